@@ -1,0 +1,101 @@
+package dev.kiln.api;
+
+import jakarta.servlet.http.HttpServletRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessResourceException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.MissingRequestHeaderException;
+import org.springframework.web.bind.MissingServletRequestParameterException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.multipart.MaxUploadSizeExceededException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
+
+/**
+ * Turns every failure of an API call into a problem document with a stable {@code code}:
+ * Kiln's own {@link ApiException}s, Spring MVC's request errors, an unreachable database
+ * (503) and anything unexpected (500, logged, no internals in the answer).
+ */
+@RestControllerAdvice
+class ProblemResponses extends ResponseEntityExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ProblemResponses.class);
+
+    @ExceptionHandler(ApiException.class)
+    ResponseEntity<ProblemDetail> api(ApiException e) {
+        ResponseEntity.BodyBuilder response = ResponseEntity.status(e.code().status());
+        if (e.retryAfter() != null) {
+            response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, e.retryAfter().toSeconds())));
+        }
+        return response.body(Problems.of(e));
+    }
+
+    @ExceptionHandler({CannotGetJdbcConnectionException.class, DataAccessResourceFailureException.class,
+            TransientDataAccessResourceException.class})
+    ResponseEntity<ProblemDetail> databaseDown(Exception e, HttpServletRequest request) {
+        log.warn("Database unavailable during {} {}: {}", request.getMethod(), request.getRequestURI(), e.getMessage());
+        return api(new ApiException(ErrorCode.DATABASE_UNAVAILABLE, "The database is not answering; try again shortly.")
+                .retryAfter(java.time.Duration.ofSeconds(5)));
+    }
+
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e) {
+        return api(ApiException.invalidField(e.getName(), "'" + e.getValue() + "' is not a valid " + e.getName() + "."));
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<ProblemDetail> unexpected(Exception e, HttpServletRequest request) {
+        log.error("Unexpected failure in {} {}", request.getMethod(), request.getRequestURI(), e);
+        return api(new ApiException(ErrorCode.INTERNAL_ERROR, "Something went wrong on our side; it has been logged."));
+    }
+
+    /** Spring MVC's own request errors, re-coded into Kiln's catalogue. */
+    @Override
+    protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
+            HttpStatusCode status, WebRequest request) {
+        ApiException mapped = switch (ex) {
+            case HttpMessageNotReadableException e ->
+                    new ApiException(ErrorCode.MALFORMED_JSON, "The request body could not be read as JSON.");
+            case HttpRequestMethodNotSupportedException e ->
+                    new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "Method " + e.getMethod() + " is not allowed here.");
+            case HttpMediaTypeNotSupportedException e ->
+                    new ApiException(ErrorCode.UNSUPPORTED_CONTENT_TYPE, "Content-Type " + e.getContentType()
+                            + " is not supported here; use one of " + e.getSupportedMediaTypes() + ".");
+            case HttpMediaTypeNotAcceptableException e ->
+                    new ApiException(ErrorCode.NOT_ACCEPTABLE, "None of the requested media types can be produced.");
+            case MissingServletRequestParameterException e ->
+                    ApiException.invalidField(e.getParameterName(), "Query parameter '" + e.getParameterName() + "' is required.");
+            case MissingRequestHeaderException e ->
+                    ApiException.invalidField(e.getHeaderName(), "Header '" + e.getHeaderName() + "' is required.");
+            case MaxUploadSizeExceededException e ->
+                    new ApiException(ErrorCode.FILE_TOO_LARGE, "The upload exceeds the maximum size of "
+                            + e.getMaxUploadSize() + " bytes.").with("maxSize", e.getMaxUploadSize());
+            case NoResourceFoundException e ->
+                    new ApiException(ErrorCode.NOT_FOUND, "No such resource: /" + e.getResourcePath());
+            default -> status.is5xxServerError()
+                    ? new ApiException(ErrorCode.INTERNAL_ERROR, "Something went wrong on our side; it has been logged.")
+                    : new ApiException(ErrorCode.INVALID_FIELD, "The request is invalid: " + ex.getMessage());
+        };
+        if (status.is5xxServerError()) {
+            log.error("Request failed", ex);
+        }
+        HttpHeaders keep = new HttpHeaders();
+        if (headers.getAllow() != null && !headers.getAllow().isEmpty()) {
+            keep.setAllow(headers.getAllow());
+        }
+        return ResponseEntity.status(mapped.code().status()).headers(keep).body(Problems.of(mapped));
+    }
+}

@@ -1,0 +1,57 @@
+package dev.kiln.auth;
+
+import java.io.PrintStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.ApplicationArguments;
+import org.springframework.boot.ApplicationRunner;
+import org.springframework.stereotype.Component;
+import org.springframework.util.StringUtils;
+
+/**
+ * On first start (no users yet) creates the administrator. A generated token is printed once to
+ * the console, never to the log; with {@code KILN_ADMIN_TOKEN} set, that token is registered
+ * instead, on every start, so automation can rely on it.
+ */
+@Component
+class AdminBootstrap implements ApplicationRunner {
+
+    private static final Logger log = LoggerFactory.getLogger(AdminBootstrap.class);
+
+    private final Users users;
+    private final AdminSettings settings;
+    private final PrintStream console;
+
+    AdminBootstrap(Users users, AdminSettings settings) {
+        this.users = users;
+        this.settings = settings;
+        this.console = System.out;
+    }
+
+    @Override
+    public void run(ApplicationArguments args) {
+        boolean fresh = users.count() == 0;
+        User admin = fresh
+                ? users.create(settings.name(), Role.ADMIN).orElseGet(() -> users.findByName(settings.name()).orElseThrow())
+                : users.findByName(settings.name()).orElse(null);
+        if (StringUtils.hasText(settings.token())) {
+            if (admin == null) {
+                log.warn("kiln.admin.token is set but there is no user named '{}'; the token was not registered",
+                        settings.name());
+                return;
+            }
+            users.ensureToken(admin.id(), settings.token(), "configured admin token");
+            if (fresh) {
+                log.info("Created administrator '{}' with the configured admin token", admin.name());
+            }
+        } else if (fresh) {
+            Users.IssuedToken issued = users.issueToken(admin.id(), "first start", null);
+            log.info("Created administrator '{}'; its sign-in token is printed on the console once", admin.name());
+            console.println();
+            console.println("  Kiln administrator token (shown once, keep it safe):");
+            console.println("    " + issued.token());
+            console.println("  Use it as: Authorization: Bearer <token>");
+            console.println();
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.kiln.db;
+
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Kiln's single door to the database: plain SQL through {@link JdbcClient}, and write
+ * transactions through {@link #write}. Reads run outside transactions.
+ */
+public final class Database {
+
+    private final Dialect dialect;
+    private final JdbcClient sql;
+    private final JdbcTemplate batch;
+    private final TransactionTemplate transactions;
+    private final ReentrantLock writeLock;
+
+    public Database(Dialect dialect, DataSource dataSource) {
+        this.dialect = dialect;
+        this.sql = JdbcClient.create(dataSource);
+        this.batch = new JdbcTemplate(dataSource);
+        this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+        this.writeLock = dialect.serializesWrites() ? new ReentrantLock(true) : null;
+    }
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    public JdbcClient sql() {
+        return sql;
+    }
+
+    /** Runs {@code work} in one write transaction; it commits when work returns, rolls back when it throws. */
+    public <T> T write(Supplier<T> work) {
+        if (writeLock == null) {
+            return transactions.execute(status -> work.get());
+        }
+        writeLock.lock();
+        try {
+            return transactions.execute(status -> work.get());
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    public void write(Runnable work) {
+        write(() -> {
+            work.run();
+            return null;
+        });
+    }
+
+    /** Runs one statement for many argument rows in a single round trip where the driver allows. */
+    public void batch(String statement, List<Object[]> rows) {
+        if (!rows.isEmpty()) {
+            batch.batchUpdate(statement, rows);
+        }
+    }
+}

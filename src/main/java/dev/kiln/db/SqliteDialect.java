@@ -1,0 +1,43 @@
+package dev.kiln.db;
+
+import com.zaxxer.hikari.HikariConfig;
+
+public final class SqliteDialect implements Dialect {
+
+    @Override
+    public String name() {
+        return "sqlite";
+    }
+
+    @Override
+    public void configure(HikariConfig pool) {
+        // WAL lets readers run beside the single writer; FULL keeps committed work across power loss.
+        pool.addDataSourceProperty("journal_mode", "WAL");
+        pool.addDataSourceProperty("synchronous", "FULL");
+        pool.addDataSourceProperty("foreign_keys", "true");
+        pool.addDataSourceProperty("busy_timeout", "10000");
+        // Take the write lock at BEGIN, so a transaction never fails half-way upgrading its lock.
+        pool.addDataSourceProperty("transaction_mode", "IMMEDIATE");
+    }
+
+    @Override
+    public boolean serializesWrites() {
+        return true;
+    }
+
+    @Override
+    public String claimJobsSql(String claimableStates, String returning) {
+        // SQLite has a single writer, so select-then-update inside one statement is atomic.
+        return """
+                UPDATE jobs SET state = 'running', attempt = attempt + 1, seq = seq + 1,
+                       lease_token = :token, lease_node = :node, lease_expires_at = :leaseUntil,
+                       started_at = :now, stage = NULL, progress = 0
+                WHERE id IN (
+                    SELECT id FROM jobs
+                    WHERE %s AND type = :type AND run_after <= :now
+                    ORDER BY priority DESC, fair_key, id
+                    LIMIT :limit)
+                RETURNING %s
+                """.formatted(claimableStates, returning);
+    }
+}

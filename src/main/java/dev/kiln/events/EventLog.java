@@ -1,0 +1,49 @@
+package dev.kiln.events;
+
+import dev.kiln.db.Database;
+import java.time.Instant;
+import java.util.List;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The durable per-job event log. Writers append inside the transaction that made the change
+ * (and bumped {@code jobs.seq}); readers page through it by seq.
+ */
+@Component
+public class EventLog {
+
+    private final Database db;
+    private final JsonMapper json;
+
+    public EventLog(Database db, JsonMapper json) {
+        this.db = db;
+        this.json = json;
+    }
+
+    /** Must run inside the write transaction that allocated the events' seqs. */
+    public void append(List<JobEvent> events) {
+        db.batch("INSERT INTO job_events (job_id, seq, kind, data, created_at) VALUES (?, ?, ?, ?, ?)",
+                events.stream()
+                        .map(e -> new Object[] {e.job(), e.seq(), e.kind().wire(), json.writeValueAsString(e.data()),
+                                e.ts().toEpochMilli()})
+                        .toList());
+    }
+
+    /** Events of {@code jobId} with seq greater than {@code after}, oldest first. */
+    public List<JobEvent> after(String jobId, long after, int limit) {
+        return db.sql().sql("""
+                        SELECT job_id, seq, kind, data, created_at FROM job_events
+                        WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?""")
+                .params(jobId, after, limit)
+                .query((rs, n) -> new JobEvent(rs.getString("job_id"), rs.getLong("seq"),
+                        EventKind.fromWire(rs.getString("kind")), readTree(rs.getString("data")),
+                        Instant.ofEpochMilli(rs.getLong("created_at"))))
+                .list();
+    }
+
+    private JsonNode readTree(String data) {
+        return json.readTree(data);
+    }
+}

@@ -1,0 +1,86 @@
+package dev.kiln.files;
+
+import dev.kiln.api.ApiException;
+import dev.kiln.api.ErrorCode;
+import dev.kiln.auth.User;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
+import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
+import org.springframework.web.util.UriUtils;
+
+@RestController
+@RequestMapping("/api/v1/files")
+class FileController {
+
+    private final FileIntake intake;
+    private final FileCatalog catalog;
+
+    FileController(FileIntake intake, FileCatalog catalog) {
+        this.intake = intake;
+        this.catalog = catalog;
+    }
+
+    /** The file is the raw request body; its name may come as {@code ?name=} or a Content-Disposition. */
+    @PostMapping
+    ResponseEntity<FileInfo> uploadRaw(@AuthenticationPrincipal User user, HttpServletRequest request) throws IOException {
+        if (request.getContentType() != null && request.getContentType().startsWith("multipart/")) {
+            throw new ApiException(ErrorCode.UNSUPPORTED_CONTENT_TYPE, "Send multipart uploads with a part named 'file'.");
+        }
+        intake.checkDeclaredLength(request.getContentLengthLong());
+        // The query string is parsed here, not through getParameter(), which would swallow a
+        // form-encoded body (what curl --data-binary sends by default) as form fields.
+        String name = ServletUriComponentsBuilder.fromRequest(request).build().getQueryParams().getFirst("name");
+        String fileName = name != null
+                ? UriUtils.decode(name, StandardCharsets.UTF_8)
+                : dispositionName(request.getHeader(HttpHeaders.CONTENT_DISPOSITION));
+        try (InputStream body = request.getInputStream()) {
+            return created(intake.accept(user.id(), body, fileName));
+        }
+    }
+
+    /** The file is the multipart part named {@code file}. */
+    @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    ResponseEntity<FileInfo> uploadMultipart(@AuthenticationPrincipal User user, HttpServletRequest request,
+            @RequestParam("file") MultipartFile file) throws IOException {
+        intake.checkDeclaredLength(request.getContentLengthLong() > 0 ? file.getSize() : -1);
+        try (InputStream body = file.getInputStream()) {
+            return created(intake.accept(user.id(), body, file.getOriginalFilename()));
+        }
+    }
+
+    @GetMapping("/{id}")
+    FileInfo get(@AuthenticationPrincipal User user, @PathVariable String id) {
+        return catalog.find(id, user)
+                .orElseThrow(() -> new ApiException(ErrorCode.FILE_NOT_FOUND, "No file " + id + "."));
+    }
+
+    private static ResponseEntity<FileInfo> created(FileInfo file) {
+        return ResponseEntity.created(URI.create("/api/v1/files/" + file.id())).body(file);
+    }
+
+    private static String dispositionName(String header) {
+        if (header == null) {
+            return null;
+        }
+        try {
+            return ContentDisposition.parse(header).getFilename();
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalidField("Content-Disposition", "The Content-Disposition header is malformed.");
+        }
+    }
+}

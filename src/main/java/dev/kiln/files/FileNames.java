@@ -1,0 +1,30 @@
+package dev.kiln.files;
+
+/** Client file names are kept for display only; this makes them harmless to show. */
+final class FileNames {
+
+    private static final int MAX_LENGTH = 255;
+
+    private FileNames() {
+    }
+
+    /** The last path segment, without control characters, at most 255 characters; null if nothing is left. */
+    static String sanitize(String name) {
+        if (name == null) {
+            return null;
+        }
+        String base = name.substring(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
+        StringBuilder clean = new StringBuilder(base.length());
+        base.codePoints()
+                .filter(c -> !Character.isISOControl(c) && Character.getType(c) != Character.FORMAT)
+                .forEach(clean::appendCodePoint);
+        String result = clean.toString().strip();
+        if (result.equals(".") || result.equals("..")) {
+            return null;
+        }
+        if (result.length() > MAX_LENGTH) {
+            result = result.substring(0, MAX_LENGTH);
+        }
+        return result.isEmpty() ? null : result;
+    }
+}

@@ -1,0 +1,12 @@
+package dev.kiln.files;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * @param maxSize largest file accepted; default 10GB
+ */
+@ConfigurationProperties("kiln.files")
+public record FileSettings(@DefaultValue("10GB") DataSize maxSize) {
+}

@@ -1,0 +1,73 @@
+package dev.kiln.jobs;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.time.Instant;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A job's snapshot. {@code seq} is the last event folded into it: load the snapshot, then
+ * follow the event log after {@code seq}, and nothing is missed or seen twice.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"id", "type", "state", "cancelRequested", "stage", "progress", "seq", "attempt", "maxAttempts",
+        "priority", "createdAt", "startedAt", "finishedAt", "retryAt", "error", "result", "input", "params"})
+public record Job(
+        String id,
+        @JsonIgnore String ownerId,
+        String type,
+        @JsonIgnore String inputFileId,
+        JsonNode params,
+        int priority,
+        @JsonIgnore JobState state,
+        @JsonIgnore Instant cancelRequestedAt,
+        String stage,
+        double progress,
+        long seq,
+        int attempt,
+        int maxAttempts,
+        Instant createdAt,
+        Instant startedAt,
+        Instant finishedAt,
+        @JsonIgnore Instant runAfter,
+        JobError error,
+        @JsonIgnore Long resultSize) {
+
+    public record Input(String fileId) {
+    }
+
+    public record ResultRef(String href, long size) {
+    }
+
+    @JsonProperty("state")
+    public String stateName() {
+        return state.wire();
+    }
+
+    @JsonProperty("cancelRequested")
+    public boolean cancelRequested() {
+        return cancelRequestedAt != null;
+    }
+
+    /** When a job waiting out its backoff becomes claimable again. */
+    @JsonProperty("retryAt")
+    public Instant retryAt() {
+        return state == JobState.RETRY_SCHEDULED ? runAfter : null;
+    }
+
+    @JsonProperty("input")
+    public Input input() {
+        return new Input(inputFileId);
+    }
+
+    @JsonProperty("result")
+    public ResultRef result() {
+        return resultSize == null ? null : new ResultRef(resultHref(id), resultSize);
+    }
+
+    static String resultHref(String id) {
+        return "/api/v1/jobs/" + id + "/result";
+    }
+}

@@ -1,0 +1,138 @@
+package dev.kiln.jobs;
+
+import dev.kiln.api.ApiException;
+import dev.kiln.api.ErrorCode;
+import dev.kiln.auth.User;
+import dev.kiln.events.EventLog;
+import dev.kiln.events.JobEvent;
+import java.net.URI;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+
+@RestController
+@RequestMapping("/api/v1/jobs")
+class JobController {
+
+    static final int DEFAULT_PAGE = 50;
+    static final int MAX_PAGE = 200;
+    static final int MAX_EVENTS_PAGE = 1000;
+
+    private final JobRequests requests;
+    private final JobStore store;
+    private final EventLog events;
+
+    JobController(JobRequests requests, JobStore store, EventLog events) {
+        this.requests = requests;
+        this.store = store;
+        this.events = events;
+    }
+
+    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<Job> submit(@AuthenticationPrincipal User user, @RequestBody JsonNode body,
+            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
+        JobStore.Submission submission = requests.submit(user, body, idempotencyKey);
+        ResponseEntity.BodyBuilder response = ResponseEntity.accepted()
+                .location(URI.create("/api/v1/jobs/" + submission.job().id()));
+        if (submission.replayed()) {
+            response.header("Idempotent-Replayed", "true");
+        }
+        return response.body(submission.job());
+    }
+
+    record JobList(List<Job> items, String nextCursor) {
+    }
+
+    @GetMapping
+    JobList list(@AuthenticationPrincipal User user,
+            @RequestParam(required = false) String state,
+            @RequestParam(required = false) String type,
+            @RequestParam(required = false) Integer limit,
+            @RequestParam(required = false) String cursor) {
+        JobState stateFilter = null;
+        if (state != null) {
+            try {
+                stateFilter = JobState.fromWire(state);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalidField("state", "Unknown state '" + state + "'; one of "
+                        + java.util.Arrays.stream(JobState.values()).map(JobState::wire).toList() + ".");
+            }
+        }
+        int pageSize = limit == null ? DEFAULT_PAGE : limit;
+        if (pageSize < 1 || pageSize > MAX_PAGE) {
+            throw ApiException.invalidField("limit", "limit must be from 1 to " + MAX_PAGE + ".");
+        }
+        JobCursor after = cursor == null ? null : JobCursor.decode(cursor).orElseThrow(() ->
+                ApiException.invalidField("cursor", "cursor is not one this server returned."));
+        JobStore.Page page = store.list(user, stateFilter, type, after, pageSize);
+        return new JobList(page.items(), page.nextCursor());
+    }
+
+    @GetMapping("/{id}")
+    Job get(@AuthenticationPrincipal User user, @PathVariable String id) {
+        return store.find(id, user).orElseThrow(() -> notFound(id));
+    }
+
+    @PostMapping("/{id}/cancel")
+    ResponseEntity<Job> cancel(@AuthenticationPrincipal User user, @PathVariable String id) {
+        return switch (store.cancel(id, user).orElseThrow(() -> notFound(id))) {
+            case JobStore.CancelOutcome.Cancelled c -> ResponseEntity.ok(c.job());
+            case JobStore.CancelOutcome.AlreadyCancelled c -> ResponseEntity.ok(c.job());
+            case JobStore.CancelOutcome.Requested r -> ResponseEntity.status(HttpStatus.ACCEPTED).body(r.job());
+            case JobStore.CancelOutcome.AlreadyFinished f -> throw new ApiException(ErrorCode.JOB_FINISHED,
+                    "Job " + id + " already " + f.job().state().wire() + "; there is nothing to cancel.")
+                    .with("state", f.job().state().wire());
+        };
+    }
+
+    @PostMapping("/{id}/retry")
+    ResponseEntity<Job> retry(@AuthenticationPrincipal User user, @PathVariable String id) {
+        return switch (store.retry(id, user).orElseThrow(() -> notFound(id))) {
+            case JobStore.RetryOutcome.Requeued r -> ResponseEntity.accepted().body(r.job());
+            case JobStore.RetryOutcome.NotRetryable n -> throw new ApiException(ErrorCode.JOB_NOT_RETRYABLE,
+                    "Job " + id + " is " + n.job().state().wire() + "; only failed or cancelled jobs can be retried.")
+                    .with("state", n.job().state().wire());
+        };
+    }
+
+    @GetMapping(path = "/{id}/result", produces = MediaType.APPLICATION_JSON_VALUE)
+    String result(@AuthenticationPrincipal User user, @PathVariable String id) {
+        Job job = store.find(id, user).orElseThrow(() -> notFound(id));
+        return store.result(id, user).orElseThrow(() -> new ApiException(ErrorCode.RESULT_NOT_FOUND,
+                "Job " + id + " is " + job.state().wire() + " and has no result.").with("state", job.state().wire()));
+    }
+
+    record EventPage(List<JobEvent> items, long next) {
+    }
+
+    /** The job's events after {@code after}, oldest first; {@code next} is the seq to ask after next time. */
+    @GetMapping(path = "/{id}/events", produces = MediaType.APPLICATION_JSON_VALUE)
+    EventPage events(@AuthenticationPrincipal User user, @PathVariable String id,
+            @RequestParam(defaultValue = "0") long after,
+            @RequestParam(defaultValue = "100") int limit) {
+        store.find(id, user).orElseThrow(() -> notFound(id));
+        if (after < 0) {
+            throw ApiException.invalidField("after", "after must be 0 or more.");
+        }
+        if (limit < 1 || limit > MAX_EVENTS_PAGE) {
+            throw ApiException.invalidField("limit", "limit must be from 1 to " + MAX_EVENTS_PAGE + ".");
+        }
+        List<JobEvent> page = events.after(id, after, limit);
+        return new EventPage(page, page.isEmpty() ? after : page.getLast().seq());
+    }
+
+    private static ApiException notFound(String id) {
+        return new ApiException(ErrorCode.JOB_NOT_FOUND, "No job " + id + ".");
+    }
+}

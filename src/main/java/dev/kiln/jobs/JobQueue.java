@@ -1,0 +1,342 @@
+package dev.kiln.jobs;
+
+import dev.kiln.db.Database;
+import dev.kiln.events.EventKind;
+import dev.kiln.events.EventLog;
+import dev.kiln.events.JobEvent;
+import dev.kiln.support.Ids;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The worker side of the queue: claim under a lease, renew leases, and write what running jobs
+ * report. Every write carries the lease token of the attempt that makes it and matches no row
+ * once that attempt has lost its lease, so a zombie worker can never overwrite a newer attempt.
+ * Writes are batched: one transaction for many jobs.
+ */
+@Component
+public class JobQueue {
+
+    private static final String CLAIM_RETURNING =
+            "id, owner_id, type, input_file_id, params, attempt, max_attempts, seq, lease_token";
+
+    private final Database db;
+    private final EventLog events;
+    private final JsonMapper json;
+    private final Clock clock;
+    private final RetryPolicy retryPolicy;
+
+    public JobQueue(Database db, EventLog events, JsonMapper json, Clock clock, RetryPolicy retryPolicy) {
+        this.db = db;
+        this.events = events;
+        this.json = json;
+        this.clock = clock;
+        this.retryPolicy = retryPolicy;
+    }
+
+    /** A job this node now runs, under {@code leaseToken}. */
+    public record Claim(String id, String ownerId, String type, String inputFileId, JsonNode params, int attempt,
+            int maxAttempts, String leaseToken) {
+    }
+
+    /**
+     * Claims up to {@code limit} jobs of {@code type}, highest priority first, then in fair order
+     * (oldest first, owners interleaved), in one statement.
+     */
+    public List<Claim> claim(String type, int limit, String node, Duration lease) {
+        long now = clock.millis();
+        String token = Ids.randomToken(26);
+        return db.write(() -> {
+            List<Claim> claims = new ArrayList<>();
+            List<JobEvent> running = new ArrayList<>();
+            db.sql().sql(db.dialect().claimJobsSql(JobTransitions.CLAIMABLE, CLAIM_RETURNING))
+                    .param("token", token)
+                    .param("node", node)
+                    .param("leaseUntil", now + lease.toMillis())
+                    .param("now", now)
+                    .param("type", type)
+                    .param("limit", limit)
+                    .query(rs -> {
+                        Claim claim = new Claim(rs.getString("id"), rs.getString("owner_id"), rs.getString("type"),
+                                rs.getString("input_file_id"), json.readTree(rs.getString("params")),
+                                rs.getInt("attempt"), rs.getInt("max_attempts"), rs.getString("lease_token"));
+                        claims.add(claim);
+                        running.add(StateEvents.event(claim.id(), rs.getLong("seq"),
+                                StateEvents.data(JobState.RUNNING, claim.attempt()), now));
+                    });
+            events.append(running);
+            return claims;
+        });
+    }
+
+    /** A lease this node holds, as the database sees it now. */
+    public record Lease(String jobId, String token, Instant cancelRequestedAt) {
+    }
+
+    /**
+     * Extends the leases of the jobs {@code node} runs ({@code jobIds}); returns those still held,
+     * with any cancel requests. A job missing from the answer is no longer this node's.
+     */
+    public List<Lease> renew(String node, Collection<String> jobIds, Duration lease) {
+        if (jobIds.isEmpty()) {
+            return List.of();
+        }
+        long until = clock.millis() + lease.toMillis();
+        return db.write(() -> db.sql().sql("""
+                        UPDATE jobs SET lease_expires_at = :until
+                        WHERE state = 'running' AND lease_node = :node AND id IN (:ids)
+                        RETURNING id, lease_token, cancel_requested_at""")
+                .param("until", until)
+                .param("node", node)
+                .param("ids", List.copyOf(jobIds))
+                .query((rs, n) -> new Lease(rs.getString("id"), rs.getString("lease_token"),
+                        JobRows.instant(rs, "cancel_requested_at")))
+                .list());
+    }
+
+    /** Something a running attempt reports, valid only while its lease token is current. */
+    public sealed interface Write {
+        String jobId();
+
+        String token();
+    }
+
+    public record Progress(String jobId, String token, double progress, String stage) implements Write {
+    }
+
+    public record Partial(String jobId, String token, JsonNode data) implements Write {
+    }
+
+    /**
+     * The end of an attempt.
+     *
+     * @param expiredBefore if set, applies only while the lease is still expired at that time
+     *                      (a rescue must not touch a job whose worker renewed or finished it)
+     */
+    public record Finish(String jobId, String token, Outcome outcome, Long expiredBefore) implements Write {
+        public Finish(String jobId, String token, Outcome outcome) {
+            this(jobId, token, outcome, null);
+        }
+    }
+
+    public sealed interface Outcome {
+        JobState target();
+
+        int attempt();
+    }
+
+    /** @param result JSON document of the result, or null for none */
+    public record Succeeded(int attempt, String result) implements Outcome {
+        public JobState target() {
+            return JobState.SUCCEEDED;
+        }
+    }
+
+    /** @param target {@link JobState#RETRY_SCHEDULED} (after {@code runAfter}) or {@link JobState#FAILED} */
+    public record Failed(JobError error, int attempt, JobState target, Instant runAfter) implements Outcome {
+    }
+
+    public record Cancelled(int attempt) implements Outcome {
+        public JobState target() {
+            return JobState.CANCELLED;
+        }
+    }
+
+    /** Given back unfinished (the node is shutting down): queued again at once, the attempt not counted. */
+    public record Released(int attempt) implements Outcome {
+        public JobState target() {
+            return JobState.QUEUED;
+        }
+    }
+
+    /** The failure outcome of attempt {@code attempt}: retry after a backoff, or fail for good. */
+    public Failed failure(JobError error, int attempt, int maxAttempts) {
+        if (retryPolicy.shouldRetry(error, attempt, maxAttempts)) {
+            return new Failed(error, attempt, JobState.RETRY_SCHEDULED, clock.instant().plus(retryPolicy.backoff(attempt)));
+        }
+        return new Failed(error, attempt, JobState.FAILED, null);
+    }
+
+    /**
+     * Applies {@code writes} in order in one transaction.
+     *
+     * @return for each write, whether it was accepted (false: the lease is no longer current)
+     */
+    public List<Boolean> apply(List<? extends Write> writes) {
+        long now = clock.millis();
+        return db.write(() -> {
+            // Rows are locked in job id order (stable, so one job's writes keep their order): two
+            // batches touching the same jobs can then never deadlock on PostgreSQL.
+            Integer[] order = new Integer[writes.size()];
+            Arrays.setAll(order, i -> i);
+            Arrays.sort(order, Comparator.comparing(i -> writes.get(i).jobId()));
+            Boolean[] accepted = new Boolean[writes.size()];
+            List<JobEvent> appended = new ArrayList<>();
+            for (int i : order) {
+                Optional<Long> seq = switch (writes.get(i)) {
+                    case Progress p -> progress(p, now, appended);
+                    case Partial p -> partial(p, now, appended);
+                    case Finish f -> finish(f, now, appended);
+                };
+                accepted[i] = seq.isPresent();
+            }
+            events.append(appended);
+            return List.of(accepted);
+        });
+    }
+
+    private Optional<Long> progress(Progress p, long now, List<JobEvent> appended) {
+        Optional<Long> seq = db.sql().sql("""
+                        UPDATE jobs SET progress = ?, stage = ?, seq = seq + 1
+                        WHERE id = ? AND lease_token = ? AND state = 'running' RETURNING seq""")
+                .params(p.progress(), p.stage(), p.jobId(), p.token())
+                .query(Long.class).optional();
+        seq.ifPresent(s -> {
+            ObjectNode data = json.createObjectNode();
+            data.put("progress", p.progress());
+            data.put("stage", p.stage());
+            appended.add(new JobEvent(p.jobId(), s, EventKind.PROGRESS, data, Instant.ofEpochMilli(now)));
+        });
+        return seq;
+    }
+
+    private Optional<Long> partial(Partial p, long now, List<JobEvent> appended) {
+        Optional<Long> seq = db.sql().sql("""
+                        UPDATE jobs SET seq = seq + 1
+                        WHERE id = ? AND lease_token = ? AND state = 'running' RETURNING seq""")
+                .params(p.jobId(), p.token())
+                .query(Long.class).optional();
+        seq.ifPresent(s -> appended.add(new JobEvent(p.jobId(), s, EventKind.PARTIAL, p.data(), Instant.ofEpochMilli(now))));
+        return seq;
+    }
+
+    private Optional<Long> finish(Finish f, long now, List<JobEvent> appended) {
+        if (!JobTransitions.allowed(JobState.RUNNING, f.outcome().target())) {
+            throw new IllegalArgumentException("an attempt cannot end in " + f.outcome().target());
+        }
+        String guard = " WHERE id = :id AND lease_token = :token AND state = 'running'"
+                + (f.expiredBefore() != null ? " AND lease_expires_at < :expiredBefore" : "")
+                + " RETURNING seq";
+        String releaseLease = "lease_token = NULL, lease_node = NULL, lease_expires_at = NULL, cancel_requested_at = NULL, stage = NULL";
+        Instant ts = Instant.ofEpochMilli(now);
+        return switch (f.outcome()) {
+            case Succeeded s -> {
+                int eventCount = s.result() == null ? 1 : 2;
+                Long resultSize = s.result() == null ? null : (long) s.result().getBytes(StandardCharsets.UTF_8).length;
+                Optional<Long> seq = guarded(f, now, """
+                        UPDATE jobs SET state = 'succeeded', progress = 1, finished_at = :now, result_size = :resultSize,
+                               seq = seq + :events, %s""".formatted(releaseLease) + guard)
+                        .param("resultSize", resultSize)
+                        .param("events", eventCount)
+                        .query(Long.class).optional();
+                seq.ifPresent(last -> {
+                    if (s.result() != null) {
+                        db.sql().sql("INSERT INTO job_results (job_id, body, created_at) VALUES (?, ?, ?)")
+                                .params(f.jobId(), s.result(), now).update();
+                        ObjectNode ref = json.createObjectNode();
+                        ref.put("href", Job.resultHref(f.jobId()));
+                        ref.put("size", resultSize);
+                        appended.add(new JobEvent(f.jobId(), last - 1, EventKind.RESULT, ref, ts));
+                    }
+                    appended.add(StateEvents.event(f.jobId(), last, StateEvents.data(JobState.SUCCEEDED, s.attempt()), now));
+                });
+                yield seq;
+            }
+            case Failed failed -> {
+                Optional<Long> seq = guarded(f, now, """
+                        UPDATE jobs SET state = :target, error_code = :code, error_message = :message,
+                               error_retryable = :retryable, run_after = :runAfter,
+                               finished_at = :finishedAt, seq = seq + 2, %s""".formatted(releaseLease) + guard)
+                        .param("target", failed.target().wire())
+                        .param("code", failed.error().code())
+                        .param("message", failed.error().message())
+                        .param("retryable", failed.error().retryable())
+                        .param("runAfter", failed.runAfter() == null ? now : failed.runAfter().toEpochMilli())
+                        .param("finishedAt", failed.target() == JobState.FAILED ? now : null)
+                        .query(Long.class).optional();
+                seq.ifPresent(last -> {
+                    ObjectNode error = json.createObjectNode();
+                    error.put("code", failed.error().code());
+                    error.put("message", failed.error().message());
+                    error.put("retryable", failed.error().retryable());
+                    error.put("attempt", failed.attempt());
+                    appended.add(new JobEvent(f.jobId(), last - 1, EventKind.ERROR, error, ts));
+                    ObjectNode state = StateEvents.data(failed.target(), failed.attempt());
+                    if (failed.runAfter() != null) {
+                        state.put("retryAt", failed.runAfter().toString());
+                    }
+                    appended.add(StateEvents.event(f.jobId(), last, state, now));
+                });
+                yield seq;
+            }
+            case Cancelled c -> {
+                Optional<Long> seq = guarded(f, now, """
+                        UPDATE jobs SET state = 'cancelled', finished_at = :now, seq = seq + 1, %s"""
+                        .formatted(releaseLease) + guard)
+                        .query(Long.class).optional();
+                seq.ifPresent(last -> appended.add(
+                        StateEvents.event(f.jobId(), last, StateEvents.data(JobState.CANCELLED, c.attempt()), now)));
+                yield seq;
+            }
+            case Released r -> {
+                Optional<Long> seq = guarded(f, now, """
+                        UPDATE jobs SET state = 'queued', attempt = attempt - 1, run_after = :now, started_at = NULL,
+                               progress = 0, seq = seq + 1, %s""".formatted(releaseLease) + guard)
+                        .query(Long.class).optional();
+                seq.ifPresent(last -> {
+                    ObjectNode state = StateEvents.data(JobState.QUEUED, r.attempt() - 1);
+                    state.put("reason", "released");
+                    appended.add(StateEvents.event(f.jobId(), last, state, now));
+                });
+                yield seq;
+            }
+        };
+    }
+
+    private JdbcClient.StatementSpec guarded(Finish f, long now, String sql) {
+        var statement = db.sql().sql(sql)
+                .param("id", f.jobId())
+                .param("token", f.token())
+                .param("now", now);
+        if (f.expiredBefore() != null) {
+            statement = statement.param("expiredBefore", f.expiredBefore());
+        }
+        return statement;
+    }
+
+    /** A running job whose lease ran out or whose cancel is overdue, as found by maintenance. */
+    public record Stale(String id, String token, int attempt, int maxAttempts, boolean cancelRequested) {
+    }
+
+    /** Running jobs whose lease expired before {@code now}: their worker stopped renewing. */
+    public List<Stale> expiredLeases(Instant now, int limit) {
+        return stale("lease_expires_at < ? ORDER BY lease_expires_at", now.toEpochMilli(), limit);
+    }
+
+    /** Running jobs asked to cancel before {@code cutoff} that still have not stopped. */
+    public List<Stale> overdueCancels(Instant cutoff, int limit) {
+        return stale("cancel_requested_at < ? ORDER BY cancel_requested_at", cutoff.toEpochMilli(), limit);
+    }
+
+    private List<Stale> stale(String condition, long time, int limit) {
+        return db.sql().sql("SELECT id, lease_token, attempt, max_attempts, cancel_requested_at FROM jobs"
+                        + " WHERE state = 'running' AND " + condition + " LIMIT ?")
+                .params(time, limit)
+                .query((rs, n) -> new Stale(rs.getString("id"), rs.getString("lease_token"), rs.getInt("attempt"),
+                        rs.getInt("max_attempts"), rs.getObject("cancel_requested_at") != null))
+                .list();
+    }
+}

@@ -1,0 +1,153 @@
+package dev.kiln.jobs;
+
+import dev.kiln.api.ApiException;
+import dev.kiln.api.ErrorCode;
+import dev.kiln.auth.User;
+import dev.kiln.files.FileCatalog;
+import dev.kiln.files.FileInfo;
+import dev.kiln.processors.ProcessorRegistry;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Turns a client's job request into a {@link NewJob}: every field checked and named when wrong,
+ * the input file visible to the caller and of a type the processor accepts, the params valid.
+ */
+@Component
+public class JobRequests {
+
+    /** Members may lower their own jobs' priority (bulk work); raising it above others' is for admins. */
+    static final int MIN_PRIORITY = -100;
+    static final int MAX_PRIORITY = 100;
+    static final int MAX_MEMBER_PRIORITY = 0;
+    private static final int MAX_KEY_LENGTH = 255;
+
+    private final ProcessorRegistry processors;
+    private final FileCatalog files;
+    private final JobStore store;
+    private final JsonMapper json;
+
+    JobRequests(ProcessorRegistry processors, FileCatalog files, JobStore store, JsonMapper json) {
+        this.processors = processors;
+        this.files = files;
+        this.store = store;
+        this.json = json;
+    }
+
+    /**
+     * @param body           {@code {type, input: {fileId}, params?, priority?}}
+     * @param idempotencyKey the Idempotency-Key header, or null
+     */
+    public JobStore.Submission submit(User user, JsonNode body, String idempotencyKey) {
+        if (body == null || !body.isObject()) {
+            throw ApiException.invalidField("body", "The body must be a JSON object: {type, input: {fileId}, params?, priority?}.");
+        }
+        for (String field : body.propertyNames()) {
+            if (!field.equals("type") && !field.equals("input") && !field.equals("params") && !field.equals("priority")) {
+                throw ApiException.invalidField(field, "Unknown field '" + field + "'; expected type, input, params, priority.");
+            }
+        }
+        String type = requiredString(body, "type");
+        ProcessorRegistry.Registered processor = processors.find(type).orElseThrow(() ->
+                new ApiException(ErrorCode.UNKNOWN_PROCESSOR, "There is no processor named '" + type + "'.")
+                        .with("field", "type")
+                        .with("known", processors.all().stream().map(ProcessorRegistry.Registered::name).toList()));
+        JsonNode input = body.get("input");
+        if (input == null || !input.isObject()) {
+            throw ApiException.invalidField("input", "input must be an object {\"fileId\": \"…\"}.");
+        }
+        String fileId = requiredString(input, "fileId", "input.fileId");
+        FileInfo file = files.find(fileId, user).orElseThrow(() ->
+                new ApiException(ErrorCode.FILE_NOT_FOUND, "No file " + fileId + ".").with("field", "input.fileId"));
+        if (!processor.processor().accepts(file.mediaType())) {
+            throw new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+                    "Processor '" + type + "' does not accept " + file.mediaType() + " files.")
+                    .with("field", "input.fileId")
+                    .with("mediaType", file.mediaType())
+                    .with("accepted", processor.processor().acceptedMediaTypes());
+        }
+        ObjectNode params = processor.processor().params().validate(body.get("params"));
+        int priority = priority(body.get("priority"), user);
+        String key = idempotencyKey(idempotencyKey);
+        NewJob job = new NewJob(user.id(), type, file.id(), params, priority, processor.limits().maxAttempts(), key,
+                key == null ? null : requestHash(body));
+        try {
+            return store.submit(job);
+        } catch (JobStore.KeyReused e) {
+            throw new ApiException(ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                    "This Idempotency-Key was already used for a different request; use a new key for a new job.")
+                    .with("field", "Idempotency-Key");
+        }
+    }
+
+    private static String requiredString(JsonNode node, String field) {
+        return requiredString(node, field, field);
+    }
+
+    private static String requiredString(JsonNode node, String field, String path) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            throw ApiException.invalidField(path, path + " is required.");
+        }
+        if (!value.isString() || value.asString().isBlank()) {
+            throw ApiException.invalidField(path, path + " must be a non-empty string.");
+        }
+        return value.asString();
+    }
+
+    private static int priority(JsonNode value, User user) {
+        if (value == null || value.isNull()) {
+            return 0;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToInt()
+                || value.asInt() < MIN_PRIORITY || value.asInt() > MAX_PRIORITY) {
+            throw ApiException.invalidField("priority",
+                    "priority must be an integer from " + MIN_PRIORITY + " to " + MAX_PRIORITY + ".");
+        }
+        if (value.asInt() > MAX_MEMBER_PRIORITY && !user.isAdmin()) {
+            throw ApiException.invalidField("priority",
+                    "Only admins may raise priority above " + MAX_MEMBER_PRIORITY + "; use a negative priority for bulk work.");
+        }
+        return value.asInt();
+    }
+
+    private static String idempotencyKey(String key) {
+        if (key == null) {
+            return null;
+        }
+        if (key.isEmpty() || key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+            throw ApiException.invalidField("Idempotency-Key",
+                    "Idempotency-Key must be 1 to " + MAX_KEY_LENGTH + " visible ASCII characters.");
+        }
+        return key;
+    }
+
+    /** SHA-256 of the request with object keys sorted, so key order and whitespace do not matter. */
+    private String requestHash(JsonNode body) {
+        try {
+            byte[] canonical = json.writeValueAsBytes(canonical(body));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Object canonical(JsonNode node) {
+        if (node.isObject()) {
+            Map<String, Object> sorted = new TreeMap<>();
+            node.properties().forEach(e -> sorted.put(e.getKey(), canonical(e.getValue())));
+            return sorted;
+        }
+        if (node.isArray()) {
+            return node.valueStream().map(JobRequests::canonical).toList();
+        }
+        return node;
+    }
+}

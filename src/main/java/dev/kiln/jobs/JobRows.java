@@ -1,0 +1,57 @@
+package dev.kiln.jobs;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import org.springframework.jdbc.core.RowMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Reads {@code jobs} rows into snapshots. */
+final class JobRows {
+
+    static final String COLUMNS = """
+            id, owner_id, type, input_file_id, params, priority, state, cancel_requested_at, stage, progress, seq,
+            attempt, max_attempts, created_at, started_at, finished_at, run_after, error_code, error_message,
+            error_retryable, result_size""";
+
+    private JobRows() {
+    }
+
+    static RowMapper<Job> mapper(JsonMapper json) {
+        return (rs, n) -> new Job(
+                rs.getString("id"),
+                rs.getString("owner_id"),
+                rs.getString("type"),
+                rs.getString("input_file_id"),
+                json.readTree(rs.getString("params")),
+                rs.getInt("priority"),
+                JobState.fromWire(rs.getString("state")),
+                instant(rs, "cancel_requested_at"),
+                rs.getString("stage"),
+                rs.getDouble("progress"),
+                rs.getLong("seq"),
+                rs.getInt("attempt"),
+                rs.getInt("max_attempts"),
+                instant(rs, "created_at"),
+                instant(rs, "started_at"),
+                instant(rs, "finished_at"),
+                instant(rs, "run_after"),
+                error(rs),
+                nullableLong(rs, "result_size"));
+    }
+
+    static Instant instant(ResultSet rs, String column) throws SQLException {
+        Long millis = nullableLong(rs, column);
+        return millis == null ? null : Instant.ofEpochMilli(millis);
+    }
+
+    static Long nullableLong(ResultSet rs, String column) throws SQLException {
+        long value = rs.getLong(column);
+        return rs.wasNull() ? null : value;
+    }
+
+    private static JobError error(ResultSet rs) throws SQLException {
+        String code = rs.getString("error_code");
+        return code == null ? null : new JobError(code, rs.getString("error_message"), rs.getBoolean("error_retryable"));
+    }
+}

@@ -1,0 +1,359 @@
+package dev.kiln.jobs;
+
+import dev.kiln.auth.User;
+import dev.kiln.db.Database;
+import dev.kiln.events.EventLog;
+import dev.kiln.events.JobEvent;
+import dev.kiln.support.Ids;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Jobs as clients see them: submit (with idempotency), read, list, cancel, retry. The worker
+ * side of the queue is {@link JobQueue}.
+ */
+@Component
+public class JobStore {
+
+    /**
+     * The fair order key of a new job: after the owner's last queued job of the same type and
+     * priority, and never before the head of that queue. One owner's backlog therefore
+     * interleaves with another owner's new job instead of starving it.
+     */
+    static final String FAIR_KEY = """
+            (SELECT CASE WHEN head > own THEN head ELSE own END FROM (
+                SELECT (SELECT COALESCE(MIN(fair_key), 0) FROM jobs
+                        WHERE %1$s AND type = :type AND priority = :priority) AS head,
+                       (SELECT COALESCE(MAX(fair_key), 0) + 1 FROM jobs
+                        WHERE %1$s AND type = :type AND owner_id = :owner AND priority = :priority) AS own) fair)"""
+            .formatted(JobTransitions.CLAIMABLE);
+
+    private static final int MAX_RACE_RETRIES = 5;
+
+    private final Database db;
+    private final EventLog events;
+    private final JsonMapper json;
+    private final Clock clock;
+    private final ApplicationEventPublisher publisher;
+    private final RowMapper<Job> rows;
+
+    public JobStore(Database db, EventLog events, JsonMapper json, Clock clock, ApplicationEventPublisher publisher) {
+        this.db = db;
+        this.events = events;
+        this.json = json;
+        this.clock = clock;
+        this.publisher = publisher;
+        this.rows = JobRows.mapper(json);
+    }
+
+    public record Submission(Job job, boolean replayed) {
+    }
+
+    /** Thrown when the same Idempotency-Key comes with a different request. */
+    public static final class KeyReused extends RuntimeException {
+        KeyReused() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** A concurrent submission with the same key committed first; look again. */
+    private static final class KeyTaken extends RuntimeException {
+        KeyTaken() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * Stores a new queued job, or, for a repeated Idempotency-Key with the same request, returns
+     * the job the key created.
+     *
+     * @throws KeyReused when the key was used for a different request
+     */
+    public Submission submit(NewJob job) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                Submission submission = db.write(() -> submitInTransaction(job));
+                if (!submission.replayed()) {
+                    publisher.publishEvent(new JobSignals.WorkAvailable(job.type()));
+                }
+                return submission;
+            } catch (KeyTaken e) {
+                if (attempt >= MAX_RACE_RETRIES) {
+                    throw new IllegalStateException("Idempotency key kept changing under us", e);
+                }
+            }
+        }
+    }
+
+    /** Stores many jobs in one transaction (no idempotency keys); for bulk submission. */
+    public List<Job> submitAll(List<NewJob> jobs) {
+        List<Job> stored = db.write(() -> {
+            List<Job> out = new ArrayList<>(jobs.size());
+            List<JobEvent> queued = new ArrayList<>(jobs.size());
+            long now = clock.millis();
+            for (NewJob job : jobs) {
+                Job inserted = insert(job, now);
+                out.add(inserted);
+                queued.add(StateEvents.event(inserted.id(), inserted.seq(), StateEvents.data(JobState.QUEUED, 0), now));
+            }
+            events.append(queued);
+            return out;
+        });
+        stored.stream().map(Job::type).distinct().forEach(type -> publisher.publishEvent(new JobSignals.WorkAvailable(type)));
+        return stored;
+    }
+
+    private Submission submitInTransaction(NewJob job) {
+        long now = clock.millis();
+        if (job.idempotencyKey() != null) {
+            Optional<Submission> earlier = db.sql().sql(
+                            "SELECT request_hash, job_id FROM idempotency_keys WHERE owner_id = ? AND idem_key = ?")
+                    .params(job.ownerId(), job.idempotencyKey())
+                    .query((rs, n) -> {
+                        if (!rs.getString("request_hash").equals(job.requestHash())) {
+                            throw new KeyReused();
+                        }
+                        return new Submission(findById(rs.getString("job_id")).orElseThrow(), true);
+                    })
+                    .optional();
+            if (earlier.isPresent()) {
+                return earlier.get();
+            }
+        }
+        Job inserted = insert(job, now);
+        events.append(List.of(StateEvents.event(inserted.id(), inserted.seq(), StateEvents.data(JobState.QUEUED, 0), now)));
+        if (job.idempotencyKey() != null) {
+            int stored = db.sql().sql("""
+                            INSERT INTO idempotency_keys (owner_id, idem_key, request_hash, job_id, created_at)
+                            VALUES (?, ?, ?, ?, ?) ON CONFLICT (owner_id, idem_key) DO NOTHING""")
+                    .params(job.ownerId(), job.idempotencyKey(), job.requestHash(), inserted.id(), now)
+                    .update();
+            if (stored == 0) {
+                throw new KeyTaken();
+            }
+        }
+        return new Submission(inserted, false);
+    }
+
+    private Job insert(NewJob job, long now) {
+        String id = Ids.next("job");
+        db.sql().sql("""
+                        INSERT INTO jobs (id, owner_id, type, input_file_id, params, priority, state, fair_key, run_after,
+                                          attempt, max_attempts, seq, created_at, idempotency_key)
+                        VALUES (:id, :owner, :type, :input, :params, :priority, 'queued', %s, :now,
+                                0, :maxAttempts, 1, :now, :key)""".formatted(FAIR_KEY))
+                .param("id", id)
+                .param("owner", job.ownerId())
+                .param("type", job.type())
+                .param("input", job.inputFileId())
+                .param("params", json.writeValueAsString(job.params()))
+                .param("priority", job.priority())
+                .param("now", now)
+                .param("maxAttempts", job.maxAttempts())
+                .param("key", job.idempotencyKey())
+                .update();
+        Instant created = Instant.ofEpochMilli(now);
+        return new Job(id, job.ownerId(), job.type(), job.inputFileId(), job.params(), job.priority(), JobState.QUEUED,
+                null, null, 0, 1, 0, job.maxAttempts(), created, null, null, created, null, null);
+    }
+
+    /** The job if it exists and {@code viewer} may see it; otherwise empty, whichever the reason. */
+    public Optional<Job> find(String id, User viewer) {
+        if (!Ids.looksLike("job", id)) {
+            return Optional.empty();
+        }
+        return findById(id).filter(job -> viewer.canSee(job.ownerId()));
+    }
+
+    Optional<Job> findById(String id) {
+        return db.sql().sql("SELECT " + JobRows.COLUMNS + " FROM jobs WHERE id = ?").param(id).query(rows).optional();
+    }
+
+    public record Page(List<Job> items, String nextCursor) {
+    }
+
+    /**
+     * Jobs {@code viewer} may see, newest first. The order (created_at, id) is total, so paging
+     * with the returned cursor neither repeats nor skips a job while new ones arrive.
+     */
+    public Page list(User viewer, JobState state, String type, JobCursor after, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT " + JobRows.COLUMNS + " FROM jobs WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (!viewer.isAdmin()) {
+            sql.append(" AND owner_id = ?");
+            args.add(viewer.id());
+        }
+        if (state != null) {
+            sql.append(" AND state = ?");
+            args.add(state.wire());
+        }
+        if (type != null) {
+            sql.append(" AND type = ?");
+            args.add(type);
+        }
+        if (after != null) {
+            sql.append(" AND (created_at < ? OR (created_at = ? AND id < ?))");
+            args.add(after.createdAt());
+            args.add(after.createdAt());
+            args.add(after.id());
+        }
+        sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
+        args.add(limit + 1);
+        List<Job> found = db.sql().sql(sql.toString()).params(args).query(rows).list();
+        if (found.size() <= limit) {
+            return new Page(found, null);
+        }
+        Job last = found.get(limit - 1);
+        return new Page(found.subList(0, limit), new JobCursor(last.createdAt().toEpochMilli(), last.id()).encode());
+    }
+
+    public sealed interface CancelOutcome {
+        Job job();
+
+        /** It had not started; it is cancelled now. */
+        record Cancelled(Job job) implements CancelOutcome {
+        }
+
+        /** It is running; its worker has been asked to stop. */
+        record Requested(Job job) implements CancelOutcome {
+        }
+
+        record AlreadyCancelled(Job job) implements CancelOutcome {
+        }
+
+        /** It succeeded or failed before the cancel arrived. */
+        record AlreadyFinished(Job job) implements CancelOutcome {
+        }
+    }
+
+    /** Empty when there is no such job for {@code viewer}. */
+    public Optional<CancelOutcome> cancel(String id, User viewer) {
+        for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+            Optional<Job> current = find(id, viewer);
+            if (current.isEmpty()) {
+                return Optional.empty();
+            }
+            Optional<CancelOutcome> outcome = tryCancel(current.get());
+            if (outcome.isPresent()) {
+                if (outcome.get() instanceof CancelOutcome.Requested) {
+                    publisher.publishEvent(new JobSignals.CancelRequested(id));
+                }
+                return outcome;
+            }
+            // The job moved between our read and our conditional update: decide again.
+        }
+        throw new IllegalStateException("Job " + id + " kept changing state during cancel");
+    }
+
+    private Optional<CancelOutcome> tryCancel(Job job) {
+        long now = clock.millis();
+        return switch (job.state()) {
+            case QUEUED, RETRY_SCHEDULED -> {
+                JobTransitions.check(job.state(), JobState.CANCELLED);
+                yield db.write(() -> db.sql().sql("""
+                                    UPDATE jobs SET state = 'cancelled', finished_at = :now, seq = seq + 1
+                                    WHERE id = :id AND state = :observed RETURNING seq""")
+                            .param("now", now).param("id", job.id()).param("observed", job.state().wire())
+                            .query(Long.class).optional()
+                            .map(seq -> {
+                                events.append(List.of(StateEvents.event(job.id(), seq,
+                                        StateEvents.data(JobState.CANCELLED, job.attempt()), now)));
+                                return seq;
+                            }))
+                    .map(seq -> (CancelOutcome) new CancelOutcome.Cancelled(findById(job.id()).orElseThrow()));
+            }
+            case RUNNING -> {
+                if (job.cancelRequested()) {
+                    yield Optional.of(new CancelOutcome.Requested(job));
+                }
+                yield db.write(() -> db.sql().sql("""
+                                        UPDATE jobs SET cancel_requested_at = :now, seq = seq + 1
+                                        WHERE id = :id AND state = 'running' AND cancel_requested_at IS NULL RETURNING seq""")
+                                .param("now", now).param("id", job.id())
+                                .query(Long.class).optional()
+                                .map(seq -> {
+                                    ObjectNode data = StateEvents.data(JobState.RUNNING, job.attempt());
+                                    data.put("cancelRequested", true);
+                                    events.append(List.of(StateEvents.event(job.id(), seq, data, now)));
+                                    return seq;
+                                }))
+                        .map(seq -> (CancelOutcome) new CancelOutcome.Requested(findById(job.id()).orElseThrow()));
+            }
+            case CANCELLED -> Optional.of(new CancelOutcome.AlreadyCancelled(job));
+            case SUCCEEDED, FAILED -> Optional.of(new CancelOutcome.AlreadyFinished(job));
+        };
+    }
+
+    public sealed interface RetryOutcome {
+        Job job();
+
+        record Requeued(Job job) implements RetryOutcome {
+        }
+
+        /** Only failed or cancelled jobs can be retried. */
+        record NotRetryable(Job job) implements RetryOutcome {
+        }
+    }
+
+    /** Puts a failed or cancelled job back in the queue with fresh attempts. Empty when there is no such job. */
+    public Optional<RetryOutcome> retry(String id, User viewer) {
+        for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+            Optional<Job> current = find(id, viewer);
+            if (current.isEmpty()) {
+                return Optional.empty();
+            }
+            Job job = current.get();
+            if (job.state() != JobState.FAILED && job.state() != JobState.CANCELLED) {
+                return Optional.of(new RetryOutcome.NotRetryable(job));
+            }
+            if (requeue(job)) {
+                publisher.publishEvent(new JobSignals.WorkAvailable(job.type()));
+                return Optional.of(new RetryOutcome.Requeued(findById(id).orElseThrow()));
+            }
+        }
+        throw new IllegalStateException("Job " + id + " kept changing state during retry");
+    }
+
+    private boolean requeue(Job job) {
+        JobTransitions.check(job.state(), JobState.QUEUED);
+        long now = clock.millis();
+        return db.write(() -> {
+            Optional<Long> seq = db.sql().sql("""
+                            UPDATE jobs SET state = 'queued', attempt = 0, run_after = :now, fair_key = %s,
+                                   error_code = NULL, error_message = NULL, error_retryable = NULL,
+                                   started_at = NULL, finished_at = NULL, cancel_requested_at = NULL,
+                                   progress = 0, stage = NULL, result_size = NULL, seq = seq + 1
+                            WHERE id = :id AND state = :observed RETURNING seq""".formatted(FAIR_KEY))
+                    .param("now", now).param("id", job.id()).param("observed", job.state().wire())
+                    .param("type", job.type()).param("owner", job.ownerId()).param("priority", job.priority())
+                    .query(Long.class).optional();
+            seq.ifPresent(s -> {
+                db.sql().sql("DELETE FROM job_results WHERE job_id = ?").param(job.id()).update();
+                ObjectNode data = StateEvents.data(JobState.QUEUED, 0);
+                data.put("reason", "retry");
+                events.append(List.of(StateEvents.event(job.id(), s, data, now)));
+            });
+            return seq.isPresent();
+        });
+    }
+
+    /** The stored result document of a job {@code viewer} may see. */
+    public Optional<String> result(String id, User viewer) {
+        return find(id, viewer).flatMap(job -> db.sql().sql("SELECT body FROM job_results WHERE job_id = ?")
+                .param(id).query(String.class).optional());
+    }
+
+    /** Forgets Idempotency-Keys older than the retention. */
+    public int pruneIdempotencyKeys(Instant before) {
+        return db.write(() -> db.sql().sql("DELETE FROM idempotency_keys WHERE created_at < ?")
+                .param(before.toEpochMilli()).update());
+    }
+}

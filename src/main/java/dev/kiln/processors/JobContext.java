@@ -1,0 +1,43 @@
+package dev.kiln.processors;
+
+import org.slf4j.Logger;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * What a running job gives its processor. Kiln's worker implements it; a processor's own tests
+ * may implement it too.
+ */
+public interface JobContext {
+
+    String jobId();
+
+    /** 1 for the first attempt. */
+    int attempt();
+
+    InputFile input();
+
+    /** Validated parameters with defaults filled in. */
+    JsonNode params();
+
+    /**
+     * Reports how far the job is, 0..1, and what it is doing. Cheap to call often: Kiln stores at
+     * most a few updates per second (the latest wins).
+     */
+    void progress(double fraction, String stage);
+
+    /** Publishes a partial result (e.g. one transcribed utterance); never dropped, kept in order. */
+    void emit(Object partial);
+
+    /** True once the job is cancelled, timed out or its node is shutting down; stop soon. */
+    boolean isCancelled();
+
+    /** Throws {@link JobCancelledException} if {@link #isCancelled()}. */
+    default void checkCancelled() {
+        if (isCancelled()) {
+            throw new JobCancelledException();
+        }
+    }
+
+    /** A logger whose lines carry this job's id. */
+    Logger log();
+}

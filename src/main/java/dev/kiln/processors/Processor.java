@@ -1,0 +1,44 @@
+package dev.kiln.processors;
+
+import java.util.List;
+
+/**
+ * The extension point: a kind of work Kiln can run. Implementations are Spring beans; the job
+ * {@code type} is the processor's {@link #name()}. {@link #run} is called on a worker thread,
+ * never on a request thread, at most {@link ProcessorLimits#concurrency()} at a time per node.
+ */
+public interface Processor {
+
+    /** Stable name, used as the job type: lowercase letters, digits and '-', starting with a letter. */
+    String name();
+
+    String description();
+
+    /** Media types of input files this processor accepts: exact ({@code audio/wav}), {@code audio/*} or {@code *}{@code /*}. */
+    List<String> acceptedMediaTypes();
+
+    ParamsSchema params();
+
+    ProcessorLimits limits();
+
+    /**
+     * Does the work. Report with {@link JobContext#progress}, stream partial results with
+     * {@link JobContext#emit}, and stop promptly when {@link JobContext#isCancelled()} (the
+     * thread is also interrupted).
+     *
+     * @return the result, any value Jackson can write (null for none)
+     * @throws JobFailure to fail with a specific code; other exceptions are classified by Kiln
+     */
+    Object run(JobContext context) throws Exception;
+
+    default boolean accepts(String mediaType) {
+        return acceptedMediaTypes().stream().anyMatch(pattern -> matches(pattern, mediaType));
+    }
+
+    private static boolean matches(String pattern, String mediaType) {
+        if (pattern.equals("*/*") || pattern.equals(mediaType)) {
+            return true;
+        }
+        return pattern.endsWith("/*") && mediaType.startsWith(pattern.substring(0, pattern.length() - 1));
+    }
+}

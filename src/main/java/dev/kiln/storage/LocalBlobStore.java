@@ -1,0 +1,128 @@
+package dev.kiln.storage;
+
+import dev.kiln.KilnHome;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.stereotype.Component;
+
+/**
+ * Blobs as files under {@code <home>/blobs/ab/cd/<sha256>}: written to a temporary file, hashed
+ * while written, then atomically renamed into place, so a reader never sees half a blob.
+ */
+@Component
+public class LocalBlobStore implements BlobStore {
+
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final int BUFFER = 64 * 1024;
+
+    private final Path root;
+    private final Path tmp;
+
+    @Autowired
+    public LocalBlobStore(KilnHome home) {
+        this(home.resolve("blobs"));
+    }
+
+    public LocalBlobStore(Path root) {
+        this.root = root;
+        this.tmp = root.resolve("tmp");
+        try {
+            Files.createDirectories(tmp);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create the blob directory " + root.toAbsolutePath(), e);
+        }
+    }
+
+    @Override
+    public StoredBlob put(InputStream in, long maxBytes) throws IOException {
+        Path partial = Files.createTempFile(tmp, "put-", ".part");
+        try {
+            MessageDigest sha256 = sha256();
+            long size = 0;
+            byte[] buffer = new byte[BUFFER];
+            try (OutputStream out = Files.newOutputStream(partial)) {
+                int n;
+                while ((n = in.read(buffer)) != -1) {
+                    size += n;
+                    if (size > maxBytes) {
+                        throw new BlobTooLargeException(maxBytes);
+                    }
+                    sha256.update(buffer, 0, n);
+                    out.write(buffer, 0, n);
+                }
+            }
+            String hash = HexFormat.of().formatHex(sha256.digest());
+            moveIntoPlace(partial, pathOf(hash));
+            return new StoredBlob(hash, size);
+        } finally {
+            Files.deleteIfExists(partial);
+        }
+    }
+
+    private static void moveIntoPlace(Path partial, Path target) throws IOException {
+        if (Files.exists(target)) {
+            return; // same content already stored
+        }
+        Files.createDirectories(target.getParent());
+        try {
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException e) {
+            // a concurrent put of the same content won; both hold identical bytes
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("The blob directory must be on one filesystem with its tmp folder", e);
+        }
+    }
+
+    @Override
+    public InputStream open(String sha256) throws IOException {
+        return Files.newInputStream(localPath(sha256));
+    }
+
+    @Override
+    public Path localPath(String sha256) throws IOException {
+        Path path = pathOf(sha256);
+        if (!Files.exists(path)) {
+            throw new NoSuchFileException("blob " + sha256);
+        }
+        return path;
+    }
+
+    @Override
+    public boolean exists(String sha256) {
+        return Files.exists(pathOf(sha256));
+    }
+
+    @Override
+    public void delete(String sha256) throws IOException {
+        Files.deleteIfExists(pathOf(sha256));
+    }
+
+    private Path pathOf(String sha256) {
+        // Only ever a hash: nothing a client sends becomes part of a path.
+        if (!SHA256.matcher(sha256).matches()) {
+            throw new IllegalArgumentException("not a sha256: " + sha256);
+        }
+        return root.resolve(sha256.substring(0, 2)).resolve(sha256.substring(2, 4)).resolve(sha256);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

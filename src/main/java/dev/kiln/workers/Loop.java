@@ -1,0 +1,78 @@
+package dev.kiln.workers;
+
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A background step run on a virtual thread, again at once when it says there is more to do,
+ * otherwise after {@code interval} or an earlier {@link #wake()}. A failing step is logged and
+ * retried after the interval; it never kills the loop.
+ */
+final class Loop {
+
+    private static final Logger log = LoggerFactory.getLogger(Loop.class);
+
+    private final String name;
+    private final Duration interval;
+    private final BooleanSupplier step;
+    private final Semaphore wakeups = new Semaphore(0);
+    private volatile boolean running;
+    private Thread thread;
+
+    Loop(String name, Duration interval, BooleanSupplier step) {
+        this.name = name;
+        this.interval = interval;
+        this.step = step;
+    }
+
+    synchronized void start() {
+        running = true;
+        thread = Thread.ofVirtual().name(name).start(this::run);
+    }
+
+    void wake() {
+        if (wakeups.availablePermits() == 0) {
+            wakeups.release();
+        }
+    }
+
+    /** Stops after the current step; waits for it. */
+    void stop() {
+        running = false;
+        wake();
+        Thread t;
+        synchronized (this) {
+            t = thread;
+        }
+        if (t != null) {
+            try {
+                t.join(Duration.ofSeconds(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void run() {
+        while (running) {
+            boolean again = false;
+            try {
+                again = step.getAsBoolean();
+            } catch (RuntimeException e) {
+                log.warn("{} failed; trying again in {}", name, interval, e);
+            }
+            if (!again) {
+                try {
+                    wakeups.tryAcquire(interval.toMillis(), TimeUnit.MILLISECONDS);
+                    wakeups.drainPermits();
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+}

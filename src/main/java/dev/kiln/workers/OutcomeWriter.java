@@ -1,0 +1,164 @@
+package dev.kiln.workers;
+
+import dev.kiln.jobs.JobQueue;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.RecoverableDataAccessException;
+import org.springframework.dao.TransientDataAccessException;
+
+/**
+ * Writes what running jobs report — partial results, ends of attempts and, every
+ * {@code progressInterval}, their latest progress — in batches: one transaction for many jobs,
+ * in the order reported. A full queue makes reporters wait (back-pressure), and a database
+ * outage is waited out, not dropped.
+ */
+final class OutcomeWriter {
+
+    private static final Logger log = LoggerFactory.getLogger(OutcomeWriter.class);
+    private static final int CAPACITY = 10_000;
+    private static final int MAX_BATCH = 512;
+    private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(5);
+
+    private record Pending(JobQueue.Write write, CompletableFuture<Boolean> accepted) {
+    }
+
+    private final JobQueue queue;
+    private final Duration progressInterval;
+    private final Supplier<List<JobQueue.Progress>> dueProgress;
+    private final Consumer<JobQueue.Write> onRejected;
+    private final BlockingQueue<Pending> pending = new LinkedBlockingQueue<>(CAPACITY);
+    private volatile boolean running;
+    private volatile long giveUpAfterNanos = Long.MAX_VALUE;
+    private Thread thread;
+
+    /**
+     * @param dueProgress collects running jobs' changed progress
+     * @param onRejected  told of each write refused because its attempt lost the lease
+     */
+    OutcomeWriter(JobQueue queue, Duration progressInterval, Supplier<List<JobQueue.Progress>> dueProgress,
+            Consumer<JobQueue.Write> onRejected) {
+        this.queue = queue;
+        this.progressInterval = progressInterval;
+        this.dueProgress = dueProgress;
+        this.onRejected = onRejected;
+    }
+
+    void start() {
+        running = true;
+        thread = Thread.ofVirtual().name("kiln-outcome-writer").start(this::run);
+    }
+
+    /** Queues a write; waits while the queue is full. Completes with whether it was accepted. */
+    CompletableFuture<Boolean> enqueue(JobQueue.Write write) {
+        Pending p = new Pending(write, new CompletableFuture<>());
+        try {
+            pending.put(p);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.accepted().complete(false);
+        }
+        return p.accepted();
+    }
+
+    /** Writes what is queued, then stops; a database outage is retried for at most {@code patience}. */
+    void stop(Duration patience) {
+        giveUpAfterNanos = System.nanoTime() + patience.toNanos();
+        running = false;
+        if (thread != null) {
+            try {
+                thread.join(patience.plusSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void run() {
+        long nextProgress = System.nanoTime();
+        while (running || !pending.isEmpty()) {
+            List<Pending> batch = new ArrayList<>();
+            try {
+                long waitNanos = Math.max(0, nextProgress - System.nanoTime());
+                Pending first = pending.poll(waitNanos, TimeUnit.NANOSECONDS);
+                if (first != null) {
+                    batch.add(first);
+                    pending.drainTo(batch, MAX_BATCH - 1);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            List<JobQueue.Write> writes = new ArrayList<>(batch.size());
+            if (System.nanoTime() >= nextProgress) {
+                writes.addAll(dueProgress.get());
+                nextProgress = System.nanoTime() + progressInterval.toNanos();
+            }
+            batch.forEach(p -> writes.add(p.write()));
+            if (!writes.isEmpty()) {
+                try {
+                    write(writes, batch);
+                } catch (RuntimeException e) {
+                    log.error("Job updates failed unexpectedly", e);
+                    batch.forEach(p -> p.accepted().complete(false));
+                }
+            }
+        }
+    }
+
+    private void write(List<JobQueue.Write> writes, List<Pending> batch) {
+        List<Boolean> accepted = applyRetrying(writes);
+        int offset = writes.size() - batch.size();
+        for (int i = 0; i < writes.size(); i++) {
+            if (!accepted.get(i)) {
+                onRejected.accept(writes.get(i));
+            }
+            if (i >= offset) {
+                batch.get(i - offset).accepted().complete(accepted.get(i));
+            }
+        }
+    }
+
+    private List<Boolean> applyRetrying(List<JobQueue.Write> writes) {
+        Duration delay = Duration.ofMillis(100);
+        while (true) {
+            try {
+                return queue.apply(writes);
+            } catch (TransientDataAccessException | RecoverableDataAccessException | DataAccessResourceFailureException e) {
+                if (System.nanoTime() > giveUpAfterNanos) {
+                    log.error("Giving up on {} job writes: the database is still failing at shutdown", writes.size(), e);
+                    return writes.stream().map(w -> false).toList();
+                }
+                log.warn("Could not write {} job updates ({}); retrying in {}", writes.size(), e.getMessage(), delay);
+                try {
+                    Thread.sleep(delay);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return writes.stream().map(w -> false).toList();
+                }
+                delay = delay.multipliedBy(2).compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : delay.multipliedBy(2);
+            } catch (DataAccessException e) {
+                if (writes.size() == 1) {
+                    log.error("The database refuses an update of job {}; dropping it", writes.getFirst().jobId(), e);
+                    return List.of(false);
+                }
+                // One bad write must not hold back the others: apply them one at a time, in order.
+                List<Boolean> accepted = new ArrayList<>(writes.size());
+                for (JobQueue.Write w : writes) {
+                    accepted.addAll(applyRetrying(List.of(w)));
+                }
+                return accepted;
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package dev.kiln.workers;
+
+import dev.kiln.jobs.JobQueue;
+import dev.kiln.processors.InputFile;
+import dev.kiln.processors.JobContext;
+import dev.kiln.processors.ProcessorRegistry;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * One attempt running on this node: the processor's {@link JobContext}, and the handle the
+ * worker pool uses to stop it and to collect its progress.
+ */
+final class RunningJob implements JobContext {
+
+    private record Reported(double fraction, String stage) {
+    }
+
+    final JobQueue.Claim claim;
+    final ProcessorRegistry.Registered processor;
+    private final OutcomeWriter writer;
+    private final JsonMapper json;
+    private final Logger log;
+    private final AtomicReference<Reported> latest = new AtomicReference<>();
+    private Reported written;
+    private volatile InputFile input;
+    private volatile Thread thread;
+    private volatile StopReason stopReason;
+    /** The outcome is being written (or was forced): stop requests and progress no longer apply. */
+    private volatile boolean finishing;
+
+    RunningJob(JobQueue.Claim claim, ProcessorRegistry.Registered processor, OutcomeWriter writer, JsonMapper json) {
+        this.claim = claim;
+        this.processor = processor;
+        this.writer = writer;
+        this.json = json;
+        this.log = LoggerFactory.getLogger("kiln.job." + processor.name());
+    }
+
+    void attach(Thread thread, InputFile input) {
+        this.thread = thread;
+        this.input = input;
+    }
+
+    @Override
+    public String jobId() {
+        return claim.id();
+    }
+
+    @Override
+    public int attempt() {
+        return claim.attempt();
+    }
+
+    @Override
+    public InputFile input() {
+        return input;
+    }
+
+    @Override
+    public JsonNode params() {
+        return claim.params();
+    }
+
+    @Override
+    public void progress(double fraction, String stage) {
+        if (!(fraction >= 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("progress must be within 0..1, was " + fraction);
+        }
+        latest.set(new Reported(fraction, stage));
+    }
+
+    @Override
+    public void emit(Object partial) {
+        // Serialised now, so later changes to the object cannot alter what was published.
+        JsonNode data = json.valueToTree(partial);
+        writer.enqueue(new JobQueue.Partial(claim.id(), claim.leaseToken(), data));
+    }
+
+    @Override
+    public boolean isCancelled() {
+        return stopReason != null;
+    }
+
+    @Override
+    public Logger log() {
+        return log;
+    }
+
+    StopReason stopReason() {
+        return stopReason;
+    }
+
+    /**
+     * Asks the job to stop: sets the flag its code checks and interrupts its thread.
+     *
+     * @return whether this changed the reason (a weaker reason never replaces a stronger one)
+     */
+    synchronized boolean stop(StopReason reason) {
+        if (finishing || !reason.outranks(stopReason)) {
+            return false;
+        }
+        boolean first = stopReason == null;
+        stopReason = reason;
+        Thread t = thread;
+        if (first && t != null) {
+            t.interrupt();
+        }
+        return true;
+    }
+
+    /** Claims the right to write this attempt's outcome; false if that was already claimed. */
+    synchronized boolean markFinishing() {
+        if (finishing) {
+            return false;
+        }
+        finishing = true;
+        return true;
+    }
+
+    boolean finishing() {
+        return finishing;
+    }
+
+    /** The latest progress if it changed since the last call; null otherwise. */
+    JobQueue.Progress takeProgress() {
+        Reported now = latest.get();
+        if (finishing || now == null || now.equals(written)) {
+            return null;
+        }
+        written = now;
+        return new JobQueue.Progress(claim.id(), claim.leaseToken(), now.fraction(), now.stage());
+    }
+
+    @Override
+    public String toString() {
+        return "job " + claim.id() + " attempt " + claim.attempt();
+    }
+
+}

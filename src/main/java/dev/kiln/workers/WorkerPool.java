@@ -1,0 +1,374 @@
+package dev.kiln.workers;
+
+import dev.kiln.files.FileCatalog;
+import dev.kiln.files.FileInfo;
+import dev.kiln.jobs.JobError;
+import dev.kiln.jobs.JobQueue;
+import dev.kiln.jobs.JobSettings;
+import dev.kiln.jobs.JobSignals;
+import dev.kiln.processors.InputFile;
+import dev.kiln.processors.JobCancelledException;
+import dev.kiln.processors.JobFailure;
+import dev.kiln.processors.ProcessorRegistry;
+import dev.kiln.storage.BlobStore;
+import dev.kiln.support.Ids;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Runs jobs on this node: claims batches of work for processors with free slots, runs each
+ * attempt on its own virtual thread, renews leases while they run, stops them on cancel,
+ * timeout or shutdown, and writes their outcomes through the {@link OutcomeWriter}.
+ *
+ * <p>On shutdown it stops claiming, gives running jobs {@code shutdownGrace} to finish, then
+ * releases the rest to the queue so another node (or this one, restarted) picks them up at once.
+ */
+@Component
+public class WorkerPool implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
+
+    private final WorkerSettings settings;
+    private final JobSettings jobSettings;
+    private final ProcessorRegistry registry;
+    private final JobQueue queue;
+    private final FileCatalog files;
+    private final BlobStore blobs;
+    private final JsonMapper json;
+    private final Clock clock;
+    private final String node;
+    private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
+    private final Map<String, Semaphore> slots = new HashMap<>();
+    private final OutcomeWriter writer;
+    private final Loop claimLoop;
+    private final Loop heartbeatLoop;
+    private final ScheduledExecutorService watchdog;
+    private volatile boolean accepting;
+    private volatile boolean started;
+
+    public WorkerPool(WorkerSettings settings, JobSettings jobSettings, ProcessorRegistry registry, JobQueue queue,
+            FileCatalog files, BlobStore blobs, JsonMapper json, Clock clock) {
+        this.settings = settings;
+        this.jobSettings = jobSettings;
+        this.registry = registry;
+        this.queue = queue;
+        this.files = files;
+        this.blobs = blobs;
+        this.json = json;
+        this.clock = clock;
+        this.node = hostName() + "-" + Ids.randomToken(8);
+        registry.all().forEach(p -> slots.put(p.name(), new Semaphore(p.limits().concurrency())));
+        this.writer = new OutcomeWriter(queue, settings.progressInterval(), this::dueProgress, this::rejected);
+        this.claimLoop = new Loop("kiln-claim", settings.pollInterval(), this::claimRound);
+        this.heartbeatLoop = new Loop("kiln-heartbeat", settings.heartbeatInterval(), () -> {
+            heartbeat();
+            return false;
+        });
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("kiln-watchdog").factory());
+    }
+
+    /** This node's name in leases: host name plus a random suffix per process. */
+    public String node() {
+        return node;
+    }
+
+    public int runningJobs() {
+        return running.size();
+    }
+
+    @Override
+    public void start() {
+        started = true;
+        if (!settings.enabled()) {
+            log.info("Workers are disabled on this node (kiln.workers.enabled=false)");
+            return;
+        }
+        writer.start();
+        accepting = true;
+        heartbeatLoop.start();
+        claimLoop.start();
+        log.info("Workers started on node {}: {}", node, registry.all().stream()
+                .map(p -> p.name() + "×" + p.limits().concurrency()).collect(Collectors.joining(", ")));
+    }
+
+    @Override
+    public boolean isRunning() {
+        return started;
+    }
+
+    /** Stops before the web server and the database go (the default phase stops first). */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE;
+    }
+
+    @Override
+    public void stop() {
+        if (!started) {
+            return;
+        }
+        started = false;
+        if (settings.enabled()) {
+            drain();
+        }
+    }
+
+    @EventListener
+    void onWorkAvailable(JobSignals.WorkAvailable signal) {
+        claimLoop.wake();
+    }
+
+    @EventListener
+    void onCancelRequested(JobSignals.CancelRequested signal) {
+        RunningJob job = running.get(signal.jobId());
+        if (job != null) {
+            requestStop(job, StopReason.CANCEL, clock.instant());
+        }
+    }
+
+    /** One claim round over all processors; true when there may be more work for free slots. */
+    private boolean claimRound() {
+        if (!accepting) {
+            return false;
+        }
+        boolean more = false;
+        for (ProcessorRegistry.Registered processor : registry.all()) {
+            Semaphore free = slots.get(processor.name());
+            int wanted = Math.min(free.availablePermits(), settings.claimBatchSize());
+            if (wanted == 0) {
+                continue;
+            }
+            List<JobQueue.Claim> claims = queue.claim(processor.name(), wanted, node, settings.leaseDuration());
+            for (JobQueue.Claim claim : claims) {
+                free.acquireUninterruptibly();
+                launch(processor, claim);
+            }
+            more |= claims.size() == wanted && free.availablePermits() > 0;
+        }
+        return more;
+    }
+
+    private void launch(ProcessorRegistry.Registered processor, JobQueue.Claim claim) {
+        RunningJob job = new RunningJob(claim, processor, writer, json);
+        running.put(claim.id(), job);
+        Instant started = clock.instant();
+        ScheduledFuture<?> timeout = watchdog.schedule(() -> requestStop(job, StopReason.TIMEOUT, clock.instant()),
+                processor.limits().timeout().toMillis(), TimeUnit.MILLISECONDS);
+        Thread.ofVirtual().name("kiln-job-" + claim.id()).start(() -> {
+            try {
+                execute(job, started);
+            } finally {
+                timeout.cancel(false);
+                running.remove(claim.id(), job);
+                slots.get(processor.name()).release();
+                claimLoop.wake();
+            }
+        });
+    }
+
+    private void execute(RunningJob job, Instant started) {
+        MDC.put("jobId", job.jobId());
+        MDC.put("jobType", job.processor.name());
+        try {
+            JobQueue.Outcome outcome;
+            try {
+                job.attach(Thread.currentThread(), input(job.claim));
+                Object result = job.processor.processor().run(job);
+                outcome = new JobQueue.Succeeded(job.attempt(), result == null ? null : json.writeValueAsString(result));
+            } catch (Throwable t) {
+                outcome = outcomeAfterThrow(job, t);
+            }
+            if (outcome == null || !job.markFinishing()) {
+                return; // the lease is gone, or the watchdog already ended this attempt
+            }
+            Thread.interrupted(); // a stop request that raced with the end must not disturb writing the outcome
+            boolean accepted = writer.enqueue(new JobQueue.Finish(job.jobId(), job.claim.leaseToken(), outcome)).join();
+            if (accepted) {
+                log.debug("Attempt {} ended {} after {}", job.attempt(), outcome.target().wire(),
+                        Duration.between(started, clock.instant()));
+            } else {
+                log.info("Attempt {} ended, but another attempt owns the job now; its outcome was discarded", job.attempt());
+            }
+        } finally {
+            MDC.remove("jobId");
+            MDC.remove("jobType");
+        }
+    }
+
+    private InputFile input(JobQueue.Claim claim) throws IOException {
+        FileInfo file = files.findById(claim.inputFileId()).orElseThrow(() ->
+                JobFailure.permanent("input_missing", "The input file " + claim.inputFileId() + " no longer exists."));
+        Path path;
+        try {
+            path = blobs.localPath(file.sha256());
+        } catch (NoSuchFileException e) {
+            throw JobFailure.permanent("input_missing", "The content of input file " + file.id() + " is missing from storage.");
+        }
+        return new InputFile(file.id(), file.mediaType(), file.size(), file.name(), path);
+    }
+
+    /** What an attempt that threw leads to: the stop it was asked for, or its classified failure. */
+    private JobQueue.Outcome outcomeAfterThrow(RunningJob job, Throwable t) {
+        StopReason reason = job.stopReason();
+        if (reason != null) {
+            return stoppedOutcome(job, reason);
+        }
+        JobError error = classify(t);
+        if (error.code().equals("processor_error")) {
+            job.log().warn("Attempt {} failed unexpectedly", job.attempt(), t);
+        } else {
+            job.log().info("Attempt {} failed: {} ({})", job.attempt(), error.code(), error.message());
+        }
+        return queue.failure(error, job.attempt(), job.claim.maxAttempts());
+    }
+
+    private JobQueue.Outcome stoppedOutcome(RunningJob job, StopReason reason) {
+        return switch (reason) {
+            case CANCEL -> new JobQueue.Cancelled(job.attempt());
+            case TIMEOUT -> queue.failure(new JobError("timeout", "The job ran longer than its limit of "
+                    + job.processor.limits().timeout() + ".", false), job.attempt(), job.claim.maxAttempts());
+            case SHUTDOWN -> new JobQueue.Released(job.attempt());
+            case LEASE_LOST -> null;
+        };
+    }
+
+    /** Bad input is permanent; I/O trouble is worth another attempt; unknown failures get the benefit of the doubt. */
+    static JobError classify(Throwable t) {
+        return switch (t) {
+            case JobFailure f -> new JobError(f.code(), f.getMessage(), f.retryable());
+            case IOException e -> new JobError("io_error", "I/O error: " + e.getMessage(), true);
+            case UncheckedIOException e -> new JobError("io_error", "I/O error: " + e.getCause().getMessage(), true);
+            case IllegalArgumentException e -> new JobError("invalid_input", e.getMessage(), false);
+            case JobCancelledException e -> new JobError("processor_error", "The processor stopped without being asked to.", true);
+            case InterruptedException e -> new JobError("interrupted", "The job was interrupted.", true);
+            default -> new JobError("processor_error", t.getClass().getSimpleName()
+                    + (t.getMessage() == null ? "" : ": " + t.getMessage()), true);
+        };
+    }
+
+    /**
+     * Asks a job to stop, and makes sure it ends by {@code since + cancelTimeout} even if its code
+     * ignores the request: then its lease is revoked and any later report from it is refused.
+     */
+    private void requestStop(RunningJob job, StopReason reason, Instant since) {
+        if (!job.stop(reason)) {
+            return;
+        }
+        job.log().info("Stopping attempt {}: {}", job.attempt(), reason);
+        if (reason == StopReason.CANCEL || reason == StopReason.TIMEOUT) {
+            long delay = Math.max(0, Duration.between(clock.instant(), since.plus(jobSettings.cancelTimeout())).toMillis());
+            watchdog.schedule(() -> enforceStop(job, reason), delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void enforceStop(RunningJob job, StopReason reason) {
+        if (running.get(job.jobId()) != job || job.stopReason() != reason || !job.markFinishing()) {
+            return;
+        }
+        job.log().warn("Attempt {} did not stop within {}; ending it as {} and revoking its lease (its thread keeps"
+                + " its slot until it returns)", job.attempt(), jobSettings.cancelTimeout(), reason);
+        writer.enqueue(new JobQueue.Finish(job.jobId(), job.claim.leaseToken(), stoppedOutcome(job, reason)));
+    }
+
+    private void heartbeat() {
+        Map<String, RunningJob> local = Map.copyOf(running);
+        if (local.isEmpty()) {
+            return;
+        }
+        Map<String, JobQueue.Lease> held = queue.renew(node, local.keySet(), settings.leaseDuration()).stream()
+                .collect(Collectors.toMap(JobQueue.Lease::jobId, Function.identity()));
+        for (RunningJob job : local.values()) {
+            JobQueue.Lease lease = held.get(job.jobId());
+            if (lease == null || !Objects.equals(lease.token(), job.claim.leaseToken())) {
+                if (!job.finishing() && job.stop(StopReason.LEASE_LOST)) {
+                    job.log().warn("Attempt {} lost its lease (rescued elsewhere?); stopping it", job.attempt());
+                }
+            } else if (lease.cancelRequestedAt() != null) {
+                requestStop(job, StopReason.CANCEL, lease.cancelRequestedAt());
+            }
+        }
+    }
+
+    private List<JobQueue.Progress> dueProgress() {
+        return running.values().stream().map(RunningJob::takeProgress).filter(Objects::nonNull).toList();
+    }
+
+    private void rejected(JobQueue.Write write) {
+        RunningJob job = running.get(write.jobId());
+        if (job != null && job.claim.leaseToken().equals(write.token()) && !(write instanceof JobQueue.Finish)) {
+            if (job.stop(StopReason.LEASE_LOST)) {
+                job.log().warn("Attempt {} no longer holds the job; stopping it", job.attempt());
+            }
+        }
+    }
+
+    private void drain() {
+        accepting = false;
+        claimLoop.stop();
+        if (!awaitIdle(settings.shutdownGrace())) {
+            Set<RunningJob> left = Set.copyOf(running.values());
+            log.info("Shutting down: releasing {} job(s) still running after {}", left.size(), settings.shutdownGrace());
+            left.forEach(job -> requestStop(job, StopReason.SHUTDOWN, clock.instant()));
+            if (!awaitIdle(Duration.ofSeconds(5))) {
+                for (RunningJob job : Set.copyOf(running.values())) {
+                    if (job.markFinishing()) {
+                        writer.enqueue(new JobQueue.Finish(job.jobId(), job.claim.leaseToken(),
+                                new JobQueue.Released(job.attempt())));
+                    }
+                }
+            }
+        }
+        writer.stop(Duration.ofSeconds(10));
+        heartbeatLoop.stop();
+        watchdog.shutdownNow();
+        log.info("Workers stopped on node {}", node);
+    }
+
+    private boolean awaitIdle(Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (!running.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return running.isEmpty();
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "node";
+        }
+    }
+}

@@ -1,0 +1,502 @@
+package dev.kiln.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kiln.auth.User;
+import dev.kiln.events.EventKind;
+import dev.kiln.events.JobEvent;
+import dev.kiln.files.FileInfo;
+import dev.kiln.testing.QueueFixture;
+import dev.kiln.testing.TestDatabases;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The queue's contract, run against every database Kiln supports (one subclass per database).
+ * Time is a {@link dev.kiln.testing.MutableClock}: nothing here sleeps.
+ */
+abstract class JobQueueContract {
+
+    private static final String TYPE = "work";
+
+    QueueFixture fx;
+    User alice;
+    User bob;
+
+    abstract TestDatabases.Kind kind();
+
+    @BeforeEach
+    void open() {
+        fx = new QueueFixture(kind());
+        alice = fx.user("alice");
+        bob = fx.user("bob");
+    }
+
+    @AfterEach
+    void close() {
+        fx.close();
+    }
+
+    @Test
+    void submittedJobIsQueuedWithItsFirstEvent() {
+        Job job = fx.submit(alice, TYPE);
+
+        Job stored = fx.job(job.id());
+        assertThat(stored.state()).isEqualTo(JobState.QUEUED);
+        assertThat(stored.seq()).isEqualTo(1);
+        assertThat(stored.attempt()).isZero();
+        assertThat(stored.id()).matches("job_[a-z2-7]{26}");
+        assertThat(fx.events(job.id())).singleElement().satisfies(e -> {
+            assertThat(e.seq()).isEqualTo(1);
+            assertThat(e.kind()).isEqualTo(EventKind.STATE);
+            assertThat(e.data().get("state").asString()).isEqualTo("queued");
+        });
+    }
+
+    @Test
+    void claimMovesJobToRunningUnderALeaseOnce() {
+        Job job = fx.submit(alice, TYPE);
+
+        List<JobQueue.Claim> claims = fx.claim(TYPE, 10);
+
+        assertThat(claims).singleElement().satisfies(c -> {
+            assertThat(c.id()).isEqualTo(job.id());
+            assertThat(c.attempt()).isEqualTo(1);
+            assertThat(c.leaseToken()).isNotBlank();
+        });
+        Job running = fx.job(job.id());
+        assertThat(running.state()).isEqualTo(JobState.RUNNING);
+        assertThat(running.seq()).isEqualTo(2);
+        assertThat(running.startedAt()).isEqualTo(fx.clock.instant());
+        assertThat(fx.claim(TYPE, 10)).isEmpty();
+        assertThat(fx.claim("other-type", 10)).isEmpty();
+    }
+
+    @Test
+    void concurrentClaimersTakeEveryJobExactlyOnce() throws Exception {
+        FileInfo file = fx.file(alice);
+        int jobs = 600;
+        fx.store.submitAll(IntStream.range(0, jobs).mapToObj(i -> fx.newJob(i % 2 == 0 ? alice : bob, TYPE, file.id(), 0))
+                .map(j -> j.ownerId().equals(alice.id()) ? j : new NewJob(bob.id(), TYPE, fx.file(bob).id(),
+                        j.params(), 0, 3, null, null))
+                .toList());
+        Set<String> claimed = ConcurrentHashMap.newKeySet();
+        List<String> duplicates = Collections.synchronizedList(new ArrayList<>());
+        int threads = 8;
+        CountDownLatch start = new CountDownLatch(1);
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                String node = "node-" + t;
+                done.add(pool.submit(() -> {
+                    start.await();
+                    while (true) {
+                        List<JobQueue.Claim> batch = fx.queue.claim(TYPE, 7, node, QueueFixture.LEASE);
+                        if (batch.isEmpty()) {
+                            return null;
+                        }
+                        batch.forEach(c -> {
+                            if (!claimed.add(c.id())) {
+                                duplicates.add(c.id());
+                            }
+                        });
+                    }
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : done) {
+                f.get();
+            }
+        }
+        assertThat(duplicates).isEmpty();
+        assertThat(claimed).hasSize(jobs);
+    }
+
+    @Test
+    void oneOwnersBacklogDoesNotStarveAnotherOwnersJob() {
+        FileInfo aliceFile = fx.file(alice);
+        fx.store.submitAll(IntStream.range(0, 10_000).mapToObj(i -> fx.newJob(alice, TYPE, aliceFile.id(), 0)).toList());
+        fx.claim(TYPE, 20); // the queue is moving when bob arrives
+        Job bobsJob = fx.submit(bob, TYPE);
+
+        List<String> next = fx.claim(TYPE, 10).stream().map(JobQueue.Claim::id).toList();
+
+        assertThat(next).contains(bobsJob.id());
+    }
+
+    @Test
+    void ownersTakeTurnsWithinAPriority() {
+        FileInfo aliceFile = fx.file(alice);
+        FileInfo bobFile = fx.file(bob);
+        fx.store.submitAll(IntStream.range(0, 50).mapToObj(i -> fx.newJob(alice, TYPE, aliceFile.id(), 0)).toList());
+        fx.store.submitAll(IntStream.range(0, 5).mapToObj(i -> fx.newJob(bob, TYPE, bobFile.id(), 0)).toList());
+
+        List<String> owners = fx.claim(TYPE, 10).stream().map(JobQueue.Claim::ownerId).toList();
+
+        assertThat(owners).filteredOn(bob.id()::equals).hasSize(5);
+    }
+
+    @Test
+    void higherPriorityFirstThenOldestFirst() {
+        Job first = fx.submit(alice, TYPE);
+        fx.clock.advance(Duration.ofSeconds(1));
+        Job second = fx.submit(alice, TYPE);
+        fx.clock.advance(Duration.ofSeconds(1));
+        Job urgent = fx.store.submit(fx.newJob(alice, TYPE, 5)).job();
+        Job low = fx.store.submit(fx.newJob(alice, TYPE, -5)).job();
+
+        List<String> order = IntStream.range(0, 4).mapToObj(i -> fx.claim(TYPE, 1).getFirst().id()).toList();
+
+        assertThat(order).containsExactly(urgent.id(), first.id(), second.id(), low.id());
+    }
+
+    @Test
+    void completionWithTheCurrentLeaseStoresResultAndTerminalEvents() {
+        Job job = fx.submit(alice, TYPE);
+        JobQueue.Claim claim = fx.claim(TYPE, 1).getFirst();
+
+        List<Boolean> accepted = fx.queue.apply(List.of(
+                new JobQueue.Progress(job.id(), claim.leaseToken(), 0.5, "halfway"),
+                new JobQueue.Partial(job.id(), claim.leaseToken(), fx.json.createObjectNode().put("text", "hello")),
+                new JobQueue.Finish(job.id(), claim.leaseToken(), new JobQueue.Succeeded(1, "{\"answer\":42}"))));
+
+        assertThat(accepted).containsExactly(true, true, true);
+        Job done = fx.job(job.id());
+        assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(done.progress()).isEqualTo(1.0);
+        assertThat(done.finishedAt()).isNotNull();
+        assertThat(done.result().href()).isEqualTo("/api/v1/jobs/" + job.id() + "/result");
+        assertThat(fx.store.result(job.id(), alice)).contains("{\"answer\":42}");
+        assertThat(fx.events(job.id())).extracting(JobEvent::kind).containsExactly(
+                EventKind.STATE, EventKind.STATE, EventKind.PROGRESS, EventKind.PARTIAL, EventKind.RESULT, EventKind.STATE);
+        assertSeqIsContiguous(job.id(), done.seq());
+    }
+
+    @Test
+    void zombieWorkerCannotOverwriteANewerAttempt() {
+        Job job = fx.submit(alice, TYPE);
+        JobQueue.Claim zombie = fx.claim(TYPE, 1).getFirst();
+        fx.clock.advance(QueueFixture.LEASE.plusSeconds(1));
+        assertThat(fx.maintenance.runOnce()).isEqualTo(1);
+        assertThat(fx.job(job.id()).state()).isEqualTo(JobState.RETRY_SCHEDULED);
+        fx.clock.advance(Duration.ofMinutes(1)); // past the backoff
+        JobQueue.Claim current = fx.queue.claim(TYPE, 1, "node-b", QueueFixture.LEASE).getFirst();
+        assertThat(current.attempt()).isEqualTo(2);
+
+        List<Boolean> zombieWrites = fx.queue.apply(List.of(
+                new JobQueue.Progress(job.id(), zombie.leaseToken(), 0.9, "zombie"),
+                new JobQueue.Partial(job.id(), zombie.leaseToken(), fx.json.createObjectNode()),
+                new JobQueue.Finish(job.id(), zombie.leaseToken(), new JobQueue.Succeeded(1, "{\"from\":\"zombie\"}"))));
+
+        assertThat(zombieWrites).containsOnly(false);
+        Job stillRunning = fx.job(job.id());
+        assertThat(stillRunning.state()).isEqualTo(JobState.RUNNING);
+        assertThat(stillRunning.attempt()).isEqualTo(2);
+        assertThat(fx.queue.apply(List.of(new JobQueue.Finish(job.id(), current.leaseToken(),
+                new JobQueue.Succeeded(2, "{\"from\":\"current\"}"))))).containsExactly(true);
+        assertThat(fx.store.result(job.id(), alice)).contains("{\"from\":\"current\"}");
+    }
+
+    @Test
+    void jobCompletedJustBeforeTheRescueIsNeverRequeued() {
+        Job job = fx.submit(alice, TYPE);
+        JobQueue.Claim claim = fx.claim(TYPE, 1).getFirst();
+        fx.clock.advance(QueueFixture.LEASE.plusSeconds(1));
+        // The rescuer has seen the expired lease...
+        List<JobQueue.Stale> seen = fx.queue.expiredLeases(fx.clock.instant(), 100);
+        assertThat(seen).extracting(JobQueue.Stale::id).containsExactly(job.id());
+        // ...then the slow worker completes...
+        assertThat(fx.queue.apply(List.of(new JobQueue.Finish(job.id(), claim.leaseToken(),
+                new JobQueue.Succeeded(1, null))))).containsExactly(true);
+        // ...and the rescue, conditional on what it saw, changes nothing.
+        List<Boolean> rescued = fx.queue.apply(seen.stream().map(s -> new JobQueue.Finish(s.id(), s.token(),
+                fx.queue.failure(new JobError("lease_expired", "gone", true), s.attempt(), s.maxAttempts()),
+                fx.clock.millis())).toList());
+
+        assertThat(rescued).containsExactly(false);
+        assertThat(fx.job(job.id()).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(fx.maintenance.runOnce()).isZero();
+        assertThat(fx.events(job.id())).filteredOn(e -> e.kind() == EventKind.STATE)
+                .extracting(e -> e.data().get("state").asString())
+                .containsExactly("queued", "running", "succeeded");
+    }
+
+    @Test
+    void renewedLeaseIsNotRescued() {
+        Job job = fx.submit(alice, TYPE);
+        fx.claim(TYPE, 1);
+        fx.clock.advance(QueueFixture.LEASE.minusSeconds(1));
+        assertThat(fx.queue.renew("node-a", List.of(job.id()), QueueFixture.LEASE)).hasSize(1);
+        assertThat(fx.queue.renew("node-b", List.of(job.id()), QueueFixture.LEASE)).isEmpty();
+        fx.clock.advance(Duration.ofSeconds(5));
+
+        assertThat(fx.maintenance.runOnce()).isZero();
+        assertThat(fx.job(job.id()).state()).isEqualTo(JobState.RUNNING);
+    }
+
+    @Test
+    void expiredLeaseIsRescuedWithBackoffThenFailsAfterMaxAttempts() {
+        Job job = fx.submit(alice, TYPE);
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            fx.clock.advance(Duration.ofHours(1)); // past any backoff
+            assertThat(fx.claim(TYPE, 1)).singleElement().extracting(JobQueue.Claim::attempt).isEqualTo(attempt);
+            fx.clock.advance(QueueFixture.LEASE.plusSeconds(1));
+            assertThat(fx.maintenance.runOnce()).isEqualTo(1);
+            Job rescued = fx.job(job.id());
+            assertThat(rescued.error().code()).isEqualTo("lease_expired");
+            if (attempt < 3) {
+                assertThat(rescued.state()).isEqualTo(JobState.RETRY_SCHEDULED);
+                assertThat(rescued.retryAt()).isAfter(fx.clock.instant());
+                assertThat(fx.claim(TYPE, 1)).as("not claimable during backoff").isEmpty();
+            } else {
+                assertThat(rescued.state()).isEqualTo(JobState.FAILED);
+                assertThat(rescued.finishedAt()).isNotNull();
+            }
+        }
+        assertSeqIsContiguous(job.id(), fx.job(job.id()).seq());
+    }
+
+    @Test
+    void retryableFailureWaitsOutItsBackoffAndPermanentFailureIsFinal() {
+        Job flaky = fx.submit(alice, TYPE);
+        JobQueue.Claim claim = fx.claim(TYPE, 1).getFirst();
+        JobQueue.Failed failed = fx.queue.failure(new JobError("io_error", "disk hiccup", true), 1, 3);
+        fx.queue.apply(List.of(new JobQueue.Finish(flaky.id(), claim.leaseToken(), failed)));
+
+        Job waiting = fx.job(flaky.id());
+        assertThat(waiting.state()).isEqualTo(JobState.RETRY_SCHEDULED);
+        Duration backoff = Duration.between(fx.clock.instant(), waiting.retryAt());
+        assertThat(backoff).isBetween(Duration.ofSeconds(4), Duration.ofSeconds(6));
+        assertThat(fx.claim(TYPE, 1)).isEmpty();
+        fx.clock.advance(backoff);
+        JobQueue.Claim second = fx.claim(TYPE, 1).getFirst();
+        assertThat(second.attempt()).isEqualTo(2);
+
+        fx.queue.apply(List.of(new JobQueue.Finish(flaky.id(), second.leaseToken(),
+                fx.queue.failure(new JobError("invalid_input", "not audio", false), 2, 3))));
+        Job failedForGood = fx.job(flaky.id());
+        assertThat(failedForGood.state()).isEqualTo(JobState.FAILED);
+        assertThat(failedForGood.error()).isEqualTo(new JobError("invalid_input", "not audio", false));
+        assertThat(fx.events(flaky.id())).filteredOn(e -> e.kind() == EventKind.ERROR).hasSize(2);
+    }
+
+    @Test
+    void cancellingAQueuedJobCancelsItAtOnce() {
+        Job job = fx.submit(alice, TYPE);
+
+        assertThat(fx.store.cancel(job.id(), alice)).get().isInstanceOf(JobStore.CancelOutcome.Cancelled.class);
+
+        assertThat(fx.job(job.id()).state()).isEqualTo(JobState.CANCELLED);
+        assertThat(fx.claim(TYPE, 1)).isEmpty();
+        assertThat(fx.store.cancel(job.id(), alice)).get().isInstanceOf(JobStore.CancelOutcome.AlreadyCancelled.class);
+    }
+
+    @Test
+    void cancellingARunningJobMarksItAndSignalsItsWorker() {
+        Job job = fx.submit(alice, TYPE);
+        JobQueue.Claim claim = fx.claim(TYPE, 1).getFirst();
+
+        assertThat(fx.store.cancel(job.id(), alice)).get().isInstanceOf(JobStore.CancelOutcome.Requested.class);
+
+        Job marked = fx.job(job.id());
+        assertThat(marked.state()).isEqualTo(JobState.RUNNING);
+        assertThat(marked.cancelRequested()).isTrue();
+        assertThat(fx.published).contains(new JobSignals.CancelRequested(job.id()));
+        assertThat(fx.queue.renew("node-a", List.of(job.id()), QueueFixture.LEASE))
+                .singleElement().extracting(JobQueue.Lease::cancelRequestedAt).isNotNull();
+        // The worker stops in time:
+        assertThat(fx.queue.apply(List.of(new JobQueue.Finish(job.id(), claim.leaseToken(), new JobQueue.Cancelled(1)))))
+                .containsExactly(true);
+        assertThat(fx.job(job.id()).state()).isEqualTo(JobState.CANCELLED);
+    }
+
+    @Test
+    void cancelNotHonouredWithinTheBoundIsEnforcedAndALateCompletionRejected() {
+        Job job = fx.submit(alice, TYPE);
+        JobQueue.Claim claim = fx.claim(TYPE, 1).getFirst();
+        fx.store.cancel(job.id(), alice);
+        fx.clock.advance(fx.jobSettings.cancelTimeout().minusSeconds(1));
+        fx.queue.renew("node-a", List.of(job.id()), QueueFixture.LEASE); // the stubborn worker is alive
+        assertThat(fx.maintenance.runOnce()).isZero();
+
+        fx.clock.advance(Duration.ofSeconds(2));
+        assertThat(fx.maintenance.runOnce()).isEqualTo(1);
+
+        assertThat(fx.job(job.id()).state()).isEqualTo(JobState.CANCELLED);
+        assertThat(fx.queue.apply(List.of(new JobQueue.Finish(job.id(), claim.leaseToken(),
+                new JobQueue.Succeeded(1, "{}"))))).containsExactly(false);
+        assertThat(fx.job(job.id()).state()).isEqualTo(JobState.CANCELLED);
+    }
+
+    @Test
+    void finishedJobsCannotBeCancelledAndOnlyFailedOrCancelledCanBeRetried() {
+        Job job = fx.submit(alice, TYPE);
+        JobQueue.Claim claim = fx.claim(TYPE, 1).getFirst();
+        fx.queue.apply(List.of(new JobQueue.Finish(job.id(), claim.leaseToken(), new JobQueue.Succeeded(1, null))));
+
+        assertThat(fx.store.cancel(job.id(), alice)).get().isInstanceOf(JobStore.CancelOutcome.AlreadyFinished.class);
+        assertThat(fx.store.retry(job.id(), alice)).get().isInstanceOf(JobStore.RetryOutcome.NotRetryable.class);
+        Job queued = fx.submit(alice, TYPE);
+        assertThat(fx.store.retry(queued.id(), alice)).get().isInstanceOf(JobStore.RetryOutcome.NotRetryable.class);
+    }
+
+    @Test
+    void retryPutsAFailedJobBackWithFreshAttempts() {
+        Job job = fx.submit(alice, TYPE);
+        JobQueue.Claim claim = fx.claim(TYPE, 1).getFirst();
+        fx.queue.apply(List.of(new JobQueue.Finish(job.id(), claim.leaseToken(),
+                fx.queue.failure(new JobError("invalid_input", "bad", false), 1, 3))));
+
+        assertThat(fx.store.retry(job.id(), alice)).get().isInstanceOf(JobStore.RetryOutcome.Requeued.class);
+
+        Job requeued = fx.job(job.id());
+        assertThat(requeued.state()).isEqualTo(JobState.QUEUED);
+        assertThat(requeued.attempt()).isZero();
+        assertThat(requeued.error()).isNull();
+        assertThat(requeued.finishedAt()).isNull();
+        assertThat(fx.claim(TYPE, 1)).singleElement().extracting(JobQueue.Claim::attempt).isEqualTo(1);
+        assertSeqIsContiguous(job.id(), fx.job(job.id()).seq());
+    }
+
+    @Test
+    void releasedJobIsQueuedAtOnceWithoutSpendingAnAttempt() {
+        Job job = fx.submit(alice, TYPE);
+        JobQueue.Claim claim = fx.claim(TYPE, 1).getFirst();
+
+        fx.queue.apply(List.of(new JobQueue.Finish(job.id(), claim.leaseToken(), new JobQueue.Released(1))));
+
+        Job released = fx.job(job.id());
+        assertThat(released.state()).isEqualTo(JobState.QUEUED);
+        assertThat(released.attempt()).isZero();
+        assertThat(fx.claim(TYPE, 1)).singleElement().extracting(JobQueue.Claim::attempt).isEqualTo(1);
+    }
+
+    @Test
+    void sameIdempotencyKeyReturnsTheOriginalJobAndADifferentRequestIsRefused() {
+        NewJob request = new NewJob(alice.id(), TYPE, fx.file(alice).id(), fx.json.createObjectNode(), 0, 3, "key-1", "hash-a");
+
+        JobStore.Submission first = fx.store.submit(request);
+        JobStore.Submission again = fx.store.submit(request);
+
+        assertThat(first.replayed()).isFalse();
+        assertThat(again.replayed()).isTrue();
+        assertThat(again.job().id()).isEqualTo(first.job().id());
+        assertThatThrownBy(() -> fx.store.submit(new NewJob(alice.id(), TYPE, request.inputFileId(),
+                fx.json.createObjectNode(), 0, 3, "key-1", "hash-b"))).isInstanceOf(JobStore.KeyReused.class);
+        // Keys belong to their owner: bob may use the same key.
+        assertThat(fx.store.submit(new NewJob(bob.id(), TYPE, fx.file(bob).id(), fx.json.createObjectNode(), 0, 3,
+                "key-1", "hash-a")).replayed()).isFalse();
+    }
+
+    @Test
+    void concurrentRequestsWithOneIdempotencyKeyCreateOneJob() throws Exception {
+        NewJob request = new NewJob(alice.id(), TYPE, fx.file(alice).id(), fx.json.createObjectNode(), 0, 3, "key-2", "hash");
+        CountDownLatch start = new CountDownLatch(1);
+        try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
+            List<Future<JobStore.Submission>> results = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return fx.store.submit(request);
+                }));
+            }
+            start.countDown();
+            Set<String> ids = new HashSet<>();
+            for (Future<JobStore.Submission> r : results) {
+                ids.add(r.get().job().id());
+            }
+            assertThat(ids).hasSize(1);
+        }
+        assertThat(fx.store.list(alice, null, null, null, 100).items()).hasSize(1);
+    }
+
+    @Test
+    void idempotencyKeysAreForgottenAfterTheRetention() {
+        NewJob request = new NewJob(alice.id(), TYPE, fx.file(alice).id(), fx.json.createObjectNode(), 0, 3, "key-3", "hash");
+        String firstId = fx.store.submit(request).job().id();
+        fx.clock.advance(fx.jobSettings.idempotencyRetention().minusMinutes(1));
+        assertThat(fx.store.pruneIdempotencyKeys(fx.clock.instant().minus(fx.jobSettings.idempotencyRetention()))).isZero();
+        assertThat(fx.store.submit(request).job().id()).isEqualTo(firstId);
+
+        fx.clock.advance(Duration.ofMinutes(2));
+        assertThat(fx.store.pruneIdempotencyKeys(fx.clock.instant().minus(fx.jobSettings.idempotencyRetention()))).isOne();
+        assertThat(fx.store.submit(request).job().id()).isNotEqualTo(firstId);
+    }
+
+    @Test
+    void listingIsNewestFirstAndPagesNeitherRepeatNorSkip() {
+        List<String> submitted = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            submitted.add(fx.submit(alice, TYPE).id());
+            if (i % 3 == 0) {
+                fx.clock.advance(Duration.ofMillis(1)); // some share a timestamp, some do not
+            }
+        }
+        fx.submit(bob, TYPE);
+
+        List<String> seen = new ArrayList<>();
+        JobCursor cursor = null;
+        int pages = 0;
+        do {
+            JobStore.Page page = fx.store.list(alice, null, null, cursor, 10);
+            page.items().forEach(j -> seen.add(j.id()));
+            if (pages == 0) {
+                fx.submit(alice, TYPE); // arrives while paging; lands before the first page, not in the middle
+            }
+            cursor = page.nextCursor() == null ? null : JobCursor.decode(page.nextCursor()).orElseThrow();
+            pages++;
+        } while (cursor != null);
+
+        assertThat(pages).isEqualTo(3);
+        assertThat(seen).hasSize(25).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(submitted);
+        List<Job> all = fx.store.list(alice, null, null, null, 100).items();
+        assertThat(all).isSortedAccordingTo((a, b) -> a.createdAt().equals(b.createdAt())
+                ? b.id().compareTo(a.id())
+                : b.createdAt().compareTo(a.createdAt()));
+    }
+
+    @Test
+    void listingFiltersByStateAndTypeAndAdminsSeeEveryone() {
+        Job queued = fx.submit(alice, TYPE);
+        Job other = fx.submit(alice, "other");
+        fx.submit(bob, TYPE);
+        fx.store.cancel(other.id(), alice);
+
+        assertThat(fx.store.list(alice, JobState.QUEUED, null, null, 10).items()).extracting(Job::id).containsExactly(queued.id());
+        assertThat(fx.store.list(alice, null, "other", null, 10).items()).extracting(Job::id).containsExactly(other.id());
+        assertThat(fx.store.list(fx.admin("root"), null, null, null, 10).items()).hasSize(3);
+    }
+
+    @Test
+    void otherUsersJobsAreInvisible() {
+        Job job = fx.submit(alice, TYPE);
+
+        assertThat(fx.store.find(job.id(), bob)).isEmpty();
+        assertThat(fx.store.cancel(job.id(), bob)).isEmpty();
+        assertThat(fx.store.retry(job.id(), bob)).isEmpty();
+        assertThat(fx.store.result(job.id(), bob)).isEmpty();
+        assertThat(fx.store.find(job.id(), fx.admin("root"))).isPresent();
+        assertThat(fx.store.find("job_doesnotexist", alice)).isEmpty();
+        assertThat(fx.job(job.id()).state()).isEqualTo(JobState.QUEUED);
+    }
+
+    void assertSeqIsContiguous(String jobId, long lastSeq) {
+        assertThat(fx.events(jobId)).extracting(JobEvent::seq)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, lastSeq).boxed().toList());
+    }
+}

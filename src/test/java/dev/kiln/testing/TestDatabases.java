@@ -1,0 +1,97 @@
+package dev.kiln.testing;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Real databases for tests: a fresh SQLite file, or a fresh database on PostgreSQL — an external
+ * server when {@code KILN_TEST_POSTGRES_URL} names one (a JDBC URL whose user may create
+ * databases), otherwise one embedded PostgreSQL started once per test JVM.
+ */
+public final class TestDatabases {
+
+    public enum Kind { SQLITE, POSTGRES }
+
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+    private static final Map<Kind, String> SHARED = new EnumMap<>(Kind.class);
+    private static EmbeddedPostgres embedded;
+    private static String postgresAdminUrl;
+
+    private TestDatabases() {
+    }
+
+    /** A new, empty database of this kind. */
+    public static String fresh(Kind kind) {
+        return switch (kind) {
+            case SQLITE -> "jdbc:sqlite:" + tempDir("kiln-sqlite-").resolve("kiln.db");
+            case POSTGRES -> freshPostgres();
+        };
+    }
+
+    /** One database of this kind per test JVM, for Spring contexts that tests share. */
+    public static synchronized String shared(Kind kind) {
+        return SHARED.computeIfAbsent(kind, TestDatabases::fresh);
+    }
+
+    public static Path tempDir(String prefix) {
+        try {
+            Path dir = Files.createTempDirectory(prefix);
+            dir.toFile().deleteOnExit();
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static synchronized String freshPostgres() {
+        String admin = postgresAdminUrl();
+        String name = "kiln_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+        try (Connection c = DriverManager.getConnection(admin); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot create test database on " + admin, e);
+        }
+        return withDatabase(admin, name);
+    }
+
+    private static String postgresAdminUrl() {
+        if (postgresAdminUrl == null) {
+            String external = System.getenv("KILN_TEST_POSTGRES_URL");
+            if (external != null && !external.isBlank()) {
+                postgresAdminUrl = external;
+            } else {
+                try {
+                    embedded = EmbeddedPostgres.builder().start();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("Cannot start embedded PostgreSQL", e);
+                }
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    try {
+                        embedded.close();
+                    } catch (IOException ignored) {
+                        // the JVM is exiting
+                    }
+                }));
+                postgresAdminUrl = embedded.getJdbcUrl("postgres", "postgres");
+            }
+        }
+        return postgresAdminUrl;
+    }
+
+    /** The same server URL pointing at another database, keeping user and parameters. */
+    static String withDatabase(String url, String database) {
+        int slash = url.indexOf('/', "jdbc:postgresql://".length());
+        int query = url.indexOf('?', slash);
+        return url.substring(0, slash + 1) + database + (query < 0 ? "" : url.substring(query));
+    }
+}
