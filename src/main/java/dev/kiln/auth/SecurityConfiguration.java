@@ -23,7 +23,8 @@ import tools.jackson.databind.json.JsonMapper;
 class SecurityConfiguration {
 
     /** Paths under /api that anyone may read: the API description and its browser. */
-    private static final String[] PUBLIC_API = {"/api/v1/openapi.json", "/api/v1/openapi.json/**", "/api/v1/docs", "/api/v1/docs/**"};
+    private static final String[] PUBLIC_API = {"/api/v1/openapi.json", "/api/v1/openapi.json/**", "/api/v1/docs",
+            "/api/v1/swagger-ui/**"};
 
     @Bean
     @Order(1)

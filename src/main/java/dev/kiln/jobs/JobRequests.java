@@ -46,6 +46,7 @@ public class JobRequests {
      * @param idempotencyKey the Idempotency-Key header, or null
      */
     public JobStore.Submission submit(User user, JsonNode body, String idempotencyKey) {
+        String key = idempotencyKey(idempotencyKey);
         if (body == null || !body.isObject()) {
             throw ApiException.invalidField("body", "The body must be a JSON object: {type, input: {fileId}, params?, priority?}.");
         }
@@ -75,7 +76,6 @@ public class JobRequests {
         }
         ObjectNode params = processor.processor().params().validate(body.get("params"));
         int priority = priority(body.get("priority"), user);
-        String key = idempotencyKey(idempotencyKey);
         NewJob job = new NewJob(user.id(), type, file.id(), params, priority, processor.limits().maxAttempts(), key,
                 key == null ? null : requestHash(body));
         try {

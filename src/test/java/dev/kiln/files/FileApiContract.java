@@ -1,0 +1,177 @@
+package dev.kiln.files;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kiln.storage.BlobStore;
+import dev.kiln.testing.Api;
+import dev.kiln.testing.KilnApiTest;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+
+/** Simple uploads: streamed to the blob store, hashed, sniffed, size-limited (1 MB in tests). */
+@KilnApiTest
+abstract class FileApiContract {
+
+    private static final byte[] PNG = HexFormat.of().parseHex(
+            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    + "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a0000000000049454e44ae426082");
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    BlobStore blobs;
+
+    Api api;
+    String token;
+
+    @BeforeEach
+    void setUp() {
+        api = new Api(port);
+        token = api.newMember("uploader-" + UUID.randomUUID());
+    }
+
+    @Test
+    void rawUploadIsStoredHashedAndSniffed() throws Exception {
+        byte[] content = randomBytes(200_000);
+
+        Api.Response uploaded = api.upload(token, content, "..%2F..%2Fetc%2Frecording.bin");
+
+        assertThat(uploaded.status()).isEqualTo(201);
+        JsonNode file = uploaded.json();
+        assertThat(file.get("size").asLong()).isEqualTo(content.length);
+        assertThat(file.get("sha256").asString()).isEqualTo(sha256(content));
+        assertThat(file.get("mediaType").asString()).isEqualTo("application/octet-stream");
+        assertThat(file.get("name").asString()).isEqualTo("recording.bin");
+        assertThat(uploaded.header("Location")).contains("/api/v1/files/" + file.get("id").asString());
+        assertThat(api.get("/api/v1/files/" + file.get("id").asString(), token).json().get("sha256").asString())
+                .isEqualTo(sha256(content));
+        try (InputStream stored = blobs.open(sha256(content))) {
+            assertThat(stored.readAllBytes()).isEqualTo(content);
+        }
+    }
+
+    @Test
+    void theMediaTypeComesFromTheBytesNotTheClient() {
+        Api.Response uploaded = api.send(api.request("/api/v1/files?name=notes.txt", token)
+                .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofByteArray(PNG)).build());
+
+        assertThat(uploaded.json().get("mediaType").asString()).isEqualTo("image/png");
+    }
+
+    @Test
+    void aFormEncodedBodyIsStillTheFile() {
+        // What `curl --data-binary @file` sends when nobody sets a Content-Type.
+        byte[] content = "a=1&b=2 is not a form, it is my file".getBytes(StandardCharsets.UTF_8);
+        Api.Response uploaded = api.send(api.request("/api/v1/files?name=a.txt", token)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(content)).build());
+
+        assertThat(uploaded.status()).isEqualTo(201);
+        assertThat(uploaded.json().get("size").asLong()).isEqualTo(content.length);
+    }
+
+    @Test
+    void multipartUploadWorksToo() throws Exception {
+        byte[] content = "multipart content".getBytes(StandardCharsets.UTF_8);
+        String boundary = "kiln" + UUID.randomUUID();
+        String head = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../n.txt\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n";
+        byte[] body = concat(head.getBytes(StandardCharsets.UTF_8), content,
+                ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+
+        Api.Response uploaded = api.send(api.request("/api/v1/files", token)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+
+        assertThat(uploaded.status()).as(uploaded.toString()).isEqualTo(201);
+        assertThat(uploaded.json().get("sha256").asString()).isEqualTo(sha256(content));
+        assertThat(uploaded.json().get("name").asString()).isEqualTo("n.txt");
+        assertThat(uploaded.json().get("mediaType").asString()).isEqualTo("text/plain");
+    }
+
+    @Test
+    void tooLargeIsRefusedBeforeReadingWhenTheLengthIsKnown() {
+        Api.Response refused = api.upload(token, new byte[1024 * 1024 + 1], "big.bin");
+
+        assertThat(refused.status()).isEqualTo(413);
+        assertThat(refused.code()).isEqualTo("file_too_large");
+        assertThat(refused.json().get("maxSize").asLong()).isEqualTo(1024 * 1024);
+    }
+
+    @Test
+    void tooLargeIsRefusedWhileStreamingWhenTheLengthIsUnknown() {
+        byte[] content = randomBytes(1024 * 1024 + 10);
+        Api.Response refused = api.send(api.request("/api/v1/files", token)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(content))).build());
+
+        assertThat(refused.status()).isEqualTo(413);
+        assertThat(refused.code()).isEqualTo("file_too_large");
+        assertThat(blobs.exists(sha256Unchecked(content))).isFalse();
+    }
+
+    @Test
+    void anEmptyBodyIsNotAFile() {
+        Api.Response refused = api.upload(token, new byte[0], "empty.txt");
+
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.code()).isEqualTo("empty_file");
+    }
+
+    @Test
+    void identicalContentIsStoredOnce() throws Exception {
+        byte[] content = randomBytes(10_000);
+        String other = api.newMember("other-" + UUID.randomUUID());
+
+        JsonNode mine = api.upload(token, content, "a.bin").json();
+        JsonNode theirs = api.upload(other, content, "b.bin").json();
+
+        assertThat(mine.get("id").asString()).isNotEqualTo(theirs.get("id").asString());
+        assertThat(mine.get("sha256").asString()).isEqualTo(theirs.get("sha256").asString());
+        assertThat(blobs.localPath(sha256(content))).exists();
+        assertThat(api.get("/api/v1/files/" + mine.get("id").asString(), other).status()).isEqualTo(404);
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] bytes = new byte[n];
+        new Random(n).nextBytes(bytes);
+        return bytes;
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        int length = 0;
+        for (byte[] p : parts) {
+            length += p.length;
+        }
+        byte[] out = new byte[length];
+        int at = 0;
+        for (byte[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+
+    static String sha256(byte[] content) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    }
+
+    static String sha256Unchecked(byte[] content) {
+        try {
+            return sha256(content);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

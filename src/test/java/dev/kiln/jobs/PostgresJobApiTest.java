@@ -1,0 +1,7 @@
+package dev.kiln.jobs;
+
+import org.springframework.test.context.TestPropertySource;
+
+@TestPropertySource(properties = "kiln.test.database=postgres")
+class PostgresJobApiTest extends JobApiContract {
+}

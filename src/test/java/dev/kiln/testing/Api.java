@@ -1,0 +1,141 @@
+package dev.kiln.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** A small HTTP client for Kiln's API, as a real client would use it. */
+public final class Api {
+
+    public static final String ADMIN_TOKEN = "test-admin-token";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final String base;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public Api(int port) {
+        this("http://localhost:" + port);
+    }
+
+    public Api(String base) {
+        this.base = base;
+    }
+
+    public record Response(int status, Map<String, java.util.List<String>> headers, String body) {
+
+        public JsonNode json() {
+            return JSON.readTree(body);
+        }
+
+        public Optional<String> header(String name) {
+            return headers.entrySet().stream()
+                    .filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .flatMap(e -> e.getValue().stream())
+                    .findFirst();
+        }
+
+        /** The problem {@code code}, for error answers. */
+        public String code() {
+            return json().path("code").asString();
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + body;
+        }
+    }
+
+    public Response get(String path, String token) {
+        return send(request(path, token).GET().build());
+    }
+
+    public Response post(String path, String token, String json) {
+        return post(path, token, json, Map.of());
+    }
+
+    public Response post(String path, String token, String json, Map<String, String> headers) {
+        HttpRequest.Builder request = request(path, token)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        headers.forEach(request::header);
+        return send(request.build());
+    }
+
+    public Response postEmpty(String path, String token) {
+        return send(request(path, token).POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
+    public Response upload(String token, byte[] content, String name) {
+        return send(request("/api/v1/files?name=" + name, token)
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(content)).build());
+    }
+
+    public Response send(HttpRequest request) {
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            return new Response(response.statusCode(), response.headers().map(), response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public HttpRequest.Builder request(String path, String token) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+        if (token != null) {
+            builder.header("Authorization", "Bearer " + token);
+        }
+        return builder;
+    }
+
+    /** Creates a member and returns its token. */
+    public String newMember(String name) {
+        Response created = post("/api/v1/admin/users", ADMIN_TOKEN, "{\"name\":\"" + name + "\"}");
+        if (created.status() != 201) {
+            throw new IllegalStateException("could not create user: " + created);
+        }
+        return created.json().get("token").asString();
+    }
+
+    /** Uploads a small text file and returns its id. */
+    public String textFile(String token, String text) {
+        Response uploaded = upload(token, text.getBytes(java.nio.charset.StandardCharsets.UTF_8), "note.txt");
+        if (uploaded.status() != 201) {
+            throw new IllegalStateException("could not upload: " + uploaded);
+        }
+        return uploaded.json().get("id").asString();
+    }
+
+    /** Submits a job and returns its id. */
+    public String submit(String token, String type, String fileId, String params) {
+        Response submitted = post("/api/v1/jobs", token,
+                "{\"type\":\"" + type + "\",\"input\":{\"fileId\":\"" + fileId + "\"},\"params\":" + params + "}");
+        if (submitted.status() != 202) {
+            throw new IllegalStateException("could not submit: " + submitted);
+        }
+        return submitted.json().get("id").asString();
+    }
+
+    public JsonNode job(String token, String id) {
+        Response job = get("/api/v1/jobs/" + id, token);
+        if (job.status() != 200) {
+            throw new IllegalStateException("could not read job: " + job);
+        }
+        return job.json();
+    }
+
+    public String state(String token, String id) {
+        return job(token, id).get("state").asString();
+    }
+}

@@ -1,0 +1,32 @@
+package dev.kiln.testing;
+
+import dev.kiln.processors.JobContext;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** Named gates a test opens to let a waiting test job go on: a signal, not a sleep. */
+public final class Gates {
+
+    private static final Map<String, CountDownLatch> GATES = new ConcurrentHashMap<>();
+
+    private Gates() {
+    }
+
+    public static void open(String name) {
+        latch(name).countDown();
+    }
+
+    /** Waits for the gate, stopping promptly if the job is cancelled. */
+    static void await(String name, JobContext context) throws InterruptedException {
+        CountDownLatch latch = latch(name);
+        while (!latch.await(20, TimeUnit.MILLISECONDS)) {
+            context.checkCancelled();
+        }
+    }
+
+    private static CountDownLatch latch(String name) {
+        return GATES.computeIfAbsent(name, n -> new CountDownLatch(1));
+    }
+}

@@ -1,0 +1,134 @@
+package dev.kiln.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Kiln server in its own JVM, started from the test classpath (so test processors exist), to
+ * be stopped the hard way ({@link #kill()}, SIGKILL) or the polite way ({@link #terminate()},
+ * SIGTERM).
+ */
+public final class KilnProcess implements AutoCloseable {
+
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private KilnProcess(Process process, int port, Path log) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    /** Starts Kiln with {@code settings} (Spring property names) and waits until it serves. */
+    public static KilnProcess start(String databaseUrl, Path home, Map<String, String> settings) {
+        int port = freePort();
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED",
+                "-Xshare:off",
+                "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                "dev.kiln.KilnApplication",
+                "--server.port=" + port,
+                "--kiln.database.url=" + databaseUrl,
+                "--kiln.home=" + home,
+                "--kiln.admin.token=" + Api.ADMIN_TOKEN));
+        settings.forEach((k, v) -> command.add("--" + k + "=" + v));
+        try {
+            Path log = Files.createTempFile("kiln-process-", ".log");
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            KilnProcess kiln = new KilnProcess(process, port, log);
+            kiln.awaitReady(Duration.ofSeconds(90));
+            return kiln;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Api api() {
+        return new Api(port);
+    }
+
+    /** SIGKILL: no shutdown hook, no lease released; what a crash or OOM-kill looks like. */
+    public void kill() {
+        process.destroyForcibly();
+        await(Duration.ofSeconds(30));
+    }
+
+    /** SIGTERM: Kiln's graceful shutdown runs. Returns how long the process took to exit. */
+    public Duration terminate() {
+        long start = System.nanoTime();
+        process.destroy();
+        await(Duration.ofSeconds(60));
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    public String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            await(Duration.ofSeconds(30));
+        }
+    }
+
+    private void awaitReady(Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Kiln exited during start-up:\n" + log());
+            }
+            try {
+                if (api().get("/api/v1/processors", Api.ADMIN_TOKEN).status() == 200) {
+                    return;
+                }
+            } catch (UncheckedIOException notYet) {
+                // not listening yet
+            }
+            sleep(200);
+        }
+        close();
+        throw new IllegalStateException("Kiln did not become ready within " + patience + ":\n" + log());
+    }
+
+    private void await(Duration patience) {
+        try {
+            if (!process.waitFor(patience.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("Kiln did not exit within " + patience + ":\n" + log());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

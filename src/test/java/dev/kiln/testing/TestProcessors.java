@@ -1,0 +1,164 @@
+package dev.kiln.testing;
+
+import dev.kiln.processors.JobFailure;
+import dev.kiln.processors.Param;
+import dev.kiln.processors.ParamsSchema;
+import dev.kiln.processors.ProcessorLimits;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Processors that exist only in tests, registered in every test context (and in Kiln processes
+ * a test starts from the test classpath). They exercise the engine, not any ML.
+ */
+@Configuration(proxyBeanMethods = false)
+public class TestProcessors {
+
+    @Bean
+    TestProcessor noop() {
+        return new TestProcessor("test-noop", List.of("*/*"), ParamsSchema.of(),
+                new ProcessorLimits(3, Duration.ofHours(1), 32), context -> null);
+    }
+
+    /** Reads its input, streams partial results, returns what it saw. */
+    @Bean
+    TestProcessor echo() {
+        return new TestProcessor("test-echo", ParamsSchema.of(
+                Param.integer("partials", "partial results to emit").withRange(0, 1000).withDefault(3),
+                Param.string("text", "text to echo").withRange(1, 100).withDefault("hi")),
+                context -> {
+                    int partials = context.params().get("partials").asInt();
+                    for (int i = 1; i <= partials; i++) {
+                        context.emit(Map.of("index", i, "text", context.params().get("text").asString()));
+                        context.progress((double) i / partials, "echoing");
+                    }
+                    Map<String, Object> result = new LinkedHashMap<>();
+                    result.put("text", context.params().get("text").asString());
+                    result.put("mediaType", context.input().mediaType());
+                    result.put("size", context.input().size());
+                    result.put("sha256", sha256(context.input().open()));
+                    return result;
+                });
+    }
+
+    /** Sleeps cooperatively in steps, reporting progress. */
+    @Bean
+    TestProcessor sleep() {
+        return new TestProcessor("test-sleep", ParamsSchema.of(
+                Param.integer("ms", "how long to sleep").withRange(0, 600_000).withDefault(1000),
+                Param.integer("steps", "progress steps").withRange(1, 1000).withDefault(10)),
+                context -> {
+                    int ms = context.params().get("ms").asInt();
+                    int steps = context.params().get("steps").asInt();
+                    for (int i = 0; i < steps; i++) {
+                        context.checkCancelled();
+                        context.progress((double) i / steps, "sleeping");
+                        Thread.sleep(ms / steps);
+                    }
+                    return Map.of("slept", ms);
+                });
+    }
+
+    /** Sleeps long on its first attempt only: a node dies under it, the next attempt is quick. */
+    @Bean
+    TestProcessor slowFirst() {
+        return new TestProcessor("test-slow-first", ParamsSchema.of(
+                Param.integer("ms", "first attempt's sleep").withRange(0, 600_000).withDefault(60_000)),
+                context -> {
+                    context.progress(0.1, context.attempt() == 1 ? "slow first attempt" : "quick retry");
+                    if (context.attempt() == 1) {
+                        Thread.sleep(context.params().get("ms").asInt());
+                    }
+                    return Map.of("attempt", context.attempt());
+                });
+    }
+
+    /** Waits for a gate the test opens. */
+    @Bean
+    TestProcessor gate() {
+        return new TestProcessor("test-gate", ParamsSchema.of(Param.string("gate", "gate name").asRequired()),
+                context -> {
+                    context.progress(0.5, "waiting at gate");
+                    Gates.await(context.params().get("gate").asString(), context);
+                    return Map.of("gate", context.params().get("gate").asString());
+                });
+    }
+
+    /** Like test-gate, but its processor limit is one second. */
+    @Bean
+    TestProcessor timeout() {
+        return new TestProcessor("test-timeout", List.of("*/*"), ParamsSchema.of(Param.string("gate", "gate name").asRequired()),
+                new ProcessorLimits(3, Duration.ofSeconds(1), 4), context -> {
+                    Gates.await(context.params().get("gate").asString(), context);
+                    return null;
+                });
+    }
+
+    /** Ignores cancellation and interrupts for {@code ms}. */
+    @Bean
+    TestProcessor stubborn() {
+        return new TestProcessor("test-stubborn", ParamsSchema.of(
+                Param.integer("ms", "how long to ignore everyone").withRange(0, 600_000).withDefault(5000)),
+                context -> {
+                    long end = System.nanoTime() + Duration.ofMillis(context.params().get("ms").asInt()).toNanos();
+                    while (System.nanoTime() < end) {
+                        try {
+                            Thread.sleep(10);
+                        } catch (InterruptedException ignored) {
+                            // stubborn on purpose
+                        }
+                    }
+                    return Map.of("stubborn", true);
+                });
+    }
+
+    /** Fails its first {@code failures} attempts in the way asked, then succeeds. */
+    @Bean
+    TestProcessor fail() {
+        return new TestProcessor("test-fail", ParamsSchema.of(
+                Param.string("kind", "failure | io | bug | bad-input").withDefault("failure")
+                        .withAllowed(() -> List.of("failure", "io", "bug", "bad-input")),
+                Param.string("code", "code of a 'failure'").withDefault("planned"),
+                Param.bool("retryable", "whether a 'failure' is retryable").withDefault(true),
+                Param.integer("failures", "attempts that fail").withRange(0, 100).withDefault(100)),
+                context -> {
+                    if (context.attempt() > context.params().get("failures").asInt()) {
+                        return Map.of("attempt", context.attempt());
+                    }
+                    switch (context.params().get("kind").asString()) {
+                        case "io" -> throw new IOException("disk hiccup");
+                        case "bug" -> throw new IllegalStateException("kaboom");
+                        case "bad-input" -> throw new IllegalArgumentException("that is not a recording");
+                        default -> throw new JobFailure(context.params().get("code").asString(), "planned failure",
+                                context.params().get("retryable").asBoolean(), null);
+                    }
+                });
+    }
+
+    /** Accepts only WAV audio. */
+    @Bean
+    TestProcessor wavOnly() {
+        return new TestProcessor("test-wav", List.of("audio/vnd.wave", "audio/wav", "audio/x-wav"), ParamsSchema.of(),
+                new ProcessorLimits(1, Duration.ofMinutes(1), 1), context -> null);
+    }
+
+    private static String sha256(InputStream in) throws Exception {
+        try (in) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[8192];
+            int n;
+            while ((n = in.read(buffer)) != -1) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        }
+    }
+}

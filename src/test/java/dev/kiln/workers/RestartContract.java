@@ -1,0 +1,113 @@
+package dev.kiln.workers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.kiln.testing.Api;
+import dev.kiln.testing.KilnProcess;
+import dev.kiln.testing.TestDatabases;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Kiln processes stopped mid-job, then started again on the same database: no job is lost and
+ * none completes twice. One subclass per database.
+ */
+abstract class RestartContract {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    /** Short leases so a killed node's jobs are rescued in seconds. */
+    private static final Map<String, String> FAST = Map.of(
+            "kiln.workers.lease-duration", "2s",
+            "kiln.workers.heartbeat-interval", "500ms",
+            "kiln.workers.maintenance-interval", "250ms",
+            "kiln.workers.poll-interval", "200ms",
+            "kiln.workers.shutdown-grace", "3s",
+            "kiln.jobs.retry-initial-backoff", "100ms");
+
+    abstract TestDatabases.Kind kind();
+
+    @Test
+    void aJobOnAKilledNodeIsRescuedAndCompletesOnce() {
+        String url = TestDatabases.fresh(kind());
+        Path home = TestDatabases.tempDir("kiln-restart-");
+        String jobId;
+        try (KilnProcess first = KilnProcess.start(url, home, FAST)) {
+            Api api = first.api();
+            String file = api.textFile(Api.ADMIN_TOKEN, "survive me");
+            jobId = api.submit(Api.ADMIN_TOKEN, "test-slow-first", file, "{\"ms\":120000}");
+            String id = jobId;
+            await().atMost(WAIT).until(() -> api.state(Api.ADMIN_TOKEN, id).equals("running"));
+            first.kill();
+        }
+        try (KilnProcess second = KilnProcess.start(url, home, FAST)) {
+            Api api = second.api();
+            await().atMost(WAIT).until(() -> api.state(Api.ADMIN_TOKEN, jobId).equals("succeeded"));
+
+            JsonNode job = api.job(Api.ADMIN_TOKEN, jobId);
+            assertThat(job.get("attempt").asInt()).isEqualTo(2);
+            assertThat(api.get("/api/v1/jobs/" + jobId + "/result", Api.ADMIN_TOKEN).json().get("attempt").asInt()).isEqualTo(2);
+            List<JsonNode> events = events(api, jobId);
+            assertGapless(events, job.get("seq").asLong());
+            assertThat(states(events)).containsExactly("queued", "running", "retry_scheduled", "running", "succeeded");
+            assertThat(events).filteredOn(e -> e.get("kind").asString().equals("error"))
+                    .singleElement().satisfies(e -> assertThat(e.get("data").get("code").asString()).isEqualTo("lease_expired"));
+        }
+    }
+
+    @Test
+    void aGracefulStopFinishesShortJobsAndReleasesLongOnesToTheNextNode() {
+        String url = TestDatabases.fresh(kind());
+        Path home = TestDatabases.tempDir("kiln-restart-");
+        String shortJob;
+        String longJob;
+        try (KilnProcess first = KilnProcess.start(url, home, FAST)) {
+            Api api = first.api();
+            String file = api.textFile(Api.ADMIN_TOKEN, "drain me");
+            shortJob = api.submit(Api.ADMIN_TOKEN, "test-sleep", file, "{\"ms\":1500,\"steps\":3}");
+            longJob = api.submit(Api.ADMIN_TOKEN, "test-sleep", file, "{\"ms\":5000,\"steps\":50}");
+            await().atMost(WAIT).until(() -> api.state(Api.ADMIN_TOKEN, shortJob).equals("running")
+                    && api.state(Api.ADMIN_TOKEN, longJob).equals("running"));
+
+            Duration stopped = first.terminate();
+
+            assertThat(stopped).isLessThan(Duration.ofSeconds(15));
+            assertThat(first.log()).contains("releasing 1 job(s)");
+        }
+        try (KilnProcess second = KilnProcess.start(url, home, FAST)) {
+            Api api = second.api();
+            JsonNode finishedBeforeStop = api.job(Api.ADMIN_TOKEN, shortJob);
+            assertThat(finishedBeforeStop.get("state").asString()).isEqualTo("succeeded");
+            assertThat(states(events(api, shortJob))).containsExactly("queued", "running", "succeeded");
+
+            await().atMost(WAIT).until(() -> api.state(Api.ADMIN_TOKEN, longJob).equals("succeeded"));
+            JsonNode released = api.job(Api.ADMIN_TOKEN, longJob);
+            assertThat(released.get("attempt").asInt()).as("a release does not spend an attempt").isEqualTo(1);
+            List<JsonNode> events = events(api, longJob);
+            assertGapless(events, released.get("seq").asLong());
+            assertThat(states(events)).containsExactly("queued", "running", "queued", "running", "succeeded");
+        }
+    }
+
+    private static List<JsonNode> events(Api api, String jobId) {
+        List<JsonNode> events = new ArrayList<>();
+        api.get("/api/v1/jobs/" + jobId + "/events?limit=1000", Api.ADMIN_TOKEN).json().get("items").forEach(events::add);
+        return events;
+    }
+
+    private static List<String> states(List<JsonNode> events) {
+        return events.stream().filter(e -> e.get("kind").asString().equals("state"))
+                .map(e -> e.get("data").get("state").asString()).toList();
+    }
+
+    private static void assertGapless(List<JsonNode> events, long lastSeq) {
+        assertThat(events).extracting(e -> e.get("seq").asLong())
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, lastSeq).boxed().toList());
+    }
+}
