@@ -1,10 +1,13 @@
 package dev.kiln.db;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.core.namedparam.SqlParameterSourceUtils;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -18,6 +21,7 @@ public final class Database {
     private final Dialect dialect;
     private final JdbcClient sql;
     private final JdbcTemplate batch;
+    private final NamedParameterJdbcTemplate namedBatch;
     private final TransactionTemplate transactions;
     private final ReentrantLock writeLock;
 
@@ -25,6 +29,7 @@ public final class Database {
         this.dialect = dialect;
         this.sql = JdbcClient.create(dataSource);
         this.batch = new JdbcTemplate(dataSource);
+        this.namedBatch = new NamedParameterJdbcTemplate(batch);
         this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
         this.writeLock = dialect.serializesWrites() ? new ReentrantLock(true) : null;
     }
@@ -61,6 +66,13 @@ public final class Database {
     public void batch(String statement, List<Object[]> rows) {
         if (!rows.isEmpty()) {
             batch.batchUpdate(statement, rows);
+        }
+    }
+
+    /** {@link #batch} for a statement with named parameters. */
+    public void batchNamed(String statement, List<Map<String, ?>> rows) {
+        if (!rows.isEmpty()) {
+            namedBatch.batchUpdate(statement, SqlParameterSourceUtils.createBatch(rows));
         }
     }
 }

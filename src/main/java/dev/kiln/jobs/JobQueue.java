@@ -95,16 +95,23 @@ public class JobQueue {
             return List.of();
         }
         long until = clock.millis() + lease.toMillis();
-        return db.write(() -> db.sql().sql("""
-                        UPDATE jobs SET lease_expires_at = :until
-                        WHERE state = 'running' AND lease_node = :node AND id IN (:ids)
-                        RETURNING id, lease_token, cancel_requested_at""")
-                .param("until", until)
-                .param("node", node)
-                .param("ids", List.copyOf(jobIds))
-                .query((rs, n) -> new Lease(rs.getString("id"), rs.getString("lease_token"),
-                        JobRows.instant(rs, "cancel_requested_at")))
-                .list());
+        // One row at a time in job id order, the lock order of every other batch: no deadlocks.
+        List<String> ids = jobIds.stream().sorted().toList();
+        return db.write(() -> {
+            List<Lease> held = new ArrayList<>(ids.size());
+            for (String id : ids) {
+                db.sql().sql("""
+                                UPDATE jobs SET lease_expires_at = ?
+                                WHERE id = ? AND state = 'running' AND lease_node = ?
+                                RETURNING id, lease_token, cancel_requested_at""")
+                        .params(until, id, node)
+                        .query((rs, n) -> new Lease(rs.getString("id"), rs.getString("lease_token"),
+                                JobRows.instant(rs, "cancel_requested_at")))
+                        .optional()
+                        .ifPresent(held::add);
+            }
+            return held;
+        });
     }
 
     /** Something a running attempt reports, valid only while its lease token is current. */

@@ -8,7 +8,9 @@ import dev.kiln.support.Ids;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.RowMapper;
@@ -22,19 +24,6 @@ import tools.jackson.databind.node.ObjectNode;
  */
 @Component
 public class JobStore {
-
-    /**
-     * The fair order key of a new job: after the owner's last queued job of the same type and
-     * priority, and never before the head of that queue. One owner's backlog therefore
-     * interleaves with another owner's new job instead of starving it.
-     */
-    static final String FAIR_KEY = """
-            (SELECT CASE WHEN head > own THEN head ELSE own END FROM (
-                SELECT (SELECT COALESCE(MIN(fair_key), 0) FROM jobs
-                        WHERE %1$s AND type = :type AND priority = :priority) AS head,
-                       (SELECT COALESCE(MAX(fair_key), 0) + 1 FROM jobs
-                        WHERE %1$s AND type = :type AND owner_id = :owner AND priority = :priority) AS own) fair)"""
-            .formatted(JobTransitions.CLAIMABLE);
 
     private static final int MAX_RACE_RETRIES = 5;
 
@@ -96,15 +85,11 @@ public class JobStore {
     /** Stores many jobs in one transaction (no idempotency keys); for bulk submission. */
     public List<Job> submitAll(List<NewJob> jobs) {
         List<Job> stored = db.write(() -> {
-            List<Job> out = new ArrayList<>(jobs.size());
-            List<JobEvent> queued = new ArrayList<>(jobs.size());
             long now = clock.millis();
-            for (NewJob job : jobs) {
-                Job inserted = insert(job, now);
-                out.add(inserted);
-                queued.add(StateEvents.event(inserted.id(), inserted.seq(), StateEvents.data(JobState.QUEUED, 0), now));
-            }
-            events.append(queued);
+            List<Job> out = insertAll(jobs, now);
+            events.append(out.stream()
+                    .map(job -> StateEvents.event(job.id(), job.seq(), StateEvents.data(JobState.QUEUED, 0), now))
+                    .toList());
             return out;
         });
         stored.stream().map(Job::type).distinct().forEach(type -> publisher.publishEvent(new JobSignals.WorkAvailable(type)));
@@ -143,26 +128,72 @@ public class JobStore {
         return new Submission(inserted, false);
     }
 
+    private static final String INSERT = """
+            INSERT INTO jobs (id, owner_id, type, input_file_id, params, priority, state, fair_key, run_after,
+                              attempt, max_attempts, seq, created_at, idempotency_key)
+            VALUES (:id, :owner, :type, :input, :params, :priority, 'queued', :fairKey, :now,
+                    0, :maxAttempts, 1, :now, :key)""";
+
     private Job insert(NewJob job, long now) {
-        String id = Ids.next("job");
-        db.sql().sql("""
-                        INSERT INTO jobs (id, owner_id, type, input_file_id, params, priority, state, fair_key, run_after,
-                                          attempt, max_attempts, seq, created_at, idempotency_key)
-                        VALUES (:id, :owner, :type, :input, :params, :priority, 'queued', %s, :now,
-                                0, :maxAttempts, 1, :now, :key)""".formatted(FAIR_KEY))
-                .param("id", id)
-                .param("owner", job.ownerId())
-                .param("type", job.type())
-                .param("input", job.inputFileId())
-                .param("params", json.writeValueAsString(job.params()))
-                .param("priority", job.priority())
-                .param("now", now)
-                .param("maxAttempts", job.maxAttempts())
-                .param("key", job.idempotencyKey())
-                .update();
+        return insertAll(List.of(job), now).getFirst();
+    }
+
+    /** Inserts in one round trip; jobs of one owner, type and priority get consecutive fair keys. */
+    private List<Job> insertAll(List<NewJob> jobs, long now) {
+        Map<List<Object>, Long> nextKey = new HashMap<>();
+        List<Job> rows = new ArrayList<>(jobs.size());
+        List<Map<String, ?>> params = new ArrayList<>(jobs.size());
+        for (NewJob job : jobs) {
+            long fairKey = nextKey.compute(List.of(job.ownerId(), job.type(), job.priority()), (group, last) ->
+                    last == null ? firstFairKey(job.ownerId(), job.type(), job.priority()) : last + 1);
+            Job row = newRow(job, now);
+            rows.add(row);
+            Map<String, Object> p = insertParams(row, job);
+            p.put("fairKey", fairKey);
+            params.add(p);
+        }
+        db.batchNamed(INSERT, params);
+        return rows;
+    }
+
+    /**
+     * The fair order key for an owner's next job of a type and priority: after their last queued
+     * one, and never before the head of that queue. One owner's backlog therefore interleaves
+     * with another owner's new job instead of starving it. Two indexed lookups.
+     */
+    private long firstFairKey(String ownerId, String type, int priority) {
+        return db.sql().sql("""
+                        SELECT (SELECT fair_key FROM jobs WHERE %1$s AND type = :type AND priority = :priority
+                                ORDER BY fair_key LIMIT 1) AS head,
+                               (SELECT fair_key FROM jobs WHERE %1$s AND type = :type AND owner_id = :owner
+                                AND priority = :priority ORDER BY fair_key DESC LIMIT 1) AS own""".formatted(JobTransitions.CLAIMABLE))
+                .param("type", type).param("priority", priority).param("owner", ownerId)
+                .query((rs, n) -> {
+                    Long head = JobRows.nullableLong(rs, "head");
+                    Long own = JobRows.nullableLong(rs, "own");
+                    return Math.max(head == null ? 0 : head, own == null ? 0 : own + 1);
+                })
+                .single();
+    }
+
+    private Map<String, Object> insertParams(Job row, NewJob job) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("id", row.id());
+        p.put("owner", job.ownerId());
+        p.put("type", job.type());
+        p.put("input", job.inputFileId());
+        p.put("params", json.writeValueAsString(job.params()));
+        p.put("priority", job.priority());
+        p.put("now", row.createdAt().toEpochMilli());
+        p.put("maxAttempts", job.maxAttempts());
+        p.put("key", job.idempotencyKey());
+        return p;
+    }
+
+    private static Job newRow(NewJob job, long now) {
         Instant created = Instant.ofEpochMilli(now);
-        return new Job(id, job.ownerId(), job.type(), job.inputFileId(), job.params(), job.priority(), JobState.QUEUED,
-                null, null, 0, 1, 0, job.maxAttempts(), created, null, null, created, null, null);
+        return new Job(Ids.next("job"), job.ownerId(), job.type(), job.inputFileId(), job.params(), job.priority(),
+                JobState.QUEUED, null, null, 0, 1, 0, job.maxAttempts(), created, null, null, created, null, null);
     }
 
     /** The job if it exists and {@code viewer} may see it; otherwise empty, whichever the reason. */
@@ -327,13 +358,13 @@ public class JobStore {
         long now = clock.millis();
         return db.write(() -> {
             Optional<Long> seq = db.sql().sql("""
-                            UPDATE jobs SET state = 'queued', attempt = 0, run_after = :now, fair_key = %s,
+                            UPDATE jobs SET state = 'queued', attempt = 0, run_after = :now, fair_key = :fairKey,
                                    error_code = NULL, error_message = NULL, error_retryable = NULL,
                                    started_at = NULL, finished_at = NULL, cancel_requested_at = NULL,
                                    progress = 0, stage = NULL, result_size = NULL, seq = seq + 1
-                            WHERE id = :id AND state = :observed RETURNING seq""".formatted(FAIR_KEY))
+                            WHERE id = :id AND state = :observed RETURNING seq""")
                     .param("now", now).param("id", job.id()).param("observed", job.state().wire())
-                    .param("type", job.type()).param("owner", job.ownerId()).param("priority", job.priority())
+                    .param("fairKey", firstFairKey(job.ownerId(), job.type(), job.priority()))
                     .query(Long.class).optional();
             seq.ifPresent(s -> {
                 db.sql().sql("DELETE FROM job_results WHERE job_id = ?").param(job.id()).update();

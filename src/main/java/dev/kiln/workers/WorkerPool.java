@@ -166,16 +166,19 @@ public class WorkerPool implements SmartLifecycle {
                 continue;
             }
             List<JobQueue.Claim> claims = queue.claim(processor.name(), wanted, node, settings.leaseDuration());
+            Map<String, FileInfo> inputs = claims.isEmpty() ? Map.of()
+                    : files.findByIds(claims.stream().map(JobQueue.Claim::inputFileId).toList());
             for (JobQueue.Claim claim : claims) {
                 free.acquireUninterruptibly();
-                launch(processor, claim);
+                launch(processor, claim, inputs.get(claim.inputFileId()));
             }
             more |= claims.size() == wanted && free.availablePermits() > 0;
         }
         return more;
     }
 
-    private void launch(ProcessorRegistry.Registered processor, JobQueue.Claim claim) {
+    /** @param file the claimed job's input file, or null if it no longer exists */
+    private void launch(ProcessorRegistry.Registered processor, JobQueue.Claim claim, FileInfo file) {
         RunningJob job = new RunningJob(claim, processor, writer, json);
         running.put(claim.id(), job);
         Instant started = clock.instant();
@@ -183,7 +186,7 @@ public class WorkerPool implements SmartLifecycle {
                 processor.limits().timeout().toMillis(), TimeUnit.MILLISECONDS);
         Thread.ofVirtual().name("kiln-job-" + claim.id()).start(() -> {
             try {
-                execute(job, started);
+                execute(job, file, started);
             } finally {
                 timeout.cancel(false);
                 running.remove(claim.id(), job);
@@ -193,13 +196,13 @@ public class WorkerPool implements SmartLifecycle {
         });
     }
 
-    private void execute(RunningJob job, Instant started) {
+    private void execute(RunningJob job, FileInfo file, Instant started) {
         MDC.put("jobId", job.jobId());
         MDC.put("jobType", job.processor.name());
         try {
             JobQueue.Outcome outcome;
             try {
-                job.attach(Thread.currentThread(), input(job.claim));
+                job.attach(Thread.currentThread(), input(job.claim, file));
                 Object result = job.processor.processor().run(job);
                 outcome = new JobQueue.Succeeded(job.attempt(), result == null ? null : json.writeValueAsString(result));
             } catch (Throwable t) {
@@ -222,9 +225,10 @@ public class WorkerPool implements SmartLifecycle {
         }
     }
 
-    private InputFile input(JobQueue.Claim claim) throws IOException {
-        FileInfo file = files.findById(claim.inputFileId()).orElseThrow(() ->
-                JobFailure.permanent("input_missing", "The input file " + claim.inputFileId() + " no longer exists."));
+    private InputFile input(JobQueue.Claim claim, FileInfo file) throws IOException {
+        if (file == null) {
+            throw JobFailure.permanent("input_missing", "The input file " + claim.inputFileId() + " no longer exists.");
+        }
         Path path;
         try {
             path = blobs.localPath(file.sha256());

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# End-to-end job throughput on SQLite and PostgreSQL (embedded, synchronous commit on).
+# Usage: bench/jobs-throughput.sh [--jobs=50000] [--workers=64] [--db=sqlite|postgres|both] [--pg-url=jdbc:postgresql://…]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/classpath.sh
+exec "$JAVA" --enable-native-access=ALL-UNNAMED -Xshare:off -cp "$BENCH_CP" dev.kiln.bench.JobThroughputBench "$@"

@@ -1,0 +1,115 @@
+package dev.kiln.bench;
+
+import dev.kiln.KilnApplication;
+import dev.kiln.auth.Role;
+import dev.kiln.auth.User;
+import dev.kiln.auth.Users;
+import dev.kiln.db.Database;
+import dev.kiln.files.FileIntake;
+import dev.kiln.files.FileInfo;
+import dev.kiln.jobs.JobStore;
+import dev.kiln.jobs.NewJob;
+import dev.kiln.testing.TestDatabases;
+import java.time.Duration;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.node.JsonNodeFactory;
+
+/**
+ * End-to-end job throughput: N no-op jobs are submitted in bulk (batches of 1,000, as a
+ * producer would) while the node's workers claim, run and complete them, with every event
+ * written to the durable log. Prints jobs/s from the first submission to the last completion.
+ *
+ * <p>Run with {@code bench/jobs-throughput.sh [--jobs=N] [--workers=W] [--db=sqlite|postgres|both]}.
+ */
+public final class JobThroughputBench {
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = parse(args);
+        int jobs = Integer.parseInt(options.getOrDefault("jobs", "50000"));
+        int workers = Integer.parseInt(options.getOrDefault("workers", "64"));
+        String db = options.getOrDefault("db", "both");
+        List<TestDatabases.Kind> kinds = db.equals("both")
+                ? List.of(TestDatabases.Kind.SQLITE, TestDatabases.Kind.POSTGRES)
+                : List.of(TestDatabases.Kind.valueOf(db.toUpperCase(Locale.ROOT)));
+        System.out.printf("%-10s %8s %8s %10s %10s %10s %10s%n",
+                "database", "jobs", "workers", "submit_s", "total_s", "jobs/s", "events");
+        for (TestDatabases.Kind kind : kinds) {
+            run(kind, options.get("pg-url"), jobs, workers);
+        }
+    }
+
+    private static void run(TestDatabases.Kind kind, String pgUrl, int jobs, int workers) throws Exception {
+        String url = kind == TestDatabases.Kind.POSTGRES && pgUrl != null ? pgUrl : TestDatabases.fresh(kind);
+        try (ConfigurableApplicationContext app = new SpringApplicationBuilder(KilnApplication.class)
+                .properties(
+                        "server.port=0",
+                        "kiln.database.url=" + url,
+                        "kiln.home=" + TestDatabases.tempDir("kiln-bench-"),
+                        "kiln.admin.token=bench",
+                        "kiln.processors.test-noop.concurrency=" + workers,
+                        "logging.level.root=WARN",
+                        "logging.level.dev.kiln=" + System.getProperty("bench.log", "WARN"))
+                .run()) {
+            Users users = app.getBean(Users.class);
+            User owner = users.create("bench-" + System.nanoTime(), Role.MEMBER).orElseThrow();
+            FileInfo file = app.getBean(FileIntake.class)
+                    .accept(owner.id(), new ByteArrayInputStream("bench input".getBytes(StandardCharsets.UTF_8)), "bench.txt");
+            JobStore store = app.getBean(JobStore.class);
+            Database database = app.getBean(Database.class);
+
+            long start = System.nanoTime();
+            for (int submitted = 0; submitted < jobs; submitted += 1000) {
+                List<NewJob> batch = new ArrayList<>(1000);
+                for (int i = submitted; i < Math.min(jobs, submitted + 1000); i++) {
+                    batch.add(new NewJob(owner.id(), "test-noop", file.id(), JsonNodeFactory.instance.objectNode(), 0, 3, null, null));
+                }
+                store.submitAll(batch);
+            }
+            double submitSeconds = seconds(System.nanoTime() - start);
+            while (count(database, "SELECT COUNT(*) FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled')") < jobs) {
+                Thread.sleep(20);
+                if (seconds(System.nanoTime() - start) > Duration.ofMinutes(10).toSeconds()) {
+                    throw new IllegalStateException("did not finish within 10 minutes");
+                }
+            }
+            double total = seconds(System.nanoTime() - start);
+            long succeeded = count(database, "SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND attempt = 1");
+            if (succeeded != jobs) {
+                throw new IllegalStateException("only " + succeeded + " of " + jobs + " jobs succeeded on their first attempt");
+            }
+            long events = count(database, "SELECT COUNT(*) FROM job_events");
+            if (events != 3L * jobs) {
+                throw new IllegalStateException("expected " + 3L * jobs + " events (queued, running, succeeded), found " + events);
+            }
+            System.out.printf(Locale.ROOT, "%-10s %8d %8d %10.2f %10.2f %10.0f %10d%n",
+                    kind.name().toLowerCase(Locale.ROOT), jobs, workers, submitSeconds, total, jobs / total, events);
+        }
+    }
+
+    private static long count(Database database, String sql) {
+        return database.sql().sql(sql).query(Long.class).single();
+    }
+
+    private static double seconds(long nanos) {
+        return nanos / 1e9;
+    }
+
+    private static Map<String, String> parse(String[] args) {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (String arg : args) {
+            if (!arg.startsWith("--") || !arg.contains("=")) {
+                throw new IllegalArgumentException("expected --name=value, got " + arg);
+            }
+            options.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+        }
+        return options;
+    }
+}
