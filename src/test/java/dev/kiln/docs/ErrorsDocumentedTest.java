@@ -1,0 +1,31 @@
+package dev.kiln.docs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kiln.api.ErrorCode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** docs/errors.md documents every problem code with its status, and nothing that does not exist. */
+class ErrorsDocumentedTest {
+
+    @Test
+    void everyCodeHasARowWithItsStatus() throws IOException {
+        String doc = Files.readString(Path.of("docs/errors.md"));
+        for (ErrorCode code : ErrorCode.values()) {
+            assertThat(doc).as(code.code()).contains("| `" + code.code() + "` | " + code.status().value() + " |");
+        }
+    }
+
+    @Test
+    void noRowDocumentsACodeThatDoesNotExist() throws IOException {
+        String apiSection = Files.readString(Path.of("docs/errors.md")).split("## Job error codes")[0];
+        apiSection.lines()
+                .filter(line -> line.matches("\\| `[a-z_]+` \\| \\d{3} \\|.*"))
+                .map(line -> line.substring(3, line.indexOf('`', 3)))
+                .forEach(code -> assertThat(Arrays.stream(ErrorCode.values()).map(ErrorCode::code)).as(code).contains(code));
+    }
+}

@@ -1,0 +1,87 @@
+package dev.kiln.docs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kiln.db.DatabaseSettings;
+import dev.kiln.processors.ProcessorSettings;
+import dev.kiln.workers.WorkerSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The README's configuration table lists every setting, with the env var that really sets it. */
+class SettingsDocumentedTest {
+
+    @Test
+    void everyKilnSettingHasARowWithItsEnvironmentVariableAndDefault() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        List<String> missing = new ArrayList<>();
+        for (JsonNode property : metadata().get("properties")) {
+            String metadataName = property.get("name").asString();
+            if (!metadataName.startsWith("kiln.")) {
+                continue;
+            }
+            // A map of per-processor overrides: documented by its entries.
+            String name = metadataName.equals("kiln.processors") ? "kiln.processors.<name>.concurrency" : metadataName;
+            String row = readme.lines().filter(l -> l.startsWith("| `" + name + "`")).findFirst().orElse(null);
+            if (row == null) {
+                missing.add(name + " (no row)");
+                continue;
+            }
+            if (!row.contains("`" + envVar(name) + "`")) {
+                missing.add(name + " (env var should be " + envVar(name) + ")");
+            }
+            if (property.has("defaultValue") && !row.contains("`" + property.get("defaultValue").asString().toLowerCase(Locale.ROOT) + "`")
+                    && !row.contains("`" + property.get("defaultValue").asString() + "`")) {
+                missing.add(name + " (default should be " + property.get("defaultValue").asString() + ")");
+            }
+        }
+        assertThat(missing).as("README configuration table").isEmpty();
+    }
+
+    @Test
+    void theDocumentedEnvironmentVariablesBind() {
+        StandardEnvironment env = new StandardEnvironment();
+        // Named like the real one: Spring applies its environment-variable mapping by that name.
+        env.getPropertySources().replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, Map.of(
+                "KILN_DATABASE_URL", "jdbc:postgresql://db/kiln",
+                "KILN_DATABASE_POOLSIZE", "3",
+                "KILN_WORKERS_LEASEDURATION", "20s",
+                "KILN_PROCESSORS_TRANSCRIBE_CONCURRENCY", "1")));
+        Binder binder = new Binder(ConfigurationPropertySources.get(env));
+
+        DatabaseSettings database = binder.bindOrCreate("kiln.database", DatabaseSettings.class);
+        WorkerSettings workers = binder.bindOrCreate("kiln.workers", WorkerSettings.class);
+        ProcessorSettings processors = binder.bindOrCreate("kiln", ProcessorSettings.class);
+
+        assertThat(database.url()).isEqualTo("jdbc:postgresql://db/kiln");
+        assertThat(database.poolSize()).isEqualTo(3);
+        assertThat(workers.leaseDuration()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(processors.processors().get("transcribe").concurrency()).isEqualTo(1);
+    }
+
+    /** Spring Boot's relaxed binding: upper case, dots to underscores, dashes dropped. */
+    static String envVar(String property) {
+        return property.replace("-", "").replace('.', '_').toUpperCase(Locale.ROOT);
+    }
+
+    private static JsonNode metadata() throws IOException {
+        try (InputStream in = SettingsDocumentedTest.class.getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+            return JsonMapper.builder().build().readTree(in);
+        }
+    }
+}
