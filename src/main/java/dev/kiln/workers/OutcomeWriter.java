@@ -55,6 +55,7 @@ final class OutcomeWriter {
     }
 
     void start() {
+        giveUpAfterNanos = Long.MAX_VALUE;
         running = true;
         thread = Thread.ofVirtual().name("kiln-outcome-writer").start(this::run);
     }

@@ -68,7 +68,7 @@ public class WorkerPool implements SmartLifecycle {
     private final OutcomeWriter writer;
     private final Loop claimLoop;
     private final Loop heartbeatLoop;
-    private final ScheduledExecutorService watchdog;
+    private volatile ScheduledExecutorService watchdog;
     private volatile boolean accepting;
     private volatile boolean started;
 
@@ -90,8 +90,6 @@ public class WorkerPool implements SmartLifecycle {
             heartbeat();
             return false;
         });
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("kiln-watchdog").factory());
     }
 
     /** This node's name in leases: host name plus a random suffix per process. */
@@ -110,6 +108,7 @@ public class WorkerPool implements SmartLifecycle {
             log.info("Workers are disabled on this node (kiln.workers.enabled=false)");
             return;
         }
+        watchdog = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("kiln-watchdog").factory());
         writer.start();
         accepting = true;
         heartbeatLoop.start();
@@ -123,7 +122,10 @@ public class WorkerPool implements SmartLifecycle {
         return started;
     }
 
-    /** Stops before the web server and the database go (the default phase stops first). */
+    /**
+     * Stops before the web server and the database go (the default phase stops first). The pool
+     * can be started again after a stop (Spring pauses and resumes contexts, e.g. in tests).
+     */
     @Override
     public int getPhase() {
         return SmartLifecycle.DEFAULT_PHASE;

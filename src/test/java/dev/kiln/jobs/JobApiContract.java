@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.Gates;
 import dev.kiln.testing.KilnApiTest;
+import dev.kiln.workers.WorkerPool;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 
@@ -74,6 +76,20 @@ abstract class JobApiContract {
         assertThat(events.getLast().get("kind").asString()).isEqualTo("state");
         assertThat(events.getLast().get("data").get("state").asString()).isEqualTo("succeeded");
         assertThat(events).allSatisfy(e -> assertThat(e.get("job").asString()).isEqualTo(id));
+    }
+
+    @Test
+    void aWorkerPoolStoppedAndStartedAgainRunsJobs(@Autowired WorkerPool workers) {
+        workers.stop();
+        String queued = api.submit(token, "test-noop", fileId, "{}");
+        assertThat(api.state(token, queued)).isEqualTo("queued");
+
+        workers.start();
+
+        await().atMost(WAIT).until(() -> api.state(token, queued).equals("succeeded"));
+        String cancelled = api.submit(token, "test-timeout", fileId, "{\"gate\":\"" + UUID.randomUUID() + "\"}");
+        await().atMost(WAIT).until(() -> api.state(token, cancelled).equals("failed"));
+        assertThat(api.job(token, cancelled).get("error").get("code").asString()).isEqualTo("timeout");
     }
 
     @Test
