@@ -7,6 +7,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
@@ -25,10 +27,18 @@ class BearerTokenFilter extends OncePerRequestFilter {
 
     private final Users users;
     private final AuthenticationEntryPoint refuse;
+    private final ProblemWriter databaseDown;
 
-    BearerTokenFilter(Users users, AuthenticationEntryPoint refuse) {
+    /** Writes the answer for "the database is not reachable" outside Spring MVC. */
+    @FunctionalInterface
+    interface ProblemWriter {
+        void write(HttpServletResponse response) throws IOException;
+    }
+
+    BearerTokenFilter(Users users, AuthenticationEntryPoint refuse, ProblemWriter databaseDown) {
         this.users = users;
         this.refuse = refuse;
+        this.databaseDown = databaseDown;
     }
 
     @Override
@@ -39,9 +49,16 @@ class BearerTokenFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        Optional<User> user = header.regionMatches(true, 0, PREFIX, 0, PREFIX.length())
-                ? users.authenticate(header.substring(PREFIX.length()).trim())
-                : Optional.empty();
+        Optional<User> user;
+        try {
+            user = header.regionMatches(true, 0, PREFIX, 0, PREFIX.length())
+                    ? users.authenticate(header.substring(PREFIX.length()).trim())
+                    : Optional.empty();
+        } catch (DataAccessResourceFailureException | TransientDataAccessException e) {
+            // Not a bad token: we cannot check it now. Say so, rather than 401 or 500.
+            databaseDown.write(response);
+            return;
+        }
         if (user.isEmpty()) {
             SecurityContextHolder.clearContext();
             refuse.commence(request, response, new BadCredentialsException("The bearer token is unknown, revoked or expired."));

@@ -51,7 +51,11 @@ class SecurityConfiguration {
                         .requestMatchers(PUBLIC_API).permitAll()
                         .requestMatchers("/api/v1/admin/**").hasRole(Role.ADMIN.name())
                         .anyRequest().authenticated())
-                .addFilterBefore(new BearerTokenFilter(users, unauthenticated), AuthorizationFilter.class)
+                .addFilterBefore(new BearerTokenFilter(users, unauthenticated, response -> {
+                    response.setHeader(HttpHeaders.RETRY_AFTER, "5");
+                    write(json, response, Problems.of(ErrorCode.DATABASE_UNAVAILABLE,
+                            "The database is not answering; try again shortly."));
+                }), AuthorizationFilter.class)
                 .exceptionHandling(e -> e.authenticationEntryPoint(unauthenticated).accessDeniedHandler(forbidden))
                 .build();
     }

@@ -58,12 +58,22 @@ final class Loop {
     }
 
     private void run() {
+        int failures = 0;
         while (running) {
             boolean again = false;
             try {
                 again = step.getAsBoolean();
+                if (failures > 0) {
+                    log.info("{} works again after {} failed attempt(s)", name, failures);
+                    failures = 0;
+                }
             } catch (RuntimeException e) {
-                log.warn("{} failed; trying again in {}", name, interval, e);
+                // The stack once; while the cause persists (say, the database is down), one line each time.
+                if (failures++ == 0) {
+                    log.warn("{} failed; trying again every {}", name, interval, e);
+                } else {
+                    log.warn("{} failed again ({}): {}", name, failures, e.getMessage());
+                }
             }
             if (!again) {
                 try {

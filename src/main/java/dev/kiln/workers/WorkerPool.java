@@ -287,7 +287,7 @@ public class WorkerPool implements SmartLifecycle {
         if (!job.stop(reason)) {
             return;
         }
-        job.log().info("Stopping attempt {}: {}", job.attempt(), reason);
+        job.log().info("Stopping {}: {}", job, reason);
         if (reason == StopReason.CANCEL || reason == StopReason.TIMEOUT) {
             long delay = Math.max(0, Duration.between(clock.instant(), since.plus(jobSettings.cancelTimeout())).toMillis());
             watchdog.schedule(() -> enforceStop(job, reason), delay, TimeUnit.MILLISECONDS);
@@ -298,8 +298,8 @@ public class WorkerPool implements SmartLifecycle {
         if (running.get(job.jobId()) != job || job.stopReason() != reason || !job.markFinishing()) {
             return;
         }
-        job.log().warn("Attempt {} did not stop within {}; ending it as {} and revoking its lease (its thread keeps"
-                + " its slot until it returns)", job.attempt(), jobSettings.cancelTimeout(), reason);
+        job.log().warn("{} did not stop within {}; ending it as {} and revoking its lease (its thread keeps"
+                + " its slot until it returns)", job, jobSettings.cancelTimeout(), reason);
         writer.enqueue(new JobQueue.Finish(job.jobId(), job.claim.leaseToken(), stoppedOutcome(job, reason)));
     }
 
@@ -314,7 +314,7 @@ public class WorkerPool implements SmartLifecycle {
             JobQueue.Lease lease = held.get(job.jobId());
             if (lease == null || !Objects.equals(lease.token(), job.claim.leaseToken())) {
                 if (!job.finishing() && job.stop(StopReason.LEASE_LOST)) {
-                    job.log().warn("Attempt {} lost its lease (rescued elsewhere?); stopping it", job.attempt());
+                    job.log().warn("{} lost its lease (rescued elsewhere?); stopping it", job);
                 }
             } else if (lease.cancelRequestedAt() != null) {
                 requestStop(job, StopReason.CANCEL, lease.cancelRequestedAt());
@@ -330,7 +330,7 @@ public class WorkerPool implements SmartLifecycle {
         RunningJob job = running.get(write.jobId());
         if (job != null && job.claim.leaseToken().equals(write.token()) && !(write instanceof JobQueue.Finish)) {
             if (job.stop(StopReason.LEASE_LOST)) {
-                job.log().warn("Attempt {} no longer holds the job; stopping it", job.attempt());
+                job.log().warn("{} no longer holds the job; stopping it", job);
             }
         }
     }

@@ -105,6 +105,19 @@ abstract class JobApiContract {
     }
 
     @Test
+    void rapidProgressIsCoalescedToAFewEventsPerInterval() {
+        // 1,000 updates over about a second; the test setting stores at most one per 50 ms.
+        String id = api.submit(token, "test-sleep", fileId, "{\"ms\":1000,\"steps\":1000}");
+        await().atMost(WAIT).until(() -> api.state(token, id).equals("succeeded"));
+
+        JsonNode job = api.job(token, id);
+        Duration ran = Duration.between(java.time.Instant.parse(job.get("startedAt").asString()),
+                java.time.Instant.parse(job.get("finishedAt").asString()));
+        long stored = events(id).stream().filter(e -> e.get("kind").asString().equals("progress")).count();
+        assertThat(stored).isBetween(2L, ran.toMillis() / 50 + 2);
+    }
+
+    @Test
     void badSubmissionsAreRefusedNamingTheProblem() {
         String other = api.newMember("other-" + UUID.randomUUID());
         String othersFile = api.textFile(other, "theirs");

@@ -64,7 +64,7 @@ public final class TestDatabases {
         return withDatabase(admin, name);
     }
 
-    private static String postgresAdminUrl() {
+    private static synchronized String postgresAdminUrl() {
         if (postgresAdminUrl == null) {
             String external = System.getenv("KILN_TEST_POSTGRES_URL");
             if (external != null && !external.isBlank()) {
@@ -86,6 +86,24 @@ public final class TestDatabases {
             }
         }
         return postgresAdminUrl;
+    }
+
+    /** Runs statements on the PostgreSQL server as its administrator (e.g. to take a database away). */
+    public static void postgresAdmin(String... statements) {
+        try (Connection c = DriverManager.getConnection(postgresAdminUrl()); Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The database name in a PostgreSQL JDBC URL. */
+    public static String databaseName(String url) {
+        int slash = url.indexOf('/', "jdbc:postgresql://".length());
+        int query = url.indexOf('?', slash);
+        return url.substring(slash + 1, query < 0 ? url.length() : query);
     }
 
     /** The same server URL pointing at another database, keeping user and parameters. */
