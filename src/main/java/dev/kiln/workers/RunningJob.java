@@ -4,6 +4,7 @@ import dev.kiln.jobs.JobQueue;
 import dev.kiln.processors.InputFile;
 import dev.kiln.processors.JobContext;
 import dev.kiln.processors.ProcessorRegistry;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +26,7 @@ final class RunningJob implements JobContext {
     private final JsonMapper json;
     private final Logger log;
     private final AtomicReference<Reported> latest = new AtomicReference<>();
+    private final AtomicBoolean slotReleased = new AtomicBoolean();
     private Reported written;
     private volatile InputFile input;
     private volatile Thread thread;
@@ -110,6 +112,11 @@ final class RunningJob implements JobContext {
             t.interrupt();
         }
         return true;
+    }
+
+    /** True the first time only: the processor slot this attempt holds is to be given back. */
+    boolean releaseSlot() {
+        return slotReleased.compareAndSet(false, true);
     }
 
     /** Claims the right to write this attempt's outcome; false if that was already claimed. */

@@ -113,8 +113,8 @@ public class WorkerPool implements SmartLifecycle {
         accepting = true;
         heartbeatLoop.start();
         claimLoop.start();
-        log.info("Workers started on node {}: {}", node, registry.all().stream()
-                .map(p -> p.name() + "×" + p.limits().concurrency()).collect(Collectors.joining(", ")));
+        log.info("Workers started on node {}: {}", node, registry.all().isEmpty() ? "no processors installed"
+                : registry.all().stream().map(p -> p.name() + "×" + p.limits().concurrency()).collect(Collectors.joining(", ")));
     }
 
     @Override
@@ -191,11 +191,22 @@ public class WorkerPool implements SmartLifecycle {
                 execute(job, file, started);
             } finally {
                 timeout.cancel(false);
+                releaseSlot(job);
                 running.remove(claim.id(), job);
-                slots.get(processor.name()).release();
-                claimLoop.wake();
             }
         });
+    }
+
+    /**
+     * A slot bounds how many attempts of a processor <em>execute</em> at once, so it is freed as
+     * soon as the processor returns; the attempt stays registered (its lease renewed) until its
+     * outcome is written.
+     */
+    private void releaseSlot(RunningJob job) {
+        if (job.releaseSlot()) {
+            slots.get(job.processor.name()).release();
+            claimLoop.wake();
+        }
     }
 
     private void execute(RunningJob job, FileInfo file, Instant started) {
@@ -210,6 +221,7 @@ public class WorkerPool implements SmartLifecycle {
             } catch (Throwable t) {
                 outcome = outcomeAfterThrow(job, t);
             }
+            releaseSlot(job);
             if (outcome == null || !job.markFinishing()) {
                 return; // the lease is gone, or the watchdog already ended this attempt
             }
