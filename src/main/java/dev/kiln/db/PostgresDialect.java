@@ -26,7 +26,7 @@ public final class PostgresDialect implements Dialect {
         return """
                 WITH picked AS (
                     SELECT id AS picked_id FROM jobs
-                    WHERE %s AND type = :type AND run_after <= :now
+                    WHERE %s AND type = :type
                     ORDER BY priority DESC, fair_key, id
                     LIMIT :limit
                     FOR UPDATE SKIP LOCKED)

@@ -34,7 +34,7 @@ public final class SqliteDialect implements Dialect {
                        started_at = :now, stage = NULL, progress = 0
                 WHERE id IN (
                     SELECT id FROM jobs
-                    WHERE %s AND type = :type AND run_after <= :now
+                    WHERE %s AND type = :type
                     ORDER BY priority DESC, fair_key, id
                     LIMIT :limit)
                 RETURNING %s

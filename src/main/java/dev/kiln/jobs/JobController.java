@@ -5,6 +5,7 @@ import dev.kiln.api.ErrorCode;
 import dev.kiln.auth.User;
 import dev.kiln.events.EventLog;
 import dev.kiln.events.JobEvent;
+import dev.kiln.processors.ProcessorRegistry;
 import java.net.URI;
 import java.util.List;
 import org.springframework.http.HttpStatus;
@@ -68,6 +69,9 @@ class JobController {
                 throw ApiException.invalidField("state", "Unknown state '" + state + "'; one of "
                         + java.util.Arrays.stream(JobState.values()).map(JobState::wire).toList() + ".");
             }
+        }
+        if (type != null && !ProcessorRegistry.isValidName(type)) {
+            throw ApiException.invalidField("type", "type must be a processor name (lowercase letters, digits, '-').");
         }
         int pageSize = limit == null ? DEFAULT_PAGE : limit;
         if (pageSize < 1 || pageSize > MAX_PAGE) {

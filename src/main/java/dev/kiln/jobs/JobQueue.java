@@ -4,7 +4,10 @@ import dev.kiln.db.Database;
 import dev.kiln.events.EventKind;
 import dev.kiln.events.EventLog;
 import dev.kiln.events.JobEvent;
+import dev.kiln.files.FileCatalog;
+import dev.kiln.files.FileInfo;
 import dev.kiln.support.Ids;
+import dev.kiln.support.Texts;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,6 +17,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -30,6 +34,9 @@ import tools.jackson.databind.node.ObjectNode;
 @Component
 public class JobQueue {
 
+    private static final String RETURNING_SEQ = " RETURNING seq";
+    private static final int MAX_STAGE = 200;
+    private static final int MAX_MESSAGE = 2000;
     private static final String CLAIM_RETURNING =
             "id, owner_id, type, input_file_id, params, attempt, max_attempts, seq, lease_token";
 
@@ -38,18 +45,24 @@ public class JobQueue {
     private final JsonMapper json;
     private final Clock clock;
     private final RetryPolicy retryPolicy;
+    private final FileCatalog files;
 
-    public JobQueue(Database db, EventLog events, JsonMapper json, Clock clock, RetryPolicy retryPolicy) {
+    public JobQueue(Database db, EventLog events, JsonMapper json, Clock clock, RetryPolicy retryPolicy, FileCatalog files) {
         this.db = db;
         this.events = events;
         this.json = json;
         this.clock = clock;
         this.retryPolicy = retryPolicy;
+        this.files = files;
     }
 
-    /** A job this node now runs, under {@code leaseToken}. */
-    public record Claim(String id, String ownerId, String type, String inputFileId, JsonNode params, int attempt,
-            int maxAttempts, String leaseToken) {
+    /**
+     * A job this node now runs, under {@code leaseToken}.
+     *
+     * @param input the input file, or null if it no longer exists
+     */
+    public record Claim(String id, String ownerId, String type, String inputFileId, FileInfo input, JsonNode params,
+            int attempt, int maxAttempts, String leaseToken) {
     }
 
     /**
@@ -71,14 +84,19 @@ public class JobQueue {
                     .param("limit", limit)
                     .query(rs -> {
                         Claim claim = new Claim(rs.getString("id"), rs.getString("owner_id"), rs.getString("type"),
-                                rs.getString("input_file_id"), json.readTree(rs.getString("params")),
+                                rs.getString("input_file_id"), null, json.readTree(rs.getString("params")),
                                 rs.getInt("attempt"), rs.getInt("max_attempts"), rs.getString("lease_token"));
                         claims.add(claim);
                         running.add(StateEvents.event(claim.id(), rs.getLong("seq"),
                                 StateEvents.data(JobState.RUNNING, claim.attempt()), now));
                     });
             events.append(running);
-            return claims;
+            // Looked up in the claim's transaction: if this fails, the claim is undone, never half-made.
+            Map<String, FileInfo> inputs = files.findByIds(claims.stream().map(Claim::inputFileId).toList());
+            return claims.stream()
+                    .map(c -> new Claim(c.id(), c.ownerId(), c.type(), c.inputFileId(), inputs.get(c.inputFileId()),
+                            c.params(), c.attempt(), c.maxAttempts(), c.leaseToken()))
+                    .toList();
         });
     }
 
@@ -209,12 +227,12 @@ public class JobQueue {
         Optional<Long> seq = db.sql().sql("""
                         UPDATE jobs SET progress = ?, stage = ?, seq = seq + 1
                         WHERE id = ? AND lease_token = ? AND state = 'running' RETURNING seq""")
-                .params(p.progress(), p.stage(), p.jobId(), p.token())
+                .params(p.progress(), Texts.safe(p.stage(), MAX_STAGE), p.jobId(), p.token())
                 .query(Long.class).optional();
         seq.ifPresent(s -> {
             ObjectNode data = json.createObjectNode();
             data.put("progress", p.progress());
-            data.put("stage", p.stage());
+            data.put("stage", Texts.safe(p.stage(), MAX_STAGE));
             appended.add(new JobEvent(p.jobId(), s, EventKind.PROGRESS, data, Instant.ofEpochMilli(now)));
         });
         return seq;
@@ -235,8 +253,7 @@ public class JobQueue {
             throw new IllegalArgumentException("an attempt cannot end in " + f.outcome().target());
         }
         String guard = " WHERE id = :id AND lease_token = :token AND state = 'running'"
-                + (f.expiredBefore() != null ? " AND lease_expires_at < :expiredBefore" : "")
-                + " RETURNING seq";
+                + (f.expiredBefore() != null ? " AND lease_expires_at < :expiredBefore" : "");
         String releaseLease = "lease_token = NULL, lease_node = NULL, lease_expires_at = NULL, cancel_requested_at = NULL, stage = NULL";
         Instant ts = Instant.ofEpochMilli(now);
         return switch (f.outcome()) {
@@ -245,7 +262,7 @@ public class JobQueue {
                 Long resultSize = s.result() == null ? null : (long) s.result().getBytes(StandardCharsets.UTF_8).length;
                 Optional<Long> seq = guarded(f, now, """
                         UPDATE jobs SET state = 'succeeded', progress = 1, finished_at = :now, result_size = :resultSize,
-                               seq = seq + :events, %s""".formatted(releaseLease) + guard)
+                               seq = seq + :events, %s""".formatted(releaseLease) + guard + RETURNING_SEQ)
                         .param("resultSize", resultSize)
                         .param("events", eventCount)
                         .query(Long.class).optional();
@@ -263,36 +280,39 @@ public class JobQueue {
                 yield seq;
             }
             case Failed failed -> {
+                JobError error = new JobError(Texts.safe(failed.error().code(), 64),
+                        Texts.safe(failed.error().message(), MAX_MESSAGE), failed.error().retryable());
                 Optional<Long> seq = guarded(f, now, """
                         UPDATE jobs SET state = :target, error_code = :code, error_message = :message,
                                error_retryable = :retryable, run_after = :runAfter,
-                               finished_at = :finishedAt, seq = seq + 2, %s""".formatted(releaseLease) + guard)
+                               finished_at = :finishedAt, seq = seq + 2, %s""".formatted(releaseLease) + guard
+                        + cancelNotPending(failed.target()) + RETURNING_SEQ)
                         .param("target", failed.target().wire())
-                        .param("code", failed.error().code())
-                        .param("message", failed.error().message())
-                        .param("retryable", failed.error().retryable())
+                        .param("code", error.code())
+                        .param("message", error.message())
+                        .param("retryable", error.retryable())
                         .param("runAfter", failed.runAfter() == null ? now : failed.runAfter().toEpochMilli())
                         .param("finishedAt", failed.target() == JobState.FAILED ? now : null)
                         .query(Long.class).optional();
                 seq.ifPresent(last -> {
-                    ObjectNode error = json.createObjectNode();
-                    error.put("code", failed.error().code());
-                    error.put("message", failed.error().message());
-                    error.put("retryable", failed.error().retryable());
-                    error.put("attempt", failed.attempt());
-                    appended.add(new JobEvent(f.jobId(), last - 1, EventKind.ERROR, error, ts));
+                    ObjectNode data = json.createObjectNode();
+                    data.put("code", error.code());
+                    data.put("message", error.message());
+                    data.put("retryable", error.retryable());
+                    data.put("attempt", failed.attempt());
+                    appended.add(new JobEvent(f.jobId(), last - 1, EventKind.ERROR, data, ts));
                     ObjectNode state = StateEvents.data(failed.target(), failed.attempt());
                     if (failed.runAfter() != null) {
                         state.put("retryAt", failed.runAfter().toString());
                     }
                     appended.add(StateEvents.event(f.jobId(), last, state, now));
                 });
-                yield seq;
+                yield seq.isPresent() ? seq : cancelInstead(f, now, appended);
             }
             case Cancelled c -> {
                 Optional<Long> seq = guarded(f, now, """
                         UPDATE jobs SET state = 'cancelled', finished_at = :now, seq = seq + 1, %s"""
-                        .formatted(releaseLease) + guard)
+                        .formatted(releaseLease) + guard + RETURNING_SEQ)
                         .query(Long.class).optional();
                 seq.ifPresent(last -> appended.add(
                         StateEvents.event(f.jobId(), last, StateEvents.data(JobState.CANCELLED, c.attempt()), now)));
@@ -301,16 +321,33 @@ public class JobQueue {
             case Released r -> {
                 Optional<Long> seq = guarded(f, now, """
                         UPDATE jobs SET state = 'queued', attempt = attempt - 1, run_after = :now, started_at = NULL,
-                               progress = 0, seq = seq + 1, %s""".formatted(releaseLease) + guard)
+                               progress = 0, seq = seq + 1, %s""".formatted(releaseLease) + guard
+                        + cancelNotPending(JobState.QUEUED) + RETURNING_SEQ)
                         .query(Long.class).optional();
                 seq.ifPresent(last -> {
                     ObjectNode state = StateEvents.data(JobState.QUEUED, r.attempt() - 1);
                     state.put("reason", "released");
                     appended.add(StateEvents.event(f.jobId(), last, state, now));
                 });
-                yield seq;
+                yield seq.isPresent() ? seq : cancelInstead(f, now, appended);
             }
         };
+    }
+
+    /** An attempt that would run again must not: a cancel was asked for meanwhile. */
+    private static String cancelNotPending(JobState target) {
+        return target == JobState.RETRY_SCHEDULED || target == JobState.QUEUED ? " AND cancel_requested_at IS NULL" : "";
+    }
+
+    /**
+     * When a retry or a release missed only because a cancel is pending, the attempt ends as
+     * cancelled instead (still guarded by its lease), so an accepted cancel is never undone.
+     */
+    private Optional<Long> cancelInstead(Finish f, long now, List<JobEvent> appended) {
+        if (!(f.outcome() instanceof Released) && !(f.outcome() instanceof Failed failed && failed.target() == JobState.RETRY_SCHEDULED)) {
+            return Optional.empty();
+        }
+        return finish(new Finish(f.jobId(), f.token(), new Cancelled(f.outcome().attempt()), f.expiredBefore()), now, appended);
     }
 
     private JdbcClient.StatementSpec guarded(Finish f, long now, String sql) {
@@ -322,6 +359,47 @@ public class JobQueue {
             statement = statement.param("expiredBefore", f.expiredBefore());
         }
         return statement;
+    }
+
+    /** A job that waited out its backoff and is claimable again. */
+    public record Promoted(String id, String type) {
+    }
+
+    /**
+     * Moves up to {@code limit} retries whose backoff has ended back to queued. One row at a time in
+     * id order (the lock order of every batch), each conditional on still waiting.
+     */
+    public List<Promoted> promoteDueRetries(Instant now, int limit) {
+        List<String> due = db.sql().sql(
+                        "SELECT id FROM jobs WHERE state = 'retry_scheduled' AND run_after <= ? ORDER BY run_after LIMIT ?")
+                .params(now.toEpochMilli(), limit)
+                .query(String.class).list();
+        if (due.isEmpty()) {
+            return List.of();
+        }
+        JobTransitions.check(JobState.RETRY_SCHEDULED, JobState.QUEUED);
+        long millis = now.toEpochMilli();
+        return db.write(() -> {
+            List<Promoted> promoted = new ArrayList<>();
+            List<JobEvent> queued = new ArrayList<>();
+            for (String id : due.stream().sorted().toList()) {
+                db.sql().sql("""
+                                UPDATE jobs SET state = 'queued', seq = seq + 1
+                                WHERE id = ? AND state = 'retry_scheduled' AND run_after <= ?
+                                RETURNING id, type, seq, attempt""")
+                        .params(id, millis)
+                        .query((rs, n) -> {
+                            ObjectNode data = StateEvents.data(JobState.QUEUED, rs.getInt("attempt"));
+                            data.put("reason", "retry_due");
+                            queued.add(StateEvents.event(rs.getString("id"), rs.getLong("seq"), data, millis));
+                            return new Promoted(rs.getString("id"), rs.getString("type"));
+                        })
+                        .optional()
+                        .ifPresent(promoted::add);
+            }
+            events.append(queued);
+            return promoted;
+        });
     }
 
     /** A running job whose lease ran out or whose cancel is overdue, as found by maintenance. */

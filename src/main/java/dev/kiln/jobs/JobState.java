@@ -7,9 +7,9 @@ import java.util.Locale;
  * allowed moves are in {@link JobTransitions}.
  */
 public enum JobState {
-    /** Waiting for a worker. In: submit, manual retry, release at shutdown. Out: claim, cancel. */
+    /** Waiting for a worker, claimable now. In: submit, manual retry, release at shutdown, a due retry. Out: claim, cancel. */
     QUEUED,
-    /** Failed an attempt and waits out its backoff ({@code run_after}). In: retryable failure, lease rescue. Out: claim, cancel. */
+    /** Failed an attempt and waits out its backoff ({@code run_after}). In: retryable failure, lease rescue. Out: promoted to queued when due, cancel. */
     RETRY_SCHEDULED,
     /** Held by a worker under a lease. May carry a cancel request. Out: finish, fail, cancel, rescue, release. */
     RUNNING,

@@ -25,7 +25,9 @@ public final class JobTransitions {
 
     static {
         ALLOWED.put(QUEUED, EnumSet.of(RUNNING, CANCELLED));
-        ALLOWED.put(RETRY_SCHEDULED, EnumSet.of(RUNNING, CANCELLED));
+        // A job waiting out its backoff is promoted to queued when it is due, never claimed directly:
+        // queued always means "claimable now", so the claim never walks past jobs that are not.
+        ALLOWED.put(RETRY_SCHEDULED, EnumSet.of(QUEUED, CANCELLED));
         // running -> queued is a release at shutdown; running -> retry_scheduled a retryable failure or a rescue.
         ALLOWED.put(RUNNING, EnumSet.of(SUCCEEDED, FAILED, CANCELLED, RETRY_SCHEDULED, QUEUED));
         ALLOWED.put(SUCCEEDED, EnumSet.noneOf(JobState.class));
@@ -54,9 +56,12 @@ public final class JobTransitions {
     }
 
     static String inStates(Set<JobState> states) {
+        if (states.size() == 1) {
+            return "state = '" + states.iterator().next().wire() + "'";
+        }
         return states.stream().map(s -> "'" + s.wire() + "'").collect(Collectors.joining(", ", "state IN (", ")"));
     }
 
-    /** The states a worker may claim from; the same predicate as the claim index. */
+    /** The states a worker may claim from; the same predicate, word for word, as the claim indexes. */
     static final String CLAIMABLE = inStates(sourcesOf(RUNNING));
 }

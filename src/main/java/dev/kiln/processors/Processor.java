@@ -31,6 +31,15 @@ public interface Processor {
      */
     Object run(JobContext context) throws Exception;
 
+    /**
+     * Whether {@link #run} keeps a CPU busy (native inference, OCR). Such attempts run on platform
+     * threads; others on virtual threads. A CPU-bound attempt on a virtual thread would hold one of
+     * the few carrier threads and starve every other virtual thread, HTTP requests included.
+     */
+    default boolean cpuBound() {
+        return false;
+    }
+
     default boolean accepts(String mediaType) {
         return acceptedMediaTypes().stream().anyMatch(pattern -> matches(pattern, mediaType));
     }

@@ -24,7 +24,7 @@ public class ProcessorRegistry {
 
     public ProcessorRegistry(List<Processor> processors, ProcessorSettings settings) {
         for (Processor p : processors) {
-            if (!NAME.matcher(p.name()).matches()) {
+            if (!isValidName(p.name())) {
                 throw new IllegalStateException("Processor name '" + p.name() + "' must match " + NAME);
             }
             Registered previous = byName.put(p.name(), new Registered(p, p.limits().override(settings.processors().get(p.name()))));
@@ -38,6 +38,11 @@ public class ProcessorRegistry {
                         + " configures a processor that does not exist; known: " + byName.keySet());
             }
         }
+    }
+
+    /** Whether {@code name} has the shape of a processor name (whether or not one is installed). */
+    public static boolean isValidName(String name) {
+        return NAME.matcher(name).matches();
     }
 
     public Optional<Registered> find(String name) {

@@ -8,7 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A background step run on a virtual thread, again at once when it says there is more to do,
+ * A background step on its own platform thread (so busy job threads cannot delay heartbeats or
+ * rescues), run again at once when it says there is more to do,
  * otherwise after {@code interval} or an earlier {@link #wake()}. A failing step is logged and
  * retried after the interval; it never kills the loop.
  */
@@ -31,7 +32,7 @@ final class Loop {
 
     synchronized void start() {
         running = true;
-        thread = Thread.ofVirtual().name(name).start(this::run);
+        thread = Thread.ofPlatform().daemon().name(name).start(this::run);
     }
 
     void wake() {

@@ -57,17 +57,27 @@ final class OutcomeWriter {
     void start() {
         giveUpAfterNanos = Long.MAX_VALUE;
         running = true;
-        thread = Thread.ofVirtual().name("kiln-outcome-writer").start(this::run);
+        // A platform thread: busy job threads must never be able to delay the writes that end them.
+        thread = Thread.ofPlatform().daemon().name("kiln-outcome-writer").start(this::run);
     }
 
-    /** Queues a write; waits while the queue is full. Completes with whether it was accepted. */
+    /**
+     * Queues a write; waits while the queue is full, even if interrupted (a job being stopped must
+     * still get its last partial results out). Completes with whether it was accepted.
+     */
     CompletableFuture<Boolean> enqueue(JobQueue.Write write) {
         Pending p = new Pending(write, new CompletableFuture<>());
-        try {
-            pending.put(p);
-        } catch (InterruptedException e) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                pending.put(p);
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
-            p.accepted().complete(false);
         }
         return p.accepted();
     }

@@ -3,6 +3,7 @@ package dev.kiln.workers;
 import dev.kiln.jobs.JobError;
 import dev.kiln.jobs.JobQueue;
 import dev.kiln.jobs.JobSettings;
+import dev.kiln.jobs.JobSignals;
 import dev.kiln.jobs.JobStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,11 +11,13 @@ import java.time.Instant;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Repairs the queue after failures nobody reported: jobs whose worker stopped renewing its lease
+ * Keeps the queue moving: retries whose backoff has ended are queued again, and failures nobody
+ * reported are repaired: jobs whose worker stopped renewing its lease
  * (crash, kill -9, lost network) are rescued — retried after a backoff, or failed when out of
  * attempts, or cancelled if a cancel was pending — and cancels a worker did not honour within the
  * bound are enforced. Every repair is conditional on the lease token it saw, so running this on
@@ -34,22 +37,26 @@ public class QueueMaintenance implements SmartLifecycle {
     private final JobSettings jobSettings;
     private final WorkerSettings settings;
     private final Clock clock;
+    private final ApplicationEventPublisher publisher;
     private final Loop loop;
     private volatile boolean running;
     private Instant nextPrune = Instant.MIN;
 
-    public QueueMaintenance(JobQueue queue, JobStore store, JobSettings jobSettings, WorkerSettings settings, Clock clock) {
+    public QueueMaintenance(JobQueue queue, JobStore store, JobSettings jobSettings, WorkerSettings settings, Clock clock,
+            ApplicationEventPublisher publisher) {
         this.queue = queue;
         this.store = store;
         this.jobSettings = jobSettings;
         this.settings = settings;
         this.clock = clock;
+        this.publisher = publisher;
         this.loop = new Loop("kiln-maintenance", settings.maintenanceInterval(), () -> runOnce() == BATCH);
     }
 
     /** One pass; returns how many jobs it repaired (at most one batch of each kind). */
     public int runOnce() {
         Instant now = clock.instant();
+        int promoted = promoteDueRetries(now);
         int rescued = rescueExpiredLeases(now);
         int cancelled = enforceOverdueCancels(now);
         if (rescued + cancelled > 0) {
@@ -62,7 +69,14 @@ public class QueueMaintenance implements SmartLifecycle {
             }
             nextPrune = now.plus(PRUNE_EVERY);
         }
-        return Math.max(rescued, cancelled);
+        return Math.max(promoted, Math.max(rescued, cancelled));
+    }
+
+    int promoteDueRetries(Instant now) {
+        List<JobQueue.Promoted> promoted = queue.promoteDueRetries(now, BATCH);
+        promoted.stream().map(JobQueue.Promoted::type).distinct()
+                .forEach(type -> publisher.publishEvent(new JobSignals.WorkAvailable(type)));
+        return promoted.size();
     }
 
     int rescueExpiredLeases(Instant now) {

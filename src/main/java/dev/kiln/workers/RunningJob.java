@@ -42,9 +42,13 @@ final class RunningJob implements JobContext {
         this.log = LoggerFactory.getLogger("kiln.job." + processor.name());
     }
 
-    void attach(Thread thread, InputFile input) {
+    /** Binds the attempt to its thread; a stop asked for before this interrupts it now. */
+    synchronized void attach(Thread thread, InputFile input) {
         this.thread = thread;
         this.input = input;
+        if (stopReason != null) {
+            thread.interrupt();
+        }
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.kiln.workers;
 
-import dev.kiln.files.FileCatalog;
 import dev.kiln.files.FileInfo;
 import dev.kiln.jobs.JobError;
 import dev.kiln.jobs.JobQueue;
@@ -58,7 +57,6 @@ public class WorkerPool implements SmartLifecycle {
     private final JobSettings jobSettings;
     private final ProcessorRegistry registry;
     private final JobQueue queue;
-    private final FileCatalog files;
     private final BlobStore blobs;
     private final JsonMapper json;
     private final Clock clock;
@@ -68,17 +66,16 @@ public class WorkerPool implements SmartLifecycle {
     private final OutcomeWriter writer;
     private final Loop claimLoop;
     private final Loop heartbeatLoop;
-    private volatile ScheduledExecutorService watchdog;
+    private ScheduledExecutorService watchdog;
     private volatile boolean accepting;
     private volatile boolean started;
 
     public WorkerPool(WorkerSettings settings, JobSettings jobSettings, ProcessorRegistry registry, JobQueue queue,
-            FileCatalog files, BlobStore blobs, JsonMapper json, Clock clock) {
+            BlobStore blobs, JsonMapper json, Clock clock) {
         this.settings = settings;
         this.jobSettings = jobSettings;
         this.registry = registry;
         this.queue = queue;
-        this.files = files;
         this.blobs = blobs;
         this.json = json;
         this.clock = clock;
@@ -168,33 +165,43 @@ public class WorkerPool implements SmartLifecycle {
                 continue;
             }
             List<JobQueue.Claim> claims = queue.claim(processor.name(), wanted, node, settings.leaseDuration());
-            Map<String, FileInfo> inputs = claims.isEmpty() ? Map.of()
-                    : files.findByIds(claims.stream().map(JobQueue.Claim::inputFileId).toList());
             for (JobQueue.Claim claim : claims) {
                 free.acquireUninterruptibly();
-                launch(processor, claim, inputs.get(claim.inputFileId()));
+                launch(processor, claim);
             }
             more |= claims.size() == wanted && free.availablePermits() > 0;
         }
         return more;
     }
 
-    /** @param file the claimed job's input file, or null if it no longer exists */
-    private void launch(ProcessorRegistry.Registered processor, JobQueue.Claim claim, FileInfo file) {
+    private void launch(ProcessorRegistry.Registered processor, JobQueue.Claim claim) {
         RunningJob job = new RunningJob(claim, processor, writer, json);
-        running.put(claim.id(), job);
         Instant started = clock.instant();
-        ScheduledFuture<?> timeout = watchdog.schedule(() -> requestStop(job, StopReason.TIMEOUT, clock.instant()),
-                processor.limits().timeout().toMillis(), TimeUnit.MILLISECONDS);
-        Thread.ofVirtual().name("kiln-job-" + claim.id()).start(() -> {
-            try {
-                execute(job, file, started);
-            } finally {
-                timeout.cancel(false);
-                releaseSlot(job);
-                running.remove(claim.id(), job);
+        running.put(claim.id(), job);
+        try {
+            ScheduledFuture<?> timeout = watchdog.schedule(() -> requestStop(job, StopReason.TIMEOUT, clock.instant()),
+                    processor.limits().timeout().toMillis(), TimeUnit.MILLISECONDS);
+            // CPU-bound work gets a platform thread: on a virtual thread it would hold a carrier and
+            // could starve everything else that runs on virtual threads (HTTP requests, for one).
+            Thread.Builder threads = processor.processor().cpuBound() ? Thread.ofPlatform().daemon() : Thread.ofVirtual();
+            threads.name("kiln-job-" + claim.id()).start(() -> {
+                try {
+                    execute(job, started);
+                } finally {
+                    timeout.cancel(false);
+                    releaseSlot(job);
+                    running.remove(claim.id(), job);
+                }
+            });
+        } catch (RuntimeException e) {
+            // Never leave a claim half-launched: give the job back and the slot too.
+            log.error("Could not start {}; giving it back to the queue", job, e);
+            releaseSlot(job);
+            running.remove(claim.id(), job);
+            if (job.markFinishing()) {
+                writer.enqueue(new JobQueue.Finish(claim.id(), claim.leaseToken(), new JobQueue.Released(claim.attempt())));
             }
-        });
+        }
     }
 
     /**
@@ -209,13 +216,13 @@ public class WorkerPool implements SmartLifecycle {
         }
     }
 
-    private void execute(RunningJob job, FileInfo file, Instant started) {
+    private void execute(RunningJob job, Instant started) {
         MDC.put("jobId", job.jobId());
         MDC.put("jobType", job.processor.name());
         try {
             JobQueue.Outcome outcome;
             try {
-                job.attach(Thread.currentThread(), input(job.claim, file));
+                job.attach(Thread.currentThread(), input(job.claim));
                 Object result = job.processor.processor().run(job);
                 outcome = new JobQueue.Succeeded(job.attempt(), result == null ? null : json.writeValueAsString(result));
             } catch (Throwable t) {
@@ -239,7 +246,8 @@ public class WorkerPool implements SmartLifecycle {
         }
     }
 
-    private InputFile input(JobQueue.Claim claim, FileInfo file) throws IOException {
+    private InputFile input(JobQueue.Claim claim) throws IOException {
+        FileInfo file = claim.input();
         if (file == null) {
             throw JobFailure.permanent("input_missing", "The input file " + claim.inputFileId() + " no longer exists.");
         }
@@ -356,9 +364,10 @@ public class WorkerPool implements SmartLifecycle {
             left.forEach(job -> requestStop(job, StopReason.SHUTDOWN, clock.instant()));
             if (!awaitIdle(Duration.ofSeconds(5))) {
                 for (RunningJob job : Set.copyOf(running.values())) {
-                    if (job.markFinishing()) {
-                        writer.enqueue(new JobQueue.Finish(job.jobId(), job.claim.leaseToken(),
-                                new JobQueue.Released(job.attempt())));
+                    // A cancel or timeout already asked for wins over giving the job back.
+                    JobQueue.Outcome outcome = stoppedOutcome(job, job.stopReason() == null ? StopReason.SHUTDOWN : job.stopReason());
+                    if (outcome != null && job.markFinishing()) {
+                        writer.enqueue(new JobQueue.Finish(job.jobId(), job.claim.leaseToken(), outcome));
                     }
                 }
             }

@@ -195,6 +195,7 @@ abstract class JobQueueContract {
         assertThat(fx.maintenance.runOnce()).isEqualTo(1);
         assertThat(fx.job(job.id()).state()).isEqualTo(JobState.RETRY_SCHEDULED);
         fx.clock.advance(Duration.ofMinutes(1)); // past the backoff
+        fx.maintenance.runOnce(); // queued again
         JobQueue.Claim current = fx.queue.claim(TYPE, 1, "node-b", QueueFixture.LEASE).getFirst();
         assertThat(current.attempt()).isEqualTo(2);
 
@@ -237,6 +238,58 @@ abstract class JobQueueContract {
     }
 
     @Test
+    void aRescueDoesNotTouchALeaseRenewedAfterItLooked() {
+        Job job = fx.submit(alice, TYPE);
+        JobQueue.Claim claim = fx.claim(TYPE, 1).getFirst();
+        fx.clock.advance(QueueFixture.LEASE.plusSeconds(1));
+        List<JobQueue.Stale> seen = fx.queue.expiredLeases(fx.clock.instant(), 100);
+        // The slow worker's heartbeat gets through before the rescue:
+        fx.queue.renew("node-a", List.of(job.id()), QueueFixture.LEASE);
+
+        List<Boolean> rescued = fx.queue.apply(seen.stream().map(s -> new JobQueue.Finish(s.id(), s.token(),
+                fx.queue.failure(new JobError("lease_expired", "gone", true), s.attempt(), s.maxAttempts()),
+                fx.clock.millis())).toList());
+
+        assertThat(rescued).containsExactly(false);
+        assertThat(fx.job(job.id()).state()).isEqualTo(JobState.RUNNING);
+        assertThat(fx.queue.apply(List.of(new JobQueue.Finish(job.id(), claim.leaseToken(),
+                new JobQueue.Succeeded(1, null))))).containsExactly(true);
+    }
+
+    @Test
+    void aCancelAskedForWhileAnAttemptEndsWinsOverRetryingOrReleasingIt() {
+        Job failing = fx.submit(alice, TYPE);
+        Job releasing = fx.submit(alice, TYPE);
+        List<JobQueue.Claim> claims = fx.claim(TYPE, 2);
+        fx.store.cancel(failing.id(), alice);
+        fx.store.cancel(releasing.id(), alice);
+
+        // Both workers end before they hear of the cancel: one with a retryable error, one at shutdown.
+        List<Boolean> accepted = fx.queue.apply(claims.stream().map(c -> new JobQueue.Finish(c.id(), c.leaseToken(),
+                c.id().equals(failing.id())
+                        ? fx.queue.failure(new JobError("io_error", "hiccup", true), 1, 3)
+                        : new JobQueue.Released(1))).toList());
+
+        assertThat(accepted).containsExactly(true, true);
+        assertThat(fx.job(failing.id()).state()).isEqualTo(JobState.CANCELLED);
+        assertThat(fx.job(releasing.id()).state()).isEqualTo(JobState.CANCELLED);
+        assertThat(fx.claim(TYPE, 2)).isEmpty();
+        assertSeqIsContiguous(failing.id(), fx.job(failing.id()).seq());
+    }
+
+    @Test
+    void anExpiredLeaseWithAPendingCancelEndsCancelled() {
+        Job job = fx.submit(alice, TYPE);
+        fx.claim(TYPE, 1);
+        fx.store.cancel(job.id(), alice);
+        fx.clock.advance(QueueFixture.LEASE.plusSeconds(1));
+
+        fx.maintenance.runOnce();
+
+        assertThat(fx.job(job.id()).state()).isEqualTo(JobState.CANCELLED);
+    }
+
+    @Test
     void renewedLeaseIsNotRescued() {
         Job job = fx.submit(alice, TYPE);
         fx.claim(TYPE, 1);
@@ -254,6 +307,7 @@ abstract class JobQueueContract {
         Job job = fx.submit(alice, TYPE);
         for (int attempt = 1; attempt <= 3; attempt++) {
             fx.clock.advance(Duration.ofHours(1)); // past any backoff
+            fx.maintenance.runOnce(); // a due retry is queued again
             assertThat(fx.claim(TYPE, 1)).singleElement().extracting(JobQueue.Claim::attempt).isEqualTo(attempt);
             fx.clock.advance(QueueFixture.LEASE.plusSeconds(1));
             assertThat(fx.maintenance.runOnce()).isEqualTo(1);
@@ -283,7 +337,13 @@ abstract class JobQueueContract {
         Duration backoff = Duration.between(fx.clock.instant(), waiting.retryAt());
         assertThat(backoff).isBetween(Duration.ofSeconds(4), Duration.ofSeconds(6));
         assertThat(fx.claim(TYPE, 1)).isEmpty();
-        fx.clock.advance(backoff);
+        fx.clock.advance(backoff.minusMillis(1));
+        assertThat(fx.queue.promoteDueRetries(fx.clock.instant(), 10)).isEmpty();
+        fx.clock.advance(Duration.ofMillis(1));
+        assertThat(fx.claim(TYPE, 1)).as("a due retry is not claimed before it is queued again").isEmpty();
+        assertThat(fx.queue.promoteDueRetries(fx.clock.instant(), 10)).extracting(JobQueue.Promoted::id).containsExactly(flaky.id());
+        assertThat(fx.events(flaky.id()).getLast().data().get("reason").asString()).isEqualTo("retry_due");
+        assertThat(fx.published).contains(new JobSignals.WorkAvailable(TYPE));
         JobQueue.Claim second = fx.claim(TYPE, 1).getFirst();
         assertThat(second.attempt()).isEqualTo(2);
 

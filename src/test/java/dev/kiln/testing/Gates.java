@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 public final class Gates {
 
     private static final Map<String, CountDownLatch> GATES = new ConcurrentHashMap<>();
+    private static final Map<String, java.util.concurrent.Semaphore> ARRIVALS = new ConcurrentHashMap<>();
 
     private Gates() {
     }
@@ -24,6 +25,20 @@ public final class Gates {
         while (!latch.await(20, TimeUnit.MILLISECONDS)) {
             context.checkCancelled();
         }
+    }
+
+    /** A job signals the test that it has reached a point (e.g. it is now busy). */
+    static void arrive(String name) {
+        arrivals(name).release();
+    }
+
+    /** Waits until {@code count} jobs have arrived at {@code name}; false on timeout. */
+    public static boolean awaitArrivals(String name, int count, java.time.Duration patience) throws InterruptedException {
+        return arrivals(name).tryAcquire(count, patience.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static java.util.concurrent.Semaphore arrivals(String name) {
+        return ARRIVALS.computeIfAbsent(name, n -> new java.util.concurrent.Semaphore(0));
     }
 
     private static CountDownLatch latch(String name) {

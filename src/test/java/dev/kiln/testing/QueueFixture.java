@@ -59,10 +59,10 @@ public final class QueueFixture implements AutoCloseable {
         events = new EventLog(db, json);
         retryPolicy = new RetryPolicy(jobSettings);
         store = new JobStore(db, events, json, clock, published::add);
-        queue = new JobQueue(db, events, json, clock, retryPolicy);
         users = new Users(db, clock);
         files = new FileCatalog(db);
-        maintenance = new QueueMaintenance(queue, store, jobSettings, workerSettings, clock);
+        queue = new JobQueue(db, events, json, clock, retryPolicy, files);
+        maintenance = new QueueMaintenance(queue, store, jobSettings, workerSettings, clock, published::add);
     }
 
     public User user(String name) {

@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.List;
 
 /** A processor for tests, defined by a lambda. */
-public final class TestProcessor implements Processor {
+public class TestProcessor implements Processor {
 
     @FunctionalInterface
     public interface Body {

@@ -1,5 +1,6 @@
 package dev.kiln.testing;
 
+import dev.kiln.processors.JobCancelledException;
 import dev.kiln.processors.JobFailure;
 import dev.kiln.processors.Param;
 import dev.kiln.processors.ParamsSchema;
@@ -81,15 +82,42 @@ public class TestProcessors {
                 });
     }
 
-    /** Waits for a gate the test opens. */
+    /** Waits for a gate the test opens; when stopped instead, publishes one last partial on its way out. */
     @Bean
     TestProcessor gate() {
         return new TestProcessor("test-gate", ParamsSchema.of(Param.string("gate", "gate name").asRequired()),
                 context -> {
                     context.progress(0.5, "waiting at gate");
-                    Gates.await(context.params().get("gate").asString(), context);
+                    try {
+                        Gates.await(context.params().get("gate").asString(), context);
+                    } catch (JobCancelledException | InterruptedException stopped) {
+                        context.emit(Map.of("last", "words"));
+                        throw stopped;
+                    }
                     return Map.of("gate", context.params().get("gate").asString());
                 });
+    }
+
+    /** Keeps a CPU busy for {@code ms}, after telling the test it has started; declares itself CPU-bound. */
+    @Bean
+    TestProcessor spin() {
+        return new TestProcessor("test-spin", List.of("*/*"), ParamsSchema.of(
+                Param.integer("ms", "how long to spin").withRange(0, 60_000).withDefault(1000),
+                Param.string("signal", "arrival to signal when spinning starts").asRequired()),
+                new ProcessorLimits(1, Duration.ofMinutes(1), Runtime.getRuntime().availableProcessors()), context -> {
+                    Gates.arrive(context.params().get("signal").asString());
+                    long end = System.nanoTime() + Duration.ofMillis(context.params().get("ms").asInt()).toNanos();
+                    long x = 0;
+                    while (System.nanoTime() < end) {
+                        x += System.nanoTime() % 7; // no blocking, no yielding: pure CPU
+                    }
+                    return Map.of("spun", x > 0);
+                }) {
+            @Override
+            public boolean cpuBound() {
+                return true;
+            }
+        };
     }
 
     /** Like test-gate, but its processor limit is one second. */

@@ -55,7 +55,7 @@ abstract class RestartContract {
             assertThat(api.get("/api/v1/jobs/" + jobId + "/result", Api.ADMIN_TOKEN).json().get("attempt").asInt()).isEqualTo(2);
             List<JsonNode> events = events(api, jobId);
             assertGapless(events, job.get("seq").asLong());
-            assertThat(states(events)).containsExactly("queued", "running", "retry_scheduled", "running", "succeeded");
+            assertThat(states(events)).containsExactly("queued", "running", "retry_scheduled", "queued", "running", "succeeded");
             assertThat(events).filteredOn(e -> e.get("kind").asString().equals("error"))
                     .singleElement().satisfies(e -> assertThat(e.get("data").get("code").asString()).isEqualTo("lease_expired"));
         }
