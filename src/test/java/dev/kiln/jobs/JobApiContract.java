@@ -280,6 +280,15 @@ abstract class JobApiContract {
     }
 
     @Test
+    void failureTextFromProcessorsIsStoredSafelyOnEveryDatabase() {
+        // PostgreSQL refuses NUL in text; a processor's error must still be recorded, not lost.
+        String id = api.submit(token, "test-fail", fileId, "{\"code\":\"bad\\u0000code\",\"retryable\":false}");
+        await().atMost(WAIT).until(() -> api.state(token, id).equals("failed"));
+
+        assertThat(api.job(token, id).get("error").get("code").asString()).isEqualTo("badcode");
+    }
+
+    @Test
     void aJobOverItsProcessorTimeLimitFails() {
         String id = api.submit(token, "test-timeout", fileId, "{\"gate\":\"" + UUID.randomUUID() + "\"}");
         await().atMost(WAIT).until(() -> api.state(token, id).equals("failed"));
