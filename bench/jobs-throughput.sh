@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end job throughput on SQLite and PostgreSQL (embedded, synchronous commit on).
+# End-to-end job throughput on SQLite and PostgreSQL (embedded unless --pg-url; fsync and synchronous commit on).
 # Usage: bench/jobs-throughput.sh [--jobs=50000] [--workers=64] [--db=sqlite|postgres|both] [--pg-url=jdbc:postgresql://…]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -62,7 +62,13 @@ public class WorkerPool implements SmartLifecycle {
     private final Clock clock;
     private final String node;
     private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
+    /** Per processor: attempts executing (the processor's concurrency). */
     private final Map<String, Semaphore> slots = new HashMap<>();
+    /**
+     * Per processor: attempts held by this node, executing or waiting for their outcome to be
+     * written (twice the concurrency). Bounds the outcome backlog and the leases to renew.
+     */
+    private final Map<String, Semaphore> inFlight = new HashMap<>();
     private final OutcomeWriter writer;
     private final Loop claimLoop;
     private final Loop heartbeatLoop;
@@ -80,7 +86,10 @@ public class WorkerPool implements SmartLifecycle {
         this.json = json;
         this.clock = clock;
         this.node = hostName() + "-" + Ids.randomToken(8);
-        registry.all().forEach(p -> slots.put(p.name(), new Semaphore(p.limits().concurrency())));
+        registry.all().forEach(p -> {
+            slots.put(p.name(), new Semaphore(p.limits().concurrency()));
+            inFlight.put(p.name(), new Semaphore(2 * p.limits().concurrency()));
+        });
         this.writer = new OutcomeWriter(queue, settings.progressInterval(), this::dueProgress, this::rejected);
         this.claimLoop = new Loop("kiln-claim", settings.pollInterval(), this::claimRound);
         this.heartbeatLoop = new Loop("kiln-heartbeat", settings.heartbeatInterval(), () -> {
@@ -160,16 +169,18 @@ public class WorkerPool implements SmartLifecycle {
         boolean more = false;
         for (ProcessorRegistry.Registered processor : registry.all()) {
             Semaphore free = slots.get(processor.name());
-            int wanted = Math.min(free.availablePermits(), settings.claimBatchSize());
+            Semaphore room = inFlight.get(processor.name());
+            int wanted = Math.min(Math.min(free.availablePermits(), room.availablePermits()), settings.claimBatchSize());
             if (wanted == 0) {
                 continue;
             }
             List<JobQueue.Claim> claims = queue.claim(processor.name(), wanted, node, settings.leaseDuration());
             for (JobQueue.Claim claim : claims) {
                 free.acquireUninterruptibly();
+                room.acquireUninterruptibly();
                 launch(processor, claim);
             }
-            more |= claims.size() == wanted && free.availablePermits() > 0;
+            more |= claims.size() == wanted && free.availablePermits() > 0 && room.availablePermits() > 0;
         }
         return more;
     }
@@ -190,17 +201,25 @@ public class WorkerPool implements SmartLifecycle {
                 } finally {
                     timeout.cancel(false);
                     releaseSlot(job);
-                    running.remove(claim.id(), job);
+                    forget(job);
                 }
             });
         } catch (RuntimeException e) {
             // Never leave a claim half-launched: give the job back and the slot too.
             log.error("Could not start {}; giving it back to the queue", job, e);
             releaseSlot(job);
-            running.remove(claim.id(), job);
+            forget(job);
             if (job.markFinishing()) {
                 writer.enqueue(new JobQueue.Finish(claim.id(), claim.leaseToken(), new JobQueue.Released(claim.attempt())));
             }
+        }
+    }
+
+    /** The attempt is over on this node: its outcome is written (or was never to be). */
+    private void forget(RunningJob job) {
+        if (running.remove(job.jobId(), job)) {
+            inFlight.get(job.processor.name()).release();
+            claimLoop.wake();
         }
     }
 
