@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.stereotype.Component;
@@ -267,21 +268,29 @@ public class JobStore {
 
     /** Empty when there is no such job for {@code viewer}. */
     public Optional<CancelOutcome> cancel(String id, User viewer) {
+        Optional<CancelOutcome> outcome = decideAgainOnRace(id, viewer, "cancel", this::tryCancel);
+        if (outcome.isPresent() && outcome.get() instanceof CancelOutcome.Requested) {
+            publisher.publishEvent(new JobSignals.CancelRequested(id));
+        }
+        return outcome;
+    }
+
+    /**
+     * Reads the job, decides, and applies the decision as a conditional update. When the job moved
+     * in between (the update matched nothing and {@code decide} says empty), decides again.
+     */
+    private <T> Optional<T> decideAgainOnRace(String id, User viewer, String change, Function<Job, Optional<T>> decide) {
         for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
             Optional<Job> current = find(id, viewer);
             if (current.isEmpty()) {
                 return Optional.empty();
             }
-            Optional<CancelOutcome> outcome = tryCancel(current.get());
+            Optional<T> outcome = decide.apply(current.get());
             if (outcome.isPresent()) {
-                if (outcome.get() instanceof CancelOutcome.Requested) {
-                    publisher.publishEvent(new JobSignals.CancelRequested(id));
-                }
                 return outcome;
             }
-            // The job moved between our read and our conditional update: decide again.
         }
-        throw new IllegalStateException("Job " + id + " kept changing state during cancel");
+        throw new IllegalStateException("Job " + id + " kept changing state during " + change);
     }
 
     private Optional<CancelOutcome> tryCancel(Job job) {
@@ -336,21 +345,16 @@ public class JobStore {
 
     /** Puts a failed or cancelled job back in the queue with fresh attempts. Empty when there is no such job. */
     public Optional<RetryOutcome> retry(String id, User viewer) {
-        for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-            Optional<Job> current = find(id, viewer);
-            if (current.isEmpty()) {
-                return Optional.empty();
-            }
-            Job job = current.get();
+        Optional<RetryOutcome> outcome = decideAgainOnRace(id, viewer, "retry", job -> {
             if (job.state() != JobState.FAILED && job.state() != JobState.CANCELLED) {
                 return Optional.of(new RetryOutcome.NotRetryable(job));
             }
-            if (requeue(job)) {
-                publisher.publishEvent(new JobSignals.WorkAvailable(job.type()));
-                return Optional.of(new RetryOutcome.Requeued(findById(id).orElseThrow()));
-            }
+            return requeue(job) ? Optional.of(new RetryOutcome.Requeued(findById(id).orElseThrow())) : Optional.empty();
+        });
+        if (outcome.isPresent() && outcome.get() instanceof RetryOutcome.Requeued requeued) {
+            publisher.publishEvent(new JobSignals.WorkAvailable(requeued.job().type()));
         }
-        throw new IllegalStateException("Job " + id + " kept changing state during retry");
+        return outcome;
     }
 
     private boolean requeue(Job job) {

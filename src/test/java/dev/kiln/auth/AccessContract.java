@@ -4,25 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.kiln.testing.Api;
-import dev.kiln.testing.KilnApiTest;
+import dev.kiln.testing.ApiTestBase;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
  * Who may see what: every resource endpoint for {anonymous, a bad token, another member, the
  * owner, an admin}. Another user's resource answers exactly like a missing one.
  */
-@KilnApiTest
-abstract class AccessContract {
+abstract class AccessContract extends ApiTestBase {
 
-    @LocalServerPort
-    int port;
-
-    Api api;
     String owner;
     String stranger;
     String fileId;
@@ -30,7 +24,6 @@ abstract class AccessContract {
 
     @BeforeEach
     void setUp() {
-        api = new Api(port);
         owner = api.newMember("owner-" + UUID.randomUUID());
         stranger = api.newMember("stranger-" + UUID.randomUUID());
         fileId = api.textFile(owner, "private notes");

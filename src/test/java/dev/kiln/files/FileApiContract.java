@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.storage.BlobStore;
 import dev.kiln.testing.Api;
-import dev.kiln.testing.KilnApiTest;
+import dev.kiln.testing.ApiTestBase;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
@@ -16,29 +16,22 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 
 /** Simple uploads: streamed to the blob store, hashed, sniffed, size-limited (1 MB in tests). */
-@KilnApiTest
-abstract class FileApiContract {
+abstract class FileApiContract extends ApiTestBase {
 
     private static final byte[] PNG = HexFormat.of().parseHex(
             "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     + "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a0000000000049454e44ae426082");
 
-    @LocalServerPort
-    int port;
-
     @Autowired
     BlobStore blobs;
 
-    Api api;
     String token;
 
     @BeforeEach
     void setUp() {
-        api = new Api(port);
         token = api.newMember("uploader-" + UUID.randomUUID());
     }
 

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.kiln.testing.Api;
 import dev.kiln.testing.Gates;
-import dev.kiln.testing.KilnApiTest;
+import dev.kiln.testing.ApiTestBase;
 import dev.kiln.workers.WorkerPool;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -20,26 +20,19 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 
 /** Jobs through the HTTP API with real workers, on each database (one subclass per database). */
-@KilnApiTest
-abstract class JobApiContract {
+abstract class JobApiContract extends ApiTestBase {
 
     private static final Duration WAIT = Duration.ofSeconds(15);
 
-    @LocalServerPort
-    int port;
-
-    Api api;
     String token;
     String fileId;
     String content;
 
     @BeforeEach
     void setUp() {
-        api = new Api(port);
         token = api.newMember("user-" + UUID.randomUUID());
         content = "hello kiln " + UUID.randomUUID();
         fileId = api.textFile(token, content);
