@@ -43,12 +43,14 @@ public class FileCatalog {
         return findById(id).filter(file -> viewer.canSee(file.ownerId()));
     }
 
-    /** Any file, whoever owns it: for Kiln's own use (workers), never for answering a client. */
-    public Optional<FileInfo> findById(String id) {
+    private Optional<FileInfo> findById(String id) {
         return db.sql().sql("SELECT * FROM files WHERE id = ?").param(id).query(FileCatalog::row).optional();
     }
 
-    /** {@link #findById} for many files in one query; missing ids are absent from the map. */
+    /**
+     * Files by id, whoever owns them: for Kiln's own use (claiming jobs), never for answering a
+     * client. Missing ids are absent from the map.
+     */
     public Map<String, FileInfo> findByIds(Collection<String> ids) {
         if (ids.isEmpty()) {
             return Map.of();

@@ -23,6 +23,4 @@ public interface BlobStore {
     Path localPath(String sha256) throws IOException;
 
     boolean exists(String sha256);
-
-    void delete(String sha256) throws IOException;
 }

@@ -105,11 +105,6 @@ public class LocalBlobStore implements BlobStore {
         return Files.exists(pathOf(sha256));
     }
 
-    @Override
-    public void delete(String sha256) throws IOException {
-        Files.deleteIfExists(pathOf(sha256));
-    }
-
     private Path pathOf(String sha256) {
         // Only ever a hash: nothing a client sends becomes part of a path.
         if (!SHA256.matcher(sha256).matches()) {

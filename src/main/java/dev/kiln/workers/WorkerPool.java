@@ -98,15 +98,6 @@ public class WorkerPool implements SmartLifecycle {
         });
     }
 
-    /** This node's name in leases: host name plus a random suffix per process. */
-    public String node() {
-        return node;
-    }
-
-    public int runningJobs() {
-        return running.size();
-    }
-
     @Override
     public void start() {
         started = true;
