@@ -22,9 +22,12 @@ import tools.jackson.databind.json.JsonMapper;
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
 
-    /** Paths under /api that anyone may read: the API description and its browser. */
+    /**
+     * Paths under /api without a bearer token: the API description and its browser, and the
+     * WebSocket, which authenticates itself (a ticket in the URL or a token in its first message).
+     */
     private static final String[] PUBLIC_API = {"/api/v1/openapi.json", "/api/v1/openapi.json/**", "/api/v1/docs",
-            "/api/v1/swagger-ui/**"};
+            "/api/v1/swagger-ui/**", "/api/v1/stream"};
 
     @Bean
     @Order(1)

@@ -44,9 +44,15 @@ public class Users {
     }
 
     public Optional<User> findByName(String name) {
-        return db.sql().sql("SELECT id, name, role FROM users WHERE name = ?").param(name)
-                .query((rs, n) -> new User(rs.getString("id"), rs.getString("name"), Role.fromDb(rs.getString("role"))))
-                .optional();
+        return db.sql().sql("SELECT id, name, role FROM users WHERE name = ?").param(name).query(Users::row).optional();
+    }
+
+    public Optional<User> findById(String id) {
+        return db.sql().sql("SELECT id, name, role FROM users WHERE id = ?").param(id).query(Users::row).optional();
+    }
+
+    private static User row(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
+        return new User(rs.getString("id"), rs.getString("name"), Role.fromDb(rs.getString("role")));
     }
 
     public long count() {
@@ -83,11 +89,12 @@ public class Users {
                         SELECT u.id, u.name, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
                         WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)""")
                 .params(hash(token), clock.millis())
-                .query((rs, n) -> new User(rs.getString("id"), rs.getString("name"), Role.fromDb(rs.getString("role"))))
+                .query(Users::row)
                 .optional();
     }
 
-    static String hash(String token) {
+    /** SHA-256 of a secret, hex: how tokens and tickets are stored. */
+    public static String hash(String token) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest);

@@ -4,7 +4,8 @@ import dev.kiln.db.Database;
 import java.time.Instant;
 import java.util.List;
 import org.springframework.stereotype.Component;
-import tools.jackson.databind.JsonNode;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -16,14 +17,31 @@ public class EventLog {
 
     private final Database db;
     private final JsonMapper json;
+    private final EventHub hub;
 
-    public EventLog(Database db, JsonMapper json) {
+    public EventLog(Database db, JsonMapper json, EventHub hub) {
         this.db = db;
         this.json = json;
+        this.hub = hub;
     }
 
-    /** Must run inside the write transaction that allocated the events' seqs. */
+    /**
+     * Must run inside the write transaction that allocated the events' seqs. Live subscribers hear
+     * of them once that transaction commits, and not at all if it rolls back.
+     */
     public void append(List<JobEvent> events) {
+        if (events.isEmpty()) {
+            return;
+        }
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            throw new IllegalStateException("events must be appended inside the transaction that allocated their seq");
+        }
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                hub.publish(events);
+            }
+        });
         db.batch("INSERT INTO job_events (job_id, seq, kind, data, created_at) VALUES (?, ?, ?, ?, ?)",
                 events.stream()
                         .map(e -> new Object[] {e.job(), e.seq(), e.kind().wire(), json.writeValueAsString(e.data()),
@@ -37,13 +55,9 @@ public class EventLog {
                         SELECT job_id, seq, kind, data, created_at FROM job_events
                         WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?""")
                 .params(jobId, after, limit)
-                .query((rs, n) -> new JobEvent(rs.getString("job_id"), rs.getLong("seq"),
-                        EventKind.fromWire(rs.getString("kind")), readTree(rs.getString("data")),
+                .query((rs, n) -> new JobEvent(rs.getString("job_id"), null, rs.getLong("seq"),
+                        EventKind.fromWire(rs.getString("kind")), json.readTree(rs.getString("data")),
                         Instant.ofEpochMilli(rs.getLong("created_at"))))
                 .list();
-    }
-
-    private JsonNode readTree(String data) {
-        return json.readTree(data);
     }
 }

@@ -3,8 +3,6 @@ package dev.kiln.jobs;
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
 import dev.kiln.auth.User;
-import dev.kiln.events.EventLog;
-import dev.kiln.events.JobEvent;
 import dev.kiln.processors.ProcessorRegistry;
 import java.net.URI;
 import java.util.List;
@@ -28,16 +26,13 @@ class JobController {
 
     static final int DEFAULT_PAGE = 50;
     static final int MAX_PAGE = 200;
-    static final int MAX_EVENTS_PAGE = 1000;
 
     private final JobRequests requests;
     private final JobStore store;
-    private final EventLog events;
 
-    JobController(JobRequests requests, JobStore store, EventLog events) {
+    JobController(JobRequests requests, JobStore store) {
         this.requests = requests;
         this.store = store;
-        this.events = events;
     }
 
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -115,25 +110,6 @@ class JobController {
         Job job = store.find(id, user).orElseThrow(() -> notFound(id));
         return store.result(id, user).orElseThrow(() -> new ApiException(ErrorCode.RESULT_NOT_FOUND,
                 "Job " + id + " is " + job.state().wire() + " and has no result.").with("state", job.state().wire()));
-    }
-
-    record EventPage(List<JobEvent> items, long next) {
-    }
-
-    /** The job's events after {@code after}, oldest first; {@code next} is the seq to ask after next time. */
-    @GetMapping(path = "/{id}/events", produces = MediaType.APPLICATION_JSON_VALUE)
-    EventPage events(@AuthenticationPrincipal User user, @PathVariable String id,
-            @RequestParam(defaultValue = "0") long after,
-            @RequestParam(defaultValue = "100") int limit) {
-        store.find(id, user).orElseThrow(() -> notFound(id));
-        if (after < 0) {
-            throw ApiException.invalidField("after", "after must be 0 or more.");
-        }
-        if (limit < 1 || limit > MAX_EVENTS_PAGE) {
-            throw ApiException.invalidField("limit", "limit must be from 1 to " + MAX_EVENTS_PAGE + ".");
-        }
-        List<JobEvent> page = events.after(id, after, limit);
-        return new EventPage(page, page.isEmpty() ? after : page.getLast().seq());
     }
 
     private static ApiException notFound(String id) {

@@ -19,6 +19,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
@@ -34,7 +35,12 @@ import tools.jackson.databind.node.ObjectNode;
 @Component
 public class JobQueue {
 
-    private static final String RETURNING_SEQ = " RETURNING seq";
+    private static final String RETURNING_SEQ = " RETURNING seq, owner_id";
+    /** A job row whose seq a write moved on: the new seq, and whose job it is (for the events). */
+    private record Bumped(long seq, String owner) {
+    }
+
+    private static final RowMapper<Bumped> BUMPED = (rs, n) -> new Bumped(rs.getLong("seq"), rs.getString("owner_id"));
     private static final int MAX_STAGE = 200;
     private static final int MAX_MESSAGE = 2000;
     private static final String CLAIM_RETURNING =
@@ -87,7 +93,7 @@ public class JobQueue {
                                 rs.getString("input_file_id"), null, json.readTree(rs.getString("params")),
                                 rs.getInt("attempt"), rs.getInt("max_attempts"), rs.getString("lease_token"));
                         claims.add(claim);
-                        running.add(StateEvents.event(claim.id(), rs.getLong("seq"),
+                        running.add(StateEvents.event(claim.id(), claim.ownerId(), rs.getLong("seq"),
                                 StateEvents.data(JobState.RUNNING, claim.attempt()), now));
                     });
             events.append(running);
@@ -211,44 +217,45 @@ public class JobQueue {
             Boolean[] accepted = new Boolean[writes.size()];
             List<JobEvent> appended = new ArrayList<>();
             for (int i : order) {
-                Optional<Long> seq = switch (writes.get(i)) {
+                Optional<Bumped> bumped = switch (writes.get(i)) {
                     case Progress p -> progress(p, now, appended);
                     case Partial p -> partial(p, now, appended);
                     case Finish f -> finish(f, now, appended);
                 };
-                accepted[i] = seq.isPresent();
+                accepted[i] = bumped.isPresent();
             }
             events.append(appended);
             return List.of(accepted);
         });
     }
 
-    private Optional<Long> progress(Progress p, long now, List<JobEvent> appended) {
-        Optional<Long> seq = db.sql().sql("""
+    private Optional<Bumped> progress(Progress p, long now, List<JobEvent> appended) {
+        Optional<Bumped> bumped = db.sql().sql("""
                         UPDATE jobs SET progress = ?, stage = ?, seq = seq + 1
-                        WHERE id = ? AND lease_token = ? AND state = 'running' RETURNING seq""")
+                        WHERE id = ? AND lease_token = ? AND state = 'running'""" + RETURNING_SEQ)
                 .params(p.progress(), Texts.safe(p.stage(), MAX_STAGE), p.jobId(), p.token())
-                .query(Long.class).optional();
-        seq.ifPresent(s -> {
+                .query(BUMPED).optional();
+        bumped.ifPresent(b -> {
             ObjectNode data = json.createObjectNode();
             data.put("progress", p.progress());
             data.put("stage", Texts.safe(p.stage(), MAX_STAGE));
-            appended.add(new JobEvent(p.jobId(), s, EventKind.PROGRESS, data, Instant.ofEpochMilli(now)));
+            appended.add(new JobEvent(p.jobId(), b.owner(), b.seq(), EventKind.PROGRESS, data, Instant.ofEpochMilli(now)));
         });
-        return seq;
+        return bumped;
     }
 
-    private Optional<Long> partial(Partial p, long now, List<JobEvent> appended) {
-        Optional<Long> seq = db.sql().sql("""
+    private Optional<Bumped> partial(Partial p, long now, List<JobEvent> appended) {
+        Optional<Bumped> bumped = db.sql().sql("""
                         UPDATE jobs SET seq = seq + 1
-                        WHERE id = ? AND lease_token = ? AND state = 'running' RETURNING seq""")
+                        WHERE id = ? AND lease_token = ? AND state = 'running'""" + RETURNING_SEQ)
                 .params(p.jobId(), p.token())
-                .query(Long.class).optional();
-        seq.ifPresent(s -> appended.add(new JobEvent(p.jobId(), s, EventKind.PARTIAL, p.data(), Instant.ofEpochMilli(now))));
-        return seq;
+                .query(BUMPED).optional();
+        bumped.ifPresent(b -> appended.add(
+                new JobEvent(p.jobId(), b.owner(), b.seq(), EventKind.PARTIAL, p.data(), Instant.ofEpochMilli(now))));
+        return bumped;
     }
 
-    private Optional<Long> finish(Finish f, long now, List<JobEvent> appended) {
+    private Optional<Bumped> finish(Finish f, long now, List<JobEvent> appended) {
         if (!JobTransitions.allowed(JobState.RUNNING, f.outcome().target())) {
             throw new IllegalArgumentException("an attempt cannot end in " + f.outcome().target());
         }
@@ -260,29 +267,30 @@ public class JobQueue {
             case Succeeded s -> {
                 int eventCount = s.result() == null ? 1 : 2;
                 Long resultSize = s.result() == null ? null : (long) s.result().getBytes(StandardCharsets.UTF_8).length;
-                Optional<Long> seq = guarded(f, now, """
+                Optional<Bumped> seq = guarded(f, now, """
                         UPDATE jobs SET state = 'succeeded', progress = 1, finished_at = :now, result_size = :resultSize,
                                seq = seq + :events, %s""".formatted(releaseLease) + guard + RETURNING_SEQ)
                         .param("resultSize", resultSize)
                         .param("events", eventCount)
-                        .query(Long.class).optional();
-                seq.ifPresent(last -> {
+                        .query(BUMPED).optional();
+                seq.ifPresent(b -> {
+                    long last = b.seq();
                     if (s.result() != null) {
                         db.sql().sql("INSERT INTO job_results (job_id, body, created_at) VALUES (?, ?, ?)")
                                 .params(f.jobId(), s.result(), now).update();
                         ObjectNode ref = json.createObjectNode();
                         ref.put("href", Job.resultHref(f.jobId()));
                         ref.put("size", resultSize);
-                        appended.add(new JobEvent(f.jobId(), last - 1, EventKind.RESULT, ref, ts));
+                        appended.add(new JobEvent(f.jobId(), b.owner(), last - 1, EventKind.RESULT, ref, ts));
                     }
-                    appended.add(StateEvents.event(f.jobId(), last, StateEvents.data(JobState.SUCCEEDED, s.attempt()), now));
+                    appended.add(StateEvents.event(f.jobId(), b.owner(), last, StateEvents.data(JobState.SUCCEEDED, s.attempt()), now));
                 });
                 yield seq;
             }
             case Failed failed -> {
                 JobError error = new JobError(Texts.safe(failed.error().code(), 64),
                         Texts.safe(failed.error().message(), MAX_MESSAGE), failed.error().retryable());
-                Optional<Long> seq = guarded(f, now, """
+                Optional<Bumped> seq = guarded(f, now, """
                         UPDATE jobs SET state = :target, error_code = :code, error_message = :message,
                                error_retryable = :retryable, run_after = :runAfter,
                                finished_at = :finishedAt, seq = seq + 2, %s""".formatted(releaseLease) + guard
@@ -293,41 +301,43 @@ public class JobQueue {
                         .param("retryable", error.retryable())
                         .param("runAfter", failed.runAfter() == null ? now : failed.runAfter().toEpochMilli())
                         .param("finishedAt", failed.target() == JobState.FAILED ? now : null)
-                        .query(Long.class).optional();
-                seq.ifPresent(last -> {
+                        .query(BUMPED).optional();
+                seq.ifPresent(b -> {
+                    long last = b.seq();
                     ObjectNode data = json.createObjectNode();
                     data.put("code", error.code());
                     data.put("message", error.message());
                     data.put("retryable", error.retryable());
                     data.put("attempt", failed.attempt());
-                    appended.add(new JobEvent(f.jobId(), last - 1, EventKind.ERROR, data, ts));
+                    appended.add(new JobEvent(f.jobId(), b.owner(), last - 1, EventKind.ERROR, data, ts));
                     ObjectNode state = StateEvents.data(failed.target(), failed.attempt());
                     if (failed.runAfter() != null) {
                         state.put("retryAt", failed.runAfter().toString());
                     }
-                    appended.add(StateEvents.event(f.jobId(), last, state, now));
+                    appended.add(StateEvents.event(f.jobId(), b.owner(), last, state, now));
                 });
                 yield seq.isPresent() ? seq : cancelInstead(f, now, appended);
             }
             case Cancelled c -> {
-                Optional<Long> seq = guarded(f, now, """
+                Optional<Bumped> seq = guarded(f, now, """
                         UPDATE jobs SET state = 'cancelled', finished_at = :now, seq = seq + 1, %s"""
                         .formatted(releaseLease) + guard + RETURNING_SEQ)
-                        .query(Long.class).optional();
-                seq.ifPresent(last -> appended.add(
-                        StateEvents.event(f.jobId(), last, StateEvents.data(JobState.CANCELLED, c.attempt()), now)));
+                        .query(BUMPED).optional();
+                seq.ifPresent(b -> appended.add(
+                        StateEvents.event(f.jobId(), b.owner(), b.seq(), StateEvents.data(JobState.CANCELLED, c.attempt()), now)));
                 yield seq;
             }
             case Released r -> {
-                Optional<Long> seq = guarded(f, now, """
+                Optional<Bumped> seq = guarded(f, now, """
                         UPDATE jobs SET state = 'queued', attempt = attempt - 1, run_after = :now, started_at = NULL,
                                progress = 0, seq = seq + 1, %s""".formatted(releaseLease) + guard
                         + cancelNotPending(JobState.QUEUED) + RETURNING_SEQ)
-                        .query(Long.class).optional();
-                seq.ifPresent(last -> {
+                        .query(BUMPED).optional();
+                seq.ifPresent(b -> {
+                    long last = b.seq();
                     ObjectNode state = StateEvents.data(JobState.QUEUED, r.attempt() - 1);
                     state.put("reason", "released");
-                    appended.add(StateEvents.event(f.jobId(), last, state, now));
+                    appended.add(StateEvents.event(f.jobId(), b.owner(), last, state, now));
                 });
                 yield seq.isPresent() ? seq : cancelInstead(f, now, appended);
             }
@@ -343,7 +353,7 @@ public class JobQueue {
      * When a retry or a release missed only because a cancel is pending, the attempt ends as
      * cancelled instead (still guarded by its lease), so an accepted cancel is never undone.
      */
-    private Optional<Long> cancelInstead(Finish f, long now, List<JobEvent> appended) {
+    private Optional<Bumped> cancelInstead(Finish f, long now, List<JobEvent> appended) {
         if (!(f.outcome() instanceof Released) && !(f.outcome() instanceof Failed failed && failed.target() == JobState.RETRY_SCHEDULED)) {
             return Optional.empty();
         }
@@ -386,12 +396,12 @@ public class JobQueue {
                 db.sql().sql("""
                                 UPDATE jobs SET state = 'queued', seq = seq + 1
                                 WHERE id = ? AND state = 'retry_scheduled' AND run_after <= ?
-                                RETURNING id, type, seq, attempt""")
+                                RETURNING id, type, seq, attempt, owner_id""")
                         .params(id, millis)
                         .query((rs, n) -> {
                             ObjectNode data = StateEvents.data(JobState.QUEUED, rs.getInt("attempt"));
                             data.put("reason", "retry_due");
-                            queued.add(StateEvents.event(rs.getString("id"), rs.getLong("seq"), data, millis));
+                            queued.add(StateEvents.event(rs.getString("id"), rs.getString("owner_id"), rs.getLong("seq"), data, millis));
                             return new Promoted(rs.getString("id"), rs.getString("type"));
                         })
                         .optional()

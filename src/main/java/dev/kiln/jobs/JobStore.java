@@ -89,7 +89,7 @@ public class JobStore {
             long now = clock.millis();
             List<Job> out = insertAll(jobs, now);
             events.append(out.stream()
-                    .map(job -> StateEvents.event(job.id(), job.seq(), StateEvents.data(JobState.QUEUED, 0), now))
+                    .map(job -> StateEvents.event(job.id(), job.ownerId(), job.seq(), StateEvents.data(JobState.QUEUED, 0), now))
                     .toList());
             return out;
         });
@@ -115,7 +115,8 @@ public class JobStore {
             }
         }
         Job inserted = insert(job, now);
-        events.append(List.of(StateEvents.event(inserted.id(), inserted.seq(), StateEvents.data(JobState.QUEUED, 0), now)));
+        events.append(List.of(StateEvents.event(inserted.id(), inserted.ownerId(), inserted.seq(),
+                StateEvents.data(JobState.QUEUED, 0), now)));
         if (job.idempotencyKey() != null) {
             int stored = db.sql().sql("""
                             INSERT INTO idempotency_keys (owner_id, idem_key, request_hash, job_id, created_at)
@@ -304,7 +305,7 @@ public class JobStore {
                             .param("now", now).param("id", job.id()).param("observed", job.state().wire())
                             .query(Long.class).optional()
                             .map(seq -> {
-                                events.append(List.of(StateEvents.event(job.id(), seq,
+                                events.append(List.of(StateEvents.event(job.id(), job.ownerId(), seq,
                                         StateEvents.data(JobState.CANCELLED, job.attempt()), now)));
                                 return seq;
                             }))
@@ -322,7 +323,7 @@ public class JobStore {
                                 .map(seq -> {
                                     ObjectNode data = StateEvents.data(JobState.RUNNING, job.attempt());
                                     data.put("cancelRequested", true);
-                                    events.append(List.of(StateEvents.event(job.id(), seq, data, now)));
+                                    events.append(List.of(StateEvents.event(job.id(), job.ownerId(), seq, data, now)));
                                     return seq;
                                 }))
                         .map(seq -> (CancelOutcome) new CancelOutcome.Requested(findById(job.id()).orElseThrow()));
@@ -374,7 +375,7 @@ public class JobStore {
                 db.sql().sql("DELETE FROM job_results WHERE job_id = ?").param(job.id()).update();
                 ObjectNode data = StateEvents.data(JobState.QUEUED, 0);
                 data.put("reason", "retry");
-                events.append(List.of(StateEvents.event(job.id(), s, data, now)));
+                events.append(List.of(StateEvents.event(job.id(), job.ownerId(), s, data, now)));
             });
             return seq.isPresent();
         });

@@ -19,7 +19,7 @@ final class StateEvents {
         return data;
     }
 
-    static JobEvent event(String jobId, long seq, ObjectNode data, long now) {
-        return new JobEvent(jobId, seq, EventKind.STATE, data, Instant.ofEpochMilli(now));
+    static JobEvent event(String jobId, String owner, long seq, ObjectNode data, long now) {
+        return new JobEvent(jobId, owner, seq, EventKind.STATE, data, Instant.ofEpochMilli(now));
     }
 }

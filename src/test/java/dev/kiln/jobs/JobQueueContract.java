@@ -555,6 +555,30 @@ abstract class JobQueueContract {
         assertThat(fx.job(job.id()).state()).isEqualTo(JobState.QUEUED);
     }
 
+    @Test
+    void liveSubscribersHearCommittedEventsOnlyByJobAndByOwner() {
+        List<JobEvent> byJob = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<JobEvent> byOwner = new java.util.concurrent.CopyOnWriteArrayList<>();
+        fx.hub.followOwner(alice.id(), byOwner::add);
+        Job job = fx.submit(alice, TYPE);
+        fx.hub.followJob(job.id(), byJob::add);
+        fx.submit(bob, TYPE);
+
+        JobQueue.Claim claim = fx.claim(TYPE, 1).getFirst();
+        // A rolled-back transaction announces nothing.
+        assertThatThrownBy(() -> fx.db.write(() -> {
+            fx.events.append(List.of(new JobEvent(job.id(), alice.id(), 99, EventKind.PARTIAL, fx.json.createObjectNode(),
+                    fx.clock.instant())));
+            throw new IllegalStateException("roll back");
+        })).isInstanceOf(IllegalStateException.class);
+        fx.queue.apply(List.of(new JobQueue.Finish(job.id(), claim.leaseToken(), new JobQueue.Succeeded(1, null))));
+
+        assertThat(byJob).extracting(JobEvent::seq).containsExactly(2L, 3L);
+        assertThat(byOwner).extracting(JobEvent::job).containsOnly(job.id());
+        assertThat(byOwner).extracting(JobEvent::seq).containsExactly(1L, 2L, 3L);
+        assertThat(byOwner).allSatisfy(e -> assertThat(e.owner()).isEqualTo(alice.id()));
+    }
+
     void assertSeqIsContiguous(String jobId, long lastSeq) {
         assertThat(fx.events(jobId)).extracting(JobEvent::seq)
                 .containsExactlyElementsOf(LongStream.rangeClosed(1, lastSeq).boxed().toList());

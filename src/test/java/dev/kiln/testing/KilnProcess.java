@@ -57,6 +57,14 @@ public final class KilnProcess implements AutoCloseable {
         return new Api(port);
     }
 
+    public int port() {
+        return port;
+    }
+
+    public boolean alive() {
+        return process.isAlive();
+    }
+
     /** SIGKILL: no shutdown hook, no lease released; what a crash or OOM-kill looks like. */
     public void kill() {
         process.destroyForcibly();

@@ -8,6 +8,7 @@ import dev.kiln.auth.Users;
 import dev.kiln.db.Database;
 import dev.kiln.db.DatabaseSettings;
 import dev.kiln.db.Databases;
+import dev.kiln.events.EventHub;
 import dev.kiln.events.EventLog;
 import dev.kiln.events.JobEvent;
 import dev.kiln.files.FileCatalog;
@@ -43,6 +44,7 @@ public final class QueueFixture implements AutoCloseable {
     public final List<Object> published = new CopyOnWriteArrayList<>();
     public final HikariDataSource dataSource;
     public final Database db;
+    public final EventHub hub;
     public final EventLog events;
     public final RetryPolicy retryPolicy;
     public final JobStore store;
@@ -56,7 +58,8 @@ public final class QueueFixture implements AutoCloseable {
         dataSource = Databases.pool(new DatabaseSettings(url, null, null, 16),
                 new KilnHome(TestDatabases.tempDir("kiln-home-")));
         db = Databases.migrate(dataSource);
-        events = new EventLog(db, json);
+        hub = new EventHub();
+        events = new EventLog(db, json, hub);
         retryPolicy = new RetryPolicy(jobSettings);
         store = new JobStore(db, events, json, clock, published::add);
         users = new Users(db, clock);

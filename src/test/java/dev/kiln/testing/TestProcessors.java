@@ -68,6 +68,26 @@ public class TestProcessors {
                 });
     }
 
+    /** Emits {@code count} partial results every {@code intervalMs}, with progress, each padded to {@code size} characters. */
+    @Bean
+    TestProcessor ticker() {
+        return new TestProcessor("test-ticker", ParamsSchema.of(
+                Param.integer("count", "partials to emit").withRange(0, 100_000).withDefault(20),
+                Param.integer("intervalMs", "pause between them").withRange(0, 60_000).withDefault(50),
+                Param.integer("size", "padding of each partial").withRange(0, 1_000_000).withDefault(0)),
+                context -> {
+                    int count = context.params().get("count").asInt();
+                    String padding = "x".repeat(context.params().get("size").asInt());
+                    for (int i = 1; i <= count; i++) {
+                        context.checkCancelled();
+                        context.emit(Map.of("index", i, "padding", padding));
+                        context.progress((double) i / count, "ticking");
+                        Thread.sleep(context.params().get("intervalMs").asInt());
+                    }
+                    return Map.of("ticks", count);
+                });
+    }
+
     /** Sleeps long on its first attempt only: a node dies under it, the next attempt is quick. */
     @Bean
     TestProcessor slowFirst() {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.kiln.testing.Api;
 import dev.kiln.testing.KilnProcess;
+import dev.kiln.testing.StreamClient;
 import dev.kiln.testing.TestDatabases;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,6 +93,54 @@ abstract class RestartContract {
             List<JsonNode> events = events(api, longJob);
             assertGapless(events, released.get("seq").asLong());
             assertThat(states(events)).containsExactly("queued", "running", "queued", "running", "succeeded");
+        }
+    }
+
+    @Test
+    void streamsAreClosedWith1001OnShutdownAndResumeWithoutAGapAfterTheRestart() throws Exception {
+        String url = TestDatabases.fresh(kind());
+        Path home = TestDatabases.tempDir("kiln-restart-");
+        String job;
+        long last;
+        try (KilnProcess first = KilnProcess.start(url, home, FAST)) {
+            Api api = first.api();
+            String file = api.textFile(Api.ADMIN_TOKEN, "watch me across a restart");
+            job = api.submit(Api.ADMIN_TOKEN, "test-ticker", file, "{\"count\":60,\"intervalMs\":100}");
+            try (StreamClient client = StreamClient.connect(api, first.port(), Api.ADMIN_TOKEN)) {
+                client.send("{\"type\":\"subscribe\",\"jobs\":[\"" + job + "\"]}");
+                last = client.await("snapshot", WAIT).get("job").get("seq").asLong();
+                for (int i = 0; i < 5; i++) {
+                    last = client.await("event", WAIT).get("seq").asLong();
+                }
+                Thread.ofVirtual().start(first::terminate);
+                List<JsonNode> more = new ArrayList<>();
+                assertThat(client.closeCode(WAIT)).isEqualTo(1001);
+                JsonNode message;
+                while ((message = client.next(Duration.ZERO)) != null) {
+                    if (message.path("type").asString("").equals("event")) {
+                        more.add(message);
+                    }
+                }
+                for (JsonNode event : more) {
+                    assertThat(event.get("seq").asLong()).isEqualTo(last + 1);
+                    last = event.get("seq").asLong();
+                }
+            }
+            await().atMost(WAIT).until(() -> !first.alive());
+        }
+        try (KilnProcess second = KilnProcess.start(url, home, FAST);
+                StreamClient client = StreamClient.connect(second.api(), second.port(), Api.ADMIN_TOKEN)) {
+            client.send("{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + job + "\",\"after\":" + last + "}]}");
+            assertThat(client.await("subscribed", WAIT).get("recovered").asBoolean()).isTrue();
+            boolean terminal = false;
+            while (!terminal) {
+                JsonNode event = client.await("event", WAIT);
+                assertThat(event.get("seq").asLong()).as("no gap, no duplicate").isEqualTo(last + 1);
+                last = event.get("seq").asLong();
+                terminal = event.get("kind").asString().equals("state")
+                        && event.get("data").get("state").asString().equals("succeeded");
+            }
+            assertThat(last).isEqualTo(second.api().job(Api.ADMIN_TOKEN, job).get("seq").asLong());
         }
     }
 

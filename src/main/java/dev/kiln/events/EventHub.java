@@ -1,0 +1,72 @@
+package dev.kiln.events;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Hands committed events to live subscribers on this node: by job, and by owner (for "my jobs"
+ * list views). It is only a wake-up with the payload attached: the durable log stays the truth,
+ * and subscribers fill any gap from it.
+ */
+@Component
+public class EventHub {
+
+    private static final Logger log = LoggerFactory.getLogger(EventHub.class);
+
+    private final ConcurrentMap<String, Set<EventSink>> byJob = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Set<EventSink>> byOwner = new ConcurrentHashMap<>();
+
+    /** A subscription; {@link #close()} ends it. */
+    public interface Subscription extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    public Subscription followJob(String jobId, EventSink sink) {
+        return add(byJob, jobId, sink);
+    }
+
+    public Subscription followOwner(String ownerId, EventSink sink) {
+        return add(byOwner, ownerId, sink);
+    }
+
+    /** Called once the events' transaction has committed. */
+    void publish(List<JobEvent> committed) {
+        for (JobEvent event : committed) {
+            deliver(byJob.get(event.job()), event);
+            if (event.owner() != null) {
+                deliver(byOwner.get(event.owner()), event);
+            }
+        }
+    }
+
+    private static void deliver(Set<EventSink> sinks, JobEvent event) {
+        if (sinks == null) {
+            return;
+        }
+        for (EventSink sink : sinks) {
+            try {
+                sink.deliver(event);
+            } catch (RuntimeException e) {
+                log.warn("A live subscriber failed to take event {}#{}", event.job(), event.seq(), e);
+            }
+        }
+    }
+
+    private static Subscription add(ConcurrentMap<String, Set<EventSink>> index, String key, EventSink sink) {
+        index.compute(key, (k, sinks) -> {
+            Set<EventSink> set = sinks != null ? sinks : ConcurrentHashMap.newKeySet();
+            set.add(sink);
+            return set;
+        });
+        return () -> index.computeIfPresent(key, (k, sinks) -> {
+            sinks.remove(sink);
+            return sinks.isEmpty() ? null : sinks;
+        });
+    }
+}

@@ -1,0 +1,431 @@
+package dev.kiln.live;
+
+import dev.kiln.auth.User;
+import dev.kiln.events.EventHub;
+import dev.kiln.events.EventKind;
+import dev.kiln.events.EventSink;
+import dev.kiln.events.JobEvent;
+import dev.kiln.jobs.Job;
+import dev.kiln.support.Ids;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.web.socket.adapter.NativeWebSocketSession;
+import org.springframework.web.socket.TextMessage;
+import org.springframework.web.socket.WebSocketSession;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * One WebSocket client. A single thread (an actor) owns everything about the connection: it reads
+ * the client's messages and the live events from one bounded inbox, keeps one {@link JobFollow}
+ * per followed job and writes to the socket. Producers only ever {@code offer} to the inbox; when
+ * it is full the client is too slow and is closed (4009), to reconnect and replay, so it never
+ * holds up a worker or another client.
+ */
+final class StreamConnection implements EventSink {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamConnection.class);
+    private static final long AUTH_TIMEOUT_MILLIS = 10_000;
+    private static final long MINE_PROGRESS_SPACING_MILLIS = 1_000;
+    private static final String TOMCAT_BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
+
+    /** What arrives in the inbox besides live events. */
+    private record ClientMessage(String text) {
+    }
+
+    /** Work the actor does for itself. */
+    private enum Tick { PING, WELCOME }
+
+    private record Followed(JobFollow follow, EventHub.Subscription subscription) {
+    }
+
+    private final WebSocketSession session;
+    private final StreamConnections connections;
+    private final StreamSettings settings;
+    private final BlockingQueue<Object> inbox;
+    private final long openedAt = System.currentTimeMillis();
+    private final Map<String, Followed> follows = new HashMap<>();
+    private final Map<String, Long> mineProgressSentAt = new HashMap<>();
+    private final InboundRate inboundRate;
+    private EventHub.Subscription mine;
+    private volatile User user;
+    private volatile long lastPingAt = System.currentTimeMillis();
+    private volatile long pingOutstandingSince;
+    private volatile boolean closed;
+
+    StreamConnection(WebSocketSession session, StreamConnections connections) {
+        this.session = session;
+        this.connections = connections;
+        this.settings = connections.settings();
+        this.inbox = new ArrayBlockingQueue<>(settings.outboundBuffer());
+        this.inboundRate = new InboundRate(settings.messagesPerSecond());
+    }
+
+    void start(User authenticated) {
+        // A send to a client that stopped reading fails after this long (and the client is closed as too slow).
+        if (session instanceof NativeWebSocketSession nativeSession
+                && nativeSession.getNativeSession() instanceof jakarta.websocket.Session container) {
+            container.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, settings.sendTimeLimit().toMillis());
+        }
+        Thread.ofVirtual().name("kiln-stream-" + session.getId()).start(this::run);
+        if (authenticated != null) {
+            authenticated(authenticated);
+        }
+    }
+
+    User user() {
+        return user;
+    }
+
+    /** A message from the client (on the container's thread): rate-checked, then queued. */
+    void receive(String text) {
+        if (!inboundRate.tryTake()) {
+            close(CloseCode.TOO_MANY, "more than " + settings.messagesPerSecond() + " messages per second");
+        } else if (!inbox.offer(new ClientMessage(text))) {
+            close(CloseCode.TOO_MANY, "too many messages waiting");
+        }
+    }
+
+    /** A live event (on the committing thread): queued, never waited for. */
+    @Override
+    public void deliver(JobEvent event) {
+        if (!closed && !inbox.offer(event)) {
+            close(CloseCode.SLOW_CONSUMER, "too slow to keep up; reconnect and resume");
+        }
+    }
+
+    /** Called every second: authentication deadline, pings, pong deadline. */
+    void tick(long now) {
+        if (closed) {
+            return;
+        }
+        if (user == null) {
+            if (now - openedAt > AUTH_TIMEOUT_MILLIS) {
+                close(CloseCode.NOT_AUTHENTICATED, "no authentication within 10 s");
+            }
+            return;
+        }
+        long outstanding = pingOutstandingSince;
+        if (outstanding != 0 && now - outstanding > settings.pongTimeout().toMillis()) {
+            close(CloseCode.PING_TIMEOUT, "no pong within " + settings.pongTimeout().toSeconds() + " s");
+        } else if (outstanding == 0 && now - lastPingAt >= settings.pingInterval().toMillis()) {
+            lastPingAt = now;
+            pingOutstandingSince = now;
+            if (!inbox.offer(Tick.PING)) {
+                close(CloseCode.SLOW_CONSUMER, "too slow to keep up; reconnect and resume");
+            }
+        }
+    }
+
+    /** Closes the socket with {@code code}; safe from any thread, once. */
+    void close(CloseCode code, String reason) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        inbox.offer(Tick.PING); // wakes the actor so it can finish
+        // Closing can wait on a send in progress (bounded by the send time limit): not on the caller's thread.
+        Thread.ofVirtual().start(() -> {
+            try {
+                session.close(code.status(reason));
+            } catch (IOException | RuntimeException e) {
+                log.debug("Closing stream {} failed", session.getId(), e);
+            }
+        });
+    }
+
+    /** The socket is closed (by either side): let go of every subscription. */
+    void closed() {
+        closed = true;
+        inbox.offer(Tick.PING);
+    }
+
+    private void run() {
+        try {
+            while (!closed) {
+                Object item = inbox.poll(1, TimeUnit.SECONDS);
+                if (item == null || closed) {
+                    continue;
+                }
+                switch (item) {
+                    case ClientMessage m -> handle(m.text());
+                    case JobEvent e -> onLive(e);
+                    case Tick t when t == Tick.PING -> send(message("ping").put("ts", System.currentTimeMillis()));
+                    case Tick t -> send(message("welcome").put("user", user.name())
+                            .put("pingInterval", settings.pingInterval().toMillis()));
+                    default -> throw new IllegalStateException("unexpected " + item);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (SendFailed e) {
+            close(e.timedOut ? CloseCode.SLOW_CONSUMER : CloseCode.INTERNAL, e.timedOut ? "send timed out" : "send failed");
+        } catch (RuntimeException e) {
+            log.error("Stream {} failed", session.getId(), e);
+            close(CloseCode.INTERNAL, "internal error");
+        } finally {
+            follows.values().forEach(f -> f.subscription().close());
+            follows.clear();
+            if (mine != null) {
+                mine.close();
+            }
+            connections.remove(this);
+        }
+    }
+
+    private void handle(String text) {
+        JsonNode msg;
+        try {
+            msg = connections.json().readTree(text);
+        } catch (JacksonException e) {
+            sendError("malformed_json", "The message is not valid JSON.", null);
+            return;
+        }
+        if (msg == null || !msg.isObject() || !msg.path("type").isString()) {
+            sendError("bad_message", "A message is a JSON object with a string \"type\".", null);
+            return;
+        }
+        String type = msg.get("type").asString();
+        if (user == null) {
+            if (type.equals("auth")) {
+                authenticate(msg);
+            } else {
+                close(CloseCode.NOT_AUTHENTICATED, "send {\"type\":\"auth\",\"token\":…} first, or connect with a ticket");
+            }
+            return;
+        }
+        switch (type) {
+            case "subscribe" -> subscribe(msg);
+            case "unsubscribe" -> unsubscribe(msg);
+            case "pong" -> pingOutstandingSince = 0;
+            case "auth" -> sendError("bad_message", "This connection is already authenticated.", null);
+            default -> sendError("unknown_type", "Unknown message type '" + type + "'.", null);
+        }
+    }
+
+    private void authenticate(JsonNode msg) {
+        JsonNode token = msg.get("token");
+        Optional<User> found = token != null && token.isString()
+                ? connections.users().authenticate(token.asString())
+                : Optional.empty();
+        if (found.isEmpty()) {
+            close(CloseCode.NOT_AUTHENTICATED, "the token is unknown, revoked or expired");
+        } else {
+            authenticated(found.get());
+        }
+    }
+
+    private void authenticated(User who) {
+        if (!connections.admit(this, who)) {
+            close(CloseCode.TOO_MANY, "more than " + settings.maxConnectionsPerUser() + " connections for this user");
+            return;
+        }
+        user = who;
+        lastPingAt = System.currentTimeMillis();
+        inbox.offer(Tick.WELCOME);
+    }
+
+    private void subscribe(JsonNode msg) {
+        JsonNode jobs = msg.get("jobs");
+        JsonNode mineField = msg.get("mine");
+        if (jobs == null && mineField == null) {
+            sendError("bad_message", "subscribe needs \"jobs\": [{\"id\": …, \"after\"?: seq}] or \"mine\": true.", null);
+            return;
+        }
+        if (jobs != null && !jobs.isArray()) {
+            sendError("bad_message", "\"jobs\" must be an array.", null);
+            return;
+        }
+        if (jobs != null) {
+            for (JsonNode item : jobs) {
+                JsonNode id = item.isString() ? item : item.get("id");
+                JsonNode after = item.isObject() ? item.get("after") : null;
+                if (id == null || !id.isString()) {
+                    sendError("bad_message", "Each job is \"job_…\" or {\"id\": \"job_…\", \"after\"?: seq}.", null);
+                } else if (after != null && !after.isNull() && (!after.isIntegralNumber() || after.asLong() < 0)) {
+                    sendError("bad_message", "\"after\" must be a seq (an integer, 0 or more).", id.asString());
+                } else {
+                    follow(id.asString(), after == null || after.isNull() ? null : after.asLong());
+                }
+            }
+        }
+        if (mineField != null) {
+            if (!mineField.isBoolean()) {
+                sendError("bad_message", "\"mine\" must be true or false.", null);
+            } else if (mineField.asBoolean() && mine == null) {
+                mine = connections.hub().followOwner(user.id(), this);
+                send(message("subscribed").put("mine", true));
+            }
+        }
+    }
+
+    /**
+     * Follows a job: subscribe to live events first, then read, so nothing can slip between.
+     * Without {@code after}: a snapshot, then events after its seq. With it: the events after it
+     * ({@code recovered: true}), or, when the server cannot replay from there, a fresh snapshot
+     * ({@code recovered: false}).
+     */
+    private void follow(String id, Long after) {
+        Followed previous = follows.remove(id);
+        if (previous != null) {
+            previous.subscription().close();
+        }
+        if (follows.size() >= settings.maxSubscriptions()) {
+            sendError("too_many_subscriptions", "A connection may follow at most " + settings.maxSubscriptions() + " jobs.", id);
+            return;
+        }
+        if (!Ids.looksLike("job", id)) {
+            sendError("job_not_found", "No job " + id + ".", id);
+            return;
+        }
+        EventHub.Subscription subscription = connections.hub().followJob(id, this);
+        Optional<Job> job = connections.jobs().find(id, user);
+        if (job.isEmpty()) {
+            subscription.close();
+            sendError("job_not_found", "No job " + id + ".", id);
+            return;
+        }
+        Job snapshot = job.get();
+        boolean replay = after != null && after <= snapshot.seq();
+        JobFollow follow = new JobFollow(id, replay ? after : snapshot.seq(), connections.log());
+        follows.put(id, new Followed(follow, subscription));
+        ObjectNode subscribed = message("subscribed").put("job", id);
+        if (after != null) {
+            subscribed.put("recovered", replay);
+        }
+        send(subscribed);
+        if (replay) {
+            for (List<JobEvent> page = follow.nextFromLog(); !page.isEmpty(); page = follow.nextFromLog()) {
+                sendEvents(page);
+            }
+        } else {
+            ObjectNode message = message("snapshot");
+            message.set("job", connections.json().valueToTree(snapshot));
+            send(message);
+        }
+    }
+
+    private void unsubscribe(JsonNode msg) {
+        JsonNode jobs = msg.get("jobs");
+        if (jobs != null) {
+            if (!jobs.isArray()) {
+                sendError("bad_message", "\"jobs\" must be an array of job ids.", null);
+                return;
+            }
+            for (JsonNode id : jobs) {
+                Followed followed = id.isString() ? follows.remove(id.asString()) : null;
+                if (followed != null) {
+                    followed.subscription().close();
+                }
+            }
+        }
+        if (msg.path("mine").asBoolean(false) && mine != null) {
+            mine.close();
+            mine = null;
+            mineProgressSentAt.clear();
+        }
+    }
+
+    private void onLive(JobEvent event) {
+        Followed followed = follows.get(event.job());
+        if (followed != null) {
+            sendEvents(followed.follow().onLive(event));
+        } else if (mine != null && user.id().equals(event.owner()) && worthListing(event)) {
+            sendEvents(List.of(event));
+        }
+    }
+
+    /** "My jobs" is for list views: every state, error and result; progress at most once a second per job. */
+    private boolean worthListing(JobEvent event) {
+        if (event.kind() == EventKind.PARTIAL) {
+            return false;
+        }
+        if (event.kind() != EventKind.PROGRESS) {
+            return true;
+        }
+        long now = System.currentTimeMillis();
+        Long last = mineProgressSentAt.get(event.job());
+        if (last != null && now - last < MINE_PROGRESS_SPACING_MILLIS) {
+            return false;
+        }
+        mineProgressSentAt.put(event.job(), now);
+        return true;
+    }
+
+    private void sendEvents(List<JobEvent> events) {
+        for (JobEvent event : events) {
+            ObjectNode message = message("event");
+            message.setAll((ObjectNode) connections.json().valueToTree(event));
+            send(message);
+        }
+    }
+
+    private void sendError(String code, String detail, String job) {
+        ObjectNode message = message("error").put("code", code).put("message", detail);
+        if (job != null) {
+            message.put("job", job);
+        }
+        send(message);
+    }
+
+    private ObjectNode message(String type) {
+        return connections.json().createObjectNode().put("type", type);
+    }
+
+    private void send(ObjectNode message) {
+        if (closed) {
+            return;
+        }
+        try {
+            session.sendMessage(new TextMessage(connections.json().writeValueAsString(message)));
+        } catch (IOException e) {
+            throw new SendFailed(e);
+        }
+    }
+
+    /** A send that failed; after the send time limit it failed because the client is too slow. */
+    private static final class SendFailed extends RuntimeException {
+        final boolean timedOut;
+
+        SendFailed(IOException cause) {
+            super(cause);
+            this.timedOut = cause.getCause() instanceof java.util.concurrent.TimeoutException
+                    || cause instanceof java.net.SocketTimeoutException
+                    || String.valueOf(cause.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("timeout");
+        }
+    }
+
+    /** A token bucket: {@code perSecond} sustained, the same again as a burst. */
+    private static final class InboundRate {
+        private final double perSecond;
+        private double tokens;
+        private long refilledAt = System.nanoTime();
+
+        InboundRate(int perSecond) {
+            this.perSecond = perSecond;
+            this.tokens = perSecond;
+        }
+
+        synchronized boolean tryTake() {
+            long now = System.nanoTime();
+            tokens = Math.min(perSecond, tokens + (now - refilledAt) / 1e9 * perSecond);
+            refilledAt = now;
+            if (tokens < 1) {
+                return false;
+            }
+            tokens -= 1;
+            return true;
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.kiln.live;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.stereotype.Component;
+import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.TextMessage;
+import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.handler.TextWebSocketHandler;
+
+/** Routes the container's WebSocket callbacks to each client's {@link StreamConnection}. */
+@Component
+class StreamSocketHandler extends TextWebSocketHandler {
+
+    private final StreamConnections connections;
+    private final Map<String, StreamConnection> bySession = new ConcurrentHashMap<>();
+
+    StreamSocketHandler(StreamConnections connections) {
+        this.connections = connections;
+    }
+
+    @Override
+    public void afterConnectionEstablished(WebSocketSession session) {
+        bySession.put(session.getId(), connections.open(session));
+    }
+
+    @Override
+    protected void handleTextMessage(WebSocketSession session, TextMessage message) {
+        StreamConnection connection = bySession.get(session.getId());
+        if (connection != null) {
+            connection.receive(message.getPayload());
+        }
+    }
+
+    @Override
+    public void afterConnectionClosed(WebSocketSession session, CloseStatus status) {
+        StreamConnection connection = bySession.remove(session.getId());
+        if (connection != null) {
+            connection.closed();
+        }
+    }
+}

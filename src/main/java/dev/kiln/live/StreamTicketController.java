@@ -1,0 +1,27 @@
+package dev.kiln.live;
+
+import dev.kiln.auth.User;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+@RestController
+class StreamTicketController {
+
+    private final StreamTickets tickets;
+    private final StreamSettings settings;
+
+    StreamTicketController(StreamTickets tickets, StreamSettings settings) {
+        this.tickets = tickets;
+        this.settings = settings;
+    }
+
+    record Ticket(String ticket, long expiresIn) {
+    }
+
+    /** A short-lived, single-use ticket: open {@code /api/v1/stream?ticket=…} with it. */
+    @PostMapping("/api/v1/stream/ticket")
+    Ticket issue(@AuthenticationPrincipal User user) {
+        return new Ticket(tickets.issue(user), settings.ticketTtl().toSeconds());
+    }
+}

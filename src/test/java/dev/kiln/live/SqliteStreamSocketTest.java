@@ -1,0 +1,7 @@
+package dev.kiln.live;
+
+import org.springframework.test.context.TestPropertySource;
+
+@TestPropertySource(properties = "kiln.test.database=sqlite")
+class SqliteStreamSocketTest extends StreamSocketContract {
+}

@@ -1,0 +1,265 @@
+package dev.kiln.live;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.Gates;
+import dev.kiln.testing.StreamClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+
+/** The WebSocket stream, with real sockets, on each database (one subclass per database). */
+abstract class StreamSocketContract extends ApiTestBase {
+
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
+    @LocalServerPort
+    int port;
+
+    String token;
+    String fileId;
+
+    @BeforeEach
+    void setUp() {
+        token = api.newMember("streamer-" + UUID.randomUUID());
+        fileId = api.textFile(token, "stream me");
+    }
+
+    @Test
+    void aClientCutOffSeveralTimesSeesEveryEventExactlyOnceInOrder() throws Exception {
+        String job = api.submit(token, "test-ticker", fileId, "{\"count\":40,\"intervalMs\":40}");
+        List<Long> applied = new ArrayList<>();
+        long last = -1;
+        boolean done = false;
+        for (int connection = 0; !done; connection++) {
+            try (StreamClient client = StreamClient.connect(api, port, token)) {
+                client.send(last < 0
+                        ? "{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + job + "\"}]}"
+                        : "{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + job + "\",\"after\":" + last + "}]}");
+                JsonNode subscribed = client.await("subscribed", WAIT);
+                if (last >= 0) {
+                    assertThat(subscribed.get("recovered").asBoolean()).isTrue();
+                } else {
+                    last = client.await("snapshot", WAIT).get("job").get("seq").asLong();
+                }
+                long seenOnThisConnection = 0;
+                // Cut the connection after a few events, three times; then follow to the end.
+                int cutAfter = connection < 3 ? 4 + connection * 3 : Integer.MAX_VALUE;
+                while (seenOnThisConnection < cutAfter) {
+                    JsonNode event = client.await(m -> m.path("type").asString("").equals("event"), WAIT, new ArrayList<>());
+                    long seq = event.get("seq").asLong();
+                    assertThat(seq).as("in order on one connection").isGreaterThan(seenOnThisConnection == 0 ? 0 : applied.getLast());
+                    if (seq > last) { // at-least-once on the wire: the client ignores what it has
+                        applied.add(seq);
+                        last = seq;
+                    }
+                    seenOnThisConnection++;
+                    if (JobFollow.isTerminal(asEvent(event))) {
+                        done = true;
+                        break;
+                    }
+                }
+                if (!done) {
+                    client.abort();
+                }
+            }
+        }
+        long firstApplied = applied.getFirst();
+        assertThat(applied).as("gapless after the snapshot").containsExactlyElementsOf(
+                java.util.stream.LongStream.rangeClosed(firstApplied, last).boxed().toList());
+        assertThat(last).isEqualTo(api.job(token, job).get("seq").asLong());
+        assertThat(api.state(token, job)).isEqualTo("succeeded");
+    }
+
+    @Test
+    void aResubscriptionTheServerCannotReplayGetsAFreshSnapshot() throws Exception {
+        String job = api.submit(token, "test-noop", fileId, "{}");
+        await().atMost(WAIT).until(() -> api.state(token, job).equals("succeeded"));
+        try (StreamClient client = StreamClient.connect(api, port, token)) {
+            client.send("{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + job + "\",\"after\":999}]}");
+
+            assertThat(client.await("subscribed", WAIT).get("recovered").asBoolean()).isFalse();
+            JsonNode snapshot = client.await("snapshot", WAIT).get("job");
+            assertThat(snapshot.get("state").asString()).isEqualTo("succeeded");
+        }
+    }
+
+    @Test
+    void anotherUsersJobAnswersLikeAMissingOneAndLeaksNothing() throws Exception {
+        String other = api.newMember("other-" + UUID.randomUUID());
+        String theirs = api.submit(other, "test-ticker", api.textFile(other, "secret"), "{\"count\":20,\"intervalMs\":20}");
+        try (StreamClient client = StreamClient.connect(api, port, token)) {
+            client.send("{\"type\":\"subscribe\",\"jobs\":[\"" + theirs + "\",\"job_aaaaaaaaaaaaaaaaaaaaaaaaaa\"]}");
+
+            JsonNode first = client.await("error", WAIT);
+            JsonNode second = client.await("error", WAIT);
+            assertThat(first.get("code").asString()).isEqualTo("job_not_found");
+            assertThat(second.get("code").asString()).isEqualTo("job_not_found");
+            await().atMost(WAIT).until(() -> api.state(other, theirs).equals("succeeded"));
+            JsonNode leaked;
+            while ((leaked = client.next(Duration.ofMillis(300))) != null) {
+                assertThat(leaked.path("type").asString()).isNotIn("event", "snapshot");
+            }
+        }
+    }
+
+    @Test
+    void badMessagesGetAnErrorAndTheConnectionStaysUsable() throws Exception {
+        String job = api.submit(token, "test-noop", fileId, "{}");
+        try (StreamClient client = StreamClient.connect(api, port, token)) {
+            client.send("{not json");
+            assertThat(client.await("error", WAIT).get("code").asString()).isEqualTo("malformed_json");
+            client.send("{\"type\":\"dance\"}");
+            assertThat(client.await("error", WAIT).get("code").asString()).isEqualTo("unknown_type");
+            client.send("[1,2,3]");
+            assertThat(client.await("error", WAIT).get("code").asString()).isEqualTo("bad_message");
+            client.send("{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + job + "\",\"after\":-3}]}");
+            assertThat(client.await("error", WAIT).get("code").asString()).isEqualTo("bad_message");
+
+            client.send("{\"type\":\"subscribe\",\"jobs\":[\"" + job + "\"]}");
+            assertThat(client.await("subscribed", WAIT).get("job").asString()).isEqualTo(job);
+        }
+    }
+
+    @Test
+    void anOversizedMessageClosesWith1009() throws Exception {
+        try (StreamClient client = StreamClient.connect(api, port, token)) {
+            client.send("{\"type\":\"subscribe\",\"jobs\":[\"" + "x".repeat(17 * 1024) + "\"]}");
+
+            assertThat(client.closeCode(WAIT)).isEqualTo(1009);
+        }
+    }
+
+    @Test
+    void floodingClosesWith4008AndTheServerStaysUp() throws Exception {
+        try (StreamClient client = StreamClient.connect(api, port, token)) {
+            for (int i = 0; i < 300 && !client.closed(); i++) {
+                client.sendQuietly("{\"type\":\"pong\",\"ts\":0}");
+            }
+            assertThat(client.closeCode(WAIT)).isEqualTo(4008);
+        }
+        assertThat(api.get("/api/v1/jobs", token).status()).isEqualTo(200);
+    }
+
+    @Test
+    void authenticationByTicketOnceOrByTokenInTheFirstMessage() throws Exception {
+        String ticket = StreamClient.ticket(api, token);
+        try (StreamClient first = StreamClient.open(port, "?ticket=" + ticket, null, true, true)) {
+            assertThat(first.await("welcome", WAIT).get("pingInterval").asLong()).isPositive();
+        }
+        try (StreamClient reused = StreamClient.open(port, "?ticket=" + ticket, null, true, true)) {
+            assertThat(reused.closeCode(WAIT)).as("a ticket works once").isEqualTo(4001);
+        }
+        try (StreamClient forged = StreamClient.open(port, "?ticket=wst_forged", null, true, true)) {
+            assertThat(forged.closeCode(WAIT)).isEqualTo(4001);
+        }
+        try (StreamClient byToken = StreamClient.open(port, "", null, true, true)) {
+            byToken.send("{\"type\":\"auth\",\"token\":\"" + token + "\"}");
+            assertThat(byToken.await("welcome", WAIT)).isNotNull();
+        }
+        try (StreamClient anonymous = StreamClient.open(port, "", null, true, true)) {
+            anonymous.send("{\"type\":\"subscribe\",\"mine\":true}");
+            assertThat(anonymous.closeCode(WAIT)).isEqualTo(4001);
+        }
+        assertThat(api.postEmpty("/api/v1/stream/ticket", null).status()).isEqualTo(401);
+    }
+
+    @Test
+    void aForeignOriginIsClosedWith1008() throws Exception {
+        try (StreamClient client = StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token),
+                "https://evil.example", true, true)) {
+            assertThat(client.closeCode(WAIT)).isEqualTo(1008);
+        }
+        try (StreamClient sameOrigin = StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token),
+                "http://localhost:" + port, true, true)) {
+            assertThat(sameOrigin.await("welcome", WAIT)).isNotNull();
+        }
+    }
+
+    @Test
+    void aClientThatDoesNotAnswerPingsIsClosed() throws Exception {
+        try (StreamClient silent = StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token), null, false, true)) {
+            assertThat(silent.await("ping", WAIT)).isNotNull();
+
+            assertThat(silent.closeCode(WAIT)).isEqualTo(4010);
+        }
+    }
+
+    @Test
+    void aUserMayHoldOnlySoManyConnections() throws Exception {
+        List<StreamClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 16; i++) {
+                StreamClient client = StreamClient.connect(api, port, token);
+                clients.add(client);
+                client.await("welcome", WAIT);
+            }
+            StreamClient oneTooMany = StreamClient.connect(api, port, token);
+            clients.add(oneTooMany);
+
+            assertThat(oneTooMany.closeCode(WAIT)).isEqualTo(4008);
+        } finally {
+            clients.forEach(StreamClient::close);
+        }
+    }
+
+    @Test
+    void myJobsFollowsNewJobsAndTheirStatesButNotOthers() throws Exception {
+        String other = api.newMember("neighbour-" + UUID.randomUUID());
+        try (StreamClient client = StreamClient.connect(api, port, token)) {
+            client.send("{\"type\":\"subscribe\",\"mine\":true}");
+            client.await("subscribed", WAIT);
+
+            api.submit(other, "test-noop", api.textFile(other, "not yours"), "{}");
+            String mine = api.submit(token, "test-noop", fileId, "{}");
+
+            List<String> states = new ArrayList<>();
+            JsonNode event;
+            while (!states.contains("succeeded")) {
+                event = client.await(m -> m.path("type").asString("").equals("event"), WAIT, new ArrayList<>());
+                assertThat(event.get("job").asString()).isEqualTo(mine);
+                if (event.get("kind").asString().equals("state")) {
+                    states.add(event.get("data").get("state").asString());
+                }
+            }
+            assertThat(states).containsExactly("queued", "running", "succeeded");
+        }
+    }
+
+    @Test
+    void aSlowClientIsCutOffAndDoesNotSlowOthers() throws Exception {
+        String flood = api.submit(token, "test-ticker", fileId, "{\"count\":3000,\"intervalMs\":0,\"size\":4000}");
+        String gate = UUID.randomUUID().toString();
+        String watched = api.submit(token, "test-gate", fileId, "{\"gate\":\"" + gate + "\"}");
+        try (StreamClient slow = StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token), null, true, false);
+                StreamClient brisk = StreamClient.connect(api, port, token)) {
+            slow.send("{\"type\":\"subscribe\",\"jobs\":[\"" + flood + "\"]}");
+            brisk.send("{\"type\":\"subscribe\",\"jobs\":[\"" + watched + "\"]}");
+            brisk.await("snapshot", WAIT);
+
+            await().atMost(WAIT).until(() -> api.state(token, flood).equals("succeeded"));
+            long opened = System.nanoTime();
+            Gates.open(gate);
+            JsonNode done = brisk.await(m -> m.path("kind").asString("").equals("state")
+                    && m.path("data").path("state").asString("").equals("succeeded"), WAIT, new ArrayList<>());
+            assertThat(done.get("job").asString()).isEqualTo(watched);
+            assertThat(Duration.ofNanos(System.nanoTime() - opened)).isLessThan(Duration.ofSeconds(2));
+
+            slow.resumeReading();
+            int code = slow.closeCode(WAIT);
+            assertThat(code).isIn(4009, 1006);
+        }
+    }
+
+    private static dev.kiln.events.JobEvent asEvent(JsonNode message) {
+        return new dev.kiln.events.JobEvent(message.get("job").asString(), null, message.get("seq").asLong(),
+                dev.kiln.events.EventKind.fromWire(message.get("kind").asString()), message.get("data"), null);
+    }
+}
