@@ -12,9 +12,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.socket.adapter.NativeWebSocketSession;
@@ -25,9 +25,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * One WebSocket client. A single thread (an actor) owns everything about the connection: it reads
- * the client's messages and the live events from one bounded inbox, keeps one {@link JobFollow}
- * per followed job and writes to the socket. Producers only ever {@code offer} to the inbox; when
+ * One WebSocket client, run as an actor: one drain at a time owns everything about the
+ * connection — it takes the client's messages and the live events from one bounded inbox, keeps
+ * one {@link JobFollow} per followed job and writes to the socket. Producers only ever {@code offer} to the inbox; when
  * it is full the client is too slow and is closed (4009), to reconnect and replay, so it never
  * holds up a worker or another client.
  */
@@ -43,7 +43,7 @@ final class StreamConnection implements EventSink {
     }
 
     /** Work the actor does for itself. */
-    private enum Tick { PING, WELCOME }
+    private enum Tick { PING, WELCOME, CLOSED }
 
     private record Followed(JobFollow follow, EventHub.Subscription subscription) {
     }
@@ -56,17 +56,21 @@ final class StreamConnection implements EventSink {
     private final Map<String, Followed> follows = new HashMap<>();
     private final Map<String, Long> mineProgressSentAt = new HashMap<>();
     private final InboundRate inboundRate;
+    /** A client message arriving in parts; only the container's thread touches it. */
+    private StringBuilder assembling;
     private EventHub.Subscription mine;
     private volatile User user;
     private volatile long lastPingAt = System.currentTimeMillis();
     private volatile long pingOutstandingSince;
     private volatile boolean closed;
+    private final AtomicBoolean scheduled = new AtomicBoolean();
 
     StreamConnection(WebSocketSession session, StreamConnections connections) {
         this.session = session;
         this.connections = connections;
         this.settings = connections.settings();
-        this.inbox = new ArrayBlockingQueue<>(settings.outboundBuffer());
+        // Linked: an idle connection holds no buffer, only what is actually queued.
+        this.inbox = new LinkedBlockingQueue<>(settings.outboundBuffer());
         this.inboundRate = new InboundRate(settings.messagesPerSecond());
     }
 
@@ -76,7 +80,6 @@ final class StreamConnection implements EventSink {
                 && nativeSession.getNativeSession() instanceof jakarta.websocket.Session container) {
             container.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, settings.sendTimeLimit().toMillis());
         }
-        Thread.ofVirtual().name("kiln-stream-" + session.getId()).start(this::run);
         if (authenticated != null) {
             authenticated(authenticated);
         }
@@ -86,11 +89,31 @@ final class StreamConnection implements EventSink {
         return user;
     }
 
+    /** A part of a client message (on the container's thread); the last part completes it. */
+    void receivePart(String part, boolean last) {
+        if (assembling == null && last) {
+            receive(part);
+            return;
+        }
+        if (assembling == null) {
+            assembling = new StringBuilder(part.length() * 2);
+        }
+        assembling.append(part);
+        if (assembling.length() > settings.maxMessageSize().toBytes()) {
+            assembling = null;
+            close(CloseCode.TOO_BIG, "messages may be at most " + settings.maxMessageSize().toBytes() + " bytes");
+        } else if (last) {
+            String whole = assembling.toString();
+            assembling = null;
+            receive(whole);
+        }
+    }
+
     /** A message from the client (on the container's thread): rate-checked, then queued. */
-    void receive(String text) {
+    private void receive(String text) {
         if (!inboundRate.tryTake()) {
             close(CloseCode.TOO_MANY, "more than " + settings.messagesPerSecond() + " messages per second");
-        } else if (!inbox.offer(new ClientMessage(text))) {
+        } else if (!enqueue(new ClientMessage(text))) {
             close(CloseCode.TOO_MANY, "too many messages waiting");
         }
     }
@@ -98,7 +121,7 @@ final class StreamConnection implements EventSink {
     /** A live event (on the committing thread): queued, never waited for. */
     @Override
     public void deliver(JobEvent event) {
-        if (!closed && !inbox.offer(event)) {
+        if (!closed && !enqueue(event)) {
             close(CloseCode.SLOW_CONSUMER, "too slow to keep up; reconnect and resume");
         }
     }
@@ -120,7 +143,7 @@ final class StreamConnection implements EventSink {
         } else if (outstanding == 0 && now - lastPingAt >= settings.pingInterval().toMillis()) {
             lastPingAt = now;
             pingOutstandingSince = now;
-            if (!inbox.offer(Tick.PING)) {
+            if (!enqueue(Tick.PING)) {
                 close(CloseCode.SLOW_CONSUMER, "too slow to keep up; reconnect and resume");
             }
         }
@@ -134,7 +157,6 @@ final class StreamConnection implements EventSink {
             }
             closed = true;
         }
-        inbox.offer(Tick.PING); // wakes the actor so it can finish
         // Closing can wait on a send in progress (bounded by the send time limit): not on the caller's thread.
         Thread.ofVirtual().start(() -> {
             try {
@@ -148,40 +170,72 @@ final class StreamConnection implements EventSink {
     /** The socket is closed (by either side): let go of every subscription. */
     void closed() {
         closed = true;
-        inbox.offer(Tick.PING);
+        inbox.clear(); // nothing queued matters any more; make room for the release
+        enqueue(Tick.CLOSED);
     }
 
-    private void run() {
+    /**
+     * Queues work for the actor and makes sure it runs: at most one drain per connection at a
+     * time, on a virtual thread started only when there is work, so an idle connection holds no
+     * thread at all.
+     */
+    private boolean enqueue(Object item) {
+        boolean taken = inbox.offer(item);
+        schedule();
+        return taken;
+    }
+
+    private void schedule() {
+        if (scheduled.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("kiln-stream-" + session.getId()).start(this::drain);
+        }
+    }
+
+    private void drain() {
         try {
-            while (!closed) {
-                Object item = inbox.poll(1, TimeUnit.SECONDS);
-                if (item == null || closed) {
-                    continue;
+            Object item;
+            while ((item = inbox.poll()) != null) {
+                if (item == Tick.CLOSED) {
+                    release();
+                    return;
                 }
-                switch (item) {
-                    case ClientMessage m -> handle(m.text());
-                    case JobEvent e -> onLive(e);
-                    case Tick t when t == Tick.PING -> send(message("ping").put("ts", System.currentTimeMillis()));
-                    case Tick t -> send(message("welcome").put("user", user.name())
-                            .put("pingInterval", settings.pingInterval().toMillis()));
-                    default -> throw new IllegalStateException("unexpected " + item);
+                if (!closed) {
+                    act(item);
                 }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (SendFailed e) {
             close(e.timedOut ? CloseCode.SLOW_CONSUMER : CloseCode.INTERNAL, e.timedOut ? "send timed out" : "send failed");
         } catch (RuntimeException e) {
             log.error("Stream {} failed", session.getId(), e);
             close(CloseCode.INTERNAL, "internal error");
         } finally {
-            follows.values().forEach(f -> f.subscription().close());
-            follows.clear();
-            if (mine != null) {
-                mine.close();
-            }
-            connections.remove(this);
+            scheduled.set(false);
         }
+        if (!inbox.isEmpty()) {
+            schedule(); // work that arrived while this drain was finishing
+        }
+    }
+
+    private void act(Object item) {
+        switch (item) {
+            case ClientMessage m -> handle(m.text());
+            case JobEvent e -> onLive(e);
+            case Tick t when t == Tick.PING -> send(message("ping").put("ts", System.currentTimeMillis()));
+            case Tick t when t == Tick.WELCOME -> send(message("welcome").put("user", user.name())
+                    .put("pingInterval", settings.pingInterval().toMillis()));
+            default -> throw new IllegalStateException("unexpected " + item);
+        }
+    }
+
+    /** The socket is gone: every subscription goes with it. */
+    private void release() {
+        follows.values().forEach(f -> f.subscription().close());
+        follows.clear();
+        if (mine != null) {
+            mine.close();
+            mine = null;
+        }
+        connections.remove(this);
     }
 
     private void handle(String text) {
@@ -233,7 +287,7 @@ final class StreamConnection implements EventSink {
         }
         user = who;
         lastPingAt = System.currentTimeMillis();
-        inbox.offer(Tick.WELCOME);
+        enqueue(Tick.WELCOME);
     }
 
     private void subscribe(JsonNode msg) {

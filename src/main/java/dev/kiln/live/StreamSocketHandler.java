@@ -24,11 +24,21 @@ class StreamSocketHandler extends TextWebSocketHandler {
         bySession.put(session.getId(), connections.open(session));
     }
 
+    /**
+     * Messages may arrive in parts: the container's per-connection text buffer is kept small (it is
+     * allocated for every idle socket), and the rare longer message is assembled here, up to the
+     * configured maximum.
+     */
+    @Override
+    public boolean supportsPartialMessages() {
+        return true;
+    }
+
     @Override
     protected void handleTextMessage(WebSocketSession session, TextMessage message) {
         StreamConnection connection = bySession.get(session.getId());
         if (connection != null) {
-            connection.receive(message.getPayload());
+            connection.receivePart(message.getPayload(), message.isLast());
         }
     }
 

@@ -18,9 +18,9 @@ import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
 
 /**
- * Writes what running jobs report — partial results, ends of attempts and, every
- * {@code progressInterval}, their latest progress — in batches: one transaction for many jobs,
- * in the order reported. A full queue makes reporters wait (back-pressure), and a database
+ * Writes what running jobs report — partial results, ends of attempts and their latest progress
+ * (looked for every few milliseconds; each job spaces its own) — in batches: one transaction for
+ * many jobs, in the order reported. A full queue makes reporters wait (back-pressure), and a database
  * outage is waited out, not dropped.
  */
 final class OutcomeWriter {
@@ -29,12 +29,13 @@ final class OutcomeWriter {
     private static final int CAPACITY = 10_000;
     private static final int MAX_BATCH = 512;
     private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(5);
+    /** How often progress reports are looked for: the most a report waits before it is written. */
+    private static final long PROGRESS_CHECK_MILLIS = 10;
 
     private record Pending(JobQueue.Write write, CompletableFuture<Boolean> accepted) {
     }
 
     private final JobQueue queue;
-    private final Duration progressInterval;
     private final Supplier<List<JobQueue.Progress>> dueProgress;
     private final Consumer<JobQueue.Write> onRejected;
     private final BlockingQueue<Pending> pending = new LinkedBlockingQueue<>(CAPACITY);
@@ -46,10 +47,8 @@ final class OutcomeWriter {
      * @param dueProgress collects running jobs' changed progress
      * @param onRejected  told of each write refused because its attempt lost the lease
      */
-    OutcomeWriter(JobQueue queue, Duration progressInterval, Supplier<List<JobQueue.Progress>> dueProgress,
-            Consumer<JobQueue.Write> onRejected) {
+    OutcomeWriter(JobQueue queue, Supplier<List<JobQueue.Progress>> dueProgress, Consumer<JobQueue.Write> onRejected) {
         this.queue = queue;
-        this.progressInterval = progressInterval;
         this.dueProgress = dueProgress;
         this.onRejected = onRejected;
     }
@@ -96,12 +95,10 @@ final class OutcomeWriter {
     }
 
     private void run() {
-        long nextProgress = System.nanoTime();
         while (running || !pending.isEmpty()) {
             List<Pending> batch = new ArrayList<>();
             try {
-                long waitNanos = Math.max(0, nextProgress - System.nanoTime());
-                Pending first = pending.poll(waitNanos, TimeUnit.NANOSECONDS);
+                Pending first = pending.poll(PROGRESS_CHECK_MILLIS, TimeUnit.MILLISECONDS);
                 if (first != null) {
                     batch.add(first);
                     pending.drainTo(batch, MAX_BATCH - 1);
@@ -110,11 +107,7 @@ final class OutcomeWriter {
                 Thread.currentThread().interrupt();
                 return;
             }
-            List<JobQueue.Write> writes = new ArrayList<>(batch.size());
-            if (System.nanoTime() >= nextProgress) {
-                writes.addAll(dueProgress.get());
-                nextProgress = System.nanoTime() + progressInterval.toNanos();
-            }
+            List<JobQueue.Write> writes = new ArrayList<>(dueProgress.get());
             batch.forEach(p -> writes.add(p.write()));
             if (!writes.isEmpty()) {
                 try {

@@ -28,6 +28,9 @@ final class RunningJob implements JobContext {
     private final AtomicReference<Reported> latest = new AtomicReference<>();
     private final AtomicBoolean slotReleased = new AtomicBoolean();
     private Reported written;
+    /** When progress was last handed to the writer (nanoTime); only the writer's thread touches it. */
+    private long writtenAt;
+    private boolean everWritten;
     private volatile InputFile input;
     private volatile Thread thread;
     private volatile StopReason stopReason;
@@ -136,13 +139,18 @@ final class RunningJob implements JobContext {
         return finishing;
     }
 
-    /** The latest progress if it changed since the last call; null otherwise. */
-    JobQueue.Progress takeProgress() {
+    /**
+     * The latest progress if it changed and the last one written is at least {@code spacingNanos}
+     * old; null otherwise. Leading edge: a report after a quiet spell goes out at once.
+     */
+    JobQueue.Progress takeProgress(long nowNanos, long spacingNanos) {
         Reported now = latest.get();
-        if (finishing || now == null || now.equals(written)) {
+        if (finishing || now == null || now.equals(written) || everWritten && nowNanos - writtenAt < spacingNanos) {
             return null;
         }
         written = now;
+        writtenAt = nowNanos;
+        everWritten = true;
         return new JobQueue.Progress(claim.id(), claim.leaseToken(), now.fraction(), now.stage());
     }
 

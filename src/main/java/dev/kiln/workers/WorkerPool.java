@@ -90,7 +90,7 @@ public class WorkerPool implements SmartLifecycle {
             slots.put(p.name(), new Semaphore(p.limits().concurrency()));
             inFlight.put(p.name(), new Semaphore(2 * p.limits().concurrency()));
         });
-        this.writer = new OutcomeWriter(queue, settings.progressInterval(), this::dueProgress, this::rejected);
+        this.writer = new OutcomeWriter(queue, this::dueProgress, this::rejected);
         this.claimLoop = new Loop("kiln-claim", settings.pollInterval(), this::claimRound);
         this.heartbeatLoop = new Loop("kiln-heartbeat", settings.heartbeatInterval(), () -> {
             heartbeat();
@@ -353,7 +353,9 @@ public class WorkerPool implements SmartLifecycle {
     }
 
     private List<JobQueue.Progress> dueProgress() {
-        return running.values().stream().map(RunningJob::takeProgress).filter(Objects::nonNull).toList();
+        long now = System.nanoTime();
+        long spacing = settings.progressInterval().toNanos();
+        return running.values().stream().map(job -> job.takeProgress(now, spacing)).filter(Objects::nonNull).toList();
     }
 
     private void rejected(JobQueue.Write write) {

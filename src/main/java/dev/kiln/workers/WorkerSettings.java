@@ -15,7 +15,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param claimBatchSize      most jobs claimed in one statement; default 64
  * @param shutdownGrace       on shutdown, how long running jobs may take to finish before they
  *                            are released to be run again elsewhere; default 30s
- * @param progressInterval    spacing of stored progress updates per job (latest wins); default 250ms
+ * @param progressInterval    least spacing of stored progress updates per job (the latest wins; a
+ *                            report after a quiet spell is stored at once); default 250ms
  */
 @ConfigurationProperties("kiln.workers")
 public record WorkerSettings(

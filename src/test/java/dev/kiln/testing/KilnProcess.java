@@ -30,11 +30,18 @@ public final class KilnProcess implements AutoCloseable {
 
     /** Starts Kiln with {@code settings} (Spring property names) and waits until it serves. */
     public static KilnProcess start(String databaseUrl, Path home, Map<String, String> settings) {
+        return start(databaseUrl, home, settings, List.of());
+    }
+
+    /** As {@link #start(String, Path, Map)}, with extra options for the JVM. */
+    public static KilnProcess start(String databaseUrl, Path home, Map<String, String> settings, List<String> jvmOptions) {
         int port = freePort();
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED",
-                "-Xshare:off",
+                "-Xshare:off"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of(
                 "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
                 "dev.kiln.KilnApplication",
                 "--server.port=" + port,
@@ -59,6 +66,10 @@ public final class KilnProcess implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    public long pid() {
+        return process.pid();
     }
 
     public boolean alive() {

@@ -88,6 +88,24 @@ public class TestProcessors {
                 });
     }
 
+    /** Reports progress {@code count} times every {@code intervalMs}; the stage carries the call's time (µs). */
+    @Bean
+    TestProcessor pulse() {
+        return new TestProcessor("test-pulse", List.of("*/*"), ParamsSchema.of(
+                Param.integer("count", "progress reports").withRange(1, 1_000_000).withDefault(100),
+                Param.integer("intervalMs", "pause between them").withRange(0, 60_000).withDefault(500)),
+                new ProcessorLimits(1, Duration.ofHours(1), 200), context -> {
+                    int count = context.params().get("count").asInt();
+                    for (int i = 1; i <= count; i++) {
+                        context.checkCancelled();
+                        java.time.Instant now = java.time.Instant.now();
+                        context.progress((double) i / count, "t=" + (now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000));
+                        Thread.sleep(context.params().get("intervalMs").asInt());
+                    }
+                    return null;
+                });
+    }
+
     /** Sleeps long on its first attempt only: a node dies under it, the next attempt is quick. */
     @Bean
     TestProcessor slowFirst() {

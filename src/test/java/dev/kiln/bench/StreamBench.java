@@ -1,0 +1,213 @@
+package dev.kiln.bench;
+
+import dev.kiln.testing.Api;
+import dev.kiln.testing.KilnProcess;
+import dev.kiln.testing.TestDatabases;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Live-progress figures, with Kiln in its own process and every client in this one:
+ * <ol>
+ *   <li>latency from {@code progress()} in a processor to receipt by WebSocket clients (p50/p99),
+ *       with {@code --clients} connected clients following {@code --jobs} busy jobs;</li>
+ *   <li>events delivered per second to clients following busy jobs while {@code --idle} idle
+ *       connections are open;</li>
+ *   <li>heap per idle connection: Kiln's used heap after a full GC, before and after opening them.</li>
+ * </ol>
+ * Run with {@code bench/stream.sh}.
+ */
+public final class StreamBench {
+
+    private static final Pattern STAGE_TIME = Pattern.compile("\"stage\":\"t=(\\d+)\"");
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (String arg : args) {
+            options.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+        }
+        int clients = Integer.parseInt(options.getOrDefault("clients", "1000"));
+        int jobs = Integer.parseInt(options.getOrDefault("jobs", "100"));
+        int idle = Integer.parseInt(options.getOrDefault("idle", "10000"));
+        int seconds = Integer.parseInt(options.getOrDefault("seconds", "20"));
+
+        try (KilnProcess kiln = KilnProcess.start(TestDatabases.fresh(TestDatabases.Kind.SQLITE),
+                TestDatabases.tempDir("kiln-stream-bench-"), Map.of(
+                        "kiln.stream.max-connections-per-user", "50000",
+                        "kiln.processors.test-ticker.concurrency", Integer.toString(jobs),
+                        "logging.level.root", "WARN",
+                        "logging.level.dev.kiln", "WARN"), List.of("-XX:NativeMemoryTracking=summary"))) {
+            Api api = kiln.api();
+            String file = api.textFile(Api.ADMIN_TOKEN, "bench");
+            latency(kiln, api, file, clients, jobs, seconds);
+            idleAndBusy(kiln, api, file, idle, jobs, seconds);
+        }
+    }
+
+    /** (a) p50/p99 from progress() to receipt, one progress report every 500 ms per job. */
+    private static void latency(KilnProcess kiln, Api api, String file, int clients, int jobs, int seconds) throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < jobs; i++) {
+            ids.add(api.submit(Api.ADMIN_TOKEN, "test-pulse", file, "{\"count\":100000,\"intervalMs\":500}"));
+        }
+        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        AtomicLong measuring = new AtomicLong(0);
+        List<WebSocket> sockets = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            String job = ids.get(i % jobs);
+            sockets.add(open(kiln.port(), text -> {
+                if (measuring.get() == 1) {
+                    Matcher m = STAGE_TIME.matcher(text);
+                    if (m.find()) {
+                        Instant now = Instant.now();
+                        latencies.add(now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000 - Long.parseLong(m.group(1)));
+                    }
+                }
+            }, "{\"type\":\"subscribe\",\"jobs\":[\"" + job + "\"]}"));
+        }
+        Thread.sleep(3_000); // warm up
+        measuring.set(1);
+        Thread.sleep(seconds * 1000L);
+        measuring.set(2);
+        long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+        System.out.printf(Locale.ROOT, "latency  clients=%d jobs=%d samples=%d  p50=%.1f ms  p99=%.1f ms  max=%.1f ms%n",
+                clients, jobs, sorted.length, percentile(sorted, 50) / 1000.0, percentile(sorted, 99) / 1000.0,
+                sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1000.0);
+        sockets.forEach(WebSocket::abort);
+        for (String id : ids) {
+            api.postEmpty("/api/v1/jobs/" + id + "/cancel", Api.ADMIN_TOKEN);
+        }
+    }
+
+    /** (b) and (c): idle connections' heap, and delivery to busy followers while they are open. */
+    private static void idleAndBusy(KilnProcess kiln, Api api, String file, int idle, int jobs, int seconds) throws Exception {
+        Thread.sleep(2_000);
+        long before = usedHeapAfterGc(kiln.pid());
+        long directBefore = directMemory(kiln.pid());
+        List<WebSocket> idleSockets = new ArrayList<>(idle);
+        for (int i = 0; i < idle; i++) {
+            idleSockets.add(open(kiln.port(), text -> { }, null));
+        }
+        Thread.sleep(3_000);
+        long after = usedHeapAfterGc(kiln.pid());
+        long directAfter = directMemory(kiln.pid());
+        System.out.printf(Locale.ROOT, "heap     idle=%d  before=%d MiB  after=%d MiB  per connection=%.1f KiB"
+                        + "  (direct, outside the heap: %.1f KiB)%n",
+                idle, before >> 20, after >> 20, (after - before) / 1024.0 / idle, (directAfter - directBefore) / 1024.0 / idle);
+        if (Boolean.getBoolean("bench.histogram")) {
+            System.out.println(String.join("\n", jcmd(kiln.pid(), "GC.class_histogram").lines().limit(30).toList()));
+        }
+
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < jobs; i++) {
+            ids.add(api.submit(Api.ADMIN_TOKEN, "test-ticker", file, "{\"count\":100000,\"intervalMs\":1}"));
+        }
+        AtomicLong delivered = new AtomicLong();
+        AtomicLong counting = new AtomicLong();
+        List<WebSocket> busy = new ArrayList<>();
+        for (String id : ids) {
+            busy.add(open(kiln.port(), text -> {
+                if (counting.get() == 1 && text.startsWith("{\"type\":\"event\"")) {
+                    delivered.incrementAndGet();
+                }
+            }, "{\"type\":\"subscribe\",\"jobs\":[\"" + id + "\"]}"));
+        }
+        Thread.sleep(3_000);
+        counting.set(1);
+        long start = System.nanoTime();
+        Thread.sleep(seconds * 1000L);
+        counting.set(2);
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        System.out.printf(Locale.ROOT, "delivery idle=%d busy jobs=%d  events delivered=%d  %.0f events/s%n",
+                idleSockets.size(), jobs, delivered.get(), delivered.get() / elapsed);
+        for (String id : ids) {
+            api.postEmpty("/api/v1/jobs/" + id + "/cancel", Api.ADMIN_TOKEN);
+        }
+        busy.forEach(WebSocket::abort);
+        idleSockets.forEach(WebSocket::abort);
+    }
+
+    /** Opens an authenticated socket (token in the first message), sends {@code first}, feeds text to {@code onText}. */
+    private static WebSocket open(int port, java.util.function.Consumer<String> onText, String first) throws Exception {
+        CompletableFuture<Void> welcomed = new CompletableFuture<>();
+        WebSocket socket = HTTP.newWebSocketBuilder().buildAsync(URI.create("ws://localhost:" + port + "/api/v1/stream"),
+                new WebSocket.Listener() {
+                    private final StringBuilder partial = new StringBuilder();
+
+                    @Override
+                    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                        partial.append(data);
+                        if (last) {
+                            String text = partial.toString();
+                            partial.setLength(0);
+                            if (text.startsWith("{\"type\":\"ping\"")) {
+                                ws.sendText(text.replace("\"ping\"", "\"pong\""), true);
+                            } else if (text.startsWith("{\"type\":\"welcome\"")) {
+                                welcomed.complete(null);
+                            } else {
+                                onText.accept(text);
+                            }
+                        }
+                        ws.request(1);
+                        return null;
+                    }
+                }).get(10, TimeUnit.SECONDS);
+        socket.sendText("{\"type\":\"auth\",\"token\":\"" + Api.ADMIN_TOKEN + "\"}", true).get(10, TimeUnit.SECONDS);
+        welcomed.get(10, TimeUnit.SECONDS);
+        if (first != null) {
+            socket.sendText(first, true).get(10, TimeUnit.SECONDS);
+        }
+        return socket;
+    }
+
+    private static long usedHeapAfterGc(long pid) throws Exception {
+        jcmd(pid, "GC.run");
+        String info = jcmd(pid, "GC.heap_info");
+        Matcher used = Pattern.compile("used (\\d+)K").matcher(info);
+        if (!used.find()) {
+            throw new IllegalStateException("no heap figure in: " + info);
+        }
+        return Long.parseLong(used.group(1)) * 1024;
+    }
+
+    /** Committed native memory of the "Other" category, where the JVM counts NIO direct buffers (needs NMT on). */
+    private static long directMemory(long pid) throws Exception {
+        Matcher other = Pattern.compile("-\\s+Other \\(reserved=\\d+KB, committed=(\\d+)KB\\)").matcher(jcmd(pid, "VM.native_memory summary"));
+        return other.find() ? Long.parseLong(other.group(1)) * 1024 : 0;
+    }
+
+    private static String jcmd(long pid, String command) throws Exception {
+        String jcmd = ProcessHandle.current().info().command().orElseThrow().replaceAll("java$", "jcmd");
+        Process process = new ProcessBuilder(jcmd, Long.toString(pid), command).redirectErrorStream(true).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
+            String text = String.join("\n", out.lines().toList());
+            process.waitFor(30, TimeUnit.SECONDS);
+            return text;
+        }
+    }
+
+    private static double percentile(long[] sorted, int p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+    }
+
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it, vi } from 'vitest';
+import { JobFeed } from './jobFeed';
+import { viewFromStart, type JobView } from './jobView';
+import { event, flush, snapshot } from './testSupport';
+import type { JobEvent } from './protocol';
+
+function feed(fetchEvents: (id: string, after: number) => Promise<JobEvent[]> = async () => []) {
+  const views: JobView[] = [];
+  const f = new JobFeed('job_a', viewFromStart(snapshot('job_a', 0, { state: 'queued' })), fetchEvents, (v) => views.push(v));
+  return { f, views, applied: () => f.view.partials.map((p) => (p as { n: number }).n) };
+}
+
+describe('JobFeed', () => {
+  it('applies events in order and ignores duplicates', () => {
+    const { f, applied } = feed();
+    f.receive(event('job_a', 1));
+    f.receive(event('job_a', 2));
+    f.receive(event('job_a', 2));
+    f.receive(event('job_a', 1));
+    expect(applied()).toEqual([1, 2]);
+    expect(f.view.seq).toBe(2);
+  });
+
+  it('holds an early event until the one before it arrives', async () => {
+    const { f, applied } = feed(async () => []);
+    f.receive(event('job_a', 1));
+    f.receive(event('job_a', 3));
+    await flush();
+    expect(applied()).toEqual([1]);
+    f.receive(event('job_a', 2));
+    expect(applied()).toEqual([1, 2, 3]);
+  });
+
+  it('fetches a gap over HTTP and applies everything once, in order', async () => {
+    const log = [1, 2, 3, 4, 5].map((seq) => event('job_a', seq));
+    const fetchEvents = vi.fn(async (_id: string, after: number) => log.filter((e) => e.seq > after));
+    const { f, applied } = feed(fetchEvents);
+    f.receive(event('job_a', 1));
+    f.receive(event('job_a', 2));
+    f.receive(event('job_a', 5));
+    await f.settled();
+    expect(fetchEvents).toHaveBeenCalledWith('job_a', 2);
+    expect(applied()).toEqual([1, 2, 3, 4, 5]);
+    f.receive(event('job_a', 4));
+    expect(applied()).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('folds state, progress, error and result into the snapshot', () => {
+    const { f } = feed();
+    f.receive(event('job_a', 1, 'state', { state: 'running', attempt: 1 }));
+    f.receive(event('job_a', 2, 'progress', { progress: 0.5, stage: 'transcribing' }));
+    expect(f.view.snapshot).toMatchObject({ state: 'running', progress: 0.5, stage: 'transcribing' });
+    f.receive(event('job_a', 3, 'result', { href: '/api/v1/jobs/job_a/result', size: 10 }));
+    f.receive(event('job_a', 4, 'state', { state: 'succeeded', attempt: 1 }));
+    expect(f.view.snapshot).toMatchObject({ state: 'succeeded', progress: 1, seq: 4, result: { size: 10 } });
+    expect(f.view.snapshot.finishedAt).toBeDefined();
+  });
+
+  it('keeps partials from history without rolling the snapshot back', () => {
+    const views: JobView[] = [];
+    const f = new JobFeed('job_a', viewFromStart(snapshot('job_a', 3, { state: 'succeeded', progress: 1 })), async () => [], (v) =>
+      views.push(v),
+    );
+    f.receive(event('job_a', 1, 'state', { state: 'running' }));
+    f.receive(event('job_a', 2, 'partial', { text: 'hello' }));
+    f.receive(event('job_a', 3, 'state', { state: 'succeeded' }));
+    expect(f.view.snapshot.state).toBe('succeeded');
+    expect(f.view.partials).toEqual([{ text: 'hello' }]);
+  });
+
+  it('ignores events of other jobs', () => {
+    const { f, applied } = feed();
+    f.receive(event('job_b', 1));
+    expect(applied()).toEqual([]);
+  });
+});

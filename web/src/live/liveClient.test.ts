@@ -1,0 +1,267 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { KilnHttp } from './http';
+import { LiveClient, type JobViewState, type OnlineSource } from './liveClient';
+import { event, FakeKiln, FakeSocket, flush, snapshot } from './testSupport';
+import type { Transport, TransportFactory, TransportKind } from './transports';
+
+class Network implements OnlineSource {
+  private listeners = new Set<(online: boolean) => void>();
+  constructor(private online = true) {}
+  isOnline = () => this.online;
+  subscribe(listener: (online: boolean) => void) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  set(online: boolean) {
+    this.online = online;
+    this.listeners.forEach((l) => l(online));
+  }
+}
+
+let kiln: FakeKiln;
+let logs: string[];
+let clients: LiveClient[];
+
+function client(options: Partial<ConstructorParameters<typeof LiveClient>[0]> = {}): LiveClient {
+  const http = new KilnHttp({ baseUrl: 'http://kiln.test', token: () => 'kiln_t', fetch: kiln.fetch });
+  const c = new LiveClient({
+    http,
+    openWebSocket: (url) => new FakeSocket(url),
+    online: new Network(),
+    random: () => 0.5,
+    log: (m) => logs.push(m),
+    ...options,
+  });
+  clients.push(c);
+  return c;
+}
+
+function partialsOf(state: JobViewState | undefined): number[] {
+  return (state?.view?.partials ?? []).map((p) => (p as { n: number }).n);
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  FakeSocket.opened = [];
+  kiln = new FakeKiln();
+  logs = [];
+  clients = [];
+  kiln.jobs.set('job_a', snapshot('job_a', 2));
+  kiln.append(event('job_a', 1), event('job_a', 2));
+});
+
+afterEach(() => {
+  clients.forEach((c) => c.dispose());
+  vi.useRealTimers();
+});
+
+async function connected(c: LiveClient): Promise<FakeSocket> {
+  await flush();
+  const socket = FakeSocket.last();
+  socket.push({ type: 'welcome', user: 'ann', pingInterval: 25000 });
+  expect(c.connection.state).toBe('open');
+  return socket;
+}
+
+describe('LiveClient', () => {
+  it('opens with a ticket, follows a job from its start and applies its events', async () => {
+    const c = client();
+    expect(c.connection.state).toBe('connecting');
+    const socket = await connected(c);
+    expect(socket.url).toBe('ws://kiln.test/api/v1/stream?ticket=wst_1');
+    let latest: JobViewState | undefined;
+    c.followJob('job_a', (s) => (latest = s));
+    await flush();
+
+    expect(socket.subscriptions()).toEqual([{ type: 'subscribe', jobs: [{ id: 'job_a', after: 0 }] }]);
+    socket.push({ type: 'subscribed', job: 'job_a', recovered: true });
+    [1, 2, 3].forEach((seq) => socket.push({ type: 'event', ...event('job_a', seq) }));
+    expect(partialsOf(latest)).toEqual([1, 2, 3]);
+    expect(latest?.view?.seq).toBe(3);
+    expect(c.connection.lastSyncedAt).not.toBeNull();
+  });
+
+  it('reconnects after a drop with backoff and resumes every job from its last seq', async () => {
+    const c = client();
+    let socket = await connected(c);
+    let latest: JobViewState | undefined;
+    c.followJob('job_a', (s) => (latest = s));
+    await flush();
+    [1, 2, 3, 4].forEach((seq) => socket.push({ type: 'event', ...event('job_a', seq) }));
+
+    socket.drop(1006);
+    expect(c.connection.state).toBe('reconnecting');
+    expect(c.connection.nextRetryAt).not.toBeNull();
+    expect(FakeSocket.opened).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(FakeSocket.opened).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    socket = await connected(c);
+
+    expect(FakeSocket.opened).toHaveLength(2);
+    expect(socket.subscriptions()).toEqual([{ type: 'subscribe', jobs: [{ id: 'job_a', after: 4 }] }]);
+    [4, 5].forEach((seq) => socket.push({ type: 'event', ...event('job_a', seq) }));
+    expect(partialsOf(latest)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('fills a gap over HTTP when an event arrives early', async () => {
+    kiln.append(event('job_a', 3), event('job_a', 4));
+    const c = client();
+    const socket = await connected(c);
+    let latest: JobViewState | undefined;
+    c.followJob('job_a', (s) => (latest = s));
+    await flush();
+    socket.push({ type: 'event', ...event('job_a', 1) });
+    socket.push({ type: 'event', ...event('job_a', 5) });
+    await flush();
+    await flush();
+    expect(kiln.requests).toContain('GET /api/v1/jobs/job_a/events?after=1&limit=1000');
+    expect(partialsOf(latest)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('answers pings, and reconnects when the server falls silent', async () => {
+    const c = client();
+    const socket = await connected(c);
+    socket.push({ type: 'ping', ts: 42 });
+    expect(socket.sent).toContainEqual({ type: 'pong', ts: 42 });
+
+    await vi.advanceTimersByTimeAsync(34_999);
+    expect(c.connection.state).toBe('open');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(socket.closedWith).toBe(4000);
+    expect(c.connection.state).toBe('reconnecting');
+    expect(c.connection.reason).toBe('heartbeat timeout');
+  });
+
+  it('ignores malformed and unknown messages without breaking', async () => {
+    const c = client();
+    const socket = await connected(c);
+    let latest: JobViewState | undefined;
+    c.followJob('job_a', (s) => (latest = s));
+    await flush();
+    socket.push('{broken');
+    socket.push({ type: 'telepathy' });
+    socket.push({ type: 'event', job: 'job_a', seq: 'one', kind: 'partial', data: {}, ts: 'x' });
+    socket.onmessage?.({ data: new Uint8Array([1]) });
+    socket.push({ type: 'event', ...event('job_a', 1) });
+
+    expect(logs.filter((l) => l.includes('ignored'))).toHaveLength(4);
+    expect(partialsOf(latest)).toEqual([1]);
+    expect(c.connection.state).toBe('open');
+  });
+
+  it('takes a fresh snapshot when the server cannot replay', async () => {
+    const c = client();
+    const socket = await connected(c);
+    let latest: JobViewState | undefined;
+    c.followJob('job_a', (s) => (latest = s));
+    await flush();
+    socket.push({ type: 'subscribed', job: 'job_a', recovered: false });
+    socket.push({ type: 'snapshot', job: snapshot('job_a', 9, { state: 'succeeded', progress: 1 }) });
+
+    expect(latest?.view?.seq).toBe(9);
+    expect(latest?.view?.snapshot.state).toBe('succeeded');
+    expect(latest?.view?.historyComplete).toBe(false);
+  });
+
+  it('reports a job that is not there', async () => {
+    const c = client();
+    await connected(c);
+    let latest: JobViewState | undefined;
+    c.followJob('job_missing', (s) => (latest = s));
+    await flush();
+    expect(latest?.error).toBe('not_found');
+  });
+
+  it('stops after a close it must not retry, and starts over when asked', async () => {
+    const c = client();
+    const socket = await connected(c);
+    socket.drop(4001, 'not authenticated');
+    expect(c.connection.state).toBe('failed');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(FakeSocket.opened).toHaveLength(1);
+
+    c.retryNow();
+    await connected(c);
+    expect(FakeSocket.opened).toHaveLength(2);
+  });
+
+  it('goes offline with the browser and back when it returns', async () => {
+    const network = new Network(false);
+    const c = client({ online: network });
+    await flush();
+    expect(c.connection.state).toBe('offline');
+    expect(FakeSocket.opened).toHaveLength(0);
+
+    network.set(true);
+    await connected(c);
+    network.set(false);
+    expect(c.connection.state).toBe('offline');
+    expect(FakeSocket.last().closedWith).toBe(1000);
+  });
+});
+
+describe('LiveClient transports', () => {
+  function fake(kind: TransportKind, works: boolean, attempts: string[]): TransportFactory {
+    return (handlers) => {
+      attempts.push(kind);
+      queueMicrotask(() => (works ? handlers.onReady() : handlers.onClosed(true, `${kind} unreachable`)));
+      const transport: Transport = { kind, follow() {}, unfollow() {}, followMine: () => false, close() {} };
+      return transport;
+    };
+  }
+
+  it('falls back from WebSocket to SSE to polling when they cannot connect', async () => {
+    const attempts: string[] = [];
+    const c = client({ transports: [fake('websocket', false, attempts), fake('sse', false, attempts), fake('polling', true, attempts)] });
+    for (let i = 0; i < 6; i++) {
+      await flush();
+      await vi.advanceTimersByTimeAsync(30_000);
+    }
+    expect(attempts).toEqual(['websocket', 'websocket', 'sse', 'sse', 'polling']);
+    expect(c.connection.state).toBe('open');
+    expect(c.connection.transport).toBe('polling');
+  });
+
+  it('gives up after too many failures in a row, with growing waits, until asked to retry', async () => {
+    const attempts: string[] = [];
+    const c = client({ maxFailures: 4, transports: [fake('websocket', false, attempts)] });
+    const waits: number[] = [];
+    await flush();
+    while (c.connection.state === 'reconnecting') {
+      const wait = (c.connection.nextRetryAt ?? 0) - Date.now();
+      waits.push(wait);
+      await vi.advanceTimersByTimeAsync(wait);
+      await flush();
+    }
+    expect(c.connection.state).toBe('failed');
+    expect(attempts).toHaveLength(4);
+    expect(waits).toEqual([500, 1000, 2000]);
+
+    c.retryNow();
+    await flush();
+    expect(attempts).toHaveLength(5);
+  });
+
+  it('resets the backoff once a connection has stayed up', async () => {
+    const attempts: string[] = [];
+    let works = false;
+    const flaky: TransportFactory = (handlers) => {
+      attempts.push('websocket');
+      const ok = works;
+      queueMicrotask(() => (ok ? handlers.onReady() : handlers.onClosed(true, 'down')));
+      return { kind: 'websocket', follow() {}, unfollow() {}, followMine: () => false, close() {} };
+    };
+    const c = client({ transports: [flaky], stableAfterMs: 10_000 });
+    await flush();
+    await vi.advanceTimersByTimeAsync(500);
+    await flush();
+    expect(c.connection.failures).toBe(2);
+    works = true;
+    await vi.advanceTimersByTimeAsync(1000);
+    await flush();
+    expect(c.connection.state).toBe('open');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(c.connection.failures).toBe(0);
+  });
+});

@@ -1,0 +1,354 @@
+// The live client: one connection to Kiln that keeps every followed job current through drops,
+// reloads and restarts, and tells the UI honestly how current it is.
+
+import { Backoff } from './backoff';
+import { KilnHttp, HttpError } from './http';
+import { JobFeed } from './jobFeed';
+import { viewAtSnapshot, viewFromStart, type JobView } from './jobView';
+import type { JobEvent, ServerMessage } from './protocol';
+import {
+  pollingTransport,
+  sseTransport,
+  webSocketTransport,
+  type Transport,
+  type TransportFactory,
+  type TransportKind,
+  type WebSocketLike,
+} from './transports';
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'failed';
+
+export interface ConnectionInfo {
+  state: ConnectionState;
+  /** The transport in use or being tried. */
+  transport: TransportKind;
+  /** Attempts in a row that failed. */
+  failures: number;
+  /** When the next attempt starts (while reconnecting), epoch ms. */
+  nextRetryAt: number | null;
+  /** When the client last heard from the server, epoch ms. */
+  lastSyncedAt: number | null;
+  /** Why the connection failed, when it did. */
+  reason: string | null;
+}
+
+export interface JobViewState {
+  view?: JobView;
+  /** 'not_found' when the job does not exist or is not yours; otherwise a description. */
+  error?: string;
+}
+
+/** Whether the browser thinks it is online (tests pass their own). */
+export interface OnlineSource {
+  isOnline(): boolean;
+  subscribe(listener: (online: boolean) => void): () => void;
+}
+
+export interface LiveClientOptions {
+  http: KilnHttp;
+  /** The transports in order of preference; by default WebSocket, then SSE, then polling. */
+  transports?: TransportFactory[];
+  /** Opens WebSockets (for the default WebSocket transport); tests pass a fake. */
+  openWebSocket?: (url: string) => WebSocketLike;
+  /** After this many failures in a row the client stops and waits for {@link LiveClient.retryNow}. */
+  maxFailures?: number;
+  /** A transport that fails this many times in a row without ever working gives way to the next. */
+  fallbackAfter?: number;
+  /** A connection that stays up this long resets the backoff. */
+  stableAfterMs?: number;
+  heartbeatTimeoutMs?: number;
+  online?: OnlineSource;
+  random?: () => number;
+  now?: () => number;
+  log?: (message: string) => void;
+}
+
+const browserOnline: OnlineSource = {
+  isOnline: () => (typeof navigator === 'undefined' ? true : navigator.onLine !== false),
+  subscribe(listener) {
+    if (typeof window === 'undefined') return () => {};
+    const on = () => listener(true);
+    const off = () => listener(false);
+    window.addEventListener('online', on);
+    window.addEventListener('offline', off);
+    return () => {
+      window.removeEventListener('online', on);
+      window.removeEventListener('offline', off);
+    };
+  },
+};
+
+interface Followed {
+  feed: JobFeed | null;
+  state: JobViewState;
+  listeners: Set<(state: JobViewState) => void>;
+}
+
+export class LiveClient {
+  readonly http: KilnHttp;
+  private readonly factories: TransportFactory[];
+  private readonly maxFailures: number;
+  private readonly fallbackAfter: number;
+  private readonly stableAfterMs: number;
+  private readonly online: OnlineSource;
+  private readonly now: () => number;
+  private readonly log: (message: string) => void;
+  private readonly backoff: Backoff;
+  private readonly followed = new Map<string, Followed>();
+  private readonly mineListeners = new Set<(event: JobEvent) => void>();
+  private readonly connectionListeners = new Set<() => void>();
+  private readonly stopWatchingOnline: () => void;
+  private transport: Transport | null = null;
+  private transportIndex = 0;
+  private transportReady = false;
+  private unreadyFailures = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private stableTimer: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
+  private info: ConnectionInfo;
+
+  constructor(options: LiveClientOptions) {
+    this.http = options.http;
+    this.factories = options.transports ?? [
+      webSocketTransport({ http: options.http, open: options.openWebSocket, heartbeatTimeoutMs: options.heartbeatTimeoutMs }),
+      sseTransport(options.http),
+      pollingTransport(options.http),
+    ];
+    this.maxFailures = options.maxFailures ?? 8;
+    this.fallbackAfter = options.fallbackAfter ?? 2;
+    this.stableAfterMs = options.stableAfterMs ?? 10_000;
+    this.online = options.online ?? browserOnline;
+    this.now = options.now ?? Date.now;
+    this.log = options.log ?? ((message) => console.debug(`[kiln live] ${message}`));
+    this.backoff = new Backoff({ random: options.random });
+    this.info = {
+      state: 'connecting',
+      transport: 'websocket',
+      failures: 0,
+      nextRetryAt: null,
+      lastSyncedAt: null,
+      reason: null,
+    };
+    this.stopWatchingOnline = this.online.subscribe((isOnline) => (isOnline ? this.cameOnline() : this.wentOffline()));
+    if (this.online.isOnline()) {
+      this.connect();
+    } else {
+      this.setInfo({ state: 'offline' });
+    }
+  }
+
+  /** The connection as the UI should show it; the same object until something changes. */
+  get connection(): ConnectionInfo {
+    return this.info;
+  }
+
+  onConnection(listener: () => void): () => void {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
+  }
+
+  /**
+   * Follows a job, with its whole history of partial results; {@code listener} hears every
+   * change. Returns the function that stops following.
+   */
+  followJob(jobId: string, listener: (state: JobViewState) => void): () => void {
+    let entry = this.followed.get(jobId);
+    if (!entry) {
+      entry = { feed: null, state: {}, listeners: new Set() };
+      this.followed.set(jobId, entry);
+      void this.load(jobId, entry);
+    }
+    entry.listeners.add(listener);
+    if (entry.state.view || entry.state.error) listener(entry.state);
+    return () => {
+      const current = this.followed.get(jobId);
+      if (!current) return;
+      current.listeners.delete(listener);
+      if (current.listeners.size === 0) {
+        this.followed.delete(jobId);
+        if (this.transportReady) this.transport?.unfollow(jobId);
+      }
+    };
+  }
+
+  /** Events of every job you own, for list views (WebSocket only; see {@link followsMine}). */
+  followMine(listener: (event: JobEvent) => void): () => void {
+    this.mineListeners.add(listener);
+    if (this.mineListeners.size === 1 && this.transportReady) this.transport?.followMine(true);
+    return () => {
+      this.mineListeners.delete(listener);
+      if (this.mineListeners.size === 0 && this.transportReady) this.transport?.followMine(false);
+    };
+  }
+
+  /** Whether "my jobs" events flow now; when not, list views refresh themselves. */
+  get followsMine(): boolean {
+    return this.transportReady && this.transport?.kind === 'websocket';
+  }
+
+  /** Starts over now: after 'failed', or when the user asks for it. */
+  retryNow(): void {
+    if (this.disposed) return;
+    clearTimeout(this.retryTimer);
+    this.backoff.reset();
+    this.transportIndex = 0;
+    this.unreadyFailures = 0;
+    this.dropTransport();
+    this.connect();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.stableTimer);
+    this.stopWatchingOnline();
+    this.dropTransport();
+  }
+
+  private async load(jobId: string, entry: Followed): Promise<void> {
+    try {
+      const snapshot = await this.http.job(jobId);
+      if (this.followed.get(jobId) !== entry) return;
+      entry.feed = new JobFeed(
+        jobId,
+        viewFromStart(snapshot),
+        (id, after) => this.http.events(id, after).then((page) => page.items),
+        (view) => this.publish(entry, { view }),
+        (problem) => this.log(problem),
+      );
+      this.publish(entry, { view: entry.feed.view });
+      if (this.transportReady) this.transport?.follow(jobId, entry.feed.view.seq);
+    } catch (error) {
+      const notFound = error instanceof HttpError && error.status === 404;
+      this.publish(entry, { error: notFound ? 'not_found' : String(error) });
+    }
+  }
+
+  private publish(entry: Followed, state: JobViewState): void {
+    entry.state = state;
+    entry.listeners.forEach((listener) => listener(state));
+  }
+
+  private connect(): void {
+    if (this.disposed) return;
+    const factory = this.factories[this.transportIndex];
+    const kind = this.transportKind(this.transportIndex);
+    this.setInfo({
+      state: this.info.lastSyncedAt === null && this.backoff.attempts === 0 ? 'connecting' : 'reconnecting',
+      transport: kind,
+      nextRetryAt: null,
+    });
+    this.transportReady = false;
+    let transport: Transport | null = null;
+    transport = factory({
+      onReady: () => transport === this.transport && this.ready(),
+      onMessage: (message) => transport === this.transport && this.receive(message),
+      onClosed: (reconnect, reason) => transport === this.transport && this.lost(reconnect, reason),
+      log: (message) => this.log(`${kind}: ${message}`),
+    });
+    this.transport = transport;
+  }
+
+  private transportKind(index: number): TransportKind {
+    return (['websocket', 'sse', 'polling'] as const)[Math.min(index, 2)];
+  }
+
+  private ready(): void {
+    this.transportReady = true;
+    this.unreadyFailures = 0;
+    this.setInfo({ state: 'open', failures: this.backoff.attempts, lastSyncedAt: this.now(), reason: null });
+    // Resume every job from what it has: the server replays what was missed.
+    this.followed.forEach((entry, jobId) => entry.feed && this.transport?.follow(jobId, entry.feed.view.seq));
+    if (this.mineListeners.size > 0) this.transport?.followMine(true);
+    clearTimeout(this.stableTimer);
+    this.stableTimer = setTimeout(() => {
+      this.backoff.reset();
+      this.setInfo({ failures: 0 });
+    }, this.stableAfterMs);
+  }
+
+  private receive(message: ServerMessage): void {
+    this.setInfo({ lastSyncedAt: this.now() });
+    switch (message.type) {
+      case 'event': {
+        const { type: _type, ...event } = message;
+        void _type;
+        this.followed.get(event.job)?.feed?.receive(event);
+        this.mineListeners.forEach((listener) => listener(event));
+        return;
+      }
+      case 'snapshot': {
+        // The server could not replay from our seq: start again from its snapshot.
+        const entry = this.followed.get(message.job.id);
+        if (entry?.feed) entry.feed.reset(viewAtSnapshot(message.job, entry.feed.view.partials));
+        return;
+      }
+      case 'error': {
+        if (message.job && message.code === 'job_not_found') {
+          const entry = this.followed.get(message.job);
+          if (entry) this.publish(entry, { error: 'not_found' });
+        } else {
+          this.log(`server error ${message.code}: ${message.message}`);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private lost(reconnect: boolean, reason: string): void {
+    const everReady = this.transportReady;
+    this.dropTransport();
+    clearTimeout(this.stableTimer);
+    if (this.disposed) return;
+    if (!this.online.isOnline()) {
+      this.setInfo({ state: 'offline', reason });
+      return;
+    }
+    if (!reconnect) {
+      this.setInfo({ state: 'failed', reason, nextRetryAt: null });
+      return;
+    }
+    if (!everReady && ++this.unreadyFailures >= this.fallbackAfter && this.transportIndex < this.factories.length - 1) {
+      this.transportIndex++;
+      this.unreadyFailures = 0;
+      this.log(`falling back to ${this.transportKind(this.transportIndex)}`);
+    }
+    const delay = this.backoff.next();
+    if (this.backoff.attempts >= this.maxFailures) {
+      this.setInfo({ state: 'failed', failures: this.backoff.attempts, reason, nextRetryAt: null });
+      return;
+    }
+    this.setInfo({ state: 'reconnecting', failures: this.backoff.attempts, reason, nextRetryAt: this.now() + delay });
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private wentOffline(): void {
+    clearTimeout(this.retryTimer);
+    this.dropTransport();
+    this.setInfo({ state: 'offline', nextRetryAt: null });
+  }
+
+  private cameOnline(): void {
+    if (this.info.state === 'offline' || this.info.state === 'reconnecting') {
+      clearTimeout(this.retryTimer);
+      this.connect();
+    }
+  }
+
+  private dropTransport(): void {
+    const transport = this.transport;
+    this.transport = null;
+    this.transportReady = false;
+    transport?.close();
+  }
+
+  private setInfo(change: Partial<ConnectionInfo>): void {
+    const next = { ...this.info, ...change };
+    const same = (Object.keys(next) as (keyof ConnectionInfo)[]).every((key) => next[key] === this.info[key]);
+    if (same) return;
+    this.info = next;
+    this.connectionListeners.forEach((listener) => listener());
+  }
+}

@@ -1,0 +1,145 @@
+// The wire protocol of docs/protocol.md, with a validator for every message the server sends:
+// nothing from the network is trusted before it has been checked here.
+
+export type JobState = 'queued' | 'retry_scheduled' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type EventKind = 'state' | 'progress' | 'partial' | 'result' | 'error';
+
+const STATES: ReadonlySet<string> = new Set(['queued', 'retry_scheduled', 'running', 'succeeded', 'failed', 'cancelled']);
+const KINDS: ReadonlySet<string> = new Set(['state', 'progress', 'partial', 'result', 'error']);
+export const FINAL_STATES: ReadonlySet<JobState> = new Set<JobState>(['succeeded', 'failed', 'cancelled']);
+
+export interface JobError {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+export interface JobSnapshot {
+  id: string;
+  type: string;
+  state: JobState;
+  cancelRequested: boolean;
+  stage?: string;
+  progress: number;
+  seq: number;
+  attempt: number;
+  maxAttempts: number;
+  priority: number;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  retryAt?: string;
+  error?: JobError;
+  result?: { href: string; size: number };
+  input: { fileId: string };
+  params: Record<string, unknown>;
+}
+
+export interface JobEvent {
+  job: string;
+  seq: number;
+  kind: EventKind;
+  data: Record<string, unknown>;
+  ts: string;
+}
+
+export type ServerMessage =
+  | { type: 'welcome'; user: string; pingInterval: number }
+  | { type: 'subscribed'; job?: string; mine?: boolean; recovered?: boolean }
+  | { type: 'snapshot'; job: JobSnapshot }
+  | ({ type: 'event' } & JobEvent)
+  | { type: 'ping'; ts: number }
+  | { type: 'error'; code: string; message: string; job?: string };
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isSeq(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+function optionalString(value: unknown): boolean {
+  return value === undefined || typeof value === 'string';
+}
+
+export function isJobEvent(value: unknown): value is JobEvent {
+  return (
+    isObject(value) &&
+    typeof value.job === 'string' &&
+    isSeq(value.seq) &&
+    value.seq > 0 &&
+    typeof value.kind === 'string' &&
+    KINDS.has(value.kind) &&
+    isObject(value.data) &&
+    typeof value.ts === 'string'
+  );
+}
+
+export function isJobSnapshot(value: unknown): value is JobSnapshot {
+  return (
+    isObject(value) &&
+    typeof value.id === 'string' &&
+    typeof value.type === 'string' &&
+    typeof value.state === 'string' &&
+    STATES.has(value.state) &&
+    typeof value.progress === 'number' &&
+    isSeq(value.seq) &&
+    typeof value.attempt === 'number' &&
+    typeof value.createdAt === 'string' &&
+    optionalString(value.stage) &&
+    optionalString(value.finishedAt) &&
+    (value.error === undefined || (isObject(value.error) && typeof value.error.code === 'string')) &&
+    isObject(value.input)
+  );
+}
+
+/** The message, if it is one the protocol defines and well formed; null otherwise (with why). */
+export function parseServerMessage(text: string): { message: ServerMessage } | { problem: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { problem: 'not JSON' };
+  }
+  if (!isObject(value) || typeof value.type !== 'string') {
+    return { problem: 'no type' };
+  }
+  switch (value.type) {
+    case 'welcome':
+      return typeof value.user === 'string' && typeof value.pingInterval === 'number'
+        ? { message: value as ServerMessage }
+        : { problem: 'bad welcome' };
+    case 'subscribed':
+      return optionalString(value.job) &&
+        (value.recovered === undefined || typeof value.recovered === 'boolean') &&
+        (value.mine === undefined || typeof value.mine === 'boolean')
+        ? { message: value as ServerMessage }
+        : { problem: 'bad subscribed' };
+    case 'snapshot':
+      return isJobSnapshot(value.job) ? { message: value as ServerMessage } : { problem: 'bad snapshot' };
+    case 'event':
+      return isJobEvent(value) ? { message: value as unknown as ServerMessage } : { problem: 'bad event' };
+    case 'ping':
+      return typeof value.ts === 'number' ? { message: value as ServerMessage } : { problem: 'bad ping' };
+    case 'error':
+      return typeof value.code === 'string' && typeof value.message === 'string' && optionalString(value.job)
+        ? { message: value as ServerMessage }
+        : { problem: 'bad error' };
+    default:
+      return { problem: `unknown type ${String(value.type).slice(0, 40)}` };
+  }
+}
+
+export function isTerminal(event: JobEvent): boolean {
+  return event.kind === 'state' && FINAL_STATES.has(event.data.state as JobState);
+}
+
+/** WebSocket close codes after which the client reconnects by itself (docs/protocol.md). */
+const RECONNECT_CODES: ReadonlySet<number> = new Set([1001, 1006, 1011, 4009, 4010]);
+
+export function shouldReconnect(closeCode: number): boolean {
+  return RECONNECT_CODES.has(closeCode) || closeCode === 1000 || closeCode === 1005;
+}

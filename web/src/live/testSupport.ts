@@ -1,0 +1,120 @@
+// Fakes for the live client's tests: a scriptable WebSocket, an in-memory Kiln over fetch.
+
+import type { JobEvent, JobSnapshot } from './protocol';
+import type { WebSocketLike } from './transports';
+
+export class FakeSocket implements WebSocketLike {
+  static opened: FakeSocket[] = [];
+  readonly sent: unknown[] = [];
+  onopen: ((event: unknown) => void) | null = null;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onclose: ((event: { code: number; reason: string }) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+  closedWith: number | null = null;
+
+  constructor(readonly url: string) {
+    FakeSocket.opened.push(this);
+  }
+
+  static last(): FakeSocket {
+    const socket = FakeSocket.opened.at(-1);
+    if (!socket) throw new Error('no socket opened');
+    return socket;
+  }
+
+  send(data: string): void {
+    this.sent.push(JSON.parse(data));
+  }
+
+  close(code = 1000): void {
+    this.closedWith = code;
+  }
+
+  /** The server sends a message (an object, or raw text). */
+  push(message: unknown): void {
+    this.onmessage?.({ data: typeof message === 'string' ? message : JSON.stringify(message) });
+  }
+
+  /** The connection drops or the server closes it. */
+  drop(code = 1006, reason = ''): void {
+    this.onclose?.({ code, reason });
+  }
+
+  subscriptions(): unknown[] {
+    return this.sent.filter((m) => (m as { type: string }).type === 'subscribe');
+  }
+}
+
+export function snapshot(id: string, seq: number, change: Partial<JobSnapshot> = {}): JobSnapshot {
+  return {
+    id,
+    type: 'transcribe',
+    state: 'running',
+    cancelRequested: false,
+    progress: 0,
+    seq,
+    attempt: 1,
+    maxAttempts: 3,
+    priority: 0,
+    createdAt: '2026-11-23T10:00:00Z',
+    input: { fileId: 'file_x' },
+    params: {},
+    ...change,
+  };
+}
+
+export function event(job: string, seq: number, kind: JobEvent['kind'] = 'partial', data: Record<string, unknown> = { n: seq }): JobEvent {
+  return { job, seq, kind, data, ts: `2026-11-23T10:00:${String(seq % 60).padStart(2, '0')}Z` };
+}
+
+/** An in-memory Kiln answering the client's HTTP calls. */
+export class FakeKiln {
+  readonly jobs = new Map<string, JobSnapshot>();
+  readonly log = new Map<string, JobEvent[]>();
+  readonly requests: string[] = [];
+  ticketsIssued = 0;
+  failTickets = false;
+
+  fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const url = new URL(String(input), 'http://kiln.test');
+    this.requests.push(`${init?.method ?? 'GET'} ${url.pathname}${url.search}`);
+    if (url.pathname === '/api/v1/stream/ticket') {
+      if (this.failTickets) throw new TypeError('network down');
+      this.ticketsIssued++;
+      return json({ ticket: `wst_${this.ticketsIssued}`, expiresIn: 30 });
+    }
+    const events = url.pathname.match(/^\/api\/v1\/jobs\/([^/]+)\/events$/);
+    if (events) {
+      const after = Number(url.searchParams.get('after') ?? 0);
+      const items = (this.log.get(events[1]) ?? []).filter((e) => e.seq > after);
+      return json({ items, next: items.at(-1)?.seq ?? after });
+    }
+    if (url.pathname === '/api/v1/jobs') {
+      return json({ items: [...this.jobs.values()].reverse(), nextCursor: null });
+    }
+    const job = url.pathname.match(/^\/api\/v1\/jobs\/([^/]+)$/);
+    if (job) {
+      const found = this.jobs.get(job[1]);
+      return found ? json(found) : json({ code: 'job_not_found', detail: 'No job.' }, 404);
+    }
+    return json({ code: 'not_found', detail: 'No such resource.' }, 404);
+  };
+
+  /** Adds events to a job's log (and moves its snapshot's seq). */
+  append(...events: JobEvent[]): void {
+    for (const e of events) {
+      const log = this.log.get(e.job) ?? [];
+      log.push(e);
+      this.log.set(e.job, log);
+    }
+  }
+}
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+}
+
+/** Lets queued promises run (fake timers do not advance them). */
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}

@@ -1,0 +1,297 @@
+// The three ways to receive a job's events. The client prefers the WebSocket (one connection for
+// every job, plus "my jobs"); when it cannot connect it falls back to SSE, then to long polling.
+
+import { KilnHttp, HttpError } from './http';
+import { isJobEvent, isTerminal, parseServerMessage, shouldReconnect, type ServerMessage } from './protocol';
+
+export type TransportKind = 'websocket' | 'sse' | 'polling';
+
+export interface TransportHandlers {
+  /** The transport can take subscriptions now. */
+  onReady(): void;
+  onMessage(message: ServerMessage): void;
+  /** The transport is gone; {@code reconnect} says whether trying again makes sense. */
+  onClosed(reconnect: boolean, reason: string): void;
+  log(message: string): void;
+}
+
+export interface Transport {
+  readonly kind: TransportKind;
+  /** Follows a job from after {@code after}: every later event arrives as an 'event' message. */
+  follow(jobId: string, after: number): void;
+  unfollow(jobId: string): void;
+  /** "My jobs": only the WebSocket offers it; the others return false. */
+  followMine(on: boolean): boolean;
+  close(): void;
+}
+
+/** What the client needs of a WebSocket (the browser's fits; tests pass a fake). */
+export interface WebSocketLike {
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+
+export type TransportFactory = (handlers: TransportHandlers) => Transport;
+
+export interface WebSocketTransportOptions {
+  http: KilnHttp;
+  /** Opens a socket; by default the browser's WebSocket to the API's origin. */
+  open?: (url: string) => WebSocketLike;
+  /** No message at all for this long means the connection is dead; default 35 s. */
+  heartbeatTimeoutMs?: number;
+}
+
+export function webSocketTransport(options: WebSocketTransportOptions): TransportFactory {
+  return (handlers) => new WebSocketTransport(options, handlers);
+}
+
+class WebSocketTransport implements Transport {
+  readonly kind = 'websocket' as const;
+  private socket: WebSocketLike | null = null;
+  private watchdog: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly options: WebSocketTransportOptions,
+    private readonly handlers: TransportHandlers,
+  ) {
+    void this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    let ticket: string;
+    try {
+      ticket = await this.options.http.ticket();
+    } catch (error) {
+      this.end(!(error instanceof HttpError) || error.status >= 500, `no ticket: ${String(error)}`);
+      return;
+    }
+    if (this.closed) return;
+    const url = streamUrl(this.options.http.baseUrl, ticket);
+    const open = this.options.open ?? ((u: string) => new WebSocket(u) as unknown as WebSocketLike);
+    let socket: WebSocketLike;
+    try {
+      socket = open(url);
+    } catch (error) {
+      this.end(true, `cannot open: ${String(error)}`);
+      return;
+    }
+    this.socket = socket;
+    this.armWatchdog();
+    socket.onmessage = (event) => this.receive(event.data);
+    socket.onclose = (event) => this.end(shouldReconnect(event.code), `closed ${event.code} ${event.reason}`);
+    socket.onerror = () => this.handlers.log('websocket error');
+  }
+
+  private receive(data: unknown): void {
+    this.armWatchdog();
+    if (typeof data !== 'string') {
+      this.handlers.log('ignored a non-text frame');
+      return;
+    }
+    const parsed = parseServerMessage(data);
+    if ('problem' in parsed) {
+      this.handlers.log(`ignored a message: ${parsed.problem}`);
+      return;
+    }
+    const message = parsed.message;
+    if (message.type === 'ping') {
+      this.send({ type: 'pong', ts: message.ts });
+      return;
+    }
+    this.handlers.onMessage(message);
+    if (message.type === 'welcome') {
+      this.handlers.onReady();
+    }
+  }
+
+  follow(jobId: string, after: number): void {
+    this.send({ type: 'subscribe', jobs: [{ id: jobId, after }] });
+  }
+
+  unfollow(jobId: string): void {
+    this.send({ type: 'unsubscribe', jobs: [jobId] });
+  }
+
+  followMine(on: boolean): boolean {
+    this.send(on ? { type: 'subscribe', mine: true } : { type: 'unsubscribe', mine: true });
+    return true;
+  }
+
+  close(): void {
+    if (this.closed) return; // already ended (and the socket closed with its reason)
+    this.closed = true;
+    clearTimeout(this.watchdog);
+    this.socket?.close(1000, 'bye');
+  }
+
+  private send(message: object): void {
+    try {
+      this.socket?.send(JSON.stringify(message));
+    } catch (error) {
+      this.handlers.log(`send failed: ${String(error)}`);
+    }
+  }
+
+  private armWatchdog(): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => {
+      this.socket?.close(4000, 'heartbeat timeout');
+      this.end(true, 'heartbeat timeout');
+    }, this.options.heartbeatTimeoutMs ?? 35_000);
+  }
+
+  private end(reconnect: boolean, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.watchdog);
+    if (this.socket) {
+      this.socket.onmessage = null;
+      this.socket.onclose = null;
+    }
+    this.handlers.onClosed(reconnect, reason);
+  }
+}
+
+function streamUrl(baseUrl: string, ticket: string): string {
+  const origin = baseUrl || (typeof location !== 'undefined' ? location.origin : 'http://localhost');
+  return `${origin.replace(/^http/, 'ws')}/api/v1/stream?ticket=${encodeURIComponent(ticket)}`;
+}
+
+/** One HTTP stream or poll loop per followed job, stopped by an AbortController. */
+abstract class PerJobTransport implements Transport {
+  abstract readonly kind: TransportKind;
+  private readonly loops = new Map<string, AbortController>();
+  private closed = false;
+
+  constructor(
+    protected readonly http: KilnHttp,
+    protected readonly handlers: TransportHandlers,
+  ) {
+    queueMicrotask(() => !this.closed && handlers.onReady());
+  }
+
+  follow(jobId: string, after: number): void {
+    this.unfollow(jobId);
+    const controller = new AbortController();
+    this.loops.set(jobId, controller);
+    this.run(jobId, after, controller.signal)
+      .then(() => this.loops.delete(jobId))
+      .catch((error: unknown) => {
+        if (controller.signal.aborted || this.closed) return;
+        if (error instanceof HttpError && error.status === 404) {
+          this.handlers.onMessage({ type: 'error', code: 'job_not_found', message: error.message, job: jobId });
+          return;
+        }
+        this.fail(`${this.kind} failed for ${jobId}: ${String(error)}`);
+      });
+  }
+
+  unfollow(jobId: string): void {
+    this.loops.get(jobId)?.abort();
+    this.loops.delete(jobId);
+  }
+
+  followMine(): boolean {
+    return false;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.loops.forEach((controller) => controller.abort());
+    this.loops.clear();
+  }
+
+  /** Delivers the job's events after {@code after} until its terminal event. */
+  protected abstract run(jobId: string, after: number, signal: AbortSignal): Promise<void>;
+
+  private fail(reason: string): void {
+    if (this.closed) return;
+    this.close();
+    this.handlers.onClosed(true, reason);
+  }
+}
+
+export function sseTransport(http: KilnHttp): TransportFactory {
+  return (handlers) => new SseTransport(http, handlers);
+}
+
+class SseTransport extends PerJobTransport {
+  readonly kind = 'sse' as const;
+
+  protected async run(jobId: string, after: number, signal: AbortSignal): Promise<void> {
+    let last = after;
+    for (;;) {
+      const response = await this.http.fetch(`/api/v1/jobs/${encodeURIComponent(jobId)}/events`, {
+        headers: this.http.headers({ Accept: 'text/event-stream', 'Last-Event-ID': String(last) }),
+        signal,
+      });
+      if (!response.ok || !response.body) {
+        throw new HttpError(response.status, undefined, `SSE answered ${response.status}`);
+      }
+      const ended = await readSse(response.body, (data) => {
+        const event: unknown = JSON.parse(data);
+        if (!isJobEvent(event)) {
+          this.handlers.log('ignored a malformed SSE event');
+          return false;
+        }
+        last = Math.max(last, event.seq);
+        this.handlers.onMessage({ type: 'event', ...event });
+        return isTerminal(event);
+      });
+      if (ended) return;
+      // The server ended the stream early (we fell behind): resume from the last event.
+    }
+  }
+}
+
+/** Reads an SSE body; calls {@code onData} per event; true once it reports the terminal event. */
+async function readSse(body: ReadableStream<Uint8Array>, onData: (data: string) => boolean): Promise<boolean> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let data: string[] = [];
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return false;
+    buffer += decoder.decode(value, { stream: true });
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline).replace(/\r$/, '');
+      buffer = buffer.slice(newline + 1);
+      if (line === '') {
+        if (data.length > 0 && onData(data.join('\n'))) {
+          await reader.cancel();
+          return true;
+        }
+        data = [];
+      } else if (line.startsWith('data:')) {
+        data.push(line.slice(5).replace(/^ /, ''));
+      }
+    }
+  }
+}
+
+export function pollingTransport(http: KilnHttp): TransportFactory {
+  return (handlers) => new PollingTransport(http, handlers);
+}
+
+class PollingTransport extends PerJobTransport {
+  readonly kind = 'polling' as const;
+
+  protected async run(jobId: string, after: number, signal: AbortSignal): Promise<void> {
+    let next = after;
+    for (;;) {
+      const page = await this.http.events(jobId, next, { wait: 25, signal });
+      for (const event of page.items) {
+        this.handlers.onMessage({ type: 'event', ...event });
+        if (isTerminal(event)) return;
+      }
+      next = page.next;
+    }
+  }
+}
