@@ -68,6 +68,28 @@ describe('JobFeed', () => {
     expect(f.view.partials).toEqual([{ text: 'hello' }]);
   });
 
+  it('retries a gap it could not fill, so an early last event is never left waiting', async () => {
+    vi.useFakeTimers();
+    try {
+      let failures = 2;
+      const log = [1, 2, 3].map((seq) => event('job_a', seq));
+      const { f, applied } = feed(async (_id, after) => {
+        if (failures-- > 0) throw new Error('network hiccup');
+        return log.filter((e) => e.seq > after);
+      });
+      f.receive(event('job_a', 3)); // the job's last event arrives before 1 and 2
+      await flush();
+      expect(applied()).toEqual([]);
+      await vi.advanceTimersByTimeAsync(250);
+      await vi.advanceTimersByTimeAsync(500);
+      await flush();
+      expect(applied()).toEqual([1, 2, 3]);
+      f.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('ignores events of other jobs', () => {
     const { f, applied } = feed();
     f.receive(event('job_b', 1));

@@ -6,10 +6,16 @@ import type { JobEvent } from './protocol';
 
 export type FetchEvents = (jobId: string, after: number) => Promise<JobEvent[]>;
 
+/** Waits between attempts to fetch a gap that could not be filled yet. */
+const GAP_RETRY_MS = [250, 500, 1000, 2000, 5000, 10_000];
+
 export class JobFeed {
   private current: JobView;
   private readonly early = new Map<number, JobEvent>();
   private filling: Promise<void> | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retries = 0;
+  private disposed = false;
 
   constructor(
     readonly jobId: string,
@@ -33,17 +39,36 @@ export class JobFeed {
   }
 
   receive(event: JobEvent): void {
-    if (event.job !== this.jobId || event.seq <= this.current.seq) {
-      return; // someone else's, or seen already (at-least-once on the wire)
+    if (this.disposed || event.job !== this.jobId || event.seq <= this.current.seq) {
+      return; // gone, someone else's, or seen already (at-least-once on the wire)
     }
     this.early.set(event.seq, event);
     this.drain();
-    if (this.early.size > 0 && this.filling === null) {
-      this.filling = this.fillGap().finally(() => {
-        this.filling = null;
-        this.drain();
-      });
-    }
+    this.fillIfNeeded();
+  }
+
+  /** Stops any retry; the feed takes nothing more. */
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.retryTimer);
+    this.early.clear();
+  }
+
+  private fillIfNeeded(): void {
+    if (this.disposed || this.early.size === 0 || this.filling !== null) return;
+    clearTimeout(this.retryTimer);
+    this.filling = this.fillGap().finally(() => {
+      this.filling = null;
+      this.drain();
+      if (this.early.size > 0 && !this.disposed) {
+        // Still a gap (the fetch failed or the events were not there yet): try again later, so
+        // a view whose last event arrived early is never left stuck.
+        const wait = GAP_RETRY_MS[Math.min(this.retries++, GAP_RETRY_MS.length - 1)];
+        this.retryTimer = setTimeout(() => this.fillIfNeeded(), wait);
+      } else {
+        this.retries = 0;
+      }
+    });
   }
 
   /** Waits for any gap-filling in progress (for tests and orderly shutdown). */

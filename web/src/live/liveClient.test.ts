@@ -186,6 +186,53 @@ describe('LiveClient', () => {
     expect(FakeSocket.opened).toHaveLength(2);
   });
 
+  it('never has two sockets when the network returns mid-reconnect', async () => {
+    const network = new Network(true);
+    const c = client({ online: network });
+    const first = await connected(c);
+    first.drop(1006);
+    expect(c.connection.state).toBe('reconnecting');
+    network.set(true); // the browser says online again while a retry is pending
+    await flush();
+    await vi.advanceTimersByTimeAsync(1000);
+    await flush();
+    expect(FakeSocket.opened).toHaveLength(2);
+    await connected(c);
+    expect(FakeSocket.opened).toHaveLength(2);
+  });
+
+  it('resubscribes many jobs in a few messages', async () => {
+    for (let i = 0; i < 250; i++) kiln.jobs.set(`job_${i}`, snapshot(`job_${i}`, 0));
+    const c = client();
+    let socket = await connected(c);
+    for (let i = 0; i < 250; i++) c.followJob(`job_${i}`, () => {});
+    await flush();
+    await flush();
+    socket.drop(1006);
+    await vi.advanceTimersByTimeAsync(500);
+    socket = await connected(c);
+
+    expect(socket.subscriptions()).toHaveLength(3);
+    const ids = socket.subscriptions().flatMap((m) => (m as { jobs: { id: string }[] }).jobs.map((j) => j.id));
+    expect(new Set(ids).size).toBe(250);
+  });
+
+  it('keeps trying to load a job the server could not answer for', async () => {
+    kiln.failSnapshots = 2;
+    const c = client();
+    await connected(c);
+    let latest: JobViewState | undefined;
+    c.followJob('job_a', (s) => (latest = s));
+    await flush();
+    expect(latest?.error).toBeDefined();
+    await vi.advanceTimersByTimeAsync(1000);
+    await flush();
+    await vi.advanceTimersByTimeAsync(2000);
+    await flush();
+    expect(latest?.error).toBeUndefined();
+    expect(latest?.view?.snapshot.id).toBe('job_a');
+  });
+
   it('goes offline with the browser and back when it returns', async () => {
     const network = new Network(false);
     const c = client({ online: network });

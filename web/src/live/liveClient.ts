@@ -82,6 +82,8 @@ interface Followed {
   feed: JobFeed | null;
   state: JobViewState;
   listeners: Set<(state: JobViewState) => void>;
+  /** A pending retry of loading the snapshot. */
+  retry?: ReturnType<typeof setTimeout>;
 }
 
 export class LiveClient {
@@ -166,6 +168,8 @@ export class LiveClient {
       current.listeners.delete(listener);
       if (current.listeners.size === 0) {
         this.followed.delete(jobId);
+        clearTimeout(current.retry);
+        current.feed?.dispose();
         if (this.transportReady) this.transport?.unfollow(jobId);
       }
     };
@@ -203,12 +207,17 @@ export class LiveClient {
     clearTimeout(this.stableTimer);
     this.stopWatchingOnline();
     this.dropTransport();
+    this.followed.forEach((entry) => {
+      clearTimeout(entry.retry);
+      entry.feed?.dispose();
+    });
+    this.followed.clear();
   }
 
-  private async load(jobId: string, entry: Followed): Promise<void> {
+  private async load(jobId: string, entry: Followed, attempt = 0): Promise<void> {
     try {
       const snapshot = await this.http.job(jobId);
-      if (this.followed.get(jobId) !== entry) return;
+      if (this.followed.get(jobId) !== entry || this.disposed) return;
       entry.feed = new JobFeed(
         jobId,
         viewFromStart(snapshot),
@@ -217,10 +226,16 @@ export class LiveClient {
         (problem) => this.log(problem),
       );
       this.publish(entry, { view: entry.feed.view });
-      if (this.transportReady) this.transport?.follow(jobId, entry.feed.view.seq);
+      if (this.transportReady) this.transport?.follow([{ id: jobId, after: entry.feed.view.seq }]);
     } catch (error) {
-      const notFound = error instanceof HttpError && error.status === 404;
-      this.publish(entry, { error: notFound ? 'not_found' : String(error) });
+      if (this.followed.get(jobId) !== entry || this.disposed) return;
+      if (error instanceof HttpError && error.status === 404) {
+        this.publish(entry, { error: 'not_found' });
+        return;
+      }
+      // Not an answer about the job (network, server busy): keep trying, less and less often.
+      this.publish(entry, { error: String(error) });
+      entry.retry = setTimeout(() => void this.load(jobId, entry, attempt + 1), Math.min(30_000, 1000 * 2 ** attempt));
     }
   }
 
@@ -231,6 +246,8 @@ export class LiveClient {
 
   private connect(): void {
     if (this.disposed) return;
+    this.dropTransport(); // never two at once
+    clearTimeout(this.retryTimer);
     const factory = this.factories[this.transportIndex];
     const kind = this.transportKind(this.transportIndex);
     this.setInfo({
@@ -258,7 +275,8 @@ export class LiveClient {
     this.unreadyFailures = 0;
     this.setInfo({ state: 'open', failures: this.backoff.attempts, lastSyncedAt: this.now(), reason: null });
     // Resume every job from what it has: the server replays what was missed.
-    this.followed.forEach((entry, jobId) => entry.feed && this.transport?.follow(jobId, entry.feed.view.seq));
+    const resume = [...this.followed].flatMap(([id, entry]) => (entry.feed ? [{ id, after: entry.feed.view.seq }] : []));
+    if (resume.length > 0) this.transport?.follow(resume);
     if (this.mineListeners.size > 0) this.transport?.followMine(true);
     clearTimeout(this.stableTimer);
     this.stableTimer = setTimeout(() => {
@@ -332,7 +350,6 @@ export class LiveClient {
 
   private cameOnline(): void {
     if (this.info.state === 'offline' || this.info.state === 'reconnecting') {
-      clearTimeout(this.retryTimer);
       this.connect();
     }
   }

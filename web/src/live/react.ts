@@ -1,6 +1,6 @@
 // React hooks over the live client: what a component shows, and how current it is.
 
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { ConnectionInfo, JobViewState, LiveClient } from './liveClient';
 import type { JobView } from './jobView';
 import type { JobEvent, JobSnapshot } from './protocol';
@@ -49,43 +49,65 @@ export interface JobsQuery {
 /** How often a list refreshes itself when "my jobs" events do not flow (SSE or polling). */
 const REFRESH_MS = 5_000;
 
-/** Your jobs, newest first, kept current from "my jobs" events (or refreshed when they do not flow). */
+/**
+ * Your jobs, newest first, kept current from "my jobs" events. Reloaded whenever the connection
+ * (re)opens, since events missed while it was down are not replayed for lists, and every few
+ * seconds when "my jobs" events do not flow at all (SSE or polling).
+ */
 export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnapshot[]> {
   const [jobs, setJobs] = useState<JobSnapshot[]>([]);
   const [error, setError] = useState<string>();
   const connection = useConnection(client);
+  const known = useRef(new Set<string>());
   const key = JSON.stringify(query);
 
-  useEffect(() => {
-    let cancelled = false;
+  const load = useCallback(() => {
     const params: Record<string, string> = { limit: String(query.limit ?? 50) };
     if (query.state) params.state = query.state;
     if (query.type) params.type = query.type;
-    const load = () =>
-      client.http
-        .jobs(params)
-        .then((page) => !cancelled && (setJobs(page.items), setError(undefined)))
-        .catch((e: unknown) => !cancelled && setError(String(e)));
+    return client.http.jobs(params).then(
+      (page) => {
+        setError(undefined);
+        // Rows that events already moved past what this page says stay as they are.
+        setJobs((current) => {
+          const newer = new Map(current.map((job) => [job.id, job]));
+          return page.items.map((job) => {
+            const mine = newer.get(job.id);
+            return mine && mine.seq > job.seq ? mine : job;
+          });
+        });
+      },
+      (e: unknown) => setError(String(e)),
+    );
+  }, [client, key]);
+
+  useEffect(() => {
+    known.current = new Set(jobs.map((job) => job.id));
+  }, [jobs]);
+
+  // After every reconnection: what happened meanwhile is not replayed for lists.
+  const wasOpen = useRef(connection.state === 'open');
+  useEffect(() => {
+    const open = connection.state === 'open';
+    if (open && !wasOpen.current) void load();
+    wasOpen.current = open;
+  }, [connection.state, load]);
+
+  useEffect(() => {
     void load();
     const stop = client.followMine((event) => {
-      setJobs((current) => {
-        const index = current.findIndex((job) => job.id === event.job);
-        if (index < 0) {
-          if (event.kind === 'state' && event.seq === 1) void load(); // a new job of ours
-          return current;
-        }
-        const next = [...current];
-        next[index] = foldListEvent(current[index], event);
-        return next;
-      });
+      if (!known.current.has(event.job)) {
+        if (event.kind === 'state' && event.seq === 1) void load(); // a new job of ours
+        return;
+      }
+      setJobs((current) => current.map((job) => (job.id === event.job ? foldListEvent(job, event) : job)));
     });
     const refresh = setInterval(() => !client.followsMine && void load(), REFRESH_MS);
     return () => {
-      cancelled = true;
       stop();
       clearInterval(refresh);
     };
-  }, [client, key]);
+  }, [client, load]);
 
   return { data: jobs, error, connection, lastSyncedAt: connection.lastSyncedAt, stale: connection.state !== 'open' };
 }

@@ -74,6 +74,12 @@ export class FakeKiln {
   readonly requests: string[] = [];
   ticketsIssued = 0;
   failTickets = false;
+  /** Snapshot requests answer 500 this many times first. */
+  failSnapshots = 0;
+  /** Event-page requests fail this many times first. */
+  failEventPages = 0;
+  /** An SSE response carries at most this many events, then ends (as when a client falls behind). */
+  ssePageSize = Infinity;
 
   fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = new URL(String(input), 'http://kiln.test');
@@ -84,7 +90,15 @@ export class FakeKiln {
       return json({ ticket: `wst_${this.ticketsIssued}`, expiresIn: 30 });
     }
     const events = url.pathname.match(/^\/api\/v1\/jobs\/([^/]+)\/events$/);
+    const accept = new Headers(init?.headers).get('Accept') ?? '';
+    if (events && accept.includes('text/event-stream')) {
+      return this.sse(events[1], Number(new Headers(init?.headers).get('Last-Event-ID') ?? 0));
+    }
     if (events) {
+      if (this.failEventPages > 0) {
+        this.failEventPages--;
+        throw new TypeError('network hiccup');
+      }
       const after = Number(url.searchParams.get('after') ?? 0);
       const items = (this.log.get(events[1]) ?? []).filter((e) => e.seq > after);
       return json({ items, next: items.at(-1)?.seq ?? after });
@@ -94,11 +108,26 @@ export class FakeKiln {
     }
     const job = url.pathname.match(/^\/api\/v1\/jobs\/([^/]+)$/);
     if (job) {
+      if (this.failSnapshots > 0) {
+        this.failSnapshots--;
+        return json({ code: 'database_unavailable', detail: 'Try again.' }, 503);
+      }
       const found = this.jobs.get(job[1]);
       return found ? json(found) : json({ code: 'job_not_found', detail: 'No job.' }, 404);
     }
     return json({ code: 'not_found', detail: 'No such resource.' }, 404);
   };
+
+  /** As Kiln: 204 when the job is final and seen to its end; else its events, ending after the real end. */
+  private sse(jobId: string, after: number): Response {
+    const log = this.log.get(jobId) ?? [];
+    const last = log.at(-1);
+    const finished = last !== undefined && last.kind === 'state' && ['succeeded', 'failed', 'cancelled'].includes(String(last.data.state));
+    if (finished && after === last.seq) return new Response(null, { status: 204 });
+    const items = log.filter((e) => e.seq > after).slice(0, this.ssePageSize);
+    const text = ['retry: 3000', '', ...items.flatMap((e) => [`id: ${e.seq}`, `event: ${e.kind}`, `data: ${JSON.stringify(e)}`, ''])].join('\n') + '\n';
+    return new Response(text, { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
+  }
 
   /** Adds events to a job's log (and moves its snapshot's seq). */
   append(...events: JobEvent[]): void {

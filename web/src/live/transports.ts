@@ -15,10 +15,16 @@ export interface TransportHandlers {
   log(message: string): void;
 }
 
+/** A job to follow, and the last seq already applied (0 for its whole history). */
+export interface Follow {
+  id: string;
+  after: number;
+}
+
 export interface Transport {
   readonly kind: TransportKind;
-  /** Follows a job from after {@code after}: every later event arrives as an 'event' message. */
-  follow(jobId: string, after: number): void;
+  /** Follows jobs from after each one's {@code after}: every later event arrives as an 'event' message. */
+  follow(jobs: Follow[]): void;
   unfollow(jobId: string): void;
   /** "My jobs": only the WebSocket offers it; the others return false. */
   followMine(on: boolean): boolean;
@@ -36,6 +42,9 @@ export interface WebSocketLike {
 }
 
 export type TransportFactory = (handlers: TransportHandlers) => Transport;
+
+/** Jobs per subscribe message: ~100 × 60 bytes stays well under the server's 16 KiB limit. */
+const SUBSCRIBE_BATCH = 100;
 
 export interface WebSocketTransportOptions {
   http: KilnHttp;
@@ -109,8 +118,11 @@ class WebSocketTransport implements Transport {
     }
   }
 
-  follow(jobId: string, after: number): void {
-    this.send({ type: 'subscribe', jobs: [{ id: jobId, after }] });
+  follow(jobs: Follow[]): void {
+    // Batched: a page of many jobs resubscribes in a few messages, well inside the server's rate limit.
+    for (let i = 0; i < jobs.length; i += SUBSCRIBE_BATCH) {
+      this.send({ type: 'subscribe', jobs: jobs.slice(i, i + SUBSCRIBE_BATCH) });
+    }
   }
 
   unfollow(jobId: string): void {
@@ -175,13 +187,21 @@ abstract class PerJobTransport implements Transport {
     queueMicrotask(() => !this.closed && handlers.onReady());
   }
 
-  follow(jobId: string, after: number): void {
+  follow(jobs: Follow[]): void {
+    jobs.forEach((job) => this.followOne(job.id, job.after));
+  }
+
+  private followOne(jobId: string, after: number): void {
     this.unfollow(jobId);
     const controller = new AbortController();
     this.loops.set(jobId, controller);
+    const forget = () => {
+      if (this.loops.get(jobId) === controller) this.loops.delete(jobId);
+    };
     this.run(jobId, after, controller.signal)
-      .then(() => this.loops.delete(jobId))
+      .then(forget)
       .catch((error: unknown) => {
+        forget();
         if (controller.signal.aborted || this.closed) return;
         if (error instanceof HttpError && error.status === 404) {
           this.handlers.onMessage({ type: 'error', code: 'job_not_found', message: error.message, job: jobId });
@@ -225,49 +245,62 @@ class SseTransport extends PerJobTransport {
 
   protected async run(jobId: string, after: number, signal: AbortSignal): Promise<void> {
     let last = after;
+    let quietEnds = 0;
     for (;;) {
       const response = await this.http.fetch(`/api/v1/jobs/${encodeURIComponent(jobId)}/events`, {
         headers: this.http.headers({ Accept: 'text/event-stream', 'Last-Event-ID': String(last) }),
         signal,
       });
+      if (response.status === 204) return; // finished, and we have all of it
       if (!response.ok || !response.body) {
         throw new HttpError(response.status, undefined, `SSE answered ${response.status}`);
       }
-      const ended = await readSse(response.body, (data) => {
+      let received = 0;
+      await readSse(response.body, (data) => {
         const event: unknown = JSON.parse(data);
         if (!isJobEvent(event)) {
           this.handlers.log('ignored a malformed SSE event');
-          return false;
+          return;
         }
+        received++;
         last = Math.max(last, event.seq);
         this.handlers.onMessage({ type: 'event', ...event });
-        return isTerminal(event);
       });
-      if (ended) return;
-      // The server ended the stream early (we fell behind): resume from the last event.
+      // Resume from the last event. After a terminal event the server's answer settles it: 204 at
+      // the job's real end, more events if it was retried. A stream that brought nothing (a proxy
+      // cut it) is retried after a growing wait.
+      quietEnds = received > 0 ? 0 : quietEnds + 1;
+      if (quietEnds > 0) await delay(Math.min(30_000, 500 * 2 ** quietEnds), signal);
     }
   }
 }
 
-/** Reads an SSE body; calls {@code onData} per event; true once it reports the terminal event. */
-async function readSse(body: ReadableStream<Uint8Array>, onData: (data: string) => boolean): Promise<boolean> {
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(new DOMException('aborted', 'AbortError'));
+    });
+  });
+}
+
+/** Reads an SSE body to its end, calling {@code onData} with each event's data. */
+async function readSse(body: ReadableStream<Uint8Array>, onData: (data: string) => void): Promise<void> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
   let data: string[] = [];
   for (;;) {
     const { value, done } = await reader.read();
-    if (done) return false;
+    if (done) return;
     buffer += decoder.decode(value, { stream: true });
     let newline: number;
     while ((newline = buffer.indexOf('\n')) >= 0) {
       const line = buffer.slice(0, newline).replace(/\r$/, '');
       buffer = buffer.slice(newline + 1);
       if (line === '') {
-        if (data.length > 0 && onData(data.join('\n'))) {
-          await reader.cancel();
-          return true;
-        }
+        if (data.length > 0) onData(data.join('\n'));
         data = [];
       } else if (line.startsWith('data:')) {
         data.push(line.slice(5).replace(/^ /, ''));
@@ -287,11 +320,16 @@ class PollingTransport extends PerJobTransport {
     let next = after;
     for (;;) {
       const page = await this.http.events(jobId, next, { wait: 25, signal });
-      for (const event of page.items) {
-        this.handlers.onMessage({ type: 'event', ...event });
-        if (isTerminal(event)) return;
-      }
+      page.items.forEach((event) => this.handlers.onMessage({ type: 'event', ...event }));
       next = page.next;
+      const last = page.items.at(-1);
+      if (last && isTerminal(last)) {
+        // Finished, unless the job was retried since: one look without waiting tells.
+        const after = await this.http.events(jobId, next, { signal });
+        if (after.items.length === 0) return;
+        after.items.forEach((event) => this.handlers.onMessage({ type: 'event', ...event }));
+        next = after.next;
+      }
     }
   }
 }

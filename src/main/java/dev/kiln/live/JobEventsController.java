@@ -6,17 +6,15 @@ import dev.kiln.auth.User;
 import dev.kiln.events.EventHub;
 import dev.kiln.events.EventLog;
 import dev.kiln.events.JobEvent;
+import dev.kiln.jobs.Job;
 import dev.kiln.jobs.JobStore;
+import java.time.Duration;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.springframework.http.MediaType;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -36,22 +34,21 @@ import tools.jackson.databind.json.JsonMapper;
 class JobEventsController {
 
     static final int MAX_PAGE = 1000;
-    /** Events an SSE stream may have waiting; past that the stream ends and the client resumes. */
-    private static final int SSE_BACKLOG = 1000;
-    private static final long SSE_RETRY_MILLIS = 3000;
-
     private final JobStore jobs;
     private final EventLog log;
     private final EventHub hub;
     private final JsonMapper json;
     private final StreamSettings settings;
+    private final StreamConnections connections;
 
-    JobEventsController(JobStore jobs, EventLog log, EventHub hub, JsonMapper json, StreamSettings settings) {
+    JobEventsController(JobStore jobs, EventLog log, EventHub hub, JsonMapper json, StreamSettings settings,
+            StreamConnections connections) {
         this.jobs = jobs;
         this.log = log;
         this.hub = hub;
         this.json = json;
         this.settings = settings;
+        this.connections = connections;
     }
 
     record EventPage(List<JobEvent> items, long next) {
@@ -89,69 +86,44 @@ class JobEventsController {
         return new EventPage(page, page.isEmpty() ? after : page.getLast().seq());
     }
 
-    /** The SSE stream: {@code id:} is the seq, {@code event:} the kind, {@code data:} the event. */
+    /**
+     * The SSE stream: {@code id:} is the seq, {@code event:} the kind, {@code data:} the event. A
+     * finished job the client has seen to the end answers 204, which tells EventSource to stop.
+     */
     @GetMapping(produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     void stream(@AuthenticationPrincipal User user, @PathVariable String id,
             @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
             @RequestParam(required = false) Long after, HttpServletResponse response) throws IOException {
-        visible(user, id);
+        Job job = visible(user, id);
         long from = resumePoint(lastEventId, after);
-        BlockingQueue<JobEvent> live = new ArrayBlockingQueue<>(SSE_BACKLOG);
-        AtomicBoolean overflowed = new AtomicBoolean();
-        try (EventHub.Subscription ignored = hub.followJob(id, event -> {
-            if (!live.offer(event)) {
-                overflowed.set(true);
-            }
-        })) {
+        if (job.state().isFinal() && from == job.seq()) {
+            response.setStatus(HttpServletResponse.SC_NO_CONTENT);
+            return;
+        }
+        // A resume point past the end of the log cannot be honoured: replay everything instead.
+        SseStream stream = new SseStream(id, from > job.seq() ? 0 : from, log, hub, json, settings);
+        if (!connections.admitStream(user, stream)) {
+            throw new ApiException(ErrorCode.TOO_MANY_STREAMS, "At most " + settings.maxConnectionsPerUser()
+                    + " event streams per user at a time; close one, or use the WebSocket for many jobs.")
+                    .retryAfter(Duration.ofSeconds(5));
+        }
+        try {
             response.setContentType(MediaType.TEXT_EVENT_STREAM_VALUE);
             response.setCharacterEncoding(StandardCharsets.UTF_8.name());
             response.setHeader("Cache-Control", "no-store");
             response.setHeader("X-Accel-Buffering", "no"); // nginx: do not hold the stream back
-            OutputStream out = response.getOutputStream();
-            write(out, "retry: " + SSE_RETRY_MILLIS + "\n\n");
-            JobFollow follow = new JobFollow(id, from, log);
-            for (List<JobEvent> page = follow.nextFromLog(); !page.isEmpty(); page = follow.nextFromLog()) {
-                if (send(out, page)) {
-                    return;
-                }
-            }
-            while (!overflowed.get()) {
-                JobEvent next = live.poll(settings.sseHeartbeat().toMillis(), TimeUnit.MILLISECONDS);
-                if (next == null) {
-                    write(out, ": keep-alive\n\n");
-                } else if (send(out, follow.onLive(next))) {
-                    return;
-                }
-            }
-            // Too far behind: end the stream; the client resumes from its Last-Event-ID.
+            stream.run(response.getOutputStream());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException gone) {
             // The client went away; nothing to answer.
+        } finally {
+            connections.removeStream(user, stream);
         }
     }
 
-    /** Writes events; true when one was the job's terminal event (the stream then ends). */
-    private boolean send(OutputStream out, List<JobEvent> events) throws IOException {
-        for (JobEvent event : events) {
-            write(out, "id: " + event.seq() + "\nevent: " + event.kind().wire() + "\ndata: "
-                    + json.writeValueAsString(event) + "\n\n");
-            if (JobFollow.isTerminal(event)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void write(OutputStream out, String text) throws IOException {
-        out.write(text.getBytes(StandardCharsets.UTF_8));
-        out.flush();
-    }
-
-    private void visible(User user, String id) {
-        if (jobs.find(id, user).isEmpty()) {
-            throw new ApiException(ErrorCode.JOB_NOT_FOUND, "No job " + id + ".");
-        }
+    private Job visible(User user, String id) {
+        return jobs.find(id, user).orElseThrow(() -> new ApiException(ErrorCode.JOB_NOT_FOUND, "No job " + id + "."));
     }
 
     private static long resumePoint(String lastEventId, Long after) {

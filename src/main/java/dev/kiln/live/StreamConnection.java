@@ -9,11 +9,13 @@ import dev.kiln.jobs.Job;
 import dev.kiln.support.Ids;
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,13 +50,20 @@ final class StreamConnection implements EventSink {
     private record Followed(JobFollow follow, EventHub.Subscription subscription) {
     }
 
+    /** An event for "my jobs", already judged worth listing. */
+    private record Listed(JobEvent event) {
+    }
+
     private final WebSocketSession session;
     private final StreamConnections connections;
     private final StreamSettings settings;
     private final BlockingQueue<Object> inbox;
     private final long openedAt = System.currentTimeMillis();
     private final Map<String, Followed> follows = new HashMap<>();
-    private final Map<String, Long> mineProgressSentAt = new HashMap<>();
+    /** Per job, when "my jobs" last passed on its progress; touched on producers' threads. */
+    private final Map<String, Long> mineProgressSentAt = new ConcurrentHashMap<>();
+    /** "My jobs" events are filtered where they are produced: what a list does not show never queues. */
+    private final EventSink mineSink = this::deliverListed;
     private final InboundRate inboundRate;
     /** A client message arriving in parts; only the container's thread touches it. */
     private StringBuilder assembling;
@@ -114,7 +123,8 @@ final class StreamConnection implements EventSink {
         if (!inboundRate.tryTake()) {
             close(CloseCode.TOO_MANY, "more than " + settings.messagesPerSecond() + " messages per second");
         } else if (!enqueue(new ClientMessage(text))) {
-            close(CloseCode.TOO_MANY, "too many messages waiting");
+            // The inbox is full because we cannot write to this client fast enough, not because it floods.
+            close(CloseCode.SLOW_CONSUMER, "too slow to keep up; reconnect and resume");
         }
     }
 
@@ -122,6 +132,12 @@ final class StreamConnection implements EventSink {
     @Override
     public void deliver(JobEvent event) {
         if (!closed && !enqueue(event)) {
+            close(CloseCode.SLOW_CONSUMER, "too slow to keep up; reconnect and resume");
+        }
+    }
+
+    private void deliverListed(JobEvent event) {
+        if (!closed && worthListing(event) && !enqueue(new Listed(event))) {
             close(CloseCode.SLOW_CONSUMER, "too slow to keep up; reconnect and resume");
         }
     }
@@ -220,6 +236,7 @@ final class StreamConnection implements EventSink {
         switch (item) {
             case ClientMessage m -> handle(m.text());
             case JobEvent e -> onLive(e);
+            case Listed l -> onListed(l.event());
             case Tick t when t == Tick.PING -> send(message("ping").put("ts", System.currentTimeMillis()));
             case Tick t when t == Tick.WELCOME -> send(message("welcome").put("user", user.name())
                     .put("pingInterval", settings.pingInterval().toMillis()));
@@ -302,6 +319,8 @@ final class StreamConnection implements EventSink {
             return;
         }
         if (jobs != null) {
+            // One follow per job however often a message names it: a repeated id must not repeat a replay.
+            Map<String, Long> wanted = new LinkedHashMap<>();
             for (JsonNode item : jobs) {
                 JsonNode id = item.isString() ? item : item.get("id");
                 JsonNode after = item.isObject() ? item.get("after") : null;
@@ -310,15 +329,16 @@ final class StreamConnection implements EventSink {
                 } else if (after != null && !after.isNull() && (!after.isIntegralNumber() || after.asLong() < 0)) {
                     sendError("bad_message", "\"after\" must be a seq (an integer, 0 or more).", id.asString());
                 } else {
-                    follow(id.asString(), after == null || after.isNull() ? null : after.asLong());
+                    wanted.put(id.asString(), after == null || after.isNull() ? null : after.asLong());
                 }
             }
+            wanted.forEach(this::follow);
         }
         if (mineField != null) {
             if (!mineField.isBoolean()) {
                 sendError("bad_message", "\"mine\" must be true or false.", null);
             } else if (mineField.asBoolean() && mine == null) {
-                mine = connections.hub().followOwner(user.id(), this);
+                mine = connections.hub().followOwner(user.id(), mineSink);
                 send(message("subscribed").put("mine", true));
             }
         }
@@ -344,7 +364,13 @@ final class StreamConnection implements EventSink {
             return;
         }
         EventHub.Subscription subscription = connections.hub().followJob(id, this);
-        Optional<Job> job = connections.jobs().find(id, user);
+        Optional<Job> job;
+        try {
+            job = connections.jobs().find(id, user);
+        } catch (RuntimeException e) {
+            subscription.close();
+            throw e;
+        }
         if (job.isEmpty()) {
             subscription.close();
             sendError("job_not_found", "No job " + id + ".", id);
@@ -395,26 +421,37 @@ final class StreamConnection implements EventSink {
         Followed followed = follows.get(event.job());
         if (followed != null) {
             sendEvents(followed.follow().onLive(event));
-        } else if (mine != null && user.id().equals(event.owner()) && worthListing(event)) {
+        }
+    }
+
+    /** A "my jobs" event; a job followed on its own gets its events from its follow instead. */
+    private void onListed(JobEvent event) {
+        if (mine != null && !follows.containsKey(event.job())) {
             sendEvents(List.of(event));
         }
     }
 
     /** "My jobs" is for list views: every state, error and result; progress at most once a second per job. */
     private boolean worthListing(JobEvent event) {
-        if (event.kind() == EventKind.PARTIAL) {
-            return false;
-        }
-        if (event.kind() != EventKind.PROGRESS) {
-            return true;
-        }
-        long now = System.currentTimeMillis();
-        Long last = mineProgressSentAt.get(event.job());
-        if (last != null && now - last < MINE_PROGRESS_SPACING_MILLIS) {
-            return false;
-        }
-        mineProgressSentAt.put(event.job(), now);
-        return true;
+        return switch (event.kind()) {
+            case PARTIAL -> false;
+            case PROGRESS -> {
+                long now = System.currentTimeMillis();
+                Long last = mineProgressSentAt.get(event.job());
+                if (last != null && now - last < MINE_PROGRESS_SPACING_MILLIS) {
+                    yield false;
+                }
+                mineProgressSentAt.put(event.job(), now);
+                yield true;
+            }
+            case STATE -> {
+                if (JobFollow.isTerminal(event)) {
+                    mineProgressSentAt.remove(event.job()); // keeps the map to jobs that are running
+                }
+                yield true;
+            }
+            case RESULT, ERROR -> true;
+        };
     }
 
     private void sendEvents(List<JobEvent> events) {

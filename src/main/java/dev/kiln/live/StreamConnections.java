@@ -22,9 +22,9 @@ import org.springframework.web.util.UriComponentsBuilder;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Every WebSocket client on this node: opens them (origin, ticket), counts them per user, ticks
- * their heartbeats, and on shutdown closes them with 1001 so they resume elsewhere or after the
- * restart. It stops after the worker pool has drained, so clients still see released jobs.
+ * Every live client on this node: opens WebSockets (origin, ticket), counts WebSockets and SSE
+ * streams per user, ticks heartbeats, and on shutdown closes sockets with 1001 and ends streams so
+ * clients resume elsewhere or after the restart. It stops after the worker pool has drained, so clients still see released jobs.
  */
 @Component
 class StreamConnections implements SmartLifecycle {
@@ -40,6 +40,8 @@ class StreamConnections implements SmartLifecycle {
     private final JsonMapper json;
     private final Set<StreamConnection> open = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
+    private final Set<SseStream> streams = ConcurrentHashMap.newKeySet();
+    private final Map<String, Integer> streamsPerUser = new ConcurrentHashMap<>();
     private ScheduledExecutorService ticker;
     private volatile boolean accepting;
 
@@ -54,9 +56,15 @@ class StreamConnections implements SmartLifecycle {
         this.json = json;
     }
 
-    StreamConnection open(WebSocketSession session) {
+    /** A new socket: known (so its close is always seen) before anything can close it. */
+    StreamConnection register(WebSocketSession session) {
         StreamConnection connection = new StreamConnection(session, this);
         open.add(connection);
+        return connection;
+    }
+
+    /** Admits a registered socket: checks the origin and any ticket, then lets it talk. */
+    void accept(StreamConnection connection, WebSocketSession session) {
         if (!accepting) {
             connection.close(CloseCode.GOING_AWAY, "server shutting down");
         } else if (!originAllowed(session.getHandshakeHeaders())) {
@@ -70,13 +78,37 @@ class StreamConnections implements SmartLifecycle {
                 connection.start(user);
             }
         }
-        return connection;
     }
 
     /** Counts a connection against its user's limit; false when the user has too many. */
     boolean admit(StreamConnection connection, User user) {
+        return take(perUser, user);
+    }
+
+    void remove(StreamConnection connection) {
+        if (open.remove(connection) && connection.user() != null) {
+            give(perUser, connection.user());
+        }
+    }
+
+    /** Counts an SSE stream against its user's limit (the same number as WebSockets); false when too many. */
+    boolean admitStream(User user, SseStream stream) {
+        if (!accepting || !take(streamsPerUser, user)) {
+            return false;
+        }
+        streams.add(stream);
+        return true;
+    }
+
+    void removeStream(User user, SseStream stream) {
+        if (streams.remove(stream)) {
+            give(streamsPerUser, user);
+        }
+    }
+
+    private boolean take(Map<String, Integer> counts, User user) {
         boolean[] admitted = {false};
-        perUser.compute(user.id(), (id, count) -> {
+        counts.compute(user.id(), (id, count) -> {
             int current = count == null ? 0 : count;
             if (current >= settings.maxConnectionsPerUser()) {
                 return count;
@@ -87,10 +119,8 @@ class StreamConnections implements SmartLifecycle {
         return admitted[0];
     }
 
-    void remove(StreamConnection connection) {
-        if (open.remove(connection) && connection.user() != null) {
-            perUser.computeIfPresent(connection.user().id(), (id, count) -> count <= 1 ? null : count - 1);
-        }
+    private static void give(Map<String, Integer> counts, User user) {
+        counts.computeIfPresent(user.id(), (id, count) -> count <= 1 ? null : count - 1);
     }
 
     /** Same origin by default (or a configured allowlist); clients that send no Origin are not browsers. */
@@ -156,6 +186,7 @@ class StreamConnections implements SmartLifecycle {
     public void stop() {
         accepting = false;
         open.forEach(connection -> connection.close(CloseCode.GOING_AWAY, "server shutting down; reconnect and resume"));
+        streams.forEach(SseStream::end);
         if (ticker != null) {
             ticker.shutdownNow();
         }

@@ -21,7 +21,10 @@ class StreamSocketHandler extends TextWebSocketHandler {
 
     @Override
     public void afterConnectionEstablished(WebSocketSession session) {
-        bySession.put(session.getId(), connections.open(session));
+        // Recorded before it is admitted: admitting may close it, and the close must find it here.
+        StreamConnection connection = connections.register(session);
+        bySession.put(session.getId(), connection);
+        connections.accept(connection, session);
     }
 
     /**

@@ -159,6 +159,88 @@ abstract class EventHttpContract extends ApiTestBase {
                 .header("Last-Event-ID", "yesterday").GET().build()).code()).isEqualTo("invalid_field");
     }
 
+    @Test
+    void sseFollowsAJobRetriedAfterItFinishedToItsRealEnd() throws Exception {
+        String gate = UUID.randomUUID().toString();
+        String job = api.submit(token, "test-gate", fileId, "{\"gate\":\"" + gate + "\"}");
+        await().atMost(WAIT).until(() -> api.state(token, job).equals("running"));
+        api.postEmpty("/api/v1/jobs/" + job + "/cancel", token);
+        await().atMost(WAIT).until(() -> api.state(token, job).equals("cancelled"));
+        long cancelledAt = api.job(token, job).get("seq").asLong();
+        Gates.open(gate);
+        api.postEmpty("/api/v1/jobs/" + job + "/retry", token);
+        await().atMost(WAIT).until(() -> api.state(token, job).equals("succeeded"));
+        long end = api.job(token, job).get("seq").asLong();
+
+        List<Long> seen = readWholeStream(job, null);
+
+        assertThat(seen).as("past the first terminal event at " + cancelledAt)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, end).boxed().toList());
+        HttpResponse<String> atTheEnd = HttpClient.newHttpClient().send(api.request("/api/v1/jobs/" + job + "/events", token)
+                .header("Accept", "text/event-stream").header("Last-Event-ID", Long.toString(end)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(atTheEnd.statusCode()).as("finished and seen: EventSource must stop").isEqualTo(204);
+        assertThat(readWholeStream(job, end + 50)).as("a resume point past the log replays it")
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, end).boxed().toList());
+    }
+
+    @Test
+    void aUserMayHoldOnlySoManyEventStreams() throws Exception {
+        String job = api.submit(token, "test-gate", fileId, "{\"gate\":\"" + UUID.randomUUID() + "\"}");
+        await().atMost(WAIT).until(() -> api.state(token, job).equals("running"));
+        List<InputStream> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 16; i++) {
+                HttpResponse<InputStream> stream = sse(job);
+                assertThat(stream.statusCode()).isEqualTo(200);
+                open.add(stream.body());
+            }
+            HttpResponse<InputStream> refused = sse(job);
+            assertThat(refused.statusCode()).isEqualTo(429);
+            assertThat(new String(refused.body().readAllBytes(), StandardCharsets.UTF_8)).contains("too_many_streams");
+            assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+
+            open.removeFirst().close();
+            await().atMost(WAIT).until(() -> {
+                HttpResponse<InputStream> again = sse(job);
+                if (again.statusCode() == 200) {
+                    open.add(again.body());
+                    return true;
+                }
+                again.body().close();
+                return false;
+            });
+        } finally {
+            for (InputStream stream : open) {
+                stream.close();
+            }
+            api.postEmpty("/api/v1/jobs/" + job + "/cancel", token);
+        }
+    }
+
+    private HttpResponse<InputStream> sse(String job) throws Exception {
+        return HttpClient.newHttpClient().send(api.request("/api/v1/jobs/" + job + "/events", token)
+                .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    /** Every event id of one SSE stream, read until the server ends it. */
+    private List<Long> readWholeStream(String job, Long lastEventId) throws Exception {
+        HttpRequest.Builder request = api.request("/api/v1/jobs/" + job + "/events", token)
+                .header("Accept", "text/event-stream").GET();
+        if (lastEventId != null) {
+            request.header("Last-Event-ID", Long.toString(lastEventId));
+        }
+        HttpResponse<InputStream> response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        List<Long> ids = new ArrayList<>();
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            SseEvent event;
+            while ((event = nextEvent(reader)) != null) {
+                ids.add(event.id());
+            }
+        }
+        return ids;
+    }
+
     /** Reads the next complete event; skips comments and the retry hint; null at end of stream. */
     private static SseEvent nextEvent(BufferedReader reader) throws Exception {
         Long id = null;

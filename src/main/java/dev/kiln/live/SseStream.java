@@ -1,0 +1,94 @@
+package dev.kiln.live;
+
+import dev.kiln.events.EventHub;
+import dev.kiln.events.EventLog;
+import dev.kiln.events.JobEvent;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * One SSE response following one job: the log after the resume point, then live events, with a
+ * comment line when idle. It ends after the job's terminal event (when nothing follows it in the
+ * log), when the client falls too far behind (it resumes with Last-Event-ID), or at shutdown.
+ */
+final class SseStream {
+
+    /** Events a stream may have waiting before it ends and lets the client resume. */
+    private static final int BACKLOG = 1000;
+    private static final long RETRY_MILLIS = 3000;
+    /** Put in the queue to end the stream now. */
+    private static final JobEvent END = new JobEvent("", null, 0, null, null, null);
+
+    private final String jobId;
+    private final JobFollow follow;
+    private final EventLog log;
+    private final EventHub hub;
+    private final JsonMapper json;
+    private final StreamSettings settings;
+    private final BlockingQueue<JobEvent> live = new LinkedBlockingQueue<>(BACKLOG);
+    private volatile boolean overflowed;
+
+    SseStream(String jobId, long after, EventLog log, EventHub hub, JsonMapper json, StreamSettings settings) {
+        this.jobId = jobId;
+        this.follow = new JobFollow(jobId, after, log);
+        this.log = log;
+        this.hub = hub;
+        this.json = json;
+        this.settings = settings;
+    }
+
+    /** Ends the stream soon (shutdown). */
+    void end() {
+        live.clear();
+        live.offer(END);
+    }
+
+    void run(OutputStream out) throws IOException, InterruptedException {
+        try (EventHub.Subscription ignored = hub.followJob(jobId, event -> {
+            if (!live.offer(event)) {
+                overflowed = true;
+            }
+        })) {
+            write(out, "retry: " + RETRY_MILLIS + "\n\n");
+            for (List<JobEvent> page = follow.nextFromLog(); !page.isEmpty(); page = follow.nextFromLog()) {
+                if (send(out, page)) {
+                    return;
+                }
+            }
+            while (!overflowed) {
+                JobEvent next = live.poll(settings.sseHeartbeat().toMillis(), TimeUnit.MILLISECONDS);
+                if (next == END) {
+                    return;
+                }
+                if (next == null) {
+                    write(out, ": keep-alive\n\n");
+                } else if (send(out, follow.onLive(next))) {
+                    return;
+                }
+            }
+            // Too far behind: the stream ends; the client resumes from its Last-Event-ID.
+        }
+    }
+
+    /** Writes events; true when the last was the job's terminal event and nothing follows it. */
+    private boolean send(OutputStream out, List<JobEvent> events) throws IOException {
+        for (JobEvent event : events) {
+            write(out, "id: " + event.seq() + "\nevent: " + event.kind().wire() + "\ndata: "
+                    + json.writeValueAsString(event) + "\n\n");
+        }
+        JobEvent last = events.isEmpty() ? null : events.getLast();
+        // A job retried after finishing carries on in the same log: only the real end ends the stream.
+        return last != null && JobFollow.isTerminal(last) && log.after(jobId, last.seq(), 1).isEmpty();
+    }
+
+    private static void write(OutputStream out, String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+}

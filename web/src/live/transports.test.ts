@@ -1,0 +1,78 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { KilnHttp } from './http';
+import type { ServerMessage } from './protocol';
+import { event, FakeKiln, flush } from './testSupport';
+import { pollingTransport, sseTransport, type TransportFactory } from './transports';
+
+let kiln: FakeKiln;
+let received: number[];
+let closed: string[];
+
+function start(factory: (http: KilnHttp) => TransportFactory) {
+  const http = new KilnHttp({ baseUrl: 'http://kiln.test', token: () => 'kiln_t', fetch: kiln.fetch });
+  return factory(http)({
+    onReady: () => {},
+    onMessage: (m: ServerMessage) => m.type === 'event' && received.push(m.seq),
+    onClosed: (_reconnect, reason) => closed.push(reason),
+    log: () => {},
+  });
+}
+
+/** A job that finished, was retried, and finished again: its log goes on past the first end. */
+function retriedJob() {
+  kiln.append(
+    event('job_a', 1, 'state', { state: 'running' }),
+    event('job_a', 2, 'state', { state: 'failed' }),
+    event('job_a', 3, 'state', { state: 'queued', reason: 'retry' }),
+    event('job_a', 4, 'partial'),
+    event('job_a', 5, 'state', { state: 'succeeded' }),
+  );
+}
+
+beforeEach(() => {
+  kiln = new FakeKiln();
+  received = [];
+  closed = [];
+});
+
+afterEach(() => vi.useRealTimers());
+
+describe('SSE transport', () => {
+  it('reads past a first terminal event to the real end, which the server confirms with 204', async () => {
+    retriedJob();
+    const transport = start(sseTransport);
+    transport.follow([{ id: 'job_a', after: 0 }]);
+    await vi.waitFor(() => expect(received).toEqual([1, 2, 3, 4, 5]));
+    await vi.waitFor(() => expect(kiln.requests.filter((r) => r.includes('/events'))).toHaveLength(2));
+    await flush();
+    expect(kiln.requests.filter((r) => r.includes('/events'))).toHaveLength(2);
+    expect(closed).toEqual([]);
+  });
+
+  it('resumes from the last event when a stream ends early, and stops on 204', async () => {
+    retriedJob();
+    kiln.ssePageSize = 2;
+    const transport = start(sseTransport);
+    transport.follow([{ id: 'job_a', after: 0 }]);
+    await vi.waitFor(() => expect(received).toEqual([1, 2, 3, 4, 5]));
+    // 1-2 (ends on a terminal event), 3-4, 5, then 204.
+    await vi.waitFor(() => expect(kiln.requests.filter((r) => r.includes('/events'))).toHaveLength(4));
+
+    received = [];
+    transport.follow([{ id: 'job_a', after: 5 }]);
+    await vi.waitFor(() => expect(kiln.requests.filter((r) => r.includes('/events'))).toHaveLength(5));
+    await flush();
+    expect(received).toEqual([]);
+  });
+});
+
+describe('polling transport', () => {
+  it('does not stop at a terminal event that a retry has left behind', async () => {
+    retriedJob();
+    const transport = start(pollingTransport);
+    transport.follow([{ id: 'job_a', after: 0 }]);
+    await vi.waitFor(() => expect(received).toEqual([1, 2, 3, 4, 5]));
+    await flush();
+    expect(closed).toEqual([]);
+  });
+});
