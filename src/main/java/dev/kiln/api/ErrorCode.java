@@ -1,12 +1,14 @@
 package dev.kiln.api;
 
 import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
 
 /**
  * The catalogue of problem {@code code}s Kiln answers with. Codes are stable: clients branch on
  * them. Every code is documented in {@code docs/errors.md} (a test keeps the two in step).
  */
 public enum ErrorCode {
+    MALFORMED_REQUEST(HttpStatus.BAD_REQUEST, "The request is malformed"),
     MALFORMED_JSON(HttpStatus.BAD_REQUEST, "The request body is not valid JSON"),
     INVALID_FIELD(HttpStatus.BAD_REQUEST, "A field or parameter is invalid"),
     INVALID_PARAMS(HttpStatus.BAD_REQUEST, "The job parameters are invalid"),
@@ -16,31 +18,44 @@ public enum ErrorCode {
     NOT_FOUND(HttpStatus.NOT_FOUND, "No such resource"),
     JOB_NOT_FOUND(HttpStatus.NOT_FOUND, "No such job"),
     FILE_NOT_FOUND(HttpStatus.NOT_FOUND, "No such file"),
+    UPLOAD_NOT_FOUND(HttpStatus.NOT_FOUND, "No such upload"),
+    UPLOAD_EXPIRED(HttpStatus.GONE, "The upload expired"),
     RESULT_NOT_FOUND(HttpStatus.NOT_FOUND, "The job has no result"),
     METHOD_NOT_ALLOWED(HttpStatus.METHOD_NOT_ALLOWED, "Method not allowed"),
     NOT_ACCEPTABLE(HttpStatus.NOT_ACCEPTABLE, "Cannot produce an acceptable representation"),
     USER_EXISTS(HttpStatus.CONFLICT, "A user with that name exists"),
+    OFFSET_MISMATCH(HttpStatus.CONFLICT, "Upload-Offset is not where the upload stands"),
     JOB_FINISHED(HttpStatus.CONFLICT, "The job has already finished"),
     JOB_NOT_RETRYABLE(HttpStatus.CONFLICT, "Only failed or cancelled jobs can be retried"),
     EMPTY_FILE(HttpStatus.BAD_REQUEST, "The file is empty"),
     UPLOAD_INTERRUPTED(HttpStatus.BAD_REQUEST, "The upload ended before the whole body arrived"),
+    UNSUPPORTED_TUS_VERSION(HttpStatus.PRECONDITION_FAILED, "Unsupported tus version"),
+    UPLOAD_OVERFLOW(HttpStatus.CONTENT_TOO_LARGE, "More bytes than the upload has left"),
     FILE_TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "The file is larger than allowed"),
+    QUOTA_EXCEEDED(HttpStatus.CONTENT_TOO_LARGE, "Your storage quota would be exceeded"),
     UNSUPPORTED_CONTENT_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "The request's Content-Type is not supported"),
     UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "The processor does not accept this file's type"),
+    UPLOAD_LOCKED(HttpStatus.LOCKED, "Another request is writing to this upload"),
+    CHECKSUM_MISMATCH(460, "The chunk does not match its checksum"),
     IDEMPOTENCY_KEY_REUSED(HttpStatus.UNPROCESSABLE_CONTENT, "The Idempotency-Key was used for a different request"),
     TOO_MANY_STREAMS(HttpStatus.TOO_MANY_REQUESTS, "Too many event streams open"),
     INTERNAL_ERROR(HttpStatus.INTERNAL_SERVER_ERROR, "Internal error"),
     DATABASE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "The database is unavailable");
 
-    private final HttpStatus status;
+    private final HttpStatusCode status;
     private final String title;
 
     ErrorCode(HttpStatus status, String title) {
-        this.status = status;
+        this(status.value(), title);
+    }
+
+    /** For statuses outside the HTTP standard (tus's 460 Checksum Mismatch). */
+    ErrorCode(int status, String title) {
+        this.status = HttpStatusCode.valueOf(status);
         this.title = title;
     }
 
-    public HttpStatus status() {
+    public HttpStatusCode status() {
         return status;
     }
 

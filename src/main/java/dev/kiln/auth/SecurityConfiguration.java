@@ -17,6 +17,7 @@ import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 import tools.jackson.databind.json.JsonMapper;
 
 @Configuration(proxyBeanMethods = false)
@@ -53,6 +54,13 @@ class SecurityConfiguration {
                 }), AuthorizationFilter.class)
                 .exceptionHandling(e -> e.authenticationEntryPoint(unauthenticated).accessDeniedHandler(forbidden))
                 .build();
+    }
+
+    /** URLs the firewall refuses (path traversal, encoded slashes, …) answer a problem document too. */
+    @Bean
+    RequestRejectedHandler requestRejectedHandler(JsonMapper json) {
+        return (request, response, e) -> write(json, response, Problems.of(ErrorCode.MALFORMED_REQUEST,
+                "The request URL is not acceptable: " + e.getMessage()));
     }
 
     /** Everything outside /api (API browser assets, later the web app) is public. */

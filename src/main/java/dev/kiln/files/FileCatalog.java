@@ -26,13 +26,27 @@ public class FileCatalog {
     }
 
     public FileInfo insert(String ownerId, String sha256, long size, String mediaType, String name, Instant now) {
-        FileInfo file = new FileInfo(Ids.next("file"), ownerId, size, sha256, mediaType, name, now);
-        db.write(() -> db.sql().sql("""
+        return insertIfAbsent(new FileInfo(Ids.next("file"), ownerId, size, sha256, mediaType, name, now));
+    }
+
+    /** Stores {@code file}; if its id is taken already (a retried completion), returns the stored one. */
+    public FileInfo insertIfAbsent(FileInfo file) {
+        int inserted = db.write(() -> db.sql().sql("""
                         INSERT INTO files (id, owner_id, sha256, size, media_type, name, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)""")
-                .params(file.id(), ownerId, sha256, size, mediaType, name, now.toEpochMilli())
+                        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""")
+                .params(file.id(), file.ownerId(), file.sha256(), file.size(), file.mediaType(), file.name(),
+                        file.createdAt().toEpochMilli())
                 .update());
-        return file;
+        return inserted == 1 ? file : findById(file.id()).orElseThrow();
+    }
+
+    /** Which of these content hashes some file still refers to. */
+    public java.util.Set<String> referenced(Collection<String> sha256s) {
+        if (sha256s.isEmpty()) {
+            return java.util.Set.of();
+        }
+        return new HashSet<>(db.sql().sql("SELECT DISTINCT sha256 FROM files WHERE sha256 IN (:hashes)")
+                .param("hashes", List.copyOf(sha256s)).query(String.class).list());
     }
 
     /** The file if it exists and {@code viewer} may see it; otherwise empty, whichever the reason. */

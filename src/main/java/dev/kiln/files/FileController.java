@@ -41,7 +41,7 @@ class FileController {
         if (request.getContentType() != null && request.getContentType().startsWith("multipart/")) {
             throw new ApiException(ErrorCode.UNSUPPORTED_CONTENT_TYPE, "Send multipart uploads with a part named 'file'.");
         }
-        intake.checkDeclaredLength(request.getContentLengthLong());
+        intake.checkDeclaredLength(user.id(), request.getContentLengthLong());
         // The query string is parsed here, not through getParameter(), which would swallow a
         // form-encoded body (what curl --data-binary sends by default) as form fields.
         String name = ServletUriComponentsBuilder.fromRequest(request).build().getQueryParams().getFirst("name");
@@ -57,7 +57,7 @@ class FileController {
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     ResponseEntity<FileInfo> uploadMultipart(@AuthenticationPrincipal User user, HttpServletRequest request,
             @RequestParam("file") MultipartFile file) throws IOException {
-        intake.checkDeclaredLength(request.getContentLengthLong() > 0 ? file.getSize() : -1);
+        intake.checkDeclaredLength(user.id(), file.getSize());
         try (InputStream body = file.getInputStream()) {
             return created(intake.accept(user.id(), body, file.getOriginalFilename()));
         }

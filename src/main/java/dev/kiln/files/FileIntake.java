@@ -10,6 +10,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
+import dev.kiln.processors.ProcessorRegistry;
+import dev.kiln.support.Ids;
 import org.springframework.stereotype.Component;
 
 /**
@@ -23,13 +26,18 @@ public class FileIntake {
     private final MediaTypeSniffer sniffer;
     private final FileCatalog catalog;
     private final FileSettings settings;
+    private final StorageQuota quota;
+    private final ProcessorRegistry processors;
     private final Clock clock;
 
-    FileIntake(BlobStore blobs, MediaTypeSniffer sniffer, FileCatalog catalog, FileSettings settings, Clock clock) {
+    FileIntake(BlobStore blobs, MediaTypeSniffer sniffer, FileCatalog catalog, FileSettings settings, StorageQuota quota,
+            ProcessorRegistry processors, Clock clock) {
         this.blobs = blobs;
         this.sniffer = sniffer;
         this.catalog = catalog;
         this.settings = settings;
+        this.quota = quota;
+        this.processors = processors;
         this.clock = clock;
     }
 
@@ -37,11 +45,15 @@ public class FileIntake {
         return settings.maxSize().toBytes();
     }
 
-    /** Refuses before reading anything when the declared length is already too large. */
-    public void checkDeclaredLength(long contentLength) {
+    /**
+     * Refuses before reading anything when the declared length is too large or would pass the
+     * owner's quota ({@code contentLength} below 0: not declared).
+     */
+    public void checkDeclaredLength(String ownerId, long contentLength) {
         if (contentLength > maxSize()) {
             throw tooLarge();
         }
+        quota.check(ownerId, Math.max(0, contentLength));
     }
 
     /**
@@ -63,14 +75,35 @@ public class FileIntake {
         if (blob.size() == 0) {
             throw new ApiException(ErrorCode.EMPTY_FILE, "The file is empty; send its content as the request body.");
         }
+        quota.check(ownerId, blob.size());
+        return register(Ids.next("file"), ownerId, blob, name, null);
+    }
+
+    /**
+     * Records stored content as {@code fileId} (again, harmlessly, if it already is): its type
+     * sniffed from the bytes, which a processor must accept — {@code processor} if one is named,
+     * else any. Content nobody can process is refused (415); its blob is left to the sweeper.
+     */
+    public FileInfo register(String fileId, String ownerId, StoredBlob blob, String name, String processor) {
         String mediaType;
         try {
             mediaType = sniffer.sniff(blobs.localPath(blob.sha256()));
         } catch (IOException e) {
             throw new IllegalStateException("Could not read back a stored blob", e);
         }
-        return catalog.insert(ownerId, blob.sha256(), blob.size(), mediaType, FileNames.sanitize(name),
-                clock.instant().truncatedTo(ChronoUnit.MILLIS));
+        List<ProcessorRegistry.Registered> candidates = processor == null
+                ? List.copyOf(processors.all())
+                : processors.find(processor).stream().toList();
+        if (candidates.stream().noneMatch(p -> p.processor().accepts(mediaType))) {
+            List<String> accepted = candidates.stream().flatMap(p -> p.processor().acceptedMediaTypes().stream())
+                    .distinct().sorted().toList();
+            throw new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, (processor == null ? "No processor" : "Processor '"
+                    + processor + "'") + " accepts " + mediaType + " files.")
+                    .with("mediaType", mediaType)
+                    .with("accepted", accepted);
+        }
+        return catalog.insertIfAbsent(new FileInfo(fileId, ownerId, blob.size(), blob.sha256(), mediaType,
+                FileNames.sanitize(name), clock.instant().truncatedTo(ChronoUnit.MILLIS)));
     }
 
     private ApiException tooLarge() {

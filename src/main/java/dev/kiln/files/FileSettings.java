@@ -5,8 +5,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
 /**
- * @param maxSize largest file accepted; default 10GB
+ * @param maxSize      largest file accepted; default 10GB
+ * @param quotaPerUser storage one user may hold: their files plus their unfinished uploads; default 100GB
  */
 @ConfigurationProperties("kiln.files")
-public record FileSettings(@DefaultValue("10GB") DataSize maxSize) {
+public record FileSettings(@DefaultValue("10GB") DataSize maxSize, @DefaultValue("100GB") DataSize quotaPerUser) {
 }

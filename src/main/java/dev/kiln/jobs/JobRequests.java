@@ -87,6 +87,22 @@ public class JobRequests {
         }
     }
 
+    /**
+     * Checks a job request that has no input yet — {@code {type, params?, priority?}}, the job an
+     * upload will start when it completes — so that a bad one is refused before any bytes are sent.
+     *
+     * @param field where the request came from, to name in errors (e.g. {@code Upload-Metadata})
+     */
+    public void checkWithoutInput(User user, JsonNode request, String field) {
+        String type = request.path("type").asString("");
+        ProcessorRegistry.Registered processor = processors.find(type).orElseThrow(() ->
+                new ApiException(ErrorCode.UNKNOWN_PROCESSOR, "There is no processor named '" + type + "'.")
+                        .with("field", field)
+                        .with("known", processors.all().stream().map(ProcessorRegistry.Registered::name).toList()));
+        processor.processor().params().validate(request.get("params"));
+        priority(request.get("priority"), user);
+    }
+
     private static String requiredString(JsonNode node, String field) {
         return requiredString(node, field, field);
     }

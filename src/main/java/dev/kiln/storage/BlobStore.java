@@ -17,10 +17,26 @@ public interface BlobStore {
      */
     StoredBlob put(InputStream in, long maxBytes) throws IOException;
 
+    /**
+     * Takes a complete file whose SHA-256 the caller computed while writing it, moving it into the
+     * store (or dropping it when that content is already stored). The file must be on the store's
+     * filesystem; it is gone afterwards.
+     */
+    StoredBlob adopt(Path file, String sha256) throws IOException;
+
     InputStream open(String sha256) throws IOException;
 
     /** A local path to the content, for tools that need a file (decoders, parsers). */
     Path localPath(String sha256) throws IOException;
 
     boolean exists(String sha256);
+
+    /** A stored blob and when it was stored. */
+    record Entry(String sha256, java.time.Instant storedAt) {
+    }
+
+    /** Every blob stored before {@code before}, for sweeping. */
+    java.util.List<Entry> storedBefore(java.time.Instant before) throws IOException;
+
+    void delete(String sha256) throws IOException;
 }

@@ -13,8 +13,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
@@ -72,6 +76,18 @@ public class LocalBlobStore implements BlobStore {
         }
     }
 
+    @Override
+    public StoredBlob adopt(Path file, String sha256) throws IOException {
+        long size = Files.size(file);
+        Path target = pathOf(sha256);
+        try {
+            moveIntoPlace(file, target);
+        } finally {
+            Files.deleteIfExists(file); // still there when the content was stored already
+        }
+        return new StoredBlob(sha256, size);
+    }
+
     private static void moveIntoPlace(Path partial, Path target) throws IOException {
         if (Files.exists(target)) {
             return; // same content already stored
@@ -103,6 +119,28 @@ public class LocalBlobStore implements BlobStore {
     @Override
     public boolean exists(String sha256) {
         return Files.exists(pathOf(sha256));
+    }
+
+    @Override
+    public List<Entry> storedBefore(Instant before) throws IOException {
+        try (Stream<Path> files = Files.walk(root, 3)) {
+            List<Entry> old = new ArrayList<>();
+            for (Path path : (Iterable<Path>) files::iterator) {
+                String name = path.getFileName().toString();
+                if (SHA256.matcher(name).matches() && Files.isRegularFile(path)) {
+                    Instant stored = Files.getLastModifiedTime(path).toInstant();
+                    if (stored.isBefore(before)) {
+                        old.add(new Entry(name, stored));
+                    }
+                }
+            }
+            return old;
+        }
+    }
+
+    @Override
+    public void delete(String sha256) throws IOException {
+        Files.deleteIfExists(pathOf(sha256));
     }
 
     private Path pathOf(String sha256) {

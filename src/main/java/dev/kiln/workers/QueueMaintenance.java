@@ -5,6 +5,7 @@ import dev.kiln.jobs.JobQueue;
 import dev.kiln.jobs.JobSettings;
 import dev.kiln.jobs.JobSignals;
 import dev.kiln.jobs.JobStore;
+import dev.kiln.support.Loop;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -10,6 +10,7 @@ import dev.kiln.processors.JobCancelledException;
 import dev.kiln.processors.JobFailure;
 import dev.kiln.processors.ProcessorRegistry;
 import dev.kiln.storage.BlobStore;
+import dev.kiln.support.Loop;
 import dev.kiln.support.Ids;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package dev.kiln.workers;
+package dev.kiln.support;
 
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * otherwise after {@code interval} or an earlier {@link #wake()}. A failing step is logged and
  * retried after the interval; it never kills the loop.
  */
-final class Loop {
+public final class Loop {
 
     private static final Logger log = LoggerFactory.getLogger(Loop.class);
 
@@ -24,25 +24,25 @@ final class Loop {
     private volatile boolean running;
     private Thread thread;
 
-    Loop(String name, Duration interval, BooleanSupplier step) {
+    public Loop(String name, Duration interval, BooleanSupplier step) {
         this.name = name;
         this.interval = interval;
         this.step = step;
     }
 
-    synchronized void start() {
+    public synchronized void start() {
         running = true;
         thread = Thread.ofPlatform().daemon().name(name).start(this::run);
     }
 
-    void wake() {
+    public void wake() {
         if (wakeups.availablePermits() == 0) {
             wakeups.release();
         }
     }
 
     /** Stops after the current step; waits for it. */
-    void stop() {
+    public void stop() {
         running = false;
         wake();
         Thread t;

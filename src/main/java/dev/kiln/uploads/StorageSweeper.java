@@ -1,0 +1,123 @@
+package dev.kiln.uploads;
+
+import dev.kiln.files.FileCatalog;
+import dev.kiln.storage.BlobStore;
+import dev.kiln.support.Loop;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * Cleans storage up: uploads past their expiry (unfinished ones with their bytes; finished ones
+ * only their record — the file stays), and stored content no file refers to any more, once it is
+ * older than a grace period (so content stored a moment ago, whose file row is about to be
+ * written, is never taken). Safe to run on every node at once.
+ */
+@Component
+class StorageSweeper implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(StorageSweeper.class);
+    private static final int BATCH = 500;
+
+    private final UploadStore store;
+    private final PartFiles parts;
+    private final BlobStore blobs;
+    private final FileCatalog files;
+    private final UploadSettings settings;
+    private final Clock clock;
+    private final Loop loop;
+    private volatile boolean running;
+
+    StorageSweeper(UploadStore store, PartFiles parts, BlobStore blobs, FileCatalog files, UploadSettings settings, Clock clock) {
+        this.store = store;
+        this.parts = parts;
+        this.blobs = blobs;
+        this.files = files;
+        this.settings = settings;
+        this.clock = clock;
+        this.loop = new Loop("kiln-storage-sweeper", settings.sweepInterval(), () -> {
+            sweep();
+            return false;
+        });
+    }
+
+    /** One pass; returns how many uploads and blobs it removed. */
+    int sweep() {
+        Instant now = clock.instant();
+        int uploads = expireUploads(now);
+        int content = deleteUnreferencedBlobs(now.minus(settings.blobGrace()));
+        if (uploads + content > 0) {
+            log.info("Storage sweep: {} expired upload(s), {} unreferenced blob(s) removed", uploads, content);
+        }
+        return uploads + content;
+    }
+
+    private int expireUploads(Instant now) {
+        int removed = 0;
+        for (List<Upload> batch = store.expired(now, BATCH); !batch.isEmpty(); batch = store.expired(now, BATCH)) {
+            for (Upload upload : batch) {
+                try {
+                    if (!upload.complete()) {
+                        parts.delete(upload.id());
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                store.delete(upload.id());
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    private int deleteUnreferencedBlobs(Instant olderThan) {
+        List<BlobStore.Entry> old;
+        try {
+            old = blobs.storedBefore(olderThan);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Set<String> needed = new HashSet<>(store.hashesBeingCompleted());
+        int removed = 0;
+        for (int i = 0; i < old.size(); i += BATCH) {
+            List<String> hashes = old.subList(i, Math.min(old.size(), i + BATCH)).stream().map(BlobStore.Entry::sha256).toList();
+            needed.addAll(files.referenced(hashes));
+            for (String hash : hashes) {
+                if (!needed.contains(hash)) {
+                    try {
+                        blobs.delete(hash);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                    removed++;
+                }
+            }
+        }
+        return removed;
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        loop.start();
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        loop.stop();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+}

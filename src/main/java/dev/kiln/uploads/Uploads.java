@@ -1,0 +1,307 @@
+package dev.kiln.uploads;
+
+import dev.kiln.api.ApiException;
+import dev.kiln.api.ErrorCode;
+import dev.kiln.auth.User;
+import dev.kiln.files.FileInfo;
+import dev.kiln.files.FileIntake;
+import dev.kiln.files.StorageQuota;
+import dev.kiln.jobs.JobRequests;
+import dev.kiln.storage.BlobStore;
+import dev.kiln.storage.StoredBlob;
+import dev.kiln.support.Ids;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Resumable uploads: created with their length (quota and size checked before any byte), filled
+ * by one writer at a time from exactly the stored offset, made durable as they go, and turned into
+ * a file — and, if asked, a job — exactly once when the last byte arrives.
+ */
+@Component
+class Uploads {
+
+    private static final Logger log = LoggerFactory.getLogger(Uploads.class);
+    private static final int BUFFER = 64 * 1024;
+    /** A writer shows it is alive (and makes its bytes durable) at least this often. */
+    private static final Duration HEARTBEAT = Duration.ofSeconds(2);
+
+    private final UploadStore store;
+    private final PartFiles parts;
+    private final BlobStore blobs;
+    private final FileIntake intake;
+    private final StorageQuota quota;
+    private final JobRequests jobRequests;
+    private final UploadSettings settings;
+    private final JsonMapper json;
+    private final Clock clock;
+
+    Uploads(UploadStore store, PartFiles parts, BlobStore blobs, FileIntake intake, StorageQuota quota,
+            JobRequests jobRequests, UploadSettings settings, JsonMapper json, Clock clock) {
+        this.store = store;
+        this.parts = parts;
+        this.blobs = blobs;
+        this.intake = intake;
+        this.quota = quota;
+        this.jobRequests = jobRequests;
+        this.settings = settings;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    long maxSize() {
+        return intake.maxSize();
+    }
+
+    /** Creates an upload of {@code length} bytes; everything is checked before any byte is taken. */
+    Upload create(User user, long length, String metadataHeader) {
+        if (length > intake.maxSize()) {
+            throw new ApiException(ErrorCode.FILE_TOO_LARGE, "Files may be at most " + intake.maxSize() + " bytes.")
+                    .with("maxSize", intake.maxSize());
+        }
+        if (length == 0) {
+            throw new ApiException(ErrorCode.EMPTY_FILE, "An upload needs at least one byte.");
+        }
+        Map<String, String> metadata = TusMetadata.parse(metadataHeader);
+        String jobRequest = jobRequest(user, metadata);
+        quota.check(user.id(), length);
+        Instant now = clock.instant();
+        Upload upload = new Upload(Ids.next("upl"), user.id(), length, 0, metadataHeader, metadata.get("filename"),
+                jobRequest, now, now.plus(settings.expireAfter()), null, null, null, null);
+        store.create(upload);
+        return upload;
+    }
+
+    /** The one-step flow: metadata naming a processor starts that job when the upload completes. */
+    private String jobRequest(User user, Map<String, String> metadata) {
+        String processor = metadata.get("processor");
+        if (processor == null) {
+            if (metadata.containsKey("params") || metadata.containsKey("priority")) {
+                throw ApiException.invalidField("Upload-Metadata", "'params' and 'priority' need a 'processor'.");
+            }
+            return null;
+        }
+        ObjectNode request = json.createObjectNode().put("type", processor);
+        try {
+            if (metadata.containsKey("params")) {
+                request.set("params", json.readTree(metadata.get("params")));
+            }
+            if (metadata.containsKey("priority")) {
+                request.set("priority", json.readTree(metadata.get("priority")));
+            }
+        } catch (JacksonException e) {
+            throw ApiException.invalidField("Upload-Metadata", "'params' and 'priority' must be JSON.");
+        }
+        jobRequests.checkWithoutInput(user, request, "Upload-Metadata");
+        return json.writeValueAsString(request);
+    }
+
+    /** The upload if it exists and {@code user} may see it (expired ones answer 410). */
+    Upload find(User user, String id) {
+        Upload upload = (Ids.looksLike("upl", id) ? store.find(id) : Optional.<Upload>empty())
+                .filter(u -> user.canSee(u.ownerId()))
+                .orElseThrow(() -> new ApiException(ErrorCode.UPLOAD_NOT_FOUND, "No upload " + id + "."));
+        if (!upload.complete() && upload.expired(clock.instant())) {
+            throw new ApiException(ErrorCode.UPLOAD_EXPIRED, "Upload " + id + " expired at " + upload.expiresAt()
+                    + "; start a new one.");
+        }
+        return upload;
+    }
+
+    /** A chunk's expected checksum ({@code Upload-Checksum}), or none. */
+    record Checksum(String algorithm, byte[] expected) {
+    }
+
+    /** What a write left behind. */
+    record Written(Upload upload, long offset) {
+    }
+
+    /**
+     * Appends {@code body} at {@code offset}, which must be where the upload stands. The bytes are
+     * durable (and resumable) every few seconds or megabytes; a chunk that fails its checksum, or
+     * carries more than the upload has left, is taken back whole. The last byte completes it.
+     */
+    Written append(User user, Upload upload, long offset, long declaredLength, Checksum checksum, InputStream body) {
+        if (upload.complete()) {
+            if (offset == upload.length() && declaredLength <= 0) {
+                return new Written(upload, upload.length()); // a retried completion: same answer again
+            }
+            throw new ApiException(ErrorCode.OFFSET_MISMATCH, "Upload " + upload.id() + " is complete.")
+                    .with("offset", upload.length());
+        }
+        if (offset != upload.offset()) {
+            throw new ApiException(ErrorCode.OFFSET_MISMATCH, "The upload is at offset " + upload.offset()
+                    + ", not " + offset + "; ask with HEAD and continue from there.").with("offset", upload.offset());
+        }
+        if (declaredLength > upload.length() - offset) {
+            throw overflow(upload, offset);
+        }
+        String lock = Ids.randomToken(20);
+        Instant now = clock.instant();
+        if (!store.lock(upload.id(), lock, now, now.minus(settings.lockStaleAfter()))) {
+            throw new ApiException(ErrorCode.UPLOAD_LOCKED, "Another request is writing to this upload; try again shortly.")
+                    .retryAfter(settings.lockStaleAfter());
+        }
+        try {
+            if (offset == upload.length()) {
+                // Every byte arrived before, but completing did not finish (a crash): finish it now.
+                return new Written(complete(user, upload), offset);
+            }
+            long reached = write(upload, lock, offset, checksum, body);
+            if (reached == upload.length()) {
+                return new Written(complete(user, upload), reached);
+            }
+            return new Written(upload, reached);
+        } finally {
+            store.unlock(upload.id(), lock);
+        }
+    }
+
+    private long write(Upload upload, String lock, long offset, Checksum checksum, InputStream body) {
+        ChunkDigest chunk = checksum == null ? null : ChunkDigest.of(checksum.algorithm());
+        try (PartFiles.Writer writer = parts.open(upload.id(), offset)) {
+            byte[] buffer = new byte[BUFFER];
+            long left = upload.length() - offset;
+            long durable = offset;
+            long unsynced = 0;
+            long heartbeatAt = System.nanoTime();
+            boolean clientGone = false;
+            while (true) {
+                int n;
+                try {
+                    n = body.read(buffer, 0, (int) Math.min(buffer.length, left + 1));
+                } catch (IOException e) {
+                    clientGone = true; // keep what arrived: the client resumes from it
+                    break;
+                }
+                if (n < 0) {
+                    break;
+                }
+                if (n > left) {
+                    writer.rollback();
+                    checkpoint(upload, lock, writer.position());
+                    throw overflow(upload, offset);
+                }
+                if (!writer.write(buffer, n)) {
+                    throw lockLost();
+                }
+                if (chunk != null) {
+                    chunk.update(buffer, n);
+                }
+                left -= n;
+                unsynced += n;
+                if (unsynced >= settings.checkpointEvery().toBytes() || System.nanoTime() - heartbeatAt > HEARTBEAT.toNanos()) {
+                    // Without a checksum the bytes are good as they come: make them resumable. With one,
+                    // nothing counts before the chunk is verified; just show that this writer is alive.
+                    if (chunk == null) {
+                        writer.force();
+                        durable = writer.position();
+                        unsynced = 0;
+                    }
+                    checkpoint(upload, lock, durable);
+                    heartbeatAt = System.nanoTime();
+                }
+            }
+            if (chunk != null && (clientGone || !chunk.matches(checksum.expected()))) {
+                writer.rollback();
+                checkpoint(upload, lock, writer.position());
+                if (clientGone) {
+                    throw interrupted();
+                }
+                throw new ApiException(ErrorCode.CHECKSUM_MISMATCH, "The chunk does not match its Upload-Checksum; "
+                        + "nothing of it was kept. Send it again from offset " + offset + ".");
+            }
+            writer.force();
+            checkpoint(upload, lock, writer.position());
+            if (clientGone) {
+                throw interrupted();
+            }
+            if (writer.position() == upload.length()) {
+                store.prepareCompletion(upload.id(), writer.sha256(), Ids.next("file"));
+            }
+            return writer.position();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Writing upload " + upload.id() + " failed", e);
+        }
+    }
+
+    private void checkpoint(Upload upload, String lock, long offset) {
+        Instant now = clock.instant();
+        if (!store.checkpoint(upload.id(), lock, offset, now, now.plus(settings.expireAfter()))) {
+            throw lockLost();
+        }
+    }
+
+    /**
+     * Turns a fully received upload into its file (content-addressed: the part file is renamed
+     * into the blob store, or dropped if that content is already there) and, in the one-step flow,
+     * its job. Every step can be repeated: a retried completion gives the same file and job.
+     */
+    private Upload complete(User user, Upload received) {
+        Upload upload = store.find(received.id()).orElseThrow();
+        StoredBlob blob;
+        try {
+            blob = blobs.exists(upload.sha256()) && !java.nio.file.Files.exists(parts.path(upload.id()))
+                    ? new StoredBlob(upload.sha256(), upload.length())
+                    : blobs.adopt(parts.path(upload.id()), upload.sha256());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not store upload " + upload.id(), e);
+        }
+        parts.completed(upload.id());
+        Map<String, String> metadata = TusMetadata.parse(upload.metadata());
+        FileInfo file;
+        try {
+            file = intake.register(upload.fileId(), upload.ownerId(), blob, upload.filename(), metadata.get("processor"));
+        } catch (ApiException refused) {
+            // Nobody can process this content: the upload is over (its blob goes to the sweeper).
+            store.delete(upload.id());
+            throw refused;
+        }
+        String jobId = null;
+        if (upload.jobRequest() != null) {
+            ObjectNode request = (ObjectNode) json.readTree(upload.jobRequest());
+            request.set("input", json.createObjectNode().put("fileId", file.id()));
+            jobId = jobRequests.submit(user, request, "upload:" + upload.id()).job().id();
+        }
+        store.complete(upload.id(), jobId, clock.instant());
+        log.info("Upload {} complete: file {} ({} bytes){}", upload.id(), file.id(), file.size(),
+                jobId == null ? "" : ", job " + jobId);
+        return store.find(upload.id()).orElseThrow();
+    }
+
+    /** Ends an upload: unfinished, its bytes are deleted; finished, only the upload record (the file stays). */
+    void terminate(Upload upload) {
+        try {
+            parts.delete(upload.id());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        store.delete(upload.id());
+    }
+
+    private static ApiException overflow(Upload upload, long offset) {
+        return new ApiException(ErrorCode.UPLOAD_OVERFLOW, "The upload has " + (upload.length() - offset)
+                + " bytes left to receive; this request carries more. Nothing of it was kept.");
+    }
+
+    private static ApiException lockLost() {
+        return new ApiException(ErrorCode.UPLOAD_LOCKED, "Another request took over this upload.");
+    }
+
+    private static ApiException interrupted() {
+        return new ApiException(ErrorCode.UPLOAD_INTERRUPTED, "The request ended before its body did; resume from HEAD's offset.");
+    }
+}
