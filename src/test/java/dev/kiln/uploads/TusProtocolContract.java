@@ -1,5 +1,7 @@
 package dev.kiln.uploads;
 
+import static dev.kiln.uploads.TusRequests.meta;
+import static dev.kiln.uploads.TusRequests.tus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -15,7 +17,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
@@ -33,10 +34,12 @@ abstract class TusProtocolContract extends ApiTestBase {
                     + "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a0000000000049454e44ae426082");
 
     String token;
+    TusRequests uploads;
 
     @BeforeEach
     void setUp() {
         token = api.newMember("uploader-" + UUID.randomUUID());
+        uploads = new TusRequests(api, token);
     }
 
     @Test
@@ -55,15 +58,15 @@ abstract class TusProtocolContract extends ApiTestBase {
     @Test
     void anUploadInChunksBecomesAFileWithItsSniffedType() throws Exception {
         byte[] content = concat(PNG, random(300_000));
-        String url = create(content.length, Map.of("filename", "../../holiday.png", "filetype", "text/plain"));
-        assertThat(head(url).header("Upload-Offset")).contains("0");
-        assertThat(head(url).header("Upload-Expires")).isPresent();
+        String url = uploads.create(content.length, Map.of("filename", "../../holiday.png", "filetype", "text/plain"));
+        assertThat(uploads.head(url).header("Upload-Offset")).contains("0");
+        assertThat(uploads.head(url).header("Upload-Expires")).isPresent();
 
         int cut1 = 100_000;
         int cut2 = 250_000;
-        assertThat(patch(url, 0, slice(content, 0, cut1)).header("Upload-Offset")).contains(Integer.toString(cut1));
-        assertThat(patch(url, cut1, slice(content, cut1, cut2)).header("Upload-Offset")).contains(Integer.toString(cut2));
-        Api.Response last = patch(url, cut2, slice(content, cut2, content.length));
+        assertThat(uploads.patch(url, 0, slice(content, 0, cut1)).header("Upload-Offset")).contains(Integer.toString(cut1));
+        assertThat(uploads.patch(url, cut1, slice(content, cut1, cut2)).header("Upload-Offset")).contains(Integer.toString(cut2));
+        Api.Response last = uploads.patch(url, cut2, slice(content, cut2, content.length));
 
         assertThat(last.status()).isEqualTo(204);
         String fileId = last.header("Kiln-File-Id").orElseThrow();
@@ -72,8 +75,8 @@ abstract class TusProtocolContract extends ApiTestBase {
         assertThat(file.json().get("size").asLong()).isEqualTo(content.length);
         assertThat(file.json().get("mediaType").asString()).isEqualTo("image/png");
         assertThat(file.json().get("name").asString()).isEqualTo("holiday.png");
-        assertThat(head(url).header("Kiln-File-Id")).contains(fileId);
-        assertThat(head(url).header("Upload-Offset")).contains(Integer.toString(content.length));
+        assertThat(uploads.head(url).header("Kiln-File-Id")).contains(fileId);
+        assertThat(uploads.head(url).header("Upload-Offset")).contains(Integer.toString(content.length));
     }
 
     @Test
@@ -86,45 +89,45 @@ abstract class TusProtocolContract extends ApiTestBase {
 
         assertThat(created.status()).isEqualTo(201);
         assertThat(created.header("Upload-Offset")).contains("20000");
-        String url = path(created);
-        assertThat(patch(url, 20_000, slice(content, 20_000, content.length)).header("Kiln-File-Id")).isPresent();
+        String url = TusRequests.path(created);
+        assertThat(uploads.patch(url, 20_000, slice(content, 20_000, content.length)).header("Kiln-File-Id")).isPresent();
     }
 
     @Test
     void aPatchFromAnyOtherOffsetIsRefused() throws Exception {
-        String url = create(1000, Map.of());
-        patch(url, 0, random(100));
+        String url = uploads.create(1000, Map.of());
+        uploads.patch(url, 0, random(100));
 
-        Api.Response wrong = patch(url, 50, random(10));
+        Api.Response wrong = uploads.patch(url, 50, random(10));
 
         expectProblem(wrong, 409, "offset_mismatch");
         assertThat(wrong.json().get("offset").asLong()).isEqualTo(100);
-        assertThat(head(url).header("Upload-Offset")).contains("100");
+        assertThat(uploads.head(url).header("Upload-Offset")).contains("100");
     }
 
     @Test
     void aChunkFailingItsChecksumIsNotKept() throws Exception {
         byte[] chunk = random(5000);
-        String url = create(10_000, Map.of());
+        String url = uploads.create(10_000, Map.of());
 
-        Api.Response bad = patch(url, 0, chunk, "sha1 " + Base64.getEncoder().encodeToString(new byte[20]));
+        Api.Response bad = uploads.patch(url, 0, chunk, "sha1 " + Base64.getEncoder().encodeToString(new byte[20]));
         expectProblem(bad, 460, "checksum_mismatch");
-        assertThat(head(url).header("Upload-Offset")).contains("0");
+        assertThat(uploads.head(url).header("Upload-Offset")).contains("0");
 
-        Api.Response good = patch(url, 0, chunk, "sha256 " + Base64.getEncoder().encodeToString(
+        Api.Response good = uploads.patch(url, 0, chunk, "sha256 " + Base64.getEncoder().encodeToString(
                 MessageDigest.getInstance("SHA-256").digest(chunk)));
         assertThat(good.status()).isEqualTo(204);
         assertThat(good.header("Upload-Offset")).contains("5000");
-        expectProblem(patch(url, 5000, chunk, "crc32 AAAA"), 400, "invalid_field");
-        expectProblem(patch(url, 5000, chunk, "sha1 not-base64!"), 400, "invalid_field");
+        expectProblem(uploads.patch(url, 5000, chunk, "crc32 AAAA"), 400, "invalid_field");
+        expectProblem(uploads.patch(url, 5000, chunk, "sha1 not-base64!"), 400, "invalid_field");
     }
 
     @Test
     void limitsApplyBeforeAnyByte() {
         expectProblem(api.send(tus(api.request("/api/v1/uploads", token)).header("Upload-Length", Long.toString(1024 * 1024 + 1))
                 .POST(HttpRequest.BodyPublishers.noBody()).build()), 413, "file_too_large");
-        create(1_000_000, Map.of());
-        create(1_000_000, Map.of());
+        uploads.create(1_000_000, Map.of());
+        uploads.create(1_000_000, Map.of());
         Api.Response overQuota = api.send(tus(api.request("/api/v1/uploads", token)).header("Upload-Length", "100000")
                 .POST(HttpRequest.BodyPublishers.noBody()).build());
         expectProblem(overQuota, 413, "quota_exceeded");
@@ -133,53 +136,53 @@ abstract class TusProtocolContract extends ApiTestBase {
 
     @Test
     void aBodyLongerThanWhatIsLeftIsCutAndRefused() throws Exception {
-        String url = create(1000, Map.of());
-        patch(url, 0, random(600));
+        String url = uploads.create(1000, Map.of());
+        uploads.patch(url, 0, random(600));
 
-        expectProblem(patch(url, 600, random(500)), 413, "upload_overflow");
+        expectProblem(uploads.patch(url, 600, random(500)), 413, "upload_overflow");
         // Without a Content-Length the server counts as it reads.
         Api.Response streamed = api.send(tus(api.request(url, token)).header("Upload-Offset", "600")
                 .header("Content-Type", TusController.OFFSET_STREAM)
                 .method("PATCH", HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(random(800)))).build());
         expectProblem(streamed, 413, "upload_overflow");
-        assertThat(head(url).header("Upload-Offset")).contains("600");
+        assertThat(uploads.head(url).header("Upload-Offset")).contains("600");
     }
 
     @Test
     void aTerminatedUploadIsGone() {
-        String url = create(1000, Map.of());
-        patch(url, 0, random(10));
+        String url = uploads.create(1000, Map.of());
+        uploads.patch(url, 0, random(10));
 
         Api.Response deleted = api.send(tus(api.request(url, token)).DELETE().build());
 
         assertThat(deleted.status()).isEqualTo(204);
-        expectProblem(head(url), 404, "upload_not_found");
-        expectProblem(patch(url, 10, random(10)), 404, "upload_not_found");
+        expectProblem(uploads.head(url), 404, "upload_not_found");
+        expectProblem(uploads.patch(url, 10, random(10)), 404, "upload_not_found");
     }
 
     @Test
     void aSecondWriterIsLockedOutUntilTheFirstGoesStale() throws Exception {
         byte[] content = random(400_000);
-        String url = create(content.length, Map.of());
+        String url = uploads.create(content.length, Map.of());
         CountDownLatch release = new CountDownLatch(1);
         // The first writer sends 100 KB, then stalls like a dead connection.
         CompletableFuture<Api.Response> stalled = CompletableFuture.supplyAsync(() -> api.send(tus(api.request(url, token))
                 .header("Upload-Offset", "0").header("Content-Type", TusController.OFFSET_STREAM)
                 .method("PATCH", HttpRequest.BodyPublishers.ofInputStream(() -> new StallingStream(slice(content, 0, 100_000),
                         slice(content, 100_000, 200_000), release))).build()));
-        await().atMost(WAIT).until(() -> head(url).header("Upload-Offset").map(Long::parseLong).orElse(0L) > 0);
-        long durable = Long.parseLong(head(url).header("Upload-Offset").orElseThrow());
+        await().atMost(WAIT).until(() -> uploads.head(url).header("Upload-Offset").map(Long::parseLong).orElse(0L) > 0);
+        long durable = Long.parseLong(uploads.head(url).header("Upload-Offset").orElseThrow());
 
-        expectProblem(patch(url, durable, slice(content, (int) durable, content.length)), 423, "upload_locked");
+        expectProblem(uploads.patch(url, durable, slice(content, (int) durable, content.length)), 423, "upload_locked");
 
         // After lock-stale-after (1 s in tests) with no progress, a new writer takes over.
         await().atMost(WAIT).pollInterval(Duration.ofMillis(300)).until(() -> {
-            long offset = Long.parseLong(head(url).header("Upload-Offset").orElseThrow());
-            return patch(url, offset, slice(content, (int) offset, content.length)).status() == 204;
+            long offset = Long.parseLong(uploads.head(url).header("Upload-Offset").orElseThrow());
+            return uploads.patch(url, offset, slice(content, (int) offset, content.length)).status() == 204;
         });
         release.countDown(); // the stale writer wakes up: it must not disturb the upload
         stalled.get();
-        Api.Response done = head(url);
+        Api.Response done = uploads.head(url);
         assertThat(done.header("Kiln-File-Id")).isPresent();
         assertThat(api.get("/api/v1/files/" + done.header("Kiln-File-Id").orElseThrow(), token).json().get("sha256").asString())
                 .isEqualTo(sha256(content));
@@ -189,22 +192,22 @@ abstract class TusProtocolContract extends ApiTestBase {
     void malformedRequestsGetProblemsNeverServerErrors() {
         expectProblem(api.send(api.request("/api/v1/uploads", token).header("Upload-Length", "10")
                 .POST(HttpRequest.BodyPublishers.noBody()).build()), 412, "unsupported_tus_version");
-        expectProblem(post(Map.of("Upload-Length", "ten")), 400, "invalid_field");
-        expectProblem(post(Map.of("Upload-Length", "-5")), 400, "invalid_field");
-        expectProblem(post(Map.of()), 400, "invalid_field");
-        expectProblem(post(Map.of("Upload-Length", "0")), 400, "empty_file");
-        expectProblem(post(Map.of("Upload-Defer-Length", "1")), 400, "invalid_field");
-        expectProblem(post(Map.of("Upload-Length", "10", "Upload-Metadata", "filename !!!")), 400, "invalid_field");
-        expectProblem(post(Map.of("Upload-Length", "10", "Upload-Metadata", "a YQ==,a Yg==")), 400, "invalid_field");
-        expectProblem(post(Map.of("Upload-Length", "10", "Upload-Metadata", "bad key YQ==")), 400, "invalid_field");
-        expectProblem(post(Map.of("Upload-Length", "10", "Upload-Metadata", meta(Map.of("processor", "nope")))), 400, "unknown_processor");
-        expectProblem(post(Map.of("Upload-Length", "10", "Upload-Metadata", meta(Map.of("processor", "test-echo",
+        expectProblem(uploads.post(Map.of("Upload-Length", "ten")), 400, "invalid_field");
+        expectProblem(uploads.post(Map.of("Upload-Length", "-5")), 400, "invalid_field");
+        expectProblem(uploads.post(Map.of()), 400, "invalid_field");
+        expectProblem(uploads.post(Map.of("Upload-Length", "0")), 400, "empty_file");
+        expectProblem(uploads.post(Map.of("Upload-Defer-Length", "1")), 400, "invalid_field");
+        expectProblem(uploads.post(Map.of("Upload-Length", "10", "Upload-Metadata", "filename !!!")), 400, "invalid_field");
+        expectProblem(uploads.post(Map.of("Upload-Length", "10", "Upload-Metadata", "a YQ==,a Yg==")), 400, "invalid_field");
+        expectProblem(uploads.post(Map.of("Upload-Length", "10", "Upload-Metadata", "bad key YQ==")), 400, "invalid_field");
+        expectProblem(uploads.post(Map.of("Upload-Length", "10", "Upload-Metadata", meta(Map.of("processor", "nope")))), 400, "unknown_processor");
+        expectProblem(uploads.post(Map.of("Upload-Length", "10", "Upload-Metadata", meta(Map.of("processor", "test-echo",
                 "params", "{\"partials\":\"x\"}")))), 400, "invalid_params");
-        expectProblem(post(Map.of("Upload-Length", "10", "Upload-Metadata", meta(Map.of("processor", "test-echo",
+        expectProblem(uploads.post(Map.of("Upload-Length", "10", "Upload-Metadata", meta(Map.of("processor", "test-echo",
                 "params", "{not json")))), 400, "invalid_field");
-        expectProblem(post(Map.of("Upload-Length", "10", "Upload-Metadata", meta(Map.of("processor", "test-echo",
+        expectProblem(uploads.post(Map.of("Upload-Length", "10", "Upload-Metadata", meta(Map.of("processor", "test-echo",
                 "priority", "50")))), 400, "invalid_field");
-        String url = create(100, Map.of());
+        String url = uploads.create(100, Map.of());
         expectProblem(api.send(tus(api.request(url, token)).header("Content-Type", TusController.OFFSET_STREAM)
                 .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(new byte[5])).build()), 400, "invalid_field");
         expectProblem(api.send(tus(api.request(url, token)).header("Upload-Offset", "0").header("Content-Type", "text/plain")
@@ -212,7 +215,7 @@ abstract class TusProtocolContract extends ApiTestBase {
         expectProblem(api.send(tus(api.request(url, token)).header("Upload-Offset", "zero").header("Content-Type",
                 TusController.OFFSET_STREAM).method("PATCH", HttpRequest.BodyPublishers.ofByteArray(new byte[5])).build()), 400,
                 "invalid_field");
-        expectProblem(head("/api/v1/uploads/upl_nope"), 404, "upload_not_found");
+        expectProblem(uploads.head("/api/v1/uploads/upl_nope"), 404, "upload_not_found");
         expectProblem(api.send(tus(api.request("/api/v1/uploads/..%2F..%2Fetc%2Fpasswd", token))
                 .method("HEAD", HttpRequest.BodyPublishers.noBody()).build()), 400, null);
         expectProblem(api.send(tus(api.request("/api/v1/uploads/%2e%2e/x", token)).header("Upload-Offset", "0")
@@ -222,7 +225,7 @@ abstract class TusProtocolContract extends ApiTestBase {
 
     @Test
     void anotherUsersUploadIsNotFound() {
-        String url = create(100, Map.of());
+        String url = uploads.create(100, Map.of());
         String stranger = api.newMember("stranger-" + UUID.randomUUID());
 
         expectProblem(api.send(tus(api.request(url, stranger)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build()), 404, null);
@@ -230,7 +233,7 @@ abstract class TusProtocolContract extends ApiTestBase {
                 TusController.OFFSET_STREAM).method("PATCH", HttpRequest.BodyPublishers.ofByteArray(new byte[5])).build()).status())
                 .isEqualTo(404);
         assertThat(api.send(tus(api.request(url, stranger)).DELETE().build()).status()).isEqualTo(404);
-        assertThat(head(url).status()).isEqualTo(200);
+        assertThat(uploads.head(url).status()).isEqualTo(200);
         assertThat(api.send(tus(api.request("/api/v1/uploads", null)).header("Upload-Length", "5")
                 .POST(HttpRequest.BodyPublishers.noBody()).build()).status()).isEqualTo(401);
     }
@@ -238,17 +241,17 @@ abstract class TusProtocolContract extends ApiTestBase {
     @Test
     void oneStepUploadStartsItsJobOnceEvenWhenTheCompletionIsRetried() throws Exception {
         byte[] content = "one step, one job".getBytes(StandardCharsets.UTF_8);
-        String url = create(content.length, Map.of("filename", "note.txt", "processor", "test-echo",
+        String url = uploads.create(content.length, Map.of("filename", "note.txt", "processor", "test-echo",
                 "params", "{\"partials\":2}"));
 
-        Api.Response done = patch(url, 0, content);
-        Api.Response again = patch(url, content.length, new byte[0]);
+        Api.Response done = uploads.patch(url, 0, content);
+        Api.Response again = uploads.patch(url, content.length, new byte[0]);
 
         String jobId = done.header("Kiln-Job-Id").orElseThrow();
         assertThat(again.status()).isEqualTo(204);
         assertThat(again.header("Kiln-Job-Id")).contains(jobId);
         assertThat(again.header("Kiln-File-Id")).isEqualTo(done.header("Kiln-File-Id"));
-        assertThat(head(url).header("Kiln-Job-Id")).contains(jobId);
+        assertThat(uploads.head(url).header("Kiln-Job-Id")).contains(jobId);
         await().atMost(WAIT).until(() -> api.state(token, jobId).equals("succeeded"));
         assertThat(api.get("/api/v1/jobs", token).json().get("items")).hasSize(1);
         assertThat(api.job(token, jobId).get("input").get("fileId").asString()).isEqualTo(done.header("Kiln-File-Id").orElseThrow());
@@ -257,66 +260,18 @@ abstract class TusProtocolContract extends ApiTestBase {
     @Test
     void contentTheNamedProcessorCannotTakeIsRefusedWithWhatItAccepts() {
         byte[] content = "not audio at all".getBytes(StandardCharsets.UTF_8);
-        String url = create(content.length, Map.of("processor", "test-wav"));
+        String url = uploads.create(content.length, Map.of("processor", "test-wav"));
 
-        Api.Response refused = patch(url, 0, content);
+        Api.Response refused = uploads.patch(url, 0, content);
 
         expectProblem(refused, 415, "unsupported_media_type");
         assertThat(refused.json().get("mediaType").asString()).isEqualTo("text/plain");
         assertThat(refused.json().get("accepted").toString()).contains("audio/vnd.wave");
-        expectProblem(head(url), 404, "upload_not_found");
+        expectProblem(uploads.head(url), 404, "upload_not_found");
         assertThat(api.get("/api/v1/jobs", token).json().get("items")).isEmpty();
     }
 
-    // --- helpers: a tus client in a few lines ---
-
-    private String create(long length, Map<String, String> metadata) {
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Upload-Length", Long.toString(length));
-        if (!metadata.isEmpty()) {
-            headers.put("Upload-Metadata", meta(metadata));
-        }
-        Api.Response created = post(headers);
-        assertThat(created.status()).as(created.toString()).isEqualTo(201);
-        assertThat(created.header("Tus-Resumable")).contains("1.0.0");
-        return path(created);
-    }
-
-    private Api.Response post(Map<String, String> headers) {
-        HttpRequest.Builder request = tus(api.request("/api/v1/uploads", token));
-        headers.forEach(request::header);
-        return api.send(request.POST(HttpRequest.BodyPublishers.noBody()).build());
-    }
-
-    private Api.Response head(String url) {
-        return api.send(tus(api.request(url, token)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
-    }
-
-    private Api.Response patch(String url, long offset, byte[] bytes) {
-        return patch(url, offset, bytes, null);
-    }
-
-    private Api.Response patch(String url, long offset, byte[] bytes, String checksum) {
-        HttpRequest.Builder request = tus(api.request(url, token)).header("Upload-Offset", Long.toString(offset))
-                .header("Content-Type", TusController.OFFSET_STREAM);
-        if (checksum != null) {
-            request.header("Upload-Checksum", checksum);
-        }
-        return api.send(request.method("PATCH", HttpRequest.BodyPublishers.ofByteArray(bytes)).build());
-    }
-
-    private static HttpRequest.Builder tus(HttpRequest.Builder request) {
-        return request.header("Tus-Resumable", "1.0.0");
-    }
-
-    private static String path(Api.Response created) {
-        return created.header("Location").orElseThrow().replaceFirst("^https?://[^/]+", "");
-    }
-
-    private static String meta(Map<String, String> values) {
-        return String.join(",", values.entrySet().stream().map(e -> e.getKey() + " "
-                + Base64.getEncoder().encodeToString(e.getValue().getBytes(StandardCharsets.UTF_8))).toList());
-    }
+    // --- helpers ---
 
     static void expectProblem(Api.Response response, int status, String code) {
         assertThat(response.status()).as(response.toString()).isEqualTo(status);

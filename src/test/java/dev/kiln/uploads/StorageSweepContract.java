@@ -1,0 +1,89 @@
+package dev.kiln.uploads;
+
+import static dev.kiln.uploads.TusProtocolContract.expectProblem;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.kiln.storage.BlobStore;
+import dev.kiln.testing.Api;
+import dev.kiln.testing.ApiTestBase;
+import java.io.ByteArrayInputStream;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.TestPropertySource;
+
+/**
+ * Expiry and the storage sweep, on each database: uploads expire a second after their last write
+ * here, content is swept as soon as nothing refers to it, and the test runs the sweep itself.
+ */
+@TestPropertySource(properties = {
+        "kiln.uploads.expire-after=1s",
+        "kiln.uploads.sweep-interval=1h",
+        "kiln.uploads.blob-grace=0s"})
+abstract class StorageSweepContract extends ApiTestBase {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @Autowired
+    StorageSweeper sweeper;
+    @Autowired
+    PartFiles parts;
+    @Autowired
+    BlobStore blobs;
+
+    String token;
+    TusRequests uploads;
+
+    @BeforeEach
+    void setUp() {
+        token = api.newMember("sweep-" + UUID.randomUUID());
+        uploads = new TusRequests(api, token);
+    }
+
+    @Test
+    void anAbandonedUploadExpiresAndTheSweepRemovesItsBytes() {
+        String url = uploads.create(1000, Map.of());
+        uploads.patch(url, 0, random(400));
+        String id = url.substring(url.lastIndexOf('/') + 1);
+        assertThat(parts.path(id)).exists();
+
+        await().atMost(WAIT).until(() -> uploads.head(url).status() == 410);
+        expectProblem(uploads.head(url), 410, "upload_expired");
+        expectProblem(uploads.patch(url, 400, random(600)), 410, "upload_expired");
+        assertThat(parts.path(id)).as("kept until swept").exists();
+
+        sweeper.sweep();
+
+        expectProblem(uploads.head(url), 404, "upload_not_found");
+        assertThat(parts.path(id)).doesNotExist();
+    }
+
+    @Test
+    void theSweepTakesContentNothingRefersToAndKeepsFiles() throws Exception {
+        String orphan = blobs.put(new ByteArrayInputStream(random(5000)), 10_000).sha256();
+        byte[] content = random(3000);
+        String url = uploads.create(content.length, Map.of("filename", "kept.bin"));
+        String fileId = uploads.patch(url, 0, content).header("Kiln-File-Id").orElseThrow();
+        String kept = api.get("/api/v1/files/" + fileId, token).json().get("sha256").asString();
+        Thread.sleep(1100); // past the finished upload's expiry and the orphan's (zero) grace
+
+        sweeper.sweep();
+
+        assertThat(blobs.exists(orphan)).as("content no file refers to").isFalse();
+        assertThat(blobs.exists(kept)).as("a file's content").isTrue();
+        Api.Response file = api.get("/api/v1/files/" + fileId, token);
+        assertThat(file.status()).isEqualTo(200);
+        expectProblem(uploads.head(url), 404, "upload_not_found"); // a finished upload's record goes, its file stays
+    }
+
+    private static byte[] random(int n) {
+        byte[] bytes = new byte[n];
+        new Random().nextBytes(bytes);
+        return bytes;
+    }
+}
