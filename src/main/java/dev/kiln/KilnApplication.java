@@ -13,7 +13,21 @@ import org.springframework.context.annotation.Bean;
 public class KilnApplication {
 
     public static void main(String[] args) {
+        widenVirtualThreadCarriers();
         SpringApplication.run(KilnApplication.class, args);
+    }
+
+    /**
+     * SQLite is reached through JNI, and a virtual thread inside a native call holds its carrier
+     * (through a commit's fsync, too). With one carrier per core, a 2-core server under upload
+     * load then stalls every other request; a few more carriers keep it responsive. Only a
+     * default: an explicit {@code -Djdk.virtualThreadScheduler.parallelism} wins.
+     */
+    static void widenVirtualThreadCarriers() {
+        String property = "jdk.virtualThreadScheduler.parallelism";
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, Integer.toString(Math.max(Runtime.getRuntime().availableProcessors(), 8)));
+        }
     }
 
     /** Every time Kiln stores comes from this clock (tests can substitute their own). */

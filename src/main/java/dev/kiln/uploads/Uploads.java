@@ -36,6 +36,7 @@ class Uploads {
 
     private static final Logger log = LoggerFactory.getLogger(Uploads.class);
     private static final int BUFFER = 64 * 1024;
+    private static final int YIELD_EVERY = 1024 * 1024;
     /** A writer shows it is alive (and makes its bytes durable) at least this often. */
     private static final Duration HEARTBEAT = Duration.ofSeconds(2);
 
@@ -177,6 +178,7 @@ class Uploads {
             long left = upload.length() - offset;
             long durable = offset;
             long unsynced = 0;
+            long sinceYield = 0;
             long heartbeatAt = System.nanoTime();
             boolean clientGone = false;
             while (true) {
@@ -203,6 +205,13 @@ class Uploads {
                 }
                 left -= n;
                 unsynced += n;
+                sinceYield += n;
+                if (sinceYield >= YIELD_EVERY) {
+                    // A fast client's body is always ready, so this thread might never park: let the
+                    // other virtual threads on its carrier run now and then.
+                    Thread.yield();
+                    sinceYield = 0;
+                }
                 if (unsynced >= settings.checkpointEvery().toBytes() || System.nanoTime() - heartbeatAt > HEARTBEAT.toNanos()) {
                     // Without a checksum the bytes are good as they come: make them resumable. With one,
                     // nothing counts before the chunk is verified; just show that this writer is alive.

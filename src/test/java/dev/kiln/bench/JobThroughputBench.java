@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,7 +34,7 @@ import tools.jackson.databind.node.JsonNodeFactory;
 public final class JobThroughputBench {
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = parse(args);
+        Map<String, String> options = Bench.options(args);
         int jobs = Integer.parseInt(options.getOrDefault("jobs", "50000"));
         int workers = Integer.parseInt(options.getOrDefault("workers", "64"));
         String db = options.getOrDefault("db", "both");
@@ -115,16 +114,5 @@ public final class JobThroughputBench {
 
     private static double seconds(long nanos) {
         return nanos / 1e9;
-    }
-
-    private static Map<String, String> parse(String[] args) {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (String arg : args) {
-            if (!arg.startsWith("--") || !arg.contains("=")) {
-                throw new IllegalArgumentException("expected --name=value, got " + arg);
-            }
-            options.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
-        }
-        return options;
     }
 }

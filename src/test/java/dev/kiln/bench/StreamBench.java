@@ -3,14 +3,11 @@ package dev.kiln.bench;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.KilnProcess;
 import dev.kiln.testing.TestDatabases;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -39,10 +36,7 @@ public final class StreamBench {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (String arg : args) {
-            options.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
-        }
+        Map<String, String> options = Bench.options(args);
         int clients = Integer.parseInt(options.getOrDefault("clients", "1000"));
         int jobs = Integer.parseInt(options.getOrDefault("jobs", "100"));
         int idle = Integer.parseInt(options.getOrDefault("idle", "10000"));
@@ -88,7 +82,7 @@ public final class StreamBench {
         measuring.set(2);
         long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
         System.out.printf(Locale.ROOT, "latency  clients=%d jobs=%d samples=%d  p50=%.1f ms  p99=%.1f ms  max=%.1f ms%n",
-                clients, jobs, sorted.length, percentile(sorted, 50) / 1000.0, percentile(sorted, 99) / 1000.0,
+                clients, jobs, sorted.length, Bench.percentile(sorted, 50) / 1000.0, Bench.percentile(sorted, 99) / 1000.0,
                 sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1000.0);
         sockets.forEach(WebSocket::abort);
         for (String id : ids) {
@@ -99,20 +93,20 @@ public final class StreamBench {
     /** (b) and (c): idle connections' heap, and delivery to busy followers while they are open. */
     private static void idleAndBusy(KilnProcess kiln, Api api, String file, int idle, int jobs, int seconds) throws Exception {
         Thread.sleep(2_000);
-        long before = usedHeapAfterGc(kiln.pid());
-        long directBefore = directMemory(kiln.pid());
+        long before = Bench.usedHeapAfterGc(kiln.pid());
+        long directBefore = Bench.directMemory(kiln.pid());
         List<WebSocket> idleSockets = new ArrayList<>(idle);
         for (int i = 0; i < idle; i++) {
             idleSockets.add(open(kiln.port(), text -> { }, null));
         }
         Thread.sleep(3_000);
-        long after = usedHeapAfterGc(kiln.pid());
-        long directAfter = directMemory(kiln.pid());
+        long after = Bench.usedHeapAfterGc(kiln.pid());
+        long directAfter = Bench.directMemory(kiln.pid());
         System.out.printf(Locale.ROOT, "heap     idle=%d  before=%d MiB  after=%d MiB  per connection=%.1f KiB"
                         + "  (direct, outside the heap: %.1f KiB)%n",
                 idle, before >> 20, after >> 20, (after - before) / 1024.0 / idle, (directAfter - directBefore) / 1024.0 / idle);
         if (Boolean.getBoolean("bench.histogram")) {
-            System.out.println(String.join("\n", jcmd(kiln.pid(), "GC.class_histogram").lines().limit(30).toList()));
+            System.out.println(String.join("\n", Bench.jcmd(kiln.pid(), "GC.class_histogram").lines().limit(30).toList()));
         }
 
         List<String> ids = new ArrayList<>();
@@ -176,38 +170,4 @@ public final class StreamBench {
         }
         return socket;
     }
-
-    private static long usedHeapAfterGc(long pid) throws Exception {
-        jcmd(pid, "GC.run");
-        String info = jcmd(pid, "GC.heap_info");
-        Matcher used = Pattern.compile("used (\\d+)K").matcher(info);
-        if (!used.find()) {
-            throw new IllegalStateException("no heap figure in: " + info);
-        }
-        return Long.parseLong(used.group(1)) * 1024;
-    }
-
-    /** Committed native memory of the "Other" category, where the JVM counts NIO direct buffers (needs NMT on). */
-    private static long directMemory(long pid) throws Exception {
-        Matcher other = Pattern.compile("-\\s+Other \\(reserved=\\d+KB, committed=(\\d+)KB\\)").matcher(jcmd(pid, "VM.native_memory summary"));
-        return other.find() ? Long.parseLong(other.group(1)) * 1024 : 0;
-    }
-
-    private static String jcmd(long pid, String command) throws Exception {
-        String jcmd = ProcessHandle.current().info().command().orElseThrow().replaceAll("java$", "jcmd");
-        Process process = new ProcessBuilder(jcmd, Long.toString(pid), command).redirectErrorStream(true).start();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
-            String text = String.join("\n", out.lines().toList());
-            process.waitFor(30, TimeUnit.SECONDS);
-            return text;
-        }
-    }
-
-    private static double percentile(long[] sorted, int p) {
-        if (sorted.length == 0) {
-            return 0;
-        }
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
-    }
-
 }

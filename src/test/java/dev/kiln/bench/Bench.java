@@ -1,0 +1,62 @@
+package dev.kiln.bench;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** What the benchmarks share: their options, percentiles, and figures read from Kiln's JVM with jcmd. */
+final class Bench {
+
+    private Bench() {
+    }
+
+    /** {@code --name=value} arguments. */
+    static Map<String, String> options(String[] args) {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (String arg : args) {
+            if (!arg.startsWith("--") || !arg.contains("=")) {
+                throw new IllegalArgumentException("expected --name=value, got " + arg);
+            }
+            options.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+        }
+        return options;
+    }
+
+    static double percentile(long[] sorted, int p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+    }
+
+    /** The heap the JVM {@code pid} uses after a full GC: what it really holds on to. */
+    static long usedHeapAfterGc(long pid) throws Exception {
+        jcmd(pid, "GC.run");
+        String info = jcmd(pid, "GC.heap_info");
+        Matcher used = Pattern.compile("used (\\d+)K").matcher(info);
+        if (!used.find()) {
+            throw new IllegalStateException("no heap figure in: " + info);
+        }
+        return Long.parseLong(used.group(1)) * 1024;
+    }
+
+    /** Committed native memory of the "Other" category, where the JVM counts NIO direct buffers (needs NMT on). */
+    static long directMemory(long pid) throws Exception {
+        Matcher other = Pattern.compile("-\\s+Other \\(reserved=\\d+KB, committed=(\\d+)KB\\)").matcher(jcmd(pid, "VM.native_memory summary"));
+        return other.find() ? Long.parseLong(other.group(1)) * 1024 : 0;
+    }
+
+    static String jcmd(long pid, String command) throws Exception {
+        String jcmd = ProcessHandle.current().info().command().orElseThrow().replaceAll("java$", "jcmd");
+        Process process = new ProcessBuilder(jcmd, Long.toString(pid), command).redirectErrorStream(true).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
+            String text = String.join("\n", out.lines().toList());
+            process.waitFor(30, TimeUnit.SECONDS);
+            return text;
+        }
+    }
+}
