@@ -13,6 +13,7 @@ public enum ErrorCode {
     INVALID_FIELD(HttpStatus.BAD_REQUEST, "A field or parameter is invalid"),
     INVALID_PARAMS(HttpStatus.BAD_REQUEST, "The job parameters are invalid"),
     UNKNOWN_PROCESSOR(HttpStatus.BAD_REQUEST, "No processor has that name"),
+    UNKNOWN_FORMAT(HttpStatus.BAD_REQUEST, "The result is not available in that format"),
     UNAUTHENTICATED(HttpStatus.UNAUTHORIZED, "Authentication required"),
     FORBIDDEN(HttpStatus.FORBIDDEN, "Not allowed"),
     NOT_FOUND(HttpStatus.NOT_FOUND, "No such resource"),

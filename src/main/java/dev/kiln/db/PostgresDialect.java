@@ -32,7 +32,7 @@ public final class PostgresDialect implements Dialect {
                     FOR UPDATE SKIP LOCKED)
                 UPDATE jobs SET state = 'running', attempt = attempt + 1, seq = seq + 1,
                        lease_token = :token, lease_node = :node, lease_expires_at = :leaseUntil,
-                       started_at = :now, stage = NULL, progress = 0
+                       started_at = :now, stage = NULL, eta_at = NULL, progress = 0
                 FROM picked WHERE jobs.id = picked.picked_id
                 RETURNING %s
                 """.formatted(claimableStates, returning);

@@ -31,7 +31,7 @@ public final class SqliteDialect implements Dialect {
         return """
                 UPDATE jobs SET state = 'running', attempt = attempt + 1, seq = seq + 1,
                        lease_token = :token, lease_node = :node, lease_expires_at = :leaseUntil,
-                       started_at = :now, stage = NULL, progress = 0
+                       started_at = :now, stage = NULL, eta_at = NULL, progress = 0
                 WHERE id IN (
                     SELECT id FROM jobs
                     WHERE %s AND type = :type

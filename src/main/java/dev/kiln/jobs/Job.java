@@ -12,7 +12,7 @@ import tools.jackson.databind.JsonNode;
  * follow the event log after {@code seq}, and nothing is missed or seen twice.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"id", "type", "state", "cancelRequested", "stage", "progress", "seq", "attempt", "maxAttempts",
+@JsonPropertyOrder({"id", "type", "state", "cancelRequested", "stage", "progress", "eta", "seq", "attempt", "maxAttempts",
         "priority", "createdAt", "startedAt", "finishedAt", "retryAt", "error", "result", "input", "params"})
 public record Job(
         String id,
@@ -33,7 +33,8 @@ public record Job(
         Instant finishedAt,
         @JsonIgnore Instant runAfter,
         JobError error,
-        @JsonIgnore Long resultSize) {
+        @JsonIgnore Long resultSize,
+        @JsonIgnore Instant etaAt) {
 
     public record Input(String fileId) {
     }
@@ -49,6 +50,12 @@ public record Job(
     @JsonProperty("cancelRequested")
     public boolean cancelRequested() {
         return cancelRequestedAt != null;
+    }
+
+    /** When a running job's processor expects to finish (its latest estimate). */
+    @JsonProperty("eta")
+    public Instant eta() {
+        return state == JobState.RUNNING ? etaAt : null;
     }
 
     /** When a job waiting out its backoff becomes claimable again. */

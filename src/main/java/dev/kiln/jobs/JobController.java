@@ -5,7 +5,12 @@ import dev.kiln.api.ErrorCode;
 import dev.kiln.auth.User;
 import dev.kiln.processors.ProcessorRegistry;
 import java.net.URI;
+import dev.kiln.processors.ResultFormat;
+import dev.kiln.support.Texts;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -19,6 +24,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 @RestController
 @RequestMapping("/api/v1/jobs")
@@ -29,10 +35,14 @@ class JobController {
 
     private final JobRequests requests;
     private final JobStore store;
+    private final ProcessorRegistry processors;
+    private final JsonMapper json;
 
-    JobController(JobRequests requests, JobStore store) {
+    JobController(JobRequests requests, JobStore store, ProcessorRegistry processors, JsonMapper json) {
         this.requests = requests;
         this.store = store;
+        this.processors = processors;
+        this.json = json;
     }
 
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -105,11 +115,28 @@ class JobController {
         };
     }
 
-    @GetMapping(path = "/{id}/result", produces = MediaType.APPLICATION_JSON_VALUE)
-    String result(@AuthenticationPrincipal User user, @PathVariable String id) {
+    /** The stored result as JSON, or rendered in one of the processor's {@link ResultFormat}s. */
+    @GetMapping("/{id}/result")
+    ResponseEntity<String> result(@AuthenticationPrincipal User user, @PathVariable String id,
+            @RequestParam(defaultValue = "json") String format) {
         Job job = store.find(id, user).orElseThrow(() -> notFound(id));
-        return store.result(id, user).orElseThrow(() -> new ApiException(ErrorCode.RESULT_NOT_FOUND,
+        List<ResultFormat> formats = processors.find(job.type()).map(r -> r.processor().resultFormats()).orElse(List.of());
+        Optional<ResultFormat> rendering = formats.stream().filter(f -> f.name().equals(format)).findFirst();
+        if (!format.equals("json") && rendering.isEmpty()) {
+            List<String> available = new ArrayList<>(List.of("json"));
+            formats.forEach(f -> available.add(f.name()));
+            throw new ApiException(ErrorCode.UNKNOWN_FORMAT, "A " + job.type() + " result is available as "
+                    + String.join(", ", available) + "; not as '" + Texts.safe(format, 40) + "'.").with("available", available);
+        }
+        String stored = store.result(id, user).orElseThrow(() -> new ApiException(ErrorCode.RESULT_NOT_FOUND,
                 "Job " + id + " is " + job.state().wire() + " and has no result.").with("state", job.state().wire()));
+        if (rendering.isEmpty()) {
+            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(stored);
+        }
+        return ResponseEntity.ok()
+                .contentType(MediaType.parseMediaType(rendering.get().mediaType()))
+                .header(HttpHeaders.CONTENT_DISPOSITION, "inline; filename=\"" + id + "." + format + "\"")
+                .body(rendering.get().render().apply(json.readTree(stored)));
     }
 
     private static ApiException notFound(String id) {

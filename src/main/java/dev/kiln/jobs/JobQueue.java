@@ -145,7 +145,13 @@ public class JobQueue {
         String token();
     }
 
-    public record Progress(String jobId, String token, double progress, String stage) implements Write {
+    /** @param remaining the processor's estimate of the time left; null when unknown */
+    public record Progress(String jobId, String token, double progress, String stage, Duration remaining) implements Write {
+
+        public Progress(String jobId, String token, double progress, String stage) {
+            this(jobId, token, progress, stage, null);
+        }
+
     }
 
     public record Partial(String jobId, String token, JsonNode data) implements Write {
@@ -230,15 +236,19 @@ public class JobQueue {
     }
 
     private Optional<Bumped> progress(Progress p, long now, List<JobEvent> appended) {
+        Long etaAt = p.remaining() == null ? null : now + Math.max(0, p.remaining().toMillis());
         Optional<Bumped> bumped = db.sql().sql("""
-                        UPDATE jobs SET progress = ?, stage = ?, seq = seq + 1
+                        UPDATE jobs SET progress = ?, stage = ?, eta_at = ?, seq = seq + 1
                         WHERE id = ? AND lease_token = ? AND state = 'running'""" + RETURNING_SEQ)
-                .params(p.progress(), Texts.safe(p.stage(), MAX_STAGE), p.jobId(), p.token())
+                .params(p.progress(), Texts.safe(p.stage(), MAX_STAGE), etaAt, p.jobId(), p.token())
                 .query(BUMPED).optional();
         bumped.ifPresent(b -> {
             ObjectNode data = json.createObjectNode();
             data.put("progress", p.progress());
             data.put("stage", Texts.safe(p.stage(), MAX_STAGE));
+            if (etaAt != null) {
+                data.put("eta", Instant.ofEpochMilli(etaAt).toString());
+            }
             appended.add(new JobEvent(p.jobId(), b.owner(), b.seq(), EventKind.PROGRESS, data, Instant.ofEpochMilli(now)));
         });
         return bumped;
@@ -261,7 +271,7 @@ public class JobQueue {
         }
         String guard = " WHERE id = :id AND lease_token = :token AND state = 'running'"
                 + (f.expiredBefore() != null ? " AND lease_expires_at < :expiredBefore" : "");
-        String releaseLease = "lease_token = NULL, lease_node = NULL, lease_expires_at = NULL, cancel_requested_at = NULL, stage = NULL";
+        String releaseLease = "lease_token = NULL, lease_node = NULL, lease_expires_at = NULL, cancel_requested_at = NULL, stage = NULL, eta_at = NULL";
         Instant ts = Instant.ofEpochMilli(now);
         return switch (f.outcome()) {
             case Succeeded s -> {

@@ -12,7 +12,7 @@ final class JobRows {
     static final String COLUMNS = """
             id, owner_id, type, input_file_id, params, priority, state, cancel_requested_at, stage, progress, seq,
             attempt, max_attempts, created_at, started_at, finished_at, run_after, error_code, error_message,
-            error_retryable, result_size""";
+            error_retryable, result_size, eta_at""";
 
     private JobRows() {
     }
@@ -37,7 +37,8 @@ final class JobRows {
                 instant(rs, "finished_at"),
                 instant(rs, "run_after"),
                 error(rs),
-                nullableLong(rs, "result_size"));
+                nullableLong(rs, "result_size"),
+                instant(rs, "eta_at"));
     }
 
     static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -195,7 +195,7 @@ public class JobStore {
     private static Job newRow(NewJob job, long now) {
         Instant created = Instant.ofEpochMilli(now);
         return new Job(Ids.next("job"), job.ownerId(), job.type(), job.inputFileId(), job.params(), job.priority(),
-                JobState.QUEUED, null, null, 0, 1, 0, job.maxAttempts(), created, null, null, created, null, null);
+                JobState.QUEUED, null, null, 0, 1, 0, job.maxAttempts(), created, null, null, created, null, null, null);
     }
 
     /** The job if it exists and {@code viewer} may see it; otherwise empty, whichever the reason. */
@@ -366,7 +366,7 @@ public class JobStore {
                             UPDATE jobs SET state = 'queued', attempt = 0, run_after = :now, fair_key = :fairKey,
                                    error_code = NULL, error_message = NULL, error_retryable = NULL,
                                    started_at = NULL, finished_at = NULL, cancel_requested_at = NULL,
-                                   progress = 0, stage = NULL, result_size = NULL, seq = seq + 1
+                                   progress = 0, stage = NULL, eta_at = NULL, result_size = NULL, seq = seq + 1
                             WHERE id = :id AND state = :observed RETURNING seq""")
                     .param("now", now).param("id", job.id()).param("observed", job.state().wire())
                     .param("fairKey", firstFairKey(job.ownerId(), job.type(), job.priority()))

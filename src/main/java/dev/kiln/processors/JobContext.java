@@ -1,5 +1,6 @@
 package dev.kiln.processors;
 
+import java.time.Duration;
 import org.slf4j.Logger;
 import tools.jackson.databind.JsonNode;
 
@@ -23,7 +24,15 @@ public interface JobContext {
      * Reports how far the job is, 0..1, and what it is doing. Cheap to call often: Kiln stores at
      * most a few updates per second (the latest wins).
      */
-    void progress(double fraction, String stage);
+    default void progress(double fraction, String stage) {
+        progress(fraction, stage, null);
+    }
+
+    /**
+     * As {@link #progress(double, String)}, with the processor's estimate of the time left (null
+     * when it cannot tell); clients see it as the job's {@code eta}.
+     */
+    void progress(double fraction, String stage, Duration remaining);
 
     /** Publishes a partial result (e.g. one transcribed utterance); never dropped, kept in order. */
     void emit(Object partial);

@@ -1,6 +1,7 @@
 package dev.kiln.processors;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The extension point: a kind of work Kiln can run. Implementations are Spring beans; the job
@@ -38,6 +39,16 @@ public interface Processor {
      */
     default boolean cpuBound() {
         return false;
+    }
+
+    /** Downloads of a result besides its JSON (which every processor has). */
+    default List<ResultFormat> resultFormats() {
+        return List.of();
+    }
+
+    /** What clients should know of this processor on this node (installed models, OCR…); listed by {@code GET /processors}. */
+    default Map<String, Object> details() {
+        return Map.of();
     }
 
     default boolean accepts(String mediaType) {

@@ -1,5 +1,6 @@
 package dev.kiln.processors;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -17,10 +18,17 @@ class ProcessorController {
     record Limits(int maxAttempts, long timeoutSeconds, int concurrency) {
     }
 
-    record Description(String name, String description, List<String> accepts, Map<String, Object> params, Limits limits) {
+    record Description(String name, String description, List<String> accepts, Map<String, Object> params, Limits limits,
+                       List<String> resultFormats, Map<String, Object> details) {
     }
 
     record Listing(List<Description> items) {
+    }
+
+    private static List<String> formats(Processor processor) {
+        List<String> formats = new ArrayList<>(List.of("json"));
+        processor.resultFormats().forEach(f -> formats.add(f.name()));
+        return formats;
     }
 
     @GetMapping("/api/v1/processors")
@@ -28,7 +36,8 @@ class ProcessorController {
         return new Listing(registry.all().stream()
                 .map(r -> new Description(r.name(), r.processor().description(), r.processor().acceptedMediaTypes(),
                         r.processor().params().jsonSchema(),
-                        new Limits(r.limits().maxAttempts(), r.limits().timeout().toSeconds(), r.limits().concurrency())))
+                        new Limits(r.limits().maxAttempts(), r.limits().timeout().toSeconds(), r.limits().concurrency()),
+                        formats(r.processor()), r.processor().details()))
                 .toList());
     }
 }

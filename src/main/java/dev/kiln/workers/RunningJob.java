@@ -1,5 +1,6 @@
 package dev.kiln.workers;
 
+import java.time.Duration;
 import dev.kiln.jobs.JobQueue;
 import dev.kiln.processors.InputFile;
 import dev.kiln.processors.JobContext;
@@ -17,7 +18,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class RunningJob implements JobContext {
 
-    private record Reported(double fraction, String stage) {
+    private record Reported(double fraction, String stage, Duration remaining) {
     }
 
     final JobQueue.Claim claim;
@@ -75,11 +76,11 @@ final class RunningJob implements JobContext {
     }
 
     @Override
-    public void progress(double fraction, String stage) {
+    public void progress(double fraction, String stage, Duration remaining) {
         if (!(fraction >= 0 && fraction <= 1)) {
             throw new IllegalArgumentException("progress must be within 0..1, was " + fraction);
         }
-        latest.set(new Reported(fraction, stage));
+        latest.set(new Reported(fraction, stage, remaining));
     }
 
     @Override
@@ -151,7 +152,7 @@ final class RunningJob implements JobContext {
         written = now;
         writtenAt = nowNanos;
         everWritten = true;
-        return new JobQueue.Progress(claim.id(), claim.leaseToken(), now.fraction(), now.stage());
+        return new JobQueue.Progress(claim.id(), claim.leaseToken(), now.fraction(), now.stage(), now.remaining());
     }
 
     @Override

@@ -1,0 +1,159 @@
+package dev.kiln.transcribe;
+
+import dev.kiln.processors.JobContext;
+import dev.kiln.processors.JobFailure;
+import dev.kiln.processors.Param;
+import dev.kiln.processors.ParamsSchema;
+import dev.kiln.processors.Processor;
+import dev.kiln.processors.ProcessorLimits;
+import dev.kiln.processors.ResultFormat;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.stereotype.Component;
+import org.vosk.Recognizer;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code transcribe}: speech in any audio or video file to text with Vosk, each utterance
+ * published as it is recognised. Decoding and recognition stream together, so memory does not
+ * grow with the file's length.
+ */
+@Component
+class Transcriber implements Processor {
+
+    private final SpeechModels models;
+    private final JsonMapper json;
+
+    Transcriber(SpeechModels models, JsonMapper json) {
+        this.models = models;
+        this.json = json;
+    }
+
+    @Override
+    public String name() {
+        return "transcribe";
+    }
+
+    @Override
+    public String description() {
+        return "Speech to text (Vosk) from audio or video: wav, mp3, m4a/aac, ogg/opus, flac, webm, mp4, mkv, mov. "
+                + "Utterances arrive as partial results; the result exports as json, txt, srt and vtt.";
+    }
+
+    @Override
+    public List<String> acceptedMediaTypes() {
+        // Whatever the sniffer calls it, FFmpeg decides whether it can be decoded.
+        return List.of("audio/*", "video/*", "application/ogg", "application/mp4");
+    }
+
+    @Override
+    public ParamsSchema params() {
+        return ParamsSchema.of(
+                Param.string("model", "Speech model: the bundled " + SpeechModels.BUNDLED
+                        + " or one installed in the models directory").withDefault(SpeechModels.BUNDLED).withAllowed(models::names),
+                Param.bool("words", "Include per-word timings and confidence").withDefault(false));
+    }
+
+    @Override
+    public ProcessorLimits limits() {
+        // One recognizer keeps one core busy; leave the other half of the machine to everything else.
+        int cores = Runtime.getRuntime().availableProcessors();
+        return new ProcessorLimits(3, Duration.ofHours(12), Math.max(1, cores / 2));
+    }
+
+    @Override
+    public boolean cpuBound() {
+        return true;
+    }
+
+    @Override
+    public Map<String, Object> details() {
+        List<Map<String, Object>> installed = models.installed().stream()
+                .map(m -> Map.<String, Object>of("name", m.name(), "language", m.language(), "bundled", m.bundled()))
+                .toList();
+        return Map.of("models", installed);
+    }
+
+    @Override
+    public List<ResultFormat> resultFormats() {
+        return List.of(
+                new ResultFormat("txt", "text/plain;charset=UTF-8", Captions::text),
+                new ResultFormat("srt", "application/x-subrip;charset=UTF-8", Captions::srt),
+                new ResultFormat("vtt", "text/vtt;charset=UTF-8", Captions::vtt));
+    }
+
+    @Override
+    public Object run(JobContext context) throws IOException {
+        SpeechModels.Installed installed = models.find(context.params().get("model").asString())
+                .orElseThrow(() -> JobFailure.permanent("model_missing", "The model " + context.params().get("model").asString()
+                        + " is no longer installed; installed: " + models.names() + "."));
+        boolean withWords = context.params().get("words").asBoolean();
+        context.progress(0, "decoding");
+        long started = System.nanoTime();
+        List<Utterance> segments = new ArrayList<>();
+        double duration;
+        try (AudioDecoder audio = AudioDecoder.open(context.input().path());
+                Recognizer recognizer = new Recognizer(models.model(installed), AudioDecoder.SAMPLE_RATE)) {
+            recognizer.setWords(true); // utterance times come from the words, asked for or not
+            duration = audio.durationSeconds();
+            AudioDecoder.Block block;
+            while ((block = audio.next()) != null) {
+                context.checkCancelled();
+                if (recognizer.acceptWaveForm(block.bytes(), block.length())) {
+                    publish(recognizer.getResult(), withWords, segments, context);
+                }
+                report(context, audio.decodedSeconds(), duration, started);
+            }
+            context.progress(duration > 0 ? 0.99 : 0, "finalizing");
+            publish(recognizer.getFinalResult(), withWords, segments, context);
+            duration = audio.decodedSeconds(); // what was really there, whatever the header said
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("model", installed.name());
+        result.put("language", installed.language());
+        result.put("duration", round(duration));
+        result.put("realTimeFactor", duration > 0 ? round(seconds / duration) : 0);
+        result.put("text", String.join(" ", segments.stream().map(Utterance::text).toList()));
+        result.put("segments", segments);
+        return result;
+    }
+
+    /** One of Vosk's results, if it holds any words: kept and published as a partial result. */
+    private void publish(String voskJson, boolean withWords, List<Utterance> segments, JobContext context) {
+        JsonNode result = json.readTree(voskJson);
+        JsonNode words = result.path("result");
+        String text = result.path("text").asString("").strip();
+        if (text.isEmpty() || words.isEmpty()) {
+            return;
+        }
+        List<Utterance.Word> timed = new ArrayList<>();
+        for (JsonNode w : words) {
+            timed.add(new Utterance.Word(w.path("word").asString(), round(w.path("start").asDouble()),
+                    round(w.path("end").asDouble()), round(w.path("conf").asDouble())));
+        }
+        Utterance utterance = new Utterance(text, timed.getFirst().start(), timed.getLast().end(), withWords ? timed : null);
+        segments.add(utterance);
+        context.emit(utterance);
+    }
+
+    private static void report(JobContext context, double decoded, double duration, long started) {
+        if (duration <= 0) {
+            context.progress(0, "transcribing");
+            return;
+        }
+        double fraction = Math.min(decoded / duration, 1) * 0.99;
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        Duration remaining = decoded > 1 ? Duration.ofMillis((long) (elapsed / decoded * Math.max(0, duration - decoded) * 1000)) : null;
+        context.progress(fraction, "transcribing", remaining);
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 1000) / 1000.0;
+    }
+}
