@@ -138,4 +138,34 @@ public final class Api {
     public String state(String token, String id) {
         return job(token, id).get("state").asString();
     }
+
+    /** Every event of the job, read from its log (long polling) until the job ends; fails after a minute. */
+    public java.util.List<JsonNode> events(String token, String id) {
+        java.util.List<JsonNode> events = new java.util.ArrayList<>();
+        long after = 0;
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (System.nanoTime() < deadline) {
+            Response page = get("/api/v1/jobs/" + id + "/events?after=" + after + "&wait=5", token);
+            if (page.status() != 200) {
+                throw new IllegalStateException("could not read events: " + page);
+            }
+            page.json().get("items").forEach(events::add);
+            after = page.json().get("next").asLong();
+            if (!events.isEmpty() && events.getLast().get("kind").asString().equals("state")
+                    && java.util.List.of("succeeded", "failed", "cancelled").contains(events.getLast().get("data").get("state").asString())) {
+                return events;
+            }
+        }
+        throw new AssertionError("job " + id + " did not end: " + events);
+    }
+
+    /** One processor as {@code GET /api/v1/processors} lists it. */
+    public JsonNode processor(String name) {
+        for (JsonNode p : get("/api/v1/processors", ADMIN_TOKEN).json().get("items")) {
+            if (p.get("name").asString().equals(name)) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("no processor " + name);
+    }
 }

@@ -21,7 +21,7 @@ class TranscribeApiTest extends ApiTestBase {
         String file = api.upload(Api.ADMIN_TOKEN, Files.readAllBytes(Fixtures.path("speech.mp3")), "speech.mp3").json().get("id").asString();
         String job = api.submit(Api.ADMIN_TOKEN, "transcribe", file, "{\"words\":true}");
 
-        List<JsonNode> events = follow(job);
+        List<JsonNode> events = api.events(Api.ADMIN_TOKEN, job);
 
         assertThat(events.getLast().get("data").get("state").asString()).isEqualTo("succeeded");
         JsonNode result = api.get("/api/v1/jobs/" + job + "/result", Api.ADMIN_TOKEN).json();
@@ -50,7 +50,7 @@ class TranscribeApiTest extends ApiTestBase {
     void anUnknownResultFormatIsA400ListingTheAvailableOnes() throws Exception {
         String file = api.upload(Api.ADMIN_TOKEN, Files.readAllBytes(Fixtures.path("silence.wav")), "silence.wav").json().get("id").asString();
         String job = api.submit(Api.ADMIN_TOKEN, "transcribe", file, "{}");
-        follow(job);
+        api.events(Api.ADMIN_TOKEN, job);
 
         Api.Response pdf = api.get("/api/v1/jobs/" + job + "/result?format=pdf", Api.ADMIN_TOKEN);
 
@@ -77,7 +77,7 @@ class TranscribeApiTest extends ApiTestBase {
         String file = api.upload(Api.ADMIN_TOKEN, Files.readAllBytes(Fixtures.path("video-only.mp4")), "video.mp4").json().get("id").asString();
         String job = api.submit(Api.ADMIN_TOKEN, "transcribe", file, "{}");
 
-        follow(job);
+        api.events(Api.ADMIN_TOKEN, job);
 
         JsonNode snapshot = api.job(Api.ADMIN_TOKEN, job);
         assertThat(snapshot.get("state").asString()).isEqualTo("failed");
@@ -88,30 +88,12 @@ class TranscribeApiTest extends ApiTestBase {
 
     @Test
     void theProcessorListingShowsModelsWithTheirLanguageAndTheResultFormats() {
-        JsonNode transcribe = list(api.get("/api/v1/processors", Api.ADMIN_TOKEN).json().get("items")).stream()
-                .filter(p -> p.get("name").asString().equals("transcribe")).findFirst().orElseThrow();
+        JsonNode transcribe = api.processor("transcribe");
 
         assertThat(transcribe.get("details").get("models").get(0).get("name").asString()).isEqualTo("en-us");
         assertThat(transcribe.get("details").get("models").get(0).get("language").asString()).isEqualTo("en-us");
         assertThat(list(transcribe.get("resultFormats"))).extracting(JsonNode::asString).containsExactly("json", "txt", "srt", "vtt");
         assertThat(list(transcribe.get("params").get("properties").get("model").get("enum"))).extracting(JsonNode::asString).contains("en-us");
-    }
-
-    /** Every event of the job from the log, long-polling until the job ends. */
-    private List<JsonNode> follow(String job) {
-        List<JsonNode> events = new ArrayList<>();
-        long after = 0;
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            JsonNode page = api.get("/api/v1/jobs/" + job + "/events?after=" + after + "&wait=5", Api.ADMIN_TOKEN).json();
-            page.get("items").forEach(events::add);
-            after = page.get("next").asLong();
-            if (!events.isEmpty() && events.getLast().get("kind").asString().equals("state")
-                    && List.of("succeeded", "failed", "cancelled").contains(events.getLast().get("data").get("state").asString())) {
-                return events;
-            }
-        }
-        throw new AssertionError("job " + job + " did not end: " + events);
     }
 
     private static List<JsonNode> list(JsonNode array) {

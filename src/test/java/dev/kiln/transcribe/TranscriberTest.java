@@ -9,10 +9,10 @@ import dev.kiln.processors.JobFailure;
 import dev.kiln.testing.Fixtures;
 import dev.kiln.testing.RecordingContext;
 import dev.kiln.testing.TestDatabases;
+import dev.kiln.testing.WordErrorRate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -59,7 +59,7 @@ class TranscriberTest {
 
         String text = result.get("text").asString();
         assertThat(text).contains("report", "friday", "meeting", "conference room", "second floor");
-        assertThat(wordErrorRate(Files.readString(Fixtures.path("speech.txt")), text)).isLessThanOrEqualTo(MAX_WER);
+        assertThat(WordErrorRate.of(Files.readString(Fixtures.path("speech.txt")), text)).isLessThanOrEqualTo(MAX_WER);
         assertThat(result.get("duration").asDouble()).isBetween(8.0, 11.0);
         assertThat(result.get("model").asString()).isEqualTo("en-us");
         assertThat(result.get("realTimeFactor").asDouble()).isPositive();
@@ -172,30 +172,5 @@ class TranscriberTest {
         List<JsonNode> out = new ArrayList<>();
         array.forEach(out::add);
         return out;
-    }
-
-    /** Word-level edit distance over the reference's length, on lowercase words without punctuation. */
-    static double wordErrorRate(String reference, String hypothesis) {
-        String[] ref = words(reference);
-        String[] hyp = words(hypothesis);
-        int[] previous = new int[hyp.length + 1];
-        int[] current = new int[hyp.length + 1];
-        Arrays.setAll(previous, j -> j);
-        for (int i = 1; i <= ref.length; i++) {
-            current[0] = i;
-            for (int j = 1; j <= hyp.length; j++) {
-                int substitution = previous[j - 1] + (ref[i - 1].equals(hyp[j - 1]) ? 0 : 1);
-                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
-            }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
-        }
-        return (double) previous[hyp.length] / ref.length;
-    }
-
-    private static String[] words(String text) {
-        String cleaned = text.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9' ]", " ").strip();
-        return cleaned.isEmpty() ? new String[0] : cleaned.split("\\s+");
     }
 }

@@ -1,0 +1,178 @@
+package dev.kiln.extract;
+
+import dev.kiln.processors.JobContext;
+import dev.kiln.processors.JobFailure;
+import dev.kiln.processors.ParamsSchema;
+import dev.kiln.processors.Processor;
+import dev.kiln.processors.ProcessorLimits;
+import dev.kiln.processors.ResultFormat;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.tika.language.detect.LanguageDetector;
+import org.apache.tika.language.detect.LanguageResult;
+import org.apache.tika.langdetect.optimaize.OptimaizeLangDetector;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code extract}: a document's text, metadata and segments of a few hundred words, each segment
+ * published as soon as it is complete. PDFs are read page by page (OCR for scanned pages), images
+ * by OCR, everything else through Apache Tika.
+ */
+@Component
+class Extractor implements Processor {
+
+    static final List<String> ACCEPTED = List.of(
+            "application/pdf",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/vnd.oasis.opendocument.text",
+            "application/rtf",
+            "application/epub+zip",
+            "text/html",
+            "application/xhtml+xml",
+            "text/plain",
+            "text/markdown",
+            "text/x-web-markdown",
+            "image/png",
+            "image/jpeg",
+            "image/tiff");
+    /** Enough text to tell a language; more only costs time. */
+    private static final int LANGUAGE_SAMPLE = 20_000;
+
+    private final Ocr ocr;
+    private final ExtractSettings settings;
+    private volatile LanguageDetector languages;
+
+    Extractor(Ocr ocr, ExtractSettings settings) {
+        this.ocr = ocr;
+        this.settings = settings;
+    }
+
+    @Override
+    public String name() {
+        return "extract";
+    }
+
+    @Override
+    public String description() {
+        return "Text, metadata and segments from PDF (scanned pages by OCR), DOCX, PPTX, XLSX, ODT, RTF, EPUB, HTML, "
+                + "text and Markdown, and images by OCR. Segments arrive as partial results; the result exports as json, txt and md.";
+    }
+
+    @Override
+    public List<String> acceptedMediaTypes() {
+        return ACCEPTED;
+    }
+
+    @Override
+    public ParamsSchema params() {
+        return ParamsSchema.of();
+    }
+
+    @Override
+    public ProcessorLimits limits() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return new ProcessorLimits(3, Duration.ofHours(2), Math.max(1, cores / 2));
+    }
+
+    @Override
+    public boolean cpuBound() {
+        return true;
+    }
+
+    @Override
+    public Map<String, Object> details() {
+        return Map.of("ocr", ocr.describe());
+    }
+
+    @Override
+    public List<ResultFormat> resultFormats() {
+        return List.of(
+                new ResultFormat("txt", "text/plain;charset=UTF-8", DocumentExports::text),
+                new ResultFormat("md", "text/markdown;charset=UTF-8", DocumentExports::markdown));
+    }
+
+    @Override
+    public Object run(JobContext context) throws IOException {
+        String mediaType = context.input().mediaType();
+        Segmenter segmenter = new Segmenter(context::emit, settings.maxCharacters());
+        context.progress(0, "parsing");
+        Extracted extracted;
+        if (mediaType.equals("application/pdf")) {
+            extracted = PdfPages.read(context.input().path(), context, ocr, settings.ocrDpi(), segmenter);
+        } else if (mediaType.startsWith("image/")) {
+            extracted = image(context, segmenter);
+        } else {
+            if (CompressionGuard.isZip(context.input().path())) {
+                CompressionGuard.check(context.input().path(), context);
+            }
+            extracted = TikaDocuments.read(context.input().path(), context, segmenter, settings.maxCharacters());
+        }
+        context.progress(0.97, "segmenting");
+        List<Segment> segments = segmenter.finish();
+        String text = segmenter.text();
+        if (text.isEmpty() && !extracted.ocrPages().isEmpty() && !ocr.availability().available()) {
+            throw JobFailure.permanent("ocr_unavailable", "The document is scanned images and needs OCR, which is not installed here.");
+        }
+        Map<String, Object> metadata = new LinkedHashMap<>(extracted.metadata());
+        metadata.put("mediaType", mediaType);
+        String language = language(text);
+        if (language != null) {
+            metadata.put("language", language);
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("metadata", metadata);
+        result.put("text", text);
+        result.put("segments", segments);
+        result.put("ocrPages", extracted.ocrPages());
+        return result;
+    }
+
+    /** An image (a multi-page TIFF too): its pages come back from Tesseract separated by form feeds. */
+    private Extracted image(JobContext context, Segmenter segmenter) throws IOException {
+        context.progress(0, "ocr page 1/1");
+        String[] pages = ocr.read(context.input().path(), context).split("\f");
+        int count = 0;
+        for (int page = 1; page <= pages.length; page++) {
+            if (page == pages.length && pages[page - 1].isBlank() && page > 1) {
+                break; // Tesseract ends its output with a form feed
+            }
+            count = page;
+            for (String paragraph : pages[page - 1].split("\\n\\s*\\n")) {
+                segmenter.add(new Paragraph(paragraph, page, false));
+            }
+        }
+        List<Integer> all = java.util.stream.IntStream.rangeClosed(1, count).boxed().toList();
+        return new Extracted(Extracted.metadata(null, null, count), all, List.of());
+    }
+
+    private String language(String text) {
+        if (text.length() < 20) {
+            return null;
+        }
+        LanguageDetector detector = languages;
+        if (detector == null) {
+            synchronized (this) {
+                if (languages == null) {
+                    try {
+                        languages = new OptimaizeLangDetector().loadModels();
+                    } catch (RuntimeException e) {
+                        return null; // the language is a nicety; the text is what was asked for
+                    }
+                }
+                detector = languages;
+            }
+        }
+        LanguageResult result;
+        synchronized (detector) { // one detector, not safe for concurrent use
+            detector.reset();
+            detector.addText(text.substring(0, Math.min(text.length(), LANGUAGE_SAMPLE)));
+            result = detector.detect();
+        }
+        return result.isUnknown() ? null : result.getLanguage();
+    }
+}
