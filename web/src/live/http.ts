@@ -84,17 +84,24 @@ export class KilnHttp {
     return this.fetchImpl(this.baseUrl + path, init);
   }
 
-  private async json(path: string, signal?: AbortSignal, method = 'GET'): Promise<unknown> {
-    const response = await this.fetch(path, { method, headers: this.headers({ Accept: 'application/json' }), signal });
-    const body: unknown = await response.json().catch(() => undefined);
+  /** Any API call with a JSON answer; a problem answer becomes an {@link HttpError} with its code and detail. */
+  async call(path: string, init: { method?: string; body?: unknown } = {}): Promise<unknown> {
+    return this.json(path, undefined, init.method ?? 'GET', init.body);
+  }
+
+  private async json(path: string, signal?: AbortSignal, method = 'GET', payload?: unknown): Promise<unknown> {
+    const headers = this.headers(payload === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' });
+    const body = payload === undefined ? undefined : JSON.stringify(payload);
+    const response = await this.fetch(path, { method, headers, body, signal });
+    const answer: unknown = await response.json().catch(() => undefined);
     if (!response.ok) {
-      const problem = (body ?? {}) as { code?: unknown; detail?: unknown };
+      const problem = (answer ?? {}) as { code?: unknown; detail?: unknown };
       throw new HttpError(
         response.status,
         typeof problem.code === 'string' ? problem.code : undefined,
         typeof problem.detail === 'string' ? problem.detail : `HTTP ${response.status}`,
       );
     }
-    return body;
+    return answer;
   }
 }

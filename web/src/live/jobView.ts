@@ -61,6 +61,7 @@ function fold(snapshot: JobSnapshot, event: JobEvent): JobSnapshot {
       if (state === 'succeeded' || state === 'failed' || state === 'cancelled') {
         next.finishedAt = event.ts;
         next.stage = undefined;
+        next.eta = undefined;
         next.cancelRequested = false;
       }
       if (state === 'succeeded') next.progress = 1;
@@ -69,6 +70,7 @@ function fold(snapshot: JobSnapshot, event: JobEvent): JobSnapshot {
     case 'progress':
       if (typeof data.progress === 'number') next.progress = data.progress;
       next.stage = typeof data.stage === 'string' ? data.stage : undefined;
+      next.eta = typeof data.eta === 'string' ? data.eta : undefined;
       return next;
     case 'error':
       next.error = {

@@ -21,6 +21,8 @@ export interface JobSnapshot {
   cancelRequested: boolean;
   stage?: string;
   progress: number;
+  /** When the processor expects to finish (while running, if it can tell). */
+  eta?: string;
   seq: number;
   attempt: number;
   maxAttempts: number;
@@ -90,6 +92,7 @@ export function isJobSnapshot(value: unknown): value is JobSnapshot {
     typeof value.attempt === 'number' &&
     typeof value.createdAt === 'string' &&
     optionalString(value.stage) &&
+    optionalString(value.eta) &&
     optionalString(value.finishedAt) &&
     (value.error === undefined || (isObject(value.error) && typeof value.error.code === 'string')) &&
     isObject(value.input)

@@ -1,6 +1,7 @@
 package dev.kiln.auth;
 
 import java.io.PrintStream;
+import org.springframework.core.env.Environment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationArguments;
@@ -21,10 +22,12 @@ class AdminBootstrap implements ApplicationRunner {
     private final Users users;
     private final AdminSettings settings;
     private final PrintStream console;
+    private final Environment environment;
 
-    AdminBootstrap(Users users, AdminSettings settings) {
+    AdminBootstrap(Users users, AdminSettings settings, Environment environment) {
         this.users = users;
         this.settings = settings;
+        this.environment = environment;
         this.console = System.out;
     }
 
@@ -50,7 +53,8 @@ class AdminBootstrap implements ApplicationRunner {
             console.println();
             console.println("  Kiln administrator token (shown once, keep it safe):");
             console.println("    " + issued.token());
-            console.println("  Use it as: Authorization: Bearer <token>");
+            console.println("  Use it as: Authorization: Bearer <token>, or sign in to the web app with this link:");
+            console.println("    http://localhost:" + environment.getProperty("local.server.port", "8080") + "/signin#token=" + issued.token());
             console.println();
         }
     }

@@ -1,0 +1,56 @@
+package dev.kiln.webapp;
+
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.core.io.Resource;
+import org.springframework.http.CacheControl;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.stereotype.Controller;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.servlet.config.annotation.ResourceHandlerRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+
+/**
+ * Serves the browser app built from {@code web/} into the jar. Its routes ({@code /jobs/…},
+ * {@code /new}, …) exist only in the browser, so every such path answers the app's page, and a
+ * deep link survives a refresh. Assets carry a content hash in their names: cached for a year;
+ * the page itself never, so a new version is picked up at the next load.
+ */
+@Controller
+class WebApp implements WebMvcConfigurer {
+
+    private static final Resource PAGE = new ClassPathResource("static/index.html");
+
+    @Override
+    public void addResourceHandlers(ResourceHandlerRegistry registry) {
+        registry.addResourceHandler("/assets/**")
+                .addResourceLocations("classpath:/static/assets/")
+                .setCacheControl(CacheControl.maxAge(Duration.ofDays(365)).cachePublic().immutable());
+    }
+
+    /** Paths of the app's own routes: not the API, not its assets, not a file (no dot in the last segment). */
+    @GetMapping({"/", "/{route:^(?!api$|assets$)[^.]*}", "/{route:^(?!api$|assets$)[^.]*}/**"})
+    ResponseEntity<byte[]> page(HttpServletRequest request) throws IOException {
+        if (request.getRequestURI().startsWith("/api/") || lastSegmentHasDot(request.getRequestURI())) {
+            return ResponseEntity.notFound().build();
+        }
+        if (!PAGE.exists()) {
+            return ResponseEntity.status(503).contentType(MediaType.TEXT_PLAIN)
+                    .body("The web app is not built into this Kiln (build with ./mvnw package).".getBytes());
+        }
+        try (InputStream in = PAGE.getInputStream()) {
+            return ResponseEntity.ok()
+                    .cacheControl(CacheControl.noCache())
+                    .contentType(MediaType.TEXT_HTML)
+                    .body(in.readAllBytes());
+        }
+    }
+
+    private static boolean lastSegmentHasDot(String uri) {
+        return uri.substring(uri.lastIndexOf('/') + 1).contains(".");
+    }
+}

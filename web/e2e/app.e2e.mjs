@@ -1,0 +1,123 @@
+// End-to-end test of the web app in real headless Chromium (Debian's, driven by playwright-core),
+// against a Kiln the calling Java test started. Prints what it checks; exits non-zero on the first
+// failure. Screenshots of the main pages, desktop and 375 px wide, go to --shots.
+//
+//   node e2e/app.e2e.mjs --base http://localhost:8080 --token T --speech speech.wav --shots ../target/screenshots
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []));
+const base = args.base;
+const api = (p, init = {}) => fetch(base + p, { ...init, headers: { Authorization: `Bearer ${args.token}`, 'Content-Type': 'application/json', ...(init.headers ?? {}) } });
+fs.mkdirSync(args.shots, { recursive: true });
+
+function check(condition, what) {
+  if (!condition) throw new Error(`FAILED: ${what}`);
+  console.log(`ok - ${what}`);
+}
+
+/** The speech fixture repeated: a minute or two of audio, so a refresh lands mid-job. */
+function longSpeech(source, times) {
+  const wav = fs.readFileSync(source);
+  const dataAt = wav.indexOf('data') + 8;
+  const pcm = wav.subarray(dataAt);
+  const header = Buffer.from(wav.subarray(0, dataAt));
+  header.writeUInt32LE(pcm.length * times + dataAt - 8, 4);
+  header.writeUInt32LE(pcm.length * times, dataAt - 4);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-e2e-')), 'long-speech.wav');
+  fs.writeFileSync(file, Buffer.concat([header, ...Array(times).fill(pcm)]));
+  return file;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(args.shots, `${name}.png`), fullPage: true });
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+try {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.on('dialog', (dialog) => dialog.accept());
+  const connection = page.getByTestId('connection');
+
+  // Sign in with the link printed at first start.
+  await page.goto(`${base}/signin#token=${args.token}`);
+  await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+  check(!page.url().includes('token='), 'the sign-in link signs in and the token leaves the address bar');
+  await connection.getByText('Live').waitFor({ timeout: 15000 });
+  check(true, 'the connection indicator says Live');
+
+  // Upload a recording, resumably, and start a transcription in one go.
+  await page.getByRole('link', { name: 'New job' }).first().click();
+  await page.getByTestId('file-input').setInputFiles(longSpeech(args.speech, 12));
+  check(await page.getByLabel('Processor').inputValue() === 'transcribe', 'an audio file is offered the transcribe processor');
+  await shot(page, 'new-job-desktop');
+  await page.getByRole('button', { name: /Upload and start/ }).click();
+  await page.getByRole('link', { name: 'Watch the job' }).click({ timeout: 30000 });
+  const jobId = page.url().split('/').pop();
+  check(/^job_/.test(jobId), `the upload started job ${jobId}`);
+
+  // The transcript grows live; a refresh mid-job loses nothing.
+  const partials = page.getByTestId('partials').locator('li');
+  await partials.first().waitFor({ timeout: 60000 });
+  check(await page.getByTestId('stage').textContent() !== null, 'the job page shows the running stage');
+  await shot(page, 'job-running-desktop');
+  await page.reload();
+  await partials.first().waitFor({ timeout: 30000 });
+  check(true, 'after a refresh mid-job the transcript is back');
+  await page.getByText('Download SRT').waitFor({ timeout: 120000 });
+  const result = await (await api(`/api/v1/jobs/${jobId}/result`)).json();
+  const shown = await partials.allTextContents();
+  check(shown.length === result.segments.length, `every segment shown once (${shown.length} on the page, ${result.segments.length} in the result)`);
+  check(shown.every((line, i) => line.endsWith(result.segments[i].text)), 'the live transcript is the final one, in order');
+  await shot(page, 'job-done-desktop');
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByText('Download SRT').click()]);
+  const srt = fs.readFileSync(await download.path(), 'utf8');
+  check(/^1\n\d\d:\d\d:\d\d,\d{3} --> /.test(srt), 'the SRT download is a subtitle file');
+
+  // Cancel really stops a running job.
+  const { input } = await (await api(`/api/v1/jobs/${jobId}`)).json();
+  const sleeper = await (await api('/api/v1/jobs', { method: 'POST', body: JSON.stringify({ type: 'test-sleep', input, params: { ms: 600000, steps: 600 } }) })).json();
+  await page.goto(`${base}/jobs/${sleeper.id}`);
+  await page.getByTestId('stage').waitFor({ timeout: 30000 });
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.locator('[aria-current="step"]', { hasText: 'Cancelled' }).waitFor({ timeout: 15000 });
+  check((await (await api(`/api/v1/jobs/${sleeper.id}`)).json()).state === 'cancelled', 'Cancel stops a running job');
+
+  // Deep links survive a refresh on every route.
+  for (const [route, heading] of [['/', 'Jobs'], ['/new', 'New job'], [`/jobs/${jobId}`, 'transcribe']]) {
+    await page.goto(base + route);
+    await page.reload();
+    await page.getByRole('heading', { name: heading }).first().waitFor();
+    check(true, `a refresh at ${route} shows the page`);
+  }
+
+  // Offline: said so, with the time of the data shown; back online: live again.
+  await page.goto(`${base}/`);
+  await connection.getByText('Live').waitFor({ timeout: 15000 });
+  await context.setOffline(true);
+  await connection.getByText(/Offline/).waitFor({ timeout: 15000 });
+  check(true, 'offline emulation shows Offline');
+  await context.setOffline(false);
+  await connection.getByText('Live').waitFor({ timeout: 30000 });
+  check(true, 'back online the indicator returns to Live');
+  await shot(page, 'jobs-desktop');
+
+  // Narrow screens.
+  await page.setViewportSize({ width: 375, height: 800 });
+  for (const [route, name] of [['/', 'jobs'], [`/jobs/${jobId}`, 'job-done'], ['/new', 'new-job']]) {
+    await page.goto(base + route);
+    await page.locator('main h1').first().waitFor();
+    await shot(page, `${name}-375`);
+  }
+  check(true, `screenshots written to ${args.shots}`);
+} finally {
+  await browser.close();
+}

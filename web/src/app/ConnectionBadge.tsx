@@ -1,0 +1,50 @@
+import { useEffect, useState } from 'react';
+import { useConnection, type LiveClient } from '../live';
+import { clock } from './format';
+
+/** Live / Reconnecting (next try in Ns) / Offline (data as of …) / Failed, with "Reconnect now". */
+export function ConnectionBadge({ client }: { client: LiveClient }) {
+  const connection = useConnection(client);
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const tick = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(tick);
+  }, []);
+  const asOf = connection.lastSyncedAt ? ` (data as of ${clock(connection.lastSyncedAt)})` : '';
+  let text: string;
+  switch (connection.state) {
+    case 'open':
+      text = 'Live';
+      break;
+    case 'connecting':
+      text = 'Connecting…';
+      break;
+    case 'reconnecting': {
+      const wait = connection.nextRetryAt ? Math.max(0, Math.ceil((connection.nextRetryAt - now) / 1000)) : 0;
+      text = wait > 0 ? `Reconnecting (next try in ${wait} s)` : 'Reconnecting…';
+      break;
+    }
+    case 'offline':
+      text = `Offline${asOf}`;
+      break;
+    case 'failed':
+      text = `Connection failed${asOf}`;
+      break;
+  }
+  return (
+    <div className={`connection connection-${connection.state}`} role="status" aria-live="polite" data-testid="connection">
+      <span className="dot" aria-hidden="true" />
+      <span>{text}</span>
+      {(connection.state === 'failed' || connection.state === 'reconnecting') && (
+        <button type="button" className="link" onClick={() => client.retryNow()}>Reconnect now</button>
+      )}
+    </div>
+  );
+}
+
+/** Whether actions that need the server can be taken now, and if not, why. */
+export function useServerReachable(client: LiveClient): { reachable: boolean; why: string } {
+  const connection = useConnection(client);
+  const reachable = connection.state === 'open' || connection.state === 'connecting';
+  return { reachable, why: reachable ? '' : 'Not connected to Kiln: this will be possible again once the connection is back.' };
+}

@@ -1,0 +1,159 @@
+import { useState } from 'react';
+import { FINAL_STATES, HttpError, useJob, type JobSnapshot, type LiveClient } from '../live';
+import { useServerReachable } from './ConnectionBadge';
+import { download } from './download';
+import { hint } from './errors';
+import { clock, duration, percent, timestamp } from './format';
+import { Link } from './Link';
+import { ProgressBar } from './ProgressBar';
+import { ErrorBoundary } from './ErrorBoundary';
+
+interface Utterance {
+  text: string;
+  start: number;
+  end: number;
+}
+
+interface DocSegment {
+  text: string;
+  pages?: { from: number; to: number };
+  heading?: string;
+}
+
+function isUtterance(value: unknown): value is Utterance {
+  const u = value as Utterance;
+  return typeof u === 'object' && u !== null && typeof u.text === 'string' && typeof u.start === 'number' && typeof u.end === 'number';
+}
+
+function isSegment(value: unknown): value is DocSegment {
+  const s = value as DocSegment;
+  return typeof s === 'object' && s !== null && typeof s.text === 'string';
+}
+
+/** One job: where it stands, what it has produced so far, and what can be done with it. */
+export function JobPage({ client, id, formats }: { client: LiveClient; id: string; formats: (type: string) => string[] }) {
+  const live = useJob(client, id);
+  const server = useServerReachable(client);
+  const [actionError, setActionError] = useState<string>();
+
+  if (live.error === 'not_found') {
+    return (
+      <section className="panel">
+        <h1>No such job</h1>
+        <p>Job {id} does not exist, or it is not yours. <Link to="/">Back to your jobs</Link>.</p>
+      </section>
+    );
+  }
+  if (!live.data) {
+    return <section className="panel" aria-busy="true"><p>{live.error ? `Could not load the job: ${live.error}` : 'Loading…'}</p></section>;
+  }
+  const job = live.data.snapshot;
+  const act = (path: string, confirmText?: string) => async () => {
+    if (confirmText && !window.confirm(confirmText)) return;
+    setActionError(undefined);
+    try {
+      await client.http.call(`/api/v1/jobs/${encodeURIComponent(id)}/${path}`, { method: 'POST' });
+    } catch (e) {
+      setActionError(e instanceof HttpError ? e.message : String(e));
+    }
+  };
+  const finished = FINAL_STATES.has(job.state);
+
+  return (
+    <section className="panel" aria-labelledby="job-title">
+      <div className="panel-head">
+        <h1 id="job-title">{job.type} <span className="job-id">{job.id}</span></h1>
+        <div className="actions">
+          {!finished && (
+            <button type="button" disabled={!server.reachable || job.cancelRequested} title={server.why || undefined}
+              onClick={act('cancel', 'Cancel this job? Work done so far is discarded.')}>
+              {job.cancelRequested ? 'Cancelling…' : 'Cancel'}
+            </button>
+          )}
+          {(job.state === 'failed' || job.state === 'cancelled') && (
+            <button type="button" disabled={!server.reachable} title={server.why || undefined} onClick={act('retry')}>Retry</button>
+          )}
+        </div>
+      </div>
+      {live.stale && live.lastSyncedAt && <p className="stale">Not live: as of {clock(live.lastSyncedAt)}.</p>}
+      {!server.reachable && <p className="note">{server.why}</p>}
+      {actionError && <p role="alert" className="error">{actionError}</p>}
+      <Timeline job={job} />
+      {job.state === 'failed' && job.error && (
+        <div role="alert" className="error-box">
+          <p><strong>{job.error.message}</strong> <code>{job.error.code}</code></p>
+          <p>{hint(job.error.code)}</p>
+        </div>
+      )}
+      {job.state === 'succeeded' && (
+        <div className="downloads" aria-label="Downloads">
+          {formats(job.type).map((format) => (
+            <button key={format} type="button" disabled={!server.reachable}
+              onClick={() => download(client.http, job.id, format).catch((e: unknown) => setActionError(String(e)))}>
+              Download {format.toUpperCase()}
+            </button>
+          ))}
+        </div>
+      )}
+      <ErrorBoundary name="results">
+        <Partials partials={live.data.partials} complete={live.data.historyComplete} />
+      </ErrorBoundary>
+    </section>
+  );
+}
+
+const STEPS = ['Queued', 'Running', 'Done'] as const;
+
+function Timeline({ job }: { job: JobSnapshot }) {
+  const step = job.state === 'queued' || job.state === 'retry_scheduled' ? 0 : job.state === 'running' ? 1 : 2;
+  const end = job.state === 'failed' ? 'Failed' : job.state === 'cancelled' ? 'Cancelled' : 'Done';
+  const eta = job.eta ? (Date.parse(job.eta) - Date.now()) / 1000 : null;
+  return (
+    <div className="timeline">
+      <ol aria-label="Job stages">
+        {STEPS.map((name, i) => (
+          <li key={name} className={i < step ? 'done' : i === step ? 'current' : ''} aria-current={i === step ? 'step' : undefined}>
+            {i === 2 ? end : name}
+          </li>
+        ))}
+      </ol>
+      <div className="now" data-testid="job-status">
+        {job.state === 'retry_scheduled' && job.retryAt && <p>Retrying at {clock(Date.parse(job.retryAt))} (attempt {job.attempt + 1} of {job.maxAttempts}).</p>}
+        {job.state === 'queued' && <p>Waiting for a free worker.</p>}
+        {job.state === 'running' && (
+          <>
+            <p>
+              <span data-testid="stage">{job.stage ?? 'Starting'}</span> · {percent(job.progress)}
+              {eta !== null && eta > 0 && <> · about {duration(eta)} left</>}
+            </p>
+            <ProgressBar value={job.progress} label="Job progress" />
+          </>
+        )}
+        {job.state === 'succeeded' && <p>Finished {job.finishedAt ? clock(Date.parse(job.finishedAt)) : ''}.</p>}
+      </div>
+    </div>
+  );
+}
+
+function Partials({ partials, complete }: { partials: unknown[]; complete: boolean }) {
+  if (partials.length === 0) return null;
+  return (
+    <div className="partials">
+      <h2>{partials.every(isUtterance) ? 'Transcript' : 'Text'}</h2>
+      {!complete && <p className="note">Earlier results could not be replayed; they are in the downloads.</p>}
+      <ol className="partial-list" data-testid="partials">
+        {partials.map((p, i) => (
+          <li key={i}>
+            {isUtterance(p) ? (
+              <><span className="time">{timestamp(p.start)}</span> {p.text}</>
+            ) : isSegment(p) ? (
+              <>{p.pages && <span className="time">p. {p.pages.from}{p.pages.to !== p.pages.from ? `–${p.pages.to}` : ''}</span>} {p.text}</>
+            ) : (
+              <code>{JSON.stringify(p)}</code>
+            )}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}

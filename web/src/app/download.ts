@@ -1,0 +1,15 @@
+import type { KilnHttp } from '../live';
+
+/** Fetches a result export with the token (a plain link cannot send one) and saves it. */
+export async function download(http: KilnHttp, jobId: string, format: string): Promise<void> {
+  const response = await http.fetch(`/api/v1/jobs/${encodeURIComponent(jobId)}/result?format=${format}`, { headers: http.headers() });
+  if (!response.ok) throw new Error(`Download failed (HTTP ${response.status}).`);
+  const url = URL.createObjectURL(await response.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `${jobId}.${format}`;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
