@@ -1,6 +1,6 @@
 // End-to-end test of the web app in real headless Chromium (Debian's, driven by playwright-core),
 // against a Kiln the calling Java test started. Prints what it checks; exits non-zero on the first
-// failure. Screenshots of the main pages, desktop and 375 px wide, go to --shots.
+// failure. To have Kiln restarted it prints RESTART-KILN and waits for a line on stdin. Screenshots of the main pages, desktop and 375 px wide, go to --shots.
 //
 //   node e2e/app.e2e.mjs --base http://localhost:8080 --token T --speech speech.wav --shots ../target/screenshots
 import fs from 'node:fs';
@@ -29,6 +29,12 @@ function longSpeech(source, times) {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-e2e-')), 'long-speech.wav');
   fs.writeFileSync(file, Buffer.concat([header, ...Array(times).fill(pcm)]));
   return file;
+}
+
+/** Asks the Java test that started Kiln to restart it (same port), and waits until it has. */
+async function restartKiln() {
+  console.log('RESTART-KILN');
+  await new Promise((resolve) => process.stdin.once('data', resolve));
 }
 
 async function shot(page, name) {
@@ -82,8 +88,34 @@ try {
   const srt = fs.readFileSync(await download.path(), 'utf8');
   check(/^1\n\d\d:\d\d:\d\d,\d{3} --> /.test(srt), 'the SRT download is a subtitle file');
 
-  // Cancel really stops a running job.
+  // The recording plays next to its transcript; a line's time seeks to it.
+  const player = page.getByTestId('player');
+  await player.waitFor();
+  await page.waitForFunction(() => document.querySelector('audio')?.readyState >= 1, null, { timeout: 15000 });
+  await page.getByTestId('partials').locator('li').nth(1).getByRole('button').click();
+  const position = await player.evaluate((audio) => audio.currentTime);
+  check(Math.abs(position - result.segments[1].start) < 0.5, `clicking a line seeks the player to it (${position.toFixed(2)} s)`);
+
   const { input } = await (await api(`/api/v1/jobs/${jobId}`)).json();
+
+  // Kiln is redeployed mid-job: the page says so, comes back Live, and the transcript ends up the
+  // final one, nothing missing, nothing twice (the job is re-run from the start after the restart).
+  const again = await (await api('/api/v1/jobs', { method: 'POST', body: JSON.stringify({ type: 'transcribe', input, params: {} }) })).json();
+  await page.goto(`${base}/jobs/${again.id}`);
+  await partials.first().waitFor({ timeout: 60000 });
+  const reconnecting = connection.getByText(/Reconnecting|Connection failed/).waitFor({ timeout: 60000 });
+  await restartKiln();
+  await reconnecting;
+  check(true, 'while Kiln restarts the indicator says Reconnecting');
+  await connection.getByText('Live').waitFor({ timeout: 60000 });
+  check(true, 'after the restart the indicator is Live again');
+  await page.getByText('Download SRT').waitFor({ timeout: 180000 });
+  const rerun = await (await api(`/api/v1/jobs/${again.id}/result`)).json();
+  const afterRestart = await partials.allTextContents();
+  check(afterRestart.length === rerun.segments.length && afterRestart.every((line, i) => line.endsWith(rerun.segments[i].text)),
+    `across the restart the transcript is the final one (${afterRestart.length} shown, ${rerun.segments.length} in the result)`);
+
+  // Cancel really stops a running job.
   const sleeper = await (await api('/api/v1/jobs', { method: 'POST', body: JSON.stringify({ type: 'test-sleep', input, params: { ms: 600000, steps: 600 } }) })).json();
   await page.goto(`${base}/jobs/${sleeper.id}`);
   await page.getByTestId('stage').waitFor({ timeout: 30000 });
@@ -118,6 +150,10 @@ try {
     await shot(page, `${name}-375`);
   }
   check(true, `screenshots written to ${args.shots}`);
+} catch (error) {
+  console.log(String(error?.stack ?? error));
+  process.exitCode = 1;
 } finally {
   await browser.close();
+  process.exit(); // stdin, read once for the restart, would keep Node alive
 }

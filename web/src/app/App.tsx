@@ -11,6 +11,7 @@ import { navigate, useRoute } from './router';
 import { clearToken, readToken, takeTokenFromLink } from './session';
 import { SignIn } from './SignIn';
 import { Toasts } from './Toasts';
+import { UploadQueue } from './uploadQueue';
 
 /**
  * The app. Each tab has its own live connection (documented in docs/protocol.md): tabs agree
@@ -28,6 +29,7 @@ export function App() {
 function SignedIn({ token, onSignOut }: { token: string; onSignOut(): void }) {
   const route = useRoute();
   const client = useMemo(() => new LiveClient({ http: new KilnHttp({ token: () => token }) }), [token]);
+  const uploads = useMemo(() => new UploadQueue(token), [token]);
   const [processors, setProcessors] = useState<ProcessorInfo[]>([]);
   const [problem, setProblem] = useState<string>();
   useEffect(() => () => client.dispose(), [client]);
@@ -55,7 +57,7 @@ function SignedIn({ token, onSignOut }: { token: string; onSignOut(): void }) {
         <ErrorBoundary name="page" key={JSON.stringify(route)}>
           {route.name === 'jobs' && <JobsPage client={client} types={processors.map((p) => p.name).filter((n) => !n.startsWith('test-'))} />}
           {route.name === 'job' && <JobPage client={client} id={route.id} formats={formats} />}
-          {route.name === 'new' && <NewJobPage client={client} processors={processors} token={token} />}
+          {route.name === 'new' && <NewJobPage client={client} processors={processors} uploads={uploads} />}
           {route.name === 'signin' && <JobsPage client={client} types={processors.map((p) => p.name)} />}
           {route.name === 'notfound' && (
             <section className="panel"><h1>Not found</h1><p>Nothing lives at {route.path}. <Link to="/">Your jobs</Link>.</p></section>

@@ -1,28 +1,18 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { FINAL_STATES, HttpError, useJob, type JobSnapshot, type LiveClient } from '../live';
 import { useServerReachable } from './ConnectionBadge';
 import { download } from './download';
 import { hint } from './errors';
-import { clock, duration, percent, timestamp } from './format';
+import { clock, duration, percent } from './format';
 import { Link } from './Link';
 import { ProgressBar } from './ProgressBar';
 import { ErrorBoundary } from './ErrorBoundary';
-
-interface Utterance {
-  text: string;
-  start: number;
-  end: number;
-}
+import { isUtterance, MediaTranscript } from './MediaTranscript';
 
 interface DocSegment {
   text: string;
   pages?: { from: number; to: number };
   heading?: string;
-}
-
-function isUtterance(value: unknown): value is Utterance {
-  const u = value as Utterance;
-  return typeof u === 'object' && u !== null && typeof u.text === 'string' && typeof u.start === 'number' && typeof u.end === 'number';
 }
 
 function isSegment(value: unknown): value is DocSegment {
@@ -35,6 +25,7 @@ export function JobPage({ client, id, formats }: { client: LiveClient; id: strin
   const live = useJob(client, id);
   const server = useServerReachable(client);
   const [actionError, setActionError] = useState<string>();
+  const queuePosition = useQueuePosition(client, id, live.data?.snapshot.state === 'queued');
 
   if (live.error === 'not_found') {
     return (
@@ -78,7 +69,7 @@ export function JobPage({ client, id, formats }: { client: LiveClient; id: strin
       {live.stale && live.lastSyncedAt && <p className="stale">Not live: as of {clock(live.lastSyncedAt)}.</p>}
       {!server.reachable && <p className="note">{server.why}</p>}
       {actionError && <p role="alert" className="error">{actionError}</p>}
-      <Timeline job={job} />
+      <Timeline job={job} queuePosition={queuePosition} />
       {job.state === 'failed' && job.error && (
         <div role="alert" className="error-box">
           <p><strong>{job.error.message}</strong> <code>{job.error.code}</code></p>
@@ -96,7 +87,15 @@ export function JobPage({ client, id, formats }: { client: LiveClient; id: strin
         </div>
       )}
       <ErrorBoundary name="results">
-        <Partials partials={live.data.partials} complete={live.data.historyComplete} />
+        {live.data.partials.length > 0 && live.data.partials.every(isUtterance) ? (
+          <div className="partials">
+            <h2>Transcript</h2>
+            {!live.data.historyComplete && <p className="note">Earlier results could not be replayed; they are in the downloads.</p>}
+            <MediaTranscript client={client} job={job} utterances={live.data.partials} />
+          </div>
+        ) : (
+          <Partials partials={live.data.partials} complete={live.data.historyComplete} />
+        )}
       </ErrorBoundary>
     </section>
   );
@@ -104,7 +103,27 @@ export function JobPage({ client, id, formats }: { client: LiveClient; id: strin
 
 const STEPS = ['Queued', 'Running', 'Done'] as const;
 
-function Timeline({ job }: { job: JobSnapshot }) {
+/** Where a queued job stands: read again every few seconds, since the queue moves without this job's events. */
+function useQueuePosition(client: LiveClient, id: string, queued: boolean): number | undefined {
+  const [position, setPosition] = useState<number>();
+  useEffect(() => {
+    if (!queued) {
+      setPosition(undefined);
+      return;
+    }
+    let live = true;
+    const read = () => client.http.job(id).then((s) => live && setPosition(s.queuePosition), () => undefined);
+    void read();
+    const every = setInterval(read, 5000);
+    return () => {
+      live = false;
+      clearInterval(every);
+    };
+  }, [client, id, queued]);
+  return position;
+}
+
+function Timeline({ job, queuePosition }: { job: JobSnapshot; queuePosition?: number }) {
   const step = job.state === 'queued' || job.state === 'retry_scheduled' ? 0 : job.state === 'running' ? 1 : 2;
   const end = job.state === 'failed' ? 'Failed' : job.state === 'cancelled' ? 'Cancelled' : 'Done';
   const eta = job.eta ? (Date.parse(job.eta) - Date.now()) / 1000 : null;
@@ -119,7 +138,9 @@ function Timeline({ job }: { job: JobSnapshot }) {
       </ol>
       <div className="now" data-testid="job-status">
         {job.state === 'retry_scheduled' && job.retryAt && <p>Retrying at {clock(Date.parse(job.retryAt))} (attempt {job.attempt + 1} of {job.maxAttempts}).</p>}
-        {job.state === 'queued' && <p>Waiting for a free worker.</p>}
+        {job.state === 'queued' && (
+          <p data-testid="queue">Waiting for a free worker{queuePosition ? ` — ${queuePosition === 1 ? 'next in line' : `number ${queuePosition} in the queue`}` : ''}.</p>
+        )}
         {job.state === 'running' && (
           <>
             <p>
@@ -139,14 +160,12 @@ function Partials({ partials, complete }: { partials: unknown[]; complete: boole
   if (partials.length === 0) return null;
   return (
     <div className="partials">
-      <h2>{partials.every(isUtterance) ? 'Transcript' : 'Text'}</h2>
+      <h2>Text</h2>
       {!complete && <p className="note">Earlier results could not be replayed; they are in the downloads.</p>}
       <ol className="partial-list" data-testid="partials">
         {partials.map((p, i) => (
           <li key={i}>
-            {isUtterance(p) ? (
-              <><span className="time">{timestamp(p.start)}</span> {p.text}</>
-            ) : isSegment(p) ? (
+            {isSegment(p) ? (
               <>{p.pages && <span className="time">p. {p.pages.from}{p.pages.to !== p.pages.from ? `–${p.pages.to}` : ''}</span>} {p.text}</>
             ) : (
               <code>{JSON.stringify(p)}</code>

@@ -1,27 +1,18 @@
-import { useRef, useState, type DragEvent } from 'react';
+import { useRef, useState, useSyncExternalStore, type DragEvent } from 'react';
 import type { LiveClient } from '../live';
 import { useServerReachable } from './ConnectionBadge';
 import { bytes, duration, percent } from './format';
 import { Link } from './Link';
 import { accepts, defaults, type ParamSchema, type ProcessorInfo } from './processors';
 import { ProgressBar } from './ProgressBar';
-import { startUpload, type UploadHandle, type UploadProgress } from './upload';
-
-interface Row {
-  file: File;
-  progress: UploadProgress | null;
-  status: 'uploading' | 'paused' | 'retrying' | 'done' | 'failed';
-  message?: string;
-  jobId?: string | null;
-  handle?: UploadHandle;
-}
+import type { UploadQueue, UploadRow } from './uploadQueue';
 
 /** Drop files, pick what to do with them, and watch them upload; each job starts when its file is in. */
-export function NewJobPage({ client, processors, token }: { client: LiveClient; processors: ProcessorInfo[]; token: string }) {
+export function NewJobPage({ client, processors, uploads }: { client: LiveClient; processors: ProcessorInfo[]; uploads: UploadQueue }) {
   const [files, setFiles] = useState<File[]>([]);
   const [processorName, setProcessorName] = useState('');
   const [params, setParams] = useState<Record<string, unknown>>({});
-  const [rows, setRows] = useState<Row[]>([]);
+  const rows = useSyncExternalStore(uploads.subscribe, uploads.snapshot);
   const [dragging, setDragging] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   const server = useServerReachable(client);
@@ -44,23 +35,9 @@ export function NewJobPage({ client, processors, token }: { client: LiveClient; 
     setDragging(false);
     choose(event.dataTransfer.files);
   };
-  const update = (index: number, change: Partial<Row>) =>
-    setRows((current) => current.map((row, i) => (i === index ? { ...row, ...change } : row)));
-
   const start = () => {
     if (!processor) return;
-    const offset = rows.length;
-    const started: Row[] = files.map((file) => ({ file, progress: null, status: 'uploading' }));
-    setRows((current) => [...current, ...started]);
-    files.forEach((file, i) => {
-      const handle = startUpload(file, { token, processor: processor.name, params }, {
-        onProgress: (progress) => update(offset + i, { progress, status: 'uploading' }),
-        onDone: ({ jobId }) => update(offset + i, { status: 'done', jobId }),
-        onError: (message) => update(offset + i, { status: 'failed', message }),
-        onRetry: (attempt) => update(offset + i, { status: 'retrying', message: `Connection lost; retry ${attempt}…` }),
-      });
-      update(offset + i, { handle });
-    });
+    uploads.add(files, processor.name, params);
     setFiles([]);
   };
 
@@ -107,8 +84,7 @@ export function NewJobPage({ client, processors, token }: { client: LiveClient; 
       )}
       {rows.length > 0 && (
         <ul className="uploads" data-testid="uploads">
-          {rows.map((row, i) => <UploadRow key={i} row={row} onPause={() => { row.handle?.pause(); update(i, { status: 'paused' }); }}
-            onResume={() => { row.handle?.resume(); update(i, { status: 'uploading' }); }} />)}
+          {rows.map((row, i) => <UploadLine key={i} row={row} onPause={() => uploads.pause(i)} onResume={() => uploads.resume(i)} />)}
         </ul>
       )}
     </section>
@@ -145,7 +121,7 @@ function ParamField({ name, schema, value, onChange }: { name: string; schema: P
   );
 }
 
-function UploadRow({ row, onPause, onResume }: { row: Row; onPause(): void; onResume(): void }) {
+function UploadLine({ row, onPause, onResume }: { row: UploadRow; onPause(): void; onResume(): void }) {
   const p = row.progress;
   const fraction = p && p.total > 0 ? p.sent / p.total : 0;
   return (

@@ -28,7 +28,9 @@ export function viewAtSnapshot(snapshot: JobSnapshot, partials: unknown[] = []):
  * snapshot already reflects only contribute their partial results.
  */
 export function applyEvent(view: JobView, event: JobEvent): JobView {
-  const partials = event.kind === 'partial' ? [...view.partials, event.data] : view.partials;
+  // Each attempt starts its work over: the partial results shown are the current attempt's.
+  const newAttempt = event.kind === 'state' && event.data.state === 'running' && event.data.cancelRequested !== true;
+  const partials = newAttempt ? [] : event.kind === 'partial' ? [...view.partials, event.data] : view.partials;
   const snapshot = event.seq > view.snapshot.seq ? fold(view.snapshot, event) : view.snapshot;
   return { snapshot, seq: event.seq, partials, historyComplete: view.historyComplete };
 }

@@ -23,6 +23,8 @@ export interface JobSnapshot {
   progress: number;
   /** When the processor expects to finish (while running, if it can tell). */
   eta?: string;
+  /** While queued, on a single-job read: 1 = next for its type. Moves without events. */
+  queuePosition?: number;
   seq: number;
   attempt: number;
   maxAttempts: number;
@@ -93,6 +95,7 @@ export function isJobSnapshot(value: unknown): value is JobSnapshot {
     typeof value.createdAt === 'string' &&
     optionalString(value.stage) &&
     optionalString(value.eta) &&
+    (value.queuePosition === undefined || typeof value.queuePosition === 'number') &&
     optionalString(value.finishedAt) &&
     (value.error === undefined || (isObject(value.error) && typeof value.error.code === 'string')) &&
     isObject(value.input)

@@ -16,6 +16,7 @@ public enum ErrorCode {
     UNKNOWN_FORMAT(HttpStatus.BAD_REQUEST, "The result is not available in that format"),
     UNAUTHENTICATED(HttpStatus.UNAUTHORIZED, "Authentication required"),
     FORBIDDEN(HttpStatus.FORBIDDEN, "Not allowed"),
+    LINK_INVALID(HttpStatus.FORBIDDEN, "The link is invalid or has expired"),
     NOT_FOUND(HttpStatus.NOT_FOUND, "No such resource"),
     JOB_NOT_FOUND(HttpStatus.NOT_FOUND, "No such job"),
     FILE_NOT_FOUND(HttpStatus.NOT_FOUND, "No such file"),

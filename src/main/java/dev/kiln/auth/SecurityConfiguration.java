@@ -25,10 +25,11 @@ class SecurityConfiguration {
 
     /**
      * Paths under /api without a bearer token: the API description and its browser, and the
-     * WebSocket, which authenticates itself (a ticket in the URL or a token in its first message).
+     * WebSocket, which authenticates itself (a ticket in the URL or a token in its first message), and
+     * file content, which takes a token or a signed link (checked by the controller).
      */
     private static final String[] PUBLIC_API = {"/api/v1/openapi.json", "/api/v1/openapi.json/**", "/api/v1/docs",
-            "/api/v1/swagger-ui/**", "/api/v1/stream"};
+            "/api/v1/swagger-ui/**", "/api/v1/stream", "/api/v1/files/*/content"};
 
     @Bean
     @Order(1)

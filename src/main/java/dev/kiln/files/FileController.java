@@ -14,6 +14,10 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.core.io.FileSystemResource;
+import org.springframework.core.io.Resource;
+import org.springframework.http.CacheControl;
+import dev.kiln.storage.BlobStore;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -29,10 +33,14 @@ class FileController {
 
     private final FileIntake intake;
     private final FileCatalog catalog;
+    private final MediaLinks links;
+    private final BlobStore blobs;
 
-    FileController(FileIntake intake, FileCatalog catalog) {
+    FileController(FileIntake intake, FileCatalog catalog, MediaLinks links, BlobStore blobs) {
         this.intake = intake;
         this.catalog = catalog;
+        this.links = links;
+        this.blobs = blobs;
     }
 
     /** The file is the raw request body; its name may come as {@code ?name=} or a Content-Disposition. */
@@ -67,6 +75,34 @@ class FileController {
     FileInfo get(@AuthenticationPrincipal User user, @PathVariable String id) {
         return catalog.find(id, user)
                 .orElseThrow(() -> new ApiException(ErrorCode.FILE_NOT_FOUND, "No file " + id + "."));
+    }
+
+    /** A link to the file's content that works without a token for a few hours (for media players). */
+    @PostMapping("/{id}/link")
+    MediaLinks.Link link(@AuthenticationPrincipal User user, @PathVariable String id) {
+        FileInfo file = catalog.find(id, user).orElseThrow(() -> new ApiException(ErrorCode.FILE_NOT_FOUND, "No file " + id + "."));
+        return links.link(file.id());
+    }
+
+    /**
+     * The content, with range requests (seeking), for the owner's token or a signed link. The media
+     * type is the sniffed one; the browser is told not to guess another.
+     */
+    @GetMapping("/{id}/content")
+    ResponseEntity<Resource> content(@AuthenticationPrincipal User user, @PathVariable String id,
+            @RequestParam(required = false) Long expires, @RequestParam(required = false) String sig) throws IOException {
+        boolean signed = expires != null && links.valid(id, expires, sig);
+        if (!signed && user == null) {
+            throw new ApiException(ErrorCode.LINK_INVALID, "This link is invalid or has expired; ask for a new one (POST /api/v1/files/"
+                    + id + "/link).");
+        }
+        FileInfo file = (signed ? catalog.findByIds(java.util.List.of(id)).values().stream().findFirst() : catalog.find(id, user))
+                .orElseThrow(() -> new ApiException(ErrorCode.FILE_NOT_FOUND, "No file " + id + "."));
+        return ResponseEntity.ok()
+                .contentType(MediaType.parseMediaType(file.mediaType()))
+                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.inline().build().toString())
+                .cacheControl(CacheControl.maxAge(java.time.Duration.ofHours(1)).cachePrivate())
+                .body(new FileSystemResource(blobs.localPath(file.sha256())));
     }
 
     private static ResponseEntity<FileInfo> created(FileInfo file) {

@@ -13,7 +13,7 @@ import tools.jackson.databind.JsonNode;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"id", "type", "state", "cancelRequested", "stage", "progress", "eta", "seq", "attempt", "maxAttempts",
-        "priority", "createdAt", "startedAt", "finishedAt", "retryAt", "error", "result", "input", "params"})
+        "priority", "queuePosition", "createdAt", "startedAt", "finishedAt", "retryAt", "error", "result", "input", "params"})
 public record Job(
         String id,
         @JsonIgnore String ownerId,
@@ -34,9 +34,19 @@ public record Job(
         @JsonIgnore Instant runAfter,
         JobError error,
         @JsonIgnore Long resultSize,
-        @JsonIgnore Instant etaAt) {
+        @JsonIgnore Instant etaAt,
+        Long queuePosition) {
 
     public record Input(String fileId) {
+    }
+
+    /**
+     * The snapshot with its place in the queue (1 = next to be claimed for its type). Advisory: it
+     * changes without events, so it is only given where a single job is read.
+     */
+    Job withQueuePosition(Long position) {
+        return new Job(id, ownerId, type, inputFileId, params, priority, state, cancelRequestedAt, stage, progress, seq,
+                attempt, maxAttempts, createdAt, startedAt, finishedAt, runAfter, error, resultSize, etaAt, position);
     }
 
     public record ResultRef(String href, long size) {

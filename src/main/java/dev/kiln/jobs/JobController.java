@@ -90,7 +90,7 @@ class JobController {
 
     @GetMapping("/{id}")
     Job get(@AuthenticationPrincipal User user, @PathVariable String id) {
-        return store.find(id, user).orElseThrow(() -> notFound(id));
+        return store.findWithQueuePosition(id, user).orElseThrow(() -> notFound(id));
     }
 
     @PostMapping("/{id}/cancel")

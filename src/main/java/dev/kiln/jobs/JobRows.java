@@ -38,7 +38,8 @@ final class JobRows {
                 instant(rs, "run_after"),
                 error(rs),
                 nullableLong(rs, "result_size"),
-                instant(rs, "eta_at"));
+                instant(rs, "eta_at"),
+                null);
     }
 
     static Instant instant(ResultSet rs, String column) throws SQLException {

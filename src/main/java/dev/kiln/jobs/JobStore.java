@@ -195,7 +195,7 @@ public class JobStore {
     private static Job newRow(NewJob job, long now) {
         Instant created = Instant.ofEpochMilli(now);
         return new Job(Ids.next("job"), job.ownerId(), job.type(), job.inputFileId(), job.params(), job.priority(),
-                JobState.QUEUED, null, null, 0, 1, 0, job.maxAttempts(), created, null, null, created, null, null, null);
+                JobState.QUEUED, null, null, 0, 1, 0, job.maxAttempts(), created, null, null, created, null, null, null, null);
     }
 
     /** The job if it exists and {@code viewer} may see it; otherwise empty, whichever the reason. */
@@ -204,6 +204,16 @@ public class JobStore {
             return Optional.empty();
         }
         return findById(id).filter(job -> viewer.canSee(job.ownerId()));
+    }
+
+    /** As {@link #find}, with a queued job's place in the queue of its type. */
+    public Optional<Job> findWithQueuePosition(String id, User viewer) {
+        return find(id, viewer).map(job -> job.state() != JobState.QUEUED ? job : job.withQueuePosition(db.sql().sql("""
+                        SELECT count(*) + 1 FROM jobs o JOIN jobs j ON j.id = ?
+                        WHERE o.state = 'queued' AND o.type = j.type
+                          AND (o.priority > j.priority OR (o.priority = j.priority
+                               AND (o.fair_key < j.fair_key OR (o.fair_key = j.fair_key AND o.id < j.id))))""")
+                .param(id).query(Long.class).single()));
     }
 
     Optional<Job> findById(String id) {

@@ -56,6 +56,35 @@ abstract class FileApiContract extends ApiTestBase {
     }
 
     @Test
+    void aSignedLinkServesTheContentWithRangesToAPlayerWithoutAToken() throws Exception {
+        byte[] content = randomBytes(50_000);
+        String id = api.upload(token, content, "take.bin").json().get("id").asString();
+
+        Api.Response link = api.postEmpty("/api/v1/files/" + id + "/link", token);
+        String href = link.json().get("href").asString();
+
+        assertThat(link.status()).isEqualTo(200);
+        assertThat(link.json().get("expiresAt").asString()).isNotBlank();
+        Api.Response whole = api.get(href, null);
+        assertThat(whole.status()).isEqualTo(200);
+        assertThat(whole.header("Content-Type").orElseThrow()).isEqualTo("application/octet-stream");
+        assertThat(whole.header("Accept-Ranges")).contains("bytes");
+        assertThat(whole.body().length()).isPositive();
+        Api.Response range = api.send(api.request(href, null).header("Range", "bytes=100-199").GET().build());
+        assertThat(range.status()).isEqualTo(206);
+        assertThat(range.header("Content-Range")).contains("bytes 100-199/50000");
+
+        Api.Response tampered = api.get(href.substring(0, href.length() - 1) + (href.endsWith("0") ? "1" : "0"), null);
+        assertThat(tampered.status()).isEqualTo(403);
+        assertThat(tampered.code()).isEqualTo("link_invalid");
+        assertThat(api.get(href.replace("/" + id + "/", "/file_aaaaaaaaaaaaaaaaaaaaaaaaaa/"), null).code()).isEqualTo("link_invalid");
+        assertThat(api.get("/api/v1/files/" + id + "/content", null).code()).as("no token, no signature").isEqualTo("link_invalid");
+        assertThat(api.get("/api/v1/files/" + id + "/content", token).status()).as("the owner's token").isEqualTo(200);
+        assertThat(api.get("/api/v1/files/" + id + "/content", api.newMember("other-" + UUID.randomUUID())).status()).isEqualTo(404);
+        assertThat(api.postEmpty("/api/v1/files/" + id + "/link", api.newMember("stranger-" + UUID.randomUUID())).status()).isEqualTo(404);
+    }
+
+    @Test
     void theMediaTypeComesFromTheBytesNotTheClient() {
         Api.Response uploaded = api.send(api.request("/api/v1/files?name=notes.txt", token)
                 .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofByteArray(PNG)).build());

@@ -217,6 +217,25 @@ abstract class JobApiContract extends ApiTestBase {
     }
 
     @Test
+    void aQueuedJobSaysWhereItStandsInTheQueue() {
+        String gate = UUID.randomUUID().toString();
+        List<String> blockers = IntStream.range(0, 4)
+                .mapToObj(i -> api.submit(token, "test-gate", fileId, "{\"gate\":\"" + gate + "\"}")).toList();
+        await().atMost(WAIT).until(() -> blockers.stream().allMatch(b -> api.state(token, b).equals("running")));
+        String first = api.submit(token, "test-gate", fileId, "{\"gate\":\"" + gate + "\"}");
+        String second = api.submit(token, "test-gate", fileId, "{\"gate\":\"" + gate + "\"}");
+        String urgent = api.post("/api/v1/jobs", Api.ADMIN_TOKEN, "{\"type\":\"test-gate\",\"input\":{\"fileId\":\"" + api.textFile(Api.ADMIN_TOKEN, "urgent")
+                + "\"},\"params\":{\"gate\":\"" + gate + "\"},\"priority\":5}").json().get("id").asString();
+
+        assertThat(api.job(Api.ADMIN_TOKEN, urgent).get("queuePosition").asLong()).isEqualTo(1);
+        assertThat(api.job(token, first).get("queuePosition").asLong()).isEqualTo(2);
+        assertThat(api.job(token, second).get("queuePosition").asLong()).isEqualTo(3);
+        assertThat(api.job(token, blockers.getFirst()).has("queuePosition")).as("only queued jobs have one").isFalse();
+        Gates.open(gate);
+        await().atMost(WAIT).until(() -> api.state(token, second).equals("succeeded"));
+    }
+
+    @Test
     void finishedJobsCannotBeCancelledAndOnlyFailedOrCancelledOnesRetried() {
         String id = api.submit(token, "test-noop", fileId, "{}");
         await().atMost(WAIT).until(() -> api.state(token, id).equals("succeeded"));

@@ -19,11 +19,13 @@ import java.util.concurrent.TimeUnit;
 public final class KilnProcess implements AutoCloseable {
 
     private final Process process;
+    private final List<String> command;
     private final int port;
     private final Path log;
 
-    private KilnProcess(Process process, int port, Path log) {
+    private KilnProcess(Process process, List<String> command, int port, Path log) {
         this.process = process;
+        this.command = command;
         this.port = port;
         this.log = log;
     }
@@ -49,10 +51,20 @@ public final class KilnProcess implements AutoCloseable {
                 "--kiln.home=" + home,
                 "--kiln.admin.token=" + Api.ADMIN_TOKEN));
         settings.forEach((k, v) -> command.add("--" + k + "=" + v));
+        return launch(List.copyOf(command), port);
+    }
+
+    /** SIGTERM, then the same Kiln (database, home, settings) started again on the same port: a redeploy. */
+    public KilnProcess restart() {
+        terminate();
+        return launch(command, port);
+    }
+
+    private static KilnProcess launch(List<String> command, int port) {
         try {
             Path log = Files.createTempFile("kiln-process-", ".log");
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            KilnProcess kiln = new KilnProcess(process, port, log);
+            KilnProcess kiln = new KilnProcess(process, command, port, log);
             kiln.awaitReady(Duration.ofSeconds(90));
             return kiln;
         } catch (IOException e) {

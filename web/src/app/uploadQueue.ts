@@ -1,0 +1,66 @@
+// The uploads of this tab, kept outside any page: leaving the New job page and coming back finds
+// them where they are, still running. A reload cannot keep a browser's file handles, so the
+// page warns first; choosing the same file again resumes it from the server's offset.
+
+import { startUpload, type UploadHandle, type UploadProgress } from './upload';
+
+export interface UploadRow {
+  file: File;
+  progress: UploadProgress | null;
+  status: 'uploading' | 'paused' | 'retrying' | 'done' | 'failed';
+  message?: string;
+  jobId?: string | null;
+}
+
+export class UploadQueue {
+  private rows: UploadRow[] = [];
+  private readonly handles: UploadHandle[] = [];
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly token: string) {
+    window.addEventListener('beforeunload', (event) => {
+      if (this.rows.some((r) => r.status === 'uploading' || r.status === 'retrying')) event.preventDefault();
+    });
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  snapshot = (): UploadRow[] => this.rows;
+
+  /** Uploads each file; each job starts on the server when its last byte is in. */
+  add(files: File[], processor: string, params: Record<string, unknown>): void {
+    for (const file of files) {
+      const index = this.rows.length;
+      this.rows = [...this.rows, { file, progress: null, status: 'uploading' }];
+      this.handles[index] = startUpload(file, { token: this.token, processor, params }, {
+        onProgress: (progress) => this.update(index, { progress, status: 'uploading', message: undefined }),
+        onDone: ({ jobId }) => this.update(index, { status: 'done', jobId }),
+        onError: (message) => this.update(index, { status: 'failed', message }),
+        onRetry: (attempt) => this.update(index, { status: 'retrying', message: `Connection lost; retry ${attempt}…` }),
+      });
+    }
+    this.changed();
+  }
+
+  pause(index: number): void {
+    this.handles[index]?.pause();
+    this.update(index, { status: 'paused' });
+  }
+
+  resume(index: number): void {
+    this.handles[index]?.resume();
+    this.update(index, { status: 'uploading' });
+  }
+
+  private update(index: number, change: Partial<UploadRow>): void {
+    this.rows = this.rows.map((row, i) => (i === index ? { ...row, ...change } : row));
+    this.changed();
+  }
+
+  private changed(): void {
+    this.listeners.forEach((listener) => listener());
+  }
+}
