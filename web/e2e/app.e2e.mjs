@@ -1,8 +1,9 @@
 // End-to-end test of the web app in real headless Chromium (Debian's, driven by playwright-core),
 // against a Kiln the calling Java test started. Prints what it checks; exits non-zero on the first
-// failure. To have Kiln restarted it prints RESTART-KILN and waits for a line on stdin. Screenshots of the main pages, desktop and 375 px wide, go to --shots.
+// failure. To have Kiln restarted it prints RESTART-KILN (or CRASH-KILN) and waits for a line on stdin. Screenshots of the main pages, desktop and 375 px wide, go to --shots.
 //
 //   node e2e/app.e2e.mjs --base http://localhost:8080 --token T --speech speech.wav --shots ../target/screenshots
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,9 +32,9 @@ function longSpeech(source, times) {
   return file;
 }
 
-/** Asks the Java test that started Kiln to restart it (same port), and waits until it has. */
-async function restartKiln() {
-  console.log('RESTART-KILN');
+/** Asks the Java test that started Kiln to restart it (same port; SIGTERM, or SIGKILL for CRASH-KILN), and waits until it has. */
+async function restartKiln(how = 'RESTART-KILN') {
+  console.log(how);
   await new Promise((resolve) => process.stdin.once('data', resolve));
 }
 
@@ -130,6 +131,55 @@ try {
     await page.getByRole('heading', { name: heading }).first().waitFor();
     check(true, `a refresh at ${route} shows the page`);
   }
+
+  // An upload on a slow line survives a pause and Kiln crashing under it, and arrives intact.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  const throttle = (bytesPerSecond) => cdp.send('Network.emulateNetworkConditions',
+    { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
+  await throttle(1024 * 1024);
+  const big = longSpeech(args.speech, 40);
+  await page.goto(`${base}/new`);
+  await page.getByTestId('file-input').setInputFiles(big);
+  await page.getByRole('button', { name: /Upload and start/ }).click();
+  const status = page.getByTestId('upload-status').last();
+  await status.getByText(/\d+% · [\d.]+ [KM]B\/s · .+ left/).waitFor({ timeout: 30000 });
+  check(true, `the upload shows %, speed and time left ("${await status.textContent()}")`);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await status.getByText(/Paused at/).waitFor();
+  check(true, 'the upload pauses');
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await status.getByText(/\d+% ·/).waitFor({ timeout: 30000 });
+  const dropped = status.getByText(/Connection lost/).waitFor({ timeout: 60000 });
+  await restartKiln('CRASH-KILN');
+  await dropped;
+  check(true, 'Kiln crashing mid-upload shows as a lost connection being retried');
+  await throttle(-1);
+  await page.getByRole('link', { name: 'Watch the job' }).last().waitFor({ timeout: 120000 });
+  const bigJob = (await page.getByRole('link', { name: 'Watch the job' }).last().getAttribute('href')).split('/').pop();
+  const bigFile = (await (await api(`/api/v1/jobs/${bigJob}`)).json()).input.fileId;
+  const stored = await (await api(`/api/v1/files/${bigFile}`)).json();
+  const sha256 = crypto.createHash('sha256').update(fs.readFileSync(big)).digest('hex');
+  check(stored.sha256 === sha256, 'after the pause and the crash the stored file is exactly the original');
+  await api(`/api/v1/jobs/${bigJob}/cancel`, { method: 'POST' });
+
+  // Pages of 25, older ones on demand, all kept live; counts cover every job, not just the page.
+  for (let i = 0; i < 30; i++) {
+    await api('/api/v1/jobs', { method: 'POST', body: JSON.stringify({ type: 'test-noop', input, params: {} }) });
+  }
+  await page.goto(`${base}/`);
+  const rows = page.getByTestId('job-list').locator('li');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=job-list] li').length === 25);
+  await page.getByRole('button', { name: 'Show 25 older jobs' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=job-list] li').length >= 33);
+  check((await rows.count()) >= 33, `older jobs load below the first page (${await rows.count()} rows)`);
+  let counts;
+  do {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    counts = await (await api('/api/v1/jobs/counts')).json();
+  } while (counts.counts.queued + counts.counts.running + counts.counts.retry_scheduled > 0);
+  await page.getByLabel('Jobs per state').getByText(`succeeded ${counts.counts.succeeded}`).waitFor({ timeout: 15000 });
+  check(true, `the per-state counts are the server's (${counts.counts.succeeded} succeeded)`);
 
   // Offline: said so, with the time of the data shown; back online: live again.
   await page.goto(`${base}/`);

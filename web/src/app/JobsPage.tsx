@@ -1,18 +1,36 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useJobs, type JobSnapshot, type LiveClient } from '../live';
 import { age, clock } from './format';
 import { Link } from './Link';
 import { ProgressBar } from './ProgressBar';
 
 const STATES = ['queued', 'retry_scheduled', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+const PAGE = 25;
+
+/** Jobs per state from the server (all of yours, not just the loaded pages), read again as the list changes. */
+function useCounts(client: LiveClient, type: string, changes: unknown): Record<string, number> {
+  const [counts, setCounts] = useState<Record<string, number>>({});
+  useEffect(() => {
+    const wait = setTimeout(() => {
+      client.http.call(`/api/v1/jobs/counts${type ? `?type=${encodeURIComponent(type)}` : ''}`).then((body) => {
+        const found = (body as { counts?: unknown }).counts;
+        if (typeof found === 'object' && found !== null && Object.values(found).every((n) => typeof n === 'number')) {
+          setCounts(found as Record<string, number>);
+        }
+      }, () => undefined);
+    }, 300); // a burst of events costs one request
+    return () => clearTimeout(wait);
+  }, [client, type, changes]);
+  return counts;
+}
 
 /** Your jobs, newest first, kept current live; filter by state and type. */
 export function JobsPage({ client, types }: { client: LiveClient; types: string[] }) {
   const [state, setState] = useState('');
   const [type, setType] = useState('');
-  const jobs = useJobs(client, { state: state || undefined, type: type || undefined, limit: 100 });
-  const counts = new Map<string, number>();
-  for (const job of jobs.data) counts.set(job.state, (counts.get(job.state) ?? 0) + 1);
+  const [pages, setPages] = useState(1);
+  const jobs = useJobs(client, { state: state || undefined, type: type || undefined, limit: PAGE, pages });
+  const counts = useCounts(client, type, jobs.data);
 
   return (
     <section className="panel" aria-labelledby="jobs-title">
@@ -36,8 +54,8 @@ export function JobsPage({ client, types }: { client: LiveClient; types: string[
           </select>
         </label>
         <p className="counts" aria-label="Jobs per state">
-          {STATES.filter((s) => counts.has(s)).map((s) => (
-            <span key={s} className={`badge state-${s}`}>{s.replace('_', ' ')} {counts.get(s)}</span>
+          {STATES.filter((s) => (counts[s] ?? 0) > 0).map((s) => (
+            <span key={s} className={`badge state-${s}`}>{s.replace('_', ' ')} {counts[s]}</span>
           ))}
         </p>
       </div>
@@ -50,6 +68,7 @@ export function JobsPage({ client, types }: { client: LiveClient; types: string[
           {jobs.data.map((job) => <JobRow key={job.id} job={job} />)}
         </ul>
       )}
+      {jobs.hasMore && <button type="button" className="more" onClick={() => setPages((p) => p + 1)}>Show {PAGE} older jobs</button>}
     </section>
   );
 }

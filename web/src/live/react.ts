@@ -43,7 +43,10 @@ export function useJob(client: LiveClient, jobId: string): Live<JobView | undefi
 export interface JobsQuery {
   state?: string;
   type?: string;
+  /** Jobs per page. */
   limit?: number;
+  /** How many pages, newest first, to keep loaded and live. */
+  pages?: number;
 }
 
 /** How often a list refreshes itself when "my jobs" events do not flow (SSE or polling). */
@@ -54,8 +57,9 @@ const REFRESH_MS = 5_000;
  * (re)opens, since events missed while it was down are not replayed for lists, and every few
  * seconds when "my jobs" events do not flow at all (SSE or polling).
  */
-export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnapshot[]> {
+export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnapshot[]> & { hasMore: boolean } {
   const [jobs, setJobs] = useState<JobSnapshot[]>([]);
+  const [hasMore, setHasMore] = useState(false);
   const [error, setError] = useState<string>();
   const connection = useConnection(client);
   const known = useRef(new Set<string>());
@@ -65,13 +69,25 @@ export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnap
     const params: Record<string, string> = { limit: String(query.limit ?? 50) };
     if (query.state) params.state = query.state;
     if (query.type) params.type = query.type;
-    return client.http.jobs(params).then(
-      (page) => {
+    const pages = async () => {
+      const items: JobSnapshot[] = [];
+      let cursor: string | null = null;
+      for (let i = 0; i < (query.pages ?? 1); i++) {
+        const page = await client.http.jobs(cursor ? { ...params, cursor } : params);
+        items.push(...page.items);
+        cursor = page.nextCursor;
+        if (!cursor) break;
+      }
+      return { items, more: cursor !== null };
+    };
+    return pages().then(
+      (loaded) => {
         setError(undefined);
+        setHasMore(loaded.more);
         // Rows that events already moved past what this page says stay as they are.
         setJobs((current) => {
           const newer = new Map(current.map((job) => [job.id, job]));
-          return page.items.map((job) => {
+          return loaded.items.map((job) => {
             const mine = newer.get(job.id);
             return mine && mine.seq > job.seq ? mine : job;
           });
@@ -109,7 +125,7 @@ export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnap
     };
   }, [client, load]);
 
-  return { data: jobs, error, connection, lastSyncedAt: connection.lastSyncedAt, stale: connection.state !== 'open' };
+  return { data: jobs, error, connection, lastSyncedAt: connection.lastSyncedAt, stale: connection.state !== 'open', hasMore };
 }
 
 function foldListEvent(job: JobSnapshot, event: JobEvent): JobSnapshot {

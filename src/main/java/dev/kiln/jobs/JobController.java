@@ -9,6 +9,7 @@ import dev.kiln.processors.ResultFormat;
 import dev.kiln.support.Texts;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -86,6 +87,19 @@ class JobController {
                 ApiException.invalidField("cursor", "cursor is not one this server returned."));
         JobStore.Page page = store.list(user, stateFilter, type, after, pageSize);
         return new JobList(page.items(), page.nextCursor());
+    }
+
+    record Counts(Map<String, Long> counts, long total) {
+    }
+
+    /** Jobs per state, for list views' filters (of one type, if given). */
+    @GetMapping("/counts")
+    Counts counts(@AuthenticationPrincipal User user, @RequestParam(required = false) String type) {
+        if (type != null && !ProcessorRegistry.isValidName(type)) {
+            throw ApiException.invalidField("type", "type must be a processor name (lowercase letters, digits, '-').");
+        }
+        Map<String, Long> counts = store.counts(user, type);
+        return new Counts(counts, counts.values().stream().mapToLong(Long::longValue).sum());
     }
 
     @GetMapping("/{id}")

@@ -227,6 +227,28 @@ public class JobStore {
      * Jobs {@code viewer} may see, newest first. The order (created_at, id) is total, so paging
      * with the returned cursor neither repeats nor skips a job while new ones arrive.
      */
+    /** How many of the jobs {@code viewer} sees are in each state (of one type, if given). */
+    public Map<String, Long> counts(User viewer, String type) {
+        StringBuilder sql = new StringBuilder("SELECT state, count(*) AS n FROM jobs WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (!viewer.isAdmin()) {
+            sql.append(" AND owner_id = ?");
+            args.add(viewer.id());
+        }
+        if (type != null) {
+            sql.append(" AND type = ?");
+            args.add(type);
+        }
+        Map<String, Long> counts = new java.util.LinkedHashMap<>();
+        for (JobState state : JobState.values()) {
+            counts.put(state.wire(), 0L);
+        }
+        db.sql().sql(sql + " GROUP BY state").params(args)
+                .query((rs, n) -> Map.entry(rs.getString("state"), rs.getLong("n"))).list()
+                .forEach(e -> counts.put(e.getKey(), e.getValue()));
+        return counts;
+    }
+
     public Page list(User viewer, JobState state, String type, JobCursor after, int limit) {
         StringBuilder sql = new StringBuilder("SELECT " + JobRows.COLUMNS + " FROM jobs WHERE 1 = 1");
         List<Object> args = new ArrayList<>();

@@ -217,6 +217,23 @@ abstract class JobApiContract extends ApiTestBase {
     }
 
     @Test
+    void countsPerStateCoverTheCallersJobsOnly() {
+        String other = api.newMember("counted-" + UUID.randomUUID());
+        String mine = api.submit(other, "test-noop", api.textFile(other, "x"), "{}");
+        String failing = api.submit(other, "test-fail", api.textFile(other, "y"), "{\"retryable\":false}");
+        await().atMost(WAIT).until(() -> api.state(other, mine).equals("succeeded") && api.state(other, failing).equals("failed"));
+
+        JsonNode counts = api.get("/api/v1/jobs/counts", other).json();
+
+        assertThat(counts.get("counts").get("succeeded").asLong()).isEqualTo(1);
+        assertThat(counts.get("counts").get("failed").asLong()).isEqualTo(1);
+        assertThat(counts.get("counts").get("queued").asLong()).isZero();
+        assertThat(counts.get("total").asLong()).isEqualTo(2);
+        assertThat(api.get("/api/v1/jobs/counts?type=test-noop", other).json().get("total").asLong()).isEqualTo(1);
+        assertThat(api.get("/api/v1/jobs/counts?type=Bad!", other).code()).isEqualTo("invalid_field");
+    }
+
+    @Test
     void aQueuedJobSaysWhereItStandsInTheQueue() {
         String gate = UUID.randomUUID().toString();
         List<String> blockers = IntStream.range(0, 4)

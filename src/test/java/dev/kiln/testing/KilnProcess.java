@@ -60,6 +60,12 @@ public final class KilnProcess implements AutoCloseable {
         return launch(command, port);
     }
 
+    /** SIGKILL, then the same Kiln started again on the same port: a crash and a supervisor's restart. */
+    public KilnProcess crashAndRestart() {
+        kill();
+        return launch(command, port);
+    }
+
     private static KilnProcess launch(List<String> command, int port) {
         try {
             Path log = Files.createTempFile("kiln-process-", ".log");

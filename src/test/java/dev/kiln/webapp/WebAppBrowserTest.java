@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * The web app in real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core;
  * .ci/run installs it) against a real Kiln: web/e2e/app.e2e.mjs signs in with the link, uploads a
  * recording, watches the transcript grow, refreshes mid-job, downloads SRT, lives through a Kiln
- * restart mid-job, cancels a running job, refreshes every route and goes offline and back. Screenshots land in target/screenshots.
+ * restart mid-job and a crash mid-upload, cancels a running job, refreshes every route and goes offline and back. Screenshots land in target/screenshots.
  */
 class WebAppBrowserTest {
 
@@ -47,8 +47,9 @@ class WebAppBrowserTest {
                 String line;
                 while ((line = lines.readLine()) != null) {
                     output.append(line).append('\n');
-                    if (line.equals("RESTART-KILN")) {
-                        kiln = kiln.restart(); // a redeploy: SIGTERM, then the same Kiln on the same port
+                    if (line.equals("RESTART-KILN") || line.equals("CRASH-KILN")) {
+                        // A redeploy (SIGTERM) or a crash (SIGKILL), then the same Kiln on the same port.
+                        kiln = line.equals("RESTART-KILN") ? kiln.restart() : kiln.crashAndRestart();
                         toNode.write("restarted\n");
                         toNode.flush();
                     }
