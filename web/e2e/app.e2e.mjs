@@ -125,7 +125,7 @@ try {
   check((await (await api(`/api/v1/jobs/${sleeper.id}`)).json()).state === 'cancelled', 'Cancel stops a running job');
 
   // Deep links survive a refresh on every route.
-  for (const [route, heading] of [['/', 'Jobs'], ['/new', 'New job'], [`/jobs/${jobId}`, 'transcribe']]) {
+  for (const [route, heading] of [['/', 'Jobs'], ['/jobs', 'Jobs'], ['/signin', 'Jobs'], ['/new', 'New job'], [`/jobs/${jobId}`, 'transcribe'], ['/no/such/page', 'Not found']]) {
     await page.goto(base + route);
     await page.reload();
     await page.getByRole('heading', { name: heading }).first().waitFor();

@@ -101,8 +101,6 @@ export function JobPage({ client, id, formats }: { client: LiveClient; id: strin
   );
 }
 
-const STEPS = ['Queued', 'Running', 'Done'] as const;
-
 /** Where a queued job stands: read again every few seconds, since the queue moves without this job's events. */
 function useQueuePosition(client: LiveClient, id: string, queued: boolean): number | undefined {
   const [position, setPosition] = useState<number>();
@@ -123,8 +121,17 @@ function useQueuePosition(client: LiveClient, id: string, queued: boolean): numb
   return position;
 }
 
+/** Uploading → Queued → Running → Finalizing → Done / Failed / Cancelled: where the job is, at a glance. */
+const STEPS = ['Uploaded', 'Queued', 'Running', 'Finalizing', 'Done'] as const;
+
+export function currentStep(job: JobSnapshot): number {
+  if (job.state === 'queued' || job.state === 'retry_scheduled') return 1;
+  if (job.state === 'running') return /finaliz|segmenting/i.test(job.stage ?? '') ? 3 : 2;
+  return 4;
+}
+
 function Timeline({ job, queuePosition }: { job: JobSnapshot; queuePosition?: number }) {
-  const step = job.state === 'queued' || job.state === 'retry_scheduled' ? 0 : job.state === 'running' ? 1 : 2;
+  const step = currentStep(job);
   const end = job.state === 'failed' ? 'Failed' : job.state === 'cancelled' ? 'Cancelled' : 'Done';
   const eta = job.eta ? (Date.parse(job.eta) - Date.now()) / 1000 : null;
   return (
@@ -132,7 +139,7 @@ function Timeline({ job, queuePosition }: { job: JobSnapshot; queuePosition?: nu
       <ol aria-label="Job stages">
         {STEPS.map((name, i) => (
           <li key={name} className={i < step ? 'done' : i === step ? 'current' : ''} aria-current={i === step ? 'step' : undefined}>
-            {i === 2 ? end : name}
+            {i === STEPS.length - 1 ? end : name}
           </li>
         ))}
       </ol>

@@ -65,3 +65,16 @@ describe('ProgressBar', () => {
     expect(bar.getAttribute('aria-valuetext')).toBe('42%');
   });
 });
+
+describe('the job timeline', () => {
+  it('puts a job at the step its state and stage say', async () => {
+    const { currentStep } = await import('./JobPage');
+    const job = (state: string, stage?: string) => ({ state, stage }) as Parameters<typeof currentStep>[0];
+    expect(currentStep(job('queued'))).toBe(1);
+    expect(currentStep(job('retry_scheduled'))).toBe(1);
+    expect(currentStep(job('running', 'transcribing'))).toBe(2);
+    expect(currentStep(job('running', 'finalizing'))).toBe(3);
+    expect(currentStep(job('running', 'segmenting'))).toBe(3);
+    expect(currentStep(job('failed'))).toBe(4);
+  });
+});
