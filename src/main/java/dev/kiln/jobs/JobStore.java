@@ -231,14 +231,7 @@ public class JobStore {
     public Map<String, Long> counts(User viewer, String type) {
         StringBuilder sql = new StringBuilder("SELECT state, count(*) AS n FROM jobs WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
-        if (!viewer.isAdmin()) {
-            sql.append(" AND owner_id = ?");
-            args.add(viewer.id());
-        }
-        if (type != null) {
-            sql.append(" AND type = ?");
-            args.add(type);
-        }
+        restrict(sql, args, viewer, type);
         Map<String, Long> counts = new java.util.LinkedHashMap<>();
         for (JobState state : JobState.values()) {
             counts.put(state.wire(), 0L);
@@ -249,20 +242,25 @@ public class JobStore {
         return counts;
     }
 
-    public Page list(User viewer, JobState state, String type, JobCursor after, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT " + JobRows.COLUMNS + " FROM jobs WHERE 1 = 1");
-        List<Object> args = new ArrayList<>();
+    /** To the jobs {@code viewer} may see (an admin: all), of one type if given. */
+    private static void restrict(StringBuilder sql, List<Object> args, User viewer, String type) {
         if (!viewer.isAdmin()) {
             sql.append(" AND owner_id = ?");
             args.add(viewer.id());
         }
-        if (state != null) {
-            sql.append(" AND state = ?");
-            args.add(state.wire());
-        }
         if (type != null) {
             sql.append(" AND type = ?");
             args.add(type);
+        }
+    }
+
+    public Page list(User viewer, JobState state, String type, JobCursor after, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT " + JobRows.COLUMNS + " FROM jobs WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        restrict(sql, args, viewer, type);
+        if (state != null) {
+            sql.append(" AND state = ?");
+            args.add(state.wire());
         }
         if (after != null) {
             sql.append(" AND (created_at < ? OR (created_at = ? AND id < ?))");

@@ -1,13 +1,21 @@
 package dev.kiln.testing;
 
 import dev.kiln.processors.InputFile;
+import dev.kiln.processors.JobCancelledException;
 import dev.kiln.processors.JobContext;
+import dev.kiln.processors.Processor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +59,41 @@ public final class RecordingContext implements JobContext {
 
     public void cancel() {
         cancelled = true;
+    }
+
+    /**
+     * Runs {@code processor} on this context in the background, cancels it once a report matches
+     * {@code reached}, and returns how many milliseconds it took to stop. It must stop by throwing
+     * {@link JobCancelledException} within ten seconds.
+     */
+    public long cancelWhen(Processor processor, Predicate<Report> reached) throws InterruptedException {
+        CompletableFuture<Object> running = CompletableFuture.supplyAsync(() -> {
+            try {
+                return processor.run(this);
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
+        while (reports.stream().noneMatch(reached)) {
+            if (running.isDone()) {
+                throw new AssertionError("the processor ended before it could be cancelled: " + running.join());
+            }
+            Thread.sleep(1);
+        }
+        long cancelledAt = System.nanoTime();
+        cancel();
+        try {
+            running.get(10, TimeUnit.SECONDS);
+            throw new AssertionError("the processor finished although it was cancelled");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof CompletionException c ? c.getCause() : e.getCause();
+            if (!(cause instanceof JobCancelledException)) {
+                throw new AssertionError("the processor failed instead of stopping", cause);
+            }
+        } catch (TimeoutException e) {
+            throw new AssertionError("the processor did not stop within 10 s of the cancel");
+        }
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cancelledAt);
     }
 
     @Override
