@@ -98,11 +98,21 @@ class FileController {
         }
         FileInfo file = (signed ? catalog.findByIds(java.util.List.of(id)).values().stream().findFirst() : catalog.find(id, user))
                 .orElseThrow(() -> new ApiException(ErrorCode.FILE_NOT_FOUND, "No file " + id + "."));
+        // Only what a player or an <img> shows is served inline; anything else (an uploaded HTML
+        // page, an SVG) is a download, and even then sandboxed, so it never runs on Kiln's origin.
+        ContentDisposition disposition = (playable(file.mediaType()) ? ContentDisposition.inline() : ContentDisposition.attachment())
+                .filename(file.name() != null ? file.name() : file.id(), StandardCharsets.UTF_8).build();
         return ResponseEntity.ok()
                 .contentType(MediaType.parseMediaType(file.mediaType()))
-                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.inline().build().toString())
+                .header(HttpHeaders.CONTENT_DISPOSITION, disposition.toString())
+                .header("Content-Security-Policy", "default-src 'none'; sandbox")
                 .cacheControl(CacheControl.maxAge(java.time.Duration.ofHours(1)).cachePrivate())
                 .body(new FileSystemResource(blobs.localPath(file.sha256())));
+    }
+
+    private static boolean playable(String mediaType) {
+        return mediaType.startsWith("audio/") || mediaType.startsWith("video/")
+                || mediaType.startsWith("image/") && !mediaType.contains("svg");
     }
 
     private static ResponseEntity<FileInfo> created(FileInfo file) {

@@ -85,6 +85,21 @@ abstract class FileApiContract extends ApiTestBase {
     }
 
     @Test
+    void uploadedHtmlIsNeverRenderedOnKilnsOrigin() {
+        String id = api.upload(token, "<html><body><script>alert(document.cookie)</script></body></html>"
+                .getBytes(StandardCharsets.UTF_8), "page.html").json().get("id").asString();
+
+        Api.Response content = api.get("/api/v1/files/" + id + "/content", token);
+
+        assertThat(content.status()).isEqualTo(200);
+        assertThat(content.header("Content-Disposition").orElseThrow()).startsWith("attachment;").contains("page.html");
+        assertThat(content.header("Content-Security-Policy").orElseThrow()).contains("sandbox").contains("default-src 'none'");
+        assertThat(content.header("X-Content-Type-Options")).contains("nosniff");
+        String png = api.upload(token, PNG, "dot.png").json().get("id").asString();
+        assertThat(api.get("/api/v1/files/" + png + "/content", token).header("Content-Disposition").orElseThrow()).startsWith("inline;");
+    }
+
+    @Test
     void theMediaTypeComesFromTheBytesNotTheClient() {
         Api.Response uploaded = api.send(api.request("/api/v1/files?name=notes.txt", token)
                 .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofByteArray(PNG)).build());
