@@ -51,6 +51,8 @@ try {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.on('dialog', (dialog) => dialog.accept());
+  const blocked = [];
+  page.on('console', (message) => /Content Security Policy/.test(message.text()) && blocked.push(message.text()));
   const connection = page.getByTestId('connection');
 
   // Sign in with the link printed at first start.
@@ -200,6 +202,7 @@ try {
     await shot(page, `${name}-375`);
   }
   check(true, `screenshots written to ${args.shots}`);
+  check(blocked.length === 0, `the Content-Security-Policy blocked nothing the app does (${blocked.join('; ') || 'none'})`);
 } catch (error) {
   console.log(String(error?.stack ?? error));
   process.exitCode = 1;

@@ -26,6 +26,10 @@ class WebAppServingTest extends ApiTestBase {
         assertThat(page.header("Content-Type").orElseThrow()).startsWith("text/html");
         assertThat(page.header("Cache-Control").orElseThrow()).contains("no-cache");
         assertThat(page.body()).contains("<div id=\"root\"></div>").contains("/assets/");
+        assertThat(page.headers().get("Content-Security-Policy")).anySatisfy(p -> assertThat(p).contains("script-src 'self'"))
+                .anySatisfy(p -> assertThat(p).contains("frame-ancestors 'none'"));
+        assertThat(page.header("Referrer-Policy")).contains("same-origin");
+        assertThat(page.header("X-Content-Type-Options")).contains("nosniff");
     }
 
     @Test
