@@ -75,7 +75,8 @@ try {
   // The transcript grows live; a refresh mid-job loses nothing.
   const partials = page.getByTestId('partials').locator('li');
   await partials.first().waitFor({ timeout: 60000 });
-  check(await page.getByTestId('stage').textContent() !== null, 'the job page shows the running stage');
+  const stage = await page.getByTestId('stage').textContent();
+  check(/\S/.test(stage), `the job page shows the running stage ("${stage}")`);
   await shot(page, 'job-running-desktop');
   await page.reload();
   await partials.first().waitFor({ timeout: 30000 });

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useJobs, type JobSnapshot, type LiveClient } from '../live';
 import { age, clock } from './format';
 import { Link } from './Link';
@@ -8,7 +8,7 @@ const STATES = ['queued', 'retry_scheduled', 'running', 'succeeded', 'failed', '
 const PAGE = 25;
 
 /** Jobs per state from the server (all of yours, not just the loaded pages), read again as the list changes. */
-function useCounts(client: LiveClient, type: string, changes: unknown): Record<string, number> {
+function useCounts(client: LiveClient, type: string, changes: string): Record<string, number> {
   const [counts, setCounts] = useState<Record<string, number>>({});
   useEffect(() => {
     const wait = setTimeout(() => {
@@ -30,7 +30,9 @@ export function JobsPage({ client, types }: { client: LiveClient; types: string[
   const [type, setType] = useState('');
   const [pages, setPages] = useState(1);
   const jobs = useJobs(client, { state: state || undefined, type: type || undefined, limit: PAGE, pages });
-  const counts = useCounts(client, type, jobs.data);
+  // Counts change only when a job appears or changes state, not with every progress event.
+  const states = useMemo(() => jobs.data.map((job) => `${job.id}:${job.state}`).join(), [jobs.data]);
+  const counts = useCounts(client, type, states);
 
   return (
     <section className="panel" aria-labelledby="jobs-title">

@@ -35,7 +35,8 @@ export function applyEvent(view: JobView, event: JobEvent): JobView {
   return { snapshot, seq: event.seq, partials, historyComplete: view.historyComplete };
 }
 
-function fold(snapshot: JobSnapshot, event: JobEvent): JobSnapshot {
+/** The snapshot with one newer event folded in (what a list row and a job page both show). */
+export function fold(snapshot: JobSnapshot, event: JobEvent): JobSnapshot {
   const next: JobSnapshot = { ...snapshot, seq: event.seq };
   const data = event.data;
   switch (event.kind) {

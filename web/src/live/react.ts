@@ -2,8 +2,8 @@
 
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { ConnectionInfo, JobViewState, LiveClient } from './liveClient';
-import type { JobView } from './jobView';
-import type { JobEvent, JobSnapshot } from './protocol';
+import { fold, type JobView } from './jobView';
+import type { JobSnapshot } from './protocol';
 
 export interface Live<T> {
   data: T;
@@ -116,7 +116,7 @@ export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnap
         if (event.kind === 'state' && event.seq === 1) void load(); // a new job of ours
         return;
       }
-      setJobs((current) => current.map((job) => (job.id === event.job ? foldListEvent(job, event) : job)));
+      setJobs((current) => current.map((job) => (job.id === event.job ? (event.seq <= job.seq ? job : fold(job, event)) : job)));
     });
     const refresh = setInterval(() => !client.followsMine && void load(), REFRESH_MS);
     return () => {
@@ -126,20 +126,4 @@ export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnap
   }, [client, load]);
 
   return { data: jobs, error, connection, lastSyncedAt: connection.lastSyncedAt, stale: connection.state !== 'open', hasMore };
-}
-
-function foldListEvent(job: JobSnapshot, event: JobEvent): JobSnapshot {
-  if (event.seq <= job.seq) return job;
-  const next: JobSnapshot = { ...job, seq: event.seq };
-  if (event.kind === 'state' && typeof event.data.state === 'string') {
-    next.state = event.data.state as JobSnapshot['state'];
-    next.cancelRequested = event.data.cancelRequested === true;
-    if (next.state === 'succeeded') next.progress = 1;
-  } else if (event.kind === 'progress' && typeof event.data.progress === 'number') {
-    next.progress = event.data.progress;
-    next.stage = typeof event.data.stage === 'string' ? event.data.stage : undefined;
-  } else if (event.kind === 'error') {
-    next.error = { code: String(event.data.code), message: String(event.data.message), retryable: event.data.retryable === true };
-  }
-  return next;
 }

@@ -318,18 +318,15 @@ class PollingTransport extends PerJobTransport {
 
   protected async run(jobId: string, after: number, signal: AbortSignal): Promise<void> {
     let next = after;
+    let finished = false;
     for (;;) {
-      const page = await this.http.events(jobId, next, { wait: 25, signal });
+      // After a terminal event the job is done unless it was retried since: one look without waiting tells.
+      const page = await this.http.events(jobId, next, finished ? { signal } : { wait: 25, signal });
+      if (finished && page.items.length === 0) return;
       page.items.forEach((event) => this.handlers.onMessage({ type: 'event', ...event }));
       next = page.next;
       const last = page.items.at(-1);
-      if (last && isTerminal(last)) {
-        // Finished, unless the job was retried since: one look without waiting tells.
-        const after = await this.http.events(jobId, next, { signal });
-        if (after.items.length === 0) return;
-        after.items.forEach((event) => this.handlers.onMessage({ type: 'event', ...event }));
-        next = after.next;
-      }
+      if (last) finished = isTerminal(last);
     }
   }
 }

@@ -1,12 +1,12 @@
 package dev.kiln.extract;
 
+import dev.kiln.processors.Eta;
 import dev.kiln.processors.JobContext;
 import dev.kiln.processors.JobFailure;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
@@ -112,10 +112,8 @@ final class PdfPages {
         }
     }
 
-    static void report(JobContext context, String stage, int done, int total, long started) {
-        double elapsed = (System.nanoTime() - started) / 1e9;
-        Duration remaining = done > 0 ? Duration.ofMillis((long) (elapsed / done * (total - done) * 1000)) : null;
-        context.progress(0.95 * done / total, stage, remaining);
+    private static void report(JobContext context, String stage, int done, int total, long started) {
+        context.progress(0.95 * done / total, stage, Eta.remaining(started, done, total));
     }
 
 }

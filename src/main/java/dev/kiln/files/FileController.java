@@ -96,7 +96,7 @@ class FileController {
             throw new ApiException(ErrorCode.LINK_INVALID, "This link is invalid or has expired; ask for a new one (POST /api/v1/files/"
                     + id + "/link).");
         }
-        FileInfo file = (signed ? catalog.findByIds(java.util.List.of(id)).values().stream().findFirst() : catalog.find(id, user))
+        FileInfo file = (signed ? catalog.findById(id) : catalog.find(id, user))
                 .orElseThrow(() -> new ApiException(ErrorCode.FILE_NOT_FOUND, "No file " + id + "."));
         // Only what a player or an <img> shows is served inline; anything else (an uploaded HTML
         // page, an SVG) is a download, and even then sandboxed, so it never runs on Kiln's origin.

@@ -5,9 +5,9 @@ import dev.kiln.api.ErrorCode;
 import dev.kiln.auth.User;
 import dev.kiln.processors.ProcessorRegistry;
 import java.net.URI;
+import dev.kiln.processors.Processor;
 import dev.kiln.processors.ResultFormat;
 import dev.kiln.support.Texts;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -76,9 +76,7 @@ class JobController {
                         + java.util.Arrays.stream(JobState.values()).map(JobState::wire).toList() + ".");
             }
         }
-        if (type != null && !ProcessorRegistry.isValidName(type)) {
-            throw ApiException.invalidField("type", "type must be a processor name (lowercase letters, digits, '-').");
-        }
+        checkType(type);
         int pageSize = limit == null ? DEFAULT_PAGE : limit;
         if (pageSize < 1 || pageSize > MAX_PAGE) {
             throw ApiException.invalidField("limit", "limit must be from 1 to " + MAX_PAGE + ".");
@@ -95,9 +93,7 @@ class JobController {
     /** Jobs per state, for list views' filters (of one type, if given). */
     @GetMapping("/counts")
     Counts counts(@AuthenticationPrincipal User user, @RequestParam(required = false) String type) {
-        if (type != null && !ProcessorRegistry.isValidName(type)) {
-            throw ApiException.invalidField("type", "type must be a processor name (lowercase letters, digits, '-').");
-        }
+        checkType(type);
         Map<String, Long> counts = store.counts(user, type);
         return new Counts(counts, counts.values().stream().mapToLong(Long::longValue).sum());
     }
@@ -134,11 +130,11 @@ class JobController {
     ResponseEntity<String> result(@AuthenticationPrincipal User user, @PathVariable String id,
             @RequestParam(defaultValue = "json") String format) {
         Job job = store.find(id, user).orElseThrow(() -> notFound(id));
-        List<ResultFormat> formats = processors.find(job.type()).map(r -> r.processor().resultFormats()).orElse(List.of());
-        Optional<ResultFormat> rendering = formats.stream().filter(f -> f.name().equals(format)).findFirst();
+        Optional<Processor> processor = processors.find(job.type()).map(ProcessorRegistry.Registered::processor);
+        Optional<ResultFormat> rendering = processor.stream().flatMap(p -> p.resultFormats().stream())
+                .filter(f -> f.name().equals(format)).findFirst();
         if (!format.equals("json") && rendering.isEmpty()) {
-            List<String> available = new ArrayList<>(List.of("json"));
-            formats.forEach(f -> available.add(f.name()));
+            List<String> available = processor.map(ResultFormat::namesFor).orElse(List.of("json"));
             throw new ApiException(ErrorCode.UNKNOWN_FORMAT, "A " + job.type() + " result is available as "
                     + String.join(", ", available) + "; not as '" + Texts.safe(format, 40) + "'.").with("available", available);
         }
@@ -151,6 +147,12 @@ class JobController {
                 .contentType(MediaType.parseMediaType(rendering.get().mediaType()))
                 .header(HttpHeaders.CONTENT_DISPOSITION, "inline; filename=\"" + id + "." + format + "\"")
                 .body(rendering.get().render().apply(json.readTree(stored)));
+    }
+
+    private static void checkType(String type) {
+        if (type != null && !ProcessorRegistry.isValidName(type)) {
+            throw ApiException.invalidField("type", "type must be a processor name (lowercase letters, digits, '-').");
+        }
     }
 
     private static ApiException notFound(String id) {

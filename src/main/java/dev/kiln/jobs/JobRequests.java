@@ -56,10 +56,7 @@ public class JobRequests {
             }
         }
         String type = requiredString(body, "type");
-        ProcessorRegistry.Registered processor = processors.find(type).orElseThrow(() ->
-                new ApiException(ErrorCode.UNKNOWN_PROCESSOR, "There is no processor named '" + type + "'.")
-                        .with("field", "type")
-                        .with("known", processors.all().stream().map(ProcessorRegistry.Registered::name).toList()));
+        ProcessorRegistry.Registered processor = processor(type, "type");
         JsonNode input = body.get("input");
         if (input == null || !input.isObject()) {
             throw ApiException.invalidField("input", "input must be an object {\"fileId\": \"…\"}.");
@@ -94,13 +91,16 @@ public class JobRequests {
      * @param field where the request came from, to name in errors (e.g. {@code Upload-Metadata})
      */
     public void checkWithoutInput(User user, JsonNode request, String field) {
-        String type = request.path("type").asString("");
-        ProcessorRegistry.Registered processor = processors.find(type).orElseThrow(() ->
+        ProcessorRegistry.Registered processor = processor(request.path("type").asString(""), field);
+        processor.processor().params().validate(request.get("params"));
+        priority(request.get("priority"), user);
+    }
+
+    private ProcessorRegistry.Registered processor(String type, String field) {
+        return processors.find(type).orElseThrow(() ->
                 new ApiException(ErrorCode.UNKNOWN_PROCESSOR, "There is no processor named '" + type + "'.")
                         .with("field", field)
                         .with("known", processors.all().stream().map(ProcessorRegistry.Registered::name).toList()));
-        processor.processor().params().validate(request.get("params"));
-        priority(request.get("priority"), user);
     }
 
     private static String requiredString(JsonNode node, String field) {

@@ -223,10 +223,6 @@ public class JobStore {
     public record Page(List<Job> items, String nextCursor) {
     }
 
-    /**
-     * Jobs {@code viewer} may see, newest first. The order (created_at, id) is total, so paging
-     * with the returned cursor neither repeats nor skips a job while new ones arrive.
-     */
     /** How many of the jobs {@code viewer} sees are in each state (of one type, if given). */
     public Map<String, Long> counts(User viewer, String type) {
         StringBuilder sql = new StringBuilder("SELECT state, count(*) AS n FROM jobs WHERE 1 = 1");
@@ -254,6 +250,10 @@ public class JobStore {
         }
     }
 
+    /**
+     * Jobs {@code viewer} may see, newest first. The order (created_at, id) is total, so paging
+     * with the returned cursor neither repeats nor skips a job while new ones arrive.
+     */
     public Page list(User viewer, JobState state, String type, JobCursor after, int limit) {
         StringBuilder sql = new StringBuilder("SELECT " + JobRows.COLUMNS + " FROM jobs WHERE 1 = 1");
         List<Object> args = new ArrayList<>();

@@ -1,6 +1,5 @@
 package dev.kiln.processors;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -25,19 +24,13 @@ class ProcessorController {
     record Listing(List<Description> items) {
     }
 
-    private static List<String> formats(Processor processor) {
-        List<String> formats = new ArrayList<>(List.of("json"));
-        processor.resultFormats().forEach(f -> formats.add(f.name()));
-        return formats;
-    }
-
     @GetMapping("/api/v1/processors")
     Listing list() {
         return new Listing(registry.all().stream()
                 .map(r -> new Description(r.name(), r.processor().description(), r.processor().acceptedMediaTypes(),
                         r.processor().params().jsonSchema(),
                         new Limits(r.limits().maxAttempts(), r.limits().timeout().toSeconds(), r.limits().concurrency()),
-                        formats(r.processor()), r.processor().details()))
+                        ResultFormat.namesFor(r.processor()), r.processor().details()))
                 .toList());
     }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.transcribe;
 
+import dev.kiln.processors.Eta;
 import dev.kiln.processors.JobContext;
 import dev.kiln.processors.JobFailure;
 import dev.kiln.processors.Param;
@@ -148,9 +149,8 @@ class Transcriber implements Processor {
             return;
         }
         double fraction = Math.min(decoded / duration, 1) * 0.99;
-        double elapsed = (System.nanoTime() - started) / 1e9;
-        Duration remaining = decoded > 1 ? Duration.ofMillis((long) (elapsed / decoded * Math.max(0, duration - decoded) * 1000)) : null;
-        context.progress(fraction, "transcribing", remaining);
+        // The first second of audio says little about the pace.
+        context.progress(fraction, "transcribing", decoded > 1 ? Eta.remaining(started, decoded, duration) : null);
     }
 
     private static double round(double value) {

@@ -212,7 +212,8 @@ class Uploads {
                     Thread.yield();
                     sinceYield = 0;
                 }
-                if (unsynced >= settings.checkpointEvery().toBytes() || System.nanoTime() - heartbeatAt > HEARTBEAT.toNanos()) {
+                if (left > 0 && (unsynced >= settings.checkpointEvery().toBytes() || System.nanoTime() - heartbeatAt > HEARTBEAT.toNanos())) {
+                    // (The last bytes are checkpointed after the loop, once the hash is recorded.)
                     // Without a checksum the bytes are good as they come: make them resumable. With one,
                     // nothing counts before the chunk is verified; just show that this writer is alive.
                     if (chunk == null) {
@@ -234,12 +235,14 @@ class Uploads {
                         + "nothing of it was kept. Send it again from offset " + offset + ".");
             }
             writer.force();
+            if (writer.position() == upload.length()) {
+                // Before the offset says "all here": a crash between the two writes must not leave a
+                // whole upload without the hash its completion needs.
+                store.prepareCompletion(upload.id(), writer.sha256(), Ids.next("file"));
+            }
             checkpoint(upload, lock, writer.position());
             if (clientGone) {
                 throw interrupted();
-            }
-            if (writer.position() == upload.length()) {
-                store.prepareCompletion(upload.id(), writer.sha256(), Ids.next("file"));
             }
             return writer.position();
         } catch (IOException e) {

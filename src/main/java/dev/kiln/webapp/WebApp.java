@@ -39,7 +39,7 @@ class WebApp implements WebMvcConfigurer {
     /** Paths of the app's own routes: not the API, not its assets, not a file (no dot in the last segment). */
     @GetMapping({"/", "/{route:^(?!api$|assets$)[^.]*}", "/{route:^(?!api$|assets$)[^.]*}/**"})
     ResponseEntity<byte[]> page(HttpServletRequest request) throws IOException {
-        if (request.getRequestURI().startsWith("/api/") || lastSegmentHasDot(request.getRequestURI())) {
+        if (lastSegmentHasDot(request.getRequestURI())) { // the mapping only looks at the first segment
             return ResponseEntity.notFound().build();
         }
         if (!PAGE.exists()) {

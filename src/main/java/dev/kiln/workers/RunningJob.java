@@ -31,7 +31,6 @@ final class RunningJob implements JobContext {
     private Reported written;
     /** When progress was last handed to the writer (nanoTime); only the writer's thread touches it. */
     private long writtenAt;
-    private boolean everWritten;
     private volatile InputFile input;
     private volatile Thread thread;
     private volatile StopReason stopReason;
@@ -146,12 +145,11 @@ final class RunningJob implements JobContext {
      */
     JobQueue.Progress takeProgress(long nowNanos, long spacingNanos) {
         Reported now = latest.get();
-        if (finishing || now == null || now.equals(written) || everWritten && nowNanos - writtenAt < spacingNanos) {
+        if (finishing || now == null || now.equals(written) || written != null && nowNanos - writtenAt < spacingNanos) {
             return null;
         }
         written = now;
         writtenAt = nowNanos;
-        everWritten = true;
         return new JobQueue.Progress(claim.id(), claim.leaseToken(), now.fraction(), now.stage(), now.remaining());
     }
 

@@ -12,16 +12,12 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 
 /** The WebSocket stream, with real sockets, on each database (one subclass per database). */
 abstract class StreamSocketContract extends ApiTestBase {
 
     private static final Duration WAIT = Duration.ofSeconds(15);
-
-    @LocalServerPort
-    int port;
 
     String token;
     String fileId;

@@ -8,7 +8,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 public abstract class ApiTestBase {
 
     @LocalServerPort
-    private int port;
+    protected int port;
 
     protected Api api;
 
