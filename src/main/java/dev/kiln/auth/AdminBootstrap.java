@@ -20,12 +20,14 @@ class AdminBootstrap implements ApplicationRunner {
     private static final Logger log = LoggerFactory.getLogger(AdminBootstrap.class);
 
     private final Users users;
+    private final ApiTokens tokens;
     private final AdminSettings settings;
     private final PrintStream console;
     private final Environment environment;
 
-    AdminBootstrap(Users users, AdminSettings settings, Environment environment) {
+    AdminBootstrap(Users users, ApiTokens tokens, AdminSettings settings, Environment environment) {
         this.users = users;
+        this.tokens = tokens;
         this.settings = settings;
         this.environment = environment;
         this.console = System.out;
@@ -43,12 +45,12 @@ class AdminBootstrap implements ApplicationRunner {
                         settings.name());
                 return;
             }
-            users.ensureToken(admin.id(), settings.token(), "configured admin token");
+            tokens.ensure(admin.id(), settings.token(), "configured admin token");
             if (fresh) {
                 log.info("Created administrator '{}' with the configured admin token", admin.name());
             }
         } else if (fresh) {
-            Users.IssuedToken issued = users.issueToken(admin.id(), "first start", null);
+            ApiTokens.Issued issued = tokens.issue(admin.id(), "first start", null);
             log.info("Created administrator '{}'; its sign-in token is printed on the console once", admin.name());
             console.println();
             console.println("  Kiln administrator token (shown once, keep it safe):");

@@ -8,6 +8,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
@@ -35,11 +36,11 @@ class SecurityConfiguration {
 
     @Bean
     @Order(1)
-    SecurityFilterChain api(HttpSecurity http, Users users, JsonMapper json) throws Exception {
+    SecurityFilterChain api(HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json) throws Exception {
         AuthenticationEntryPoint unauthenticated = (request, response, e) -> {
             response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
             write(json, response, Problems.of(ErrorCode.UNAUTHENTICATED, request.getHeader(HttpHeaders.AUTHORIZATION) == null
-                    ? "Send Authorization: Bearer <token>."
+                    ? "Send Authorization: Bearer <token>, or sign in (POST /api/v1/session)."
                     : e.getMessage()));
         };
         AccessDeniedHandler forbidden = (request, response, e) ->
@@ -48,13 +49,13 @@ class SecurityConfiguration {
                 .securityMatcher("/api/**")
                 .authorizeHttpRequests(a -> a
                         .requestMatchers(PUBLIC_API).permitAll()
+                        // Signing in presents the token in the body; signing out only clears a cookie.
+                        .requestMatchers(HttpMethod.POST, SessionController.PATH).permitAll()
+                        .requestMatchers(HttpMethod.DELETE, SessionController.PATH).permitAll()
                         .requestMatchers("/api/v1/admin/**").hasRole(Role.ADMIN.name())
                         .anyRequest().authenticated())
-                .addFilterBefore(new BearerTokenFilter(users, unauthenticated, response -> {
-                    response.setHeader(HttpHeaders.RETRY_AFTER, "5");
-                    write(json, response, Problems.of(ErrorCode.DATABASE_UNAVAILABLE,
-                            "The database is not answering; try again shortly."));
-                }), AuthorizationFilter.class)
+                .addFilterBefore(new ApiAuthenticationFilter(tokens, sessions, unauthenticated,
+                        (response, problem) -> write(json, response, problem)), AuthorizationFilter.class)
                 .exceptionHandling(e -> e.authenticationEntryPoint(unauthenticated).accessDeniedHandler(forbidden))
                 .build();
     }
@@ -76,8 +77,9 @@ class SecurityConfiguration {
     }
 
     /**
-     * No sessions, no cookies, no login forms: callers present a bearer token on every request, so
-     * there is no ambient credential for CSRF to abuse.
+     * No servlet sessions, no login forms: API callers present a bearer token on every request, and
+     * browsers Kiln's own session cookie, which {@link ApiAuthenticationFilter} checks together with
+     * its CSRF token (Spring's CSRF support is for servlet sessions, which Kiln does not keep).
      */
     private static HttpSecurity stateless(HttpSecurity http) throws Exception {
         return http

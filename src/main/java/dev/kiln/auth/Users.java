@@ -8,14 +8,13 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import org.springframework.stereotype.Component;
 
-/** Users and their API tokens. Tokens are stored as SHA-256 hashes and shown once, when issued. */
+/** People who may use Kiln, and their roles. Their credentials are {@link ApiTokens} and {@link Sessions}. */
 @Component
 public class Users {
-
-    private static final String TOKEN_PREFIX = "kiln_";
 
     private final Database db;
     private final Clock clock;
@@ -23,13 +22,6 @@ public class Users {
     public Users(Database db, Clock clock) {
         this.db = db;
         this.clock = clock;
-    }
-
-    public record IssuedToken(String id, String token) {
-        @Override
-        public String toString() {
-            return "IssuedToken[id=" + id + "]";
-        }
     }
 
     /** The new user, or empty if the name is taken. */
@@ -51,7 +43,7 @@ public class Users {
         return db.sql().sql("SELECT id, name, role FROM users WHERE id = ?").param(id).query(Users::row).optional();
     }
 
-    private static User row(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
+    static User row(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
         return new User(rs.getString("id"), rs.getString("name"), Role.fromDb(rs.getString("role")));
     }
 
@@ -59,38 +51,38 @@ public class Users {
         return db.sql().sql("SELECT COUNT(*) FROM users").query(Long.class).single();
     }
 
-    /** Issues a new random token; the returned value is the only time it is seen in clear. */
-    public IssuedToken issueToken(String userId, String label, Instant expiresAt) {
-        return addToken(userId, TOKEN_PREFIX + Ids.randomToken(52), label, expiresAt);
+    /** Changes a user's role; empty when there is no such user. */
+    public Optional<User> changeRole(String id, Role role) {
+        db.write(() -> db.sql().sql("UPDATE users SET role = ? WHERE id = ?").params(role.dbValue(), id).update());
+        return findById(id);
     }
 
-    /** Registers a token chosen by the operator (e.g. {@code KILN_ADMIN_TOKEN}); a no-op if it exists. */
-    public void ensureToken(String userId, String token, String label) {
-        boolean exists = db.sql().sql("SELECT COUNT(*) FROM api_tokens WHERE token_hash = ?").param(hash(token))
-                .query(Long.class).single() > 0;
-        if (!exists) {
-            addToken(userId, token, label, null);
-        }
+    public long countAdmins() {
+        return db.sql().sql("SELECT COUNT(*) FROM users WHERE role = 'admin'").query(Long.class).single();
     }
 
-    private IssuedToken addToken(String userId, String token, String label, Instant expiresAt) {
-        String id = Ids.next("tok");
-        db.write(() -> db.sql().sql("""
-                        INSERT INTO api_tokens (id, user_id, token_hash, label, created_at, expires_at)
-                        VALUES (?, ?, ?, ?, ?, ?)""")
-                .params(id, userId, hash(token), label, clock.millis(), expiresAt == null ? null : expiresAt.toEpochMilli())
-                .update());
-        return new IssuedToken(id, token);
+    /** What a user owns, for admins: counts from the jobs and files tables (read-only, kept here as one query). */
+    public record Holdings(User user, Instant createdAt, long jobs, long activeJobs, long files, long storedBytes,
+            long activeTokens) {
     }
 
-    /** The user a live token belongs to; empty for unknown, revoked or expired tokens. */
-    public Optional<User> authenticate(String token) {
+    /** Every user's holdings by name, or one user's ({@code id} not null). */
+    public List<Holdings> holdings(String id) {
+        long now = clock.millis();
         return db.sql().sql("""
-                        SELECT u.id, u.name, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
-                        WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)""")
-                .params(hash(token), clock.millis())
-                .query(Users::row)
-                .optional();
+                        SELECT u.id, u.name, u.role, u.created_at,
+                          (SELECT COUNT(*) FROM jobs j WHERE j.owner_id = u.id) AS jobs,
+                          (SELECT COUNT(*) FROM jobs j WHERE j.owner_id = u.id
+                             AND j.state IN ('queued', 'retry_scheduled', 'running')) AS active_jobs,
+                          (SELECT COUNT(*) FROM files f WHERE f.owner_id = u.id) AS files,
+                          (SELECT COALESCE(SUM(f.size), 0) FROM files f WHERE f.owner_id = u.id) AS stored_bytes,
+                          (SELECT COUNT(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL
+                             AND (t.expires_at IS NULL OR t.expires_at > ?)) AS active_tokens
+                        FROM users u WHERE (CAST(? AS TEXT) IS NULL OR u.id = ?) ORDER BY u.name""")
+                .params(now, id, id)
+                .query((rs, n) -> new Holdings(row(rs, n), Instant.ofEpochMilli(rs.getLong("created_at")), rs.getLong("jobs"),
+                        rs.getLong("active_jobs"), rs.getLong("files"), rs.getLong("stored_bytes"), rs.getLong("active_tokens")))
+                .list();
     }
 
     /** SHA-256 of a secret, hex: how tokens and tickets are stored. */

@@ -2,7 +2,10 @@ package dev.kiln.files;
 
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
+import dev.kiln.audit.AuditAction;
+import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
+import java.util.Map;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +23,7 @@ import org.springframework.http.CacheControl;
 import dev.kiln.storage.BlobStore;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -35,8 +39,10 @@ class FileController {
     private final FileCatalog catalog;
     private final MediaLinks links;
     private final BlobStore blobs;
+    private final AuditLog audit;
 
-    FileController(FileIntake intake, FileCatalog catalog, MediaLinks links, BlobStore blobs) {
+    FileController(FileIntake intake, FileCatalog catalog, MediaLinks links, BlobStore blobs, AuditLog audit) {
+        this.audit = audit;
         this.intake = intake;
         this.catalog = catalog;
         this.links = links;
@@ -90,7 +96,8 @@ class FileController {
      */
     @GetMapping("/{id}/content")
     ResponseEntity<Resource> content(@AuthenticationPrincipal User user, @PathVariable String id,
-            @RequestParam(required = false) Long expires, @RequestParam(required = false) String sig) throws IOException {
+            @RequestParam(required = false) Long expires, @RequestParam(required = false) String sig,
+            @RequestHeader(name = HttpHeaders.RANGE, required = false) String range) throws IOException {
         boolean signed = expires != null && links.valid(id, expires, sig);
         if (!signed && user == null) {
             throw new ApiException(ErrorCode.LINK_INVALID, "This link is invalid or has expired; ask for a new one (POST /api/v1/files/"
@@ -98,6 +105,11 @@ class FileController {
         }
         FileInfo file = (signed ? catalog.findById(id) : catalog.find(id, user))
                 .orElseThrow(() -> new ApiException(ErrorCode.FILE_NOT_FOUND, "No file " + id + "."));
+        // A player asks for many ranges of one recording; only a read from the start counts as a download.
+        if (range == null || range.startsWith("bytes=0-")) {
+            audit.record(user, AuditAction.FILE_DOWNLOADED, "file", file.id(),
+                    Map.of("via", user == null ? "signed link" : "credential"));
+        }
         // Only what a player or an <img> shows is served inline; anything else (an uploaded HTML
         // page, an SVG) is a download, and even then sandboxed, so it never runs on Kiln's origin.
         ContentDisposition disposition = (playable(file.mediaType()) ? ContentDisposition.inline() : ContentDisposition.attachment())

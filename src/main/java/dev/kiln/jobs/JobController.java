@@ -2,6 +2,8 @@ package dev.kiln.jobs;
 
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
+import dev.kiln.audit.AuditAction;
+import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
 import dev.kiln.processors.ProcessorRegistry;
 import java.net.URI;
@@ -38,8 +40,10 @@ class JobController {
     private final JobStore store;
     private final ProcessorRegistry processors;
     private final JsonMapper json;
+    private final AuditLog audit;
 
-    JobController(JobRequests requests, JobStore store, ProcessorRegistry processors, JsonMapper json) {
+    JobController(JobRequests requests, JobStore store, ProcessorRegistry processors, JsonMapper json, AuditLog audit) {
+        this.audit = audit;
         this.requests = requests;
         this.store = store;
         this.processors = processors;
@@ -105,7 +109,11 @@ class JobController {
 
     @PostMapping("/{id}/cancel")
     ResponseEntity<Job> cancel(@AuthenticationPrincipal User user, @PathVariable String id) {
-        return switch (store.cancel(id, user).orElseThrow(() -> notFound(id))) {
+        JobStore.CancelOutcome outcome = store.cancel(id, user).orElseThrow(() -> notFound(id));
+        if (outcome instanceof JobStore.CancelOutcome.Cancelled || outcome instanceof JobStore.CancelOutcome.Requested) {
+            audit.record(user, AuditAction.JOB_CANCELLED, "job", id);
+        }
+        return switch (outcome) {
             case JobStore.CancelOutcome.Cancelled c -> ResponseEntity.ok(c.job());
             case JobStore.CancelOutcome.AlreadyCancelled c -> ResponseEntity.ok(c.job());
             case JobStore.CancelOutcome.Requested r -> ResponseEntity.status(HttpStatus.ACCEPTED).body(r.job());
@@ -118,7 +126,10 @@ class JobController {
     @PostMapping("/{id}/retry")
     ResponseEntity<Job> retry(@AuthenticationPrincipal User user, @PathVariable String id) {
         return switch (store.retry(id, user).orElseThrow(() -> notFound(id))) {
-            case JobStore.RetryOutcome.Requeued r -> ResponseEntity.accepted().body(r.job());
+            case JobStore.RetryOutcome.Requeued r -> {
+                audit.record(user, AuditAction.JOB_RETRIED, "job", id);
+                yield ResponseEntity.accepted().body(r.job());
+            }
             case JobStore.RetryOutcome.NotRetryable n -> throw new ApiException(ErrorCode.JOB_NOT_RETRYABLE,
                     "Job " + id + " is " + n.job().state().wire() + "; only failed or cancelled jobs can be retried.")
                     .with("state", n.job().state().wire());
@@ -140,6 +151,7 @@ class JobController {
         }
         String stored = store.result(id, user).orElseThrow(() -> new ApiException(ErrorCode.RESULT_NOT_FOUND,
                 "Job " + id + " is " + job.state().wire() + " and has no result.").with("state", job.state().wire()));
+        audit.record(user, AuditAction.RESULT_DOWNLOADED, "job", id, Map.of("format", format));
         if (rendering.isEmpty()) {
             return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(stored);
         }

@@ -130,7 +130,7 @@ public class JobQueue {
                                 RETURNING id, lease_token, cancel_requested_at""")
                         .params(until, id, node)
                         .query((rs, n) -> new Lease(rs.getString("id"), rs.getString("lease_token"),
-                                JobRows.instant(rs, "cancel_requested_at")))
+                                dev.kiln.db.Rows.instant(rs, "cancel_requested_at")))
                         .optional()
                         .ifPresent(held::add);
             }

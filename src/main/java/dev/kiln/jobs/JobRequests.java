@@ -2,6 +2,8 @@ package dev.kiln.jobs;
 
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
+import dev.kiln.audit.AuditAction;
+import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
 import dev.kiln.files.FileCatalog;
 import dev.kiln.files.FileInfo;
@@ -33,8 +35,10 @@ public class JobRequests {
     private final FileCatalog files;
     private final JobStore store;
     private final JsonMapper json;
+    private final AuditLog audit;
 
-    JobRequests(ProcessorRegistry processors, FileCatalog files, JobStore store, JsonMapper json) {
+    JobRequests(ProcessorRegistry processors, FileCatalog files, JobStore store, JsonMapper json, AuditLog audit) {
+        this.audit = audit;
         this.processors = processors;
         this.files = files;
         this.store = store;
@@ -75,13 +79,19 @@ public class JobRequests {
         int priority = priority(body.get("priority"), user);
         NewJob job = new NewJob(user.id(), type, file.id(), params, priority, processor.limits().maxAttempts(), key,
                 key == null ? null : requestHash(body));
+        JobStore.Submission submission;
         try {
-            return store.submit(job);
+            submission = store.submit(job);
         } catch (JobStore.KeyReused e) {
             throw new ApiException(ErrorCode.IDEMPOTENCY_KEY_REUSED,
                     "This Idempotency-Key was already used for a different request; use a new key for a new job.")
                     .with("field", "Idempotency-Key");
         }
+        if (!submission.replayed()) {
+            audit.record(user, AuditAction.JOB_SUBMITTED, "job", submission.job().id(),
+                    Map.of("type", type, "fileId", file.id()));
+        }
+        return submission;
     }
 
     /**

@@ -1,5 +1,8 @@
 package dev.kiln.jobs;
 
+import static dev.kiln.db.Rows.instant;
+import static dev.kiln.db.Rows.nullableLong;
+
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -42,15 +45,6 @@ final class JobRows {
                 null);
     }
 
-    static Instant instant(ResultSet rs, String column) throws SQLException {
-        Long millis = nullableLong(rs, column);
-        return millis == null ? null : Instant.ofEpochMilli(millis);
-    }
-
-    static Long nullableLong(ResultSet rs, String column) throws SQLException {
-        long value = rs.getLong(column);
-        return rs.wasNull() ? null : value;
-    }
 
     private static JobError error(ResultSet rs) throws SQLException {
         String code = rs.getString("error_code");

@@ -171,8 +171,8 @@ public class JobStore {
                                 AND priority = :priority ORDER BY fair_key DESC LIMIT 1) AS own""".formatted(JobTransitions.CLAIMABLE))
                 .param("type", type).param("priority", priority).param("owner", ownerId)
                 .query((rs, n) -> {
-                    Long head = JobRows.nullableLong(rs, "head");
-                    Long own = JobRows.nullableLong(rs, "own");
+                    Long head = dev.kiln.db.Rows.nullableLong(rs, "head");
+                    Long own = dev.kiln.db.Rows.nullableLong(rs, "own");
                     return Math.max(head == null ? 0 : head, own == null ? 0 : own + 1);
                 })
                 .single();

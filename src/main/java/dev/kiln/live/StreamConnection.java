@@ -1,5 +1,6 @@
 package dev.kiln.live;
 
+import dev.kiln.auth.ApiTokens;
 import dev.kiln.auth.User;
 import dev.kiln.events.EventHub;
 import dev.kiln.events.EventKind;
@@ -288,7 +289,7 @@ final class StreamConnection implements EventSink {
     private void authenticate(JsonNode msg) {
         JsonNode token = msg.get("token");
         Optional<User> found = token != null && token.isString()
-                ? connections.users().authenticate(token.asString())
+                ? connections.tokens().authenticate(token.asString()).map(ApiTokens.Credential::user)
                 : Optional.empty();
         if (found.isEmpty()) {
             close(CloseCode.NOT_AUTHENTICATED, "the token is unknown, revoked or expired");

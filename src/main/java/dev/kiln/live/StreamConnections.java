@@ -1,7 +1,7 @@
 package dev.kiln.live;
 
 import dev.kiln.auth.User;
-import dev.kiln.auth.Users;
+import dev.kiln.auth.ApiTokens;
 import dev.kiln.events.EventHub;
 import dev.kiln.events.EventLog;
 import dev.kiln.jobs.JobStore;
@@ -35,7 +35,7 @@ class StreamConnections implements SmartLifecycle {
     private final JobStore jobs;
     private final EventLog eventLog;
     private final EventHub hub;
-    private final Users users;
+    private final ApiTokens tokens;
     private final StreamTickets tickets;
     private final JsonMapper json;
     private final Set<StreamConnection> open = ConcurrentHashMap.newKeySet();
@@ -45,13 +45,13 @@ class StreamConnections implements SmartLifecycle {
     private ScheduledExecutorService ticker;
     private volatile boolean accepting;
 
-    StreamConnections(StreamSettings settings, JobStore jobs, EventLog eventLog, EventHub hub, Users users,
+    StreamConnections(StreamSettings settings, JobStore jobs, EventLog eventLog, EventHub hub, ApiTokens tokens,
             StreamTickets tickets, JsonMapper json) {
         this.settings = settings;
         this.jobs = jobs;
         this.eventLog = eventLog;
         this.hub = hub;
-        this.users = users;
+        this.tokens = tokens;
         this.tickets = tickets;
         this.json = json;
     }
@@ -158,8 +158,8 @@ class StreamConnections implements SmartLifecycle {
         return hub;
     }
 
-    Users users() {
-        return users;
+    ApiTokens tokens() {
+        return tokens;
     }
 
     JsonMapper json() {

@@ -1,6 +1,7 @@
 package dev.kiln.uploads;
 
 import dev.kiln.db.Database;
+import dev.kiln.db.Rows;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -93,11 +94,7 @@ class UploadStore {
                 rs.getLong("upload_offset"), rs.getString("metadata"), rs.getString("filename"),
                 rs.getString("job_request"), Instant.ofEpochMilli(rs.getLong("created_at")),
                 Instant.ofEpochMilli(rs.getLong("expires_at")), rs.getString("sha256"), rs.getString("file_id"),
-                rs.getString("job_id"), time(rs, "completed_at"));
+                rs.getString("job_id"), Rows.instant(rs, "completed_at"));
     }
 
-    private static Instant time(ResultSet rs, String column) throws SQLException {
-        long millis = rs.getLong(column);
-        return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
-    }
 }

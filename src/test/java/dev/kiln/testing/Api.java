@@ -99,6 +99,25 @@ public final class Api {
         return builder;
     }
 
+    /** A browser signed in with a token: its session cookie ({@code kiln_session=…}) and CSRF token. */
+    public record Browser(String cookie, String csrf) {
+    }
+
+    /** Signs in as a browser does ({@code POST /api/v1/session}); fails unless that works. */
+    public Browser signIn(String token) {
+        Response response = post("/api/v1/session", null, "{\"token\":\"" + token + "\"}");
+        if (response.status() != 201) {
+            throw new IllegalStateException("could not sign in: " + response);
+        }
+        String setCookie = response.header("Set-Cookie").orElseThrow();
+        return new Browser(setCookie.substring(0, setCookie.indexOf(';')), response.json().get("csrfToken").asString());
+    }
+
+    /** A request carrying only the browser's cookie (add {@code X-Kiln-CSRF} for unsafe methods). */
+    public HttpRequest.Builder browserRequest(String path, Browser browser) {
+        return request(path, null).header("Cookie", browser.cookie());
+    }
+
     /** Creates a member and returns its token. */
     public String newMember(String name) {
         Response created = post("/api/v1/admin/users", ADMIN_TOKEN, "{\"name\":\"" + name + "\"}");

@@ -1,0 +1,35 @@
+package dev.kiln.audit;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+
+/** What the audit log records. The wire form ({@code job.submitted}) is stable: admins filter on it. */
+public enum AuditAction {
+    SIGN_IN("session.signed_in"),
+    SIGN_IN_FAILED("session.sign_in_failed"),
+    SIGN_OUT("session.signed_out"),
+    USER_CREATED("user.created"),
+    USER_ROLE_CHANGED("user.role_changed"),
+    TOKEN_ISSUED("token.issued"),
+    TOKEN_REVOKED("token.revoked"),
+    JOB_SUBMITTED("job.submitted"),
+    JOB_CANCELLED("job.cancelled"),
+    JOB_RETRIED("job.retried"),
+    RESULT_DOWNLOADED("result.downloaded"),
+    FILE_DOWNLOADED("file.downloaded");
+
+    private final String wire;
+
+    AuditAction(String wire) {
+        this.wire = wire;
+    }
+
+    public String wire() {
+        return wire;
+    }
+
+    static Optional<AuditAction> fromWire(String wire) {
+        return Arrays.stream(values()).filter(a -> a.wire.equals(wire.toLowerCase(Locale.ROOT))).findFirst();
+    }
+}

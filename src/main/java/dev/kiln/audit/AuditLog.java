@@ -1,0 +1,112 @@
+package dev.kiln.audit;
+
+import dev.kiln.auth.User;
+import dev.kiln.db.Database;
+import jakarta.servlet.http.HttpServletRequest;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.springframework.stereotype.Component;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Who did what, when, and from where. Entries are written in the request that does the thing,
+ * which supplies the address and user agent; details never hold a secret.
+ */
+@Component
+public class AuditLog {
+
+    private static final int MAX_USER_AGENT = 200;
+
+    private final Database db;
+    private final Clock clock;
+    private final JsonMapper json;
+
+    AuditLog(Database db, Clock clock, JsonMapper json) {
+        this.db = db;
+        this.clock = clock;
+        this.json = json;
+    }
+
+    /** One entry, as admins read it. */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public record Entry(long seq, Instant at, Actor actor, String action, Target target, String ip, String userAgent,
+            JsonNode detail) {
+    }
+
+    public record Actor(String id, String name) {
+    }
+
+    public record Target(String type, String id) {
+    }
+
+    /**
+     * @param actor  who did it; null when nobody is signed in (a failed sign-in)
+     * @param action what, e.g. {@link AuditAction#JOB_SUBMITTED}
+     */
+    public void record(User actor, AuditAction action, String targetType, String targetId, Map<String, ?> detail) {
+        HttpServletRequest request = currentRequest();
+        String ip = request == null ? null : request.getRemoteAddr();
+        String agent = request == null ? null : request.getHeader("User-Agent");
+        if (agent != null && agent.length() > MAX_USER_AGENT) {
+            agent = agent.substring(0, MAX_USER_AGENT);
+        }
+        String userAgent = agent;
+        db.write(() -> db.sql().sql("""
+                        INSERT INTO audit_log (at, actor_id, actor_name, action, target_type, target_id, ip, user_agent, detail)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                .params(clock.millis(), actor == null ? null : actor.id(), actor == null ? null : actor.name(),
+                        action.wire(), targetType, targetId, ip, userAgent,
+                        detail == null || detail.isEmpty() ? null : json.writeValueAsString(detail))
+                .update());
+    }
+
+    public void record(User actor, AuditAction action, String targetType, String targetId) {
+        record(actor, action, targetType, targetId, Map.of());
+    }
+
+    /** Newest first, before {@code beforeSeq} (exclusive) if given. */
+    List<Entry> list(String actorId, AuditAction action, Long beforeSeq, int limit) {
+        StringBuilder sql = new StringBuilder("""
+                SELECT seq, at, actor_id, actor_name, action, target_type, target_id, ip, user_agent, detail
+                FROM audit_log WHERE 1 = 1""");
+        java.util.ArrayList<Object> params = new java.util.ArrayList<>();
+        if (actorId != null) {
+            sql.append(" AND actor_id = ?");
+            params.add(actorId);
+        }
+        if (action != null) {
+            sql.append(" AND action = ?");
+            params.add(action.wire());
+        }
+        if (beforeSeq != null) {
+            sql.append(" AND seq < ?");
+            params.add(beforeSeq);
+        }
+        sql.append(" ORDER BY seq DESC LIMIT ?");
+        params.add(limit);
+        return db.sql().sql(sql.toString()).params(params)
+                .query((rs, n) -> {
+                    String detail = rs.getString("detail");
+                    String actor = rs.getString("actor_id");
+                    String targetType = rs.getString("target_type");
+                    return new Entry(rs.getLong("seq"), Instant.ofEpochMilli(rs.getLong("at")),
+                            actor == null ? null : new Actor(actor, rs.getString("actor_name")),
+                            rs.getString("action"),
+                            targetType == null ? null : new Target(targetType, rs.getString("target_id")),
+                            rs.getString("ip"), rs.getString("user_agent"),
+                            detail == null ? null : json.readTree(detail));
+                })
+                .list();
+    }
+
+    private static HttpServletRequest currentRequest() {
+        return RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes attributes
+                ? attributes.getRequest()
+                : null;
+    }
+}

@@ -1,0 +1,124 @@
+package dev.kiln.auth;
+
+import dev.kiln.api.ErrorCode;
+import dev.kiln.api.Problems;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.ProblemDetail;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.core.authority.SimpleGrantedAuthority;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Who is calling the API: {@code Authorization: Bearer <token>} (API and CLI), or else the browser's
+ * session cookie. A request with neither goes on anonymous (refused later if the endpoint needs a
+ * user); a bad bearer token is refused here; a stale cookie is ignored. A cookie is ambient — the
+ * browser sends it whoever made the page — so an unsafe request it authenticates must also carry
+ * the session's CSRF token, which only Kiln's own pages can read.
+ */
+class ApiAuthenticationFilter extends OncePerRequestFilter {
+
+    static final String COOKIE = "kiln_session";
+    static final String CSRF_HEADER = "X-Kiln-CSRF";
+    private static final String BEARER = "Bearer ";
+    private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
+
+    private final ApiTokens tokens;
+    private final Sessions sessions;
+    private final AuthenticationEntryPoint refuse;
+    private final ProblemWriter problems;
+
+    /** Writes a problem answer outside Spring MVC. */
+    @FunctionalInterface
+    interface ProblemWriter {
+        void write(HttpServletResponse response, ProblemDetail problem) throws IOException;
+    }
+
+    ApiAuthenticationFilter(ApiTokens tokens, Sessions sessions, AuthenticationEntryPoint refuse, ProblemWriter problems) {
+        this.tokens = tokens;
+        this.sessions = sessions;
+        this.refuse = refuse;
+        this.problems = problems;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String header = request.getHeader(HttpHeaders.AUTHORIZATION);
+        try {
+            if (header != null) {
+                Optional<ApiTokens.Credential> credential = header.regionMatches(true, 0, BEARER, 0, BEARER.length())
+                        ? tokens.authenticate(header.substring(BEARER.length()).trim())
+                        : Optional.empty();
+                if (credential.isEmpty()) {
+                    SecurityContextHolder.clearContext();
+                    refuse.commence(request, response, new BadCredentialsException("The bearer token is unknown, revoked or expired."));
+                    return;
+                }
+                signIn(credential.get().user());
+            } else {
+                Optional<Sessions.Session> session = signingIn(request) ? Optional.empty() : cookie(request).flatMap(sessions::find);
+                if (session.isPresent()) {
+                    if (!SAFE_METHODS.contains(request.getMethod()) && !csrfMatches(request, session.get())) {
+                        problems.write(response, Problems.of(ErrorCode.CSRF_TOKEN_INVALID, "A request made with the session cookie "
+                                + "must send the session's CSRF token in " + CSRF_HEADER + " (from GET /api/v1/session)."));
+                        return;
+                    }
+                    request.setAttribute(SessionController.SESSION_ATTRIBUTE, session.get());
+                    signIn(session.get().user());
+                }
+            }
+        } catch (DataAccessResourceFailureException | TransientDataAccessException e) {
+            // Not a bad credential: we cannot check it now. Say so, rather than 401 or 500.
+            response.setHeader(HttpHeaders.RETRY_AFTER, "5");
+            problems.write(response, Problems.of(ErrorCode.DATABASE_UNAVAILABLE, "The database is not answering; try again shortly."));
+            return;
+        }
+        chain.doFilter(request, response);
+    }
+
+    /** Signing in replaces whatever session the browser had, so an old cookie must not get in its way. */
+    private static boolean signingIn(HttpServletRequest request) {
+        return "POST".equals(request.getMethod()) && SessionController.PATH.equals(request.getRequestURI());
+    }
+
+    private static void signIn(User user) {
+        var authority = new SimpleGrantedAuthority("ROLE_" + user.role().name());
+        var authentication = new UsernamePasswordAuthenticationToken(user, null, List.of(authority));
+        SecurityContextHolder.getContext().setAuthentication(authentication);
+    }
+
+    static Optional<String> cookie(HttpServletRequest request) {
+        Cookie[] cookies = request.getCookies();
+        if (cookies == null) {
+            return Optional.empty();
+        }
+        for (Cookie cookie : cookies) {
+            if (COOKIE.equals(cookie.getName()) && !cookie.getValue().isEmpty()) {
+                return Optional.of(cookie.getValue());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean csrfMatches(HttpServletRequest request, Sessions.Session session) {
+        String sent = request.getHeader(CSRF_HEADER);
+        return sent != null && MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8),
+                session.csrfToken().getBytes(StandardCharsets.UTF_8));
+    }
+}

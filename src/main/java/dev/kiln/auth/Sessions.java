@@ -1,0 +1,72 @@
+package dev.kiln.auth;
+
+import dev.kiln.db.Database;
+import dev.kiln.support.Ids;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+import org.springframework.stereotype.Component;
+
+/**
+ * Browser sessions, opened by signing in with an API token. The cookie carries a random secret,
+ * stored only as its hash. A session ends when it expires, when the browser signs out, or when
+ * the token it was opened with is revoked or expires.
+ */
+@Component
+public class Sessions {
+
+    private final Database db;
+    private final Clock clock;
+    private final SessionSettings settings;
+
+    Sessions(Database db, Clock clock, SessionSettings settings) {
+        this.db = db;
+        this.clock = clock;
+        this.settings = settings;
+    }
+
+    /** An open session; {@code csrfToken} must accompany every unsafe request made with its cookie. */
+    public record Session(String id, User user, String csrfToken, Instant expiresAt) {
+    }
+
+    /** A new session and the secret for its cookie (seen only here). */
+    public record Opened(Session session, String secret) {
+        @Override
+        public String toString() {
+            return "Opened[id=" + session.id() + "]";
+        }
+    }
+
+    Opened open(ApiTokens.Credential credential, String ip, String userAgent) {
+        String secret = Ids.randomToken(52);
+        Instant now = clock.instant();
+        Session session = new Session(Ids.next("ses"), credential.user(), Ids.randomToken(32), now.plus(settings.lifetime()));
+        db.write(() -> db.sql().sql("""
+                        INSERT INTO sessions (id, user_id, token_id, secret_hash, csrf_token, created_at, expires_at, ip, user_agent)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                .params(session.id(), credential.user().id(), credential.tokenId(), Users.hash(secret), session.csrfToken(),
+                        now.toEpochMilli(), session.expiresAt().toEpochMilli(), ip, userAgent)
+                .update());
+        return new Opened(session, secret);
+    }
+
+    /** The live session this cookie secret opens; empty when unknown, ended, expired, or its token is no longer live. */
+    Optional<Session> find(String secret) {
+        long now = clock.millis();
+        return db.sql().sql("""
+                        SELECT s.id AS session_id, s.csrf_token, s.expires_at, u.id, u.name, u.role
+                        FROM sessions s JOIN users u ON u.id = s.user_id JOIN api_tokens t ON t.id = s.token_id
+                        WHERE s.secret_hash = ? AND s.ended_at IS NULL AND s.expires_at > ?
+                          AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)""")
+                .params(Users.hash(secret), now, now)
+                .query((rs, n) -> new Session(rs.getString("session_id"), Users.row(rs, n), rs.getString("csrf_token"),
+                        Instant.ofEpochMilli(rs.getLong("expires_at"))))
+                .optional();
+    }
+
+    void end(String sessionId) {
+        db.write(() -> db.sql().sql("UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL")
+                .params(clock.millis(), sessionId)
+                .update());
+    }
+}

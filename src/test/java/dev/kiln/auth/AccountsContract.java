@@ -1,0 +1,171 @@
+package dev.kiln.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kiln.testing.Api;
+import dev.kiln.testing.ApiTestBase;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** Users, roles and tokens: what admins may do to anyone, members to themselves, and nobody else. */
+abstract class AccountsContract extends ApiTestBase {
+
+    private JsonNode createUser(String name, String role) {
+        Api.Response created = api.post("/api/v1/admin/users", Api.ADMIN_TOKEN,
+                "{\"name\":\"" + name + "\",\"role\":\"" + role + "\"}");
+        assertThat(created.status()).isEqualTo(201);
+        return created.json();
+    }
+
+    @Test
+    void adminsSeeEveryUserWithWhatTheyOwn() {
+        String name = "holder-" + UUID.randomUUID();
+        JsonNode created = createUser(name, "member");
+        String token = created.get("token").asString();
+        String userId = created.get("user").get("id").asString();
+        api.submit(token, "test-noop", api.textFile(token, "four"), "{}");
+
+        JsonNode listed = null;
+        for (JsonNode user : api.get("/api/v1/admin/users", Api.ADMIN_TOKEN).json().get("items")) {
+            if (user.get("id").asString().equals(userId)) {
+                listed = user;
+            }
+        }
+        assertThat(listed).isNotNull();
+        assertThat(listed.get("name").asString()).isEqualTo(name);
+        assertThat(listed.get("role").asString()).isEqualTo("member");
+        assertThat(listed.get("files").asLong()).isEqualTo(1);
+        assertThat(listed.get("storedBytes").asLong()).isEqualTo(4);
+        assertThat(listed.get("jobs").asLong()).isEqualTo(1);
+        assertThat(listed.get("activeTokens").asLong()).isEqualTo(1);
+
+        Api.Response one = api.get(created.get("user").get("id").asString().transform(id -> "/api/v1/admin/users/" + id), Api.ADMIN_TOKEN);
+        assertThat(one.status()).isEqualTo(200);
+        assertThat(one.json().get("files").asLong()).isEqualTo(1);
+        assertThat(api.get("/api/v1/admin/users/usr_aaaaaaaaaaaaaaaaaaaaaaaaaa", Api.ADMIN_TOKEN).code()).isEqualTo("user_not_found");
+    }
+
+    @Test
+    void membersCannotUseTheAdminApi() {
+        String member = api.newMember("plain-" + UUID.randomUUID());
+        for (String path : new String[] {"/api/v1/admin/users", "/api/v1/admin/audit"}) {
+            Api.Response response = api.get(path, member);
+            assertThat(response.status()).as(path).isEqualTo(403);
+            assertThat(response.code()).isEqualTo("forbidden");
+        }
+        assertThat(api.post("/api/v1/admin/users", member, "{\"name\":\"sneaky\"}").status()).isEqualTo(403);
+    }
+
+    @Test
+    void anAdminIssuesAnExpiringTokenShownOnceAndRevokesIt() {
+        String userId = createUser("tokened-" + UUID.randomUUID(), "member").get("user").get("id").asString();
+        String expiry = Instant.now().plus(30, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS).toString();
+
+        Api.Response issued = api.post("/api/v1/admin/users/" + userId + "/tokens", Api.ADMIN_TOKEN,
+                "{\"label\":\"laptop\",\"expiresAt\":\"" + expiry + "\"}");
+        assertThat(issued.status()).isEqualTo(201);
+        String secret = issued.json().get("token").asString();
+        String tokenId = issued.json().get("id").asString();
+        assertThat(secret).startsWith("kiln_");
+        assertThat(issued.json().get("expiresAt").asString()).isEqualTo(expiry);
+        assertThat(issued.header("Location").orElseThrow()).endsWith("/tokens/" + tokenId);
+        assertThat(api.get("/api/v1/jobs", secret).status()).isEqualTo(200);
+
+        Api.Response listed = api.get("/api/v1/admin/users/" + userId + "/tokens", Api.ADMIN_TOKEN);
+        assertThat(listed.body()).doesNotContain(secret).contains("laptop").contains(tokenId);
+        assertThat(listed.json().get("items")).hasSize(2);
+
+        Api.Response revoked = api.send(api.request("/api/v1/admin/users/" + userId + "/tokens/" + tokenId, Api.ADMIN_TOKEN)
+                .DELETE().build());
+        assertThat(revoked.status()).isEqualTo(200);
+        assertThat(revoked.json().get("active").asBoolean()).isFalse();
+        assertThat(revoked.json().get("revokedAt").isString()).isTrue();
+        assertThat(api.get("/api/v1/jobs", secret).status()).isEqualTo(401);
+        // Revoking again changes nothing; someone else's token id under this user is not found.
+        assertThat(api.send(api.request("/api/v1/admin/users/" + userId + "/tokens/" + tokenId, Api.ADMIN_TOKEN).DELETE().build())
+                .json().get("revokedAt").asString()).isEqualTo(revoked.json().get("revokedAt").asString());
+        assertThat(api.send(api.request("/api/v1/admin/users/" + userId + "/tokens/tok_aaaaaaaaaaaaaaaaaaaaaaaaaa",
+                Api.ADMIN_TOKEN).DELETE().build()).code()).isEqualTo("token_not_found");
+    }
+
+    @Test
+    void tokenRequestsAreChecked() {
+        String member = api.newMember("checker-" + UUID.randomUUID());
+        String[][] cases = {
+                {"{\"expiresAt\":\"2001-01-01T00:00:00Z\"}", "expiresAt"},
+                {"{\"expiresAt\":\"tomorrow\"}", "expiresAt"},
+                {"{\"expiresAt\":\"2999-01-01T00:00:00Z\"}", "expiresAt"},
+                {"{\"expiresAt\":12}", "expiresAt"},
+                {"{\"label\":\"\"}", "label"},
+                {"{\"label\":\"" + "x".repeat(101) + "\"}", "label"},
+                {"{\"label\":\"a\\u0000b\"}", "label"},
+                {"{\"scope\":\"all\"}", "scope"},
+                {"[1]", "body"}};
+        for (String[] c : cases) {
+            Api.Response response = api.post("/api/v1/me/tokens", member, c[0]);
+            assertThat(response.status()).as(c[0]).isEqualTo(400);
+            assertThat(response.json().get("field").asString()).as(c[0]).isEqualTo(c[1]);
+        }
+        assertThat(api.get("/api/v1/me/tokens", member).json().get("items")).hasSize(1);
+    }
+
+    @Test
+    void membersManageTheirOwnTokensOnly() {
+        String alice = api.newMember("alice-" + UUID.randomUUID());
+        String bob = api.newMember("bob-" + UUID.randomUUID());
+        Api.Response cli = api.post("/api/v1/me/tokens", alice, "{\"label\":\"cli\"}");
+        assertThat(cli.status()).isEqualTo(201);
+        String cliId = cli.json().get("id").asString();
+        assertThat(cli.json().has("expiresAt")).isFalse();
+
+        Api.Response bobRevokes = api.send(api.request("/api/v1/me/tokens/" + cliId, bob).DELETE().build());
+        assertThat(bobRevokes.status()).isEqualTo(404);
+        assertThat(bobRevokes.code()).isEqualTo("token_not_found");
+        assertThat(api.get("/api/v1/jobs", cli.json().get("token").asString()).status()).isEqualTo(200);
+        assertThat(api.get("/api/v1/me/tokens", bob).body()).doesNotContain(cliId);
+        assertThat(api.post("/api/v1/me/tokens", null, "{}").status()).isEqualTo(401);
+    }
+
+    @Test
+    void rolesChangeButTheLastAdminStays() {
+        JsonNode created = createUser("promoted-" + UUID.randomUUID(), "member");
+        String id = created.get("user").get("id").asString();
+        String token = created.get("token").asString();
+        assertThat(api.get("/api/v1/admin/users", token).status()).isEqualTo(403);
+
+        Api.Response promoted = api.send(api.request("/api/v1/admin/users/" + id, Api.ADMIN_TOKEN)
+                .header("Content-Type", "application/json").method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"role\":\"admin\"}")).build());
+        assertThat(promoted.status()).isEqualTo(200);
+        assertThat(promoted.json().get("role").asString()).isEqualTo("admin");
+        assertThat(api.get("/api/v1/admin/users", token).status()).isEqualTo(200);
+
+        Api.Response bad = api.send(api.request("/api/v1/admin/users/" + id, Api.ADMIN_TOKEN)
+                .header("Content-Type", "application/json").method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"role\":\"owner\"}")).build());
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().get("field").asString()).isEqualTo("role");
+
+        // Demote everyone but one admin, then try the last one.
+        java.util.List<String> admins = new java.util.ArrayList<>();
+        for (JsonNode user : api.get("/api/v1/admin/users", Api.ADMIN_TOKEN).json().get("items")) {
+            if (user.get("role").asString().equals("admin") && !user.get("name").asString().equals("admin")) {
+                admins.add(user.get("id").asString());
+            }
+        }
+        for (String other : admins) {
+            api.send(api.request("/api/v1/admin/users/" + other, Api.ADMIN_TOKEN).header("Content-Type", "application/json")
+                    .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{\"role\":\"member\"}")).build());
+        }
+        String adminId = api.get("/api/v1/session", Api.ADMIN_TOKEN).json().get("user").get("id").asString();
+        Api.Response last = api.send(api.request("/api/v1/admin/users/" + adminId, Api.ADMIN_TOKEN)
+                .header("Content-Type", "application/json").method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"role\":\"member\"}")).build());
+        assertThat(last.status()).isEqualTo(409);
+        assertThat(last.code()).isEqualTo("last_admin");
+        assertThat(api.get("/api/v1/admin/users", Api.ADMIN_TOKEN).status()).isEqualTo(200);
+    }
+}
