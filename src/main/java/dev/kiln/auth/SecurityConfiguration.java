@@ -52,6 +52,8 @@ class SecurityConfiguration {
                         // Signing in presents the token in the body; signing out only clears a cookie.
                         .requestMatchers(HttpMethod.POST, SessionController.PATH).permitAll()
                         .requestMatchers(HttpMethod.DELETE, SessionController.PATH).permitAll()
+                        // tus clients discover the server's version and limits before they have a reason to sign in.
+                        .requestMatchers(HttpMethod.OPTIONS, "/api/v1/uploads").permitAll()
                         .requestMatchers("/api/v1/admin/**").hasRole(Role.ADMIN.name())
                         .anyRequest().authenticated())
                 .addFilterBefore(new ApiAuthenticationFilter(tokens, sessions, unauthenticated,

@@ -1,0 +1,303 @@
+package dev.kiln.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.kiln.testing.Api;
+import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.StreamClient;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Every endpoint the OpenAPI document lists (so a new one cannot be forgotten: it fails here until
+ * it has a row), plus the WebSocket and SSE subscriptions, × {anonymous, another member, the owner,
+ * an admin} → the expected answer. Another user's resource must answer like a missing one.
+ */
+abstract class AuthorizationMatrixContract extends ApiTestBase {
+
+    enum Who { ANONYMOUS, OTHER, OWNER, ADMIN }
+
+    private static final Pattern ID = Pattern.compile("\\b(job|file|upl|tok|usr)_[a-z2-7]{26}\\b");
+
+    String owner;
+    String ownerId;
+    String other;
+    final List<String> longJobs = new ArrayList<>();
+
+    @BeforeEach
+    void people() {
+        owner = api.newMember("owner-" + UUID.randomUUID());
+        ownerId = api.get("/api/v1/session", owner).json().get("user").get("id").asString();
+        other = api.newMember("other-" + UUID.randomUUID());
+    }
+
+    @AfterEach
+    void stopLongJobs() {
+        longJobs.forEach(id -> api.postEmpty("/api/v1/jobs/" + id + "/cancel", Api.ADMIN_TOKEN));
+    }
+
+    /** Fresh resources of the owner's, made for each request so that one request's change never decides another's answer. */
+    private String file() {
+        return api.textFile(owner, "matrix " + UUID.randomUUID());
+    }
+
+    private String finishedJob() {
+        String job = api.submit(owner, "test-echo", file(), "{}");
+        await().atMost(Duration.ofSeconds(15)).until(() -> api.state(owner, job).equals("succeeded"));
+        return job;
+    }
+
+    private String longJob() {
+        String job = api.submit(owner, "test-sleep", file(), "{\"ms\":60000}");
+        longJobs.add(job);
+        return job;
+    }
+
+    private String cancelledJob() {
+        String job = longJob();
+        api.postEmpty("/api/v1/jobs/" + job + "/cancel", owner);
+        await().atMost(Duration.ofSeconds(15)).until(() -> api.state(owner, job).equals("cancelled"));
+        return job;
+    }
+
+    private String upload() {
+        Api.Response created = api.send(api.request("/api/v1/uploads", owner).header("Tus-Resumable", "1.0.0")
+                .header("Upload-Length", "5").POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(created.status()).isEqualTo(201);
+        return created.header("Location").orElseThrow().replaceAll(".*/", "");
+    }
+
+    private String ownerToken() {
+        return api.post("/api/v1/me/tokens", owner, "{\"label\":\"matrix\"}").json().get("id").asString();
+    }
+
+    private HttpRequest.Builder json(String method, String path, String body) {
+        return api.request(path, null).header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    private HttpRequest.Builder plain(String method, String path) {
+        return api.request(path, null).method(method, HttpRequest.BodyPublishers.noBody());
+    }
+
+    private HttpRequest.Builder tus(String method, String path) {
+        HttpRequest.Builder request = plain(method, path).header("Tus-Resumable", "1.0.0");
+        return switch (method) {
+            case "POST" -> request.header("Upload-Length", "5");
+            case "PATCH" -> api.request(path, null).header("Tus-Resumable", "1.0.0").header("Upload-Offset", "0")
+                    .header("Content-Type", "application/offset+octet-stream")
+                    .method("PATCH", HttpRequest.BodyPublishers.ofString("hello"));
+            default -> request;
+        };
+    }
+
+    /** One row: how to make the request (fresh fixtures each time) and what each caller gets. */
+    record Row(Function<Void, HttpRequest.Builder> request, Map<Who, Set<Integer>> expected) {
+    }
+
+    private static Map<Who, Set<Integer>> expect(int anonymous, int other, int owner, int admin) {
+        return expect(Set.of(anonymous), Set.of(other), Set.of(owner), Set.of(admin));
+    }
+
+    private static Map<Who, Set<Integer>> expect(Set<Integer> anonymous, Set<Integer> other, Set<Integer> owner, Set<Integer> admin) {
+        return Map.of(Who.ANONYMOUS, anonymous, Who.OTHER, other, Who.OWNER, owner, Who.ADMIN, admin);
+    }
+
+    private static final Map<Who, Set<Integer>> ADMIN_ONLY = expect(401, 403, 403, 200);
+
+    /** Keyed by the OpenAPI operation, "METHOD /path/{template}". "Owner" is the member who owns the resource. */
+    private Map<String, Row> rows() {
+        Map<String, Row> rows = new LinkedHashMap<>();
+        // Jobs, their events and results.
+        rows.put("GET /api/v1/jobs", new Row(v -> plain("GET", "/api/v1/jobs"), expect(401, 200, 200, 200)));
+        rows.put("GET /api/v1/jobs/counts", new Row(v -> plain("GET", "/api/v1/jobs/counts"), expect(401, 200, 200, 200)));
+        rows.put("POST /api/v1/jobs", new Row(v -> json("POST", "/api/v1/jobs",
+                "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"" + file() + "\"}}"), expect(401, 404, 202, 202)));
+        rows.put("GET /api/v1/jobs/{id}", new Row(v -> plain("GET", "/api/v1/jobs/" + finishedJob()), expect(401, 404, 200, 200)));
+        rows.put("POST /api/v1/jobs/{id}/cancel", new Row(v -> plain("POST", "/api/v1/jobs/" + longJob() + "/cancel"),
+                expect(Set.of(401), Set.of(404), Set.of(200, 202), Set.of(200, 202))));
+        rows.put("POST /api/v1/jobs/{id}/retry", new Row(v -> plain("POST", "/api/v1/jobs/" + cancelledJob() + "/retry"),
+                expect(401, 404, 202, 202)));
+        rows.put("GET /api/v1/jobs/{id}/result", new Row(v -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/result"),
+                expect(401, 404, 200, 200)));
+        rows.put("GET /api/v1/jobs/{id}/events", new Row(v -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/events"),
+                expect(401, 404, 200, 200)));
+        rows.put("GET /api/v1/jobs/{id}/events (SSE)", new Row(v -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/events")
+                .header("Accept", "text/event-stream"), expect(401, 404, 200, 200)));
+        rows.put("POST /api/v1/stream/ticket", new Row(v -> plain("POST", "/api/v1/stream/ticket"), expect(401, 200, 200, 200)));
+        rows.put("GET /api/v1/processors", new Row(v -> plain("GET", "/api/v1/processors"), expect(401, 200, 200, 200)));
+        // Files.
+        rows.put("POST /api/v1/files", new Row(v -> api.request("/api/v1/files?name=a.txt", null)
+                .header("Content-Type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofString("x")),
+                expect(401, 201, 201, 201)));
+        rows.put("GET /api/v1/files/{id}", new Row(v -> plain("GET", "/api/v1/files/" + file()), expect(401, 404, 200, 200)));
+        rows.put("POST /api/v1/files/{id}/link", new Row(v -> plain("POST", "/api/v1/files/" + file() + "/link"),
+                expect(401, 404, 200, 200)));
+        // Content takes a credential or a signed link; without either it is a bad link, never the bytes.
+        rows.put("GET /api/v1/files/{id}/content", new Row(v -> plain("GET", "/api/v1/files/" + file() + "/content"),
+                expect(403, 404, 200, 200)));
+        // Uploads (tus).
+        rows.put("OPTIONS /api/v1/uploads", new Row(v -> plain("OPTIONS", "/api/v1/uploads"), expect(204, 204, 204, 204)));
+        rows.put("POST /api/v1/uploads", new Row(v -> tus("POST", "/api/v1/uploads"), expect(401, 201, 201, 201)));
+        rows.put("HEAD /api/v1/uploads/{id}", new Row(v -> tus("HEAD", "/api/v1/uploads/" + upload()), expect(401, 404, 200, 200)));
+        rows.put("PATCH /api/v1/uploads/{id}", new Row(v -> tus("PATCH", "/api/v1/uploads/" + upload()), expect(401, 404, 204, 204)));
+        rows.put("DELETE /api/v1/uploads/{id}", new Row(v -> tus("DELETE", "/api/v1/uploads/" + upload()), expect(401, 404, 204, 204)));
+        // Sessions and one's own tokens.
+        rows.put("POST /api/v1/session", new Row(v -> json("POST", "/api/v1/session", "{\"token\":\"" + owner + "\"}"),
+                expect(201, 201, 201, 201)));
+        rows.put("GET /api/v1/session", new Row(v -> plain("GET", "/api/v1/session"), expect(401, 200, 200, 200)));
+        rows.put("DELETE /api/v1/session", new Row(v -> plain("DELETE", "/api/v1/session"), expect(204, 204, 204, 204)));
+        rows.put("GET /api/v1/me/tokens", new Row(v -> plain("GET", "/api/v1/me/tokens"), expect(401, 200, 200, 200)));
+        rows.put("POST /api/v1/me/tokens", new Row(v -> json("POST", "/api/v1/me/tokens", "{}"), expect(401, 201, 201, 201)));
+        // /me is the caller: the owner's token is nobody else's to revoke there, admins included.
+        rows.put("DELETE /api/v1/me/tokens/{tokenId}", new Row(v -> plain("DELETE", "/api/v1/me/tokens/" + ownerToken()),
+                expect(401, 404, 200, 404)));
+        // Administration.
+        rows.put("GET /api/v1/admin/users", new Row(v -> plain("GET", "/api/v1/admin/users"), ADMIN_ONLY));
+        rows.put("POST /api/v1/admin/users", new Row(v -> json("POST", "/api/v1/admin/users",
+                "{\"name\":\"m-" + UUID.randomUUID() + "\"}"), expect(401, 403, 403, 201)));
+        rows.put("GET /api/v1/admin/users/{id}", new Row(v -> plain("GET", "/api/v1/admin/users/" + ownerId), ADMIN_ONLY));
+        rows.put("PATCH /api/v1/admin/users/{id}", new Row(v -> json("PATCH", "/api/v1/admin/users/" + ownerId,
+                "{\"role\":\"member\"}"), ADMIN_ONLY));
+        rows.put("GET /api/v1/admin/users/{userId}/tokens", new Row(v -> plain("GET", "/api/v1/admin/users/" + ownerId + "/tokens"),
+                ADMIN_ONLY));
+        rows.put("POST /api/v1/admin/users/{userId}/tokens", new Row(v -> json("POST", "/api/v1/admin/users/" + ownerId + "/tokens",
+                "{}"), expect(401, 403, 403, 201)));
+        rows.put("DELETE /api/v1/admin/users/{userId}/tokens/{tokenId}", new Row(v -> plain("DELETE",
+                "/api/v1/admin/users/" + ownerId + "/tokens/" + ownerToken()), ADMIN_ONLY));
+        rows.put("GET /api/v1/admin/audit", new Row(v -> plain("GET", "/api/v1/admin/audit"), ADMIN_ONLY));
+        return rows;
+    }
+
+    private String token(Who who) {
+        return switch (who) {
+            case ANONYMOUS -> null;
+            case OTHER -> other;
+            case OWNER -> owner;
+            case ADMIN -> Api.ADMIN_TOKEN;
+        };
+    }
+
+    /** Sends with the caller's credential; reads only the head of streams (SSE stays open). */
+    private Api.Response send(HttpRequest.Builder request, Who who) throws Exception {
+        if (token(who) != null) {
+            request.setHeader("Authorization", "Bearer " + token(who));
+        }
+        HttpResponse<InputStream> response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        String contentType = response.headers().firstValue("Content-Type").orElse("");
+        try (InputStream body = response.body()) {
+            String text = contentType.startsWith("text/event-stream") ? "" : new String(body.readAllBytes());
+            return new Api.Response(response.statusCode(), response.headers().map(), text);
+        }
+    }
+
+    @Test
+    void everyDocumentedEndpointHasARow() {
+        Set<String> documented = new TreeSet<>();
+        JsonNode paths = api.get("/api/v1/openapi.json", null).json().get("paths");
+        for (String path : paths.propertyNames()) {
+            for (String method : paths.get(path).propertyNames()) {
+                documented.add(method.toUpperCase() + " " + path);
+            }
+        }
+        Set<String> covered = new TreeSet<>(rows().keySet());
+        covered.removeIf(k -> k.endsWith(")"));
+        assertThat(covered).as("rows of the matrix = operations in the OpenAPI document").isEqualTo(documented);
+    }
+
+    @Test
+    void everyCallerGetsTheExpectedAnswerEverywhere() throws Exception {
+        SoftAssertions softly = new SoftAssertions();
+        for (Map.Entry<String, Row> row : rows().entrySet()) {
+            for (Who who : Who.values()) {
+                Api.Response response = send(row.getValue().request().apply(null), who);
+                softly.assertThat(response.status()).as(row.getKey() + " as " + who + ": " + response.body())
+                        .isIn(row.getValue().expected().get(who));
+                if (response.status() >= 400 && !row.getKey().startsWith("HEAD")) {
+                    softly.assertThat(response.header("Content-Type").orElse("")).as(row.getKey() + " as " + who)
+                            .startsWith("application/problem+json");
+                }
+                if (who == Who.OTHER && response.status() == 404) {
+                    // Someone else's resource answers exactly like one that does not exist.
+                    HttpRequest original = row.getValue().request().apply(null).build();
+                    String missing = ID.matcher(original.uri().toString()).replaceAll(m -> m.group(1) + "_" + "a".repeat(26));
+                    Api.Response absent = send(HttpRequest.newBuilder(original, (n, v) -> true).uri(java.net.URI.create(missing)), who);
+                    softly.assertThat(absent.status()).as(row.getKey() + " missing").isEqualTo(404);
+                    if (!row.getKey().startsWith("HEAD")) {
+                        softly.assertThat(response.code()).as(row.getKey() + " code").isEqualTo(absent.code());
+                        softly.assertThat(response.body().replaceAll(ID.pattern(), "ID"))
+                                .as(row.getKey() + " body").isEqualTo(absent.body().replaceAll(ID.pattern(), "ID"));
+                    }
+                }
+            }
+        }
+        softly.assertAll();
+    }
+
+    @Test
+    void aSignedLinkOpensOneFileToAnyone() {
+        String file = file();
+        String href = api.postEmpty("/api/v1/files/" + file + "/link", owner).json().get("href").asString();
+        assertThat(api.get(href, null).status()).isEqualTo(200);
+        assertThat(api.get(href.replace(file, file()), null).code()).isEqualTo("link_invalid");
+    }
+
+    @Test
+    void theWebSocketFollowsOnlyWhatTheCallerMaySee() throws Exception {
+        String job = finishedJob();
+        String subscribe = "{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + job + "\"}]}";
+        try (StreamClient anonymous = StreamClient.open(port, "", null, true, true)) {
+            anonymous.send(subscribe);
+            assertThat(anonymous.closeCode(Duration.ofSeconds(10))).isEqualTo(4001);
+        }
+        try (StreamClient stranger = StreamClient.connect(api, port, other)) {
+            stranger.send(subscribe);
+            JsonNode error = stranger.await("error", Duration.ofSeconds(10));
+            assertThat(error.get("code").asString()).isEqualTo("job_not_found");
+            stranger.send("{\"type\":\"subscribe\",\"mine\":true}");
+            stranger.await("subscribed", Duration.ofSeconds(10));
+        }
+        for (String token : new String[] {owner, Api.ADMIN_TOKEN}) {
+            try (StreamClient allowed = StreamClient.connect(api, port, token)) {
+                allowed.send(subscribe);
+                assertThat(allowed.await("snapshot", Duration.ofSeconds(10)).get("job").get("id").asString()).isEqualTo(job);
+            }
+        }
+    }
+
+    @Test
+    void theWebSocketNeverTellsOneUserAboutAnothersJobs() throws Exception {
+        try (StreamClient stranger = StreamClient.connect(api, port, other)) {
+            stranger.send("{\"type\":\"subscribe\",\"mine\":true}");
+            stranger.await("subscribed", Duration.ofSeconds(10));
+            String job = finishedJob();
+            String mine = api.submit(other, "test-noop", api.textFile(other, "mine"), "{}");
+            List<JsonNode> seen = new ArrayList<>();
+            JsonNode last;
+            do {
+                last = stranger.next(Duration.ofSeconds(10));
+                seen.add(last);
+            } while (last != null && !(last.path("job").asString("").equals(mine) && last.toString().contains("succeeded")));
+            assertThat(seen.toString()).contains(mine).doesNotContain(job);
+        }
+    }
+
+}

@@ -1,0 +1,7 @@
+package dev.kiln.auth;
+
+import org.springframework.test.context.TestPropertySource;
+
+@TestPropertySource(properties = "kiln.test.database=postgres")
+class PostgresAuthorizationMatrixTest extends AuthorizationMatrixContract {
+}
