@@ -40,6 +40,9 @@ public class Sessions {
     Opened open(ApiTokens.Credential credential, String ip, String userAgent) {
         String secret = Ids.randomToken(52);
         Instant now = clock.instant();
+        // Sessions over for a day are of no use to anyone; sign-ins are rare enough to tidy up here.
+        long dayAgo = now.minus(java.time.Duration.ofDays(1)).toEpochMilli();
+        db.write(() -> db.sql().sql("DELETE FROM sessions WHERE expires_at < ? OR ended_at < ?").params(dayAgo, dayAgo).update());
         Session session = new Session(Ids.next("ses"), credential.user(), Ids.randomToken(32), now.plus(settings.lifetime()));
         db.write(() -> db.sql().sql("""
                         INSERT INTO sessions (id, user_id, token_id, secret_hash, csrf_token, created_at, expires_at, ip, user_agent)

@@ -85,6 +85,26 @@ abstract class AuditContract extends ApiTestBase {
         assertThat(made.get("detail").get("name").asString()).isEqualTo(name);
     }
 
+    @org.springframework.beans.factory.annotation.Autowired
+    dev.kiln.db.Database db;
+
+    @org.springframework.beans.factory.annotation.Autowired
+    AuditRetention retention;
+
+    @Test
+    void entriesOlderThanTheRetentionAreDropped() {
+        long old = System.currentTimeMillis() - Duration.ofDays(366).toMillis();
+        db.write(() -> db.sql().sql("INSERT INTO audit_log (at, action) VALUES (?, 'job.submitted')").param(old).update());
+        api.post("/api/v1/session", null, "{\"token\":\"kiln_wrong\"}");
+
+        while (retention.prune() > 0) {
+            // drain
+        }
+
+        assertThat(db.sql().sql("SELECT COUNT(*) FROM audit_log WHERE at = ?").param(old).query(Long.class).single()).isZero();
+        assertThat(api.get("/api/v1/admin/audit?action=session.sign_in_failed&limit=1", Api.ADMIN_TOKEN).json().get("items")).hasSize(1);
+    }
+
     @Test
     void theLogPagesAndChecksItsQuery() {
         for (int i = 0; i < 3; i++) {
