@@ -38,6 +38,12 @@ async function restartKiln(how = 'RESTART-KILN') {
   await new Promise((resolve) => process.stdin.once('data', resolve));
 }
 
+/** Whether the page's storage is free of tokens: no old kiln.token key, nothing that looks like a token. */
+async function storageIsTokenFree(page) {
+  const entries = await page.evaluate(() => [localStorage, sessionStorage].flatMap((s) => Object.keys(s).map((k) => `${k}=${s.getItem(k)}`)));
+  return !entries.some((entry) => entry.startsWith('kiln.token=') || entry.includes(args.token) || /kiln_[a-z0-9]{20}/.test(entry));
+}
+
 async function shot(page, name) {
   await page.screenshot({ path: path.join(args.shots, `${name}.png`), fullPage: true });
 }
@@ -55,10 +61,22 @@ try {
   page.on('console', (message) => /Content Security Policy/.test(message.text()) && blocked.push(message.text()));
   const connection = page.getByTestId('connection');
 
-  // Sign in with the link printed at first start.
+  // Sign in with the link printed at first start (where an earlier version kept the token, it goes).
+  await page.goto(`${base}/account`);
+  await page.getByRole('heading', { name: 'Sign in to Kiln' }).waitFor();
+  await page.evaluate(() => localStorage.setItem('kiln.token', 'kiln_from_an_old_version'));
   await page.goto(`${base}/signin#token=${args.token}`);
   await page.getByRole('heading', { name: 'Jobs' }).waitFor();
   check(!page.url().includes('token='), 'the sign-in link signs in and the token leaves the address bar');
+  const cookie = (await context.cookies()).find((c) => c.name === 'kiln_session');
+  check(cookie?.httpOnly && cookie.secure && cookie.sameSite === 'Strict' && cookie.path === '/api',
+    `the session is a cookie scripts cannot read: HttpOnly, Secure, SameSite=Strict, Path=/api (${JSON.stringify({ ...cookie, value: '…' })})`);
+  check(await storageIsTokenFree(page), 'localStorage and sessionStorage hold no token');
+  const forged = await page.evaluate(async () => {
+    const response = await fetch('/api/v1/jobs', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"type":"test-noop","input":{},"params":{}}' });
+    return [response.status, (await response.json()).code];
+  });
+  check(forged[0] === 403 && forged[1] === 'csrf_token_invalid', `a request with the cookie but without the CSRF header is refused (${forged.join(' ')})`);
   await connection.getByText('Live').waitFor({ timeout: 15000 });
   check(true, 'the connection indicator says Live');
 
@@ -128,7 +146,8 @@ try {
   check((await (await api(`/api/v1/jobs/${sleeper.id}`)).json()).state === 'cancelled', 'Cancel stops a running job');
 
   // Deep links survive a refresh on every route.
-  for (const [route, heading] of [['/', 'Jobs'], ['/jobs', 'Jobs'], ['/signin', 'Jobs'], ['/new', 'New job'], [`/jobs/${jobId}`, 'transcribe'], ['/no/such/page', 'Not found']]) {
+  for (const [route, heading] of [['/', 'Jobs'], ['/jobs', 'Jobs'], ['/signin', 'Jobs'], ['/new', 'New job'], [`/jobs/${jobId}`, 'transcribe'],
+    ['/account', 'Account'], ['/admin/users', 'Users'], ['/admin/audit?action=job.cancelled', 'Audit log'], ['/no/such/page', 'Not found']]) {
     await page.goto(base + route);
     await page.reload();
     await page.getByRole('heading', { name: heading }).first().waitFor();
@@ -195,13 +214,91 @@ try {
   check(true, 'back online the indicator returns to Live');
   await shot(page, 'jobs-desktop');
 
+  // Accounts: the admin adds a member (the first token shown once, copied), issues the member a
+  // second token that expires, revokes it, and finds it all in the audit log.
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+  await page.getByRole('heading', { name: 'Users' }).waitFor();
+  await page.getByLabel('Name').fill('e2e-member');
+  await page.getByRole('button', { name: 'Create user' }).click();
+  const firstSecret = page.getByRole('region', { name: "e2e-member's first token" });
+  await firstSecret.getByText('you will not see it again').waitFor();
+  await firstSecret.getByRole('button', { name: 'Copy' }).click();
+  await firstSecret.getByText('Copied to the clipboard.').waitFor();
+  const memberToken = await page.evaluate(() => navigator.clipboard.readText());
+  check(/^kiln_\S+$/.test(memberToken) && memberToken === await firstSecret.getByLabel('The new token').inputValue(),
+    'a new user\'s first token is shown once and the Copy button copies it');
+  await shot(page, 'users-desktop');
+  await firstSecret.getByRole('button', { name: 'Done' }).click();
+  const memberLink = page.getByTestId('users').getByRole('link', { name: 'e2e-member' });
+  const memberId = (await memberLink.getAttribute('href')).split('/').pop();
+  check((await memberLink.locator('xpath=ancestor::tr').textContent()).includes('member'), `the users table lists ${memberId} as a member`);
+  await memberLink.click();
+  await page.getByRole('heading', { level: 1, name: /e2e-member/ }).waitFor();
+  await page.getByLabel('Label').fill('short-lived');
+  await page.getByLabel('Expires').selectOption('30');
+  await page.getByRole('button', { name: 'Issue token' }).click();
+  await page.getByRole('region', { name: 'New token “short-lived”' }).getByText(/It works until/).waitFor();
+  const tokenRow = page.getByTestId('tokens').locator('tr', { hasText: 'short-lived' });
+  check(/active/.test(await tokenRow.textContent()) && !/never/.test(await tokenRow.getByRole('cell').nth(2).textContent()),
+    'a second token is issued with an expiry');
+  await shot(page, 'user-desktop');
+  await tokenRow.getByRole('button', { name: 'Revoke short-lived' }).click();
+  await tokenRow.getByText(/^revoked/).waitFor();
+  check(true, 'revoking it shows its row as revoked');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+  await page.getByTestId('audit').getByText('user.created').first().waitFor();
+  check(true, 'the audit log shows the user being created');
+  await page.getByLabel('Action').selectOption('job.submitted');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=audit] tbody tr')].every((tr) => tr.textContent.includes('job.submitted')));
+  const jobTarget = await page.getByTestId('audit').locator('tbody tr').first().getByRole('link', { name: /^job_/ }).getAttribute('href');
+  check(page.url().endsWith('?action=job.submitted') && /^\/jobs\/job_/.test(jobTarget), `the audit log filters by action; a job target links to its page (${jobTarget})`);
+  await page.getByLabel('Action').selectOption('');
+  await page.getByTestId('audit').getByText('token.revoked').first().waitFor();
+  await shot(page, 'audit-desktop');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+  await page.getByTestId('account-name').getByText('admin').waitFor();
+  await shot(page, 'account-desktop');
+
   // Narrow screens.
   await page.setViewportSize({ width: 375, height: 800 });
-  for (const [route, name] of [['/', 'jobs'], [`/jobs/${jobId}`, 'job-done'], ['/new', 'new-job']]) {
+  for (const [route, name] of [['/', 'jobs'], [`/jobs/${jobId}`, 'job-done'], ['/new', 'new-job'], ['/account', 'account'],
+    ['/admin/users', 'users'], [`/admin/users/${memberId}`, 'user'], ['/admin/audit', 'audit']]) {
     await page.goto(base + route);
     await page.locator('main h1').first().waitFor();
+    await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
     await shot(page, `${name}-375`);
   }
+  check(await page.evaluate(() => document.documentElement.scrollWidth <= 375), 'the audit log fits 375 px without sideways scrolling');
+
+  check(await storageIsTokenFree(page), 'after uploads and token handling, storage still holds no token');
+
+  // Tabs share the cookie: a second tab is signed in already, and signing out in one signs out both.
+  // The member then signs in with the copied token and sees no admin pages.
+  const secondTab = await context.newPage();
+  await secondTab.goto(`${base}/account`);
+  await secondTab.getByTestId('account-name').getByText('admin').waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in to Kiln' }).waitFor();
+  await secondTab.getByRole('heading', { name: 'Sign in to Kiln' }).waitFor({ timeout: 5000 });
+  await secondTab.close();
+  check(!(await context.cookies()).some((c) => c.name === 'kiln_session'), 'a second tab shares the session; Sign out clears the cookie and signs out both tabs');
+  await page.goto(`${base}/signin`);
+  await page.getByLabel('API token').fill(memberToken);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Account' }).waitFor();
+  check(await nav.getByRole('link', { name: 'Users' }).count() === 0 && await nav.getByRole('link', { name: 'Audit log' }).count() === 0,
+    'the member, signed in with the copied token, has no Users or Audit log in the menu');
+  await page.goto(`${base}/admin/users`);
+  await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
+  check(await page.getByText('could not be shown').count() === 0, 'a member opening /admin/users is told it is not allowed');
+  await shot(page, 'not-allowed-375');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+  await page.getByRole('button', { name: 'Revoke first token' }).click();
+  await page.getByRole('heading', { name: 'Sign in to Kiln' }).waitFor();
+  check(await page.getByText('Your session has ended').count() === 1, 'revoking the token this browser signed in with signs it out');
   check(true, `screenshots written to ${args.shots}`);
   check(blocked.length === 0, `the Content-Security-Policy blocked nothing the app does (${blocked.join('; ') || 'none'})`);
 } catch (error) {

@@ -1,45 +1,112 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { KilnHttp, LiveClient } from '../live';
+import { AccountPage } from './AccountPage';
+import { AuditPage } from './AuditPage';
 import { ConnectionBadge } from './ConnectionBadge';
+import { messageOf } from './errors';
 import { ErrorBoundary } from './ErrorBoundary';
 import { JobPage } from './JobPage';
 import { JobsPage } from './JobsPage';
 import { Link } from './Link';
 import { NewJobPage } from './NewJobPage';
+import { NotAllowed } from './NotAllowed';
 import { loadProcessors, type ProcessorInfo } from './processors';
-import { navigate, useRoute } from './router';
-import { clearToken, readToken, takeTokenFromLink } from './session';
+import { ADMIN_ROUTES, navigate, useRoute } from './router';
+import { announceSessionChange, currentSession, onSessionChange, signIn, signOut, startingSession, takeTokenFromLink, type Session } from './session';
 import { SignIn } from './SignIn';
 import { Toasts } from './Toasts';
 import { UploadQueue } from './uploadQueue';
+import { UserPage } from './UserPage';
+import { UsersPage } from './UsersPage';
+
+type Auth = { state: 'loading' } | { state: 'out'; message?: string } | { state: 'in'; session: Session };
 
 /**
- * The app. Each tab has its own live connection (documented in docs/protocol.md): tabs agree
- * because each follows the same server-side event log, not because they talk to each other.
+ * The app. The browser is signed in by an HttpOnly cookie the server set; the app only learns who
+ * it is (GET /api/v1/session) and keeps the session's CSRF token in memory. Each tab has its own
+ * live connection (documented in docs/protocol.md): tabs agree because each follows the same
+ * server-side event log, not because they talk to each other.
  */
 export function App() {
-  const [token, setToken] = useState(() => {
-    takeTokenFromLink();
-    return readToken();
-  });
-  if (!token) return <SignIn onSignedIn={() => { setToken(readToken()); navigate('/'); }} />;
-  return <SignedIn token={token} onSignOut={() => { clearToken(); setToken(null); }} />;
+  const [auth, setAuth] = useState<Auth>({ state: 'loading' });
+  const show = useCallback((session: Session | null, message?: string) =>
+    setAuth(session ? { state: 'in', session } : { state: 'out', message }), []);
+  useEffect(() => {
+    let live = true;
+    startingSession().then((session) => live && show(session), (e: unknown) => live && show(null, messageOf(e)));
+    return () => {
+      live = false;
+    };
+  }, [show]);
+  // Another tab signed in or out: ask the server who this browser is now.
+  useEffect(() => onSessionChange(() => void currentSession().then((s) => show(s), () => undefined)), [show]);
+  // The sign-in link opened in a tab already at /signin changes only the fragment: no new page load.
+  useEffect(() => {
+    const linked = () => {
+      const token = takeTokenFromLink();
+      if (token) signIn(token).then((s) => { show(s); announceSessionChange(); }, (e: unknown) => show(null, messageOf(e)));
+    };
+    window.addEventListener('hashchange', linked);
+    return () => window.removeEventListener('hashchange', linked);
+  }, [show]);
+
+  if (auth.state === 'loading') return <main className="signin" aria-busy="true"><p>Loading…</p></main>;
+  if (auth.state === 'out') {
+    return <SignIn message={auth.message} onSignedIn={(session) => {
+      show(session);
+      announceSessionChange();
+      if (window.location.pathname === '/signin') navigate('/');
+    }} />;
+  }
+  // Another user is another app: nothing of the previous one's live state carries over.
+  return <SignedIn key={auth.session.user.id} session={auth.session} onSession={show} />;
 }
 
-function SignedIn({ token, onSignOut }: { token: string; onSignOut(): void }) {
+function SignedIn({ session, onSession }: { session: Session; onSession(session: Session | null, message?: string): void }) {
   const route = useRoute();
-  const client = useMemo(() => new LiveClient({ http: new KilnHttp({ token: () => token }) }), [token]);
-  const uploads = useMemo(() => new UploadQueue(token), [token]);
+  const userId = session.user.id; // fixed: another user remounts this
+  const csrf = useRef(session.csrfToken);
+  csrf.current = session.csrfToken;
+  const report = useRef(onSession);
+  report.current = onSession;
+  const http = useMemo(() => new KilnHttp({
+    csrf: () => csrf.current,
+    // Another tab signed in again, so the cookie is a newer session than this tab knows. The
+    // request goes again only if it is still the same user's: never act as someone else.
+    renewCsrf: async () => {
+      let now: Session | null;
+      try {
+        now = await currentSession();
+      } catch {
+        return false; // cannot tell now: the refusal stands
+      }
+      const renewed = now !== null && now.user.id === userId && now.csrfToken !== csrf.current;
+      if (now) csrf.current = now.csrfToken;
+      report.current(now, now ? undefined : 'Your session has ended; sign in again.');
+      return renewed;
+    },
+    onUnauthenticated: () => report.current(null, 'Your session has ended; sign in again.'),
+  }), []);
+  const client = useMemo(() => new LiveClient({ http }), [http]);
+  const uploads = useMemo(() => new UploadQueue(http), [http]);
   const [processors, setProcessors] = useState<ProcessorInfo[]>([]);
   const [problem, setProblem] = useState<string>();
   useEffect(() => () => client.dispose(), [client]);
   useEffect(() => {
-    loadProcessors(client.http).then(setProcessors, (e: unknown) => {
-      if (String(e).includes('401') || (e as { status?: number }).status === 401) onSignOut();
-      else setProblem(String(e));
-    });
-  }, [client]);
+    loadProcessors(http).then(setProcessors, (e: unknown) => setProblem(messageOf(e)));
+  }, [http]);
   const formats = (type: string) => processors.find((p) => p.name === type)?.resultFormats ?? ['json'];
+  const admin = session.user.role === 'admin';
+  const refreshSession = () => void currentSession().then((s) => report.current(s), (e: unknown) => setProblem(messageOf(e)));
+  const leave = async () => {
+    try {
+      await signOut(csrf.current);
+      announceSessionChange();
+      report.current(null);
+    } catch (e) {
+      setProblem(`Could not sign out: ${messageOf(e)}`);
+    }
+  };
 
   return (
     <>
@@ -48,17 +115,26 @@ function SignedIn({ token, onSignOut }: { token: string; onSignOut(): void }) {
         <nav aria-label="Main">
           <Link to="/">Jobs</Link>
           <Link to="/new">New job</Link>
+          {admin && <Link to="/admin/users">Users</Link>}
+          {admin && <Link to="/admin/audit">Audit log</Link>}
+          <Link to="/account">Account</Link>
         </nav>
         <ConnectionBadge client={client} />
-        <button type="button" className="link" onClick={onSignOut}>Sign out</button>
+        <button type="button" className="link" onClick={() => void leave()}>Sign out</button>
       </header>
       <main>
         {problem && <p role="alert" className="error">{problem}</p>}
-        <ErrorBoundary name="page" key={JSON.stringify(route)}>
+        {/* A new page starts afresh; the audit log's filters are its own state, kept in the address. */}
+        <ErrorBoundary name="page" key={route.name === 'audit' ? 'audit' : JSON.stringify(route)}>
+          {ADMIN_ROUTES.has(route.name) && !admin && <NotAllowed user={session.user} />}
           {route.name === 'jobs' && <JobsPage client={client} types={processors.map((p) => p.name).filter((n) => !n.startsWith('test-'))} />}
           {route.name === 'job' && <JobPage client={client} id={route.id} formats={formats} />}
           {route.name === 'new' && <NewJobPage client={client} processors={processors} uploads={uploads} />}
           {route.name === 'signin' && <JobsPage client={client} types={processors.map((p) => p.name)} />}
+          {route.name === 'account' && <AccountPage http={http} session={session} />}
+          {admin && route.name === 'users' && <UsersPage http={http} session={session} onOwnRoleChanged={refreshSession} />}
+          {admin && route.name === 'user' && <UserPage http={http} session={session} id={route.id} onOwnRoleChanged={refreshSession} />}
+          {admin && route.name === 'audit' && <AuditPage http={http} session={session} actor={route.actor} action={route.action} />}
           {route.name === 'notfound' && (
             <section className="panel"><h1>Not found</h1><p>Nothing lives at {route.path}. <Link to="/">Your jobs</Link>.</p></section>
           )}

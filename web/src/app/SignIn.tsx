@@ -1,22 +1,24 @@
-import { useState } from 'react';
-import { KilnHttp } from '../live';
-import { saveToken } from './session';
+import { useEffect, useRef, useState } from 'react';
+import { messageOf } from './errors';
+import { signIn, type Session } from './session';
 
-/** Paste an API token (or open the sign-in link printed at first start). The token is checked before it is kept. */
-export function SignIn({ onSignedIn }: { onSignedIn(): void }) {
+/**
+ * Paste an API token (or open the sign-in link printed at first start). The server checks it and
+ * answers with a session cookie; the token itself is not kept in this browser.
+ */
+export function SignIn({ message, onSignedIn }: { message?: string; onSignedIn(session: Session): void }) {
   const [token, setToken] = useState('');
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<string | undefined>(message);
   const [busy, setBusy] = useState(false);
+  const field = useRef<HTMLInputElement>(null);
+  useEffect(() => field.current?.focus(), []);
   const submit = async () => {
     setBusy(true);
     setError(undefined);
     try {
-      await new KilnHttp({ token: () => token.trim() }).jobs({ limit: '1' });
-      saveToken(token);
-      onSignedIn();
+      onSignedIn(await signIn(token));
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
+      setError(messageOf(e));
       setBusy(false);
     }
   };
@@ -27,10 +29,12 @@ export function SignIn({ onSignedIn }: { onSignedIn(): void }) {
         <p>Paste your API token. On first start Kiln prints the administrator's token and a sign-in link on its console.</p>
         <label>
           API token
-          <input type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} required />
+          <input ref={field} type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} required
+            aria-invalid={error !== undefined} aria-describedby={error ? 'signin-error' : undefined} />
         </label>
-        {error && <p role="alert" className="error">{error}</p>}
+        {error && <p id="signin-error" role="alert" className="error">{error}</p>}
         <button type="submit" disabled={busy || token.trim() === ''}>Sign in</button>
+        <p className="note">This browser stays signed in until you sign out or the token is revoked; the token itself is not stored here.</p>
       </form>
     </main>
   );

@@ -1,8 +1,8 @@
 import type { KilnHttp } from '../live';
 
-/** Fetches a result export with the token (a plain link cannot send one) and saves it. */
+/** Fetches a result export (with the session cookie, or a bearer token outside a browser session) and saves it. */
 export async function download(http: KilnHttp, jobId: string, format: string): Promise<void> {
-  const response = await http.fetch(`/api/v1/jobs/${encodeURIComponent(jobId)}/result?format=${format}`, { headers: http.headers() });
+  const response = await http.fetch(`/api/v1/jobs/${encodeURIComponent(jobId)}/result?format=${format}`);
   if (!response.ok) throw new Error(`Download failed (HTTP ${response.status}).`);
   const url = URL.createObjectURL(await response.blob());
   const a = document.createElement('a');

@@ -16,3 +16,8 @@ const HINTS: Record<string, string> = {
 export function hint(code: string): string {
   return HINTS[code] ?? 'Retry the job; if it fails the same way, check the input.';
 }
+
+/** What went wrong, for a person: a problem's detail, or the error's message. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -8,12 +8,27 @@ export type Route =
   | { name: 'job'; id: string }
   | { name: 'new' }
   | { name: 'signin' }
+  | { name: 'account' }
+  | { name: 'users' }
+  | { name: 'user'; id: string }
+  | { name: 'audit'; actor?: string; action?: string }
   | { name: 'notfound'; path: string };
 
-export function parseRoute(path: string): Route {
+/** Routes only administrators may open (the server refuses their API to anyone else anyway). */
+export const ADMIN_ROUTES: ReadonlySet<Route['name']> = new Set(['users', 'user', 'audit']);
+
+export function parseRoute(path: string, search = ''): Route {
   if (path === '/' || path === '/jobs') return { name: 'jobs' };
   if (path === '/new') return { name: 'new' };
   if (path === '/signin') return { name: 'signin' };
+  if (path === '/account') return { name: 'account' };
+  if (path === '/admin/users') return { name: 'users' };
+  if (path === '/admin/audit') {
+    const query = new URLSearchParams(search);
+    return { name: 'audit', actor: query.get('actor') || undefined, action: query.get('action') || undefined };
+  }
+  const user = /^\/admin\/users\/([A-Za-z0-9_-]+)$/.exec(path);
+  if (user) return { name: 'user', id: user[1] };
   const job = /^\/jobs\/([A-Za-z0-9_-]+)$/.exec(path);
   if (job) return { name: 'job', id: job[1] };
   return { name: 'notfound', path };
@@ -25,11 +40,11 @@ export function navigate(path: string): void {
 }
 
 export function useRoute(): Route {
-  const [path, setPath] = useState(window.location.pathname);
+  const [where, setWhere] = useState({ path: window.location.pathname, search: window.location.search });
   useEffect(() => {
-    const changed = () => setPath(window.location.pathname);
+    const changed = () => setWhere({ path: window.location.pathname, search: window.location.search });
     window.addEventListener('popstate', changed);
     return () => window.removeEventListener('popstate', changed);
   }, []);
-  return parseRoute(path);
+  return parseRoute(where.path, where.search);
 }

@@ -1,27 +1,108 @@
-// The signed-in token lives in this browser's localStorage: every tab of the app shares it.
+// The browser's sign-in. An API token is exchanged once for a session cookie that page scripts
+// cannot read (HttpOnly); nothing of it is kept in localStorage. Every tab of the app shares the
+// cookie; each one asks the server who it is when it loads, and keeps the session's CSRF token,
+// which must accompany every unsafe request, in memory only.
 
-const KEY = 'kiln.token';
+import { HttpError, KilnHttp } from '../live';
 
-export function readToken(): string | null {
-  return localStorage.getItem(KEY);
+export type Role = 'member' | 'admin';
+
+export interface SessionUser {
+  id: string;
+  name: string;
+  role: Role;
 }
 
-export function saveToken(token: string): void {
-  localStorage.setItem(KEY, token.trim());
+export interface Session {
+  user: SessionUser;
+  csrfToken: string;
+  expiresAt: string;
 }
 
-export function clearToken(): void {
-  localStorage.removeItem(KEY);
+export function isUser(value: unknown): value is SessionUser {
+  const u = value as SessionUser;
+  return typeof u === 'object' && u !== null && typeof u.id === 'string' && typeof u.name === 'string'
+    && (u.role === 'member' || u.role === 'admin');
+}
+
+/** A cookie session as GET/POST /api/v1/session describe it (a bearer caller's answer has no CSRF token: not one). */
+export function isSession(value: unknown): value is Session {
+  const s = value as Session & { via?: unknown };
+  return typeof s === 'object' && s !== null && isUser(s.user) && s.via === 'cookie'
+    && typeof s.csrfToken === 'string' && s.csrfToken !== '' && typeof s.expiresAt === 'string';
+}
+
+/** Where the app kept the token before it used a cookie; removed wherever it is still found. */
+const OLD_TOKEN_KEY = 'kiln.token';
+
+export function forgetStoredToken(): void {
+  localStorage.removeItem(OLD_TOKEN_KEY);
+  sessionStorage.removeItem(OLD_TOKEN_KEY);
+}
+
+function malformed(): HttpError {
+  return new HttpError(200, 'invalid_response', 'The session answer is malformed.');
+}
+
+/** Who this browser is signed in as; null when it is not. */
+export async function currentSession(http = new KilnHttp()): Promise<Session | null> {
+  try {
+    const body = await http.call('/api/v1/session');
+    if (!isSession(body)) throw malformed();
+    return body;
+  } catch (e) {
+    if (e instanceof HttpError && e.status === 401) return null;
+    throw e;
+  }
+}
+
+/** Opens a session with an API token; the server sets the cookie. */
+export async function signIn(token: string, http = new KilnHttp()): Promise<Session> {
+  const body = await http.call('/api/v1/session', { method: 'POST', body: { token: token.trim() } });
+  if (!isSession(body)) throw malformed();
+  return body;
+}
+
+/** Ends this browser's session (every tab's, since they share the cookie). */
+export async function signOut(csrfToken: string): Promise<void> {
+  await new KilnHttp({ csrf: () => csrfToken }).call('/api/v1/session', { method: 'DELETE' });
 }
 
 /**
  * The sign-in link printed at first start carries the token in its fragment, which browsers never
  * send to a server. Takes it, and removes it from the address bar and history.
  */
-export function takeTokenFromLink(): boolean {
+export function takeTokenFromLink(): string | null {
   const match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash);
-  if (!match) return false;
-  saveToken(decodeURIComponent(match[1]));
+  if (!match) return null;
   window.history.replaceState(null, '', '/');
-  return true;
+  return decodeURIComponent(match[1]);
+}
+
+let starting: Promise<Session | null> | undefined;
+
+/**
+ * The session to start with: the link's token signed in with, or else the cookie's session. Once
+ * per page load (React runs a first effect twice in development).
+ */
+export function startingSession(): Promise<Session | null> {
+  starting ??= (async () => {
+    forgetStoredToken();
+    const token = takeTokenFromLink();
+    return token ? signIn(token) : currentSession();
+  })();
+  return starting;
+}
+
+/** Tabs tell each other when this browser signs in or out, so none goes on as someone it no longer is. */
+const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel('kiln.session');
+
+export function announceSessionChange(): void {
+  channel?.postMessage('changed');
+}
+
+export function onSessionChange(listener: () => void): () => void {
+  if (!channel) return () => {};
+  channel.addEventListener('message', listener);
+  return () => channel.removeEventListener('message', listener);
 }

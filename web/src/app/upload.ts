@@ -2,6 +2,7 @@
 // automatic retries after a network drop, and resumption of an upload an earlier page started.
 
 import * as tus from 'tus-js-client';
+import type { KilnHttp } from '../live';
 
 export interface UploadProgress {
   sent: number;
@@ -30,7 +31,7 @@ const RETRY_DELAYS = [0, 1000, 3000, 5000, 10000, 20000, 30000];
 
 export function startUpload(
   file: File,
-  options: { token: string; processor?: string; params?: Record<string, unknown> },
+  options: { http: KilnHttp; processor?: string; params?: Record<string, unknown> },
   callbacks: UploadCallbacks,
 ): UploadHandle {
   let fileId: string | null = null;
@@ -44,8 +45,12 @@ export function startUpload(
     metadata.params = JSON.stringify(options.params ?? {});
   }
   const upload = new tus.Upload(file, {
-    endpoint: '/api/v1/uploads',
-    headers: { Authorization: `Bearer ${options.token}` },
+    endpoint: `${options.http.baseUrl}/api/v1/uploads`,
+    // The same credentials as every other call (the cookie goes by itself; POST, PATCH and DELETE
+    // need the CSRF token), read at each request so a renewed one is used.
+    onBeforeRequest(request) {
+      for (const [name, value] of Object.entries(options.http.headers(request.getMethod()))) request.setHeader(name, value);
+    },
     metadata,
     retryDelays: RETRY_DELAYS,
     chunkSize: 50 * 1024 * 1024,
@@ -68,6 +73,7 @@ export function startUpload(
       callbacks.onProgress({ sent, total, speed, remaining: speed > 0 ? (total - sent) / speed : null });
     },
     onAfterResponse(_request, response) {
+      if (response.getStatus() === 401) options.http.unauthenticated();
       fileId = response.getHeader('Kiln-File-Id') ?? fileId;
       jobId = response.getHeader('Kiln-Job-Id') ?? jobId;
     },

@@ -2,6 +2,7 @@
 // them where they are, still running. A reload cannot keep a browser's file handles, so the
 // page warns first; choosing the same file again resumes it from the server's offset.
 
+import type { KilnHttp } from '../live';
 import { startUpload, type UploadHandle, type UploadProgress } from './upload';
 
 export interface UploadRow {
@@ -17,7 +18,7 @@ export class UploadQueue {
   private readonly handles: UploadHandle[] = [];
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly token: string) {
+  constructor(private readonly http: KilnHttp) {
     window.addEventListener('beforeunload', (event) => {
       if (this.rows.some((r) => r.status === 'uploading' || r.status === 'retrying')) event.preventDefault();
     });
@@ -35,7 +36,7 @@ export class UploadQueue {
     for (const file of files) {
       const index = this.rows.length;
       this.rows = [...this.rows, { file, progress: null, status: 'uploading' }];
-      this.handles[index] = startUpload(file, { token: this.token, processor, params }, {
+      this.handles[index] = startUpload(file, { http: this.http, processor, params }, {
         onProgress: (progress) => this.update(index, { progress, status: 'uploading', message: undefined }),
         onDone: ({ jobId }) => this.update(index, { status: 'done', jobId }),
         onError: (message) => this.update(index, { status: 'failed', message }),

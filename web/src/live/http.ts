@@ -5,9 +5,27 @@ import { isJobEvent, isJobSnapshot, type JobEvent, type JobSnapshot } from './pr
 export interface HttpOptions {
   /** Where the API is, e.g. '' (same origin) or 'https://kiln.example'. */
   baseUrl?: string;
-  /** The bearer token to send, if any (a browser session may use cookies instead). */
+  /** The bearer token to send, if any, as API clients and scripts do. A browser signs in with a session cookie instead. */
   token?: () => string | undefined;
+  /**
+   * A browser session's CSRF token (from GET /api/v1/session). The cookie goes by itself, so any
+   * page could make it ride along; the server takes an unsafe request made with it only when this
+   * token, which only Kiln's own pages can read, comes too.
+   */
+  csrf?: () => string | undefined;
+  /** The session's CSRF token was refused (another tab signed in again): fetch the current one; true to send the request once more. */
+  renewCsrf?: () => Promise<boolean>;
+  /** Any answer was 401: the session or token is no longer good. */
+  onUnauthenticated?: () => void;
   fetch?: typeof fetch;
+}
+
+/** The header that carries a session's CSRF token. */
+export const CSRF_HEADER = 'X-Kiln-CSRF';
+
+/** Methods that change something: with a cookie session they must carry the CSRF token. */
+export function isUnsafe(method = 'GET'): boolean {
+  return !['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase());
 }
 
 export class HttpError extends Error {
@@ -32,18 +50,28 @@ export interface JobPage {
 
 export class KilnHttp {
   readonly baseUrl: string;
-  private readonly token: () => string | undefined;
+  private readonly options: HttpOptions;
   private readonly fetchImpl: typeof fetch;
 
   constructor(options: HttpOptions = {}) {
+    this.options = options;
     this.baseUrl = options.baseUrl ?? '';
-    this.token = options.token ?? (() => undefined);
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
-  headers(extra: Record<string, string> = {}): Record<string, string> {
-    const token = this.token();
-    return token ? { Authorization: `Bearer ${token}`, ...extra } : extra;
+  /** What proves who is calling, for a request with this method: the bearer token, or the CSRF token on unsafe methods. */
+  headers(method = 'GET'): Record<string, string> {
+    const headers: Record<string, string> = {};
+    const token = this.options.token?.();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const csrf = this.options.csrf?.();
+    if (csrf && isUnsafe(method)) headers[CSRF_HEADER] = csrf;
+    return headers;
+  }
+
+  /** Tells the owner an answer said 401 (also for requests made outside this class, like tus uploads). */
+  unauthenticated(): void {
+    this.options.onUnauthenticated?.();
   }
 
   async job(id: string): Promise<JobSnapshot> {
@@ -80,8 +108,20 @@ export class KilnHttp {
     return body.ticket;
   }
 
-  fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    return this.fetchImpl(this.baseUrl + path, init);
+  /** A request with the credentials added: the place every call of this class goes through. */
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const send = () => {
+      const headers = new Headers(init.headers);
+      for (const [name, value] of Object.entries(this.headers(init.method))) headers.set(name, value);
+      return this.fetchImpl(this.baseUrl + path, { ...init, headers });
+    };
+    let response = await send();
+    if (response.status === 403 && this.options.renewCsrf && isUnsafe(init.method) && (await problemCode(response)) === 'csrf_token_invalid'
+        && (await this.options.renewCsrf())) {
+      response = await send();
+    }
+    if (response.status === 401) this.unauthenticated();
+    return response;
   }
 
   /** Any API call with a JSON answer; a problem answer becomes an {@link HttpError} with its code and detail. */
@@ -90,7 +130,7 @@ export class KilnHttp {
   }
 
   private async json(path: string, signal?: AbortSignal, method = 'GET', payload?: unknown): Promise<unknown> {
-    const headers = this.headers(payload === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' });
+    const headers: Record<string, string> = payload === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' };
     const body = payload === undefined ? undefined : JSON.stringify(payload);
     const response = await this.fetch(path, { method, headers, body, signal });
     const answer: unknown = await response.json().catch(() => undefined);
@@ -104,4 +144,9 @@ export class KilnHttp {
     }
     return answer;
   }
+}
+
+async function problemCode(response: Response): Promise<string | undefined> {
+  const problem = (await response.clone().json().catch(() => undefined)) as { code?: unknown } | undefined;
+  return typeof problem?.code === 'string' ? problem.code : undefined;
 }

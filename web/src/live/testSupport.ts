@@ -145,5 +145,5 @@ function json(body: unknown, status = 200): Response {
 
 /** Lets queued promises run (fake timers do not advance them). */
 export async function flush(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
+  for (let i = 0; i < 50; i++) await Promise.resolve();
 }

@@ -248,7 +248,7 @@ class SseTransport extends PerJobTransport {
     let quietEnds = 0;
     for (;;) {
       const response = await this.http.fetch(`/api/v1/jobs/${encodeURIComponent(jobId)}/events`, {
-        headers: this.http.headers({ Accept: 'text/event-stream', 'Last-Event-ID': String(last) }),
+        headers: { Accept: 'text/event-stream', 'Last-Event-ID': String(last) },
         signal,
       });
       if (response.status === 204) return; // finished, and we have all of it

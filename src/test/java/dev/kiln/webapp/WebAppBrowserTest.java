@@ -24,7 +24,10 @@ import org.junit.jupiter.api.Test;
  * The web app in real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core;
  * .ci/run installs it) against a real Kiln: web/e2e/app.e2e.mjs signs in with the link, uploads a
  * recording, watches the transcript grow, refreshes mid-job, downloads SRT, lives through a Kiln
- * restart mid-job and a crash mid-upload, cancels a running job, refreshes every route and goes offline and back. Screenshots land in target/screenshots.
+ * restart mid-job and a crash mid-upload, cancels a running job, refreshes every route and goes offline and back; checks the
+ * session cookie's flags, that no token is in storage and that the CSRF header is required; adds a member, issues and
+ * revokes a token, reads the audit log, signs out and back in as the member, who is kept off the admin pages.
+ * Screenshots land in target/screenshots.
  */
 class WebAppBrowserTest {
 
