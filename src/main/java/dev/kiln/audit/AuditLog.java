@@ -2,11 +2,15 @@ package dev.kiln.audit;
 
 import dev.kiln.auth.User;
 import dev.kiln.db.Database;
+import dev.kiln.support.LogFields;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.springframework.stereotype.Component;
 import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.context.request.ServletRequestAttributes;
@@ -20,6 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 public class AuditLog {
 
+    private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
     private static final int MAX_USER_AGENT = 200;
 
     private final Database db;
@@ -63,6 +68,34 @@ public class AuditLog {
                         action.wire(), targetType, targetId, ip, userAgent,
                         detail == null || detail.isEmpty() ? null : json.writeValueAsString(detail))
                 .update());
+        logLine(actor, action, targetType, targetId, detail);
+    }
+
+    /**
+     * Each entry is also a log line, so operators following the logs see submissions, cancels,
+     * sign-ins… with the request's correlation fields, and the actor's and job's ids where the
+     * request did not set them (a sign-in, a submission).
+     */
+    private static void logLine(User actor, AuditAction action, String targetType, String targetId, Map<String, ?> detail) {
+        boolean addUser = actor != null && MDC.get(LogFields.USER_ID) == null;
+        boolean addJob = "job".equals(targetType) && targetId != null && MDC.get(LogFields.JOB_ID) == null;
+        if (addUser) {
+            MDC.put(LogFields.USER_ID, actor.id());
+        }
+        if (addJob) {
+            MDC.put(LogFields.JOB_ID, targetId);
+        }
+        try {
+            log.info("Audit {}: {} {}{}", action.wire(), targetType, targetId,
+                    detail == null || detail.isEmpty() ? "" : " " + detail);
+        } finally {
+            if (addUser) {
+                MDC.remove(LogFields.USER_ID);
+            }
+            if (addJob) {
+                MDC.remove(LogFields.JOB_ID);
+            }
+        }
     }
 
     public void record(User actor, AuditAction action, String targetType, String targetId) {

@@ -2,6 +2,7 @@ package dev.kiln.auth;
 
 import dev.kiln.api.ErrorCode;
 import dev.kiln.api.Problems;
+import dev.kiln.support.LogFields;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.Cookie;
@@ -13,6 +14,7 @@ import java.security.MessageDigest;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.MDC;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
@@ -98,6 +100,7 @@ class ApiAuthenticationFilter extends OncePerRequestFilter {
     }
 
     private static void signIn(User user) {
+        MDC.put(LogFields.USER_ID, user.id()); // removed with the request's other fields (RequestCorrelationFilter)
         var authority = new SimpleGrantedAuthority("ROLE_" + user.role().name());
         var authentication = new UsernamePasswordAuthenticationToken(user, null, List.of(authority));
         SecurityContextHolder.getContext().setAuthentication(authentication);

@@ -37,12 +37,7 @@ class SecurityConfiguration {
     @Bean
     @Order(1)
     SecurityFilterChain api(HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json) throws Exception {
-        AuthenticationEntryPoint unauthenticated = (request, response, e) -> {
-            response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
-            write(json, response, Problems.of(ErrorCode.UNAUTHENTICATED, request.getHeader(HttpHeaders.AUTHORIZATION) == null
-                    ? "Send Authorization: Bearer <token>, or sign in (POST /api/v1/session)."
-                    : e.getMessage()));
-        };
+        AuthenticationEntryPoint unauthenticated = unauthenticated(json);
         AccessDeniedHandler forbidden = (request, response, e) ->
                 write(json, response, Problems.of(ErrorCode.FORBIDDEN, "Your role does not allow this."));
         return stateless(http)
@@ -56,10 +51,38 @@ class SecurityConfiguration {
                         .requestMatchers(HttpMethod.OPTIONS, "/api/v1/uploads").permitAll()
                         .requestMatchers("/api/v1/admin/**").hasRole(Role.ADMIN.name())
                         .anyRequest().authenticated())
-                .addFilterBefore(new ApiAuthenticationFilter(tokens, sessions, unauthenticated,
-                        (response, problem) -> write(json, response, problem)), AuthorizationFilter.class)
+                .addFilterBefore(authentication(tokens, sessions, json), AuthorizationFilter.class)
                 .exceptionHandling(e -> e.authenticationEntryPoint(unauthenticated).accessDeniedHandler(forbidden))
                 .build();
+    }
+
+    /**
+     * Only the health endpoint is exposed (application.yaml), and it is public: probes send no
+     * token. A caller with an admin's credentials also sees each check's details; other actuator
+     * paths do not exist (404).
+     */
+    @Bean
+    @Order(1)
+    SecurityFilterChain actuator(HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json) throws Exception {
+        return stateless(http)
+                .securityMatcher("/actuator/**")
+                .authorizeHttpRequests(a -> a.anyRequest().permitAll())
+                .addFilterBefore(authentication(tokens, sessions, json), AuthorizationFilter.class)
+                .build();
+    }
+
+    private static ApiAuthenticationFilter authentication(ApiTokens tokens, Sessions sessions, JsonMapper json) {
+        return new ApiAuthenticationFilter(tokens, sessions, unauthenticated(json),
+                (response, problem) -> write(json, response, problem));
+    }
+
+    private static AuthenticationEntryPoint unauthenticated(JsonMapper json) {
+        return (request, response, e) -> {
+            response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+            write(json, response, Problems.of(ErrorCode.UNAUTHENTICATED, request.getHeader(HttpHeaders.AUTHORIZATION) == null
+                    ? "Send Authorization: Bearer <token>, or sign in (POST /api/v1/session)."
+                    : e.getMessage()));
+        };
     }
 
     /** URLs the firewall refuses (path traversal, encoded slashes, …) answer a problem document too. */

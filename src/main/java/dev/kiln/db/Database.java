@@ -1,5 +1,6 @@
 package dev.kiln.db;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
@@ -24,9 +25,11 @@ public final class Database {
     private final NamedParameterJdbcTemplate namedBatch;
     private final TransactionTemplate transactions;
     private final ReentrantLock writeLock;
+    private final DataSource dataSource;
 
     public Database(Dialect dialect, DataSource dataSource) {
         this.dialect = dialect;
+        this.dataSource = dataSource;
         this.sql = JdbcClient.create(dataSource);
         this.batch = new JdbcTemplate(dataSource);
         this.namedBatch = new NamedParameterJdbcTemplate(batch);
@@ -40,6 +43,17 @@ public final class Database {
 
     public JdbcClient sql() {
         return sql;
+    }
+
+    /**
+     * Asks the database for {@code SELECT 1} with a statement timeout of {@code timeout} (whole
+     * seconds, at least one), so a database that accepts connections but does not answer fails it.
+     * Getting a connection is bounded by the pool's own wait; callers bound the whole call.
+     */
+    public void ping(Duration timeout) {
+        JdbcTemplate probe = new JdbcTemplate(dataSource);
+        probe.setQueryTimeout((int) Math.max(1, Math.ceilDiv(timeout.toMillis(), 1000)));
+        probe.queryForObject("SELECT 1", Integer.class);
     }
 
     /** Runs {@code work} in one write transaction; it commits when work returns, rolls back when it throws. */

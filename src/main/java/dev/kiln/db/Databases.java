@@ -3,6 +3,7 @@ package dev.kiln.db;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.kiln.KilnHome;
+import dev.kiln.support.Secrets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,7 +21,7 @@ public final class Databases {
     }
 
     public static HikariDataSource pool(DatabaseSettings settings, KilnHome home) {
-        String url = StringUtils.hasText(settings.url()) ? settings.url() : embeddedSqliteUrl(home);
+        String url = url(settings, home);
         Dialect dialect = Dialect.forUrl(url);
         HikariConfig pool = new HikariConfig();
         pool.setPoolName("kiln-db");
@@ -30,7 +31,7 @@ public final class Databases {
         pool.setMaximumPoolSize(settings.poolSize());
         pool.setConnectionTimeout(5_000);
         dialect.configure(pool);
-        log.info("Database: {} ({})", dialect.name(), redact(url));
+        log.info("Database: {} ({})", dialect.name(), Secrets.redact(url));
         return new HikariDataSource(pool);
     }
 
@@ -45,6 +46,11 @@ public final class Databases {
         return new Database(dialect, dataSource);
     }
 
+    /** The configured JDBC URL, or the embedded SQLite file in the data directory. */
+    public static String url(DatabaseSettings settings, KilnHome home) {
+        return StringUtils.hasText(settings.url()) ? settings.url() : embeddedSqliteUrl(home);
+    }
+
     private static String embeddedSqliteUrl(KilnHome home) {
         try {
             Files.createDirectories(home.home());
@@ -52,10 +58,5 @@ public final class Databases {
             throw new UncheckedIOException("Cannot create the data directory " + home.home().toAbsolutePath(), e);
         }
         return "jdbc:sqlite:" + home.resolve("kiln.db").toAbsolutePath().normalize();
-    }
-
-    /** Passwords may be given inside the URL; they never reach the log. */
-    static String redact(String url) {
-        return url.replaceAll("(?i)(password=)[^&;]*", "$1***").replaceAll("//([^/@:]+):[^/@]*@", "//$1:***@");
     }
 }

@@ -39,4 +39,7 @@ public interface BlobStore {
     java.util.List<Entry> storedBefore(java.time.Instant before) throws IOException;
 
     void delete(String sha256) throws IOException;
+
+    /** Proves the store takes writes now (for readiness): writes and deletes a small probe. */
+    void checkWritable() throws IOException;
 }

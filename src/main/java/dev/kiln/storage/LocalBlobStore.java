@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -31,6 +32,7 @@ public class LocalBlobStore implements BlobStore {
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final int BUFFER = 64 * 1024;
+    private static final byte[] PROBE = "kiln".getBytes(StandardCharsets.US_ASCII);
 
     private final Path root;
     private final Path tmp;
@@ -141,6 +143,16 @@ public class LocalBlobStore implements BlobStore {
     @Override
     public void delete(String sha256) throws IOException {
         Files.deleteIfExists(pathOf(sha256));
+    }
+
+    @Override
+    public void checkWritable() throws IOException {
+        Path probe = Files.createTempFile(tmp, "probe-", ".tmp");
+        try {
+            Files.write(probe, PROBE);
+        } finally {
+            Files.deleteIfExists(probe);
+        }
     }
 
     private Path pathOf(String sha256) {

@@ -16,12 +16,16 @@ import org.slf4j.LoggerFactory;
 public final class Loop {
 
     private static final Logger log = LoggerFactory.getLogger(Loop.class);
+    /** Longest a step may take beyond the interval before the loop counts as stuck. */
+    private static final Duration STUCK_AFTER = Duration.ofMinutes(1);
 
     private final String name;
     private final Duration interval;
     private final BooleanSupplier step;
     private final Semaphore wakeups = new Semaphore(0);
     private volatile boolean running;
+    /** When the last step ended (or the loop started): a loop that stops stepping is stuck. */
+    private volatile long lastStepNanos;
     private Thread thread;
 
     public Loop(String name, Duration interval, BooleanSupplier step) {
@@ -32,6 +36,7 @@ public final class Loop {
 
     public synchronized void start() {
         running = true;
+        lastStepNanos = System.nanoTime();
         thread = Thread.ofPlatform().daemon().name(name).start(this::run);
     }
 
@@ -58,6 +63,24 @@ public final class Loop {
         }
     }
 
+    /** How the loop is doing, for health checks. */
+    public record Status(String name, boolean running, Duration sinceLastStep, Duration interval) {
+
+        /** Running, and a step ended within its interval plus a minute (a slow or failing step still ends). */
+        public boolean healthy() {
+            return running && sinceLastStep.compareTo(interval.plus(STUCK_AFTER)) <= 0;
+        }
+    }
+
+    public Status status() {
+        Thread t;
+        synchronized (this) {
+            t = thread;
+        }
+        return new Status(name, running && t != null && t.isAlive(),
+                Duration.ofNanos(System.nanoTime() - lastStepNanos), interval);
+    }
+
     private void run() {
         int failures = 0;
         while (running) {
@@ -76,6 +99,7 @@ public final class Loop {
                     log.warn("{} failed again ({}): {}", name, failures, e.getMessage());
                 }
             }
+            lastStepNanos = System.nanoTime();
             if (!again) {
                 try {
                     wakeups.tryAcquire(interval.toMillis(), TimeUnit.MILLISECONDS);

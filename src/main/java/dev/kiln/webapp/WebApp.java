@@ -36,8 +36,11 @@ class WebApp implements WebMvcConfigurer {
                 .setCacheControl(CacheControl.maxAge(Duration.ofDays(365)).cachePublic().immutable());
     }
 
-    /** Paths of the app's own routes: not the API, not its assets, not a file (no dot in the last segment). */
-    @GetMapping({"/", "/{route:^(?!api$|assets$)[^.]*}", "/{route:^(?!api$|assets$)[^.]*}/**"})
+    /**
+     * Paths of the app's own routes: not the API, not its assets, not the health probes (an unknown
+     * /actuator path is a 404), not a file (no dot in the last segment).
+     */
+    @GetMapping({"/", "/{route:^(?!api$|assets$|actuator$)[^.]*}", "/{route:^(?!api$|assets$|actuator$)[^.]*}/**"})
     ResponseEntity<byte[]> page(HttpServletRequest request) throws IOException {
         if (lastSegmentHasDot(request.getRequestURI())) { // the mapping only looks at the first segment
             return ResponseEntity.notFound().build();

@@ -81,6 +81,12 @@ final class OutcomeWriter {
         return p.accepted();
     }
 
+    /** Whether the writer thread is running (readiness: without it no job's end is recorded). */
+    boolean alive() {
+        Thread t = thread;
+        return running && t != null && t.isAlive();
+    }
+
     /** Writes what is queued, then stops; a database outage is retried for at most {@code patience}. */
     void stop(Duration patience) {
         giveUpAfterNanos = System.nanoTime() + patience.toNanos();

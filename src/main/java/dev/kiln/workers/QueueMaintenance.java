@@ -107,6 +107,10 @@ public class QueueMaintenance implements SmartLifecycle {
         return (int) accepted.stream().filter(a -> a).count();
     }
 
+    Loop.Status status() {
+        return loop.status();
+    }
+
     @Override
     public void start() {
         running = true;

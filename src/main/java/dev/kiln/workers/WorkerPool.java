@@ -12,6 +12,7 @@ import dev.kiln.processors.ProcessorRegistry;
 import dev.kiln.storage.BlobStore;
 import dev.kiln.support.Loop;
 import dev.kiln.support.Ids;
+import dev.kiln.support.LogFields;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -227,8 +228,18 @@ public class WorkerPool implements SmartLifecycle {
         }
     }
 
+    /** The pool's background loops, for readiness (not running before start and after stop). */
+    List<Loop.Status> loops() {
+        return List.of(claimLoop.status(), heartbeatLoop.status());
+    }
+
+    boolean outcomeWriterAlive() {
+        return writer.alive();
+    }
+
     private void execute(RunningJob job, Instant started) {
-        MDC.put("jobId", job.jobId());
+        MDC.put(LogFields.JOB_ID, job.jobId());
+        MDC.put(LogFields.USER_ID, job.claim.ownerId());
         MDC.put("jobType", job.processor.name());
         try {
             JobQueue.Outcome outcome;
@@ -252,7 +263,8 @@ public class WorkerPool implements SmartLifecycle {
                 log.info("Attempt {} ended, but another attempt owns the job now; its outcome was discarded", job.attempt());
             }
         } finally {
-            MDC.remove("jobId");
+            MDC.remove(LogFields.JOB_ID);
+            MDC.remove(LogFields.USER_ID);
             MDC.remove("jobType");
         }
     }
