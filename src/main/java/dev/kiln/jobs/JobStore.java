@@ -68,9 +68,17 @@ public class JobStore {
      * @throws KeyReused when the key was used for a different request
      */
     public Submission submit(NewJob job) {
+        return submit(job, () -> { });
+    }
+
+    /**
+     * As {@link #submit(NewJob)}; {@code admit} runs in the transaction just before a new job
+     * would be stored (never for a replay), and refuses it by throwing: then nothing is stored.
+     */
+    public Submission submit(NewJob job, Runnable admit) {
         for (int attempt = 0; ; attempt++) {
             try {
-                Submission submission = db.write(() -> submitInTransaction(job));
+                Submission submission = db.write(() -> submitInTransaction(job, admit));
                 if (!submission.replayed()) {
                     publisher.publishEvent(new JobSignals.WorkAvailable(job.type()));
                 }
@@ -97,23 +105,33 @@ public class JobStore {
         return stored;
     }
 
-    private Submission submitInTransaction(NewJob job) {
-        long now = clock.millis();
-        if (job.idempotencyKey() != null) {
-            Optional<Submission> earlier = db.sql().sql(
-                            "SELECT request_hash, job_id FROM idempotency_keys WHERE owner_id = ? AND idem_key = ?")
-                    .params(job.ownerId(), job.idempotencyKey())
-                    .query((rs, n) -> {
-                        if (!rs.getString("request_hash").equals(job.requestHash())) {
-                            throw new KeyReused();
-                        }
-                        return new Submission(findById(rs.getString("job_id")).orElseThrow(), true);
-                    })
-                    .optional();
-            if (earlier.isPresent()) {
-                return earlier.get();
-            }
+    /**
+     * The job an earlier submission with the same Idempotency-Key made, if there is one.
+     *
+     * @throws KeyReused when the key was used for a different request
+     */
+    public Optional<Submission> replayOf(NewJob job) {
+        if (job.idempotencyKey() == null) {
+            return Optional.empty();
         }
+        return db.sql().sql("SELECT request_hash, job_id FROM idempotency_keys WHERE owner_id = ? AND idem_key = ?")
+                .params(job.ownerId(), job.idempotencyKey())
+                .query((rs, n) -> {
+                    if (!rs.getString("request_hash").equals(job.requestHash())) {
+                        throw new KeyReused();
+                    }
+                    return new Submission(findById(rs.getString("job_id")).orElseThrow(), true);
+                })
+                .optional();
+    }
+
+    private Submission submitInTransaction(NewJob job, Runnable admit) {
+        long now = clock.millis();
+        Optional<Submission> earlier = replayOf(job);
+        if (earlier.isPresent()) {
+            return earlier.get();
+        }
+        admit.run();
         Job inserted = insert(job, now);
         events.append(List.of(StateEvents.event(inserted.id(), inserted.ownerId(), inserted.seq(),
                 StateEvents.data(JobState.QUEUED, 0), now)));

@@ -67,6 +67,8 @@ public final class JobThroughputBench {
                         "kiln.home=" + TestDatabases.tempDir("kiln-bench-"),
                         "kiln.admin.token=bench",
                         "kiln.processors.test-noop.concurrency=" + workers,
+                        // One owner submits everything: the engine's throughput, not a user's share of it.
+                        "kiln.limits.max-running-jobs=0",
                         "logging.level.root=WARN",
                         "logging.level.dev.kiln=" + System.getProperty("bench.log", "WARN"))
                 .run()) {
