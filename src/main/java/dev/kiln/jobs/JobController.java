@@ -3,6 +3,7 @@ package dev.kiln.jobs;
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
 import dev.kiln.auth.User;
+import dev.kiln.limits.SubmissionLimits;
 import dev.kiln.processors.ProcessorRegistry;
 import java.net.URI;
 import dev.kiln.processors.Processor;
@@ -37,12 +38,14 @@ class JobController {
     private final JobRequests requests;
     private final JobStore store;
     private final ProcessorRegistry processors;
+    private final SubmissionLimits limits;
     private final JsonMapper json;
 
-    JobController(JobRequests requests, JobStore store, ProcessorRegistry processors, JsonMapper json) {
+    JobController(JobRequests requests, JobStore store, ProcessorRegistry processors, SubmissionLimits limits, JsonMapper json) {
         this.requests = requests;
         this.store = store;
         this.processors = processors;
+        this.limits = limits;
         this.json = json;
     }
 
@@ -117,7 +120,8 @@ class JobController {
 
     @PostMapping("/{id}/retry")
     ResponseEntity<Job> retry(@AuthenticationPrincipal User user, @PathVariable String id) {
-        return switch (store.retry(id, user).orElseThrow(() -> notFound(id))) {
+        // A retried job waits in the queue again, so it needs room there like a new one (it is not a new submission).
+        return switch (store.retry(id, user, limits::checkQueued).orElseThrow(() -> notFound(id))) {
             case JobStore.RetryOutcome.Requeued r -> ResponseEntity.accepted().body(r.job());
             case JobStore.RetryOutcome.NotRetryable n -> throw new ApiException(ErrorCode.JOB_NOT_RETRYABLE,
                     "Job " + id + " is " + n.job().state().wire() + "; only failed or cancelled jobs can be retried.")

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.RowMapper;
@@ -394,11 +395,19 @@ public class JobStore {
 
     /** Puts a failed or cancelled job back in the queue with fresh attempts. Empty when there is no such job. */
     public Optional<RetryOutcome> retry(String id, User viewer) {
+        return retry(id, viewer, owner -> { });
+    }
+
+    /**
+     * As {@link #retry(String, User)}; {@code admit} gets the job's owner in the transaction just
+     * before the job would be queued again, and refuses it by throwing: then nothing changes.
+     */
+    public Optional<RetryOutcome> retry(String id, User viewer, Consumer<String> admit) {
         Optional<RetryOutcome> outcome = decideAgainOnRace(id, viewer, "retry", job -> {
             if (job.state() != JobState.FAILED && job.state() != JobState.CANCELLED) {
                 return Optional.of(new RetryOutcome.NotRetryable(job));
             }
-            return requeue(job) ? Optional.of(new RetryOutcome.Requeued(findById(id).orElseThrow())) : Optional.empty();
+            return requeue(job, admit) ? Optional.of(new RetryOutcome.Requeued(findById(id).orElseThrow())) : Optional.empty();
         });
         if (outcome.isPresent() && outcome.get() instanceof RetryOutcome.Requeued requeued) {
             publisher.publishEvent(new JobSignals.WorkAvailable(requeued.job().type()));
@@ -406,10 +415,11 @@ public class JobStore {
         return outcome;
     }
 
-    private boolean requeue(Job job) {
+    private boolean requeue(Job job, Consumer<String> admit) {
         JobTransitions.check(job.state(), JobState.QUEUED);
         long now = clock.millis();
         return db.write(() -> {
+            admit.accept(job.ownerId());
             Optional<Long> seq = db.sql().sql("""
                             UPDATE jobs SET state = 'queued', attempt = 0, run_after = :now, fair_key = :fairKey,
                                    error_code = NULL, error_message = NULL, error_retryable = NULL,

@@ -122,6 +122,37 @@ abstract class JobLimitsContract extends ApiTestBase {
     }
 
     @Test
+    void aRetryNeedsRoomAmongWaitingJobsToo() {
+        String gate = "retry-" + UUID.randomUUID();
+        List<String> jobs = new ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                jobs.add(api.submit(token, "test-gate", file, "{\"gate\":\"" + gate + "-" + i + "\"}"));
+            }
+            await().atMost(WAIT).until(() -> states(jobs).equals(List.of("running", "running", "queued", "queued", "queued")));
+            assertThat(api.postEmpty("/api/v1/jobs/" + jobs.get(4) + "/cancel", token).status()).isLessThan(300);
+            jobs.add(api.submit(token, "test-gate", file, "{\"gate\":\"" + gate + "-5\"}"));
+
+            Api.Response refused = api.postEmpty("/api/v1/jobs/" + jobs.get(4) + "/retry", token);
+
+            assertThat(refused.status()).as(refused.toString()).isEqualTo(429);
+            assertThat(refused.code()).isEqualTo("too_many_queued_jobs");
+            assertThat(api.state(token, jobs.get(4))).isEqualTo("cancelled");
+
+            Gates.open(gate + "-0");
+            await().atMost(WAIT).until(() -> api.get("/api/v1/jobs?state=queued", token).json().get("items").size() == 2);
+            Api.Response retried = api.postEmpty("/api/v1/jobs/" + jobs.get(4) + "/retry", token);
+            assertThat(retried.status()).as(retried.toString()).isLessThan(300);
+            assertThat(api.state(token, jobs.get(4))).isIn("queued", "running");
+        } finally {
+            for (int i = 0; i <= 5; i++) {
+                Gates.open(gate + "-" + i);
+            }
+        }
+        jobs.forEach(j -> awaitState(j, "succeeded"));
+    }
+
+    @Test
     void aUserAtTheRunningLimitWaitsInTheQueueAndOthersAreNotHeldUp() {
         String gate = "running-" + UUID.randomUUID();
         List<String> mine = new ArrayList<>();
