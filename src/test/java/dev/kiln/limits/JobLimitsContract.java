@@ -8,6 +8,9 @@ import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.Gates;
 import dev.kiln.testing.StreamClient;
 import dev.kiln.uploads.TusRequests;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -246,6 +249,36 @@ abstract class JobLimitsContract extends ApiTestBase {
         } finally {
             clients.forEach(StreamClient::close);
         }
+    }
+
+    @Test
+    void eventStreamsPerAddressAreLimitedToo() throws Exception {
+        String gate = "sse-" + UUID.randomUUID();
+        List<InputStream> open = new ArrayList<>();
+        List<String> users = List.of(token, member2Token(), member2Token(), member2Token());
+        List<String> jobs = users.stream()
+                .map(user -> api.submit(user, "test-gate", api.textFile(user, "watch"), "{\"gate\":\"" + gate + "\"}"))
+                .toList();
+        try {
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<InputStream> stream = sse(users.get(i), jobs.get(i));
+                assertThat(stream.statusCode()).isEqualTo(200);
+                open.add(stream.body());
+            }
+            HttpResponse<InputStream> refused = sse(users.get(3), jobs.get(3));
+            assertThat(refused.statusCode()).as("a fourth from this address, whoever it is").isEqualTo(429);
+            assertThat(new String(refused.body().readAllBytes(), StandardCharsets.UTF_8)).contains("too_many_streams");
+        } finally {
+            for (InputStream stream : open) {
+                stream.close();
+            }
+            Gates.open(gate);
+        }
+    }
+
+    private HttpResponse<InputStream> sse(String user, String job) throws Exception {
+        return HttpClient.newHttpClient().send(api.request("/api/v1/jobs/" + job + "/events", user)
+                .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
     }
 
     private String submitAndFinish() {
