@@ -63,13 +63,13 @@ public class JobQueue {
 
     public JobQueue(Database db, EventLog events, JsonMapper json, Clock clock, RetryPolicy retryPolicy, FileCatalog files,
             LimitSettings limits) {
-        this.limits = limits;
         this.db = db;
         this.events = events;
         this.json = json;
         this.clock = clock;
         this.retryPolicy = retryPolicy;
         this.files = files;
+        this.limits = limits;
     }
 
     /**
