@@ -1,7 +1,9 @@
 package dev.kiln.api;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,6 +14,7 @@ public class ApiException extends RuntimeException {
     private final ErrorCode code;
     private final Map<String, Object> properties = new LinkedHashMap<>();
     private Duration retryAfter;
+    private final List<Map.Entry<String, String>> headers = new ArrayList<>();
 
     public ApiException(ErrorCode code, String detail) {
         super(detail);
@@ -31,6 +34,16 @@ public class ApiException extends RuntimeException {
     public ApiException retryAfter(Duration delay) {
         this.retryAfter = delay;
         return this;
+    }
+
+    /** A response header the problem comes with (e.g. the rate limit it broke). */
+    public ApiException header(String name, String value) {
+        headers.add(Map.entry(name, value));
+        return this;
+    }
+
+    public List<Map.Entry<String, String>> headers() {
+        return headers;
     }
 
     public ErrorCode code() {

@@ -46,6 +46,8 @@ public enum ErrorCode {
     CHECKSUM_MISMATCH(460, "The chunk does not match its checksum"),
     IDEMPOTENCY_KEY_REUSED(HttpStatus.UNPROCESSABLE_CONTENT, "The Idempotency-Key was used for a different request"),
     TOO_MANY_STREAMS(HttpStatus.TOO_MANY_REQUESTS, "Too many event streams open"),
+    RATE_LIMITED(HttpStatus.TOO_MANY_REQUESTS, "A rate limit was reached"),
+    TOO_MANY_QUEUED_JOBS(HttpStatus.TOO_MANY_REQUESTS, "Too many of your jobs are waiting"),
     INTERNAL_ERROR(HttpStatus.INTERNAL_SERVER_ERROR, "Internal error"),
     DATABASE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "The database is unavailable");
 

@@ -40,6 +40,7 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
         if (e.retryAfter() != null) {
             response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, e.retryAfter().toSeconds())));
         }
+        e.headers().forEach(h -> response.header(h.getKey(), h.getValue()));
         return response.body(Problems.of(e));
     }
 

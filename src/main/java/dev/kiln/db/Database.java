@@ -1,6 +1,7 @@
 package dev.kiln.db;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
@@ -11,6 +12,7 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.namedparam.SqlParameterSourceUtils;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -74,6 +76,25 @@ public final class Database {
             work.run();
             return null;
         });
+    }
+
+    /**
+     * Inside a {@link #write}, holds a lock per key of {@code space} until the transaction ends, so
+     * that transactions on every node taking the lock of the same key run one after another (a count
+     * read and then raised stays true). Keys are taken in one order, so two callers never deadlock.
+     * SQLite serialises all writes already: nothing to take.
+     */
+    public void lockUntilCommit(LockSpace space, Collection<String> keys) {
+        if (!TransactionSynchronizationManager.isActualTransactionActive()) {
+            throw new IllegalStateException("a lock until commit needs a write transaction");
+        }
+        String lock = dialect.transactionLockSql();
+        if (lock == null) {
+            return;
+        }
+        // Keys that hash alike share a lock: harmless, they only wait for each other.
+        keys.stream().mapToInt(String::hashCode).distinct().sorted()
+                .forEach(hash -> sql.sql(lock).params(space.id(), hash).query(rs -> { }));
     }
 
     /** Runs one statement for many argument rows in a single round trip where the driver allows. */

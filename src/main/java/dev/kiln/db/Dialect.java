@@ -25,6 +25,21 @@ public sealed interface Dialect permits SqliteDialect, PostgresDialect {
      */
     String claimJobsSql(String claimableStates, String returning);
 
+    /**
+     * As {@link #claimJobsSql}, but no owner ends up with more than {@code :maxRunning} running
+     * jobs (of any type): each owner's best jobs are taken up to what they have left. The candidates
+     * are the first {@code :window} claimable jobs in queue order. Where writes are not serialised
+     * the claim is restricted to {@code :owners}, whose locks the caller holds (see
+     * {@link Database#lockUntilCommit}), so that two claimers never both count an owner's room.
+     */
+    String claimJobsCappedSql(String claimableStates, String returning);
+
+    /**
+     * Takes a lock named by two integers, held until the transaction ends; null where write
+     * transactions are serialised anyway ({@link #serializesWrites()}).
+     */
+    String transactionLockSql();
+
     static Dialect forUrl(String url) {
         if (url.startsWith("jdbc:sqlite:")) {
             return new SqliteDialect();

@@ -37,4 +37,41 @@ public final class PostgresDialect implements Dialect {
                 RETURNING %s
                 """.formatted(claimableStates, returning);
     }
+
+    @Override
+    public String claimJobsCappedSql(String claimableStates, String returning) {
+        // Only owners whose locks the caller holds are considered, so no other claimer takes their
+        // jobs meanwhile: the candidates are read without locks and ranked per owner, and only the
+        // picked rows are locked (SKIP LOCKED passes over one a cancel holds this instant).
+        return """
+                WITH running AS (
+                    SELECT owner_id, count(*) AS n FROM jobs
+                    WHERE state = 'running' AND owner_id IN (:owners) GROUP BY owner_id),
+                candidates AS (
+                    SELECT id, owner_id, priority, fair_key FROM jobs
+                    WHERE %1$s AND type = :type AND owner_id IN (:owners)
+                    ORDER BY priority DESC, fair_key, id
+                    LIMIT :window),
+                ranked AS (
+                    SELECT c.id, c.priority, c.fair_key, COALESCE(r.n, 0)
+                           + ROW_NUMBER() OVER (PARTITION BY c.owner_id ORDER BY c.priority DESC, c.fair_key, c.id) AS nth
+                    FROM candidates c LEFT JOIN running r ON r.owner_id = c.owner_id),
+                picked AS (
+                    SELECT id AS picked_id FROM jobs
+                    WHERE id IN (SELECT id FROM ranked WHERE nth <= :maxRunning
+                                 ORDER BY priority DESC, fair_key, id LIMIT :limit)
+                      AND %1$s
+                    FOR UPDATE SKIP LOCKED)
+                UPDATE jobs SET state = 'running', attempt = attempt + 1, seq = seq + 1,
+                       lease_token = :token, lease_node = :node, lease_expires_at = :leaseUntil,
+                       started_at = :now, stage = NULL, eta_at = NULL, progress = 0
+                FROM picked WHERE jobs.id = picked.picked_id
+                RETURNING %2$s
+                """.formatted(claimableStates, returning);
+    }
+
+    @Override
+    public String transactionLockSql() {
+        return "SELECT pg_advisory_xact_lock(?, ?)";
+    }
 }

@@ -40,4 +40,36 @@ public final class SqliteDialect implements Dialect {
                 RETURNING %s
                 """.formatted(claimableStates, returning);
     }
+
+    @Override
+    public String claimJobsCappedSql(String claimableStates, String returning) {
+        // One statement under the single writer: the running counts cannot change before it is done.
+        return """
+                UPDATE jobs SET state = 'running', attempt = attempt + 1, seq = seq + 1,
+                       lease_token = :token, lease_node = :node, lease_expires_at = :leaseUntil,
+                       started_at = :now, stage = NULL, eta_at = NULL, progress = 0
+                WHERE id IN (
+                    WITH running AS (
+                        SELECT owner_id, count(*) AS n FROM jobs WHERE state = 'running' GROUP BY owner_id),
+                    candidates AS (
+                        SELECT id, owner_id, priority, fair_key FROM jobs
+                        WHERE %s AND type = :type
+                          AND owner_id NOT IN (SELECT owner_id FROM running WHERE n >= :maxRunning)
+                        ORDER BY priority DESC, fair_key, id
+                        LIMIT :window)
+                    SELECT id FROM (
+                        SELECT c.id, c.priority, c.fair_key, COALESCE(r.n, 0)
+                               + ROW_NUMBER() OVER (PARTITION BY c.owner_id ORDER BY c.priority DESC, c.fair_key, c.id) AS nth
+                        FROM candidates c LEFT JOIN running r ON r.owner_id = c.owner_id) ranked
+                    WHERE nth <= :maxRunning
+                    ORDER BY priority DESC, fair_key, id
+                    LIMIT :limit)
+                RETURNING %s
+                """.formatted(claimableStates, returning);
+    }
+
+    @Override
+    public String transactionLockSql() {
+        return null;
+    }
 }

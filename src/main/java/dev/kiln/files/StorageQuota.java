@@ -27,6 +27,7 @@ public class StorageQuota {
         if (adding > quota - used) {
             throw new ApiException(ErrorCode.QUOTA_EXCEEDED, "This would take your storage to " + (used + adding)
                     + " bytes; your quota is " + quota + " bytes. Delete files or ask an admin for more.")
+                    .with("limit", "storage")
                     .with("quota", quota)
                     .with("used", used);
         }

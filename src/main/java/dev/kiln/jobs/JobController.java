@@ -5,6 +5,7 @@ import dev.kiln.api.ErrorCode;
 import dev.kiln.audit.AuditAction;
 import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
+import dev.kiln.limits.SubmissionLimits;
 import dev.kiln.processors.ProcessorRegistry;
 import java.net.URI;
 import dev.kiln.processors.Processor;
@@ -39,14 +40,17 @@ class JobController {
     private final JobRequests requests;
     private final JobStore store;
     private final ProcessorRegistry processors;
+    private final SubmissionLimits limits;
     private final JsonMapper json;
     private final AuditLog audit;
 
-    JobController(JobRequests requests, JobStore store, ProcessorRegistry processors, JsonMapper json, AuditLog audit) {
+    JobController(JobRequests requests, JobStore store, ProcessorRegistry processors, SubmissionLimits limits, JsonMapper json,
+            AuditLog audit) {
         this.audit = audit;
         this.requests = requests;
         this.store = store;
         this.processors = processors;
+        this.limits = limits;
         this.json = json;
     }
 
@@ -125,7 +129,8 @@ class JobController {
 
     @PostMapping("/{id}/retry")
     ResponseEntity<Job> retry(@AuthenticationPrincipal User user, @PathVariable String id) {
-        return switch (store.retry(id, user).orElseThrow(() -> notFound(id))) {
+        // A retried job waits in the queue again, so it needs room there like a new one (it is not a new submission).
+        return switch (store.retry(id, user, limits::checkQueued).orElseThrow(() -> notFound(id))) {
             case JobStore.RetryOutcome.Requeued r -> {
                 audit.record(user, AuditAction.JOB_RETRIED, "job", id);
                 yield ResponseEntity.accepted().body(r.job());

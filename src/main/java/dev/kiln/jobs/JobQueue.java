@@ -1,11 +1,13 @@
 package dev.kiln.jobs;
 
 import dev.kiln.db.Database;
+import dev.kiln.db.LockSpace;
 import dev.kiln.events.EventKind;
 import dev.kiln.events.EventLog;
 import dev.kiln.events.JobEvent;
 import dev.kiln.files.FileCatalog;
 import dev.kiln.files.FileInfo;
+import dev.kiln.limits.LimitSettings;
 import dev.kiln.support.Ids;
 import dev.kiln.support.Texts;
 import java.nio.charset.StandardCharsets;
@@ -43,6 +45,11 @@ public class JobQueue {
     private static final RowMapper<Bumped> BUMPED = (rs, n) -> new Bumped(rs.getLong("seq"), rs.getString("owner_id"));
     private static final int MAX_STAGE = 200;
     private static final int MAX_MESSAGE = 2000;
+    /**
+     * How many claimable jobs a capped claim looks at per job it wants: owners at their limit
+     * within the batch would otherwise leave it short.
+     */
+    private static final int CANDIDATES_PER_CLAIMED = 4;
     private static final String CLAIM_RETURNING =
             "id, owner_id, type, input_file_id, params, attempt, max_attempts, seq, lease_token";
 
@@ -52,14 +59,17 @@ public class JobQueue {
     private final Clock clock;
     private final RetryPolicy retryPolicy;
     private final FileCatalog files;
+    private final LimitSettings limits;
 
-    public JobQueue(Database db, EventLog events, JsonMapper json, Clock clock, RetryPolicy retryPolicy, FileCatalog files) {
+    public JobQueue(Database db, EventLog events, JsonMapper json, Clock clock, RetryPolicy retryPolicy, FileCatalog files,
+            LimitSettings limits) {
         this.db = db;
         this.events = events;
         this.json = json;
         this.clock = clock;
         this.retryPolicy = retryPolicy;
         this.files = files;
+        this.limits = limits;
     }
 
     /**
@@ -81,7 +91,11 @@ public class JobQueue {
         return db.write(() -> {
             List<Claim> claims = new ArrayList<>();
             List<JobEvent> running = new ArrayList<>();
-            db.sql().sql(db.dialect().claimJobsSql(JobTransitions.CLAIMABLE, CLAIM_RETURNING))
+            JdbcClient.StatementSpec statement = claimStatement(type, limit);
+            if (statement == null) {
+                return List.of();
+            }
+            statement
                     .param("token", token)
                     .param("node", node)
                     .param("leaseUntil", now + lease.toMillis())
@@ -105,6 +119,45 @@ public class JobQueue {
                     .toList();
         });
     }
+
+    /**
+     * The claim statement: plain, or with each owner held to {@code kiln.limits.max-running-jobs}
+     * (their other jobs stay queued, in order, and are taken as their running ones end). Null when
+     * there is nothing to claim.
+     */
+    private JdbcClient.StatementSpec claimStatement(String type, int limit) {
+        int maxRunning = limits.maxRunningJobs();
+        if (maxRunning <= 0) {
+            return db.sql().sql(db.dialect().claimJobsSql(JobTransitions.CLAIMABLE, CLAIM_RETURNING));
+        }
+        int window = limit * CANDIDATES_PER_CLAIMED;
+        JdbcClient.StatementSpec statement = db.sql().sql(db.dialect().claimJobsCappedSql(JobTransitions.CLAIMABLE, CLAIM_RETURNING))
+                .param("maxRunning", maxRunning)
+                .param("window", window);
+        if (!db.dialect().serializesWrites()) {
+            // Claimers on other nodes could count an owner's room at the same moment: the owners
+            // this claim may take from are locked first, so their counts stay true until it commits.
+            List<String> owners = db.sql().sql(CANDIDATE_OWNERS)
+                    .param("type", type).param("maxRunning", maxRunning).param("window", window)
+                    .query(String.class).list();
+            if (owners.isEmpty()) {
+                return null;
+            }
+            db.lockUntilCommit(LockSpace.RUNNING_JOBS, owners);
+            statement = statement.param("owners", owners);
+        }
+        return statement;
+    }
+
+    /** The owners of the first claimable jobs in queue order, leaving out those already at their running limit. */
+    private static final String CANDIDATE_OWNERS = """
+            SELECT DISTINCT owner_id FROM (
+                SELECT owner_id FROM jobs
+                WHERE %s AND type = :type
+                  AND owner_id NOT IN (SELECT owner_id FROM jobs WHERE state = 'running'
+                                       GROUP BY owner_id HAVING count(*) >= :maxRunning)
+                ORDER BY priority DESC, fair_key, id
+                LIMIT :window) candidates""".formatted(JobTransitions.CLAIMABLE);
 
     /** A lease this node holds, as the database sees it now. */
     public record Lease(String jobId, String token, Instant cancelRequestedAt) {

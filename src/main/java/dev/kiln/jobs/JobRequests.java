@@ -7,12 +7,15 @@ import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
 import dev.kiln.files.FileCatalog;
 import dev.kiln.files.FileInfo;
+import dev.kiln.limits.SubmissionLimits;
 import dev.kiln.processors.ProcessorRegistry;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -34,22 +37,91 @@ public class JobRequests {
     private final ProcessorRegistry processors;
     private final FileCatalog files;
     private final JobStore store;
+    private final SubmissionLimits limits;
     private final JsonMapper json;
     private final AuditLog audit;
 
-    JobRequests(ProcessorRegistry processors, FileCatalog files, JobStore store, JsonMapper json, AuditLog audit) {
+    JobRequests(ProcessorRegistry processors, FileCatalog files, JobStore store, SubmissionLimits limits, JsonMapper json,
+            AuditLog audit) {
         this.audit = audit;
         this.processors = processors;
         this.files = files;
         this.store = store;
+        this.limits = limits;
         this.json = json;
     }
 
     /**
+     * Submits a job within the caller's limits: a repeated request (same Idempotency-Key) answers
+     * the job it made and counts for nothing; a new one counts as a submission and must find room
+     * among the caller's waiting jobs, or nothing is stored.
+     *
      * @param body           {@code {type, input: {fileId}, params?, priority?}}
      * @param idempotencyKey the Idempotency-Key header, or null
      */
     public JobStore.Submission submit(User user, JsonNode body, String idempotencyKey) {
+        NewJob job = newJob(user, body, idempotencyKey);
+        return keyChecked(() -> {
+            Optional<JobStore.Submission> replay = store.replayOf(job);
+            if (replay.isPresent()) {
+                return replay.get();
+            }
+            limits.takeSubmission(user);
+            JobStore.Submission submission;
+            try {
+                submission = store.submit(job, () -> limits.checkQueued(user.id()));
+            } catch (RuntimeException refused) {
+                limits.giveBackSubmission(user);
+                throw refused;
+            }
+            if (submission.replayed()) {
+                limits.giveBackSubmission(user); // a concurrent twin with the same key won
+            }
+            return audited(user, submission);
+        });
+    }
+
+    /**
+     * Counts, ahead of time, the job an upload will submit when its last byte arrives (see
+     * {@link #submitAdmitted}): refusing it then, maybe hours later, would waste the whole upload.
+     *
+     * @throws ApiException {@code rate_limited} or {@code too_many_queued_jobs} (429)
+     */
+    public void admitUpcoming(User user) {
+        limits.takeSubmission(user);
+        try {
+            limits.checkQueued(user.id());
+        } catch (RuntimeException refused) {
+            limits.giveBackSubmission(user);
+            throw refused;
+        }
+    }
+
+    /** Submits a job that {@link #admitUpcoming} already counted: no limit refuses it now. */
+    public JobStore.Submission submitAdmitted(User user, JsonNode body, String idempotencyKey) {
+        NewJob job = newJob(user, body, idempotencyKey);
+        return keyChecked(() -> audited(user, store.submit(job)));
+    }
+
+    private JobStore.Submission audited(User user, JobStore.Submission submission) {
+        if (!submission.replayed()) {
+            Job job = submission.job();
+            audit.record(user, AuditAction.JOB_SUBMITTED, "job", job.id(), Map.of("type", job.type(), "fileId", job.inputFileId()));
+        }
+        return submission;
+    }
+
+    private static JobStore.Submission keyChecked(Supplier<JobStore.Submission> submit) {
+        try {
+            return submit.get();
+        } catch (JobStore.KeyReused e) {
+            throw new ApiException(ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                    "This Idempotency-Key was already used for a different request; use a new key for a new job.")
+                    .with("field", "Idempotency-Key");
+        }
+    }
+
+    private NewJob newJob(User user, JsonNode body, String idempotencyKey) {
         String key = idempotencyKey(idempotencyKey);
         if (body == null || !body.isObject()) {
             throw ApiException.invalidField("body", "The body must be a JSON object: {type, input: {fileId}, params?, priority?}.");
@@ -77,21 +149,8 @@ public class JobRequests {
         }
         ObjectNode params = processor.processor().params().validate(body.get("params"));
         int priority = priority(body.get("priority"), user);
-        NewJob job = new NewJob(user.id(), type, file.id(), params, priority, processor.limits().maxAttempts(), key,
+        return new NewJob(user.id(), type, file.id(), params, priority, processor.limits().maxAttempts(), key,
                 key == null ? null : requestHash(body));
-        JobStore.Submission submission;
-        try {
-            submission = store.submit(job);
-        } catch (JobStore.KeyReused e) {
-            throw new ApiException(ErrorCode.IDEMPOTENCY_KEY_REUSED,
-                    "This Idempotency-Key was already used for a different request; use a new key for a new job.")
-                    .with("field", "Idempotency-Key");
-        }
-        if (!submission.replayed()) {
-            audit.record(user, AuditAction.JOB_SUBMITTED, "job", submission.job().id(),
-                    Map.of("type", type, "fileId", file.id()));
-        }
-        return submission;
     }
 
     /**

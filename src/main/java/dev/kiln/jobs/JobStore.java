@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.RowMapper;
@@ -68,9 +69,17 @@ public class JobStore {
      * @throws KeyReused when the key was used for a different request
      */
     public Submission submit(NewJob job) {
+        return submit(job, () -> { });
+    }
+
+    /**
+     * As {@link #submit(NewJob)}; {@code admit} runs in the transaction just before a new job
+     * would be stored (never for a replay), and refuses it by throwing: then nothing is stored.
+     */
+    public Submission submit(NewJob job, Runnable admit) {
         for (int attempt = 0; ; attempt++) {
             try {
-                Submission submission = db.write(() -> submitInTransaction(job));
+                Submission submission = db.write(() -> submitInTransaction(job, admit));
                 if (!submission.replayed()) {
                     publisher.publishEvent(new JobSignals.WorkAvailable(job.type()));
                 }
@@ -97,23 +106,33 @@ public class JobStore {
         return stored;
     }
 
-    private Submission submitInTransaction(NewJob job) {
-        long now = clock.millis();
-        if (job.idempotencyKey() != null) {
-            Optional<Submission> earlier = db.sql().sql(
-                            "SELECT request_hash, job_id FROM idempotency_keys WHERE owner_id = ? AND idem_key = ?")
-                    .params(job.ownerId(), job.idempotencyKey())
-                    .query((rs, n) -> {
-                        if (!rs.getString("request_hash").equals(job.requestHash())) {
-                            throw new KeyReused();
-                        }
-                        return new Submission(findById(rs.getString("job_id")).orElseThrow(), true);
-                    })
-                    .optional();
-            if (earlier.isPresent()) {
-                return earlier.get();
-            }
+    /**
+     * The job an earlier submission with the same Idempotency-Key made, if there is one.
+     *
+     * @throws KeyReused when the key was used for a different request
+     */
+    public Optional<Submission> replayOf(NewJob job) {
+        if (job.idempotencyKey() == null) {
+            return Optional.empty();
         }
+        return db.sql().sql("SELECT request_hash, job_id FROM idempotency_keys WHERE owner_id = ? AND idem_key = ?")
+                .params(job.ownerId(), job.idempotencyKey())
+                .query((rs, n) -> {
+                    if (!rs.getString("request_hash").equals(job.requestHash())) {
+                        throw new KeyReused();
+                    }
+                    return new Submission(findById(rs.getString("job_id")).orElseThrow(), true);
+                })
+                .optional();
+    }
+
+    private Submission submitInTransaction(NewJob job, Runnable admit) {
+        long now = clock.millis();
+        Optional<Submission> earlier = replayOf(job);
+        if (earlier.isPresent()) {
+            return earlier.get();
+        }
+        admit.run();
         Job inserted = insert(job, now);
         events.append(List.of(StateEvents.event(inserted.id(), inserted.ownerId(), inserted.seq(),
                 StateEvents.data(JobState.QUEUED, 0), now)));
@@ -376,11 +395,19 @@ public class JobStore {
 
     /** Puts a failed or cancelled job back in the queue with fresh attempts. Empty when there is no such job. */
     public Optional<RetryOutcome> retry(String id, User viewer) {
+        return retry(id, viewer, owner -> { });
+    }
+
+    /**
+     * As {@link #retry(String, User)}; {@code admit} gets the job's owner in the transaction just
+     * before the job would be queued again, and refuses it by throwing: then nothing changes.
+     */
+    public Optional<RetryOutcome> retry(String id, User viewer, Consumer<String> admit) {
         Optional<RetryOutcome> outcome = decideAgainOnRace(id, viewer, "retry", job -> {
             if (job.state() != JobState.FAILED && job.state() != JobState.CANCELLED) {
                 return Optional.of(new RetryOutcome.NotRetryable(job));
             }
-            return requeue(job) ? Optional.of(new RetryOutcome.Requeued(findById(id).orElseThrow())) : Optional.empty();
+            return requeue(job, admit) ? Optional.of(new RetryOutcome.Requeued(findById(id).orElseThrow())) : Optional.empty();
         });
         if (outcome.isPresent() && outcome.get() instanceof RetryOutcome.Requeued requeued) {
             publisher.publishEvent(new JobSignals.WorkAvailable(requeued.job().type()));
@@ -388,10 +415,11 @@ public class JobStore {
         return outcome;
     }
 
-    private boolean requeue(Job job) {
+    private boolean requeue(Job job, Consumer<String> admit) {
         JobTransitions.check(job.state(), JobState.QUEUED);
         long now = clock.millis();
         return db.write(() -> {
+            admit.accept(job.ownerId());
             Optional<Long> seq = db.sql().sql("""
                             UPDATE jobs SET state = 'queued', attempt = 0, run_after = :now, fair_key = :fairKey,
                                    error_code = NULL, error_message = NULL, error_retryable = NULL,

@@ -8,11 +8,14 @@ import dev.kiln.events.EventLog;
 import dev.kiln.events.JobEvent;
 import dev.kiln.jobs.Job;
 import dev.kiln.jobs.JobStore;
+import dev.kiln.limits.ClientAddress;
 import java.time.Duration;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.springframework.http.MediaType;
@@ -93,7 +96,8 @@ class JobEventsController {
     @GetMapping(produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     void stream(@AuthenticationPrincipal User user, @PathVariable String id,
             @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
-            @RequestParam(required = false) Long after, HttpServletResponse response) throws IOException {
+            @RequestParam(required = false) Long after, HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
         Job job = visible(user, id);
         long from = resumePoint(lastEventId, after);
         if (job.state().isFinal() && from == job.seq()) {
@@ -102,10 +106,15 @@ class JobEventsController {
         }
         // A resume point past the end of the log cannot be honoured: replay everything instead.
         SseStream stream = new SseStream(id, from > job.seq() ? 0 : from, log, hub, json, settings);
-        if (!connections.admitStream(user, stream)) {
-            throw new ApiException(ErrorCode.TOO_MANY_STREAMS, "At most " + settings.maxConnectionsPerUser()
-                    + " event streams per user at a time; close one, or use the WebSocket for many jobs.")
-                    .retryAfter(Duration.ofSeconds(5));
+        String address = ClientAddress.of(request.getRemoteAddr());
+        Optional<StreamConnections.StreamRefusal> refused = connections.admitStream(user, address, stream);
+        if (refused.isPresent()) {
+            throw new ApiException(ErrorCode.TOO_MANY_STREAMS, switch (refused.get()) {
+                case TOO_MANY_FOR_USER -> "At most " + settings.maxConnectionsPerUser()
+                        + " event streams per user at a time; close one, or use the WebSocket for many jobs.";
+                case TOO_MANY_FOR_ADDRESS -> "At most " + settings.maxConnectionsPerIp()
+                        + " event streams from one address at a time; close one, or use the WebSocket for many jobs.";
+            }).retryAfter(Duration.ofSeconds(5));
         }
         try {
             response.setContentType(MediaType.TEXT_EVENT_STREAM_VALUE);
@@ -118,7 +127,7 @@ class JobEventsController {
         } catch (IOException gone) {
             // The client went away; nothing to answer.
         } finally {
-            connections.removeStream(user, stream);
+            connections.removeStream(user, address, stream);
         }
     }
 

@@ -70,6 +70,8 @@ final class StreamConnection implements EventSink {
     private StringBuilder assembling;
     private EventHub.Subscription mine;
     private volatile User user;
+    /** The client address this connection is counted against, once it is. */
+    private volatile String address;
     private volatile long lastPingAt = System.currentTimeMillis();
     private volatile long pingOutstandingSince;
     private volatile boolean closed;
@@ -97,6 +99,14 @@ final class StreamConnection implements EventSink {
 
     User user() {
         return user;
+    }
+
+    void counted(String clientAddress) {
+        this.address = clientAddress;
+    }
+
+    String address() {
+        return address;
     }
 
     /** A part of a client message (on the container's thread); the last part completes it. */

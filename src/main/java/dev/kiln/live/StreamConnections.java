@@ -5,8 +5,11 @@ import dev.kiln.auth.ApiTokens;
 import dev.kiln.events.EventHub;
 import dev.kiln.events.EventLog;
 import dev.kiln.jobs.JobStore;
+import dev.kiln.limits.ClientAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -23,7 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Every live client on this node: opens WebSockets (origin, ticket), counts WebSockets and SSE
- * streams per user, ticks heartbeats, and on shutdown closes sockets with 1001 and ends streams so
+ * streams per user and per client address, ticks heartbeats, and on shutdown closes sockets with 1001 and ends streams so
  * clients resume elsewhere or after the restart. It stops after the worker pool has drained, so clients still see released jobs.
  */
 @Component
@@ -40,8 +43,10 @@ class StreamConnections implements SmartLifecycle {
     private final JsonMapper json;
     private final Set<StreamConnection> open = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
+    private final Map<String, Integer> perAddress = new ConcurrentHashMap<>();
     private final Set<SseStream> streams = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> streamsPerUser = new ConcurrentHashMap<>();
+    private final Map<String, Integer> streamsPerAddress = new ConcurrentHashMap<>();
     private ScheduledExecutorService ticker;
     private volatile boolean accepting;
 
@@ -69,6 +74,8 @@ class StreamConnections implements SmartLifecycle {
             connection.close(CloseCode.GOING_AWAY, "server shutting down");
         } else if (!originAllowed(session.getHandshakeHeaders())) {
             connection.close(CloseCode.BAD_ORIGIN, "origin not allowed");
+        } else if (!admitAddress(connection, session)) {
+            connection.close(CloseCode.TOO_MANY, "more than " + settings.maxConnectionsPerIp() + " connections from this address");
         } else {
             String ticket = UriComponentsBuilder.fromUri(session.getUri()).build().getQueryParams().getFirst("ticket");
             User user = ticket == null ? null : tickets.redeem(ticket).orElse(null);
@@ -82,35 +89,63 @@ class StreamConnections implements SmartLifecycle {
 
     /** Counts a connection against its user's limit; false when the user has too many. */
     boolean admit(StreamConnection connection, User user) {
-        return take(perUser, user);
+        return take(perUser, user.id(), settings.maxConnectionsPerUser());
     }
 
-    void remove(StreamConnection connection) {
-        if (open.remove(connection) && connection.user() != null) {
-            give(perUser, connection.user());
-        }
-    }
-
-    /** Counts an SSE stream against its user's limit (the same number as WebSockets); false when too many. */
-    boolean admitStream(User user, SseStream stream) {
-        if (!accepting || !take(streamsPerUser, user)) {
+    /** Counts a connection against its client address's limit, before anything else; false when it has too many. */
+    private boolean admitAddress(StreamConnection connection, WebSocketSession session) {
+        InetSocketAddress remote = session.getRemoteAddress();
+        String address = ClientAddress.of(remote == null ? null : remote.getAddress().getHostAddress());
+        if (!take(perAddress, address, settings.maxConnectionsPerIp())) {
             return false;
         }
-        streams.add(stream);
+        connection.counted(address);
         return true;
     }
 
-    void removeStream(User user, SseStream stream) {
-        if (streams.remove(stream)) {
-            give(streamsPerUser, user);
+    void remove(StreamConnection connection) {
+        if (open.remove(connection)) {
+            if (connection.user() != null) {
+                give(perUser, connection.user().id());
+            }
+            if (connection.address() != null) {
+                give(perAddress, connection.address());
+            }
         }
     }
 
-    private boolean take(Map<String, Integer> counts, User user) {
+    /** Why an SSE stream was not admitted. */
+    enum StreamRefusal { TOO_MANY_FOR_USER, TOO_MANY_FOR_ADDRESS }
+
+    /**
+     * Counts an SSE stream against its user's and its client address's limits (the same numbers as
+     * WebSockets); empty when admitted.
+     */
+    Optional<StreamRefusal> admitStream(User user, String address, SseStream stream) {
+        if (!accepting || !take(streamsPerUser, user.id(), settings.maxConnectionsPerUser())) {
+            return Optional.of(StreamRefusal.TOO_MANY_FOR_USER);
+        }
+        if (!take(streamsPerAddress, address, settings.maxConnectionsPerIp())) {
+            give(streamsPerUser, user.id());
+            return Optional.of(StreamRefusal.TOO_MANY_FOR_ADDRESS);
+        }
+        streams.add(stream);
+        return Optional.empty();
+    }
+
+    void removeStream(User user, String address, SseStream stream) {
+        if (streams.remove(stream)) {
+            give(streamsPerUser, user.id());
+            give(streamsPerAddress, address);
+        }
+    }
+
+    /** @param max at most this many per key; 0 or less: no limit (still counted) */
+    private static boolean take(Map<String, Integer> counts, String key, int max) {
         boolean[] admitted = {false};
-        counts.compute(user.id(), (id, count) -> {
+        counts.compute(key, (k, count) -> {
             int current = count == null ? 0 : count;
-            if (current >= settings.maxConnectionsPerUser()) {
+            if (max > 0 && current >= max) {
                 return count;
             }
             admitted[0] = true;
@@ -119,8 +154,8 @@ class StreamConnections implements SmartLifecycle {
         return admitted[0];
     }
 
-    private static void give(Map<String, Integer> counts, User user) {
-        counts.computeIfPresent(user.id(), (id, count) -> count <= 1 ? null : count - 1);
+    private static void give(Map<String, Integer> counts, String key) {
+        counts.computeIfPresent(key, (k, count) -> count <= 1 ? null : count - 1);
     }
 
     /** Same origin by default (or a configured allowlist); clients that send no Origin are not browsers. */

@@ -14,6 +14,8 @@ import org.springframework.util.unit.DataSize;
  * @param pingInterval             how often the server pings each WebSocket; default 25s
  * @param pongTimeout              how long a client has to answer a ping before it is closed; default 10s
  * @param maxConnectionsPerUser    WebSocket connections one user may hold on one node; default 16
+ * @param maxConnectionsPerIp      WebSocket connections one client address may hold on one node (0:
+ *                                 no limit); default 64
  * @param maxSubscriptions         jobs one WebSocket connection may follow; default 1000
  * @param maxMessageSize           largest message a client may send; default 16KB
  * @param messagesPerSecond        sustained rate of client messages per connection; default 50
@@ -31,6 +33,7 @@ public record StreamSettings(
         @DefaultValue("25s") Duration pingInterval,
         @DefaultValue("10s") Duration pongTimeout,
         @DefaultValue("16") int maxConnectionsPerUser,
+        @DefaultValue("64") int maxConnectionsPerIp,
         @DefaultValue("1000") int maxSubscriptions,
         @DefaultValue("16KB") DataSize maxMessageSize,
         @DefaultValue("50") int messagesPerSecond,

@@ -79,6 +79,10 @@ class Uploads {
         Map<String, String> metadata = TusMetadata.parse(metadataHeader);
         String jobRequest = jobRequest(user, metadata);
         quota.check(user.id(), length);
+        if (jobRequest != null) {
+            // The job's submission counts now, so the last byte is never refused for a limit.
+            jobRequests.admitUpcoming(user);
+        }
         Instant now = clock.instant();
         Upload upload = new Upload(Ids.next("upl"), user.id(), length, 0, metadataHeader, metadata.get("filename"),
                 jobRequest, now, now.plus(settings.expireAfter()), null, null, null, null);
@@ -286,7 +290,7 @@ class Uploads {
         if (upload.jobRequest() != null) {
             ObjectNode request = (ObjectNode) json.readTree(upload.jobRequest());
             request.set("input", json.createObjectNode().put("fileId", file.id()));
-            jobId = jobRequests.submit(user, request, "upload:" + upload.id()).job().id();
+            jobId = jobRequests.submitAdmitted(user, request, "upload:" + upload.id()).job().id();
         }
         store.complete(upload.id(), jobId, clock.instant());
         log.info("Upload {} complete: file {} ({} bytes){}", upload.id(), file.id(), file.size(),

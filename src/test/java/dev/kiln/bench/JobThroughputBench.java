@@ -37,6 +37,8 @@ public final class JobThroughputBench {
         Map<String, String> options = Bench.options(args);
         int jobs = Integer.parseInt(options.getOrDefault("jobs", "50000"));
         int workers = Integer.parseInt(options.getOrDefault("workers", "64"));
+        // 0: the plain claim; N: the claim that holds each owner to N running jobs (one owner here).
+        String maxRunning = options.getOrDefault("max-running", "0");
         String db = options.getOrDefault("db", "both");
         List<TestDatabases.Kind> kinds = db.equals("both")
                 ? List.of(TestDatabases.Kind.SQLITE, TestDatabases.Kind.POSTGRES)
@@ -44,18 +46,18 @@ public final class JobThroughputBench {
         System.out.printf("%-10s %8s %8s %10s %10s %10s %10s%n",
                 "database", "jobs", "workers", "submit_s", "total_s", "jobs/s", "events");
         for (TestDatabases.Kind kind : kinds) {
-            run(kind, options.get("pg-url"), jobs, workers);
+            run(kind, options.get("pg-url"), jobs, workers, maxRunning);
         }
     }
 
-    private static void run(TestDatabases.Kind kind, String pgUrl, int jobs, int workers) throws Exception {
+    private static void run(TestDatabases.Kind kind, String pgUrl, int jobs, int workers, String maxRunning) throws Exception {
         if (kind == TestDatabases.Kind.POSTGRES && pgUrl == null) {
             // The test database runs with fsync and synchronous_commit off; measure a durable server.
             try (EmbeddedPostgres durable = EmbeddedPostgres.builder()
                     .setServerConfig("fsync", "on")
                     .setServerConfig("synchronous_commit", "on")
                     .start()) {
-                run(kind, durable.getJdbcUrl("postgres", "postgres"), jobs, workers);
+                run(kind, durable.getJdbcUrl("postgres", "postgres"), jobs, workers, maxRunning);
             }
             return;
         }
@@ -67,6 +69,8 @@ public final class JobThroughputBench {
                         "kiln.home=" + TestDatabases.tempDir("kiln-bench-"),
                         "kiln.admin.token=bench",
                         "kiln.processors.test-noop.concurrency=" + workers,
+                        // One owner submits everything: by default the engine's throughput, not a user's share.
+                        "kiln.limits.max-running-jobs=" + maxRunning,
                         "logging.level.root=WARN",
                         "logging.level.dev.kiln=" + System.getProperty("bench.log", "WARN"))
                 .run()) {

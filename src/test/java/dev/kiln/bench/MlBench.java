@@ -60,6 +60,7 @@ public final class MlBench {
         try (KilnProcess kiln = KilnProcess.start(TestDatabases.fresh(TestDatabases.Kind.SQLITE), home, Map.of(
                 "kiln.files.max-size", "2GB",
                 "kiln.files.quota-per-user", "100GB",
+                "kiln.limits.max-running-jobs", "0",
                 "logging.level.root", "WARN",
                 "logging.level.dev.kiln", "WARN"))) {
             System.out.printf(Locale.ROOT, "kiln       pid %d, data in %s, %d CPUs%n", kiln.pid(), home, Runtime.getRuntime().availableProcessors());

@@ -45,6 +45,8 @@ public final class StreamBench {
         try (KilnProcess kiln = KilnProcess.start(TestDatabases.fresh(TestDatabases.Kind.SQLITE),
                 TestDatabases.tempDir("kiln-stream-bench-"), Map.of(
                         "kiln.stream.max-connections-per-user", "50000",
+                        "kiln.stream.max-connections-per-ip", "0",
+                        "kiln.limits.requests", "0",
                         "kiln.processors.test-ticker.concurrency", Integer.toString(jobs),
                         "logging.level.root", "WARN",
                         "logging.level.dev.kiln", "WARN"), List.of("-XX:NativeMemoryTracking=summary"))) {

@@ -66,6 +66,7 @@ public final class UploadBench {
         Path sources = Files.createDirectories(home.resolve("bench-sources")); // same disk as the uploads
         try (KilnProcess kiln = KilnProcess.start(TestDatabases.fresh(TestDatabases.Kind.SQLITE), home, Map.of(
                 "kiln.files.max-size", "100GB",
+                "kiln.limits.requests", "0",
                 "logging.level.root", "WARN",
                 "logging.level.dev.kiln", "WARN"), List.of("-Xmx" + heap))) {
             System.out.printf(Locale.ROOT, "kiln     -Xmx%s, data in %s, %d CPUs%n", heap, home, Runtime.getRuntime().availableProcessors());

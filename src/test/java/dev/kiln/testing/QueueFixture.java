@@ -19,6 +19,7 @@ import dev.kiln.jobs.JobSettings;
 import dev.kiln.jobs.JobStore;
 import dev.kiln.jobs.NewJob;
 import dev.kiln.jobs.RetryPolicy;
+import dev.kiln.limits.LimitSettings;
 import dev.kiln.workers.QueueMaintenance;
 import dev.kiln.workers.WorkerSettings;
 import java.time.Duration;
@@ -54,6 +55,11 @@ public final class QueueFixture implements AutoCloseable {
     public final QueueMaintenance maintenance;
 
     public QueueFixture(TestDatabases.Kind kind) {
+        this(kind, LimitSettings.unlimited());
+    }
+
+    /** With {@code limits} applied by the queue (at most so many running jobs per owner). */
+    public QueueFixture(TestDatabases.Kind kind, LimitSettings limits) {
         String url = TestDatabases.fresh(kind);
         dataSource = Databases.pool(new DatabaseSettings(url, null, null, 16),
                 new KilnHome(TestDatabases.tempDir("kiln-home-")));
@@ -64,7 +70,7 @@ public final class QueueFixture implements AutoCloseable {
         store = new JobStore(db, events, json, clock, published::add);
         users = new Users(db, clock);
         files = new FileCatalog(db);
-        queue = new JobQueue(db, events, json, clock, retryPolicy, files);
+        queue = new JobQueue(db, events, json, clock, retryPolicy, files, limits);
         maintenance = new QueueMaintenance(queue, store, jobSettings, workerSettings, clock, published::add);
     }
 

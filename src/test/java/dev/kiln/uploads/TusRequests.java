@@ -10,18 +10,18 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** A tus client in a few lines, for one user: raw requests, so tests can also send wrong ones. */
-final class TusRequests {
+public final class TusRequests {
 
     private final Api api;
     private final String token;
 
-    TusRequests(Api api, String token) {
+    public TusRequests(Api api, String token) {
         this.api = api;
         this.token = token;
     }
 
     /** Creates an upload and returns its path. */
-    String create(long length, Map<String, String> metadata) {
+    public String create(long length, Map<String, String> metadata) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Upload-Length", Long.toString(length));
         if (!metadata.isEmpty()) {
@@ -33,7 +33,7 @@ final class TusRequests {
         return path(created);
     }
 
-    Api.Response post(Map<String, String> headers) {
+    public Api.Response post(Map<String, String> headers) {
         HttpRequest.Builder request = tus(api.request("/api/v1/uploads", token));
         headers.forEach(request::header);
         return api.send(request.POST(HttpRequest.BodyPublishers.noBody()).build());
@@ -43,7 +43,7 @@ final class TusRequests {
         return api.send(tus(api.request(url, token)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
     }
 
-    Api.Response patch(String url, long offset, byte[] bytes) {
+    public Api.Response patch(String url, long offset, byte[] bytes) {
         return patch(url, offset, bytes, null);
     }
 
@@ -64,7 +64,7 @@ final class TusRequests {
         return created.header("Location").orElseThrow().replaceFirst("^https?://[^/]+", "");
     }
 
-    static String meta(Map<String, String> values) {
+    public static String meta(Map<String, String> values) {
         return String.join(",", values.entrySet().stream().map(e -> e.getKey() + " "
                 + Base64.getEncoder().encodeToString(e.getValue().getBytes(StandardCharsets.UTF_8))).toList());
     }

@@ -1,0 +1,17 @@
+package dev.kiln.db;
+
+/**
+ * What a {@link Database#lockUntilCommit lock until commit} protects: one space per purpose, so the
+ * locks of different purposes never collide.
+ */
+public enum LockSpace {
+    /** An owner's running jobs: claims that may raise the count take it. */
+    RUNNING_JOBS,
+    /** An owner's waiting jobs: submissions that may raise the count take it. */
+    WAITING_JOBS;
+
+    /** The lock's first integer: "KL" and the purpose. */
+    int id() {
+        return 0x4B4C0000 + ordinal();
+    }
+}

@@ -1,0 +1,76 @@
+package dev.kiln.limits;
+
+import dev.kiln.api.ApiException;
+import dev.kiln.api.ErrorCode;
+import dev.kiln.auth.User;
+import dev.kiln.db.Database;
+import dev.kiln.db.LockSpace;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.stereotype.Component;
+
+/**
+ * The limits on submitting jobs: how many one user may submit per window, and how many of theirs
+ * may wait at once. (How many may run at once is not a refusal: the claim leaves the rest queued.)
+ */
+@Component
+public class SubmissionLimits {
+
+    /** A hint only: when some of the waiting jobs may have run. */
+    private static final Duration QUEUED_RETRY_AFTER = Duration.ofSeconds(30);
+
+    private final RateLimiter limiter;
+    private final RateLimit submissions;
+    private final int maxQueued;
+    private final Database db;
+
+    SubmissionLimits(RateLimiter limiter, LimitSettings settings, Database db) {
+        this.limiter = limiter;
+        this.submissions = settings.submissionLimit();
+        this.maxQueued = settings.maxQueuedJobs();
+        this.db = db;
+    }
+
+    /** Counts one submission of {@code user}'s. @throws ApiException {@code rate_limited} (429) past the limit */
+    public void takeSubmission(User user) {
+        if (submissions.off()) {
+            return;
+        }
+        RateDecision decision = limiter.take(submissions, user.id());
+        if (decision != null && !decision.allowed()) {
+            throw RateLimiter.exceeded(decision);
+        }
+    }
+
+    /** Un-counts a submission that made no new job (a replay, or refused later on). */
+    public void giveBackSubmission(User user) {
+        if (!submissions.off()) {
+            limiter.giveBack(submissions, user.id());
+        }
+    }
+
+    /**
+     * Checks that one more of {@code ownerId}'s jobs may wait. In a write transaction that then adds
+     * the job, the count holds until it commits: submissions of one owner take turns on every node.
+     *
+     * @throws ApiException {@code too_many_queued_jobs} (429) when as many as allowed are waiting
+     */
+    public void checkQueued(String ownerId) {
+        if (maxQueued <= 0) {
+            return;
+        }
+        long waiting = db.write(() -> {
+            db.lockUntilCommit(LockSpace.WAITING_JOBS, List.of(ownerId));
+            return db.sql().sql("SELECT count(*) FROM jobs WHERE owner_id = ? AND state IN ('queued', 'retry_scheduled')")
+                    .param(ownerId).query(Long.class).single();
+        });
+        if (waiting >= maxQueued) {
+            throw new ApiException(ErrorCode.TOO_MANY_QUEUED_JOBS, "You have " + waiting + " jobs waiting to run; at most "
+                    + maxQueued + " may wait at a time. Submit more as they start.")
+                    .with("limit", "queued-jobs")
+                    .with("quota", maxQueued)
+                    .with("queued", waiting)
+                    .retryAfter(QUEUED_RETRY_AFTER);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.kiln.limits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.kiln.auth.Role;
+import dev.kiln.auth.ApiTokens;
+import dev.kiln.auth.Users;
+import dev.kiln.testing.Api;
+import dev.kiln.testing.ApiTestBase;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.TestPropertySource;
+
+/**
+ * The API request rate, over real HTTP on each database (one subclass per database): 5 requests per
+ * 5 s per user, 3 per 5 s per address without a token.
+ */
+@TestPropertySource(properties = {"kiln.test.own-database=true", "kiln.limits.window=5s", "kiln.limits.requests=5",
+        "kiln.limits.anonymous-requests=3"})
+abstract class RequestRateContract extends ApiTestBase {
+
+    @Autowired
+    Users users;
+
+    @Autowired
+    ApiTokens tokens;
+
+    /** A member's token, made without the API: the admin's requests count against a limit too. */
+    String member() {
+        String id = users.create("rate-" + UUID.randomUUID(), Role.MEMBER).orElseThrow().id();
+        return tokens.issue(id, "test", null).token();
+    }
+
+    @Test
+    void pastTheLimitA429SaysWhichLimitAndWhenToComeBack() {
+        String alice = member();
+        List<Api.Response> answers = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            answers.add(api.get("/api/v1/jobs", alice));
+        }
+
+        for (int i = 0; i < 5; i++) {
+            Api.Response ok = answers.get(i);
+            assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+            assertThat(ok.header("RateLimit-Policy")).contains("\"requests\";q=5;w=5");
+            assertThat(ok.header("RateLimit").orElseThrow()).matches("\"requests\";r=" + (4 - i) + ";t=[1-5]");
+        }
+        Api.Response refused = answers.get(5);
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.header("Content-Type")).contains("application/problem+json");
+        assertThat(refused.code()).isEqualTo("rate_limited");
+        assertThat(refused.json().get("limit").asString()).isEqualTo("requests");
+        assertThat(refused.json().get("quota").asLong()).isEqualTo(5);
+        assertThat(refused.json().get("window").asLong()).isEqualTo(5);
+        assertThat(Long.parseLong(refused.header("Retry-After").orElseThrow())).isBetween(1L, 5L);
+        assertThat(refused.header("RateLimit-Policy")).contains("\"requests\";q=5;w=5");
+        assertThat(refused.header("RateLimit").orElseThrow()).matches("\"requests\";r=0;t=[1-5]");
+
+        assertThat(api.get("/api/v1/jobs", member()).status()).as("another user has a budget of their own").isEqualTo(200);
+
+        // The window ends, the quota comes back whole.
+        await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(500))
+                .until(() -> api.get("/api/v1/jobs", alice).status() == 200);
+        assertThat(api.get("/api/v1/jobs", alice).header("RateLimit").orElseThrow()).startsWith("\"requests\";r=3;");
+    }
+
+    @Test
+    void requestsWithoutATokenAreCountedPerAddress() {
+        // File content takes a signed link instead of a token; a wrong one is still a request.
+        String path = "/api/v1/files/file_aaaaaaaaaaaaaaaaaaaaaaaaaa/content?expires=1&sig=wrong";
+        for (int i = 0; i < 3; i++) {
+            Api.Response answer = api.get(path, null);
+            assertThat(answer.status()).as(answer.toString()).isNotEqualTo(429);
+            assertThat(answer.header("RateLimit-Policy")).contains("\"anonymous-requests\";q=3;w=5");
+        }
+        Api.Response refused = api.get(path, null);
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.json().get("limit").asString()).isEqualTo("anonymous-requests");
+        assertThat(refused.header("Retry-After")).isPresent();
+
+        assertThat(api.get("/api/v1/jobs", member()).status()).as("a user is counted as themselves").isEqualTo(200);
+    }
+}

@@ -1,0 +1,7 @@
+package dev.kiln.limits;
+
+import org.springframework.test.context.TestPropertySource;
+
+@TestPropertySource(properties = "kiln.test.database=sqlite")
+class SqliteJobLimitsTest extends JobLimitsContract {
+}
