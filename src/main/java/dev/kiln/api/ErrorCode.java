@@ -10,6 +10,7 @@ import org.springframework.http.HttpStatusCode;
 public enum ErrorCode {
     MALFORMED_REQUEST(HttpStatus.BAD_REQUEST, "The request is malformed"),
     MALFORMED_JSON(HttpStatus.BAD_REQUEST, "The request body is not valid JSON"),
+    JSON_LIMIT_EXCEEDED(HttpStatus.BAD_REQUEST, "The JSON goes past one of the server's limits"),
     INVALID_FIELD(HttpStatus.BAD_REQUEST, "A field or parameter is invalid"),
     INVALID_PARAMS(HttpStatus.BAD_REQUEST, "The job parameters are invalid"),
     UNKNOWN_PROCESSOR(HttpStatus.BAD_REQUEST, "No processor has that name"),
@@ -17,6 +18,7 @@ public enum ErrorCode {
     UNAUTHENTICATED(HttpStatus.UNAUTHORIZED, "Authentication required"),
     FORBIDDEN(HttpStatus.FORBIDDEN, "Not allowed"),
     LINK_INVALID(HttpStatus.FORBIDDEN, "The link is invalid or has expired"),
+    ORIGIN_NOT_ALLOWED(HttpStatus.FORBIDDEN, "Pages from this origin may not use this server"),
     NOT_FOUND(HttpStatus.NOT_FOUND, "No such resource"),
     JOB_NOT_FOUND(HttpStatus.NOT_FOUND, "No such job"),
     FILE_NOT_FOUND(HttpStatus.NOT_FOUND, "No such file"),
@@ -34,6 +36,7 @@ public enum ErrorCode {
     UNSUPPORTED_TUS_VERSION(HttpStatus.PRECONDITION_FAILED, "Unsupported tus version"),
     UPLOAD_OVERFLOW(HttpStatus.CONTENT_TOO_LARGE, "More bytes than the upload has left"),
     FILE_TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "The file is larger than allowed"),
+    JSON_TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "The JSON body is larger than allowed"),
     QUOTA_EXCEEDED(HttpStatus.CONTENT_TOO_LARGE, "Your storage quota would be exceeded"),
     UNSUPPORTED_CONTENT_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "The request's Content-Type is not supported"),
     UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "The processor does not accept this file's type"),

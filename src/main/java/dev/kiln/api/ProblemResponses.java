@@ -1,5 +1,6 @@
 package dev.kiln.api;
 
+import dev.kiln.support.Texts;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,6 +12,7 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
@@ -21,6 +23,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.multipart.MaxUploadSizeExceededException;
+import org.springframework.web.multipart.support.MissingServletRequestPartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 
@@ -53,7 +56,14 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e) {
-        return api(ApiException.invalidField(e.getName(), "'" + e.getValue() + "' is not a valid " + e.getName() + "."));
+        return api(ApiException.invalidField(e.getName(), "'" + Texts.safe(String.valueOf(e.getValue()), 40)
+                + "' is not a valid " + e.getName() + "."));
+    }
+
+    /** The firewall refuses some headers only when code reads them (control characters in a value). */
+    @ExceptionHandler(RequestRejectedException.class)
+    ResponseEntity<ProblemDetail> rejected(RequestRejectedException e) {
+        return api(new ApiException(ErrorCode.MALFORMED_REQUEST, "The request is not acceptable: " + e.getMessage()));
     }
 
     @ExceptionHandler(Exception.class)
@@ -80,6 +90,8 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
                     ApiException.invalidField(e.getParameterName(), "Query parameter '" + e.getParameterName() + "' is required.");
             case MissingRequestHeaderException e ->
                     ApiException.invalidField(e.getHeaderName(), "Header '" + e.getHeaderName() + "' is required.");
+            case MissingServletRequestPartException e ->
+                    ApiException.invalidField(e.getRequestPartName(), "Part '" + e.getRequestPartName() + "' is required.");
             case MaxUploadSizeExceededException e ->
                     new ApiException(ErrorCode.FILE_TOO_LARGE, "The upload exceeds the maximum size of "
                             + e.getMaxUploadSize() + " bytes.").with("maxSize", e.getMaxUploadSize());

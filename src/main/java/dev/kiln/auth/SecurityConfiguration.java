@@ -20,6 +20,7 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
+import org.springframework.web.filter.CorsFilter;
 import tools.jackson.databind.json.JsonMapper;
 
 @Configuration(proxyBeanMethods = false)
@@ -35,7 +36,7 @@ class SecurityConfiguration {
 
     @Bean
     @Order(1)
-    SecurityFilterChain api(HttpSecurity http, Users users, JsonMapper json) throws Exception {
+    SecurityFilterChain api(HttpSecurity http, Users users, JsonMapper json, AllowedOrigins origins) throws Exception {
         AuthenticationEntryPoint unauthenticated = (request, response, e) -> {
             response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
             write(json, response, Problems.of(ErrorCode.UNAUTHENTICATED, request.getHeader(HttpHeaders.AUTHORIZATION) == null
@@ -46,6 +47,7 @@ class SecurityConfiguration {
                 write(json, response, Problems.of(ErrorCode.FORBIDDEN, "Your role does not allow this."));
         return stateless(http)
                 .securityMatcher("/api/**")
+                .addFilterAt(ApiCors.filter(origins, json), CorsFilter.class)
                 .authorizeHttpRequests(a -> a
                         .requestMatchers(PUBLIC_API).permitAll()
                         .requestMatchers("/api/v1/admin/**").hasRole(Role.ADMIN.name())
@@ -93,7 +95,7 @@ class SecurityConfiguration {
                         .addHeaderWriter(new StaticHeadersWriter("Content-Security-Policy", "frame-ancestors 'none'")));
     }
 
-    private static void write(JsonMapper json, HttpServletResponse response, ProblemDetail problem) throws IOException {
+    static void write(JsonMapper json, HttpServletResponse response, ProblemDetail problem) throws IOException {
         response.setStatus(problem.getStatus());
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         json.writeValue(response.getOutputStream(), problem);

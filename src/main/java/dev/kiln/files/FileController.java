@@ -54,7 +54,7 @@ class FileController {
         // form-encoded body (what curl --data-binary sends by default) as form fields.
         String name = ServletUriComponentsBuilder.fromRequest(request).build().getQueryParams().getFirst("name");
         String fileName = name != null
-                ? UriUtils.decode(name, StandardCharsets.UTF_8)
+                ? queryName(name)
                 : dispositionName(request.getHeader(HttpHeaders.CONTENT_DISPOSITION));
         try (InputStream body = request.getInputStream()) {
             return created(intake.accept(user.id(), body, fileName));
@@ -117,6 +117,14 @@ class FileController {
 
     private static ResponseEntity<FileInfo> created(FileInfo file) {
         return ResponseEntity.created(URI.create("/api/v1/files/" + file.id())).body(file);
+    }
+
+    private static String queryName(String encoded) {
+        try {
+            return UriUtils.decode(encoded, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalidField("name", "name is not percent-encoded correctly.");
+        }
     }
 
     private static String dispositionName(String header) {

@@ -11,6 +11,7 @@ import dev.kiln.support.Texts;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -128,7 +129,9 @@ class JobController {
     /** The stored result as JSON, or rendered in one of the processor's {@link ResultFormat}s. */
     @GetMapping("/{id}/result")
     ResponseEntity<String> result(@AuthenticationPrincipal User user, @PathVariable String id,
-            @RequestParam(defaultValue = "json") String format) {
+            @RequestParam(name = "format", required = false) String requested) {
+        // Not a default value: Spring would turn "format=" into it, and an empty format is a mistake.
+        String format = requested == null ? "json" : requested;
         Job job = store.find(id, user).orElseThrow(() -> notFound(id));
         Optional<Processor> processor = processors.find(job.type()).map(ProcessorRegistry.Registered::processor);
         Optional<ResultFormat> rendering = processor.stream().flatMap(p -> p.resultFormats().stream())
@@ -136,16 +139,19 @@ class JobController {
         if (!format.equals("json") && rendering.isEmpty()) {
             List<String> available = processor.map(ResultFormat::namesFor).orElse(List.of("json"));
             throw new ApiException(ErrorCode.UNKNOWN_FORMAT, "A " + job.type() + " result is available as "
-                    + String.join(", ", available) + "; not as '" + Texts.safe(format, 40) + "'.").with("available", available);
+                    + String.join(", ", available) + "; not as '" + Texts.safe(format, 40) + "'.").with("field", "format")
+                    .with("available", available);
         }
         String stored = store.result(id, user).orElseThrow(() -> new ApiException(ErrorCode.RESULT_NOT_FOUND,
                 "Job " + id + " is " + job.state().wire() + " and has no result.").with("state", job.state().wire()));
         if (rendering.isEmpty()) {
             return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(stored);
         }
+        // Text renderings (captions, transcripts) show in a tab; sandboxed, like file content, in case a browser renders one.
         return ResponseEntity.ok()
                 .contentType(MediaType.parseMediaType(rendering.get().mediaType()))
-                .header(HttpHeaders.CONTENT_DISPOSITION, "inline; filename=\"" + id + "." + format + "\"")
+                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.inline().filename(id + "." + format).build().toString())
+                .header("Content-Security-Policy", "default-src 'none'; sandbox")
                 .body(rendering.get().render().apply(json.readTree(stored)));
     }
 

@@ -23,6 +23,7 @@ import org.springframework.web.socket.adapter.NativeWebSocketSession;
 import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketSession;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -258,7 +259,10 @@ final class StreamConnection implements EventSink {
     private void handle(String text) {
         JsonNode msg;
         try {
-            msg = connections.json().readTree(text);
+            msg = connections.clientJson().read(text);
+        } catch (StreamConstraintsException e) {
+            sendError("malformed_json", connections.clientJson().describe(e), null);
+            return;
         } catch (JacksonException e) {
             sendError("malformed_json", "The message is not valid JSON.", null);
             return;

@@ -1,11 +1,12 @@
 package dev.kiln.live;
 
+import dev.kiln.api.ClientJson;
+import dev.kiln.auth.AllowedOrigins;
 import dev.kiln.auth.User;
 import dev.kiln.auth.Users;
 import dev.kiln.events.EventHub;
 import dev.kiln.events.EventLog;
 import dev.kiln.jobs.JobStore;
-import java.net.URI;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,6 +39,8 @@ class StreamConnections implements SmartLifecycle {
     private final Users users;
     private final StreamTickets tickets;
     private final JsonMapper json;
+    private final AllowedOrigins origins;
+    private final ClientJson clientJson;
     private final Set<StreamConnection> open = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
     private final Set<SseStream> streams = ConcurrentHashMap.newKeySet();
@@ -46,7 +49,8 @@ class StreamConnections implements SmartLifecycle {
     private volatile boolean accepting;
 
     StreamConnections(StreamSettings settings, JobStore jobs, EventLog eventLog, EventHub hub, Users users,
-            StreamTickets tickets, JsonMapper json) {
+            StreamTickets tickets, JsonMapper json, AllowedOrigins origins,
+            ClientJson clientJson) {
         this.settings = settings;
         this.jobs = jobs;
         this.eventLog = eventLog;
@@ -54,6 +58,8 @@ class StreamConnections implements SmartLifecycle {
         this.users = users;
         this.tickets = tickets;
         this.json = json;
+        this.origins = origins;
+        this.clientJson = clientJson;
     }
 
     /** A new socket: known (so its close is always seen) before anything can close it. */
@@ -123,23 +129,9 @@ class StreamConnections implements SmartLifecycle {
         counts.computeIfPresent(user.id(), (id, count) -> count <= 1 ? null : count - 1);
     }
 
-    /** Same origin by default (or a configured allowlist); clients that send no Origin are not browsers. */
+    /** Kiln's own pages and the allowlisted origins; clients that send no Origin are not browsers. */
     private boolean originAllowed(HttpHeaders headers) {
-        String origin = headers.getOrigin();
-        if (origin == null) {
-            return true;
-        }
-        if (settings.allowedOrigins().contains(origin)) {
-            return true;
-        }
-        try {
-            URI uri = URI.create(origin);
-            String host = headers.getFirst(HttpHeaders.HOST);
-            String originHost = uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
-            return host != null && host.equalsIgnoreCase(originHost);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+        return origins.allows(headers.getOrigin(), headers.getFirst(HttpHeaders.HOST));
     }
 
     StreamSettings settings() {
@@ -164,6 +156,11 @@ class StreamConnections implements SmartLifecycle {
 
     JsonMapper json() {
         return json;
+    }
+
+    /** For what clients send: bounded in size and depth. */
+    ClientJson clientJson() {
+        return clientJson;
     }
 
     @Override

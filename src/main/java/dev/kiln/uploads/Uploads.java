@@ -1,6 +1,7 @@
 package dev.kiln.uploads;
 
 import dev.kiln.api.ApiException;
+import dev.kiln.api.ClientJson;
 import dev.kiln.api.ErrorCode;
 import dev.kiln.auth.User;
 import dev.kiln.files.FileInfo;
@@ -48,10 +49,12 @@ class Uploads {
     private final JobRequests jobRequests;
     private final UploadSettings settings;
     private final JsonMapper json;
+    private final ClientJson clientJson;
     private final Clock clock;
 
     Uploads(UploadStore store, PartFiles parts, BlobStore blobs, FileIntake intake, StorageQuota quota,
-            JobRequests jobRequests, UploadSettings settings, JsonMapper json, Clock clock) {
+            JobRequests jobRequests, UploadSettings settings, JsonMapper json,
+            ClientJson clientJson, Clock clock) {
         this.store = store;
         this.parts = parts;
         this.blobs = blobs;
@@ -60,6 +63,7 @@ class Uploads {
         this.jobRequests = jobRequests;
         this.settings = settings;
         this.json = json;
+        this.clientJson = clientJson;
         this.clock = clock;
     }
 
@@ -98,10 +102,10 @@ class Uploads {
         ObjectNode request = json.createObjectNode().put("type", processor);
         try {
             if (metadata.containsKey("params")) {
-                request.set("params", json.readTree(metadata.get("params")));
+                request.set("params", clientJson.read(metadata.get("params")));
             }
             if (metadata.containsKey("priority")) {
-                request.set("priority", json.readTree(metadata.get("priority")));
+                request.set("priority", clientJson.read(metadata.get("priority")));
             }
         } catch (JacksonException e) {
             throw ApiException.invalidField("Upload-Metadata", "'params' and 'priority' must be JSON.");
