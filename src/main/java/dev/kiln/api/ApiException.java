@@ -11,6 +11,7 @@ public class ApiException extends RuntimeException {
 
     private final ErrorCode code;
     private final Map<String, Object> properties = new LinkedHashMap<>();
+    private final Map<String, String> headers = new LinkedHashMap<>();
     private Duration retryAfter;
 
     public ApiException(ErrorCode code, String detail) {
@@ -28,6 +29,12 @@ public class ApiException extends RuntimeException {
         return this;
     }
 
+    /** A header the answer carries besides the problem (e.g. {@code Content-Range} on a 416). */
+    public ApiException header(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
     public ApiException retryAfter(Duration delay) {
         this.retryAfter = delay;
         return this;
@@ -39,6 +46,10 @@ public class ApiException extends RuntimeException {
 
     public Map<String, Object> properties() {
         return properties;
+    }
+
+    public Map<String, String> headers() {
+        return headers;
     }
 
     public Duration retryAfter() {

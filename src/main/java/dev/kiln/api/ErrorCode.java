@@ -38,6 +38,7 @@ public enum ErrorCode {
     FILE_TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "The file is larger than allowed"),
     JSON_TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "The JSON body is larger than allowed"),
     QUOTA_EXCEEDED(HttpStatus.CONTENT_TOO_LARGE, "Your storage quota would be exceeded"),
+    RANGE_NOT_SATISFIABLE(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "The Range cannot be served from this file"),
     UNSUPPORTED_CONTENT_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "The request's Content-Type is not supported"),
     UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "The processor does not accept this file's type"),
     UPLOAD_LOCKED(HttpStatus.LOCKED, "Another request is writing to this upload"),

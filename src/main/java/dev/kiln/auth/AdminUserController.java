@@ -27,7 +27,8 @@ class AdminUserController {
     record Created(User user, String token) {
     }
 
-    @PostMapping(path = "/api/v1/admin/users", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @PostMapping(path = "/api/v1/admin/users", consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Created> create(@RequestBody JsonNode body) {
         if (body == null || !body.isObject()) {
             throw ApiException.invalidField("body", "The body must be a JSON object {name, role?}.");

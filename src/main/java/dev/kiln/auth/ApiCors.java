@@ -67,7 +67,14 @@ final class ApiCors {
             if (AllowedOrigins.sameOrigin(request.getHeader(HttpHeaders.ORIGIN), request.getHeader(HttpHeaders.HOST))) {
                 return true;
             }
-            return super.processRequest(config, request, response);
+            try {
+                return super.processRequest(config, request, response);
+            } catch (IllegalArgumentException e) {
+                // Spring parses the request's headers to answer; a Content-Type such as */* is not a media type.
+                SecurityConfiguration.write(json, response, Problems.of(ErrorCode.UNSUPPORTED_CONTENT_TYPE,
+                        "The request's Content-Type is not a media type."));
+                return false;
+            }
         }
 
         @Override

@@ -47,7 +47,9 @@ class JobController {
         this.json = json;
     }
 
-    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+    // Every POST says what it produces: a client whose Accept refuses JSON is refused (406) before
+    // anything is done, not after the job exists.
+    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Job> submit(@AuthenticationPrincipal User user, @RequestBody JsonNode body,
             @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
         JobStore.Submission submission = requests.submit(user, body, idempotencyKey);
@@ -104,7 +106,7 @@ class JobController {
         return store.findWithQueuePosition(id, user).orElseThrow(() -> notFound(id));
     }
 
-    @PostMapping("/{id}/cancel")
+    @PostMapping(path = "/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Job> cancel(@AuthenticationPrincipal User user, @PathVariable String id) {
         return switch (store.cancel(id, user).orElseThrow(() -> notFound(id))) {
             case JobStore.CancelOutcome.Cancelled c -> ResponseEntity.ok(c.job());
@@ -116,7 +118,7 @@ class JobController {
         };
     }
 
-    @PostMapping("/{id}/retry")
+    @PostMapping(path = "/{id}/retry", produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Job> retry(@AuthenticationPrincipal User user, @PathVariable String id) {
         return switch (store.retry(id, user).orElseThrow(() -> notFound(id))) {
             case JobStore.RetryOutcome.Requeued r -> ResponseEntity.accepted().body(r.job());

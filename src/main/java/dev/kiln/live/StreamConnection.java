@@ -7,6 +7,7 @@ import dev.kiln.events.EventSink;
 import dev.kiln.events.JobEvent;
 import dev.kiln.jobs.Job;
 import dev.kiln.support.Ids;
+import dev.kiln.support.Texts;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -483,7 +484,8 @@ final class StreamConnection implements EventSink {
             return;
         }
         try {
-            session.sendMessage(new TextMessage(connections.json().writeValueAsString(message)));
+            // Errors echo what the client sent, which may hold half a character: UTF-8 cannot carry that.
+            session.sendMessage(new TextMessage(Texts.wellFormed(connections.json().writeValueAsString(message))));
         } catch (IOException e) {
             throw new SendFailed(e);
         }

@@ -197,8 +197,7 @@ class Uploads {
                     break;
                 }
                 if (n > left) {
-                    writer.rollback();
-                    checkpoint(upload, lock, writer.position());
+                    takeBack(upload, lock, writer);
                     throw overflow(upload, offset);
                 }
                 if (!writer.write(buffer, n)) {
@@ -230,8 +229,7 @@ class Uploads {
                 }
             }
             if (chunk != null && (clientGone || !chunk.matches(checksum.expected()))) {
-                writer.rollback();
-                checkpoint(upload, lock, writer.position());
+                takeBack(upload, lock, writer);
                 if (clientGone) {
                     throw interrupted();
                 }
@@ -251,6 +249,17 @@ class Uploads {
             return writer.position();
         } catch (IOException e) {
             throw new UncheckedIOException("Writing upload " + upload.id() + " failed", e);
+        }
+    }
+
+    /**
+     * A refused chunk leaves the upload as it found it: the bytes are taken back, and so is the
+     * expiry the write's heartbeats pushed out (a stream of bad chunks must not keep an upload alive).
+     */
+    private void takeBack(Upload upload, String lock, PartFiles.Writer writer) throws IOException {
+        writer.rollback();
+        if (!store.checkpoint(upload.id(), lock, writer.position(), clock.instant(), upload.expiresAt())) {
+            throw lockLost();
         }
     }
 
