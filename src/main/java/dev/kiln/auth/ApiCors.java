@@ -29,7 +29,7 @@ final class ApiCors {
             "Upload-Offset", "Upload-Metadata", "Upload-Checksum", "Upload-Defer-Length", "Upload-Concat",
             "X-HTTP-Method-Override", "X-Requested-With");
     /** Response headers a page may read: without this list a browser hides all but a few. */
-    static final List<String> EXPOSED_HEADERS = List.of(HttpHeaders.LOCATION, HttpHeaders.RETRY_AFTER,
+    private static final List<String> EXPOSED_HEADERS = List.of(HttpHeaders.LOCATION, HttpHeaders.RETRY_AFTER,
             HttpHeaders.CONTENT_DISPOSITION, "Upload-Offset", "Upload-Length", "Upload-Expires", "Upload-Metadata",
             "Tus-Resumable", "Tus-Version", "Tus-Extension", "Tus-Max-Size", "Tus-Checksum-Algorithm", "Kiln-File-Id",
             "Kiln-Job-Id", "Idempotent-Replayed", "RateLimit", "RateLimit-Policy");
