@@ -1,9 +1,7 @@
 package dev.kiln.api;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,8 +11,8 @@ public class ApiException extends RuntimeException {
 
     private final ErrorCode code;
     private final Map<String, Object> properties = new LinkedHashMap<>();
+    private final Map<String, String> headers = new LinkedHashMap<>();
     private Duration retryAfter;
-    private final List<Map.Entry<String, String>> headers = new ArrayList<>();
 
     public ApiException(ErrorCode code, String detail) {
         super(detail);
@@ -31,19 +29,15 @@ public class ApiException extends RuntimeException {
         return this;
     }
 
+    /** A header the answer carries besides the problem (e.g. {@code Content-Range} on a 416, the rate limit it broke). */
+    public ApiException header(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
     public ApiException retryAfter(Duration delay) {
         this.retryAfter = delay;
         return this;
-    }
-
-    /** A response header the problem comes with (e.g. the rate limit it broke). */
-    public ApiException header(String name, String value) {
-        headers.add(Map.entry(name, value));
-        return this;
-    }
-
-    public List<Map.Entry<String, String>> headers() {
-        return headers;
     }
 
     public ErrorCode code() {
@@ -52,6 +46,10 @@ public class ApiException extends RuntimeException {
 
     public Map<String, Object> properties() {
         return properties;
+    }
+
+    public Map<String, String> headers() {
+        return headers;
     }
 
     public Duration retryAfter() {

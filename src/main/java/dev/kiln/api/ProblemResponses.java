@@ -1,16 +1,22 @@
 package dev.kiln.api;
 
+import dev.kiln.support.Texts;
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.TransientDataAccessResourceException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
@@ -21,6 +27,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.multipart.MaxUploadSizeExceededException;
+import org.springframework.web.multipart.support.MissingServletRequestPartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 
@@ -33,15 +40,18 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
 class ProblemResponses extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemResponses.class);
+    /** How Tomcat names the parameter it could not decode: "Parameter [cursor] with value [%z]". */
+    private static final Pattern PARAMETER_NAME = Pattern.compile("Parameter \\[([^\\]]*)\\]");
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ProblemDetail> api(ApiException e) {
         ResponseEntity.BodyBuilder response = ResponseEntity.status(e.code().status());
+        e.headers().forEach(response::header);
         if (e.retryAfter() != null) {
             response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, e.retryAfter().toSeconds())));
         }
-        e.headers().forEach(h -> response.header(h.getKey(), h.getValue()));
-        return response.body(Problems.of(e));
+        // Set, not negotiated: a problem is answered whatever the request's Accept asked for.
+        return response.contentType(MediaType.APPLICATION_PROBLEM_JSON).body(Problems.of(e));
     }
 
     @ExceptionHandler({CannotGetJdbcConnectionException.class, DataAccessResourceFailureException.class,
@@ -54,7 +64,23 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e) {
-        return api(ApiException.invalidField(e.getName(), "'" + e.getValue() + "' is not a valid " + e.getName() + "."));
+        return api(ApiException.invalidField(e.getName(), "'" + Texts.safe(String.valueOf(e.getValue()), 40)
+                + "' is not a valid " + e.getName() + "."));
+    }
+
+    /** Tomcat decodes the query string when a parameter is first read, and refuses bad escapes ({@code %zz}) then. */
+    @ExceptionHandler(InvalidParameterException.class)
+    ResponseEntity<ProblemDetail> badEscape(InvalidParameterException e) {
+        Matcher name = PARAMETER_NAME.matcher(String.valueOf(e.getMessage()));
+        String detail = "The query string is not correctly percent-encoded.";
+        return api(name.find() ? ApiException.invalidField(Texts.safe(name.group(1), 40), detail)
+                : new ApiException(ErrorCode.MALFORMED_REQUEST, detail));
+    }
+
+    /** The firewall refuses some headers only when code reads them (control characters in a value). */
+    @ExceptionHandler(RequestRejectedException.class)
+    ResponseEntity<ProblemDetail> rejected(RequestRejectedException e) {
+        return api(new ApiException(ErrorCode.MALFORMED_REQUEST, "The request is not acceptable: " + e.getMessage()));
     }
 
     @ExceptionHandler(Exception.class)
@@ -81,6 +107,8 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
                     ApiException.invalidField(e.getParameterName(), "Query parameter '" + e.getParameterName() + "' is required.");
             case MissingRequestHeaderException e ->
                     ApiException.invalidField(e.getHeaderName(), "Header '" + e.getHeaderName() + "' is required.");
+            case MissingServletRequestPartException e ->
+                    ApiException.invalidField(e.getRequestPartName(), "Part '" + e.getRequestPartName() + "' is required.");
             case MaxUploadSizeExceededException e ->
                     new ApiException(ErrorCode.FILE_TOO_LARGE, "The upload exceeds the maximum size of "
                             + e.getMaxUploadSize() + " bytes.").with("maxSize", e.getMaxUploadSize());
@@ -97,6 +125,7 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
         if (headers.getAllow() != null && !headers.getAllow().isEmpty()) {
             keep.setAllow(headers.getAllow());
         }
-        return ResponseEntity.status(mapped.code().status()).headers(keep).body(Problems.of(mapped));
+        return ResponseEntity.status(mapped.code().status()).headers(keep).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(Problems.of(mapped));
     }
 }

@@ -73,7 +73,8 @@ class AdminUserController {
         return users.holdings(id).stream().findFirst().map(UserView::of).orElseThrow(() -> userNotFound(id));
     }
 
-    @PostMapping(path = "/api/v1/admin/users", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @PostMapping(path = "/api/v1/admin/users", consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Created> create(@AuthenticationPrincipal User admin, @RequestBody JsonNode body) {
         if (body == null || !body.isObject()) {
             throw ApiException.invalidField("body", "The body must be a JSON object {name, role?}.");

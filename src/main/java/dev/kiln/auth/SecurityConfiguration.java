@@ -21,6 +21,7 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
+import org.springframework.web.filter.CorsFilter;
 import tools.jackson.databind.json.JsonMapper;
 
 @Configuration(proxyBeanMethods = false)
@@ -36,12 +37,14 @@ class SecurityConfiguration {
 
     @Bean
     @Order(1)
-    SecurityFilterChain api(HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json) throws Exception {
+    SecurityFilterChain api(HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json, AllowedOrigins origins)
+            throws Exception {
         AuthenticationEntryPoint unauthenticated = unauthenticated(json);
         AccessDeniedHandler forbidden = (request, response, e) ->
                 write(json, response, Problems.of(ErrorCode.FORBIDDEN, "Your role does not allow this."));
         return stateless(http)
                 .securityMatcher("/api/**")
+                .addFilterAt(ApiCors.filter(origins, json), CorsFilter.class)
                 .authorizeHttpRequests(a -> a
                         .requestMatchers(PUBLIC_API).permitAll()
                         // Signing in presents the token in the body; signing out only clears a cookie.
@@ -120,7 +123,7 @@ class SecurityConfiguration {
                         .addHeaderWriter(new StaticHeadersWriter("Content-Security-Policy", "frame-ancestors 'none'")));
     }
 
-    private static void write(JsonMapper json, HttpServletResponse response, ProblemDetail problem) throws IOException {
+    static void write(JsonMapper json, HttpServletResponse response, ProblemDetail problem) throws IOException {
         response.setStatus(problem.getStatus());
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         json.writeValue(response.getOutputStream(), problem);

@@ -13,6 +13,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpRange;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -50,7 +51,7 @@ class FileController {
     }
 
     /** The file is the raw request body; its name may come as {@code ?name=} or a Content-Disposition. */
-    @PostMapping
+    @PostMapping(produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<FileInfo> uploadRaw(@AuthenticationPrincipal User user, HttpServletRequest request) throws IOException {
         if (request.getContentType() != null && request.getContentType().startsWith("multipart/")) {
             throw new ApiException(ErrorCode.UNSUPPORTED_CONTENT_TYPE, "Send multipart uploads with a part named 'file'.");
@@ -60,7 +61,7 @@ class FileController {
         // form-encoded body (what curl --data-binary sends by default) as form fields.
         String name = ServletUriComponentsBuilder.fromRequest(request).build().getQueryParams().getFirst("name");
         String fileName = name != null
-                ? UriUtils.decode(name, StandardCharsets.UTF_8)
+                ? queryName(name)
                 : dispositionName(request.getHeader(HttpHeaders.CONTENT_DISPOSITION));
         try (InputStream body = request.getInputStream()) {
             return created(intake.accept(user.id(), body, fileName));
@@ -68,7 +69,7 @@ class FileController {
     }
 
     /** The file is the multipart part named {@code file}. */
-    @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<FileInfo> uploadMultipart(@AuthenticationPrincipal User user, HttpServletRequest request,
             @RequestParam("file") MultipartFile file) throws IOException {
         intake.checkDeclaredLength(user.id(), file.getSize());
@@ -84,7 +85,7 @@ class FileController {
     }
 
     /** A link to the file's content that works without a token for a few hours (for media players). */
-    @PostMapping("/{id}/link")
+    @PostMapping(path = "/{id}/link", produces = MediaType.APPLICATION_JSON_VALUE)
     MediaLinks.Link link(@AuthenticationPrincipal User user, @PathVariable String id) {
         FileInfo file = catalog.find(id, user).orElseThrow(() -> new ApiException(ErrorCode.FILE_NOT_FOUND, "No file " + id + "."));
         return links.link(file.id());
@@ -97,7 +98,7 @@ class FileController {
     @GetMapping("/{id}/content")
     ResponseEntity<Resource> content(@AuthenticationPrincipal User user, @PathVariable String id,
             @RequestParam(required = false) Long expires, @RequestParam(required = false) String sig,
-            @RequestHeader(name = HttpHeaders.RANGE, required = false) String range) throws IOException {
+            HttpServletRequest request) throws IOException {
         boolean signed = expires != null && links.valid(id, expires, sig);
         if (!signed && user == null) {
             throw new ApiException(ErrorCode.LINK_INVALID, "This link is invalid or has expired; ask for a new one (POST /api/v1/files/"
@@ -106,12 +107,15 @@ class FileController {
         FileInfo file = (signed ? catalog.findById(id) : catalog.find(id, user))
                 .orElseThrow(() -> new ApiException(ErrorCode.FILE_NOT_FOUND, "No file " + id + "."));
         // A player asks for many ranges of one recording; only a read from the start counts as a download.
+        String range = request.getHeader(HttpHeaders.RANGE);
         if (range == null || range.startsWith("bytes=0-")) {
             audit.record(user, AuditAction.FILE_DOWNLOADED, "file", file.id(),
                     Map.of("via", user == null ? "signed link" : "credential"));
         }
         // Only what a player or an <img> shows is served inline; anything else (an uploaded HTML
         // page, an SVG) is a download, and even then sandboxed, so it never runs on Kiln's origin.
+        Resource content = new FileSystemResource(blobs.localPath(file.sha256()));
+        checkRange(range, content, file.size());
         ContentDisposition disposition = (playable(file.mediaType()) ? ContentDisposition.inline() : ContentDisposition.attachment())
                 .filename(file.name() != null ? file.name() : file.id(), StandardCharsets.UTF_8).build();
         return ResponseEntity.ok()
@@ -119,7 +123,23 @@ class FileController {
                 .header(HttpHeaders.CONTENT_DISPOSITION, disposition.toString())
                 .header("Content-Security-Policy", "default-src 'none'; sandbox")
                 .cacheControl(CacheControl.maxAge(java.time.Duration.ofHours(1)).cachePrivate())
-                .body(new FileSystemResource(blobs.localPath(file.sha256())));
+                .body(content);
+    }
+
+    /**
+     * Spring serves the ranges; one it cannot serve (past the end, malformed, too many) would get a
+     * bare 416 carrying the whole file. Checked here the same way, it is a problem document.
+     */
+    private static void checkRange(String range, Resource content, long size) {
+        if (range == null) {
+            return;
+        }
+        try {
+            HttpRange.toResourceRegions(HttpRange.parseRanges(range), content);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(ErrorCode.RANGE_NOT_SATISFIABLE, "The Range cannot be served from this file of "
+                    + size + " bytes.").with("field", HttpHeaders.RANGE).header(HttpHeaders.CONTENT_RANGE, "bytes */" + size);
+        }
     }
 
     private static boolean playable(String mediaType) {
@@ -129,6 +149,14 @@ class FileController {
 
     private static ResponseEntity<FileInfo> created(FileInfo file) {
         return ResponseEntity.created(URI.create("/api/v1/files/" + file.id())).body(file);
+    }
+
+    private static String queryName(String encoded) {
+        try {
+            return UriUtils.decode(encoded, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalidField("name", "name is not percent-encoded correctly.");
+        }
     }
 
     private static String dispositionName(String header) {

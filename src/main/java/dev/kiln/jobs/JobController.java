@@ -14,6 +14,7 @@ import dev.kiln.support.Texts;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -54,7 +55,9 @@ class JobController {
         this.json = json;
     }
 
-    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+    // Every POST says what it produces: a client whose Accept refuses JSON is refused (406) before
+    // anything is done, not after the job exists.
+    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Job> submit(@AuthenticationPrincipal User user, @RequestBody JsonNode body,
             @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
         JobStore.Submission submission = requests.submit(user, body, idempotencyKey);
@@ -111,7 +114,7 @@ class JobController {
         return store.findWithQueuePosition(id, user).orElseThrow(() -> notFound(id));
     }
 
-    @PostMapping("/{id}/cancel")
+    @PostMapping(path = "/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Job> cancel(@AuthenticationPrincipal User user, @PathVariable String id) {
         JobStore.CancelOutcome outcome = store.cancel(id, user).orElseThrow(() -> notFound(id));
         if (outcome instanceof JobStore.CancelOutcome.Cancelled || outcome instanceof JobStore.CancelOutcome.Requested) {
@@ -127,7 +130,7 @@ class JobController {
         };
     }
 
-    @PostMapping("/{id}/retry")
+    @PostMapping(path = "/{id}/retry", produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Job> retry(@AuthenticationPrincipal User user, @PathVariable String id) {
         // A retried job waits in the queue again, so it needs room there like a new one (it is not a new submission).
         return switch (store.retry(id, user, limits::checkQueued).orElseThrow(() -> notFound(id))) {
@@ -144,7 +147,9 @@ class JobController {
     /** The stored result as JSON, or rendered in one of the processor's {@link ResultFormat}s. */
     @GetMapping("/{id}/result")
     ResponseEntity<String> result(@AuthenticationPrincipal User user, @PathVariable String id,
-            @RequestParam(defaultValue = "json") String format) {
+            @RequestParam(name = "format", required = false) String requested) {
+        // Not a default value: Spring would turn "format=" into it, and an empty format is a mistake.
+        String format = requested == null ? "json" : requested;
         Job job = store.find(id, user).orElseThrow(() -> notFound(id));
         Optional<Processor> processor = processors.find(job.type()).map(ProcessorRegistry.Registered::processor);
         Optional<ResultFormat> rendering = processor.stream().flatMap(p -> p.resultFormats().stream())
@@ -152,7 +157,8 @@ class JobController {
         if (!format.equals("json") && rendering.isEmpty()) {
             List<String> available = processor.map(ResultFormat::namesFor).orElse(List.of("json"));
             throw new ApiException(ErrorCode.UNKNOWN_FORMAT, "A " + job.type() + " result is available as "
-                    + String.join(", ", available) + "; not as '" + Texts.safe(format, 40) + "'.").with("available", available);
+                    + String.join(", ", available) + "; not as '" + Texts.safe(format, 40) + "'.").with("field", "format")
+                    .with("available", available);
         }
         String stored = store.result(id, user).orElseThrow(() -> new ApiException(ErrorCode.RESULT_NOT_FOUND,
                 "Job " + id + " is " + job.state().wire() + " and has no result.").with("state", job.state().wire()));
@@ -160,9 +166,11 @@ class JobController {
         if (rendering.isEmpty()) {
             return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(stored);
         }
+        // Text renderings (captions, transcripts) show in a tab; sandboxed, like file content, in case a browser renders one.
         return ResponseEntity.ok()
                 .contentType(MediaType.parseMediaType(rendering.get().mediaType()))
-                .header(HttpHeaders.CONTENT_DISPOSITION, "inline; filename=\"" + id + "." + format + "\"")
+                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.inline().filename(id + "." + format).build().toString())
+                .header("Content-Security-Policy", "default-src 'none'; sandbox")
                 .body(rendering.get().render().apply(json.readTree(stored)));
     }
 

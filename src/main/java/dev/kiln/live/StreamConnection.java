@@ -8,6 +8,7 @@ import dev.kiln.events.EventSink;
 import dev.kiln.events.JobEvent;
 import dev.kiln.jobs.Job;
 import dev.kiln.support.Ids;
+import dev.kiln.support.Texts;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -24,6 +25,7 @@ import org.springframework.web.socket.adapter.NativeWebSocketSession;
 import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketSession;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -269,7 +271,10 @@ final class StreamConnection implements EventSink {
     private void handle(String text) {
         JsonNode msg;
         try {
-            msg = connections.json().readTree(text);
+            msg = connections.clientJson().read(text);
+        } catch (StreamConstraintsException e) {
+            sendError("malformed_json", connections.clientJson().describe(e), null);
+            return;
         } catch (JacksonException e) {
             sendError("malformed_json", "The message is not valid JSON.", null);
             return;
@@ -490,7 +495,8 @@ final class StreamConnection implements EventSink {
             return;
         }
         try {
-            session.sendMessage(new TextMessage(connections.json().writeValueAsString(message)));
+            // Errors echo what the client sent, which may hold half a character: UTF-8 cannot carry that.
+            session.sendMessage(new TextMessage(Texts.wellFormed(connections.json().writeValueAsString(message))));
         } catch (IOException e) {
             throw new SendFailed(e);
         }

@@ -1,5 +1,7 @@
 package dev.kiln.live;
 
+import dev.kiln.api.ClientJson;
+import dev.kiln.auth.AllowedOrigins;
 import dev.kiln.auth.User;
 import dev.kiln.auth.ApiTokens;
 import dev.kiln.events.EventHub;
@@ -41,6 +43,8 @@ class StreamConnections implements SmartLifecycle {
     private final ApiTokens tokens;
     private final StreamTickets tickets;
     private final JsonMapper json;
+    private final AllowedOrigins origins;
+    private final ClientJson clientJson;
     private final Set<StreamConnection> open = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
     private final Map<String, Integer> perAddress = new ConcurrentHashMap<>();
@@ -51,7 +55,7 @@ class StreamConnections implements SmartLifecycle {
     private volatile boolean accepting;
 
     StreamConnections(StreamSettings settings, JobStore jobs, EventLog eventLog, EventHub hub, ApiTokens tokens,
-            StreamTickets tickets, JsonMapper json) {
+            StreamTickets tickets, JsonMapper json, AllowedOrigins origins, ClientJson clientJson) {
         this.settings = settings;
         this.jobs = jobs;
         this.eventLog = eventLog;
@@ -59,6 +63,8 @@ class StreamConnections implements SmartLifecycle {
         this.tokens = tokens;
         this.tickets = tickets;
         this.json = json;
+        this.origins = origins;
+        this.clientJson = clientJson;
     }
 
     /** A new socket: known (so its close is always seen) before anything can close it. */
@@ -158,23 +164,9 @@ class StreamConnections implements SmartLifecycle {
         counts.computeIfPresent(key, (k, count) -> count <= 1 ? null : count - 1);
     }
 
-    /** Same origin by default (or a configured allowlist); clients that send no Origin are not browsers. */
+    /** Kiln's own pages and the allowlisted origins; clients that send no Origin are not browsers. */
     private boolean originAllowed(HttpHeaders headers) {
-        String origin = headers.getOrigin();
-        if (origin == null) {
-            return true;
-        }
-        if (settings.allowedOrigins().contains(origin)) {
-            return true;
-        }
-        try {
-            URI uri = URI.create(origin);
-            String host = headers.getFirst(HttpHeaders.HOST);
-            String originHost = uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
-            return host != null && host.equalsIgnoreCase(originHost);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+        return origins.allows(headers.getOrigin(), headers.getFirst(HttpHeaders.HOST));
     }
 
     StreamSettings settings() {
@@ -199,6 +191,11 @@ class StreamConnections implements SmartLifecycle {
 
     JsonMapper json() {
         return json;
+    }
+
+    /** For what clients send: bounded in size and depth. */
+    ClientJson clientJson() {
+        return clientJson;
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.kiln.live;
 
 import java.time.Duration;
-import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -9,8 +8,6 @@ import org.springframework.util.unit.DataSize;
 /**
  * Live progress transports: WebSocket, SSE and long polling.
  *
- * @param allowedOrigins           browser origins allowed to open the WebSocket; empty means the
- *                                 server's own origin only
  * @param pingInterval             how often the server pings each WebSocket; default 25s
  * @param pongTimeout              how long a client has to answer a ping before it is closed; default 10s
  * @param maxConnectionsPerUser    WebSocket connections one user may hold on one node; default 16
@@ -29,7 +26,6 @@ import org.springframework.util.unit.DataSize;
  */
 @ConfigurationProperties("kiln.stream")
 public record StreamSettings(
-        @DefaultValue List<String> allowedOrigins,
         @DefaultValue("25s") Duration pingInterval,
         @DefaultValue("10s") Duration pongTimeout,
         @DefaultValue("16") int maxConnectionsPerUser,

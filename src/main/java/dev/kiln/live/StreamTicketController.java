@@ -1,6 +1,7 @@
 package dev.kiln.live;
 
 import dev.kiln.auth.User;
+import org.springframework.http.MediaType;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -20,7 +21,7 @@ class StreamTicketController {
     }
 
     /** A short-lived, single-use ticket: open {@code /api/v1/stream?ticket=…} with it. */
-    @PostMapping("/api/v1/stream/ticket")
+    @PostMapping(path = "/api/v1/stream/ticket", produces = MediaType.APPLICATION_JSON_VALUE)
     Ticket issue(@AuthenticationPrincipal User user) {
         return new Ticket(tickets.issue(user), settings.ticketTtl().toSeconds());
     }

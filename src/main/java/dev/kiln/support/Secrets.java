@@ -2,17 +2,20 @@ package dev.kiln.support;
 
 import java.util.regex.Pattern;
 
-/** Masks credentials in text that is about to be logged. */
+/**
+ * The one rule set for masking credentials in text about to be logged: what follows "Bearer " or
+ * "Basic ", {@code sig=}, {@code ticket=}, {@code token=}, {@code password=}, a JSON "token" or
+ * "ticket", API tokens ({@code kiln_…}) and stream tickets ({@code wst_…}) wherever they appear,
+ * whole Authorization header values, and the password in {@code //user:password@host}. Text log
+ * lines apply it through {@code logging.pattern.redact} in application.yaml (the same expression,
+ * checked by SecretsTest); JSON log lines through {@link RedactingLogCustomizer}.
+ */
 public final class Secrets {
 
-    /** Kiln's own API tokens ({@code kiln_} and 52 base32 characters), wherever they appear. */
-    private static final Pattern KILN_TOKEN = Pattern.compile("kiln_[a-z2-7]{20,}");
-    /** Whatever follows "Bearer" in a header someone logged. */
-    private static final Pattern BEARER = Pattern.compile("(?i)(bearer\\s+)[^\\s\"',;]+");
-    /** password=… in JDBC URLs and query strings. */
-    private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(?i)(password=)[^&;\\s]*");
-    /** user:password@ in URLs. */
-    private static final Pattern URL_PASSWORD = Pattern.compile("//([^/@:\\s]+):[^/@\\s]*@");
+    public static final String PATTERN = "(?i)(\\b(?:bearer|basic)\\s+|\\b(?:sig|ticket|token|access_token|password)=|\"(?:token|ticket|sig)\"\\s*:\\s*\"|\\b(?:kiln|wst)_(?=[a-z0-9]{16}))[^\\s\"&,;<>]+|(authorization\"?\\s*[:=]\\s*\"?)[^\"\\r\\n,\\]]+|(//[^/@:\\s]+:)[^/@\\s]+(?=@)";
+    /** Keeps the prefix that said what the secret is (group 1, 2 or 3), drops the secret. */
+    public static final String REPLACEMENT = "$1$2$3[redacted]";
+    private static final Pattern COMPILED = Pattern.compile(PATTERN);
 
     private Secrets() {
     }
@@ -21,9 +24,6 @@ public final class Secrets {
         if (text == null || text.isEmpty()) {
             return text;
         }
-        String out = KILN_TOKEN.matcher(text).replaceAll("kiln_***");
-        out = BEARER.matcher(out).replaceAll("$1***");
-        out = PASSWORD_PARAMETER.matcher(out).replaceAll("$1***");
-        return URL_PASSWORD.matcher(out).replaceAll("//$1:***@");
+        return COMPILED.matcher(text).replaceAll(REPLACEMENT);
     }
 }

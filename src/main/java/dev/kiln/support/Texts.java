@@ -10,6 +10,32 @@ public final class Texts {
      * Without NUL and other control characters (tabs and newlines stay), at most {@code max}
      * characters. PostgreSQL refuses NUL in text, SQLite does not: both must store the same.
      */
+    /**
+     * With every unpaired surrogate (half a character, which a client can send as a JSON escape)
+     * replaced by U+FFFD, so the text can be encoded as UTF-8. The same string when there is none.
+     */
+    public static String wellFormed(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1));
+            if (paired) {
+                if (out != null) {
+                    out.append(c).append(text.charAt(i + 1));
+                }
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                if (out == null) {
+                    out = new StringBuilder(text.length()).append(text, 0, i);
+                }
+                out.append('\uFFFD');
+            } else if (out != null) {
+                out.append(c);
+            }
+        }
+        return out == null ? text : out.toString();
+    }
+
     public static String safe(String text, int max) {
         if (text == null) {
             return null;

@@ -62,8 +62,15 @@ class TusController {
                 .header("Tus-Resumable", VERSION)
                 .header("Upload-Expires", HTTP_DATE.format(upload.expiresAt()));
         if (OFFSET_STREAM.equals(request.getContentType()) && request.getContentLengthLong() != 0) {
-            Uploads.Written written = uploads.append(user, upload, 0, request.getContentLengthLong(),
-                    checksum(request), request.getInputStream());
+            Uploads.Written written;
+            try {
+                written = uploads.append(user, upload, 0, request.getContentLengthLong(), checksum(request),
+                        request.getInputStream());
+            } catch (RuntimeException refused) {
+                // The client never learns this upload's URL: a refused first chunk leaves nothing behind.
+                uploads.terminate(upload);
+                throw refused;
+            }
             answer.header("Upload-Offset", Long.toString(written.offset()));
             completion(answer, written.upload());
         }

@@ -1,6 +1,7 @@
 package dev.kiln.uploads;
 
 import dev.kiln.api.ApiException;
+import dev.kiln.api.ClientJson;
 import dev.kiln.api.ErrorCode;
 import dev.kiln.auth.User;
 import dev.kiln.files.FileInfo;
@@ -48,10 +49,12 @@ class Uploads {
     private final JobRequests jobRequests;
     private final UploadSettings settings;
     private final JsonMapper json;
+    private final ClientJson clientJson;
     private final Clock clock;
 
     Uploads(UploadStore store, PartFiles parts, BlobStore blobs, FileIntake intake, StorageQuota quota,
-            JobRequests jobRequests, UploadSettings settings, JsonMapper json, Clock clock) {
+            JobRequests jobRequests, UploadSettings settings, JsonMapper json,
+            ClientJson clientJson, Clock clock) {
         this.store = store;
         this.parts = parts;
         this.blobs = blobs;
@@ -60,6 +63,7 @@ class Uploads {
         this.jobRequests = jobRequests;
         this.settings = settings;
         this.json = json;
+        this.clientJson = clientJson;
         this.clock = clock;
     }
 
@@ -102,10 +106,10 @@ class Uploads {
         ObjectNode request = json.createObjectNode().put("type", processor);
         try {
             if (metadata.containsKey("params")) {
-                request.set("params", json.readTree(metadata.get("params")));
+                request.set("params", clientJson.read(metadata.get("params")));
             }
             if (metadata.containsKey("priority")) {
-                request.set("priority", json.readTree(metadata.get("priority")));
+                request.set("priority", clientJson.read(metadata.get("priority")));
             }
         } catch (JacksonException e) {
             throw ApiException.invalidField("Upload-Metadata", "'params' and 'priority' must be JSON.");
@@ -197,8 +201,7 @@ class Uploads {
                     break;
                 }
                 if (n > left) {
-                    writer.rollback();
-                    checkpoint(upload, lock, writer.position());
+                    takeBack(upload, lock, writer);
                     throw overflow(upload, offset);
                 }
                 if (!writer.write(buffer, n)) {
@@ -230,8 +233,7 @@ class Uploads {
                 }
             }
             if (chunk != null && (clientGone || !chunk.matches(checksum.expected()))) {
-                writer.rollback();
-                checkpoint(upload, lock, writer.position());
+                takeBack(upload, lock, writer);
                 if (clientGone) {
                     throw interrupted();
                 }
@@ -251,6 +253,17 @@ class Uploads {
             return writer.position();
         } catch (IOException e) {
             throw new UncheckedIOException("Writing upload " + upload.id() + " failed", e);
+        }
+    }
+
+    /**
+     * A refused chunk leaves the upload as it found it: the bytes are taken back, and so is the
+     * expiry the write's heartbeats pushed out (a stream of bad chunks must not keep an upload alive).
+     */
+    private void takeBack(Upload upload, String lock, PartFiles.Writer writer) throws IOException {
+        writer.rollback();
+        if (!store.checkpoint(upload.id(), lock, writer.position(), clock.instant(), upload.expiresAt())) {
+            throw lockLost();
         }
     }
 

@@ -18,4 +18,13 @@ class FileNamesTest {
         assertThat(FileNames.sanitize("x".repeat(300))).hasSize(255);
         assertThat(FileNames.sanitize("Interview — 2026 (final).m4a")).isEqualTo("Interview — 2026 (final).m4a");
     }
+
+    @Test
+    void neverLeavesHalfACharacter() {
+        String emoji = "\uD83C\uDFB5"; // one character, two chars in Java
+        String cut = FileNames.sanitize("x".repeat(254) + emoji + ".mp3");
+        assertThat(cut).isEqualTo("x".repeat(254));
+        assertThat(FileNames.sanitize("a\uD800b\uDFFFc.txt")).isEqualTo("abc.txt");
+        assertThat(FileNames.sanitize("x".repeat(253) + emoji + "yy")).isEqualTo("x".repeat(253) + emoji);
+    }
 }

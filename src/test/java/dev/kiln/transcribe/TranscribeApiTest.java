@@ -38,6 +38,9 @@ class TranscribeApiTest extends ApiTestBase {
         assertThat(srt.status()).isEqualTo(200);
         assertThat(srt.header("Content-Type").orElseThrow()).startsWith("application/x-subrip");
         assertThat(srt.body()).startsWith("1\n00:00:0").contains(" --> ");
+        assertThat(srt.header("Content-Disposition").orElseThrow()).startsWith("inline;").contains(job + ".srt");
+        assertThat(srt.header("Content-Security-Policy").orElseThrow()).contains("sandbox").contains("default-src 'none'");
+        assertThat(srt.header("X-Content-Type-Options")).contains("nosniff");
         Api.Response vtt = api.get("/api/v1/jobs/" + job + "/result?format=vtt", Api.ADMIN_TOKEN);
         assertThat(vtt.header("Content-Type").orElseThrow()).startsWith("text/vtt");
         assertThat(vtt.body()).startsWith("WEBVTT\n\n00:00:0");
@@ -56,6 +59,7 @@ class TranscribeApiTest extends ApiTestBase {
 
         assertThat(pdf.status()).isEqualTo(400);
         assertThat(pdf.code()).isEqualTo("unknown_format");
+        assertThat(pdf.json().get("field").asString()).isEqualTo("format");
         assertThat(list(pdf.json().get("available"))).extracting(JsonNode::asString).containsExactly("json", "txt", "srt", "vtt");
         assertThat(api.get("/api/v1/jobs/" + job + "/result?format=srt", Api.ADMIN_TOKEN).body()).isEmpty();
     }

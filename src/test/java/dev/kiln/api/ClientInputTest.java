@@ -1,0 +1,216 @@
+package dev.kiln.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.kiln.testing.Api;
+import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.RawHttp;
+import dev.kiln.testing.StreamClient;
+import java.io.ByteArrayInputStream;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * What a client sends is bounded and checked: JSON past its size or depth is refused while it is
+ * read, and every wrong field, parameter, header or path answers a 4xx problem naming it.
+ */
+@TestPropertySource(properties = "kiln.test.database=sqlite")
+class ClientInputTest extends ApiTestBase {
+
+    private static final int MAX_SIZE = 256 * 1024;
+
+    String token;
+    String fileId;
+
+    @BeforeEach
+    void member() {
+        token = api.newMember("input-" + UUID.randomUUID());
+        fileId = api.textFile(token, "input");
+    }
+
+    @Test
+    void deeplyNestedJsonIsRefusedAsTooDeep() {
+        Api.Response deep = api.post("/api/v1/jobs", token, job("[".repeat(40) + "]".repeat(40)));
+
+        assertThat(deep.status()).isEqualTo(400);
+        assertThat(deep.code()).isEqualTo("json_limit_exceeded");
+        assertThat(deep.json().get("limit").asString()).isEqualTo("depth");
+        assertThat(deep.json().get("max").asInt()).isEqualTo(32);
+        assertThat(deep.json().get("detail").asString()).contains("nested deeper than 32");
+
+        Api.Response veryDeep = api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, "[".repeat(100_000));
+        assertThat(veryDeep.code()).isEqualTo("json_limit_exceeded");
+    }
+
+    @Test
+    void nestingWithinTheLimitIsRead() {
+        // 31 levels inside the body's own object: parsed, then refused by the params schema, not by the parser.
+        Api.Response nested = api.post("/api/v1/jobs", token, job("[".repeat(30) + "]".repeat(30)));
+
+        assertThat(nested.status()).isEqualTo(400);
+        assertThat(nested.code()).isEqualTo("invalid_params");
+    }
+
+    @Test
+    void aBodyLargerThanAllowedIsRefusedBeforeOrWhileItIsRead() {
+        String big = "{\"type\":\"test-noop\",\"pad\":\"" + "x".repeat(MAX_SIZE) + "\"}";
+
+        Api.Response declared = api.post("/api/v1/jobs", token, big);
+        Api.Response chunked = api.send(api.request("/api/v1/jobs", token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big.getBytes(StandardCharsets.UTF_8))))
+                .build());
+
+        for (Api.Response response : new Api.Response[] {declared, chunked}) {
+            assertThat(response.status()).as(response.toString()).isEqualTo(413);
+            assertThat(response.code()).isEqualTo("json_too_large");
+            assertThat(response.json().get("maxSize").asLong()).isEqualTo(MAX_SIZE);
+        }
+    }
+
+    @Test
+    void hugeNumbersAndNamesAreRefusedWhileParsing() {
+        Api.Response number = api.post("/api/v1/jobs", token, "{\"priority\":" + "9".repeat(5000) + "}");
+        Api.Response name = api.post("/api/v1/jobs", token, "{\"" + "n".repeat(5000) + "\":1}");
+
+        assertThat(number.code()).isEqualTo("json_limit_exceeded");
+        assertThat(number.json().get("limit").asString()).isEqualTo("number");
+        assertThat(name.code()).isEqualTo("json_limit_exceeded");
+        assertThat(name.json().get("limit").asString()).isEqualTo("name");
+    }
+
+    @Test
+    void trailingGarbageAfterTheJsonIsMalformed() {
+        Api.Response trailing = api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"x" + UUID.randomUUID() + "\"} {}");
+
+        assertThat(trailing.status()).isEqualTo(400);
+        assertThat(trailing.code()).isEqualTo("malformed_json");
+    }
+
+    @Test
+    void deepJsonInAWebSocketMessageOrUploadMetadataIsRefusedToo() throws Exception {
+        try (StreamClient client = StreamClient.connect(api, port, token)) {
+            client.await("welcome", Duration.ofSeconds(10));
+            client.send("{\"type\":\"subscribe\",\"jobs\":" + "[".repeat(200) + "]".repeat(200) + "}");
+            JsonNode error = client.await("error", Duration.ofSeconds(10));
+            assertThat(error.get("code").asString()).isEqualTo("malformed_json");
+            assertThat(error.get("message").asString()).contains("nested deeper than 32");
+            client.send("{\"type\":\"subscribe\",\"mine\":true}");
+            assertThat(client.await("subscribed", Duration.ofSeconds(10))).as("the connection stays usable").isNotNull();
+        }
+        String params = Base64.getEncoder().encodeToString(("[".repeat(100) + "]".repeat(100)).getBytes(StandardCharsets.UTF_8));
+        Api.Response upload = api.send(api.request("/api/v1/uploads", token).header("Tus-Resumable", "1.0.0")
+                .header("Upload-Length", "5").header("Upload-Metadata", "processor dGVzdC1ub29w,params " + params)
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(upload.status()).isEqualTo(400);
+        assertThat(upload.json().get("field").asString()).isEqualTo("Upload-Metadata");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "/api/v1/jobs?limit=abc | limit",
+            "/api/v1/jobs?limit=-1 | limit",
+            "/api/v1/jobs?limit=201 | limit",
+            "/api/v1/jobs?limit=99999999999 | limit",
+            "/api/v1/jobs?cursor=garbage | cursor",
+            "/api/v1/jobs?state=sideways | state",
+            "/api/v1/jobs?type=Not%20A%20Type | type",
+            "/api/v1/jobs/counts?type=%2E%2E | type",
+            "/api/v1/jobs/JOB/events?after=x | after",
+            "/api/v1/jobs/JOB/events?after=-5 | after",
+            "/api/v1/jobs/JOB/events?limit=0 | limit",
+            "/api/v1/jobs/JOB/events?wait=9999 | wait",
+            "/api/v1/jobs/JOB/events?wait=soon | wait",
+            "/api/v1/jobs/JOB/result?format= | format",
+            "/api/v1/jobs/JOB/result?format=exe | format",
+            "/api/v1/files/FILE/content?expires=tomorrow&sig=x | expires",
+    })
+    void everyBadParameterIsNamed(String path, String field) {
+        String jobId = api.submit(token, "test-echo", fileId, "{}");
+        await().atMost(Duration.ofSeconds(15)).until(() -> api.state(token, jobId).equals("succeeded"));
+
+        Api.Response response = api.get(path.replace("JOB", jobId).replace("FILE", fileId), token);
+
+        assertThat(response.status()).as(response.toString()).isEqualTo(400);
+        assertThat(response.header("Content-Type").orElseThrow()).startsWith("application/problem+json");
+        assertThat(response.json().get("field").asString()).isEqualTo(field);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"type\":1,\"input\":{\"fileId\":\"FILE\"}} | type",
+            "{\"type\":\"test-noop\",\"input\":\"FILE\"} | input",
+            "{\"type\":\"test-noop\",\"input\":{\"fileId\":7}} | input.fileId",
+            "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"FILE\"},\"priority\":\"high\"} | priority",
+            "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"FILE\"},\"priority\":1.5} | priority",
+            "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"FILE\"},\"extra\":true} | extra",
+            "[\"type\"] | body",
+            "\"just a string\" | body",
+            "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"file_nosuchfile\"}} | input.fileId",
+    })
+    void everyBadJobFieldIsNamed(String body, String field) {
+        Api.Response response = api.post("/api/v1/jobs", token, body.replace("FILE", fileId));
+
+        assertThat(response.status()).as(response.toString()).isBetween(400, 499);
+        assertThat(response.json().get("field").asString()).isEqualTo(field);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"name\":5} | name",
+            "{\"name\":\"\"} | name",
+            "{\"name\":\"a/b\"} | name",
+            "{\"name\":\"ok-name\",\"role\":\"root\"} | role",
+            "{\"name\":\"ok-name\",\"role\":[\"admin\"]} | role",
+            "null | body",
+    })
+    void everyBadUserFieldIsNamed(String body, String field) {
+        Api.Response response = api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, body);
+
+        assertThat(response.status()).as(response.toString()).isEqualTo(400);
+        assertThat(response.json().get("field").asString()).isEqualTo(field);
+    }
+
+    @Test
+    void badIdsInPathsAreNotFound() {
+        for (String path : new String[] {"/api/v1/jobs/nonsense", "/api/v1/jobs/" + "j".repeat(5000), "/api/v1/jobs/%E2%98%83",
+                "/api/v1/jobs/nonsense/result", "/api/v1/jobs/nonsense/events", "/api/v1/files/nonsense",
+                "/api/v1/files/nonsense/content", "/api/v1/files/'%20OR%201=1--"}) {
+            Api.Response response = api.get(path, token);
+            assertThat(response.status()).as(path + " " + response).isEqualTo(404);
+            assertThat(response.code()).endsWith("not_found");
+        }
+        assertThat(api.postEmpty("/api/v1/jobs/nonsense/cancel", token).status()).isEqualTo(404);
+        assertThat(api.postEmpty("/api/v1/files/nonsense/link", token).status()).isEqualTo(404);
+    }
+
+    @Test
+    void badUploadNamesAndPartsAreNamed() {
+        // A malformed escape: only a raw request can carry one.
+        Api.Response badName = new RawHttp(port).send("POST", "/api/v1/files?name=%zz",
+                java.util.List.of("Authorization: Bearer " + token, "Content-Type: text/plain"), "x".getBytes(StandardCharsets.UTF_8));
+        assertThat(badName.status()).isEqualTo(400);
+        assertThat(badName.json().get("field").asString()).isEqualTo("name");
+
+        String boundary = "b" + UUID.randomUUID();
+        Api.Response noFilePart = api.send(api.request("/api/v1/files", token)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\n"
+                        + "x\r\n--" + boundary + "--\r\n")).build());
+        assertThat(noFilePart.status()).isEqualTo(400);
+        assertThat(noFilePart.json().get("field").asString()).isEqualTo("file");
+    }
+
+    private String job(String params) {
+        return "{\"type\":\"test-echo\",\"input\":{\"fileId\":\"" + fileId + "\"},\"params\":" + params + "}";
+    }
+}
