@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Secrets never reach the log, even with Spring's and Tomcat's DEBUG logging on, which prints
  * request URLs, headers and bodies: API tokens (good, bad, admin-made), WebSocket tickets in URLs,
- * signed-link signatures, and Authorization headers of any scheme.
+ * signed-link signatures, browser session cookies and CSRF tokens, and Authorization headers of any scheme.
  */
 class LogRedactionTest {
 
@@ -78,6 +78,18 @@ class LogRedactionTest {
             secrets.add(sig);
             assertThat(api.get(href, null).status()).isEqualTo(200);
             assertThat(api.get(href.replace("sig=", "sig=0"), null).status()).isEqualTo(403);
+
+            // A browser session: the cookie's secret and the CSRF token, in use and refused.
+            Api.Browser browser = api.signIn(token);
+            secrets.add(browser.cookie().substring(browser.cookie().indexOf('=') + 1));
+            secrets.add(browser.csrf());
+            assertThat(api.send(api.browserRequest("/api/v1/session", browser).GET().build()).status()).isEqualTo(200);
+            assertThat(api.send(api.browserRequest("/api/v1/stream/ticket", browser).header("X-Kiln-CSRF", browser.csrf())
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build()).status()).isEqualTo(200);
+            assertThat(api.send(api.browserRequest("/api/v1/stream/ticket", browser).header("X-Kiln-CSRF", "wrong")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build()).status()).isEqualTo(403);
+            // A token issued to oneself: its secret is in the answer's body.
+            secrets.add(api.post("/api/v1/me/tokens", token, "{\"label\":\"cli\"}").json().get("token").asString());
 
             // Failing requests with a good token: bad JSON, a missing endpoint.
             assertThat(api.post("/api/v1/jobs", token, "{not json").status()).isEqualTo(400);

@@ -49,6 +49,7 @@ class ApiFuzzTest {
     private String token;
     private String fileId;
     private String jobId;
+    private String userId;
     private String uploadPath;
 
     /** One request as the fuzzer sends it, readable when it is the one that failed. */
@@ -76,11 +77,15 @@ class ApiFuzzTest {
     @BeforeAll
     void start() throws Exception {
         String url = TestDatabases.fresh(TestDatabases.Kind.SQLITE);
-        kiln = KilnProcess.start(url, TestDatabases.tempDir("kiln-fuzz-"), Map.of());
+        // Thousands of requests a minute from one user and one address: the rate limits (tested on their own) stay out of it.
+        kiln = KilnProcess.start(url, TestDatabases.tempDir("kiln-fuzz-"), Map.of("kiln.limits.requests", "0",
+                "kiln.limits.anonymous-requests", "0", "kiln.limits.submissions", "0", "kiln.limits.max-queued-jobs", "0"));
         api = kiln.api();
         raw = new RawHttp(kiln.port());
         stored = new StoredState(url);
         token = api.newMember("fuzzer");
+        // Whose role the fuzzer may change: not the fuzzer's own.
+        userId = api.get("/api/v1/session", api.newMember("fuzz-target")).json().get("user").get("id").asString();
         fileId = api.textFile(token, "fuzz me");
         jobId = api.submit(token, "test-echo", fileId, "{}");
         await().atMost(QUIET).until(() -> api.state(token, jobId).equals("succeeded"));
@@ -109,6 +114,16 @@ class ApiFuzzTest {
     @Test
     void userCreation() {
         fuzz(Inputs.userBodies().map(body -> new Request("POST", "/api/v1/admin/users",
+                List.of(auth(Api.ADMIN_TOKEN), "Content-Type: application/json"), body)));
+    }
+
+    @Test
+    void signInsTokensAndRoles() {
+        fuzz(Inputs.tokenBodies().map(body -> new Request("POST", "/api/v1/session",
+                List.of("Content-Type: application/json"), body)));
+        fuzz(Inputs.tokenBodies().map(body -> new Request("POST", "/api/v1/me/tokens",
+                List.of(auth(token), "Content-Type: application/json"), body)));
+        fuzz(Inputs.userBodies().map(body -> new Request("PATCH", "/api/v1/admin/users/" + userId,
                 List.of(auth(Api.ADMIN_TOKEN), "Content-Type: application/json"), body)));
     }
 

@@ -233,6 +233,32 @@ final class Inputs {
         };
     }
 
+    /** Bodies for a new token ({@code {label?, expiresAt?}}) and for signing in ({@code {token}}). */
+    static Gen<String> tokenBodies() {
+        return in -> switch (below(in, 5)) {
+            case 0, 1 -> {
+                List<String> members = new ArrayList<>();
+                if (chance(in, 60)) {
+                    members.add("\"label\":" + pick(in, quote(text(in, 20)), quote(text(in, 120)), "\"\"", "7", "null", "[\"a\"]"));
+                }
+                if (chance(in, 60)) {
+                    members.add("\"expiresAt\":" + pick(in, "\"2001-01-01T00:00:00Z\"", "\"9999-12-31T23:59:59Z\"",
+                            "\"2030-02-30T00:00:00Z\"", "\"tomorrow\"", "\"\"", "0", "-1", "1e309", "null", quote(text(in, 30))));
+                }
+                if (chance(in, 30)) {
+                    members.add("\"token\":" + pick(in, quote("kiln_" + visible(in, 52)), quote(text(in, 60)), "\"\"", "1", "null"));
+                }
+                if (chance(in, 15)) {
+                    members.add(quote(pick(in, FIELDS)) + ":" + value(in, 2));
+                }
+                yield "{" + String.join(",", members) + "}";
+            }
+            case 2 -> broken(in, "{\"label\":\"cli\",\"expiresAt\":\"2030-01-01T00:00:00Z\"}");
+            case 3 -> deep(in);
+            default -> value(in, 3);
+        };
+    }
+
     /** A query string of known and unknown parameters with odd values, as a URL may legally carry it. */
     static String query(RandomnessSource in) {
         List<String> pairs = new ArrayList<>();

@@ -19,7 +19,7 @@ import java.util.Map;
  */
 final class StoredState implements AutoCloseable {
 
-    private static final List<String> TABLES = List.of("users", "api_tokens", "files", "jobs", "job_events", "job_results",
+    private static final List<String> TABLES = List.of("users", "api_tokens", "sessions", "files", "jobs", "job_events", "job_results",
             "idempotency_keys", "uploads");
 
     private final Connection connection;
