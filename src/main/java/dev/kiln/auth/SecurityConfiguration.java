@@ -40,8 +40,7 @@ class SecurityConfiguration {
     SecurityFilterChain api(HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json, AllowedOrigins origins)
             throws Exception {
         AuthenticationEntryPoint unauthenticated = unauthenticated(json);
-        AccessDeniedHandler forbidden = (request, response, e) ->
-                write(json, response, Problems.of(ErrorCode.FORBIDDEN, "Your role does not allow this."));
+        AccessDeniedHandler forbidden = forbidden(json);
         return stateless(http)
                 .securityMatcher("/api/**")
                 .addFilterAt(ApiCors.filter(origins, json), CorsFilter.class)
@@ -60,18 +59,26 @@ class SecurityConfiguration {
     }
 
     /**
-     * Only the health endpoint is exposed (application.yaml), and it is public: probes send no
-     * token. A caller with an admin's credentials also sees each check's details; other actuator
-     * paths do not exist (404).
+     * Health and Prometheus metrics are exposed (application.yaml). Health is public: probes send no
+     * token; a caller with an admin's credentials also sees each check's details. Metrics are for
+     * admins: they tell how busy the server is and which job types its users run, so a scraper sends
+     * an admin's token. Other actuator paths do not exist (404).
      */
     @Bean
     @Order(1)
     SecurityFilterChain actuator(HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json) throws Exception {
         return stateless(http)
                 .securityMatcher("/actuator/**")
-                .authorizeHttpRequests(a -> a.anyRequest().permitAll())
+                .authorizeHttpRequests(a -> a
+                        .requestMatchers("/actuator/prometheus", "/actuator/prometheus/**").hasRole(Role.ADMIN.name())
+                        .anyRequest().permitAll())
                 .addFilterBefore(authentication(tokens, sessions, json), AuthorizationFilter.class)
+                .exceptionHandling(e -> e.authenticationEntryPoint(unauthenticated(json)).accessDeniedHandler(forbidden(json)))
                 .build();
+    }
+
+    private static AccessDeniedHandler forbidden(JsonMapper json) {
+        return (request, response, e) -> write(json, response, Problems.of(ErrorCode.FORBIDDEN, "Your role does not allow this."));
     }
 
     private static ApiAuthenticationFilter authentication(ApiTokens tokens, Sessions sessions, JsonMapper json) {

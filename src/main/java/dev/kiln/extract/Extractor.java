@@ -6,6 +6,8 @@ import dev.kiln.processors.ParamsSchema;
 import dev.kiln.processors.Processor;
 import dev.kiln.processors.ProcessorLimits;
 import dev.kiln.processors.ResultFormat;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -46,10 +48,20 @@ class Extractor implements Processor {
     private final Ocr ocr;
     private final ExtractSettings settings;
     private volatile LanguageDetector languages;
+    private final Counter textPages;
+    private final Counter ocrPages;
 
-    Extractor(Ocr ocr, ExtractSettings settings) {
+    Extractor(Ocr ocr, ExtractSettings settings, MeterRegistry meters) {
         this.ocr = ocr;
         this.settings = settings;
+        this.textPages = pages(meters, "text");
+        this.ocrPages = pages(meters, "ocr");
+    }
+
+    private static Counter pages(MeterRegistry meters, String method) {
+        return Counter.builder("kiln.extract.pages").tag("method", method)
+                .description("Pages of finished extractions (paged documents only), by whether their text came from OCR")
+                .register(meters);
     }
 
     @Override
@@ -124,12 +136,20 @@ class Extractor implements Processor {
         if (language != null) {
             metadata.put("language", language);
         }
+        countPages(extracted);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("metadata", metadata);
         result.put("text", text);
         result.put("segments", segments);
         result.put("ocrPages", extracted.ocrPages());
         return result;
+    }
+
+    private void countPages(Extracted extracted) {
+        int ocrd = extracted.ocrPages().size();
+        int pages = extracted.metadata().get("pages") instanceof Integer n ? Math.max(n, ocrd) : ocrd;
+        textPages.increment(pages - ocrd);
+        ocrPages.increment(ocrd);
     }
 
     /** An image (a multi-page TIFF too): its pages come back from Tesseract separated by form feeds. */

@@ -37,12 +37,16 @@ import tools.jackson.databind.node.ObjectNode;
 @Component
 public class JobQueue {
 
-    private static final String RETURNING_SEQ = " RETURNING seq, owner_id";
-    /** A job row whose seq a write moved on: the new seq, and whose job it is (for the events). */
-    private record Bumped(long seq, String owner) {
+    private static final String RETURNING_SEQ = " RETURNING seq, owner_id, type, started_at";
+    /**
+     * A job row whose seq a write moved on: the new seq, whose job it is (for the events), its type
+     * and when its attempt started (for the metrics; null once released).
+     */
+    private record Bumped(long seq, String owner, String type, Long startedAt) {
     }
 
-    private static final RowMapper<Bumped> BUMPED = (rs, n) -> new Bumped(rs.getLong("seq"), rs.getString("owner_id"));
+    private static final RowMapper<Bumped> BUMPED = (rs, n) -> new Bumped(rs.getLong("seq"), rs.getString("owner_id"),
+            rs.getString("type"), dev.kiln.db.Rows.nullableLong(rs, "started_at"));
     private static final int MAX_STAGE = 200;
     private static final int MAX_MESSAGE = 2000;
     /**
@@ -51,7 +55,7 @@ public class JobQueue {
      */
     private static final int CANDIDATES_PER_CLAIMED = 4;
     private static final String CLAIM_RETURNING =
-            "id, owner_id, type, input_file_id, params, attempt, max_attempts, seq, lease_token";
+            "id, owner_id, type, input_file_id, params, attempt, max_attempts, seq, lease_token, run_after";
 
     private final Database db;
     private final EventLog events;
@@ -60,9 +64,10 @@ public class JobQueue {
     private final RetryPolicy retryPolicy;
     private final FileCatalog files;
     private final LimitSettings limits;
+    private final JobMetrics metrics;
 
     public JobQueue(Database db, EventLog events, JsonMapper json, Clock clock, RetryPolicy retryPolicy, FileCatalog files,
-            LimitSettings limits) {
+            LimitSettings limits, JobMetrics metrics) {
         this.db = db;
         this.events = events;
         this.json = json;
@@ -70,6 +75,7 @@ public class JobQueue {
         this.retryPolicy = retryPolicy;
         this.files = files;
         this.limits = limits;
+        this.metrics = metrics;
     }
 
     /**
@@ -109,6 +115,9 @@ public class JobQueue {
                         claims.add(claim);
                         running.add(StateEvents.event(claim.id(), claim.ownerId(), rs.getLong("seq"),
                                 StateEvents.data(JobState.RUNNING, claim.attempt()), now));
+                        // run_after is when the job became claimable: at submission, retry or release.
+                        Duration waited = Duration.ofMillis(now - rs.getLong("run_after"));
+                        db.afterCommit(() -> metrics.started(claim.type(), waited));
                     });
             events.append(running);
             // Looked up in the claim's transaction: if this fails, the claim is undone, never half-made.
@@ -347,6 +356,7 @@ public class JobQueue {
                         appended.add(new JobEvent(f.jobId(), b.owner(), last - 1, EventKind.RESULT, ref, ts));
                     }
                     appended.add(StateEvents.event(f.jobId(), b.owner(), last, StateEvents.data(JobState.SUCCEEDED, s.attempt()), now));
+                    countEnd(f, b, now);
                 });
                 yield seq;
             }
@@ -378,6 +388,7 @@ public class JobQueue {
                         state.put("retryAt", failed.runAfter().toString());
                     }
                     appended.add(StateEvents.event(f.jobId(), b.owner(), last, state, now));
+                    countEnd(f, b, now);
                 });
                 yield seq.isPresent() ? seq : cancelInstead(f, now, appended);
             }
@@ -386,8 +397,10 @@ public class JobQueue {
                         UPDATE jobs SET state = 'cancelled', finished_at = :now, seq = seq + 1, %s"""
                         .formatted(releaseLease) + guard + RETURNING_SEQ)
                         .query(BUMPED).optional();
-                seq.ifPresent(b -> appended.add(
-                        StateEvents.event(f.jobId(), b.owner(), b.seq(), StateEvents.data(JobState.CANCELLED, c.attempt()), now)));
+                seq.ifPresent(b -> {
+                    appended.add(StateEvents.event(f.jobId(), b.owner(), b.seq(), StateEvents.data(JobState.CANCELLED, c.attempt()), now));
+                    countEnd(f, b, now);
+                });
                 yield seq;
             }
             case Released r -> {
@@ -401,10 +414,19 @@ public class JobQueue {
                     ObjectNode state = StateEvents.data(JobState.QUEUED, r.attempt() - 1);
                     state.put("reason", "released");
                     appended.add(StateEvents.event(f.jobId(), b.owner(), last, state, now));
+                    countEnd(f, b, now);
                 });
                 yield seq.isPresent() ? seq : cancelInstead(f, now, appended);
             }
         };
+    }
+
+    /** Counts an accepted end of an attempt once its transaction commits; a rescue is one that waited on an expired lease. */
+    private void countEnd(Finish f, Bumped b, long now) {
+        Duration ran = b.startedAt() == null ? null : Duration.ofMillis(now - b.startedAt());
+        JobState target = f.outcome().target();
+        boolean rescue = f.expiredBefore() != null;
+        db.afterCommit(() -> metrics.attemptEnded(b.type(), target, ran, rescue));
     }
 
     /** An attempt that would run again must not: a cancel was asked for meanwhile. */

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.stereotype.Component;
@@ -35,9 +36,12 @@ public class JobStore {
     private final Clock clock;
     private final ApplicationEventPublisher publisher;
     private final RowMapper<Job> rows;
+    private final JobMetrics metrics;
 
-    public JobStore(Database db, EventLog events, JsonMapper json, Clock clock, ApplicationEventPublisher publisher) {
+    public JobStore(Database db, EventLog events, JsonMapper json, Clock clock, ApplicationEventPublisher publisher,
+            JobMetrics metrics) {
         this.db = db;
+        this.metrics = metrics;
         this.events = events;
         this.json = json;
         this.clock = clock;
@@ -97,6 +101,8 @@ public class JobStore {
         List<Job> stored = db.write(() -> {
             long now = clock.millis();
             List<Job> out = insertAll(jobs, now);
+            out.stream().collect(Collectors.groupingBy(Job::type, Collectors.counting()))
+                    .forEach((type, n) -> db.afterCommit(() -> metrics.submitted(type, n.intValue())));
             events.append(out.stream()
                     .map(job -> StateEvents.event(job.id(), job.ownerId(), job.seq(), StateEvents.data(JobState.QUEUED, 0), now))
                     .toList());
@@ -134,6 +140,7 @@ public class JobStore {
         }
         admit.run();
         Job inserted = insert(job, now);
+        db.afterCommit(() -> metrics.submitted(job.type(), 1));
         events.append(List.of(StateEvents.event(inserted.id(), inserted.ownerId(), inserted.seq(),
                 StateEvents.data(JobState.QUEUED, 0), now)));
         if (job.idempotencyKey() != null) {
@@ -356,6 +363,7 @@ public class JobStore {
                             .map(seq -> {
                                 events.append(List.of(StateEvents.event(job.id(), job.ownerId(), seq,
                                         StateEvents.data(JobState.CANCELLED, job.attempt()), now)));
+                                db.afterCommit(() -> metrics.cancelledWaiting(job.type()));
                                 return seq;
                             }))
                     .map(seq -> (CancelOutcome) new CancelOutcome.Cancelled(findById(job.id()).orElseThrow()));
@@ -434,6 +442,7 @@ public class JobStore {
                 ObjectNode data = StateEvents.data(JobState.QUEUED, 0);
                 data.put("reason", "retry");
                 events.append(List.of(StateEvents.event(job.id(), job.ownerId(), s, data, now)));
+                db.afterCommit(() -> metrics.retriedByHand(job.type()));
             });
             return seq.isPresent();
         });

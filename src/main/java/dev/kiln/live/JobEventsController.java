@@ -100,12 +100,15 @@ class JobEventsController {
             throws IOException {
         Job job = visible(user, id);
         long from = resumePoint(lastEventId, after);
+        if ((lastEventId != null && !lastEventId.isBlank()) || after != null) {
+            connections.metrics().sse.resubscribed(from <= job.seq());
+        }
         if (job.state().isFinal() && from == job.seq()) {
             response.setStatus(HttpServletResponse.SC_NO_CONTENT);
             return;
         }
         // A resume point past the end of the log cannot be honoured: replay everything instead.
-        SseStream stream = new SseStream(id, from > job.seq() ? 0 : from, log, hub, json, settings);
+        SseStream stream = new SseStream(id, from > job.seq() ? 0 : from, log, hub, json, settings, connections.metrics().sse);
         String address = ClientAddress.of(request.getRemoteAddr());
         Optional<StreamConnections.StreamRefusal> refused = connections.admitStream(user, address, stream);
         if (refused.isPresent()) {

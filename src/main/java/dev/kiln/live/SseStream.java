@@ -31,16 +31,19 @@ final class SseStream {
     private final EventHub hub;
     private final JsonMapper json;
     private final StreamSettings settings;
+    private final StreamMetrics.Transport metrics;
     private final BlockingQueue<JobEvent> live = new LinkedBlockingQueue<>(BACKLOG);
     private volatile boolean overflowed;
 
-    SseStream(String jobId, long after, EventLog log, EventHub hub, JsonMapper json, StreamSettings settings) {
+    SseStream(String jobId, long after, EventLog log, EventHub hub, JsonMapper json, StreamSettings settings,
+            StreamMetrics.Transport metrics) {
         this.jobId = jobId;
         this.follow = new JobFollow(jobId, after, log);
         this.log = log;
         this.hub = hub;
         this.json = json;
         this.settings = settings;
+        this.metrics = metrics;
     }
 
     /** Ends the stream soon (shutdown). */
@@ -52,6 +55,7 @@ final class SseStream {
     void run(OutputStream out) throws IOException, InterruptedException {
         try (EventHub.Subscription ignored = hub.followJob(jobId, event -> {
             if (!live.offer(event)) {
+                metrics.dropped.increment();
                 overflowed = true;
             }
         })) {
@@ -73,6 +77,7 @@ final class SseStream {
                 }
             }
             // Too far behind: the stream ends; the client resumes from its Last-Event-ID.
+            metrics.slowConsumerCloses.increment();
         }
     }
 
@@ -81,6 +86,7 @@ final class SseStream {
         for (JobEvent event : events) {
             write(out, "id: " + event.seq() + "\nevent: " + event.kind().wire() + "\ndata: "
                     + json.writeValueAsString(event) + "\n\n");
+            metrics.sent.increment();
         }
         JobEvent last = events.isEmpty() ? null : events.getLast();
         // A job retried after finishing carries on in the same log: only the real end ends the stream.

@@ -60,6 +60,7 @@ final class StreamConnection implements EventSink {
     private final WebSocketSession session;
     private final StreamConnections connections;
     private final StreamSettings settings;
+    private final StreamMetrics.Transport metrics;
     private final BlockingQueue<Object> inbox;
     private final long openedAt = System.currentTimeMillis();
     private final Map<String, Followed> follows = new HashMap<>();
@@ -83,6 +84,7 @@ final class StreamConnection implements EventSink {
         this.session = session;
         this.connections = connections;
         this.settings = connections.settings();
+        this.metrics = connections.metrics().websocket;
         // Linked: an idle connection holds no buffer, only what is actually queued.
         this.inbox = new LinkedBlockingQueue<>(settings.outboundBuffer());
         this.inboundRate = new InboundRate(settings.messagesPerSecond());
@@ -145,14 +147,20 @@ final class StreamConnection implements EventSink {
     @Override
     public void deliver(JobEvent event) {
         if (!closed && !enqueue(event)) {
-            close(CloseCode.SLOW_CONSUMER, "too slow to keep up; reconnect and resume");
+            dropped();
         }
     }
 
     private void deliverListed(JobEvent event) {
         if (!closed && worthListing(event) && !enqueue(new Listed(event))) {
-            close(CloseCode.SLOW_CONSUMER, "too slow to keep up; reconnect and resume");
+            dropped();
         }
+    }
+
+    /** A live event found the inbox full: the client is too slow; it replays from the log after reconnecting. */
+    private void dropped() {
+        metrics.dropped.increment();
+        close(CloseCode.SLOW_CONSUMER, "too slow to keep up; reconnect and resume");
     }
 
     /** Called every second: authentication deadline, pings, pong deadline. */
@@ -185,6 +193,9 @@ final class StreamConnection implements EventSink {
                 return;
             }
             closed = true;
+        }
+        if (code == CloseCode.SLOW_CONSUMER) {
+            metrics.slowConsumerCloses.increment();
         }
         // Closing can wait on a send in progress (bounded by the send time limit): not on the caller's thread.
         Thread.ofVirtual().start(() -> {
@@ -399,6 +410,7 @@ final class StreamConnection implements EventSink {
         ObjectNode subscribed = message("subscribed").put("job", id);
         if (after != null) {
             subscribed.put("recovered", replay);
+            metrics.resubscribed(replay);
         }
         send(subscribed);
         if (replay) {
@@ -497,6 +509,7 @@ final class StreamConnection implements EventSink {
         try {
             // Errors echo what the client sent, which may hold half a character: UTF-8 cannot carry that.
             session.sendMessage(new TextMessage(Texts.wellFormed(connections.json().writeValueAsString(message))));
+            metrics.sent.increment();
         } catch (IOException e) {
             throw new SendFailed(e);
         }

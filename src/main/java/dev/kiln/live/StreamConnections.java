@@ -45,6 +45,7 @@ class StreamConnections implements SmartLifecycle {
     private final JsonMapper json;
     private final AllowedOrigins origins;
     private final ClientJson clientJson;
+    private final StreamMetrics metrics;
     private final Set<StreamConnection> open = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
     private final Map<String, Integer> perAddress = new ConcurrentHashMap<>();
@@ -55,7 +56,7 @@ class StreamConnections implements SmartLifecycle {
     private volatile boolean accepting;
 
     StreamConnections(StreamSettings settings, JobStore jobs, EventLog eventLog, EventHub hub, ApiTokens tokens,
-            StreamTickets tickets, JsonMapper json, AllowedOrigins origins, ClientJson clientJson) {
+            StreamTickets tickets, JsonMapper json, AllowedOrigins origins, ClientJson clientJson, StreamMetrics metrics) {
         this.settings = settings;
         this.jobs = jobs;
         this.eventLog = eventLog;
@@ -65,6 +66,9 @@ class StreamConnections implements SmartLifecycle {
         this.json = json;
         this.origins = origins;
         this.clientJson = clientJson;
+        this.metrics = metrics;
+        metrics.websocket.connections(open::size);
+        metrics.sse.connections(streams::size);
     }
 
     /** A new socket: known (so its close is always seen) before anything can close it. */
@@ -191,6 +195,10 @@ class StreamConnections implements SmartLifecycle {
 
     JsonMapper json() {
         return json;
+    }
+
+    StreamMetrics metrics() {
+        return metrics;
     }
 
     /** For what clients send: bounded in size and depth. */

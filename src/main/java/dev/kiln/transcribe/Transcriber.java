@@ -8,6 +8,9 @@ import dev.kiln.processors.ParamsSchema;
 import dev.kiln.processors.Processor;
 import dev.kiln.processors.ProcessorLimits;
 import dev.kiln.processors.ResultFormat;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,10 +32,17 @@ class Transcriber implements Processor {
 
     private final SpeechModels models;
     private final JsonMapper json;
+    private final DistributionSummary realTimeFactor;
+    private final Counter audioSeconds;
 
-    Transcriber(SpeechModels models, JsonMapper json) {
+    Transcriber(SpeechModels models, JsonMapper json, MeterRegistry meters) {
         this.models = models;
         this.json = json;
+        this.realTimeFactor = DistributionSummary.builder("kiln.transcribe.realtime.factor")
+                .description("Seconds of work per second of audio, per finished transcription (below 1: faster than real time)")
+                .serviceLevelObjectives(0.05, 0.1, 0.25, 0.5, 1, 2, 4).register(meters);
+        this.audioSeconds = Counter.builder("kiln.transcribe.audio").baseUnit("seconds")
+                .description("Seconds of audio transcribed (finished transcriptions)").register(meters);
     }
 
     @Override
@@ -115,6 +125,10 @@ class Transcriber implements Processor {
             duration = audio.decodedSeconds(); // what was really there, whatever the header said
         }
         double seconds = (System.nanoTime() - started) / 1e9;
+        audioSeconds.increment(duration);
+        if (duration > 0) {
+            realTimeFactor.record(seconds / duration);
+        }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("model", installed.name());
         result.put("language", installed.language());

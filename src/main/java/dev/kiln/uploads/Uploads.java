@@ -11,6 +11,9 @@ import dev.kiln.jobs.JobRequests;
 import dev.kiln.storage.BlobStore;
 import dev.kiln.storage.StoredBlob;
 import dev.kiln.support.Ids;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -19,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -51,10 +55,13 @@ class Uploads {
     private final JsonMapper json;
     private final ClientJson clientJson;
     private final Clock clock;
+    /** Request bodies being received on this node now ({@code kiln.uploads.active}). */
+    private final AtomicInteger receiving = new AtomicInteger();
+    private final Counter bytesReceived;
 
     Uploads(UploadStore store, PartFiles parts, BlobStore blobs, FileIntake intake, StorageQuota quota,
             JobRequests jobRequests, UploadSettings settings, JsonMapper json,
-            ClientJson clientJson, Clock clock) {
+            ClientJson clientJson, Clock clock, MeterRegistry meters) {
         this.store = store;
         this.parts = parts;
         this.blobs = blobs;
@@ -65,6 +72,10 @@ class Uploads {
         this.json = json;
         this.clientJson = clientJson;
         this.clock = clock;
+        Gauge.builder("kiln.uploads.active", receiving, AtomicInteger::get)
+                .description("Upload requests receiving bytes on this node now").register(meters);
+        this.bytesReceived = Counter.builder("kiln.uploads.received").baseUnit("bytes")
+                .description("Upload bytes read from clients (including chunks later refused)").register(meters);
     }
 
     long maxSize() {
@@ -169,7 +180,13 @@ class Uploads {
                 // Every byte arrived before, but completing did not finish (a crash): finish it now.
                 return new Written(complete(user, upload), offset);
             }
-            long reached = write(upload, lock, offset, checksum, body);
+            long reached;
+            receiving.incrementAndGet();
+            try {
+                reached = write(upload, lock, offset, checksum, body);
+            } finally {
+                receiving.decrementAndGet();
+            }
             if (reached == upload.length()) {
                 return new Written(complete(user, upload), reached);
             }
@@ -200,6 +217,7 @@ class Uploads {
                 if (n < 0) {
                     break;
                 }
+                bytesReceived.increment(n);
                 if (n > left) {
                     takeBack(upload, lock, writer);
                     throw overflow(upload, offset);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.kiln.processors.JobFailure;
 import dev.kiln.testing.RecordingContext;
 import dev.kiln.testing.TestDatabases;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +26,8 @@ class ExtractorTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final ExtractSettings SETTINGS = new ExtractSettings("tesseract", "eng", 300, 20_000_000);
 
-    private final Extractor extractor = new Extractor(new Ocr(SETTINGS), SETTINGS);
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final Extractor extractor = new Extractor(new Ocr(SETTINGS), SETTINGS, meters);
     private Path dir;
 
     @BeforeEach
@@ -46,6 +48,8 @@ class ExtractorTest {
         assertThat(metadata.get("author").asString()).isEqualTo("Ada Potter");
         assertThat(metadata.get("pages").asInt()).isEqualTo(3);
         assertThat(metadata.get("language").asString()).isEqualTo("en");
+        assertThat(meters.get("kiln.extract.pages").tag("method", "text").counter().count()).isEqualTo(3);
+        assertThat(meters.get("kiln.extract.pages").tag("method", "ocr").counter().count()).isZero();
         String text = result.get("text").asString();
         for (List<String> page : pages) {
             for (String paragraph : page) {
@@ -89,7 +93,7 @@ class ExtractorTest {
     @Test
     void withoutTesseractAnImageFailsAsOcrUnavailableNeverEmpty() throws Exception {
         ExtractSettings missing = new ExtractSettings("/nonexistent/tesseract", "eng", 300, 20_000_000);
-        Extractor blind = new Extractor(new Ocr(missing), missing);
+        Extractor blind = new Extractor(new Ocr(missing), missing, new SimpleMeterRegistry());
         Path png = TestDocuments.png(dir, "Glaze recipes");
 
         assertThatThrownBy(() -> blind.run(context(png, "image/png")))
@@ -163,7 +167,7 @@ class ExtractorTest {
         Path txt = dir.resolve("long.txt");
         Files.writeString(txt, String.join("\n\n", TestDocuments.paragraphs("Long", 50, 30)));
 
-        assertThatThrownBy(() -> new Extractor(new Ocr(small), small).run(context(txt, "text/plain")))
+        assertThatThrownBy(() -> new Extractor(new Ocr(small), small, new SimpleMeterRegistry()).run(context(txt, "text/plain")))
                 .isInstanceOfSatisfying(JobFailure.class, f -> assertThat(f.code()).isEqualTo("document_too_large"));
     }
 

@@ -7,19 +7,25 @@ import dev.kiln.auth.User;
 import dev.kiln.events.EventKind;
 import dev.kiln.events.JobEvent;
 import dev.kiln.files.FileInfo;
+import dev.kiln.processors.ParamsSchema;
+import dev.kiln.processors.ProcessorRegistry;
+import dev.kiln.processors.ProcessorSettings;
 import dev.kiln.testing.QueueFixture;
+import dev.kiln.testing.TestProcessor;
 import dev.kiln.testing.TestDatabases;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
@@ -577,6 +583,79 @@ abstract class JobQueueContract {
         assertThat(byOwner).extracting(JobEvent::job).containsOnly(job.id());
         assertThat(byOwner).extracting(JobEvent::seq).containsExactly(1L, 2L, 3L);
         assertThat(byOwner).allSatisfy(e -> assertThat(e.owner()).isEqualTo(alice.id()));
+    }
+
+    @Test
+    void metricsCountOnlyCommittedChanges() {
+        // A submission its admission check refuses rolls back: nothing was submitted.
+        assertThatThrownBy(() -> fx.store.submit(fx.newJob(alice, TYPE), () -> {
+            throw new IllegalStateException("refused");
+        })).isInstanceOf(IllegalStateException.class);
+        assertThat(count("kiln.jobs.submitted", TYPE)).isZero();
+
+        Job job = fx.submit(alice, TYPE);
+        fx.clock.advance(Duration.ofSeconds(7));
+        JobQueue.Claim claim = fx.claim(TYPE, 1).getFirst();
+        fx.clock.advance(Duration.ofSeconds(90));
+        fx.queue.apply(List.of(new JobQueue.Finish(job.id(), claim.leaseToken(), new JobQueue.Succeeded(1, null))));
+        // A late write of the same attempt is refused: not a second success.
+        fx.queue.apply(List.of(new JobQueue.Finish(job.id(), claim.leaseToken(), new JobQueue.Succeeded(1, null))));
+
+        assertThat(count("kiln.jobs.submitted", TYPE)).isEqualTo(1);
+        assertThat(count("kiln.jobs.started", TYPE)).isEqualTo(1);
+        assertThat(count("kiln.jobs.succeeded", TYPE)).isEqualTo(1);
+        assertThat(fx.meters.get("kiln.jobs.wait.time").tag("type", TYPE).timer().totalTime(TimeUnit.SECONDS))
+                .isEqualTo(7);
+        assertThat(fx.meters.get("kiln.jobs.run.time").tag("type", TYPE).tag("outcome", "succeeded").timer()
+                .totalTime(TimeUnit.SECONDS)).isEqualTo(90);
+    }
+
+    @Test
+    void metricsTellRescuesRetriesAndCancelsApart() {
+        Job rescued = fx.submit(alice, TYPE);
+        fx.claim(TYPE, 1);
+        fx.clock.advance(QueueFixture.LEASE.plusSeconds(1));
+        assertThat(fx.maintenance.runOnce()).isEqualTo(1);
+        assertThat(fx.job(rescued.id()).state()).isEqualTo(JobState.RETRY_SCHEDULED);
+        Job waiting = fx.submit(bob, TYPE);
+        assertThat(fx.store.cancel(waiting.id(), bob)).containsInstanceOf(JobStore.CancelOutcome.Cancelled.class);
+        assertThat(fx.store.retry(waiting.id(), bob)).containsInstanceOf(JobStore.RetryOutcome.Requeued.class);
+
+        assertThat(count("kiln.jobs.lease.rescues", TYPE)).isEqualTo(1);
+        assertThat(fx.meters.get("kiln.jobs.retried").tag("type", TYPE).tag("trigger", "automatic").counter().count()).isEqualTo(1);
+        assertThat(fx.meters.get("kiln.jobs.retried").tag("type", TYPE).tag("trigger", "manual").counter().count()).isEqualTo(1);
+        assertThat(count("kiln.jobs.cancelled", TYPE)).isEqualTo(1);
+        assertThat(count("kiln.jobs.failed", TYPE)).isZero();
+    }
+
+    @Test
+    void queueGaugesReadTheDatabaseAtMostEveryFewSeconds() {
+        new QueueGauges(fx.db, fx.clock, fx.meters, new ProcessorRegistry(
+                List.of(new TestProcessor(TYPE, ParamsSchema.of(), context -> null)), new ProcessorSettings(Map.of())));
+        assertThat(gauge("kiln.queue.depth")).isZero();
+        assertThat(gauge("kiln.queue.oldest.age")).isZero();
+
+        fx.clock.advance(QueueGauges.FRESH_FOR);
+        fx.submit(alice, TYPE);
+        fx.clock.advance(Duration.ofSeconds(30));
+        fx.submit(bob, TYPE);
+        assertThat(gauge("kiln.queue.depth")).isEqualTo(2);
+        assertThat(gauge("kiln.queue.oldest.age")).isEqualTo(30);
+
+        fx.claim(TYPE, 2);
+        assertThat(gauge("kiln.queue.depth")).as("still the snapshot of a moment ago").isEqualTo(2);
+        fx.clock.advance(QueueGauges.FRESH_FOR);
+        assertThat(gauge("kiln.queue.depth")).isZero();
+        assertThat(gauge("kiln.queue.oldest.age")).isZero();
+    }
+
+    private double gauge(String name) {
+        return fx.meters.get(name).tag("type", TYPE).gauge().value();
+    }
+
+    private double count(String counter, String type) {
+        var found = fx.meters.find(counter).tag("type", type).counter();
+        return found == null ? 0 : found.count();
     }
 
     void assertSeqIsContiguous(String jobId, long lastSeq) {

@@ -14,6 +14,7 @@ import dev.kiln.events.JobEvent;
 import dev.kiln.files.FileCatalog;
 import dev.kiln.files.FileInfo;
 import dev.kiln.jobs.Job;
+import dev.kiln.jobs.JobMetrics;
 import dev.kiln.jobs.JobQueue;
 import dev.kiln.jobs.JobSettings;
 import dev.kiln.jobs.JobStore;
@@ -22,6 +23,7 @@ import dev.kiln.jobs.RetryPolicy;
 import dev.kiln.limits.LimitSettings;
 import dev.kiln.workers.QueueMaintenance;
 import dev.kiln.workers.WorkerSettings;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -53,6 +55,7 @@ public final class QueueFixture implements AutoCloseable {
     public final Users users;
     public final FileCatalog files;
     public final QueueMaintenance maintenance;
+    public final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     public QueueFixture(TestDatabases.Kind kind) {
         this(kind, LimitSettings.unlimited());
@@ -67,10 +70,11 @@ public final class QueueFixture implements AutoCloseable {
         hub = new EventHub();
         events = new EventLog(db, json, hub);
         retryPolicy = new RetryPolicy(jobSettings);
-        store = new JobStore(db, events, json, clock, published::add);
+        JobMetrics metrics = new JobMetrics(meters, List.of());
+        store = new JobStore(db, events, json, clock, published::add, metrics);
         users = new Users(db, clock);
         files = new FileCatalog(db);
-        queue = new JobQueue(db, events, json, clock, retryPolicy, files, limits);
+        queue = new JobQueue(db, events, json, clock, retryPolicy, files, limits, metrics);
         maintenance = new QueueMaintenance(queue, store, jobSettings, workerSettings, clock, published::add);
     }
 

@@ -2,6 +2,7 @@ package dev.kiln.transcribe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.kiln.KilnHome;
 import dev.kiln.processors.JobFailure;
@@ -9,6 +10,7 @@ import dev.kiln.testing.Fixtures;
 import dev.kiln.testing.RecordingContext;
 import dev.kiln.testing.TestDatabases;
 import dev.kiln.testing.WordErrorRate;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,12 +36,13 @@ class TranscriberTest {
 
     private static SpeechModels models;
     private static Transcriber transcriber;
+    private static final SimpleMeterRegistry METERS = new SimpleMeterRegistry();
 
     @BeforeAll
     static void load() throws Exception {
         Path home = TestDatabases.tempDir("kiln-transcribe-");
         models = new SpeechModels(new KilnHome(home), new TranscribeSettings(home.resolve("models")));
-        transcriber = new Transcriber(models, JSON);
+        transcriber = new Transcriber(models, JSON, METERS);
     }
 
     @AfterAll
@@ -51,8 +54,15 @@ class TranscriberTest {
     @ValueSource(strings = {"speech.wav", "speech.mp3", "speech.mp4"})
     void transcribesSpeechFromEachContainer(String fixture) throws Exception {
         RecordingContext context = context(fixture, "{}");
+        double audioBefore = METERS.get("kiln.transcribe.audio").counter().count();
+        long runsBefore = METERS.get("kiln.transcribe.realtime.factor").summary().count();
 
         JsonNode result = JSON.valueToTree(transcriber.run(context));
+
+        // The metrics saw this run: its audio, and one real-time factor.
+        assertThat(METERS.get("kiln.transcribe.audio").counter().count() - audioBefore)
+                .isCloseTo(result.get("duration").asDouble(), within(0.01));
+        assertThat(METERS.get("kiln.transcribe.realtime.factor").summary().count()).isEqualTo(runsBefore + 1);
 
         String text = result.get("text").asString();
         assertThat(text).contains("report", "friday", "meeting", "conference room", "second floor");
@@ -141,7 +151,7 @@ class TranscriberTest {
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("en-us", "en-us"),
                         org.assertj.core.groups.Tuple.tuple("my-model", "fr"),
                         org.assertj.core.groups.Tuple.tuple("vosk-model-small-de-0.15", "de"));
-        assertThat(new Transcriber(listed, JSON).details()).isEqualTo(Map.of("models", List.of(
+        assertThat(new Transcriber(listed, JSON, new SimpleMeterRegistry()).details()).isEqualTo(Map.of("models", List.of(
                 Map.of("name", "en-us", "language", "en-us", "bundled", true),
                 Map.of("name", "my-model", "language", "fr", "bundled", false),
                 Map.of("name", "vosk-model-small-de-0.15", "language", "de", "bundled", false))));

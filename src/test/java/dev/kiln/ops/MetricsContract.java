@@ -1,0 +1,164 @@
+package dev.kiln.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kiln.testing.Api;
+import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.Gates;
+import dev.kiln.testing.StreamClient;
+import dev.kiln.uploads.TusRequests;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code /actuator/prometheus}: admins only, and every Kiln series is on it by name after a Kiln
+ * ran jobs that succeed, fail, retry and are cancelled, served a WebSocket and an SSE follower
+ * and took a tus upload.
+ */
+abstract class MetricsContract extends ApiTestBase {
+
+    private static final String PROMETHEUS = "/actuator/prometheus";
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    /** Every Kiln series, as Prometheus names its samples. */
+    private static final List<String> SERIES = List.of(
+            "kiln_jobs_submitted_total", "kiln_jobs_started_total", "kiln_jobs_succeeded_total", "kiln_jobs_failed_total",
+            "kiln_jobs_cancelled_total", "kiln_jobs_retried_total", "kiln_jobs_lease_rescues_total",
+            "kiln_jobs_run_time_seconds_bucket", "kiln_jobs_run_time_seconds_count", "kiln_jobs_run_time_seconds_sum",
+            "kiln_jobs_wait_time_seconds_bucket", "kiln_jobs_wait_time_seconds_count",
+            "kiln_queue_depth", "kiln_queue_oldest_age_seconds",
+            "kiln_websocket_connections", "kiln_websocket_messages_sent_total", "kiln_websocket_messages_dropped_total",
+            "kiln_websocket_slow_consumer_closes_total", "kiln_websocket_resubscriptions_total",
+            "kiln_sse_connections", "kiln_sse_messages_sent_total", "kiln_sse_messages_dropped_total",
+            "kiln_sse_slow_consumer_closes_total", "kiln_sse_resubscriptions_total",
+            "kiln_uploads_active", "kiln_uploads_received_bytes_total",
+            "kiln_transcribe_realtime_factor_count", "kiln_transcribe_realtime_factor_bucket", "kiln_transcribe_audio_seconds_total",
+            "kiln_extract_pages_total");
+
+    @Test
+    void onlyAdminsMayScrape() {
+        Api.Response anonymous = api.get(PROMETHEUS, null);
+        assertThat(anonymous.status()).isEqualTo(401);
+        assertThat(anonymous.code()).isEqualTo("unauthenticated");
+
+        Api.Response member = api.get(PROMETHEUS, api.newMember("metrics-member"));
+        assertThat(member.status()).isEqualTo(403);
+        assertThat(member.code()).isEqualTo("forbidden");
+
+        Api.Response admin = api.get(PROMETHEUS, Api.ADMIN_TOKEN);
+        assertThat(admin.status()).isEqualTo(200);
+        assertThat(admin.header("Content-Type").orElseThrow()).startsWith("text/plain");
+        // Health stays public, and the JSON metrics endpoint is not exposed at all.
+        assertThat(api.get("/actuator/health/liveness", null).status()).isEqualTo(200);
+        assertThat(api.get("/actuator/metrics", Api.ADMIN_TOKEN).status()).isEqualTo(404);
+    }
+
+    @Test
+    void everySeriesIsExposedAndWorkMovesThem() throws Exception {
+        String token = api.newMember("metrics-" + UUID.randomUUID().toString().substring(0, 8));
+        String file = api.textFile(token, "metrics");
+        String before = scrape();
+
+        String succeeded = api.submit(token, "test-noop", file, "{}");
+        String failed = api.submit(token, "test-fail", file, "{\"retryable\":false}");
+        String retriedThenSucceeded = api.submit(token, "test-fail", file, "{\"failures\":1}");
+        String gate = "metrics-" + UUID.randomUUID();
+        String cancelled = api.submit(token, "test-gate", file, "{\"gate\":\"" + gate + "\"}");
+        awaitState(token, succeeded, "succeeded");
+        awaitState(token, failed, "failed");
+        awaitState(token, retriedThenSucceeded, "succeeded");
+        awaitState(token, cancelled, "running");
+        assertThat(api.postEmpty("/api/v1/jobs/" + cancelled + "/cancel", token).status()).isLessThan(300);
+        awaitState(token, cancelled, "cancelled");
+        Gates.open(gate);
+        assertThat(api.postEmpty("/api/v1/jobs/" + failed + "/retry", token).status()).isLessThan(300);
+        awaitState(token, failed, "failed");
+
+        long seq = api.job(token, succeeded).get("seq").asLong();
+        try (StreamClient client = StreamClient.connect(api, port, token)) {
+            client.send("{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + succeeded + "\",\"after\":" + (seq + 100) + "}]}");
+            assertThat(client.await("subscribed", WAIT).get("recovered").asBoolean()).isFalse();
+            client.send("{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + succeeded + "\",\"after\":0}]}");
+            assertThat(client.await("subscribed", WAIT).get("recovered").asBoolean()).isTrue();
+            client.await("event", WAIT);
+            assertThat(sample(scrape(), "kiln_websocket_connections")).hasValueSatisfying(v -> assertThat(v).isGreaterThanOrEqualTo(1));
+        }
+        // A resume point past the end of the log cannot be honoured: replayed from the start (recovered=false).
+        // The job has ended, so the stream ends after its terminal event.
+        Api.Response sse = api.send(api.request("/api/v1/jobs/" + succeeded + "/events", token)
+                .header("Accept", "text/event-stream").header("Last-Event-ID", Long.toString(seq + 100)).GET().build());
+        assertThat(sse.body()).contains("event: state");
+
+        TusRequests tus = new TusRequests(api, token);
+        byte[] content = "twelve bytes".getBytes(StandardCharsets.UTF_8);
+        String upload = tus.create(content.length, Map.of("filename", "m.txt"));
+        assertThat(tus.patch(upload, 0, content).status()).isEqualTo(204);
+
+        String after = scrape();
+        assertThat(SERIES).allSatisfy(name -> assertThat(sample(after, name)).as(name).isPresent());
+        assertMoved(before, after, 1, "kiln_jobs_submitted_total", "type", "test-noop");
+        assertMoved(before, after, 1, "kiln_jobs_started_total", "type", "test-noop");
+        assertMoved(before, after, 1, "kiln_jobs_succeeded_total", "type", "test-noop");
+        assertMoved(before, after, 2, "kiln_jobs_failed_total", "type", "test-fail");
+        assertMoved(before, after, 1, "kiln_jobs_succeeded_total", "type", "test-fail");
+        assertMoved(before, after, 1, "kiln_jobs_retried_total", "trigger", "automatic", "type", "test-fail");
+        assertMoved(before, after, 1, "kiln_jobs_retried_total", "trigger", "manual", "type", "test-fail");
+        assertMoved(before, after, 1, "kiln_jobs_cancelled_total", "type", "test-gate");
+        assertMoved(before, after, 1, "kiln_jobs_run_time_seconds_count", "outcome", "succeeded", "type", "test-noop");
+        assertMoved(before, after, 1, "kiln_jobs_run_time_seconds_count", "outcome", "retry_scheduled", "type", "test-fail");
+        assertMoved(before, after, 1, "kiln_jobs_wait_time_seconds_count", "type", "test-noop");
+        // Every bucket up to +Inf holds a quick job; the one of 6 h is there too.
+        assertThat(sample(after, "kiln_jobs_run_time_seconds_bucket", "le", "21600.0", "outcome", "succeeded", "type", "test-noop"))
+                .hasValueSatisfying(v -> assertThat(v).isGreaterThanOrEqualTo(1));
+        assertMoved(before, after, 1, "kiln_websocket_resubscriptions_total", "recovered", "false");
+        assertMoved(before, after, 1, "kiln_websocket_resubscriptions_total", "recovered", "true");
+        assertMoved(before, after, 3, "kiln_websocket_messages_sent_total");
+        assertMoved(before, after, 1, "kiln_sse_resubscriptions_total", "recovered", "false");
+        assertMoved(before, after, 1, "kiln_sse_messages_sent_total");
+        assertMoved(before, after, content.length, "kiln_uploads_received_bytes_total");
+        assertThat(sample(after, "kiln_queue_depth", "type", "test-noop")).hasValueSatisfying(v -> assertThat(v).isGreaterThanOrEqualTo(0));
+    }
+
+    private String scrape() {
+        Api.Response scraped = api.get(PROMETHEUS, Api.ADMIN_TOKEN);
+        assertThat(scraped.status()).isEqualTo(200);
+        return scraped.body();
+    }
+
+    private void awaitState(String token, String id, String state) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!api.state(token, id).equals(state)) {
+            assertThat(System.nanoTime()).as("job %s reaches %s", id, state).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    /** How much a series grew between two scrapes, at least {@code by}. */
+    private static void assertMoved(String before, String after, double by, String name, String... labels) {
+        double then = sample(before, name, labels).orElse(0.0);
+        assertThat(sample(after, name, labels)).as(name + " " + Arrays.toString(labels))
+                .hasValueSatisfying(now -> assertThat(now - then).isGreaterThanOrEqualTo(by));
+    }
+
+    /** The sum of the samples of {@code name} that carry every {@code key, value} label given; empty if none. */
+    private static Optional<Double> sample(String scrape, String name, String... labels) {
+        return scrape.lines()
+                .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
+                .filter(line -> {
+                    for (int i = 0; i < labels.length; i += 2) {
+                        if (!line.contains(labels[i] + "=\"" + labels[i + 1] + "\"")) {
+                            return false;
+                        }
+                    }
+                    return true;
+                })
+                .map(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .reduce(Double::sum);
+    }
+}
