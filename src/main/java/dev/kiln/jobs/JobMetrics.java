@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
@@ -25,6 +26,15 @@ public class JobMetrics {
     /** The states an attempt ends in that the run-time histogram tells apart. */
     private static final List<JobState> RUN_OUTCOMES =
             List.of(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.RETRY_SCHEDULED);
+
+    /** The HELP line of each counter by type. */
+    private static final Map<String, String> MEANING = Map.of(
+            "kiln.jobs.submitted", "Jobs submitted",
+            "kiln.jobs.started", "Attempts started: jobs claimed by a worker",
+            "kiln.jobs.succeeded", "Jobs that succeeded",
+            "kiln.jobs.failed", "Jobs that failed for good (a permanent error or out of attempts)",
+            "kiln.jobs.cancelled", "Jobs cancelled, before or while running",
+            "kiln.jobs.lease.rescues", "Attempts ended by maintenance because their worker's lease ran out");
 
     private final MeterRegistry registry;
 
@@ -99,7 +109,7 @@ public class JobMetrics {
     }
 
     private Counter counter(String name, String type) {
-        return Counter.builder(name).tag("type", type).register(registry);
+        return Counter.builder(name).description(MEANING.get(name)).tag("type", type).register(registry);
     }
 
     private Timer waitTimer(String type) {

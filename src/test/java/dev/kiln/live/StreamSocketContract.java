@@ -6,18 +6,23 @@ import static org.awaitility.Awaitility.await;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.Gates;
 import dev.kiln.testing.StreamClient;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
 /** The WebSocket stream, with real sockets, on each database (one subclass per database). */
 abstract class StreamSocketContract extends ApiTestBase {
 
     private static final Duration WAIT = Duration.ofSeconds(15);
+
+    @Autowired
+    MeterRegistry meters;
 
     String token;
     String fileId;
@@ -252,6 +257,7 @@ abstract class StreamSocketContract extends ApiTestBase {
         String flood = api.submit(token, "test-ticker", fileId, "{\"count\":3000,\"intervalMs\":0,\"size\":4000}");
         String gate = UUID.randomUUID().toString();
         String watched = api.submit(token, "test-gate", fileId, "{\"gate\":\"" + gate + "\"}");
+        double closedBefore = meters.get("kiln.websocket.slow.consumer.closes").counter().count();
         try (StreamClient slow = StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token), null, true, false);
                 StreamClient brisk = StreamClient.connect(api, port, token)) {
             slow.send("{\"type\":\"subscribe\",\"jobs\":[\"" + flood + "\"]}");
@@ -269,6 +275,7 @@ abstract class StreamSocketContract extends ApiTestBase {
             slow.resumeReading();
             assertThat(slow.closeCode(WAIT)).isEqualTo(4009);
         }
+        assertThat(meters.get("kiln.websocket.slow.consumer.closes").counter().count()).isGreaterThanOrEqualTo(closedBefore + 1);
     }
 
     @Test
