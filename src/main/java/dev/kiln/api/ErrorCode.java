@@ -53,7 +53,8 @@ public enum ErrorCode {
     RATE_LIMITED(HttpStatus.TOO_MANY_REQUESTS, "A rate limit was reached"),
     TOO_MANY_QUEUED_JOBS(HttpStatus.TOO_MANY_REQUESTS, "Too many of your jobs are waiting"),
     INTERNAL_ERROR(HttpStatus.INTERNAL_SERVER_ERROR, "Internal error"),
-    DATABASE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "The database is unavailable");
+    DATABASE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "The database is unavailable"),
+    SHUTTING_DOWN(HttpStatus.SERVICE_UNAVAILABLE, "This node is shutting down");
 
     private final HttpStatusCode status;
     private final String title;

@@ -79,10 +79,15 @@ class JobEventsController {
         List<JobEvent> page = log.after(id, after, limit);
         if (page.isEmpty() && wait > 0) {
             CountDownLatch arrived = new CountDownLatch(1);
-            try (EventHub.Subscription ignored = hub.followJob(id, event -> arrived.countDown())) {
-                page = log.after(id, after, limit); // anything committed before we subscribed
-                if (page.isEmpty() && arrived.await(wait, TimeUnit.SECONDS)) {
-                    page = log.after(id, after, limit);
+            // A draining node answers at once (and wakes waits in progress): the client polls again, elsewhere.
+            if (connections.admitWait(arrived)) {
+                try (EventHub.Subscription ignored = hub.followJob(id, event -> arrived.countDown())) {
+                    page = log.after(id, after, limit); // anything committed before we subscribed
+                    if (page.isEmpty() && arrived.await(wait, TimeUnit.SECONDS)) {
+                        page = log.after(id, after, limit);
+                    }
+                } finally {
+                    connections.removeWait(arrived);
                 }
             }
         }
@@ -112,12 +117,14 @@ class JobEventsController {
         String address = ClientAddress.of(request.getRemoteAddr());
         Optional<StreamConnections.StreamRefusal> refused = connections.admitStream(user, address, stream);
         if (refused.isPresent()) {
-            throw new ApiException(ErrorCode.TOO_MANY_STREAMS, switch (refused.get()) {
-                case TOO_MANY_FOR_USER -> "At most " + settings.maxConnectionsPerUser()
-                        + " event streams per user at a time; close one, or use the WebSocket for many jobs.";
-                case TOO_MANY_FOR_ADDRESS -> "At most " + settings.maxConnectionsPerIp()
-                        + " event streams from one address at a time; close one, or use the WebSocket for many jobs.";
-            }).retryAfter(Duration.ofSeconds(5));
+            throw switch (refused.get()) {
+                case SHUTTING_DOWN -> new ApiException(ErrorCode.SHUTTING_DOWN, "This node is shutting down; connect"
+                        + " again (to another node) and resume with Last-Event-ID.").retryAfter(Duration.ofSeconds(1));
+                case TOO_MANY_FOR_USER -> new ApiException(ErrorCode.TOO_MANY_STREAMS, "At most " + settings.maxConnectionsPerUser()
+                        + " event streams per user at a time; close one, or use the WebSocket for many jobs.").retryAfter(Duration.ofSeconds(5));
+                case TOO_MANY_FOR_ADDRESS -> new ApiException(ErrorCode.TOO_MANY_STREAMS, "At most " + settings.maxConnectionsPerIp()
+                        + " event streams from one address at a time; close one, or use the WebSocket for many jobs.").retryAfter(Duration.ofSeconds(5));
+            };
         }
         try {
             response.setContentType(MediaType.TEXT_EVENT_STREAM_VALUE);

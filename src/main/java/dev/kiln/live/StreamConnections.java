@@ -3,6 +3,7 @@ package dev.kiln.live;
 import dev.kiln.api.ClientJson;
 import dev.kiln.auth.AllowedOrigins;
 import dev.kiln.auth.User;
+import dev.kiln.drain.DrainOrder;
 import dev.kiln.auth.ApiTokens;
 import dev.kiln.events.EventHub;
 import dev.kiln.events.EventLog;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -28,8 +30,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Every live client on this node: opens WebSockets (origin, ticket), counts WebSockets and SSE
- * streams per user and per client address, ticks heartbeats, and on shutdown closes sockets with 1001 and ends streams so
- * clients resume elsewhere or after the restart. It stops after the worker pool has drained, so clients still see released jobs.
+ * streams per user and per client address, ticks heartbeats, and on shutdown (step 3 of the drain, {@link DrainOrder})
+ * closes sockets with 1001, ends SSE streams and answers long polls, so clients resume on another node or after the
+ * restart. From then on it admits no new socket (closed with 1001 at once) and no new stream (503).
  */
 @Component
 class StreamConnections implements SmartLifecycle {
@@ -50,6 +53,7 @@ class StreamConnections implements SmartLifecycle {
     private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
     private final Map<String, Integer> perAddress = new ConcurrentHashMap<>();
     private final Set<SseStream> streams = ConcurrentHashMap.newKeySet();
+    private final Set<CountDownLatch> waits = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> streamsPerUser = new ConcurrentHashMap<>();
     private final Map<String, Integer> streamsPerAddress = new ConcurrentHashMap<>();
     private ScheduledExecutorService ticker;
@@ -125,14 +129,17 @@ class StreamConnections implements SmartLifecycle {
     }
 
     /** Why an SSE stream was not admitted. */
-    enum StreamRefusal { TOO_MANY_FOR_USER, TOO_MANY_FOR_ADDRESS }
+    enum StreamRefusal { SHUTTING_DOWN, TOO_MANY_FOR_USER, TOO_MANY_FOR_ADDRESS }
 
     /**
      * Counts an SSE stream against its user's and its client address's limits (the same numbers as
      * WebSockets); empty when admitted.
      */
     Optional<StreamRefusal> admitStream(User user, String address, SseStream stream) {
-        if (!accepting || !take(streamsPerUser, user.id(), settings.maxConnectionsPerUser())) {
+        if (!accepting) {
+            return Optional.of(StreamRefusal.SHUTTING_DOWN);
+        }
+        if (!take(streamsPerUser, user.id(), settings.maxConnectionsPerUser())) {
             return Optional.of(StreamRefusal.TOO_MANY_FOR_USER);
         }
         if (!take(streamsPerAddress, address, settings.maxConnectionsPerIp())) {
@@ -141,6 +148,23 @@ class StreamConnections implements SmartLifecycle {
         }
         streams.add(stream);
         return Optional.empty();
+    }
+
+    /**
+     * A long poll about to wait: false when the node is draining (answer at once instead). A wait
+     * admitted here is released by {@link #stop()}.
+     */
+    boolean admitWait(CountDownLatch wait) {
+        waits.add(wait);
+        if (!accepting) {
+            waits.remove(wait);
+            return false;
+        }
+        return true;
+    }
+
+    void removeWait(CountDownLatch wait) {
+        waits.remove(wait);
     }
 
     void removeStream(User user, String address, SseStream stream) {
@@ -227,6 +251,7 @@ class StreamConnections implements SmartLifecycle {
         accepting = false;
         open.forEach(connection -> connection.close(CloseCode.GOING_AWAY, "server shutting down; reconnect and resume"));
         streams.forEach(SseStream::end);
+        waits.forEach(CountDownLatch::countDown);
         if (ticker != null) {
             ticker.shutdownNow();
         }
@@ -237,9 +262,9 @@ class StreamConnections implements SmartLifecycle {
         return accepting;
     }
 
-    /** Just after the worker pool (which stops first), before the web server. */
+    /** After claiming stopped and the readiness delay, before running jobs get their grace. */
     @Override
     public int getPhase() {
-        return SmartLifecycle.DEFAULT_PHASE - 1;
+        return DrainOrder.CLOSE_STREAMS;
     }
 }

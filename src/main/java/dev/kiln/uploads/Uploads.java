@@ -23,6 +23,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -58,6 +60,10 @@ class Uploads {
     /** Request bodies being received on this node now ({@code kiln.uploads.active}). */
     private final AtomicInteger receiving = new AtomicInteger();
     private final Counter bytesReceived;
+    /** PATCHes writing now (each holds its upload's lock). */
+    private final Set<Thread> writing = ConcurrentHashMap.newKeySet();
+    /** The node is draining: writes stop at a durable offset, new ones are refused. */
+    private volatile boolean draining;
 
     Uploads(UploadStore store, PartFiles parts, BlobStore blobs, FileIntake intake, StorageQuota quota,
             JobRequests jobRequests, UploadSettings settings, JsonMapper json,
@@ -169,12 +175,16 @@ class Uploads {
         if (declaredLength > upload.length() - offset) {
             throw overflow(upload, offset);
         }
+        if (draining) {
+            throw shuttingDown(offset);
+        }
         String lock = Ids.randomToken(20);
         Instant now = clock.instant();
         if (!store.lock(upload.id(), lock, now, now.minus(settings.lockStaleAfter()))) {
             throw new ApiException(ErrorCode.UPLOAD_LOCKED, "Another request is writing to this upload; try again shortly.")
                     .retryAfter(settings.lockStaleAfter());
         }
+        writing.add(Thread.currentThread());
         try {
             if (offset == upload.length()) {
                 // Every byte arrived before, but completing did not finish (a crash): finish it now.
@@ -193,7 +203,33 @@ class Uploads {
             return new Written(upload, reached);
         } finally {
             store.unlock(upload.id(), lock);
+            writing.remove(Thread.currentThread());
         }
+    }
+
+    /**
+     * The drain (step 3 of {@code DrainOrder}): every write in progress stops at a durable offset
+     * (forced to disk and recorded) and lets go of its upload, so the client resumes from HEAD on
+     * another node at once; new writes are refused (503) until {@link #resumeWrites()}.
+     */
+    void stopWrites(Duration patience) {
+        draining = true;
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (!writing.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (!writing.isEmpty()) {
+            log.info("Draining: {} upload write(s) did not stop in {} (a stalled client?); their locks go stale", writing.size(), patience);
+        }
+    }
+
+    void resumeWrites() {
+        draining = false;
     }
 
     private long write(Upload upload, String lock, long offset, Checksum checksum, InputStream body) {
@@ -206,6 +242,7 @@ class Uploads {
             long sinceYield = 0;
             long heartbeatAt = System.nanoTime();
             boolean clientGone = false;
+            boolean stopped = false;
             while (true) {
                 int n;
                 try {
@@ -249,9 +286,16 @@ class Uploads {
                     checkpoint(upload, lock, durable);
                     heartbeatAt = System.nanoTime();
                 }
+                if (draining && left > 0) {
+                    stopped = true; // the node is going: keep what arrived, the client goes on elsewhere
+                    break;
+                }
             }
-            if (chunk != null && (clientGone || !chunk.matches(checksum.expected()))) {
+            if (chunk != null && (clientGone || stopped || !chunk.matches(checksum.expected()))) {
                 takeBack(upload, lock, writer);
+                if (stopped) {
+                    throw shuttingDown(offset);
+                }
                 if (clientGone) {
                     throw interrupted();
                 }
@@ -267,6 +311,9 @@ class Uploads {
             checkpoint(upload, lock, writer.position());
             if (clientGone) {
                 throw interrupted();
+            }
+            if (stopped) {
+                throw shuttingDown(writer.position());
             }
             return writer.position();
         } catch (IOException e) {
@@ -346,6 +393,12 @@ class Uploads {
 
     private static ApiException lockLost() {
         return new ApiException(ErrorCode.UPLOAD_LOCKED, "Another request took over this upload.");
+    }
+
+    private static ApiException shuttingDown(long offset) {
+        return new ApiException(ErrorCode.SHUTTING_DOWN, "This node is shutting down; the upload stands at offset "
+                + offset + ": resume from HEAD's offset (on another node).").with("offset", offset)
+                .retryAfter(Duration.ofSeconds(1));
     }
 
     private static ApiException interrupted() {

@@ -1,5 +1,6 @@
 package dev.kiln.workers;
 
+import dev.kiln.drain.DrainOrder;
 import dev.kiln.files.FileInfo;
 import dev.kiln.jobs.JobError;
 import dev.kiln.jobs.JobQueue;
@@ -48,7 +49,8 @@ import tools.jackson.databind.json.JsonMapper;
  * timeout or shutdown, and writes their outcomes through the {@link OutcomeWriter}.
  *
  * <p>On shutdown it stops claiming, gives running jobs {@code shutdownGrace} to finish, then
- * releases the rest to the queue so another node (or this one, restarted) picks them up at once.
+ * releases the rest to the queue so another node (or this one, restarted) picks them up at once
+ * (the order of the whole drain is in {@link DrainOrder}).
  */
 @Component
 public class WorkerPool implements SmartLifecycle {
@@ -122,12 +124,21 @@ public class WorkerPool implements SmartLifecycle {
     }
 
     /**
-     * Stops before the web server and the database go (the default phase stops first). The pool
-     * can be started again after a stop (Spring pauses and resumes contexts, e.g. in tests).
+     * Step 4 of the drain ({@link DrainOrder}): claiming stopped first ({@link ClaimStop}), streams
+     * are closed; now the grace and the release, before the web server and the database go. The
+     * pool can be started again after a stop (Spring pauses and resumes contexts, e.g. in tests).
      */
     @Override
     public int getPhase() {
-        return SmartLifecycle.DEFAULT_PHASE;
+        return DrainOrder.RELEASE_JOBS;
+    }
+
+    /** Step 1 of the drain: no new claims; what runs goes on. */
+    void stopClaiming() {
+        if (accepting) {
+            accepting = false;
+            log.info("Draining: no more jobs are claimed on node {}", node);
+        }
     }
 
     @Override
@@ -381,7 +392,7 @@ public class WorkerPool implements SmartLifecycle {
     }
 
     private void drain() {
-        accepting = false;
+        stopClaiming();
         claimLoop.stop();
         if (!awaitIdle(settings.shutdownGrace())) {
             Set<RunningJob> left = Set.copyOf(running.values());

@@ -103,9 +103,19 @@ public final class KilnProcess implements AutoCloseable {
     /** SIGTERM: Kiln's graceful shutdown runs. Returns how long the process took to exit. */
     public Duration terminate() {
         long start = System.nanoTime();
-        process.destroy();
-        await(Duration.ofSeconds(60));
+        signalTerm();
+        awaitExit();
         return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /** Sends SIGTERM (a real one: {@link Process#destroy()} on Unix) and returns at once, to watch the drain. */
+    public void signalTerm() {
+        process.destroy();
+    }
+
+    /** Waits (up to a minute) for the process to exit. */
+    public void awaitExit() {
+        await(Duration.ofSeconds(60));
     }
 
     public String log() {

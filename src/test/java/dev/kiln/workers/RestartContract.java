@@ -7,11 +7,18 @@ import dev.kiln.testing.Api;
 import dev.kiln.testing.KilnProcess;
 import dev.kiln.testing.StreamClient;
 import dev.kiln.testing.TestDatabases;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -23,6 +30,7 @@ import tools.jackson.databind.JsonNode;
 abstract class RestartContract {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String READINESS = "/actuator/health/readiness";
     /** Short leases so a killed node's jobs are rescued in seconds. */
     private static final Map<String, String> FAST = Map.of(
             "kiln.workers.lease-duration", "2s",
@@ -141,6 +149,60 @@ abstract class RestartContract {
                         && event.get("data").get("state").asString().equals("succeeded");
             }
             assertThat(last).isEqualTo(second.api().job(Api.ADMIN_TOKEN, job).get("seq").asLong());
+        }
+    }
+
+    @Test
+    void onSigtermReadinessGoesDownFirstThenSocketsCloseWith1001AndStreamsEnd() throws Exception {
+        Map<String, String> settings = new HashMap<>(FAST);
+        settings.put("kiln.drain.readiness-delay", "2s");
+        try (KilnProcess node = KilnProcess.start(TestDatabases.fresh(kind()), TestDatabases.tempDir("kiln-drain-"), settings)) {
+            Api api = node.api();
+            assertThat(api.get(READINESS, null).status()).isEqualTo(200);
+            String file = api.textFile(Api.ADMIN_TOKEN, "drain me");
+            String job = api.submit(Api.ADMIN_TOKEN, "test-sleep", file, "{\"ms\":120000,\"steps\":1000}");
+            await().atMost(WAIT).until(() -> api.state(Api.ADMIN_TOKEN, job).equals("running"));
+            try (StreamClient client = StreamClient.connect(api, node.port(), Api.ADMIN_TOKEN)) {
+                client.send("{\"type\":\"subscribe\",\"jobs\":[\"" + job + "\"]}");
+                client.await("snapshot", WAIT);
+                HttpResponse<InputStream> sse = HttpClient.newHttpClient().send(api.request("/api/v1/jobs/" + job + "/events", Api.ADMIN_TOKEN)
+                        .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+                assertThat(sse.statusCode()).isEqualTo(200);
+                CompletableFuture<Long> sseEnded = new CompletableFuture<>();
+                Thread.ofVirtual().start(() -> {
+                    try (InputStream body = sse.body()) {
+                        body.transferTo(OutputStream.nullOutputStream());
+                        sseEnded.complete(System.nanoTime());
+                    } catch (Exception e) {
+                        sseEnded.completeExceptionally(e);
+                    }
+                });
+
+                long sigterm = System.nanoTime();
+                node.signalTerm();
+
+                // 1. Readiness turns 503 at once, while the node still serves (the readiness delay).
+                await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> api.get(READINESS, null).status() == 503);
+                assertThat(client.closed()).as("sockets stay open through the readiness delay").isFalse();
+                // 3. Then WebSockets close with 1001 and SSE streams end, not before the delay is over.
+                assertThat(client.closeCode(WAIT)).isEqualTo(1001);
+                long closed = System.nanoTime();
+                assertThat(Duration.ofNanos(closed - sigterm)).isGreaterThanOrEqualTo(Duration.ofMillis(1900));
+                assertThat(Duration.ofNanos(sseEnded.get(WAIT.toSeconds(), TimeUnit.SECONDS) - sigterm))
+                        .isGreaterThanOrEqualTo(Duration.ofMillis(1900));
+                // 4. While the running job has its grace, new streams are refused and long polls answer at once.
+                Api.Response refused = api.send(api.request("/api/v1/jobs/" + job + "/events", Api.ADMIN_TOKEN)
+                        .header("Accept", "text/event-stream").GET().build());
+                assertThat(refused.status()).as(refused.toString()).isEqualTo(503);
+                assertThat(refused.code()).isEqualTo("shutting_down");
+                long polled = System.nanoTime();
+                assertThat(api.get("/api/v1/jobs/" + job + "/events?after=999999&wait=20", Api.ADMIN_TOKEN).status()).isEqualTo(200);
+                assertThat(Duration.ofNanos(System.nanoTime() - polled)).isLessThan(Duration.ofSeconds(5));
+            }
+            node.awaitExit();
+            assertThat(node.log()).containsSubsequence("no more jobs are claimed", "so load balancers notice",
+                    "releasing 1 job(s)", "Workers stopped");
         }
     }
 
