@@ -1,6 +1,8 @@
 package dev.kiln.testing;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.kiln.nodes.Peers;
+import dev.kiln.nodes.ThisNode;
 import dev.kiln.KilnHome;
 import dev.kiln.auth.Role;
 import dev.kiln.auth.User;
@@ -65,9 +67,10 @@ public final class QueueFixture implements AutoCloseable {
                 new KilnHome(TestDatabases.tempDir("kiln-home-")));
         db = Databases.migrate(dataSource);
         hub = new EventHub();
-        events = new EventLog(db, json, hub);
+        Peers peers = new Peers(db, new ThisNode());
+        events = new EventLog(db, json, hub, peers);
         retryPolicy = new RetryPolicy(jobSettings);
-        store = new JobStore(db, events, json, clock, published::add);
+        store = new JobStore(db, events, peers, json, clock, published::add);
         users = new Users(db, clock);
         files = new FileCatalog(db);
         queue = new JobQueue(db, events, json, clock, retryPolicy, files, limits);
