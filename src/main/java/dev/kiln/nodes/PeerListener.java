@@ -33,6 +33,8 @@ public class PeerListener implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(PeerListener.class);
     private static final Duration FIRST_RECONNECT_DELAY = Duration.ofMillis(100);
+    /** Longest a wait for notices lasts, so that a stop is noticed soon whatever the catch-up interval. */
+    private static final long MAX_WAIT_MILLIS = 500;
 
     private final Database db;
     private final DatabaseSettings databaseSettings;
@@ -43,7 +45,8 @@ public class PeerListener implements SmartLifecycle {
     private final ApplicationEventPublisher publisher;
     private volatile boolean running;
     private volatile boolean listening;
-    private Thread thread;
+    /** The listening thread; a thread that is no longer this one (stopped, then started again) ends. */
+    private volatile Thread thread;
 
     public PeerListener(Database db, DatabaseSettings databaseSettings, KilnHome home, NodeSettings settings,
             ThisNode node, RemoteEvents remote, ApplicationEventPublisher publisher) {
@@ -62,19 +65,22 @@ public class PeerListener implements SmartLifecycle {
         if (db.dialect().notifySql() == null) {
             return; // a single node: nobody else to hear from
         }
-        thread = Thread.ofPlatform().daemon().name("kiln-peers").start(this::run);
+        Thread listener = Thread.ofPlatform().daemon().name("kiln-peers").unstarted(this::run);
+        thread = listener; // before it runs: it checks that it is the current one
+        listener.start();
     }
 
     @Override
     public synchronized void stop() {
         running = false;
-        if (thread != null) {
+        Thread listener = thread;
+        thread = null;
+        if (listener != null) {
             try {
-                thread.join(settings.catchUpInterval().plusSeconds(5));
+                listener.join(Duration.ofSeconds(5));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            thread = null;
         }
     }
 
@@ -88,9 +94,13 @@ public class PeerListener implements SmartLifecycle {
         return listening;
     }
 
+    private boolean active() {
+        return running && thread == Thread.currentThread();
+    }
+
     private void run() {
         Duration delay = FIRST_RECONNECT_DELAY;
-        while (running) {
+        while (active()) {
             try (Connection connection = open()) {
                 try (Statement statement = connection.createStatement()) {
                     statement.execute("LISTEN " + Peers.EVENTS);
@@ -101,11 +111,11 @@ public class PeerListener implements SmartLifecycle {
                 log.info("Node {} listens for the other nodes' events and cancels", node.id());
                 listen(connection);
             } catch (SQLException | RuntimeException e) {
-                if (!running) {
+                if (!active()) {
                     break;
                 }
                 log.warn("Lost the connection that listens for other nodes ({}); opening it again in {}", e.getMessage(), delay);
-                sleep(delay);
+                awaitCatchingUp(delay);
                 delay = delay.multipliedBy(2).compareTo(settings.maxReconnectDelay()) > 0 ? settings.maxReconnectDelay() : delay.multipliedBy(2);
             } finally {
                 listening = false;
@@ -118,7 +128,7 @@ public class PeerListener implements SmartLifecycle {
         PGConnection pg = connection.unwrap(PGConnection.class);
         long interval = settings.catchUpInterval().toNanos();
         long nextCatchUp = System.nanoTime(); // at once: notices sent while not listening are lost
-        while (running) {
+        while (active()) {
             long wait = nextCatchUp - System.nanoTime();
             if (wait <= 0) {
                 try (Statement probe = connection.createStatement()) {
@@ -128,7 +138,7 @@ public class PeerListener implements SmartLifecycle {
                 nextCatchUp = System.nanoTime() + interval;
                 continue;
             }
-            PGNotification[] notices = pg.getNotifications((int) Math.max(1, wait / 1_000_000));
+            PGNotification[] notices = pg.getNotifications((int) Math.clamp(wait / 1_000_000, 1, MAX_WAIT_MILLIS));
             if (notices != null) {
                 for (PGNotification notice : notices) {
                     guarded(() -> handle(notice.getName(), notice.getParameter()));
@@ -174,11 +184,25 @@ public class PeerListener implements SmartLifecycle {
         return DriverManager.getConnection(Databases.url(databaseSettings, home), props);
     }
 
-    private static void sleep(Duration delay) {
-        try {
-            Thread.sleep(delay);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /**
+     * Waits {@code delay} before the next attempt to listen, catching up every interval meanwhile:
+     * the pool may well work while this connection cannot be had (say, the server's connection
+     * limit), and then followers still get other nodes' events, only later.
+     */
+    private void awaitCatchingUp(Duration delay) {
+        long until = System.nanoTime() + delay.toNanos();
+        long nextCatchUp = System.nanoTime() + settings.catchUpInterval().toNanos();
+        for (long left = delay.toNanos(); active() && left > 0; left = until - System.nanoTime()) {
+            try {
+                Thread.sleep(Duration.ofNanos(Math.min(left, MAX_WAIT_MILLIS * 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (System.nanoTime() >= nextCatchUp) {
+                guarded(remote::catchUp);
+                nextCatchUp = System.nanoTime() + settings.catchUpInterval().toNanos();
+            }
         }
     }
 }
