@@ -115,6 +115,21 @@ public final class Database {
                 .forEach(hash -> sql.sql(lock).params(space.id(), hash).query(rs -> { }));
     }
 
+    /**
+     * Inside a {@link #write}, tells every node listening on {@code channel} (see
+     * {@link Dialect#notifySql}) once the transaction commits, and nobody if it rolls back. The
+     * payload must stay small (PostgreSQL refuses 8000 bytes or more). Nothing to do where one node runs.
+     */
+    public void notifyOnCommit(String channel, String payload) {
+        if (!TransactionSynchronizationManager.isActualTransactionActive()) {
+            throw new IllegalStateException("a notification on commit needs a write transaction");
+        }
+        String notify = dialect.notifySql();
+        if (notify != null) {
+            sql.sql(notify).params(channel, payload).query(rs -> { });
+        }
+    }
+
     /** Runs one statement for many argument rows in a single round trip where the driver allows. */
     public void batch(String statement, List<Object[]> rows) {
         if (!rows.isEmpty()) {

@@ -40,6 +40,13 @@ public sealed interface Dialect permits SqliteDialect, PostgresDialect {
      */
     String transactionLockSql();
 
+    /**
+     * A statement taking a channel and a payload that tells every node listening on this database,
+     * delivered only if and when the transaction commits; null where a single node runs (SQLite),
+     * so there is nobody to tell and nothing to listen for.
+     */
+    String notifySql();
+
     static Dialect forUrl(String url) {
         if (url.startsWith("jdbc:sqlite:")) {
             return new SqliteDialect();

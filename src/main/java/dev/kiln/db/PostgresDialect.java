@@ -74,4 +74,9 @@ public final class PostgresDialect implements Dialect {
     public String transactionLockSql() {
         return "SELECT pg_advisory_xact_lock(?, ?)";
     }
+
+    @Override
+    public String notifySql() {
+        return "SELECT pg_notify(?, ?)";
+    }
 }

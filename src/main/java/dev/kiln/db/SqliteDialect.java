@@ -72,4 +72,9 @@ public final class SqliteDialect implements Dialect {
     public String transactionLockSql() {
         return null;
     }
+
+    @Override
+    public String notifySql() {
+        return null;
+    }
 }

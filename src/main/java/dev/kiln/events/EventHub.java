@@ -1,6 +1,8 @@
 package dev.kiln.events;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -20,6 +22,8 @@ public class EventHub {
 
     private final ConcurrentMap<String, Set<EventSink>> byJob = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Set<EventSink>> byOwner = new ConcurrentHashMap<>();
+    /** Per followed job, the highest seq handed to its followers: what a catch-up compares against. */
+    private final ConcurrentMap<String, Long> handed = new ConcurrentHashMap<>();
 
     /** A subscription; {@link #close()} ends it. */
     public interface Subscription extends AutoCloseable {
@@ -35,14 +39,34 @@ public class EventHub {
         return add(byOwner, ownerId, sink);
     }
 
-    /** Called once the events' transaction has committed. */
+    /**
+     * Called once the events' transaction has committed (on this node), or once another node
+     * announced them and they were read back from the log ({@link RemoteEvents}).
+     */
     void publish(List<JobEvent> committed) {
         for (JobEvent event : committed) {
-            deliver(byJob.get(event.job()), event);
+            Set<EventSink> followers = byJob.get(event.job());
+            if (followers != null) {
+                handed.merge(event.job(), event.seq(), Math::max);
+            }
+            deliver(followers, event);
             if (event.owner() != null) {
                 deliver(byOwner.get(event.owner()), event);
             }
         }
+    }
+
+    /** Whether anyone on this node follows {@code jobId}, or the jobs of {@code ownerId} (may be null). */
+    boolean followed(String jobId, String ownerId) {
+        return byJob.containsKey(jobId) || ownerId != null && byOwner.containsKey(ownerId);
+    }
+
+    /** The jobs someone on this node follows, each with the highest seq its followers were handed (0: none yet). */
+    Map<String, Long> followedJobs() {
+        handed.keySet().retainAll(byJob.keySet()); // forget jobs nobody follows any more
+        Map<String, Long> followed = new HashMap<>();
+        byJob.keySet().forEach(job -> followed.put(job, handed.getOrDefault(job, 0L)));
+        return followed;
     }
 
     private static void deliver(Set<EventSink> sinks, JobEvent event) {

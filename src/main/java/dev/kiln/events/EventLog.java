@@ -1,6 +1,7 @@
 package dev.kiln.events;
 
 import dev.kiln.db.Database;
+import dev.kiln.nodes.Peers;
 import java.time.Instant;
 import java.util.List;
 import org.springframework.stereotype.Component;
@@ -18,16 +19,19 @@ public class EventLog {
     private final Database db;
     private final JsonMapper json;
     private final EventHub hub;
+    private final Peers peers;
 
-    public EventLog(Database db, JsonMapper json, EventHub hub) {
+    public EventLog(Database db, JsonMapper json, EventHub hub, Peers peers) {
         this.db = db;
         this.json = json;
         this.hub = hub;
+        this.peers = peers;
     }
 
     /**
      * Must run inside the write transaction that allocated the events' seqs. Live subscribers hear
-     * of them once that transaction commits, and not at all if it rolls back.
+     * of them once that transaction commits, and not at all if it rolls back: on this node at
+     * once, on the other nodes through a notification sent with the same transaction.
      */
     public void append(List<JobEvent> events) {
         if (events.isEmpty()) {
@@ -47,6 +51,7 @@ public class EventLog {
                         .map(e -> new Object[] {e.job(), e.seq(), e.kind().wire(), json.writeValueAsString(e.data()),
                                 e.ts().toEpochMilli()})
                         .toList());
+        peers.eventsAppended(events);
     }
 
     /** Events of {@code jobId} with seq greater than {@code after}, oldest first. */

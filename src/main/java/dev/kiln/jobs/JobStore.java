@@ -4,6 +4,7 @@ import dev.kiln.auth.User;
 import dev.kiln.db.Database;
 import dev.kiln.events.EventLog;
 import dev.kiln.events.JobEvent;
+import dev.kiln.nodes.Peers;
 import dev.kiln.support.Ids;
 import java.time.Clock;
 import java.time.Instant;
@@ -32,17 +33,19 @@ public class JobStore {
 
     private final Database db;
     private final EventLog events;
+    private final Peers peers;
     private final JsonMapper json;
     private final Clock clock;
     private final ApplicationEventPublisher publisher;
     private final RowMapper<Job> rows;
     private final JobMetrics metrics;
 
-    public JobStore(Database db, EventLog events, JsonMapper json, Clock clock, ApplicationEventPublisher publisher,
-            JobMetrics metrics) {
+    public JobStore(Database db, EventLog events, Peers peers, JsonMapper json, Clock clock,
+            ApplicationEventPublisher publisher, JobMetrics metrics) {
         this.db = db;
         this.metrics = metrics;
         this.events = events;
+        this.peers = peers;
         this.json = json;
         this.clock = clock;
         this.publisher = publisher;
@@ -381,6 +384,8 @@ public class JobStore {
                                     ObjectNode data = StateEvents.data(JobState.RUNNING, job.attempt());
                                     data.put("cancelRequested", true);
                                     events.append(List.of(StateEvents.event(job.id(), job.ownerId(), seq, data, now)));
+                                    // The job may run on another node: it hears at once, not at its next heartbeat.
+                                    peers.cancelRequested(job.id());
                                     return seq;
                                 }))
                         .map(seq -> (CancelOutcome) new CancelOutcome.Requested(findById(job.id()).orElseThrow()));

@@ -16,7 +16,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.springframework.http.MediaType;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -78,12 +78,16 @@ class JobEventsController {
         }
         List<JobEvent> page = log.after(id, after, limit);
         if (page.isEmpty() && wait > 0) {
-            CountDownLatch arrived = new CountDownLatch(1);
+            Semaphore arrived = new Semaphore(0);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(wait);
             // A draining node answers at once (and wakes waits in progress): the client polls again, elsewhere.
             if (connections.admitWait(arrived)) {
-                try (EventHub.Subscription ignored = hub.followJob(id, event -> arrived.countDown())) {
+                try (EventHub.Subscription ignored = hub.followJob(id, event -> arrived.release())) {
                     page = log.after(id, after, limit); // anything committed before we subscribed
-                    if (page.isEmpty() && arrived.await(wait, TimeUnit.SECONDS)) {
+                    // A wake-up may be for an event the client already has (another node's catch-up): look again.
+                    while (page.isEmpty() && arrived.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                            && connections.isRunning()) {
+                        arrived.drainPermits();
                         page = log.after(id, after, limit);
                     }
                 } finally {

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +53,7 @@ class StreamConnections implements SmartLifecycle {
     private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
     private final Map<String, Integer> perAddress = new ConcurrentHashMap<>();
     private final Set<SseStream> streams = ConcurrentHashMap.newKeySet();
-    private final Set<CountDownLatch> waits = ConcurrentHashMap.newKeySet();
+    private final Set<Semaphore> waits = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> streamsPerUser = new ConcurrentHashMap<>();
     private final Map<String, Integer> streamsPerAddress = new ConcurrentHashMap<>();
     private ScheduledExecutorService ticker;
@@ -154,7 +154,7 @@ class StreamConnections implements SmartLifecycle {
      * A long poll about to wait: false when the node is draining (answer at once instead). A wait
      * admitted here is released by {@link #stop()}.
      */
-    boolean admitWait(CountDownLatch wait) {
+    boolean admitWait(Semaphore wait) {
         waits.add(wait);
         if (!accepting) {
             waits.remove(wait);
@@ -163,7 +163,7 @@ class StreamConnections implements SmartLifecycle {
         return true;
     }
 
-    void removeWait(CountDownLatch wait) {
+    void removeWait(Semaphore wait) {
         waits.remove(wait);
     }
 
@@ -251,7 +251,7 @@ class StreamConnections implements SmartLifecycle {
         accepting = false;
         open.forEach(connection -> connection.close(CloseCode.GOING_AWAY, "server shutting down; reconnect and resume"));
         streams.forEach(SseStream::end);
-        waits.forEach(CountDownLatch::countDown);
+        waits.forEach(Semaphore::release);
         if (ticker != null) {
             ticker.shutdownNow();
         }

@@ -64,6 +64,11 @@ class StorageSweeper implements SmartLifecycle {
         int removed = 0;
         for (List<Upload> batch = store.expired(now, BATCH); !batch.isEmpty(); batch = store.expired(now, BATCH)) {
             for (Upload upload : batch) {
+                // The record goes first, and only if still expired: a client resuming it meanwhile,
+                // or another node's sweep, wins, and then its bytes are not this sweep's to delete.
+                if (!store.deleteIfExpired(upload.id(), now)) {
+                    continue;
+                }
                 try {
                     if (!upload.complete()) {
                         parts.delete(upload.id());
@@ -71,7 +76,6 @@ class StorageSweeper implements SmartLifecycle {
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-                store.delete(upload.id());
                 removed++;
             }
         }

@@ -78,6 +78,15 @@ class UploadStore {
         db.write(() -> db.sql().sql("DELETE FROM uploads WHERE id = ?").param(id).update());
     }
 
+    /**
+     * Deletes the upload if it is still expired at {@code now}: false when a write extended it
+     * meanwhile, or another node's sweep took it first. Whoever gets true owns the clean-up.
+     */
+    boolean deleteIfExpired(String id, Instant now) {
+        return db.write(() -> db.sql().sql("DELETE FROM uploads WHERE id = ? AND expires_at <= ?")
+                .params(id, now.toEpochMilli()).update()) == 1;
+    }
+
     List<Upload> expired(Instant now, int limit) {
         return db.sql().sql("SELECT * FROM uploads WHERE expires_at <= ? ORDER BY expires_at LIMIT ?")
                 .params(now.toEpochMilli(), limit).query(UploadStore::row).list();

@@ -6,17 +6,16 @@ import dev.kiln.jobs.JobError;
 import dev.kiln.jobs.JobQueue;
 import dev.kiln.jobs.JobSettings;
 import dev.kiln.jobs.JobSignals;
+import dev.kiln.nodes.ThisNode;
 import dev.kiln.processors.InputFile;
 import dev.kiln.processors.JobCancelledException;
 import dev.kiln.processors.JobFailure;
 import dev.kiln.processors.ProcessorRegistry;
 import dev.kiln.storage.BlobStore;
 import dev.kiln.support.Loop;
-import dev.kiln.support.Ids;
 import dev.kiln.support.LogFields;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -81,7 +80,7 @@ public class WorkerPool implements SmartLifecycle {
     private volatile boolean started;
 
     public WorkerPool(WorkerSettings settings, JobSettings jobSettings, ProcessorRegistry registry, JobQueue queue,
-            BlobStore blobs, JsonMapper json, Clock clock) {
+            BlobStore blobs, JsonMapper json, Clock clock, ThisNode thisNode) {
         this.settings = settings;
         this.jobSettings = jobSettings;
         this.registry = registry;
@@ -89,7 +88,7 @@ public class WorkerPool implements SmartLifecycle {
         this.blobs = blobs;
         this.json = json;
         this.clock = clock;
-        this.node = hostName() + "-" + Ids.randomToken(8);
+        this.node = thisNode.id();
         registry.all().forEach(p -> {
             slots.put(p.name(), new Semaphore(p.limits().concurrency()));
             inFlight.put(p.name(), new Semaphore(2 * p.limits().concurrency()));
@@ -425,13 +424,5 @@ public class WorkerPool implements SmartLifecycle {
             }
         }
         return running.isEmpty();
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "node";
-        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.kiln.testing;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.kiln.nodes.Peers;
+import dev.kiln.nodes.ThisNode;
 import dev.kiln.KilnHome;
 import dev.kiln.auth.Role;
 import dev.kiln.auth.User;
@@ -68,10 +70,11 @@ public final class QueueFixture implements AutoCloseable {
                 new KilnHome(TestDatabases.tempDir("kiln-home-")));
         db = Databases.migrate(dataSource);
         hub = new EventHub();
-        events = new EventLog(db, json, hub);
+        Peers peers = new Peers(db, new ThisNode());
+        events = new EventLog(db, json, hub, peers);
         retryPolicy = new RetryPolicy(jobSettings);
         JobMetrics metrics = new JobMetrics(meters, List.of());
-        store = new JobStore(db, events, json, clock, published::add, metrics);
+        store = new JobStore(db, events, peers, json, clock, published::add, metrics);
         users = new Users(db, clock);
         files = new FileCatalog(db);
         queue = new JobQueue(db, events, json, clock, retryPolicy, files, limits, metrics);
