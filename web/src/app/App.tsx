@@ -100,7 +100,7 @@ function SignedIn({ session, onSession }: { session: Session; onSession(session:
   const refreshSession = () => void currentSession().then((s) => report.current(s), (e: unknown) => setProblem(messageOf(e)));
   const leave = async () => {
     try {
-      await signOut(csrf.current);
+      await signOut(http);
       announceSessionChange();
       report.current(null);
     } catch (e) {

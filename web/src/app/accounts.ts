@@ -1,6 +1,6 @@
 // Users, API tokens and the audit log, as the API describes them: every answer checked before use.
 
-import { HttpError, type KilnHttp } from '../live';
+import { isObject, malformed, type KilnHttp } from '../live';
 import { isUser, type Role, type SessionUser } from './session';
 
 export interface TokenInfo {
@@ -48,7 +48,6 @@ export const AUDIT_ACTIONS = [
 ] as const;
 
 const optionalString = (v: unknown) => v === undefined || v === null || typeof v === 'string';
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
 export function isToken(value: unknown): value is TokenInfo {
@@ -76,13 +75,9 @@ export function isAuditEntry(value: unknown): value is AuditEntry {
     && (detail === undefined || detail === null || isObject(detail));
 }
 
-function malformed(what: string): HttpError {
-  return new HttpError(200, 'invalid_response', `The ${what} answer is malformed.`);
-}
-
 function items<T>(body: unknown, guard: (v: unknown) => v is T, what: string): T[] {
   const list = isObject(body) ? body.items : undefined;
-  if (!Array.isArray(list) || !list.every(guard)) throw malformed(what);
+  if (!Array.isArray(list) || !list.every(guard)) throw malformed(`${what} answer`);
   return list;
 }
 
@@ -97,13 +92,13 @@ export async function listTokens(http: KilnHttp, path: string): Promise<TokenInf
 
 export async function issueToken(http: KilnHttp, path: string, request: { label?: string; expiresAt?: string }): Promise<IssuedToken> {
   const body = await http.call(path, { method: 'POST', body: request });
-  if (!isIssuedToken(body)) throw malformed('new token');
+  if (!isIssuedToken(body)) throw malformed('new token answer');
   return body;
 }
 
 export async function revokeToken(http: KilnHttp, path: string, id: string): Promise<TokenInfo> {
   const body = await http.call(`${path}/${encodeURIComponent(id)}`, { method: 'DELETE' });
-  if (!isToken(body)) throw malformed('revoked token');
+  if (!isToken(body)) throw malformed('revoked token answer');
   return body;
 }
 
@@ -113,19 +108,19 @@ export async function listUsers(http: KilnHttp): Promise<UserInfo[]> {
 
 export async function getUser(http: KilnHttp, id: string): Promise<UserInfo> {
   const body = await http.call(`/api/v1/admin/users/${encodeURIComponent(id)}`);
-  if (!isUserInfo(body)) throw malformed('user');
+  if (!isUserInfo(body)) throw malformed('user answer');
   return body;
 }
 
 export async function createUser(http: KilnHttp, name: string, role: Role): Promise<{ user: SessionUser; token: string }> {
   const body = (await http.call('/api/v1/admin/users', { method: 'POST', body: { name: name.trim(), role } })) as { user?: unknown; token?: unknown };
-  if (!isObject(body) || !isUser(body.user) || typeof body.token !== 'string' || body.token === '') throw malformed('new user');
+  if (!isObject(body) || !isUser(body.user) || typeof body.token !== 'string' || body.token === '') throw malformed('new user answer');
   return { user: body.user, token: body.token };
 }
 
 export async function changeRole(http: KilnHttp, id: string, role: Role): Promise<UserInfo> {
   const body = await http.call(`/api/v1/admin/users/${encodeURIComponent(id)}`, { method: 'PATCH', body: { role } });
-  if (!isUserInfo(body)) throw malformed('user');
+  if (!isUserInfo(body)) throw malformed('user answer');
   return body;
 }
 
@@ -140,7 +135,7 @@ export async function readAudit(
   const body = await http.call(`/api/v1/admin/audit?${query}`);
   const list = items(body, isAuditEntry, 'audit log');
   const next = (body as { nextCursor?: unknown }).nextCursor;
-  if (!optionalString(next)) throw malformed('audit log');
+  if (!optionalString(next)) throw malformed('audit log answer');
   return { items: list, nextCursor: typeof next === 'string' ? next : null };
 }
 

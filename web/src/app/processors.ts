@@ -1,6 +1,6 @@
 // The processors the server runs, as GET /api/v1/processors describes them, validated.
 
-import type { KilnHttp } from '../live';
+import { malformed, type KilnHttp } from '../live';
 
 export interface ParamSchema {
   type: 'string' | 'integer' | 'number' | 'boolean';
@@ -34,7 +34,7 @@ function isProcessor(value: unknown): value is ProcessorInfo {
 
 export async function loadProcessors(http: KilnHttp): Promise<ProcessorInfo[]> {
   const body = (await http.call('/api/v1/processors')) as { items?: unknown };
-  if (!Array.isArray(body.items) || !body.items.every(isProcessor)) throw new Error('The processor list is malformed.');
+  if (!Array.isArray(body.items) || !body.items.every(isProcessor)) throw malformed('processor list');
   return body.items.map((p) => ({ ...p, params: { properties: p.params.properties ?? {}, required: p.params.required } }));
 }
 

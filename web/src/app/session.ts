@@ -3,7 +3,7 @@
 // cookie; each one asks the server who it is when it loads, and keeps the session's CSRF token,
 // which must accompany every unsafe request, in memory only.
 
-import { HttpError, KilnHttp } from '../live';
+import { HttpError, KilnHttp, malformed } from '../live';
 
 export type Role = 'member' | 'admin';
 
@@ -40,15 +40,11 @@ export function forgetStoredToken(): void {
   sessionStorage.removeItem(OLD_TOKEN_KEY);
 }
 
-function malformed(): HttpError {
-  return new HttpError(200, 'invalid_response', 'The session answer is malformed.');
-}
-
 /** Who this browser is signed in as; null when it is not. */
 export async function currentSession(http = new KilnHttp()): Promise<Session | null> {
   try {
     const body = await http.call('/api/v1/session');
-    if (!isSession(body)) throw malformed();
+    if (!isSession(body)) throw malformed('session answer');
     return body;
   } catch (e) {
     if (e instanceof HttpError && e.status === 401) return null;
@@ -59,13 +55,13 @@ export async function currentSession(http = new KilnHttp()): Promise<Session | n
 /** Opens a session with an API token; the server sets the cookie. */
 export async function signIn(token: string, http = new KilnHttp()): Promise<Session> {
   const body = await http.call('/api/v1/session', { method: 'POST', body: { token: token.trim() } });
-  if (!isSession(body)) throw malformed();
+  if (!isSession(body)) throw malformed('session answer');
   return body;
 }
 
-/** Ends this browser's session (every tab's, since they share the cookie). */
-export async function signOut(csrfToken: string): Promise<void> {
-  await new KilnHttp({ csrf: () => csrfToken }).call('/api/v1/session', { method: 'DELETE' });
+/** Ends this browser's session (every tab's, since they share the cookie), with the signed-in app's client, which adds the CSRF token. */
+export async function signOut(http: KilnHttp): Promise<void> {
+  await http.call('/api/v1/session', { method: 'DELETE' });
 }
 
 /**

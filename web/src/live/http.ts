@@ -38,6 +38,11 @@ export class HttpError extends Error {
   }
 }
 
+/** An answer that is not what the API promises (a 200 whose body fails its check). */
+export function malformed(what: string): HttpError {
+  return new HttpError(200, 'invalid_response', `The ${what} is malformed.`);
+}
+
 export interface EventPage {
   items: JobEvent[];
   next: number;
@@ -76,14 +81,14 @@ export class KilnHttp {
 
   async job(id: string): Promise<JobSnapshot> {
     const body = await this.json(`/api/v1/jobs/${encodeURIComponent(id)}`);
-    if (!isJobSnapshot(body)) throw new HttpError(200, 'invalid_response', 'The job snapshot is malformed.');
+    if (!isJobSnapshot(body)) throw malformed('job snapshot');
     return body;
   }
 
   async jobs(query: Record<string, string> = {}): Promise<JobPage> {
     const body = (await this.json(`/api/v1/jobs?${new URLSearchParams(query)}`)) as { items?: unknown; nextCursor?: unknown };
     if (!Array.isArray(body.items) || !body.items.every(isJobSnapshot)) {
-      throw new HttpError(200, 'invalid_response', 'The job list is malformed.');
+      throw malformed('job list');
     }
     return { items: body.items, nextCursor: typeof body.nextCursor === 'string' ? body.nextCursor : null };
   }
@@ -96,7 +101,7 @@ export class KilnHttp {
       next?: unknown;
     };
     if (!Array.isArray(body.items) || !body.items.every(isJobEvent) || typeof body.next !== 'number') {
-      throw new HttpError(200, 'invalid_response', 'The event page is malformed.');
+      throw malformed('event page');
     }
     return { items: body.items, next: body.next };
   }
@@ -104,7 +109,7 @@ export class KilnHttp {
   /** A single-use ticket for the WebSocket. */
   async ticket(): Promise<string> {
     const body = (await this.json('/api/v1/stream/ticket', undefined, 'POST')) as { ticket?: unknown };
-    if (typeof body.ticket !== 'string') throw new HttpError(200, 'invalid_response', 'The ticket is malformed.');
+    if (typeof body.ticket !== 'string') throw malformed('ticket');
     return body.ticket;
   }
 

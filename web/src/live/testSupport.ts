@@ -143,7 +143,13 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 }
 
-/** Lets queued promises run (fake timers do not advance them). */
-export async function flush(): Promise<void> {
-  for (let i = 0; i < 50; i++) await Promise.resolve();
+/** The real setTimeout, taken before a test installs fake timers. */
+const realSetTimeout = globalThis.setTimeout;
+
+/**
+ * Lets every queued promise run (fake timers do not advance them): a macrotask runs only once the
+ * microtask queue is empty, however long the chains in it are.
+ */
+export function flush(): Promise<void> {
+  return new Promise((resolve) => realSetTimeout(resolve, 0));
 }
