@@ -106,16 +106,17 @@ class FileController {
         }
         FileInfo file = (signed ? catalog.findById(id) : catalog.find(id, user))
                 .orElseThrow(() -> new ApiException(ErrorCode.FILE_NOT_FOUND, "No file " + id + "."));
-        // A player asks for many ranges of one recording; only a read from the start counts as a download.
         String range = request.getHeader(HttpHeaders.RANGE);
+        Resource content = new FileSystemResource(blobs.localPath(file.sha256()));
+        checkRange(range, content, file.size());
+        // A player asks for many ranges of one recording; only a read from the start counts as a download
+        // (and a refused Range is no download at all).
         if (range == null || range.startsWith("bytes=0-")) {
             audit.record(user, AuditAction.FILE_DOWNLOADED, "file", file.id(),
                     Map.of("via", user == null ? "signed link" : "credential"));
         }
         // Only what a player or an <img> shows is served inline; anything else (an uploaded HTML
         // page, an SVG) is a download, and even then sandboxed, so it never runs on Kiln's origin.
-        Resource content = new FileSystemResource(blobs.localPath(file.sha256()));
-        checkRange(range, content, file.size());
         ContentDisposition disposition = (playable(file.mediaType()) ? ContentDisposition.inline() : ContentDisposition.attachment())
                 .filename(file.name() != null ? file.name() : file.id(), StandardCharsets.UTF_8).build();
         return ResponseEntity.ok()

@@ -76,25 +76,28 @@ class JobEventsController {
         if (wait < 0 || wait > settings.maxWait().toSeconds()) {
             throw ApiException.invalidField("wait", "wait must be from 0 to " + settings.maxWait().toSeconds() + " seconds.");
         }
-        List<JobEvent> page = log.after(id, after, limit);
-        if (page.isEmpty() && wait > 0) {
-            Semaphore arrived = new Semaphore(0);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(wait);
-            // A draining node answers at once (and wakes waits in progress): the client polls again, elsewhere.
-            if (connections.admitWait(arrived)) {
-                try (EventHub.Subscription ignored = hub.followJob(id, event -> arrived.release())) {
-                    page = log.after(id, after, limit); // anything committed before we subscribed
-                    // A wake-up may be for an event the client already has (another node's catch-up): look again.
-                    while (page.isEmpty() && arrived.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
-                            && connections.isRunning()) {
-                        arrived.drainPermits();
-                        page = log.after(id, after, limit);
-                    }
-                } finally {
-                    connections.removeWait(arrived);
-                }
-            }
+        Semaphore arrived = new Semaphore(0);
+        // A draining node answers at once (and wakes waits in progress): the client polls again, elsewhere.
+        if (wait == 0 || !connections.admitWait(arrived)) {
+            return page(log.after(id, after, limit), after);
         }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(wait);
+        // Subscribed before the first read, so nothing committed after it is missed: one read for an empty poll.
+        try (EventHub.Subscription ignored = hub.followJob(id, event -> arrived.release())) {
+            List<JobEvent> page = log.after(id, after, limit);
+            // A wake-up may be for an event the client already has (another node's catch-up): look again.
+            while (page.isEmpty() && arrived.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                    && connections.isRunning()) {
+                arrived.drainPermits();
+                page = log.after(id, after, limit);
+            }
+            return page(page, after);
+        } finally {
+            connections.removeWait(arrived);
+        }
+    }
+
+    private static EventPage page(List<JobEvent> page, long after) {
         return new EventPage(page, page.isEmpty() ? after : page.getLast().seq());
     }
 

@@ -19,17 +19,17 @@ final class ChunkDigest {
         this.digest = digest;
     }
 
-    static boolean supports(String algorithm) {
-        return ALGORITHMS.containsKey(algorithm);
-    }
-
-    static ChunkDigest of(String algorithm) {
-        String java = ALGORITHMS.get(algorithm);
-        if (java == null) {
+    /** Checked when the header is read, before anything else about the request. */
+    static void requireOffered(String algorithm) {
+        if (!ALGORITHMS.containsKey(algorithm)) {
             throw ApiException.invalidField("Upload-Checksum", "Checksum algorithm '" + algorithm + "' is not offered; use one of " + NAMES + ".");
         }
+    }
+
+    /** @param algorithm one {@link #requireOffered} let through */
+    static ChunkDigest of(String algorithm) {
         try {
-            return new ChunkDigest(MessageDigest.getInstance(java));
+            return new ChunkDigest(MessageDigest.getInstance(ALGORITHMS.get(algorithm)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

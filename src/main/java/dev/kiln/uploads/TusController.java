@@ -56,7 +56,7 @@ class TusController {
         if (request.getHeader("Upload-Defer-Length") != null) {
             throw ApiException.invalidField("Upload-Defer-Length", "Kiln needs the length up front (Upload-Length).");
         }
-        long length = longHeader(request, "Upload-Length", true);
+        long length = longHeader(request, "Upload-Length");
         Upload upload = uploads.create(user, length, request.getHeader("Upload-Metadata"));
         ResponseEntity.BodyBuilder answer = ResponseEntity.created(URI.create("/api/v1/uploads/" + upload.id()))
                 .header("Tus-Resumable", VERSION)
@@ -103,7 +103,7 @@ class TusController {
         if (!OFFSET_STREAM.equals(request.getContentType())) {
             throw new ApiException(ErrorCode.UNSUPPORTED_CONTENT_TYPE, "A PATCH carries Content-Type: " + OFFSET_STREAM + ".");
         }
-        long offset = longHeader(request, "Upload-Offset", true);
+        long offset = longHeader(request, "Upload-Offset");
         Uploads.Checksum checksum = checksum(request);
         Upload upload = uploads.find(user, id);
         Uploads.Written written = uploads.append(user, upload, offset, request.getContentLengthLong(), checksum,
@@ -142,13 +142,11 @@ class TusController {
         }
     }
 
-    private static long longHeader(HttpServletRequest request, String name, boolean required) {
+    /** A required header holding a byte count. */
+    private static long longHeader(HttpServletRequest request, String name) {
         String value = request.getHeader(name);
         if (value == null) {
-            if (required) {
-                throw ApiException.invalidField(name, name + " is required.");
-            }
-            return -1;
+            throw ApiException.invalidField(name, name + " is required.");
         }
         try {
             long parsed = Long.parseLong(value.strip());
@@ -170,10 +168,7 @@ class TusController {
         if (parts.length != 2) {
             throw ApiException.invalidField("Upload-Checksum", "Upload-Checksum is '<algorithm> <base64 digest>'.");
         }
-        if (!ChunkDigest.supports(parts[0])) {
-            throw ApiException.invalidField("Upload-Checksum", "Checksum algorithm '" + parts[0]
-                    + "' is not offered; use one of " + ChunkDigest.NAMES + ".");
-        }
+        ChunkDigest.requireOffered(parts[0]);
         try {
             return new Uploads.Checksum(parts[0], Base64.getDecoder().decode(parts[1]));
         } catch (IllegalArgumentException e) {

@@ -20,9 +20,9 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -57,10 +57,8 @@ class Uploads {
     private final JsonMapper json;
     private final ClientJson clientJson;
     private final Clock clock;
-    /** Request bodies being received on this node now ({@code kiln.uploads.active}). */
-    private final AtomicInteger receiving = new AtomicInteger();
     private final Counter bytesReceived;
-    /** PATCHes writing now (each holds its upload's lock). */
+    /** PATCHes writing now (each holds its upload's lock): what the drain waits for, and {@code kiln.uploads.active}. */
     private final Set<Thread> writing = ConcurrentHashMap.newKeySet();
     /** The node is draining: writes stop at a durable offset, new ones are refused. */
     private volatile boolean draining;
@@ -78,7 +76,7 @@ class Uploads {
         this.json = json;
         this.clientJson = clientJson;
         this.clock = clock;
-        Gauge.builder("kiln.uploads.active", receiving, AtomicInteger::get)
+        Gauge.builder("kiln.uploads.active", writing, Set::size)
                 .description("Upload requests receiving bytes on this node now").register(meters);
         this.bytesReceived = Counter.builder("kiln.uploads.received").baseUnit("bytes")
                 .description("Upload bytes read from clients (including chunks later refused)").register(meters);
@@ -190,13 +188,7 @@ class Uploads {
                 // Every byte arrived before, but completing did not finish (a crash): finish it now.
                 return new Written(complete(user, upload), offset);
             }
-            long reached;
-            receiving.incrementAndGet();
-            try {
-                reached = write(upload, lock, offset, checksum, body);
-            } finally {
-                receiving.decrementAndGet();
-            }
+            long reached = write(upload, lock, offset, checksum, body);
             if (reached == upload.length()) {
                 return new Written(complete(user, upload), reached);
             }
@@ -370,10 +362,14 @@ class Uploads {
             request.set("input", json.createObjectNode().put("fileId", file.id()));
             jobId = jobRequests.submitAdmitted(user, request, "upload:" + upload.id()).job().id();
         }
-        store.complete(upload.id(), jobId, clock.instant());
+        Instant completedAt = clock.instant().truncatedTo(ChronoUnit.MILLIS); // as stored
+        store.complete(upload.id(), jobId, completedAt);
         log.info("Upload {} complete: file {} ({} bytes){}", upload.id(), file.id(), file.size(),
                 jobId == null ? "" : ", job " + jobId);
-        return store.find(upload.id()).orElseThrow();
+        // What the row now holds, without reading it a third time in this request.
+        return new Upload(upload.id(), upload.ownerId(), upload.length(), upload.offset(), upload.metadata(),
+                upload.filename(), upload.jobRequest(), upload.createdAt(), upload.expiresAt(), upload.sha256(),
+                upload.fileId(), jobId, completedAt);
     }
 
     /** Ends an upload: unfinished, its bytes are deleted; finished, only the upload record (the file stays). */
