@@ -26,31 +26,20 @@ class AuditController {
 
     @GetMapping("/api/v1/admin/audit")
     Page list(@RequestParam(required = false) String actor, @RequestParam(required = false) String action,
-            @RequestParam(required = false) String limit, @RequestParam(required = false) String cursor) {
+            @RequestParam(required = false) Integer limit, @RequestParam(required = false) Long cursor) {
         if (actor != null && !Ids.looksLike("usr", actor)) {
             throw ApiException.invalidField("actor", "actor must be a user id (usr_…).");
         }
         AuditAction kind = action == null ? null : AuditAction.fromWire(action).orElseThrow(() -> ApiException.invalidField(
                 "action", "action must be one of " + Arrays.stream(AuditAction.values()).map(AuditAction::wire).toList() + "."));
-        long size = parse(limit, "limit", DEFAULT_PAGE);
+        // A limit or cursor that is no number is refused, naming it, by ProblemResponses (as for /api/v1/jobs).
+        int size = limit == null ? DEFAULT_PAGE : limit;
         if (size < 1 || size > MAX_PAGE) {
             throw ApiException.invalidField("limit", "limit must be from 1 to " + MAX_PAGE + ".");
         }
-        Long before = cursor == null ? null : parse(cursor, "cursor", 0);
-        List<AuditLog.Entry> items = log.list(actor, kind, before, (int) size + 1);
+        List<AuditLog.Entry> items = log.list(actor, kind, cursor, size + 1);
         boolean more = items.size() > size;
-        List<AuditLog.Entry> page = more ? items.subList(0, (int) size) : items;
+        List<AuditLog.Entry> page = more ? items.subList(0, size) : items;
         return new Page(page, more ? String.valueOf(page.getLast().seq()) : null);
-    }
-
-    private static long parse(String value, String field, long otherwise) {
-        if (value == null) {
-            return otherwise;
-        }
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw ApiException.invalidField(field, field + " must be a whole number.");
-        }
     }
 }

@@ -3,6 +3,7 @@ package dev.kiln.audit;
 import dev.kiln.auth.User;
 import dev.kiln.db.Database;
 import dev.kiln.support.LogFields;
+import dev.kiln.support.Texts;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
 import java.time.Instant;
@@ -56,11 +57,7 @@ public class AuditLog {
     public void record(User actor, AuditAction action, String targetType, String targetId, Map<String, ?> detail) {
         HttpServletRequest request = currentRequest();
         String ip = request == null ? null : request.getRemoteAddr();
-        String agent = request == null ? null : request.getHeader("User-Agent");
-        if (agent != null && agent.length() > MAX_USER_AGENT) {
-            agent = agent.substring(0, MAX_USER_AGENT);
-        }
-        String userAgent = agent;
+        String userAgent = request == null ? null : Texts.safe(request.getHeader("User-Agent"), MAX_USER_AGENT);
         db.write(() -> db.sql().sql("""
                         INSERT INTO audit_log (at, actor_id, actor_name, action, target_type, target_id, ip, user_agent, detail)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")

@@ -2,6 +2,7 @@ package dev.kiln.auth;
 
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
+import dev.kiln.api.JsonFields;
 import dev.kiln.audit.AuditAction;
 import dev.kiln.audit.AuditLog;
 import java.net.URI;
@@ -79,11 +80,7 @@ class AdminUserController {
         if (body == null || !body.isObject()) {
             throw ApiException.invalidField("body", "The body must be a JSON object {name, role?}.");
         }
-        for (String field : body.propertyNames()) {
-            if (!field.equals("name") && !field.equals("role")) {
-                throw ApiException.invalidField(field, "Unknown field '" + field + "'; expected name, role.");
-            }
-        }
+        JsonFields.only(body, "name", "role");
         JsonNode name = body.get("name");
         if (name == null || !name.isString() || !NAME.matcher(name.asString()).matches()) {
             throw ApiException.invalidField("name", "name must be 1 to 64 letters, digits, '.', '_' or '-'.");

@@ -1,6 +1,7 @@
 package dev.kiln.auth;
 
 import dev.kiln.api.ApiException;
+import dev.kiln.api.JsonFields;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,11 +19,7 @@ record TokenRequest(String label, Instant expiresAt) {
             throw ApiException.invalidField("body", "The body must be a JSON object {label?, expiresAt?}.");
         }
         if (body != null && body.isObject()) {
-            for (String field : body.propertyNames()) {
-                if (!field.equals("label") && !field.equals("expiresAt")) {
-                    throw ApiException.invalidField(field, "Unknown field '" + field + "'; expected label, expiresAt.");
-                }
-            }
+            JsonFields.only(body, "label", "expiresAt");
         }
         JsonNode label = body == null ? null : body.get("label");
         String name = "API token";

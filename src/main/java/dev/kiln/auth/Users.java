@@ -51,10 +51,8 @@ public class Users {
         return db.sql().sql("SELECT COUNT(*) FROM users").query(Long.class).single();
     }
 
-    /** Changes a user's role; empty when there is no such user. */
-    public Optional<User> changeRole(String id, Role role) {
+    public void changeRole(String id, Role role) {
         db.write(() -> db.sql().sql("UPDATE users SET role = ? WHERE id = ?").params(role.dbValue(), id).update());
-        return findById(id);
     }
 
     public long countAdmins() {

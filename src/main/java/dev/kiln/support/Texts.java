@@ -7,10 +7,6 @@ public final class Texts {
     }
 
     /**
-     * Without NUL and other control characters (tabs and newlines stay), at most {@code max}
-     * characters. PostgreSQL refuses NUL in text, SQLite does not: both must store the same.
-     */
-    /**
      * With every unpaired surrogate (half a character, which a client can send as a JSON escape)
      * replaced by U+FFFD, so the text can be encoded as UTF-8. The same string when there is none.
      */
@@ -36,6 +32,10 @@ public final class Texts {
         return out == null ? text : out.toString();
     }
 
+    /**
+     * Without NUL and other control characters (tabs and newlines stay), at most {@code max}
+     * characters. PostgreSQL refuses NUL in text, SQLite does not: both must store the same.
+     */
     public static String safe(String text, int max) {
         if (text == null) {
             return null;

@@ -171,6 +171,7 @@ class ClientInputTest extends ApiTestBase {
             "{\"name\":\"a/b\"} | name",
             "{\"name\":\"ok-name\",\"role\":\"root\"} | role",
             "{\"name\":\"ok-name\",\"role\":[\"admin\"]} | role",
+            "{\"name\":\"ok-name\",\"admin\":true} | admin",
             "null | body",
     })
     void everyBadUserFieldIsNamed(String body, String field) {

@@ -136,16 +136,12 @@ abstract class AccountsContract extends ApiTestBase {
         String token = created.get("token").asString();
         assertThat(api.get("/api/v1/admin/users", token).status()).isEqualTo(403);
 
-        Api.Response promoted = api.send(api.request("/api/v1/admin/users/" + id, Api.ADMIN_TOKEN)
-                .header("Content-Type", "application/json").method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString(
-                        "{\"role\":\"admin\"}")).build());
+        Api.Response promoted = setRole(id, "admin");
         assertThat(promoted.status()).isEqualTo(200);
         assertThat(promoted.json().get("role").asString()).isEqualTo("admin");
         assertThat(api.get("/api/v1/admin/users", token).status()).isEqualTo(200);
 
-        Api.Response bad = api.send(api.request("/api/v1/admin/users/" + id, Api.ADMIN_TOKEN)
-                .header("Content-Type", "application/json").method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString(
-                        "{\"role\":\"owner\"}")).build());
+        Api.Response bad = setRole(id, "owner");
         assertThat(bad.status()).isEqualTo(400);
         assertThat(bad.json().get("field").asString()).isEqualTo("role");
 
@@ -157,15 +153,18 @@ abstract class AccountsContract extends ApiTestBase {
             }
         }
         for (String other : admins) {
-            api.send(api.request("/api/v1/admin/users/" + other, Api.ADMIN_TOKEN).header("Content-Type", "application/json")
-                    .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{\"role\":\"member\"}")).build());
+            setRole(other, "member");
         }
         String adminId = api.get("/api/v1/session", Api.ADMIN_TOKEN).json().get("user").get("id").asString();
-        Api.Response last = api.send(api.request("/api/v1/admin/users/" + adminId, Api.ADMIN_TOKEN)
-                .header("Content-Type", "application/json").method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString(
-                        "{\"role\":\"member\"}")).build());
+        Api.Response last = setRole(adminId, "member");
         assertThat(last.status()).isEqualTo(409);
         assertThat(last.code()).isEqualTo("last_admin");
         assertThat(api.get("/api/v1/admin/users", Api.ADMIN_TOKEN).status()).isEqualTo(200);
+    }
+
+    /** An admin's PATCH of one user's role. */
+    private Api.Response setRole(String userId, String role) {
+        return api.send(api.request("/api/v1/admin/users/" + userId, Api.ADMIN_TOKEN).header("Content-Type", "application/json")
+                .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{\"role\":\"" + role + "\"}")).build());
     }
 }

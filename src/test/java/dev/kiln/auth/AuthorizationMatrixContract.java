@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterEach;
@@ -35,6 +35,8 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
 
     enum Who { ANONYMOUS, OTHER, OWNER, ADMIN }
 
+    /** One client for the whole matrix: a client per request would start (and leave running) a selector thread each. */
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Pattern ID = Pattern.compile("\\b(job|file|upl|tok|usr)_[a-z2-7]{26}\\b");
 
     String owner;
@@ -110,7 +112,7 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
     }
 
     /** One row: how to make the request (fresh fixtures each time) and what each caller gets. */
-    record Row(Function<Void, HttpRequest.Builder> request, Map<Who, Set<Integer>> expected) {
+    record Row(Supplier<HttpRequest.Builder> request, Map<Who, Set<Integer>> expected) {
     }
 
     private static Map<Who, Set<Integer>> expect(int anonymous, int other, int owner, int admin) {
@@ -127,63 +129,63 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
     private Map<String, Row> rows() {
         Map<String, Row> rows = new LinkedHashMap<>();
         // Jobs, their events and results.
-        rows.put("GET /api/v1/jobs", new Row(v -> plain("GET", "/api/v1/jobs"), expect(401, 200, 200, 200)));
-        rows.put("GET /api/v1/jobs/counts", new Row(v -> plain("GET", "/api/v1/jobs/counts"), expect(401, 200, 200, 200)));
-        rows.put("POST /api/v1/jobs", new Row(v -> json("POST", "/api/v1/jobs",
+        rows.put("GET /api/v1/jobs", new Row(() -> plain("GET", "/api/v1/jobs"), expect(401, 200, 200, 200)));
+        rows.put("GET /api/v1/jobs/counts", new Row(() -> plain("GET", "/api/v1/jobs/counts"), expect(401, 200, 200, 200)));
+        rows.put("POST /api/v1/jobs", new Row(() -> json("POST", "/api/v1/jobs",
                 "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"" + file() + "\"}}"), expect(401, 404, 202, 202)));
-        rows.put("GET /api/v1/jobs/{id}", new Row(v -> plain("GET", "/api/v1/jobs/" + finishedJob()), expect(401, 404, 200, 200)));
-        rows.put("POST /api/v1/jobs/{id}/cancel", new Row(v -> plain("POST", "/api/v1/jobs/" + longJob() + "/cancel"),
+        rows.put("GET /api/v1/jobs/{id}", new Row(() -> plain("GET", "/api/v1/jobs/" + finishedJob()), expect(401, 404, 200, 200)));
+        rows.put("POST /api/v1/jobs/{id}/cancel", new Row(() -> plain("POST", "/api/v1/jobs/" + longJob() + "/cancel"),
                 expect(Set.of(401), Set.of(404), Set.of(200, 202), Set.of(200, 202))));
-        rows.put("POST /api/v1/jobs/{id}/retry", new Row(v -> plain("POST", "/api/v1/jobs/" + cancelledJob() + "/retry"),
+        rows.put("POST /api/v1/jobs/{id}/retry", new Row(() -> plain("POST", "/api/v1/jobs/" + cancelledJob() + "/retry"),
                 expect(401, 404, 202, 202)));
-        rows.put("GET /api/v1/jobs/{id}/result", new Row(v -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/result"),
+        rows.put("GET /api/v1/jobs/{id}/result", new Row(() -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/result"),
                 expect(401, 404, 200, 200)));
-        rows.put("GET /api/v1/jobs/{id}/events", new Row(v -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/events"),
+        rows.put("GET /api/v1/jobs/{id}/events", new Row(() -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/events"),
                 expect(401, 404, 200, 200)));
-        rows.put("GET /api/v1/jobs/{id}/events (SSE)", new Row(v -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/events")
+        rows.put("GET /api/v1/jobs/{id}/events (SSE)", new Row(() -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/events")
                 .header("Accept", "text/event-stream"), expect(401, 404, 200, 200)));
-        rows.put("POST /api/v1/stream/ticket", new Row(v -> plain("POST", "/api/v1/stream/ticket"), expect(401, 200, 200, 200)));
-        rows.put("GET /api/v1/processors", new Row(v -> plain("GET", "/api/v1/processors"), expect(401, 200, 200, 200)));
+        rows.put("POST /api/v1/stream/ticket", new Row(() -> plain("POST", "/api/v1/stream/ticket"), expect(401, 200, 200, 200)));
+        rows.put("GET /api/v1/processors", new Row(() -> plain("GET", "/api/v1/processors"), expect(401, 200, 200, 200)));
         // Files.
-        rows.put("POST /api/v1/files", new Row(v -> api.request("/api/v1/files?name=a.txt", null)
+        rows.put("POST /api/v1/files", new Row(() -> api.request("/api/v1/files?name=a.txt", null)
                 .header("Content-Type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofString("x")),
                 expect(401, 201, 201, 201)));
-        rows.put("GET /api/v1/files/{id}", new Row(v -> plain("GET", "/api/v1/files/" + file()), expect(401, 404, 200, 200)));
-        rows.put("POST /api/v1/files/{id}/link", new Row(v -> plain("POST", "/api/v1/files/" + file() + "/link"),
+        rows.put("GET /api/v1/files/{id}", new Row(() -> plain("GET", "/api/v1/files/" + file()), expect(401, 404, 200, 200)));
+        rows.put("POST /api/v1/files/{id}/link", new Row(() -> plain("POST", "/api/v1/files/" + file() + "/link"),
                 expect(401, 404, 200, 200)));
         // Content takes a credential or a signed link; without either it is a bad link, never the bytes.
-        rows.put("GET /api/v1/files/{id}/content", new Row(v -> plain("GET", "/api/v1/files/" + file() + "/content"),
+        rows.put("GET /api/v1/files/{id}/content", new Row(() -> plain("GET", "/api/v1/files/" + file() + "/content"),
                 expect(403, 404, 200, 200)));
         // Uploads (tus).
-        rows.put("OPTIONS /api/v1/uploads", new Row(v -> plain("OPTIONS", "/api/v1/uploads"), expect(204, 204, 204, 204)));
-        rows.put("POST /api/v1/uploads", new Row(v -> tus("POST", "/api/v1/uploads"), expect(401, 201, 201, 201)));
-        rows.put("HEAD /api/v1/uploads/{id}", new Row(v -> tus("HEAD", "/api/v1/uploads/" + upload()), expect(401, 404, 200, 200)));
-        rows.put("PATCH /api/v1/uploads/{id}", new Row(v -> tus("PATCH", "/api/v1/uploads/" + upload()), expect(401, 404, 204, 204)));
-        rows.put("DELETE /api/v1/uploads/{id}", new Row(v -> tus("DELETE", "/api/v1/uploads/" + upload()), expect(401, 404, 204, 204)));
+        rows.put("OPTIONS /api/v1/uploads", new Row(() -> plain("OPTIONS", "/api/v1/uploads"), expect(204, 204, 204, 204)));
+        rows.put("POST /api/v1/uploads", new Row(() -> tus("POST", "/api/v1/uploads"), expect(401, 201, 201, 201)));
+        rows.put("HEAD /api/v1/uploads/{id}", new Row(() -> tus("HEAD", "/api/v1/uploads/" + upload()), expect(401, 404, 200, 200)));
+        rows.put("PATCH /api/v1/uploads/{id}", new Row(() -> tus("PATCH", "/api/v1/uploads/" + upload()), expect(401, 404, 204, 204)));
+        rows.put("DELETE /api/v1/uploads/{id}", new Row(() -> tus("DELETE", "/api/v1/uploads/" + upload()), expect(401, 404, 204, 204)));
         // Sessions and one's own tokens.
-        rows.put("POST /api/v1/session", new Row(v -> json("POST", "/api/v1/session", "{\"token\":\"" + owner + "\"}"),
+        rows.put("POST /api/v1/session", new Row(() -> json("POST", "/api/v1/session", "{\"token\":\"" + owner + "\"}"),
                 expect(201, 201, 201, 201)));
-        rows.put("GET /api/v1/session", new Row(v -> plain("GET", "/api/v1/session"), expect(401, 200, 200, 200)));
-        rows.put("DELETE /api/v1/session", new Row(v -> plain("DELETE", "/api/v1/session"), expect(204, 204, 204, 204)));
-        rows.put("GET /api/v1/me/tokens", new Row(v -> plain("GET", "/api/v1/me/tokens"), expect(401, 200, 200, 200)));
-        rows.put("POST /api/v1/me/tokens", new Row(v -> json("POST", "/api/v1/me/tokens", "{}"), expect(401, 201, 201, 201)));
+        rows.put("GET /api/v1/session", new Row(() -> plain("GET", "/api/v1/session"), expect(401, 200, 200, 200)));
+        rows.put("DELETE /api/v1/session", new Row(() -> plain("DELETE", "/api/v1/session"), expect(204, 204, 204, 204)));
+        rows.put("GET /api/v1/me/tokens", new Row(() -> plain("GET", "/api/v1/me/tokens"), expect(401, 200, 200, 200)));
+        rows.put("POST /api/v1/me/tokens", new Row(() -> json("POST", "/api/v1/me/tokens", "{}"), expect(401, 201, 201, 201)));
         // /me is the caller: the owner's token is nobody else's to revoke there, admins included.
-        rows.put("DELETE /api/v1/me/tokens/{tokenId}", new Row(v -> plain("DELETE", "/api/v1/me/tokens/" + ownerToken()),
+        rows.put("DELETE /api/v1/me/tokens/{tokenId}", new Row(() -> plain("DELETE", "/api/v1/me/tokens/" + ownerToken()),
                 expect(401, 404, 200, 404)));
         // Administration.
-        rows.put("GET /api/v1/admin/users", new Row(v -> plain("GET", "/api/v1/admin/users"), ADMIN_ONLY));
-        rows.put("POST /api/v1/admin/users", new Row(v -> json("POST", "/api/v1/admin/users",
+        rows.put("GET /api/v1/admin/users", new Row(() -> plain("GET", "/api/v1/admin/users"), ADMIN_ONLY));
+        rows.put("POST /api/v1/admin/users", new Row(() -> json("POST", "/api/v1/admin/users",
                 "{\"name\":\"m-" + UUID.randomUUID() + "\"}"), expect(401, 403, 403, 201)));
-        rows.put("GET /api/v1/admin/users/{id}", new Row(v -> plain("GET", "/api/v1/admin/users/" + ownerId), ADMIN_ONLY));
-        rows.put("PATCH /api/v1/admin/users/{id}", new Row(v -> json("PATCH", "/api/v1/admin/users/" + ownerId,
+        rows.put("GET /api/v1/admin/users/{id}", new Row(() -> plain("GET", "/api/v1/admin/users/" + ownerId), ADMIN_ONLY));
+        rows.put("PATCH /api/v1/admin/users/{id}", new Row(() -> json("PATCH", "/api/v1/admin/users/" + ownerId,
                 "{\"role\":\"member\"}"), ADMIN_ONLY));
-        rows.put("GET /api/v1/admin/users/{userId}/tokens", new Row(v -> plain("GET", "/api/v1/admin/users/" + ownerId + "/tokens"),
+        rows.put("GET /api/v1/admin/users/{userId}/tokens", new Row(() -> plain("GET", "/api/v1/admin/users/" + ownerId + "/tokens"),
                 ADMIN_ONLY));
-        rows.put("POST /api/v1/admin/users/{userId}/tokens", new Row(v -> json("POST", "/api/v1/admin/users/" + ownerId + "/tokens",
+        rows.put("POST /api/v1/admin/users/{userId}/tokens", new Row(() -> json("POST", "/api/v1/admin/users/" + ownerId + "/tokens",
                 "{}"), expect(401, 403, 403, 201)));
-        rows.put("DELETE /api/v1/admin/users/{userId}/tokens/{tokenId}", new Row(v -> plain("DELETE",
+        rows.put("DELETE /api/v1/admin/users/{userId}/tokens/{tokenId}", new Row(() -> plain("DELETE",
                 "/api/v1/admin/users/" + ownerId + "/tokens/" + ownerToken()), ADMIN_ONLY));
-        rows.put("GET /api/v1/admin/audit", new Row(v -> plain("GET", "/api/v1/admin/audit"), ADMIN_ONLY));
+        rows.put("GET /api/v1/admin/audit", new Row(() -> plain("GET", "/api/v1/admin/audit"), ADMIN_ONLY));
         return rows;
     }
 
@@ -201,7 +203,7 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         if (token(who) != null) {
             request.setHeader("Authorization", "Bearer " + token(who));
         }
-        HttpResponse<InputStream> response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         String contentType = response.headers().firstValue("Content-Type").orElse("");
         try (InputStream body = response.body()) {
             String text = contentType.startsWith("text/event-stream") ? "" : new String(body.readAllBytes());
@@ -228,7 +230,7 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         SoftAssertions softly = new SoftAssertions();
         for (Map.Entry<String, Row> row : rows().entrySet()) {
             for (Who who : Who.values()) {
-                Api.Response response = send(row.getValue().request().apply(null), who);
+                Api.Response response = send(row.getValue().request().get(), who);
                 softly.assertThat(response.status()).as(row.getKey() + " as " + who + ": " + response.body())
                         .isIn(row.getValue().expected().get(who));
                 if (response.status() >= 400 && !row.getKey().startsWith("HEAD")) {
@@ -237,7 +239,7 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
                 }
                 if (who == Who.OTHER && response.status() == 404) {
                     // Someone else's resource answers exactly like one that does not exist.
-                    HttpRequest original = row.getValue().request().apply(null).build();
+                    HttpRequest original = row.getValue().request().get().build();
                     String missing = ID.matcher(original.uri().toString()).replaceAll(m -> m.group(1) + "_" + "a".repeat(26));
                     Api.Response absent = send(HttpRequest.newBuilder(original, (n, v) -> true).uri(java.net.URI.create(missing)), who);
                     softly.assertThat(absent.status()).as(row.getKey() + " missing").isEqualTo(404);
