@@ -111,8 +111,8 @@ public final class Database {
             return;
         }
         // Keys that hash alike share a lock: harmless, they only wait for each other.
-        keys.stream().mapToInt(String::hashCode).distinct().sorted()
-                .forEach(hash -> sql.sql(lock).params(space.id(), hash).query(rs -> { }));
+        int[] hashes = keys.stream().mapToInt(String::hashCode).distinct().sorted().toArray();
+        sql.sql(lock).params(space.id(), hashes).query(rs -> { });
     }
 
     /**

@@ -35,8 +35,9 @@ public sealed interface Dialect permits SqliteDialect, PostgresDialect {
     String claimJobsCappedSql(String claimableStates, String returning);
 
     /**
-     * Takes a lock named by two integers, held until the transaction ends; null where write
-     * transactions are serialised anyway ({@link #serializesWrites()}).
+     * Takes the locks named by an integer and each element of an integer array, one after another in
+     * the array's order, held until the transaction ends; null where write transactions are
+     * serialised anyway ({@link #serializesWrites()}).
      */
     String transactionLockSql();
 

@@ -72,7 +72,8 @@ public final class PostgresDialect implements Dialect {
 
     @Override
     public String transactionLockSql() {
-        return "SELECT pg_advisory_xact_lock(?, ?)";
+        // One round trip for all of them: unnest yields the elements in order, each locked as it comes.
+        return "SELECT pg_advisory_xact_lock(?, k) FROM unnest(?::int4[]) AS k";
     }
 
     @Override

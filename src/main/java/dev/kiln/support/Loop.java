@@ -6,14 +6,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
 
 /**
  * A background step on its own platform thread (so busy job threads cannot delay heartbeats or
  * rescues), run again at once when it says there is more to do,
  * otherwise after {@code interval} or an earlier {@link #wake()}. A failing step is logged and
  * retried after the interval; it never kills the loop.
+ *
+ * <p>A component whose whole life is one loop extends it and overrides {@link #step()}: as a
+ * {@link SmartLifecycle}, Spring starts it with the context and stops it (waiting for the step) on shutdown.
  */
-public final class Loop {
+public class Loop implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(Loop.class);
     /** Longest a step may take beyond the interval before the loop counts as stuck. */
@@ -34,6 +38,17 @@ public final class Loop {
         this.step = step;
     }
 
+    /** For a subclass that is its own step: it overrides {@link #step()}. */
+    protected Loop(String name, Duration interval) {
+        this(name, interval, null);
+    }
+
+    /** One step; true when there is more to do at once. */
+    protected boolean step() {
+        return step.getAsBoolean();
+    }
+
+    @Override
     public synchronized void start() {
         running = true;
         lastStepNanos = System.nanoTime();
@@ -47,6 +62,7 @@ public final class Loop {
     }
 
     /** Stops after the current step; waits for it. */
+    @Override
     public void stop() {
         running = false;
         wake();
@@ -61,6 +77,11 @@ public final class Loop {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
     }
 
     /** How the loop is doing, for health checks. */
@@ -86,7 +107,7 @@ public final class Loop {
         while (running) {
             boolean again = false;
             try {
-                again = step.getAsBoolean();
+                again = step();
                 if (failures > 0) {
                     log.info("{} works again after {} failed attempt(s)", name, failures);
                     failures = 0;

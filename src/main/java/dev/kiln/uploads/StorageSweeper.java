@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
@@ -22,7 +21,7 @@ import org.springframework.stereotype.Component;
  * written, is never taken). Safe to run on every node at once.
  */
 @Component
-class StorageSweeper implements SmartLifecycle {
+class StorageSweeper extends Loop {
 
     private static final Logger log = LoggerFactory.getLogger(StorageSweeper.class);
     private static final int BATCH = 500;
@@ -33,20 +32,21 @@ class StorageSweeper implements SmartLifecycle {
     private final FileCatalog files;
     private final UploadSettings settings;
     private final Clock clock;
-    private final Loop loop;
-    private volatile boolean running;
 
     StorageSweeper(UploadStore store, PartFiles parts, BlobStore blobs, FileCatalog files, UploadSettings settings, Clock clock) {
+        super("kiln-storage-sweeper", settings.sweepInterval());
         this.store = store;
         this.parts = parts;
         this.blobs = blobs;
         this.files = files;
         this.settings = settings;
         this.clock = clock;
-        this.loop = new Loop("kiln-storage-sweeper", settings.sweepInterval(), () -> {
-            sweep();
-            return false;
-        });
+    }
+
+    @Override
+    protected boolean step() {
+        sweep();
+        return false;
     }
 
     /** One pass; returns how many uploads and blobs it removed. */
@@ -106,22 +106,5 @@ class StorageSweeper implements SmartLifecycle {
             }
         }
         return removed;
-    }
-
-    @Override
-    public void start() {
-        running = true;
-        loop.start();
-    }
-
-    @Override
-    public void stop() {
-        running = false;
-        loop.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running;
     }
 }

@@ -13,7 +13,6 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
@@ -25,7 +24,7 @@ import org.springframework.stereotype.Component;
  * every node at once is safe, and a job that finished meanwhile is left alone.
  */
 @Component
-public class QueueMaintenance implements SmartLifecycle {
+public class QueueMaintenance extends Loop {
 
     private static final Logger log = LoggerFactory.getLogger(QueueMaintenance.class);
     static final JobError LEASE_EXPIRED = new JobError("lease_expired",
@@ -39,19 +38,22 @@ public class QueueMaintenance implements SmartLifecycle {
     private final WorkerSettings settings;
     private final Clock clock;
     private final ApplicationEventPublisher publisher;
-    private final Loop loop;
-    private volatile boolean running;
     private Instant nextPrune = Instant.MIN;
 
     public QueueMaintenance(JobQueue queue, JobStore store, JobSettings jobSettings, WorkerSettings settings, Clock clock,
             ApplicationEventPublisher publisher) {
+        super("kiln-maintenance", settings.maintenanceInterval());
         this.queue = queue;
         this.store = store;
         this.jobSettings = jobSettings;
         this.settings = settings;
         this.clock = clock;
         this.publisher = publisher;
-        this.loop = new Loop("kiln-maintenance", settings.maintenanceInterval(), () -> runOnce() == BATCH);
+    }
+
+    @Override
+    protected boolean step() {
+        return runOnce() == BATCH;
     }
 
     /** One pass; returns how many jobs it repaired (at most one batch of each kind). */
@@ -107,26 +109,10 @@ public class QueueMaintenance implements SmartLifecycle {
         return (int) accepted.stream().filter(a -> a).count();
     }
 
-    Loop.Status status() {
-        return loop.status();
-    }
-
     @Override
     public void start() {
-        running = true;
         if (settings.enabled()) {
-            loop.start();
+            super.start();
         }
-    }
-
-    @Override
-    public void stop() {
-        running = false;
-        loop.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running;
     }
 }

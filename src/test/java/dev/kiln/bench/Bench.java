@@ -2,16 +2,60 @@ package dev.kiln.bench;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** What the benchmarks share: their options, percentiles, and figures read from Kiln's JVM with jcmd. */
+/** What the benchmarks share: their options, percentiles, stream sockets, and figures read from Kiln's JVM with jcmd. */
 final class Bench {
 
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
     private Bench() {
+    }
+
+    /**
+     * Opens a socket on {@code /api/v1/stream} authenticated with {@code token} (in the first message), answers pings,
+     * sends {@code first} unless null, and feeds every other text to {@code onText}.
+     */
+    static WebSocket openStream(int port, String token, Consumer<String> onText, String first) throws Exception {
+        CompletableFuture<Void> welcomed = new CompletableFuture<>();
+        WebSocket socket = HTTP.newWebSocketBuilder().buildAsync(URI.create("ws://localhost:" + port + "/api/v1/stream"),
+                new WebSocket.Listener() {
+                    private final StringBuilder partial = new StringBuilder();
+
+                    @Override
+                    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                        partial.append(data);
+                        if (last) {
+                            String text = partial.toString();
+                            partial.setLength(0);
+                            if (text.startsWith("{\"type\":\"ping\"")) {
+                                ws.sendText(text.replace("\"ping\"", "\"pong\""), true);
+                            } else if (text.startsWith("{\"type\":\"welcome\"")) {
+                                welcomed.complete(null);
+                            } else {
+                                onText.accept(text);
+                            }
+                        }
+                        ws.request(1);
+                        return null;
+                    }
+                }).get(10, TimeUnit.SECONDS);
+        socket.sendText("{\"type\":\"auth\",\"token\":\"" + token + "\"}", true).get(10, TimeUnit.SECONDS);
+        welcomed.get(10, TimeUnit.SECONDS);
+        if (first != null) {
+            socket.sendText(first, true).get(10, TimeUnit.SECONDS);
+        }
+        return socket;
     }
 
     /** {@code --name=value} arguments. */

@@ -14,8 +14,6 @@ import dev.kiln.testing.Api;
 import dev.kiln.testing.TestDatabases;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.ByteArrayInputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,10 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -56,7 +51,6 @@ import tools.jackson.databind.node.JsonNodeFactory;
 public final class NodesBench {
 
     private static final Pattern STAGE_TIME = Pattern.compile("\"stage\":\"t=(\\d+)\"");
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = Bench.options(args);
@@ -186,7 +180,7 @@ public final class NodesBench {
             int port = ports.entrySet().stream()
                     .filter(e -> nodes.size() == 1 || !e.getKey().equals(runsOn.get(id)))
                     .findFirst().orElseThrow().getValue();
-            sockets.add(open(port, text -> {
+            sockets.add(Bench.openStream(port, "bench", text -> {
                 Matcher m = STAGE_TIME.matcher(text);
                 if (measuring.get() && m.find()) {
                     Instant now = Instant.now();
@@ -207,36 +201,5 @@ public final class NodesBench {
 
     private static long count(Database database, String sql) {
         return database.sql().sql(sql).query(Long.class).single();
-    }
-
-    /** Opens an authenticated socket (token in the first message), sends {@code first}, feeds text to {@code onText}. */
-    private static WebSocket open(int port, java.util.function.Consumer<String> onText, String first) throws Exception {
-        CompletableFuture<Void> welcomed = new CompletableFuture<>();
-        WebSocket socket = HTTP.newWebSocketBuilder().buildAsync(URI.create("ws://localhost:" + port + "/api/v1/stream"),
-                new WebSocket.Listener() {
-                    private final StringBuilder partial = new StringBuilder();
-
-                    @Override
-                    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-                        partial.append(data);
-                        if (last) {
-                            String text = partial.toString();
-                            partial.setLength(0);
-                            if (text.startsWith("{\"type\":\"ping\"")) {
-                                ws.sendText(text.replace("\"ping\"", "\"pong\""), true);
-                            } else if (text.startsWith("{\"type\":\"welcome\"")) {
-                                welcomed.complete(null);
-                            } else {
-                                onText.accept(text);
-                            }
-                        }
-                        ws.request(1);
-                        return null;
-                    }
-                }).get(10, TimeUnit.SECONDS);
-        socket.sendText("{\"type\":\"auth\",\"token\":\"bench\"}", true).get(10, TimeUnit.SECONDS);
-        welcomed.get(10, TimeUnit.SECONDS);
-        socket.sendText(first, true).get(10, TimeUnit.SECONDS);
-        return socket;
     }
 }

@@ -3,18 +3,13 @@ package dev.kiln.bench;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.KilnProcess;
 import dev.kiln.testing.TestDatabases;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,7 +28,6 @@ import java.util.regex.Pattern;
 public final class StreamBench {
 
     private static final Pattern STAGE_TIME = Pattern.compile("\"stage\":\"t=(\\d+)\"");
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = Bench.options(args);
@@ -68,7 +62,7 @@ public final class StreamBench {
         List<WebSocket> sockets = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
             String job = ids.get(i % jobs);
-            sockets.add(open(kiln.port(), text -> {
+            sockets.add(Bench.openStream(kiln.port(), Api.ADMIN_TOKEN, text -> {
                 if (measuring.get() == 1) {
                     Matcher m = STAGE_TIME.matcher(text);
                     if (m.find()) {
@@ -99,7 +93,7 @@ public final class StreamBench {
         long directBefore = Bench.directMemory(kiln.pid());
         List<WebSocket> idleSockets = new ArrayList<>(idle);
         for (int i = 0; i < idle; i++) {
-            idleSockets.add(open(kiln.port(), text -> { }, null));
+            idleSockets.add(Bench.openStream(kiln.port(), Api.ADMIN_TOKEN, text -> { }, null));
         }
         Thread.sleep(3_000);
         long after = Bench.usedHeapAfterGc(kiln.pid());
@@ -119,7 +113,7 @@ public final class StreamBench {
         AtomicLong counting = new AtomicLong();
         List<WebSocket> busy = new ArrayList<>();
         for (String id : ids) {
-            busy.add(open(kiln.port(), text -> {
+            busy.add(Bench.openStream(kiln.port(), Api.ADMIN_TOKEN, text -> {
                 if (counting.get() == 1 && text.startsWith("{\"type\":\"event\"")) {
                     delivered.incrementAndGet();
                 }
@@ -138,38 +132,5 @@ public final class StreamBench {
         }
         busy.forEach(WebSocket::abort);
         idleSockets.forEach(WebSocket::abort);
-    }
-
-    /** Opens an authenticated socket (token in the first message), sends {@code first}, feeds text to {@code onText}. */
-    private static WebSocket open(int port, java.util.function.Consumer<String> onText, String first) throws Exception {
-        CompletableFuture<Void> welcomed = new CompletableFuture<>();
-        WebSocket socket = HTTP.newWebSocketBuilder().buildAsync(URI.create("ws://localhost:" + port + "/api/v1/stream"),
-                new WebSocket.Listener() {
-                    private final StringBuilder partial = new StringBuilder();
-
-                    @Override
-                    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-                        partial.append(data);
-                        if (last) {
-                            String text = partial.toString();
-                            partial.setLength(0);
-                            if (text.startsWith("{\"type\":\"ping\"")) {
-                                ws.sendText(text.replace("\"ping\"", "\"pong\""), true);
-                            } else if (text.startsWith("{\"type\":\"welcome\"")) {
-                                welcomed.complete(null);
-                            } else {
-                                onText.accept(text);
-                            }
-                        }
-                        ws.request(1);
-                        return null;
-                    }
-                }).get(10, TimeUnit.SECONDS);
-        socket.sendText("{\"type\":\"auth\",\"token\":\"" + Api.ADMIN_TOKEN + "\"}", true).get(10, TimeUnit.SECONDS);
-        welcomed.get(10, TimeUnit.SECONDS);
-        if (first != null) {
-            socket.sendText(first, true).get(10, TimeUnit.SECONDS);
-        }
-        return socket;
     }
 }

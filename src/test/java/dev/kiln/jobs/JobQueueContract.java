@@ -3,7 +3,6 @@ package dev.kiln.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kiln.auth.User;
 import dev.kiln.events.EventKind;
 import dev.kiln.events.JobEvent;
 import dev.kiln.files.FileInfo;
@@ -12,7 +11,6 @@ import dev.kiln.processors.ProcessorRegistry;
 import dev.kiln.processors.ProcessorSettings;
 import dev.kiln.testing.QueueFixture;
 import dev.kiln.testing.TestProcessor;
-import dev.kiln.testing.TestDatabases;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -28,35 +26,15 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The queue's contract, run against every database Kiln supports (one subclass per database).
  * Time is a {@link dev.kiln.testing.MutableClock}: nothing here sleeps.
  */
-abstract class JobQueueContract {
+abstract class JobQueueContract extends QueueContractBase {
 
     private static final String TYPE = "work";
-
-    QueueFixture fx;
-    User alice;
-    User bob;
-
-    abstract TestDatabases.Kind kind();
-
-    @BeforeEach
-    void open() {
-        fx = new QueueFixture(kind());
-        alice = fx.user("alice");
-        bob = fx.user("bob");
-    }
-
-    @AfterEach
-    void close() {
-        fx.close();
-    }
 
     @Test
     void submittedJobIsQueuedWithItsFirstEvent() {

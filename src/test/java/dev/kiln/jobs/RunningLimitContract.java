@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kiln.auth.User;
 import dev.kiln.limits.LimitSettings;
 import dev.kiln.testing.QueueFixture;
-import dev.kiln.testing.TestDatabases;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,35 +15,20 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code kiln.limits.max-running-jobs}: the claim leaves an owner's further jobs queued while they
  * have as many running as allowed, on any number of claimers at once. One subclass per database.
  */
-abstract class RunningLimitContract {
+abstract class RunningLimitContract extends QueueContractBase {
 
     private static final String TYPE = "work";
     private static final int MAX_RUNNING = 2;
 
-    QueueFixture fx;
-    User alice;
-    User bob;
-
-    abstract TestDatabases.Kind kind();
-
-    @BeforeEach
-    void open() {
-        fx = new QueueFixture(kind(), new LimitSettings(Duration.ofMinutes(1), 0, 0, 0, 0, MAX_RUNNING));
-        alice = fx.user("alice");
-        bob = fx.user("bob");
-    }
-
-    @AfterEach
-    void close() {
-        fx.close();
+    @Override
+    LimitSettings limits() {
+        return new LimitSettings(Duration.ofMinutes(1), 0, 0, 0, 0, MAX_RUNNING);
     }
 
     @Test

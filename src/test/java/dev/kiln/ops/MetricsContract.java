@@ -1,6 +1,7 @@
 package dev.kiln.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
@@ -131,12 +132,8 @@ abstract class MetricsContract extends ApiTestBase {
         return scraped.body();
     }
 
-    private void awaitState(String token, String id, String state) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!api.state(token, id).equals(state)) {
-            assertThat(System.nanoTime()).as("job %s reaches %s", id, state).isLessThan(deadline);
-            Thread.sleep(50);
-        }
+    private void awaitState(String token, String id, String state) {
+        await().atMost(WAIT).alias("job " + id + " reaches " + state).until(() -> api.state(token, id).equals(state));
     }
 
     /** How much a series grew between two scrapes, at least {@code by}. */
