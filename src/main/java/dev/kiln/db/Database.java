@@ -120,6 +120,11 @@ public final class Database {
      * {@link Dialect#notifySql}) once the transaction commits, and nobody if it rolls back. The
      * payload must stay small (PostgreSQL refuses 8000 bytes or more). Nothing to do where one node runs.
      */
+    /** Whether this database carries notices to other nodes (PostgreSQL); SQLite is one node. */
+    public boolean notifiesOtherNodes() {
+        return dialect.notifySql() != null;
+    }
+
     public void notifyOnCommit(String channel, String payload) {
         if (!TransactionSynchronizationManager.isActualTransactionActive()) {
             throw new IllegalStateException("a notification on commit needs a write transaction");

@@ -1,6 +1,7 @@
 package dev.kiln.jobs;
 
 import dev.kiln.api.ApiException;
+import dev.kiln.api.JsonFields;
 import dev.kiln.api.ErrorCode;
 import dev.kiln.audit.AuditAction;
 import dev.kiln.audit.AuditLog;
@@ -126,11 +127,7 @@ public class JobRequests {
         if (body == null || !body.isObject()) {
             throw ApiException.invalidField("body", "The body must be a JSON object: {type, input: {fileId}, params?, priority?}.");
         }
-        for (String field : body.propertyNames()) {
-            if (!field.equals("type") && !field.equals("input") && !field.equals("params") && !field.equals("priority")) {
-                throw ApiException.invalidField(field, "Unknown field '" + field + "'; expected type, input, params, priority.");
-            }
-        }
+        JsonFields.only(body, "type", "input", "params", "priority");
         String type = requiredString(body, "type");
         ProcessorRegistry.Registered processor = processor(type, "type");
         JsonNode input = body.get("input");

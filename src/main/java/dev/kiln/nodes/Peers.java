@@ -35,6 +35,9 @@ public class Peers {
      * last} (owner {@code -} when unknown), after a first line naming this node.
      */
     public void eventsAppended(List<JobEvent> events) {
+        if (!db.notifiesOtherNodes()) {
+            return; // on the per-event path: build no notice nobody will hear
+        }
         Map<String, long[]> ranges = new LinkedHashMap<>();
         Map<String, String> owners = new LinkedHashMap<>();
         for (JobEvent event : events) {

@@ -1,5 +1,9 @@
 package dev.kiln.files;
 
+import static dev.kiln.testing.TestBytes.PNG;
+import static dev.kiln.testing.TestBytes.concat;
+import static dev.kiln.testing.TestBytes.random;
+import static dev.kiln.testing.TestBytes.sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.storage.BlobStore;
@@ -9,9 +13,6 @@ import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.HexFormat;
-import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,9 +22,6 @@ import tools.jackson.databind.JsonNode;
 /** Simple uploads: streamed to the blob store, hashed, sniffed, size-limited (1 MB in tests). */
 abstract class FileApiContract extends ApiTestBase {
 
-    private static final byte[] PNG = HexFormat.of().parseHex(
-            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    + "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a0000000000049454e44ae426082");
 
     @Autowired
     BlobStore blobs;
@@ -37,7 +35,7 @@ abstract class FileApiContract extends ApiTestBase {
 
     @Test
     void rawUploadIsStoredHashedAndSniffed() throws Exception {
-        byte[] content = randomBytes(200_000);
+        byte[] content = random(200_000);
 
         Api.Response uploaded = api.upload(token, content, "..%2F..%2Fetc%2Frecording.bin");
 
@@ -57,7 +55,7 @@ abstract class FileApiContract extends ApiTestBase {
 
     @Test
     void aSignedLinkServesTheContentWithRangesToAPlayerWithoutAToken() throws Exception {
-        byte[] content = randomBytes(50_000);
+        byte[] content = random(50_000);
         String id = api.upload(token, content, "take.bin").json().get("id").asString();
 
         Api.Response link = api.postEmpty("/api/v1/files/" + id + "/link", token);
@@ -149,13 +147,13 @@ abstract class FileApiContract extends ApiTestBase {
 
     @Test
     void tooLargeIsRefusedWhileStreamingWhenTheLengthIsUnknown() {
-        byte[] content = randomBytes(1024 * 1024 + 10);
+        byte[] content = random(1024 * 1024 + 10);
         Api.Response refused = api.send(api.request("/api/v1/files", token)
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(content))).build());
 
         assertThat(refused.status()).isEqualTo(413);
         assertThat(refused.code()).isEqualTo("file_too_large");
-        assertThat(blobs.exists(sha256Unchecked(content))).isFalse();
+        assertThat(blobs.exists(sha256(content))).isFalse();
     }
 
     @Test
@@ -168,7 +166,7 @@ abstract class FileApiContract extends ApiTestBase {
 
     @Test
     void identicalContentIsStoredOnce() throws Exception {
-        byte[] content = randomBytes(10_000);
+        byte[] content = random(10_000);
         String other = api.newMember("other-" + UUID.randomUUID());
 
         JsonNode mine = api.upload(token, content, "a.bin").json();
@@ -180,35 +178,7 @@ abstract class FileApiContract extends ApiTestBase {
         assertThat(api.get("/api/v1/files/" + mine.get("id").asString(), other).status()).isEqualTo(404);
     }
 
-    private static byte[] randomBytes(int n) {
-        byte[] bytes = new byte[n];
-        new Random(n).nextBytes(bytes);
-        return bytes;
-    }
 
-    private static byte[] concat(byte[]... parts) {
-        int length = 0;
-        for (byte[] p : parts) {
-            length += p.length;
-        }
-        byte[] out = new byte[length];
-        int at = 0;
-        for (byte[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
-    }
 
-    static String sha256(byte[] content) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-    }
 
-    static String sha256Unchecked(byte[] content) {
-        try {
-            return sha256(content);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

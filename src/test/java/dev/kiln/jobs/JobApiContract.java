@@ -6,12 +6,11 @@ import static org.awaitility.Awaitility.await;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.Gates;
 import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.TestBytes;
 import dev.kiln.workers.WorkerPool;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -59,7 +58,7 @@ abstract class JobApiContract extends ApiTestBase {
         JsonNode result = api.get("/api/v1/jobs/" + id + "/result", token).json();
         assertThat(result.get("text").asString()).isEqualTo("yo");
         assertThat(result.get("mediaType").asString()).isEqualTo("text/plain");
-        assertThat(result.get("sha256").asString()).isEqualTo(sha256(content));
+        assertThat(result.get("sha256").asString()).isEqualTo(TestBytes.sha256(content.getBytes(StandardCharsets.UTF_8)));
 
         List<JsonNode> events = events(id);
         assertThat(events).extracting(e -> e.get("seq").asLong())
@@ -417,7 +416,4 @@ abstract class JobApiContract extends ApiTestBase {
         }
     }
 
-    private static String sha256(String text) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    }
 }

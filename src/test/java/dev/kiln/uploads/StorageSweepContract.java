@@ -1,5 +1,6 @@
 package dev.kiln.uploads;
 
+import static dev.kiln.testing.TestBytes.random;
 import static dev.kiln.uploads.TusProtocolContract.expectProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -10,7 +11,6 @@ import dev.kiln.testing.ApiTestBase;
 import java.io.ByteArrayInputStream;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -84,9 +84,4 @@ abstract class StorageSweepContract extends ApiTestBase {
         expectProblem(uploads.head(url), 404, null); // a finished upload's record goes, its file stays
     }
 
-    private static byte[] random(int n) {
-        byte[] bytes = new byte[n];
-        new Random().nextBytes(bytes);
-        return bytes;
-    }
 }

@@ -1,5 +1,9 @@
 package dev.kiln.uploads;
 
+import static dev.kiln.testing.TestBytes.PNG;
+import static dev.kiln.testing.TestBytes.concat;
+import static dev.kiln.testing.TestBytes.random;
+import static dev.kiln.testing.TestBytes.sha256;
 import static dev.kiln.uploads.TusRequests.meta;
 import static dev.kiln.uploads.TusRequests.tus;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,9 +20,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -29,9 +31,6 @@ import org.junit.jupiter.api.Test;
 abstract class TusProtocolContract extends ApiTestBase {
 
     private static final Duration WAIT = Duration.ofSeconds(15);
-    private static final byte[] PNG = HexFormat.of().parseHex(
-            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    + "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a0000000000049454e44ae426082");
 
     String token;
     TusRequests uploads;
@@ -282,25 +281,12 @@ abstract class TusProtocolContract extends ApiTestBase {
         }
     }
 
-    private static byte[] random(int n) {
-        byte[] bytes = new byte[n];
-        new Random(n * 31L).nextBytes(bytes);
-        return bytes;
-    }
 
     private static byte[] slice(byte[] bytes, int from, int to) {
         return Arrays.copyOfRange(bytes, from, to);
     }
 
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
-    }
 
-    static String sha256(byte[] content) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-    }
 
     /** Gives its first part, then blocks (a connection gone quiet) until released, then gives the rest. */
     private static final class StallingStream extends InputStream {
