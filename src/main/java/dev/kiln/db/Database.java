@@ -1,6 +1,11 @@
 package dev.kiln.db;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -8,6 +13,10 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterUtils;
+import org.springframework.jdbc.core.namedparam.ParsedSql;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.namedparam.SqlParameterSourceUtils;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -79,6 +88,11 @@ public final class Database {
         });
     }
 
+    /** Whether this thread is inside a {@link #write}. */
+    public boolean inWrite() {
+        return TransactionSynchronizationManager.isSynchronizationActive();
+    }
+
     /**
      * Runs {@code action} once the current {@link #write} commits, never if it rolls back (metrics
      * count only what happened); outside a write, runs it now.
@@ -115,23 +129,20 @@ public final class Database {
         sql.sql(lock).params(space.id(), hashes).query(rs -> { });
     }
 
-    /**
-     * Inside a {@link #write}, tells every node listening on {@code channel} (see
-     * {@link Dialect#notifySql}) once the transaction commits, and nobody if it rolls back. The
-     * payload must stay small (PostgreSQL refuses 8000 bytes or more). Nothing to do where one node runs.
-     */
     /** Whether this database carries notices to other nodes (PostgreSQL); SQLite is one node. */
     public boolean notifiesOtherNodes() {
         return dialect.notifySql() != null;
     }
 
-    public void notifyOnCommit(String channel, String payload) {
-        if (!TransactionSynchronizationManager.isActualTransactionActive()) {
-            throw new IllegalStateException("a notification on commit needs a write transaction");
-        }
+    /**
+     * Tells every node listening on this database, in one statement: {@code payloads.get(i)} on
+     * {@code channels.get(i)}. Payloads must stay small (PostgreSQL refuses 8000 bytes or more).
+     * Nothing to do where one node runs.
+     */
+    public void notifyNodes(List<String> channels, List<String> payloads) {
         String notify = dialect.notifySql();
-        if (notify != null) {
-            sql.sql(notify).params(channel, payload).query(rs -> { });
+        if (notify != null && !channels.isEmpty()) {
+            sql.sql(notify).params(channels.toArray(String[]::new), payloads.toArray(String[]::new)).query(rs -> { });
         }
     }
 
@@ -147,5 +158,43 @@ public final class Database {
         if (!rows.isEmpty()) {
             namedBatch.batchUpdate(statement, SqlParameterSourceUtils.createBatch(rows));
         }
+    }
+
+    /**
+     * Runs {@code statement} (named parameters, ending in {@code RETURNING …}) once per row of
+     * {@code rows}, in their order, and maps every row it returned. Where the database can (see
+     * {@link Dialect#returnsRowsFromBatches}) that is one JDBC batch: one round trip for all rows.
+     */
+    public <T> List<T> updateEach(String statement, List<? extends Map<String, ?>> rows, RowMapper<T> mapper) {
+        if (rows.isEmpty()) {
+            return List.of();
+        }
+        if (!dialect.returnsRowsFromBatches() || rows.size() == 1) {
+            List<T> out = new ArrayList<>();
+            rows.forEach(row -> out.addAll(sql.sql(statement).params(row).query(mapper).list()));
+            return out;
+        }
+        ParsedSql parsed = NamedParameterUtils.parseSqlStatement(statement);
+        String positional = NamedParameterUtils.substituteNamedParameters(parsed, null);
+        return batch.execute((Connection connection) -> {
+            try (PreparedStatement ps = connection.prepareStatement(positional, Statement.RETURN_GENERATED_KEYS)) {
+                for (Map<String, ?> row : rows) {
+                    Object[] values = NamedParameterUtils.buildValueArray(parsed, new MapSqlParameterSource(row), null);
+                    for (int i = 0; i < values.length; i++) {
+                        // A null goes as "unspecified": no round trip to ask the server for the type.
+                        ps.setObject(i + 1, values[i]);
+                    }
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+                List<T> out = new ArrayList<>();
+                try (ResultSet returned = ps.getGeneratedKeys()) {
+                    for (int n = 0; returned.next(); n++) {
+                        out.add(mapper.mapRow(returned, n));
+                    }
+                }
+                return out;
+            }
+        });
     }
 }

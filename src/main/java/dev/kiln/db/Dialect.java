@@ -23,7 +23,7 @@ public sealed interface Dialect permits SqliteDialect, PostgresDialect {
      * Claims up to {@code :limit} claimable jobs of {@code :type} in one statement, moving them to
      * running under lease {@code :token}. Returns the claimed rows.
      */
-    String claimJobsSql(String claimableStates, String returning);
+    String claimJobsSql(String claimable, String assignments, String returning);
 
     /**
      * As {@link #claimJobsSql}, but no owner ends up with more than {@code :maxRunning} running
@@ -32,7 +32,13 @@ public sealed interface Dialect permits SqliteDialect, PostgresDialect {
      * the claim is restricted to {@code :owners}, whose locks the caller holds (see
      * {@link Database#lockUntilCommit}), so that two claimers never both count an owner's room.
      */
-    String claimJobsCappedSql(String claimableStates, String returning);
+    String claimJobsCappedSql(String claimable, String assignments, String returning);
+
+    /**
+     * Whether a JDBC batch of {@code UPDATE … RETURNING} hands back the returned rows (PostgreSQL:
+     * one round trip for many rows); otherwise such statements run one by one (SQLite, in process).
+     */
+    boolean returnsRowsFromBatches();
 
     /**
      * Takes the locks named by an integer and each element of an integer array, one after another in
@@ -42,9 +48,9 @@ public sealed interface Dialect permits SqliteDialect, PostgresDialect {
     String transactionLockSql();
 
     /**
-     * A statement taking a channel and a payload that tells every node listening on this database,
-     * delivered only if and when the transaction commits; null where a single node runs (SQLite),
-     * so there is nobody to tell and nothing to listen for.
+     * A statement taking an array of channels and an array of payloads that tells every node
+     * listening on this database, one notice per pair; null where a single node runs (SQLite), so
+     * there is nobody to tell and nothing to listen for.
      */
     String notifySql();
 

@@ -21,25 +21,23 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
-    public String claimJobsSql(String claimableStates, String returning) {
+    public String claimJobsSql(String claimable, String assignments, String returning) {
         // SKIP LOCKED lets several claimers (threads or nodes) take disjoint batches without waiting.
         return """
                 WITH picked AS (
                     SELECT id AS picked_id FROM jobs
-                    WHERE %s AND type = :type
+                    WHERE %1$s AND type = :type
                     ORDER BY priority DESC, fair_key, id
                     LIMIT :limit
                     FOR UPDATE SKIP LOCKED)
-                UPDATE jobs SET state = 'running', attempt = attempt + 1, seq = seq + 1,
-                       lease_token = :token, lease_node = :node, lease_expires_at = :leaseUntil,
-                       started_at = :now, stage = NULL, eta_at = NULL, progress = 0
+                UPDATE jobs SET %2$s
                 FROM picked WHERE jobs.id = picked.picked_id
-                RETURNING %s
-                """.formatted(claimableStates, returning);
+                RETURNING %3$s
+                """.formatted(claimable, assignments, returning);
     }
 
     @Override
-    public String claimJobsCappedSql(String claimableStates, String returning) {
+    public String claimJobsCappedSql(String claimable, String assignments, String returning) {
         // Only owners whose locks the caller holds are considered, so no other claimer takes their
         // jobs meanwhile: the candidates are read without locks and ranked per owner, and only the
         // picked rows are locked (SKIP LOCKED passes over one a cancel holds this instant).
@@ -62,12 +60,15 @@ public final class PostgresDialect implements Dialect {
                                  ORDER BY priority DESC, fair_key, id LIMIT :limit)
                       AND %1$s
                     FOR UPDATE SKIP LOCKED)
-                UPDATE jobs SET state = 'running', attempt = attempt + 1, seq = seq + 1,
-                       lease_token = :token, lease_node = :node, lease_expires_at = :leaseUntil,
-                       started_at = :now, stage = NULL, eta_at = NULL, progress = 0
+                UPDATE jobs SET %2$s
                 FROM picked WHERE jobs.id = picked.picked_id
-                RETURNING %2$s
-                """.formatted(claimableStates, returning);
+                RETURNING %3$s
+                """.formatted(claimable, assignments, returning);
+    }
+
+    @Override
+    public boolean returnsRowsFromBatches() {
+        return true;
     }
 
     @Override
@@ -78,6 +79,6 @@ public final class PostgresDialect implements Dialect {
 
     @Override
     public String notifySql() {
-        return "SELECT pg_notify(?, ?)";
+        return "SELECT pg_notify(c, p) FROM unnest(?::text[], ?::text[]) AS notices (c, p)";
     }
 }

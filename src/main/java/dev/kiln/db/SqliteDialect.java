@@ -26,34 +26,30 @@ public final class SqliteDialect implements Dialect {
     }
 
     @Override
-    public String claimJobsSql(String claimableStates, String returning) {
+    public String claimJobsSql(String claimable, String assignments, String returning) {
         // SQLite has a single writer, so select-then-update inside one statement is atomic.
         return """
-                UPDATE jobs SET state = 'running', attempt = attempt + 1, seq = seq + 1,
-                       lease_token = :token, lease_node = :node, lease_expires_at = :leaseUntil,
-                       started_at = :now, stage = NULL, eta_at = NULL, progress = 0
+                UPDATE jobs SET %2$s
                 WHERE id IN (
                     SELECT id FROM jobs
-                    WHERE %s AND type = :type
+                    WHERE %1$s AND type = :type
                     ORDER BY priority DESC, fair_key, id
                     LIMIT :limit)
-                RETURNING %s
-                """.formatted(claimableStates, returning);
+                RETURNING %3$s
+                """.formatted(claimable, assignments, returning);
     }
 
     @Override
-    public String claimJobsCappedSql(String claimableStates, String returning) {
+    public String claimJobsCappedSql(String claimable, String assignments, String returning) {
         // One statement under the single writer: the running counts cannot change before it is done.
         return """
-                UPDATE jobs SET state = 'running', attempt = attempt + 1, seq = seq + 1,
-                       lease_token = :token, lease_node = :node, lease_expires_at = :leaseUntil,
-                       started_at = :now, stage = NULL, eta_at = NULL, progress = 0
+                UPDATE jobs SET %2$s
                 WHERE id IN (
                     WITH running AS (
                         SELECT owner_id, count(*) AS n FROM jobs WHERE state = 'running' GROUP BY owner_id),
                     candidates AS (
                         SELECT id, owner_id, priority, fair_key FROM jobs
-                        WHERE %s AND type = :type
+                        WHERE %1$s AND type = :type
                           AND owner_id NOT IN (SELECT owner_id FROM running WHERE n >= :maxRunning)
                         ORDER BY priority DESC, fair_key, id
                         LIMIT :window)
@@ -64,8 +60,13 @@ public final class SqliteDialect implements Dialect {
                     WHERE nth <= :maxRunning
                     ORDER BY priority DESC, fair_key, id
                     LIMIT :limit)
-                RETURNING %s
-                """.formatted(claimableStates, returning);
+                RETURNING %3$s
+                """.formatted(claimable, assignments, returning);
+    }
+
+    @Override
+    public boolean returnsRowsFromBatches() {
+        return false;
     }
 
     @Override

@@ -25,6 +25,8 @@ import org.springframework.context.SmartLifecycle;
  * <li>Then Spring Boot's graceful web shutdown: no new connections; requests in progress get
  * {@code spring.lifecycle.timeout-per-shutdown-phase} (30s) to end, then the web server and the
  * database pool stop.</li>
+ * <li>{@link #LAST_NOTICES}: what committed until then is announced to the other nodes, and the
+ * sender of notices stops.</li>
  * </ol>
  */
 public final class DrainOrder {
@@ -33,6 +35,8 @@ public final class DrainOrder {
     public static final int READINESS_DELAY = STOP_CLAIMING - 1;
     public static final int CLOSE_STREAMS = STOP_CLAIMING - 2;
     public static final int RELEASE_JOBS = STOP_CLAIMING - 3;
+    /** After Spring Boot's web server phases (graceful shutdown at −1024, stop at −2048). */
+    public static final int LAST_NOTICES = SmartLifecycle.DEFAULT_PHASE - 4096;
 
     private DrainOrder() {
     }

@@ -1,12 +1,10 @@
 package dev.kiln.events;
 
 import dev.kiln.db.Database;
-import dev.kiln.nodes.Peers;
 import java.time.Instant;
 import java.util.List;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -19,39 +17,40 @@ public class EventLog {
     private final Database db;
     private final JsonMapper json;
     private final EventHub hub;
-    private final Peers peers;
+    private final ApplicationEventPublisher publisher;
 
-    public EventLog(Database db, JsonMapper json, EventHub hub, Peers peers) {
+    public EventLog(Database db, JsonMapper json, EventHub hub, ApplicationEventPublisher publisher) {
         this.db = db;
         this.json = json;
         this.hub = hub;
-        this.peers = peers;
+        this.publisher = publisher;
+    }
+
+    /** Events that committed on this node, published once their transaction did (never if it rolled back). */
+    public record Committed(List<JobEvent> events) {
     }
 
     /**
-     * Must run inside the write transaction that allocated the events' seqs. Live subscribers hear
-     * of them once that transaction commits, and not at all if it rolls back: on this node at
-     * once, on the other nodes through a notification sent with the same transaction.
+     * Must run inside the write transaction that allocated the events' seqs. Live subscribers on
+     * this node hear of them once that transaction commits, and not at all if it rolls back; then
+     * {@link Committed} tells whoever else listens (other nodes are told by {@code nodes}).
      */
     public void append(List<JobEvent> events) {
         if (events.isEmpty()) {
             return;
         }
-        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+        if (!db.inWrite()) {
             throw new IllegalStateException("events must be appended inside the transaction that allocated their seq");
         }
-        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-                hub.publish(events);
-            }
+        db.afterCommit(() -> {
+            hub.publish(events);
+            publisher.publishEvent(new Committed(events));
         });
         db.batch("INSERT INTO job_events (job_id, seq, kind, data, created_at) VALUES (?, ?, ?, ?, ?)",
                 events.stream()
                         .map(e -> new Object[] {e.job(), e.seq(), e.kind().wire(), json.writeValueAsString(e.data()),
                                 e.ts().toEpochMilli()})
                         .toList());
-        peers.eventsAppended(events);
     }
 
     /** Events of {@code jobId} with seq greater than {@code after}, oldest first. */

@@ -5,15 +5,19 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
  * Kiln's job series: what happened to jobs on this node (submitted, started, ended, retried,
- * rescued), by {@code type}, and how long they waited and ran. Callers count only committed changes
- * ({@link dev.kiln.db.Database#afterCommit}). The queue's depth and age are {@link QueueGauges}.
+ * rescued), by {@code type}, and how long they waited and ran: it hears of every arrow the state
+ * machine took once its transaction committed ({@link Moved.Committed}), so a rolled-back change
+ * counts nothing. The queue's depth and age are {@link QueueGauges}.
  */
 @Component
 public class JobMetrics {
@@ -47,7 +51,7 @@ public class JobMetrics {
     public JobMetrics(MeterRegistry registry, List<String> types) {
         this.registry = registry;
         for (String type : types) {
-            submitted(type, 0);
+            counter("kiln.jobs.submitted", type);
             counter("kiln.jobs.started", type);
             for (JobState end : List.of(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)) {
                 counter(endCounter(end), type);
@@ -60,42 +64,39 @@ public class JobMetrics {
         }
     }
 
-    void submitted(String type, int jobs) {
-        counter("kiln.jobs.submitted", type).increment(jobs);
+    /** Counts what the arrows did, once their transaction committed: by type, a batch at a time. */
+    @EventListener
+    public void on(Moved.Committed moved) {
+        Map<String, List<Moved>> byType = moved.jobs().stream().collect(Collectors.groupingBy(Moved::type));
+        byType.forEach((type, jobs) -> count(moved, type, jobs));
     }
 
-    /** A worker claimed a job that had been claimable for {@code waited}. */
-    void started(String type, Duration waited) {
-        counter("kiln.jobs.started", type).increment();
-        waitTimer(type).record(waited.isNegative() ? Duration.ZERO : waited);
-    }
-
-    /**
-     * An attempt ended in {@code target} after running {@code ran} (null when unknown); a
-     * {@code rescue} is maintenance ending it for a worker whose lease ran out.
-     */
-    void attemptEnded(String type, JobState target, Duration ran, boolean rescue) {
-        switch (target) {
-            case SUCCEEDED, FAILED, CANCELLED -> counter(endCounter(target), type).increment();
-            case RETRY_SCHEDULED -> retried(type, "automatic").increment();
-            default -> { } // released at shutdown: neither an end nor a retry
+    private void count(Moved.Committed moved, String type, List<Moved> jobs) {
+        JobState to = moved.transition().to();
+        switch (moved.transition()) {
+            case SUBMIT -> counter("kiln.jobs.submitted", type).increment(jobs.size());
+            case CLAIM -> {
+                counter("kiln.jobs.started", type).increment(jobs.size());
+                Timer waited = waitTimer(type);
+                jobs.forEach(job -> waited.record(since(job.runAfter(), moved.at())));
+            }
+            case SUCCEED, FAIL, CANCEL_RUNNING, CANCEL_WAITING -> counter(endCounter(to), type).increment(jobs.size());
+            case RETRY -> retried(type, "automatic").increment(jobs.size());
+            case MANUAL_RETRY -> retried(type, "manual").increment(jobs.size());
+            default -> { } // promoted, released at shutdown, renewed, reported: neither a start nor an end
         }
-        if (rescue) {
-            counter("kiln.jobs.lease.rescues", type).increment();
+        if (moved.rescue()) {
+            counter("kiln.jobs.lease.rescues", type).increment(jobs.size());
         }
-        if (ran != null && RUN_OUTCOMES.contains(target)) {
-            runTimer(type, target).record(ran.isNegative() ? Duration.ZERO : ran);
+        if (RUN_OUTCOMES.contains(to) && moved.transition() != Transition.CANCEL_WAITING) {
+            Timer ran = runTimer(type, to);
+            jobs.stream().filter(job -> job.startedAt() != null).forEach(job -> ran.record(since(job.startedAt(), moved.at())));
         }
     }
 
-    /** A job cancelled before it ever ran (queued or waiting to retry). */
-    void cancelledWaiting(String type) {
-        counter(endCounter(JobState.CANCELLED), type).increment();
-    }
-
-    /** A failed or cancelled job put back in the queue by hand. */
-    void retriedByHand(String type) {
-        retried(type, "manual").increment();
+    private static Duration since(Instant from, Instant to) {
+        Duration d = Duration.between(from, to);
+        return d.isNegative() ? Duration.ZERO : d;
     }
 
     private static String endCounter(JobState end) {

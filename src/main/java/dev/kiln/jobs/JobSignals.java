@@ -1,16 +1,12 @@
 package dev.kiln.jobs;
 
-/** Application events the job store publishes after a change commits; workers listen. */
+/** Signals about jobs that come from elsewhere than this node's own arrows (those are {@link Moved.Committed}). */
 public final class JobSignals {
 
     private JobSignals() {
     }
 
-    /** New claimable work of {@code type} exists (a submission or a manual retry). */
-    public record WorkAvailable(String type) {
-    }
-
-    /** A running job was asked to stop. */
+    /** Another node accepted a cancel request of a running job (which may run here). */
     public record CancelRequested(String jobId) {
     }
 }

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * The closed set of job states. Who moves a job in and out of each is written next to it; the
- * allowed moves are in {@link JobTransitions}.
+ * allowed moves are the arrows of {@link Transition}.
  */
 public enum JobState {
     /** Waiting for a worker, claimable now. In: submit, manual retry, release at shutdown, a due retry. Out: claim, cancel. */

@@ -2,25 +2,19 @@ package dev.kiln.jobs;
 
 import dev.kiln.auth.User;
 import dev.kiln.db.Database;
-import dev.kiln.events.EventLog;
-import dev.kiln.events.JobEvent;
-import dev.kiln.nodes.Peers;
 import dev.kiln.support.Ids;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.stream.Collectors;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Jobs as clients see them: submit (with idempotency), read, list, cancel, retry. The worker
@@ -32,24 +26,17 @@ public class JobStore {
     private static final int MAX_RACE_RETRIES = 5;
 
     private final Database db;
-    private final EventLog events;
-    private final Peers peers;
-    private final JsonMapper json;
+    private final JobStateMachine arrows;
     private final Clock clock;
-    private final ApplicationEventPublisher publisher;
     private final RowMapper<Job> rows;
-    private final JobMetrics metrics;
+    private final JobInserts inserts;
 
-    public JobStore(Database db, EventLog events, Peers peers, JsonMapper json, Clock clock,
-            ApplicationEventPublisher publisher, JobMetrics metrics) {
+    public JobStore(Database db, JobStateMachine arrows, JsonMapper json, Clock clock) {
         this.db = db;
-        this.metrics = metrics;
-        this.events = events;
-        this.peers = peers;
-        this.json = json;
+        this.arrows = arrows;
         this.clock = clock;
-        this.publisher = publisher;
         this.rows = JobRows.mapper(json);
+        this.inserts = new JobInserts(db, json);
     }
 
     public record Submission(Job job, boolean replayed) {
@@ -86,11 +73,7 @@ public class JobStore {
     public Submission submit(NewJob job, Runnable admit) {
         for (int attempt = 0; ; attempt++) {
             try {
-                Submission submission = db.write(() -> submitInTransaction(job, admit));
-                if (!submission.replayed()) {
-                    publisher.publishEvent(new JobSignals.WorkAvailable(job.type()));
-                }
-                return submission;
+                return db.write(() -> submitInTransaction(job, admit));
             } catch (KeyTaken e) {
                 if (attempt >= MAX_RACE_RETRIES) {
                     throw new IllegalStateException("Idempotency key kept changing under us", e);
@@ -101,18 +84,7 @@ public class JobStore {
 
     /** Stores many jobs in one transaction (no idempotency keys); for bulk submission. */
     public List<Job> submitAll(List<NewJob> jobs) {
-        List<Job> stored = db.write(() -> {
-            long now = clock.millis();
-            List<Job> out = insertAll(jobs, now);
-            out.stream().collect(Collectors.groupingBy(Job::type, Collectors.counting()))
-                    .forEach((type, n) -> db.afterCommit(() -> metrics.submitted(type, n.intValue())));
-            events.append(out.stream()
-                    .map(job -> StateEvents.event(job.id(), job.ownerId(), job.seq(), StateEvents.data(JobState.QUEUED, 0), now))
-                    .toList());
-            return out;
-        });
-        stored.stream().map(Job::type).distinct().forEach(type -> publisher.publishEvent(new JobSignals.WorkAvailable(type)));
-        return stored;
+        return db.write(() -> arrows.submit(jobs, clock.instant()));
     }
 
     /**
@@ -136,95 +108,23 @@ public class JobStore {
     }
 
     private Submission submitInTransaction(NewJob job, Runnable admit) {
-        long now = clock.millis();
         Optional<Submission> earlier = replayOf(job);
         if (earlier.isPresent()) {
             return earlier.get();
         }
         admit.run();
-        Job inserted = insert(job, now);
-        db.afterCommit(() -> metrics.submitted(job.type(), 1));
-        events.append(List.of(StateEvents.event(inserted.id(), inserted.ownerId(), inserted.seq(),
-                StateEvents.data(JobState.QUEUED, 0), now)));
+        Job inserted = arrows.submit(List.of(job), clock.instant()).getFirst();
         if (job.idempotencyKey() != null) {
             int stored = db.sql().sql("""
                             INSERT INTO idempotency_keys (owner_id, idem_key, request_hash, job_id, created_at)
                             VALUES (?, ?, ?, ?, ?) ON CONFLICT (owner_id, idem_key) DO NOTHING""")
-                    .params(job.ownerId(), job.idempotencyKey(), job.requestHash(), inserted.id(), now)
+                    .params(job.ownerId(), job.idempotencyKey(), job.requestHash(), inserted.id(), inserted.createdAt().toEpochMilli())
                     .update();
             if (stored == 0) {
                 throw new KeyTaken();
             }
         }
         return new Submission(inserted, false);
-    }
-
-    private static final String INSERT = """
-            INSERT INTO jobs (id, owner_id, type, input_file_id, params, priority, state, fair_key, run_after,
-                              attempt, max_attempts, seq, created_at, idempotency_key)
-            VALUES (:id, :owner, :type, :input, :params, :priority, 'queued', :fairKey, :now,
-                    0, :maxAttempts, 1, :now, :key)""";
-
-    private Job insert(NewJob job, long now) {
-        return insertAll(List.of(job), now).getFirst();
-    }
-
-    /** Inserts in one round trip; jobs of one owner, type and priority get consecutive fair keys. */
-    private List<Job> insertAll(List<NewJob> jobs, long now) {
-        Map<List<Object>, Long> nextKey = new HashMap<>();
-        List<Job> rows = new ArrayList<>(jobs.size());
-        List<Map<String, ?>> params = new ArrayList<>(jobs.size());
-        for (NewJob job : jobs) {
-            long fairKey = nextKey.compute(List.of(job.ownerId(), job.type(), job.priority()), (group, last) ->
-                    last == null ? firstFairKey(job.ownerId(), job.type(), job.priority()) : last + 1);
-            Job row = newRow(job, now);
-            rows.add(row);
-            Map<String, Object> p = insertParams(row, job);
-            p.put("fairKey", fairKey);
-            params.add(p);
-        }
-        db.batchNamed(INSERT, params);
-        return rows;
-    }
-
-    /**
-     * The fair order key for an owner's next job of a type and priority: after their last queued
-     * one, and never before the head of that queue. One owner's backlog therefore interleaves
-     * with another owner's new job instead of starving it. Two indexed lookups.
-     */
-    private long firstFairKey(String ownerId, String type, int priority) {
-        return db.sql().sql("""
-                        SELECT (SELECT fair_key FROM jobs WHERE %1$s AND type = :type AND priority = :priority
-                                ORDER BY fair_key LIMIT 1) AS head,
-                               (SELECT fair_key FROM jobs WHERE %1$s AND type = :type AND owner_id = :owner
-                                AND priority = :priority ORDER BY fair_key DESC LIMIT 1) AS own""".formatted(JobTransitions.CLAIMABLE))
-                .param("type", type).param("priority", priority).param("owner", ownerId)
-                .query((rs, n) -> {
-                    Long head = dev.kiln.db.Rows.nullableLong(rs, "head");
-                    Long own = dev.kiln.db.Rows.nullableLong(rs, "own");
-                    return Math.max(head == null ? 0 : head, own == null ? 0 : own + 1);
-                })
-                .single();
-    }
-
-    private Map<String, Object> insertParams(Job row, NewJob job) {
-        Map<String, Object> p = new HashMap<>();
-        p.put("id", row.id());
-        p.put("owner", job.ownerId());
-        p.put("type", job.type());
-        p.put("input", job.inputFileId());
-        p.put("params", json.writeValueAsString(job.params()));
-        p.put("priority", job.priority());
-        p.put("now", row.createdAt().toEpochMilli());
-        p.put("maxAttempts", job.maxAttempts());
-        p.put("key", job.idempotencyKey());
-        return p;
-    }
-
-    private static Job newRow(NewJob job, long now) {
-        Instant created = Instant.ofEpochMilli(now);
-        return new Job(Ids.next("job"), job.ownerId(), job.type(), job.inputFileId(), job.params(), job.priority(),
-                JobState.QUEUED, null, null, 0, 1, 0, job.maxAttempts(), created, null, null, created, null, null, null, null);
     }
 
     /** The job if it exists and {@code viewer} may see it; otherwise empty, whichever the reason. */
@@ -257,7 +157,7 @@ public class JobStore {
         StringBuilder sql = new StringBuilder("SELECT state, count(*) AS n FROM jobs WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
         restrict(sql, args, viewer, type);
-        Map<String, Long> counts = new java.util.LinkedHashMap<>();
+        Map<String, Long> counts = new LinkedHashMap<>();
         for (JobState state : JobState.values()) {
             counts.put(state.wire(), 0L);
         }
@@ -328,11 +228,7 @@ public class JobStore {
 
     /** Empty when there is no such job for {@code viewer}. */
     public Optional<CancelOutcome> cancel(String id, User viewer) {
-        Optional<CancelOutcome> outcome = decideAgainOnRace(id, viewer, "cancel", this::tryCancel);
-        if (outcome.isPresent() && outcome.get() instanceof CancelOutcome.Requested) {
-            publisher.publishEvent(new JobSignals.CancelRequested(id));
-        }
-        return outcome;
+        return decideAgainOnRace(id, viewer, "cancel", this::tryCancel);
     }
 
     /**
@@ -354,42 +250,11 @@ public class JobStore {
     }
 
     private Optional<CancelOutcome> tryCancel(Job job) {
-        long now = clock.millis();
         return switch (job.state()) {
-            case QUEUED, RETRY_SCHEDULED -> {
-                JobTransitions.check(job.state(), JobState.CANCELLED);
-                yield db.write(() -> db.sql().sql("""
-                                    UPDATE jobs SET state = 'cancelled', finished_at = :now, seq = seq + 1
-                                    WHERE id = :id AND state = :observed RETURNING seq""")
-                            .param("now", now).param("id", job.id()).param("observed", job.state().wire())
-                            .query(Long.class).optional()
-                            .map(seq -> {
-                                events.append(List.of(StateEvents.event(job.id(), job.ownerId(), seq,
-                                        StateEvents.data(JobState.CANCELLED, job.attempt()), now)));
-                                db.afterCommit(() -> metrics.cancelledWaiting(job.type()));
-                                return seq;
-                            }))
-                    .map(seq -> (CancelOutcome) new CancelOutcome.Cancelled(findById(job.id()).orElseThrow()));
-            }
-            case RUNNING -> {
-                if (job.cancelRequested()) {
-                    yield Optional.of(new CancelOutcome.Requested(job));
-                }
-                yield db.write(() -> db.sql().sql("""
-                                        UPDATE jobs SET cancel_requested_at = :now, seq = seq + 1
-                                        WHERE id = :id AND state = 'running' AND cancel_requested_at IS NULL RETURNING seq""")
-                                .param("now", now).param("id", job.id())
-                                .query(Long.class).optional()
-                                .map(seq -> {
-                                    ObjectNode data = StateEvents.data(JobState.RUNNING, job.attempt());
-                                    data.put("cancelRequested", true);
-                                    events.append(List.of(StateEvents.event(job.id(), job.ownerId(), seq, data, now)));
-                                    // The job may run on another node: it hears at once, not at its next heartbeat.
-                                    peers.cancelRequested(job.id());
-                                    return seq;
-                                }))
-                        .map(seq -> (CancelOutcome) new CancelOutcome.Requested(findById(job.id()).orElseThrow()));
-            }
+            case QUEUED, RETRY_SCHEDULED -> db.write(() -> arrows.cancelWaiting(job.id(), clock.instant()))
+                    .map(CancelOutcome.Cancelled::new);
+            case RUNNING -> job.cancelRequested() ? Optional.of(new CancelOutcome.Requested(job))
+                    : db.write(() -> arrows.requestCancel(job.id(), clock.instant())).map(CancelOutcome.Requested::new);
             case CANCELLED -> Optional.of(new CancelOutcome.AlreadyCancelled(job));
             case SUCCEEDED, FAILED -> Optional.of(new CancelOutcome.AlreadyFinished(job));
         };
@@ -416,40 +281,15 @@ public class JobStore {
      * before the job would be queued again, and refuses it by throwing: then nothing changes.
      */
     public Optional<RetryOutcome> retry(String id, User viewer, Consumer<String> admit) {
-        Optional<RetryOutcome> outcome = decideAgainOnRace(id, viewer, "retry", job -> {
-            if (job.state() != JobState.FAILED && job.state() != JobState.CANCELLED) {
+        return decideAgainOnRace(id, viewer, "retry", job -> {
+            if (!Transition.MANUAL_RETRY.from().contains(job.state())) {
                 return Optional.of(new RetryOutcome.NotRetryable(job));
             }
-            return requeue(job, admit) ? Optional.of(new RetryOutcome.Requeued(findById(id).orElseThrow())) : Optional.empty();
-        });
-        if (outcome.isPresent() && outcome.get() instanceof RetryOutcome.Requeued requeued) {
-            publisher.publishEvent(new JobSignals.WorkAvailable(requeued.job().type()));
-        }
-        return outcome;
-    }
-
-    private boolean requeue(Job job, Consumer<String> admit) {
-        JobTransitions.check(job.state(), JobState.QUEUED);
-        long now = clock.millis();
-        return db.write(() -> {
-            admit.accept(job.ownerId());
-            Optional<Long> seq = db.sql().sql("""
-                            UPDATE jobs SET state = 'queued', attempt = 0, run_after = :now, fair_key = :fairKey,
-                                   error_code = NULL, error_message = NULL, error_retryable = NULL,
-                                   started_at = NULL, finished_at = NULL, cancel_requested_at = NULL,
-                                   progress = 0, stage = NULL, eta_at = NULL, result_size = NULL, seq = seq + 1
-                            WHERE id = :id AND state = :observed RETURNING seq""")
-                    .param("now", now).param("id", job.id()).param("observed", job.state().wire())
-                    .param("fairKey", firstFairKey(job.ownerId(), job.type(), job.priority()))
-                    .query(Long.class).optional();
-            seq.ifPresent(s -> {
-                db.sql().sql("DELETE FROM job_results WHERE job_id = ?").param(job.id()).update();
-                ObjectNode data = StateEvents.data(JobState.QUEUED, 0);
-                data.put("reason", "retry");
-                events.append(List.of(StateEvents.event(job.id(), job.ownerId(), s, data, now)));
-                db.afterCommit(() -> metrics.retriedByHand(job.type()));
-            });
-            return seq.isPresent();
+            return db.write(() -> {
+                admit.accept(job.ownerId());
+                long fairKey = inserts.firstFairKey(job.ownerId(), job.type(), job.priority());
+                return arrows.manualRetry(job.id(), fairKey, clock.instant());
+            }).map(RetryOutcome.Requeued::new);
         });
     }
 

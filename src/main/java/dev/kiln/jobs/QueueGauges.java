@@ -64,7 +64,7 @@ class QueueGauges {
             try {
                 snapshot = db.sql().sql("""
                                 SELECT type, count(*) AS depth, min(run_after) AS oldest FROM jobs
-                                WHERE %s GROUP BY type""".formatted(JobTransitions.CLAIMABLE))
+                                WHERE %s GROUP BY type""".formatted(Transition.CLAIMABLE))
                         .query((rs, n) -> Map.entry(rs.getString("type"), new Line(rs.getLong("depth"), rs.getLong("oldest"))))
                         .list().stream().collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
             } catch (DataAccessException e) {

@@ -1,21 +1,46 @@
 package dev.kiln.jobs;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import org.springframework.stereotype.Component;
 
-/** Decides what a failed attempt leads to, and how long to wait: exponential backoff with jitter. */
+/**
+ * The one retry decision: what an attempt that ended without a result leads to — run again after
+ * a backoff (exponential, with jitter), fail for good, or end cancelled because a cancel is
+ * pending. Processor failures, timeouts, lease rescues and the cancel found when an attempt ends
+ * all go through it.
+ */
 @Component
 public class RetryPolicy {
 
     private final JobSettings settings;
+    private final Clock clock;
 
-    public RetryPolicy(JobSettings settings) {
+    public RetryPolicy(JobSettings settings, Clock clock) {
         this.settings = settings;
+        this.clock = clock;
     }
 
-    public boolean shouldRetry(JobError error, int attempt, int maxAttempts) {
-        return error.retryable() && attempt < maxAttempts;
+    /** Attempt {@code attempt} of {@code maxAttempts} failed with {@code error}. */
+    public JobQueue.Outcome after(JobError error, int attempt, int maxAttempts, boolean cancelRequested) {
+        if (cancelRequested) {
+            return new JobQueue.Cancelled(attempt);
+        }
+        if (error.retryable() && attempt < maxAttempts) {
+            return new JobQueue.Failed(error, attempt, JobState.RETRY_SCHEDULED, clock.instant().plus(backoff(attempt)));
+        }
+        return new JobQueue.Failed(error, attempt, JobState.FAILED, null);
+    }
+
+    /**
+     * An attempt that would have run again (a retry, a release) found a cancel pending when it was
+     * written: it ends cancelled, so an accepted cancel is never undone. Null for any other outcome.
+     */
+    JobQueue.Cancelled insteadOfRunningAgain(JobQueue.Outcome missed) {
+        boolean again = missed instanceof JobQueue.Released
+                || missed instanceof JobQueue.Failed failed && failed.target() == JobState.RETRY_SCHEDULED;
+        return again ? new JobQueue.Cancelled(missed.attempt()) : null;
     }
 
     /** Delay after failed attempt number {@code attempt} (1-based). */

@@ -3,23 +3,62 @@ package dev.kiln.jobs;
 import dev.kiln.events.EventKind;
 import dev.kiln.events.JobEvent;
 import java.time.Instant;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
-/** The {@code state} events every state change appends. */
+/** The events the arrows of the state machine append, numbered back from the seq their UPDATE returned. */
 final class StateEvents {
+
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private StateEvents() {
     }
 
     static ObjectNode data(JobState state, int attempt) {
-        ObjectNode data = JsonNodeFactory.instance.objectNode();
+        ObjectNode data = NODES.objectNode();
         data.put("state", state.wire());
         data.put("attempt", attempt);
         return data;
     }
 
-    static JobEvent event(String jobId, String owner, long seq, ObjectNode data, long now) {
-        return new JobEvent(jobId, owner, seq, EventKind.STATE, data, Instant.ofEpochMilli(now));
+    /** {@code {state, attempt, reason}}: why a job is queued (again). */
+    static ObjectNode queued(int attempt, String reason) {
+        return data(JobState.QUEUED, attempt).put("reason", reason);
+    }
+
+    static JobEvent state(Moved job, long seq, ObjectNode data, Instant at) {
+        return new JobEvent(job.id(), job.ownerId(), seq, EventKind.STATE, data, at);
+    }
+
+    static JobEvent state(String jobId, String ownerId, long seq, ObjectNode data, Instant at) {
+        return new JobEvent(jobId, ownerId, seq, EventKind.STATE, data, at);
+    }
+
+    static JobEvent of(Moved job, long seq, EventKind kind, JsonNode data, Instant at) {
+        return new JobEvent(job.id(), job.ownerId(), seq, kind, data, at);
+    }
+
+    /** {@code {code, message, retryable, attempt}} of a failed attempt. */
+    static ObjectNode error(JobError error, int attempt) {
+        return NODES.objectNode()
+                .put("code", error.code())
+                .put("message", error.message())
+                .put("retryable", error.retryable())
+                .put("attempt", attempt);
+    }
+
+    /** {@code {progress, stage, eta?}}. */
+    static ObjectNode progress(double fraction, String stage, Long etaAt) {
+        ObjectNode data = NODES.objectNode().put("progress", fraction).put("stage", stage);
+        if (etaAt != null) {
+            data.put("eta", Instant.ofEpochMilli(etaAt).toString());
+        }
+        return data;
+    }
+
+    /** {@code {href, size}} of a stored result. */
+    static ObjectNode result(String jobId, long size) {
+        return NODES.objectNode().put("href", Job.resultHref(jobId)).put("size", size);
     }
 }

@@ -1,68 +1,195 @@
 package dev.kiln.nodes;
 
 import dev.kiln.db.Database;
+import dev.kiln.drain.DrainOrder;
+import dev.kiln.events.EventLog;
 import dev.kiln.events.JobEvent;
+import dev.kiln.jobs.Moved;
+import dev.kiln.jobs.Transition;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Tells the other nodes on this database what they may have to act on: events appended (so
- * their subscribers read the log) and cancels requested (so the node running the job stops it).
- * Each notice goes out with the transaction that made the change, so it is only heard once that
- * commits; it names the change (job, owner, seqs), never carries it. Nothing happens on SQLite,
- * where one node runs. {@link PeerListener} is the other end.
+ * Tells the other nodes on this database what they may have to act on: events appended (so their
+ * followers read the log) and cancels requested (so the node running the job stops it). It hears
+ * of both once their transaction committed, and sends what gathered meanwhile in one statement
+ * from its own thread: the writers' transactions carry no notice (PostgreSQL serialises the
+ * commits of notifying transactions), and many commits cost one notice round. A notice names the
+ * change (job, owner, seqs), never carries it. One lost (a crash between commit and send) only
+ * delays the event: every node's catch-up reads the log. Nothing happens on SQLite, where one
+ * node runs. {@link PeerListener} is the other end.
  */
 @Component
-public class Peers {
+public class Peers implements SmartLifecycle {
 
+    private static final Logger log = LoggerFactory.getLogger(Peers.class);
     static final String EVENTS = "kiln_events";
     static final String CANCELS = "kiln_cancels";
     /** Below PostgreSQL's 8000-byte payload limit, with room to spare. */
     static final int MAX_PAYLOAD = 7000;
+    private static final Duration RETRY_DELAY = Duration.ofMillis(200);
+
+    /** A job's events to announce: its owner (or null) and the seqs from {@code first} to {@code last}. */
+    private record Range(String owner, long first, long last) {
+        Range merge(Range other) {
+            return new Range(owner != null ? owner : other.owner, Math.min(first, other.first), Math.max(last, other.last));
+        }
+    }
 
     private final Database db;
     private final ThisNode node;
+    private final Object lock = new Object();
+    private Map<String, Range> events = new LinkedHashMap<>();
+    private List<String> cancels = new ArrayList<>();
+    private volatile Thread sender;
 
     public Peers(Database db, ThisNode node) {
         this.db = db;
         this.node = node;
     }
 
-    /**
-     * Inside the transaction that appends {@code events}: one line per job, {@code job owner first
-     * last} (owner {@code -} when unknown), after a first line naming this node.
-     */
-    public void eventsAppended(List<JobEvent> events) {
+    @EventListener
+    void on(EventLog.Committed committed) {
         if (!db.notifiesOtherNodes()) {
-            return; // on the per-event path: build no notice nobody will hear
+            return; // on the per-event path: gather nothing nobody will hear
         }
-        Map<String, long[]> ranges = new LinkedHashMap<>();
-        Map<String, String> owners = new LinkedHashMap<>();
-        for (JobEvent event : events) {
-            ranges.merge(event.job(), new long[] {event.seq(), event.seq()},
-                    (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
-            if (event.owner() != null) {
-                owners.put(event.job(), event.owner());
+        synchronized (lock) {
+            for (JobEvent event : committed.events()) {
+                events.merge(event.job(), new Range(event.owner(), event.seq(), event.seq()), Range::merge);
+            }
+            lock.notifyAll();
+        }
+    }
+
+    @EventListener
+    void on(Moved.Committed moved) {
+        if (moved.transition() != Transition.REQUEST_CANCEL || !db.notifiesOtherNodes()) {
+            return;
+        }
+        synchronized (lock) {
+            moved.jobs().forEach(job -> cancels.add(job.id()));
+            lock.notifyAll();
+        }
+    }
+
+    @Override
+    public void start() {
+        if (db.notifiesOtherNodes()) {
+            Thread thread = Thread.ofPlatform().daemon().name("kiln-notices").unstarted(this::run);
+            sender = thread;
+            thread.start();
+        }
+    }
+
+    @Override
+    public void stop() {
+        Thread thread = sender;
+        sender = null;
+        if (thread != null) {
+            synchronized (lock) {
+                lock.notifyAll();
+            }
+            try {
+                thread.join(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return sender != null;
+    }
+
+    /** The last step of a drain ({@link DrainOrder}): whatever committed until then still reaches the other nodes. */
+    @Override
+    public int getPhase() {
+        return DrainOrder.LAST_NOTICES;
+    }
+
+    /** Until stopped, and then once more for what is left: whatever gathered, in one statement. */
+    private void run() {
+        boolean last = false;
+        while (!last) {
+            Map<String, Range> announce;
+            List<String> cancel;
+            synchronized (lock) {
+                while (sender == Thread.currentThread() && events.isEmpty() && cancels.isEmpty()) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                last = sender != Thread.currentThread();
+                announce = events;
+                cancel = cancels;
+                events = new LinkedHashMap<>();
+                cancels = new ArrayList<>();
+            }
+            send(announce, cancel);
+        }
+    }
+
+    private void send(Map<String, Range> announce, List<String> cancel) {
+        List<String> channels = new ArrayList<>();
+        List<String> payloads = new ArrayList<>();
+        cancel.forEach(job -> {
+            channels.add(CANCELS);
+            payloads.add(node.id() + "\n" + job);
+        });
+        for (String payload : eventPayloads(announce)) {
+            channels.add(EVENTS);
+            payloads.add(payload);
+        }
+        if (channels.isEmpty()) {
+            return;
+        }
+        try {
+            db.notifyNodes(channels, payloads);
+        } catch (RuntimeException e) {
+            // The other nodes' catch-up reads the log: a lost notice only delays; a cancel still reaches the heartbeat.
+            log.warn("Could not tell the other nodes of {} change(s) ({}); their catch-up will find them", channels.size(),
+                    e.getMessage());
+            pause();
+        }
+    }
+
+    /** One line per job, {@code job owner first last} (owner {@code -} when unknown), after a first line naming this node. */
+    private List<String> eventPayloads(Map<String, Range> announce) {
+        List<String> payloads = new ArrayList<>();
         StringBuilder payload = new StringBuilder(node.id());
-        for (Map.Entry<String, long[]> range : ranges.entrySet()) {
-            String line = "\n" + range.getKey() + " " + owners.getOrDefault(range.getKey(), "-") + " "
-                    + range.getValue()[0] + " " + range.getValue()[1];
+        for (Map.Entry<String, Range> job : announce.entrySet()) {
+            Range range = job.getValue();
+            String line = "\n" + job.getKey() + " " + (range.owner() == null ? "-" : range.owner()) + " " + range.first()
+                    + " " + range.last();
             if (payload.length() + line.length() > MAX_PAYLOAD) {
-                db.notifyOnCommit(EVENTS, payload.toString());
+                payloads.add(payload.toString());
                 payload.setLength(0);
                 payload.append(node.id());
             }
             payload.append(line);
         }
-        db.notifyOnCommit(EVENTS, payload.toString());
+        if (payload.length() > node.id().length()) {
+            payloads.add(payload.toString());
+        }
+        return payloads;
     }
 
-    /** Inside the transaction that records the cancel request of a running job. */
-    public void cancelRequested(String jobId) {
-        db.notifyOnCommit(CANCELS, node.id() + "\n" + jobId);
+    private static void pause() {
+        try {
+            Thread.sleep(RETRY_DELAY);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -20,8 +21,9 @@ import org.springframework.dao.TransientDataAccessException;
 /**
  * Writes what running jobs report — partial results, ends of attempts and their latest progress
  * (looked for every few milliseconds; each job spaces its own) — in batches: one transaction for
- * many jobs, in the order reported. A full queue makes reporters wait (back-pressure), and a database
- * outage is waited out, not dropped.
+ * many jobs, in the order reported, with the node's lease renewals when the heartbeat asks. Being
+ * the node's only writer of its running jobs' rows, it never waits on a lock of its own node. A
+ * full queue makes reporters wait (back-pressure), and a database outage is waited out, not dropped.
  */
 final class OutcomeWriter {
 
@@ -35,10 +37,14 @@ final class OutcomeWriter {
     private record Pending(JobQueue.Write write, CompletableFuture<Boolean> accepted) {
     }
 
+    private record PendingRenewal(JobQueue.Renewal renewal, CompletableFuture<List<JobQueue.Lease>> leases) {
+    }
+
     private final JobQueue queue;
     private final Supplier<List<JobQueue.Progress>> dueProgress;
     private final Consumer<JobQueue.Write> onRejected;
     private final BlockingQueue<Pending> pending = new LinkedBlockingQueue<>(CAPACITY);
+    private final AtomicReference<PendingRenewal> renewal = new AtomicReference<>();
     private volatile boolean running;
     private volatile long giveUpAfterNanos = Long.MAX_VALUE;
     private Thread thread;
@@ -81,6 +87,19 @@ final class OutcomeWriter {
         return p.accepted();
     }
 
+    /**
+     * Extends the leases of {@code renewal} with the next batch; completes with the leases still
+     * held. A renewal asked for while one waits replaces it (the heartbeat asks for all its jobs each time).
+     */
+    CompletableFuture<List<JobQueue.Lease>> renew(JobQueue.Renewal leases) {
+        PendingRenewal p = new PendingRenewal(leases, new CompletableFuture<>());
+        PendingRenewal replaced = renewal.getAndSet(p);
+        if (replaced != null) {
+            replaced.leases().complete(null);
+        }
+        return p.leases();
+    }
+
     /** Whether the writer thread is running (readiness: without it no job's end is recorded). */
     boolean alive() {
         Thread t = thread;
@@ -115,19 +134,31 @@ final class OutcomeWriter {
             }
             List<JobQueue.Write> writes = new ArrayList<>(dueProgress.get());
             batch.forEach(p -> writes.add(p.write()));
-            if (!writes.isEmpty()) {
+            PendingRenewal renewing = renewal.getAndSet(null);
+            if (!writes.isEmpty() || renewing != null) {
                 try {
-                    write(writes, batch);
+                    write(writes, batch, renewing);
                 } catch (RuntimeException e) {
                     log.error("Job updates failed unexpectedly", e);
                     batch.forEach(p -> p.accepted().complete(false));
+                    if (renewing != null) {
+                        renewing.leases().completeExceptionally(e);
+                    }
                 }
             }
         }
+        PendingRenewal left = renewal.getAndSet(null);
+        if (left != null) {
+            left.leases().complete(null);
+        }
     }
 
-    private void write(List<JobQueue.Write> writes, List<Pending> batch) {
-        List<Boolean> accepted = applyRetrying(writes);
+    private void write(List<JobQueue.Write> writes, List<Pending> batch, PendingRenewal renewing) {
+        JobQueue.Applied applied = applyRetrying(writes, renewing == null ? null : renewing.renewal());
+        if (renewing != null) {
+            renewing.leases().complete(applied.leases());
+        }
+        List<Boolean> accepted = applied.accepted();
         int offset = writes.size() - batch.size();
         for (int i = 0; i < writes.size(); i++) {
             if (!accepted.get(i)) {
@@ -139,36 +170,42 @@ final class OutcomeWriter {
         }
     }
 
-    private List<Boolean> applyRetrying(List<JobQueue.Write> writes) {
+    private JobQueue.Applied applyRetrying(List<JobQueue.Write> writes, JobQueue.Renewal renewing) {
         Duration delay = Duration.ofMillis(100);
         while (true) {
             try {
-                return queue.apply(writes);
+                return queue.apply(writes, renewing);
             } catch (TransientDataAccessException | RecoverableDataAccessException | DataAccessResourceFailureException e) {
                 if (System.nanoTime() > giveUpAfterNanos) {
                     log.error("Giving up on {} job writes: the database is still failing at shutdown", writes.size(), e);
-                    return writes.stream().map(w -> false).toList();
+                    return refused(writes);
                 }
                 log.warn("Could not write {} job updates ({}); retrying in {}", writes.size(), e.getMessage(), delay);
                 try {
                     Thread.sleep(delay);
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
-                    return writes.stream().map(w -> false).toList();
+                    return refused(writes);
                 }
                 delay = delay.multipliedBy(2).compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : delay.multipliedBy(2);
             } catch (DataAccessException e) {
-                if (writes.size() == 1) {
-                    log.error("The database refuses an update of job {}; dropping it", writes.getFirst().jobId(), e);
-                    return List.of(false);
+                if (writes.size() <= 1 && renewing == null) {
+                    log.error("The database refuses an update of job {}; dropping it",
+                            writes.isEmpty() ? "-" : writes.getFirst().jobId(), e);
+                    return refused(writes);
                 }
                 // One bad write must not hold back the others: apply them one at a time, in order.
+                List<JobQueue.Lease> leases = renewing == null ? List.of() : applyRetrying(List.of(), renewing).leases();
                 List<Boolean> accepted = new ArrayList<>(writes.size());
                 for (JobQueue.Write w : writes) {
-                    accepted.addAll(applyRetrying(List.of(w)));
+                    accepted.addAll(applyRetrying(List.of(w), null).accepted());
                 }
-                return accepted;
+                return new JobQueue.Applied(accepted, leases);
             }
         }
+    }
+
+    private static JobQueue.Applied refused(List<JobQueue.Write> writes) {
+        return new JobQueue.Applied(writes.stream().map(w -> false).toList(), null); // leases: not known
     }
 }

@@ -3,8 +3,8 @@ package dev.kiln.workers;
 import dev.kiln.jobs.JobError;
 import dev.kiln.jobs.JobQueue;
 import dev.kiln.jobs.JobSettings;
-import dev.kiln.jobs.JobSignals;
 import dev.kiln.jobs.JobStore;
+import dev.kiln.jobs.RetryPolicy;
 import dev.kiln.support.Loop;
 import java.time.Clock;
 import java.time.Duration;
@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 
 /**
@@ -37,18 +36,18 @@ public class QueueMaintenance extends Loop {
     private final JobSettings jobSettings;
     private final WorkerSettings settings;
     private final Clock clock;
-    private final ApplicationEventPublisher publisher;
+    private final RetryPolicy retryPolicy;
     private Instant nextPrune = Instant.MIN;
 
     public QueueMaintenance(JobQueue queue, JobStore store, JobSettings jobSettings, WorkerSettings settings, Clock clock,
-            ApplicationEventPublisher publisher) {
+            RetryPolicy retryPolicy) {
         super("kiln-maintenance", settings.maintenanceInterval());
         this.queue = queue;
         this.store = store;
         this.jobSettings = jobSettings;
         this.settings = settings;
         this.clock = clock;
-        this.publisher = publisher;
+        this.retryPolicy = retryPolicy;
     }
 
     @Override
@@ -76,10 +75,7 @@ public class QueueMaintenance extends Loop {
     }
 
     int promoteDueRetries(Instant now) {
-        List<JobQueue.Promoted> promoted = queue.promoteDueRetries(now, BATCH);
-        promoted.stream().map(JobQueue.Promoted::type).distinct()
-                .forEach(type -> publisher.publishEvent(new JobSignals.WorkAvailable(type)));
-        return promoted.size();
+        return queue.promoteDueRetries(now, BATCH).size();
     }
 
     int rescueExpiredLeases(Instant now) {
@@ -88,9 +84,8 @@ public class QueueMaintenance extends Loop {
             return 0;
         }
         List<JobQueue.Finish> rescues = expired.stream()
-                .map(s -> new JobQueue.Finish(s.id(), s.token(), s.cancelRequested()
-                        ? new JobQueue.Cancelled(s.attempt())
-                        : queue.failure(LEASE_EXPIRED, s.attempt(), s.maxAttempts()), now.toEpochMilli()))
+                .map(s -> new JobQueue.Finish(s.id(), s.token(),
+                        retryPolicy.after(LEASE_EXPIRED, s.attempt(), s.maxAttempts(), s.cancelRequested()), now.toEpochMilli()))
                 .toList();
         return count(queue.apply(rescues));
     }

@@ -6,6 +6,8 @@ import dev.kiln.jobs.JobError;
 import dev.kiln.jobs.JobQueue;
 import dev.kiln.jobs.JobSettings;
 import dev.kiln.jobs.JobSignals;
+import dev.kiln.jobs.Moved;
+import dev.kiln.jobs.RetryPolicy;
 import dev.kiln.nodes.ThisNode;
 import dev.kiln.processors.InputFile;
 import dev.kiln.processors.JobCancelledException;
@@ -60,6 +62,7 @@ public class WorkerPool implements SmartLifecycle {
     private final JobSettings jobSettings;
     private final ProcessorRegistry registry;
     private final JobQueue queue;
+    private final RetryPolicy retryPolicy;
     private final BlobStore blobs;
     private final JsonMapper json;
     private final Clock clock;
@@ -80,7 +83,8 @@ public class WorkerPool implements SmartLifecycle {
     private volatile boolean started;
 
     public WorkerPool(WorkerSettings settings, JobSettings jobSettings, ProcessorRegistry registry, JobQueue queue,
-            BlobStore blobs, JsonMapper json, Clock clock, ThisNode thisNode) {
+            RetryPolicy retryPolicy, BlobStore blobs, JsonMapper json, Clock clock, ThisNode thisNode) {
+        this.retryPolicy = retryPolicy;
         this.settings = settings;
         this.jobSettings = jobSettings;
         this.registry = registry;
@@ -151,14 +155,24 @@ public class WorkerPool implements SmartLifecycle {
         }
     }
 
+    /** Work to claim (a submission, a retry, a release) wakes the claim loop; a cancel request here stops its job. */
     @EventListener
-    void onWorkAvailable(JobSignals.WorkAvailable signal) {
-        claimLoop.wake();
+    void onMoved(Moved.Committed moved) {
+        switch (moved.transition()) {
+            case SUBMIT, PROMOTE, RELEASE, MANUAL_RETRY -> claimLoop.wake();
+            case REQUEST_CANCEL -> moved.jobs().forEach(job -> cancelRequested(job.id()));
+            default -> { }
+        }
     }
 
+    /** Another node took a cancel request of a job that may run here. */
     @EventListener
     void onCancelRequested(JobSignals.CancelRequested signal) {
-        RunningJob job = running.get(signal.jobId());
+        cancelRequested(signal.jobId());
+    }
+
+    private void cancelRequested(String jobId) {
+        RunningJob job = running.get(jobId);
         if (job != null) {
             requestStop(job, StopReason.CANCEL, clock.instant());
         }
@@ -305,14 +319,14 @@ public class WorkerPool implements SmartLifecycle {
         } else {
             job.log().info("Attempt {} failed: {} ({})", job.attempt(), error.code(), error.message());
         }
-        return queue.failure(error, job.attempt(), job.claim.maxAttempts());
+        return retryPolicy.after(error, job.attempt(), job.claim.maxAttempts(), false);
     }
 
     private JobQueue.Outcome stoppedOutcome(RunningJob job, StopReason reason) {
         return switch (reason) {
             case CANCEL -> new JobQueue.Cancelled(job.attempt());
-            case TIMEOUT -> queue.failure(new JobError("timeout", "The job ran longer than its limit of "
-                    + job.processor.limits().timeout() + ".", false), job.attempt(), job.claim.maxAttempts());
+            case TIMEOUT -> retryPolicy.after(new JobError("timeout", "The job ran longer than its limit of "
+                    + job.processor.limits().timeout() + ".", false), job.attempt(), job.claim.maxAttempts(), false);
             case SHUTDOWN -> new JobQueue.Released(job.attempt());
             case LEASE_LOST -> null;
         };
@@ -361,8 +375,11 @@ public class WorkerPool implements SmartLifecycle {
         if (local.isEmpty()) {
             return;
         }
-        Map<String, JobQueue.Lease> held = queue.renew(node, local.keySet(), settings.leaseDuration()).stream()
-                .collect(Collectors.toMap(JobQueue.Lease::jobId, Function.identity()));
+        List<JobQueue.Lease> renewed = writer.renew(new JobQueue.Renewal(node, local.keySet(), settings.leaseDuration())).join();
+        if (renewed == null) {
+            return; // not written this time (replaced, or the writer stopped): nothing learned
+        }
+        Map<String, JobQueue.Lease> held = renewed.stream().collect(Collectors.toMap(JobQueue.Lease::jobId, Function.identity()));
         for (RunningJob job : local.values()) {
             JobQueue.Lease lease = held.get(job.jobId());
             if (lease == null || !Objects.equals(lease.token(), job.claim.leaseToken())) {

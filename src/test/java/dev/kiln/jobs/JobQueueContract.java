@@ -210,7 +210,7 @@ abstract class JobQueueContract extends QueueContractBase {
                 new JobQueue.Succeeded(1, null))))).containsExactly(true);
         // ...and the rescue, conditional on what it saw, changes nothing.
         List<Boolean> rescued = fx.queue.apply(seen.stream().map(s -> new JobQueue.Finish(s.id(), s.token(),
-                fx.queue.failure(new JobError("lease_expired", "gone", true), s.attempt(), s.maxAttempts()),
+                fx.failure(new JobError("lease_expired", "gone", true), s.attempt(), s.maxAttempts()),
                 fx.clock.millis())).toList());
 
         assertThat(rescued).containsExactly(false);
@@ -231,7 +231,7 @@ abstract class JobQueueContract extends QueueContractBase {
         fx.queue.renew("node-a", List.of(job.id()), QueueFixture.LEASE);
 
         List<Boolean> rescued = fx.queue.apply(seen.stream().map(s -> new JobQueue.Finish(s.id(), s.token(),
-                fx.queue.failure(new JobError("lease_expired", "gone", true), s.attempt(), s.maxAttempts()),
+                fx.failure(new JobError("lease_expired", "gone", true), s.attempt(), s.maxAttempts()),
                 fx.clock.millis())).toList());
 
         assertThat(rescued).containsExactly(false);
@@ -251,7 +251,7 @@ abstract class JobQueueContract extends QueueContractBase {
         // Both workers end before they hear of the cancel: one with a retryable error, one at shutdown.
         List<Boolean> accepted = fx.queue.apply(claims.stream().map(c -> new JobQueue.Finish(c.id(), c.leaseToken(),
                 c.id().equals(failing.id())
-                        ? fx.queue.failure(new JobError("io_error", "hiccup", true), 1, 3)
+                        ? fx.failure(new JobError("io_error", "hiccup", true), 1, 3)
                         : new JobQueue.Released(1))).toList());
 
         assertThat(accepted).containsExactly(true, true);
@@ -313,7 +313,7 @@ abstract class JobQueueContract extends QueueContractBase {
     void retryableFailureWaitsOutItsBackoffAndPermanentFailureIsFinal() {
         Job flaky = fx.submit(alice, TYPE);
         JobQueue.Claim claim = fx.claim(TYPE, 1).getFirst();
-        JobQueue.Failed failed = fx.queue.failure(new JobError("io_error", "disk hiccup", true), 1, 3);
+        JobQueue.Outcome failed = fx.failure(new JobError("io_error", "disk hiccup", true), 1, 3);
         fx.queue.apply(List.of(new JobQueue.Finish(flaky.id(), claim.leaseToken(), failed)));
 
         Job waiting = fx.job(flaky.id());
@@ -325,14 +325,14 @@ abstract class JobQueueContract extends QueueContractBase {
         assertThat(fx.queue.promoteDueRetries(fx.clock.instant(), 10)).isEmpty();
         fx.clock.advance(Duration.ofMillis(1));
         assertThat(fx.claim(TYPE, 1)).as("a due retry is not claimed before it is queued again").isEmpty();
-        assertThat(fx.queue.promoteDueRetries(fx.clock.instant(), 10)).extracting(JobQueue.Promoted::id).containsExactly(flaky.id());
+        assertThat(fx.queue.promoteDueRetries(fx.clock.instant(), 10)).extracting(Moved::id).containsExactly(flaky.id());
         assertThat(fx.events(flaky.id()).getLast().data().get("reason").asString()).isEqualTo("retry_due");
-        assertThat(fx.published).contains(new JobSignals.WorkAvailable(TYPE));
+        assertThat(fx.moved(Transition.PROMOTE, flaky.id())).as("the worker pool hears of it").isTrue();
         JobQueue.Claim second = fx.claim(TYPE, 1).getFirst();
         assertThat(second.attempt()).isEqualTo(2);
 
         fx.queue.apply(List.of(new JobQueue.Finish(flaky.id(), second.leaseToken(),
-                fx.queue.failure(new JobError("invalid_input", "not audio", false), 2, 3))));
+                fx.failure(new JobError("invalid_input", "not audio", false), 2, 3))));
         Job failedForGood = fx.job(flaky.id());
         assertThat(failedForGood.state()).isEqualTo(JobState.FAILED);
         assertThat(failedForGood.error()).isEqualTo(new JobError("invalid_input", "not audio", false));
@@ -360,7 +360,7 @@ abstract class JobQueueContract extends QueueContractBase {
         Job marked = fx.job(job.id());
         assertThat(marked.state()).isEqualTo(JobState.RUNNING);
         assertThat(marked.cancelRequested()).isTrue();
-        assertThat(fx.published).contains(new JobSignals.CancelRequested(job.id()));
+        assertThat(fx.moved(Transition.REQUEST_CANCEL, job.id())).as("its worker hears of it").isTrue();
         assertThat(fx.queue.renew("node-a", List.of(job.id()), QueueFixture.LEASE))
                 .singleElement().extracting(JobQueue.Lease::cancelRequestedAt).isNotNull();
         // The worker stops in time:
@@ -404,7 +404,7 @@ abstract class JobQueueContract extends QueueContractBase {
         Job job = fx.submit(alice, TYPE);
         JobQueue.Claim claim = fx.claim(TYPE, 1).getFirst();
         fx.queue.apply(List.of(new JobQueue.Finish(job.id(), claim.leaseToken(),
-                fx.queue.failure(new JobError("invalid_input", "bad", false), 1, 3))));
+                fx.failure(new JobError("invalid_input", "bad", false), 1, 3))));
 
         assertThat(fx.store.retry(job.id(), alice)).get().isInstanceOf(JobStore.RetryOutcome.Requeued.class);
 

@@ -1,8 +1,6 @@
 package dev.kiln.testing;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.kiln.nodes.Peers;
-import dev.kiln.nodes.ThisNode;
 import dev.kiln.KilnHome;
 import dev.kiln.auth.Role;
 import dev.kiln.auth.User;
@@ -18,6 +16,8 @@ import dev.kiln.files.FileInfo;
 import dev.kiln.jobs.Job;
 import dev.kiln.jobs.JobMetrics;
 import dev.kiln.jobs.JobQueue;
+import dev.kiln.jobs.JobStateMachine;
+import dev.kiln.jobs.Moved;
 import dev.kiln.jobs.JobSettings;
 import dev.kiln.jobs.JobStore;
 import dev.kiln.jobs.NewJob;
@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.springframework.context.ApplicationEventPublisher;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -54,6 +55,7 @@ public final class QueueFixture implements AutoCloseable {
     public final RetryPolicy retryPolicy;
     public final JobStore store;
     public final JobQueue queue;
+    public final JobStateMachine arrows;
     public final Users users;
     public final FileCatalog files;
     public final QueueMaintenance maintenance;
@@ -70,15 +72,22 @@ public final class QueueFixture implements AutoCloseable {
                 new KilnHome(TestDatabases.tempDir("kiln-home-")));
         db = Databases.migrate(dataSource);
         hub = new EventHub();
-        Peers peers = new Peers(db, new ThisNode());
-        events = new EventLog(db, json, hub, peers);
-        retryPolicy = new RetryPolicy(jobSettings);
         JobMetrics metrics = new JobMetrics(meters, List.of());
-        store = new JobStore(db, events, peers, json, clock, published::add, metrics);
+        // What Spring would do: every event published after commit is recorded, and metrics hear of the arrows.
+        ApplicationEventPublisher publisher = event -> {
+            published.add(event);
+            if (event instanceof Moved.Committed moved) {
+                metrics.on(moved);
+            }
+        };
+        events = new EventLog(db, json, hub, publisher);
+        retryPolicy = new RetryPolicy(jobSettings, clock);
+        arrows = new JobStateMachine(db, events, json, publisher, limits);
+        store = new JobStore(db, arrows, json, clock);
         users = new Users(db, clock);
         files = new FileCatalog(db);
-        queue = new JobQueue(db, events, json, clock, retryPolicy, files, limits, metrics);
-        maintenance = new QueueMaintenance(queue, store, jobSettings, workerSettings, clock, published::add);
+        queue = new JobQueue(db, arrows, json, clock, retryPolicy, files);
+        maintenance = new QueueMaintenance(queue, store, jobSettings, workerSettings, clock, retryPolicy);
     }
 
     public User user(String name) {
@@ -116,6 +125,17 @@ public final class QueueFixture implements AutoCloseable {
 
     public List<JobEvent> events(String jobId) {
         return events.after(jobId, 0, 10_000);
+    }
+
+    /** What the one retry decision makes of attempt {@code attempt} of {@code maxAttempts} failing with {@code error}. */
+    public JobQueue.Outcome failure(dev.kiln.jobs.JobError error, int attempt, int maxAttempts) {
+        return retryPolicy.after(error, attempt, maxAttempts, false);
+    }
+
+    /** Whether a {@link Moved.Committed} of {@code transition} naming {@code jobId} was published. */
+    public boolean moved(dev.kiln.jobs.Transition transition, String jobId) {
+        return published.stream().anyMatch(e -> e instanceof Moved.Committed m && m.transition() == transition
+                && m.jobs().stream().anyMatch(j -> j.id().equals(jobId)));
     }
 
     public List<JobQueue.Claim> claim(String type, int limit) {
