@@ -1,6 +1,7 @@
 package dev.kiln.extract;
 
 import dev.kiln.processors.JobContext;
+import dev.kiln.processors.JobErrorCode;
 import dev.kiln.processors.JobFailure;
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,7 +51,7 @@ final class CompressionGuard {
                         inflated += n;
                         total += n;
                         if (inflated > limit || total > MAX_TOTAL) {
-                            throw JobFailure.permanent("document_too_large", "The document expands to far more than its size "
+                            throw JobFailure.of(JobErrorCode.DOCUMENT_TOO_LARGE, "The document expands to far more than its size "
                                     + "(a compression bomb: " + entry.getName() + " grows past " + MAX_RATIO
                                     + " times its packed size); Kiln refuses to unpack it.");
                         }
@@ -59,9 +60,9 @@ final class CompressionGuard {
                 context.checkCancelled();
             }
         } catch (ZipException e) {
-            throw JobFailure.permanent("document_unreadable", "The document is a damaged zip archive: " + e.getMessage() + ".");
+            throw JobFailure.of(JobErrorCode.DOCUMENT_UNREADABLE, "The document is a damaged zip archive: " + e.getMessage() + ".");
         } catch (IOException e) {
-            throw JobFailure.permanent("document_unreadable", "The document could not be read: " + e.getMessage() + ".");
+            throw JobFailure.of(JobErrorCode.DOCUMENT_UNREADABLE, "The document could not be read: " + e.getMessage() + ".");
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.kiln.extract;
 
 import dev.kiln.processors.JobContext;
+import dev.kiln.processors.JobErrorCode;
 import dev.kiln.processors.JobFailure;
 import dev.kiln.processors.ParamsSchema;
 import dev.kiln.processors.Processor;
@@ -128,7 +129,7 @@ class Extractor implements Processor {
         List<Segment> segments = segmenter.finish();
         String text = segmenter.text();
         if (text.isEmpty() && !extracted.ocrPages().isEmpty() && !ocr.availability().available()) {
-            throw JobFailure.permanent("ocr_unavailable", "The document is scanned images and needs OCR, which is not installed here.");
+            throw JobFailure.of(JobErrorCode.OCR_UNAVAILABLE, "The document is scanned images and needs OCR, which is not installed here.");
         }
         Map<String, Object> metadata = new LinkedHashMap<>(extracted.metadata());
         metadata.put("mediaType", mediaType);

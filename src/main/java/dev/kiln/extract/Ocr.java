@@ -2,6 +2,7 @@ package dev.kiln.extract;
 
 import dev.kiln.processors.JobCancelledException;
 import dev.kiln.processors.JobContext;
+import dev.kiln.processors.JobErrorCode;
 import dev.kiln.processors.JobFailure;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -51,7 +52,7 @@ class Ocr {
     /** The text in {@code image} (any format Tesseract reads, multi-page TIFF included). */
     String read(Path image, JobContext context) throws IOException {
         if (!availability().available()) {
-            throw JobFailure.permanent("ocr_unavailable", "This needs OCR, and Tesseract is not installed on this server "
+            throw JobFailure.of(JobErrorCode.OCR_UNAVAILABLE, "This needs OCR, and Tesseract is not installed on this server "
                     + "(Debian: apt-get install tesseract-ocr tesseract-ocr-eng).");
         }
         Path out = Files.createTempFile("kiln-ocr-", ".txt");
@@ -70,7 +71,7 @@ class Ocr {
                         throw new JobCancelledException();
                     }
                     if (System.nanoTime() > deadline) {
-                        throw JobFailure.permanent("timeout", "OCR of one page took longer than " + PAGE_TIMEOUT_SECONDS + " s.");
+                        throw JobFailure.of(JobErrorCode.TIMEOUT, "OCR of one page took longer than " + PAGE_TIMEOUT_SECONDS + " s.");
                     }
                 }
             } catch (InterruptedException e) {
@@ -80,7 +81,7 @@ class Ocr {
                 tesseract.destroyForcibly();
             }
             if (tesseract.exitValue() != 0) {
-                throw JobFailure.permanent("document_unreadable", "OCR could not read an image in the document.");
+                throw JobFailure.of(JobErrorCode.DOCUMENT_UNREADABLE, "OCR could not read an image in the document.");
             }
             return Files.readString(out, StandardCharsets.UTF_8);
         } finally {

@@ -2,6 +2,7 @@ package dev.kiln.extract;
 
 import dev.kiln.processors.Eta;
 import dev.kiln.processors.JobContext;
+import dev.kiln.processors.JobErrorCode;
 import dev.kiln.processors.JobFailure;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -40,7 +41,7 @@ final class PdfPages {
         try (PDDocument pdf = open(file)) {
             int pages = pdf.getNumberOfPages();
             if (pages == 0) {
-                throw JobFailure.permanent("document_unreadable", "The PDF has no pages that could be read.");
+                throw JobFailure.of(JobErrorCode.DOCUMENT_UNREADABLE, "The PDF has no pages that could be read.");
             }
             PDFTextStripper stripper = new PDFTextStripper();
             stripper.setSortByPosition(true);
@@ -77,9 +78,9 @@ final class PdfPages {
         try {
             return Loader.loadPDF(file.toFile(), "", null, null, IOUtils.createTempFileOnlyStreamCache());
         } catch (InvalidPasswordException e) {
-            throw JobFailure.permanent("document_encrypted", "The PDF is protected by a password; Kiln cannot open it.");
+            throw JobFailure.of(JobErrorCode.DOCUMENT_ENCRYPTED, "The PDF is protected by a password; Kiln cannot open it.");
         } catch (IOException e) {
-            throw JobFailure.permanent("document_unreadable", "The PDF could not be read: " + e.getMessage() + ".");
+            throw JobFailure.of(JobErrorCode.DOCUMENT_UNREADABLE, "The PDF could not be read: " + e.getMessage() + ".");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.kiln.extract;
 
+import dev.kiln.processors.JobErrorCode;
 import dev.kiln.processors.JobFailure;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,7 +71,7 @@ final class Segmenter {
             text.append(continuation ? " " : "\n\n");
         }
         if (text.length() + piece.length() > maxCharacters) {
-            throw JobFailure.permanent("document_too_large", "The document holds more than " + maxCharacters
+            throw JobFailure.of(JobErrorCode.DOCUMENT_TOO_LARGE, "The document holds more than " + maxCharacters
                     + " characters of text, the most this server extracts.");
         }
         if (pendingStart < 0) {

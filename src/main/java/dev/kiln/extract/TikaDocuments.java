@@ -2,6 +2,7 @@ package dev.kiln.extract;
 
 import dev.kiln.processors.JobCancelledException;
 import dev.kiln.processors.JobContext;
+import dev.kiln.processors.JobErrorCode;
 import dev.kiln.processors.JobFailure;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,9 +45,9 @@ final class TikaDocuments {
         try (InputStream in = TikaInputStream.get(file, metadata)) {
             PARSER.parse(in, blocks, metadata, parseContext());
         } catch (EncryptedDocumentException e) {
-            throw JobFailure.permanent("document_encrypted", "The document is protected by a password; Kiln cannot open it.");
+            throw JobFailure.of(JobErrorCode.DOCUMENT_ENCRYPTED, "The document is protected by a password; Kiln cannot open it.");
         } catch (ZeroByteFileException e) {
-            throw JobFailure.permanent("document_unreadable", "The file is empty.");
+            throw JobFailure.of(JobErrorCode.DOCUMENT_UNREADABLE, "The file is empty.");
         } catch (TikaException | SAXException | RuntimeException e) {
             if (e instanceof JobFailure || e instanceof JobCancelledException) {
                 throw (RuntimeException) e;
@@ -58,10 +59,10 @@ final class TikaDocuments {
                 throw cancelled;
             }
             if (isZipBomb(e)) {
-                throw JobFailure.permanent("document_too_large", "The document expands to far more than its size "
+                throw JobFailure.of(JobErrorCode.DOCUMENT_TOO_LARGE, "The document expands to far more than its size "
                         + "(a compression bomb); Kiln refuses to unpack it.");
             }
-            throw JobFailure.permanent("document_unreadable", "The document could not be read: " + reason(e) + ".");
+            throw JobFailure.of(JobErrorCode.DOCUMENT_UNREADABLE, "The document could not be read: " + reason(e) + ".");
         }
         blocks.flush();
         Integer pages = firstInt(metadata.get(PagedText.N_PAGES), metadata.get(Office.PAGE_COUNT), metadata.get(Office.SLIDE_COUNT));
@@ -134,7 +135,7 @@ final class TikaDocuments {
             total += length;
             if (total > maxCharacters) {
                 // Before buffering it: one endless paragraph (a compression bomb's) must not fill the heap.
-                throw JobFailure.permanent("document_too_large", "The document holds more than " + maxCharacters
+                throw JobFailure.of(JobErrorCode.DOCUMENT_TOO_LARGE, "The document holds more than " + maxCharacters
                         + " characters of text, the most this server extracts.");
             }
             buffer.append(ch, start, length);

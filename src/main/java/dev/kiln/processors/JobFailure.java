@@ -15,6 +15,11 @@ public class JobFailure extends RuntimeException {
         this.retryable = retryable;
     }
 
+    /** A failure of the catalogue: whether it is retried is the code's. */
+    public static JobFailure of(JobErrorCode code, String message) {
+        return new JobFailure(code.code(), message, code.retryable(), null);
+    }
+
     public static JobFailure permanent(String code, String message) {
         return new JobFailure(code, message, false, null);
     }

@@ -1,5 +1,6 @@
 package dev.kiln.transcribe;
 
+import dev.kiln.processors.JobErrorCode;
 import dev.kiln.processors.JobFailure;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -42,12 +43,12 @@ final class AudioDecoder implements AutoCloseable {
             grabber.start();
         } catch (FrameGrabber.Exception | RuntimeException e) {
             closeQuietly(grabber);
-            throw JobFailure.permanent("media_unreadable", "The file could not be read as audio or video: "
+            throw JobFailure.of(JobErrorCode.MEDIA_UNREADABLE, "The file could not be read as audio or video: "
                     + reason(e) + ".");
         }
         if (!grabber.hasAudio()) {
             closeQuietly(grabber);
-            throw JobFailure.permanent("no_audio", "The file has no audio stream to transcribe.");
+            throw JobFailure.of(JobErrorCode.NO_AUDIO, "The file has no audio stream to transcribe.");
         }
         return new AudioDecoder(grabber);
     }
@@ -93,7 +94,7 @@ final class AudioDecoder implements AutoCloseable {
             }
             return null;
         } catch (FrameGrabber.Exception | RuntimeException e) {
-            throw JobFailure.permanent("media_unreadable", "Decoding failed " + String.format(java.util.Locale.ROOT,
+            throw JobFailure.of(JobErrorCode.MEDIA_UNREADABLE, "Decoding failed " + String.format(java.util.Locale.ROOT,
                     "%.1f", decodedSeconds()) + " s into the audio: " + reason(e) + ".");
         }
     }

@@ -2,6 +2,7 @@ package dev.kiln.transcribe;
 
 import dev.kiln.processors.Eta;
 import dev.kiln.processors.JobContext;
+import dev.kiln.processors.JobErrorCode;
 import dev.kiln.processors.JobFailure;
 import dev.kiln.processors.Param;
 import dev.kiln.processors.ParamsSchema;
@@ -101,7 +102,7 @@ class Transcriber implements Processor {
     @Override
     public Object run(JobContext context) throws IOException {
         SpeechModels.Installed installed = models.find(context.params().get("model").asString())
-                .orElseThrow(() -> JobFailure.permanent("model_missing", "The model " + context.params().get("model").asString()
+                .orElseThrow(() -> JobFailure.of(JobErrorCode.MODEL_MISSING, "The model " + context.params().get("model").asString()
                         + " is no longer installed; installed: " + models.names() + "."));
         boolean withWords = context.params().get("words").asBoolean();
         context.progress(0, "decoding");

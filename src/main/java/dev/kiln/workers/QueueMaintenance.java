@@ -5,6 +5,7 @@ import dev.kiln.jobs.JobQueue;
 import dev.kiln.jobs.JobSettings;
 import dev.kiln.jobs.JobStore;
 import dev.kiln.jobs.RetryPolicy;
+import dev.kiln.processors.JobErrorCode;
 import dev.kiln.support.Loop;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,8 +27,8 @@ import org.springframework.stereotype.Component;
 public class QueueMaintenance extends Loop {
 
     private static final Logger log = LoggerFactory.getLogger(QueueMaintenance.class);
-    static final JobError LEASE_EXPIRED = new JobError("lease_expired",
-            "The worker running this job stopped responding (its node crashed or lost the database).", true);
+    static final JobError LEASE_EXPIRED = JobError.of(JobErrorCode.LEASE_EXPIRED,
+            "The worker running this job stopped responding (its node crashed or lost the database).");
     private static final int BATCH = 100;
     private static final Duration PRUNE_EVERY = Duration.ofMinutes(10);
 

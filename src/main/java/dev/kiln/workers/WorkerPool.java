@@ -11,6 +11,7 @@ import dev.kiln.jobs.RetryPolicy;
 import dev.kiln.nodes.ThisNode;
 import dev.kiln.processors.InputFile;
 import dev.kiln.processors.JobCancelledException;
+import dev.kiln.processors.JobErrorCode;
 import dev.kiln.processors.JobFailure;
 import dev.kiln.processors.ProcessorRegistry;
 import dev.kiln.storage.BlobStore;
@@ -62,7 +63,7 @@ public class WorkerPool implements SmartLifecycle {
     private final JobSettings jobSettings;
     private final ProcessorRegistry registry;
     private final JobQueue queue;
-    private final RetryPolicy retryPolicy;
+    private final AttemptEnds ends;
     private final BlobStore blobs;
     private final JsonMapper json;
     private final Clock clock;
@@ -84,7 +85,7 @@ public class WorkerPool implements SmartLifecycle {
 
     public WorkerPool(WorkerSettings settings, JobSettings jobSettings, ProcessorRegistry registry, JobQueue queue,
             RetryPolicy retryPolicy, BlobStore blobs, JsonMapper json, Clock clock, ThisNode thisNode) {
-        this.retryPolicy = retryPolicy;
+        this.ends = new AttemptEnds(retryPolicy);
         this.settings = settings;
         this.jobSettings = jobSettings;
         this.registry = registry;
@@ -272,7 +273,7 @@ public class WorkerPool implements SmartLifecycle {
                 Object result = job.processor.processor().run(job);
                 outcome = new JobQueue.Succeeded(job.attempt(), result == null ? null : json.writeValueAsString(result));
             } catch (Throwable t) {
-                outcome = outcomeAfterThrow(job, t);
+                outcome = ends.afterThrow(job, t);
             }
             releaseSlot(job);
             if (outcome == null || !job.markFinishing()) {
@@ -296,54 +297,15 @@ public class WorkerPool implements SmartLifecycle {
     private InputFile input(JobQueue.Claim claim) throws IOException {
         FileInfo file = claim.input();
         if (file == null) {
-            throw JobFailure.permanent("input_missing", "The input file " + claim.inputFileId() + " no longer exists.");
+            throw JobFailure.of(JobErrorCode.INPUT_MISSING, "The input file " + claim.inputFileId() + " no longer exists.");
         }
         Path path;
         try {
             path = blobs.localPath(file.sha256());
         } catch (NoSuchFileException e) {
-            throw JobFailure.permanent("input_missing", "The content of input file " + file.id() + " is missing from storage.");
+            throw JobFailure.of(JobErrorCode.INPUT_MISSING, "The content of input file " + file.id() + " is missing from storage.");
         }
         return new InputFile(file.id(), file.mediaType(), file.size(), file.name(), path);
-    }
-
-    /** What an attempt that threw leads to: the stop it was asked for, or its classified failure. */
-    private JobQueue.Outcome outcomeAfterThrow(RunningJob job, Throwable t) {
-        StopReason reason = job.stopReason();
-        if (reason != null) {
-            return stoppedOutcome(job, reason);
-        }
-        JobError error = classify(t);
-        if (error.code().equals("processor_error")) {
-            job.log().warn("Attempt {} failed unexpectedly", job.attempt(), t);
-        } else {
-            job.log().info("Attempt {} failed: {} ({})", job.attempt(), error.code(), error.message());
-        }
-        return retryPolicy.after(error, job.attempt(), job.claim.maxAttempts(), false);
-    }
-
-    private JobQueue.Outcome stoppedOutcome(RunningJob job, StopReason reason) {
-        return switch (reason) {
-            case CANCEL -> new JobQueue.Cancelled(job.attempt());
-            case TIMEOUT -> retryPolicy.after(new JobError("timeout", "The job ran longer than its limit of "
-                    + job.processor.limits().timeout() + ".", false), job.attempt(), job.claim.maxAttempts(), false);
-            case SHUTDOWN -> new JobQueue.Released(job.attempt());
-            case LEASE_LOST -> null;
-        };
-    }
-
-    /** Bad input is permanent; I/O trouble is worth another attempt; unknown failures get the benefit of the doubt. */
-    static JobError classify(Throwable t) {
-        return switch (t) {
-            case JobFailure f -> new JobError(f.code(), f.getMessage(), f.retryable());
-            case IOException e -> new JobError("io_error", "I/O error: " + e.getMessage(), true);
-            case UncheckedIOException e -> new JobError("io_error", "I/O error: " + e.getCause().getMessage(), true);
-            case IllegalArgumentException e -> new JobError("invalid_input", e.getMessage(), false);
-            case JobCancelledException e -> new JobError("processor_error", "The processor stopped without being asked to.", true);
-            case InterruptedException e -> new JobError("interrupted", "The job was interrupted.", true);
-            default -> new JobError("processor_error", t.getClass().getSimpleName()
-                    + (t.getMessage() == null ? "" : ": " + t.getMessage()), true);
-        };
     }
 
     /**
@@ -367,7 +329,7 @@ public class WorkerPool implements SmartLifecycle {
         }
         job.log().warn("{} did not stop within {}; ending it as {} and revoking its lease (its thread keeps"
                 + " its slot until it returns)", job, jobSettings.cancelTimeout(), reason);
-        writer.enqueue(new JobQueue.Finish(job.jobId(), job.claim.leaseToken(), stoppedOutcome(job, reason)));
+        writer.enqueue(new JobQueue.Finish(job.jobId(), job.claim.leaseToken(), ends.stopped(job, reason)));
     }
 
     private void heartbeat() {
@@ -417,7 +379,7 @@ public class WorkerPool implements SmartLifecycle {
             if (!awaitIdle(Duration.ofSeconds(5))) {
                 for (RunningJob job : Set.copyOf(running.values())) {
                     // A cancel or timeout already asked for wins over giving the job back.
-                    JobQueue.Outcome outcome = stoppedOutcome(job, job.stopReason() == null ? StopReason.SHUTDOWN : job.stopReason());
+                    JobQueue.Outcome outcome = ends.stopped(job, job.stopReason() == null ? StopReason.SHUTDOWN : job.stopReason());
                     if (outcome != null && job.markFinishing()) {
                         writer.enqueue(new JobQueue.Finish(job.jobId(), job.claim.leaseToken(), outcome));
                     }

@@ -3,6 +3,7 @@ package dev.kiln.docs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.api.ErrorCode;
+import dev.kiln.processors.JobErrorCode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,5 +28,17 @@ class ErrorsDocumentedTest {
                 .filter(line -> line.matches("\\| `[a-z_]+` \\| \\d{3} \\|.*"))
                 .map(line -> line.substring(3, line.indexOf('`', 3)))
                 .forEach(code -> assertThat(Arrays.stream(ErrorCode.values()).map(ErrorCode::code)).as(code).contains(code));
+    }
+
+    @Test
+    void everyJobErrorCodeHasARowSayingWhetherItIsRetried() throws IOException {
+        String jobSection = Files.readString(Path.of("docs/errors.md")).split("## Job error codes")[1];
+        for (JobErrorCode code : JobErrorCode.values()) {
+            assertThat(jobSection).as(code.code()).contains("| `" + code.code() + "` | " + (code.retryable() ? "yes" : "no") + " |");
+        }
+        jobSection.lines()
+                .filter(line -> line.matches("\\| `[a-z_]+` \\| (yes|no) \\|.*"))
+                .map(line -> line.substring(3, line.indexOf('`', 3)))
+                .forEach(code -> assertThat(Arrays.stream(JobErrorCode.values()).map(JobErrorCode::code)).as(code).contains(code));
     }
 }

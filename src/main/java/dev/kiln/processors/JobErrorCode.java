@@ -1,0 +1,41 @@
+package dev.kiln.processors;
+
+import java.util.Locale;
+
+/**
+ * The catalogue of job error codes Kiln and its built-in processors record on a failed attempt
+ * ({@code error.code} of a job and of its {@code error} events), documented in
+ * {@code docs/errors.md}. Whether the failure is worth another attempt is part of the code. Other
+ * processors may use codes of their own ({@link JobFailure#JobFailure(String, String, boolean, Throwable)}).
+ */
+public enum JobErrorCode {
+    LEASE_EXPIRED(true),
+    TIMEOUT(false),
+    IO_ERROR(true),
+    INTERRUPTED(true),
+    INVALID_INPUT(false),
+    INPUT_MISSING(false),
+    PROCESSOR_ERROR(true),
+    MEDIA_UNREADABLE(false),
+    NO_AUDIO(false),
+    MODEL_MISSING(false),
+    OCR_UNAVAILABLE(false),
+    DOCUMENT_ENCRYPTED(false),
+    DOCUMENT_TOO_LARGE(false),
+    DOCUMENT_UNREADABLE(false);
+
+    private final boolean retryable;
+
+    JobErrorCode(boolean retryable) {
+        this.retryable = retryable;
+    }
+
+    /** The code as stored and sent: {@code lease_expired}. */
+    public String code() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public boolean retryable() {
+        return retryable;
+    }
+}
