@@ -30,9 +30,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -113,7 +113,10 @@ public class WorkerPool implements SmartLifecycle {
             log.info("Workers are disabled on this node (kiln.workers.enabled=false)");
             return;
         }
-        watchdog = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("kiln-watchdog").factory());
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("kiln-watchdog").factory());
+        // Every attempt schedules its timeout and cancels it when it ends: a cancelled one must not stay queued for its whole timeout.
+        timer.setRemoveOnCancelPolicy(true);
+        watchdog = timer;
         writer.start();
         accepting = true;
         heartbeatLoop.start();
