@@ -3,6 +3,7 @@ package dev.kiln.db;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -162,39 +163,49 @@ public final class Database {
 
     /**
      * Runs {@code statement} (named parameters, ending in {@code RETURNING …}) once per row of
-     * {@code rows}, in their order, and maps every row it returned. Where the database can (see
-     * {@link Dialect#returnsRowsFromBatches}) that is one JDBC batch: one round trip for all rows.
+     * {@code rows}, in their order, and maps every row it returned. The statement is prepared once;
+     * where the database can (see {@link Dialect#returnsRowsFromBatches}) the rows go as one JDBC
+     * batch: one round trip for all of them.
      */
     public <T> List<T> updateEach(String statement, List<? extends Map<String, ?>> rows, RowMapper<T> mapper) {
         if (rows.isEmpty()) {
             return List.of();
         }
-        if (!dialect.returnsRowsFromBatches() || rows.size() == 1) {
-            List<T> out = new ArrayList<>();
-            rows.forEach(row -> out.addAll(sql.sql(statement).params(row).query(mapper).list()));
-            return out;
-        }
         ParsedSql parsed = NamedParameterUtils.parseSqlStatement(statement);
         String positional = NamedParameterUtils.substituteNamedParameters(parsed, null);
+        boolean batched = dialect.returnsRowsFromBatches();
         return batch.execute((Connection connection) -> {
-            try (PreparedStatement ps = connection.prepareStatement(positional, Statement.RETURN_GENERATED_KEYS)) {
+            List<T> out = new ArrayList<>(rows.size());
+            try (PreparedStatement ps = batched ? connection.prepareStatement(positional, Statement.RETURN_GENERATED_KEYS)
+                    : connection.prepareStatement(positional)) {
                 for (Map<String, ?> row : rows) {
                     Object[] values = NamedParameterUtils.buildValueArray(parsed, new MapSqlParameterSource(row), null);
                     for (int i = 0; i < values.length; i++) {
                         // A null goes as "unspecified": no round trip to ask the server for the type.
                         ps.setObject(i + 1, values[i]);
                     }
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-                List<T> out = new ArrayList<>();
-                try (ResultSet returned = ps.getGeneratedKeys()) {
-                    for (int n = 0; returned.next(); n++) {
-                        out.add(mapper.mapRow(returned, n));
+                    if (batched) {
+                        ps.addBatch();
+                    } else {
+                        try (ResultSet returned = ps.executeQuery()) {
+                            map(returned, mapper, out);
+                        }
                     }
                 }
-                return out;
+                if (batched) {
+                    ps.executeBatch();
+                    try (ResultSet returned = ps.getGeneratedKeys()) {
+                        map(returned, mapper, out);
+                    }
+                }
             }
+            return out;
         });
+    }
+
+    private static <T> void map(ResultSet rows, RowMapper<T> mapper, List<T> out) throws SQLException {
+        while (rows.next()) {
+            out.add(mapper.mapRow(rows, out.size()));
+        }
     }
 }
