@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useState } from 'react';
 import { KilnHttp, LiveClient } from '../live';
 import { AccountPage } from './AccountPage';
 import { AuditPage } from './AuditPage';
@@ -64,29 +64,11 @@ export function App() {
 
 function SignedIn({ session, onSession }: { session: Session; onSession(session: Session | null, message?: string): void }) {
   const route = useRoute();
-  const userId = session.user.id; // fixed: another user remounts this
-  const csrf = useRef(session.csrfToken);
-  csrf.current = session.csrfToken;
-  const report = useRef(onSession);
-  report.current = onSession;
-  const http = useMemo(() => new KilnHttp({
-    csrf: () => csrf.current,
-    // Another tab signed in again, so the cookie is a newer session than this tab knows. The
-    // request goes again only if it is still the same user's: never act as someone else.
-    renewCsrf: async () => {
-      let now: Session | null;
-      try {
-        now = await currentSession();
-      } catch {
-        return false; // cannot tell now: the refusal stands
-      }
-      const renewed = now !== null && now.user.id === userId && now.csrfToken !== csrf.current;
-      if (now) csrf.current = now.csrfToken;
-      report.current(now, now ? undefined : 'Your session has ended; sign in again.');
-      return renewed;
-    },
-    onUnauthenticated: () => report.current(null, 'Your session has ended; sign in again.'),
-  }), []);
+  // One HTTP client per signed-in user (another user remounts this); it follows the session's CSRF token.
+  const [link] = useState(() => sessionHttp(session.user.id, session.csrfToken, onSession));
+  const http = link.http;
+  // Before any effect of the pages below can send a request with it.
+  useLayoutEffect(() => link.follow(session.csrfToken, onSession), [link, session.csrfToken, onSession]);
   const client = useMemo(() => new LiveClient({ http }), [http]);
   const uploads = useMemo(() => new UploadQueue(http), [http]);
   const [processors, setProcessors] = useState<ProcessorInfo[]>([]);
@@ -97,12 +79,12 @@ function SignedIn({ session, onSession }: { session: Session; onSession(session:
   }, [http]);
   const formats = (type: string) => processors.find((p) => p.name === type)?.resultFormats ?? ['json'];
   const admin = session.user.role === 'admin';
-  const refreshSession = () => void currentSession().then((s) => report.current(s), (e: unknown) => setProblem(messageOf(e)));
+  const refreshSession = () => void currentSession().then((s) => onSession(s), (e: unknown) => setProblem(messageOf(e)));
   const leave = async () => {
     try {
       await signOut(http);
       announceSessionChange();
-      report.current(null);
+      onSession(null);
     } catch (e) {
       setProblem(`Could not sign out: ${messageOf(e)}`);
     }
@@ -143,4 +125,41 @@ function SignedIn({ session, onSession }: { session: Session; onSession(session:
       <Toasts client={client} />
     </>
   );
+}
+
+type SessionReport = (session: Session | null, message?: string) => void;
+
+/**
+ * The HTTP client of one signed-in user: it sends the session's current CSRF token and tells the
+ * app when the session has ended or been renewed.
+ */
+function sessionHttp(userId: string, csrfToken: string, onSession: SessionReport) {
+  let csrf = csrfToken;
+  let report = onSession;
+  const http = new KilnHttp({
+    csrf: () => csrf,
+    // Another tab signed in again, so the cookie is a newer session than this tab knows. The
+    // request goes again only if it is still the same user's: never act as someone else.
+    renewCsrf: async () => {
+      let now: Session | null;
+      try {
+        now = await currentSession();
+      } catch {
+        return false; // cannot tell now: the refusal stands
+      }
+      const renewed = now !== null && now.user.id === userId && now.csrfToken !== csrf;
+      if (now) csrf = now.csrfToken;
+      report(now, now ? undefined : 'Your session has ended; sign in again.');
+      return renewed;
+    },
+    onUnauthenticated: () => report(null, 'Your session has ended; sign in again.'),
+  });
+  return {
+    http,
+    /** What the app now knows of the session. */
+    follow(token: string, onChange: SessionReport) {
+      csrf = token;
+      report = onChange;
+    },
+  };
 }

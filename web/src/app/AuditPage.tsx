@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { KilnHttp } from '../live';
 import { AUDIT_ACTIONS, listUsers, readAudit, type AuditEntry } from './accounts';
 import { messageOf } from './errors';
@@ -8,6 +8,7 @@ import { NotAllowed } from './NotAllowed';
 import { navigate } from './router';
 import type { Session } from './session';
 import { isForbidden } from './UsersPage';
+import { useChanged } from './useChanged';
 import { useLoad } from './useLoad';
 
 const PAGE = 50;
@@ -20,27 +21,38 @@ export function AuditPage({ http, session, actor, action }: { http: KilnHttp; se
   const [error, setError] = useState<unknown>();
   const [loading, setLoading] = useState(true);
 
-  const load = async (cursor: string | undefined, replace: boolean, isCurrent: () => boolean = () => true) => {
-    setLoading(true);
-    try {
-      const page = await readAudit(http, { actor, action, cursor, limit: PAGE });
-      if (!isCurrent()) return;
-      setEntries((current) => (replace ? page.items : [...current, ...page.items]));
-      setNext(page.nextCursor);
-      setError(undefined);
-    } catch (e) {
-      if (isCurrent()) setError(e);
-    } finally {
-      if (isCurrent()) setLoading(false);
-    }
-  };
+  // Other filters: their first page is loading from this render on (the effect below reads it).
+  if (useChanged([http, actor, action])) setLoading(true);
+  // One page: the first replaces what shows, an older one is added below it.
+  const read = useCallback(
+    (cursor: string | undefined, isCurrent: () => boolean = () => true) =>
+      readAudit(http, { actor, action, cursor, limit: PAGE }).then(
+        (page) => {
+          if (!isCurrent()) return;
+          setEntries((current) => (cursor === undefined ? page.items : [...current, ...page.items]));
+          setNext(page.nextCursor);
+          setError(undefined);
+          setLoading(false);
+        },
+        (e: unknown) => {
+          if (!isCurrent()) return;
+          setError(e);
+          setLoading(false);
+        },
+      ),
+    [http, actor, action],
+  );
   useEffect(() => {
     let current = true;
-    void load(undefined, true, () => current);
+    void read(undefined, () => current);
     return () => {
       current = false;
     };
-  }, [http, actor, action]);
+  }, [read]);
+  const older = (cursor: string) => {
+    setLoading(true);
+    void read(cursor);
+  };
 
   // The filters live in the address, so a filtered view can be linked to and survives a refresh.
   const filter = (change: { actor?: string; action?: string }) => {
@@ -97,7 +109,7 @@ export function AuditPage({ http, session, actor, action }: { http: KilnHttp; se
         </table>
       )}
       {loading && <p aria-busy="true" className="note">Loading…</p>}
-      {next && !loading && <button type="button" className="more" onClick={() => void load(next, false)}>Older entries</button>}
+      {next && !loading && <button type="button" className="more" onClick={() => older(next)}>Older entries</button>}
     </section>
   );
 }

@@ -1,15 +1,11 @@
-import { useEffect, useState } from 'react';
 import { useConnection, type LiveClient } from '../live';
 import { clock } from './format';
+import { useNow } from './useNow';
 
 /** Live / Reconnecting (next try in Ns) / Offline (data as of …) / Failed, with "Reconnect now". */
 export function ConnectionBadge({ client }: { client: LiveClient }) {
   const connection = useConnection(client);
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    const tick = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(tick);
-  }, []);
+  const now = useNow();
   const asOf = connection.lastSyncedAt ? ` (data as of ${clock(connection.lastSyncedAt)})` : '';
   let text: string;
   switch (connection.state) {

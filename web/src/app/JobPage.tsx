@@ -6,6 +6,7 @@ import { hint } from './errors';
 import { clock, duration, percent } from './format';
 import { Link } from './Link';
 import { ProgressBar } from './ProgressBar';
+import { useNow } from './useNow';
 import { ErrorBoundary } from './ErrorBoundary';
 import { isUtterance, MediaTranscript } from './MediaTranscript';
 
@@ -105,10 +106,7 @@ export function JobPage({ client, id, formats }: { client: LiveClient; id: strin
 function useQueuePosition(client: LiveClient, id: string, queued: boolean): number | undefined {
   const [position, setPosition] = useState<number>();
   useEffect(() => {
-    if (!queued) {
-      setPosition(undefined);
-      return;
-    }
+    if (!queued) return;
     let live = true;
     const read = () => client.http.job(id).then((s) => live && setPosition(s.queuePosition), () => undefined);
     void read();
@@ -116,6 +114,7 @@ function useQueuePosition(client: LiveClient, id: string, queued: boolean): numb
     return () => {
       live = false;
       clearInterval(every);
+      setPosition(undefined); // no longer queued (or another job): the old place means nothing
     };
   }, [client, id, queued]);
   return position;
@@ -133,7 +132,8 @@ export function currentStep(job: JobSnapshot): number {
 function Timeline({ job, queuePosition }: { job: JobSnapshot; queuePosition?: number }) {
   const step = currentStep(job);
   const end = job.state === 'failed' ? 'Failed' : job.state === 'cancelled' ? 'Cancelled' : 'Done';
-  const eta = job.eta ? (Date.parse(job.eta) - Date.now()) / 1000 : null;
+  const now = useNow();
+  const eta = job.eta ? (Date.parse(job.eta) - now) / 1000 : null;
   return (
     <div className="timeline">
       <ol aria-label="Job stages">
