@@ -12,7 +12,16 @@ import { NewJobPage } from './NewJobPage';
 import { NotAllowed } from './NotAllowed';
 import { loadProcessors, type ProcessorInfo } from './processors';
 import { ADMIN_ROUTES, navigate, useRoute } from './router';
-import { announceSessionChange, currentSession, onSessionChange, signIn, signOut, startingSession, takeTokenFromLink, type Session } from './session';
+import {
+  announceSessionChange,
+  currentSession,
+  onSessionChange,
+  signIn,
+  signOut,
+  startingSession,
+  takeTokenFromLink,
+  type Session,
+} from './session';
 import { SignIn } from './SignIn';
 import { Toasts } from './Toasts';
 import { UploadQueue } from './uploadQueue';
@@ -29,40 +38,79 @@ type Auth = { state: 'loading' } | { state: 'out'; message?: string } | { state:
  */
 export function App() {
   const [auth, setAuth] = useState<Auth>({ state: 'loading' });
-  const show = useCallback((session: Session | null, message?: string) =>
-    setAuth(session ? { state: 'in', session } : { state: 'out', message }), []);
+  const show = useCallback(
+    (session: Session | null, message?: string) =>
+      setAuth(session ? { state: 'in', session } : { state: 'out', message }),
+    [],
+  );
   useEffect(() => {
     let live = true;
-    startingSession().then((session) => live && show(session), (e: unknown) => live && show(null, messageOf(e)));
+    startingSession().then(
+      (session) => live && show(session),
+      (e: unknown) => live && show(null, messageOf(e)),
+    );
     return () => {
       live = false;
     };
   }, [show]);
   // Another tab signed in or out: ask the server who this browser is now.
-  useEffect(() => onSessionChange(() => void currentSession().then((s) => show(s), () => undefined)), [show]);
+  useEffect(
+    () =>
+      onSessionChange(
+        () =>
+          void currentSession().then(
+            (s) => show(s),
+            () => undefined,
+          ),
+      ),
+    [show],
+  );
   // The sign-in link opened in a tab already at /signin changes only the fragment: no new page load.
   useEffect(() => {
     const linked = () => {
       const token = takeTokenFromLink();
-      if (token) signIn(token).then((s) => { show(s); announceSessionChange(); }, (e: unknown) => show(null, messageOf(e)));
+      if (token)
+        signIn(token).then(
+          (s) => {
+            show(s);
+            announceSessionChange();
+          },
+          (e: unknown) => show(null, messageOf(e)),
+        );
     };
     window.addEventListener('hashchange', linked);
     return () => window.removeEventListener('hashchange', linked);
   }, [show]);
 
-  if (auth.state === 'loading') return <main className="signin" aria-busy="true"><p>Loading…</p></main>;
+  if (auth.state === 'loading')
+    return (
+      <main className="signin" aria-busy="true">
+        <p>Loading…</p>
+      </main>
+    );
   if (auth.state === 'out') {
-    return <SignIn message={auth.message} onSignedIn={(session) => {
-      show(session);
-      announceSessionChange();
-      if (window.location.pathname === '/signin') navigate('/');
-    }} />;
+    return (
+      <SignIn
+        message={auth.message}
+        onSignedIn={(session) => {
+          show(session);
+          announceSessionChange();
+          if (window.location.pathname === '/signin') navigate('/');
+        }}
+      />
+    );
   }
   // Another user is another app: nothing of the previous one's live state carries over.
   return <SignedIn key={auth.session.user.id} session={auth.session} onSession={show} />;
 }
 
-function SignedIn({ session, onSession }: { session: Session; onSession(session: Session | null, message?: string): void }) {
+function SignedIn({
+  session,
+  onSession,
+}: {
+  session: Session;
+  onSession(session: Session | null, message?: string): void;
+}) {
   const route = useRoute();
   // One HTTP client per signed-in user (another user remounts this); it follows the session's CSRF token.
   const [link] = useState(() => sessionHttp(session.user.id, session.csrfToken, onSession));
@@ -79,7 +127,11 @@ function SignedIn({ session, onSession }: { session: Session; onSession(session:
   }, [http]);
   const formats = (type: string) => processors.find((p) => p.name === type)?.resultFormats ?? ['json'];
   const admin = session.user.role === 'admin';
-  const refreshSession = () => void currentSession().then((s) => onSession(s), (e: unknown) => setProblem(messageOf(e)));
+  const refreshSession = () =>
+    void currentSession().then(
+      (s) => onSession(s),
+      (e: unknown) => setProblem(messageOf(e)),
+    );
   const leave = async () => {
     try {
       await signOut(http);
@@ -93,7 +145,9 @@ function SignedIn({ session, onSession }: { session: Session; onSession(session:
   return (
     <>
       <header className="top">
-        <Link to="/" className="brand">Kiln</Link>
+        <Link to="/" className="brand">
+          Kiln
+        </Link>
         <nav aria-label="Main">
           <Link to="/">Jobs</Link>
           <Link to="/new">New job</Link>
@@ -102,23 +156,42 @@ function SignedIn({ session, onSession }: { session: Session; onSession(session:
           <Link to="/account">Account</Link>
         </nav>
         <ConnectionBadge client={client} />
-        <button type="button" className="link" onClick={() => void leave()}>Sign out</button>
+        <button type="button" className="link" onClick={() => void leave()}>
+          Sign out
+        </button>
       </header>
       <main>
-        {problem && <p role="alert" className="error">{problem}</p>}
+        {problem && (
+          <p role="alert" className="error">
+            {problem}
+          </p>
+        )}
         {/* A new page starts afresh; the audit log's filters are its own state, kept in the address. */}
         <ErrorBoundary name="page" key={route.name === 'audit' ? 'audit' : JSON.stringify(route)}>
           {ADMIN_ROUTES.has(route.name) && !admin && <NotAllowed user={session.user} />}
-          {route.name === 'jobs' && <JobsPage client={client} types={processors.map((p) => p.name).filter((n) => !n.startsWith('test-'))} />}
+          {route.name === 'jobs' && (
+            <JobsPage client={client} types={processors.map((p) => p.name).filter((n) => !n.startsWith('test-'))} />
+          )}
           {route.name === 'job' && <JobPage client={client} id={route.id} formats={formats} />}
           {route.name === 'new' && <NewJobPage client={client} processors={processors} uploads={uploads} />}
           {route.name === 'signin' && <JobsPage client={client} types={processors.map((p) => p.name)} />}
           {route.name === 'account' && <AccountPage http={http} session={session} />}
-          {admin && route.name === 'users' && <UsersPage http={http} session={session} onOwnRoleChanged={refreshSession} />}
-          {admin && route.name === 'user' && <UserPage http={http} session={session} id={route.id} onOwnRoleChanged={refreshSession} />}
-          {admin && route.name === 'audit' && <AuditPage http={http} session={session} actor={route.actor} action={route.action} />}
+          {admin && route.name === 'users' && (
+            <UsersPage http={http} session={session} onOwnRoleChanged={refreshSession} />
+          )}
+          {admin && route.name === 'user' && (
+            <UserPage http={http} session={session} id={route.id} onOwnRoleChanged={refreshSession} />
+          )}
+          {admin && route.name === 'audit' && (
+            <AuditPage http={http} session={session} actor={route.actor} action={route.action} />
+          )}
           {route.name === 'notfound' && (
-            <section className="panel"><h1>Not found</h1><p>Nothing lives at {route.path}. <Link to="/">Your jobs</Link>.</p></section>
+            <section className="panel">
+              <h1>Not found</h1>
+              <p>
+                Nothing lives at {route.path}. <Link to="/">Your jobs</Link>.
+              </p>
+            </section>
           )}
         </ErrorBoundary>
       </main>

@@ -14,7 +14,17 @@ import { useLoad } from './useLoad';
 const PAGE = 50;
 
 /** Admins: what happened, newest first; filter by action and by user; older entries on demand. */
-export function AuditPage({ http, session, actor, action }: { http: KilnHttp; session: Session; actor?: string; action?: string }) {
+export function AuditPage({
+  http,
+  session,
+  actor,
+  action,
+}: {
+  http: KilnHttp;
+  session: Session;
+  actor?: string;
+  action?: string;
+}) {
   const users = useLoad(() => listUsers(http), [http]);
   const [entries, setEntries] = useState<AuditEntry[]>([]);
   const [next, setNext] = useState<string | null>(null);
@@ -72,7 +82,11 @@ export function AuditPage({ http, session, actor, action }: { http: KilnHttp; se
           Action
           <select value={action ?? ''} onChange={(e) => filter({ action: e.target.value || undefined })}>
             <option value="">All</option>
-            {AUDIT_ACTIONS.map((a) => <option key={a} value={a}>{a}</option>)}
+            {AUDIT_ACTIONS.map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
+            ))}
           </select>
         </label>
         <label>
@@ -80,36 +94,70 @@ export function AuditPage({ http, session, actor, action }: { http: KilnHttp; se
           <select value={actor ?? ''} onChange={(e) => filter({ actor: e.target.value || undefined })}>
             <option value="">Everyone</option>
             {actor && !users.data?.some((u) => u.id === actor) && <option value={actor}>{actor}</option>}
-            {users.data?.map((u) => <option key={u.id} value={u.id}>{u.name}</option>)}
+            {users.data?.map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.name}
+              </option>
+            ))}
           </select>
         </label>
       </div>
-      {error !== undefined && <p role="alert" className="error">Could not read the audit log: {messageOf(error)}</p>}
-      {entries.length === 0 && !loading && error === undefined && <p className="empty">Nothing recorded{actor || action ? ' that matches' : ''}.</p>}
+      {error !== undefined && (
+        <p role="alert" className="error">
+          Could not read the audit log: {messageOf(error)}
+        </p>
+      )}
+      {entries.length === 0 && !loading && error === undefined && (
+        <p className="empty">Nothing recorded{actor || action ? ' that matches' : ''}.</p>
+      )}
       {entries.length > 0 && (
         <table className="table" data-testid="audit">
           <caption className="visually-hidden">Audit entries, newest first</caption>
           <thead>
-            <tr><th scope="col">Time</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Target</th><th scope="col">IP</th></tr>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Who</th>
+              <th scope="col">What</th>
+              <th scope="col">Target</th>
+              <th scope="col">IP</th>
+            </tr>
           </thead>
           <tbody>
             {entries.map((entry) => (
               <tr key={entry.seq}>
-                <td data-label="Time"><time dateTime={entry.at}>{dateTime(entry.at)}</time></td>
-                <td data-label="Who">{entry.actor ? <Link to={`/admin/users/${entry.actor.id}`}>{entry.actor.name}</Link> : <span className="note">nobody signed in</span>}</td>
+                <td data-label="Time">
+                  <time dateTime={entry.at}>{dateTime(entry.at)}</time>
+                </td>
+                <td data-label="Who">
+                  {entry.actor ? (
+                    <Link to={`/admin/users/${entry.actor.id}`}>{entry.actor.name}</Link>
+                  ) : (
+                    <span className="note">nobody signed in</span>
+                  )}
+                </td>
                 <td data-label="What">
                   <code className="action">{entry.action}</code>
                   {entry.detail && Object.keys(entry.detail).length > 0 && <Detail detail={entry.detail} />}
                 </td>
                 <td data-label="Target">{entry.target ? <Target target={entry.target} /> : '—'}</td>
-                <td data-label="IP" title={entry.userAgent ?? undefined}>{entry.ip ?? '—'}</td>
+                <td data-label="IP" title={entry.userAgent ?? undefined}>
+                  {entry.ip ?? '—'}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      {loading && <p aria-busy="true" className="note">Loading…</p>}
-      {next && !loading && <button type="button" className="more" onClick={() => older(next)}>Older entries</button>}
+      {loading && (
+        <p aria-busy="true" className="note">
+          Loading…
+        </p>
+      )}
+      {next && !loading && (
+        <button type="button" className="more" onClick={() => older(next)}>
+          Older entries
+        </button>
+      )}
     </section>
   );
 }
@@ -117,14 +165,20 @@ export function AuditPage({ http, session, actor, action }: { http: KilnHttp; se
 function Target({ target }: { target: { type: string; id: string } }) {
   if (target.type === 'job') return <Link to={`/jobs/${target.id}`}>{target.id}</Link>;
   if (target.type === 'user') return <Link to={`/admin/users/${target.id}`}>{target.id}</Link>;
-  return <>{target.type} <span className="job-id">{target.id}</span></>;
+  return (
+    <>
+      {target.type} <span className="job-id">{target.id}</span>
+    </>
+  );
 }
 
 function Detail({ detail }: { detail: Record<string, unknown> }) {
   return (
     <span className="detail">
       {Object.entries(detail).map(([key, value]) => (
-        <span key={key}>{key}: {typeof value === 'string' ? value : JSON.stringify(value)}</span>
+        <span key={key}>
+          {key}: {typeof value === 'string' ? value : JSON.stringify(value)}
+        </span>
       ))}
     </span>
   );

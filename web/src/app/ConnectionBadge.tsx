@@ -28,11 +28,18 @@ export function ConnectionBadge({ client }: { client: LiveClient }) {
       break;
   }
   return (
-    <div className={`connection connection-${connection.state}`} role="status" aria-live="polite" data-testid="connection">
+    <div
+      className={`connection connection-${connection.state}`}
+      role="status"
+      aria-live="polite"
+      data-testid="connection"
+    >
       <span className="dot" aria-hidden="true" />
       <span>{text}</span>
       {(connection.state === 'failed' || connection.state === 'reconnecting') && (
-        <button type="button" className="link" onClick={() => client.retryNow()}>Reconnect now</button>
+        <button type="button" className="link" onClick={() => client.retryNow()}>
+          Reconnect now
+        </button>
       )}
     </div>
   );
@@ -42,5 +49,8 @@ export function ConnectionBadge({ client }: { client: LiveClient }) {
 export function useServerReachable(client: LiveClient): { reachable: boolean; why: string } {
   const connection = useConnection(client);
   const reachable = connection.state === 'open' || connection.state === 'connecting';
-  return { reachable, why: reachable ? '' : 'Not connected to Kiln: this will be possible again once the connection is back.' };
+  return {
+    reachable,
+    why: reachable ? '' : 'Not connected to Kiln: this will be possible again once the connection is back.',
+  };
 }

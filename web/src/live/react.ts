@@ -119,7 +119,9 @@ export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnap
         if (event.kind === 'state' && event.seq === 1) void load(); // a new job of ours
         return;
       }
-      setJobs((current) => current.map((job) => (job.id === event.job ? (event.seq <= job.seq ? job : fold(job, event)) : job)));
+      setJobs((current) =>
+        current.map((job) => (job.id === event.job ? (event.seq <= job.seq ? job : fold(job, event)) : job)),
+      );
     });
     const refresh = setInterval(() => !client.followsMine && void load(), REFRESH_MS);
     return () => {
@@ -128,5 +130,12 @@ export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnap
     };
   }, [client, load]);
 
-  return { data: jobs, error, connection, lastSyncedAt: connection.lastSyncedAt, stale: connection.state !== 'open', hasMore };
+  return {
+    data: jobs,
+    error,
+    connection,
+    lastSyncedAt: connection.lastSyncedAt,
+    stale: connection.state !== 'open',
+    hasMore,
+  };
 }
