@@ -179,9 +179,9 @@ class UploadWriter {
                     if (chunk == null) {
                         writer.force();
                         durable = writer.position();
-                        sinceCheckpoint = 0;
                     }
                     checkpoint(durable);
+                    sinceCheckpoint = 0;
                     heartbeatAt = System.nanoTime();
                 }
                 if (draining && left > 0) {
