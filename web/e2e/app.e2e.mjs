@@ -9,9 +9,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []));
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+);
 const base = args.base;
-const api = (p, init = {}) => fetch(base + p, { ...init, headers: { Authorization: `Bearer ${args.token}`, 'Content-Type': 'application/json', ...(init.headers ?? {}) } });
+const api = (p, init = {}) =>
+  fetch(base + p, {
+    ...init,
+    headers: { Authorization: `Bearer ${args.token}`, 'Content-Type': 'application/json', ...(init.headers ?? {}) },
+  });
 fs.mkdirSync(args.shots, { recursive: true });
 
 function check(condition, what) {
@@ -40,8 +48,12 @@ async function restartKiln(how = 'RESTART-KILN') {
 
 /** Whether the page's storage is free of tokens: no old kiln.token key, nothing that looks like a token. */
 async function storageIsTokenFree(page) {
-  const entries = await page.evaluate(() => [localStorage, sessionStorage].flatMap((s) => Object.keys(s).map((k) => `${k}=${s.getItem(k)}`)));
-  return !entries.some((entry) => entry.startsWith('kiln.token=') || entry.includes(args.token) || /kiln_[a-z0-9]{20}/.test(entry));
+  const entries = await page.evaluate(() =>
+    [localStorage, sessionStorage].flatMap((s) => Object.keys(s).map((k) => `${k}=${s.getItem(k)}`)),
+  );
+  return !entries.some(
+    (entry) => entry.startsWith('kiln.token=') || entry.includes(args.token) || /kiln_[a-z0-9]{20}/.test(entry),
+  );
 }
 
 async function shot(page, name) {
@@ -50,8 +62,15 @@ async function shot(page, name) {
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 try {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
@@ -69,21 +88,33 @@ try {
   await page.getByRole('heading', { name: 'Jobs' }).waitFor();
   check(!page.url().includes('token='), 'the sign-in link signs in and the token leaves the address bar');
   const cookie = (await context.cookies()).find((c) => c.name === 'kiln_session');
-  check(cookie?.httpOnly && cookie.secure && cookie.sameSite === 'Strict' && cookie.path === '/api',
-    `the session is a cookie scripts cannot read: HttpOnly, Secure, SameSite=Strict, Path=/api (${JSON.stringify({ ...cookie, value: '…' })})`);
+  check(
+    cookie?.httpOnly && cookie.secure && cookie.sameSite === 'Strict' && cookie.path === '/api',
+    `the session is a cookie scripts cannot read: HttpOnly, Secure, SameSite=Strict, Path=/api (${JSON.stringify({ ...cookie, value: '…' })})`,
+  );
   check(await storageIsTokenFree(page), 'localStorage and sessionStorage hold no token');
   const forged = await page.evaluate(async () => {
-    const response = await fetch('/api/v1/jobs', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"type":"test-noop","input":{},"params":{}}' });
+    const response = await fetch('/api/v1/jobs', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"type":"test-noop","input":{},"params":{}}',
+    });
     return [response.status, (await response.json()).code];
   });
-  check(forged[0] === 403 && forged[1] === 'csrf_token_invalid', `a request with the cookie but without the CSRF header is refused (${forged.join(' ')})`);
+  check(
+    forged[0] === 403 && forged[1] === 'csrf_token_invalid',
+    `a request with the cookie but without the CSRF header is refused (${forged.join(' ')})`,
+  );
   await connection.getByText('Live').waitFor({ timeout: 15000 });
   check(true, 'the connection indicator says Live');
 
   // Upload a recording, resumably, and start a transcription in one go.
   await page.getByRole('link', { name: 'New job' }).first().click();
   await page.getByTestId('file-input').setInputFiles(longSpeech(args.speech, 12));
-  check(await page.getByLabel('Processor').inputValue() === 'transcribe', 'an audio file is offered the transcribe processor');
+  check(
+    (await page.getByLabel('Processor').inputValue()) === 'transcribe',
+    'an audio file is offered the transcribe processor',
+  );
   await shot(page, 'new-job-desktop');
   await page.getByRole('button', { name: /Upload and start/ }).click();
   await page.getByRole('link', { name: 'Watch the job' }).click({ timeout: 30000 });
@@ -102,8 +133,14 @@ try {
   await page.getByText('Download SRT').waitFor({ timeout: 120000 });
   const result = await (await api(`/api/v1/jobs/${jobId}/result`)).json();
   const shown = await partials.allTextContents();
-  check(shown.length === result.segments.length, `every segment shown once (${shown.length} on the page, ${result.segments.length} in the result)`);
-  check(shown.every((line, i) => line.endsWith(result.segments[i].text)), 'the live transcript is the final one, in order');
+  check(
+    shown.length === result.segments.length,
+    `every segment shown once (${shown.length} on the page, ${result.segments.length} in the result)`,
+  );
+  check(
+    shown.every((line, i) => line.endsWith(result.segments[i].text)),
+    'the live transcript is the final one, in order',
+  );
   await shot(page, 'job-done-desktop');
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByText('Download SRT').click()]);
@@ -116,13 +153,18 @@ try {
   await page.waitForFunction(() => document.querySelector('audio')?.readyState >= 1, null, { timeout: 15000 });
   await page.getByTestId('partials').locator('li').nth(1).getByRole('button').click();
   const position = await player.evaluate((audio) => audio.currentTime);
-  check(Math.abs(position - result.segments[1].start) < 0.5, `clicking a line seeks the player to it (${position.toFixed(2)} s)`);
+  check(
+    Math.abs(position - result.segments[1].start) < 0.5,
+    `clicking a line seeks the player to it (${position.toFixed(2)} s)`,
+  );
 
   const { input } = await (await api(`/api/v1/jobs/${jobId}`)).json();
 
   // Kiln is redeployed mid-job: the page says so, comes back Live, and the transcript ends up the
   // final one, nothing missing, nothing twice (the job is re-run from the start after the restart).
-  const again = await (await api('/api/v1/jobs', { method: 'POST', body: JSON.stringify({ type: 'transcribe', input, params: {} }) })).json();
+  const again = await (
+    await api('/api/v1/jobs', { method: 'POST', body: JSON.stringify({ type: 'transcribe', input, params: {} }) })
+  ).json();
   await page.goto(`${base}/jobs/${again.id}`);
   await partials.first().waitFor({ timeout: 60000 });
   const reconnecting = connection.getByText(/Reconnecting|Connection failed/).waitFor({ timeout: 60000 });
@@ -134,11 +176,19 @@ try {
   await page.getByText('Download SRT').waitFor({ timeout: 180000 });
   const rerun = await (await api(`/api/v1/jobs/${again.id}/result`)).json();
   const afterRestart = await partials.allTextContents();
-  check(afterRestart.length === rerun.segments.length && afterRestart.every((line, i) => line.endsWith(rerun.segments[i].text)),
-    `across the restart the transcript is the final one (${afterRestart.length} shown, ${rerun.segments.length} in the result)`);
+  check(
+    afterRestart.length === rerun.segments.length &&
+      afterRestart.every((line, i) => line.endsWith(rerun.segments[i].text)),
+    `across the restart the transcript is the final one (${afterRestart.length} shown, ${rerun.segments.length} in the result)`,
+  );
 
   // Cancel really stops a running job.
-  const sleeper = await (await api('/api/v1/jobs', { method: 'POST', body: JSON.stringify({ type: 'test-sleep', input, params: { ms: 600000, steps: 600 } }) })).json();
+  const sleeper = await (
+    await api('/api/v1/jobs', {
+      method: 'POST',
+      body: JSON.stringify({ type: 'test-sleep', input, params: { ms: 600000, steps: 600 } }),
+    })
+  ).json();
   await page.goto(`${base}/jobs/${sleeper.id}`);
   await page.getByTestId('stage').waitFor({ timeout: 30000 });
   await page.getByRole('button', { name: 'Cancel' }).click();
@@ -146,8 +196,17 @@ try {
   check((await (await api(`/api/v1/jobs/${sleeper.id}`)).json()).state === 'cancelled', 'Cancel stops a running job');
 
   // Deep links survive a refresh on every route.
-  for (const [route, heading] of [['/', 'Jobs'], ['/jobs', 'Jobs'], ['/signin', 'Jobs'], ['/new', 'New job'], [`/jobs/${jobId}`, 'transcribe'],
-    ['/account', 'Account'], ['/admin/users', 'Users'], ['/admin/audit?action=job.cancelled', 'Audit log'], ['/no/such/page', 'Not found']]) {
+  for (const [route, heading] of [
+    ['/', 'Jobs'],
+    ['/jobs', 'Jobs'],
+    ['/signin', 'Jobs'],
+    ['/new', 'New job'],
+    [`/jobs/${jobId}`, 'transcribe'],
+    ['/account', 'Account'],
+    ['/admin/users', 'Users'],
+    ['/admin/audit?action=job.cancelled', 'Audit log'],
+    ['/no/such/page', 'Not found'],
+  ]) {
     await page.goto(base + route);
     await page.reload();
     await page.getByRole('heading', { name: heading }).first().waitFor();
@@ -157,8 +216,13 @@ try {
   // An upload on a slow line survives a pause and Kiln crashing under it, and arrives intact.
   const cdp = await context.newCDPSession(page);
   await cdp.send('Network.enable');
-  const throttle = (bytesPerSecond) => cdp.send('Network.emulateNetworkConditions',
-    { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
+  const throttle = (bytesPerSecond) =>
+    cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: bytesPerSecond,
+    });
   await throttle(1024 * 1024);
   const big = longSpeech(args.speech, 40);
   await page.goto(`${base}/new`);
@@ -226,22 +290,32 @@ try {
   await firstSecret.getByRole('button', { name: 'Copy' }).click();
   await firstSecret.getByText('Copied to the clipboard.').waitFor();
   const memberToken = await page.evaluate(() => navigator.clipboard.readText());
-  check(/^kiln_\S+$/.test(memberToken) && memberToken === await firstSecret.getByLabel('The new token').inputValue(),
-    'a new user\'s first token is shown once and the Copy button copies it');
+  check(
+    /^kiln_\S+$/.test(memberToken) && memberToken === (await firstSecret.getByLabel('The new token').inputValue()),
+    "a new user's first token is shown once and the Copy button copies it",
+  );
   await shot(page, 'users-desktop');
   await firstSecret.getByRole('button', { name: 'Done' }).click();
   const memberLink = page.getByTestId('users').getByRole('link', { name: 'e2e-member' });
   const memberId = (await memberLink.getAttribute('href')).split('/').pop();
-  check((await memberLink.locator('xpath=ancestor::tr').textContent()).includes('member'), `the users table lists ${memberId} as a member`);
+  check(
+    (await memberLink.locator('xpath=ancestor::tr').textContent()).includes('member'),
+    `the users table lists ${memberId} as a member`,
+  );
   await memberLink.click();
   await page.getByRole('heading', { level: 1, name: /e2e-member/ }).waitFor();
   await page.getByLabel('Label').fill('short-lived');
   await page.getByLabel('Expires').selectOption('30');
   await page.getByRole('button', { name: 'Issue token' }).click();
-  await page.getByRole('region', { name: 'New token “short-lived”' }).getByText(/It works until/).waitFor();
+  await page
+    .getByRole('region', { name: 'New token “short-lived”' })
+    .getByText(/It works until/)
+    .waitFor();
   const tokenRow = page.getByTestId('tokens').locator('tr', { hasText: 'short-lived' });
-  check(/active/.test(await tokenRow.textContent()) && !/never/.test(await tokenRow.getByRole('cell').nth(2).textContent()),
-    'a second token is issued with an expiry');
+  check(
+    /active/.test(await tokenRow.textContent()) && !/never/.test(await tokenRow.getByRole('cell').nth(2).textContent()),
+    'a second token is issued with an expiry',
+  );
   await shot(page, 'user-desktop');
   await tokenRow.getByRole('button', { name: 'Revoke short-lived' }).click();
   await tokenRow.getByText(/^revoked/).waitFor();
@@ -250,9 +324,21 @@ try {
   await page.getByTestId('audit').getByText('user.created').first().waitFor();
   check(true, 'the audit log shows the user being created');
   await page.getByLabel('Action').selectOption('job.submitted');
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=audit] tbody tr')].every((tr) => tr.textContent.includes('job.submitted')));
-  const jobTarget = await page.getByTestId('audit').locator('tbody tr').first().getByRole('link', { name: /^job_/ }).getAttribute('href');
-  check(page.url().endsWith('?action=job.submitted') && /^\/jobs\/job_/.test(jobTarget), `the audit log filters by action; a job target links to its page (${jobTarget})`);
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('[data-testid=audit] tbody tr')].every((tr) =>
+      tr.textContent.includes('job.submitted'),
+    ),
+  );
+  const jobTarget = await page
+    .getByTestId('audit')
+    .locator('tbody tr')
+    .first()
+    .getByRole('link', { name: /^job_/ })
+    .getAttribute('href');
+  check(
+    page.url().endsWith('?action=job.submitted') && /^\/jobs\/job_/.test(jobTarget),
+    `the audit log filters by action; a job target links to its page (${jobTarget})`,
+  );
   await page.getByLabel('Action').selectOption('');
   await page.getByTestId('audit').getByText('token.revoked').first().waitFor();
   await shot(page, 'audit-desktop');
@@ -262,14 +348,24 @@ try {
 
   // Narrow screens.
   await page.setViewportSize({ width: 375, height: 800 });
-  for (const [route, name] of [['/', 'jobs'], [`/jobs/${jobId}`, 'job-done'], ['/new', 'new-job'], ['/account', 'account'],
-    ['/admin/users', 'users'], [`/admin/users/${memberId}`, 'user'], ['/admin/audit', 'audit']]) {
+  for (const [route, name] of [
+    ['/', 'jobs'],
+    [`/jobs/${jobId}`, 'job-done'],
+    ['/new', 'new-job'],
+    ['/account', 'account'],
+    ['/admin/users', 'users'],
+    [`/admin/users/${memberId}`, 'user'],
+    ['/admin/audit', 'audit'],
+  ]) {
     await page.goto(base + route);
     await page.locator('main h1').first().waitFor();
     await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
     await shot(page, `${name}-375`);
   }
-  check(await page.evaluate(() => document.documentElement.scrollWidth <= 375), 'the audit log fits 375 px without sideways scrolling');
+  check(
+    await page.evaluate(() => document.documentElement.scrollWidth <= 375),
+    'the audit log fits 375 px without sideways scrolling',
+  );
 
   check(await storageIsTokenFree(page), 'after uploads and token handling, storage still holds no token');
 
@@ -282,25 +378,40 @@ try {
   await page.getByRole('heading', { name: 'Sign in to Kiln' }).waitFor();
   await secondTab.getByRole('heading', { name: 'Sign in to Kiln' }).waitFor({ timeout: 5000 });
   await secondTab.close();
-  check(!(await context.cookies()).some((c) => c.name === 'kiln_session'), 'a second tab shares the session; Sign out clears the cookie and signs out both tabs');
+  check(
+    !(await context.cookies()).some((c) => c.name === 'kiln_session'),
+    'a second tab shares the session; Sign out clears the cookie and signs out both tabs',
+  );
   await page.goto(`${base}/signin`);
   await page.getByLabel('API token').fill(memberToken);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Jobs' }).waitFor();
   const nav = page.getByRole('navigation', { name: 'Main' });
   await nav.getByRole('link', { name: 'Account' }).waitFor();
-  check(await nav.getByRole('link', { name: 'Users' }).count() === 0 && await nav.getByRole('link', { name: 'Audit log' }).count() === 0,
-    'the member, signed in with the copied token, has no Users or Audit log in the menu');
+  check(
+    (await nav.getByRole('link', { name: 'Users' }).count()) === 0 &&
+      (await nav.getByRole('link', { name: 'Audit log' }).count()) === 0,
+    'the member, signed in with the copied token, has no Users or Audit log in the menu',
+  );
   await page.goto(`${base}/admin/users`);
   await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
-  check(await page.getByText('could not be shown').count() === 0, 'a member opening /admin/users is told it is not allowed');
+  check(
+    (await page.getByText('could not be shown').count()) === 0,
+    'a member opening /admin/users is told it is not allowed',
+  );
   await shot(page, 'not-allowed-375');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
   await page.getByRole('button', { name: 'Revoke first token' }).click();
   await page.getByRole('heading', { name: 'Sign in to Kiln' }).waitFor();
-  check(await page.getByText('Your session has ended').count() === 1, 'revoking the token this browser signed in with signs it out');
+  check(
+    (await page.getByText('Your session has ended').count()) === 1,
+    'revoking the token this browser signed in with signs it out',
+  );
   check(true, `screenshots written to ${args.shots}`);
-  check(blocked.length === 0, `the Content-Security-Policy blocked nothing the app does (${blocked.join('; ') || 'none'})`);
+  check(
+    blocked.length === 0,
+    `the Content-Security-Policy blocked nothing the app does (${blocked.join('; ') || 'none'})`,
+  );
 } catch (error) {
   console.log(String(error?.stack ?? error));
   process.exitCode = 1;

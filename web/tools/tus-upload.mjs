@@ -12,7 +12,15 @@ import { Transform } from 'node:stream';
 import * as tus from 'tus-js-client';
 
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]?.startsWith('--') || all[i + 1] === undefined ? 'true' : all[i + 1]]] : pairs), []),
+  process.argv
+    .slice(2)
+    .reduce(
+      (pairs, arg, i, all) =>
+        arg.startsWith('--')
+          ? [...pairs, [arg.slice(2), all[i + 1]?.startsWith('--') || all[i + 1] === undefined ? 'true' : all[i + 1]]]
+          : pairs,
+      [],
+    ),
 );
 const size = fs.statSync(args.file).size;
 const started = process.hrtime.bigint();
@@ -52,14 +60,30 @@ function upload({ uploadUrl, abortAfter }) {
         if (!abortAfter || cutting || request.getMethod() !== 'PATCH') return;
         // Cut the connection once abortAfter bytes of the body are out and the server had a moment to take them.
         const send = request.send.bind(request);
-        request.send = (body) => send(stallAfter(body, abortAfter, () => {
-          cutting = true;
-          setTimeout(() => tusUpload.abort().then(() => resolve({ url: tusUpload.url, fileId: null, aborted: true, resumedFrom })), 300);
-        }));
+        request.send = (body) =>
+          send(
+            stallAfter(body, abortAfter, () => {
+              cutting = true;
+              setTimeout(
+                () =>
+                  tusUpload
+                    .abort()
+                    .then(() => resolve({ url: tusUpload.url, fileId: null, aborted: true, resumedFrom })),
+                300,
+              );
+            }),
+          );
       },
       onAfterResponse(request, response) {
-        if (process.env.TUS_TRACE) console.error(request.getMethod(), request.getURL(), response.getStatus(), response.getHeader('Upload-Offset'));
-        if (request.getMethod() === 'HEAD' && response.getStatus() === 200) resumedFrom = Number(response.getHeader('Upload-Offset'));
+        if (process.env.TUS_TRACE)
+          console.error(
+            request.getMethod(),
+            request.getURL(),
+            response.getStatus(),
+            response.getHeader('Upload-Offset'),
+          );
+        if (request.getMethod() === 'HEAD' && response.getStatus() === 200)
+          resumedFrom = Number(response.getHeader('Upload-Offset'));
         fileId = response.getHeader('Kiln-File-Id') ?? fileId;
       },
       onError: reject,
@@ -79,7 +103,16 @@ try {
     result = await upload({ uploadUrl: result.url });
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  console.log(JSON.stringify({ uploadUrl: result.url, fileId: result.fileId, aborted: result.aborted, resumedFrom: result.resumedFrom, bytes: size, seconds }));
+  console.log(
+    JSON.stringify({
+      uploadUrl: result.url,
+      fileId: result.fileId,
+      aborted: result.aborted,
+      resumedFrom: result.resumedFrom,
+      bytes: size,
+      seconds,
+    }),
+  );
 } catch (error) {
   console.error(String(error));
   process.exit(1);

@@ -9,10 +9,24 @@ export function AccountPage({ http, session }: { http: KilnHttp; session: Sessio
     <section className="panel" aria-labelledby="account-title">
       <h1 id="account-title">Account</h1>
       <dl className="facts">
-        <div><dt>Name</dt><dd data-testid="account-name">{session.user.name}</dd></div>
-        <div><dt>Role</dt><dd>{session.user.role === 'admin' ? 'Administrator' : 'Member'}</dd></div>
-        <div><dt>User id</dt><dd><code>{session.user.id}</code></dd></div>
-        <div><dt>This browser</dt><dd>signed in until {dateTime(session.expiresAt)}, or until you sign out</dd></div>
+        <div>
+          <dt>Name</dt>
+          <dd data-testid="account-name">{session.user.name}</dd>
+        </div>
+        <div>
+          <dt>Role</dt>
+          <dd>{session.user.role === 'admin' ? 'Administrator' : 'Member'}</dd>
+        </div>
+        <div>
+          <dt>User id</dt>
+          <dd>
+            <code>{session.user.id}</code>
+          </dd>
+        </div>
+        <div>
+          <dt>This browser</dt>
+          <dd>signed in until {dateTime(session.expiresAt)}, or until you sign out</dd>
+        </div>
       </dl>
       <TokenManager http={http} />
     </section>

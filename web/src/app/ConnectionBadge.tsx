@@ -1,15 +1,11 @@
-import { useEffect, useState } from 'react';
 import { useConnection, type LiveClient } from '../live';
 import { clock } from './format';
+import { useNow } from './useNow';
 
 /** Live / Reconnecting (next try in Ns) / Offline (data as of …) / Failed, with "Reconnect now". */
 export function ConnectionBadge({ client }: { client: LiveClient }) {
   const connection = useConnection(client);
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    const tick = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(tick);
-  }, []);
+  const now = useNow();
   const asOf = connection.lastSyncedAt ? ` (data as of ${clock(connection.lastSyncedAt)})` : '';
   let text: string;
   switch (connection.state) {
@@ -32,11 +28,18 @@ export function ConnectionBadge({ client }: { client: LiveClient }) {
       break;
   }
   return (
-    <div className={`connection connection-${connection.state}`} role="status" aria-live="polite" data-testid="connection">
+    <div
+      className={`connection connection-${connection.state}`}
+      role="status"
+      aria-live="polite"
+      data-testid="connection"
+    >
       <span className="dot" aria-hidden="true" />
       <span>{text}</span>
       {(connection.state === 'failed' || connection.state === 'reconnecting') && (
-        <button type="button" className="link" onClick={() => client.retryNow()}>Reconnect now</button>
+        <button type="button" className="link" onClick={() => client.retryNow()}>
+          Reconnect now
+        </button>
       )}
     </div>
   );
@@ -46,5 +49,8 @@ export function ConnectionBadge({ client }: { client: LiveClient }) {
 export function useServerReachable(client: LiveClient): { reachable: boolean; why: string } {
   const connection = useConnection(client);
   const reachable = connection.state === 'open' || connection.state === 'connecting';
-  return { reachable, why: reachable ? '' : 'Not connected to Kiln: this will be possible again once the connection is back.' };
+  return {
+    reachable,
+    why: reachable ? '' : 'Not connected to Kiln: this will be possible again once the connection is back.',
+  };
 }

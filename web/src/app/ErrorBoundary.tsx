@@ -14,7 +14,9 @@ export class ErrorBoundary extends Component<{ name: string; children: ReactNode
         <div role="alert" className="panel error-panel">
           <h2>The {this.props.name} could not be shown</h2>
           <p>{this.state.error.message}</p>
-          <button type="button" onClick={() => this.setState({ error: null })}>Try again</button>
+          <button type="button" onClick={() => this.setState({ error: null })}>
+            Try again
+          </button>
         </div>
       );
     }

@@ -6,6 +6,7 @@ import { hint } from './errors';
 import { clock, duration, percent } from './format';
 import { Link } from './Link';
 import { ProgressBar } from './ProgressBar';
+import { useNow } from './useNow';
 import { ErrorBoundary } from './ErrorBoundary';
 import { isUtterance, MediaTranscript } from './MediaTranscript';
 
@@ -21,7 +22,15 @@ function isSegment(value: unknown): value is DocSegment {
 }
 
 /** One job: where it stands, what it has produced so far, and what can be done with it. */
-export function JobPage({ client, id, formats }: { client: LiveClient; id: string; formats: (type: string) => string[] }) {
+export function JobPage({
+  client,
+  id,
+  formats,
+}: {
+  client: LiveClient;
+  id: string;
+  formats: (type: string) => string[];
+}) {
   const live = useJob(client, id);
   const server = useServerReachable(client);
   const [actionError, setActionError] = useState<string>();
@@ -31,12 +40,18 @@ export function JobPage({ client, id, formats }: { client: LiveClient; id: strin
     return (
       <section className="panel">
         <h1>No such job</h1>
-        <p>Job {id} does not exist, or it is not yours. <Link to="/">Back to your jobs</Link>.</p>
+        <p>
+          Job {id} does not exist, or it is not yours. <Link to="/">Back to your jobs</Link>.
+        </p>
       </section>
     );
   }
   if (!live.data) {
-    return <section className="panel" aria-busy="true"><p>{live.error ? `Could not load the job: ${live.error}` : 'Loading…'}</p></section>;
+    return (
+      <section className="panel" aria-busy="true">
+        <p>{live.error ? `Could not load the job: ${live.error}` : 'Loading…'}</p>
+      </section>
+    );
   }
   const job = live.data.snapshot;
   const act = (path: string, confirmText?: string) => async () => {
@@ -53,34 +68,52 @@ export function JobPage({ client, id, formats }: { client: LiveClient; id: strin
   return (
     <section className="panel" aria-labelledby="job-title">
       <div className="panel-head">
-        <h1 id="job-title">{job.type} <span className="job-id">{job.id}</span></h1>
+        <h1 id="job-title">
+          {job.type} <span className="job-id">{job.id}</span>
+        </h1>
         <div className="actions">
           {!finished && (
-            <button type="button" disabled={!server.reachable || job.cancelRequested} title={server.why || undefined}
-              onClick={act('cancel', 'Cancel this job? Work done so far is discarded.')}>
+            <button
+              type="button"
+              disabled={!server.reachable || job.cancelRequested}
+              title={server.why || undefined}
+              onClick={act('cancel', 'Cancel this job? Work done so far is discarded.')}
+            >
               {job.cancelRequested ? 'Cancelling…' : 'Cancel'}
             </button>
           )}
           {(job.state === 'failed' || job.state === 'cancelled') && (
-            <button type="button" disabled={!server.reachable} title={server.why || undefined} onClick={act('retry')}>Retry</button>
+            <button type="button" disabled={!server.reachable} title={server.why || undefined} onClick={act('retry')}>
+              Retry
+            </button>
           )}
         </div>
       </div>
       {live.stale && live.lastSyncedAt && <p className="stale">Not live: as of {clock(live.lastSyncedAt)}.</p>}
       {!server.reachable && <p className="note">{server.why}</p>}
-      {actionError && <p role="alert" className="error">{actionError}</p>}
+      {actionError && (
+        <p role="alert" className="error">
+          {actionError}
+        </p>
+      )}
       <Timeline job={job} queuePosition={queuePosition} />
       {job.state === 'failed' && job.error && (
         <div role="alert" className="error-box">
-          <p><strong>{job.error.message}</strong> <code>{job.error.code}</code></p>
+          <p>
+            <strong>{job.error.message}</strong> <code>{job.error.code}</code>
+          </p>
           <p>{hint(job.error.code)}</p>
         </div>
       )}
       {job.state === 'succeeded' && (
         <div className="downloads" aria-label="Downloads">
           {formats(job.type).map((format) => (
-            <button key={format} type="button" disabled={!server.reachable}
-              onClick={() => download(client.http, job.id, format).catch((e: unknown) => setActionError(String(e)))}>
+            <button
+              key={format}
+              type="button"
+              disabled={!server.reachable}
+              onClick={() => download(client.http, job.id, format).catch((e: unknown) => setActionError(String(e)))}
+            >
               Download {format.toUpperCase()}
             </button>
           ))}
@@ -90,7 +123,9 @@ export function JobPage({ client, id, formats }: { client: LiveClient; id: strin
         {live.data.partials.length > 0 && live.data.partials.every(isUtterance) ? (
           <div className="partials">
             <h2>Transcript</h2>
-            {!live.data.historyComplete && <p className="note">Earlier results could not be replayed; they are in the downloads.</p>}
+            {!live.data.historyComplete && (
+              <p className="note">Earlier results could not be replayed; they are in the downloads.</p>
+            )}
             <MediaTranscript client={client} job={job} utterances={live.data.partials} />
           </div>
         ) : (
@@ -105,17 +140,19 @@ export function JobPage({ client, id, formats }: { client: LiveClient; id: strin
 function useQueuePosition(client: LiveClient, id: string, queued: boolean): number | undefined {
   const [position, setPosition] = useState<number>();
   useEffect(() => {
-    if (!queued) {
-      setPosition(undefined);
-      return;
-    }
+    if (!queued) return;
     let live = true;
-    const read = () => client.http.job(id).then((s) => live && setPosition(s.queuePosition), () => undefined);
+    const read = () =>
+      client.http.job(id).then(
+        (s) => live && setPosition(s.queuePosition),
+        () => undefined,
+      );
     void read();
     const every = setInterval(read, 5000);
     return () => {
       live = false;
       clearInterval(every);
+      setPosition(undefined); // no longer queued (or another job): the old place means nothing
     };
   }, [client, id, queued]);
   return position;
@@ -133,20 +170,33 @@ export function currentStep(job: JobSnapshot): number {
 function Timeline({ job, queuePosition }: { job: JobSnapshot; queuePosition?: number }) {
   const step = currentStep(job);
   const end = job.state === 'failed' ? 'Failed' : job.state === 'cancelled' ? 'Cancelled' : 'Done';
-  const eta = job.eta ? (Date.parse(job.eta) - Date.now()) / 1000 : null;
+  const now = useNow();
+  const eta = job.eta ? (Date.parse(job.eta) - now) / 1000 : null;
   return (
     <div className="timeline">
       <ol aria-label="Job stages">
         {STEPS.map((name, i) => (
-          <li key={name} className={i < step ? 'done' : i === step ? 'current' : ''} aria-current={i === step ? 'step' : undefined}>
+          <li
+            key={name}
+            className={i < step ? 'done' : i === step ? 'current' : ''}
+            aria-current={i === step ? 'step' : undefined}
+          >
             {i === STEPS.length - 1 ? end : name}
           </li>
         ))}
       </ol>
       <div className="now" data-testid="job-status">
-        {job.state === 'retry_scheduled' && job.retryAt && <p>Retrying at {clock(Date.parse(job.retryAt))} (attempt {job.attempt + 1} of {job.maxAttempts}).</p>}
+        {job.state === 'retry_scheduled' && job.retryAt && (
+          <p>
+            Retrying at {clock(Date.parse(job.retryAt))} (attempt {job.attempt + 1} of {job.maxAttempts}).
+          </p>
+        )}
         {job.state === 'queued' && (
-          <p data-testid="queue">Waiting for a free worker{queuePosition ? ` — ${queuePosition === 1 ? 'next in line' : `number ${queuePosition} in the queue`}` : ''}.</p>
+          <p data-testid="queue">
+            Waiting for a free worker
+            {queuePosition ? ` — ${queuePosition === 1 ? 'next in line' : `number ${queuePosition} in the queue`}` : ''}
+            .
+          </p>
         )}
         {job.state === 'running' && (
           <>
@@ -173,7 +223,15 @@ function Partials({ partials, complete }: { partials: unknown[]; complete: boole
         {partials.map((p, i) => (
           <li key={i}>
             {isSegment(p) ? (
-              <>{p.pages && <span className="time">p. {p.pages.from}{p.pages.to !== p.pages.from ? `–${p.pages.to}` : ''}</span>} {p.text}</>
+              <>
+                {p.pages && (
+                  <span className="time">
+                    p. {p.pages.from}
+                    {p.pages.to !== p.pages.from ? `–${p.pages.to}` : ''}
+                  </span>
+                )}{' '}
+                {p.text}
+              </>
             ) : (
               <code>{JSON.stringify(p)}</code>
             )}

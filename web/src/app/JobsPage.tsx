@@ -12,12 +12,15 @@ function useCounts(client: LiveClient, type: string, changes: string): Record<st
   const [counts, setCounts] = useState<Record<string, number>>({});
   useEffect(() => {
     const wait = setTimeout(() => {
-      client.http.call(`/api/v1/jobs/counts${type ? `?type=${encodeURIComponent(type)}` : ''}`).then((body) => {
-        const found = (body as { counts?: unknown }).counts;
-        if (typeof found === 'object' && found !== null && Object.values(found).every((n) => typeof n === 'number')) {
-          setCounts(found as Record<string, number>);
-        }
-      }, () => undefined);
+      client.http.call(`/api/v1/jobs/counts${type ? `?type=${encodeURIComponent(type)}` : ''}`).then(
+        (body) => {
+          const found = (body as { counts?: unknown }).counts;
+          if (typeof found === 'object' && found !== null && Object.values(found).every((n) => typeof n === 'number')) {
+            setCounts(found as Record<string, number>);
+          }
+        },
+        () => undefined,
+      );
     }, 300); // a burst of events costs one request
     return () => clearTimeout(wait);
   }, [client, type, changes]);
@@ -38,39 +41,63 @@ export function JobsPage({ client, types }: { client: LiveClient; types: string[
     <section className="panel" aria-labelledby="jobs-title">
       <div className="panel-head">
         <h1 id="jobs-title">Jobs</h1>
-        <Link to="/new" className="button">New job</Link>
+        <Link to="/new" className="button">
+          New job
+        </Link>
       </div>
       <div className="filters">
         <label>
           State
           <select value={state} onChange={(e) => setState(e.target.value)}>
             <option value="">All</option>
-            {STATES.map((s) => <option key={s} value={s}>{s.replace('_', ' ')}</option>)}
+            {STATES.map((s) => (
+              <option key={s} value={s}>
+                {s.replace('_', ' ')}
+              </option>
+            ))}
           </select>
         </label>
         <label>
           Type
           <select value={type} onChange={(e) => setType(e.target.value)}>
             <option value="">All</option>
-            {types.map((t) => <option key={t} value={t}>{t}</option>)}
+            {types.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
           </select>
         </label>
         <p className="counts" aria-label="Jobs per state">
           {STATES.filter((s) => (counts[s] ?? 0) > 0).map((s) => (
-            <span key={s} className={`badge state-${s}`}>{s.replace('_', ' ')} {counts[s]}</span>
+            <span key={s} className={`badge state-${s}`}>
+              {s.replace('_', ' ')} {counts[s]}
+            </span>
           ))}
         </p>
       </div>
       {jobs.stale && jobs.lastSyncedAt && <p className="stale">Not live: as of {clock(jobs.lastSyncedAt)}.</p>}
-      {jobs.error && <p role="alert" className="error">{jobs.error}</p>}
+      {jobs.error && (
+        <p role="alert" className="error">
+          {jobs.error}
+        </p>
+      )}
       {jobs.data.length === 0 ? (
-        <p className="empty">No jobs yet. <Link to="/new">Start one</Link>.</p>
+        <p className="empty">
+          No jobs yet. <Link to="/new">Start one</Link>.
+        </p>
       ) : (
         <ul className={`job-list${jobs.stale ? ' is-stale' : ''}`} data-testid="job-list">
-          {jobs.data.map((job) => <JobRow key={job.id} job={job} />)}
+          {jobs.data.map((job) => (
+            <JobRow key={job.id} job={job} />
+          ))}
         </ul>
       )}
-      {jobs.hasMore && <button type="button" className="more" onClick={() => setPages((p) => p + 1)}>Show {PAGE} older jobs</button>}
+      {jobs.hasMore && (
+        <button type="button" className="more" onClick={() => setPages((p) => p + 1)}>
+          Show {PAGE} older jobs
+        </button>
+      )}
     </section>
   );
 }
@@ -81,7 +108,7 @@ function JobRow({ job }: { job: JobSnapshot }) {
       <Link to={`/jobs/${job.id}`} className="job-link">
         <span className="job-type">{job.type}</span>
         <span className={`badge state-${job.state}`}>{job.state.replace('_', ' ')}</span>
-        <span className="job-stage">{job.state === 'running' ? job.stage ?? 'running' : ''}</span>
+        <span className="job-stage">{job.state === 'running' ? (job.stage ?? 'running') : ''}</span>
         <ProgressBar value={job.progress} label={`Progress of ${job.type} job`} />
         <span className="job-age">{age(job.createdAt)}</span>
       </Link>

@@ -9,5 +9,9 @@ export function Link({ to, children, className }: { to: string; children: ReactN
     navigate(to);
   };
   const current = window.location.pathname === to ? 'page' : undefined;
-  return <a href={to} onClick={click} className={className} aria-current={current}>{children}</a>;
+  return (
+    <a href={to} onClick={click} className={className} aria-current={current}>
+      {children}
+    </a>
+  );
 }

@@ -6,8 +6,12 @@ export function NotAllowed({ user }: { user: SessionUser }) {
   return (
     <section className="panel" aria-labelledby="not-allowed-title">
       <h1 id="not-allowed-title">Not allowed</h1>
-      <p>Only administrators can open this page. You are signed in as <strong>{user.name}</strong> ({user.role}).</p>
-      <p><Link to="/">Back to your jobs</Link> · <Link to="/account">Your account</Link></p>
+      <p>
+        Only administrators can open this page. You are signed in as <strong>{user.name}</strong> ({user.role}).
+      </p>
+      <p>
+        <Link to="/">Back to your jobs</Link> · <Link to="/account">Your account</Link>
+      </p>
     </section>
   );
 }

@@ -5,7 +5,17 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
  * plainly that it cannot be seen again (Kiln keeps only a hash of it). Focus moves here, so a
  * screen reader reads it out at once.
  */
-export function SecretOnce({ title, secret, children, onDone }: { title: string; secret: string; children?: ReactNode; onDone(): void }) {
+export function SecretOnce({
+  title,
+  secret,
+  children,
+  onDone,
+}: {
+  title: string;
+  secret: string;
+  children?: ReactNode;
+  onDone(): void;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const field = useRef<HTMLInputElement>(null);
   const [copied, setCopied] = useState<string>('');
@@ -23,14 +33,30 @@ export function SecretOnce({ title, secret, children, onDone }: { title: string;
   return (
     <div className="secret" ref={box} tabIndex={-1} role="region" aria-labelledby="secret-title" data-testid="secret">
       <h2 id="secret-title">{title}</h2>
-      <p><strong>Copy it now: you will not see it again.</strong> Kiln keeps only a fingerprint of it; if it is lost, issue a new one.</p>
+      <p>
+        <strong>Copy it now: you will not see it again.</strong> Kiln keeps only a fingerprint of it; if it is lost,
+        issue a new one.
+      </p>
       {children}
       <div className="secret-row">
-        <input ref={field} readOnly value={secret} aria-label="The new token" spellCheck={false} onFocus={(e) => e.target.select()} />
-        <button type="button" onClick={() => void copy()}>Copy</button>
+        <input
+          ref={field}
+          readOnly
+          value={secret}
+          aria-label="The new token"
+          spellCheck={false}
+          onFocus={(e) => e.target.select()}
+        />
+        <button type="button" onClick={() => void copy()}>
+          Copy
+        </button>
       </div>
-      <p role="status" className="note">{copied}</p>
-      <button type="button" className="secondary" onClick={onDone}>Done</button>
+      <p role="status" className="note">
+        {copied}
+      </p>
+      <button type="button" className="secondary" onClick={onDone}>
+        Done
+      </button>
     </div>
   );
 }

@@ -24,17 +24,41 @@ export function SignIn({ message, onSignedIn }: { message?: string; onSignedIn(s
   };
   return (
     <main className="signin">
-      <form className="panel" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
+      <form
+        className="panel"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
         <h1>Sign in to Kiln</h1>
-        <p>Paste your API token. On first start Kiln prints the administrator's token and a sign-in link on its console.</p>
+        <p>
+          Paste your API token. On first start Kiln prints the administrator's token and a sign-in link on its console.
+        </p>
         <label>
           API token
-          <input ref={field} type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} required
-            aria-invalid={error !== undefined} aria-describedby={error ? 'signin-error' : undefined} />
+          <input
+            ref={field}
+            type="password"
+            autoComplete="off"
+            value={token}
+            onChange={(e) => setToken(e.target.value)}
+            required
+            aria-invalid={error !== undefined}
+            aria-describedby={error ? 'signin-error' : undefined}
+          />
         </label>
-        {error && <p id="signin-error" role="alert" className="error">{error}</p>}
-        <button type="submit" disabled={busy || token.trim() === ''}>Sign in</button>
-        <p className="note">This browser stays signed in until you sign out or the token is revoked; the token itself is not stored here.</p>
+        {error && (
+          <p id="signin-error" role="alert" className="error">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy || token.trim() === ''}>
+          Sign in
+        </button>
+        <p className="note">
+          This browser stays signed in until you sign out or the token is revoked; the token itself is not stored here.
+        </p>
       </form>
     </main>
   );

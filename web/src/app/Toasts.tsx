@@ -18,7 +18,12 @@ export function Toasts({ client }: { client: LiveClient }) {
       if (event.kind !== 'state') return;
       const state = event.data.state;
       if (state !== 'succeeded' && state !== 'failed') return;
-      const toast = { id: next++, job: event.job, text: state === 'succeeded' ? 'Job finished' : 'Job failed', failed: state === 'failed' };
+      const toast = {
+        id: next++,
+        job: event.job,
+        text: state === 'succeeded' ? 'Job finished' : 'Job failed',
+        failed: state === 'failed',
+      };
       setToasts((current) => [...current.slice(-3), toast]);
       setTimeout(() => setToasts((current) => current.filter((t) => t.id !== toast.id)), 8000);
     });

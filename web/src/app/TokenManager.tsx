@@ -1,6 +1,16 @@
 import { useId, useState } from 'react';
 import type { KilnHttp } from '../live';
-import { expiryInstant, issueToken, listTokens, revokeToken, tokensPath, tokenStatus, type ExpiryChoice, type IssuedToken, type TokenInfo } from './accounts';
+import {
+  expiryInstant,
+  issueToken,
+  listTokens,
+  revokeToken,
+  tokensPath,
+  tokenStatus,
+  type ExpiryChoice,
+  type IssuedToken,
+  type TokenInfo,
+} from './accounts';
 import { messageOf } from './errors';
 import { dateTime, day } from './format';
 import { SecretOnce } from './SecretOnce';
@@ -54,41 +64,77 @@ export function TokenManager({ http, userId, owner }: { http: KilnHttp; userId?:
           <p>{issued.expiresAt ? `It works until ${dateTime(issued.expiresAt)}.` : 'It works until it is revoked.'}</p>
         </SecretOnce>
       )}
-      <IssueForm onIssue={async (request) => {
-        setProblem(undefined);
-        const token = await issueToken(http, path, request);
-        setIssued(token);
-        tokens.reload();
-      }} />
-      {problem && <p role="alert" className="error">{problem}</p>}
-      {tokens.error !== undefined && <p role="alert" className="error">Could not load the tokens: {messageOf(tokens.error)}</p>}
-      {tokens.data && (tokens.data.length === 0 ? <p className="empty">No tokens.</p> : (
-        <table className="table" data-testid="tokens">
-          <caption className="visually-hidden">{owner ? `${owner}'s tokens` : 'Your tokens'}</caption>
-          <thead>
-            <tr><th scope="col">Label</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
-          </thead>
-          <tbody>
-            {tokens.data.map((token) => {
-              const status = tokenStatus(token);
-              return (
-                <tr key={token.id}>
-                  <th scope="row" data-label="Label">{token.label} <span className="job-id">{token.id}</span></th>
-                  <td data-label="Status"><span className={`badge token-${status}`}>{status}{token.revokedAt ? ` ${day(token.revokedAt)}` : ''}</span></td>
-                  <td data-label="Created">{day(token.createdAt)}</td>
-                  <td data-label="Expires">{token.expiresAt ? dateTime(token.expiresAt) : 'never'}</td>
-                  <td data-label="Last used">{token.lastUsedAt ? dateTime(token.lastUsedAt) : 'never'}</td>
-                  <td className="row-actions">
-                    {status === 'active' && (
-                      <button type="button" className="danger" onClick={() => void revoke(token)} aria-label={`Revoke ${token.label}`}>Revoke</button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      ))}
+      <IssueForm
+        onIssue={async (request) => {
+          setProblem(undefined);
+          const token = await issueToken(http, path, request);
+          setIssued(token);
+          tokens.reload();
+        }}
+      />
+      {problem && (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      )}
+      {tokens.error !== undefined && (
+        <p role="alert" className="error">
+          Could not load the tokens: {messageOf(tokens.error)}
+        </p>
+      )}
+      {tokens.data &&
+        (tokens.data.length === 0 ? (
+          <p className="empty">No tokens.</p>
+        ) : (
+          <table className="table" data-testid="tokens">
+            <caption className="visually-hidden">{owner ? `${owner}'s tokens` : 'Your tokens'}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Label</th>
+                <th scope="col">Status</th>
+                <th scope="col">Created</th>
+                <th scope="col">Expires</th>
+                <th scope="col">Last used</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {tokens.data.map((token) => {
+                const status = tokenStatus(token);
+                return (
+                  <tr key={token.id}>
+                    <th scope="row" data-label="Label">
+                      {token.label} <span className="job-id">{token.id}</span>
+                    </th>
+                    <td data-label="Status">
+                      <span className={`badge token-${status}`}>
+                        {status}
+                        {token.revokedAt ? ` ${day(token.revokedAt)}` : ''}
+                      </span>
+                    </td>
+                    <td data-label="Created">{day(token.createdAt)}</td>
+                    <td data-label="Expires">{token.expiresAt ? dateTime(token.expiresAt) : 'never'}</td>
+                    <td data-label="Last used">{token.lastUsedAt ? dateTime(token.lastUsedAt) : 'never'}</td>
+                    <td className="row-actions">
+                      {status === 'active' && (
+                        <button
+                          type="button"
+                          className="danger"
+                          onClick={() => void revoke(token)}
+                          aria-label={`Revoke ${token.label}`}
+                        >
+                          Revoke
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        ))}
     </section>
   );
 }
@@ -123,26 +169,55 @@ function IssueForm({ onIssue }: { onIssue(request: { label?: string; expiresAt?:
     }
   };
   return (
-    <form className="inline-form" aria-label="Issue a token" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
+    <form
+      className="inline-form"
+      aria-label="Issue a token"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
       <label>
         Label
-        <input value={label} maxLength={100} placeholder="e.g. backup script" onChange={(e) => setLabel(e.target.value)} />
+        <input
+          value={label}
+          maxLength={100}
+          placeholder="e.g. backup script"
+          onChange={(e) => setLabel(e.target.value)}
+        />
       </label>
       <label>
         Expires
         <select value={choice} onChange={(e) => setChoice(e.target.value as ExpiryChoice)}>
-          {EXPIRY_CHOICES.map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+          {EXPIRY_CHOICES.map((c) => (
+            <option key={c.value} value={c.value}>
+              {c.label}
+            </option>
+          ))}
         </select>
       </label>
       {choice === 'date' && (
         <label>
           Last day
-          <input type="date" value={date} min={min} required onChange={(e) => setDate(e.target.value)}
-            aria-invalid={error !== undefined} aria-describedby={error ? errorId : undefined} />
+          <input
+            type="date"
+            value={date}
+            min={min}
+            required
+            onChange={(e) => setDate(e.target.value)}
+            aria-invalid={error !== undefined}
+            aria-describedby={error ? errorId : undefined}
+          />
         </label>
       )}
-      <button type="submit" disabled={busy}>Issue token</button>
-      {error && <p id={errorId} role="alert" className="error">{error}</p>}
+      <button type="submit" disabled={busy}>
+        Issue token
+      </button>
+      {error && (
+        <p id={errorId} role="alert" className="error">
+          {error}
+        </p>
+      )}
     </form>
   );
 }

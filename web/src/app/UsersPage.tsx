@@ -10,47 +10,75 @@ import type { Role, Session, SessionUser } from './session';
 import { useLoad } from './useLoad';
 
 /** Admins: every user, what they own, a form to add one, and their roles. */
-export function UsersPage({ http, session, onOwnRoleChanged }: { http: KilnHttp; session: Session; onOwnRoleChanged(): void }) {
+export function UsersPage({
+  http,
+  session,
+  onOwnRoleChanged,
+}: {
+  http: KilnHttp;
+  session: Session;
+  onOwnRoleChanged(): void;
+}) {
   const users = useLoad(() => listUsers(http), [http]);
   const [created, setCreated] = useState<{ user: SessionUser; token: string }>();
   const roles = useRoleChange(http, session, onOwnRoleChanged, (user) =>
-    users.set((users.data ?? []).map((u) => (u.id === user.id ? user : u))));
+    users.set((users.data ?? []).map((u) => (u.id === user.id ? user : u))),
+  );
 
   if (isForbidden(users.error)) return <NotAllowed user={session.user} />;
   return (
     <section className="panel" aria-labelledby="users-title">
       <h1 id="users-title">Users</h1>
       {created && (
-        <SecretOnce title={`${created.user.name}'s first token`} secret={created.token} onDone={() => setCreated(undefined)}>
+        <SecretOnce
+          title={`${created.user.name}'s first token`}
+          secret={created.token}
+          onDone={() => setCreated(undefined)}
+        >
           <p>Give it to {created.user.name}: they sign in with it (or use it with the API).</p>
         </SecretOnce>
       )}
-      <CreateUserForm onCreate={async (name, role) => {
-        const answer = await createUser(http, name, role);
-        setCreated(answer);
-        users.reload();
-      }} />
+      <CreateUserForm
+        onCreate={async (name, role) => {
+          const answer = await createUser(http, name, role);
+          setCreated(answer);
+          users.reload();
+        }}
+      />
       {roles.problem && <RoleProblem {...roles.problem} />}
-      {users.error !== undefined && <p role="alert" className="error">Could not load the users: {messageOf(users.error)}</p>}
+      {users.error !== undefined && (
+        <p role="alert" className="error">
+          Could not load the users: {messageOf(users.error)}
+        </p>
+      )}
       {!users.data && users.loading && <p aria-busy="true">Loading…</p>}
       {users.data && (
         <table className="table" data-testid="users">
           <caption className="visually-hidden">Users and what they own</caption>
           <thead>
             <tr>
-              <th scope="col">Name</th><th scope="col">Role</th><th scope="col">Jobs (active)</th><th scope="col">Files</th>
-              <th scope="col">Storage</th><th scope="col">Active tokens</th><th scope="col">Created</th>
+              <th scope="col">Name</th>
+              <th scope="col">Role</th>
+              <th scope="col">Jobs (active)</th>
+              <th scope="col">Files</th>
+              <th scope="col">Storage</th>
+              <th scope="col">Active tokens</th>
+              <th scope="col">Created</th>
             </tr>
           </thead>
           <tbody>
             {users.data.map((user) => (
               <tr key={user.id}>
-                <th scope="row" data-label="Name"><Link to={`/admin/users/${user.id}`}>{user.name}</Link></th>
+                <th scope="row" data-label="Name">
+                  <Link to={`/admin/users/${user.id}`}>{user.name}</Link>
+                </th>
                 <td data-label="Role">
                   <span className="role">{user.role}</span>{' '}
                   <RoleButton user={user} busy={roles.busy === user.id} onChange={roles.change} />
                 </td>
-                <td data-label="Jobs (active)">{user.jobs} ({user.activeJobs})</td>
+                <td data-label="Jobs (active)">
+                  {user.jobs} ({user.activeJobs})
+                </td>
                 <td data-label="Files">{user.files}</td>
                 <td data-label="Storage">{bytes(user.storedBytes)}</td>
                 <td data-label="Active tokens">{user.activeTokens}</td>
@@ -69,14 +97,20 @@ export function isForbidden(error: unknown): boolean {
 }
 
 /** Changing a role, after asking; the only administrator cannot be demoted, which the server explains. */
-export function useRoleChange(http: KilnHttp, session: Session, onOwnRoleChanged: () => void, onChanged: (user: UserInfo) => void) {
+export function useRoleChange(
+  http: KilnHttp,
+  session: Session,
+  onOwnRoleChanged: () => void,
+  onChanged: (user: UserInfo) => void,
+) {
   const [busy, setBusy] = useState<string>();
   const [problem, setProblem] = useState<{ name: string; to: Role; detail: string; lastAdmin: boolean }>();
   const change = async (user: UserInfo, to: Role) => {
     const self = user.id === session.user.id;
-    const question = to === 'admin'
-      ? `Make ${user.name} an administrator? They will see every user's jobs, manage users and tokens, and read the audit log.`
-      : `Make ${user.name} a member? They will see only their own jobs.${self ? ' This is you: you lose the admin pages at once.' : ''}`;
+    const question =
+      to === 'admin'
+        ? `Make ${user.name} an administrator? They will see every user's jobs, manage users and tokens, and read the audit log.`
+        : `Make ${user.name} a member? They will see only their own jobs.${self ? ' This is you: you lose the admin pages at once.' : ''}`;
     if (!window.confirm(question)) return;
     setBusy(user.id);
     setProblem(undefined);
@@ -84,7 +118,12 @@ export function useRoleChange(http: KilnHttp, session: Session, onOwnRoleChanged
       onChanged(await changeRole(http, user.id, to));
       if (self) onOwnRoleChanged();
     } catch (e) {
-      setProblem({ name: user.name, to, detail: messageOf(e), lastAdmin: e instanceof HttpError && e.code === 'last_admin' });
+      setProblem({
+        name: user.name,
+        to,
+        detail: messageOf(e),
+        lastAdmin: e instanceof HttpError && e.code === 'last_admin',
+      });
     } finally {
       setBusy(undefined);
     }
@@ -92,21 +131,51 @@ export function useRoleChange(http: KilnHttp, session: Session, onOwnRoleChanged
   return { busy, problem, change };
 }
 
-export function RoleButton({ user, busy, onChange }: { user: UserInfo; busy: boolean; onChange(user: UserInfo, to: Role): void }) {
+export function RoleButton({
+  user,
+  busy,
+  onChange,
+}: {
+  user: UserInfo;
+  busy: boolean;
+  onChange(user: UserInfo, to: Role): void;
+}) {
   const to: Role = user.role === 'admin' ? 'member' : 'admin';
   return (
-    <button type="button" className="small secondary" disabled={busy} onClick={() => onChange(user, to)}
-      aria-label={`Make ${user.name} ${to === 'admin' ? 'an administrator' : 'a member'}`}>
+    <button
+      type="button"
+      className="small secondary"
+      disabled={busy}
+      onClick={() => onChange(user, to)}
+      aria-label={`Make ${user.name} ${to === 'admin' ? 'an administrator' : 'a member'}`}
+    >
       {to === 'admin' ? 'Make admin' : 'Make member'}
     </button>
   );
 }
 
-export function RoleProblem({ name, to, detail, lastAdmin }: { name: string; to: Role; detail: string; lastAdmin: boolean }) {
+export function RoleProblem({
+  name,
+  to,
+  detail,
+  lastAdmin,
+}: {
+  name: string;
+  to: Role;
+  detail: string;
+  lastAdmin: boolean;
+}) {
   return (
     <div role="alert" className="error-box" data-testid="role-problem">
-      <p><strong>{name} is still {to === 'admin' ? 'a member' : 'an administrator'}.</strong> {detail}</p>
-      {lastAdmin && <p>Kiln always keeps at least one administrator: make another user an administrator first, then try again.</p>}
+      <p>
+        <strong>
+          {name} is still {to === 'admin' ? 'a member' : 'an administrator'}.
+        </strong>{' '}
+        {detail}
+      </p>
+      {lastAdmin && (
+        <p>Kiln always keeps at least one administrator: make another user an administrator first, then try again.</p>
+      )}
     </div>
   );
 }
@@ -138,12 +207,28 @@ function CreateUserForm({ onCreate }: { onCreate(name: string, role: Role): Prom
     }
   };
   return (
-    <form className="inline-form" aria-labelledby="create-user-title" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
-      <h2 id="create-user-title" className="form-title">Add a user</h2>
+    <form
+      className="inline-form"
+      aria-labelledby="create-user-title"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
+      <h2 id="create-user-title" className="form-title">
+        Add a user
+      </h2>
       <label>
         Name
-        <input value={name} required maxLength={64} autoComplete="off" onChange={(e) => setName(e.target.value)}
-          aria-invalid={error !== undefined} aria-describedby={error ? `${hintId} ${errorId}` : hintId} />
+        <input
+          value={name}
+          required
+          maxLength={64}
+          autoComplete="off"
+          onChange={(e) => setName(e.target.value)}
+          aria-invalid={error !== undefined}
+          aria-describedby={error ? `${hintId} ${errorId}` : hintId}
+        />
       </label>
       <label>
         Role
@@ -152,9 +237,17 @@ function CreateUserForm({ onCreate }: { onCreate(name: string, role: Role): Prom
           <option value="admin">Administrator</option>
         </select>
       </label>
-      <button type="submit" disabled={busy}>Create user</button>
-      <p id={hintId} className="note form-hint">Letters, digits, ".", "_" and "-". Their first token is shown once, here.</p>
-      {error && <p id={errorId} role="alert" className="error">{error}</p>}
+      <button type="submit" disabled={busy}>
+        Create user
+      </button>
+      <p id={hintId} className="note form-hint">
+        Letters, digits, ".", "_" and "-". Their first token is shown once, here.
+      </p>
+      {error && (
+        <p id={errorId} role="alert" className="error">
+          {error}
+        </p>
+      )}
     </form>
   );
 }

@@ -18,21 +18,44 @@ interface Call {
 /** A Kiln that knows tokens and users, answering like the real API; records each call. */
 class FakeAccounts {
   calls: Call[] = [];
-  tokens = [{ id: 'tok_1', label: 'first token', createdAt: '2026-11-01T10:00:00Z', active: true } as Record<string, unknown>];
-  users = [{ id: 'usr_a', name: 'admin', role: 'admin', createdAt: '2026-11-01T10:00:00Z', jobs: 40, activeJobs: 2, files: 12, storedBytes: 5 * 1024 ** 3, activeTokens: 1 }];
+  tokens = [
+    { id: 'tok_1', label: 'first token', createdAt: '2026-11-01T10:00:00Z', active: true } as Record<string, unknown>,
+  ];
+  users = [
+    {
+      id: 'usr_a',
+      name: 'admin',
+      role: 'admin',
+      createdAt: '2026-11-01T10:00:00Z',
+      jobs: 40,
+      activeJobs: 2,
+      files: 12,
+      storedBytes: 5 * 1024 ** 3,
+      activeTokens: 1,
+    },
+  ];
 
-  http = new KilnHttp({ csrf: () => 'csrf_1', fetch: async (input, init) => {
-    const path = String(input);
-    const method = init?.method ?? 'GET';
-    const body = init?.body ? JSON.parse(String(init.body)) : undefined;
-    this.calls.push({ method, path, body, csrf: new Headers(init?.headers).get('X-Kiln-CSRF') });
-    return this.answer(method, path, body);
-  } });
+  http = new KilnHttp({
+    csrf: () => 'csrf_1',
+    fetch: async (input, init) => {
+      const path = String(input);
+      const method = init?.method ?? 'GET';
+      const body = init?.body ? JSON.parse(String(init.body)) : undefined;
+      this.calls.push({ method, path, body, csrf: new Headers(init?.headers).get('X-Kiln-CSRF') });
+      return this.answer(method, path, body);
+    },
+  });
 
   private answer(method: string, path: string, body: Record<string, unknown>): Response {
     if (path === '/api/v1/me/tokens' && method === 'GET') return json({ items: this.tokens });
     if (path === '/api/v1/me/tokens' && method === 'POST') {
-      const token = { id: `tok_${this.tokens.length + 1}`, label: body.label ?? 'API token', createdAt: '2026-11-23T10:00:00Z', expiresAt: body.expiresAt, active: true };
+      const token = {
+        id: `tok_${this.tokens.length + 1}`,
+        label: body.label ?? 'API token',
+        createdAt: '2026-11-23T10:00:00Z',
+        expiresAt: body.expiresAt,
+        active: true,
+      };
       this.tokens.push(token);
       return json({ ...token, token: 'kiln_SECRET' }, 201);
     }
@@ -44,7 +67,17 @@ class FakeAccounts {
     }
     if (path === '/api/v1/admin/users' && method === 'GET') return json({ items: this.users });
     if (path === '/api/v1/admin/users' && method === 'POST') {
-      const user = { id: 'usr_b', name: String(body.name), role: String(body.role), createdAt: '2026-11-23T10:00:00Z', jobs: 0, activeJobs: 0, files: 0, storedBytes: 0, activeTokens: 1 };
+      const user = {
+        id: 'usr_b',
+        name: String(body.name),
+        role: String(body.role),
+        createdAt: '2026-11-23T10:00:00Z',
+        jobs: 0,
+        activeJobs: 0,
+        files: 0,
+        storedBytes: 0,
+        activeTokens: 1,
+      };
       this.users.push(user);
       return json({ user: { id: user.id, name: user.name, role: user.role }, token: 'kiln_FIRST' }, 201);
     }
@@ -91,7 +124,7 @@ describe('your tokens', () => {
     fireEvent.click(within(secret).getByRole('button', { name: 'Done' }));
     expect(screen.queryByText('kiln_SECRET')).toBeNull();
     expect(screen.queryByTestId('secret')).toBeNull();
-    expect(kiln.calls.every((c) => c.method === 'GET' ? c.csrf === null : c.csrf === 'csrf_1')).toBe(true);
+    expect(kiln.calls.every((c) => (c.method === 'GET' ? c.csrf === null : c.csrf === 'csrf_1'))).toBe(true);
   });
 
   it('asks for a day when "On a date…" is chosen, and refuses none', async () => {
@@ -113,13 +146,19 @@ describe('your tokens', () => {
 
     fireEvent.click(screen.getByRole('button', { name: 'Revoke first token' }));
     await waitFor(() => expect(screen.getByTestId('tokens').textContent).toContain('revoked'));
-    expect(kiln.calls.filter((c) => c.method === 'DELETE').map((c) => [c.path, c.csrf])).toEqual([['/api/v1/me/tokens/tok_1', 'csrf_1']]);
+    expect(kiln.calls.filter((c) => c.method === 'DELETE').map((c) => [c.path, c.csrf])).toEqual([
+      ['/api/v1/me/tokens/tok_1', 'csrf_1'],
+    ]);
     expect(screen.queryByRole('button', { name: 'Revoke first token' })).toBeNull();
   });
 });
 
 describe('the users page', () => {
-  const session: Session = { user: { id: 'usr_a', name: 'admin', role: 'admin' }, csrfToken: 'csrf_1', expiresAt: '2026-11-30T10:00:00Z' };
+  const session: Session = {
+    user: { id: 'usr_a', name: 'admin', role: 'admin' },
+    csrfToken: 'csrf_1',
+    expiresAt: '2026-11-30T10:00:00Z',
+  };
 
   it('lists users with what they own, creates one and shows the first token once', async () => {
     render(<UsersPage http={kiln.http} session={session} onOwnRoleChanged={() => {}} />);

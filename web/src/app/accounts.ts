@@ -43,17 +43,34 @@ export interface AuditEntry {
 
 /** What the audit log records (its filter takes these). */
 export const AUDIT_ACTIONS = [
-  'session.signed_in', 'session.sign_in_failed', 'session.signed_out', 'user.created', 'user.role_changed',
-  'token.issued', 'token.revoked', 'job.submitted', 'job.cancelled', 'job.retried', 'result.downloaded', 'file.downloaded',
+  'session.signed_in',
+  'session.sign_in_failed',
+  'session.signed_out',
+  'user.created',
+  'user.role_changed',
+  'token.issued',
+  'token.revoked',
+  'job.submitted',
+  'job.cancelled',
+  'job.retried',
+  'result.downloaded',
+  'file.downloaded',
 ] as const;
 
 const optionalString = (v: unknown) => v === undefined || v === null || typeof v === 'string';
 const isCount = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
 export function isToken(value: unknown): value is TokenInfo {
-  return isObject(value) && typeof value.id === 'string' && typeof value.label === 'string' && typeof value.createdAt === 'string'
-    && optionalString(value.expiresAt) && optionalString(value.lastUsedAt) && optionalString(value.revokedAt)
-    && typeof value.active === 'boolean';
+  return (
+    isObject(value) &&
+    typeof value.id === 'string' &&
+    typeof value.label === 'string' &&
+    typeof value.createdAt === 'string' &&
+    optionalString(value.expiresAt) &&
+    optionalString(value.lastUsedAt) &&
+    optionalString(value.revokedAt) &&
+    typeof value.active === 'boolean'
+  );
 }
 
 export function isIssuedToken(value: unknown): value is IssuedToken {
@@ -61,18 +78,31 @@ export function isIssuedToken(value: unknown): value is IssuedToken {
 }
 
 export function isUserInfo(value: unknown): value is UserInfo {
-  return isUser(value) && isObject(value) && typeof value.createdAt === 'string'
-    && [value.jobs, value.activeJobs, value.files, value.storedBytes, value.activeTokens].every(isCount);
+  return (
+    isUser(value) &&
+    isObject(value) &&
+    typeof value.createdAt === 'string' &&
+    [value.jobs, value.activeJobs, value.files, value.storedBytes, value.activeTokens].every(isCount)
+  );
 }
 
 export function isAuditEntry(value: unknown): value is AuditEntry {
   if (!isObject(value)) return false;
   const { actor, target, detail } = value;
-  return typeof value.seq === 'number' && typeof value.at === 'string' && typeof value.action === 'string'
-    && (actor === undefined || actor === null || (isObject(actor) && typeof actor.id === 'string' && typeof actor.name === 'string'))
-    && (target === undefined || target === null || (isObject(target) && typeof target.type === 'string' && typeof target.id === 'string'))
-    && optionalString(value.ip) && optionalString(value.userAgent)
-    && (detail === undefined || detail === null || isObject(detail));
+  return (
+    typeof value.seq === 'number' &&
+    typeof value.at === 'string' &&
+    typeof value.action === 'string' &&
+    (actor === undefined ||
+      actor === null ||
+      (isObject(actor) && typeof actor.id === 'string' && typeof actor.name === 'string')) &&
+    (target === undefined ||
+      target === null ||
+      (isObject(target) && typeof target.type === 'string' && typeof target.id === 'string')) &&
+    optionalString(value.ip) &&
+    optionalString(value.userAgent) &&
+    (detail === undefined || detail === null || isObject(detail))
+  );
 }
 
 function items<T>(body: unknown, guard: (v: unknown) => v is T, what: string): T[] {
@@ -90,7 +120,11 @@ export async function listTokens(http: KilnHttp, path: string): Promise<TokenInf
   return items(await http.call(path), isToken, 'token list');
 }
 
-export async function issueToken(http: KilnHttp, path: string, request: { label?: string; expiresAt?: string }): Promise<IssuedToken> {
+export async function issueToken(
+  http: KilnHttp,
+  path: string,
+  request: { label?: string; expiresAt?: string },
+): Promise<IssuedToken> {
   const body = await http.call(path, { method: 'POST', body: request });
   if (!isIssuedToken(body)) throw malformed('new token answer');
   return body;
@@ -112,9 +146,17 @@ export async function getUser(http: KilnHttp, id: string): Promise<UserInfo> {
   return body;
 }
 
-export async function createUser(http: KilnHttp, name: string, role: Role): Promise<{ user: SessionUser; token: string }> {
-  const body = (await http.call('/api/v1/admin/users', { method: 'POST', body: { name: name.trim(), role } })) as { user?: unknown; token?: unknown };
-  if (!isObject(body) || !isUser(body.user) || typeof body.token !== 'string' || body.token === '') throw malformed('new user answer');
+export async function createUser(
+  http: KilnHttp,
+  name: string,
+  role: Role,
+): Promise<{ user: SessionUser; token: string }> {
+  const body = (await http.call('/api/v1/admin/users', { method: 'POST', body: { name: name.trim(), role } })) as {
+    user?: unknown;
+    token?: unknown;
+  };
+  if (!isObject(body) || !isUser(body.user) || typeof body.token !== 'string' || body.token === '')
+    throw malformed('new user answer');
   return { user: body.user, token: body.token };
 }
 
@@ -157,14 +199,19 @@ const MAX_DAYS = 3650;
  * The expiry instant for a choice: none for "never"; N days from now; or the end of the chosen
  * day (YYYY-MM-DD, local time), which must be in the future and within ten years.
  */
-export function expiryInstant(choice: ExpiryChoice, date: string, now: Date = new Date()): { expiresAt?: string } | { error: string } {
+export function expiryInstant(
+  choice: ExpiryChoice,
+  date: string,
+  now: Date = new Date(),
+): { expiresAt?: string } | { error: string } {
   if (choice === 'never') return {};
   if (choice !== 'date') return { expiresAt: new Date(now.getTime() + Number(choice) * DAY_MS).toISOString() };
   const parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (!parts) return { error: 'Choose the day the token stops working.' };
   const [year, month, day] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
   const end = new Date(year, month - 1, day, 23, 59, 59);
-  if (end.getFullYear() !== year || end.getMonth() !== month - 1 || end.getDate() !== day) return { error: 'That is not a date.' };
+  if (end.getFullYear() !== year || end.getMonth() !== month - 1 || end.getDate() !== day)
+    return { error: 'That is not a date.' };
   if (end.getTime() <= now.getTime()) return { error: 'Choose a day from today on.' };
   if (end.getTime() > now.getTime() + MAX_DAYS * DAY_MS) return { error: 'A token can live at most ten years.' };
   return { expiresAt: end.toISOString() };

@@ -12,7 +12,15 @@ afterEach(cleanup);
 function fakeClient(info: Partial<ConnectionInfo>) {
   let listener = () => {};
   const client = {
-    connection: { state: 'open', transport: 'websocket', failures: 0, nextRetryAt: null, lastSyncedAt: null, reason: null, ...info } as ConnectionInfo,
+    connection: {
+      state: 'open',
+      transport: 'websocket',
+      failures: 0,
+      nextRetryAt: null,
+      lastSyncedAt: null,
+      reason: null,
+      ...info,
+    } as ConnectionInfo,
     onConnection: (l: () => void) => ((listener = l), () => {}),
     retryNow: vi.fn(),
     change(next: Partial<ConnectionInfo>) {
@@ -47,7 +55,11 @@ describe('ErrorBoundary', () => {
       if (broken) throw new Error('bad partial');
       return <p>fine now</p>;
     }
-    render(<ErrorBoundary name="results"><Panel /></ErrorBoundary>);
+    render(
+      <ErrorBoundary name="results">
+        <Panel />
+      </ErrorBoundary>,
+    );
     expect(screen.getByRole('alert').textContent).toContain('The results could not be shown');
     expect(screen.getByRole('alert').textContent).toContain('bad partial');
 

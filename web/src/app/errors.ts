@@ -1,9 +1,11 @@
 // What a user can do about each job error code.
 
 const HINTS: Record<string, string> = {
-  media_unreadable: 'The file could not be decoded as audio or video. Check that it plays, or convert it, and upload it again.',
+  media_unreadable:
+    'The file could not be decoded as audio or video. Check that it plays, or convert it, and upload it again.',
   no_audio: 'The file has no sound track. Upload the recording that has the audio.',
-  ocr_unavailable: 'Text in images needs OCR, which this server lacks. Ask the administrator to install Tesseract, then retry.',
+  ocr_unavailable:
+    'Text in images needs OCR, which this server lacks. Ask the administrator to install Tesseract, then retry.',
   document_encrypted: 'The document is protected by a password. Remove the protection and upload it again.',
   document_too_large: 'The document is too large or expands too much to process. Split it, or upload a smaller file.',
   document_unreadable: 'The document seems damaged. Open it in its own application, save a fresh copy and upload that.',

@@ -5,7 +5,12 @@ const transcribe: ProcessorInfo = {
   name: 'transcribe',
   description: 'speech',
   accepts: ['audio/*', 'video/*', 'application/ogg'],
-  params: { properties: { model: { type: 'string', default: 'en-us', enum: ['en-us'] }, words: { type: 'boolean', default: false } } },
+  params: {
+    properties: {
+      model: { type: 'string', default: 'en-us', enum: ['en-us'] },
+      words: { type: 'boolean', default: false },
+    },
+  },
   resultFormats: ['json', 'srt'],
   details: {},
 };

@@ -23,11 +23,15 @@ export interface ProcessorInfo {
 function isProcessor(value: unknown): value is ProcessorInfo {
   const p = value as ProcessorInfo;
   return (
-    typeof p === 'object' && p !== null &&
+    typeof p === 'object' &&
+    p !== null &&
     typeof p.name === 'string' &&
     typeof p.description === 'string' &&
-    Array.isArray(p.accepts) && p.accepts.every((a) => typeof a === 'string') &&
-    typeof p.params === 'object' && p.params !== null && typeof (p.params.properties ?? {}) === 'object' &&
+    Array.isArray(p.accepts) &&
+    p.accepts.every((a) => typeof a === 'string') &&
+    typeof p.params === 'object' &&
+    p.params !== null &&
+    typeof (p.params.properties ?? {}) === 'object' &&
     Array.isArray(p.resultFormats)
   );
 }
@@ -35,14 +39,20 @@ function isProcessor(value: unknown): value is ProcessorInfo {
 export async function loadProcessors(http: KilnHttp): Promise<ProcessorInfo[]> {
   const body = (await http.call('/api/v1/processors')) as { items?: unknown };
   if (!Array.isArray(body.items) || !body.items.every(isProcessor)) throw malformed('processor list');
-  return body.items.map((p) => ({ ...p, params: { properties: p.params.properties ?? {}, required: p.params.required } }));
+  return body.items.map((p) => ({
+    ...p,
+    params: { properties: p.params.properties ?? {}, required: p.params.required },
+  }));
 }
 
 /** Whether a processor takes a file of this type; an unknown type (the browser could not tell) is left to the server. */
 export function accepts(processor: ProcessorInfo, mediaType: string): boolean {
   if (!mediaType) return true;
   return processor.accepts.some(
-    (pattern) => pattern === '*/*' || pattern === mediaType || (pattern.endsWith('/*') && mediaType.startsWith(pattern.slice(0, -1))),
+    (pattern) =>
+      pattern === '*/*' ||
+      pattern === mediaType ||
+      (pattern.endsWith('/*') && mediaType.startsWith(pattern.slice(0, -1))),
   );
 }
 

@@ -21,15 +21,27 @@ export interface Session {
 
 export function isUser(value: unknown): value is SessionUser {
   const u = value as SessionUser;
-  return typeof u === 'object' && u !== null && typeof u.id === 'string' && typeof u.name === 'string'
-    && (u.role === 'member' || u.role === 'admin');
+  return (
+    typeof u === 'object' &&
+    u !== null &&
+    typeof u.id === 'string' &&
+    typeof u.name === 'string' &&
+    (u.role === 'member' || u.role === 'admin')
+  );
 }
 
 /** A cookie session as GET/POST /api/v1/session describe it (a bearer caller's answer has no CSRF token: not one). */
 export function isSession(value: unknown): value is Session {
   const s = value as Session & { via?: unknown };
-  return typeof s === 'object' && s !== null && isUser(s.user) && s.via === 'cookie'
-    && typeof s.csrfToken === 'string' && s.csrfToken !== '' && typeof s.expiresAt === 'string';
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    isUser(s.user) &&
+    s.via === 'cookie' &&
+    typeof s.csrfToken === 'string' &&
+    s.csrfToken !== '' &&
+    typeof s.expiresAt === 'string'
+  );
 }
 
 /** Where the app kept the token before it used a cookie; removed wherever it is still found. */

@@ -49,7 +49,8 @@ export function startUpload(
     // The same credentials as every other call (the cookie goes by itself; POST, PATCH and DELETE
     // need the CSRF token), read at each request so a renewed one is used.
     onBeforeRequest(request) {
-      for (const [name, value] of Object.entries(options.http.headers(request.getMethod()))) request.setHeader(name, value);
+      for (const [name, value] of Object.entries(options.http.headers(request.getMethod())))
+        request.setHeader(name, value);
     },
     metadata,
     retryDelays: RETRY_DELAYS,

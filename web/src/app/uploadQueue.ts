@@ -36,12 +36,17 @@ export class UploadQueue {
     for (const file of files) {
       const index = this.rows.length;
       this.rows = [...this.rows, { file, progress: null, status: 'uploading' }];
-      this.handles[index] = startUpload(file, { http: this.http, processor, params }, {
-        onProgress: (progress) => this.update(index, { progress, status: 'uploading', message: undefined }),
-        onDone: ({ jobId }) => this.update(index, { status: 'done', jobId }),
-        onError: (message) => this.update(index, { status: 'failed', message }),
-        onRetry: (attempt) => this.update(index, { status: 'retrying', message: `Connection lost; retry ${attempt}…` }),
-      });
+      this.handles[index] = startUpload(
+        file,
+        { http: this.http, processor, params },
+        {
+          onProgress: (progress) => this.update(index, { progress, status: 'uploading', message: undefined }),
+          onDone: ({ jobId }) => this.update(index, { status: 'done', jobId }),
+          onError: (message) => this.update(index, { status: 'failed', message }),
+          onRetry: (attempt) =>
+            this.update(index, { status: 'retrying', message: `Connection lost; retry ${attempt}…` }),
+        },
+      );
     }
     this.changed();
   }

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { useChanged } from './useChanged';
 
 export interface Loaded<T> {
   data?: T;
@@ -13,18 +14,22 @@ export interface Loaded<T> {
 export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Loaded<T> {
   const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
   const [round, setRound] = useState(0);
-  useEffect(() => {
-    let current = true;
-    setState((s) => ({ ...s, loading: true }));
-    load().then(
-      (data) => current && setState({ data, loading: false }),
-      (error: unknown) => current && setState((s) => ({ data: s.data, error, loading: false })),
-    );
-    return () => {
-      current = false;
-    };
-    // The caller names what the load depends on.
-  }, [...deps, round]);
+  if (useChanged([...deps, round])) setState((s) => (s.loading ? s : { ...s, loading: true }));
+  useEffect(
+    () => {
+      let current = true;
+      load().then(
+        (data) => current && setState({ data, loading: false }),
+        (error: unknown) => current && setState((s) => ({ data: s.data, error, loading: false })),
+      );
+      return () => {
+        current = false;
+      };
+    },
+    // The caller names what the load depends on (the linter checks it where useLoad is called).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [...deps, round],
+  );
   const reload = useCallback(() => setRound((r) => r + 1), []);
   const set = useCallback((data: T) => setState({ data, loading: false }), []);
   return { ...state, reload, set };

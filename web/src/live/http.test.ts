@@ -12,7 +12,12 @@ interface Sent {
 function recorder(...answers: Response[]) {
   const sent: Sent[] = [];
   const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
-    sent.push({ method: init?.method ?? 'GET', url: String(input), headers: new Headers(init?.headers), body: init?.body as string | undefined });
+    sent.push({
+      method: init?.method ?? 'GET',
+      url: String(input),
+      headers: new Headers(init?.headers),
+      body: init?.body as string | undefined,
+    });
     return answers.shift() ?? new Response(null, { status: 204 });
   };
   return { sent, fetch };
@@ -41,8 +46,14 @@ describe('KilnHttp credentials', () => {
     }
     await http.fetch('/api/v1/x');
     expect(sent.map((s) => [s.method, s.headers.get(CSRF_HEADER)])).toEqual([
-      ['GET', null], ['HEAD', null], ['OPTIONS', null],
-      ['POST', 'csrf_1'], ['PUT', 'csrf_1'], ['PATCH', 'csrf_1'], ['DELETE', 'csrf_1'], ['post', 'csrf_1'],
+      ['GET', null],
+      ['HEAD', null],
+      ['OPTIONS', null],
+      ['POST', 'csrf_1'],
+      ['PUT', 'csrf_1'],
+      ['PATCH', 'csrf_1'],
+      ['DELETE', 'csrf_1'],
+      ['post', 'csrf_1'],
       ['GET', null],
     ]);
     expect(sent.every((s) => !s.headers.has('Authorization'))).toBe(true);
@@ -75,16 +86,23 @@ describe('KilnHttp credentials', () => {
     const { sent, fetch } = recorder(refused(), json({ id: 'job_1' }, 201), refused(), refused());
     let csrf = 'stale';
     let renewals = 0;
-    const http = new KilnHttp({ csrf: () => csrf, fetch, renewCsrf: async () => {
-      renewals++;
-      csrf = 'fresh';
-      return true;
-    } });
+    const http = new KilnHttp({
+      csrf: () => csrf,
+      fetch,
+      renewCsrf: async () => {
+        renewals++;
+        csrf = 'fresh';
+        return true;
+      },
+    });
     expect(await http.call('/api/v1/jobs', { method: 'POST', body: {} })).toEqual({ id: 'job_1' });
     expect(sent.map((s) => s.headers.get(CSRF_HEADER))).toEqual(['stale', 'fresh']);
     expect(sent[1].body).toBe('{}');
     // Refused again after renewing: the problem reaches the caller; no loop.
-    await expect(http.call('/api/v1/jobs', { method: 'POST', body: {} })).rejects.toMatchObject({ status: 403, code: 'csrf_token_invalid' });
+    await expect(http.call('/api/v1/jobs', { method: 'POST', body: {} })).rejects.toMatchObject({
+      status: 403,
+      code: 'csrf_token_invalid',
+    });
     expect(renewals).toBe(2);
     expect(sent).toHaveLength(4);
   });
@@ -101,7 +119,11 @@ describe('KilnHttp credentials', () => {
   });
 
   it('reports a 401 from any request, so the app can go back to sign-in', async () => {
-    const { fetch } = recorder(json({ ok: 1 }), json({ code: 'unauthenticated', detail: 'Sign in.' }, 401), new Response(null, { status: 401 }));
+    const { fetch } = recorder(
+      json({ ok: 1 }),
+      json({ code: 'unauthenticated', detail: 'Sign in.' }, 401),
+      new Response(null, { status: 401 }),
+    );
     let reported = 0;
     const http = new KilnHttp({ fetch, onUnauthenticated: () => reported++ });
     await http.call('/api/v1/processors');

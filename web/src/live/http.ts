@@ -86,14 +86,21 @@ export class KilnHttp {
   }
 
   async jobs(query: Record<string, string> = {}): Promise<JobPage> {
-    const body = (await this.json(`/api/v1/jobs?${new URLSearchParams(query)}`)) as { items?: unknown; nextCursor?: unknown };
+    const body = (await this.json(`/api/v1/jobs?${new URLSearchParams(query)}`)) as {
+      items?: unknown;
+      nextCursor?: unknown;
+    };
     if (!Array.isArray(body.items) || !body.items.every(isJobSnapshot)) {
       throw malformed('job list');
     }
     return { items: body.items, nextCursor: typeof body.nextCursor === 'string' ? body.nextCursor : null };
   }
 
-  async events(id: string, after: number, options: { limit?: number; wait?: number; signal?: AbortSignal } = {}): Promise<EventPage> {
+  async events(
+    id: string,
+    after: number,
+    options: { limit?: number; wait?: number; signal?: AbortSignal } = {},
+  ): Promise<EventPage> {
     const query = new URLSearchParams({ after: String(after), limit: String(options.limit ?? 1000) });
     if (options.wait) query.set('wait', String(options.wait));
     const body = (await this.json(`/api/v1/jobs/${encodeURIComponent(id)}/events?${query}`, options.signal)) as {
@@ -121,8 +128,13 @@ export class KilnHttp {
       return this.fetchImpl(this.baseUrl + path, { ...init, headers });
     };
     let response = await send();
-    if (response.status === 403 && this.options.renewCsrf && isUnsafe(init.method) && (await problemCode(response)) === 'csrf_token_invalid'
-        && (await this.options.renewCsrf())) {
+    if (
+      response.status === 403 &&
+      this.options.renewCsrf &&
+      isUnsafe(init.method) &&
+      (await problemCode(response)) === 'csrf_token_invalid' &&
+      (await this.options.renewCsrf())
+    ) {
       response = await send();
     }
     if (response.status === 401) this.unauthenticated();
@@ -135,7 +147,10 @@ export class KilnHttp {
   }
 
   private async json(path: string, signal?: AbortSignal, method = 'GET', payload?: unknown): Promise<unknown> {
-    const headers: Record<string, string> = payload === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' };
+    const headers: Record<string, string> =
+      payload === undefined
+        ? { Accept: 'application/json' }
+        : { Accept: 'application/json', 'Content-Type': 'application/json' };
     const body = payload === undefined ? undefined : JSON.stringify(payload);
     const response = await this.fetch(path, { method, headers, body, signal });
     const answer: unknown = await response.json().catch(() => undefined);
@@ -152,6 +167,9 @@ export class KilnHttp {
 }
 
 async function problemCode(response: Response): Promise<string | undefined> {
-  const problem = (await response.clone().json().catch(() => undefined)) as { code?: unknown } | undefined;
+  const problem = (await response
+    .clone()
+    .json()
+    .catch(() => undefined)) as { code?: unknown } | undefined;
   return typeof problem?.code === 'string' ? problem.code : undefined;
 }

@@ -6,7 +6,9 @@ import type { JobEvent } from './protocol';
 
 function feed(fetchEvents: (id: string, after: number) => Promise<JobEvent[]> = async () => []) {
   const views: JobView[] = [];
-  const f = new JobFeed('job_a', viewFromStart(snapshot('job_a', 0, { state: 'queued' })), fetchEvents, (v) => views.push(v));
+  const f = new JobFeed('job_a', viewFromStart(snapshot('job_a', 0, { state: 'queued' })), fetchEvents, (v) =>
+    views.push(v),
+  );
   return { f, views, applied: () => f.view.partials.map((p) => (p as { n: number }).n) };
 }
 
@@ -58,8 +60,11 @@ describe('JobFeed', () => {
 
   it('keeps partials from history without rolling the snapshot back', () => {
     const views: JobView[] = [];
-    const f = new JobFeed('job_a', viewFromStart(snapshot('job_a', 3, { state: 'succeeded', progress: 1 })), async () => [], (v) =>
-      views.push(v),
+    const f = new JobFeed(
+      'job_a',
+      viewFromStart(snapshot('job_a', 3, { state: 'succeeded', progress: 1 })),
+      async () => [],
+      (v) => views.push(v),
     );
     f.receive(event('job_a', 1, 'state', { state: 'running' }));
     f.receive(event('job_a', 2, 'partial', { text: 'hello' }));

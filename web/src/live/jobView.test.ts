@@ -25,7 +25,10 @@ describe('jobView', () => {
   it('keeps the processor ETA while running and drops it at the end', () => {
     let view = viewFromStart(snapshot('job_b', 0, { state: 'queued' }));
     view = applyEvent(view, event('job_b', 1, 'state', { state: 'running', attempt: 1 }));
-    view = applyEvent(view, event('job_b', 2, 'progress', { progress: 0.5, stage: 'transcribing', eta: '2026-11-23T10:00:00Z' }));
+    view = applyEvent(
+      view,
+      event('job_b', 2, 'progress', { progress: 0.5, stage: 'transcribing', eta: '2026-11-23T10:00:00Z' }),
+    );
     expect(view.snapshot.eta).toBe('2026-11-23T10:00:00Z');
     view = applyEvent(view, event('job_b', 3, 'state', { state: 'succeeded', attempt: 1 }));
     expect(view.snapshot.eta).toBeUndefined();

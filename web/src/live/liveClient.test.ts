@@ -260,7 +260,9 @@ describe('LiveClient transports', () => {
 
   it('falls back from WebSocket to SSE to polling when they cannot connect', async () => {
     const attempts: string[] = [];
-    const c = client({ transports: [fake('websocket', false, attempts), fake('sse', false, attempts), fake('polling', true, attempts)] });
+    const c = client({
+      transports: [fake('websocket', false, attempts), fake('sse', false, attempts), fake('polling', true, attempts)],
+    });
     for (let i = 0; i < 6; i++) {
       await flush();
       await vi.advanceTimersByTimeAsync(30_000);

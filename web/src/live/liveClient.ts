@@ -112,7 +112,11 @@ export class LiveClient {
   constructor(options: LiveClientOptions) {
     this.http = options.http;
     this.factories = options.transports ?? [
-      webSocketTransport({ http: options.http, open: options.openWebSocket, heartbeatTimeoutMs: options.heartbeatTimeoutMs }),
+      webSocketTransport({
+        http: options.http,
+        open: options.openWebSocket,
+        heartbeatTimeoutMs: options.heartbeatTimeoutMs,
+      }),
       sseTransport(options.http),
       pollingTransport(options.http),
     ];
@@ -275,7 +279,9 @@ export class LiveClient {
     this.unreadyFailures = 0;
     this.setInfo({ state: 'open', failures: this.backoff.attempts, lastSyncedAt: this.now(), reason: null });
     // Resume every job from what it has: the server replays what was missed.
-    const resume = [...this.followed].flatMap(([id, entry]) => (entry.feed ? [{ id, after: entry.feed.view.seq }] : []));
+    const resume = [...this.followed].flatMap(([id, entry]) =>
+      entry.feed ? [{ id, after: entry.feed.view.seq }] : [],
+    );
     if (resume.length > 0) this.transport?.follow(resume);
     if (this.mineListeners.size > 0) this.transport?.followMine(true);
     clearTimeout(this.stableTimer);

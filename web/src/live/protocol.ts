@@ -4,7 +4,14 @@
 export type JobState = 'queued' | 'retry_scheduled' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type EventKind = 'state' | 'progress' | 'partial' | 'result' | 'error';
 
-const STATES: ReadonlySet<string> = new Set(['queued', 'retry_scheduled', 'running', 'succeeded', 'failed', 'cancelled']);
+const STATES: ReadonlySet<string> = new Set([
+  'queued',
+  'retry_scheduled',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+]);
 const KINDS: ReadonlySet<string> = new Set(['state', 'progress', 'partial', 'result', 'error']);
 export const FINAL_STATES: ReadonlySet<JobState> = new Set<JobState>(['succeeded', 'failed', 'cancelled']);
 

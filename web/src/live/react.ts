@@ -25,11 +25,14 @@ export function useConnection(client: LiveClient): ConnectionInfo {
 
 /** One job, current, with its partial results. */
 export function useJob(client: LiveClient, jobId: string): Live<JobView | undefined> {
-  const [state, setState] = useState<JobViewState>({});
-  useEffect(() => {
-    setState({});
-    return client.followJob(jobId, setState);
-  }, [client, jobId]);
+  const [followed, setFollowed] = useState<{ client: LiveClient; jobId: string; state: JobViewState }>({
+    client,
+    jobId,
+    state: {},
+  });
+  useEffect(() => client.followJob(jobId, (state) => setFollowed({ client, jobId, state })), [client, jobId]);
+  // Another job (or client) shows nothing of the one before while its own state comes in.
+  const state = followed.client === client && followed.jobId === jobId ? followed.state : {};
   const connection = useConnection(client);
   return {
     data: state.view,
@@ -63,16 +66,16 @@ export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnap
   const [error, setError] = useState<string>();
   const connection = useConnection(client);
   const known = useRef(new Set<string>());
-  const key = JSON.stringify(query);
+  const { state, type, limit, pages: pageCount } = query;
 
   const load = useCallback(() => {
-    const params: Record<string, string> = { limit: String(query.limit ?? 50) };
-    if (query.state) params.state = query.state;
-    if (query.type) params.type = query.type;
+    const params: Record<string, string> = { limit: String(limit ?? 50) };
+    if (state) params.state = state;
+    if (type) params.type = type;
     const pages = async () => {
       const items: JobSnapshot[] = [];
       let cursor: string | null = null;
-      for (let i = 0; i < (query.pages ?? 1); i++) {
+      for (let i = 0; i < (pageCount ?? 1); i++) {
         const page = await client.http.jobs(cursor ? { ...params, cursor } : params);
         items.push(...page.items);
         cursor = page.nextCursor;
@@ -95,7 +98,7 @@ export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnap
       },
       (e: unknown) => setError(String(e)),
     );
-  }, [client, key]);
+  }, [client, state, type, limit, pageCount]);
 
   useEffect(() => {
     known.current = new Set(jobs.map((job) => job.id));
@@ -116,7 +119,9 @@ export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnap
         if (event.kind === 'state' && event.seq === 1) void load(); // a new job of ours
         return;
       }
-      setJobs((current) => current.map((job) => (job.id === event.job ? (event.seq <= job.seq ? job : fold(job, event)) : job)));
+      setJobs((current) =>
+        current.map((job) => (job.id === event.job ? (event.seq <= job.seq ? job : fold(job, event)) : job)),
+      );
     });
     const refresh = setInterval(() => !client.followsMine && void load(), REFRESH_MS);
     return () => {
@@ -125,5 +130,12 @@ export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnap
     };
   }, [client, load]);
 
-  return { data: jobs, error, connection, lastSyncedAt: connection.lastSyncedAt, stale: connection.state !== 'open', hasMore };
+  return {
+    data: jobs,
+    error,
+    connection,
+    lastSyncedAt: connection.lastSyncedAt,
+    stale: connection.state !== 'open',
+    hasMore,
+  };
 }

@@ -63,7 +63,12 @@ export function snapshot(id: string, seq: number, change: Partial<JobSnapshot> =
   };
 }
 
-export function event(job: string, seq: number, kind: JobEvent['kind'] = 'partial', data: Record<string, unknown> = { n: seq }): JobEvent {
+export function event(
+  job: string,
+  seq: number,
+  kind: JobEvent['kind'] = 'partial',
+  data: Record<string, unknown> = { n: seq },
+): JobEvent {
   return { job, seq, kind, data, ts: `2026-11-23T10:00:${String(seq % 60).padStart(2, '0')}Z` };
 }
 
@@ -122,10 +127,18 @@ export class FakeKiln {
   private sse(jobId: string, after: number): Response {
     const log = this.log.get(jobId) ?? [];
     const last = log.at(-1);
-    const finished = last !== undefined && last.kind === 'state' && ['succeeded', 'failed', 'cancelled'].includes(String(last.data.state));
+    const finished =
+      last !== undefined &&
+      last.kind === 'state' &&
+      ['succeeded', 'failed', 'cancelled'].includes(String(last.data.state));
     if (finished && after === last.seq) return new Response(null, { status: 204 });
     const items = log.filter((e) => e.seq > after).slice(0, this.ssePageSize);
-    const text = ['retry: 3000', '', ...items.flatMap((e) => [`id: ${e.seq}`, `event: ${e.kind}`, `data: ${JSON.stringify(e)}`, ''])].join('\n') + '\n';
+    const text =
+      [
+        'retry: 3000',
+        '',
+        ...items.flatMap((e) => [`id: ${e.seq}`, `event: ${e.kind}`, `data: ${JSON.stringify(e)}`, '']),
+      ].join('\n') + '\n';
     return new Response(text, { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
   }
 

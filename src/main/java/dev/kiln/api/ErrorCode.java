@@ -1,5 +1,6 @@
 package dev.kiln.api;
 
+import java.util.Locale;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 
@@ -79,6 +80,6 @@ public enum ErrorCode {
 
     /** The wire form: {@code job_not_found}. */
     public String code() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -1,7 +1,9 @@
 package dev.kiln.api;
 
+import dev.kiln.processors.InvalidParams;
 import dev.kiln.support.Texts;
 import jakarta.servlet.http.HttpServletRequest;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.tomcat.util.http.InvalidParameterException;
@@ -33,7 +35,7 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 /**
  * Turns every failure of an API call into a problem document with a stable {@code code}:
- * Kiln's own {@link ApiException}s, Spring MVC's request errors, an unreachable database
+ * Kiln's own {@link ApiException}s, a processor's {@link InvalidParams}, Spring MVC's request errors, an unreachable database
  * (503) and anything unexpected (500, logged, no internals in the answer).
  */
 @RestControllerAdvice
@@ -54,12 +56,20 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
         return response.contentType(MediaType.APPLICATION_PROBLEM_JSON).body(Problems.of(e));
     }
 
+    /** A processor refused a job's parameters (the extension point throws no HTTP errors of its own). */
+    @ExceptionHandler(InvalidParams.class)
+    ResponseEntity<ProblemDetail> invalidParams(InvalidParams e) {
+        return api(new ApiException(ErrorCode.INVALID_PARAMS, e.getMessage())
+                .with("field", e.errors().getFirst().field())
+                .with("errors", e.errors()));
+    }
+
     @ExceptionHandler({CannotGetJdbcConnectionException.class, DataAccessResourceFailureException.class,
             TransientDataAccessResourceException.class})
     ResponseEntity<ProblemDetail> databaseDown(Exception e, HttpServletRequest request) {
         log.warn("Database unavailable during {} {}: {}", request.getMethod(), request.getRequestURI(), e.getMessage());
         return api(new ApiException(ErrorCode.DATABASE_UNAVAILABLE, "The database is not answering; try again shortly.")
-                .retryAfter(java.time.Duration.ofSeconds(5)));
+                .retryAfter(Duration.ofSeconds(5)));
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)

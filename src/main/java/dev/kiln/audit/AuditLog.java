@@ -1,12 +1,13 @@
 package dev.kiln.audit;
 
-import dev.kiln.auth.User;
 import dev.kiln.db.Database;
 import dev.kiln.support.LogFields;
 import dev.kiln.support.Texts;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -39,12 +40,13 @@ public class AuditLog {
     }
 
     /** One entry, as admins read it. */
-    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-    public record Entry(long seq, Instant at, Actor actor, String action, Target target, String ip, String userAgent,
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Entry(long seq, Instant at, Who actor, String action, Target target, String ip, String userAgent,
             JsonNode detail) {
     }
 
-    public record Actor(String id, String name) {
+    /** The actor as the entry stored it. */
+    public record Who(String id, String name) {
     }
 
     public record Target(String type, String id) {
@@ -54,7 +56,7 @@ public class AuditLog {
      * @param actor  who did it; null when nobody is signed in (a failed sign-in)
      * @param action what, e.g. {@link AuditAction#JOB_SUBMITTED}
      */
-    public void record(User actor, AuditAction action, String targetType, String targetId, Map<String, ?> detail) {
+    public void record(Actor actor, AuditAction action, String targetType, String targetId, Map<String, ?> detail) {
         HttpServletRequest request = currentRequest();
         String ip = request == null ? null : request.getRemoteAddr();
         String userAgent = request == null ? null : Texts.safe(request.getHeader("User-Agent"), MAX_USER_AGENT);
@@ -73,7 +75,7 @@ public class AuditLog {
      * sign-ins… with the request's correlation fields, and the actor's and job's ids where the
      * request did not set them (a sign-in, a submission).
      */
-    private static void logLine(User actor, AuditAction action, String targetType, String targetId, Map<String, ?> detail) {
+    private static void logLine(Actor actor, AuditAction action, String targetType, String targetId, Map<String, ?> detail) {
         boolean addUser = actor != null && MDC.get(LogFields.USER_ID) == null;
         boolean addJob = "job".equals(targetType) && targetId != null && MDC.get(LogFields.JOB_ID) == null;
         if (addUser) {
@@ -95,7 +97,7 @@ public class AuditLog {
         }
     }
 
-    public void record(User actor, AuditAction action, String targetType, String targetId) {
+    public void record(Actor actor, AuditAction action, String targetType, String targetId) {
         record(actor, action, targetType, targetId, Map.of());
     }
 
@@ -104,7 +106,7 @@ public class AuditLog {
         StringBuilder sql = new StringBuilder("""
                 SELECT seq, at, actor_id, actor_name, action, target_type, target_id, ip, user_agent, detail
                 FROM audit_log WHERE 1 = 1""");
-        java.util.ArrayList<Object> params = new java.util.ArrayList<>();
+        ArrayList<Object> params = new ArrayList<>();
         if (actorId != null) {
             sql.append(" AND actor_id = ?");
             params.add(actorId);
@@ -125,7 +127,7 @@ public class AuditLog {
                     String actor = rs.getString("actor_id");
                     String targetType = rs.getString("target_type");
                     return new Entry(rs.getLong("seq"), Instant.ofEpochMilli(rs.getLong("at")),
-                            actor == null ? null : new Actor(actor, rs.getString("actor_name")),
+                            actor == null ? null : new Who(actor, rs.getString("actor_name")),
                             rs.getString("action"),
                             targetType == null ? null : new Target(targetType, rs.getString("target_id")),
                             rs.getString("ip"), rs.getString("user_agent"),

@@ -1,17 +1,20 @@
 package dev.kiln.auth;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
+
 public enum Role {
     /** Sees and manages everything. */
     ADMIN,
     /** Sees only their own files and jobs. */
     MEMBER;
 
-    @com.fasterxml.jackson.annotation.JsonValue
+    @JsonValue
     String dbValue() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 
     static Role fromDb(String value) {
-        return valueOf(value.toUpperCase(java.util.Locale.ROOT));
+        return valueOf(value.toUpperCase(Locale.ROOT));
     }
 }

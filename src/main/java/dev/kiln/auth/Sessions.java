@@ -3,6 +3,7 @@ package dev.kiln.auth;
 import dev.kiln.db.Database;
 import dev.kiln.support.Ids;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import org.springframework.stereotype.Component;
@@ -41,7 +42,7 @@ public class Sessions {
         String secret = Ids.randomToken(52);
         Instant now = clock.instant();
         // Sessions over for a day are of no use to anyone; sign-ins are rare enough to tidy up here.
-        long dayAgo = now.minus(java.time.Duration.ofDays(1)).toEpochMilli();
+        long dayAgo = now.minus(Duration.ofDays(1)).toEpochMilli();
         db.write(() -> db.sql().sql("DELETE FROM sessions WHERE expires_at < ? OR ended_at < ?").params(dayAgo, dayAgo).update());
         Session session = new Session(Ids.next("ses"), credential.user(), Ids.randomToken(32), now.plus(settings.lifetime()));
         db.write(() -> db.sql().sql("""

@@ -1,7 +1,9 @@
 package dev.kiln.auth;
 
+import dev.kiln.audit.Actor;
+
 /** An authenticated caller. Stores take it as the viewer to decide what it may see. */
-public record User(String id, String name, Role role) {
+public record User(String id, String name, Role role) implements Actor {
 
     public boolean isAdmin() {
         return role == Role.ADMIN;

@@ -5,6 +5,8 @@ import dev.kiln.support.Ids;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -43,7 +45,7 @@ public class Users {
         return db.sql().sql("SELECT id, name, role FROM users WHERE id = ?").param(id).query(Users::row).optional();
     }
 
-    static User row(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
+    static User row(ResultSet rs, int n) throws SQLException {
         return new User(rs.getString("id"), rs.getString("name"), Role.fromDb(rs.getString("role")));
     }
 

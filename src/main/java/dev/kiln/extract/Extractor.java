@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.apache.tika.language.detect.LanguageDetector;
 import org.apache.tika.language.detect.LanguageResult;
 import org.apache.tika.langdetect.optimaize.OptimaizeLangDetector;
@@ -167,7 +168,7 @@ class Extractor implements Processor {
                 segmenter.add(new Paragraph(paragraph, page, false));
             }
         }
-        List<Integer> all = java.util.stream.IntStream.rangeClosed(1, count).boxed().toList();
+        List<Integer> all = IntStream.rangeClosed(1, count).boxed().toList();
         return new Extracted(Extracted.metadata(null, null, count), all, List.of());
     }
 

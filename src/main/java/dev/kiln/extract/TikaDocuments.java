@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.apache.tika.exception.EncryptedDocumentException;
 import org.apache.tika.exception.TikaException;
@@ -170,7 +171,7 @@ final class TikaDocuments {
 
     private static boolean isZipBomb(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            String message = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
             if (t.getClass().getSimpleName().contains("ZipBomb") || message.contains("zip bomb")
                     || message.contains("inflate ratio") || message.contains("exceeds the max")) {
                 return true;

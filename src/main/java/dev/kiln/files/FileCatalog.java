@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.Optional;
@@ -41,9 +42,9 @@ public class FileCatalog {
     }
 
     /** Which of these content hashes some file still refers to. */
-    public java.util.Set<String> referenced(Collection<String> sha256s) {
+    public Set<String> referenced(Collection<String> sha256s) {
         if (sha256s.isEmpty()) {
-            return java.util.Set.of();
+            return Set.of();
         }
         return new HashSet<>(db.sql().sql("SELECT DISTINCT sha256 FROM files WHERE sha256 IN (:hashes)")
                 .param("hashes", List.copyOf(sha256s)).query(String.class).list());

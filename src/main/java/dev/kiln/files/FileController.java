@@ -5,12 +5,17 @@ import dev.kiln.api.ErrorCode;
 import dev.kiln.audit.AuditAction;
 import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
-import java.util.Map;
+import dev.kiln.storage.BlobStore;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import org.springframework.core.io.FileSystemResource;
+import org.springframework.core.io.Resource;
+import org.springframework.http.CacheControl;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpRange;
@@ -18,10 +23,6 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.GetMapping;
-import org.springframework.core.io.FileSystemResource;
-import org.springframework.core.io.Resource;
-import org.springframework.http.CacheControl;
-import dev.kiln.storage.BlobStore;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
@@ -123,7 +124,7 @@ class FileController {
                 .contentType(MediaType.parseMediaType(file.mediaType()))
                 .header(HttpHeaders.CONTENT_DISPOSITION, disposition.toString())
                 .header("Content-Security-Policy", "default-src 'none'; sandbox")
-                .cacheControl(CacheControl.maxAge(java.time.Duration.ofHours(1)).cachePrivate())
+                .cacheControl(CacheControl.maxAge(Duration.ofHours(1)).cachePrivate())
                 .body(content);
     }
 

@@ -5,7 +5,6 @@ import static dev.kiln.db.Rows.nullableLong;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
 import org.springframework.jdbc.core.RowMapper;
 import tools.jackson.databind.json.JsonMapper;
 

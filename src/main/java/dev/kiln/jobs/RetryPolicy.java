@@ -1,8 +1,8 @@
 package dev.kiln.jobs;
 
+import dev.kiln.support.Backoff;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.ThreadLocalRandom;
 import org.springframework.stereotype.Component;
 
 /**
@@ -14,11 +14,11 @@ import org.springframework.stereotype.Component;
 @Component
 public class RetryPolicy {
 
-    private final JobSettings settings;
+    private final Backoff backoff;
     private final Clock clock;
 
     public RetryPolicy(JobSettings settings, Clock clock) {
-        this.settings = settings;
+        this.backoff = new Backoff(settings.retryInitialBackoff(), settings.retryMaxBackoff(), settings.retryJitter());
         this.clock = clock;
     }
 
@@ -45,9 +45,6 @@ public class RetryPolicy {
 
     /** Delay after failed attempt number {@code attempt} (1-based). */
     public Duration backoff(int attempt) {
-        double base = settings.retryInitialBackoff().toMillis() * Math.pow(2, Math.min(attempt - 1, 30));
-        double capped = Math.min(base, settings.retryMaxBackoff().toMillis());
-        double spread = 1 + settings.retryJitter() * (2 * ThreadLocalRandom.current().nextDouble() - 1);
-        return Duration.ofMillis(Math.round(capped * spread));
+        return backoff.delay(attempt);
     }
 }

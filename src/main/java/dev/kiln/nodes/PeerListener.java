@@ -6,6 +6,7 @@ import dev.kiln.db.DatabaseSettings;
 import dev.kiln.db.Databases;
 import dev.kiln.events.RemoteEvents;
 import dev.kiln.jobs.JobSignals;
+import dev.kiln.support.Backoff;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -116,7 +117,7 @@ public class PeerListener implements SmartLifecycle {
                 }
                 log.warn("Lost the connection that listens for other nodes ({}); opening it again in {}", e.getMessage(), delay);
                 awaitCatchingUp(delay);
-                delay = delay.multipliedBy(2).compareTo(settings.maxReconnectDelay()) > 0 ? settings.maxReconnectDelay() : delay.multipliedBy(2);
+                delay = Backoff.doubling(FIRST_RECONNECT_DELAY, settings.maxReconnectDelay()).after(delay);
             } finally {
                 listening = false;
             }

@@ -1,7 +1,5 @@
 package dev.kiln.processors;
 
-import dev.kiln.api.ApiException;
-import dev.kiln.api.ErrorCode;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -37,13 +35,13 @@ public final class ParamsSchema {
     /**
      * @param input the client's {@code params} (null or missing means none)
      * @return the parameters with defaults filled in
-     * @throws ApiException {@code invalid_params} listing every bad field
+     * @throws InvalidParams listing every bad field
      */
     public ObjectNode validate(JsonNode input) {
         List<FieldError> errors = new ArrayList<>();
         ObjectNode out = JsonNodeFactory.instance.objectNode();
         if (input != null && !input.isNull() && !input.isObject()) {
-            throw invalid(List.of(new FieldError("params", "must be a JSON object")));
+            throw new InvalidParams(List.of(new FieldError("params", "must be a JSON object")));
         }
         if (input != null && input.isObject()) {
             for (Iterator<String> names = input.propertyNames().iterator(); names.hasNext(); ) {
@@ -71,7 +69,7 @@ public final class ParamsSchema {
             }
         }
         if (!errors.isEmpty()) {
-            throw invalid(errors);
+            throw new InvalidParams(errors);
         }
         return out;
     }
@@ -113,15 +111,6 @@ public final class ParamsSchema {
             return "unbounded";
         }
         return d == Math.rint(d) ? Long.toString(d.longValue()) : d.toString();
-    }
-
-    private static ApiException invalid(List<FieldError> errors) {
-        String summary = errors.size() == 1
-                ? errors.get(0).field() + " " + errors.get(0).message() + "."
-                : errors.size() + " parameters are invalid.";
-        return new ApiException(ErrorCode.INVALID_PARAMS, summary)
-                .with("field", errors.get(0).field())
-                .with("errors", errors);
     }
 
     private static JsonNode toNode(Object value) {

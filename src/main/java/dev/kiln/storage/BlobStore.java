@@ -3,6 +3,8 @@ package dev.kiln.storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
 
 /**
  * Where file contents live, addressed by their SHA-256: the same content is stored once.
@@ -32,11 +34,11 @@ public interface BlobStore {
     boolean exists(String sha256);
 
     /** A stored blob and when it was stored. */
-    record Entry(String sha256, java.time.Instant storedAt) {
+    record Entry(String sha256, Instant storedAt) {
     }
 
     /** Every blob stored before {@code before}, for sweeping. */
-    java.util.List<Entry> storedBefore(java.time.Instant before) throws IOException;
+    List<Entry> storedBefore(Instant before) throws IOException;
 
     void delete(String sha256) throws IOException;
 

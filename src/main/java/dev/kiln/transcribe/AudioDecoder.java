@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ShortBuffer;
 import java.nio.file.Path;
+import java.util.Locale;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.global.avutil;
@@ -94,7 +95,7 @@ final class AudioDecoder implements AutoCloseable {
             }
             return null;
         } catch (FrameGrabber.Exception | RuntimeException e) {
-            throw JobFailure.of(JobErrorCode.MEDIA_UNREADABLE, "Decoding failed " + String.format(java.util.Locale.ROOT,
+            throw JobFailure.of(JobErrorCode.MEDIA_UNREADABLE, "Decoding failed " + String.format(Locale.ROOT,
                     "%.1f", decodedSeconds()) + " s into the audio: " + reason(e) + ".");
         }
     }

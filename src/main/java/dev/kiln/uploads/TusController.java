@@ -62,7 +62,7 @@ class TusController {
                 .header("Tus-Resumable", VERSION)
                 .header("Upload-Expires", HTTP_DATE.format(upload.expiresAt()));
         if (OFFSET_STREAM.equals(request.getContentType()) && request.getContentLengthLong() != 0) {
-            Uploads.Written written;
+            UploadWriter.Written written;
             try {
                 written = uploads.append(user, upload, 0, request.getContentLengthLong(), checksum(request),
                         request.getInputStream());
@@ -104,9 +104,9 @@ class TusController {
             throw new ApiException(ErrorCode.UNSUPPORTED_CONTENT_TYPE, "A PATCH carries Content-Type: " + OFFSET_STREAM + ".");
         }
         long offset = longHeader(request, "Upload-Offset");
-        Uploads.Checksum checksum = checksum(request);
+        UploadWriter.Checksum checksum = checksum(request);
         Upload upload = uploads.find(user, id);
-        Uploads.Written written = uploads.append(user, upload, offset, request.getContentLengthLong(), checksum,
+        UploadWriter.Written written = uploads.append(user, upload, offset, request.getContentLengthLong(), checksum,
                 request.getInputStream());
         ResponseEntity.HeadersBuilder<?> answer = ResponseEntity.noContent()
                 .header("Tus-Resumable", VERSION)
@@ -159,7 +159,7 @@ class TusController {
         }
     }
 
-    private static Uploads.Checksum checksum(HttpServletRequest request) {
+    private static UploadWriter.Checksum checksum(HttpServletRequest request) {
         String header = request.getHeader("Upload-Checksum");
         if (header == null) {
             return null;
@@ -170,7 +170,7 @@ class TusController {
         }
         ChunkDigest.requireOffered(parts[0]);
         try {
-            return new Uploads.Checksum(parts[0], Base64.getDecoder().decode(parts[1]));
+            return new UploadWriter.Checksum(parts[0], Base64.getDecoder().decode(parts[1]));
         } catch (IllegalArgumentException e) {
             throw ApiException.invalidField("Upload-Checksum", "The checksum is not valid base64.");
         }

@@ -17,23 +17,23 @@ class UploadDrain implements SmartLifecycle {
     /** How long writes may take to notice (each checks between reads of at most 64 KB). */
     private static final Duration PATIENCE = Duration.ofSeconds(5);
 
-    private final Uploads uploads;
+    private final UploadWriter writer;
     private volatile boolean running;
 
-    UploadDrain(Uploads uploads) {
-        this.uploads = uploads;
+    UploadDrain(UploadWriter writer) {
+        this.writer = writer;
     }
 
     @Override
     public void start() {
-        uploads.resumeWrites();
+        writer.resumeWrites();
         running = true;
     }
 
     @Override
     public void stop() {
         running = false;
-        uploads.stopWrites(PATIENCE);
+        writer.stopWrites(PATIENCE);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.kiln.workers;
 
 import dev.kiln.jobs.JobQueue;
+import dev.kiln.support.Backoff;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +31,7 @@ final class OutcomeWriter {
     private static final Logger log = LoggerFactory.getLogger(OutcomeWriter.class);
     private static final int CAPACITY = 10_000;
     private static final int MAX_BATCH = 512;
-    private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(5);
+    private static final Backoff RETRY_BACKOFF = Backoff.doubling(Duration.ofMillis(100), Duration.ofSeconds(5));
     /** How often progress reports are looked for: the most a report waits before it is written. */
     private static final long PROGRESS_CHECK_MILLIS = 10;
 
@@ -171,7 +172,7 @@ final class OutcomeWriter {
     }
 
     private JobQueue.Applied applyRetrying(List<JobQueue.Write> writes, JobQueue.Renewal renewing) {
-        Duration delay = Duration.ofMillis(100);
+        Duration delay = RETRY_BACKOFF.initial();
         while (true) {
             try {
                 return queue.apply(writes, renewing);
@@ -187,7 +188,7 @@ final class OutcomeWriter {
                     Thread.currentThread().interrupt();
                     return refused(writes);
                 }
-                delay = delay.multipliedBy(2).compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : delay.multipliedBy(2);
+                delay = RETRY_BACKOFF.after(delay);
             } catch (DataAccessException e) {
                 if (writes.size() <= 1 && renewing == null) {
                     log.error("The database refuses an update of job {}; dropping it",

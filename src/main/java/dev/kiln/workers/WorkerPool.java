@@ -1,26 +1,16 @@
 package dev.kiln.workers;
 
 import dev.kiln.drain.DrainOrder;
-import dev.kiln.files.FileInfo;
-import dev.kiln.jobs.JobError;
 import dev.kiln.jobs.JobQueue;
 import dev.kiln.jobs.JobSettings;
 import dev.kiln.jobs.JobSignals;
 import dev.kiln.jobs.Moved;
 import dev.kiln.jobs.RetryPolicy;
 import dev.kiln.nodes.ThisNode;
-import dev.kiln.processors.InputFile;
-import dev.kiln.processors.JobCancelledException;
-import dev.kiln.processors.JobErrorCode;
-import dev.kiln.processors.JobFailure;
 import dev.kiln.processors.ProcessorRegistry;
 import dev.kiln.storage.BlobStore;
 import dev.kiln.support.Loop;
 import dev.kiln.support.LogFields;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,7 +54,7 @@ public class WorkerPool implements SmartLifecycle {
     private final ProcessorRegistry registry;
     private final JobQueue queue;
     private final AttemptEnds ends;
-    private final BlobStore blobs;
+    private final InputFiles inputs;
     private final JsonMapper json;
     private final Clock clock;
     private final String node;
@@ -90,7 +80,7 @@ public class WorkerPool implements SmartLifecycle {
         this.jobSettings = jobSettings;
         this.registry = registry;
         this.queue = queue;
-        this.blobs = blobs;
+        this.inputs = new InputFiles(blobs);
         this.json = json;
         this.clock = clock;
         this.node = thisNode.id();
@@ -272,7 +262,7 @@ public class WorkerPool implements SmartLifecycle {
         try {
             JobQueue.Outcome outcome;
             try {
-                job.attach(Thread.currentThread(), input(job.claim));
+                job.attach(Thread.currentThread(), inputs.of(job.claim));
                 Object result = job.processor.processor().run(job);
                 outcome = new JobQueue.Succeeded(job.attempt(), result == null ? null : json.writeValueAsString(result));
             } catch (Throwable t) {
@@ -295,20 +285,6 @@ public class WorkerPool implements SmartLifecycle {
             MDC.remove(LogFields.USER_ID);
             MDC.remove("jobType");
         }
-    }
-
-    private InputFile input(JobQueue.Claim claim) throws IOException {
-        FileInfo file = claim.input();
-        if (file == null) {
-            throw JobFailure.of(JobErrorCode.INPUT_MISSING, "The input file " + claim.inputFileId() + " no longer exists.");
-        }
-        Path path;
-        try {
-            path = blobs.localPath(file.sha256());
-        } catch (NoSuchFileException e) {
-            throw JobFailure.of(JobErrorCode.INPUT_MISSING, "The content of input file " + file.id() + " is missing from storage.");
-        }
-        return new InputFile(file.id(), file.mediaType(), file.size(), file.name(), path);
     }
 
     /**

@@ -1,0 +1,35 @@
+package dev.kiln.workers;
+
+import dev.kiln.files.FileInfo;
+import dev.kiln.jobs.JobQueue;
+import dev.kiln.processors.InputFile;
+import dev.kiln.processors.JobErrorCode;
+import dev.kiln.processors.JobFailure;
+import dev.kiln.storage.BlobStore;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/** A claimed job's input as its processor reads it; a file or content gone since submission fails the attempt for good. */
+final class InputFiles {
+
+    private final BlobStore blobs;
+
+    InputFiles(BlobStore blobs) {
+        this.blobs = blobs;
+    }
+
+    InputFile of(JobQueue.Claim claim) throws IOException {
+        FileInfo file = claim.input();
+        if (file == null) {
+            throw JobFailure.of(JobErrorCode.INPUT_MISSING, "The input file " + claim.inputFileId() + " no longer exists.");
+        }
+        Path path;
+        try {
+            path = blobs.localPath(file.sha256());
+        } catch (NoSuchFileException e) {
+            throw JobFailure.of(JobErrorCode.INPUT_MISSING, "The content of input file " + file.id() + " is missing from storage.");
+        }
+        return new InputFile(file.id(), file.mediaType(), file.size(), file.name(), path);
+    }
+}
