@@ -25,7 +25,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +47,8 @@ import tools.jackson.databind.json.JsonMapper;
 public class WorkerPool implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
+    /** How long a claim round waits for more slots when only a few are free while attempts are in flight. */
+    private static final Duration CLAIM_LINGER = Duration.ofMillis(2);
 
     private final WorkerSettings settings;
     private final JobSettings jobSettings;
@@ -90,8 +91,10 @@ public class WorkerPool implements SmartLifecycle {
         });
         this.writer = new OutcomeWriter(queue, this::dueProgress, this::rejected);
         this.claimLoop = new Loop("kiln-claim", settings.pollInterval(), this::claimRound);
+        Heartbeat heartbeat = new Heartbeat(node, settings.leaseDuration(), running, writer,
+                (job, since) -> requestStop(job, StopReason.CANCEL, since));
         this.heartbeatLoop = new Loop("kiln-heartbeat", settings.heartbeatInterval(), () -> {
-            heartbeat();
+            heartbeat.beat();
             return false;
         });
     }
@@ -181,9 +184,16 @@ public class WorkerPool implements SmartLifecycle {
         for (ProcessorRegistry.Registered processor : registry.all()) {
             Semaphore free = slots.get(processor.name());
             Semaphore room = inFlight.get(processor.name());
-            int wanted = Math.min(Math.min(free.availablePermits(), room.availablePermits()), settings.claimBatchSize());
+            int wanted = wanted(free, room);
             if (wanted == 0) {
                 continue;
+            }
+            int concurrency = processor.limits().concurrency();
+            if (wanted < Math.min(settings.claimBatchSize(), concurrency) / 2 && room.availablePermits() < 2 * concurrency) {
+                // Attempts of a batch end together: a moment's wait lets their slots come back together,
+                // so one claim takes many jobs instead of one statement per job.
+                pause(CLAIM_LINGER);
+                wanted = wanted(free, room);
             }
             List<JobQueue.Claim> claims = queue.claim(processor.name(), wanted, node, settings.leaseDuration());
             for (JobQueue.Claim claim : claims) {
@@ -194,6 +204,18 @@ public class WorkerPool implements SmartLifecycle {
             more |= claims.size() == wanted && free.availablePermits() > 0 && room.availablePermits() > 0;
         }
         return more;
+    }
+
+    private int wanted(Semaphore free, Semaphore room) {
+        return Math.min(Math.min(free.availablePermits(), room.availablePermits()), settings.claimBatchSize());
+    }
+
+    private static void pause(Duration pause) {
+        try {
+            Thread.sleep(pause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void launch(ProcessorRegistry.Registered processor, JobQueue.Claim claim) {
@@ -311,28 +333,6 @@ public class WorkerPool implements SmartLifecycle {
         writer.enqueue(new JobQueue.Finish(job.jobId(), job.claim.leaseToken(), ends.stopped(job, reason)));
     }
 
-    private void heartbeat() {
-        Map<String, RunningJob> local = Map.copyOf(running);
-        if (local.isEmpty()) {
-            return;
-        }
-        List<JobQueue.Lease> renewed = writer.renew(new JobQueue.Renewal(node, local.keySet(), settings.leaseDuration())).join();
-        if (renewed == null) {
-            return; // not written this time (replaced, or the writer stopped): nothing learned
-        }
-        Map<String, JobQueue.Lease> held = renewed.stream().collect(Collectors.toMap(JobQueue.Lease::jobId, Function.identity()));
-        for (RunningJob job : local.values()) {
-            JobQueue.Lease lease = held.get(job.jobId());
-            if (lease == null || !Objects.equals(lease.token(), job.claim.leaseToken())) {
-                if (!job.finishing() && job.stop(StopReason.LEASE_LOST)) {
-                    job.log().warn("{} lost its lease (rescued elsewhere?); stopping it", job);
-                }
-            } else if (lease.cancelRequestedAt() != null) {
-                requestStop(job, StopReason.CANCEL, lease.cancelRequestedAt());
-            }
-        }
-    }
-
     private List<JobQueue.Progress> dueProgress() {
         long now = System.nanoTime();
         long spacing = settings.progressInterval().toNanos();
@@ -374,12 +374,7 @@ public class WorkerPool implements SmartLifecycle {
     private boolean awaitIdle(Duration patience) {
         long deadline = System.nanoTime() + patience.toNanos();
         while (!running.isEmpty() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+            pause(Duration.ofMillis(20));
         }
         return running.isEmpty();
     }
