@@ -34,7 +34,9 @@ import java.util.stream.Stream;
  * window so includes submitting and running every job and the child's final checks, not JVM start-up or shutdown.
  *
  * <p>Options: {@code --jobs=50000 --workers=16,64 --rounds=1 --db=postgres|sqlite --pg-url=<admin URL>} (without
- * it, an embedded PostgreSQL with fsync and synchronous commit on). {@code BENCH_JAVA_OPTS} goes to every child.
+ * it, an embedded PostgreSQL with fsync and synchronous commit on), {@code --only=<contestant>},
+ * {@code --jobrunr-pool=N} (JobRunr's connection pool; Kiln's default of 10 otherwise). {@code BENCH_JAVA_OPTS} goes to
+ * every child.
  */
 public final class SideBySide {
 
@@ -49,8 +51,11 @@ public final class SideBySide {
         }
     }
 
+    private static String jobrunrPool;
+
     public static void main(String[] args) throws Exception {
         Map<String, String> options = Bench.options(args);
+        jobrunrPool = options.get("jobrunr-pool");
         String mode = options.getOrDefault("mode", "jobrunr");
         int jobs = Integer.parseInt(options.getOrDefault("jobs", "50000"));
         int rounds = Integer.parseInt(options.getOrDefault("rounds", "1"));
@@ -136,6 +141,8 @@ public final class SideBySide {
             command.addAll(List.of("-cp", contestant.classpath(), contestant.mainClass(), "--jobs=" + jobs, "--workers=" + workers));
             if (contestant.kiln()) {
                 command.add("--db=" + db);
+            } else if (jobrunrPool != null) {
+                command.add("--pool=" + jobrunrPool);
             }
             if (url != null) {
                 command.add("--pg-url=" + url);
