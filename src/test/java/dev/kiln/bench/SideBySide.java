@@ -25,7 +25,8 @@ import java.util.stream.Stream;
 /**
  * Two contestants measured alternately in one run, each in its own JVM on a fresh database: Kiln against JobRunr
  * ({@code --mode=jobrunr}, bench/vs-jobrunr.sh) or the current tree against a build of another revision
- * ({@code --mode=build --base-cp=… --base-name=…}, bench/vs-build.sh).
+ * ({@code --mode=build --base-cp=… --base-name=…}, bench/vs-build.sh); or Kiln alone ({@code --mode=kiln},
+ * bench/profile.sh).
  *
  * <p>Every contestant prints one marker line when it is ready to submit (Spring Boot's "Started …" for Kiln, logged
  * because the child runs with {@code logging.level.dev.kiln.bench=INFO}; JobRunrBench prints its own) and one result
@@ -35,7 +36,8 @@ import java.util.stream.Stream;
  *
  * <p>Options: {@code --jobs=50000 --workers=16,64 --rounds=1 --db=postgres|sqlite --pg-url=<admin URL>} (without
  * it, an embedded PostgreSQL with fsync and synchronous commit on), {@code --only=<contestant>},
- * {@code --jobrunr-pool=N} (JobRunr's connection pool; Kiln's default of 10 otherwise). {@code BENCH_JAVA_OPTS} goes to
+ * {@code --jobrunr-pool=N} (JobRunr's connection pool; Kiln's default of 10 otherwise), {@code --pg-stats=true} (after
+ * each run on PostgreSQL, commits, rows and statements per job: {@link PgStats}). {@code BENCH_JAVA_OPTS} goes to
  * every child.
  */
 public final class SideBySide {
@@ -52,10 +54,12 @@ public final class SideBySide {
     }
 
     private static String jobrunrPool;
+    private static boolean pgStats;
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = Bench.options(args);
         jobrunrPool = options.get("jobrunr-pool");
+        pgStats = Boolean.parseBoolean(options.getOrDefault("pg-stats", "false"));
         String mode = options.getOrDefault("mode", "jobrunr");
         int jobs = Integer.parseInt(options.getOrDefault("jobs", "50000"));
         int rounds = Integer.parseInt(options.getOrDefault("rounds", "1"));
@@ -73,7 +77,8 @@ public final class SideBySide {
             case "build" -> List.of(
                     new Contestant(options.getOrDefault("base-name", "base"), required(options, "base-cp"), JobThroughputBench.class.getName(), true),
                     new Contestant("current", own, JobThroughputBench.class.getName(), true));
-            default -> throw new IllegalArgumentException("--mode is jobrunr or build");
+            case "kiln" -> List.of(new Contestant("kiln", own, JobThroughputBench.class.getName(), true));
+            default -> throw new IllegalArgumentException("--mode is jobrunr, build or kiln");
         };
         if (options.containsKey("only")) {
             contestants = contestants.stream().filter(c -> c.name().equals(options.get("only"))).toList();
@@ -147,8 +152,12 @@ public final class SideBySide {
             if (url != null) {
                 command.add("--pg-url=" + url);
             }
-            return measure(contestant, new ProcessBuilder(command).redirectErrorStream(true), scratch.resolve("output.log"),
+            Result result = measure(contestant, new ProcessBuilder(command).redirectErrorStream(true), scratch.resolve("output.log"),
                     postmaster, jobs, workers, round);
+            if (pgStats && url != null) {
+                PgStats.print(adminUrl, database, jobs, 12);
+            }
+            return result;
         } finally {
             if (adminUrl != null) {
                 admin(adminUrl, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
