@@ -160,7 +160,7 @@ public final class SideBySide {
             return result;
         } finally {
             if (adminUrl != null) {
-                admin(adminUrl, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+                drop(adminUrl, database);
             }
             deleteTree(scratch);
         }
@@ -241,6 +241,22 @@ public final class SideBySide {
                 var rows = s.executeQuery("SELECT current_setting('server_version')")) {
             rows.next();
             return "PostgreSQL " + rows.getString(1);
+        }
+    }
+
+    /** An autovacuum worker may still be in the database, and a user who is not a superuser cannot end it: retry. */
+    private static void drop(String adminUrl, String database) throws InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                admin(adminUrl, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+                return;
+            } catch (SQLException e) {
+                if (attempt == 30) {
+                    System.out.println("      (database " + database + " left behind: " + e.getMessage() + ")");
+                    return;
+                }
+                Thread.sleep(1000);
+            }
         }
     }
 
