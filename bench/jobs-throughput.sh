@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/classpath.sh
-exec "$JAVA" --enable-native-access=ALL-UNNAMED -Xshare:off -cp "$BENCH_CP" dev.kiln.bench.JobThroughputBench "$@"
+exec "$JAVA" --enable-native-access=ALL-UNNAMED -Xshare:off ${BENCH_JAVA_OPTS:-} -cp "$BENCH_CP" dev.kiln.bench.JobThroughputBench "$@"
