@@ -88,13 +88,7 @@ abstract class JobLimitsContract extends ApiTestBase {
     void tooManyWaitingJobsAreRefusedWithTheCountAndNothingIsMade() {
         String gate = "queued-" + UUID.randomUUID();
         List<String> jobs = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            jobs.add(api.submit(token, "test-gate", file, "{\"gate\":\"" + gate + "-" + i + "\"}"));
-        }
-        await().atMost(WAIT).until(() -> jobs.stream().allMatch(j -> api.state(token, j).equals("running")));
-        for (int i = 2; i < 5; i++) {
-            jobs.add(api.submit(token, "test-gate", file, "{\"gate\":\"" + gate + "-" + i + "\"}"));
-        }
+        submitGated(jobs, gate, 5);
         try {
             Api.Response refused = api.post("/api/v1/jobs", token, gateJob(gate + "-5"));
 
@@ -129,9 +123,7 @@ abstract class JobLimitsContract extends ApiTestBase {
         String gate = "retry-" + UUID.randomUUID();
         List<String> jobs = new ArrayList<>();
         try {
-            for (int i = 0; i < 5; i++) {
-                jobs.add(api.submit(token, "test-gate", file, "{\"gate\":\"" + gate + "-" + i + "\"}"));
-            }
+            submitGated(jobs, gate, 5);
             await().atMost(WAIT).until(() -> states(jobs).equals(List.of("running", "running", "queued", "queued", "queued")));
             assertThat(api.postEmpty("/api/v1/jobs/" + jobs.get(4) + "/cancel", token).status()).isLessThan(300);
             jobs.add(api.submit(token, "test-gate", file, "{\"gate\":\"" + gate + "-5\"}"));
@@ -160,9 +152,7 @@ abstract class JobLimitsContract extends ApiTestBase {
         String gate = "running-" + UUID.randomUUID();
         List<String> mine = new ArrayList<>();
         try {
-            for (int i = 0; i < 4; i++) {
-                mine.add(api.submit(token, "test-gate", file, "{\"gate\":\"" + gate + "-" + i + "\"}"));
-            }
+            submitGated(mine, gate, 4);
             await().atMost(WAIT).until(() -> states(mine).equals(List.of("running", "running", "queued", "queued")));
             // Workers are free (the processor runs 4 at once), yet the others stay queued.
             await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
@@ -303,6 +293,19 @@ abstract class JobLimitsContract extends ApiTestBase {
         List<String> ids = new ArrayList<>();
         api.get("/api/v1/jobs?limit=100", token).json().get("items").forEach(j -> ids.add(j.get("id").asString()));
         return ids;
+    }
+
+    /**
+     * Submits {@code count} jobs held by gates {@code <gate>-0}, {@code -1}…: once the first two (the
+     * running limit) run, so that the rest find room among the waiting however slow the claims are.
+     */
+    private void submitGated(List<String> into, String gate, int count) {
+        for (int i = 0; i < count; i++) {
+            into.add(api.submit(token, "test-gate", file, "{\"gate\":\"" + gate + "-" + i + "\"}"));
+            if (i == 1) {
+                await().atMost(WAIT).until(() -> states(into).equals(List.of("running", "running")));
+            }
+        }
     }
 
     private List<String> states(List<String> jobs) {
