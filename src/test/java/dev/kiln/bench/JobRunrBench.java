@@ -43,6 +43,7 @@ public final class JobRunrBench {
         int workers = Integer.parseInt(options.getOrDefault("workers", "16"));
         // Kiln's default pool (kiln.database.pool-size) unless asked otherwise.
         int pool = Integer.parseInt(options.getOrDefault("pool", "10"));
+        long pollMillis = Long.parseLong(options.getOrDefault("poll-ms", "250"));
 
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
@@ -68,9 +69,9 @@ public final class JobRunrBench {
                 BackgroundJobRequest.enqueue(IntStream.range(submitted, Math.min(jobs, submitted + 1000)).mapToObj(i -> new Noop()));
             }
             double submitSeconds = (System.nanoTime() - start) / 1e9;
-            // One COUNT every 250 ms, the same poll as JobThroughputBench's, so that both pay the same for watching.
+            // One COUNT every poll-ms (250 unless told), the same poll as JobThroughputBench's: both pay the same for watching.
             while (count(dataSource, "SELECT COUNT(*) FROM jobrunr_jobs WHERE state IN ('SUCCEEDED', 'FAILED', 'DELETED')") < jobs) {
-                Thread.sleep(250);
+                Thread.sleep(pollMillis);
                 if (System.nanoTime() - start > Duration.ofMinutes(10).toNanos()) {
                     throw new IllegalStateException("did not finish within 10 minutes");
                 }

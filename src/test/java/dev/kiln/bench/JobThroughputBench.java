@@ -46,18 +46,19 @@ public final class JobThroughputBench {
         System.out.printf("%-10s %8s %8s %10s %10s %10s %10s%n",
                 "database", "jobs", "workers", "submit_s", "total_s", "jobs/s", "events");
         for (TestDatabases.Kind kind : kinds) {
-            run(kind, options.get("pg-url"), jobs, workers, maxRunning);
+            run(kind, options.get("pg-url"), jobs, workers, maxRunning, Long.parseLong(options.getOrDefault("poll-ms", "250")));
         }
     }
 
-    private static void run(TestDatabases.Kind kind, String pgUrl, int jobs, int workers, String maxRunning) throws Exception {
+    private static void run(TestDatabases.Kind kind, String pgUrl, int jobs, int workers, String maxRunning, long pollMillis)
+            throws Exception {
         if (kind == TestDatabases.Kind.POSTGRES && pgUrl == null) {
             // The test database runs with fsync and synchronous_commit off; measure a durable server.
             try (EmbeddedPostgres durable = EmbeddedPostgres.builder()
                     .setServerConfig("fsync", "on")
                     .setServerConfig("synchronous_commit", "on")
                     .start()) {
-                run(kind, durable.getJdbcUrl("postgres", "postgres"), jobs, workers, maxRunning);
+                run(kind, durable.getJdbcUrl("postgres", "postgres"), jobs, workers, maxRunning, pollMillis);
             }
             return;
         }
@@ -93,7 +94,7 @@ public final class JobThroughputBench {
             double submitSeconds = seconds(System.nanoTime() - start);
             // Polled slowly so the poll does not compete with the work; the end time is the last finish.
             while (count(database, "SELECT COUNT(*) FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled')") < jobs) {
-                Thread.sleep(250);
+                Thread.sleep(pollMillis);
                 if (seconds(System.nanoTime() - start) > Duration.ofMinutes(10).toSeconds()) {
                     throw new IllegalStateException("did not finish within 10 minutes");
                 }

@@ -36,7 +36,8 @@ import java.util.stream.Stream;
  *
  * <p>Options: {@code --jobs=50000 --workers=16,64 --rounds=1 --db=postgres|sqlite --pg-url=<admin URL>} (without
  * it, an embedded PostgreSQL with fsync and synchronous commit on), {@code --only=<contestant>},
- * {@code --jobrunr-pool=N} (JobRunr's connection pool; Kiln's default of 10 otherwise), {@code --pg-stats=true} (after
+ * {@code --jobrunr-pool=N} (JobRunr's connection pool; Kiln's default of 10 otherwise), {@code --poll-ms=N} (how often both count
+ * their finished jobs: a full count costs the database too; each bench's default is 250), {@code --pg-stats=true} (after
  * each run on PostgreSQL, commits, rows and statements per job: {@link PgStats}). {@code BENCH_JAVA_OPTS} goes to
  * every child.
  */
@@ -55,11 +56,14 @@ public final class SideBySide {
 
     private static String jobrunrPool;
     private static boolean pgStats;
+    /** How often each contestant counts its finished jobs; null: its own default. */
+    private static String pollMillis;
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = Bench.options(args);
         jobrunrPool = options.get("jobrunr-pool");
         pgStats = Boolean.parseBoolean(options.getOrDefault("pg-stats", "false"));
+        pollMillis = options.get("poll-ms");
         String mode = options.getOrDefault("mode", "jobrunr");
         int jobs = Integer.parseInt(options.getOrDefault("jobs", "50000"));
         int rounds = Integer.parseInt(options.getOrDefault("rounds", "1"));
@@ -151,6 +155,9 @@ public final class SideBySide {
             }
             if (url != null) {
                 command.add("--pg-url=" + url);
+            }
+            if (pollMillis != null) {
+                command.add("--poll-ms=" + pollMillis);
             }
             Result result = measure(contestant, new ProcessBuilder(command).redirectErrorStream(true), scratch.resolve("output.log"),
                     postmaster, jobs, workers, round);
