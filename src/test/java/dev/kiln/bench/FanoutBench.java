@@ -40,7 +40,27 @@ public final class FanoutBench {
     // HTTP/1.1: an h2c upgrade request would be taken by the Socket.IO server for a WebSocket and dropped.
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    record Round(String server, String pace, JsonNode figures, double cpuSeconds, boolean durable) {
+    /** A process's CPU time and the time its threads waited for a CPU, in seconds (or their growth over a round). */
+    record Usage(double cpu, double waited) {
+
+        static Usage of(long pid) throws IOException {
+            return new Usage(cpuTicks(pid) / (double) CLOCK_TICKS_PER_SECOND, runQueueNanos(pid) / 1e9);
+        }
+
+        Usage since(Usage before) {
+            return new Usage(cpu - before.cpu, waited - before.waited);
+        }
+    }
+
+    /**
+     * @param server     the server process, from the start of the events to the last receipt
+     * @param followers  the followers' process over the same time
+     */
+    record Round(String server, String pace, JsonNode figures, Usage serverUsage, Usage followers, boolean durable) {
+
+        double cpuSeconds() {
+            return serverUsage.cpu();
+        }
 
         long delivered() {
             return figures.get("delivered").asLong();
@@ -51,7 +71,7 @@ public final class FanoutBench {
         }
 
         double cpuPerThousand() {
-            return delivered() == 0 ? 0 : cpuSeconds * 1000 / delivered() * 1000;
+            return delivered() == 0 ? 0 : cpuSeconds() * 1000 / delivered() * 1000;
         }
 
         int closed() {
@@ -121,13 +141,15 @@ public final class FanoutBench {
         try (NodeProcess followers = NodeProcess.start("clients.mjs", "--target=kiln", "--port=" + kiln.port(),
                 "--token=" + Api.ADMIN_TOKEN, "--job=" + job, "--clients=" + clients, "--events=" + events)) {
             followers.nextJson(Duration.ofMinutes(5)); // every follower subscribed
-            long cpu = cpuTicks(kiln.pid());
+            Usage server = Usage.of(kiln.pid());
+            Usage clients0 = Usage.of(followers.pid());
             api.postEmpty("/api/v1/jobs/" + ahead + "/cancel", Api.ADMIN_TOKEN);
             JsonNode figures = followers.nextJson(Duration.ofMinutes(10));
-            double cpuSeconds = (cpuTicks(kiln.pid()) - cpu) / (double) CLOCK_TICKS_PER_SECOND;
+            Usage serverUsage = Usage.of(kiln.pid()).since(server);
+            Usage followersUsage = Usage.of(followers.pid()).since(clients0);
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> api.state(Api.ADMIN_TOKEN, job).equals("succeeded"));
             long stored = api.events(Api.ADMIN_TOKEN, job).stream().filter(e -> e.get("kind").asString().equals("partial")).count();
-            return new Round("Kiln", pace, figures, cpuSeconds, stored == events);
+            return new Round("Kiln", pace, figures, serverUsage, followersUsage, stored == events);
         }
     }
 
@@ -135,7 +157,8 @@ public final class FanoutBench {
         try (NodeProcess followers = NodeProcess.start("clients.mjs", "--target=sio", "--port=" + port,
                 "--clients=" + clients, "--events=" + events)) {
             followers.nextJson(Duration.ofMinutes(5));
-            long cpu = cpuTicks(server.pid());
+            Usage before = Usage.of(server.pid());
+            Usage clients0 = Usage.of(followers.pid());
             HttpResponse<Void> started = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                     + "/start?count=" + events + "&intervalMs=" + interval)).POST(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.discarding());
@@ -143,29 +166,33 @@ public final class FanoutBench {
                 throw new IllegalStateException("Socket.IO server answered " + started.statusCode());
             }
             JsonNode figures = followers.nextJson(Duration.ofMinutes(10));
-            double cpuSeconds = (cpuTicks(server.pid()) - cpu) / (double) CLOCK_TICKS_PER_SECOND;
-            return new Round("Socket.IO", pace, figures, cpuSeconds, false);
+            return new Round("Socket.IO", pace, figures, Usage.of(server.pid()).since(before),
+                    Usage.of(followers.pid()).since(clients0), false);
         }
     }
 
     private static String line(Round r) {
         JsonNode f = r.figures();
         return String.format(Locale.ROOT, "%-9s %-8s delivered=%d/%d  %.0f msg/s  p50=%.1f ms  p99=%.1f ms  max=%.1f ms"
-                        + "  closed=%d %s  unfinished=%d  out-of-order=%d  other events=%d  cpu=%.2f s (%.1f ms/1000)%s",
+                        + "  closed=%d %s  unfinished=%d  out-of-order=%d  other events=%d  cpu=%.2f s (%.1f ms/1000)"
+                        + "  waited for a CPU %.2f s; followers: cpu=%.2f s, waited %.2f s, over %.2f s%s",
                 r.server(), r.pace(), r.delivered(), f.get("expected").asLong(), r.perSecond(), f.get("p50").asDouble(),
                 f.get("p99").asDouble(), f.get("max").asDouble(), r.closed(), f.get("closes"), f.get("unfinished").asInt(),
                 f.get("outOfOrder").asInt(), f.get("otherEvents").asInt(), r.cpuSeconds(), r.cpuPerThousand(),
-                r.server().equals("Kiln") ? (r.durable() ? "  durable" : "  NOT ALL STORED") : "");
+                r.serverUsage().waited(), r.followers().cpu(), r.followers().waited(), f.get("spanMillis").asDouble() / 1000, r.server().equals("Kiln") ? (r.durable() ? "  durable" : "  NOT ALL STORED") : "");
     }
 
     private static void table(List<Round> rounds) {
         System.out.println();
-        System.out.println("| pace | server | msg/s | p50 ms | p99 ms | max ms | closed | CPU ms / 1,000 msgs |");
-        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|");
+        System.out.println("| pace | server | msg/s | p50 ms | p99 ms | max ms | closed | CPU ms / 1,000 msgs | followers' CPU / span"
+                + " | followers waited for a CPU / span |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Round r : rounds) {
-            System.out.printf(Locale.ROOT, "| %s | %s | %,.0f | %.1f | %.1f | %.1f | %d | %.1f |%n", r.pace(), r.server(),
+            double span = Math.max(1e-3, r.figures().get("spanMillis").asDouble() / 1000);
+            System.out.printf(Locale.ROOT, "| %s | %s | %,.0f | %.1f | %.1f | %.1f | %d | %.1f | %.0f%% | %.0f%% |%n", r.pace(), r.server(),
                     r.perSecond(), r.figures().get("p50").asDouble(), r.figures().get("p99").asDouble(),
-                    r.figures().get("max").asDouble(), r.closed(), r.cpuPerThousand());
+                    r.figures().get("max").asDouble(), r.closed(), r.cpuPerThousand(), 100 * r.followers().cpu() / span,
+                    100 * r.followers().waited() / span);
         }
         System.out.println();
         for (int i = 0; i + 1 < rounds.size(); i += 2) {
@@ -175,6 +202,24 @@ public final class FanoutBench {
                     k.perSecond() / s.perSecond(), k.figures().get("p50").asDouble() / s.figures().get("p50").asDouble(),
                     k.figures().get("p99").asDouble() / s.figures().get("p99").asDouble(), k.cpuPerThousand() / s.cpuPerThousand());
         }
+    }
+
+    /**
+     * How long the process's threads waited, runnable, for a CPU (ns; the second field of each
+     * /proc/PID/task/TID/schedstat): on a shared machine, time nobody's code could run.
+     */
+    private static long runQueueNanos(long pid) throws IOException {
+        long waited = 0;
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    waited += Long.parseLong(Files.readString(task.resolve("schedstat")).trim().split(" ")[1]);
+                } catch (IOException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return waited;
     }
 
     /** utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
