@@ -102,6 +102,7 @@ public final class FanoutBench {
                         "kiln.stream.max-connections-per-user", "50000",
                         "kiln.stream.max-connections-per-ip", "0",
                         "kiln.limits.requests", "0",
+                        "kiln.limits.submissions", "0",
                         "kiln.processors.test-ticker.concurrency", "1",
                         "logging.level.root", "WARN",
                         "logging.level.dev.kiln", "WARN"), kilnJvm);
