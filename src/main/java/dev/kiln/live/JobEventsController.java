@@ -26,7 +26,6 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A job's events over plain HTTP: a JSON page (optionally long-polled with {@code wait=}), or an
@@ -40,16 +39,14 @@ class JobEventsController {
     private final JobStore jobs;
     private final EventLog log;
     private final EventHub hub;
-    private final JsonMapper json;
     private final StreamSettings settings;
     private final StreamConnections connections;
 
-    JobEventsController(JobStore jobs, EventLog log, EventHub hub, JsonMapper json, StreamSettings settings,
+    JobEventsController(JobStore jobs, EventLog log, EventHub hub, StreamSettings settings,
             StreamConnections connections) {
         this.jobs = jobs;
         this.log = log;
         this.hub = hub;
-        this.json = json;
         this.settings = settings;
         this.connections = connections;
     }
@@ -120,7 +117,8 @@ class JobEventsController {
             return;
         }
         // A resume point past the end of the log cannot be honoured: replay everything instead.
-        SseStream stream = new SseStream(id, from > job.seq() ? 0 : from, log, hub, json, settings, connections.metrics().sse);
+        SseStream stream = new SseStream(id, from > job.seq() ? 0 : from, log, hub, connections.wireEvents(), settings,
+                connections.metrics().sse);
         String address = ClientAddress.of(request.getRemoteAddr());
         Optional<StreamConnections.StreamRefusal> refused = connections.admitStream(user, address, stream);
         if (refused.isPresent()) {

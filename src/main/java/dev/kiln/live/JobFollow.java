@@ -9,19 +9,25 @@ import java.util.List;
 
 /**
  * One consumer following one job: events come out in seq order, each once. Live events that
- * are next in line go straight through; a gap (a missed notification, events committed in one
- * order and announced in another, a resubscription) is filled from the durable log.
+ * are next in line go straight through, with no read at all; a gap (a missed notification, events
+ * committed in one order and announced in another, a resubscription) is filled from the durable log.
  */
 final class JobFollow {
 
     private static final int PAGE = 500;
 
+    /** Reads the log: a job's events after a seq, oldest first ({@link EventLog#after}). */
+    @FunctionalInterface
+    interface LogReader {
+        List<JobEvent> after(String jobId, long after, int limit);
+    }
+
     private final String jobId;
-    private final EventLog log;
+    private final LogReader log;
     private long delivered;
 
     /** @param after the last seq the consumer already has (0 for none) */
-    JobFollow(String jobId, long after, EventLog log) {
+    JobFollow(String jobId, long after, LogReader log) {
         this.jobId = jobId;
         this.log = log;
         this.delivered = after;

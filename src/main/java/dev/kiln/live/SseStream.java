@@ -3,6 +3,7 @@ package dev.kiln.live;
 import dev.kiln.events.EventHub;
 import dev.kiln.events.EventLog;
 import dev.kiln.events.JobEvent;
+import dev.kiln.live.WireEvents.WireEvent;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * One SSE response following one job: the log after the resume point, then live events, with a
@@ -23,25 +23,26 @@ final class SseStream {
     private static final int BACKLOG = 1000;
     private static final long RETRY_MILLIS = 3000;
     /** Put in the queue to end the stream now. */
-    private static final JobEvent END = new JobEvent("", null, 0, null, null, null);
+    private static final Object END = new Object();
 
     private final String jobId;
     private final JobFollow follow;
     private final EventLog log;
     private final EventHub hub;
-    private final JsonMapper json;
+    private final WireEvents wireEvents;
     private final StreamSettings settings;
     private final StreamMetrics.Transport metrics;
-    private final BlockingQueue<JobEvent> live = new LinkedBlockingQueue<>(BACKLOG);
+    /** Live events ({@link WireEvent}s, encoded once for every follower), or {@link #END}. */
+    private final BlockingQueue<Object> live = new LinkedBlockingQueue<>(BACKLOG);
     private volatile boolean overflowed;
 
-    SseStream(String jobId, long after, EventLog log, EventHub hub, JsonMapper json, StreamSettings settings,
+    SseStream(String jobId, long after, EventLog log, EventHub hub, WireEvents wireEvents, StreamSettings settings,
             StreamMetrics.Transport metrics) {
         this.jobId = jobId;
-        this.follow = new JobFollow(jobId, after, log);
+        this.follow = new JobFollow(jobId, after, log::after);
         this.log = log;
         this.hub = hub;
-        this.json = json;
+        this.wireEvents = wireEvents;
         this.settings = settings;
         this.metrics = metrics;
     }
@@ -54,25 +55,25 @@ final class SseStream {
 
     void run(OutputStream out) throws IOException, InterruptedException {
         try (EventHub.Subscription ignored = hub.followJob(jobId, event -> {
-            if (!live.offer(event)) {
+            if (!live.offer(wireEvents.of(event))) {
                 metrics.dropped.increment();
                 overflowed = true;
             }
         })) {
             write(out, "retry: " + RETRY_MILLIS + "\n\n");
             for (List<JobEvent> page = follow.nextFromLog(); !page.isEmpty(); page = follow.nextFromLog()) {
-                if (send(out, page)) {
+                if (send(out, page, null)) {
                     return;
                 }
             }
             while (!overflowed) {
-                JobEvent next = live.poll(settings.sseHeartbeat().toMillis(), TimeUnit.MILLISECONDS);
+                Object next = live.poll(settings.sseHeartbeat().toMillis(), TimeUnit.MILLISECONDS);
                 if (next == END) {
                     return;
                 }
                 if (next == null) {
                     write(out, ": keep-alive\n\n");
-                } else if (send(out, follow.onLive(next))) {
+                } else if (next instanceof WireEvent event && send(out, follow.onLive(event.event()), event)) {
                     return;
                 }
             }
@@ -81,11 +82,14 @@ final class SseStream {
         }
     }
 
-    /** Writes events; true when the last was the job's terminal event and nothing follows it. */
-    private boolean send(OutputStream out, List<JobEvent> events) throws IOException {
+    /**
+     * Writes events; true when the last was the job's terminal event and nothing follows it.
+     * {@code live}, when one of them, is written in the form it was encoded in for every follower.
+     */
+    private boolean send(OutputStream out, List<JobEvent> events, WireEvent live) throws IOException {
         for (JobEvent event : events) {
-            write(out, "id: " + event.seq() + "\nevent: " + event.kind().wire() + "\ndata: "
-                    + json.writeValueAsString(event) + "\n\n");
+            String data = live != null && event == live.event() ? live.json() : wireEvents.once(event).json();
+            write(out, "id: " + event.seq() + "\nevent: " + event.kind().wire() + "\ndata: " + data + "\n\n");
             metrics.sent.increment();
         }
         JobEvent last = events.isEmpty() ? null : events.getLast();

@@ -9,8 +9,9 @@ import dev.kiln.events.EventHub;
 import dev.kiln.events.EventLog;
 import dev.kiln.jobs.JobStore;
 import dev.kiln.limits.ClientAddress;
+import io.github.bucket4j.Bandwidth;
 import java.net.InetSocketAddress;
-import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -49,6 +50,9 @@ class StreamConnections implements SmartLifecycle {
     private final AllowedOrigins origins;
     private final ClientJson clientJson;
     private final StreamMetrics metrics;
+    private final WireEvents wireEvents;
+    /** Each socket's inbound rate: one figure for all, each socket its own bucket. */
+    private final Bandwidth inboundLimit;
     private final Set<StreamConnection> open = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
     private final Map<String, Integer> perAddress = new ConcurrentHashMap<>();
@@ -60,7 +64,8 @@ class StreamConnections implements SmartLifecycle {
     private volatile boolean accepting;
 
     StreamConnections(StreamSettings settings, JobStore jobs, EventLog eventLog, EventHub hub, ApiTokens tokens,
-            StreamTickets tickets, JsonMapper json, AllowedOrigins origins, ClientJson clientJson, StreamMetrics metrics) {
+            StreamTickets tickets, JsonMapper json, AllowedOrigins origins, ClientJson clientJson, StreamMetrics metrics,
+            WireEvents wireEvents) {
         this.settings = settings;
         this.jobs = jobs;
         this.eventLog = eventLog;
@@ -71,6 +76,9 @@ class StreamConnections implements SmartLifecycle {
         this.origins = origins;
         this.clientJson = clientJson;
         this.metrics = metrics;
+        this.wireEvents = wireEvents;
+        int perSecond = Math.max(1, settings.messagesPerSecond());
+        this.inboundLimit = Bandwidth.builder().capacity(perSecond).refillGreedy(perSecond, Duration.ofSeconds(1)).build();
         metrics.websocket.connections(open::size);
         metrics.sse.connections(streams::size);
     }
@@ -223,6 +231,15 @@ class StreamConnections implements SmartLifecycle {
 
     StreamMetrics metrics() {
         return metrics;
+    }
+
+    WireEvents wireEvents() {
+        return wireEvents;
+    }
+
+    /** Client messages per second on one socket: {@code messagesPerSecond} sustained, as many again as a burst. */
+    Bandwidth inboundLimit() {
+        return inboundLimit;
     }
 
     /** For what clients send: bounded in size and depth. */

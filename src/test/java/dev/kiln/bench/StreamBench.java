@@ -41,6 +41,8 @@ public final class StreamBench {
                         "kiln.stream.max-connections-per-user", "50000",
                         "kiln.stream.max-connections-per-ip", "0",
                         "kiln.limits.requests", "0",
+                        "kiln.limits.submissions", "0",
+                        "kiln.limits.max-running-jobs", "0",
                         "kiln.processors.test-ticker.concurrency", Integer.toString(jobs),
                         "logging.level.root", "WARN",
                         "logging.level.dev.kiln", "WARN"), List.of("-XX:NativeMemoryTracking=summary"))) {

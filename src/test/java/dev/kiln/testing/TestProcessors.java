@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,21 +69,31 @@ public class TestProcessors {
                 });
     }
 
-    /** Emits {@code count} partial results every {@code intervalMs}, with progress, each padded to {@code size} characters. */
+    /**
+     * Emits {@code count} partial results, one every {@code intervalMs} (a fixed rate, not a pause
+     * after each), with progress, each padded to {@code size} characters and stamped with the time
+     * of its emit call ({@code at}, µs since the epoch) for latency benches.
+     */
     @Bean
     TestProcessor ticker() {
         return new TestProcessor("test-ticker", ParamsSchema.of(
                 Param.integer("count", "partials to emit").withRange(0, 100_000).withDefault(20),
-                Param.integer("intervalMs", "pause between them").withRange(0, 60_000).withDefault(50),
+                Param.integer("intervalMs", "time from one to the next").withRange(0, 60_000).withDefault(50),
                 Param.integer("size", "padding of each partial").withRange(0, 1_000_000).withDefault(0)),
                 context -> {
                     int count = context.params().get("count").asInt();
+                    long interval = context.params().get("intervalMs").asLong() * 1_000_000;
                     String padding = "x".repeat(context.params().get("size").asInt());
+                    long start = System.nanoTime();
                     for (int i = 1; i <= count; i++) {
                         context.checkCancelled();
-                        context.emit(Map.of("index", i, "padding", padding));
+                        Instant now = Instant.now();
+                        context.emit(Map.of("index", i, "padding", padding, "at", now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000));
                         context.progress((double) i / count, "ticking");
-                        Thread.sleep(context.params().get("intervalMs").asInt());
+                        long wait = start + i * interval - System.nanoTime();
+                        if (wait > 0) {
+                            Thread.sleep(Duration.ofNanos(wait));
+                        }
                     }
                     return Map.of("ticks", count);
                 });
@@ -98,7 +109,7 @@ public class TestProcessors {
                     int count = context.params().get("count").asInt();
                     for (int i = 1; i <= count; i++) {
                         context.checkCancelled();
-                        java.time.Instant now = java.time.Instant.now();
+                        Instant now = Instant.now();
                         context.progress((double) i / count, "t=" + (now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000));
                         Thread.sleep(context.params().get("intervalMs").asInt());
                     }
