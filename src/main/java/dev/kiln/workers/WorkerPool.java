@@ -23,7 +23,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -60,13 +59,8 @@ public class WorkerPool implements SmartLifecycle {
     private final Clock clock;
     private final String node;
     private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
-    /** Per processor: attempts executing (the processor's concurrency). */
-    private final Map<String, Semaphore> slots = new HashMap<>();
-    /**
-     * Per processor: attempts held by this node, executing or waiting for their outcome to be
-     * written (twice the concurrency). Bounds the outcome backlog and the leases to renew.
-     */
-    private final Map<String, Semaphore> inFlight = new HashMap<>();
+    /** Per processor: its slots and room on this node. */
+    private final Map<String, Capacity> capacity = new HashMap<>();
     private final OutcomeWriter writer;
     private final Loop claimLoop;
     private final Loop heartbeatLoop;
@@ -86,8 +80,7 @@ public class WorkerPool implements SmartLifecycle {
         this.clock = clock;
         this.node = thisNode.id();
         registry.all().forEach(p -> {
-            slots.put(p.name(), new Semaphore(p.limits().concurrency()));
-            inFlight.put(p.name(), new Semaphore(2 * p.limits().concurrency()));
+            capacity.put(p.name(), new Capacity(p.limits().concurrency()));
         });
         this.writer = new OutcomeWriter(queue, this::dueProgress, this::rejected);
         this.claimLoop = new Loop("kiln-claim", settings.pollInterval(), this::claimRound);
@@ -156,7 +149,11 @@ public class WorkerPool implements SmartLifecycle {
     @EventListener
     void onMoved(Moved.Committed moved) {
         switch (moved.transition()) {
-            case SUBMIT, PROMOTE, RELEASE, MANUAL_RETRY -> claimLoop.wake();
+            case SUBMIT, PROMOTE, RELEASE, MANUAL_RETRY -> {
+                moved.jobs().stream().map(Moved::type).distinct().map(capacity::get).filter(Objects::nonNull)
+                        .forEach(Capacity::changed);
+                claimLoop.wake();
+            }
             case REQUEST_CANCEL -> moved.jobs().forEach(job -> cancelRequested(job.id()));
             default -> { }
         }
@@ -182,32 +179,29 @@ public class WorkerPool implements SmartLifecycle {
         }
         boolean more = false;
         for (ProcessorRegistry.Registered processor : registry.all()) {
-            Semaphore free = slots.get(processor.name());
-            Semaphore room = inFlight.get(processor.name());
-            int wanted = wanted(free, room);
-            if (wanted == 0) {
+            Capacity room = capacity.get(processor.name());
+            int batch = settings.claimBatchSize();
+            if (room.wanted(batch) == 0 || !room.mayHaveWork(System.nanoTime(), settings.pollInterval())) {
                 continue;
             }
-            int concurrency = processor.limits().concurrency();
-            if (wanted < Math.min(settings.claimBatchSize(), concurrency) / 2 && room.availablePermits() < 2 * concurrency) {
+            if (room.worthWaitingFor(room.wanted(batch), batch)) {
                 // Attempts of a batch end together: a moment's wait lets their slots come back together,
                 // so one claim takes many jobs instead of one statement per job.
                 pause(CLAIM_LINGER);
-                wanted = wanted(free, room);
             }
+            int wanted = room.wanted(batch);
             List<JobQueue.Claim> claims = queue.claim(processor.name(), wanted, node, settings.leaseDuration());
             for (JobQueue.Claim claim : claims) {
-                free.acquireUninterruptibly();
-                room.acquireUninterruptibly();
+                room.slots.acquireUninterruptibly();
+                room.held.acquireUninterruptibly();
                 launch(processor, claim);
             }
-            more |= claims.size() == wanted && free.availablePermits() > 0 && room.availablePermits() > 0;
+            if (claims.size() < wanted) {
+                room.foundEmpty(System.nanoTime());
+            }
+            more |= claims.size() == wanted && room.wanted(batch) > 0;
         }
         return more;
-    }
-
-    private int wanted(Semaphore free, Semaphore room) {
-        return Math.min(Math.min(free.availablePermits(), room.availablePermits()), settings.claimBatchSize());
     }
 
     private static void pause(Duration pause) {
@@ -251,7 +245,9 @@ public class WorkerPool implements SmartLifecycle {
     /** The attempt is over on this node: its outcome is written (or was never to be). */
     private void forget(RunningJob job) {
         if (running.remove(job.jobId(), job)) {
-            inFlight.get(job.processor.name()).release();
+            Capacity room = capacity.get(job.processor.name());
+            room.held.release();
+            room.changed();
             claimLoop.wake();
         }
     }
@@ -263,7 +259,9 @@ public class WorkerPool implements SmartLifecycle {
      */
     private void releaseSlot(RunningJob job) {
         if (job.releaseSlot()) {
-            slots.get(job.processor.name()).release();
+            Capacity room = capacity.get(job.processor.name());
+            room.slots.release();
+            room.changed();
             claimLoop.wake();
         }
     }
