@@ -57,24 +57,30 @@ public class JobQueue {
 
     /**
      * Claims up to {@code limit} jobs of {@code type}, highest priority first, then in fair order
-     * (oldest first, owners interleaved), in one statement.
+     * (oldest first, owners interleaved), in one statement and a transaction of its own.
      */
     public List<Claim> claim(String type, int limit, String node, Duration lease) {
-        Instant now = clock.instant();
+        return apply(new Batch(List.of(), null, List.of(new ClaimRequest(type, limit, node, lease)))).claimed().getFirst();
+    }
+
+    /** Jobs to claim in a batch: up to {@code limit} of {@code type}, for {@code node}, under a new lease of {@code lease}. */
+    public record ClaimRequest(String type, int limit, String node, Duration lease) {
+    }
+
+    private List<Claim> claim(ClaimRequest request, Instant now) {
         String token = Ids.randomToken(26);
-        return db.write(() -> {
-            List<JobStateMachine.Claimed> claimed = arrows.claim(type, limit, node, token, now.plus(lease).toEpochMilli(), now);
-            if (claimed.isEmpty()) {
-                return List.of();
-            }
-            // Looked up in the claim's transaction: if this fails, the claim is undone, never half-made.
-            Map<String, FileInfo> inputs = files.findByIds(claimed.stream().map(JobStateMachine.Claimed::inputFileId).toList());
-            return claimed.stream()
-                    .map(c -> new Claim(c.job().id(), c.job().ownerId(), c.job().type(), c.inputFileId(),
-                            inputs.get(c.inputFileId()), json.readTree(c.params()), c.job().attempt(), c.maxAttempts(),
-                            c.leaseToken()))
-                    .toList();
-        });
+        List<JobStateMachine.Claimed> claimed = arrows.claim(request.type(), request.limit(), request.node(), token,
+                now.plus(request.lease()).toEpochMilli(), now);
+        if (claimed.isEmpty()) {
+            return List.of();
+        }
+        // Looked up in the claim's transaction: if this fails, the claim is undone, never half-made.
+        Map<String, FileInfo> inputs = files.findByIds(claimed.stream().map(JobStateMachine.Claimed::inputFileId).toList());
+        return claimed.stream()
+                .map(c -> new Claim(c.job().id(), c.job().ownerId(), c.job().type(), c.inputFileId(),
+                        inputs.get(c.inputFileId()), json.readTree(c.params()), c.job().attempt(), c.maxAttempts(),
+                        c.leaseToken()))
+                .toList();
     }
 
     /** A lease this node holds, as the database sees it now. */
@@ -86,7 +92,7 @@ public class JobQueue {
      * with any cancel requests. A job missing from the answer is no longer this node's.
      */
     public List<Lease> renew(String node, Collection<String> jobIds, Duration lease) {
-        return apply(List.of(), new Renewal(node, jobIds, lease)).leases();
+        return apply(new Batch(List.of(), new Renewal(node, jobIds, lease), List.of())).leases();
     }
 
     /** The leases to extend along with a batch of writes (a node's heartbeat). */
@@ -154,8 +160,18 @@ public class JobQueue {
         }
     }
 
-    /** What a batch did: per write whether it was accepted (false: its lease is no longer current), and the leases renewed. */
-    public record Applied(List<Boolean> accepted, List<Lease> leases) {
+    /**
+     * What a node writes in one transaction: the writes of its running attempts, its lease renewals
+     * (may be null) and the jobs it claims.
+     */
+    public record Batch(List<? extends Write> writes, Renewal renewal, List<ClaimRequest> claims) {
+    }
+
+    /**
+     * What a batch did: per write whether it was accepted (false: its lease is no longer current),
+     * the leases renewed, and per claim request the jobs claimed.
+     */
+    public record Applied(List<Boolean> accepted, List<Lease> leases, List<List<Claim>> claimed) {
     }
 
     /**
@@ -164,22 +180,25 @@ public class JobQueue {
      * @return for each write, whether it was accepted (false: the lease is no longer current)
      */
     public List<Boolean> apply(List<? extends Write> writes) {
-        return apply(writes, null).accepted();
+        return apply(new Batch(writes, null, List.of())).accepted();
     }
 
-    /** As {@link #apply(List)}, first extending the leases of {@code renewal} (may be null) in the same transaction. */
-    public Applied apply(List<? extends Write> writes, Renewal renewal) {
+    /** Applies a batch in one transaction: renewals, then the writes in their order per job, then the claims. */
+    public Applied apply(Batch batch) {
         Instant now = clock.instant();
         return db.write(() -> {
+            Renewal renewal = batch.renewal();
             List<Lease> leases = renewal == null || renewal.jobIds().isEmpty() ? List.of()
                     : arrows.renew(renewal.node(), List.copyOf(renewal.jobIds()), now.plus(renewal.lease()).toEpochMilli());
+            List<? extends Write> writes = batch.writes();
             List<Boolean> accepted = new ArrayList<>(writes.size());
             for (int from = 0; from < writes.size(); ) {
-                WriteBatch batch = WriteBatch.from(writes, from, this::safe);
-                accepted.addAll(batch.apply(arrows, retryPolicy, now));
-                from += batch.size();
+                WriteBatch run = WriteBatch.from(writes, from, this::safe);
+                accepted.addAll(run.apply(arrows, retryPolicy, now));
+                from += run.size();
             }
-            return new Applied(accepted, leases);
+            List<List<Claim>> claimed = batch.claims().stream().map(request -> claim(request, now)).toList();
+            return new Applied(accepted, leases, claimed);
         });
     }
 

@@ -6,7 +6,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -22,8 +24,9 @@ import org.springframework.dao.TransientDataAccessException;
 /**
  * Writes what running jobs report — partial results, ends of attempts and their latest progress
  * (looked for every few milliseconds; each job spaces its own) — in batches: one transaction for
- * many jobs, in the order reported, with the node's lease renewals when the heartbeat asks. Being
- * the node's only writer of its running jobs' rows, it never waits on a lock of its own node. A
+ * many jobs, in the order reported, with the node's lease renewals when the heartbeat asks and the
+ * jobs the claim loop asks for (so one commit ends attempts and starts the next ones). Being the
+ * node's only writer of its jobs' rows, it never waits on a lock of its own node. A
  * full queue makes reporters wait (back-pressure), and a database outage is waited out, not dropped.
  */
 final class OutcomeWriter {
@@ -41,11 +44,18 @@ final class OutcomeWriter {
     private record PendingRenewal(JobQueue.Renewal renewal, CompletableFuture<List<JobQueue.Lease>> leases) {
     }
 
+    private record PendingClaim(JobQueue.ClaimRequest request, CompletableFuture<List<JobQueue.Claim>> claimed) {
+    }
+
+    /** Wakes the writer for work that is not a write (a claim). */
+    private static final Pending NUDGE = new Pending(null, null);
+
     private final JobQueue queue;
     private final Supplier<List<JobQueue.Progress>> dueProgress;
     private final Consumer<JobQueue.Write> onRejected;
     private final BlockingQueue<Pending> pending = new LinkedBlockingQueue<>(CAPACITY);
     private final AtomicReference<PendingRenewal> renewal = new AtomicReference<>();
+    private final Queue<PendingClaim> claims = new ConcurrentLinkedQueue<>();
     private volatile boolean running;
     private volatile long giveUpAfterNanos = Long.MAX_VALUE;
     private Thread thread;
@@ -101,6 +111,20 @@ final class OutcomeWriter {
         return p.leases();
     }
 
+    /**
+     * Claims jobs in the next batch, in the same transaction as the outcomes that freed their
+     * slots; completes with the jobs claimed (none if the batch failed or the writer stopped).
+     */
+    CompletableFuture<List<JobQueue.Claim>> claim(JobQueue.ClaimRequest request) {
+        PendingClaim p = new PendingClaim(request, new CompletableFuture<>());
+        claims.add(p);
+        pending.offer(NUDGE); // a full queue means the writer is busy anyway: it will look
+        if (!running) {
+            abandonClaims();
+        }
+        return p.claimed();
+    }
+
     /** Whether the writer thread is running (readiness: without it no job's end is recorded). */
     boolean alive() {
         Thread t = thread;
@@ -133,15 +157,21 @@ final class OutcomeWriter {
                 Thread.currentThread().interrupt();
                 return;
             }
+            batch.removeIf(p -> p == NUDGE);
             List<JobQueue.Write> writes = new ArrayList<>(dueProgress.get());
             batch.forEach(p -> writes.add(p.write()));
             PendingRenewal renewing = renewal.getAndSet(null);
-            if (!writes.isEmpty() || renewing != null) {
+            List<PendingClaim> claiming = new ArrayList<>();
+            for (PendingClaim c; (c = claims.poll()) != null; ) {
+                claiming.add(c);
+            }
+            if (!writes.isEmpty() || renewing != null || !claiming.isEmpty()) {
                 try {
-                    write(writes, batch, renewing);
+                    write(writes, batch, renewing, claiming);
                 } catch (RuntimeException e) {
                     log.error("Job updates failed unexpectedly", e);
                     batch.forEach(p -> p.accepted().complete(false));
+                    claiming.forEach(c -> c.claimed().complete(List.of()));
                     if (renewing != null) {
                         renewing.leases().completeExceptionally(e);
                     }
@@ -152,12 +182,24 @@ final class OutcomeWriter {
         if (left != null) {
             left.leases().complete(null);
         }
+        abandonClaims();
     }
 
-    private void write(List<JobQueue.Write> writes, List<Pending> batch, PendingRenewal renewing) {
-        JobQueue.Applied applied = applyRetrying(writes, renewing == null ? null : renewing.renewal());
+    /** Claims asked of a writer that stopped: none. */
+    private void abandonClaims() {
+        for (PendingClaim c; (c = claims.poll()) != null; ) {
+            c.claimed().complete(List.of());
+        }
+    }
+
+    private void write(List<JobQueue.Write> writes, List<Pending> batch, PendingRenewal renewing, List<PendingClaim> claiming) {
+        JobQueue.Applied applied = applyRetrying(new JobQueue.Batch(writes, renewing == null ? null : renewing.renewal(),
+                claiming.stream().map(PendingClaim::request).toList()));
         if (renewing != null) {
             renewing.leases().complete(applied.leases());
+        }
+        for (int i = 0; i < claiming.size(); i++) {
+            claiming.get(i).claimed().complete(applied.claimed().get(i));
         }
         List<Boolean> accepted = applied.accepted();
         int offset = writes.size() - batch.size();
@@ -171,42 +213,54 @@ final class OutcomeWriter {
         }
     }
 
-    private JobQueue.Applied applyRetrying(List<JobQueue.Write> writes, JobQueue.Renewal renewing) {
+    private JobQueue.Applied applyRetrying(JobQueue.Batch batch) {
         Duration delay = RETRY_BACKOFF.initial();
         while (true) {
             try {
-                return queue.apply(writes, renewing);
+                return queue.apply(batch);
             } catch (TransientDataAccessException | RecoverableDataAccessException | DataAccessResourceFailureException e) {
                 if (System.nanoTime() > giveUpAfterNanos) {
-                    log.error("Giving up on {} job writes: the database is still failing at shutdown", writes.size(), e);
-                    return refused(writes);
+                    log.error("Giving up on {} job writes: the database is still failing at shutdown", batch.writes().size(), e);
+                    return refused(batch);
                 }
-                log.warn("Could not write {} job updates ({}); retrying in {}", writes.size(), e.getMessage(), delay);
+                log.warn("Could not write {} job updates ({}); retrying in {}", batch.writes().size(), e.getMessage(), delay);
                 try {
                     Thread.sleep(delay);
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
-                    return refused(writes);
+                    return refused(batch);
                 }
                 delay = RETRY_BACKOFF.after(delay);
             } catch (DataAccessException e) {
-                if (writes.size() <= 1 && renewing == null) {
-                    log.error("The database refuses an update of job {}; dropping it",
-                            writes.isEmpty() ? "-" : writes.getFirst().jobId(), e);
-                    return refused(writes);
-                }
-                // One bad write must not hold back the others: apply them one at a time, in order.
-                List<JobQueue.Lease> leases = renewing == null ? List.of() : applyRetrying(List.of(), renewing).leases();
-                List<Boolean> accepted = new ArrayList<>(writes.size());
-                for (JobQueue.Write w : writes) {
-                    accepted.addAll(applyRetrying(List.of(w), null).accepted());
-                }
-                return new JobQueue.Applied(accepted, leases);
+                return oneByOne(batch, e);
             }
         }
     }
 
-    private static JobQueue.Applied refused(List<JobQueue.Write> writes) {
-        return new JobQueue.Applied(writes.stream().map(w -> false).toList(), null); // leases: not known
+    /** One bad write must not hold back the others: the renewal, the claims and each write apart, in order. */
+    private JobQueue.Applied oneByOne(JobQueue.Batch batch, DataAccessException failure) {
+        List<? extends JobQueue.Write> writes = batch.writes();
+        if (writes.size() + batch.claims().size() + (batch.renewal() == null ? 0 : 1) <= 1) {
+            log.error("The database refuses an update of job {}; dropping it", writes.isEmpty() ? "-" : writes.getFirst().jobId(),
+                    failure);
+            return refused(batch);
+        }
+        List<JobQueue.Lease> leases = batch.renewal() == null ? List.of()
+                : applyRetrying(new JobQueue.Batch(List.of(), batch.renewal(), List.of())).leases();
+        List<List<JobQueue.Claim>> claimed = new ArrayList<>(batch.claims().size());
+        for (JobQueue.ClaimRequest c : batch.claims()) {
+            claimed.addAll(applyRetrying(new JobQueue.Batch(List.of(), null, List.of(c))).claimed());
+        }
+        List<Boolean> accepted = new ArrayList<>(writes.size());
+        for (JobQueue.Write w : writes) {
+            accepted.addAll(applyRetrying(new JobQueue.Batch(List.of(w), null, List.of())).accepted());
+        }
+        return new JobQueue.Applied(accepted, leases, claimed);
+    }
+
+    /** Nothing written: every write refused, the leases not known, nothing claimed. */
+    private static JobQueue.Applied refused(JobQueue.Batch batch) {
+        return new JobQueue.Applied(batch.writes().stream().map(w -> false).toList(), null,
+                batch.claims().stream().<List<JobQueue.Claim>>map(c -> List.of()).toList());
     }
 }

@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.LinkedHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -52,7 +54,6 @@ public class WorkerPool implements SmartLifecycle {
     private final WorkerSettings settings;
     private final JobSettings jobSettings;
     private final ProcessorRegistry registry;
-    private final JobQueue queue;
     private final AttemptEnds ends;
     private final InputFiles inputs;
     private final JsonMapper json;
@@ -74,7 +75,6 @@ public class WorkerPool implements SmartLifecycle {
         this.settings = settings;
         this.jobSettings = jobSettings;
         this.registry = registry;
-        this.queue = queue;
         this.inputs = new InputFiles(blobs);
         this.json = json;
         this.clock = clock;
@@ -172,34 +172,45 @@ public class WorkerPool implements SmartLifecycle {
         }
     }
 
-    /** One claim round over all processors; true when there may be more work for free slots. */
+    /**
+     * One claim round over the processors with free slots whose queue may hold work, made by the
+     * outcome writer in its next batch (the transaction that wrote the outcomes freeing the slots);
+     * true when there may be more work for free slots.
+     */
     private boolean claimRound() {
         if (!accepting) {
             return false;
         }
+        int batch = settings.claimBatchSize();
+        List<ProcessorRegistry.Registered> candidates = registry.all().stream()
+                .filter(p -> capacity.get(p.name()).wanted(batch) > 0
+                        && capacity.get(p.name()).mayHaveWork(System.nanoTime(), settings.pollInterval()))
+                .toList();
+        if (candidates.stream().map(p -> capacity.get(p.name())).anyMatch(room -> room.worthWaitingFor(room.wanted(batch), batch))) {
+            // Attempts of a batch end together: a moment's wait lets their slots come back together,
+            // so one claim takes many jobs instead of one statement per job.
+            pause(CLAIM_LINGER);
+        }
+        Map<ProcessorRegistry.Registered, CompletableFuture<List<JobQueue.Claim>>> claiming = new LinkedHashMap<>();
+        Map<ProcessorRegistry.Registered, Integer> asked = new HashMap<>();
+        for (ProcessorRegistry.Registered processor : candidates) {
+            int wanted = capacity.get(processor.name()).wanted(batch);
+            asked.put(processor, wanted);
+            claiming.put(processor, writer.claim(new JobQueue.ClaimRequest(processor.name(), wanted, node, settings.leaseDuration())));
+        }
         boolean more = false;
-        for (ProcessorRegistry.Registered processor : registry.all()) {
-            Capacity room = capacity.get(processor.name());
-            int batch = settings.claimBatchSize();
-            if (room.wanted(batch) == 0 || !room.mayHaveWork(System.nanoTime(), settings.pollInterval())) {
-                continue;
-            }
-            if (room.worthWaitingFor(room.wanted(batch), batch)) {
-                // Attempts of a batch end together: a moment's wait lets their slots come back together,
-                // so one claim takes many jobs instead of one statement per job.
-                pause(CLAIM_LINGER);
-            }
-            int wanted = room.wanted(batch);
-            List<JobQueue.Claim> claims = queue.claim(processor.name(), wanted, node, settings.leaseDuration());
+        for (Map.Entry<ProcessorRegistry.Registered, CompletableFuture<List<JobQueue.Claim>>> c : claiming.entrySet()) {
+            Capacity room = capacity.get(c.getKey().name());
+            List<JobQueue.Claim> claims = c.getValue().join();
             for (JobQueue.Claim claim : claims) {
                 room.slots.acquireUninterruptibly();
                 room.held.acquireUninterruptibly();
-                launch(processor, claim);
+                launch(c.getKey(), claim);
             }
-            if (claims.size() < wanted) {
+            if (claims.size() < asked.get(c.getKey())) {
                 room.foundEmpty(System.nanoTime());
             }
-            more |= claims.size() == wanted && room.wanted(batch) > 0;
+            more |= claims.size() == asked.get(c.getKey()) && room.wanted(batch) > 0;
         }
         return more;
     }
