@@ -15,13 +15,15 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
  * Two nodes started at the same moment on one empty PostgreSQL database (a fresh cluster's first
- * deploy): Flyway's lock lets one migrate while the other waits, both become ready, and every
- * migration is recorded once.
+ * deploy): Flyway's lock lets one node apply a migration while the other waits, both become ready,
+ * and every migration is applied and recorded once.
  */
 class PostgresConcurrentStartTest {
 
@@ -29,6 +31,8 @@ class PostgresConcurrentStartTest {
     private static final Map<String, String> SETTINGS = Map.of(
             "logging.level.org.flywaydb.core.internal.command", "INFO",
             "kiln.workers.poll-interval", "200ms");
+
+    private static final Pattern APPLIED = Pattern.compile("Successfully applied (\\d+) migration");
 
     @Test
     void twoNodesStartingTogetherMigrateOnceAndBothBecomeReady() throws Exception {
@@ -46,10 +50,11 @@ class PostgresConcurrentStartTest {
                 assertThat(node.api().get("/actuator/health/readiness", null).status()).as("node on port " + node.port() + " ready")
                         .isEqualTo(200);
             }
-            List<String> applied = nodes.stream().map(KilnProcess::log).filter(log -> log.contains("Successfully applied")).toList();
-            assertThat(applied).as("exactly one node applied the migrations").hasSize(1);
-
+            // Flyway takes its lock per migration, so the two may share the work; never one migration twice.
             int files = Math.toIntExact(migrationFiles());
+            List<Integer> applied = nodes.stream().map(node -> applied(node.log())).toList();
+            System.out.println("Migrations applied by each node: " + applied);
+            assertThat(applied.stream().mapToInt(Integer::intValue).sum()).as("migrations applied, both nodes together").isEqualTo(files);
             try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
                     ResultSet rs = s.executeQuery("""
                             SELECT version, count(*) AS n, bool_and(success) AS ok FROM flyway_schema_history
@@ -67,6 +72,12 @@ class PostgresConcurrentStartTest {
                     .map(CompletableFuture::join).forEach(KilnProcess::close);
             starters.shutdownNow();
         }
+    }
+
+    /** How many migrations a node's log says it applied (Flyway logs nothing of the kind when none were left). */
+    private static int applied(String log) {
+        Matcher m = APPLIED.matcher(log);
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
     }
 
     private static long migrationFiles() throws Exception {
