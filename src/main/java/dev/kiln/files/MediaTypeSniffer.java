@@ -19,9 +19,9 @@ import org.springframework.stereotype.Component;
 public class MediaTypeSniffer {
 
     /**
-     * Tika's detector comes with its whole parser configuration: thousands of classes, the largest
-     * single cost of a start. Loaded on first use, or just after the node is ready, whichever
-     * comes first, so neither readiness nor the first upload waits for it.
+     * Tika's detector comes with its whole parser configuration: over a thousand classes, the
+     * largest single cost of a start. Loaded on first use, or on a thread of its own once the node
+     * is ready, whichever comes first: readiness does not wait for it, and an upload rarely does.
      */
     private static final class Tika {
         static final Detector DETECTOR = TikaConfig.getDefaultConfig().getDetector();
