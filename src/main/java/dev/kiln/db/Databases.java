@@ -7,7 +7,10 @@ import dev.kiln.support.Secrets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.util.Map;
+import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.util.StringUtils;
@@ -38,12 +41,27 @@ public final class Databases {
     /** Brings the schema up to date and returns the database ready for use. */
     public static Database migrate(HikariDataSource dataSource) {
         Dialect dialect = Dialect.forUrl(dataSource.getJdbcUrl());
-        Flyway.configure()
+        flyway(dataSource, dialect).load().migrate();
+        return new Database(dialect, dataSource);
+    }
+
+    /**
+     * Kiln's migrations for {@code dialect}, as every node runs them (see "Migrations" in
+     * docs/architecture.md). On PostgreSQL an index on a table in use is built or dropped
+     * CONCURRENTLY in a migration of its own, which Flyway runs outside a transaction. Flyway's
+     * default lock there is an advisory lock held by an open transaction on its other connection,
+     * and CONCURRENTLY waits for every open transaction to end: it would wait for that one forever.
+     * The session-level lock holds no transaction open. A node that finds another migrating polls
+     * the lock each second until that node is done, however long its index takes.
+     */
+    static FluentConfiguration flyway(DataSource dataSource, Dialect dialect) {
+        return Flyway.configure()
                 .dataSource(dataSource)
                 .locations("classpath:db/migration/" + dialect.name())
-                .load()
-                .migrate();
-        return new Database(dialect, dataSource);
+                .configuration(Map.of("flyway.postgresql.transactional.lock", "false"))
+                // A migration mixing CONCURRENTLY with transactional statements is refused, not half-applied.
+                .mixed(false)
+                .lockRetryCount(-1);
     }
 
     /** The configured JDBC URL, or the embedded SQLite file in the data directory. */

@@ -1,0 +1,2 @@
+-- Test only (PostgresMigrationLockTest).
+CREATE TABLE lock_test (id INTEGER);
