@@ -13,12 +13,10 @@ final class Capacity {
 
     final Semaphore slots;
     final Semaphore held;
-    private final int concurrency;
     /** When (nanoTime) a claim last found the queue of this type empty; 0 when it may hold work. */
     private volatile long foundEmptyAt;
 
     Capacity(int concurrency) {
-        this.concurrency = concurrency;
         this.slots = new Semaphore(concurrency);
         this.held = new Semaphore(2 * concurrency);
     }
@@ -28,9 +26,28 @@ final class Capacity {
         return Math.min(Math.min(slots.availablePermits(), held.availablePermits()), batch);
     }
 
-    /** Whether a claim now would take a small share of a batch while attempts that will soon end are held. */
-    boolean worthWaitingFor(int wanted, int batch) {
-        return wanted < Math.min(batch, concurrency) / 2 && held.availablePermits() < 2 * concurrency;
+    /**
+     * Takes the slots and room for up to {@code batch} jobs, for a claim about to be made; returns
+     * how many. Only the outcome writer reserves (others only give back), so what it sees is there.
+     */
+    int reserve(int batch) {
+        int n = wanted(batch);
+        if (n > 0 && !slots.tryAcquire(n)) {
+            return 0;
+        }
+        if (n > 0 && !held.tryAcquire(n)) {
+            slots.release(n);
+            return 0;
+        }
+        return n;
+    }
+
+    /** Gives back what a claim reserved and did not use. */
+    void unreserve(int n) {
+        if (n > 0) {
+            slots.release(n);
+            held.release(n);
+        }
     }
 
     /**

@@ -6,13 +6,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +25,8 @@ import org.springframework.dao.TransientDataAccessException;
  * Writes what running jobs report — partial results, ends of attempts and their latest progress
  * (looked for every few milliseconds; each job spaces its own) — in batches: one transaction for
  * many jobs, in the order reported, with the node's lease renewals when the heartbeat asks and the
- * jobs the claim loop asks for (so one commit ends attempts and starts the next ones). Being the
+ * claims the {@link ClaimPlanner} plans for each batch (so one commit ends attempts and claims
+ * the jobs that take their place). Being the
  * node's only writer of its jobs' rows, it never waits on a lock of its own node. A
  * full queue makes reporters wait (back-pressure), and a database outage is waited out, not dropped.
  */
@@ -44,10 +45,7 @@ final class OutcomeWriter {
     private record PendingRenewal(JobQueue.Renewal renewal, CompletableFuture<List<JobQueue.Lease>> leases) {
     }
 
-    private record PendingClaim(JobQueue.ClaimRequest request, CompletableFuture<List<JobQueue.Claim>> claimed) {
-    }
-
-    /** Wakes the writer for work that is not a write (a claim). */
+    /** Wakes the writer for work that is not a write (claims to make). */
     private static final Pending NUDGE = new Pending(null, null);
 
     private final JobQueue queue;
@@ -55,7 +53,8 @@ final class OutcomeWriter {
     private final Consumer<JobQueue.Write> onRejected;
     private final BlockingQueue<Pending> pending = new LinkedBlockingQueue<>(CAPACITY);
     private final AtomicReference<PendingRenewal> renewal = new AtomicReference<>();
-    private final Queue<PendingClaim> claims = new ConcurrentLinkedQueue<>();
+    private final Function<List<JobQueue.Write>, List<JobQueue.ClaimRequest>> planClaims;
+    private final BiConsumer<List<JobQueue.ClaimRequest>, List<List<JobQueue.Claim>>> claimed;
     private volatile boolean running;
     private volatile long giveUpAfterNanos = Long.MAX_VALUE;
     private Thread thread;
@@ -63,11 +62,17 @@ final class OutcomeWriter {
     /**
      * @param dueProgress collects running jobs' changed progress
      * @param onRejected  told of each write refused because its attempt lost the lease
+     * @param planClaims  given a batch's writes before it runs, the claims to make in it
+     * @param claimed     told what each of those claims got (none if the batch failed)
      */
-    OutcomeWriter(JobQueue queue, Supplier<List<JobQueue.Progress>> dueProgress, Consumer<JobQueue.Write> onRejected) {
+    OutcomeWriter(JobQueue queue, Supplier<List<JobQueue.Progress>> dueProgress, Consumer<JobQueue.Write> onRejected,
+            Function<List<JobQueue.Write>, List<JobQueue.ClaimRequest>> planClaims,
+            BiConsumer<List<JobQueue.ClaimRequest>, List<List<JobQueue.Claim>>> claimed) {
         this.queue = queue;
         this.dueProgress = dueProgress;
         this.onRejected = onRejected;
+        this.planClaims = planClaims;
+        this.claimed = claimed;
     }
 
     void start() {
@@ -111,18 +116,9 @@ final class OutcomeWriter {
         return p.leases();
     }
 
-    /**
-     * Claims jobs in the next batch, in the same transaction as the outcomes that freed their
-     * slots; completes with the jobs claimed (none if the batch failed or the writer stopped).
-     */
-    CompletableFuture<List<JobQueue.Claim>> claim(JobQueue.ClaimRequest request) {
-        PendingClaim p = new PendingClaim(request, new CompletableFuture<>());
-        claims.add(p);
-        pending.offer(NUDGE); // a full queue means the writer is busy anyway: it will look
-        if (!running) {
-            abandonClaims();
-        }
-        return p.claimed();
+    /** Runs a batch soon even if nothing is to be written: there may be jobs to claim. */
+    void nudge() {
+        pending.offer(NUDGE); // a full queue means the writer is busy anyway: it plans claims with every batch
     }
 
     /** Whether the writer thread is running (readiness: without it no job's end is recorded). */
@@ -161,17 +157,14 @@ final class OutcomeWriter {
             List<JobQueue.Write> writes = new ArrayList<>(dueProgress.get());
             batch.forEach(p -> writes.add(p.write()));
             PendingRenewal renewing = renewal.getAndSet(null);
-            List<PendingClaim> claiming = new ArrayList<>();
-            for (PendingClaim c; (c = claims.poll()) != null; ) {
-                claiming.add(c);
-            }
-            if (!writes.isEmpty() || renewing != null || !claiming.isEmpty()) {
+            List<JobQueue.ClaimRequest> claims = planClaims.apply(writes);
+            if (!writes.isEmpty() || renewing != null || !claims.isEmpty()) {
                 try {
-                    write(writes, batch, renewing, claiming);
+                    write(writes, batch, renewing, claims);
                 } catch (RuntimeException e) {
                     log.error("Job updates failed unexpectedly", e);
                     batch.forEach(p -> p.accepted().complete(false));
-                    claiming.forEach(c -> c.claimed().complete(List.of()));
+                    claimed.accept(claims, claims.stream().<List<JobQueue.Claim>>map(c -> List.of()).toList());
                     if (renewing != null) {
                         renewing.leases().completeExceptionally(e);
                     }
@@ -182,25 +175,14 @@ final class OutcomeWriter {
         if (left != null) {
             left.leases().complete(null);
         }
-        abandonClaims();
     }
 
-    /** Claims asked of a writer that stopped: none. */
-    private void abandonClaims() {
-        for (PendingClaim c; (c = claims.poll()) != null; ) {
-            c.claimed().complete(List.of());
-        }
-    }
-
-    private void write(List<JobQueue.Write> writes, List<Pending> batch, PendingRenewal renewing, List<PendingClaim> claiming) {
-        JobQueue.Applied applied = applyRetrying(new JobQueue.Batch(writes, renewing == null ? null : renewing.renewal(),
-                claiming.stream().map(PendingClaim::request).toList()));
+    private void write(List<JobQueue.Write> writes, List<Pending> batch, PendingRenewal renewing, List<JobQueue.ClaimRequest> claims) {
+        JobQueue.Applied applied = applyRetrying(new JobQueue.Batch(writes, renewing == null ? null : renewing.renewal(), claims));
         if (renewing != null) {
             renewing.leases().complete(applied.leases());
         }
-        for (int i = 0; i < claiming.size(); i++) {
-            claiming.get(i).claimed().complete(applied.claimed().get(i));
-        }
+        claimed.accept(claims, applied.claimed());
         List<Boolean> accepted = applied.accepted();
         int offset = writes.size() - batch.size();
         for (int i = 0; i < writes.size(); i++) {

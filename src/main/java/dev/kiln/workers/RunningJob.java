@@ -28,6 +28,7 @@ final class RunningJob implements JobContext {
     private final Logger log;
     private final AtomicReference<Reported> latest = new AtomicReference<>();
     private final AtomicBoolean slotReleased = new AtomicBoolean();
+    private final AtomicBoolean heldReleased = new AtomicBoolean();
     private Reported written;
     /** When progress was last handed to the writer (nanoTime); only the writer's thread touches it. */
     private long writtenAt;
@@ -124,6 +125,11 @@ final class RunningJob implements JobContext {
     /** True the first time only: the processor slot this attempt holds is to be given back. */
     boolean releaseSlot() {
         return slotReleased.compareAndSet(false, true);
+    }
+
+    /** True the first time only: the room this attempt holds on the node (executing or awaiting its write) is to be given back. */
+    boolean releaseHeld() {
+        return heldReleased.compareAndSet(false, true);
     }
 
     /** Claims the right to write this attempt's outcome; false if that was already claimed. */

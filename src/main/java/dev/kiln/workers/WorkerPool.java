@@ -14,13 +14,10 @@ import dev.kiln.support.LogFields;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.LinkedHashMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -48,8 +45,6 @@ import tools.jackson.databind.json.JsonMapper;
 public class WorkerPool implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
-    /** How long a claim round waits for more slots when only a few are free while attempts are in flight. */
-    private static final Duration CLAIM_LINGER = Duration.ofMillis(2);
 
     private final WorkerSettings settings;
     private final JobSettings jobSettings;
@@ -60,13 +55,11 @@ public class WorkerPool implements SmartLifecycle {
     private final Clock clock;
     private final String node;
     private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
-    /** Per processor: its slots and room on this node. */
-    private final Map<String, Capacity> capacity = new HashMap<>();
+    private final ClaimPlanner claims;
     private final OutcomeWriter writer;
     private final Loop claimLoop;
     private final Loop heartbeatLoop;
     private ScheduledExecutorService watchdog;
-    private volatile boolean accepting;
     private volatile boolean started;
 
     public WorkerPool(WorkerSettings settings, JobSettings jobSettings, ProcessorRegistry registry, JobQueue queue,
@@ -79,11 +72,10 @@ public class WorkerPool implements SmartLifecycle {
         this.json = json;
         this.clock = clock;
         this.node = thisNode.id();
-        registry.all().forEach(p -> {
-            capacity.put(p.name(), new Capacity(p.limits().concurrency()));
-        });
-        this.writer = new OutcomeWriter(queue, this::dueProgress, this::rejected);
-        this.claimLoop = new Loop("kiln-claim", settings.pollInterval(), this::claimRound);
+        this.claims = new ClaimPlanner(registry, settings, node);
+        this.writer = new OutcomeWriter(queue, this::dueProgress, this::rejected, batch -> claims.plan(batch, this::ending),
+                this::claimed);
+        this.claimLoop = new Loop("kiln-claim", settings.pollInterval(), this::claimStep);
         Heartbeat heartbeat = new Heartbeat(node, settings.leaseDuration(), running, writer,
                 (job, since) -> requestStop(job, StopReason.CANCEL, since));
         this.heartbeatLoop = new Loop("kiln-heartbeat", settings.heartbeatInterval(), () -> {
@@ -104,7 +96,7 @@ public class WorkerPool implements SmartLifecycle {
         timer.setRemoveOnCancelPolicy(true);
         watchdog = timer;
         writer.start();
-        accepting = true;
+        claims.accepting(true);
         heartbeatLoop.start();
         claimLoop.start();
         log.info("Workers started on node {}: {}", node, registry.all().isEmpty() ? "no processors installed"
@@ -128,8 +120,8 @@ public class WorkerPool implements SmartLifecycle {
 
     /** Step 1 of the drain: no new claims; what runs goes on. */
     void stopClaiming() {
-        if (accepting) {
-            accepting = false;
+        if (claims.accepting()) {
+            claims.accepting(false);
             log.info("Draining: no more jobs are claimed on node {}", node);
         }
     }
@@ -150,7 +142,7 @@ public class WorkerPool implements SmartLifecycle {
     void onMoved(Moved.Committed moved) {
         switch (moved.transition()) {
             case SUBMIT, PROMOTE, RELEASE, MANUAL_RETRY -> {
-                moved.jobs().stream().map(Moved::type).distinct().map(capacity::get).filter(Objects::nonNull)
+                moved.jobs().stream().map(Moved::type).distinct().map(claims::of).filter(Objects::nonNull)
                         .forEach(Capacity::changed);
                 claimLoop.wake();
             }
@@ -173,46 +165,44 @@ public class WorkerPool implements SmartLifecycle {
     }
 
     /**
-     * One claim round over the processors with free slots whose queue may hold work, made by the
-     * outcome writer in its next batch (the transaction that wrote the outcomes freeing the slots);
-     * true when there may be more work for free slots.
+     * The claim loop's step: starts the jobs the outcome writer claimed, and when a processor has
+     * room and its queue may hold work, has the writer run a batch (the claims are planned there,
+     * in the transaction that writes the ends freeing the room).
      */
-    private boolean claimRound() {
-        if (!accepting) {
-            return false;
-        }
-        int batch = settings.claimBatchSize();
-        List<ProcessorRegistry.Registered> candidates = registry.all().stream()
-                .filter(p -> capacity.get(p.name()).wanted(batch) > 0
-                        && capacity.get(p.name()).mayHaveWork(System.nanoTime(), settings.pollInterval()))
-                .toList();
-        if (candidates.stream().map(p -> capacity.get(p.name())).anyMatch(room -> room.worthWaitingFor(room.wanted(batch), batch))) {
-            // Attempts of a batch end together: a moment's wait lets their slots come back together,
-            // so one claim takes many jobs instead of one statement per job.
-            pause(CLAIM_LINGER);
-        }
-        Map<ProcessorRegistry.Registered, CompletableFuture<List<JobQueue.Claim>>> claiming = new LinkedHashMap<>();
-        Map<ProcessorRegistry.Registered, Integer> asked = new HashMap<>();
-        for (ProcessorRegistry.Registered processor : candidates) {
-            int wanted = capacity.get(processor.name()).wanted(batch);
-            asked.put(processor, wanted);
-            claiming.put(processor, writer.claim(new JobQueue.ClaimRequest(processor.name(), wanted, node, settings.leaseDuration())));
-        }
-        boolean more = false;
-        for (Map.Entry<ProcessorRegistry.Registered, CompletableFuture<List<JobQueue.Claim>>> c : claiming.entrySet()) {
-            Capacity room = capacity.get(c.getKey().name());
-            List<JobQueue.Claim> claims = c.getValue().join();
-            for (JobQueue.Claim claim : claims) {
-                room.slots.acquireUninterruptibly();
-                room.held.acquireUninterruptibly();
-                launch(c.getKey(), claim);
+    private boolean claimStep() {
+        for (ClaimPlanner.Start start; (start = claims.nextToStart()) != null; ) {
+            if (claims.accepting()) {
+                launch(start.processor(), start.claim());
+            } else {
+                giveBack(start); // claimed as the drain began
             }
-            if (claims.size() < asked.get(c.getKey())) {
-                room.foundEmpty(System.nanoTime());
-            }
-            more |= claims.size() == asked.get(c.getKey()) && room.wanted(batch) > 0;
         }
-        return more;
+        if (claims.wantsWork()) {
+            writer.nudge();
+        }
+        return false;
+    }
+
+    /** The writer's batch answered its claims: the claim loop starts the jobs. */
+    private void claimed(List<JobQueue.ClaimRequest> requests, List<List<JobQueue.Claim>> got) {
+        claims.claimed(requests, got);
+        claimLoop.wake();
+    }
+
+    /** A claimed job this node will not start after all: back to the queue, its attempt not counted. */
+    private void giveBack(ClaimPlanner.Start start) {
+        Capacity room = claims.of(start.processor().name());
+        room.unreserve(1);
+        JobQueue.Claim claim = start.claim();
+        writer.enqueue(new JobQueue.Finish(claim.id(), claim.leaseToken(), new JobQueue.Released(claim.attempt())));
+    }
+
+    /** The writer took {@code finish} into a batch: its attempt no longer holds room while it waits to be written. */
+    private void ending(JobQueue.Finish finish) {
+        RunningJob job = running.get(finish.jobId());
+        if (job != null && job.claim.leaseToken().equals(finish.token())) {
+            releaseHeld(job);
+        }
     }
 
     private static void pause(Duration pause) {
@@ -256,7 +246,13 @@ public class WorkerPool implements SmartLifecycle {
     /** The attempt is over on this node: its outcome is written (or was never to be). */
     private void forget(RunningJob job) {
         if (running.remove(job.jobId(), job)) {
-            Capacity room = capacity.get(job.processor.name());
+            releaseHeld(job);
+        }
+    }
+
+    private void releaseHeld(RunningJob job) {
+        if (job.releaseHeld()) {
+            Capacity room = claims.of(job.processor.name());
             room.held.release();
             room.changed();
             claimLoop.wake();
@@ -270,7 +266,7 @@ public class WorkerPool implements SmartLifecycle {
      */
     private void releaseSlot(RunningJob job) {
         if (job.releaseSlot()) {
-            Capacity room = capacity.get(job.processor.name());
+            Capacity room = claims.of(job.processor.name());
             room.slots.release();
             room.changed();
             claimLoop.wake();
@@ -373,6 +369,9 @@ public class WorkerPool implements SmartLifecycle {
                     }
                 }
             }
+        }
+        for (ClaimPlanner.Start start; (start = claims.nextToStart()) != null; ) {
+            giveBack(start); // claimed by a batch that began before claiming stopped
         }
         writer.stop(Duration.ofSeconds(10));
         heartbeatLoop.stop();
