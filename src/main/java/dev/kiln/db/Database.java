@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -162,39 +161,38 @@ public final class Database {
     }
 
     /**
-     * Runs {@code statement} (named parameters, ending in {@code RETURNING …}) once per row of
-     * {@code rows}, in their order, and maps every row it returned. The statement is prepared once;
-     * where the database can (see {@link Dialect#returnsRowsFromBatches}) the rows go as one JDBC
-     * batch: one round trip for all of them.
+     * Runs {@code update} for every row of {@code rows} (each a value per parameter it names), and
+     * maps every row it returned. Where the database takes arrays (PostgreSQL) that is one statement
+     * and one round trip for all rows; elsewhere (SQLite, in process) the statement is prepared once
+     * and run per row, in their order.
      */
-    public <T> List<T> updateEach(String statement, List<? extends Map<String, ?>> rows, RowMapper<T> mapper) {
+    public <T> List<T> updateEach(EachRow update, List<? extends Map<String, ?>> rows, RowMapper<T> mapper) {
         if (rows.isEmpty()) {
             return List.of();
         }
-        ParsedSql parsed = NamedParameterUtils.parseSqlStatement(statement);
-        String positional = NamedParameterUtils.substituteNamedParameters(parsed, null);
-        boolean batched = dialect.returnsRowsFromBatches();
         return batch.execute((Connection connection) -> {
             List<T> out = new ArrayList<>(rows.size());
-            try (PreparedStatement ps = batched ? connection.prepareStatement(positional, Statement.RETURN_GENERATED_KEYS)
-                    : connection.prepareStatement(positional)) {
+            if (dialect.updatesRowsAsArrays()) {
+                try (PreparedStatement ps = connection.prepareStatement(update.allRows())) {
+                    int i = 1;
+                    for (Map.Entry<String, ParamType> param : update.params().entrySet()) {
+                        Object[] values = rows.stream().map(row -> row.get(param.getKey())).toArray();
+                        ps.setArray(i++, connection.createArrayOf(param.getValue().arrayElement, values));
+                    }
+                    try (ResultSet returned = ps.executeQuery()) {
+                        map(returned, mapper, out);
+                    }
+                }
+                return out;
+            }
+            ParsedSql parsed = NamedParameterUtils.parseSqlStatement(update.oneRow());
+            try (PreparedStatement ps = connection.prepareStatement(NamedParameterUtils.substituteNamedParameters(parsed, null))) {
                 for (Map<String, ?> row : rows) {
                     Object[] values = NamedParameterUtils.buildValueArray(parsed, new MapSqlParameterSource(row), null);
                     for (int i = 0; i < values.length; i++) {
-                        // A null goes as "unspecified": no round trip to ask the server for the type.
                         ps.setObject(i + 1, values[i]);
                     }
-                    if (batched) {
-                        ps.addBatch();
-                    } else {
-                        try (ResultSet returned = ps.executeQuery()) {
-                            map(returned, mapper, out);
-                        }
-                    }
-                }
-                if (batched) {
-                    ps.executeBatch();
-                    try (ResultSet returned = ps.getGeneratedKeys()) {
+                    try (ResultSet returned = ps.executeQuery()) {
                         map(returned, mapper, out);
                     }
                 }

@@ -35,10 +35,11 @@ public sealed interface Dialect permits SqliteDialect, PostgresDialect {
     String claimJobsCappedSql(String claimable, String assignments, String returning);
 
     /**
-     * Whether a JDBC batch of {@code UPDATE … RETURNING} hands back the returned rows (PostgreSQL:
-     * one round trip for many rows); otherwise such statements run one by one (SQLite, in process).
+     * Whether an update of many rows, each with parameters of its own, runs as one statement
+     * joining the parameters as arrays (PostgreSQL: one round trip; a JDBC batch that returns rows is
+     * sent statement by statement by its driver); otherwise it runs once per row (SQLite, in process).
      */
-    boolean returnsRowsFromBatches();
+    boolean updatesRowsAsArrays();
 
     /**
      * Takes the locks named by an integer and each element of an integer array, one after another in

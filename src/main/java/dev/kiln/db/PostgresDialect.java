@@ -67,7 +67,7 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
-    public boolean returnsRowsFromBatches() {
+    public boolean updatesRowsAsArrays() {
         return true;
     }
 

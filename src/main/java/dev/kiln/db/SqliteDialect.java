@@ -65,7 +65,7 @@ public final class SqliteDialect implements Dialect {
     }
 
     @Override
-    public boolean returnsRowsFromBatches() {
+    public boolean updatesRowsAsArrays() {
         return false;
     }
 

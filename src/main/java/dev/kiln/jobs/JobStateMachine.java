@@ -1,6 +1,8 @@
 package dev.kiln.jobs;
 
 import dev.kiln.db.Database;
+import dev.kiln.db.EachRow;
+import dev.kiln.db.ParamType;
 import dev.kiln.db.Rows;
 import dev.kiln.events.EventKind;
 import dev.kiln.events.EventLog;
@@ -50,25 +52,37 @@ public class JobStateMachine {
             "lease_token = NULL, lease_node = NULL, lease_expires_at = NULL, cancel_requested_at = NULL, stage = NULL, eta_at = NULL";
     private static final String ERROR =
             "error_code = :code, error_message = :message, error_retryable = :retryable";
-    private static final String RENEW = Transition.RENEW.update("0", "lease_expires_at = :until",
-            "id, lease_token, cancel_requested_at");
-    private static final String REPORT = Transition.REPORT.update(":events", """
-            progress = CASE WHEN :reported THEN :progress ELSE progress END,
-            stage = CASE WHEN :reported THEN :stage ELSE stage END,
-            eta_at = CASE WHEN :reported THEN :etaAt ELSE eta_at END""", Moved.COLUMNS);
+    /**
+     * The parameters the worker-side arrows take once per job. None is named like a column of
+     * {@code jobs}: where all jobs go in one statement they are columns of its own.
+     */
+    private static final Map<String, ParamType> PER_JOB = Map.ofEntries(
+            Map.entry("id", ParamType.TEXT), Map.entry("token", ParamType.TEXT), Map.entry("node", ParamType.TEXT),
+            Map.entry("until", ParamType.BIGINT), Map.entry("expiredBefore", ParamType.BIGINT), Map.entry("now", ParamType.BIGINT),
+            Map.entry("events", ParamType.INTEGER), Map.entry("reported", ParamType.BOOLEAN),
+            Map.entry("fraction", ParamType.DOUBLE), Map.entry("stageText", ParamType.TEXT), Map.entry("etaAt", ParamType.BIGINT),
+            Map.entry("resultSize", ParamType.BIGINT), Map.entry("code", ParamType.TEXT), Map.entry("message", ParamType.TEXT),
+            Map.entry("retryable", ParamType.BOOLEAN), Map.entry("runAfter", ParamType.BIGINT));
+    private static final EachRow RENEW = Transition.RENEW.each("0", "lease_expires_at = :until",
+            "id, lease_token, cancel_requested_at", PER_JOB);
+    private static final EachRow REPORT = Transition.REPORT.each(":events", """
+            progress = CASE WHEN :reported THEN :fraction ELSE progress END,
+            stage = CASE WHEN :reported THEN :stageText ELSE stage END,
+            eta_at = CASE WHEN :reported THEN :etaAt ELSE eta_at END""", Moved.COLUMNS, PER_JOB);
     private static final String REQUEST_CANCEL = Transition.REQUEST_CANCEL.update("1", "cancel_requested_at = :now",
             JobRows.COLUMNS);
-    private static final String SUCCEED = Transition.SUCCEED.update(":events",
-            "progress = 1, finished_at = :now, result_size = :resultSize, " + FREE_LEASE, Moved.COLUMNS);
-    private static final String RETRY = Transition.RETRY.update("2", ERROR + ", run_after = :runAfter, " + FREE_LEASE,
-            Moved.COLUMNS);
-    private static final String FAIL = Transition.FAIL.update("2", ERROR + ", finished_at = :now, " + FREE_LEASE, Moved.COLUMNS);
-    private static final String CANCEL_RUNNING = Transition.CANCEL_RUNNING.update("1", "finished_at = :now, " + FREE_LEASE,
-            Moved.COLUMNS);
-    private static final String RELEASE = Transition.RELEASE.update("1",
-            "attempt = attempt - 1, run_after = :now, started_at = NULL, progress = 0, " + FREE_LEASE, Moved.COLUMNS);
+    private static final EachRow SUCCEED = Transition.SUCCEED.each(":events",
+            "progress = 1, finished_at = :now, result_size = :resultSize, " + FREE_LEASE, Moved.COLUMNS, PER_JOB);
+    private static final EachRow RETRY = Transition.RETRY.each("2", ERROR + ", run_after = :runAfter, " + FREE_LEASE,
+            Moved.COLUMNS, PER_JOB);
+    private static final EachRow FAIL = Transition.FAIL.each("2", ERROR + ", finished_at = :now, " + FREE_LEASE, Moved.COLUMNS,
+            PER_JOB);
+    private static final EachRow CANCEL_RUNNING = Transition.CANCEL_RUNNING.each("1", "finished_at = :now, " + FREE_LEASE,
+            Moved.COLUMNS, PER_JOB);
+    private static final EachRow RELEASE = Transition.RELEASE.each("1",
+            "attempt = attempt - 1, run_after = :now, started_at = NULL, progress = 0, " + FREE_LEASE, Moved.COLUMNS, PER_JOB);
     private static final String CANCEL_WAITING = Transition.CANCEL_WAITING.update("1", "finished_at = :now", JobRows.COLUMNS);
-    private static final String PROMOTE = Transition.PROMOTE.update("1", "", Moved.COLUMNS);
+    private static final EachRow PROMOTE = Transition.PROMOTE.each("1", "", Moved.COLUMNS, PER_JOB);
     private static final String MANUAL_RETRY = Transition.MANUAL_RETRY.update("1", """
             attempt = 0, run_after = :now, fair_key = :fairKey, error_code = NULL, error_message = NULL,
             error_retryable = NULL, started_at = NULL, finished_at = NULL, cancel_requested_at = NULL, progress = 0,
@@ -158,8 +172,8 @@ public class JobStateMachine {
             Map<String, Object> row = leaseRow(r.jobId(), r.token(), Long.MAX_VALUE);
             row.put("events", r.items().size());
             row.put("reported", p != null);
-            row.put("progress", p == null ? 0.0 : p.progress());
-            row.put("stage", p == null ? null : p.stage());
+            row.put("fraction", p == null ? 0.0 : p.progress());
+            row.put("stageText", p == null ? null : p.stage());
             row.put("etaAt", etaAt(p, now));
             return row;
         });
@@ -234,7 +248,7 @@ public class JobStateMachine {
         return failed(Transition.FAIL, FAIL, finishes, now);
     }
 
-    private Set<String> failed(Transition transition, String sql, List<JobQueue.Finish> finishes, Instant now) {
+    private Set<String> failed(Transition transition, EachRow sql, List<JobQueue.Finish> finishes, Instant now) {
         List<Accepted<JobQueue.Finish>> accepted = each(sql, finishes, JobQueue.Finish::jobId, f -> {
             JobError error = ((JobQueue.Failed) f.outcome()).error();
             Map<String, Object> row = endRow(f, now);
@@ -327,7 +341,7 @@ public class JobStateMachine {
      * Runs an arrow's UPDATE for every item, in job id order (the lock order of every batch, so
      * two batches never deadlock), and pairs the items whose row it changed with that row.
      */
-    private <T> List<Accepted<T>> each(String sql, List<T> items, Function<T, String> id, Function<T, Map<String, ?>> row) {
+    private <T> List<Accepted<T>> each(EachRow sql, List<T> items, Function<T, String> id, Function<T, Map<String, ?>> row) {
         List<T> sorted = items.stream().sorted(Comparator.comparing(id)).toList();
         Map<String, Moved> moved = new HashMap<>();
         db.updateEach(sql, sorted.stream().<Map<String, ?>>map(row).toList(), Moved.MAPPER).forEach(m -> moved.put(m.id(), m));

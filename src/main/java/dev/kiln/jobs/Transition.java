@@ -7,9 +7,12 @@ import static dev.kiln.jobs.JobState.RETRY_SCHEDULED;
 import static dev.kiln.jobs.JobState.RUNNING;
 import static dev.kiln.jobs.JobState.SUCCEEDED;
 
+import dev.kiln.db.EachRow;
+import dev.kiln.db.ParamType;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -107,6 +110,14 @@ public enum Transition {
      */
     String update(String events, String set, String returning) {
         return "UPDATE jobs SET " + assignments(events, set) + " WHERE id = :id AND " + where() + " RETURNING " + returning;
+    }
+
+    /**
+     * This arrow's UPDATE of many jobs, each with parameters of its own ({@code :id} among them),
+     * typed by {@code params}: run as one statement or once per job, as the database does best.
+     */
+    EachRow each(String events, String set, String returning, Map<String, ParamType> params) {
+        return EachRow.of("jobs", assignments(events, set), where(), returning, params);
     }
 
     /**
