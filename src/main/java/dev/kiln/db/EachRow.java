@@ -12,9 +12,12 @@ import java.util.regex.Pattern;
  * assignments} and {@code where} name them {@code :name}, their types in {@code params}. Built
  * once; the dialect decides whether it runs as one statement for all rows or once per row.
  *
- * @param params every parameter the statement names, in order, with its type
+ * @param params  every parameter the statement names, in order, with its type
+ * @param oneRow  the statement for one row, its parameters named
+ * @param allRows the statement for all rows at once, for a database with arrays: one array
+ *                parameter per named one, in {@code params} order, joined as the rows of {@code v}
  */
-public record EachRow(String table, String assignments, String where, String returning, Map<String, ParamType> params) {
+public record EachRow(Map<String, ParamType> params, String oneRow, String allRows) {
 
     private static final Pattern PARAM = Pattern.compile("(?<!:):([A-Za-z][A-Za-z0-9]*)");
 
@@ -30,19 +33,15 @@ public record EachRow(String table, String assignments, String where, String ret
             }
             params.put(m.group(1), type);
         }
-        return new EachRow(table, assignments, where, returning, params);
+        return new EachRow(params, oneRow(table, assignments, where, returning), allRows(table, assignments, where, returning, params));
     }
 
     /** The statement for one row: {@code :id} and the other parameters as named. */
-    public String oneRow() {
+    private static String oneRow(String table, String assignments, String where, String returning) {
         return "UPDATE " + table + " SET " + assignments + " WHERE id = :id AND " + where + " RETURNING " + returning;
     }
 
-    /**
-     * The statement for all rows at once, for a database with arrays: one array parameter per
-     * named one, in {@link #params} order, joined as the rows of {@code v}.
-     */
-    String allRows() {
+    private static String allRows(String table, String assignments, String where, String returning, Map<String, ParamType> params) {
         List<String> arrays = new ArrayList<>();
         params.values().forEach(type -> arrays.add("?::" + type.arrayElement + "[]"));
         List<String> qualified = new ArrayList<>();

@@ -149,10 +149,10 @@ public class PeerListener implements SmartLifecycle {
     }
 
     private void handle(String channel, String payload) {
-        String[] lines = payload.split("\n");
-        if (lines[0].equals(node.id())) {
-            return; // our own: delivered here when it committed
+        if (payload.startsWith(node.id() + "\n")) {
+            return; // our own: delivered here when it committed (and not worth splitting)
         }
+        String[] lines = payload.split("\n");
         if (channel.equals(Peers.CANCELS)) {
             publisher.publishEvent(new JobSignals.CancelRequested(lines[1]));
             return;

@@ -301,10 +301,10 @@ public class WorkerPool implements SmartLifecycle {
             }
             Thread.interrupted(); // a stop request that raced with the end must not disturb writing the outcome
             boolean accepted = writer.enqueue(new JobQueue.Finish(job.jobId(), job.claim.leaseToken(), outcome)).join();
-            if (accepted) {
+            if (accepted && log.isDebugEnabled()) {
                 log.debug("Attempt {} ended {} after {}", job.attempt(), outcome.target().wire(),
                         Duration.between(started, clock.instant()));
-            } else {
+            } else if (!accepted) {
                 log.info("Attempt {} ended, but another attempt owns the job now; its outcome was discarded", job.attempt());
             }
         } finally {
