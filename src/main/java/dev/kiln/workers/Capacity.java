@@ -5,48 +5,68 @@ import java.util.concurrent.Semaphore;
 
 /**
  * One processor's room on this node: slots for attempts executing (its concurrency), room for
- * attempts held (executing, or waiting for their outcome to be written: twice the concurrency,
- * which bounds the outcome backlog and the leases to renew), and whether its queue was lately
+ * attempts held (claimed and waiting for a slot, executing, or waiting for the outcome writer to
+ * take their end: twice the concurrency, which bounds the backlog and the leases to renew), and whether its queue was lately
  * found empty, so that claim rounds woken for other work do not ask again for nothing.
  */
 final class Capacity {
+
+    /** Attempts shorter than this on average are short enough to claim ahead of a free slot. */
+    static final Duration SHORT_ATTEMPT = Duration.ofMillis(50);
 
     final Semaphore slots;
     final Semaphore held;
     /** When (nanoTime) a claim last found the queue of this type empty; 0 when it may hold work. */
     private volatile long foundEmptyAt;
+    /** The attempts' mean running time (nanos, moving average); unknown (long) until one ran. */
+    private volatile double meanRunNanos = Double.MAX_VALUE;
 
     Capacity(int concurrency) {
         this.slots = new Semaphore(concurrency);
         this.held = new Semaphore(2 * concurrency);
     }
 
-    /** How many jobs a claim may take now, at most {@code batch}. */
+    /**
+     * How many jobs a claim may take now, at most {@code batch}: as many as there are free slots,
+     * or, while this processor's attempts are short, as many as it may hold (twice its slots): the
+     * next jobs then wait at most a short attempt for a slot, and the claims keep up with them.
+     */
     int wanted(int batch) {
-        return Math.min(Math.min(slots.availablePermits(), held.availablePermits()), batch);
+        int room = held.availablePermits();
+        return Math.min(claimsAhead() ? room : Math.min(room, slots.availablePermits()), batch);
+    }
+
+    private boolean claimsAhead() {
+        return meanRunNanos < SHORT_ATTEMPT.toNanos();
+    }
+
+    /** An attempt ran for {@code nanos} (from its start to the processor's return). */
+    void ran(long nanos) {
+        double mean = meanRunNanos;
+        meanRunNanos = mean == Double.MAX_VALUE ? nanos : 0.9 * mean + 0.1 * nanos;
     }
 
     /**
-     * Takes the slots and room for up to {@code batch} jobs, for a claim about to be made; returns
-     * how many. Only the outcome writer reserves (others only give back), so what it sees is there.
+     * Takes the room for up to {@code batch} jobs for a claim about to be made, and a slot for as
+     * many of them as there are free ones; returns both counts (jobs, slots). Only the outcome
+     * writer reserves (others only give back), so what it sees is there.
      */
-    int reserve(int batch) {
+    int[] reserve(int batch) {
         int n = wanted(batch);
-        if (n > 0 && !slots.tryAcquire(n)) {
-            return 0;
+        if (n == 0 || !held.tryAcquire(n)) {
+            return new int[] {0, 0};
         }
-        if (n > 0 && !held.tryAcquire(n)) {
-            slots.release(n);
-            return 0;
-        }
-        return n;
+        int free = Math.min(n, slots.availablePermits());
+        return new int[] {n, free > 0 && slots.tryAcquire(free) ? free : 0};
     }
 
     /** Gives back what a claim reserved and did not use. */
-    void unreserve(int n) {
-        if (n > 0) {
-            slots.release(n);
-            held.release(n);
+    void unreserve(int jobs, int slotsToo) {
+        if (jobs > 0) {
+            held.release(jobs);
+        }
+        if (slotsToo > 0) {
+            slots.release(slotsToo);
         }
     }
 

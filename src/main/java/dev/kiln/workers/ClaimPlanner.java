@@ -19,8 +19,12 @@ import java.util.function.Consumer;
  */
 final class ClaimPlanner {
 
-    /** A claimed job, to start on the claim loop's thread. */
-    record Start(ProcessorRegistry.Registered processor, JobQueue.Claim claim) {
+    /**
+     * A claimed job, to start on the claim loop's thread.
+     *
+     * @param slotted whether a slot was reserved for it; if not, it waits for one
+     */
+    record Start(ProcessorRegistry.Registered processor, JobQueue.Claim claim, boolean slotted) {
     }
 
     private final ProcessorRegistry registry;
@@ -28,6 +32,8 @@ final class ClaimPlanner {
     private final String node;
     private final Map<String, Capacity> capacity = new HashMap<>();
     private final Queue<Start> toStart = new ConcurrentLinkedQueue<>();
+    /** The slots reserved for each claim of the batch being written (only the writer's thread plans and hears back). */
+    private List<Integer> slotsOfBatch = List.of();
     private volatile boolean accepting;
 
     ClaimPlanner(ProcessorRegistry registry, WorkerSettings settings, String node) {
@@ -63,14 +69,17 @@ final class ClaimPlanner {
             return List.of();
         }
         List<JobQueue.ClaimRequest> requests = new ArrayList<>();
+        List<Integer> slots = new ArrayList<>();
         long now = System.nanoTime();
         for (ProcessorRegistry.Registered processor : registry.all()) {
             Capacity room = capacity.get(processor.name());
-            int reserved = room.mayHaveWork(now, settings.pollInterval()) ? room.reserve(settings.claimBatchSize()) : 0;
-            if (reserved > 0) {
-                requests.add(new JobQueue.ClaimRequest(processor.name(), reserved, node, settings.leaseDuration()));
+            int[] reserved = room.mayHaveWork(now, settings.pollInterval()) ? room.reserve(settings.claimBatchSize()) : new int[2];
+            if (reserved[0] > 0) {
+                requests.add(new JobQueue.ClaimRequest(processor.name(), reserved[0], node, settings.leaseDuration()));
+                slots.add(reserved[1]);
             }
         }
+        slotsOfBatch = slots;
         return requests;
     }
 
@@ -79,13 +88,16 @@ final class ClaimPlanner {
         for (int i = 0; i < requests.size(); i++) {
             JobQueue.ClaimRequest request = requests.get(i);
             List<JobQueue.Claim> got = claimed.get(i);
+            int slots = slotsOfBatch.get(i);
             Capacity room = capacity.get(request.type());
-            room.unreserve(request.limit() - got.size());
+            room.unreserve(request.limit() - got.size(), Math.max(0, slots - got.size()));
             if (got.size() < request.limit()) {
                 room.foundEmpty(System.nanoTime());
             }
             ProcessorRegistry.Registered processor = registry.find(request.type()).orElseThrow();
-            got.forEach(claim -> toStart.add(new Start(processor, claim)));
+            for (int j = 0; j < got.size(); j++) {
+                toStart.add(new Start(processor, got.get(j), j < slots));
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import dev.kiln.processors.InputFile;
 import dev.kiln.processors.JobContext;
 import dev.kiln.processors.ProcessorRegistry;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +28,8 @@ final class RunningJob implements JobContext {
     private final JsonMapper json;
     private final Logger log;
     private final AtomicReference<Reported> latest = new AtomicReference<>();
-    private final AtomicBoolean slotReleased = new AtomicBoolean();
+    /** 0: no slot yet; 1: holds one; 2: gave it back. */
+    private final AtomicInteger slot = new AtomicInteger();
     private final AtomicBoolean heldReleased = new AtomicBoolean();
     private Reported written;
     /** When progress was last handed to the writer (nanoTime); only the writer's thread touches it. */
@@ -122,9 +124,18 @@ final class RunningJob implements JobContext {
         return true;
     }
 
-    /** True the first time only: the processor slot this attempt holds is to be given back. */
+    /** The attempt holds one of its processor's slots (reserved with its claim, or taken when it began). */
+    void slotTaken() {
+        slot.set(1);
+    }
+
+    boolean holdsSlot() {
+        return slot.get() == 1;
+    }
+
+    /** True the first time only, and only if it holds one: the processor slot this attempt holds is to be given back. */
     boolean releaseSlot() {
-        return slotReleased.compareAndSet(false, true);
+        return slot.compareAndSet(1, 2);
     }
 
     /** True the first time only: the room this attempt holds on the node (executing or awaiting its write) is to be given back. */

@@ -10,7 +10,6 @@ import dev.kiln.nodes.ThisNode;
 import dev.kiln.processors.ProcessorRegistry;
 import dev.kiln.storage.BlobStore;
 import dev.kiln.support.Loop;
-import dev.kiln.support.LogFields;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
@@ -50,7 +48,7 @@ public class WorkerPool implements SmartLifecycle {
     private final JobSettings jobSettings;
     private final ProcessorRegistry registry;
     private final AttemptEnds ends;
-    private final InputFiles inputs;
+    private final Attempts attempts;
     private final JsonMapper json;
     private final Clock clock;
     private final String node;
@@ -68,7 +66,7 @@ public class WorkerPool implements SmartLifecycle {
         this.settings = settings;
         this.jobSettings = jobSettings;
         this.registry = registry;
-        this.inputs = new InputFiles(blobs);
+
         this.json = json;
         this.clock = clock;
         this.node = thisNode.id();
@@ -76,6 +74,7 @@ public class WorkerPool implements SmartLifecycle {
         this.writer = new OutcomeWriter(queue, this::dueProgress, this::rejected, batch -> claims.plan(batch, this::ending),
                 this::claimed);
         this.claimLoop = new Loop("kiln-claim", settings.pollInterval(), this::claimStep);
+        this.attempts = new Attempts(new InputFiles(blobs), ends, writer, claims, json, clock, this::releaseSlot);
         Heartbeat heartbeat = new Heartbeat(node, settings.leaseDuration(), running, writer,
                 (job, since) -> requestStop(job, StopReason.CANCEL, since));
         this.heartbeatLoop = new Loop("kiln-heartbeat", settings.heartbeatInterval(), () -> {
@@ -172,7 +171,7 @@ public class WorkerPool implements SmartLifecycle {
     private boolean claimStep() {
         for (ClaimPlanner.Start start; (start = claims.nextToStart()) != null; ) {
             if (claims.accepting()) {
-                launch(start.processor(), start.claim());
+                launch(start);
             } else {
                 giveBack(start); // claimed as the drain began
             }
@@ -192,7 +191,7 @@ public class WorkerPool implements SmartLifecycle {
     /** A claimed job this node will not start after all: back to the queue, its attempt not counted. */
     private void giveBack(ClaimPlanner.Start start) {
         Capacity room = claims.of(start.processor().name());
-        room.unreserve(1);
+        room.unreserve(1, start.slotted() ? 1 : 0);
         JobQueue.Claim claim = start.claim();
         writer.enqueue(new JobQueue.Finish(claim.id(), claim.leaseToken(), new JobQueue.Released(claim.attempt())));
     }
@@ -213,8 +212,13 @@ public class WorkerPool implements SmartLifecycle {
         }
     }
 
-    private void launch(ProcessorRegistry.Registered processor, JobQueue.Claim claim) {
+    private void launch(ClaimPlanner.Start start) {
+        ProcessorRegistry.Registered processor = start.processor();
+        JobQueue.Claim claim = start.claim();
         RunningJob job = new RunningJob(claim, processor, writer, json);
+        if (start.slotted()) {
+            job.slotTaken();
+        }
         Instant started = clock.instant();
         running.put(claim.id(), job);
         try {
@@ -225,7 +229,7 @@ public class WorkerPool implements SmartLifecycle {
             Thread.Builder threads = processor.processor().cpuBound() ? Thread.ofPlatform().daemon() : Thread.ofVirtual();
             threads.name("kiln-job-" + claim.id()).start(() -> {
                 try {
-                    execute(job, started);
+                    attempts.run(job, started);
                 } finally {
                     timeout.cancel(false);
                     releaseSlot(job);
@@ -280,38 +284,6 @@ public class WorkerPool implements SmartLifecycle {
 
     boolean outcomeWriterAlive() {
         return writer.alive();
-    }
-
-    private void execute(RunningJob job, Instant started) {
-        MDC.put(LogFields.JOB_ID, job.jobId());
-        MDC.put(LogFields.USER_ID, job.claim.ownerId());
-        MDC.put("jobType", job.processor.name());
-        try {
-            JobQueue.Outcome outcome;
-            try {
-                job.attach(Thread.currentThread(), inputs.of(job.claim));
-                Object result = job.processor.processor().run(job);
-                outcome = new JobQueue.Succeeded(job.attempt(), result == null ? null : json.writeValueAsString(result));
-            } catch (Throwable t) {
-                outcome = ends.afterThrow(job, t);
-            }
-            releaseSlot(job);
-            if (outcome == null || !job.markFinishing()) {
-                return; // the lease is gone, or the watchdog already ended this attempt
-            }
-            Thread.interrupted(); // a stop request that raced with the end must not disturb writing the outcome
-            boolean accepted = writer.enqueue(new JobQueue.Finish(job.jobId(), job.claim.leaseToken(), outcome)).join();
-            if (accepted && log.isDebugEnabled()) {
-                log.debug("Attempt {} ended {} after {}", job.attempt(), outcome.target().wire(),
-                        Duration.between(started, clock.instant()));
-            } else if (!accepted) {
-                log.info("Attempt {} ended, but another attempt owns the job now; its outcome was discarded", job.attempt());
-            }
-        } finally {
-            MDC.remove(LogFields.JOB_ID);
-            MDC.remove(LogFields.USER_ID);
-            MDC.remove("jobType");
-        }
     }
 
     /**
