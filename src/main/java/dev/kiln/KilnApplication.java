@@ -29,8 +29,8 @@ public class KilnApplication {
      */
     private static void exitWhenReadyIfAsked(SpringApplication application) {
         if (Boolean.getBoolean("kiln.exit-when-ready")) {
-            application.addListeners((ApplicationListener<ApplicationReadyEvent>) ready ->
-                    System.exit(SpringApplication.exit(ready.getApplicationContext())));
+            application.addListeners((ApplicationListener<ApplicationReadyEvent>)
+                    ready -> System.exit(SpringApplication.exit(ready.getApplicationContext())));
         }
     }
 
@@ -43,7 +43,8 @@ public class KilnApplication {
     static void widenVirtualThreadCarriers() {
         String property = "jdk.virtualThreadScheduler.parallelism";
         if (System.getProperty(property) == null) {
-            System.setProperty(property, Integer.toString(Math.max(Runtime.getRuntime().availableProcessors(), 8)));
+            System.setProperty(
+                    property, Integer.toString(Math.max(Runtime.getRuntime().availableProcessors(), 8)));
         }
     }
 

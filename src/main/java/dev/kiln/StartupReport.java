@@ -29,8 +29,7 @@ final class StartupReport {
     private static final Logger log = LoggerFactory.getLogger(StartupReport.class);
     private static final int SHOWN = 20;
 
-    private StartupReport() {
-    }
+    private StartupReport() {}
 
     static void attachIfAsked(SpringApplication application) {
         if (!Boolean.getBoolean(PROPERTY)) {
@@ -53,31 +52,46 @@ final class StartupReport {
                 children.merge(parent, event.getDuration(), Duration::plus);
             }
         }
-        record Self(String name, Duration self) {
-        }
+        record Self(String name, Duration self) {}
         List<Self> selves = events.stream()
-                .map(e -> new Self(describe(e.getStartupStep()),
-                        e.getDuration().minus(children.getOrDefault(e.getStartupStep().getId(), Duration.ZERO))))
+                .map(e -> new Self(
+                        describe(e.getStartupStep()),
+                        e.getDuration()
+                                .minus(children.getOrDefault(e.getStartupStep().getId(), Duration.ZERO))))
                 .toList();
         Instant first = events.isEmpty() ? Instant.now() : events.getFirst().getStartTime();
         long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
         var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        log.info("Startup report: ready {} ms after the JVM started, {} ms of CPU, {} classes loaded; "
+        log.info(
+                "Startup report: ready {} ms after the JVM started, {} ms of CPU, {} classes loaded; "
                         + "first Spring step at {} ms; {} steps",
-                System.currentTimeMillis() - jvmStart, os.getProcessCpuTime() / 1_000_000,
-                ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount(), first.toEpochMilli() - jvmStart, events.size());
-        Map<String, Duration> byKind = selves.stream().collect(Collectors.groupingBy(s -> s.name().split(" ")[0],
-                Collectors.reducing(Duration.ZERO, Self::self, Duration::plus)));
-        byKind.entrySet().stream().sorted(Map.Entry.<String, Duration>comparingByValue().reversed()).limit(8)
-                .forEach(e -> log.info("Startup report: {} ms in {} (all of them)", e.getValue().toMillis(), e.getKey()));
-        selves.stream().sorted(Comparator.comparing(Self::self).reversed()).limit(SHOWN)
+                System.currentTimeMillis() - jvmStart,
+                os.getProcessCpuTime() / 1_000_000,
+                ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount(),
+                first.toEpochMilli() - jvmStart,
+                events.size());
+        Map<String, Duration> byKind = selves.stream()
+                .collect(Collectors.groupingBy(
+                        s -> s.name().split(" ")[0], Collectors.reducing(Duration.ZERO, Self::self, Duration::plus)));
+        byKind.entrySet().stream()
+                .sorted(Map.Entry.<String, Duration>comparingByValue().reversed())
+                .limit(8)
+                .forEach(e -> log.info(
+                        "Startup report: {} ms in {} (all of them)",
+                        e.getValue().toMillis(),
+                        e.getKey()));
+        selves.stream()
+                .sorted(Comparator.comparing(Self::self).reversed())
+                .limit(SHOWN)
                 .forEach(s -> log.info("Startup report: {} ms in {}", s.self().toMillis(), s.name()));
     }
 
     private static String describe(StartupStep step) {
         StringBuilder name = new StringBuilder(step.getName());
         for (StartupStep.Tag tag : step.getTags()) {
-            if (tag.getKey().equals("beanName") || tag.getKey().equals("postProcessor") || tag.getKey().equals("classCount")) {
+            if (tag.getKey().equals("beanName")
+                    || tag.getKey().equals("postProcessor")
+                    || tag.getKey().equals("classCount")) {
                 name.append(' ').append(tag.getKey()).append('=').append(tag.getValue());
             }
         }

@@ -18,21 +18,27 @@ class ArchitectureTest {
 
     @BeforeAll
     static void importMainClasses() {
-        kiln = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("dev.kiln");
+        kiln = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("dev.kiln");
     }
 
     @Test
     void featurePackagesFormNoCycle() {
-        ArchRule rule = slices().matching("dev.kiln.(*)..").namingSlices("$1")
-                .should().beFreeOfCycles();
+        ArchRule rule =
+                slices().matching("dev.kiln.(*)..").namingSlices("$1").should().beFreeOfCycles();
         rule.check(kiln);
     }
 
     /** The root package (the application and its home directory) is what features build on, never the other way. */
     @Test
     void rootPackageDependsOnNoFeature() {
-        noClasses().that().resideInAPackage("dev.kiln")
-                .should().dependOnClassesThat().resideInAPackage("dev.kiln.*..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.kiln")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.kiln.*..")
                 .check(kiln);
     }
 
@@ -42,17 +48,30 @@ class ArchitectureTest {
      */
     @Test
     void processorsDependOnNoApiType() {
-        noClasses().that().resideInAPackage("dev.kiln.processors..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.kiln.api..", "dev.kiln.webapp..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.kiln.processors..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("dev.kiln.api..", "dev.kiln.webapp..")
                 .check(kiln);
     }
 
     /** Only the package's own endpoint (the processor listing) is a web type. */
     @Test
     void processorsKnowNothingOfHttp() {
-        noClasses().that().resideInAPackage("dev.kiln.processors..").and().areNotAnnotatedWith(RestController.class)
-                .should().dependOnClassesThat().resideInAnyPackage("org.springframework.web..", "org.springframework.http..",
-                        "jakarta.servlet..", "jakarta.websocket..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.kiln.processors..")
+                .and()
+                .areNotAnnotatedWith(RestController.class)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "org.springframework.web..",
+                        "org.springframework.http..",
+                        "jakarta.servlet..",
+                        "jakarta.websocket..")
                 .check(kiln);
     }
 }

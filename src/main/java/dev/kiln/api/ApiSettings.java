@@ -13,5 +13,4 @@ import org.springframework.util.unit.DataSize;
 @ConfigurationProperties("kiln.api")
 public record ApiSettings(
         @DefaultValue("256KB") DataSize maxJsonSize,
-        @DefaultValue("32") int maxJsonDepth) {
-}
+        @DefaultValue("32") int maxJsonDepth) {}

@@ -38,7 +38,8 @@ public class ClientJson {
                 .maxStringLength((int) Math.min(Integer.MAX_VALUE, maxSize))
                 .maxNameLength(MAX_NAME_LENGTH)
                 .build();
-        this.reader = JsonMapper.builder(JsonFactory.builder().streamReadConstraints(bounds).build())
+        this.reader = JsonMapper.builder(
+                        JsonFactory.builder().streamReadConstraints(bounds).build())
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .build();
     }
@@ -61,8 +62,10 @@ public class ClientJson {
 
     /** A body declared (Content-Length) or found to be larger than allowed: 413. */
     public ApiException tooLarge() {
-        return new ApiException(ErrorCode.JSON_TOO_LARGE, "JSON bodies may be at most " + maxSize()
-                + " bytes (kiln.api.max-json-size).").with("maxSize", maxSize());
+        return new ApiException(
+                        ErrorCode.JSON_TOO_LARGE,
+                        "JSON bodies may be at most " + maxSize() + " bytes (kiln.api.max-json-size).")
+                .with("maxSize", maxSize());
     }
 
     /** The problem for JSON past one of the bounds: 413 for its size, else 400 naming the bound. */
@@ -91,8 +94,12 @@ public class ClientJson {
 
     /** Which bound a {@link StreamConstraintsException} reports; Jackson names it in its message. */
     private enum Limit {
-        SIZE("getMaxDocumentLength"), DEPTH("getMaxNestingDepth"), NUMBER("getMaxNumberLength"),
-        NAME("getMaxNameLength"), STRING("getMaxStringLength"), OTHER("");
+        SIZE("getMaxDocumentLength"),
+        DEPTH("getMaxNestingDepth"),
+        NUMBER("getMaxNumberLength"),
+        NAME("getMaxNameLength"),
+        STRING("getMaxStringLength"),
+        OTHER("");
 
         private final String accessor;
 

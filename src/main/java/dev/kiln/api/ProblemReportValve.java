@@ -36,9 +36,13 @@ public class ProblemReportValve extends ErrorReportValve {
         problem.put("type", "urn:kiln:problem:" + code.code());
         problem.put("title", code.title());
         problem.put("status", status); // the status the HTTP layer chose, e.g. 501 for an unknown Transfer-Encoding
-        problem.put("detail", status >= 500 && status != 500
-                ? "The request uses an HTTP feature this server does not support."
-                : code == ErrorCode.INTERNAL_ERROR ? "Something went wrong on our side." : "The HTTP request is malformed.");
+        problem.put(
+                "detail",
+                status >= 500 && status != 500
+                        ? "The request uses an HTTP feature this server does not support."
+                        : code == ErrorCode.INTERNAL_ERROR
+                                ? "Something went wrong on our side."
+                                : "The HTTP request is malformed.");
         problem.put("code", code.code());
         try {
             response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);

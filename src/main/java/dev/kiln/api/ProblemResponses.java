@@ -50,7 +50,9 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
         ResponseEntity.BodyBuilder response = ResponseEntity.status(e.code().status());
         e.headers().forEach(response::header);
         if (e.retryAfter() != null) {
-            response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, e.retryAfter().toSeconds())));
+            response.header(
+                    HttpHeaders.RETRY_AFTER,
+                    Long.toString(Math.max(1, e.retryAfter().toSeconds())));
         }
         // Set, not negotiated: a problem is answered whatever the request's Accept asked for.
         return response.contentType(MediaType.APPLICATION_PROBLEM_JSON).body(Problems.of(e));
@@ -64,8 +66,11 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
                 .with("errors", e.errors()));
     }
 
-    @ExceptionHandler({CannotGetJdbcConnectionException.class, DataAccessResourceFailureException.class,
-            TransientDataAccessResourceException.class})
+    @ExceptionHandler({
+        CannotGetJdbcConnectionException.class,
+        DataAccessResourceFailureException.class,
+        TransientDataAccessResourceException.class
+    })
     ResponseEntity<ProblemDetail> databaseDown(Exception e, HttpServletRequest request) {
         log.warn("Database unavailable during {} {}: {}", request.getMethod(), request.getRequestURI(), e.getMessage());
         return api(new ApiException(ErrorCode.DATABASE_UNAVAILABLE, "The database is not answering; try again shortly.")
@@ -74,8 +79,9 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e) {
-        return api(ApiException.invalidField(e.getName(), "'" + Texts.safe(String.valueOf(e.getValue()), 40)
-                + "' is not a valid " + e.getName() + "."));
+        return api(ApiException.invalidField(
+                e.getName(),
+                "'" + Texts.safe(String.valueOf(e.getValue()), 40) + "' is not a valid " + e.getName() + "."));
     }
 
     /** Tomcat decodes the query string when a parameter is first read, and refuses bad escapes ({@code %zz}) then. */
@@ -83,8 +89,10 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> badEscape(InvalidParameterException e) {
         Matcher name = PARAMETER_NAME.matcher(String.valueOf(e.getMessage()));
         String detail = "The query string is not correctly percent-encoded.";
-        return api(name.find() ? ApiException.invalidField(Texts.safe(name.group(1), 40), detail)
-                : new ApiException(ErrorCode.MALFORMED_REQUEST, detail));
+        return api(
+                name.find()
+                        ? ApiException.invalidField(Texts.safe(name.group(1), 40), detail)
+                        : new ApiException(ErrorCode.MALFORMED_REQUEST, detail));
     }
 
     /** The firewall refuses some headers only when code reads them (control characters in a value). */
@@ -101,32 +109,39 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
 
     /** Spring MVC's own request errors, re-coded into Kiln's catalogue. */
     @Override
-    protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
-            HttpStatusCode status, WebRequest request) {
+    protected ResponseEntity<Object> handleExceptionInternal(
+            Exception ex, Object body, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         ApiException mapped = switch (ex) {
             case HttpMessageNotReadableException e ->
-                    new ApiException(ErrorCode.MALFORMED_JSON, "The request body could not be read as JSON.");
+                new ApiException(ErrorCode.MALFORMED_JSON, "The request body could not be read as JSON.");
             case HttpRequestMethodNotSupportedException e ->
-                    new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "Method " + e.getMethod() + " is not allowed here.");
+                new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "Method " + e.getMethod() + " is not allowed here.");
             case HttpMediaTypeNotSupportedException e ->
-                    new ApiException(ErrorCode.UNSUPPORTED_CONTENT_TYPE, "Content-Type " + e.getContentType()
-                            + " is not supported here; use one of " + e.getSupportedMediaTypes() + ".");
+                new ApiException(
+                        ErrorCode.UNSUPPORTED_CONTENT_TYPE,
+                        "Content-Type " + e.getContentType() + " is not supported here; use one of "
+                                + e.getSupportedMediaTypes() + ".");
             case HttpMediaTypeNotAcceptableException e ->
-                    new ApiException(ErrorCode.NOT_ACCEPTABLE, "None of the requested media types can be produced.");
+                new ApiException(ErrorCode.NOT_ACCEPTABLE, "None of the requested media types can be produced.");
             case MissingServletRequestParameterException e ->
-                    ApiException.invalidField(e.getParameterName(), "Query parameter '" + e.getParameterName() + "' is required.");
+                ApiException.invalidField(
+                        e.getParameterName(), "Query parameter '" + e.getParameterName() + "' is required.");
             case MissingRequestHeaderException e ->
-                    ApiException.invalidField(e.getHeaderName(), "Header '" + e.getHeaderName() + "' is required.");
+                ApiException.invalidField(e.getHeaderName(), "Header '" + e.getHeaderName() + "' is required.");
             case MissingServletRequestPartException e ->
-                    ApiException.invalidField(e.getRequestPartName(), "Part '" + e.getRequestPartName() + "' is required.");
+                ApiException.invalidField(e.getRequestPartName(), "Part '" + e.getRequestPartName() + "' is required.");
             case MaxUploadSizeExceededException e ->
-                    new ApiException(ErrorCode.FILE_TOO_LARGE, "The upload exceeds the maximum size of "
-                            + e.getMaxUploadSize() + " bytes.").with("maxSize", e.getMaxUploadSize());
+                new ApiException(
+                                ErrorCode.FILE_TOO_LARGE,
+                                "The upload exceeds the maximum size of " + e.getMaxUploadSize() + " bytes.")
+                        .with("maxSize", e.getMaxUploadSize());
             case NoResourceFoundException e ->
-                    new ApiException(ErrorCode.NOT_FOUND, "No such resource: /" + e.getResourcePath());
-            default -> status.is5xxServerError()
-                    ? new ApiException(ErrorCode.INTERNAL_ERROR, "Something went wrong on our side; it has been logged.")
-                    : new ApiException(ErrorCode.INVALID_FIELD, "The request is invalid: " + ex.getMessage());
+                new ApiException(ErrorCode.NOT_FOUND, "No such resource: /" + e.getResourcePath());
+            default ->
+                status.is5xxServerError()
+                        ? new ApiException(
+                                ErrorCode.INTERNAL_ERROR, "Something went wrong on our side; it has been logged.")
+                        : new ApiException(ErrorCode.INVALID_FIELD, "The request is invalid: " + ex.getMessage());
         };
         if (status.is5xxServerError()) {
             log.error("Request failed", ex);
@@ -135,7 +150,9 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
         if (headers.getAllow() != null && !headers.getAllow().isEmpty()) {
             keep.setAllow(headers.getAllow());
         }
-        return ResponseEntity.status(mapped.code().status()).headers(keep).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        return ResponseEntity.status(mapped.code().status())
+                .headers(keep)
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .body(Problems.of(mapped));
     }
 }

@@ -7,8 +7,7 @@ import org.springframework.http.ProblemDetail;
 /** Builds Kiln's problem documents: one shape for every error, wherever it is raised. */
 public final class Problems {
 
-    private Problems() {
-    }
+    private Problems() {}
 
     public static ProblemDetail of(ErrorCode code, String detail) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(code.status(), detail);

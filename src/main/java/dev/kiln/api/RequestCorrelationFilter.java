@@ -29,6 +29,7 @@ public class RequestCorrelationFilter extends OncePerRequestFilter {
     public static final String HEADER = "X-Request-Id";
     /** Short and plain: it ends up in log lines and headers, so nothing that could forge either. */
     private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
     private static final Pattern JOB_PATH = Pattern.compile("^/api/v1/jobs/([^/]+)");
 
     @Override

@@ -30,6 +30,8 @@ public enum AuditAction {
     }
 
     static Optional<AuditAction> fromWire(String wire) {
-        return Arrays.stream(values()).filter(a -> a.wire.equals(wire.toLowerCase(Locale.ROOT))).findFirst();
+        return Arrays.stream(values())
+                .filter(a -> a.wire.equals(wire.toLowerCase(Locale.ROOT)))
+                .findFirst();
     }
 }

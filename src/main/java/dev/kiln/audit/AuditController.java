@@ -21,17 +21,26 @@ class AuditController {
         this.log = log;
     }
 
-    record Page(List<AuditLog.Entry> items, String nextCursor) {
-    }
+    record Page(List<AuditLog.Entry> items, String nextCursor) {}
 
     @GetMapping("/api/v1/admin/audit")
-    Page list(@RequestParam(required = false) String actor, @RequestParam(required = false) String action,
-            @RequestParam(required = false) Integer limit, @RequestParam(required = false) Long cursor) {
+    Page list(
+            @RequestParam(required = false) String actor,
+            @RequestParam(required = false) String action,
+            @RequestParam(required = false) Integer limit,
+            @RequestParam(required = false) Long cursor) {
         if (actor != null && !Ids.looksLike("usr", actor)) {
             throw ApiException.invalidField("actor", "actor must be a user id (usr_…).");
         }
-        AuditAction kind = action == null ? null : AuditAction.fromWire(action).orElseThrow(() -> ApiException.invalidField(
-                "action", "action must be one of " + Arrays.stream(AuditAction.values()).map(AuditAction::wire).toList() + "."));
+        AuditAction kind = action == null
+                ? null
+                : AuditAction.fromWire(action)
+                        .orElseThrow(() -> ApiException.invalidField(
+                                "action",
+                                "action must be one of "
+                                        + Arrays.stream(AuditAction.values())
+                                                .map(AuditAction::wire)
+                                                .toList() + "."));
         // A limit or cursor that is no number is refused, naming it, by ProblemResponses (as for /api/v1/jobs).
         int size = limit == null ? DEFAULT_PAGE : limit;
         if (size < 1 || size > MAX_PAGE) {

@@ -1,9 +1,9 @@
 package dev.kiln.audit;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.db.Database;
 import dev.kiln.support.LogFields;
 import dev.kiln.support.Texts;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
 import java.time.Instant;
@@ -41,16 +41,20 @@ public class AuditLog {
 
     /** One entry, as admins read it. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Entry(long seq, Instant at, Who actor, String action, Target target, String ip, String userAgent,
-            JsonNode detail) {
-    }
+    public record Entry(
+            long seq,
+            Instant at,
+            Who actor,
+            String action,
+            Target target,
+            String ip,
+            String userAgent,
+            JsonNode detail) {}
 
     /** The actor as the entry stored it. */
-    public record Who(String id, String name) {
-    }
+    public record Who(String id, String name) {}
 
-    public record Target(String type, String id) {
-    }
+    public record Target(String type, String id) {}
 
     /**
      * @param actor  who did it; null when nobody is signed in (a failed sign-in)
@@ -60,11 +64,19 @@ public class AuditLog {
         HttpServletRequest request = currentRequest();
         String ip = request == null ? null : request.getRemoteAddr();
         String userAgent = request == null ? null : Texts.safe(request.getHeader("User-Agent"), MAX_USER_AGENT);
-        db.write(() -> db.sql().sql("""
+        db.write(() -> db.sql()
+                .sql("""
                         INSERT INTO audit_log (at, actor_id, actor_name, action, target_type, target_id, ip, user_agent, detail)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
-                .params(clock.millis(), actor == null ? null : actor.id(), actor == null ? null : actor.name(),
-                        action.wire(), targetType, targetId, ip, userAgent,
+                .params(
+                        clock.millis(),
+                        actor == null ? null : actor.id(),
+                        actor == null ? null : actor.name(),
+                        action.wire(),
+                        targetType,
+                        targetId,
+                        ip,
+                        userAgent,
                         detail == null || detail.isEmpty() ? null : json.writeValueAsString(detail))
                 .update());
         logLine(actor, action, targetType, targetId, detail);
@@ -75,7 +87,8 @@ public class AuditLog {
      * sign-ins… with the request's correlation fields, and the actor's and job's ids where the
      * request did not set them (a sign-in, a submission).
      */
-    private static void logLine(Actor actor, AuditAction action, String targetType, String targetId, Map<String, ?> detail) {
+    private static void logLine(
+            Actor actor, AuditAction action, String targetType, String targetId, Map<String, ?> detail) {
         boolean addUser = actor != null && MDC.get(LogFields.USER_ID) == null;
         boolean addJob = "job".equals(targetType) && targetId != null && MDC.get(LogFields.JOB_ID) == null;
         if (addUser) {
@@ -85,7 +98,11 @@ public class AuditLog {
             MDC.put(LogFields.JOB_ID, targetId);
         }
         try {
-            log.info("Audit {}: {} {}{}", action.wire(), targetType, targetId,
+            log.info(
+                    "Audit {}: {} {}{}",
+                    action.wire(),
+                    targetType,
+                    targetId,
                     detail == null || detail.isEmpty() ? "" : " " + detail);
         } finally {
             if (addUser) {
@@ -121,16 +138,21 @@ public class AuditLog {
         }
         sql.append(" ORDER BY seq DESC LIMIT ?");
         params.add(limit);
-        return db.sql().sql(sql.toString()).params(params)
+        return db.sql()
+                .sql(sql.toString())
+                .params(params)
                 .query((rs, n) -> {
                     String detail = rs.getString("detail");
                     String actor = rs.getString("actor_id");
                     String targetType = rs.getString("target_type");
-                    return new Entry(rs.getLong("seq"), Instant.ofEpochMilli(rs.getLong("at")),
+                    return new Entry(
+                            rs.getLong("seq"),
+                            Instant.ofEpochMilli(rs.getLong("at")),
                             actor == null ? null : new Who(actor, rs.getString("actor_name")),
                             rs.getString("action"),
                             targetType == null ? null : new Target(targetType, rs.getString("target_id")),
-                            rs.getString("ip"), rs.getString("user_agent"),
+                            rs.getString("ip"),
+                            rs.getString("user_agent"),
                             detail == null ? null : json.readTree(detail));
                 })
                 .list();

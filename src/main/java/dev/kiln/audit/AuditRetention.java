@@ -32,8 +32,6 @@ class AuditRetention extends Loop {
     int prune() {
         long cutoff = clock.millis() - settings.retention().toMillis();
         return db.write(() -> db.sql().sql("""
-                        DELETE FROM audit_log WHERE seq IN (SELECT seq FROM audit_log WHERE at < ? ORDER BY seq LIMIT ?)""")
-                .params(cutoff, BATCH)
-                .update());
+                        DELETE FROM audit_log WHERE seq IN (SELECT seq FROM audit_log WHERE at < ? ORDER BY seq LIMIT ?)""").params(cutoff, BATCH).update());
     }
 }

@@ -8,5 +8,4 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param retention how long audit entries are kept; default 365d
  */
 @ConfigurationProperties("kiln.audit")
-public record AuditSettings(@DefaultValue("365d") Duration retention) {
-}
+public record AuditSettings(@DefaultValue("365d") Duration retention) {}

@@ -1,11 +1,11 @@
 package dev.kiln.auth;
 
 import java.io.PrintStream;
-import org.springframework.core.env.Environment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
+import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 import org.springframework.util.StringUtils;
 
@@ -37,11 +37,13 @@ class AdminBootstrap implements ApplicationRunner {
     public void run(ApplicationArguments args) {
         boolean fresh = users.count() == 0;
         User admin = fresh
-                ? users.create(settings.name(), Role.ADMIN).orElseGet(() -> users.findByName(settings.name()).orElseThrow())
+                ? users.create(settings.name(), Role.ADMIN)
+                        .orElseGet(() -> users.findByName(settings.name()).orElseThrow())
                 : users.findByName(settings.name()).orElse(null);
         if (StringUtils.hasText(settings.token())) {
             if (admin == null) {
-                log.warn("kiln.admin.token is set but there is no user named '{}'; the token was not registered",
+                log.warn(
+                        "kiln.admin.token is set but there is no user named '{}'; the token was not registered",
                         settings.name());
                 return;
             }
@@ -56,7 +58,8 @@ class AdminBootstrap implements ApplicationRunner {
             console.println("  Kiln administrator token (shown once, keep it safe):");
             console.println("    " + issued.token());
             console.println("  Use it as: Authorization: Bearer <token>, or sign in to the web app with this link:");
-            console.println("    http://localhost:" + environment.getProperty("local.server.port", "8080") + "/signin#token=" + issued.token());
+            console.println("    http://localhost:" + environment.getProperty("local.server.port", "8080")
+                    + "/signin#token=" + issued.token());
             console.println();
         }
     }

@@ -52,17 +52,32 @@ class AdminUserController {
     }
 
     /** A user and what they own. */
-    record UserView(String id, String name, String role, Instant createdAt, long jobs, long activeJobs, long files,
-            long storedBytes, long activeTokens) {
+    record UserView(
+            String id,
+            String name,
+            String role,
+            Instant createdAt,
+            long jobs,
+            long activeJobs,
+            long files,
+            long storedBytes,
+            long activeTokens) {
 
         static UserView of(Users.Holdings h) {
-            return new UserView(h.user().id(), h.user().name(), h.user().role().dbValue(), h.createdAt(), h.jobs(),
-                    h.activeJobs(), h.files(), h.storedBytes(), h.activeTokens());
+            return new UserView(
+                    h.user().id(),
+                    h.user().name(),
+                    h.user().role().dbValue(),
+                    h.createdAt(),
+                    h.jobs(),
+                    h.activeJobs(),
+                    h.files(),
+                    h.storedBytes(),
+                    h.activeTokens());
         }
     }
 
-    record UserList(List<UserView> items) {
-    }
+    record UserList(List<UserView> items) {}
 
     @GetMapping("/api/v1/admin/users")
     UserList list() {
@@ -74,7 +89,9 @@ class AdminUserController {
         return users.holdings(id).stream().findFirst().map(UserView::of).orElseThrow(() -> userNotFound(id));
     }
 
-    @PostMapping(path = "/api/v1/admin/users", consumes = MediaType.APPLICATION_JSON_VALUE,
+    @PostMapping(
+            path = "/api/v1/admin/users",
+            consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Created> create(@AuthenticationPrincipal User admin, @RequestBody JsonNode body) {
         if (body == null || !body.isObject()) {
@@ -87,13 +104,25 @@ class AdminUserController {
         }
         JsonNode roleField = body.get("role");
         Role role = roleField == null || roleField.isNull() ? Role.MEMBER : role(roleField);
-        User user = users.create(name.asString(), role).orElseThrow(() ->
-                new ApiException(ErrorCode.USER_EXISTS, "A user named '" + name.asString() + "' already exists.")
+        User user = users.create(name.asString(), role)
+                .orElseThrow(() -> new ApiException(
+                                ErrorCode.USER_EXISTS, "A user named '" + name.asString() + "' already exists.")
                         .with("field", "name"));
         ApiTokens.Issued token = tokens.issue(user.id(), "first token", null);
-        audit.record(admin, AuditAction.USER_CREATED, "user", user.id(), Map.of("name", user.name(), "role", role.dbValue()));
-        audit.record(admin, AuditAction.TOKEN_ISSUED, "token", token.info().id(), Map.of("userId", user.id(), "label", "first token"));
-        return ResponseEntity.created(URI.create("/api/v1/admin/users/" + user.id())).body(new Created(user, token.token()));
+        audit.record(
+                admin,
+                AuditAction.USER_CREATED,
+                "user",
+                user.id(),
+                Map.of("name", user.name(), "role", role.dbValue()));
+        audit.record(
+                admin,
+                AuditAction.TOKEN_ISSUED,
+                "token",
+                token.info().id(),
+                Map.of("userId", user.id(), "label", "first token"));
+        return ResponseEntity.created(URI.create("/api/v1/admin/users/" + user.id()))
+                .body(new Created(user, token.token()));
     }
 
     /** {@code {role}}: the only thing about a user that changes. The last admin cannot be demoted. */
@@ -105,17 +134,25 @@ class AdminUserController {
         }
         Role role = role(body.get("role"));
         if (user.role() == Role.ADMIN && role != Role.ADMIN && users.countAdmins() <= 1) {
-            throw new ApiException(ErrorCode.LAST_ADMIN, user.name() + " is the only administrator; make someone else one first.");
+            throw new ApiException(
+                    ErrorCode.LAST_ADMIN, user.name() + " is the only administrator; make someone else one first.");
         }
         if (role != user.role()) {
             users.changeRole(id, role);
-            audit.record(admin, AuditAction.USER_ROLE_CHANGED, "user", id, Map.of("from", user.role().dbValue(), "to", role.dbValue()));
+            audit.record(
+                    admin,
+                    AuditAction.USER_ROLE_CHANGED,
+                    "user",
+                    id,
+                    Map.of("from", user.role().dbValue(), "to", role.dbValue()));
         }
         return get(id);
     }
 
     private static Role role(JsonNode field) {
-        if (field != null && field.isString() && (field.asString().equals("member") || field.asString().equals("admin"))) {
+        if (field != null
+                && field.isString()
+                && (field.asString().equals("member") || field.asString().equals("admin"))) {
             return Role.valueOf(field.asString().toUpperCase(Locale.ROOT));
         }
         throw ApiException.invalidField("role", "role must be \"member\" or \"admin\".");

@@ -65,8 +65,12 @@ public class AllowedOrigins {
         try {
             URI uri = new URI(origin);
             boolean web = "http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme());
-            if (!web || uri.getHost() == null || !uri.getRawPath().isEmpty() || uri.getRawQuery() != null
-                    || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+            if (!web
+                    || uri.getHost() == null
+                    || !uri.getRawPath().isEmpty()
+                    || uri.getRawQuery() != null
+                    || uri.getRawFragment() != null
+                    || uri.getRawUserInfo() != null) {
                 throw new URISyntaxException(configured, "not an origin");
             }
         } catch (URISyntaxException e) {

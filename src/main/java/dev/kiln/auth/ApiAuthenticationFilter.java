@@ -51,7 +51,8 @@ class ApiAuthenticationFilter extends OncePerRequestFilter {
         void write(HttpServletResponse response, ProblemDetail problem) throws IOException;
     }
 
-    ApiAuthenticationFilter(ApiTokens tokens, Sessions sessions, AuthenticationEntryPoint refuse, ProblemWriter problems) {
+    ApiAuthenticationFilter(
+            ApiTokens tokens, Sessions sessions, AuthenticationEntryPoint refuse, ProblemWriter problems) {
         this.tokens = tokens;
         this.sessions = sessions;
         this.refuse = refuse;
@@ -69,16 +70,25 @@ class ApiAuthenticationFilter extends OncePerRequestFilter {
                         : Optional.empty();
                 if (credential.isEmpty()) {
                     SecurityContextHolder.clearContext();
-                    refuse.commence(request, response, new BadCredentialsException("The bearer token is unknown, revoked or expired."));
+                    refuse.commence(
+                            request,
+                            response,
+                            new BadCredentialsException("The bearer token is unknown, revoked or expired."));
                     return;
                 }
                 signIn(credential.get().user());
             } else {
-                Optional<Sessions.Session> session = signingIn(request) ? Optional.empty() : cookie(request).flatMap(sessions::find);
+                Optional<Sessions.Session> session =
+                        signingIn(request) ? Optional.empty() : cookie(request).flatMap(sessions::find);
                 if (session.isPresent()) {
                     if (!SAFE_METHODS.contains(request.getMethod()) && !csrfMatches(request, session.get())) {
-                        problems.write(response, Problems.of(ErrorCode.CSRF_TOKEN_INVALID, "A request made with the session cookie "
-                                + "must send the session's CSRF token in " + CSRF_HEADER + " (from GET /api/v1/session)."));
+                        problems.write(
+                                response,
+                                Problems.of(
+                                        ErrorCode.CSRF_TOKEN_INVALID,
+                                        "A request made with the session cookie "
+                                                + "must send the session's CSRF token in " + CSRF_HEADER
+                                                + " (from GET /api/v1/session)."));
                         return;
                     }
                     request.setAttribute(SessionController.SESSION_ATTRIBUTE, session.get());
@@ -88,7 +98,9 @@ class ApiAuthenticationFilter extends OncePerRequestFilter {
         } catch (DataAccessResourceFailureException | TransientDataAccessException e) {
             // Not a bad credential: we cannot check it now. Say so, rather than 401 or 500.
             response.setHeader(HttpHeaders.RETRY_AFTER, "5");
-            problems.write(response, Problems.of(ErrorCode.DATABASE_UNAVAILABLE, "The database is not answering; try again shortly."));
+            problems.write(
+                    response,
+                    Problems.of(ErrorCode.DATABASE_UNAVAILABLE, "The database is not answering; try again shortly."));
             return;
         }
         chain.doFilter(request, response);
@@ -121,7 +133,9 @@ class ApiAuthenticationFilter extends OncePerRequestFilter {
 
     private static boolean csrfMatches(HttpServletRequest request, Sessions.Session session) {
         String sent = request.getHeader(CSRF_HEADER);
-        return sent != null && MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8),
-                session.csrfToken().getBytes(StandardCharsets.UTF_8));
+        return sent != null
+                && MessageDigest.isEqual(
+                        sent.getBytes(StandardCharsets.UTF_8),
+                        session.csrfToken().getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -24,19 +24,45 @@ import tools.jackson.databind.json.JsonMapper;
 final class ApiCors {
 
     /** Headers a page may send: the API's own, tus's, and what tus clients add. */
-    private static final List<String> REQUEST_HEADERS = List.of(HttpHeaders.AUTHORIZATION, HttpHeaders.CONTENT_TYPE,
-            HttpHeaders.ACCEPT, HttpHeaders.RANGE, "Idempotency-Key", "Last-Event-ID", "Tus-Resumable", "Upload-Length",
-            "Upload-Offset", "Upload-Metadata", "Upload-Checksum", "Upload-Defer-Length", "Upload-Concat",
-            "X-HTTP-Method-Override", "X-Requested-With");
+    private static final List<String> REQUEST_HEADERS = List.of(
+            HttpHeaders.AUTHORIZATION,
+            HttpHeaders.CONTENT_TYPE,
+            HttpHeaders.ACCEPT,
+            HttpHeaders.RANGE,
+            "Idempotency-Key",
+            "Last-Event-ID",
+            "Tus-Resumable",
+            "Upload-Length",
+            "Upload-Offset",
+            "Upload-Metadata",
+            "Upload-Checksum",
+            "Upload-Defer-Length",
+            "Upload-Concat",
+            "X-HTTP-Method-Override",
+            "X-Requested-With");
     /** Response headers a page may read: without this list a browser hides all but a few. */
-    private static final List<String> EXPOSED_HEADERS = List.of(HttpHeaders.LOCATION, HttpHeaders.RETRY_AFTER,
-            HttpHeaders.CONTENT_DISPOSITION, "Upload-Offset", "Upload-Length", "Upload-Expires", "Upload-Metadata",
-            "Tus-Resumable", "Tus-Version", "Tus-Extension", "Tus-Max-Size", "Tus-Checksum-Algorithm", "Kiln-File-Id",
-            "Kiln-Job-Id", "Idempotent-Replayed", "RateLimit", "RateLimit-Policy");
+    private static final List<String> EXPOSED_HEADERS = List.of(
+            HttpHeaders.LOCATION,
+            HttpHeaders.RETRY_AFTER,
+            HttpHeaders.CONTENT_DISPOSITION,
+            "Upload-Offset",
+            "Upload-Length",
+            "Upload-Expires",
+            "Upload-Metadata",
+            "Tus-Resumable",
+            "Tus-Version",
+            "Tus-Extension",
+            "Tus-Max-Size",
+            "Tus-Checksum-Algorithm",
+            "Kiln-File-Id",
+            "Kiln-Job-Id",
+            "Idempotent-Replayed",
+            "RateLimit",
+            "RateLimit-Policy");
+
     private static final String STREAM = "/api/v1/stream";
 
-    private ApiCors() {
-    }
+    private ApiCors() {}
 
     static CorsFilter filter(AllowedOrigins origins, JsonMapper json) {
         CorsConfiguration config = new CorsConfiguration();
@@ -61,8 +87,8 @@ final class ApiCors {
         }
 
         @Override
-        public boolean processRequest(CorsConfiguration config, HttpServletRequest request, HttpServletResponse response)
-                throws IOException {
+        public boolean processRequest(
+                CorsConfiguration config, HttpServletRequest request, HttpServletResponse response) throws IOException {
             // Kiln's own pages, even when a TLS proxy makes the scheme differ: not a CORS request.
             if (AllowedOrigins.sameOrigin(request.getHeader(HttpHeaders.ORIGIN), request.getHeader(HttpHeaders.HOST))) {
                 return true;
@@ -71,8 +97,11 @@ final class ApiCors {
                 return super.processRequest(config, request, response);
             } catch (IllegalArgumentException e) {
                 // Spring parses the request's headers to answer; a Content-Type such as */* is not a media type.
-                SecurityConfiguration.write(json, response, Problems.of(ErrorCode.UNSUPPORTED_CONTENT_TYPE,
-                        "The request's Content-Type is not a media type."));
+                SecurityConfiguration.write(
+                        json,
+                        response,
+                        Problems.of(
+                                ErrorCode.UNSUPPORTED_CONTENT_TYPE, "The request's Content-Type is not a media type."));
                 return false;
             }
         }
@@ -80,8 +109,12 @@ final class ApiCors {
         @Override
         protected void rejectRequest(ServerHttpResponse response) throws IOException {
             HttpServletResponse servlet = ((ServletServerHttpResponse) response).getServletResponse();
-            SecurityConfiguration.write(json, servlet, Problems.of(ErrorCode.ORIGIN_NOT_ALLOWED,
-                    "Pages from this origin may not use this server's API (see kiln.security.allowed-origins)."));
+            SecurityConfiguration.write(
+                    json,
+                    servlet,
+                    Problems.of(
+                            ErrorCode.ORIGIN_NOT_ALLOWED,
+                            "Pages from this origin may not use this server's API (see kiln.security.allowed-origins)."));
         }
     }
 }

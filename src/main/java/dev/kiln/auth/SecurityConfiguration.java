@@ -13,14 +13,14 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
-import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
-import org.springframework.security.web.header.writers.StaticHeadersWriter;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
+import org.springframework.security.web.header.writers.StaticHeadersWriter;
 import org.springframework.web.filter.CorsFilter;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -32,29 +32,42 @@ class SecurityConfiguration {
      * WebSocket, which authenticates itself (a ticket in the URL or a token in its first message), and
      * file content, which takes a token or a signed link (checked by the controller).
      */
-    private static final String[] PUBLIC_API = {"/api/v1/openapi.json", "/api/v1/openapi.json/**", "/api/v1/docs",
-            "/api/v1/swagger-ui/**", "/api/v1/stream", "/api/v1/files/*/content"};
+    private static final String[] PUBLIC_API = {
+        "/api/v1/openapi.json",
+        "/api/v1/openapi.json/**",
+        "/api/v1/docs",
+        "/api/v1/swagger-ui/**",
+        "/api/v1/stream",
+        "/api/v1/files/*/content"
+    };
 
     @Bean
     @Order(1)
-    SecurityFilterChain api(HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json, AllowedOrigins origins)
+    SecurityFilterChain api(
+            HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json, AllowedOrigins origins)
             throws Exception {
         AuthenticationEntryPoint unauthenticated = unauthenticated(json);
         AccessDeniedHandler forbidden = forbidden(json);
         return stateless(http)
                 .securityMatcher("/api/**")
                 .addFilterAt(ApiCors.filter(origins, json), CorsFilter.class)
-                .authorizeHttpRequests(a -> a
-                        .requestMatchers(PUBLIC_API).permitAll()
+                .authorizeHttpRequests(a -> a.requestMatchers(PUBLIC_API)
+                        .permitAll()
                         // Signing in presents the token in the body; signing out only clears a cookie.
-                        .requestMatchers(HttpMethod.POST, SessionController.PATH).permitAll()
-                        .requestMatchers(HttpMethod.DELETE, SessionController.PATH).permitAll()
+                        .requestMatchers(HttpMethod.POST, SessionController.PATH)
+                        .permitAll()
+                        .requestMatchers(HttpMethod.DELETE, SessionController.PATH)
+                        .permitAll()
                         // tus clients discover the server's version and limits before they have a reason to sign in.
-                        .requestMatchers(HttpMethod.OPTIONS, "/api/v1/uploads").permitAll()
-                        .requestMatchers("/api/v1/admin/**").hasRole(Role.ADMIN.name())
-                        .anyRequest().authenticated())
+                        .requestMatchers(HttpMethod.OPTIONS, "/api/v1/uploads")
+                        .permitAll()
+                        .requestMatchers("/api/v1/admin/**")
+                        .hasRole(Role.ADMIN.name())
+                        .anyRequest()
+                        .authenticated())
                 .addFilterBefore(authentication(tokens, sessions, json), AuthorizationFilter.class)
-                .exceptionHandling(e -> e.authenticationEntryPoint(unauthenticated).accessDeniedHandler(forbidden))
+                .exceptionHandling(
+                        e -> e.authenticationEntryPoint(unauthenticated).accessDeniedHandler(forbidden))
                 .build();
     }
 
@@ -66,40 +79,51 @@ class SecurityConfiguration {
      */
     @Bean
     @Order(1)
-    SecurityFilterChain actuator(HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json) throws Exception {
+    SecurityFilterChain actuator(HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json)
+            throws Exception {
         return stateless(http)
                 .securityMatcher("/actuator/**")
-                .authorizeHttpRequests(a -> a
-                        .requestMatchers("/actuator/prometheus", "/actuator/prometheus/**").hasRole(Role.ADMIN.name())
-                        .anyRequest().permitAll())
+                .authorizeHttpRequests(a -> a.requestMatchers("/actuator/prometheus", "/actuator/prometheus/**")
+                        .hasRole(Role.ADMIN.name())
+                        .anyRequest()
+                        .permitAll())
                 .addFilterBefore(authentication(tokens, sessions, json), AuthorizationFilter.class)
-                .exceptionHandling(e -> e.authenticationEntryPoint(unauthenticated(json)).accessDeniedHandler(forbidden(json)))
+                .exceptionHandling(
+                        e -> e.authenticationEntryPoint(unauthenticated(json)).accessDeniedHandler(forbidden(json)))
                 .build();
     }
 
     private static AccessDeniedHandler forbidden(JsonMapper json) {
-        return (request, response, e) -> write(json, response, Problems.of(ErrorCode.FORBIDDEN, "Your role does not allow this."));
+        return (request, response, e) ->
+                write(json, response, Problems.of(ErrorCode.FORBIDDEN, "Your role does not allow this."));
     }
 
     private static ApiAuthenticationFilter authentication(ApiTokens tokens, Sessions sessions, JsonMapper json) {
-        return new ApiAuthenticationFilter(tokens, sessions, unauthenticated(json),
-                (response, problem) -> write(json, response, problem));
+        return new ApiAuthenticationFilter(
+                tokens, sessions, unauthenticated(json), (response, problem) -> write(json, response, problem));
     }
 
     private static AuthenticationEntryPoint unauthenticated(JsonMapper json) {
         return (request, response, e) -> {
             response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
-            write(json, response, Problems.of(ErrorCode.UNAUTHENTICATED, request.getHeader(HttpHeaders.AUTHORIZATION) == null
-                    ? "Send Authorization: Bearer <token>, or sign in (POST /api/v1/session)."
-                    : e.getMessage()));
+            write(
+                    json,
+                    response,
+                    Problems.of(
+                            ErrorCode.UNAUTHENTICATED,
+                            request.getHeader(HttpHeaders.AUTHORIZATION) == null
+                                    ? "Send Authorization: Bearer <token>, or sign in (POST /api/v1/session)."
+                                    : e.getMessage()));
         };
     }
 
     /** URLs the firewall refuses (path traversal, encoded slashes, …) answer a problem document too. */
     @Bean
     RequestRejectedHandler requestRejectedHandler(JsonMapper json) {
-        return (request, response, e) -> write(json, response, Problems.of(ErrorCode.MALFORMED_REQUEST,
-                "The request URL is not acceptable: " + e.getMessage()));
+        return (request, response, e) -> write(
+                json,
+                response,
+                Problems.of(ErrorCode.MALFORMED_REQUEST, "The request URL is not acceptable: " + e.getMessage()));
     }
 
     /** Everything outside /api (API browser assets, later the web app) is public. */
@@ -117,16 +141,14 @@ class SecurityConfiguration {
      * its CSRF token (Spring's CSRF support is for servlet sessions, which Kiln does not keep).
      */
     private static HttpSecurity stateless(HttpSecurity http) throws Exception {
-        return http
-                .csrf(AbstractHttpConfigurer::disable)
+        return http.csrf(AbstractHttpConfigurer::disable)
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .httpBasic(AbstractHttpConfigurer::disable)
                 .formLogin(AbstractHttpConfigurer::disable)
                 .logout(AbstractHttpConfigurer::disable)
                 .requestCache(AbstractHttpConfigurer::disable)
                 // No page of Kiln's may be framed by another site, and no URL (with ids) leaks to one.
-                .headers(h -> h
-                        .referrerPolicy(r -> r.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.SAME_ORIGIN))
+                .headers(h -> h.referrerPolicy(r -> r.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.SAME_ORIGIN))
                         .addHeaderWriter(new StaticHeadersWriter("Content-Security-Policy", "frame-ancestors 'none'")));
     }
 

@@ -11,5 +11,4 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                       and open the WebSocket; empty means the server's own origin only
  */
 @ConfigurationProperties("kiln.security")
-public record SecuritySettings(@DefaultValue List<String> allowedOrigins) {
-}
+public record SecuritySettings(@DefaultValue List<String> allowedOrigins) {}

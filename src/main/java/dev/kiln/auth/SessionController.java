@@ -64,16 +64,29 @@ class SessionController {
         if (token == null || !token.isString() || token.asString().isBlank()) {
             throw ApiException.invalidField("token", "The body must be {\"token\": \"<API token>\"}.");
         }
-        ApiTokens.Credential credential = tokens.authenticate(token.asString().trim()).orElse(null);
+        ApiTokens.Credential credential =
+                tokens.authenticate(token.asString().trim()).orElse(null);
         if (credential == null) {
-            audit.record(null, AuditAction.SIGN_IN_FAILED, null, null, Map.of("reason", "unknown, revoked or expired token"));
+            audit.record(
+                    null,
+                    AuditAction.SIGN_IN_FAILED,
+                    null,
+                    null,
+                    Map.of("reason", "unknown, revoked or expired token"));
             throw new ApiException(ErrorCode.UNAUTHENTICATED, "The token is unknown, revoked or expired.");
         }
-        Sessions.Opened opened = sessions.open(credential, request.getRemoteAddr(), request.getHeader(HttpHeaders.USER_AGENT));
-        audit.record(credential.user(), AuditAction.SIGN_IN, "session", opened.session().id(),
+        Sessions.Opened opened =
+                sessions.open(credential, request.getRemoteAddr(), request.getHeader(HttpHeaders.USER_AGENT));
+        audit.record(
+                credential.user(),
+                AuditAction.SIGN_IN,
+                "session",
+                opened.session().id(),
                 Map.of("tokenId", credential.tokenId()));
         return ResponseEntity.status(HttpStatus.CREATED)
-                .header(HttpHeaders.SET_COOKIE, cookie(opened.secret(), settings.lifetime().toSeconds()).toString())
+                .header(
+                        HttpHeaders.SET_COOKIE,
+                        cookie(opened.secret(), settings.lifetime().toSeconds()).toString())
                 .body(SessionView.of(opened.session()));
     }
 
@@ -91,7 +104,9 @@ class SessionController {
             sessions.end(session.id());
             audit.record(session.user(), AuditAction.SIGN_OUT, "session", session.id());
         }
-        return ResponseEntity.noContent().header(HttpHeaders.SET_COOKIE, cookie("", 0).toString()).build();
+        return ResponseEntity.noContent()
+                .header(HttpHeaders.SET_COOKIE, cookie("", 0).toString())
+                .build();
     }
 
     private ResponseCookie cookie(String value, long maxAgeSeconds) {

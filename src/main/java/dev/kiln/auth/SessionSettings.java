@@ -13,5 +13,6 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                     only to reach Kiln over plain http from another machine.
  */
 @ConfigurationProperties("kiln.sessions")
-public record SessionSettings(@DefaultValue("7d") Duration lifetime, @DefaultValue("true") boolean secureCookie) {
-}
+public record SessionSettings(
+        @DefaultValue("7d") Duration lifetime,
+        @DefaultValue("true") boolean secureCookie) {}

@@ -27,8 +27,7 @@ public class Sessions {
     }
 
     /** An open session; {@code csrfToken} must accompany every unsafe request made with its cookie. */
-    public record Session(String id, User user, String csrfToken, Instant expiresAt) {
-    }
+    public record Session(String id, User user, String csrfToken, Instant expiresAt) {}
 
     /** A new session and the secret for its cookie (seen only here). */
     public record Opened(Session session, String secret) {
@@ -43,13 +42,26 @@ public class Sessions {
         Instant now = clock.instant();
         // Sessions over for a day are of no use to anyone; sign-ins are rare enough to tidy up here.
         long dayAgo = now.minus(Duration.ofDays(1)).toEpochMilli();
-        db.write(() -> db.sql().sql("DELETE FROM sessions WHERE expires_at < ? OR ended_at < ?").params(dayAgo, dayAgo).update());
-        Session session = new Session(Ids.next("ses"), credential.user(), Ids.randomToken(32), now.plus(settings.lifetime()));
-        db.write(() -> db.sql().sql("""
+        db.write(() -> db.sql()
+                .sql("DELETE FROM sessions WHERE expires_at < ? OR ended_at < ?")
+                .params(dayAgo, dayAgo)
+                .update());
+        Session session =
+                new Session(Ids.next("ses"), credential.user(), Ids.randomToken(32), now.plus(settings.lifetime()));
+        db.write(() -> db.sql()
+                .sql("""
                         INSERT INTO sessions (id, user_id, token_id, secret_hash, csrf_token, created_at, expires_at, ip, user_agent)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
-                .params(session.id(), credential.user().id(), credential.tokenId(), Users.hash(secret), session.csrfToken(),
-                        now.toEpochMilli(), session.expiresAt().toEpochMilli(), ip, userAgent)
+                .params(
+                        session.id(),
+                        credential.user().id(),
+                        credential.tokenId(),
+                        Users.hash(secret),
+                        session.csrfToken(),
+                        now.toEpochMilli(),
+                        session.expiresAt().toEpochMilli(),
+                        ip,
+                        userAgent)
                 .update());
         return new Opened(session, secret);
     }
@@ -57,19 +69,24 @@ public class Sessions {
     /** The live session this cookie secret opens; empty when unknown, ended, expired, or its token is no longer live. */
     Optional<Session> find(String secret) {
         long now = clock.millis();
-        return db.sql().sql("""
+        return db.sql()
+                .sql("""
                         SELECT s.id AS session_id, s.csrf_token, s.expires_at, u.id, u.name, u.role
                         FROM sessions s JOIN users u ON u.id = s.user_id JOIN api_tokens t ON t.id = s.token_id
                         WHERE s.secret_hash = ? AND s.ended_at IS NULL AND s.expires_at > ?
                           AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)""")
                 .params(Users.hash(secret), now, now)
-                .query((rs, n) -> new Session(rs.getString("session_id"), Users.row(rs, n), rs.getString("csrf_token"),
+                .query((rs, n) -> new Session(
+                        rs.getString("session_id"),
+                        Users.row(rs, n),
+                        rs.getString("csrf_token"),
                         Instant.ofEpochMilli(rs.getLong("expires_at"))))
                 .optional();
     }
 
     void end(String sessionId) {
-        db.write(() -> db.sql().sql("UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL")
+        db.write(() -> db.sql()
+                .sql("UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL")
                 .params(clock.millis(), sessionId)
                 .update());
     }

@@ -37,8 +37,7 @@ class TokenController {
         this.clock = clock;
     }
 
-    record TokenList(List<TokenView> items) {
-    }
+    record TokenList(List<TokenView> items) {}
 
     @GetMapping("/api/v1/me/tokens")
     TokenList mine(@AuthenticationPrincipal User user) {
@@ -46,7 +45,8 @@ class TokenController {
     }
 
     @PostMapping("/api/v1/me/tokens")
-    ResponseEntity<TokenView> issueMine(@AuthenticationPrincipal User user, @RequestBody(required = false) JsonNode body) {
+    ResponseEntity<TokenView> issueMine(
+            @AuthenticationPrincipal User user, @RequestBody(required = false) JsonNode body) {
         return issue(user, user.id(), body, "/api/v1/me/tokens/");
     }
 
@@ -61,38 +61,57 @@ class TokenController {
     }
 
     @PostMapping("/api/v1/admin/users/{userId}/tokens")
-    ResponseEntity<TokenView> issueFor(@AuthenticationPrincipal User admin, @PathVariable String userId,
+    ResponseEntity<TokenView> issueFor(
+            @AuthenticationPrincipal User admin,
+            @PathVariable String userId,
             @RequestBody(required = false) JsonNode body) {
         String id = existing(userId);
         return issue(admin, id, body, "/api/v1/admin/users/" + id + "/tokens/");
     }
 
     @DeleteMapping("/api/v1/admin/users/{userId}/tokens/{tokenId}")
-    TokenView revokeFor(@AuthenticationPrincipal User admin, @PathVariable String userId, @PathVariable String tokenId) {
+    TokenView revokeFor(
+            @AuthenticationPrincipal User admin, @PathVariable String userId, @PathVariable String tokenId) {
         return revoke(admin, existing(userId), tokenId);
     }
 
     private TokenList list(String userId) {
-        return new TokenList(tokens.list(userId).stream().map(t -> TokenView.of(t, clock.instant())).toList());
+        return new TokenList(tokens.list(userId).stream()
+                .map(t -> TokenView.of(t, clock.instant()))
+                .toList());
     }
 
     private ResponseEntity<TokenView> issue(User actor, String userId, JsonNode body, String location) {
         TokenRequest request = TokenRequest.parse(body, clock);
         ApiTokens.Issued issued = tokens.issue(userId, request.label(), request.expiresAt());
-        audit.record(actor, AuditAction.TOKEN_ISSUED, "token", issued.info().id(), request.expiresAt() == null
-                ? Map.of("userId", userId, "label", request.label())
-                : Map.of("userId", userId, "label", request.label(), "expiresAt", request.expiresAt().toString()));
-        return ResponseEntity.created(URI.create(location + issued.info().id())).body(TokenView.issued(issued, clock.instant()));
+        audit.record(
+                actor,
+                AuditAction.TOKEN_ISSUED,
+                "token",
+                issued.info().id(),
+                request.expiresAt() == null
+                        ? Map.of("userId", userId, "label", request.label())
+                        : Map.of(
+                                "userId",
+                                userId,
+                                "label",
+                                request.label(),
+                                "expiresAt",
+                                request.expiresAt().toString()));
+        return ResponseEntity.created(URI.create(location + issued.info().id()))
+                .body(TokenView.issued(issued, clock.instant()));
     }
 
     private TokenView revoke(User actor, String userId, String tokenId) {
-        ApiTokens.TokenInfo revoked = tokens.revoke(userId, tokenId).orElseThrow(() ->
-                new ApiException(ErrorCode.TOKEN_NOT_FOUND, "No token " + tokenId + "."));
+        ApiTokens.TokenInfo revoked = tokens.revoke(userId, tokenId)
+                .orElseThrow(() -> new ApiException(ErrorCode.TOKEN_NOT_FOUND, "No token " + tokenId + "."));
         audit.record(actor, AuditAction.TOKEN_REVOKED, "token", tokenId, Map.of("userId", userId));
         return TokenView.of(revoked, clock.instant());
     }
 
     private String existing(String userId) {
-        return users.findById(userId).orElseThrow(() -> AdminUserController.userNotFound(userId)).id();
+        return users.findById(userId)
+                .orElseThrow(() -> AdminUserController.userNotFound(userId))
+                .id();
     }
 }

@@ -24,7 +24,9 @@ record TokenRequest(String label, Instant expiresAt) {
         JsonNode label = body == null ? null : body.get("label");
         String name = "API token";
         if (label != null && !label.isNull()) {
-            if (!label.isString() || label.asString().isBlank() || label.asString().length() > MAX_LABEL
+            if (!label.isString()
+                    || label.asString().isBlank()
+                    || label.asString().length() > MAX_LABEL
                     || label.asString().chars().anyMatch(Character::isISOControl)) {
                 throw ApiException.invalidField("label", "label must be 1 to " + MAX_LABEL + " printable characters.");
             }
@@ -40,8 +42,10 @@ record TokenRequest(String label, Instant expiresAt) {
             }
             Instant now = clock.instant();
             if (expiresAt == null || !expiresAt.isAfter(now) || expiresAt.isAfter(now.plus(MAX_LIFETIME))) {
-                throw ApiException.invalidField("expiresAt", "expiresAt must be a future UTC time such as "
-                        + "\"2027-01-31T00:00:00Z\", at most ten years ahead; leave it out for a token that does not expire.");
+                throw ApiException.invalidField(
+                        "expiresAt",
+                        "expiresAt must be a future UTC time such as "
+                                + "\"2027-01-31T00:00:00Z\", at most ten years ahead; leave it out for a token that does not expire.");
             }
         }
         return new TokenRequest(name, expiresAt);

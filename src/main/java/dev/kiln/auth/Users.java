@@ -29,7 +29,8 @@ public class Users {
     /** The new user, or empty if the name is taken. */
     public Optional<User> create(String name, Role role) {
         User user = new User(Ids.next("usr"), name, role);
-        int inserted = db.write(() -> db.sql().sql("""
+        int inserted = db.write(() -> db.sql()
+                .sql("""
                         INSERT INTO users (id, name, role, created_at) VALUES (?, ?, ?, ?)
                         ON CONFLICT (name) DO NOTHING""")
                 .params(user.id(), user.name(), role.dbValue(), clock.millis())
@@ -38,11 +39,19 @@ public class Users {
     }
 
     public Optional<User> findByName(String name) {
-        return db.sql().sql("SELECT id, name, role FROM users WHERE name = ?").param(name).query(Users::row).optional();
+        return db.sql()
+                .sql("SELECT id, name, role FROM users WHERE name = ?")
+                .param(name)
+                .query(Users::row)
+                .optional();
     }
 
     public Optional<User> findById(String id) {
-        return db.sql().sql("SELECT id, name, role FROM users WHERE id = ?").param(id).query(Users::row).optional();
+        return db.sql()
+                .sql("SELECT id, name, role FROM users WHERE id = ?")
+                .param(id)
+                .query(Users::row)
+                .optional();
     }
 
     static User row(ResultSet rs, int n) throws SQLException {
@@ -54,22 +63,34 @@ public class Users {
     }
 
     public void changeRole(String id, Role role) {
-        db.write(() -> db.sql().sql("UPDATE users SET role = ? WHERE id = ?").params(role.dbValue(), id).update());
+        db.write(() -> db.sql()
+                .sql("UPDATE users SET role = ? WHERE id = ?")
+                .params(role.dbValue(), id)
+                .update());
     }
 
     public long countAdmins() {
-        return db.sql().sql("SELECT COUNT(*) FROM users WHERE role = 'admin'").query(Long.class).single();
+        return db.sql()
+                .sql("SELECT COUNT(*) FROM users WHERE role = 'admin'")
+                .query(Long.class)
+                .single();
     }
 
     /** What a user owns, for admins: counts from the jobs and files tables (read-only, kept here as one query). */
-    public record Holdings(User user, Instant createdAt, long jobs, long activeJobs, long files, long storedBytes,
-            long activeTokens) {
-    }
+    public record Holdings(
+            User user,
+            Instant createdAt,
+            long jobs,
+            long activeJobs,
+            long files,
+            long storedBytes,
+            long activeTokens) {}
 
     /** Every user's holdings by name, or one user's ({@code id} not null). */
     public List<Holdings> holdings(String id) {
         long now = clock.millis();
-        return db.sql().sql("""
+        return db.sql()
+                .sql("""
                         SELECT u.id, u.name, u.role, u.created_at,
                           (SELECT COUNT(*) FROM jobs j WHERE j.owner_id = u.id) AS jobs,
                           (SELECT COUNT(*) FROM jobs j WHERE j.owner_id = u.id
@@ -80,8 +101,14 @@ public class Users {
                              AND (t.expires_at IS NULL OR t.expires_at > ?)) AS active_tokens
                         FROM users u WHERE (CAST(? AS TEXT) IS NULL OR u.id = ?) ORDER BY u.name""")
                 .params(now, id, id)
-                .query((rs, n) -> new Holdings(row(rs, n), Instant.ofEpochMilli(rs.getLong("created_at")), rs.getLong("jobs"),
-                        rs.getLong("active_jobs"), rs.getLong("files"), rs.getLong("stored_bytes"), rs.getLong("active_tokens")))
+                .query((rs, n) -> new Holdings(
+                        row(rs, n),
+                        Instant.ofEpochMilli(rs.getLong("created_at")),
+                        rs.getLong("jobs"),
+                        rs.getLong("active_jobs"),
+                        rs.getLong("files"),
+                        rs.getLong("stored_bytes"),
+                        rs.getLong("active_tokens")))
                 .list();
     }
 

@@ -15,9 +15,9 @@ import javax.sql.DataSource;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.namedparam.NamedParameterUtils;
 import org.springframework.jdbc.core.namedparam.ParsedSql;
-import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.namedparam.SqlParameterSourceUtils;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
@@ -125,8 +125,9 @@ public final class Database {
             return;
         }
         // Keys that hash alike share a lock: harmless, they only wait for each other.
-        int[] hashes = keys.stream().mapToInt(String::hashCode).distinct().sorted().toArray();
-        sql.sql(lock).params(space.id(), hashes).query(rs -> { });
+        int[] hashes =
+                keys.stream().mapToInt(String::hashCode).distinct().sorted().toArray();
+        sql.sql(lock).params(space.id(), hashes).query(rs -> {});
     }
 
     /** Whether this database carries notices to other nodes (PostgreSQL); SQLite is one node. */
@@ -142,7 +143,9 @@ public final class Database {
     public void notifyNodes(List<String> channels, List<String> payloads) {
         String notify = dialect.notifySql();
         if (notify != null && !channels.isEmpty()) {
-            sql.sql(notify).params(channels.toArray(String[]::new), payloads.toArray(String[]::new)).query(rs -> { });
+            sql.sql(notify)
+                    .params(channels.toArray(String[]::new), payloads.toArray(String[]::new))
+                    .query(rs -> {});
         }
     }
 
@@ -176,7 +179,9 @@ public final class Database {
                 try (PreparedStatement ps = connection.prepareStatement(update.allRows())) {
                     int i = 1;
                     for (Map.Entry<String, ParamType> param : update.params().entrySet()) {
-                        Object[] values = rows.stream().map(row -> row.get(param.getKey())).toArray();
+                        Object[] values = rows.stream()
+                                .map(row -> row.get(param.getKey()))
+                                .toArray();
                         ps.setArray(i++, connection.createArrayOf(param.getValue().arrayElement, values));
                     }
                     try (ResultSet returned = ps.executeQuery()) {
@@ -186,7 +191,8 @@ public final class Database {
                 return out;
             }
             ParsedSql parsed = NamedParameterUtils.parseSqlStatement(update.oneRow());
-            try (PreparedStatement ps = connection.prepareStatement(NamedParameterUtils.substituteNamedParameters(parsed, null))) {
+            try (PreparedStatement ps =
+                    connection.prepareStatement(NamedParameterUtils.substituteNamedParameters(parsed, null))) {
                 for (Map<String, ?> row : rows) {
                     Object[] values = NamedParameterUtils.buildValueArray(parsed, new MapSqlParameterSource(row), null);
                     for (int i = 0; i < values.length; i++) {

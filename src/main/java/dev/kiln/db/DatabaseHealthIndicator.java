@@ -38,11 +38,18 @@ class DatabaseHealthIndicator implements HealthIndicator {
                     .withDetail("responseTimeMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
                     .build();
         } catch (TimeoutException e) {
-            return Health.down().withDetail("database", db.dialect().name())
-                    .withDetail("error", "No answer to SELECT 1 within " + TIMEOUT.toMillis() + " ms").build();
+            return Health.down()
+                    .withDetail("database", db.dialect().name())
+                    .withDetail("error", "No answer to SELECT 1 within " + TIMEOUT.toMillis() + " ms")
+                    .build();
         } catch (ExecutionException e) {
-            return Health.down().withDetail("database", db.dialect().name())
-                    .withDetail("error", Secrets.redact(e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage())).build();
+            return Health.down()
+                    .withDetail("database", db.dialect().name())
+                    .withDetail(
+                            "error",
+                            Secrets.redact(e.getCause().getClass().getSimpleName() + ": "
+                                    + e.getCause().getMessage()))
+                    .build();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Health.unknown().build();
@@ -51,7 +58,9 @@ class DatabaseHealthIndicator implements HealthIndicator {
 
     private synchronized CompletableFuture<Void> ping() {
         if (pending.isDone()) {
-            pending = CompletableFuture.runAsync(() -> db.ping(TIMEOUT), task -> Thread.ofVirtual().name("kiln-db-ping").start(task));
+            pending = CompletableFuture.runAsync(
+                    () -> db.ping(TIMEOUT),
+                    task -> Thread.ofVirtual().name("kiln-db-ping").start(task));
         }
         return pending;
     }

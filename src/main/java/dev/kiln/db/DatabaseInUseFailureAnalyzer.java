@@ -8,8 +8,10 @@ class DatabaseInUseFailureAnalyzer extends AbstractFailureAnalyzer<DatabaseInUse
 
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, DatabaseInUseException cause) {
-        return new FailureAnalysis(cause.getMessage(),
+        return new FailureAnalysis(
+                cause.getMessage(),
                 "Stop the other Kiln, give this one its own data directory (kiln.home), or run every node on "
-                        + "PostgreSQL (kiln.database.url=jdbc:postgresql://…).", cause);
+                        + "PostgreSQL (kiln.database.url=jdbc:postgresql://…).",
+                cause);
     }
 }

@@ -17,5 +17,4 @@ public record DatabaseSettings(
         String url,
         String username,
         String password,
-        @DefaultValue("10") int poolSize) {
-}
+        @DefaultValue("10") int poolSize) {}

@@ -20,8 +20,7 @@ public final class Databases {
 
     private static final Logger log = LoggerFactory.getLogger(Databases.class);
 
-    private Databases() {
-    }
+    private Databases() {}
 
     public static HikariDataSource pool(DatabaseSettings settings, KilnHome home) {
         String url = url(settings, home);
@@ -73,7 +72,8 @@ public final class Databases {
         try {
             Files.createDirectories(home.home());
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot create the data directory " + home.home().toAbsolutePath(), e);
+            throw new UncheckedIOException(
+                    "Cannot create the data directory " + home.home().toAbsolutePath(), e);
         }
         return "jdbc:sqlite:" + home.resolve("kiln.db").toAbsolutePath().normalize();
     }

@@ -62,7 +62,7 @@ public sealed interface Dialect permits SqliteDialect, PostgresDialect {
         if (url.startsWith("jdbc:postgresql:")) {
             return new PostgresDialect();
         }
-        throw new IllegalArgumentException(
-                "Unsupported database URL '" + url + "': Kiln runs on SQLite (jdbc:sqlite:…) or PostgreSQL (jdbc:postgresql:…)");
+        throw new IllegalArgumentException("Unsupported database URL '" + url
+                + "': Kiln runs on SQLite (jdbc:sqlite:…) or PostgreSQL (jdbc:postgresql:…)");
     }
 }

@@ -22,7 +22,8 @@ public record EachRow(Map<String, ParamType> params, String oneRow, String allRo
     private static final Pattern PARAM = Pattern.compile("(?<!:):([A-Za-z][A-Za-z0-9]*)");
 
     /** The statement for the parameters it names, typed from {@code types}. */
-    public static EachRow of(String table, String assignments, String where, String returning, Map<String, ParamType> types) {
+    public static EachRow of(
+            String table, String assignments, String where, String returning, Map<String, ParamType> types) {
         Map<String, ParamType> params = new LinkedHashMap<>();
         params.put("id", types.get("id"));
         Matcher m = PARAM.matcher(assignments + " " + where);
@@ -33,7 +34,10 @@ public record EachRow(Map<String, ParamType> params, String oneRow, String allRo
             }
             params.put(m.group(1), type);
         }
-        return new EachRow(params, oneRow(table, assignments, where, returning), allRows(table, assignments, where, returning, params));
+        return new EachRow(
+                params,
+                oneRow(table, assignments, where, returning),
+                allRows(table, assignments, where, returning, params));
     }
 
     /** The statement for one row: {@code :id} and the other parameters as named. */
@@ -41,7 +45,8 @@ public record EachRow(Map<String, ParamType> params, String oneRow, String allRo
         return "UPDATE " + table + " SET " + assignments + " WHERE id = :id AND " + where + " RETURNING " + returning;
     }
 
-    private static String allRows(String table, String assignments, String where, String returning, Map<String, ParamType> params) {
+    private static String allRows(
+            String table, String assignments, String where, String returning, Map<String, ParamType> params) {
         List<String> arrays = new ArrayList<>();
         params.values().forEach(type -> arrays.add("?::" + type.arrayElement + "[]"));
         List<String> qualified = new ArrayList<>();

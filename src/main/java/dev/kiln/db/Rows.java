@@ -7,8 +7,7 @@ import java.time.Instant;
 /** Reading the shared column conventions: times are nullable epoch milliseconds. */
 public final class Rows {
 
-    private Rows() {
-    }
+    private Rows() {}
 
     public static Instant instant(ResultSet rs, String column) throws SQLException {
         Long millis = nullableLong(rs, column);

@@ -30,8 +30,7 @@ public final class SqliteNodeLock implements AutoCloseable {
     /** Locks this process holds, by lock file, with how many users each has. */
     private static final Map<Path, Held> HELD = new HashMap<>();
 
-    private record Held(FileChannel channel, FileLock lock, int users) {
-    }
+    private record Held(FileChannel channel, FileLock lock, int users) {}
 
     private final Path lockFile;
     private boolean closed;
@@ -65,8 +64,8 @@ public final class SqliteNodeLock implements AutoCloseable {
     private static Held lock(Path database, Path lockFile) {
         try {
             Files.createDirectories(lockFile.getParent());
-            FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            FileChannel channel = FileChannel.open(
+                    lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileLock lock;
             try {
                 lock = channel.tryLock();
@@ -75,19 +74,24 @@ public final class SqliteNodeLock implements AutoCloseable {
                 throw e;
             }
             if (lock == null) {
-                String holder = Files.readString(lockFile, StandardCharsets.UTF_8).strip();
+                String holder =
+                        Files.readString(lockFile, StandardCharsets.UTF_8).strip();
                 channel.close();
                 throw new DatabaseInUseException(database, lockFile, holder);
             }
             // Who holds it, for the message the next one gets.
             channel.truncate(0);
-            channel.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + " on " + hostName())
-                    .getBytes(StandardCharsets.UTF_8)), 0);
+            channel.write(
+                    ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + " on " + hostName())
+                            .getBytes(StandardCharsets.UTF_8)),
+                    0);
             channel.force(false);
             return new Held(channel, lock, 0);
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot lock " + lockFile.toAbsolutePath()
-                    + " (SQLite is single-node: Kiln locks the database file it uses)", e);
+            throw new UncheckedIOException(
+                    "Cannot lock " + lockFile.toAbsolutePath()
+                            + " (SQLite is single-node: Kiln locks the database file it uses)",
+                    e);
         }
     }
 

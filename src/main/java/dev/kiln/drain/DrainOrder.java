@@ -38,6 +38,5 @@ public final class DrainOrder {
     /** After Spring Boot's web server phases (graceful shutdown at −1024, stop at −2048). */
     public static final int LAST_NOTICES = SmartLifecycle.DEFAULT_PHASE - 4096;
 
-    private DrainOrder() {
-    }
+    private DrainOrder() {}
 }

@@ -31,7 +31,9 @@ class ReadinessDelay implements SmartLifecycle {
     public void stop() {
         running = false;
         if (settings.readinessDelay().isPositive()) {
-            log.info("Draining: readiness is down; serving on for {} so load balancers notice", settings.readinessDelay());
+            log.info(
+                    "Draining: readiness is down; serving on for {} so load balancers notice",
+                    settings.readinessDelay());
             try {
                 Thread.sleep(settings.readinessDelay());
             } catch (InterruptedException e) {

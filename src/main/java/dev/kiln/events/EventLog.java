@@ -27,8 +27,7 @@ public class EventLog {
     }
 
     /** Events that committed on this node, published once their transaction did (never if it rolled back). */
-    public record Committed(List<JobEvent> events) {
-    }
+    public record Committed(List<JobEvent> events) {}
 
     /**
      * Must run inside the write transaction that allocated the events' seqs. Live subscribers on
@@ -46,21 +45,28 @@ public class EventLog {
             hub.publish(events);
             publisher.publishEvent(new Committed(events));
         });
-        db.batch("INSERT INTO job_events (job_id, seq, kind, data, created_at) VALUES (?, ?, ?, ?, ?)",
+        db.batch(
+                "INSERT INTO job_events (job_id, seq, kind, data, created_at) VALUES (?, ?, ?, ?, ?)",
                 events.stream()
-                        .map(e -> new Object[] {e.job(), e.seq(), e.kind().wire(), json.writeValueAsString(e.data()),
-                                e.ts().toEpochMilli()})
+                        .map(e -> new Object[] {
+                            e.job(), e.seq(), e.kind().wire(), json.writeValueAsString(e.data()), e.ts().toEpochMilli()
+                        })
                         .toList());
     }
 
     /** Events of {@code jobId} with seq greater than {@code after}, oldest first. */
     public List<JobEvent> after(String jobId, long after, int limit) {
-        return db.sql().sql("""
+        return db.sql()
+                .sql("""
                         SELECT job_id, seq, kind, data, created_at FROM job_events
                         WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?""")
                 .params(jobId, after, limit)
-                .query((rs, n) -> new JobEvent(rs.getString("job_id"), null, rs.getLong("seq"),
-                        EventKind.fromWire(rs.getString("kind")), json.readTree(rs.getString("data")),
+                .query((rs, n) -> new JobEvent(
+                        rs.getString("job_id"),
+                        null,
+                        rs.getLong("seq"),
+                        EventKind.fromWire(rs.getString("kind")),
+                        json.readTree(rs.getString("data")),
                         Instant.ofEpochMilli(rs.getLong("created_at"))))
                 .list();
     }

@@ -13,5 +13,4 @@ import tools.jackson.databind.JsonNode;
  *              and null on events read back from the log
  */
 @JsonPropertyOrder({"job", "seq", "kind", "data", "ts"})
-public record JobEvent(String job, @JsonIgnore String owner, long seq, EventKind kind, JsonNode data, Instant ts) {
-}
+public record JobEvent(String job, @JsonIgnore String owner, long seq, EventKind kind, JsonNode data, Instant ts) {}

@@ -41,7 +41,9 @@ public class RemoteEvents {
             if (page.isEmpty()) {
                 return;
             }
-            hub.publish(page.stream().map(e -> new JobEvent(e.job(), ownerId, e.seq(), e.kind(), e.data(), e.ts())).toList());
+            hub.publish(page.stream()
+                    .map(e -> new JobEvent(e.job(), ownerId, e.seq(), e.kind(), e.data(), e.ts()))
+                    .toList());
             after = page.getLast().seq();
         }
     }
@@ -58,7 +60,8 @@ public class RemoteEvents {
         for (int from = 0; from < ids.size(); from += CHUNK) {
             List<String> chunk = ids.subList(from, Math.min(ids.size(), from + CHUNK));
             String marks = String.join(", ", Collections.nCopies(chunk.size(), "?"));
-            List<Map.Entry<String, Long>> seqs = db.sql().sql("SELECT id, seq FROM jobs WHERE id IN (" + marks + ")")
+            List<Map.Entry<String, Long>> seqs = db.sql()
+                    .sql("SELECT id, seq FROM jobs WHERE id IN (" + marks + ")")
                     .params(chunk)
                     .query((rs, n) -> Map.entry(rs.getString("id"), rs.getLong("seq")))
                     .list();

@@ -23,11 +23,11 @@ final class CompressionGuard {
 
     /** Real documents' XML compresses 5–50 to 1; bombs 1,000 to 1 and more. */
     static final int MAX_RATIO = 200;
+
     private static final long ALLOWANCE = 10L * 1024 * 1024;
     static final long MAX_TOTAL = 4L * 1024 * 1024 * 1024;
 
-    private CompressionGuard() {
-    }
+    private CompressionGuard() {}
 
     static boolean isZip(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
@@ -51,18 +51,22 @@ final class CompressionGuard {
                         inflated += n;
                         total += n;
                         if (inflated > limit || total > MAX_TOTAL) {
-                            throw JobFailure.of(JobErrorCode.DOCUMENT_TOO_LARGE, "The document expands to far more than its size "
-                                    + "(a compression bomb: " + entry.getName() + " grows past " + MAX_RATIO
-                                    + " times its packed size); Kiln refuses to unpack it.");
+                            throw JobFailure.of(
+                                    JobErrorCode.DOCUMENT_TOO_LARGE,
+                                    "The document expands to far more than its size "
+                                            + "(a compression bomb: " + entry.getName() + " grows past " + MAX_RATIO
+                                            + " times its packed size); Kiln refuses to unpack it.");
                         }
                     }
                 }
                 context.checkCancelled();
             }
         } catch (ZipException e) {
-            throw JobFailure.of(JobErrorCode.DOCUMENT_UNREADABLE, "The document is a damaged zip archive: " + e.getMessage() + ".");
+            throw JobFailure.of(
+                    JobErrorCode.DOCUMENT_UNREADABLE, "The document is a damaged zip archive: " + e.getMessage() + ".");
         } catch (IOException e) {
-            throw JobFailure.of(JobErrorCode.DOCUMENT_UNREADABLE, "The document could not be read: " + e.getMessage() + ".");
+            throw JobFailure.of(
+                    JobErrorCode.DOCUMENT_UNREADABLE, "The document could not be read: " + e.getMessage() + ".");
         }
     }
 }

@@ -5,8 +5,7 @@ import tools.jackson.databind.JsonNode;
 /** A stored extraction as plain text or Markdown. */
 final class DocumentExports {
 
-    private DocumentExports() {
-    }
+    private DocumentExports() {}
 
     static String text(JsonNode result) {
         String text = result.path("text").asString("");

@@ -14,5 +14,4 @@ public record ExtractSettings(
         @DefaultValue("tesseract") String tesseract,
         @DefaultValue("eng") String ocrLanguages,
         @DefaultValue("300") int ocrDpi,
-        @DefaultValue("20000000") int maxCharacters) {
-}
+        @DefaultValue("20000000") int maxCharacters) {}

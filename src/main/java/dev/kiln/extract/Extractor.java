@@ -15,9 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
+import org.apache.tika.langdetect.optimaize.OptimaizeLangDetector;
 import org.apache.tika.language.detect.LanguageDetector;
 import org.apache.tika.language.detect.LanguageResult;
-import org.apache.tika.langdetect.optimaize.OptimaizeLangDetector;
 import org.springframework.stereotype.Component;
 
 /**
@@ -61,8 +61,10 @@ class Extractor implements Processor {
     }
 
     private static Counter pages(MeterRegistry meters, String method) {
-        return Counter.builder("kiln.extract.pages").tag("method", method)
-                .description("Pages of finished extractions (paged documents only), by whether their text came from OCR")
+        return Counter.builder("kiln.extract.pages")
+                .tag("method", method)
+                .description(
+                        "Pages of finished extractions (paged documents only), by whether their text came from OCR")
                 .register(meters);
     }
 
@@ -129,8 +131,12 @@ class Extractor implements Processor {
         context.progress(0.97, "segmenting");
         List<Segment> segments = segmenter.finish();
         String text = segmenter.text();
-        if (text.isEmpty() && !extracted.ocrPages().isEmpty() && !ocr.availability().available()) {
-            throw JobFailure.of(JobErrorCode.OCR_UNAVAILABLE, "The document is scanned images and needs OCR, which is not installed here.");
+        if (text.isEmpty()
+                && !extracted.ocrPages().isEmpty()
+                && !ocr.availability().available()) {
+            throw JobFailure.of(
+                    JobErrorCode.OCR_UNAVAILABLE,
+                    "The document is scanned images and needs OCR, which is not installed here.");
         }
         Map<String, Object> metadata = new LinkedHashMap<>(extracted.metadata());
         metadata.put("mediaType", mediaType);

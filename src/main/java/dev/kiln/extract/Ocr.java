@@ -23,8 +23,7 @@ class Ocr {
 
     private static final long PAGE_TIMEOUT_SECONDS = 600;
 
-    record Availability(boolean available, String version, List<String> languages) {
-    }
+    record Availability(boolean available, String version, List<String> languages) {}
 
     private final ExtractSettings settings;
     private volatile Availability availability;
@@ -45,20 +44,32 @@ class Ocr {
     Map<String, Object> describe() {
         Availability a = availability();
         return a.available()
-                ? Map.of("available", true, "engine", "tesseract " + a.version(), "languages", a.languages(), "using", settings.ocrLanguages())
+                ? Map.of(
+                        "available",
+                        true,
+                        "engine",
+                        "tesseract " + a.version(),
+                        "languages",
+                        a.languages(),
+                        "using",
+                        settings.ocrLanguages())
                 : Map.of("available", false);
     }
 
     /** The text in {@code image} (any format Tesseract reads, multi-page TIFF included). */
     String read(Path image, JobContext context) throws IOException {
         if (!availability().available()) {
-            throw JobFailure.of(JobErrorCode.OCR_UNAVAILABLE, "This needs OCR, and Tesseract is not installed on this server "
-                    + "(Debian: apt-get install tesseract-ocr tesseract-ocr-eng).");
+            throw JobFailure.of(
+                    JobErrorCode.OCR_UNAVAILABLE,
+                    "This needs OCR, and Tesseract is not installed on this server "
+                            + "(Debian: apt-get install tesseract-ocr tesseract-ocr-eng).");
         }
         Path out = Files.createTempFile("kiln-ocr-", ".txt");
         try {
-            ProcessBuilder command = new ProcessBuilder(settings.tesseract(), image.toString(), "stdout", "-l", settings.ocrLanguages())
-                    .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
+            ProcessBuilder command = new ProcessBuilder(
+                            settings.tesseract(), image.toString(), "stdout", "-l", settings.ocrLanguages())
+                    .redirectOutput(out.toFile())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD);
             // Tesseract's OpenMP threads spin against each other and everything else: measured on
             // 2 cores, a page took 15 s with them and 2 s with one (bench/ml.sh).
             command.environment().put("OMP_THREAD_LIMIT", "1");
@@ -71,7 +82,9 @@ class Ocr {
                         throw new JobCancelledException();
                     }
                     if (System.nanoTime() > deadline) {
-                        throw JobFailure.of(JobErrorCode.TIMEOUT, "OCR of one page took longer than " + PAGE_TIMEOUT_SECONDS + " s.");
+                        throw JobFailure.of(
+                                JobErrorCode.TIMEOUT,
+                                "OCR of one page took longer than " + PAGE_TIMEOUT_SECONDS + " s.");
                     }
                 }
             } catch (InterruptedException e) {
@@ -91,9 +104,18 @@ class Ocr {
 
     private Availability probe() {
         try {
-            String version = run(settings.tesseract(), "--version").lines().findFirst().orElse("").replace("tesseract", "").strip();
-            List<String> languages = run(settings.tesseract(), "--list-langs").lines().skip(1).map(String::strip)
-                    .filter(l -> !l.isEmpty() && !l.equals("osd")).toList();
+            String version = run(settings.tesseract(), "--version")
+                    .lines()
+                    .findFirst()
+                    .orElse("")
+                    .replace("tesseract", "")
+                    .strip();
+            List<String> languages = run(settings.tesseract(), "--list-langs")
+                    .lines()
+                    .skip(1)
+                    .map(String::strip)
+                    .filter(l -> !l.isEmpty() && !l.equals("osd"))
+                    .toList();
             return new Availability(true, version, languages);
         } catch (IOException e) {
             return new Availability(false, null, List.of());

@@ -6,5 +6,4 @@ package dev.kiln.extract;
  * @param page    1-based page (or slide) it is on; null where the format has no pages
  * @param heading whether the document marks it as a heading
  */
-record Paragraph(String text, Integer page, boolean heading) {
-}
+record Paragraph(String text, Integer page, boolean heading) {}

@@ -34,8 +34,7 @@ final class PdfPages {
     /** Bounds the memory of one rendered page whatever size the PDF claims (about 40 MB as grey). */
     private static final double MAX_PIXELS = 40e6;
 
-    private PdfPages() {
-    }
+    private PdfPages() {}
 
     static Extracted read(Path file, JobContext context, Ocr ocr, int dpi, Segmenter segmenter) throws IOException {
         try (PDDocument pdf = open(file)) {
@@ -78,7 +77,8 @@ final class PdfPages {
         try {
             return Loader.loadPDF(file.toFile(), "", null, null, IOUtils.createTempFileOnlyStreamCache());
         } catch (InvalidPasswordException e) {
-            throw JobFailure.of(JobErrorCode.DOCUMENT_ENCRYPTED, "The PDF is protected by a password; Kiln cannot open it.");
+            throw JobFailure.of(
+                    JobErrorCode.DOCUMENT_ENCRYPTED, "The PDF is protected by a password; Kiln cannot open it.");
         } catch (IOException e) {
             throw JobFailure.of(JobErrorCode.DOCUMENT_UNREADABLE, "The PDF could not be read: " + e.getMessage() + ".");
         }
@@ -98,7 +98,8 @@ final class PdfPages {
         return resources.getXObjectNames().iterator().hasNext();
     }
 
-    private static String ocr(PDFRenderer renderer, PDPage page, int index, int dpi, JobContext context, Ocr ocr) throws IOException {
+    private static String ocr(PDFRenderer renderer, PDPage page, int index, int dpi, JobContext context, Ocr ocr)
+            throws IOException {
         PDRectangle box = page.getCropBox();
         double pixels = (box.getWidth() / 72 * dpi) * (box.getHeight() / 72 * dpi);
         float scaledDpi = (float) (pixels > MAX_PIXELS ? dpi * Math.sqrt(MAX_PIXELS / pixels) : dpi);
@@ -116,5 +117,4 @@ final class PdfPages {
     private static void report(JobContext context, String stage, int done, int total, long started) {
         context.progress(0.95 * done / total, stage, Eta.remaining(started, done, total));
     }
-
 }

@@ -13,6 +13,5 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record Segment(int index, String text, int start, int end, Pages pages, String heading) {
 
-    record Pages(int from, int to) {
-    }
+    record Pages(int from, int to) {}
 }

@@ -71,8 +71,10 @@ final class Segmenter {
             text.append(continuation ? " " : "\n\n");
         }
         if (text.length() + piece.length() > maxCharacters) {
-            throw JobFailure.of(JobErrorCode.DOCUMENT_TOO_LARGE, "The document holds more than " + maxCharacters
-                    + " characters of text, the most this server extracts.");
+            throw JobFailure.of(
+                    JobErrorCode.DOCUMENT_TOO_LARGE,
+                    "The document holds more than " + maxCharacters
+                            + " characters of text, the most this server extracts.");
         }
         if (pendingStart < 0) {
             pendingStart = text.length();
@@ -92,7 +94,8 @@ final class Segmenter {
             return;
         }
         Segment.Pages pages = pendingFirstPage == null ? null : new Segment.Pages(pendingFirstPage, pendingLastPage);
-        Segment segment = new Segment(segments.size(), text.substring(pendingStart), pendingStart, text.length(), pages, pendingHeading);
+        Segment segment = new Segment(
+                segments.size(), text.substring(pendingStart), pendingStart, text.length(), pages, pendingHeading);
         segments.add(segment);
         onSegment.accept(segment);
         pendingStart = -1;

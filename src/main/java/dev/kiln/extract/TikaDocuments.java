@@ -34,11 +34,28 @@ import org.xml.sax.helpers.DefaultHandler;
 final class TikaDocuments {
 
     private static final Parser PARSER = new AutoDetectParser();
-    private static final Set<String> BLOCKS = Set.of("p", "div", "li", "td", "th", "blockquote", "pre", "tr",
-            "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "section", "article", "br");
+    private static final Set<String> BLOCKS = Set.of(
+            "p",
+            "div",
+            "li",
+            "td",
+            "th",
+            "blockquote",
+            "pre",
+            "tr",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "dt",
+            "dd",
+            "section",
+            "article",
+            "br");
 
-    private TikaDocuments() {
-    }
+    private TikaDocuments() {}
 
     static Extracted read(Path file, JobContext context, Segmenter segmenter, int maxCharacters) throws IOException {
         Metadata metadata = new Metadata();
@@ -46,7 +63,8 @@ final class TikaDocuments {
         try (InputStream in = TikaInputStream.get(file, metadata)) {
             PARSER.parse(in, blocks, metadata, parseContext());
         } catch (EncryptedDocumentException e) {
-            throw JobFailure.of(JobErrorCode.DOCUMENT_ENCRYPTED, "The document is protected by a password; Kiln cannot open it.");
+            throw JobFailure.of(
+                    JobErrorCode.DOCUMENT_ENCRYPTED, "The document is protected by a password; Kiln cannot open it.");
         } catch (ZeroByteFileException e) {
             throw JobFailure.of(JobErrorCode.DOCUMENT_UNREADABLE, "The file is empty.");
         } catch (TikaException | SAXException | RuntimeException e) {
@@ -60,18 +78,24 @@ final class TikaDocuments {
                 throw cancelled;
             }
             if (isZipBomb(e)) {
-                throw JobFailure.of(JobErrorCode.DOCUMENT_TOO_LARGE, "The document expands to far more than its size "
-                        + "(a compression bomb); Kiln refuses to unpack it.");
+                throw JobFailure.of(
+                        JobErrorCode.DOCUMENT_TOO_LARGE,
+                        "The document expands to far more than its size "
+                                + "(a compression bomb); Kiln refuses to unpack it.");
             }
             throw JobFailure.of(JobErrorCode.DOCUMENT_UNREADABLE, "The document could not be read: " + reason(e) + ".");
         }
         blocks.flush();
-        Integer pages = firstInt(metadata.get(PagedText.N_PAGES), metadata.get(Office.PAGE_COUNT), metadata.get(Office.SLIDE_COUNT));
+        Integer pages = firstInt(
+                metadata.get(PagedText.N_PAGES), metadata.get(Office.PAGE_COUNT), metadata.get(Office.SLIDE_COUNT));
         if (pages == null && blocks.page > 0) {
             pages = blocks.page;
         }
-        return new Extracted(Extracted.metadata(metadata.get(TikaCoreProperties.TITLE), metadata.get(TikaCoreProperties.CREATOR), pages),
-                List.of(), List.of());
+        return new Extracted(
+                Extracted.metadata(
+                        metadata.get(TikaCoreProperties.TITLE), metadata.get(TikaCoreProperties.CREATOR), pages),
+                List.of(),
+                List.of());
     }
 
     /** Streams Word and PowerPoint files (SAX) instead of building their whole XML in memory. */
@@ -136,8 +160,10 @@ final class TikaDocuments {
             total += length;
             if (total > maxCharacters) {
                 // Before buffering it: one endless paragraph (a compression bomb's) must not fill the heap.
-                throw JobFailure.of(JobErrorCode.DOCUMENT_TOO_LARGE, "The document holds more than " + maxCharacters
-                        + " characters of text, the most this server extracts.");
+                throw JobFailure.of(
+                        JobErrorCode.DOCUMENT_TOO_LARGE,
+                        "The document holds more than " + maxCharacters
+                                + " characters of text, the most this server extracts.");
             }
             buffer.append(ch, start, length);
             sinceCheck += length;
@@ -162,7 +188,8 @@ final class TikaDocuments {
             for (String paragraph : buffer.toString().split("\\n\\s*\\n")) {
                 String text = paragraph.strip();
                 boolean markdownHeading = text.startsWith("#");
-                segmenter.add(new Paragraph(markdownHeading ? text.replaceFirst("^#+\\s*", "") : text, onPage, heading || markdownHeading));
+                segmenter.add(new Paragraph(
+                        markdownHeading ? text.replaceFirst("^#+\\s*", "") : text, onPage, heading || markdownHeading));
             }
             buffer.setLength(0);
             heading = false;
@@ -172,8 +199,10 @@ final class TikaDocuments {
     private static boolean isZipBomb(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
-            if (t.getClass().getSimpleName().contains("ZipBomb") || message.contains("zip bomb")
-                    || message.contains("inflate ratio") || message.contains("exceeds the max")) {
+            if (t.getClass().getSimpleName().contains("ZipBomb")
+                    || message.contains("zip bomb")
+                    || message.contains("inflate ratio")
+                    || message.contains("exceeds the max")) {
                 return true;
             }
         }

@@ -10,10 +10,10 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import java.util.Optional;
 import org.springframework.stereotype.Component;
 
 /** The {@code files} table: which user holds which blob under what sniffed type. */
@@ -32,10 +32,17 @@ public class FileCatalog {
 
     /** Stores {@code file}; if its id is taken already (a retried completion), returns the stored one. */
     public FileInfo insertIfAbsent(FileInfo file) {
-        int inserted = db.write(() -> db.sql().sql("""
+        int inserted = db.write(() -> db.sql()
+                .sql("""
                         INSERT INTO files (id, owner_id, sha256, size, media_type, name, created_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""")
-                .params(file.id(), file.ownerId(), file.sha256(), file.size(), file.mediaType(), file.name(),
+                .params(
+                        file.id(),
+                        file.ownerId(),
+                        file.sha256(),
+                        file.size(),
+                        file.mediaType(),
+                        file.name(),
                         file.createdAt().toEpochMilli())
                 .update());
         return inserted == 1 ? file : findById(file.id()).orElseThrow();
@@ -46,8 +53,11 @@ public class FileCatalog {
         if (sha256s.isEmpty()) {
             return Set.of();
         }
-        return new HashSet<>(db.sql().sql("SELECT DISTINCT sha256 FROM files WHERE sha256 IN (:hashes)")
-                .param("hashes", List.copyOf(sha256s)).query(String.class).list());
+        return new HashSet<>(db.sql()
+                .sql("SELECT DISTINCT sha256 FROM files WHERE sha256 IN (:hashes)")
+                .param("hashes", List.copyOf(sha256s))
+                .query(String.class)
+                .list());
     }
 
     /** The file if it exists and {@code viewer} may see it; otherwise empty, whichever the reason. */
@@ -60,7 +70,11 @@ public class FileCatalog {
 
     /** Whoever owns it: only where the caller proved its right another way (a signed link). */
     Optional<FileInfo> findById(String id) {
-        return db.sql().sql("SELECT * FROM files WHERE id = ?").param(id).query(FileCatalog::row).optional();
+        return db.sql()
+                .sql("SELECT * FROM files WHERE id = ?")
+                .param(id)
+                .query(FileCatalog::row)
+                .optional();
     }
 
     /**
@@ -71,13 +85,24 @@ public class FileCatalog {
         if (ids.isEmpty()) {
             return Map.of();
         }
-        return db.sql().sql("SELECT * FROM files WHERE id IN (:ids)").param("ids", List.copyOf(new HashSet<>(ids)))
-                .query(FileCatalog::row).list().stream()
+        return db
+                .sql()
+                .sql("SELECT * FROM files WHERE id IN (:ids)")
+                .param("ids", List.copyOf(new HashSet<>(ids)))
+                .query(FileCatalog::row)
+                .list()
+                .stream()
                 .collect(Collectors.toMap(FileInfo::id, Function.identity()));
     }
 
     private static FileInfo row(ResultSet rs, int n) throws SQLException {
-        return new FileInfo(rs.getString("id"), rs.getString("owner_id"), rs.getLong("size"), rs.getString("sha256"),
-                rs.getString("media_type"), rs.getString("name"), Instant.ofEpochMilli(rs.getLong("created_at")));
+        return new FileInfo(
+                rs.getString("id"),
+                rs.getString("owner_id"),
+                rs.getLong("size"),
+                rs.getString("sha256"),
+                rs.getString("media_type"),
+                rs.getString("name"),
+                Instant.ofEpochMilli(rs.getLong("created_at")));
     }
 }

@@ -25,7 +25,6 @@ import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -53,17 +52,21 @@ class FileController {
 
     /** The file is the raw request body; its name may come as {@code ?name=} or a Content-Disposition. */
     @PostMapping(produces = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<FileInfo> uploadRaw(@AuthenticationPrincipal User user, HttpServletRequest request) throws IOException {
+    ResponseEntity<FileInfo> uploadRaw(@AuthenticationPrincipal User user, HttpServletRequest request)
+            throws IOException {
         if (request.getContentType() != null && request.getContentType().startsWith("multipart/")) {
-            throw new ApiException(ErrorCode.UNSUPPORTED_CONTENT_TYPE, "Send multipart uploads with a part named 'file'.");
+            throw new ApiException(
+                    ErrorCode.UNSUPPORTED_CONTENT_TYPE, "Send multipart uploads with a part named 'file'.");
         }
         intake.checkDeclaredLength(user.id(), request.getContentLengthLong());
         // The query string is parsed here, not through getParameter(), which would swallow a
         // form-encoded body (what curl --data-binary sends by default) as form fields.
-        String name = ServletUriComponentsBuilder.fromRequest(request).build().getQueryParams().getFirst("name");
-        String fileName = name != null
-                ? queryName(name)
-                : dispositionName(request.getHeader(HttpHeaders.CONTENT_DISPOSITION));
+        String name = ServletUriComponentsBuilder.fromRequest(request)
+                .build()
+                .getQueryParams()
+                .getFirst("name");
+        String fileName =
+                name != null ? queryName(name) : dispositionName(request.getHeader(HttpHeaders.CONTENT_DISPOSITION));
         try (InputStream body = request.getInputStream()) {
             return created(intake.accept(user.id(), body, fileName));
         }
@@ -71,8 +74,9 @@ class FileController {
 
     /** The file is the multipart part named {@code file}. */
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<FileInfo> uploadMultipart(@AuthenticationPrincipal User user, HttpServletRequest request,
-            @RequestParam("file") MultipartFile file) throws IOException {
+    ResponseEntity<FileInfo> uploadMultipart(
+            @AuthenticationPrincipal User user, HttpServletRequest request, @RequestParam("file") MultipartFile file)
+            throws IOException {
         intake.checkDeclaredLength(user.id(), file.getSize());
         try (InputStream body = file.getInputStream()) {
             return created(intake.accept(user.id(), body, file.getOriginalFilename()));
@@ -88,7 +92,8 @@ class FileController {
     /** A link to the file's content that works without a token for a few hours (for media players). */
     @PostMapping(path = "/{id}/link", produces = MediaType.APPLICATION_JSON_VALUE)
     MediaLinks.Link link(@AuthenticationPrincipal User user, @PathVariable String id) {
-        FileInfo file = catalog.find(id, user).orElseThrow(() -> new ApiException(ErrorCode.FILE_NOT_FOUND, "No file " + id + "."));
+        FileInfo file = catalog.find(id, user)
+                .orElseThrow(() -> new ApiException(ErrorCode.FILE_NOT_FOUND, "No file " + id + "."));
         return links.link(file.id());
     }
 
@@ -97,13 +102,18 @@ class FileController {
      * type is the sniffed one; the browser is told not to guess another.
      */
     @GetMapping("/{id}/content")
-    ResponseEntity<Resource> content(@AuthenticationPrincipal User user, @PathVariable String id,
-            @RequestParam(required = false) Long expires, @RequestParam(required = false) String sig,
-            HttpServletRequest request) throws IOException {
+    ResponseEntity<Resource> content(
+            @AuthenticationPrincipal User user,
+            @PathVariable String id,
+            @RequestParam(required = false) Long expires,
+            @RequestParam(required = false) String sig,
+            HttpServletRequest request)
+            throws IOException {
         boolean signed = expires != null && links.valid(id, expires, sig);
         if (!signed && user == null) {
-            throw new ApiException(ErrorCode.LINK_INVALID, "This link is invalid or has expired; ask for a new one (POST /api/v1/files/"
-                    + id + "/link).");
+            throw new ApiException(
+                    ErrorCode.LINK_INVALID,
+                    "This link is invalid or has expired; ask for a new one (POST /api/v1/files/" + id + "/link).");
         }
         FileInfo file = (signed ? catalog.findById(id) : catalog.find(id, user))
                 .orElseThrow(() -> new ApiException(ErrorCode.FILE_NOT_FOUND, "No file " + id + "."));
@@ -113,13 +123,20 @@ class FileController {
         // A player asks for many ranges of one recording; only a read from the start counts as a download
         // (and a refused Range is no download at all).
         if (range == null || range.startsWith("bytes=0-")) {
-            audit.record(user, AuditAction.FILE_DOWNLOADED, "file", file.id(),
+            audit.record(
+                    user,
+                    AuditAction.FILE_DOWNLOADED,
+                    "file",
+                    file.id(),
                     Map.of("via", user == null ? "signed link" : "credential"));
         }
         // Only what a player or an <img> shows is served inline; anything else (an uploaded HTML
         // page, an SVG) is a download, and even then sandboxed, so it never runs on Kiln's origin.
-        ContentDisposition disposition = (playable(file.mediaType()) ? ContentDisposition.inline() : ContentDisposition.attachment())
-                .filename(file.name() != null ? file.name() : file.id(), StandardCharsets.UTF_8).build();
+        ContentDisposition disposition = (playable(file.mediaType())
+                        ? ContentDisposition.inline()
+                        : ContentDisposition.attachment())
+                .filename(file.name() != null ? file.name() : file.id(), StandardCharsets.UTF_8)
+                .build();
         return ResponseEntity.ok()
                 .contentType(MediaType.parseMediaType(file.mediaType()))
                 .header(HttpHeaders.CONTENT_DISPOSITION, disposition.toString())
@@ -139,13 +156,17 @@ class FileController {
         try {
             HttpRange.toResourceRegions(HttpRange.parseRanges(range), content);
         } catch (IllegalArgumentException e) {
-            throw new ApiException(ErrorCode.RANGE_NOT_SATISFIABLE, "The Range cannot be served from this file of "
-                    + size + " bytes.").with("field", HttpHeaders.RANGE).header(HttpHeaders.CONTENT_RANGE, "bytes */" + size);
+            throw new ApiException(
+                            ErrorCode.RANGE_NOT_SATISFIABLE,
+                            "The Range cannot be served from this file of " + size + " bytes.")
+                    .with("field", HttpHeaders.RANGE)
+                    .header(HttpHeaders.CONTENT_RANGE, "bytes */" + size);
         }
     }
 
     private static boolean playable(String mediaType) {
-        return mediaType.startsWith("audio/") || mediaType.startsWith("video/")
+        return mediaType.startsWith("audio/")
+                || mediaType.startsWith("video/")
                 || mediaType.startsWith("image/") && !mediaType.contains("svg");
     }
 

@@ -13,5 +13,4 @@ public record FileInfo(
         String sha256,
         String mediaType,
         String name,
-        Instant createdAt) {
-}
+        Instant createdAt) {}

@@ -2,17 +2,17 @@ package dev.kiln.files;
 
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
+import dev.kiln.processors.ProcessorRegistry;
 import dev.kiln.storage.BlobStore;
 import dev.kiln.storage.BlobTooLargeException;
 import dev.kiln.storage.StoredBlob;
+import dev.kiln.support.Ids;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import dev.kiln.processors.ProcessorRegistry;
-import dev.kiln.support.Ids;
 import org.springframework.stereotype.Component;
 
 /**
@@ -30,8 +30,14 @@ public class FileIntake {
     private final ProcessorRegistry processors;
     private final Clock clock;
 
-    FileIntake(BlobStore blobs, MediaTypeSniffer sniffer, FileCatalog catalog, FileSettings settings, StorageQuota quota,
-            ProcessorRegistry processors, Clock clock) {
+    FileIntake(
+            BlobStore blobs,
+            MediaTypeSniffer sniffer,
+            FileCatalog catalog,
+            FileSettings settings,
+            StorageQuota quota,
+            ProcessorRegistry processors,
+            Clock clock) {
         this.blobs = blobs;
         this.sniffer = sniffer;
         this.catalog = catalog;
@@ -67,7 +73,8 @@ public class FileIntake {
         } catch (BlobTooLargeException e) {
             throw tooLarge();
         } catch (ClientStream.ReadFailure e) {
-            throw new ApiException(ErrorCode.UPLOAD_INTERRUPTED,
+            throw new ApiException(
+                    ErrorCode.UPLOAD_INTERRUPTED,
                     "The upload stopped before the end of the body; send it again (or use the resumable upload API).");
         } catch (IOException e) {
             throw new IllegalStateException("Could not store an upload", e);
@@ -95,15 +102,26 @@ public class FileIntake {
                 ? List.copyOf(processors.all())
                 : processors.find(processor).stream().toList();
         if (candidates.stream().noneMatch(p -> p.processor().accepts(mediaType))) {
-            List<String> accepted = candidates.stream().flatMap(p -> p.processor().acceptedMediaTypes().stream())
-                    .distinct().sorted().toList();
-            throw new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, (processor == null ? "No processor" : "Processor '"
-                    + processor + "'") + " accepts " + mediaType + " files.")
+            List<String> accepted = candidates.stream()
+                    .flatMap(p -> p.processor().acceptedMediaTypes().stream())
+                    .distinct()
+                    .sorted()
+                    .toList();
+            throw new ApiException(
+                            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+                            (processor == null ? "No processor" : "Processor '" + processor + "'") + " accepts "
+                                    + mediaType + " files.")
                     .with("mediaType", mediaType)
                     .with("accepted", accepted);
         }
-        return catalog.insertIfAbsent(new FileInfo(fileId, ownerId, blob.size(), blob.sha256(), mediaType,
-                FileNames.sanitize(name), clock.instant().truncatedTo(ChronoUnit.MILLIS)));
+        return catalog.insertIfAbsent(new FileInfo(
+                fileId,
+                ownerId,
+                blob.size(),
+                blob.sha256(),
+                mediaType,
+                FileNames.sanitize(name),
+                clock.instant().truncatedTo(ChronoUnit.MILLIS)));
     }
 
     private ApiException tooLarge() {

@@ -5,8 +5,7 @@ final class FileNames {
 
     private static final int MAX_LENGTH = 255;
 
-    private FileNames() {
-    }
+    private FileNames() {}
 
     /** The last path segment, without control characters or stray surrogates, at most 255 characters; null if nothing is left. */
     static String sanitize(String name) {
@@ -16,7 +15,8 @@ final class FileNames {
         String base = name.substring(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
         StringBuilder clean = new StringBuilder(base.length());
         base.codePoints()
-                .filter(c -> !Character.isISOControl(c) && Character.getType(c) != Character.FORMAT
+                .filter(c -> !Character.isISOControl(c)
+                        && Character.getType(c) != Character.FORMAT
                         && Character.getType(c) != Character.SURROGATE) // half a character: not text
                 .forEach(clean::appendCodePoint);
         String result = clean.toString().strip();

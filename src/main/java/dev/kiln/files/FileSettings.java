@@ -9,5 +9,6 @@ import org.springframework.util.unit.DataSize;
  * @param quotaPerUser storage one user may hold: their files plus their unfinished uploads; default 100GB
  */
 @ConfigurationProperties("kiln.files")
-public record FileSettings(@DefaultValue("10GB") DataSize maxSize, @DefaultValue("100GB") DataSize quotaPerUser) {
-}
+public record FileSettings(
+        @DefaultValue("10GB") DataSize maxSize,
+        @DefaultValue("100GB") DataSize quotaPerUser) {}

@@ -33,13 +33,13 @@ public class MediaLinks {
         this.clock = clock;
     }
 
-    public record Link(String href, Instant expiresAt) {
-    }
+    public record Link(String href, Instant expiresAt) {}
 
     public Link link(String fileId) {
         Instant expires = clock.instant().plus(LIFETIME);
         long epoch = expires.getEpochSecond();
-        return new Link("/api/v1/files/" + fileId + "/content?expires=" + epoch + "&sig=" + signature(fileId, epoch), expires);
+        return new Link(
+                "/api/v1/files/" + fileId + "/content?expires=" + epoch + "&sig=" + signature(fileId, epoch), expires);
     }
 
     /** Whether {@code sig} was made here for this file and this expiry, and the expiry has not passed. */
@@ -47,7 +47,9 @@ public class MediaLinks {
         if (sig == null || expires < clock.instant().getEpochSecond()) {
             return false;
         }
-        return MessageDigest.isEqual(signature(fileId, expires).getBytes(StandardCharsets.US_ASCII), sig.getBytes(StandardCharsets.US_ASCII));
+        return MessageDigest.isEqual(
+                signature(fileId, expires).getBytes(StandardCharsets.US_ASCII),
+                sig.getBytes(StandardCharsets.US_ASCII));
     }
 
     private String signature(String fileId, long expires) {
@@ -67,11 +69,17 @@ public class MediaLinks {
             new SecureRandom().nextBytes(fresh);
             // The first node to ask creates it; everyone reads the one that won.
             db.write(() -> {
-                db.sql().sql("INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
-                        .params(KEY_NAME, HexFormat.of().formatHex(fresh)).update();
+                db.sql()
+                        .sql("INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
+                        .params(KEY_NAME, HexFormat.of().formatHex(fresh))
+                        .update();
             });
-            known = HexFormat.of().parseHex(db.sql().sql("SELECT value FROM server_secrets WHERE name = ?")
-                    .param(KEY_NAME).query(String.class).single());
+            known = HexFormat.of()
+                    .parseHex(db.sql()
+                            .sql("SELECT value FROM server_secrets WHERE name = ?")
+                            .param(KEY_NAME)
+                            .query(String.class)
+                            .single());
             key = known;
         }
         return known;

@@ -25,8 +25,10 @@ public class StorageQuota {
         long quota = settings.quotaPerUser().toBytes();
         long used = used(ownerId);
         if (adding > quota - used) {
-            throw new ApiException(ErrorCode.QUOTA_EXCEEDED, "This would take your storage to " + (used + adding)
-                    + " bytes; your quota is " + quota + " bytes. Delete files or ask an admin for more.")
+            throw new ApiException(
+                            ErrorCode.QUOTA_EXCEEDED,
+                            "This would take your storage to " + (used + adding) + " bytes; your quota is " + quota
+                                    + " bytes. Delete files or ask an admin for more.")
                     .with("limit", "storage")
                     .with("quota", quota)
                     .with("used", used);
@@ -37,8 +39,6 @@ public class StorageQuota {
         return db.sql().sql("""
                         SELECT (SELECT COALESCE(SUM(size), 0) FROM files WHERE owner_id = :owner)
                              + (SELECT COALESCE(SUM(upload_length), 0) FROM uploads
-                                WHERE owner_id = :owner AND completed_at IS NULL)""")
-                .param("owner", ownerId)
-                .query(Long.class).single();
+                                WHERE owner_id = :owner AND completed_at IS NULL)""").param("owner", ownerId).query(Long.class).single();
     }
 }

@@ -54,13 +54,18 @@ final class ClaimStatements {
             return db.sql().sql(plain);
         }
         int window = limit * CANDIDATES_PER_CLAIMED;
-        JdbcClient.StatementSpec statement = db.sql().sql(capped).param("maxRunning", maxRunning).param("window", window);
+        JdbcClient.StatementSpec statement =
+                db.sql().sql(capped).param("maxRunning", maxRunning).param("window", window);
         if (!db.dialect().serializesWrites()) {
             // Claimers on other nodes could count an owner's room at the same moment: the owners
             // this claim may take from are locked first, so their counts stay true until it commits.
-            List<String> owners = db.sql().sql(CANDIDATE_OWNERS)
-                    .param("type", type).param("maxRunning", maxRunning).param("window", window)
-                    .query(String.class).list();
+            List<String> owners = db.sql()
+                    .sql(CANDIDATE_OWNERS)
+                    .param("type", type)
+                    .param("maxRunning", maxRunning)
+                    .param("window", window)
+                    .query(String.class)
+                    .list();
             if (owners.isEmpty()) {
                 return null;
             }

@@ -12,8 +12,28 @@ import tools.jackson.databind.JsonNode;
  * follow the event log after {@code seq}, and nothing is missed or seen twice.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"id", "type", "state", "cancelRequested", "stage", "progress", "eta", "seq", "attempt", "maxAttempts",
-        "priority", "queuePosition", "createdAt", "startedAt", "finishedAt", "retryAt", "error", "result", "input", "params"})
+@JsonPropertyOrder({
+    "id",
+    "type",
+    "state",
+    "cancelRequested",
+    "stage",
+    "progress",
+    "eta",
+    "seq",
+    "attempt",
+    "maxAttempts",
+    "priority",
+    "queuePosition",
+    "createdAt",
+    "startedAt",
+    "finishedAt",
+    "retryAt",
+    "error",
+    "result",
+    "input",
+    "params"
+})
 public record Job(
         String id,
         @JsonIgnore String ownerId,
@@ -37,20 +57,38 @@ public record Job(
         @JsonIgnore Instant etaAt,
         Long queuePosition) {
 
-    public record Input(String fileId) {
-    }
+    public record Input(String fileId) {}
 
     /**
      * The snapshot with its place in the queue (1 = next to be claimed for its type). Advisory: it
      * changes without events, so it is only given where a single job is read.
      */
     Job withQueuePosition(Long position) {
-        return new Job(id, ownerId, type, inputFileId, params, priority, state, cancelRequestedAt, stage, progress, seq,
-                attempt, maxAttempts, createdAt, startedAt, finishedAt, runAfter, error, resultSize, etaAt, position);
+        return new Job(
+                id,
+                ownerId,
+                type,
+                inputFileId,
+                params,
+                priority,
+                state,
+                cancelRequestedAt,
+                stage,
+                progress,
+                seq,
+                attempt,
+                maxAttempts,
+                createdAt,
+                startedAt,
+                finishedAt,
+                runAfter,
+                error,
+                resultSize,
+                etaAt,
+                position);
     }
 
-    public record ResultRef(String href, long size) {
-    }
+    public record ResultRef(String href, long size) {}
 
     @JsonProperty("state")
     public String stateName() {

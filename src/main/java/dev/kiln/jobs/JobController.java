@@ -6,11 +6,11 @@ import dev.kiln.audit.AuditAction;
 import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
 import dev.kiln.limits.SubmissionLimits;
-import dev.kiln.processors.ProcessorRegistry;
-import java.net.URI;
 import dev.kiln.processors.Processor;
+import dev.kiln.processors.ProcessorRegistry;
 import dev.kiln.processors.ResultFormat;
 import dev.kiln.support.Texts;
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,7 +45,12 @@ class JobController {
     private final JsonMapper json;
     private final AuditLog audit;
 
-    JobController(JobRequests requests, JobStore store, ProcessorRegistry processors, SubmissionLimits limits, JsonMapper json,
+    JobController(
+            JobRequests requests,
+            JobStore store,
+            ProcessorRegistry processors,
+            SubmissionLimits limits,
+            JsonMapper json,
             AuditLog audit) {
         this.audit = audit;
         this.requests = requests;
@@ -58,7 +63,9 @@ class JobController {
     // Every POST says what it produces: a client whose Accept refuses JSON is refused (406) before
     // anything is done, not after the job exists.
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<Job> submit(@AuthenticationPrincipal User user, @RequestBody JsonNode body,
+    ResponseEntity<Job> submit(
+            @AuthenticationPrincipal User user,
+            @RequestBody JsonNode body,
             @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
         JobStore.Submission submission = requests.submit(user, body, idempotencyKey);
         ResponseEntity.BodyBuilder response = ResponseEntity.accepted()
@@ -69,11 +76,11 @@ class JobController {
         return response.body(submission.job());
     }
 
-    record JobList(List<Job> items, String nextCursor) {
-    }
+    record JobList(List<Job> items, String nextCursor) {}
 
     @GetMapping
-    JobList list(@AuthenticationPrincipal User user,
+    JobList list(
+            @AuthenticationPrincipal User user,
             @RequestParam(required = false) String state,
             @RequestParam(required = false) String type,
             @RequestParam(required = false) Integer limit,
@@ -83,8 +90,12 @@ class JobController {
             try {
                 stateFilter = JobState.fromWire(state);
             } catch (IllegalArgumentException e) {
-                throw ApiException.invalidField("state", "Unknown state '" + state + "'; one of "
-                        + java.util.Arrays.stream(JobState.values()).map(JobState::wire).toList() + ".");
+                throw ApiException.invalidField(
+                        "state",
+                        "Unknown state '" + state + "'; one of "
+                                + java.util.Arrays.stream(JobState.values())
+                                        .map(JobState::wire)
+                                        .toList() + ".");
             }
         }
         checkType(type);
@@ -92,21 +103,24 @@ class JobController {
         if (pageSize < 1 || pageSize > MAX_PAGE) {
             throw ApiException.invalidField("limit", "limit must be from 1 to " + MAX_PAGE + ".");
         }
-        JobCursor after = cursor == null ? null : JobCursor.decode(cursor).orElseThrow(() ->
-                ApiException.invalidField("cursor", "cursor is not one this server returned."));
+        JobCursor after = cursor == null
+                ? null
+                : JobCursor.decode(cursor)
+                        .orElseThrow(
+                                () -> ApiException.invalidField("cursor", "cursor is not one this server returned."));
         JobStore.Page page = store.list(user, stateFilter, type, after, pageSize);
         return new JobList(page.items(), page.nextCursor());
     }
 
-    record Counts(Map<String, Long> counts, long total) {
-    }
+    record Counts(Map<String, Long> counts, long total) {}
 
     /** Jobs per state, for list views' filters (of one type, if given). */
     @GetMapping("/counts")
     Counts counts(@AuthenticationPrincipal User user, @RequestParam(required = false) String type) {
         checkType(type);
         Map<String, Long> counts = store.counts(user, type);
-        return new Counts(counts, counts.values().stream().mapToLong(Long::longValue).sum());
+        return new Counts(
+                counts, counts.values().stream().mapToLong(Long::longValue).sum());
     }
 
     @GetMapping("/{id}")
@@ -117,16 +131,20 @@ class JobController {
     @PostMapping(path = "/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Job> cancel(@AuthenticationPrincipal User user, @PathVariable String id) {
         JobStore.CancelOutcome outcome = store.cancel(id, user).orElseThrow(() -> notFound(id));
-        if (outcome instanceof JobStore.CancelOutcome.Cancelled || outcome instanceof JobStore.CancelOutcome.Requested) {
+        if (outcome instanceof JobStore.CancelOutcome.Cancelled
+                || outcome instanceof JobStore.CancelOutcome.Requested) {
             audit.record(user, AuditAction.JOB_CANCELLED, "job", id);
         }
         return switch (outcome) {
             case JobStore.CancelOutcome.Cancelled c -> ResponseEntity.ok(c.job());
             case JobStore.CancelOutcome.AlreadyCancelled c -> ResponseEntity.ok(c.job());
-            case JobStore.CancelOutcome.Requested r -> ResponseEntity.status(HttpStatus.ACCEPTED).body(r.job());
-            case JobStore.CancelOutcome.AlreadyFinished f -> throw new ApiException(ErrorCode.JOB_FINISHED,
-                    "Job " + id + " already " + f.job().state().wire() + "; there is nothing to cancel.")
-                    .with("state", f.job().state().wire());
+            case JobStore.CancelOutcome.Requested r ->
+                ResponseEntity.status(HttpStatus.ACCEPTED).body(r.job());
+            case JobStore.CancelOutcome.AlreadyFinished f ->
+                throw new ApiException(
+                                ErrorCode.JOB_FINISHED,
+                                "Job " + id + " already " + f.job().state().wire() + "; there is nothing to cancel.")
+                        .with("state", f.job().state().wire());
         };
     }
 
@@ -138,38 +156,57 @@ class JobController {
                 audit.record(user, AuditAction.JOB_RETRIED, "job", id);
                 yield ResponseEntity.accepted().body(r.job());
             }
-            case JobStore.RetryOutcome.NotRetryable n -> throw new ApiException(ErrorCode.JOB_NOT_RETRYABLE,
-                    "Job " + id + " is " + n.job().state().wire() + "; only failed or cancelled jobs can be retried.")
-                    .with("state", n.job().state().wire());
+            case JobStore.RetryOutcome.NotRetryable n ->
+                throw new ApiException(
+                                ErrorCode.JOB_NOT_RETRYABLE,
+                                "Job " + id + " is " + n.job().state().wire()
+                                        + "; only failed or cancelled jobs can be retried.")
+                        .with("state", n.job().state().wire());
         };
     }
 
     /** The stored result as JSON, or rendered in one of the processor's {@link ResultFormat}s. */
     @GetMapping("/{id}/result")
-    ResponseEntity<String> result(@AuthenticationPrincipal User user, @PathVariable String id,
+    ResponseEntity<String> result(
+            @AuthenticationPrincipal User user,
+            @PathVariable String id,
             @RequestParam(name = "format", required = false) String requested) {
         // Not a default value: Spring would turn "format=" into it, and an empty format is a mistake.
         String format = requested == null ? "json" : requested;
         Job job = store.find(id, user).orElseThrow(() -> notFound(id));
         Optional<Processor> processor = processors.find(job.type()).map(ProcessorRegistry.Registered::processor);
-        Optional<ResultFormat> rendering = processor.stream().flatMap(p -> p.resultFormats().stream())
-                .filter(f -> f.name().equals(format)).findFirst();
+        Optional<ResultFormat> rendering = processor.stream()
+                .flatMap(p -> p.resultFormats().stream())
+                .filter(f -> f.name().equals(format))
+                .findFirst();
         if (!format.equals("json") && rendering.isEmpty()) {
             List<String> available = processor.map(ResultFormat::namesFor).orElse(List.of("json"));
-            throw new ApiException(ErrorCode.UNKNOWN_FORMAT, "A " + job.type() + " result is available as "
-                    + String.join(", ", available) + "; not as '" + Texts.safe(format, 40) + "'.").with("field", "format")
+            throw new ApiException(
+                            ErrorCode.UNKNOWN_FORMAT,
+                            "A " + job.type() + " result is available as " + String.join(", ", available) + "; not as '"
+                                    + Texts.safe(format, 40) + "'.")
+                    .with("field", "format")
                     .with("available", available);
         }
-        String stored = store.result(id, user).orElseThrow(() -> new ApiException(ErrorCode.RESULT_NOT_FOUND,
-                "Job " + id + " is " + job.state().wire() + " and has no result.").with("state", job.state().wire()));
+        String stored = store.result(id, user)
+                .orElseThrow(() -> new ApiException(
+                                ErrorCode.RESULT_NOT_FOUND,
+                                "Job " + id + " is " + job.state().wire() + " and has no result.")
+                        .with("state", job.state().wire()));
         audit.record(user, AuditAction.RESULT_DOWNLOADED, "job", id, Map.of("format", format));
         if (rendering.isEmpty()) {
             return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(stored);
         }
-        // Text renderings (captions, transcripts) show in a tab; sandboxed, like file content, in case a browser renders one.
+        // Text renderings (captions, transcripts) show in a tab; sandboxed, like file content, in case a browser
+        // renders one.
         return ResponseEntity.ok()
                 .contentType(MediaType.parseMediaType(rendering.get().mediaType()))
-                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.inline().filename(id + "." + format).build().toString())
+                .header(
+                        HttpHeaders.CONTENT_DISPOSITION,
+                        ContentDisposition.inline()
+                                .filename(id + "." + format)
+                                .build()
+                                .toString())
                 .header("Content-Security-Policy", "default-src 'none'; sandbox")
                 .body(rendering.get().render().apply(json.readTree(stored)));
     }

@@ -8,7 +8,8 @@ import java.util.Optional;
 public record JobCursor(long createdAt, String id) {
 
     public String encode() {
-        return Base64.getUrlEncoder().withoutPadding()
+        return Base64.getUrlEncoder()
+                .withoutPadding()
                 .encodeToString((createdAt + ":" + id).getBytes(StandardCharsets.UTF_8));
     }
 

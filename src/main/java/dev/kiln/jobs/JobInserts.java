@@ -33,10 +33,31 @@ final class JobInserts {
         List<Job> rows = new ArrayList<>(jobs.size());
         List<Map<String, ?>> params = new ArrayList<>(jobs.size());
         for (NewJob job : jobs) {
-            long fairKey = nextKey.compute(List.of(job.ownerId(), job.type(), job.priority()), (group, last) ->
-                    last == null ? firstFairKey(job.ownerId(), job.type(), job.priority()) : last + 1);
-            Job row = new Job(Ids.next("job"), job.ownerId(), job.type(), job.inputFileId(), job.params(), job.priority(),
-                    JobState.QUEUED, null, null, 0, 1, 0, job.maxAttempts(), now, null, null, now, null, null, null, null);
+            long fairKey = nextKey.compute(
+                    List.of(job.ownerId(), job.type(), job.priority()),
+                    (group, last) -> last == null ? firstFairKey(job.ownerId(), job.type(), job.priority()) : last + 1);
+            Job row = new Job(
+                    Ids.next("job"),
+                    job.ownerId(),
+                    job.type(),
+                    job.inputFileId(),
+                    job.params(),
+                    job.priority(),
+                    JobState.QUEUED,
+                    null,
+                    null,
+                    0,
+                    1,
+                    0,
+                    job.maxAttempts(),
+                    now,
+                    null,
+                    null,
+                    now,
+                    null,
+                    null,
+                    null,
+                    null);
             rows.add(row);
             Map<String, Object> p = new HashMap<>();
             p.put("id", row.id());
@@ -61,12 +82,15 @@ final class JobInserts {
      * with another owner's new job instead of starving it. Two indexed lookups.
      */
     long firstFairKey(String ownerId, String type, int priority) {
-        return db.sql().sql("""
+        return db.sql()
+                .sql("""
                         SELECT (SELECT fair_key FROM jobs WHERE %1$s AND type = :type AND priority = :priority
                                 ORDER BY fair_key LIMIT 1) AS head,
                                (SELECT fair_key FROM jobs WHERE %1$s AND type = :type AND owner_id = :owner
                                 AND priority = :priority ORDER BY fair_key DESC LIMIT 1) AS own""".formatted(Transition.CLAIMABLE))
-                .param("type", type).param("priority", priority).param("owner", ownerId)
+                .param("type", type)
+                .param("priority", priority)
+                .param("owner", ownerId)
                 .query((rs, n) -> {
                     Long head = Rows.nullableLong(rs, "head");
                     Long own = Rows.nullableLong(rs, "own");

@@ -23,10 +23,22 @@ import org.springframework.stereotype.Component;
 public class JobMetrics {
 
     /** Buckets that fit jobs of seconds to hours (Prometheus histograms, {@code le} in seconds). */
-    static final Duration[] BUCKETS = {Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(1),
-            Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofMinutes(1),
-            Duration.ofMinutes(2), Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofMinutes(30),
-            Duration.ofHours(1), Duration.ofHours(2), Duration.ofHours(6)};
+    static final Duration[] BUCKETS = {
+        Duration.ofMillis(100),
+        Duration.ofMillis(500),
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(15),
+        Duration.ofSeconds(30),
+        Duration.ofMinutes(1),
+        Duration.ofMinutes(2),
+        Duration.ofMinutes(5),
+        Duration.ofMinutes(10),
+        Duration.ofMinutes(30),
+        Duration.ofHours(1),
+        Duration.ofHours(2),
+        Duration.ofHours(6)
+    };
     /** The states an attempt ends in that the run-time histogram tells apart. */
     private static final List<JobState> RUN_OUTCOMES =
             List.of(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.RETRY_SCHEDULED);
@@ -45,7 +57,11 @@ public class JobMetrics {
     /** Every type this node runs is on the scrape from the start, at 0. */
     @Autowired
     public JobMetrics(MeterRegistry registry, ProcessorRegistry processors) {
-        this(registry, processors.all().stream().map(ProcessorRegistry.Registered::name).toList());
+        this(
+                registry,
+                processors.all().stream()
+                        .map(ProcessorRegistry.Registered::name)
+                        .toList());
     }
 
     public JobMetrics(MeterRegistry registry, List<String> types) {
@@ -80,17 +96,20 @@ public class JobMetrics {
                 Timer waited = waitTimer(type);
                 jobs.forEach(job -> waited.record(since(job.runAfter(), moved.at())));
             }
-            case SUCCEED, FAIL, CANCEL_RUNNING, CANCEL_WAITING -> counter(endCounter(to), type).increment(jobs.size());
+            case SUCCEED, FAIL, CANCEL_RUNNING, CANCEL_WAITING ->
+                counter(endCounter(to), type).increment(jobs.size());
             case RETRY -> retried(type, "automatic").increment(jobs.size());
             case MANUAL_RETRY -> retried(type, "manual").increment(jobs.size());
-            default -> { } // promoted, released at shutdown, renewed, reported: neither a start nor an end
+            default -> {} // promoted, released at shutdown, renewed, reported: neither a start nor an end
         }
         if (moved.rescue()) {
             counter("kiln.jobs.lease.rescues", type).increment(jobs.size());
         }
         if (RUN_OUTCOMES.contains(to) && moved.transition() != Transition.CANCEL_WAITING) {
             Timer ran = runTimer(type, to);
-            jobs.stream().filter(job -> job.startedAt() != null).forEach(job -> ran.record(since(job.startedAt(), moved.at())));
+            jobs.stream()
+                    .filter(job -> job.startedAt() != null)
+                    .forEach(job -> ran.record(since(job.startedAt(), moved.at())));
         }
     }
 
@@ -104,22 +123,35 @@ public class JobMetrics {
     }
 
     private Counter retried(String type, String trigger) {
-        return Counter.builder("kiln.jobs.retried").description("Jobs queued to run again: after a failed attempt "
+        return Counter.builder("kiln.jobs.retried")
+                .description("Jobs queued to run again: after a failed attempt "
                         + "(automatic, also lease rescues) or by hand (manual)")
-                .tag("type", type).tag("trigger", trigger).register(registry);
+                .tag("type", type)
+                .tag("trigger", trigger)
+                .register(registry);
     }
 
     private Counter counter(String name, String type) {
-        return Counter.builder(name).description(MEANING.get(name)).tag("type", type).register(registry);
+        return Counter.builder(name)
+                .description(MEANING.get(name))
+                .tag("type", type)
+                .register(registry);
     }
 
     private Timer waitTimer(String type) {
-        return Timer.builder("kiln.jobs.wait.time").description("How long a job was claimable before a worker took it")
-                .tag("type", type).serviceLevelObjectives(BUCKETS).register(registry);
+        return Timer.builder("kiln.jobs.wait.time")
+                .description("How long a job was claimable before a worker took it")
+                .tag("type", type)
+                .serviceLevelObjectives(BUCKETS)
+                .register(registry);
     }
 
     private Timer runTimer(String type, JobState outcome) {
-        return Timer.builder("kiln.jobs.run.time").description("How long an attempt ran, by the state it ended in")
-                .tag("type", type).tag("outcome", outcome.wire()).serviceLevelObjectives(BUCKETS).register(registry);
+        return Timer.builder("kiln.jobs.run.time")
+                .description("How long an attempt ran, by the state it ended in")
+                .tag("type", type)
+                .tag("outcome", outcome.wire())
+                .serviceLevelObjectives(BUCKETS)
+                .register(registry);
     }
 }

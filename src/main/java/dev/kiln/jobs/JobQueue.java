@@ -36,7 +36,12 @@ public class JobQueue {
     private final RetryPolicy retryPolicy;
     private final FileCatalog files;
 
-    public JobQueue(Database db, JobStateMachine arrows, JsonMapper json, Clock clock, RetryPolicy retryPolicy,
+    public JobQueue(
+            Database db,
+            JobStateMachine arrows,
+            JsonMapper json,
+            Clock clock,
+            RetryPolicy retryPolicy,
             FileCatalog files) {
         this.db = db;
         this.arrows = arrows;
@@ -51,53 +56,73 @@ public class JobQueue {
      *
      * @param input the input file, or null if it no longer exists
      */
-    public record Claim(String id, String ownerId, String type, String inputFileId, FileInfo input, JsonNode params,
-            int attempt, int maxAttempts, String leaseToken) {
-    }
+    public record Claim(
+            String id,
+            String ownerId,
+            String type,
+            String inputFileId,
+            FileInfo input,
+            JsonNode params,
+            int attempt,
+            int maxAttempts,
+            String leaseToken) {}
 
     /**
      * Claims up to {@code limit} jobs of {@code type}, highest priority first, then in fair order
      * (oldest first, owners interleaved), in one statement and a transaction of its own.
      */
     public List<Claim> claim(String type, int limit, String node, Duration lease) {
-        return apply(new Batch(List.of(), null, List.of(new ClaimRequest(type, limit, node, lease)))).claimed().getFirst();
+        return apply(new Batch(List.of(), null, List.of(new ClaimRequest(type, limit, node, lease))))
+                .claimed()
+                .getFirst();
     }
 
     /** Jobs to claim in a batch: up to {@code limit} of {@code type}, for {@code node}, under a new lease of {@code lease}. */
-    public record ClaimRequest(String type, int limit, String node, Duration lease) {
-    }
+    public record ClaimRequest(String type, int limit, String node, Duration lease) {}
 
     private List<Claim> claim(ClaimRequest request, Instant now) {
         String token = Ids.randomToken(26);
-        List<JobStateMachine.Claimed> claimed = arrows.claim(request.type(), request.limit(), request.node(), token,
-                now.plus(request.lease()).toEpochMilli(), now);
+        List<JobStateMachine.Claimed> claimed = arrows.claim(
+                request.type(),
+                request.limit(),
+                request.node(),
+                token,
+                now.plus(request.lease()).toEpochMilli(),
+                now);
         if (claimed.isEmpty()) {
             return List.of();
         }
         // Looked up in the claim's transaction: if this fails, the claim is undone, never half-made.
-        Map<String, FileInfo> inputs = files.findByIds(claimed.stream().map(JobStateMachine.Claimed::inputFileId).toList());
+        Map<String, FileInfo> inputs = files.findByIds(
+                claimed.stream().map(JobStateMachine.Claimed::inputFileId).toList());
         return claimed.stream()
-                .map(c -> new Claim(c.job().id(), c.job().ownerId(), c.job().type(), c.inputFileId(),
-                        inputs.get(c.inputFileId()), json.readTree(c.params()), c.job().attempt(), c.maxAttempts(),
+                .map(c -> new Claim(
+                        c.job().id(),
+                        c.job().ownerId(),
+                        c.job().type(),
+                        c.inputFileId(),
+                        inputs.get(c.inputFileId()),
+                        json.readTree(c.params()),
+                        c.job().attempt(),
+                        c.maxAttempts(),
                         c.leaseToken()))
                 .toList();
     }
 
     /** A lease this node holds, as the database sees it now. */
-    public record Lease(String jobId, String token, Instant cancelRequestedAt) {
-    }
+    public record Lease(String jobId, String token, Instant cancelRequestedAt) {}
 
     /**
      * Extends the leases of the jobs {@code node} runs ({@code jobIds}); returns those still held,
      * with any cancel requests. A job missing from the answer is no longer this node's.
      */
     public List<Lease> renew(String node, Collection<String> jobIds, Duration lease) {
-        return apply(new Batch(List.of(), new Renewal(node, jobIds, lease), List.of())).leases();
+        return apply(new Batch(List.of(), new Renewal(node, jobIds, lease), List.of()))
+                .leases();
     }
 
     /** The leases to extend along with a batch of writes (a node's heartbeat). */
-    public record Renewal(String node, Collection<String> jobIds, Duration lease) {
-    }
+    public record Renewal(String node, Collection<String> jobIds, Duration lease) {}
 
     /** Something a running attempt reports, valid only while its lease token is current. */
     public sealed interface Write {
@@ -107,15 +132,15 @@ public class JobQueue {
     }
 
     /** @param remaining the processor's estimate of the time left; null when unknown */
-    public record Progress(String jobId, String token, double progress, String stage, Duration remaining) implements Write {
+    public record Progress(String jobId, String token, double progress, String stage, Duration remaining)
+            implements Write {
 
         public Progress(String jobId, String token, double progress, String stage) {
             this(jobId, token, progress, stage, null);
         }
     }
 
-    public record Partial(String jobId, String token, JsonNode data) implements Write {
-    }
+    public record Partial(String jobId, String token, JsonNode data) implements Write {}
 
     /**
      * The end of an attempt.
@@ -144,8 +169,7 @@ public class JobQueue {
     }
 
     /** @param target {@link JobState#RETRY_SCHEDULED} (after {@code runAfter}) or {@link JobState#FAILED} */
-    public record Failed(JobError error, int attempt, JobState target, Instant runAfter) implements Outcome {
-    }
+    public record Failed(JobError error, int attempt, JobState target, Instant runAfter) implements Outcome {}
 
     public record Cancelled(int attempt) implements Outcome {
         public JobState target() {
@@ -164,15 +188,13 @@ public class JobQueue {
      * What a node writes in one transaction: the writes of its running attempts, its lease renewals
      * (may be null) and the jobs it claims.
      */
-    public record Batch(List<? extends Write> writes, Renewal renewal, List<ClaimRequest> claims) {
-    }
+    public record Batch(List<? extends Write> writes, Renewal renewal, List<ClaimRequest> claims) {}
 
     /**
      * What a batch did: per write whether it was accepted (false: its lease is no longer current),
      * the leases renewed, and per claim request the jobs claimed.
      */
-    public record Applied(List<Boolean> accepted, List<Lease> leases, List<List<Claim>> claimed) {
-    }
+    public record Applied(List<Boolean> accepted, List<Lease> leases, List<List<Claim>> claimed) {}
 
     /**
      * Applies {@code writes} in one transaction, in their order per job.
@@ -188,8 +210,12 @@ public class JobQueue {
         Instant now = clock.instant();
         return db.write(() -> {
             Renewal renewal = batch.renewal();
-            List<Lease> leases = renewal == null || renewal.jobIds().isEmpty() ? List.of()
-                    : arrows.renew(renewal.node(), List.copyOf(renewal.jobIds()), now.plus(renewal.lease()).toEpochMilli());
+            List<Lease> leases = renewal == null || renewal.jobIds().isEmpty()
+                    ? List.of()
+                    : arrows.renew(
+                            renewal.node(),
+                            List.copyOf(renewal.jobIds()),
+                            now.plus(renewal.lease()).toEpochMilli());
             List<? extends Write> writes = batch.writes();
             List<Boolean> accepted = new ArrayList<>(writes.size());
             for (int from = 0; from < writes.size(); ) {
@@ -197,7 +223,8 @@ public class JobQueue {
                 accepted.addAll(run.apply(arrows, retryPolicy, now));
                 from += run.size();
             }
-            List<List<Claim>> claimed = batch.claims().stream().map(request -> claim(request, now)).toList();
+            List<List<Claim>> claimed =
+                    batch.claims().stream().map(request -> claim(request, now)).toList();
             return new Applied(accepted, leases, claimed);
         });
     }
@@ -205,27 +232,39 @@ public class JobQueue {
     /** What is stored of a write: stage, error code and message kept to their bounds and to text UTF-8 can carry. */
     private Write safe(Write write) {
         return switch (write) {
-            case Progress p -> new Progress(p.jobId(), p.token(), p.progress(), Texts.safe(p.stage(), MAX_STAGE), p.remaining());
-            case Finish f when f.outcome() instanceof Failed failed -> new Finish(f.jobId(), f.token(), new Failed(
-                    new JobError(Texts.safe(failed.error().code(), MAX_CODE), Texts.safe(failed.error().message(), MAX_MESSAGE),
-                            failed.error().retryable()), failed.attempt(), failed.target(), failed.runAfter()),
-                    f.expiredBefore());
+            case Progress p ->
+                new Progress(p.jobId(), p.token(), p.progress(), Texts.safe(p.stage(), MAX_STAGE), p.remaining());
+            case Finish f
+            when f.outcome() instanceof Failed failed ->
+                new Finish(
+                        f.jobId(),
+                        f.token(),
+                        new Failed(
+                                new JobError(
+                                        Texts.safe(failed.error().code(), MAX_CODE),
+                                        Texts.safe(failed.error().message(), MAX_MESSAGE),
+                                        failed.error().retryable()),
+                                failed.attempt(),
+                                failed.target(),
+                                failed.runAfter()),
+                        f.expiredBefore());
             default -> write;
         };
     }
 
     /** Moves up to {@code limit} retries whose backoff has ended back to queued. */
     public List<Moved> promoteDueRetries(Instant now, int limit) {
-        List<String> due = db.sql().sql(
+        List<String> due = db.sql()
+                .sql(
                         "SELECT id FROM jobs WHERE state = 'retry_scheduled' AND run_after <= ? ORDER BY run_after LIMIT ?")
                 .params(now.toEpochMilli(), limit)
-                .query(String.class).list();
+                .query(String.class)
+                .list();
         return due.isEmpty() ? List.of() : db.write(() -> arrows.promote(due, now));
     }
 
     /** A running job whose lease ran out or whose cancel is overdue, as found by maintenance. */
-    public record Stale(String id, String token, int attempt, int maxAttempts, boolean cancelRequested) {
-    }
+    public record Stale(String id, String token, int attempt, int maxAttempts, boolean cancelRequested) {}
 
     /** Running jobs whose lease expired before {@code now}: their worker stopped renewing. */
     public List<Stale> expiredLeases(Instant now, int limit) {
@@ -238,11 +277,16 @@ public class JobQueue {
     }
 
     private List<Stale> stale(String condition, long time, int limit) {
-        return db.sql().sql("SELECT id, lease_token, attempt, max_attempts, cancel_requested_at FROM jobs"
+        return db.sql()
+                .sql("SELECT id, lease_token, attempt, max_attempts, cancel_requested_at FROM jobs"
                         + " WHERE state = 'running' AND " + condition + " LIMIT ?")
                 .params(time, limit)
-                .query((rs, n) -> new Stale(rs.getString("id"), rs.getString("lease_token"), rs.getInt("attempt"),
-                        rs.getInt("max_attempts"), rs.getObject("cancel_requested_at") != null))
+                .query((rs, n) -> new Stale(
+                        rs.getString("id"),
+                        rs.getString("lease_token"),
+                        rs.getInt("attempt"),
+                        rs.getInt("max_attempts"),
+                        rs.getObject("cancel_requested_at") != null))
                 .list();
     }
 }

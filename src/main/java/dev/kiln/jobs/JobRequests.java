@@ -1,8 +1,8 @@
 package dev.kiln.jobs;
 
 import dev.kiln.api.ApiException;
-import dev.kiln.api.JsonFields;
 import dev.kiln.api.ErrorCode;
+import dev.kiln.api.JsonFields;
 import dev.kiln.audit.AuditAction;
 import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
@@ -31,6 +31,7 @@ public class JobRequests {
 
     /** Members may lower their own jobs' priority (bulk work); raising it above others' is for admins. */
     static final int MIN_PRIORITY = -100;
+
     static final int MAX_PRIORITY = 100;
     static final int MAX_MEMBER_PRIORITY = 0;
     private static final int MAX_KEY_LENGTH = 255;
@@ -42,7 +43,12 @@ public class JobRequests {
     private final JsonMapper json;
     private final AuditLog audit;
 
-    JobRequests(ProcessorRegistry processors, FileCatalog files, JobStore store, SubmissionLimits limits, JsonMapper json,
+    JobRequests(
+            ProcessorRegistry processors,
+            FileCatalog files,
+            JobStore store,
+            SubmissionLimits limits,
+            JsonMapper json,
             AuditLog audit) {
         this.audit = audit;
         this.processors = processors;
@@ -107,7 +113,12 @@ public class JobRequests {
     private JobStore.Submission audited(User user, JobStore.Submission submission) {
         if (!submission.replayed()) {
             Job job = submission.job();
-            audit.record(user, AuditAction.JOB_SUBMITTED, "job", job.id(), Map.of("type", job.type(), "fileId", job.inputFileId()));
+            audit.record(
+                    user,
+                    AuditAction.JOB_SUBMITTED,
+                    "job",
+                    job.id(),
+                    Map.of("type", job.type(), "fileId", job.inputFileId()));
         }
         return submission;
     }
@@ -116,8 +127,9 @@ public class JobRequests {
         try {
             return submit.get();
         } catch (JobStore.KeyReused e) {
-            throw new ApiException(ErrorCode.IDEMPOTENCY_KEY_REUSED,
-                    "This Idempotency-Key was already used for a different request; use a new key for a new job.")
+            throw new ApiException(
+                            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                            "This Idempotency-Key was already used for a different request; use a new key for a new job.")
                     .with("field", "Idempotency-Key");
         }
     }
@@ -125,7 +137,8 @@ public class JobRequests {
     private NewJob newJob(User user, JsonNode body, String idempotencyKey) {
         String key = idempotencyKey(idempotencyKey);
         if (body == null || !body.isObject()) {
-            throw ApiException.invalidField("body", "The body must be a JSON object: {type, input: {fileId}, params?, priority?}.");
+            throw ApiException.invalidField(
+                    "body", "The body must be a JSON object: {type, input: {fileId}, params?, priority?}.");
         }
         JsonFields.only(body, "type", "input", "params", "priority");
         String type = requiredString(body, "type");
@@ -135,18 +148,27 @@ public class JobRequests {
             throw ApiException.invalidField("input", "input must be an object {\"fileId\": \"…\"}.");
         }
         String fileId = requiredString(input, "fileId", "input.fileId");
-        FileInfo file = files.find(fileId, user).orElseThrow(() ->
-                new ApiException(ErrorCode.FILE_NOT_FOUND, "No file " + fileId + ".").with("field", "input.fileId"));
+        FileInfo file = files.find(fileId, user)
+                .orElseThrow(() -> new ApiException(ErrorCode.FILE_NOT_FOUND, "No file " + fileId + ".")
+                        .with("field", "input.fileId"));
         if (!processor.processor().accepts(file.mediaType())) {
-            throw new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-                    "Processor '" + type + "' does not accept " + file.mediaType() + " files.")
+            throw new ApiException(
+                            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+                            "Processor '" + type + "' does not accept " + file.mediaType() + " files.")
                     .with("field", "input.fileId")
                     .with("mediaType", file.mediaType())
                     .with("accepted", processor.processor().acceptedMediaTypes());
         }
         ObjectNode params = processor.processor().params().validate(body.get("params"));
         int priority = priority(body.get("priority"), user);
-        return new NewJob(user.id(), type, file.id(), params, priority, processor.limits().maxAttempts(), key,
+        return new NewJob(
+                user.id(),
+                type,
+                file.id(),
+                params,
+                priority,
+                processor.limits().maxAttempts(),
+                key,
                 key == null ? null : requestHash(body));
     }
 
@@ -163,10 +185,16 @@ public class JobRequests {
     }
 
     private ProcessorRegistry.Registered processor(String type, String field) {
-        return processors.find(type).orElseThrow(() ->
-                new ApiException(ErrorCode.UNKNOWN_PROCESSOR, "There is no processor named '" + type + "'.")
+        return processors
+                .find(type)
+                .orElseThrow(() -> new ApiException(
+                                ErrorCode.UNKNOWN_PROCESSOR, "There is no processor named '" + type + "'.")
                         .with("field", field)
-                        .with("known", processors.all().stream().map(ProcessorRegistry.Registered::name).toList()));
+                        .with(
+                                "known",
+                                processors.all().stream()
+                                        .map(ProcessorRegistry.Registered::name)
+                                        .toList()));
     }
 
     private static String requiredString(JsonNode node, String field) {
@@ -188,14 +216,18 @@ public class JobRequests {
         if (value == null || value.isNull()) {
             return 0;
         }
-        if (!value.isIntegralNumber() || !value.canConvertToInt()
-                || value.asInt() < MIN_PRIORITY || value.asInt() > MAX_PRIORITY) {
-            throw ApiException.invalidField("priority",
-                    "priority must be an integer from " + MIN_PRIORITY + " to " + MAX_PRIORITY + ".");
+        if (!value.isIntegralNumber()
+                || !value.canConvertToInt()
+                || value.asInt() < MIN_PRIORITY
+                || value.asInt() > MAX_PRIORITY) {
+            throw ApiException.invalidField(
+                    "priority", "priority must be an integer from " + MIN_PRIORITY + " to " + MAX_PRIORITY + ".");
         }
         if (value.asInt() > MAX_MEMBER_PRIORITY && !user.isAdmin()) {
-            throw ApiException.invalidField("priority",
-                    "Only admins may raise priority above " + MAX_MEMBER_PRIORITY + "; use a negative priority for bulk work.");
+            throw ApiException.invalidField(
+                    "priority",
+                    "Only admins may raise priority above " + MAX_MEMBER_PRIORITY
+                            + "; use a negative priority for bulk work.");
         }
         return value.asInt();
     }
@@ -205,8 +237,8 @@ public class JobRequests {
             return null;
         }
         if (key.isEmpty() || key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
-            throw ApiException.invalidField("Idempotency-Key",
-                    "Idempotency-Key must be 1 to " + MAX_KEY_LENGTH + " visible ASCII characters.");
+            throw ApiException.invalidField(
+                    "Idempotency-Key", "Idempotency-Key must be 1 to " + MAX_KEY_LENGTH + " visible ASCII characters.");
         }
         return key;
     }

@@ -16,8 +16,7 @@ final class JobRows {
             attempt, max_attempts, created_at, started_at, finished_at, run_after, error_code, error_message,
             error_retryable, result_size, eta_at""";
 
-    private JobRows() {
-    }
+    private JobRows() {}
 
     static RowMapper<Job> mapper(JsonMapper json) {
         return (rs, n) -> new Job(
@@ -44,9 +43,10 @@ final class JobRows {
                 null);
     }
 
-
     private static JobError error(ResultSet rs) throws SQLException {
         String code = rs.getString("error_code");
-        return code == null ? null : new JobError(code, rs.getString("error_message"), rs.getBoolean("error_retryable"));
+        return code == null
+                ? null
+                : new JobError(code, rs.getString("error_message"), rs.getBoolean("error_retryable"));
     }
 }

@@ -3,10 +3,8 @@ package dev.kiln.jobs;
 /** Signals about jobs that come from elsewhere than this node's own arrows (those are {@link Moved.Committed}). */
 public final class JobSignals {
 
-    private JobSignals() {
-    }
+    private JobSignals() {}
 
     /** Another node accepted a cancel request of a running job (which may run here). */
-    public record CancelRequested(String jobId) {
-    }
+    public record CancelRequested(String jobId) {}
 }

@@ -2,7 +2,6 @@ package dev.kiln.jobs;
 
 import dev.kiln.db.Database;
 import dev.kiln.db.EachRow;
-import dev.kiln.db.ParamType;
 import dev.kiln.db.Rows;
 import dev.kiln.events.EventKind;
 import dev.kiln.events.EventLog;
@@ -48,46 +47,6 @@ public class JobStateMachine {
         Transition value();
     }
 
-    private static final String FREE_LEASE =
-            "lease_token = NULL, lease_node = NULL, lease_expires_at = NULL, cancel_requested_at = NULL, stage = NULL, eta_at = NULL";
-    private static final String ERROR =
-            "error_code = :code, error_message = :message, error_retryable = :retryable";
-    /**
-     * The parameters the worker-side arrows take once per job. None is named like a column of
-     * {@code jobs}: where all jobs go in one statement they are columns of its own.
-     */
-    private static final Map<String, ParamType> PER_JOB = Map.ofEntries(
-            Map.entry("id", ParamType.TEXT), Map.entry("token", ParamType.TEXT), Map.entry("node", ParamType.TEXT),
-            Map.entry("until", ParamType.BIGINT), Map.entry("expiredBefore", ParamType.BIGINT), Map.entry("now", ParamType.BIGINT),
-            Map.entry("events", ParamType.INTEGER), Map.entry("reported", ParamType.BOOLEAN),
-            Map.entry("fraction", ParamType.DOUBLE), Map.entry("stageText", ParamType.TEXT), Map.entry("etaAt", ParamType.BIGINT),
-            Map.entry("resultSize", ParamType.BIGINT), Map.entry("code", ParamType.TEXT), Map.entry("message", ParamType.TEXT),
-            Map.entry("retryable", ParamType.BOOLEAN), Map.entry("runAfter", ParamType.BIGINT));
-    private static final EachRow RENEW = Transition.RENEW.each("0", "lease_expires_at = :until",
-            "id, lease_token, cancel_requested_at", PER_JOB);
-    private static final EachRow REPORT = Transition.REPORT.each(":events", """
-            progress = CASE WHEN :reported THEN :fraction ELSE progress END,
-            stage = CASE WHEN :reported THEN :stageText ELSE stage END,
-            eta_at = CASE WHEN :reported THEN :etaAt ELSE eta_at END""", Moved.COLUMNS, PER_JOB);
-    private static final String REQUEST_CANCEL = Transition.REQUEST_CANCEL.update("1", "cancel_requested_at = :now",
-            JobRows.COLUMNS);
-    private static final EachRow SUCCEED = Transition.SUCCEED.each(":events",
-            "progress = 1, finished_at = :now, result_size = :resultSize, " + FREE_LEASE, Moved.COLUMNS, PER_JOB);
-    private static final EachRow RETRY = Transition.RETRY.each("2", ERROR + ", run_after = :runAfter, " + FREE_LEASE,
-            Moved.COLUMNS, PER_JOB);
-    private static final EachRow FAIL = Transition.FAIL.each("2", ERROR + ", finished_at = :now, " + FREE_LEASE, Moved.COLUMNS,
-            PER_JOB);
-    private static final EachRow CANCEL_RUNNING = Transition.CANCEL_RUNNING.each("1", "finished_at = :now, " + FREE_LEASE,
-            Moved.COLUMNS, PER_JOB);
-    private static final EachRow RELEASE = Transition.RELEASE.each("1",
-            "attempt = attempt - 1, run_after = :now, started_at = NULL, progress = 0, " + FREE_LEASE, Moved.COLUMNS, PER_JOB);
-    private static final String CANCEL_WAITING = Transition.CANCEL_WAITING.update("1", "finished_at = :now", JobRows.COLUMNS);
-    private static final EachRow PROMOTE = Transition.PROMOTE.each("1", "", Moved.COLUMNS, PER_JOB);
-    private static final String MANUAL_RETRY = Transition.MANUAL_RETRY.update("1", """
-            attempt = 0, run_after = :now, fair_key = :fairKey, error_code = NULL, error_message = NULL,
-            error_retryable = NULL, started_at = NULL, finished_at = NULL, cancel_requested_at = NULL, progress = 0,
-            stage = NULL, eta_at = NULL, result_size = NULL""", JobRows.COLUMNS);
-
     private final Database db;
     private final EventLog events;
     private final ApplicationEventPublisher publisher;
@@ -95,8 +54,8 @@ public class JobStateMachine {
     private final ClaimStatements claims;
     private final JobInserts inserts;
 
-    public JobStateMachine(Database db, EventLog events, JsonMapper json, ApplicationEventPublisher publisher,
-            LimitSettings limits) {
+    public JobStateMachine(
+            Database db, EventLog events, JsonMapper json, ApplicationEventPublisher publisher, LimitSettings limits) {
         this.db = db;
         this.events = events;
         this.publisher = publisher;
@@ -110,15 +69,15 @@ public class JobStateMachine {
     List<Job> submit(List<NewJob> jobs, Instant now) {
         List<Job> stored = inserts.insert(jobs, now);
         events.append(stored.stream()
-                .map(job -> StateEvents.state(job.id(), job.ownerId(), job.seq(), StateEvents.data(JobState.QUEUED, 0), now))
+                .map(job -> StateEvents.state(
+                        job.id(), job.ownerId(), job.seq(), StateEvents.data(JobState.QUEUED, 0), now))
                 .toList());
         committed(Transition.SUBMIT, false, now, stored.stream().map(Moved::of).toList());
         return stored;
     }
 
     /** A claimed job, as its UPDATE returned it. */
-    record Claimed(Moved job, String inputFileId, String params, int maxAttempts, String leaseToken) {
-    }
+    record Claimed(Moved job, String inputFileId, String params, int maxAttempts, String leaseToken) {}
 
     /** Up to {@code limit} jobs of {@code type}, in queue order, now running under {@code token} until {@code leaseUntil}. */
     @Arrow(Transition.CLAIM)
@@ -128,83 +87,96 @@ public class JobStateMachine {
             return List.of();
         }
         List<Claimed> claimed = statement
-                .param("token", token).param("node", node).param("leaseUntil", leaseUntil)
-                .param("now", now.toEpochMilli()).param("type", type).param("limit", limit)
-                .query((rs, n) -> new Claimed(Moved.MAPPER.mapRow(rs, n), rs.getString("input_file_id"),
-                        rs.getString("params"), rs.getInt("max_attempts"), rs.getString("lease_token")))
+                .param("token", token)
+                .param("node", node)
+                .param("leaseUntil", leaseUntil)
+                .param("now", now.toEpochMilli())
+                .param("type", type)
+                .param("limit", limit)
+                .query((rs, n) -> new Claimed(
+                        Moved.MAPPER.mapRow(rs, n),
+                        rs.getString("input_file_id"),
+                        rs.getString("params"),
+                        rs.getInt("max_attempts"),
+                        rs.getString("lease_token")))
                 .list();
         events.append(claimed.stream()
-                .map(c -> StateEvents.state(c.job(), c.job().seq(), StateEvents.data(JobState.RUNNING, c.job().attempt()), now))
+                .map(c -> StateEvents.state(
+                        c.job(),
+                        c.job().seq(),
+                        StateEvents.data(JobState.RUNNING, c.job().attempt()),
+                        now))
                 .toList());
-        committed(Transition.CLAIM, false, now, claimed.stream().map(Claimed::job).toList());
+        committed(
+                Transition.CLAIM, false, now, claimed.stream().map(Claimed::job).toList());
         return claimed;
     }
 
     /** Extends the leases {@code node} holds on {@code jobIds} until {@code until}; those it no longer holds are left out. */
     @Arrow(Transition.RENEW)
     List<JobQueue.Lease> renew(String node, List<String> jobIds, long until) {
-        List<Map<String, ?>> rows = jobIds.stream().sorted()
-                .<Map<String, ?>>map(id -> Map.of("id", id, "node", node, "until", until)).toList();
-        return db.updateEach(RENEW, rows, (rs, n) -> new JobQueue.Lease(rs.getString("id"), rs.getString("lease_token"),
-                Rows.instant(rs, "cancel_requested_at")));
-    }
-
-    /** What one attempt reported since its last write, in order: progress and partial results. */
-    record Report(String jobId, String token, List<JobQueue.Write> items) {
-
-        /** The latest progress among them, or null; it is what the row keeps. */
-        JobQueue.Progress progress() {
-            JobQueue.Progress latest = null;
-            for (JobQueue.Write item : items) {
-                if (item instanceof JobQueue.Progress p) {
-                    latest = p;
-                }
-            }
-            return latest;
-        }
+        List<Map<String, ?>> rows = jobIds.stream()
+                .sorted()
+                .<Map<String, ?>>map(id -> Map.of("id", id, "node", node, "until", until))
+                .toList();
+        return db.updateEach(
+                ArrowStatements.RENEW,
+                rows,
+                (rs, n) -> new JobQueue.Lease(
+                        rs.getString("id"), rs.getString("lease_token"), Rows.instant(rs, "cancel_requested_at")));
     }
 
     /** Appends reports of running attempts; returns the ids of the jobs whose lease was still theirs. */
     @Arrow(Transition.REPORT)
     Set<String> report(List<Report> reports, Instant now) {
-        List<Accepted<Report>> accepted = each(REPORT, reports, Report::jobId, r -> {
+        List<Accepted<Report>> accepted = each(ArrowStatements.REPORT, reports, Report::jobId, r -> {
             JobQueue.Progress p = r.progress();
-            Map<String, Object> row = leaseRow(r.jobId(), r.token(), Long.MAX_VALUE);
+            Map<String, Object> row = ArrowStatements.leaseRow(r.jobId(), r.token(), Long.MAX_VALUE);
             row.put("events", r.items().size());
             row.put("reported", p != null);
             row.put("fraction", p == null ? 0.0 : p.progress());
             row.put("stageText", p == null ? null : p.stage());
-            row.put("etaAt", etaAt(p, now));
+            row.put("etaAt", ArrowStatements.etaAt(p, now));
             return row;
         });
         List<JobEvent> appended = new ArrayList<>();
         for (Accepted<Report> a : accepted) {
             long seq = a.job().seq() - a.item().items().size();
             for (JobQueue.Write item : a.item().items()) {
-                appended.add(switch (item) {
-                    case JobQueue.Partial p -> StateEvents.of(a.job(), ++seq, EventKind.PARTIAL, p.data(), now);
-                    case JobQueue.Progress p -> StateEvents.of(a.job(), ++seq, EventKind.PROGRESS,
-                            StateEvents.progress(p.progress(), p.stage(), etaAt(p, now)), now);
-                    case JobQueue.Finish f -> throw new IllegalArgumentException("an end is not a report");
-                });
+                appended.add(
+                        switch (item) {
+                            case JobQueue.Partial p -> StateEvents.of(a.job(), ++seq, EventKind.PARTIAL, p.data(), now);
+                            case JobQueue.Progress p ->
+                                StateEvents.of(
+                                        a.job(),
+                                        ++seq,
+                                        EventKind.PROGRESS,
+                                        StateEvents.progress(p.progress(), p.stage(), ArrowStatements.etaAt(p, now)),
+                                        now);
+                            case JobQueue.Finish f -> throw new IllegalArgumentException("an end is not a report");
+                        });
             }
         }
         events.append(appended);
         return ids(accepted);
     }
 
-    private static Long etaAt(JobQueue.Progress p, Instant now) {
-        return p == null || p.remaining() == null ? null : now.toEpochMilli() + Math.max(0, p.remaining().toMillis());
-    }
-
     /** Asks a running job to stop; empty when it is not running or a cancel is already pending. */
     @Arrow(Transition.REQUEST_CANCEL)
     Optional<Job> requestCancel(String jobId, Instant now) {
-        Optional<Job> marked = db.sql().sql(REQUEST_CANCEL).param("id", jobId).param("now", now.toEpochMilli())
-                .query(jobRows).optional();
+        Optional<Job> marked = db.sql()
+                .sql(ArrowStatements.REQUEST_CANCEL)
+                .param("id", jobId)
+                .param("now", now.toEpochMilli())
+                .query(jobRows)
+                .optional();
         marked.ifPresent(job -> {
-            events.append(List.of(StateEvents.state(job.id(), job.ownerId(), job.seq(),
-                    StateEvents.data(JobState.RUNNING, job.attempt()).put("cancelRequested", true), now)));
+            events.append(List.of(StateEvents.state(
+                    job.id(),
+                    job.ownerId(),
+                    job.seq(),
+                    StateEvents.data(JobState.RUNNING, job.attempt()).put("cancelRequested", true),
+                    now)));
             committed(Transition.REQUEST_CANCEL, false, now, List.of(Moved.of(job)));
         });
         return marked;
@@ -213,23 +185,34 @@ public class JobStateMachine {
     /** Attempts that returned a result (stored with the job); returns the ids of those still holding their lease. */
     @Arrow(Transition.SUCCEED)
     Set<String> succeed(List<JobQueue.Finish> finishes, Instant now) {
-        List<Accepted<JobQueue.Finish>> accepted = each(SUCCEED, finishes, JobQueue.Finish::jobId, f -> {
-            String result = ((JobQueue.Succeeded) f.outcome()).result();
-            Map<String, Object> row = endRow(f, now);
-            row.put("resultSize", result == null ? null : (long) result.getBytes(StandardCharsets.UTF_8).length);
-            row.put("events", result == null ? 1 : 2);
-            return row;
-        });
+        List<Accepted<JobQueue.Finish>> accepted =
+                each(ArrowStatements.SUCCEED, finishes, JobQueue.Finish::jobId, f -> {
+                    String result = ((JobQueue.Succeeded) f.outcome()).result();
+                    Map<String, Object> row = ArrowStatements.endRow(f, now);
+                    row.put(
+                            "resultSize",
+                            result == null ? null : (long) result.getBytes(StandardCharsets.UTF_8).length);
+                    row.put("events", result == null ? 1 : 2);
+                    return row;
+                });
         List<Object[]> results = new ArrayList<>();
         List<JobEvent> appended = new ArrayList<>();
         for (Accepted<JobQueue.Finish> a : accepted) {
             String result = ((JobQueue.Succeeded) a.item().outcome()).result();
             if (result != null) {
                 results.add(new Object[] {a.job().id(), result, now.toEpochMilli()});
-                appended.add(StateEvents.of(a.job(), a.job().seq() - 1, EventKind.RESULT,
-                        StateEvents.result(a.job().id(), result.getBytes(StandardCharsets.UTF_8).length), now));
+                appended.add(StateEvents.of(
+                        a.job(),
+                        a.job().seq() - 1,
+                        EventKind.RESULT,
+                        StateEvents.result(a.job().id(), result.getBytes(StandardCharsets.UTF_8).length),
+                        now));
             }
-            appended.add(StateEvents.state(a.job(), a.job().seq(), StateEvents.data(JobState.SUCCEEDED, a.job().attempt()), now));
+            appended.add(StateEvents.state(
+                    a.job(),
+                    a.job().seq(),
+                    StateEvents.data(JobState.SUCCEEDED, a.job().attempt()),
+                    now));
         }
         db.batch("INSERT INTO job_results (job_id, body, created_at) VALUES (?, ?, ?)", results);
         events.append(appended);
@@ -239,19 +222,19 @@ public class JobStateMachine {
     /** Failed attempts that will run again after their backoff; returns the ids of those still holding their lease. */
     @Arrow(Transition.RETRY)
     Set<String> retry(List<JobQueue.Finish> finishes, Instant now) {
-        return failed(Transition.RETRY, RETRY, finishes, now);
+        return failed(Transition.RETRY, ArrowStatements.RETRY, finishes, now);
     }
 
     /** Attempts that failed for good; returns the ids of those still holding their lease. */
     @Arrow(Transition.FAIL)
     Set<String> fail(List<JobQueue.Finish> finishes, Instant now) {
-        return failed(Transition.FAIL, FAIL, finishes, now);
+        return failed(Transition.FAIL, ArrowStatements.FAIL, finishes, now);
     }
 
     private Set<String> failed(Transition transition, EachRow sql, List<JobQueue.Finish> finishes, Instant now) {
         List<Accepted<JobQueue.Finish>> accepted = each(sql, finishes, JobQueue.Finish::jobId, f -> {
             JobError error = ((JobQueue.Failed) f.outcome()).error();
-            Map<String, Object> row = endRow(f, now);
+            Map<String, Object> row = ArrowStatements.endRow(f, now);
             row.put("code", error.code());
             row.put("message", error.message());
             row.put("retryable", error.retryable());
@@ -262,8 +245,12 @@ public class JobStateMachine {
         List<JobEvent> appended = new ArrayList<>();
         for (Accepted<JobQueue.Finish> a : accepted) {
             JobQueue.Failed failed = (JobQueue.Failed) a.item().outcome();
-            appended.add(StateEvents.of(a.job(), a.job().seq() - 1, EventKind.ERROR,
-                    StateEvents.error(failed.error(), a.job().attempt()), now));
+            appended.add(StateEvents.of(
+                    a.job(),
+                    a.job().seq() - 1,
+                    EventKind.ERROR,
+                    StateEvents.error(failed.error(), a.job().attempt()),
+                    now));
             ObjectNode state = StateEvents.data(transition.to(), a.job().attempt());
             if (transition == Transition.RETRY) {
                 state.put("retryAt", failed.runAfter().toString());
@@ -277,9 +264,14 @@ public class JobStateMachine {
     /** Attempts stopped by a cancel; returns the ids of those still holding their lease. */
     @Arrow(Transition.CANCEL_RUNNING)
     Set<String> cancelRunning(List<JobQueue.Finish> finishes, Instant now) {
-        List<Accepted<JobQueue.Finish>> accepted = each(CANCEL_RUNNING, finishes, JobQueue.Finish::jobId, f -> endRow(f, now));
+        List<Accepted<JobQueue.Finish>> accepted = each(
+                ArrowStatements.CANCEL_RUNNING, finishes, JobQueue.Finish::jobId, f -> ArrowStatements.endRow(f, now));
         events.append(accepted.stream()
-                .map(a -> StateEvents.state(a.job(), a.job().seq(), StateEvents.data(JobState.CANCELLED, a.job().attempt()), now))
+                .map(a -> StateEvents.state(
+                        a.job(),
+                        a.job().seq(),
+                        StateEvents.data(JobState.CANCELLED, a.job().attempt()),
+                        now))
                 .toList());
         return ended(Transition.CANCEL_RUNNING, finishes, accepted, now);
     }
@@ -287,9 +279,11 @@ public class JobStateMachine {
     /** Attempts given back unfinished (shutdown), queued again without counting; returns the ids of those released. */
     @Arrow(Transition.RELEASE)
     Set<String> release(List<JobQueue.Finish> finishes, Instant now) {
-        List<Accepted<JobQueue.Finish>> accepted = each(RELEASE, finishes, JobQueue.Finish::jobId, f -> endRow(f, now));
+        List<Accepted<JobQueue.Finish>> accepted =
+                each(ArrowStatements.RELEASE, finishes, JobQueue.Finish::jobId, f -> ArrowStatements.endRow(f, now));
         events.append(accepted.stream()
-                .map(a -> StateEvents.state(a.job(), a.job().seq(), StateEvents.queued(a.job().attempt(), "released"), now))
+                .map(a -> StateEvents.state(
+                        a.job(), a.job().seq(), StateEvents.queued(a.job().attempt(), "released"), now))
                 .toList());
         return ended(Transition.RELEASE, finishes, accepted, now);
     }
@@ -297,11 +291,15 @@ public class JobStateMachine {
     /** Cancels a job that is not running; empty when it is running or finished by now. */
     @Arrow(Transition.CANCEL_WAITING)
     Optional<Job> cancelWaiting(String jobId, Instant now) {
-        Optional<Job> cancelled = db.sql().sql(CANCEL_WAITING).param("id", jobId).param("now", now.toEpochMilli())
-                .query(jobRows).optional();
+        Optional<Job> cancelled = db.sql()
+                .sql(ArrowStatements.CANCEL_WAITING)
+                .param("id", jobId)
+                .param("now", now.toEpochMilli())
+                .query(jobRows)
+                .optional();
         cancelled.ifPresent(job -> {
-            events.append(List.of(StateEvents.state(job.id(), job.ownerId(), job.seq(),
-                    StateEvents.data(JobState.CANCELLED, job.attempt()), now)));
+            events.append(List.of(StateEvents.state(
+                    job.id(), job.ownerId(), job.seq(), StateEvents.data(JobState.CANCELLED, job.attempt()), now)));
             committed(Transition.CANCEL_WAITING, false, now, List.of(Moved.of(job)));
         });
         return cancelled;
@@ -310,10 +308,14 @@ public class JobStateMachine {
     /** Queues the jobs among {@code jobIds} whose backoff has passed by {@code now}. */
     @Arrow(Transition.PROMOTE)
     List<Moved> promote(List<String> jobIds, Instant now) {
-        List<Accepted<String>> accepted = each(PROMOTE, jobIds, Function.identity(),
+        List<Accepted<String>> accepted = each(
+                ArrowStatements.PROMOTE,
+                jobIds,
+                Function.identity(),
                 id -> Map.of("id", id, "now", now.toEpochMilli()));
         events.append(accepted.stream()
-                .map(a -> StateEvents.state(a.job(), a.job().seq(), StateEvents.queued(a.job().attempt(), "retry_due"), now))
+                .map(a -> StateEvents.state(
+                        a.job(), a.job().seq(), StateEvents.queued(a.job().attempt(), "retry_due"), now))
                 .toList());
         List<Moved> promoted = accepted.stream().map(Accepted::job).toList();
         committed(Transition.PROMOTE, false, now, promoted);
@@ -323,28 +325,38 @@ public class JobStateMachine {
     /** Queues a failed or cancelled job again with fresh attempts at {@code fairKey}; empty when it is neither by now. */
     @Arrow(Transition.MANUAL_RETRY)
     Optional<Job> manualRetry(String jobId, long fairKey, Instant now) {
-        Optional<Job> queued = db.sql().sql(MANUAL_RETRY).param("id", jobId).param("now", now.toEpochMilli())
-                .param("fairKey", fairKey).query(jobRows).optional();
+        Optional<Job> queued = db.sql()
+                .sql(ArrowStatements.MANUAL_RETRY)
+                .param("id", jobId)
+                .param("now", now.toEpochMilli())
+                .param("fairKey", fairKey)
+                .query(jobRows)
+                .optional();
         queued.ifPresent(job -> {
-            db.sql().sql("DELETE FROM job_results WHERE job_id = ?").param(job.id()).update();
-            events.append(List.of(StateEvents.state(job.id(), job.ownerId(), job.seq(), StateEvents.queued(0, "retry"), now)));
+            db.sql()
+                    .sql("DELETE FROM job_results WHERE job_id = ?")
+                    .param(job.id())
+                    .update();
+            events.append(List.of(
+                    StateEvents.state(job.id(), job.ownerId(), job.seq(), StateEvents.queued(0, "retry"), now)));
             committed(Transition.MANUAL_RETRY, false, now, List.of(Moved.of(job)));
         });
         return queued;
     }
 
     /** An item of a batch whose UPDATE matched, with the row it returned. */
-    private record Accepted<T>(T item, Moved job) {
-    }
+    private record Accepted<T>(T item, Moved job) {}
 
     /**
      * Runs an arrow's UPDATE for every item, in job id order (the lock order of every batch, so
      * two batches never deadlock), and pairs the items whose row it changed with that row.
      */
-    private <T> List<Accepted<T>> each(EachRow sql, List<T> items, Function<T, String> id, Function<T, Map<String, ?>> row) {
+    private <T> List<Accepted<T>> each(
+            EachRow sql, List<T> items, Function<T, String> id, Function<T, Map<String, ?>> row) {
         List<T> sorted = items.stream().sorted(Comparator.comparing(id)).toList();
         Map<String, Moved> moved = new HashMap<>();
-        db.updateEach(sql, sorted.stream().<Map<String, ?>>map(row).toList(), Moved.MAPPER).forEach(m -> moved.put(m.id(), m));
+        db.updateEach(sql, sorted.stream().<Map<String, ?>>map(row).toList(), Moved.MAPPER)
+                .forEach(m -> moved.put(m.id(), m));
         List<Accepted<T>> accepted = new ArrayList<>(moved.size());
         for (T item : sorted) {
             Moved job = moved.get(id.apply(item));
@@ -362,25 +374,14 @@ public class JobStateMachine {
     }
 
     /** The end of attempts: observers hear of them once committed; a rescue is one that waited on an expired lease. */
-    private Set<String> ended(Transition transition, List<JobQueue.Finish> finishes, List<Accepted<JobQueue.Finish>> accepted,
+    private Set<String> ended(
+            Transition transition,
+            List<JobQueue.Finish> finishes,
+            List<Accepted<JobQueue.Finish>> accepted,
             Instant now) {
         boolean rescue = finishes.stream().anyMatch(f -> f.expiredBefore() != Long.MAX_VALUE);
         committed(transition, rescue, now, accepted.stream().map(Accepted::job).toList());
         return ids(accepted);
-    }
-
-    private static Map<String, Object> endRow(JobQueue.Finish f, Instant now) {
-        Map<String, Object> row = leaseRow(f.jobId(), f.token(), f.expiredBefore());
-        row.put("now", now.toEpochMilli());
-        return row;
-    }
-
-    private static Map<String, Object> leaseRow(String jobId, String token, long expiredBefore) {
-        Map<String, Object> row = new HashMap<>();
-        row.put("id", jobId);
-        row.put("token", token);
-        row.put("expiredBefore", expiredBefore);
-        return row;
     }
 
     private void committed(Transition transition, boolean rescue, Instant at, List<Moved> jobs) {

@@ -39,8 +39,7 @@ public class JobStore {
         this.inserts = new JobInserts(db, json);
     }
 
-    public record Submission(Job job, boolean replayed) {
-    }
+    public record Submission(Job job, boolean replayed) {}
 
     /** Thrown when the same Idempotency-Key comes with a different request. */
     public static final class KeyReused extends RuntimeException {
@@ -63,7 +62,7 @@ public class JobStore {
      * @throws KeyReused when the key was used for a different request
      */
     public Submission submit(NewJob job) {
-        return submit(job, () -> { });
+        return submit(job, () -> {});
     }
 
     /**
@@ -96,7 +95,8 @@ public class JobStore {
         if (job.idempotencyKey() == null) {
             return Optional.empty();
         }
-        return db.sql().sql("SELECT request_hash, job_id FROM idempotency_keys WHERE owner_id = ? AND idem_key = ?")
+        return db.sql()
+                .sql("SELECT request_hash, job_id FROM idempotency_keys WHERE owner_id = ? AND idem_key = ?")
                 .params(job.ownerId(), job.idempotencyKey())
                 .query((rs, n) -> {
                     if (!rs.getString("request_hash").equals(job.requestHash())) {
@@ -115,10 +115,16 @@ public class JobStore {
         admit.run();
         Job inserted = arrows.submit(List.of(job), clock.instant()).getFirst();
         if (job.idempotencyKey() != null) {
-            int stored = db.sql().sql("""
+            int stored = db.sql()
+                    .sql("""
                             INSERT INTO idempotency_keys (owner_id, idem_key, request_hash, job_id, created_at)
                             VALUES (?, ?, ?, ?, ?) ON CONFLICT (owner_id, idem_key) DO NOTHING""")
-                    .params(job.ownerId(), job.idempotencyKey(), job.requestHash(), inserted.id(), inserted.createdAt().toEpochMilli())
+                    .params(
+                            job.ownerId(),
+                            job.idempotencyKey(),
+                            job.requestHash(),
+                            inserted.id(),
+                            inserted.createdAt().toEpochMilli())
                     .update();
             if (stored == 0) {
                 throw new KeyTaken();
@@ -137,20 +143,26 @@ public class JobStore {
 
     /** As {@link #find}, with a queued job's place in the queue of its type. */
     public Optional<Job> findWithQueuePosition(String id, User viewer) {
-        return find(id, viewer).map(job -> job.state() != JobState.QUEUED ? job : job.withQueuePosition(db.sql().sql("""
+        return find(id, viewer)
+                .map(job -> job.state() != JobState.QUEUED
+                        ? job
+                        : job.withQueuePosition(
+                                db.sql().sql("""
                         SELECT count(*) + 1 FROM jobs o JOIN jobs j ON j.id = ?
                         WHERE o.state = 'queued' AND o.type = j.type
                           AND (o.priority > j.priority OR (o.priority = j.priority
-                               AND (o.fair_key < j.fair_key OR (o.fair_key = j.fair_key AND o.id < j.id))))""")
-                .param(id).query(Long.class).single()));
+                               AND (o.fair_key < j.fair_key OR (o.fair_key = j.fair_key AND o.id < j.id))))""").param(id).query(Long.class).single()));
     }
 
     Optional<Job> findById(String id) {
-        return db.sql().sql("SELECT " + JobRows.COLUMNS + " FROM jobs WHERE id = ?").param(id).query(rows).optional();
+        return db.sql()
+                .sql("SELECT " + JobRows.COLUMNS + " FROM jobs WHERE id = ?")
+                .param(id)
+                .query(rows)
+                .optional();
     }
 
-    public record Page(List<Job> items, String nextCursor) {
-    }
+    public record Page(List<Job> items, String nextCursor) {}
 
     /** How many of the jobs {@code viewer} sees are in each state (of one type, if given). */
     public Map<String, Long> counts(User viewer, String type) {
@@ -161,8 +173,11 @@ public class JobStore {
         for (JobState state : JobState.values()) {
             counts.put(state.wire(), 0L);
         }
-        db.sql().sql(sql + " GROUP BY state").params(args)
-                .query((rs, n) -> Map.entry(rs.getString("state"), rs.getLong("n"))).list()
+        db.sql()
+                .sql(sql + " GROUP BY state")
+                .params(args)
+                .query((rs, n) -> Map.entry(rs.getString("state"), rs.getLong("n")))
+                .list()
                 .forEach(e -> counts.put(e.getKey(), e.getValue()));
         return counts;
     }
@@ -211,19 +226,15 @@ public class JobStore {
         Job job();
 
         /** It had not started; it is cancelled now. */
-        record Cancelled(Job job) implements CancelOutcome {
-        }
+        record Cancelled(Job job) implements CancelOutcome {}
 
         /** It is running; its worker has been asked to stop. */
-        record Requested(Job job) implements CancelOutcome {
-        }
+        record Requested(Job job) implements CancelOutcome {}
 
-        record AlreadyCancelled(Job job) implements CancelOutcome {
-        }
+        record AlreadyCancelled(Job job) implements CancelOutcome {}
 
         /** It succeeded or failed before the cancel arrived. */
-        record AlreadyFinished(Job job) implements CancelOutcome {
-        }
+        record AlreadyFinished(Job job) implements CancelOutcome {}
     }
 
     /** Empty when there is no such job for {@code viewer}. */
@@ -235,7 +246,8 @@ public class JobStore {
      * Reads the job, decides, and applies the decision as a conditional update. When the job moved
      * in between (the update matched nothing and {@code decide} says empty), decides again.
      */
-    private <T> Optional<T> decideAgainOnRace(String id, User viewer, String change, Function<Job, Optional<T>> decide) {
+    private <T> Optional<T> decideAgainOnRace(
+            String id, User viewer, String change, Function<Job, Optional<T>> decide) {
         for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
             Optional<Job> current = find(id, viewer);
             if (current.isEmpty()) {
@@ -251,10 +263,13 @@ public class JobStore {
 
     private Optional<CancelOutcome> tryCancel(Job job) {
         return switch (job.state()) {
-            case QUEUED, RETRY_SCHEDULED -> db.write(() -> arrows.cancelWaiting(job.id(), clock.instant()))
-                    .map(CancelOutcome.Cancelled::new);
-            case RUNNING -> job.cancelRequested() ? Optional.of(new CancelOutcome.Requested(job))
-                    : db.write(() -> arrows.requestCancel(job.id(), clock.instant())).map(CancelOutcome.Requested::new);
+            case QUEUED, RETRY_SCHEDULED ->
+                db.write(() -> arrows.cancelWaiting(job.id(), clock.instant())).map(CancelOutcome.Cancelled::new);
+            case RUNNING ->
+                job.cancelRequested()
+                        ? Optional.of(new CancelOutcome.Requested(job))
+                        : db.write(() -> arrows.requestCancel(job.id(), clock.instant()))
+                                .map(CancelOutcome.Requested::new);
             case CANCELLED -> Optional.of(new CancelOutcome.AlreadyCancelled(job));
             case SUCCEEDED, FAILED -> Optional.of(new CancelOutcome.AlreadyFinished(job));
         };
@@ -263,17 +278,15 @@ public class JobStore {
     public sealed interface RetryOutcome {
         Job job();
 
-        record Requeued(Job job) implements RetryOutcome {
-        }
+        record Requeued(Job job) implements RetryOutcome {}
 
         /** Only failed or cancelled jobs can be retried. */
-        record NotRetryable(Job job) implements RetryOutcome {
-        }
+        record NotRetryable(Job job) implements RetryOutcome {}
     }
 
     /** Puts a failed or cancelled job back in the queue with fresh attempts. Empty when there is no such job. */
     public Optional<RetryOutcome> retry(String id, User viewer) {
-        return retry(id, viewer, owner -> { });
+        return retry(id, viewer, owner -> {});
     }
 
     /**
@@ -286,22 +299,29 @@ public class JobStore {
                 return Optional.of(new RetryOutcome.NotRetryable(job));
             }
             return db.write(() -> {
-                admit.accept(job.ownerId());
-                long fairKey = inserts.firstFairKey(job.ownerId(), job.type(), job.priority());
-                return arrows.manualRetry(job.id(), fairKey, clock.instant());
-            }).map(RetryOutcome.Requeued::new);
+                        admit.accept(job.ownerId());
+                        long fairKey = inserts.firstFairKey(job.ownerId(), job.type(), job.priority());
+                        return arrows.manualRetry(job.id(), fairKey, clock.instant());
+                    })
+                    .map(RetryOutcome.Requeued::new);
         });
     }
 
     /** The stored result document of a job {@code viewer} may see. */
     public Optional<String> result(String id, User viewer) {
-        return find(id, viewer).flatMap(job -> db.sql().sql("SELECT body FROM job_results WHERE job_id = ?")
-                .param(id).query(String.class).optional());
+        return find(id, viewer)
+                .flatMap(job -> db.sql()
+                        .sql("SELECT body FROM job_results WHERE job_id = ?")
+                        .param(id)
+                        .query(String.class)
+                        .optional());
     }
 
     /** Forgets Idempotency-Keys older than the retention. */
     public int pruneIdempotencyKeys(Instant before) {
-        return db.write(() -> db.sql().sql("DELETE FROM idempotency_keys WHERE created_at < ?")
-                .param(before.toEpochMilli()).update());
+        return db.write(() -> db.sql()
+                .sql("DELETE FROM idempotency_keys WHERE created_at < ?")
+                .param(before.toEpochMilli())
+                .update());
     }
 }

@@ -12,23 +12,29 @@ import org.springframework.jdbc.core.RowMapper;
  * @param startedAt when its attempt started (null when it never ran or was released)
  * @param runAfter  when it became (or becomes) claimable
  */
-public record Moved(String id, String ownerId, String type, int attempt, long seq, Instant startedAt, Instant runAfter) {
+public record Moved(
+        String id, String ownerId, String type, int attempt, long seq, Instant startedAt, Instant runAfter) {
 
     /** The columns a worker-side arrow returns. */
     static final String COLUMNS = "id, owner_id, type, attempt, seq, started_at, run_after";
 
-    static final RowMapper<Moved> MAPPER = (rs, n) -> new Moved(rs.getString("id"), rs.getString("owner_id"),
-            rs.getString("type"), rs.getInt("attempt"), rs.getLong("seq"), Rows.instant(rs, "started_at"),
+    static final RowMapper<Moved> MAPPER = (rs, n) -> new Moved(
+            rs.getString("id"),
+            rs.getString("owner_id"),
+            rs.getString("type"),
+            rs.getInt("attempt"),
+            rs.getLong("seq"),
+            Rows.instant(rs, "started_at"),
             Rows.instant(rs, "run_after"));
 
     static Moved of(Job job) {
-        return new Moved(job.id(), job.ownerId(), job.type(), job.attempt(), job.seq(), job.startedAt(), job.runAfter());
+        return new Moved(
+                job.id(), job.ownerId(), job.type(), job.attempt(), job.seq(), job.startedAt(), job.runAfter());
     }
 
     /**
      * Published once the transaction that moved {@code jobs} along {@code transition} commits (never
      * if it rolls back). A {@code rescue} is maintenance ending attempts whose lease expired.
      */
-    public record Committed(Transition transition, boolean rescue, Instant at, List<Moved> jobs) {
-    }
+    public record Committed(Transition transition, boolean rescue, Instant at, List<Moved> jobs) {}
 }

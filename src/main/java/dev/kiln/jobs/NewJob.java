@@ -16,5 +16,4 @@ public record NewJob(
         int priority,
         int maxAttempts,
         String idempotencyKey,
-        String requestHash) {
-}
+        String requestHash) {}

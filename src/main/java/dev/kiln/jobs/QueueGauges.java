@@ -27,8 +27,7 @@ class QueueGauges {
     static final Duration FRESH_FOR = Duration.ofSeconds(5);
 
     /** One type's line of the snapshot. */
-    private record Line(long depth, long oldestRunAfter) {
-    }
+    private record Line(long depth, long oldestRunAfter) {}
 
     private final Database db;
     private final Clock clock;
@@ -43,10 +42,13 @@ class QueueGauges {
             String type = processor.name();
             Gauge.builder("kiln.queue.depth", this, g -> g.line(type).depth())
                     .description("Jobs claimable now (state queued), in the whole cluster")
-                    .tag("type", type).register(registry);
+                    .tag("type", type)
+                    .register(registry);
             Gauge.builder("kiln.queue.oldest.age", this, g -> g.oldestAgeSeconds(type))
                     .description("How long the longest-waiting claimable job has waited; 0 when none waits")
-                    .baseUnit("seconds").tag("type", type).register(registry);
+                    .baseUnit("seconds")
+                    .tag("type", type)
+                    .register(registry);
         }
     }
 
@@ -62,11 +64,16 @@ class QueueGauges {
             takenAt = now;
             taken = true;
             try {
-                snapshot = db.sql().sql("""
+                snapshot = db
+                        .sql()
+                        .sql("""
                                 SELECT type, count(*) AS depth, min(run_after) AS oldest FROM jobs
                                 WHERE %s GROUP BY type""".formatted(Transition.CLAIMABLE))
-                        .query((rs, n) -> Map.entry(rs.getString("type"), new Line(rs.getLong("depth"), rs.getLong("oldest"))))
-                        .list().stream().collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+                        .query((rs, n) ->
+                                Map.entry(rs.getString("type"), new Line(rs.getLong("depth"), rs.getLong("oldest"))))
+                        .list()
+                        .stream()
+                        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
             } catch (DataAccessException e) {
                 log.warn("Queue gauges keep their last values: {}", e.getMessage());
             }

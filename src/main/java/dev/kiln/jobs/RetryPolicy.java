@@ -28,7 +28,8 @@ public class RetryPolicy {
             return new JobQueue.Cancelled(attempt);
         }
         if (error.retryable() && attempt < maxAttempts) {
-            return new JobQueue.Failed(error, attempt, JobState.RETRY_SCHEDULED, clock.instant().plus(backoff(attempt)));
+            return new JobQueue.Failed(
+                    error, attempt, JobState.RETRY_SCHEDULED, clock.instant().plus(backoff(attempt)));
         }
         return new JobQueue.Failed(error, attempt, JobState.FAILED, null);
     }

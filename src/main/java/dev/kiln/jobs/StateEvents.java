@@ -12,8 +12,7 @@ final class StateEvents {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    private StateEvents() {
-    }
+    private StateEvents() {}
 
     static ObjectNode data(JobState state, int attempt) {
         ObjectNode data = NODES.objectNode();

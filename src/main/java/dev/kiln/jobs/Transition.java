@@ -109,7 +109,8 @@ public enum Transition {
      * {@code returning} of the row it changed.
      */
     String update(String events, String set, String returning) {
-        return "UPDATE jobs SET " + assignments(events, set) + " WHERE id = :id AND " + where() + " RETURNING " + returning;
+        return "UPDATE jobs SET " + assignments(events, set) + " WHERE id = :id AND " + where() + " RETURNING "
+                + returning;
     }
 
     /**
@@ -138,7 +139,10 @@ public enum Transition {
         if (states.size() == 1) {
             return "state = '" + states.iterator().next().wire() + "'";
         }
-        return states.stream().map(s -> "'" + s.wire() + "'").sorted().collect(Collectors.joining(", ", "state IN (", ")"));
+        return states.stream()
+                .map(s -> "'" + s.wire() + "'")
+                .sorted()
+                .collect(Collectors.joining(", ", "state IN (", ")"));
     }
 
     /** The claimable jobs; word for word the predicate of the claim indexes. */

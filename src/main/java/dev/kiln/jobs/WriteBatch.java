@@ -35,8 +35,7 @@ final class WriteBatch {
     /** Per write, whether it came after its attempt's end (refused without a statement). */
     private final List<Boolean> afterEnd = new ArrayList<>();
 
-    private WriteBatch() {
-    }
+    private WriteBatch() {}
 
     /** The longest run of {@code all} from {@code from} that holds each job under one token. */
     static WriteBatch from(List<? extends JobQueue.Write> all, int from, UnaryOperator<JobQueue.Write> safe) {
@@ -66,14 +65,15 @@ final class WriteBatch {
 
     /** Runs the arrows; for each write, whether it was accepted. */
     List<Boolean> apply(JobStateMachine arrows, RetryPolicy retryPolicy, Instant now) {
-        List<JobStateMachine.Report> reports = new ArrayList<>();
+        List<Report> reports = new ArrayList<>();
         Map<Transition, List<JobQueue.Finish>> ends = new EnumMap<>(Transition.class);
         attempts.forEach((job, a) -> {
             if (!a.reported.isEmpty()) {
-                reports.add(new JobStateMachine.Report(job, a.token, a.reported));
+                reports.add(new Report(job, a.token, a.reported));
             }
             if (a.end != null) {
-                ends.computeIfAbsent(arrow(a.end.outcome()), t -> new ArrayList<>()).add(a.end);
+                ends.computeIfAbsent(arrow(a.end.outcome()), t -> new ArrayList<>())
+                        .add(a.end);
             }
         });
         Set<String> reported = reports.isEmpty() ? Set.of() : arrows.report(reports, now);
@@ -81,7 +81,8 @@ final class WriteBatch {
         Boolean[] accepted = new Boolean[writes.size()];
         for (int i = 0; i < accepted.length; i++) {
             JobQueue.Write write = writes.get(i);
-            accepted[i] = !afterEnd.get(i) && (write instanceof JobQueue.Finish ? ended : reported).contains(write.jobId());
+            accepted[i] =
+                    !afterEnd.get(i) && (write instanceof JobQueue.Finish ? ended : reported).contains(write.jobId());
         }
         return Arrays.asList(accepted);
     }
@@ -96,8 +97,8 @@ final class WriteBatch {
         };
     }
 
-    private static Set<String> end(JobStateMachine arrows, RetryPolicy retryPolicy, Map<Transition, List<JobQueue.Finish>> ends,
-            Instant now) {
+    private static Set<String> end(
+            JobStateMachine arrows, RetryPolicy retryPolicy, Map<Transition, List<JobQueue.Finish>> ends, Instant now) {
         Set<String> ended = new HashSet<>();
         List<JobQueue.Finish> missed = new ArrayList<>();
         for (Map.Entry<Transition, List<JobQueue.Finish>> entry : ends.entrySet()) {

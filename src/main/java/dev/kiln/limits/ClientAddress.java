@@ -11,8 +11,7 @@ import java.net.UnknownHostException;
  */
 public final class ClientAddress {
 
-    private ClientAddress() {
-    }
+    private ClientAddress() {}
 
     public static String of(String remoteAddress) {
         if (remoteAddress == null || remoteAddress.indexOf(':') < 0) {
@@ -26,7 +25,8 @@ public final class ClientAddress {
             }
             StringBuilder prefix = new StringBuilder();
             for (int i = 0; i < 8; i += 2) {
-                prefix.append(Integer.toHexString(((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff))).append(':');
+                prefix.append(Integer.toHexString(((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff)))
+                        .append(':');
             }
             return prefix.append(":/64").toString();
         } catch (UnknownHostException e) {

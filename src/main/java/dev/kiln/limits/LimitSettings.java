@@ -25,7 +25,8 @@ public record LimitSettings(
 
     public LimitSettings {
         if (window.toMillis() < 1000) {
-            throw new IllegalArgumentException("kiln.limits.window must be at least 1s (rate limit headers count whole seconds)");
+            throw new IllegalArgumentException(
+                    "kiln.limits.window must be at least 1s (rate limit headers count whole seconds)");
         }
     }
 
@@ -39,7 +40,8 @@ public record LimitSettings(
     }
 
     RateLimit anonymousRequestLimit() {
-        return new RateLimit("anonymous-requests", "API requests without a token from one address", anonymousRequests, window);
+        return new RateLimit(
+                "anonymous-requests", "API requests without a token from one address", anonymousRequests, window);
     }
 
     RateLimit submissionLimit() {

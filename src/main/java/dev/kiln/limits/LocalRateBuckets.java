@@ -40,8 +40,11 @@ final class LocalRateBuckets implements RateBuckets {
 
     @Override
     public Bucket bucket(String key, RateLimit limit) {
-        Entry entry = buckets.computeIfAbsent(key, k -> new Entry(
-                Bucket.builder().addLimit(limit.bandwidth()).build(), limit.window().toNanos()));
+        Entry entry = buckets.computeIfAbsent(
+                key,
+                k -> new Entry(
+                        Bucket.builder().addLimit(limit.bandwidth()).build(),
+                        limit.window().toNanos()));
         entry.lastUsed = nanoTime.getAsLong();
         if (buckets.size() > maxBuckets) {
             trim();

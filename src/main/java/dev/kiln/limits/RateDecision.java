@@ -12,7 +12,10 @@ import io.github.bucket4j.ConsumptionProbe;
 record RateDecision(RateLimit limit, boolean allowed, long remaining, long resetSeconds, long retryAfter) {
 
     static RateDecision of(RateLimit limit, ConsumptionProbe probe) {
-        return new RateDecision(limit, probe.isConsumed(), probe.getRemainingTokens(),
+        return new RateDecision(
+                limit,
+                probe.isConsumed(),
+                probe.getRemainingTokens(),
                 seconds(probe.getNanosToWaitForReset()),
                 probe.isConsumed() ? 0 : Math.max(1, seconds(probe.getNanosToWaitForRefill())));
     }

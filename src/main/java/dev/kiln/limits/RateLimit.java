@@ -18,7 +18,10 @@ record RateLimit(String name, String description, long quota, Duration window) {
     }
 
     Bandwidth bandwidth() {
-        return Bandwidth.builder().capacity(quota).refillIntervally(quota, window).build();
+        return Bandwidth.builder()
+                .capacity(quota)
+                .refillIntervally(quota, window)
+                .build();
     }
 
     BucketConfiguration configuration() {

@@ -32,7 +32,8 @@ class RateLimiter {
     /** Takes one from {@code subject}'s bucket of {@code limit}; null when the buckets cannot be reached. */
     RateDecision take(RateLimit limit, String subject) {
         try {
-            return RateDecision.of(limit, buckets.bucket(limit.key(subject), limit).tryConsumeAndReturnRemaining(1));
+            return RateDecision.of(
+                    limit, buckets.bucket(limit.key(subject), limit).tryConsumeAndReturnRemaining(1));
         } catch (RuntimeException e) {
             unreachable(e);
             return null;
@@ -51,8 +52,10 @@ class RateLimiter {
     /** The 429 for a refused decision, with its headers. */
     static ApiException exceeded(RateDecision decision) {
         RateLimit limit = decision.limit();
-        return new ApiException(ErrorCode.RATE_LIMITED, "Too many " + limit.description() + ": at most "
-                + limit.quota() + " per " + limit.windowSeconds() + " s. Try again in " + decision.retryAfter() + " s.")
+        return new ApiException(
+                        ErrorCode.RATE_LIMITED,
+                        "Too many " + limit.description() + ": at most " + limit.quota() + " per "
+                                + limit.windowSeconds() + " s. Try again in " + decision.retryAfter() + " s.")
                 .with("limit", limit.name())
                 .with("quota", limit.quota())
                 .with("window", limit.windowSeconds())

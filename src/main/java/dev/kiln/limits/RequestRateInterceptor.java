@@ -36,7 +36,8 @@ class RequestRateInterceptor implements HandlerInterceptor {
         if (limit.off()) {
             return true;
         }
-        String subject = known ? ((User) authentication.getPrincipal()).id() : ClientAddress.of(request.getRemoteAddr());
+        String subject =
+                known ? ((User) authentication.getPrincipal()).id() : ClientAddress.of(request.getRemoteAddr());
         RateDecision decision = limiter.take(limit, subject);
         if (decision == null) {
             return true;

@@ -61,12 +61,17 @@ public class SubmissionLimits {
         }
         long waiting = db.write(() -> {
             db.lockUntilCommit(LockSpace.WAITING_JOBS, List.of(ownerId));
-            return db.sql().sql("SELECT count(*) FROM jobs WHERE owner_id = ? AND state IN ('queued', 'retry_scheduled')")
-                    .param(ownerId).query(Long.class).single();
+            return db.sql()
+                    .sql("SELECT count(*) FROM jobs WHERE owner_id = ? AND state IN ('queued', 'retry_scheduled')")
+                    .param(ownerId)
+                    .query(Long.class)
+                    .single();
         });
         if (waiting >= maxQueued) {
-            throw new ApiException(ErrorCode.TOO_MANY_QUEUED_JOBS, "You have " + waiting + " jobs waiting to run; at most "
-                    + maxQueued + " may wait at a time. Submit more as they start.")
+            throw new ApiException(
+                            ErrorCode.TOO_MANY_QUEUED_JOBS,
+                            "You have " + waiting + " jobs waiting to run; at most " + maxQueued
+                                    + " may wait at a time. Submit more as they start.")
                     .with("limit", "queued-jobs")
                     .with("quota", maxQueued)
                     .with("queued", waiting)

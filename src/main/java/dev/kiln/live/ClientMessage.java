@@ -25,12 +25,10 @@ sealed interface ClientMessage {
     }
 
     /** Not a message at all: not JSON, or not an object with a string {@code type}. */
-    record Invalid(Problem problem) implements ClientMessage {
-    }
+    record Invalid(Problem problem) implements ClientMessage {}
 
     /** @param token null when missing or not a string */
-    record Auth(String token) implements ClientMessage {
-    }
+    record Auth(String token) implements ClientMessage {}
 
     /**
      * @param problems      to answer before anything is followed (a bad entry; or the whole message,
@@ -39,18 +37,15 @@ sealed interface ClientMessage {
      * @param mine          whether to follow "my jobs"
      * @param mineProblem   to answer after the jobs are followed, when {@code mine} is no boolean; or null
      */
-    record Subscribe(List<Problem> problems, Map<String, Long> jobs, boolean mine, Problem mineProblem) implements ClientMessage {
-    }
+    record Subscribe(List<Problem> problems, Map<String, Long> jobs, boolean mine, Problem mineProblem)
+            implements ClientMessage {}
 
     /** @param problem when {@code jobs} is no array (then nothing else happens); or null */
-    record Unsubscribe(Problem problem, List<String> jobs, boolean mine) implements ClientMessage {
-    }
+    record Unsubscribe(Problem problem, List<String> jobs, boolean mine) implements ClientMessage {}
 
-    record Pong() implements ClientMessage {
-    }
+    record Pong() implements ClientMessage {}
 
-    record Unknown(String type) implements ClientMessage {
-    }
+    record Unknown(String type) implements ClientMessage {}
 
     static ClientMessage parse(String text, ClientJson json) {
         JsonNode msg;
@@ -66,7 +61,11 @@ sealed interface ClientMessage {
         }
         String type = msg.get("type").asString();
         return switch (type) {
-            case "auth" -> new Auth(msg.get("token") != null && msg.get("token").isString() ? msg.get("token").asString() : null);
+            case "auth" ->
+                new Auth(
+                        msg.get("token") != null && msg.get("token").isString()
+                                ? msg.get("token").asString()
+                                : null);
             case "subscribe" -> subscribe(msg);
             case "unsubscribe" -> unsubscribe(msg);
             case "pong" -> new Pong();
@@ -90,15 +89,20 @@ sealed interface ClientMessage {
             JsonNode id = item.isString() ? item : item.get("id");
             JsonNode after = item.isObject() ? item.get("after") : null;
             if (id == null || !id.isString()) {
-                problems.add(Problem.of("bad_message", "Each job is \"job_…\" or {\"id\": \"job_…\", \"after\"?: seq}."));
+                problems.add(
+                        Problem.of("bad_message", "Each job is \"job_…\" or {\"id\": \"job_…\", \"after\"?: seq}."));
             } else if (after != null && !after.isNull() && (!after.isIntegralNumber() || after.asLong() < 0)) {
-                problems.add(new Problem("bad_message", "\"after\" must be a seq (an integer, 0 or more).", id.asString()));
+                problems.add(
+                        new Problem("bad_message", "\"after\" must be a seq (an integer, 0 or more).", id.asString()));
             } else {
                 wanted.put(id.asString(), after == null || after.isNull() ? null : after.asLong());
             }
         }
         boolean mineIsBoolean = mine == null || mine.isBoolean();
-        return new Subscribe(problems, wanted, mine != null && mine.isBoolean() && mine.asBoolean(),
+        return new Subscribe(
+                problems,
+                wanted,
+                mine != null && mine.isBoolean() && mine.asBoolean(),
                 mineIsBoolean ? null : Problem.of("bad_message", "\"mine\" must be true or false."));
     }
 
@@ -109,7 +113,8 @@ sealed interface ClientMessage {
     private static Unsubscribe unsubscribe(JsonNode msg) {
         JsonNode jobs = msg.get("jobs");
         if (jobs != null && !jobs.isArray()) {
-            return new Unsubscribe(Problem.of("bad_message", "\"jobs\" must be an array of job ids."), List.of(), false);
+            return new Unsubscribe(
+                    Problem.of("bad_message", "\"jobs\" must be an array of job ids."), List.of(), false);
         }
         List<String> ids = new ArrayList<>();
         if (jobs != null) {
@@ -119,6 +124,7 @@ sealed interface ClientMessage {
                 }
             });
         }
-        return new Unsubscribe(null, Collections.unmodifiableList(ids), msg.path("mine").asBoolean(false));
+        return new Unsubscribe(
+                null, Collections.unmodifiableList(ids), msg.path("mine").asBoolean(false));
     }
 }

@@ -9,11 +9,11 @@ import dev.kiln.events.JobEvent;
 import dev.kiln.jobs.Job;
 import dev.kiln.jobs.JobStore;
 import dev.kiln.limits.ClientAddress;
-import java.time.Duration;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
@@ -42,8 +42,8 @@ class JobEventsController {
     private final StreamSettings settings;
     private final StreamConnections connections;
 
-    JobEventsController(JobStore jobs, EventLog log, EventHub hub, StreamSettings settings,
-            StreamConnections connections) {
+    JobEventsController(
+            JobStore jobs, EventLog log, EventHub hub, StreamSettings settings, StreamConnections connections) {
         this.jobs = jobs;
         this.log = log;
         this.hub = hub;
@@ -51,18 +51,20 @@ class JobEventsController {
         this.connections = connections;
     }
 
-    record EventPage(List<JobEvent> items, long next) {
-    }
+    record EventPage(List<JobEvent> items, long next) {}
 
     /**
      * Events after {@code after}, oldest first; {@code next} is the seq to ask after next time.
      * With {@code wait=S} and nothing new, the answer waits up to S seconds for the next event.
      */
     @GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
-    EventPage poll(@AuthenticationPrincipal User user, @PathVariable String id,
+    EventPage poll(
+            @AuthenticationPrincipal User user,
+            @PathVariable String id,
             @RequestParam(defaultValue = "0") long after,
             @RequestParam(defaultValue = "100") int limit,
-            @RequestParam(defaultValue = "0") int wait) throws InterruptedException {
+            @RequestParam(defaultValue = "0") int wait)
+            throws InterruptedException {
         visible(user, id);
         if (after < 0) {
             throw ApiException.invalidField("after", "after must be 0 or more.");
@@ -71,7 +73,8 @@ class JobEventsController {
             throw ApiException.invalidField("limit", "limit must be from 1 to " + MAX_PAGE + ".");
         }
         if (wait < 0 || wait > settings.maxWait().toSeconds()) {
-            throw ApiException.invalidField("wait", "wait must be from 0 to " + settings.maxWait().toSeconds() + " seconds.");
+            throw ApiException.invalidField(
+                    "wait", "wait must be from 0 to " + settings.maxWait().toSeconds() + " seconds.");
         }
         Semaphore arrived = new Semaphore(0);
         // A draining node answers at once (and wakes waits in progress): the client polls again, elsewhere.
@@ -83,7 +86,8 @@ class JobEventsController {
         try (EventHub.Subscription ignored = hub.followJob(id, event -> arrived.release())) {
             List<JobEvent> page = log.after(id, after, limit);
             // A wake-up may be for an event the client already has (another node's catch-up): look again.
-            while (page.isEmpty() && arrived.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+            while (page.isEmpty()
+                    && arrived.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
                     && connections.isRunning()) {
                 arrived.drainPermits();
                 page = log.after(id, after, limit);
@@ -103,9 +107,13 @@ class JobEventsController {
      * finished job the client has seen to the end answers 204, which tells EventSource to stop.
      */
     @GetMapping(produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-    void stream(@AuthenticationPrincipal User user, @PathVariable String id,
+    void stream(
+            @AuthenticationPrincipal User user,
+            @PathVariable String id,
             @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
-            @RequestParam(required = false) Long after, HttpServletRequest request, HttpServletResponse response)
+            @RequestParam(required = false) Long after,
+            HttpServletRequest request,
+            HttpServletResponse response)
             throws IOException {
         Job job = visible(user, id);
         long from = resumePoint(lastEventId, after);
@@ -117,18 +125,36 @@ class JobEventsController {
             return;
         }
         // A resume point past the end of the log cannot be honoured: replay everything instead.
-        SseStream stream = new SseStream(id, from > job.seq() ? 0 : from, log, hub, connections.wireEvents(), settings,
+        SseStream stream = new SseStream(
+                id,
+                from > job.seq() ? 0 : from,
+                log,
+                hub,
+                connections.wireEvents(),
+                settings,
                 connections.metrics().sse);
         String address = ClientAddress.of(request.getRemoteAddr());
         Optional<StreamConnections.StreamRefusal> refused = connections.admitStream(user, address, stream);
         if (refused.isPresent()) {
             throw switch (refused.get()) {
-                case SHUTTING_DOWN -> new ApiException(ErrorCode.SHUTTING_DOWN, "This node is shutting down; connect"
-                        + " again (to another node) and resume with Last-Event-ID.").retryAfter(Duration.ofSeconds(1));
-                case TOO_MANY_FOR_USER -> new ApiException(ErrorCode.TOO_MANY_STREAMS, "At most " + settings.maxConnectionsPerUser()
-                        + " event streams per user at a time; close one, or use the WebSocket for many jobs.").retryAfter(Duration.ofSeconds(5));
-                case TOO_MANY_FOR_ADDRESS -> new ApiException(ErrorCode.TOO_MANY_STREAMS, "At most " + settings.maxConnectionsPerIp()
-                        + " event streams from one address at a time; close one, or use the WebSocket for many jobs.").retryAfter(Duration.ofSeconds(5));
+                case SHUTTING_DOWN ->
+                    new ApiException(
+                                    ErrorCode.SHUTTING_DOWN,
+                                    "This node is shutting down; connect"
+                                            + " again (to another node) and resume with Last-Event-ID.")
+                            .retryAfter(Duration.ofSeconds(1));
+                case TOO_MANY_FOR_USER ->
+                    new ApiException(
+                                    ErrorCode.TOO_MANY_STREAMS,
+                                    "At most " + settings.maxConnectionsPerUser()
+                                            + " event streams per user at a time; close one, or use the WebSocket for many jobs.")
+                            .retryAfter(Duration.ofSeconds(5));
+                case TOO_MANY_FOR_ADDRESS ->
+                    new ApiException(
+                                    ErrorCode.TOO_MANY_STREAMS,
+                                    "At most " + settings.maxConnectionsPerIp()
+                                            + " event streams from one address at a time; close one, or use the WebSocket for many jobs.")
+                            .retryAfter(Duration.ofSeconds(5));
             };
         }
         try {
@@ -167,5 +193,4 @@ class JobEventsController {
         }
         return after == null ? 0 : after;
     }
-
 }

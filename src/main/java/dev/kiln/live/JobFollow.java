@@ -73,6 +73,8 @@ final class JobFollow {
 
     /** Whether this event ends the job (a manual retry may still revive it later). */
     static boolean isTerminal(JobEvent event) {
-        return event.kind() == EventKind.STATE && JobState.fromWire(event.data().path("state").asString("queued")).isFinal();
+        return event.kind() == EventKind.STATE
+                && JobState.fromWire(event.data().path("state").asString("queued"))
+                        .isFinal();
     }
 }

@@ -21,6 +21,7 @@ final class SseStream {
 
     /** Events a stream may have waiting before it ends and lets the client resume. */
     private static final int BACKLOG = 1000;
+
     private static final long RETRY_MILLIS = 3000;
     /** Put in the queue to end the stream now. */
     private static final Object END = new Object();
@@ -34,9 +35,16 @@ final class SseStream {
     private final StreamMetrics.Transport metrics;
     /** Live events ({@link WireEvent}s, encoded once for every follower), or {@link #END}. */
     private final BlockingQueue<Object> live = new LinkedBlockingQueue<>(BACKLOG);
+
     private volatile boolean overflowed;
 
-    SseStream(String jobId, long after, EventLog log, EventHub hub, WireEvents wireEvents, StreamSettings settings,
+    SseStream(
+            String jobId,
+            long after,
+            EventLog log,
+            EventHub hub,
+            WireEvents wireEvents,
+            StreamSettings settings,
             StreamMetrics.Transport metrics) {
         this.jobId = jobId;
         this.follow = new JobFollow(jobId, after, log::after);
@@ -88,13 +96,17 @@ final class SseStream {
      */
     private boolean send(OutputStream out, List<JobEvent> events, WireEvent live) throws IOException {
         for (JobEvent event : events) {
-            String data = live != null && event == live.event() ? live.json() : wireEvents.once(event).json();
+            String data = live != null && event == live.event()
+                    ? live.json()
+                    : wireEvents.once(event).json();
             write(out, "id: " + event.seq() + "\nevent: " + event.kind().wire() + "\ndata: " + data + "\n\n");
             metrics.sent.increment();
         }
         JobEvent last = events.isEmpty() ? null : events.getLast();
         // A job retried after finishing carries on in the same log: only the real end ends the stream.
-        return last != null && JobFollow.isTerminal(last) && log.after(jobId, last.seq(), 1).isEmpty();
+        return last != null
+                && JobFollow.isTerminal(last)
+                && log.after(jobId, last.seq(), 1).isEmpty();
     }
 
     private static void write(OutputStream out, String text) throws IOException {

@@ -32,6 +32,7 @@ class StreamConfiguration implements WebSocketConfigurer {
      * many. Read by Tomcat when its WebSocket classes load, so set before the server starts.
      */
     private static final String TOMCAT_WEBSOCKET_BUFFER = "org.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE";
+
     private static final int WEBSOCKET_BUFFER = 2048;
     /** The container's per-socket text buffer (chars); longer client messages arrive in parts. */
     private static final int TEXT_BUFFER = 1024;
@@ -56,7 +57,10 @@ class StreamConfiguration implements WebSocketConfigurer {
         container.setMaxTextMessageBufferSize(TEXT_BUFFER);
         container.setMaxBinaryMessageBufferSize(128); // Kiln's protocol is text only
         // Our pings keep healthy sockets busy; this only reaps the ones nobody closed.
-        container.setMaxSessionIdleTimeout(settings.pingInterval().plus(settings.pongTimeout()).plusSeconds(30).toMillis());
+        container.setMaxSessionIdleTimeout(settings.pingInterval()
+                .plus(settings.pongTimeout())
+                .plusSeconds(30)
+                .toMillis());
         return container;
     }
 }

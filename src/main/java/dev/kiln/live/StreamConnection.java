@@ -38,11 +38,13 @@ final class StreamConnection implements EventSink {
     private static final String TOO_SLOW = "too slow to keep up; reconnect and resume";
 
     /** Work the actor does for itself. */
-    private enum Tick { WELCOME, CLOSED }
+    private enum Tick {
+        WELCOME,
+        CLOSED
+    }
 
     /** An event for "my jobs", already judged worth listing. */
-    private record Listed(WireEvent event) {
-    }
+    private record Listed(WireEvent event) {}
 
     private final WebSocketSession session;
     private final StreamConnections connections;
@@ -55,14 +57,17 @@ final class StreamConnection implements EventSink {
     private final MessageAssembly assembly;
     /** Client messages per second: {@code messagesPerSecond} sustained, as many again as a burst. */
     private final Bucket inbound;
+
     private volatile User user;
     /** The client address this connection is counted against, once it is. */
     private volatile String address;
+
     private volatile long lastPingAt = System.currentTimeMillis();
     /** When the unanswered ping was written (0: none); a pong clears it the moment it arrives. */
     private volatile long pingOutstandingSince;
     /** A ping is to be sent ahead of anything queued: its deadline is the client's, not our queue's. */
     private volatile boolean pingDue;
+
     private volatile boolean closed;
     private final AtomicBoolean scheduled = new AtomicBoolean();
 
@@ -139,7 +144,9 @@ final class StreamConnection implements EventSink {
     }
 
     private void deliverListed(JobEvent event) {
-        if (!closed && subscriptions.worthListing(event) && !enqueue(new Listed(connections.wireEvents().of(event)))) {
+        if (!closed
+                && subscriptions.worthListing(event)
+                && !enqueue(new Listed(connections.wireEvents().of(event)))) {
             dropped();
         }
     }
@@ -163,8 +170,12 @@ final class StreamConnection implements EventSink {
         }
         long outstanding = pingOutstandingSince;
         if (outstanding != 0 && now - outstanding > settings.pongTimeout().toMillis()) {
-            close(CloseCode.PING_TIMEOUT, "no pong within " + settings.pongTimeout().toSeconds() + " s");
-        } else if (outstanding == 0 && !pingDue && now - lastPingAt >= settings.pingInterval().toMillis()) {
+            close(
+                    CloseCode.PING_TIMEOUT,
+                    "no pong within " + settings.pongTimeout().toSeconds() + " s");
+        } else if (outstanding == 0
+                && !pingDue
+                && now - lastPingAt >= settings.pingInterval().toMillis()) {
             lastPingAt = now;
             pingDue = true;
             schedule();
@@ -229,7 +240,9 @@ final class StreamConnection implements EventSink {
                 }
             }
         } catch (SendFailed e) {
-            close(e.timedOut ? CloseCode.SLOW_CONSUMER : CloseCode.INTERNAL, e.timedOut ? "send timed out" : "send failed");
+            close(
+                    e.timedOut ? CloseCode.SLOW_CONSUMER : CloseCode.INTERNAL,
+                    e.timedOut ? "send timed out" : "send failed");
         } catch (RuntimeException e) {
             log.error("Stream {} failed", session.getId(), e);
             close(CloseCode.INTERNAL, "internal error");
@@ -273,8 +286,11 @@ final class StreamConnection implements EventSink {
                 sender.flush(); // handling may read the database: what is batched goes out first
                 handle(message);
             }
-            case Tick t when t == Tick.WELCOME -> sender.send(sender.message("welcome").put("user", user.name())
-                    .put("pingInterval", settings.pingInterval().toMillis()));
+            case Tick t
+            when t == Tick.WELCOME ->
+                sender.send(sender.message("welcome")
+                        .put("user", user.name())
+                        .put("pingInterval", settings.pingInterval().toMillis()));
             default -> throw new IllegalStateException("unexpected " + item);
         }
     }
@@ -283,18 +299,23 @@ final class StreamConnection implements EventSink {
         switch (message) {
             case Invalid invalid -> sender.sendError(invalid.problem());
             case Auth auth when user == null -> authenticate(auth.token());
-            case ClientMessage other when user == null ->
-                    close(CloseCode.NOT_AUTHENTICATED, "send {\"type\":\"auth\",\"token\":…} first, or connect with a ticket");
+            case ClientMessage other
+            when user == null ->
+                close(
+                        CloseCode.NOT_AUTHENTICATED,
+                        "send {\"type\":\"auth\",\"token\":…} first, or connect with a ticket");
             case Subscribe subscribe -> subscriptions.subscribe(user, subscribe);
             case Unsubscribe unsubscribe -> subscriptions.unsubscribe(unsubscribe);
             case Pong pong -> pingOutstandingSince = 0;
             case Auth again -> sender.sendError(Problem.of("bad_message", "This connection is already authenticated."));
-            case Unknown unknown -> sender.sendError(Problem.of("unknown_type", "Unknown message type '" + unknown.type() + "'."));
+            case Unknown unknown ->
+                sender.sendError(Problem.of("unknown_type", "Unknown message type '" + unknown.type() + "'."));
         }
     }
 
     private void authenticate(String token) {
-        Optional<User> found = token == null ? Optional.empty()
+        Optional<User> found = token == null
+                ? Optional.empty()
                 : connections.tokens().authenticate(token).map(ApiTokens.Credential::user);
         if (found.isEmpty()) {
             close(CloseCode.NOT_AUTHENTICATED, "the token is unknown, revoked or expired");

@@ -2,9 +2,9 @@ package dev.kiln.live;
 
 import dev.kiln.api.ClientJson;
 import dev.kiln.auth.AllowedOrigins;
+import dev.kiln.auth.ApiTokens;
 import dev.kiln.auth.User;
 import dev.kiln.drain.DrainOrder;
-import dev.kiln.auth.ApiTokens;
 import dev.kiln.events.EventHub;
 import dev.kiln.events.EventLog;
 import dev.kiln.jobs.JobStore;
@@ -16,9 +16,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +53,7 @@ class StreamConnections implements SmartLifecycle {
     private final WireEvents wireEvents;
     /** Each socket's inbound rate: one figure for all, each socket its own bucket. */
     private final Bandwidth inboundLimit;
+
     private final Set<StreamConnection> open = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
     private final Map<String, Integer> perAddress = new ConcurrentHashMap<>();
@@ -63,8 +64,17 @@ class StreamConnections implements SmartLifecycle {
     private ScheduledExecutorService ticker;
     private volatile boolean accepting;
 
-    StreamConnections(StreamSettings settings, JobStore jobs, EventLog eventLog, EventHub hub, ApiTokens tokens,
-            StreamTickets tickets, JsonMapper json, AllowedOrigins origins, ClientJson clientJson, StreamMetrics metrics,
+    StreamConnections(
+            StreamSettings settings,
+            JobStore jobs,
+            EventLog eventLog,
+            EventHub hub,
+            ApiTokens tokens,
+            StreamTickets tickets,
+            JsonMapper json,
+            AllowedOrigins origins,
+            ClientJson clientJson,
+            StreamMetrics metrics,
             WireEvents wireEvents) {
         this.settings = settings;
         this.jobs = jobs;
@@ -78,7 +88,10 @@ class StreamConnections implements SmartLifecycle {
         this.metrics = metrics;
         this.wireEvents = wireEvents;
         int perSecond = Math.max(1, settings.messagesPerSecond());
-        this.inboundLimit = Bandwidth.builder().capacity(perSecond).refillGreedy(perSecond, Duration.ofSeconds(1)).build();
+        this.inboundLimit = Bandwidth.builder()
+                .capacity(perSecond)
+                .refillGreedy(perSecond, Duration.ofSeconds(1))
+                .build();
         metrics.websocket.connections(open::size);
         metrics.sse.connections(streams::size);
     }
@@ -97,9 +110,14 @@ class StreamConnections implements SmartLifecycle {
         } else if (!originAllowed(session.getHandshakeHeaders())) {
             connection.close(CloseCode.BAD_ORIGIN, "origin not allowed");
         } else if (!admitAddress(connection, session)) {
-            connection.close(CloseCode.TOO_MANY, "more than " + settings.maxConnectionsPerIp() + " connections from this address");
+            connection.close(
+                    CloseCode.TOO_MANY,
+                    "more than " + settings.maxConnectionsPerIp() + " connections from this address");
         } else {
-            String ticket = UriComponentsBuilder.fromUri(session.getUri()).build().getQueryParams().getFirst("ticket");
+            String ticket = UriComponentsBuilder.fromUri(session.getUri())
+                    .build()
+                    .getQueryParams()
+                    .getFirst("ticket");
             User user = ticket == null ? null : tickets.redeem(ticket).orElse(null);
             if (ticket != null && user == null) {
                 connection.close(CloseCode.NOT_AUTHENTICATED, "the ticket is unknown, used or expired");
@@ -117,7 +135,8 @@ class StreamConnections implements SmartLifecycle {
     /** Counts a connection against its client address's limit, before anything else; false when it has too many. */
     private boolean admitAddress(StreamConnection connection, WebSocketSession session) {
         InetSocketAddress remote = session.getRemoteAddress();
-        String address = ClientAddress.of(remote == null ? null : remote.getAddress().getHostAddress());
+        String address =
+                ClientAddress.of(remote == null ? null : remote.getAddress().getHostAddress());
         if (!take(perAddress, address, settings.maxConnectionsPerIp())) {
             return false;
         }
@@ -137,7 +156,11 @@ class StreamConnections implements SmartLifecycle {
     }
 
     /** Why an SSE stream was not admitted. */
-    enum StreamRefusal { SHUTTING_DOWN, TOO_MANY_FOR_USER, TOO_MANY_FOR_ADDRESS }
+    enum StreamRefusal {
+        SHUTTING_DOWN,
+        TOO_MANY_FOR_USER,
+        TOO_MANY_FOR_ADDRESS
+    }
 
     /**
      * Counts an SSE stream against its user's and its client address's limits (the same numbers as
@@ -250,23 +273,29 @@ class StreamConnections implements SmartLifecycle {
     @Override
     public void start() {
         accepting = true;
-        ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("kiln-stream-ticker").factory());
-        ticker.scheduleAtFixedRate(() -> {
-            long now = System.currentTimeMillis();
-            for (StreamConnection connection : open) {
-                try {
-                    connection.tick(now);
-                } catch (RuntimeException e) {
-                    log.warn("Stream heartbeat failed", e);
-                }
-            }
-        }, 1, 1, TimeUnit.SECONDS);
+        ticker = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("kiln-stream-ticker").factory());
+        ticker.scheduleAtFixedRate(
+                () -> {
+                    long now = System.currentTimeMillis();
+                    for (StreamConnection connection : open) {
+                        try {
+                            connection.tick(now);
+                        } catch (RuntimeException e) {
+                            log.warn("Stream heartbeat failed", e);
+                        }
+                    }
+                },
+                1,
+                1,
+                TimeUnit.SECONDS);
     }
 
     @Override
     public void stop() {
         accepting = false;
-        open.forEach(connection -> connection.close(CloseCode.GOING_AWAY, "server shutting down; reconnect and resume"));
+        open.forEach(
+                connection -> connection.close(CloseCode.GOING_AWAY, "server shutting down; reconnect and resume"));
         streams.forEach(SseStream::end);
         waits.forEach(Semaphore::release);
         if (ticker != null) {

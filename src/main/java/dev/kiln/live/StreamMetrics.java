@@ -27,21 +27,27 @@ class StreamMetrics {
         private Transport(String prefix, MeterRegistry registry, String sentMeans) {
             this.prefix = prefix;
             this.registry = registry;
-            this.sent = Counter.builder(prefix + ".messages.sent").description(sentMeans).register(registry);
+            this.sent = Counter.builder(prefix + ".messages.sent")
+                    .description(sentMeans)
+                    .register(registry);
             this.dropped = Counter.builder(prefix + ".messages.dropped")
-                    .description("Live events not queued because the client's buffer was full (it replays them after reconnecting)")
+                    .description(
+                            "Live events not queued because the client's buffer was full (it replays them after reconnecting)")
                     .register(registry);
             this.slowConsumerCloses = Counter.builder(prefix + ".slow.consumer.closes")
-                    .description("Connections ended because the client could not keep up").register(registry);
+                    .description("Connections ended because the client could not keep up")
+                    .register(registry);
             this.recovered = resubscriptions(true);
             this.notRecovered = resubscriptions(false);
         }
 
         private Counter resubscriptions(boolean recovered) {
             return Counter.builder(prefix + ".resubscriptions")
-                    .description("Follows that resumed from a seq: replayed from there (recovered=true), or a fresh start "
-                            + "because the server could not (recovered=false)")
-                    .tag("recovered", Boolean.toString(recovered)).register(registry);
+                    .description(
+                            "Follows that resumed from a seq: replayed from there (recovered=true), or a fresh start "
+                                    + "because the server could not (recovered=false)")
+                    .tag("recovered", Boolean.toString(recovered))
+                    .register(registry);
         }
 
         void resubscribed(boolean wasRecovered) {
@@ -49,7 +55,9 @@ class StreamMetrics {
         }
 
         void connections(Supplier<Number> open) {
-            Gauge.builder(prefix + ".connections", open).description("Connections open on this node").register(registry);
+            Gauge.builder(prefix + ".connections", open)
+                    .description("Connections open on this node")
+                    .register(registry);
         }
     }
 
@@ -57,7 +65,8 @@ class StreamMetrics {
     final Transport sse;
 
     StreamMetrics(MeterRegistry registry) {
-        this.websocket = new Transport("kiln.websocket", registry, "Messages written to WebSocket clients (events, pings, replies)");
+        this.websocket = new Transport(
+                "kiln.websocket", registry, "Messages written to WebSocket clients (events, pings, replies)");
         this.sse = new Transport("kiln.sse", registry, "Events written to SSE streams");
     }
 }

@@ -33,13 +33,16 @@ final class StreamSender {
             super(cause);
             this.timedOut = cause.getCause() instanceof TimeoutException
                     || cause instanceof SocketTimeoutException
-                    || String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT).contains("timeout");
+                    || String.valueOf(cause.getMessage())
+                            .toLowerCase(Locale.ROOT)
+                            .contains("timeout");
         }
     }
 
     private final WebSocketSession session;
     /** The container's endpoint, when it is a Jakarta WebSocket one (it batches); else Spring's sends. */
     private final RemoteEndpoint.Basic remote;
+
     private final JsonMapper json;
     private final Counter sent;
     private boolean unflushed;
@@ -49,7 +52,9 @@ final class StreamSender {
         this.json = json;
         this.sent = sent;
         this.remote = session instanceof NativeWebSocketSession nativeSession
-                && nativeSession.getNativeSession() instanceof Session container ? container.getBasicRemote() : null;
+                        && nativeSession.getNativeSession() instanceof Session container
+                ? container.getBasicRemote()
+                : null;
     }
 
     /** Before the first message: a send to a client that stopped reading fails after {@code millis} (too slow). */

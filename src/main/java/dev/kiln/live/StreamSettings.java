@@ -37,5 +37,4 @@ public record StreamSettings(
         @DefaultValue("10s") Duration sendTimeLimit,
         @DefaultValue("30s") Duration ticketTtl,
         @DefaultValue("15s") Duration sseHeartbeat,
-        @DefaultValue("30s") Duration maxWait) {
-}
+        @DefaultValue("30s") Duration maxWait) {}

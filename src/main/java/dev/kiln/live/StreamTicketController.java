@@ -17,8 +17,7 @@ class StreamTicketController {
         this.settings = settings;
     }
 
-    record Ticket(String ticket, long expiresIn) {
-    }
+    record Ticket(String ticket, long expiresIn) {}
 
     /** A short-lived, single-use ticket: open {@code /api/v1/stream?ticket=…} with it. */
     @PostMapping(path = "/api/v1/stream/ticket", produces = MediaType.APPLICATION_JSON_VALUE)

@@ -31,9 +31,16 @@ class StreamTickets {
         String ticket = "wst_" + Ids.randomToken(40);
         long now = clock.millis();
         db.write(() -> {
-            db.sql().sql("DELETE FROM stream_tickets WHERE expires_at < ?").param(now).update();
-            db.sql().sql("INSERT INTO stream_tickets (ticket_hash, user_id, expires_at) VALUES (?, ?, ?)")
-                    .params(Users.hash(ticket), user.id(), now + settings.ticketTtl().toMillis())
+            db.sql()
+                    .sql("DELETE FROM stream_tickets WHERE expires_at < ?")
+                    .param(now)
+                    .update();
+            db.sql()
+                    .sql("INSERT INTO stream_tickets (ticket_hash, user_id, expires_at) VALUES (?, ?, ?)")
+                    .params(
+                            Users.hash(ticket),
+                            user.id(),
+                            now + settings.ticketTtl().toMillis())
                     .update();
         });
         return ticket;
@@ -41,8 +48,8 @@ class StreamTickets {
 
     /** The user the ticket was issued to, if it is valid; either way it cannot be used again. */
     Optional<User> redeem(String ticket) {
-        Optional<String> userId = db.write(() -> db.sql().sql(
-                        "DELETE FROM stream_tickets WHERE ticket_hash = ? RETURNING user_id, expires_at")
+        Optional<String> userId = db.write(() -> db.sql()
+                .sql("DELETE FROM stream_tickets WHERE ticket_hash = ? RETURNING user_id, expires_at")
                 .param(Users.hash(ticket))
                 .query((rs, n) -> rs.getLong("expires_at") > clock.millis() ? rs.getString("user_id") : null)
                 .optional());

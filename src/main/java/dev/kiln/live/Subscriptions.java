@@ -23,17 +23,18 @@ final class Subscriptions {
 
     private static final long MINE_PROGRESS_SPACING_MILLIS = 1_000;
 
-    private record Followed(JobFollow follow, EventHub.Subscription subscription) {
-    }
+    private record Followed(JobFollow follow, EventHub.Subscription subscription) {}
 
     private final StreamConnections connections;
     private final StreamSender sender;
     /** Where the hub hands a followed job's events, and "my jobs" events. */
     private final EventSink jobSink;
+
     private final EventSink mineSink;
     private final Map<String, Followed> follows = new HashMap<>();
     /** Per job, when "my jobs" last passed on its progress; touched on producers' threads. */
     private final Map<String, Long> mineProgressSentAt = new ConcurrentHashMap<>();
+
     private EventHub.Subscription mine;
 
     Subscriptions(StreamConnections connections, StreamSender sender, EventSink jobSink, EventSink mineSink) {
@@ -85,10 +86,12 @@ final class Subscriptions {
         }
         int max = connections.settings().maxSubscriptions();
         if (follows.size() >= max) {
-            sender.sendError(new Problem("too_many_subscriptions", "A connection may follow at most " + max + " jobs.", id));
+            sender.sendError(
+                    new Problem("too_many_subscriptions", "A connection may follow at most " + max + " jobs.", id));
             return;
         }
-        EventHub.Subscription subscription = Ids.looksLike("job", id) ? connections.hub().followJob(id, jobSink) : null;
+        EventHub.Subscription subscription =
+                Ids.looksLike("job", id) ? connections.hub().followJob(id, jobSink) : null;
         Optional<Job> job = subscription == null ? Optional.empty() : find(user, id, subscription);
         if (job.isEmpty()) {
             if (subscription != null) {

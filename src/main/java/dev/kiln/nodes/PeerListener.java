@@ -49,8 +49,14 @@ public class PeerListener implements SmartLifecycle {
     /** The listening thread; a thread that is no longer this one (stopped, then started again) ends. */
     private volatile Thread thread;
 
-    public PeerListener(Database db, DatabaseSettings databaseSettings, KilnHome home, NodeSettings settings,
-            ThisNode node, RemoteEvents remote, ApplicationEventPublisher publisher) {
+    public PeerListener(
+            Database db,
+            DatabaseSettings databaseSettings,
+            KilnHome home,
+            NodeSettings settings,
+            ThisNode node,
+            RemoteEvents remote,
+            ApplicationEventPublisher publisher) {
         this.db = db;
         this.databaseSettings = databaseSettings;
         this.home = home;
@@ -115,9 +121,13 @@ public class PeerListener implements SmartLifecycle {
                 if (!active()) {
                     break;
                 }
-                log.warn("Lost the connection that listens for other nodes ({}); opening it again in {}", e.getMessage(), delay);
+                log.warn(
+                        "Lost the connection that listens for other nodes ({}); opening it again in {}",
+                        e.getMessage(),
+                        delay);
                 awaitCatchingUp(delay);
-                delay = Backoff.doubling(FIRST_RECONNECT_DELAY, settings.maxReconnectDelay()).after(delay);
+                delay = Backoff.doubling(FIRST_RECONNECT_DELAY, settings.maxReconnectDelay())
+                        .after(delay);
             } finally {
                 listening = false;
             }

@@ -35,12 +35,14 @@ public class Peers implements SmartLifecycle {
     static final String CANCELS = "kiln_cancels";
     /** Below PostgreSQL's 8000-byte payload limit, with room to spare. */
     static final int MAX_PAYLOAD = 7000;
+
     private static final Duration RETRY_DELAY = Duration.ofMillis(200);
 
     /** A job's events to announce: its owner (or null) and the seqs from {@code first} to {@code last}. */
     private record Range(String owner, long first, long last) {
         Range merge(Range other) {
-            return new Range(owner != null ? owner : other.owner, Math.min(first, other.first), Math.max(last, other.last));
+            return new Range(
+                    owner != null ? owner : other.owner, Math.min(first, other.first), Math.max(last, other.last));
         }
     }
 
@@ -158,7 +160,9 @@ public class Peers implements SmartLifecycle {
             db.notifyNodes(channels, payloads);
         } catch (RuntimeException e) {
             // The other nodes' catch-up reads the log: a lost notice only delays; a cancel still reaches the heartbeat.
-            log.warn("Could not tell the other nodes of {} change(s) ({}); their catch-up will find them", channels.size(),
+            log.warn(
+                    "Could not tell the other nodes of {} change(s) ({}); their catch-up will find them",
+                    channels.size(),
                     e.getMessage());
             pause();
         }
@@ -170,8 +174,8 @@ public class Peers implements SmartLifecycle {
         StringBuilder payload = new StringBuilder(node.id());
         for (Map.Entry<String, Range> job : announce.entrySet()) {
             Range range = job.getValue();
-            String line = "\n" + job.getKey() + " " + (range.owner() == null ? "-" : range.owner()) + " " + range.first()
-                    + " " + range.last();
+            String line = "\n" + job.getKey() + " " + (range.owner() == null ? "-" : range.owner()) + " "
+                    + range.first() + " " + range.last();
             if (payload.length() + line.length() > MAX_PAYLOAD) {
                 payloads.add(payload.toString());
                 payload.setLength(0);

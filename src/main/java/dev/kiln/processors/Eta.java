@@ -5,8 +5,7 @@ import java.time.Duration;
 /** The time left, at the pace so far: what {@link JobContext#progress(double, String, Duration)} wants as an estimate. */
 public final class Eta {
 
-    private Eta() {
-    }
+    private Eta() {}
 
     /**
      * @param startedNanos {@link System#nanoTime()} when the work began

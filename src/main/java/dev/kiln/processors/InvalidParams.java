@@ -12,9 +12,10 @@ public class InvalidParams extends RuntimeException {
 
     /** @param errors at least one */
     public InvalidParams(List<ParamsSchema.FieldError> errors) {
-        super(errors.size() == 1
-                ? errors.get(0).field() + " " + errors.get(0).message() + "."
-                : errors.size() + " parameters are invalid.");
+        super(
+                errors.size() == 1
+                        ? errors.get(0).field() + " " + errors.get(0).message() + "."
+                        : errors.size() + " parameters are invalid.");
         this.errors = List.copyOf(errors);
     }
 

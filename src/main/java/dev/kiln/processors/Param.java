@@ -21,7 +21,10 @@ public record Param(
         Supplier<List<String>> allowed) {
 
     public enum Type {
-        STRING("string"), INTEGER("integer"), NUMBER("number"), BOOLEAN("boolean");
+        STRING("string"),
+        INTEGER("integer"),
+        NUMBER("number"),
+        BOOLEAN("boolean");
 
         final String jsonType;
 

@@ -29,8 +29,7 @@ public final class ParamsSchema {
         return new ParamsSchema(List.of(params));
     }
 
-    public record FieldError(String field, String message) {
-    }
+    public record FieldError(String field, String message) {}
 
     /**
      * @param input the client's {@code params} (null or missing means none)
@@ -82,19 +81,22 @@ public final class ParamsSchema {
                 }
                 String s = value.asString();
                 if (p.min() != null && s.length() < p.min() || p.max() != null && s.length() > p.max()) {
-                    yield "length must be between " + p.min().intValue() + " and " + p.max().intValue();
+                    yield "length must be between " + p.min().intValue() + " and "
+                            + p.max().intValue();
                 }
                 if (p.allowed() != null && !p.allowed().get().contains(s)) {
                     yield "must be one of " + p.allowed().get();
                 }
                 yield null;
             }
-            case INTEGER -> !value.isIntegralNumber() || !value.canConvertToLong()
-                    ? "must be an integer"
-                    : range(p, value.asDouble());
-            case NUMBER -> !value.isNumber() || !Double.isFinite(value.asDouble())
-                    ? "must be a number"
-                    : range(p, value.asDouble());
+            case INTEGER ->
+                !value.isIntegralNumber() || !value.canConvertToLong()
+                        ? "must be an integer"
+                        : range(p, value.asDouble());
+            case NUMBER ->
+                !value.isNumber() || !Double.isFinite(value.asDouble())
+                        ? "must be a number"
+                        : range(p, value.asDouble());
             case BOOLEAN -> value.isBoolean() ? null : "must be true or false";
         };
     }
@@ -149,10 +151,14 @@ public final class ParamsSchema {
                 }
             } else if (p.type() != Param.Type.BOOLEAN) {
                 if (p.min() != null) {
-                    schema.put("minimum", p.type() == Param.Type.INTEGER ? (Object) p.min().longValue() : p.min());
+                    schema.put(
+                            "minimum",
+                            p.type() == Param.Type.INTEGER ? (Object) p.min().longValue() : p.min());
                 }
                 if (p.max() != null) {
-                    schema.put("maximum", p.type() == Param.Type.INTEGER ? (Object) p.max().longValue() : p.max());
+                    schema.put(
+                            "maximum",
+                            p.type() == Param.Type.INTEGER ? (Object) p.max().longValue() : p.max());
                 }
             }
             properties.put(p.name(), schema);

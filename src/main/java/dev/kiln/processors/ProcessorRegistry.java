@@ -27,7 +27,9 @@ public class ProcessorRegistry {
             if (!isValidName(p.name())) {
                 throw new IllegalStateException("Processor name '" + p.name() + "' must match " + NAME);
             }
-            Registered previous = byName.put(p.name(), new Registered(p, p.limits().override(settings.processors().get(p.name()))));
+            Registered previous = byName.put(
+                    p.name(),
+                    new Registered(p, p.limits().override(settings.processors().get(p.name()))));
             if (previous != null) {
                 throw new IllegalStateException("Two processors are named '" + p.name() + "'");
             }

@@ -13,6 +13,5 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record ProcessorSettings(@DefaultValue Map<String, Override> processors) {
 
     /** Any field left empty keeps the processor's own value. */
-    public record Override(Integer maxAttempts, Duration timeout, Integer concurrency) {
-    }
+    public record Override(Integer maxAttempts, Duration timeout, Integer concurrency) {}
 }

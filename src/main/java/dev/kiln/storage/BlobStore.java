@@ -34,8 +34,7 @@ public interface BlobStore {
     boolean exists(String sha256);
 
     /** A stored blob and when it was stored. */
-    record Entry(String sha256, Instant storedAt) {
-    }
+    record Entry(String sha256, Instant storedAt) {}
 
     /** Every blob stored before {@code before}, for sweeping. */
     List<Entry> storedBefore(Instant before) throws IOException;

@@ -21,7 +21,9 @@ class BlobStoreHealthIndicator implements HealthIndicator {
             blobs.checkWritable();
             return Health.up().build();
         } catch (IOException | RuntimeException e) {
-            return Health.down().withDetail("error", "Cannot write to the blob store: " + e).build();
+            return Health.down()
+                    .withDetail("error", "Cannot write to the blob store: " + e)
+                    .build();
         }
     }
 }

@@ -30,7 +30,10 @@ class FreeDiskHealthIndicator implements HealthIndicator {
                     .withDetail("thresholdBytes", threshold)
                     .build();
         } catch (IOException e) {
-            return Health.down().withDetail("path", home.toString()).withDetail("error", e.toString()).build();
+            return Health.down()
+                    .withDetail("path", home.toString())
+                    .withDetail("error", e.toString())
+                    .build();
         }
     }
 }

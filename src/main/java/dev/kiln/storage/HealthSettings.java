@@ -11,5 +11,4 @@ import org.springframework.util.unit.DataSize;
  *                    (uploads, results and the SQLite database grow there); default 1GB
  */
 @ConfigurationProperties("kiln.health")
-public record HealthSettings(@DefaultValue("1GB") DataSize minFreeDisk) {
-}
+public record HealthSettings(@DefaultValue("1GB") DataSize minFreeDisk) {}

@@ -160,7 +160,9 @@ public class LocalBlobStore implements BlobStore {
         if (!SHA256.matcher(sha256).matches()) {
             throw new IllegalArgumentException("not a sha256: " + sha256);
         }
-        return root.resolve(sha256.substring(0, 2)).resolve(sha256.substring(2, 4)).resolve(sha256);
+        return root.resolve(sha256.substring(0, 2))
+                .resolve(sha256.substring(2, 4))
+                .resolve(sha256);
     }
 
     private static MessageDigest sha256() {

@@ -1,5 +1,4 @@
 package dev.kiln.storage;
 
 /** Content now in the blob store. */
-public record StoredBlob(String sha256, long size) {
-}
+public record StoredBlob(String sha256, long size) {}

@@ -12,8 +12,7 @@ public final class Ids {
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
     private static final int CHARS = 26;
 
-    private Ids() {
-    }
+    private Ids() {}
 
     public static String next(String prefix) {
         return prefix + "_" + randomToken(CHARS);

@@ -14,6 +14,5 @@ public final class LogFields {
     /** The job a request is about, or the job being run. */
     public static final String JOB_ID = "jobId";
 
-    private LogFields() {
-    }
+    private LogFields() {}
 }

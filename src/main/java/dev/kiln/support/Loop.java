@@ -30,6 +30,7 @@ public class Loop implements SmartLifecycle {
     private volatile boolean running;
     /** When the last step ended (or the loop started): a loop that stops stepping is stuck. */
     private volatile long lastStepNanos;
+
     private Thread thread;
 
     public Loop(String name, Duration interval, BooleanSupplier step) {
@@ -98,8 +99,11 @@ public class Loop implements SmartLifecycle {
         synchronized (this) {
             t = thread;
         }
-        return new Status(name, running && t != null && t.isAlive(),
-                Duration.ofNanos(System.nanoTime() - lastStepNanos), interval);
+        return new Status(
+                name,
+                running && t != null && t.isAlive(),
+                Duration.ofNanos(System.nanoTime() - lastStepNanos),
+                interval);
     }
 
     private void run() {

@@ -12,13 +12,14 @@ import java.util.regex.Pattern;
  */
 public final class Secrets {
 
-    public static final String PATTERN = "(?i)(\\b(?:bearer|basic)\\s+|\\b(?:sig|ticket|token|access_token|password)=|\"(?:token|ticket|sig)\"\\s*:\\s*\"|\\b(?:kiln|wst)_(?=[a-z0-9]{16}))[^\\s\"&,;<>]+|(authorization\"?\\s*[:=]\\s*\"?)[^\"\\r\\n,\\]]+|(//[^/@:\\s]+:)[^/@\\s]+(?=@)";
+    public static final String PATTERN =
+            "(?i)(\\b(?:bearer|basic)\\s+|\\b(?:sig|ticket|token|access_token|password)=|\"(?:token|ticket|sig)\"\\s*:\\s*\"|\\b(?:kiln|wst)_(?=[a-z0-9]{16}))[^\\s\"&,;<>]+|(authorization\"?\\s*[:=]\\s*\"?)[^\"\\r\\n,\\]]+|(//[^/@:\\s]+:)[^/@\\s]+(?=@)";
     /** Keeps the prefix that said what the secret is (group 1, 2 or 3), drops the secret. */
     public static final String REPLACEMENT = "$1$2$3[redacted]";
+
     private static final Pattern COMPILED = Pattern.compile(PATTERN);
 
-    private Secrets() {
-    }
+    private Secrets() {}
 
     public static String redact(String text) {
         if (text == null || text.isEmpty()) {

@@ -3,8 +3,7 @@ package dev.kiln.support;
 /** Text that came from code we do not control (processors, exceptions), made safe to store and show. */
 public final class Texts {
 
-    private Texts() {
-    }
+    private Texts() {}
 
     /**
      * With every unpaired surrogate (half a character, which a client can send as a JSON escape)
@@ -14,7 +13,9 @@ public final class Texts {
         StringBuilder out = null;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            boolean paired = Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1));
+            boolean paired = Character.isHighSurrogate(c)
+                    && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1));
             if (paired) {
                 if (out != null) {
                     out.append(c).append(text.charAt(i + 1));

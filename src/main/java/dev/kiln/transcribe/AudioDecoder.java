@@ -44,8 +44,8 @@ final class AudioDecoder implements AutoCloseable {
             grabber.start();
         } catch (FrameGrabber.Exception | RuntimeException e) {
             closeQuietly(grabber);
-            throw JobFailure.of(JobErrorCode.MEDIA_UNREADABLE, "The file could not be read as audio or video: "
-                    + reason(e) + ".");
+            throw JobFailure.of(
+                    JobErrorCode.MEDIA_UNREADABLE, "The file could not be read as audio or video: " + reason(e) + ".");
         }
         if (!grabber.hasAudio()) {
             closeQuietly(grabber);
@@ -89,25 +89,30 @@ final class AudioDecoder implements AutoCloseable {
                 if (pcm.length < count * 2) {
                     pcm = new byte[count * 2];
                 }
-                ByteBuffer.wrap(pcm).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().put(in);
+                ByteBuffer.wrap(pcm)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .asShortBuffer()
+                        .put(in);
                 samples += count;
                 return new Block(pcm, count * 2);
             }
             return null;
         } catch (FrameGrabber.Exception | RuntimeException e) {
-            throw JobFailure.of(JobErrorCode.MEDIA_UNREADABLE, "Decoding failed " + String.format(Locale.ROOT,
-                    "%.1f", decodedSeconds()) + " s into the audio: " + reason(e) + ".");
+            throw JobFailure.of(
+                    JobErrorCode.MEDIA_UNREADABLE,
+                    "Decoding failed " + String.format(Locale.ROOT, "%.1f", decodedSeconds()) + " s into the audio: "
+                            + reason(e) + ".");
         }
     }
 
-    record Block(byte[] bytes, int length) {
-    }
+    record Block(byte[] bytes, int length) {}
 
     private static String reason(Exception e) {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         // FFmpegFrameGrabber prefixes the file path; the user knows which file it is.
         return message.replaceAll("\\s*\\(Has setFormat\\(\\) been called\\?\\)", "")
-                .replaceAll(" \"[^\"]*\"", "").strip();
+                .replaceAll(" \"[^\"]*\"", "")
+                .strip();
     }
 
     private static void closeQuietly(FFmpegFrameGrabber grabber) {

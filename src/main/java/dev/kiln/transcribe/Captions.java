@@ -16,14 +16,11 @@ final class Captions {
     static final int LINES = 2;
     static final double MAX_CUE_SECONDS = 7;
 
-    private Captions() {
-    }
+    private Captions() {}
 
-    record Cue(double start, double end, List<String> lines) {
-    }
+    record Cue(double start, double end, List<String> lines) {}
 
-    private record Token(String word, double start, double end) {
-    }
+    private record Token(String word, double start, double end) {}
 
     static String text(JsonNode transcript) {
         StringBuilder out = new StringBuilder();
@@ -37,9 +34,14 @@ final class Captions {
         StringBuilder out = new StringBuilder();
         int n = 0;
         for (Cue cue : cues(transcript)) {
-            out.append(++n).append('\n')
-                    .append(timestamp(cue.start(), ',')).append(" --> ").append(timestamp(cue.end(), ',')).append('\n')
-                    .append(String.join("\n", cue.lines())).append("\n\n");
+            out.append(++n)
+                    .append('\n')
+                    .append(timestamp(cue.start(), ','))
+                    .append(" --> ")
+                    .append(timestamp(cue.end(), ','))
+                    .append('\n')
+                    .append(String.join("\n", cue.lines()))
+                    .append("\n\n");
         }
         return out.toString();
     }
@@ -47,8 +49,12 @@ final class Captions {
     static String vtt(JsonNode transcript) {
         StringBuilder out = new StringBuilder("WEBVTT\n\n");
         for (Cue cue : cues(transcript)) {
-            out.append(timestamp(cue.start(), '.')).append(" --> ").append(timestamp(cue.end(), '.')).append('\n')
-                    .append(String.join("\n", cue.lines()).replace("-->", "->")).append("\n\n");
+            out.append(timestamp(cue.start(), '.'))
+                    .append(" --> ")
+                    .append(timestamp(cue.end(), '.'))
+                    .append('\n')
+                    .append(String.join("\n", cue.lines()).replace("-->", "->"))
+                    .append("\n\n");
         }
         return out.toString();
     }
@@ -105,7 +111,10 @@ final class Captions {
         JsonNode words = segment.path("words");
         if (words.isArray() && !words.isEmpty()) {
             for (JsonNode w : words) {
-                tokens.add(new Token(w.path("word").asString(), w.path("start").asDouble(), w.path("end").asDouble()));
+                tokens.add(new Token(
+                        w.path("word").asString(),
+                        w.path("start").asDouble(),
+                        w.path("end").asDouble()));
             }
             return tokens;
         }
@@ -130,7 +139,13 @@ final class Captions {
 
     static String timestamp(double seconds, char fraction) {
         long millis = Math.round(seconds * 1000);
-        return String.format(Locale.ROOT, "%02d:%02d:%02d%c%03d",
-                millis / 3_600_000, millis / 60_000 % 60, millis / 1000 % 60, fraction, millis % 1000);
+        return String.format(
+                Locale.ROOT,
+                "%02d:%02d:%02d%c%03d",
+                millis / 3_600_000,
+                millis / 60_000 % 60,
+                millis / 1000 % 60,
+                fraction,
+                millis % 1000);
     }
 }

@@ -37,8 +37,7 @@ public class SpeechModels {
     /** Vosk's own naming, e.g. vosk-model-small-de-0.15, vosk-model-en-us-0.22. */
     private static final Pattern VOSK_NAME = Pattern.compile("vosk-model-(?:small-)?([a-z]{2,3}(?:-[a-z]{2})?)-.*");
 
-    public record Installed(String name, String language, boolean bundled, Path path) {
-    }
+    public record Installed(String name, String language, boolean bundled, Path path) {}
 
     private final Path home;
     private final Path modelsDir;
@@ -116,10 +115,12 @@ public class SpeechModels {
         }
         synchronized (this) {
             if (bundledPath == null) {
-                var resolver = new PathMatchingResourcePatternResolver(getClass().getClassLoader());
+                var resolver =
+                        new PathMatchingResourcePatternResolver(getClass().getClassLoader());
                 Resource conf = resolver.getResource("classpath:" + BUNDLED_RESOURCES + "conf/model.conf");
                 if (!conf.exists()) {
-                    throw new IOException("The bundled speech model is missing from the build (" + BUNDLED_RESOURCES + ")");
+                    throw new IOException(
+                            "The bundled speech model is missing from the build (" + BUNDLED_RESOURCES + ")");
                 }
                 if (conf.getURI().getScheme().equals("file")) {
                     bundledPath = Path.of(conf.getURI()).getParent().getParent();
@@ -136,7 +137,9 @@ public class SpeechModels {
         // Named after what it holds, so a Kiln upgrade with another model extracts that one.
         long fingerprint = 0;
         for (Resource file : files) {
-            fingerprint = 31 * fingerprint + file.getURL().toString().length() + (file.isReadable() ? file.contentLength() : 0);
+            fingerprint = 31 * fingerprint
+                    + file.getURL().toString().length()
+                    + (file.isReadable() ? file.contentLength() : 0);
         }
         Path target = home.resolve("models-bundled").resolve(BUNDLED + "-" + Long.toHexString(fingerprint));
         if (Files.exists(target.resolve(".extracted"))) {

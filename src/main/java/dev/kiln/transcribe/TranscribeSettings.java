@@ -8,5 +8,4 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *                  under Kiln's home); the English model is bundled and needs none
  */
 @ConfigurationProperties("kiln.transcribe")
-public record TranscribeSettings(Path modelsDir) {
-}
+public record TranscribeSettings(Path modelsDir) {}

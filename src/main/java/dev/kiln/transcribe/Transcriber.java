@@ -40,10 +40,14 @@ class Transcriber implements Processor {
         this.models = models;
         this.json = json;
         this.realTimeFactor = DistributionSummary.builder("kiln.transcribe.realtime.factor")
-                .description("Seconds of work per second of audio, per finished transcription (below 1: faster than real time)")
-                .serviceLevelObjectives(0.05, 0.1, 0.25, 0.5, 1, 2, 4).register(meters);
-        this.audioSeconds = Counter.builder("kiln.transcribe.audio").baseUnit("seconds")
-                .description("Seconds of audio transcribed (finished transcriptions)").register(meters);
+                .description(
+                        "Seconds of work per second of audio, per finished transcription (below 1: faster than real time)")
+                .serviceLevelObjectives(0.05, 0.1, 0.25, 0.5, 1, 2, 4)
+                .register(meters);
+        this.audioSeconds = Counter.builder("kiln.transcribe.audio")
+                .baseUnit("seconds")
+                .description("Seconds of audio transcribed (finished transcriptions)")
+                .register(meters);
     }
 
     @Override
@@ -66,8 +70,12 @@ class Transcriber implements Processor {
     @Override
     public ParamsSchema params() {
         return ParamsSchema.of(
-                Param.string("model", "Speech model: the bundled " + SpeechModels.BUNDLED
-                        + " or one installed in the models directory").withDefault(SpeechModels.BUNDLED).withAllowed(models::names),
+                Param.string(
+                                "model",
+                                "Speech model: the bundled " + SpeechModels.BUNDLED
+                                        + " or one installed in the models directory")
+                        .withDefault(SpeechModels.BUNDLED)
+                        .withAllowed(models::names),
                 Param.bool("words", "Include per-word timings and confidence").withDefault(false));
     }
 
@@ -101,9 +109,12 @@ class Transcriber implements Processor {
 
     @Override
     public Object run(JobContext context) throws IOException {
-        SpeechModels.Installed installed = models.find(context.params().get("model").asString())
-                .orElseThrow(() -> JobFailure.of(JobErrorCode.MODEL_MISSING, "The model " + context.params().get("model").asString()
-                        + " is no longer installed; installed: " + models.names() + "."));
+        SpeechModels.Installed installed = models.find(
+                        context.params().get("model").asString())
+                .orElseThrow(() -> JobFailure.of(
+                        JobErrorCode.MODEL_MISSING,
+                        "The model " + context.params().get("model").asString() + " is no longer installed; installed: "
+                                + models.names() + "."));
         boolean withWords = context.params().get("words").asBoolean();
         context.progress(0, "decoding");
         long started = System.nanoTime();
@@ -135,7 +146,8 @@ class Transcriber implements Processor {
         result.put("language", installed.language());
         result.put("duration", round(duration));
         result.put("realTimeFactor", duration > 0 ? round(seconds / duration) : 0);
-        result.put("text", String.join(" ", segments.stream().map(Utterance::text).toList()));
+        result.put(
+                "text", String.join(" ", segments.stream().map(Utterance::text).toList()));
         result.put("segments", segments);
         return result;
     }
@@ -150,10 +162,14 @@ class Transcriber implements Processor {
         }
         List<Utterance.Word> timed = new ArrayList<>();
         for (JsonNode w : words) {
-            timed.add(new Utterance.Word(w.path("word").asString(), round(w.path("start").asDouble()),
-                    round(w.path("end").asDouble()), round(w.path("conf").asDouble())));
+            timed.add(new Utterance.Word(
+                    w.path("word").asString(),
+                    round(w.path("start").asDouble()),
+                    round(w.path("end").asDouble()),
+                    round(w.path("conf").asDouble())));
         }
-        Utterance utterance = new Utterance(text, timed.getFirst().start(), timed.getLast().end(), withWords ? timed : null);
+        Utterance utterance =
+                new Utterance(text, timed.getFirst().start(), timed.getLast().end(), withWords ? timed : null);
         segments.add(utterance);
         context.emit(utterance);
     }

@@ -12,6 +12,5 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record Utterance(String text, double start, double end, List<Word> words) {
 
-    record Word(String word, double start, double end, double conf) {
-    }
+    record Word(String word, double start, double end, double conf) {}
 }

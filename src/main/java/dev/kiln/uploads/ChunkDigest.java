@@ -11,6 +11,7 @@ final class ChunkDigest {
 
     /** tus algorithm names → Java's; tus requires sha1. */
     private static final Map<String, String> ALGORITHMS = Map.of("sha1", "SHA-1", "sha256", "SHA-256", "md5", "MD5");
+
     static final List<String> NAMES = List.of("sha1", "sha256", "md5");
 
     private final MessageDigest digest;
@@ -22,7 +23,9 @@ final class ChunkDigest {
     /** Checked when the header is read, before anything else about the request. */
     static void requireOffered(String algorithm) {
         if (!ALGORITHMS.containsKey(algorithm)) {
-            throw ApiException.invalidField("Upload-Checksum", "Checksum algorithm '" + algorithm + "' is not offered; use one of " + NAMES + ".");
+            throw ApiException.invalidField(
+                    "Upload-Checksum",
+                    "Checksum algorithm '" + algorithm + "' is not offered; use one of " + NAMES + ".");
         }
     }
 

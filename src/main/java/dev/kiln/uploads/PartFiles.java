@@ -55,11 +55,12 @@ class PartFiles {
         State state = states.computeIfAbsent(uploadId, id -> new State());
         synchronized (state) {
             long generation = ++state.generation;
-            FileChannel channel = FileChannel.open(path(uploadId), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            FileChannel channel = FileChannel.open(
+                    path(uploadId), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             try {
                 if (channel.size() < offset) {
-                    throw new IOException("upload " + uploadId + " has lost bytes: " + channel.size() + " on disk, " + offset + " recorded");
+                    throw new IOException("upload " + uploadId + " has lost bytes: " + channel.size() + " on disk, "
+                            + offset + " recorded");
                 }
                 channel.truncate(offset);
                 if (state.digest == null || state.hashedTo != offset) {

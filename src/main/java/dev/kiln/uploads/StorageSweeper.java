@@ -33,7 +33,13 @@ class StorageSweeper extends Loop {
     private final UploadSettings settings;
     private final Clock clock;
 
-    StorageSweeper(UploadStore store, PartFiles parts, BlobStore blobs, FileCatalog files, UploadSettings settings, Clock clock) {
+    StorageSweeper(
+            UploadStore store,
+            PartFiles parts,
+            BlobStore blobs,
+            FileCatalog files,
+            UploadSettings settings,
+            Clock clock) {
         super("kiln-storage-sweeper", settings.sweepInterval());
         this.store = store;
         this.parts = parts;
@@ -92,7 +98,9 @@ class StorageSweeper extends Loop {
         Set<String> needed = new HashSet<>(store.hashesBeingCompleted());
         int removed = 0;
         for (int i = 0; i < old.size(); i += BATCH) {
-            List<String> hashes = old.subList(i, Math.min(old.size(), i + BATCH)).stream().map(BlobStore.Entry::sha256).toList();
+            List<String> hashes = old.subList(i, Math.min(old.size(), i + BATCH)).stream()
+                    .map(BlobStore.Entry::sha256)
+                    .toList();
             needed.addAll(files.referenced(hashes));
             for (String hash : hashes) {
                 if (!needed.contains(hash)) {

@@ -64,8 +64,8 @@ class TusController {
         if (OFFSET_STREAM.equals(request.getContentType()) && request.getContentLengthLong() != 0) {
             UploadWriter.Written written;
             try {
-                written = uploads.append(user, upload, 0, request.getContentLengthLong(), checksum(request),
-                        request.getInputStream());
+                written = uploads.append(
+                        user, upload, 0, request.getContentLengthLong(), checksum(request), request.getInputStream());
             } catch (RuntimeException refused) {
                 // The client never learns this upload's URL: a refused first chunk leaves nothing behind.
                 uploads.terminate(upload);
@@ -78,7 +78,8 @@ class TusController {
     }
 
     @RequestMapping(path = "/{id}", method = RequestMethod.HEAD)
-    ResponseEntity<Void> status(@AuthenticationPrincipal User user, @PathVariable String id, HttpServletRequest request) {
+    ResponseEntity<Void> status(
+            @AuthenticationPrincipal User user, @PathVariable String id, HttpServletRequest request) {
         requireTus(request);
         Upload upload = uploads.find(user, id);
         ResponseEntity.BodyBuilder answer = ResponseEntity.ok()
@@ -101,13 +102,14 @@ class TusController {
             throws IOException {
         requireTus(request);
         if (!OFFSET_STREAM.equals(request.getContentType())) {
-            throw new ApiException(ErrorCode.UNSUPPORTED_CONTENT_TYPE, "A PATCH carries Content-Type: " + OFFSET_STREAM + ".");
+            throw new ApiException(
+                    ErrorCode.UNSUPPORTED_CONTENT_TYPE, "A PATCH carries Content-Type: " + OFFSET_STREAM + ".");
         }
         long offset = longHeader(request, "Upload-Offset");
         UploadWriter.Checksum checksum = checksum(request);
         Upload upload = uploads.find(user, id);
-        UploadWriter.Written written = uploads.append(user, upload, offset, request.getContentLengthLong(), checksum,
-                request.getInputStream());
+        UploadWriter.Written written = uploads.append(
+                user, upload, offset, request.getContentLengthLong(), checksum, request.getInputStream());
         ResponseEntity.HeadersBuilder<?> answer = ResponseEntity.noContent()
                 .header("Tus-Resumable", VERSION)
                 .header("Upload-Offset", Long.toString(written.offset()));
@@ -120,7 +122,8 @@ class TusController {
 
     /** Termination: an unfinished upload's bytes are gone; later requests answer 404. */
     @RequestMapping(path = "/{id}", method = RequestMethod.DELETE)
-    ResponseEntity<Void> terminate(@AuthenticationPrincipal User user, @PathVariable String id, HttpServletRequest request) {
+    ResponseEntity<Void> terminate(
+            @AuthenticationPrincipal User user, @PathVariable String id, HttpServletRequest request) {
         requireTus(request);
         uploads.terminate(uploads.find(user, id));
         return ResponseEntity.noContent().header("Tus-Resumable", VERSION).build();
@@ -137,8 +140,10 @@ class TusController {
 
     private static void requireTus(HttpServletRequest request) {
         if (!VERSION.equals(request.getHeader("Tus-Resumable"))) {
-            throw new ApiException(ErrorCode.UNSUPPORTED_TUS_VERSION, "This server speaks tus " + VERSION
-                    + "; send Tus-Resumable: " + VERSION + ".").with("field", "Tus-Resumable");
+            throw new ApiException(
+                            ErrorCode.UNSUPPORTED_TUS_VERSION,
+                            "This server speaks tus " + VERSION + "; send Tus-Resumable: " + VERSION + ".")
+                    .with("field", "Tus-Resumable");
         }
     }
 
@@ -175,5 +180,4 @@ class TusController {
             throw ApiException.invalidField("Upload-Checksum", "The checksum is not valid base64.");
         }
     }
-
 }

@@ -18,8 +18,7 @@ final class TusMetadata {
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final int MAX_HEADER = 8 * 1024;
 
-    private TusMetadata() {
-    }
+    private TusMetadata() {}
 
     static Map<String, String> parse(String header) {
         Map<String, String> values = new LinkedHashMap<>();
@@ -27,12 +26,14 @@ final class TusMetadata {
             return values;
         }
         if (header.length() > MAX_HEADER) {
-            throw ApiException.invalidField("Upload-Metadata", "Upload-Metadata may be at most " + MAX_HEADER + " characters.");
+            throw ApiException.invalidField(
+                    "Upload-Metadata", "Upload-Metadata may be at most " + MAX_HEADER + " characters.");
         }
         for (String pair : header.split(",", -1)) {
             String[] parts = pair.strip().split(" ", -1);
             if (parts.length > 2 || parts[0].isEmpty() || !KEY.matcher(parts[0]).matches()) {
-                throw ApiException.invalidField("Upload-Metadata",
+                throw ApiException.invalidField(
+                        "Upload-Metadata",
                         "Upload-Metadata must be comma-separated 'key base64value' pairs with keys of letters, digits, '.', '_', '-'.");
             }
             String value = "";
@@ -40,7 +41,8 @@ final class TusMetadata {
                 try {
                     value = new String(Base64.getDecoder().decode(parts[1]), StandardCharsets.UTF_8);
                 } catch (IllegalArgumentException e) {
-                    throw ApiException.invalidField("Upload-Metadata", "The value of '" + parts[0] + "' is not valid base64.");
+                    throw ApiException.invalidField(
+                            "Upload-Metadata", "The value of '" + parts[0] + "' is not valid base64.");
                 }
             }
             if (values.put(parts[0], value) != null) {

@@ -20,5 +20,4 @@ public record UploadSettings(
         @DefaultValue("10s") Duration lockStaleAfter,
         @DefaultValue("64MB") DataSize checkpointEvery,
         @DefaultValue("10m") Duration sweepInterval,
-        @DefaultValue("1h") Duration blobGrace) {
-}
+        @DefaultValue("1h") Duration blobGrace) {}

@@ -20,17 +20,29 @@ class UploadStore {
     }
 
     void create(Upload upload) {
-        db.write(() -> db.sql().sql("""
+        db.write(() -> db.sql()
+                .sql("""
                         INSERT INTO uploads (id, owner_id, upload_length, upload_offset, metadata, filename, job_request,
                                              created_at, expires_at)
                         VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?)""")
-                .params(upload.id(), upload.ownerId(), upload.length(), upload.metadata(), upload.filename(),
-                        upload.jobRequest(), upload.createdAt().toEpochMilli(), upload.expiresAt().toEpochMilli())
+                .params(
+                        upload.id(),
+                        upload.ownerId(),
+                        upload.length(),
+                        upload.metadata(),
+                        upload.filename(),
+                        upload.jobRequest(),
+                        upload.createdAt().toEpochMilli(),
+                        upload.expiresAt().toEpochMilli())
                 .update());
     }
 
     Optional<Upload> find(String id) {
-        return db.sql().sql("SELECT * FROM uploads WHERE id = ?").param(id).query(UploadStore::row).optional();
+        return db.sql()
+                .sql("SELECT * FROM uploads WHERE id = ?")
+                .param(id)
+                .query(UploadStore::row)
+                .optional();
     }
 
     /**
@@ -38,44 +50,49 @@ class UploadStore {
      * progress since {@code staleBefore} (its connection is most likely gone).
      */
     boolean lock(String id, String owner, Instant now, Instant staleBefore) {
-        return db.write(() -> db.sql().sql("""
+        return db.write(() -> db.sql()
+                        .sql("""
                         UPDATE uploads SET lock_owner = ?, lock_heartbeat_at = ?
                         WHERE id = ? AND completed_at IS NULL
                           AND (lock_owner IS NULL OR lock_heartbeat_at < ?)""")
-                .params(owner, now.toEpochMilli(), id, staleBefore.toEpochMilli())
-                .update()) == 1;
+                        .params(owner, now.toEpochMilli(), id, staleBefore.toEpochMilli())
+                        .update())
+                == 1;
     }
 
     /** Records durable progress; false when the lock was taken over (the caller must stop writing). */
     boolean checkpoint(String id, String owner, long offset, Instant now, Instant expiresAt) {
-        return db.write(() -> db.sql().sql("""
+        return db.write(() -> db.sql()
+                        .sql("""
                         UPDATE uploads SET upload_offset = ?, lock_heartbeat_at = ?, expires_at = ?
                         WHERE id = ? AND lock_owner = ?""")
-                .params(offset, now.toEpochMilli(), expiresAt.toEpochMilli(), id, owner)
-                .update()) == 1;
+                        .params(offset, now.toEpochMilli(), expiresAt.toEpochMilli(), id, owner)
+                        .update())
+                == 1;
     }
 
     void unlock(String id, String owner) {
-        db.write(() -> db.sql().sql("UPDATE uploads SET lock_owner = NULL, lock_heartbeat_at = NULL WHERE id = ? AND lock_owner = ?")
-                .params(id, owner).update());
+        db.write(() -> db.sql()
+                .sql("UPDATE uploads SET lock_owner = NULL, lock_heartbeat_at = NULL WHERE id = ? AND lock_owner = ?")
+                .params(id, owner)
+                .update());
     }
 
     /** Fixes what the completed upload becomes before it becomes it, so a retry makes the same. */
     void prepareCompletion(String id, String sha256, String fileId) {
         db.write(() -> db.sql().sql("""
-                        UPDATE uploads SET sha256 = COALESCE(sha256, ?), file_id = COALESCE(file_id, ?) WHERE id = ?""")
-                .params(sha256, fileId, id).update());
+                        UPDATE uploads SET sha256 = COALESCE(sha256, ?), file_id = COALESCE(file_id, ?) WHERE id = ?""").params(sha256, fileId, id).update());
     }
 
     void complete(String id, String jobId, Instant now) {
         db.write(() -> db.sql().sql("""
                         UPDATE uploads SET job_id = ?, completed_at = ?, lock_owner = NULL, lock_heartbeat_at = NULL
-                        WHERE id = ?""")
-                .params(jobId, now.toEpochMilli(), id).update());
+                        WHERE id = ?""").params(jobId, now.toEpochMilli(), id).update());
     }
 
     void delete(String id) {
-        db.write(() -> db.sql().sql("DELETE FROM uploads WHERE id = ?").param(id).update());
+        db.write(
+                () -> db.sql().sql("DELETE FROM uploads WHERE id = ?").param(id).update());
     }
 
     /**
@@ -83,27 +100,43 @@ class UploadStore {
      * meanwhile, or another node's sweep took it first. Whoever gets true owns the clean-up.
      */
     boolean deleteIfExpired(String id, Instant now) {
-        return db.write(() -> db.sql().sql("DELETE FROM uploads WHERE id = ? AND expires_at <= ?")
-                .params(id, now.toEpochMilli()).update()) == 1;
+        return db.write(() -> db.sql()
+                        .sql("DELETE FROM uploads WHERE id = ? AND expires_at <= ?")
+                        .params(id, now.toEpochMilli())
+                        .update())
+                == 1;
     }
 
     List<Upload> expired(Instant now, int limit) {
-        return db.sql().sql("SELECT * FROM uploads WHERE expires_at <= ? ORDER BY expires_at LIMIT ?")
-                .params(now.toEpochMilli(), limit).query(UploadStore::row).list();
+        return db.sql()
+                .sql("SELECT * FROM uploads WHERE expires_at <= ? ORDER BY expires_at LIMIT ?")
+                .params(now.toEpochMilli(), limit)
+                .query(UploadStore::row)
+                .list();
     }
 
     /** Content hashes that unfinished completions still need (their file row may not exist yet). */
     List<String> hashesBeingCompleted() {
-        return db.sql().sql("SELECT sha256 FROM uploads WHERE sha256 IS NOT NULL AND completed_at IS NULL")
-                .query(String.class).list();
+        return db.sql()
+                .sql("SELECT sha256 FROM uploads WHERE sha256 IS NOT NULL AND completed_at IS NULL")
+                .query(String.class)
+                .list();
     }
 
     private static Upload row(ResultSet rs, int n) throws SQLException {
-        return new Upload(rs.getString("id"), rs.getString("owner_id"), rs.getLong("upload_length"),
-                rs.getLong("upload_offset"), rs.getString("metadata"), rs.getString("filename"),
-                rs.getString("job_request"), Instant.ofEpochMilli(rs.getLong("created_at")),
-                Instant.ofEpochMilli(rs.getLong("expires_at")), rs.getString("sha256"), rs.getString("file_id"),
-                rs.getString("job_id"), Rows.instant(rs, "completed_at"));
+        return new Upload(
+                rs.getString("id"),
+                rs.getString("owner_id"),
+                rs.getLong("upload_length"),
+                rs.getLong("upload_offset"),
+                rs.getString("metadata"),
+                rs.getString("filename"),
+                rs.getString("job_request"),
+                Instant.ofEpochMilli(rs.getLong("created_at")),
+                Instant.ofEpochMilli(rs.getLong("expires_at")),
+                rs.getString("sha256"),
+                rs.getString("file_id"),
+                rs.getString("job_id"),
+                Rows.instant(rs, "completed_at"));
     }
-
 }

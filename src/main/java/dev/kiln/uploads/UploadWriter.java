@@ -50,28 +50,37 @@ class UploadWriter {
         this.settings = settings;
         this.clock = clock;
         Gauge.builder("kiln.uploads.active", writing, Set::size)
-                .description("Upload requests receiving bytes on this node now").register(meters);
-        this.bytesReceived = Counter.builder("kiln.uploads.received").baseUnit("bytes")
-                .description("Upload bytes read from clients (including chunks later refused)").register(meters);
+                .description("Upload requests receiving bytes on this node now")
+                .register(meters);
+        this.bytesReceived = Counter.builder("kiln.uploads.received")
+                .baseUnit("bytes")
+                .description("Upload bytes read from clients (including chunks later refused)")
+                .register(meters);
     }
 
     /** A chunk's expected checksum ({@code Upload-Checksum}), or none. */
-    record Checksum(String algorithm, byte[] expected) {
-    }
+    record Checksum(String algorithm, byte[] expected) {}
 
     /** What a write left behind. */
-    record Written(Upload upload, long offset) {
-    }
+    record Written(Upload upload, long offset) {}
 
     /**
      * Appends {@code body} to an unfinished upload at {@code offset}, which must be where it stands.
      * Once every byte is in, {@code complete} turns the upload into its file while the lock is held.
      */
-    Written append(Upload upload, long offset, long declaredLength, Checksum checksum, InputStream body,
+    Written append(
+            Upload upload,
+            long offset,
+            long declaredLength,
+            Checksum checksum,
+            InputStream body,
             UnaryOperator<Upload> complete) {
         if (offset != upload.offset()) {
-            throw new ApiException(ErrorCode.OFFSET_MISMATCH, "The upload is at offset " + upload.offset()
-                    + ", not " + offset + "; ask with HEAD and continue from there.").with("offset", upload.offset());
+            throw new ApiException(
+                            ErrorCode.OFFSET_MISMATCH,
+                            "The upload is at offset " + upload.offset() + ", not " + offset
+                                    + "; ask with HEAD and continue from there.")
+                    .with("offset", upload.offset());
         }
         if (declaredLength > upload.length() - offset) {
             throw overflow(upload, offset);
@@ -82,7 +91,8 @@ class UploadWriter {
         String lock = Ids.randomToken(20);
         Instant now = clock.instant();
         if (!store.lock(upload.id(), lock, now, now.minus(settings.lockStaleAfter()))) {
-            throw new ApiException(ErrorCode.UPLOAD_LOCKED, "Another request is writing to this upload; try again shortly.")
+            throw new ApiException(
+                            ErrorCode.UPLOAD_LOCKED, "Another request is writing to this upload; try again shortly.")
                     .retryAfter(settings.lockStaleAfter());
         }
         writing.add(Thread.currentThread());
@@ -116,7 +126,10 @@ class UploadWriter {
             }
         }
         if (!writing.isEmpty()) {
-            log.info("Draining: {} upload write(s) did not stop in {} (a stalled client?); their locks go stale", writing.size(), patience);
+            log.info(
+                    "Draining: {} upload write(s) did not stop in {} (a stalled client?); their locks go stale",
+                    writing.size(),
+                    patience);
         }
     }
 
@@ -239,8 +252,10 @@ class UploadWriter {
                 if (clientGone) {
                     throw interrupted();
                 }
-                throw new ApiException(ErrorCode.CHECKSUM_MISMATCH, "The chunk does not match its Upload-Checksum; "
-                        + "nothing of it was kept. Send it again from offset " + offset + ".");
+                throw new ApiException(
+                        ErrorCode.CHECKSUM_MISMATCH,
+                        "The chunk does not match its Upload-Checksum; "
+                                + "nothing of it was kept. Send it again from offset " + offset + ".");
             }
             writer.force();
             if (writer.position() == upload.length()) {
@@ -278,8 +293,10 @@ class UploadWriter {
     }
 
     private static ApiException overflow(Upload upload, long offset) {
-        return new ApiException(ErrorCode.UPLOAD_OVERFLOW, "The upload has " + (upload.length() - offset)
-                + " bytes left to receive; this request carries more. Nothing of it was kept.");
+        return new ApiException(
+                ErrorCode.UPLOAD_OVERFLOW,
+                "The upload has " + (upload.length() - offset)
+                        + " bytes left to receive; this request carries more. Nothing of it was kept.");
     }
 
     private static ApiException lockLost() {
@@ -287,12 +304,16 @@ class UploadWriter {
     }
 
     private static ApiException shuttingDown(long offset) {
-        return new ApiException(ErrorCode.SHUTTING_DOWN, "This node is shutting down; the upload stands at offset "
-                + offset + ": resume from HEAD's offset (on another node).").with("offset", offset)
+        return new ApiException(
+                        ErrorCode.SHUTTING_DOWN,
+                        "This node is shutting down; the upload stands at offset " + offset
+                                + ": resume from HEAD's offset (on another node).")
+                .with("offset", offset)
                 .retryAfter(Duration.ofSeconds(1));
     }
 
     private static ApiException interrupted() {
-        return new ApiException(ErrorCode.UPLOAD_INTERRUPTED, "The request ended before its body did; resume from HEAD's offset.");
+        return new ApiException(
+                ErrorCode.UPLOAD_INTERRUPTED, "The request ended before its body did; resume from HEAD's offset.");
     }
 }

@@ -26,7 +26,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -52,9 +51,18 @@ class Uploads {
     private final ClientJson clientJson;
     private final Clock clock;
 
-    Uploads(UploadStore store, PartFiles parts, BlobStore blobs, FileIntake intake, StorageQuota quota,
-            JobRequests jobRequests, UploadWriter writer, UploadSettings settings, JsonMapper json,
-            ClientJson clientJson, Clock clock) {
+    Uploads(
+            UploadStore store,
+            PartFiles parts,
+            BlobStore blobs,
+            FileIntake intake,
+            StorageQuota quota,
+            JobRequests jobRequests,
+            UploadWriter writer,
+            UploadSettings settings,
+            JsonMapper json,
+            ClientJson clientJson,
+            Clock clock) {
         this.store = store;
         this.parts = parts;
         this.blobs = blobs;
@@ -89,8 +97,20 @@ class Uploads {
             jobRequests.admitUpcoming(user);
         }
         Instant now = clock.instant();
-        Upload upload = new Upload(Ids.next("upl"), user.id(), length, 0, metadataHeader, metadata.get("filename"),
-                jobRequest, now, now.plus(settings.expireAfter()), null, null, null, null);
+        Upload upload = new Upload(
+                Ids.next("upl"),
+                user.id(),
+                length,
+                0,
+                metadataHeader,
+                metadata.get("filename"),
+                jobRequest,
+                now,
+                now.plus(settings.expireAfter()),
+                null,
+                null,
+                null,
+                null);
         store.create(upload);
         return upload;
     }
@@ -125,8 +145,9 @@ class Uploads {
                 .filter(u -> user.canSee(u.ownerId()))
                 .orElseThrow(() -> new ApiException(ErrorCode.UPLOAD_NOT_FOUND, "No upload " + id + "."));
         if (!upload.complete() && upload.expired(clock.instant())) {
-            throw new ApiException(ErrorCode.UPLOAD_EXPIRED, "Upload " + id + " expired at " + upload.expiresAt()
-                    + "; start a new one.");
+            throw new ApiException(
+                    ErrorCode.UPLOAD_EXPIRED,
+                    "Upload " + id + " expired at " + upload.expiresAt() + "; start a new one.");
         }
         return upload;
     }
@@ -165,7 +186,8 @@ class Uploads {
         Map<String, String> metadata = TusMetadata.parse(upload.metadata());
         FileInfo file;
         try {
-            file = intake.register(upload.fileId(), upload.ownerId(), blob, upload.filename(), metadata.get("processor"));
+            file = intake.register(
+                    upload.fileId(), upload.ownerId(), blob, upload.filename(), metadata.get("processor"));
         } catch (ApiException refused) {
             // Nobody can process this content: the upload is over (its blob goes to the sweeper).
             store.delete(upload.id());
@@ -175,16 +197,34 @@ class Uploads {
         if (upload.jobRequest() != null) {
             ObjectNode request = (ObjectNode) json.readTree(upload.jobRequest());
             request.set("input", json.createObjectNode().put("fileId", file.id()));
-            jobId = jobRequests.submitAdmitted(user, request, "upload:" + upload.id()).job().id();
+            jobId = jobRequests
+                    .submitAdmitted(user, request, "upload:" + upload.id())
+                    .job()
+                    .id();
         }
         Instant completedAt = clock.instant().truncatedTo(ChronoUnit.MILLIS); // as stored
         store.complete(upload.id(), jobId, completedAt);
-        log.info("Upload {} complete: file {} ({} bytes){}", upload.id(), file.id(), file.size(),
+        log.info(
+                "Upload {} complete: file {} ({} bytes){}",
+                upload.id(),
+                file.id(),
+                file.size(),
                 jobId == null ? "" : ", job " + jobId);
         // What the row now holds, without reading it a third time in this request.
-        return new Upload(upload.id(), upload.ownerId(), upload.length(), upload.offset(), upload.metadata(),
-                upload.filename(), upload.jobRequest(), upload.createdAt(), upload.expiresAt(), upload.sha256(),
-                upload.fileId(), jobId, completedAt);
+        return new Upload(
+                upload.id(),
+                upload.ownerId(),
+                upload.length(),
+                upload.offset(),
+                upload.metadata(),
+                upload.filename(),
+                upload.jobRequest(),
+                upload.createdAt(),
+                upload.expiresAt(),
+                upload.sha256(),
+                upload.fileId(),
+                jobId,
+                completedAt);
     }
 
     /** Ends an upload: unfinished, its bytes are deleted; finished, only the upload record (the file stays). */

@@ -33,7 +33,8 @@ class WebApp implements WebMvcConfigurer {
     public void addResourceHandlers(ResourceHandlerRegistry registry) {
         registry.addResourceHandler("/assets/**")
                 .addResourceLocations("classpath:/static/assets/")
-                .setCacheControl(CacheControl.maxAge(Duration.ofDays(365)).cachePublic().immutable());
+                .setCacheControl(
+                        CacheControl.maxAge(Duration.ofDays(365)).cachePublic().immutable());
     }
 
     /**
@@ -46,7 +47,8 @@ class WebApp implements WebMvcConfigurer {
             return ResponseEntity.notFound().build();
         }
         if (!PAGE.exists()) {
-            return ResponseEntity.status(503).contentType(MediaType.TEXT_PLAIN)
+            return ResponseEntity.status(503)
+                    .contentType(MediaType.TEXT_PLAIN)
                     .body("The web app is not built into this Kiln (build with ./mvnw package).".getBytes());
         }
         try (InputStream in = PAGE.getInputStream()) {

@@ -36,8 +36,15 @@ final class AttemptEnds {
     JobQueue.Outcome stopped(RunningJob job, StopReason reason) {
         return switch (reason) {
             case CANCEL -> new JobQueue.Cancelled(job.attempt());
-            case TIMEOUT -> retryPolicy.after(JobError.of(JobErrorCode.TIMEOUT, "The job ran longer than its limit of "
-                    + job.processor.limits().timeout() + "."), job.attempt(), job.claim.maxAttempts(), false);
+            case TIMEOUT ->
+                retryPolicy.after(
+                        JobError.of(
+                                JobErrorCode.TIMEOUT,
+                                "The job ran longer than its limit of "
+                                        + job.processor.limits().timeout() + "."),
+                        job.attempt(),
+                        job.claim.maxAttempts(),
+                        false);
             case SHUTDOWN -> new JobQueue.Released(job.attempt());
             case LEASE_LOST -> null;
         };
@@ -48,12 +55,16 @@ final class AttemptEnds {
         return switch (t) {
             case JobFailure f -> new JobError(f.code(), f.getMessage(), f.retryable());
             case IOException e -> JobError.of(JobErrorCode.IO_ERROR, "I/O error: " + e.getMessage());
-            case UncheckedIOException e -> JobError.of(JobErrorCode.IO_ERROR, "I/O error: " + e.getCause().getMessage());
+            case UncheckedIOException e ->
+                JobError.of(JobErrorCode.IO_ERROR, "I/O error: " + e.getCause().getMessage());
             case IllegalArgumentException e -> JobError.of(JobErrorCode.INVALID_INPUT, e.getMessage());
-            case JobCancelledException e -> JobError.of(JobErrorCode.PROCESSOR_ERROR, "The processor stopped without being asked to.");
+            case JobCancelledException e ->
+                JobError.of(JobErrorCode.PROCESSOR_ERROR, "The processor stopped without being asked to.");
             case InterruptedException e -> JobError.of(JobErrorCode.INTERRUPTED, "The job was interrupted.");
-            default -> JobError.of(JobErrorCode.PROCESSOR_ERROR, t.getClass().getSimpleName()
-                    + (t.getMessage() == null ? "" : ": " + t.getMessage()));
+            default ->
+                JobError.of(
+                        JobErrorCode.PROCESSOR_ERROR,
+                        t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage()));
         };
     }
 }

@@ -24,7 +24,13 @@ final class Attempts {
     private final Clock clock;
     private final Consumer<RunningJob> releaseSlot;
 
-    Attempts(InputFiles inputs, AttemptEnds ends, OutcomeWriter writer, ClaimPlanner claims, JsonMapper json, Clock clock,
+    Attempts(
+            InputFiles inputs,
+            AttemptEnds ends,
+            OutcomeWriter writer,
+            ClaimPlanner claims,
+            JsonMapper json,
+            Clock clock,
             Consumer<RunningJob> releaseSlot) {
         this.inputs = inputs;
         this.ends = ends;
@@ -55,7 +61,8 @@ final class Attempts {
                 awaitSlot(job);
                 began = System.nanoTime();
                 Object result = job.processor.processor().run(job);
-                outcome = new JobQueue.Succeeded(job.attempt(), result == null ? null : json.writeValueAsString(result));
+                outcome =
+                        new JobQueue.Succeeded(job.attempt(), result == null ? null : json.writeValueAsString(result));
             } catch (Throwable t) {
                 outcome = ends.afterThrow(job, t);
             }
@@ -67,12 +74,18 @@ final class Attempts {
                 return; // the lease is gone, or the watchdog already ended this attempt
             }
             Thread.interrupted(); // a stop request that raced with the end must not disturb writing the outcome
-            boolean accepted = writer.enqueue(new JobQueue.Finish(job.jobId(), job.claim.leaseToken(), outcome)).join();
+            boolean accepted = writer.enqueue(new JobQueue.Finish(job.jobId(), job.claim.leaseToken(), outcome))
+                    .join();
             if (accepted && log.isDebugEnabled()) {
-                log.debug("Attempt {} ended {} after {}", job.attempt(), outcome.target().wire(),
+                log.debug(
+                        "Attempt {} ended {} after {}",
+                        job.attempt(),
+                        outcome.target().wire(),
                         Duration.between(started, clock.instant()));
             } else if (!accepted) {
-                log.info("Attempt {} ended, but another attempt owns the job now; its outcome was discarded", job.attempt());
+                log.info(
+                        "Attempt {} ended, but another attempt owns the job now; its outcome was discarded",
+                        job.attempt());
             }
         } finally {
             MDC.remove(LogFields.JOB_ID);

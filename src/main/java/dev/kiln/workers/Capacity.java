@@ -86,6 +86,18 @@ final class Capacity {
         foundEmptyAt = now == 0 ? 1 : now;
     }
 
+    /** An attempt's processor returned: its slot is free. */
+    void slotFreed() {
+        slots.release();
+        changed();
+    }
+
+    /** An attempt no longer holds room here (its end is being written). */
+    void heldFreed() {
+        held.release();
+        changed();
+    }
+
     /** Something changed that may make jobs of this type claimable. */
     void changed() {
         foundEmptyAt = 0;

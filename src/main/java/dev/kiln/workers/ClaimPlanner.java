@@ -24,8 +24,7 @@ final class ClaimPlanner {
      *
      * @param slotted whether a slot was reserved for it; if not, it waits for one
      */
-    record Start(ProcessorRegistry.Registered processor, JobQueue.Claim claim, boolean slotted) {
-    }
+    record Start(ProcessorRegistry.Registered processor, JobQueue.Claim claim, boolean slotted) {}
 
     private final ProcessorRegistry registry;
     private final WorkerSettings settings;
@@ -34,13 +33,15 @@ final class ClaimPlanner {
     private final Queue<Start> toStart = new ConcurrentLinkedQueue<>();
     /** The slots reserved for each claim of the batch being written (only the writer's thread plans and hears back). */
     private List<Integer> slotsOfBatch = List.of();
+
     private volatile boolean accepting;
 
     ClaimPlanner(ProcessorRegistry registry, WorkerSettings settings, String node) {
         this.registry = registry;
         this.settings = settings;
         this.node = node;
-        registry.all().forEach(p -> capacity.put(p.name(), new Capacity(p.limits().concurrency())));
+        registry.all()
+                .forEach(p -> capacity.put(p.name(), new Capacity(p.limits().concurrency())));
     }
 
     Capacity of(String type) {
@@ -73,7 +74,9 @@ final class ClaimPlanner {
         long now = System.nanoTime();
         for (ProcessorRegistry.Registered processor : registry.all()) {
             Capacity room = capacity.get(processor.name());
-            int[] reserved = room.mayHaveWork(now, settings.pollInterval()) ? room.reserve(settings.claimBatchSize()) : new int[2];
+            int[] reserved = room.mayHaveWork(now, settings.pollInterval())
+                    ? room.reserve(settings.claimBatchSize())
+                    : new int[2];
             if (reserved[0] > 0) {
                 requests.add(new JobQueue.ClaimRequest(processor.name(), reserved[0], node, settings.leaseDuration()));
                 slots.add(reserved[1]);
@@ -94,7 +97,8 @@ final class ClaimPlanner {
             if (got.size() < request.limit()) {
                 room.foundEmpty(System.nanoTime());
             }
-            ProcessorRegistry.Registered processor = registry.find(request.type()).orElseThrow();
+            ProcessorRegistry.Registered processor =
+                    registry.find(request.type()).orElseThrow();
             for (int j = 0; j < got.size(); j++) {
                 toStart.add(new Start(processor, got.get(j), j < slots));
             }
@@ -113,6 +117,7 @@ final class ClaimPlanner {
         }
         long now = System.nanoTime();
         int batch = settings.claimBatchSize();
-        return capacity.values().stream().anyMatch(room -> room.wanted(batch) > 0 && room.mayHaveWork(now, settings.pollInterval()));
+        return capacity.values().stream()
+                .anyMatch(room -> room.wanted(batch) > 0 && room.mayHaveWork(now, settings.pollInterval()));
     }
 }

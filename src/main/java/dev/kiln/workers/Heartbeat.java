@@ -23,7 +23,11 @@ final class Heartbeat {
     private final OutcomeWriter writer;
     private final BiConsumer<RunningJob, Instant> cancelRequested;
 
-    Heartbeat(String node, Duration lease, Map<String, RunningJob> running, OutcomeWriter writer,
+    Heartbeat(
+            String node,
+            Duration lease,
+            Map<String, RunningJob> running,
+            OutcomeWriter writer,
             BiConsumer<RunningJob, Instant> cancelRequested) {
         this.node = node;
         this.lease = lease;
@@ -37,11 +41,13 @@ final class Heartbeat {
         if (local.isEmpty()) {
             return;
         }
-        List<JobQueue.Lease> renewed = writer.renew(new JobQueue.Renewal(node, local.keySet(), lease)).join();
+        List<JobQueue.Lease> renewed =
+                writer.renew(new JobQueue.Renewal(node, local.keySet(), lease)).join();
         if (renewed == null) {
             return; // not written this time (replaced, or the writer stopped): nothing learned
         }
-        Map<String, JobQueue.Lease> held = renewed.stream().collect(Collectors.toMap(JobQueue.Lease::jobId, Function.identity()));
+        Map<String, JobQueue.Lease> held =
+                renewed.stream().collect(Collectors.toMap(JobQueue.Lease::jobId, Function.identity()));
         for (RunningJob job : local.values()) {
             JobQueue.Lease current = held.get(job.jobId());
             if (current == null || !Objects.equals(current.token(), job.claim.leaseToken())) {

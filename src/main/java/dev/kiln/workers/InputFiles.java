@@ -22,13 +22,15 @@ final class InputFiles {
     InputFile of(JobQueue.Claim claim) throws IOException {
         FileInfo file = claim.input();
         if (file == null) {
-            throw JobFailure.of(JobErrorCode.INPUT_MISSING, "The input file " + claim.inputFileId() + " no longer exists.");
+            throw JobFailure.of(
+                    JobErrorCode.INPUT_MISSING, "The input file " + claim.inputFileId() + " no longer exists.");
         }
         Path path;
         try {
             path = blobs.localPath(file.sha256());
         } catch (NoSuchFileException e) {
-            throw JobFailure.of(JobErrorCode.INPUT_MISSING, "The content of input file " + file.id() + " is missing from storage.");
+            throw JobFailure.of(
+                    JobErrorCode.INPUT_MISSING, "The content of input file " + file.id() + " is missing from storage.");
         }
         return new InputFile(file.id(), file.mediaType(), file.size(), file.name(), path);
     }

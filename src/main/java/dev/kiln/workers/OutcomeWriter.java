@@ -39,11 +39,9 @@ final class OutcomeWriter {
     /** How often progress reports are looked for: the most a report waits before it is written. */
     private static final long PROGRESS_CHECK_MILLIS = 10;
 
-    private record Pending(JobQueue.Write write, CompletableFuture<Boolean> accepted) {
-    }
+    private record Pending(JobQueue.Write write, CompletableFuture<Boolean> accepted) {}
 
-    private record PendingRenewal(JobQueue.Renewal renewal, CompletableFuture<List<JobQueue.Lease>> leases) {
-    }
+    private record PendingRenewal(JobQueue.Renewal renewal, CompletableFuture<List<JobQueue.Lease>> leases) {}
 
     /** Wakes the writer for work that is not a write (claims to make). */
     private static final Pending NUDGE = new Pending(null, null);
@@ -65,7 +63,10 @@ final class OutcomeWriter {
      * @param planClaims  given a batch's writes before it runs, the claims to make in it
      * @param claimed     told what each of those claims got (none if the batch failed)
      */
-    OutcomeWriter(JobQueue queue, Supplier<List<JobQueue.Progress>> dueProgress, Consumer<JobQueue.Write> onRejected,
+    OutcomeWriter(
+            JobQueue queue,
+            Supplier<List<JobQueue.Progress>> dueProgress,
+            Consumer<JobQueue.Write> onRejected,
             Function<List<JobQueue.Write>, List<JobQueue.ClaimRequest>> planClaims,
             BiConsumer<List<JobQueue.ClaimRequest>, List<List<JobQueue.Claim>>> claimed) {
         this.queue = queue;
@@ -164,7 +165,11 @@ final class OutcomeWriter {
                 } catch (RuntimeException e) {
                     log.error("Job updates failed unexpectedly", e);
                     batch.forEach(p -> p.accepted().complete(false));
-                    claimed.accept(claims, claims.stream().<List<JobQueue.Claim>>map(c -> List.of()).toList());
+                    claimed.accept(
+                            claims,
+                            claims.stream()
+                                    .<List<JobQueue.Claim>>map(c -> List.of())
+                                    .toList());
                     if (renewing != null) {
                         renewing.leases().completeExceptionally(e);
                     }
@@ -177,8 +182,13 @@ final class OutcomeWriter {
         }
     }
 
-    private void write(List<JobQueue.Write> writes, List<Pending> batch, PendingRenewal renewing, List<JobQueue.ClaimRequest> claims) {
-        JobQueue.Applied applied = applyRetrying(new JobQueue.Batch(writes, renewing == null ? null : renewing.renewal(), claims));
+    private void write(
+            List<JobQueue.Write> writes,
+            List<Pending> batch,
+            PendingRenewal renewing,
+            List<JobQueue.ClaimRequest> claims) {
+        JobQueue.Applied applied =
+                applyRetrying(new JobQueue.Batch(writes, renewing == null ? null : renewing.renewal(), claims));
         if (renewing != null) {
             renewing.leases().complete(applied.leases());
         }
@@ -200,12 +210,21 @@ final class OutcomeWriter {
         while (true) {
             try {
                 return queue.apply(batch);
-            } catch (TransientDataAccessException | RecoverableDataAccessException | DataAccessResourceFailureException e) {
+            } catch (TransientDataAccessException
+                    | RecoverableDataAccessException
+                    | DataAccessResourceFailureException e) {
                 if (System.nanoTime() > giveUpAfterNanos) {
-                    log.error("Giving up on {} job writes: the database is still failing at shutdown", batch.writes().size(), e);
+                    log.error(
+                            "Giving up on {} job writes: the database is still failing at shutdown",
+                            batch.writes().size(),
+                            e);
                     return refused(batch);
                 }
-                log.warn("Could not write {} job updates ({}); retrying in {}", batch.writes().size(), e.getMessage(), delay);
+                log.warn(
+                        "Could not write {} job updates ({}); retrying in {}",
+                        batch.writes().size(),
+                        e.getMessage(),
+                        delay);
                 try {
                     Thread.sleep(delay);
                 } catch (InterruptedException ie) {
@@ -223,26 +242,36 @@ final class OutcomeWriter {
     private JobQueue.Applied oneByOne(JobQueue.Batch batch, DataAccessException failure) {
         List<? extends JobQueue.Write> writes = batch.writes();
         if (writes.size() + batch.claims().size() + (batch.renewal() == null ? 0 : 1) <= 1) {
-            log.error("The database refuses an update of job {}; dropping it", writes.isEmpty() ? "-" : writes.getFirst().jobId(),
+            log.error(
+                    "The database refuses an update of job {}; dropping it",
+                    writes.isEmpty() ? "-" : writes.getFirst().jobId(),
                     failure);
             return refused(batch);
         }
-        List<JobQueue.Lease> leases = batch.renewal() == null ? List.of()
-                : applyRetrying(new JobQueue.Batch(List.of(), batch.renewal(), List.of())).leases();
+        List<JobQueue.Lease> leases = batch.renewal() == null
+                ? List.of()
+                : applyRetrying(new JobQueue.Batch(List.of(), batch.renewal(), List.of()))
+                        .leases();
         List<List<JobQueue.Claim>> claimed = new ArrayList<>(batch.claims().size());
         for (JobQueue.ClaimRequest c : batch.claims()) {
-            claimed.addAll(applyRetrying(new JobQueue.Batch(List.of(), null, List.of(c))).claimed());
+            claimed.addAll(applyRetrying(new JobQueue.Batch(List.of(), null, List.of(c)))
+                    .claimed());
         }
         List<Boolean> accepted = new ArrayList<>(writes.size());
         for (JobQueue.Write w : writes) {
-            accepted.addAll(applyRetrying(new JobQueue.Batch(List.of(w), null, List.of())).accepted());
+            accepted.addAll(applyRetrying(new JobQueue.Batch(List.of(w), null, List.of()))
+                    .accepted());
         }
         return new JobQueue.Applied(accepted, leases, claimed);
     }
 
     /** Nothing written: every write refused, the leases not known, nothing claimed. */
     private static JobQueue.Applied refused(JobQueue.Batch batch) {
-        return new JobQueue.Applied(batch.writes().stream().map(w -> false).toList(), null,
-                batch.claims().stream().<List<JobQueue.Claim>>map(c -> List.of()).toList());
+        return new JobQueue.Applied(
+                batch.writes().stream().map(w -> false).toList(),
+                null,
+                batch.claims().stream()
+                        .<List<JobQueue.Claim>>map(c -> List.of())
+                        .toList());
     }
 }

@@ -27,7 +27,8 @@ import org.springframework.stereotype.Component;
 public class QueueMaintenance extends Loop {
 
     private static final Logger log = LoggerFactory.getLogger(QueueMaintenance.class);
-    static final JobError LEASE_EXPIRED = JobError.of(JobErrorCode.LEASE_EXPIRED,
+    static final JobError LEASE_EXPIRED = JobError.of(
+            JobErrorCode.LEASE_EXPIRED,
             "The worker running this job stopped responding (its node crashed or lost the database).");
     private static final int BATCH = 100;
     private static final Duration PRUNE_EVERY = Duration.ofMinutes(10);
@@ -40,7 +41,12 @@ public class QueueMaintenance extends Loop {
     private final RetryPolicy retryPolicy;
     private Instant nextPrune = Instant.MIN;
 
-    public QueueMaintenance(JobQueue queue, JobStore store, JobSettings jobSettings, WorkerSettings settings, Clock clock,
+    public QueueMaintenance(
+            JobQueue queue,
+            JobStore store,
+            JobSettings jobSettings,
+            WorkerSettings settings,
+            Clock clock,
             RetryPolicy retryPolicy) {
         super("kiln-maintenance", settings.maintenanceInterval());
         this.queue = queue;
@@ -63,7 +69,10 @@ public class QueueMaintenance extends Loop {
         int rescued = rescueExpiredLeases(now);
         int cancelled = enforceOverdueCancels(now);
         if (rescued + cancelled > 0) {
-            log.info("Queue maintenance: rescued {} job(s) with expired leases, ended {} overdue cancel(s)", rescued, cancelled);
+            log.info(
+                    "Queue maintenance: rescued {} job(s) with expired leases, ended {} overdue cancel(s)",
+                    rescued,
+                    cancelled);
         }
         if (!now.isBefore(nextPrune)) {
             int pruned = store.pruneIdempotencyKeys(now.minus(jobSettings.idempotencyRetention()));
@@ -85,8 +94,11 @@ public class QueueMaintenance extends Loop {
             return 0;
         }
         List<JobQueue.Finish> rescues = expired.stream()
-                .map(s -> new JobQueue.Finish(s.id(), s.token(),
-                        retryPolicy.after(LEASE_EXPIRED, s.attempt(), s.maxAttempts(), s.cancelRequested()), now.toEpochMilli()))
+                .map(s -> new JobQueue.Finish(
+                        s.id(),
+                        s.token(),
+                        retryPolicy.after(LEASE_EXPIRED, s.attempt(), s.maxAttempts(), s.cancelRequested()),
+                        now.toEpochMilli()))
                 .toList();
         return count(queue.apply(rescues));
     }

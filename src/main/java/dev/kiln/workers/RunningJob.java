@@ -1,10 +1,10 @@
 package dev.kiln.workers;
 
-import java.time.Duration;
 import dev.kiln.jobs.JobQueue;
 import dev.kiln.processors.InputFile;
 import dev.kiln.processors.JobContext;
 import dev.kiln.processors.ProcessorRegistry;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -19,8 +19,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class RunningJob implements JobContext {
 
-    private record Reported(double fraction, String stage, Duration remaining) {
-    }
+    private record Reported(double fraction, String stage, Duration remaining) {}
 
     final JobQueue.Claim claim;
     final ProcessorRegistry.Registered processor;
@@ -30,10 +29,12 @@ final class RunningJob implements JobContext {
     private final AtomicReference<Reported> latest = new AtomicReference<>();
     /** 0: no slot yet; 1: holds one; 2: gave it back. */
     private final AtomicInteger slot = new AtomicInteger();
+
     private final AtomicBoolean heldReleased = new AtomicBoolean();
     private Reported written;
     /** When progress was last handed to the writer (nanoTime); only the writer's thread touches it. */
     private long writtenAt;
+
     private volatile InputFile input;
     private volatile Thread thread;
     private volatile StopReason stopReason;
@@ -174,5 +175,4 @@ final class RunningJob implements JobContext {
     public String toString() {
         return "job " + claim.id() + " attempt " + claim.attempt();
     }
-
 }

@@ -60,8 +60,16 @@ public class WorkerPool implements SmartLifecycle {
     private ScheduledExecutorService watchdog;
     private volatile boolean started;
 
-    public WorkerPool(WorkerSettings settings, JobSettings jobSettings, ProcessorRegistry registry, JobQueue queue,
-            RetryPolicy retryPolicy, BlobStore blobs, JsonMapper json, Clock clock, ThisNode thisNode) {
+    public WorkerPool(
+            WorkerSettings settings,
+            JobSettings jobSettings,
+            ProcessorRegistry registry,
+            JobQueue queue,
+            RetryPolicy retryPolicy,
+            BlobStore blobs,
+            JsonMapper json,
+            Clock clock,
+            ThisNode thisNode) {
         this.ends = new AttemptEnds(retryPolicy);
         this.settings = settings;
         this.jobSettings = jobSettings;
@@ -71,11 +79,15 @@ public class WorkerPool implements SmartLifecycle {
         this.clock = clock;
         this.node = thisNode.id();
         this.claims = new ClaimPlanner(registry, settings, node);
-        this.writer = new OutcomeWriter(queue, this::dueProgress, this::rejected, batch -> claims.plan(batch, this::ending),
-                this::claimed);
+        this.writer = new OutcomeWriter(
+                queue, this::dueProgress, this::rejected, batch -> claims.plan(batch, this::ending), this::claimed);
         this.claimLoop = new Loop("kiln-claim", settings.pollInterval(), this::claimStep);
         this.attempts = new Attempts(new InputFiles(blobs), ends, writer, claims, json, clock, this::releaseSlot);
-        Heartbeat heartbeat = new Heartbeat(node, settings.leaseDuration(), running, writer,
+        Heartbeat heartbeat = new Heartbeat(
+                node,
+                settings.leaseDuration(),
+                running,
+                writer,
                 (job, since) -> requestStop(job, StopReason.CANCEL, since));
         this.heartbeatLoop = new Loop("kiln-heartbeat", settings.heartbeatInterval(), () -> {
             heartbeat.beat();
@@ -90,16 +102,24 @@ public class WorkerPool implements SmartLifecycle {
             log.info("Workers are disabled on this node (kiln.workers.enabled=false)");
             return;
         }
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("kiln-watchdog").factory());
-        // Every attempt schedules its timeout and cancels it when it ends: a cancelled one must not stay queued for its whole timeout.
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(
+                1, Thread.ofPlatform().daemon().name("kiln-watchdog").factory());
+        // Every attempt schedules its timeout and cancels it when it ends: a cancelled one must not stay queued for its
+        // whole timeout.
         timer.setRemoveOnCancelPolicy(true);
         watchdog = timer;
         writer.start();
         claims.accepting(true);
         heartbeatLoop.start();
         claimLoop.start();
-        log.info("Workers started on node {}: {}", node, registry.all().isEmpty() ? "no processors installed"
-                : registry.all().stream().map(p -> p.name() + "×" + p.limits().concurrency()).collect(Collectors.joining(", ")));
+        log.info(
+                "Workers started on node {}: {}",
+                node,
+                registry.all().isEmpty()
+                        ? "no processors installed"
+                        : registry.all().stream()
+                                .map(p -> p.name() + "×" + p.limits().concurrency())
+                                .collect(Collectors.joining(", ")));
     }
 
     @Override
@@ -141,12 +161,16 @@ public class WorkerPool implements SmartLifecycle {
     void onMoved(Moved.Committed moved) {
         switch (moved.transition()) {
             case SUBMIT, PROMOTE, RELEASE, MANUAL_RETRY -> {
-                moved.jobs().stream().map(Moved::type).distinct().map(claims::of).filter(Objects::nonNull)
+                moved.jobs().stream()
+                        .map(Moved::type)
+                        .distinct()
+                        .map(claims::of)
+                        .filter(Objects::nonNull)
                         .forEach(Capacity::changed);
                 claimLoop.wake();
             }
             case REQUEST_CANCEL -> moved.jobs().forEach(job -> cancelRequested(job.id()));
-            default -> { }
+            default -> {}
         }
     }
 
@@ -222,11 +246,14 @@ public class WorkerPool implements SmartLifecycle {
         Instant started = clock.instant();
         running.put(claim.id(), job);
         try {
-            ScheduledFuture<?> timeout = watchdog.schedule(() -> requestStop(job, StopReason.TIMEOUT, clock.instant()),
-                    processor.limits().timeout().toMillis(), TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> timeout = watchdog.schedule(
+                    () -> requestStop(job, StopReason.TIMEOUT, clock.instant()),
+                    processor.limits().timeout().toMillis(),
+                    TimeUnit.MILLISECONDS);
             // CPU-bound work gets a platform thread: on a virtual thread it would hold a carrier and
             // could starve everything else that runs on virtual threads (HTTP requests, for one).
-            Thread.Builder threads = processor.processor().cpuBound() ? Thread.ofPlatform().daemon() : Thread.ofVirtual();
+            Thread.Builder threads =
+                    processor.processor().cpuBound() ? Thread.ofPlatform().daemon() : Thread.ofVirtual();
             threads.name("kiln-job-" + claim.id()).start(() -> {
                 try {
                     attempts.run(job, started);
@@ -242,7 +269,8 @@ public class WorkerPool implements SmartLifecycle {
             releaseSlot(job);
             forget(job);
             if (job.markFinishing()) {
-                writer.enqueue(new JobQueue.Finish(claim.id(), claim.leaseToken(), new JobQueue.Released(claim.attempt())));
+                writer.enqueue(
+                        new JobQueue.Finish(claim.id(), claim.leaseToken(), new JobQueue.Released(claim.attempt())));
             }
         }
     }
@@ -256,9 +284,7 @@ public class WorkerPool implements SmartLifecycle {
 
     private void releaseHeld(RunningJob job) {
         if (job.releaseHeld()) {
-            Capacity room = claims.of(job.processor.name());
-            room.held.release();
-            room.changed();
+            claims.of(job.processor.name()).heldFreed();
             claimLoop.wake();
         }
     }
@@ -270,9 +296,7 @@ public class WorkerPool implements SmartLifecycle {
      */
     private void releaseSlot(RunningJob job) {
         if (job.releaseSlot()) {
-            Capacity room = claims.of(job.processor.name());
-            room.slots.release();
-            room.changed();
+            claims.of(job.processor.name()).slotFreed();
             claimLoop.wake();
         }
     }
@@ -296,7 +320,10 @@ public class WorkerPool implements SmartLifecycle {
         }
         job.log().info("Stopping {}: {}", job, reason);
         if (reason == StopReason.CANCEL || reason == StopReason.TIMEOUT) {
-            long delay = Math.max(0, Duration.between(clock.instant(), since.plus(jobSettings.cancelTimeout())).toMillis());
+            long delay = Math.max(
+                    0,
+                    Duration.between(clock.instant(), since.plus(jobSettings.cancelTimeout()))
+                            .toMillis());
             watchdog.schedule(() -> enforceStop(job, reason), delay, TimeUnit.MILLISECONDS);
         }
     }
@@ -305,15 +332,23 @@ public class WorkerPool implements SmartLifecycle {
         if (running.get(job.jobId()) != job || job.stopReason() != reason || !job.markFinishing()) {
             return;
         }
-        job.log().warn("{} did not stop within {}; ending it as {} and revoking its lease (its thread keeps"
-                + " its slot until it returns)", job, jobSettings.cancelTimeout(), reason);
+        job.log()
+                .warn(
+                        "{} did not stop within {}; ending it as {} and revoking its lease (its thread keeps"
+                                + " its slot until it returns)",
+                        job,
+                        jobSettings.cancelTimeout(),
+                        reason);
         writer.enqueue(new JobQueue.Finish(job.jobId(), job.claim.leaseToken(), ends.stopped(job, reason)));
     }
 
     private List<JobQueue.Progress> dueProgress() {
         long now = System.nanoTime();
         long spacing = settings.progressInterval().toNanos();
-        return running.values().stream().map(job -> job.takeProgress(now, spacing)).filter(Objects::nonNull).toList();
+        return running.values().stream()
+                .map(job -> job.takeProgress(now, spacing))
+                .filter(Objects::nonNull)
+                .toList();
     }
 
     private void rejected(JobQueue.Write write) {
@@ -330,12 +365,14 @@ public class WorkerPool implements SmartLifecycle {
         claimLoop.stop();
         if (!awaitIdle(settings.shutdownGrace())) {
             Set<RunningJob> left = Set.copyOf(running.values());
-            log.info("Shutting down: releasing {} job(s) still running after {}", left.size(), settings.shutdownGrace());
+            log.info(
+                    "Shutting down: releasing {} job(s) still running after {}", left.size(), settings.shutdownGrace());
             left.forEach(job -> requestStop(job, StopReason.SHUTDOWN, clock.instant()));
             if (!awaitIdle(Duration.ofSeconds(5))) {
                 for (RunningJob job : Set.copyOf(running.values())) {
                     // A cancel or timeout already asked for wins over giving the job back.
-                    JobQueue.Outcome outcome = ends.stopped(job, job.stopReason() == null ? StopReason.SHUTDOWN : job.stopReason());
+                    JobQueue.Outcome outcome =
+                            ends.stopped(job, job.stopReason() == null ? StopReason.SHUTDOWN : job.stopReason());
                     if (outcome != null && job.markFinishing()) {
                         writer.enqueue(new JobQueue.Finish(job.jobId(), job.claim.leaseToken(), outcome));
                     }

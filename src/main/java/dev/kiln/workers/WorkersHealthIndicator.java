@@ -39,8 +39,12 @@ class WorkersHealthIndicator implements HealthIndicator {
         details.put("kiln-outcome-writer", healthy ? "running" : "stopped");
         for (Loop.Status loop : loops) {
             healthy &= loop.healthy();
-            details.put(loop.name(), !loop.running() ? "stopped"
-                    : "last step ended " + loop.sinceLastStep().toMillis() + " ms ago" + (loop.healthy() ? "" : " (stuck)"));
+            details.put(
+                    loop.name(),
+                    !loop.running()
+                            ? "stopped"
+                            : "last step ended " + loop.sinceLastStep().toMillis() + " ms ago"
+                                    + (loop.healthy() ? "" : " (stuck)"));
         }
         return (healthy ? Health.up() : Health.down()).withDetails(details).build();
     }

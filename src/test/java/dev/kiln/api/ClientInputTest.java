@@ -66,8 +66,10 @@ class ClientInputTest extends ApiTestBase {
         String big = "{\"type\":\"test-noop\",\"pad\":\"" + "x".repeat(MAX_SIZE) + "\"}";
 
         Api.Response declared = api.post("/api/v1/jobs", token, big);
-        Api.Response chunked = api.send(api.request("/api/v1/jobs", token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big.getBytes(StandardCharsets.UTF_8))))
+        Api.Response chunked = api.send(api.request("/api/v1/jobs", token)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new ByteArrayInputStream(big.getBytes(StandardCharsets.UTF_8))))
                 .build());
 
         for (Api.Response response : new Api.Response[] {declared, chunked}) {
@@ -90,7 +92,8 @@ class ClientInputTest extends ApiTestBase {
 
     @Test
     void trailingGarbageAfterTheJsonIsMalformed() {
-        Api.Response trailing = api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"x" + UUID.randomUUID() + "\"} {}");
+        Api.Response trailing =
+                api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"x" + UUID.randomUUID() + "\"} {}");
 
         assertThat(trailing.status()).isEqualTo(400);
         assertThat(trailing.code()).isEqualTo("malformed_json");
@@ -105,38 +108,47 @@ class ClientInputTest extends ApiTestBase {
             assertThat(error.get("code").asString()).isEqualTo("malformed_json");
             assertThat(error.get("message").asString()).contains("nested deeper than 32");
             client.send("{\"type\":\"subscribe\",\"mine\":true}");
-            assertThat(client.await("subscribed", Duration.ofSeconds(10))).as("the connection stays usable").isNotNull();
+            assertThat(client.await("subscribed", Duration.ofSeconds(10)))
+                    .as("the connection stays usable")
+                    .isNotNull();
         }
-        String params = Base64.getEncoder().encodeToString(("[".repeat(100) + "]".repeat(100)).getBytes(StandardCharsets.UTF_8));
-        Api.Response upload = api.send(api.request("/api/v1/uploads", token).header("Tus-Resumable", "1.0.0")
-                .header("Upload-Length", "5").header("Upload-Metadata", "processor dGVzdC1ub29w,params " + params)
-                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        String params = Base64.getEncoder()
+                .encodeToString(("[".repeat(100) + "]".repeat(100)).getBytes(StandardCharsets.UTF_8));
+        Api.Response upload = api.send(api.request("/api/v1/uploads", token)
+                .header("Tus-Resumable", "1.0.0")
+                .header("Upload-Length", "5")
+                .header("Upload-Metadata", "processor dGVzdC1ub29w,params " + params)
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build());
         assertThat(upload.status()).isEqualTo(400);
         assertThat(upload.json().get("field").asString()).isEqualTo("Upload-Metadata");
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "/api/v1/jobs?limit=abc | limit",
-            "/api/v1/jobs?limit=-1 | limit",
-            "/api/v1/jobs?limit=201 | limit",
-            "/api/v1/jobs?limit=99999999999 | limit",
-            "/api/v1/jobs?cursor=garbage | cursor",
-            "/api/v1/jobs?state=sideways | state",
-            "/api/v1/jobs?type=Not%20A%20Type | type",
-            "/api/v1/jobs/counts?type=%2E%2E | type",
-            "/api/v1/jobs/JOB/events?after=x | after",
-            "/api/v1/jobs/JOB/events?after=-5 | after",
-            "/api/v1/jobs/JOB/events?limit=0 | limit",
-            "/api/v1/jobs/JOB/events?wait=9999 | wait",
-            "/api/v1/jobs/JOB/events?wait=soon | wait",
-            "/api/v1/jobs/JOB/result?format= | format",
-            "/api/v1/jobs/JOB/result?format=exe | format",
-            "/api/v1/files/FILE/content?expires=tomorrow&sig=x | expires",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "/api/v1/jobs?limit=abc | limit",
+                "/api/v1/jobs?limit=-1 | limit",
+                "/api/v1/jobs?limit=201 | limit",
+                "/api/v1/jobs?limit=99999999999 | limit",
+                "/api/v1/jobs?cursor=garbage | cursor",
+                "/api/v1/jobs?state=sideways | state",
+                "/api/v1/jobs?type=Not%20A%20Type | type",
+                "/api/v1/jobs/counts?type=%2E%2E | type",
+                "/api/v1/jobs/JOB/events?after=x | after",
+                "/api/v1/jobs/JOB/events?after=-5 | after",
+                "/api/v1/jobs/JOB/events?limit=0 | limit",
+                "/api/v1/jobs/JOB/events?wait=9999 | wait",
+                "/api/v1/jobs/JOB/events?wait=soon | wait",
+                "/api/v1/jobs/JOB/result?format= | format",
+                "/api/v1/jobs/JOB/result?format=exe | format",
+                "/api/v1/files/FILE/content?expires=tomorrow&sig=x | expires",
+            })
     void everyBadParameterIsNamed(String path, String field) {
         String jobId = api.submit(token, "test-echo", fileId, "{}");
-        await().atMost(Duration.ofSeconds(15)).until(() -> api.state(token, jobId).equals("succeeded"));
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> api.state(token, jobId).equals("succeeded"));
 
         Api.Response response = api.get(path.replace("JOB", jobId).replace("FILE", fileId), token);
 
@@ -146,17 +158,19 @@ class ClientInputTest extends ApiTestBase {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "{\"type\":1,\"input\":{\"fileId\":\"FILE\"}} | type",
-            "{\"type\":\"test-noop\",\"input\":\"FILE\"} | input",
-            "{\"type\":\"test-noop\",\"input\":{\"fileId\":7}} | input.fileId",
-            "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"FILE\"},\"priority\":\"high\"} | priority",
-            "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"FILE\"},\"priority\":1.5} | priority",
-            "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"FILE\"},\"extra\":true} | extra",
-            "[\"type\"] | body",
-            "\"just a string\" | body",
-            "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"file_nosuchfile\"}} | input.fileId",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{\"type\":1,\"input\":{\"fileId\":\"FILE\"}} | type",
+                "{\"type\":\"test-noop\",\"input\":\"FILE\"} | input",
+                "{\"type\":\"test-noop\",\"input\":{\"fileId\":7}} | input.fileId",
+                "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"FILE\"},\"priority\":\"high\"} | priority",
+                "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"FILE\"},\"priority\":1.5} | priority",
+                "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"FILE\"},\"extra\":true} | extra",
+                "[\"type\"] | body",
+                "\"just a string\" | body",
+                "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"file_nosuchfile\"}} | input.fileId",
+            })
     void everyBadJobFieldIsNamed(String body, String field) {
         Api.Response response = api.post("/api/v1/jobs", token, body.replace("FILE", fileId));
 
@@ -165,15 +179,17 @@ class ClientInputTest extends ApiTestBase {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "{\"name\":5} | name",
-            "{\"name\":\"\"} | name",
-            "{\"name\":\"a/b\"} | name",
-            "{\"name\":\"ok-name\",\"role\":\"root\"} | role",
-            "{\"name\":\"ok-name\",\"role\":[\"admin\"]} | role",
-            "{\"name\":\"ok-name\",\"admin\":true} | admin",
-            "null | body",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{\"name\":5} | name",
+                "{\"name\":\"\"} | name",
+                "{\"name\":\"a/b\"} | name",
+                "{\"name\":\"ok-name\",\"role\":\"root\"} | role",
+                "{\"name\":\"ok-name\",\"role\":[\"admin\"]} | role",
+                "{\"name\":\"ok-name\",\"admin\":true} | admin",
+                "null | body",
+            })
     void everyBadUserFieldIsNamed(String body, String field) {
         Api.Response response = api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, body);
 
@@ -183,30 +199,44 @@ class ClientInputTest extends ApiTestBase {
 
     @Test
     void badIdsInPathsAreNotFound() {
-        for (String path : new String[] {"/api/v1/jobs/nonsense", "/api/v1/jobs/" + "j".repeat(5000), "/api/v1/jobs/%E2%98%83",
-                "/api/v1/jobs/nonsense/result", "/api/v1/jobs/nonsense/events", "/api/v1/files/nonsense",
-                "/api/v1/files/nonsense/content", "/api/v1/files/'%20OR%201=1--"}) {
+        for (String path : new String[] {
+            "/api/v1/jobs/nonsense",
+            "/api/v1/jobs/" + "j".repeat(5000),
+            "/api/v1/jobs/%E2%98%83",
+            "/api/v1/jobs/nonsense/result",
+            "/api/v1/jobs/nonsense/events",
+            "/api/v1/files/nonsense",
+            "/api/v1/files/nonsense/content",
+            "/api/v1/files/'%20OR%201=1--"
+        }) {
             Api.Response response = api.get(path, token);
             assertThat(response.status()).as(path + " " + response).isEqualTo(404);
             assertThat(response.code()).endsWith("not_found");
         }
-        assertThat(api.postEmpty("/api/v1/jobs/nonsense/cancel", token).status()).isEqualTo(404);
+        assertThat(api.postEmpty("/api/v1/jobs/nonsense/cancel", token).status())
+                .isEqualTo(404);
         assertThat(api.postEmpty("/api/v1/files/nonsense/link", token).status()).isEqualTo(404);
     }
 
     @Test
     void badUploadNamesAndPartsAreNamed() {
         // A malformed escape: only a raw request can carry one.
-        Api.Response badName = new RawHttp(port).send("POST", "/api/v1/files?name=%zz",
-                java.util.List.of("Authorization: Bearer " + token, "Content-Type: text/plain"), "x".getBytes(StandardCharsets.UTF_8));
+        Api.Response badName = new RawHttp(port)
+                .send(
+                        "POST",
+                        "/api/v1/files?name=%zz",
+                        java.util.List.of("Authorization: Bearer " + token, "Content-Type: text/plain"),
+                        "x".getBytes(StandardCharsets.UTF_8));
         assertThat(badName.status()).isEqualTo(400);
         assertThat(badName.json().get("field").asString()).isEqualTo("name");
 
         String boundary = "b" + UUID.randomUUID();
         Api.Response noFilePart = api.send(api.request("/api/v1/files", token)
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\n"
-                        + "x\r\n--" + boundary + "--\r\n")).build());
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "--" + boundary + "\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\n" + "x\r\n--"
+                                + boundary + "--\r\n"))
+                .build());
         assertThat(noFilePart.status()).isEqualTo(400);
         assertThat(noFilePart.json().get("field").asString()).isEqualTo("file");
     }

@@ -20,8 +20,8 @@ class DatabaseOutageTest {
     void apiAnswers503WhileTheDatabaseIsDownAndRecoversAfterwards() {
         String url = TestDatabases.fresh(TestDatabases.Kind.POSTGRES);
         String database = TestDatabases.databaseName(url);
-        try (KilnProcess kiln = KilnProcess.start(url, TestDatabases.tempDir("kiln-outage-"),
-                Map.of("kiln.workers.poll-interval", "200ms"))) {
+        try (KilnProcess kiln = KilnProcess.start(
+                url, TestDatabases.tempDir("kiln-outage-"), Map.of("kiln.workers.poll-interval", "200ms"))) {
             Api api = kiln.api();
             String file = api.textFile(Api.ADMIN_TOKEN, "before the outage");
 
@@ -39,9 +39,11 @@ class DatabaseOutageTest {
                 TestDatabases.postgresAdmin("ALTER DATABASE " + database + " WITH ALLOW_CONNECTIONS true");
             }
 
-            await().atMost(Duration.ofSeconds(30)).until(() -> api.get("/api/v1/jobs", Api.ADMIN_TOKEN).status() == 200);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> api.get("/api/v1/jobs", Api.ADMIN_TOKEN).status() == 200);
             String job = api.submit(Api.ADMIN_TOKEN, "test-echo", file, "{}");
-            await().atMost(Duration.ofSeconds(30)).until(() -> api.state(Api.ADMIN_TOKEN, job).equals("succeeded"));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> api.state(Api.ADMIN_TOKEN, job).equals("succeeded"));
             assertThat(kiln.log()).doesNotContain("Unexpected failure");
         }
     }

@@ -18,38 +18,67 @@ abstract class AuditContract extends ApiTestBase {
 
     private List<JsonNode> entriesOf(String userId) {
         List<JsonNode> entries = new ArrayList<>();
-        api.get("/api/v1/admin/audit?actor=" + userId + "&limit=500", Api.ADMIN_TOKEN).json().get("items").forEach(entries::add);
+        api.get("/api/v1/admin/audit?actor=" + userId + "&limit=500", Api.ADMIN_TOKEN)
+                .json()
+                .get("items")
+                .forEach(entries::add);
         return entries.reversed();
     }
 
     @Test
     void aMembersDayIsRecordedInOrder() {
-        Api.Response created = api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"audited-" + UUID.randomUUID() + "\"}");
+        Api.Response created =
+                api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"audited-" + UUID.randomUUID() + "\"}");
         String token = created.json().get("token").asString();
         String userId = created.json().get("user").get("id").asString();
 
         Api.Browser browser = api.signIn(token);
         String fileId = api.textFile(token, "audit me");
         String done = api.submit(token, "test-echo", fileId, "{}");
-        await().atMost(Duration.ofSeconds(15)).until(() -> api.state(token, done).equals("succeeded"));
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> api.state(token, done).equals("succeeded"));
         assertThat(api.get("/api/v1/jobs/" + done + "/result", token).status()).isEqualTo(200);
         String gated = api.submit(token, "test-sleep", fileId, "{\"ms\":60000}");
-        assertThat(api.postEmpty("/api/v1/jobs/" + gated + "/cancel", token).status()).isIn(200, 202);
-        await().atMost(Duration.ofSeconds(15)).until(() -> api.state(token, gated).equals("cancelled"));
-        assertThat(api.postEmpty("/api/v1/jobs/" + gated + "/retry", token).status()).isEqualTo(202);
-        String link = api.send(api.request("/api/v1/files/" + fileId + "/link", token).POST(HttpRequest.BodyPublishers.noBody())
-                .build()).json().get("href").asString();
+        assertThat(api.postEmpty("/api/v1/jobs/" + gated + "/cancel", token).status())
+                .isIn(200, 202);
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> api.state(token, gated).equals("cancelled"));
+        assertThat(api.postEmpty("/api/v1/jobs/" + gated + "/retry", token).status())
+                .isEqualTo(202);
+        String link = api.send(api.request("/api/v1/files/" + fileId + "/link", token)
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build())
+                .json()
+                .get("href")
+                .asString();
         assertThat(api.get(link, null).status()).isEqualTo(200);
         Api.Response issued = api.post("/api/v1/me/tokens", token, "{\"label\":\"cli\"}");
-        api.send(api.request("/api/v1/me/tokens/" + issued.json().get("id").asString(), token).DELETE().build());
-        api.send(api.browserRequest("/api/v1/session", browser).header("X-Kiln-CSRF", browser.csrf()).DELETE().build());
+        api.send(api.request("/api/v1/me/tokens/" + issued.json().get("id").asString(), token)
+                .DELETE()
+                .build());
+        api.send(api.browserRequest("/api/v1/session", browser)
+                .header("X-Kiln-CSRF", browser.csrf())
+                .DELETE()
+                .build());
 
-        List<String> actions = entriesOf(userId).stream().map(e -> e.get("action").asString()).toList();
-        assertThat(actions).containsSubsequence("session.signed_in", "job.submitted", "result.downloaded", "job.submitted",
-                "job.cancelled", "job.retried", "token.issued", "token.revoked", "session.signed_out");
+        List<String> actions =
+                entriesOf(userId).stream().map(e -> e.get("action").asString()).toList();
+        assertThat(actions)
+                .containsSubsequence(
+                        "session.signed_in",
+                        "job.submitted",
+                        "result.downloaded",
+                        "job.submitted",
+                        "job.cancelled",
+                        "job.retried",
+                        "token.issued",
+                        "token.revoked",
+                        "session.signed_out");
 
-        JsonNode submitted = entriesOf(userId).stream().filter(e -> e.get("action").asString().equals("job.submitted"))
-                .findFirst().orElseThrow();
+        JsonNode submitted = entriesOf(userId).stream()
+                .filter(e -> e.get("action").asString().equals("job.submitted"))
+                .findFirst()
+                .orElseThrow();
         assertThat(submitted.get("actor").get("id").asString()).isEqualTo(userId);
         assertThat(submitted.get("target").get("type").asString()).isEqualTo("job");
         assertThat(submitted.get("target").get("id").asString()).isEqualTo(done);
@@ -59,27 +88,43 @@ abstract class AuditContract extends ApiTestBase {
         assertThat(submitted.get("userAgent").asString()).contains("Java");
 
         // The signed link is not a user: its download is recorded without an actor, against the file.
-        JsonNode download = api.get("/api/v1/admin/audit?action=file.downloaded&limit=500", Api.ADMIN_TOKEN).json().get("items")
-                .valueStream().filter(e -> e.get("target").get("id").asString().equals(fileId)).findFirst().orElseThrow();
+        JsonNode download = api.get("/api/v1/admin/audit?action=file.downloaded&limit=500", Api.ADMIN_TOKEN)
+                .json()
+                .get("items")
+                .valueStream()
+                .filter(e -> e.get("target").get("id").asString().equals(fileId))
+                .findFirst()
+                .orElseThrow();
         assertThat(download.get("detail").get("via").asString()).isEqualTo("signed link");
         // No secret is ever in the log.
-        String everything = api.get("/api/v1/admin/audit?limit=500", Api.ADMIN_TOKEN).body();
-        assertThat(everything).doesNotContain(token).doesNotContain(issued.json().get("token").asString())
+        String everything =
+                api.get("/api/v1/admin/audit?limit=500", Api.ADMIN_TOKEN).body();
+        assertThat(everything)
+                .doesNotContain(token)
+                .doesNotContain(issued.json().get("token").asString())
                 .doesNotContain(browser.cookie().substring("kiln_session=".length()));
     }
 
     @Test
     void failedSignInsAndAdminActionsAreRecorded() {
         api.post("/api/v1/session", null, "{\"token\":\"kiln_wrong\"}");
-        JsonNode failed = api.get("/api/v1/admin/audit?action=session.sign_in_failed&limit=1", Api.ADMIN_TOKEN).json()
-                .get("items").get(0);
+        JsonNode failed = api.get("/api/v1/admin/audit?action=session.sign_in_failed&limit=1", Api.ADMIN_TOKEN)
+                .json()
+                .get("items")
+                .get(0);
         assertThat(failed.has("actor")).isFalse();
         assertThat(failed.get("ip").asString()).isNotBlank();
 
         String name = "made-" + UUID.randomUUID();
-        String userId = api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"" + name + "\"}").json()
-                .get("user").get("id").asString();
-        JsonNode made = api.get("/api/v1/admin/audit?action=user.created&limit=1", Api.ADMIN_TOKEN).json().get("items").get(0);
+        String userId = api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"" + name + "\"}")
+                .json()
+                .get("user")
+                .get("id")
+                .asString();
+        JsonNode made = api.get("/api/v1/admin/audit?action=user.created&limit=1", Api.ADMIN_TOKEN)
+                .json()
+                .get("items")
+                .get(0);
         assertThat(made.get("actor").get("name").asString()).isEqualTo("admin");
         assertThat(made.get("target").get("id").asString()).isEqualTo(userId);
         assertThat(made.get("detail").get("name").asString()).isEqualTo(name);
@@ -94,15 +139,26 @@ abstract class AuditContract extends ApiTestBase {
     @Test
     void entriesOlderThanTheRetentionAreDropped() {
         long old = System.currentTimeMillis() - Duration.ofDays(366).toMillis();
-        db.write(() -> db.sql().sql("INSERT INTO audit_log (at, action) VALUES (?, 'job.submitted')").param(old).update());
+        db.write(() -> db.sql()
+                .sql("INSERT INTO audit_log (at, action) VALUES (?, 'job.submitted')")
+                .param(old)
+                .update());
         api.post("/api/v1/session", null, "{\"token\":\"kiln_wrong\"}");
 
         while (retention.prune() > 0) {
             // drain
         }
 
-        assertThat(db.sql().sql("SELECT COUNT(*) FROM audit_log WHERE at = ?").param(old).query(Long.class).single()).isZero();
-        assertThat(api.get("/api/v1/admin/audit?action=session.sign_in_failed&limit=1", Api.ADMIN_TOKEN).json().get("items")).hasSize(1);
+        assertThat(db.sql()
+                        .sql("SELECT COUNT(*) FROM audit_log WHERE at = ?")
+                        .param(old)
+                        .query(Long.class)
+                        .single())
+                .isZero();
+        assertThat(api.get("/api/v1/admin/audit?action=session.sign_in_failed&limit=1", Api.ADMIN_TOKEN)
+                        .json()
+                        .get("items"))
+                .hasSize(1);
     }
 
     @Test

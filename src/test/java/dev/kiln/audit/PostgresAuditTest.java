@@ -3,5 +3,4 @@ package dev.kiln.audit;
 import org.springframework.test.context.TestPropertySource;
 
 @TestPropertySource(properties = "kiln.test.database=postgres")
-class PostgresAuditTest extends AuditContract {
-}
+class PostgresAuditTest extends AuditContract {}

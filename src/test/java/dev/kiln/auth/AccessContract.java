@@ -28,18 +28,28 @@ abstract class AccessContract extends ApiTestBase {
         stranger = api.newMember("stranger-" + UUID.randomUUID());
         fileId = api.textFile(owner, "private notes");
         jobId = api.submit(owner, "test-echo", fileId, "{}");
-        await().atMost(Duration.ofSeconds(15)).until(() -> api.state(owner, jobId).equals("succeeded"));
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> api.state(owner, jobId).equals("succeeded"));
     }
 
     private List<String> readPaths() {
-        return List.of("/api/v1/jobs/" + jobId, "/api/v1/jobs/" + jobId + "/result", "/api/v1/jobs/" + jobId + "/events",
+        return List.of(
+                "/api/v1/jobs/" + jobId,
+                "/api/v1/jobs/" + jobId + "/result",
+                "/api/v1/jobs/" + jobId + "/events",
                 "/api/v1/files/" + fileId);
     }
 
     @Test
     void anonymousAndBadTokensAreRefusedEverywhere() {
-        for (String path : List.of("/api/v1/jobs", "/api/v1/processors", "/api/v1/jobs/" + jobId, "/api/v1/files/" + fileId,
-                "/api/v1/jobs/" + jobId + "/events", "/api/v1/jobs/job_doesnotexist", "/api/v1/no-such-endpoint")) {
+        for (String path : List.of(
+                "/api/v1/jobs",
+                "/api/v1/processors",
+                "/api/v1/jobs/" + jobId,
+                "/api/v1/files/" + fileId,
+                "/api/v1/jobs/" + jobId + "/events",
+                "/api/v1/jobs/job_doesnotexist",
+                "/api/v1/no-such-endpoint")) {
             for (String token : new String[] {null, "kiln_forged", ""}) {
                 Api.Response response = api.get(path, token);
                 assertThat(response.status()).as(path + " with " + token).isEqualTo(401);
@@ -47,9 +57,14 @@ abstract class AccessContract extends ApiTestBase {
                 assertThat(response.header("WWW-Authenticate")).contains("Bearer");
             }
         }
-        assertThat(api.postEmpty("/api/v1/jobs/" + jobId + "/cancel", null).status()).isEqualTo(401);
+        assertThat(api.postEmpty("/api/v1/jobs/" + jobId + "/cancel", null).status())
+                .isEqualTo(401);
         assertThat(api.upload(null, new byte[] {1}, "x").status()).isEqualTo(401);
-        assertThat(api.send(api.request("/api/v1/jobs", null).header("Authorization", "Basic YTpi").GET().build()).status())
+        assertThat(api.send(api.request("/api/v1/jobs", null)
+                                .header("Authorization", "Basic YTpi")
+                                .GET()
+                                .build())
+                        .status())
                 .isEqualTo(401);
     }
 
@@ -57,14 +72,18 @@ abstract class AccessContract extends ApiTestBase {
     void anotherMembersResourcesAreIndistinguishableFromMissingOnes() {
         for (String path : readPaths()) {
             Api.Response theirs = api.get(path, stranger);
-            Api.Response missing = api.get(path.replace(jobId, "job_aaaaaaaaaaaaaaaaaaaaaaaaaa")
-                    .replace(fileId, "file_aaaaaaaaaaaaaaaaaaaaaaaaaa"), stranger);
+            Api.Response missing = api.get(
+                    path.replace(jobId, "job_aaaaaaaaaaaaaaaaaaaaaaaaaa")
+                            .replace(fileId, "file_aaaaaaaaaaaaaaaaaaaaaaaaaa"),
+                    stranger);
             assertThat(theirs.status()).as(path).isEqualTo(404);
             assertThat(theirs.code()).isEqualTo(missing.code());
             assertThat(theirs.body()).doesNotContain("private notes");
         }
-        assertThat(api.postEmpty("/api/v1/jobs/" + jobId + "/cancel", stranger).status()).isEqualTo(404);
-        assertThat(api.postEmpty("/api/v1/jobs/" + jobId + "/retry", stranger).status()).isEqualTo(404);
+        assertThat(api.postEmpty("/api/v1/jobs/" + jobId + "/cancel", stranger).status())
+                .isEqualTo(404);
+        assertThat(api.postEmpty("/api/v1/jobs/" + jobId + "/retry", stranger).status())
+                .isEqualTo(404);
         assertThat(api.get("/api/v1/jobs", stranger).json().get("items")).isEmpty();
         assertThat(api.state(owner, jobId)).isEqualTo("succeeded");
     }
@@ -93,10 +112,17 @@ abstract class AccessContract extends ApiTestBase {
 
         assertThat(created.status()).isEqualTo(201);
         assertThat(created.json().get("user").get("role").asString()).isEqualTo("member");
-        assertThat(api.get("/api/v1/jobs", created.json().get("token").asString()).status()).isEqualTo(200);
-        assertThat(api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"" + name + "\"}").code()).isEqualTo("user_exists");
-        assertThat(api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"../etc\"}").code()).isEqualTo("invalid_field");
-        assertThat(api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"x\",\"role\":\"god\"}").code())
+        assertThat(api.get("/api/v1/jobs", created.json().get("token").asString())
+                        .status())
+                .isEqualTo(200);
+        assertThat(api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"" + name + "\"}")
+                        .code())
+                .isEqualTo("user_exists");
+        assertThat(api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"../etc\"}")
+                        .code())
+                .isEqualTo("invalid_field");
+        assertThat(api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"x\",\"role\":\"god\"}")
+                        .code())
                 .isEqualTo("invalid_field");
     }
 
@@ -106,8 +132,14 @@ abstract class AccessContract extends ApiTestBase {
 
         assertThat(openapi.status()).isEqualTo(200);
         assertThat(openapi.json().get("paths").propertyNames())
-                .contains("/api/v1/jobs", "/api/v1/jobs/{id}", "/api/v1/jobs/{id}/cancel", "/api/v1/jobs/{id}/retry",
-                        "/api/v1/files", "/api/v1/files/{id}", "/api/v1/processors");
+                .contains(
+                        "/api/v1/jobs",
+                        "/api/v1/jobs/{id}",
+                        "/api/v1/jobs/{id}/cancel",
+                        "/api/v1/jobs/{id}/retry",
+                        "/api/v1/files",
+                        "/api/v1/files/{id}",
+                        "/api/v1/processors");
         Api.Response docs = api.get("/api/v1/docs", null);
         assertThat(docs.status()).isEqualTo(302);
         String browser = docs.header("Location").orElseThrow().replaceFirst("^https?://[^/]+", "");

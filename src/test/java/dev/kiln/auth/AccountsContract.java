@@ -14,8 +14,8 @@ import tools.jackson.databind.JsonNode;
 abstract class AccountsContract extends ApiTestBase {
 
     private JsonNode createUser(String name, String role) {
-        Api.Response created = api.post("/api/v1/admin/users", Api.ADMIN_TOKEN,
-                "{\"name\":\"" + name + "\",\"role\":\"" + role + "\"}");
+        Api.Response created = api.post(
+                "/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"" + name + "\",\"role\":\"" + role + "\"}");
         assertThat(created.status()).isEqualTo(201);
         return created.json();
     }
@@ -29,7 +29,8 @@ abstract class AccountsContract extends ApiTestBase {
         api.submit(token, "test-noop", api.textFile(token, "four"), "{}");
 
         JsonNode listed = null;
-        for (JsonNode user : api.get("/api/v1/admin/users", Api.ADMIN_TOKEN).json().get("items")) {
+        for (JsonNode user :
+                api.get("/api/v1/admin/users", Api.ADMIN_TOKEN).json().get("items")) {
             if (user.get("id").asString().equals(userId)) {
                 listed = user;
             }
@@ -42,10 +43,13 @@ abstract class AccountsContract extends ApiTestBase {
         assertThat(listed.get("jobs").asLong()).isEqualTo(1);
         assertThat(listed.get("activeTokens").asLong()).isEqualTo(1);
 
-        Api.Response one = api.get(created.get("user").get("id").asString().transform(id -> "/api/v1/admin/users/" + id), Api.ADMIN_TOKEN);
+        Api.Response one = api.get(
+                created.get("user").get("id").asString().transform(id -> "/api/v1/admin/users/" + id), Api.ADMIN_TOKEN);
         assertThat(one.status()).isEqualTo(200);
         assertThat(one.json().get("files").asLong()).isEqualTo(1);
-        assertThat(api.get("/api/v1/admin/users/usr_aaaaaaaaaaaaaaaaaaaaaaaaaa", Api.ADMIN_TOKEN).code()).isEqualTo("user_not_found");
+        assertThat(api.get("/api/v1/admin/users/usr_aaaaaaaaaaaaaaaaaaaaaaaaaa", Api.ADMIN_TOKEN)
+                        .code())
+                .isEqualTo("user_not_found");
     }
 
     @Test
@@ -56,15 +60,25 @@ abstract class AccountsContract extends ApiTestBase {
             assertThat(response.status()).as(path).isEqualTo(403);
             assertThat(response.code()).isEqualTo("forbidden");
         }
-        assertThat(api.post("/api/v1/admin/users", member, "{\"name\":\"sneaky\"}").status()).isEqualTo(403);
+        assertThat(api.post("/api/v1/admin/users", member, "{\"name\":\"sneaky\"}")
+                        .status())
+                .isEqualTo(403);
     }
 
     @Test
     void anAdminIssuesAnExpiringTokenShownOnceAndRevokesIt() {
-        String userId = createUser("tokened-" + UUID.randomUUID(), "member").get("user").get("id").asString();
-        String expiry = Instant.now().plus(30, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS).toString();
+        String userId = createUser("tokened-" + UUID.randomUUID(), "member")
+                .get("user")
+                .get("id")
+                .asString();
+        String expiry = Instant.now()
+                .plus(30, ChronoUnit.DAYS)
+                .truncatedTo(ChronoUnit.SECONDS)
+                .toString();
 
-        Api.Response issued = api.post("/api/v1/admin/users/" + userId + "/tokens", Api.ADMIN_TOKEN,
+        Api.Response issued = api.post(
+                "/api/v1/admin/users/" + userId + "/tokens",
+                Api.ADMIN_TOKEN,
                 "{\"label\":\"laptop\",\"expiresAt\":\"" + expiry + "\"}");
         assertThat(issued.status()).isEqualTo(201);
         String secret = issued.json().get("token").asString();
@@ -78,32 +92,45 @@ abstract class AccountsContract extends ApiTestBase {
         assertThat(listed.body()).doesNotContain(secret).contains("laptop").contains(tokenId);
         assertThat(listed.json().get("items")).hasSize(2);
 
-        Api.Response revoked = api.send(api.request("/api/v1/admin/users/" + userId + "/tokens/" + tokenId, Api.ADMIN_TOKEN)
-                .DELETE().build());
+        Api.Response revoked =
+                api.send(api.request("/api/v1/admin/users/" + userId + "/tokens/" + tokenId, Api.ADMIN_TOKEN)
+                        .DELETE()
+                        .build());
         assertThat(revoked.status()).isEqualTo(200);
         assertThat(revoked.json().get("active").asBoolean()).isFalse();
         assertThat(revoked.json().get("revokedAt").isString()).isTrue();
         assertThat(api.get("/api/v1/jobs", secret).status()).isEqualTo(401);
         // Revoking again changes nothing; someone else's token id under this user is not found.
-        assertThat(api.send(api.request("/api/v1/admin/users/" + userId + "/tokens/" + tokenId, Api.ADMIN_TOKEN).DELETE().build())
-                .json().get("revokedAt").asString()).isEqualTo(revoked.json().get("revokedAt").asString());
-        assertThat(api.send(api.request("/api/v1/admin/users/" + userId + "/tokens/tok_aaaaaaaaaaaaaaaaaaaaaaaaaa",
-                Api.ADMIN_TOKEN).DELETE().build()).code()).isEqualTo("token_not_found");
+        assertThat(api.send(api.request("/api/v1/admin/users/" + userId + "/tokens/" + tokenId, Api.ADMIN_TOKEN)
+                                .DELETE()
+                                .build())
+                        .json()
+                        .get("revokedAt")
+                        .asString())
+                .isEqualTo(revoked.json().get("revokedAt").asString());
+        assertThat(api.send(api.request(
+                                        "/api/v1/admin/users/" + userId + "/tokens/tok_aaaaaaaaaaaaaaaaaaaaaaaaaa",
+                                        Api.ADMIN_TOKEN)
+                                .DELETE()
+                                .build())
+                        .code())
+                .isEqualTo("token_not_found");
     }
 
     @Test
     void tokenRequestsAreChecked() {
         String member = api.newMember("checker-" + UUID.randomUUID());
         String[][] cases = {
-                {"{\"expiresAt\":\"2001-01-01T00:00:00Z\"}", "expiresAt"},
-                {"{\"expiresAt\":\"tomorrow\"}", "expiresAt"},
-                {"{\"expiresAt\":\"2999-01-01T00:00:00Z\"}", "expiresAt"},
-                {"{\"expiresAt\":12}", "expiresAt"},
-                {"{\"label\":\"\"}", "label"},
-                {"{\"label\":\"" + "x".repeat(101) + "\"}", "label"},
-                {"{\"label\":\"a\\u0000b\"}", "label"},
-                {"{\"scope\":\"all\"}", "scope"},
-                {"[1]", "body"}};
+            {"{\"expiresAt\":\"2001-01-01T00:00:00Z\"}", "expiresAt"},
+            {"{\"expiresAt\":\"tomorrow\"}", "expiresAt"},
+            {"{\"expiresAt\":\"2999-01-01T00:00:00Z\"}", "expiresAt"},
+            {"{\"expiresAt\":12}", "expiresAt"},
+            {"{\"label\":\"\"}", "label"},
+            {"{\"label\":\"" + "x".repeat(101) + "\"}", "label"},
+            {"{\"label\":\"a\\u0000b\"}", "label"},
+            {"{\"scope\":\"all\"}", "scope"},
+            {"[1]", "body"}
+        };
         for (String[] c : cases) {
             Api.Response response = api.post("/api/v1/me/tokens", member, c[0]);
             assertThat(response.status()).as(c[0]).isEqualTo(400);
@@ -121,10 +148,12 @@ abstract class AccountsContract extends ApiTestBase {
         String cliId = cli.json().get("id").asString();
         assertThat(cli.json().has("expiresAt")).isFalse();
 
-        Api.Response bobRevokes = api.send(api.request("/api/v1/me/tokens/" + cliId, bob).DELETE().build());
+        Api.Response bobRevokes =
+                api.send(api.request("/api/v1/me/tokens/" + cliId, bob).DELETE().build());
         assertThat(bobRevokes.status()).isEqualTo(404);
         assertThat(bobRevokes.code()).isEqualTo("token_not_found");
-        assertThat(api.get("/api/v1/jobs", cli.json().get("token").asString()).status()).isEqualTo(200);
+        assertThat(api.get("/api/v1/jobs", cli.json().get("token").asString()).status())
+                .isEqualTo(200);
         assertThat(api.get("/api/v1/me/tokens", bob).body()).doesNotContain(cliId);
         assertThat(api.post("/api/v1/me/tokens", null, "{}").status()).isEqualTo(401);
     }
@@ -147,15 +176,21 @@ abstract class AccountsContract extends ApiTestBase {
 
         // Demote everyone but one admin, then try the last one.
         java.util.List<String> admins = new java.util.ArrayList<>();
-        for (JsonNode user : api.get("/api/v1/admin/users", Api.ADMIN_TOKEN).json().get("items")) {
-            if (user.get("role").asString().equals("admin") && !user.get("name").asString().equals("admin")) {
+        for (JsonNode user :
+                api.get("/api/v1/admin/users", Api.ADMIN_TOKEN).json().get("items")) {
+            if (user.get("role").asString().equals("admin")
+                    && !user.get("name").asString().equals("admin")) {
                 admins.add(user.get("id").asString());
             }
         }
         for (String other : admins) {
             setRole(other, "member");
         }
-        String adminId = api.get("/api/v1/session", Api.ADMIN_TOKEN).json().get("user").get("id").asString();
+        String adminId = api.get("/api/v1/session", Api.ADMIN_TOKEN)
+                .json()
+                .get("user")
+                .get("id")
+                .asString();
         Api.Response last = setRole(adminId, "member");
         assertThat(last.status()).isEqualTo(409);
         assertThat(last.code()).isEqualTo("last_admin");
@@ -164,7 +199,9 @@ abstract class AccountsContract extends ApiTestBase {
 
     /** An admin's PATCH of one user's role. */
     private Api.Response setRole(String userId, String role) {
-        return api.send(api.request("/api/v1/admin/users/" + userId, Api.ADMIN_TOKEN).header("Content-Type", "application/json")
-                .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{\"role\":\"" + role + "\"}")).build());
+        return api.send(api.request("/api/v1/admin/users/" + userId, Api.ADMIN_TOKEN)
+                .header("Content-Type", "application/json")
+                .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{\"role\":\"" + role + "\"}"))
+                .build());
     }
 }

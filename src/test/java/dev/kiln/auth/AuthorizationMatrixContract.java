@@ -33,10 +33,16 @@ import tools.jackson.databind.JsonNode;
  */
 abstract class AuthorizationMatrixContract extends ApiTestBase {
 
-    enum Who { ANONYMOUS, OTHER, OWNER, ADMIN }
+    enum Who {
+        ANONYMOUS,
+        OTHER,
+        OWNER,
+        ADMIN
+    }
 
     /** One client for the whole matrix: a client per request would start (and leave running) a selector thread each. */
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+
     private static final Pattern ID = Pattern.compile("\\b(job|file|upl|tok|usr)_[a-z2-7]{26}\\b");
 
     String owner;
@@ -81,18 +87,25 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
     }
 
     private String upload() {
-        Api.Response created = api.send(api.request("/api/v1/uploads", owner).header("Tus-Resumable", "1.0.0")
-                .header("Upload-Length", "5").POST(HttpRequest.BodyPublishers.noBody()).build());
+        Api.Response created = api.send(api.request("/api/v1/uploads", owner)
+                .header("Tus-Resumable", "1.0.0")
+                .header("Upload-Length", "5")
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build());
         assertThat(created.status()).isEqualTo(201);
         return created.header("Location").orElseThrow().replaceAll(".*/", "");
     }
 
     private String ownerToken() {
-        return api.post("/api/v1/me/tokens", owner, "{\"label\":\"matrix\"}").json().get("id").asString();
+        return api.post("/api/v1/me/tokens", owner, "{\"label\":\"matrix\"}")
+                .json()
+                .get("id")
+                .asString();
     }
 
     private HttpRequest.Builder json(String method, String path, String body) {
-        return api.request(path, null).header("Content-Type", "application/json")
+        return api.request(path, null)
+                .header("Content-Type", "application/json")
                 .method(method, HttpRequest.BodyPublishers.ofString(body));
     }
 
@@ -104,22 +117,25 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         HttpRequest.Builder request = plain(method, path).header("Tus-Resumable", "1.0.0");
         return switch (method) {
             case "POST" -> request.header("Upload-Length", "5");
-            case "PATCH" -> api.request(path, null).header("Tus-Resumable", "1.0.0").header("Upload-Offset", "0")
-                    .header("Content-Type", "application/offset+octet-stream")
-                    .method("PATCH", HttpRequest.BodyPublishers.ofString("hello"));
+            case "PATCH" ->
+                api.request(path, null)
+                        .header("Tus-Resumable", "1.0.0")
+                        .header("Upload-Offset", "0")
+                        .header("Content-Type", "application/offset+octet-stream")
+                        .method("PATCH", HttpRequest.BodyPublishers.ofString("hello"));
             default -> request;
         };
     }
 
     /** One row: how to make the request (fresh fixtures each time) and what each caller gets. */
-    record Row(Supplier<HttpRequest.Builder> request, Map<Who, Set<Integer>> expected) {
-    }
+    record Row(Supplier<HttpRequest.Builder> request, Map<Who, Set<Integer>> expected) {}
 
     private static Map<Who, Set<Integer>> expect(int anonymous, int other, int owner, int admin) {
         return expect(Set.of(anonymous), Set.of(other), Set.of(owner), Set.of(admin));
     }
 
-    private static Map<Who, Set<Integer>> expect(Set<Integer> anonymous, Set<Integer> other, Set<Integer> owner, Set<Integer> admin) {
+    private static Map<Who, Set<Integer>> expect(
+            Set<Integer> anonymous, Set<Integer> other, Set<Integer> owner, Set<Integer> admin) {
         return Map.of(Who.ANONYMOUS, anonymous, Who.OTHER, other, Who.OWNER, owner, Who.ADMIN, admin);
     }
 
@@ -130,61 +146,122 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         Map<String, Row> rows = new LinkedHashMap<>();
         // Jobs, their events and results.
         rows.put("GET /api/v1/jobs", new Row(() -> plain("GET", "/api/v1/jobs"), expect(401, 200, 200, 200)));
-        rows.put("GET /api/v1/jobs/counts", new Row(() -> plain("GET", "/api/v1/jobs/counts"), expect(401, 200, 200, 200)));
-        rows.put("POST /api/v1/jobs", new Row(() -> json("POST", "/api/v1/jobs",
-                "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"" + file() + "\"}}"), expect(401, 404, 202, 202)));
-        rows.put("GET /api/v1/jobs/{id}", new Row(() -> plain("GET", "/api/v1/jobs/" + finishedJob()), expect(401, 404, 200, 200)));
-        rows.put("POST /api/v1/jobs/{id}/cancel", new Row(() -> plain("POST", "/api/v1/jobs/" + longJob() + "/cancel"),
-                expect(Set.of(401), Set.of(404), Set.of(200, 202), Set.of(200, 202))));
-        rows.put("POST /api/v1/jobs/{id}/retry", new Row(() -> plain("POST", "/api/v1/jobs/" + cancelledJob() + "/retry"),
-                expect(401, 404, 202, 202)));
-        rows.put("GET /api/v1/jobs/{id}/result", new Row(() -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/result"),
-                expect(401, 404, 200, 200)));
-        rows.put("GET /api/v1/jobs/{id}/events", new Row(() -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/events"),
-                expect(401, 404, 200, 200)));
-        rows.put("GET /api/v1/jobs/{id}/events (SSE)", new Row(() -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/events")
-                .header("Accept", "text/event-stream"), expect(401, 404, 200, 200)));
-        rows.put("POST /api/v1/stream/ticket", new Row(() -> plain("POST", "/api/v1/stream/ticket"), expect(401, 200, 200, 200)));
-        rows.put("GET /api/v1/processors", new Row(() -> plain("GET", "/api/v1/processors"), expect(401, 200, 200, 200)));
+        rows.put(
+                "GET /api/v1/jobs/counts",
+                new Row(() -> plain("GET", "/api/v1/jobs/counts"), expect(401, 200, 200, 200)));
+        rows.put(
+                "POST /api/v1/jobs",
+                new Row(
+                        () -> json(
+                                "POST",
+                                "/api/v1/jobs",
+                                "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"" + file() + "\"}}"),
+                        expect(401, 404, 202, 202)));
+        rows.put(
+                "GET /api/v1/jobs/{id}",
+                new Row(() -> plain("GET", "/api/v1/jobs/" + finishedJob()), expect(401, 404, 200, 200)));
+        rows.put(
+                "POST /api/v1/jobs/{id}/cancel",
+                new Row(
+                        () -> plain("POST", "/api/v1/jobs/" + longJob() + "/cancel"),
+                        expect(Set.of(401), Set.of(404), Set.of(200, 202), Set.of(200, 202))));
+        rows.put(
+                "POST /api/v1/jobs/{id}/retry",
+                new Row(() -> plain("POST", "/api/v1/jobs/" + cancelledJob() + "/retry"), expect(401, 404, 202, 202)));
+        rows.put(
+                "GET /api/v1/jobs/{id}/result",
+                new Row(() -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/result"), expect(401, 404, 200, 200)));
+        rows.put(
+                "GET /api/v1/jobs/{id}/events",
+                new Row(() -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/events"), expect(401, 404, 200, 200)));
+        rows.put(
+                "GET /api/v1/jobs/{id}/events (SSE)",
+                new Row(
+                        () -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/events")
+                                .header("Accept", "text/event-stream"),
+                        expect(401, 404, 200, 200)));
+        rows.put(
+                "POST /api/v1/stream/ticket",
+                new Row(() -> plain("POST", "/api/v1/stream/ticket"), expect(401, 200, 200, 200)));
+        rows.put(
+                "GET /api/v1/processors",
+                new Row(() -> plain("GET", "/api/v1/processors"), expect(401, 200, 200, 200)));
         // Files.
-        rows.put("POST /api/v1/files", new Row(() -> api.request("/api/v1/files?name=a.txt", null)
-                .header("Content-Type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofString("x")),
-                expect(401, 201, 201, 201)));
-        rows.put("GET /api/v1/files/{id}", new Row(() -> plain("GET", "/api/v1/files/" + file()), expect(401, 404, 200, 200)));
-        rows.put("POST /api/v1/files/{id}/link", new Row(() -> plain("POST", "/api/v1/files/" + file() + "/link"),
-                expect(401, 404, 200, 200)));
+        rows.put(
+                "POST /api/v1/files",
+                new Row(
+                        () -> api.request("/api/v1/files?name=a.txt", null)
+                                .header("Content-Type", "application/octet-stream")
+                                .POST(HttpRequest.BodyPublishers.ofString("x")),
+                        expect(401, 201, 201, 201)));
+        rows.put(
+                "GET /api/v1/files/{id}",
+                new Row(() -> plain("GET", "/api/v1/files/" + file()), expect(401, 404, 200, 200)));
+        rows.put(
+                "POST /api/v1/files/{id}/link",
+                new Row(() -> plain("POST", "/api/v1/files/" + file() + "/link"), expect(401, 404, 200, 200)));
         // Content takes a credential or a signed link; without either it is a bad link, never the bytes.
-        rows.put("GET /api/v1/files/{id}/content", new Row(() -> plain("GET", "/api/v1/files/" + file() + "/content"),
-                expect(403, 404, 200, 200)));
+        rows.put(
+                "GET /api/v1/files/{id}/content",
+                new Row(() -> plain("GET", "/api/v1/files/" + file() + "/content"), expect(403, 404, 200, 200)));
         // Uploads (tus).
-        rows.put("OPTIONS /api/v1/uploads", new Row(() -> plain("OPTIONS", "/api/v1/uploads"), expect(204, 204, 204, 204)));
+        rows.put(
+                "OPTIONS /api/v1/uploads",
+                new Row(() -> plain("OPTIONS", "/api/v1/uploads"), expect(204, 204, 204, 204)));
         rows.put("POST /api/v1/uploads", new Row(() -> tus("POST", "/api/v1/uploads"), expect(401, 201, 201, 201)));
-        rows.put("HEAD /api/v1/uploads/{id}", new Row(() -> tus("HEAD", "/api/v1/uploads/" + upload()), expect(401, 404, 200, 200)));
-        rows.put("PATCH /api/v1/uploads/{id}", new Row(() -> tus("PATCH", "/api/v1/uploads/" + upload()), expect(401, 404, 204, 204)));
-        rows.put("DELETE /api/v1/uploads/{id}", new Row(() -> tus("DELETE", "/api/v1/uploads/" + upload()), expect(401, 404, 204, 204)));
+        rows.put(
+                "HEAD /api/v1/uploads/{id}",
+                new Row(() -> tus("HEAD", "/api/v1/uploads/" + upload()), expect(401, 404, 200, 200)));
+        rows.put(
+                "PATCH /api/v1/uploads/{id}",
+                new Row(() -> tus("PATCH", "/api/v1/uploads/" + upload()), expect(401, 404, 204, 204)));
+        rows.put(
+                "DELETE /api/v1/uploads/{id}",
+                new Row(() -> tus("DELETE", "/api/v1/uploads/" + upload()), expect(401, 404, 204, 204)));
         // Sessions and one's own tokens.
-        rows.put("POST /api/v1/session", new Row(() -> json("POST", "/api/v1/session", "{\"token\":\"" + owner + "\"}"),
-                expect(201, 201, 201, 201)));
+        rows.put(
+                "POST /api/v1/session",
+                new Row(
+                        () -> json("POST", "/api/v1/session", "{\"token\":\"" + owner + "\"}"),
+                        expect(201, 201, 201, 201)));
         rows.put("GET /api/v1/session", new Row(() -> plain("GET", "/api/v1/session"), expect(401, 200, 200, 200)));
-        rows.put("DELETE /api/v1/session", new Row(() -> plain("DELETE", "/api/v1/session"), expect(204, 204, 204, 204)));
+        rows.put(
+                "DELETE /api/v1/session",
+                new Row(() -> plain("DELETE", "/api/v1/session"), expect(204, 204, 204, 204)));
         rows.put("GET /api/v1/me/tokens", new Row(() -> plain("GET", "/api/v1/me/tokens"), expect(401, 200, 200, 200)));
-        rows.put("POST /api/v1/me/tokens", new Row(() -> json("POST", "/api/v1/me/tokens", "{}"), expect(401, 201, 201, 201)));
+        rows.put(
+                "POST /api/v1/me/tokens",
+                new Row(() -> json("POST", "/api/v1/me/tokens", "{}"), expect(401, 201, 201, 201)));
         // /me is the caller: the owner's token is nobody else's to revoke there, admins included.
-        rows.put("DELETE /api/v1/me/tokens/{tokenId}", new Row(() -> plain("DELETE", "/api/v1/me/tokens/" + ownerToken()),
-                expect(401, 404, 200, 404)));
+        rows.put(
+                "DELETE /api/v1/me/tokens/{tokenId}",
+                new Row(() -> plain("DELETE", "/api/v1/me/tokens/" + ownerToken()), expect(401, 404, 200, 404)));
         // Administration.
         rows.put("GET /api/v1/admin/users", new Row(() -> plain("GET", "/api/v1/admin/users"), ADMIN_ONLY));
-        rows.put("POST /api/v1/admin/users", new Row(() -> json("POST", "/api/v1/admin/users",
-                "{\"name\":\"m-" + UUID.randomUUID() + "\"}"), expect(401, 403, 403, 201)));
-        rows.put("GET /api/v1/admin/users/{id}", new Row(() -> plain("GET", "/api/v1/admin/users/" + ownerId), ADMIN_ONLY));
-        rows.put("PATCH /api/v1/admin/users/{id}", new Row(() -> json("PATCH", "/api/v1/admin/users/" + ownerId,
-                "{\"role\":\"member\"}"), ADMIN_ONLY));
-        rows.put("GET /api/v1/admin/users/{userId}/tokens", new Row(() -> plain("GET", "/api/v1/admin/users/" + ownerId + "/tokens"),
-                ADMIN_ONLY));
-        rows.put("POST /api/v1/admin/users/{userId}/tokens", new Row(() -> json("POST", "/api/v1/admin/users/" + ownerId + "/tokens",
-                "{}"), expect(401, 403, 403, 201)));
-        rows.put("DELETE /api/v1/admin/users/{userId}/tokens/{tokenId}", new Row(() -> plain("DELETE",
-                "/api/v1/admin/users/" + ownerId + "/tokens/" + ownerToken()), ADMIN_ONLY));
+        rows.put(
+                "POST /api/v1/admin/users",
+                new Row(
+                        () -> json("POST", "/api/v1/admin/users", "{\"name\":\"m-" + UUID.randomUUID() + "\"}"),
+                        expect(401, 403, 403, 201)));
+        rows.put(
+                "GET /api/v1/admin/users/{id}",
+                new Row(() -> plain("GET", "/api/v1/admin/users/" + ownerId), ADMIN_ONLY));
+        rows.put(
+                "PATCH /api/v1/admin/users/{id}",
+                new Row(() -> json("PATCH", "/api/v1/admin/users/" + ownerId, "{\"role\":\"member\"}"), ADMIN_ONLY));
+        rows.put(
+                "GET /api/v1/admin/users/{userId}/tokens",
+                new Row(() -> plain("GET", "/api/v1/admin/users/" + ownerId + "/tokens"), ADMIN_ONLY));
+        rows.put(
+                "POST /api/v1/admin/users/{userId}/tokens",
+                new Row(
+                        () -> json("POST", "/api/v1/admin/users/" + ownerId + "/tokens", "{}"),
+                        expect(401, 403, 403, 201)));
+        rows.put(
+                "DELETE /api/v1/admin/users/{userId}/tokens/{tokenId}",
+                new Row(
+                        () -> plain("DELETE", "/api/v1/admin/users/" + ownerId + "/tokens/" + ownerToken()),
+                        ADMIN_ONLY));
         rows.put("GET /api/v1/admin/audit", new Row(() -> plain("GET", "/api/v1/admin/audit"), ADMIN_ONLY));
         return rows;
     }
@@ -222,7 +299,9 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         }
         Set<String> covered = new TreeSet<>(rows().keySet());
         covered.removeIf(k -> k.endsWith(")"));
-        assertThat(covered).as("rows of the matrix = operations in the OpenAPI document").isEqualTo(documented);
+        assertThat(covered)
+                .as("rows of the matrix = operations in the OpenAPI document")
+                .isEqualTo(documented);
     }
 
     @Test
@@ -231,22 +310,31 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         for (Map.Entry<String, Row> row : rows().entrySet()) {
             for (Who who : Who.values()) {
                 Api.Response response = send(row.getValue().request().get(), who);
-                softly.assertThat(response.status()).as(row.getKey() + " as " + who + ": " + response.body())
+                softly.assertThat(response.status())
+                        .as(row.getKey() + " as " + who + ": " + response.body())
                         .isIn(row.getValue().expected().get(who));
                 if (response.status() >= 400 && !row.getKey().startsWith("HEAD")) {
-                    softly.assertThat(response.header("Content-Type").orElse("")).as(row.getKey() + " as " + who)
+                    softly.assertThat(response.header("Content-Type").orElse(""))
+                            .as(row.getKey() + " as " + who)
                             .startsWith("application/problem+json");
                 }
                 if (who == Who.OTHER && response.status() == 404) {
                     // Someone else's resource answers exactly like one that does not exist.
                     HttpRequest original = row.getValue().request().get().build();
-                    String missing = ID.matcher(original.uri().toString()).replaceAll(m -> m.group(1) + "_" + "a".repeat(26));
-                    Api.Response absent = send(HttpRequest.newBuilder(original, (n, v) -> true).uri(java.net.URI.create(missing)), who);
-                    softly.assertThat(absent.status()).as(row.getKey() + " missing").isEqualTo(404);
+                    String missing =
+                            ID.matcher(original.uri().toString()).replaceAll(m -> m.group(1) + "_" + "a".repeat(26));
+                    Api.Response absent = send(
+                            HttpRequest.newBuilder(original, (n, v) -> true).uri(java.net.URI.create(missing)), who);
+                    softly.assertThat(absent.status())
+                            .as(row.getKey() + " missing")
+                            .isEqualTo(404);
                     if (!row.getKey().startsWith("HEAD")) {
-                        softly.assertThat(response.code()).as(row.getKey() + " code").isEqualTo(absent.code());
+                        softly.assertThat(response.code())
+                                .as(row.getKey() + " code")
+                                .isEqualTo(absent.code());
                         softly.assertThat(response.body().replaceAll(ID.pattern(), "ID"))
-                                .as(row.getKey() + " body").isEqualTo(absent.body().replaceAll(ID.pattern(), "ID"));
+                                .as(row.getKey() + " body")
+                                .isEqualTo(absent.body().replaceAll(ID.pattern(), "ID"));
                     }
                 }
             }
@@ -257,7 +345,10 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
     @Test
     void aSignedLinkOpensOneFileToAnyone() {
         String file = file();
-        String href = api.postEmpty("/api/v1/files/" + file + "/link", owner).json().get("href").asString();
+        String href = api.postEmpty("/api/v1/files/" + file + "/link", owner)
+                .json()
+                .get("href")
+                .asString();
         assertThat(api.get(href, null).status()).isEqualTo(200);
         assertThat(api.get(href.replace(file, file()), null).code()).isEqualTo("link_invalid");
     }
@@ -280,7 +371,11 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         for (String token : new String[] {owner, Api.ADMIN_TOKEN}) {
             try (StreamClient allowed = StreamClient.connect(api, port, token)) {
                 allowed.send(subscribe);
-                assertThat(allowed.await("snapshot", Duration.ofSeconds(10)).get("job").get("id").asString()).isEqualTo(job);
+                assertThat(allowed.await("snapshot", Duration.ofSeconds(10))
+                                .get("job")
+                                .get("id")
+                                .asString())
+                        .isEqualTo(job);
             }
         }
     }
@@ -297,9 +392,10 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
             do {
                 last = stranger.next(Duration.ofSeconds(10));
                 seen.add(last);
-            } while (last != null && !(last.path("job").asString("").equals(mine) && last.toString().contains("succeeded")));
+            } while (last != null
+                    && !(last.path("job").asString("").equals(mine)
+                            && last.toString().contains("succeeded")));
             assertThat(seen.toString()).contains(mine).doesNotContain(job);
         }
     }
-
 }

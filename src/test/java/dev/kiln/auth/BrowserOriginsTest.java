@@ -36,21 +36,40 @@ class BrowserOriginsTest extends ApiTestBase {
 
         assertThat(preflight.status()).isEqualTo(200);
         assertThat(preflight.header("Access-Control-Allow-Origin")).contains(ALLOWED);
-        assertThat(preflight.header("Access-Control-Allow-Methods").orElseThrow()).contains("POST").contains("PATCH");
-        assertThat(preflight.header("Access-Control-Allow-Headers").orElseThrow().toLowerCase())
-                .contains("authorization").contains("content-type").contains("idempotency-key");
+        assertThat(preflight.header("Access-Control-Allow-Methods").orElseThrow())
+                .contains("POST")
+                .contains("PATCH");
+        assertThat(preflight
+                        .header("Access-Control-Allow-Headers")
+                        .orElseThrow()
+                        .toLowerCase())
+                .contains("authorization")
+                .contains("content-type")
+                .contains("idempotency-key");
         assertThat(preflight.header("Access-Control-Max-Age")).isPresent();
         assertThat(preflight.header("Access-Control-Allow-Credentials")).isEmpty();
     }
 
     @Test
     void anAllowedOriginsRequestGetsTheCorsHeadersAndMayReadKilnsOwnHeaders() {
-        Api.Response list = api.send(api.request("/api/v1/jobs", token).header("Origin", ALLOWED).GET().build());
+        Api.Response list = api.send(api.request("/api/v1/jobs", token)
+                .header("Origin", ALLOWED)
+                .GET()
+                .build());
 
         assertThat(list.status()).isEqualTo(200);
         assertThat(list.header("Access-Control-Allow-Origin")).contains(ALLOWED);
-        assertThat(list.header("Access-Control-Expose-Headers").orElseThrow()).contains("Location", "Upload-Offset",
-                "Upload-Length", "Tus-Resumable", "Kiln-File-Id", "Kiln-Job-Id", "Retry-After", "RateLimit", "RateLimit-Policy");
+        assertThat(list.header("Access-Control-Expose-Headers").orElseThrow())
+                .contains(
+                        "Location",
+                        "Upload-Offset",
+                        "Upload-Length",
+                        "Tus-Resumable",
+                        "Kiln-File-Id",
+                        "Kiln-Job-Id",
+                        "Retry-After",
+                        "RateLimit",
+                        "RateLimit-Policy");
     }
 
     @Test
@@ -61,22 +80,38 @@ class BrowserOriginsTest extends ApiTestBase {
         assertThat(preflight.header("Access-Control-Allow-Origin")).isEmpty();
 
         String fileId = api.textFile(token, "not for evil");
-        Api.Response submit = api.post("/api/v1/jobs", token,
-                "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"" + fileId + "\"}}", java.util.Map.of("Origin", FOREIGN));
+        Api.Response submit = api.post(
+                "/api/v1/jobs",
+                token,
+                "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"" + fileId + "\"}}",
+                java.util.Map.of("Origin", FOREIGN));
         assertThat(submit.status()).isEqualTo(403);
         assertThat(submit.code()).isEqualTo("origin_not_allowed");
         assertThat(submit.header("Access-Control-Allow-Origin")).isEmpty();
-        assertThat(api.get("/api/v1/jobs", token).json().get("items")).as("nothing was submitted").isEmpty();
+        assertThat(api.get("/api/v1/jobs", token).json().get("items"))
+                .as("nothing was submitted")
+                .isEmpty();
 
         // "null" is what sandboxed pages (such as served file content) send.
-        assertThat(api.send(api.request("/api/v1/jobs", token).header("Origin", "null").GET().build()).status()).isEqualTo(403);
+        assertThat(api.send(api.request("/api/v1/jobs", token)
+                                .header("Origin", "null")
+                                .GET()
+                                .build())
+                        .status())
+                .isEqualTo(403);
     }
 
     @Test
     void kilnsOwnPagesAreNotCrossOrigin() {
-        Api.Response own = api.send(api.request("/api/v1/jobs", token).header("Origin", "http://localhost:" + port).GET().build());
+        Api.Response own = api.send(api.request("/api/v1/jobs", token)
+                .header("Origin", "http://localhost:" + port)
+                .GET()
+                .build());
         // Behind a TLS proxy the page is https while Kiln sees http: still its own page.
-        Api.Response proxied = api.send(api.request("/api/v1/jobs", token).header("Origin", "https://localhost:" + port).GET().build());
+        Api.Response proxied = api.send(api.request("/api/v1/jobs", token)
+                .header("Origin", "https://localhost:" + port)
+                .GET()
+                .build());
 
         assertThat(own.status()).isEqualTo(200);
         assertThat(proxied.status()).isEqualTo(200);
@@ -85,14 +120,16 @@ class BrowserOriginsTest extends ApiTestBase {
 
     @Test
     void theWebSocketUsesTheSameAllowlist() throws Exception {
-        try (StreamClient foreign = StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token), FOREIGN, true, true)) {
+        try (StreamClient foreign =
+                StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token), FOREIGN, true, true)) {
             assertThat(foreign.closeCode(WAIT)).isEqualTo(1008);
         }
-        try (StreamClient allowed = StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token), ALLOWED, true, true)) {
+        try (StreamClient allowed =
+                StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token), ALLOWED, true, true)) {
             assertThat(allowed.await("welcome", WAIT)).isNotNull();
         }
-        try (StreamClient own = StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token), "http://localhost:" + port,
-                true, true)) {
+        try (StreamClient own = StreamClient.open(
+                port, "?ticket=" + StreamClient.ticket(api, token), "http://localhost:" + port, true, true)) {
             assertThat(own.await("welcome", WAIT)).isNotNull();
         }
     }
@@ -100,9 +137,16 @@ class BrowserOriginsTest extends ApiTestBase {
     @Test
     void noAnswerMayBeSniffedIntoAnotherType() {
         String fileId = api.textFile(token, "<script>alert(1)</script>");
-        for (Api.Response answer : new Api.Response[] {api.get("/api/v1/processors", token), api.get("/api/v1/jobs/job_x", token),
-                api.get("/api/v1/files/" + fileId + "/content", token), api.get("/", null), api.get("/jobs", null)}) {
-            assertThat(answer.header("X-Content-Type-Options")).as(answer.toString()).contains("nosniff");
+        for (Api.Response answer : new Api.Response[] {
+            api.get("/api/v1/processors", token),
+            api.get("/api/v1/jobs/job_x", token),
+            api.get("/api/v1/files/" + fileId + "/content", token),
+            api.get("/", null),
+            api.get("/jobs", null)
+        }) {
+            assertThat(answer.header("X-Content-Type-Options"))
+                    .as(answer.toString())
+                    .contains("nosniff");
         }
     }
 

@@ -6,7 +6,6 @@ import dev.kiln.testing.Api;
 import dev.kiln.testing.KilnProcess;
 import dev.kiln.testing.StreamClient;
 import dev.kiln.testing.TestDatabases;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +30,8 @@ class LogRedactionTest {
     void noTokenTicketSignatureOrAuthorizationIsLogged() throws Exception {
         List<String> secrets = new ArrayList<>();
         String log;
-        try (KilnProcess kiln = KilnProcess.start(TestDatabases.fresh(TestDatabases.Kind.SQLITE),
-                TestDatabases.tempDir("kiln-redaction-"), DEBUG)) {
+        try (KilnProcess kiln = KilnProcess.start(
+                TestDatabases.fresh(TestDatabases.Kind.SQLITE), TestDatabases.tempDir("kiln-redaction-"), DEBUG)) {
             Api api = kiln.api();
             secrets.add(Api.ADMIN_TOKEN);
 
@@ -51,11 +50,19 @@ class LogRedactionTest {
             assertThat(api.get("/api/v1/processors", mistyped).status()).isEqualTo(401);
             String basic = "QWxhZGRpbjpvcGVuIHNlc2FtZQ";
             secrets.add(basic);
-            assertThat(api.send(api.request("/api/v1/jobs", null).header("Authorization", "Basic " + basic).GET().build())
-                    .status()).isEqualTo(401);
+            assertThat(api.send(api.request("/api/v1/jobs", null)
+                                    .header("Authorization", "Basic " + basic)
+                                    .GET()
+                                    .build())
+                            .status())
+                    .isEqualTo(401);
             String schemeless = "s3cr3t-without-a-scheme";
             secrets.add(schemeless);
-            assertThat(api.send(api.request("/api/v1/jobs", null).header("Authorization", schemeless).GET().build()).status())
+            assertThat(api.send(api.request("/api/v1/jobs", null)
+                                    .header("Authorization", schemeless)
+                                    .GET()
+                                    .build())
+                            .status())
                     .isEqualTo(401);
             // A token where it does not belong: in a URL.
             assertThat(api.get("/api/v1/jobs?token=" + token, null).status()).isEqualTo(401);
@@ -73,7 +80,10 @@ class LogRedactionTest {
 
             // A signed link to a file's content, used without a token.
             String fileId = api.textFile(token, "secret-free content");
-            String href = api.postEmpty("/api/v1/files/" + fileId + "/link", token).json().get("href").asString();
+            String href = api.postEmpty("/api/v1/files/" + fileId + "/link", token)
+                    .json()
+                    .get("href")
+                    .asString();
             String sig = href.substring(href.indexOf("sig=") + 4);
             secrets.add(sig);
             assertThat(api.get(href, null).status()).isEqualTo(200);
@@ -83,13 +93,28 @@ class LogRedactionTest {
             Api.Browser browser = api.signIn(token);
             secrets.add(browser.cookie().substring(browser.cookie().indexOf('=') + 1));
             secrets.add(browser.csrf());
-            assertThat(api.send(api.browserRequest("/api/v1/session", browser).GET().build()).status()).isEqualTo(200);
-            assertThat(api.send(api.browserRequest("/api/v1/stream/ticket", browser).header("X-Kiln-CSRF", browser.csrf())
-                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build()).status()).isEqualTo(200);
-            assertThat(api.send(api.browserRequest("/api/v1/stream/ticket", browser).header("X-Kiln-CSRF", "wrong")
-                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build()).status()).isEqualTo(403);
+            assertThat(api.send(api.browserRequest("/api/v1/session", browser)
+                                    .GET()
+                                    .build())
+                            .status())
+                    .isEqualTo(200);
+            assertThat(api.send(api.browserRequest("/api/v1/stream/ticket", browser)
+                                    .header("X-Kiln-CSRF", browser.csrf())
+                                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                                    .build())
+                            .status())
+                    .isEqualTo(200);
+            assertThat(api.send(api.browserRequest("/api/v1/stream/ticket", browser)
+                                    .header("X-Kiln-CSRF", "wrong")
+                                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                                    .build())
+                            .status())
+                    .isEqualTo(403);
             // A token issued to oneself: its secret is in the answer's body.
-            secrets.add(api.post("/api/v1/me/tokens", token, "{\"label\":\"cli\"}").json().get("token").asString());
+            secrets.add(api.post("/api/v1/me/tokens", token, "{\"label\":\"cli\"}")
+                    .json()
+                    .get("token")
+                    .asString());
 
             // Failing requests with a good token: bad JSON, a missing endpoint.
             assertThat(api.post("/api/v1/jobs", token, "{not json").status()).isEqualTo(400);
@@ -98,8 +123,11 @@ class LogRedactionTest {
             log = kiln.log();
         }
 
-        assertThat(log).as("DEBUG logging was on and saw the requests")
-                .contains("/api/v1/files/").contains("/api/v1/stream").contains("[redacted]");
+        assertThat(log)
+                .as("DEBUG logging was on and saw the requests")
+                .contains("/api/v1/files/")
+                .contains("/api/v1/stream")
+                .contains("[redacted]");
         for (String secret : secrets) {
             assertThat(log).as("the log must not contain " + secret).doesNotContain(secret);
         }

@@ -3,5 +3,4 @@ package dev.kiln.auth;
 import org.springframework.test.context.TestPropertySource;
 
 @TestPropertySource(properties = "kiln.test.database=postgres")
-class PostgresAccountsTest extends AccountsContract {
-}
+class PostgresAccountsTest extends AccountsContract {}

@@ -3,5 +3,4 @@ package dev.kiln.auth;
 import org.springframework.test.context.TestPropertySource;
 
 @TestPropertySource(properties = "kiln.test.database=postgres")
-class PostgresSessionTest extends SessionContract {
-}
+class PostgresSessionTest extends SessionContract {}

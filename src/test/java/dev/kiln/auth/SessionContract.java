@@ -27,8 +27,13 @@ abstract class SessionContract extends ApiTestBase {
 
         assertThat(response.status()).isEqualTo(201);
         String cookie = response.header("Set-Cookie").orElseThrow();
-        assertThat(cookie).startsWith("kiln_session=").contains("HttpOnly").contains("Secure").contains("SameSite=Strict")
-                .contains("Path=/api").contains("Max-Age=604800");
+        assertThat(cookie)
+                .startsWith("kiln_session=")
+                .contains("HttpOnly")
+                .contains("Secure")
+                .contains("SameSite=Strict")
+                .contains("Path=/api")
+                .contains("Max-Age=604800");
         assertThat(cookie).doesNotContain(token);
         assertThat(response.body()).doesNotContain(token);
         assertThat(response.json().get("user").get("name").asString()).isEqualTo(name);
@@ -40,10 +45,13 @@ abstract class SessionContract extends ApiTestBase {
     void theCookieAuthenticatesReadsAndUnsafeRequestsNeedTheCsrfToken() {
         Api.Browser browser = api.signIn(token);
 
-        Api.Response session = api.send(api.browserRequest("/api/v1/session", browser).GET().build());
+        Api.Response session =
+                api.send(api.browserRequest("/api/v1/session", browser).GET().build());
         assertThat(session.status()).isEqualTo(200);
         assertThat(session.json().get("csrfToken").asString()).isEqualTo(browser.csrf());
-        assertThat(api.send(api.browserRequest("/api/v1/jobs", browser).GET().build()).status()).isEqualTo(200);
+        assertThat(api.send(api.browserRequest("/api/v1/jobs", browser).GET().build())
+                        .status())
+                .isEqualTo(200);
 
         HttpRequest.Builder upload = api.browserRequest("/api/v1/files?name=a.txt", browser)
                 .header("Content-Type", "application/octet-stream")
@@ -51,12 +59,19 @@ abstract class SessionContract extends ApiTestBase {
         Api.Response withoutCsrf = api.send(upload.copy().build());
         assertThat(withoutCsrf.status()).isEqualTo(403);
         assertThat(withoutCsrf.code()).isEqualTo("csrf_token_invalid");
-        Api.Response wrongCsrf = api.send(upload.copy().header("X-Kiln-CSRF", browser.csrf() + "x").build());
+        Api.Response wrongCsrf = api.send(
+                upload.copy().header("X-Kiln-CSRF", browser.csrf() + "x").build());
         assertThat(wrongCsrf.code()).isEqualTo("csrf_token_invalid");
-        String userId = api.get("/api/v1/session", token).json().get("user").get("id").asString();
-        assertThat(api.get("/api/v1/admin/users/" + userId, Api.ADMIN_TOKEN).json().get("files").asLong()).isZero();
+        String userId =
+                api.get("/api/v1/session", token).json().get("user").get("id").asString();
+        assertThat(api.get("/api/v1/admin/users/" + userId, Api.ADMIN_TOKEN)
+                        .json()
+                        .get("files")
+                        .asLong())
+                .isZero();
 
-        Api.Response withCsrf = api.send(upload.copy().header("X-Kiln-CSRF", browser.csrf()).build());
+        Api.Response withCsrf =
+                api.send(upload.copy().header("X-Kiln-CSRF", browser.csrf()).build());
         assertThat(withCsrf.status()).isEqualTo(201);
     }
 
@@ -64,14 +79,20 @@ abstract class SessionContract extends ApiTestBase {
     void signingOutEndsTheSessionAndClearsTheCookie() {
         Api.Browser browser = api.signIn(token);
 
-        Api.Response noCsrf = api.send(api.browserRequest("/api/v1/session", browser).DELETE().build());
+        Api.Response noCsrf =
+                api.send(api.browserRequest("/api/v1/session", browser).DELETE().build());
         assertThat(noCsrf.code()).isEqualTo("csrf_token_invalid");
-        Api.Response out = api.send(api.browserRequest("/api/v1/session", browser).header("X-Kiln-CSRF", browser.csrf())
-                .DELETE().build());
+        Api.Response out = api.send(api.browserRequest("/api/v1/session", browser)
+                .header("X-Kiln-CSRF", browser.csrf())
+                .DELETE()
+                .build());
         assertThat(out.status()).isEqualTo(204);
-        assertThat(out.header("Set-Cookie").orElseThrow()).startsWith("kiln_session=;").contains("Max-Age=0");
+        assertThat(out.header("Set-Cookie").orElseThrow())
+                .startsWith("kiln_session=;")
+                .contains("Max-Age=0");
 
-        Api.Response after = api.send(api.browserRequest("/api/v1/jobs", browser).GET().build());
+        Api.Response after =
+                api.send(api.browserRequest("/api/v1/jobs", browser).GET().build());
         assertThat(after.status()).isEqualTo(401);
         // The token itself still works: signing out of a browser does not revoke the API token.
         assertThat(api.get("/api/v1/jobs", token).status()).isEqualTo(200);
@@ -80,12 +101,20 @@ abstract class SessionContract extends ApiTestBase {
     @Test
     void revokingTheTokenEndsItsSessions() {
         Api.Browser browser = api.signIn(token);
-        String tokenId = api.get("/api/v1/me/tokens", token).json().get("items").get(0).get("id").asString();
+        String tokenId = api.get("/api/v1/me/tokens", token)
+                .json()
+                .get("items")
+                .get(0)
+                .get("id")
+                .asString();
 
-        Api.Response revoked = api.send(api.request("/api/v1/me/tokens/" + tokenId, token).DELETE().build());
+        Api.Response revoked = api.send(
+                api.request("/api/v1/me/tokens/" + tokenId, token).DELETE().build());
         assertThat(revoked.status()).isEqualTo(200);
 
-        assertThat(api.send(api.browserRequest("/api/v1/jobs", browser).GET().build()).status()).isEqualTo(401);
+        assertThat(api.send(api.browserRequest("/api/v1/jobs", browser).GET().build())
+                        .status())
+                .isEqualTo(401);
         assertThat(api.get("/api/v1/jobs", token).status()).isEqualTo(401);
     }
 
@@ -101,7 +130,10 @@ abstract class SessionContract extends ApiTestBase {
             assertThat(bad.status()).as(body).isEqualTo(400);
             assertThat(bad.json().get("field").asString()).isEqualTo("token");
         }
-        Api.Response crossSite = api.post("/api/v1/session", null, "{\"token\":\"" + token + "\"}",
+        Api.Response crossSite = api.post(
+                "/api/v1/session",
+                null,
+                "{\"token\":\"" + token + "\"}",
                 java.util.Map.of("Sec-Fetch-Site", "cross-site"));
         assertThat(crossSite.status()).isEqualTo(403);
         assertThat(crossSite.code()).isEqualTo("cross_site_sign_in");
@@ -111,14 +143,27 @@ abstract class SessionContract extends ApiTestBase {
     @Test
     void aStaleCookieIsIgnoredWhereNoUserIsNeededAndRefusedWhereOneIs() {
         Api.Browser forged = new Api.Browser("kiln_session=forged", "x");
-        assertThat(api.send(api.browserRequest("/api/v1/openapi.json", forged).GET().build()).status()).isEqualTo(200);
-        Api.Response jobs = api.send(api.browserRequest("/api/v1/jobs", forged).GET().build());
+        assertThat(api.send(api.browserRequest("/api/v1/openapi.json", forged)
+                                .GET()
+                                .build())
+                        .status())
+                .isEqualTo(200);
+        Api.Response jobs =
+                api.send(api.browserRequest("/api/v1/jobs", forged).GET().build());
         assertThat(jobs.status()).isEqualTo(401);
         assertThat(jobs.code()).isEqualTo("unauthenticated");
         // Signing in again with a stale cookie still works, and so does signing out.
-        assertThat(api.send(api.browserRequest("/api/v1/session", forged).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + token + "\"}")).build()).status()).isEqualTo(201);
-        assertThat(api.send(api.browserRequest("/api/v1/session", forged).DELETE().build()).status()).isEqualTo(204);
+        assertThat(api.send(api.browserRequest("/api/v1/session", forged)
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + token + "\"}"))
+                                .build())
+                        .status())
+                .isEqualTo(201);
+        assertThat(api.send(api.browserRequest("/api/v1/session", forged)
+                                .DELETE()
+                                .build())
+                        .status())
+                .isEqualTo(204);
     }
 
     @Test

@@ -19,8 +19,7 @@ final class Bench {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private Bench() {
-    }
+    private Bench() {}
 
     /**
      * Opens a socket on {@code /api/v1/stream} authenticated with {@code token} (in the first message), answers pings,
@@ -28,8 +27,8 @@ final class Bench {
      */
     static WebSocket openStream(int port, String token, Consumer<String> onText, String first) throws Exception {
         CompletableFuture<Void> welcomed = new CompletableFuture<>();
-        WebSocket socket = HTTP.newWebSocketBuilder().buildAsync(URI.create("ws://localhost:" + port + "/api/v1/stream"),
-                new WebSocket.Listener() {
+        WebSocket socket = HTTP.newWebSocketBuilder()
+                .buildAsync(URI.create("ws://localhost:" + port + "/api/v1/stream"), new WebSocket.Listener() {
                     private final StringBuilder partial = new StringBuilder();
 
                     @Override
@@ -49,7 +48,8 @@ final class Bench {
                         ws.request(1);
                         return null;
                     }
-                }).get(10, TimeUnit.SECONDS);
+                })
+                .get(10, TimeUnit.SECONDS);
         socket.sendText("{\"type\":\"auth\",\"token\":\"" + token + "\"}", true).get(10, TimeUnit.SECONDS);
         welcomed.get(10, TimeUnit.SECONDS);
         if (first != null) {
@@ -90,13 +90,16 @@ final class Bench {
 
     /** Committed native memory of the "Other" category, where the JVM counts NIO direct buffers (needs NMT on). */
     static long directMemory(long pid) throws Exception {
-        Matcher other = Pattern.compile("-\\s+Other \\(reserved=\\d+KB, committed=(\\d+)KB\\)").matcher(jcmd(pid, "VM.native_memory summary"));
+        Matcher other = Pattern.compile("-\\s+Other \\(reserved=\\d+KB, committed=(\\d+)KB\\)")
+                .matcher(jcmd(pid, "VM.native_memory summary"));
         return other.find() ? Long.parseLong(other.group(1)) * 1024 : 0;
     }
 
     static String jcmd(long pid, String command) throws Exception {
         String jcmd = ProcessHandle.current().info().command().orElseThrow().replaceAll("java$", "jcmd");
-        Process process = new ProcessBuilder(jcmd, Long.toString(pid), command).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(jcmd, Long.toString(pid), command)
+                .redirectErrorStream(true)
+                .start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
             String text = String.join("\n", out.lines().toList());
             process.waitFor(30, TimeUnit.SECONDS);

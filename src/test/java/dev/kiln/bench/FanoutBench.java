@@ -38,7 +38,8 @@ public final class FanoutBench {
     private static final Path NODE_DIR = Path.of("bench/fanout");
     private static final long CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
     // HTTP/1.1: an h2c upgrade request would be taken by the Socket.IO server for a WebSocket and dropped.
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     /** A process's CPU time and the time its threads waited for a CPU, in seconds (or their growth over a round). */
     record Usage(double cpu, double waited) {
@@ -88,7 +89,10 @@ public final class FanoutBench {
         int clients = Integer.parseInt(options.getOrDefault("clients", "1000"));
         int events = Integer.parseInt(options.getOrDefault("events", "500"));
         int rounds = Integer.parseInt(options.getOrDefault("rounds", "2"));
-        List<Integer> intervals = Arrays.stream(options.getOrDefault("intervals", "5,0").split(",")).map(Integer::parseInt).toList();
+        List<Integer> intervals = Arrays.stream(
+                        options.getOrDefault("intervals", "5,0").split(","))
+                .map(Integer::parseInt)
+                .toList();
         List<String> kilnJvm = new ArrayList<>(List.of("-XX:+UseG1GC"));
         if (options.containsKey("kiln-jvm")) {
             kilnJvm.addAll(List.of(options.get("kiln-jvm").split(" ")));
@@ -97,17 +101,21 @@ public final class FanoutBench {
         if (profile != null) {
             kilnJvm.add("-XX:StartFlightRecording=name=fanout,settings=profile");
         }
-        try (KilnProcess kiln = KilnProcess.start(TestDatabases.fresh(TestDatabases.Kind.SQLITE),
-                TestDatabases.tempDir("kiln-fanout-bench-"), Map.of(
-                        "kiln.stream.max-connections-per-user", "50000",
-                        "kiln.stream.max-connections-per-ip", "0",
-                        "kiln.limits.requests", "0",
-                        "kiln.limits.submissions", "0",
-                        "kiln.processors.test-ticker.concurrency", "1",
-                        "logging.level.root", "WARN",
-                        "logging.level.dev.kiln", "WARN"), kilnJvm);
+        try (KilnProcess kiln = KilnProcess.start(
+                        TestDatabases.fresh(TestDatabases.Kind.SQLITE),
+                        TestDatabases.tempDir("kiln-fanout-bench-"),
+                        Map.of(
+                                "kiln.stream.max-connections-per-user", "50000",
+                                "kiln.stream.max-connections-per-ip", "0",
+                                "kiln.limits.requests", "0",
+                                "kiln.limits.submissions", "0",
+                                "kiln.processors.test-ticker.concurrency", "1",
+                                "logging.level.root", "WARN",
+                                "logging.level.dev.kiln", "WARN"),
+                        kilnJvm);
                 NodeProcess socketIo = NodeProcess.start("sio-server.mjs")) {
-            int socketIoPort = socketIo.nextJson(Duration.ofSeconds(30)).get("port").asInt();
+            int socketIoPort =
+                    socketIo.nextJson(Duration.ofSeconds(30)).get("port").asInt();
             Api api = kiln.api();
             String file = api.textFile(Api.ADMIN_TOKEN, "bench");
             List<Round> measured = new ArrayList<>();
@@ -127,20 +135,31 @@ public final class FanoutBench {
             }
             table(measured);
             if (profile != null) {
-                System.out.println(Bench.jcmd(kiln.pid(), "JFR.dump name=fanout filename=" + Path.of(profile).toAbsolutePath()));
+                System.out.println(Bench.jcmd(
+                        kiln.pid(),
+                        "JFR.dump name=fanout filename=" + Path.of(profile).toAbsolutePath()));
             }
         }
     }
 
     /** One Kiln round: followers subscribe to a queued ticker, which runs once the job ahead of it is cancelled. */
-    private static Round kiln(KilnProcess kiln, Api api, String file, int clients, int events, int interval, String pace)
+    private static Round kiln(
+            KilnProcess kiln, Api api, String file, int clients, int events, int interval, String pace)
             throws Exception {
         String ahead = api.submit(Api.ADMIN_TOKEN, "test-ticker", file, "{\"count\":100000,\"intervalMs\":100}");
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> api.state(Api.ADMIN_TOKEN, ahead).equals("running"));
-        String job = api.submit(Api.ADMIN_TOKEN, "test-ticker", file,
-                "{\"count\":" + events + ",\"intervalMs\":" + interval + "}");
-        try (NodeProcess followers = NodeProcess.start("clients.mjs", "--target=kiln", "--port=" + kiln.port(),
-                "--token=" + Api.ADMIN_TOKEN, "--job=" + job, "--clients=" + clients, "--events=" + events)) {
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> api.state(Api.ADMIN_TOKEN, ahead).equals("running"));
+        String job = api.submit(
+                Api.ADMIN_TOKEN, "test-ticker", file, "{\"count\":" + events + ",\"intervalMs\":" + interval + "}");
+        try (NodeProcess followers = NodeProcess.start(
+                "clients.mjs",
+                "--target=kiln",
+                "--port=" + kiln.port(),
+                "--token=" + Api.ADMIN_TOKEN,
+                "--job=" + job,
+                "--clients=" + clients,
+                "--events=" + events)) {
             followers.nextJson(Duration.ofMinutes(5)); // every follower subscribed
             Usage server = Usage.of(kiln.pid());
             Usage clients0 = Usage.of(followers.pid());
@@ -148,60 +167,106 @@ public final class FanoutBench {
             JsonNode figures = followers.nextJson(Duration.ofMinutes(10));
             Usage serverUsage = Usage.of(kiln.pid()).since(server);
             Usage followersUsage = Usage.of(followers.pid()).since(clients0);
-            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> api.state(Api.ADMIN_TOKEN, job).equals("succeeded"));
-            long stored = api.events(Api.ADMIN_TOKEN, job).stream().filter(e -> e.get("kind").asString().equals("partial")).count();
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> api.state(Api.ADMIN_TOKEN, job).equals("succeeded"));
+            long stored = api.events(Api.ADMIN_TOKEN, job).stream()
+                    .filter(e -> e.get("kind").asString().equals("partial"))
+                    .count();
             return new Round("Kiln", pace, figures, serverUsage, followersUsage, stored == events);
         }
     }
 
-    private static Round socketIo(NodeProcess server, int port, int clients, int events, int interval, String pace) throws Exception {
-        try (NodeProcess followers = NodeProcess.start("clients.mjs", "--target=sio", "--port=" + port,
-                "--clients=" + clients, "--events=" + events)) {
+    private static Round socketIo(NodeProcess server, int port, int clients, int events, int interval, String pace)
+            throws Exception {
+        try (NodeProcess followers = NodeProcess.start(
+                "clients.mjs", "--target=sio", "--port=" + port, "--clients=" + clients, "--events=" + events)) {
             followers.nextJson(Duration.ofMinutes(5));
             Usage before = Usage.of(server.pid());
             Usage clients0 = Usage.of(followers.pid());
-            HttpResponse<Void> started = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/start?count=" + events + "&intervalMs=" + interval)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+            HttpResponse<Void> started = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(
+                                    "http://127.0.0.1:" + port + "/start?count=" + events + "&intervalMs=" + interval))
+                            .POST(HttpRequest.BodyPublishers.noBody())
+                            .build(),
                     HttpResponse.BodyHandlers.discarding());
             if (started.statusCode() != 202) {
                 throw new IllegalStateException("Socket.IO server answered " + started.statusCode());
             }
             JsonNode figures = followers.nextJson(Duration.ofMinutes(10));
-            return new Round("Socket.IO", pace, figures, Usage.of(server.pid()).since(before),
-                    Usage.of(followers.pid()).since(clients0), false);
+            return new Round(
+                    "Socket.IO",
+                    pace,
+                    figures,
+                    Usage.of(server.pid()).since(before),
+                    Usage.of(followers.pid()).since(clients0),
+                    false);
         }
     }
 
     private static String line(Round r) {
         JsonNode f = r.figures();
-        return String.format(Locale.ROOT, "%-9s %-8s delivered=%d/%d  %.0f msg/s  p50=%.1f ms  p99=%.1f ms  max=%.1f ms"
+        return String.format(
+                Locale.ROOT,
+                "%-9s %-8s delivered=%d/%d  %.0f msg/s  p50=%.1f ms  p99=%.1f ms  max=%.1f ms"
                         + "  closed=%d %s  unfinished=%d  out-of-order=%d  other events=%d  cpu=%.2f s (%.1f ms/1000)"
                         + "  waited for a CPU %.2f s; followers: cpu=%.2f s, waited %.2f s, over %.2f s%s",
-                r.server(), r.pace(), r.delivered(), f.get("expected").asLong(), r.perSecond(), f.get("p50").asDouble(),
-                f.get("p99").asDouble(), f.get("max").asDouble(), r.closed(), f.get("closes"), f.get("unfinished").asInt(),
-                f.get("outOfOrder").asInt(), f.get("otherEvents").asInt(), r.cpuSeconds(), r.cpuPerThousand(),
-                r.serverUsage().waited(), r.followers().cpu(), r.followers().waited(), f.get("spanMillis").asDouble() / 1000, r.server().equals("Kiln") ? (r.durable() ? "  durable" : "  NOT ALL STORED") : "");
+                r.server(),
+                r.pace(),
+                r.delivered(),
+                f.get("expected").asLong(),
+                r.perSecond(),
+                f.get("p50").asDouble(),
+                f.get("p99").asDouble(),
+                f.get("max").asDouble(),
+                r.closed(),
+                f.get("closes"),
+                f.get("unfinished").asInt(),
+                f.get("outOfOrder").asInt(),
+                f.get("otherEvents").asInt(),
+                r.cpuSeconds(),
+                r.cpuPerThousand(),
+                r.serverUsage().waited(),
+                r.followers().cpu(),
+                r.followers().waited(),
+                f.get("spanMillis").asDouble() / 1000,
+                r.server().equals("Kiln") ? (r.durable() ? "  durable" : "  NOT ALL STORED") : "");
     }
 
     private static void table(List<Round> rounds) {
         System.out.println();
-        System.out.println("| pace | server | msg/s | p50 ms | p99 ms | max ms | closed | CPU ms / 1,000 msgs | followers' CPU / span"
-                + " | followers waited for a CPU / span |");
+        System.out.println(
+                "| pace | server | msg/s | p50 ms | p99 ms | max ms | closed | CPU ms / 1,000 msgs | followers' CPU / span"
+                        + " | followers waited for a CPU / span |");
         System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Round r : rounds) {
             double span = Math.max(1e-3, r.figures().get("spanMillis").asDouble() / 1000);
-            System.out.printf(Locale.ROOT, "| %s | %s | %,.0f | %.1f | %.1f | %.1f | %d | %.1f | %.0f%% | %.0f%% |%n", r.pace(), r.server(),
-                    r.perSecond(), r.figures().get("p50").asDouble(), r.figures().get("p99").asDouble(),
-                    r.figures().get("max").asDouble(), r.closed(), r.cpuPerThousand(), 100 * r.followers().cpu() / span,
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %s | %s | %,.0f | %.1f | %.1f | %.1f | %d | %.1f | %.0f%% | %.0f%% |%n",
+                    r.pace(),
+                    r.server(),
+                    r.perSecond(),
+                    r.figures().get("p50").asDouble(),
+                    r.figures().get("p99").asDouble(),
+                    r.figures().get("max").asDouble(),
+                    r.closed(),
+                    r.cpuPerThousand(),
+                    100 * r.followers().cpu() / span,
                     100 * r.followers().waited() / span);
         }
         System.out.println();
         for (int i = 0; i + 1 < rounds.size(); i += 2) {
             Round k = rounds.get(i);
             Round s = rounds.get(i + 1);
-            System.out.printf(Locale.ROOT, "ratio Kiln/Socket.IO (%s): msg/s %.2f  p50 %.2f  p99 %.2f  CPU per msg %.2f%n", k.pace(),
-                    k.perSecond() / s.perSecond(), k.figures().get("p50").asDouble() / s.figures().get("p50").asDouble(),
-                    k.figures().get("p99").asDouble() / s.figures().get("p99").asDouble(), k.cpuPerThousand() / s.cpuPerThousand());
+            System.out.printf(
+                    Locale.ROOT,
+                    "ratio Kiln/Socket.IO (%s): msg/s %.2f  p50 %.2f  p99 %.2f  CPU per msg %.2f%n",
+                    k.pace(),
+                    k.perSecond() / s.perSecond(),
+                    k.figures().get("p50").asDouble() / s.figures().get("p50").asDouble(),
+                    k.figures().get("p99").asDouble() / s.figures().get("p99").asDouble(),
+                    k.cpuPerThousand() / s.cpuPerThousand());
         }
     }
 
@@ -214,7 +279,8 @@ public final class FanoutBench {
         try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             for (Path task : tasks.toList()) {
                 try {
-                    waited += Long.parseLong(Files.readString(task.resolve("schedstat")).trim().split(" ")[1]);
+                    waited += Long.parseLong(
+                            Files.readString(task.resolve("schedstat")).trim().split(" ")[1]);
                 } catch (IOException gone) {
                     // the thread ended meanwhile
                 }
@@ -243,8 +309,10 @@ public final class FanoutBench {
         static NodeProcess start(String script, String... args) throws IOException {
             List<String> command = new ArrayList<>(List.of("node", script));
             command.addAll(List.of(args));
-            return new NodeProcess(new ProcessBuilder(command).directory(NODE_DIR.toFile())
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start());
+            return new NodeProcess(new ProcessBuilder(command)
+                    .directory(NODE_DIR.toFile())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start());
         }
 
         long pid() {
@@ -264,7 +332,8 @@ public final class FanoutBench {
             try {
                 String line = out.readLine();
                 if (line == null) {
-                    throw new IllegalStateException("node " + process.info().commandLine().orElse("") + " ended without an answer");
+                    throw new IllegalStateException(
+                            "node " + process.info().commandLine().orElse("") + " ended without an answer");
                 }
                 return JSON.readTree(line);
             } finally {

@@ -44,7 +44,8 @@ public final class JfrProfile {
             new String[] {"org.jobrunr.", "JobRunr"});
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = Bench.options(List.of(args).subList(1, args.length).toArray(String[]::new));
+        Map<String, String> options =
+                Bench.options(List.of(args).subList(1, args.length).toArray(String[]::new));
         Path file = Path.of(args[0]);
         int top = Integer.parseInt(options.getOrDefault("top", "15"));
         String from = options.getOrDefault("from", "submitAll");
@@ -54,7 +55,8 @@ public final class JfrProfile {
             while (recording.hasMoreEvents()) {
                 RecordedEvent event = recording.readEvent();
                 String name = event.getEventType().getName();
-                if ((name.equals("jdk.CPUTimeSample") || name.equals("jdk.ExecutionSample")) && event.getStackTrace() != null) {
+                if ((name.equals("jdk.CPUTimeSample") || name.equals("jdk.ExecutionSample"))
+                        && event.getStackTrace() != null) {
                     byType.computeIfAbsent(name, n -> new ArrayList<>()).add(event);
                 }
             }
@@ -63,9 +65,13 @@ public final class JfrProfile {
         List<RecordedEvent> samples = byType.getOrDefault(type, List.of()).stream()
                 .sorted((a, b) -> a.getStartTime().compareTo(b.getStartTime()))
                 .toList();
-        Instant start = samples.stream().filter(e -> holds(e, from)).map(RecordedEvent::getStartTime).findFirst()
+        Instant start = samples.stream()
+                .filter(e -> holds(e, from))
+                .map(RecordedEvent::getStartTime)
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException("no sample holds " + from));
-        samples = samples.stream().filter(e -> !e.getStartTime().isBefore(start)).toList();
+        samples =
+                samples.stream().filter(e -> !e.getStartTime().isBefore(start)).toList();
 
         Map<String, Integer> topFrames = new HashMap<>();
         Map<String, Integer> spenders = new HashMap<>();
@@ -86,21 +92,35 @@ public final class JfrProfile {
             }
         }
         int total = samples.size();
-        System.out.printf(Locale.ROOT, "%s: %d %s samples from the first '%s' on (%.1f s of recording)%n", file, total, type, from,
+        System.out.printf(
+                Locale.ROOT,
+                "%s: %d %s samples from the first '%s' on (%.1f s of recording)%n",
+                file,
+                total,
+                type,
+                from,
                 (samples.getLast().getStartTime().toEpochMilli() - start.toEpochMilli()) / 1000.0);
         print("Top frames (method on top of the stack)", topFrames, total, top);
-        print("By spender (first non-JDK frame from the top: library, or Kiln class; 'JDK only' = no other frame)", spenders, total, top + 5);
+        print(
+                "By spender (first non-JDK frame from the top: library, or Kiln class; 'JDK only' = no other frame)",
+                spenders,
+                total,
+                top + 5);
         print("Kiln classes, inclusive (share of samples with the class anywhere on the stack)", inclusive, total, top);
     }
 
     private static boolean holds(RecordedEvent sample, String method) {
-        return sample.getStackTrace().getFrames().stream().anyMatch(f -> f.getMethod().getName().equals(method));
+        return sample.getStackTrace().getFrames().stream()
+                .anyMatch(f -> f.getMethod().getName().equals(method));
     }
 
     private static String spender(List<RecordedFrame> frames) {
         for (RecordedFrame frame : frames) {
             String name = className(frame);
-            if (name.startsWith("java.") || name.startsWith("jdk.") || name.startsWith("sun.") || name.startsWith("javax.")) {
+            if (name.startsWith("java.")
+                    || name.startsWith("jdk.")
+                    || name.startsWith("sun.")
+                    || name.startsWith("javax.")) {
                 continue;
             }
             if (name.startsWith("dev.kiln.")) {
@@ -126,15 +146,19 @@ public final class JfrProfile {
     }
 
     private static String method(RecordedFrame frame) {
-        return className(frame) + "." + frame.getMethod().getName() + (frame.getType().equals("Native") ? " [native]" : "");
+        return className(frame) + "." + frame.getMethod().getName()
+                + (frame.getType().equals("Native") ? " [native]" : "");
     }
 
     private static void print(String title, Map<String, Integer> counts, int total, int limit) {
         System.out.println();
         System.out.println(title + ":");
         Map<String, Integer> sorted = new LinkedHashMap<>();
-        counts.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(limit)
+        counts.entrySet().stream()
+                .sorted((a, b) -> b.getValue() - a.getValue())
+                .limit(limit)
                 .forEach(e -> sorted.put(e.getKey(), e.getValue()));
-        sorted.forEach((name, count) -> System.out.printf(Locale.ROOT, "  %5.1f %%  %6d  %s%n", 100.0 * count / total, count, name));
+        sorted.forEach((name, count) ->
+                System.out.printf(Locale.ROOT, "  %5.1f %%  %6d  %s%n", 100.0 * count / total, count, name));
     }
 }

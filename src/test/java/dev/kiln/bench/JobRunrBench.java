@@ -54,23 +54,30 @@ public final class JobRunrBench {
                     .useJsonMapper(new JacksonJsonMapper())
                     .useJobActivator(new NoopActivator())
                     .useStorageProvider(new PostgresStorageProvider(dataSource))
-                    .useBackgroundJobServer(BackgroundJobServerConfiguration.usingStandardBackgroundJobServerConfiguration()
-                            .andWorkerCount(workers)
-                            .andPollInterval(Duration.ofSeconds(5)))
+                    .useBackgroundJobServer(
+                            BackgroundJobServerConfiguration.usingStandardBackgroundJobServerConfiguration()
+                                    .andWorkerCount(workers)
+                                    .andPollInterval(Duration.ofSeconds(5)))
                     .initialize();
             // The orchestrator starts its CPU clock on this line, as it does on Spring Boot's for Kiln.
             System.out.println("Started JobRunrBench with " + workers + " workers, pool " + pool);
-            System.out.printf("%-10s %8s %8s %10s %10s %10s %10s%n",
+            System.out.printf(
+                    "%-10s %8s %8s %10s %10s %10s %10s%n",
                     "database", "jobs", "workers", "submit_s", "total_s", "jobs/s", "events");
 
             long startMillis = System.currentTimeMillis();
             long start = System.nanoTime();
             for (int submitted = 0; submitted < jobs; submitted += 1000) {
-                BackgroundJobRequest.enqueue(IntStream.range(submitted, Math.min(jobs, submitted + 1000)).mapToObj(i -> new Noop()));
+                BackgroundJobRequest.enqueue(IntStream.range(submitted, Math.min(jobs, submitted + 1000))
+                        .mapToObj(i -> new Noop()));
             }
             double submitSeconds = (System.nanoTime() - start) / 1e9;
-            // One COUNT every poll-ms (250 unless told), the same poll as JobThroughputBench's: both pay the same for watching.
-            while (count(dataSource, "SELECT COUNT(*) FROM jobrunr_jobs WHERE state IN ('SUCCEEDED', 'FAILED', 'DELETED')") < jobs) {
+            // One COUNT every poll-ms (250 unless told), the same poll as JobThroughputBench's: both pay the same for
+            // watching.
+            while (count(
+                            dataSource,
+                            "SELECT COUNT(*) FROM jobrunr_jobs WHERE state IN ('SUCCEEDED', 'FAILED', 'DELETED')")
+                    < jobs) {
                 Thread.sleep(pollMillis);
                 if (System.nanoTime() - start > Duration.ofMinutes(10).toNanos()) {
                     throw new IllegalStateException("did not finish within 10 minutes");
@@ -80,17 +87,28 @@ public final class JobRunrBench {
             long succeeded = count(dataSource, "SELECT COUNT(*) FROM jobrunr_jobs WHERE state = 'SUCCEEDED'");
             long all = count(dataSource, "SELECT COUNT(*) FROM jobrunr_jobs");
             if (succeeded != jobs || all != jobs) {
-                throw new IllegalStateException("expected " + jobs + " jobs, all succeeded; found " + all + ", " + succeeded + " succeeded");
+                throw new IllegalStateException(
+                        "expected " + jobs + " jobs, all succeeded; found " + all + ", " + succeeded + " succeeded");
             }
-            System.out.printf(Locale.ROOT, "%-10s %8d %8d %10.2f %10.2f %10.0f %10s%n",
-                    "jobrunr", jobs, workers, submitSeconds, total, jobs / total, "-");
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-10s %8d %8d %10.2f %10.2f %10.0f %10s%n",
+                    "jobrunr",
+                    jobs,
+                    workers,
+                    submitSeconds,
+                    total,
+                    jobs / total,
+                    "-");
             JobRunr.destroy();
         }
         System.exit(0);
     }
 
     private static long count(HikariDataSource dataSource, String sql) throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement(); ResultSet rows = s.executeQuery(sql)) {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rows = s.executeQuery(sql)) {
             rows.next();
             return rows.getLong(1);
         }
@@ -98,7 +116,8 @@ public final class JobRunrBench {
 
     /** JobRunr stamps updatedAt with the JVM's clock when a job enters SUCCEEDED. */
     private static long lastSucceededMillis(HikariDataSource dataSource) throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement();
                 ResultSet rows = s.executeQuery("SELECT MAX(updatedAt) FROM jobrunr_jobs WHERE state = 'SUCCEEDED'")) {
             rows.next();
             return rows.getTimestamp(1).getTime();

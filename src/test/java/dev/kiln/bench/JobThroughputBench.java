@@ -5,15 +5,15 @@ import dev.kiln.auth.Role;
 import dev.kiln.auth.User;
 import dev.kiln.auth.Users;
 import dev.kiln.db.Database;
-import dev.kiln.files.FileIntake;
 import dev.kiln.files.FileInfo;
+import dev.kiln.files.FileIntake;
 import dev.kiln.jobs.JobStore;
 import dev.kiln.jobs.NewJob;
 import dev.kiln.testing.TestDatabases;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.time.Duration;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -43,14 +43,22 @@ public final class JobThroughputBench {
         List<TestDatabases.Kind> kinds = db.equals("both")
                 ? List.of(TestDatabases.Kind.SQLITE, TestDatabases.Kind.POSTGRES)
                 : List.of(TestDatabases.Kind.valueOf(db.toUpperCase(Locale.ROOT)));
-        System.out.printf("%-10s %8s %8s %10s %10s %10s %10s%n",
+        System.out.printf(
+                "%-10s %8s %8s %10s %10s %10s %10s%n",
                 "database", "jobs", "workers", "submit_s", "total_s", "jobs/s", "events");
         for (TestDatabases.Kind kind : kinds) {
-            run(kind, options.get("pg-url"), jobs, workers, maxRunning, Long.parseLong(options.getOrDefault("poll-ms", "250")));
+            run(
+                    kind,
+                    options.get("pg-url"),
+                    jobs,
+                    workers,
+                    maxRunning,
+                    Long.parseLong(options.getOrDefault("poll-ms", "250")));
         }
     }
 
-    private static void run(TestDatabases.Kind kind, String pgUrl, int jobs, int workers, String maxRunning, long pollMillis)
+    private static void run(
+            TestDatabases.Kind kind, String pgUrl, int jobs, int workers, String maxRunning, long pollMillis)
             throws Exception {
         if (kind == TestDatabases.Kind.POSTGRES && pgUrl == null) {
             // The test database runs with fsync and synchronous_commit off; measure a durable server.
@@ -78,7 +86,10 @@ public final class JobThroughputBench {
             Users users = app.getBean(Users.class);
             User owner = users.create("bench-" + System.nanoTime(), Role.MEMBER).orElseThrow();
             FileInfo file = app.getBean(FileIntake.class)
-                    .accept(owner.id(), new ByteArrayInputStream("bench input".getBytes(StandardCharsets.UTF_8)), "bench.txt");
+                    .accept(
+                            owner.id(),
+                            new ByteArrayInputStream("bench input".getBytes(StandardCharsets.UTF_8)),
+                            "bench.txt");
             JobStore store = app.getBean(JobStore.class);
             Database database = app.getBean(Database.class);
 
@@ -87,13 +98,22 @@ public final class JobThroughputBench {
             for (int submitted = 0; submitted < jobs; submitted += 1000) {
                 List<NewJob> batch = new ArrayList<>(1000);
                 for (int i = submitted; i < Math.min(jobs, submitted + 1000); i++) {
-                    batch.add(new NewJob(owner.id(), "test-noop", file.id(), JsonNodeFactory.instance.objectNode(), 0, 3, null, null));
+                    batch.add(new NewJob(
+                            owner.id(),
+                            "test-noop",
+                            file.id(),
+                            JsonNodeFactory.instance.objectNode(),
+                            0,
+                            3,
+                            null,
+                            null));
                 }
                 store.submitAll(batch);
             }
             double submitSeconds = seconds(System.nanoTime() - start);
             // Polled slowly so the poll does not compete with the work; the end time is the last finish.
-            while (count(database, "SELECT COUNT(*) FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled')") < jobs) {
+            while (count(database, "SELECT COUNT(*) FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled')")
+                    < jobs) {
                 Thread.sleep(pollMillis);
                 if (seconds(System.nanoTime() - start) > Duration.ofMinutes(10).toSeconds()) {
                     throw new IllegalStateException("did not finish within 10 minutes");
@@ -102,14 +122,24 @@ public final class JobThroughputBench {
             double total = (count(database, "SELECT MAX(finished_at) FROM jobs") - startMillis) / 1000.0;
             long succeeded = count(database, "SELECT COUNT(*) FROM jobs WHERE state = 'succeeded' AND attempt = 1");
             if (succeeded != jobs) {
-                throw new IllegalStateException("only " + succeeded + " of " + jobs + " jobs succeeded on their first attempt");
+                throw new IllegalStateException(
+                        "only " + succeeded + " of " + jobs + " jobs succeeded on their first attempt");
             }
             long events = count(database, "SELECT COUNT(*) FROM job_events");
             if (events != 3L * jobs) {
-                throw new IllegalStateException("expected " + 3L * jobs + " events (queued, running, succeeded), found " + events);
+                throw new IllegalStateException(
+                        "expected " + 3L * jobs + " events (queued, running, succeeded), found " + events);
             }
-            System.out.printf(Locale.ROOT, "%-10s %8d %8d %10.2f %10.2f %10.0f %10d%n",
-                    kind.name().toLowerCase(Locale.ROOT), jobs, workers, submitSeconds, total, jobs / total, events);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-10s %8d %8d %10.2f %10.2f %10.0f %10d%n",
+                    kind.name().toLowerCase(Locale.ROOT),
+                    jobs,
+                    workers,
+                    submitSeconds,
+                    total,
+                    jobs / total,
+                    events);
         }
     }
 

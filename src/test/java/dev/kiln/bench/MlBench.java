@@ -53,17 +53,26 @@ public final class MlBench {
         int minutes = Integer.parseInt(options.getOrDefault("minutes", "10"));
         int pages = Integer.parseInt(options.getOrDefault("pages", "100"));
         int scanned = Integer.parseInt(options.getOrDefault("scanned", "10"));
-        Set<String> parts = Set.of(options.getOrDefault("parts", "transcribe,extract").split(","));
+        Set<String> parts =
+                Set.of(options.getOrDefault("parts", "transcribe,extract").split(","));
 
         Path home = TestDatabases.tempDir("kiln-ml-bench-");
         Path work = Files.createDirectories(home.resolve("bench-inputs"));
-        try (KilnProcess kiln = KilnProcess.start(TestDatabases.fresh(TestDatabases.Kind.SQLITE), home, Map.of(
-                "kiln.files.max-size", "2GB",
-                "kiln.files.quota-per-user", "100GB",
-                "kiln.limits.max-running-jobs", "0",
-                "logging.level.root", "WARN",
-                "logging.level.dev.kiln", "WARN"))) {
-            System.out.printf(Locale.ROOT, "kiln       pid %d, data in %s, %d CPUs%n", kiln.pid(), home, Runtime.getRuntime().availableProcessors());
+        try (KilnProcess kiln = KilnProcess.start(
+                TestDatabases.fresh(TestDatabases.Kind.SQLITE),
+                home,
+                Map.of(
+                        "kiln.files.max-size", "2GB",
+                        "kiln.files.quota-per-user", "100GB",
+                        "kiln.limits.max-running-jobs", "0",
+                        "logging.level.root", "WARN",
+                        "logging.level.dev.kiln", "WARN"))) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "kiln       pid %d, data in %s, %d CPUs%n",
+                    kiln.pid(),
+                    home,
+                    Runtime.getRuntime().availableProcessors());
             if (parts.contains("transcribe")) {
                 transcription(kiln, work, minutes);
             }
@@ -79,35 +88,81 @@ public final class MlBench {
     private static void transcription(KilnProcess kiln, Path work, int minutes) throws Exception {
         Speech speech = speech(work, minutes * 60);
         Path mp3 = work.resolve("speech.mp3");
-        run("ffmpeg", "-v", "error", "-i", speech.wav().toString(), "-c:a", "libmp3lame", "-b:a", "64k", "-y", mp3.toString());
-        System.out.printf(Locale.ROOT, "speech     %.2f min, %d words, %d espeak-ng clips; wav %.1f MB, mp3 %.1f MB%n",
-                speech.seconds() / 60, WordErrorRate.words(speech.script()).length, speech.clips(),
-                Files.size(speech.wav()) / 1e6, Files.size(mp3) / 1e6);
+        run(
+                "ffmpeg",
+                "-v",
+                "error",
+                "-i",
+                speech.wav().toString(),
+                "-c:a",
+                "libmp3lame",
+                "-b:a",
+                "64k",
+                "-y",
+                mp3.toString());
+        System.out.printf(
+                Locale.ROOT,
+                "speech     %.2f min, %d words, %d espeak-ng clips; wav %.1f MB, mp3 %.1f MB%n",
+                speech.seconds() / 60,
+                WordErrorRate.words(speech.script()).length,
+                speech.clips(),
+                Files.size(speech.wav()) / 1e6,
+                Files.size(mp3) / 1e6);
 
         // The first job loads the Vosk model; warm it up so the measured jobs time recognition only.
         Measured warmup = measure(kiln, speech.firstClip(), "transcribe");
-        System.out.printf(Locale.ROOT, "warm-up    transcribe of one %.0f s clip (loads the model): %.1f s%n",
-                warmup.result().path("duration").asDouble(), warmup.seconds());
+        System.out.printf(
+                Locale.ROOT,
+                "warm-up    transcribe of one %.0f s clip (loads the model): %.1f s%n",
+                warmup.result().path("duration").asDouble(),
+                warmup.seconds());
 
         for (Path audio : List.of(speech.wav(), mp3)) {
             String ext = extension(audio);
-            double decode = run("ffmpeg", "-v", "error", "-i", audio.toString(), "-ar", "16000", "-ac", "1", "-f", "s16le", "-y", "/dev/null");
+            double decode = run(
+                    "ffmpeg",
+                    "-v",
+                    "error",
+                    "-i",
+                    audio.toString(),
+                    "-ar",
+                    "16000",
+                    "-ac",
+                    "1",
+                    "-f",
+                    "s16le",
+                    "-y",
+                    "/dev/null");
             Measured job = measure(kiln, audio, "transcribe");
             if (job.failed()) {
                 continue;
             }
             double duration = job.result().path("duration").asDouble();
-            System.out.printf(Locale.ROOT, "transcribe %s: %.2f audio min in %.1f s: RTF %.3f (target <= 0.25; processor's own %.3f);"
+            System.out.printf(
+                    Locale.ROOT,
+                    "transcribe %s: %.2f audio min in %.1f s: RTF %.3f (target <= 0.25; processor's own %.3f);"
                             + " %d segments, WER %.1f%%; Kiln RSS %d MiB before, peak %d MiB%n",
-                    ext, duration / 60, job.seconds(), job.seconds() / duration, job.result().path("realTimeFactor").asDouble(),
-                    job.result().path("segments").size(), 100 * WordErrorRate.of(speech.script(), job.result().path("text").asString()),
-                    job.rssBefore() / 1024, job.peakRss() / 1024);
-            System.out.printf(Locale.ROOT, "ffmpeg     %s decode alone to 16 kHz mono s16le: %.2f s (RTF %.4f)%n", ext, decode, decode / duration);
+                    ext,
+                    duration / 60,
+                    job.seconds(),
+                    job.seconds() / duration,
+                    job.result().path("realTimeFactor").asDouble(),
+                    job.result().path("segments").size(),
+                    100
+                            * WordErrorRate.of(
+                                    speech.script(), job.result().path("text").asString()),
+                    job.rssBefore() / 1024,
+                    job.peakRss() / 1024);
+            System.out.printf(
+                    Locale.ROOT,
+                    "ffmpeg     %s decode alone to 16 kHz mono s16le: %.2f s (RTF %.4f)%n",
+                    ext,
+                    decode,
+                    decode / duration);
         }
     }
 
-    record Speech(Path wav, Path firstClip, String script, double seconds, int clips) {
-    }
+    record Speech(Path wav, Path firstClip, String script, double seconds, int clips) {}
 
     /** Clips of about a minute, each in another voice and speed, until {@code seconds} are spoken; one 16 kHz mono WAV. */
     private static Speech speech(Path work, int seconds) throws Exception {
@@ -122,8 +177,16 @@ public final class MlBench {
             String text = sentences(random, 12);
             Path clip = work.resolve("clip-" + clips + ".wav");
             Path textFile = Files.writeString(work.resolve("clip-" + clips + ".txt"), text);
-            run("espeak-ng", "-v", voices[clips % voices.length], "-s", Integer.toString(speeds[clips % speeds.length]),
-                    "-w", clip.toString(), "-f", textFile.toString());
+            run(
+                    "espeak-ng",
+                    "-v",
+                    voices[clips % voices.length],
+                    "-s",
+                    Integer.toString(speeds[clips % speeds.length]),
+                    "-w",
+                    clip.toString(),
+                    "-f",
+                    textFile.toString());
             spoken += Double.parseDouble(output("soxi", "-D", clip.toString()).strip());
             script.append(text).append(' ');
             command.add(clip.toString());
@@ -143,27 +206,52 @@ public final class MlBench {
         Path scanSource = work.resolve("scan-source.pdf");
         String scanScript = textPdf(scanSource, scanned, new Random(8));
         Path images = Files.createDirectories(work.resolve("scan-pages"));
-        run("pdftoppm", "-r", Integer.toString(SCAN_DPI), "-gray", "-png", scanSource.toString(), images.resolve("page").toString());
+        run(
+                "pdftoppm",
+                "-r",
+                Integer.toString(SCAN_DPI),
+                "-gray",
+                "-png",
+                scanSource.toString(),
+                images.resolve("page").toString());
         List<Path> pngs;
         try (Stream<Path> listed = Files.list(images)) {
             pngs = listed.sorted().toList();
         }
         Path scannedPdf = imagePdf(pngs, work.resolve("scanned.pdf"));
-        System.out.printf(Locale.ROOT, "documents  %d-page text PDF %.2f MB; %d-page image-only PDF at %d dpi %.1f MB%n",
-                pages, Files.size(textPdf) / 1e6, scanned, SCAN_DPI, Files.size(scannedPdf) / 1e6);
+        System.out.printf(
+                Locale.ROOT,
+                "documents  %d-page text PDF %.2f MB; %d-page image-only PDF at %d dpi %.1f MB%n",
+                pages,
+                Files.size(textPdf) / 1e6,
+                scanned,
+                SCAN_DPI,
+                Files.size(scannedPdf) / 1e6);
 
-        double pdftotext = run("pdftotext", textPdf.toString(), work.resolve("pdftotext.txt").toString());
-        System.out.printf(Locale.ROOT, "pdftotext  %d pages alone: %.2f s, %.1f pages/s%n", pages, pdftotext, pages / pdftotext);
+        double pdftotext = run(
+                "pdftotext", textPdf.toString(), work.resolve("pdftotext.txt").toString());
+        System.out.printf(
+                Locale.ROOT, "pdftotext  %d pages alone: %.2f s, %.1f pages/s%n", pages, pdftotext, pages / pdftotext);
         // Tesseract's OpenMP threads fight over a small machine's cores; OMP_THREAD_LIMIT=1 shows how much.
         for (List<String> env : List.of(List.of("env"), List.of("env", "OMP_THREAD_LIMIT=1"))) {
             double tesseract = 0;
             for (Path png : pngs) {
                 List<String> command = new ArrayList<>(env);
-                command.addAll(List.of("tesseract", png.toString(), work.resolve("ocr-" + png.getFileName()).toString(), "-l", "eng"));
+                command.addAll(List.of(
+                        "tesseract",
+                        png.toString(),
+                        work.resolve("ocr-" + png.getFileName()).toString(),
+                        "-l",
+                        "eng"));
                 tesseract += run(command.toArray(String[]::new));
             }
-            System.out.printf(Locale.ROOT, "tesseract  %d page images alone, one after another, %s: %.1f s, %.2f pages/s%n",
-                    scanned, env.size() == 1 ? "default threads" : env.getLast(), tesseract, scanned / tesseract);
+            System.out.printf(
+                    Locale.ROOT,
+                    "tesseract  %d page images alone, one after another, %s: %.1f s, %.2f pages/s%n",
+                    scanned,
+                    env.size() == 1 ? "default threads" : env.getLast(),
+                    tesseract,
+                    scanned / tesseract);
         }
 
         if (!installed(kiln, "extract")) {
@@ -179,11 +267,19 @@ public final class MlBench {
             return;
         }
         int pages = job.result().path("metadata").path("pages").asInt();
-        System.out.printf(Locale.ROOT, "extract    %s: %d pages in %.1f s: %.2f pages/s; %d chars, %d segments, WER %.1f%%;"
+        System.out.printf(
+                Locale.ROOT,
+                "extract    %s: %d pages in %.1f s: %.2f pages/s; %d chars, %d segments, WER %.1f%%;"
                         + " Kiln RSS %d MiB before, peak %d MiB%n",
-                what, pages, job.seconds(), pages / job.seconds(), job.result().path("text").asString().length(),
-                job.result().path("segments").size(), 100 * WordErrorRate.of(script, job.result().path("text").asString()),
-                job.rssBefore() / 1024, job.peakRss() / 1024);
+                what,
+                pages,
+                job.seconds(),
+                pages / job.seconds(),
+                job.result().path("text").asString().length(),
+                job.result().path("segments").size(),
+                100 * WordErrorRate.of(script, job.result().path("text").asString()),
+                job.rssBefore() / 1024,
+                job.peakRss() / 1024);
     }
 
     /** A text PDF of {@code pages} full A4 pages of sentences in 11 pt Helvetica; returns its text. */
@@ -247,8 +343,7 @@ public final class MlBench {
 
     // ---- jobs in Kiln ----
 
-    record Measured(JsonNode result, double seconds, long rssBefore, long peakRss, boolean failed) {
-    }
+    record Measured(JsonNode result, double seconds, long rssBefore, long peakRss, boolean failed) {}
 
     /**
      * Uploads {@code input}, runs one {@code type} job on it and waits for it. Wall time is the
@@ -259,7 +354,8 @@ public final class MlBench {
         Api.Response uploaded = api.send(api.request("/api/v1/files?name=" + input.getFileName(), TOKEN)
                 .timeout(Duration.ofMinutes(10))
                 .header("Content-Type", "application/octet-stream")
-                .POST(HttpRequest.BodyPublishers.ofFile(input)).build());
+                .POST(HttpRequest.BodyPublishers.ofFile(input))
+                .build());
         if (uploaded.status() != 201) {
             throw new IllegalStateException("could not upload " + input + ": " + uploaded);
         }
@@ -267,15 +363,26 @@ public final class MlBench {
         Files.writeString(Path.of("/proc/" + kiln.pid() + "/clear_refs"), "5"); // resets VmHWM to the current RSS
         String id = api.submit(TOKEN, type, uploaded.json().get("id").asString(), "{}");
         JsonNode job = api.job(TOKEN, id);
-        while (!Set.of("succeeded", "failed", "cancelled").contains(job.get("state").asString())) {
+        while (!Set.of("succeeded", "failed", "cancelled")
+                .contains(job.get("state").asString())) {
             Thread.sleep(250);
             job = api.job(TOKEN, id);
         }
         long peak = status(kiln.pid(), "VmHWM");
-        double seconds = Duration.between(Instant.parse(job.get("startedAt").asString()),
-                Instant.parse(job.get("finishedAt").asString())).toMillis() / 1000.0;
+        double seconds = Duration.between(
+                                Instant.parse(job.get("startedAt").asString()),
+                                Instant.parse(job.get("finishedAt").asString()))
+                        .toMillis()
+                / 1000.0;
         if (!job.get("state").asString().equals("succeeded")) {
-            System.out.printf(Locale.ROOT, "%-10s %s %s after %.1f s: %s%n", type, input.getFileName(), job.get("state").asString(), seconds, job.path("error"));
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-10s %s %s after %.1f s: %s%n",
+                    type,
+                    input.getFileName(),
+                    job.get("state").asString(),
+                    seconds,
+                    job.path("error"));
             return new Measured(MissingNode.getInstance(), seconds, rssBefore, peak, true);
         }
         JsonNode result = api.get("/api/v1/jobs/" + id + "/result", TOKEN).json();
@@ -283,7 +390,8 @@ public final class MlBench {
     }
 
     private static boolean installed(KilnProcess kiln, String type) {
-        for (JsonNode processor : kiln.api().get("/api/v1/processors", TOKEN).json().path("items")) {
+        for (JsonNode processor :
+                kiln.api().get("/api/v1/processors", TOKEN).json().path("items")) {
             if (processor.path("name").asString().equals(type)) {
                 return true;
             }
@@ -303,24 +411,67 @@ public final class MlBench {
 
     // ---- text, words and commands ----
 
-    private static final String[] SUBJECTS = {"The old fisherman", "My neighbour", "A young teacher", "The committee",
-            "Our small team", "The farmer next door", "Every student", "The doctor", "Her brother", "The mayor of the town"};
-    private static final String[] VERBS = {"carried", "painted", "repaired", "forgot", "described", "ordered",
-            "borrowed", "washed", "explained", "discovered"};
-    private static final String[] OBJECTS = {"a heavy wooden table", "the broken window", "three bags of apples",
-            "the morning newspaper", "a letter from the bank", "the red bicycle", "an old map of the river",
-            "the kitchen door", "a box of candles", "the winter coats"};
-    private static final String[] TAILS = {"before the storm arrived", "on a quiet Sunday morning",
-            "while the children were sleeping", "near the railway station", "after a long day at work",
-            "without saying a word", "during the summer holidays", "at the end of the street",
-            "because nobody else would", "in the middle of the night"};
+    private static final String[] SUBJECTS = {
+        "The old fisherman",
+        "My neighbour",
+        "A young teacher",
+        "The committee",
+        "Our small team",
+        "The farmer next door",
+        "Every student",
+        "The doctor",
+        "Her brother",
+        "The mayor of the town"
+    };
+    private static final String[] VERBS = {
+        "carried",
+        "painted",
+        "repaired",
+        "forgot",
+        "described",
+        "ordered",
+        "borrowed",
+        "washed",
+        "explained",
+        "discovered"
+    };
+    private static final String[] OBJECTS = {
+        "a heavy wooden table",
+        "the broken window",
+        "three bags of apples",
+        "the morning newspaper",
+        "a letter from the bank",
+        "the red bicycle",
+        "an old map of the river",
+        "the kitchen door",
+        "a box of candles",
+        "the winter coats"
+    };
+    private static final String[] TAILS = {
+        "before the storm arrived",
+        "on a quiet Sunday morning",
+        "while the children were sleeping",
+        "near the railway station",
+        "after a long day at work",
+        "without saying a word",
+        "during the summer holidays",
+        "at the end of the street",
+        "because nobody else would",
+        "in the middle of the night"
+    };
 
     /** {@code count} plain English sentences, without digits, so speech and OCR have words to get right. */
     private static String sentences(Random random, int count) {
         StringBuilder text = new StringBuilder();
         for (int i = 0; i < count; i++) {
-            text.append(pick(random, SUBJECTS)).append(' ').append(pick(random, VERBS)).append(' ')
-                    .append(pick(random, OBJECTS)).append(' ').append(pick(random, TAILS)).append(". ");
+            text.append(pick(random, SUBJECTS))
+                    .append(' ')
+                    .append(pick(random, VERBS))
+                    .append(' ')
+                    .append(pick(random, OBJECTS))
+                    .append(' ')
+                    .append(pick(random, TAILS))
+                    .append(". ");
         }
         return text.toString().strip();
     }

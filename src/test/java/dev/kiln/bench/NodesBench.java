@@ -64,7 +64,8 @@ public final class NodesBench {
                 .setServerConfig("fsync", "on")
                 .setServerConfig("synchronous_commit", "on")
                 .start()) {
-            System.out.printf("%-6s %8s %8s %10s %10s | %9s %8s %8s %8s %8s%n",
+            System.out.printf(
+                    "%-6s %8s %8s %10s %10s | %9s %8s %8s %8s %8s%n",
                     "nodes", "jobs", "workers", "total_s", "jobs/s", "samples", "p50_ms", "p95_ms", "p99_ms", "max_ms");
             for (int nodes = 1; nodes <= 2; nodes++) {
                 run(postgres, nodes, jobs, workers, followers, intervalMs, seconds);
@@ -72,8 +73,9 @@ public final class NodesBench {
         }
     }
 
-    private static void run(EmbeddedPostgres postgres, int nodeCount, int jobs, int workers, int followers, int intervalMs,
-            int seconds) throws Exception {
+    private static void run(
+            EmbeddedPostgres postgres, int nodeCount, int jobs, int workers, int followers, int intervalMs, int seconds)
+            throws Exception {
         String name = "kiln_nodes_bench_" + nodeCount;
         try (Connection c = DriverManager.getConnection(postgres.getJdbcUrl("postgres", "postgres"));
                 Statement s = c.createStatement()) {
@@ -88,9 +90,17 @@ public final class NodesBench {
             }
             double[] throughput = throughput(nodes, jobs);
             long[] latencies = latency(nodes, followers, intervalMs, seconds);
-            System.out.printf(Locale.ROOT, "%-6d %8d %8d %10.2f %10.0f | %9d %8.1f %8.1f %8.1f %8.1f%n",
-                    nodeCount, jobs, workers, throughput[0], throughput[1], latencies.length,
-                    Bench.percentile(latencies, 50) / 1000.0, Bench.percentile(latencies, 95) / 1000.0,
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-6d %8d %8d %10.2f %10.0f | %9d %8.1f %8.1f %8.1f %8.1f%n",
+                    nodeCount,
+                    jobs,
+                    workers,
+                    throughput[0],
+                    throughput[1],
+                    latencies.length,
+                    Bench.percentile(latencies, 50) / 1000.0,
+                    Bench.percentile(latencies, 95) / 1000.0,
                     Bench.percentile(latencies, 99) / 1000.0,
                     latencies.length == 0 ? 0 : latencies[latencies.length - 1] / 1000.0);
         } finally {
@@ -100,47 +110,57 @@ public final class NodesBench {
 
     private static ConfigurableApplicationContext node(String url, Path home, int workers, int followers) {
         // As arguments, not default properties: those would lose to application.yaml (its port 8080).
-        return new SpringApplicationBuilder(KilnApplication.class).run(
-                "--server.port=0",
-                "--kiln.database.url=" + url,
-                "--kiln.home=" + home,
-                "--kiln.admin.token=bench",
-                "--kiln.processors.test-noop.concurrency=" + workers,
-                "--kiln.processors.test-pulse.concurrency=" + followers,
-                "--kiln.limits.max-running-jobs=0",
-                "--kiln.limits.requests=0",
-                "--kiln.stream.max-connections-per-ip=0",
-                "--kiln.stream.max-connections-per-user=10000",
-                "--logging.level.root=WARN",
-                "--logging.level.dev.kiln=" + System.getProperty("bench.log", "WARN"));
+        return new SpringApplicationBuilder(KilnApplication.class)
+                .run(
+                        "--server.port=0",
+                        "--kiln.database.url=" + url,
+                        "--kiln.home=" + home,
+                        "--kiln.admin.token=bench",
+                        "--kiln.processors.test-noop.concurrency=" + workers,
+                        "--kiln.processors.test-pulse.concurrency=" + followers,
+                        "--kiln.limits.max-running-jobs=0",
+                        "--kiln.limits.requests=0",
+                        "--kiln.stream.max-connections-per-ip=0",
+                        "--kiln.stream.max-connections-per-user=10000",
+                        "--logging.level.root=WARN",
+                        "--logging.level.dev.kiln=" + System.getProperty("bench.log", "WARN"));
     }
 
     /** Seconds from the first submission to the last finish, and jobs per second. */
     private static double[] throughput(List<ConfigurableApplicationContext> nodes, int jobs) throws Exception {
         ConfigurableApplicationContext first = nodes.getFirst();
-        User owner = first.getBean(Users.class).create("bench-" + System.nanoTime(), Role.MEMBER).orElseThrow();
+        User owner = first.getBean(Users.class)
+                .create("bench-" + System.nanoTime(), Role.MEMBER)
+                .orElseThrow();
         FileInfo file = first.getBean(FileIntake.class)
-                .accept(owner.id(), new ByteArrayInputStream("bench input".getBytes(StandardCharsets.UTF_8)), "bench.txt");
+                .accept(
+                        owner.id(),
+                        new ByteArrayInputStream("bench input".getBytes(StandardCharsets.UTF_8)),
+                        "bench.txt");
         Database database = first.getBean(Database.class);
         long startMillis = System.currentTimeMillis();
         long start = System.nanoTime();
         for (int submitted = 0, batchNo = 0; submitted < jobs; submitted += 1000, batchNo++) {
             List<NewJob> batch = new ArrayList<>(1000);
             for (int i = submitted; i < Math.min(jobs, submitted + 1000); i++) {
-                batch.add(new NewJob(owner.id(), "test-noop", file.id(), JsonNodeFactory.instance.objectNode(), 0, 3, null, null));
+                batch.add(new NewJob(
+                        owner.id(), "test-noop", file.id(), JsonNodeFactory.instance.objectNode(), 0, 3, null, null));
             }
             // Submissions spread over the nodes, as a load balancer would.
             nodes.get(batchNo % nodes.size()).getBean(JobStore.class).submitAll(batch);
         }
-        String done = "SELECT COUNT(*) FROM jobs WHERE type = 'test-noop' AND state IN ('succeeded', 'failed', 'cancelled')";
+        String done =
+                "SELECT COUNT(*) FROM jobs WHERE type = 'test-noop' AND state IN ('succeeded', 'failed', 'cancelled')";
         while (count(database, done) < jobs) {
             Thread.sleep(250);
             if (System.nanoTime() - start > Duration.ofMinutes(10).toNanos()) {
                 throw new IllegalStateException("did not finish within 10 minutes");
             }
         }
-        double total = (count(database, "SELECT MAX(finished_at) FROM jobs WHERE type = 'test-noop'") - startMillis) / 1000.0;
-        long once = count(database, "SELECT COUNT(*) FROM jobs WHERE type = 'test-noop' AND state = 'succeeded' AND attempt = 1");
+        double total =
+                (count(database, "SELECT MAX(finished_at) FROM jobs WHERE type = 'test-noop'") - startMillis) / 1000.0;
+        long once = count(
+                database, "SELECT COUNT(*) FROM jobs WHERE type = 'test-noop' AND state = 'succeeded' AND attempt = 1");
         if (once != jobs) {
             throw new IllegalStateException("only " + once + " of " + jobs + " jobs succeeded on their first attempt");
         }
@@ -148,11 +168,13 @@ public final class NodesBench {
     }
 
     /** Microseconds from progress() on the node running a job to receipt by a client of the other node (or the only one). */
-    private static long[] latency(List<ConfigurableApplicationContext> nodes, int followers, int intervalMs, int seconds)
-            throws Exception {
+    private static long[] latency(
+            List<ConfigurableApplicationContext> nodes, int followers, int intervalMs, int seconds) throws Exception {
         Map<String, Integer> ports = new HashMap<>();
         for (ConfigurableApplicationContext node : nodes) {
-            ports.put(node.getBean(ThisNode.class).id(), Integer.parseInt(node.getEnvironment().getProperty("local.server.port")));
+            ports.put(
+                    node.getBean(ThisNode.class).id(),
+                    Integer.parseInt(node.getEnvironment().getProperty("local.server.port")));
         }
         Database database = nodes.getFirst().getBean(Database.class);
         Api api = new Api(ports.values().iterator().next());
@@ -169,8 +191,12 @@ public final class NodesBench {
             }
             Thread.sleep(100);
             for (String id : ids) {
-                database.sql().sql("SELECT lease_node FROM jobs WHERE id = ? AND state = 'running'").param(id)
-                        .query(String.class).optional().ifPresent(node -> runsOn.put(id, node));
+                database.sql()
+                        .sql("SELECT lease_node FROM jobs WHERE id = ? AND state = 'running'")
+                        .param(id)
+                        .query(String.class)
+                        .optional()
+                        .ifPresent(node -> runsOn.put(id, node));
             }
         }
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
@@ -179,14 +205,22 @@ public final class NodesBench {
         for (String id : ids) {
             int port = ports.entrySet().stream()
                     .filter(e -> nodes.size() == 1 || !e.getKey().equals(runsOn.get(id)))
-                    .findFirst().orElseThrow().getValue();
-            sockets.add(Bench.openStream(port, "bench", text -> {
-                Matcher m = STAGE_TIME.matcher(text);
-                if (measuring.get() && m.find()) {
-                    Instant now = Instant.now();
-                    latencies.add(now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000 - Long.parseLong(m.group(1)));
-                }
-            }, "{\"type\":\"subscribe\",\"jobs\":[\"" + id + "\"]}"));
+                    .findFirst()
+                    .orElseThrow()
+                    .getValue();
+            sockets.add(Bench.openStream(
+                    port,
+                    "bench",
+                    text -> {
+                        Matcher m = STAGE_TIME.matcher(text);
+                        if (measuring.get() && m.find()) {
+                            Instant now = Instant.now();
+                            latencies.add(now.getEpochSecond() * 1_000_000
+                                    + now.getNano() / 1_000
+                                    - Long.parseLong(m.group(1)));
+                        }
+                    },
+                    "{\"type\":\"subscribe\",\"jobs\":[\"" + id + "\"]}"));
         }
         Thread.sleep(3_000); // warm up
         measuring.set(true);

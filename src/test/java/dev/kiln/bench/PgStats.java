@@ -16,8 +16,7 @@ import java.util.Locale;
  */
 final class PgStats {
 
-    private PgStats() {
-    }
+    private PgStats() {}
 
     static void print(String adminUrl, String database, int jobs, int top) throws SQLException, InterruptedException {
         Thread.sleep(1000); // backends flush their statistics as they exit
@@ -28,9 +27,14 @@ final class PgStats {
                 s.setString(1, database);
                 try (ResultSet row = s.executeQuery()) {
                     row.next();
-                    System.out.printf(Locale.ROOT, "      per job: %.2f commits, %.3f rollbacks, rows %.2f inserted, %.2f updated, %.2f deleted%n",
-                            row.getLong(1) / (double) jobs, row.getLong(2) / (double) jobs, row.getLong(3) / (double) jobs,
-                            row.getLong(4) / (double) jobs, row.getLong(5) / (double) jobs);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "      per job: %.2f commits, %.3f rollbacks, rows %.2f inserted, %.2f updated, %.2f deleted%n",
+                            row.getLong(1) / (double) jobs,
+                            row.getLong(2) / (double) jobs,
+                            row.getLong(3) / (double) jobs,
+                            row.getLong(4) / (double) jobs,
+                            row.getLong(5) / (double) jobs);
                 }
             }
             if (!hasStatements(c)) {
@@ -46,14 +50,23 @@ final class PgStats {
                     int shown = 0;
                     while (rows.next()) {
                         if (shown == 0) {
-                            System.out.printf(Locale.ROOT, "      per job: %.2f statements, %.1f us of execution in PostgreSQL%n",
-                                    rows.getLong(5) / (double) jobs, rows.getDouble(6) * 1000 / jobs);
-                            System.out.printf("      %9s %9s %9s  %s%n", "calls/job", "mean_us", "rows/call", "statement");
+                            System.out.printf(
+                                    Locale.ROOT,
+                                    "      per job: %.2f statements, %.1f us of execution in PostgreSQL%n",
+                                    rows.getLong(5) / (double) jobs,
+                                    rows.getDouble(6) * 1000 / jobs);
+                            System.out.printf(
+                                    "      %9s %9s %9s  %s%n", "calls/job", "mean_us", "rows/call", "statement");
                         }
                         if (shown++ < top) {
                             long calls = rows.getLong(1);
-                            System.out.printf(Locale.ROOT, "      %9.3f %9.0f %9.1f  %s%n", calls / (double) jobs,
-                                    rows.getDouble(2) * 1000 / calls, rows.getLong(3) / (double) calls, shorten(rows.getString(4)));
+                            System.out.printf(
+                                    Locale.ROOT,
+                                    "      %9.3f %9.0f %9.1f  %s%n",
+                                    calls / (double) jobs,
+                                    rows.getDouble(2) * 1000 / calls,
+                                    rows.getLong(3) / (double) calls,
+                                    shorten(rows.getString(4)));
                         }
                     }
                 }

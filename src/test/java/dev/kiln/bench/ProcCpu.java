@@ -20,8 +20,7 @@ final class ProcCpu {
 
     private static final long MICROS_PER_TICK = 1_000_000 / clockTicks();
 
-    private ProcCpu() {
-    }
+    private ProcCpu() {}
 
     /** utime + stime of one process, or -1 if it is gone. */
     static long process(long pid) {
@@ -66,7 +65,8 @@ final class ProcCpu {
             if (backend == null) {
                 return -1;
             }
-            String command = Files.readString(Path.of("/proc/" + backend[PPID] + "/comm")).strip();
+            String command = Files.readString(Path.of("/proc/" + backend[PPID] + "/comm"))
+                    .strip();
             return command.startsWith("postgres") ? backend[PPID] : -1;
         } catch (SQLException | IOException e) {
             throw new IllegalStateException("cannot find the PostgreSQL server of " + jdbcUrl, e);
@@ -98,7 +98,9 @@ final class ProcCpu {
 
     private static long clockTicks() {
         try {
-            Process getconf = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            Process getconf = new ProcessBuilder("getconf", "CLK_TCK")
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(getconf.getInputStream().readAllBytes()).strip();
             return getconf.waitFor() == 0 ? Long.parseLong(out) : 100;
         } catch (IOException | NumberFormatException e) {

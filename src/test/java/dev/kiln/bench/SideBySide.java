@@ -43,11 +43,16 @@ import java.util.stream.Stream;
  */
 public final class SideBySide {
 
-    private record Contestant(String name, String classpath, String mainClass, boolean kiln) {
-    }
+    private record Contestant(String name, String classpath, String mainClass, boolean kiln) {}
 
-    private record Result(int round, int workers, String contestant, double jobsPerSecond, double totalSeconds,
-            double processMicrosPerJob, double postgresMicrosPerJob) {
+    private record Result(
+            int round,
+            int workers,
+            String contestant,
+            double jobsPerSecond,
+            double totalSeconds,
+            double processMicrosPerJob,
+            double postgresMicrosPerJob) {
 
         double cpuMicrosPerJob() {
             return processMicrosPerJob + Math.max(0, postgresMicrosPerJob);
@@ -67,7 +72,10 @@ public final class SideBySide {
         String mode = options.getOrDefault("mode", "jobrunr");
         int jobs = Integer.parseInt(options.getOrDefault("jobs", "50000"));
         int rounds = Integer.parseInt(options.getOrDefault("rounds", "1"));
-        List<Integer> workers = Arrays.stream(options.getOrDefault("workers", "16,64").split(",")).map(Integer::parseInt).toList();
+        List<Integer> workers = Arrays.stream(
+                        options.getOrDefault("workers", "16,64").split(","))
+                .map(Integer::parseInt)
+                .toList();
         String db = options.getOrDefault("db", "postgres");
         String own = System.getProperty("java.class.path");
         List<Contestant> contestants = switch (mode) {
@@ -75,42 +83,54 @@ public final class SideBySide {
                 if (!db.equals("postgres")) {
                     throw new IllegalArgumentException("JobRunr is measured on PostgreSQL only");
                 }
-                yield List.of(new Contestant("jobrunr", own, JobRunrBench.class.getName(), false),
+                yield List.of(
+                        new Contestant("jobrunr", own, JobRunrBench.class.getName(), false),
                         new Contestant("kiln", own, JobThroughputBench.class.getName(), true));
             }
-            case "build" -> List.of(
-                    new Contestant(options.getOrDefault("base-name", "base"), required(options, "base-cp"), JobThroughputBench.class.getName(), true),
-                    new Contestant("current", own, JobThroughputBench.class.getName(), true));
+            case "build" ->
+                List.of(
+                        new Contestant(
+                                options.getOrDefault("base-name", "base"),
+                                required(options, "base-cp"),
+                                JobThroughputBench.class.getName(),
+                                true),
+                        new Contestant("current", own, JobThroughputBench.class.getName(), true));
             case "kiln" -> List.of(new Contestant("kiln", own, JobThroughputBench.class.getName(), true));
             default -> throw new IllegalArgumentException("--mode is jobrunr, build or kiln");
         };
         if (options.containsKey("only")) {
-            contestants = contestants.stream().filter(c -> c.name().equals(options.get("only"))).toList();
+            contestants = contestants.stream()
+                    .filter(c -> c.name().equals(options.get("only")))
+                    .toList();
         }
         if (db.equals("postgres") && !options.containsKey("pg-url")) {
             try (EmbeddedPostgres durable = EmbeddedPostgres.builder()
                     .setServerConfig("fsync", "on")
                     .setServerConfig("synchronous_commit", "on")
                     .start()) {
-                System.out.println("PostgreSQL: embedded " + version(durable.getJdbcUrl("postgres", "postgres")) + ", fsync=on, synchronous_commit=on");
+                System.out.println("PostgreSQL: embedded " + version(durable.getJdbcUrl("postgres", "postgres"))
+                        + ", fsync=on, synchronous_commit=on");
                 runAll(contestants, db, durable.getJdbcUrl("postgres", "postgres"), jobs, workers, rounds);
             }
         } else {
             String admin = options.get("pg-url");
             if (admin != null) {
-                System.out.println("PostgreSQL: " + version(admin) + " at " + admin.replaceAll("password=[^&]*", "password=…"));
+                System.out.println(
+                        "PostgreSQL: " + version(admin) + " at " + admin.replaceAll("password=[^&]*", "password=…"));
             }
             runAll(contestants, db, admin, jobs, workers, rounds);
         }
     }
 
-    private static void runAll(List<Contestant> contestants, String db, String adminUrl, int jobs, List<Integer> workers, int rounds)
+    private static void runAll(
+            List<Contestant> contestants, String db, String adminUrl, int jobs, List<Integer> workers, int rounds)
             throws Exception {
         long postmaster = adminUrl == null ? -1 : ProcCpu.postmasterOf(adminUrl);
         if (adminUrl != null && postmaster < 0) {
             System.out.println("PostgreSQL is not on this machine: its CPU time is not measured");
         }
-        System.out.printf("%5s %7s %-10s %9s %8s %12s %12s %12s%n",
+        System.out.printf(
+                "%5s %7s %-10s %9s %8s %12s %12s %12s%n",
                 "round", "workers", "contestant", "jobs/s", "total_s", "proc_us/job", "pg_us/job", "cpu_us/job");
         List<Result> results = new ArrayList<>();
         int run = 0;
@@ -119,9 +139,18 @@ public final class SideBySide {
                 for (Contestant contestant : contestants) {
                     Result result = runOne(contestant, db, adminUrl, postmaster, jobs, w, round, ++run);
                     results.add(result);
-                    System.out.printf(Locale.ROOT, "%5d %7d %-10s %9.0f %8.2f %12.0f %12s %12.0f%n", round, w, contestant.name(),
-                            result.jobsPerSecond(), result.totalSeconds(), result.processMicrosPerJob(),
-                            result.postgresMicrosPerJob() < 0 ? "-" : String.format(Locale.ROOT, "%.0f", result.postgresMicrosPerJob()),
+                    System.out.printf(
+                            Locale.ROOT,
+                            "%5d %7d %-10s %9.0f %8.2f %12.0f %12s %12.0f%n",
+                            round,
+                            w,
+                            contestant.name(),
+                            result.jobsPerSecond(),
+                            result.totalSeconds(),
+                            result.processMicrosPerJob(),
+                            result.postgresMicrosPerJob() < 0
+                                    ? "-"
+                                    : String.format(Locale.ROOT, "%.0f", result.postgresMicrosPerJob()),
                             result.cpuMicrosPerJob());
                 }
             }
@@ -131,8 +160,16 @@ public final class SideBySide {
         }
     }
 
-    private static Result runOne(Contestant contestant, String db, String adminUrl, long postmaster, int jobs, int workers,
-            int round, int run) throws Exception {
+    private static Result runOne(
+            Contestant contestant,
+            String db,
+            String adminUrl,
+            long postmaster,
+            int jobs,
+            int workers,
+            int round,
+            int run)
+            throws Exception {
         Path scratch = Files.createTempDirectory("kiln-side-by-side-");
         String database = "bench_" + ProcessHandle.current().pid() + "_" + run;
         String url = null;
@@ -141,13 +178,18 @@ public final class SideBySide {
             url = TestDatabases.withDatabase(adminUrl, database);
         }
         try {
-            List<String> command = new ArrayList<>(List.of(javaCommand(), "--enable-native-access=ALL-UNNAMED", "-Xshare:off",
-                    "-Djava.io.tmpdir=" + scratch, "-Dlogging.level.dev.kiln.bench=INFO"));
+            List<String> command = new ArrayList<>(List.of(
+                    javaCommand(),
+                    "--enable-native-access=ALL-UNNAMED",
+                    "-Xshare:off",
+                    "-Djava.io.tmpdir=" + scratch,
+                    "-Dlogging.level.dev.kiln.bench=INFO"));
             String extra = System.getenv("BENCH_JAVA_OPTS");
             if (extra != null && !extra.isBlank()) {
                 command.addAll(Arrays.asList(extra.trim().split("\\s+")));
             }
-            command.addAll(List.of("-cp", contestant.classpath(), contestant.mainClass(), "--jobs=" + jobs, "--workers=" + workers));
+            command.addAll(List.of(
+                    "-cp", contestant.classpath(), contestant.mainClass(), "--jobs=" + jobs, "--workers=" + workers));
             if (contestant.kiln()) {
                 command.add("--db=" + db);
             } else if (jobrunrPool != null) {
@@ -159,8 +201,14 @@ public final class SideBySide {
             if (pollMillis != null) {
                 command.add("--poll-ms=" + pollMillis);
             }
-            Result result = measure(contestant, new ProcessBuilder(command).redirectErrorStream(true), scratch.resolve("output.log"),
-                    postmaster, jobs, workers, round);
+            Result result = measure(
+                    contestant,
+                    new ProcessBuilder(command).redirectErrorStream(true),
+                    scratch.resolve("output.log"),
+                    postmaster,
+                    jobs,
+                    workers,
+                    round);
             if (pgStats && url != null) {
                 PgStats.print(adminUrl, database, jobs, 12);
             }
@@ -173,14 +221,16 @@ public final class SideBySide {
         }
     }
 
-    private static Result measure(Contestant contestant, ProcessBuilder builder, Path log, long postmaster, int jobs, int workers,
-            int round) throws Exception {
+    private static Result measure(
+            Contestant contestant, ProcessBuilder builder, Path log, long postmaster, int jobs, int workers, int round)
+            throws Exception {
         Process child = builder.start();
         long pid = child.pid();
         long[] before = null;
         long[] after = null;
         String[] row = null;
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        try (BufferedReader out =
+                        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
                 PrintWriter saved = new PrintWriter(Files.newBufferedWriter(log))) {
             for (String line; (line = out.readLine()) != null; ) {
                 saved.println(line);
@@ -188,7 +238,10 @@ public final class SideBySide {
                     before = sample(pid, postmaster);
                 }
                 String[] fields = line.trim().split("\\s+");
-                if (before != null && row == null && fields.length >= 6 && fields[1].equals(Integer.toString(jobs))
+                if (before != null
+                        && row == null
+                        && fields.length >= 6
+                        && fields[1].equals(Integer.toString(jobs))
                         && fields[2].equals(Integer.toString(workers))) {
                     after = sample(pid, postmaster);
                     row = fields;
@@ -200,11 +253,18 @@ public final class SideBySide {
         }
         if (child.exitValue() != 0 || row == null) {
             System.out.println(Files.readString(log));
-            throw new IllegalStateException(contestant.name() + " failed (exit " + child.exitValue() + "); its output is above");
+            throw new IllegalStateException(
+                    contestant.name() + " failed (exit " + child.exitValue() + "); its output is above");
         }
         double postgres = postmaster < 0 ? -1 : (after[1] - before[1]) / (double) jobs;
-        return new Result(round, workers, contestant.name(), Double.parseDouble(row[5]), Double.parseDouble(row[4]),
-                (after[0] - before[0]) / (double) jobs, postgres);
+        return new Result(
+                round,
+                workers,
+                contestant.name(),
+                Double.parseDouble(row[5]),
+                Double.parseDouble(row[4]),
+                (after[0] - before[0]) / (double) jobs,
+                postgres);
     }
 
     private static long[] sample(long pid, long postmaster) {
@@ -213,19 +273,31 @@ public final class SideBySide {
 
     private static void printRatios(List<Result> results, String subject, String reference) {
         System.out.println();
-        System.out.printf("%5s %7s %22s %22s %13s %13s%n", "round", "workers", subject + " jobs/s (cpu_us/job)",
-                reference + " jobs/s (cpu_us/job)", "jobs/s ratio", "cpu ratio");
+        System.out.printf(
+                "%5s %7s %22s %22s %13s %13s%n",
+                "round",
+                "workers",
+                subject + " jobs/s (cpu_us/job)",
+                reference + " jobs/s (cpu_us/job)",
+                "jobs/s ratio",
+                "cpu ratio");
         for (Result s : results) {
             if (!s.contestant().equals(subject)) {
                 continue;
             }
             results.stream()
-                    .filter(r -> r.contestant().equals(reference) && r.round() == s.round() && r.workers() == s.workers())
+                    .filter(r ->
+                            r.contestant().equals(reference) && r.round() == s.round() && r.workers() == s.workers())
                     .findFirst()
-                    .ifPresent(r -> System.out.printf(Locale.ROOT, "%5d %7d %22s %22s %12.2fx %12.2fx%n", s.round(), s.workers(),
+                    .ifPresent(r -> System.out.printf(
+                            Locale.ROOT,
+                            "%5d %7d %22s %22s %12.2fx %12.2fx%n",
+                            s.round(),
+                            s.workers(),
                             String.format(Locale.ROOT, "%.0f (%.0f)", s.jobsPerSecond(), s.cpuMicrosPerJob()),
                             String.format(Locale.ROOT, "%.0f (%.0f)", r.jobsPerSecond(), r.cpuMicrosPerJob()),
-                            s.jobsPerSecond() / r.jobsPerSecond(), s.cpuMicrosPerJob() / r.cpuMicrosPerJob()));
+                            s.jobsPerSecond() / r.jobsPerSecond(),
+                            s.cpuMicrosPerJob() / r.cpuMicrosPerJob()));
         }
         System.out.println("(jobs/s ratio = " + subject + " / " + reference + ", higher is better for " + subject
                 + "; cpu ratio = " + subject + "'s CPU per job / " + reference + "'s, lower is better)");
@@ -244,7 +316,8 @@ public final class SideBySide {
     }
 
     private static String version(String url) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
+        try (Connection c = DriverManager.getConnection(url);
+                Statement s = c.createStatement();
                 var rows = s.executeQuery("SELECT current_setting('server_version')")) {
             rows.next();
             return "PostgreSQL " + rows.getString(1);
@@ -268,7 +341,8 @@ public final class SideBySide {
     }
 
     private static void admin(String url, String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(url);
+                Statement s = c.createStatement()) {
             s.execute(sql);
         }
     }

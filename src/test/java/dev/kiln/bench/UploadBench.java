@@ -64,33 +64,54 @@ public final class UploadBench {
 
         Path home = TestDatabases.tempDir("kiln-upload-bench-");
         Path sources = Files.createDirectories(home.resolve("bench-sources")); // same disk as the uploads
-        try (KilnProcess kiln = KilnProcess.start(TestDatabases.fresh(TestDatabases.Kind.SQLITE), home, Map.of(
-                "kiln.files.max-size", "100GB",
-                "kiln.limits.requests", "0",
-                "logging.level.root", "WARN",
-                "logging.level.dev.kiln", "WARN"), List.of("-Xmx" + heap))) {
-            System.out.printf(Locale.ROOT, "kiln     -Xmx%s, data in %s, %d CPUs%n", heap, home, Runtime.getRuntime().availableProcessors());
+        try (KilnProcess kiln = KilnProcess.start(
+                TestDatabases.fresh(TestDatabases.Kind.SQLITE),
+                home,
+                Map.of(
+                        "kiln.files.max-size", "100GB",
+                        "kiln.limits.requests", "0",
+                        "logging.level.root", "WARN",
+                        "logging.level.dev.kiln", "WARN"),
+                List.of("-Xmx" + heap))) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "kiln     -Xmx%s, data in %s, %d CPUs%n",
+                    heap,
+                    home,
+                    Runtime.getRuntime().availableProcessors());
             double dd = ddMegabytesPerSecond(home);
             System.out.printf(Locale.ROOT, "disk     dd if=/dev/zero bs=1M count=1024 conv=fsync: %.0f MB/s%n", dd);
 
             Upload one = measured(kiln, randomFile(sources.resolve("one.bin"), size));
-            System.out.printf(Locale.ROOT, "upload   %d MiB in %.2f s: %.0f MB/s = %.0f%% of dd;  heap growth %.1f MiB (before %d MiB, peak %d MiB)%n",
-                    size / MIB, one.seconds, size / 1e6 / one.seconds, 100 * size / 1e6 / one.seconds / dd,
-                    (one.peakHeap - one.heapBefore) / (double) MIB, one.heapBefore / MIB, one.peakHeap / MIB);
+            System.out.printf(
+                    Locale.ROOT,
+                    "upload   %d MiB in %.2f s: %.0f MB/s = %.0f%% of dd;  heap growth %.1f MiB (before %d MiB, peak %d MiB)%n",
+                    size / MIB,
+                    one.seconds,
+                    size / 1e6 / one.seconds,
+                    100 * size / 1e6 / one.seconds / dd,
+                    (one.peakHeap - one.heapBefore) / (double) MIB,
+                    one.heapBefore / MIB,
+                    one.peakHeap / MIB);
             Files.delete(one.source);
 
             Upload large = measured(kiln, randomFile(sources.resolve("big.bin"), big));
-            System.out.printf(Locale.ROOT, "upload   %d MiB in %.2f s: %.0f MB/s;  heap growth %.1f MiB (before %d MiB, peak %d MiB)%n",
-                    big / MIB, large.seconds, big / 1e6 / large.seconds,
-                    (large.peakHeap - large.heapBefore) / (double) MIB, large.heapBefore / MIB, large.peakHeap / MIB);
+            System.out.printf(
+                    Locale.ROOT,
+                    "upload   %d MiB in %.2f s: %.0f MB/s;  heap growth %.1f MiB (before %d MiB, peak %d MiB)%n",
+                    big / MIB,
+                    large.seconds,
+                    big / 1e6 / large.seconds,
+                    (large.peakHeap - large.heapBefore) / (double) MIB,
+                    large.heapBefore / MIB,
+                    large.peakHeap / MIB);
             Files.delete(large.source);
 
             concurrently(kiln, randomFile(sources.resolve("each.bin"), each), concurrent);
         }
     }
 
-    record Upload(Path source, double seconds, long heapBefore, long peakHeap) {
-    }
+    record Upload(Path source, double seconds, long heapBefore, long peakHeap) {}
 
     /** One upload while Kiln's heap is sampled (after a full GC) every second. */
     private static Upload measured(KilnProcess kiln, Path source) throws Exception {
@@ -123,8 +144,10 @@ public final class UploadBench {
         for (int i = 0; i < 50; i++) {
             api.submit(Api.ADMIN_TOKEN, "test-echo", file, null);
         }
-        HttpRequest list = HttpRequest.newBuilder(URI.create("http://localhost:" + kiln.port() + "/api/v1/jobs?limit=50"))
-                .header("Authorization", "Bearer " + Api.ADMIN_TOKEN).build();
+        HttpRequest list = HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + kiln.port() + "/api/v1/jobs?limit=50"))
+                .header("Authorization", "Bearer " + Api.ADMIN_TOKEN)
+                .build();
         ConcurrentLinkedQueue<Long> idle = latencies(list, 200);
 
         long started = System.nanoTime();
@@ -144,12 +167,21 @@ public final class UploadBench {
         }
         long[] quiet = sorted(idle);
         long[] loaded = sorted(busy);
-        System.out.printf(Locale.ROOT, "parallel %d x %d MiB in %.1f s (%.0f MB/s together), all sha256 match;%n"
+        System.out.printf(
+                Locale.ROOT,
+                "parallel %d x %d MiB in %.1f s (%.0f MB/s together), all sha256 match;%n"
                         + "         GET /api/v1/jobs while they run: %d requests, p50=%.1f ms p99=%.1f ms max=%.1f ms"
                         + " (idle: p50=%.1f ms p99=%.1f ms)%n",
-                count, Files.size(source) / MIB, seconds, count * Files.size(source) / 1e6 / seconds,
-                loaded.length, Bench.percentile(loaded, 50) / 1e6, Bench.percentile(loaded, 99) / 1e6,
-                loaded[loaded.length - 1] / 1e6, Bench.percentile(quiet, 50) / 1e6, Bench.percentile(quiet, 99) / 1e6);
+                count,
+                Files.size(source) / MIB,
+                seconds,
+                count * Files.size(source) / 1e6 / seconds,
+                loaded.length,
+                Bench.percentile(loaded, 50) / 1e6,
+                Bench.percentile(loaded, 99) / 1e6,
+                loaded[loaded.length - 1] / 1e6,
+                Bench.percentile(quiet, 50) / 1e6,
+                Bench.percentile(quiet, 99) / 1e6);
         Files.delete(source);
     }
 
@@ -174,25 +206,40 @@ public final class UploadBench {
 
     /** Uploads {@code source} with tus-js-client (web/tools/tus-upload.mjs); completes with its JSON report. */
     private static CompletableFuture<JsonNode> tus(KilnProcess kiln, Path source) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                Process node = new ProcessBuilder("nice", "-n", clientNice, "node", "tools/tus-upload.mjs",
-                        "--endpoint", "http://localhost:" + kiln.port() + "/api/v1/uploads",
-                        "--token", Api.ADMIN_TOKEN, "--file", source.toString())
-                        .directory(Path.of("web").toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-                String out = new String(node.getInputStream().readAllBytes());
-                if (!node.waitFor(30, TimeUnit.MINUTES) || node.exitValue() != 0) {
-                    throw new IllegalStateException("tus-js-client failed: " + out);
-                }
-                return JSON.readTree(out.strip());
-            } catch (IOException | InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        }, UPLOADERS);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        Process node = new ProcessBuilder(
+                                        "nice",
+                                        "-n",
+                                        clientNice,
+                                        "node",
+                                        "tools/tus-upload.mjs",
+                                        "--endpoint",
+                                        "http://localhost:" + kiln.port() + "/api/v1/uploads",
+                                        "--token",
+                                        Api.ADMIN_TOKEN,
+                                        "--file",
+                                        source.toString())
+                                .directory(Path.of("web").toFile())
+                                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                                .start();
+                        String out = new String(node.getInputStream().readAllBytes());
+                        if (!node.waitFor(30, TimeUnit.MINUTES) || node.exitValue() != 0) {
+                            throw new IllegalStateException("tus-js-client failed: " + out);
+                        }
+                        return JSON.readTree(out.strip());
+                    } catch (IOException | InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                },
+                UPLOADERS);
     }
 
     private static void verify(KilnProcess kiln, JsonNode result, String sha256) {
-        JsonNode file = kiln.api().get("/api/v1/files/" + result.get("fileId").asString(), Api.ADMIN_TOKEN).json();
+        JsonNode file = kiln.api()
+                .get("/api/v1/files/" + result.get("fileId").asString(), Api.ADMIN_TOKEN)
+                .json();
         if (!sha256.equals(file.get("sha256").asString())) {
             throw new IllegalStateException("stored content differs: " + file);
         }
@@ -201,7 +248,8 @@ public final class UploadBench {
     private static double ddMegabytesPerSecond(Path dir) throws Exception {
         Path target = dir.resolve("dd.bin");
         Process dd = new ProcessBuilder("dd", "if=/dev/zero", "of=" + target, "bs=1M", "count=1024", "conv=fsync")
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String out = new String(dd.getInputStream().readAllBytes());
         dd.waitFor();
         Files.deleteIfExists(target);

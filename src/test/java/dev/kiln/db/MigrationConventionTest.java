@@ -38,10 +38,10 @@ class MigrationConventionTest {
             "CREATE\\s+(?:UNIQUE\\s+)?INDEX\\s+(CONCURRENTLY\\s+)?(?:IF\\s+NOT\\s+EXISTS\\s+)?(\\w+)\\s+ON\\s+(?:ONLY\\s+)?(\\w+).*",
             Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
     private static final Pattern DROP_INDEX = Pattern.compile(
-            "DROP\\s+INDEX\\s+(CONCURRENTLY\\s+)?(?:IF\\s+EXISTS\\s+)?(\\w+).*", Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+            "DROP\\s+INDEX\\s+(CONCURRENTLY\\s+)?(?:IF\\s+EXISTS\\s+)?(\\w+).*",
+            Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
 
-    record Migration(int version, String name, String sql) {
-    }
+    record Migration(int version, String name, String sql) {}
 
     @Test
     void postgresIndexesOnTablesInUseAreConcurrentAndAlone() {
@@ -56,23 +56,33 @@ class MigrationConventionTest {
 
     @Test
     void theReleasedMigrationsThatPredateTheConventionWouldFailIt() {
-        assertThat(violations(read("postgresql"), 0)).hasSize(9).allSatisfy(v -> assertThat(v).matches("V[278] .*"));
+        assertThat(violations(read("postgresql"), 0))
+                .hasSize(9)
+                .allSatisfy(v -> assertThat(v).matches("V[278] .*"));
     }
 
     @Test
     void aPlainIndexOnAnEarlierTableFails() {
         List<Migration> migrations = List.of(
                 new Migration(1, "V1__jobs", "CREATE TABLE jobs (id TEXT PRIMARY KEY, state TEXT);"),
-                new Migration(2, "V2__index", "-- a comment; with a semicolon\nCREATE INDEX jobs_state ON jobs (state);"));
-        assertThat(violations(migrations, 0)).containsExactly("V2 creates index jobs_state on jobs (made by an earlier migration) without CONCURRENTLY");
+                new Migration(
+                        2, "V2__index", "-- a comment; with a semicolon\nCREATE INDEX jobs_state ON jobs (state);"));
+        assertThat(violations(migrations, 0))
+                .containsExactly(
+                        "V2 creates index jobs_state on jobs (made by an earlier migration) without CONCURRENTLY");
     }
 
     @Test
     void aPlainDropOfAnEarlierTablesIndexFails() {
         List<Migration> migrations = List.of(
-                new Migration(1, "V1__jobs", "CREATE TABLE jobs (id TEXT PRIMARY KEY, state TEXT); CREATE INDEX jobs_state ON jobs (state);"),
+                new Migration(
+                        1,
+                        "V1__jobs",
+                        "CREATE TABLE jobs (id TEXT PRIMARY KEY, state TEXT); CREATE INDEX jobs_state ON jobs (state);"),
                 new Migration(2, "V2__drop", "DROP INDEX IF EXISTS jobs_state;"));
-        assertThat(violations(migrations, 0)).containsExactly("V2 drops index jobs_state on jobs (made by an earlier migration) without CONCURRENTLY");
+        assertThat(violations(migrations, 0))
+                .containsExactly(
+                        "V2 drops index jobs_state on jobs (made by an earlier migration) without CONCURRENTLY");
     }
 
     @Test
@@ -82,15 +92,20 @@ class MigrationConventionTest {
                 new Migration(2, "V2__more", """
                         ALTER TABLE jobs ADD COLUMN node TEXT;
                         CREATE INDEX CONCURRENTLY jobs_node ON jobs (node);"""));
-        assertThat(violations(migrations, 0)).containsExactly("V2 has CONCURRENTLY beside 1 other statement(s): it must be alone");
+        assertThat(violations(migrations, 0))
+                .containsExactly("V2 has CONCURRENTLY beside 1 other statement(s): it must be alone");
     }
 
     @Test
     void aConcurrentIndexAloneAndAnIndexOnANewTablePass() {
         List<Migration> migrations = List.of(
                 new Migration(1, "V1__jobs", "CREATE TABLE jobs (id TEXT PRIMARY KEY, state TEXT);"),
-                new Migration(2, "V2__index", "CREATE INDEX CONCURRENTLY jobs_state ON jobs (state) WHERE state = 'queued';"),
-                new Migration(3, "V3__files", "CREATE TABLE files (id TEXT PRIMARY KEY); CREATE INDEX files_id ON files (id);"),
+                new Migration(
+                        2, "V2__index", "CREATE INDEX CONCURRENTLY jobs_state ON jobs (state) WHERE state = 'queued';"),
+                new Migration(
+                        3,
+                        "V3__files",
+                        "CREATE TABLE files (id TEXT PRIMARY KEY); CREATE INDEX files_id ON files (id);"),
                 new Migration(4, "V4__drop", "DROP INDEX CONCURRENTLY IF EXISTS jobs_state;"));
         assertThat(violations(migrations, 0)).isEmpty();
     }
@@ -98,7 +113,8 @@ class MigrationConventionTest {
     @Test
     void droppingAnIndexNoMigrationMadeFails() {
         List<Migration> migrations = List.of(new Migration(1, "V1__drop", "DROP INDEX CONCURRENTLY nowhere;"));
-        assertThat(violations(migrations, 0)).containsExactly("V1 drops index nowhere, which no earlier migration created");
+        assertThat(violations(migrations, 0))
+                .containsExactly("V1 drops index nowhere, which no earlier migration created");
     }
 
     /**
@@ -125,7 +141,8 @@ class MigrationConventionTest {
                     String on = lower(create.group(3));
                     indexTable.put(index, on);
                     if (checked && create.group(1) == null && earlierTables.contains(on)) {
-                        found.add(label + " creates index " + index + " on " + on + " (made by an earlier migration) without CONCURRENTLY");
+                        found.add(label + " creates index " + index + " on " + on
+                                + " (made by an earlier migration) without CONCURRENTLY");
                     }
                 } else if (drop.matches()) {
                     String index = lower(drop.group(2));
@@ -133,13 +150,16 @@ class MigrationConventionTest {
                     if (checked && on == null) {
                         found.add(label + " drops index " + index + ", which no earlier migration created");
                     } else if (checked && drop.group(1) == null && earlierTables.contains(on)) {
-                        found.add(label + " drops index " + index + " on " + on + " (made by an earlier migration) without CONCURRENTLY");
+                        found.add(label + " drops index " + index + " on " + on
+                                + " (made by an earlier migration) without CONCURRENTLY");
                     }
                 }
             }
-            boolean concurrent = statements.stream().anyMatch(s -> lower(s).matches("(?s)(create|drop).*\\bconcurrently\\b.*"));
+            boolean concurrent =
+                    statements.stream().anyMatch(s -> lower(s).matches("(?s)(create|drop).*\\bconcurrently\\b.*"));
             if (checked && concurrent && statements.size() > 1) {
-                found.add(label + " has CONCURRENTLY beside " + (statements.size() - 1) + " other statement(s): it must be alone");
+                found.add(label + " has CONCURRENTLY beside " + (statements.size() - 1)
+                        + " other statement(s): it must be alone");
             }
             earlierTables.addAll(newTables);
         }
@@ -149,15 +169,21 @@ class MigrationConventionTest {
     /** The statements of a migration, without comments (Kiln's migrations have no semicolons in strings). */
     static List<String> statements(String sql) {
         String code = sql.replaceAll("--[^\\n]*", "");
-        return Stream.of(code.split(";")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        return Stream.of(code.split(";"))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .toList();
     }
 
     private static List<Migration> read(String dialect) {
         try (Stream<Path> files = Files.list(MIGRATIONS.resolve(dialect))) {
             return files.map(file -> {
                         Matcher m = VERSIONED.matcher(file.getFileName().toString());
-                        assertThat(m.matches()).as("a versioned migration: " + file).isTrue();
-                        return new Migration(Integer.parseInt(m.group(1)), "V" + m.group(1) + "__" + m.group(2), readString(file));
+                        assertThat(m.matches())
+                                .as("a versioned migration: " + file)
+                                .isTrue();
+                        return new Migration(
+                                Integer.parseInt(m.group(1)), "V" + m.group(1) + "__" + m.group(2), readString(file));
                     })
                     .sorted(Comparator.comparingInt(Migration::version))
                     .toList();

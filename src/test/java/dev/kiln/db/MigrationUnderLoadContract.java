@@ -74,14 +74,17 @@ abstract class MigrationUnderLoadContract {
     @Test
     void theNewestMigrationsRunOnAMillionJobsWhileWritesGoOn() throws Exception {
         url = TestDatabases.fresh(kind());
-        dataSource = Databases.pool(new DatabaseSettings(url, null, null, 4), new KilnHome(TestDatabases.tempDir("kiln-home-")));
+        dataSource = Databases.pool(
+                new DatabaseSettings(url, null, null, 4), new KilnHome(TestDatabases.tempDir("kiln-home-")));
         Dialect dialect = Dialect.forUrl(url);
-        MigrationInfo[] all = Databases.flyway(dataSource, dialect).load().info().all();
+        MigrationInfo[] all =
+                Databases.flyway(dataSource, dialect).load().info().all();
         String previous = all[all.length - 2].getVersion().getVersion();
         Databases.flyway(dataSource, dialect).target(previous).load().migrate();
 
         long loadStart = System.nanoTime();
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement()) {
             c.setAutoCommit(false);
             for (String statement : bulkLoad(JOBS)) {
                 s.execute(statement);
@@ -98,10 +101,15 @@ abstract class MigrationUnderLoadContract {
         Writer writer = new Writer();
         Thread writing = Thread.ofPlatform().name("writer").start(writer);
         try {
-            assertThat(writer.warmedUp.await(60, TimeUnit.SECONDS)).as("the writer writes").isTrue();
+            assertThat(writer.warmedUp.await(60, TimeUnit.SECONDS))
+                    .as("the writer writes")
+                    .isTrue();
             writer.measuring = true;
             long migrateStart = System.nanoTime();
-            result = Databases.flyway(dataSource, dialect).locations(locations.toArray(String[]::new)).load().migrate();
+            result = Databases.flyway(dataSource, dialect)
+                    .locations(locations.toArray(String[]::new))
+                    .load()
+                    .migrate();
             writer.migration = Duration.ofNanos(System.nanoTime() - migrateStart);
             writer.measuring = false;
         } finally {
@@ -110,18 +118,35 @@ abstract class MigrationUnderLoadContract {
         }
         assertThat(writer.failure).as("the writer's statements all succeeded").isNull();
 
-        System.out.printf("%s, %,d jobs: loaded in %d ms; migrations %s ran in %d ms while %,d writes went on, the longest %d ms%n",
-                kind(), JOBS, load.toMillis(), result.migrations.stream().map(m -> m.version).toList(), writer.migration.toMillis(),
-                writer.duringMigration.get(), writer.longest.get() / 1_000_000);
-        assertThat(result.migrations).as("the newest migration ran").anyMatch(m -> m.version.equals(all[all.length - 1].getVersion().getVersion()));
-        MigrationInfoService after = Databases.flyway(dataSource, dialect).locations(locations.toArray(String[]::new)).load().info();
+        System.out.printf(
+                "%s, %,d jobs: loaded in %d ms; migrations %s ran in %d ms while %,d writes went on, the longest %d ms%n",
+                kind(),
+                JOBS,
+                load.toMillis(),
+                result.migrations.stream().map(m -> m.version).toList(),
+                writer.migration.toMillis(),
+                writer.duringMigration.get(),
+                writer.longest.get() / 1_000_000);
+        assertThat(result.migrations)
+                .as("the newest migration ran")
+                .anyMatch(m -> m.version.equals(all[all.length - 1].getVersion().getVersion()));
+        MigrationInfoService after = Databases.flyway(dataSource, dialect)
+                .locations(locations.toArray(String[]::new))
+                .load()
+                .info();
         assertThat(after.pending()).as("migrations left").isEmpty();
         assertThat(after.applied()).as("applied migrations").allMatch(m -> m.getState() == MigrationState.SUCCESS);
-        assertThat(writer.duringMigration.get()).as("writes went on during the migration").isPositive();
-        assertThat(Duration.ofNanos(writer.longest.get())).as("the longest write during the migration").isLessThan(longestWrite());
+        assertThat(writer.duringMigration.get())
+                .as("writes went on during the migration")
+                .isPositive();
+        assertThat(Duration.ofNanos(writer.longest.get()))
+                .as("the longest write during the migration")
+                .isLessThan(longestWrite());
         assertThat(fingerprint()).as("the loaded jobs, unchanged").isEqualTo(before);
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT count(*) FROM jobs WHERE id LIKE '" + WRITER_PREFIX + "%' AND state = 'succeeded'")) {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT count(*) FROM jobs WHERE id LIKE '" + WRITER_PREFIX + "%' AND state = 'succeeded'")) {
             rs.next();
             assertThat(rs.getLong(1)).as("every job the writer finished").isEqualTo(writer.finished.get());
         }
@@ -130,7 +155,8 @@ abstract class MigrationUnderLoadContract {
     /** Per state: how many loaded jobs, and sums over their columns. */
     private List<String> fingerprint() throws SQLException {
         List<String> lines = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("""
                         SELECT state, count(*), sum(fair_key), sum(run_after), sum(seq), sum(attempt),
                                count(lease_token), count(cancel_requested_at), sum(length(id)), sum(length(owner_id))
@@ -172,7 +198,8 @@ abstract class MigrationUnderLoadContract {
                 }
                 String owner;
                 String file;
-                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT owner_id, input_file_id FROM jobs LIMIT 1")) {
+                try (Statement s = c.createStatement();
+                        ResultSet rs = s.executeQuery("SELECT owner_id, input_file_id FROM jobs LIMIT 1")) {
                     rs.next();
                     owner = rs.getString(1);
                     file = rs.getString(2);

@@ -43,33 +43,47 @@ class PostgresConcurrentStartTest {
                 CompletableFuture.supplyAsync(() -> KilnProcess.start(url, home, SETTINGS), starters),
                 CompletableFuture.supplyAsync(() -> KilnProcess.start(url, home, SETTINGS), starters));
         try {
-            CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).exceptionally(failed -> null).join();
-            List<KilnProcess> nodes = starts.stream().map(CompletableFuture::join).toList();
+            CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new))
+                    .exceptionally(failed -> null)
+                    .join();
+            List<KilnProcess> nodes =
+                    starts.stream().map(CompletableFuture::join).toList();
 
             for (KilnProcess node : nodes) {
-                assertThat(node.api().get("/actuator/health/readiness", null).status()).as("node on port " + node.port() + " ready")
+                assertThat(node.api().get("/actuator/health/readiness", null).status())
+                        .as("node on port " + node.port() + " ready")
                         .isEqualTo(200);
             }
             // Flyway takes its lock per migration, so the two may share the work; never one migration twice.
             int files = Math.toIntExact(migrationFiles());
-            List<Integer> applied = nodes.stream().map(node -> applied(node.log())).toList();
+            List<Integer> applied =
+                    nodes.stream().map(node -> applied(node.log())).toList();
             System.out.println("Migrations applied by each node: " + applied);
-            assertThat(applied.stream().mapToInt(Integer::intValue).sum()).as("migrations applied, both nodes together").isEqualTo(files);
-            try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
+            assertThat(applied.stream().mapToInt(Integer::intValue).sum())
+                    .as("migrations applied, both nodes together")
+                    .isEqualTo(files);
+            try (Connection c = DriverManager.getConnection(url);
+                    Statement s = c.createStatement();
                     ResultSet rs = s.executeQuery("""
                             SELECT version, count(*) AS n, bool_and(success) AS ok FROM flyway_schema_history
                             WHERE version IS NOT NULL GROUP BY version""")) {
                 int versions = 0;
                 while (rs.next()) {
                     versions++;
-                    assertThat(rs.getInt("n")).as("version " + rs.getString("version") + " recorded once").isEqualTo(1);
-                    assertThat(rs.getBoolean("ok")).as("version " + rs.getString("version") + " succeeded").isTrue();
+                    assertThat(rs.getInt("n"))
+                            .as("version " + rs.getString("version") + " recorded once")
+                            .isEqualTo(1);
+                    assertThat(rs.getBoolean("ok"))
+                            .as("version " + rs.getString("version") + " succeeded")
+                            .isTrue();
                 }
                 assertThat(versions).as("every migration file applied").isEqualTo(files);
             }
         } finally {
-            starts.stream().filter(start -> start.isDone() && !start.isCompletedExceptionally())
-                    .map(CompletableFuture::join).forEach(KilnProcess::close);
+            starts.stream()
+                    .filter(start -> start.isDone() && !start.isCompletedExceptionally())
+                    .map(CompletableFuture::join)
+                    .forEach(KilnProcess::close);
             starters.shutdownNow();
         }
     }
@@ -82,7 +96,8 @@ class PostgresConcurrentStartTest {
 
     private static long migrationFiles() throws Exception {
         try (Stream<Path> files = Files.list(Path.of("src/main/resources/db/migration/postgresql"))) {
-            return files.filter(f -> f.getFileName().toString().matches("V\\d+__.*\\.sql")).count();
+            return files.filter(f -> f.getFileName().toString().matches("V\\d+__.*\\.sql"))
+                    .count();
         }
     }
 }

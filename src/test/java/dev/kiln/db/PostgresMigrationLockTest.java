@@ -44,11 +44,18 @@ class PostgresMigrationLockTest {
     @Test
     void withFlywaysDefaultLockAConcurrentIndexWaitsForFlywayItself() throws Exception {
         String url = open();
-        CompletableFuture<Void> migration = CompletableFuture.runAsync(() -> Flyway.configure()
-                .dataSource(dataSource).locations(LOCATION).load().migrate(), migrator);
+        CompletableFuture<Void> migration = CompletableFuture.runAsync(
+                () -> Flyway.configure()
+                        .dataSource(dataSource)
+                        .locations(LOCATION)
+                        .load()
+                        .migrate(),
+                migrator);
 
         // The index build waits on a transaction (a virtualxid lock): Flyway's own lock holder.
-        int waiting = await().atMost(Duration.ofSeconds(30)).until(() -> waitingIndexBuild(url), Optional::isPresent).orElseThrow();
+        int waiting = await().atMost(Duration.ofSeconds(30))
+                .until(() -> waitingIndexBuild(url), Optional::isPresent)
+                .orElseThrow();
         assertThat(migration).isNotDone();
         TestDatabases.postgresAdmin("SELECT pg_cancel_backend(" + waiting + ")");
         assertThat(migration).failsWithin(Duration.ofSeconds(30));
@@ -57,11 +64,17 @@ class PostgresMigrationLockTest {
     @Test
     void withKilnsLockAConcurrentIndexMigrationFinishes() throws Exception {
         open();
-        CompletableFuture<Void> migration = CompletableFuture.runAsync(() -> Databases.flyway(dataSource, new PostgresDialect())
-                .locations(LOCATION).load().migrate(), migrator);
+        CompletableFuture<Void> migration = CompletableFuture.runAsync(
+                () -> Databases.flyway(dataSource, new PostgresDialect())
+                        .locations(LOCATION)
+                        .load()
+                        .migrate(),
+                migrator);
         assertThat(migration).succeedsWithin(Duration.ofSeconds(60));
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT indisvalid FROM pg_index WHERE indexrelid = 'lock_test_by_id'::regclass")) {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT indisvalid FROM pg_index WHERE indexrelid = 'lock_test_by_id'::regclass")) {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getBoolean(1)).as("the index was built and is valid").isTrue();
         }
@@ -69,13 +82,15 @@ class PostgresMigrationLockTest {
 
     private String open() {
         String url = TestDatabases.fresh(TestDatabases.Kind.POSTGRES);
-        dataSource = Databases.pool(new DatabaseSettings(url, null, null, 4), new KilnHome(TestDatabases.tempDir("kiln-home-")));
+        dataSource = Databases.pool(
+                new DatabaseSettings(url, null, null, 4), new KilnHome(TestDatabases.tempDir("kiln-home-")));
         return url;
     }
 
     /** The backend building the index, if it is waiting for another transaction to end. */
     private static Optional<Integer> waitingIndexBuild(String url) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
+        try (Connection c = DriverManager.getConnection(url);
+                Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("""
                         SELECT pid FROM pg_stat_activity
                         WHERE datname = current_database() AND pid <> pg_backend_pid()

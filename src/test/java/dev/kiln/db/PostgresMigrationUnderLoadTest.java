@@ -15,7 +15,8 @@ class PostgresMigrationUnderLoadTest extends MigrationUnderLoadContract {
     List<String> bulkLoad(int jobs) {
         // Ids of Kiln's shape (prefix, 26 base32 characters) from md5: its 0, 1, 8, 9 become w, x, y, z.
         String id = "'%s_' || translate(substr(md5('%s' || %s), 1, 26), '0189', 'wxyz')";
-        return List.of("""
+        return List.of(
+                """
                 INSERT INTO users (id, name, role, created_at)
                 SELECT %s, 'user' || g, 'member', 0 FROM generate_series(1, 1000) g""".formatted(id.formatted("usr", "u", "g")),
                 """
@@ -38,8 +39,12 @@ class PostgresMigrationUnderLoadTest extends MigrationUnderLoadContract {
                        CASE WHEN s.state <> 'queued' THEN 1700000000000 + g * 1000 + 500 END,
                        CASE WHEN s.state IN ('succeeded', 'failed', 'cancelled') THEN 1700000000000 + g * 1000 + 5000 END
                 FROM generate_series(1, %d) g,
-                     LATERAL (SELECT %s AS state) s""".formatted(id.formatted("job", "j", "g"),
-                        id.formatted("usr", "u", "(g % 1000 + 1)"), id.formatted("fil", "f", "(g % 1000 + 1)"), jobs, STATES),
+                     LATERAL (SELECT %s AS state) s""".formatted(
+                                id.formatted("job", "j", "g"),
+                                id.formatted("usr", "u", "(g % 1000 + 1)"),
+                                id.formatted("fil", "f", "(g % 1000 + 1)"),
+                                jobs,
+                                STATES),
                 "ANALYZE");
     }
 

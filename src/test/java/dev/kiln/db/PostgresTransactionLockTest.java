@@ -22,12 +22,14 @@ class PostgresTransactionLockTest {
 
     /** Own threads: the common pool may have only one, which the first transaction keeps busy. */
     private final ExecutorService threads = Executors.newFixedThreadPool(2);
+
     private HikariDataSource dataSource;
     private Database db;
 
     @BeforeEach
     void open() {
-        dataSource = Databases.pool(new DatabaseSettings(TestDatabases.fresh(TestDatabases.Kind.POSTGRES), null, null, 4),
+        dataSource = Databases.pool(
+                new DatabaseSettings(TestDatabases.fresh(TestDatabases.Kind.POSTGRES), null, null, 4),
                 new KilnHome(TestDatabases.tempDir("kiln-home-")));
         db = Databases.migrate(dataSource);
     }
@@ -42,33 +44,38 @@ class PostgresTransactionLockTest {
     void aSecondTransactionOnAHeldKeyWaitsForTheFirstToCommit() throws Exception {
         CountDownLatch locked = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<Void> first = CompletableFuture.runAsync(() -> db.write(() -> {
-            db.lockUntilCommit(LockSpace.RUNNING_JOBS, List.of("alice", "bob", "alice"));
-            locked.countDown();
-            waitFor(release);
-            return null;
-        }), threads);
+        CompletableFuture<Void> first = CompletableFuture.runAsync(
+                () -> db.write(() -> {
+                    db.lockUntilCommit(LockSpace.RUNNING_JOBS, List.of("alice", "bob", "alice"));
+                    locked.countDown();
+                    waitFor(release);
+                    return null;
+                }),
+                threads);
         assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(advisoryLocks(true)).as("one lock per distinct key").isEqualTo(2);
 
-        CompletableFuture<Void> second = CompletableFuture.runAsync(() -> db.write(() -> {
-            db.lockUntilCommit(LockSpace.RUNNING_JOBS, List.of("bob"));
-            return null;
-        }), threads);
+        CompletableFuture<Void> second = CompletableFuture.runAsync(
+                () -> db.write(() -> {
+                    db.lockUntilCommit(LockSpace.RUNNING_JOBS, List.of("bob"));
+                    return null;
+                }),
+                threads);
         await().atMost(Duration.ofSeconds(10)).until(() -> advisoryLocks(false) == 1);
         assertThat(second).isNotDone();
 
         release.countDown();
         first.get(10, TimeUnit.SECONDS);
         second.get(10, TimeUnit.SECONDS);
-        assertThat(advisoryLocks(true) + advisoryLocks(false)).as("all released at commit").isZero();
+        assertThat(advisoryLocks(true) + advisoryLocks(false))
+                .as("all released at commit")
+                .isZero();
     }
 
     private long advisoryLocks(boolean granted) {
         return db.sql().sql("""
                         SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted = ?
-                          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())""")
-                .param(granted).query(Long.class).single();
+                          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())""").param(granted).query(Long.class).single();
     }
 
     private static void waitFor(CountDownLatch latch) {

@@ -18,7 +18,8 @@ class SqliteMigrationUnderLoadTest extends MigrationUnderLoadContract {
     @Override
     List<String> bulkLoad(int jobs) {
         String numbers = "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < %d)";
-        return List.of(numbers.formatted(1000) + """
+        return List.of(
+                numbers.formatted(1000) + """
                 INSERT INTO users (id, name, role, created_at) SELECT 'usr_' || printf('%026d', n), 'user' || n, 'member', 0 FROM g""",
                 numbers.formatted(1000) + """
                 INSERT INTO files (id, owner_id, sha256, size, media_type, name, created_at)

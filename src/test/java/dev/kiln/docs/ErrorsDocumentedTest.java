@@ -17,28 +17,38 @@ class ErrorsDocumentedTest {
     void everyCodeHasARowWithItsStatus() throws IOException {
         String doc = Files.readString(Path.of("docs/errors.md"));
         for (ErrorCode code : ErrorCode.values()) {
-            assertThat(doc).as(code.code()).contains("| `" + code.code() + "` | " + code.status().value() + " |");
+            assertThat(doc)
+                    .as(code.code())
+                    .contains("| `" + code.code() + "` | " + code.status().value() + " |");
         }
     }
 
     @Test
     void noRowDocumentsACodeThatDoesNotExist() throws IOException {
         String apiSection = Files.readString(Path.of("docs/errors.md")).split("## Job error codes")[0];
-        apiSection.lines()
+        apiSection
+                .lines()
                 .filter(line -> line.matches("\\| `[a-z_]+` \\| \\d{3} \\|.*"))
                 .map(line -> line.substring(3, line.indexOf('`', 3)))
-                .forEach(code -> assertThat(Arrays.stream(ErrorCode.values()).map(ErrorCode::code)).as(code).contains(code));
+                .forEach(code -> assertThat(Arrays.stream(ErrorCode.values()).map(ErrorCode::code))
+                        .as(code)
+                        .contains(code));
     }
 
     @Test
     void everyJobErrorCodeHasARowSayingWhetherItIsRetried() throws IOException {
         String jobSection = Files.readString(Path.of("docs/errors.md")).split("## Job error codes")[1];
         for (JobErrorCode code : JobErrorCode.values()) {
-            assertThat(jobSection).as(code.code()).contains("| `" + code.code() + "` | " + (code.retryable() ? "yes" : "no") + " |");
+            assertThat(jobSection)
+                    .as(code.code())
+                    .contains("| `" + code.code() + "` | " + (code.retryable() ? "yes" : "no") + " |");
         }
-        jobSection.lines()
+        jobSection
+                .lines()
                 .filter(line -> line.matches("\\| `[a-z_]+` \\| (yes|no) \\|.*"))
                 .map(line -> line.substring(3, line.indexOf('`', 3)))
-                .forEach(code -> assertThat(Arrays.stream(JobErrorCode.values()).map(JobErrorCode::code)).as(code).contains(code));
+                .forEach(code -> assertThat(Arrays.stream(JobErrorCode.values()).map(JobErrorCode::code))
+                        .as(code)
+                        .contains(code));
     }
 }

@@ -36,7 +36,10 @@ class SettingsDocumentedTest {
             }
             // A map of per-processor overrides: documented by its entries.
             String name = metadataName.equals("kiln.processors") ? "kiln.processors.<name>.concurrency" : metadataName;
-            String row = readme.lines().filter(l -> l.startsWith("| `" + name + "`")).findFirst().orElse(null);
+            String row = readme.lines()
+                    .filter(l -> l.startsWith("| `" + name + "`"))
+                    .findFirst()
+                    .orElse(null);
             if (row == null) {
                 missing.add(name + " (no row)");
                 continue;
@@ -44,9 +47,12 @@ class SettingsDocumentedTest {
             if (!row.contains("`" + envVar(name) + "`")) {
                 missing.add(name + " (env var should be " + envVar(name) + ")");
             }
-            if (property.has("defaultValue") && !row.contains("`" + property.get("defaultValue").asString().toLowerCase(Locale.ROOT) + "`")
+            if (property.has("defaultValue")
+                    && !row.contains(
+                            "`" + property.get("defaultValue").asString().toLowerCase(Locale.ROOT) + "`")
                     && !row.contains("`" + property.get("defaultValue").asString() + "`")) {
-                missing.add(name + " (default should be " + property.get("defaultValue").asString() + ")");
+                missing.add(name + " (default should be "
+                        + property.get("defaultValue").asString() + ")");
             }
         }
         assertThat(missing).as("README configuration table").isEmpty();
@@ -56,12 +62,16 @@ class SettingsDocumentedTest {
     void theDocumentedEnvironmentVariablesBind() {
         StandardEnvironment env = new StandardEnvironment();
         // Named like the real one: Spring applies its environment-variable mapping by that name.
-        env.getPropertySources().replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
-                new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, Map.of(
-                "KILN_DATABASE_URL", "jdbc:postgresql://db/kiln",
-                "KILN_DATABASE_POOLSIZE", "3",
-                "KILN_WORKERS_LEASEDURATION", "20s",
-                "KILN_PROCESSORS_TRANSCRIBE_CONCURRENCY", "1")));
+        env.getPropertySources()
+                .replace(
+                        StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                        new SystemEnvironmentPropertySource(
+                                StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                                Map.of(
+                                        "KILN_DATABASE_URL", "jdbc:postgresql://db/kiln",
+                                        "KILN_DATABASE_POOLSIZE", "3",
+                                        "KILN_WORKERS_LEASEDURATION", "20s",
+                                        "KILN_PROCESSORS_TRANSCRIBE_CONCURRENCY", "1")));
         Binder binder = new Binder(ConfigurationPropertySources.get(env));
 
         DatabaseSettings database = binder.bindOrCreate("kiln.database", DatabaseSettings.class);
@@ -80,7 +90,8 @@ class SettingsDocumentedTest {
     }
 
     private static JsonNode metadata() throws IOException {
-        try (InputStream in = SettingsDocumentedTest.class.getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+        try (InputStream in =
+                SettingsDocumentedTest.class.getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
             return JsonMapper.builder().build().readTree(in);
         }
     }

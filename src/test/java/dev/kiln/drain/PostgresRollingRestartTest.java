@@ -50,6 +50,7 @@ class PostgresRollingRestartTest {
     private static final int SLOTS = 4;
     /** Slow enough that the upload is still going when each node restarts. */
     private static final int UPLOAD_BYTES_PER_SECOND = 1024 * 1024;
+
     private static final Map<String, String> SETTINGS = Map.of(
             "kiln.workers.poll-interval", "200ms",
             "kiln.workers.shutdown-grace", "2s",
@@ -98,18 +99,28 @@ class PostgresRollingRestartTest {
             jobs.addAll(longJobs);
             assertThat(submitter.problems).isEmpty();
             Api api = new Api(ports[0]);
-            await().atMost(WAIT).until(() -> jobs.stream().allMatch(id -> api.state(Api.ADMIN_TOKEN, id).equals("succeeded")));
+            await().atMost(WAIT)
+                    .until(() -> jobs.stream()
+                            .allMatch(id -> api.state(Api.ADMIN_TOKEN, id).equals("succeeded")));
             int released = 0;
             for (String id : jobs) {
                 JsonNode job = api.job(Api.ADMIN_TOKEN, id);
                 assertThat(job.get("attempt").asInt()).as("attempt of %s", id).isEqualTo(1);
-                List<String> states = api.events(Api.ADMIN_TOKEN, id).stream().filter(e -> e.get("kind").asString().equals("state"))
-                        .map(e -> e.get("data").get("state").asString()).toList();
-                assertThat(states).as("states of %s", id).startsWith("queued").endsWith("running", "succeeded")
-                        .containsOnly("queued", "running", "succeeded").containsOnlyOnce("succeeded");
+                List<String> states = api.events(Api.ADMIN_TOKEN, id).stream()
+                        .filter(e -> e.get("kind").asString().equals("state"))
+                        .map(e -> e.get("data").get("state").asString())
+                        .toList();
+                assertThat(states)
+                        .as("states of %s", id)
+                        .startsWith("queued")
+                        .endsWith("running", "succeeded")
+                        .containsOnly("queued", "running", "succeeded")
+                        .containsOnlyOnce("succeeded");
                 released += (int) states.stream().filter("running"::equals).count() - 1;
             }
-            assertThat(released).as("long jobs released by the draining nodes and run again").isGreaterThanOrEqualTo(2 * SLOTS);
+            assertThat(released)
+                    .as("long jobs released by the draining nodes and run again")
+                    .isGreaterThanOrEqualTo(2 * SLOTS);
 
             int releasedJobs = released;
             // No event lost: the follower, moved from node to node by 1001, saw every event once, in order.
@@ -117,22 +128,36 @@ class PostgresRollingRestartTest {
             following.join(WAIT.toMillis());
             assertThat(follower.problems).isEmpty();
             for (String id : jobs) {
-                assertThat(follower.last.get(id)).as("events of %s seen", id).isEqualTo(api.job(Api.ADMIN_TOKEN, id).get("seq").asLong());
+                assertThat(follower.last.get(id))
+                        .as("events of %s seen", id)
+                        .isEqualTo(api.job(Api.ADMIN_TOKEN, id).get("seq").asLong());
             }
-            assertThat(follower.closeCodes).as("closed by each node's drain").hasSizeGreaterThanOrEqualTo(2).containsOnly(1001);
+            assertThat(follower.closeCodes)
+                    .as("closed by each node's drain")
+                    .hasSizeGreaterThanOrEqualTo(2)
+                    .containsOnly(1001);
 
             // No upload lost: cut by a drain, resumed from HEAD on the other node, complete and whole.
             uploading.join(WAIT.toMillis());
-            System.out.printf("rolling restart: %d jobs, %d releases, follower closed with %s, upload resumed from %s%n",
+            System.out.printf(
+                    "rolling restart: %d jobs, %d releases, follower closed with %s, upload resumed from %s%n",
                     jobs.size(), releasedJobs, follower.closeCodes, uploader.resumedFrom);
             assertThat(uploader.problems).isEmpty();
-            assertThat(uploader.resumedFrom).as("resumed after a cut").isNotEmpty().allMatch(offset -> offset > 0);
+            assertThat(uploader.resumedFrom)
+                    .as("resumed after a cut")
+                    .isNotEmpty()
+                    .allMatch(offset -> offset > 0);
             assertThat(uploader.fileId).isNotNull();
-            JsonNode stored = api.get("/api/v1/files/" + uploader.fileId, Api.ADMIN_TOKEN).json();
+            JsonNode stored =
+                    api.get("/api/v1/files/" + uploader.fileId, Api.ADMIN_TOKEN).json();
             assertThat(stored.get("size").asLong()).isEqualTo(UPLOAD_SIZE);
             assertThat(stored.get("sha256").asString()).isEqualTo(sha256(Files.newInputStream(content)));
-            HttpResponse<InputStream> download = HttpClient.newHttpClient().send(api.request("/api/v1/files/" + uploader.fileId
-                    + "/content", Api.ADMIN_TOKEN).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> download = HttpClient.newHttpClient()
+                    .send(
+                            api.request("/api/v1/files/" + uploader.fileId + "/content", Api.ADMIN_TOKEN)
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofInputStream());
             assertThat(sha256(download.body())).isEqualTo(sha256(Files.newInputStream(content)));
         } finally {
             started.forEach(KilnProcess::close);
@@ -150,8 +175,10 @@ class PostgresRollingRestartTest {
             ids.add(api.submit(Api.ADMIN_TOKEN, "test-sleep", file, "{\"ms\":8000,\"steps\":16}"));
         }
         handOff.addAll(ids);
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(100))
-                .until(() -> ids.stream().allMatch(id -> api.state(Api.ADMIN_TOKEN, id).equals("running")));
+        await().atMost(WAIT)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> ids.stream()
+                        .allMatch(id -> api.state(Api.ADMIN_TOKEN, id).equals("running")));
         return ids;
     }
 
@@ -171,13 +198,16 @@ class PostgresRollingRestartTest {
         @Override
         public void run() {
             for (int n = 0; !stop.get(); n++) {
-                String body = "{\"type\":\"test-sleep\",\"input\":{\"fileId\":\"" + file + "\"},\"params\":{\"ms\":600,\"steps\":3}}";
+                String body = "{\"type\":\"test-sleep\",\"input\":{\"fileId\":\"" + file
+                        + "\"},\"params\":{\"ms\":600,\"steps\":3}}";
                 // The same key on every try: a submission whose answer was lost is not made twice.
-                Map<String, String> key = Map.of("Idempotency-Key", UUID.randomUUID().toString());
+                Map<String, String> key =
+                        Map.of("Idempotency-Key", UUID.randomUUID().toString());
                 String id = null;
                 for (int tryNo = 0; id == null && tryNo < 100; tryNo++) {
                     try {
-                        Api.Response answer = new Api(ports[(n + tryNo) % 2]).post("/api/v1/jobs", Api.ADMIN_TOKEN, body, key);
+                        Api.Response answer =
+                                new Api(ports[(n + tryNo) % 2]).post("/api/v1/jobs", Api.ADMIN_TOKEN, body, key);
                         if (answer.status() == 202) {
                             id = answer.json().get("id").asString();
                         } else {
@@ -216,7 +246,11 @@ class PostgresRollingRestartTest {
             int node = 0;
             while (System.nanoTime() < deadline && !(stop.get() && newJobs.isEmpty() && done.size() == last.size())) {
                 try (StreamClient client = StreamClient.connect(new Api(ports[node]), ports[node], Api.ADMIN_TOKEN)) {
-                    subscribe(client, last.keySet().stream().filter(id -> !done.contains(id)).toList());
+                    subscribe(
+                            client,
+                            last.keySet().stream()
+                                    .filter(id -> !done.contains(id))
+                                    .toList());
                     follow(client, deadline);
                     if (client.closed()) {
                         closeCodes.add(client.closeCode(Duration.ZERO));
@@ -233,7 +267,9 @@ class PostgresRollingRestartTest {
         }
 
         private void follow(StreamClient client, long deadline) throws Exception {
-            while (!client.closed() && System.nanoTime() < deadline && !(stop.get() && newJobs.isEmpty() && done.size() == last.size())) {
+            while (!client.closed()
+                    && System.nanoTime() < deadline
+                    && !(stop.get() && newJobs.isEmpty() && done.size() == last.size())) {
                 List<String> fresh = new ArrayList<>();
                 newJobs.drainTo(fresh);
                 fresh.forEach(id -> last.put(id, 0L));
@@ -254,7 +290,9 @@ class PostgresRollingRestartTest {
             if (jobs.isEmpty()) {
                 return;
             }
-            List<String> items = jobs.stream().map(id -> "{\"id\":\"" + id + "\",\"after\":" + last.get(id) + "}").toList();
+            List<String> items = jobs.stream()
+                    .map(id -> "{\"id\":\"" + id + "\",\"after\":" + last.get(id) + "}")
+                    .toList();
             client.send("{\"type\":\"subscribe\",\"jobs\":[" + String.join(",", items) + "]}");
         }
 
@@ -269,7 +307,8 @@ class PostgresRollingRestartTest {
                 problems.add("gap in " + id + ": had " + have + ", got " + seq);
             }
             last.put(id, seq);
-            if (event.get("kind").asString().equals("state") && event.get("data").get("state").asString().equals("succeeded")) {
+            if (event.get("kind").asString().equals("state")
+                    && event.get("data").get("state").asString().equals("succeeded")) {
                 done.add(id);
             }
         }
@@ -294,13 +333,16 @@ class PostgresRollingRestartTest {
         public void run() {
             long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
             int node = 0;
-            String upload = new TusRequests(new Api(ports[node]), Api.ADMIN_TOKEN).create(UPLOAD_SIZE, Map.of("filename", "big.bin"));
+            String upload = new TusRequests(new Api(ports[node]), Api.ADMIN_TOKEN)
+                    .create(UPLOAD_SIZE, Map.of("filename", "big.bin"));
             boolean cut = false;
             while (fileId == null && System.nanoTime() < deadline) {
                 Api api = new Api(ports[node]);
                 try {
-                    Api.Response head = api.send(api.request(upload, Api.ADMIN_TOKEN).header("Tus-Resumable", "1.0.0")
-                            .method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+                    Api.Response head = api.send(api.request(upload, Api.ADMIN_TOKEN)
+                            .header("Tus-Resumable", "1.0.0")
+                            .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                            .build());
                     if (head.status() != 200) {
                         throw new UncheckedIOException(new IOException("HEAD answered " + head.status()));
                     }
@@ -313,11 +355,16 @@ class PostgresRollingRestartTest {
                         resumedFrom.add(offset);
                         cut = false;
                     }
-                    Api.Response patched = api.send(api.request(upload, Api.ADMIN_TOKEN).timeout(Duration.ofMinutes(3))
-                            .header("Tus-Resumable", "1.0.0").header("Upload-Offset", Long.toString(offset))
+                    Api.Response patched = api.send(api.request(upload, Api.ADMIN_TOKEN)
+                            .timeout(Duration.ofMinutes(3))
+                            .header("Tus-Resumable", "1.0.0")
+                            .header("Upload-Offset", Long.toString(offset))
                             .header("Content-Type", "application/offset+octet-stream")
-                            .method("PATCH", HttpRequest.BodyPublishers.fromPublisher(
-                                    HttpRequest.BodyPublishers.ofInputStream(() -> slowly(content, offset)), UPLOAD_SIZE - offset))
+                            .method(
+                                    "PATCH",
+                                    HttpRequest.BodyPublishers.fromPublisher(
+                                            HttpRequest.BodyPublishers.ofInputStream(() -> slowly(content, offset)),
+                                            UPLOAD_SIZE - offset))
                             .build());
                     if (patched.status() == 204) {
                         fileId = patched.header("Kiln-File-Id").orElse(null);

@@ -20,8 +20,11 @@ class HostileDocumentTest {
         Path dir = TestDatabases.tempDir("kiln-hostile-");
         Path bomb = TestDocuments.zipBombDocx(dir, 512); // 512 MiB of text once inflated, twice the heap
         Path pdf = TestDocuments.textPdf(dir, "After", "Kiln", List.of(TestDocuments.paragraphs("Fine", 3, 40)));
-        try (KilnProcess kiln = KilnProcess.start(TestDatabases.fresh(TestDatabases.Kind.SQLITE), dir.resolve("home"),
-                Map.of(), List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError"))) {
+        try (KilnProcess kiln = KilnProcess.start(
+                TestDatabases.fresh(TestDatabases.Kind.SQLITE),
+                dir.resolve("home"),
+                Map.of(),
+                List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError"))) {
             Api api = kiln.api();
 
             JsonNode bombed = run(api, bomb, "bomb.docx");
@@ -38,7 +41,8 @@ class HostileDocumentTest {
     private static JsonNode run(Api api, Path file, String name) throws Exception {
         Api.Response uploaded = api.upload(Api.ADMIN_TOKEN, Files.readAllBytes(file), name);
         assertThat(uploaded.status()).as(uploaded.toString()).isEqualTo(201);
-        String job = api.submit(Api.ADMIN_TOKEN, "extract", uploaded.json().get("id").asString(), "{}");
+        String job =
+                api.submit(Api.ADMIN_TOKEN, "extract", uploaded.json().get("id").asString(), "{}");
         api.events(Api.ADMIN_TOKEN, job);
         return api.job(Api.ADMIN_TOKEN, job);
     }

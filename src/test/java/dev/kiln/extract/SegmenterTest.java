@@ -18,7 +18,9 @@ class SegmenterTest {
         for (int i = 0; i < 60; i++) {
             segmenter.add(new Paragraph(TestDocuments.paragraph("P" + i, 70), 1 + i / 10, false));
             if (i == 3) {
-                assertThat(published).as("published while the document is still being read").hasSize(1);
+                assertThat(published)
+                        .as("published while the document is still being read")
+                        .hasSize(1);
             }
         }
         List<Segment> segments = segmenter.finish();
@@ -27,7 +29,8 @@ class SegmenterTest {
         for (Segment s : segments.subList(0, segments.size() - 1)) {
             assertThat(Segmenter.words(s.text())).isBetween(Segmenter.MIN_WORDS, Segmenter.MAX_WORDS);
         }
-        assertThat(segments.stream().mapToInt(s -> Segmenter.words(s.text())).sum()).isEqualTo(60 * 70);
+        assertThat(segments.stream().mapToInt(s -> Segmenter.words(s.text())).sum())
+                .isEqualTo(60 * 70);
         assertOffsets(segments);
         assertThat(segments.getFirst().pages()).isEqualTo(new Segment.Pages(1, 1));
         assertThat(segments.getLast().pages().to()).isEqualTo(6);
@@ -71,10 +74,12 @@ class SegmenterTest {
         Segmenter small = new Segmenter(published::add, 100);
 
         assertThatThrownBy(() -> {
-            for (int i = 0; i < 10; i++) {
-                small.add(new Paragraph(TestDocuments.paragraph("X", 10), null, false));
-            }
-        }).isInstanceOfSatisfying(JobFailure.class, f -> assertThat(f.code()).isEqualTo("document_too_large"));
+                    for (int i = 0; i < 10; i++) {
+                        small.add(new Paragraph(TestDocuments.paragraph("X", 10), null, false));
+                    }
+                })
+                .isInstanceOfSatisfying(
+                        JobFailure.class, f -> assertThat(f.code()).isEqualTo("document_too_large"));
     }
 
     private void assertOffsets(List<Segment> segments) {

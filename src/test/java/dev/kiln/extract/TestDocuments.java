@@ -37,13 +37,14 @@ import org.openxmlformats.schemas.wordprocessingml.x2006.main.STStyleType;
 /** Documents made in test code (PDFBox, POI, Java2D), so no binary fixture has to be committed. */
 final class TestDocuments {
 
-    private TestDocuments() {
-    }
+    private TestDocuments() {}
 
     /** A paragraph of {@code words} words about {@code topic}, ending with a full stop. */
     static String paragraph(String topic, int words) {
-        String[] vocabulary = {"the", "kiln", "fires", "clay", "slowly", "while", "potters", "watch", "every", "glaze",
-                "change", "colour", "under", "steady", "heat"};
+        String[] vocabulary = {
+            "the", "kiln", "fires", "clay", "slowly", "while", "potters", "watch", "every", "glaze", "change", "colour",
+            "under", "steady", "heat"
+        };
         StringBuilder out = new StringBuilder(topic);
         for (int i = 1; i < words; i++) {
             out.append(' ').append(vocabulary[(i * 7 + topic.length()) % vocabulary.length]);
@@ -71,7 +72,8 @@ final class TestDocuments {
         Path file = dir.resolve("encrypted.pdf");
         try (PDDocument pdf = new PDDocument()) {
             addTextPage(pdf, List.of("Secret plans for the kiln."));
-            StandardProtectionPolicy policy = new StandardProtectionPolicy("owner-secret", "user-secret", new AccessPermission());
+            StandardProtectionPolicy policy =
+                    new StandardProtectionPolicy("owner-secret", "user-secret", new AccessPermission());
             policy.setEncryptionKeyLength(128);
             pdf.protect(policy);
             pdf.save(file.toFile());
@@ -129,7 +131,8 @@ final class TestDocuments {
     /** A Word document: a heading (a real "heading 1" style) before each section's paragraphs. */
     static Path docx(Path dir, List<String> headings, List<List<String>> sections) throws IOException {
         Path file = dir.resolve("doc.docx");
-        try (XWPFDocument doc = new XWPFDocument(); OutputStream out = Files.newOutputStream(file)) {
+        try (XWPFDocument doc = new XWPFDocument();
+                OutputStream out = Files.newOutputStream(file)) {
             CTStyle style = CTStyle.Factory.newInstance();
             style.setStyleId("Heading1");
             style.setType(STStyleType.PARAGRAPH);
@@ -166,7 +169,8 @@ final class TestDocuments {
                 out.putNextEntry(new ZipEntry(entry.getName()));
                 if (entry.getName().equals("word/document.xml")) {
                     out.write(("<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\">"
-                            + "<w:body><w:p><w:r><w:t>").getBytes(StandardCharsets.UTF_8));
+                                    + "<w:body><w:p><w:r><w:t>")
+                            .getBytes(StandardCharsets.UTF_8));
                     byte[] block = "a".repeat(1024 * 1024).getBytes(StandardCharsets.UTF_8);
                     for (int i = 0; i < megabytes; i++) {
                         out.write(block);

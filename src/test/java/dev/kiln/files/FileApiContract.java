@@ -22,7 +22,6 @@ import tools.jackson.databind.JsonNode;
 /** Simple uploads: streamed to the blob store, hashed, sniffed, size-limited (1 MB in tests). */
 abstract class FileApiContract extends ApiTestBase {
 
-
     @Autowired
     BlobStore blobs;
 
@@ -45,8 +44,12 @@ abstract class FileApiContract extends ApiTestBase {
         assertThat(file.get("sha256").asString()).isEqualTo(sha256(content));
         assertThat(file.get("mediaType").asString()).isEqualTo("application/octet-stream");
         assertThat(file.get("name").asString()).isEqualTo("recording.bin");
-        assertThat(uploaded.header("Location")).contains("/api/v1/files/" + file.get("id").asString());
-        assertThat(api.get("/api/v1/files/" + file.get("id").asString(), token).json().get("sha256").asString())
+        assertThat(uploaded.header("Location"))
+                .contains("/api/v1/files/" + file.get("id").asString());
+        assertThat(api.get("/api/v1/files/" + file.get("id").asString(), token)
+                        .json()
+                        .get("sha256")
+                        .asString())
                 .isEqualTo(sha256(content));
         try (InputStream stored = blobs.open(sha256(content))) {
             assertThat(stored.readAllBytes()).isEqualTo(content);
@@ -68,39 +71,65 @@ abstract class FileApiContract extends ApiTestBase {
         assertThat(whole.header("Content-Type").orElseThrow()).isEqualTo("application/octet-stream");
         assertThat(whole.header("Accept-Ranges")).contains("bytes");
         assertThat(whole.body().length()).isPositive();
-        Api.Response range = api.send(api.request(href, null).header("Range", "bytes=100-199").GET().build());
+        Api.Response range = api.send(
+                api.request(href, null).header("Range", "bytes=100-199").GET().build());
         assertThat(range.status()).isEqualTo(206);
         assertThat(range.header("Content-Range")).contains("bytes 100-199/50000");
 
         Api.Response tampered = api.get(href.substring(0, href.length() - 1) + (href.endsWith("0") ? "1" : "0"), null);
         assertThat(tampered.status()).isEqualTo(403);
         assertThat(tampered.code()).isEqualTo("link_invalid");
-        assertThat(api.get(href.replace("/" + id + "/", "/file_aaaaaaaaaaaaaaaaaaaaaaaaaa/"), null).code()).isEqualTo("link_invalid");
-        assertThat(api.get("/api/v1/files/" + id + "/content", null).code()).as("no token, no signature").isEqualTo("link_invalid");
-        assertThat(api.get("/api/v1/files/" + id + "/content", token).status()).as("the owner's token").isEqualTo(200);
-        assertThat(api.get("/api/v1/files/" + id + "/content", api.newMember("other-" + UUID.randomUUID())).status()).isEqualTo(404);
-        assertThat(api.postEmpty("/api/v1/files/" + id + "/link", api.newMember("stranger-" + UUID.randomUUID())).status()).isEqualTo(404);
+        assertThat(api.get(href.replace("/" + id + "/", "/file_aaaaaaaaaaaaaaaaaaaaaaaaaa/"), null)
+                        .code())
+                .isEqualTo("link_invalid");
+        assertThat(api.get("/api/v1/files/" + id + "/content", null).code())
+                .as("no token, no signature")
+                .isEqualTo("link_invalid");
+        assertThat(api.get("/api/v1/files/" + id + "/content", token).status())
+                .as("the owner's token")
+                .isEqualTo(200);
+        assertThat(api.get("/api/v1/files/" + id + "/content", api.newMember("other-" + UUID.randomUUID()))
+                        .status())
+                .isEqualTo(404);
+        assertThat(api.postEmpty("/api/v1/files/" + id + "/link", api.newMember("stranger-" + UUID.randomUUID()))
+                        .status())
+                .isEqualTo(404);
     }
 
     @Test
     void uploadedHtmlIsNeverRenderedOnKilnsOrigin() {
-        String id = api.upload(token, "<html><body><script>alert(document.cookie)</script></body></html>"
-                .getBytes(StandardCharsets.UTF_8), "page.html").json().get("id").asString();
+        String id = api.upload(
+                        token,
+                        "<html><body><script>alert(document.cookie)</script></body></html>"
+                                .getBytes(StandardCharsets.UTF_8),
+                        "page.html")
+                .json()
+                .get("id")
+                .asString();
 
         Api.Response content = api.get("/api/v1/files/" + id + "/content", token);
 
         assertThat(content.status()).isEqualTo(200);
-        assertThat(content.header("Content-Disposition").orElseThrow()).startsWith("attachment;").contains("page.html");
-        assertThat(content.header("Content-Security-Policy").orElseThrow()).contains("sandbox").contains("default-src 'none'");
+        assertThat(content.header("Content-Disposition").orElseThrow())
+                .startsWith("attachment;")
+                .contains("page.html");
+        assertThat(content.header("Content-Security-Policy").orElseThrow())
+                .contains("sandbox")
+                .contains("default-src 'none'");
         assertThat(content.header("X-Content-Type-Options")).contains("nosniff");
         String png = api.upload(token, PNG, "dot.png").json().get("id").asString();
-        assertThat(api.get("/api/v1/files/" + png + "/content", token).header("Content-Disposition").orElseThrow()).startsWith("inline;");
+        assertThat(api.get("/api/v1/files/" + png + "/content", token)
+                        .header("Content-Disposition")
+                        .orElseThrow())
+                .startsWith("inline;");
     }
 
     @Test
     void theMediaTypeComesFromTheBytesNotTheClient() {
         Api.Response uploaded = api.send(api.request("/api/v1/files?name=notes.txt", token)
-                .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofByteArray(PNG)).build());
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(PNG))
+                .build());
 
         assertThat(uploaded.json().get("mediaType").asString()).isEqualTo("image/png");
     }
@@ -111,7 +140,8 @@ abstract class FileApiContract extends ApiTestBase {
         byte[] content = "a=1&b=2 is not a form, it is my file".getBytes(StandardCharsets.UTF_8);
         Api.Response uploaded = api.send(api.request("/api/v1/files?name=a.txt", token)
                 .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(content)).build());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(content))
+                .build());
 
         assertThat(uploaded.status()).isEqualTo(201);
         assertThat(uploaded.json().get("size").asLong()).isEqualTo(content.length);
@@ -123,12 +153,15 @@ abstract class FileApiContract extends ApiTestBase {
         String boundary = "kiln" + UUID.randomUUID();
         String head = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../n.txt\"\r\n"
                 + "Content-Type: application/octet-stream\r\n\r\n";
-        byte[] body = concat(head.getBytes(StandardCharsets.UTF_8), content,
+        byte[] body = concat(
+                head.getBytes(StandardCharsets.UTF_8),
+                content,
                 ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
 
         Api.Response uploaded = api.send(api.request("/api/v1/files", token)
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build());
 
         assertThat(uploaded.status()).as(uploaded.toString()).isEqualTo(201);
         assertThat(uploaded.json().get("sha256").asString()).isEqualTo(sha256(content));
@@ -149,7 +182,8 @@ abstract class FileApiContract extends ApiTestBase {
     void tooLargeIsRefusedWhileStreamingWhenTheLengthIsUnknown() {
         byte[] content = random(1024 * 1024 + 10);
         Api.Response refused = api.send(api.request("/api/v1/files", token)
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(content))).build());
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(content)))
+                .build());
 
         assertThat(refused.status()).isEqualTo(413);
         assertThat(refused.code()).isEqualTo("file_too_large");
@@ -175,10 +209,7 @@ abstract class FileApiContract extends ApiTestBase {
         assertThat(mine.get("id").asString()).isNotEqualTo(theirs.get("id").asString());
         assertThat(mine.get("sha256").asString()).isEqualTo(theirs.get("sha256").asString());
         assertThat(blobs.localPath(sha256(content))).exists();
-        assertThat(api.get("/api/v1/files/" + mine.get("id").asString(), other).status()).isEqualTo(404);
+        assertThat(api.get("/api/v1/files/" + mine.get("id").asString(), other).status())
+                .isEqualTo(404);
     }
-
-
-
-
 }

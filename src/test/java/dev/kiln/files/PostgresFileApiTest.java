@@ -3,5 +3,4 @@ package dev.kiln.files;
 import org.springframework.test.context.TestPropertySource;
 
 @TestPropertySource(properties = "kiln.test.database=postgres")
-class PostgresFileApiTest extends FileApiContract {
-}
+class PostgresFileApiTest extends FileApiContract {}

@@ -38,6 +38,7 @@ class ApiFuzzTest {
 
     /** Tries per property: the whole class stays well under a minute; {@code -Dkiln.fuzz.tries=1000} digs deeper. */
     private static final int TRIES = Integer.getInteger("kiln.fuzz.tries", 60);
+
     private static final Duration QUIET = Duration.ofSeconds(15);
     /** kiln.stream.max-message-size (16 KB, counted in characters): past it a socket is closed with 1009. */
     private static final int MAX_MESSAGE = 16 * 1024;
@@ -68,8 +69,11 @@ class ApiFuzzTest {
 
         private static String printable(String s) {
             StringBuilder out = new StringBuilder();
-            s.chars().forEach(c -> out.append(c < 0x20 || c >= 0x7f && c < 0xa0 || Character.isSurrogate((char) c)
-                    ? String.format("\\u%04x", c) : String.valueOf((char) c)));
+            s.chars()
+                    .forEach(c -> out.append(
+                            c < 0x20 || c >= 0x7f && c < 0xa0 || Character.isSurrogate((char) c)
+                                    ? String.format("\\u%04x", c)
+                                    : String.valueOf((char) c)));
             return out.toString();
         }
     }
@@ -77,22 +81,45 @@ class ApiFuzzTest {
     @BeforeAll
     void start() throws Exception {
         String url = TestDatabases.fresh(TestDatabases.Kind.SQLITE);
-        // Thousands of requests a minute from one user and one address: the rate limits (tested on their own) stay out of it.
-        kiln = KilnProcess.start(url, TestDatabases.tempDir("kiln-fuzz-"), Map.of("kiln.limits.requests", "0",
-                "kiln.limits.anonymous-requests", "0", "kiln.limits.submissions", "0", "kiln.limits.max-queued-jobs", "0"));
+        // Thousands of requests a minute from one user and one address: the rate limits (tested on their own) stay out
+        // of it.
+        kiln = KilnProcess.start(
+                url,
+                TestDatabases.tempDir("kiln-fuzz-"),
+                Map.of(
+                        "kiln.limits.requests",
+                        "0",
+                        "kiln.limits.anonymous-requests",
+                        "0",
+                        "kiln.limits.submissions",
+                        "0",
+                        "kiln.limits.max-queued-jobs",
+                        "0"));
         api = kiln.api();
         raw = new RawHttp(kiln.port());
         stored = new StoredState(url);
         token = api.newMember("fuzzer");
         // Whose role the fuzzer may change: not the fuzzer's own.
-        userId = api.get("/api/v1/session", api.newMember("fuzz-target")).json().get("user").get("id").asString();
+        userId = api.get("/api/v1/session", api.newMember("fuzz-target"))
+                .json()
+                .get("user")
+                .get("id")
+                .asString();
         fileId = api.textFile(token, "fuzz me");
         jobId = api.submit(token, "test-echo", fileId, "{}");
         await().atMost(QUIET).until(() -> api.state(token, jobId).equals("succeeded"));
-        Api.Response upload = raw.send("POST", "/api/v1/uploads", List.of(auth(token), "Tus-Resumable: 1.0.0",
-                "Upload-Length: 1000", "Upload-Metadata: filename " + Inputs.base64("fuzz.bin")), new byte[0]);
+        Api.Response upload = raw.send(
+                "POST",
+                "/api/v1/uploads",
+                List.of(
+                        auth(token),
+                        "Tus-Resumable: 1.0.0",
+                        "Upload-Length: 1000",
+                        "Upload-Metadata: filename " + Inputs.base64("fuzz.bin")),
+                new byte[0]);
         assertThat(upload.status()).as(upload.toString()).isEqualTo(201);
-        uploadPath = java.net.URI.create(upload.header("Location").orElseThrow()).getPath();
+        uploadPath =
+                java.net.URI.create(upload.header("Location").orElseThrow()).getPath();
     }
 
     @AfterAll
@@ -107,24 +134,34 @@ class ApiFuzzTest {
 
     @Test
     void jobSubmissions() {
-        fuzz(Inputs.jobBodies(fileId).map(body -> new Request("POST", "/api/v1/jobs",
-                List.of(auth(token), "Content-Type: application/json"), body)));
+        fuzz(Inputs.jobBodies(fileId)
+                .map(body -> new Request(
+                        "POST", "/api/v1/jobs", List.of(auth(token), "Content-Type: application/json"), body)));
     }
 
     @Test
     void userCreation() {
-        fuzz(Inputs.userBodies().map(body -> new Request("POST", "/api/v1/admin/users",
-                List.of(auth(Api.ADMIN_TOKEN), "Content-Type: application/json"), body)));
+        fuzz(Inputs.userBodies()
+                .map(body -> new Request(
+                        "POST",
+                        "/api/v1/admin/users",
+                        List.of(auth(Api.ADMIN_TOKEN), "Content-Type: application/json"),
+                        body)));
     }
 
     @Test
     void signInsTokensAndRoles() {
-        fuzz(Inputs.tokenBodies().map(body -> new Request("POST", "/api/v1/session",
-                List.of("Content-Type: application/json"), body)));
-        fuzz(Inputs.tokenBodies().map(body -> new Request("POST", "/api/v1/me/tokens",
-                List.of(auth(token), "Content-Type: application/json"), body)));
-        fuzz(Inputs.userBodies().map(body -> new Request("PATCH", "/api/v1/admin/users/" + userId,
-                List.of(auth(Api.ADMIN_TOKEN), "Content-Type: application/json"), body)));
+        fuzz(Inputs.tokenBodies()
+                .map(body -> new Request("POST", "/api/v1/session", List.of("Content-Type: application/json"), body)));
+        fuzz(Inputs.tokenBodies()
+                .map(body -> new Request(
+                        "POST", "/api/v1/me/tokens", List.of(auth(token), "Content-Type: application/json"), body)));
+        fuzz(Inputs.userBodies()
+                .map(body -> new Request(
+                        "PATCH",
+                        "/api/v1/admin/users/" + userId,
+                        List.of(auth(Api.ADMIN_TOKEN), "Content-Type: application/json"),
+                        body)));
     }
 
     @Test
@@ -132,29 +169,70 @@ class ApiFuzzTest {
         fuzz(in -> {
             List<String> headers = new ArrayList<>();
             if (chance(in, 70)) {
-                headers.add("Authorization: " + pick(in, "Bearer " + token, "Bearer " + token, "Bearer kiln_" + Inputs.visible(in, 52),
-                        "Bearer", "Bearer  " + token + " x", "Basic " + Inputs.base64("a:b"), "bearer " + token,
-                        Inputs.headerValue(in, 40)));
+                headers.add("Authorization: "
+                        + pick(
+                                in,
+                                "Bearer " + token,
+                                "Bearer " + token,
+                                "Bearer kiln_" + Inputs.visible(in, 52),
+                                "Bearer",
+                                "Bearer  " + token + " x",
+                                "Basic " + Inputs.base64("a:b"),
+                                "bearer " + token,
+                                Inputs.headerValue(in, 40)));
             }
             if (chance(in, 70)) {
-                headers.add("Content-Type: " + pick(in, "application/json", "application/json; charset=UTF-8",
-                        "application/json;charset=UTF-16", "application/json;charset=bogus", "text/plain", "application/xml",
-                        "", "application/", "*/*", "multipart/form-data", "application/x-www-form-urlencoded",
-                        "application/merge-patch+json", Inputs.headerValue(in, 30)));
+                headers.add("Content-Type: "
+                        + pick(
+                                in,
+                                "application/json",
+                                "application/json; charset=UTF-8",
+                                "application/json;charset=UTF-16",
+                                "application/json;charset=bogus",
+                                "text/plain",
+                                "application/xml",
+                                "",
+                                "application/",
+                                "*/*",
+                                "multipart/form-data",
+                                "application/x-www-form-urlencoded",
+                                "application/merge-patch+json",
+                                Inputs.headerValue(in, 30)));
             }
             if (chance(in, 50)) {
-                headers.add("Accept: " + pick(in, "application/json", "text/html", "application/xml", "*/*",
-                        "application/problem+json", "", "a/b;q=x", "text/event-stream", "application/json;q=0",
-                        Inputs.headerValue(in, 30)));
+                headers.add("Accept: "
+                        + pick(
+                                in,
+                                "application/json",
+                                "text/html",
+                                "application/xml",
+                                "*/*",
+                                "application/problem+json",
+                                "",
+                                "a/b;q=x",
+                                "text/event-stream",
+                                "application/json;q=0",
+                                Inputs.headerValue(in, 30)));
             }
             if (chance(in, 50)) {
-                headers.add("Idempotency-Key: " + pick(in, Inputs.visible(in, 40), Inputs.visible(in, 300), "", "a b",
-                        Inputs.headerValue(in, 40)));
+                headers.add("Idempotency-Key: "
+                        + pick(
+                                in,
+                                Inputs.visible(in, 40),
+                                Inputs.visible(in, 300),
+                                "",
+                                "a b",
+                                Inputs.headerValue(in, 40)));
             }
             if (chance(in, 20)) {
                 // Not Transfer-Encoding: framing is Tomcat's, and RFC 9112 has it answer an unknown coding with 501.
-                headers.add(pick(in, "Content-Encoding: gzip", "Expect: 100-continue",
-                        "X-HTTP-Method-Override: DELETE", "Origin: null", "Cookie: a=b"));
+                headers.add(pick(
+                        in,
+                        "Content-Encoding: gzip",
+                        "Expect: 100-continue",
+                        "X-HTTP-Method-Override: DELETE",
+                        "Origin: null",
+                        "Cookie: a=b"));
             }
             String job = "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"" + fileId + "\"}}";
             return new Request("POST", "/api/v1/jobs", headers, chance(in, 70) ? job : Inputs.broken(in, job));
@@ -163,19 +241,47 @@ class ApiFuzzTest {
 
     @Test
     void rangesOnFileContent() {
-        fuzz(in -> new Request("GET", "/api/v1/files/" + fileId + "/content", List.of(auth(token), "Range: "
-                + pick(in, "bytes=0-0", "bytes=5-2", "bytes=-0", "bytes=0-", "bytes=999999-", "bytes=abc", "items=0-1",
-                "bytes=0-1,2-3", "", "bytes=-99999999999999999999", "bytes=0-1," .repeat(200) + "0-1", "bytes=" + Inputs.number(in)
-                        + "-" + Inputs.number(in), Inputs.headerValue(in, 30))), new byte[0]));
+        fuzz(in -> new Request(
+                "GET",
+                "/api/v1/files/" + fileId + "/content",
+                List.of(
+                        auth(token),
+                        "Range: "
+                                + pick(
+                                        in,
+                                        "bytes=0-0",
+                                        "bytes=5-2",
+                                        "bytes=-0",
+                                        "bytes=0-",
+                                        "bytes=999999-",
+                                        "bytes=abc",
+                                        "items=0-1",
+                                        "bytes=0-1,2-3",
+                                        "",
+                                        "bytes=-99999999999999999999",
+                                        "bytes=0-1,".repeat(200) + "0-1",
+                                        "bytes=" + Inputs.number(in) + "-" + Inputs.number(in),
+                                        Inputs.headerValue(in, 30))),
+                new byte[0]));
     }
 
     @Test
     void queryStrings() {
         fuzz(in -> {
-            String path = pick(in, "/api/v1/jobs", "/api/v1/jobs/counts", "/api/v1/jobs/" + jobId + "/events",
-                    "/api/v1/jobs/" + jobId + "/result", "/api/v1/files/" + fileId + "/content", "/api/v1/files/" + fileId,
+            String path = pick(
+                    in,
+                    "/api/v1/jobs",
+                    "/api/v1/jobs/counts",
+                    "/api/v1/jobs/" + jobId + "/events",
+                    "/api/v1/jobs/" + jobId + "/result",
+                    "/api/v1/files/" + fileId + "/content",
+                    "/api/v1/files/" + fileId,
                     "/api/v1/processors");
-            return new Request("GET", path + "?" + Inputs.query(in), List.of(auth(token), "Accept: application/json"), new byte[0]);
+            return new Request(
+                    "GET",
+                    path + "?" + Inputs.query(in),
+                    List.of(auth(token), "Accept: application/json"),
+                    new byte[0]);
         });
     }
 
@@ -183,9 +289,15 @@ class ApiFuzzTest {
     void tusRequests() {
         fuzz(in -> {
             String method = pick(in, "POST", "PATCH", "PATCH", "HEAD", "DELETE", "OPTIONS");
-            String target = method.equals("POST") || method.equals("OPTIONS") ? "/api/v1/uploads"
-                    : pick(in, uploadPath, uploadPath, uploadPath, "/api/v1/uploads/upl_" + "a".repeat(26),
-                    "/api/v1/uploads/" + Inputs.encode(Inputs.text(in, 30)));
+            String target = method.equals("POST") || method.equals("OPTIONS")
+                    ? "/api/v1/uploads"
+                    : pick(
+                            in,
+                            uploadPath,
+                            uploadPath,
+                            uploadPath,
+                            "/api/v1/uploads/upl_" + "a".repeat(26),
+                            "/api/v1/uploads/" + Inputs.encode(Inputs.text(in, 30)));
             if (method.equals("DELETE") && target.equals(uploadPath)) {
                 target = "/api/v1/uploads/upl_" + "b".repeat(26); // the shared upload stays for the other tries
             }
@@ -195,26 +307,65 @@ class ApiFuzzTest {
             }
             List<String> headers = new ArrayList<>(List.of(auth(token)));
             if (chance(in, 85)) {
-                headers.add("Tus-Resumable: " + pick(in, "1.0.0", "1.0.0", "1.0.0", "0.2.2", "", "1.0.0 ", Inputs.headerValue(in, 10)));
+                headers.add("Tus-Resumable: "
+                        + pick(in, "1.0.0", "1.0.0", "1.0.0", "0.2.2", "", "1.0.0 ", Inputs.headerValue(in, 10)));
             }
             if (chance(in, 60)) {
-                headers.add("Upload-Length: " + pick(in, Integer.toString(1 + below(in, 12)), "0", "-1", "99999999999999999999",
-                        "abc", "", " 5 ", "1e3", Long.toString(Long.MAX_VALUE)));
+                headers.add("Upload-Length: "
+                        + pick(
+                                in,
+                                Integer.toString(1 + below(in, 12)),
+                                "0",
+                                "-1",
+                                "99999999999999999999",
+                                "abc",
+                                "",
+                                " 5 ",
+                                "1e3",
+                                Long.toString(Long.MAX_VALUE)));
             }
             if (chance(in, 70)) {
-                headers.add("Upload-Offset: " + pick(in, "CURRENT", "CURRENT", "0", "1", "-1", "1000", "999999999999",
-                        "abc", "", "0x0", Long.toString(Long.MAX_VALUE)));
+                headers.add("Upload-Offset: "
+                        + pick(
+                                in,
+                                "CURRENT",
+                                "CURRENT",
+                                "0",
+                                "1",
+                                "-1",
+                                "1000",
+                                "999999999999",
+                                "abc",
+                                "",
+                                "0x0",
+                                Long.toString(Long.MAX_VALUE)));
             }
             if (chance(in, 40)) {
                 headers.add("Upload-Metadata: " + Inputs.metadata(in));
             }
             if (chance(in, 40)) {
-                headers.add("Upload-Checksum: " + pick(in, "sha1 " + sha1(body), "sha1 " + sha1(new byte[] {1}), "md5 AAAA",
-                        "sha1", "sha1 !!!", "sha1 " + sha1(body) + " extra", "SHA1 " + sha1(body), Inputs.headerValue(in, 30)));
+                headers.add("Upload-Checksum: "
+                        + pick(
+                                in,
+                                "sha1 " + sha1(body),
+                                "sha1 " + sha1(new byte[] {1}),
+                                "md5 AAAA",
+                                "sha1",
+                                "sha1 !!!",
+                                "sha1 " + sha1(body) + " extra",
+                                "SHA1 " + sha1(body),
+                                Inputs.headerValue(in, 30)));
             }
             if (chance(in, 80)) {
-                headers.add("Content-Type: " + pick(in, "application/offset+octet-stream", "application/offset+octet-stream",
-                        "application/octet-stream", "text/plain", "", Inputs.headerValue(in, 20)));
+                headers.add("Content-Type: "
+                        + pick(
+                                in,
+                                "application/offset+octet-stream",
+                                "application/offset+octet-stream",
+                                "application/octet-stream",
+                                "text/plain",
+                                "",
+                                Inputs.headerValue(in, 20)));
             }
             if (chance(in, 10)) {
                 headers.add("Upload-Defer-Length: 1");
@@ -226,26 +377,36 @@ class ApiFuzzTest {
     @Test
     void webSocket() throws Exception {
         Map<String, String> before = quietSnapshot();
-        qt().withExamples(TRIES / 2).withShrinkCycles(20).forAll(webSocketMessages()).checkAssert(message -> {
-            try (StreamClient client = StreamClient.connect(api, kiln.port(), token)) {
-                client.await("welcome", QUIET);
-                client.sendQuietly(message);
-                if (message.length() > MAX_MESSAGE) {
-                    assertThat(client.closeCode(QUIET)).as("too big: closed as documented").isEqualTo(1009);
-                    return;
-                }
-                // A probe of a known kind: answered in order after whatever the message caused.
-                client.sendQuietly("{\"type\":\"fuzz-probe\"}");
-                List<JsonNode> skipped = new ArrayList<>();
-                JsonNode answer = client.await(m -> m.path("type").asString("").equals("error")
-                        && m.path("code").asString("").equals("unknown_type")
-                        && m.path("message").asString("").contains("fuzz-probe"), Duration.ofSeconds(5), skipped);
-                assertThat(answer).isNotNull();
-                assertThat(client.closed()).as("still open after " + skipped).isFalse();
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        });
+        qt().withExamples(TRIES / 2)
+                .withShrinkCycles(20)
+                .forAll(webSocketMessages())
+                .checkAssert(message -> {
+                    try (StreamClient client = StreamClient.connect(api, kiln.port(), token)) {
+                        client.await("welcome", QUIET);
+                        client.sendQuietly(message);
+                        if (message.length() > MAX_MESSAGE) {
+                            assertThat(client.closeCode(QUIET))
+                                    .as("too big: closed as documented")
+                                    .isEqualTo(1009);
+                            return;
+                        }
+                        // A probe of a known kind: answered in order after whatever the message caused.
+                        client.sendQuietly("{\"type\":\"fuzz-probe\"}");
+                        List<JsonNode> skipped = new ArrayList<>();
+                        JsonNode answer = client.await(
+                                m -> m.path("type").asString("").equals("error")
+                                        && m.path("code").asString("").equals("unknown_type")
+                                        && m.path("message").asString("").contains("fuzz-probe"),
+                                Duration.ofSeconds(5),
+                                skipped);
+                        assertThat(answer).isNotNull();
+                        assertThat(client.closed())
+                                .as("still open after " + skipped)
+                                .isFalse();
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
         assertThat(quietSnapshot()).as("messages change nothing stored").isEqualTo(before);
         assertAlive();
     }
@@ -253,13 +414,28 @@ class ApiFuzzTest {
     private Gen<String> webSocketMessages() {
         return in -> switch (below(in, 6)) {
             case 0, 1 -> {
-                String type = pick(in, "\"subscribe\"", "\"unsubscribe\"", "\"pong\"", "\"auth\"", "\"ping\"", "\"\"", "5", "null",
+                String type = pick(
+                        in,
+                        "\"subscribe\"",
+                        "\"unsubscribe\"",
+                        "\"pong\"",
+                        "\"auth\"",
+                        "\"ping\"",
+                        "\"\"",
+                        "5",
+                        "null",
                         Inputs.quote(Inputs.text(in, 20)));
                 List<String> members = new ArrayList<>(List.of("\"type\":" + type));
                 if (chance(in, 70)) {
-                    members.add("\"jobs\":" + pick(in, "[\"" + jobId + "\"]", "[{\"id\":\"" + jobId + "\",\"after\":"
-                            + Inputs.number(in) + "}]", "[" + Inputs.value(in, 2) + "]", Inputs.value(in, 3), "[]",
-                            "[{\"id\":" + Inputs.quote(Inputs.text(in, 30)) + "}]"));
+                    members.add("\"jobs\":"
+                            + pick(
+                                    in,
+                                    "[\"" + jobId + "\"]",
+                                    "[{\"id\":\"" + jobId + "\",\"after\":" + Inputs.number(in) + "}]",
+                                    "[" + Inputs.value(in, 2) + "]",
+                                    Inputs.value(in, 3),
+                                    "[]",
+                                    "[{\"id\":" + Inputs.quote(Inputs.text(in, 30)) + "}]"));
                 }
                 if (chance(in, 30)) {
                     members.add("\"mine\":" + pick(in, "true", "false", "1", "\"yes\"", "null"));
@@ -293,12 +469,17 @@ class ApiFuzzTest {
 
         assertThat(response.status()).as("%s → %s", request, response).isLessThan(500);
         if (response.status() >= 400) {
-            assertThat(response.header("Content-Type").orElse("")).as("%s → %s", request, response)
+            assertThat(response.header("Content-Type").orElse(""))
+                    .as("%s → %s", request, response)
                     .startsWith("application/problem+json");
             if (!request.method().equals("HEAD")) {
-                assertThat(response.json().path("code").asString("")).as("%s → %s", request, response).isNotEmpty();
+                assertThat(response.json().path("code").asString(""))
+                        .as("%s → %s", request, response)
+                        .isNotEmpty();
             }
-            assertThat(stored.snapshot()).as("%s → %s changed stored data", request, response).isEqualTo(before);
+            assertThat(stored.snapshot())
+                    .as("%s → %s changed stored data", request, response)
+                    .isEqualTo(before);
         }
         assertAlive();
     }
@@ -309,12 +490,15 @@ class ApiFuzzTest {
     }
 
     private void assertAlive() {
-        assertThat(api.get("/api/v1/processors", token).status()).as("the server still answers").isEqualTo(200);
+        assertThat(api.get("/api/v1/processors", token).status())
+                .as("the server still answers")
+                .isEqualTo(200);
     }
 
     private String currentOffset() {
         return raw.send("HEAD", uploadPath, List.of(auth(token), "Tus-Resumable: 1.0.0"), new byte[0])
-                .header("Upload-Offset").orElse("0");
+                .header("Upload-Offset")
+                .orElse("0");
     }
 
     private static String auth(String token) {
@@ -323,7 +507,8 @@ class ApiFuzzTest {
 
     private static String sha1(byte[] bytes) {
         try {
-            return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1").digest(bytes));
+            return Base64.getEncoder()
+                    .encodeToString(MessageDigest.getInstance("SHA-1").digest(bytes));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -27,6 +27,7 @@ class FuzzFindingsTest extends ApiTestBase {
 
     @Autowired
     Database db;
+
     @Autowired
     Clock clock;
 
@@ -53,16 +54,21 @@ class FuzzFindingsTest extends ApiTestBase {
     @Test
     void anUnservableRangeIsAProblemNotTheWholeFile() {
         // Was 416 carrying the file itself.
-        for (String range : new String[] {"bytes=-0", "bytes=999999-", "bytes=abc", "bytes=" + "0-1,".repeat(200) + "0-1"}) {
-            Api.Response response = api.send(api.request("/api/v1/files/" + fileId + "/content", token).header("Range", range)
-                    .GET().build());
+        for (String range :
+                new String[] {"bytes=-0", "bytes=999999-", "bytes=abc", "bytes=" + "0-1,".repeat(200) + "0-1"}) {
+            Api.Response response = api.send(api.request("/api/v1/files/" + fileId + "/content", token)
+                    .header("Range", range)
+                    .GET()
+                    .build());
             assertThat(response.status()).as(range).isEqualTo(416);
             assertThat(response.code()).isEqualTo("range_not_satisfiable");
             assertThat(response.header("Content-Range")).contains("bytes */7");
             assertThat(response.body()).doesNotContain("fuzz me");
         }
-        Api.Response firstByte = api.send(api.request("/api/v1/files/" + fileId + "/content", token).header("Range", "bytes=0-0")
-                .GET().build());
+        Api.Response firstByte = api.send(api.request("/api/v1/files/" + fileId + "/content", token)
+                .header("Range", "bytes=0-0")
+                .GET()
+                .build());
         assertThat(firstByte.status()).isEqualTo(206);
         assertThat(firstByte.body()).isEqualTo("f");
     }
@@ -70,9 +76,13 @@ class FuzzFindingsTest extends ApiTestBase {
     @Test
     void requestsTomcatRefusesItselfAreAnsweredWithProblemsToo() {
         // Were Tomcat's HTML error pages: an encoded slash in the path, an unknown transfer coding.
-        Api.Response slash = raw.send("PATCH", "/api/v1/uploads/a%2Fb", List.of(auth(), "Tus-Resumable: 1.0.0"), new byte[0]);
-        Api.Response coding = raw.send("POST", "/api/v1/jobs", List.of(auth(), "Content-Type: application/json",
-                "Transfer-Encoding: identity"), "{}".getBytes(StandardCharsets.UTF_8));
+        Api.Response slash =
+                raw.send("PATCH", "/api/v1/uploads/a%2Fb", List.of(auth(), "Tus-Resumable: 1.0.0"), new byte[0]);
+        Api.Response coding = raw.send(
+                "POST",
+                "/api/v1/jobs",
+                List.of(auth(), "Content-Type: application/json", "Transfer-Encoding: identity"),
+                "{}".getBytes(StandardCharsets.UTF_8));
 
         assertThat(slash.status()).isEqualTo(400);
         assertThat(slash.header("Content-Type").orElseThrow()).startsWith("application/problem+json");
@@ -84,8 +94,10 @@ class FuzzFindingsTest extends ApiTestBase {
     @Test
     void aProblemIsWrittenWhateverTheAcceptHeaderAsked() {
         // Was a 415 with an empty body: the problem could not be "negotiated" with Accept: a/b.
-        Api.Response response = api.send(api.request("/api/v1/jobs", token).header("Accept", "a/b")
-                .POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+        Api.Response response = api.send(api.request("/api/v1/jobs", token)
+                .header("Accept", "a/b")
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .build());
 
         assertThat(response.status()).isEqualTo(415);
         assertThat(response.header("Content-Type").orElseThrow()).startsWith("application/problem+json");
@@ -95,8 +107,11 @@ class FuzzFindingsTest extends ApiTestBase {
     @Test
     void aSubmissionWhoseAnswerCannotBeReadIsRefusedBeforeTheJobExists() {
         // Was a 406 after the job had been created.
-        Api.Response response = api.post("/api/v1/jobs", token,
-                "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"" + fileId + "\"}}", Map.of("Accept", "text/event-stream"));
+        Api.Response response = api.post(
+                "/api/v1/jobs",
+                token,
+                "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"" + fileId + "\"}}",
+                Map.of("Accept", "text/event-stream"));
 
         assertThat(response.status()).isEqualTo(406);
         assertThat(response.code()).isEqualTo("not_acceptable");
@@ -107,17 +122,32 @@ class FuzzFindingsTest extends ApiTestBase {
     void aRefusedChunkDoesNotExtendTheUploadsLife() {
         // Was: the expiry moved on with every refused chunk, so bad chunks kept an upload alive.
         Api.Response created = tus("POST", "/api/v1/uploads", List.of("Upload-Length: 10"), new byte[0]);
-        String path = java.net.URI.create(created.header("Location").orElseThrow()).getPath();
+        String path =
+                java.net.URI.create(created.header("Location").orElseThrow()).getPath();
         String id = path.substring(path.lastIndexOf('/') + 1);
-        String expires = tus("HEAD", path, List.of(), new byte[0]).header("Upload-Expires").orElseThrow();
+        String expires = tus("HEAD", path, List.of(), new byte[0])
+                .header("Upload-Expires")
+                .orElseThrow();
         // The stored expiry has milliseconds (the header only seconds): once the clock has moved past the
         // upload's creation, an expiry moved on by the chunk would differ from the one stored now.
-        long createdAt = db.sql().sql("SELECT created_at FROM uploads WHERE id = ?").param(id).query(Long.class).single();
+        long createdAt = db.sql()
+                .sql("SELECT created_at FROM uploads WHERE id = ?")
+                .param(id)
+                .query(Long.class)
+                .single();
         long storedExpiry = storedExpiry(id);
-        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(1)).until(() -> clock.millis() > createdAt);
+        await().atMost(Duration.ofSeconds(1))
+                .pollInterval(Duration.ofMillis(1))
+                .until(() -> clock.millis() > createdAt);
 
-        Api.Response refused = tus("PATCH", path, List.of("Upload-Offset: 0", "Content-Type: application/offset+octet-stream",
-                "Upload-Checksum: sha1 AAAAAAAAAAAAAAAAAAAAAAAAAAA="), new byte[] {1, 2, 3});
+        Api.Response refused = tus(
+                "PATCH",
+                path,
+                List.of(
+                        "Upload-Offset: 0",
+                        "Content-Type: application/offset+octet-stream",
+                        "Upload-Checksum: sha1 AAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+                new byte[] {1, 2, 3});
 
         assertThat(refused.status()).isEqualTo(460);
         Api.Response after = tus("HEAD", path, List.of(), new byte[0]);
@@ -127,7 +157,11 @@ class FuzzFindingsTest extends ApiTestBase {
     }
 
     private long storedExpiry(String uploadId) {
-        return db.sql().sql("SELECT expires_at FROM uploads WHERE id = ?").param(uploadId).query(Long.class).single();
+        return db.sql()
+                .sql("SELECT expires_at FROM uploads WHERE id = ?")
+                .param(uploadId)
+                .query(Long.class)
+                .single();
     }
 
     @Test
@@ -135,8 +169,13 @@ class FuzzFindingsTest extends ApiTestBase {
         // Was: creation-with-upload kept the upload when its chunk was refused; the client never learnt
         // its URL, and it counted against the quota (2 MB in tests) until it expired.
         for (int i = 0; i < 3; i++) {
-            Api.Response refused = tus("POST", "/api/v1/uploads", List.of("Upload-Length: 900000",
-                    "Content-Type: application/offset+octet-stream", "Upload-Checksum: sha1 AAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+            Api.Response refused = tus(
+                    "POST",
+                    "/api/v1/uploads",
+                    List.of(
+                            "Upload-Length: 900000",
+                            "Content-Type: application/offset+octet-stream",
+                            "Upload-Checksum: sha1 AAAAAAAAAAAAAAAAAAAAAAAAAAA="),
                     new byte[] {1, 2, 3});
             assertThat(refused.status()).as("attempt " + i + ": " + refused).isEqualTo(460);
         }
@@ -152,7 +191,8 @@ class FuzzFindingsTest extends ApiTestBase {
             assertThat(error.get("code").asString()).isEqualTo("unknown_type");
             assertThat(error.get("message").asString()).contains("\uFFFD");
             client.send("{\"type\":\"subscribe\",\"jobs\":[\"job_\\ud800\"]}");
-            assertThat(client.await("error", Duration.ofSeconds(10)).get("code").asString()).isEqualTo("job_not_found");
+            assertThat(client.await("error", Duration.ofSeconds(10)).get("code").asString())
+                    .isEqualTo("job_not_found");
             assertThat(client.closed()).isFalse();
         }
     }
@@ -160,12 +200,16 @@ class FuzzFindingsTest extends ApiTestBase {
     @Test
     void aContentTypeThatIsNoMediaTypeFromAnotherSiteIsRefusedNotAFailure() {
         // Was 500: answering CORS, Spring parsed Content-Type: */* and threw.
-        Api.Response response = raw.send("POST", "/api/v1/jobs", List.of(auth(), "Content-Type: */*", "Origin: null"),
+        Api.Response response = raw.send(
+                "POST",
+                "/api/v1/jobs",
+                List.of(auth(), "Content-Type: */*", "Origin: null"),
                 "{}".getBytes(StandardCharsets.UTF_8));
 
         assertThat(response.status()).isBetween(400, 499);
         assertThat(response.header("Content-Type").orElseThrow()).startsWith("application/problem+json");
-        await().atMost(Duration.ofSeconds(5)).until(() -> api.get("/api/v1/processors", token).status() == 200);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> api.get("/api/v1/processors", token).status() == 200);
     }
 
     private Api.Response tus(String method, String path, List<String> headers, byte[] body) {

@@ -18,13 +18,29 @@ final class Inputs {
 
     /** Characters a careless client produces: plain, quoting, control, Latin-1, CJK, emoji, lone surrogates. */
     private static final String[] ALPHABETS = {
-            "abcxyzABC019", "-_.~ /\\", "\"'`{}[]<>:,;=&?#%+", "\u0000\u0001\u001f\t\u007f",
-            "éßüñ\u00a0\u00ad", "日本語\u202e\u200b", "\uD83D\uDE00\uD83C\uDFB5", "\uD800\uDFFF"};
-    private static final List<String> FIELDS = List.of("type", "input", "fileId", "params", "priority", "name", "role",
-            "partials", "text", "jobs", "id", "after", "mine", "token", "__proto__", "");
+        "abcxyzABC019", "-_.~ /\\", "\"'`{}[]<>:,;=&?#%+", "\u0000\u0001\u001f\t\u007f",
+        "éßüñ\u00a0\u00ad", "日本語\u202e\u200b", "\uD83D\uDE00\uD83C\uDFB5", "\uD800\uDFFF"
+    };
 
-    private Inputs() {
-    }
+    private static final List<String> FIELDS = List.of(
+            "type",
+            "input",
+            "fileId",
+            "params",
+            "priority",
+            "name",
+            "role",
+            "partials",
+            "text",
+            "jobs",
+            "id",
+            "after",
+            "mine",
+            "token",
+            "__proto__",
+            "");
+
+    private Inputs() {}
 
     static int below(RandomnessSource in, int bound) {
         return (int) in.next(Constraint.between(0, bound - 1));
@@ -55,7 +71,9 @@ final class Inputs {
             int at = below(in, alphabet.length());
             char c = alphabet.charAt(at);
             // Keep surrogate pairs of the emoji alphabet together; the lone-surrogate one stays lone.
-            if (Character.isHighSurrogate(c) && at + 1 < alphabet.length() && Character.isLowSurrogate(alphabet.charAt(at + 1))
+            if (Character.isHighSurrogate(c)
+                    && at + 1 < alphabet.length()
+                    && Character.isLowSurrogate(alphabet.charAt(at + 1))
                     && !alphabet.startsWith("\uD800")) {
                 out.append(c).append(alphabet.charAt(at + 1));
             } else if (!Character.isLowSurrogate(c) || alphabet.startsWith("\uD800")) {
@@ -97,9 +115,14 @@ final class Inputs {
             char c = raw.charAt(i);
             if (c == '"' || c == '\\') {
                 out.append('\\').append(c);
-            } else if (c < 0x20 || Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < raw.length()
-                    && Character.isLowSurrogate(raw.charAt(i + 1))) && !(Character.isLowSurrogate(c) && i > 0
-                    && Character.isHighSurrogate(raw.charAt(i - 1)))) {
+            } else if (c < 0x20
+                    || Character.isSurrogate(c)
+                            && !(Character.isHighSurrogate(c)
+                                    && i + 1 < raw.length()
+                                    && Character.isLowSurrogate(raw.charAt(i + 1)))
+                            && !(Character.isLowSurrogate(c)
+                                    && i > 0
+                                    && Character.isHighSurrogate(raw.charAt(i - 1)))) {
                 out.append(String.format("\\u%04x", (int) c));
             } else {
                 out.append(c);
@@ -155,7 +178,8 @@ final class Inputs {
     /** Nested arrays or objects {@code levels} deep: around the server's bound of 32. */
     static String deep(RandomnessSource in) {
         int levels = pick(in, 31, 32, 33, 100, 5000);
-        return chance(in, 50) ? "[".repeat(levels) + "]".repeat(levels)
+        return chance(in, 50)
+                ? "[".repeat(levels) + "]".repeat(levels)
                 : "{\"a\":".repeat(levels) + "1" + "}".repeat(levels);
     }
 
@@ -165,11 +189,30 @@ final class Inputs {
             case 0 -> json.substring(0, below(in, json.length() + 1));
             case 1 -> {
                 int at = below(in, json.length() + 1);
-                yield json.substring(0, at) + pick(in, "\"", "{", "]", ",", ":", "\\", "\u0000", "'", "NaN") + json.substring(at);
+                yield json.substring(0, at)
+                        + pick(in, "\"", "{", "]", ",", ":", "\\", "\u0000", "'", "NaN")
+                        + json.substring(at);
             }
             case 2 -> json + pick(in, " x", "}", ",", " {}", "\n\n\u0000");
-            default -> pick(in, "", " ", "nul", "tru", "{'a':1}", "{\"a\" 1}", "[1,]", "{,}", "0x10", "+1", ".5", "\"\\x41\"",
-                    "\"\\ud800\"", "\ufeff{}", "/* c */ {}", "{\"a\":1}{\"b\":2}");
+            default ->
+                pick(
+                        in,
+                        "",
+                        " ",
+                        "nul",
+                        "tru",
+                        "{'a':1}",
+                        "{\"a\" 1}",
+                        "[1,]",
+                        "{,}",
+                        "0x10",
+                        "+1",
+                        ".5",
+                        "\"\\x41\"",
+                        "\"\\ud800\"",
+                        "\ufeff{}",
+                        "/* c */ {}",
+                        "{\"a\":1}{\"b\":2}");
         };
     }
 
@@ -187,21 +230,58 @@ final class Inputs {
     private static String job(RandomnessSource in, String fileId) {
         List<String> members = new ArrayList<>();
         if (chance(in, 90)) {
-            members.add("\"type\":" + pick(in, "\"test-noop\"", "\"test-echo\"", "\"\"", "\"TEST-NOOP\"", "\"nope\"", "5", "null",
-                    "[]", "{}", quote(text(in, 300))));
+            members.add("\"type\":"
+                    + pick(
+                            in,
+                            "\"test-noop\"",
+                            "\"test-echo\"",
+                            "\"\"",
+                            "\"TEST-NOOP\"",
+                            "\"nope\"",
+                            "5",
+                            "null",
+                            "[]",
+                            "{}",
+                            quote(text(in, 300))));
         }
         if (chance(in, 90)) {
-            members.add("\"input\":" + pick(in, "{\"fileId\":\"" + fileId + "\"}", "{\"fileId\":\"" + fileId + "\"}",
-                    "{\"fileId\":" + quote(text(in, 40)) + "}", "{\"fileId\":7}", "{}", "\"" + fileId + "\"", "[]", "null",
-                    "{\"fileId\":\"" + fileId + "\",\"extra\":1}"));
+            members.add("\"input\":"
+                    + pick(
+                            in,
+                            "{\"fileId\":\"" + fileId + "\"}",
+                            "{\"fileId\":\"" + fileId + "\"}",
+                            "{\"fileId\":" + quote(text(in, 40)) + "}",
+                            "{\"fileId\":7}",
+                            "{}",
+                            "\"" + fileId + "\"",
+                            "[]",
+                            "null",
+                            "{\"fileId\":\"" + fileId + "\",\"extra\":1}"));
         }
         if (chance(in, 60)) {
-            members.add("\"params\":" + (chance(in, 50) ? "{\"partials\":" + pick(in, "0", "1", "-1", "1001", "1.5", "\"2\"",
-                    number(in)) + ",\"text\":" + pick(in, quote(text(in, 120)), "5", "null") + "}" : value(in, 3)));
+            members.add("\"params\":"
+                    + (chance(in, 50)
+                            ? "{\"partials\":" + pick(in, "0", "1", "-1", "1001", "1.5", "\"2\"", number(in))
+                                    + ",\"text\":" + pick(in, quote(text(in, 120)), "5", "null") + "}"
+                            : value(in, 3)));
         }
         if (chance(in, 50)) {
-            members.add("\"priority\":" + pick(in, "0", "-100", "-101", "1", "100", "101", "2147483648", "1.5", "\"0\"", "true",
-                    "null", "1e2", number(in)));
+            members.add("\"priority\":"
+                    + pick(
+                            in,
+                            "0",
+                            "-100",
+                            "-101",
+                            "1",
+                            "100",
+                            "101",
+                            "2147483648",
+                            "1.5",
+                            "\"0\"",
+                            "true",
+                            "null",
+                            "1e2",
+                            number(in)));
         }
         if (chance(in, 15)) {
             members.add(quote(pick(in, FIELDS)) + ":" + value(in, 2));
@@ -215,12 +295,30 @@ final class Inputs {
             case 0, 1 -> {
                 List<String> members = new ArrayList<>();
                 if (chance(in, 90)) {
-                    members.add("\"name\":" + pick(in, quote("fuzz-" + visible(in, 8).replaceAll("[^A-Za-z0-9]", "")),
-                            quote(text(in, 70)), "\"\"", "\"a/b\"", "5", "null", quote("x".repeat(65)), "[\"a\"]"));
+                    members.add("\"name\":"
+                            + pick(
+                                    in,
+                                    quote("fuzz-" + visible(in, 8).replaceAll("[^A-Za-z0-9]", "")),
+                                    quote(text(in, 70)),
+                                    "\"\"",
+                                    "\"a/b\"",
+                                    "5",
+                                    "null",
+                                    quote("x".repeat(65)),
+                                    "[\"a\"]"));
                 }
                 if (chance(in, 60)) {
-                    members.add("\"role\":" + pick(in, "\"member\"", "\"admin\"", "\"root\"", "\"ADMIN\"", "\"\"", "1", "null",
-                            "[\"admin\"]"));
+                    members.add("\"role\":"
+                            + pick(
+                                    in,
+                                    "\"member\"",
+                                    "\"admin\"",
+                                    "\"root\"",
+                                    "\"ADMIN\"",
+                                    "\"\"",
+                                    "1",
+                                    "null",
+                                    "[\"admin\"]"));
                 }
                 if (chance(in, 15)) {
                     members.add(quote(pick(in, FIELDS)) + ":" + value(in, 2));
@@ -239,14 +337,27 @@ final class Inputs {
             case 0, 1 -> {
                 List<String> members = new ArrayList<>();
                 if (chance(in, 60)) {
-                    members.add("\"label\":" + pick(in, quote(text(in, 20)), quote(text(in, 120)), "\"\"", "7", "null", "[\"a\"]"));
+                    members.add("\"label\":"
+                            + pick(in, quote(text(in, 20)), quote(text(in, 120)), "\"\"", "7", "null", "[\"a\"]"));
                 }
                 if (chance(in, 60)) {
-                    members.add("\"expiresAt\":" + pick(in, "\"2001-01-01T00:00:00Z\"", "\"9999-12-31T23:59:59Z\"",
-                            "\"2030-02-30T00:00:00Z\"", "\"tomorrow\"", "\"\"", "0", "-1", "1e309", "null", quote(text(in, 30))));
+                    members.add("\"expiresAt\":"
+                            + pick(
+                                    in,
+                                    "\"2001-01-01T00:00:00Z\"",
+                                    "\"9999-12-31T23:59:59Z\"",
+                                    "\"2030-02-30T00:00:00Z\"",
+                                    "\"tomorrow\"",
+                                    "\"\"",
+                                    "0",
+                                    "-1",
+                                    "1e309",
+                                    "null",
+                                    quote(text(in, 30))));
                 }
                 if (chance(in, 30)) {
-                    members.add("\"token\":" + pick(in, quote("kiln_" + visible(in, 52)), quote(text(in, 60)), "\"\"", "1", "null"));
+                    members.add("\"token\":"
+                            + pick(in, quote("kiln_" + visible(in, 52)), quote(text(in, 60)), "\"\"", "1", "null"));
                 }
                 if (chance(in, 15)) {
                     members.add(quote(pick(in, FIELDS)) + ":" + value(in, 2));
@@ -264,9 +375,11 @@ final class Inputs {
         List<String> pairs = new ArrayList<>();
         int n = below(in, 4);
         for (int i = 0; i < n; i++) {
-            String key = chance(in, 80) ? pick(in, "limit", "cursor", "state", "type", "after", "wait", "format", "expires",
-                    "sig", "name") : encode(text(in, 6));
-            String value = key.equals("wait") ? pick(in, "-1", "0", "31", "9999", "soon", "", "1.5")
+            String key = chance(in, 80)
+                    ? pick(in, "limit", "cursor", "state", "type", "after", "wait", "format", "expires", "sig", "name")
+                    : encode(text(in, 6));
+            String value = key.equals("wait")
+                    ? pick(in, "-1", "0", "31", "9999", "soon", "", "1.5")
                     : switch (below(in, 7)) {
                         case 0 -> number(in);
                         case 1 -> "";
@@ -303,11 +416,22 @@ final class Inputs {
     static String metadata(RandomnessSource in) {
         return switch (below(in, 6)) {
             case 0 -> "filename " + base64(text(in, 40));
-            case 1 -> "processor " + base64(pick(in, "test-noop", "test-echo", "nope", "")) + ",params "
-                    + base64(chance(in, 50) ? value(in, 3) : deep(in)) + (chance(in, 50) ? ",priority " + base64(number(in)) : "");
+            case 1 ->
+                "processor " + base64(pick(in, "test-noop", "test-echo", "nope", "")) + ",params "
+                        + base64(chance(in, 50) ? value(in, 3) : deep(in))
+                        + (chance(in, 50) ? ",priority " + base64(number(in)) : "");
             case 2 -> "params " + base64("{}");
-            case 3 -> pick(in, "filename", "filename !!!", "filename a,filename b", ",", " ", "k" + "e".repeat(70) + " YQ==",
-                    "filename " + base64("x".repeat(4000)), "a b c");
+            case 3 ->
+                pick(
+                        in,
+                        "filename",
+                        "filename !!!",
+                        "filename a,filename b",
+                        ",",
+                        " ",
+                        "k" + "e".repeat(70) + " YQ==",
+                        "filename " + base64("x".repeat(4000)),
+                        "a b c");
             case 4 -> "processor " + base64("test-noop") + ",params " + base64(broken(in, "{\"partials\":1}"));
             default -> headerValue(in, 60);
         };

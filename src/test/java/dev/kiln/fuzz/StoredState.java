@@ -19,8 +19,16 @@ import java.util.Map;
  */
 final class StoredState implements AutoCloseable {
 
-    private static final List<String> TABLES = List.of("users", "api_tokens", "sessions", "files", "jobs", "job_events", "job_results",
-            "idempotency_keys", "uploads");
+    private static final List<String> TABLES = List.of(
+            "users",
+            "api_tokens",
+            "sessions",
+            "files",
+            "jobs",
+            "job_events",
+            "job_results",
+            "idempotency_keys",
+            "uploads");
 
     /**
      * A token's last use, written by authentication at most once a minute whatever the request's
@@ -54,7 +62,9 @@ final class StoredState implements AutoCloseable {
                         }
                     }
                 }
-                tables.put(table, rows + ":" + HexFormat.of().formatHex(digest.digest()).substring(0, 16));
+                tables.put(
+                        table,
+                        rows + ":" + HexFormat.of().formatHex(digest.digest()).substring(0, 16));
             }
         } catch (SQLException | NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
@@ -65,7 +75,8 @@ final class StoredState implements AutoCloseable {
     /** Jobs that are not finished: while there are any, stored data changes by itself. */
     int unfinishedJobs() {
         try (Statement statement = connection.createStatement();
-                ResultSet rs = statement.executeQuery("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running', 'retry_scheduled')")) {
+                ResultSet rs = statement.executeQuery(
+                        "SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running', 'retry_scheduled')")) {
             rs.next();
             return rs.getInt(1);
         } catch (SQLException e) {

@@ -75,9 +75,11 @@ abstract class JobQueueContract extends QueueContractBase {
     void concurrentClaimersTakeEveryJobExactlyOnce() throws Exception {
         FileInfo file = fx.file(alice);
         int jobs = 600;
-        fx.store.submitAll(IntStream.range(0, jobs).mapToObj(i -> fx.newJob(i % 2 == 0 ? alice : bob, TYPE, file.id(), 0))
-                .map(j -> j.ownerId().equals(alice.id()) ? j : new NewJob(bob.id(), TYPE, fx.file(bob).id(),
-                        j.params(), 0, 3, null, null))
+        fx.store.submitAll(IntStream.range(0, jobs)
+                .mapToObj(i -> fx.newJob(i % 2 == 0 ? alice : bob, TYPE, file.id(), 0))
+                .map(j -> j.ownerId().equals(alice.id())
+                        ? j
+                        : new NewJob(bob.id(), TYPE, fx.file(bob).id(), j.params(), 0, 3, null, null))
                 .toList());
         Set<String> claimed = ConcurrentHashMap.newKeySet();
         List<String> duplicates = Collections.synchronizedList(new ArrayList<>());
@@ -114,7 +116,9 @@ abstract class JobQueueContract extends QueueContractBase {
     @Test
     void oneOwnersBacklogDoesNotStarveAnotherOwnersJob() {
         FileInfo aliceFile = fx.file(alice);
-        fx.store.submitAll(IntStream.range(0, 10_000).mapToObj(i -> fx.newJob(alice, TYPE, aliceFile.id(), 0)).toList());
+        fx.store.submitAll(IntStream.range(0, 10_000)
+                .mapToObj(i -> fx.newJob(alice, TYPE, aliceFile.id(), 0))
+                .toList());
         fx.claim(TYPE, 20); // the queue is moving when bob arrives
         Job bobsJob = fx.submit(bob, TYPE);
 
@@ -127,10 +131,15 @@ abstract class JobQueueContract extends QueueContractBase {
     void ownersTakeTurnsWithinAPriority() {
         FileInfo aliceFile = fx.file(alice);
         FileInfo bobFile = fx.file(bob);
-        fx.store.submitAll(IntStream.range(0, 50).mapToObj(i -> fx.newJob(alice, TYPE, aliceFile.id(), 0)).toList());
-        fx.store.submitAll(IntStream.range(0, 5).mapToObj(i -> fx.newJob(bob, TYPE, bobFile.id(), 0)).toList());
+        fx.store.submitAll(IntStream.range(0, 50)
+                .mapToObj(i -> fx.newJob(alice, TYPE, aliceFile.id(), 0))
+                .toList());
+        fx.store.submitAll(IntStream.range(0, 5)
+                .mapToObj(i -> fx.newJob(bob, TYPE, bobFile.id(), 0))
+                .toList());
 
-        List<String> owners = fx.claim(TYPE, 10).stream().map(JobQueue.Claim::ownerId).toList();
+        List<String> owners =
+                fx.claim(TYPE, 10).stream().map(JobQueue.Claim::ownerId).toList();
 
         assertThat(owners).filteredOn(bob.id()::equals).hasSize(5);
     }
@@ -144,7 +153,9 @@ abstract class JobQueueContract extends QueueContractBase {
         Job urgent = fx.store.submit(fx.newJob(alice, TYPE, 5)).job();
         Job low = fx.store.submit(fx.newJob(alice, TYPE, -5)).job();
 
-        List<String> order = IntStream.range(0, 4).mapToObj(i -> fx.claim(TYPE, 1).getFirst().id()).toList();
+        List<String> order = IntStream.range(0, 4)
+                .mapToObj(i -> fx.claim(TYPE, 1).getFirst().id())
+                .toList();
 
         assertThat(order).containsExactly(urgent.id(), first.id(), second.id(), low.id());
     }
@@ -156,7 +167,8 @@ abstract class JobQueueContract extends QueueContractBase {
 
         List<Boolean> accepted = fx.queue.apply(List.of(
                 new JobQueue.Progress(job.id(), claim.leaseToken(), 0.5, "halfway"),
-                new JobQueue.Partial(job.id(), claim.leaseToken(), fx.json.createObjectNode().put("text", "hello")),
+                new JobQueue.Partial(
+                        job.id(), claim.leaseToken(), fx.json.createObjectNode().put("text", "hello")),
                 new JobQueue.Finish(job.id(), claim.leaseToken(), new JobQueue.Succeeded(1, "{\"answer\":42}"))));
 
         assertThat(accepted).containsExactly(true, true, true);
@@ -166,8 +178,15 @@ abstract class JobQueueContract extends QueueContractBase {
         assertThat(done.finishedAt()).isNotNull();
         assertThat(done.result().href()).isEqualTo("/api/v1/jobs/" + job.id() + "/result");
         assertThat(fx.store.result(job.id(), alice)).contains("{\"answer\":42}");
-        assertThat(fx.events(job.id())).extracting(JobEvent::kind).containsExactly(
-                EventKind.STATE, EventKind.STATE, EventKind.PROGRESS, EventKind.PARTIAL, EventKind.RESULT, EventKind.STATE);
+        assertThat(fx.events(job.id()))
+                .extracting(JobEvent::kind)
+                .containsExactly(
+                        EventKind.STATE,
+                        EventKind.STATE,
+                        EventKind.PROGRESS,
+                        EventKind.PARTIAL,
+                        EventKind.RESULT,
+                        EventKind.STATE);
         assertSeqIsContiguous(job.id(), done.seq());
     }
 
@@ -180,20 +199,23 @@ abstract class JobQueueContract extends QueueContractBase {
         assertThat(fx.job(job.id()).state()).isEqualTo(JobState.RETRY_SCHEDULED);
         fx.clock.advance(Duration.ofMinutes(1)); // past the backoff
         fx.maintenance.runOnce(); // queued again
-        JobQueue.Claim current = fx.queue.claim(TYPE, 1, "node-b", QueueFixture.LEASE).getFirst();
+        JobQueue.Claim current =
+                fx.queue.claim(TYPE, 1, "node-b", QueueFixture.LEASE).getFirst();
         assertThat(current.attempt()).isEqualTo(2);
 
         List<Boolean> zombieWrites = fx.queue.apply(List.of(
                 new JobQueue.Progress(job.id(), zombie.leaseToken(), 0.9, "zombie"),
                 new JobQueue.Partial(job.id(), zombie.leaseToken(), fx.json.createObjectNode()),
-                new JobQueue.Finish(job.id(), zombie.leaseToken(), new JobQueue.Succeeded(1, "{\"from\":\"zombie\"}"))));
+                new JobQueue.Finish(
+                        job.id(), zombie.leaseToken(), new JobQueue.Succeeded(1, "{\"from\":\"zombie\"}"))));
 
         assertThat(zombieWrites).containsOnly(false);
         Job stillRunning = fx.job(job.id());
         assertThat(stillRunning.state()).isEqualTo(JobState.RUNNING);
         assertThat(stillRunning.attempt()).isEqualTo(2);
-        assertThat(fx.queue.apply(List.of(new JobQueue.Finish(job.id(), current.leaseToken(),
-                new JobQueue.Succeeded(2, "{\"from\":\"current\"}"))))).containsExactly(true);
+        assertThat(fx.queue.apply(List.of(new JobQueue.Finish(
+                        job.id(), current.leaseToken(), new JobQueue.Succeeded(2, "{\"from\":\"current\"}")))))
+                .containsExactly(true);
         assertThat(fx.store.result(job.id(), alice)).contains("{\"from\":\"current\"}");
     }
 
@@ -206,17 +228,23 @@ abstract class JobQueueContract extends QueueContractBase {
         List<JobQueue.Stale> seen = fx.queue.expiredLeases(fx.clock.instant(), 100);
         assertThat(seen).extracting(JobQueue.Stale::id).containsExactly(job.id());
         // ...then the slow worker completes...
-        assertThat(fx.queue.apply(List.of(new JobQueue.Finish(job.id(), claim.leaseToken(),
-                new JobQueue.Succeeded(1, null))))).containsExactly(true);
+        assertThat(fx.queue.apply(
+                        List.of(new JobQueue.Finish(job.id(), claim.leaseToken(), new JobQueue.Succeeded(1, null)))))
+                .containsExactly(true);
         // ...and the rescue, conditional on what it saw, changes nothing.
-        List<Boolean> rescued = fx.queue.apply(seen.stream().map(s -> new JobQueue.Finish(s.id(), s.token(),
-                fx.failure(new JobError("lease_expired", "gone", true), s.attempt(), s.maxAttempts()),
-                fx.clock.millis())).toList());
+        List<Boolean> rescued = fx.queue.apply(seen.stream()
+                .map(s -> new JobQueue.Finish(
+                        s.id(),
+                        s.token(),
+                        fx.failure(new JobError("lease_expired", "gone", true), s.attempt(), s.maxAttempts()),
+                        fx.clock.millis()))
+                .toList());
 
         assertThat(rescued).containsExactly(false);
         assertThat(fx.job(job.id()).state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(fx.maintenance.runOnce()).isZero();
-        assertThat(fx.events(job.id())).filteredOn(e -> e.kind() == EventKind.STATE)
+        assertThat(fx.events(job.id()))
+                .filteredOn(e -> e.kind() == EventKind.STATE)
                 .extracting(e -> e.data().get("state").asString())
                 .containsExactly("queued", "running", "succeeded");
     }
@@ -230,14 +258,19 @@ abstract class JobQueueContract extends QueueContractBase {
         // The slow worker's heartbeat gets through before the rescue:
         fx.queue.renew("node-a", List.of(job.id()), QueueFixture.LEASE);
 
-        List<Boolean> rescued = fx.queue.apply(seen.stream().map(s -> new JobQueue.Finish(s.id(), s.token(),
-                fx.failure(new JobError("lease_expired", "gone", true), s.attempt(), s.maxAttempts()),
-                fx.clock.millis())).toList());
+        List<Boolean> rescued = fx.queue.apply(seen.stream()
+                .map(s -> new JobQueue.Finish(
+                        s.id(),
+                        s.token(),
+                        fx.failure(new JobError("lease_expired", "gone", true), s.attempt(), s.maxAttempts()),
+                        fx.clock.millis()))
+                .toList());
 
         assertThat(rescued).containsExactly(false);
         assertThat(fx.job(job.id()).state()).isEqualTo(JobState.RUNNING);
-        assertThat(fx.queue.apply(List.of(new JobQueue.Finish(job.id(), claim.leaseToken(),
-                new JobQueue.Succeeded(1, null))))).containsExactly(true);
+        assertThat(fx.queue.apply(
+                        List.of(new JobQueue.Finish(job.id(), claim.leaseToken(), new JobQueue.Succeeded(1, null)))))
+                .containsExactly(true);
     }
 
     @Test
@@ -249,10 +282,14 @@ abstract class JobQueueContract extends QueueContractBase {
         fx.store.cancel(releasing.id(), alice);
 
         // Both workers end before they hear of the cancel: one with a retryable error, one at shutdown.
-        List<Boolean> accepted = fx.queue.apply(claims.stream().map(c -> new JobQueue.Finish(c.id(), c.leaseToken(),
-                c.id().equals(failing.id())
-                        ? fx.failure(new JobError("io_error", "hiccup", true), 1, 3)
-                        : new JobQueue.Released(1))).toList());
+        List<Boolean> accepted = fx.queue.apply(claims.stream()
+                .map(c -> new JobQueue.Finish(
+                        c.id(),
+                        c.leaseToken(),
+                        c.id().equals(failing.id())
+                                ? fx.failure(new JobError("io_error", "hiccup", true), 1, 3)
+                                : new JobQueue.Released(1)))
+                .toList());
 
         assertThat(accepted).containsExactly(true, true);
         assertThat(fx.job(failing.id()).state()).isEqualTo(JobState.CANCELLED);
@@ -278,8 +315,10 @@ abstract class JobQueueContract extends QueueContractBase {
         Job job = fx.submit(alice, TYPE);
         fx.claim(TYPE, 1);
         fx.clock.advance(QueueFixture.LEASE.minusSeconds(1));
-        assertThat(fx.queue.renew("node-a", List.of(job.id()), QueueFixture.LEASE)).hasSize(1);
-        assertThat(fx.queue.renew("node-b", List.of(job.id()), QueueFixture.LEASE)).isEmpty();
+        assertThat(fx.queue.renew("node-a", List.of(job.id()), QueueFixture.LEASE))
+                .hasSize(1);
+        assertThat(fx.queue.renew("node-b", List.of(job.id()), QueueFixture.LEASE))
+                .isEmpty();
         fx.clock.advance(Duration.ofSeconds(5));
 
         assertThat(fx.maintenance.runOnce()).isZero();
@@ -292,7 +331,10 @@ abstract class JobQueueContract extends QueueContractBase {
         for (int attempt = 1; attempt <= 3; attempt++) {
             fx.clock.advance(Duration.ofHours(1)); // past any backoff
             fx.maintenance.runOnce(); // a due retry is queued again
-            assertThat(fx.claim(TYPE, 1)).singleElement().extracting(JobQueue.Claim::attempt).isEqualTo(attempt);
+            assertThat(fx.claim(TYPE, 1))
+                    .singleElement()
+                    .extracting(JobQueue.Claim::attempt)
+                    .isEqualTo(attempt);
             fx.clock.advance(QueueFixture.LEASE.plusSeconds(1));
             assertThat(fx.maintenance.runOnce()).isEqualTo(1);
             Job rescued = fx.job(job.id());
@@ -324,19 +366,28 @@ abstract class JobQueueContract extends QueueContractBase {
         fx.clock.advance(backoff.minusMillis(1));
         assertThat(fx.queue.promoteDueRetries(fx.clock.instant(), 10)).isEmpty();
         fx.clock.advance(Duration.ofMillis(1));
-        assertThat(fx.claim(TYPE, 1)).as("a due retry is not claimed before it is queued again").isEmpty();
-        assertThat(fx.queue.promoteDueRetries(fx.clock.instant(), 10)).extracting(Moved::id).containsExactly(flaky.id());
-        assertThat(fx.events(flaky.id()).getLast().data().get("reason").asString()).isEqualTo("retry_due");
-        assertThat(fx.moved(Transition.PROMOTE, flaky.id())).as("the worker pool hears of it").isTrue();
+        assertThat(fx.claim(TYPE, 1))
+                .as("a due retry is not claimed before it is queued again")
+                .isEmpty();
+        assertThat(fx.queue.promoteDueRetries(fx.clock.instant(), 10))
+                .extracting(Moved::id)
+                .containsExactly(flaky.id());
+        assertThat(fx.events(flaky.id()).getLast().data().get("reason").asString())
+                .isEqualTo("retry_due");
+        assertThat(fx.moved(Transition.PROMOTE, flaky.id()))
+                .as("the worker pool hears of it")
+                .isTrue();
         JobQueue.Claim second = fx.claim(TYPE, 1).getFirst();
         assertThat(second.attempt()).isEqualTo(2);
 
-        fx.queue.apply(List.of(new JobQueue.Finish(flaky.id(), second.leaseToken(),
-                fx.failure(new JobError("invalid_input", "not audio", false), 2, 3))));
+        fx.queue.apply(List.of(new JobQueue.Finish(
+                flaky.id(), second.leaseToken(), fx.failure(new JobError("invalid_input", "not audio", false), 2, 3))));
         Job failedForGood = fx.job(flaky.id());
         assertThat(failedForGood.state()).isEqualTo(JobState.FAILED);
         assertThat(failedForGood.error()).isEqualTo(new JobError("invalid_input", "not audio", false));
-        assertThat(fx.events(flaky.id())).filteredOn(e -> e.kind() == EventKind.ERROR).hasSize(2);
+        assertThat(fx.events(flaky.id()))
+                .filteredOn(e -> e.kind() == EventKind.ERROR)
+                .hasSize(2);
     }
 
     @Test
@@ -360,11 +411,16 @@ abstract class JobQueueContract extends QueueContractBase {
         Job marked = fx.job(job.id());
         assertThat(marked.state()).isEqualTo(JobState.RUNNING);
         assertThat(marked.cancelRequested()).isTrue();
-        assertThat(fx.moved(Transition.REQUEST_CANCEL, job.id())).as("its worker hears of it").isTrue();
+        assertThat(fx.moved(Transition.REQUEST_CANCEL, job.id()))
+                .as("its worker hears of it")
+                .isTrue();
         assertThat(fx.queue.renew("node-a", List.of(job.id()), QueueFixture.LEASE))
-                .singleElement().extracting(JobQueue.Lease::cancelRequestedAt).isNotNull();
+                .singleElement()
+                .extracting(JobQueue.Lease::cancelRequestedAt)
+                .isNotNull();
         // The worker stops in time:
-        assertThat(fx.queue.apply(List.of(new JobQueue.Finish(job.id(), claim.leaseToken(), new JobQueue.Cancelled(1)))))
+        assertThat(fx.queue.apply(
+                        List.of(new JobQueue.Finish(job.id(), claim.leaseToken(), new JobQueue.Cancelled(1)))))
                 .containsExactly(true);
         assertThat(fx.job(job.id()).state()).isEqualTo(JobState.CANCELLED);
     }
@@ -382,8 +438,9 @@ abstract class JobQueueContract extends QueueContractBase {
         assertThat(fx.maintenance.runOnce()).isEqualTo(1);
 
         assertThat(fx.job(job.id()).state()).isEqualTo(JobState.CANCELLED);
-        assertThat(fx.queue.apply(List.of(new JobQueue.Finish(job.id(), claim.leaseToken(),
-                new JobQueue.Succeeded(1, "{}"))))).containsExactly(false);
+        assertThat(fx.queue.apply(
+                        List.of(new JobQueue.Finish(job.id(), claim.leaseToken(), new JobQueue.Succeeded(1, "{}")))))
+                .containsExactly(false);
         assertThat(fx.job(job.id()).state()).isEqualTo(JobState.CANCELLED);
     }
 
@@ -403,8 +460,8 @@ abstract class JobQueueContract extends QueueContractBase {
     void retryPutsAFailedJobBackWithFreshAttempts() {
         Job job = fx.submit(alice, TYPE);
         JobQueue.Claim claim = fx.claim(TYPE, 1).getFirst();
-        fx.queue.apply(List.of(new JobQueue.Finish(job.id(), claim.leaseToken(),
-                fx.failure(new JobError("invalid_input", "bad", false), 1, 3))));
+        fx.queue.apply(List.of(new JobQueue.Finish(
+                job.id(), claim.leaseToken(), fx.failure(new JobError("invalid_input", "bad", false), 1, 3))));
 
         assertThat(fx.store.retry(job.id(), alice)).get().isInstanceOf(JobStore.RetryOutcome.Requeued.class);
 
@@ -413,7 +470,10 @@ abstract class JobQueueContract extends QueueContractBase {
         assertThat(requeued.attempt()).isZero();
         assertThat(requeued.error()).isNull();
         assertThat(requeued.finishedAt()).isNull();
-        assertThat(fx.claim(TYPE, 1)).singleElement().extracting(JobQueue.Claim::attempt).isEqualTo(1);
+        assertThat(fx.claim(TYPE, 1))
+                .singleElement()
+                .extracting(JobQueue.Claim::attempt)
+                .isEqualTo(1);
         assertSeqIsContiguous(job.id(), fx.job(job.id()).seq());
     }
 
@@ -427,12 +487,16 @@ abstract class JobQueueContract extends QueueContractBase {
         Job released = fx.job(job.id());
         assertThat(released.state()).isEqualTo(JobState.QUEUED);
         assertThat(released.attempt()).isZero();
-        assertThat(fx.claim(TYPE, 1)).singleElement().extracting(JobQueue.Claim::attempt).isEqualTo(1);
+        assertThat(fx.claim(TYPE, 1))
+                .singleElement()
+                .extracting(JobQueue.Claim::attempt)
+                .isEqualTo(1);
     }
 
     @Test
     void sameIdempotencyKeyReturnsTheOriginalJobAndADifferentRequestIsRefused() {
-        NewJob request = new NewJob(alice.id(), TYPE, fx.file(alice).id(), fx.json.createObjectNode(), 0, 3, "key-1", "hash-a");
+        NewJob request =
+                new NewJob(alice.id(), TYPE, fx.file(alice).id(), fx.json.createObjectNode(), 0, 3, "key-1", "hash-a");
 
         JobStore.Submission first = fx.store.submit(request);
         JobStore.Submission again = fx.store.submit(request);
@@ -440,16 +504,21 @@ abstract class JobQueueContract extends QueueContractBase {
         assertThat(first.replayed()).isFalse();
         assertThat(again.replayed()).isTrue();
         assertThat(again.job().id()).isEqualTo(first.job().id());
-        assertThatThrownBy(() -> fx.store.submit(new NewJob(alice.id(), TYPE, request.inputFileId(),
-                fx.json.createObjectNode(), 0, 3, "key-1", "hash-b"))).isInstanceOf(JobStore.KeyReused.class);
+        assertThatThrownBy(() -> fx.store.submit(new NewJob(
+                        alice.id(), TYPE, request.inputFileId(), fx.json.createObjectNode(), 0, 3, "key-1", "hash-b")))
+                .isInstanceOf(JobStore.KeyReused.class);
         // Keys belong to their owner: bob may use the same key.
-        assertThat(fx.store.submit(new NewJob(bob.id(), TYPE, fx.file(bob).id(), fx.json.createObjectNode(), 0, 3,
-                "key-1", "hash-a")).replayed()).isFalse();
+        assertThat(fx.store
+                        .submit(new NewJob(
+                                bob.id(), TYPE, fx.file(bob).id(), fx.json.createObjectNode(), 0, 3, "key-1", "hash-a"))
+                        .replayed())
+                .isFalse();
     }
 
     @Test
     void concurrentRequestsWithOneIdempotencyKeyCreateOneJob() throws Exception {
-        NewJob request = new NewJob(alice.id(), TYPE, fx.file(alice).id(), fx.json.createObjectNode(), 0, 3, "key-2", "hash");
+        NewJob request =
+                new NewJob(alice.id(), TYPE, fx.file(alice).id(), fx.json.createObjectNode(), 0, 3, "key-2", "hash");
         CountDownLatch start = new CountDownLatch(1);
         try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
             List<Future<JobStore.Submission>> results = new ArrayList<>();
@@ -471,14 +540,17 @@ abstract class JobQueueContract extends QueueContractBase {
 
     @Test
     void idempotencyKeysAreForgottenAfterTheRetention() {
-        NewJob request = new NewJob(alice.id(), TYPE, fx.file(alice).id(), fx.json.createObjectNode(), 0, 3, "key-3", "hash");
+        NewJob request =
+                new NewJob(alice.id(), TYPE, fx.file(alice).id(), fx.json.createObjectNode(), 0, 3, "key-3", "hash");
         String firstId = fx.store.submit(request).job().id();
         fx.clock.advance(fx.jobSettings.idempotencyRetention().minusMinutes(1));
-        assertThat(fx.store.pruneIdempotencyKeys(fx.clock.instant().minus(fx.jobSettings.idempotencyRetention()))).isZero();
+        assertThat(fx.store.pruneIdempotencyKeys(fx.clock.instant().minus(fx.jobSettings.idempotencyRetention())))
+                .isZero();
         assertThat(fx.store.submit(request).job().id()).isEqualTo(firstId);
 
         fx.clock.advance(Duration.ofMinutes(2));
-        assertThat(fx.store.pruneIdempotencyKeys(fx.clock.instant().minus(fx.jobSettings.idempotencyRetention()))).isOne();
+        assertThat(fx.store.pruneIdempotencyKeys(fx.clock.instant().minus(fx.jobSettings.idempotencyRetention())))
+                .isOne();
         assertThat(fx.store.submit(request).job().id()).isNotEqualTo(firstId);
     }
 
@@ -502,16 +574,19 @@ abstract class JobQueueContract extends QueueContractBase {
             if (pages == 0) {
                 fx.submit(alice, TYPE); // arrives while paging; lands before the first page, not in the middle
             }
-            cursor = page.nextCursor() == null ? null : JobCursor.decode(page.nextCursor()).orElseThrow();
+            cursor = page.nextCursor() == null
+                    ? null
+                    : JobCursor.decode(page.nextCursor()).orElseThrow();
             pages++;
         } while (cursor != null);
 
         assertThat(pages).isEqualTo(3);
         assertThat(seen).hasSize(25).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(submitted);
         List<Job> all = fx.store.list(alice, null, null, null, 100).items();
-        assertThat(all).isSortedAccordingTo((a, b) -> a.createdAt().equals(b.createdAt())
-                ? b.id().compareTo(a.id())
-                : b.createdAt().compareTo(a.createdAt()));
+        assertThat(all)
+                .isSortedAccordingTo((a, b) -> a.createdAt().equals(b.createdAt())
+                        ? b.id().compareTo(a.id())
+                        : b.createdAt().compareTo(a.createdAt()));
     }
 
     @Test
@@ -521,9 +596,14 @@ abstract class JobQueueContract extends QueueContractBase {
         fx.submit(bob, TYPE);
         fx.store.cancel(other.id(), alice);
 
-        assertThat(fx.store.list(alice, JobState.QUEUED, null, null, 10).items()).extracting(Job::id).containsExactly(queued.id());
-        assertThat(fx.store.list(alice, null, "other", null, 10).items()).extracting(Job::id).containsExactly(other.id());
-        assertThat(fx.store.list(fx.admin("root"), null, null, null, 10).items()).hasSize(3);
+        assertThat(fx.store.list(alice, JobState.QUEUED, null, null, 10).items())
+                .extracting(Job::id)
+                .containsExactly(queued.id());
+        assertThat(fx.store.list(alice, null, "other", null, 10).items())
+                .extracting(Job::id)
+                .containsExactly(other.id());
+        assertThat(fx.store.list(fx.admin("root"), null, null, null, 10).items())
+                .hasSize(3);
     }
 
     @Test
@@ -548,13 +628,22 @@ abstract class JobQueueContract extends QueueContractBase {
         fx.hub.followJob(job.id(), byJob::add);
         fx.submit(bob, TYPE);
 
-        JobQueue.Claim claim = fx.claim(TYPE, 2).stream().filter(c -> c.id().equals(job.id())).findFirst().orElseThrow();
+        JobQueue.Claim claim = fx.claim(TYPE, 2).stream()
+                .filter(c -> c.id().equals(job.id()))
+                .findFirst()
+                .orElseThrow();
         // A rolled-back transaction announces nothing.
         assertThatThrownBy(() -> fx.db.write(() -> {
-            fx.events.append(List.of(new JobEvent(job.id(), alice.id(), 99, EventKind.PARTIAL, fx.json.createObjectNode(),
-                    fx.clock.instant())));
-            throw new IllegalStateException("roll back");
-        })).isInstanceOf(IllegalStateException.class);
+                    fx.events.append(List.of(new JobEvent(
+                            job.id(),
+                            alice.id(),
+                            99,
+                            EventKind.PARTIAL,
+                            fx.json.createObjectNode(),
+                            fx.clock.instant())));
+                    throw new IllegalStateException("roll back");
+                }))
+                .isInstanceOf(IllegalStateException.class);
         fx.queue.apply(List.of(new JobQueue.Finish(job.id(), claim.leaseToken(), new JobQueue.Succeeded(1, null))));
 
         assertThat(byJob).extracting(JobEvent::seq).containsExactly(2L, 3L);
@@ -567,8 +656,9 @@ abstract class JobQueueContract extends QueueContractBase {
     void metricsCountOnlyCommittedChanges() {
         // A submission its admission check refuses rolls back: nothing was submitted.
         assertThatThrownBy(() -> fx.store.submit(fx.newJob(alice, TYPE), () -> {
-            throw new IllegalStateException("refused");
-        })).isInstanceOf(IllegalStateException.class);
+                    throw new IllegalStateException("refused");
+                }))
+                .isInstanceOf(IllegalStateException.class);
         assertThat(count("kiln.jobs.submitted", TYPE)).isZero();
 
         Job job = fx.submit(alice, TYPE);
@@ -582,10 +672,19 @@ abstract class JobQueueContract extends QueueContractBase {
         assertThat(count("kiln.jobs.submitted", TYPE)).isEqualTo(1);
         assertThat(count("kiln.jobs.started", TYPE)).isEqualTo(1);
         assertThat(count("kiln.jobs.succeeded", TYPE)).isEqualTo(1);
-        assertThat(fx.meters.get("kiln.jobs.wait.time").tag("type", TYPE).timer().totalTime(TimeUnit.SECONDS))
+        assertThat(fx.meters
+                        .get("kiln.jobs.wait.time")
+                        .tag("type", TYPE)
+                        .timer()
+                        .totalTime(TimeUnit.SECONDS))
                 .isEqualTo(7);
-        assertThat(fx.meters.get("kiln.jobs.run.time").tag("type", TYPE).tag("outcome", "succeeded").timer()
-                .totalTime(TimeUnit.SECONDS)).isEqualTo(90);
+        assertThat(fx.meters
+                        .get("kiln.jobs.run.time")
+                        .tag("type", TYPE)
+                        .tag("outcome", "succeeded")
+                        .timer()
+                        .totalTime(TimeUnit.SECONDS))
+                .isEqualTo(90);
     }
 
     @Test
@@ -600,16 +699,33 @@ abstract class JobQueueContract extends QueueContractBase {
         assertThat(fx.store.retry(waiting.id(), bob)).containsInstanceOf(JobStore.RetryOutcome.Requeued.class);
 
         assertThat(count("kiln.jobs.lease.rescues", TYPE)).isEqualTo(1);
-        assertThat(fx.meters.get("kiln.jobs.retried").tag("type", TYPE).tag("trigger", "automatic").counter().count()).isEqualTo(1);
-        assertThat(fx.meters.get("kiln.jobs.retried").tag("type", TYPE).tag("trigger", "manual").counter().count()).isEqualTo(1);
+        assertThat(fx.meters
+                        .get("kiln.jobs.retried")
+                        .tag("type", TYPE)
+                        .tag("trigger", "automatic")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
+        assertThat(fx.meters
+                        .get("kiln.jobs.retried")
+                        .tag("type", TYPE)
+                        .tag("trigger", "manual")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
         assertThat(count("kiln.jobs.cancelled", TYPE)).isEqualTo(1);
         assertThat(count("kiln.jobs.failed", TYPE)).isZero();
     }
 
     @Test
     void queueGaugesReadTheDatabaseAtMostEveryFewSeconds() {
-        new QueueGauges(fx.db, fx.clock, fx.meters, new ProcessorRegistry(
-                List.of(new TestProcessor(TYPE, ParamsSchema.of(), context -> null)), new ProcessorSettings(Map.of())));
+        new QueueGauges(
+                fx.db,
+                fx.clock,
+                fx.meters,
+                new ProcessorRegistry(
+                        List.of(new TestProcessor(TYPE, ParamsSchema.of(), context -> null)),
+                        new ProcessorSettings(Map.of())));
         assertThat(gauge("kiln.queue.depth")).isZero();
         assertThat(gauge("kiln.queue.oldest.age")).isZero();
 
@@ -621,7 +737,9 @@ abstract class JobQueueContract extends QueueContractBase {
         assertThat(gauge("kiln.queue.oldest.age")).isEqualTo(30);
 
         fx.claim(TYPE, 2);
-        assertThat(gauge("kiln.queue.depth")).as("still the snapshot of a moment ago").isEqualTo(2);
+        assertThat(gauge("kiln.queue.depth"))
+                .as("still the snapshot of a moment ago")
+                .isEqualTo(2);
         fx.clock.advance(QueueGauges.FRESH_FOR);
         assertThat(gauge("kiln.queue.depth")).isZero();
         assertThat(gauge("kiln.queue.oldest.age")).isZero();
@@ -637,7 +755,9 @@ abstract class JobQueueContract extends QueueContractBase {
     }
 
     void assertSeqIsContiguous(String jobId, long lastSeq) {
-        assertThat(fx.events(jobId)).extracting(JobEvent::seq)
-                .containsExactlyElementsOf(LongStream.rangeClosed(1, lastSeq).boxed().toList());
+        assertThat(fx.events(jobId))
+                .extracting(JobEvent::seq)
+                .containsExactlyElementsOf(
+                        LongStream.rangeClosed(1, lastSeq).boxed().toList());
     }
 }

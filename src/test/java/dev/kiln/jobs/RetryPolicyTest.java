@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 
 class RetryPolicyTest {
 
-    private static final JobSettings SETTINGS = new JobSettings(Duration.ofSeconds(10), Duration.ofSeconds(5),
-            Duration.ofMinutes(10), 0.2, Duration.ofHours(48));
+    private static final JobSettings SETTINGS = new JobSettings(
+            Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofMinutes(10), 0.2, Duration.ofHours(48));
     private final RetryPolicy policy = new RetryPolicy(SETTINGS, Clock.systemUTC());
 
     @RepeatedTest(20)
@@ -25,7 +25,10 @@ class RetryPolicyTest {
 
     @Test
     void jitterSpreadsRetries() {
-        assertThat(java.util.stream.IntStream.range(0, 50).mapToObj(i -> policy.backoff(3)).distinct().count())
+        assertThat(java.util.stream.IntStream.range(0, 50)
+                        .mapToObj(i -> policy.backoff(3))
+                        .distinct()
+                        .count())
                 .isGreaterThan(10);
     }
 
@@ -38,23 +41,30 @@ class RetryPolicyTest {
 
         assertThat(decide.after(transientError, 1, 3, false)).isInstanceOfSatisfying(JobQueue.Failed.class, f -> {
             assertThat(f.target()).isEqualTo(JobState.RETRY_SCHEDULED);
-            assertThat(Duration.between(clock.instant(), f.runAfter())).isBetween(Duration.ofSeconds(4), Duration.ofSeconds(6));
+            assertThat(Duration.between(clock.instant(), f.runAfter()))
+                    .isBetween(Duration.ofSeconds(4), Duration.ofSeconds(6));
         });
-        assertThat(decide.after(transientError, 3, 3, false)).isEqualTo(new JobQueue.Failed(transientError, 3, JobState.FAILED, null));
-        assertThat(decide.after(permanent, 1, 3, false)).isEqualTo(new JobQueue.Failed(permanent, 1, JobState.FAILED, null));
+        assertThat(decide.after(transientError, 3, 3, false))
+                .isEqualTo(new JobQueue.Failed(transientError, 3, JobState.FAILED, null));
+        assertThat(decide.after(permanent, 1, 3, false))
+                .isEqualTo(new JobQueue.Failed(permanent, 1, JobState.FAILED, null));
     }
 
     @Test
     void aPendingCancelEndsTheAttemptCancelledWhateverTheError() {
         RetryPolicy decide = new RetryPolicy(SETTINGS, Clock.systemUTC());
-        assertThat(decide.after(new JobError("io_error", "x", true), 1, 3, true)).isEqualTo(new JobQueue.Cancelled(1));
-        assertThat(decide.after(new JobError("invalid_input", "x", false), 3, 3, true)).isEqualTo(new JobQueue.Cancelled(3));
+        assertThat(decide.after(new JobError("io_error", "x", true), 1, 3, true))
+                .isEqualTo(new JobQueue.Cancelled(1));
+        assertThat(decide.after(new JobError("invalid_input", "x", false), 3, 3, true))
+                .isEqualTo(new JobQueue.Cancelled(3));
         // An attempt that would run again but met a pending cancel as it was written:
         assertThat(decide.insteadOfRunningAgain(new JobQueue.Released(2))).isEqualTo(new JobQueue.Cancelled(2));
         assertThat(decide.insteadOfRunningAgain(decide.after(new JobError("io_error", "x", true), 1, 3, false)))
                 .isEqualTo(new JobQueue.Cancelled(1));
-        assertThat(decide.insteadOfRunningAgain(new JobQueue.Succeeded(1, null))).isNull();
-        assertThat(decide.insteadOfRunningAgain(new JobQueue.Failed(new JobError("x", "x", false), 1, JobState.FAILED, null)))
+        assertThat(decide.insteadOfRunningAgain(new JobQueue.Succeeded(1, null)))
+                .isNull();
+        assertThat(decide.insteadOfRunningAgain(
+                        new JobQueue.Failed(new JobError("x", "x", false), 1, JobState.FAILED, null)))
                 .isNull();
     }
 }

@@ -41,15 +41,23 @@ abstract class RunningLimitContract extends QueueContractBase {
 
         List<JobQueue.Claim> claimed = fx.claim(TYPE, 10);
 
-        assertThat(claimed).extracting(JobQueue.Claim::id)
+        assertThat(claimed)
+                .extracting(JobQueue.Claim::id)
                 .containsExactlyInAnyOrder(alices.get(0).id(), alices.get(1).id(), bobs.id());
-        assertThat(fx.claim(TYPE, 10)).as("alice is at her limit; nothing else waits").isEmpty();
+        assertThat(fx.claim(TYPE, 10))
+                .as("alice is at her limit; nothing else waits")
+                .isEmpty();
         assertThat(fx.job(alices.get(2).id()).state()).isEqualTo(JobState.QUEUED);
 
-        finish(claimed.stream().filter(c -> c.id().equals(alices.get(0).id())).findFirst().orElseThrow());
+        finish(claimed.stream()
+                .filter(c -> c.id().equals(alices.get(0).id()))
+                .findFirst()
+                .orElseThrow());
 
-        assertThat(fx.claim(TYPE, 10)).extracting(JobQueue.Claim::id)
-                .as("one ended, so her next one in order starts").containsExactly(alices.get(2).id());
+        assertThat(fx.claim(TYPE, 10))
+                .extracting(JobQueue.Claim::id)
+                .as("one ended, so her next one in order starts")
+                .containsExactly(alices.get(2).id());
     }
 
     @Test
@@ -70,7 +78,9 @@ abstract class RunningLimitContract extends QueueContractBase {
         fx.store.submit(fx.newJob(alice, TYPE, -5));
         Job nextUrgent = fx.store.submit(fx.newJob(alice, TYPE, 0)).job();
 
-        assertThat(fx.claim(TYPE, 10)).extracting(JobQueue.Claim::id).containsExactlyInAnyOrder(urgent.id(), nextUrgent.id());
+        assertThat(fx.claim(TYPE, 10))
+                .extracting(JobQueue.Claim::id)
+                .containsExactlyInAnyOrder(urgent.id(), nextUrgent.id());
     }
 
     @Test
@@ -85,9 +95,11 @@ abstract class RunningLimitContract extends QueueContractBase {
         // Rounds of simultaneous claims; after each, everything running ends and the next round starts.
         for (int round = 0; round < 6; round++) {
             List<JobQueue.Claim> claimed = claimAtOnce(threads);
-            Map<String, Long> perOwner = claimed.stream().collect(Collectors.groupingBy(JobQueue.Claim::ownerId, Collectors.counting()));
+            Map<String, Long> perOwner =
+                    claimed.stream().collect(Collectors.groupingBy(JobQueue.Claim::ownerId, Collectors.counting()));
             assertThat(perOwner.values()).as("round %d: %s", round, perOwner).allMatch(n -> n <= MAX_RUNNING);
-            assertThat(claimed).as("round %d: every owner still has work, so each gets their share", round)
+            assertThat(claimed)
+                    .as("round %d: every owner still has work, so each gets their share", round)
                     .hasSize(owners.size() * MAX_RUNNING);
             claimed.forEach(this::finish);
         }
@@ -109,7 +121,9 @@ abstract class RunningLimitContract extends QueueContractBase {
             start.countDown();
             for (Future<List<JobQueue.Claim>> batch : batches) {
                 for (JobQueue.Claim claim : batch.get()) {
-                    assertThat(ids.put(claim.id(), true)).as("claimed twice: " + claim.id()).isNull();
+                    assertThat(ids.put(claim.id(), true))
+                            .as("claimed twice: " + claim.id())
+                            .isNull();
                     claimed.add(claim);
                 }
             }
@@ -118,7 +132,8 @@ abstract class RunningLimitContract extends QueueContractBase {
     }
 
     private void finish(JobQueue.Claim claim) {
-        assertThat(fx.queue.apply(List.of(new JobQueue.Finish(claim.id(), claim.leaseToken(),
-                new JobQueue.Succeeded(claim.attempt(), null))))).containsExactly(true);
+        assertThat(fx.queue.apply(List.of(new JobQueue.Finish(
+                        claim.id(), claim.leaseToken(), new JobQueue.Succeeded(claim.attempt(), null)))))
+                .containsExactly(true);
     }
 }

@@ -3,5 +3,4 @@ package dev.kiln.jobs;
 import org.springframework.test.context.TestPropertySource;
 
 @TestPropertySource(properties = "kiln.test.database=sqlite")
-class SqliteJobApiTest extends JobApiContract {
-}
+class SqliteJobApiTest extends JobApiContract {}

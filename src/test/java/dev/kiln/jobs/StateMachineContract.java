@@ -24,8 +24,7 @@ abstract class StateMachineContract extends QueueContractBase {
     private static final String TOKEN = "lease-token";
 
     /** What an arrow's method is called with: the job, and the lease token and node it claims to hold. */
-    private record Call(String jobId, String token, String node) {
-    }
+    private record Call(String jobId, String token, String node) {}
 
     private Map<Transition, Consumer<Call>> calls() {
         Instant now = fx.clock.instant();
@@ -34,19 +33,35 @@ abstract class StateMachineContract extends QueueContractBase {
         Map<Transition, Consumer<Call>> calls = new EnumMap<>(Transition.class);
         calls.put(Transition.CLAIM, c -> fx.arrows.claim(TYPE, 10, c.node(), c.token(), until, now));
         calls.put(Transition.RENEW, c -> fx.arrows.renew(c.node(), List.of(c.jobId()), until));
-        calls.put(Transition.REPORT, c -> fx.arrows.report(List.of(new JobStateMachine.Report(c.jobId(), c.token(),
-                List.of(new JobQueue.Partial(c.jobId(), c.token(), JsonNodeFactory.instance.objectNode().put("text", "hi"))))), now));
+        calls.put(
+                Transition.REPORT,
+                c -> fx.arrows.report(
+                        List.of(new Report(
+                                c.jobId(),
+                                c.token(),
+                                List.of(new JobQueue.Partial(
+                                        c.jobId(),
+                                        c.token(),
+                                        JsonNodeFactory.instance.objectNode().put("text", "hi"))))),
+                        now));
         calls.put(Transition.REQUEST_CANCEL, c -> fx.arrows.requestCancel(c.jobId(), now));
         calls.put(Transition.SUCCEED, c -> fx.arrows.succeed(List.of(finish(c, new JobQueue.Succeeded(1, "{}"))), now));
-        calls.put(Transition.RETRY, c -> fx.arrows.retry(List.of(finish(c,
-                new JobQueue.Failed(error, 1, JobState.RETRY_SCHEDULED, now.plusSeconds(5)))), now));
-        calls.put(Transition.FAIL, c -> fx.arrows.fail(List.of(finish(c, new JobQueue.Failed(error, 1, JobState.FAILED, null))), now));
-        calls.put(Transition.CANCEL_RUNNING, c -> fx.arrows.cancelRunning(List.of(finish(c, new JobQueue.Cancelled(1))), now));
+        calls.put(
+                Transition.RETRY,
+                c -> fx.arrows.retry(
+                        List.of(finish(c, new JobQueue.Failed(error, 1, JobState.RETRY_SCHEDULED, now.plusSeconds(5)))),
+                        now));
+        calls.put(
+                Transition.FAIL,
+                c -> fx.arrows.fail(List.of(finish(c, new JobQueue.Failed(error, 1, JobState.FAILED, null))), now));
+        calls.put(
+                Transition.CANCEL_RUNNING,
+                c -> fx.arrows.cancelRunning(List.of(finish(c, new JobQueue.Cancelled(1))), now));
         calls.put(Transition.RELEASE, c -> fx.arrows.release(List.of(finish(c, new JobQueue.Released(1))), now));
         calls.put(Transition.CANCEL_WAITING, c -> fx.arrows.cancelWaiting(c.jobId(), now));
         calls.put(Transition.PROMOTE, c -> fx.arrows.promote(List.of(c.jobId()), now));
         calls.put(Transition.MANUAL_RETRY, c -> fx.arrows.manualRetry(c.jobId(), 0, now));
-        calls.put(Transition.SUBMIT, c -> { }); // an INSERT: it has no state to leave (see below)
+        calls.put(Transition.SUBMIT, c -> {}); // an INSERT: it has no state to leave (see below)
         return calls;
     }
 
@@ -70,10 +85,14 @@ abstract class StateMachineContract extends QueueContractBase {
                 String what = arrow + " on a job in " + state;
                 if (arrow.from().contains(state)) {
                     assertThat(after.state()).as(what).isEqualTo(arrow.to());
-                    assertThat(fx.events(job.id())).as(what + ": its events, numbered on from the row's seq")
+                    assertThat(fx.events(job.id()))
+                            .as(what + ": its events, numbered on from the row's seq")
                             .hasSizeGreaterThanOrEqualTo(before.size())
-                            .extracting(JobEvent::seq).doesNotHaveDuplicates();
-                    assertThat(after.seq()).as(what).isEqualTo(fx.events(job.id()).getLast().seq());
+                            .extracting(JobEvent::seq)
+                            .doesNotHaveDuplicates();
+                    assertThat(after.seq())
+                            .as(what)
+                            .isEqualTo(fx.events(job.id()).getLast().seq());
                 } else {
                     assertUnchanged(what, job, before);
                 }
@@ -100,10 +119,16 @@ abstract class StateMachineContract extends QueueContractBase {
                 switch (guard) {
                     case LEASE -> call = new Call(job.id(), "another-attempts-token", NODE);
                     case NODE -> call = new Call(job.id(), TOKEN, "node-b");
-                    case NO_CANCEL_REQUEST -> fx.db.sql().sql("UPDATE jobs SET cancel_requested_at = ? WHERE id = ?")
-                            .params(fx.clock.millis(), job.id()).update();
-                    case DUE -> fx.db.sql().sql("UPDATE jobs SET run_after = ? WHERE id = ?")
-                            .params(fx.clock.millis() + 60_000, job.id()).update();
+                    case NO_CANCEL_REQUEST ->
+                        fx.db.sql()
+                                .sql("UPDATE jobs SET cancel_requested_at = ? WHERE id = ?")
+                                .params(fx.clock.millis(), job.id())
+                                .update();
+                    case DUE ->
+                        fx.db.sql()
+                                .sql("UPDATE jobs SET run_after = ? WHERE id = ?")
+                                .params(fx.clock.millis() + 60_000, job.id())
+                                .update();
                 }
                 Job guarded = fx.job(job.id());
                 List<JobEvent> before = fx.events(job.id());
@@ -119,11 +144,16 @@ abstract class StateMachineContract extends QueueContractBase {
     void aRescueTakesAnAttemptsArrowOnlyWhileItsLeaseIsStillExpired() {
         Job job = jobIn(JobState.RUNNING);
         long expiredAt = fx.job(job.id()).startedAt().toEpochMilli(); // the lease expiry set below
-        fx.db.sql().sql("UPDATE jobs SET lease_expires_at = ? WHERE id = ?").params(expiredAt, job.id()).update();
+        fx.db.sql()
+                .sql("UPDATE jobs SET lease_expires_at = ? WHERE id = ?")
+                .params(expiredAt, job.id())
+                .update();
         JobQueue.Finish lookedTooEarly = new JobQueue.Finish(job.id(), TOKEN, new JobQueue.Cancelled(1), expiredAt);
-        assertThat(fx.db.write(() -> fx.arrows.cancelRunning(List.of(lookedTooEarly), fx.clock.instant()))).isEmpty();
+        assertThat(fx.db.write(() -> fx.arrows.cancelRunning(List.of(lookedTooEarly), fx.clock.instant())))
+                .isEmpty();
         JobQueue.Finish expired = new JobQueue.Finish(job.id(), TOKEN, new JobQueue.Cancelled(1), expiredAt + 1);
-        assertThat(fx.db.write(() -> fx.arrows.cancelRunning(List.of(expired), fx.clock.instant()))).containsExactly(job.id());
+        assertThat(fx.db.write(() -> fx.arrows.cancelRunning(List.of(expired), fx.clock.instant())))
+                .containsExactly(job.id());
     }
 
     private void assertUnchanged(String what, Job before, List<JobEvent> eventsBefore) {
@@ -138,12 +168,18 @@ abstract class StateMachineContract extends QueueContractBase {
     private Job jobIn(JobState state) {
         Job job = fx.submit(alice, TYPE);
         long now = fx.clock.millis();
-        fx.db.sql().sql("""
+        fx.db.sql()
+                .sql("""
                         UPDATE jobs SET state = ?, lease_token = ?, lease_node = ?, lease_expires_at = ?, started_at = ?,
                                run_after = ?, attempt = 1
                         WHERE id = ?""")
-                .params(state.wire(), state == JobState.RUNNING ? TOKEN : null, state == JobState.RUNNING ? NODE : null,
-                        state == JobState.RUNNING ? now + 15_000 : null, state == JobState.RUNNING ? now : null, now,
+                .params(
+                        state.wire(),
+                        state == JobState.RUNNING ? TOKEN : null,
+                        state == JobState.RUNNING ? NODE : null,
+                        state == JobState.RUNNING ? now + 15_000 : null,
+                        state == JobState.RUNNING ? now : null,
+                        now,
                         job.id())
                 .update();
         return fx.job(job.id());
@@ -151,6 +187,9 @@ abstract class StateMachineContract extends QueueContractBase {
 
     /** Takes the job out of the way of the next case (a queued job would be claimed by the next CLAIM). */
     private void cancelQuietly(Job job) {
-        fx.db.sql().sql("UPDATE jobs SET state = 'cancelled' WHERE id = ?").param(job.id()).update();
+        fx.db.sql()
+                .sql("UPDATE jobs SET state = 'cancelled' WHERE id = ?")
+                .param(job.id())
+                .update();
     }
 }

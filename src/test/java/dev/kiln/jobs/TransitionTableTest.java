@@ -39,12 +39,16 @@ class TransitionTableTest {
 
     @Test
     void finalStatesAreTheOnesWithoutAWayForwardButARetryByHand() {
-        assertThat(EnumSet.allOf(JobState.class)).filteredOn(JobState::isFinal).containsExactlyInAnyOrder(SUCCEEDED, FAILED, CANCELLED);
+        assertThat(EnumSet.allOf(JobState.class))
+                .filteredOn(JobState::isFinal)
+                .containsExactlyInAnyOrder(SUCCEEDED, FAILED, CANCELLED);
         for (JobState end : List.of(SUCCEEDED, FAILED, CANCELLED)) {
             assertThat(Arrays.stream(Transition.values()).filter(t -> t.from().contains(end)))
                     .allMatch(t -> t == Transition.MANUAL_RETRY);
         }
-        assertThat(Transition.CLAIMABLE).as("must match the claim indexes' predicate").isEqualTo("state = 'queued'");
+        assertThat(Transition.CLAIMABLE)
+                .as("must match the claim indexes' predicate")
+                .isEqualTo("state = 'queued'");
     }
 
     @Test
@@ -69,7 +73,9 @@ class TransitionTableTest {
     private static void expect(JobState from, JobState... to) {
         Set<JobState> allowed = to.length == 0 ? EnumSet.noneOf(JobState.class) : EnumSet.of(to[0], to);
         for (JobState target : JobState.values()) {
-            assertThat(Transition.allowed(from, target)).as(from + " -> " + target).isEqualTo(allowed.contains(target));
+            assertThat(Transition.allowed(from, target))
+                    .as(from + " -> " + target)
+                    .isEqualTo(allowed.contains(target));
         }
     }
 }

@@ -25,8 +25,15 @@ import org.springframework.test.context.TestPropertySource;
  * Limits on jobs and connections, over real HTTP on each database (one subclass per database):
  * 6 submissions per minute, 3 jobs waiting and 2 running per user, 3 WebSockets per address.
  */
-@TestPropertySource(properties = {"kiln.test.own-database=true", "kiln.limits.window=1m", "kiln.limits.submissions=6",
-        "kiln.limits.max-queued-jobs=3", "kiln.limits.max-running-jobs=2", "kiln.stream.max-connections-per-ip=3"})
+@TestPropertySource(
+        properties = {
+            "kiln.test.own-database=true",
+            "kiln.limits.window=1m",
+            "kiln.limits.submissions=6",
+            "kiln.limits.max-queued-jobs=3",
+            "kiln.limits.max-running-jobs=2",
+            "kiln.stream.max-connections-per-ip=3"
+        })
 abstract class JobLimitsContract extends ApiTestBase {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -58,11 +65,18 @@ abstract class JobLimitsContract extends ApiTestBase {
         assertThat(refused.headers().get("RateLimit-Policy")).anyMatch(v -> v.contains("\"submissions\";q=6;w=60"));
         assertThat(refused.headers().get("RateLimit")).anyMatch(v -> v.matches("\"submissions\";r=0;t=\\d+"));
         assertThat(jobs()).as("the refused submission made no job").hasSize(6);
-        assertThat(api.get("/api/v1/jobs/counts", token).json().get("total").asLong()).isEqualTo(6);
+        assertThat(api.get("/api/v1/jobs/counts", token).json().get("total").asLong())
+                .isEqualTo(6);
 
         String other = member2Token();
-        assertThat(api.post("/api/v1/jobs", other, "{\"type\":\"test-noop\",\"input\":{\"fileId\":\""
-                + api.textFile(other, "theirs") + "\"}}").status()).as("another user has a budget of their own").isEqualTo(202);
+        assertThat(api.post(
+                                "/api/v1/jobs",
+                                other,
+                                "{\"type\":\"test-noop\",\"input\":{\"fileId\":\"" + api.textFile(other, "theirs")
+                                        + "\"}}")
+                        .status())
+                .as("another user has a budget of their own")
+                .isEqualTo(202);
     }
 
     @Test
@@ -74,13 +88,16 @@ abstract class JobLimitsContract extends ApiTestBase {
         for (int i = 0; i < 5; i++) {
             submitAndFinish();
         }
-        assertThat(api.post("/api/v1/jobs", token, noop()).status()).as("the limit is reached").isEqualTo(429);
+        assertThat(api.post("/api/v1/jobs", token, noop()).status())
+                .as("the limit is reached")
+                .isEqualTo(429);
 
         Api.Response replayed = api.post("/api/v1/jobs", token, noop(), key);
 
         assertThat(replayed.status()).as(replayed.toString()).isEqualTo(202);
         assertThat(replayed.header("Idempotent-Replayed")).contains("true");
-        assertThat(replayed.json().get("id").asString()).isEqualTo(made.json().get("id").asString());
+        assertThat(replayed.json().get("id").asString())
+                .isEqualTo(made.json().get("id").asString());
         assertThat(jobs()).hasSize(6);
     }
 
@@ -99,14 +116,21 @@ abstract class JobLimitsContract extends ApiTestBase {
             assertThat(refused.json().get("queued").asLong()).isEqualTo(3);
             assertThat(refused.header("Retry-After")).isPresent();
             assertThat(jobs()).as("nothing was made").hasSize(5);
-            assertThat(api.get("/api/v1/jobs?state=queued", token).json().get("items")).hasSize(3);
+            assertThat(api.get("/api/v1/jobs?state=queued", token).json().get("items"))
+                    .hasSize(3);
 
             // The refused attempt did not use up a submission: the next one is refused for the queue again,
             // and once a job has started, it goes through as the sixth submission of the minute.
-            assertThat(api.post("/api/v1/jobs", token, gateJob(gate + "-5")).code()).isEqualTo("too_many_queued_jobs");
+            assertThat(api.post("/api/v1/jobs", token, gateJob(gate + "-5")).code())
+                    .isEqualTo("too_many_queued_jobs");
             Gates.open(gate + "-0");
             awaitState(jobs.getFirst(), "succeeded");
-            await().atMost(WAIT).until(() -> api.get("/api/v1/jobs?state=queued", token).json().get("items").size() == 2);
+            await().atMost(WAIT)
+                    .until(() -> api.get("/api/v1/jobs?state=queued", token)
+                                    .json()
+                                    .get("items")
+                                    .size()
+                            == 2);
             Api.Response admitted = api.post("/api/v1/jobs", token, gateJob(gate + "-5"));
             assertThat(admitted.status()).as(admitted.toString()).isEqualTo(202);
             jobs.add(admitted.json().get("id").asString());
@@ -124,8 +148,11 @@ abstract class JobLimitsContract extends ApiTestBase {
         List<String> jobs = new ArrayList<>();
         try {
             submitGated(jobs, gate, 5);
-            await().atMost(WAIT).until(() -> states(jobs).equals(List.of("running", "running", "queued", "queued", "queued")));
-            assertThat(api.postEmpty("/api/v1/jobs/" + jobs.get(4) + "/cancel", token).status()).isLessThan(300);
+            await().atMost(WAIT)
+                    .until(() -> states(jobs).equals(List.of("running", "running", "queued", "queued", "queued")));
+            assertThat(api.postEmpty("/api/v1/jobs/" + jobs.get(4) + "/cancel", token)
+                            .status())
+                    .isLessThan(300);
             jobs.add(api.submit(token, "test-gate", file, "{\"gate\":\"" + gate + "-5\"}"));
 
             Api.Response refused = api.postEmpty("/api/v1/jobs/" + jobs.get(4) + "/retry", token);
@@ -135,7 +162,12 @@ abstract class JobLimitsContract extends ApiTestBase {
             assertThat(api.state(token, jobs.get(4))).isEqualTo("cancelled");
 
             Gates.open(gate + "-0");
-            await().atMost(WAIT).until(() -> api.get("/api/v1/jobs?state=queued", token).json().get("items").size() == 2);
+            await().atMost(WAIT)
+                    .until(() -> api.get("/api/v1/jobs?state=queued", token)
+                                    .json()
+                                    .get("items")
+                                    .size()
+                            == 2);
             Api.Response retried = api.postEmpty("/api/v1/jobs/" + jobs.get(4) + "/retry", token);
             assertThat(retried.status()).as(retried.toString()).isLessThan(300);
             assertThat(api.state(token, jobs.get(4))).isIn("queued", "running");
@@ -155,16 +187,19 @@ abstract class JobLimitsContract extends ApiTestBase {
             submitGated(mine, gate, 4);
             await().atMost(WAIT).until(() -> states(mine).equals(List.of("running", "running", "queued", "queued")));
             // Workers are free (the processor runs 4 at once), yet the others stay queued.
-            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+            await().during(Duration.ofSeconds(1))
+                    .atMost(Duration.ofSeconds(3))
                     .until(() -> states(mine).equals(List.of("running", "running", "queued", "queued")));
 
             String other = member2Token();
-            String theirs = api.submit(other, "test-gate", api.textFile(other, "mine"), "{\"gate\":\"" + gate + "-other\"}");
+            String theirs =
+                    api.submit(other, "test-gate", api.textFile(other, "mine"), "{\"gate\":\"" + gate + "-other\"}");
             await().atMost(WAIT).until(() -> api.state(other, theirs).equals("running"));
 
             Gates.open(gate + "-0");
             await().atMost(WAIT).until(() -> states(mine).equals(List.of("succeeded", "running", "running", "queued")));
-            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
+            await().during(Duration.ofMillis(500))
+                    .atMost(Duration.ofSeconds(3))
                     .until(() -> states(mine).get(3).equals("queued"));
             Gates.open(gate + "-other");
             awaitState(theirs, other, "succeeded");
@@ -187,12 +222,18 @@ abstract class JobLimitsContract extends ApiTestBase {
         }
         assertThat(api.post("/api/v1/jobs", token, noop()).code()).isEqualTo("rate_limited");
 
-        Api.Response another = tus.post(Map.of("Upload-Length", "5",
-                "Upload-Metadata", TusRequests.meta(Map.of("filename", "b.txt", "processor", "test-noop"))));
-        assertThat(another.status()).as("a new one-step upload is refused before any byte: " + another).isEqualTo(429);
+        Api.Response another = tus.post(Map.of(
+                "Upload-Length",
+                "5",
+                "Upload-Metadata",
+                TusRequests.meta(Map.of("filename", "b.txt", "processor", "test-noop"))));
+        assertThat(another.status())
+                .as("a new one-step upload is refused before any byte: " + another)
+                .isEqualTo(429);
         assertThat(another.code()).isEqualTo("rate_limited");
         assertThat(another.json().get("limit").asString()).isEqualTo("submissions");
-        assertThat(tus.post(Map.of("Upload-Length", "5")).status()).as("an upload without a job is not a submission")
+        assertThat(tus.post(Map.of("Upload-Length", "5")).status())
+                .as("an upload without a job is not a submission")
                 .isEqualTo(201);
 
         Api.Response completed = tus.patch(upload, 0, content);
@@ -228,7 +269,9 @@ abstract class JobLimitsContract extends ApiTestBase {
             }
             StreamClient oneTooMany = StreamClient.connect(api, port, member2Token());
             clients.add(oneTooMany);
-            assertThat(oneTooMany.closeCode(WAIT)).as("a fourth from this address, whoever it is").isEqualTo(4008);
+            assertThat(oneTooMany.closeCode(WAIT))
+                    .as("a fourth from this address, whoever it is")
+                    .isEqualTo(4008);
 
             clients.getFirst().close();
             await().atMost(WAIT).untilAsserted(() -> {
@@ -256,8 +299,11 @@ abstract class JobLimitsContract extends ApiTestBase {
                 open.add(stream.body());
             }
             HttpResponse<InputStream> refused = sse(users.get(3), jobs.get(3));
-            assertThat(refused.statusCode()).as("a fourth from this address, whoever it is").isEqualTo(429);
-            assertThat(new String(refused.body().readAllBytes(), StandardCharsets.UTF_8)).contains("too_many_streams");
+            assertThat(refused.statusCode())
+                    .as("a fourth from this address, whoever it is")
+                    .isEqualTo(429);
+            assertThat(new String(refused.body().readAllBytes(), StandardCharsets.UTF_8))
+                    .contains("too_many_streams");
         } finally {
             for (InputStream stream : open) {
                 stream.close();
@@ -267,8 +313,13 @@ abstract class JobLimitsContract extends ApiTestBase {
     }
 
     private HttpResponse<InputStream> sse(String user, String job) throws Exception {
-        return HttpClient.newHttpClient().send(api.request("/api/v1/jobs/" + job + "/events", user)
-                .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        return HttpClient.newHttpClient()
+                .send(
+                        api.request("/api/v1/jobs/" + job + "/events", user)
+                                .header("Accept", "text/event-stream")
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
     }
 
     private String submitAndFinish() {
@@ -282,7 +333,8 @@ abstract class JobLimitsContract extends ApiTestBase {
     }
 
     private String gateJob(String gate) {
-        return "{\"type\":\"test-gate\",\"input\":{\"fileId\":\"" + file + "\"},\"params\":{\"gate\":\"" + gate + "\"}}";
+        return "{\"type\":\"test-gate\",\"input\":{\"fileId\":\"" + file + "\"},\"params\":{\"gate\":\"" + gate
+                + "\"}}";
     }
 
     private String member2Token() {
@@ -291,7 +343,10 @@ abstract class JobLimitsContract extends ApiTestBase {
 
     private List<String> jobs() {
         List<String> ids = new ArrayList<>();
-        api.get("/api/v1/jobs?limit=100", token).json().get("items").forEach(j -> ids.add(j.get("id").asString()));
+        api.get("/api/v1/jobs?limit=100", token)
+                .json()
+                .get("items")
+                .forEach(j -> ids.add(j.get("id").asString()));
         return ids;
     }
 

@@ -3,5 +3,4 @@ package dev.kiln.limits;
 import org.springframework.test.context.TestPropertySource;
 
 @TestPropertySource(properties = "kiln.test.database=postgres")
-class PostgresJobLimitsTest extends JobLimitsContract {
-}
+class PostgresJobLimitsTest extends JobLimitsContract {}

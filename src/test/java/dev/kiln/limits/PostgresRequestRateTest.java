@@ -22,10 +22,15 @@ class PostgresRequestRateTest extends RequestRateContract {
         assertThat(buckets()).isPositive();
 
         // Full again after the 5 s window; the sweeper, running once a window, deletes it.
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).until(() -> buckets() == 0);
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> buckets() == 0);
     }
 
     private long buckets() {
-        return db.sql().sql("SELECT count(*) FROM rate_limit_buckets").query(Long.class).single();
+        return db.sql()
+                .sql("SELECT count(*) FROM rate_limit_buckets")
+                .query(Long.class)
+                .single();
     }
 }

@@ -3,8 +3,8 @@ package dev.kiln.limits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.kiln.auth.Role;
 import dev.kiln.auth.ApiTokens;
+import dev.kiln.auth.Role;
 import dev.kiln.auth.Users;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
@@ -20,8 +20,13 @@ import org.springframework.test.context.TestPropertySource;
  * The API request rate, over real HTTP on each database (one subclass per database): 5 requests per
  * 5 s per user, 3 per 5 s per address without a token.
  */
-@TestPropertySource(properties = {"kiln.test.own-database=true", "kiln.limits.window=5s", "kiln.limits.requests=5",
-        "kiln.limits.anonymous-requests=3"})
+@TestPropertySource(
+        properties = {
+            "kiln.test.own-database=true",
+            "kiln.limits.window=5s",
+            "kiln.limits.requests=5",
+            "kiln.limits.anonymous-requests=3"
+        })
 abstract class RequestRateContract extends ApiTestBase {
 
     @Autowired
@@ -32,7 +37,9 @@ abstract class RequestRateContract extends ApiTestBase {
 
     /** A member's token, made without the API: the admin's requests count against a limit too. */
     String member() {
-        String id = users.create("rate-" + UUID.randomUUID(), Role.MEMBER).orElseThrow().id();
+        String id = users.create("rate-" + UUID.randomUUID(), Role.MEMBER)
+                .orElseThrow()
+                .id();
         return tokens.issue(id, "test", null).token();
     }
 
@@ -61,12 +68,16 @@ abstract class RequestRateContract extends ApiTestBase {
         assertThat(refused.header("RateLimit-Policy")).contains("\"requests\";q=5;w=5");
         assertThat(refused.header("RateLimit").orElseThrow()).matches("\"requests\";r=0;t=[1-5]");
 
-        assertThat(api.get("/api/v1/jobs", member()).status()).as("another user has a budget of their own").isEqualTo(200);
+        assertThat(api.get("/api/v1/jobs", member()).status())
+                .as("another user has a budget of their own")
+                .isEqualTo(200);
 
         // The window ends, the quota comes back whole.
-        await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(500))
+        await().atMost(Duration.ofSeconds(8))
+                .pollInterval(Duration.ofMillis(500))
                 .until(() -> api.get("/api/v1/jobs", alice).status() == 200);
-        assertThat(api.get("/api/v1/jobs", alice).header("RateLimit").orElseThrow()).startsWith("\"requests\";r=3;");
+        assertThat(api.get("/api/v1/jobs", alice).header("RateLimit").orElseThrow())
+                .startsWith("\"requests\";r=3;");
     }
 
     @Test
@@ -83,6 +94,8 @@ abstract class RequestRateContract extends ApiTestBase {
         assertThat(refused.json().get("limit").asString()).isEqualTo("anonymous-requests");
         assertThat(refused.header("Retry-After")).isPresent();
 
-        assertThat(api.get("/api/v1/jobs", member()).status()).as("a user is counted as themselves").isEqualTo(200);
+        assertThat(api.get("/api/v1/jobs", member()).status())
+                .as("a user is counted as themselves")
+                .isEqualTo(200);
     }
 }

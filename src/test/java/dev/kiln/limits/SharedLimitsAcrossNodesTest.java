@@ -34,7 +34,8 @@ class SharedLimitsAcrossNodesTest {
     void twoNodesShareEachUsersRequestBudgetAndRunningLimit() throws Exception {
         String url = TestDatabases.fresh(TestDatabases.Kind.POSTGRES);
         Path home = TestDatabases.tempDir("kiln-two-nodes-");
-        try (KilnProcess a = KilnProcess.start(url, home, SETTINGS); KilnProcess b = KilnProcess.start(url, home, SETTINGS)) {
+        try (KilnProcess a = KilnProcess.start(url, home, SETTINGS);
+                KilnProcess b = KilnProcess.start(url, home, SETTINGS)) {
             List<Api> nodes = List.of(a.api(), b.api());
 
             String member = nodes.get(0).newMember("spread");
@@ -64,8 +65,8 @@ class SharedLimitsAcrossNodesTest {
         int mostRunning = 0;
         Set<String> nodesSeen = new HashSet<>();
         try (Connection c = DriverManager.getConnection(url);
-                PreparedStatement states = c.prepareStatement(
-                        "SELECT state, lease_node FROM jobs WHERE id = ANY (?)")) {
+                PreparedStatement states =
+                        c.prepareStatement("SELECT state, lease_node FROM jobs WHERE id = ANY (?)")) {
             states.setArray(1, c.createArrayOf("text", jobs.toArray()));
             while (true) {
                 int running = 0;
@@ -80,15 +81,21 @@ class SharedLimitsAcrossNodesTest {
                     }
                 }
                 mostRunning = Math.max(mostRunning, running);
-                assertThat(running).as("running at once, on both nodes together").isLessThanOrEqualTo(2);
+                assertThat(running)
+                        .as("running at once, on both nodes together")
+                        .isLessThanOrEqualTo(2);
                 if (succeeded == jobs.size()) {
                     break;
                 }
-                assertThat(System.nanoTime()).as("all jobs done within a minute").isLessThan(deadline);
+                assertThat(System.nanoTime())
+                        .as("all jobs done within a minute")
+                        .isLessThan(deadline);
                 Thread.sleep(50);
             }
         }
-        assertThat(mostRunning).as("the limit is reached, not just never exceeded").isEqualTo(2);
+        assertThat(mostRunning)
+                .as("the limit is reached, not just never exceeded")
+                .isEqualTo(2);
         System.out.println("Nodes that ran the jobs: " + nodesSeen);
     }
 }

@@ -3,5 +3,4 @@ package dev.kiln.limits;
 import org.springframework.test.context.TestPropertySource;
 
 @TestPropertySource(properties = "kiln.test.database=sqlite")
-class SqliteRequestRateTest extends RequestRateContract {
-}
+class SqliteRequestRateTest extends RequestRateContract {}

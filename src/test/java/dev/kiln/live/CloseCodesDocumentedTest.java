@@ -14,7 +14,8 @@ class CloseCodesDocumentedTest {
     void everyCloseCodeIsDocumentedWithItsReconnectAdvice() throws IOException {
         String doc = Files.readString(Path.of("docs/protocol.md"));
         for (CloseCode code : CloseCode.values()) {
-            assertThat(doc).as(code.name())
+            assertThat(doc)
+                    .as(code.name())
                     .contains("| " + code.code + " | " + (code.reconnect ? "reconnect" : "do not") + " |");
         }
     }

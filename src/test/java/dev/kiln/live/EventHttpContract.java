@@ -39,8 +39,7 @@ abstract class EventHttpContract extends ApiTestBase {
     }
 
     /** One SSE event as read off the wire. */
-    record SseEvent(long id, String event, JsonNode data) {
-    }
+    record SseEvent(long id, String event, JsonNode data) {}
 
     @Test
     void sseResumesFromLastEventIdAndEndsAfterTheTerminalEvent() throws Exception {
@@ -50,15 +49,18 @@ abstract class EventHttpContract extends ApiTestBase {
         boolean ended = false;
         for (int connection = 0; !ended; connection++) {
             HttpRequest.Builder request = api.request("/api/v1/jobs/" + job + "/events", token)
-                    .header("Accept", "text/event-stream").GET();
+                    .header("Accept", "text/event-stream")
+                    .GET();
             if (lastEventId != null) {
                 request.header("Last-Event-ID", Long.toString(lastEventId));
             }
-            HttpResponse<InputStream> response = HttpClient.newHttpClient()
-                    .send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> response =
+                    HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
             assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(response.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/event-stream");
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            assertThat(response.headers().firstValue("Content-Type").orElseThrow())
+                    .startsWith("text/event-stream");
+            try (BufferedReader reader =
+                    new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
                 int cutAfter = connection < 3 ? 5 : Integer.MAX_VALUE;
                 int read = 0;
                 SseEvent event;
@@ -73,7 +75,9 @@ abstract class EventHttpContract extends ApiTestBase {
             }
         }
         long last = api.job(token, job).get("seq").asLong();
-        assertThat(seen).containsExactlyElementsOf(LongStream.rangeClosed(1, last).boxed().toList());
+        assertThat(seen)
+                .containsExactlyElementsOf(
+                        LongStream.rangeClosed(1, last).boxed().toList());
         assertThat(api.state(token, job)).isEqualTo("succeeded");
     }
 
@@ -84,7 +88,8 @@ abstract class EventHttpContract extends ApiTestBase {
         long after = 0;
         boolean terminal = false;
         while (!terminal) {
-            JsonNode page = api.get("/api/v1/jobs/" + job + "/events?after=" + after + "&limit=7&wait=5", token).json();
+            JsonNode page = api.get("/api/v1/jobs/" + job + "/events?after=" + after + "&limit=7&wait=5", token)
+                    .json();
             for (JsonNode event : page.get("items")) {
                 seen.add(event.get("seq").asLong());
                 terminal |= event.get("kind").asString().equals("state")
@@ -92,7 +97,9 @@ abstract class EventHttpContract extends ApiTestBase {
             }
             after = page.get("next").asLong();
         }
-        assertThat(seen).containsExactlyElementsOf(LongStream.rangeClosed(1, after).boxed().toList());
+        assertThat(seen)
+                .containsExactlyElementsOf(
+                        LongStream.rangeClosed(1, after).boxed().toList());
     }
 
     @Test
@@ -100,7 +107,9 @@ abstract class EventHttpContract extends ApiTestBase {
         String gate = UUID.randomUUID().toString();
         String job = api.submit(token, "test-gate", fileId, "{\"gate\":\"" + gate + "\"}");
         // Quiet once the job is waiting at its gate (its progress is stored): nothing more will happen.
-        await().atMost(WAIT).until(() -> "waiting at gate".equals(api.job(token, job).path("stage").asString(null)));
+        await().atMost(WAIT)
+                .until(() -> "waiting at gate"
+                        .equals(api.job(token, job).path("stage").asString(null)));
         long quiet = api.job(token, job).get("seq").asLong();
 
         Thread opener = Thread.ofVirtual().start(() -> {
@@ -112,7 +121,8 @@ abstract class EventHttpContract extends ApiTestBase {
             Gates.open(gate);
         });
         long start = System.nanoTime();
-        JsonNode page = api.get("/api/v1/jobs/" + job + "/events?after=" + quiet + "&wait=20", token).json();
+        JsonNode page = api.get("/api/v1/jobs/" + job + "/events?after=" + quiet + "&wait=20", token)
+                .json();
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
         assertThat(page.get("items")).isNotEmpty();
@@ -124,9 +134,15 @@ abstract class EventHttpContract extends ApiTestBase {
     void anIdleSseStreamSendsHeartbeatComments() throws Exception {
         String job = api.submit(token, "test-gate", fileId, "{\"gate\":\"" + UUID.randomUUID() + "\"}");
         await().atMost(WAIT).until(() -> api.state(token, job).equals("running"));
-        HttpResponse<InputStream> response = HttpClient.newHttpClient().send(api.request("/api/v1/jobs/" + job + "/events", token)
-                .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+        HttpResponse<InputStream> response = HttpClient.newHttpClient()
+                .send(
+                        api.request("/api/v1/jobs/" + job + "/events", token)
+                                .header("Accept", "text/event-stream")
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+        try (BufferedReader reader =
+                new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
             assertThat(reader.readLine()).startsWith("retry:");
             String line;
             boolean heartbeat = false;
@@ -145,18 +161,30 @@ abstract class EventHttpContract extends ApiTestBase {
         String theirs = api.submit(other, "test-noop", api.textFile(other, "secret"), "{}");
 
         Api.Response poll = api.get("/api/v1/jobs/" + theirs + "/events?wait=1", token);
-        HttpResponse<String> sse = HttpClient.newHttpClient().send(api.request("/api/v1/jobs/" + theirs + "/events", token)
-                .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> sse = HttpClient.newHttpClient()
+                .send(
+                        api.request("/api/v1/jobs/" + theirs + "/events", token)
+                                .header("Accept", "text/event-stream")
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
 
         assertThat(poll.status()).isEqualTo(404);
         assertThat(poll.code()).isEqualTo("job_not_found");
         assertThat(sse.statusCode()).isEqualTo(404);
         assertThat(sse.body()).contains("job_not_found").doesNotContain("secret");
-        assertThat(api.get("/api/v1/jobs/" + theirs + "/events?wait=99", token).code()).isEqualTo("job_not_found");
+        assertThat(api.get("/api/v1/jobs/" + theirs + "/events?wait=99", token).code())
+                .isEqualTo("job_not_found");
         String mine = api.submit(token, "test-noop", fileId, "{}");
-        assertThat(api.get("/api/v1/jobs/" + mine + "/events?wait=99", token).code()).isEqualTo("invalid_field");
-        assertThat(api.send(api.request("/api/v1/jobs/" + mine + "/events", token).header("Accept", "text/event-stream")
-                .header("Last-Event-ID", "yesterday").GET().build()).code()).isEqualTo("invalid_field");
+        assertThat(api.get("/api/v1/jobs/" + mine + "/events?wait=99", token).code())
+                .isEqualTo("invalid_field");
+        assertThat(api.send(api.request("/api/v1/jobs/" + mine + "/events", token)
+                                .header("Accept", "text/event-stream")
+                                .header("Last-Event-ID", "yesterday")
+                                .GET()
+                                .build())
+                        .code())
+                .isEqualTo("invalid_field");
     }
 
     @Test
@@ -174,14 +202,25 @@ abstract class EventHttpContract extends ApiTestBase {
 
         List<Long> seen = readWholeStream(job, null);
 
-        assertThat(seen).as("past the first terminal event at " + cancelledAt)
-                .containsExactlyElementsOf(LongStream.rangeClosed(1, end).boxed().toList());
-        HttpResponse<String> atTheEnd = HttpClient.newHttpClient().send(api.request("/api/v1/jobs/" + job + "/events", token)
-                .header("Accept", "text/event-stream").header("Last-Event-ID", Long.toString(end)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(atTheEnd.statusCode()).as("finished and seen: EventSource must stop").isEqualTo(204);
-        assertThat(readWholeStream(job, end + 50)).as("a resume point past the log replays it")
-                .containsExactlyElementsOf(LongStream.rangeClosed(1, end).boxed().toList());
+        assertThat(seen)
+                .as("past the first terminal event at " + cancelledAt)
+                .containsExactlyElementsOf(
+                        LongStream.rangeClosed(1, end).boxed().toList());
+        HttpResponse<String> atTheEnd = HttpClient.newHttpClient()
+                .send(
+                        api.request("/api/v1/jobs/" + job + "/events", token)
+                                .header("Accept", "text/event-stream")
+                                .header("Last-Event-ID", Long.toString(end))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(atTheEnd.statusCode())
+                .as("finished and seen: EventSource must stop")
+                .isEqualTo(204);
+        assertThat(readWholeStream(job, end + 50))
+                .as("a resume point past the log replays it")
+                .containsExactlyElementsOf(
+                        LongStream.rangeClosed(1, end).boxed().toList());
     }
 
     @Test
@@ -197,7 +236,8 @@ abstract class EventHttpContract extends ApiTestBase {
             }
             HttpResponse<InputStream> refused = sse(job);
             assertThat(refused.statusCode()).isEqualTo(429);
-            assertThat(new String(refused.body().readAllBytes(), StandardCharsets.UTF_8)).contains("too_many_streams");
+            assertThat(new String(refused.body().readAllBytes(), StandardCharsets.UTF_8))
+                    .contains("too_many_streams");
             assertThat(refused.headers().firstValue("Retry-After")).isPresent();
 
             open.removeFirst().close();
@@ -219,20 +259,28 @@ abstract class EventHttpContract extends ApiTestBase {
     }
 
     private HttpResponse<InputStream> sse(String job) throws Exception {
-        return HttpClient.newHttpClient().send(api.request("/api/v1/jobs/" + job + "/events", token)
-                .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        return HttpClient.newHttpClient()
+                .send(
+                        api.request("/api/v1/jobs/" + job + "/events", token)
+                                .header("Accept", "text/event-stream")
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
     }
 
     /** Every event id of one SSE stream, read until the server ends it. */
     private List<Long> readWholeStream(String job, Long lastEventId) throws Exception {
         HttpRequest.Builder request = api.request("/api/v1/jobs/" + job + "/events", token)
-                .header("Accept", "text/event-stream").GET();
+                .header("Accept", "text/event-stream")
+                .GET();
         if (lastEventId != null) {
             request.header("Last-Event-ID", Long.toString(lastEventId));
         }
-        HttpResponse<InputStream> response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response =
+                HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         List<Long> ids = new ArrayList<>();
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+        try (BufferedReader reader =
+                new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
             SseEvent event;
             while ((event = nextEvent(reader)) != null) {
                 ids.add(event.id());

@@ -18,11 +18,15 @@ class JobFollowTest {
 
     /** The job's log, and how often a follow read it. */
     private final List<JobEvent> log = new ArrayList<>();
+
     private int reads;
 
     private final JobFollow.LogReader reader = (job, after, limit) -> {
         reads++;
-        return log.stream().filter(e -> e.job().equals(job) && e.seq() > after).limit(limit).toList();
+        return log.stream()
+                .filter(e -> e.job().equals(job) && e.seq() > after)
+                .limit(limit)
+                .toList();
     };
 
     @Test
@@ -36,7 +40,9 @@ class JobFollowTest {
         }
 
         assertThat(reads).isZero();
-        assertThat(delivered).containsExactlyElementsOf(LongStream.rangeClosed(1, 500).boxed().toList());
+        assertThat(delivered)
+                .containsExactlyElementsOf(
+                        LongStream.rangeClosed(1, 500).boxed().toList());
     }
 
     @Test
@@ -66,12 +72,15 @@ class JobFollowTest {
             page.forEach(e -> replayed.add(e.seq()));
         }
 
-        assertThat(replayed).containsExactlyElementsOf(LongStream.rangeClosed(101, 1200).boxed().toList());
+        assertThat(replayed)
+                .containsExactlyElementsOf(
+                        LongStream.rangeClosed(101, 1200).boxed().toList());
         assertThat(follow.onLive(log.getLast())).isEmpty();
     }
 
     private JobEvent commit(long seq) {
-        JobEvent event = new JobEvent(JOB, null, seq, EventKind.PARTIAL, JSON.readTree("{\"index\":" + seq + "}"), Instant.EPOCH);
+        JobEvent event = new JobEvent(
+                JOB, null, seq, EventKind.PARTIAL, JSON.readTree("{\"index\":" + seq + "}"), Instant.EPOCH);
         log.add(event);
         return event;
     }

@@ -3,5 +3,4 @@ package dev.kiln.live;
 import org.springframework.test.context.TestPropertySource;
 
 @TestPropertySource(properties = "kiln.test.database=postgres")
-class PostgresEventHttpTest extends EventHttpContract {
-}
+class PostgresEventHttpTest extends EventHttpContract {}

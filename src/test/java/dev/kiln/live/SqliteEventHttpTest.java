@@ -3,5 +3,4 @@ package dev.kiln.live;
 import org.springframework.test.context.TestPropertySource;
 
 @TestPropertySource(properties = "kiln.test.database=sqlite")
-class SqliteEventHttpTest extends EventHttpContract {
-}
+class SqliteEventHttpTest extends EventHttpContract {}

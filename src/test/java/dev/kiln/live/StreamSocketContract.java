@@ -42,9 +42,11 @@ abstract class StreamSocketContract extends ApiTestBase {
         boolean done = false;
         for (int connection = 0; !done; connection++) {
             try (StreamClient client = StreamClient.connect(api, port, token)) {
-                client.send(last < 0
-                        ? "{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + job + "\"}]}"
-                        : "{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + job + "\",\"after\":" + last + "}]}");
+                client.send(
+                        last < 0
+                                ? "{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + job + "\"}]}"
+                                : "{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + job + "\",\"after\":" + last
+                                        + "}]}");
                 JsonNode subscribed = client.await("subscribed", WAIT);
                 if (last >= 0) {
                     assertThat(subscribed.get("recovered").asBoolean()).isTrue();
@@ -56,9 +58,12 @@ abstract class StreamSocketContract extends ApiTestBase {
                 // Cut the connection after a few events, three times; then follow to the end.
                 int cutAfter = connection < 3 ? 4 + connection * 3 : Integer.MAX_VALUE;
                 while (seenOnThisConnection < cutAfter) {
-                    JsonNode event = client.await(m -> m.path("type").asString("").equals("event"), WAIT, new ArrayList<>());
+                    JsonNode event =
+                            client.await(m -> m.path("type").asString("").equals("event"), WAIT, new ArrayList<>());
                     long seq = event.get("seq").asLong();
-                    assertThat(seq).as("in order on one connection").isGreaterThan(seenOnThisConnection == 0 ? 0 : applied.getLast());
+                    assertThat(seq)
+                            .as("in order on one connection")
+                            .isGreaterThan(seenOnThisConnection == 0 ? 0 : applied.getLast());
                     if (seq > last) { // at-least-once on the wire: the client ignores what it has
                         applied.add(seq);
                         last = seq;
@@ -74,8 +79,11 @@ abstract class StreamSocketContract extends ApiTestBase {
                 }
             }
         }
-        assertThat(applied).as("gapless from just after the snapshot").containsExactlyElementsOf(
-                java.util.stream.LongStream.rangeClosed(snapshotSeq + 1, last).boxed().toList());
+        assertThat(applied)
+                .as("gapless from just after the snapshot")
+                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(snapshotSeq + 1, last)
+                        .boxed()
+                        .toList());
         assertThat(last).isEqualTo(api.job(token, job).get("seq").asLong());
         assertThat(api.state(token, job)).isEqualTo("succeeded");
     }
@@ -87,7 +95,8 @@ abstract class StreamSocketContract extends ApiTestBase {
         try (StreamClient client = StreamClient.connect(api, port, token)) {
             client.send("{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + job + "\",\"after\":999}]}");
 
-            assertThat(client.await("subscribed", WAIT).get("recovered").asBoolean()).isFalse();
+            assertThat(client.await("subscribed", WAIT).get("recovered").asBoolean())
+                    .isFalse();
             JsonNode snapshot = client.await("snapshot", WAIT).get("job");
             assertThat(snapshot.get("state").asString()).isEqualTo("succeeded");
         }
@@ -96,7 +105,8 @@ abstract class StreamSocketContract extends ApiTestBase {
     @Test
     void anotherUsersJobAnswersLikeAMissingOneAndLeaksNothing() throws Exception {
         String other = api.newMember("other-" + UUID.randomUUID());
-        String theirs = api.submit(other, "test-ticker", api.textFile(other, "secret"), "{\"count\":20,\"intervalMs\":20}");
+        String theirs =
+                api.submit(other, "test-ticker", api.textFile(other, "secret"), "{\"count\":20,\"intervalMs\":20}");
         try (StreamClient client = StreamClient.connect(api, port, token)) {
             client.send("{\"type\":\"subscribe\",\"jobs\":[\"" + theirs + "\",\"job_aaaaaaaaaaaaaaaaaaaaaaaaaa\"]}");
 
@@ -154,7 +164,8 @@ abstract class StreamSocketContract extends ApiTestBase {
     void authenticationByTicketOnceOrByTokenInTheFirstMessage() throws Exception {
         String ticket = StreamClient.ticket(api, token);
         try (StreamClient first = StreamClient.open(port, "?ticket=" + ticket, null, true, true)) {
-            assertThat(first.await("welcome", WAIT).get("pingInterval").asLong()).isPositive();
+            assertThat(first.await("welcome", WAIT).get("pingInterval").asLong())
+                    .isPositive();
         }
         try (StreamClient reused = StreamClient.open(port, "?ticket=" + ticket, null, true, true)) {
             assertThat(reused.closeCode(WAIT)).as("a ticket works once").isEqualTo(4001);
@@ -175,19 +186,20 @@ abstract class StreamSocketContract extends ApiTestBase {
 
     @Test
     void aForeignOriginIsClosedWith1008() throws Exception {
-        try (StreamClient client = StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token),
-                "https://evil.example", true, true)) {
+        try (StreamClient client = StreamClient.open(
+                port, "?ticket=" + StreamClient.ticket(api, token), "https://evil.example", true, true)) {
             assertThat(client.closeCode(WAIT)).isEqualTo(1008);
         }
-        try (StreamClient sameOrigin = StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token),
-                "http://localhost:" + port, true, true)) {
+        try (StreamClient sameOrigin = StreamClient.open(
+                port, "?ticket=" + StreamClient.ticket(api, token), "http://localhost:" + port, true, true)) {
             assertThat(sameOrigin.await("welcome", WAIT)).isNotNull();
         }
     }
 
     @Test
     void aClientThatDoesNotAnswerPingsIsClosed() throws Exception {
-        try (StreamClient silent = StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token), null, false, true)) {
+        try (StreamClient silent =
+                StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token), null, false, true)) {
             assertThat(silent.await("ping", WAIT)).isNotNull();
 
             assertThat(silent.closeCode(WAIT)).isEqualTo(4010);
@@ -257,8 +269,10 @@ abstract class StreamSocketContract extends ApiTestBase {
         String flood = api.submit(token, "test-ticker", fileId, "{\"count\":3000,\"intervalMs\":0,\"size\":4000}");
         String gate = UUID.randomUUID().toString();
         String watched = api.submit(token, "test-gate", fileId, "{\"gate\":\"" + gate + "\"}");
-        double closedBefore = meters.get("kiln.websocket.slow.consumer.closes").counter().count();
-        try (StreamClient slow = StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token), null, true, false);
+        double closedBefore =
+                meters.get("kiln.websocket.slow.consumer.closes").counter().count();
+        try (StreamClient slow =
+                        StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token), null, true, false);
                 StreamClient brisk = StreamClient.connect(api, port, token)) {
             slow.send("{\"type\":\"subscribe\",\"jobs\":[\"" + flood + "\"]}");
             brisk.send("{\"type\":\"subscribe\",\"jobs\":[\"" + watched + "\"]}");
@@ -267,15 +281,19 @@ abstract class StreamSocketContract extends ApiTestBase {
             await().atMost(WAIT).until(() -> api.state(token, flood).equals("succeeded"));
             long opened = System.nanoTime();
             Gates.open(gate);
-            JsonNode done = brisk.await(m -> m.path("kind").asString("").equals("state")
-                    && m.path("data").path("state").asString("").equals("succeeded"), WAIT, new ArrayList<>());
+            JsonNode done = brisk.await(
+                    m -> m.path("kind").asString("").equals("state")
+                            && m.path("data").path("state").asString("").equals("succeeded"),
+                    WAIT,
+                    new ArrayList<>());
             assertThat(done.get("job").asString()).isEqualTo(watched);
             assertThat(Duration.ofNanos(System.nanoTime() - opened)).isLessThan(Duration.ofSeconds(2));
 
             slow.resumeReading();
             assertThat(slow.closeCode(WAIT)).isEqualTo(4009);
         }
-        assertThat(meters.get("kiln.websocket.slow.consumer.closes").counter().count()).isGreaterThanOrEqualTo(closedBefore + 1);
+        assertThat(meters.get("kiln.websocket.slow.consumer.closes").counter().count())
+                .isGreaterThanOrEqualTo(closedBefore + 1);
     }
 
     @Test
@@ -286,10 +304,15 @@ abstract class StreamSocketContract extends ApiTestBase {
             String chatty = api.submit(token, "test-ticker", fileId, "{\"count\":3000,\"intervalMs\":0}");
 
             List<JsonNode> seen = new ArrayList<>();
-            list.await(m -> m.path("kind").asString("").equals("state")
-                    && m.path("data").path("state").asString("").equals("succeeded"), WAIT, seen);
+            list.await(
+                    m -> m.path("kind").asString("").equals("state")
+                            && m.path("data").path("state").asString("").equals("succeeded"),
+                    WAIT,
+                    seen);
             assertThat(seen).noneMatch(m -> m.path("kind").asString("").equals("partial"));
-            assertThat(seen).filteredOn(m -> m.path("kind").asString("").equals("progress")).hasSizeLessThan(20);
+            assertThat(seen)
+                    .filteredOn(m -> m.path("kind").asString("").equals("progress"))
+                    .hasSizeLessThan(20);
             assertThat(list.closed()).isFalse();
             assertThat(api.state(token, chatty)).isEqualTo("succeeded");
         }
@@ -301,7 +324,8 @@ abstract class StreamSocketContract extends ApiTestBase {
         await().atMost(WAIT).until(() -> api.state(token, job).equals("succeeded"));
         try (StreamClient client = StreamClient.connect(api, port, token)) {
             String entry = "{\"id\":\"" + job + "\",\"after\":0}";
-            client.send("{\"type\":\"subscribe\",\"jobs\":[" + String.join(",", java.util.Collections.nCopies(200, entry)) + "]}");
+            client.send("{\"type\":\"subscribe\",\"jobs\":["
+                    + String.join(",", java.util.Collections.nCopies(200, entry)) + "]}");
 
             client.await("subscribed", WAIT);
             List<JsonNode> rest = new ArrayList<>();
@@ -310,13 +334,19 @@ abstract class StreamSocketContract extends ApiTestBase {
                 rest.add(message);
             }
             assertThat(rest).noneMatch(m -> m.path("type").asString("").equals("subscribed"));
-            assertThat(rest).filteredOn(m -> m.path("type").asString("").equals("event"))
+            assertThat(rest)
+                    .filteredOn(m -> m.path("type").asString("").equals("event"))
                     .hasSize((int) api.job(token, job).get("seq").asLong());
         }
     }
 
     private static dev.kiln.events.JobEvent asEvent(JsonNode message) {
-        return new dev.kiln.events.JobEvent(message.get("job").asString(), null, message.get("seq").asLong(),
-                dev.kiln.events.EventKind.fromWire(message.get("kind").asString()), message.get("data"), null);
+        return new dev.kiln.events.JobEvent(
+                message.get("job").asString(),
+                null,
+                message.get("seq").asLong(),
+                dev.kiln.events.EventKind.fromWire(message.get("kind").asString()),
+                message.get("data"),
+                null);
     }
 }

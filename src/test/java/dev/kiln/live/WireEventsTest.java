@@ -48,14 +48,21 @@ class WireEventsTest {
 
     @Test
     void theMessageIsTheEventsFieldsAfterItsTypeAsEachConnectionUsedToWriteIt() {
-        JobEvent event = new JobEvent("job_abc", "usr_owner", 13, EventKind.PROGRESS,
-                json.readTree("{\"progress\":0.42,\"stage\":\"transcribing\"}"), Instant.parse("2026-11-23T10:15:02.113Z"));
+        JobEvent event = new JobEvent(
+                "job_abc",
+                "usr_owner",
+                13,
+                EventKind.PROGRESS,
+                json.readTree("{\"progress\":0.42,\"stage\":\"transcribing\"}"),
+                Instant.parse("2026-11-23T10:15:02.113Z"));
 
         ObjectNode written = json.createObjectNode().put("type", "event");
         written.setAll((ObjectNode) json.valueToTree(event));
 
         assertThat(wireEvents.of(event).message()).isEqualTo(json.writeValueAsString(written));
-        assertThat(wireEvents.of(event).json()).isEqualTo(json.writeValueAsString(event)).doesNotContain("usr_owner");
+        assertThat(wireEvents.of(event).json())
+                .isEqualTo(json.writeValueAsString(event))
+                .doesNotContain("usr_owner");
     }
 
     @Test

@@ -55,8 +55,9 @@ class TwoNodesOnPostgresTest {
             // Long enough to still tick once A is up; it ends by the cancel below.
             String ticking = apiB.submit(member, "test-ticker", file, "{\"count\":5000,\"intervalMs\":100}");
             String rescued = apiB.submit(member, "test-slow-first", file, "{\"ms\":120000}");
-            await().atMost(WAIT).until(() -> apiB.state(member, ticking).equals("running")
-                    && apiB.state(member, rescued).equals("running"));
+            await().atMost(WAIT)
+                    .until(() -> apiB.state(member, ticking).equals("running")
+                            && apiB.state(member, rescued).equals("running"));
 
             try (KilnProcess a = KilnProcess.start(url, home, FAST);
                     StreamClient onA = StreamClient.connect(a.api(), a.port(), member);
@@ -73,29 +74,41 @@ class TwoNodesOnPostgresTest {
                 List<Long> delays = new ArrayList<>();
                 long lastSeq = -1;
                 while (delays.size() < 30) {
-                    JsonNode event = onA.await(m -> m.path("type").asString("").equals("event"), WAIT, new ArrayList<>());
+                    JsonNode event =
+                            onA.await(m -> m.path("type").asString("").equals("event"), WAIT, new ArrayList<>());
                     long delay = System.currentTimeMillis() - timestamp(event);
                     delays.add(delay);
                     if (lastSeq >= 0) {
-                        assertThat(event.get("seq").asLong()).as("in order, once").isEqualTo(lastSeq + 1);
+                        assertThat(event.get("seq").asLong())
+                                .as("in order, once")
+                                .isEqualTo(lastSeq + 1);
                     }
                     lastSeq = event.get("seq").asLong();
                 }
                 List<Long> sorted = delays.stream().sorted().toList();
                 System.out.println("Event produced on B -> received on A: median " + sorted.get(sorted.size() / 2)
                         + " ms, max " + sorted.getLast() + " ms over " + sorted.size() + " events");
-                assertThat(sorted.getLast()).as("ms from B's event to A's client").isLessThan(2_000);
+                assertThat(sorted.getLast())
+                        .as("ms from B's event to A's client")
+                        .isLessThan(2_000);
 
                 // A cancel sent to A stops the job running on B: just after a heartbeat, so the next
                 // one (which would also tell B) is seconds away.
                 awaitLeaseRenewal(url, ticking);
                 long cancelSent = System.nanoTime();
-                assertThat(apiA.postEmpty("/api/v1/jobs/" + ticking + "/cancel", member).status()).isEqualTo(202);
-                onA.await(m -> m.path("kind").asString("").equals("state")
-                        && m.path("data").path("state").asString("").equals("cancelled"), WAIT, new ArrayList<>());
+                assertThat(apiA.postEmpty("/api/v1/jobs/" + ticking + "/cancel", member)
+                                .status())
+                        .isEqualTo(202);
+                onA.await(
+                        m -> m.path("kind").asString("").equals("state")
+                                && m.path("data").path("state").asString("").equals("cancelled"),
+                        WAIT,
+                        new ArrayList<>());
                 long cancelMillis = (System.nanoTime() - cancelSent) / 1_000_000;
                 System.out.println("Cancel sent to A -> job on B cancelled: " + cancelMillis + " ms");
-                assertThat(cancelMillis).as("ms from the cancel on A to the job's end on B").isLessThan(2_000);
+                assertThat(cancelMillis)
+                        .as("ms from the cancel on A to the job's end on B")
+                        .isLessThan(2_000);
 
                 // B dies mid-job; the client that was on B moves to A and carries on from its last seq.
                 List<Long> seenOnB = seqs(drain(onB));
@@ -105,17 +118,30 @@ class TwoNodesOnPostgresTest {
                 long resumeAfter = seenOnB.getLast();
                 try (StreamClient movedToA = StreamClient.connect(apiA, a.port(), member)) {
                     movedToA.await("welcome", WAIT);
-                    movedToA.send("{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + rescued + "\",\"after\":" + resumeAfter + "}]}");
-                    assertThat(movedToA.await("subscribed", WAIT).get("recovered").asBoolean()).isTrue();
+                    movedToA.send("{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + rescued + "\",\"after\":"
+                            + resumeAfter + "}]}");
+                    assertThat(movedToA.await("subscribed", WAIT)
+                                    .get("recovered")
+                                    .asBoolean())
+                            .isTrue();
                     List<JsonNode> after = new ArrayList<>();
-                    after.add(movedToA.await(m -> m.path("kind").asString("").equals("state")
-                            && m.path("data").path("state").asString("").equals("succeeded"), WAIT, after));
+                    after.add(movedToA.await(
+                            m -> m.path("kind").asString("").equals("state")
+                                    && m.path("data").path("state").asString("").equals("succeeded"),
+                            WAIT,
+                            after));
                     List<Long> whole = new ArrayList<>(seenOnB);
                     whole.addAll(seqs(after));
                     JsonNode job = apiA.job(member, rescued);
-                    assertThat(whole).as("every seq once, in order, across both nodes")
-                            .containsExactlyElementsOf(LongStream.rangeClosed(1, job.get("seq").asLong()).boxed().toList());
-                    assertThat(job.get("attempt").asInt()).as("the second attempt ran on A, the only node left").isEqualTo(2);
+                    assertThat(whole)
+                            .as("every seq once, in order, across both nodes")
+                            .containsExactlyElementsOf(
+                                    LongStream.rangeClosed(1, job.get("seq").asLong())
+                                            .boxed()
+                                            .toList());
+                    assertThat(job.get("attempt").asInt())
+                            .as("the second attempt ran on A, the only node left")
+                            .isEqualTo(2);
                     assertThat(job.get("state").asString()).isEqualTo("succeeded");
                 }
             }
@@ -159,7 +185,10 @@ class TwoNodesOnPostgresTest {
     }
 
     private static List<Long> seqs(List<JsonNode> messages) {
-        return messages.stream().filter(m -> m.path("type").asString("").equals("event")).map(m -> m.get("seq").asLong()).toList();
+        return messages.stream()
+                .filter(m -> m.path("type").asString("").equals("event"))
+                .map(m -> m.get("seq").asLong())
+                .toList();
     }
 
     private static List<Long> merge(List<Long> first, List<Long> then) {

@@ -55,11 +55,14 @@ class HealthEndpointTest extends ApiTestBase {
 
         assertNoDetails(api.get(READINESS, member).json());
         JsonNode admin = api.get(READINESS, Api.ADMIN_TOKEN).json();
-        assertThat(admin.at("/components/freeDisk/details/thresholdBytes").asLong()).isEqualTo(1_000_000L << 40);
+        assertThat(admin.at("/components/freeDisk/details/thresholdBytes").asLong())
+                .isEqualTo(1_000_000L << 40);
         assertThat(admin.at("/components/freeDisk/details/freeBytes").asLong()).isPositive();
         assertThat(admin.at("/components/database/details/database").asString()).isEqualTo("sqlite");
-        assertThat(admin.at("/components/database/details/responseTimeMs").isNumber()).isTrue();
-        assertThat(admin.at("/components/workers/details/kiln-claim").asString()).startsWith("last step ended");
+        assertThat(admin.at("/components/database/details/responseTimeMs").isNumber())
+                .isTrue();
+        assertThat(admin.at("/components/workers/details/kiln-claim").asString())
+                .startsWith("last step ended");
     }
 
     @Test
@@ -72,32 +75,56 @@ class HealthEndpointTest extends ApiTestBase {
         try {
             Api.Response readiness = api.get(READINESS, null);
             assertThat(readiness.status()).isEqualTo(503);
-            assertThat(readiness.json().at("/components/blobStore/status").asString()).isEqualTo("DOWN");
-            assertThat(api.get(READINESS, Api.ADMIN_TOKEN).json().at("/components/blobStore/details/error").asString())
+            assertThat(readiness.json().at("/components/blobStore/status").asString())
+                    .isEqualTo("DOWN");
+            assertThat(api.get(READINESS, Api.ADMIN_TOKEN)
+                            .json()
+                            .at("/components/blobStore/details/error")
+                            .asString())
                     .contains("Cannot write to the blob store");
         } finally {
             Files.delete(tmp);
             Files.move(moved, tmp);
         }
-        assertThat(api.get(READINESS, null).json().at("/components/blobStore/status").asString()).isEqualTo("UP");
+        assertThat(api.get(READINESS, null)
+                        .json()
+                        .at("/components/blobStore/status")
+                        .asString())
+                .isEqualTo("UP");
     }
 
     @Test
     void nothingButHealthIsExposed() {
-        for (String path : List.of("/actuator", "/actuator/env", "/actuator/beans", "/actuator/configprops",
-                "/actuator/metrics", "/actuator/heapdump", "/actuator/health/nonsense")) {
+        for (String path : List.of(
+                "/actuator",
+                "/actuator/env",
+                "/actuator/beans",
+                "/actuator/configprops",
+                "/actuator/metrics",
+                "/actuator/heapdump",
+                "/actuator/health/nonsense")) {
             assertThat(api.get(path, null).status()).as(path).isEqualTo(404);
-            assertThat(api.get(path, Api.ADMIN_TOKEN).status()).as(path + " as admin").isEqualTo(404);
+            assertThat(api.get(path, Api.ADMIN_TOKEN).status())
+                    .as(path + " as admin")
+                    .isEqualTo(404);
         }
     }
 
     @Test
     void everyResponseCarriesARequestId() {
-        assertThat(api.send(api.request(READINESS, null).header("X-Request-Id", "probe-7.a_b").GET().build())
-                .header("X-Request-Id")).contains("probe-7.a_b");
+        assertThat(api.send(api.request(READINESS, null)
+                                .header("X-Request-Id", "probe-7.a_b")
+                                .GET()
+                                .build())
+                        .header("X-Request-Id"))
+                .contains("probe-7.a_b");
         for (String insane : List.of("has space", "x".repeat(65), "semi;colon", "slash/ed")) {
-            String echoed = api.send(api.request("/api/v1/processors", Api.ADMIN_TOKEN).header("X-Request-Id", insane)
-                    .GET().build()).header("X-Request-Id").orElseThrow();
+            String echoed = api.send(api.request("/api/v1/processors", Api.ADMIN_TOKEN)
+                            .header("X-Request-Id", insane)
+                            .GET()
+                            .build())
+                    .header("X-Request-Id")
+                    .orElseThrow();
             assertThat(echoed).as(insane).isNotEqualTo(insane).matches("[A-Za-z0-9._-]{1,64}");
         }
         assertThat(api.get("/api/v1/processors", null).header("X-Request-Id")).isPresent();
@@ -105,7 +132,9 @@ class HealthEndpointTest extends ApiTestBase {
 
     private static void assertNoDetails(JsonNode health) {
         assertThat(health.get("components").size()).isGreaterThan(1);
-        health.get("components").forEach(component ->
-                assertThat(component.has("details")).as(component.toString()).isFalse());
+        health.get("components")
+                .forEach(component -> assertThat(component.has("details"))
+                        .as(component.toString())
+                        .isFalse());
     }
 }

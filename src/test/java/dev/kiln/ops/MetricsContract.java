@@ -29,17 +29,35 @@ abstract class MetricsContract extends ApiTestBase {
 
     /** Every Kiln series, as Prometheus names its samples. */
     private static final List<String> SERIES = List.of(
-            "kiln_jobs_submitted_total", "kiln_jobs_started_total", "kiln_jobs_succeeded_total", "kiln_jobs_failed_total",
-            "kiln_jobs_cancelled_total", "kiln_jobs_retried_total", "kiln_jobs_lease_rescues_total",
-            "kiln_jobs_run_time_seconds_bucket", "kiln_jobs_run_time_seconds_count", "kiln_jobs_run_time_seconds_sum",
-            "kiln_jobs_wait_time_seconds_bucket", "kiln_jobs_wait_time_seconds_count",
-            "kiln_queue_depth", "kiln_queue_oldest_age_seconds",
-            "kiln_websocket_connections", "kiln_websocket_messages_sent_total", "kiln_websocket_messages_dropped_total",
-            "kiln_websocket_slow_consumer_closes_total", "kiln_websocket_resubscriptions_total",
-            "kiln_sse_connections", "kiln_sse_messages_sent_total", "kiln_sse_messages_dropped_total",
-            "kiln_sse_slow_consumer_closes_total", "kiln_sse_resubscriptions_total",
-            "kiln_uploads_active", "kiln_uploads_received_bytes_total",
-            "kiln_transcribe_realtime_factor_count", "kiln_transcribe_realtime_factor_bucket", "kiln_transcribe_audio_seconds_total",
+            "kiln_jobs_submitted_total",
+            "kiln_jobs_started_total",
+            "kiln_jobs_succeeded_total",
+            "kiln_jobs_failed_total",
+            "kiln_jobs_cancelled_total",
+            "kiln_jobs_retried_total",
+            "kiln_jobs_lease_rescues_total",
+            "kiln_jobs_run_time_seconds_bucket",
+            "kiln_jobs_run_time_seconds_count",
+            "kiln_jobs_run_time_seconds_sum",
+            "kiln_jobs_wait_time_seconds_bucket",
+            "kiln_jobs_wait_time_seconds_count",
+            "kiln_queue_depth",
+            "kiln_queue_oldest_age_seconds",
+            "kiln_websocket_connections",
+            "kiln_websocket_messages_sent_total",
+            "kiln_websocket_messages_dropped_total",
+            "kiln_websocket_slow_consumer_closes_total",
+            "kiln_websocket_resubscriptions_total",
+            "kiln_sse_connections",
+            "kiln_sse_messages_sent_total",
+            "kiln_sse_messages_dropped_total",
+            "kiln_sse_slow_consumer_closes_total",
+            "kiln_sse_resubscriptions_total",
+            "kiln_uploads_active",
+            "kiln_uploads_received_bytes_total",
+            "kiln_transcribe_realtime_factor_count",
+            "kiln_transcribe_realtime_factor_bucket",
+            "kiln_transcribe_audio_seconds_total",
             "kiln_extract_pages_total");
 
     @Test
@@ -75,25 +93,34 @@ abstract class MetricsContract extends ApiTestBase {
         awaitState(token, failed, "failed");
         awaitState(token, retriedThenSucceeded, "succeeded");
         awaitState(token, cancelled, "running");
-        assertThat(api.postEmpty("/api/v1/jobs/" + cancelled + "/cancel", token).status()).isLessThan(300);
+        assertThat(api.postEmpty("/api/v1/jobs/" + cancelled + "/cancel", token).status())
+                .isLessThan(300);
         awaitState(token, cancelled, "cancelled");
         Gates.open(gate);
-        assertThat(api.postEmpty("/api/v1/jobs/" + failed + "/retry", token).status()).isLessThan(300);
+        assertThat(api.postEmpty("/api/v1/jobs/" + failed + "/retry", token).status())
+                .isLessThan(300);
         awaitState(token, failed, "failed");
 
         long seq = api.job(token, succeeded).get("seq").asLong();
         try (StreamClient client = StreamClient.connect(api, port, token)) {
-            client.send("{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + succeeded + "\",\"after\":" + (seq + 100) + "}]}");
-            assertThat(client.await("subscribed", WAIT).get("recovered").asBoolean()).isFalse();
+            client.send(
+                    "{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + succeeded + "\",\"after\":" + (seq + 100) + "}]}");
+            assertThat(client.await("subscribed", WAIT).get("recovered").asBoolean())
+                    .isFalse();
             client.send("{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + succeeded + "\",\"after\":0}]}");
-            assertThat(client.await("subscribed", WAIT).get("recovered").asBoolean()).isTrue();
+            assertThat(client.await("subscribed", WAIT).get("recovered").asBoolean())
+                    .isTrue();
             client.await("event", WAIT);
-            assertThat(sample(scrape(), "kiln_websocket_connections")).hasValueSatisfying(v -> assertThat(v).isGreaterThanOrEqualTo(1));
+            assertThat(sample(scrape(), "kiln_websocket_connections"))
+                    .hasValueSatisfying(v -> assertThat(v).isGreaterThanOrEqualTo(1));
         }
         // A resume point past the end of the log cannot be honoured: replayed from the start (recovered=false).
         // The job has ended, so the stream ends after its terminal event.
         Api.Response sse = api.send(api.request("/api/v1/jobs/" + succeeded + "/events", token)
-                .header("Accept", "text/event-stream").header("Last-Event-ID", Long.toString(seq + 100)).GET().build());
+                .header("Accept", "text/event-stream")
+                .header("Last-Event-ID", Long.toString(seq + 100))
+                .GET()
+                .build());
         assertThat(sse.body()).contains("event: state");
 
         TusRequests tus = new TusRequests(api, token);
@@ -102,7 +129,8 @@ abstract class MetricsContract extends ApiTestBase {
         assertThat(tus.patch(upload, 0, content).status()).isEqualTo(204);
 
         String after = scrape();
-        assertThat(SERIES).allSatisfy(name -> assertThat(sample(after, name)).as(name).isPresent());
+        assertThat(SERIES)
+                .allSatisfy(name -> assertThat(sample(after, name)).as(name).isPresent());
         assertMoved(before, after, 1, "kiln_jobs_submitted_total", "type", "test-noop");
         assertMoved(before, after, 1, "kiln_jobs_started_total", "type", "test-noop");
         assertMoved(before, after, 1, "kiln_jobs_succeeded_total", "type", "test-noop");
@@ -112,10 +140,26 @@ abstract class MetricsContract extends ApiTestBase {
         assertMoved(before, after, 1, "kiln_jobs_retried_total", "trigger", "manual", "type", "test-fail");
         assertMoved(before, after, 1, "kiln_jobs_cancelled_total", "type", "test-gate");
         assertMoved(before, after, 1, "kiln_jobs_run_time_seconds_count", "outcome", "succeeded", "type", "test-noop");
-        assertMoved(before, after, 1, "kiln_jobs_run_time_seconds_count", "outcome", "retry_scheduled", "type", "test-fail");
+        assertMoved(
+                before,
+                after,
+                1,
+                "kiln_jobs_run_time_seconds_count",
+                "outcome",
+                "retry_scheduled",
+                "type",
+                "test-fail");
         assertMoved(before, after, 1, "kiln_jobs_wait_time_seconds_count", "type", "test-noop");
         // Every bucket up to +Inf holds a quick job; the one of 6 h is there too.
-        assertThat(sample(after, "kiln_jobs_run_time_seconds_bucket", "le", "21600.0", "outcome", "succeeded", "type", "test-noop"))
+        assertThat(sample(
+                        after,
+                        "kiln_jobs_run_time_seconds_bucket",
+                        "le",
+                        "21600.0",
+                        "outcome",
+                        "succeeded",
+                        "type",
+                        "test-noop"))
                 .hasValueSatisfying(v -> assertThat(v).isGreaterThanOrEqualTo(1));
         assertMoved(before, after, 1, "kiln_websocket_resubscriptions_total", "recovered", "false");
         assertMoved(before, after, 1, "kiln_websocket_resubscriptions_total", "recovered", "true");
@@ -123,7 +167,8 @@ abstract class MetricsContract extends ApiTestBase {
         assertMoved(before, after, 1, "kiln_sse_resubscriptions_total", "recovered", "false");
         assertMoved(before, after, 1, "kiln_sse_messages_sent_total");
         assertMoved(before, after, content.length, "kiln_uploads_received_bytes_total");
-        assertThat(sample(after, "kiln_queue_depth", "type", "test-noop")).hasValueSatisfying(v -> assertThat(v).isGreaterThanOrEqualTo(0));
+        assertThat(sample(after, "kiln_queue_depth", "type", "test-noop"))
+                .hasValueSatisfying(v -> assertThat(v).isGreaterThanOrEqualTo(0));
     }
 
     private String scrape() {
@@ -133,13 +178,16 @@ abstract class MetricsContract extends ApiTestBase {
     }
 
     private void awaitState(String token, String id, String state) {
-        await().atMost(WAIT).alias("job " + id + " reaches " + state).until(() -> api.state(token, id).equals(state));
+        await().atMost(WAIT)
+                .alias("job " + id + " reaches " + state)
+                .until(() -> api.state(token, id).equals(state));
     }
 
     /** How much a series grew between two scrapes, at least {@code by}. */
     private static void assertMoved(String before, String after, double by, String name, String... labels) {
         double then = sample(before, name, labels).orElse(0.0);
-        assertThat(sample(after, name, labels)).as(name + " " + Arrays.toString(labels))
+        assertThat(sample(after, name, labels))
+                .as(name + " " + Arrays.toString(labels))
                 .hasValueSatisfying(now -> assertThat(now - then).isGreaterThanOrEqualTo(by));
     }
 

@@ -24,8 +24,12 @@ class ReadinessOutageTest {
         String database = TestDatabases.databaseName(url);
         try (KilnProcess kiln = KilnProcess.start(url, TestDatabases.tempDir("kiln-readiness-"), Map.of())) {
             Api api = kiln.api();
-            await().atMost(Duration.ofSeconds(10)).until(() -> api.get("/actuator/health/readiness", null).status() == 200);
-            assertThat(api.get("/actuator/health/readiness", null).json().at("/components/database/status").asString())
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> api.get("/actuator/health/readiness", null).status() == 200);
+            assertThat(api.get("/actuator/health/readiness", null)
+                            .json()
+                            .at("/components/database/status")
+                            .asString())
                     .isEqualTo("UP");
 
             TestDatabases.postgresAdmin(
@@ -33,15 +37,21 @@ class ReadinessOutageTest {
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database + "'");
             long away = System.nanoTime();
             try {
-                await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-                    Api.Response readiness = api.get("/actuator/health/readiness", null);
-                    assertThat(readiness.status()).isEqualTo(503);
-                    JsonNode body = readiness.json();
-                    assertThat(body.get("status").asString()).isEqualTo("DOWN");
-                    assertThat(body.at("/components/database/status").asString()).isEqualTo("DOWN");
-                    assertThat(body.at("/components/database/details").isMissingNode()).as("details are for admins").isTrue();
-                    assertThat(body.at("/components/blobStore/status").asString()).isEqualTo("UP");
-                });
+                await().atMost(Duration.ofSeconds(5))
+                        .pollInterval(Duration.ofMillis(200))
+                        .untilAsserted(() -> {
+                            Api.Response readiness = api.get("/actuator/health/readiness", null);
+                            assertThat(readiness.status()).isEqualTo(503);
+                            JsonNode body = readiness.json();
+                            assertThat(body.get("status").asString()).isEqualTo("DOWN");
+                            assertThat(body.at("/components/database/status").asString())
+                                    .isEqualTo("DOWN");
+                            assertThat(body.at("/components/database/details").isMissingNode())
+                                    .as("details are for admins")
+                                    .isTrue();
+                            assertThat(body.at("/components/blobStore/status").asString())
+                                    .isEqualTo("UP");
+                        });
                 // Each probe answers promptly although the pool waits longer for a connection.
                 long start = System.nanoTime();
                 assertThat(api.get("/actuator/health/readiness", null).status()).isEqualTo(503);
@@ -54,9 +64,13 @@ class ReadinessOutageTest {
                 TestDatabases.postgresAdmin("ALTER DATABASE " + database + " WITH ALLOW_CONNECTIONS true");
             }
 
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(200))
                     .until(() -> api.get("/actuator/health/readiness", null).status() == 200);
-            assertThat(api.get("/actuator/health/readiness", null).json().at("/components/database/status").asString())
+            assertThat(api.get("/actuator/health/readiness", null)
+                            .json()
+                            .at("/components/database/status")
+                            .asString())
                     .isEqualTo("UP");
             assertThat(api.get("/actuator/health/liveness", null).status()).isEqualTo(200);
         }

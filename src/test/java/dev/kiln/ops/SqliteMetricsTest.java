@@ -3,5 +3,4 @@ package dev.kiln.ops;
 import org.springframework.test.context.TestPropertySource;
 
 @TestPropertySource(properties = "kiln.test.database=sqlite")
-class SqliteMetricsTest extends MetricsContract {
-}
+class SqliteMetricsTest extends MetricsContract {}

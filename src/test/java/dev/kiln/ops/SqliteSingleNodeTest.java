@@ -27,7 +27,8 @@ class SqliteSingleNodeTest {
                     .hasMessageContaining("pid " + first.pid())
                     .hasMessageContaining("SQLite is single-node, use PostgreSQL");
 
-            assertThat(first.api().get("/api/v1/jobs", Api.ADMIN_TOKEN).status()).isEqualTo(200);
+            assertThat(first.api().get("/api/v1/jobs", Api.ADMIN_TOKEN).status())
+                    .isEqualTo(200);
             first.kill();
         }
         try (KilnProcess next = KilnProcess.start("", home, Map.of())) {
@@ -42,7 +43,10 @@ class SqliteSingleNodeTest {
         try (KilnProcess first = KilnProcess.start(url, home, Map.of());
                 KilnProcess second = KilnProcess.start(url, home, Map.of())) {
             String file = first.api().textFile(Api.ADMIN_TOKEN, "seen by both");
-            assertThat(second.api().get("/api/v1/files/" + file, Api.ADMIN_TOKEN).status()).isEqualTo(200);
+            assertThat(second.api()
+                            .get("/api/v1/files/" + file, Api.ADMIN_TOKEN)
+                            .status())
+                    .isEqualTo(200);
         }
     }
 }

@@ -26,29 +26,38 @@ class StructuredLogsTest {
 
     @Test
     void linesAreJsonWithTheCorrelationFieldsAndNoSecrets() {
-        try (KilnProcess kiln = KilnProcess.start(TestDatabases.fresh(TestDatabases.Kind.SQLITE),
-                TestDatabases.tempDir("kiln-logs-"), Map.of(
+        try (KilnProcess kiln = KilnProcess.start(
+                TestDatabases.fresh(TestDatabases.Kind.SQLITE),
+                TestDatabases.tempDir("kiln-logs-"),
+                Map.of(
                         "logging.structured.format.console", "ecs",
                         "logging.config", "classpath:logback-structured.xml"))) {
             Api api = kiln.api();
-            JsonNode created = api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"logged\"}").json();
+            JsonNode created = api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"logged\"}")
+                    .json();
             String userId = created.at("/user/id").asString();
             String token = created.get("token").asString();
             String file = api.textFile(token, "a file to fail on");
 
-            Api.Response submitted = api.post("/api/v1/jobs", token,
+            Api.Response submitted = api.post(
+                    "/api/v1/jobs",
+                    token,
                     "{\"type\":\"test-fail\",\"input\":{\"fileId\":\"" + file + "\"},\"params\":{\"retryable\":false}}",
                     Map.of("X-Request-Id", "test-123"));
             assertThat(submitted.status()).isEqualTo(202);
             assertThat(submitted.header("X-Request-Id")).contains("test-123");
             String jobId = submitted.json().get("id").asString();
-            await().atMost(Duration.ofSeconds(30)).until(() -> api.state(token, jobId).equals("failed"));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> api.state(token, jobId).equals("failed"));
             // A request on the job's own path: its id comes from the URL.
             Api.Response retried = api.send(api.request("/api/v1/jobs/" + jobId + "/retry", token)
-                    .header("X-Request-Id", "test-456").POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+                    .header("X-Request-Id", "test-456")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                    .build());
             assertThat(retried.status()).isEqualTo(202);
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> lines(kiln).stream().anyMatch(message("job.retried")));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> lines(kiln).stream().anyMatch(message("job.retried")));
             List<JsonNode> lines = lines(kiln);
 
             JsonNode submission = only(lines, message("Audit job.submitted"));
@@ -62,11 +71,16 @@ class StructuredLogsTest {
             assertThat(retry.get("userId").asString()).isEqualTo(userId);
             assertThat(retry.get("jobId").asString()).isEqualTo(jobId);
 
-            List<JsonNode> failures = lines.stream().filter(message("failed: planned")).toList();
+            List<JsonNode> failures =
+                    lines.stream().filter(message("failed: planned")).toList();
             assertThat(failures).isNotEmpty().allSatisfy(failure -> {
                 assertThat(failure.get("jobId").asString()).isEqualTo(jobId);
-                assertThat(failure.get("userId").asString()).as("the job's owner").isEqualTo(userId);
-                assertThat(failure.has("requestId")).as("a worker serves no request").isFalse();
+                assertThat(failure.get("userId").asString())
+                        .as("the job's owner")
+                        .isEqualTo(userId);
+                assertThat(failure.has("requestId"))
+                        .as("a worker serves no request")
+                        .isFalse();
             });
 
             String output = kiln.log();
@@ -76,13 +90,17 @@ class StructuredLogsTest {
 
     /** Every line Kiln logged, parsed; the JVM's own warnings on stderr are not Kiln's lines. */
     private static List<JsonNode> lines(KilnProcess kiln) {
-        return kiln.log().lines().filter(line -> !line.startsWith("WARNING: ") && !line.isBlank()).map(line -> {
-            try {
-                return JSON.readTree(line);
-            } catch (JacksonException e) {
-                throw new AssertionError("Not a JSON log line: " + line, e);
-            }
-        }).toList();
+        return kiln.log()
+                .lines()
+                .filter(line -> !line.startsWith("WARNING: ") && !line.isBlank())
+                .map(line -> {
+                    try {
+                        return JSON.readTree(line);
+                    } catch (JacksonException e) {
+                        throw new AssertionError("Not a JSON log line: " + line, e);
+                    }
+                })
+                .toList();
     }
 
     private static Predicate<JsonNode> message(String part) {

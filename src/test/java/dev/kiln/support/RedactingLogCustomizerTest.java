@@ -22,27 +22,34 @@ class RedactingLogCustomizerTest {
     @Test
     void everyStringOfAnEcsLineIsRedacted() {
         LoggerContext context = context();
-        LoggingEvent event = new LoggingEvent(getClass().getName(), context.getLogger("test"), Level.WARN,
-                "Rejected Authorization: Bearer {} from {}", new IllegalStateException(
-                        "cannot connect to jdbc:postgresql://kiln:s3cret@db/kiln?password=s3cret"),
+        LoggingEvent event = new LoggingEvent(
+                getClass().getName(),
+                context.getLogger("test"),
+                Level.WARN,
+                "Rejected Authorization: Bearer {} from {}",
+                new IllegalStateException("cannot connect to jdbc:postgresql://kiln:s3cret@db/kiln?password=s3cret"),
                 new Object[] {"my-own-admin-token", "10.0.0.1"});
         event.setMDCPropertyMap(Map.of("requestId", "r-1", "leaked", TOKEN));
 
         String line = encode(context, event);
         JsonNode json = JsonMapper.builder().build().readTree(line);
 
-        assertThat(line).doesNotContain("my-own-admin-token").doesNotContain(TOKEN).doesNotContain("s3cret");
+        assertThat(line)
+                .doesNotContain("my-own-admin-token")
+                .doesNotContain(TOKEN)
+                .doesNotContain("s3cret");
         assertThat(json.get("message").asString()).isEqualTo("Rejected Authorization: [redacted]");
         assertThat(json.get("leaked").asString()).isEqualTo("kiln_[redacted]");
         assertThat(json.get("requestId").asString()).isEqualTo("r-1");
         assertThat(json.at("/error/message").asString()).contains("//kiln:[redacted]@db/kiln?password=[redacted]");
     }
 
-
     private static LoggerContext context() {
         LoggerContext context = new LoggerContext();
-        context.putObject(Environment.class.getName(), new MockEnvironment()
-                .withProperty("logging.structured.json.customizer", RedactingLogCustomizer.class.getName()));
+        context.putObject(
+                Environment.class.getName(),
+                new MockEnvironment()
+                        .withProperty("logging.structured.json.customizer", RedactingLogCustomizer.class.getName()));
         return context;
     }
 

@@ -24,7 +24,8 @@ class SecretsTest {
                 .isEqualTo("GET /api/v1/stream?ticket=[redacted]&x=1");
         assertThat(Secrets.redact("/content?expires=1&sig=00ff00ff")).isEqualTo("/content?expires=1&sig=[redacted]");
         assertThat(Secrets.redact("{\"token\":\"operator-chosen\"}")).isEqualTo("{\"token\":\"[redacted]\"}");
-        assertThat(Secrets.redact("header Authorization=Basic YTpi, next")).isEqualTo("header Authorization=[redacted], next");
+        assertThat(Secrets.redact("header Authorization=Basic YTpi, next"))
+                .isEqualTo("header Authorization=[redacted], next");
         assertThat(Secrets.redact("using Bearer my-own")).isEqualTo("using Bearer [redacted]");
         assertThat(Secrets.redact("jdbc:postgresql://kiln:s3cret@db/kiln?password=s3cret"))
                 .isEqualTo("jdbc:postgresql://kiln:[redacted]@db/kiln?password=[redacted]");

@@ -15,6 +15,7 @@ class TextsTest {
         String clean = "plain " + emoji;
         assertThat(Texts.wellFormed(clean)).isSameAs(clean);
         String mixed = Texts.wellFormed("\uD800\uD800\uDC00");
-        assertThat(new String(mixed.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)).isEqualTo(mixed);
+        assertThat(new String(mixed.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8))
+                .isEqualTo(mixed);
     }
 }

@@ -19,7 +19,8 @@ public final class Api {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final String base;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public Api(int port) {
         this("http://localhost:" + port);
@@ -70,13 +71,15 @@ public final class Api {
     }
 
     public Response postEmpty(String path, String token) {
-        return send(request(path, token).POST(HttpRequest.BodyPublishers.noBody()).build());
+        return send(
+                request(path, token).POST(HttpRequest.BodyPublishers.noBody()).build());
     }
 
     public Response upload(String token, byte[] content, String name) {
         return send(request("/api/v1/files?name=" + name, token)
                 .header("Content-Type", "application/octet-stream")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(content)).build());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(content))
+                .build());
     }
 
     public Response send(HttpRequest request) {
@@ -92,7 +95,8 @@ public final class Api {
     }
 
     public HttpRequest.Builder request(String path, String token) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+        HttpRequest.Builder builder =
+                HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
         if (token != null) {
             builder.header("Authorization", "Bearer " + token);
         }
@@ -100,8 +104,7 @@ public final class Api {
     }
 
     /** A browser signed in with a token: its session cookie ({@code kiln_session=…}) and CSRF token. */
-    public record Browser(String cookie, String csrf) {
-    }
+    public record Browser(String cookie, String csrf) {}
 
     /** Signs in as a browser does ({@code POST /api/v1/session}); fails unless that works. */
     public Browser signIn(String token) {
@@ -110,7 +113,9 @@ public final class Api {
             throw new IllegalStateException("could not sign in: " + response);
         }
         String setCookie = response.header("Set-Cookie").orElseThrow();
-        return new Browser(setCookie.substring(0, setCookie.indexOf(';')), response.json().get("csrfToken").asString());
+        return new Browser(
+                setCookie.substring(0, setCookie.indexOf(';')),
+                response.json().get("csrfToken").asString());
     }
 
     /** A request carrying only the browser's cookie (add {@code X-Kiln-CSRF} for unsafe methods). */
@@ -138,7 +143,9 @@ public final class Api {
 
     /** Submits a job and returns its id. */
     public String submit(String token, String type, String fileId, String params) {
-        Response submitted = post("/api/v1/jobs", token,
+        Response submitted = post(
+                "/api/v1/jobs",
+                token,
                 "{\"type\":\"" + type + "\",\"input\":{\"fileId\":\"" + fileId + "\"},\"params\":" + params + "}");
         if (submitted.status() != 202) {
             throw new IllegalStateException("could not submit: " + submitted);
@@ -170,8 +177,10 @@ public final class Api {
             }
             page.json().get("items").forEach(events::add);
             after = page.json().get("next").asLong();
-            if (!events.isEmpty() && events.getLast().get("kind").asString().equals("state")
-                    && java.util.List.of("succeeded", "failed", "cancelled").contains(events.getLast().get("data").get("state").asString())) {
+            if (!events.isEmpty()
+                    && events.getLast().get("kind").asString().equals("state")
+                    && java.util.List.of("succeeded", "failed", "cancelled")
+                            .contains(events.getLast().get("data").get("state").asString())) {
                 return events;
             }
         }

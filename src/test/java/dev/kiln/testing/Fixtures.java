@@ -7,12 +7,12 @@ import java.util.Objects;
 /** The committed test files under {@code src/test/resources/fixtures} (see make-media.sh there). */
 public final class Fixtures {
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     public static Path path(String name) {
         try {
-            return Path.of(Objects.requireNonNull(Fixtures.class.getResource("/fixtures/" + name), name).toURI());
+            return Path.of(Objects.requireNonNull(Fixtures.class.getResource("/fixtures/" + name), name)
+                    .toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }

@@ -12,8 +12,7 @@ public final class Gates {
     private static final Map<String, CountDownLatch> GATES = new ConcurrentHashMap<>();
     private static final Map<String, java.util.concurrent.Semaphore> ARRIVALS = new ConcurrentHashMap<>();
 
-    private Gates() {
-    }
+    private Gates() {}
 
     public static void open(String name) {
         latch(name).countDown();
@@ -33,7 +32,8 @@ public final class Gates {
     }
 
     /** Waits until {@code count} jobs have arrived at {@code name}; false on timeout. */
-    public static boolean awaitArrivals(String name, int count, java.time.Duration patience) throws InterruptedException {
+    public static boolean awaitArrivals(String name, int count, java.time.Duration patience)
+            throws InterruptedException {
         return arrivals(name).tryAcquire(count, patience.toMillis(), TimeUnit.MILLISECONDS);
     }
 

@@ -20,5 +20,4 @@ import org.springframework.test.context.TestPropertySource;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ContextConfiguration(initializers = TestDatabaseInitializer.class)
 @TestPropertySource(locations = "classpath:kiln-test.properties")
-public @interface KilnApiTest {
-}
+public @interface KilnApiTest {}

@@ -36,7 +36,8 @@ public final class KilnProcess implements AutoCloseable {
     }
 
     /** As {@link #start(String, Path, Map)}, with extra options for the JVM. */
-    public static KilnProcess start(String databaseUrl, Path home, Map<String, String> settings, List<String> jvmOptions) {
+    public static KilnProcess start(
+            String databaseUrl, Path home, Map<String, String> settings, List<String> jvmOptions) {
         int port = freePort();
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
@@ -44,7 +45,8 @@ public final class KilnProcess implements AutoCloseable {
                 "-Xshare:off"));
         command.addAll(jvmOptions);
         command.addAll(List.of(
-                "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                "-cp",
+                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
                 "dev.kiln.KilnApplication",
                 "--server.port=" + port,
                 "--kiln.database.url=" + databaseUrl,
@@ -69,7 +71,10 @@ public final class KilnProcess implements AutoCloseable {
     private static KilnProcess launch(List<String> command, int port) {
         try {
             Path log = Files.createTempFile("kiln-process-", ".log");
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             KilnProcess kiln = new KilnProcess(process, command, port, log);
             kiln.awaitReady(Duration.ofSeconds(90));
             return kiln;

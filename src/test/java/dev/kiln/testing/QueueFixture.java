@@ -16,10 +16,10 @@ import dev.kiln.files.FileInfo;
 import dev.kiln.jobs.Job;
 import dev.kiln.jobs.JobMetrics;
 import dev.kiln.jobs.JobQueue;
-import dev.kiln.jobs.JobStateMachine;
-import dev.kiln.jobs.Moved;
 import dev.kiln.jobs.JobSettings;
+import dev.kiln.jobs.JobStateMachine;
 import dev.kiln.jobs.JobStore;
+import dev.kiln.jobs.Moved;
 import dev.kiln.jobs.NewJob;
 import dev.kiln.jobs.RetryPolicy;
 import dev.kiln.limits.LimitSettings;
@@ -43,10 +43,17 @@ public final class QueueFixture implements AutoCloseable {
 
     public final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     public final JsonMapper json = JsonMapper.builder().build();
-    public final JobSettings jobSettings = new JobSettings(Duration.ofSeconds(10), Duration.ofSeconds(5),
-            Duration.ofMinutes(10), 0.2, Duration.ofHours(48));
-    public final WorkerSettings workerSettings = new WorkerSettings(true, Duration.ofSeconds(1), LEASE,
-            Duration.ofSeconds(3), Duration.ofSeconds(2), 64, Duration.ofSeconds(30), Duration.ofMillis(250));
+    public final JobSettings jobSettings = new JobSettings(
+            Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofMinutes(10), 0.2, Duration.ofHours(48));
+    public final WorkerSettings workerSettings = new WorkerSettings(
+            true,
+            Duration.ofSeconds(1),
+            LEASE,
+            Duration.ofSeconds(3),
+            Duration.ofSeconds(2),
+            64,
+            Duration.ofSeconds(30),
+            Duration.ofMillis(250));
     public final List<Object> published = new CopyOnWriteArrayList<>();
     public final HikariDataSource dataSource;
     public final Database db;
@@ -68,8 +75,8 @@ public final class QueueFixture implements AutoCloseable {
     /** With {@code limits} applied by the queue (at most so many running jobs per owner). */
     public QueueFixture(TestDatabases.Kind kind, LimitSettings limits) {
         String url = TestDatabases.fresh(kind);
-        dataSource = Databases.pool(new DatabaseSettings(url, null, null, 16),
-                new KilnHome(TestDatabases.tempDir("kiln-home-")));
+        dataSource = Databases.pool(
+                new DatabaseSettings(url, null, null, 16), new KilnHome(TestDatabases.tempDir("kiln-home-")));
         db = Databases.migrate(dataSource);
         hub = new EventHub();
         JobMetrics metrics = new JobMetrics(meters, List.of());
@@ -134,8 +141,10 @@ public final class QueueFixture implements AutoCloseable {
 
     /** Whether a {@link Moved.Committed} of {@code transition} naming {@code jobId} was published. */
     public boolean moved(dev.kiln.jobs.Transition transition, String jobId) {
-        return published.stream().anyMatch(e -> e instanceof Moved.Committed m && m.transition() == transition
-                && m.jobs().stream().anyMatch(j -> j.id().equals(jobId)));
+        return published.stream()
+                .anyMatch(e -> e instanceof Moved.Committed m
+                        && m.transition() == transition
+                        && m.jobs().stream().anyMatch(j -> j.id().equals(jobId)));
     }
 
     public List<JobQueue.Claim> claim(String type, int limit) {

@@ -72,8 +72,9 @@ public final class RawHttp {
                     .add(lines[i].substring(colon + 1).strip());
         }
         byte[] body = java.util.Arrays.copyOfRange(raw, end + 4, raw.length);
-        boolean chunked = headers.entrySet().stream().anyMatch(e -> e.getKey().equalsIgnoreCase("Transfer-Encoding")
-                && e.getValue().stream().anyMatch(v -> v.equalsIgnoreCase("chunked")));
+        boolean chunked = headers.entrySet().stream()
+                .anyMatch(e -> e.getKey().equalsIgnoreCase("Transfer-Encoding")
+                        && e.getValue().stream().anyMatch(v -> v.equalsIgnoreCase("chunked")));
         if (chunked && !head) {
             body = unchunk(body);
         }

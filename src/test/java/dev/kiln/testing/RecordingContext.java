@@ -12,11 +12,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -30,8 +30,7 @@ public final class RecordingContext implements JobContext {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    public record Report(double fraction, String stage, Duration remaining) {
-    }
+    public record Report(double fraction, String stage, Duration remaining) {}
 
     private final InputFile input;
     private final JsonNode params;
@@ -42,7 +41,8 @@ public final class RecordingContext implements JobContext {
     /** @param params as the processor's schema validated them (defaults filled in) */
     public RecordingContext(Path file, String mediaType, JsonNode params) {
         try {
-            this.input = new InputFile("file_test", mediaType, Files.size(file), file.getFileName().toString(), file);
+            this.input = new InputFile(
+                    "file_test", mediaType, Files.size(file), file.getFileName().toString(), file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -32,7 +32,8 @@ public final class StreamClient implements AutoCloseable {
     private StreamClient(URI uri, String origin, boolean answerPings, boolean reading) {
         this.answerPings = answerPings;
         this.reading = reading;
-        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+        WebSocket.Builder builder =
+                HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
         if (origin != null) {
             builder.header("Origin", origin);
         }
@@ -45,7 +46,8 @@ public final class StreamClient implements AutoCloseable {
     }
 
     public static StreamClient open(int port, String query, String origin, boolean answerPings, boolean reading) {
-        return new StreamClient(URI.create("ws://localhost:" + port + "/api/v1/stream" + query), origin, answerPings, reading);
+        return new StreamClient(
+                URI.create("ws://localhost:" + port + "/api/v1/stream" + query), origin, answerPings, reading);
     }
 
     public static String ticket(Api api, String token) {
@@ -79,10 +81,12 @@ public final class StreamClient implements AutoCloseable {
     }
 
     /** Waits for a message matching {@code wanted}, keeping what came before it in {@code skipped}. */
-    public JsonNode await(Predicate<JsonNode> wanted, Duration patience, List<JsonNode> skipped) throws InterruptedException {
+    public JsonNode await(Predicate<JsonNode> wanted, Duration patience, List<JsonNode> skipped)
+            throws InterruptedException {
         long deadline = System.nanoTime() + patience.toNanos();
         while (System.nanoTime() < deadline) {
-            JsonNode message = messages.poll(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+            JsonNode message =
+                    messages.poll(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
             if (message == null) {
                 break;
             }
@@ -138,7 +142,8 @@ public final class StreamClient implements AutoCloseable {
                 JsonNode message = JSON.readTree(partial.toString());
                 partial.setLength(0);
                 if (answerPings && message.path("type").asString("").equals("ping")) {
-                    webSocket.sendText("{\"type\":\"pong\",\"ts\":" + message.path("ts").asLong() + "}", true);
+                    webSocket.sendText(
+                            "{\"type\":\"pong\",\"ts\":" + message.path("ts").asLong() + "}", true);
                 }
                 messages.add(message);
             }

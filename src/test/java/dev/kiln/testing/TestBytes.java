@@ -9,12 +9,11 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class TestBytes {
 
     /** A 1×1 PNG: sniffed as image/png, which the test processors accept. */
-    public static final byte[] PNG = HexFormat.of().parseHex(
-            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    public static final byte[] PNG = HexFormat.of()
+            .parseHex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     + "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a0000000000049454e44ae426082");
 
-    private TestBytes() {
-    }
+    private TestBytes() {}
 
     /** Fresh random bytes: content no other test has stored. */
     public static byte[] random(int n) {

@@ -18,8 +18,14 @@ public class TestDatabaseInitializer implements ApplicationContextInitializer<Co
         String name = context.getEnvironment().getProperty("kiln.test.database", "sqlite");
         TestDatabases.Kind kind = TestDatabases.Kind.valueOf(name.toUpperCase(Locale.ROOT));
         boolean own = Boolean.parseBoolean(context.getEnvironment().getProperty("kiln.test.own-database", "false"));
-        context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("kiln-test-database", Map.of(
-                "kiln.database.url", own ? TestDatabases.fresh(kind) : TestDatabases.shared(kind),
-                "kiln.home", TestDatabases.tempDir("kiln-home-" + name + "-").toString())));
+        context.getEnvironment()
+                .getPropertySources()
+                .addFirst(new MapPropertySource(
+                        "kiln-test-database",
+                        Map.of(
+                                "kiln.database.url",
+                                own ? TestDatabases.fresh(kind) : TestDatabases.shared(kind),
+                                "kiln.home",
+                                TestDatabases.tempDir("kiln-home-" + name + "-").toString())));
     }
 }

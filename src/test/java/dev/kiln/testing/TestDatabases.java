@@ -20,15 +20,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class TestDatabases {
 
-    public enum Kind { SQLITE, POSTGRES }
+    public enum Kind {
+        SQLITE,
+        POSTGRES
+    }
 
     private static final AtomicInteger COUNTER = new AtomicInteger();
     private static final Map<Kind, String> SHARED = new EnumMap<>(Kind.class);
     private static EmbeddedPostgres embedded;
     private static String postgresAdminUrl;
 
-    private TestDatabases() {
-    }
+    private TestDatabases() {}
 
     /** A new, empty database of this kind. */
     public static String fresh(Kind kind) {
@@ -56,7 +58,8 @@ public final class TestDatabases {
     private static synchronized String freshPostgres() {
         String admin = postgresAdminUrl();
         String name = "kiln_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
-        try (Connection c = DriverManager.getConnection(admin); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(admin);
+                Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot create test database on " + admin, e);
@@ -90,7 +93,8 @@ public final class TestDatabases {
 
     /** Runs statements on the PostgreSQL server as its administrator (e.g. to take a database away). */
     public static void postgresAdmin(String... statements) {
-        try (Connection c = DriverManager.getConnection(postgresAdminUrl()); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(postgresAdminUrl());
+                Statement s = c.createStatement()) {
             for (String statement : statements) {
                 s.execute(statement);
             }

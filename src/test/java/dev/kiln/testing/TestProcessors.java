@@ -26,20 +26,29 @@ public class TestProcessors {
 
     @Bean
     TestProcessor noop() {
-        return new TestProcessor("test-noop", List.of("*/*"), ParamsSchema.of(),
-                new ProcessorLimits(3, Duration.ofHours(1), 32), context -> null);
+        return new TestProcessor(
+                "test-noop",
+                List.of("*/*"),
+                ParamsSchema.of(),
+                new ProcessorLimits(3, Duration.ofHours(1), 32),
+                context -> null);
     }
 
     /** Reads its input, streams partial results, returns what it saw. */
     @Bean
     TestProcessor echo() {
-        return new TestProcessor("test-echo", ParamsSchema.of(
-                Param.integer("partials", "partial results to emit").withRange(0, 1000).withDefault(3),
-                Param.string("text", "text to echo").withRange(1, 100).withDefault("hi")),
+        return new TestProcessor(
+                "test-echo",
+                ParamsSchema.of(
+                        Param.integer("partials", "partial results to emit")
+                                .withRange(0, 1000)
+                                .withDefault(3),
+                        Param.string("text", "text to echo").withRange(1, 100).withDefault("hi")),
                 context -> {
                     int partials = context.params().get("partials").asInt();
                     for (int i = 1; i <= partials; i++) {
-                        context.emit(Map.of("index", i, "text", context.params().get("text").asString()));
+                        context.emit(Map.of(
+                                "index", i, "text", context.params().get("text").asString()));
                         context.progress((double) i / partials, "echoing");
                     }
                     Map<String, Object> result = new LinkedHashMap<>();
@@ -54,9 +63,15 @@ public class TestProcessors {
     /** Sleeps cooperatively in steps, reporting progress. */
     @Bean
     TestProcessor sleep() {
-        return new TestProcessor("test-sleep", ParamsSchema.of(
-                Param.integer("ms", "how long to sleep").withRange(0, 600_000).withDefault(1000),
-                Param.integer("steps", "progress steps").withRange(1, 1000).withDefault(10)),
+        return new TestProcessor(
+                "test-sleep",
+                ParamsSchema.of(
+                        Param.integer("ms", "how long to sleep")
+                                .withRange(0, 600_000)
+                                .withDefault(1000),
+                        Param.integer("steps", "progress steps")
+                                .withRange(1, 1000)
+                                .withDefault(10)),
                 context -> {
                     int ms = context.params().get("ms").asInt();
                     int steps = context.params().get("steps").asInt();
@@ -76,10 +91,18 @@ public class TestProcessors {
      */
     @Bean
     TestProcessor ticker() {
-        return new TestProcessor("test-ticker", ParamsSchema.of(
-                Param.integer("count", "partials to emit").withRange(0, 100_000).withDefault(20),
-                Param.integer("intervalMs", "time from one to the next").withRange(0, 60_000).withDefault(50),
-                Param.integer("size", "padding of each partial").withRange(0, 1_000_000).withDefault(0)),
+        return new TestProcessor(
+                "test-ticker",
+                ParamsSchema.of(
+                        Param.integer("count", "partials to emit")
+                                .withRange(0, 100_000)
+                                .withDefault(20),
+                        Param.integer("intervalMs", "time from one to the next")
+                                .withRange(0, 60_000)
+                                .withDefault(50),
+                        Param.integer("size", "padding of each partial")
+                                .withRange(0, 1_000_000)
+                                .withDefault(0)),
                 context -> {
                     int count = context.params().get("count").asInt();
                     long interval = context.params().get("intervalMs").asLong() * 1_000_000;
@@ -88,7 +111,13 @@ public class TestProcessors {
                     for (int i = 1; i <= count; i++) {
                         context.checkCancelled();
                         Instant now = Instant.now();
-                        context.emit(Map.of("index", i, "padding", padding, "at", now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000));
+                        context.emit(Map.of(
+                                "index",
+                                i,
+                                "padding",
+                                padding,
+                                "at",
+                                now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000));
                         context.progress((double) i / count, "ticking");
                         long wait = start + i * interval - System.nanoTime();
                         if (wait > 0) {
@@ -102,15 +131,24 @@ public class TestProcessors {
     /** Reports progress {@code count} times every {@code intervalMs}; the stage carries the call's time (µs). */
     @Bean
     TestProcessor pulse() {
-        return new TestProcessor("test-pulse", List.of("*/*"), ParamsSchema.of(
-                Param.integer("count", "progress reports").withRange(1, 1_000_000).withDefault(100),
-                Param.integer("intervalMs", "pause between them").withRange(0, 60_000).withDefault(500)),
-                new ProcessorLimits(1, Duration.ofHours(1), 200), context -> {
+        return new TestProcessor(
+                "test-pulse",
+                List.of("*/*"),
+                ParamsSchema.of(
+                        Param.integer("count", "progress reports")
+                                .withRange(1, 1_000_000)
+                                .withDefault(100),
+                        Param.integer("intervalMs", "pause between them")
+                                .withRange(0, 60_000)
+                                .withDefault(500)),
+                new ProcessorLimits(1, Duration.ofHours(1), 200),
+                context -> {
                     int count = context.params().get("count").asInt();
                     for (int i = 1; i <= count; i++) {
                         context.checkCancelled();
                         Instant now = Instant.now();
-                        context.progress((double) i / count, "t=" + (now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000));
+                        context.progress(
+                                (double) i / count, "t=" + (now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000));
                         Thread.sleep(context.params().get("intervalMs").asInt());
                     }
                     return null;
@@ -120,8 +158,11 @@ public class TestProcessors {
     /** Sleeps long on its first attempt only: a node dies under it, the next attempt is quick. */
     @Bean
     TestProcessor slowFirst() {
-        return new TestProcessor("test-slow-first", ParamsSchema.of(
-                Param.integer("ms", "first attempt's sleep").withRange(0, 600_000).withDefault(60_000)),
+        return new TestProcessor(
+                "test-slow-first",
+                ParamsSchema.of(Param.integer("ms", "first attempt's sleep")
+                        .withRange(0, 600_000)
+                        .withDefault(60_000)),
                 context -> {
                     context.progress(0.1, context.attempt() == 1 ? "slow first attempt" : "quick retry");
                     if (context.attempt() == 1) {
@@ -134,8 +175,8 @@ public class TestProcessors {
     /** Waits for a gate the test opens; when stopped instead, publishes one last partial on its way out. */
     @Bean
     TestProcessor gate() {
-        return new TestProcessor("test-gate", ParamsSchema.of(Param.string("gate", "gate name").asRequired()),
-                context -> {
+        return new TestProcessor(
+                "test-gate", ParamsSchema.of(Param.string("gate", "gate name").asRequired()), context -> {
                     context.progress(0.5, "waiting at gate");
                     try {
                         Gates.await(context.params().get("gate").asString(), context);
@@ -150,12 +191,22 @@ public class TestProcessors {
     /** Keeps a CPU busy for {@code ms}, after telling the test it has started; declares itself CPU-bound. */
     @Bean
     TestProcessor spin() {
-        return new TestProcessor("test-spin", List.of("*/*"), ParamsSchema.of(
-                Param.integer("ms", "how long to spin").withRange(0, 60_000).withDefault(1000),
-                Param.string("signal", "arrival to signal when spinning starts").asRequired()),
-                new ProcessorLimits(1, Duration.ofMinutes(1), Runtime.getRuntime().availableProcessors()), context -> {
+        return new TestProcessor(
+                "test-spin",
+                List.of("*/*"),
+                ParamsSchema.of(
+                        Param.integer("ms", "how long to spin")
+                                .withRange(0, 60_000)
+                                .withDefault(1000),
+                        Param.string("signal", "arrival to signal when spinning starts")
+                                .asRequired()),
+                new ProcessorLimits(
+                        1, Duration.ofMinutes(1), Runtime.getRuntime().availableProcessors()),
+                context -> {
                     Gates.arrive(context.params().get("signal").asString());
-                    long end = System.nanoTime() + Duration.ofMillis(context.params().get("ms").asInt()).toNanos();
+                    long end = System.nanoTime()
+                            + Duration.ofMillis(context.params().get("ms").asInt())
+                                    .toNanos();
                     long x = 0;
                     while (System.nanoTime() < end) {
                         x += System.nanoTime() % 7; // no blocking, no yielding: pure CPU
@@ -172,8 +223,12 @@ public class TestProcessors {
     /** Like test-gate, but its processor limit is one second. */
     @Bean
     TestProcessor timeout() {
-        return new TestProcessor("test-timeout", List.of("*/*"), ParamsSchema.of(Param.string("gate", "gate name").asRequired()),
-                new ProcessorLimits(3, Duration.ofSeconds(1), 4), context -> {
+        return new TestProcessor(
+                "test-timeout",
+                List.of("*/*"),
+                ParamsSchema.of(Param.string("gate", "gate name").asRequired()),
+                new ProcessorLimits(3, Duration.ofSeconds(1), 4),
+                context -> {
                     Gates.await(context.params().get("gate").asString(), context);
                     return null;
                 });
@@ -182,10 +237,15 @@ public class TestProcessors {
     /** Ignores cancellation and interrupts for {@code ms}. */
     @Bean
     TestProcessor stubborn() {
-        return new TestProcessor("test-stubborn", ParamsSchema.of(
-                Param.integer("ms", "how long to ignore everyone").withRange(0, 600_000).withDefault(5000)),
+        return new TestProcessor(
+                "test-stubborn",
+                ParamsSchema.of(Param.integer("ms", "how long to ignore everyone")
+                        .withRange(0, 600_000)
+                        .withDefault(5000)),
                 context -> {
-                    long end = System.nanoTime() + Duration.ofMillis(context.params().get("ms").asInt()).toNanos();
+                    long end = System.nanoTime()
+                            + Duration.ofMillis(context.params().get("ms").asInt())
+                                    .toNanos();
                     while (System.nanoTime() < end) {
                         try {
                             Thread.sleep(10);
@@ -200,12 +260,18 @@ public class TestProcessors {
     /** Fails its first {@code failures} attempts in the way asked, then succeeds. */
     @Bean
     TestProcessor fail() {
-        return new TestProcessor("test-fail", ParamsSchema.of(
-                Param.string("kind", "failure | io | bug | bad-input").withDefault("failure")
-                        .withAllowed(() -> List.of("failure", "io", "bug", "bad-input")),
-                Param.string("code", "code of a 'failure'").withDefault("planned"),
-                Param.bool("retryable", "whether a 'failure' is retryable").withDefault(true),
-                Param.integer("failures", "attempts that fail").withRange(0, 100).withDefault(100)),
+        return new TestProcessor(
+                "test-fail",
+                ParamsSchema.of(
+                        Param.string("kind", "failure | io | bug | bad-input")
+                                .withDefault("failure")
+                                .withAllowed(() -> List.of("failure", "io", "bug", "bad-input")),
+                        Param.string("code", "code of a 'failure'").withDefault("planned"),
+                        Param.bool("retryable", "whether a 'failure' is retryable")
+                                .withDefault(true),
+                        Param.integer("failures", "attempts that fail")
+                                .withRange(0, 100)
+                                .withDefault(100)),
                 context -> {
                     if (context.attempt() > context.params().get("failures").asInt()) {
                         return Map.of("attempt", context.attempt());
@@ -214,8 +280,12 @@ public class TestProcessors {
                         case "io" -> throw new IOException("disk hiccup");
                         case "bug" -> throw new IllegalStateException("kaboom");
                         case "bad-input" -> throw new IllegalArgumentException("that is not a recording");
-                        default -> throw new JobFailure(context.params().get("code").asString(), "planned failure",
-                                context.params().get("retryable").asBoolean(), null);
+                        default ->
+                            throw new JobFailure(
+                                    context.params().get("code").asString(),
+                                    "planned failure",
+                                    context.params().get("retryable").asBoolean(),
+                                    null);
                     }
                 });
     }
@@ -223,8 +293,12 @@ public class TestProcessors {
     /** Accepts only WAV audio. */
     @Bean
     TestProcessor wavOnly() {
-        return new TestProcessor("test-wav", List.of("audio/vnd.wave", "audio/wav", "audio/x-wav"), ParamsSchema.of(),
-                new ProcessorLimits(1, Duration.ofMinutes(1), 1), context -> null);
+        return new TestProcessor(
+                "test-wav",
+                List.of("audio/vnd.wave", "audio/wav", "audio/x-wav"),
+                ParamsSchema.of(),
+                new ProcessorLimits(1, Duration.ofMinutes(1), 1),
+                context -> null);
     }
 
     private static String sha256(InputStream in) throws Exception {

@@ -6,8 +6,7 @@ import java.util.Locale;
 /** Word error rate, the usual measure of a transcript: word-level edit distance over the reference's length. */
 public final class WordErrorRate {
 
-    private WordErrorRate() {
-    }
+    private WordErrorRate() {}
 
     /** Compared as lowercase words without punctuation; substitutions, deletions and insertions count alike. */
     public static double of(String reference, String hypothesis) {
@@ -30,7 +29,8 @@ public final class WordErrorRate {
     }
 
     public static String[] words(String text) {
-        String plain = text.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9' ]+", " ").strip();
+        String plain =
+                text.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9' ]+", " ").strip();
         return plain.isEmpty() ? new String[0] : plain.split(" +");
     }
 }

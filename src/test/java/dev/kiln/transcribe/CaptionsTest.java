@@ -20,8 +20,7 @@ class CaptionsTest {
     private static final Pattern VTT_CUE = Pattern.compile(
             "(\\d{2}):(\\d{2}):(\\d{2})\\.(\\d{3}) --> (\\d{2}):(\\d{2}):(\\d{2})\\.(\\d{3})\\n((?:.+\\n)+)\\n");
 
-    record Parsed(double start, double end, List<String> lines) {
-    }
+    record Parsed(double start, double end, List<String> lines) {}
 
     @Test
     void srtCuesAreNumberedTimedInOrderAndWithinTwoLinesOf42Characters() {
@@ -32,7 +31,8 @@ class CaptionsTest {
 
         assertThat(srt.length()).as("every character belongs to a cue").isEqualTo(consumed(SRT_CUE, srt));
         assertWellFormed(cues);
-        assertThat(String.join(" ", cues.stream().flatMap(c -> c.lines().stream()).toList()))
+        assertThat(String.join(
+                        " ", cues.stream().flatMap(c -> c.lines().stream()).toList()))
                 .isEqualTo(transcript.get("text").asString());
         assertThat(cues.size()).as("the long utterance is split").isGreaterThan(3);
     }
@@ -58,7 +58,9 @@ class CaptionsTest {
     void withoutWordTimingsALongSegmentIsSplitInProportionToItsText() {
         ObjectNode transcript = JSON.createObjectNode();
         ObjectNode segment = transcript.putArray("segments").addObject();
-        segment.put("text", "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen");
+        segment.put(
+                "text",
+                "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen");
         segment.put("start", 10.0);
         segment.put("end", 18.0);
 
@@ -68,7 +70,8 @@ class CaptionsTest {
         assertThat(cues.getFirst().start()).isEqualTo(10.0);
         assertThat(cues.getLast().end()).isCloseTo(18.0, org.assertj.core.data.Offset.offset(0.001));
         for (int i = 1; i < cues.size(); i++) {
-            assertThat(cues.get(i).start()).isGreaterThanOrEqualTo(cues.get(i - 1).end());
+            assertThat(cues.get(i).start())
+                    .isGreaterThanOrEqualTo(cues.get(i - 1).end());
         }
     }
 
@@ -84,7 +87,9 @@ class CaptionsTest {
             assertThat(cue.start()).isGreaterThanOrEqualTo(previousEnd);
             assertThat(cue.end()).isGreaterThan(cue.start());
             assertThat(cue.end() - cue.start()).isLessThanOrEqualTo(Captions.MAX_CUE_SECONDS);
-            assertThat(cue.lines()).hasSizeBetween(1, Captions.LINES).allSatisfy(l -> assertThat(l).hasSizeLessThanOrEqualTo(Captions.LINE));
+            assertThat(cue.lines())
+                    .hasSizeBetween(1, Captions.LINES)
+                    .allSatisfy(l -> assertThat(l).hasSizeLessThanOrEqualTo(Captions.LINE));
             previousEnd = cue.end();
         }
     }
@@ -98,7 +103,8 @@ class CaptionsTest {
                 assertThat(Integer.parseInt(m.group(1))).isEqualTo(++n);
             }
             int g = timeGroup + 1;
-            cues.add(new Parsed(seconds(m, g), seconds(m, g + 4), m.group(g + 8).lines().toList()));
+            cues.add(new Parsed(
+                    seconds(m, g), seconds(m, g + 4), m.group(g + 8).lines().toList()));
         }
         return cues;
     }
@@ -113,8 +119,10 @@ class CaptionsTest {
     }
 
     private static double seconds(Matcher m, int group) {
-        return Integer.parseInt(m.group(group)) * 3600 + Integer.parseInt(m.group(group + 1)) * 60
-                + Integer.parseInt(m.group(group + 2)) + Integer.parseInt(m.group(group + 3)) / 1000.0;
+        return Integer.parseInt(m.group(group)) * 3600
+                + Integer.parseInt(m.group(group + 1)) * 60
+                + Integer.parseInt(m.group(group + 2))
+                + Integer.parseInt(m.group(group + 3)) / 1000.0;
     }
 
     /** A short utterance, a 40-word one spoken over 16 s, and one more. */

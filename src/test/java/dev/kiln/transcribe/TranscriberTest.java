@@ -32,6 +32,7 @@ class TranscriberTest {
      * 0.20, MP4 (AAC) 0.24, MP3 at 32 kbit/s 0.32. Synthetic speech is hard for every engine.
      */
     static final double MAX_WER = 0.40;
+
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private static SpeechModels models;
@@ -55,24 +56,32 @@ class TranscriberTest {
     void transcribesSpeechFromEachContainer(String fixture) throws Exception {
         RecordingContext context = context(fixture, "{}");
         double audioBefore = METERS.get("kiln.transcribe.audio").counter().count();
-        long runsBefore = METERS.get("kiln.transcribe.realtime.factor").summary().count();
+        long runsBefore =
+                METERS.get("kiln.transcribe.realtime.factor").summary().count();
 
         JsonNode result = JSON.valueToTree(transcriber.run(context));
 
         // The metrics saw this run: its audio, and one real-time factor.
         assertThat(METERS.get("kiln.transcribe.audio").counter().count() - audioBefore)
                 .isCloseTo(result.get("duration").asDouble(), within(0.01));
-        assertThat(METERS.get("kiln.transcribe.realtime.factor").summary().count()).isEqualTo(runsBefore + 1);
+        assertThat(METERS.get("kiln.transcribe.realtime.factor").summary().count())
+                .isEqualTo(runsBefore + 1);
 
         String text = result.get("text").asString();
         assertThat(text).contains("report", "friday", "meeting", "conference room", "second floor");
-        assertThat(WordErrorRate.of(Files.readString(Fixtures.path("speech.txt")), text)).isLessThanOrEqualTo(MAX_WER);
+        assertThat(WordErrorRate.of(Files.readString(Fixtures.path("speech.txt")), text))
+                .isLessThanOrEqualTo(MAX_WER);
         assertThat(result.get("duration").asDouble()).isBetween(8.0, 11.0);
         assertThat(result.get("model").asString()).isEqualTo("en-us");
         assertThat(result.get("realTimeFactor").asDouble()).isPositive();
         // The partial results are the segments, in order, and make up the text.
         assertThat(context.partials()).isEqualTo(iterate(result.get("segments")));
-        assertThat(String.join(" ", context.partials().stream().map(p -> p.get("text").asString()).toList())).isEqualTo(text);
+        assertThat(String.join(
+                        " ",
+                        context.partials().stream()
+                                .map(p -> p.get("text").asString())
+                                .toList()))
+                .isEqualTo(text);
         assertThat(result.get("segments").get(0).has("words")).isFalse();
     }
 
@@ -86,7 +95,10 @@ class TranscriberTest {
         assertThat(reports.getFirst().stage()).isEqualTo("decoding");
         assertThat(reports.getLast().stage()).isEqualTo("finalizing");
         assertThat(reports).anySatisfy(r -> assertThat(r.stage()).isEqualTo("transcribing"));
-        assertThat(reports).extracting(RecordingContext.Report::fraction).isSorted().allSatisfy(f -> assertThat(f).isBetween(0.0, 1.0));
+        assertThat(reports)
+                .extracting(RecordingContext.Report::fraction)
+                .isSorted()
+                .allSatisfy(f -> assertThat(f).isBetween(0.0, 1.0));
         assertThat(reports).filteredOn(r -> r.remaining() != null).isNotEmpty();
     }
 
@@ -98,11 +110,13 @@ class TranscriberTest {
         for (JsonNode segment : result.get("segments")) {
             for (JsonNode word : segment.get("words")) {
                 assertThat(word.get("start").asDouble()).isGreaterThanOrEqualTo(last);
-                assertThat(word.get("end").asDouble()).isGreaterThanOrEqualTo(word.get("start").asDouble());
+                assertThat(word.get("end").asDouble())
+                        .isGreaterThanOrEqualTo(word.get("start").asDouble());
                 assertThat(word.get("conf").asDouble()).isBetween(0.0, 1.0);
                 last = word.get("start").asDouble();
             }
-            assertThat(segment.get("start").asDouble()).isEqualTo(segment.get("words").get(0).get("start").asDouble());
+            assertThat(segment.get("start").asDouble())
+                    .isEqualTo(segment.get("words").get(0).get("start").asDouble());
         }
     }
 
@@ -128,14 +142,16 @@ class TranscriberTest {
     @Test
     void aVideoWithoutSoundFailsAsNoAudio() {
         assertThatThrownBy(() -> transcriber.run(context("video-only.mp4", "{}")))
-                .isInstanceOfSatisfying(JobFailure.class, f -> assertThat(f.code()).isEqualTo("no_audio"));
+                .isInstanceOfSatisfying(
+                        JobFailure.class, f -> assertThat(f.code()).isEqualTo("no_audio"));
     }
 
     @Test
     void aCancelStopsTheWorkWithinASecond() throws Exception {
         RecordingContext context = context("speech.wav", "{}");
 
-        assertThat(context.cancelWhen(transcriber, r -> r.stage().equals("transcribing"))).isLessThan(1000);
+        assertThat(context.cancelWhen(transcriber, r -> r.stage().equals("transcribing")))
+                .isLessThan(1000);
     }
 
     @Test
@@ -147,18 +163,24 @@ class TranscriberTest {
         Files.createDirectories(home.resolve("models/not-a-model"));
         SpeechModels listed = new SpeechModels(new KilnHome(home), new TranscribeSettings(null));
 
-        assertThat(listed.installed()).extracting(SpeechModels.Installed::name, SpeechModels.Installed::language)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("en-us", "en-us"),
+        assertThat(listed.installed())
+                .extracting(SpeechModels.Installed::name, SpeechModels.Installed::language)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("en-us", "en-us"),
                         org.assertj.core.groups.Tuple.tuple("my-model", "fr"),
                         org.assertj.core.groups.Tuple.tuple("vosk-model-small-de-0.15", "de"));
-        assertThat(new Transcriber(listed, JSON, new SimpleMeterRegistry()).details()).isEqualTo(Map.of("models", List.of(
-                Map.of("name", "en-us", "language", "en-us", "bundled", true),
-                Map.of("name", "my-model", "language", "fr", "bundled", false),
-                Map.of("name", "vosk-model-small-de-0.15", "language", "de", "bundled", false))));
+        assertThat(new Transcriber(listed, JSON, new SimpleMeterRegistry()).details())
+                .isEqualTo(Map.of(
+                        "models",
+                        List.of(
+                                Map.of("name", "en-us", "language", "en-us", "bundled", true),
+                                Map.of("name", "my-model", "language", "fr", "bundled", false),
+                                Map.of("name", "vosk-model-small-de-0.15", "language", "de", "bundled", false))));
     }
 
     private static RecordingContext context(String fixture, String params) {
-        return new RecordingContext(Fixtures.path(fixture), "audio/*", transcriber.params().validate(JSON.readTree(params)));
+        return new RecordingContext(
+                Fixtures.path(fixture), "audio/*", transcriber.params().validate(JSON.readTree(params)));
     }
 
     private static List<JsonNode> iterate(JsonNode array) {

@@ -3,5 +3,4 @@ package dev.kiln.uploads;
 import org.springframework.test.context.TestPropertySource;
 
 @TestPropertySource(properties = "kiln.test.database=sqlite")
-class SqliteTusProtocolTest extends TusProtocolContract {
-}
+class SqliteTusProtocolTest extends TusProtocolContract {}

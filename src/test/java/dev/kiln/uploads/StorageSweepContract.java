@@ -21,18 +21,18 @@ import org.springframework.test.context.TestPropertySource;
  * Expiry and the storage sweep, on each database: uploads expire a second after their last write
  * here, content is swept as soon as nothing refers to it, and the test runs the sweep itself.
  */
-@TestPropertySource(properties = {
-        "kiln.uploads.expire-after=1s",
-        "kiln.uploads.sweep-interval=1h",
-        "kiln.uploads.blob-grace=0s"})
+@TestPropertySource(
+        properties = {"kiln.uploads.expire-after=1s", "kiln.uploads.sweep-interval=1h", "kiln.uploads.blob-grace=0s"})
 abstract class StorageSweepContract extends ApiTestBase {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     @Autowired
     StorageSweeper sweeper;
+
     @Autowired
     PartFiles parts;
+
     @Autowired
     BlobStore blobs;
 
@@ -65,11 +65,13 @@ abstract class StorageSweepContract extends ApiTestBase {
 
     @Test
     void theSweepTakesContentNothingRefersToAndKeepsFiles() throws Exception {
-        String orphan = blobs.put(new ByteArrayInputStream(random(5000)), 10_000).sha256();
+        String orphan =
+                blobs.put(new ByteArrayInputStream(random(5000)), 10_000).sha256();
         byte[] content = random(3000);
         String url = uploads.create(content.length, Map.of("filename", "kept.bin"));
         String fileId = uploads.patch(url, 0, content).header("Kiln-File-Id").orElseThrow();
-        String kept = api.get("/api/v1/files/" + fileId, token).json().get("sha256").asString();
+        String kept =
+                api.get("/api/v1/files/" + fileId, token).json().get("sha256").asString();
 
         // Sweeps until the finished upload's record has expired (1 s); the orphan has no grace.
         await().atMost(WAIT).until(() -> {
@@ -83,5 +85,4 @@ abstract class StorageSweepContract extends ApiTestBase {
         assertThat(file.status()).isEqualTo(200);
         expectProblem(uploads.head(url), 404, null); // a finished upload's record goes, its file stays
     }
-
 }

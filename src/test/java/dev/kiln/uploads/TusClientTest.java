@@ -11,8 +11,8 @@ import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -35,11 +35,13 @@ class TusClientTest {
     @Test
     void anUploadCutOffMidwayResumesFromTheServersOffset() throws Exception {
         Path file = randomFile();
-        try (KilnProcess kiln = KilnProcess.start(TestDatabases.fresh(TestDatabases.Kind.SQLITE),
-                TestDatabases.tempDir("kiln-tus-"), Map.of())) {
+        try (KilnProcess kiln = KilnProcess.start(
+                TestDatabases.fresh(TestDatabases.Kind.SQLITE), TestDatabases.tempDir("kiln-tus-"), Map.of())) {
             JsonNode result = tusUpload(kiln, file, "--abort-after", Integer.toString(SIZE / 3));
 
-            assertThat(result.get("resumedFrom").asLong()).as("resumed from the bytes that got through").isEqualTo(SIZE / 3);
+            assertThat(result.get("resumedFrom").asLong())
+                    .as("resumed from the bytes that got through")
+                    .isEqualTo(SIZE / 3);
             assertStored(kiln.api(), result.get("fileId").asString(), file);
         }
     }
@@ -56,8 +58,10 @@ class TusClientTest {
             assertThat(cut.get("aborted").asBoolean()).isTrue();
             uploadUrl = cut.get("uploadUrl").asString();
             // The server learns of the cut when its read fails; until then HEAD shows the last checkpoint.
-            await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
-                    assertThat(offset(first.api(), uploadUrl)).as("the bytes that got through").isEqualTo(SIZE / 2));
+            await().atMost(Duration.ofSeconds(20))
+                    .untilAsserted(() -> assertThat(offset(first.api(), uploadUrl))
+                            .as("the bytes that got through")
+                            .isEqualTo(SIZE / 2));
             offsetBeforeKill = SIZE / 2;
             first.kill();
         }
@@ -73,23 +77,35 @@ class TusClientTest {
     }
 
     private static JsonNode tusUpload(KilnProcess kiln, Path file, String... extra) throws Exception {
-        List<String> command = new ArrayList<>(List.of("node", "tools/tus-upload.mjs",
-                "--endpoint", "http://localhost:" + kiln.port() + "/api/v1/uploads",
-                "--token", Api.ADMIN_TOKEN, "--file", file.toString()));
+        List<String> command = new ArrayList<>(List.of(
+                "node",
+                "tools/tus-upload.mjs",
+                "--endpoint",
+                "http://localhost:" + kiln.port() + "/api/v1/uploads",
+                "--token",
+                Api.ADMIN_TOKEN,
+                "--file",
+                file.toString()));
         command.addAll(List.of(extra));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("TUS_TRACE", "1"); // each request on stderr, shown if the upload fails
-        Process node = builder.directory(Path.of("web").toFile()).redirectErrorStream(false).start();
+        Process node = builder.directory(Path.of("web").toFile())
+                .redirectErrorStream(false)
+                .start();
         String out = new String(node.getInputStream().readAllBytes());
         String err = new String(node.getErrorStream().readAllBytes());
         assertThat(node.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(node.exitValue()).as("tus-js-client failed: " + err + "\nKiln:\n" + kiln.log()).isZero();
+        assertThat(node.exitValue())
+                .as("tus-js-client failed: " + err + "\nKiln:\n" + kiln.log())
+                .isZero();
         return JsonMapper.builder().build().readTree(out.strip());
     }
 
     private static long offset(Api api, String uploadUrl) {
         Api.Response head = api.send(api.request(uploadUrl.replaceFirst("^https?://[^/]+", ""), Api.ADMIN_TOKEN)
-                .header("Tus-Resumable", "1.0.0").method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+                .header("Tus-Resumable", "1.0.0")
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .build());
         assertThat(head.status()).as(head.toString()).isEqualTo(200);
         return Long.parseLong(head.header("Upload-Offset").orElseThrow());
     }

@@ -43,7 +43,9 @@ abstract class TusProtocolContract extends ApiTestBase {
 
     @Test
     void optionsAdvertiseTheProtocol() {
-        Api.Response options = api.send(api.request("/api/v1/uploads", token).method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build());
+        Api.Response options = api.send(api.request("/api/v1/uploads", token)
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .build());
 
         assertThat(options.status()).isEqualTo(204);
         assertThat(options.header("Tus-Version")).contains("1.0.0");
@@ -63,8 +65,10 @@ abstract class TusProtocolContract extends ApiTestBase {
 
         int cut1 = 100_000;
         int cut2 = 250_000;
-        assertThat(uploads.patch(url, 0, slice(content, 0, cut1)).header("Upload-Offset")).contains(Integer.toString(cut1));
-        assertThat(uploads.patch(url, cut1, slice(content, cut1, cut2)).header("Upload-Offset")).contains(Integer.toString(cut2));
+        assertThat(uploads.patch(url, 0, slice(content, 0, cut1)).header("Upload-Offset"))
+                .contains(Integer.toString(cut1));
+        assertThat(uploads.patch(url, cut1, slice(content, cut1, cut2)).header("Upload-Offset"))
+                .contains(Integer.toString(cut2));
         Api.Response last = uploads.patch(url, cut2, slice(content, cut2, content.length));
 
         assertThat(last.status()).isEqualTo(204);
@@ -84,12 +88,15 @@ abstract class TusProtocolContract extends ApiTestBase {
         Api.Response created = api.send(tus(api.request("/api/v1/uploads", token))
                 .header("Upload-Length", Integer.toString(content.length))
                 .header("Content-Type", TusController.OFFSET_STREAM)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(slice(content, 0, 20_000))).build());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(slice(content, 0, 20_000)))
+                .build());
 
         assertThat(created.status()).isEqualTo(201);
         assertThat(created.header("Upload-Offset")).contains("20000");
         String url = TusRequests.path(created);
-        assertThat(uploads.patch(url, 20_000, slice(content, 20_000, content.length)).header("Kiln-File-Id")).isPresent();
+        assertThat(uploads.patch(url, 20_000, slice(content, 20_000, content.length))
+                        .header("Kiln-File-Id"))
+                .isPresent();
     }
 
     @Test
@@ -109,12 +116,19 @@ abstract class TusProtocolContract extends ApiTestBase {
         byte[] chunk = random(5000);
         String url = uploads.create(10_000, Map.of());
 
-        Api.Response bad = uploads.patch(url, 0, chunk, "sha1 " + Base64.getEncoder().encodeToString(new byte[20]));
+        Api.Response bad =
+                uploads.patch(url, 0, chunk, "sha1 " + Base64.getEncoder().encodeToString(new byte[20]));
         expectProblem(bad, 460, "checksum_mismatch");
         assertThat(uploads.head(url).header("Upload-Offset")).contains("0");
 
-        Api.Response good = uploads.patch(url, 0, chunk, "sha256 " + Base64.getEncoder().encodeToString(
-                MessageDigest.getInstance("SHA-256").digest(chunk)));
+        Api.Response good = uploads.patch(
+                url,
+                0,
+                chunk,
+                "sha256 "
+                        + Base64.getEncoder()
+                                .encodeToString(
+                                        MessageDigest.getInstance("SHA-256").digest(chunk)));
         assertThat(good.status()).isEqualTo(204);
         assertThat(good.header("Upload-Offset")).contains("5000");
         expectProblem(uploads.patch(url, 5000, chunk, "crc32 AAAA"), 400, "invalid_field");
@@ -123,12 +137,19 @@ abstract class TusProtocolContract extends ApiTestBase {
 
     @Test
     void limitsApplyBeforeAnyByte() {
-        expectProblem(api.send(tus(api.request("/api/v1/uploads", token)).header("Upload-Length", Long.toString(1024 * 1024 + 1))
-                .POST(HttpRequest.BodyPublishers.noBody()).build()), 413, "file_too_large");
+        expectProblem(
+                api.send(tus(api.request("/api/v1/uploads", token))
+                        .header("Upload-Length", Long.toString(1024 * 1024 + 1))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build()),
+                413,
+                "file_too_large");
         uploads.create(1_000_000, Map.of());
         uploads.create(1_000_000, Map.of());
-        Api.Response overQuota = api.send(tus(api.request("/api/v1/uploads", token)).header("Upload-Length", "100000")
-                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        Api.Response overQuota = api.send(tus(api.request("/api/v1/uploads", token))
+                .header("Upload-Length", "100000")
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build());
         expectProblem(overQuota, 413, "quota_exceeded");
         assertThat(overQuota.json().get("quota").asLong()).isEqualTo(2 * 1024 * 1024);
     }
@@ -140,9 +161,11 @@ abstract class TusProtocolContract extends ApiTestBase {
 
         expectProblem(uploads.patch(url, 600, random(500)), 413, "upload_overflow");
         // Without a Content-Length the server counts as it reads.
-        Api.Response streamed = api.send(tus(api.request(url, token)).header("Upload-Offset", "600")
+        Api.Response streamed = api.send(tus(api.request(url, token))
+                .header("Upload-Offset", "600")
                 .header("Content-Type", TusController.OFFSET_STREAM)
-                .method("PATCH", HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(random(800)))).build());
+                .method("PATCH", HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(random(800))))
+                .build());
         expectProblem(streamed, 413, "upload_overflow");
         assertThat(uploads.head(url).header("Upload-Offset")).contains("600");
     }
@@ -165,61 +188,131 @@ abstract class TusProtocolContract extends ApiTestBase {
         String url = uploads.create(content.length, Map.of());
         CountDownLatch release = new CountDownLatch(1);
         // The first writer sends 100 KB, then stalls like a dead connection.
-        CompletableFuture<Api.Response> stalled = CompletableFuture.supplyAsync(() -> api.send(tus(api.request(url, token))
-                .header("Upload-Offset", "0").header("Content-Type", TusController.OFFSET_STREAM)
-                .method("PATCH", HttpRequest.BodyPublishers.ofInputStream(() -> new StallingStream(slice(content, 0, 100_000),
-                        slice(content, 100_000, 200_000), release))).build()));
-        await().atMost(WAIT).until(() -> uploads.head(url).header("Upload-Offset").map(Long::parseLong).orElse(0L) > 0);
+        CompletableFuture<Api.Response> stalled =
+                CompletableFuture.supplyAsync(() -> api.send(tus(api.request(url, token))
+                        .header("Upload-Offset", "0")
+                        .header("Content-Type", TusController.OFFSET_STREAM)
+                        .method(
+                                "PATCH",
+                                HttpRequest.BodyPublishers.ofInputStream(() -> new StallingStream(
+                                        slice(content, 0, 100_000), slice(content, 100_000, 200_000), release)))
+                        .build()));
+        await().atMost(WAIT)
+                .until(() -> uploads.head(url)
+                                .header("Upload-Offset")
+                                .map(Long::parseLong)
+                                .orElse(0L)
+                        > 0);
         long durable = Long.parseLong(uploads.head(url).header("Upload-Offset").orElseThrow());
 
         expectProblem(uploads.patch(url, durable, slice(content, (int) durable, content.length)), 423, "upload_locked");
 
         // After lock-stale-after (1 s in tests) with no progress, a new writer takes over.
         await().atMost(WAIT).pollInterval(Duration.ofMillis(300)).until(() -> {
-            long offset = Long.parseLong(uploads.head(url).header("Upload-Offset").orElseThrow());
-            return uploads.patch(url, offset, slice(content, (int) offset, content.length)).status() == 204;
+            long offset =
+                    Long.parseLong(uploads.head(url).header("Upload-Offset").orElseThrow());
+            return uploads.patch(url, offset, slice(content, (int) offset, content.length))
+                            .status()
+                    == 204;
         });
         release.countDown(); // the stale writer wakes up: it must not disturb the upload
         stalled.get();
         Api.Response done = uploads.head(url);
         assertThat(done.header("Kiln-File-Id")).isPresent();
-        assertThat(api.get("/api/v1/files/" + done.header("Kiln-File-Id").orElseThrow(), token).json().get("sha256").asString())
+        assertThat(api.get("/api/v1/files/" + done.header("Kiln-File-Id").orElseThrow(), token)
+                        .json()
+                        .get("sha256")
+                        .asString())
                 .isEqualTo(sha256(content));
     }
 
     @Test
     void malformedRequestsGetProblemsNeverServerErrors() {
-        expectProblem(api.send(api.request("/api/v1/uploads", token).header("Upload-Length", "10")
-                .POST(HttpRequest.BodyPublishers.noBody()).build()), 412, "unsupported_tus_version");
+        expectProblem(
+                api.send(api.request("/api/v1/uploads", token)
+                        .header("Upload-Length", "10")
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build()),
+                412,
+                "unsupported_tus_version");
         expectProblem(uploads.post(Map.of("Upload-Length", "ten")), 400, "invalid_field");
         expectProblem(uploads.post(Map.of("Upload-Length", "-5")), 400, "invalid_field");
         expectProblem(uploads.post(Map.of()), 400, "invalid_field");
         expectProblem(uploads.post(Map.of("Upload-Length", "0")), 400, "empty_file");
         expectProblem(uploads.post(Map.of("Upload-Defer-Length", "1")), 400, "invalid_field");
-        expectProblem(uploads.post(Map.of("Upload-Length", "10", "Upload-Metadata", "filename !!!")), 400, "invalid_field");
-        expectProblem(uploads.post(Map.of("Upload-Length", "10", "Upload-Metadata", "a YQ==,a Yg==")), 400, "invalid_field");
-        expectProblem(uploads.post(Map.of("Upload-Length", "10", "Upload-Metadata", "bad key YQ==")), 400, "invalid_field");
-        expectProblem(uploads.post(Map.of("Upload-Length", "10", "Upload-Metadata", meta(Map.of("processor", "nope")))), 400, "unknown_processor");
-        expectProblem(uploads.post(Map.of("Upload-Length", "10", "Upload-Metadata", meta(Map.of("processor", "test-echo",
-                "params", "{\"partials\":\"x\"}")))), 400, "invalid_params");
-        expectProblem(uploads.post(Map.of("Upload-Length", "10", "Upload-Metadata", meta(Map.of("processor", "test-echo",
-                "params", "{not json")))), 400, "invalid_field");
-        expectProblem(uploads.post(Map.of("Upload-Length", "10", "Upload-Metadata", meta(Map.of("processor", "test-echo",
-                "priority", "50")))), 400, "invalid_field");
+        expectProblem(
+                uploads.post(Map.of("Upload-Length", "10", "Upload-Metadata", "filename !!!")), 400, "invalid_field");
+        expectProblem(
+                uploads.post(Map.of("Upload-Length", "10", "Upload-Metadata", "a YQ==,a Yg==")), 400, "invalid_field");
+        expectProblem(
+                uploads.post(Map.of("Upload-Length", "10", "Upload-Metadata", "bad key YQ==")), 400, "invalid_field");
+        expectProblem(
+                uploads.post(Map.of("Upload-Length", "10", "Upload-Metadata", meta(Map.of("processor", "nope")))),
+                400,
+                "unknown_processor");
+        expectProblem(
+                uploads.post(Map.of(
+                        "Upload-Length",
+                        "10",
+                        "Upload-Metadata",
+                        meta(Map.of("processor", "test-echo", "params", "{\"partials\":\"x\"}")))),
+                400,
+                "invalid_params");
+        expectProblem(
+                uploads.post(Map.of(
+                        "Upload-Length",
+                        "10",
+                        "Upload-Metadata",
+                        meta(Map.of("processor", "test-echo", "params", "{not json")))),
+                400,
+                "invalid_field");
+        expectProblem(
+                uploads.post(Map.of(
+                        "Upload-Length",
+                        "10",
+                        "Upload-Metadata",
+                        meta(Map.of("processor", "test-echo", "priority", "50")))),
+                400,
+                "invalid_field");
         String url = uploads.create(100, Map.of());
-        expectProblem(api.send(tus(api.request(url, token)).header("Content-Type", TusController.OFFSET_STREAM)
-                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(new byte[5])).build()), 400, "invalid_field");
-        expectProblem(api.send(tus(api.request(url, token)).header("Upload-Offset", "0").header("Content-Type", "text/plain")
-                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(new byte[5])).build()), 415, "unsupported_content_type");
-        expectProblem(api.send(tus(api.request(url, token)).header("Upload-Offset", "zero").header("Content-Type",
-                TusController.OFFSET_STREAM).method("PATCH", HttpRequest.BodyPublishers.ofByteArray(new byte[5])).build()), 400,
+        expectProblem(
+                api.send(tus(api.request(url, token))
+                        .header("Content-Type", TusController.OFFSET_STREAM)
+                        .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(new byte[5]))
+                        .build()),
+                400,
+                "invalid_field");
+        expectProblem(
+                api.send(tus(api.request(url, token))
+                        .header("Upload-Offset", "0")
+                        .header("Content-Type", "text/plain")
+                        .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(new byte[5]))
+                        .build()),
+                415,
+                "unsupported_content_type");
+        expectProblem(
+                api.send(tus(api.request(url, token))
+                        .header("Upload-Offset", "zero")
+                        .header("Content-Type", TusController.OFFSET_STREAM)
+                        .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(new byte[5]))
+                        .build()),
+                400,
                 "invalid_field");
         expectProblem(uploads.head("/api/v1/uploads/upl_nope"), 404, null);
-        expectProblem(api.send(tus(api.request("/api/v1/uploads/..%2F..%2Fetc%2Fpasswd", token))
-                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build()), 400, null);
-        expectProblem(api.send(tus(api.request("/api/v1/uploads/%2e%2e/x", token)).header("Upload-Offset", "0")
-                .header("Content-Type", TusController.OFFSET_STREAM)
-                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(new byte[1])).build()), 400, "malformed_request");
+        expectProblem(
+                api.send(tus(api.request("/api/v1/uploads/..%2F..%2Fetc%2Fpasswd", token))
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                        .build()),
+                400,
+                null);
+        expectProblem(
+                api.send(tus(api.request("/api/v1/uploads/%2e%2e/x", token))
+                        .header("Upload-Offset", "0")
+                        .header("Content-Type", TusController.OFFSET_STREAM)
+                        .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(new byte[1]))
+                        .build()),
+                400,
+                "malformed_request");
     }
 
     @Test
@@ -227,21 +320,35 @@ abstract class TusProtocolContract extends ApiTestBase {
         String url = uploads.create(100, Map.of());
         String stranger = api.newMember("stranger-" + UUID.randomUUID());
 
-        expectProblem(api.send(tus(api.request(url, stranger)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build()), 404, null);
-        assertThat(api.send(tus(api.request(url, stranger)).header("Upload-Offset", "0").header("Content-Type",
-                TusController.OFFSET_STREAM).method("PATCH", HttpRequest.BodyPublishers.ofByteArray(new byte[5])).build()).status())
+        expectProblem(
+                api.send(tus(api.request(url, stranger))
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                        .build()),
+                404,
+                null);
+        assertThat(api.send(tus(api.request(url, stranger))
+                                .header("Upload-Offset", "0")
+                                .header("Content-Type", TusController.OFFSET_STREAM)
+                                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(new byte[5]))
+                                .build())
+                        .status())
                 .isEqualTo(404);
-        assertThat(api.send(tus(api.request(url, stranger)).DELETE().build()).status()).isEqualTo(404);
+        assertThat(api.send(tus(api.request(url, stranger)).DELETE().build()).status())
+                .isEqualTo(404);
         assertThat(uploads.head(url).status()).isEqualTo(200);
-        assertThat(api.send(tus(api.request("/api/v1/uploads", null)).header("Upload-Length", "5")
-                .POST(HttpRequest.BodyPublishers.noBody()).build()).status()).isEqualTo(401);
+        assertThat(api.send(tus(api.request("/api/v1/uploads", null))
+                                .header("Upload-Length", "5")
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build())
+                        .status())
+                .isEqualTo(401);
     }
 
     @Test
     void oneStepUploadStartsItsJobOnceEvenWhenTheCompletionIsRetried() throws Exception {
         byte[] content = "one step, one job".getBytes(StandardCharsets.UTF_8);
-        String url = uploads.create(content.length, Map.of("filename", "note.txt", "processor", "test-echo",
-                "params", "{\"partials\":2}"));
+        String url = uploads.create(
+                content.length, Map.of("filename", "note.txt", "processor", "test-echo", "params", "{\"partials\":2}"));
 
         Api.Response done = uploads.patch(url, 0, content);
         Api.Response again = uploads.patch(url, content.length, new byte[0]);
@@ -253,7 +360,8 @@ abstract class TusProtocolContract extends ApiTestBase {
         assertThat(uploads.head(url).header("Kiln-Job-Id")).contains(jobId);
         await().atMost(WAIT).until(() -> api.state(token, jobId).equals("succeeded"));
         assertThat(api.get("/api/v1/jobs", token).json().get("items")).hasSize(1);
-        assertThat(api.job(token, jobId).get("input").get("fileId").asString()).isEqualTo(done.header("Kiln-File-Id").orElseThrow());
+        assertThat(api.job(token, jobId).get("input").get("fileId").asString())
+                .isEqualTo(done.header("Kiln-File-Id").orElseThrow());
     }
 
     @Test
@@ -281,12 +389,9 @@ abstract class TusProtocolContract extends ApiTestBase {
         }
     }
 
-
     private static byte[] slice(byte[] bytes, int from, int to) {
         return Arrays.copyOfRange(bytes, from, to);
     }
-
-
 
     /** Gives its first part, then blocks (a connection gone quiet) until released, then gives the rest. */
     private static final class StallingStream extends InputStream {

@@ -40,7 +40,9 @@ public final class TusRequests {
     }
 
     Api.Response head(String url) {
-        return api.send(tus(api.request(url, token)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+        return api.send(tus(api.request(url, token))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .build());
     }
 
     public Api.Response patch(String url, long offset, byte[] bytes) {
@@ -48,12 +50,14 @@ public final class TusRequests {
     }
 
     Api.Response patch(String url, long offset, byte[] bytes, String checksum) {
-        HttpRequest.Builder request = tus(api.request(url, token)).header("Upload-Offset", Long.toString(offset))
+        HttpRequest.Builder request = tus(api.request(url, token))
+                .header("Upload-Offset", Long.toString(offset))
                 .header("Content-Type", TusController.OFFSET_STREAM);
         if (checksum != null) {
             request.header("Upload-Checksum", checksum);
         }
-        return api.send(request.method("PATCH", HttpRequest.BodyPublishers.ofByteArray(bytes)).build());
+        return api.send(request.method("PATCH", HttpRequest.BodyPublishers.ofByteArray(bytes))
+                .build());
     }
 
     static HttpRequest.Builder tus(HttpRequest.Builder request) {
@@ -65,7 +69,12 @@ public final class TusRequests {
     }
 
     public static String meta(Map<String, String> values) {
-        return String.join(",", values.entrySet().stream().map(e -> e.getKey() + " "
-                + Base64.getEncoder().encodeToString(e.getValue().getBytes(StandardCharsets.UTF_8))).toList());
+        return String.join(
+                ",",
+                values.entrySet().stream()
+                        .map(e -> e.getKey() + " "
+                                + Base64.getEncoder()
+                                        .encodeToString(e.getValue().getBytes(StandardCharsets.UTF_8)))
+                        .toList());
     }
 }

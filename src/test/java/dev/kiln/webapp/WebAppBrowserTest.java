@@ -33,19 +33,33 @@ class WebAppBrowserTest {
 
     @Test
     void theAppWorksInChromiumAgainstARealKiln() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium")), "Debian's chromium is installed (.ci/run installs it)");
-        KilnProcess kiln = KilnProcess.start(TestDatabases.fresh(TestDatabases.Kind.SQLITE), TestDatabases.tempDir("kiln-e2e-"),
+        assumeTrue(
+                Files.isExecutable(Path.of("/usr/bin/chromium")),
+                "Debian's chromium is installed (.ci/run installs it)");
+        KilnProcess kiln = KilnProcess.start(
+                TestDatabases.fresh(TestDatabases.Kind.SQLITE),
+                TestDatabases.tempDir("kiln-e2e-"),
                 Map.of("kiln.workers.shutdown-grace", "1s"));
         StringBuilder output = new StringBuilder();
         try {
-            Process node = new ProcessBuilder(List.of("node", "e2e/app.e2e.mjs",
-                    "--base", "http://localhost:" + kiln.port(),
-                    "--token", Api.ADMIN_TOKEN,
-                    "--speech", Fixtures.path("speech.wav").toString(),
-                    "--shots", Path.of("target/screenshots").toAbsolutePath().toString()))
-                    .directory(Path.of("web").toFile()).redirectErrorStream(true).start();
-            CompletableFuture.delayedExecutor(8, TimeUnit.MINUTES).execute(node::destroyForcibly); // never hang the build
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
+            Process node = new ProcessBuilder(List.of(
+                            "node",
+                            "e2e/app.e2e.mjs",
+                            "--base",
+                            "http://localhost:" + kiln.port(),
+                            "--token",
+                            Api.ADMIN_TOKEN,
+                            "--speech",
+                            Fixtures.path("speech.wav").toString(),
+                            "--shots",
+                            Path.of("target/screenshots").toAbsolutePath().toString()))
+                    .directory(Path.of("web").toFile())
+                    .redirectErrorStream(true)
+                    .start();
+            CompletableFuture.delayedExecutor(8, TimeUnit.MINUTES)
+                    .execute(node::destroyForcibly); // never hang the build
+            try (BufferedReader lines =
+                            new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
                     Writer toNode = new OutputStreamWriter(node.getOutputStream(), StandardCharsets.UTF_8)) {
                 String line;
                 while ((line = lines.readLine()) != null) {
@@ -60,7 +74,9 @@ class WebAppBrowserTest {
             }
             assertThat(node.waitFor(1, TimeUnit.MINUTES)).isTrue();
             System.out.println(output);
-            assertThat(node.exitValue()).as("the browser test failed:\n" + output + "\nKiln:\n" + kiln.log()).isZero();
+            assertThat(node.exitValue())
+                    .as("the browser test failed:\n" + output + "\nKiln:\n" + kiln.log())
+                    .isZero();
         } finally {
             kiln.close();
         }

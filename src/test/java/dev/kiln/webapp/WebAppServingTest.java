@@ -26,7 +26,8 @@ class WebAppServingTest extends ApiTestBase {
         assertThat(page.header("Content-Type").orElseThrow()).startsWith("text/html");
         assertThat(page.header("Cache-Control").orElseThrow()).contains("no-cache");
         assertThat(page.body()).contains("<div id=\"root\"></div>").contains("/assets/");
-        assertThat(page.headers().get("Content-Security-Policy")).anySatisfy(p -> assertThat(p).contains("script-src 'self'"))
+        assertThat(page.headers().get("Content-Security-Policy"))
+                .anySatisfy(p -> assertThat(p).contains("script-src 'self'"))
                 .anySatisfy(p -> assertThat(p).contains("frame-ancestors 'none'"));
         assertThat(page.header("Referrer-Policy")).contains("same-origin");
         assertThat(page.header("X-Content-Type-Options")).contains("nosniff");
@@ -39,7 +40,9 @@ class WebAppServingTest extends ApiTestBase {
         Api.Response script = api.get("/assets/" + asset, null);
 
         assertThat(script.status()).isEqualTo(200);
-        assertThat(script.header("Cache-Control").orElseThrow()).contains("max-age=31536000").contains("immutable");
+        assertThat(script.header("Cache-Control").orElseThrow())
+                .contains("max-age=31536000")
+                .contains("immutable");
     }
 
     @Test
@@ -54,7 +57,10 @@ class WebAppServingTest extends ApiTestBase {
 
     private static String builtAsset() throws IOException {
         try (Stream<Path> files = Files.list(Path.of("target/classes/static/assets"))) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".js")).findFirst().orElseThrow();
+            return files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".js"))
+                    .findFirst()
+                    .orElseThrow();
         }
     }
 }

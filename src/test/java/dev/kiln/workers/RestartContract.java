@@ -61,12 +61,20 @@ abstract class RestartContract {
 
             JsonNode job = api.job(Api.ADMIN_TOKEN, jobId);
             assertThat(job.get("attempt").asInt()).isEqualTo(2);
-            assertThat(api.get("/api/v1/jobs/" + jobId + "/result", Api.ADMIN_TOKEN).json().get("attempt").asInt()).isEqualTo(2);
+            assertThat(api.get("/api/v1/jobs/" + jobId + "/result", Api.ADMIN_TOKEN)
+                            .json()
+                            .get("attempt")
+                            .asInt())
+                    .isEqualTo(2);
             List<JsonNode> events = events(api, jobId);
             assertGapless(events, job.get("seq").asLong());
-            assertThat(states(events)).containsExactly("queued", "running", "retry_scheduled", "queued", "running", "succeeded");
-            assertThat(events).filteredOn(e -> e.get("kind").asString().equals("error"))
-                    .singleElement().satisfies(e -> assertThat(e.get("data").get("code").asString()).isEqualTo("lease_expired"));
+            assertThat(states(events))
+                    .containsExactly("queued", "running", "retry_scheduled", "queued", "running", "succeeded");
+            assertThat(events)
+                    .filteredOn(e -> e.get("kind").asString().equals("error"))
+                    .singleElement()
+                    .satisfies(e ->
+                            assertThat(e.get("data").get("code").asString()).isEqualTo("lease_expired"));
         }
     }
 
@@ -81,8 +89,9 @@ abstract class RestartContract {
             String file = api.textFile(Api.ADMIN_TOKEN, "drain me");
             shortJob = api.submit(Api.ADMIN_TOKEN, "test-sleep", file, "{\"ms\":1500,\"steps\":3}");
             longJob = api.submit(Api.ADMIN_TOKEN, "test-sleep", file, "{\"ms\":5000,\"steps\":50}");
-            await().atMost(WAIT).until(() -> api.state(Api.ADMIN_TOKEN, shortJob).equals("running")
-                    && api.state(Api.ADMIN_TOKEN, longJob).equals("running"));
+            await().atMost(WAIT)
+                    .until(() -> api.state(Api.ADMIN_TOKEN, shortJob).equals("running")
+                            && api.state(Api.ADMIN_TOKEN, longJob).equals("running"));
 
             Duration stopped = first.terminate();
 
@@ -97,7 +106,9 @@ abstract class RestartContract {
 
             await().atMost(WAIT).until(() -> api.state(Api.ADMIN_TOKEN, longJob).equals("succeeded"));
             JsonNode released = api.job(Api.ADMIN_TOKEN, longJob);
-            assertThat(released.get("attempt").asInt()).as("a release does not spend an attempt").isEqualTo(1);
+            assertThat(released.get("attempt").asInt())
+                    .as("a release does not spend an attempt")
+                    .isEqualTo(1);
             List<JsonNode> events = events(api, longJob);
             assertGapless(events, released.get("seq").asLong());
             assertThat(states(events)).containsExactly("queued", "running", "queued", "running", "succeeded");
@@ -139,7 +150,8 @@ abstract class RestartContract {
         try (KilnProcess second = KilnProcess.start(url, home, FAST);
                 StreamClient client = StreamClient.connect(second.api(), second.port(), Api.ADMIN_TOKEN)) {
             client.send("{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + job + "\",\"after\":" + last + "}]}");
-            assertThat(client.await("subscribed", WAIT).get("recovered").asBoolean()).isTrue();
+            assertThat(client.await("subscribed", WAIT).get("recovered").asBoolean())
+                    .isTrue();
             boolean terminal = false;
             while (!terminal) {
                 JsonNode event = client.await("event", WAIT);
@@ -148,7 +160,8 @@ abstract class RestartContract {
                 terminal = event.get("kind").asString().equals("state")
                         && event.get("data").get("state").asString().equals("succeeded");
             }
-            assertThat(last).isEqualTo(second.api().job(Api.ADMIN_TOKEN, job).get("seq").asLong());
+            assertThat(last)
+                    .isEqualTo(second.api().job(Api.ADMIN_TOKEN, job).get("seq").asLong());
         }
     }
 
@@ -156,7 +169,8 @@ abstract class RestartContract {
     void onSigtermReadinessGoesDownFirstThenSocketsCloseWith1001AndStreamsEnd() throws Exception {
         Map<String, String> settings = new HashMap<>(FAST);
         settings.put("kiln.drain.readiness-delay", "2s");
-        try (KilnProcess node = KilnProcess.start(TestDatabases.fresh(kind()), TestDatabases.tempDir("kiln-drain-"), settings)) {
+        try (KilnProcess node =
+                KilnProcess.start(TestDatabases.fresh(kind()), TestDatabases.tempDir("kiln-drain-"), settings)) {
             Api api = node.api();
             assertThat(api.get(READINESS, null).status()).isEqualTo(200);
             String file = api.textFile(Api.ADMIN_TOKEN, "drain me");
@@ -165,8 +179,13 @@ abstract class RestartContract {
             try (StreamClient client = StreamClient.connect(api, node.port(), Api.ADMIN_TOKEN)) {
                 client.send("{\"type\":\"subscribe\",\"jobs\":[\"" + job + "\"]}");
                 client.await("snapshot", WAIT);
-                HttpResponse<InputStream> sse = HttpClient.newHttpClient().send(api.request("/api/v1/jobs/" + job + "/events", Api.ADMIN_TOKEN)
-                        .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+                HttpResponse<InputStream> sse = HttpClient.newHttpClient()
+                        .send(
+                                api.request("/api/v1/jobs/" + job + "/events", Api.ADMIN_TOKEN)
+                                        .header("Accept", "text/event-stream")
+                                        .GET()
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofInputStream());
                 assertThat(sse.statusCode()).isEqualTo(200);
                 CompletableFuture<Long> sseEnded = new CompletableFuture<>();
                 Thread.ofVirtual().start(() -> {
@@ -182,9 +201,12 @@ abstract class RestartContract {
                 node.signalTerm();
 
                 // 1. Readiness turns 503 at once, while the node still serves (the readiness delay).
-                await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20))
+                await().atMost(Duration.ofSeconds(2))
+                        .pollInterval(Duration.ofMillis(20))
                         .until(() -> api.get(READINESS, null).status() == 503);
-                assertThat(client.closed()).as("sockets stay open through the readiness delay").isFalse();
+                assertThat(client.closed())
+                        .as("sockets stay open through the readiness delay")
+                        .isFalse();
                 // 3. Then WebSockets close with 1001 and SSE streams end, not before the delay is over.
                 assertThat(client.closeCode(WAIT)).isEqualTo(1001);
                 long closed = System.nanoTime();
@@ -193,32 +215,47 @@ abstract class RestartContract {
                         .isGreaterThanOrEqualTo(Duration.ofMillis(1900));
                 // 4. While the running job has its grace, new streams are refused and long polls answer at once.
                 Api.Response refused = api.send(api.request("/api/v1/jobs/" + job + "/events", Api.ADMIN_TOKEN)
-                        .header("Accept", "text/event-stream").GET().build());
+                        .header("Accept", "text/event-stream")
+                        .GET()
+                        .build());
                 assertThat(refused.status()).as(refused.toString()).isEqualTo(503);
                 assertThat(refused.code()).isEqualTo("shutting_down");
                 long polled = System.nanoTime();
-                assertThat(api.get("/api/v1/jobs/" + job + "/events?after=999999&wait=20", Api.ADMIN_TOKEN).status()).isEqualTo(200);
+                assertThat(api.get("/api/v1/jobs/" + job + "/events?after=999999&wait=20", Api.ADMIN_TOKEN)
+                                .status())
+                        .isEqualTo(200);
                 assertThat(Duration.ofNanos(System.nanoTime() - polled)).isLessThan(Duration.ofSeconds(5));
             }
             node.awaitExit();
-            assertThat(node.log()).containsSubsequence("no more jobs are claimed", "so load balancers notice",
-                    "releasing 1 job(s)", "Workers stopped");
+            assertThat(node.log())
+                    .containsSubsequence(
+                            "no more jobs are claimed",
+                            "so load balancers notice",
+                            "releasing 1 job(s)",
+                            "Workers stopped");
         }
     }
 
     private static List<JsonNode> events(Api api, String jobId) {
         List<JsonNode> events = new ArrayList<>();
-        api.get("/api/v1/jobs/" + jobId + "/events?limit=1000", Api.ADMIN_TOKEN).json().get("items").forEach(events::add);
+        api.get("/api/v1/jobs/" + jobId + "/events?limit=1000", Api.ADMIN_TOKEN)
+                .json()
+                .get("items")
+                .forEach(events::add);
         return events;
     }
 
     private static List<String> states(List<JsonNode> events) {
-        return events.stream().filter(e -> e.get("kind").asString().equals("state"))
-                .map(e -> e.get("data").get("state").asString()).toList();
+        return events.stream()
+                .filter(e -> e.get("kind").asString().equals("state"))
+                .map(e -> e.get("data").get("state").asString())
+                .toList();
     }
 
     private static void assertGapless(List<JsonNode> events, long lastSeq) {
-        assertThat(events).extracting(e -> e.get("seq").asLong())
-                .containsExactlyElementsOf(LongStream.rangeClosed(1, lastSeq).boxed().toList());
+        assertThat(events)
+                .extracting(e -> e.get("seq").asLong())
+                .containsExactlyElementsOf(
+                        LongStream.rangeClosed(1, lastSeq).boxed().toList());
     }
 }
