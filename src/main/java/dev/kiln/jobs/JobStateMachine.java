@@ -164,22 +164,12 @@ public class JobStateMachine {
     /** Asks a running job to stop; empty when it is not running or a cancel is already pending. */
     @Arrow(Transition.REQUEST_CANCEL)
     Optional<Job> requestCancel(String jobId, Instant now) {
-        Optional<Job> marked = db.sql()
-                .sql(ArrowStatements.REQUEST_CANCEL)
-                .param("id", jobId)
-                .param("now", now.toEpochMilli())
-                .query(jobRows)
-                .optional();
-        marked.ifPresent(job -> {
-            events.append(List.of(StateEvents.state(
-                    job.id(),
-                    job.ownerId(),
-                    job.seq(),
-                    StateEvents.data(JobState.RUNNING, job.attempt()).put("cancelRequested", true),
-                    now)));
-            committed(Transition.REQUEST_CANCEL, false, now, List.of(Moved.of(job)));
-        });
-        return marked;
+        return one(
+                Transition.REQUEST_CANCEL,
+                ArrowStatements.REQUEST_CANCEL,
+                Map.of("id", jobId, "now", now.toEpochMilli()),
+                job -> StateEvents.data(JobState.RUNNING, job.attempt()).put("cancelRequested", true),
+                now);
     }
 
     /** Attempts that returned a result (stored with the job); returns the ids of those still holding their lease. */
@@ -291,18 +281,12 @@ public class JobStateMachine {
     /** Cancels a job that is not running; empty when it is running or finished by now. */
     @Arrow(Transition.CANCEL_WAITING)
     Optional<Job> cancelWaiting(String jobId, Instant now) {
-        Optional<Job> cancelled = db.sql()
-                .sql(ArrowStatements.CANCEL_WAITING)
-                .param("id", jobId)
-                .param("now", now.toEpochMilli())
-                .query(jobRows)
-                .optional();
-        cancelled.ifPresent(job -> {
-            events.append(List.of(StateEvents.state(
-                    job.id(), job.ownerId(), job.seq(), StateEvents.data(JobState.CANCELLED, job.attempt()), now)));
-            committed(Transition.CANCEL_WAITING, false, now, List.of(Moved.of(job)));
-        });
-        return cancelled;
+        return one(
+                Transition.CANCEL_WAITING,
+                ArrowStatements.CANCEL_WAITING,
+                Map.of("id", jobId, "now", now.toEpochMilli()),
+                job -> StateEvents.data(JobState.CANCELLED, job.attempt()),
+                now);
     }
 
     /** Queues the jobs among {@code jobIds} whose backoff has passed by {@code now}. */
@@ -325,23 +309,28 @@ public class JobStateMachine {
     /** Queues a failed or cancelled job again with fresh attempts at {@code fairKey}; empty when it is neither by now. */
     @Arrow(Transition.MANUAL_RETRY)
     Optional<Job> manualRetry(String jobId, long fairKey, Instant now) {
-        Optional<Job> queued = db.sql()
-                .sql(ArrowStatements.MANUAL_RETRY)
-                .param("id", jobId)
-                .param("now", now.toEpochMilli())
-                .param("fairKey", fairKey)
-                .query(jobRows)
-                .optional();
-        queued.ifPresent(job -> {
-            db.sql()
-                    .sql("DELETE FROM job_results WHERE job_id = ?")
-                    .param(job.id())
-                    .update();
-            events.append(List.of(
-                    StateEvents.state(job.id(), job.ownerId(), job.seq(), StateEvents.queued(0, "retry"), now)));
-            committed(Transition.MANUAL_RETRY, false, now, List.of(Moved.of(job)));
-        });
+        Optional<Job> queued = one(
+                Transition.MANUAL_RETRY,
+                ArrowStatements.MANUAL_RETRY,
+                Map.of("id", jobId, "now", now.toEpochMilli(), "fairKey", fairKey),
+                job -> StateEvents.queued(0, "retry"),
+                now);
+        queued.ifPresent(job -> db.sql()
+                .sql("DELETE FROM job_results WHERE job_id = ?")
+                .param(job.id())
+                .update());
         return queued;
+    }
+
+    /** A client's arrow on one job: its UPDATE, then its state event, {@code data} of the row it returned. */
+    private Optional<Job> one(
+            Transition arrow, String sql, Map<String, ?> params, Function<Job, ObjectNode> data, Instant now) {
+        Optional<Job> moved = db.sql().sql(sql).params(params).query(jobRows).optional();
+        moved.ifPresent(job -> {
+            events.append(List.of(StateEvents.state(job.id(), job.ownerId(), job.seq(), data.apply(job), now)));
+            committed(arrow, false, now, List.of(Moved.of(job)));
+        });
+        return moved;
     }
 
     /** An item of a batch whose UPDATE matched, with the row it returned. */
