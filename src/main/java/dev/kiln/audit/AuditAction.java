@@ -16,6 +16,8 @@ public enum AuditAction {
     JOB_SUBMITTED("job.submitted"),
     JOB_CANCELLED("job.cancelled"),
     JOB_RETRIED("job.retried"),
+    JOB_CLAIMED("job.claimed"),
+    PROCESSOR_DECLARED("processor.declared"),
     RESULT_DOWNLOADED("result.downloaded"),
     FILE_DOWNLOADED("file.downloaded");
 

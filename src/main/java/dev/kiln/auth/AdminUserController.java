@@ -130,7 +130,8 @@ class AdminUserController {
     UserView change(@AuthenticationPrincipal User admin, @PathVariable String id, @RequestBody JsonNode body) {
         User user = users.findById(id).orElseThrow(() -> userNotFound(id));
         if (body == null || !body.isObject() || !body.has("role") || body.size() != 1) {
-            throw ApiException.invalidField("role", "The body must be {\"role\": \"member\" | \"admin\"}.");
+            throw ApiException.invalidField(
+                    "role", "The body must be {\"role\": \"member\" | \"admin\" | \"worker\"}.");
         }
         Role role = role(body.get("role"));
         if (user.role() == Role.ADMIN && role != Role.ADMIN && users.countAdmins() <= 1) {
@@ -152,10 +153,10 @@ class AdminUserController {
     private static Role role(JsonNode field) {
         if (field != null
                 && field.isString()
-                && (field.asString().equals("member") || field.asString().equals("admin"))) {
+                && List.of("member", "admin", "worker").contains(field.asString())) {
             return Role.valueOf(field.asString().toUpperCase(Locale.ROOT));
         }
-        throw ApiException.invalidField("role", "role must be \"member\" or \"admin\".");
+        throw ApiException.invalidField("role", "role must be \"member\", \"admin\" or \"worker\".");
     }
 
     static ApiException userNotFound(String id) {

@@ -7,7 +7,9 @@ public enum Role {
     /** Sees and manages everything. */
     ADMIN,
     /** Sees only their own files and jobs. */
-    MEMBER;
+    MEMBER,
+    /** An external worker (docs/workers.md): only the worker endpoints, and the inputs of the jobs it holds. */
+    WORKER;
 
     @JsonValue
     String dbValue() {

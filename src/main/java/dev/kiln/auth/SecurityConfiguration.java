@@ -11,6 +11,9 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
+import org.springframework.security.authorization.AuthenticatedAuthorizationManager;
+import org.springframework.security.authorization.AuthorityAuthorizationManager;
+import org.springframework.security.authorization.AuthorizationManagers;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
@@ -63,8 +66,13 @@ class SecurityConfiguration {
                         .permitAll()
                         .requestMatchers("/api/v1/admin/**")
                         .hasRole(Role.ADMIN.name())
+                        .requestMatchers("/api/v1/worker/**")
+                        .hasRole(Role.WORKER.name())
+                        // A worker's token is for the worker protocol only (docs/workers.md).
                         .anyRequest()
-                        .authenticated())
+                        .access(AuthorizationManagers.allOf(
+                                AuthenticatedAuthorizationManager.authenticated(),
+                                AuthorizationManagers.not(AuthorityAuthorizationManager.hasRole(Role.WORKER.name())))))
                 .addFilterBefore(authentication(tokens, sessions, json), AuthorizationFilter.class)
                 .exceptionHandling(
                         e -> e.authenticationEntryPoint(unauthenticated).accessDeniedHandler(forbidden))

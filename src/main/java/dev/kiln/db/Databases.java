@@ -60,7 +60,8 @@ public final class Databases {
                 .configuration(Map.of("flyway.postgresql.transactional.lock", "false"))
                 // A migration mixing CONCURRENTLY with transactional statements is refused, not half-applied.
                 .mixed(false)
-                .lockRetryCount(-1);
+                .lockRetryCount(-1)
+                .javaMigrations(dialect instanceof SqliteDialect ? SqliteRebuild.all() : new SqliteRebuild[0]);
     }
 
     /** The configured JDBC URL, or the embedded SQLite file in the data directory. */

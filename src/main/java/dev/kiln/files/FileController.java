@@ -5,20 +5,15 @@ import dev.kiln.api.ErrorCode;
 import dev.kiln.audit.AuditAction;
 import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
-import dev.kiln.storage.BlobStore;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Map;
-import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
-import org.springframework.http.CacheControl;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpRange;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -39,15 +34,15 @@ class FileController {
     private final FileIntake intake;
     private final FileCatalog catalog;
     private final MediaLinks links;
-    private final BlobStore blobs;
+    private final FileContent content;
     private final AuditLog audit;
 
-    FileController(FileIntake intake, FileCatalog catalog, MediaLinks links, BlobStore blobs, AuditLog audit) {
+    FileController(FileIntake intake, FileCatalog catalog, MediaLinks links, FileContent content, AuditLog audit) {
         this.audit = audit;
         this.intake = intake;
         this.catalog = catalog;
         this.links = links;
-        this.blobs = blobs;
+        this.content = content;
     }
 
     /** The file is the raw request body; its name may come as {@code ?name=} or a Content-Disposition. */
@@ -118,8 +113,7 @@ class FileController {
         FileInfo file = (signed ? catalog.findById(id) : catalog.find(id, user))
                 .orElseThrow(() -> new ApiException(ErrorCode.FILE_NOT_FOUND, "No file " + id + "."));
         String range = request.getHeader(HttpHeaders.RANGE);
-        Resource content = new FileSystemResource(blobs.localPath(file.sha256()));
-        checkRange(range, content, file.size());
+        ResponseEntity<Resource> response = content.serve(file, range);
         // A player asks for many ranges of one recording; only a read from the start counts as a download
         // (and a refused Range is no download at all).
         if (range == null || range.startsWith("bytes=0-")) {
@@ -130,44 +124,7 @@ class FileController {
                     file.id(),
                     Map.of("via", user == null ? "signed link" : "credential"));
         }
-        // Only what a player or an <img> shows is served inline; anything else (an uploaded HTML
-        // page, an SVG) is a download, and even then sandboxed, so it never runs on Kiln's origin.
-        ContentDisposition disposition = (playable(file.mediaType())
-                        ? ContentDisposition.inline()
-                        : ContentDisposition.attachment())
-                .filename(file.name() != null ? file.name() : file.id(), StandardCharsets.UTF_8)
-                .build();
-        return ResponseEntity.ok()
-                .contentType(MediaType.parseMediaType(file.mediaType()))
-                .header(HttpHeaders.CONTENT_DISPOSITION, disposition.toString())
-                .header("Content-Security-Policy", "default-src 'none'; sandbox")
-                .cacheControl(CacheControl.maxAge(Duration.ofHours(1)).cachePrivate())
-                .body(content);
-    }
-
-    /**
-     * Spring serves the ranges; one it cannot serve (past the end, malformed, too many) would get a
-     * bare 416 carrying the whole file. Checked here the same way, it is a problem document.
-     */
-    private static void checkRange(String range, Resource content, long size) {
-        if (range == null) {
-            return;
-        }
-        try {
-            HttpRange.toResourceRegions(HttpRange.parseRanges(range), content);
-        } catch (IllegalArgumentException e) {
-            throw new ApiException(
-                            ErrorCode.RANGE_NOT_SATISFIABLE,
-                            "The Range cannot be served from this file of " + size + " bytes.")
-                    .with("field", HttpHeaders.RANGE)
-                    .header(HttpHeaders.CONTENT_RANGE, "bytes */" + size);
-        }
-    }
-
-    private static boolean playable(String mediaType) {
-        return mediaType.startsWith("audio/")
-                || mediaType.startsWith("video/")
-                || mediaType.startsWith("image/") && !mediaType.contains("svg");
+        return response;
     }
 
     private static ResponseEntity<FileInfo> created(FileInfo file) {

@@ -2,6 +2,7 @@ package dev.kiln.files;
 
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
+import dev.kiln.processors.ProcessorCatalogue;
 import dev.kiln.processors.ProcessorRegistry;
 import dev.kiln.storage.BlobStore;
 import dev.kiln.storage.BlobTooLargeException;
@@ -27,7 +28,7 @@ public class FileIntake {
     private final FileCatalog catalog;
     private final FileSettings settings;
     private final StorageQuota quota;
-    private final ProcessorRegistry processors;
+    private final ProcessorCatalogue processors;
     private final Clock clock;
 
     FileIntake(
@@ -36,7 +37,7 @@ public class FileIntake {
             FileCatalog catalog,
             FileSettings settings,
             StorageQuota quota,
-            ProcessorRegistry processors,
+            ProcessorCatalogue processors,
             Clock clock) {
         this.blobs = blobs;
         this.sniffer = sniffer;

@@ -114,7 +114,7 @@ public record Job(
 
     @JsonProperty("input")
     public Input input() {
-        return new Input(inputFileId);
+        return inputFileId == null ? null : new Input(inputFileId);
     }
 
     @JsonProperty("result")

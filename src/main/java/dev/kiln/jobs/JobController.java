@@ -7,6 +7,7 @@ import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
 import dev.kiln.limits.SubmissionLimits;
 import dev.kiln.processors.Processor;
+import dev.kiln.processors.ProcessorCatalogue;
 import dev.kiln.processors.ProcessorRegistry;
 import dev.kiln.processors.ResultFormat;
 import dev.kiln.support.Texts;
@@ -40,7 +41,7 @@ class JobController {
 
     private final JobRequests requests;
     private final JobStore store;
-    private final ProcessorRegistry processors;
+    private final ProcessorCatalogue processors;
     private final SubmissionLimits limits;
     private final JsonMapper json;
     private final AuditLog audit;
@@ -48,7 +49,7 @@ class JobController {
     JobController(
             JobRequests requests,
             JobStore store,
-            ProcessorRegistry processors,
+            ProcessorCatalogue processors,
             SubmissionLimits limits,
             JsonMapper json,
             AuditLog audit) {

@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -54,7 +56,7 @@ public class JobQueue {
     /**
      * A job this node now runs, under {@code leaseToken}.
      *
-     * @param input the input file, or null if it no longer exists
+     * @param input the input file, or null if it no longer exists or the job has none ({@code inputFileId} null)
      */
     public record Claim(
             String id,
@@ -93,15 +95,17 @@ public class JobQueue {
             return List.of();
         }
         // Looked up in the claim's transaction: if this fails, the claim is undone, never half-made.
-        Map<String, FileInfo> inputs = files.findByIds(
-                claimed.stream().map(JobStateMachine.Claimed::inputFileId).toList());
+        Map<String, FileInfo> inputs = files.findByIds(claimed.stream()
+                .map(JobStateMachine.Claimed::inputFileId)
+                .filter(Objects::nonNull)
+                .toList());
         return claimed.stream()
                 .map(c -> new Claim(
                         c.job().id(),
                         c.job().ownerId(),
                         c.job().type(),
                         c.inputFileId(),
-                        inputs.get(c.inputFileId()),
+                        c.inputFileId() == null ? null : inputs.get(c.inputFileId()),
                         json.readTree(c.params()),
                         c.job().attempt(),
                         c.maxAttempts(),
@@ -261,6 +265,40 @@ public class JobQueue {
                 .query(String.class)
                 .list();
         return due.isEmpty() ? List.of() : db.write(() -> arrows.promote(due, now));
+    }
+
+    /**
+     * A job as its current attempt's holder sees it: whose lease it is under ({@code node}, null
+     * when not running) and what the attempt needs to end.
+     */
+    public record Held(
+            String id,
+            String type,
+            JobState state,
+            String node,
+            String token,
+            int attempt,
+            int maxAttempts,
+            boolean cancelRequested,
+            String inputFileId) {}
+
+    /** For Kiln's own use (external workers' calls), never for answering a client about a job. */
+    public Optional<Held> held(String jobId) {
+        return db.sql()
+                .sql("SELECT id, type, state, lease_node, lease_token, attempt, max_attempts, cancel_requested_at,"
+                        + " input_file_id FROM jobs WHERE id = ?")
+                .params(jobId)
+                .query((rs, n) -> new Held(
+                        rs.getString("id"),
+                        rs.getString("type"),
+                        JobState.fromWire(rs.getString("state")),
+                        rs.getString("lease_node"),
+                        rs.getString("lease_token"),
+                        rs.getInt("attempt"),
+                        rs.getInt("max_attempts"),
+                        rs.getObject("cancel_requested_at") != null,
+                        rs.getString("input_file_id")))
+                .optional();
     }
 
     /** A running job whose lease ran out or whose cancel is overdue, as found by maintenance. */

@@ -9,6 +9,7 @@ import dev.kiln.auth.User;
 import dev.kiln.files.FileCatalog;
 import dev.kiln.files.FileInfo;
 import dev.kiln.limits.SubmissionLimits;
+import dev.kiln.processors.ProcessorCatalogue;
 import dev.kiln.processors.ProcessorRegistry;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -36,7 +37,7 @@ public class JobRequests {
     static final int MAX_MEMBER_PRIORITY = 0;
     private static final int MAX_KEY_LENGTH = 255;
 
-    private final ProcessorRegistry processors;
+    private final ProcessorCatalogue processors;
     private final FileCatalog files;
     private final JobStore store;
     private final SubmissionLimits limits;
@@ -44,7 +45,7 @@ public class JobRequests {
     private final AuditLog audit;
 
     JobRequests(
-            ProcessorRegistry processors,
+            ProcessorCatalogue processors,
             FileCatalog files,
             JobStore store,
             SubmissionLimits limits,
@@ -118,7 +119,9 @@ public class JobRequests {
                     AuditAction.JOB_SUBMITTED,
                     "job",
                     job.id(),
-                    Map.of("type", job.type(), "fileId", job.inputFileId()));
+                    job.inputFileId() == null
+                            ? Map.of("type", job.type())
+                            : Map.of("type", job.type(), "fileId", job.inputFileId()));
         }
         return submission;
     }
@@ -138,12 +141,35 @@ public class JobRequests {
         String key = idempotencyKey(idempotencyKey);
         if (body == null || !body.isObject()) {
             throw ApiException.invalidField(
-                    "body", "The body must be a JSON object: {type, input: {fileId}, params?, priority?}.");
+                    "body", "The body must be a JSON object: {type, input?: {fileId}, params?, priority?}.");
         }
         JsonFields.only(body, "type", "input", "params", "priority");
         String type = requiredString(body, "type");
         ProcessorRegistry.Registered processor = processor(type, "type");
-        JsonNode input = body.get("input");
+        FileInfo file = input(user, processor, body.get("input"));
+        ObjectNode params = processor.processor().params().validate(body.get("params"));
+        int priority = priority(body.get("priority"), user);
+        return new NewJob(
+                user.id(),
+                type,
+                file == null ? null : file.id(),
+                params,
+                priority,
+                processor.limits().maxAttempts(),
+                key,
+                key == null ? null : requestHash(body));
+    }
+
+    /** The job's input file, visible to {@code user} and of a type the processor accepts; null for a processor that takes none. */
+    private FileInfo input(User user, ProcessorRegistry.Registered processor, JsonNode input) {
+        String type = processor.name();
+        if (!processor.processor().takesInput()) {
+            if (input != null && !input.isNull()) {
+                throw ApiException.invalidField(
+                        "input", "Processor '" + type + "' takes no input file; leave input out.");
+            }
+            return null;
+        }
         if (input == null || !input.isObject()) {
             throw ApiException.invalidField("input", "input must be an object {\"fileId\": \"…\"}.");
         }
@@ -159,17 +185,7 @@ public class JobRequests {
                     .with("mediaType", file.mediaType())
                     .with("accepted", processor.processor().acceptedMediaTypes());
         }
-        ObjectNode params = processor.processor().params().validate(body.get("params"));
-        int priority = priority(body.get("priority"), user);
-        return new NewJob(
-                user.id(),
-                type,
-                file.id(),
-                params,
-                priority,
-                processor.limits().maxAttempts(),
-                key,
-                key == null ? null : requestHash(body));
+        return file;
     }
 
     /**

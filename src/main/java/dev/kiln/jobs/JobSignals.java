@@ -1,5 +1,7 @@
 package dev.kiln.jobs;
 
+import java.util.List;
+
 /** Signals about jobs that come from elsewhere than this node's own arrows (those are {@link Moved.Committed}). */
 public final class JobSignals {
 
@@ -7,4 +9,7 @@ public final class JobSignals {
 
     /** Another node accepted a cancel request of a running job (which may run here). */
     public record CancelRequested(String jobId) {}
+
+    /** Another node made jobs of these types claimable (submitted, retried, released). */
+    public record WorkAvailable(List<String> types) {}
 }

@@ -12,6 +12,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -112,6 +113,7 @@ public class PeerListener implements SmartLifecycle {
                 try (Statement statement = connection.createStatement()) {
                     statement.execute("LISTEN " + Peers.EVENTS);
                     statement.execute("LISTEN " + Peers.CANCELS);
+                    statement.execute("LISTEN " + Peers.WORK);
                 }
                 listening = true;
                 delay = FIRST_RECONNECT_DELAY;
@@ -165,6 +167,10 @@ public class PeerListener implements SmartLifecycle {
         String[] lines = payload.split("\n");
         if (channel.equals(Peers.CANCELS)) {
             publisher.publishEvent(new JobSignals.CancelRequested(lines[1]));
+            return;
+        }
+        if (channel.equals(Peers.WORK)) {
+            publisher.publishEvent(new JobSignals.WorkAvailable(List.of(lines).subList(1, lines.length)));
             return;
         }
         for (int i = 1; i < lines.length; i++) {

@@ -5,12 +5,13 @@ import dev.kiln.drain.DrainOrder;
 import dev.kiln.events.EventLog;
 import dev.kiln.events.JobEvent;
 import dev.kiln.jobs.Moved;
-import dev.kiln.jobs.Transition;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -19,7 +20,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Tells the other nodes on this database what they may have to act on: events appended (so their
- * followers read the log) and cancels requested (so the node running the job stops it). It hears
+ * followers read the log), cancels requested (so the node running the job stops it) and job types
+ * with new claimable work (so their workers claim it). It hears
  * of both once their transaction committed, and sends what gathered meanwhile in one statement
  * from its own thread: the writers' transactions carry no notice (PostgreSQL serialises the
  * commits of notifying transactions), and many commits cost one notice round. A notice names the
@@ -33,6 +35,7 @@ public class Peers implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(Peers.class);
     static final String EVENTS = "kiln_events";
     static final String CANCELS = "kiln_cancels";
+    static final String WORK = "kiln_work";
     /** Below PostgreSQL's 8000-byte payload limit, with room to spare. */
     static final int MAX_PAYLOAD = 7000;
 
@@ -51,6 +54,7 @@ public class Peers implements SmartLifecycle {
     private final Object lock = new Object();
     private Map<String, Range> events = new LinkedHashMap<>();
     private List<String> cancels = new ArrayList<>();
+    private Set<String> work = new LinkedHashSet<>();
     private volatile Thread sender;
 
     public Peers(Database db, ThisNode node) {
@@ -73,12 +77,25 @@ public class Peers implements SmartLifecycle {
 
     @EventListener
     void on(Moved.Committed moved) {
-        if (moved.transition() != Transition.REQUEST_CANCEL || !db.notifiesOtherNodes()) {
+        if (!db.notifiesOtherNodes()) {
             return;
         }
-        synchronized (lock) {
-            moved.jobs().forEach(job -> cancels.add(job.id()));
-            lock.notifyAll();
+        switch (moved.transition()) {
+            case REQUEST_CANCEL -> {
+                synchronized (lock) {
+                    moved.jobs().forEach(job -> cancels.add(job.id()));
+                    lock.notifyAll();
+                }
+            }
+            // Claimable work: the other nodes' pools and waiting external workers claim at once, not at their next
+            // poll.
+            case SUBMIT, PROMOTE, RELEASE, MANUAL_RETRY -> {
+                synchronized (lock) {
+                    moved.jobs().forEach(job -> work.add(job.type()));
+                    lock.notifyAll();
+                }
+            }
+            default -> {}
         }
     }
 
@@ -124,8 +141,9 @@ public class Peers implements SmartLifecycle {
         while (!last) {
             Map<String, Range> announce;
             List<String> cancel;
+            Set<String> types;
             synchronized (lock) {
-                while (sender == Thread.currentThread() && events.isEmpty() && cancels.isEmpty()) {
+                while (sender == Thread.currentThread() && events.isEmpty() && cancels.isEmpty() && work.isEmpty()) {
                     try {
                         lock.wait();
                     } catch (InterruptedException e) {
@@ -135,16 +153,22 @@ public class Peers implements SmartLifecycle {
                 last = sender != Thread.currentThread();
                 announce = events;
                 cancel = cancels;
+                types = work;
                 events = new LinkedHashMap<>();
                 cancels = new ArrayList<>();
+                work = new LinkedHashSet<>();
             }
-            send(announce, cancel);
+            send(announce, cancel, types);
         }
     }
 
-    private void send(Map<String, Range> announce, List<String> cancel) {
+    private void send(Map<String, Range> announce, List<String> cancel, Set<String> types) {
         List<String> channels = new ArrayList<>();
         List<String> payloads = new ArrayList<>();
+        if (!types.isEmpty()) {
+            channels.add(WORK); // type names are short, and a node runs few: one notice holds them
+            payloads.add(node.id() + "\n" + String.join("\n", types));
+        }
         cancel.forEach(job -> {
             channels.add(CANCELS);
             payloads.add(node.id() + "\n" + job);

@@ -51,6 +51,11 @@ public interface Processor {
         return Map.of();
     }
 
+    /** Whether jobs of this processor have an input file; one that takes none is run from its params alone. */
+    default boolean takesInput() {
+        return true;
+    }
+
     default boolean accepts(String mediaType) {
         return acceptedMediaTypes().stream().anyMatch(pattern -> matches(pattern, mediaType));
     }

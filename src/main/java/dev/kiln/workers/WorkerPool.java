@@ -174,6 +174,13 @@ public class WorkerPool implements SmartLifecycle {
         }
     }
 
+    /** Another node made work claimable: claim it now rather than at the next poll. */
+    @EventListener
+    void onWorkAvailable(JobSignals.WorkAvailable signal) {
+        signal.types().stream().map(claims::of).filter(Objects::nonNull).forEach(Capacity::changed);
+        claimLoop.wake();
+    }
+
     /** Another node took a cancel request of a job that may run here. */
     @EventListener
     void onCancelRequested(JobSignals.CancelRequested signal) {

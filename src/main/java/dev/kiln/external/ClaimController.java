@@ -1,0 +1,156 @@
+package dev.kiln.external;
+
+import dev.kiln.api.ApiException;
+import dev.kiln.api.ErrorCode;
+import dev.kiln.audit.AuditAction;
+import dev.kiln.audit.AuditLog;
+import dev.kiln.auth.User;
+import dev.kiln.jobs.JobQueue;
+import dev.kiln.processors.DeclaredProcessors;
+import dev.kiln.workers.WorkerSettings;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.MediaType;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * External workers claim jobs (docs/workers.md, "Claiming"): a batch, under one lease, of the
+ * processors they name, waiting up to 30 s for one to be submitted when there is none.
+ */
+@RestController
+@Tag(name = "workers")
+class ClaimController {
+
+    static final int MAX_BATCH = 64;
+    static final int MAX_WAIT_SECONDS = 30;
+    /** Backoffs ending and leases rescued make work without a signal to this node: look again this often. */
+    private static final Duration LOOK_AGAIN = Duration.ofSeconds(1);
+
+    private final JobQueue queue;
+    private final DeclaredProcessors declared;
+    private final WorkerSettings settings;
+    private final WorkerSignals signals;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    ClaimController(
+            JobQueue queue,
+            DeclaredProcessors declared,
+            WorkerSettings settings,
+            WorkerSignals signals,
+            AuditLog audit,
+            Clock clock) {
+        this.queue = queue;
+        this.declared = declared;
+        this.settings = settings;
+        this.signals = signals;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    record Input(String name, long size, String mediaType, String sha256, String url) {}
+
+    record Claim(
+            String id,
+            String type,
+            JsonNode params,
+            int attempt,
+            int maxAttempts,
+            String lease,
+            Instant leaseExpiresAt,
+            Input input) {}
+
+    record Claimed(List<Claim> jobs, long leaseSeconds) {}
+
+    @PostMapping(path = "/api/v1/worker/claim", consumes = MediaType.APPLICATION_JSON_VALUE)
+    Claimed claim(@AuthenticationPrincipal User worker, @RequestBody JsonNode body) throws InterruptedException {
+        Fields.object(
+                body,
+                "{worker, processors: [names], max?, waitSeconds?}",
+                "worker",
+                "processors",
+                "max",
+                "waitSeconds");
+        String instance = Fields.string(body, "worker", 100, true);
+        List<String> types = processors(body.get("processors"));
+        int max = (int) Fields.integer(body, "max", 1, MAX_BATCH, 1);
+        Duration wait = Duration.ofSeconds(Fields.integer(body, "waitSeconds", 0, MAX_WAIT_SECONDS, 0));
+        declared.seen(worker.id(), instance, types);
+        Instant deadline = clock.instant().plus(wait);
+        List<JobQueue.Claim> claimed = List.of();
+        while (true) {
+            try (Waiters.Wait waiting = signals.work.register(types)) {
+                claimed = claimNow(worker, types, max);
+                Duration left = Duration.between(clock.instant(), deadline);
+                if (!claimed.isEmpty() || left.isNegative() || left.isZero()) {
+                    break;
+                }
+                waiting.await(left.compareTo(LOOK_AGAIN) < 0 ? left : LOOK_AGAIN);
+            }
+        }
+        Instant expires = clock.instant().plus(settings.leaseDuration());
+        List<Claim> jobs = new ArrayList<>();
+        for (JobQueue.Claim c : claimed) {
+            audit.record(
+                    worker, AuditAction.JOB_CLAIMED, "job", c.id(), Map.of("worker", instance, "attempt", c.attempt()));
+            jobs.add(new Claim(
+                    c.id(),
+                    c.type(),
+                    c.params(),
+                    c.attempt(),
+                    c.maxAttempts(),
+                    c.leaseToken(),
+                    expires,
+                    c.input() == null
+                            ? null
+                            : new Input(
+                                    c.input().name(),
+                                    c.input().size(),
+                                    c.input().mediaType(),
+                                    c.input().sha256(),
+                                    "/api/v1/worker/jobs/" + c.id() + "/input")));
+        }
+        return new Claimed(jobs, settings.leaseDuration().toSeconds());
+    }
+
+    private List<JobQueue.Claim> claimNow(User worker, List<String> types, int max) {
+        List<JobQueue.Claim> claimed = new ArrayList<>();
+        for (String type : types) {
+            if (claimed.size() >= max) {
+                break;
+            }
+            claimed.addAll(
+                    queue.claim(type, max - claimed.size(), WorkerLeases.node(worker), settings.leaseDuration()));
+        }
+        return claimed;
+    }
+
+    private List<String> processors(JsonNode names) {
+        if (names == null || !names.isArray() || names.isEmpty() || names.size() > 100) {
+            throw ApiException.invalidField("processors", "processors must list 1 to 100 processor names.");
+        }
+        LinkedHashSet<String> types = new LinkedHashSet<>();
+        for (JsonNode name : names) {
+            String type = name.asString("");
+            if (declared.find(type).isEmpty()) {
+                throw new ApiException(
+                                ErrorCode.UNKNOWN_PROCESSOR,
+                                "No worker declared a processor named '" + type + "'; declare it first (PUT"
+                                        + " /api/v1/worker/processors/{name}).")
+                        .with("field", "processors");
+            }
+            types.add(type);
+        }
+        return List.copyOf(types);
+    }
+}

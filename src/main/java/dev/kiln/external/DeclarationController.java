@@ -1,0 +1,133 @@
+package dev.kiln.external;
+
+import dev.kiln.api.ApiException;
+import dev.kiln.api.ErrorCode;
+import dev.kiln.audit.AuditAction;
+import dev.kiln.audit.AuditLog;
+import dev.kiln.auth.User;
+import dev.kiln.processors.DeclaredProcessor;
+import dev.kiln.processors.DeclaredProcessors;
+import dev.kiln.processors.JsonSchemaParams;
+import dev.kiln.processors.ProcessorCatalogue;
+import dev.kiln.processors.ProcessorDescription;
+import dev.kiln.processors.ProcessorRegistry;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.springframework.http.MediaType;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** A worker declares a processor it serves (docs/workers.md, "Declaring processors"). */
+@RestController
+@Tag(name = "workers")
+class DeclarationController {
+
+    private static final Pattern MEDIA_TYPE =
+            Pattern.compile("(\\*/\\*|[a-z0-9][a-z0-9.+-]*/(\\*|[a-z0-9][a-z0-9.+-]*))");
+    private static final String SHAPE =
+            "{description?, accepts: [media types] | [\"none\"], params?: JSON Schema, limits?: {maxAttempts, timeoutSeconds, concurrency}}";
+
+    private final ProcessorCatalogue catalogue;
+    private final DeclaredProcessors declared;
+    private final AuditLog audit;
+    private final JsonMapper json;
+
+    DeclarationController(ProcessorCatalogue catalogue, DeclaredProcessors declared, AuditLog audit, JsonMapper json) {
+        this.catalogue = catalogue;
+        this.declared = declared;
+        this.audit = audit;
+        this.json = json;
+    }
+
+    @PutMapping(path = "/api/v1/worker/processors/{name}", consumes = MediaType.APPLICATION_JSON_VALUE)
+    ProcessorDescription declare(
+            @AuthenticationPrincipal User worker, @PathVariable String name, @RequestBody JsonNode body) {
+        if (!ProcessorRegistry.isValidName(name)) {
+            throw ApiException.invalidField(
+                    "name",
+                    "A processor name is lowercase letters, digits and '-', starting with a letter (at most 64).");
+        }
+        if (catalogue.isBuiltIn(name)) {
+            throw new ApiException(
+                            ErrorCode.PROCESSOR_NAME_TAKEN,
+                            "'" + name + "' is a built-in processor; pick another name.")
+                    .with("field", "name");
+        }
+        ObjectNode normal = normalised(
+                Fields.object(body, SHAPE, "description", "accepts", "params", "limits", "resultFormats", "shape"));
+        DeclaredProcessor processor;
+        try {
+            processor = declared.declare(name, normal, worker.id());
+        } catch (JsonSchemaParams.InvalidSchema e) {
+            throw new ApiException(ErrorCode.INVALID_SCHEMA, e.getMessage()).with("field", "params");
+        }
+        audit.record(worker, AuditAction.PROCESSOR_DECLARED, "processor", name, Map.of("accepts", processor.accepts()));
+        return ProcessorDescription.of(new ProcessorRegistry.Registered(processor, processor.limits()));
+    }
+
+    /** The declaration with every field checked and defaults filled in, as it is stored. */
+    private ObjectNode normalised(JsonNode body) {
+        ObjectNode out = json.createObjectNode();
+        String description = Fields.string(body, "description", 500, false);
+        out.put("description", description == null ? "" : description);
+        out.set("accepts", accepts(body.get("accepts")));
+        JsonNode params = body.get("params");
+        out.set(
+                "params",
+                params == null || params.isNull() ? json.createObjectNode().put("type", "object") : params);
+        JsonNode limits = body.get("limits");
+        if (limits != null && !limits.isNull() && !limits.isObject()) {
+            throw ApiException.invalidField(
+                    "limits", "limits must be an object {maxAttempts, timeoutSeconds, concurrency}.");
+        }
+        JsonNode l = limits == null || limits.isNull() ? json.createObjectNode() : limits;
+        Fields.object(l, "limits", "maxAttempts", "timeoutSeconds", "concurrency");
+        out.putObject("limits")
+                .put("maxAttempts", Fields.integer(l, "maxAttempts", 1, 100, 3))
+                .put("timeoutSeconds", Fields.integer(l, "timeoutSeconds", 1, 7 * 24 * 3600, 3600))
+                .put("concurrency", Fields.integer(l, "concurrency", 1, 1000, 1));
+        JsonNode formats = body.get("resultFormats");
+        if (formats != null && !formats.isNull() && !(formats.isArray() && formats.isEmpty())) {
+            throw ApiException.invalidField(
+                    "resultFormats", "Result formats besides JSON are not offered for worker processors yet; send [].");
+        }
+        JsonNode shape = body.get("shape");
+        if (shape != null && !shape.isNull()) {
+            throw ApiException.invalidField(
+                    "shape",
+                    "Result shapes (transcript, document) are not offered for worker processors yet; send null.");
+        }
+        return out;
+    }
+
+    private ArrayNode accepts(JsonNode accepts) {
+        if (accepts == null || !accepts.isArray() || accepts.isEmpty() || accepts.size() > 50) {
+            throw ApiException.invalidField(
+                    "accepts",
+                    "accepts must be a list of 1 to 50 media types (\"audio/*\"), or [\"none\"] for no input file.");
+        }
+        ArrayNode out = json.createArrayNode();
+        for (JsonNode a : accepts) {
+            String type = a.asString("");
+            boolean none = type.equals(DeclaredProcessor.NO_INPUT);
+            if (none && accepts.size() > 1
+                    || !none
+                            && (type.length() > 100 || !MEDIA_TYPE.matcher(type).matches())) {
+                throw ApiException.invalidField(
+                        "accepts",
+                        "'" + a.asString(a.toString()) + "' is not a media type like \"text/plain\" or \"audio/*\"; "
+                                + "\"none\" stands alone.");
+            }
+            out.add(type);
+        }
+        return out;
+    }
+}

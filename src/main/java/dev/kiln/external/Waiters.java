@@ -1,0 +1,52 @@
+package dev.kiln.external;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Long polls waiting for something about a key (a job type with new work, a job asked to cancel):
+ * a waiter registers before it looks, so a signal between its look and its wait is not missed.
+ */
+final class Waiters {
+
+    private final ConcurrentHashMap<String, Set<CountDownLatch>> byKey = new ConcurrentHashMap<>();
+
+    /** A registration to look, then {@link Wait#await}, then close. */
+    final class Wait implements AutoCloseable {
+        private final CountDownLatch latch = new CountDownLatch(1);
+        private final Iterable<String> keys;
+
+        private Wait(Iterable<String> keys) {
+            this.keys = keys;
+            keys.forEach(key -> byKey.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet())
+                    .add(latch));
+        }
+
+        /** Whether it was signalled before {@code timeout}. */
+        boolean await(Duration timeout) throws InterruptedException {
+            return latch.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void close() {
+            keys.forEach(key -> byKey.computeIfPresent(key, (k, latches) -> {
+                latches.remove(latch);
+                return latches.isEmpty() ? null : latches;
+            }));
+        }
+    }
+
+    Wait register(Iterable<String> keys) {
+        return new Wait(keys);
+    }
+
+    void signal(String key) {
+        Set<CountDownLatch> latches = byKey.get(key);
+        if (latches != null) {
+            latches.forEach(CountDownLatch::countDown);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.kiln.processors;
+
+import dev.kiln.db.Database;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The processors external workers declared, and which worker instances serve them. Kept in the
+ * database, so every node knows them; read through a snapshot at most a second old, so a
+ * submission costs no query for them.
+ */
+@Component
+public class DeclaredProcessors {
+
+    /** An instance counts as serving its processors this long after it last claimed. */
+    static final Duration PRESENCE_WINDOW = Duration.ofSeconds(60);
+
+    private static final Duration FRESH = Duration.ofSeconds(1);
+
+    private final Database db;
+    private final JsonMapper json;
+    private final Clock clock;
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), Instant.MIN);
+
+    private record Snapshot(Map<String, DeclaredProcessor> byName, Instant readAt) {}
+
+    public DeclaredProcessors(Database db, JsonMapper json, Clock clock) {
+        this.db = db;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    /**
+     * Stores (or replaces) a declaration. {@code declaration} is already checked and normalised:
+     * {@code {description, accepts, params, limits: {maxAttempts, timeoutSeconds, concurrency}}}.
+     */
+    public DeclaredProcessor declare(String name, JsonNode declaration, String userId) {
+        DeclaredProcessor processor = parse(name, declaration);
+        String text = json.writeValueAsString(declaration);
+        db.write(() ->
+                db.sql().sql("""
+                        INSERT INTO worker_processors (name, declaration, declared_by, declared_at) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (name) DO UPDATE SET declaration = excluded.declaration,
+                            declared_by = excluded.declared_by, declared_at = excluded.declared_at""").params(name, text, userId, clock.millis()).update());
+        snapshot = new Snapshot(snapshot.byName(), Instant.MIN); // read again at the next look
+        return find(name).orElse(processor);
+    }
+
+    /** A worker instance claimed for {@code processors} just now. */
+    public void seen(String userId, String instance, List<String> processors) {
+        db.write(() -> db.sql()
+                .sql("""
+                        INSERT INTO worker_presence (instance, user_id, processors, last_seen_at) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (user_id, instance) DO UPDATE SET processors = excluded.processors,
+                            last_seen_at = excluded.last_seen_at""")
+                .params(instance, userId, String.join(",", processors), clock.millis())
+                .update());
+    }
+
+    public Optional<DeclaredProcessor> find(String name) {
+        return Optional.ofNullable(current().get(name));
+    }
+
+    public List<DeclaredProcessor> all() {
+        return List.copyOf(current().values());
+    }
+
+    /** Checks a declaration as {@link #declare} would store it, without storing it. */
+    public DeclaredProcessor parse(String name, JsonNode declaration) {
+        JsonNode limits = declaration.path("limits");
+        List<String> accepts = new ArrayList<>();
+        declaration.path("accepts").values().forEach(a -> accepts.add(a.asString()));
+        return new DeclaredProcessor(
+                name,
+                declaration.path("description").asString(""),
+                List.copyOf(accepts),
+                JsonSchemaParams.of(declaration.get("params"), json),
+                DeclaredProcessor.limits(
+                        limits.path("maxAttempts").asInt(),
+                        limits.path("timeoutSeconds").asLong(),
+                        limits.path("concurrency").asInt()),
+                0,
+                null);
+    }
+
+    private Map<String, DeclaredProcessor> current() {
+        Snapshot now = snapshot;
+        if (now.readAt().plus(FRESH).isAfter(clock.instant())) {
+            return now.byName();
+        }
+        Map<String, DeclaredProcessor> read = read();
+        snapshot = new Snapshot(read, clock.instant());
+        return read;
+    }
+
+    private Map<String, DeclaredProcessor> read() {
+        long since = clock.instant().minus(PRESENCE_WINDOW).toEpochMilli();
+        Map<String, Integer> workers = new HashMap<>();
+        Map<String, Long> lastSeen = new HashMap<>();
+        db.sql().sql("SELECT processors, last_seen_at FROM worker_presence").query(rs -> {
+            long at = rs.getLong("last_seen_at");
+            for (String name : rs.getString("processors").split(",")) {
+                lastSeen.merge(name, at, Math::max);
+                if (at >= since) {
+                    workers.merge(name, 1, Integer::sum);
+                }
+            }
+        });
+        Map<String, DeclaredProcessor> byName = new TreeMap<>();
+        db.sql().sql("SELECT name, declaration FROM worker_processors").query(rs -> {
+            String name = rs.getString("name");
+            Long seen = lastSeen.get(name);
+            byName.put(
+                    name,
+                    parse(name, json.readTree(rs.getString("declaration")))
+                            .seen(workers.getOrDefault(name, 0), seen == null ? null : Instant.ofEpochMilli(seen)));
+        });
+        return byName;
+    }
+}
