@@ -29,7 +29,7 @@ import tools.jackson.databind.JsonNode;
 /**
  * Every endpoint the OpenAPI document lists (so a new one cannot be forgotten: it fails here until
  * it has a row), plus the WebSocket and SSE subscriptions, × {anonymous, another member, the owner,
- * an admin} → the expected answer. Another user's resource must answer like a missing one.
+ * an admin, a worker} → the expected answer. Another user's resource must answer like a missing one.
  */
 abstract class AuthorizationMatrixContract extends ApiTestBase {
 
@@ -37,7 +37,9 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         ANONYMOUS,
         OTHER,
         OWNER,
-        ADMIN
+        ADMIN,
+        /** An external worker's token: the worker endpoints only. */
+        WORKER
     }
 
     /** One client for the whole matrix: a client per request would start (and leave running) a selector thread each. */
@@ -48,6 +50,8 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
     String owner;
     String ownerId;
     String other;
+    String worker;
+    String workerProcessor;
     final List<String> longJobs = new ArrayList<>();
 
     @BeforeEach
@@ -55,6 +59,19 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         owner = api.newMember("owner-" + UUID.randomUUID());
         ownerId = api.get("/api/v1/session", owner).json().get("user").get("id").asString();
         other = api.newMember("other-" + UUID.randomUUID());
+        worker = api.post(
+                        "/api/v1/admin/users",
+                        Api.ADMIN_TOKEN,
+                        "{\"name\":\"worker-" + UUID.randomUUID() + "\",\"role\":\"worker\"}")
+                .json()
+                .get("token")
+                .asString();
+        workerProcessor = "matrix-" + UUID.randomUUID().toString().substring(0, 8);
+        assertThat(api.send(json("PUT", "/api/v1/worker/processors/" + workerProcessor, "{\"accepts\":[\"none\"]}")
+                                .header("Authorization", "Bearer " + worker)
+                                .build())
+                        .status())
+                .isEqualTo(200);
     }
 
     @AfterEach
@@ -130,16 +147,45 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
     /** One row: how to make the request (fresh fixtures each time) and what each caller gets. */
     record Row(Supplier<HttpRequest.Builder> request, Map<Who, Set<Integer>> expected) {}
 
+    /** A worker's token is refused (403) wherever a credential is needed, and is nobody where none is. */
     private static Map<Who, Set<Integer>> expect(int anonymous, int other, int owner, int admin) {
-        return expect(Set.of(anonymous), Set.of(other), Set.of(owner), Set.of(admin));
+        return expect(anonymous, other, owner, admin, anonymous == 401 ? 403 : anonymous);
+    }
+
+    private static Map<Who, Set<Integer>> expect(int anonymous, int other, int owner, int admin, int worker) {
+        return Map.of(
+                Who.ANONYMOUS,
+                Set.of(anonymous),
+                Who.OTHER,
+                Set.of(other),
+                Who.OWNER,
+                Set.of(owner),
+                Who.ADMIN,
+                Set.of(admin),
+                Who.WORKER,
+                Set.of(worker));
     }
 
     private static Map<Who, Set<Integer>> expect(
             Set<Integer> anonymous, Set<Integer> other, Set<Integer> owner, Set<Integer> admin) {
-        return Map.of(Who.ANONYMOUS, anonymous, Who.OTHER, other, Who.OWNER, owner, Who.ADMIN, admin);
+        return Map.of(
+                Who.ANONYMOUS,
+                anonymous,
+                Who.OTHER,
+                other,
+                Who.OWNER,
+                owner,
+                Who.ADMIN,
+                admin,
+                Who.WORKER,
+                Set.of(403));
     }
 
     private static final Map<Who, Set<Integer>> ADMIN_ONLY = expect(401, 403, 403, 200);
+    /** The worker protocol: a worker's, nobody else's. */
+    private static final Map<Who, Set<Integer>> WORKER_ONLY = expect(401, 403, 403, 403, 200);
+    /** About a job: one the worker does not hold, here one of a built-in processor, is no job to it. */
+    private static final Map<Who, Set<Integer>> WORKER_JOB = expect(401, 403, 403, 403, 404);
 
     /** Keyed by the OpenAPI operation, "METHOD /path/{template}". "Owner" is the member who owns the resource. */
     private Map<String, Row> rows() {
@@ -203,7 +249,7 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         // Content takes a credential or a signed link; without either it is a bad link, never the bytes.
         rows.put(
                 "GET /api/v1/files/{id}/content",
-                new Row(() -> plain("GET", "/api/v1/files/" + file() + "/content"), expect(403, 404, 200, 200)));
+                new Row(() -> plain("GET", "/api/v1/files/" + file() + "/content"), expect(403, 404, 200, 200, 404)));
         // Uploads (tus).
         rows.put(
                 "OPTIONS /api/v1/uploads",
@@ -263,7 +309,41 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
                         () -> plain("DELETE", "/api/v1/admin/users/" + ownerId + "/tokens/" + ownerToken()),
                         ADMIN_ONLY));
         rows.put("GET /api/v1/admin/audit", new Row(() -> plain("GET", "/api/v1/admin/audit"), ADMIN_ONLY));
+        workerRows(rows);
         return rows;
+    }
+
+    /** The worker protocol (docs/workers.md). */
+    private void workerRows(Map<String, Row> rows) {
+        rows.put(
+                "PUT /api/v1/worker/processors/{name}",
+                new Row(
+                        () -> json("PUT", "/api/v1/worker/processors/" + workerProcessor, "{\"accepts\":[\"none\"]}"),
+                        WORKER_ONLY));
+        rows.put(
+                "POST /api/v1/worker/claim",
+                new Row(
+                        () -> json(
+                                "POST",
+                                "/api/v1/worker/claim",
+                                "{\"worker\":\"m\",\"processors\":[\"" + workerProcessor + "\"]}"),
+                        WORKER_ONLY));
+        for (String call : List.of("heartbeat", "progress", "partials", "complete", "fail", "release")) {
+            String body = "{\"lease\":\"x\""
+                    + switch (call) {
+                        case "progress" -> ",\"progress\":0.5";
+                        case "partials" -> ",\"items\":[1]";
+                        case "fail" -> ",\"code\":\"x\",\"message\":\"m\"";
+                        default -> "";
+                    }
+                    + "}";
+            rows.put(
+                    "POST /api/v1/worker/jobs/{id}/" + call,
+                    new Row(() -> json("POST", "/api/v1/worker/jobs/" + finishedJob() + "/" + call, body), WORKER_JOB));
+        }
+        rows.put(
+                "GET /api/v1/worker/jobs/{id}/input",
+                new Row(() -> plain("GET", "/api/v1/worker/jobs/" + finishedJob() + "/input"), WORKER_JOB));
     }
 
     private String token(Who who) {
@@ -272,6 +352,7 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
             case OTHER -> other;
             case OWNER -> owner;
             case ADMIN -> Api.ADMIN_TOKEN;
+            case WORKER -> worker;
         };
     }
 
