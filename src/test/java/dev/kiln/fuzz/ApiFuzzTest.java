@@ -52,6 +52,10 @@ class ApiFuzzTest {
     private String jobId;
     private String userId;
     private String uploadPath;
+    private String worker;
+    private String workerProcessor;
+    private String workerJob;
+    private String workerLease;
 
     /** One request as the fuzzer sends it, readable when it is the one that failed. */
     record Request(String method, String target, List<String> headers, byte[] body) {
@@ -120,6 +124,37 @@ class ApiFuzzTest {
         assertThat(upload.status()).as(upload.toString()).isEqualTo(201);
         uploadPath =
                 java.net.URI.create(upload.header("Location").orElseThrow()).getPath();
+        startWorker();
+    }
+
+    /** A worker and a job it ran to the end: its lease is spent, so every write about the job is refused. */
+    private void startWorker() {
+        worker = api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"fuzz-worker\",\"role\":\"worker\"}")
+                .json()
+                .get("token")
+                .asString();
+        workerProcessor = "fuzz-run";
+        Api.Response declared = raw.send(
+                "PUT",
+                "/api/v1/worker/processors/" + workerProcessor,
+                List.of(auth(worker), "Content-Type: application/json"),
+                "{\"accepts\":[\"none\"]}".getBytes(StandardCharsets.UTF_8));
+        assertThat(declared.status()).as(declared.toString()).isEqualTo(200);
+        workerJob = api.post("/api/v1/jobs", token, "{\"type\":\"fuzz-run\"}")
+                .json()
+                .get("id")
+                .asString();
+        JsonNode claim = api.post("/api/v1/worker/claim", worker, "{\"worker\":\"f\",\"processors\":[\"fuzz-run\"]}")
+                .json()
+                .get("jobs")
+                .get(0);
+        workerLease = claim.get("lease").asString();
+        assertThat(api.post(
+                                "/api/v1/worker/jobs/" + workerJob + "/complete",
+                                worker,
+                                "{\"lease\":\"" + workerLease + "\"}")
+                        .status())
+                .isEqualTo(200);
     }
 
     @AfterAll
@@ -137,6 +172,28 @@ class ApiFuzzTest {
         fuzz(Inputs.jobBodies(fileId)
                 .map(body -> new Request(
                         "POST", "/api/v1/jobs", List.of(auth(token), "Content-Type: application/json"), body)));
+    }
+
+    @Test
+    void workerProtocol() {
+        fuzz(Inputs.declarationBodies()
+                .map(body -> new Request(
+                        "PUT",
+                        "/api/v1/worker/processors/fuzz-declared",
+                        List.of(auth(worker), "Content-Type: application/json"),
+                        body)));
+        fuzz(in -> {
+            String call = pick(in, "heartbeat", "progress", "partials", "complete", "fail", "release", "claim");
+            String target = call.equals("claim")
+                    ? "/api/v1/worker/claim"
+                    : "/api/v1/worker/jobs/" + pick(in, workerJob, workerJob, jobId, "job_" + "a".repeat(26)) + "/"
+                            + call;
+            return new Request(
+                    "POST",
+                    target,
+                    List.of(auth(worker), "Content-Type: application/json"),
+                    Inputs.workerCallBodies(workerLease, workerProcessor).generate(in));
+        });
     }
 
     @Test

@@ -289,6 +289,106 @@ final class Inputs {
         return "{" + String.join(",", members) + "}";
     }
 
+    /** A body for PUT /api/v1/worker/processors/{name}: declaration-shaped with bad parts, or anything. */
+    static Gen<String> declarationBodies() {
+        return in -> switch (below(in, 5)) {
+            case 0, 1 -> declaration(in);
+            case 2 -> broken(in, declaration(in));
+            case 3 -> value(in, 3);
+            default -> object(in, 3);
+        };
+    }
+
+    private static String declaration(RandomnessSource in) {
+        List<String> members = new ArrayList<>();
+        if (chance(in, 90)) {
+            members.add("\"accepts\":"
+                    + pick(
+                            in,
+                            "[\"none\"]",
+                            "[\"text/plain\"]",
+                            "[\"audio/*\",\"*/*\"]",
+                            "[\"none\",\"text/plain\"]",
+                            "[]",
+                            "[\"text\"]",
+                            "\"none\"",
+                            "[5]",
+                            "[" + quote(text(in, 120)) + "]"));
+        }
+        if (chance(in, 60)) {
+            members.add("\"params\":"
+                    + pick(
+                            in,
+                            "{\"type\":\"object\"}",
+                            "{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\",\"minimum\":1}}}",
+                            "{\"type\":12}",
+                            "{\"type\":\"string\"}",
+                            "{\"$ref\":\"http://127.0.0.1:1/s.json\"}",
+                            "{\"$ref\":\"#/$defs/x\"}",
+                            "{\"$schema\":\"http://json-schema.org/draft-04/schema#\"}",
+                            "{\"properties\":{\"a\":{\"pattern\":\"[\"}}}",
+                            "true",
+                            value(in, 3)));
+        }
+        if (chance(in, 50)) {
+            members.add("\"limits\":{\"maxAttempts\":"
+                    + pick(in, "1", "0", "101", "-1", "1.5", "\"3\"", number(in)) + ",\"timeoutSeconds\":"
+                    + pick(in, "60", "0", "99999999999", "null", number(in)) + "}");
+        }
+        if (chance(in, 30)) {
+            members.add("\"description\":" + pick(in, quote(text(in, 600)), "5", "null"));
+        }
+        if (chance(in, 15)) {
+            members.add(pick(in, "\"shape\":\"transcript\"", "\"resultFormats\":[\"srt\"]", "\"x\":1"));
+        }
+        return "{" + String.join(",", members) + "}";
+    }
+
+    /**
+     * A body for a worker's call about a job ({@code heartbeat}, {@code progress}, {@code partials},
+     * {@code complete}, {@code fail}, {@code release}) or a claim: the fields of all, well- and ill-formed.
+     */
+    static Gen<String> workerCallBodies(String lease, String processor) {
+        return in -> {
+            if (chance(in, 20)) {
+                return chance(in, 50) ? broken(in, "{\"lease\":\"" + lease + "\"}") : value(in, 3);
+            }
+            List<String> members = new ArrayList<>();
+            if (chance(in, 85)) {
+                members.add("\"lease\":" + pick(in, "\"" + lease + "\"", "\"\"", "5", "null", quote(text(in, 300))));
+            }
+            if (chance(in, 40)) {
+                members.add("\"progress\":" + pick(in, "0.5", "-0.1", "1.01", "\"0.5\"", "NaN", number(in)));
+            }
+            if (chance(in, 30)) {
+                members.add("\"stage\":" + pick(in, quote(text(in, 300)), "5"));
+            }
+            if (chance(in, 30)) {
+                members.add("\"items\":" + pick(in, "[]", "[1,{\"a\":2}]", "{}", "[" + quote(text(in, 200)) + "]"));
+            }
+            if (chance(in, 30)) {
+                members.add("\"code\":" + pick(in, "\"gpu_oom\"", "\"Bad Code\"", "\"\"", quote(text(in, 80))));
+                members.add("\"message\":" + pick(in, "\"m\"", "\"\"", "5", quote(text(in, 2100))));
+            }
+            if (chance(in, 20)) {
+                members.add("\"retryable\":" + pick(in, "true", "\"no\"", "1"));
+            }
+            if (chance(in, 30)) {
+                members.add("\"waitSeconds\":" + pick(in, "0", "-1", "31", "\"1\"", "1.5"));
+            }
+            if (chance(in, 30)) {
+                members.add("\"worker\":" + pick(in, "\"w/1\"", "\"\"", "5", quote(text(in, 150))));
+                members.add("\"processors\":"
+                        + pick(in, "[\"" + processor + "\"]", "[]", "[\"nope\"]", "\"" + processor + "\"", "[5]"));
+                members.add("\"max\":" + pick(in, "1", "0", "65", "\"2\"", number(in)));
+            }
+            if (chance(in, 20)) {
+                members.add("\"result\":" + value(in, 3));
+            }
+            return "{" + String.join(",", members) + "}";
+        };
+    }
+
     /** A body for POST /api/v1/admin/users. */
     static Gen<String> userBodies() {
         return in -> switch (below(in, 5)) {
