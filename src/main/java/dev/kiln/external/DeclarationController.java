@@ -11,6 +11,7 @@ import dev.kiln.processors.JsonSchemaParams;
 import dev.kiln.processors.ProcessorCatalogue;
 import dev.kiln.processors.ProcessorDescription;
 import dev.kiln.processors.ProcessorRegistry;
+import dev.kiln.processors.ResultShape;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -33,7 +34,7 @@ class DeclarationController {
     private static final Pattern MEDIA_TYPE =
             Pattern.compile("(\\*/\\*|[a-z0-9][a-z0-9.+-]*/(\\*|[a-z0-9][a-z0-9.+-]*))");
     private static final String SHAPE =
-            "{description?, accepts: [media types] | [\"none\"], params?: JSON Schema, limits?: {maxAttempts, timeoutSeconds, concurrency}}";
+            "{description?, accepts: [media types] | [\"none\"], params?: JSON Schema, limits?: {maxAttempts, timeoutSeconds, concurrency}, shape?}";
 
     private final ProcessorCatalogue catalogue;
     private final DeclaredProcessors declared;
@@ -97,13 +98,16 @@ class DeclarationController {
         JsonNode formats = body.get("resultFormats");
         if (formats != null && !formats.isNull() && !(formats.isArray() && formats.isEmpty())) {
             throw ApiException.invalidField(
-                    "resultFormats", "Result formats besides JSON are not offered for worker processors yet; send [].");
+                    "resultFormats",
+                    "A worker processor's downloads come from its shape (transcript: txt, srt, vtt; document: txt, md);"
+                            + " send [] or leave resultFormats out.");
         }
         JsonNode shape = body.get("shape");
         if (shape != null && !shape.isNull()) {
-            throw ApiException.invalidField(
-                    "shape",
-                    "Result shapes (transcript, document) are not offered for worker processors yet; send null.");
+            if (ResultShape.fromWire(shape.asString("")).isEmpty()) {
+                throw ApiException.invalidField("shape", "shape must be \"transcript\", \"document\" or null.");
+            }
+            out.put("shape", shape.asString());
         }
         return out;
     }
