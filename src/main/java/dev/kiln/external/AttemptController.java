@@ -96,7 +96,7 @@ class AttemptController {
         leases.held(worker, id, token);
         try (Waiters.Wait waiting = signals.cancels.register(List.of(id))) {
             Heartbeat beat = renew(worker, id, token);
-            if (beat.cancelRequested() || wait.isZero()) {
+            if (beat.cancelRequested() || wait.isZero() || signals.draining) {
                 return beat;
             }
             waiting.await(wait);

@@ -89,6 +89,9 @@ class ClaimController {
         Instant deadline = clock.instant().plus(wait);
         List<JobQueue.Claim> claimed = List.of();
         while (true) {
+            if (signals.draining) {
+                break; // a node going away hands out nothing: the worker asks another
+            }
             try (Waiters.Wait waiting = signals.work.register(types)) {
                 claimed = claimNow(worker, types, max);
                 Duration left = Duration.between(clock.instant(), deadline);

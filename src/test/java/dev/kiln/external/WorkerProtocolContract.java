@@ -138,6 +138,19 @@ abstract class WorkerProtocolContract extends ApiTestBase {
     }
 
     @Test
+    void anAttemptOverItsTimeLimitFailsAsATimeoutAndItsWorkerLosesTheLease() {
+        String name = "slow-" + UUID.randomUUID().toString().substring(0, 8);
+        declare(name, "{\"accepts\": [\"none\"], \"limits\": {\"timeoutSeconds\": 1, \"maxAttempts\": 1}}");
+        Response submitted = api.post("/api/v1/jobs", member, "{\"type\":\"" + name + "\"}");
+        String job = submitted.json().get("id").asString();
+        String lease = claim(name, 1, 0).get(0).get("lease").asString();
+        await().atMost(WAIT).until(() -> api.state(member, job).equals("failed"));
+        assertThat(api.job(member, job).get("error").get("code").asString()).isEqualTo("timeout");
+        assertThat(call(job, "heartbeat", "{\"lease\":\"" + lease + "\"}").code())
+                .isEqualTo("lease_lost");
+    }
+
+    @Test
     void failuresGoThroughTheRetryDecision() {
         String job = submit("{\"size\": 1}");
         String lease = claimOne(0).get("lease").asString();
