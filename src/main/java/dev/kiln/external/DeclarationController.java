@@ -77,8 +77,13 @@ class DeclarationController {
     /** The declaration with every field checked and defaults filled in, as it is stored. */
     private ObjectNode normalised(JsonNode body) {
         ObjectNode out = json.createObjectNode();
-        String description = Fields.string(body, "description", 500, false);
-        out.put("description", description == null ? "" : description);
+        JsonNode description = body.get("description");
+        if (description != null
+                && !description.isNull()
+                && (!description.isString() || description.asString().length() > 500)) {
+            throw ApiException.invalidField("description", "description must be text of at most 500 characters.");
+        }
+        out.put("description", description == null || description.isNull() ? "" : description.asString());
         out.set("accepts", accepts(body.get("accepts")));
         JsonNode params = body.get("params");
         out.set(

@@ -25,15 +25,22 @@ public final class PythonWorker implements AutoCloseable {
 
     private PythonWorker(Process process) {
         this.process = process;
-        Thread.ofVirtual().start(() -> read(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), true));
-        Thread.ofVirtual().start(() -> read(new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)), false));
+        Thread.ofVirtual()
+                .start(() -> read(
+                        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)),
+                        true));
+        Thread.ofVirtual()
+                .start(() -> read(
+                        new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)),
+                        false));
     }
 
     /** Starts {@code script} (in src/test/resources/python) with {@code KILN_URL}, {@code KILN_TOKEN} and {@code env}. */
     public static PythonWorker start(String script, String url, String token, Map<String, String> env) {
         ProcessBuilder builder = new ProcessBuilder(
                 "python3", Path.of("src/test/resources/python", script).toString());
-        builder.environment().put("PYTHONPATH", Path.of("clients/python").toAbsolutePath().toString());
+        builder.environment()
+                .put("PYTHONPATH", Path.of("clients/python").toAbsolutePath().toString());
         builder.environment().put("PYTHONUNBUFFERED", "1");
         builder.environment().put("KILN_URL", url);
         builder.environment().put("KILN_TOKEN", token);
