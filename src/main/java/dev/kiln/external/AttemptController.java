@@ -48,6 +48,9 @@ class AttemptController {
     static final int MAX_WAIT_SECONDS = 25;
     static final int MAX_PARTIALS = 1000;
     static final int MAX_PARTIAL_BYTES = 64 * 1024;
+    /** A waiting heartbeat renews first when its lease would expire less than this after the wait. */
+    private static final Duration RENEW_MARGIN = Duration.ofSeconds(2);
+
     private static final Pattern CODE = Pattern.compile("[a-z0-9_.-]{1,64}");
 
     private final WorkerLeases leases;
@@ -87,20 +90,28 @@ class AttemptController {
 
     record Heartbeat(Instant leaseExpiresAt, boolean cancelRequested) {}
 
-    /** Renews the lease; with {@code waitSeconds}, answers at once when a cancel is requested, else after the wait. */
+    /**
+     * Renews the lease; with {@code waitSeconds}, answers at once when a cancel is requested, else
+     * after the wait. A waiting heartbeat renews once, at its end (and at its start too only if the
+     * lease would not outlast the wait): a short job's heartbeat costs reads, not writes.
+     */
     @PostMapping("/heartbeat")
     Heartbeat heartbeat(@AuthenticationPrincipal User worker, @PathVariable String id, @RequestBody JsonNode body)
             throws InterruptedException {
         String token = lease(body, "{lease, waitSeconds?}", "lease", "waitSeconds");
         Duration wait = Duration.ofSeconds(Fields.integer(body, "waitSeconds", 0, MAX_WAIT_SECONDS, 0));
-        leases.held(worker, id, token);
+        JobQueue.Held held = leases.held(worker, id, token);
         try (Waiters.Wait waiting = signals.cancels.register(List.of(id))) {
-            Heartbeat beat = renew(worker, id, token);
-            if (beat.cancelRequested() || wait.isZero() || signals.draining) {
-                return beat;
+            boolean now = wait.isZero() || held.cancelRequested() || signals.draining;
+            if (now || held.leaseExpiresAt().isBefore(clock.instant().plus(wait).plus(RENEW_MARGIN))) {
+                Heartbeat beat = renew(worker, id, token);
+                if (now || beat.cancelRequested()) {
+                    return beat;
+                }
             }
             waiting.await(wait);
         }
+        leases.held(worker, id, token); // an attempt that ended meanwhile: lease_lost, and nothing written
         return renew(worker, id, token);
     }
 

@@ -40,7 +40,7 @@ class WorkerMaintenance extends Loop {
             RetryPolicy retryPolicy,
             WorkerSettings settings,
             Clock clock) {
-        super("kiln-worker-timeouts", settings.maintenanceInterval());
+        super("kiln-worker-maintenance", settings.maintenanceInterval());
         this.queue = queue;
         this.declared = declared;
         this.retryPolicy = retryPolicy;

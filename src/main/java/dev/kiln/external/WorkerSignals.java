@@ -17,8 +17,16 @@ class WorkerSignals {
     @EventListener
     void on(Moved.Committed moved) {
         switch (moved.transition()) {
-            case SUBMIT, PROMOTE, RELEASE, MANUAL_RETRY -> moved.jobs().forEach(job -> work.signal(job.type()));
-            case REQUEST_CANCEL -> moved.jobs().forEach(job -> cancels.signal(job.id()));
+            case SUBMIT, PROMOTE, MANUAL_RETRY -> moved.jobs().forEach(job -> work.signal(job.type()));
+            // A released job is work again, and its heartbeat has nothing left to wait for.
+            case RELEASE ->
+                moved.jobs().forEach(job -> {
+                    work.signal(job.type());
+                    cancels.signal(job.id());
+                });
+            // A heartbeat waiting on an attempt that ended has nothing left to wait for.
+            case REQUEST_CANCEL, SUCCEED, RETRY, FAIL, CANCEL_RUNNING ->
+                moved.jobs().forEach(job -> cancels.signal(job.id()));
             default -> {}
         }
     }

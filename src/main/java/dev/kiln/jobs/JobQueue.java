@@ -277,6 +277,7 @@ public class JobQueue {
             JobState state,
             String node,
             String token,
+            Instant leaseExpiresAt,
             int attempt,
             int maxAttempts,
             boolean cancelRequested,
@@ -285,8 +286,8 @@ public class JobQueue {
     /** For Kiln's own use (external workers' calls), never for answering a client about a job. */
     public Optional<Held> held(String jobId) {
         return db.sql()
-                .sql("SELECT id, type, state, lease_node, lease_token, attempt, max_attempts, cancel_requested_at,"
-                        + " input_file_id FROM jobs WHERE id = ?")
+                .sql("SELECT id, type, state, lease_node, lease_token, lease_expires_at, attempt, max_attempts,"
+                        + " cancel_requested_at, input_file_id FROM jobs WHERE id = ?")
                 .params(jobId)
                 .query((rs, n) -> new Held(
                         rs.getString("id"),
@@ -294,6 +295,9 @@ public class JobQueue {
                         JobState.fromWire(rs.getString("state")),
                         rs.getString("lease_node"),
                         rs.getString("lease_token"),
+                        rs.getObject("lease_expires_at") == null
+                                ? null
+                                : Instant.ofEpochMilli(rs.getLong("lease_expires_at")),
                         rs.getInt("attempt"),
                         rs.getInt("max_attempts"),
                         rs.getObject("cancel_requested_at") != null,

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -26,11 +27,14 @@ public class DeclaredProcessors {
     static final Duration PRESENCE_WINDOW = Duration.ofSeconds(60);
 
     private static final Duration FRESH = Duration.ofSeconds(1);
+    private static final Duration SEEN_EVERY = Duration.ofSeconds(10);
+    private static final int MAX_REMEMBERED = 100_000;
 
     private final Database db;
     private final JsonMapper json;
     private final Clock clock;
     private volatile Snapshot snapshot = new Snapshot(Map.of(), Instant.MIN);
+    private final Map<String, Long> lastWritten = new ConcurrentHashMap<>();
 
     private record Snapshot(Map<String, DeclaredProcessor> byName, Instant readAt) {}
 
@@ -56,16 +60,30 @@ public class DeclaredProcessors {
         return find(name).orElse(processor);
     }
 
-    /** A worker instance claimed for {@code processors} just now. */
+    /**
+     * A worker instance claimed for {@code processors} just now. Written at most every
+     * {@link #SEEN_EVERY} per instance and processor: presence is counted over a minute, and a busy
+     * worker claims many times a second.
+     */
     public void seen(String userId, String instance, List<String> processors) {
         long now = clock.millis();
-        db.write(() -> db.batch(
-                """
-                INSERT INTO worker_presence (user_id, instance, processor, last_seen_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (user_id, instance, processor) DO UPDATE SET last_seen_at = excluded.last_seen_at""",
-                processors.stream()
-                        .map(p -> new Object[] {userId, instance, p, now})
-                        .toList()));
+        List<Object[]> rows = new ArrayList<>();
+        for (String processor : processors) {
+            String key = userId + "\n" + instance + "\n" + processor;
+            Long written = lastWritten.get(key);
+            if (written == null || now - written >= SEEN_EVERY.toMillis()) {
+                lastWritten.put(key, now);
+                rows.add(new Object[] {userId, instance, processor, now});
+            }
+        }
+        if (lastWritten.size() > MAX_REMEMBERED) {
+            lastWritten.clear(); // many short-lived instances: start over rather than grow
+        }
+        if (!rows.isEmpty()) {
+            db.write(() -> db.batch("""
+                    INSERT INTO worker_presence (user_id, instance, processor, last_seen_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (user_id, instance, processor) DO UPDATE SET last_seen_at = excluded.last_seen_at""", rows));
+        }
     }
 
     /** Forgets instances not seen since {@code before}: a name counts once per live instance, not forever. */
