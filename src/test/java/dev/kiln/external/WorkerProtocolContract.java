@@ -112,6 +112,21 @@ abstract class WorkerProtocolContract extends ApiTestBase {
     }
 
     @Test
+    void aCancelIsEnforcedWhenTheWorkerNeverAnswers() {
+        String job = submit("{\"size\": 1}");
+        String lease = claimOne(0).get("lease").asString();
+        assertThat(api.postEmpty("/api/v1/jobs/" + job + "/cancel", member).status())
+                .isEqualTo(202);
+        // kiln.jobs.cancel-timeout is 2 s in tests; the worker heartbeats (its lease stays) but never stops.
+        await().atMost(WAIT).until(() -> {
+            call(job, "heartbeat", "{\"lease\":\"" + lease + "\"}");
+            return api.state(member, job).equals("cancelled");
+        });
+        assertThat(call(job, "complete", "{\"lease\":\"" + lease + "\"}").code())
+                .isEqualTo("lease_lost");
+    }
+
+    @Test
     void aStaleLeaseChangesNothing() {
         String job = submit("{\"size\": 1}");
         String lease = claimOne(0).get("lease").asString();
