@@ -158,8 +158,10 @@ function ParamInput({
   return (
     <div className="param">
       <label>
-        {field.label}
-        {field.required && <span className="required"> (required)</span>}
+        <span>
+          {field.label}
+          {field.required && <span className="required"> (required)</span>}
+        </span>
         {input}
       </label>
       {notes}

@@ -87,7 +87,7 @@ describe('the params form', () => {
     });
     expect(fieldErrors(refused, fields)).toEqual({
       size: 'must be at most 19; must be odd',
-      lineup: 'is required',
+      lineup: 'lineup[2].id: is required',
       'a.b': 'is too long',
       [WHOLE]: 'has an unknown property',
     });

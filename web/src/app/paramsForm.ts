@@ -175,7 +175,12 @@ export function fieldErrors(error: unknown, fields: FormField[]): Record<string,
     return out;
   }
   const names = fields.map((f) => f.name).filter((n) => n !== WHOLE);
-  for (const item of items) add(paramName(item.field, names) ?? WHOLE, item.message);
+  for (const item of items) {
+    const name = paramName(item.field, names);
+    // An error inside a value (params.lineup[2].id) says where inside.
+    const inside = name === undefined ? '' : item.field.slice(`params.${name}`.length);
+    add(name ?? WHOLE, inside ? `${name}${inside}: ${item.message}` : item.message);
+  }
   return out;
 }
 
