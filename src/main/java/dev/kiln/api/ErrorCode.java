@@ -39,6 +39,7 @@ public enum ErrorCode {
     JOB_FINISHED(HttpStatus.CONFLICT, "The job has already finished"),
     JOB_NOT_RETRYABLE(HttpStatus.CONFLICT, "Only failed or cancelled jobs can be retried"),
     LEASE_LOST(HttpStatus.CONFLICT, "The lease is no longer this attempt's"),
+    NO_SPEAKERS(HttpStatus.CONFLICT, "The result names no speakers"),
     PROCESSOR_NAME_TAKEN(HttpStatus.CONFLICT, "A built-in processor has that name"),
     EMPTY_FILE(HttpStatus.BAD_REQUEST, "The file is empty"),
     UPLOAD_INTERRUPTED(HttpStatus.BAD_REQUEST, "The upload ended before the whole body arrived"),

@@ -19,6 +19,7 @@ public enum AuditAction {
     JOB_CLAIMED("job.claimed"),
     PROCESSOR_DECLARED("processor.declared"),
     RESULT_DOWNLOADED("result.downloaded"),
+    SPEAKERS_RENAMED("result.speakers_renamed"),
     FILE_DOWNLOADED("file.downloaded");
 
     private final String wire;

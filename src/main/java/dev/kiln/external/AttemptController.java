@@ -96,7 +96,7 @@ class AttemptController {
         leases.held(worker, id, token);
         try (Waiters.Wait waiting = signals.cancels.register(List.of(id))) {
             Heartbeat beat = renew(worker, id, token);
-            if (beat.cancelRequested() || wait.isZero()) {
+            if (beat.cancelRequested() || wait.isZero() || signals.draining) {
                 return beat;
             }
             waiting.await(wait);
@@ -172,8 +172,9 @@ class AttemptController {
         String message = Fields.string(body, "message", 2000, true);
         boolean retryable = Fields.bool(body, "retryable", true);
         JobQueue.Held held = leases.held(worker, id, token);
-        JobQueue.Outcome outcome =
-                retryPolicy.after(new JobError(code, message, retryable), held.attempt(), held.maxAttempts(), false);
+        // A failure while a cancel is pending ends cancelled, as the stop it most likely is.
+        JobQueue.Outcome outcome = retryPolicy.after(
+                new JobError(code, message, retryable), held.attempt(), held.maxAttempts(), held.cancelRequested());
         write(id, new JobQueue.Finish(id, token, outcome));
         return job(id);
     }

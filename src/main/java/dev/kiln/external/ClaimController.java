@@ -8,7 +8,13 @@ import dev.kiln.auth.User;
 import dev.kiln.jobs.JobQueue;
 import dev.kiln.processors.DeclaredProcessors;
 import dev.kiln.workers.WorkerSettings;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +28,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * External workers claim jobs (docs/workers.md, "Claiming"): a batch, under one lease, of the
@@ -41,6 +48,7 @@ class ClaimController {
     private final WorkerSettings settings;
     private final WorkerSignals signals;
     private final AuditLog audit;
+    private final JsonMapper json;
     private final Clock clock;
 
     ClaimController(
@@ -49,12 +57,14 @@ class ClaimController {
             WorkerSettings settings,
             WorkerSignals signals,
             AuditLog audit,
+            JsonMapper json,
             Clock clock) {
         this.queue = queue;
         this.declared = declared;
         this.settings = settings;
         this.signals = signals;
         this.audit = audit;
+        this.json = json;
         this.clock = clock;
     }
 
@@ -72,8 +82,16 @@ class ClaimController {
 
     record Claimed(List<Claim> jobs, long leaseSeconds) {}
 
+    /**
+     * A long poll answers at once with its headers, then a space each second while it waits (JSON
+     * allows leading whitespace): a worker that died while waiting is noticed within seconds, before
+     * a job is claimed for it, and jobs claimed for a worker whose answer cannot be written are
+     * released at once, their attempt not counted.
+     */
     @PostMapping(path = "/api/v1/worker/claim", consumes = MediaType.APPLICATION_JSON_VALUE)
-    Claimed claim(@AuthenticationPrincipal User worker, @RequestBody JsonNode body) throws InterruptedException {
+    @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Claimed.class)))
+    void claim(@AuthenticationPrincipal User worker, @RequestBody JsonNode body, HttpServletResponse response)
+            throws InterruptedException, IOException {
         Fields.object(
                 body,
                 "{worker, processors: [names], max?, waitSeconds?}",
@@ -86,18 +104,46 @@ class ClaimController {
         int max = (int) Fields.integer(body, "max", 1, MAX_BATCH, 1);
         Duration wait = Duration.ofSeconds(Fields.integer(body, "waitSeconds", 0, MAX_WAIT_SECONDS, 0));
         declared.seen(worker.id(), instance, types);
-        Instant deadline = clock.instant().plus(wait);
-        List<JobQueue.Claim> claimed = List.of();
-        while (true) {
+        response.setStatus(HttpServletResponse.SC_OK);
+        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+        OutputStream out = response.getOutputStream();
+        List<JobQueue.Claim> claimed =
+                waitAndClaim(worker, types, max, clock.instant().plus(wait), out);
+        if (claimed == null) {
+            return; // the worker went away while waiting
+        }
+        try {
+            out.write(json.writeValueAsBytes(answer(worker, instance, claimed)));
+            out.flush();
+        } catch (IOException | RuntimeException e) {
+            release(claimed);
+            throw e;
+        }
+    }
+
+    /** Claims, waiting until the deadline for work; null when the worker stopped listening meanwhile. */
+    private List<JobQueue.Claim> waitAndClaim(
+            User worker, List<String> types, int max, Instant deadline, OutputStream out) throws InterruptedException {
+        while (!signals.draining) { // a node going away hands out nothing: the worker asks another
             try (Waiters.Wait waiting = signals.work.register(types)) {
-                claimed = claimNow(worker, types, max);
+                List<JobQueue.Claim> claimed = claimNow(worker, types, max);
                 Duration left = Duration.between(clock.instant(), deadline);
                 if (!claimed.isEmpty() || left.isNegative() || left.isZero()) {
-                    break;
+                    return claimed;
+                }
+                try {
+                    out.write(' ');
+                    out.flush();
+                } catch (IOException gone) {
+                    return null;
                 }
                 waiting.await(left.compareTo(LOOK_AGAIN) < 0 ? left : LOOK_AGAIN);
             }
         }
+        return List.of();
+    }
+
+    private Claimed answer(User worker, String instance, List<JobQueue.Claim> claimed) {
         Instant expires = clock.instant().plus(settings.leaseDuration());
         List<Claim> jobs = new ArrayList<>();
         for (JobQueue.Claim c : claimed) {
@@ -121,6 +167,12 @@ class ClaimController {
                                     "/api/v1/worker/jobs/" + c.id() + "/input")));
         }
         return new Claimed(jobs, settings.leaseDuration().toSeconds());
+    }
+
+    private void release(List<JobQueue.Claim> claimed) {
+        queue.apply(claimed.stream()
+                .map(c -> new JobQueue.Finish(c.id(), c.leaseToken(), new JobQueue.Released(c.attempt())))
+                .toList());
     }
 
     private List<JobQueue.Claim> claimNow(User worker, List<String> types, int max) {

@@ -11,6 +11,7 @@ import dev.kiln.processors.JsonSchemaParams;
 import dev.kiln.processors.ProcessorCatalogue;
 import dev.kiln.processors.ProcessorDescription;
 import dev.kiln.processors.ProcessorRegistry;
+import dev.kiln.processors.ResultShape;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -33,7 +34,7 @@ class DeclarationController {
     private static final Pattern MEDIA_TYPE =
             Pattern.compile("(\\*/\\*|[a-z0-9][a-z0-9.+-]*/(\\*|[a-z0-9][a-z0-9.+-]*))");
     private static final String SHAPE =
-            "{description?, accepts: [media types] | [\"none\"], params?: JSON Schema, limits?: {maxAttempts, timeoutSeconds, concurrency}}";
+            "{description?, accepts: [media types] | [\"none\"], params?: JSON Schema, limits?: {maxAttempts, timeoutSeconds, concurrency}, shape?}";
 
     private final ProcessorCatalogue catalogue;
     private final DeclaredProcessors declared;
@@ -76,8 +77,13 @@ class DeclarationController {
     /** The declaration with every field checked and defaults filled in, as it is stored. */
     private ObjectNode normalised(JsonNode body) {
         ObjectNode out = json.createObjectNode();
-        String description = Fields.string(body, "description", 500, false);
-        out.put("description", description == null ? "" : description);
+        JsonNode description = body.get("description");
+        if (description != null
+                && !description.isNull()
+                && (!description.isString() || description.asString().length() > 500)) {
+            throw ApiException.invalidField("description", "description must be text of at most 500 characters.");
+        }
+        out.put("description", description == null || description.isNull() ? "" : description.asString());
         out.set("accepts", accepts(body.get("accepts")));
         JsonNode params = body.get("params");
         out.set(
@@ -97,13 +103,16 @@ class DeclarationController {
         JsonNode formats = body.get("resultFormats");
         if (formats != null && !formats.isNull() && !(formats.isArray() && formats.isEmpty())) {
             throw ApiException.invalidField(
-                    "resultFormats", "Result formats besides JSON are not offered for worker processors yet; send [].");
+                    "resultFormats",
+                    "A worker processor's downloads come from its shape (transcript: txt, srt, vtt; document: txt, md);"
+                            + " send [] or leave resultFormats out.");
         }
         JsonNode shape = body.get("shape");
         if (shape != null && !shape.isNull()) {
-            throw ApiException.invalidField(
-                    "shape",
-                    "Result shapes (transcript, document) are not offered for worker processors yet; send null.");
+            if (ResultShape.fromWire(shape.asString("")).isEmpty()) {
+                throw ApiException.invalidField("shape", "shape must be \"transcript\", \"document\" or null.");
+            }
+            out.put("shape", shape.asString());
         }
         return out;
     }

@@ -43,6 +43,10 @@ final class Waiters {
         return new Wait(keys);
     }
 
+    void signalAll() {
+        byKey.values().forEach(latches -> latches.forEach(CountDownLatch::countDown));
+    }
+
     void signal(String key) {
         Set<CountDownLatch> latches = byKey.get(key);
         if (latches != null) {

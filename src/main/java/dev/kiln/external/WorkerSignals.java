@@ -11,6 +11,8 @@ class WorkerSignals {
 
     final Waiters work = new Waiters();
     final Waiters cancels = new Waiters();
+    /** The node is draining ({@link WorkerDrain}): no claims, no waiting. */
+    volatile boolean draining;
 
     @EventListener
     void on(Moved.Committed moved) {

@@ -6,7 +6,7 @@ import dev.kiln.processors.JobFailure;
 import dev.kiln.processors.ParamsSchema;
 import dev.kiln.processors.Processor;
 import dev.kiln.processors.ProcessorLimits;
-import dev.kiln.processors.ResultFormat;
+import dev.kiln.processors.ResultShape;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -106,10 +106,8 @@ class Extractor implements Processor {
     }
 
     @Override
-    public List<ResultFormat> resultFormats() {
-        return List.of(
-                new ResultFormat("txt", "text/plain;charset=UTF-8", DocumentExports::text),
-                new ResultFormat("md", "text/markdown;charset=UTF-8", DocumentExports::markdown));
+    public ResultShape shape() {
+        return ResultShape.DOCUMENT;
     }
 
     @Override

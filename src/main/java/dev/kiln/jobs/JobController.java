@@ -6,17 +6,10 @@ import dev.kiln.audit.AuditAction;
 import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
 import dev.kiln.limits.SubmissionLimits;
-import dev.kiln.processors.Processor;
-import dev.kiln.processors.ProcessorCatalogue;
 import dev.kiln.processors.ProcessorRegistry;
-import dev.kiln.processors.ResultFormat;
-import dev.kiln.support.Texts;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import org.springframework.http.ContentDisposition;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -41,22 +34,14 @@ class JobController {
 
     private final JobRequests requests;
     private final JobStore store;
-    private final ProcessorCatalogue processors;
     private final SubmissionLimits limits;
     private final JsonMapper json;
     private final AuditLog audit;
 
-    JobController(
-            JobRequests requests,
-            JobStore store,
-            ProcessorCatalogue processors,
-            SubmissionLimits limits,
-            JsonMapper json,
-            AuditLog audit) {
+    JobController(JobRequests requests, JobStore store, SubmissionLimits limits, JsonMapper json, AuditLog audit) {
         this.audit = audit;
         this.requests = requests;
         this.store = store;
-        this.processors = processors;
         this.limits = limits;
         this.json = json;
     }
@@ -166,59 +151,13 @@ class JobController {
         };
     }
 
-    /** The stored result as JSON, or rendered in one of the processor's {@link ResultFormat}s. */
-    @GetMapping("/{id}/result")
-    ResponseEntity<String> result(
-            @AuthenticationPrincipal User user,
-            @PathVariable String id,
-            @RequestParam(name = "format", required = false) String requested) {
-        // Not a default value: Spring would turn "format=" into it, and an empty format is a mistake.
-        String format = requested == null ? "json" : requested;
-        Job job = store.find(id, user).orElseThrow(() -> notFound(id));
-        Optional<Processor> processor = processors.find(job.type()).map(ProcessorRegistry.Registered::processor);
-        Optional<ResultFormat> rendering = processor.stream()
-                .flatMap(p -> p.resultFormats().stream())
-                .filter(f -> f.name().equals(format))
-                .findFirst();
-        if (!format.equals("json") && rendering.isEmpty()) {
-            List<String> available = processor.map(ResultFormat::namesFor).orElse(List.of("json"));
-            throw new ApiException(
-                            ErrorCode.UNKNOWN_FORMAT,
-                            "A " + job.type() + " result is available as " + String.join(", ", available) + "; not as '"
-                                    + Texts.safe(format, 40) + "'.")
-                    .with("field", "format")
-                    .with("available", available);
-        }
-        String stored = store.result(id, user)
-                .orElseThrow(() -> new ApiException(
-                                ErrorCode.RESULT_NOT_FOUND,
-                                "Job " + id + " is " + job.state().wire() + " and has no result.")
-                        .with("state", job.state().wire()));
-        audit.record(user, AuditAction.RESULT_DOWNLOADED, "job", id, Map.of("format", format));
-        if (rendering.isEmpty()) {
-            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(stored);
-        }
-        // Text renderings (captions, transcripts) show in a tab; sandboxed, like file content, in case a browser
-        // renders one.
-        return ResponseEntity.ok()
-                .contentType(MediaType.parseMediaType(rendering.get().mediaType()))
-                .header(
-                        HttpHeaders.CONTENT_DISPOSITION,
-                        ContentDisposition.inline()
-                                .filename(id + "." + format)
-                                .build()
-                                .toString())
-                .header("Content-Security-Policy", "default-src 'none'; sandbox")
-                .body(rendering.get().render().apply(json.readTree(stored)));
-    }
-
     private static void checkType(String type) {
         if (type != null && !ProcessorRegistry.isValidName(type)) {
             throw ApiException.invalidField("type", "type must be a processor name (lowercase letters, digits, '-').");
         }
     }
 
-    private static ApiException notFound(String id) {
+    static ApiException notFound(String id) {
         return new ApiException(ErrorCode.JOB_NOT_FOUND, "No job " + id + ".");
     }
 }

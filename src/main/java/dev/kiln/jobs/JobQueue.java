@@ -314,11 +314,16 @@ public class JobQueue {
         return stale("cancel_requested_at < ? ORDER BY cancel_requested_at", cutoff.toEpochMilli(), limit);
     }
 
-    private List<Stale> stale(String condition, long time, int limit) {
+    /** Running jobs of {@code type} whose attempt started before {@code startedBefore}: over their time limit. */
+    public List<Stale> overrunning(String type, Instant startedBefore, int limit) {
+        return stale("type = ? AND started_at < ? ORDER BY started_at", type, startedBefore.toEpochMilli(), limit);
+    }
+
+    private List<Stale> stale(String condition, Object... params) {
         return db.sql()
                 .sql("SELECT id, lease_token, attempt, max_attempts, cancel_requested_at FROM jobs"
                         + " WHERE state = 'running' AND " + condition + " LIMIT ?")
-                .params(time, limit)
+                .params(params)
                 .query((rs, n) -> new Stale(
                         rs.getString("id"),
                         rs.getString("lease_token"),

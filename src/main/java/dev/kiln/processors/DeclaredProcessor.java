@@ -12,6 +12,7 @@ import java.util.Map;
  * {@link #run} is never called in Kiln's JVM (the worker pool runs only {@link ProcessorRegistry}'s).
  *
  * @param accepts      media types of inputs; {@link #NO_INPUT} alone for a processor that takes no file
+ * @param shape        the standard shape of its results, or null
  * @param workers      live worker instances serving it now
  * @param lastSeenAt   when a worker serving it last claimed; null if none ever did
  */
@@ -21,6 +22,7 @@ public record DeclaredProcessor(
         List<String> accepts,
         JsonSchemaParams schema,
         ProcessorLimits limits,
+        ResultShape shape,
         int workers,
         Instant lastSeenAt)
         implements Processor {
@@ -36,6 +38,11 @@ public record DeclaredProcessor(
     @Override
     public ParamsSchema params() {
         return schema;
+    }
+
+    @Override
+    public ResultShape shape() {
+        return shape;
     }
 
     @Override
@@ -58,7 +65,7 @@ public record DeclaredProcessor(
     }
 
     DeclaredProcessor seen(int workers, Instant lastSeenAt) {
-        return new DeclaredProcessor(name, description, accepts, schema, limits, workers, lastSeenAt);
+        return new DeclaredProcessor(name, description, accepts, schema, limits, shape, workers, lastSeenAt);
     }
 
     static ProcessorLimits limits(int maxAttempts, long timeoutSeconds, int concurrency) {

@@ -42,7 +42,7 @@ public class DeclaredProcessors {
 
     /**
      * Stores (or replaces) a declaration. {@code declaration} is already checked and normalised:
-     * {@code {description, accepts, params, limits: {maxAttempts, timeoutSeconds, concurrency}}}.
+     * {@code {description, accepts, params, limits: {maxAttempts, timeoutSeconds, concurrency}, shape}}.
      */
     public DeclaredProcessor declare(String name, JsonNode declaration, String userId) {
         DeclaredProcessor processor = parse(name, declaration);
@@ -89,6 +89,7 @@ public class DeclaredProcessors {
                         limits.path("maxAttempts").asInt(),
                         limits.path("timeoutSeconds").asLong(),
                         limits.path("concurrency").asInt()),
+                ResultShape.fromWire(declaration.path("shape").asString("")).orElse(null),
                 0,
                 null);
     }

@@ -41,9 +41,14 @@ public interface Processor {
         return false;
     }
 
-    /** Downloads of a result besides its JSON (which every processor has). */
+    /** The standard shape of this processor's results, if they have one; null otherwise. */
+    default ResultShape shape() {
+        return null;
+    }
+
+    /** Downloads of a result besides its JSON (which every processor has): by default, those of its shape. */
     default List<ResultFormat> resultFormats() {
-        return List.of();
+        return shape() == null ? List.of() : shape().formats();
     }
 
     /** What clients should know of this processor on this node (installed models, OCR…); listed by {@code GET /processors}. */

@@ -11,6 +11,7 @@ public record ProcessorDescription(
         Map<String, Object> params,
         Limits limits,
         List<String> resultFormats,
+        ResultShape shape,
         Map<String, Object> details) {
 
     public record Limits(int maxAttempts, long timeoutSeconds, int concurrency) {}
@@ -26,6 +27,7 @@ public record ProcessorDescription(
                         r.limits().timeout().toSeconds(),
                         r.limits().concurrency()),
                 ResultFormat.namesFor(r.processor()),
+                r.processor().shape(),
                 r.processor().details());
     }
 }

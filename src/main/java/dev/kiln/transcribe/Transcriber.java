@@ -8,7 +8,7 @@ import dev.kiln.processors.Param;
 import dev.kiln.processors.ParamsSchema;
 import dev.kiln.processors.Processor;
 import dev.kiln.processors.ProcessorLimits;
-import dev.kiln.processors.ResultFormat;
+import dev.kiln.processors.ResultShape;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -100,11 +100,8 @@ class Transcriber implements Processor {
     }
 
     @Override
-    public List<ResultFormat> resultFormats() {
-        return List.of(
-                new ResultFormat("txt", "text/plain;charset=UTF-8", Captions::text),
-                new ResultFormat("srt", "application/x-subrip;charset=UTF-8", Captions::srt),
-                new ResultFormat("vtt", "text/vtt;charset=UTF-8", Captions::vtt));
+    public ResultShape shape() {
+        return ResultShape.TRANSCRIPT;
     }
 
     @Override

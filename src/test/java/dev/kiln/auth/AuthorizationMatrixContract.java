@@ -217,6 +217,13 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         rows.put(
                 "GET /api/v1/jobs/{id}/result",
                 new Row(() -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/result"), expect(401, 404, 200, 200)));
+        // A result without speakers has none to name (409), which only whoever may see it learns.
+        rows.put(
+                "PUT /api/v1/jobs/{id}/speakers",
+                new Row(
+                        () -> json(
+                                "PUT", "/api/v1/jobs/" + finishedJob() + "/speakers", "{\"names\":{\"S0\":\"Ana\"}}"),
+                        expect(401, 404, 409, 409)));
         rows.put(
                 "GET /api/v1/jobs/{id}/events",
                 new Row(() -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/events"), expect(401, 404, 200, 200)));

@@ -138,6 +138,19 @@ abstract class WorkerProtocolContract extends ApiTestBase {
     }
 
     @Test
+    void anAttemptOverItsTimeLimitFailsAsATimeoutAndItsWorkerLosesTheLease() {
+        String name = "slow-" + UUID.randomUUID().toString().substring(0, 8);
+        declare(name, "{\"accepts\": [\"none\"], \"limits\": {\"timeoutSeconds\": 1, \"maxAttempts\": 1}}");
+        Response submitted = api.post("/api/v1/jobs", member, "{\"type\":\"" + name + "\"}");
+        String job = submitted.json().get("id").asString();
+        String lease = claim(name, 1, 0).get(0).get("lease").asString();
+        await().atMost(WAIT).until(() -> api.state(member, job).equals("failed"));
+        assertThat(api.job(member, job).get("error").get("code").asString()).isEqualTo("timeout");
+        assertThat(call(job, "heartbeat", "{\"lease\":\"" + lease + "\"}").code())
+                .isEqualTo("lease_lost");
+    }
+
+    @Test
     void failuresGoThroughTheRetryDecision() {
         String job = submit("{\"size\": 1}");
         String lease = claimOne(0).get("lease").asString();
@@ -180,6 +193,75 @@ abstract class WorkerProtocolContract extends ApiTestBase {
     }
 
     @Test
+    void aTranscriptFromAWorkerHasSpeakersItsOwnerCanName() {
+        String name = "diarize-" + UUID.randomUUID().toString().substring(0, 8);
+        declare(name, "{\"accepts\": [\"*/*\"], \"shape\": \"transcript\"}");
+        assertThat(api.processor(name).get("shape").asString()).isEqualTo("transcript");
+        assertThat(api.processor(name).get("resultFormats"))
+                .extracting(JsonNode::asString)
+                .containsExactly("json", "txt", "srt", "vtt");
+        String job = api.submit(member, name, api.textFile(member, "pretend audio"), "{}");
+        String lease = claim(name, 1, 0).get(0).get("lease").asString();
+        String first = "{\"start\":0.0,\"end\":1.5,\"text\":\"Hello there.\",\"speaker\":\"SPEAKER_00\"}";
+        String second = "{\"start\":1.6,\"end\":3.0,\"text\":\"Hi, Ana.\",\"speaker\":\"SPEAKER_01\"}";
+        assertThat(call(job, "partials", "{\"lease\":\"" + lease + "\",\"items\":[" + first + "]}")
+                        .status())
+                .isEqualTo(204);
+        assertThat(call(
+                                job,
+                                "complete",
+                                "{\"lease\":\"" + lease + "\",\"result\":{\"language\":\"en\",\"segments\":[" + first
+                                        + "," + second + "]}}")
+                        .status())
+                .isEqualTo(200);
+        assertThat(api.get("/api/v1/jobs/" + job + "/result?format=txt", member).body())
+                .isEqualTo("[SPEAKER_00] Hello there.\n[SPEAKER_01] Hi, Ana.\n");
+
+        Response renamed = api.send(api.request("/api/v1/jobs/" + job + "/speakers", member)
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"names\":{\"SPEAKER_00\":\" Ana \"}}"))
+                .build());
+        assertThat(renamed.status()).as(renamed.toString()).isEqualTo(200);
+        assertThat(renamed.json().get("names").get("SPEAKER_00").asString()).isEqualTo("Ana");
+
+        JsonNode result = api.get("/api/v1/jobs/" + job + "/result", member).json();
+        assertThat(result.get("speakerNames").get("SPEAKER_00").asString()).isEqualTo("Ana");
+        assertThat(result.get("segments").get(0).get("speaker").asString())
+                .as("the engine's id is kept")
+                .isEqualTo("SPEAKER_00");
+        assertThat(api.get("/api/v1/jobs/" + job + "/result?format=vtt", member).body())
+                .contains("<v Ana>Hello there.")
+                .contains("<v SPEAKER_01>Hi, Ana.");
+        assertThat(api.get("/api/v1/jobs/" + job + "/result?format=srt", member).body())
+                .contains("Ana: Hello there.");
+        assertThat(api.get("/api/v1/jobs/" + job + "/result?format=txt", member).body())
+                .startsWith("[Ana] Hello there.");
+
+        assertThat(rename(job, member, "{\"names\":{\"SPEAKER_09\":\"Bo\"}}").code())
+                .isEqualTo("invalid_field");
+        assertThat(rename(job, member, "{\"names\":{\"SPEAKER_01\":\"" + "x".repeat(101) + "\"}}")
+                        .code())
+                .isEqualTo("invalid_field");
+        assertThat(rename(job, api.newMember("stranger-" + UUID.randomUUID()), "{\"names\":{\"SPEAKER_01\":\"Bo\"}}")
+                        .code())
+                .isEqualTo("job_not_found");
+        assertThat(rename(job, member, "{\"names\":{\"SPEAKER_00\":null}}")
+                        .json()
+                        .get("names")
+                        .size())
+                .isZero();
+        assertThat(api.get("/api/v1/jobs/" + job + "/result?format=txt", member).body())
+                .startsWith("[SPEAKER_00] Hello there.");
+    }
+
+    private Response rename(String job, String token, String body) {
+        return api.send(api.request("/api/v1/jobs/" + job + "/speakers", token)
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body))
+                .build());
+    }
+
+    @Test
     void aWorkerTokenOpensOnlyTheWorkerEndpoints() {
         assertThat(api.get("/api/v1/jobs", worker).code()).isEqualTo("forbidden");
         assertThat(api.post("/api/v1/jobs", worker, "{\"type\":\"" + processor + "\",\"params\":{\"size\":1}}")
@@ -206,6 +288,8 @@ abstract class WorkerProtocolContract extends ApiTestBase {
                 .isEqualTo("invalid_field");
         assertThat(put("Bad_Name", "{\"accepts\":[\"none\"]}").code()).isEqualTo("invalid_field");
         assertThat(put("y-3", "[1]").code()).isEqualTo("invalid_field");
+        assertThat(put("y-4", "{\"accepts\":[\"none\"],\"shape\":\"poem\"}").code())
+                .isEqualTo("invalid_field");
 
         Response badParams =
                 api.post("/api/v1/jobs", member, "{\"type\":\"" + processor + "\",\"params\":{\"size\":0}}");

@@ -140,7 +140,7 @@ class ExtractorTest {
                 .extracting(s -> s.path("heading").asString(""))
                 .containsExactly("Loading the kiln", "Cooling down");
         assertSegmentsCoverTheText(result, context);
-        String markdown = DocumentExports.markdown(result);
+        String markdown = dev.kiln.processors.DocumentFormats.markdown(result);
         assertThat(markdown)
                 .startsWith("# Firing notes\n\n## Loading the kiln\n\nShelves0 ")
                 .contains("\n\n## Cooling down\n\nVents0 ");

@@ -1,19 +1,19 @@
-package dev.kiln.extract;
+package dev.kiln.processors;
 
 import tools.jackson.databind.JsonNode;
 
-/** A stored extraction as plain text or Markdown. */
-final class DocumentExports {
+/** A stored document ({@link ResultShape#DOCUMENT}, the extract shape) as plain text or Markdown. */
+public final class DocumentFormats {
 
-    private DocumentExports() {}
+    private DocumentFormats() {}
 
-    static String text(JsonNode result) {
+    public static String text(JsonNode result) {
         String text = result.path("text").asString("");
         return text.isEmpty() ? "" : text + "\n";
     }
 
     /** The title as the top heading, each segment's heading as a section heading, paragraphs as they were. */
-    static String markdown(JsonNode result) {
+    public static String markdown(JsonNode result) {
         StringBuilder out = new StringBuilder();
         String title = result.path("metadata").path("title").asString("");
         if (!title.isBlank()) {

@@ -1,4 +1,4 @@
-package dev.kiln.transcribe;
+package dev.kiln.processors;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -6,34 +6,42 @@ import java.util.Locale;
 import tools.jackson.databind.JsonNode;
 
 /**
- * A stored transcript as plain text, SubRip or WebVTT. Captions follow the usual broadcast
- * limits: at most two lines of 42 characters and 7 seconds per cue; a longer utterance is split
- * at word boundaries, timed from its words (or, without word timings, in proportion to length).
+ * A stored transcript ({@link ResultShape#TRANSCRIPT}) as plain text, SubRip or WebVTT. Captions
+ * follow the usual broadcast limits: at most two lines of 42 characters and 7 seconds per cue; a
+ * longer segment is split at word boundaries, timed from its words (or, without word timings, in
+ * proportion to length). A segment's {@code speaker} is shown by the name its owner gave it
+ * ({@code speakerNames}), else by the engine's id: {@code [Ana]} in text, {@code <v Ana>} in
+ * WebVTT, {@code Ana:} in SubRip (counted in the line length there, since it is shown).
  */
-final class Captions {
+public final class TranscriptFormats {
 
     static final int LINE = 42;
     static final int LINES = 2;
     static final double MAX_CUE_SECONDS = 7;
 
-    private Captions() {}
+    private TranscriptFormats() {}
 
-    record Cue(double start, double end, List<String> lines) {}
+    /** @param speaker the speaker's display name, or null */
+    record Cue(double start, double end, List<String> lines, String speaker) {}
 
     private record Token(String word, double start, double end) {}
 
-    static String text(JsonNode transcript) {
+    public static String text(JsonNode transcript) {
         StringBuilder out = new StringBuilder();
         for (JsonNode segment : transcript.path("segments")) {
-            out.append(segment.path("text").asString()).append('\n');
+            String speaker = speaker(transcript, segment);
+            if (speaker != null) {
+                out.append('[').append(speaker).append("] ");
+            }
+            out.append(segment.path("text").asString().strip()).append('\n');
         }
         return out.toString();
     }
 
-    static String srt(JsonNode transcript) {
+    public static String srt(JsonNode transcript) {
         StringBuilder out = new StringBuilder();
         int n = 0;
-        for (Cue cue : cues(transcript)) {
+        for (Cue cue : cues(transcript, true)) {
             out.append(++n)
                     .append('\n')
                     .append(timestamp(cue.start(), ','))
@@ -46,24 +54,48 @@ final class Captions {
         return out.toString();
     }
 
-    static String vtt(JsonNode transcript) {
+    public static String vtt(JsonNode transcript) {
         StringBuilder out = new StringBuilder("WEBVTT\n\n");
-        for (Cue cue : cues(transcript)) {
+        for (Cue cue : cues(transcript, false)) {
             out.append(timestamp(cue.start(), '.'))
                     .append(" --> ")
                     .append(timestamp(cue.end(), '.'))
-                    .append('\n')
-                    .append(String.join("\n", cue.lines()).replace("-->", "->"))
+                    .append('\n');
+            if (cue.speaker() != null) {
+                out.append("<v ")
+                        .append(cue.speaker().replaceAll("[<>&\n]", " "))
+                        .append('>');
+            }
+            out.append(String.join("\n", cue.lines())
+                            .replace("&", "&amp;")
+                            .replace("<", "&lt;")
+                            .replace(">", "&gt;"))
                     .append("\n\n");
         }
         return out.toString();
     }
 
-    static List<Cue> cues(JsonNode transcript) {
+    /** The speaker's display name: the owner's rename, else the engine's id; null when the segment has none. */
+    static String speaker(JsonNode transcript, JsonNode segment) {
+        String id = segment.path("speaker").asString("");
+        if (id.isBlank()) {
+            return null;
+        }
+        String name = transcript.path("speakerNames").path(id).asString("");
+        return (name.isBlank() ? id : name).strip();
+    }
+
+    /** @param prefixed whether the speaker's name opens the cue's text (SubRip), counted in its lines */
+    static List<Cue> cues(JsonNode transcript, boolean prefixed) {
         List<Cue> cues = new ArrayList<>();
         double lastEnd = 0;
         for (JsonNode segment : transcript.path("segments")) {
+            String speaker = speaker(transcript, segment);
             List<Token> tokens = tokens(segment);
+            if (prefixed && speaker != null && !tokens.isEmpty()) {
+                Token first = tokens.getFirst();
+                tokens.addFirst(new Token(speaker + ":", first.start(), first.start()));
+            }
             int from = 0;
             while (from < tokens.size()) {
                 int to = from + 1;
@@ -74,7 +106,7 @@ final class Captions {
                 // Never before the previous cue, never empty: players drop or merge such cues.
                 double start = Math.max(run.getFirst().start(), lastEnd);
                 double end = Math.max(run.getLast().end(), start + 0.001);
-                cues.add(new Cue(start, end, wrap(run)));
+                cues.add(new Cue(start, end, wrap(run), speaker));
                 lastEnd = end;
                 from = to;
             }

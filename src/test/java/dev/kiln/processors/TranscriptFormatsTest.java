@@ -1,4 +1,4 @@
-package dev.kiln.transcribe;
+package dev.kiln.processors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,7 +12,7 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-class CaptionsTest {
+class TranscriptFormatsTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Pattern SRT_CUE = Pattern.compile(
@@ -25,7 +25,7 @@ class CaptionsTest {
     @Test
     void srtCuesAreNumberedTimedInOrderAndWithinTwoLinesOf42Characters() {
         JsonNode transcript = transcript();
-        String srt = Captions.srt(transcript);
+        String srt = TranscriptFormats.srt(transcript);
 
         List<Parsed> cues = parse(SRT_CUE, srt, 1);
 
@@ -39,19 +39,19 @@ class CaptionsTest {
 
     @Test
     void vttHasItsHeaderAndTheSameCuesWithDots() {
-        String vtt = Captions.vtt(transcript());
+        String vtt = TranscriptFormats.vtt(transcript());
 
         assertThat(vtt).startsWith("WEBVTT\n\n");
         List<Parsed> cues = parse(VTT_CUE, vtt.substring("WEBVTT\n\n".length()), 0);
         assertWellFormed(cues);
-        assertThat(cues).hasSameSizeAs(parse(SRT_CUE, Captions.srt(transcript()), 1));
+        assertThat(cues).hasSameSizeAs(parse(SRT_CUE, TranscriptFormats.srt(transcript()), 1));
     }
 
     @Test
     void timestampsPastAnHourAndRounding() {
-        assertThat(Captions.timestamp(3723.4567, ',')).isEqualTo("01:02:03,457");
-        assertThat(Captions.timestamp(0, '.')).isEqualTo("00:00:00.000");
-        assertThat(Captions.timestamp(59.9996, '.')).isEqualTo("00:01:00.000");
+        assertThat(TranscriptFormats.timestamp(3723.4567, ',')).isEqualTo("01:02:03,457");
+        assertThat(TranscriptFormats.timestamp(0, '.')).isEqualTo("00:00:00.000");
+        assertThat(TranscriptFormats.timestamp(59.9996, '.')).isEqualTo("00:01:00.000");
     }
 
     @Test
@@ -64,7 +64,7 @@ class CaptionsTest {
         segment.put("start", 10.0);
         segment.put("end", 18.0);
 
-        List<Captions.Cue> cues = Captions.cues(transcript);
+        List<TranscriptFormats.Cue> cues = TranscriptFormats.cues(transcript, false);
 
         assertThat(cues).hasSizeGreaterThan(1);
         assertThat(cues.getFirst().start()).isEqualTo(10.0);
@@ -77,7 +77,7 @@ class CaptionsTest {
 
     @Test
     void plainTextHasOneLinePerSegment() {
-        assertThat(Captions.text(transcript()).lines().toList()).hasSize(3);
+        assertThat(TranscriptFormats.text(transcript()).lines().toList()).hasSize(3);
     }
 
     private static void assertWellFormed(List<Parsed> cues) {
@@ -86,10 +86,10 @@ class CaptionsTest {
         for (Parsed cue : cues) {
             assertThat(cue.start()).isGreaterThanOrEqualTo(previousEnd);
             assertThat(cue.end()).isGreaterThan(cue.start());
-            assertThat(cue.end() - cue.start()).isLessThanOrEqualTo(Captions.MAX_CUE_SECONDS);
+            assertThat(cue.end() - cue.start()).isLessThanOrEqualTo(TranscriptFormats.MAX_CUE_SECONDS);
             assertThat(cue.lines())
-                    .hasSizeBetween(1, Captions.LINES)
-                    .allSatisfy(l -> assertThat(l).hasSizeLessThanOrEqualTo(Captions.LINE));
+                    .hasSizeBetween(1, TranscriptFormats.LINES)
+                    .allSatisfy(l -> assertThat(l).hasSizeLessThanOrEqualTo(TranscriptFormats.LINE));
             previousEnd = cue.end();
         }
     }

@@ -1,0 +1,288 @@
+"""One claimed job inside a worker: what the processor sees (``Job``), the calls made under its
+lease, the background sender of progress and partial results, and the heartbeat."""
+
+import collections
+import json
+import logging
+import threading
+import time
+
+from ._http import Backoff, Holder
+from .errors import Cancelled, KilnError
+from .jobinput import JobInput
+
+log = logging.getLogger("kiln.worker")
+
+PROGRESS_INTERVAL = 0.25
+MAX_ITEM = 64 * 1024
+# A partials batch stays well inside Kiln's JSON body limit (kiln.api.max-json-size, 256 KB).
+MAX_BATCH_BYTES = 192 * 1024
+MAX_BATCH_ITEMS = 1000
+
+
+class LeaseLost(Exception):
+    """The job is no longer this worker's (409 lease_lost): stop, and write nothing more."""
+
+
+class Signal:
+    """A flag other threads raise; truthy once raised, and ``wait(timeout)`` can sleep on it."""
+
+    def __init__(self):
+        self._event = threading.Event()
+        self.reason = None
+
+    def set(self, reason=None):
+        if not self._event.is_set():
+            self.reason = reason
+            self._event.set()
+
+    def is_set(self):
+        return self._event.is_set()
+
+    def wait(self, timeout=None):
+        return self._event.wait(timeout)
+
+    def __bool__(self):
+        return self._event.is_set()
+
+
+class Lease:
+    """Calls under one job's lease (``/api/v1/worker/jobs/{id}/…``), retried with jittered, capped
+    backoff while Kiln is unreachable; ``lease_lost`` raises :class:`LeaseLost`."""
+
+    def __init__(self, http, job_id, token, give_up, on_lost=None):
+        self.http = http
+        self.job_id = job_id
+        self.token = token
+        self.give_up = give_up  # a Signal: stop retrying (the job was released or lost)
+        self.on_lost = on_lost
+
+    def call(self, op, body=None, raw_items=None, timeout=None, holder=None, retry=True):
+        payload = {"lease": self.token}
+        payload.update(body or {})
+        data = json.dumps(payload, separators=(",", ":"))
+        if raw_items is not None:  # partials, serialized once when emitted
+            data = data[:-1] + ',"items":[' + ",".join(raw_items) + "]}"
+        backoff = Backoff(0.5, 10.0)
+        while True:
+            try:
+                answer = self.http.request("POST", "/api/v1/worker/jobs/%s/%s" % (self.job_id, op),
+                                           body=data.encode("utf-8"), timeout=timeout, holder=holder,
+                                           headers={"Content-Type": "application/json"})
+                return answer.json() if answer.body else None
+            except KilnError as e:
+                if e.status == 409 and e.code == "lease_lost":
+                    if self.on_lost is not None:
+                        self.on_lost(op)
+                    raise LeaseLost(op)
+                if not (retry and e.transient) or self.give_up:
+                    raise
+                delay = e.retry_after if e.retry_after is not None and e.retry_after < 10 else backoff.next()
+                log.warning("job %s: %s failed (%s); again in %.1f s", self.job_id, op, e, delay)
+                if self.give_up.wait(delay):
+                    raise
+
+
+class Sender:
+    """Sends a job's partial results (in order, in batches) and its progress (coalesced: the latest
+    value, at most every ``interval``) from a thread of its own, so the work never waits on the
+    network."""
+
+    def __init__(self, lease, interval=PROGRESS_INTERVAL, clock=time.monotonic):
+        self.lease = lease
+        self.interval = interval
+        self.clock = clock
+        self._cond = threading.Condition()
+        self._partials = collections.deque()
+        self._progress = None
+        self._last_progress = None
+        self._closing = False
+        self._stopped = False
+        self._thread = None
+
+    def start(self):
+        self._thread = threading.Thread(target=self._run, name="kiln-sender-" + self.lease.job_id, daemon=True)
+        self._thread.start()
+
+    def progress(self, fraction, stage=None, eta_seconds=None):
+        body = {"progress": fraction}
+        if stage is not None:
+            body["stage"] = stage
+        if eta_seconds is not None:
+            body["etaSeconds"] = eta_seconds
+        with self._cond:
+            self._progress = body
+            self._cond.notify()
+
+    def emit(self, item):
+        """Queues one partial result, serialized now (later changes to the object do not count)."""
+        raw = json.dumps(item, separators=(",", ":"), ensure_ascii=False)
+        if len(raw.encode("utf-8")) > MAX_ITEM:
+            raise ValueError("a partial result may be at most 64 KiB of JSON")
+        with self._cond:
+            self._partials.append(raw)
+            self._cond.notify()
+
+    def pending(self):
+        with self._cond:
+            return len(self._partials) + (1 if self._progress is not None else 0)
+
+    def close(self, timeout=None):
+        """Sends what is queued (pending progress at once), then stops; True when all was sent."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.pending() == 0
+
+    def stop(self):
+        """Stops at once, dropping what is queued (the job is no longer ours)."""
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+
+    def next_batch(self):
+        """(partials to send, progress to send): blocks until there is something due; (None, None) at the end."""
+        with self._cond:
+            while not self._stopped:
+                progress = self._due_progress()
+                if self._partials or progress is not None:
+                    return self._take_partials(), progress
+                if self._progress is not None:
+                    self._cond.wait(max(0.0, self._last_progress + self.interval - self.clock()))
+                elif self._closing:
+                    break
+                else:
+                    self._cond.wait()
+            return None, None
+
+    def _due_progress(self):
+        if self._progress is None:
+            return None
+        if self._closing or self._last_progress is None or self.clock() >= self._last_progress + self.interval:
+            progress, self._progress = self._progress, None
+            return progress
+        return None
+
+    def _take_partials(self):
+        batch, size = [], 0
+        while self._partials and len(batch) < MAX_BATCH_ITEMS:
+            item_size = len(self._partials[0]) + 1
+            if batch and size + item_size > MAX_BATCH_BYTES:
+                break
+            batch.append(self._partials.popleft())
+            size += item_size
+        return batch
+
+    def _run(self):
+        while True:
+            partials, progress = self.next_batch()
+            if partials is None and progress is None:
+                return
+            try:
+                if partials:
+                    self.lease.call("partials", raw_items=partials)
+                if progress is not None:
+                    self._last_progress = self.clock()
+                    self.lease.call("progress", progress)
+            except LeaseLost:
+                self.stop()
+                return
+            except KilnError as e:
+                # Refused (not a network failure, which is retried): say so, and go on with the rest.
+                log.error("job %s: Kiln refused %s: %s", self.lease.job_id,
+                          "partial results" if partials else "progress", e)
+
+
+class Job:
+    """What a processor function gets: ``id``, ``type``, ``params``, ``attempt``, ``max_attempts``,
+    ``input`` (None for processors that take no file), ``progress()``, ``emit()``, ``cancelled``."""
+
+    def __init__(self, http, claim, cache_dir=None):
+        self.id = claim["id"]
+        self.type = claim.get("type")
+        self.params = claim.get("params") or {}
+        self.attempt = claim.get("attempt", 1)
+        self.max_attempts = claim.get("maxAttempts")
+        self.cancelled = Signal()  # raised on a cancel request, a lost lease, or shutdown
+        self.gone = Signal()  # the lease is lost or released: write nothing more
+        self.lease = Lease(http, self.id, claim["lease"], self.gone, self._lost)
+        self.sender = Sender(self.lease)
+        info = claim.get("input")
+        self.input = JobInput(http, info, self.check, cache_dir) if info else None
+        self.log = logging.LoggerAdapter(log, {"job": self.id})
+
+    def progress(self, fraction, stage=None, eta_seconds=None):
+        """Reports progress (0–1), optionally the stage and seconds left. Cheap: only the latest
+        value is sent, at most every 250 ms. Raises :class:`kiln.Cancelled` once the job must stop."""
+        self.check()
+        fraction = float(fraction)
+        if not 0.0 <= fraction <= 1.0:
+            raise ValueError("progress is a fraction from 0 to 1, not %r" % fraction)
+        self.sender.progress(fraction, stage, eta_seconds)
+
+    def emit(self, item):
+        """Publishes a partial result (any JSON value, ≤ 64 KiB): kept in order, never dropped.
+        Raises :class:`kiln.Cancelled` once the job must stop."""
+        self.check()
+        self.sender.emit(item)
+
+    def check(self):
+        """Raises :class:`kiln.Cancelled` if the job must stop; call it in long loops that do not
+        report progress."""
+        if self.cancelled:
+            raise Cancelled(self.cancelled.reason or "cancelled")
+
+    def _lost(self, op):
+        if not self.gone:
+            self.log.warning("job %s: lease lost (answer to %s); stopping it without a result", self.id, op)
+        self.gone.set("lease lost")
+        self.cancelled.set("lease lost")
+
+    def close(self):
+        if self.input is not None:
+            self.input.close()
+
+
+class Heartbeat:
+    """Keeps the lease and learns of a cancel at once: one long-polled heartbeat open at a time,
+    waiting about a third of the lease."""
+
+    def __init__(self, job, lease_seconds):
+        self.job = job
+        self.wait = max(1, min(25, int(lease_seconds / 3)))
+        self.done = Signal()
+        self.holder = Holder()
+        self._thread = threading.Thread(target=self._run, name="kiln-heartbeat-" + job.id, daemon=True)
+
+    def start(self):
+        self._thread.start()
+
+    def stop(self):
+        self.done.set()
+        self.holder.abort()
+
+    def _run(self):
+        backoff = Backoff(0.5, max(1.0, self.wait / 2.0))
+        job = self.job
+        while not self.done and not job.gone:
+            asked = job.cancelled.reason == "cancel requested"
+            try:
+                answer = job.lease.call("heartbeat", {"waitSeconds": 0 if asked else self.wait},
+                                        timeout=self.wait + 15.0, holder=self.holder, retry=False) or {}
+                backoff.reset()
+            except LeaseLost:
+                return
+            except KilnError as e:
+                if self.done:
+                    return
+                delay = backoff.next() if e.transient else self.wait
+                job.log.warning("job %s: heartbeat failed (%s); again in %.1f s", job.id, e, delay)
+                self.done.wait(delay)
+                continue
+            if answer.get("cancelRequested") and not job.cancelled:
+                job.log.info("job %s: cancel requested", job.id)
+                job.cancelled.set("cancel requested")
+            if asked or answer.get("cancelRequested"):
+                self.done.wait(self.wait)  # a cancelled job's heartbeat answers at once: pace it

@@ -1,0 +1,142 @@
+"""``Client``: Kiln's HTTP API for scripts — upload, submit, read, follow, cancel, fetch results."""
+
+import time
+import urllib.parse
+
+from ._http import Backoff, Transport
+from .errors import KilnError
+from .events import Follower
+from .uploads import DEFAULT_CHUNK, UploadStore, upload
+
+
+class Client:
+    """A user of one Kiln. ``url`` is where it serves (``http://localhost:8080``), ``token`` an API
+    token (``kiln_…``). Every error answer raises :class:`kiln.KilnError` with the problem's
+    ``status``, ``code`` and ``detail``; an unreachable server raises :class:`kiln.KilnUnavailable`.
+
+    Reads (and submissions with an idempotency key, and cancels) are retried a few times when the
+    server is briefly unreachable or restarting; ``retries`` sets how many."""
+
+    def __init__(self, url, token, timeout=30.0, retries=3, cache=None):
+        self.http = Transport(url, token, timeout)
+        self.retries = retries
+        self.uploads = UploadStore(cache)
+
+    @property
+    def url(self):
+        return self.http.url
+
+    def close(self):
+        """Closes this thread's kept-alive connection (more are opened as needed)."""
+        self.http.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # Files
+
+    def upload(self, path, chunk_size=DEFAULT_CHUNK, on_progress=None, patience=300.0):
+        """Uploads a file resumably (tus) and returns its file id. A previous unfinished upload of
+        the same file (same path, size and modification time) goes on where the server has it."""
+        return upload(self.http, path, self.uploads, chunk_size, on_progress, patience)[0]
+
+    def file(self, file_id):
+        return self._retried("GET", "/api/v1/files/" + _segment(file_id)).json()
+
+    # Jobs
+
+    def submit(self, type, file_id=None, params=None, idempotency_key=None, priority=None):
+        """Submits a job and returns its snapshot. With an ``idempotency_key`` a repeated request
+        (say, after a dropped connection) answers the same job, so it is retried safely."""
+        body = {"type": type}
+        if file_id is not None:
+            body["input"] = {"fileId": file_id}
+        if params is not None:
+            body["params"] = params
+        if priority is not None:
+            body["priority"] = priority
+        if idempotency_key is None:
+            return self.http.request("POST", "/api/v1/jobs", json_body=body).json()
+        return self._retried("POST", "/api/v1/jobs", json_body=body,
+                             headers={"Idempotency-Key": idempotency_key}).json()
+
+    def submit_file(self, path, type, params=None, priority=None, chunk_size=DEFAULT_CHUNK, on_progress=None,
+                    patience=300.0):
+        """Uploads a file and starts a job on it in one step (tus metadata naming the processor):
+        Kiln checks the processor and params before any byte is sent and starts the job exactly
+        once when the last byte is in, even if the upload had to resume. Returns the job's snapshot."""
+        job = {"type": type, "params": params if params is not None else {}}
+        if priority is not None:
+            job["priority"] = priority
+        _, job_id = upload(self.http, path, self.uploads, chunk_size, on_progress, patience, job=job)
+        return self.job(job_id)
+
+    def job(self, job_id):
+        """The job's snapshot (``state``, ``progress``, ``seq``, ``result``, ``error``, …)."""
+        return self._retried("GET", "/api/v1/jobs/" + _segment(job_id)).json()
+
+    def jobs(self, state=None, type=None, limit=50):
+        """Up to ``limit`` of your jobs (an admin's: everyone's), newest first."""
+        found, cursor = [], None
+        while len(found) < limit:
+            query = {"limit": min(200, limit - len(found))}
+            for name, value in (("state", state), ("type", type), ("cursor", cursor)):
+                if value is not None:
+                    query[name] = value
+            page = self._retried("GET", "/api/v1/jobs?" + urllib.parse.urlencode(query)).json()
+            found.extend(page.get("items", []))
+            cursor = page.get("nextCursor")
+            if not cursor:
+                break
+        return found
+
+    def cancel(self, job_id):
+        """Cancels the job (at once if queued; a running one stops at its next check). Returns the
+        snapshot; a finished job raises KilnError ``job_finished``."""
+        return self._retried("POST", "/api/v1/jobs/%s/cancel" % _segment(job_id), body=b"").json()
+
+    def retry(self, job_id):
+        return self._retried("POST", "/api/v1/jobs/%s/retry" % _segment(job_id), body=b"").json()
+
+    def result(self, job_id, format=None):
+        """The result's bytes: JSON by default, or rendered in one of the processor's formats."""
+        path = "/api/v1/jobs/%s/result" % _segment(job_id)
+        if format is not None:
+            path += "?" + urllib.parse.urlencode({"format": format})
+        return self._retried("GET", path, headers={"Accept": "*/*"}).body
+
+    def processors(self):
+        return self._retried("GET", "/api/v1/processors").json().get("items", [])
+
+    # Events
+
+    def events(self, job_id, after=0, limit=100, wait=0):
+        """One page of the job's events after seq ``after`` (oldest first); with ``wait`` (≤ 30 s)
+        an empty page waits for the next event. Returns ``{"items": [...], "next": seq}``."""
+        query = urllib.parse.urlencode({"after": after, "limit": limit, "wait": wait})
+        return self._retried("GET", "/api/v1/jobs/%s/events?%s" % (_segment(job_id), query),
+                             timeout=wait + self.http.timeout).json()
+
+    def follow(self, job_id, after=0, transport="sse", on_retry=None, patience=None):
+        """Yields the job's events after seq ``after`` until its terminal ``state`` event, each
+        once and in order. A dropped connection or a restarting server is retried with backoff
+        (forever, or for ``patience`` seconds) and resumed after the last event yielded."""
+        return iter(Follower(self.http, _segment(job_id), after, transport, on_retry, patience))
+
+    def _retried(self, method, path, **kwargs):
+        backoff = Backoff(0.5, 5.0)
+        for attempt in range(self.retries + 1):
+            try:
+                return self.http.request(method, path, **kwargs)
+            except KilnError as e:
+                if not e.transient or attempt == self.retries:
+                    raise
+                time.sleep(e.retry_after if e.retry_after is not None and e.retry_after < 30 else backoff.next())
+
+
+def _segment(value):
+    """An id as one path segment: nothing in it can reach another endpoint."""
+    return urllib.parse.quote(str(value), safe="")

@@ -1,0 +1,206 @@
+"""Resumable uploads with tus 1.0 (creation, PATCH in checksummed chunks, HEAD to resume).
+
+The URL of an unfinished upload is kept per file (server, path, size, modification time) in
+``$KILN_CACHE`` or ``~/.cache/kiln``, so an upload cut off by a dropped connection, a server
+restart or a killed process goes on from the server's offset the next time, not from zero."""
+
+import base64
+import hashlib
+import json
+import logging
+import mimetypes
+import os
+import tempfile
+import threading
+import time
+
+from ._http import Backoff
+from .errors import KilnError
+
+log = logging.getLogger("kiln.upload")
+
+TUS = {"Tus-Resumable": "1.0.0"}
+DEFAULT_CHUNK = 8 * 1024 * 1024
+# Answers after which the upload goes on from HEAD's offset (after a pause) rather than failing.
+_RESUMABLE_CODES = ("offset_mismatch", "checksum_mismatch", "upload_locked", "upload_interrupted", "shutting_down")
+
+
+def cache_dir():
+    configured = os.environ.get("KILN_CACHE")
+    if configured:
+        return configured
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "kiln")
+
+
+class UploadStore:
+    """Upload URLs of unfinished uploads, in one small JSON file written atomically."""
+
+    def __init__(self, directory=None):
+        self.file = os.path.join(directory or cache_dir(), "uploads.json")
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(server, path):
+        stat = os.stat(path)
+        return "%s|%s|%d|%d" % (server, os.path.abspath(path), stat.st_size, stat.st_mtime_ns)
+
+    def get(self, key):
+        with self._lock:
+            return self._read().get(key)
+
+    def put(self, key, url):
+        self._change(lambda entries: entries.__setitem__(key, url))
+
+    def remove(self, key):
+        self._change(lambda entries: entries.pop(key, None))
+
+    def _change(self, change):
+        with self._lock:
+            entries = self._read()
+            change(entries)
+            try:
+                os.makedirs(os.path.dirname(self.file), exist_ok=True)
+                fd, temp = tempfile.mkstemp(dir=os.path.dirname(self.file), prefix=".uploads-")
+                with os.fdopen(fd, "w") as out:
+                    json.dump(entries, out, indent=1, sort_keys=True)
+                os.replace(temp, self.file)
+            except OSError as e:
+                # Without a cache the upload still works; it just cannot resume in another process.
+                log.warning("cannot write the upload cache %s: %s", self.file, e)
+
+    def _read(self):
+        try:
+            with open(self.file) as f:
+                entries = json.load(f)
+            return entries if isinstance(entries, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+
+def upload(transport, path, store, chunk_size=DEFAULT_CHUNK, on_progress=None, patience=300.0, sleep=time.sleep,
+           job=None):
+    """Uploads the file at ``path`` and returns (its file id, the job's id or None). Resumes a
+    previous unfinished upload of the same file; retries dropped connections and restarts for up
+    to ``patience`` seconds without progress. ``on_progress(offset, size)`` is called as bytes are
+    acknowledged. ``job`` (``{"type", "params"?, "priority"?}``) is the one-step flow: Kiln checks
+    it before any byte is sent and starts the job when the last one is in, exactly once."""
+    size = os.path.getsize(path)
+    key = UploadStore.key(transport.url, path)
+    if job is not None:
+        key += "|" + json.dumps(job, sort_keys=True, separators=(",", ":"))
+    url, offset, done = _resume(transport, store.get(key))
+    if done[0] is not None:
+        store.remove(key)
+        return done
+    if url is None:
+        url, offset = _create(transport, path, size, job), 0
+        store.put(key, url)
+    elif offset:
+        log.info("resuming the upload of %s at byte %d of %d", path, offset, size)
+    if on_progress:
+        on_progress(offset, size)
+    backoff = Backoff(0.5, 15.0)
+    stalled_since = None
+    with open(path, "rb") as source:
+        while True:
+            try:
+                offset, done = _patch(transport, url, source, offset, chunk_size, size)
+                backoff.reset()
+                stalled_since = None
+                if on_progress:
+                    on_progress(offset, size)
+                if done[0] is not None:
+                    store.remove(key)
+                    return done
+                continue
+            except KilnError as e:
+                if e.status in (404, 410):
+                    store.remove(key)  # terminated or expired on the server: a new upload next time
+                    raise
+                if not (e.transient or e.code in _RESUMABLE_CODES):
+                    raise
+                stalled_since = stalled_since or time.monotonic()
+                if time.monotonic() - stalled_since > patience:
+                    raise
+                delay = e.retry_after if e.retry_after is not None else backoff.next()
+                log.warning("upload of %s interrupted (%s); going on in %.1f s", path, e, delay)
+                sleep(delay)
+            offset, done = _offset(transport, url, patience, sleep)
+            if done[0] is not None:
+                store.remove(key)
+                return done
+
+
+def _completion(answer):
+    """(file id, job id) from an answer; the file id is None while the upload is unfinished."""
+    return answer.header("Kiln-File-Id"), answer.header("Kiln-Job-Id")
+
+
+def _resume(transport, url):
+    """(url, offset, completion) of a stored upload the server still has, else (None, 0, (None, None))."""
+    if url is None:
+        return None, 0, (None, None)
+    try:
+        head = transport.request("HEAD", url, headers=TUS)
+    except KilnError as e:
+        if e.status is None or e.status >= 500:
+            raise
+        return None, 0, (None, None)  # gone (404 / 410) or not ours: start again
+    return url, int(head.header("Upload-Offset", "0")), _completion(head)
+
+
+def _b64(text):
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def _create(transport, path, size, job):
+    name = os.path.basename(path)
+    metadata = ["filename " + _b64(name)]
+    guessed = mimetypes.guess_type(name)[0]
+    if guessed:
+        metadata.append("filetype " + _b64(guessed))
+    if job is not None:
+        metadata.append("processor " + _b64(job["type"]))
+        for field in ("params", "priority"):
+            if job.get(field) is not None:
+                metadata.append("%s %s" % (field, _b64(json.dumps(job[field], separators=(",", ":")))))
+    metadata = ",".join(metadata)
+    headers = dict(TUS)
+    headers.update({"Upload-Length": str(size), "Upload-Metadata": metadata})
+    created = transport.request("POST", "/api/v1/uploads", body=b"", headers=headers)
+    location = created.header("Location")
+    if not location:
+        raise KilnError(created.status, "bad_answer", "the upload was created without a Location")
+    return location
+
+
+def _patch(transport, url, source, offset, chunk_size, size):
+    source.seek(offset)
+    chunk = source.read(chunk_size)
+    headers = dict(TUS)
+    headers.update({
+        "Content-Type": "application/offset+octet-stream",
+        "Upload-Offset": str(offset),
+        "Upload-Checksum": "sha1 " + base64.b64encode(hashlib.sha1(chunk).digest()).decode("ascii"),
+    })
+    if not chunk and offset < size:
+        raise OSError("the file shrank while it was being uploaded")
+    answer = transport.request("PATCH", url, body=chunk, headers=headers, timeout=max(60.0, transport.timeout))
+    return int(answer.header("Upload-Offset", str(offset + len(chunk)))), _completion(answer)
+
+
+def _offset(transport, url, patience, sleep):
+    """Where the server stands (HEAD), asked until it answers or ``patience`` runs out."""
+    backoff = Backoff(0.5, 15.0)
+    started = time.monotonic()
+    while True:
+        try:
+            head = transport.request("HEAD", url, headers=TUS)
+            return int(head.header("Upload-Offset", "0")), _completion(head)
+        except KilnError as e:
+            if not e.transient or time.monotonic() - started > patience:
+                raise
+            delay = e.retry_after if e.retry_after is not None else backoff.next()
+            log.warning("cannot ask where the upload stands (%s); again in %.1f s", e, delay)
+            sleep(delay)

@@ -1,0 +1,289 @@
+"""``Worker``: serve processors to Kiln from this process (docs/workers.md).
+
+    w = Worker("https://kiln.example", "kiln_…")
+
+    @w.processor("reverse", accepts=["text/plain"])
+    def reverse(job):
+        text = job.input.read().decode()
+        job.emit({"text": text[::-1]})
+        return {"reversed": text[::-1]}
+
+    w.run()   # until SIGTERM / SIGINT
+"""
+
+import json
+import logging
+import os
+import re
+import signal
+import socket
+import threading
+import time
+
+from ._http import Backoff, Holder, Transport
+from ._job import Heartbeat, Job, LeaseLost
+from .errors import Cancelled, JobError, KilnError
+
+log = logging.getLogger("kiln.worker")
+
+NAME = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
+CODE = re.compile(r"^[a-z0-9_.-]{1,64}$")
+CLAIM_WAIT = 30
+MAX_CLAIM = 64
+
+
+class Processor:
+    def __init__(self, name, function, declaration, concurrency):
+        self.name = name
+        self.function = function
+        self.declaration = declaration
+        self.concurrency = concurrency
+        self.running = 0
+        self.holder = Holder()
+
+
+class Worker:
+    """An external worker: declares its processors, claims their jobs (long polling, as many as
+    it has free slots), runs each on a thread of its own, and on SIGTERM/SIGINT stops claiming,
+    lets running jobs finish within ``grace`` seconds and releases the rest (a second signal
+    releases them at once)."""
+
+    def __init__(self, url, token, name=None, grace=30.0, timeout=30.0):
+        self.http = Transport(url, token, timeout)
+        self.name = (name or "%s/%d" % (socket.gethostname(), os.getpid()))[:100]
+        self.grace = grace
+        self.processors = {}
+        self._cond = threading.Condition()
+        self._jobs = {}  # id -> (Job, Processor)
+        self._stopping = threading.Event()
+        self._hurry = threading.Event()
+        self._fatal = None
+
+    def processor(self, name, accepts=None, params=None, description="", max_attempts=3, timeout_seconds=3600,
+                  concurrency=1, result_formats=(), shape=None):
+        """Registers ``function(job)`` as processor ``name``. ``accepts``: media types
+        (``"audio/*"``, ``"*/*"``) or ``["none"]`` for jobs without a file; ``params``: a JSON
+        Schema Kiln checks submissions against. The function's return value (any JSON) is the
+        result; raise :class:`kiln.JobError` to fail with a code of your own."""
+        if not NAME.match(name):
+            raise ValueError("a processor name matches [a-z][a-z0-9-]{0,63}, not %r" % name)
+        if concurrency < 1:
+            raise ValueError("concurrency is at least 1")
+        declaration = {
+            "description": description,
+            "accepts": list(accepts) if accepts is not None else ["*/*"],
+            "params": params if params is not None else {"type": "object"},
+            "limits": {"maxAttempts": max_attempts, "timeoutSeconds": timeout_seconds, "concurrency": concurrency},
+            "resultFormats": list(result_formats),
+            "shape": shape,
+        }
+
+        def register(function):
+            self.processors[name] = Processor(name, function, declaration, concurrency)
+            return function
+
+        return register
+
+    def stop(self, hurry=False):
+        """Stops claiming; running jobs get the grace period (none with ``hurry``)."""
+        self._stopping.set()
+        if hurry:
+            self._hurry.set()
+        with self._cond:
+            self._cond.notify_all()
+
+    def run(self):
+        """Serves until stopped (a signal, or :meth:`stop`); returns once every job finished or
+        was released. Raises KilnError if Kiln refuses this worker (a bad token, a bad declaration)."""
+        if not self.processors:
+            raise ValueError("no processors: register one with @worker.processor(...)")
+        restore = self._handle_signals()
+        try:
+            for processor in self.processors.values():
+                self._declare(processor)
+            log.info("worker %s serving %s", self.name, ", ".join(sorted(self.processors)))
+            claimers = [threading.Thread(target=self._claim_loop, args=(p,), name="kiln-claim-" + p.name, daemon=True)
+                        for p in self.processors.values()]
+            for thread in claimers:
+                thread.start()
+            while not self._stopping.wait(0.5):
+                pass
+            self._drain(claimers)
+        finally:
+            restore()
+        if self._fatal is not None:
+            raise self._fatal
+
+    def _handle_signals(self):
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        previous = {}
+
+        def on_signal(number, frame):
+            hurry = self._stopping.is_set()
+            log.info("%s: %s", signal.Signals(number).name,
+                     "releasing running jobs now" if hurry else "finishing running jobs (signal again to release them)")
+            self.stop(hurry)
+
+        for number in (signal.SIGTERM, signal.SIGINT):
+            previous[number] = signal.signal(number, on_signal)
+
+        def restore():
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+
+        return restore
+
+    def _declare(self, processor):
+        backoff = Backoff(1.0, 30.0)
+        while not self._stopping.is_set():
+            try:
+                self.http.request("PUT", "/api/v1/worker/processors/" + processor.name,
+                                  json_body=processor.declaration)
+                return
+            except KilnError as e:
+                if not e.transient:
+                    raise
+                delay = backoff.next()
+                log.warning("cannot declare %s (%s); again in %.1f s", processor.name, e, delay)
+                self._stopping.wait(delay)
+
+    def _claim_loop(self, processor):
+        backoff = Backoff(1.0, 30.0)
+        while not self._stopping.is_set():
+            with self._cond:
+                while processor.running >= processor.concurrency and not self._stopping.is_set():
+                    self._cond.wait()
+                free = processor.concurrency - processor.running
+            if self._stopping.is_set():
+                return
+            try:
+                answer = self.http.request("POST", "/api/v1/worker/claim", json_body={
+                    "worker": self.name, "processors": [processor.name],
+                    "max": min(MAX_CLAIM, free), "waitSeconds": CLAIM_WAIT},
+                    timeout=CLAIM_WAIT + 15.0, holder=processor.holder).json()
+                backoff.reset()
+            except KilnError as e:
+                if processor.holder.aborted:
+                    return
+                if not self._claim_failed(processor, e, backoff):
+                    return
+                continue
+            for claim in answer.get("jobs", []):
+                self._start(processor, claim, answer.get("leaseSeconds", 15))
+
+    def _claim_failed(self, processor, error, backoff):
+        """Decides what a failed claim means; False ends the loop."""
+        if error.status in (401, 403):
+            log.error("Kiln refuses this worker: %s", error)
+            self._fatal = error
+            self.stop(hurry=True)
+            return False
+        if error.code == "unknown_processor":
+            log.warning("Kiln does not know %s (any more): declaring it again", processor.name)
+            try:
+                self._declare(processor)
+                return True
+            except KilnError as e:
+                error = e
+        delay = error.retry_after if error.retry_after is not None else backoff.next()
+        log.warning("claim for %s failed (%s); again in %.1f s", processor.name, error, delay)
+        self._stopping.wait(delay)
+        return True
+
+    def _start(self, processor, claim, lease_seconds):
+        job = Job(self.http, claim)
+        if self._stopping.is_set():
+            self._release(job)  # claimed while stopping: give it straight back
+            return
+        with self._cond:
+            processor.running += 1
+            self._jobs[job.id] = (job, processor)
+        thread = threading.Thread(target=self._run_job, args=(processor, job, lease_seconds),
+                                  name="kiln-job-" + job.id, daemon=True)
+        thread.start()
+
+    def _run_job(self, processor, job, lease_seconds):
+        heartbeat = Heartbeat(job, lease_seconds)
+        heartbeat.start()
+        job.sender.start()
+        job.log.info("job %s (%s, attempt %s) started", job.id, processor.name, job.attempt)
+        try:
+            outcome = self._call(processor, job)
+            if job.gone:
+                job.log.info("job %s: %s; nothing more is sent", job.id, job.gone.reason)
+                return
+            job.sender.close()
+            self._finish(job, *outcome)
+        except LeaseLost:
+            job.log.warning("job %s: lease lost; stopped without a result", job.id)
+        except KilnError as e:
+            job.log.error("job %s: Kiln refused its outcome: %s", job.id, e)
+        finally:
+            job.sender.stop()
+            heartbeat.stop()
+            job.close()
+            with self._cond:
+                processor.running -= 1
+                self._jobs.pop(job.id, None)
+                self._cond.notify_all()
+
+    @staticmethod
+    def _call(processor, job):
+        """Runs the function; returns the call that reports its outcome, and that call's body."""
+        try:
+            result = processor.function(job)
+        except Cancelled as e:
+            return "fail", {"code": "cancelled", "message": "stopped: %s" % e, "retryable": False}
+        except JobError as e:
+            code = e.code if CODE.match(str(e.code)) else "worker_error"
+            return "fail", {"code": code, "message": str(e.message)[:2000], "retryable": bool(e.retryable)}
+        except Exception as e:  # noqa: BLE001 — any failure of the function fails the attempt
+            job.log.exception("job %s failed", job.id)
+            return "fail", {"code": "worker_error", "message": ("%s: %s" % (type(e).__name__, e))[:2000],
+                            "retryable": True}
+        try:
+            json.dumps(result)
+        except (TypeError, ValueError) as e:
+            return "fail", {"code": "invalid_result", "message": "the result is not JSON: %s" % e, "retryable": False}
+        return "complete", ({"result": result} if result is not None else {})
+
+    def _finish(self, job, op, body):
+        if op == "fail" and job.cancelled.reason == "cancel requested":
+            body = {"code": "cancelled", "message": "cancelled at the owner's request", "retryable": False}
+        try:
+            job.lease.call(op, body)
+            job.log.info("job %s: %s", job.id, "completed" if op == "complete" else "failed: " + body["code"])
+        except KilnError as e:
+            if op != "complete" or e.status is None:
+                raise
+            # The result itself was refused (too large, say): the attempt fails instead, saying why.
+            job.lease.call("fail", {"code": "invalid_result", "message": str(e.detail)[:2000], "retryable": False})
+
+    def _drain(self, claimers):
+        deadline = time.monotonic() + (0 if self._hurry.is_set() else self.grace)
+        with self._cond:
+            while (self._jobs or any(t.is_alive() for t in claimers)) and not self._hurry.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(min(left, 0.25))
+            remaining = [job for job, _ in self._jobs.values()]
+        for processor in self.processors.values():
+            processor.holder.abort()  # a claim still waiting gets no answer; Kiln's lease rescues its jobs
+        for job in remaining:
+            job.log.info("job %s did not finish within the grace period: releasing it", job.id)
+            self._release(job)
+        for thread in claimers:
+            thread.join(2.0)
+        log.info("worker %s stopped", self.name)
+
+    @staticmethod
+    def _release(job):
+        job.cancelled.set("worker shutting down")
+        job.gone.set("released at shutdown")
+        job.sender.stop()
+        try:
+            job.lease.call("release", retry=False)
+        except (LeaseLost, KilnError) as e:
+            job.log.warning("job %s: release failed (%s); Kiln takes it back when its lease runs out", job.id, e)

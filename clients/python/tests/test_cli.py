@@ -1,0 +1,44 @@
+import io
+import unittest
+
+from kiln import cli
+
+
+class CliTest(unittest.TestCase):
+
+    def run_cli(self, *argv, env=None):
+        out, err = io.StringIO(), io.StringIO()
+        code = cli.main(list(argv), out, err, env if env is not None else {"KILN_URL": "http://127.0.0.1:9", "KILN_TOKEN": "t"})
+        return code, out.getvalue(), err.getvalue()
+
+    def test_param_values_are_json_when_they_parse_else_strings(self):
+        self.assertEqual(cli.params_of(["n=5", "on=true", "model=en-us", "s=\"5\"", "list=[1,2]", "eq=a=b", "empty="]),
+                         {"n": 5, "on": True, "model": "en-us", "s": "5", "list": [1, 2], "eq": "a=b", "empty": ""})
+        with self.assertRaises(cli.UsageError):
+            cli.parse_param("novalue")
+
+    def test_connection_options_may_come_before_or_after_the_command(self):
+        parser = cli.build_parser()
+        before = parser.parse_args(["--url", "http://a", "jobs", "--token", "x"])
+        self.assertEqual((before.url, before.token), ("http://a", "x"))
+        after = parser.parse_args(["follow", "job_1", "--url", "http://b"])
+        self.assertEqual(after.url, "http://b")
+
+    def test_usage_errors_exit_2(self):
+        self.assertEqual(self.run_cli("jobs", env={})[0], 2)
+        self.assertIn("KILN_URL", self.run_cli("jobs", env={})[2])
+        self.assertEqual(self.run_cli("jobs", env={"KILN_URL": "http://x"})[0], 2)
+        self.assertEqual(self.run_cli("submit", "--processor", "p")[0], 2)
+        self.assertEqual(self.run_cli("submit", "a.txt", "--no-input", "--processor", "p")[0], 2)
+        self.assertEqual(self.run_cli("submit", "--no-input", "--processor", "p", "--param", "oops")[0], 2)
+        self.assertEqual(self.run_cli("upload", "/no/such/file")[0], 2)
+        self.assertEqual(self.run_cli("jobs", "--url", "ftp://x")[0], 2)
+
+    def test_an_unreachable_kiln_is_a_failure_not_a_usage_error(self):
+        code, _, err = self.run_cli("cancel", "job_1", "--url", "http://127.0.0.1:9")
+        self.assertEqual(code, 1)
+        self.assertIn("cannot reach Kiln", err)
+
+
+if __name__ == "__main__":
+    unittest.main()

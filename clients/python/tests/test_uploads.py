@@ -1,0 +1,114 @@
+import base64
+import os
+import tempfile
+import unittest
+
+from kiln.errors import KilnError
+from kiln.uploads import UploadStore, upload
+
+from .fakes import FakeHttp, answer, down
+
+
+class TusServer:
+    """Just enough of a tus server's bookkeeping to drive the client's decisions."""
+
+    def __init__(self, size, failures=(), job=None):
+        self.size = size
+        self.job = job
+        self.created = []
+        self.offset = 0
+        self.failures = list(failures)  # answers to give PATCHes instead of taking them
+
+    def __call__(self, method, path, body, headers=None):
+        if method == "POST":
+            self.created.append(headers)
+            return answer(201, headers={"Location": "/api/v1/uploads/upl_1"})
+        done = {"Kiln-File-Id": "file_1", "Kiln-Job-Id": self.job} if self.offset == self.size else {}
+        if method == "HEAD":
+            return answer(200, headers=dict({"Upload-Offset": str(self.offset)}, **done))
+        if self.failures:
+            failure = self.failures.pop(0)
+            if failure == "half":  # the connection dropped after half the chunk was kept
+                self.offset += 3
+                return down()
+            return failure
+        self.offset += len(body)
+        done = {"Kiln-File-Id": "file_1", "Kiln-Job-Id": self.job} if self.offset == self.size else {}
+        return answer(204, headers=dict({"Upload-Offset": str(self.offset)}, **done))
+
+
+class UploadTest(unittest.TestCase):
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.addCleanup(self.dir.cleanup)
+        self.file = os.path.join(self.dir.name, "talk.txt")
+        with open(self.file, "wb") as f:
+            f.write(b"0123456789" * 2)
+        self.store = UploadStore(os.path.join(self.dir.name, "cache"))
+
+    def run_upload(self, server, job=None):
+        http = FakeHttp(server)
+        file_id, job_id = upload(http, self.file, self.store, chunk_size=10, sleep=lambda s: None, job=job)
+        self.assertEqual(job_id, None if job is None else "job_1")
+        return file_id, http
+
+    def test_an_upload_goes_on_from_the_servers_offset_after_drops_and_refusals(self):
+        server = TusServer(20, ["half", KilnError(409, "offset_mismatch", "no"), KilnError(503, "shutting_down", "x")])
+        file_id, http = self.run_upload(server)
+        self.assertEqual(file_id, "file_1")
+        offsets = [c[3]["Upload-Offset"] for c in http.calls if c[0] == "PATCH"]
+        self.assertEqual(offsets, ["0", "3", "3", "3", "13"])
+        self.assertEqual(self.store.get(UploadStore.key(http.url, self.file)), None, "forgotten once done")
+
+    def test_an_unfinished_upload_is_found_again_by_the_next_process(self):
+        server = TusServer(20, [KilnError(400, "invalid_field", "bad")])
+        with self.assertRaises(KilnError):
+            self.run_upload(server)
+        server.offset = 10
+        file_id, http = self.run_upload(server)
+        self.assertEqual(file_id, "file_1")
+        self.assertEqual([(c[0], c[3].get("Upload-Offset")) for c in http.calls], [("HEAD", None), ("PATCH", "10")])
+
+    def test_an_upload_the_server_no_longer_has_starts_again(self):
+        key = UploadStore.key("http://kiln.test", self.file)
+        self.store.put(key, "/api/v1/uploads/upl_gone")
+
+        def server(method, path, body):
+            if path.endswith("upl_gone"):
+                return KilnError(404, "upload_not_found", "gone")
+            return TusServer(20)(method, path, body) if method != "PATCH" else answer(
+                204, headers={"Upload-Offset": "20", "Kiln-File-Id": "file_2"})
+
+        file_id, http = self.run_upload(server)
+        self.assertEqual(file_id, "file_2")
+        self.assertEqual([c[0] for c in http.calls], ["HEAD", "POST", "PATCH"])
+
+    def test_the_one_step_flow_names_the_job_in_the_metadata_and_resumes_to_the_same_job(self):
+        job = {"type": "transcribe", "params": {"model": "en-us"}, "priority": -5}
+        server = TusServer(20, [KilnError(400, "invalid_field", "bad")], job="job_1")
+        with self.assertRaises(KilnError):
+            self.run_upload(server, job)
+        server.offset = 10
+        file_id, http = self.run_upload(server, job)
+        self.assertEqual(file_id, "file_1")
+        self.assertEqual([c[0] for c in http.calls], ["HEAD", "PATCH"], "the same upload, so the same job")
+        self.assertEqual(len(server.created), 1)
+        _, created = self.run_upload(TusServer(20), None)
+        self.assertEqual(created.calls[0][0], "POST", "a plain upload of the file is another upload")
+        metadata = dict(pair.split(" ") for pair in server.created[0]["Upload-Metadata"].split(","))
+        decoded = {k: base64.b64decode(v).decode() for k, v in metadata.items()}
+        self.assertEqual(decoded, {"filename": "talk.txt", "filetype": "text/plain", "processor": "transcribe",
+                                   "params": '{"model":"en-us"}', "priority": "-5"})
+
+    def test_the_store_is_keyed_by_server_path_size_and_time(self):
+        key = UploadStore.key("http://a", self.file)
+        self.store.put(key, "/u/1")
+        self.assertEqual(UploadStore(os.path.dirname(self.store.file)).get(key), "/u/1")
+        os.utime(self.file, ns=(1, 1))
+        self.assertNotEqual(UploadStore.key("http://a", self.file), key)
+        self.assertNotEqual(UploadStore.key("http://b", self.file), key)
+
+
+if __name__ == "__main__":
+    unittest.main()

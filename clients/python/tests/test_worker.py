@@ -1,0 +1,176 @@
+import json
+import threading
+import unittest
+
+from kiln import Cancelled, JobError, Worker
+from kiln._job import Job
+
+from .fakes import FakeHttp, answer, refused
+
+TIMEOUT = 10
+
+
+def claim(job_id="job_1", input=None, lease="L1"):
+    return {"id": job_id, "type": "reverse", "params": {"n": 1}, "attempt": 2, "maxAttempts": 3,
+            "lease": lease, "leaseExpiresAt": "2026-12-04T20:00:15Z", "input": input}
+
+
+class FakeKiln:
+    """Answers the worker protocol's calls from a script; a heartbeat waits as a long poll does."""
+
+    def __init__(self):
+        self.cancel = threading.Event()
+        self.stopped = threading.Event()
+        self.ended = threading.Event()  # complete, fail or release arrived
+        self.claims = [[claim()]]
+        self.refuse = {}  # op -> error to answer
+        self.http = FakeHttp(self.handle)
+
+    def handle(self, method, path, body):
+        op = path.rsplit("/", 1)[-1]
+        if op in self.refuse:
+            return self.refuse[op]
+        if method == "PUT":
+            return answer(200, {"name": op})
+        if op == "claim":
+            if self.claims:
+                return answer(200, {"jobs": self.claims.pop(0), "leaseSeconds": 15})
+            self.stopped.wait(TIMEOUT)
+            return answer(200, {"jobs": [], "leaseSeconds": 15})
+        if op == "heartbeat":
+            if not self.cancel.wait(0 if body["waitSeconds"] == 0 else 0.5):
+                return answer(200, {"cancelRequested": False})
+            return answer(200, {"cancelRequested": True})
+        if op in ("complete", "fail", "release"):
+            self.ended.set()
+            return answer(200, {"id": "job_1"})
+        return answer(204)
+
+    def ops(self, job_only=False):
+        ops = [(c[1].rsplit("/", 1)[-1], c[2]) for c in self.http.calls if not c[1].endswith("heartbeat")]
+        return [o for o in ops if o[0] not in ("claim", "reverse")] if job_only else ops
+
+
+class WorkerTest(unittest.TestCase):
+
+    def setUp(self):
+        self.kiln = FakeKiln()
+        self.worker = Worker("http://kiln.test", "kiln_w", name="gpu-1/1", grace=5)
+        self.worker.http = self.kiln.http
+
+    def serve(self, function, **options):
+        self.worker.processor("reverse", **options)(function)
+        thread = threading.Thread(target=self.worker.run, daemon=True)
+        thread.start()
+        self.assertTrue(self.kiln.ended.wait(TIMEOUT), "the job ended: %s" % self.kiln.ops())
+        self.worker.stop()
+        self.kiln.stopped.set()
+        thread.join(TIMEOUT)
+        self.assertFalse(thread.is_alive())
+        return self.kiln.ops(job_only=True)
+
+    def test_declares_claims_reports_in_order_and_completes(self):
+        def reverse(job):
+            self.assertEqual((job.id, job.attempt, job.params, job.input), ("job_1", 2, {"n": 1}, None))
+            for word in ("a", "b", "c"):
+                job.emit({"text": word})
+                job.progress(0.5, "reversing")
+            return {"done": True}
+
+        job_ops = self.serve(reverse, accepts=["none"], params={"type": "object"}, concurrency=2,
+                             result_formats=["txt"])
+        declare, first_claim = self.kiln.ops()[0], self.kiln.ops()[1]
+        self.assertEqual(declare, ("reverse", {"description": "", "accepts": ["none"], "params": {"type": "object"},
+                                               "limits": {"maxAttempts": 3, "timeoutSeconds": 3600, "concurrency": 2},
+                                               "resultFormats": ["txt"], "shape": None}))
+        self.assertEqual(first_claim[1], {"worker": "gpu-1/1", "processors": ["reverse"], "max": 2, "waitSeconds": 30})
+        partials = [item["text"] for op, body in job_ops if op == "partials" for item in body["items"]]
+        self.assertEqual(partials, ["a", "b", "c"])
+        self.assertEqual(job_ops[-1], ("complete", {"lease": "L1", "result": {"done": True}}))
+        self.assertTrue(all(body["lease"] == "L1" for _, body in job_ops))
+
+    def test_a_job_error_fails_with_its_code_and_other_exceptions_as_worker_errors(self):
+        def broken(job):
+            raise JobError("bad_audio", "cannot decode", retryable=False)
+
+        self.assertEqual(self.serve(broken)[-1], ("fail", {"lease": "L1", "code": "bad_audio",
+                                                          "message": "cannot decode", "retryable": False}))
+        outcome = Worker._call(type("P", (), {"function": staticmethod(lambda job: 1 / 0)}), _job())
+        self.assertEqual(outcome, ("fail", {"code": "worker_error", "message": "ZeroDivisionError: division by zero",
+                                            "retryable": True}))
+        outcome = Worker._call(type("P", (), {"function": staticmethod(lambda job: object())}), _job())
+        self.assertEqual((outcome[0], outcome[1]["code"]), ("fail", "invalid_result"))
+
+    def test_a_cancel_request_stops_the_job_at_its_next_report(self):
+        seen = []
+
+        def slow(job):
+            self.kiln.cancel.set()
+            self.assertTrue(job.cancelled.wait(TIMEOUT))
+            seen.append(bool(job.cancelled))
+            job.progress(0.9)
+
+        ops = self.serve(slow)
+        self.assertEqual(seen, [True])
+        self.assertEqual(ops[-1], ("fail", {"lease": "L1", "code": "cancelled",
+                                            "message": "cancelled at the owner's request", "retryable": False}))
+
+    def test_a_lost_lease_stops_the_job_quietly_without_a_result(self):
+        self.kiln.refuse["partials"] = refused("lease_lost")
+        finished = threading.Event()
+
+        def worker_fn(job):
+            job.emit("x")
+            try:
+                self.assertTrue(job.cancelled.wait(TIMEOUT))
+                job.emit("y")
+            except Cancelled:
+                finished.set()
+                raise
+
+        self.worker.processor("reverse")(worker_fn)
+        thread = threading.Thread(target=self.worker.run, daemon=True)
+        thread.start()
+        self.assertTrue(finished.wait(TIMEOUT))
+        self.worker.stop()
+        self.kiln.stopped.set()
+        thread.join(TIMEOUT)
+        self.assertNotIn("complete", [op for op, _ in self.kiln.ops()])
+        self.assertNotIn("fail", [op for op, _ in self.kiln.ops()])
+
+    def test_at_shutdown_a_job_past_the_grace_is_released(self):
+        self.worker.grace = 0.2
+        started, done, stopped = threading.Event(), threading.Event(), []
+
+        def stubborn(job):
+            started.set()
+            job.cancelled.wait(TIMEOUT)
+            stopped.append(job.cancelled.reason)
+            done.set()
+
+        self.worker.processor("reverse")(stubborn)
+        thread = threading.Thread(target=self.worker.run, daemon=True)
+        thread.start()
+        self.assertTrue(started.wait(TIMEOUT))
+        self.worker.stop()
+        self.kiln.stopped.set()
+        thread.join(TIMEOUT)
+        self.assertFalse(thread.is_alive())
+        self.assertEqual(self.kiln.ops(job_only=True)[-1], ("release", {"lease": "L1"}))
+        self.assertTrue(done.wait(TIMEOUT))
+        self.assertEqual(stopped, ["worker shutting down"])
+
+    def test_processor_names_and_error_codes_are_checked(self):
+        with self.assertRaises(ValueError):
+            self.worker.processor("Not A Name")
+        outcome = Worker._call(type("P", (), {"function": staticmethod(
+            lambda job: (_ for _ in ()).throw(JobError("Bad Code!", "x")))}), _job())
+        self.assertEqual(outcome[1]["code"], "worker_error")
+
+
+def _job():
+    return Job(FakeHttp(lambda *a: answer(204)), claim())
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,129 @@
+package dev.kiln.jobs;
+
+import dev.kiln.api.ApiException;
+import dev.kiln.api.ErrorCode;
+import dev.kiln.audit.AuditAction;
+import dev.kiln.audit.AuditLog;
+import dev.kiln.auth.User;
+import dev.kiln.processors.Processor;
+import dev.kiln.processors.ProcessorCatalogue;
+import dev.kiln.processors.ProcessorRegistry;
+import dev.kiln.processors.ResultFormat;
+import dev.kiln.support.Texts;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/** A finished job's result: as JSON or one of its processor's downloads, and the owner's edits to it. */
+@RestController
+@RequestMapping("/api/v1/jobs/{id}")
+class ResultController {
+
+    private final JobStore store;
+    private final ProcessorCatalogue processors;
+    private final SpeakerNames speakerNames;
+    private final JsonMapper json;
+    private final AuditLog audit;
+
+    ResultController(
+            JobStore store, ProcessorCatalogue processors, SpeakerNames speakerNames, JsonMapper json, AuditLog audit) {
+        this.store = store;
+        this.processors = processors;
+        this.speakerNames = speakerNames;
+        this.json = json;
+        this.audit = audit;
+    }
+
+    /**
+     * The stored result as JSON, or rendered in one of the processor's {@link ResultFormat}s; with
+     * the speakers' names, when its owner gave them, as {@code speakerNames}.
+     */
+    @GetMapping("/result")
+    ResponseEntity<String> result(
+            @AuthenticationPrincipal User user,
+            @PathVariable String id,
+            @RequestParam(name = "format", required = false) String requested) {
+        // Not a default value: Spring would turn "format=" into it, and an empty format is a mistake.
+        String format = requested == null ? "json" : requested;
+        Job job = store.find(id, user).orElseThrow(() -> JobController.notFound(id));
+        Optional<Processor> processor = processors.find(job.type()).map(ProcessorRegistry.Registered::processor);
+        Optional<ResultFormat> rendering = processor.stream()
+                .flatMap(p -> p.resultFormats().stream())
+                .filter(f -> f.name().equals(format))
+                .findFirst();
+        if (!format.equals("json") && rendering.isEmpty()) {
+            List<String> available = processor.map(ResultFormat::namesFor).orElse(List.of("json"));
+            throw new ApiException(
+                            ErrorCode.UNKNOWN_FORMAT,
+                            "A " + job.type() + " result is available as " + String.join(", ", available) + "; not as '"
+                                    + Texts.safe(format, 40) + "'.")
+                    .with("field", "format")
+                    .with("available", available);
+        }
+        String stored = stored(job, user);
+        audit.record(user, AuditAction.RESULT_DOWNLOADED, "job", id, Map.of("format", format));
+        Optional<ObjectNode> names = speakerNames.of(id);
+        if (rendering.isEmpty()) {
+            return ResponseEntity.ok()
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .body(
+                            names.isEmpty()
+                                    ? stored
+                                    : json.writeValueAsString(speakerNames.withNames(id, json.readTree(stored))));
+        }
+        // Text renderings (captions, transcripts) show in a tab; sandboxed, like file content, in case a browser
+        // renders one.
+        return ResponseEntity.ok()
+                .contentType(MediaType.parseMediaType(rendering.get().mediaType()))
+                .header(
+                        HttpHeaders.CONTENT_DISPOSITION,
+                        ContentDisposition.inline()
+                                .filename(id + "." + format)
+                                .build()
+                                .toString())
+                .header("Content-Security-Policy", "default-src 'none'; sandbox")
+                .body(rendering.get().render().apply(speakerNames.withNames(id, json.readTree(stored))));
+    }
+
+    record Names(ObjectNode names) {}
+
+    /** Names a transcript's speakers ({@code {"names": {"SPEAKER_00": "Ana"}}}); the engine's ids stay in the result. */
+    @PutMapping(path = "/speakers", consumes = MediaType.APPLICATION_JSON_VALUE)
+    Names speakers(@AuthenticationPrincipal User user, @PathVariable String id, @RequestBody JsonNode body) {
+        Job job = store.find(id, user).orElseThrow(() -> JobController.notFound(id));
+        if (body == null || !body.isObject() || body.size() != 1 || !body.has("names")) {
+            throw ApiException.invalidField("names", "The body must be {\"names\": {\"SPEAKER_00\": \"Ana\", …}}.");
+        }
+        if (job.state() != JobState.SUCCEEDED) {
+            throw new ApiException(
+                    ErrorCode.NO_SPEAKERS,
+                    "Job " + id + " is " + job.state().wire() + "; only a finished transcript has speakers.");
+        }
+        ObjectNode names = speakerNames.rename(id, json.readTree(stored(job, user)), body.get("names"));
+        audit.record(user, AuditAction.SPEAKERS_RENAMED, "job", id);
+        return new Names(names);
+    }
+
+    private String stored(Job job, User user) {
+        return store.result(job.id(), user)
+                .orElseThrow(() -> new ApiException(
+                                ErrorCode.RESULT_NOT_FOUND,
+                                "Job " + job.id() + " is " + job.state().wire() + " and has no result.")
+                        .with("state", job.state().wire()));
+    }
+}
