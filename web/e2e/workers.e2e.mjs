@@ -1,10 +1,13 @@
 // External workers in the web app, in real headless Chromium against a Kiln the calling Java test
 // started. This script plays the worker itself, over HTTP (docs/workers.md): it declares a
 // processor that takes no file, and the page submits a job of it, waits for a worker, and shows
-// the worker's partial results as they come. Prints what it checks; exits non-zero on the first
-// failure.
+// the worker's partial results as they come. Then it declares a processor whose results are
+// transcripts, and the page uploads a recording for it, shows the transcript's two speakers live,
+// renames one (the name sticks after a reload) and downloads captions that carry the name. Prints
+// what it checks; exits non-zero on the first failure.
 //
-//   node e2e/workers.e2e.mjs --base http://localhost:8080 --token ADMIN_TOKEN --shots ../target/screenshots
+//   node e2e/workers.e2e.mjs --base http://localhost:8080 --token ADMIN_TOKEN --speech speech.wav --shots ../target/screenshots
+import fs from 'node:fs';
 import { api, args, base, check, launch, shot } from './support.mjs';
 
 /** A worker identity, made by the admin; `call` speaks the worker protocol with its token. */
@@ -22,7 +25,7 @@ async function newWorker(name) {
 
 const browser = await launch();
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   await page.goto(`${base}/signin#token=${args.token}`);
   await page.getByRole('heading', { name: 'Jobs' }).waitFor();
@@ -138,6 +141,81 @@ try {
   check(
     (await form.getByTestId('workers').textContent()) === 'Served by external workers: 1 connected now.',
     'New job counts the worker now connected',
+  );
+
+  // A worker processor shaped as a transcript: the page treats it like the built-in transcriber.
+  await worker('/processors/diarize', { description: 'Who said what', accepts: ['*/*'], shape: 'transcript' }, 'PUT');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New job' }).click();
+  await page.getByTestId('file-input').setInputFiles(args.speech);
+  const processorChoice = page.getByRole('form', { name: 'A job for these files' }).getByLabel('Processor');
+  await processorChoice.locator('option', { hasText: 'diarize' }).waitFor({ state: 'attached', timeout: 20000 });
+  await processorChoice.selectOption('diarize');
+  await page.getByRole('button', { name: /Upload and start/ }).click();
+  await page.getByRole('link', { name: 'Watch the job' }).click({ timeout: 30000 });
+  const talkId = page.url().split('/').pop();
+  const claimed = await worker('/claim', { worker: 'e2e-gpu/1', processors: ['diarize'], max: 1, waitSeconds: 10 });
+  const talk = claimed.jobs[0];
+  check(
+    talk?.id === talkId && talk.input.size === fs.statSync(args.speech).size,
+    `the worker claims ${talkId} with the uploaded recording as its input`,
+  );
+  const segments = [
+    { text: 'good morning everyone', start: 0.2, end: 1.1, speaker: 'SPEAKER_00' },
+    { text: 'thanks for having me', start: 1.3, end: 2.2, speaker: 'SPEAKER_01' },
+    { text: 'let us begin', start: 2.4, end: 3.0, speaker: 'SPEAKER_00' },
+  ];
+  await worker(`/jobs/${talkId}/partials`, { lease: talk.lease, items: segments.slice(0, 2) });
+  const lines = page.getByTestId('partials').locator('li');
+  await lines.nth(1).waitFor({ timeout: 15000 });
+  const live = await lines.allTextContents();
+  check(
+    live[0].endsWith('SPEAKER_00: good morning everyone') && live[1].endsWith('SPEAKER_01: thanks for having me'),
+    `the transcript grows live with each line's speaker (${live.join(' | ')})`,
+  );
+  await worker(`/jobs/${talkId}/partials`, { lease: talk.lease, items: segments.slice(2) });
+  await worker(`/jobs/${talkId}/complete`, {
+    lease: talk.lease,
+    result: { language: 'en', text: segments.map((s) => s.text).join(' '), segments },
+  });
+  await page.getByRole('button', { name: 'Download VTT' }).waitFor({ timeout: 15000 });
+
+  // The owner names SPEAKER_00: every line of that speaker changes, and the name stays after a reload.
+  await page.getByRole('button', { name: 'Rename SPEAKER_00' }).first().click();
+  await page.getByLabel('Name for SPEAKER_00').fill('Ana');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Rename Ana' }).nth(1).waitFor();
+  await shot(page, 'job-speakers-desktop');
+  await page.reload();
+  await page.getByRole('button', { name: 'Rename Ana' }).nth(1).waitFor({ timeout: 15000 });
+  const named = await lines.allTextContents();
+  check(
+    named.length === 3 &&
+      named[0].endsWith('Ana: good morning everyone') &&
+      named[1].endsWith('SPEAKER_01: thanks for having me') &&
+      named[2].endsWith('Ana: let us begin'),
+    `the rename sticks after a reload (${named.join(' | ')})`,
+  );
+  const [vtt] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download VTT' }).click(),
+  ]);
+  const captions = fs.readFileSync(await vtt.path(), 'utf8');
+  check(
+    captions.startsWith('WEBVTT') && captions.includes('<v Ana>') && captions.includes('<v SPEAKER_01>'),
+    'the VTT download carries the name',
+  );
+
+  // The recording plays beside it: a line's time seeks to it.
+  const player = page.getByTestId('player');
+  await page.waitForFunction(() => document.querySelector('audio')?.readyState >= 1, null, { timeout: 15000 });
+  await lines
+    .nth(1)
+    .getByRole('button', { name: /^Play from/ })
+    .click();
+  const position = await player.evaluate((audio) => audio.currentTime);
+  check(
+    Math.abs(position - segments[1].start) < 0.3,
+    `clicking a line seeks the player to it (${position.toFixed(2)} s)`,
   );
 } catch (error) {
   console.log(String(error?.stack ?? error));

@@ -152,8 +152,7 @@ function Results({
   complete: boolean;
 }) {
   if (partials.every(isUtterance) && (partials.length > 0 || isTranscriptShaped(processor, job.type))) {
-    // A run after a manual retry is another transcript: nothing of the last one's state carries over.
-    return <Transcript key={job.finishedAt} client={client} job={job} partials={partials} complete={complete} />;
+    return <Transcript client={client} job={job} partials={partials} complete={complete} />;
   }
   if (partials.every(isSegment)) return <TextPartials partials={partials} complete={complete} />;
   return <JsonPartials partials={partials} complete={complete} />;

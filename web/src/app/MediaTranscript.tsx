@@ -3,6 +3,7 @@ import type { JobSnapshot, LiveClient } from '../live';
 import { messageOf } from './errors';
 import { timestamp } from './format';
 import { asTranscript, displayName, isUtterance, renameSpeaker, type SpeakerNames, type Utterance } from './speakers';
+import { useChanged } from './useChanged';
 import { useLoad } from './useLoad';
 
 export { isUtterance, type Utterance };
@@ -30,8 +31,9 @@ export function Transcript({
     [client, href, wanted],
   );
   const stored = final.data ?? null;
-  // Names saved since the result was read (the page starts this afresh for each run of the job).
+  // Names saved since the result was read; a job run again (a manual retry) has a result of its own.
   const [renamed, setRenamed] = useState<SpeakerNames>();
+  if (useChanged([href, wanted]) && renamed) setRenamed(undefined);
   const names = renamed ?? stored?.speakerNames ?? {};
   const utterances = stored?.segments ?? partials;
   if (utterances.length === 0) return null;

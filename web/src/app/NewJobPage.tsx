@@ -118,6 +118,7 @@ function FileJobs({
         ) : (
           <form
             className="job-form"
+            aria-label="A job for these files"
             onSubmit={(e) => {
               e.preventDefault();
               start();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.testing.Api;
+import dev.kiln.testing.Fixtures;
 import dev.kiln.testing.KilnProcess;
 import dev.kiln.testing.TestDatabases;
 import java.time.Duration;
@@ -16,7 +17,10 @@ import org.junit.jupiter.api.Test;
  * web/e2e/workers.e2e.mjs plays the worker over HTTP (a worker user, a declared processor that
  * takes no file, claim, progress, partials, complete) while the page offers that processor in New
  * job with its params form, shows a refused param next to its field, submits a job without a file,
- * says it waits for a worker, and shows the worker's partial results live.
+ * says it waits for a worker, and shows the worker's partial results live. Then a worker processor
+ * shaped as a transcript gets an uploaded recording; its two speakers show live, the owner renames
+ * one (the name sticks after a reload), the VTT download carries the name, and a line's time seeks
+ * the player.
  */
 class WorkersBrowserTest {
 
@@ -32,6 +36,8 @@ class WorkersBrowserTest {
                             "http://localhost:" + kiln.port(),
                             "--token",
                             Api.ADMIN_TOKEN,
+                            "--speech",
+                            Fixtures.path("speech.wav").toString(),
                             "--shots",
                             BrowserScript.screenshots()),
                     Duration.ofMinutes(4),
