@@ -217,6 +217,23 @@ try {
     Math.abs(position - segments[1].start) < 0.3,
     `clicking a line seeks the player to it (${position.toFixed(2)} s)`,
   );
+
+  // Narrow screens: the params form, the partials and the named transcript fit 375 px.
+  await page.setViewportSize({ width: 375, height: 800 });
+  for (const [route, name] of [
+    ['/new', 'new-job-no-file'],
+    [`/jobs/${jobId}`, 'job-partials'],
+    [`/jobs/${talkId}`, 'job-speakers'],
+  ]) {
+    await page.goto(base + route);
+    await page.locator('main h1').first().waitFor();
+    await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
+    await shot(page, `${name}-375`);
+    check(
+      await page.evaluate(() => document.documentElement.scrollWidth <= 375),
+      `${route} fits 375 px without sideways scrolling`,
+    );
+  }
 } catch (error) {
   console.log(String(error?.stack ?? error));
   process.exitCode = 1;
