@@ -40,8 +40,8 @@ class ClaimController {
 
     static final int MAX_BATCH = 64;
     static final int MAX_WAIT_SECONDS = 30;
-    /** Backoffs ending and leases rescued make work without a signal to this node: look again this often. */
-    private static final Duration LOOK_AGAIN = Duration.ofSeconds(1);
+    /** How often a waiting claim writes a space, and so learns whether its worker is still there. */
+    private static final Duration KEEP_ALIVE = Duration.ofSeconds(1);
 
     private final JobQueue queue;
     private final DeclaredProcessors declared;
@@ -121,26 +121,48 @@ class ClaimController {
         }
     }
 
-    /** Claims, waiting until the deadline for work; null when the worker stopped listening meanwhile. */
+    /**
+     * Claims, waiting until the deadline for work: woken by a submission (here or, by notice, on
+     * another node), and looking again every poll interval for work nobody announces (an ended
+     * backoff, a rescued lease). Null when the worker stopped listening meanwhile.
+     */
     private List<JobQueue.Claim> waitAndClaim(
             User worker, List<String> types, int max, Instant deadline, OutputStream out) throws InterruptedException {
         while (!signals.draining) { // a node going away hands out nothing: the worker asks another
             try (Waiters.Wait waiting = signals.work.register(types)) {
                 List<JobQueue.Claim> claimed = claimNow(worker, types, max);
-                Duration left = Duration.between(clock.instant(), deadline);
-                if (!claimed.isEmpty() || left.isNegative() || left.isZero()) {
+                if (!claimed.isEmpty() || !clock.instant().isBefore(deadline)) {
                     return claimed;
                 }
-                try {
-                    out.write(' ');
-                    out.flush();
-                } catch (IOException gone) {
-                    return null;
+                Instant nextLook = min(deadline, clock.instant().plus(settings.pollInterval()));
+                boolean woken = false;
+                while (!woken && clock.instant().isBefore(nextLook)) {
+                    if (!stillThere(out)) {
+                        return null;
+                    }
+                    woken = waiting.await(min(KEEP_ALIVE, Duration.between(clock.instant(), nextLook)));
                 }
-                waiting.await(left.compareTo(LOOK_AGAIN) < 0 ? left : LOOK_AGAIN);
             }
         }
         return List.of();
+    }
+
+    private static boolean stillThere(OutputStream out) {
+        try {
+            out.write(' ');
+            out.flush();
+            return true;
+        } catch (IOException gone) {
+            return false;
+        }
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) < 0 ? a : b;
     }
 
     private Claimed answer(User worker, String instance, List<JobQueue.Claim> claimed) {

@@ -58,12 +58,21 @@ public class DeclaredProcessors {
 
     /** A worker instance claimed for {@code processors} just now. */
     public void seen(String userId, String instance, List<String> processors) {
-        db.write(() -> db.sql()
-                .sql("""
-                        INSERT INTO worker_presence (instance, user_id, processors, last_seen_at) VALUES (?, ?, ?, ?)
-                        ON CONFLICT (user_id, instance) DO UPDATE SET processors = excluded.processors,
-                            last_seen_at = excluded.last_seen_at""")
-                .params(instance, userId, String.join(",", processors), clock.millis())
+        long now = clock.millis();
+        db.write(() -> db.batch(
+                """
+                INSERT INTO worker_presence (user_id, instance, processor, last_seen_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (user_id, instance, processor) DO UPDATE SET last_seen_at = excluded.last_seen_at""",
+                processors.stream()
+                        .map(p -> new Object[] {userId, instance, p, now})
+                        .toList()));
+    }
+
+    /** Forgets instances not seen since {@code before}: a name counts once per live instance, not forever. */
+    public int forgetUnseen(Instant before) {
+        return db.write(() -> db.sql()
+                .sql("DELETE FROM worker_presence WHERE last_seen_at < ?")
+                .params(before.toEpochMilli())
                 .update());
     }
 
@@ -108,13 +117,12 @@ public class DeclaredProcessors {
         long since = clock.instant().minus(PRESENCE_WINDOW).toEpochMilli();
         Map<String, Integer> workers = new HashMap<>();
         Map<String, Long> lastSeen = new HashMap<>();
-        db.sql().sql("SELECT processors, last_seen_at FROM worker_presence").query(rs -> {
+        db.sql().sql("SELECT processor, last_seen_at FROM worker_presence").query(rs -> {
             long at = rs.getLong("last_seen_at");
-            for (String name : rs.getString("processors").split(",")) {
-                lastSeen.merge(name, at, Math::max);
-                if (at >= since) {
-                    workers.merge(name, 1, Integer::sum);
-                }
+            String name = rs.getString("processor");
+            lastSeen.merge(name, at, Math::max);
+            if (at >= since) {
+                workers.merge(name, 1, Integer::sum);
             }
         });
         Map<String, DeclaredProcessor> byName = new TreeMap<>();

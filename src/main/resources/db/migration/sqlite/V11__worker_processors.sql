@@ -7,12 +7,12 @@ CREATE TABLE worker_processors (
     declared_at  BIGINT NOT NULL
 );
 
--- Worker instances as last seen claiming: which processors they serve, for how many live workers
--- serve each. Rows of instances long gone are pruned.
+-- Worker instances as last seen claiming, per processor they claimed for: how many live workers
+-- serve each processor.
 CREATE TABLE worker_presence (
-    instance     TEXT NOT NULL,
     user_id      TEXT NOT NULL REFERENCES users (id),
-    processors   TEXT NOT NULL,
+    instance     TEXT NOT NULL,
+    processor    TEXT NOT NULL,
     last_seen_at BIGINT NOT NULL,
-    PRIMARY KEY (user_id, instance)
+    PRIMARY KEY (user_id, instance, processor)
 );

@@ -9,29 +9,32 @@ import dev.kiln.processors.JobErrorCode;
 import dev.kiln.support.Loop;
 import dev.kiln.workers.WorkerSettings;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.stereotype.Component;
 
 /**
- * The time limit of attempts on external workers, which no watchdog in Kiln's JVM watches: an
+ * Upkeep for external workers: their presence rows are forgotten a day after an instance was
+ * last seen; and the time limit of attempts on external workers, which no watchdog in Kiln's JVM watches: an
  * attempt still running past its processor's {@code timeoutSeconds} fails as {@code timeout},
  * through the one retry decision, conditional on the lease token seen (so every node may run this,
  * and an attempt that ended meanwhile is left alone). Its worker's next call answers
  * {@code lease_lost}.
  */
 @Component
-class AttemptTimeouts extends Loop {
+class WorkerMaintenance extends Loop {
 
     private static final int BATCH = 100;
+    private static final Duration FORGET_AFTER = Duration.ofDays(1);
 
     private final JobQueue queue;
     private final DeclaredProcessors declared;
     private final RetryPolicy retryPolicy;
     private final Clock clock;
 
-    AttemptTimeouts(
+    WorkerMaintenance(
             JobQueue queue,
             DeclaredProcessors declared,
             RetryPolicy retryPolicy,
@@ -51,6 +54,7 @@ class AttemptTimeouts extends Loop {
 
     int runOnce() {
         Instant now = clock.instant();
+        declared.forgetUnseen(now.minus(FORGET_AFTER));
         List<JobQueue.Finish> ends = new ArrayList<>();
         for (DeclaredProcessor processor : declared.all()) {
             JobError timeout = JobError.of(
