@@ -7,25 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
-);
-const base = args.base;
-const api = (p, init = {}) =>
-  fetch(base + p, {
-    ...init,
-    headers: { Authorization: `Bearer ${args.token}`, 'Content-Type': 'application/json', ...(init.headers ?? {}) },
-  });
-fs.mkdirSync(args.shots, { recursive: true });
-
-function check(condition, what) {
-  if (!condition) throw new Error(`FAILED: ${what}`);
-  console.log(`ok - ${what}`);
-}
+import { api, args, base, check, launch, shot } from './support.mjs';
 
 /** The speech fixture repeated: a minute or two of audio, so a refresh lands mid-job. */
 function longSpeech(source, times) {
@@ -56,22 +38,7 @@ async function storageIsTokenFree(page) {
   );
 }
 
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(args.shots, `${name}.png`), fullPage: true });
-}
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await launch();
 try {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();

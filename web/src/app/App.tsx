@@ -121,11 +121,21 @@ function SignedIn({
   const uploads = useMemo(() => new UploadQueue(http), [http]);
   const [processors, setProcessors] = useState<ProcessorInfo[]>([]);
   const [problem, setProblem] = useState<string>();
+  const [processorsProblem, setProcessorsProblem] = useState<string>();
   useEffect(() => () => client.dispose(), [client]);
-  useEffect(() => {
-    loadProcessors(http).then(setProcessors, (e: unknown) => setProblem(messageOf(e)));
-  }, [http]);
-  const formats = (type: string) => processors.find((p) => p.name === type)?.resultFormats ?? ['json'];
+  // Read again by the pages that show which workers are connected (they come and go).
+  const refreshProcessors = useCallback(
+    () =>
+      void loadProcessors(http).then(
+        (loaded) => {
+          setProcessors(loaded);
+          setProcessorsProblem(undefined);
+        },
+        (e: unknown) => setProcessorsProblem(`Could not read the processors: ${messageOf(e)}`),
+      ),
+    [http],
+  );
+  useEffect(refreshProcessors, [refreshProcessors]);
   const admin = session.user.role === 'admin';
   const refreshSession = () =>
     void currentSession().then(
@@ -161,19 +171,28 @@ function SignedIn({
         </button>
       </header>
       <main>
-        {problem && (
-          <p role="alert" className="error">
-            {problem}
+        {[problem, processorsProblem].filter(Boolean).map((text) => (
+          <p key={text} role="alert" className="error">
+            {text}
           </p>
-        )}
+        ))}
         {/* A new page starts afresh; the audit log's filters are its own state, kept in the address. */}
         <ErrorBoundary name="page" key={route.name === 'audit' ? 'audit' : JSON.stringify(route)}>
           {ADMIN_ROUTES.has(route.name) && !admin && <NotAllowed user={session.user} />}
           {route.name === 'jobs' && (
             <JobsPage client={client} types={processors.map((p) => p.name).filter((n) => !n.startsWith('test-'))} />
           )}
-          {route.name === 'job' && <JobPage client={client} id={route.id} formats={formats} />}
-          {route.name === 'new' && <NewJobPage client={client} processors={processors} uploads={uploads} />}
+          {route.name === 'job' && (
+            <JobPage client={client} id={route.id} processors={processors} refreshProcessors={refreshProcessors} />
+          )}
+          {route.name === 'new' && (
+            <NewJobPage
+              client={client}
+              processors={processors}
+              uploads={uploads}
+              refreshProcessors={refreshProcessors}
+            />
+          )}
           {route.name === 'signin' && <JobsPage client={client} types={processors.map((p) => p.name)} />}
           {route.name === 'account' && <AccountPage http={http} session={session} />}
           {admin && route.name === 'users' && (

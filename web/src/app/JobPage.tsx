@@ -3,38 +3,43 @@ import { FINAL_STATES, HttpError, useJob, type JobSnapshot, type LiveClient } fr
 import { useServerReachable } from './ConnectionBadge';
 import { download } from './download';
 import { hint } from './errors';
-import { clock, duration, percent } from './format';
+import { clock, duration, lastSeen, percent } from './format';
 import { Link } from './Link';
 import { ProgressBar } from './ProgressBar';
 import { useNow } from './useNow';
 import { ErrorBoundary } from './ErrorBoundary';
-import { isUtterance, MediaTranscript } from './MediaTranscript';
+import { isUtterance, Transcript } from './MediaTranscript';
+import { isSegment, JsonPartials, TextPartials } from './Partials';
+import { isTranscriptShaped, presence, type ProcessorInfo, type WorkerPresence } from './processors';
 
-interface DocSegment {
-  text: string;
-  pages?: { from: number; to: number };
-  heading?: string;
-}
-
-function isSegment(value: unknown): value is DocSegment {
-  const s = value as DocSegment;
-  return typeof s === 'object' && s !== null && typeof s.text === 'string';
-}
+/** How often a queued job of a worker-served processor asks again whether a worker is there. */
+const PRESENCE_REFRESH_MS = 5_000;
 
 /** One job: where it stands, what it has produced so far, and what can be done with it. */
 export function JobPage({
   client,
   id,
-  formats,
+  processors,
+  refreshProcessors,
 }: {
   client: LiveClient;
   id: string;
-  formats: (type: string) => string[];
+  processors: ProcessorInfo[];
+  refreshProcessors(): void;
 }) {
   const live = useJob(client, id);
   const server = useServerReachable(client);
   const [actionError, setActionError] = useState<string>();
-  const queuePosition = useQueuePosition(client, id, live.data?.snapshot.state === 'queued');
+  const queued = live.data?.snapshot.state === 'queued';
+  const queuePosition = useQueuePosition(client, id, queued);
+  const processor = processors.find((p) => p.name === live.data?.snapshot.type);
+  const served = presence(processor);
+  const byWorkers = served !== null;
+  useEffect(() => {
+    if (!queued || !byWorkers) return;
+    const every = setInterval(refreshProcessors, PRESENCE_REFRESH_MS);
+    return () => clearInterval(every);
+  }, [queued, byWorkers, refreshProcessors]);
 
   if (live.error === 'not_found') {
     return (
@@ -96,7 +101,7 @@ export function JobPage({
           {actionError}
         </p>
       )}
-      <Timeline job={job} queuePosition={queuePosition} />
+      <Timeline job={job} queuePosition={queuePosition} served={served} />
       {job.state === 'failed' && job.error && (
         <div role="alert" className="error-box">
           <p>
@@ -107,7 +112,7 @@ export function JobPage({
       )}
       {job.state === 'succeeded' && (
         <div className="downloads" aria-label="Downloads">
-          {formats(job.type).map((format) => (
+          {(processor?.resultFormats ?? ['json']).map((format) => (
             <button
               key={format}
               type="button"
@@ -120,20 +125,37 @@ export function JobPage({
         </div>
       )}
       <ErrorBoundary name="results">
-        {live.data.partials.length > 0 && live.data.partials.every(isUtterance) ? (
-          <div className="partials">
-            <h2>Transcript</h2>
-            {!live.data.historyComplete && (
-              <p className="note">Earlier results could not be replayed; they are in the downloads.</p>
-            )}
-            <MediaTranscript client={client} job={job} utterances={live.data.partials} />
-          </div>
-        ) : (
-          <Partials partials={live.data.partials} complete={live.data.historyComplete} />
-        )}
+        <Results
+          client={client}
+          job={job}
+          processor={processor}
+          partials={live.data.partials}
+          complete={live.data.historyComplete}
+        />
       </ErrorBoundary>
     </section>
   );
+}
+
+/** What the job has produced: a transcript, a document's text, or any JSON, each in its own view. */
+function Results({
+  client,
+  job,
+  processor,
+  partials,
+  complete,
+}: {
+  client: LiveClient;
+  job: JobSnapshot;
+  processor?: ProcessorInfo;
+  partials: unknown[];
+  complete: boolean;
+}) {
+  if (partials.every(isUtterance) && (partials.length > 0 || isTranscriptShaped(processor, job.type))) {
+    return <Transcript client={client} job={job} partials={partials} complete={complete} />;
+  }
+  if (partials.every(isSegment)) return <TextPartials partials={partials} complete={complete} />;
+  return <JsonPartials partials={partials} complete={complete} />;
 }
 
 /** Where a queued job stands: read again every few seconds, since the queue moves without this job's events. */
@@ -167,8 +189,17 @@ export function currentStep(job: JobSnapshot): number {
   return 4;
 }
 
-function Timeline({ job, queuePosition }: { job: JobSnapshot; queuePosition?: number }) {
+function Timeline({
+  job,
+  queuePosition,
+  served,
+}: {
+  job: JobSnapshot;
+  queuePosition?: number;
+  served: WorkerPresence | null;
+}) {
   const step = currentStep(job);
+  const first = job.input ? 'Uploaded' : 'Submitted';
   const end = job.state === 'failed' ? 'Failed' : job.state === 'cancelled' ? 'Cancelled' : 'Done';
   const now = useNow();
   const eta = job.eta ? (Date.parse(job.eta) - now) / 1000 : null;
@@ -181,7 +212,7 @@ function Timeline({ job, queuePosition }: { job: JobSnapshot; queuePosition?: nu
             className={i < step ? 'done' : i === step ? 'current' : ''}
             aria-current={i === step ? 'step' : undefined}
           >
-            {i === STEPS.length - 1 ? end : name}
+            {i === STEPS.length - 1 ? end : i === 0 ? first : name}
           </li>
         ))}
       </ol>
@@ -191,13 +222,20 @@ function Timeline({ job, queuePosition }: { job: JobSnapshot; queuePosition?: nu
             Retrying at {clock(Date.parse(job.retryAt))} (attempt {job.attempt + 1} of {job.maxAttempts}).
           </p>
         )}
-        {job.state === 'queued' && (
-          <p data-testid="queue">
-            Waiting for a free worker
-            {queuePosition ? ` — ${queuePosition === 1 ? 'next in line' : `number ${queuePosition} in the queue`}` : ''}
-            .
-          </p>
-        )}
+        {job.state === 'queued' &&
+          (served && served.workers === 0 ? (
+            <p data-testid="queue" className="warn">
+              Waiting for a worker: none serves {job.type} now ({lastSeen(served.lastSeenAt, now)}).
+            </p>
+          ) : (
+            <p data-testid="queue">
+              Waiting for a free worker
+              {queuePosition
+                ? ` — ${queuePosition === 1 ? 'next in line' : `number ${queuePosition} in the queue`}`
+                : ''}
+              .
+            </p>
+          ))}
         {job.state === 'running' && (
           <>
             <p>
@@ -209,35 +247,6 @@ function Timeline({ job, queuePosition }: { job: JobSnapshot; queuePosition?: nu
         )}
         {job.state === 'succeeded' && <p>Finished {job.finishedAt ? clock(Date.parse(job.finishedAt)) : ''}.</p>}
       </div>
-    </div>
-  );
-}
-
-function Partials({ partials, complete }: { partials: unknown[]; complete: boolean }) {
-  if (partials.length === 0) return null;
-  return (
-    <div className="partials">
-      <h2>Text</h2>
-      {!complete && <p className="note">Earlier results could not be replayed; they are in the downloads.</p>}
-      <ol className="partial-list" data-testid="partials">
-        {partials.map((p, i) => (
-          <li key={i}>
-            {isSegment(p) ? (
-              <>
-                {p.pages && (
-                  <span className="time">
-                    p. {p.pages.from}
-                    {p.pages.to !== p.pages.from ? `–${p.pages.to}` : ''}
-                  </span>
-                )}{' '}
-                {p.text}
-              </>
-            ) : (
-              <code>{JSON.stringify(p)}</code>
-            )}
-          </li>
-        ))}
-      </ol>
     </div>
   );
 }

@@ -1,14 +1,50 @@
-import { useRef, useState, useSyncExternalStore, type DragEvent } from 'react';
-import type { LiveClient } from '../live';
+import { useEffect, useRef, useState, useSyncExternalStore, type DragEvent } from 'react';
+import { isObject, malformed, type LiveClient } from '../live';
 import { useServerReachable } from './ConnectionBadge';
 import { bytes, duration, percent } from './format';
 import { Link } from './Link';
-import { accepts, defaults, type ParamSchema, type ProcessorInfo } from './processors';
+import { ParamsForm, useParamsForm } from './ParamsForm';
+import { accepts, presence, takesNoFile, workerSummary, type ProcessorInfo } from './processors';
 import { ProgressBar } from './ProgressBar';
+import { navigate } from './router';
 import type { UploadQueue, UploadRow } from './uploadQueue';
+import { useNow } from './useNow';
 
-/** Drop files, pick what to do with them, and watch them upload; each job starts when its file is in. */
+/** How often the page asks again which workers are connected. */
+const PRESENCE_REFRESH_MS = 15_000;
+
+/**
+ * Drop files, pick what to do with them, and watch them upload (each job starts when its file is
+ * in); or start a job of a processor that takes no file.
+ */
 export function NewJobPage({
+  client,
+  processors,
+  uploads,
+  refreshProcessors,
+}: {
+  client: LiveClient;
+  processors: ProcessorInfo[];
+  uploads: UploadQueue;
+  /** Reads the processors again: workers come and go, and declare new ones. */
+  refreshProcessors(): void;
+}) {
+  useEffect(() => {
+    refreshProcessors();
+    const every = setInterval(refreshProcessors, PRESENCE_REFRESH_MS);
+    return () => clearInterval(every);
+  }, [refreshProcessors]);
+  const offered = processors.filter((p) => !p.name.startsWith('test-'));
+  const fileless = offered.filter(takesNoFile);
+  return (
+    <>
+      <FileJobs client={client} processors={offered} uploads={uploads} />
+      {fileless.length > 0 && <NoFileJob client={client} processors={fileless} />}
+    </>
+  );
+}
+
+function FileJobs({
   client,
   processors,
   uploads,
@@ -19,24 +55,21 @@ export function NewJobPage({
 }) {
   const [files, setFiles] = useState<File[]>([]);
   const [processorName, setProcessorName] = useState('');
-  const [params, setParams] = useState<Record<string, unknown>>({});
   const rows = useSyncExternalStore(uploads.subscribe, uploads.snapshot);
   const [dragging, setDragging] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   const server = useServerReachable(client);
 
-  const usable = processors.filter((p) => !p.name.startsWith('test-') && files.every((f) => accepts(p, f.type)));
+  const usable = processors.filter((p) => files.every((f) => accepts(p, f.type)));
   const processor = usable.find((p) => p.name === processorName) ?? usable[0];
+  const form = useParamsForm(processor);
 
   const choose = (chosen: FileList | null) => {
     if (!chosen || chosen.length === 0) return;
     const list = Array.from(chosen);
     setFiles(list);
-    const first = processors.find((p) => !p.name.startsWith('test-') && list.every((f) => accepts(p, f.type)));
-    if (first) {
-      setProcessorName(first.name);
-      setParams(defaults(first));
-    }
+    const first = processors.find((p) => list.every((f) => accepts(p, f.type)));
+    if (first) setProcessorName(first.name);
   };
   const drop = (event: DragEvent) => {
     event.preventDefault();
@@ -44,7 +77,8 @@ export function NewJobPage({
     choose(event.dataTransfer.files);
   };
   const start = () => {
-    if (!processor) return;
+    const params = form.params();
+    if (!processor || !params) return;
     uploads.add(files, processor.name, params);
     setFiles([]);
   };
@@ -84,6 +118,7 @@ export function NewJobPage({
         ) : (
           <form
             className="job-form"
+            aria-label="A job for these files"
             onSubmit={(e) => {
               e.preventDefault();
               start();
@@ -91,32 +126,10 @@ export function NewJobPage({
           >
             <label>
               Processor
-              <select
-                value={processor?.name}
-                onChange={(e) => {
-                  setProcessorName(e.target.value);
-                  const chosen = usable.find((p) => p.name === e.target.value);
-                  if (chosen) setParams(defaults(chosen));
-                }}
-              >
-                {usable.map((p) => (
-                  <option key={p.name} value={p.name}>
-                    {p.name}
-                  </option>
-                ))}
-              </select>
+              <ProcessorSelect processors={usable} value={processor?.name} onChange={setProcessorName} />
             </label>
-            {processor && <p className="note">{processor.description}</p>}
-            {processor &&
-              Object.entries(processor.params.properties).map(([name, schema]) => (
-                <ParamField
-                  key={name}
-                  name={name}
-                  schema={schema}
-                  value={params[name]}
-                  onChange={(value) => setParams((current) => ({ ...current, [name]: value }))}
-                />
-              ))}
+            {processor && <ProcessorNote processor={processor} />}
+            <ParamsForm fields={form.fields} values={form.values} errors={form.errors} onChange={form.change} />
             <button type="submit" disabled={!server.reachable} title={server.why || undefined}>
               Upload and start {files.length > 1 ? `${files.length} jobs` : ''}
             </button>
@@ -133,55 +146,118 @@ export function NewJobPage({
   );
 }
 
-function ParamField({
-  name,
-  schema,
+/** A job of a processor that takes no file: just its params. */
+function NoFileJob({ client, processors }: { client: LiveClient; processors: ProcessorInfo[] }) {
+  const [processorName, setProcessorName] = useState('');
+  const processor = processors.find((p) => p.name === processorName) ?? processors[0];
+  const form = useParamsForm(processor);
+  const [sending, setSending] = useState(false);
+  // One key per intended job: sending again after a lost answer finds the job made the first time.
+  const [key, setKey] = useState(newIdempotencyKey);
+  const server = useServerReachable(client);
+
+  const submit = async () => {
+    const params = form.params();
+    if (!params) return;
+    setSending(true);
+    try {
+      const job = await client.http.call('/api/v1/jobs', {
+        method: 'POST',
+        body: { type: processor.name, params },
+        headers: { 'Idempotency-Key': key },
+      });
+      if (!isObject(job) || typeof job.id !== 'string') throw malformed('job');
+      navigate(`/jobs/${job.id}`);
+    } catch (e) {
+      form.refused(e);
+      setSending(false);
+    }
+  };
+
+  return (
+    <section className="panel" aria-labelledby="nofile-title">
+      <h2 id="nofile-title">Without a file</h2>
+      <form
+        className="job-form"
+        aria-label="A job without a file"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <label>
+          Processor
+          <ProcessorSelect
+            processors={processors}
+            value={processor.name}
+            onChange={(name) => {
+              setProcessorName(name);
+              setKey(newIdempotencyKey());
+            }}
+          />
+        </label>
+        <ProcessorNote processor={processor} />
+        <ParamsForm
+          fields={form.fields}
+          values={form.values}
+          errors={form.errors}
+          onChange={(name, value) => {
+            form.change(name, value);
+            setKey(newIdempotencyKey());
+          }}
+        />
+        <button type="submit" disabled={!server.reachable || sending} title={server.why || undefined}>
+          {sending ? 'Starting…' : 'Start job'}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function ProcessorSelect({
+  processors,
   value,
   onChange,
 }: {
-  name: string;
-  schema: ParamSchema;
-  value: unknown;
-  onChange(v: unknown): void;
+  processors: ProcessorInfo[];
+  value?: string;
+  onChange(name: string): void;
 }) {
-  const label = schema.description ?? name;
-  if (schema.type === 'boolean') {
-    return (
-      <label className="checkbox">
-        <input type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked)} /> {label}
-      </label>
-    );
-  }
-  if (schema.enum) {
-    return (
-      <label>
-        {label}
-        <select value={String(value ?? '')} onChange={(e) => onChange(e.target.value)}>
-          {schema.enum.map((v) => (
-            <option key={v} value={v}>
-              {v}
-            </option>
-          ))}
-        </select>
-      </label>
-    );
-  }
-  const numeric = schema.type === 'integer' || schema.type === 'number';
   return (
-    <label>
-      {label}
-      <input
-        type={numeric ? 'number' : 'text'}
-        value={value === undefined ? '' : String(value)}
-        min={schema.minimum}
-        max={schema.maximum}
-        step={schema.type === 'integer' ? 1 : 'any'}
-        onChange={(e) =>
-          onChange(numeric ? (e.target.value === '' ? undefined : Number(e.target.value)) : e.target.value)
-        }
-      />
-    </label>
+    <select value={value} onChange={(e) => onChange(e.target.value)}>
+      {processors.map((p) => {
+        const served = presence(p);
+        return (
+          <option key={p.name} value={p.name}>
+            {p.name}
+            {served ? ` (${served.workers} ${served.workers === 1 ? 'worker' : 'workers'})` : ''}
+          </option>
+        );
+      })}
+    </select>
   );
+}
+
+/** What a processor does and, for one external workers serve, how many are there to run it. */
+function ProcessorNote({ processor }: { processor: ProcessorInfo }) {
+  const now = useNow(15_000);
+  const served = presence(processor);
+  return (
+    <>
+      {processor.description && <p className="note">{processor.description}</p>}
+      {served && (
+        <p className={served.workers > 0 ? 'note' : 'note warn'} data-testid="workers">
+          {workerSummary(served, now)}
+        </p>
+      )}
+    </>
+  );
+}
+
+/** A fresh Idempotency-Key; getRandomValues, unlike randomUUID, works on plain-HTTP servers too. */
+function newIdempotencyKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `web-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
 function UploadLine({ row, onPause, onResume }: { row: UploadRow; onPause(): void; onResume(): void }) {

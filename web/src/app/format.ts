@@ -33,6 +33,11 @@ export function age(iso: string, now = Date.now()): string {
   return `${Math.round(seconds / 86400)} d ago`;
 }
 
+/** When a processor's workers were last heard from: "last seen 5 min ago", or that none ever came. */
+export function lastSeen(iso: string | null, now = Date.now()): string {
+  return iso === null ? 'no worker has connected yet' : `last seen ${age(iso, now)}`;
+}
+
 export function percent(fraction: number): string {
   return `${Math.floor(fraction * 100)}%`;
 }

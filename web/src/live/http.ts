@@ -33,6 +33,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string | undefined,
     message: string,
+    /** The whole problem document, for the fields some problems add (e.g. invalid_params' errors). */
+    readonly problem: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -142,24 +144,34 @@ export class KilnHttp {
   }
 
   /** Any API call with a JSON answer; a problem answer becomes an {@link HttpError} with its code and detail. */
-  async call(path: string, init: { method?: string; body?: unknown } = {}): Promise<unknown> {
-    return this.json(path, undefined, init.method ?? 'GET', init.body);
+  async call(
+    path: string,
+    init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<unknown> {
+    return this.json(path, undefined, init.method ?? 'GET', init.body, init.headers);
   }
 
-  private async json(path: string, signal?: AbortSignal, method = 'GET', payload?: unknown): Promise<unknown> {
+  private async json(
+    path: string,
+    signal?: AbortSignal,
+    method = 'GET',
+    payload?: unknown,
+    extra: Record<string, string> = {},
+  ): Promise<unknown> {
     const headers: Record<string, string> =
       payload === undefined
-        ? { Accept: 'application/json' }
-        : { Accept: 'application/json', 'Content-Type': 'application/json' };
+        ? { Accept: 'application/json', ...extra }
+        : { Accept: 'application/json', 'Content-Type': 'application/json', ...extra };
     const body = payload === undefined ? undefined : JSON.stringify(payload);
     const response = await this.fetch(path, { method, headers, body, signal });
     const answer: unknown = await response.json().catch(() => undefined);
     if (!response.ok) {
-      const problem = (answer ?? {}) as { code?: unknown; detail?: unknown };
+      const problem = (typeof answer === 'object' && answer !== null ? answer : {}) as Record<string, unknown>;
       throw new HttpError(
         response.status,
         typeof problem.code === 'string' ? problem.code : undefined,
         typeof problem.detail === 'string' ? problem.detail : `HTTP ${response.status}`,
+        problem,
       );
     }
     return answer;

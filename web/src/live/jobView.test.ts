@@ -14,12 +14,13 @@ describe('jobView', () => {
       event('job_a', 7, 'partial', { text: 'one' }),
       event('job_a', 8, 'state', { state: 'running', attempt: 1, cancelRequested: true }),
       event('job_a', 9, 'partial', { text: 'two' }),
+      event('job_a', 10, 'partial', [3, 4]),
     ];
 
-    const view = history.reduce(applyEvent, viewFromStart(snapshot('job_a', 9, { state: 'running' })));
+    const view = history.reduce(applyEvent, viewFromStart(snapshot('job_a', 10, { state: 'running' })));
 
-    expect(view.partials).toEqual([{ text: 'one' }, { text: 'two' }]);
-    expect(view.seq).toBe(9);
+    expect(view.partials).toEqual([{ text: 'one' }, { text: 'two' }, [3, 4]]);
+    expect(view.seq).toBe(10);
   });
 
   it('keeps the processor ETA while running and drops it at the end', () => {

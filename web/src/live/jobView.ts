@@ -38,6 +38,7 @@ export function applyEvent(view: JobView, event: JobEvent): JobView {
 /** The snapshot with one newer event folded in (what a list row and a job page both show). */
 export function fold(snapshot: JobSnapshot, event: JobEvent): JobSnapshot {
   const next: JobSnapshot = { ...snapshot, seq: event.seq };
+  if (event.kind === 'partial') return next;
   const data = event.data;
   switch (event.kind) {
     case 'state': {
@@ -84,8 +85,6 @@ export function fold(snapshot: JobSnapshot, event: JobEvent): JobSnapshot {
       return next;
     case 'result':
       next.result = { href: String(data.href), size: Number(data.size) };
-      return next;
-    case 'partial':
       return next;
   }
 }

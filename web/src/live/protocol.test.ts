@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isTerminal, parseServerMessage, shouldReconnect } from './protocol';
-import { event } from './testSupport';
+import { event, snapshot } from './testSupport';
 
 describe('parseServerMessage', () => {
   it('accepts every message the server sends', () => {
@@ -11,6 +11,11 @@ describe('parseServerMessage', () => {
       { type: 'ping', ts: 1 },
       { type: 'error', code: 'job_not_found', message: 'No job.', job: 'job_a' },
       { type: 'event', ...event('job_a', 3) },
+      // A worker's partial result may be any JSON, and a job of a processor that takes no file has no input.
+      { type: 'event', ...event('job_a', 4, 'partial', [1, 2]) },
+      { type: 'event', ...event('job_a', 5, 'partial', 0.5) },
+      { type: 'event', ...event('job_a', 6, 'partial', null) },
+      { type: 'snapshot', job: { ...snapshot('job_a', 3), input: undefined } },
     ]) {
       expect(parseServerMessage(JSON.stringify(message))).toHaveProperty('message');
     }
@@ -26,6 +31,8 @@ describe('parseServerMessage', () => {
       '{"type":"event","job":"job_a","seq":"3","kind":"partial","data":{},"ts":"x"}',
       '{"type":"event","job":"job_a","seq":0,"kind":"partial","data":{},"ts":"x"}',
       '{"type":"event","job":"job_a","seq":2,"kind":"telepathy","data":{},"ts":"x"}',
+      '{"type":"event","job":"job_a","seq":2,"kind":"progress","data":0.5,"ts":"x"}',
+      '{"type":"event","job":"job_a","seq":2,"kind":"partial","ts":"x"}',
       '{"type":"snapshot","job":{"id":"job_a"}}',
       '{"type":"welcome"}',
     ]) {

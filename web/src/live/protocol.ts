@@ -42,17 +42,21 @@ export interface JobSnapshot {
   retryAt?: string;
   error?: JobError;
   result?: { href: string; size: number };
-  input: { fileId: string };
+  /** Absent for a job of a processor that takes no file. */
+  input?: { fileId: string };
   params: Record<string, unknown>;
 }
 
-export interface JobEvent {
+interface EventFields {
   job: string;
   seq: number;
-  kind: EventKind;
-  data: Record<string, unknown>;
   ts: string;
 }
+
+/** An event of a job's log; a partial result is whatever JSON the processor emitted, any other kind's data an object. */
+export type JobEvent =
+  | (EventFields & { kind: Exclude<EventKind, 'partial'>; data: Record<string, unknown> })
+  | (EventFields & { kind: 'partial'; data: unknown });
 
 export type ServerMessage =
   | { type: 'welcome'; user: string; pingInterval: number }
@@ -84,7 +88,7 @@ export function isJobEvent(value: unknown): value is JobEvent {
     value.seq > 0 &&
     typeof value.kind === 'string' &&
     KINDS.has(value.kind) &&
-    isObject(value.data) &&
+    (value.kind === 'partial' ? value.data !== undefined : isObject(value.data)) &&
     typeof value.ts === 'string'
   );
 }
@@ -105,7 +109,7 @@ export function isJobSnapshot(value: unknown): value is JobSnapshot {
     (value.queuePosition === undefined || typeof value.queuePosition === 'number') &&
     optionalString(value.finishedAt) &&
     (value.error === undefined || (isObject(value.error) && typeof value.error.code === 'string')) &&
-    isObject(value.input)
+    (value.input === undefined || isObject(value.input))
   );
 }
 

@@ -67,9 +67,9 @@ export function event(
   job: string,
   seq: number,
   kind: JobEvent['kind'] = 'partial',
-  data: Record<string, unknown> = { n: seq },
+  data: unknown = { n: seq },
 ): JobEvent {
-  return { job, seq, kind, data, ts: `2026-11-23T10:00:${String(seq % 60).padStart(2, '0')}Z` };
+  return { job, seq, kind, data, ts: `2026-11-23T10:00:${String(seq % 60).padStart(2, '0')}Z` } as JobEvent;
 }
 
 /** An in-memory Kiln answering the client's HTTP calls. */

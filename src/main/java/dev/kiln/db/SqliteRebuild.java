@@ -7,6 +7,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.migration.Context;
@@ -61,7 +62,8 @@ final class SqliteRebuild implements JavaMigration {
 
     @Override
     public Integer getChecksum() {
-        return (version + description + changes.keySet()).hashCode();
+        // Sorted: Map.of iterates in an order salted per JVM, and each start must compute the same checksum.
+        return (version + description + new TreeSet<>(changes.keySet())).hashCode();
     }
 
     @Override

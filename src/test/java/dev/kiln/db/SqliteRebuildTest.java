@@ -11,7 +11,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -66,6 +69,20 @@ class SqliteRebuildTest {
                 .hasMessageContaining("FOREIGN KEY");
         run("DELETE FROM jobs WHERE id = 'job_1'");
         assertThat(count("job_events")).as("the cascade still points at jobs").isZero();
+    }
+
+    @Test
+    void theChecksumDoesNotDependOnTheOrderOfTheTables() {
+        Map<String, UnaryOperator<String>> one = new LinkedHashMap<>();
+        one.put("users", UnaryOperator.identity());
+        one.put("jobs", UnaryOperator.identity());
+        Map<String, UnaryOperator<String>> other = new LinkedHashMap<>();
+        other.put("jobs", UnaryOperator.identity());
+        other.put("users", UnaryOperator.identity());
+
+        // Flyway refuses to start when an applied migration's checksum changes from one start to the next.
+        assertThat(new SqliteRebuild("10", "d", one).getChecksum())
+                .isEqualTo(new SqliteRebuild("10", "d", other).getChecksum());
     }
 
     private void run(String... statements) throws SQLException {

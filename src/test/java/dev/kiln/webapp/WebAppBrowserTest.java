@@ -7,17 +7,9 @@ import dev.kiln.testing.Api;
 import dev.kiln.testing.Fixtures;
 import dev.kiln.testing.KilnProcess;
 import dev.kiln.testing.TestDatabases;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,52 +25,41 @@ class WebAppBrowserTest {
 
     @Test
     void theAppWorksInChromiumAgainstARealKiln() throws Exception {
-        assumeTrue(
-                Files.isExecutable(Path.of("/usr/bin/chromium")),
-                "Debian's chromium is installed (.ci/run installs it)");
-        KilnProcess kiln = KilnProcess.start(
-                TestDatabases.fresh(TestDatabases.Kind.SQLITE),
-                TestDatabases.tempDir("kiln-e2e-"),
-                Map.of("kiln.workers.shutdown-grace", "1s"));
-        StringBuilder output = new StringBuilder();
+        assumeTrue(BrowserScript.chromiumInstalled(), "Debian's chromium is installed (.ci/run installs it)");
+        // The script may restart Kiln: the test always stops the current one.
+        KilnProcess[] kiln = {
+            KilnProcess.start(
+                    TestDatabases.fresh(TestDatabases.Kind.SQLITE),
+                    TestDatabases.tempDir("kiln-e2e-"),
+                    Map.of("kiln.workers.shutdown-grace", "1s"))
+        };
         try {
-            Process node = new ProcessBuilder(List.of(
-                            "node",
-                            "e2e/app.e2e.mjs",
+            BrowserScript run = BrowserScript.run(
+                    "app.e2e.mjs",
+                    List.of(
                             "--base",
-                            "http://localhost:" + kiln.port(),
+                            "http://localhost:" + kiln[0].port(),
                             "--token",
                             Api.ADMIN_TOKEN,
                             "--speech",
                             Fixtures.path("speech.wav").toString(),
                             "--shots",
-                            Path.of("target/screenshots").toAbsolutePath().toString()))
-                    .directory(Path.of("web").toFile())
-                    .redirectErrorStream(true)
-                    .start();
-            CompletableFuture.delayedExecutor(8, TimeUnit.MINUTES)
-                    .execute(node::destroyForcibly); // never hang the build
-            try (BufferedReader lines =
-                            new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
-                    Writer toNode = new OutputStreamWriter(node.getOutputStream(), StandardCharsets.UTF_8)) {
-                String line;
-                while ((line = lines.readLine()) != null) {
-                    output.append(line).append('\n');
-                    if (line.equals("RESTART-KILN") || line.equals("CRASH-KILN")) {
+                            BrowserScript.screenshots()),
+                    Duration.ofMinutes(8),
+                    line -> {
+                        if (!line.equals("RESTART-KILN") && !line.equals("CRASH-KILN")) {
+                            return null;
+                        }
                         // A redeploy (SIGTERM) or a crash (SIGKILL), then the same Kiln on the same port.
-                        kiln = line.equals("RESTART-KILN") ? kiln.restart() : kiln.crashAndRestart();
-                        toNode.write("restarted\n");
-                        toNode.flush();
-                    }
-                }
-            }
-            assertThat(node.waitFor(1, TimeUnit.MINUTES)).isTrue();
-            System.out.println(output);
-            assertThat(node.exitValue())
-                    .as("the browser test failed:\n" + output + "\nKiln:\n" + kiln.log())
+                        kiln[0] = line.equals("RESTART-KILN") ? kiln[0].restart() : kiln[0].crashAndRestart();
+                        return "restarted";
+                    });
+            System.out.println(run.output());
+            assertThat(run.exitCode())
+                    .as("the browser test failed:\n" + run.output() + "\nKiln:\n" + kiln[0].log())
                     .isZero();
         } finally {
-            kiln.close();
+            kiln[0].close();
         }
     }
 }

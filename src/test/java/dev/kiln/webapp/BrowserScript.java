@@ -1,0 +1,71 @@
+package dev.kiln.webapp;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A browser test script under web/e2e, run with Node (playwright-core driving Debian's
+ * /usr/bin/chromium) against a Kiln the calling test started: its output, line by line, and its
+ * exit code. A script may ask the test for something (a restart) by printing a line; the test's
+ * answer, if any, goes back on the script's stdin.
+ */
+record BrowserScript(String output, int exitCode) {
+
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+
+    static boolean chromiumInstalled() {
+        return Files.isExecutable(CHROMIUM);
+    }
+
+    /** Where every script leaves its screenshots. */
+    static String screenshots() {
+        return Path.of("target/screenshots").toAbsolutePath().toString();
+    }
+
+    /**
+     * Runs {@code web/e2e/<script>} with {@code args}, killed after {@code limit} so it never hangs
+     * the build. {@code onLine} sees each line; what it answers (null for nothing) is written back.
+     */
+    static BrowserScript run(String script, List<String> args, Duration limit, Function<String, String> onLine)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("node", "e2e/" + script));
+        command.addAll(args);
+        Process node = new ProcessBuilder(command)
+                .directory(Path.of("web").toFile())
+                .redirectErrorStream(true)
+                .start();
+        CompletableFuture.delayedExecutor(limit.toMillis(), TimeUnit.MILLISECONDS)
+                .execute(node::destroyForcibly);
+        StringBuilder output = new StringBuilder();
+        try (BufferedReader lines =
+                        new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
+                Writer toNode = new OutputStreamWriter(node.getOutputStream(), StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = lines.readLine()) != null) {
+                output.append(line).append('\n');
+                String answer = onLine.apply(line);
+                if (answer != null) {
+                    toNode.write(answer + "\n");
+                    toNode.flush();
+                }
+            }
+        }
+        if (!node.waitFor(1, TimeUnit.MINUTES)) {
+            node.destroyForcibly();
+            return new BrowserScript(output.toString(), -1);
+        }
+        return new BrowserScript(output.toString(), node.exitValue());
+    }
+}
