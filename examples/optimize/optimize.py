@@ -126,8 +126,30 @@ def work(spec, hit):
 
 def run(job, cache):
     """One ``optimize`` job: the processor function."""
+    spec, constraints = _checked(job.params)
+    began = time.monotonic()
+    outcomes, hit, meter, units = _scenarios(job, spec, cache)
+    simulated = time.monotonic()
+    log.info("job %s: %d scenarios × %d candidates (%s) in %.2f s", job.id, spec.scenarios, len(outcomes),
+             "cache hit" if hit else "simulated", simulated - began)
+
+    search = lineup.optimise(spec, outcomes, on_round=_reporter(job, spec, outcomes, meter, units["round"]),
+                             check=job.check, rounds=ROUNDS)
+    wrong = constraints.violation(search.best)
+    if wrong is not None:  # cannot happen unless the search is broken: never hand out a bad lineup
+        raise RuntimeError("the search ended on a lineup that breaks the constraints: " + wrong)
+    searched = time.monotonic()
+    meter.advance(0, "calibrating")
+    calibration = lineup.calibration(spec, outcomes, search.best, job.check)
+    meter.advance(units["calibration"], "calibrating")
+    return _result(spec, outcomes, search, hit, calibration, {
+        "simulation": simulated - began, "search": searched - simulated, "calibration": time.monotonic() - searched})
+
+
+def _checked(params):
+    """The spec and its constraints, or the JobError that fails the job for good."""
     try:
-        spec = Spec.from_params(job.params, seed=random.SystemRandom().randrange(lineup.MAX_SEED + 1))
+        spec = Spec.from_params(params, seed=random.SystemRandom().randrange(lineup.MAX_SEED + 1))
         constraints = Constraints(spec)
         constraints.cheapest()
     except SpecError as e:
@@ -138,50 +160,49 @@ def run(job, cache):
     if n * s > MAX_DRAWS:
         raise JobError("too_large", "%d candidates × %d scenarios is more than %d draws; ask for fewer scenarios."
                        % (n, s, MAX_DRAWS), retryable=False)
+    return spec, constraints
 
+
+def _scenarios(job, spec, cache):
+    """The outcomes, from the cache or simulated (and then stored), with the job's progress meter
+    started: (outcomes, cache hit?, meter, planned work)."""
     cache.clean()
-    name = scenario_cache.key(spec.scenario_material())
-    began = time.monotonic()
-    outcomes = cache.load(name, n, s)
+    n = len(spec.candidates)
+    # Without a seed of the client's, no later job can ask for these scenarios again: skip the cache.
+    name = scenario_cache.key(spec.scenario_material()) if "seed" in job.params else None
+    outcomes = cache.load(name, n, spec.scenarios) if name else None
     hit = outcomes is not None
     units = work(spec, hit)
     meter = Meter(job, units["scenarios"] + ROUNDS * units["round"] + units["calibration"])
     if hit:
         meter.advance(units["scenarios"], "scenarios from the cache")
-    else:
-        done = [0]
+        return outcomes, hit, meter, units
+    done = [0]
 
-        def batch(simulated):
-            meter.advance((simulated - done[0]) * n, "simulating")
-            done[0] = simulated
+    def batch(simulated):
+        meter.advance((simulated - done[0]) * n, "simulating")
+        done[0] = simulated
 
-        outcomes = lineup.simulate(spec, batch)
+    outcomes = lineup.simulate(spec, batch)
+    if name:
         cache.store(name, outcomes)
-    simulated = time.monotonic()
-    log.info("job %s: %d scenarios × %d candidates (%s) in %.2f s", job.id, s, n,
-             "cache hit" if hit else "simulated", simulated - began)
+    return outcomes, hit, meter, units
 
+
+def _reporter(job, spec, outcomes, meter, units):
+    """After each search round: the best lineup so far as a partial result, and progress."""
     reported = {}
 
     def round_done(number, search):
         best = tuple(search.best)
         if reported.get("lineup") != best:
             reported.update(lineup=best, stats=lineup.summary(outcomes, search.means, best))
-        job.emit(dict(batch=number, scenarios=s, lineup=_ids(spec, best),
+        job.emit(dict(batch=number, scenarios=spec.scenarios, lineup=_ids(spec, best),
                       salary=_salary(spec, best), objective=spec.objective, score=_round(search.best_score),
                       **{k: _round(reported["stats"][k]) for k in ("expected", "p10", "p90")}))
-        meter.advance(units["round"], "searching")
+        meter.advance(units, "searching")
 
-    search = lineup.optimise(spec, outcomes, on_round=round_done, check=job.check, rounds=ROUNDS)
-    wrong = constraints.violation(search.best)
-    if wrong is not None:  # cannot happen unless the search is broken: never hand out a bad lineup
-        raise RuntimeError("the search ended on a lineup that breaks the constraints: " + wrong)
-    searched = time.monotonic()
-    meter.advance(0, "calibrating")
-    calibration = lineup.calibration(spec, outcomes, search.best, job.check)
-    meter.advance(units["calibration"], "calibrating")
-    return _result(spec, outcomes, search, hit, calibration, {
-        "simulation": simulated - began, "search": searched - simulated, "calibration": time.monotonic() - searched})
+    return round_done
 
 
 def _result(spec, outcomes, search, hit, calibration, seconds):

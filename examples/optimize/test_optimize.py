@@ -358,6 +358,15 @@ class JobTest(unittest.TestCase):
         for k in ("lineup", "expected", "p10", "p90", "calibration"):
             self.assertEqual(result[k], repeat[k])
 
+    def test_a_job_without_a_seed_leaves_the_cache_alone(self):
+        params = dict(self.params)
+        del params["seed"]
+        first = optimize.run(RecordingJob(params), self.cache)
+        second = optimize.run(RecordingJob(params), self.cache)
+        self.assertEqual(("miss", "miss"), (first["cache"], second["cache"]))
+        self.assertNotEqual(first["seed"], second["seed"])
+        self.assertEqual([], os.listdir(self.directory))
+
     def test_a_cancel_stops_the_simulation_and_stores_nothing(self):
         job = RecordingJob(dict(self.params, scenarios=5000), cancel_at=2)
         with self.assertRaises(Cancelled):
