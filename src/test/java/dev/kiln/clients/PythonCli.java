@@ -33,22 +33,6 @@ final class PythonCli {
         this.token = token;
     }
 
-    /** Whether a Python 3.9+ is installed ({@code .ci/run} makes sure CI has one). */
-    static boolean available() {
-        try {
-            Process check = new ProcessBuilder(
-                            "python3", "-c", "import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)")
-                    .redirectErrorStream(true)
-                    .start();
-            return check.waitFor(30, TimeUnit.SECONDS) && check.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
     /** A finished run: its exit code and output. */
     record Result(int exit, String stdout, String stderr) {
 

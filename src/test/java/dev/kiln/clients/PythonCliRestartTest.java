@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.testing.KilnProcess;
+import dev.kiln.testing.Python;
 import dev.kiln.testing.TestBytes;
 import dev.kiln.testing.TestDatabases;
 import java.nio.file.Files;
@@ -32,7 +33,7 @@ class PythonCliRestartTest {
 
     @BeforeAll
     static void start() {
-        assumeTrue(PythonCli.available(), "python3 (3.9+) is installed (.ci/run installs it)");
+        assumeTrue(Python.available(), "python3 (3.9+) is installed (.ci/run installs it)");
         // A short grace, so that the running job is released by the restart and runs again after it.
         kiln = KilnProcess.start(
                 TestDatabases.fresh(TestDatabases.Kind.SQLITE),

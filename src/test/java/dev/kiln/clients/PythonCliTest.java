@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.Python;
 import dev.kiln.testing.TestBytes;
 import dev.kiln.testing.TestDatabases;
 import java.io.IOException;
@@ -41,7 +42,7 @@ class PythonCliTest extends ApiTestBase {
 
     @BeforeEach
     void user() {
-        assumeTrue(PythonCli.available(), "python3 (3.9+) is installed (.ci/run installs it)");
+        assumeTrue(Python.available(), "python3 (3.9+) is installed (.ci/run installs it)");
         token = api.newMember("py-" + UUID.randomUUID().toString().substring(0, 8));
         cli = new PythonCli(port, token);
         dir = TestDatabases.tempDir("kiln-python-");

@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -14,8 +15,9 @@ import java.util.function.Predicate;
 import org.awaitility.Awaitility;
 
 /**
- * A Python worker process (the SDK in clients/python, standard library only) running a script from
- * src/test/resources/python against a Kiln: its stdout lines are kept for the test to wait on.
+ * A Python worker process (the SDK in clients/python, standard library only) running a script (from
+ * src/test/resources/python, or an example) against a Kiln: its stdout lines are kept for the test to
+ * wait on, its stderr for the test's messages.
  */
 public final class PythonWorker implements AutoCloseable {
 
@@ -37,8 +39,15 @@ public final class PythonWorker implements AutoCloseable {
 
     /** Starts {@code script} (in src/test/resources/python) with {@code KILN_URL}, {@code KILN_TOKEN} and {@code env}. */
     public static PythonWorker start(String script, String url, String token, Map<String, String> env) {
-        ProcessBuilder builder = new ProcessBuilder(
-                "python3", Path.of("src/test/resources/python", script).toString());
+        return start(Path.of("src/test/resources/python", script), List.of(), url, token, env);
+    }
+
+    /** Starts the Python program {@code program} (relative to the project) with {@code args}, as above. */
+    public static PythonWorker start(
+            Path program, List<String> args, String url, String token, Map<String, String> env) {
+        List<String> command = new ArrayList<>(List.of("python3", program.toString()));
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment()
                 .put("PYTHONPATH", Path.of("clients/python").toAbsolutePath().toString());
         builder.environment().put("PYTHONUNBUFFERED", "1");
