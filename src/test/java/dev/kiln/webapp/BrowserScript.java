@@ -49,6 +49,7 @@ record BrowserScript(String output, int exitCode) {
         CompletableFuture.delayedExecutor(limit.toMillis(), TimeUnit.MILLISECONDS)
                 .execute(node::destroyForcibly);
         StringBuilder output = new StringBuilder();
+        // If the test's answer fails (Kiln did not come back), the script must not wait on for it.
         try (BufferedReader lines =
                         new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
                 Writer toNode = new OutputStreamWriter(node.getOutputStream(), StandardCharsets.UTF_8)) {
@@ -61,6 +62,9 @@ record BrowserScript(String output, int exitCode) {
                     toNode.flush();
                 }
             }
+        } catch (RuntimeException | IOException e) {
+            node.destroyForcibly();
+            throw e;
         }
         if (!node.waitFor(1, TimeUnit.MINUTES)) {
             node.destroyForcibly();
