@@ -16,6 +16,7 @@ import dev.kiln.live.WireEvents.WireEvent;
 import io.github.bucket4j.Bucket;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -36,6 +37,7 @@ final class StreamConnection implements EventSink {
     private static final Logger log = LoggerFactory.getLogger(StreamConnection.class);
     private static final long AUTH_TIMEOUT_MILLIS = 10_000;
     private static final String TOO_SLOW = "too slow to keep up; reconnect and resume";
+    private static final Duration CLOSE_TIME_LIMIT = Duration.ofSeconds(10);
 
     /** Work the actor does for itself. */
     private enum Tick {
@@ -192,6 +194,7 @@ final class StreamConnection implements EventSink {
         }
         if (code == CloseCode.SLOW_CONSUMER) {
             metrics.slowConsumerCloses.increment();
+            sender.allowForClose(CLOSE_TIME_LIMIT.toMillis());
         }
         // Closing can wait on a send in progress (bounded by the send time limit): not on the caller's thread.
         Thread.ofVirtual().start(() -> {

@@ -66,6 +66,18 @@ final class StreamSender {
         }
     }
 
+    /**
+     * The close frame of a client cut off for being slow may wait up to {@code millis} behind what
+     * it has not read yet: a client that catches up then learns why (4009) and resumes, rather
+     * than seeing the connection drop (1006) after an ordinary send's time limit.
+     */
+    void allowForClose(long millis) {
+        if (session instanceof NativeWebSocketSession nativeSession
+                && nativeSession.getNativeSession() instanceof Session container) {
+            container.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, millis);
+        }
+    }
+
     ObjectNode message(String type) {
         return json.createObjectNode().put("type", type);
     }
