@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.springframework.stereotype.Component;
 
 /** The processors this node can run, with their limits after configuration overrides. */
@@ -53,5 +54,14 @@ public class ProcessorRegistry {
 
     public Collection<Registered> all() {
         return byName.values();
+    }
+
+    /** For the log: each processor with its concurrency ({@code extract×1, transcribe×1}). */
+    public String summary() {
+        return byName.isEmpty()
+                ? "no processors installed"
+                : byName.values().stream()
+                        .map(p -> p.name() + "×" + p.limits().concurrency())
+                        .collect(Collectors.joining(", "));
     }
 }

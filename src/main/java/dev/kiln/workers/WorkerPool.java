@@ -22,7 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -112,14 +112,7 @@ public class WorkerPool implements SmartLifecycle {
         claims.accepting(true);
         heartbeatLoop.start();
         claimLoop.start();
-        log.info(
-                "Workers started on node {}: {}",
-                node,
-                registry.all().isEmpty()
-                        ? "no processors installed"
-                        : registry.all().stream()
-                                .map(p -> p.name() + "×" + p.limits().concurrency())
-                                .collect(Collectors.joining(", ")));
+        log.info("Workers started on node {}: {}", node, registry.summary());
     }
 
     @Override
@@ -160,15 +153,8 @@ public class WorkerPool implements SmartLifecycle {
     @EventListener
     void onMoved(Moved.Committed moved) {
         switch (moved.transition()) {
-            case SUBMIT, PROMOTE, RELEASE, MANUAL_RETRY -> {
-                moved.jobs().stream()
-                        .map(Moved::type)
-                        .distinct()
-                        .map(claims::of)
-                        .filter(Objects::nonNull)
-                        .forEach(Capacity::changed);
-                claimLoop.wake();
-            }
+            case SUBMIT, PROMOTE, RELEASE, MANUAL_RETRY ->
+                workArrived(moved.jobs().stream().map(Moved::type));
             case REQUEST_CANCEL -> moved.jobs().forEach(job -> cancelRequested(job.id()));
             default -> {}
         }
@@ -177,7 +163,11 @@ public class WorkerPool implements SmartLifecycle {
     /** Another node made work claimable: claim it now rather than at the next poll. */
     @EventListener
     void onWorkAvailable(JobSignals.WorkAvailable signal) {
-        signal.types().stream().map(claims::of).filter(Objects::nonNull).forEach(Capacity::changed);
+        workArrived(signal.types().stream());
+    }
+
+    private void workArrived(Stream<String> types) {
+        types.distinct().map(claims::of).filter(Objects::nonNull).forEach(Capacity::changed);
         claimLoop.wake();
     }
 
