@@ -122,6 +122,8 @@ class Transport:
         for attempt in (1, 2):
             conn, reused = self._pooled(timeout, holder)
             try:
+                if holder is not None and holder.aborted:  # aborted before the connection was known to abort()
+                    raise OSError("aborted")
                 conn.request(method, target, body=body, headers=all_headers)
                 answer = conn.getresponse()
                 data = answer.read()

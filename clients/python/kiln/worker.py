@@ -262,6 +262,10 @@ class Worker:
 
     def _drain(self, claimers):
         deadline = time.monotonic() + (0 if self._hurry.is_set() else self.grace)
+        # Stop waiting for work at once: Kiln releases jobs it claimed for an answer nobody reads,
+        # and jobs in an answer that did arrive are released by _start.
+        for processor in self.processors.values():
+            processor.holder.abort()
         with self._cond:
             while (self._jobs or any(t.is_alive() for t in claimers)) and not self._hurry.is_set():
                 left = deadline - time.monotonic()
@@ -269,8 +273,6 @@ class Worker:
                     break
                 self._cond.wait(min(left, 0.25))
             remaining = [job for job, _ in self._jobs.values()]
-        for processor in self.processors.values():
-            processor.holder.abort()  # a claim still waiting gets no answer; Kiln's lease rescues its jobs
         for job in remaining:
             job.log.info("job %s did not finish within the grace period: releasing it", job.id)
             self._release(job)

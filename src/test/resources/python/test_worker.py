@@ -11,7 +11,8 @@ from kiln import Cancelled, Worker
 
 logging.basicConfig(level=logging.INFO, stream=sys.stderr)
 prefix = os.environ["PROCESSOR_PREFIX"]
-worker = Worker(os.environ["KILN_URL"], os.environ["KILN_TOKEN"], name=os.environ.get("WORKER_NAME"), grace=2)
+worker = Worker(os.environ["KILN_URL"], os.environ["KILN_TOKEN"], name=os.environ.get("WORKER_NAME"),
+                grace=float(os.environ.get("WORKER_GRACE", "2")))
 
 
 @worker.processor(prefix + "-reverse", accepts=["text/*"], concurrency=2)

@@ -51,11 +51,14 @@ abstract class PythonWorkerContract extends ApiTestBase {
     }
 
     private PythonWorker worker(String name) {
-        PythonWorker worker = PythonWorker.start(
-                "test_worker.py",
-                "http://127.0.0.1:" + port,
-                token,
-                Map.of("PROCESSOR_PREFIX", prefix, "WORKER_NAME", name));
+        return worker(name, Map.of());
+    }
+
+    private PythonWorker worker(String name, Map<String, String> env) {
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("PROCESSOR_PREFIX", prefix);
+        all.put("WORKER_NAME", name);
+        PythonWorker worker = PythonWorker.start("test_worker.py", "http://127.0.0.1:" + port, token, all);
         workers.add(worker);
         await().atMost(WAIT).until(() -> declared(prefix + "-slow") || !worker.alive());
         assertThat(worker.alive()).as(worker.log()).isTrue();
@@ -138,6 +141,18 @@ abstract class PythonWorkerContract extends ApiTestBase {
         worker.await(line -> line.equals("cancelled " + job), WAIT);
         assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofSeconds(1));
         await().atMost(WAIT).until(() -> api.state(member, job).equals("cancelled"));
+    }
+
+    @Test
+    void anIdleWorkerStopsAtOnceOnSigtermAndOneWithAJobFinishesItFirst() throws Exception {
+        PythonWorker idle = worker("idle", Map.of("WORKER_GRACE", "20"));
+        assertThat(idle.terminate()).as("an idle worker waits for no grace").isLessThan(Duration.ofSeconds(5));
+
+        PythonWorker busy = worker("busy", Map.of("WORKER_GRACE", "20"));
+        String job = submit("{\"seconds\": 1.5}");
+        busy.await(line -> line.equals("started " + job + " 1"), WAIT);
+        busy.terminate();
+        assertThat(api.state(member, job)).as("finished within the grace").isEqualTo("succeeded");
     }
 
     private String submit(String params) {

@@ -105,6 +105,16 @@ public final class PythonWorker implements AutoCloseable {
         }
     }
 
+    /** SIGTERM, and how long the worker took to exit (its graceful stop). */
+    public java.time.Duration terminate() throws InterruptedException {
+        long start = System.nanoTime();
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            kill();
+        }
+        return java.time.Duration.ofNanos(System.nanoTime() - start);
+    }
+
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
