@@ -6,7 +6,6 @@ import dev.kiln.auth.User;
 import dev.kiln.jobs.JobQueue;
 import dev.kiln.jobs.JobState;
 import dev.kiln.processors.DeclaredProcessors;
-import dev.kiln.support.Ids;
 import org.springframework.stereotype.Component;
 
 /**
@@ -36,9 +35,7 @@ class WorkerLeases {
      *                      {@code lease_lost} when the job is not running under that lease of this worker
      */
     JobQueue.Held held(User worker, String jobId, String token) {
-        JobQueue.Held job = (Ids.looksLike("job", jobId)
-                        ? queue.held(jobId)
-                        : java.util.Optional.<JobQueue.Held>empty())
+        JobQueue.Held job = queue.held(jobId)
                 .filter(j -> declared.find(j.type()).isPresent())
                 .orElseThrow(() -> new ApiException(ErrorCode.JOB_NOT_FOUND, "No job " + jobId + "."));
         if (job.state() != JobState.RUNNING

@@ -285,6 +285,9 @@ public class JobQueue {
 
     /** For Kiln's own use (external workers' calls), never for answering a client about a job. */
     public Optional<Held> held(String jobId) {
+        if (!Ids.looksLike("job", jobId)) {
+            return Optional.empty();
+        }
         return db.sql()
                 .sql("SELECT id, type, state, lease_node, lease_token, lease_expires_at, attempt, max_attempts,"
                         + " cancel_requested_at, input_file_id FROM jobs WHERE id = ?")

@@ -84,7 +84,7 @@ class ResultController {
                     .body(
                             names.isEmpty()
                                     ? stored
-                                    : json.writeValueAsString(speakerNames.withNames(id, json.readTree(stored))));
+                                    : json.writeValueAsString(SpeakerNames.withNames(json.readTree(stored), names)));
         }
         // Text renderings (captions, transcripts) show in a tab; sandboxed, like file content, in case a browser
         // renders one.
@@ -97,7 +97,7 @@ class ResultController {
                                 .build()
                                 .toString())
                 .header("Content-Security-Policy", "default-src 'none'; sandbox")
-                .body(rendering.get().render().apply(speakerNames.withNames(id, json.readTree(stored))));
+                .body(rendering.get().render().apply(SpeakerNames.withNames(json.readTree(stored), names)));
     }
 
     record Names(ObjectNode names) {}

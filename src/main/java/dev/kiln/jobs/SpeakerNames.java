@@ -41,9 +41,8 @@ class SpeakerNames {
                 .map(names -> (ObjectNode) json.readTree(names));
     }
 
-    /** The stored result with the names given, if any, as {@code speakerNames}. */
-    JsonNode withNames(String jobId, JsonNode result) {
-        Optional<ObjectNode> names = of(jobId);
+    /** The stored result with the names given ({@link #of}), if any, as {@code speakerNames}. */
+    static JsonNode withNames(JsonNode result, Optional<ObjectNode> names) {
         if (names.isEmpty() || !result.isObject()) {
             return result;
         }

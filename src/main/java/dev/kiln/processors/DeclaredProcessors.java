@@ -38,6 +38,11 @@ public class DeclaredProcessors {
 
     private record Snapshot(Map<String, DeclaredProcessor> byName, Instant readAt) {}
 
+    private record Parsed(String text, DeclaredProcessor processor) {}
+
+    /** Declarations as last read, parsed: read again only when their text changed. */
+    private volatile Map<String, Parsed> parsed = Map.of();
+
     public DeclaredProcessors(Database db, JsonMapper json, Clock clock) {
         this.db = db;
         this.json = json;
@@ -144,14 +149,23 @@ public class DeclaredProcessors {
             }
         });
         Map<String, DeclaredProcessor> byName = new TreeMap<>();
+        Map<String, Parsed> parsedNow = new HashMap<>();
         db.sql().sql("SELECT name, declaration FROM worker_processors").query(rs -> {
             String name = rs.getString("name");
+            String text = rs.getString("declaration");
+            // A schema is checked against the meta-schema once per declaration, not at every read.
+            Parsed known = parsed.get(name);
+            Parsed current = known != null && known.text().equals(text)
+                    ? known
+                    : new Parsed(text, parse(name, json.readTree(text)));
+            parsedNow.put(name, current);
             Long seen = lastSeen.get(name);
             byName.put(
                     name,
-                    parse(name, json.readTree(rs.getString("declaration")))
+                    current.processor()
                             .seen(workers.getOrDefault(name, 0), seen == null ? null : Instant.ofEpochMilli(seen)));
         });
+        parsed = parsedNow;
         return byName;
     }
 }

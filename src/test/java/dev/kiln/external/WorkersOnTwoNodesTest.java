@@ -7,21 +7,24 @@ import dev.kiln.testing.Api;
 import dev.kiln.testing.KilnProcess;
 import dev.kiln.testing.PythonWorker;
 import dev.kiln.testing.TestDatabases;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Two Kiln processes on one PostgreSQL with external workers on both: a claim waiting on one node
- * wakes at once for a job submitted on the other (by notice: the nodes look for unannounced work
- * only every 30 s here), and Python workers on both nodes run every job exactly once.
+ * wakes at once for a job submitted on the other (by notice) or on its own node (by the committed
+ * move) — the nodes look for unannounced work only every 30 s here, and Python workers on both nodes run every job exactly once.
  */
 class WorkersOnTwoNodesTest {
 
@@ -31,6 +34,36 @@ class WorkersOnTwoNodesTest {
             "kiln.workers.lease-duration", "6s",
             "kiln.workers.heartbeat-interval", "2s",
             "logging.level.dev.kiln", "INFO");
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /**
+     * Submits a job on {@code submitOn} once a claim waits on {@code claimOn} (its first space has
+     * come: it found nothing and waits), and returns how long the claim then took to answer it.
+     */
+    private static Duration wake(Api claimOn, String worker, Api submitOn, String member, String type)
+            throws Exception {
+        HttpResponse<InputStream> waiting = HTTP.send(
+                claimOn.request("/api/v1/worker/claim", worker)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"worker\":\"b\",\"processors\":[\"" + type + "\"],\"waitSeconds\":25}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = waiting.body()) {
+            assertThat(body.read()).as("a waiting claim's first space").isEqualTo(' ');
+            long submitted = System.nanoTime();
+            String job = submitOn.post("/api/v1/jobs", member, "{\"type\":\"" + type + "\"}")
+                    .json()
+                    .get("id")
+                    .asString();
+            JsonNode answer = JSON.readTree(body.readAllBytes());
+            Duration took = Duration.ofNanos(System.nanoTime() - submitted);
+            assertThat(answer.get("jobs").get(0).get("id").asString()).isEqualTo(job);
+            return took;
+        }
+    }
 
     @Test
     void claimsWakeAcrossNodesAndWorkersOnBothRunEveryJobOnce() throws Exception {
@@ -49,32 +82,21 @@ class WorkersOnTwoNodesTest {
             String prefix = "n" + UUID.randomUUID().toString().substring(0, 8);
             assertThat(apiB.send(apiB.request("/api/v1/worker/processors/" + prefix + "-wake", worker)
                                     .header("Content-Type", "application/json")
-                                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"accepts\":[\"none\"]}"))
+                                    .PUT(HttpRequest.BodyPublishers.ofString("{\"accepts\":[\"none\"]}"))
                                     .build())
                             .status())
                     .isEqualTo(200);
 
-            CompletableFuture<Api.Response> waiting = CompletableFuture.supplyAsync(() -> apiB.post(
-                    "/api/v1/worker/claim",
-                    worker,
-                    "{\"worker\":\"b\",\"processors\":[\"" + prefix + "-wake\"],\"waitSeconds\":25}"));
+            String type = prefix + "-wake";
             await().atMost(WAIT)
                     .ignoreExceptions() // A reads the declarations at most a second old
-                    .until(() -> apiA.processor(prefix + "-wake")
-                                    .get("details")
-                                    .get("workers")
-                                    .asInt()
-                            == 1);
-            long submitted = System.nanoTime();
-            String job = apiA.post("/api/v1/jobs", member, "{\"type\":\"" + prefix + "-wake\"}")
-                    .json()
-                    .get("id")
-                    .asString();
-            Api.Response claimed = waiting.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-            assertThat(Duration.ofNanos(System.nanoTime() - submitted))
+                    .until(() -> apiA.processor(type) != null);
+            assertThat(wake(apiB, worker, apiA, member, type))
                     .as("a claim on B woken by a submission on A")
                     .isLessThan(Duration.ofSeconds(2));
-            assertThat(claimed.json().get("jobs").get(0).get("id").asString()).isEqualTo(job);
+            assertThat(wake(apiB, worker, apiB, member, type))
+                    .as("a claim on B woken by a submission on B")
+                    .isLessThan(Duration.ofSeconds(2));
 
             List<PythonWorker> workers = new ArrayList<>();
             try {
