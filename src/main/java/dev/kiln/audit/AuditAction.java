@@ -16,11 +16,13 @@ public enum AuditAction {
     JOB_SUBMITTED("job.submitted"),
     JOB_CANCELLED("job.cancelled"),
     JOB_RETRIED("job.retried"),
+    JOB_DELETED("job.deleted"),
     JOB_CLAIMED("job.claimed"),
     PROCESSOR_DECLARED("processor.declared"),
     RESULT_DOWNLOADED("result.downloaded"),
     SPEAKERS_RENAMED("result.speakers_renamed"),
-    FILE_DOWNLOADED("file.downloaded");
+    FILE_DOWNLOADED("file.downloaded"),
+    FILE_DELETED("file.deleted");
 
     private final String wire;
 

@@ -18,4 +18,9 @@ public final class Rows {
         long value = rs.getLong(column);
         return rs.wasNull() ? null : value;
     }
+
+    public static Integer nullableInt(ResultSet rs, String column) throws SQLException {
+        int value = rs.getInt(column);
+        return rs.wasNull() ? null : value;
+    }
 }

@@ -142,7 +142,7 @@ class Extractor implements Processor {
         if (language != null) {
             metadata.put("language", language);
         }
-        countPages(extracted);
+        countPages(extracted, context);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("metadata", metadata);
         result.put("text", text);
@@ -151,9 +151,12 @@ class Extractor implements Processor {
         return result;
     }
 
-    private void countPages(Extracted extracted) {
+    private void countPages(Extracted extracted, JobContext context) {
         int ocrd = extracted.ocrPages().size();
         int pages = extracted.metadata().get("pages") instanceof Integer n ? Math.max(n, ocrd) : ocrd;
+        if (pages > 0) {
+            context.inputMeasured(null, pages);
+        }
         textPages.increment(pages - ocrd);
         ocrPages.increment(ocrd);
     }

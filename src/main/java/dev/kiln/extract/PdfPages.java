@@ -42,6 +42,7 @@ final class PdfPages {
             if (pages == 0) {
                 throw JobFailure.of(JobErrorCode.DOCUMENT_UNREADABLE, "The PDF has no pages that could be read.");
             }
+            context.inputMeasured(null, pages);
             PDFTextStripper stripper = new PDFTextStripper();
             stripper.setSortByPosition(true);
             stripper.setParagraphEnd("\n\n");

@@ -1,24 +1,33 @@
 package dev.kiln.files;
 
+import static dev.kiln.db.Rows.nullableInt;
+import static dev.kiln.db.Rows.nullableLong;
+
 import dev.kiln.auth.User;
 import dev.kiln.db.Database;
 import dev.kiln.support.Ids;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.springframework.jdbc.core.RowMapper;
 import org.springframework.stereotype.Component;
 
 /** The {@code files} table: which user holds which blob under what sniffed type. */
 @Component
 public class FileCatalog {
+
+    /** "The name contains the text, ignoring case", on a {@code files} row; its one parameter is {@link #namePattern}. */
+    public static final String NAME_CONTAINS = "lower(name) LIKE ? ESCAPE '!'";
 
     private final Database db;
 
@@ -46,6 +55,15 @@ public class FileCatalog {
                         file.createdAt().toEpochMilli())
                 .update());
         return inserted == 1 ? file : findById(file.id()).orElseThrow();
+    }
+
+    /** The parameter of {@link #NAME_CONTAINS}: {@code text} lower-cased, with LIKE's wildcards taken literally. */
+    public static String namePattern(String text) {
+        String escaped = text.toLowerCase(Locale.ROOT)
+                .replace("!", "!!")
+                .replace("%", "!%")
+                .replace("_", "!_");
+        return "%" + escaped + "%";
     }
 
     /** Which of these content hashes some file still refers to. */
@@ -95,6 +113,23 @@ public class FileCatalog {
                 .collect(Collectors.toMap(FileInfo::id, Function.identity()));
     }
 
+    /**
+     * Records what a processor measured of a file while reading it (null: not measured); a later
+     * measurement replaces an earlier one (a decoder's count of what was really there beats the
+     * header's claim).
+     */
+    public void measured(String id, Duration length, Integer pages) {
+        db.write(() -> db.sql()
+                .sql("""
+                        UPDATE files SET duration_ms = COALESCE(?, duration_ms), pages = COALESCE(?, pages)
+                        WHERE id = ?""")
+                .params(length == null ? null : length.toMillis(), pages, id)
+                .update());
+    }
+
+    /** Reads {@code SELECT * FROM files} rows. */
+    public static final RowMapper<FileInfo> ROWS = FileCatalog::row;
+
     private static FileInfo row(ResultSet rs, int n) throws SQLException {
         return new FileInfo(
                 rs.getString("id"),
@@ -103,6 +138,8 @@ public class FileCatalog {
                 rs.getString("sha256"),
                 rs.getString("media_type"),
                 rs.getString("name"),
-                Instant.ofEpochMilli(rs.getLong("created_at")));
+                Instant.ofEpochMilli(rs.getLong("created_at")),
+                nullableLong(rs, "duration_ms"),
+                nullableInt(rs, "pages"));
     }
 }

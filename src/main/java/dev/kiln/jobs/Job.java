@@ -55,15 +55,35 @@ public record Job(
         JobError error,
         @JsonIgnore Long resultSize,
         @JsonIgnore Instant etaAt,
-        Long queuePosition) {
+        Long queuePosition,
+        @JsonIgnore Input inputFile) {
 
-    public record Input(String fileId) {}
+    /**
+     * The input file; besides its id, where the snapshot was read for a client's list or page,
+     * its name, type and what a processor measured of it (duration in seconds, or pages).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Input(String fileId, String name, String mediaType, Double duration, Integer pages) {
+
+        public Input(String fileId) {
+            this(fileId, null, null, null, null);
+        }
+    }
 
     /**
      * The snapshot with its place in the queue (1 = next to be claimed for its type). Advisory: it
      * changes without events, so it is only given where a single job is read.
      */
     Job withQueuePosition(Long position) {
+        return copy(position, inputFile);
+    }
+
+    /** The snapshot with its input file's details. */
+    Job withInput(Input input) {
+        return copy(queuePosition, input);
+    }
+
+    private Job copy(Long position, Input input) {
         return new Job(
                 id,
                 ownerId,
@@ -85,7 +105,8 @@ public record Job(
                 error,
                 resultSize,
                 etaAt,
-                position);
+                position,
+                input);
     }
 
     public record ResultRef(String href, long size) {}
@@ -114,7 +135,10 @@ public record Job(
 
     @JsonProperty("input")
     public Input input() {
-        return inputFileId == null ? null : new Input(inputFileId);
+        if (inputFileId == null) {
+            return null;
+        }
+        return inputFile != null ? inputFile : new Input(inputFileId);
     }
 
     @JsonProperty("result")

@@ -69,8 +69,15 @@ class JobController {
             @AuthenticationPrincipal User user,
             @RequestParam(required = false) String state,
             @RequestParam(required = false) String type,
+            @RequestParam(required = false) String q,
+            @RequestParam(required = false) String name,
             @RequestParam(required = false) Integer limit,
             @RequestParam(required = false) String cursor) {
+        // q and name are the same filter (the input file's name contains it, any case): q as in the file list.
+        String inputName = q != null && !q.isEmpty() ? q : name != null && !name.isEmpty() ? name : null;
+        if (inputName != null && inputName.length() > 255) {
+            throw ApiException.invalidField(q != null ? "q" : "name", "A file name is at most 255 characters.");
+        }
         JobState stateFilter = null;
         if (state != null) {
             try {
@@ -94,7 +101,7 @@ class JobController {
                 : JobCursor.decode(cursor)
                         .orElseThrow(
                                 () -> ApiException.invalidField("cursor", "cursor is not one this server returned."));
-        JobStore.Page page = store.list(user, stateFilter, type, after, pageSize);
+        JobStore.Page page = store.list(user, stateFilter, type, inputName, after, pageSize);
         return new JobList(page.items(), page.nextCursor());
     }
 

@@ -57,6 +57,7 @@ final class JobInserts {
                     null,
                     null,
                     null,
+                    null,
                     null);
             rows.add(row);
             Map<String, Object> p = new HashMap<>();

@@ -40,6 +40,7 @@ final class JobRows {
                 error(rs),
                 nullableLong(rs, "result_size"),
                 instant(rs, "eta_at"),
+                null,
                 null);
     }
 

@@ -2,6 +2,8 @@ package dev.kiln.jobs;
 
 import dev.kiln.auth.User;
 import dev.kiln.db.Database;
+import dev.kiln.files.FileCatalog;
+import dev.kiln.files.FileInfo;
 import dev.kiln.support.Ids;
 import java.time.Clock;
 import java.time.Instant;
@@ -9,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -26,13 +29,15 @@ public class JobStore {
     private static final int MAX_RACE_RETRIES = 5;
 
     private final Database db;
+    private final FileCatalog files;
     private final JobStateMachine arrows;
     private final Clock clock;
     private final RowMapper<Job> rows;
     private final JobInserts inserts;
 
-    public JobStore(Database db, JobStateMachine arrows, JsonMapper json, Clock clock) {
+    public JobStore(Database db, JobStateMachine arrows, FileCatalog files, JsonMapper json, Clock clock) {
         this.db = db;
+        this.files = files;
         this.arrows = arrows;
         this.clock = clock;
         this.rows = JobRows.mapper(json);
@@ -141,9 +146,24 @@ public class JobStore {
         return findById(id).filter(job -> viewer.canSee(job.ownerId()));
     }
 
-    /** As {@link #find}, with a queued job's place in the queue of its type. */
+    /** The jobs with their input files' names, types and measures (one read for all). */
+    private List<Job> withInputs(List<Job> jobs) {
+        Map<String, FileInfo> inputs = files.findByIds(
+                jobs.stream().map(Job::inputFileId).filter(Objects::nonNull).toList());
+        return jobs.stream()
+                .map(job -> {
+                    FileInfo f = job.inputFileId() == null ? null : inputs.get(job.inputFileId());
+                    return f == null
+                            ? job
+                            : job.withInput(new Job.Input(f.id(), f.name(), f.mediaType(), f.duration(), f.pages()));
+                })
+                .toList();
+    }
+
+    /** As {@link #find}, with a queued job's place in the queue of its type and its input's details. */
     public Optional<Job> findWithQueuePosition(String id, User viewer) {
         return find(id, viewer)
+                .map(job -> withInputs(List.of(job)).getFirst())
                 .map(job -> job.state() != JobState.QUEUED
                         ? job
                         : job.withQueuePosition(
@@ -200,9 +220,18 @@ public class JobStore {
      * with the returned cursor neither repeats nor skips a job while new ones arrive.
      */
     public Page list(User viewer, JobState state, String type, JobCursor after, int limit) {
+        return list(viewer, state, type, null, after, limit);
+    }
+
+    /** As above, of jobs whose input file's name contains {@code name} (ignoring case) if given; with their inputs' details. */
+    public Page list(User viewer, JobState state, String type, String name, JobCursor after, int limit) {
         StringBuilder sql = new StringBuilder("SELECT " + JobRows.COLUMNS + " FROM jobs WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
         restrict(sql, args, viewer, type);
+        if (name != null) {
+            sql.append(" AND input_file_id IN (SELECT id FROM files WHERE " + FileCatalog.NAME_CONTAINS + ")");
+            args.add(FileCatalog.namePattern(name));
+        }
         if (state != null) {
             sql.append(" AND state = ?");
             args.add(state.wire());
@@ -215,7 +244,8 @@ public class JobStore {
         }
         sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
         args.add(limit + 1);
-        List<Job> found = db.sql().sql(sql.toString()).params(args).query(rows).list();
+        List<Job> found =
+                withInputs(db.sql().sql(sql.toString()).params(args).query(rows).list());
         if (found.size() <= limit) {
             return new Page(found, null);
         }

@@ -37,6 +37,13 @@ public interface JobContext {
     /** Publishes a partial result (e.g. one transcribed utterance); never dropped, kept in order. */
     void emit(Object partial);
 
+    /**
+     * Tells Kiln what the processor measured of its input while reading it — the length of a
+     * recording, the pages of a document (null: not measured) — for users' file lists. May be
+     * called again with a better figure; a context that keeps no files may ignore it.
+     */
+    default void inputMeasured(Duration length, Integer pages) {}
+
     /** True once the job is cancelled, timed out or its node is shutting down; stop soon. */
     boolean isCancelled();
 

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Where file contents live, addressed by their SHA-256: the same content is stored once.
@@ -35,6 +36,12 @@ public interface BlobStore {
 
     /** A stored blob and when it was stored. */
     record Entry(String sha256, Instant storedAt) {}
+
+    /**
+     * When the blob was stored, or last stored again (a put of content already there counts as a
+     * new store, so a sweep spares content a new file is about to use); empty when absent.
+     */
+    Optional<Instant> storedAt(String sha256) throws IOException;
 
     /** Every blob stored before {@code before}, for sweeping. */
     List<Entry> storedBefore(Instant before) throws IOException;

@@ -12,12 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -92,7 +94,14 @@ public class LocalBlobStore implements BlobStore {
 
     private static void moveIntoPlace(Path partial, Path target) throws IOException {
         if (Files.exists(target)) {
-            return; // same content already stored
+            // Same content already stored: stored again as far as the sweep's grace goes, so content
+            // a deletion just let go is not swept from under the file about to use it.
+            try {
+                Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
+                return;
+            } catch (NoSuchFileException e) {
+                // swept meanwhile: store it again
+            }
         }
         Files.createDirectories(target.getParent());
         try {
@@ -121,6 +130,15 @@ public class LocalBlobStore implements BlobStore {
     @Override
     public boolean exists(String sha256) {
         return Files.exists(pathOf(sha256));
+    }
+
+    @Override
+    public Optional<Instant> storedAt(String sha256) throws IOException {
+        try {
+            return Optional.of(Files.getLastModifiedTime(pathOf(sha256)).toInstant());
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
     }
 
     @Override

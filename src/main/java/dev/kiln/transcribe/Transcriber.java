@@ -121,6 +121,9 @@ class Transcriber implements Processor {
                 Recognizer recognizer = new Recognizer(models.model(installed), AudioDecoder.SAMPLE_RATE)) {
             recognizer.setWords(true); // utterance times come from the words, asked for or not
             duration = audio.durationSeconds();
+            if (duration > 0) {
+                context.inputMeasured(seconds(duration), null);
+            }
             AudioDecoder.Block block;
             while ((block = audio.next()) != null) {
                 context.checkCancelled();
@@ -133,6 +136,7 @@ class Transcriber implements Processor {
             publish(recognizer.getFinalResult(), withWords, segments, context);
             duration = audio.decodedSeconds(); // what was really there, whatever the header said
         }
+        context.inputMeasured(seconds(duration), null);
         double seconds = (System.nanoTime() - started) / 1e9;
         audioSeconds.increment(duration);
         if (duration > 0) {
@@ -147,6 +151,10 @@ class Transcriber implements Processor {
                 "text", String.join(" ", segments.stream().map(Utterance::text).toList()));
         result.put("segments", segments);
         return result;
+    }
+
+    private static Duration seconds(double seconds) {
+        return Duration.ofMillis(Math.round(seconds * 1000));
     }
 
     /** One of Vosk's results, if it holds any words: kept and published as a partial result. */

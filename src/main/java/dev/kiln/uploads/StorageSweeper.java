@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -18,10 +20,11 @@ import org.springframework.stereotype.Component;
  * Cleans storage up: uploads past their expiry (unfinished ones with their bytes; finished ones
  * only their record — the file stays), and stored content no file refers to any more, once it is
  * older than a grace period (so content stored a moment ago, whose file row is about to be
- * written, is never taken). Safe to run on every node at once.
+ * written, is never taken). This is also what finishes a deletion that stopped after its rows
+ * went ({@link #release}). Safe to run on every node at once.
  */
 @Component
-class StorageSweeper extends Loop {
+public class StorageSweeper extends Loop {
 
     private static final Logger log = LoggerFactory.getLogger(StorageSweeper.class);
     private static final int BATCH = 500;
@@ -56,7 +59,7 @@ class StorageSweeper extends Loop {
     }
 
     /** One pass; returns how many uploads and blobs it removed. */
-    int sweep() {
+    public int sweep() {
         Instant now = clock.instant();
         int uploads = expireUploads(now);
         int content = deleteUnreferencedBlobs(now.minus(settings.blobGrace()));
@@ -88,6 +91,27 @@ class StorageSweeper extends Loop {
         return removed;
     }
 
+    /**
+     * What a deletion calls once its rows are gone: the content of {@code hashes} that nothing
+     * refers to any more goes now, by the sweep's own rule (so content stored again within the
+     * grace stays for a later sweep). A crash before or during this leaves nothing the next sweep
+     * does not remove. Returns how many blobs it removed.
+     */
+    public int release(Collection<String> hashes) {
+        Instant olderThan = clock.instant().minus(settings.blobGrace());
+        List<String> old = new ArrayList<>();
+        for (String hash : new HashSet<>(hashes)) {
+            try {
+                if (blobs.storedAt(hash).filter(at -> !at.isAfter(olderThan)).isPresent()) {
+                    old.add(hash);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return deleteUnreferenced(old);
+    }
+
     private int deleteUnreferencedBlobs(Instant olderThan) {
         List<BlobStore.Entry> old;
         try {
@@ -95,12 +119,14 @@ class StorageSweeper extends Loop {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return deleteUnreferenced(old.stream().map(BlobStore.Entry::sha256).toList());
+    }
+
+    private int deleteUnreferenced(List<String> old) {
         Set<String> needed = new HashSet<>(store.hashesBeingCompleted());
         int removed = 0;
         for (int i = 0; i < old.size(); i += BATCH) {
-            List<String> hashes = old.subList(i, Math.min(old.size(), i + BATCH)).stream()
-                    .map(BlobStore.Entry::sha256)
-                    .toList();
+            List<String> hashes = old.subList(i, Math.min(old.size(), i + BATCH));
             needed.addAll(files.referenced(hashes));
             for (String hash : hashes) {
                 if (!needed.contains(hash)) {

@@ -1,5 +1,6 @@
 package dev.kiln.workers;
 
+import dev.kiln.files.FileCatalog;
 import dev.kiln.jobs.JobQueue;
 import dev.kiln.processors.InputFile;
 import dev.kiln.processors.JobContext;
@@ -24,6 +25,7 @@ final class RunningJob implements JobContext {
     final JobQueue.Claim claim;
     final ProcessorRegistry.Registered processor;
     private final OutcomeWriter writer;
+    private final FileCatalog files;
     private final JsonMapper json;
     private final Logger log;
     private final AtomicReference<Reported> latest = new AtomicReference<>();
@@ -41,8 +43,14 @@ final class RunningJob implements JobContext {
     /** The outcome is being written (or was forced): stop requests and progress no longer apply. */
     private volatile boolean finishing;
 
-    RunningJob(JobQueue.Claim claim, ProcessorRegistry.Registered processor, OutcomeWriter writer, JsonMapper json) {
+    RunningJob(
+            JobQueue.Claim claim,
+            ProcessorRegistry.Registered processor,
+            OutcomeWriter writer,
+            FileCatalog files,
+            JsonMapper json) {
         this.claim = claim;
+        this.files = files;
         this.processor = processor;
         this.writer = writer;
         this.json = json;
@@ -91,6 +99,20 @@ final class RunningJob implements JobContext {
         // Serialised now, so later changes to the object cannot alter what was published.
         JsonNode data = json.valueToTree(partial);
         writer.enqueue(new JobQueue.Partial(claim.id(), claim.leaseToken(), data));
+    }
+
+    /** Written at once (rare: once or twice an attempt); a failure to write it is no reason to fail the job. */
+    @Override
+    public void inputMeasured(Duration length, Integer pages) {
+        InputFile file = input;
+        if (file == null || (length == null && pages == null)) {
+            return;
+        }
+        try {
+            files.measured(file.id(), length, pages);
+        } catch (RuntimeException e) {
+            log.warn("Could not record what was measured of input file {}", file.id(), e);
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.kiln.workers;
 
 import dev.kiln.drain.DrainOrder;
+import dev.kiln.files.FileCatalog;
 import dev.kiln.jobs.JobQueue;
 import dev.kiln.jobs.JobSettings;
 import dev.kiln.jobs.JobSignals;
@@ -50,6 +51,7 @@ public class WorkerPool implements SmartLifecycle {
     private final AttemptEnds ends;
     private final Attempts attempts;
     private final JsonMapper json;
+    private final FileCatalog files;
     private final Clock clock;
     private final String node;
     private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
@@ -67,9 +69,11 @@ public class WorkerPool implements SmartLifecycle {
             JobQueue queue,
             RetryPolicy retryPolicy,
             BlobStore blobs,
+            FileCatalog files,
             JsonMapper json,
             Clock clock,
             ThisNode thisNode) {
+        this.files = files;
         this.ends = new AttemptEnds(retryPolicy);
         this.settings = settings;
         this.jobSettings = jobSettings;
@@ -236,7 +240,7 @@ public class WorkerPool implements SmartLifecycle {
     private void launch(ClaimPlanner.Start start) {
         ProcessorRegistry.Registered processor = start.processor();
         JobQueue.Claim claim = start.claim();
-        RunningJob job = new RunningJob(claim, processor, writer, json);
+        RunningJob job = new RunningJob(claim, processor, writer, files, json);
         if (start.slotted()) {
             job.slotTaken();
         }

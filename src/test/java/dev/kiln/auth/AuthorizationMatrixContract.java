@@ -215,6 +215,14 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
                 "POST /api/v1/jobs/{id}/retry",
                 new Row(() -> plain("POST", "/api/v1/jobs/" + cancelledJob() + "/retry"), expect(401, 404, 202, 202)));
         rows.put(
+                "DELETE /api/v1/jobs/{id}",
+                new Row(() -> plain("DELETE", "/api/v1/jobs/" + finishedJob()), expect(401, 404, 204, 204)));
+        rows.put(
+                "POST /api/v1/jobs/delete",
+                new Row(
+                        () -> json("POST", "/api/v1/jobs/delete", "{\"ids\":[\"" + finishedJob() + "\"]}"),
+                        expect(401, 200, 200, 200)));
+        rows.put(
                 "GET /api/v1/jobs/{id}/result",
                 new Row(() -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/result"), expect(401, 404, 200, 200)));
         // A result without speakers has none to name (409), which only whoever may see it learns.
@@ -253,6 +261,17 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         rows.put(
                 "POST /api/v1/files/{id}/link",
                 new Row(() -> plain("POST", "/api/v1/files/" + file() + "/link"), expect(401, 404, 200, 200)));
+        rows.put("GET /api/v1/files", new Row(() -> plain("GET", "/api/v1/files"), expect(401, 200, 200, 200)));
+        rows.put(
+                "DELETE /api/v1/files/{id}",
+                new Row(() -> plain("DELETE", "/api/v1/files/" + file()), expect(401, 404, 204, 204)));
+        // A selection answers 200 with an outcome per id: another's file is one it cannot find.
+        rows.put(
+                "POST /api/v1/files/delete",
+                new Row(
+                        () -> json("POST", "/api/v1/files/delete", "{\"ids\":[\"" + file() + "\"]}"),
+                        expect(401, 200, 200, 200)));
+        rows.put("GET /api/v1/me/usage", new Row(() -> plain("GET", "/api/v1/me/usage"), expect(401, 200, 200, 200)));
         // Content takes a credential or a signed link; without either it is a bad link, never the bytes.
         rows.put(
                 "GET /api/v1/files/{id}/content",

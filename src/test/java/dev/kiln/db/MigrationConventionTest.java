@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ class MigrationConventionTest {
     /** Released before the convention; changing them would change their checksums on every install. */
     private static final int LAST_BEFORE_CONVENTION = 8;
 
-    private static final Pattern VERSIONED = Pattern.compile("V(\\d+)__(\\w+)\\.sql");
+    private static final Pattern VERSIONED = Pattern.compile("V(\\d+(?:_\\d+)?)__(\\w+)\\.sql");
     private static final Pattern CREATE_TABLE = Pattern.compile(
             "CREATE\\s+TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(\\w+).*", Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
     private static final Pattern CREATE_INDEX = Pattern.compile(
@@ -41,7 +42,13 @@ class MigrationConventionTest {
             "DROP\\s+INDEX\\s+(CONCURRENTLY\\s+)?(?:IF\\s+EXISTS\\s+)?(\\w+).*",
             Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
 
-    record Migration(int version, String name, String sql) {}
+    /** {@code version} as Flyway reads it: {@code V14_1} is 14.1, between 14 and 15. */
+    record Migration(BigDecimal version, String name, String sql) {
+
+        Migration(int version, String name, String sql) {
+            this(BigDecimal.valueOf(version), name, sql);
+        }
+    }
 
     @Test
     void postgresIndexesOnTablesInUseAreConcurrentAndAlone() {
@@ -51,11 +58,11 @@ class MigrationConventionTest {
     /** SQLite's table rebuilds are Java migrations ({@link SqliteRebuild}), named like the SQL ones. */
     @Test
     void bothDatabasesHaveTheSameMigrations() {
-        java.util.TreeMap<Integer, String> sqlite = new java.util.TreeMap<>();
+        java.util.TreeMap<BigDecimal, String> sqlite = new java.util.TreeMap<>();
         read("sqlite").forEach(m -> sqlite.put(m.version(), m.name()));
         for (SqliteRebuild rebuild : SqliteRebuild.all()) {
             sqlite.put(
-                    Integer.parseInt(rebuild.getVersion().getVersion()),
+                    new BigDecimal(rebuild.getVersion().getVersion()),
                     "V" + rebuild.getVersion() + "__" + rebuild.getDescription().replace(' ', '_'));
         }
         assertThat(List.copyOf(sqlite.values()))
@@ -136,8 +143,8 @@ class MigrationConventionTest {
         for (Migration migration : migrations) {
             List<String> statements = statements(migration.sql());
             Set<String> newTables = new HashSet<>();
-            String label = "V" + migration.version();
-            boolean checked = migration.version() > lastExempt;
+            String label = "V" + migration.version().toPlainString();
+            boolean checked = migration.version().compareTo(BigDecimal.valueOf(lastExempt)) > 0;
             for (String statement : statements) {
                 Matcher table = CREATE_TABLE.matcher(statement);
                 Matcher create = CREATE_INDEX.matcher(statement);
@@ -191,9 +198,11 @@ class MigrationConventionTest {
                                 .as("a versioned migration: " + file)
                                 .isTrue();
                         return new Migration(
-                                Integer.parseInt(m.group(1)), "V" + m.group(1) + "__" + m.group(2), readString(file));
+                                new BigDecimal(m.group(1).replace('_', '.')),
+                                "V" + m.group(1) + "__" + m.group(2),
+                                readString(file));
                     })
-                    .sorted(Comparator.comparingInt(Migration::version))
+                    .sorted(Comparator.comparing(Migration::version))
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -333,12 +333,42 @@ class ApiFuzzTest {
                     "/api/v1/jobs/" + jobId + "/result",
                     "/api/v1/files/" + fileId + "/content",
                     "/api/v1/files/" + fileId,
+                    "/api/v1/files",
+                    "/api/v1/me/usage",
                     "/api/v1/processors");
             return new Request(
                     "GET",
                     path + "?" + Inputs.query(in),
                     List.of(auth(token), "Accept: application/json"),
                     new byte[0]);
+        });
+    }
+
+    /** Bulk deletions name ids that are not the fuzzer's own file and job, so what stays stored is comparable. */
+    @Test
+    void bulkDeletions() {
+        fuzz(in -> {
+            String id = pick(
+                    in,
+                    "file_" + "c".repeat(26),
+                    "job_" + "c".repeat(26),
+                    Inputs.text(in, 30),
+                    Inputs.visible(in, 120),
+                    "");
+            String body = pick(
+                    in,
+                    "{\"ids\":[\"" + id.replace("\\", "\\\\").replace("\"", "\\\"") + "\"]}",
+                    "{\"ids\":[]}",
+                    "{\"ids\":\"" + Inputs.visible(in, 20).replace("\\", "").replace("\"", "") + "\"}",
+                    "{\"ids\":[1,null,{}]}",
+                    "{}",
+                    "[]");
+            String target = pick(in, "/api/v1/files/delete", "/api/v1/files/delete?jobs=delete", "/api/v1/jobs/delete");
+            return new Request(
+                    "POST",
+                    target,
+                    List.of(auth(token), "Content-Type: application/json"),
+                    chance(in, 70) ? body : Inputs.broken(in, body));
         });
     }
 

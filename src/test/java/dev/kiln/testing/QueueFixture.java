@@ -90,9 +90,9 @@ public final class QueueFixture implements AutoCloseable {
         events = new EventLog(db, json, hub, publisher);
         retryPolicy = new RetryPolicy(jobSettings, clock);
         arrows = new JobStateMachine(db, events, json, publisher, limits);
-        store = new JobStore(db, arrows, json, clock);
-        users = new Users(db, clock);
         files = new FileCatalog(db);
+        store = new JobStore(db, arrows, files, json, clock);
+        users = new Users(db, clock);
         queue = new JobQueue(db, arrows, json, clock, retryPolicy, files);
         maintenance = new QueueMaintenance(queue, store, jobSettings, workerSettings, clock, retryPolicy);
     }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Processors that exist only in tests, registered in every test context (and in Kiln processes
@@ -57,6 +58,25 @@ public class TestProcessors {
                     result.put("size", context.input().size());
                     result.put("sha256", sha256(context.input().open()));
                     return result;
+                });
+    }
+
+    /** Reports what it "measured" of its input (a length in ms, pages), as transcribe and extract do. */
+    @Bean
+    TestProcessor measure() {
+        return new TestProcessor(
+                "test-measure",
+                ParamsSchema.of(
+                        Param.integer("durationMs", "the length to report").withRange(0, 100_000_000),
+                        Param.integer("pages", "the pages to report").withRange(0, 100_000)),
+                context -> {
+                    JsonNode params = context.params();
+                    context.inputMeasured(
+                            params.hasNonNull("durationMs")
+                                    ? Duration.ofMillis(params.get("durationMs").asLong())
+                                    : null,
+                            params.hasNonNull("pages") ? params.get("pages").asInt() : null);
+                    return null;
                 });
     }
 

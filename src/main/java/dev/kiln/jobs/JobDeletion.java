@@ -1,0 +1,116 @@
+package dev.kiln.jobs;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.kiln.auth.User;
+import dev.kiln.db.Database;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.springframework.stereotype.Component;
+
+/**
+ * Deleting jobs with everything they own. The job row goes in one statement, guarded so that a
+ * running attempt is never deleted from under its worker (cancel it first); its events, result,
+ * speaker names and idempotency key follow by {@code ON DELETE CASCADE}, so any table that hangs
+ * off a job with a cascading key is removed with it and nothing here needs to know of it.
+ */
+@Component
+public class JobDeletion {
+
+    /** The guard: every state but {@code running}, whose attempt holds a lease (queued and waiting jobs have none). */
+    private static final String DELETABLE = "state <> 'running'";
+
+    private final Database db;
+    private final JobStore store;
+
+    JobDeletion(Database db, JobStore store) {
+        this.db = db;
+        this.store = store;
+    }
+
+    /** What became of one deletion. */
+    public sealed interface Outcome {
+        /** Gone, with its events, partials and result. */
+        record Deleted(Job job) implements Outcome {}
+
+        /** An attempt is running it: nothing was deleted. */
+        record Running(Job job) implements Outcome {}
+    }
+
+    /** Empty when there is no such job or {@code viewer} may not see it. */
+    public Optional<Outcome> delete(String id, User viewer) {
+        return store.find(id, viewer).map(job -> {
+            if (job.state() == JobState.RUNNING) {
+                return new Outcome.Running(job);
+            }
+            Set<String> deleted = db.write(() -> deleteRows(List.of(id)));
+            // Claimed between the read and the delete: running now, so not deleted.
+            return deleted.contains(id)
+                    ? new Outcome.Deleted(job)
+                    : new Outcome.Running(store.findById(id).orElse(job));
+        });
+    }
+
+    /**
+     * Deletes those of {@code ids} that are not running, in the caller's write transaction (or one
+     * of its own); returns the ids it deleted.
+     */
+    public Set<String> deleteRows(Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return Set.of();
+        }
+        return new HashSet<>(db.sql()
+                .sql("DELETE FROM jobs WHERE id IN (:ids) AND " + DELETABLE + " RETURNING id")
+                .param("ids", List.copyOf(new HashSet<>(ids)))
+                .query(String.class)
+                .list());
+    }
+
+    /** The jobs made from each of these files, whoever owns them (callers decide what to show), oldest first. */
+    public Map<String, List<Made>> madeFrom(Collection<String> fileIds) {
+        if (fileIds.isEmpty()) {
+            return Map.of();
+        }
+        return db
+                .sql()
+                .sql("""
+                        SELECT id, type, state, input_file_id FROM jobs WHERE input_file_id IN (:files)
+                        ORDER BY created_at, id""")
+                .param("files", List.copyOf(new HashSet<>(fileIds)))
+                .query((rs, n) -> Map.entry(
+                        rs.getString("input_file_id"),
+                        new Made(rs.getString("id"), rs.getString("type"), JobState.fromWire(rs.getString("state")))))
+                .list()
+                .stream()
+                .collect(Collectors.groupingBy(
+                        Map.Entry::getKey, Collectors.mapping(Map.Entry::getValue, Collectors.toList())));
+    }
+
+    /** A job made from a file, as the file's listing shows it. */
+    public record Made(String id, String type, @JsonIgnore JobState state) {
+
+        @JsonProperty("state")
+        public String stateName() {
+            return state.wire();
+        }
+
+        public boolean waitingOrRunning() {
+            return state == JobState.QUEUED || state == JobState.RETRY_SCHEDULED || state == JobState.RUNNING;
+        }
+    }
+
+    /**
+     * Keeps finished jobs of a file that is being deleted, without it: their input reads as gone
+     * (a retry then fails with {@code input_missing}). In the caller's write transaction.
+     */
+    public void detachFinished(String fileId) {
+        db.sql().sql("""
+                        UPDATE jobs SET input_file_id = NULL
+                        WHERE input_file_id = ? AND state IN ('succeeded', 'failed', 'cancelled')""").param(fileId).update();
+    }
+}

@@ -1,0 +1,100 @@
+package dev.kiln.library;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import dev.kiln.auth.User;
+import dev.kiln.db.Database;
+import dev.kiln.files.FileCatalog;
+import dev.kiln.files.FileInfo;
+import dev.kiln.jobs.JobDeletion;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.springframework.stereotype.Component;
+
+/** A user's files as a library: newest first, searchable by name and type, each with the jobs made from it. */
+@Component
+class FileLibrary {
+
+    private final Database db;
+    private final JobDeletion jobs;
+
+    FileLibrary(Database db, JobDeletion jobs) {
+        this.db = db;
+        this.jobs = jobs;
+    }
+
+    /**
+     * What to list: {@code name} a substring of the name (any case), {@code mediaType} exact or
+     * {@code type/*}, {@code owner} a user id (only narrows: a member sees only their own files).
+     */
+    record Filter(String name, String mediaType, String owner) {}
+
+    /** A file in the list; {@code owner} is given to admins only, who see everyone's. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Entry(@JsonUnwrapped FileInfo file, String owner, List<JobDeletion.Made> jobs) {}
+
+    record Page(List<Entry> items, String nextCursor, long total) {}
+
+    Page list(User viewer, Filter filter, FileCursor after, int limit) {
+        StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        restrict(where, args, viewer, filter);
+        long total = db.sql()
+                .sql("SELECT count(*) FROM files" + where)
+                .params(args)
+                .query(Long.class)
+                .single();
+        if (after != null) {
+            where.append(" AND (created_at < ? OR (created_at = ? AND id < ?))");
+            args.add(after.createdAt());
+            args.add(after.createdAt());
+            args.add(after.id());
+        }
+        args.add(limit + 1);
+        List<FileInfo> found = db.sql()
+                .sql("SELECT * FROM files" + where + " ORDER BY created_at DESC, id DESC LIMIT ?")
+                .params(args)
+                .query(FileCatalog.ROWS)
+                .list();
+        String next = null;
+        if (found.size() > limit) {
+            found = found.subList(0, limit);
+            FileInfo last = found.getLast();
+            next = new FileCursor(last.createdAt().toEpochMilli(), last.id()).encode();
+        }
+        Map<String, List<JobDeletion.Made>> made =
+                jobs.madeFrom(found.stream().map(FileInfo::id).toList());
+        List<Entry> items = found.stream()
+                .map(f -> new Entry(f, viewer.isAdmin() ? f.ownerId() : null, made.getOrDefault(f.id(), List.of())))
+                .toList();
+        return new Page(items, next, total);
+    }
+
+    private static void restrict(StringBuilder where, List<Object> args, User viewer, Filter filter) {
+        if (!viewer.isAdmin()) {
+            where.append(" AND owner_id = ?");
+            args.add(viewer.id());
+        }
+        if (filter.owner() != null) {
+            where.append(" AND owner_id = ?");
+            args.add(filter.owner());
+        }
+        if (filter.name() != null) {
+            where.append(" AND ").append(FileCatalog.NAME_CONTAINS);
+            args.add(FileCatalog.namePattern(filter.name()));
+        }
+        if (filter.mediaType() != null) {
+            if (filter.mediaType().endsWith("/*")) {
+                String prefix =
+                        filter.mediaType().substring(0, filter.mediaType().length() - 1);
+                where.append(" AND substr(media_type, 1, ?) = ?");
+                args.add(prefix.length());
+                args.add(prefix);
+            } else {
+                where.append(" AND media_type = ?");
+                args.add(filter.mediaType());
+            }
+        }
+    }
+}
