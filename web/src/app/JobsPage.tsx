@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useJobs, type JobSnapshot, type LiveClient } from '../live';
-import { age, clock } from './format';
+import { age, clock, duration } from './format';
 import { Link } from './Link';
 import { ProgressBar } from './ProgressBar';
 
@@ -102,11 +102,22 @@ export function JobsPage({ client, types }: { client: LiveClient; types: string[
   );
 }
 
+/** How long the input is, where a processor measured it: "4 min 2 s", "12 pages". */
+function inputLength(job: JobSnapshot): string {
+  if (job.input?.duration !== undefined) return duration(job.input.duration);
+  if (job.input?.pages !== undefined) return `${job.input.pages} ${job.input.pages === 1 ? 'page' : 'pages'}`;
+  return '';
+}
+
 function JobRow({ job }: { job: JobSnapshot }) {
   return (
     <li className="job-row">
       <Link to={`/jobs/${job.id}`} className="job-link">
         <span className="job-type">{job.type}</span>
+        <span className="job-input" title={job.input?.name}>
+          {job.input?.name ?? ''}
+        </span>
+        <span className="job-length">{inputLength(job)}</span>
         <span className={`badge state-${job.state}`}>{job.state.replace('_', ' ')}</span>
         <span className="job-stage">{job.state === 'running' ? (job.stage ?? 'running') : ''}</span>
         <ProgressBar value={job.progress} label={`Progress of ${job.type} job`} />

@@ -53,8 +53,10 @@ export const AUDIT_ACTIONS = [
   'job.submitted',
   'job.cancelled',
   'job.retried',
+  'job.deleted',
   'result.downloaded',
   'file.downloaded',
+  'file.deleted',
 ] as const;
 
 const optionalString = (v: unknown) => v === undefined || v === null || typeof v === 'string';

@@ -42,9 +42,19 @@ export interface JobSnapshot {
   retryAt?: string;
   error?: JobError;
   result?: { href: string; size: number };
-  /** Absent for a job of a processor that takes no file. */
-  input?: { fileId: string };
+  /** Absent for a job of a processor that takes no file (or whose file was deleted). */
+  input?: JobInput;
   params: Record<string, unknown>;
+}
+
+/** A job's input file; lists and single reads add its name, type and what a processor measured of it. */
+export interface JobInput {
+  fileId: string;
+  name?: string;
+  mediaType?: string;
+  /** Seconds of audio or video. */
+  duration?: number;
+  pages?: number;
 }
 
 interface EventFields {
