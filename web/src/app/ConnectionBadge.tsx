@@ -1,8 +1,19 @@
-import { useConnection, type LiveClient } from '../live';
+import { useConnection, type FailureCause, type LiveClient } from '../live';
 import { clock } from './format';
 import { useNow } from './useNow';
 
-/** Live / Reconnecting (next try in Ns) / Offline (data as of …) / Failed, with "Reconnect now". */
+/** Why a connection failed, and what the user can do about it. */
+const FAILURES: Record<FailureCause, { why: string; todo: string }> = {
+  too_many_connections: {
+    why: 'too many connections',
+    todo: 'Kiln is open in too many tabs or windows for your account: close some.',
+  },
+  signed_out: { why: 'you are signed out', todo: 'Sign in again.' },
+  refused: { why: 'the server refused it', todo: 'Reload the page; if that does not help, ask your administrator.' },
+  unreachable: { why: 'the server is unreachable', todo: 'Check your network connection.' },
+};
+
+/** Live / Reconnecting (next try in Ns) / Offline (data as of …) / Failed: why and what to do, with "Reconnect now". */
 export function ConnectionBadge({ client }: { client: LiveClient }) {
   const connection = useConnection(client);
   const now = useNow();
@@ -24,9 +35,13 @@ export function ConnectionBadge({ client }: { client: LiveClient }) {
       text = `Offline${asOf}`;
       break;
     case 'failed':
-      text = `Connection failed${asOf}`;
+      text = `Connection failed: ${FAILURES[connection.cause ?? 'unreachable'].why}${asOf}`;
       break;
   }
+  const advice =
+    connection.state === 'failed'
+      ? `${FAILURES[connection.cause ?? 'unreachable'].todo} Kiln keeps trying in the background.`
+      : null;
   return (
     <div
       className={`connection connection-${connection.state}`}
@@ -41,6 +56,7 @@ export function ConnectionBadge({ client }: { client: LiveClient }) {
           Reconnect now
         </button>
       )}
+      {advice && <span className="connection-advice">{advice}</span>}
     </div>
   );
 }

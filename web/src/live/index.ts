@@ -8,6 +8,7 @@ export {
   type ConnectionState,
   type JobViewState,
   type LiveClientOptions,
+  type VisibilitySource,
 } from './liveClient';
 export * from './protocol';
 export { useConnection, useJob, useJobs, type Live } from './react';

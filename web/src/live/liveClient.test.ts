@@ -173,17 +173,66 @@ describe('LiveClient', () => {
     expect(latest?.error).toBe('not_found');
   });
 
-  it('stops after a close it must not retry, and starts over when asked', async () => {
+  it('stops after a close it must not retry, says why, and starts over when asked', async () => {
     const c = client();
     const socket = await connected(c);
     socket.drop(4001, 'not authenticated');
     expect(c.connection.state).toBe('failed');
-    await vi.advanceTimersByTimeAsync(60_000);
+    expect(c.connection.cause).toBe('signed_out');
+    await vi.advanceTimersByTimeAsync(29_000);
     expect(FakeSocket.opened).toHaveLength(1);
 
     c.retryNow();
     await connected(c);
     expect(FakeSocket.opened).toHaveLength(2);
+    expect(c.connection.cause).toBeNull();
+  });
+
+  it('after giving up, tries quietly every 30 to 60 s, spread at random', async () => {
+    const c = client({ random: () => 0.25 });
+    (await connected(c)).drop(4008, 'too many connections');
+    expect(c.connection).toMatchObject({ state: 'failed', cause: 'too_many_connections' });
+    expect(c.connection.nextRetryAt).toBe(Date.now() + 37_500);
+
+    await vi.advanceTimersByTimeAsync(37_499);
+    expect(FakeSocket.opened).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await flush();
+    expect(FakeSocket.opened).toHaveLength(2);
+    expect(c.connection.state).toBe('failed'); // quiet: the badge keeps saying why until it works
+    FakeSocket.last().drop(4008, 'still too many');
+    expect(c.connection).toMatchObject({ state: 'failed', cause: 'too_many_connections' });
+
+    await vi.advanceTimersByTimeAsync(37_500);
+    await connected(c);
+    expect(FakeSocket.opened).toHaveLength(3);
+    expect(c.connection.cause).toBeNull();
+  });
+
+  it('after giving up, tries at once when the browser is back online or the tab is shown', async () => {
+    const network = new Network(true);
+    const shown = new Set<() => void>();
+    const c = client({
+      online: network,
+      visibility: {
+        subscribe: (listener) => {
+          shown.add(listener);
+          return () => shown.delete(listener);
+        },
+      },
+    });
+    (await connected(c)).drop(4008);
+    expect(c.connection.state).toBe('failed');
+
+    network.set(true);
+    await flush();
+    expect(FakeSocket.opened).toHaveLength(2);
+    FakeSocket.last().drop(4008);
+    expect(c.connection.state).toBe('failed');
+
+    shown.forEach((listener) => listener());
+    await connected(c);
+    expect(FakeSocket.opened).toHaveLength(3);
   });
 
   it('never has two sockets when the network returns mid-reconnect', async () => {
@@ -284,6 +333,7 @@ describe('LiveClient transports', () => {
       await flush();
     }
     expect(c.connection.state).toBe('failed');
+    expect(c.connection.cause).toBe('unreachable');
     expect(attempts).toHaveLength(4);
     expect(waits).toEqual([500, 1000, 2000]);
 

@@ -5,7 +5,7 @@ import { Backoff } from './backoff';
 import { KilnHttp, HttpError } from './http';
 import { JobFeed } from './jobFeed';
 import { viewAtSnapshot, viewFromStart, type JobView } from './jobView';
-import type { JobEvent, ServerMessage } from './protocol';
+import type { FailureCause, JobEvent, ServerMessage } from './protocol';
 import {
   pollingTransport,
   sseTransport,
@@ -28,8 +28,10 @@ export interface ConnectionInfo {
   nextRetryAt: number | null;
   /** When the client last heard from the server, epoch ms. */
   lastSyncedAt: number | null;
-  /** Why the connection failed, when it did. */
+  /** Why the connection failed, when it did (technical, for logs). */
   reason: string | null;
+  /** Why it failed, in terms the user can act on (while 'failed'). */
+  cause: FailureCause | null;
 }
 
 export interface JobViewState {
@@ -44,13 +46,22 @@ export interface OnlineSource {
   subscribe(listener: (online: boolean) => void): () => void;
 }
 
+/** Tells when the tab becomes visible again (tests pass their own). */
+export interface VisibilitySource {
+  subscribe(onVisible: () => void): () => void;
+}
+
 export interface LiveClientOptions {
   http: KilnHttp;
   /** The transports in order of preference; by default WebSocket, then SSE, then polling. */
   transports?: TransportFactory[];
   /** Opens WebSockets (for the default WebSocket transport); tests pass a fake. */
   openWebSocket?: (url: string) => WebSocketLike;
-  /** After this many failures in a row the client stops and waits for {@link LiveClient.retryNow}. */
+  /**
+   * After this many failures in a row the client gives up ('failed'): from then on it tries
+   * quietly now and then, at once when the browser is back online or the tab is shown, or on
+   * {@link LiveClient.retryNow}.
+   */
   maxFailures?: number;
   /** A transport that fails this many times in a row without ever working gives way to the next. */
   fallbackAfter?: number;
@@ -58,6 +69,9 @@ export interface LiveClientOptions {
   stableAfterMs?: number;
   heartbeatTimeoutMs?: number;
   online?: OnlineSource;
+  visibility?: VisibilitySource;
+  /** After giving up, one quiet attempt every so often, spread at random between these (ms); default 30–60 s. */
+  backgroundRetryMs?: [number, number];
   random?: () => number;
   now?: () => number;
   log?: (message: string) => void;
@@ -75,6 +89,15 @@ const browserOnline: OnlineSource = {
       window.removeEventListener('online', on);
       window.removeEventListener('offline', off);
     };
+  },
+};
+
+const browserVisibility: VisibilitySource = {
+  subscribe(onVisible) {
+    if (typeof document === 'undefined') return () => {};
+    const changed = () => document.visibilityState === 'visible' && onVisible();
+    document.addEventListener('visibilitychange', changed);
+    return () => document.removeEventListener('visibilitychange', changed);
   },
 };
 
@@ -100,6 +123,9 @@ export class LiveClient {
   private readonly mineListeners = new Set<(event: JobEvent) => void>();
   private readonly connectionListeners = new Set<() => void>();
   private readonly stopWatchingOnline: () => void;
+  private readonly stopWatchingVisibility: () => void;
+  private readonly backgroundRetryMs: [number, number];
+  private readonly random: () => number;
   private transport: Transport | null = null;
   private transportIndex = 0;
   private transportReady = false;
@@ -127,6 +153,8 @@ export class LiveClient {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? ((message) => console.debug(`[kiln live] ${message}`));
     this.backoff = new Backoff({ random: options.random });
+    this.backgroundRetryMs = options.backgroundRetryMs ?? [30_000, 60_000];
+    this.random = options.random ?? Math.random;
     this.info = {
       state: 'connecting',
       transport: 'websocket',
@@ -134,7 +162,9 @@ export class LiveClient {
       nextRetryAt: null,
       lastSyncedAt: null,
       reason: null,
+      cause: null,
     };
+    this.stopWatchingVisibility = (options.visibility ?? browserVisibility).subscribe(() => this.becameVisible());
     this.stopWatchingOnline = this.online.subscribe((isOnline) => (isOnline ? this.cameOnline() : this.wentOffline()));
     if (this.online.isOnline()) {
       this.connect();
@@ -210,6 +240,7 @@ export class LiveClient {
     clearTimeout(this.retryTimer);
     clearTimeout(this.stableTimer);
     this.stopWatchingOnline();
+    this.stopWatchingVisibility();
     this.dropTransport();
     this.followed.forEach((entry) => {
       clearTimeout(entry.retry);
@@ -248,23 +279,21 @@ export class LiveClient {
     entry.listeners.forEach((listener) => listener(state));
   }
 
-  private connect(): void {
+  /** Opens the current transport; {@code quiet} (an attempt after giving up) leaves the state 'failed' until it works. */
+  private connect(quiet = false): void {
     if (this.disposed) return;
     this.dropTransport(); // never two at once
     clearTimeout(this.retryTimer);
     const factory = this.factories[this.transportIndex];
     const kind = this.transportKind(this.transportIndex);
-    this.setInfo({
-      state: this.info.lastSyncedAt === null && this.backoff.attempts === 0 ? 'connecting' : 'reconnecting',
-      transport: kind,
-      nextRetryAt: null,
-    });
+    const state = this.info.lastSyncedAt === null && this.backoff.attempts === 0 ? 'connecting' : 'reconnecting';
+    this.setInfo({ ...(quiet ? {} : { state }), transport: kind, nextRetryAt: null });
     this.transportReady = false;
     let transport: Transport | null = null;
     transport = factory({
       onReady: () => transport === this.transport && this.ready(),
       onMessage: (message) => transport === this.transport && this.receive(message),
-      onClosed: (reconnect, reason) => transport === this.transport && this.lost(reconnect, reason),
+      onClosed: (reconnect, reason, cause) => transport === this.transport && this.lost(reconnect, reason, cause),
       log: (message) => this.log(`${kind}: ${message}`),
     });
     this.transport = transport;
@@ -277,7 +306,13 @@ export class LiveClient {
   private ready(): void {
     this.transportReady = true;
     this.unreadyFailures = 0;
-    this.setInfo({ state: 'open', failures: this.backoff.attempts, lastSyncedAt: this.now(), reason: null });
+    this.setInfo({
+      state: 'open',
+      failures: this.backoff.attempts,
+      lastSyncedAt: this.now(),
+      reason: null,
+      cause: null,
+    });
     // Resume every job from what it has: the server replays what was missed.
     const resume = [...this.followed].flatMap(([id, entry]) =>
       entry.feed ? [{ id, after: entry.feed.view.seq }] : [],
@@ -321,7 +356,7 @@ export class LiveClient {
     }
   }
 
-  private lost(reconnect: boolean, reason: string): void {
+  private lost(reconnect: boolean, reason: string, cause?: FailureCause): void {
     const everReady = this.transportReady;
     this.dropTransport();
     clearTimeout(this.stableTimer);
@@ -331,7 +366,7 @@ export class LiveClient {
       return;
     }
     if (!reconnect) {
-      this.setInfo({ state: 'failed', reason, nextRetryAt: null });
+      this.giveUp(reason, cause ?? 'refused');
       return;
     }
     if (!everReady && ++this.unreadyFailures >= this.fallbackAfter && this.transportIndex < this.factories.length - 1) {
@@ -341,11 +376,35 @@ export class LiveClient {
     }
     const delay = this.backoff.next();
     if (this.backoff.attempts >= this.maxFailures) {
-      this.setInfo({ state: 'failed', failures: this.backoff.attempts, reason, nextRetryAt: null });
+      this.giveUp(reason, cause ?? 'unreachable');
       return;
     }
     this.setInfo({ state: 'reconnecting', failures: this.backoff.attempts, reason, nextRetryAt: this.now() + delay });
     this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /**
+   * 'failed': the user is told why, and one quiet attempt is made every 30–60 s (spread, so that
+   * many tabs do not come back together), and at once when the browser is online again or the
+   * tab is shown.
+   */
+  private giveUp(reason: string, cause: FailureCause): void {
+    const [min, max] = this.backgroundRetryMs;
+    const delay = Math.round(min + (max - min) * this.random());
+    this.setInfo({ state: 'failed', failures: this.backoff.attempts, reason, cause, nextRetryAt: this.now() + delay });
+    this.retryTimer = setTimeout(() => this.retryInBackground(), delay);
+  }
+
+  private retryInBackground(): void {
+    if (this.disposed || this.info.state !== 'failed') return;
+    // The best transport first: whatever made us fall back may be gone.
+    this.transportIndex = 0;
+    this.unreadyFailures = 0;
+    this.connect(true);
+  }
+
+  private becameVisible(): void {
+    if (this.info.state === 'failed') this.retryInBackground();
   }
 
   private wentOffline(): void {
@@ -357,6 +416,8 @@ export class LiveClient {
   private cameOnline(): void {
     if (this.info.state === 'offline' || this.info.state === 'reconnecting') {
       this.connect();
+    } else if (this.info.state === 'failed') {
+      this.retryInBackground();
     }
   }
 

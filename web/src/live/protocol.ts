@@ -170,3 +170,22 @@ const RECONNECT_CODES: ReadonlySet<number> = new Set([1001, 1006, 1011, 4009, 40
 export function shouldReconnect(closeCode: number): boolean {
   return RECONNECT_CODES.has(closeCode) || closeCode === 1000 || closeCode === 1005;
 }
+
+/** Why a connection could not be kept, as far as the user should know. */
+export type FailureCause = 'too_many_connections' | 'signed_out' | 'refused' | 'unreachable';
+
+/** The cause a WebSocket close code names (docs/protocol.md), or null for a drop worth retrying. */
+export function closeCause(closeCode: number): FailureCause | null {
+  if (closeCode === 4008) return 'too_many_connections';
+  if (closeCode === 4001) return 'signed_out';
+  if (shouldReconnect(closeCode)) return null;
+  return 'refused';
+}
+
+/** The cause an HTTP status names: 401 signed out, 429 too many, 403 refused, anything else unreachable. */
+export function statusCause(status: number): FailureCause {
+  if (status === 401) return 'signed_out';
+  if (status === 429) return 'too_many_connections';
+  if (status === 403) return 'refused';
+  return 'unreachable';
+}

@@ -2,7 +2,16 @@
 // every job, plus "my jobs"); when it cannot connect it falls back to SSE, then to long polling.
 
 import { KilnHttp, HttpError } from './http';
-import { isJobEvent, isTerminal, parseServerMessage, shouldReconnect, type ServerMessage } from './protocol';
+import {
+  closeCause,
+  isJobEvent,
+  isTerminal,
+  parseServerMessage,
+  shouldReconnect,
+  statusCause,
+  type FailureCause,
+  type ServerMessage,
+} from './protocol';
 
 export type TransportKind = 'websocket' | 'sse' | 'polling';
 
@@ -10,8 +19,11 @@ export interface TransportHandlers {
   /** The transport can take subscriptions now. */
   onReady(): void;
   onMessage(message: ServerMessage): void;
-  /** The transport is gone; {@code reconnect} says whether trying again makes sense. */
-  onClosed(reconnect: boolean, reason: string): void;
+  /**
+   * The transport is gone; {@code reconnect} says whether trying again soon makes sense, and
+   * {@code cause} why, when it is more than a dropped connection.
+   */
+  onClosed(reconnect: boolean, reason: string, cause?: FailureCause): void;
   log(message: string): void;
 }
 
@@ -76,7 +88,8 @@ class WebSocketTransport implements Transport {
     try {
       ticket = await this.options.http.ticket();
     } catch (error) {
-      this.end(!(error instanceof HttpError) || error.status >= 500, `no ticket: ${String(error)}`);
+      const status = error instanceof HttpError ? error.status : 0;
+      this.end(status === 0 || status >= 500, `no ticket: ${String(error)}`, statusCause(status));
       return;
     }
     if (this.closed) return;
@@ -92,7 +105,12 @@ class WebSocketTransport implements Transport {
     this.socket = socket;
     this.armWatchdog();
     socket.onmessage = (event) => this.receive(event.data);
-    socket.onclose = (event) => this.end(shouldReconnect(event.code), `closed ${event.code} ${event.reason}`);
+    socket.onclose = (event) =>
+      this.end(
+        shouldReconnect(event.code),
+        `closed ${event.code} ${event.reason}`,
+        closeCause(event.code) ?? undefined,
+      );
     socket.onerror = () => this.handlers.log('websocket error');
   }
 
@@ -157,7 +175,7 @@ class WebSocketTransport implements Transport {
     }, this.options.heartbeatTimeoutMs ?? 35_000);
   }
 
-  private end(reconnect: boolean, reason: string): void {
+  private end(reconnect: boolean, reason: string, cause?: FailureCause): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.watchdog);
@@ -165,7 +183,7 @@ class WebSocketTransport implements Transport {
       this.socket.onmessage = null;
       this.socket.onclose = null;
     }
-    this.handlers.onClosed(reconnect, reason);
+    this.handlers.onClosed(reconnect, reason, cause);
   }
 }
 
@@ -207,7 +225,10 @@ abstract class PerJobTransport implements Transport {
           this.handlers.onMessage({ type: 'error', code: 'job_not_found', message: error.message, job: jobId });
           return;
         }
-        this.fail(`${this.kind} failed for ${jobId}: ${String(error)}`);
+        this.fail(
+          `${this.kind} failed for ${jobId}: ${String(error)}`,
+          statusCause(error instanceof HttpError ? error.status : 0),
+        );
       });
   }
 
@@ -229,10 +250,10 @@ abstract class PerJobTransport implements Transport {
   /** Delivers the job's events after {@code after} until its terminal event. */
   protected abstract run(jobId: string, after: number, signal: AbortSignal): Promise<void>;
 
-  private fail(reason: string): void {
+  private fail(reason: string, cause: FailureCause): void {
     if (this.closed) return;
     this.close();
-    this.handlers.onClosed(true, reason);
+    this.handlers.onClosed(true, reason, cause);
   }
 }
 

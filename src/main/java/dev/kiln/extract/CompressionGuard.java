@@ -62,11 +62,10 @@ final class CompressionGuard {
                 context.checkCancelled();
             }
         } catch (ZipException e) {
-            throw JobFailure.of(
-                    JobErrorCode.DOCUMENT_UNREADABLE, "The document is a damaged zip archive: " + e.getMessage() + ".");
+            throw JobFailure.of(JobErrorCode.DOCUMENT_UNREADABLE, "The document is a damaged zip archive.", e);
         } catch (IOException e) {
             throw JobFailure.of(
-                    JobErrorCode.DOCUMENT_UNREADABLE, "The document could not be read: " + e.getMessage() + ".");
+                    JobErrorCode.DOCUMENT_UNREADABLE, "The document could not be read: it may be damaged.", e);
         }
     }
 }

@@ -81,7 +81,8 @@ final class PdfPages {
             throw JobFailure.of(
                     JobErrorCode.DOCUMENT_ENCRYPTED, "The PDF is protected by a password; Kiln cannot open it.");
         } catch (IOException e) {
-            throw JobFailure.of(JobErrorCode.DOCUMENT_UNREADABLE, "The PDF could not be read: " + e.getMessage() + ".");
+            throw JobFailure.of(
+                    JobErrorCode.DOCUMENT_UNREADABLE, "The PDF could not be read: it may be damaged or cut short.", e);
         }
     }
 

@@ -83,7 +83,10 @@ final class TikaDocuments {
                         "The document expands to far more than its size "
                                 + "(a compression bomb); Kiln refuses to unpack it.");
             }
-            throw JobFailure.of(JobErrorCode.DOCUMENT_UNREADABLE, "The document could not be read: " + reason(e) + ".");
+            throw JobFailure.of(
+                    JobErrorCode.DOCUMENT_UNREADABLE,
+                    "The document could not be read: it may be damaged, or not what its content claims to be.",
+                    e);
         }
         blocks.flush();
         Integer pages = firstInt(
@@ -207,15 +210,6 @@ final class TikaDocuments {
             }
         }
         return false;
-    }
-
-    private static String reason(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-        return message.length() > 200 ? message.substring(0, 200) + "…" : message;
     }
 
     private static Integer firstInt(String... values) {

@@ -103,7 +103,7 @@ class JobEventsController {
     }
 
     /**
-     * The SSE stream: {@code id:} is the seq, {@code event:} the kind, {@code data:} the event. A
+     * The SSE stream: {@code id:} is the seq, {@code event:} names the kind ({@link SseStream#eventName}), {@code data:} the event. A
      * finished job the client has seen to the end answers 204, which tells EventSource to stop.
      */
     @GetMapping(produces = MediaType.TEXT_EVENT_STREAM_VALUE)

@@ -1,6 +1,7 @@
 package dev.kiln.live;
 
 import dev.kiln.events.EventHub;
+import dev.kiln.events.EventKind;
 import dev.kiln.events.EventLog;
 import dev.kiln.events.JobEvent;
 import dev.kiln.live.WireEvents.WireEvent;
@@ -99,7 +100,7 @@ final class SseStream {
             String data = live != null && event == live.event()
                     ? live.json()
                     : wireEvents.once(event).json();
-            write(out, "id: " + event.seq() + "\nevent: " + event.kind().wire() + "\ndata: " + data + "\n\n");
+            write(out, "id: " + event.seq() + "\nevent: " + eventName(event.kind()) + "\ndata: " + data + "\n\n");
             metrics.sent.increment();
         }
         JobEvent last = events.isEmpty() ? null : events.getLast();
@@ -107,6 +108,18 @@ final class SseStream {
         return last != null
                 && JobFollow.isTerminal(last)
                 && log.after(jobId, last.seq(), 1).isEmpty();
+    }
+
+    /**
+     * The {@code event:} name of a kind. EventSource keeps {@code open}, {@code error} and
+     * {@code message} for itself (an {@code event: error} reaches the same listener as a dropped
+     * connection, and clients lose it), so no kind may go out under one of them.
+     */
+    static String eventName(EventKind kind) {
+        return switch (kind) {
+            case STATE, PROGRESS, PARTIAL, RESULT -> kind.wire();
+            case ERROR -> "attempt_failed";
+        };
     }
 
     private static void write(OutputStream out, String text) throws IOException {

@@ -2,7 +2,9 @@ package dev.kiln.processors;
 
 /**
  * A failure a processor classifies itself: a stable {@code code} clients can act on, a message
- * for humans, and whether trying again could help (bad input: no; a network hiccup: yes).
+ * for the job's owner, and whether trying again could help (bad input: no; a network hiccup: yes).
+ * The message is shown to users as it is: write it for them, and never put exception text, paths
+ * or secrets in it; give the exception as the {@code cause}, which goes to the log with the job id.
  */
 public class JobFailure extends RuntimeException {
 
@@ -18,6 +20,11 @@ public class JobFailure extends RuntimeException {
     /** A failure of the catalogue: whether it is retried is the code's. */
     public static JobFailure of(JobErrorCode code, String message) {
         return new JobFailure(code.code(), message, code.retryable(), null);
+    }
+
+    /** As {@link #of(JobErrorCode, String)}, with the exception behind it for the log. */
+    public static JobFailure of(JobErrorCode code, String message, Throwable cause) {
+        return new JobFailure(code.code(), message, code.retryable(), cause);
     }
 
     public static JobFailure permanent(String code, String message) {

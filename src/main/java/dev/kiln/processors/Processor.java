@@ -28,7 +28,8 @@ public interface Processor {
      * thread is also interrupted).
      *
      * @return the result, any value Jackson can write (null for none)
-     * @throws JobFailure to fail with a specific code; other exceptions are classified by Kiln
+     * @throws JobFailure to fail with a specific code and a message for users; other exceptions
+     *     are classified by Kiln, their text kept to the log (users see the code and a fixed message)
      */
     Object run(JobContext context) throws Exception;
 

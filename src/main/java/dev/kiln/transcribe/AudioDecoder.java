@@ -45,7 +45,9 @@ final class AudioDecoder implements AutoCloseable {
         } catch (FrameGrabber.Exception | RuntimeException e) {
             closeQuietly(grabber);
             throw JobFailure.of(
-                    JobErrorCode.MEDIA_UNREADABLE, "The file could not be read as audio or video: " + reason(e) + ".");
+                    JobErrorCode.MEDIA_UNREADABLE,
+                    "The file could not be read as audio or video: it may be damaged, or not media at all.",
+                    e);
         }
         if (!grabber.hasAudio()) {
             closeQuietly(grabber);
@@ -100,20 +102,13 @@ final class AudioDecoder implements AutoCloseable {
         } catch (FrameGrabber.Exception | RuntimeException e) {
             throw JobFailure.of(
                     JobErrorCode.MEDIA_UNREADABLE,
-                    "Decoding failed " + String.format(Locale.ROOT, "%.1f", decodedSeconds()) + " s into the audio: "
-                            + reason(e) + ".");
+                    "Decoding failed " + String.format(Locale.ROOT, "%.1f", decodedSeconds())
+                            + " s into the audio: the file may be damaged or cut short.",
+                    e);
         }
     }
 
     record Block(byte[] bytes, int length) {}
-
-    private static String reason(Exception e) {
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        // FFmpegFrameGrabber prefixes the file path; the user knows which file it is.
-        return message.replaceAll("\\s*\\(Has setFormat\\(\\) been called\\?\\)", "")
-                .replaceAll(" \"[^\"]*\"", "")
-                .strip();
-    }
 
     private static void closeQuietly(FFmpegFrameGrabber grabber) {
         try {

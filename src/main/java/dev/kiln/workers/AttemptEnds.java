@@ -12,23 +12,44 @@ import java.io.UncheckedIOException;
 /** How an attempt that did not return a result ends: its stop reason or its failure, classified, through the one retry decision. */
 final class AttemptEnds {
 
+    private static final JobError IO_ERROR = JobError.of(
+            JobErrorCode.IO_ERROR, "Reading or writing data failed while the job ran (disk or network trouble).");
+
     private final RetryPolicy retryPolicy;
 
     AttemptEnds(RetryPolicy retryPolicy) {
         this.retryPolicy = retryPolicy;
     }
 
-    /** What an attempt that threw leads to: the stop it was asked for, or its classified failure. */
+    /**
+     * What an attempt that threw leads to: the stop it was asked for, or its classified failure.
+     * The job's error says only what its owner should know; what went wrong inside (exception
+     * text, paths, the stack) goes to the log, with the job's id.
+     */
     JobQueue.Outcome afterThrow(RunningJob job, Throwable t) {
         StopReason reason = job.stopReason();
         if (reason != null) {
             return stopped(job, reason);
         }
         JobError error = classify(t);
-        if (error.code().equals(JobErrorCode.PROCESSOR_ERROR.code())) {
-            job.log().warn("Attempt {} failed unexpectedly", job.attempt(), t);
+        if (t instanceof JobFailure && t.getCause() == null) {
+            job.log()
+                    .info(
+                            "Job {} attempt {} failed: {} ({})",
+                            job.jobId(),
+                            job.attempt(),
+                            error.code(),
+                            error.message());
         } else {
-            job.log().info("Attempt {} failed: {} ({})", job.attempt(), error.code(), error.message());
+            Throwable detail = t instanceof JobFailure ? t.getCause() : t;
+            job.log()
+                    .warn(
+                            "Job {} attempt {} failed: {} ({})",
+                            job.jobId(),
+                            job.attempt(),
+                            error.code(),
+                            error.message(),
+                            detail);
         }
         return retryPolicy.after(error, job.attempt(), job.claim.maxAttempts(), false);
     }
@@ -50,21 +71,26 @@ final class AttemptEnds {
         };
     }
 
-    /** Bad input is permanent; I/O trouble is worth another attempt; unknown failures get the benefit of the doubt. */
+    /**
+     * Bad input is permanent; I/O trouble is worth another attempt; unknown failures get the
+     * benefit of the doubt. A {@link JobFailure}'s message is the processor's own, written for
+     * users; any other exception's text stays out of the job's error.
+     */
     static JobError classify(Throwable t) {
         return switch (t) {
             case JobFailure f -> new JobError(f.code(), f.getMessage(), f.retryable());
-            case IOException e -> JobError.of(JobErrorCode.IO_ERROR, "I/O error: " + e.getMessage());
-            case UncheckedIOException e ->
-                JobError.of(JobErrorCode.IO_ERROR, "I/O error: " + e.getCause().getMessage());
-            case IllegalArgumentException e -> JobError.of(JobErrorCode.INVALID_INPUT, e.getMessage());
+            case IOException e -> IO_ERROR;
+            case UncheckedIOException e -> IO_ERROR;
+            case IllegalArgumentException e ->
+                JobError.of(JobErrorCode.INVALID_INPUT, "The processor could not use this input.");
             case JobCancelledException e ->
                 JobError.of(JobErrorCode.PROCESSOR_ERROR, "The processor stopped without being asked to.");
             case InterruptedException e -> JobError.of(JobErrorCode.INTERRUPTED, "The job was interrupted.");
             default ->
                 JobError.of(
                         JobErrorCode.PROCESSOR_ERROR,
-                        t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage()));
+                        "The processor failed unexpectedly. The server's log has the details; "
+                                + "quote the job id to your administrator.");
         };
     }
 }

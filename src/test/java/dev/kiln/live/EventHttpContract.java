@@ -3,6 +3,7 @@ package dev.kiln.live;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.kiln.events.EventKind;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.Gates;
@@ -66,7 +67,9 @@ abstract class EventHttpContract extends ApiTestBase {
                 SseEvent event;
                 while (read < cutAfter && (event = nextEvent(reader)) != null) {
                     assertThat(event.id()).isEqualTo(event.data().get("seq").asLong());
-                    assertThat(event.event()).isEqualTo(event.data().get("kind").asString());
+                    assertThat(event.event())
+                            .isEqualTo(SseStream.eventName(
+                                    EventKind.fromWire(event.data().get("kind").asString())));
                     seen.add(event.id());
                     lastEventId = event.id();
                     read++;
@@ -268,8 +271,29 @@ abstract class EventHttpContract extends ApiTestBase {
                         HttpResponse.BodyHandlers.ofInputStream());
     }
 
+    @Test
+    void aFailedAttemptGoesOutUnderANameEventSourceDoesNotKeepForItself() throws Exception {
+        String job = api.submit(token, "test-fail", fileId, "{\"kind\":\"io\",\"failures\":1}");
+        await().atMost(WAIT).until(() -> api.state(token, job).equals("succeeded"));
+
+        List<SseEvent> events = readWholeStreamEvents(job, null);
+
+        assertThat(events)
+                .filteredOn(e -> e.data().get("kind").asString().equals("error"))
+                .singleElement()
+                .satisfies(e -> assertThat(e.event()).isEqualTo("attempt_failed"));
+        assertThat(events).extracting(SseEvent::event).doesNotContain("open", "error", "message");
+    }
+
     /** Every event id of one SSE stream, read until the server ends it. */
     private List<Long> readWholeStream(String job, Long lastEventId) throws Exception {
+        return readWholeStreamEvents(job, lastEventId).stream()
+                .map(SseEvent::id)
+                .toList();
+    }
+
+    /** Every event of one SSE stream, read until the server ends it. */
+    private List<SseEvent> readWholeStreamEvents(String job, Long lastEventId) throws Exception {
         HttpRequest.Builder request = api.request("/api/v1/jobs/" + job + "/events", token)
                 .header("Accept", "text/event-stream")
                 .GET();
@@ -278,15 +302,15 @@ abstract class EventHttpContract extends ApiTestBase {
         }
         HttpResponse<InputStream> response =
                 HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        List<Long> ids = new ArrayList<>();
+        List<SseEvent> events = new ArrayList<>();
         try (BufferedReader reader =
                 new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
             SseEvent event;
             while ((event = nextEvent(reader)) != null) {
-                ids.add(event.id());
+                events.add(event);
             }
         }
-        return ids;
+        return events;
     }
 
     /** Reads the next complete event; skips comments and the retry hint; null at end of stream. */

@@ -283,9 +283,9 @@ public class TestProcessors {
         return new TestProcessor(
                 "test-fail",
                 ParamsSchema.of(
-                        Param.string("kind", "failure | io | bug | bad-input")
+                        Param.string("kind", "failure | io | bug | bad-input | leak | leak-nested")
                                 .withDefault("failure")
-                                .withAllowed(() -> List.of("failure", "io", "bug", "bad-input")),
+                                .withAllowed(() -> List.of("failure", "io", "bug", "bad-input", "leak", "leak-nested")),
                         Param.string("code", "code of a 'failure'").withDefault("planned"),
                         Param.bool("retryable", "whether a 'failure' is retryable")
                                 .withDefault(true),
@@ -300,6 +300,12 @@ public class TestProcessors {
                         case "io" -> throw new IOException("disk hiccup");
                         case "bug" -> throw new IllegalStateException("kaboom");
                         case "bad-input" -> throw new IllegalArgumentException("that is not a recording");
+                        // Exception text that must never reach the job's owner.
+                        case "leak" -> throw new IOException("/var/secret/path token=abc123");
+                        case "leak-nested" ->
+                            throw new RuntimeException(
+                                    "wrapped at /srv/kiln/private/x.bin",
+                                    new IllegalStateException("password=hunter2 in /etc/kiln/secret.conf"));
                         default ->
                             throw new JobFailure(
                                     context.params().get("code").asString(),

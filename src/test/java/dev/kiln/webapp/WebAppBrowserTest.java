@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
  * restart mid-job and a crash mid-upload, cancels a running job, refreshes every route and goes offline and back; checks the
  * session cookie's flags, that no token is in storage and that the CSRF header is required; adds a member, issues and
  * revokes a token, reads the audit log, signs out and back in as the member, who is kept off the admin pages.
- * Screenshots land in target/screenshots.
+ * Screenshots land in target/screenshots. web/e2e/badge.e2e.mjs shows the connection badge when the
+ * live connection is refused (too many connections), and the client back at once when the browser
+ * is online again or the tab is shown.
  */
 class WebAppBrowserTest {
 
@@ -60,6 +62,31 @@ class WebAppBrowserTest {
                     .isZero();
         } finally {
             kiln[0].close();
+        }
+    }
+
+    @Test
+    void theBadgeSaysWhyTheConnectionFailedAndItComesBackAtOnce() throws Exception {
+        assumeTrue(BrowserScript.chromiumInstalled(), "Debian's chromium is installed (.ci/run installs it)");
+        try (KilnProcess kiln = KilnProcess.start(
+                TestDatabases.fresh(TestDatabases.Kind.SQLITE),
+                TestDatabases.tempDir("kiln-badge-"),
+                Map.of("kiln.stream.max-connections-per-user", "1"))) {
+            BrowserScript run = BrowserScript.run(
+                    "badge.e2e.mjs",
+                    List.of(
+                            "--base",
+                            "http://localhost:" + kiln.port(),
+                            "--token",
+                            Api.ADMIN_TOKEN,
+                            "--shots",
+                            BrowserScript.screenshots()),
+                    Duration.ofMinutes(3),
+                    line -> null);
+            System.out.println(run.output());
+            assertThat(run.exitCode())
+                    .as("the browser test failed:\n" + run.output() + "\nKiln:\n" + kiln.log())
+                    .isZero();
         }
     }
 }

@@ -1,0 +1,63 @@
+package dev.kiln.webapp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kiln.testing.Api;
+import dev.kiln.testing.KilnProcess;
+import dev.kiln.testing.TestDatabases;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Standard EventSource clients — npm {@code eventsource} 3.0.7 in Node and Chromium's own — follow
+ * a job over SSE through a Kiln kill -9 and restart (web/e2e/eventsource.e2e.mjs): each sees every
+ * event, the {@code lease_expired} attempt failure included, which an {@code event: error} would
+ * have hidden from both.
+ */
+class EventSourceClientsTest {
+
+    /** Short leases so the killed node's job is rescued in seconds. */
+    private static final Map<String, String> FAST = Map.of(
+            "kiln.workers.lease-duration", "2s",
+            "kiln.workers.heartbeat-interval", "500ms",
+            "kiln.workers.maintenance-interval", "250ms",
+            "kiln.workers.poll-interval", "200ms",
+            "kiln.jobs.retry-initial-backoff", "100ms");
+
+    @Test
+    void eventSourceClientsSeeEveryEventOfAJobThroughACrashAndRestart() throws Exception {
+        assumeTrue(BrowserScript.chromiumInstalled(), "Debian's chromium is installed (.ci/run installs it)");
+        KilnProcess[] kiln = {
+            KilnProcess.start(TestDatabases.fresh(TestDatabases.Kind.SQLITE), TestDatabases.tempDir("kiln-sse-"), FAST)
+        };
+        try {
+            Api api = kiln[0].api();
+            String file = api.textFile(Api.ADMIN_TOKEN, "follow me through a crash");
+            String job = api.submit(Api.ADMIN_TOKEN, "test-slow-first", file, "{\"ms\":120000}");
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> api.state(Api.ADMIN_TOKEN, job).equals("running"));
+
+            BrowserScript run = BrowserScript.run(
+                    "eventsource.e2e.mjs",
+                    List.of("--base", "http://localhost:" + kiln[0].port(), "--token", Api.ADMIN_TOKEN, "--job", job),
+                    Duration.ofMinutes(4),
+                    line -> {
+                        if (!line.equals("KILL-KILN")) {
+                            return null;
+                        }
+                        kiln[0] = kiln[0].crashAndRestart();
+                        return "restarted";
+                    });
+            System.out.println(run.output());
+            assertThat(run.exitCode())
+                    .as("the EventSource clients missed something:\n" + run.output() + "\nKiln:\n" + kiln[0].log())
+                    .isZero();
+        } finally {
+            kiln[0].close();
+        }
+    }
+}
