@@ -41,6 +41,7 @@ public enum ErrorCode {
     LEASE_LOST(HttpStatus.CONFLICT, "The lease is no longer this attempt's"),
     NO_SPEAKERS(HttpStatus.CONFLICT, "The result names no speakers"),
     PROCESSOR_NAME_TAKEN(HttpStatus.CONFLICT, "A built-in processor has that name"),
+    TOO_MANY_FILES(HttpStatus.CONFLICT, "The job holds as many result files as allowed"),
     EMPTY_FILE(HttpStatus.BAD_REQUEST, "The file is empty"),
     UPLOAD_INTERRUPTED(HttpStatus.BAD_REQUEST, "The upload ended before the whole body arrived"),
     UNSUPPORTED_TUS_VERSION(HttpStatus.PRECONDITION_FAILED, "Unsupported tus version"),

@@ -7,7 +7,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * How much storage a user holds — their files, plus the full declared length of their unfinished
- * uploads (space they have claimed) — against their quota. Checked before any bytes are taken.
+ * uploads (space they have claimed), plus the result files workers uploaded for their jobs — against
+ * their quota. Checked before any bytes are taken.
  */
 @Component
 public class StorageQuota {
@@ -39,6 +40,7 @@ public class StorageQuota {
         return db.sql().sql("""
                         SELECT (SELECT COALESCE(SUM(size), 0) FROM files WHERE owner_id = :owner)
                              + (SELECT COALESCE(SUM(upload_length), 0) FROM uploads
-                                WHERE owner_id = :owner AND completed_at IS NULL)""").param("owner", ownerId).query(Long.class).single();
+                                WHERE owner_id = :owner AND completed_at IS NULL)
+                             + (SELECT COALESCE(SUM(size), 0) FROM job_files WHERE owner_id = :owner)""").param("owner", ownerId).query(Long.class).single();
     }
 }
