@@ -194,6 +194,26 @@ abstract class ResultFilesContract extends ApiTestBase {
     }
 
     @Test
+    void aReleasedAttemptsFilesAreNotTheNextAttemptsEvenUnderTheSameNumber() {
+        String job = submit();
+        String lease = claim().get("lease").asString();
+        assertThat(upload(job, "draft.txt", lease, "text/plain", "draft".getBytes())
+                        .status())
+                .isEqualTo(200);
+        assertThat(api.post("/api/v1/worker/jobs/" + job + "/release", worker, "{\"lease\":\"" + lease + "\"}")
+                        .status())
+                .isEqualTo(200);
+        assertThat(files(member, job)).isEmpty();
+        JsonNode again = claim();
+        assertThat(again.get("attempt").asInt()).as("a release does not count").isEqualTo(1);
+        assertThat(files(member, job))
+                .as("the running attempt has uploaded nothing yet")
+                .isEmpty();
+        assertThat(complete(job, again.get("lease").asString()).status()).isEqualTo(200);
+        assertThat(files(member, job)).isEmpty();
+    }
+
+    @Test
     void badNamesTypesAndSizesAreRefusedByCode() throws Exception {
         String job = submit();
         String lease = claim().get("lease").asString();
