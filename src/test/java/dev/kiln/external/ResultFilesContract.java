@@ -170,7 +170,7 @@ abstract class ResultFilesContract extends ApiTestBase {
     }
 
     @Test
-    void aFailedAttemptsFilesAreDroppedAndStopCountingInTheQuota() {
+    void aFailedAttemptsFilesAreNotTheJobsAndTheNextAttemptsAre() {
         String job = submit();
         String lease = claim().get("lease").asString();
         assertThat(upload(job, "partial.bin", lease, "application/octet-stream", TestBytes.random(1000))
@@ -182,7 +182,7 @@ abstract class ResultFilesContract extends ApiTestBase {
                 "{\"lease\":\"" + lease + "\",\"code\":\"gpu_oom\",\"message\":\"out of memory\"}");
         assertThat(failed.json().get("state").asString()).isEqualTo("retry_scheduled");
         assertThat(files(member, job)).isEmpty();
-        assertThat(resultFiles.sweep()).isGreaterThanOrEqualTo(1);
+        resultFiles.sweep(); // its count is not asserted: the background sweep may have run already
         String again = claim().get("lease").asString();
         assertThat(upload(job, "whole.bin", again, "application/octet-stream", TestBytes.random(10))
                         .status())
