@@ -1,7 +1,7 @@
 // External workers in the web app, in real headless Chromium against a Kiln the calling Java test
 // started. This script plays the worker itself, over HTTP (docs/workers.md): it declares a
 // processor that takes no file, and the page submits a job of it, waits for a worker, and shows
-// the worker's partial results as they come. Then it declares a processor whose results are
+// the worker's partial results as they come, and the result file it uploaded, downloaded from its link. Then it declares a processor whose results are
 // transcripts, and the page uploads a recording for it, shows the transcript's two speakers live,
 // renames one (the name sticks after a reload) and downloads captions that carry the name. Prints
 // what it checks; exits non-zero on the first failure.
@@ -15,12 +15,19 @@ async function newWorker(name) {
   const made = await api('/api/v1/admin/users', { method: 'POST', body: JSON.stringify({ name, role: 'worker' }) });
   check(made.status === 201, `the admin creates worker user ${name} (${made.status})`);
   const { token } = await made.json();
-  return async (path, body, method = 'POST') => {
+  const call = async (path, body, method = 'POST') => {
     const response = await api(`/api/v1/worker${path}`, { method, body: JSON.stringify(body) }, token);
     const text = await response.text();
     if (!response.ok) throw new Error(`worker ${method} ${path} answered ${response.status}: ${text}`);
     return text ? JSON.parse(text) : null;
   };
+  /** Uploads a result file: the body is the file, the lease in a header. */
+  call.upload = async (path, content, headers) => {
+    const response = await api(`/api/v1/worker${path}`, { method: 'PUT', body: content, headers }, token);
+    if (!response.ok) throw new Error(`worker PUT ${path} answered ${response.status}: ${await response.text()}`);
+    return response.json();
+  };
+  return call;
 }
 
 const browser = await launch();
@@ -127,10 +134,21 @@ try {
     `the earlier ones unfold, newest first (${earlier.join(' ')})`,
   );
   await shot(page, 'job-partials-desktop');
+  const csv = 'seat,player\n1,3\n2,1\n3,2\n';
+  await worker.upload(`/jobs/${jobId}/files/lineup.csv`, csv, { 'Kiln-Lease': lease, 'Content-Type': 'text/csv' });
   await worker(`/jobs/${jobId}/complete`, { lease, result: { best: 17, lineup: [3, 1, 2] } });
   await page.locator('[aria-current="step"]', { hasText: 'Done' }).waitFor({ timeout: 15000 });
   await page.getByRole('button', { name: 'Download JSON' }).waitFor();
   check(true, 'the completed job shows Done with its JSON download');
+  const files = page.getByRole('region', { name: 'Files' });
+  const link = files.getByRole('link', { name: 'lineup.csv' });
+  await link.waitFor({ timeout: 15000 });
+  check(
+    (await files.textContent()).includes('text/csv'),
+    'the result file the worker uploaded is listed with its type',
+  );
+  const [saved] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  check(fs.readFileSync(await saved.path(), 'utf8') === csv, 'its link downloads its bytes');
   await page.reload();
   await latest.getByText('Latest (#3)').waitFor({ timeout: 15000 });
   check(true, 'after a reload the partial results are back');

@@ -6,5 +6,7 @@ __version__ = "0.1.0"
 from .errors import Cancelled, JobError, KilnError, KilnUnavailable  # noqa: E402
 from .client import Client  # noqa: E402
 from .worker import Worker  # noqa: E402
+from ._job import LeaseLost  # noqa: E402
 
-__all__ = ["Client", "Worker", "KilnError", "KilnUnavailable", "JobError", "Cancelled", "__version__"]
+__all__ = ["Client", "Worker", "KilnError", "KilnUnavailable", "JobError", "Cancelled", "LeaseLost",
+           "__version__"]

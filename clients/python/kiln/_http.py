@@ -116,16 +116,17 @@ class Transport:
         if json_body is not None:
             body = json.dumps(json_body, separators=(",", ":")).encode("utf-8")
             all_headers["Content-Type"] = "application/json"
-        if body is not None:
+        if isinstance(body, (bytes, bytearray)):
             all_headers["Content-Length"] = str(len(body))
+        # A file object is streamed as it is read: with the caller's Content-Length, else chunked.
+        start = _position(body)
         target = self.path(path)
         for attempt in (1, 2):
             conn, reused = self._pooled(timeout, holder)
             try:
                 if holder is not None and holder.aborted:  # aborted before the connection was known to abort()
                     raise OSError("aborted")
-                conn.request(method, target, body=body, headers=all_headers)
-                answer = conn.getresponse()
+                answer = _exchange(conn, method, target, body, all_headers)
                 data = answer.read()
                 response = Response(answer.status, answer.headers, data)
                 if answer.will_close:
@@ -135,7 +136,7 @@ class Transport:
             except _STALE as e:
                 conn.close()
                 self._local.used = False
-                if reused and attempt == 1 and not (holder and holder.aborted):
+                if reused and attempt == 1 and not (holder and holder.aborted) and _rewind(body, start):
                     continue  # the server closed the idle connection: once more on a fresh one
                 raise KilnUnavailable("%s %s: %s" % (method, target, describe(e)))
             except (OSError, http.client.HTTPException) as e:
@@ -217,6 +218,42 @@ class Stream:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _exchange(conn, method, target, body, headers):
+    """Sends the request and returns the answer. A server that refuses a streamed body early (too
+    large, say) answers and may close before taking it all: that answer is read, not lost."""
+    try:
+        conn.request(method, target, body=body, headers=headers)
+    except (OSError, http.client.HTTPException):
+        if body is None or isinstance(body, (bytes, bytearray)):
+            raise
+        try:
+            return conn.getresponse()
+        except (OSError, http.client.HTTPException):
+            pass
+        raise
+    return conn.getresponse()
+
+
+def _position(body):
+    """Where a file-object body starts, so it can be sent again; None for bytes or a stream that cannot seek."""
+    if body is None or isinstance(body, (bytes, bytearray)):
+        return None
+    try:
+        return body.tell() if body.seekable() else None
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _rewind(body, start):
+    """Makes the body ready to be sent again: always for bytes, for a stream only if it can seek back."""
+    if body is None or isinstance(body, (bytes, bytearray)):
+        return True
+    if start is None:
+        return False
+    body.seek(start)
+    return True
 
 
 def describe(error):

@@ -4,8 +4,12 @@ lease, the background sender of progress and partial results, and the heartbeat.
 import collections
 import json
 import logging
+import mimetypes
+import os
+import stat
 import threading
 import time
+import urllib.parse
 
 from ._http import Backoff, Holder
 from .errors import Cancelled, KilnError
@@ -18,6 +22,9 @@ MAX_ITEM = 64 * 1024
 # A partials batch stays well inside Kiln's JSON body limit (kiln.api.max-json-size, 256 KB).
 MAX_BATCH_BYTES = 192 * 1024
 MAX_BATCH_ITEMS = 1000
+# A result file is sent again at most this often while Kiln is unreachable (a body it keeps cutting
+# off, too large for it, must not be sent forever).
+UPLOAD_ATTEMPTS = 5
 
 
 class LeaseLost(Exception):
@@ -81,6 +88,39 @@ class Lease:
                 log.warning("job %s: %s failed (%s); again in %.1f s", self.job_id, op, e, delay)
                 if self.give_up.wait(delay):
                     raise
+
+    def upload(self, name, source, media_type=None, size=None):
+        """PUTs one result file from ``source`` (a binary file object), streamed; sent again while
+        Kiln is unreachable only if it can seek back. Returns what Kiln stored: ``{"name", "size",
+        "sha256", "mediaType", …}``."""
+        headers = {"Kiln-Lease": self.token, "Content-Type": media_type or "application/octet-stream"}
+        if size is not None:
+            headers["Content-Length"] = str(size)
+        path = "/api/v1/worker/jobs/%s/files/%s" % (self.job_id, urllib.parse.quote(name, safe=""))
+        start = source.tell() if _seekable(source) else None
+        backoff = Backoff(0.5, 10.0)
+        for attempt in range(1, UPLOAD_ATTEMPTS + 1):
+            try:
+                return self.http.request("PUT", path, body=source, headers=headers).json()
+            except KilnError as e:
+                if e.status == 409 and e.code == "lease_lost":
+                    if self.on_lost is not None:
+                        self.on_lost("upload")
+                    raise LeaseLost("upload")
+                if not e.transient or self.give_up or start is None or attempt == UPLOAD_ATTEMPTS:
+                    raise
+                delay = e.retry_after if e.retry_after is not None and e.retry_after < 10 else backoff.next()
+                log.warning("job %s: upload of %s failed (%s); again in %.1f s", self.job_id, name, e, delay)
+                if self.give_up.wait(delay):
+                    raise
+                source.seek(start)
+
+
+def _seekable(source):
+    try:
+        return source.seekable()
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 class Sender:
@@ -228,6 +268,20 @@ class Job:
         self.check()
         self.sender.emit(item)
 
+    def upload_file(self, name, source, media_type=None):
+        """Uploads a result file for the job's owner to download, streamed (never read whole into
+        memory): ``source`` is a path or a binary file object, ``name`` 1–128 of ``A-Za-z0-9._-``.
+        Uploading a name again replaces that file. The media type defaults to one guessed from the
+        path, else ``application/octet-stream``. Only the files of the attempt that succeeds are
+        the job's. Returns what Kiln stored (``name``, ``size``, ``sha256``, ``mediaType``); raises
+        :class:`kiln.LeaseLost` when the lease is lost, :class:`kiln.KilnError` when refused."""
+        if isinstance(source, (str, bytes, os.PathLike)):
+            if media_type is None:
+                media_type = mimetypes.guess_type(os.fsdecode(source))[0]
+            with open(source, "rb") as stream:
+                return self.lease.upload(name, stream, media_type, _remaining(stream))
+        return self.lease.upload(name, source, media_type, _remaining(source))
+
     def check(self):
         """Raises :class:`kiln.Cancelled` if the job must stop; call it in long loops that do not
         report progress."""
@@ -243,6 +297,15 @@ class Job:
     def close(self):
         if self.input is not None:
             self.input.close()
+
+
+def _remaining(stream):
+    """Bytes left in a regular file from where it stands, or None (sent chunked) for any other stream."""
+    try:
+        status = os.fstat(stream.fileno())
+        return status.st_size - stream.tell() if stat.S_ISREG(status.st_mode) else None
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 class Heartbeat:

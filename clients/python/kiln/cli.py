@@ -1,4 +1,5 @@
-"""``python -m kiln``: upload, submit, follow, list, cancel and download from the command line.
+"""``python -m kiln``: upload, submit, follow, list, cancel and download (results and result files)
+from the command line.
 
 Exit codes: 0 done (a followed job succeeded), 1 a followed job failed or was cancelled, or Kiln
 refused the request, 2 a usage error, 130 interrupted."""
@@ -78,7 +79,12 @@ def build_parser():
     result = commands.add_parser("result", parents=[common], help="download a job's result")
     result.add_argument("job", metavar="JOB")
     result.add_argument("--format", help="json (default) or one the processor offers (txt, srt, vtt, md, …)")
+    result.add_argument("--file", metavar="NAME", help="download the result file NAME instead (see `files JOB`)")
     result.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
+
+    files = commands.add_parser("files", parents=[common], help="list a job's result files")
+    files.add_argument("job", metavar="JOB")
+    files.add_argument("--json", action="store_true", help="print each file as a JSON line")
 
     upload = commands.add_parser("upload", parents=[common], help="upload a file resumably; prints its id")
     upload.add_argument("file", metavar="FILE")
@@ -236,7 +242,20 @@ def cmd_cancel(client, args, out, err):
     return OK
 
 
+def cmd_files(client, args, out, err):
+    for item in client.files(args.job):
+        if args.json:
+            out.write(json.dumps(item) + "\n")
+        else:
+            out.write("%-40s %12d  %s\n" % (item["name"], item["size"], item["mediaType"]))
+    return OK
+
+
 def cmd_result(client, args, out, err):
+    if args.file is not None:
+        if args.format is not None:
+            raise UsageError("give --format or --file, not both")
+        return _result_file(client, args, out, err)
     data = client.result(args.job, args.format)
     if args.output:
         with open(args.output, "wb") as f:
@@ -253,11 +272,34 @@ def cmd_result(client, args, out, err):
     return OK
 
 
+def _result_file(client, args, out, err):
+    """Streams a result file to -o FILE (kept only when complete) or to stdout."""
+    if not args.output:
+        target = getattr(out, "buffer", None)
+        if target is None:
+            raise UsageError("stdout takes no bytes here: give -o FILE")
+        out.flush()
+        client.download_file(args.job, args.file, target)
+        target.flush()
+        return OK
+    partial = args.output + ".part"
+    try:
+        with open(partial, "wb") as f:
+            written = client.download_file(args.job, args.file, f)
+        os.replace(partial, args.output)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+    err.write("wrote %d bytes to %s\n" % (written, args.output))
+    return OK
+
+
 COMMANDS = {
     "submit": cmd_submit,
     "follow": cmd_follow,
     "jobs": cmd_jobs,
     "cancel": cmd_cancel,
     "result": cmd_result,
+    "files": cmd_files,
     "upload": cmd_upload,
 }

@@ -108,6 +108,21 @@ class Client:
             path += "?" + urllib.parse.urlencode({"format": format})
         return self._retried("GET", path, headers={"Accept": "*/*"}).body
 
+    def files(self, job_id):
+        """The job's result files, uploaded by its worker: ``[{"name", "size", "sha256",
+        "mediaType", "url", …}]`` (those of its running or succeeded attempt)."""
+        return self._retried("GET", "/api/v1/jobs/%s/files" % _segment(job_id)).json().get("items", [])
+
+    def download_file(self, job_id, name, out):
+        """Streams one result file into ``out`` (a binary file object); returns the bytes written."""
+        path = "/api/v1/jobs/%s/files/%s" % (_segment(job_id), _segment(name))
+        written = 0
+        with self.http.open("GET", path, headers={"Accept": "*/*"}) as stream:
+            for chunk in iter(lambda: stream.read(64 * 1024), b""):
+                out.write(chunk)
+                written += len(chunk)
+        return written
+
     def processors(self):
         return self._retried("GET", "/api/v1/processors").json().get("items", [])
 

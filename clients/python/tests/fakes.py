@@ -64,7 +64,7 @@ class FakeHttp:
     def request(self, method, path, json_body=None, body=None, headers=None, timeout=None, holder=None):
         if json_body is not None:
             body = json_body
-        elif body and "json" in (headers or {}).get("Content-Type", ""):
+        elif isinstance(body, bytes) and body and "json" in (headers or {}).get("Content-Type", ""):
             try:
                 body = json.loads(body.decode())
             except ValueError:

@@ -11,6 +11,7 @@ import { ErrorBoundary } from './ErrorBoundary';
 import { isUtterance, Transcript } from './MediaTranscript';
 import { isSegment, JsonPartials, TextPartials } from './Partials';
 import { isTranscriptShaped, presence, type ProcessorInfo, type WorkerPresence } from './processors';
+import { ResultFiles } from './ResultFiles';
 
 /** How often a queued job of a worker-served processor asks again whether a worker is there. */
 const PRESENCE_REFRESH_MS = 5_000;
@@ -123,6 +124,11 @@ export function JobPage({
             </button>
           ))}
         </div>
+      )}
+      {byWorkers && (
+        <ErrorBoundary name="result files">
+          <ResultFiles client={client} jobId={job.id} state={job.state} />
+        </ErrorBoundary>
       )}
       <ErrorBoundary name="results">
         <Results

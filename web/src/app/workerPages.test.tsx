@@ -156,6 +156,36 @@ describe('a queued job of a processor no worker serves now', () => {
   });
 });
 
+describe("a finished worker job's result files", () => {
+  it('lists each with its size and type, as a download link', async () => {
+    const job = snapshot('job_1', 3, { type: 'optimize', state: 'succeeded', input: undefined });
+    const jobs = { job_1: { view: { snapshot: job, seq: 3, partials: [], historyComplete: true } } };
+    const files = [
+      {
+        name: 'frames.bin',
+        size: 3 * 1024 * 1024,
+        mediaType: 'application/octet-stream',
+        url: '/api/v1/jobs/job_1/files/frames.bin',
+      },
+      { name: 'summary.txt', size: 12, mediaType: 'text/plain', url: '/api/v1/jobs/job_1/files/summary.txt' },
+    ];
+    const { client } = fakeClient(
+      (call) => (call.path === '/api/v1/jobs/job_1/files' ? json({ items: files }) : undefined),
+      jobs,
+    );
+    render(<JobPage client={client} id="job_1" processors={[optimize]} refreshProcessors={() => {}} />);
+    const list = await screen.findByRole('region', { name: 'Files' });
+    const items = within(list).getAllByRole('listitem');
+    expect(items.map((li) => li.textContent)).toEqual([
+      'frames.bin 3.0 MB · application/octet-stream',
+      'summary.txt 12 B · text/plain',
+    ]);
+    const link = within(items[0]).getByRole('link', { name: 'frames.bin' });
+    expect(link.getAttribute('href')).toBe('/api/v1/jobs/job_1/files/frames.bin');
+    expect(link.getAttribute('download')).toBe('frames.bin');
+  });
+});
+
 describe('partial results that are not a transcript', () => {
   it('shows the latest in full and folds the earlier ones away, newest first', () => {
     render(<JsonPartials partials={[{ best: 1 }, { best: 3, path: [1, 2] }, { best: 7, note: 'better' }]} complete />);

@@ -43,6 +43,7 @@ public enum ErrorCode {
     PROCESSOR_NAME_TAKEN(HttpStatus.CONFLICT, "A built-in processor has that name"),
     JOB_RUNNING(HttpStatus.CONFLICT, "The job is running"),
     FILE_IN_USE(HttpStatus.CONFLICT, "Jobs waiting or running need this file"),
+    TOO_MANY_FILES(HttpStatus.CONFLICT, "The job holds as many result files as allowed"),
     EMPTY_FILE(HttpStatus.BAD_REQUEST, "The file is empty"),
     UPLOAD_INTERRUPTED(HttpStatus.BAD_REQUEST, "The upload ended before the whole body arrived"),
     UNSUPPORTED_TUS_VERSION(HttpStatus.PRECONDITION_FAILED, "Unsupported tus version"),

@@ -66,13 +66,14 @@ public class FileCatalog {
         return "%" + escaped + "%";
     }
 
-    /** Which of these content hashes some file still refers to. */
+    /** Which of these content hashes some file, or some job's result file, still refers to. */
     public Set<String> referenced(Collection<String> sha256s) {
         if (sha256s.isEmpty()) {
             return Set.of();
         }
         return new HashSet<>(db.sql()
-                .sql("SELECT DISTINCT sha256 FROM files WHERE sha256 IN (:hashes)")
+                .sql("SELECT sha256 FROM files WHERE sha256 IN (:hashes)"
+                        + " UNION SELECT sha256 FROM job_files WHERE sha256 IN (:hashes)")
                 .param("hashes", List.copyOf(sha256s))
                 .query(String.class)
                 .list());

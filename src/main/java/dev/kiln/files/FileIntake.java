@@ -68,11 +68,25 @@ public class FileIntake {
      * @param name         the client's file name, for display only
      */
     public FileInfo accept(String ownerId, InputStream clientStream, String name) {
-        StoredBlob blob;
+        StoredBlob blob = store(clientStream, maxSize());
+        if (blob.size() == 0) {
+            throw new ApiException(ErrorCode.EMPTY_FILE, "The file is empty; send its content as the request body.");
+        }
+        quota.check(ownerId, blob.size());
+        return register(Ids.next("file"), ownerId, blob, name, null);
+    }
+
+    /**
+     * Streams a request body into the blob store (hashed on the way, never held in memory).
+     *
+     * @throws ApiException {@code file_too_large} past {@code maxBytes} (nothing kept), {@code
+     *     upload_interrupted} when the client's stream breaks off
+     */
+    public StoredBlob store(InputStream clientStream, long maxBytes) {
         try {
-            blob = blobs.put(new ClientStream(clientStream), maxSize());
+            return blobs.put(new ClientStream(clientStream), maxBytes);
         } catch (BlobTooLargeException e) {
-            throw tooLarge();
+            throw tooLarge(maxBytes);
         } catch (ClientStream.ReadFailure e) {
             throw new ApiException(
                     ErrorCode.UPLOAD_INTERRUPTED,
@@ -80,11 +94,6 @@ public class FileIntake {
         } catch (IOException e) {
             throw new IllegalStateException("Could not store an upload", e);
         }
-        if (blob.size() == 0) {
-            throw new ApiException(ErrorCode.EMPTY_FILE, "The file is empty; send its content as the request body.");
-        }
-        quota.check(ownerId, blob.size());
-        return register(Ids.next("file"), ownerId, blob, name, null);
     }
 
     /**
@@ -126,8 +135,13 @@ public class FileIntake {
     }
 
     private ApiException tooLarge() {
-        return new ApiException(ErrorCode.FILE_TOO_LARGE, "Files may be at most " + maxSize() + " bytes.")
-                .with("maxSize", maxSize());
+        return tooLarge(maxSize());
+    }
+
+    /** {@code file_too_large}, naming the limit. */
+    public static ApiException tooLarge(long maxBytes) {
+        return new ApiException(ErrorCode.FILE_TOO_LARGE, "Files may be at most " + maxBytes + " bytes.")
+                .with("maxSize", maxBytes);
     }
 
     /** Marks failures reading the client's stream, as opposed to failures writing our disk. */

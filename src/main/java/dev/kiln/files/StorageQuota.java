@@ -7,8 +7,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * How much storage a user holds — their files, plus the full declared length of their unfinished
- * uploads (space they have claimed) — against their quota. Checked before any bytes are taken; a
- * deleted file's bytes count no more from the moment its row is gone.
+ * uploads (space they have claimed), plus the result files workers uploaded for their jobs — against
+ * their quota. Checked before any bytes are taken; a deleted file's bytes count no more from the moment
+ * its row is gone.
  */
 @Component
 public class StorageQuota {
@@ -22,10 +23,12 @@ public class StorageQuota {
     }
 
     /**
-     * A user's storage: {@code storedBytes} in {@code files} files, {@code reservedBytes} claimed by
-     * unfinished uploads; {@code usedBytes} (their sum) counts against {@code quotaBytes}.
+     * A user's storage: {@code storedBytes} in {@code files} files, {@code resultFileBytes} of workers'
+     * result files for their jobs, {@code reservedBytes} claimed by unfinished uploads; {@code usedBytes}
+     * (their sum) counts against {@code quotaBytes}.
      */
-    public record Usage(long storedBytes, long reservedBytes, long usedBytes, long quotaBytes, long files) {}
+    public record Usage(
+            long storedBytes, long resultFileBytes, long reservedBytes, long usedBytes, long quotaBytes, long files) {}
 
     /** @throws ApiException {@code quota_exceeded} (413) when {@code adding} more bytes would pass the quota */
     public void check(String ownerId, long adding) {
@@ -49,13 +52,15 @@ public class StorageQuota {
                 .sql("""
                         SELECT (SELECT COALESCE(SUM(size), 0) FROM files WHERE owner_id = :owner) AS stored,
                                (SELECT count(*) FROM files WHERE owner_id = :owner) AS files,
+                               (SELECT COALESCE(SUM(size), 0) FROM job_files WHERE owner_id = :owner) AS results,
                                (SELECT COALESCE(SUM(upload_length), 0) FROM uploads
                                 WHERE owner_id = :owner AND completed_at IS NULL) AS reserved""")
                 .param("owner", ownerId)
                 .query((rs, n) -> new Usage(
                         rs.getLong("stored"),
+                        rs.getLong("results"),
                         rs.getLong("reserved"),
-                        rs.getLong("stored") + rs.getLong("reserved"),
+                        rs.getLong("stored") + rs.getLong("results") + rs.getLong("reserved"),
                         settings.quotaPerUser().toBytes(),
                         rs.getLong("files")))
                 .single();

@@ -90,6 +90,33 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         return job;
     }
 
+    /** A job of the worker's processor, finished with one result file, {@code out.txt}. */
+    private String jobWithResultFile() {
+        String job = api.post("/api/v1/jobs", owner, "{\"type\":\"" + workerProcessor + "\"}")
+                .json()
+                .get("id")
+                .asString();
+        JsonNode claim = api.post(
+                        "/api/v1/worker/claim",
+                        worker,
+                        "{\"worker\":\"m\",\"processors\":[\"" + workerProcessor + "\"],\"waitSeconds\":5}")
+                .json()
+                .get("jobs")
+                .get(0);
+        String lease = claim.get("lease").asString();
+        assertThat(api.send(api.request("/api/v1/worker/jobs/" + job + "/files/out.txt", worker)
+                                .header("Kiln-Lease", lease)
+                                .header("Content-Type", "text/plain")
+                                .PUT(HttpRequest.BodyPublishers.ofString("result"))
+                                .build())
+                        .status())
+                .isEqualTo(200);
+        assertThat(api.post("/api/v1/worker/jobs/" + job + "/complete", worker, "{\"lease\":\"" + lease + "\"}")
+                        .status())
+                .isEqualTo(200);
+        return job;
+    }
+
     private String longJob() {
         String job = api.submit(owner, "test-sleep", file(), "{\"ms\":60000}");
         longJobs.add(job);
@@ -233,6 +260,16 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
                                 "PUT", "/api/v1/jobs/" + finishedJob() + "/speakers", "{\"names\":{\"S0\":\"Ana\"}}"),
                         expect(401, 404, 409, 409)));
         rows.put(
+                "GET /api/v1/jobs/{id}/files",
+                new Row(
+                        () -> plain("GET", "/api/v1/jobs/" + jobWithResultFile() + "/files"),
+                        expect(401, 404, 200, 200)));
+        rows.put(
+                "GET /api/v1/jobs/{id}/files/{name}",
+                new Row(
+                        () -> plain("GET", "/api/v1/jobs/" + jobWithResultFile() + "/files/out.txt"),
+                        expect(401, 404, 200, 200)));
+        rows.put(
                 "GET /api/v1/jobs/{id}/events",
                 new Row(() -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/events"), expect(401, 404, 200, 200)));
         rows.put(
@@ -367,6 +404,14 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
                     "POST /api/v1/worker/jobs/{id}/" + call,
                     new Row(() -> json("POST", "/api/v1/worker/jobs/" + finishedJob() + "/" + call, body), WORKER_JOB));
         }
+        rows.put(
+                "PUT /api/v1/worker/jobs/{id}/files/{name}",
+                new Row(
+                        () -> api.request("/api/v1/worker/jobs/" + finishedJob() + "/files/out.txt", null)
+                                .header("Kiln-Lease", "x")
+                                .header("Content-Type", "text/plain")
+                                .PUT(HttpRequest.BodyPublishers.ofString("result")),
+                        WORKER_JOB));
         rows.put(
                 "GET /api/v1/worker/jobs/{id}/input",
                 new Row(() -> plain("GET", "/api/v1/worker/jobs/" + finishedJob() + "/input"), WORKER_JOB));

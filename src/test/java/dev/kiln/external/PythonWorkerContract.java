@@ -7,11 +7,17 @@ import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.PythonWorker;
 import dev.kiln.testing.StreamClient;
+import dev.kiln.testing.TestBytes;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -153,6 +159,64 @@ abstract class PythonWorkerContract extends ApiTestBase {
         busy.await(line -> line.equals("started " + job + " 1"), WAIT);
         busy.terminate();
         assertThat(api.state(member, job)).as("finished within the grace").isEqualTo("succeeded");
+    }
+
+    @Test
+    void aWorkerUploadsResultFilesThatItsOwnerListsAndDownloadsAlsoWithTheCli() throws Exception {
+        worker("w1");
+        int size = 200_000;
+        // 3 MB: past kiln.result-files.max-size (256 KB in tests) and past what Tomcat swallows of a
+        // refused body, so the refusal arrives while the SDK is still sending.
+        Api.Response submitted = api.post(
+                "/api/v1/jobs",
+                member,
+                "{\"type\":\"" + prefix + "-render\",\"params\":{\"size\":" + size + ",\"tooLarge\":3000000}}");
+        String job = submitted.json().get("id").asString();
+        await().atMost(WAIT).until(() -> List.of("succeeded", "failed").contains(api.state(member, job)));
+        assertThat(api.state(member, job)).isEqualTo("succeeded");
+        byte[] frames = new byte[size];
+        for (int i = 0; i < size; i++) {
+            frames[i] = (byte) (i % 256);
+        }
+        JsonNode result = api.get("/api/v1/jobs/" + job + "/result", member).json();
+        assertThat(result.get("sha256").asString()).isEqualTo(TestBytes.sha256(frames));
+        assertThat(result.get("refused").asString()).isEqualTo("file_too_large");
+
+        Path out = Files.createTempDirectory("kiln-result-files-");
+        ProcessResult listed = cli(out, "files", job);
+        assertThat(listed.exit()).as(listed.output()).isZero();
+        assertThat(listed.output().lines().toList())
+                .hasSize(2)
+                .anySatisfy(l -> assertThat(l).startsWith("frames.bin").contains("200000", "application/octet-stream"))
+                .anySatisfy(l -> assertThat(l).startsWith("summary.txt").contains("text/plain"));
+        ProcessResult downloaded = cli(out, "result", job, "--file", "frames.bin", "-o", "frames.bin");
+        assertThat(downloaded.exit()).as(downloaded.output()).isZero();
+        assertThat(TestBytes.sha256(Files.readAllBytes(out.resolve("frames.bin"))))
+                .isEqualTo(TestBytes.sha256(frames));
+        assertThat(cli(out, "result", job, "--file", "nope.bin", "-o", "nope.bin")
+                        .exit())
+                .isEqualTo(1);
+        assertThat(out.resolve("nope.bin")).doesNotExist();
+        assertThat(api.get("/api/v1/jobs/" + job + "/files/summary.txt", member).body())
+                .isEqualTo("frames: 200000 bytes\n");
+    }
+
+    record ProcessResult(int exit, String output) {}
+
+    /** {@code python3 -m kiln args…} as the job's owner, in {@code directory}. */
+    private ProcessResult cli(Path directory, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("python3", "-m", "kiln"));
+        command.addAll(List.of(args));
+        ProcessBuilder builder =
+                new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true);
+        builder.environment()
+                .put("PYTHONPATH", Path.of("clients/python").toAbsolutePath().toString());
+        builder.environment().put("KILN_URL", "http://127.0.0.1:" + port);
+        builder.environment().put("KILN_TOKEN", member);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        return new ProcessResult(process.exitValue(), output);
     }
 
     private String submit(String params) {

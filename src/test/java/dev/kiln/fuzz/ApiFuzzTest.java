@@ -196,6 +196,50 @@ class ApiFuzzTest {
         });
     }
 
+    /**
+     * Result file uploads about a job the worker no longer holds (every one is refused, so none may
+     * store anything), with names, lease headers and media types of every sort; and the owner's reads.
+     */
+    @Test
+    void resultFiles() {
+        fuzz(in -> {
+            String job = pick(in, workerJob, workerJob, jobId, "job_" + "a".repeat(26));
+            String name = pick(
+                    in, "out.txt", "a", ".hidden", "x".repeat(129), "a%2Fb", "..", Inputs.encode(Inputs.text(in, 140)));
+            if (chance(in, 25)) {
+                return new Request(
+                        "GET",
+                        "/api/v1/jobs/" + job + "/files" + (chance(in, 50) ? "" : "/" + name),
+                        List.of(
+                                auth(token),
+                                "Range: " + pick(in, "bytes=0-1", "bytes=9-2", Inputs.headerValue(in, 20))),
+                        new byte[0]);
+            }
+            List<String> headers = new ArrayList<>(List.of(auth(worker)));
+            if (chance(in, 80)) {
+                headers.add("Kiln-Lease: " + pick(in, workerLease, workerLease, "", Inputs.headerValue(in, 250)));
+            }
+            if (chance(in, 70)) {
+                headers.add("Content-Type: "
+                        + pick(
+                                in,
+                                "text/plain",
+                                "application/octet-stream",
+                                "application/x-www-form-urlencoded",
+                                "multipart/form-data; boundary=x",
+                                "text/*",
+                                "",
+                                "a/b;c",
+                                Inputs.headerValue(in, 30)));
+            }
+            byte[] body = new byte[below(in, 64)];
+            for (int i = 0; i < body.length; i++) {
+                body[i] = (byte) below(in, 256);
+            }
+            return new Request("PUT", "/api/v1/worker/jobs/" + job + "/files/" + name, headers, body);
+        });
+    }
+
     @Test
     void userCreation() {
         fuzz(Inputs.userBodies()

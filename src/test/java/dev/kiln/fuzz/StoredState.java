@@ -28,7 +28,8 @@ final class StoredState implements AutoCloseable {
             "job_events",
             "job_results",
             "idempotency_keys",
-            "uploads");
+            "uploads",
+            "job_files");
 
     /**
      * A token's last use, written by authentication at most once a minute whatever the request's

@@ -5,10 +5,13 @@ import static dev.kiln.uploads.TusProtocolContract.expectProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.kiln.jobs.ResultFiles;
 import dev.kiln.storage.BlobStore;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.TestBytes;
 import java.io.ByteArrayInputStream;
+import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -35,6 +38,9 @@ abstract class StorageSweepContract extends ApiTestBase {
 
     @Autowired
     BlobStore blobs;
+
+    @Autowired
+    ResultFiles resultFiles;
 
     String token;
     TusRequests uploads;
@@ -84,5 +90,63 @@ abstract class StorageSweepContract extends ApiTestBase {
         Api.Response file = api.get("/api/v1/files/" + fileId, token);
         assertThat(file.status()).isEqualTo(200);
         expectProblem(uploads.head(url), 404, null); // a finished upload's record goes, its file stays
+    }
+
+    @Test
+    void aResultFilesContentIsKeptWhileItsAttemptsFilesAreTheJobs() {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String worker = api.post(
+                        "/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"sw-" + suffix + "\",\"role\":\"worker\"}")
+                .json()
+                .get("token")
+                .asString();
+        String processor = "sweep-" + suffix;
+        assertThat(api.send(api.request("/api/v1/worker/processors/" + processor, worker)
+                                .header("Content-Type", "application/json")
+                                .PUT(HttpRequest.BodyPublishers.ofString(
+                                        "{\"accepts\":[\"none\"],\"limits\":{\"maxAttempts\":1}}"))
+                                .build())
+                        .status())
+                .isEqualTo(200);
+        String kept = runAndUpload(worker, processor, "complete", "");
+        String dropped = runAndUpload(worker, processor, "fail", ",\"code\":\"broken\",\"message\":\"no\"");
+
+        resultFiles.sweep();
+        sweeper.sweep();
+        assertThat(blobs.exists(kept)).as("the succeeded attempt's file").isTrue();
+        assertThat(blobs.exists(dropped))
+                .as("the failed attempt's file, once its row went")
+                .isFalse();
+    }
+
+    /** A job the worker runs to {@code end} after uploading a file of fresh content; that content's sha256. */
+    private String runAndUpload(String worker, String processor, String end, String endFields) {
+        String job = api.post("/api/v1/jobs", token, "{\"type\":\"" + processor + "\"}")
+                .json()
+                .get("id")
+                .asString();
+        String lease = api.post(
+                        "/api/v1/worker/claim",
+                        worker,
+                        "{\"worker\":\"w\",\"processors\":[\"" + processor + "\"],\"waitSeconds\":5}")
+                .json()
+                .get("jobs")
+                .get(0)
+                .get("lease")
+                .asString();
+        byte[] content = random(2000);
+        assertThat(api.send(api.request("/api/v1/worker/jobs/" + job + "/files/out.bin", worker)
+                                .header("Kiln-Lease", lease)
+                                .PUT(HttpRequest.BodyPublishers.ofByteArray(content))
+                                .build())
+                        .status())
+                .isEqualTo(200);
+        assertThat(api.post(
+                                "/api/v1/worker/jobs/" + job + "/" + end,
+                                worker,
+                                "{\"lease\":\"" + lease + "\"" + endFields + "}")
+                        .status())
+                .isEqualTo(200);
+        return TestBytes.sha256(content);
     }
 }
