@@ -1,0 +1,3 @@
+-- A submission looks for an earlier succeeded job of the same owner with the same reuse key.
+-- Built CONCURRENTLY, alone, outside a transaction, so a busy queue keeps writing meanwhile.
+CREATE INDEX CONCURRENTLY jobs_by_reuse_key ON jobs (owner_id, reuse_key) WHERE state = 'succeeded';
