@@ -59,7 +59,7 @@ final class Reuse {
         }
         return db.sql()
                 .sql("""
-                        SELECT id, result_size FROM jobs WHERE owner_id = ? AND reuse_key = ? AND state = 'succeeded'
+                        SELECT id, result_size FROM jobs WHERE owner_id = ? AND reuse_key = ? AND reuse_key IS NOT NULL AND state = 'succeeded'
                         ORDER BY CASE WHEN reused_from IS NULL THEN 0 ELSE 1 END, finished_at DESC, id DESC LIMIT 1""")
                 .params(ownerId, key)
                 .query((rs, n) -> new Source(rs.getString("id"), Rows.nullableLong(rs, "result_size")))
