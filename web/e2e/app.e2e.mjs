@@ -129,8 +129,12 @@ try {
 
   // Kiln is redeployed mid-job: the page says so, comes back Live, and the transcript ends up the
   // final one, nothing missing, nothing twice (the job is re-run from the start after the restart).
+  // reuse: false — the same file and params would otherwise take the first job's result at once.
   const again = await (
-    await api('/api/v1/jobs', { method: 'POST', body: JSON.stringify({ type: 'transcribe', input, params: {} }) })
+    await api('/api/v1/jobs', {
+      method: 'POST',
+      body: JSON.stringify({ type: 'transcribe', input, params: {}, reuse: false }),
+    })
   ).json();
   await page.goto(`${base}/jobs/${again.id}`);
   await partials.first().waitFor({ timeout: 60000 });

@@ -57,6 +57,7 @@ public enum ErrorCode {
     UPLOAD_LOCKED(HttpStatus.LOCKED, "Another request is writing to this upload"),
     CHECKSUM_MISMATCH(460, "The chunk does not match its checksum"),
     IDEMPOTENCY_KEY_REUSED(HttpStatus.UNPROCESSABLE_CONTENT, "The Idempotency-Key was used for a different request"),
+    INPUT_UNREADABLE(HttpStatus.UNPROCESSABLE_CONTENT, "The input file cannot be read by the processor"),
     TOO_MANY_STREAMS(HttpStatus.TOO_MANY_REQUESTS, "Too many event streams open"),
     RATE_LIMITED(HttpStatus.TOO_MANY_REQUESTS, "A rate limit was reached"),
     TOO_MANY_QUEUED_JOBS(HttpStatus.TOO_MANY_REQUESTS, "Too many of your jobs are waiting"),

@@ -34,7 +34,7 @@ class DeclarationController {
     private static final Pattern MEDIA_TYPE =
             Pattern.compile("(\\*/\\*|[a-z0-9][a-z0-9.+-]*/(\\*|[a-z0-9][a-z0-9.+-]*))");
     private static final String SHAPE =
-            "{description?, accepts: [media types] | [\"none\"], params?: JSON Schema, limits?: {maxAttempts, timeoutSeconds, concurrency}, shape?}";
+            "{description?, accepts: [media types] | [\"none\"], params?: JSON Schema, limits?: {maxAttempts, timeoutSeconds, concurrency}, shape?, version?, reusable?}";
 
     private final ProcessorCatalogue catalogue;
     private final DeclaredProcessors declared;
@@ -62,8 +62,17 @@ class DeclarationController {
                             "'" + name + "' is a built-in processor; pick another name.")
                     .with("field", "name");
         }
-        ObjectNode normal = normalised(
-                Fields.object(body, SHAPE, "description", "accepts", "params", "limits", "resultFormats", "shape"));
+        ObjectNode normal = normalised(Fields.object(
+                body,
+                SHAPE,
+                "description",
+                "accepts",
+                "params",
+                "limits",
+                "resultFormats",
+                "shape",
+                "version",
+                "reusable"));
         DeclaredProcessor processor;
         try {
             processor = declared.declare(name, normal, worker.id());
@@ -114,7 +123,24 @@ class DeclarationController {
             }
             out.put("shape", shape.asString());
         }
+        engine(body, out);
         return out;
+    }
+
+    /** The engine's {@code version} ("" when none) and whether its results are {@code reusable} (false unless said). */
+    private static void engine(JsonNode body, ObjectNode out) {
+        JsonNode version = body.get("version");
+        if (version != null
+                && !version.isNull()
+                && (!version.isString() || version.asString().length() > 200)) {
+            throw ApiException.invalidField("version", "version must be text of at most 200 characters.");
+        }
+        out.put("version", version == null || version.isNull() ? "" : version.asString());
+        JsonNode reusable = body.get("reusable");
+        if (reusable != null && !reusable.isNull() && !reusable.isBoolean()) {
+            throw ApiException.invalidField("reusable", "reusable must be true or false.");
+        }
+        out.put("reusable", reusable != null && reusable.asBoolean(false));
     }
 
     private ArrayNode accepts(JsonNode accepts) {

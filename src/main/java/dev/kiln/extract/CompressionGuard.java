@@ -37,6 +37,11 @@ final class CompressionGuard {
     }
 
     static void check(Path file, JobContext context) {
+        check(file, context::checkCancelled);
+    }
+
+    /** As above; {@code checkCancelled} throws to stop early. */
+    static void check(Path file, Runnable checkCancelled) {
         long total = 0;
         byte[] buffer = new byte[64 * 1024];
         try (ZipFile zip = new ZipFile(file.toFile())) {
@@ -59,7 +64,7 @@ final class CompressionGuard {
                         }
                     }
                 }
-                context.checkCancelled();
+                checkCancelled.run();
             }
         } catch (ZipException e) {
             throw JobFailure.of(JobErrorCode.DOCUMENT_UNREADABLE, "The document is a damaged zip archive.", e);

@@ -1,5 +1,8 @@
 package dev.kiln.extract;
 
+import dev.kiln.processors.InputFile;
+import dev.kiln.processors.InputMeasure;
+import dev.kiln.processors.JobCancelledException;
 import dev.kiln.processors.JobContext;
 import dev.kiln.processors.JobErrorCode;
 import dev.kiln.processors.JobFailure;
@@ -8,6 +11,7 @@ import dev.kiln.processors.Processor;
 import dev.kiln.processors.ProcessorLimits;
 import dev.kiln.processors.ResultShape;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
@@ -15,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
+import org.apache.tika.Tika;
 import org.apache.tika.langdetect.optimaize.OptimaizeLangDetector;
 import org.apache.tika.language.detect.LanguageDetector;
 import org.apache.tika.language.detect.LanguageResult;
@@ -52,12 +57,16 @@ class Extractor implements Processor {
     private volatile LanguageDetector languages;
     private final Counter textPages;
     private final Counter ocrPages;
+    private final DistributionSummary secondsPerPage;
 
     Extractor(Ocr ocr, ExtractSettings settings, MeterRegistry meters) {
         this.ocr = ocr;
         this.settings = settings;
         this.textPages = pages(meters, "text");
         this.ocrPages = pages(meters, "ocr");
+        this.secondsPerPage = DistributionSummary.builder("kiln.extract.page.seconds")
+                .description("Seconds of work per page, per finished extraction of a paged document")
+                .register(meters);
     }
 
     private static Counter pages(MeterRegistry meters, String method) {
@@ -110,8 +119,49 @@ class Extractor implements Processor {
         return ResultShape.DOCUMENT;
     }
 
+    /** Tika and Tesseract decide the text; their versions are part of the engine's. */
+    @Override
+    public String version() {
+        Ocr.Availability o = ocr.availability();
+        return "kiln-extract/1 " + Tika.getString() + (o.available() ? " tesseract/" + o.version() : "");
+    }
+
+    @Override
+    public boolean reusable() {
+        return true;
+    }
+
+    /**
+     * Opens a PDF and counts its pages; refuses a zip-based document that would expand like a bomb.
+     * Other documents are only read by a job: parsing them is most of the work.
+     */
+    @Override
+    public InputMeasure inspect(InputFile input) throws IOException {
+        if (input.mediaType().equals("application/pdf")) {
+            return new InputMeasure(null, PdfPages.count(input.path()));
+        }
+        if (CompressionGuard.isZip(input.path())) {
+            CompressionGuard.check(input.path(), () -> {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new JobCancelledException();
+                }
+            });
+        }
+        return null;
+    }
+
+    /** The pages times this node's mean seconds per page so far. */
+    @Override
+    public Duration expectedRunTime(InputMeasure measure) {
+        if (measure == null || measure.pages() == null || secondsPerPage.count() == 0) {
+            return null;
+        }
+        return Duration.ofMillis(Math.round(measure.pages() * secondsPerPage.mean() * 1000));
+    }
+
     @Override
     public Object run(JobContext context) throws IOException {
+        long started = System.nanoTime();
         String mediaType = context.input().mediaType();
         Segmenter segmenter = new Segmenter(context::emit, settings.maxCharacters());
         context.progress(0, "parsing");
@@ -142,7 +192,10 @@ class Extractor implements Processor {
         if (language != null) {
             metadata.put("language", language);
         }
-        countPages(extracted, context);
+        int pages = countPages(extracted, context);
+        if (pages > 0) {
+            secondsPerPage.record((System.nanoTime() - started) / 1e9 / pages);
+        }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("metadata", metadata);
         result.put("text", text);
@@ -151,7 +204,7 @@ class Extractor implements Processor {
         return result;
     }
 
-    private void countPages(Extracted extracted, JobContext context) {
+    private int countPages(Extracted extracted, JobContext context) {
         int ocrd = extracted.ocrPages().size();
         int pages = extracted.metadata().get("pages") instanceof Integer n ? Math.max(n, ocrd) : ocrd;
         if (pages > 0) {
@@ -159,6 +212,7 @@ class Extractor implements Processor {
         }
         textPages.increment(pages - ocrd);
         ocrPages.increment(ocrd);
+        return pages;
     }
 
     /** An image (a multi-page TIFF too): its pages come back from Tesseract separated by form feeds. */

@@ -73,6 +73,17 @@ final class PdfPages {
         }
     }
 
+    /** The number of pages, after opening the PDF as {@link #read} does. */
+    static int count(Path file) throws IOException {
+        try (PDDocument pdf = open(file)) {
+            int pages = pdf.getNumberOfPages();
+            if (pages == 0) {
+                throw JobFailure.of(JobErrorCode.DOCUMENT_UNREADABLE, "The PDF has no pages that could be read.");
+            }
+            return pages;
+        }
+    }
+
     /** Parsed with its streams cached in temporary files, not memory, whatever the PDF's size. */
     private static PDDocument open(Path file) {
         try {

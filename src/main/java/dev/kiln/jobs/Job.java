@@ -9,7 +9,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * A job's snapshot. {@code seq} is the last event folded into it: load the snapshot, then
- * follow the event log after {@code seq}, and nothing is missed or seen twice.
+ * follow the event log after {@code seq}, and nothing is missed or seen twice. {@code reusedFrom}:
+ * the job whose result this one took instead of running (docs/architecture.md, "Reusing results").
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({
@@ -31,6 +32,7 @@ import tools.jackson.databind.JsonNode;
     "retryAt",
     "error",
     "result",
+    "reusedFrom",
     "input",
     "params"
 })
@@ -56,7 +58,8 @@ public record Job(
         @JsonIgnore Long resultSize,
         @JsonIgnore Instant etaAt,
         Long queuePosition,
-        @JsonIgnore Input inputFile) {
+        @JsonIgnore Input inputFile,
+        String reusedFrom) {
 
     /**
      * The input file; besides its id, where the snapshot was read for a client's list or page,
@@ -106,7 +109,8 @@ public record Job(
                 resultSize,
                 etaAt,
                 position,
-                input);
+                input,
+                reusedFrom);
     }
 
     public record ResultRef(String href, long size) {}

@@ -7,6 +7,7 @@ import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
 import dev.kiln.limits.SubmissionLimits;
 import dev.kiln.processors.ProcessorRegistry;
+import io.swagger.v3.oas.annotations.Parameter;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -37,9 +38,17 @@ class JobController {
     private final SubmissionLimits limits;
     private final JsonMapper json;
     private final AuditLog audit;
+    private final DryRun dryRuns;
 
-    JobController(JobRequests requests, JobStore store, SubmissionLimits limits, JsonMapper json, AuditLog audit) {
+    JobController(
+            JobRequests requests,
+            JobStore store,
+            SubmissionLimits limits,
+            JsonMapper json,
+            AuditLog audit,
+            DryRun dryRuns) {
         this.audit = audit;
+        this.dryRuns = dryRuns;
         this.requests = requests;
         this.store = store;
         this.limits = limits;
@@ -49,10 +58,19 @@ class JobController {
     // Every POST says what it produces: a client whose Accept refuses JSON is refused (406) before
     // anything is done, not after the job exists.
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<Job> submit(
+    ResponseEntity<?> submit(
             @AuthenticationPrincipal User user,
             @RequestBody JsonNode body,
-            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
+            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
+            @Parameter(description = "true: check everything a submission would and answer an estimate; store nothing")
+                    @RequestParam(required = false)
+                    String dryRun) {
+        if (dryRun != null && !dryRun.equals("false")) {
+            if (!dryRun.equals("true")) {
+                throw ApiException.invalidField("dryRun", "dryRun must be true or false.");
+            }
+            return ResponseEntity.ok(dryRuns.check(user, body, idempotencyKey));
+        }
         JobStore.Submission submission = requests.submit(user, body, idempotencyKey);
         ResponseEntity.BodyBuilder response = ResponseEntity.accepted()
                 .location(URI.create("/api/v1/jobs/" + submission.job().id()));

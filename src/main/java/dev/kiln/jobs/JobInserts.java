@@ -10,14 +10,25 @@ import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The SUBMIT arrow's INSERT: new queued jobs, each owner's placed in fair order. */
+/**
+ * The INSERTs of the arrows that make jobs: SUBMIT (new queued jobs, each owner's placed in fair
+ * order) and SUBMIT_REUSED (a job succeeded at once with a copy of an earlier job's result).
+ */
 final class JobInserts {
 
     private static final String INSERT = """
             INSERT INTO jobs (id, owner_id, type, input_file_id, params, priority, state, fair_key, run_after,
-                              attempt, max_attempts, seq, created_at, idempotency_key)
+                              attempt, max_attempts, seq, created_at, idempotency_key, reuse_key)
             VALUES (:id, :owner, :type, :input, :params, :priority, 'queued', :fairKey, :now,
-                    0, :maxAttempts, 1, :now, :key)""";
+                    0, :maxAttempts, 1, :now, :key, :reuseKey)""";
+
+    /** Never claimable, so its fair key does not matter; it never ran, so it has no start. */
+    private static final String INSERT_REUSED = """
+            INSERT INTO jobs (id, owner_id, type, input_file_id, params, priority, state, fair_key, run_after,
+                              attempt, max_attempts, seq, created_at, finished_at, progress, result_size,
+                              idempotency_key, reuse_key, reused_from)
+            VALUES (:id, :owner, :type, :input, :params, :priority, 'succeeded', 0, :now,
+                    0, :maxAttempts, :seq, :now, :now, 1, :resultSize, :key, :reuseKey, :source)""";
 
     private final Database db;
     private final JsonMapper json;
@@ -36,45 +47,82 @@ final class JobInserts {
             long fairKey = nextKey.compute(
                     List.of(job.ownerId(), job.type(), job.priority()),
                     (group, last) -> last == null ? firstFairKey(job.ownerId(), job.type(), job.priority()) : last + 1);
-            Job row = new Job(
-                    Ids.next("job"),
-                    job.ownerId(),
-                    job.type(),
-                    job.inputFileId(),
-                    job.params(),
-                    job.priority(),
-                    JobState.QUEUED,
-                    null,
-                    null,
-                    0,
-                    1,
-                    0,
-                    job.maxAttempts(),
-                    now,
-                    null,
-                    null,
-                    now,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null);
+            Job row = row(job, JobState.QUEUED, 1, null, null, now);
             rows.add(row);
-            Map<String, Object> p = new HashMap<>();
-            p.put("id", row.id());
-            p.put("owner", job.ownerId());
-            p.put("type", job.type());
-            p.put("input", job.inputFileId());
-            p.put("params", json.writeValueAsString(job.params()));
-            p.put("priority", job.priority());
-            p.put("now", now.toEpochMilli());
-            p.put("maxAttempts", job.maxAttempts());
-            p.put("key", job.idempotencyKey());
+            Map<String, Object> p = values(row, job);
             p.put("fairKey", fairKey);
             params.add(p);
         }
         db.batchNamed(INSERT, params);
         return rows;
+    }
+
+    /**
+     * Inserts {@code job} succeeded at once with a copy of {@code source}'s result.
+     *
+     * @throws Reuse.SourceGone when the source's result went meanwhile (the caller rolls back)
+     */
+    Job insertReused(NewJob job, Reuse.Source source, Instant now) {
+        long seq = source.resultSize() == null ? 1 : 2; // its result event, then its state
+        Job row = row(job, JobState.SUCCEEDED, seq, source.resultSize(), source.jobId(), now);
+        Map<String, Object> p = values(row, job);
+        p.put("seq", seq);
+        p.put("resultSize", source.resultSize());
+        p.put("source", source.jobId());
+        db.sql().sql(INSERT_REUSED).params(p).update();
+        if (source.resultSize() != null
+                && db.sql()
+                                .sql("INSERT INTO job_results (job_id, body, created_at) "
+                                        + "SELECT ?, body, ? FROM job_results WHERE job_id = ?")
+                                .params(row.id(), now.toEpochMilli(), source.jobId())
+                                .update()
+                        == 0) {
+            throw new Reuse.SourceGone();
+        }
+        return row;
+    }
+
+    private static Job row(NewJob job, JobState state, long seq, Long resultSize, String reusedFrom, Instant now) {
+        boolean ended = state == JobState.SUCCEEDED;
+        return new Job(
+                Ids.next("job"),
+                job.ownerId(),
+                job.type(),
+                job.inputFileId(),
+                job.params(),
+                job.priority(),
+                state,
+                null,
+                null,
+                ended ? 1 : 0,
+                seq,
+                0,
+                job.maxAttempts(),
+                now,
+                null,
+                ended ? now : null,
+                now,
+                null,
+                resultSize,
+                null,
+                null,
+                null,
+                reusedFrom);
+    }
+
+    private Map<String, Object> values(Job row, NewJob job) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("id", row.id());
+        p.put("owner", job.ownerId());
+        p.put("type", job.type());
+        p.put("input", job.inputFileId());
+        p.put("params", json.writeValueAsString(job.params()));
+        p.put("priority", job.priority());
+        p.put("now", row.createdAt().toEpochMilli());
+        p.put("maxAttempts", job.maxAttempts());
+        p.put("key", job.idempotencyKey());
+        p.put("reuseKey", job.reuseKey());
+        return p;
     }
 
     /**

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.event.EventListener;
@@ -46,6 +47,7 @@ public class JobMetrics {
     /** The HELP line of each counter by type. */
     private static final Map<String, String> MEANING = Map.of(
             "kiln.jobs.submitted", "Jobs submitted",
+            "kiln.jobs.reused", "Jobs that took an earlier job's result instead of running (also counted as submitted)",
             "kiln.jobs.started", "Attempts started: jobs claimed by a worker",
             "kiln.jobs.succeeded", "Jobs that succeeded",
             "kiln.jobs.failed", "Jobs that failed for good (a permanent error or out of attempts)",
@@ -68,6 +70,7 @@ public class JobMetrics {
         this.registry = registry;
         for (String type : types) {
             counter("kiln.jobs.submitted", type);
+            counter("kiln.jobs.reused", type);
             counter("kiln.jobs.started", type);
             for (JobState end : List.of(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)) {
                 counter(endCounter(end), type);
@@ -91,6 +94,10 @@ public class JobMetrics {
         JobState to = moved.transition().to();
         switch (moved.transition()) {
             case SUBMIT -> counter("kiln.jobs.submitted", type).increment(jobs.size());
+            case SUBMIT_REUSED -> {
+                counter("kiln.jobs.submitted", type).increment(jobs.size());
+                counter("kiln.jobs.reused", type).increment(jobs.size());
+            }
             case CLAIM -> {
                 counter("kiln.jobs.started", type).increment(jobs.size());
                 Timer waited = waitTimer(type);
@@ -105,12 +112,22 @@ public class JobMetrics {
         if (moved.rescue()) {
             counter("kiln.jobs.lease.rescues", type).increment(jobs.size());
         }
-        if (RUN_OUTCOMES.contains(to) && moved.transition() != Transition.CANCEL_WAITING) {
+        if (RUN_OUTCOMES.contains(to)
+                && moved.transition() != Transition.CANCEL_WAITING
+                && moved.transition() != Transition.SUBMIT_REUSED) {
             Timer ran = runTimer(type, to);
             jobs.stream()
                     .filter(job -> job.startedAt() != null)
                     .forEach(job -> ran.record(since(job.startedAt(), moved.at())));
         }
+    }
+
+    /** The mean run time of this node's attempts of {@code type} that succeeded; null before the first. */
+    public Duration typicalRunTime(String type) {
+        Timer ran = registry.find("kiln.jobs.run.time")
+                .tags("type", type, "outcome", JobState.SUCCEEDED.wire())
+                .timer();
+        return ran == null || ran.count() == 0 ? null : Duration.ofNanos((long) ran.mean(TimeUnit.NANOSECONDS));
     }
 
     private static Duration since(Instant from, Instant to) {

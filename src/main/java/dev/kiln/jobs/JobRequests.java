@@ -11,12 +11,8 @@ import dev.kiln.files.FileInfo;
 import dev.kiln.limits.SubmissionLimits;
 import dev.kiln.processors.ProcessorCatalogue;
 import dev.kiln.processors.ProcessorRegistry;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
@@ -43,6 +39,7 @@ public class JobRequests {
     private final SubmissionLimits limits;
     private final JsonMapper json;
     private final AuditLog audit;
+    private final ReuseSettings reuse;
 
     JobRequests(
             ProcessorCatalogue processors,
@@ -50,8 +47,10 @@ public class JobRequests {
             JobStore store,
             SubmissionLimits limits,
             JsonMapper json,
-            AuditLog audit) {
+            AuditLog audit,
+            ReuseSettings reuse) {
         this.audit = audit;
+        this.reuse = reuse;
         this.processors = processors;
         this.files = files;
         this.store = store;
@@ -64,7 +63,7 @@ public class JobRequests {
      * the job it made and counts for nothing; a new one counts as a submission and must find room
      * among the caller's waiting jobs, or nothing is stored.
      *
-     * @param body           {@code {type, input: {fileId}, params?, priority?}}
+     * @param body           {@code {type, input: {fileId}, params?, priority?, reuse?}}
      * @param idempotencyKey the Idempotency-Key header, or null
      */
     public JobStore.Submission submit(User user, JsonNode body, String idempotencyKey) {
@@ -114,19 +113,20 @@ public class JobRequests {
     private JobStore.Submission audited(User user, JobStore.Submission submission) {
         if (!submission.replayed()) {
             Job job = submission.job();
-            audit.record(
-                    user,
-                    AuditAction.JOB_SUBMITTED,
-                    "job",
-                    job.id(),
-                    job.inputFileId() == null
-                            ? Map.of("type", job.type())
-                            : Map.of("type", job.type(), "fileId", job.inputFileId()));
+            Map<String, Object> details = new java.util.LinkedHashMap<>();
+            details.put("type", job.type());
+            if (job.inputFileId() != null) {
+                details.put("fileId", job.inputFileId());
+            }
+            if (job.reusedFrom() != null) {
+                details.put("reusedFrom", job.reusedFrom());
+            }
+            audit.record(user, AuditAction.JOB_SUBMITTED, "job", job.id(), details);
         }
         return submission;
     }
 
-    private static JobStore.Submission keyChecked(Supplier<JobStore.Submission> submit) {
+    static <T> T keyChecked(Supplier<T> submit) {
         try {
             return submit.get();
         } catch (JobStore.KeyReused e) {
@@ -138,18 +138,33 @@ public class JobRequests {
     }
 
     private NewJob newJob(User user, JsonNode body, String idempotencyKey) {
+        return prepare(user, body, idempotencyKey).job();
+    }
+
+    /** A checked request: the job it makes, its processor and its input file (null for none). */
+    record Prepared(NewJob job, ProcessorRegistry.Registered processor, FileInfo file) {}
+
+    /** Checks a request as a submission does, every field named when wrong; stores nothing. */
+    Prepared prepare(User user, JsonNode body, String idempotencyKey) {
         String key = idempotencyKey(idempotencyKey);
         if (body == null || !body.isObject()) {
             throw ApiException.invalidField(
-                    "body", "The body must be a JSON object: {type, input?: {fileId}, params?, priority?}.");
+                    "body", "The body must be a JSON object: {type, input?: {fileId}, params?, priority?, reuse?}.");
         }
-        JsonFields.only(body, "type", "input", "params", "priority");
+        JsonFields.only(body, "type", "input", "params", "priority", "reuse");
         String type = requiredString(body, "type");
         ProcessorRegistry.Registered processor = processor(type, "type");
         FileInfo file = input(user, processor, body.get("input"));
         ObjectNode params = processor.processor().params().validate(body.get("params"));
         int priority = priority(body.get("priority"), user);
-        return new NewJob(
+        JsonNode reuseField = body.get("reuse");
+        if (reuseField != null && !reuseField.isNull() && !reuseField.isBoolean()) {
+            throw ApiException.invalidField(
+                    "reuse", "reuse must be true or false (false: run even if an earlier job's result could serve).");
+        }
+        String reuseKey = Reuse.key(json, processor.processor(), params, file == null ? null : file.sha256());
+        boolean mayReuse = reuse.enabled() && reuseKey != null && (reuseField == null || reuseField.asBoolean(true));
+        NewJob job = new NewJob(
                 user.id(),
                 type,
                 file == null ? null : file.id(),
@@ -157,7 +172,10 @@ public class JobRequests {
                 priority,
                 processor.limits().maxAttempts(),
                 key,
-                key == null ? null : requestHash(body));
+                key == null ? null : Reuse.sha256(json, body),
+                reuseKey,
+                mayReuse);
+        return new Prepared(job, processor, file);
     }
 
     /** The job's input file, visible to {@code user} and of a type the processor accepts; null for a processor that takes none. */
@@ -257,27 +275,5 @@ public class JobRequests {
                     "Idempotency-Key", "Idempotency-Key must be 1 to " + MAX_KEY_LENGTH + " visible ASCII characters.");
         }
         return key;
-    }
-
-    /** SHA-256 of the request with object keys sorted, so key order and whitespace do not matter. */
-    private String requestHash(JsonNode body) {
-        try {
-            byte[] canonical = json.writeValueAsBytes(canonical(body));
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static Object canonical(JsonNode node) {
-        if (node.isObject()) {
-            Map<String, Object> sorted = new TreeMap<>();
-            node.properties().forEach(e -> sorted.put(e.getKey(), canonical(e.getValue())));
-            return sorted;
-        }
-        if (node.isArray()) {
-            return node.valueStream().map(JobRequests::canonical).toList();
-        }
-        return node;
     }
 }

@@ -14,7 +14,7 @@ final class JobRows {
     static final String COLUMNS = """
             id, owner_id, type, input_file_id, params, priority, state, cancel_requested_at, stage, progress, seq,
             attempt, max_attempts, created_at, started_at, finished_at, run_after, error_code, error_message,
-            error_retryable, result_size, eta_at""";
+            error_retryable, result_size, eta_at, reused_from""";
 
     private JobRows() {}
 
@@ -41,7 +41,8 @@ final class JobRows {
                 nullableLong(rs, "result_size"),
                 instant(rs, "eta_at"),
                 null,
-                null);
+                null,
+                rs.getString("reused_from"));
     }
 
     private static JobError error(ResultSet rs) throws SQLException {

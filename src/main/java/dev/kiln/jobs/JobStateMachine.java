@@ -76,6 +76,16 @@ public class JobStateMachine {
         return stored;
     }
 
+    /** A new job succeeded at once with a copy of {@code source}'s result: its result event, then its state. */
+    @Arrow(Transition.SUBMIT_REUSED)
+    Job submitReused(NewJob job, Reuse.Source source, Instant now) {
+        Job stored = inserts.insertReused(job, source, now);
+        Moved moved = Moved.of(stored);
+        events.append(StateEvents.reused(moved, source, now));
+        committed(Transition.SUBMIT_REUSED, false, now, List.of(moved));
+        return stored;
+    }
+
     /** A claimed job, as its UPDATE returned it. */
     record Claimed(Moved job, String inputFileId, String params, int maxAttempts, String leaseToken) {}
 

@@ -34,6 +34,7 @@ public class JobStore {
     private final Clock clock;
     private final RowMapper<Job> rows;
     private final JobInserts inserts;
+    private final Reuse reuse;
 
     public JobStore(Database db, JobStateMachine arrows, FileCatalog files, JsonMapper json, Clock clock) {
         this.db = db;
@@ -42,6 +43,7 @@ public class JobStore {
         this.clock = clock;
         this.rows = JobRows.mapper(json);
         this.inserts = new JobInserts(db, json);
+        this.reuse = new Reuse(db);
     }
 
     public record Submission(Job job, boolean replayed) {}
@@ -72,13 +74,14 @@ public class JobStore {
 
     /**
      * As {@link #submit(NewJob)}; {@code admit} runs in the transaction just before a new job
-     * would be stored (never for a replay), and refuses it by throwing: then nothing is stored.
+     * would be queued (never for a replay, nor for a job that reuses an earlier result: it does not
+     * wait), and refuses it by throwing: then nothing is stored.
      */
     public Submission submit(NewJob job, Runnable admit) {
         for (int attempt = 0; ; attempt++) {
             try {
                 return db.write(() -> submitInTransaction(job, admit));
-            } catch (KeyTaken e) {
+            } catch (KeyTaken | Reuse.SourceGone e) {
                 if (attempt >= MAX_RACE_RETRIES) {
                     throw new IllegalStateException("Idempotency key kept changing under us", e);
                 }
@@ -117,8 +120,14 @@ public class JobStore {
         if (earlier.isPresent()) {
             return earlier.get();
         }
-        admit.run();
-        Job inserted = arrows.submit(List.of(job), clock.instant()).getFirst();
+        Optional<Reuse.Source> source = job.reuse() ? reuse.find(job.ownerId(), job.reuseKey()) : Optional.empty();
+        Job inserted;
+        if (source.isPresent()) {
+            inserted = arrows.submitReused(job, source.get(), clock.instant());
+        } else {
+            admit.run();
+            inserted = arrows.submit(List.of(job), clock.instant()).getFirst();
+        }
         if (job.idempotencyKey() != null) {
             int stored = db.sql()
                     .sql("""
@@ -136,6 +145,25 @@ public class JobStore {
             }
         }
         return new Submission(inserted, false);
+    }
+
+    /** The job whose result {@code job} would take instead of running, if it may and there is one. */
+    public Optional<String> reuseSource(NewJob job) {
+        return job.reuse() ? reuse.find(job.ownerId(), job.reuseKey()).map(Reuse.Source::jobId) : Optional.empty();
+    }
+
+    /**
+     * Where a job of {@code ownerId}'s submitted now would stand in the queue of {@code type} (1 =
+     * next): after the claimable jobs of higher priority, and of equal priority before its fair key.
+     */
+    public long queuePositionOfNew(String ownerId, String type, int priority) {
+        long fairKey = inserts.firstFairKey(ownerId, type, priority);
+        return db.sql()
+                .sql("SELECT count(*) + 1 FROM jobs WHERE " + Transition.CLAIMABLE
+                        + " AND type = ? AND (priority > ? OR (priority = ? AND fair_key < ?))")
+                .params(type, priority, priority, fairKey)
+                .query(Long.class)
+                .single();
     }
 
     /** The job if it exists and {@code viewer} may see it; otherwise empty, whichever the reason. */

@@ -3,6 +3,7 @@ package dev.kiln.jobs;
 import dev.kiln.events.EventKind;
 import dev.kiln.events.JobEvent;
 import java.time.Instant;
+import java.util.List;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -36,6 +37,16 @@ final class StateEvents {
 
     static JobEvent of(Moved job, long seq, EventKind kind, JsonNode data, Instant at) {
         return new JobEvent(job.id(), job.ownerId(), seq, kind, data, at);
+    }
+
+    /** A job that took {@code source}'s result: its {@code result} event (if there is one), then {@code succeeded}. */
+    static List<JobEvent> reused(Moved job, Reuse.Source source, Instant at) {
+        ObjectNode state = data(JobState.SUCCEEDED, 0).put("reusedFrom", source.jobId());
+        if (source.resultSize() == null) {
+            return List.of(state(job, 1, state, at));
+        }
+        return List.of(
+                of(job, 1, EventKind.RESULT, result(job.id(), source.resultSize()), at), state(job, 2, state, at));
     }
 
     /** {@code {code, message, retryable, attempt}} of a failed attempt. */

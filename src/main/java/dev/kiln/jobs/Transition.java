@@ -26,6 +26,11 @@ import java.util.stream.Stream;
 public enum Transition {
     /** A new job. The one arrow that is an INSERT: it has no source state. */
     SUBMIT(Set.of(), QUEUED),
+    /**
+     * A new job that takes an earlier succeeded job's result instead of running (same owner, input
+     * content, processor, engine version and params): an INSERT, succeeded at once.
+     */
+    SUBMIT_REUSED(Set.of(), SUCCEEDED),
     /** A worker takes a claimable job under a new lease (the claim statement, per dialect). */
     CLAIM(Set.of(QUEUED), RUNNING),
     /** The node holding the lease extends it (and learns of a cancel request). */

@@ -13,6 +13,8 @@ import java.util.Map;
  *
  * @param accepts      media types of inputs; {@link #NO_INPUT} alone for a processor that takes no file
  * @param shape        the standard shape of its results, or null
+ * @param version      the worker's engine version, as declared ("" when it declared none)
+ * @param reusable     whether the worker declared its results reusable (same input, params, version)
  * @param workers      live worker instances serving it now
  * @param lastSeenAt   when a worker serving it last claimed; null if none ever did
  */
@@ -23,6 +25,8 @@ public record DeclaredProcessor(
         JsonSchemaParams schema,
         ProcessorLimits limits,
         ResultShape shape,
+        String version,
+        boolean reusable,
         int workers,
         Instant lastSeenAt)
         implements Processor {
@@ -65,7 +69,8 @@ public record DeclaredProcessor(
     }
 
     DeclaredProcessor seen(int workers, Instant lastSeenAt) {
-        return new DeclaredProcessor(name, description, accepts, schema, limits, shape, workers, lastSeenAt);
+        return new DeclaredProcessor(
+                name, description, accepts, schema, limits, shape, version, reusable, workers, lastSeenAt);
     }
 
     static ProcessorLimits limits(int maxAttempts, long timeoutSeconds, int concurrency) {

@@ -51,7 +51,8 @@ public class DeclaredProcessors {
 
     /**
      * Stores (or replaces) a declaration. {@code declaration} is already checked and normalised:
-     * {@code {description, accepts, params, limits: {maxAttempts, timeoutSeconds, concurrency}, shape}}.
+     * {@code {description, accepts, params, limits: {maxAttempts, timeoutSeconds, concurrency}, shape, version,
+     * reusable}}.
      */
     public DeclaredProcessor declare(String name, JsonNode declaration, String userId) {
         DeclaredProcessor processor = parse(name, declaration);
@@ -122,6 +123,8 @@ public class DeclaredProcessors {
                         limits.path("timeoutSeconds").asLong(),
                         limits.path("concurrency").asInt()),
                 ResultShape.fromWire(declaration.path("shape").asString("")).orElse(null),
+                declaration.path("version").asString(""),
+                declaration.path("reusable").asBoolean(false),
                 0,
                 null);
     }

@@ -1,5 +1,7 @@
 package dev.kiln.processors;
 
+import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -60,6 +62,41 @@ public interface Processor {
     /** Whether jobs of this processor have an input file; one that takes none is run from its params alone. */
     default boolean takesInput() {
         return true;
+    }
+
+    /**
+     * The engine behind this processor's results (its code, library and model versions): a result is
+     * only reused for a job of the same version. Change it whenever the same input and params could
+     * give a different result.
+     */
+    default String version() {
+        return "1";
+    }
+
+    /**
+     * Whether the same input content, params and {@link #version()} always give an equivalent result,
+     * so that a job may take an earlier job's result instead of running (for a processor that takes
+     * no input, params alone). False for anything that depends on the time, randomness or the outside
+     * world.
+     */
+    default boolean reusable() {
+        return false;
+    }
+
+    /**
+     * A quick look at an input before any job exists (a dry run): does it open, and how long or how
+     * many pages is it. Runs under a time limit; must not read the whole file when the header says
+     * enough. Null when this processor cannot tell without running.
+     *
+     * @throws JobFailure when the input cannot be read, with the code the job would fail with
+     */
+    default InputMeasure inspect(InputFile input) throws IOException {
+        return null;
+    }
+
+    /** How long a job on an input of {@code measure} should run on this node, from its measured speed; null when unknown. */
+    default Duration expectedRunTime(InputMeasure measure) {
+        return null;
     }
 
     default boolean accepts(String mediaType) {

@@ -12,6 +12,8 @@ public record ProcessorDescription(
         Limits limits,
         List<String> resultFormats,
         ResultShape shape,
+        String version,
+        boolean reusable,
         Map<String, Object> details) {
 
     public record Limits(int maxAttempts, long timeoutSeconds, int concurrency) {}
@@ -28,6 +30,8 @@ public record ProcessorDescription(
                         r.limits().concurrency()),
                 ResultFormat.namesFor(r.processor()),
                 r.processor().shape(),
+                r.processor().version(),
+                r.processor().reusable(),
                 r.processor().details());
     }
 }

@@ -1,6 +1,8 @@
 package dev.kiln.transcribe;
 
 import dev.kiln.processors.Eta;
+import dev.kiln.processors.InputFile;
+import dev.kiln.processors.InputMeasure;
 import dev.kiln.processors.JobContext;
 import dev.kiln.processors.JobErrorCode;
 import dev.kiln.processors.JobFailure;
@@ -102,6 +104,39 @@ class Transcriber implements Processor {
     @Override
     public ResultShape shape() {
         return ResultShape.TRANSCRIPT;
+    }
+
+    /** The model is a param (so part of what a reused result must match); this is the code around it. */
+    @Override
+    public String version() {
+        String vosk = Recognizer.class.getPackage().getImplementationVersion();
+        return "kiln-transcribe/1" + (vosk == null ? "" : " vosk/" + vosk);
+    }
+
+    @Override
+    public boolean reusable() {
+        return true;
+    }
+
+    /** Opens the file with FFmpeg and decodes its first block of audio: the header's length, or none. */
+    @Override
+    public InputMeasure inspect(InputFile input) {
+        try (AudioDecoder audio = AudioDecoder.open(input.path())) {
+            double duration = audio.durationSeconds();
+            if (audio.next() == null && duration <= 0) {
+                throw JobFailure.of(JobErrorCode.NO_AUDIO, "The file's audio stream holds no sound to transcribe.");
+            }
+            return new InputMeasure(duration > 0 ? seconds(duration) : null, null);
+        }
+    }
+
+    /** The length times this node's mean real-time factor so far. */
+    @Override
+    public Duration expectedRunTime(InputMeasure measure) {
+        if (measure == null || measure.length() == null || realTimeFactor.count() == 0) {
+            return null;
+        }
+        return Duration.ofMillis(Math.round(measure.length().toMillis() * realTimeFactor.mean()));
     }
 
     @Override

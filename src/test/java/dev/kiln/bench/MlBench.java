@@ -361,7 +361,15 @@ public final class MlBench {
         }
         long rssBefore = status(kiln.pid(), "VmRSS");
         Files.writeString(Path.of("/proc/" + kiln.pid() + "/clear_refs"), "5"); // resets VmHWM to the current RSS
-        String id = api.submit(TOKEN, type, uploaded.json().get("id").asString(), "{}");
+        // reuse: false — the same content measured again must run again, not take the earlier result.
+        String id = api.post(
+                        "/api/v1/jobs",
+                        TOKEN,
+                        "{\"type\":\"" + type + "\",\"input\":{\"fileId\":\""
+                                + uploaded.json().get("id").asString() + "\"},\"reuse\":false}")
+                .json()
+                .get("id")
+                .asString();
         JsonNode job = api.job(TOKEN, id);
         while (!Set.of("succeeded", "failed", "cancelled")
                 .contains(job.get("state").asString())) {

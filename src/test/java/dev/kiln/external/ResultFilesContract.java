@@ -291,6 +291,33 @@ abstract class ResultFilesContract extends ApiTestBase {
         assertThat(refused.json().get("used").asLong()).isEqualTo(8L * file.length);
     }
 
+    @Test
+    void aJobWithResultFilesIsNoSourceForReuse() {
+        Response declared = api.send(api.request("/api/v1/worker/processors/" + processor, worker)
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(
+                        "{\"accepts\": [\"none\"], \"reusable\": true, \"limits\": {\"concurrency\": 4}}"))
+                .build());
+        assertThat(declared.status()).as(declared.toString()).isEqualTo(200);
+        String withFiles = submit();
+        String lease = claim().get("lease").asString();
+        assertThat(upload(withFiles, "frames.bin", lease, "application/octet-stream", TestBytes.random(1000))
+                        .status())
+                .isEqualTo(200);
+        assertThat(complete(withFiles, lease).status()).isEqualTo(200);
+
+        // Its files would not come along, so the same submission runs again instead of reusing it...
+        String second = submit();
+        assertThat(api.get("/api/v1/jobs/" + second, member).json().get("state").asString())
+                .isEqualTo("queued");
+        assertThat(complete(second, claim().get("lease").asString()).status()).isEqualTo(200);
+        // ...while a job without files is reused as usual.
+        String third = submit();
+        JsonNode reused = api.get("/api/v1/jobs/" + third, member).json();
+        assertThat(reused.get("state").asString()).isEqualTo("succeeded");
+        assertThat(reused.get("reusedFrom").asString()).isEqualTo(second);
+    }
+
     private String submit() {
         Response submitted = api.post("/api/v1/jobs", member, "{\"type\":\"" + processor + "\"}");
         assertThat(submitted.status()).as(submitted.toString()).isEqualTo(202);

@@ -62,6 +62,7 @@ abstract class StateMachineContract extends QueueContractBase {
         calls.put(Transition.PROMOTE, c -> fx.arrows.promote(List.of(c.jobId()), now));
         calls.put(Transition.MANUAL_RETRY, c -> fx.arrows.manualRetry(c.jobId(), 0, now));
         calls.put(Transition.SUBMIT, c -> {}); // an INSERT: it has no state to leave (see below)
+        calls.put(Transition.SUBMIT_REUSED, c -> {}); // an INSERT too
         return calls;
     }
 
@@ -74,8 +75,8 @@ abstract class StateMachineContract extends QueueContractBase {
         Map<Transition, Consumer<Call>> calls = calls();
         assertThat(calls.keySet()).containsExactlyInAnyOrder(Transition.values());
         for (Transition arrow : Transition.values()) {
-            if (arrow == Transition.SUBMIT) {
-                continue;
+            if (arrow.from().isEmpty()) {
+                continue; // an INSERT
             }
             for (JobState state : JobState.values()) {
                 Job job = jobIn(state);
@@ -106,6 +107,112 @@ abstract class StateMachineContract extends QueueContractBase {
         Job job = fx.submit(alice, TYPE);
         assertThat(Transition.SUBMIT.from()).isEmpty();
         assertThat(fx.job(job.id()).state()).isEqualTo(Transition.SUBMIT.to());
+    }
+
+    @Test
+    void aReusedSubmissionIsInsertedSucceededWithACopyOfTheResultAndItsTwoEvents() {
+        Job source = succeededWith("{\"text\":\"done\"}");
+        NewJob twin = reusing(source);
+
+        Job reused = fx.store.submit(twin).job();
+
+        Job stored = fx.job(reused.id());
+        assertThat(Transition.SUBMIT_REUSED.from()).isEmpty();
+        assertThat(stored.state()).isEqualTo(Transition.SUBMIT_REUSED.to());
+        assertThat(stored.reusedFrom()).isEqualTo(source.id());
+        assertThat(stored.resultSize()).isEqualTo(fx.job(source.id()).resultSize());
+        assertThat(stored.seq()).isEqualTo(2);
+        assertThat(fx.events(reused.id()))
+                .extracting(e -> e.kind().wire() + ":" + e.data().path("state").asString(""))
+                .containsExactly("result:", "state:succeeded");
+        assertThat(fx.events(reused.id()).getLast().data().get("reusedFrom").asString())
+                .isEqualTo(source.id());
+        assertThat(body(reused.id())).isEqualTo(body(source.id()));
+
+        // The copy is the reused job's own: it outlives its source.
+        fx.db.sql().sql("DELETE FROM jobs WHERE id = ?").param(source.id()).update();
+        assertThat(body(reused.id())).isEqualTo("{\"text\":\"done\"}");
+    }
+
+    @Test
+    void aJobThatMayNotReuseOrHasNoTwinIsQueued() {
+        Job source = succeededWith("{}");
+        NewJob twin = reusing(source);
+        NewJob mayNot = new NewJob(
+                alice.id(), TYPE, twin.inputFileId(), twin.params(), 0, 3, null, null, twin.reuseKey(), false);
+        NewJob otherKey =
+                new NewJob(alice.id(), TYPE, twin.inputFileId(), twin.params(), 0, 3, null, null, "another-key", true);
+
+        assertThat(fx.store.submit(mayNot).job().state()).isEqualTo(JobState.QUEUED);
+        assertThat(fx.store.submit(otherKey).job().state()).isEqualTo(JobState.QUEUED);
+        NewJob bobs = new NewJob(
+                fx.user("bob-" + java.util.UUID.randomUUID()).id(),
+                TYPE,
+                null,
+                twin.params(),
+                0,
+                3,
+                null,
+                null,
+                twin.reuseKey(),
+                true);
+        assertThat(fx.store.submit(bobs).job().state()).as("another owner's").isEqualTo(JobState.QUEUED);
+    }
+
+    @Test
+    void aSourceWhoseResultWentBeforeTheCopyRollsTheReuseBack() {
+        Job source = succeededWith("{}");
+        NewJob twin = reusing(source);
+        Reuse.Source gone = new Reuse.Source(source.id(), 2L);
+        fx.db.sql()
+                .sql("DELETE FROM job_results WHERE job_id = ?")
+                .param(source.id())
+                .update();
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> fx.db.write(() -> fx.arrows.submitReused(twin, gone, fx.clock.instant())))
+                .isInstanceOf(Reuse.SourceGone.class);
+        assertThat(fx.db.sql()
+                        .sql("SELECT count(*) FROM jobs WHERE reused_from = ?")
+                        .param(source.id())
+                        .query(Long.class)
+                        .single())
+                .isZero();
+    }
+
+    /** A succeeded job of alice's with {@code result}, and the reuse key a twin of it would have. */
+    private Job succeededWith(String result) {
+        Job job = jobIn(JobState.RUNNING);
+        fx.db.sql()
+                .sql("UPDATE jobs SET reuse_key = ? WHERE id = ?")
+                .params("key-" + job.id(), job.id())
+                .update();
+        fx.db.write(() -> fx.arrows.succeed(
+                List.of(finish(new Call(job.id(), TOKEN, NODE), new JobQueue.Succeeded(1, result))),
+                fx.clock.instant()));
+        return fx.job(job.id());
+    }
+
+    private NewJob reusing(Job source) {
+        return new NewJob(
+                alice.id(),
+                TYPE,
+                source.inputFileId(),
+                fx.json.createObjectNode(),
+                0,
+                3,
+                null,
+                null,
+                "key-" + source.id(),
+                true);
+    }
+
+    private String body(String jobId) {
+        return fx.db.sql()
+                .sql("SELECT body FROM job_results WHERE job_id = ?")
+                .param(jobId)
+                .query(String.class)
+                .single();
     }
 
     @Test

@@ -322,6 +322,25 @@ abstract class JobLimitsContract extends ApiTestBase {
                         HttpResponse.BodyHandlers.ofInputStream());
     }
 
+    @Test
+    void dryRunsUseNoneOfTheAllowanceAndAreRefusedAsASubmissionWouldBe() {
+        for (int i = 0; i < 10; i++) {
+            Api.Response dry = api.post("/api/v1/jobs?dryRun=true", token, noop());
+            assertThat(dry.status()).as(dry.toString()).isEqualTo(200);
+        }
+        assertThat(jobs()).as("a dry run makes no job").isEmpty();
+        for (int i = 0; i < 6; i++) {
+            submitAndFinish(); // the whole allowance is still there
+        }
+
+        Api.Response dry = api.post("/api/v1/jobs?dryRun=true", token, noop());
+
+        assertThat(dry.status()).as(dry.toString()).isEqualTo(429);
+        assertThat(dry.code()).isEqualTo("rate_limited");
+        assertThat(dry.json().get("limit").asString()).isEqualTo("submissions");
+        assertThat(jobs()).hasSize(6);
+    }
+
     private String submitAndFinish() {
         String job = api.submit(token, "test-noop", file, "{}");
         awaitState(job, "succeeded");

@@ -20,6 +20,8 @@ public class TestProcessor implements Processor {
     private final ParamsSchema params;
     private final ProcessorLimits limits;
     private final Body body;
+    private volatile boolean reusable;
+    private volatile String version = "1";
 
     public TestProcessor(String name, List<String> accepts, ParamsSchema params, ProcessorLimits limits, Body body) {
         this.name = name;
@@ -56,6 +58,27 @@ public class TestProcessor implements Processor {
     @Override
     public ProcessorLimits limits() {
         return limits;
+    }
+
+    /** Declares its results reusable (same input, params and {@link #version()}). */
+    public TestProcessor reusable(boolean reusable) {
+        this.reusable = reusable;
+        return this;
+    }
+
+    /** A new engine version, as a deploy of a new model would bring. */
+    public void version(String version) {
+        this.version = version;
+    }
+
+    @Override
+    public boolean reusable() {
+        return reusable;
+    }
+
+    @Override
+    public String version() {
+        return version;
     }
 
     @Override

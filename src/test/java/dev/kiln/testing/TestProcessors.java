@@ -61,6 +61,28 @@ public class TestProcessors {
                 });
     }
 
+    /**
+     * Declares its results reusable; each result says how many times it has run in this process, so a
+     * job that ran again is told from one that reused a result.
+     */
+    @Bean
+    TestProcessor reusable() {
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        return new TestProcessor(
+                        "test-reusable",
+                        ParamsSchema.of(Param.string("text", "text to echo")
+                                .withRange(1, 100)
+                                .withDefault("hi")),
+                        context -> {
+                            Map<String, Object> result = new LinkedHashMap<>();
+                            result.put("text", context.params().get("text").asString());
+                            result.put("sha256", sha256(context.input().open()));
+                            result.put("run", runs.incrementAndGet());
+                            return result;
+                        })
+                .reusable(true);
+    }
+
     /** Reports what it "measured" of its input (a length in ms, pages), as transcribe and extract do. */
     @Bean
     TestProcessor measure() {
