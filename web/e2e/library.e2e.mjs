@@ -1,7 +1,8 @@
 // The Library page in real headless Chromium against a Kiln the calling Java test started: two files
 // (a recording and a PDF) with a finished job each, listed with their length; played, searched (the
-// search survives a reload), a result downloaded, files deleted and the usage figure dropping,
-// down to the empty library. Prints what it checks; exits non-zero on the first failure.
+// search survives a reload), a result downloaded, a selection deleted and the usage figure dropping,
+// a file a queued job needs refused and then deleted with its job, down to the empty library.
+// Kiln must run at most one job per user at a time (kiln.limits.max-running-jobs=1). Prints what it checks; exits non-zero on the first failure.
 //
 //   node e2e/library.e2e.mjs --base http://localhost:8080 --token T --speech speech.wav --pdf report.pdf --shots ../target/screenshots
 //
@@ -20,18 +21,28 @@ async function upload(file, name) {
   return response.json();
 }
 
-/** Runs a job on a file and waits until it has finished. */
-async function runJob(type, fileId) {
+async function submit(type, fileId, params = {}) {
   const job = await (
-    await api('/api/v1/jobs', { method: 'POST', body: JSON.stringify({ type, input: { fileId }, params: {} }) })
+    await api('/api/v1/jobs', { method: 'POST', body: JSON.stringify({ type, input: { fileId }, params }) })
   ).json();
   if (!job.id) throw new Error(`submitting ${type}: ${JSON.stringify(job)}`);
+  return job;
+}
+
+/** Waits until a job is in one of `states`, and answers it. */
+async function waitForState(id, ...states) {
   for (let waited = 0; waited < 180_000; waited += 250) {
-    const now = await (await api(`/api/v1/jobs/${job.id}`)).json();
-    if (['succeeded', 'failed', 'cancelled'].includes(now.state)) return now;
+    const now = await (await api(`/api/v1/jobs/${id}`)).json();
+    if (states.includes(now.state)) return now;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`${type} job ${job.id} did not finish`);
+  throw new Error(`job ${id} never became ${states.join(' or ')}`);
+}
+
+/** Runs a job on a file and waits until it has finished. */
+async function runJob(type, fileId) {
+  const job = await submit(type, fileId);
+  return waitForState(job.id, 'succeeded', 'failed', 'cancelled');
 }
 
 /** "312 KB of 2.0 MB stored" → bytes stored, as the page shows them. */
@@ -138,16 +149,13 @@ const steps = [
   ],
   // (Editing a transcript line and finding it in the SRT download goes here.)
   [
-    'delete a file a finished job used; the usage drops at once',
+    'delete a file a finished job used, by selection; the usage drops at once',
     async () => {
       const before = await storedFigure(s.page);
       const shown = await s.page.getByTestId('library-usage').textContent();
-      const file = row('quarterly report.pdf');
-      await file.getByRole('button', { name: 'Delete' }).click();
-      await file
-        .getByRole('group', { name: /Delete/ })
-        .getByRole('button', { name: 'Delete' })
-        .click();
+      await s.page.getByLabel('Select quarterly report.pdf').check();
+      await s.page.getByRole('button', { name: 'Delete selected' }).click();
+      await s.page.getByRole('button', { name: 'Delete 1 file' }).click();
       await row('quarterly report.pdf').waitFor({ state: 'detached' });
       await s.page.waitForFunction(
         (was) => document.querySelector('[data-testid=library-usage]')?.textContent !== was,
@@ -161,11 +169,42 @@ const steps = [
     },
   ],
   [
+    'a file a queued job needs: the refusal names the job, and it goes with the file',
+    async () => {
+      // Kiln runs one job per user here: a long one holds the slot, so the next one waits.
+      const other = await upload(args.pdf, 'sleeper.pdf');
+      s.sleeper = await submit('test-sleep', other.id, { ms: 600000 });
+      s.sleeperFile = other.id;
+      await waitForState(s.sleeper.id, 'running');
+      const waiting = await submit('test-noop', s.wav.id);
+      await waitForState(waiting.id, 'queued');
+      await s.page.reload();
+      const file = row('interview recording.wav');
+      await file.getByRole('link', { name: 'test-noop queued' }).waitFor();
+      await file.getByRole('button', { name: 'Delete' }).click();
+      await file.getByRole('group').getByRole('button', { name: 'Delete' }).click();
+      const refusal = file.getByText(/is needed by/);
+      await refusal.waitFor();
+      check(
+        (await refusal.getByRole('link', { name: 'test-noop (queued)' }).getAttribute('href')) ===
+          `/jobs/${waiting.id}`,
+        'deleting a file a queued job needs is refused, naming the job',
+      );
+      await file.getByRole('button', { name: 'Delete with its jobs' }).click();
+      await row('interview recording.wav').waitFor({ state: 'detached' });
+      check(
+        (await api(`/api/v1/jobs/${waiting.id}`)).status === 404,
+        '"Delete with its jobs" deletes the file and the job waiting for it',
+      );
+    },
+  ],
+  [
     'the last file goes: the empty library says what to do',
     async () => {
-      await s.page.getByLabel('Select interview recording.wav').check();
-      await s.page.getByRole('button', { name: 'Delete selected' }).click();
-      await s.page.getByRole('button', { name: 'Delete 1 file' }).click();
+      await api(`/api/v1/jobs/${s.sleeper.id}/cancel`, { method: 'POST' });
+      await waitForState(s.sleeper.id, 'cancelled');
+      await api(`/api/v1/files/${s.sleeperFile}`, { method: 'DELETE' });
+      await s.page.reload();
       await s.page.getByText(/Your library is empty/).waitFor();
       check(
         (await s.page.getByRole('main').getByRole('link', { name: 'New job' }).getAttribute('href')) === '/new',

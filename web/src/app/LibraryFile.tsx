@@ -115,6 +115,7 @@ function ResultDownload({ http, job, formats }: { http: KilnHttp; job: MadeJob; 
       </select>
       <button
         type="button"
+        className="secondary small"
         onClick={() => {
           setError(undefined);
           download(http, job.id, format).catch((e: unknown) => setError(messageOf(e)));

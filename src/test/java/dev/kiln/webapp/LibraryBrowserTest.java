@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * The Library page in real headless Chromium against a real Kiln (web/e2e/library.e2e.mjs): a
  * recording and a two-page PDF, each with a finished job, listed with their duration and pages;
  * the recording plays, a result downloads, a search by name narrows the list and survives a
- * reload, a deletion drops the usage figure at once, and the empty library says what to do.
+ * reload, deleting a selection drops the usage figure at once, deleting a file a queued job needs
+ * is refused naming the job and then goes with it, and the empty library says what to do.
  */
 class LibraryBrowserTest {
 
@@ -34,7 +35,10 @@ class LibraryBrowserTest {
                         List.of(TestDocuments.paragraph("Quarterly", 30)),
                         List.of(TestDocuments.paragraph("Outlook", 30))));
         try (KilnProcess kiln = KilnProcess.start(
-                TestDatabases.fresh(TestDatabases.Kind.SQLITE), TestDatabases.tempDir("kiln-library-"), Map.of())) {
+                TestDatabases.fresh(TestDatabases.Kind.SQLITE),
+                TestDatabases.tempDir("kiln-library-"),
+                // One running job per user: a long one holds the slot, so a file's next job waits for it.
+                Map.of("kiln.limits.max-running-jobs", "1"))) {
             BrowserScript run = BrowserScript.run(
                     "library.e2e.mjs",
                     List.of(
