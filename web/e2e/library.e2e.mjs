@@ -147,6 +147,18 @@ const steps = [
       check((await names()).length === 2, 'a search that finds nothing says so, and clearing it shows both again');
     },
   ],
+  [
+    'a narrow screen',
+    async () => {
+      await s.page.setViewportSize({ width: 375, height: 800 });
+      await shot(s.page, 'library-375');
+      check(
+        await s.page.evaluate(() => document.documentElement.scrollWidth <= 375),
+        'the Library fits 375 px without sideways scrolling',
+      );
+      await s.page.setViewportSize({ width: 1280, height: 900 });
+    },
+  ],
   // (Editing a transcript line and finding it in the SRT download goes here.)
   [
     'delete a file a finished job used, by selection; the usage drops at once',
