@@ -187,6 +187,29 @@ describe('the library page', () => {
     ]);
   });
 
+  it('loads older files on demand, after those shown', async () => {
+    const [newer, older] = kiln.files;
+    kiln.http = new KilnHttp({
+      fetch: async (input) => {
+        const url = new URL(String(input), 'http://kiln');
+        if (url.pathname === '/api/v1/me/usage') return json({ usedBytes: 0, quotaBytes: 1, files: 2, jobs: {} });
+        return url.searchParams.get('cursor') === 'c1'
+          ? json({ items: [older], nextCursor: null, total: 2 })
+          : json({ items: [newer], nextCursor: 'c1', total: 2 });
+      },
+    });
+    render(<LibraryPage http={kiln.http} processors={[]} />);
+    await screen.findAllByTestId('library-file');
+    fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    await waitFor(() =>
+      expect(screen.getAllByTestId('library-file').map((f) => f.getAttribute('aria-label'))).toEqual([
+        'interview.wav',
+        'report.pdf',
+      ]),
+    );
+    expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull();
+  });
+
   it("shows the API's problem when the list cannot be read", async () => {
     kiln.http = new KilnHttp({
       fetch: async () => json({ code: 'invalid_params', detail: 'q may be at most 255 characters.' }, 400),
