@@ -1,35 +1,13 @@
 import type { KilnHttp } from '../live';
 import { bytes, dateTime } from './format';
+import { readUsage } from './library';
 import type { Session } from './session';
 import { TokenManager } from './TokenManager';
 import { useLoad } from './useLoad';
 
-interface Usage {
-  usedBytes: number;
-  quotaBytes: number;
-  files: number;
-  jobs: Record<string, number>;
-}
-
-function isUsage(value: unknown): value is Usage {
-  const v = value as Partial<Usage> | null;
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof v.usedBytes === 'number' &&
-    typeof v.quotaBytes === 'number' &&
-    typeof v.files === 'number' &&
-    typeof v.jobs === 'object'
-  );
-}
-
 /** What your files take of your quota, and your jobs by state. */
 function UsageFacts({ http }: { http: KilnHttp }) {
-  const usage = useLoad(async () => {
-    const answer = await http.call('/api/v1/me/usage');
-    if (!isUsage(answer)) throw new Error('The server answered usage in an unexpected shape.');
-    return answer;
-  }, [http]);
+  const usage = useLoad(() => readUsage(http), [http]);
   if (!usage.data) return usage.error ? <p className="note">Storage use could not be read.</p> : null;
   const { usedBytes, quotaBytes, files, jobs } = usage.data;
   const byState = Object.entries(jobs)

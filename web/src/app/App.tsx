@@ -7,6 +7,7 @@ import { messageOf } from './errors';
 import { ErrorBoundary } from './ErrorBoundary';
 import { JobPage } from './JobPage';
 import { JobsPage } from './JobsPage';
+import { LibraryPage } from './LibraryPage';
 import { Link } from './Link';
 import { NewJobPage } from './NewJobPage';
 import { NotAllowed } from './NotAllowed';
@@ -161,6 +162,7 @@ function SignedIn({
         <nav aria-label="Main">
           <Link to="/">Jobs</Link>
           <Link to="/new">New job</Link>
+          <Link to="/library">Library</Link>
           {admin && <Link to="/admin/users">Users</Link>}
           {admin && <Link to="/admin/audit">Audit log</Link>}
           <Link to="/account">Account</Link>
@@ -176,8 +178,11 @@ function SignedIn({
             {text}
           </p>
         ))}
-        {/* A new page starts afresh; the audit log's filters are its own state, kept in the address. */}
-        <ErrorBoundary name="page" key={route.name === 'audit' ? 'audit' : JSON.stringify(route)}>
+        {/* A new page starts afresh; the audit log's and the library's filters are their own state, kept in the address. */}
+        <ErrorBoundary
+          name="page"
+          key={route.name === 'audit' || route.name === 'library' ? route.name : JSON.stringify(route)}
+        >
           {ADMIN_ROUTES.has(route.name) && !admin && <NotAllowed user={session.user} />}
           {route.name === 'jobs' && (
             <JobsPage client={client} types={processors.map((p) => p.name).filter((n) => !n.startsWith('test-'))} />
@@ -195,6 +200,9 @@ function SignedIn({
           )}
           {route.name === 'signin' && <JobsPage client={client} types={processors.map((p) => p.name)} />}
           {route.name === 'account' && <AccountPage http={http} session={session} />}
+          {route.name === 'library' && (
+            <LibraryPage http={http} processors={processors} q={route.q} kind={route.kind} />
+          )}
           {admin && route.name === 'users' && (
             <UsersPage http={http} session={session} onOwnRoleChanged={refreshSession} />
           )}

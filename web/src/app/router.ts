@@ -2,6 +2,7 @@
 // server answers every such path with the app).
 
 import { useEffect, useState } from 'react';
+import { isKind, type Kind } from './library';
 
 export type Route =
   | { name: 'jobs' }
@@ -9,6 +10,7 @@ export type Route =
   | { name: 'new' }
   | { name: 'signin' }
   | { name: 'account' }
+  | { name: 'library'; q?: string; kind?: Kind }
   | { name: 'users' }
   | { name: 'user'; id: string }
   | { name: 'audit'; actor?: string; action?: string }
@@ -22,6 +24,11 @@ export function parseRoute(path: string, search = ''): Route {
   if (path === '/new') return { name: 'new' };
   if (path === '/signin') return { name: 'signin' };
   if (path === '/account') return { name: 'account' };
+  if (path === '/library') {
+    const query = new URLSearchParams(search);
+    const kind = query.get('type');
+    return { name: 'library', q: query.get('q') || undefined, kind: isKind(kind) ? kind : undefined };
+  }
   if (path === '/admin/users') return { name: 'users' };
   if (path === '/admin/audit') {
     const query = new URLSearchParams(search);
@@ -34,8 +41,10 @@ export function parseRoute(path: string, search = ''): Route {
   return { name: 'notfound', path };
 }
 
-export function navigate(path: string): void {
-  window.history.pushState(null, '', path);
+/** Goes to a path in the app; `replace` for a change not worth a Back step (a search as it is typed). */
+export function navigate(path: string, { replace = false } = {}): void {
+  if (replace) window.history.replaceState(null, '', path);
+  else window.history.pushState(null, '', path);
   window.dispatchEvent(new PopStateEvent('popstate'));
 }
 

@@ -35,12 +35,12 @@ import org.openxmlformats.schemas.wordprocessingml.x2006.main.CTStyle;
 import org.openxmlformats.schemas.wordprocessingml.x2006.main.STStyleType;
 
 /** Documents made in test code (PDFBox, POI, Java2D), so no binary fixture has to be committed. */
-final class TestDocuments {
+public final class TestDocuments {
 
     private TestDocuments() {}
 
     /** A paragraph of {@code words} words about {@code topic}, ending with a full stop. */
-    static String paragraph(String topic, int words) {
+    public static String paragraph(String topic, int words) {
         String[] vocabulary = {
             "the", "kiln", "fires", "clay", "slowly", "while", "potters", "watch", "every", "glaze", "change", "colour",
             "under", "steady", "heat"
@@ -53,7 +53,7 @@ final class TestDocuments {
     }
 
     /** A text PDF: each page holds the given paragraphs, one blank line between them. */
-    static Path textPdf(Path dir, String title, String author, List<List<String>> pages) throws IOException {
+    public static Path textPdf(Path dir, String title, String author, List<List<String>> pages) throws IOException {
         Path file = dir.resolve("text.pdf");
         try (PDDocument pdf = new PDDocument()) {
             for (List<String> paragraphs : pages) {

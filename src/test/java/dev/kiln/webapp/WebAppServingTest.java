@@ -18,7 +18,7 @@ import org.springframework.test.context.TestPropertySource;
 class WebAppServingTest extends ApiTestBase {
 
     @ParameterizedTest
-    @ValueSource(strings = {"/", "/jobs", "/new", "/signin", "/jobs/job_abc123", "/no/such/page"})
+    @ValueSource(strings = {"/", "/jobs", "/new", "/library", "/signin", "/jobs/job_abc123", "/no/such/page"})
     void everyAppRouteAnswersTheAppPageUncached(String path) {
         Api.Response page = api.get(path, null);
 

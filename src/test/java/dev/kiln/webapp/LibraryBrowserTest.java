@@ -1,0 +1,63 @@
+package dev.kiln.webapp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kiln.extract.TestDocuments;
+import dev.kiln.testing.Api;
+import dev.kiln.testing.Fixtures;
+import dev.kiln.testing.KilnProcess;
+import dev.kiln.testing.TestDatabases;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Library page in real headless Chromium against a real Kiln (web/e2e/library.e2e.mjs): a
+ * recording and a two-page PDF, each with a finished job, listed with their duration and pages;
+ * the recording plays, a result downloads, a search by name narrows the list and survives a
+ * reload, deleting a selection drops the usage figure at once, deleting a file a queued job needs
+ * is refused naming the job and then goes with it, and the empty library says what to do.
+ */
+class LibraryBrowserTest {
+
+    @Test
+    void theLibraryListsSearchesAndDeletesFilesInChromium() throws Exception {
+        assumeTrue(BrowserScript.chromiumInstalled(), "Debian's chromium is installed (.ci/run installs it)");
+        Path dir = TestDatabases.tempDir("kiln-library-docs-");
+        Path pdf = TestDocuments.textPdf(
+                dir,
+                "Quarterly report",
+                "Kiln",
+                List.of(
+                        List.of(TestDocuments.paragraph("Quarterly", 30)),
+                        List.of(TestDocuments.paragraph("Outlook", 30))));
+        try (KilnProcess kiln = KilnProcess.start(
+                TestDatabases.fresh(TestDatabases.Kind.SQLITE),
+                TestDatabases.tempDir("kiln-library-"),
+                // One running job per user: a long one holds the slot, so a file's next job waits for it.
+                Map.of("kiln.limits.max-running-jobs", "1"))) {
+            BrowserScript run = BrowserScript.run(
+                    "library.e2e.mjs",
+                    List.of(
+                            "--base",
+                            "http://localhost:" + kiln.port(),
+                            "--token",
+                            Api.ADMIN_TOKEN,
+                            "--speech",
+                            Fixtures.path("speech.wav").toString(),
+                            "--pdf",
+                            pdf.toString(),
+                            "--shots",
+                            BrowserScript.screenshots()),
+                    Duration.ofMinutes(5),
+                    line -> null);
+            System.out.println(run.output());
+            assertThat(run.exitCode())
+                    .as("the browser test failed:\n" + run.output() + "\nKiln:\n" + kiln.log())
+                    .isZero();
+        }
+    }
+}

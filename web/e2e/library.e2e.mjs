@@ -1,0 +1,245 @@
+// The Library page in real headless Chromium against a Kiln the calling Java test started: two files
+// (a recording and a PDF) with a finished job each, listed with their length; played, searched (the
+// search survives a reload), a result downloaded, a selection deleted and the usage figure dropping,
+// a file a queued job needs refused and then deleted with its job, down to the empty library.
+// Kiln must run at most one job per user at a time (kiln.limits.max-running-jobs=1). Prints what it checks; exits non-zero on the first failure.
+//
+//   node e2e/library.e2e.mjs --base http://localhost:8080 --token T --speech speech.wav --pdf report.pdf --shots ../target/screenshots
+//
+// The test is a list of named steps sharing one state, so a step can be added where it belongs.
+import fs from 'node:fs';
+import { api, args, base, check, launch, shot } from './support.mjs';
+
+/** Uploads a file as its raw bytes under its own name. */
+async function upload(file, name) {
+  const response = await api(`/api/v1/files?name=${encodeURIComponent(name)}`, {
+    method: 'POST',
+    body: fs.readFileSync(file),
+    headers: { 'Content-Type': 'application/octet-stream' },
+  });
+  if (response.status !== 201) throw new Error(`upload of ${name}: HTTP ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+async function submit(type, fileId, params = {}) {
+  const job = await (
+    await api('/api/v1/jobs', { method: 'POST', body: JSON.stringify({ type, input: { fileId }, params }) })
+  ).json();
+  if (!job.id) throw new Error(`submitting ${type}: ${JSON.stringify(job)}`);
+  return job;
+}
+
+/** Waits until a job is in one of `states`, and answers it. */
+async function waitForState(id, ...states) {
+  for (let waited = 0; waited < 180_000; waited += 250) {
+    const now = await (await api(`/api/v1/jobs/${id}`)).json();
+    if (states.includes(now.state)) return now;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`job ${id} never became ${states.join(' or ')}`);
+}
+
+/** Runs a job on a file and waits until it has finished. */
+async function runJob(type, fileId) {
+  const job = await submit(type, fileId);
+  return waitForState(job.id, 'succeeded', 'failed', 'cancelled');
+}
+
+/** "312 KB of 2.0 MB stored" → bytes stored, as the page shows them. */
+async function storedFigure(page) {
+  const text = await page.getByTestId('library-usage').textContent();
+  const [, value, unit] = /^([\d.]+) (B|KB|MB|GB)/.exec(text);
+  return Number(value) * 1024 ** ['B', 'KB', 'MB', 'GB'].indexOf(unit);
+}
+
+const names = () =>
+  s.page.getByTestId('library-file').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label')));
+const row = (name) => s.page.getByRole('listitem', { name, exact: true });
+
+/** What the steps share. */
+const s = {};
+
+const steps = [
+  [
+    'two files, each with a finished job',
+    async () => {
+      s.wav = await upload(args.speech, 'interview recording.wav');
+      s.pdf = await upload(args.pdf, 'quarterly report.pdf');
+      s.transcribe = await runJob('transcribe', s.wav.id);
+      s.extract = await runJob('extract', s.pdf.id);
+      check(
+        s.transcribe.state === 'succeeded' && s.extract.state === 'succeeded',
+        `a transcription and an extraction finished (${s.transcribe.state}, ${s.extract.state})`,
+      );
+    },
+  ],
+  [
+    'sign in and open the Library',
+    async () => {
+      await s.page.goto(`${base}/signin#token=${args.token}`);
+      await s.page.getByRole('heading', { name: 'Jobs' }).waitFor();
+      await s.page.getByRole('link', { name: 'Library' }).click();
+      await s.page.getByRole('heading', { name: 'Library' }).waitFor();
+      await s.page.getByTestId('library-file').nth(1).waitFor();
+      check(
+        JSON.stringify(await names()) === JSON.stringify(['quarterly report.pdf', 'interview recording.wav']),
+        'the Library lists both files, newest first',
+      );
+      const wav = await row('interview recording.wav').textContent();
+      const pdf = await row('quarterly report.pdf').textContent();
+      check(/\b0:\d\d\b/.test(wav), `the recording shows its duration as m:ss (${wav.slice(0, 80)}…)`);
+      check(/\b2 pages\b/.test(pdf), `the document shows its pages (${pdf.slice(0, 80)}…)`);
+      check(
+        (await row('interview recording.wav')
+          .getByRole('link', { name: 'transcribe succeeded' })
+          .getAttribute('href')) === `/jobs/${s.transcribe.id}`,
+        "each file shows its job's type and state, linked to the job",
+      );
+      await shot(s.page, 'library-desktop');
+    },
+  ],
+  [
+    'play the recording',
+    async () => {
+      await row('interview recording.wav').getByRole('button', { name: 'Play' }).click();
+      await s.page.waitForFunction(
+        () => document.querySelector('[data-testid=library-player]')?.readyState >= 1,
+        null,
+        { timeout: 15000 },
+      );
+      const length = await s.page.getByTestId('library-player').evaluate((audio) => audio.duration);
+      check(
+        Math.abs(length - s.transcribe.input.duration) < 0.5,
+        `the recording plays inline from its content (${length.toFixed(1)} s)`,
+      );
+    },
+  ],
+  [
+    "download the document's result as text",
+    async () => {
+      const file = row('quarterly report.pdf');
+      await file.getByLabel(/Format of/).selectOption('txt');
+      const [download] = await Promise.all([
+        s.page.waitForEvent('download'),
+        file.getByRole('button', { name: 'Download result' }).click(),
+      ]);
+      const text = fs.readFileSync(await download.path(), 'utf8');
+      check(text.includes('Quarterly'), `the TXT result downloads (${text.length} characters)`);
+    },
+  ],
+  [
+    'search by name; a reload keeps the search',
+    async () => {
+      await s.page.getByLabel('Name').fill('REPORT');
+      await s.page.waitForURL(/\/library\?q=REPORT$/);
+      await s.page.waitForFunction(() => document.querySelectorAll('[data-testid=library-file]').length === 1);
+      check(JSON.stringify(await names()) === '["quarterly report.pdf"]', 'a search by name shows the one file');
+      await s.page.reload();
+      await s.page.getByTestId('library-file').first().waitFor();
+      check(
+        (await s.page.getByLabel('Name').inputValue()) === 'REPORT' && (await names()).length === 1,
+        'after a reload the search and its match are still there',
+      );
+      await s.page.getByLabel('Name').fill('no such file');
+      await s.page.getByText(/No files match/).waitFor();
+      await s.page.getByRole('button', { name: 'Clear the search' }).click();
+      await s.page.getByTestId('library-file').nth(1).waitFor();
+      check((await names()).length === 2, 'a search that finds nothing says so, and clearing it shows both again');
+    },
+  ],
+  [
+    'a narrow screen',
+    async () => {
+      await s.page.setViewportSize({ width: 375, height: 800 });
+      await shot(s.page, 'library-375');
+      check(
+        await s.page.evaluate(() => document.documentElement.scrollWidth <= 375),
+        'the Library fits 375 px without sideways scrolling',
+      );
+      await s.page.setViewportSize({ width: 1280, height: 900 });
+    },
+  ],
+  // (Editing a transcript line and finding it in the SRT download goes here.)
+  [
+    'delete a file a finished job used, by selection; the usage drops at once',
+    async () => {
+      const before = await storedFigure(s.page);
+      const shown = await s.page.getByTestId('library-usage').textContent();
+      await s.page.getByLabel('Select quarterly report.pdf').check();
+      await s.page.getByRole('button', { name: 'Delete selected' }).click();
+      await s.page.getByRole('button', { name: 'Delete 1 file' }).click();
+      await row('quarterly report.pdf').waitFor({ state: 'detached' });
+      await s.page.waitForFunction(
+        (was) => document.querySelector('[data-testid=library-usage]')?.textContent !== was,
+        shown,
+        { timeout: 5000 },
+      );
+      const after = await storedFigure(s.page);
+      check(after < before, `the stored figure drops (${before} → ${after} bytes, as shown)`);
+      const kept = await (await api(`/api/v1/jobs/${s.extract.id}/result?format=txt`)).text();
+      check(kept.includes('Quarterly'), 'the finished job keeps its result without its file');
+    },
+  ],
+  [
+    'a file a queued job needs: the refusal names the job, and it goes with the file',
+    async () => {
+      // Kiln runs one job per user here: a long one holds the slot, so the next one waits.
+      const other = await upload(args.pdf, 'sleeper.pdf');
+      s.sleeper = await submit('test-sleep', other.id, { ms: 600000 });
+      s.sleeperFile = other.id;
+      await waitForState(s.sleeper.id, 'running');
+      const waiting = await submit('test-noop', s.wav.id);
+      await waitForState(waiting.id, 'queued');
+      await s.page.reload();
+      const file = row('interview recording.wav');
+      await file.getByRole('link', { name: 'test-noop queued' }).waitFor();
+      await file.getByRole('button', { name: 'Delete' }).click();
+      await file.getByRole('group').getByRole('button', { name: 'Delete' }).click();
+      const refusal = file.getByText(/is needed by/);
+      await refusal.waitFor();
+      check(
+        (await refusal.getByRole('link', { name: 'test-noop (queued)' }).getAttribute('href')) ===
+          `/jobs/${waiting.id}`,
+        'deleting a file a queued job needs is refused, naming the job',
+      );
+      await file.getByRole('button', { name: 'Delete with its jobs' }).click();
+      await row('interview recording.wav').waitFor({ state: 'detached' });
+      check(
+        (await api(`/api/v1/jobs/${waiting.id}`)).status === 404,
+        '"Delete with its jobs" deletes the file and the job waiting for it',
+      );
+    },
+  ],
+  [
+    'the last file goes: the empty library says what to do',
+    async () => {
+      await api(`/api/v1/jobs/${s.sleeper.id}/cancel`, { method: 'POST' });
+      await waitForState(s.sleeper.id, 'cancelled');
+      await api(`/api/v1/files/${s.sleeperFile}`, { method: 'DELETE' });
+      await s.page.reload();
+      await s.page.getByText(/Your library is empty/).waitFor();
+      check(
+        (await s.page.getByRole('main').getByRole('link', { name: 'New job' }).getAttribute('href')) === '/new',
+        'with no files the Library says to upload one on New job',
+      );
+      await shot(s.page, 'library-empty');
+    },
+  ],
+];
+
+const browser = await launch();
+try {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  s.page = await context.newPage();
+  for (const [name, step] of steps) {
+    console.log(`# ${name}`);
+    await step();
+  }
+  console.log('PASS');
+} catch (e) {
+  console.error(e);
+  if (s.page) await shot(s.page, 'library-failure').catch(() => undefined);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}

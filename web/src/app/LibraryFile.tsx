@@ -1,0 +1,201 @@
+import { useState } from 'react';
+import type { KilnHttp } from '../live';
+import { download } from './download';
+import { messageOf } from './errors';
+import { bytes, dateTime } from './format';
+import {
+  contentUrl,
+  deleteFile,
+  fileLength,
+  jobsInTheWay,
+  resultFormats,
+  viewing,
+  type LibraryFile,
+  type MadeJob,
+} from './library';
+import { Link } from './Link';
+import type { ProcessorInfo } from './processors';
+
+/** Where a deletion stands: not asked, asked to confirm, or refused for the jobs that need the file. */
+type Deleting = { step: 'idle' } | { step: 'confirm' } | { step: 'in-use'; jobs: MadeJob[] };
+
+/** One file of the library: what it is, its jobs, and what can be done with it. */
+export function LibraryFileRow({
+  http,
+  file,
+  processors,
+  selected,
+  onSelect,
+  onDeleted,
+}: {
+  http: KilnHttp;
+  file: LibraryFile;
+  processors: ProcessorInfo[];
+  selected: boolean;
+  onSelect(selected: boolean): void;
+  onDeleted(): void;
+}) {
+  const name = file.name ?? file.id;
+  const [playing, setPlaying] = useState(false);
+  const kind = viewing(file.mediaType);
+  const url = contentUrl(http, file.id);
+  return (
+    <li className="library-file" data-testid="library-file" aria-label={name}>
+      <div className="library-head">
+        <input
+          type="checkbox"
+          checked={selected}
+          onChange={(e) => onSelect(e.target.checked)}
+          aria-label={`Select ${name}`}
+        />
+        <span className="library-name" title={name}>
+          {name}
+        </span>
+        <span className="note">
+          {[bytes(file.size), fileLength(file), dateTime(file.createdAt)].filter(Boolean).join(' · ')}
+        </span>
+      </div>
+      <div className="library-actions">
+        {kind === 'document' ? (
+          <a href={url} target="_blank" rel="noopener">
+            Open
+          </a>
+        ) : (
+          <button type="button" className="link" onClick={() => setPlaying((p) => !p)} aria-pressed={playing}>
+            {playing ? 'Hide player' : 'Play'}
+          </button>
+        )}
+        <a href={url} download={name}>
+          Download original
+        </a>
+        <FileDeletion http={http} file={file} onDeleted={onDeleted} />
+      </div>
+      {playing &&
+        (kind === 'video' ? (
+          <video src={url} controls preload="metadata" data-testid="library-player" />
+        ) : (
+          <audio src={url} controls preload="metadata" data-testid="library-player" />
+        ))}
+      {file.jobs.length > 0 && (
+        <ul className="library-jobs" aria-label={`Jobs made from ${name}`}>
+          {file.jobs.map((job) => (
+            <MadeJobItem key={job.id} http={http} job={job} processors={processors} />
+          ))}
+        </ul>
+      )}
+    </li>
+  );
+}
+
+function MadeJobItem({ http, job, processors }: { http: KilnHttp; job: MadeJob; processors: ProcessorInfo[] }) {
+  return (
+    <li>
+      <Link to={`/jobs/${job.id}`}>
+        {job.type} <span className={`badge state-${job.state}`}>{job.state.replace('_', ' ')}</span>
+      </Link>
+      {job.state === 'succeeded' && (
+        <ResultDownload http={http} job={job} formats={resultFormats(job.type, processors)} />
+      )}
+    </li>
+  );
+}
+
+/** A succeeded job's result, in the format chosen. */
+function ResultDownload({ http, job, formats }: { http: KilnHttp; job: MadeJob; formats: string[] }) {
+  const [format, setFormat] = useState(formats[0]);
+  const [error, setError] = useState<string>();
+  return (
+    <span className="result-download">
+      <select value={format} onChange={(e) => setFormat(e.target.value)} aria-label={`Format of ${job.id}'s result`}>
+        {formats.map((f) => (
+          <option key={f} value={f}>
+            {f.toUpperCase()}
+          </option>
+        ))}
+      </select>
+      <button
+        type="button"
+        className="secondary small"
+        onClick={() => {
+          setError(undefined);
+          download(http, job.id, format).catch((e: unknown) => setError(messageOf(e)));
+        }}
+      >
+        Download result
+      </button>
+      {error && (
+        <span role="alert" className="error">
+          {error}
+        </span>
+      )}
+    </span>
+  );
+}
+
+/**
+ * Delete, once confirmed. Jobs waiting or running on the file refuse it (409 file_in_use): they are
+ * named, and the file can go with them.
+ */
+export function FileDeletion({ http, file, onDeleted }: { http: KilnHttp; file: LibraryFile; onDeleted(): void }) {
+  const [state, setState] = useState<Deleting>({ step: 'idle' });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const remove = async (withJobs: boolean) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await deleteFile(http, file.id, withJobs);
+      onDeleted();
+    } catch (e) {
+      const jobs = jobsInTheWay(e);
+      if (jobs) setState({ step: 'in-use', jobs });
+      else setError(messageOf(e));
+      setBusy(false);
+    }
+  };
+  const name = file.name ?? file.id;
+  if (state.step === 'idle')
+    return (
+      <>
+        <button type="button" className="link danger" onClick={() => setState({ step: 'confirm' })}>
+          Delete
+        </button>
+        {error && (
+          <span role="alert" className="error">
+            {error}
+          </span>
+        )}
+      </>
+    );
+  return (
+    <div className="confirm" role="group" aria-label={`Delete ${name}`}>
+      {state.step === 'confirm' ? (
+        <p>Delete {name}? Finished jobs keep their results.</p>
+      ) : (
+        <p>
+          {name} is needed by{' '}
+          {state.jobs.map((job, i) => (
+            <span key={job.id}>
+              {i > 0 && ', '}
+              <Link to={`/jobs/${job.id}`}>
+                {job.type} ({job.state.replace('_', ' ')})
+              </Link>
+            </span>
+          ))}
+          . Delete it with its jobs?
+        </p>
+      )}
+      <button type="button" className="danger" disabled={busy} onClick={() => void remove(state.step === 'in-use')}>
+        {state.step === 'confirm' ? 'Delete' : 'Delete with its jobs'}
+      </button>
+      <button type="button" disabled={busy} onClick={() => setState({ step: 'idle' })}>
+        Keep it
+      </button>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

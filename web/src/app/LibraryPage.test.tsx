@@ -1,0 +1,222 @@
+// @vitest-environment jsdom
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KilnHttp } from '../live';
+import type { LibraryFile } from './library';
+import { LibraryPage } from './LibraryPage';
+import { useRoute } from './router';
+
+afterEach(cleanup);
+
+/** A Kiln library answering like the real API: a file jobs wait on is refused unless its jobs go too. */
+class FakeLibrary {
+  calls: string[] = [];
+  files: LibraryFile[] = [
+    {
+      id: 'fil_2',
+      name: 'interview.wav',
+      size: 2048,
+      mediaType: 'audio/wav',
+      sha256: 'b'.repeat(64),
+      createdAt: '2026-12-02T10:00:00Z',
+      duration: 75,
+      jobs: [{ id: 'job_2', type: 'transcribe', state: 'queued' }],
+    },
+    {
+      id: 'fil_1',
+      name: 'report.pdf',
+      size: 1024,
+      mediaType: 'application/pdf',
+      sha256: 'a'.repeat(64),
+      createdAt: '2026-12-01T10:00:00Z',
+      pages: 3,
+      jobs: [{ id: 'job_1', type: 'extract', state: 'succeeded' }],
+    },
+  ];
+
+  http = new KilnHttp({
+    csrf: () => 'csrf_1',
+    fetch: async (input, init) => {
+      const url = new URL(String(input), 'http://kiln');
+      const method = init?.method ?? 'GET';
+      this.calls.push(`${method} ${url.pathname}${url.search}`);
+      return this.answer(method, url, init?.body ? JSON.parse(String(init.body)) : undefined);
+    },
+  });
+
+  private answer(method: string, url: URL, body: { ids?: string[] }): Response {
+    if (url.pathname === '/api/v1/files' && method === 'GET') {
+      const q = url.searchParams.get('q')?.toLowerCase() ?? '';
+      const items = this.files.filter((f) => f.name!.toLowerCase().includes(q));
+      return json({ items, nextCursor: null, total: items.length });
+    }
+    if (url.pathname === '/api/v1/me/usage') {
+      const usedBytes = this.files.reduce((sum, f) => sum + f.size, 0);
+      return json({ usedBytes, storedBytes: usedBytes, quotaBytes: 1024 * 1024, files: this.files.length, jobs: {} });
+    }
+    const one = /^\/api\/v1\/files\/(fil_\d+)$/.exec(url.pathname);
+    if (one && method === 'DELETE') {
+      const [status, problem] = this.remove(one[1], url.searchParams.get('jobs') === 'delete');
+      return status === 204 ? new Response(null, { status }) : json(problem, status);
+    }
+    if (url.pathname === '/api/v1/files/delete' && method === 'POST') {
+      return json({
+        items: body.ids!.map((id) => {
+          const [status, problem] = this.remove(id, false);
+          return { id, status, ...problem };
+        }),
+      });
+    }
+    return json({ code: 'not_found', detail: 'No such resource.' }, 404);
+  }
+
+  private remove(id: string, withJobs: boolean): [number, Record<string, unknown>] {
+    const file = this.files.find((f) => f.id === id);
+    if (!file) return [404, { code: 'file_not_found', detail: `No file ${id}.` }];
+    const waiting = file.jobs.filter((j) => j.state === 'queued');
+    if (waiting.length > 0 && !withJobs)
+      return [409, { code: 'file_in_use', detail: `Jobs waiting or running need file ${id}.`, jobs: waiting }];
+    this.files = this.files.filter((f) => f !== file);
+    return [204, {}];
+  }
+}
+
+function json(body: unknown, status = 200) {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+}
+
+let kiln: FakeLibrary;
+beforeEach(() => {
+  kiln = new FakeLibrary();
+  window.history.replaceState(null, '', '/library');
+});
+
+const row = (name: string) => screen.getByRole('listitem', { name });
+
+describe('the library page', () => {
+  it('lists files newest first with their length, jobs and what stored files take', async () => {
+    render(<LibraryPage http={kiln.http} processors={[]} />);
+    const files = await screen.findAllByTestId('library-file');
+    expect(files.map((f) => f.getAttribute('aria-label'))).toEqual(['interview.wav', 'report.pdf']);
+    expect(files[0].textContent).toContain('1:15');
+    expect(files[1].textContent).toContain('3 pages');
+    expect(within(files[1]).getByRole('link', { name: 'extract succeeded' }).getAttribute('href')).toBe('/jobs/job_1');
+    expect(within(files[1]).getByRole('link', { name: 'Open' }).getAttribute('href')).toBe(
+      '/api/v1/files/fil_1/content',
+    );
+    expect(within(files[1]).getByRole('button', { name: 'Download result' })).toBeTruthy();
+    expect(within(files[0]).queryByRole('button', { name: 'Download result' })).toBeNull();
+    expect((await screen.findByTestId('library-usage')).textContent).toBe('3.0 KB of 1.0 MB stored');
+  });
+
+  it('plays a recording in place from its content', async () => {
+    render(<LibraryPage http={kiln.http} processors={[]} />);
+    await screen.findAllByTestId('library-file');
+    fireEvent.click(within(row('interview.wav')).getByRole('button', { name: 'Play' }));
+    const player = within(row('interview.wav')).getByTestId('library-player');
+    expect(player.tagName).toBe('AUDIO');
+    expect(player.getAttribute('src')).toBe('/api/v1/files/fil_2/content');
+  });
+
+  it('names the jobs that keep a file, deletes it with them when asked, and the usage drops at once', async () => {
+    render(<LibraryPage http={kiln.http} processors={[]} />);
+    await screen.findByText('3.0 KB of 1.0 MB stored');
+    const file = row('interview.wav');
+    fireEvent.click(within(file).getByRole('button', { name: 'Delete' }));
+    fireEvent.click(within(file).getByRole('button', { name: 'Delete' }));
+    const refusal = await within(file).findByText(/is needed by/);
+    expect(within(refusal).getByRole('link', { name: 'transcribe (queued)' }).getAttribute('href')).toBe('/jobs/job_2');
+    expect(kiln.files).toHaveLength(2);
+
+    fireEvent.click(within(file).getByRole('button', { name: 'Delete with its jobs' }));
+    await waitFor(() => expect(screen.queryByRole('listitem', { name: 'interview.wav' })).toBeNull());
+    expect(kiln.calls.filter((c) => c.startsWith('DELETE'))).toEqual([
+      'DELETE /api/v1/files/fil_2',
+      'DELETE /api/v1/files/fil_2?jobs=delete',
+    ]);
+    await screen.findByText('1.0 KB of 1.0 MB stored');
+  });
+
+  it('deletes a selection, saying which file could not go and why', async () => {
+    render(<LibraryPage http={kiln.http} processors={[]} />);
+    await screen.findAllByTestId('library-file');
+    fireEvent.click(screen.getByLabelText('Select interview.wav'));
+    fireEvent.click(screen.getByLabelText('Select report.pdf'));
+    fireEvent.click(screen.getByRole('button', { name: 'Delete selected' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Delete 2 files' }));
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'interview.wav: Jobs waiting or running need file fil_2.',
+    );
+    expect(screen.getAllByTestId('library-file').map((f) => f.getAttribute('aria-label'))).toEqual(['interview.wav']);
+    await screen.findByText('2.0 KB of 1.0 MB stored');
+  });
+
+  it('tells a new user what to do, and a search that finds nothing how to clear it', async () => {
+    kiln.files = [];
+    render(<LibraryPage http={kiln.http} processors={[]} />);
+    const empty = await screen.findByText(/Your library is empty/);
+    expect(within(empty).getByRole('link', { name: 'New job' }).getAttribute('href')).toBe('/new');
+    cleanup();
+
+    window.history.replaceState(null, '', '/library?q=zebra');
+    render(<LibraryPage http={kiln.http} processors={[]} q="zebra" />);
+    await screen.findByText(/No files match “zebra”/);
+    fireEvent.click(screen.getByRole('button', { name: 'Clear the search' }));
+    expect(window.location.pathname + window.location.search).toBe('/library');
+  });
+
+  it('searches once typing pauses, keeping the search in the address for a reload', async () => {
+    // As the app shows it: the page follows the address.
+    function Routed() {
+      const route = useRoute();
+      return route.name === 'library' ? (
+        <LibraryPage http={kiln.http} processors={[]} q={route.q} kind={route.kind} />
+      ) : null;
+    }
+    render(<Routed />);
+    await screen.findAllByTestId('library-file');
+    fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'R' } });
+    fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'REP ' } });
+    await waitFor(() =>
+      expect(screen.getAllByTestId('library-file').map((f) => f.getAttribute('aria-label'))).toEqual(['report.pdf']),
+    );
+    expect(window.location.search).toBe('?q=REP');
+    expect(kiln.calls.filter((c) => c.startsWith('GET /api/v1/files'))).toEqual([
+      'GET /api/v1/files?limit=25',
+      'GET /api/v1/files?limit=25&q=REP',
+    ]);
+  });
+
+  it('loads older files on demand, after those shown', async () => {
+    const [newer, older] = kiln.files;
+    kiln.http = new KilnHttp({
+      fetch: async (input) => {
+        const url = new URL(String(input), 'http://kiln');
+        if (url.pathname === '/api/v1/me/usage') return json({ usedBytes: 0, quotaBytes: 1, files: 2, jobs: {} });
+        return url.searchParams.get('cursor') === 'c1'
+          ? json({ items: [older], nextCursor: null, total: 2 })
+          : json({ items: [newer], nextCursor: 'c1', total: 2 });
+      },
+    });
+    render(<LibraryPage http={kiln.http} processors={[]} />);
+    await screen.findAllByTestId('library-file');
+    fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    await waitFor(() =>
+      expect(screen.getAllByTestId('library-file').map((f) => f.getAttribute('aria-label'))).toEqual([
+        'interview.wav',
+        'report.pdf',
+      ]),
+    );
+    expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull();
+  });
+
+  it("shows the API's problem when the list cannot be read", async () => {
+    kiln.http = new KilnHttp({
+      fetch: async () => json({ code: 'invalid_params', detail: 'q may be at most 255 characters.' }, 400),
+    });
+    render(<LibraryPage http={kiln.http} processors={[]} />);
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'Could not read your files: q may be at most 255 characters.',
+    );
+  });
+});
