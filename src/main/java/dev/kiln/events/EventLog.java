@@ -70,4 +70,27 @@ public class EventLog {
                         Instant.ofEpochMilli(rs.getLong("created_at"))))
                 .list();
     }
+
+    /**
+     * Retention: trims the logs of up to {@code limit} jobs that finished before {@code before}
+     * (epoch millis) to their final event (the terminal {@code state}) and their {@code result}
+     * events; returns how many events it removed. Trimming twice removes nothing more, so nodes
+     * doing it at once only repeat a no-op; a job retried meanwhile is no longer finished and keeps its log.
+     */
+    public int trimFinished(long before, int limit) {
+        return db.write(() -> {
+            List<String> jobs =
+                    db.sql().sql("""
+                            SELECT id FROM jobs j WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < ?
+                              AND EXISTS (SELECT 1 FROM job_events e WHERE e.job_id = j.id AND e.seq < j.seq AND e.kind <> 'result')
+                            LIMIT ?""").params(before, limit).query(String.class).list();
+            if (jobs.isEmpty()) {
+                return 0;
+            }
+            return db.sql().sql("""
+                            DELETE FROM job_events WHERE job_id IN (:jobs) AND kind <> 'result'
+                              AND seq < (SELECT j.seq FROM jobs j WHERE j.id = job_events.job_id
+                                           AND j.state IN ('succeeded', 'failed', 'cancelled'))""").param("jobs", jobs).update();
+        });
+    }
 }

@@ -25,6 +25,9 @@ public class JobDeletion {
     /** The guard: every state but {@code running}, whose attempt holds a lease (queued and waiting jobs have none). */
     private static final String DELETABLE = "state <> 'running'";
 
+    /** Succeeded, failed or cancelled: only a retry moves such a job again. */
+    public static final String FINISHED = "state IN ('succeeded', 'failed', 'cancelled')";
+
     private final Database db;
     private final JobStore store;
 
@@ -71,6 +74,31 @@ public class JobDeletion {
                 .list());
     }
 
+    /** Retention: up to {@code limit} jobs that finished before {@code before} (epoch millis). */
+    public List<String> finishedBefore(long before, int limit) {
+        return db.sql()
+                .sql("SELECT id FROM jobs WHERE " + FINISHED + " AND finished_at < ? LIMIT ?")
+                .params(before, limit)
+                .query(String.class)
+                .list();
+    }
+
+    /**
+     * Retention: deletes those of {@code ids} that are still finished before {@code before}, in the
+     * caller's write transaction; returns their ids. A job retried meanwhile (waiting again) stays.
+     */
+    public Set<String> deleteFinished(Collection<String> ids, long before) {
+        if (ids.isEmpty()) {
+            return Set.of();
+        }
+        return new HashSet<>(db.sql()
+                .sql("DELETE FROM jobs WHERE id IN (:ids) AND " + FINISHED + " AND finished_at < :before RETURNING id")
+                .param("ids", List.copyOf(new HashSet<>(ids)))
+                .param("before", before)
+                .query(String.class)
+                .list());
+    }
+
     /** The jobs made from each of these files, whoever owns them (callers decide what to show), oldest first. */
     public Map<String, List<Made>> madeFrom(Collection<String> fileIds) {
         if (fileIds.isEmpty()) {
@@ -111,6 +139,6 @@ public class JobDeletion {
     public void detachFinished(String fileId) {
         db.sql().sql("""
                         UPDATE jobs SET input_file_id = NULL
-                        WHERE input_file_id = ? AND state IN ('succeeded', 'failed', 'cancelled')""").param(fileId).update();
+                        WHERE input_file_id = ? AND\s""" + FINISHED).param(fileId).update();
     }
 }

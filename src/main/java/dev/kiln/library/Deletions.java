@@ -101,6 +101,54 @@ class Deletions {
         return new FileOutcome.Deleted(file, withJobs ? jobIds : List.of());
     }
 
+    /**
+     * A file no job has used since {@code since} (epoch millis): older than that, and no job made
+     * from it is waiting, running, or was created or finished since.
+     */
+    private static final String UNUSED_SINCE = """
+            created_at < :since AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.input_file_id = files.id
+              AND (j.state IN ('queued', 'retry_scheduled', 'running') OR j.created_at >= :since OR j.finished_at >= :since))""";
+
+    /** Retention: up to {@code limit} files no job has used since {@code since}. */
+    List<String> unusedSince(long since, int limit) {
+        return db.sql()
+                .sql("SELECT id FROM files WHERE " + UNUSED_SINCE + " LIMIT :limit")
+                .param("since", since)
+                .param("limit", limit)
+                .query(String.class)
+                .list();
+    }
+
+    /**
+     * Retention, step 1: the file's row goes if it is still unused since {@code since}, keeping its
+     * finished jobs without it; false when it is gone already (another node) or in use again. A
+     * job made from it meanwhile fails this transaction's foreign key: then it stays.
+     */
+    boolean deleteRowsIfUnused(String fileId, long since) {
+        try {
+            return db.write(() -> {
+                boolean unused = db.sql()
+                                .sql("SELECT COUNT(*) FROM files WHERE id = :id AND " + UNUSED_SINCE)
+                                .param("id", fileId)
+                                .param("since", since)
+                                .query(Long.class)
+                                .single()
+                        > 0;
+                if (!unused) {
+                    return false;
+                }
+                jobs.detachFinished(fileId);
+                return db.sql()
+                                .sql("DELETE FROM files WHERE id = ?")
+                                .param(fileId)
+                                .update()
+                        == 1;
+            });
+        } catch (DataIntegrityViolationException e) {
+            return false;
+        }
+    }
+
     /** Ids of the files and jobs the outcome names, for messages. */
     static String ids(List<JobDeletion.Made> made) {
         return made.stream().map(JobDeletion.Made::id).collect(Collectors.joining(", "));
