@@ -8,7 +8,9 @@ public enum LockSpace {
     /** An owner's running jobs: claims that may raise the count take it. */
     RUNNING_JOBS,
     /** An owner's waiting jobs: submissions that may raise the count take it. */
-    WAITING_JOBS;
+    WAITING_JOBS,
+    /** A job's result edits: a version read and then raised stays the latest. */
+    RESULT_EDITS;
 
     /** The lock's first integer: "KL" and the purpose. */
     int id() {
