@@ -11,6 +11,9 @@ import { useLoad } from './useLoad';
 
 export { isUtterance, type Utterance };
 
+/** One empty set of names, so that rows memoised on them do not render again for a new but equal one. */
+const NO_NAMES: SpeakerNames = {};
+
 /**
  * A transcript as it grows, then as stored: once the job has succeeded the stored one is read (its
  * speakers' names and the owner's corrections live only there), and its lines can be corrected.
@@ -37,7 +40,7 @@ export function Transcript({
   // Names saved since the result was read; a job run again (a manual retry) has a result of its own.
   const [renamed, setRenamed] = useState<SpeakerNames>();
   if (useChanged([href]) && renamed) setRenamed(undefined);
-  const names = renamed ?? stored?.speakerNames ?? {};
+  const names = renamed ?? stored?.speakerNames ?? NO_NAMES;
   const segments = useIndexed(editing.segments ?? stored?.segments ?? partials);
   const rename = useCallback(
     async (speaker: string, name: string) => {
@@ -126,7 +129,7 @@ export function MediaTranscript({
   client,
   job,
   segments,
-  names = {},
+  names = NO_NAMES,
   onRename,
   onSave,
   generation,

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HttpError, KilnHttp, type LiveClient } from '../live';
 import { snapshot } from '../live/testSupport';
 import { DocumentText } from './DocumentText';
@@ -157,5 +157,23 @@ describe('correcting a document in place', () => {
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Reload' })));
     await screen.findByText('Their passage.');
     expect(screen.queryByRole('alert')).toBeNull();
+  });
+});
+
+describe('a long list', () => {
+  it('renders only the rows in view, and again only the row whose segment changed', async () => {
+    const { SegmentList } = await import('./SegmentList');
+    const segments = Array.from({ length: 10_000 }, (_, i) => line(i, `Line ${i}`));
+    const lead = vi.fn((s: Segment) => `${s.id}: `);
+    const { rerender } = render(<SegmentList segments={segments} renderLead={lead} label="Lines" />);
+    const shown = screen.getAllByRole('listitem').length;
+    expect(shown).toBeGreaterThan(0);
+    expect(shown).toBeLessThan(100);
+
+    lead.mockClear();
+    const one = withUpdated(segments, [line(2, 'Line two, corrected', 1, true)]);
+    rerender(<SegmentList segments={one} renderLead={lead} label="Lines" />);
+    expect(lead.mock.calls.map(([s]) => s.id)).toEqual([2]);
+    expect(screen.getByText('Line two, corrected')).toBeTruthy();
   });
 });
