@@ -7,6 +7,7 @@ import { clock, duration, lastSeen, percent } from './format';
 import { Link } from './Link';
 import { ProgressBar } from './ProgressBar';
 import { useNow } from './useNow';
+import { DocumentText } from './DocumentText';
 import { ErrorBoundary } from './ErrorBoundary';
 import { isUtterance, Transcript } from './MediaTranscript';
 import { isSegment, JsonPartials, TextPartials } from './Partials';
@@ -159,6 +160,10 @@ function Results({
 }) {
   if (partials.every(isUtterance) && (partials.length > 0 || isTranscriptShaped(processor, job.type))) {
     return <Transcript client={client} job={job} partials={partials} complete={complete} />;
+  }
+  const href = job.state === 'succeeded' ? job.result?.href : undefined;
+  if (href && (processor?.shape === 'document' || (!processor && job.type === 'extract'))) {
+    return <DocumentText client={client} job={job} href={href} />;
   }
   if (partials.every(isSegment)) return <TextPartials partials={partials} complete={complete} />;
   return <JsonPartials partials={partials} complete={complete} />;

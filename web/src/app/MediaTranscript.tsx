@@ -1,16 +1,22 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { JobSnapshot, LiveClient } from '../live';
 import { messageOf } from './errors';
 import { timestamp } from './format';
+import { segmentsOf, type Segment } from './edits';
+import { SegmentList } from './SegmentList';
 import { asTranscript, displayName, isUtterance, renameSpeaker, type SpeakerNames, type Utterance } from './speakers';
+import { EditBar, useEditing } from './useEditing';
 import { useChanged } from './useChanged';
 import { useLoad } from './useLoad';
 
 export { isUtterance, type Utterance };
 
+/** One empty set of names, so that rows memoised on them do not render again for a new but equal one. */
+const NO_NAMES: SpeakerNames = {};
+
 /**
- * A transcript as it grows, then as stored: the final one is read once the job has succeeded when
- * it has speakers (their names live only in the result) or when the live partials are not all there.
+ * A transcript as it grows, then as stored: once the job has succeeded the stored one is read (its
+ * speakers' names and the owner's corrections live only there), and its lines can be corrected.
  */
 export function Transcript({
   client,
@@ -23,24 +29,27 @@ export function Transcript({
   partials: Utterance[];
   complete: boolean;
 }) {
-  const speakers = partials.some((u) => u.speaker !== undefined);
   const href = job.state === 'succeeded' ? job.result?.href : undefined;
-  const wanted = href !== undefined && (speakers || !complete || partials.length === 0);
-  const final = useLoad(
-    async () => (wanted ? asTranscript(await client.http.call(href)) : null),
-    [client, href, wanted],
-  );
-  const stored = final.data ?? null;
+  const final = useLoad(async () => {
+    if (href === undefined) return null;
+    const result = await client.http.call(href);
+    return { transcript: asTranscript(result), segments: segmentsOf(result) };
+  }, [client, href]);
+  const stored = final.data?.transcript ?? null;
+  const editing = useEditing(client.http, job.id, final.data?.segments ?? null);
   // Names saved since the result was read; a job run again (a manual retry) has a result of its own.
   const [renamed, setRenamed] = useState<SpeakerNames>();
-  if (useChanged([href, wanted]) && renamed) setRenamed(undefined);
-  const names = renamed ?? stored?.speakerNames ?? {};
-  const utterances = stored?.segments ?? partials;
-  if (utterances.length === 0) return null;
+  if (useChanged([href]) && renamed) setRenamed(undefined);
+  const names = renamed ?? stored?.speakerNames ?? NO_NAMES;
+  const segments = useIndexed(editing.segments ?? stored?.segments ?? partials);
+  const rename = useCallback(
+    async (speaker: string, name: string) => {
+      setRenamed(await renameSpeaker(client.http, job.id, speaker, name));
+    },
+    [client, job.id],
+  );
+  if (segments.length === 0) return null;
 
-  const rename = async (speaker: string, name: string) => {
-    setRenamed(await renameSpeaker(client.http, job.id, speaker, name));
-  };
   return (
     <div className="partials">
       <h2>Transcript</h2>
@@ -50,14 +59,37 @@ export function Transcript({
       {final.error !== undefined && (
         <p className="note">The stored transcript could not be read: {messageOf(final.error)}</p>
       )}
+      {editing.segments && <EditBar editing={editing} reload={final.reload} />}
       <MediaTranscript
         client={client}
         job={job}
-        utterances={utterances}
+        segments={segments}
         names={names}
-        onRename={stored && utterances.some((u) => u.speaker !== undefined) ? rename : undefined}
+        onRename={stored && segments.some((u) => u.speaker !== undefined) ? rename : undefined}
+        onSave={editing.segments ? editing.save : undefined}
+        generation={editing.generation}
       />
     </div>
+  );
+}
+
+/** Numbered copies of lines without ids, one per line object, so a line that did not change keeps its row. */
+const indexed = new WeakMap<object, Segment>();
+
+/** Lines without ids (live partials, a result read before ids existed) numbered by place. */
+function useIndexed(utterances: (Utterance | Segment)[]): Segment[] {
+  return useMemo(
+    () =>
+      utterances.map((u, i) => {
+        if ('id' in u && 'version' in u) return u;
+        let segment = indexed.get(u);
+        if (!segment || segment.id !== i) {
+          segment = { ...u, id: i, version: 0 };
+          indexed.set(u, segment);
+        }
+        return segment;
+      }),
+    [utterances],
   );
 }
 
@@ -90,33 +122,64 @@ function useMedia(client: LiveClient, fileId: string | undefined): Media | undef
 }
 
 /**
- * The recording next to its transcript: click a line or a word to hear it; what is playing is
+ * The recording next to its transcript: click a line's time to hear it; what is playing is
  * highlighted. Each line says who speaks, when the engine tells speakers apart.
  */
 export function MediaTranscript({
   client,
   job,
-  utterances,
-  names = {},
+  segments,
+  names = NO_NAMES,
   onRename,
+  onSave,
+  generation,
 }: {
   client: LiveClient;
   job: JobSnapshot;
-  utterances: Utterance[];
+  segments: Segment[];
   names?: SpeakerNames;
   /** Saves a speaker's name; absent when names cannot be changed (yet). */
   onRename?(speaker: string, name: string): Promise<void>;
+  /** Saves a line's corrected text; absent when lines cannot be corrected (yet). */
+  onSave?(segment: Segment, text: string): Promise<void>;
+  generation?: number;
 }) {
   const media = useMedia(client, job.input?.fileId);
   const [now, setNow] = useState(-1);
   const player = useRef<HTMLMediaElement>(null);
 
-  const seek = (seconds: number) => {
+  const seek = useCallback((seconds: number) => {
     const element = player.current;
     if (!element) return;
     element.currentTime = seconds;
     void element.play().catch(() => undefined);
-  };
+  }, []);
+  const hasMedia = media !== undefined;
+  const renderLead = useCallback(
+    (u: Segment) => (
+      <>
+        {hasMedia ? (
+          <button
+            type="button"
+            className="time link"
+            onClick={() => seek(u.start ?? 0)}
+            aria-label={`Play from ${timestamp(u.start ?? 0)}`}
+          >
+            {timestamp(u.start ?? 0)}
+          </button>
+        ) : (
+          <span className="time">{timestamp(u.start ?? 0)}</span>
+        )}{' '}
+        {u.speaker !== undefined && (
+          <>
+            <SpeakerLabel id={u.speaker} names={names} onRename={onRename} />{' '}
+          </>
+        )}
+      </>
+    ),
+    [hasMedia, seek, names, onRename],
+  );
+  const playing = now < 0 ? -1 : (segments.find((u) => now >= (u.start ?? 0) && now < (u.end ?? 0))?.id ?? -1);
 
   return (
     <div className="media-transcript">
@@ -143,47 +206,15 @@ export function MediaTranscript({
             data-testid="player"
           />
         ))}
-      <ol className="partial-list transcript" data-testid="partials">
-        {utterances.map((u, i) => {
-          const current = now >= u.start && now < u.end;
-          return (
-            <li key={i} className={current ? 'current' : undefined}>
-              {media ? (
-                <button
-                  type="button"
-                  className="time link"
-                  onClick={() => seek(u.start)}
-                  aria-label={`Play from ${timestamp(u.start)}`}
-                >
-                  {timestamp(u.start)}
-                </button>
-              ) : (
-                <span className="time">{timestamp(u.start)}</span>
-              )}{' '}
-              {u.speaker !== undefined && (
-                <>
-                  <SpeakerLabel id={u.speaker} names={names} onRename={onRename} />{' '}
-                </>
-              )}
-              {u.words
-                ? u.words.map((w, j) => (
-                    <span key={j}>
-                      <span
-                        role="button"
-                        tabIndex={0}
-                        className={`word${now >= w.start && now < w.end ? ' playing' : ''}`}
-                        onClick={() => seek(w.start)}
-                        onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && seek(w.start)}
-                      >
-                        {w.word}
-                      </span>{' '}
-                    </span>
-                  ))
-                : u.text}
-            </li>
-          );
-        })}
-      </ol>
+      <SegmentList
+        segments={segments}
+        renderLead={renderLead}
+        playing={playing}
+        now={now}
+        onSave={onSave}
+        label="Transcript"
+        generation={generation}
+      />
     </div>
   );
 }

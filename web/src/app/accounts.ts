@@ -55,6 +55,7 @@ export const AUDIT_ACTIONS = [
   'job.retried',
   'job.deleted',
   'result.downloaded',
+  'result.edited',
   'file.downloaded',
   'file.deleted',
 ] as const;

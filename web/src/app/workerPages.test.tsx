@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KilnHttp, type JobSnapshot, type JobViewState, type LiveClient } from '../live';
 import { snapshot } from '../live/testSupport';
 import { JobPage } from './JobPage';
@@ -8,9 +8,13 @@ import { Transcript } from './MediaTranscript';
 import { NewJobPage } from './NewJobPage';
 import { JsonPartials } from './Partials';
 import type { ProcessorInfo } from './processors';
+import { giveScrollersASize } from './testLayout';
 import { UploadQueue } from './uploadQueue';
 
 afterEach(cleanup);
+let undoSize: () => void;
+beforeAll(() => (undoSize = giveScrollersASize()));
+afterAll(() => undoSize());
 
 interface Call {
   method: string;

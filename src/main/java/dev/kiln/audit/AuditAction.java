@@ -21,6 +21,7 @@ public enum AuditAction {
     PROCESSOR_DECLARED("processor.declared"),
     RESULT_DOWNLOADED("result.downloaded"),
     SPEAKERS_RENAMED("result.speakers_renamed"),
+    RESULT_EDITED("result.edited"),
     FILE_DOWNLOADED("file.downloaded"),
     FILE_DELETED("file.deleted");
 

@@ -10,7 +10,9 @@ public enum LockSpace {
     /** An owner's waiting jobs: submissions that may raise the count take it. */
     WAITING_JOBS,
     /** A job's result files: uploads that may add one take it (the count stays within its limit). */
-    RESULT_FILES;
+    RESULT_FILES,
+    /** A job's result edits: a version read and then raised stays the latest. */
+    RESULT_EDITS;
 
     /** The lock's first integer: "KL" and the purpose. */
     int id() {

@@ -9,6 +9,7 @@ import dev.kiln.processors.Processor;
 import dev.kiln.processors.ProcessorCatalogue;
 import dev.kiln.processors.ProcessorRegistry;
 import dev.kiln.processors.ResultFormat;
+import dev.kiln.processors.ResultShape;
 import dev.kiln.support.Texts;
 import java.util.List;
 import java.util.Map;
@@ -37,27 +38,36 @@ class ResultController {
     private final JobStore store;
     private final ProcessorCatalogue processors;
     private final SpeakerNames speakerNames;
+    private final ResultEdits edits;
     private final JsonMapper json;
     private final AuditLog audit;
 
     ResultController(
-            JobStore store, ProcessorCatalogue processors, SpeakerNames speakerNames, JsonMapper json, AuditLog audit) {
+            JobStore store,
+            ProcessorCatalogue processors,
+            SpeakerNames speakerNames,
+            ResultEdits edits,
+            JsonMapper json,
+            AuditLog audit) {
         this.store = store;
         this.processors = processors;
         this.speakerNames = speakerNames;
+        this.edits = edits;
         this.json = json;
         this.audit = audit;
     }
 
     /**
      * The stored result as JSON, or rendered in one of the processor's {@link ResultFormat}s; with
-     * the speakers' names, when its owner gave them, as {@code speakerNames}.
+     * the speakers' names, when its owner gave them, as {@code speakerNames}, and the owner's edits to
+     * its segments ({@link ResultEdits}) unless {@code original=true}.
      */
     @GetMapping("/result")
     ResponseEntity<String> result(
             @AuthenticationPrincipal User user,
             @PathVariable String id,
-            @RequestParam(name = "format", required = false) String requested) {
+            @RequestParam(name = "format", required = false) String requested,
+            @RequestParam(name = "original", defaultValue = "false") boolean original) {
         // Not a default value: Spring would turn "format=" into it, and an empty format is a mistake.
         String format = requested == null ? "json" : requested;
         Job job = store.find(id, user).orElseThrow(() -> JobController.notFound(id));
@@ -75,16 +85,19 @@ class ResultController {
                     .with("field", "format")
                     .with("available", available);
         }
-        String stored = stored(job, user);
+        String stored = stored(store, job, user);
         audit.record(user, AuditAction.RESULT_DOWNLOADED, "job", id, Map.of("format", format));
+        ResultShape shape = processor.map(Processor::shape).orElse(null);
         Optional<ObjectNode> names = speakerNames.of(id);
+        if (rendering.isEmpty() && names.isEmpty() && shape == null) {
+            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(stored);
+        }
+        // The one place a result is shown as its owner left it: JSON and every download alike.
+        JsonNode edited =
+                original ? json.readTree(stored) : ResultEdits.apply(json.readTree(stored), shape, edits.current(id));
+        JsonNode shown = SpeakerNames.withNames(edited, names);
         if (rendering.isEmpty()) {
-            return ResponseEntity.ok()
-                    .contentType(MediaType.APPLICATION_JSON)
-                    .body(
-                            names.isEmpty()
-                                    ? stored
-                                    : json.writeValueAsString(SpeakerNames.withNames(json.readTree(stored), names)));
+            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(json.writeValueAsString(shown));
         }
         // Text renderings (captions, transcripts) show in a tab; sandboxed, like file content, in case a browser
         // renders one.
@@ -97,7 +110,7 @@ class ResultController {
                                 .build()
                                 .toString())
                 .header("Content-Security-Policy", "default-src 'none'; sandbox")
-                .body(rendering.get().render().apply(SpeakerNames.withNames(json.readTree(stored), names)));
+                .body(rendering.get().render().apply(shown));
     }
 
     record Names(ObjectNode names) {}
@@ -114,12 +127,20 @@ class ResultController {
                     ErrorCode.NO_SPEAKERS,
                     "Job " + id + " is " + job.state().wire() + "; only a finished transcript has speakers.");
         }
-        ObjectNode names = speakerNames.rename(id, json.readTree(stored(job, user)), body.get("names"));
+        // Speakers the owner gave segments count too.
+        JsonNode edited =
+                ResultEdits.apply(json.readTree(stored(store, job, user)), shape(processors, job), edits.current(id));
+        ObjectNode names = speakerNames.rename(id, edited, body.get("names"));
         audit.record(user, AuditAction.SPEAKERS_RENAMED, "job", id);
         return new Names(names);
     }
 
-    private String stored(Job job, User user) {
+    /** The shape of the job's processor's results; null when it has none (or the processor is gone). */
+    static ResultShape shape(ProcessorCatalogue processors, Job job) {
+        return processors.find(job.type()).map(r -> r.processor().shape()).orElse(null);
+    }
+
+    static String stored(JobStore store, Job job, User user) {
         return store.result(job.id(), user)
                 .orElseThrow(() -> new ApiException(
                                 ErrorCode.RESULT_NOT_FOUND,

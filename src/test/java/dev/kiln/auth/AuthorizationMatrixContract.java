@@ -117,6 +117,12 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         return job;
     }
 
+    private String finishedTranscript() {
+        String job = api.submit(owner, "test-transcript", file(), "{}");
+        await().atMost(Duration.ofSeconds(15)).until(() -> api.state(owner, job).equals("succeeded"));
+        return job;
+    }
+
     private String longJob() {
         String job = api.submit(owner, "test-sleep", file(), "{\"ms\":60000}");
         longJobs.add(job);
@@ -252,6 +258,14 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         rows.put(
                 "GET /api/v1/jobs/{id}/result",
                 new Row(() -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/result"), expect(401, 404, 200, 200)));
+        rows.put(
+                "PATCH /api/v1/jobs/{id}/result",
+                new Row(
+                        () -> json(
+                                "PATCH",
+                                "/api/v1/jobs/" + finishedTranscript() + "/result",
+                                "{\"edits\":[{\"segment\":0,\"version\":0,\"text\":\"Edited.\"}]}"),
+                        expect(401, 404, 200, 200)));
         // A result without speakers has none to name (409), which only whoever may see it learns.
         rows.put(
                 "PUT /api/v1/jobs/{id}/speakers",

@@ -32,8 +32,8 @@ class ExtractApiTest extends ApiTestBase {
         List<JsonNode> events = api.events(Api.ADMIN_TOKEN, job);
 
         assertThat(events.getLast().get("data").get("state").asString()).isEqualTo("succeeded");
-        JsonNode result =
-                api.get("/api/v1/jobs/" + job + "/result", Api.ADMIN_TOKEN).json();
+        JsonNode result = api.get("/api/v1/jobs/" + job + "/result?original=true", Api.ADMIN_TOKEN)
+                .json();
         List<JsonNode> partials = events.stream()
                 .filter(e -> e.get("kind").asString().equals("partial"))
                 .map(e -> e.get("data"))

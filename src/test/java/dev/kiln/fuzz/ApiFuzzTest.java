@@ -50,6 +50,7 @@ class ApiFuzzTest {
     private String token;
     private String fileId;
     private String jobId;
+    private String transcriptJob;
     private String userId;
     private String uploadPath;
     private String worker;
@@ -112,6 +113,8 @@ class ApiFuzzTest {
         fileId = api.textFile(token, "fuzz me");
         jobId = api.submit(token, "test-echo", fileId, "{}");
         await().atMost(QUIET).until(() -> api.state(token, jobId).equals("succeeded"));
+        transcriptJob = api.submit(token, "test-transcript", fileId, "{}");
+        await().atMost(QUIET).until(() -> api.state(token, transcriptJob).equals("succeeded"));
         Api.Response upload = raw.send(
                 "POST",
                 "/api/v1/uploads",
@@ -238,6 +241,16 @@ class ApiFuzzTest {
             }
             return new Request("PUT", "/api/v1/worker/jobs/" + job + "/files/" + name, headers, body);
         });
+    }
+
+    @Test
+    void resultEdits() {
+        fuzz(in -> new Request(
+                "PATCH",
+                "/api/v1/jobs/" + pick(in, transcriptJob, transcriptJob, transcriptJob, jobId, "job_" + "a".repeat(26))
+                        + "/result",
+                List.of(auth(token), "Content-Type: application/json"),
+                Inputs.editBodies().generate(in)));
     }
 
     @Test

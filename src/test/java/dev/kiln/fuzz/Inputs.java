@@ -389,6 +389,46 @@ final class Inputs {
         };
     }
 
+    /** A body for PATCH /api/v1/jobs/{id}/result: {@code {"edits": [{segment, version, text?, speaker?, restore?}]}}. */
+    static Gen<String> editBodies() {
+        return in -> switch (below(in, 5)) {
+            case 0, 1, 2 -> {
+                List<String> edits = new ArrayList<>();
+                int count = pick(in, 1, 1, 2, 0);
+                for (int i = 0; i < count; i++) {
+                    edits.add(edit(in));
+                }
+                yield "{\"edits\":[" + String.join(",", edits) + "]}";
+            }
+            case 3 -> broken(in, "{\"edits\":[{\"segment\":0,\"version\":0,\"text\":\"x\"}]}");
+            default -> value(in, 3);
+        };
+    }
+
+    private static String edit(RandomnessSource in) {
+        List<String> members = new ArrayList<>();
+        if (chance(in, 90)) {
+            members.add("\"segment\":" + pick(in, "0", "1", "2", "3", "-1", "\"0\"", "null", number(in)));
+        }
+        if (chance(in, 90)) {
+            members.add("\"version\":" + pick(in, "0", "1", "2", "-1", "1.5", "\"0\"", number(in)));
+        }
+        if (chance(in, 70)) {
+            members.add("\"text\":"
+                    + pick(in, quote(text(in, 60)), "\"\"", "null", "5", quote("x".repeat(20_001)), "[\"a\"]"));
+        }
+        if (chance(in, 30)) {
+            members.add("\"speaker\":" + pick(in, quote(text(in, 20)), "\"\"", "\" \"", "7", quote("s".repeat(101))));
+        }
+        if (chance(in, 20)) {
+            members.add("\"restore\":" + pick(in, "true", "false", "\"yes\"", "1"));
+        }
+        if (chance(in, 10)) {
+            members.add(quote(pick(in, FIELDS)) + ":" + value(in, 2));
+        }
+        return "{" + String.join(",", members) + "}";
+    }
+
     /** A body for POST /api/v1/admin/users. */
     static Gen<String> userBodies() {
         return in -> switch (below(in, 5)) {

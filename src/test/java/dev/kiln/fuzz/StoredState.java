@@ -27,6 +27,7 @@ final class StoredState implements AutoCloseable {
             "jobs",
             "job_events",
             "job_results",
+            "result_edits",
             "idempotency_keys",
             "uploads",
             "job_files");

@@ -70,6 +70,13 @@ public final class Api {
         return send(request.build());
     }
 
+    public Response patch(String path, String token, String json) {
+        return send(request(path, token)
+                .header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(json))
+                .build());
+    }
+
     public Response postEmpty(String path, String token) {
         return send(
                 request(path, token).POST(HttpRequest.BodyPublishers.noBody()).build());

@@ -5,6 +5,7 @@ import dev.kiln.processors.JobFailure;
 import dev.kiln.processors.Param;
 import dev.kiln.processors.ParamsSchema;
 import dev.kiln.processors.ProcessorLimits;
+import dev.kiln.processors.ResultShape;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -228,6 +229,59 @@ public class TestProcessors {
                     }
                     return Map.of("gate", context.params().get("gate").asString());
                 });
+    }
+
+    /**
+     * A transcript of {@code segments} numbered lines, two speakers taking turns, with word timings:
+     * what the transcript features (downloads, edits, the web app's view) work on, without ML.
+     */
+    @Bean
+    TestProcessor transcript() {
+        return new TestProcessor(
+                "test-transcript",
+                ParamsSchema.of(Param.integer("segments", "lines to make")
+                        .withRange(1, 20_000)
+                        .withDefault(3)),
+                context -> {
+                    int count = context.params().get("segments").asInt();
+                    List<Map<String, Object>> segments = new java.util.ArrayList<>();
+                    for (int i = 0; i < count; i++) {
+                        String text = "Line " + i + " of the transcript.";
+                        List<Map<String, Object>> words = new java.util.ArrayList<>();
+                        String[] parts = text.split(" ");
+                        for (int w = 0; w < parts.length; w++) {
+                            words.add(Map.of(
+                                    "word", parts[w], "start", i * 2.0 + w * 0.3, "end", i * 2.0 + w * 0.3 + 0.25));
+                        }
+                        segments.add(Map.of(
+                                "start",
+                                i * 2.0,
+                                "end",
+                                i * 2.0 + 1.5,
+                                "text",
+                                text,
+                                "speaker",
+                                "SPEAKER_0" + i % 2,
+                                "words",
+                                words));
+                    }
+                    Map<String, Object> result = new LinkedHashMap<>();
+                    result.put("language", "en");
+                    result.put(
+                            "text",
+                            String.join(
+                                    " ",
+                                    segments.stream()
+                                            .map(s -> (String) s.get("text"))
+                                            .toList()));
+                    result.put("segments", segments);
+                    return result;
+                }) {
+            @Override
+            public ResultShape shape() {
+                return ResultShape.TRANSCRIPT;
+            }
+        };
     }
 
     /** Keeps a CPU busy for {@code ms}, after telling the test it has started; declares itself CPU-bound. */

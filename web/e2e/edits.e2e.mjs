@@ -1,0 +1,120 @@
+// Correcting a transcript in the web app, in real headless Chromium against a Kiln the calling Java
+// test started (with the test processors): a line is edited with the keyboard, undone with Ctrl+Z,
+// edited again, kept across a reload and in the SRT download. Then a transcript of 10,000 lines:
+// only a screenful of rows exists in the page, and scrolling (and End) reaches the last line.
+// Prints what it checks and the figures it measured; exits non-zero on the first failure.
+//
+//   node e2e/edits.e2e.mjs --base http://localhost:8080 --token ADMIN_TOKEN --shots ../target/screenshots
+import fs from 'node:fs';
+import { api, args, base, check, launch, shot } from './support.mjs';
+
+/** A finished test-transcript job of `segments` lines. */
+async function transcript(segments) {
+  const file = await fetch(`${base}/api/v1/files?name=audio.txt`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${args.token}`, 'Content-Type': 'application/octet-stream' },
+    body: 'pretend audio',
+  }).then((r) => r.json());
+  const job = await api('/api/v1/jobs', {
+    method: 'POST',
+    body: JSON.stringify({ type: 'test-transcript', input: { fileId: file.id }, params: { segments } }),
+  }).then((r) => r.json());
+  for (let i = 0; i < 600; i++) {
+    const { state } = await api(`/api/v1/jobs/${job.id}`).then((r) => r.json());
+    if (state === 'succeeded') return job.id;
+    if (state === 'failed' || state === 'cancelled') throw new Error(`job ${job.id} ${state}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`job ${job.id} did not finish`);
+}
+
+const browser = await launch();
+try {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/signin#token=${args.token}`);
+  await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+
+  // A short transcript: correct its second line with the keyboard.
+  const jobId = await transcript(5);
+  await page.goto(`${base}/jobs/${jobId}`);
+  const rows = page.getByTestId('partials').locator('li');
+  await rows.nth(1).getByText('Line 1 of the transcript.').waitFor({ timeout: 20000 });
+  await rows.nth(0).locator('.segment-text').click();
+  await page.getByLabel('Text of segment 1').press('Escape');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  const field = page.getByLabel('Text of segment 2');
+  await field.fill('Corrected in Chromium.');
+  await field.press('Enter');
+  await rows.nth(1).getByText('Corrected in Chromium.').waitFor();
+  check(true, 'a line is corrected with the keyboard (Escape, ArrowDown, Enter, type, Enter)');
+  await shot(page, 'transcript-edited-desktop');
+
+  await page.keyboard.press('Control+z');
+  await rows.nth(1).getByText('Line 1 of the transcript.').waitFor();
+  const restored = await (await api(`/api/v1/jobs/${jobId}/result`)).json();
+  check(
+    restored.segments[1].text === 'Line 1 of the transcript.' && restored.segments[1].version === 2,
+    "Ctrl+Z undoes it: the engine's line is back, as a new revision",
+  );
+  await rows.nth(1).locator('.segment-text').click();
+  await page.getByLabel('Text of segment 2').fill('Corrected in Chromium.');
+  await page.getByLabel('Text of segment 2').press('Control+Enter');
+  await rows.nth(1).getByText('Corrected in Chromium.').waitFor();
+
+  await page.reload();
+  await rows.nth(1).getByText('Corrected in Chromium.').waitFor({ timeout: 20000 });
+  check(true, 'after a reload the correction is still there');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByText('Download SRT').click()]);
+  const srt = fs.readFileSync(await download.path(), 'utf8');
+  check(srt.includes('SPEAKER_01: Corrected in Chromium.'), 'the SRT download carries the correction');
+
+  // 10,000 lines: a screenful of rows in the page, and the last line reachable.
+  const bigId = await transcript(10000);
+  const started = Date.now();
+  await page.goto(`${base}/jobs/${bigId}`);
+  await rows.first().getByText('Line 0 of the transcript.').waitFor({ timeout: 30000 });
+  const firstRows = Date.now() - started;
+  const rendered = await rows.count();
+  check(rendered > 5 && rendered < 80, `of 10,000 lines only ${rendered} rows exist in the page`);
+  const scroller = page.getByTestId('segments');
+  const scrolled = await scroller.evaluate(async (element) => {
+    const frames = [];
+    let last = performance.now();
+    for (let i = 1; i <= 30; i++) {
+      element.scrollTop = (element.scrollHeight * i) / 30;
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+      const now = performance.now();
+      frames.push(now - last);
+      last = now;
+    }
+    // Rows measured on the way change the total height: keep going to the bottom until it holds.
+    for (let i = 0; i < 20 && element.scrollTop + element.clientHeight < element.scrollHeight - 1; i++) {
+      element.scrollTop = element.scrollHeight;
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+    frames.sort((a, b) => a - b);
+    return { median: frames[15], worst: frames[frames.length - 1] };
+  });
+  await page.getByText('Line 9999 of the transcript.').waitFor({ timeout: 10000 });
+  check(
+    (await rows.count()) < 80,
+    `scrolled to the end, the last line shows, still ${await rows.count()} rows (frames while jumping: median ${scrolled.median.toFixed(1)} ms, worst ${scrolled.worst.toFixed(1)} ms)`,
+  );
+  await scroller.evaluate((element) => (element.scrollTop = 0));
+  await rows.first().getByText('Line 0 of the transcript.').waitFor();
+  await rows.first().focus();
+  await page.keyboard.press('End');
+  await page.locator('li[data-row="9999"]:focus').waitFor({ timeout: 10000 });
+  check(true, 'End moves the focus to the last of the 10,000 lines');
+  await page.keyboard.press('Enter');
+  await page.getByLabel('Text of segment 10000').fill('The very last line, corrected.');
+  await page.getByLabel('Text of segment 10000').press('Enter');
+  await page.getByText('The very last line, corrected.').waitFor();
+  check(true, 'the last line is corrected in place');
+  console.log(`figures: first rows of 10,000 lines shown ${firstRows} ms after navigation`);
+  await shot(page, 'transcript-10000-lines-desktop');
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,238 @@
+import { memo, useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import type { Segment } from './edits';
+import { useChanged } from './useChanged';
+
+/**
+ * A long list of segments (a transcript's lines, a document's passages), virtualised: only the rows
+ * in view (and a few around) exist in the page, so 10,000 segments scroll as smoothly as ten. Rows
+ * are memoised and render again only when their own segment, or whether they play or are edited,
+ * changes. With {@link onSave} the text can be corrected: click it or press Enter on a row to edit,
+ * Enter (or Ctrl+Enter) to save, Shift+Enter for a new line, Escape to cancel; the arrow keys, Home
+ * and End move between rows.
+ */
+export function SegmentList({
+  segments,
+  renderLead,
+  playing = -1,
+  now = -1,
+  onSave,
+  label,
+  generation,
+}: {
+  segments: Segment[];
+  /** What opens a row (its time, its speaker); must be memoised by the caller, or every row renders again. */
+  renderLead?: (segment: Segment) => ReactNode;
+  /** The id of the segment being played, if any; {@link now} (seconds) reaches only that row. */
+  playing?: number;
+  now?: number;
+  /** Saves a row's new text; absent when the text cannot be edited. Rejects to keep the row open. */
+  onSave?: (segment: Segment, text: string) => Promise<void>;
+  label: string;
+  /** When it changes (the segments were read afresh), an open field closes. */
+  generation?: number;
+}) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const [active, setActive] = useState(0);
+  const [editing, setEditing] = useState<number>();
+  const focusWanted = useRef(false);
+  if (useChanged([generation]) && editing !== undefined) setEditing(undefined);
+  // The virtualizer is read afresh each render on purpose; rows are memoised by their own props instead.
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtualizer = useVirtualizer({
+    count: segments.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => 44,
+    overscan: 6,
+    initialRect: { width: 800, height: 600 },
+  });
+
+  const focusRow = useCallback(
+    (index: number) => {
+      const target = Math.max(0, Math.min(segments.length - 1, index));
+      focusWanted.current = true;
+      setActive(target);
+      virtualizer.scrollToIndex(target, { align: 'auto' });
+    },
+    [segments.length, virtualizer],
+  );
+  // A row scrolled into view only exists after the render: focus it then.
+  useEffect(() => {
+    if (!focusWanted.current || editing !== undefined) return;
+    const row = scroller.current?.querySelector<HTMLElement>(`[data-row="${active}"]`);
+    if (row) {
+      focusWanted.current = false;
+      row.focus({ preventScroll: true });
+    }
+  });
+
+  const startEdit = useCallback(
+    (index: number) => {
+      if (!onSave) return;
+      setActive(index);
+      setEditing(index);
+    },
+    [onSave],
+  );
+  const stopEdit = useCallback(() => {
+    setEditing(undefined);
+    focusWanted.current = true;
+  }, []);
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if ((e.target as HTMLElement).tagName === 'TEXTAREA') return;
+    const moves: Record<string, number> = {
+      ArrowDown: active + 1,
+      ArrowUp: active - 1,
+      PageDown: active + 10,
+      PageUp: active - 10,
+      Home: 0,
+      End: segments.length - 1,
+    };
+    if (e.key in moves) {
+      e.preventDefault();
+      focusRow(moves[e.key]);
+    } else if (e.key === 'Enter' && onSave && (e.target as HTMLElement).dataset.row !== undefined) {
+      e.preventDefault();
+      startEdit(active);
+    }
+  };
+
+  return (
+    <div ref={scroller} className="segment-scroller" data-testid="segments" onKeyDown={onKeyDown}>
+      <ol
+        className="partial-list segment-list"
+        aria-label={label}
+        data-testid="partials"
+        style={{ height: virtualizer.getTotalSize() }}
+      >
+        {virtualizer.getVirtualItems().map((item) => {
+          const segment = segments[item.index];
+          const isPlaying = segment.id === playing;
+          return (
+            <li
+              key={item.key}
+              data-index={item.index}
+              data-row={item.index}
+              data-segment={segment.id}
+              ref={virtualizer.measureElement}
+              tabIndex={item.index === active ? 0 : -1}
+              className={`segment${isPlaying ? ' current' : ''}${segment.edited ? ' edited' : ''}`}
+              style={{ transform: `translateY(${item.start}px)` }}
+            >
+              <SegmentRow
+                index={item.index}
+                segment={segment}
+                editing={item.index === editing}
+                playing={isPlaying}
+                now={isPlaying ? now : -1}
+                renderLead={renderLead}
+                editable={onSave !== undefined}
+                onSave={onSave}
+                onStart={startEdit}
+                onStop={stopEdit}
+              />
+            </li>
+          );
+        })}
+      </ol>
+    </div>
+  );
+}
+
+/** One row's content: the lead, then the text, or the field that edits it. */
+const SegmentRow = memo(function SegmentRow({
+  index,
+  segment,
+  editing,
+  playing,
+  now,
+  renderLead,
+  editable,
+  onSave,
+  onStart,
+  onStop,
+}: {
+  index: number;
+  segment: Segment;
+  editing: boolean;
+  playing: boolean;
+  now: number;
+  renderLead?: (segment: Segment) => ReactNode;
+  editable: boolean;
+  onSave?: (segment: Segment, text: string) => Promise<void>;
+  onStart(index: number): void;
+  onStop(): void;
+}) {
+  return (
+    <>
+      {renderLead?.(segment)}
+      {editing && onSave ? (
+        <SegmentField segment={segment} onSave={onSave} onStop={onStop} />
+      ) : (
+        <span
+          className={`segment-text${editable ? ' editable' : ''}`}
+          title={editable ? 'Click or press Enter to correct' : undefined}
+          onClick={editable ? () => onStart(index) : undefined}
+        >
+          {segment.words && playing
+            ? segment.words.map((w, j) => (
+                <span key={j} className={`word${now >= w.start && now < w.end ? ' playing' : ''}`}>
+                  {w.word}{' '}
+                </span>
+              ))
+            : segment.text}
+          {segment.edited && (
+            <span className="edited-mark" title="Corrected by hand">
+              {' '}
+              ✎
+            </span>
+          )}
+        </span>
+      )}
+    </>
+  );
+});
+
+function SegmentField({
+  segment,
+  onSave,
+  onStop,
+}: {
+  segment: Segment;
+  onSave(segment: Segment, text: string): Promise<void>;
+  onStop(): void;
+}) {
+  const [draft, setDraft] = useState(segment.text);
+  const [saving, setSaving] = useState(false);
+  const save = async () => {
+    setSaving(true);
+    try {
+      await onSave(segment, draft);
+      onStop();
+    } catch {
+      setSaving(false); // the list says why; the draft stays for another try
+    }
+  };
+  return (
+    <textarea
+      className="segment-field"
+      aria-label={`Text of segment ${segment.id + 1}`}
+      value={draft}
+      autoFocus
+      disabled={saving}
+      rows={Math.min(8, Math.max(1, Math.ceil(draft.length / 80)))}
+      onChange={(e) => setDraft(e.target.value)}
+      onFocus={(e) => e.currentTarget.setSelectionRange(draft.length, draft.length)}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          onStop();
+        } else if (e.key === 'Enter' && (!e.shiftKey || e.ctrlKey || e.metaKey)) {
+          e.preventDefault();
+          void save();
+        }
+      }}
+    />
+  );
+}

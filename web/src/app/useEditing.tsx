@@ -1,0 +1,120 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { KilnHttp } from '../live';
+import { conflictOf, editOf, saveEdits, undoOf, withUpdated, type Segment, type UndoEntry } from './edits';
+import { messageOf } from './errors';
+import { useChanged } from './useChanged';
+
+export interface Editing {
+  segments: Segment[] | null;
+  /** Saves one segment's new text; stable across renders, so rows need not render again. */
+  save(segment: Segment, text: string): Promise<void>;
+  undo(): Promise<void>;
+  /** The segment the next undo would change, if any. */
+  undoable?: number;
+  problem?: { message: string; conflict: boolean };
+  /** Goes up each time the segments are read afresh: open fields close then. */
+  generation: number;
+}
+
+/**
+ * A stored result's segments as the owner corrects them: each save is sent at once with the version
+ * it was made from; the answer replaces just that segment. Undo (the button, or Ctrl+Z outside a
+ * field) sends the text from before the last edit, or restores the engine's. A conflict (someone
+ * else saved first) is reported, never overwritten: the owner reloads.
+ */
+export function useEditing(http: KilnHttp, jobId: string, loaded: Segment[] | null): Editing {
+  const [segments, setSegments] = useState(loaded);
+  const [history, setHistory] = useState<UndoEntry[]>([]);
+  const [problem, setProblem] = useState<Editing['problem']>();
+  const [generation, setGeneration] = useState(0);
+  if (useChanged([loaded, jobId])) {
+    setGeneration((g) => g + 1);
+    setSegments(loaded);
+    setHistory([]);
+    setProblem(undefined);
+  }
+  const latest = useRef({ segments, history });
+  useEffect(() => {
+    latest.current = { segments, history };
+  });
+
+  const fail = useCallback((error: unknown) => {
+    const conflict = conflictOf(error);
+    setProblem(
+      conflict
+        ? {
+            conflict: true,
+            message: `Line ${conflict.segment + 1} was changed elsewhere since you opened it (it is at version ${conflict.version} now); nothing was saved. Reload to see it.`,
+          }
+        : { conflict: false, message: `Not saved: ${messageOf(error)}` },
+    );
+    throw error;
+  }, []);
+
+  const save = useCallback(
+    async (segment: Segment, text: string) => {
+      const edit = editOf(segment, text);
+      if (!edit) return;
+      setProblem(undefined);
+      const updated = await saveEdits(http, jobId, [edit]).catch(fail);
+      setSegments((s) => (s ? withUpdated(s, updated) : s));
+      setHistory((h) => [...h, { segment: segment.id, before: { text: segment.text, edited: !!segment.edited } }]);
+    },
+    [http, jobId, fail],
+  );
+
+  const undo = useCallback(async () => {
+    const { segments: now, history: done } = latest.current;
+    const last = done[done.length - 1];
+    if (!last || !now) return;
+    setProblem(undefined);
+    const updated = await saveEdits(http, jobId, [undoOf(last, now[last.segment])]).catch(fail);
+    setSegments((s) => (s ? withUpdated(s, updated) : s));
+    setHistory((h) => h.slice(0, -1));
+  }, [http, jobId, fail]);
+
+  // Ctrl+Z (Cmd+Z) undoes the last edit, except in a field, where it undoes typing as usual.
+  useEffect(() => {
+    if (!loaded) return;
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      const typing =
+        target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.isContentEditable);
+      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && e.key.toLowerCase() === 'z' && !typing) {
+        e.preventDefault();
+        void undo().catch(() => undefined);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [loaded, undo]);
+
+  return { segments, save, undo, undoable: history[history.length - 1]?.segment, problem, generation };
+}
+
+/** Undo, and what went wrong with the last save (a conflict offers to reload). */
+export function EditBar({ editing, reload }: { editing: Editing; reload(): void }) {
+  return (
+    <div className="edit-bar">
+      <p className="note">Click a line or press Enter to correct it; Enter saves, Escape cancels.</p>
+      <button
+        type="button"
+        disabled={editing.undoable === undefined}
+        onClick={() => void editing.undo().catch(() => undefined)}
+        title="Ctrl+Z"
+      >
+        {editing.undoable === undefined ? 'Undo' : `Undo (line ${editing.undoable + 1})`}
+      </button>
+      {editing.problem && (
+        <p role="alert" className="error">
+          {editing.problem.message}{' '}
+          {editing.problem.conflict && (
+            <button type="button" onClick={reload}>
+              Reload
+            </button>
+          )}
+        </p>
+      )}
+    </div>
+  );
+}
