@@ -20,8 +20,9 @@ import socket
 import threading
 import time
 
+from ._batch import Ender, Heartbeats
 from ._http import Backoff, Holder, Transport
-from ._job import Heartbeat, Job, LeaseLost
+from ._job import Job, LeaseLost
 from .errors import Cancelled, JobError, KilnError
 
 log = logging.getLogger("kiln.worker")
@@ -30,6 +31,10 @@ NAME = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
 CODE = re.compile(r"^[a-z0-9_.-]{1,64}$")
 CLAIM_WAIT = 30
 MAX_CLAIM = 64
+# How long a claim waits for a processor's running jobs to end, when some slots are free.
+CLAIM_GATHER = 0.05
+# A result larger than this is sent on its own (``/jobs/{id}/complete``), not in a batch.
+MAX_BATCHED_RESULT = 64 * 1024
 
 
 class Processor:
@@ -44,9 +49,10 @@ class Processor:
 
 class Worker:
     """An external worker: declares its processors, claims their jobs (long polling, as many as
-    it has free slots), runs each on a thread of its own, and on SIGTERM/SIGINT stops claiming,
-    lets running jobs finish within ``grace`` seconds and releases the rest (a second signal
-    releases them at once)."""
+    it has free slots), runs each on a thread of its own, keeps all their leases with one
+    heartbeat and sends their ends in batches; on SIGTERM/SIGINT it stops claiming, lets running
+    jobs finish within ``grace`` seconds and releases the rest (a second signal releases them at
+    once)."""
 
     def __init__(self, url, token, name=None, grace=30.0, timeout=30.0):
         self.http = Transport(url, token, timeout)
@@ -58,6 +64,8 @@ class Worker:
         self._stopping = threading.Event()
         self._hurry = threading.Event()
         self._fatal = None
+        self._heartbeats = None
+        self._ender = None
 
     def processor(self, name, accepts=None, params=None, description="", max_attempts=3, timeout_seconds=3600,
                   concurrency=1, result_formats=(), shape=None):
@@ -102,6 +110,10 @@ class Worker:
             for processor in self.processors.values():
                 self._declare(processor)
             log.info("worker %s serving %s", self.name, ", ".join(sorted(self.processors)))
+            self._heartbeats = Heartbeats(self.http)
+            self._ender = Ender(self.http, self._running)
+            self._heartbeats.start()
+            self._ender.start()
             claimers = [threading.Thread(target=self._claim_loop, args=(p,), name="kiln-claim-" + p.name, daemon=True)
                         for p in self.processors.values()]
             for thread in claimers:
@@ -110,6 +122,9 @@ class Worker:
                 pass
             self._drain(claimers)
         finally:
+            for part in (self._heartbeats, self._ender):
+                if part is not None:
+                    part.stop()
             restore()
         if self._fatal is not None:
             raise self._fatal
@@ -134,6 +149,11 @@ class Worker:
 
         return restore
 
+    def _running(self):
+        """Jobs running now, for the ender (whether an end may soon have company)."""
+        with self._cond:
+            return len(self._jobs)
+
     def _declare(self, processor):
         backoff = Backoff(1.0, 30.0)
         while not self._stopping.is_set():
@@ -154,6 +174,10 @@ class Worker:
             with self._cond:
                 while processor.running >= processor.concurrency and not self._stopping.is_set():
                     self._cond.wait()
+                # While jobs are ending fast, a moment's wait for the others makes one claim of many.
+                deadline = time.monotonic() + CLAIM_GATHER
+                while processor.running > 0 and not self._stopping.is_set() and time.monotonic() < deadline:
+                    self._cond.wait(deadline - time.monotonic())
                 free = processor.concurrency - processor.running
             if self._stopping.is_set():
                 return
@@ -199,14 +223,12 @@ class Worker:
         with self._cond:
             processor.running += 1
             self._jobs[job.id] = (job, processor)
-        thread = threading.Thread(target=self._run_job, args=(processor, job, lease_seconds),
+        self._heartbeats.add(job, lease_seconds)
+        thread = threading.Thread(target=self._run_job, args=(processor, job),
                                   name="kiln-job-" + job.id, daemon=True)
         thread.start()
 
-    def _run_job(self, processor, job, lease_seconds):
-        heartbeat = Heartbeat(job, lease_seconds)
-        heartbeat.start()
-        job.sender.start()
+    def _run_job(self, processor, job):
         job.log.info("job %s (%s, attempt %s) started", job.id, processor.name, job.attempt)
         try:
             outcome = self._call(processor, job)
@@ -221,7 +243,7 @@ class Worker:
             job.log.error("job %s: Kiln refused its outcome: %s", job.id, e)
         finally:
             job.sender.stop()
-            heartbeat.stop()
+            self._heartbeats.remove(job)
             job.close()
             with self._cond:
                 processor.running -= 1
@@ -251,6 +273,28 @@ class Worker:
     def _finish(self, job, op, body):
         if op == "fail" and job.cancelled.reason == "cancel requested":
             body = {"code": "cancelled", "message": "cancelled at the owner's request", "retryable": False}
+        job.ending = True
+        try:
+            if op == "complete" and len(json.dumps(body.get("result"))) > MAX_BATCHED_RESULT:
+                self._finish_alone(job, op, body)
+                return
+            state, problem = self._ender.end(job, op, body)
+        except KilnError as e:
+            if e.status is None:
+                raise
+            self._finish_alone(job, op, body)  # the batch was refused: the job's own call says why
+            return
+        if problem is not None:
+            if problem.get("code") == "lease_lost":
+                job.lease.lost(op)
+                raise LeaseLost(op)
+            raise KilnError(problem.get("status"), problem.get("code"), problem.get("detail"), problem)
+        if state is None:
+            raise KilnError(None, "no_answer", "Kiln's answer to %s did not name job %s" % (op, job.id))
+        job.log.info("job %s: %s", job.id, "completed" if op == "complete" else "failed: " + body["code"])
+
+    @staticmethod
+    def _finish_alone(job, op, body):
         try:
             job.lease.call(op, body)
             job.log.info("job %s: %s", job.id, "completed" if op == "complete" else "failed: " + body["code"])
