@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.api.ApiException;
 import dev.kiln.api.Problems;
 import dev.kiln.auth.User;
+import dev.kiln.jobs.JobError;
 import dev.kiln.jobs.JobQueue;
 import dev.kiln.jobs.RetryPolicy;
 import dev.kiln.workers.WorkerSettings;
@@ -174,11 +175,20 @@ class BatchController {
         Fields.object(body, "{items: [{id, lease, code, message, retryable?}]}", "items");
         String shape = "{id, lease, code, message, retryable?}";
         List<Item> items = items(body.get("items"), "items", 1, shape, "id", "lease", "code", "message", "retryable");
+        Map<String, JobError> errors = new HashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            try {
+                errors.put(items.get(i).id(), Fields.failure(items.get(i).body()));
+            } catch (ApiException e) {
+                throw e.with("field", "items[" + i + "]." + e.properties().get("field"));
+            }
+        }
+        // A failure while a cancel is pending ends cancelled, as the stop it most likely is.
         return end(
                 worker,
                 items,
                 (item, held) -> retryPolicy.after(
-                        Fields.failure(item.body()), held.attempt(), held.maxAttempts(), held.cancelRequested()));
+                        errors.get(item.id()), held.attempt(), held.maxAttempts(), held.cancelRequested()));
     }
 
     private Endings end(User worker, List<Item> items, BiFunction<Item, JobQueue.Held, JobQueue.Outcome> outcome) {
