@@ -14,6 +14,7 @@
 import json
 import logging
 import os
+import queue
 import re
 import signal
 import socket
@@ -66,6 +67,9 @@ class Worker:
         self._fatal = None
         self._heartbeats = None
         self._ender = None
+        self._tasks = queue.SimpleQueue()  # (processor, job) for the job threads
+        self._threads = 0
+        self._idle = 0  # job threads waiting for a job, not yet promised one
 
     def processor(self, name, accepts=None, params=None, description="", max_attempts=3, timeout_seconds=3600,
                   concurrency=1, result_formats=(), shape=None):
@@ -125,6 +129,10 @@ class Worker:
             for part in (self._heartbeats, self._ender):
                 if part is not None:
                     part.stop()
+            with self._cond:
+                threads, self._threads, self._idle = self._threads, 0, 0
+            for _ in range(threads):
+                self._tasks.put((None, None))
             restore()
         if self._fatal is not None:
             raise self._fatal
@@ -224,9 +232,26 @@ class Worker:
             processor.running += 1
             self._jobs[job.id] = (job, processor)
         self._heartbeats.add(job, lease_seconds)
-        thread = threading.Thread(target=self._run_job, args=(processor, job),
-                                  name="kiln-job-" + job.id, daemon=True)
-        thread.start()
+        with self._cond:
+            spawn = self._idle == 0
+            self._idle -= 0 if spawn else 1
+            self._threads += 1 if spawn else 0
+        self._tasks.put((processor, job))
+        if spawn:
+            threading.Thread(target=self._serve, name="kiln-job", daemon=True).start()
+
+    def _serve(self):
+        """A job thread: runs jobs one after the other (starting a thread per job costs more than
+        a no-op job), and ends with the worker."""
+        while True:
+            processor, job = self._tasks.get()
+            if job is None:
+                return
+            threading.current_thread().name = "kiln-job-" + job.id
+            self._run_job(processor, job)
+            threading.current_thread().name = "kiln-job"
+            with self._cond:
+                self._idle += 1
 
     def _run_job(self, processor, job):
         job.log.info("job %s (%s, attempt %s) started", job.id, processor.name, job.attempt)
