@@ -178,12 +178,14 @@ class Worker:
 
     def _claim_loop(self, processor):
         backoff = Backoff(1.0, 30.0)
+        flowing = False  # the last claim got all it asked for: there is more work queued
         while not self._stopping.is_set():
             with self._cond:
                 while processor.running >= processor.concurrency and not self._stopping.is_set():
                     self._cond.wait()
-                # While jobs are ending fast, a moment's wait for the others makes one claim of many.
-                deadline = time.monotonic() + CLAIM_GATHER
+                # While work flows and jobs end fast, a moment's wait for the others makes one claim
+                # of many; with the queue drained, the next claim waits in Kiln at once instead.
+                deadline = time.monotonic() + (CLAIM_GATHER if flowing else 0)
                 while processor.running > 0 and not self._stopping.is_set() and time.monotonic() < deadline:
                     self._cond.wait(deadline - time.monotonic())
                 free = processor.concurrency - processor.running
@@ -201,7 +203,9 @@ class Worker:
                 if not self._claim_failed(processor, e, backoff):
                     return
                 continue
-            for claim in answer.get("jobs", []):
+            jobs = answer.get("jobs", [])
+            flowing = len(jobs) >= min(MAX_CLAIM, free)
+            for claim in jobs:
                 self._start(processor, claim, answer.get("leaseSeconds", 15))
 
     def _claim_failed(self, processor, error, backoff):
