@@ -50,7 +50,7 @@ class Processor:
 
 class Worker:
     """An external worker: declares its processors, claims their jobs (long polling, as many as
-    it has free slots), runs each on a thread of its own, keeps all their leases with one
+    it has free slots), runs each on a job thread (reused), keeps all their leases with one
     heartbeat and sends their ends in batches; on SIGTERM/SIGINT it stops claiming, lets running
     jobs finish within ``grace`` seconds and releases the rest (a second signal releases them at
     once)."""
@@ -67,9 +67,7 @@ class Worker:
         self._fatal = None
         self._heartbeats = None
         self._ender = None
-        self._tasks = queue.SimpleQueue()  # (processor, job) for the job threads
-        self._threads = 0
-        self._idle = 0  # job threads waiting for a job, not yet promised one
+        self._pool = None
 
     def processor(self, name, accepts=None, params=None, description="", max_attempts=3, timeout_seconds=3600,
                   concurrency=1, result_formats=(), shape=None):
@@ -114,6 +112,7 @@ class Worker:
             for processor in self.processors.values():
                 self._declare(processor)
             log.info("worker %s serving %s", self.name, ", ".join(sorted(self.processors)))
+            self._pool = _Pool(self._run_job)
             self._heartbeats = Heartbeats(self.http)
             self._ender = Ender(self.http, self._running)
             self._heartbeats.start()
@@ -126,13 +125,9 @@ class Worker:
                 pass
             self._drain(claimers)
         finally:
-            for part in (self._heartbeats, self._ender):
+            for part in (self._heartbeats, self._ender, self._pool):
                 if part is not None:
                     part.stop()
-            with self._cond:
-                threads, self._threads, self._idle = self._threads, 0, 0
-            for _ in range(threads):
-                self._tasks.put((None, None))
             restore()
         if self._fatal is not None:
             raise self._fatal
@@ -236,26 +231,7 @@ class Worker:
             processor.running += 1
             self._jobs[job.id] = (job, processor)
         self._heartbeats.add(job, lease_seconds)
-        with self._cond:
-            spawn = self._idle == 0
-            self._idle -= 0 if spawn else 1
-            self._threads += 1 if spawn else 0
-        self._tasks.put((processor, job))
-        if spawn:
-            threading.Thread(target=self._serve, name="kiln-job", daemon=True).start()
-
-    def _serve(self):
-        """A job thread: runs jobs one after the other (starting a thread per job costs more than
-        a no-op job), and ends with the worker."""
-        while True:
-            processor, job = self._tasks.get()
-            if job is None:
-                return
-            threading.current_thread().name = "kiln-job-" + job.id
-            self._run_job(processor, job)
-            threading.current_thread().name = "kiln-job"
-            with self._cond:
-                self._idle += 1
+        self._pool.run(processor, job)
 
     def _run_job(self, processor, job):
         job.log.info("job %s (%s, attempt %s) started", job.id, processor.name, job.attempt)
@@ -303,10 +279,10 @@ class Worker:
         if op == "fail" and job.cancelled.reason == "cancel requested":
             body = {"code": "cancelled", "message": "cancelled at the owner's request", "retryable": False}
         job.ending = True
+        if op == "complete" and len(json.dumps(body.get("result"))) > MAX_BATCHED_RESULT:
+            self._finish_alone(job, op, body)
+            return
         try:
-            if op == "complete" and len(json.dumps(body.get("result"))) > MAX_BATCHED_RESULT:
-                self._finish_alone(job, op, body)
-                return
             state, problem = self._ender.end(job, op, body)
         except KilnError as e:
             if e.status is None:
@@ -362,3 +338,43 @@ class Worker:
             job.lease.call("release", retry=False)
         except (LeaseLost, KilnError) as e:
             job.log.warning("job %s: release failed (%s); Kiln takes it back when its lease runs out", job.id, e)
+
+
+class _Pool:
+    """The job threads of one ``run()``: a job goes to a thread waiting for one, or to a new thread
+    (starting a thread per job would cost more than a short job); they end with the run."""
+
+    def __init__(self, run_job):
+        self._run_job = run_job
+        self._lock = threading.Lock()
+        self._tasks = queue.SimpleQueue()
+        self._threads = 0
+        self._idle = 0  # threads waiting for a job and not yet promised one
+
+    def run(self, processor, job):
+        with self._lock:
+            spawn = self._idle == 0
+            if spawn:
+                self._threads += 1
+            else:
+                self._idle -= 1
+        self._tasks.put((processor, job))
+        if spawn:
+            threading.Thread(target=self._serve, name="kiln-job", daemon=True).start()
+
+    def stop(self):
+        with self._lock:
+            threads = self._threads
+        for _ in range(threads):
+            self._tasks.put((None, None))
+
+    def _serve(self):
+        while True:
+            processor, job = self._tasks.get()
+            if job is None:
+                return
+            threading.current_thread().name = "kiln-job-" + job.id
+            self._run_job(processor, job)
+            threading.current_thread().name = "kiln-job"
+            with self._lock:
+                self._idle += 1
