@@ -1,5 +1,6 @@
 """One claimed job inside a worker: what the processor sees (``Job``), the calls made under its
-lease, the background sender of progress and partial results, and the heartbeat."""
+lease, and the background sender of progress and partial results (the heartbeat and the ends of
+attempts are the worker's, for all its jobs: ``_batch``)."""
 
 import collections
 import json
@@ -11,7 +12,7 @@ import threading
 import time
 import urllib.parse
 
-from ._http import Backoff, Holder
+from ._http import Backoff
 from .errors import Cancelled, KilnError
 from .jobinput import JobInput
 
@@ -79,8 +80,7 @@ class Lease:
                 return answer.json() if answer.body else None
             except KilnError as e:
                 if e.status == 409 and e.code == "lease_lost":
-                    if self.on_lost is not None:
-                        self.on_lost(op)
+                    self.lost(op)
                     raise LeaseLost(op)
                 if not (retry and e.transient) or self.give_up:
                     raise
@@ -104,8 +104,7 @@ class Lease:
                 return self.http.request("PUT", path, body=source, headers=headers).json()
             except KilnError as e:
                 if e.status == 409 and e.code == "lease_lost":
-                    if self.on_lost is not None:
-                        self.on_lost("upload")
+                    self.lost("upload")
                     raise LeaseLost("upload")
                 if not e.transient or self.give_up or start is None or attempt == UPLOAD_ATTEMPTS:
                     raise
@@ -115,12 +114,10 @@ class Lease:
                     raise
                 source.seek(start)
 
-
-def _seekable(source):
-    try:
-        return source.seekable()
-    except (AttributeError, OSError, ValueError):
-        return False
+    def lost(self, op):
+        """Kiln answered ``lease_lost`` to ``op`` (here or in a batched call)."""
+        if self.on_lost is not None:
+            self.on_lost(op)
 
 
 class Sender:
@@ -141,8 +138,13 @@ class Sender:
         self._thread = None
 
     def start(self):
-        self._thread = threading.Thread(target=self._run, name="kiln-sender-" + self.lease.job_id, daemon=True)
-        self._thread.start()
+        """Starts the thread (once): a job's first progress or partial result does, so a job that
+        reports nothing costs no thread."""
+        with self._cond:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="kiln-sender-" + self.lease.job_id,
+                                                daemon=True)
+                self._thread.start()
 
     def progress(self, fraction, stage=None, eta_seconds=None):
         body = {"progress": fraction}
@@ -247,6 +249,7 @@ class Job:
         self.max_attempts = claim.get("maxAttempts")
         self.cancelled = Signal()  # raised on a cancel request, a lost lease, or shutdown
         self.gone = Signal()  # the lease is lost or released: write nothing more
+        self.ending = False  # its end (complete, fail) is on its way: a lost lease is no news then
         self.lease = Lease(http, self.id, claim["lease"], self.gone, self._lost)
         self.sender = Sender(self.lease)
         info = claim.get("input")
@@ -260,12 +263,14 @@ class Job:
         fraction = float(fraction)
         if not 0.0 <= fraction <= 1.0:
             raise ValueError("progress is a fraction from 0 to 1, not %r" % fraction)
+        self.sender.start()
         self.sender.progress(fraction, stage, eta_seconds)
 
     def emit(self, item):
         """Publishes a partial result (any JSON value, ≤ 64 KiB): kept in order, never dropped.
         Raises :class:`kiln.Cancelled` once the job must stop."""
         self.check()
+        self.sender.start()
         self.sender.emit(item)
 
     def upload_file(self, name, source, media_type=None):
@@ -308,44 +313,8 @@ def _remaining(stream):
         return None
 
 
-class Heartbeat:
-    """Keeps the lease and learns of a cancel at once: one long-polled heartbeat open at a time,
-    waiting about a third of the lease."""
-
-    def __init__(self, job, lease_seconds):
-        self.job = job
-        self.wait = max(1, min(25, int(lease_seconds / 3)))
-        self.done = Signal()
-        self.holder = Holder()
-        self._thread = threading.Thread(target=self._run, name="kiln-heartbeat-" + job.id, daemon=True)
-
-    def start(self):
-        self._thread.start()
-
-    def stop(self):
-        self.done.set()
-        self.holder.abort()
-
-    def _run(self):
-        backoff = Backoff(0.5, max(1.0, self.wait / 2.0))
-        job = self.job
-        while not self.done and not job.gone:
-            asked = job.cancelled.reason == "cancel requested"
-            try:
-                answer = job.lease.call("heartbeat", {"waitSeconds": 0 if asked else self.wait},
-                                        timeout=self.wait + 15.0, holder=self.holder, retry=False) or {}
-                backoff.reset()
-            except LeaseLost:
-                return
-            except KilnError as e:
-                if self.done:
-                    return
-                delay = backoff.next() if e.transient else self.wait
-                job.log.warning("job %s: heartbeat failed (%s); again in %.1f s", job.id, e, delay)
-                self.done.wait(delay)
-                continue
-            if answer.get("cancelRequested") and not job.cancelled:
-                job.log.info("job %s: cancel requested", job.id)
-                job.cancelled.set("cancel requested")
-            if asked or answer.get("cancelRequested"):
-                self.done.wait(self.wait)  # a cancelled job's heartbeat answers at once: pace it
+def _seekable(source):
+    try:
+        return source.seekable()
+    except (AttributeError, OSError, ValueError):
+        return False

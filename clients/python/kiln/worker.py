@@ -14,14 +14,16 @@
 import json
 import logging
 import os
+import queue
 import re
 import signal
 import socket
 import threading
 import time
 
+from ._batch import Ender, Heartbeats
 from ._http import Backoff, Holder, Transport
-from ._job import Heartbeat, Job, LeaseLost
+from ._job import Job, LeaseLost
 from .errors import Cancelled, JobError, KilnError
 
 log = logging.getLogger("kiln.worker")
@@ -30,6 +32,10 @@ NAME = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
 CODE = re.compile(r"^[a-z0-9_.-]{1,64}$")
 CLAIM_WAIT = 30
 MAX_CLAIM = 64
+# How long a claim waits for a processor's running jobs to end, when some slots are free.
+CLAIM_GATHER = 0.05
+# A result larger than this is sent on its own (``/jobs/{id}/complete``), not in a batch.
+MAX_BATCHED_RESULT = 64 * 1024
 
 
 class Processor:
@@ -44,9 +50,10 @@ class Processor:
 
 class Worker:
     """An external worker: declares its processors, claims their jobs (long polling, as many as
-    it has free slots), runs each on a thread of its own, and on SIGTERM/SIGINT stops claiming,
-    lets running jobs finish within ``grace`` seconds and releases the rest (a second signal
-    releases them at once)."""
+    it has free slots), runs each on a job thread (reused), keeps all their leases with one
+    heartbeat and sends their ends in batches; on SIGTERM/SIGINT it stops claiming, lets running
+    jobs finish within ``grace`` seconds and releases the rest (a second signal releases them at
+    once)."""
 
     def __init__(self, url, token, name=None, grace=30.0, timeout=30.0):
         self.http = Transport(url, token, timeout)
@@ -58,6 +65,9 @@ class Worker:
         self._stopping = threading.Event()
         self._hurry = threading.Event()
         self._fatal = None
+        self._heartbeats = None
+        self._ender = None
+        self._pool = None
 
     def processor(self, name, accepts=None, params=None, description="", max_attempts=3, timeout_seconds=3600,
                   concurrency=1, result_formats=(), shape=None):
@@ -102,6 +112,11 @@ class Worker:
             for processor in self.processors.values():
                 self._declare(processor)
             log.info("worker %s serving %s", self.name, ", ".join(sorted(self.processors)))
+            self._pool = _Pool(self._run_job)
+            self._heartbeats = Heartbeats(self.http)
+            self._ender = Ender(self.http, self._running)
+            self._heartbeats.start()
+            self._ender.start()
             claimers = [threading.Thread(target=self._claim_loop, args=(p,), name="kiln-claim-" + p.name, daemon=True)
                         for p in self.processors.values()]
             for thread in claimers:
@@ -110,6 +125,9 @@ class Worker:
                 pass
             self._drain(claimers)
         finally:
+            for part in (self._heartbeats, self._ender, self._pool):
+                if part is not None:
+                    part.stop()
             restore()
         if self._fatal is not None:
             raise self._fatal
@@ -134,6 +152,11 @@ class Worker:
 
         return restore
 
+    def _running(self):
+        """Jobs running now, for the ender (whether an end may soon have company)."""
+        with self._cond:
+            return len(self._jobs)
+
     def _declare(self, processor):
         backoff = Backoff(1.0, 30.0)
         while not self._stopping.is_set():
@@ -150,10 +173,16 @@ class Worker:
 
     def _claim_loop(self, processor):
         backoff = Backoff(1.0, 30.0)
+        flowing = False  # the last claim got all it asked for: there is more work queued
         while not self._stopping.is_set():
             with self._cond:
                 while processor.running >= processor.concurrency and not self._stopping.is_set():
                     self._cond.wait()
+                # While work flows and jobs end fast, a moment's wait for the others makes one claim
+                # of many; with the queue drained, the next claim waits in Kiln at once instead.
+                deadline = time.monotonic() + (CLAIM_GATHER if flowing else 0)
+                while processor.running > 0 and not self._stopping.is_set() and time.monotonic() < deadline:
+                    self._cond.wait(deadline - time.monotonic())
                 free = processor.concurrency - processor.running
             if self._stopping.is_set():
                 return
@@ -169,7 +198,9 @@ class Worker:
                 if not self._claim_failed(processor, e, backoff):
                     return
                 continue
-            for claim in answer.get("jobs", []):
+            jobs = answer.get("jobs", [])
+            flowing = len(jobs) >= min(MAX_CLAIM, free)
+            for claim in jobs:
                 self._start(processor, claim, answer.get("leaseSeconds", 15))
 
     def _claim_failed(self, processor, error, backoff):
@@ -199,14 +230,10 @@ class Worker:
         with self._cond:
             processor.running += 1
             self._jobs[job.id] = (job, processor)
-        thread = threading.Thread(target=self._run_job, args=(processor, job, lease_seconds),
-                                  name="kiln-job-" + job.id, daemon=True)
-        thread.start()
+        self._heartbeats.add(job, lease_seconds)
+        self._pool.run(processor, job)
 
-    def _run_job(self, processor, job, lease_seconds):
-        heartbeat = Heartbeat(job, lease_seconds)
-        heartbeat.start()
-        job.sender.start()
+    def _run_job(self, processor, job):
         job.log.info("job %s (%s, attempt %s) started", job.id, processor.name, job.attempt)
         try:
             outcome = self._call(processor, job)
@@ -221,7 +248,7 @@ class Worker:
             job.log.error("job %s: Kiln refused its outcome: %s", job.id, e)
         finally:
             job.sender.stop()
-            heartbeat.stop()
+            self._heartbeats.remove(job)
             job.close()
             with self._cond:
                 processor.running -= 1
@@ -251,6 +278,28 @@ class Worker:
     def _finish(self, job, op, body):
         if op == "fail" and job.cancelled.reason == "cancel requested":
             body = {"code": "cancelled", "message": "cancelled at the owner's request", "retryable": False}
+        job.ending = True
+        if op == "complete" and len(json.dumps(body.get("result"))) > MAX_BATCHED_RESULT:
+            self._finish_alone(job, op, body)
+            return
+        try:
+            state, problem = self._ender.end(job, op, body)
+        except KilnError as e:
+            if e.status is None:
+                raise
+            self._finish_alone(job, op, body)  # the batch was refused: the job's own call says why
+            return
+        if problem is not None:
+            if problem.get("code") == "lease_lost":
+                job.lease.lost(op)
+                raise LeaseLost(op)
+            raise KilnError(problem.get("status"), problem.get("code"), problem.get("detail"), problem)
+        if state is None:
+            raise KilnError(None, "no_answer", "Kiln's answer to %s did not name job %s" % (op, job.id))
+        job.log.info("job %s: %s", job.id, "completed" if op == "complete" else "failed: " + body["code"])
+
+    @staticmethod
+    def _finish_alone(job, op, body):
         try:
             job.lease.call(op, body)
             job.log.info("job %s: %s", job.id, "completed" if op == "complete" else "failed: " + body["code"])
@@ -289,3 +338,43 @@ class Worker:
             job.lease.call("release", retry=False)
         except (LeaseLost, KilnError) as e:
             job.log.warning("job %s: release failed (%s); Kiln takes it back when its lease runs out", job.id, e)
+
+
+class _Pool:
+    """The job threads of one ``run()``: a job goes to a thread waiting for one, or to a new thread
+    (starting a thread per job would cost more than a short job); they end with the run."""
+
+    def __init__(self, run_job):
+        self._run_job = run_job
+        self._lock = threading.Lock()
+        self._tasks = queue.SimpleQueue()
+        self._threads = 0
+        self._idle = 0  # threads waiting for a job and not yet promised one
+
+    def run(self, processor, job):
+        with self._lock:
+            spawn = self._idle == 0
+            if spawn:
+                self._threads += 1
+            else:
+                self._idle -= 1
+        self._tasks.put((processor, job))
+        if spawn:
+            threading.Thread(target=self._serve, name="kiln-job", daemon=True).start()
+
+    def stop(self):
+        with self._lock:
+            threads = self._threads
+        for _ in range(threads):
+            self._tasks.put((None, None))
+
+    def _serve(self):
+        while True:
+            processor, job = self._tasks.get()
+            if job is None:
+                return
+            threading.current_thread().name = "kiln-job-" + job.id
+            self._run_job(processor, job)
+            threading.current_thread().name = "kiln-job"
+            with self._lock:
+                self._idle += 1

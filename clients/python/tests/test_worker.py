@@ -37,17 +37,30 @@ class FakeKiln:
                 return answer(200, {"jobs": self.claims.pop(0), "leaseSeconds": 15})
             self.stopped.wait(TIMEOUT)
             return answer(200, {"jobs": [], "leaseSeconds": 15})
-        if op == "heartbeat":
-            if not self.cancel.wait(0 if body["waitSeconds"] == 0 else 0.5):
-                return answer(200, {"cancelRequested": False})
-            return answer(200, {"cancelRequested": True})
+        if op == "heartbeat":  # one for all the worker's jobs
+            cancelled = self.cancel.wait(0.5)
+            return answer(200, {"jobs": [{"id": j["id"], "leaseExpiresAt": "2026-12-04T20:00:15Z",
+                                          "cancelRequested": cancelled} for j in body["jobs"]],
+                                "cancelRequested": ["job_1"] if cancelled else []})
         if op in ("complete", "fail", "release"):
             self.ended.set()
+            if "items" in body:  # a batch of ends
+                return answer(200, {"items": [{"id": item["id"], "state": "succeeded"} for item in body["items"]]})
             return answer(200, {"id": "job_1"})
         return answer(204)
 
     def ops(self, job_only=False):
-        ops = [(c[1].rsplit("/", 1)[-1], c[2]) for c in self.http.calls if not c[1].endswith("heartbeat")]
+        """(op, body) of each call but heartbeats; a batch of ends counts as each of its items,
+        without the job id (as its per-job call would be)."""
+        ops = []
+        for c in self.http.calls:
+            op, body = c[1].rsplit("/", 1)[-1], c[2]
+            if op == "heartbeat":
+                continue
+            if isinstance(body, dict) and "items" in body and op in ("complete", "fail"):
+                ops.extend((op, {k: v for k, v in item.items() if k != "id"}) for item in body["items"])
+            else:
+                ops.append((op, body))
         return [o for o in ops if o[0] not in ("claim", "reverse")] if job_only else ops
 
 

@@ -8,6 +8,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -61,25 +62,34 @@ public class AuditLog {
      * @param action what, e.g. {@link AuditAction#JOB_SUBMITTED}
      */
     public void record(Actor actor, AuditAction action, String targetType, String targetId, Map<String, ?> detail) {
+        Map<String, Map<String, ?>> one = new LinkedHashMap<>(); // a target or detail may be null
+        one.put(targetId, detail);
+        recordAll(actor, action, targetType, one);
+    }
+
+    /** One entry per target ({@code targetId → detail}), all in one transaction (a worker's claim of many jobs). */
+    public void recordAll(
+            Actor actor, AuditAction action, String targetType, Map<String, ? extends Map<String, ?>> details) {
         HttpServletRequest request = currentRequest();
         String ip = request == null ? null : request.getRemoteAddr();
         String userAgent = request == null ? null : Texts.safe(request.getHeader("User-Agent"), MAX_USER_AGENT);
-        db.write(() -> db.sql()
-                .sql("""
-                        INSERT INTO audit_log (at, actor_id, actor_name, action, target_type, target_id, ip, user_agent, detail)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
-                .params(
-                        clock.millis(),
-                        actor == null ? null : actor.id(),
-                        actor == null ? null : actor.name(),
-                        action.wire(),
-                        targetType,
-                        targetId,
-                        ip,
-                        userAgent,
-                        detail == null || detail.isEmpty() ? null : json.writeValueAsString(detail))
-                .update());
-        logLine(actor, action, targetType, targetId, detail);
+        long at = clock.millis();
+        List<Object[]> rows = new ArrayList<>(details.size());
+        details.forEach((targetId, detail) -> rows.add(new Object[] {
+            at,
+            actor == null ? null : actor.id(),
+            actor == null ? null : actor.name(),
+            action.wire(),
+            targetType,
+            targetId,
+            ip,
+            userAgent,
+            detail == null || detail.isEmpty() ? null : json.writeValueAsString(detail)
+        }));
+        db.write(() -> db.batch("""
+                INSERT INTO audit_log (at, actor_id, actor_name, action, target_type, target_id, ip, user_agent, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows));
+        details.forEach((targetId, detail) -> logLine(actor, action, targetType, targetId, detail));
     }
 
     /**

@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.springframework.core.io.Resource;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -50,8 +49,6 @@ class AttemptController {
     static final int MAX_PARTIAL_BYTES = 64 * 1024;
     /** A waiting heartbeat renews first when its lease would expire less than this after the wait. */
     private static final Duration RENEW_MARGIN = Duration.ofSeconds(2);
-
-    private static final Pattern CODE = Pattern.compile("[a-z0-9_.-]{1,64}");
 
     private final WorkerLeases leases;
     private final JobQueue queue;
@@ -176,16 +173,10 @@ class AttemptController {
     @PostMapping("/fail")
     Job fail(@AuthenticationPrincipal User worker, @PathVariable String id, @RequestBody JsonNode body) {
         String token = lease(body, "{lease, code, message, retryable?}", "lease", "code", "message", "retryable");
-        String code = Fields.string(body, "code", 64, true);
-        if (!CODE.matcher(code).matches()) {
-            throw ApiException.invalidField("code", "code must be 1 to 64 of a-z, 0-9, '_', '.' and '-'.");
-        }
-        String message = Fields.string(body, "message", 2000, true);
-        boolean retryable = Fields.bool(body, "retryable", true);
+        JobError error = Fields.failure(body);
         JobQueue.Held held = leases.held(worker, id, token);
         // A failure while a cancel is pending ends cancelled, as the stop it most likely is.
-        JobQueue.Outcome outcome = retryPolicy.after(
-                new JobError(code, message, retryable), held.attempt(), held.maxAttempts(), held.cancelRequested());
+        JobQueue.Outcome outcome = retryPolicy.after(error, held.attempt(), held.maxAttempts(), held.cancelRequested());
         write(id, new JobQueue.Finish(id, token, outcome));
         return job(id);
     }

@@ -5,6 +5,7 @@ import dev.kiln.api.ErrorCode;
 import dev.kiln.audit.AuditAction;
 import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
+import dev.kiln.db.Database;
 import dev.kiln.jobs.JobQueue;
 import dev.kiln.processors.DeclaredProcessors;
 import dev.kiln.workers.WorkerSettings;
@@ -19,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +45,7 @@ class ClaimController {
     /** How often a waiting claim writes a space, and so learns whether its worker is still there. */
     private static final Duration KEEP_ALIVE = Duration.ofSeconds(1);
 
+    private final Database db;
     private final JobQueue queue;
     private final DeclaredProcessors declared;
     private final WorkerSettings settings;
@@ -51,7 +54,9 @@ class ClaimController {
     private final JsonMapper json;
     private final Clock clock;
 
+    @SuppressWarnings("checkstyle:ParameterNumber")
     ClaimController(
+            Database db,
             JobQueue queue,
             DeclaredProcessors declared,
             WorkerSettings settings,
@@ -59,6 +64,7 @@ class ClaimController {
             AuditLog audit,
             JsonMapper json,
             Clock clock) {
+        this.db = db;
         this.queue = queue;
         this.declared = declared;
         this.settings = settings;
@@ -108,12 +114,12 @@ class ClaimController {
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
         OutputStream out = response.getOutputStream();
         List<JobQueue.Claim> claimed =
-                waitAndClaim(worker, types, max, clock.instant().plus(wait), out);
+                waitAndClaim(worker, instance, types, max, clock.instant().plus(wait), out);
         if (claimed == null) {
             return; // the worker went away while waiting
         }
         try {
-            out.write(json.writeValueAsBytes(answer(worker, instance, claimed)));
+            out.write(json.writeValueAsBytes(answer(claimed)));
             out.flush();
         } catch (IOException | RuntimeException e) {
             release(claimed);
@@ -127,10 +133,11 @@ class ClaimController {
      * backoff, a rescued lease). Null when the worker stopped listening meanwhile.
      */
     private List<JobQueue.Claim> waitAndClaim(
-            User worker, List<String> types, int max, Instant deadline, OutputStream out) throws InterruptedException {
+            User worker, String instance, List<String> types, int max, Instant deadline, OutputStream out)
+            throws InterruptedException {
         while (!signals.draining) { // a node going away hands out nothing: the worker asks another
             try (Waiters.Wait waiting = signals.work.register(types)) {
-                List<JobQueue.Claim> claimed = claimNow(worker, types, max);
+                List<JobQueue.Claim> claimed = claimNow(worker, instance, types, max);
                 if (!claimed.isEmpty() || !clock.instant().isBefore(deadline)) {
                     return claimed;
                 }
@@ -165,12 +172,10 @@ class ClaimController {
         return a.compareTo(b) < 0 ? a : b;
     }
 
-    private Claimed answer(User worker, String instance, List<JobQueue.Claim> claimed) {
+    private Claimed answer(List<JobQueue.Claim> claimed) {
         Instant expires = clock.instant().plus(settings.leaseDuration());
         List<Claim> jobs = new ArrayList<>();
         for (JobQueue.Claim c : claimed) {
-            audit.record(
-                    worker, AuditAction.JOB_CLAIMED, "job", c.id(), Map.of("worker", instance, "attempt", c.attempt()));
             jobs.add(new Claim(
                     c.id(),
                     c.type(),
@@ -197,16 +202,24 @@ class ClaimController {
                 .toList());
     }
 
-    private List<JobQueue.Claim> claimNow(User worker, List<String> types, int max) {
-        List<JobQueue.Claim> claimed = new ArrayList<>();
-        for (String type : types) {
-            if (claimed.size() >= max) {
-                break;
+    /** Claims, and audits what it claimed, in one transaction. */
+    private List<JobQueue.Claim> claimNow(User worker, String instance, List<String> types, int max) {
+        return db.write(() -> {
+            List<JobQueue.Claim> claimed = new ArrayList<>();
+            for (String type : types) {
+                if (claimed.size() >= max) {
+                    break;
+                }
+                claimed.addAll(
+                        queue.claim(type, max - claimed.size(), WorkerLeases.node(worker), settings.leaseDuration()));
             }
-            claimed.addAll(
-                    queue.claim(type, max - claimed.size(), WorkerLeases.node(worker), settings.leaseDuration()));
-        }
-        return claimed;
+            Map<String, Map<String, ?>> audited = new LinkedHashMap<>();
+            claimed.forEach(c -> audited.put(c.id(), Map.of("worker", instance, "attempt", c.attempt())));
+            if (!audited.isEmpty()) {
+                audit.recordAll(worker, AuditAction.JOB_CLAIMED, "job", audited);
+            }
+            return claimed;
+        });
     }
 
     private List<String> processors(JsonNode names) {

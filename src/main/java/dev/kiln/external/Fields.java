@@ -2,12 +2,25 @@ package dev.kiln.external;
 
 import dev.kiln.api.ApiException;
 import dev.kiln.api.JsonFields;
+import dev.kiln.jobs.JobError;
+import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 
 /** Reading a worker's JSON body: every field checked, and named when wrong. */
 final class Fields {
 
+    private static final Pattern CODE = Pattern.compile("[a-z0-9_.-]{1,64}");
+
     private Fields() {}
+
+    /** A worker's failure: {@code code} (its own, {@code [a-z0-9_.-]}), {@code message}, {@code retryable?}. */
+    static JobError failure(JsonNode body) {
+        String code = string(body, "code", 64, true);
+        if (!CODE.matcher(code).matches()) {
+            throw ApiException.invalidField("code", "code must be 1 to 64 of a-z, 0-9, '_', '.' and '-'.");
+        }
+        return new JobError(code, string(body, "message", 2000, true), bool(body, "retryable", true));
+    }
 
     /** The body, an object with only {@code known} fields. */
     static JsonNode object(JsonNode body, String shape, String... known) {

@@ -43,6 +43,11 @@ final class Waiters {
         return new Wait(keys);
     }
 
+    /** Whether anyone waits now (a signal that costs a look-up can be skipped when nobody does). */
+    boolean idle() {
+        return byKey.isEmpty();
+    }
+
     void signalAll() {
         byKey.values().forEach(latches -> latches.forEach(CountDownLatch::countDown));
     }

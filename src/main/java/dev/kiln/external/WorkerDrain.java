@@ -31,6 +31,7 @@ class WorkerDrain implements SmartLifecycle {
         signals.draining = true;
         signals.work.signalAll();
         signals.cancels.signalAll();
+        signals.nodeCancels.signalAll();
     }
 
     @Override

@@ -35,9 +35,14 @@ class WorkerLeases {
      *                      {@code lease_lost} when the job is not running under that lease of this worker
      */
     JobQueue.Held held(User worker, String jobId, String token) {
-        JobQueue.Held job = queue.held(jobId)
-                .filter(j -> declared.find(j.type()).isPresent())
-                .orElseThrow(() -> new ApiException(ErrorCode.JOB_NOT_FOUND, "No job " + jobId + "."));
+        return check(worker, jobId, token, queue.held(jobId).orElse(null));
+    }
+
+    /** {@link #held(User, String, String)} of a job already read ({@code job} null: there is none). */
+    JobQueue.Held check(User worker, String jobId, String token, JobQueue.Held job) {
+        if (job == null || declared.find(job.type()).isEmpty()) {
+            throw new ApiException(ErrorCode.JOB_NOT_FOUND, "No job " + jobId + ".");
+        }
         if (job.state() != JobState.RUNNING
                 || !node(worker).equals(job.node())
                 || !job.token().equals(token)) {

@@ -1,7 +1,11 @@
 package dev.kiln.external;
 
+import dev.kiln.jobs.JobQueue;
 import dev.kiln.jobs.JobSignals;
 import dev.kiln.jobs.Moved;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
@@ -10,9 +14,21 @@ import org.springframework.stereotype.Component;
 class WorkerSignals {
 
     final Waiters work = new Waiters();
+    /** Per-job heartbeats, by job id: woken by a cancel request or the end of the attempt. */
     final Waiters cancels = new Waiters();
+    /**
+     * Batched heartbeats, by lease node (one worker identity): woken only by a cancel request of a
+     * job that identity holds, listed in the heartbeat or not (claimed since it was sent).
+     */
+    final Waiters nodeCancels = new Waiters();
     /** The node is draining ({@link WorkerDrain}): no claims, no waiting. */
     volatile boolean draining;
+
+    private final JobQueue queue;
+
+    WorkerSignals(JobQueue queue) {
+        this.queue = queue;
+    }
 
     @EventListener
     void on(Moved.Committed moved) {
@@ -24,9 +40,10 @@ class WorkerSignals {
                     work.signal(job.type());
                     cancels.signal(job.id());
                 });
+            case REQUEST_CANCEL ->
+                cancelRequested(moved.jobs().stream().map(Moved::id).toList());
             // A heartbeat waiting on an attempt that ended has nothing left to wait for.
-            case REQUEST_CANCEL, SUCCEED, RETRY, FAIL, CANCEL_RUNNING ->
-                moved.jobs().forEach(job -> cancels.signal(job.id()));
+            case SUCCEED, RETRY, FAIL, CANCEL_RUNNING -> moved.jobs().forEach(job -> cancels.signal(job.id()));
             default -> {}
         }
     }
@@ -38,6 +55,17 @@ class WorkerSignals {
 
     @EventListener
     void on(JobSignals.CancelRequested cancel) {
-        cancels.signal(cancel.jobId());
+        cancelRequested(List.of(cancel.jobId()));
+    }
+
+    private void cancelRequested(Collection<String> jobIds) {
+        jobIds.forEach(cancels::signal);
+        if (!nodeCancels.idle()) { // a cancel is rare: one look-up to find whose lease it is
+            queue.held(jobIds).values().stream()
+                    .map(JobQueue.Held::node)
+                    .filter(Objects::nonNull)
+                    .distinct()
+                    .forEach(nodeCancels::signal);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.kiln.jobs;
 
 import dev.kiln.db.Database;
+import dev.kiln.db.Rows;
 import dev.kiln.files.FileCatalog;
 import dev.kiln.files.FileInfo;
 import dev.kiln.support.Ids;
@@ -10,10 +11,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.springframework.jdbc.core.RowMapper;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -283,29 +286,53 @@ public class JobQueue {
             boolean cancelRequested,
             String inputFileId) {}
 
+    private static final String HELD = "SELECT id, type, state, lease_node, lease_token, lease_expires_at, attempt,"
+            + " max_attempts, cancel_requested_at, input_file_id FROM jobs WHERE id ";
+
+    private static final RowMapper<Held> HELD_ROWS = (rs, n) -> new Held(
+            rs.getString("id"),
+            rs.getString("type"),
+            JobState.fromWire(rs.getString("state")),
+            rs.getString("lease_node"),
+            rs.getString("lease_token"),
+            Rows.instant(rs, "lease_expires_at"),
+            rs.getInt("attempt"),
+            rs.getInt("max_attempts"),
+            rs.getObject("cancel_requested_at") != null,
+            rs.getString("input_file_id"));
+
     /** For Kiln's own use (external workers' calls), never for answering a client about a job. */
     public Optional<Held> held(String jobId) {
         if (!Ids.looksLike("job", jobId)) {
             return Optional.empty();
         }
+        return db.sql().sql(HELD + "= ?").params(jobId).query(HELD_ROWS).optional();
+    }
+
+    /** {@link #held(String)} of many jobs in one statement; ids that are no job are left out. */
+    public Map<String, Held> held(Collection<String> jobIds) {
+        List<String> ids =
+                jobIds.stream().filter(id -> Ids.looksLike("job", id)).toList();
+        Map<String, Held> held = new HashMap<>();
+        if (!ids.isEmpty()) {
+            db.sql()
+                    .sql(HELD + "IN (:ids)")
+                    .param("ids", ids)
+                    .query(HELD_ROWS)
+                    .list()
+                    .forEach(h -> held.put(h.id(), h));
+        }
+        return held;
+    }
+
+    /** The running jobs {@code node} holds that were asked to cancel, at most {@code limit}. */
+    public List<String> cancelRequested(String node, int limit) {
         return db.sql()
-                .sql("SELECT id, type, state, lease_node, lease_token, lease_expires_at, attempt, max_attempts,"
-                        + " cancel_requested_at, input_file_id FROM jobs WHERE id = ?")
-                .params(jobId)
-                .query((rs, n) -> new Held(
-                        rs.getString("id"),
-                        rs.getString("type"),
-                        JobState.fromWire(rs.getString("state")),
-                        rs.getString("lease_node"),
-                        rs.getString("lease_token"),
-                        rs.getObject("lease_expires_at") == null
-                                ? null
-                                : Instant.ofEpochMilli(rs.getLong("lease_expires_at")),
-                        rs.getInt("attempt"),
-                        rs.getInt("max_attempts"),
-                        rs.getObject("cancel_requested_at") != null,
-                        rs.getString("input_file_id")))
-                .optional();
+                .sql("SELECT id FROM jobs WHERE state = 'running' AND cancel_requested_at IS NOT NULL"
+                        + " AND lease_node = ? ORDER BY id LIMIT ?")
+                .params(node, limit)
+                .query(String.class)
+                .list();
     }
 
     /** A running job whose lease ran out or whose cancel is overdue, as found by maintenance. */

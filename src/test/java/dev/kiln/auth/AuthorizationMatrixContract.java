@@ -418,6 +418,20 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
                     "POST /api/v1/worker/jobs/{id}/" + call,
                     new Row(() -> json("POST", "/api/v1/worker/jobs/" + finishedJob() + "/" + call, body), WORKER_JOB));
         }
+        // Batched calls answer per job: a job the worker does not hold is that item's problem, not the call's.
+        for (String call : List.of("heartbeat", "complete", "fail")) {
+            rows.put(
+                    "POST /api/v1/worker/" + call,
+                    new Row(
+                            () -> json(
+                                    "POST",
+                                    "/api/v1/worker/" + call,
+                                    "{\"" + (call.equals("heartbeat") ? "jobs" : "items") + "\":[{\"id\":\""
+                                            + finishedJob() + "\",\"lease\":\"x\""
+                                            + (call.equals("fail") ? ",\"code\":\"x\",\"message\":\"m\"" : "")
+                                            + "}]}"),
+                            WORKER_ONLY));
+        }
         rows.put(
                 "PUT /api/v1/worker/jobs/{id}/files/{name}",
                 new Row(

@@ -197,6 +197,12 @@ class ApiFuzzTest {
                     List.of(auth(worker), "Content-Type: application/json"),
                     Inputs.workerCallBodies(workerLease, workerProcessor).generate(in));
         });
+        fuzz(in -> new Request(
+                "POST",
+                "/api/v1/worker/" + pick(in, "heartbeat", "complete", "fail"),
+                List.of(auth(worker), "Content-Type: application/json"),
+                Inputs.workerBatchBodies(workerLease, workerJob, jobId, "job_" + "a".repeat(26))
+                        .generate(in)));
     }
 
     /**

@@ -348,6 +348,51 @@ final class Inputs {
      * A body for a worker's call about a job ({@code heartbeat}, {@code progress}, {@code partials},
      * {@code complete}, {@code fail}, {@code release}) or a claim: the fields of all, well- and ill-formed.
      */
+    /** Bodies of the batched worker calls (heartbeat, complete, fail): lists of {id, lease, …} items. */
+    static Gen<String> workerBatchBodies(String lease, String... jobIds) {
+        return in -> {
+            if (chance(in, 15)) {
+                return chance(in, 50) ? broken(in, "{\"items\":[]}") : value(in, 3);
+            }
+            List<String> items = new ArrayList<>();
+            int n = (int) in.next(Constraint.between(0, 4));
+            for (int i = 0; i < n; i++) {
+                List<String> members = new ArrayList<>();
+                if (chance(in, 90)) {
+                    members.add(
+                            "\"id\":" + pick(in, "\"" + pick(in, jobIds) + "\"", "5", "null", quote(text(in, 120))));
+                }
+                if (chance(in, 90)) {
+                    members.add("\"lease\":" + pick(in, "\"" + lease + "\"", "\"\"", "[]", quote(text(in, 250))));
+                }
+                if (chance(in, 30)) {
+                    members.add("\"result\":" + value(in, 3));
+                }
+                if (chance(in, 30)) {
+                    members.add("\"code\":" + pick(in, "\"gpu_oom\"", "\"Bad Code\"", "\"\"", quote(text(in, 80))));
+                    members.add("\"message\":" + pick(in, "\"m\"", "\"\"", "5", quote(text(in, 2100))));
+                }
+                if (chance(in, 15)) {
+                    members.add("\"retryable\":" + pick(in, "true", "\"no\"", "1"));
+                }
+                items.add(chance(in, 10) ? value(in, 2) : "{" + String.join(",", members) + "}");
+            }
+            String list = "[" + String.join(",", items) + "]";
+            List<String> members = new ArrayList<>();
+            if (chance(in, 85)) {
+                members.add("\"" + pick(in, "items", "jobs") + "\":" + (chance(in, 10) ? value(in, 2) : list));
+            }
+            if (chance(in, 30)) {
+                // Never a valid wait above 0: a fuzzed heartbeat must not hold the run up.
+                members.add("\"waitSeconds\":" + pick(in, "0", "-1", "26", "\"1\"", "1.5"));
+            }
+            if (chance(in, 20)) {
+                members.add("\"cancelsSeen\":" + pick(in, "[]", "[5]", "{}", "[\"" + pick(in, jobIds) + "\"]"));
+            }
+            return "{" + String.join(",", members) + "}";
+        };
+    }
+
     static Gen<String> workerCallBodies(String lease, String processor) {
         return in -> {
             if (chance(in, 20)) {
