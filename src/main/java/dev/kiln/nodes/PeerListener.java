@@ -1,6 +1,8 @@
 package dev.kiln.nodes;
 
 import dev.kiln.KilnHome;
+import dev.kiln.auth.AccessEnded;
+import dev.kiln.auth.Role;
 import dev.kiln.db.Database;
 import dev.kiln.db.DatabaseSettings;
 import dev.kiln.db.Databases;
@@ -114,6 +116,7 @@ public class PeerListener implements SmartLifecycle {
                     statement.execute("LISTEN " + Peers.EVENTS);
                     statement.execute("LISTEN " + Peers.CANCELS);
                     statement.execute("LISTEN " + Peers.WORK);
+                    statement.execute("LISTEN " + Peers.ACCESS);
                 }
                 listening = true;
                 delay = FIRST_RECONNECT_DELAY;
@@ -169,6 +172,10 @@ public class PeerListener implements SmartLifecycle {
             publisher.publishEvent(new JobSignals.CancelRequested(lines[1]));
             return;
         }
+        if (channel.equals(Peers.ACCESS)) {
+            publisher.publishEvent(accessEnded(lines[1].split(" ")));
+            return;
+        }
         if (channel.equals(Peers.WORK)) {
             publisher.publishEvent(new JobSignals.WorkAvailable(List.of(lines).subList(1, lines.length)));
             return;
@@ -177,6 +184,17 @@ public class PeerListener implements SmartLifecycle {
             String[] f = lines[i].split(" ");
             remote.announced(f[0], f[1].equals("-") ? null : f[1], Long.parseLong(f[2]), Long.parseLong(f[3]));
         }
+    }
+
+    /** {@code user token|- session|- role|- reason}, as {@link Peers} wrote it. */
+    private static AccessEnded accessEnded(String[] f) {
+        return new AccessEnded(
+                f[0],
+                f[1].equals("-") ? null : f[1],
+                f[2].equals("-") ? null : f[2],
+                f[3].equals("-") ? null : Role.valueOf(f[3]),
+                AccessEnded.Reason.valueOf(f[4]),
+                true);
     }
 
     /** Trouble reading the log (the pool's, not this connection's) must not drop the listening connection. */
