@@ -36,6 +36,13 @@ class StreamAccess extends Loop {
         holders.remove(holder);
     }
 
+    /** How many streams and polls of {@code userId} are held here (a test waits on it). */
+    long heldBy(String userId) {
+        return holders.stream()
+                .filter(h -> h.access().user().id().equals(userId))
+                .count();
+    }
+
     @EventListener
     void on(AccessEnded ended) {
         for (AccessHolder holder : holders) {
