@@ -28,7 +28,9 @@ import org.springframework.stereotype.Component;
  * The receiving end of {@link Peers}: one connection of its own (outside the pool, which it would
  * hold forever) LISTENs for the other nodes' notices on its own platform thread. Events wake this
  * node's followers of the job (or of its owner), who read the log; a cancel stops the job if it
- * runs here, at once rather than at the next heartbeat (which stays the fallback). Between notices
+ * runs here, at once rather than at the next heartbeat (which stays the fallback); access that
+ * ended there is published here as a relayed {@code AccessEnded}, ending this node's streams opened
+ * with it. Between notices
  * it runs the catch-up of {@link RemoteEvents}. A lost connection is opened again with backoff,
  * and a catch-up follows at once, since notices sent meanwhile are gone. Idle on SQLite.
  */
