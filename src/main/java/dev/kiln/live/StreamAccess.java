@@ -3,6 +3,7 @@ package dev.kiln.live;
 import dev.kiln.auth.AccessCheck;
 import dev.kiln.auth.AccessEnded;
 import dev.kiln.auth.User;
+import dev.kiln.drain.DrainOrder;
 import dev.kiln.support.Loop;
 import java.util.List;
 import java.util.Set;
@@ -68,5 +69,14 @@ class StreamAccess extends Loop {
     protected boolean step() {
         recheck();
         return false;
+    }
+
+    /**
+     * Stopped after the streams closed: Spring stops whatever depends on a lifecycle bean before it,
+     * whatever its phase, so stopping this earlier would close every socket before the readiness delay.
+     */
+    @Override
+    public int getPhase() {
+        return DrainOrder.CLOSE_STREAMS - 1;
     }
 }

@@ -96,7 +96,7 @@ class PostgresConcurrentStartTest {
 
     private static long migrationFiles() throws Exception {
         try (Stream<Path> files = Files.list(Path.of("src/main/resources/db/migration/postgresql"))) {
-            return files.filter(f -> f.getFileName().toString().matches("V\\d+__.*\\.sql"))
+            return files.filter(f -> f.getFileName().toString().matches("V\\d+(_\\d+)?__.*\\.sql"))
                     .count();
         }
     }
