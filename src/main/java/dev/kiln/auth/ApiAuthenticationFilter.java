@@ -76,7 +76,7 @@ class ApiAuthenticationFilter extends OncePerRequestFilter {
                             new BadCredentialsException("The bearer token is unknown, revoked or expired."));
                     return;
                 }
-                signIn(credential.get().user());
+                signIn(request, Access.of(credential.get()));
             } else {
                 Optional<Sessions.Session> session =
                         signingIn(request) ? Optional.empty() : cookie(request).flatMap(sessions::find);
@@ -92,7 +92,8 @@ class ApiAuthenticationFilter extends OncePerRequestFilter {
                         return;
                     }
                     request.setAttribute(SessionController.SESSION_ATTRIBUTE, session.get());
-                    signIn(session.get().user());
+                    Sessions.Session open = session.get();
+                    signIn(request, new Access(open.user(), open.tokenId(), open.id()));
                 }
             }
         } catch (DataAccessResourceFailureException | TransientDataAccessException e) {
@@ -111,7 +112,10 @@ class ApiAuthenticationFilter extends OncePerRequestFilter {
         return "POST".equals(request.getMethod()) && SessionController.PATH.equals(request.getRequestURI());
     }
 
-    private static void signIn(User user) {
+    /** The caller is {@code access}'s user; streams it opens end with its credential. */
+    private static void signIn(HttpServletRequest request, Access access) {
+        User user = access.user();
+        request.setAttribute(Access.ATTRIBUTE, access);
         MDC.put(LogFields.USER_ID, user.id()); // removed with the request's other fields (RequestCorrelationFilter)
         var authority = new SimpleGrantedAuthority("ROLE_" + user.role().name());
         var authentication = new UsernamePasswordAuthenticationToken(user, null, List.of(authority));

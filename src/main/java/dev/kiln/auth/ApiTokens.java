@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 
 /**
@@ -27,10 +28,12 @@ public class ApiTokens {
 
     private final Database db;
     private final Clock clock;
+    private final ApplicationEventPublisher publisher;
 
-    ApiTokens(Database db, Clock clock) {
+    ApiTokens(Database db, Clock clock, ApplicationEventPublisher publisher) {
         this.db = db;
         this.clock = clock;
+        this.publisher = publisher;
     }
 
     /** A token in clear text, with its id; only ever returned by the call that issues it. */
@@ -127,14 +130,18 @@ public class ApiTokens {
     }
 
     /**
-     * Revokes one of the user's tokens (and so every browser session opened with it). Revoking a
-     * revoked token changes nothing. Empty when the user has no such token.
+     * Revokes one of the user's tokens (and so every browser session opened with it); once it is
+     * stored, {@link AccessEnded} ends what is open with it. Revoking a revoked token changes
+     * nothing. Empty when the user has no such token.
      */
     public Optional<TokenInfo> revoke(String userId, String tokenId) {
-        db.write(() -> db.sql()
+        int revoked = db.write(() -> db.sql()
                 .sql("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL")
                 .params(clock.millis(), tokenId, userId)
                 .update());
+        if (revoked > 0) {
+            publisher.publishEvent(AccessEnded.tokenEnded(userId, tokenId));
+        }
         return db.sql().sql("""
                         SELECT id, user_id, label, created_at, expires_at, last_used_at, revoked_at
                         FROM api_tokens WHERE id = ? AND user_id = ?""").params(tokenId, userId).query(ApiTokens::info).optional();

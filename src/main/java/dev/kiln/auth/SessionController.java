@@ -101,7 +101,7 @@ class SessionController {
     @DeleteMapping(PATH)
     ResponseEntity<Void> signOut(HttpServletRequest request) {
         if (request.getAttribute(SESSION_ATTRIBUTE) instanceof Sessions.Session session) {
-            sessions.end(session.id());
+            sessions.end(session);
             audit.record(session.user(), AuditAction.SIGN_OUT, "session", session.id());
         }
         return ResponseEntity.noContent()

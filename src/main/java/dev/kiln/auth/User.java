@@ -9,6 +9,11 @@ public record User(String id, String name, Role role) implements Actor {
         return role == Role.ADMIN;
     }
 
+    /** An external worker's identity: the worker endpoints only, no jobs to list or follow. */
+    public boolean isWorker() {
+        return role == Role.WORKER;
+    }
+
     /** Whether this user may see a resource owned by {@code ownerId}. */
     public boolean canSee(String ownerId) {
         return isAdmin() || id.equals(ownerId);

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 
 /** People who may use Kiln, and their roles. Their credentials are {@link ApiTokens} and {@link Sessions}. */
@@ -20,10 +21,12 @@ public class Users {
 
     private final Database db;
     private final Clock clock;
+    private final ApplicationEventPublisher publisher;
 
-    public Users(Database db, Clock clock) {
+    public Users(Database db, Clock clock, ApplicationEventPublisher publisher) {
         this.db = db;
         this.clock = clock;
+        this.publisher = publisher;
     }
 
     /** The new user, or empty if the name is taken. */
@@ -62,11 +65,15 @@ public class Users {
         return db.sql().sql("SELECT COUNT(*) FROM users").query(Long.class).single();
     }
 
+    /** Once the new role is stored, {@link AccessEnded} ends what the user holds open that it no longer allows. */
     public void changeRole(String id, Role role) {
-        db.write(() -> db.sql()
-                .sql("UPDATE users SET role = ? WHERE id = ?")
-                .params(role.dbValue(), id)
+        int changed = db.write(() -> db.sql()
+                .sql("UPDATE users SET role = ? WHERE id = ? AND role <> ?")
+                .params(role.dbValue(), id, role.dbValue())
                 .update());
+        if (changed > 0) {
+            publisher.publishEvent(AccessEnded.roleChanged(id, role));
+        }
     }
 
     public long countAdmins() {

@@ -11,8 +11,10 @@ enum CloseCode {
     BAD_ORIGIN(1008, false, "origin not allowed"),
     TOO_BIG(1009, false, "message too big"),
     INTERNAL(1011, true, "internal error; reconnect and resume"),
+    /** Also when the token or session the socket was opened with ends (revoked, expired, signed out). */
     NOT_AUTHENTICATED(4001, false, "not authenticated: get a new ticket or token first"),
-    FORBIDDEN(4003, false, "forbidden"),
+    /** The user's role changed and no longer allows what the socket follows. */
+    FORBIDDEN(4003, false, "forbidden: the user's role no longer allows what this socket follows"),
     TOO_MANY(4008, false, "too many connections or messages; slow down before trying again"),
     SLOW_CONSUMER(4009, true, "too slow to keep up; reconnect and resume"),
     PING_TIMEOUT(4010, true, "no answer to ping; reconnect and resume");

@@ -2,6 +2,7 @@ package dev.kiln.live;
 
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
+import dev.kiln.auth.Access;
 import dev.kiln.auth.User;
 import dev.kiln.events.EventHub;
 import dev.kiln.events.EventLog;
@@ -29,7 +30,9 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * A job's events over plain HTTP: a JSON page (optionally long-polled with {@code wait=}), or an
- * SSE stream that resumes from {@code Last-Event-ID} and ends after the terminal event.
+ * SSE stream that resumes from {@code Last-Event-ID} and ends after the terminal event. Both are
+ * held with the caller's credential ({@link JobWatch}): when it ends, the stream ends and a waiting
+ * poll answers what the request would be answered now (401, or 403/404 after a role change).
  */
 @RestController
 @RequestMapping("/api/v1/jobs/{id}/events")
@@ -63,9 +66,10 @@ class JobEventsController {
             @PathVariable String id,
             @RequestParam(defaultValue = "0") long after,
             @RequestParam(defaultValue = "100") int limit,
-            @RequestParam(defaultValue = "0") int wait)
+            @RequestParam(defaultValue = "0") int wait,
+            HttpServletRequest request)
             throws InterruptedException {
-        visible(user, id);
+        Job job = visible(user, id);
         if (after < 0) {
             throw ApiException.invalidField("after", "after must be 0 or more.");
         }
@@ -82,18 +86,25 @@ class JobEventsController {
             return page(log.after(id, after, limit), after);
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(wait);
+        JobWatch watch = new JobWatch(Access.of(request), job.ownerId(), arrived::release);
+        connections.access().hold(watch);
         // Subscribed before the first read, so nothing committed after it is missed: one read for an empty poll.
         try (EventHub.Subscription ignored = hub.followJob(id, event -> arrived.release())) {
             List<JobEvent> page = log.after(id, after, limit);
             // A wake-up may be for an event the client already has (another node's catch-up): look again.
             while (page.isEmpty()
+                    && watch.ended() == null
                     && arrived.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
                     && connections.isRunning()) {
                 arrived.drainPermits();
                 page = log.after(id, after, limit);
             }
+            if (watch.ended() != null) {
+                throw watch.ended();
+            }
             return page(page, after);
         } finally {
+            connections.access().release(watch);
             connections.removeWait(arrived);
         }
     }
@@ -136,27 +147,10 @@ class JobEventsController {
         String address = ClientAddress.of(request.getRemoteAddr());
         Optional<StreamConnections.StreamRefusal> refused = connections.admitStream(user, address, stream);
         if (refused.isPresent()) {
-            throw switch (refused.get()) {
-                case SHUTTING_DOWN ->
-                    new ApiException(
-                                    ErrorCode.SHUTTING_DOWN,
-                                    "This node is shutting down; connect"
-                                            + " again (to another node) and resume with Last-Event-ID.")
-                            .retryAfter(Duration.ofSeconds(1));
-                case TOO_MANY_FOR_USER ->
-                    new ApiException(
-                                    ErrorCode.TOO_MANY_STREAMS,
-                                    "At most " + settings.maxConnectionsPerUser()
-                                            + " event streams per user at a time; close one, or use the WebSocket for many jobs.")
-                            .retryAfter(Duration.ofSeconds(5));
-                case TOO_MANY_FOR_ADDRESS ->
-                    new ApiException(
-                                    ErrorCode.TOO_MANY_STREAMS,
-                                    "At most " + settings.maxConnectionsPerIp()
-                                            + " event streams from one address at a time; close one, or use the WebSocket for many jobs.")
-                            .retryAfter(Duration.ofSeconds(5));
-            };
+            throw refusal(refused.get());
         }
+        JobWatch watch = new JobWatch(Access.of(request), job.ownerId(), stream::end);
+        connections.access().hold(watch);
         try {
             response.setContentType(MediaType.TEXT_EVENT_STREAM_VALUE);
             response.setCharacterEncoding(StandardCharsets.UTF_8.name());
@@ -168,8 +162,32 @@ class JobEventsController {
         } catch (IOException gone) {
             // The client went away; nothing to answer.
         } finally {
+            connections.access().release(watch);
             connections.removeStream(user, address, stream);
         }
+    }
+
+    private ApiException refusal(StreamConnections.StreamRefusal refusal) {
+        return switch (refusal) {
+            case SHUTTING_DOWN ->
+                new ApiException(
+                                ErrorCode.SHUTTING_DOWN,
+                                "This node is shutting down; connect"
+                                        + " again (to another node) and resume with Last-Event-ID.")
+                        .retryAfter(Duration.ofSeconds(1));
+            case TOO_MANY_FOR_USER ->
+                new ApiException(
+                                ErrorCode.TOO_MANY_STREAMS,
+                                "At most " + settings.maxConnectionsPerUser()
+                                        + " event streams per user at a time; close one, or use the WebSocket for many jobs.")
+                        .retryAfter(Duration.ofSeconds(5));
+            case TOO_MANY_FOR_ADDRESS ->
+                new ApiException(
+                                ErrorCode.TOO_MANY_STREAMS,
+                                "At most " + settings.maxConnectionsPerIp()
+                                        + " event streams from one address at a time; close one, or use the WebSocket for many jobs.")
+                        .retryAfter(Duration.ofSeconds(5));
+        };
     }
 
     private Job visible(User user, String id) {

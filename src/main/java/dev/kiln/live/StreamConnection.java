@@ -1,6 +1,6 @@
 package dev.kiln.live;
 
-import dev.kiln.auth.ApiTokens;
+import dev.kiln.auth.Access;
 import dev.kiln.auth.User;
 import dev.kiln.events.EventSink;
 import dev.kiln.events.JobEvent;
@@ -30,9 +30,10 @@ import org.springframework.web.socket.WebSocketSession;
  * connection — it takes the client's messages and the live events from one bounded inbox, keeps
  * the client's {@link Subscriptions} and writes to the socket ({@link StreamSender}). Producers
  * only ever {@code offer} to the inbox; when it is full the client is too slow and is closed
- * (4009), to reconnect and replay, so it never holds up a worker or another client.
+ * (4009), to reconnect and replay, so it never holds up a worker or another client. It is held
+ * with the credential it authenticated with ({@link StreamAccess}) and closes when that ends.
  */
-final class StreamConnection implements EventSink {
+final class StreamConnection implements EventSink, AccessHolder {
 
     private static final Logger log = LoggerFactory.getLogger(StreamConnection.class);
     private static final long AUTH_TIMEOUT_MILLIS = 10_000;
@@ -48,6 +49,9 @@ final class StreamConnection implements EventSink {
     /** An event for "my jobs", already judged worth listing. */
     private record Listed(WireEvent event) {}
 
+    /** The user's role changed: keep on as {@code now} if that may see everything followed. */
+    private record RoleChange(User now) {}
+
     private final WebSocketSession session;
     private final StreamConnections connections;
     private final StreamSettings settings;
@@ -61,6 +65,8 @@ final class StreamConnection implements EventSink {
     private final Bucket inbound;
 
     private volatile User user;
+    /** The credential it authenticated with, and its user as this connection knows them. */
+    private volatile Access access;
     /** The client address this connection is counted against, once it is. */
     private volatile String address;
 
@@ -87,7 +93,7 @@ final class StreamConnection implements EventSink {
         this.inbound = Bucket.builder().addLimit(connections.inboundLimit()).build();
     }
 
-    void start(User authenticated) {
+    void start(Access authenticated) {
         try {
             sender.start(settings.sendTimeLimit().toMillis());
         } catch (IOException e) {
@@ -100,6 +106,25 @@ final class StreamConnection implements EventSink {
 
     User user() {
         return user;
+    }
+
+    @Override
+    public Access access() {
+        return access;
+    }
+
+    @Override
+    public void credentialEnded(String why) {
+        close(CloseCode.NOT_AUTHENTICATED, "access ended: " + why);
+    }
+
+    @Override
+    public void roleChanged(User now) {
+        if (now.isWorker()) {
+            close(CloseCode.FORBIDDEN, "access ended: the user is now a worker, which follows no jobs");
+        } else if (!enqueue(new RoleChange(now))) {
+            close(CloseCode.FORBIDDEN, "access ended: the user's role changed");
+        }
     }
 
     void counted(String clientAddress) {
@@ -285,6 +310,7 @@ final class StreamConnection implements EventSink {
         switch (item) {
             case WireEvent event -> subscriptions.onLive(event);
             case Listed listed -> subscriptions.onListed(listed.event());
+            case RoleChange change -> narrow(change.now());
             case ClientMessage message -> {
                 sender.flush(); // handling may read the database: what is batched goes out first
                 handle(message);
@@ -317,9 +343,9 @@ final class StreamConnection implements EventSink {
     }
 
     private void authenticate(String token) {
-        Optional<User> found = token == null
+        Optional<Access> found = token == null
                 ? Optional.empty()
-                : connections.tokens().authenticate(token).map(ApiTokens.Credential::user);
+                : connections.tokens().authenticate(token).map(Access::of);
         if (found.isEmpty()) {
             close(CloseCode.NOT_AUTHENTICATED, "the token is unknown, revoked or expired");
         } else {
@@ -327,13 +353,26 @@ final class StreamConnection implements EventSink {
         }
     }
 
-    private void authenticated(User who) {
-        if (!connections.admit(this, who)) {
+    private void authenticated(Access who) {
+        if (!connections.admit(this, who.user())) {
             close(CloseCode.TOO_MANY, "more than " + settings.maxConnectionsPerUser() + " connections for this user");
             return;
         }
-        user = who;
+        access = who;
+        user = who.user();
+        connections.access().hold(this);
         lastPingAt = System.currentTimeMillis();
         enqueue(Tick.WELCOME);
+    }
+
+    /** In the actor: a role that may no longer see a followed job closes the socket (4003); else it carries on as {@code now}. */
+    private void narrow(User now) {
+        String hidden = subscriptions.firstNotVisibleTo(now);
+        if (hidden != null) {
+            close(CloseCode.FORBIDDEN, "access ended: the user's role changed and may no longer follow " + hidden);
+        } else {
+            user = now;
+            access = access.as(now);
+        }
     }
 }

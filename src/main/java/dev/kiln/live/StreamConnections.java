@@ -1,6 +1,7 @@
 package dev.kiln.live;
 
 import dev.kiln.api.ClientJson;
+import dev.kiln.auth.Access;
 import dev.kiln.auth.AllowedOrigins;
 import dev.kiln.auth.ApiTokens;
 import dev.kiln.auth.User;
@@ -51,6 +52,7 @@ class StreamConnections implements SmartLifecycle {
     private final ClientJson clientJson;
     private final StreamMetrics metrics;
     private final WireEvents wireEvents;
+    private final StreamAccess access;
     /** Each socket's inbound rate: one figure for all, each socket its own bucket. */
     private final Bandwidth inboundLimit;
 
@@ -75,7 +77,8 @@ class StreamConnections implements SmartLifecycle {
             AllowedOrigins origins,
             ClientJson clientJson,
             StreamMetrics metrics,
-            WireEvents wireEvents) {
+            WireEvents wireEvents,
+            StreamAccess access) {
         this.settings = settings;
         this.jobs = jobs;
         this.eventLog = eventLog;
@@ -87,6 +90,7 @@ class StreamConnections implements SmartLifecycle {
         this.clientJson = clientJson;
         this.metrics = metrics;
         this.wireEvents = wireEvents;
+        this.access = access;
         int perSecond = Math.max(1, settings.messagesPerSecond());
         this.inboundLimit = Bandwidth.builder()
                 .capacity(perSecond)
@@ -118,11 +122,13 @@ class StreamConnections implements SmartLifecycle {
                     .build()
                     .getQueryParams()
                     .getFirst("ticket");
-            User user = ticket == null ? null : tickets.redeem(ticket).orElse(null);
-            if (ticket != null && user == null) {
-                connection.close(CloseCode.NOT_AUTHENTICATED, "the ticket is unknown, used or expired");
+            Access opened = ticket == null ? null : tickets.redeem(ticket).orElse(null);
+            if (ticket != null && opened == null) {
+                connection.close(
+                        CloseCode.NOT_AUTHENTICATED,
+                        "the ticket is unknown, used or expired, or its token or session has ended");
             } else {
-                connection.start(user);
+                connection.start(opened);
             }
         }
     }
@@ -145,6 +151,7 @@ class StreamConnections implements SmartLifecycle {
     }
 
     void remove(StreamConnection connection) {
+        access.release(connection);
         if (open.remove(connection)) {
             if (connection.user() != null) {
                 give(perUser, connection.user().id());
@@ -258,6 +265,11 @@ class StreamConnections implements SmartLifecycle {
 
     WireEvents wireEvents() {
         return wireEvents;
+    }
+
+    /** Where streams are held with the credential they were opened with, to end with it. */
+    StreamAccess access() {
+        return access;
     }
 
     /** Client messages per second on one socket: {@code messagesPerSecond} sustained, as many again as a burst. */

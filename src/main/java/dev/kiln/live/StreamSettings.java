@@ -23,6 +23,9 @@ import org.springframework.util.unit.DataSize;
  * @param ticketTtl                how long a WebSocket ticket stays valid; default 30s
  * @param sseHeartbeat             how often an idle SSE stream sends a comment line; default 15s
  * @param maxWait                  longest a long poll ({@code wait=}) may wait; default 30s
+ * @param accessCheckInterval      how often the credentials of open streams are checked again (token
+ *                                 and session expiry, and a notice from another node that was lost);
+ *                                 default 5s
  */
 @ConfigurationProperties("kiln.stream")
 public record StreamSettings(
@@ -37,4 +40,5 @@ public record StreamSettings(
         @DefaultValue("10s") Duration sendTimeLimit,
         @DefaultValue("30s") Duration ticketTtl,
         @DefaultValue("15s") Duration sseHeartbeat,
-        @DefaultValue("30s") Duration maxWait) {}
+        @DefaultValue("30s") Duration maxWait,
+        @DefaultValue("5s") Duration accessCheckInterval) {}

@@ -1,6 +1,7 @@
 package dev.kiln.live;
 
-import dev.kiln.auth.User;
+import dev.kiln.auth.Access;
+import dev.kiln.auth.AccessCheck;
 import dev.kiln.auth.Users;
 import dev.kiln.db.Database;
 import dev.kiln.support.Ids;
@@ -10,24 +11,27 @@ import org.springframework.stereotype.Component;
 
 /**
  * Single-use tickets that open a WebSocket. Stored hashed in the database, so a ticket issued by
- * one node opens a socket on any other; redeeming deletes it.
+ * one node opens a socket on any other; redeeming deletes it. A ticket records the credential it
+ * was issued with, so the socket ends with it, and opens nothing once it has ended.
  */
 @Component
 class StreamTickets {
 
     private final Database db;
     private final Users users;
+    private final AccessCheck check;
     private final Clock clock;
     private final StreamSettings settings;
 
-    StreamTickets(Database db, Users users, Clock clock, StreamSettings settings) {
+    StreamTickets(Database db, Users users, AccessCheck check, Clock clock, StreamSettings settings) {
         this.db = db;
         this.users = users;
+        this.check = check;
         this.clock = clock;
         this.settings = settings;
     }
 
-    String issue(User user) {
+    String issue(Access access) {
         String ticket = "wst_" + Ids.randomToken(40);
         long now = clock.millis();
         db.write(() -> {
@@ -36,23 +40,35 @@ class StreamTickets {
                     .param(now)
                     .update();
             db.sql()
-                    .sql("INSERT INTO stream_tickets (ticket_hash, user_id, expires_at) VALUES (?, ?, ?)")
+                    .sql("""
+                            INSERT INTO stream_tickets (ticket_hash, user_id, token_id, session_id, expires_at)
+                            VALUES (?, ?, ?, ?, ?)""")
                     .params(
                             Users.hash(ticket),
-                            user.id(),
+                            access.user().id(),
+                            access.tokenId(),
+                            access.sessionId(),
                             now + settings.ticketTtl().toMillis())
                     .update();
         });
         return ticket;
     }
 
-    /** The user the ticket was issued to, if it is valid; either way it cannot be used again. */
-    Optional<User> redeem(String ticket) {
-        Optional<String> userId = db.write(() -> db.sql()
-                .sql("DELETE FROM stream_tickets WHERE ticket_hash = ? RETURNING user_id, expires_at")
+    /**
+     * The access the ticket was issued with (its user as they are now), if the ticket is valid and
+     * its credential still live; either way it cannot be used again.
+     */
+    Optional<Access> redeem(String ticket) {
+        record Issued(String userId, String tokenId, String sessionId) {}
+        Optional<Issued> issued = db.write(() -> db.sql()
+                .sql(
+                        "DELETE FROM stream_tickets WHERE ticket_hash = ? RETURNING user_id, token_id, session_id, expires_at")
                 .param(Users.hash(ticket))
-                .query((rs, n) -> rs.getLong("expires_at") > clock.millis() ? rs.getString("user_id") : null)
+                .query((rs, n) -> rs.getLong("expires_at") > clock.millis()
+                        ? new Issued(rs.getString("user_id"), rs.getString("token_id"), rs.getString("session_id"))
+                        : null)
                 .optional());
-        return userId.flatMap(users::findById);
+        return issued.flatMap(i -> users.findById(i.userId()).map(user -> new Access(user, i.tokenId(), i.sessionId())))
+                .filter(check::live);
     }
 }

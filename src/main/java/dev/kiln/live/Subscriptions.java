@@ -23,7 +23,7 @@ final class Subscriptions {
 
     private static final long MINE_PROGRESS_SPACING_MILLIS = 1_000;
 
-    private record Followed(JobFollow follow, EventHub.Subscription subscription) {}
+    private record Followed(JobFollow follow, EventHub.Subscription subscription, String owner) {}
 
     private final StreamConnections connections;
     private final StreamSender sender;
@@ -103,7 +103,7 @@ final class Subscriptions {
         Job snapshot = job.get();
         boolean replay = after != null && after <= snapshot.seq();
         JobFollow follow = new JobFollow(id, replay ? after : snapshot.seq(), connections.log()::after);
-        follows.put(id, new Followed(follow, subscription));
+        follows.put(id, new Followed(follow, subscription, snapshot.ownerId()));
         ObjectNode subscribed = sender.message("subscribed").put("job", id);
         if (after != null) {
             subscribed.put("recovered", replay);
@@ -169,6 +169,15 @@ final class Subscriptions {
             }
             case RESULT, ERROR -> true;
         };
+    }
+
+    /** A followed job {@code user} may not see (say, after a demotion), or null. */
+    String firstNotVisibleTo(User user) {
+        return follows.entrySet().stream()
+                .filter(f -> !user.canSee(f.getValue().owner()))
+                .map(Map.Entry::getKey)
+                .findFirst()
+                .orElse(null);
     }
 
     /** The socket is gone: every subscription goes with it. */

@@ -1,6 +1,8 @@
 package dev.kiln.nodes;
 
 import dev.kiln.KilnHome;
+import dev.kiln.auth.AccessEnded;
+import dev.kiln.auth.Role;
 import dev.kiln.db.Database;
 import dev.kiln.db.DatabaseSettings;
 import dev.kiln.db.Databases;
@@ -26,7 +28,9 @@ import org.springframework.stereotype.Component;
  * The receiving end of {@link Peers}: one connection of its own (outside the pool, which it would
  * hold forever) LISTENs for the other nodes' notices on its own platform thread. Events wake this
  * node's followers of the job (or of its owner), who read the log; a cancel stops the job if it
- * runs here, at once rather than at the next heartbeat (which stays the fallback). Between notices
+ * runs here, at once rather than at the next heartbeat (which stays the fallback); access that
+ * ended there is published here as a relayed {@code AccessEnded}, ending this node's streams opened
+ * with it. Between notices
  * it runs the catch-up of {@link RemoteEvents}. A lost connection is opened again with backoff,
  * and a catch-up follows at once, since notices sent meanwhile are gone. Idle on SQLite.
  */
@@ -114,6 +118,7 @@ public class PeerListener implements SmartLifecycle {
                     statement.execute("LISTEN " + Peers.EVENTS);
                     statement.execute("LISTEN " + Peers.CANCELS);
                     statement.execute("LISTEN " + Peers.WORK);
+                    statement.execute("LISTEN " + Peers.ACCESS);
                 }
                 listening = true;
                 delay = FIRST_RECONNECT_DELAY;
@@ -169,6 +174,10 @@ public class PeerListener implements SmartLifecycle {
             publisher.publishEvent(new JobSignals.CancelRequested(lines[1]));
             return;
         }
+        if (channel.equals(Peers.ACCESS)) {
+            publisher.publishEvent(accessEnded(lines[1].split(" ")));
+            return;
+        }
         if (channel.equals(Peers.WORK)) {
             publisher.publishEvent(new JobSignals.WorkAvailable(List.of(lines).subList(1, lines.length)));
             return;
@@ -177,6 +186,17 @@ public class PeerListener implements SmartLifecycle {
             String[] f = lines[i].split(" ");
             remote.announced(f[0], f[1].equals("-") ? null : f[1], Long.parseLong(f[2]), Long.parseLong(f[3]));
         }
+    }
+
+    /** {@code user token|- session|- role|- reason}, as {@link Peers} wrote it. */
+    private static AccessEnded accessEnded(String[] f) {
+        return new AccessEnded(
+                f[0],
+                f[1].equals("-") ? null : f[1],
+                f[2].equals("-") ? null : f[2],
+                f[3].equals("-") ? null : Role.valueOf(f[3]),
+                AccessEnded.Reason.valueOf(f[4]),
+                true);
     }
 
     /** Trouble reading the log (the pool's, not this connection's) must not drop the listening connection. */

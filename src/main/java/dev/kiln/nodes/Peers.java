@@ -1,5 +1,6 @@
 package dev.kiln.nodes;
 
+import dev.kiln.auth.AccessEnded;
 import dev.kiln.db.Database;
 import dev.kiln.drain.DrainOrder;
 import dev.kiln.events.EventLog;
@@ -20,8 +21,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Tells the other nodes on this database what they may have to act on: events appended (so their
- * followers read the log), cancels requested (so the node running the job stops it) and job types
- * with new claimable work (so their workers claim it). It hears
+ * followers read the log), cancels requested (so the node running the job stops it), job types
+ * with new claimable work (so their workers claim it) and access that ended (so their live streams
+ * opened with it end). It hears
  * of both once their transaction committed, and sends what gathered meanwhile in one statement
  * from its own thread: the writers' transactions carry no notice (PostgreSQL serialises the
  * commits of notifying transactions), and many commits cost one notice round. A notice names the
@@ -36,6 +38,7 @@ public class Peers implements SmartLifecycle {
     static final String EVENTS = "kiln_events";
     static final String CANCELS = "kiln_cancels";
     static final String WORK = "kiln_work";
+    static final String ACCESS = "kiln_access";
     /** Below PostgreSQL's 8000-byte payload limit, with room to spare. */
     static final int MAX_PAYLOAD = 7000;
 
@@ -55,6 +58,7 @@ public class Peers implements SmartLifecycle {
     private Map<String, Range> events = new LinkedHashMap<>();
     private List<String> cancels = new ArrayList<>();
     private Set<String> work = new LinkedHashSet<>();
+    private List<String> access = new ArrayList<>();
     private volatile Thread sender;
 
     public Peers(Database db, ThisNode node) {
@@ -97,6 +101,28 @@ public class Peers implements SmartLifecycle {
             }
             default -> {}
         }
+    }
+
+    /** Access ended here: the other nodes end their streams opened with it (their periodic check is the fallback). */
+    @EventListener
+    void on(AccessEnded ended) {
+        if (ended.relayed() || !db.notifiesOtherNodes()) {
+            return;
+        }
+        synchronized (lock) {
+            access.add(String.join(
+                    " ",
+                    ended.userId(),
+                    orDash(ended.tokenId()),
+                    orDash(ended.sessionId()),
+                    ended.role() == null ? "-" : ended.role().name(),
+                    ended.reason().name()));
+            lock.notifyAll();
+        }
+    }
+
+    private static String orDash(String value) {
+        return value == null ? "-" : value;
     }
 
     @Override
@@ -142,8 +168,13 @@ public class Peers implements SmartLifecycle {
             Map<String, Range> announce;
             List<String> cancel;
             Set<String> types;
+            List<String> ended;
             synchronized (lock) {
-                while (sender == Thread.currentThread() && events.isEmpty() && cancels.isEmpty() && work.isEmpty()) {
+                while (sender == Thread.currentThread()
+                        && events.isEmpty()
+                        && cancels.isEmpty()
+                        && work.isEmpty()
+                        && access.isEmpty()) {
                     try {
                         lock.wait();
                     } catch (InterruptedException e) {
@@ -154,17 +185,24 @@ public class Peers implements SmartLifecycle {
                 announce = events;
                 cancel = cancels;
                 types = work;
+                ended = access;
                 events = new LinkedHashMap<>();
                 cancels = new ArrayList<>();
                 work = new LinkedHashSet<>();
+                access = new ArrayList<>();
             }
-            send(announce, cancel, types);
+            send(announce, cancel, types, ended);
         }
     }
 
-    private void send(Map<String, Range> announce, List<String> cancel, Set<String> types) {
+    private void send(Map<String, Range> announce, List<String> cancel, Set<String> types, List<String> ended) {
         List<String> channels = new ArrayList<>();
         List<String> payloads = new ArrayList<>();
+        ended.forEach(
+                line -> { // first: ending access matters more than a moment's delay of an event
+                    channels.add(ACCESS);
+                    payloads.add(node.id() + "\n" + line);
+                });
         if (!types.isEmpty()) {
             channels.add(WORK); // type names are short, and a node runs few: one notice holds them
             payloads.add(node.id() + "\n" + String.join("\n", types));

@@ -2,7 +2,7 @@ package dev.kiln.files;
 
 import static dev.kiln.testing.TestBytes.PNG;
 import static dev.kiln.testing.TestBytes.concat;
-import static dev.kiln.testing.TestBytes.random;
+import static dev.kiln.testing.TestBytes.opaque;
 import static dev.kiln.testing.TestBytes.sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,7 +34,7 @@ abstract class FileApiContract extends ApiTestBase {
 
     @Test
     void rawUploadIsStoredHashedAndSniffed() throws Exception {
-        byte[] content = random(200_000);
+        byte[] content = opaque(200_000);
 
         Api.Response uploaded = api.upload(token, content, "..%2F..%2Fetc%2Frecording.bin");
 
@@ -58,7 +58,7 @@ abstract class FileApiContract extends ApiTestBase {
 
     @Test
     void aSignedLinkServesTheContentWithRangesToAPlayerWithoutAToken() throws Exception {
-        byte[] content = random(50_000);
+        byte[] content = opaque(50_000);
         String id = api.upload(token, content, "take.bin").json().get("id").asString();
 
         Api.Response link = api.postEmpty("/api/v1/files/" + id + "/link", token);
@@ -180,7 +180,7 @@ abstract class FileApiContract extends ApiTestBase {
 
     @Test
     void tooLargeIsRefusedWhileStreamingWhenTheLengthIsUnknown() {
-        byte[] content = random(1024 * 1024 + 10);
+        byte[] content = opaque(1024 * 1024 + 10);
         Api.Response refused = api.send(api.request("/api/v1/files", token)
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(content)))
                 .build());
@@ -200,7 +200,7 @@ abstract class FileApiContract extends ApiTestBase {
 
     @Test
     void identicalContentIsStoredOnce() throws Exception {
-        byte[] content = random(10_000);
+        byte[] content = opaque(10_000);
         String other = api.newMember("other-" + UUID.randomUUID());
 
         JsonNode mine = api.upload(token, content, "a.bin").json();

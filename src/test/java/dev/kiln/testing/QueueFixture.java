@@ -92,7 +92,7 @@ public final class QueueFixture implements AutoCloseable {
         arrows = new JobStateMachine(db, events, json, publisher, limits);
         files = new FileCatalog(db);
         store = new JobStore(db, arrows, files, json, clock);
-        users = new Users(db, clock);
+        users = new Users(db, clock, publisher);
         queue = new JobQueue(db, arrows, json, clock, retryPolicy, files);
         maintenance = new QueueMaintenance(queue, store, jobSettings, workerSettings, clock, retryPolicy);
     }

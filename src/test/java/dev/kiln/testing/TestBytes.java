@@ -22,6 +22,17 @@ public final class TestBytes {
         return bytes;
     }
 
+    /**
+     * Random bytes no sniffer takes for a known type: plain random ones start with an MP3 frame sync
+     * ({@code FF Fx}) or another magic number now and then, and are then served as that type.
+     */
+    public static byte[] opaque(int n) {
+        byte[] bytes = random(n);
+        byte[] header = "\0KILN-OPAQUE\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        System.arraycopy(header, 0, bytes, 0, Math.min(header.length, n));
+        return bytes;
+    }
+
     public static byte[] concat(byte[]... parts) {
         int length = 0;
         for (byte[] p : parts) {
