@@ -7,6 +7,7 @@ import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
 import dev.kiln.limits.SubmissionLimits;
 import dev.kiln.processors.ProcessorRegistry;
+import dev.kiln.support.PageCursor;
 import io.swagger.v3.oas.annotations.Parameter;
 import java.net.URI;
 import java.util.List;
@@ -114,9 +115,9 @@ class JobController {
         if (pageSize < 1 || pageSize > MAX_PAGE) {
             throw ApiException.invalidField("limit", "limit must be from 1 to " + MAX_PAGE + ".");
         }
-        JobCursor after = cursor == null
+        PageCursor after = cursor == null
                 ? null
-                : JobCursor.decode(cursor)
+                : PageCursor.decode(cursor, "job")
                         .orElseThrow(
                                 () -> ApiException.invalidField("cursor", "cursor is not one this server returned."));
         JobStore.Page page = store.list(user, stateFilter, type, inputName, after, pageSize);

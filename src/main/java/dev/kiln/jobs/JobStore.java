@@ -5,6 +5,7 @@ import dev.kiln.db.Database;
 import dev.kiln.files.FileCatalog;
 import dev.kiln.files.FileInfo;
 import dev.kiln.support.Ids;
+import dev.kiln.support.PageCursor;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -247,12 +248,12 @@ public class JobStore {
      * Jobs {@code viewer} may see, newest first. The order (created_at, id) is total, so paging
      * with the returned cursor neither repeats nor skips a job while new ones arrive.
      */
-    public Page list(User viewer, JobState state, String type, JobCursor after, int limit) {
+    public Page list(User viewer, JobState state, String type, PageCursor after, int limit) {
         return list(viewer, state, type, null, after, limit);
     }
 
     /** As above, of jobs whose input file's name contains {@code name} (ignoring case) if given; with their inputs' details. */
-    public Page list(User viewer, JobState state, String type, String name, JobCursor after, int limit) {
+    public Page list(User viewer, JobState state, String type, String name, PageCursor after, int limit) {
         StringBuilder sql = new StringBuilder("SELECT " + JobRows.COLUMNS + " FROM jobs WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
         restrict(sql, args, viewer, type);
@@ -278,7 +279,7 @@ public class JobStore {
             return new Page(found, null);
         }
         Job last = found.get(limit - 1);
-        return new Page(found.subList(0, limit), new JobCursor(last.createdAt().toEpochMilli(), last.id()).encode());
+        return new Page(found.subList(0, limit), new PageCursor(last.createdAt().toEpochMilli(), last.id()).encode());
     }
 
     public sealed interface CancelOutcome {

@@ -7,6 +7,7 @@ import dev.kiln.db.Database;
 import dev.kiln.files.FileCatalog;
 import dev.kiln.files.FileInfo;
 import dev.kiln.jobs.JobDeletion;
+import dev.kiln.support.PageCursor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,7 @@ class FileLibrary {
 
     record Page(List<Entry> items, String nextCursor, long total) {}
 
-    Page list(User viewer, Filter filter, FileCursor after, int limit) {
+    Page list(User viewer, Filter filter, PageCursor after, int limit) {
         StringBuilder where = new StringBuilder(" WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
         restrict(where, args, viewer, filter);
@@ -61,7 +62,7 @@ class FileLibrary {
         if (found.size() > limit) {
             found = found.subList(0, limit);
             FileInfo last = found.getLast();
-            next = new FileCursor(last.createdAt().toEpochMilli(), last.id()).encode();
+            next = new PageCursor(last.createdAt().toEpochMilli(), last.id()).encode();
         }
         Map<String, List<JobDeletion.Made>> made =
                 jobs.madeFrom(found.stream().map(FileInfo::id).toList());

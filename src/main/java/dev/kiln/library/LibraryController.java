@@ -10,6 +10,7 @@ import dev.kiln.auth.User;
 import dev.kiln.files.StorageQuota;
 import dev.kiln.jobs.JobDeletion;
 import dev.kiln.jobs.JobStore;
+import dev.kiln.support.PageCursor;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -87,9 +88,9 @@ class LibraryController {
         if (pageSize < 1 || pageSize > MAX_PAGE) {
             throw ApiException.invalidField("limit", "limit must be from 1 to " + MAX_PAGE + ".");
         }
-        FileCursor after = cursor == null
+        PageCursor after = cursor == null
                 ? null
-                : FileCursor.decode(cursor)
+                : PageCursor.decode(cursor, "file")
                         .orElseThrow(
                                 () -> ApiException.invalidField("cursor", "cursor is not one this server returned."));
         String name = q == null || q.isEmpty() ? null : q;

@@ -43,21 +43,11 @@ abstract class ResultFilesContract extends ApiTestBase {
     @BeforeEach
     void worker() {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        worker = api.post(
-                        "/api/v1/admin/users",
-                        Api.ADMIN_TOKEN,
-                        "{\"name\":\"files-" + suffix + "\",\"role\":\"worker\"}")
-                .json()
-                .get("token")
-                .asString();
+        worker = api.newWorker("files-" + suffix);
         member = api.newMember("files-owner-" + suffix);
         processor = "render-" + suffix;
-        Response declared = api.send(api.request("/api/v1/worker/processors/" + processor, worker)
-                .header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(
-                        "{\"accepts\": [\"none\"], \"limits\": {\"maxAttempts\": 3, \"concurrency\": 4}}"))
-                .build());
-        assertThat(declared.status()).as(declared.toString()).isEqualTo(200);
+        api.declare(
+                worker, processor, "{\"accepts\": [\"none\"], \"limits\": {\"maxAttempts\": 3, \"concurrency\": 4}}");
     }
 
     @Test
@@ -293,12 +283,8 @@ abstract class ResultFilesContract extends ApiTestBase {
 
     @Test
     void aJobWithResultFilesIsNoSourceForReuse() {
-        Response declared = api.send(api.request("/api/v1/worker/processors/" + processor, worker)
-                .header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(
-                        "{\"accepts\": [\"none\"], \"reusable\": true, \"limits\": {\"concurrency\": 4}}"))
-                .build());
-        assertThat(declared.status()).as(declared.toString()).isEqualTo(200);
+        api.declare(
+                worker, processor, "{\"accepts\": [\"none\"], \"reusable\": true, \"limits\": {\"concurrency\": 4}}");
         String withFiles = submit();
         String lease = claim().get("lease").asString();
         assertThat(upload(withFiles, "frames.bin", lease, "application/octet-stream", TestBytes.random(1000))

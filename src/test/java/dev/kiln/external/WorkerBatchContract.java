@@ -3,10 +3,8 @@ package dev.kiln.external;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.kiln.testing.Api;
 import dev.kiln.testing.Api.Response;
 import dev.kiln.testing.ApiTestBase;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -29,21 +27,11 @@ abstract class WorkerBatchContract extends ApiTestBase {
     @BeforeEach
     void worker() {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        worker = api.post(
-                        "/api/v1/admin/users",
-                        Api.ADMIN_TOKEN,
-                        "{\"name\":\"batch-" + suffix + "\",\"role\":\"worker\"}")
-                .json()
-                .get("token")
-                .asString();
+        worker = api.newWorker("batch-" + suffix);
         member = api.newMember("owner-" + suffix);
         processor = "batch-" + suffix;
-        Response declared = api.send(api.request("/api/v1/worker/processors/" + processor, worker)
-                .header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(
-                        "{\"accepts\": [\"none\"], \"limits\": {\"maxAttempts\": 2, \"concurrency\": 8}}"))
-                .build());
-        assertThat(declared.status()).as(declared.toString()).isEqualTo(200);
+        api.declare(
+                worker, processor, "{\"accepts\": [\"none\"], \"limits\": {\"maxAttempts\": 2, \"concurrency\": 8}}");
     }
 
     /** A job claimed: its id and lease. */

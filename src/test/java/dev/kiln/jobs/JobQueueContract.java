@@ -9,6 +9,7 @@ import dev.kiln.files.FileInfo;
 import dev.kiln.processors.ParamsSchema;
 import dev.kiln.processors.ProcessorRegistry;
 import dev.kiln.processors.ProcessorSettings;
+import dev.kiln.support.PageCursor;
 import dev.kiln.testing.QueueFixture;
 import dev.kiln.testing.TestProcessor;
 import java.time.Duration;
@@ -566,7 +567,7 @@ abstract class JobQueueContract extends QueueContractBase {
         fx.submit(bob, TYPE);
 
         List<String> seen = new ArrayList<>();
-        JobCursor cursor = null;
+        PageCursor cursor = null;
         int pages = 0;
         do {
             JobStore.Page page = fx.store.list(alice, null, null, cursor, 10);
@@ -576,7 +577,7 @@ abstract class JobQueueContract extends QueueContractBase {
             }
             cursor = page.nextCursor() == null
                     ? null
-                    : JobCursor.decode(page.nextCursor()).orElseThrow();
+                    : PageCursor.decode(page.nextCursor(), "job").orElseThrow();
             pages++;
         } while (cursor != null);
 

@@ -91,19 +91,9 @@ abstract class LibraryApiContract extends ApiTestBase {
 
     /** A job that stays queued: its processor is a worker's, and no worker claims. */
     private String queuedJob(String owner, String file) {
-        String worker = api.post(
-                        "/api/v1/admin/users",
-                        Api.ADMIN_TOKEN,
-                        "{\"name\":\"lib-worker-" + UUID.randomUUID() + "\",\"role\":\"worker\"}")
-                .json()
-                .get("token")
-                .asString();
+        String worker = api.newWorker("lib-worker-" + UUID.randomUUID());
         String processor = "lib-" + UUID.randomUUID().toString().substring(0, 8);
-        Api.Response declared = api.send(api.request("/api/v1/worker/processors/" + processor, worker)
-                .header("Content-Type", "application/json")
-                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"accepts\":[\"*/*\"]}"))
-                .build());
-        assertThat(declared.status()).as(declared.toString()).isEqualTo(200);
+        api.declare(worker, processor, "{\"accepts\":[\"*/*\"]}");
         return api.submit(owner, processor, file, "{}");
     }
 

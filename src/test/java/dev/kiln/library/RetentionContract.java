@@ -14,7 +14,6 @@ import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.MutableClock;
 import dev.kiln.uploads.StorageSweeper;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -136,19 +135,9 @@ abstract class RetentionContract extends ApiTestBase {
 
     /** A job that stays queued: its processor is a worker's, and no worker claims. */
     private String queuedJob(String file) {
-        String worker = api.post(
-                        "/api/v1/admin/users",
-                        Api.ADMIN_TOKEN,
-                        "{\"name\":\"ret-worker-" + UUID.randomUUID() + "\",\"role\":\"worker\"}")
-                .json()
-                .get("token")
-                .asString();
+        String worker = api.newWorker("ret-worker-" + UUID.randomUUID());
         String processor = "ret-" + UUID.randomUUID().toString().substring(0, 8);
-        Api.Response declared = api.send(api.request("/api/v1/worker/processors/" + processor, worker)
-                .header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString("{\"accepts\":[\"*/*\"]}"))
-                .build());
-        assertThat(declared.status()).as(declared.toString()).isEqualTo(200);
+        api.declare(worker, processor, "{\"accepts\":[\"*/*\"]}");
         return api.submit(token, processor, file, "{}");
     }
 

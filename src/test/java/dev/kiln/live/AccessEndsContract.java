@@ -121,13 +121,11 @@ abstract class AccessEndsContract extends ApiTestBase {
 
     @Test
     void signingOutEndsTheSessionsStreamsButNotTheTokens() throws Exception {
-        Api.Browser browser = api.signIn(member);
-        StreamClient socket = StreamClient.open(port, "?ticket=" + browserTicket(browser), null, true, true);
-        open.add(socket);
-        socket.await("welcome", SOON);
-        subscribe(socket, job);
-        SseClient sse = sse(api.browserRequest(eventsPath(job), browser));
-        CompletableFuture<Api.Response> poll = longPoll(api.browserRequest(pollPath(member, job), browser), userId);
+        BrowserStreams streams = browserStreams();
+        Api.Browser browser = streams.browser();
+        StreamClient socket = streams.socket();
+        SseClient sse = streams.sse();
+        CompletableFuture<Api.Response> poll = streams.poll();
         StreamClient sameToken = follow(member, job);
 
         HttpRequest signOut = api.browserRequest("/api/v1/session", browser)
@@ -142,13 +140,11 @@ abstract class AccessEndsContract extends ApiTestBase {
 
     @Test
     void anExpiredSessionEndsItsStreamsAtTheNextCheck() throws Exception {
-        Api.Browser browser = api.signIn(member);
-        StreamClient socket = StreamClient.open(port, "?ticket=" + browserTicket(browser), null, true, true);
-        open.add(socket);
-        socket.await("welcome", SOON);
-        subscribe(socket, job);
-        SseClient sse = sse(api.browserRequest(eventsPath(job), browser));
-        CompletableFuture<Api.Response> poll = longPoll(api.browserRequest(pollPath(member, job), browser), userId);
+        BrowserStreams streams = browserStreams();
+        Api.Browser browser = streams.browser();
+        StreamClient socket = streams.socket();
+        SseClient sse = streams.sse();
+        CompletableFuture<Api.Response> poll = streams.poll();
 
         db.sql()
                 .sql("UPDATE sessions SET expires_at = ? WHERE csrf_token = ?")
@@ -208,6 +204,21 @@ abstract class AccessEndsContract extends ApiTestBase {
         StreamClient socket = StreamClient.open(port, "?ticket=" + ticket, null, true, true);
         open.add(socket);
         assertThat(socket.closeCode(SOON)).isEqualTo(4001);
+    }
+
+    /** A signed-in browser following {@code job} three ways: WebSocket, SSE and a waiting long poll. */
+    private record BrowserStreams(
+            Api.Browser browser, StreamClient socket, SseClient sse, CompletableFuture<Api.Response> poll) {}
+
+    private BrowserStreams browserStreams() throws Exception {
+        Api.Browser browser = api.signIn(member);
+        StreamClient socket = StreamClient.open(port, "?ticket=" + browserTicket(browser), null, true, true);
+        open.add(socket);
+        socket.await("welcome", SOON);
+        subscribe(socket, job);
+        SseClient sse = sse(api.browserRequest(eventsPath(job), browser));
+        return new BrowserStreams(
+                browser, socket, sse, longPoll(api.browserRequest(pollPath(member, job), browser), userId));
     }
 
     private void assertEnded(

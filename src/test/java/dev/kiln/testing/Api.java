@@ -139,6 +139,26 @@ public final class Api {
         return created.json().get("token").asString();
     }
 
+    /** Creates a worker identity ({@code role: worker}) and returns its token. */
+    public String newWorker(String name) {
+        Response created = post("/api/v1/admin/users", ADMIN_TOKEN, "{\"name\":\"" + name + "\",\"role\":\"worker\"}");
+        if (created.status() != 201) {
+            throw new IllegalStateException("could not create worker: " + created);
+        }
+        return created.json().get("token").asString();
+    }
+
+    /** Declares (or declares again) {@code processor} for {@code workerToken}; the answer must be 200. */
+    public void declare(String workerToken, String processor, String declaration) {
+        Response declared = send(request("/api/v1/worker/processors/" + processor, workerToken)
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(declaration))
+                .build());
+        if (declared.status() != 200) {
+            throw new IllegalStateException("could not declare " + processor + ": " + declared);
+        }
+    }
+
     /** Uploads a small text file and returns its id. */
     public String textFile(String token, String text) {
         Response uploaded = upload(token, text.getBytes(java.nio.charset.StandardCharsets.UTF_8), "note.txt");

@@ -1,11 +1,14 @@
-package dev.kiln.jobs;
+package dev.kiln.support;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
 
-/** Position in the newest-first job list: the last job seen. Opaque to clients. */
-public record JobCursor(long createdAt, String id) {
+/**
+ * Position in a newest-first list (jobs, files): the last row seen, by its creation time and id.
+ * Opaque to clients.
+ */
+public record PageCursor(long createdAt, String id) {
 
     public String encode() {
         return Base64.getUrlEncoder()
@@ -13,8 +16,8 @@ public record JobCursor(long createdAt, String id) {
                 .encodeToString((createdAt + ":" + id).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Empty when {@code text} is not a cursor this server made. */
-    public static Optional<JobCursor> decode(String text) {
+    /** Empty when {@code text} is not a cursor this server made for ids of {@code kind} ({@link Ids}). */
+    public static Optional<PageCursor> decode(String text, String kind) {
         try {
             String plain = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
             int colon = plain.indexOf(':');
@@ -22,10 +25,10 @@ public record JobCursor(long createdAt, String id) {
                 return Optional.empty();
             }
             String id = plain.substring(colon + 1);
-            if (!dev.kiln.support.Ids.looksLike("job", id)) {
+            if (!Ids.looksLike(kind, id)) {
                 return Optional.empty();
             }
-            return Optional.of(new JobCursor(Long.parseLong(plain.substring(0, colon)), id));
+            return Optional.of(new PageCursor(Long.parseLong(plain.substring(0, colon)), id));
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
