@@ -7,7 +7,11 @@
 # (dev.kiln.StartupReport). When target/kiln-app/ holds the extracted jar and its AOT cache
 # (./mvnw -Paot-cache -DskipTests package), that way of starting is timed too, alternating with
 # the plain jar on the same home.
+# With --baseline-app=DIR (another build's target/kiln-app, e.g. main's), that build's cached start is
+# timed too, alternating with this one's ("base"). A kiln-app whose jar holds Spring's AOT-generated
+# initialisers (the aot-cache profile runs process-aot) is started with -Dspring.aot.enabled=true.
 # Usage: bench/cold-start.sh [--runs=7] [--port=18080] [--java-opts='...'] [--no-report] [--jar-only]
+#        [--baseline-app=DIR]
 #        (JAVA_HOME chooses the JDK)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +21,7 @@ PORT=18080
 JAVA_OPTS_EXTRA=""
 REPORT=1
 JAR_ONLY=0
+BASE_APP=""
 for arg in "$@"; do
   case "$arg" in
     --runs=*) RUNS="${arg#*=}" ;;
@@ -24,6 +29,7 @@ for arg in "$@"; do
     --java-opts=*) JAVA_OPTS_EXTRA="${arg#*=}" ;;
     --no-report) REPORT=0 ;;
     --jar-only) JAR_ONLY=1 ;;
+    --baseline-app=*) BASE_APP="${arg#*=}" ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -39,6 +45,20 @@ AOT_CACHE=target/kiln-app/kiln.aot
 if [[ "$JAR_ONLY" == 0 && -f "$AOT_CACHE" ]]; then
   VARIANTS+=(aot)
 fi
+if [[ -n "$BASE_APP" ]]; then
+  VARIANTS+=(base)
+fi
+
+# The java options that start an extracted app directory with its cache.
+cached_launch() {
+  local dir="$1" jar
+  jar="$(ls "$dir"/kiln-*.jar | head -1)"
+  LAUNCH=(-XX:AOTCache="$dir/kiln.aot")
+  if "${JAVA_HOME:+$JAVA_HOME/bin/}jar" tf "$jar" | grep -q -E '^(BOOT-INF/classes/)?dev/kiln/KilnApplication__ApplicationContextInitializer.class$'; then
+    LAUNCH+=(-Dspring.aot.enabled=true)
+  fi
+  LAUNCH+=(-jar "$jar")
+}
 HOME_DIR="$(mktemp -d -t kiln-cold-start-XXXXXX)"
 LOG="$HOME_DIR/kiln.log"
 TICKS="$(getconf CLK_TCK)"
@@ -55,7 +75,11 @@ start() {
   shift
   local launch=(-jar "$JAR")
   if [[ "$variant" == aot ]]; then
-    launch=(-XX:AOTCache="$AOT_CACHE" -jar "$(ls target/kiln-app/kiln-*.jar | head -1)")
+    cached_launch target/kiln-app
+    launch=("${LAUNCH[@]}")
+  elif [[ "$variant" == base ]]; then
+    cached_launch "$BASE_APP"
+    launch=("${LAUNCH[@]}")
   fi
   t0=$(date +%s%N)
   # shellcheck disable=SC2086
@@ -82,7 +106,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[
 
 echo "jar: $JAR ($(du -h "$JAR" | cut -f1)), java: $("$JAVA" -version 2>&1 | head -1), options: ${JAVA_OPTS_EXTRA:-none}"
 echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) cores, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "ways of starting: ${VARIANTS[*]} (jar: java -jar $JAR; aot: java -XX:AOTCache=$AOT_CACHE -jar target/kiln-app/kiln-*.jar)"
+echo "ways of starting: ${VARIANTS[*]} (jar: java -jar $JAR; aot: java -XX:AOTCache=$AOT_CACHE [-Dspring.aot.enabled=true] -jar target/kiln-app/kiln-*.jar${BASE_APP:+; base: the same from $BASE_APP})"
 start jar
 echo "first start (creates the home and the schema): ${WALL_MS} ms"
 stop
@@ -108,4 +132,11 @@ if [[ "$REPORT" == 1 ]]; then
   sleep 1
   grep -o 'Startup report: .*' "$LOG" || true
   stop
+  if [[ " ${VARIANTS[*]} " == *" aot "* ]]; then
+    start aot -Dkiln.startup-report=true
+    echo "report start (aot): ${WALL_MS} ms to ready"
+    sleep 1
+    grep -o 'Startup report: .*' "$LOG" | head -25 || true
+    stop
+  fi
 fi
