@@ -377,6 +377,15 @@ public class JobStore {
                         .optional());
     }
 
+    /** The stored result document of any job, whoever owns it (background work only). */
+    Optional<String> resultById(String id) {
+        return db.sql()
+                .sql("SELECT body FROM job_results WHERE job_id = ?")
+                .param(id)
+                .query(String.class)
+                .optional();
+    }
+
     /** Forgets Idempotency-Keys older than the retention. */
     public int pruneIdempotencyKeys(Instant before) {
         return db.write(() -> db.sql()
