@@ -45,7 +45,8 @@ public class ShownResults {
             return Optional.empty();
         }
         return store.resultById(jobId)
-                .map(body -> new Shown(job, shape, ResultEdits.apply(json.readTree(body), shape, edits.current(jobId))));
+                .map(body ->
+                        new Shown(job, shape, ResultEdits.apply(json.readTree(body), shape, edits.current(jobId))));
     }
 
     /** Whether results of jobs of this type have a standard shape (known processors only). */

@@ -52,6 +52,49 @@ record Hit(
         return parts;
     }
 
+    /**
+     * The parts around the first match, about {@code max} characters of them, cut at spaces and
+     * marked with … where cut; the whole when it is short (a segment fully highlighted by the database).
+     */
+    static List<Part> around(List<Part> parts, int max) {
+        int total = parts.stream().mapToInt(p -> p.text().length()).sum();
+        if (total <= max) {
+            return parts;
+        }
+        int first = 0;
+        int at = 0;
+        for (Part p : parts) {
+            if (p.match()) {
+                first = at;
+                break;
+            }
+            at += p.text().length();
+        }
+        int from = Math.max(0, Math.min(first - max / 3, total - max));
+        int to = Math.min(total, from + max);
+        List<Part> out = new ArrayList<>();
+        at = 0;
+        for (Part p : parts) {
+            int start = Math.max(from, at);
+            int end = Math.min(to, at + p.text().length());
+            if (start < end) {
+                out.add(new Part(p.text().substring(start - at, end - at), p.match()));
+            }
+            at += p.text().length();
+        }
+        if (from > 0 && !out.getFirst().match()) {
+            String t = out.getFirst().text();
+            int space = t.indexOf(' ');
+            out.set(0, new Part("…" + (space < 0 ? t : t.substring(space)), false));
+        }
+        if (to < total && !out.getLast().match()) {
+            String t = out.getLast().text();
+            int space = t.lastIndexOf(' ');
+            out.set(out.size() - 1, new Part((space < 0 ? t : t.substring(0, space)) + " …", false));
+        }
+        return out;
+    }
+
     private static void add(List<Part> parts, StringBuilder piece, boolean match) {
         if (!piece.isEmpty()) {
             parts.add(new Part(piece.toString(), match));

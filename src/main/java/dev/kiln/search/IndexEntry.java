@@ -11,8 +11,7 @@ import tools.jackson.databind.JsonNode;
  * One segment as the index holds it: its place in the job's result ({@code segment}, the id an edit
  * names) and its anchor — seconds for a transcript, pages for a paged document, neither otherwise.
  */
-record IndexEntry(
-        int segment, String text, Double startSeconds, Double endSeconds, Integer pageFrom, Integer pageTo) {
+record IndexEntry(int segment, String text, Double startSeconds, Double endSeconds, Integer pageFrom, Integer pageTo) {
 
     /** The snippet markers; a text never holds them, so a snippet's highlights are always ours. */
     static final char MARK_START = '\u0002';

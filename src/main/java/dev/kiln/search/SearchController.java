@@ -113,7 +113,8 @@ class SearchController {
             return;
         }
         if (!MODES.contains(mode)) {
-            throw ApiException.invalidField("mode", "mode is text, hybrid or semantic; not '" + Texts.safe(mode, 40) + "'.");
+            throw ApiException.invalidField(
+                    "mode", "mode is text, hybrid or semantic; not '" + Texts.safe(mode, 40) + "'.");
         }
         throw new ApiException(
                         ErrorCode.SEARCH_MODE_UNAVAILABLE,

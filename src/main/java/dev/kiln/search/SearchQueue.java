@@ -134,7 +134,10 @@ class SearchQueue {
         }
         return db.write(() -> {
             // Takes the row's lock first (PostgreSQL): nodes advancing at once take turns.
-            if (db.sql().sql("UPDATE search_reindex SET queued = queued WHERE id = 1").update() == 0) {
+            if (db.sql()
+                            .sql("UPDATE search_reindex SET queued = queued WHERE id = 1")
+                            .update()
+                    == 0) {
                 return 0;
             }
             Position at = db.sql()
@@ -148,7 +151,8 @@ class SearchQueue {
             } else {
                 Position last = next.getLast();
                 db.sql()
-                        .sql("UPDATE search_reindex SET after_created_at = ?, after_id = ?, queued = queued + ? WHERE id = 1")
+                        .sql(
+                                "UPDATE search_reindex SET after_created_at = ?, after_id = ?, queued = queued + ? WHERE id = 1")
                         .params(last.createdAt(), last.id(), next.size())
                         .update();
             }

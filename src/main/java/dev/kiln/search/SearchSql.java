@@ -78,7 +78,10 @@ sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
         public String match(List<String> terms, Map<String, Object> params) {
             StringBuilder match = new StringBuilder();
             for (String term : terms) {
-                match.append(match.isEmpty() ? "" : " ").append('"').append(term.replace("\"", "\"\"")).append('"');
+                match.append(match.isEmpty() ? "" : " ")
+                        .append('"')
+                        .append(term.replace("\"", "\"\""))
+                        .append('"');
             }
             params.put("match", match.toString());
             return ":match";
@@ -97,7 +100,7 @@ sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
     }
 
     /**
-     * {@code tsvector} + GIN: ts_headline drops what its parser takes for markup, so the snippet is
+     * {@code tsvector} + GIN: ts_headline (the whole segment highlighted, cut in Java) drops what its parser takes for markup, so it is
      * made of the text with {@code <} and {@code >} stood in for ({@link IndexEntry#LT}, {@link IndexEntry#GT}).
      * Each row holds its language's stems and its words as they are
      * ('simple'); each term matches any of them (an OR over the configurations below), terms are ANDed.
@@ -168,11 +171,10 @@ sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
                     SELECT %s,
                       ts_headline(CAST(s.ts_config AS regconfig), translate(s.text, '<>', chr(4) || chr(5)), q.query,
                         'StartSel=' || chr(2) || ', StopSel=' || chr(3)
-                        || ', MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "') AS snippet,
+                        || ', HighlightAll=true') AS snippet,
                       s.score, f.id AS file_id, f.name AS file_name
                     FROM q, found s JOIN jobs j ON j.id = s.job_id LEFT JOIN files f ON f.id = j.input_file_id
-                    ORDER BY s.score DESC, s.id"""
-                    .formatted(match, where, HIT_COLUMNS);
+                    ORDER BY s.score DESC, s.id""".formatted(match, where, HIT_COLUMNS);
         }
     }
 }

@@ -21,6 +21,9 @@ class TextSearch {
 
     static final String RETRIEVER = "text";
 
+    /** About how many characters a snippet shows (SQLite's snippet() is shorter already). */
+    static final int SNIPPET = 240;
+
     /** A word: letters, combining marks and digits. Everything else separates words, so it can never be an operator. */
     private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{M}\\p{N}]+");
 
@@ -74,7 +77,7 @@ class TextSearch {
                         rs.getString("file_name"),
                         rs.getInt("segment"),
                         rs.getString("text"),
-                        Hit.parts(rs.getString("snippet")),
+                        Hit.around(Hit.parts(rs.getString("snippet")), SNIPPET),
                         new Hit.Anchor(
                                 Rows.nullableDouble(rs, "start_seconds"),
                                 Rows.nullableDouble(rs, "end_seconds"),
