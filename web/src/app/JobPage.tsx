@@ -165,11 +165,17 @@ function Results({
   complete: boolean;
   target?: Target;
 }) {
-  if (partials.every(isUtterance) && (partials.length > 0 || isTranscriptShaped(processor, job.type))) {
+  // A document's passages have start and end too (offsets into its text, not seconds): never a transcript.
+  const documentShaped = processor?.shape === 'document' || (!processor && job.type === 'extract');
+  if (
+    !documentShaped &&
+    partials.every(isUtterance) &&
+    (partials.length > 0 || isTranscriptShaped(processor, job.type))
+  ) {
     return <Transcript client={client} job={job} partials={partials} complete={complete} target={target} />;
   }
   const href = job.state === 'succeeded' ? job.result?.href : undefined;
-  if (href && (processor?.shape === 'document' || (!processor && job.type === 'extract'))) {
+  if (href && documentShaped) {
     return <DocumentText client={client} job={job} href={href} target={target?.segment} />;
   }
   if (partials.every(isSegment)) return <TextPartials partials={partials} complete={complete} />;
