@@ -143,6 +143,38 @@ abstract class SearchContract extends ApiTestBase {
     }
 
     @Test
+    void aWorkersTranscriptShapedResultIsIndexedLikeABuiltInOne() {
+        String worker = api.newWorker("indexed-worker-" + UUID.randomUUID());
+        String processor = "diarize-" + UUID.randomUUID().toString().substring(0, 8);
+        api.declare(
+                worker,
+                processor,
+                "{\"description\": \"Who said what\", \"accepts\": [\"none\"], \"shape\": \"transcript\"}");
+        Api.Response submitted = api.post("/api/v1/jobs", member, "{\"type\":\"" + processor + "\",\"params\":{}}");
+        assertThat(submitted.status()).as(submitted.toString()).isEqualTo(202);
+        String job = submitted.json().get("id").asString();
+        Api.Response claimed = api.post(
+                "/api/v1/worker/claim",
+                worker,
+                "{\"worker\":\"w/1\",\"processors\":[\"" + processor + "\"],\"max\":1,\"waitSeconds\":5}");
+        String lease = claimed.json().get("jobs").get(0).get("lease").asString();
+        String rare = word();
+        Api.Response done = api.post(
+                "/api/v1/worker/jobs/" + job + "/complete",
+                worker,
+                "{\"lease\":\"" + lease + "\",\"result\":{\"language\":\"en\",\"segments\":["
+                        + "{\"start\":0,\"end\":4,\"text\":\"Good morning.\"},"
+                        + "{\"start\":61.25,\"end\":65,\"text\":\"The " + rare + " is ready.\"}]}}");
+        assertThat(done.status()).as(done.toString()).isEqualTo(200);
+        JsonNode hit = awaitHits(member, q(rare), 1).get(0);
+        assertThat(hit.get("jobId").asString()).isEqualTo(job);
+        assertThat(hit.get("jobType").asString()).isEqualTo(processor);
+        assertThat(hit.get("segment").asInt()).isEqualTo(1);
+        assertThat(hit.get("anchor").get("startSeconds").asDouble()).isEqualTo(61.25);
+        assertThat(hit.has("fileId")).as("a job without an input has no file").isFalse();
+    }
+
+    @Test
     void aDeletedJobOrFileLeavesNoHitBehind() {
         String rare = word();
         String job = document(member, "Minutes of the " + rare + " meeting.");
