@@ -5,22 +5,7 @@
 //   node e2e/app.e2e.mjs --base http://localhost:8080 --token T --speech speech.wav --shots ../target/screenshots
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { api, args, base, check, launch, shot } from './support.mjs';
-
-/** The speech fixture repeated: a minute or two of audio, so a refresh lands mid-job. */
-function longSpeech(source, times) {
-  const wav = fs.readFileSync(source);
-  const dataAt = wav.indexOf('data') + 8;
-  const pcm = wav.subarray(dataAt);
-  const header = Buffer.from(wav.subarray(0, dataAt));
-  header.writeUInt32LE(pcm.length * times + dataAt - 8, 4);
-  header.writeUInt32LE(pcm.length * times, dataAt - 4);
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-e2e-')), 'long-speech.wav');
-  fs.writeFileSync(file, Buffer.concat([header, ...Array(times).fill(pcm)]));
-  return file;
-}
+import { api, args, base, check, launch, longSpeech, shot } from './support.mjs';
 
 /** Asks the Java test that started Kiln to restart it (same port; SIGTERM, or SIGKILL for CRASH-KILN), and waits until it has. */
 async function restartKiln(how = 'RESTART-KILN') {

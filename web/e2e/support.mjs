@@ -1,6 +1,7 @@
 // What the browser tests share: their arguments, checks that print what they prove, Debian's
 // Chromium, screenshots, and the API as the admin calls it.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -43,4 +44,17 @@ export function launch() {
 export async function shot(page, name) {
   fs.mkdirSync(args.shots, { recursive: true });
   await page.screenshot({ path: path.join(args.shots, `${name}.png`), fullPage: true });
+}
+
+/** The speech fixture repeated `times` times in one WAV (a longer recording, each repeat saying the same). */
+export function longSpeech(source, times) {
+  const wav = fs.readFileSync(source);
+  const dataAt = wav.indexOf('data') + 8;
+  const pcm = wav.subarray(dataAt);
+  const header = Buffer.from(wav.subarray(0, dataAt));
+  header.writeUInt32LE(pcm.length * times + dataAt - 8, 4);
+  header.writeUInt32LE(pcm.length * times, dataAt - 4);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-e2e-')), 'long-speech.wav');
+  fs.writeFileSync(file, Buffer.concat([header, ...Array(times).fill(pcm)]));
+  return file;
 }

@@ -13,6 +13,7 @@ import { NewJobPage } from './NewJobPage';
 import { NotAllowed } from './NotAllowed';
 import { loadProcessors, type ProcessorInfo } from './processors';
 import { ADMIN_ROUTES, navigate, useRoute } from './router';
+import { SearchBox, SearchPage } from './SearchPage';
 import {
   announceSessionChange,
   currentSession,
@@ -167,6 +168,7 @@ function SignedIn({
           {admin && <Link to="/admin/audit">Audit log</Link>}
           <Link to="/account">Account</Link>
         </nav>
+        <SearchBox key={route.name === 'search' ? route.q : ''} initial={route.name === 'search' ? route.q : ''} />
         <ConnectionBadge client={client} />
         <button type="button" className="link" onClick={() => void leave()}>
           Sign out
@@ -188,7 +190,13 @@ function SignedIn({
             <JobsPage client={client} types={processors.map((p) => p.name).filter((n) => !n.startsWith('test-'))} />
           )}
           {route.name === 'job' && (
-            <JobPage client={client} id={route.id} processors={processors} refreshProcessors={refreshProcessors} />
+            <JobPage
+              client={client}
+              id={route.id}
+              processors={processors}
+              refreshProcessors={refreshProcessors}
+              target={{ segment: route.segment, t: route.t }}
+            />
           )}
           {route.name === 'new' && (
             <NewJobPage
@@ -200,6 +208,7 @@ function SignedIn({
           )}
           {route.name === 'signin' && <JobsPage client={client} types={processors.map((p) => p.name)} />}
           {route.name === 'account' && <AccountPage http={http} session={session} />}
+          {route.name === 'search' && <SearchPage http={http} q={route.q} />}
           {route.name === 'library' && (
             <LibraryPage http={http} processors={processors} q={route.q} kind={route.kind} />
           )}

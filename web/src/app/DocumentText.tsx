@@ -7,7 +7,18 @@ import { EditBar, useEditing } from './useEditing';
 import { useLoad } from './useLoad';
 
 /** A finished document's text as stored, passage by passage, each one correctable by its owner. */
-export function DocumentText({ client, job, href }: { client: LiveClient; job: JobSnapshot; href: string }) {
+export function DocumentText({
+  client,
+  job,
+  href,
+  target,
+}: {
+  client: LiveClient;
+  job: JobSnapshot;
+  href: string;
+  /** A search hit's segment: shown and highlighted. */
+  target?: number;
+}) {
   const stored = useLoad(async () => segmentsOf(await client.http.call(href)), [client, href]);
   const editing = useEditing(client.http, job.id, stored.data ?? null);
   const renderLead = useCallback(
@@ -36,6 +47,7 @@ export function DocumentText({ client, job, href }: { client: LiveClient; job: J
         onSave={editing.save}
         label="Text"
         generation={editing.generation}
+        target={target}
       />
     </div>
   );

@@ -11,6 +11,7 @@ import { DocumentText } from './DocumentText';
 import { ErrorBoundary } from './ErrorBoundary';
 import { isUtterance, Transcript } from './MediaTranscript';
 import { isSegment, JsonPartials, TextPartials } from './Partials';
+import type { Target } from './router';
 import { isTranscriptShaped, presence, type ProcessorInfo, type WorkerPresence } from './processors';
 import { ResultFiles } from './ResultFiles';
 
@@ -23,11 +24,14 @@ export function JobPage({
   id,
   processors,
   refreshProcessors,
+  target,
 }: {
   client: LiveClient;
   id: string;
   processors: ProcessorInfo[];
   refreshProcessors(): void;
+  /** Where to open (a search hit): the segment to show and the moment to play from. */
+  target?: Target;
 }) {
   const live = useJob(client, id);
   const server = useServerReachable(client);
@@ -138,6 +142,7 @@ export function JobPage({
           processor={processor}
           partials={live.data.partials}
           complete={live.data.historyComplete}
+          target={target}
         />
       </ErrorBoundary>
     </section>
@@ -151,19 +156,27 @@ function Results({
   processor,
   partials,
   complete,
+  target,
 }: {
   client: LiveClient;
   job: JobSnapshot;
   processor?: ProcessorInfo;
   partials: unknown[];
   complete: boolean;
+  target?: Target;
 }) {
-  if (partials.every(isUtterance) && (partials.length > 0 || isTranscriptShaped(processor, job.type))) {
-    return <Transcript client={client} job={job} partials={partials} complete={complete} />;
+  // A document's passages have start and end too (offsets into its text, not seconds): never a transcript.
+  const documentShaped = processor?.shape === 'document' || (!processor && job.type === 'extract');
+  if (
+    !documentShaped &&
+    partials.every(isUtterance) &&
+    (partials.length > 0 || isTranscriptShaped(processor, job.type))
+  ) {
+    return <Transcript client={client} job={job} partials={partials} complete={complete} target={target} />;
   }
   const href = job.state === 'succeeded' ? job.result?.href : undefined;
-  if (href && (processor?.shape === 'document' || (!processor && job.type === 'extract'))) {
-    return <DocumentText client={client} job={job} href={href} />;
+  if (href && documentShaped) {
+    return <DocumentText client={client} job={job} href={href} target={target?.segment} />;
   }
   if (partials.every(isSegment)) return <TextPartials partials={partials} complete={complete} />;
   return <JsonPartials partials={partials} complete={complete} />;

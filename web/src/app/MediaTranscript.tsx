@@ -3,6 +3,7 @@ import type { JobSnapshot, LiveClient } from '../live';
 import { messageOf } from './errors';
 import { timestamp } from './format';
 import { segmentsOf, type Segment } from './edits';
+import type { Target } from './router';
 import { SegmentList } from './SegmentList';
 import { asTranscript, displayName, isUtterance, renameSpeaker, type SpeakerNames, type Utterance } from './speakers';
 import { EditBar, useEditing } from './useEditing';
@@ -23,11 +24,13 @@ export function Transcript({
   job,
   partials,
   complete,
+  target,
 }: {
   client: LiveClient;
   job: JobSnapshot;
   partials: Utterance[];
   complete: boolean;
+  target?: Target;
 }) {
   const href = job.state === 'succeeded' ? job.result?.href : undefined;
   const final = useLoad(async () => {
@@ -68,6 +71,7 @@ export function Transcript({
         onRename={stored && segments.some((u) => u.speaker !== undefined) ? rename : undefined}
         onSave={editing.segments ? editing.save : undefined}
         generation={editing.generation}
+        target={target}
       />
     </div>
   );
@@ -133,6 +137,7 @@ export function MediaTranscript({
   onRename,
   onSave,
   generation,
+  target,
 }: {
   client: LiveClient;
   job: JobSnapshot;
@@ -143,6 +148,8 @@ export function MediaTranscript({
   /** Saves a line's corrected text; absent when lines cannot be corrected (yet). */
   onSave?(segment: Segment, text: string): Promise<void>;
   generation?: number;
+  /** A search hit's segment to show and moment to start the player at (not playing: the user presses play). */
+  target?: Target;
 }) {
   const media = useMedia(client, job.input?.fileId);
   const [now, setNow] = useState(-1);
@@ -192,6 +199,7 @@ export function MediaTranscript({
             preload="metadata"
             className="player"
             onTimeUpdate={(e) => setNow(e.currentTarget.currentTime)}
+            onLoadedMetadata={(e) => startAt(e.currentTarget, target?.t)}
             aria-label="The recording"
           />
         ) : (
@@ -202,6 +210,7 @@ export function MediaTranscript({
             preload="metadata"
             className="player"
             onTimeUpdate={(e) => setNow(e.currentTarget.currentTime)}
+            onLoadedMetadata={(e) => startAt(e.currentTarget, target?.t)}
             aria-label="The recording"
             data-testid="player"
           />
@@ -214,9 +223,15 @@ export function MediaTranscript({
         onSave={onSave}
         label="Transcript"
         generation={generation}
+        target={target?.segment}
       />
     </div>
   );
+}
+
+/** Puts a player that has just loaded at `seconds` (a search hit's moment), once. */
+function startAt(player: HTMLMediaElement, seconds: number | undefined): void {
+  if (seconds !== undefined && player.currentTime === 0) player.currentTime = seconds;
 }
 
 /** Who speaks a line; with {@link onRename}, a click turns it into a field to name that speaker everywhere. */

@@ -19,6 +19,7 @@ export function SegmentList({
   onSave,
   label,
   generation,
+  target,
 }: {
   segments: Segment[];
   /** What opens a row (its time, its speaker); must be memoised by the caller, or every row renders again. */
@@ -31,6 +32,8 @@ export function SegmentList({
   label: string;
   /** When it changes (the segments were read afresh), an open field closes. */
   generation?: number;
+  /** The id of a segment to scroll to and mark (a search hit), once the segments are there. */
+  target?: number;
 }) {
   const scroller = useRef<HTMLDivElement>(null);
   const [active, setActive] = useState(0);
@@ -56,6 +59,15 @@ export function SegmentList({
     },
     [segments.length, virtualizer],
   );
+  // A search hit's segment: scrolled to once, as soon as it is in the list.
+  const targetIndex = target === undefined ? -1 : segments.findIndex((s) => s.id === target);
+  const shownTarget = useRef(false);
+  useEffect(() => {
+    if (targetIndex < 0 || shownTarget.current) return;
+    shownTarget.current = true;
+    setActive(targetIndex);
+    virtualizer.scrollToIndex(targetIndex, { align: 'center' });
+  }, [targetIndex, virtualizer]);
   // A row scrolled into view only exists after the render: focus it then.
   useEffect(() => {
     if (!focusWanted.current || editing !== undefined) return;
@@ -117,7 +129,8 @@ export function SegmentList({
               data-segment={segment.id}
               ref={virtualizer.measureElement}
               tabIndex={item.index === active ? 0 : -1}
-              className={`segment${isPlaying ? ' current' : ''}${segment.edited ? ' edited' : ''}`}
+              className={`segment${isPlaying ? ' current' : ''}${segment.edited ? ' edited' : ''}${segment.id === target ? ' found' : ''}`}
+              aria-current={segment.id === target ? 'location' : undefined}
               style={{ transform: `translateY(${item.start}px)` }}
             >
               <SegmentRow

@@ -6,7 +6,8 @@ import { isKind, type Kind } from './library';
 
 export type Route =
   | { name: 'jobs' }
-  | { name: 'job'; id: string }
+  | { name: 'job'; id: string; segment?: number; t?: number }
+  | { name: 'search'; q?: string }
   | { name: 'new' }
   | { name: 'signin' }
   | { name: 'account' }
@@ -29,6 +30,7 @@ export function parseRoute(path: string, search = ''): Route {
     const kind = query.get('type');
     return { name: 'library', q: query.get('q') || undefined, kind: isKind(kind) ? kind : undefined };
   }
+  if (path === '/search') return { name: 'search', q: new URLSearchParams(search).get('q') || undefined };
   if (path === '/admin/users') return { name: 'users' };
   if (path === '/admin/audit') {
     const query = new URLSearchParams(search);
@@ -37,8 +39,24 @@ export function parseRoute(path: string, search = ''): Route {
   const user = /^\/admin\/users\/([A-Za-z0-9_-]+)$/.exec(path);
   if (user) return { name: 'user', id: user[1] };
   const job = /^\/jobs\/([A-Za-z0-9_-]+)$/.exec(path);
-  if (job) return { name: 'job', id: job[1] };
+  if (job) return { name: 'job', id: job[1], ...jobTarget(new URLSearchParams(search)) };
   return { name: 'notfound', path };
+}
+
+/** Where a job page opens: at a segment (highlighted, scrolled to) and, for a recording, a moment. */
+export interface Target {
+  segment?: number;
+  t?: number;
+}
+
+/** Where a search hit opens a job: `segment` (its index) and `t` (seconds into the recording). */
+function jobTarget(query: URLSearchParams): { segment?: number; t?: number } {
+  const segment = Number(query.get('segment') ?? NaN);
+  const t = Number(query.get('t') ?? NaN);
+  return {
+    ...(Number.isInteger(segment) && segment >= 0 ? { segment } : {}),
+    ...(Number.isFinite(t) && t >= 0 ? { t } : {}),
+  };
 }
 
 /** Goes to a path in the app; `replace` for a change not worth a Back step (a search as it is typed). */

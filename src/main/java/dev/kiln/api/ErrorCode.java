@@ -43,6 +43,7 @@ public enum ErrorCode {
     EDIT_CONFLICT(HttpStatus.CONFLICT, "The segment changed since that version"),
     JOB_NOT_FINISHED(HttpStatus.CONFLICT, "The job has not finished"),
     RESULT_NOT_EDITABLE(HttpStatus.CONFLICT, "The result is not a transcript or a document"),
+    SEARCH_MODE_UNAVAILABLE(HttpStatus.CONFLICT, "That search mode is not available on this server"),
     PROCESSOR_NAME_TAKEN(HttpStatus.CONFLICT, "A built-in processor has that name"),
     JOB_RUNNING(HttpStatus.CONFLICT, "The job is running"),
     FILE_IN_USE(HttpStatus.CONFLICT, "Jobs waiting or running need this file"),

@@ -23,4 +23,9 @@ public final class Rows {
         int value = rs.getInt(column);
         return rs.wasNull() ? null : value;
     }
+
+    public static Double nullableDouble(ResultSet rs, String column) throws SQLException {
+        double value = rs.getDouble(column);
+        return rs.wasNull() ? null : value;
+    }
 }

@@ -384,8 +384,14 @@ public class JobStateMachine {
     }
 
     private void committed(Transition transition, boolean rescue, Instant at, List<Moved> jobs) {
-        if (!jobs.isEmpty()) {
-            db.afterCommit(() -> publisher.publishEvent(new Moved.Committed(transition, rescue, at, jobs)));
+        if (jobs.isEmpty()) {
+            return;
         }
+        if (transition == Transition.SUCCEED || transition == Transition.SUBMIT_REUSED) {
+            publisher.publishEvent(new ResultsChanged(jobs.stream()
+                    .map(j -> new ResultsChanged.Changed(j.id(), j.ownerId(), j.type()))
+                    .toList()));
+        }
+        db.afterCommit(() -> publisher.publishEvent(new Moved.Committed(transition, rescue, at, jobs)));
     }
 }

@@ -369,12 +369,16 @@ public class JobStore {
 
     /** The stored result document of a job {@code viewer} may see. */
     public Optional<String> result(String id, User viewer) {
-        return find(id, viewer)
-                .flatMap(job -> db.sql()
-                        .sql("SELECT body FROM job_results WHERE job_id = ?")
-                        .param(id)
-                        .query(String.class)
-                        .optional());
+        return find(id, viewer).flatMap(job -> resultById(id));
+    }
+
+    /** The stored result document of any job, whoever owns it (background work only). */
+    Optional<String> resultById(String id) {
+        return db.sql()
+                .sql("SELECT body FROM job_results WHERE job_id = ?")
+                .param(id)
+                .query(String.class)
+                .optional();
     }
 
     /** Forgets Idempotency-Keys older than the retention. */

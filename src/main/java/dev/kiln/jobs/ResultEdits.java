@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -35,10 +36,12 @@ class ResultEdits {
 
     private final Database db;
     private final Clock clock;
+    private final ApplicationEventPublisher publisher;
 
-    ResultEdits(Database db, Clock clock) {
+    ResultEdits(Database db, Clock clock, ApplicationEventPublisher publisher) {
         this.db = db;
         this.clock = clock;
+        this.publisher = publisher;
     }
 
     /** A segment's current revision; {@code text} and {@code speaker} are null where the engine's stand. */
@@ -105,6 +108,11 @@ class ResultEdits {
             db.batch("""
                     INSERT INTO result_edits (job_id, segment, version, text, speaker, edited_by, edited_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?)""", rows);
+            publisher.publishEvent(new ResultsChanged(db.sql()
+                    .sql("SELECT id, owner_id, type FROM jobs WHERE id = ?")
+                    .param(jobId)
+                    .query((rs, n) -> new ResultsChanged.Changed(rs.getString(1), rs.getString(2), rs.getString(3)))
+                    .list()));
             return current;
         });
     }

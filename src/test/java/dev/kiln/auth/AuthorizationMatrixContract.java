@@ -386,6 +386,16 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
                         () -> plain("DELETE", "/api/v1/admin/users/" + ownerId + "/tokens/" + ownerToken()),
                         ADMIN_ONLY));
         rows.put("GET /api/v1/admin/audit", new Row(() -> plain("GET", "/api/v1/admin/audit"), ADMIN_ONLY));
+        // Everyone searches their own content (a search finds nothing of another's; SearchContract shows it).
+        rows.put(
+                "GET /api/v1/search",
+                new Row(() -> plain("GET", "/api/v1/search?q=anything"), expect(401, 200, 200, 200)));
+        rows.put(
+                "GET /api/v1/admin/search/status",
+                new Row(() -> plain("GET", "/api/v1/admin/search/status"), ADMIN_ONLY));
+        rows.put(
+                "POST /api/v1/admin/search/reindex",
+                new Row(() -> plain("POST", "/api/v1/admin/search/reindex"), expect(401, 403, 403, 202)));
         workerRows(rows);
         return rows;
     }

@@ -398,13 +398,24 @@ class ApiFuzzTest {
                     "/api/v1/files/" + fileId,
                     "/api/v1/files",
                     "/api/v1/me/usage",
-                    "/api/v1/processors");
+                    "/api/v1/processors",
+                    "/api/v1/search");
             return new Request(
                     "GET",
                     path + "?" + Inputs.query(in),
                     List.of(auth(token), "Accept: application/json"),
                     new byte[0]);
         });
+    }
+
+    /** Any search text (quotes, operators, control characters, any script), with any other parameters. */
+    @Test
+    void searchQueries() {
+        fuzz(in -> new Request(
+                "GET",
+                "/api/v1/search?q=" + Inputs.encode(Inputs.text(in, 600)) + "&" + Inputs.query(in),
+                List.of(auth(token), "Accept: application/json"),
+                new byte[0]));
     }
 
     /** Bulk deletions name ids that are not the fuzzer's own file and job, so what stays stored is comparable. */

@@ -561,7 +561,9 @@ final class Inputs {
         int n = below(in, 4);
         for (int i = 0; i < n; i++) {
             String key = chance(in, 80)
-                    ? pick(in, "limit", "cursor", "state", "type", "after", "wait", "format", "expires", "sig", "name")
+                    ? pick(
+                            in, "limit", "cursor", "state", "type", "after", "wait", "format", "expires", "sig", "name",
+                            "q", "mode", "owner")
                     : encode(text(in, 6));
             String value = key.equals("wait")
                     ? pick(in, "-1", "0", "31", "9999", "soon", "", "1.5")
@@ -570,7 +572,20 @@ final class Inputs {
                         case 1 -> "";
                         case 2 -> encode(text(in, 30));
                         case 3 -> pick(in, "%", "%z", "%zz", "%e9", "%00", "%ff%fe", "%C0%AF", "+", "..%2F..");
-                        case 4 -> pick(in, "queued", "running", "succeeded", "json", "txt", "srt", "test-noop", "NOPE");
+                        case 4 ->
+                            pick(
+                                    in,
+                                    "queued",
+                                    "running",
+                                    "succeeded",
+                                    "json",
+                                    "txt",
+                                    "srt",
+                                    "test-noop",
+                                    "NOPE",
+                                    "text",
+                                    "hybrid",
+                                    "semantic");
                         case 5 -> visible(in, 20).replaceAll("[^A-Za-z0-9._~!$'()*+,;:@/?-]", "");
                         default -> Long.toString(in.next(Constraint.none()));
                     };

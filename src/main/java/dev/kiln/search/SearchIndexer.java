@@ -1,0 +1,97 @@
+package dev.kiln.search;
+
+import dev.kiln.db.Database;
+import dev.kiln.jobs.ResultsChanged;
+import dev.kiln.jobs.ShownResults;
+import dev.kiln.processors.ProcessorCatalogue;
+import dev.kiln.support.Loop;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.event.EventListener;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.stereotype.Component;
+
+/**
+ * Keeps the index in step with results, on every node: a job whose result changed is queued in
+ * the transaction that changed it ({@link ResultsChanged}), and this loop drains the queue in
+ * batches — woken once that transaction commits, else every {@code kiln.search.interval} — and walks
+ * a reindex on. Deleted jobs need nothing: their rows go with them ({@code ON DELETE CASCADE}).
+ */
+@Component
+class SearchIndexer extends Loop {
+
+    private static final Logger log = LoggerFactory.getLogger(SearchIndexer.class);
+
+    private final Database db;
+    private final SearchQueue queue;
+    private final SegmentIndex index;
+    private final ShownResults results;
+    private final ProcessorCatalogue processors;
+    private final SearchSettings settings;
+
+    SearchIndexer(
+            Database db,
+            SearchQueue queue,
+            SegmentIndex index,
+            ShownResults results,
+            ProcessorCatalogue processors,
+            SearchSettings settings) {
+        super("kiln-search-index", settings.interval());
+        this.db = db;
+        this.queue = queue;
+        this.index = index;
+        this.results = results;
+        this.processors = processors;
+        this.settings = settings;
+    }
+
+    /** In the changing transaction: queue the jobs whose results are transcripts or documents. */
+    @EventListener
+    void changed(ResultsChanged changed) {
+        List<String> ids = changed.jobs().stream()
+                .filter(j -> results.shaped(j.type()))
+                .map(ResultsChanged.Changed::id)
+                .toList();
+        if (!ids.isEmpty()) {
+            queue.enqueue(ids);
+            db.afterCommit(this::wake);
+        }
+    }
+
+    @Override
+    protected boolean step() {
+        int queued = queue.advanceReindex(shapedTypes(), settings.batchSize());
+        List<SearchQueue.Claimed> claimed = queue.claim(settings.batchSize());
+        claimed.forEach(this::index);
+        return queued > 0 || claimed.size() == settings.batchSize();
+    }
+
+    /** Brings one job's rows up to date; a failure leaves its claim to run out, so it is tried again later. */
+    void index(SearchQueue.Claimed claimed) {
+        try {
+            Optional<ShownResults.Shown> shown = results.of(claimed.jobId());
+            if (shown.isPresent()) {
+                ShownResults.Shown s = shown.get();
+                index.replace(s.job(), IndexEntry.language(s), IndexEntry.of(s));
+            } else {
+                index.remove(claimed.jobId());
+            }
+            queue.done(claimed);
+        } catch (DataIntegrityViolationException gone) {
+            // Deleted while it was read: its queue row and any rows went with it.
+            log.debug("Job {} went while it was indexed", claimed.jobId());
+        } catch (RuntimeException e) {
+            log.warn("Indexing job {} for search failed; it is tried again later", claimed.jobId(), e);
+        }
+    }
+
+    /** The processors whose results are transcripts or documents. */
+    private List<String> shapedTypes() {
+        return processors.all().stream()
+                .filter(r -> r.processor().shape() != null)
+                .map(r -> r.processor().name())
+                .toList();
+    }
+}

@@ -1,0 +1,178 @@
+package dev.kiln.search;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.db.Database;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.stereotype.Component;
+
+/**
+ * The durable work of the index: the {@code search_queue} table (jobs whose index rows must be
+ * brought up to date, claimed with a lease like jobs are, so every node may drain it and a dead
+ * node's claims are taken over) and the {@code search_reindex} walk that queues every job again,
+ * a batch per step, from where it stopped.
+ */
+@Component
+class SearchQueue {
+
+    private final Database db;
+    private final Clock clock;
+    private final SearchSettings settings;
+    private final SearchSql sql;
+
+    SearchQueue(Database db, Clock clock, SearchSettings settings) {
+        this.db = db;
+        this.clock = clock;
+        this.settings = settings;
+        this.sql = SearchSql.of(db);
+    }
+
+    /** A claimed request: the job and the generation it was at, which only {@link #done} of the same removes. */
+    record Claimed(String jobId, long generation) {}
+
+    /** What waits, for {@code GET /admin/search/status}. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Status(long waiting, long indexing, long segments, Reindex reindex) {}
+
+    /** A reindex in progress: when it started and how many jobs it has queued again so far. */
+    record Reindex(long startedAt, long queued) {}
+
+    /** Queues these jobs, in the caller's write transaction; a job already waiting is asked for once more. */
+    void enqueue(Collection<String> jobIds) {
+        long now = clock.millis();
+        List<Object[]> rows = new ArrayList<>();
+        jobIds.forEach(id -> rows.add(new Object[] {id, now}));
+        db.batch("""
+                INSERT INTO search_queue (job_id, queued_at) VALUES (?, ?)
+                ON CONFLICT (job_id) DO UPDATE SET generation = search_queue.generation + 1,
+                  queued_at = excluded.queued_at""", rows);
+    }
+
+    /** Up to {@code limit} waiting jobs, oldest first, held for the claim timeout. */
+    List<Claimed> claim(int limit) {
+        long now = clock.millis();
+        // A read first: an idle node takes no write lock every interval.
+        if (db.sql()
+                .sql("SELECT job_id FROM search_queue WHERE claimed_until < ? LIMIT 1")
+                .param(now)
+                .query(String.class)
+                .optional()
+                .isEmpty()) {
+            return List.of();
+        }
+        return db.write(() -> db.sql()
+                .sql(sql.claim())
+                .param("until", now + settings.claimTimeout().toMillis())
+                .param("now", now)
+                .param("limit", limit)
+                .query((rs, n) -> new Claimed(rs.getString(1), rs.getLong(2)))
+                .list());
+    }
+
+    /** The request was served; if the job was queued again meanwhile, it is free to be claimed at once. */
+    void done(Claimed claimed) {
+        db.write(() -> {
+            int removed = db.sql()
+                    .sql("DELETE FROM search_queue WHERE job_id = ? AND generation = ?")
+                    .params(claimed.jobId(), claimed.generation())
+                    .update();
+            if (removed == 0) {
+                release(claimed);
+            }
+        });
+    }
+
+    /** Gives a claim back (indexing failed): claimable again at once. */
+    void release(Claimed claimed) {
+        db.sql()
+                .sql("UPDATE search_queue SET claimed_until = 0 WHERE job_id = ?")
+                .param(claimed.jobId())
+                .update();
+    }
+
+    Status status() {
+        long now = clock.millis();
+        long waiting = count("SELECT COUNT(*) FROM search_queue", List.of());
+        long indexing = count("SELECT COUNT(*) FROM search_queue WHERE claimed_until >= ?", List.of(now));
+        long segments = count("SELECT COUNT(*) FROM search_segments", List.of());
+        return new Status(waiting, indexing, segments, reindex().orElse(null));
+    }
+
+    private long count(String query, List<Object> params) {
+        return db.sql().sql(query).params(params).query(Long.class).single();
+    }
+
+    Optional<Reindex> reindex() {
+        return db.sql()
+                .sql("SELECT started_at, queued FROM search_reindex WHERE id = 1")
+                .query((rs, n) -> new Reindex(rs.getLong(1), rs.getLong(2)))
+                .optional();
+    }
+
+    /** Starts a reindex of everything, unless one is in progress (which then goes on): the one in progress. */
+    Reindex startReindex() {
+        return db.write(() -> {
+            db.sql()
+                    .sql("INSERT INTO search_reindex (id, started_at) VALUES (1, ?) ON CONFLICT (id) DO NOTHING")
+                    .param(clock.millis())
+                    .update();
+            return reindex().orElseThrow();
+        });
+    }
+
+    /**
+     * The reindex's next step: queues the next {@code limit} succeeded jobs of {@code types} after
+     * where it stopped (by creation time and id) and moves its position on, in one transaction; ends
+     * the reindex when none are left. Returns how many it queued.
+     */
+    int advanceReindex(List<String> types, int limit) {
+        if (reindex().isEmpty()) {
+            return 0;
+        }
+        return db.write(() -> {
+            // Takes the row's lock first (PostgreSQL): nodes advancing at once take turns.
+            if (db.sql()
+                            .sql("UPDATE search_reindex SET queued = queued WHERE id = 1")
+                            .update()
+                    == 0) {
+                return 0;
+            }
+            Position at = db.sql()
+                    .sql("SELECT after_created_at, after_id FROM search_reindex WHERE id = 1")
+                    .query((rs, n) -> new Position(rs.getObject(1) == null ? null : rs.getLong(1), rs.getString(2)))
+                    .single();
+            List<Position> next = types.isEmpty() ? List.of() : next(at, types, limit);
+            enqueue(next.stream().map(Position::id).toList());
+            if (next.size() < limit) {
+                db.sql().sql("DELETE FROM search_reindex WHERE id = 1").update();
+            } else {
+                Position last = next.getLast();
+                db.sql()
+                        .sql(
+                                "UPDATE search_reindex SET after_created_at = ?, after_id = ?, queued = queued + ? WHERE id = 1")
+                        .params(last.createdAt(), last.id(), next.size())
+                        .update();
+            }
+            return next.size();
+        });
+    }
+
+    private record Position(Long createdAt, String id) {}
+
+    private List<Position> next(Position after, List<String> types, int limit) {
+        String from = after.createdAt() == null ? "" : " AND (created_at > :at OR (created_at = :at AND id > :id))";
+        var query = db.sql()
+                .sql("SELECT created_at, id FROM jobs WHERE state = 'succeeded' AND type IN (:types)" + from
+                        + " ORDER BY created_at, id LIMIT :limit")
+                .param("types", types)
+                .param("limit", limit);
+        if (after.createdAt() != null) {
+            query = query.param("at", after.createdAt()).param("id", after.id());
+        }
+        return query.query((rs, n) -> new Position(rs.getLong(1), rs.getString(2)))
+                .list();
+    }
+}

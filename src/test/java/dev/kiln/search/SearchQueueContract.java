@@ -1,0 +1,134 @@
+package dev.kiln.search;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kiln.auth.User;
+import dev.kiln.jobs.Job;
+import dev.kiln.testing.QueueFixture;
+import dev.kiln.testing.TestDatabases;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The index's durable work without Spring, on a settable clock: claims that another node cannot
+ * take until they time out, a job queued again while it is being indexed, rows that go with their
+ * job, and a reindex that walks in batches and resumes with a new instance (a restarted node).
+ */
+abstract class SearchQueueContract {
+
+    static final SearchSettings SETTINGS = new SearchSettings(Duration.ofSeconds(2), 20, Duration.ofMinutes(5));
+
+    QueueFixture f;
+    SearchQueue queue;
+    User owner;
+
+    abstract TestDatabases.Kind kind();
+
+    @BeforeEach
+    void setUp() {
+        f = new QueueFixture(kind());
+        queue = new SearchQueue(f.db, f.clock, SETTINGS);
+        owner = f.user("owner");
+    }
+
+    @AfterEach
+    void tearDown() {
+        f.close();
+    }
+
+    private void enqueue(String... jobs) {
+        f.db.write(() -> queue.enqueue(List.of(jobs)));
+    }
+
+    private long waiting() {
+        return queue.status().waiting();
+    }
+
+    @Test
+    void aClaimIsOneNodesUntilItTimesOut() {
+        Job job = f.submit(owner, "t");
+        enqueue(job.id());
+        assertThat(queue.claim(10)).extracting(SearchQueue.Claimed::jobId).containsExactly(job.id());
+        SearchQueue otherNode = new SearchQueue(f.db, f.clock, SETTINGS);
+        assertThat(otherNode.claim(10)).isEmpty();
+        assertThat(queue.status().indexing()).isEqualTo(1);
+        f.clock.advance(SETTINGS.claimTimeout().minusMillis(1));
+        assertThat(otherNode.claim(10)).isEmpty();
+        f.clock.advance(Duration.ofMillis(2));
+        assertThat(otherNode.claim(10))
+                .as("the first node died: its claim ran out")
+                .extracting(SearchQueue.Claimed::jobId)
+                .containsExactly(job.id());
+    }
+
+    @Test
+    void aJobQueuedAgainWhileBeingIndexedIsIndexedAgain() {
+        Job job = f.submit(owner, "t");
+        enqueue(job.id());
+        SearchQueue.Claimed first = queue.claim(10).getFirst();
+        enqueue(job.id()); // edited while the indexer read the old text
+        queue.done(first);
+        assertThat(waiting()).isEqualTo(1);
+        SearchQueue.Claimed second = queue.claim(10).getFirst();
+        assertThat(second.generation()).isEqualTo(first.generation() + 1);
+        queue.done(second);
+        assertThat(waiting()).isZero();
+    }
+
+    @Test
+    void aDeletedJobTakesItsQueueRowAndIndexRows() {
+        Job job = f.submit(owner, "t");
+        enqueue(job.id());
+        f.db.write(() -> f.db.sql()
+                .sql("""
+                        INSERT INTO search_segments (job_id, owner_id, job_type, segment, text, indexed_at%s)
+                        VALUES (?, ?, 't', 0, 'words', 0%s)""".formatted(
+                                kind() == TestDatabases.Kind.POSTGRES ? ", ts_config, tsv" : "",
+                                kind() == TestDatabases.Kind.POSTGRES ? ", 'simple', to_tsvector('words')" : ""))
+                .params(job.id(), owner.id())
+                .update());
+        assertThat(queue.status().segments()).isEqualTo(1);
+        f.db.write(() ->
+                f.db.sql().sql("DELETE FROM jobs WHERE id = ?").param(job.id()).update());
+        assertThat(waiting()).isZero();
+        assertThat(queue.status().segments()).isZero();
+    }
+
+    @Test
+    void aReindexWalksSucceededJobsInBatchesAndResumesAfterARestart() {
+        List<String> succeeded = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            succeeded.add(f.submit(owner, "t").id());
+            f.clock.advance(Duration.ofMillis(1));
+        }
+        String otherType = f.submit(owner, "u").id();
+        String waitingJob = f.submit(owner, "t").id();
+        List<String> finished = new ArrayList<>(succeeded);
+        finished.add(otherType);
+        f.db.write(() -> f.db.sql()
+                .sql("UPDATE jobs SET state = 'succeeded' WHERE id IN (:ids)")
+                .param("ids", finished)
+                .update());
+        assertThat(queue.advanceReindex(List.of("t"), 2))
+                .as("no reindex asked for")
+                .isZero();
+        queue.startReindex();
+        assertThat(queue.advanceReindex(List.of("t"), 2)).isEqualTo(2);
+        assertThat(queue.startReindex().queued())
+                .as("asking again lets it go on")
+                .isEqualTo(2);
+        SearchQueue restarted = new SearchQueue(f.db, f.clock, SETTINGS);
+        assertThat(restarted.advanceReindex(List.of("t"), 2)).isEqualTo(2);
+        assertThat(restarted.advanceReindex(List.of("t"), 2)).isEqualTo(1);
+        assertThat(restarted.reindex()).as("the walk ended").isEmpty();
+        List<String> queued = f.db.sql()
+                .sql("SELECT job_id FROM search_queue")
+                .query(String.class)
+                .list();
+        assertThat(queued).containsExactlyInAnyOrderElementsOf(succeeded).doesNotContain(otherType, waitingJob);
+    }
+}
