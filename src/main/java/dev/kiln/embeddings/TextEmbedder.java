@@ -32,8 +32,9 @@ public class TextEmbedder {
     private final String modelId;
     private volatile Function<List<String>, float[][]> model;
 
+    /** Spring's constructor; also for code outside Spring (benchmarks, other packages' tests). */
     @Autowired
-    TextEmbedder(EmbeddingSettings settings, KilnHome home) {
+    public TextEmbedder(EmbeddingSettings settings, KilnHome home) {
         this(
                 settings,
                 () -> MiniLmModel.load(
@@ -123,7 +124,7 @@ public class TextEmbedder {
 
     /** Waits for the batches under way (the native session must not close under them), then frees the model. */
     @PreDestroy
-    void close() throws Exception {
+    public void close() throws Exception {
         budget.acquireUninterruptibly(settings.maxConcurrency());
         try {
             synchronized (this) {

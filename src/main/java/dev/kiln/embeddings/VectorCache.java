@@ -1,7 +1,9 @@
 package dev.kiln.embeddings;
 
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -98,9 +100,12 @@ public final class VectorCache {
     }
 
     private void load(String owner, Entry entry) {
-        VectorIndex index = new VectorIndex(dimension);
+        VectorIndex index;
         try {
-            for (StoredVector stored : loader.apply(owner)) {
+            List<StoredVector> all = new ArrayList<>();
+            loader.apply(owner).forEach(all::add);
+            index = new VectorIndex(dimension, all.size());
+            for (StoredVector stored : all) {
                 index.put(stored.id(), VectorCodec.decode(stored.vector(), dimension));
             }
         } catch (RuntimeException e) {

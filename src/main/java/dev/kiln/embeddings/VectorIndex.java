@@ -31,10 +31,16 @@ public final class VectorIndex {
     private int size;
 
     public VectorIndex(int dimension) {
+        this(dimension, 0);
+    }
+
+    /** With room for {@code expected} vectors from the start: no growing (each growth copies every float). */
+    public VectorIndex(int dimension, int expected) {
         if (dimension < 1) {
             throw new IllegalArgumentException("dimension must be at least 1");
         }
         this.dimension = dimension;
+        ensureCapacity(expected);
     }
 
     public int dimension() {
@@ -157,14 +163,28 @@ public final class VectorIndex {
         return top;
     }
 
-    private void ensureCapacity(int rowsNeeded) {
-        if (rowsNeeded <= ids.length) {
-            return;
+    /** Gives back the room grown beyond the vectors held (growth leaves up to half as much again). */
+    public void trimToSize() {
+        lock.writeLock().lock();
+        try {
+            resize(size);
+        } finally {
+            lock.writeLock().unlock();
         }
-        int capacity = Math.max(BLOCK, ids.length + (ids.length >> 1));
-        capacity = (Math.max(capacity, rowsNeeded) + BLOCK - 1) / BLOCK * BLOCK;
-        ids = Arrays.copyOf(ids, capacity);
-        data = Arrays.copyOf(data, capacity * dimension);
+    }
+
+    private void ensureCapacity(int rowsNeeded) {
+        if (rowsNeeded > ids.length) {
+            resize(Math.max(rowsNeeded, ids.length + (ids.length >> 1)));
+        }
+    }
+
+    private void resize(int rows) {
+        int capacity = (rows + BLOCK - 1) / BLOCK * BLOCK;
+        if (capacity != ids.length) {
+            ids = Arrays.copyOf(ids, capacity);
+            data = Arrays.copyOf(data, capacity * dimension);
+        }
     }
 
     private void write(int row, float[] vector) {

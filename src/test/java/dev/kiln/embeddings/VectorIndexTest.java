@@ -26,7 +26,7 @@ class VectorIndexTest {
     @Test
     void topKIsExactlyTheBruteForceAnswer() {
         for (int size : new int[] {0, 1, 15, 16, 17, 1000, 4099}) {
-            VectorIndex index = new VectorIndex(DIM);
+            VectorIndex index = new VectorIndex(DIM, size / 2);
             Map<Long, float[]> truth = new HashMap<>();
             for (long id = 0; id < size; id++) {
                 float[] v = randomUnit();
@@ -63,6 +63,10 @@ class VectorIndexTest {
             truth.remove(id);
         }
         assertThat(index.remove(3)).isFalse();
+        index.trimToSize();
+        float[] late = randomUnit();
+        index.put(1000, late);
+        truth.put(1000L, late);
         assertThat(index.size()).isEqualTo(truth.size());
         assertThat(index.get(7)).containsExactly(truth.get(7L));
         assertThat(index.contains(8)).isFalse();
