@@ -14,7 +14,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxTokens       word pieces of a text the model reads (at most 512); the rest is cut off;
  *                        default 256, the length the model was trained on
  * @param cacheMaxVectors most vectors kept in memory for searching, over all owners; default 200000
- *                        (about 300 MB of heap)
+ *                        (about 330 MB of heap, measured at 164 MB per 100,000)
  */
 @ConfigurationProperties("kiln.embeddings")
 public record EmbeddingSettings(

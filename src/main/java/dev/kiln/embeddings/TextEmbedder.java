@@ -14,7 +14,7 @@ import org.springframework.stereotype.Component;
 /**
  * Sentence embeddings of texts, for semantic search: unit vectors of {@link #dimension()} floats,
  * so the cosine similarity of two is their dot product. The model loads on the first call (about
- * a second of CPU and 30 MB), never at startup.
+ * a second of CPU), never at startup.
  *
  * <p>CPU is bounded: at most {@code kiln.embeddings.max-concurrency} batches run at once, each on
  * at most {@code threads-per-call} cores; other callers wait their turn per batch, so a short

@@ -11,8 +11,9 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * Owners' {@link VectorIndex}es kept in memory, the least recently searched dropped first once
- * they hold more than {@code maxVectors} vectors together. An owner's vectors are read once by the
+ * Owners' {@link VectorIndex}es kept in memory, the least recently used (searched or changed)
+ * dropped first once they hold more than {@code maxVectors} vectors together (counted as the rows
+ * their arrays hold: whole blocks of {@value VectorIndex#BLOCK}, so memory is what is bounded). An owner's vectors are read once by the
  * loader the store supplies; concurrent searches of an owner being loaded wait for that one load.
  *
  * <p>Keep it true to the store: after a transaction that changes an owner's vectors commits, call
@@ -89,7 +90,7 @@ public final class VectorCache {
         cachedVectors = 0;
     }
 
-    /** Vectors held for the owners cached now. */
+    /** Rows of vectors held for the owners cached now (see {@link VectorIndex#capacity()}). */
     public synchronized long cachedVectors() {
         return cachedVectors;
     }
@@ -117,10 +118,10 @@ public final class VectorCache {
         }
         synchronized (this) {
             if (entries.get(owner) == entry) {
-                if (index.size() > maxVectors) {
+                if (index.capacity() > maxVectors) {
                     entries.remove(owner);
                 } else {
-                    entry.counted = index.size();
+                    entry.counted = index.capacity();
                     cachedVectors += entry.counted;
                     evictBeyondBound(owner);
                 }
@@ -145,8 +146,8 @@ public final class VectorCache {
         change.accept(index);
         synchronized (this) {
             if (entries.get(owner) == entry) {
-                cachedVectors += index.size() - entry.counted;
-                entry.counted = index.size();
+                cachedVectors += index.capacity() - entry.counted;
+                entry.counted = index.capacity();
                 evictBeyondBound(owner);
             }
         }

@@ -52,7 +52,7 @@ class VectorCacheTest {
         cache.remove("ann", 0);
         assertThat(cache.get("ann").get(99)).containsExactly(v);
         assertThat(cache.get("ann").contains(0)).isFalse();
-        assertThat(cache.cachedVectors()).isEqualTo(5);
+        assertThat(cache.cachedVectors()).as("a whole block of rows").isEqualTo(VectorIndex.BLOCK);
 
         cache.put("bob", 1, v);
         assertThat(cache.isCached("bob"))
@@ -65,12 +65,13 @@ class VectorCacheTest {
     }
 
     @Test
-    void theLeastRecentlySearchedOwnersGoFirstOnceTheBoundIsPassed() {
+    void theLeastRecentlyUsedOwnersGoFirstOnceTheBoundIsPassed() {
         store("a", 40);
         store("b", 40);
         store("c", 40);
         store("huge", 200);
-        VectorCache cache = new VectorCache(DIM, 100, this::load);
+        // Each small owner holds one block of 64 rows: two fit, three do not.
+        VectorCache cache = new VectorCache(DIM, 150, this::load);
 
         cache.get("a");
         cache.get("b");
@@ -80,13 +81,13 @@ class VectorCacheTest {
         assertThat(cache.isCached("b")).isFalse();
         assertThat(cache.isCached("a")).isTrue();
         assertThat(cache.isCached("c")).isTrue();
-        assertThat(cache.cachedVectors()).isEqualTo(80);
+        assertThat(cache.cachedVectors()).isEqualTo(2 * VectorIndex.BLOCK);
 
         assertThat(cache.get("huge").size()).isEqualTo(200);
         assertThat(cache.isCached("huge"))
                 .as("more than the bound alone: never kept")
                 .isFalse();
-        assertThat(cache.cachedVectors()).isEqualTo(80);
+        assertThat(cache.cachedVectors()).isEqualTo(2 * VectorIndex.BLOCK);
     }
 
     @Test
