@@ -10,10 +10,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxConcurrency  most batches embedded at once on this node (each takes up to
  *                        {@code threadsPerCall} cores); default 1
  * @param threadsPerCall  cores one batch may use (ONNX Runtime's intra-op threads); default 1
- * @param batchSize       texts run through the model together; default 32
+ * @param batchSize       texts embedded per turn of the CPU budget (a waiting query cuts in between
+ *                        batches); default 32
  * @param maxTokens       word pieces of a text the model reads (at most 512); the rest is cut off;
  *                        default 256, the length the model was trained on
- * @param cacheMaxVectors most vectors kept in memory for searching, over all owners; default 200000
+ * @param cacheMaxVectors most vectors kept in memory for searching, over all owners (each counted in whole
+ *                        blocks of 64); default 200000
  *                        (about 330 MB of heap, measured at 164 MB per 100,000)
  */
 @ConfigurationProperties("kiln.embeddings")
