@@ -20,8 +20,11 @@ sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
     /** Inserts a segment's row or brings it up to date; an embedding stays only while its text does. */
     String upsert();
 
-    /** The match part of a search for {@code terms}, with its parameters added to {@code params}. */
-    String match(List<String> terms, Map<String, Object> params);
+    /**
+     * The match part of a search for {@code terms} (every one; with {@code any}, any one), with its
+     * parameters added to {@code params}.
+     */
+    String match(List<String> terms, boolean any, Map<String, Object> params);
 
     /**
      * The page of hits: rows {@code id, job_id, owner_id, job_type, segment, start_seconds,
@@ -75,10 +78,10 @@ sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
         }
 
         @Override
-        public String match(List<String> terms, Map<String, Object> params) {
+        public String match(List<String> terms, boolean any, Map<String, Object> params) {
             StringBuilder match = new StringBuilder();
             for (String term : terms) {
-                match.append(match.isEmpty() ? "" : " ")
+                match.append(match.isEmpty() ? "" : any ? " OR " : " ")
                         .append('"')
                         .append(term.replace("\"", "\"\""))
                         .append('"');
@@ -103,7 +106,7 @@ sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
      * {@code tsvector} + GIN: ts_headline (the whole segment highlighted, cut in Java) drops what its parser takes for markup, so it is
      * made of the text with {@code <} and {@code >} stood in for ({@link IndexEntry#LT}, {@link IndexEntry#GT}).
      * Each row holds its language's stems and its words as they are
-     * ('simple'); each term matches any of them (an OR over the configurations below), terms are ANDed.
+     * ('simple'); each term matches any of them (an OR over the configurations below), terms are ANDed (ORed for an any-word search).
      */
     record Postgres() implements SearchSql {
 
@@ -148,7 +151,7 @@ sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
         }
 
         @Override
-        public String match(List<String> terms, Map<String, Object> params) {
+        public String match(List<String> terms, boolean any, Map<String, Object> params) {
             List<String> ands = new ArrayList<>();
             for (int i = 0; i < terms.size(); i++) {
                 String name = "t" + i;
@@ -157,7 +160,7 @@ sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
                         .map(c -> "plainto_tsquery('" + c + "', :" + name + ")")
                         .collect(Collectors.joining(" || ", "(", ")")));
             }
-            return String.join(" && ", ands);
+            return String.join(any ? " || " : " && ", ands);
         }
 
         @Override
