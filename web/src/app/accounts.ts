@@ -48,6 +48,7 @@ export const AUDIT_ACTIONS = [
   'session.signed_out',
   'user.created',
   'user.role_changed',
+  'user.deleted',
   'token.issued',
   'token.revoked',
   'job.submitted',
