@@ -265,6 +265,11 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
                 "GET /api/v1/jobs/{id}/result",
                 new Row(() -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/result"), expect(401, 404, 200, 200)));
         rows.put(
+                "GET /api/v1/jobs/{id}/result/segments/{segment}/revisions",
+                new Row(
+                        () -> plain("GET", "/api/v1/jobs/" + finishedTranscript() + "/result/segments/0/revisions"),
+                        expect(401, 404, 200, 200)));
+        rows.put(
                 "PATCH /api/v1/jobs/{id}/result",
                 new Row(
                         () -> json(
