@@ -34,6 +34,7 @@ export function DocumentText({ client, job, href }: { client: LiveClient; job: J
         segments={editing.segments}
         renderLead={renderLead}
         onSave={editing.save}
+        revisions={editing.revisions}
         label="Text"
         generation={editing.generation}
       />

@@ -3,6 +3,7 @@ import type { JobSnapshot, LiveClient } from '../live';
 import { messageOf } from './errors';
 import { timestamp } from './format';
 import { segmentsOf, type Segment } from './edits';
+import type { Revisions } from './SegmentHistory';
 import { SegmentList } from './SegmentList';
 import { asTranscript, displayName, isUtterance, renameSpeaker, type SpeakerNames, type Utterance } from './speakers';
 import { EditBar, useEditing } from './useEditing';
@@ -67,6 +68,7 @@ export function Transcript({
         names={names}
         onRename={stored && segments.some((u) => u.speaker !== undefined) ? rename : undefined}
         onSave={editing.segments ? editing.save : undefined}
+        revisions={editing.segments ? editing.revisions : undefined}
         generation={editing.generation}
       />
     </div>
@@ -132,6 +134,7 @@ export function MediaTranscript({
   names = NO_NAMES,
   onRename,
   onSave,
+  revisions,
   generation,
 }: {
   client: LiveClient;
@@ -142,6 +145,8 @@ export function MediaTranscript({
   onRename?(speaker: string, name: string): Promise<void>;
   /** Saves a line's corrected text; absent when lines cannot be corrected (yet). */
   onSave?(segment: Segment, text: string): Promise<void>;
+  /** A corrected line's history; absent when lines cannot be corrected (yet). */
+  revisions?: Revisions;
   generation?: number;
 }) {
   const media = useMedia(client, job.input?.fileId);
@@ -212,6 +217,7 @@ export function MediaTranscript({
         playing={playing}
         now={now}
         onSave={onSave}
+        revisions={revisions}
         label="Transcript"
         generation={generation}
       />
