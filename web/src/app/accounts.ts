@@ -170,6 +170,17 @@ export async function changeRole(http: KilnHttp, id: string, role: Role): Promis
   return body;
 }
 
+/**
+ * Deletes a user with everything they own (their tokens and sessions end at once). Answers the jobs
+ * that were still running: asked to stop, and deleted by the server once they have.
+ */
+export async function deleteUser(http: KilnHttp, id: string): Promise<string[]> {
+  const body = await http.call(`/api/v1/admin/users/${encodeURIComponent(id)}?data=delete`, { method: 'DELETE' });
+  return isObject(body) && Array.isArray(body.runningJobs)
+    ? body.runningJobs.filter((j): j is string => typeof j === 'string')
+    : [];
+}
+
 export async function readAudit(
   http: KilnHttp,
   filter: { actor?: string; action?: string; cursor?: string; limit?: number },
