@@ -80,7 +80,8 @@ try {
   check(listed.join(',') === '3,2,1,0', `the history lists every revision, newest first (${listed.join(', ')})`);
   await shot(page, 'transcript-history-desktop');
   await page.getByRole('button', { name: 'Restore version 0 of segment 2' }).click();
-  await rows.nth(1).getByText('Line 1 of the transcript.').waitFor();
+  await history.waitFor({ state: 'detached' });
+  await rows.nth(1).locator('.segment-text').getByText('Line 1 of the transcript.').waitFor();
   const back = await (await api(`/api/v1/jobs/${jobId}/result`)).json();
   check(
     back.segments[1].text === 'Line 1 of the transcript.' && back.segments[1].version === 4,

