@@ -11,6 +11,7 @@ public enum AuditAction {
     SIGN_OUT("session.signed_out"),
     USER_CREATED("user.created"),
     USER_ROLE_CHANGED("user.role_changed"),
+    USER_DELETED("user.deleted"),
     TOKEN_ISSUED("token.issued"),
     TOKEN_REVOKED("token.revoked"),
     JOB_SUBMITTED("job.submitted"),

@@ -84,6 +84,12 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         return api.textFile(owner, "matrix " + UUID.randomUUID());
     }
 
+    /** A user of their own for each request that deletes one. */
+    private String newUserId() {
+        String member = api.newMember("doomed-" + UUID.randomUUID());
+        return api.get("/api/v1/session", member).json().get("user").get("id").asString();
+    }
+
     private String finishedJob() {
         String job = api.submit(owner, "test-echo", file(), "{}");
         await().atMost(Duration.ofSeconds(15)).until(() -> api.state(owner, job).equals("succeeded"));
@@ -259,6 +265,11 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
                 "GET /api/v1/jobs/{id}/result",
                 new Row(() -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/result"), expect(401, 404, 200, 200)));
         rows.put(
+                "GET /api/v1/jobs/{id}/result/segments/{segment}/revisions",
+                new Row(
+                        () -> plain("GET", "/api/v1/jobs/" + finishedTranscript() + "/result/segments/0/revisions"),
+                        expect(401, 404, 200, 200)));
+        rows.put(
                 "PATCH /api/v1/jobs/{id}/result",
                 new Row(
                         () -> json(
@@ -369,6 +380,9 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         rows.put(
                 "GET /api/v1/admin/users/{id}",
                 new Row(() -> plain("GET", "/api/v1/admin/users/" + ownerId), ADMIN_ONLY));
+        rows.put(
+                "DELETE /api/v1/admin/users/{id}",
+                new Row(() -> plain("DELETE", "/api/v1/admin/users/" + newUserId()), expect(401, 403, 403, 204)));
         rows.put(
                 "PATCH /api/v1/admin/users/{id}",
                 new Row(() -> json("PATCH", "/api/v1/admin/users/" + ownerId, "{\"role\":\"member\"}"), ADMIN_ONLY));
