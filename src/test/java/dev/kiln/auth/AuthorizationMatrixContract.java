@@ -143,7 +143,10 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
                 .get("id")
                 .asString();
         await().atMost(Duration.ofSeconds(15))
-                .until(() -> api.get("/api/v1/batches/" + batch, owner).json().get("finished").asBoolean());
+                .until(() -> api.get("/api/v1/batches/" + batch, owner)
+                        .json()
+                        .get("finished")
+                        .asBoolean());
         return batch;
     }
 
@@ -313,7 +316,8 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         rows.put(
                 "POST /api/v1/batches",
                 new Row(
-                        () -> json("POST", "/api/v1/batches", "{\"type\":\"test-echo\",\"files\":[\"" + file() + "\"]}"),
+                        () -> json(
+                                "POST", "/api/v1/batches", "{\"type\":\"test-echo\",\"files\":[\"" + file() + "\"]}"),
                         expect(401, 422, 201, 201)));
         rows.put("GET /api/v1/batches", new Row(() -> plain("GET", "/api/v1/batches"), expect(401, 200, 200, 200)));
         rows.put(

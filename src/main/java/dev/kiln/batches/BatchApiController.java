@@ -35,7 +35,7 @@ import tools.jackson.databind.JsonNode;
  */
 @RestController
 @RequestMapping("/api/v1/batches")
-class BatchController {
+class BatchApiController {
 
     static final int DEFAULT_PAGE = 50;
     static final int MAX_PAGE = 200;
@@ -48,7 +48,7 @@ class BatchController {
     private final AuditLog audit;
     private final Clock clock;
 
-    BatchController(
+    BatchApiController(
             BatchSubmissions submissions,
             BatchStore batches,
             BatchActions actions,
