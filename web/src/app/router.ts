@@ -7,6 +7,7 @@ import { isKind, type Kind } from './library';
 export type Route =
   | { name: 'jobs' }
   | { name: 'job'; id: string }
+  | { name: 'batch'; id: string }
   | { name: 'new' }
   | { name: 'signin' }
   | { name: 'account' }
@@ -38,6 +39,8 @@ export function parseRoute(path: string, search = ''): Route {
   if (user) return { name: 'user', id: user[1] };
   const job = /^\/jobs\/([A-Za-z0-9_-]+)$/.exec(path);
   if (job) return { name: 'job', id: job[1] };
+  const batch = /^\/batches\/([A-Za-z0-9_-]+)$/.exec(path);
+  if (batch) return { name: 'batch', id: batch[1] };
   return { name: 'notfound', path };
 }
 
