@@ -62,6 +62,18 @@ const steps = [
     },
   ],
   [
+    'the jobs list links to the batch',
+    async () => {
+      const batchPath = new URL(s.page.url()).pathname;
+      await s.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Jobs' }).click();
+      const link = s.page.getByTestId('batch-list').getByRole('link', { name: /minutes\.txt and 2 more/ });
+      await link.waitFor();
+      check((await link.getAttribute('href')) === batchPath, 'the jobs page lists the batch, linking to its page');
+      await link.click();
+      await s.page.getByTestId('batch-status').filter({ hasText: 'Finished' }).waitFor();
+    },
+  ],
+  [
     'download all as text: one zip',
     async () => {
       const form = s.page.getByRole('form', { name: 'Download all' });

@@ -3,7 +3,7 @@ import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KilnHttp } from '../live';
 import { BatchPage } from './BatchPage';
-import { batchName, doneSummary, isBatch, type Batch } from './batches';
+import { batchName, doneSummary, isBatch, recentBatches, type Batch } from './batches';
 import type { ProcessorInfo } from './processors';
 import { parseRoute } from './router';
 
@@ -72,6 +72,13 @@ describe('batches', () => {
     expect(batchName([{ name: 'a.wav' }, { name: 'b.wav' }, { name: 'c.wav' }])).toBe('a.wav and 2 more');
     expect(batchName([{ name: 'x'.repeat(300) }, { name: 'y' }])).toHaveLength(200);
     expect(doneSummary({ ...running, counts: { ...running.counts, failed: 1 } })).toBe('2 of 2 done · 1 failed');
+  });
+
+  it('are listed newest first without their jobs, and a malformed list is refused', async () => {
+    const listed = { ...running, jobs: undefined };
+    const http = (items: unknown) => new KilnHttp({ fetch: async () => json({ items, nextCursor: null }) });
+    expect((await recentBatches(http([listed]), 5)).map((b) => b.id)).toEqual(['batch_1']);
+    await expect(recentBatches(http([{ id: 'batch_1' }]), 5)).rejects.toThrow('malformed');
   });
 
   it('have a page of their own', () => {

@@ -80,6 +80,15 @@ export async function createBatch(
   );
 }
 
+/** Your newest batches (without their jobs). */
+export async function recentBatches(http: KilnHttp, limit: number): Promise<Batch[]> {
+  const page = await http.call(`/api/v1/batches?limit=${limit}`);
+  const items = isObject(page) && Array.isArray(page.items) ? page.items : null;
+  const batches = items?.map((b: unknown) => (isObject(b) ? { ...b, jobs: [] } : b));
+  if (!batches || !batches.every(isBatch)) throw malformed('batch list');
+  return batches;
+}
+
 export async function loadBatch(http: KilnHttp, id: string): Promise<Batch> {
   return checked(await http.call(`/api/v1/batches/${encodeURIComponent(id)}`));
 }
