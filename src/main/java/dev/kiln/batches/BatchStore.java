@@ -62,13 +62,13 @@ class BatchStore {
                 == 1;
     }
 
-    /** Marks the jobs as the batch's, in the caller's transaction. */
+    /** Marks the jobs as the batch's, in the order given (its files'), in the caller's transaction. */
     void assign(String batchId, List<String> jobIds) {
-        db.sql()
-                .sql("UPDATE jobs SET batch_id = :batch WHERE id IN (:ids)")
-                .param("batch", batchId)
-                .param("ids", jobIds)
-                .update();
+        List<Map<String, ?>> rows = new ArrayList<>(jobIds.size());
+        for (int i = 0; i < jobIds.size(); i++) {
+            rows.add(Map.of("batch", batchId, "position", i, "id", jobIds.get(i)));
+        }
+        db.batchNamed("UPDATE jobs SET batch_id = :batch, batch_position = :position WHERE id = :id", rows);
     }
 
     Optional<BatchRow> byKey(String ownerId, String idempotencyKey) {

@@ -212,10 +212,10 @@ public class JobStore {
                 .optional();
     }
 
-    /** The jobs of a batch, oldest first, with their inputs' details (access is the batch's to check). */
+    /** The jobs of a batch in the order of its files, with their inputs' details (access is the batch's to check). */
     public List<Job> inBatch(String batchId) {
         return withInputs(db.sql()
-                .sql("SELECT " + JobRows.COLUMNS + " FROM jobs WHERE batch_id = ? ORDER BY created_at, id")
+                .sql("SELECT " + JobRows.COLUMNS + " FROM jobs WHERE batch_id = ? ORDER BY batch_position")
                 .param(batchId)
                 .query(rows)
                 .list());
