@@ -45,7 +45,7 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
     /** One client for the whole matrix: a client per request would start (and leave running) a selector thread each. */
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static final Pattern ID = Pattern.compile("\\b(job|file|upl|tok|usr)_[a-z2-7]{26}\\b");
+    private static final Pattern ID = Pattern.compile("\\b(job|file|upl|tok|usr|batch)_[a-z2-7]{26}\\b");
 
     String owner;
     String ownerId;
@@ -140,6 +140,20 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         api.postEmpty("/api/v1/jobs/" + job + "/cancel", owner);
         await().atMost(Duration.ofSeconds(15)).until(() -> api.state(owner, job).equals("cancelled"));
         return job;
+    }
+
+    /** A finished batch of the owner's: one test-echo job. */
+    private String batch() {
+        String batch = api.post("/api/v1/batches", owner, "{\"type\":\"test-echo\",\"files\":[\"" + file() + "\"]}")
+                .json()
+                .get("id")
+                .asString();
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> api.get("/api/v1/batches/" + batch, owner)
+                        .json()
+                        .get("finished")
+                        .asBoolean());
+        return batch;
     }
 
     private String upload() {
@@ -309,6 +323,26 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         rows.put(
                 "GET /api/v1/processors",
                 new Row(() -> plain("GET", "/api/v1/processors"), expect(401, 200, 200, 200)));
+        // Batches.
+        rows.put(
+                "POST /api/v1/batches",
+                new Row(
+                        () -> json(
+                                "POST", "/api/v1/batches", "{\"type\":\"test-echo\",\"files\":[\"" + file() + "\"]}"),
+                        expect(401, 422, 201, 201)));
+        rows.put("GET /api/v1/batches", new Row(() -> plain("GET", "/api/v1/batches"), expect(401, 200, 200, 200)));
+        rows.put(
+                "GET /api/v1/batches/{id}",
+                new Row(() -> plain("GET", "/api/v1/batches/" + batch()), expect(401, 404, 200, 200)));
+        rows.put(
+                "POST /api/v1/batches/{id}/cancel",
+                new Row(() -> plain("POST", "/api/v1/batches/" + batch() + "/cancel"), expect(401, 404, 200, 200)));
+        rows.put(
+                "POST /api/v1/batches/{id}/retry",
+                new Row(() -> plain("POST", "/api/v1/batches/" + batch() + "/retry"), expect(401, 404, 200, 200)));
+        rows.put(
+                "GET /api/v1/batches/{id}/download",
+                new Row(() -> plain("GET", "/api/v1/batches/" + batch() + "/download"), expect(401, 404, 200, 200)));
         // Files.
         rows.put(
                 "POST /api/v1/files",
