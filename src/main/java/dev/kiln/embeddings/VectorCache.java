@@ -1,0 +1,167 @@
+package dev.kiln.embeddings;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Owners' {@link VectorIndex}es kept in memory, the least recently used (searched or changed)
+ * dropped first once they hold more than {@code maxVectors} vectors together (counted as the rows
+ * their arrays hold: whole blocks of {@value VectorIndex#BLOCK}, so memory is what is bounded). An owner's vectors are read once by the
+ * loader the store supplies; concurrent searches of an owner being loaded wait for that one load.
+ *
+ * <p>Keep it true to the store: after a transaction that changes an owner's vectors commits, call
+ * {@link #put}/{@link #remove} (applied if the owner is cached) or {@link #invalidate}. A change
+ * that lands while the owner is being loaded drops that load from the cache (the loader may have
+ * read before the change): the searches waiting for it still get it, the next one loads again.
+ * An owner with more than {@code maxVectors} vectors is loaded for each search and never kept.
+ */
+public final class VectorCache {
+
+    private final int dimension;
+    private final long maxVectors;
+    private final Function<String, ? extends Iterable<StoredVector>> loader;
+    private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
+    private long cachedVectors;
+
+    private static final class Entry {
+        final CompletableFuture<VectorIndex> index = new CompletableFuture<>();
+        int counted;
+    }
+
+    /**
+     * @param loader every stored vector of an owner, as {@link VectorCodec} bytes; it runs outside
+     *     the cache's lock
+     */
+    public VectorCache(int dimension, long maxVectors, Function<String, ? extends Iterable<StoredVector>> loader) {
+        this.dimension = dimension;
+        this.maxVectors = maxVectors;
+        this.loader = loader;
+    }
+
+    /** The owner's index, loaded now if it is not cached. Search it; change it through this cache. */
+    public VectorIndex get(String owner) {
+        Entry entry;
+        boolean mine = false;
+        synchronized (this) {
+            entry = entries.get(owner);
+            if (entry == null) {
+                entry = new Entry();
+                entries.put(owner, entry);
+                mine = true;
+            }
+        }
+        if (mine) {
+            load(owner, entry);
+        }
+        try {
+            return entry.index.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+    }
+
+    /** Adds or replaces a vector of a cached owner (nothing to do for an owner not cached). */
+    public void put(String owner, long id, float[] vector) {
+        change(owner, index -> index.put(id, vector));
+    }
+
+    /** Removes a vector of a cached owner. */
+    public void remove(String owner, long id) {
+        change(owner, index -> index.remove(id));
+    }
+
+    /** Forgets the owner: the next search loads it again. */
+    public synchronized void invalidate(String owner) {
+        Entry entry = entries.remove(owner);
+        if (entry != null) {
+            cachedVectors -= entry.counted;
+        }
+    }
+
+    public synchronized void invalidateAll() {
+        entries.clear();
+        cachedVectors = 0;
+    }
+
+    /** Rows of vectors held for the owners cached now (see {@link VectorIndex#capacity()}). */
+    public synchronized long cachedVectors() {
+        return cachedVectors;
+    }
+
+    public synchronized boolean isCached(String owner) {
+        Entry entry = entries.get(owner);
+        return entry != null && entry.index.isDone() && !entry.index.isCompletedExceptionally();
+    }
+
+    private void load(String owner, Entry entry) {
+        VectorIndex index;
+        try {
+            List<StoredVector> all = new ArrayList<>();
+            loader.apply(owner).forEach(all::add);
+            index = new VectorIndex(dimension, all.size());
+            for (StoredVector stored : all) {
+                index.put(stored.id(), VectorCodec.decode(stored.vector(), dimension));
+            }
+        } catch (RuntimeException e) {
+            synchronized (this) {
+                entries.remove(owner, entry);
+            }
+            entry.index.completeExceptionally(e);
+            return;
+        }
+        synchronized (this) {
+            if (entries.get(owner) == entry) {
+                if (index.capacity() > maxVectors) {
+                    entries.remove(owner);
+                } else {
+                    entry.counted = index.capacity();
+                    cachedVectors += entry.counted;
+                    evictBeyondBound(owner);
+                }
+            }
+        }
+        entry.index.complete(index);
+    }
+
+    private void change(String owner, Consumer<VectorIndex> change) {
+        Entry entry;
+        synchronized (this) {
+            entry = entries.get(owner);
+            if (entry == null) {
+                return;
+            }
+            if (!entry.index.isDone()) {
+                entries.remove(owner);
+                return;
+            }
+        }
+        VectorIndex index = entry.index.join();
+        change.accept(index);
+        synchronized (this) {
+            if (entries.get(owner) == entry) {
+                cachedVectors += index.capacity() - entry.counted;
+                entry.counted = index.capacity();
+                evictBeyondBound(owner);
+            }
+        }
+    }
+
+    /** Drops the least recently used owners, never {@code keep}, until the bound holds. */
+    private void evictBeyondBound(String keep) {
+        Iterator<Map.Entry<String, Entry>> eldest = entries.entrySet().iterator();
+        while (cachedVectors > maxVectors && eldest.hasNext()) {
+            Map.Entry<String, Entry> next = eldest.next();
+            if (!next.getKey().equals(keep) && next.getValue().index.isDone()) {
+                cachedVectors -= next.getValue().counted;
+                eldest.remove();
+            }
+        }
+    }
+}

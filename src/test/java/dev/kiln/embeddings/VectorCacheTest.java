@@ -1,0 +1,173 @@
+package dev.kiln.embeddings;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class VectorCacheTest {
+
+    private static final int DIM = 8;
+    /** The "database": owner → id → bytes. */
+    private final Map<String, Map<Long, byte[]>> stored = new ConcurrentHashMap<>();
+
+    private final Map<String, AtomicInteger> loads = new ConcurrentHashMap<>();
+    private final Random random = new Random(3);
+
+    private List<StoredVector> load(String owner) {
+        loads.computeIfAbsent(owner, o -> new AtomicInteger()).incrementAndGet();
+        return stored.getOrDefault(owner, Map.of()).entrySet().stream()
+                .map(e -> new StoredVector(e.getKey(), e.getValue()))
+                .toList();
+    }
+
+    private void store(String owner, int count) {
+        for (long id = 0; id < count; id++) {
+            stored.computeIfAbsent(owner, o -> new ConcurrentHashMap<>()).put(id, VectorCodec.encode(vector()));
+        }
+    }
+
+    @Test
+    void anOwnerIsLoadedOnceAndKeptTrueByChanges() {
+        store("ann", 5);
+        VectorCache cache = new VectorCache(DIM, 100, this::load);
+
+        assertThat(cache.get("ann").size()).isEqualTo(5);
+        assertThat(cache.get("ann").size()).isEqualTo(5);
+        assertThat(loads.get("ann")).hasValue(1);
+
+        float[] v = vector();
+        cache.put("ann", 99, v);
+        cache.remove("ann", 0);
+        assertThat(cache.get("ann").get(99)).containsExactly(v);
+        assertThat(cache.get("ann").contains(0)).isFalse();
+        assertThat(cache.cachedVectors()).as("a whole block of rows").isEqualTo(VectorIndex.BLOCK);
+
+        cache.put("bob", 1, v);
+        assertThat(cache.isCached("bob"))
+                .as("a change to an owner not cached is left to the store")
+                .isFalse();
+
+        cache.invalidate("ann");
+        assertThat(cache.get("ann").contains(99)).as("reloaded from the store").isFalse();
+        assertThat(loads.get("ann")).hasValue(2);
+    }
+
+    @Test
+    void theLeastRecentlyUsedOwnersGoFirstOnceTheBoundIsPassed() {
+        store("a", 40);
+        store("b", 40);
+        store("c", 40);
+        store("huge", 200);
+        // Each small owner holds one block of 64 rows: two fit, three do not.
+        VectorCache cache = new VectorCache(DIM, 150, this::load);
+
+        cache.get("a");
+        cache.get("b");
+        cache.get("a");
+        cache.get("c");
+
+        assertThat(cache.isCached("b")).isFalse();
+        assertThat(cache.isCached("a")).isTrue();
+        assertThat(cache.isCached("c")).isTrue();
+        assertThat(cache.cachedVectors()).isEqualTo(2 * VectorIndex.BLOCK);
+
+        assertThat(cache.get("huge").size()).isEqualTo(200);
+        assertThat(cache.isCached("huge"))
+                .as("more than the bound alone: never kept")
+                .isFalse();
+        assertThat(cache.cachedVectors()).isEqualTo(2 * VectorIndex.BLOCK);
+    }
+
+    @Test
+    void concurrentSearchesOfAnOwnerShareOneLoad() throws Exception {
+        store("ann", 3);
+        CountDownLatch finish = new CountDownLatch(1);
+        VectorCache cache = new VectorCache(DIM, 100, owner -> {
+            try {
+                finish.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return load(owner);
+        });
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<VectorIndex>> searches = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                searches.add(threads.submit(() -> cache.get("ann")));
+            }
+            finish.countDown();
+            for (Future<VectorIndex> search : searches) {
+                assertThat(search.get(5, TimeUnit.SECONDS))
+                        .isSameAs(searches.get(0).get());
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(loads.get("ann")).hasValue(1);
+    }
+
+    @Test
+    void aChangeDuringALoadKeepsThatLoadOutOfTheCache() throws Exception {
+        store("ann", 3);
+        CountDownLatch loading = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
+        VectorCache cache = new VectorCache(DIM, 100, owner -> {
+            loading.countDown();
+            try {
+                finish.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return load(owner);
+        });
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try {
+            Future<VectorIndex> search = thread.submit(() -> cache.get("ann"));
+            assertThat(loading.await(5, TimeUnit.SECONDS)).isTrue();
+            cache.put("ann", 7, vector());
+            finish.countDown();
+            assertThat(search.get(5, TimeUnit.SECONDS).size())
+                    .as("the search waiting still gets it")
+                    .isEqualTo(3);
+        } finally {
+            thread.shutdownNow();
+        }
+        assertThat(cache.isCached("ann")).as("it may have missed the change").isFalse();
+        assertThat(cache.cachedVectors()).isZero();
+    }
+
+    @Test
+    void aFailedLoadIsNotKept() {
+        AtomicInteger calls = new AtomicInteger();
+        VectorCache cache = new VectorCache(DIM, 100, owner -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new IllegalStateException("database down");
+            }
+            return List.of(new StoredVector(1, VectorCodec.encode(vector())));
+        });
+
+        assertThatThrownBy(() -> cache.get("ann")).hasMessage("database down");
+        assertThat(cache.get("ann").size()).isEqualTo(1);
+    }
+
+    private float[] vector() {
+        float[] v = new float[DIM];
+        for (int i = 0; i < DIM; i++) {
+            v[i] = random.nextFloat();
+        }
+        return v;
+    }
+}
