@@ -1,6 +1,7 @@
 // Correcting a transcript in the web app, in real headless Chromium against a Kiln the calling Java
 // test started (with the test processors): a line is edited with the keyboard, undone with Ctrl+Z,
-// edited again, kept across a reload and in the SRT download. Then a transcript of 10,000 lines:
+// edited again, kept across a reload and in the SRT download, and the original restored from the
+// line's history. Then a transcript of 10,000 lines:
 // only a screenful of rows exists in the page, and scrolling (and End) reaches the last line.
 // Prints what it checks and the figures it measured; exits non-zero on the first failure.
 //
@@ -69,6 +70,23 @@ try {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByText('Download SRT').click()]);
   const srt = fs.readFileSync(await download.path(), 'utf8');
   check(srt.includes('SPEAKER_01: Corrected in Chromium.'), 'the SRT download carries the correction');
+
+  // The line's history: every revision, and the engine's brought back from it.
+  await rows.nth(1).locator('.segment-text').click();
+  await page.getByRole('button', { name: 'History of segment 2' }).click();
+  const history = page.getByRole('region', { name: 'Revisions of segment 2' });
+  await history.locator('li').nth(3).waitFor();
+  const listed = await history.locator('li').evaluateAll((items) => items.map((li) => li.dataset.version));
+  check(listed.join(',') === '3,2,1,0', `the history lists every revision, newest first (${listed.join(', ')})`);
+  await shot(page, 'transcript-history-desktop');
+  await page.getByRole('button', { name: 'Restore version 0 of segment 2' }).click();
+  await history.waitFor({ state: 'detached' });
+  await rows.nth(1).locator('.segment-text').getByText('Line 1 of the transcript.').waitFor();
+  const back = await (await api(`/api/v1/jobs/${jobId}/result`)).json();
+  check(
+    back.segments[1].text === 'Line 1 of the transcript.' && back.segments[1].version === 4,
+    "restoring the original from the history is a new revision (4) with the engine's line",
+  );
 
   // 10,000 lines: a screenful of rows in the page, and the last line reachable.
   const bigId = await transcript(10000);

@@ -1,6 +1,7 @@
 // The Library page in real headless Chromium against a Kiln the calling Java test started: two files
 // (a recording and a PDF) with a finished job each, listed with their length; played, searched (the
-// search survives a reload), a result downloaded, a selection deleted and the usage figure dropping,
+// search survives a reload), a result downloaded, a transcript line edited and found in the SRT
+// download, a selection deleted and the usage figure dropping,
 // a file a queued job needs refused and then deleted with its job, down to the empty library.
 // Kiln must run at most one job per user at a time (kiln.limits.max-running-jobs=1). Prints what it checks; exits non-zero on the first failure.
 //
@@ -159,7 +160,36 @@ const steps = [
       await s.page.setViewportSize({ width: 1280, height: 900 });
     },
   ],
-  // (Editing a transcript line and finding it in the SRT download goes here.)
+  [
+    "edit a line of the recording's transcript; the SRT download carries it",
+    async () => {
+      await row('interview recording.wav').getByRole('link', { name: 'transcribe succeeded' }).click();
+      const rows = s.page.getByTestId('partials').locator('li');
+      await rows.first().locator('.segment-text').waitFor({ timeout: 20000 });
+      const engine = (await rows.first().locator('.segment-text').textContent()).trim();
+      await rows.first().locator('.segment-text').click();
+      const field = s.page.getByLabel('Text of segment 1');
+      await field.fill('Corrected in the Library test.');
+      await field.press('Enter');
+      await rows.first().getByText('Corrected in the Library test.').waitFor();
+      check(true, `the first line of the transcript is corrected in place (was "${engine.slice(0, 40)}…")`);
+      const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.getByText('Download SRT').click()]);
+      const srt = fs.readFileSync(await download.path(), 'utf8');
+      // A long line is split into cues of a few seconds each: read the cues' text as one.
+      const spoken = srt
+        .split(/\r?\n\r?\n/)
+        .map((cue) => cue.split(/\r?\n/).slice(2).join(' '))
+        .join(' ')
+        .replace(/^\s*(\S+: )?/, '');
+      check(
+        spoken.startsWith('Corrected in the Library test.') &&
+          !spoken.includes(engine.split(' ').slice(0, 3).join(' ')),
+        `the SRT download carries the correction instead of the engine's line (${JSON.stringify(srt.slice(0, 120))})`,
+      );
+      await s.page.getByRole('link', { name: 'Library' }).click();
+      await s.page.getByTestId('library-file').nth(1).waitFor();
+    },
+  ],
   [
     'delete a file a finished job used, by selection; the usage drops at once',
     async () => {

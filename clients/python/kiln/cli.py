@@ -1,5 +1,5 @@
-"""``python -m kiln``: upload, submit, follow, list, cancel and download (results and result files)
-from the command line.
+"""``python -m kiln``: upload, submit, follow, list, cancel and download (results and result files),
+and batches of many files (:mod:`kiln.batchcli`), from the command line.
 
 Exit codes: 0 done (a followed job succeeded), 1 a followed job failed or was cancelled, or Kiln
 refused the request, 2 a usage error, 130 interrupted."""
@@ -10,6 +10,7 @@ import os
 import sys
 import uuid
 
+from . import batchcli
 from .client import Client
 from .display import View
 from .errors import KilnError
@@ -89,6 +90,7 @@ def build_parser():
     upload = commands.add_parser("upload", parents=[common], help="upload a file resumably; prints its id")
     upload.add_argument("file", metavar="FILE")
     upload.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK, help=argparse.SUPPRESS)
+    batchcli.add_parsers(commands, common, DEFAULT_CHUNK)
     return parser
 
 
@@ -294,6 +296,13 @@ def _result_file(client, args, out, err):
     return OK
 
 
+def cmd_batch(client, args, out, err):
+    missing = [path for path in args.files if not os.path.isfile(path)]
+    if missing:
+        raise UsageError("%s is not a file" % missing[0])  # before any upload
+    return batchcli.cmd_batch(client, args, out, err, _upload, params_of(args.param))
+
+
 COMMANDS = {
     "submit": cmd_submit,
     "follow": cmd_follow,
@@ -302,4 +311,9 @@ COMMANDS = {
     "result": cmd_result,
     "files": cmd_files,
     "upload": cmd_upload,
+    "batch": cmd_batch,
+    "batch-show": batchcli.cmd_show,
+    "batch-cancel": batchcli.cmd_cancel,
+    "batch-retry": batchcli.cmd_retry,
+    "batch-download": batchcli.cmd_download,
 }

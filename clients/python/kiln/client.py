@@ -123,6 +123,43 @@ class Client:
                 written += len(chunk)
         return written
 
+    # Batches
+
+    def create_batch(self, type, file_ids, params=None, name=None, idempotency_key=None, reuse=None):
+        """Makes one job per file, all or none (a bad file is named: ``invalid_batch_item``, ``files[i]``).
+        With an ``idempotency_key`` a repeated request answers the same batch, so it is retried safely."""
+        body = {"type": type, "files": list(file_ids)}
+        for field, value in (("params", params), ("name", name), ("reuse", reuse)):
+            if value is not None:
+                body[field] = value
+        if idempotency_key is None:
+            return self.http.request("POST", "/api/v1/batches", json_body=body).json()
+        return self._retried("POST", "/api/v1/batches", json_body=body,
+                             headers={"Idempotency-Key": idempotency_key}).json()
+
+    def batch(self, batch_id):
+        """The batch: ``counts`` by state, ``progress`` (0..1), ``eta``, ``finished`` and its ``jobs``."""
+        return self._retried("GET", "/api/v1/batches/" + _segment(batch_id)).json()
+
+    def cancel_batch(self, batch_id):
+        """Cancels every unfinished job of the batch; returns the batch."""
+        return self._retried("POST", "/api/v1/batches/%s/cancel" % _segment(batch_id), body=b"").json()
+
+    def retry_batch(self, batch_id):
+        """Puts the batch's failed and cancelled jobs back in the queue; returns the batch."""
+        return self._retried("POST", "/api/v1/batches/%s/retry" % _segment(batch_id), body=b"").json()
+
+    def download_batch(self, batch_id, format, out):
+        """Streams the zip of every succeeded job's result in ``format`` into ``out`` (a binary file
+        object); returns the bytes written."""
+        path = "/api/v1/batches/%s/download?%s" % (_segment(batch_id), urllib.parse.urlencode({"format": format}))
+        written = 0
+        with self.http.open("GET", path, headers={"Accept": "*/*"}) as stream:
+            for chunk in iter(lambda: stream.read(64 * 1024), b""):
+                out.write(chunk)
+                written += len(chunk)
+        return written
+
     def processors(self):
         return self._retried("GET", "/api/v1/processors").json().get("items", [])
 

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useState } from 'reac
 import { KilnHttp, LiveClient } from '../live';
 import { AccountPage } from './AccountPage';
 import { AuditPage } from './AuditPage';
+import { BatchPage } from './BatchPage';
 import { ConnectionBadge } from './ConnectionBadge';
 import { messageOf } from './errors';
 import { ErrorBoundary } from './ErrorBoundary';
@@ -198,6 +199,7 @@ function SignedIn({
               target={{ segment: route.segment, t: route.t }}
             />
           )}
+          {route.name === 'batch' && <BatchPage http={http} id={route.id} processors={processors} />}
           {route.name === 'new' && (
             <NewJobPage
               client={client}

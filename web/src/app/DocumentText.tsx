@@ -45,6 +45,7 @@ export function DocumentText({
         segments={editing.segments}
         renderLead={renderLead}
         onSave={editing.save}
+        revisions={editing.revisions}
         label="Text"
         generation={editing.generation}
         target={target}

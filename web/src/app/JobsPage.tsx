@@ -3,6 +3,7 @@ import { useJobs, type JobSnapshot, type LiveClient } from '../live';
 import { age, clock, duration } from './format';
 import { Link } from './Link';
 import { ProgressBar } from './ProgressBar';
+import { RecentBatches } from './RecentBatches';
 
 const STATES = ['queued', 'retry_scheduled', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 const PAGE = 25;
@@ -98,6 +99,7 @@ export function JobsPage({ client, types }: { client: LiveClient; types: string[
           Show {PAGE} older jobs
         </button>
       )}
+      <RecentBatches http={client.http} changes={states} />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { messageOf } from './errors';
 import { timestamp } from './format';
 import { segmentsOf, type Segment } from './edits';
 import type { Target } from './router';
+import type { Revisions } from './SegmentHistory';
 import { SegmentList } from './SegmentList';
 import { asTranscript, displayName, isUtterance, renameSpeaker, type SpeakerNames, type Utterance } from './speakers';
 import { EditBar, useEditing } from './useEditing';
@@ -70,6 +71,7 @@ export function Transcript({
         names={names}
         onRename={stored && segments.some((u) => u.speaker !== undefined) ? rename : undefined}
         onSave={editing.segments ? editing.save : undefined}
+        revisions={editing.segments ? editing.revisions : undefined}
         generation={editing.generation}
         target={target}
       />
@@ -136,6 +138,7 @@ export function MediaTranscript({
   names = NO_NAMES,
   onRename,
   onSave,
+  revisions,
   generation,
   target,
 }: {
@@ -147,6 +150,8 @@ export function MediaTranscript({
   onRename?(speaker: string, name: string): Promise<void>;
   /** Saves a line's corrected text; absent when lines cannot be corrected (yet). */
   onSave?(segment: Segment, text: string): Promise<void>;
+  /** A corrected line's history; absent when lines cannot be corrected (yet). */
+  revisions?: Revisions;
   generation?: number;
   /** A search hit's segment to show and moment to start the player at (not playing: the user presses play). */
   target?: Target;
@@ -221,6 +226,7 @@ export function MediaTranscript({
         playing={playing}
         now={now}
         onSave={onSave}
+        revisions={revisions}
         label="Transcript"
         generation={generation}
         target={target?.segment}

@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState, useSyncExternalStore, type DragEvent } from 'react';
-import { isObject, malformed, type LiveClient } from '../live';
+import { isObject, malformed, type KilnHttp, type LiveClient } from '../live';
+import { batchName, createBatch } from './batches';
 import { useServerReachable } from './ConnectionBadge';
+import { messageOf } from './errors';
 import { bytes, duration, percent } from './format';
 import { Link } from './Link';
 import { ParamsForm, useParamsForm } from './ParamsForm';
@@ -76,10 +78,17 @@ function FileJobs({
     setDragging(false);
     choose(event.dataTransfer.files);
   };
+  const [batchProblem, setBatchProblem] = useState<string>();
   const start = () => {
     const params = form.params();
     if (!processor || !params) return;
-    uploads.add(files, processor.name, params);
+    setBatchProblem(undefined);
+    // Several files make one batch: one page for all of them; a single file is a job of its own.
+    if (files.length > 1)
+      startBatch(client.http, uploads, files, processor.name, params).catch((e: unknown) =>
+        setBatchProblem(`The batch was not started: ${messageOf(e)}`),
+      );
+    else uploads.add(files, processor.name, params);
     setFiles([]);
   };
 
@@ -131,10 +140,15 @@ function FileJobs({
             {processor && <ProcessorNote processor={processor} />}
             <ParamsForm fields={form.fields} values={form.values} errors={form.errors} onChange={form.change} />
             <button type="submit" disabled={!server.reachable} title={server.why || undefined}>
-              Upload and start {files.length > 1 ? `${files.length} jobs` : ''}
+              {files.length > 1 ? `Upload and start a batch of ${files.length}` : 'Upload and start'}
             </button>
           </form>
         ))}
+      {batchProblem && (
+        <p role="alert" className="error">
+          {batchProblem}
+        </p>
+      )}
       {rows.length > 0 && (
         <ul className="uploads" data-testid="uploads">
           {rows.map((row, i) => (
@@ -252,6 +266,20 @@ function ProcessorNote({ processor }: { processor: ProcessorInfo }) {
       )}
     </>
   );
+}
+
+/** Uploads a batch's files (resumably, each with its own row), then makes the batch and opens its page. */
+async function startBatch(
+  http: KilnHttp,
+  uploads: UploadQueue,
+  files: File[],
+  type: string,
+  params: Record<string, unknown>,
+): Promise<void> {
+  const key = newIdempotencyKey(); // a lost answer, sent again, finds the batch made the first time
+  const fileIds = await uploads.addForBatch(files);
+  const batch = await createBatch(http, { type, params, files: fileIds, name: batchName(files) }, key);
+  navigate(`/batches/${batch.id}`);
 }
 
 /** A fresh Idempotency-Key; getRandomValues, unlike randomUUID, works on plain-HTTP servers too. */

@@ -1,6 +1,7 @@
 import { memo, useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Segment } from './edits';
+import { SegmentHistory, type Revisions } from './SegmentHistory';
 import { useChanged } from './useChanged';
 
 /**
@@ -17,6 +18,7 @@ export function SegmentList({
   playing = -1,
   now = -1,
   onSave,
+  revisions,
   label,
   generation,
   target,
@@ -29,6 +31,8 @@ export function SegmentList({
   now?: number;
   /** Saves a row's new text; absent when the text cannot be edited. Rejects to keep the row open. */
   onSave?: (segment: Segment, text: string) => Promise<void>;
+  /** A row being edited offers its history from these; must be stable across renders. */
+  revisions?: Revisions;
   label: string;
   /** When it changes (the segments were read afresh), an open field closes. */
   generation?: number;
@@ -142,6 +146,7 @@ export function SegmentList({
                 renderLead={renderLead}
                 editable={onSave !== undefined}
                 onSave={onSave}
+                revisions={revisions}
                 onStart={startEdit}
                 onStop={stopEdit}
               />
@@ -163,6 +168,7 @@ const SegmentRow = memo(function SegmentRow({
   renderLead,
   editable,
   onSave,
+  revisions,
   onStart,
   onStop,
 }: {
@@ -174,6 +180,7 @@ const SegmentRow = memo(function SegmentRow({
   renderLead?: (segment: Segment) => ReactNode;
   editable: boolean;
   onSave?: (segment: Segment, text: string) => Promise<void>;
+  revisions?: Revisions;
   onStart(index: number): void;
   onStop(): void;
 }) {
@@ -181,7 +188,10 @@ const SegmentRow = memo(function SegmentRow({
     <>
       {renderLead?.(segment)}
       {editing && onSave ? (
-        <SegmentField segment={segment} onSave={onSave} onStop={onStop} />
+        <>
+          <SegmentField segment={segment} onSave={onSave} onStop={onStop} />
+          {revisions && <SegmentHistory segment={segment} revisions={revisions} onRestored={onStop} />}
+        </>
       ) : (
         <span
           className={`segment-text${editable ? ' editable' : ''}`}

@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import { HttpError, type KilnHttp } from '../live';
-import { changeRole, createUser, listUsers, type UserInfo } from './accounts';
+import { changeRole, createUser, deleteUser, listUsers, type UserInfo } from './accounts';
 import { messageOf } from './errors';
 import { bytes, day } from './format';
 import { Link } from './Link';
@@ -21,6 +21,7 @@ export function UsersPage({
 }) {
   const users = useLoad(() => listUsers(http), [http]);
   const [created, setCreated] = useState<{ user: SessionUser; token: string }>();
+  const [deleted, setDeleted] = useState<{ name: string; stopping: number }>();
   const roles = useRoleChange(http, session, onOwnRoleChanged, (user) =>
     users.set((users.data ?? []).map((u) => (u.id === user.id ? user : u))),
   );
@@ -46,6 +47,13 @@ export function UsersPage({
         }}
       />
       {roles.problem && <RoleProblem {...roles.problem} />}
+      {deleted && (
+        <p role="status" className="note">
+          {deleted.name} was deleted.
+          {deleted.stopping > 0 &&
+            ` ${deleted.stopping} of their jobs ${deleted.stopping === 1 ? 'was' : 'were'} still running: asked to stop, ${deleted.stopping === 1 ? 'it goes' : 'they go'} once stopped.`}
+        </p>
+      )}
       {users.error !== undefined && (
         <p role="alert" className="error">
           Could not load the users: {messageOf(users.error)}
@@ -64,6 +72,9 @@ export function UsersPage({
               <th scope="col">Storage</th>
               <th scope="col">Active tokens</th>
               <th scope="col">Created</th>
+              <th scope="col">
+                <span className="visually-hidden">Delete</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -83,12 +94,85 @@ export function UsersPage({
                 <td data-label="Storage">{bytes(user.storedBytes)}</td>
                 <td data-label="Active tokens">{user.activeTokens}</td>
                 <td data-label="Created">{day(user.createdAt)}</td>
+                <td>
+                  {user.id !== session.user.id && (
+                    <UserDeletion
+                      http={http}
+                      user={user}
+                      onDeleted={(stopping) => {
+                        setDeleted({ name: user.name, stopping });
+                        users.set((users.data ?? []).filter((u) => u.id !== user.id));
+                      }}
+                    />
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
     </section>
+  );
+}
+
+/** Says everything that goes with the user; nothing is sent until that is confirmed. */
+export function deletionWarning(user: UserInfo): string {
+  const owned =
+    user.jobs + user.files === 0
+      ? 'They own no jobs or files.'
+      : `Their ${user.jobs} job${user.jobs === 1 ? '' : 's'}${user.activeJobs > 0 ? ` (${user.activeJobs} waiting or running, which are stopped)` : ''} and ${user.files} file${user.files === 1 ? '' : 's'} (${bytes(user.storedBytes)}) are deleted with them, results included.`;
+  return `Delete ${user.name}? ${owned} Their ${user.activeTokens} token${user.activeTokens === 1 ? '' : 's'} and every session end at once, signing them out everywhere. This cannot be undone.`;
+}
+
+/** Delete, once confirmed, with what goes spelled out. */
+function UserDeletion({
+  http,
+  user,
+  onDeleted,
+}: {
+  http: KilnHttp;
+  user: UserInfo;
+  onDeleted(stillStopping: number): void;
+}) {
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const remove = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      onDeleted((await deleteUser(http, user.id)).length);
+    } catch (e) {
+      setError(messageOf(e));
+      setBusy(false);
+    }
+  };
+  if (!asking)
+    return (
+      <button
+        type="button"
+        className="small secondary danger"
+        onClick={() => setAsking(true)}
+        aria-label={`Delete ${user.name}`}
+      >
+        Delete
+      </button>
+    );
+  return (
+    <div className="confirm" role="group" aria-label={`Delete ${user.name}`}>
+      <p>{deletionWarning(user)}</p>
+      <button type="button" className="danger" disabled={busy} onClick={() => void remove()}>
+        Delete {user.name} and all they own
+      </button>
+      <button type="button" disabled={busy} onClick={() => setAsking(false)}>
+        Keep
+      </button>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </div>
   );
 }
 

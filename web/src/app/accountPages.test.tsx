@@ -81,6 +81,11 @@ class FakeAccounts {
       this.users.push(user);
       return json({ user: { id: user.id, name: user.name, role: user.role }, token: 'kiln_FIRST' }, 201);
     }
+    const doomed = /^\/api\/v1\/admin\/users\/(usr_\w+)\?data=delete$/.exec(path);
+    if (doomed && method === 'DELETE') {
+      this.users = this.users.filter((u) => u.id !== doomed[1]);
+      return json({ runningJobs: ['job_1'] }, 202);
+    }
     if (path === '/api/v1/admin/users/usr_a' && method === 'PATCH') {
       return json({ code: 'last_admin', detail: 'admin is the only administrator; make someone else one first.' }, 409);
     }
@@ -177,6 +182,39 @@ describe('the users page', () => {
     expect(within(secret).getByLabelText<HTMLInputElement>('The new token').value).toBe('kiln_FIRST');
     expect(kiln.calls.find((c) => c.method === 'POST')?.body).toEqual({ name: 'bob', role: 'admin' });
     await screen.findByRole('link', { name: 'bob' });
+  });
+
+  it('deletes a user only once confirmed, saying what goes with them', async () => {
+    kiln.users.push({
+      id: 'usr_c',
+      name: 'carol',
+      role: 'member',
+      createdAt: '2026-11-20T10:00:00Z',
+      jobs: 3,
+      activeJobs: 1,
+      files: 2,
+      storedBytes: 2_097_152,
+      activeTokens: 1,
+    });
+    render(<UsersPage http={kiln.http} session={session} onOwnRoleChanged={() => {}} />);
+    await screen.findByRole('link', { name: 'carol' });
+    expect(screen.queryByRole('button', { name: 'Delete admin' })).toBeNull();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Delete carol' }));
+    const asking = screen.getByRole('group', { name: 'Delete carol' });
+    expect(asking.textContent).toContain('Their 3 jobs (1 waiting or running, which are stopped) and 2 files (2.0 MB)');
+    expect(asking.textContent).toContain('cannot be undone');
+    expect(kiln.calls.filter((c) => c.method === 'DELETE')).toHaveLength(0);
+    fireEvent.click(within(asking).getByRole('button', { name: 'Keep' }));
+    expect(screen.queryByRole('group', { name: 'Delete carol' })).toBeNull();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Delete carol' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Delete carol and all they own' }));
+    expect((await screen.findByRole('status')).textContent).toContain(
+      'carol was deleted. 1 of their jobs was still running',
+    );
+    expect(screen.queryByRole('link', { name: 'carol' })).toBeNull();
+    expect(kiln.calls.find((c) => c.method === 'DELETE')?.path).toBe('/api/v1/admin/users/usr_c?data=delete');
   });
 
   it('explains why the last administrator stays one', async () => {

@@ -48,6 +48,7 @@ export const AUDIT_ACTIONS = [
   'session.signed_out',
   'user.created',
   'user.role_changed',
+  'user.deleted',
   'token.issued',
   'token.revoked',
   'job.submitted',
@@ -167,6 +168,17 @@ export async function changeRole(http: KilnHttp, id: string, role: Role): Promis
   const body = await http.call(`/api/v1/admin/users/${encodeURIComponent(id)}`, { method: 'PATCH', body: { role } });
   if (!isUserInfo(body)) throw malformed('user answer');
   return body;
+}
+
+/**
+ * Deletes a user with everything they own (their tokens and sessions end at once). Answers the jobs
+ * that were still running: asked to stop, and deleted by the server once they have.
+ */
+export async function deleteUser(http: KilnHttp, id: string): Promise<string[]> {
+  const body = await http.call(`/api/v1/admin/users/${encodeURIComponent(id)}?data=delete`, { method: 'DELETE' });
+  return isObject(body) && Array.isArray(body.runningJobs)
+    ? body.runningJobs.filter((j): j is string => typeof j === 'string')
+    : [];
 }
 
 export async function readAudit(

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { HttpError, KilnHttp, type LiveClient } from '../live';
 import { snapshot } from '../live/testSupport';
 import { DocumentText } from './DocumentText';
-import { conflictOf, editOf, segmentsOf, undoOf, withUpdated, type Segment } from './edits';
+import { conflictOf, editOf, restoreOf, segmentsOf, undoOf, withUpdated, type Revision, type Segment } from './edits';
 import { giveScrollersASize } from './testLayout';
 
 afterEach(cleanup);
@@ -69,6 +69,7 @@ function fakeServer() {
   const calls: Call[] = [];
   let segments: Segment[] = [line(0, 'First passage.'), line(1, 'Secnd passage.'), line(2, 'Third passage.')];
   const originals = segments.map((s) => s.text);
+  const log: Record<number, Revision[]> = {};
   let othersWrite: string | undefined;
   const json = (body: unknown, status = 200) =>
     new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
@@ -81,6 +82,14 @@ function fakeServer() {
         body: init?.body && JSON.parse(String(init.body)),
       };
       calls.push(call);
+      if (call.method === 'GET' && call.path.endsWith('/revisions')) {
+        const id = Number(call.path.split('/').at(-2));
+        const revisions = [
+          { version: 0, text: originals[id], edited: false, at: '2026-12-05T01:00:00Z' },
+          ...(log[id] ?? []),
+        ];
+        return json({ segment: id, current: segments[id].version, revisions });
+      }
       if (call.method === 'GET') return json({ text: '…', segments });
       if (othersWrite !== undefined) {
         segments = withUpdated(segments, [line(1, othersWrite, segments[1].version + 1, true)]);
@@ -96,6 +105,13 @@ function fakeServer() {
         ? line(now.id, originals[now.id], now.version + 1)
         : line(now.id, edit.text ?? now.text, now.version + 1, true);
       segments = withUpdated(segments, [next]);
+      (log[next.id] ??= []).push({
+        version: next.version,
+        text: next.text,
+        edited: !!next.edited,
+        by: { id: 'usr_1', name: 'ada' },
+        at: '2026-12-05T02:00:00Z',
+      });
       return json({ segments: [next] });
     },
   });
@@ -157,6 +173,74 @@ describe('correcting a document in place', () => {
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Reload' })));
     await screen.findByText('Their passage.');
     expect(screen.queryByRole('alert')).toBeNull();
+  });
+});
+
+describe("a segment's history", () => {
+  it("brings an earlier revision back by its text, and the engine's by a restore, from the version shown", () => {
+    const mine: Revision = { version: 1, text: 'Mine.', speaker: 'Ada', edited: true };
+    expect(restoreOf(line(2, 'Later.', 3, true), mine)).toEqual({
+      segment: 2,
+      version: 3,
+      text: 'Mine.',
+      speaker: 'Ada',
+    });
+    expect(restoreOf(line(2, 'Later.', 3, true), { version: 0, text: 'Engine.', edited: false })).toEqual({
+      segment: 2,
+      version: 3,
+      restore: true,
+    });
+  });
+
+  it('lists the revisions of the line being edited and restores an earlier one', async () => {
+    const { client, calls } = fakeServer();
+    render(<DocumentText client={client} job={job} href="/api/v1/jobs/job_d/result" />);
+    const edit = async (from: string, to: string) => {
+      fireEvent.click(await screen.findByText(from));
+      fireEvent.change(screen.getByLabelText('Text of segment 2'), { target: { value: to } });
+      await act(async () => fireEvent.keyDown(screen.getByLabelText('Text of segment 2'), { key: 'Enter' }));
+      await screen.findByText(to);
+    };
+    await edit('Secnd passage.', 'Second passage.');
+    await edit('Second passage.', 'Second passage, reworded.');
+
+    fireEvent.click(screen.getByText('Second passage, reworded.'));
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'History of segment 2' })));
+    const revisions = await screen.findByRole('region', { name: 'Revisions of segment 2' });
+    const items = Array.from(revisions.querySelectorAll('li')).map((li) => li.textContent);
+    expect(items).toHaveLength(3);
+    expect(items[0]).toMatch(/^Version 2 · ada · .* · now Second passage, reworded\. $/);
+    expect(items[2]).toMatch(/^Original · .*Secnd passage\. Restore$/);
+    expect(calls.at(-1)?.path).toBe('/api/v1/jobs/job_d/result/segments/1/revisions');
+
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Restore version 1 of segment 2' })));
+    await screen.findByText('Second passage.');
+    expect(calls.at(-1)?.body).toEqual({ edits: [{ segment: 1, version: 2, text: 'Second passage.' }] });
+    expect(screen.queryByRole('region', { name: 'Revisions of segment 2' })).toBeNull();
+
+    fireEvent.click(screen.getByText('Second passage.'));
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'History of segment 2' })));
+    await act(async () =>
+      fireEvent.click(await screen.findByRole('button', { name: 'Restore version 0 of segment 2' })),
+    );
+    await screen.findByText('Secnd passage.');
+    expect(calls.at(-1)?.body).toEqual({ edits: [{ segment: 1, version: 3, restore: true }] });
+  });
+
+  it('says so when the line changed elsewhere before the restore, and keeps the history open', async () => {
+    const { client, otherUserWrites } = fakeServer();
+    render(<DocumentText client={client} job={job} href="/api/v1/jobs/job_d/result" />);
+    fireEvent.click(await screen.findByText('Secnd passage.'));
+    fireEvent.change(screen.getByLabelText('Text of segment 2'), { target: { value: 'Mine.' } });
+    await act(async () => fireEvent.keyDown(screen.getByLabelText('Text of segment 2'), { key: 'Enter' }));
+    fireEvent.click(await screen.findByText('Mine.'));
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'History of segment 2' })));
+    otherUserWrites('Theirs.');
+    await act(async () =>
+      fireEvent.click(await screen.findByRole('button', { name: 'Restore version 0 of segment 2' })),
+    );
+    expect((await screen.findByRole('alert')).textContent).toMatch(/Line 2 was changed elsewhere/);
+    expect(screen.getByRole('region', { name: 'Revisions of segment 2' })).toBeTruthy();
   });
 });
 

@@ -22,7 +22,25 @@ export interface EditRequest {
   segment: number;
   version: number;
   text?: string;
+  speaker?: string;
   restore?: true;
+}
+
+/** A segment as it read at one version (0: the engine's); {@link edited} false where text and speaker are the engine's. */
+export interface Revision {
+  version: number;
+  text: string;
+  speaker?: string;
+  edited: boolean;
+  by?: { id: string; name: string | null };
+  at?: string;
+}
+
+/** A segment's revisions, oldest first; {@link current} is the version it is at. */
+export interface RevisionHistory {
+  segment: number;
+  current: number;
+  revisions: Revision[];
 }
 
 /** What undoing one edit needs: the segment's text before it, and whether that text was already the owner's. */
@@ -60,6 +78,42 @@ export function undoOf(entry: UndoEntry, now: Segment): EditRequest {
   return entry.before.edited
     ? { segment: now.id, version: now.version, text: entry.before.text }
     : { segment: now.id, version: now.version, restore: true };
+}
+
+/** The edit that brings {@link revision} back over the segment as it is now: the engine's by a restore, else its text and speaker. */
+export function restoreOf(now: Segment, revision: Revision): EditRequest {
+  if (!revision.edited) return { segment: now.id, version: now.version, restore: true };
+  return {
+    segment: now.id,
+    version: now.version,
+    text: revision.text,
+    ...(revision.speaker !== undefined ? { speaker: revision.speaker } : {}),
+  };
+}
+
+function isRevision(value: unknown): value is Revision {
+  return (
+    isObject(value) &&
+    typeof value.version === 'number' &&
+    typeof value.text === 'string' &&
+    typeof value.edited === 'boolean' &&
+    (value.speaker === undefined || typeof value.speaker === 'string') &&
+    (value.at === undefined || typeof value.at === 'string')
+  );
+}
+
+/** One segment's revisions (GET …/result/segments/{id}/revisions). */
+export async function loadRevisions(http: KilnHttp, jobId: string, segment: number): Promise<RevisionHistory> {
+  const answer = await http.call(`/api/v1/jobs/${encodeURIComponent(jobId)}/result/segments/${segment}/revisions`);
+  if (
+    !isObject(answer) ||
+    typeof answer.current !== 'number' ||
+    !Array.isArray(answer.revisions) ||
+    !answer.revisions.every(isRevision)
+  ) {
+    throw malformed('revisions');
+  }
+  return answer as unknown as RevisionHistory;
 }
 
 /** {@link segments} with {@link updated} in their places; the others stay the same objects, so their rows need not render again. */

@@ -8,6 +8,7 @@ export type Route =
   | { name: 'jobs' }
   | { name: 'job'; id: string; segment?: number; t?: number }
   | { name: 'search'; q?: string }
+  | { name: 'batch'; id: string }
   | { name: 'new' }
   | { name: 'signin' }
   | { name: 'account' }
@@ -40,6 +41,8 @@ export function parseRoute(path: string, search = ''): Route {
   if (user) return { name: 'user', id: user[1] };
   const job = /^\/jobs\/([A-Za-z0-9_-]+)$/.exec(path);
   if (job) return { name: 'job', id: job[1], ...jobTarget(new URLSearchParams(search)) };
+  const batch = /^\/batches\/([A-Za-z0-9_-]+)$/.exec(path);
+  if (batch) return { name: 'batch', id: batch[1] };
   return { name: 'notfound', path };
 }
 

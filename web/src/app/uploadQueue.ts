@@ -33,22 +33,47 @@ export class UploadQueue {
 
   /** Uploads each file; each job starts on the server when its last byte is in. */
   add(files: File[], processor: string, params: Record<string, unknown>): void {
-    for (const file of files) {
-      const index = this.rows.length;
-      this.rows = [...this.rows, { file, progress: null, status: 'uploading' }];
-      this.handles[index] = startUpload(
-        file,
-        { http: this.http, processor, params },
-        {
-          onProgress: (progress) => this.update(index, { progress, status: 'uploading', message: undefined }),
-          onDone: ({ jobId }) => this.update(index, { status: 'done', jobId }),
-          onError: (message) => this.update(index, { status: 'failed', message }),
-          onRetry: (attempt) =>
-            this.update(index, { status: 'retrying', message: `Connection lost; retry ${attempt}…` }),
-        },
-      );
-    }
+    for (const file of files) this.upload(file, { processor, params });
     this.changed();
+  }
+
+  /**
+   * Uploads the files of a batch, starting no job: resolves with their file ids, in order, once
+   * every one is in; rejects with the first failure (the others go on, and can be used again).
+   */
+  addForBatch(files: File[]): Promise<string[]> {
+    const uploads = files.map(
+      (file) => new Promise<string>((resolve, reject) => this.upload(file, {}, resolve, reject)),
+    );
+    this.changed();
+    return Promise.all(uploads);
+  }
+
+  private upload(
+    file: File,
+    job: { processor?: string; params?: Record<string, unknown> },
+    uploaded?: (fileId: string) => void,
+    failed?: (error: Error) => void,
+  ): void {
+    const index = this.rows.length;
+    this.rows = [...this.rows, { file, progress: null, status: 'uploading' }];
+    this.handles[index] = startUpload(
+      file,
+      { http: this.http, ...job },
+      {
+        onProgress: (progress) => this.update(index, { progress, status: 'uploading', message: undefined }),
+        onDone: ({ fileId, jobId }) => {
+          this.update(index, { status: 'done', jobId });
+          if (fileId) uploaded?.(fileId);
+          else failed?.(new Error(`The server named no file for ${file.name}.`));
+        },
+        onError: (message) => {
+          this.update(index, { status: 'failed', message });
+          failed?.(new Error(`${file.name}: ${message}`));
+        },
+        onRetry: (attempt) => this.update(index, { status: 'retrying', message: `Connection lost; retry ${attempt}…` }),
+      },
+    );
   }
 
   pause(index: number): void {

@@ -1,6 +1,18 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { KilnHttp } from '../live';
-import { conflictOf, editOf, saveEdits, undoOf, withUpdated, type Segment, type UndoEntry } from './edits';
+import {
+  conflictOf,
+  editOf,
+  loadRevisions,
+  restoreOf,
+  saveEdits,
+  undoOf,
+  withUpdated,
+  type Revision,
+  type Segment,
+  type UndoEntry,
+} from './edits';
+import type { Revisions } from './SegmentHistory';
 import { messageOf } from './errors';
 import { useChanged } from './useChanged';
 
@@ -9,6 +21,8 @@ export interface Editing {
   /** Saves one segment's new text; stable across renders, so rows need not render again. */
   save(segment: Segment, text: string): Promise<void>;
   undo(): Promise<void>;
+  /** A segment's revisions, and bringing an earlier one back; stable across renders. */
+  revisions: Revisions;
   /** The segment the next undo would change, if any. */
   undoable?: number;
   problem?: { message: string; conflict: boolean };
@@ -19,7 +33,8 @@ export interface Editing {
 /**
  * A stored result's segments as the owner corrects them: each save is sent at once with the version
  * it was made from; the answer replaces just that segment. Undo (the button, or Ctrl+Z outside a
- * field) sends the text from before the last edit, or restores the engine's. A conflict (someone
+ * field) sends the text from before the last edit, or restores the engine's. An earlier revision
+ * (from a segment's history) comes back as an edit from the version shown, like any other. A conflict (someone
  * else saved first) is reported, never overwritten: the owner reloads.
  */
 export function useEditing(http: KilnHttp, jobId: string, loaded: Segment[] | null): Editing {
@@ -63,6 +78,20 @@ export function useEditing(http: KilnHttp, jobId: string, loaded: Segment[] | nu
     [http, jobId, fail],
   );
 
+  const restore = useCallback(
+    async (segment: Segment, revision: Revision) => {
+      setProblem(undefined);
+      const updated = await saveEdits(http, jobId, [restoreOf(segment, revision)]).catch(fail);
+      setSegments((s) => (s ? withUpdated(s, updated) : s));
+      setHistory((h) => [...h, { segment: segment.id, before: { text: segment.text, edited: !!segment.edited } }]);
+    },
+    [http, jobId, fail],
+  );
+  const revisions = useMemo<Revisions>(
+    () => ({ load: (segment) => loadRevisions(http, jobId, segment.id), restore }),
+    [http, jobId, restore],
+  );
+
   const undo = useCallback(async () => {
     const { segments: now, history: done } = latest.current;
     const last = done[done.length - 1];
@@ -89,7 +118,7 @@ export function useEditing(http: KilnHttp, jobId: string, loaded: Segment[] | nu
     return () => window.removeEventListener('keydown', onKey);
   }, [loaded, undo]);
 
-  return { segments, save, undo, undoable: history[history.length - 1]?.segment, problem, generation };
+  return { segments, save, undo, revisions, undoable: history[history.length - 1]?.segment, problem, generation };
 }
 
 /** Undo, and what went wrong with the last save (a conflict offers to reload). */

@@ -50,16 +50,20 @@ public class AccessCheck {
                 now,
                 (rs, n) -> rs.getString(1)));
         Map<String, Role> roles = new HashMap<>();
-        inChunks(
-                        users,
-                        "SELECT id, role FROM users WHERE id IN (:ids)",
-                        now,
-                        (rs, n) -> Map.entry(rs.getString("id"), Role.fromDb(rs.getString("role"))))
+        Set<String> deleted = new HashSet<>();
+        inChunks(users, "SELECT id, role, deleted_at FROM users WHERE id IN (:ids)", now, (rs, n) -> {
+                    if (rs.getObject("deleted_at") != null) {
+                        deleted.add(rs.getString("id"));
+                    }
+                    return Map.entry(rs.getString("id"), Role.fromDb(rs.getString("role")));
+                })
                 .forEach(e -> roles.put(e.getKey(), e.getValue()));
         Set<AccessEnded> ended = new LinkedHashSet<>();
         for (Access access : open) {
             String user = access.user().id();
-            if (access.tokenId() != null && !liveTokens.contains(access.tokenId())) {
+            if (deleted.contains(user)) {
+                ended.add(AccessEnded.userDeleted(user));
+            } else if (access.tokenId() != null && !liveTokens.contains(access.tokenId())) {
                 ended.add(AccessEnded.tokenEnded(user, access.tokenId()));
             } else if (access.sessionId() != null && !liveSessions.contains(access.sessionId())) {
                 ended.add(AccessEnded.sessionEnded(user, access.sessionId()));

@@ -5,7 +5,8 @@ package dev.kiln.auth;
  * relayed by {@code nodes}): one token, and every session opened with it ({@link Reason#TOKEN_ENDED}:
  * revoked, or found expired); one browser session ({@link Reason#SESSION_ENDED}: signed out, or
  * found expired); or the user's role changed ({@link Reason#ROLE_CHANGED}, {@code role} the new
- * one), which ends only what the new role may not do. Whoever holds something open on a
+ * one), which ends only what the new role may not do; or the user was deleted ({@link
+ * Reason#USER_DELETED}), which ends everything of theirs. Whoever holds something open on a
  * credential (live streams) ends it; nothing here knows who that is.
  *
  * @param relayed heard from another node (so not to be told to the others again)
@@ -16,7 +17,8 @@ public record AccessEnded(String userId, String tokenId, String sessionId, Role 
     public enum Reason {
         TOKEN_ENDED("the token was revoked or has expired"),
         SESSION_ENDED("the session was signed out or has expired"),
-        ROLE_CHANGED("the user's role changed");
+        ROLE_CHANGED("the user's role changed"),
+        USER_DELETED("the user was deleted");
 
         private final String why;
 
@@ -40,6 +42,10 @@ public record AccessEnded(String userId, String tokenId, String sessionId, Role 
 
     static AccessEnded roleChanged(String userId, Role role) {
         return new AccessEnded(userId, null, null, role, Reason.ROLE_CHANGED, false);
+    }
+
+    static AccessEnded userDeleted(String userId) {
+        return new AccessEnded(userId, null, null, null, Reason.USER_DELETED, false);
     }
 
     /** The same, as heard from another node. */

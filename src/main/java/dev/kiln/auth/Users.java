@@ -43,7 +43,7 @@ public class Users {
 
     public Optional<User> findByName(String name) {
         return db.sql()
-                .sql("SELECT id, name, role FROM users WHERE name = ?")
+                .sql("SELECT id, name, role FROM users WHERE name = ? AND deleted_at IS NULL")
                 .param(name)
                 .query(Users::row)
                 .optional();
@@ -51,7 +51,7 @@ public class Users {
 
     public Optional<User> findById(String id) {
         return db.sql()
-                .sql("SELECT id, name, role FROM users WHERE id = ?")
+                .sql("SELECT id, name, role FROM users WHERE id = ? AND deleted_at IS NULL")
                 .param(id)
                 .query(Users::row)
                 .optional();
@@ -76,9 +76,49 @@ public class Users {
         }
     }
 
+    /**
+     * Deletes the user: in one transaction the row is marked deleted (kept, for what names it, with
+     * the name freed for a new user), every token revoked and every session ended; once that is
+     * stored, {@link AccessEnded} ends what they hold open on every node. What they own is deleted
+     * by the library. False when there is no such user, or they are the last administrator.
+     */
+    public boolean delete(String id) {
+        long now = clock.millis();
+        boolean deleted = db.write(() -> {
+            int marked = db.sql().sql("""
+                            UPDATE users SET deleted_at = :now, name = name || '~deleted~' || id
+                            WHERE id = :id AND deleted_at IS NULL AND (role <> 'admin'
+                              OR (SELECT COUNT(*) FROM users a WHERE a.role = 'admin' AND a.deleted_at IS NULL) > 1)""").param("now", now).param("id", id).update();
+            if (marked == 0) {
+                return false;
+            }
+            db.sql()
+                    .sql("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
+                    .params(now, id)
+                    .update();
+            db.sql()
+                    .sql("UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL")
+                    .params(now, id)
+                    .update();
+            return true;
+        });
+        if (deleted) {
+            publisher.publishEvent(AccessEnded.userDeleted(id));
+        }
+        return deleted;
+    }
+
+    /** Users deleted whose jobs or files are not all gone yet (a crash, or jobs that were still stopping). */
+    public List<User> deletedWithData() {
+        return db.sql().sql("""
+                        SELECT id, name, role FROM users u WHERE deleted_at IS NOT NULL
+                          AND (EXISTS (SELECT 1 FROM jobs j WHERE j.owner_id = u.id)
+                            OR EXISTS (SELECT 1 FROM files f WHERE f.owner_id = u.id))""").query(Users::row).list();
+    }
+
     public long countAdmins() {
         return db.sql()
-                .sql("SELECT COUNT(*) FROM users WHERE role = 'admin'")
+                .sql("SELECT COUNT(*) FROM users WHERE role = 'admin' AND deleted_at IS NULL")
                 .query(Long.class)
                 .single();
     }
@@ -106,7 +146,8 @@ public class Users {
                           (SELECT COALESCE(SUM(f.size), 0) FROM files f WHERE f.owner_id = u.id) AS stored_bytes,
                           (SELECT COUNT(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL
                              AND (t.expires_at IS NULL OR t.expires_at > ?)) AS active_tokens
-                        FROM users u WHERE (CAST(? AS TEXT) IS NULL OR u.id = ?) ORDER BY u.name""")
+                        FROM users u WHERE u.deleted_at IS NULL AND (CAST(? AS TEXT) IS NULL OR u.id = ?)
+                        ORDER BY u.name""")
                 .params(now, id, id)
                 .query((rs, n) -> new Holdings(
                         row(rs, n),

@@ -1,5 +1,6 @@
 package dev.kiln.jobs;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
 import dev.kiln.audit.AuditAction;
@@ -8,12 +9,14 @@ import dev.kiln.auth.User;
 import dev.kiln.processors.ProcessorCatalogue;
 import dev.kiln.processors.ResultShape;
 import dev.kiln.support.Texts;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.springframework.http.MediaType;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -24,7 +27,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The owner's corrections to a finished transcript or document, segment by segment ({@link
- * ResultEdits}): {@code PATCH /api/v1/jobs/{id}/result}.
+ * ResultEdits}): {@code PATCH /api/v1/jobs/{id}/result}, and a segment's revisions ({@code GET
+ * /api/v1/jobs/{id}/result/segments/{segment}/revisions}).
  */
 @RestController
 @RequestMapping("/api/v1/jobs/{id}")
@@ -59,6 +63,71 @@ class EditController {
     Edited edit(@AuthenticationPrincipal User user, @PathVariable String id, @RequestBody JsonNode body) {
         Job job = store.find(id, user).orElseThrow(() -> JobController.notFound(id));
         List<ResultEdits.Edit> asked = parse(body);
+        Editable editable = editable(job, user);
+        JsonNode result = editable.result();
+        ResultShape shape = editable.shape();
+        var current = edits.edit(id, user, result, shape, asked);
+        JsonNode shown = ResultEdits.apply(result, shape, current);
+        List<JsonNode> segments = new ArrayList<>();
+        asked.forEach(e -> segments.add(shown.path("segments").get(e.segment())));
+        audit.record(
+                user,
+                AuditAction.RESULT_EDITED,
+                "job",
+                id,
+                Map.of("segments", asked.stream().map(ResultEdits.Edit::segment).toList()));
+        return new Edited(segments);
+    }
+
+    /** Who made a revision. */
+    record Editor(String id, String name) {}
+
+    /**
+     * A segment as it read at one version: its text and speaker then (the engine's where a revision
+     * kept them), {@code edited} false where both are the engine's (version 0, a restore), by whom
+     * and when (version 0: when the job finished).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Revision(int version, String text, String speaker, boolean edited, Editor by, Instant at) {}
+
+    /** {@code current} is the version a restore is sent with. */
+    record History(int segment, int current, List<Revision> revisions) {}
+
+    /** Every revision of one segment, oldest first: from these the web app restores an earlier one (by PATCH). */
+    @GetMapping(path = "/result/segments/{segment}/revisions", produces = MediaType.APPLICATION_JSON_VALUE)
+    History history(@AuthenticationPrincipal User user, @PathVariable String id, @PathVariable String segment) {
+        Job job = store.find(id, user).orElseThrow(() -> JobController.notFound(id));
+        JsonNode segments = editable(job, user).result().path("segments");
+        int index = segment.matches("[0-9]{1,9}") ? Integer.parseInt(segment) : -1;
+        if (index < 0 || index >= segments.size()) {
+            throw ApiException.invalidField(
+                            "segment",
+                            "No segment " + segment + "; this result's segments are 0 to " + (segments.size() - 1)
+                                    + ".")
+                    .with("segments", segments.size());
+        }
+        JsonNode engine = segments.get(index);
+        String text = engine.path("text").asString(null);
+        String speaker = engine.path("speaker").asString(null);
+        List<Revision> revisions = new ArrayList<>();
+        revisions.add(new Revision(0, text, speaker, false, null, job.finishedAt()));
+        for (ResultEdits.Stored stored : edits.history(id, index)) {
+            revisions.add(new Revision(
+                    stored.version(),
+                    stored.text() == null ? text : stored.text(),
+                    stored.speaker() == null ? speaker : stored.speaker(),
+                    stored.text() != null || stored.speaker() != null,
+                    new Editor(stored.editedBy(), stored.editorName()),
+                    Instant.ofEpochMilli(stored.editedAt())));
+        }
+        return new History(index, revisions.getLast().version(), revisions);
+    }
+
+    /** A finished job's stored result and its shape; refused when it has not finished or is no transcript or document. */
+    private record Editable(JsonNode result, ResultShape shape) {}
+
+    private Editable editable(Job job, User user) {
+        String id = job.id();
         if (!job.state().isFinal()) {
             throw new ApiException(
                             ErrorCode.JOB_NOT_FINISHED,
@@ -73,17 +142,7 @@ class EditController {
                     ErrorCode.RESULT_NOT_EDITABLE,
                     "A " + job.type() + " result is neither a transcript nor a document; it cannot be edited.");
         }
-        var current = edits.edit(id, user, result, shape, asked);
-        JsonNode shown = ResultEdits.apply(result, shape, current);
-        List<JsonNode> segments = new ArrayList<>();
-        asked.forEach(e -> segments.add(shown.path("segments").get(e.segment())));
-        audit.record(
-                user,
-                AuditAction.RESULT_EDITED,
-                "job",
-                id,
-                Map.of("segments", asked.stream().map(ResultEdits.Edit::segment).toList()));
-        return new Edited(segments);
+        return new Editable(result, shape);
     }
 
     private static List<ResultEdits.Edit> parse(JsonNode body) {

@@ -11,6 +11,7 @@ import dev.kiln.files.FileInfo;
 import dev.kiln.limits.SubmissionLimits;
 import dev.kiln.processors.ProcessorCatalogue;
 import dev.kiln.processors.ProcessorRegistry;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -108,6 +109,20 @@ public class JobRequests {
     public JobStore.Submission submitAdmitted(User user, JsonNode body, String idempotencyKey) {
         NewJob job = newJob(user, body, idempotencyKey);
         return keyChecked(() -> audited(user, store.submit(job)));
+    }
+
+    /** Checks a request as {@link #submit} does, without an Idempotency-Key; stores nothing. */
+    public NewJob check(User user, JsonNode body) {
+        return newJob(user, body, null);
+    }
+
+    /**
+     * Stores jobs {@link #check} made, inside the caller's write transaction, each audited as a
+     * submission. No limit is applied here: the caller counts them (a batch is one submission, and
+     * checks room for all of its waiting jobs at once).
+     */
+    public List<Job> submitChecked(User user, List<NewJob> jobs) {
+        return jobs.stream().map(job -> audited(user, store.submit(job)).job()).toList();
     }
 
     private JobStore.Submission audited(User user, JobStore.Submission submission) {

@@ -212,6 +212,15 @@ public class JobStore {
                 .optional();
     }
 
+    /** The jobs of a batch in the order of its files, with their inputs' details (access is the batch's to check). */
+    public List<Job> inBatch(String batchId) {
+        return withInputs(db.sql()
+                .sql("SELECT " + JobRows.COLUMNS + " FROM jobs WHERE batch_id = ? ORDER BY batch_position")
+                .param(batchId)
+                .query(rows)
+                .list());
+    }
+
     public record Page(List<Job> items, String nextCursor) {}
 
     /** How many of the jobs {@code viewer} sees are in each state (of one type, if given). */

@@ -5,15 +5,10 @@ import dev.kiln.api.ErrorCode;
 import dev.kiln.audit.AuditAction;
 import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
-import dev.kiln.processors.Processor;
 import dev.kiln.processors.ProcessorCatalogue;
-import dev.kiln.processors.ProcessorRegistry;
 import dev.kiln.processors.ResultFormat;
 import dev.kiln.processors.ResultShape;
-import dev.kiln.support.Texts;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -41,6 +36,7 @@ class ResultController {
     private final ResultEdits edits;
     private final JsonMapper json;
     private final AuditLog audit;
+    private final ResultRenderer renderer;
 
     ResultController(
             JobStore store,
@@ -48,7 +44,9 @@ class ResultController {
             SpeakerNames speakerNames,
             ResultEdits edits,
             JsonMapper json,
-            AuditLog audit) {
+            AuditLog audit,
+            ResultRenderer renderer) {
+        this.renderer = renderer;
         this.store = store;
         this.processors = processors;
         this.speakerNames = speakerNames;
@@ -71,38 +69,16 @@ class ResultController {
         // Not a default value: Spring would turn "format=" into it, and an empty format is a mistake.
         String format = requested == null ? "json" : requested;
         Job job = store.find(id, user).orElseThrow(() -> JobController.notFound(id));
-        Optional<Processor> processor = processors.find(job.type()).map(ProcessorRegistry.Registered::processor);
-        Optional<ResultFormat> rendering = processor.stream()
-                .flatMap(p -> p.resultFormats().stream())
-                .filter(f -> f.name().equals(format))
-                .findFirst();
-        if (!format.equals("json") && rendering.isEmpty()) {
-            List<String> available = processor.map(ResultFormat::namesFor).orElse(List.of("json"));
-            throw new ApiException(
-                            ErrorCode.UNKNOWN_FORMAT,
-                            "A " + job.type() + " result is available as " + String.join(", ", available) + "; not as '"
-                                    + Texts.safe(format, 40) + "'.")
-                    .with("field", "format")
-                    .with("available", available);
-        }
-        String stored = stored(store, job, user);
+        renderer.checkFormat(job.type(), format);
+        ResultRenderer.Rendered rendered = renderer.render(job, user, format, original);
         audit.record(user, AuditAction.RESULT_DOWNLOADED, "job", id, Map.of("format", format));
-        ResultShape shape = processor.map(Processor::shape).orElse(null);
-        Optional<ObjectNode> names = speakerNames.of(id);
-        if (rendering.isEmpty() && names.isEmpty() && shape == null) {
-            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(stored);
-        }
-        // The one place a result is shown as its owner left it: JSON and every download alike.
-        JsonNode edited =
-                original ? json.readTree(stored) : ResultEdits.apply(json.readTree(stored), shape, edits.current(id));
-        JsonNode shown = SpeakerNames.withNames(edited, names);
-        if (rendering.isEmpty()) {
-            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(json.writeValueAsString(shown));
+        if (rendered.mediaType().equals(MediaType.APPLICATION_JSON_VALUE)) {
+            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(rendered.body());
         }
         // Text renderings (captions, transcripts) show in a tab; sandboxed, like file content, in case a browser
         // renders one.
         return ResponseEntity.ok()
-                .contentType(MediaType.parseMediaType(rendering.get().mediaType()))
+                .contentType(MediaType.parseMediaType(rendered.mediaType()))
                 .header(
                         HttpHeaders.CONTENT_DISPOSITION,
                         ContentDisposition.inline()
@@ -110,7 +86,7 @@ class ResultController {
                                 .build()
                                 .toString())
                 .header("Content-Security-Policy", "default-src 'none'; sandbox")
-                .body(rendering.get().render().apply(shown));
+                .body(rendered.body());
     }
 
     record Names(ObjectNode names) {}

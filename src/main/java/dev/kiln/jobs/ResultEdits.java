@@ -73,6 +73,27 @@ class ResultEdits {
         return current;
     }
 
+    /** One stored revision of a segment, as written: null text or speaker where the engine's stood; by whom, when. */
+    record Stored(int version, String text, String speaker, String editedBy, String editorName, long editedAt) {}
+
+    /** Every revision of one segment, oldest first (version 0, the engine's, has no row). */
+    List<Stored> history(String jobId, int segment) {
+        return db.sql()
+                .sql("""
+                        SELECT e.version, e.text, e.speaker, e.edited_by, u.name, e.edited_at
+                        FROM result_edits e LEFT JOIN users u ON u.id = e.edited_by
+                        WHERE e.job_id = ? AND e.segment = ? ORDER BY e.version""")
+                .params(jobId, segment)
+                .query((rs, n) -> new Stored(
+                        rs.getInt(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getString(4),
+                        rs.getString(5),
+                        rs.getLong(6)))
+                .list();
+    }
+
     /**
      * Stores {@code edits} to {@code result}'s segments, all or none: any edit made from a version
      * that is no longer the segment's current one fails the lot with {@code edit_conflict}, naming

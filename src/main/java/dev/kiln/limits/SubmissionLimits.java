@@ -56,7 +56,15 @@ public class SubmissionLimits {
      * @throws ApiException {@code too_many_queued_jobs} (429) when as many as allowed are waiting
      */
     public void checkQueued(String ownerId) {
-        if (maxQueued <= 0) {
+        checkQueued(ownerId, 1);
+    }
+
+    /**
+     * As {@link #checkQueued(String)} for {@code adding} jobs at once (a batch): all of them must find
+     * room, or none is stored.
+     */
+    public void checkQueued(String ownerId, int adding) {
+        if (maxQueued <= 0 || adding <= 0) {
             return;
         }
         long waiting = db.write(() -> {
@@ -67,7 +75,18 @@ public class SubmissionLimits {
                     .query(Long.class)
                     .single();
         });
-        if (waiting >= maxQueued) {
+        if (adding > 1 && waiting + adding > maxQueued) {
+            throw new ApiException(
+                            ErrorCode.TOO_MANY_QUEUED_JOBS,
+                            "These " + adding + " jobs would join the " + waiting + " of yours waiting to run; at most "
+                                    + maxQueued + " may wait at a time. Submit fewer, or more as they start.")
+                    .with("limit", "queued-jobs")
+                    .with("quota", maxQueued)
+                    .with("queued", waiting)
+                    .with("adding", adding)
+                    .retryAfter(QUEUED_RETRY_AFTER);
+        }
+        if (waiting + adding > maxQueued) {
             throw new ApiException(
                             ErrorCode.TOO_MANY_QUEUED_JOBS,
                             "You have " + waiting + " jobs waiting to run; at most " + maxQueued

@@ -22,7 +22,9 @@ public enum JobErrorCode {
     OCR_UNAVAILABLE(false),
     DOCUMENT_ENCRYPTED(false),
     DOCUMENT_TOO_LARGE(false),
-    DOCUMENT_UNREADABLE(false);
+    DOCUMENT_UNREADABLE(false),
+    LLM_UNAVAILABLE(true),
+    LLM_ERROR(false);
 
     private final boolean retryable;
 

@@ -45,7 +45,7 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
     /** One client for the whole matrix: a client per request would start (and leave running) a selector thread each. */
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static final Pattern ID = Pattern.compile("\\b(job|file|upl|tok|usr)_[a-z2-7]{26}\\b");
+    private static final Pattern ID = Pattern.compile("\\b(job|file|upl|tok|usr|batch)_[a-z2-7]{26}\\b");
 
     String owner;
     String ownerId;
@@ -82,6 +82,12 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
     /** Fresh resources of the owner's, made for each request so that one request's change never decides another's answer. */
     private String file() {
         return api.textFile(owner, "matrix " + UUID.randomUUID());
+    }
+
+    /** A user of their own for each request that deletes one. */
+    private String newUserId() {
+        String member = api.newMember("doomed-" + UUID.randomUUID());
+        return api.get("/api/v1/session", member).json().get("user").get("id").asString();
     }
 
     private String finishedJob() {
@@ -134,6 +140,20 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         api.postEmpty("/api/v1/jobs/" + job + "/cancel", owner);
         await().atMost(Duration.ofSeconds(15)).until(() -> api.state(owner, job).equals("cancelled"));
         return job;
+    }
+
+    /** A finished batch of the owner's: one test-echo job. */
+    private String batch() {
+        String batch = api.post("/api/v1/batches", owner, "{\"type\":\"test-echo\",\"files\":[\"" + file() + "\"]}")
+                .json()
+                .get("id")
+                .asString();
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> api.get("/api/v1/batches/" + batch, owner)
+                        .json()
+                        .get("finished")
+                        .asBoolean());
+        return batch;
     }
 
     private String upload() {
@@ -259,6 +279,11 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
                 "GET /api/v1/jobs/{id}/result",
                 new Row(() -> plain("GET", "/api/v1/jobs/" + finishedJob() + "/result"), expect(401, 404, 200, 200)));
         rows.put(
+                "GET /api/v1/jobs/{id}/result/segments/{segment}/revisions",
+                new Row(
+                        () -> plain("GET", "/api/v1/jobs/" + finishedTranscript() + "/result/segments/0/revisions"),
+                        expect(401, 404, 200, 200)));
+        rows.put(
                 "PATCH /api/v1/jobs/{id}/result",
                 new Row(
                         () -> json(
@@ -298,6 +323,26 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         rows.put(
                 "GET /api/v1/processors",
                 new Row(() -> plain("GET", "/api/v1/processors"), expect(401, 200, 200, 200)));
+        // Batches.
+        rows.put(
+                "POST /api/v1/batches",
+                new Row(
+                        () -> json(
+                                "POST", "/api/v1/batches", "{\"type\":\"test-echo\",\"files\":[\"" + file() + "\"]}"),
+                        expect(401, 422, 201, 201)));
+        rows.put("GET /api/v1/batches", new Row(() -> plain("GET", "/api/v1/batches"), expect(401, 200, 200, 200)));
+        rows.put(
+                "GET /api/v1/batches/{id}",
+                new Row(() -> plain("GET", "/api/v1/batches/" + batch()), expect(401, 404, 200, 200)));
+        rows.put(
+                "POST /api/v1/batches/{id}/cancel",
+                new Row(() -> plain("POST", "/api/v1/batches/" + batch() + "/cancel"), expect(401, 404, 200, 200)));
+        rows.put(
+                "POST /api/v1/batches/{id}/retry",
+                new Row(() -> plain("POST", "/api/v1/batches/" + batch() + "/retry"), expect(401, 404, 200, 200)));
+        rows.put(
+                "GET /api/v1/batches/{id}/download",
+                new Row(() -> plain("GET", "/api/v1/batches/" + batch() + "/download"), expect(401, 404, 200, 200)));
         // Files.
         rows.put(
                 "POST /api/v1/files",
@@ -369,6 +414,9 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         rows.put(
                 "GET /api/v1/admin/users/{id}",
                 new Row(() -> plain("GET", "/api/v1/admin/users/" + ownerId), ADMIN_ONLY));
+        rows.put(
+                "DELETE /api/v1/admin/users/{id}",
+                new Row(() -> plain("DELETE", "/api/v1/admin/users/" + newUserId()), expect(401, 403, 403, 204)));
         rows.put(
                 "PATCH /api/v1/admin/users/{id}",
                 new Row(() -> json("PATCH", "/api/v1/admin/users/" + ownerId, "{\"role\":\"member\"}"), ADMIN_ONLY));

@@ -177,6 +177,14 @@ class ApiFuzzTest {
                         "POST", "/api/v1/jobs", List.of(auth(token), "Content-Type: application/json"), body)));
     }
 
+    /** A bad batch stores nothing: no batch, no job. */
+    @Test
+    void batchSubmissions() {
+        fuzz(Inputs.batchBodies(fileId)
+                .map(body -> new Request(
+                        "POST", "/api/v1/batches", List.of(auth(token), "Content-Type: application/json"), body)));
+    }
+
     @Test
     void workerProtocol() {
         fuzz(Inputs.declarationBodies()
@@ -398,6 +406,9 @@ class ApiFuzzTest {
                     "/api/v1/files/" + fileId,
                     "/api/v1/files",
                     "/api/v1/me/usage",
+                    "/api/v1/batches",
+                    "/api/v1/batches/batch_" + "a".repeat(26),
+                    "/api/v1/batches/batch_" + "a".repeat(26) + "/download",
                     "/api/v1/processors",
                     "/api/v1/search");
             return new Request(

@@ -227,6 +227,41 @@ final class Inputs {
         };
     }
 
+    /** Batch bodies: mostly well-formed, with files that are, are not, or are not ids of the fuzzer's. */
+    static Gen<String> batchBodies(String fileId) {
+        return in -> switch (below(in, 5)) {
+            case 0, 1 -> batch(in, fileId);
+            case 2 -> broken(in, batch(in, fileId));
+            case 3 -> deep(in);
+            default -> object(in, 3);
+        };
+    }
+
+    private static String batch(RandomnessSource in, String fileId) {
+        List<String> members = new ArrayList<>();
+        if (chance(in, 90)) {
+            members.add("\"type\":" + pick(in, "\"test-noop\"", "\"test-wav\"", "\"nope\"", "5", "null"));
+        }
+        if (chance(in, 90)) {
+            List<String> files = new ArrayList<>();
+            for (int i = below(in, 4); i > 0; i--) {
+                files.add(pick(
+                        in, quote(fileId), quote("file_" + "a".repeat(26)), quote(text(in, 40)), "5", "null", "{}"));
+            }
+            members.add("\"files\":" + pick(in, "[" + String.join(",", files) + "]", "{}", "\"" + fileId + "\""));
+        }
+        if (chance(in, 30)) {
+            members.add("\"params\":" + pick(in, "{}", "{\"x\":1}", "[]", "null"));
+        }
+        if (chance(in, 30)) {
+            members.add("\"name\":" + pick(in, quote(text(in, 300)), "\"\"", "5"));
+        }
+        if (chance(in, 10)) {
+            members.add(quote(text(in, 10)) + ":1");
+        }
+        return "{" + String.join(",", members) + "}";
+    }
+
     private static String job(RandomnessSource in, String fileId) {
         List<String> members = new ArrayList<>();
         if (chance(in, 90)) {

@@ -30,7 +30,8 @@ final class StoredState implements AutoCloseable {
             "result_edits",
             "idempotency_keys",
             "uploads",
-            "job_files");
+            "job_files",
+            "batches");
 
     /**
      * A token's last use, written by authentication at most once a minute whatever the request's

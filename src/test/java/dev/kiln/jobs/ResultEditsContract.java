@@ -290,4 +290,73 @@ abstract class ResultEditsContract extends ApiTestBase {
                 .isEqualTo(204);
         assertThat(api.get("/api/v1/jobs/" + job + "/result", member).status()).isEqualTo(404);
     }
+
+    private Response revisions(String job, String segment, String token) {
+        return api.get("/api/v1/jobs/" + job + "/result/segments/" + segment + "/revisions", token);
+    }
+
+    @Test
+    void aSegmentsRevisionsListTheEnginesOriginalThenEachEditAndAnEarlierOneCanBeRestored() {
+        String job = transcript();
+        String name = api.get("/api/v1/session", member)
+                .json()
+                .get("user")
+                .get("name")
+                .asString();
+        patch(job, member, "{\"segment\":1,\"version\":0,\"text\":\"First fix.\"}");
+        patch(job, member, "{\"segment\":1,\"version\":1,\"speaker\":\"Ada\"}");
+        patch(job, member, "{\"segment\":1,\"version\":2,\"restore\":true}");
+
+        Response listed = revisions(job, "1", member);
+        assertThat(listed.status()).as(listed.toString()).isEqualTo(200);
+        JsonNode history = listed.json();
+        assertThat(history.get("segment").asInt()).isEqualTo(1);
+        assertThat(history.get("current").asInt()).isEqualTo(3);
+        assertThat(history.get("revisions"))
+                .extracting(r -> r.get("version").asInt() + " " + r.get("text").asString() + " / "
+                        + r.get("speaker").asString() + " " + r.get("edited").asBoolean())
+                .containsExactly(
+                        "0 Line 1 of the transcript. / SPEAKER_01 false",
+                        "1 First fix. / SPEAKER_01 true",
+                        "2 First fix. / Ada true",
+                        "3 Line 1 of the transcript. / SPEAKER_01 false");
+        JsonNode original = history.get("revisions").get(0);
+        assertThat(original.has("by")).as("the engine's").isFalse();
+        assertThat(original.get("at").asString())
+                .isEqualTo(api.job(member, job).get("finishedAt").asString());
+        assertThat(history.get("revisions").get(2).get("by").get("name").asString())
+                .isEqualTo(name);
+        assertThat(history.get("revisions").get(2).get("at").asString()).isNotEmpty();
+
+        // Restoring revision 2 is an edit to its text and speaker from the current version.
+        Response restored =
+                patch(job, member, "{\"segment\":1,\"version\":3,\"text\":\"First fix.\",\"speaker\":\"Ada\"}");
+        assertThat(restored.json().get("segments").get(0).get("version").asInt())
+                .isEqualTo(4);
+        assertThat(download(job, "txt")).contains("[Ada] First fix.");
+        assertThat(patch(job, member, "{\"segment\":1,\"version\":3,\"restore\":true}")
+                        .code())
+                .as("from a version that moved on")
+                .isEqualTo("edit_conflict");
+        assertThat(revisions(job, "1", member).json().get("current").asInt()).isEqualTo(4);
+
+        JsonNode untouched = revisions(job, "2", member).json();
+        assertThat(untouched.get("current").asInt()).isZero();
+        assertThat(untouched.get("revisions")).hasSize(1);
+    }
+
+    @Test
+    void revisionsAreTheOwnersAndTheSegmentMustExist() {
+        String job = transcript();
+        String other = api.newMember("other-" + UUID.randomUUID());
+        assertThat(revisions(job, "0", other).code()).isEqualTo("job_not_found");
+        assertThat(revisions(job, "0", Api.ADMIN_TOKEN).status()).isEqualTo(200);
+        for (String bad : List.of("3", "-1", "x", "99999999999")) {
+            Response refused = revisions(job, bad, member);
+            assertThat(refused.status()).as(bad).isEqualTo(400);
+            assertThat(refused.code()).isEqualTo("invalid_field");
+        }
+        String echo = finished("test-echo", "x", "{\"partials\":0}");
+        assertThat(revisions(echo, "0", member).code()).isEqualTo("result_not_editable");
+    }
 }

@@ -143,6 +143,23 @@ abstract class JobLimitsContract extends ApiTestBase {
     }
 
     @Test
+    void aBatchLargerThanTheRoomAmongWaitingJobsIsRefusedWholeWithTheLimit() {
+        String files = String.join(
+                "\",\"", List.of(file, api.textFile(token, "b"), api.textFile(token, "c"), api.textFile(token, "d")));
+
+        Api.Response refused =
+                api.post("/api/v1/batches", token, "{\"type\":\"test-noop\",\"files\":[\"" + files + "\"]}");
+
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(429);
+        assertThat(refused.code()).isEqualTo("too_many_queued_jobs");
+        assertThat(refused.json().get("limit").asString()).isEqualTo("queued-jobs");
+        assertThat(refused.json().get("quota").asLong()).isEqualTo(3);
+        assertThat(refused.json().get("adding").asLong()).isEqualTo(4);
+        assertThat(jobs()).as("nothing was made").isEmpty();
+        assertThat(api.get("/api/v1/batches", token).json().get("items")).isEmpty();
+    }
+
+    @Test
     void aRetryNeedsRoomAmongWaitingJobsToo() {
         String gate = "retry-" + UUID.randomUUID();
         List<String> jobs = new ArrayList<>();

@@ -28,7 +28,7 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Access that ends ends what was opened with it: for each way (token revoked or expired, signed out,
- * session expired, role changed) a WebSocket closes 4001/4003, an SSE stream ends and a waiting long
+ * session expired, role changed, user deleted) a WebSocket closes 4001/4003, an SSE stream ends and a waiting long
  * poll answers 401 (403/404), within a few seconds; streams of other credentials and users go on.
  * The periodic check runs by hand here ({@code kiln.stream.access-check-interval} is long in tests),
  * so what ends at once is shown to end through the event.
@@ -192,6 +192,44 @@ abstract class AccessEndsContract extends ApiTestBase {
         changeRole(userId, "worker");
 
         assertEnded(socket, 4003, sse, poll, 403, "forbidden");
+    }
+
+    @Test
+    void deletingTheUserEndsAllTheirStreamsAndNoOthers() throws Exception {
+        BrowserStreams streams = browserStreams();
+        StreamClient socket = follow(member, job);
+        SseClient sse = sse(api.request(eventsPath(job), member));
+        String bystander = api.newMember("bystander-" + UUID.randomUUID());
+        String theirJob = waitingJob(bystander);
+        StreamClient otherUser = follow(bystander, theirJob);
+
+        Api.Response deleted = api.send(api.request("/api/v1/admin/users/" + userId + "?data=delete", Api.ADMIN_TOKEN)
+                .DELETE()
+                .build());
+        // Their job was running (at its gate): asked to stop, it is deleted at once or, still stopping, later (202).
+        assertThat(deleted.status()).as("%s", deleted).isIn(202, 204);
+
+        assertEnded(streams.socket(), 4001, streams.sse(), streams.poll(), 401, "unauthenticated");
+        assertThat(socket.closeCode(SOON)).isEqualTo(4001);
+        assertThat(sse.endsWithin(SOON)).isTrue();
+        assertStillOpen(otherUser, theirJob);
+        assertThat(api.get("/api/v1/session", member).status()).isEqualTo(401);
+    }
+
+    @Test
+    void aDeletedUserFoundByTheCheckLosesTheirStreams() throws Exception {
+        StreamClient socket = follow(member, job);
+        SseClient sse = sse(api.request(eventsPath(job), member));
+        CompletableFuture<Api.Response> poll = longPoll(api.request(pollPath(member, job), member), userId);
+
+        // As if the notice from the node that deleted them was lost: only the check can tell.
+        db.sql()
+                .sql("UPDATE users SET deleted_at = ? WHERE id = ?")
+                .params(System.currentTimeMillis(), userId)
+                .update();
+        access.recheck();
+
+        assertEnded(socket, 4001, sse, poll, 401, "unauthenticated");
     }
 
     @Test

@@ -23,7 +23,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * Two Kiln processes on one PostgreSQL: a token revoked on node A ends the streams opened with it
  * on node B (WebSocket 4001, SSE ends, a waiting long poll answers 401), and a demotion on A closes
- * B's socket that follows another user's job (4003). Both nodes check credentials again only once
+ * B's socket that follows another user's job (4003), and deleting the user on A closes what they
+ * still hold open on B (4001). Both nodes check credentials again only once
  * an hour here, so what ends is ended by the {@code kiln_access} notice.
  */
 class AccessAcrossNodesTest {
@@ -98,6 +99,20 @@ class AccessAcrossNodesTest {
                         .isEqualTo(4003);
                 kept.send("{\"type\":\"subscribe\",\"jobs\":[\"" + job + "\"]}");
                 kept.await("subscribed", SOON);
+
+                String memberId = apiB.get("/api/v1/session", second)
+                        .json()
+                        .get("user")
+                        .get("id")
+                        .asString();
+                Api.Response deleted =
+                        apiA.send(apiA.request("/api/v1/admin/users/" + memberId + "?data=delete", Api.ADMIN_TOKEN)
+                                .DELETE()
+                                .build());
+                assertThat(deleted.status()).as("%s", deleted).isIn(202, 204);
+                assertThat(kept.closeCode(SOON))
+                        .as("the user deleted on A, on B")
+                        .isEqualTo(4001);
             }
         }
     }

@@ -68,6 +68,17 @@ public final class KilnProcess implements AutoCloseable {
         return launch(command, port);
     }
 
+    /** The same Kiln started again on the same port, once this one has died by itself (say, at a crash point). */
+    public KilnProcess startAgain() {
+        awaitExit();
+        return launch(command, port);
+    }
+
+    /** How the process ended; fails while it runs. */
+    public int exitCode() {
+        return process.exitValue();
+    }
+
     private static KilnProcess launch(List<String> command, int port) {
         try {
             Path log = Files.createTempFile("kiln-process-", ".log");

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Correcting a transcript in real headless Chromium against a real Kiln (web/e2e/edits.e2e.mjs):
  * a line edited with the keyboard, undone with Ctrl+Z, edited again, kept after a reload and in the
- * SRT download; a transcript of 10,000 lines keeps only a screenful of rows in the page and reaches
+ * SRT download, and the engine's line restored from the line's history; a transcript of 10,000 lines keeps only a screenful of rows in the page and reaches
  * its last line by scrolling and by End.
  */
 class EditsBrowserTest {

@@ -1,0 +1,139 @@
+"""The batch commands of ``python -m kiln``: ``batch FILES…`` uploads each file resumably and makes
+one batch of them (optionally following its aggregated progress), ``batch-show``, ``batch-cancel``,
+``batch-retry`` and ``batch-download`` (the zip of every result in one format)."""
+
+import argparse
+import json
+import os
+import time
+import uuid
+
+FINISHED = ("succeeded", "failed", "cancelled")
+# The batch endpoint is read at most once a second while following (docs/protocol.md, "Batches").
+POLL_SECONDS = 1.0
+
+
+def add_parsers(commands, common, chunk_default):
+    batch = commands.add_parser("batch", parents=[common], help="upload several files and run them as one batch")
+    batch.add_argument("files", nargs="+", metavar="FILE", help="the input files")
+    batch.add_argument("--processor", "--type", "-p", dest="processor", required=True,
+                       help="processor name (see GET /api/v1/processors)")
+    batch.add_argument("--param", action="append", metavar="KEY=VALUE",
+                       help="a parameter for every job; the value is JSON if it parses as JSON, else a string")
+    batch.add_argument("--name", help="the batch's name (default: the first file's and how many more)")
+    batch.add_argument("--idempotency-key", help="the batch's key (default: a new one)")
+    batch.add_argument("--follow", "-f", action="store_true", help="show aggregated progress until it finishes")
+    batch.add_argument("--json", action="store_true", help="print the batch as JSON")
+    batch.add_argument("--chunk-size", type=int, default=chunk_default, help=argparse.SUPPRESS)
+
+    show = commands.add_parser("batch-show", parents=[common], help="a batch's progress and its files")
+    show.add_argument("batch", metavar="BATCH")
+    show.add_argument("--follow", "-f", action="store_true", help="follow it until it finishes")
+    show.add_argument("--json", action="store_true", help="print the batch as JSON")
+
+    for name, what in (("batch-cancel", "cancel every unfinished job of a batch"),
+                       ("batch-retry", "retry a batch's failed and cancelled jobs")):
+        action = commands.add_parser(name, parents=[common], help=what)
+        action.add_argument("batch", metavar="BATCH")
+
+    download = commands.add_parser("batch-download", parents=[common], help="download a batch's results as a zip")
+    download.add_argument("batch", metavar="BATCH")
+    download.add_argument("--format", default="json", help="json (default) or one the processor offers (txt, srt, …)")
+    download.add_argument("-o", "--output", metavar="FILE", required=True, help="the zip to write")
+
+
+def default_name(paths):
+    first = os.path.basename(paths[0])
+    return first if len(paths) == 1 else "%s and %d more" % (first, len(paths) - 1)
+
+
+def cmd_batch(client, args, out, err, upload, params):
+    """``upload(client, path, chunk_size, err)`` → a file id; every path is a file (checked first)."""
+    file_ids = [upload(client, path, args.chunk_size, err) for path in args.files]
+    key = args.idempotency_key or "cli-" + uuid.uuid4().hex  # the CLI's own retries never make two batches
+    batch = client.create_batch(args.processor, file_ids, params, args.name or default_name(args.files), key)
+    if not args.follow:
+        out.write((json.dumps(batch) if args.json else batch["id"]) + "\n")
+        return 0
+    err.write("batch %s submitted (%d jobs)\n" % (batch["id"], batch["jobCount"]))
+    return _follow(client, batch["id"], args, out, err)
+
+
+def cmd_show(client, args, out, err):
+    if args.follow:
+        return _follow(client, args.batch, args, out, err)
+    batch = client.batch(args.batch)
+    out.write(json.dumps(batch) + "\n" if args.json else render(batch))
+    return 0
+
+
+def cmd_cancel(client, args, out, err):
+    batch = client.cancel_batch(args.batch)
+    out.write("%s %s\n" % (batch["id"], summary(batch)))
+    return 0
+
+
+def cmd_retry(client, args, out, err):
+    batch = client.retry_batch(args.batch)
+    out.write("%s %s\n" % (batch["id"], summary(batch)))
+    return 0
+
+
+def cmd_download(client, args, out, err):
+    partial = args.output + ".part"  # kept only when complete
+    try:
+        with open(partial, "wb") as f:
+            written = client.download_batch(args.batch, args.format, f)
+        os.replace(partial, args.output)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+    err.write("wrote %d bytes to %s\n" % (written, args.output))
+    return 0
+
+
+def _follow(client, batch_id, args, out, err, sleep=time.sleep):
+    """Reads the batch once a second until it finishes: 0 when every job succeeded, else 1."""
+    tty = err.isatty() and not args.json
+    last = None
+    while True:
+        batch = client.batch(batch_id)
+        line = "%s %s" % (batch_id, summary(batch))
+        if tty:
+            err.write("\r\x1b[K" + line)
+            err.flush()
+        elif line != last:
+            err.write(line + "\n")
+        last = line
+        if batch["finished"]:
+            break
+        sleep(POLL_SECONDS)
+    if tty:
+        err.write("\n")
+    out.write(json.dumps(batch) + "\n" if args.json else render(batch))
+    return 0 if batch["counts"].get("succeeded", 0) == batch["jobCount"] else 1
+
+
+def summary(batch):
+    """``42% · 1 of 3 done · 1 running · about 20 s left``."""
+    counts = batch["counts"]
+    done = sum(counts.get(state, 0) for state in FINISHED)
+    parts = ["%d%%" % int(100 * batch["progress"]), "%d of %d done" % (done, batch["jobCount"])]
+    for state in ("running", "queued", "retry_scheduled", "failed", "cancelled"):
+        if counts.get(state):
+            parts.append("%d %s" % (counts[state], state.replace("_", " ")))
+    if batch.get("eta") and not batch["finished"]:
+        parts.append("ETA %s" % batch["eta"])
+    return " · ".join(parts)
+
+
+def render(batch):
+    """A line per job: its id, state, progress and file name (and error code)."""
+    lines = ["%s %s" % (batch["id"], summary(batch))]
+    for job in batch.get("jobs", []):
+        line = "  %-30s %-16s %3d%%  %s" % (job["id"], job["state"], int(100 * job["progress"]),
+                                           job.get("fileName") or "")
+        if job.get("error"):
+            line += "  (%s)" % job["error"]
+        lines.append(line.rstrip())
+    return "\n".join(lines) + "\n"

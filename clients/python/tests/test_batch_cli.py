@@ -1,0 +1,89 @@
+import argparse
+import io
+import os
+import tempfile
+import unittest
+
+from kiln import batchcli, cli
+
+
+def batch(finished=False, **counts):
+    every = {"queued": 0, "retry_scheduled": 0, "running": 0, "succeeded": 0, "failed": 0, "cancelled": 0}
+    every.update(counts)
+    total = sum(every.values())
+    done = every["succeeded"] + every["failed"] + every["cancelled"]
+    return {"id": "batch_1", "type": "transcribe", "jobCount": total, "counts": every,
+            "progress": done / total, "finished": finished,
+            "jobs": [{"id": "job_%d" % i, "state": "queued", "progress": 0.0, "fileName": "f%d.wav" % i}
+                     for i in range(total)]}
+
+
+class FakeClient:
+    """Answers the batch as it is at each read, in turn; records what was made."""
+
+    def __init__(self, states):
+        self.states = list(states)
+        self.reads = 0
+        self.made = None
+
+    def batch(self, batch_id):
+        self.reads += 1
+        return self.states.pop(0) if len(self.states) > 1 else self.states[0]
+
+    def create_batch(self, type, file_ids, params=None, name=None, idempotency_key=None, reuse=None):
+        self.made = {"type": type, "files": file_ids, "params": params, "name": name, "key": idempotency_key}
+        return self.states[0]
+
+
+class BatchCliTest(unittest.TestCase):
+
+    def test_the_summary_counts_what_is_done_and_what_is_not(self):
+        b = batch(running=1, succeeded=1, failed=1)
+        b["eta"] = "2026-12-05T03:00:00Z"
+        self.assertEqual(batchcli.summary(b), "66% · 2 of 3 done · 1 running · 1 failed · ETA 2026-12-05T03:00:00Z")
+        self.assertIn("  job_1                          queued             0%  f1.wav", batchcli.render(b))
+
+    def test_a_batch_is_named_after_its_first_file(self):
+        self.assertEqual(batchcli.default_name(["/a/talk.wav", "b.wav", "c.wav"]), "talk.wav and 2 more")
+        self.assertEqual(batchcli.default_name(["/a/talk.wav"]), "talk.wav")
+
+    def test_following_reads_until_finished_and_exits_by_whether_all_succeeded(self):
+        client = FakeClient([batch(queued=2), batch(running=1, succeeded=1), batch(True, succeeded=2)])
+        args = argparse.Namespace(json=False)
+        out, err, slept = io.StringIO(), io.StringIO(), []
+        code = batchcli._follow(client, "batch_1", args, out, err, sleep=slept.append)
+        self.assertEqual((code, client.reads, slept), (0, 3, [1.0, 1.0]))
+        self.assertEqual(err.getvalue().splitlines()[-1], "batch_1 100% · 2 of 2 done")
+        failed = FakeClient([batch(True, succeeded=1, failed=1)])
+        self.assertEqual(batchcli._follow(failed, "batch_1", args, io.StringIO(), io.StringIO(), sleep=None), 1)
+
+    def test_batch_uploads_every_file_then_makes_one_batch_with_a_key(self):
+        client = FakeClient([batch(queued=2)])
+        uploaded = []
+        args = cli.build_parser().parse_args(["batch", "a.wav", "b.wav", "-p", "transcribe", "--param", "model=en"])
+        out = io.StringIO()
+        code = batchcli.cmd_batch(client, args, out, io.StringIO(),
+                                  lambda c, path, chunk, err: uploaded.append(path) or "file_" + path[0],
+                                  cli.params_of(args.param))
+        self.assertEqual(code, 0)
+        self.assertEqual(uploaded, ["a.wav", "b.wav"])
+        self.assertEqual(client.made["files"], ["file_a", "file_b"])
+        self.assertEqual((client.made["type"], client.made["params"], client.made["name"]),
+                         ("transcribe", {"model": "en"}, "a.wav and 1 more"))
+        self.assertTrue(client.made["key"].startswith("cli-"))
+        self.assertEqual(out.getvalue(), "batch_1\n")
+
+    def test_usage_errors_exit_2_before_anything_is_sent(self):
+        env = {"KILN_URL": "http://127.0.0.1:9", "KILN_TOKEN": "t"}
+        with tempfile.TemporaryDirectory() as d:
+            real = os.path.join(d, "a.txt")
+            open(real, "w").close()
+            code = cli.main(["batch", real, os.path.join(d, "missing.txt"), "-p", "x"], io.StringIO(), io.StringIO(), env)
+        self.assertEqual(code, 2)
+        self.assertEqual(cli.main(["batch", "-p", "x"], io.StringIO(), io.StringIO(), env), 2)
+        self.assertEqual(cli.main(["batch-download", "batch_1"], io.StringIO(), io.StringIO(), env), 2)
+        self.assertEqual(cli.main(["batch-show", "batch_1"], io.StringIO(), io.StringIO(), env), 1)  # unreachable
+
+
+if __name__ == "__main__":
+    unittest.main()

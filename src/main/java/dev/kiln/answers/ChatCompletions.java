@@ -1,0 +1,235 @@
+package dev.kiln.answers;
+
+import dev.kiln.processors.JobErrorCode;
+import dev.kiln.processors.JobFailure;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Streams a reply from an OpenAI-compatible {@code POST /chat/completions} ({@code stream: true}):
+ * server-sent {@code data:} lines, each a chunk whose {@code choices[0].delta.content} is the next
+ * piece of text, ended by {@code data: [DONE]}. A reply that ends any other way is a failure, never a
+ * short answer: the caller has had every piece that did arrive.
+ */
+@Component
+public class ChatCompletions implements AutoCloseable {
+
+    /** One turn of the conversation sent: {@code system}, {@code user} or {@code assistant}. */
+    public record Message(String role, String content) {}
+
+    /** A reply that arrived whole; {@code finishReason} as the server gave it ({@code stop}, {@code length}…). */
+    public record Reply(String text, String finishReason) {}
+
+    private static final String DONE = "[DONE]";
+
+    private final LlmSettings settings;
+    private final JsonMapper json;
+    private final HttpClient http;
+    private final ScheduledExecutorService watchdog;
+
+    ChatCompletions(LlmSettings settings, JsonMapper json) {
+        this.settings = settings;
+        this.json = json;
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(settings.connectTimeout())
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("llm-stall-watchdog").factory());
+    }
+
+    public boolean configured() {
+        return settings.configured();
+    }
+
+    public String model() {
+        return settings.model();
+    }
+
+    /**
+     * Sends the conversation and hands each piece of the reply to {@code onDelta} as it arrives.
+     * Interrupting the calling thread (a cancel) closes the upstream request.
+     *
+     * @throws JobFailure {@code llm_unavailable} when the server cannot be reached or is busy before
+     *     the reply begins; {@code llm_error} when it refuses the request or the reply breaks off
+     * @throws InterruptedException when the calling thread was interrupted
+     */
+    public Reply stream(List<Message> messages, Consumer<String> onDelta) throws InterruptedException {
+        HttpResponse<InputStream> response = open(messages);
+        try (InputStream body = response.body()) {
+            Stall stall = new Stall(body);
+            try {
+                return read(body, stall, onDelta);
+            } catch (IOException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new InterruptedException("cancelled while the answer streamed");
+                }
+                throw JobFailure.of(
+                        JobErrorCode.LLM_ERROR,
+                        stall.fired()
+                                ? "The language model stopped sending for too long; the answer is incomplete."
+                                : "The connection to the language model broke off; the answer is incomplete.",
+                        e);
+            } finally {
+                stall.cancel();
+            }
+        } catch (IOException closing) {
+            throw JobFailure.of(JobErrorCode.LLM_ERROR, "The connection to the language model broke off.", closing);
+        }
+    }
+
+    private HttpResponse<InputStream> open(List<Message> messages) throws InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(settings.completionsUri())
+                .timeout(settings.connectTimeout())
+                .header("Content-Type", "application/json")
+                .header("Accept", "text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(body(messages)));
+        if (settings.apiKey() != null && !settings.apiKey().isBlank()) {
+            request.header("Authorization", "Bearer " + settings.apiKey());
+        }
+        HttpResponse<InputStream> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw JobFailure.of(JobErrorCode.LLM_UNAVAILABLE, "The language model server could not be reached.", e);
+        }
+        int status = response.statusCode();
+        if (status == 200) {
+            return response;
+        }
+        String detail = errorMessage(response);
+        if (status == 429 || status >= 500) {
+            throw JobFailure.of(
+                    JobErrorCode.LLM_UNAVAILABLE,
+                    "The language model server is busy or failing (HTTP " + status + ").",
+                    new IOException(detail));
+        }
+        throw JobFailure.of(
+                JobErrorCode.LLM_ERROR,
+                "The language model server refused the request (HTTP " + status + "); an administrator should check"
+                        + " kiln.llm.model and kiln.llm.api-key.",
+                new IOException(detail));
+    }
+
+    private String body(List<Message> messages) {
+        ObjectNode body = json.createObjectNode();
+        body.put("model", settings.model() == null ? "" : settings.model());
+        body.put("stream", true);
+        body.put("max_tokens", settings.maxTokens());
+        ArrayNode list = body.putArray("messages");
+        for (Message message : messages) {
+            list.addObject().put("role", message.role()).put("content", message.content());
+        }
+        return json.writeValueAsString(body);
+    }
+
+    private Reply read(InputStream body, Stall stall, Consumer<String> onDelta) throws IOException {
+        BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
+        StringBuilder text = new StringBuilder();
+        String finishReason = null;
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+            stall.reset();
+            if (!line.startsWith("data:")) {
+                continue; // blank separators, comments (": keep-alive"), event names
+            }
+            String data = line.substring(5).strip();
+            if (data.equals(DONE)) {
+                return new Reply(text.toString(), finishReason);
+            }
+            JsonNode chunk = parse(data);
+            if (chunk.has("error")) {
+                throw JobFailure.of(
+                        JobErrorCode.LLM_ERROR,
+                        "The language model reported an error while answering; the answer is incomplete.",
+                        new IOException(chunk.get("error").toString()));
+            }
+            JsonNode choice = chunk.path("choices").path(0);
+            String piece = choice.path("delta").path("content").asString("");
+            if (!piece.isEmpty()) {
+                text.append(piece);
+                onDelta.accept(piece);
+            }
+            if (choice.hasNonNull("finish_reason")) {
+                finishReason = choice.get("finish_reason").asString();
+            }
+        }
+        throw new IOException("the stream ended without [DONE]");
+    }
+
+    private JsonNode parse(String data) {
+        try {
+            return json.readTree(data);
+        } catch (RuntimeException e) {
+            throw JobFailure.of(
+                    JobErrorCode.LLM_ERROR, "The language model server sent something that is not an answer.", e);
+        }
+    }
+
+    private String errorMessage(HttpResponse<InputStream> response) {
+        try (InputStream body = response.body()) {
+            byte[] head = body.readNBytes(2_000);
+            return "HTTP " + response.statusCode() + ": " + new String(head, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "HTTP " + response.statusCode();
+        }
+    }
+
+    @Override
+    public void close() {
+        watchdog.shutdownNow();
+        http.close();
+    }
+
+    /** Closes the body when no byte came for the stall timeout, which ends the blocked read. */
+    private final class Stall {
+        private final InputStream body;
+        private volatile boolean fired;
+        private ScheduledFuture<?> timer;
+
+        Stall(InputStream body) {
+            this.body = body;
+            reset();
+        }
+
+        synchronized void reset() {
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            timer = watchdog.schedule(this::fire, settings.stallTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        private void fire() {
+            fired = true;
+            try {
+                body.close();
+            } catch (IOException ignored) {
+                // closing is the point; the reader sees the failure
+            }
+        }
+
+        boolean fired() {
+            return fired;
+        }
+
+        synchronized void cancel() {
+            timer.cancel(false);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.kiln.batches;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.jobs.Job;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A batch as clients see it: its jobs counted by state, aggregated progress (0..1), ETA and
+ * whether it has finished; on its own page, each of its jobs too.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+record BatchView(
+        String id,
+        String name,
+        String type,
+        Instant createdAt,
+        long jobCount,
+        Map<String, Long> counts,
+        double progress,
+        Instant eta,
+        boolean finished,
+        List<Item> jobs) {
+
+    /** One job of the batch: what a row of the batch page shows. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Item(String id, String fileId, String fileName, String state, double progress, Instant eta, String error) {
+
+        static Item of(Job job) {
+            Job.Input input = job.input();
+            return new Item(
+                    job.id(),
+                    input == null ? null : input.fileId(),
+                    input == null ? null : input.name(),
+                    job.stateName(),
+                    job.progress(),
+                    job.eta(),
+                    job.error() == null ? null : job.error().code());
+        }
+    }
+
+    /** A list row: no jobs, no ETA. */
+    static BatchView summary(BatchStore.BatchRow row, Tally tally) {
+        return new BatchView(
+                row.id(),
+                row.name(),
+                row.type(),
+                row.createdAt(),
+                tally.total(),
+                tally.counts(),
+                tally.progress(),
+                null,
+                tally.finished(),
+                null);
+    }
+
+    /** The batch's page: its jobs, oldest first. */
+    static BatchView full(BatchStore.BatchRow row, List<Job> jobs, Instant now) {
+        Tally tally = new Tally();
+        jobs.forEach(job -> tally.add(job.stateName(), 1, job.progress()));
+        return new BatchView(
+                row.id(),
+                row.name(),
+                row.type(),
+                row.createdAt(),
+                tally.total(),
+                tally.counts(),
+                tally.progress(),
+                BatchEta.of(jobs, now),
+                tally.finished(),
+                jobs.stream().map(Item::of).toList());
+    }
+}

@@ -1,0 +1,120 @@
+package dev.kiln.clients;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.Python;
+import dev.kiln.testing.TestDatabases;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The Python command line's batches as a user runs them, against a running Kiln: files uploaded
+ * resumably and made one batch, followed to the end, shown, downloaded as a zip; cancel-all and
+ * retry-failed.
+ */
+@TestPropertySource(properties = "kiln.test.database=sqlite")
+class PythonBatchCliTest extends ApiTestBase {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private String token;
+    private PythonCli cli;
+    private Path dir;
+
+    @BeforeEach
+    void user() {
+        assumeTrue(Python.available(), "python3 (3.9+) is installed (.ci/run installs it)");
+        token = api.newMember("pyb-" + UUID.randomUUID().toString().substring(0, 8));
+        cli = new PythonCli(port, token);
+        dir = TestDatabases.tempDir("kiln-python-batch-");
+    }
+
+    private Path write(String name, String text) {
+        try {
+            return Files.writeString(dir.resolve(name), text);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void aBatchOfDocumentsIsExtractedFollowedAndDownloadedAsAZip() throws Exception {
+        Path one = write("one.md", "# One\n\nThe first document of the batch.\n");
+        Path two = write("two.txt", "The second document of the batch.\n");
+
+        PythonCli.Result run = cli.run("batch", one.toString(), two.toString(), "--type", "extract", "--follow");
+
+        assertThat(run.exit()).as(run.toString()).isZero();
+        assertThat(run.stderr()).contains("(2 jobs)").contains("100% · 2 of 2 done");
+        String batch = run.stdout().lines().findFirst().orElseThrow().split(" ")[0];
+        assertThat(batch).startsWith("batch_");
+        assertThat(run.stdout()).contains("succeeded").contains("one.md").contains("two.txt");
+
+        PythonCli.Result shown = cli.run("batch-show", batch, "--json");
+        JsonNode json = JSON.readTree(shown.stdout());
+        assertThat(json.get("counts").get("succeeded").asLong()).isEqualTo(2);
+        assertThat(json.get("name").asString()).isEqualTo("one.md and 1 more");
+
+        Path zip = dir.resolve("out.zip");
+        PythonCli.Result download = cli.run("batch-download", batch, "--format", "txt", "-o", zip.toString());
+
+        assertThat(download.exit()).as(download.toString()).isZero();
+        List<String> names = new ArrayList<>();
+        try (ZipFile file = new ZipFile(zip.toFile())) {
+            Collections.list(file.entries()).forEach(e -> names.add(e.getName()));
+            assertThat(new String(file.getInputStream(file.getEntry("two.txt")).readAllBytes(), StandardCharsets.UTF_8))
+                    .contains("The second document of the batch.");
+        }
+        assertThat(names).containsExactly("one.txt", "two.txt", "manifest.json");
+        PythonCli.Result unknown = cli.run("batch-download", batch, "--format", "srt", "-o", zip.toString());
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.stderr()).contains("unknown_format");
+        assertThat(Files.exists(dir.resolve("out.zip.part"))).isFalse();
+    }
+
+    @Test
+    void cancelAllThenRetryFailedRunTheBatchesJobsAgain() {
+        Path a = write("a.txt", "a");
+        Path b = write("b.txt", "b");
+        PythonCli.Result made = cli.run(
+                "batch", a.toString(), b.toString(), "-p", "test-sleep", "--param", "ms=60000", "--param", "steps=600");
+        assertThat(made.exit()).as(made.toString()).isZero();
+        String batch = made.stdout().strip();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> api.get("/api/v1/batches/" + batch, token)
+                                .json()
+                                .get("counts")
+                                .get("running")
+                                .asLong()
+                        == 2);
+
+        PythonCli.Result cancel = cli.run("batch-cancel", batch);
+
+        assertThat(cancel.exit()).as(cancel.toString()).isZero();
+        PythonCli.Result followed = cli.run("batch-show", batch, "--follow");
+        assertThat(followed.exit()).as("a cancelled batch is not a success").isEqualTo(1);
+        assertThat(followed.stdout()).contains("2 cancelled");
+
+        PythonCli.Result retry = cli.run("batch-retry", batch);
+
+        assertThat(retry.exit()).as(retry.toString()).isZero();
+        assertThat(retry.stdout()).doesNotContain("cancelled");
+        assertThat(cli.run("batch-cancel", batch).exit()).isZero();
+    }
+}

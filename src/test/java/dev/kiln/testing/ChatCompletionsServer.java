@@ -1,0 +1,163 @@
+package dev.kiln.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A real HTTP server speaking the OpenAI chat-completions streaming wire format, standing in for the
+ * language model server a user runs (none is reachable here). Each test scripts the next reply:
+ * pieces of text at a pace, then {@code [DONE]}, or an error, a dropped connection or a stall part
+ * way. It records what it was sent and whether the client went away while it was still sending.
+ */
+public final class ChatCompletionsServer implements AutoCloseable {
+
+    /** How a scripted reply ends after its pieces. */
+    public enum Ending {
+        DONE,
+        ERROR_IN_STREAM,
+        DROP,
+        STALL
+    }
+
+    /** The next reply: its HTTP status (200 to stream), its pieces, the pause between them, its ending. */
+    public record Script(int status, List<String> pieces, Duration pace, Ending ending) {
+        public static Script answer(String... pieces) {
+            return new Script(200, List.of(pieces), Duration.ZERO, Ending.DONE);
+        }
+
+        public static Script status(int status) {
+            return new Script(status, List.of(), Duration.ZERO, Ending.DONE);
+        }
+
+        public Script paced(Duration pace) {
+            return new Script(status, pieces, pace, ending);
+        }
+
+        public Script endingWith(Ending how) {
+            return new Script(status, pieces, pace, how);
+        }
+    }
+
+    /** What one request carried. */
+    public record Received(String authorization, String body) {}
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final HttpServer server;
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final CountDownLatch released = new CountDownLatch(1);
+    private volatile Script script = Script.answer("Hello", " world.");
+    private volatile CountDownLatch clientGone = new CountDownLatch(1);
+
+    public ChatCompletionsServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/v1/chat/completions", this::handle);
+        server.start();
+    }
+
+    /** The base URL to configure as {@code kiln.llm.base-url}. */
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+    }
+
+    public void next(Script next) {
+        script = next;
+        clientGone = new CountDownLatch(1);
+    }
+
+    public List<Received> received() {
+        return List.copyOf(received);
+    }
+
+    /** Counted down when a write to the client failed because it closed the connection. */
+    public CountDownLatch clientGone() {
+        return clientGone;
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        Script now = script;
+        CountDownLatch gone = clientGone;
+        received.add(new Received(
+                exchange.getRequestHeaders().getFirst("Authorization"),
+                new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+        if (now.status() != 200) {
+            byte[] body = ("{\"error\":{\"message\":\"scripted\",\"type\":\"server_error\",\"code\":" + now.status()
+                            + "}}")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(now.status(), body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+            return;
+        }
+        exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+        exchange.sendResponseHeaders(200, 0);
+        OutputStream out = exchange.getResponseBody();
+        try {
+            stream(now, out);
+        } catch (IOException e) {
+            gone.countDown();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            exchange.close();
+        }
+    }
+
+    private void stream(Script now, OutputStream out) throws IOException, InterruptedException {
+        for (String piece : now.pieces()) {
+            send(out, chunk(piece, null));
+            Thread.sleep(now.pace()); // the pace of a model's tokens, not a wait in a test
+        }
+        switch (now.ending()) {
+            case DONE -> {
+                send(out, chunk(null, "stop"));
+                send(out, "[DONE]");
+            }
+            case ERROR_IN_STREAM -> send(out, "{\"error\":{\"message\":\"model crashed\",\"type\":\"server_error\"}}");
+            case DROP -> {} // closed without [DONE]
+            case STALL -> released.await(); // open and silent until the server stops
+        }
+    }
+
+    private static String chunk(String content, String finishReason) {
+        ObjectNode chunk = JSON.createObjectNode();
+        chunk.put("object", "chat.completion.chunk");
+        ObjectNode choice = chunk.putArray("choices").addObject();
+        choice.put("index", 0);
+        ObjectNode delta = choice.putObject("delta");
+        if (content != null) {
+            delta.put("content", content);
+        }
+        if (finishReason == null) {
+            choice.putNull("finish_reason");
+        } else {
+            choice.put("finish_reason", finishReason);
+        }
+        return JSON.writeValueAsString(chunk);
+    }
+
+    private static void send(OutputStream out, String data) throws IOException {
+        out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    @Override
+    public void close() {
+        released.countDown();
+        server.stop(0);
+    }
+}

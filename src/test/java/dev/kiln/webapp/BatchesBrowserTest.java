@@ -1,0 +1,76 @@
+package dev.kiln.webapp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kiln.testing.Api;
+import dev.kiln.testing.KilnProcess;
+import dev.kiln.testing.TestDatabases;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A batch in real headless Chromium against a real Kiln (web/e2e/batches.e2e.mjs): three text files
+ * dropped on New job become one batch run by the real extract processor, its page follows them to
+ * the end, and "Download all" saves a zip, opened here: one text per file, named after the files
+ * (the repeated name made unique), and the manifest.
+ */
+class BatchesBrowserTest {
+
+    @Test
+    void droppedFilesBecomeABatchFollowedToTheEndAndDownloadedAsAZip() throws Exception {
+        assumeTrue(BrowserScript.chromiumInstalled(), "Debian's chromium is installed (.ci/run installs it)");
+        try (KilnProcess kiln = KilnProcess.start(
+                TestDatabases.fresh(TestDatabases.Kind.SQLITE), TestDatabases.tempDir("kiln-batches-"), Map.of())) {
+            BrowserScript run = BrowserScript.run(
+                    "batches.e2e.mjs",
+                    List.of(
+                            "--base",
+                            "http://localhost:" + kiln.port(),
+                            "--token",
+                            Api.ADMIN_TOKEN,
+                            "--shots",
+                            BrowserScript.screenshots()),
+                    Duration.ofMinutes(4),
+                    line -> null);
+            System.out.println(run.output());
+            assertThat(run.exitCode())
+                    .as("the browser test failed:\n" + run.output() + "\nKiln:\n" + kiln.log())
+                    .isZero();
+            String zip = run.output()
+                    .lines()
+                    .filter(line -> line.startsWith("ZIP "))
+                    .findFirst()
+                    .orElseThrow()
+                    .substring(4);
+
+            Map<String, String> entries = entries(Path.of(zip));
+
+            assertThat(entries.keySet())
+                    .containsExactly("minutes.txt", "minutes (2).txt", "notes.txt", "manifest.json");
+            assertThat(entries.get("minutes.txt")).contains("the kiln was fired");
+            assertThat(entries.get("minutes (2).txt")).contains("the glaze held");
+            assertThat(entries.get("notes.txt")).contains("order more clay");
+            assertThat(entries.get("manifest.json")).contains("\"format\" : \"txt\"");
+        }
+    }
+
+    private static Map<String, String> entries(Path zip) throws IOException {
+        Map<String, String> entries = new LinkedHashMap<>();
+        try (ZipFile file = new ZipFile(zip.toFile())) {
+            for (var entry : java.util.Collections.list(file.entries())) {
+                try (var in = file.getInputStream(entry)) {
+                    entries.put(entry.getName(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return entries;
+    }
+}
