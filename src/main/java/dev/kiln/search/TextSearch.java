@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.stereotype.Component;
@@ -51,9 +52,35 @@ class TextSearch {
      * with {@code any}, segments holding any of them (ranked so that more and rarer terms come first).
      */
     List<Found> search(Scope scope, List<String> terms, boolean any, int limit, int offset) {
+        return search(scope, terms, any, limit, offset, Set.of());
+    }
+
+    /** The ids of the best {@code limit} segments holding any of the terms, best first. */
+    List<Long> ranked(Scope scope, List<String> terms, int limit) {
+        Map<String, Object> params = new HashMap<>();
+        String match = sql.match(terms, true, params);
+        String where = scope.where(params);
+        params.put("limit", limit);
+        return db.sql()
+                .sql(sql.ranked(match, where))
+                .params(params)
+                .query(Long.class)
+                .list();
+    }
+
+    /** The hits, with snippets, of these ids among the segments holding any of the terms. */
+    List<Found> hitsOf(Scope scope, List<String> terms, Set<Long> ids) {
+        return ids.isEmpty() ? List.of() : search(scope, terms, true, ids.size(), 0, ids);
+    }
+
+    private List<Found> search(Scope scope, List<String> terms, boolean any, int limit, int offset, Set<Long> only) {
         Map<String, Object> params = new HashMap<>();
         String match = sql.match(terms, any, params);
         String where = scope.where(params);
+        if (!only.isEmpty()) {
+            where += " AND s.id IN (:only)";
+            params.put("only", only);
+        }
         params.put("limit", limit);
         params.put("offset", offset);
         return db.sql()
