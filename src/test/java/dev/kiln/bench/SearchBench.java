@@ -76,6 +76,8 @@ public final class SearchBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = Bench.options(args);
+        // Above application.properties (the builder's properties are only defaults): any free port.
+        System.setProperty("server.port", "0");
         int docs = Integer.parseInt(options.getOrDefault("docs", "2000"));
         int perDoc = Integer.parseInt(options.getOrDefault("segments", "50"));
         int questions = Integer.parseInt(options.getOrDefault("questions", "200"));
