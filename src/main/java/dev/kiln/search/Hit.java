@@ -1,6 +1,9 @@
 package dev.kiln.search;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.db.Rows;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,6 +36,20 @@ record Hit(
     /** Seconds into a recording (transcripts) or pages of a document; all null when the format has neither. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Anchor(Double startSeconds, Double endSeconds, Integer pageFrom, Integer pageTo) {}
+
+    /** The anchor of a row with {@code start_seconds, end_seconds, page_from, page_to}. */
+    static Anchor anchor(ResultSet rs) throws SQLException {
+        return new Anchor(
+                Rows.nullableDouble(rs, "start_seconds"),
+                Rows.nullableDouble(rs, "end_seconds"),
+                Rows.nullableInt(rs, "page_from"),
+                Rows.nullableInt(rs, "page_to"));
+    }
+
+    /** The same hit with another score and the retrievers that found it. */
+    Hit scored(double newScore, List<String> foundBy) {
+        return new Hit(jobId, jobType, fileId, fileName, segment, text, snippet, anchor, newScore, foundBy, owner);
+    }
 
     /** Splits a database snippet at its markers ({@link IndexEntry#MARK_START}, {@link IndexEntry#MARK_END}). */
     static List<Part> parts(String snippet) {

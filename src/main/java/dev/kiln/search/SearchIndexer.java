@@ -24,12 +24,17 @@ class SearchIndexer extends Loop {
 
     private static final Logger log = LoggerFactory.getLogger(SearchIndexer.class);
 
+    private static final int SWEEP_PAGE = 500;
+
     private final Database db;
     private final SearchQueue queue;
     private final SegmentIndex index;
     private final ShownResults results;
     private final ProcessorCatalogue processors;
     private final SearchSettings settings;
+    private final SegmentVectors vectors;
+    /** Where this node's walk over jobs with rows waiting for a vector stands ("": not begun, null: done). */
+    private String sweepAfter = "";
 
     SearchIndexer(
             Database db,
@@ -37,8 +42,10 @@ class SearchIndexer extends Loop {
             SegmentIndex index,
             ShownResults results,
             ProcessorCatalogue processors,
-            SearchSettings settings) {
+            SearchSettings settings,
+            SegmentVectors vectors) {
         super("kiln-search-index", settings.interval());
+        this.vectors = vectors;
         this.db = db;
         this.queue = queue;
         this.index = index;
@@ -62,7 +69,7 @@ class SearchIndexer extends Loop {
 
     @Override
     protected boolean step() {
-        int queued = queue.advanceReindex(shapedTypes(), settings.batchSize());
+        int queued = queue.advanceReindex(shapedTypes(), settings.batchSize()) + sweep();
         List<SearchQueue.Claimed> claimed = queue.claim(settings.batchSize());
         claimed.forEach(this::index);
         return queued > 0 || claimed.size() == settings.batchSize();
@@ -74,7 +81,12 @@ class SearchIndexer extends Loop {
             Optional<ShownResults.Shown> shown = results.of(claimed.jobId());
             if (shown.isPresent()) {
                 ShownResults.Shown s = shown.get();
-                index.replace(s.job(), IndexEntry.language(s), IndexEntry.of(s));
+                if (index.replace(s.job(), IndexEntry.language(s), IndexEntry.of(s)) > 0) {
+                    vectors.changed(s.job().ownerId());
+                }
+                if (vectors.enabled()) {
+                    vectors.embed(claimed.jobId());
+                }
             } else {
                 index.remove(claimed.jobId());
             }
@@ -82,9 +94,29 @@ class SearchIndexer extends Loop {
         } catch (DataIntegrityViolationException gone) {
             // Deleted while it was read: its queue row and any rows went with it.
             log.debug("Job {} went while it was indexed", claimed.jobId());
+        } catch (InterruptedException e) {
+            // Stopping: the claim runs out and another turn embeds the rest.
+            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             log.warn("Indexing job {} for search failed; it is tried again later", claimed.jobId(), e);
         }
+    }
+
+    /**
+     * Once after a start, queues the jobs whose rows wait for a vector of this node's model (indexed
+     * while embeddings were off, or by another model), a page per step; the queue's claim then keeps
+     * two nodes from embedding the same job at once, and a NULL left by a crash is found next start.
+     */
+    private int sweep() {
+        if (sweepAfter == null || !vectors.enabled()) {
+            return 0;
+        }
+        List<String> jobs = vectors.jobsWaiting(sweepAfter, SWEEP_PAGE);
+        if (!jobs.isEmpty()) {
+            db.write(() -> queue.enqueue(jobs));
+        }
+        sweepAfter = jobs.size() < SWEEP_PAGE ? null : jobs.getLast();
+        return jobs.size();
     }
 
     /** The processors whose results are transcripts or documents. */

@@ -33,9 +33,12 @@ class SearchQueue {
     /** A claimed request: the job and the generation it was at, which only {@link #done} of the same removes. */
     record Claimed(String jobId, long generation) {}
 
-    /** What waits, for {@code GET /admin/search/status}. */
+    /**
+     * What waits, for {@code GET /admin/search/status}: jobs queued and being indexed, segments
+     * indexed and, where embeddings are enabled, how many of them wait for a vector.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Status(long waiting, long indexing, long segments, Reindex reindex) {}
+    record Status(long waiting, long indexing, long segments, Long vectorsWaiting, Reindex reindex) {}
 
     /** A reindex in progress: when it started and how many jobs it has queued again so far. */
     record Reindex(long startedAt, long queued) {}
@@ -93,12 +96,12 @@ class SearchQueue {
                 .update();
     }
 
-    Status status() {
+    Status status(Long vectorsWaiting) {
         long now = clock.millis();
         long waiting = count("SELECT COUNT(*) FROM search_queue", List.of());
         long indexing = count("SELECT COUNT(*) FROM search_queue WHERE claimed_until >= ?", List.of(now));
         long segments = count("SELECT COUNT(*) FROM search_segments", List.of());
-        return new Status(waiting, indexing, segments, reindex().orElse(null));
+        return new Status(waiting, indexing, segments, vectorsWaiting, reindex().orElse(null));
     }
 
     private long count(String query, List<Object> params) {

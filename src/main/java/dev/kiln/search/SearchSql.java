@@ -20,8 +20,11 @@ sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
     /** Inserts a segment's row or brings it up to date; an embedding stays only while its text does. */
     String upsert();
 
-    /** The match part of a search for {@code terms}, with its parameters added to {@code params}. */
-    String match(List<String> terms, Map<String, Object> params);
+    /**
+     * The match part of a search for {@code terms} (every one; with {@code any}, any one), with its
+     * parameters added to {@code params}.
+     */
+    String match(List<String> terms, boolean any, Map<String, Object> params);
 
     /**
      * The page of hits: rows {@code id, job_id, owner_id, job_type, segment, start_seconds,
@@ -29,6 +32,9 @@ sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
      * {@code where} holds the owner and type conditions on {@code s}.
      */
     String hits(String match, String where);
+
+    /** The ids of the best {@code :limit} matches, best first; no snippet (fusion reads only ranks). */
+    String ranked(String match, String where);
 
     static SearchSql of(Database db) {
         return db.dialect().name().equals("postgresql") ? new Postgres() : new Sqlite();
@@ -75,16 +81,22 @@ sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
         }
 
         @Override
-        public String match(List<String> terms, Map<String, Object> params) {
+        public String match(List<String> terms, boolean any, Map<String, Object> params) {
             StringBuilder match = new StringBuilder();
             for (String term : terms) {
-                match.append(match.isEmpty() ? "" : " ")
+                match.append(match.isEmpty() ? "" : any ? " OR " : " ")
                         .append('"')
                         .append(term.replace("\"", "\"\""))
                         .append('"');
             }
             params.put("match", match.toString());
             return ":match";
+        }
+
+        @Override
+        public String ranked(String match, String where) {
+            return "SELECT s.id FROM search_text JOIN search_segments s ON s.id = search_text.rowid"
+                    + " WHERE search_text MATCH " + match + where + " ORDER BY bm25(search_text), s.id LIMIT :limit";
         }
 
         @Override
@@ -103,7 +115,7 @@ sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
      * {@code tsvector} + GIN: ts_headline (the whole segment highlighted, cut in Java) drops what its parser takes for markup, so it is
      * made of the text with {@code <} and {@code >} stood in for ({@link IndexEntry#LT}, {@link IndexEntry#GT}).
      * Each row holds its language's stems and its words as they are
-     * ('simple'); each term matches any of them (an OR over the configurations below), terms are ANDed.
+     * ('simple'); each term matches any of them (an OR over the configurations below), terms are ANDed (ORed for an any-word search).
      */
     record Postgres() implements SearchSql {
 
@@ -148,7 +160,7 @@ sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
         }
 
         @Override
-        public String match(List<String> terms, Map<String, Object> params) {
+        public String match(List<String> terms, boolean any, Map<String, Object> params) {
             List<String> ands = new ArrayList<>();
             for (int i = 0; i < terms.size(); i++) {
                 String name = "t" + i;
@@ -157,7 +169,14 @@ sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
                         .map(c -> "plainto_tsquery('" + c + "', :" + name + ")")
                         .collect(Collectors.joining(" || ", "(", ")")));
             }
-            return String.join(" && ", ands);
+            return String.join(any ? " || " : " && ", ands);
+        }
+
+        @Override
+        public String ranked(String match, String where) {
+            return "WITH q AS (SELECT " + match + " AS query) SELECT s.id FROM q, search_segments s"
+                    + " WHERE s.tsv @@ q.query" + where
+                    + " ORDER BY ts_rank_cd(s.tsv, q.query) DESC, s.id LIMIT :limit";
         }
 
         @Override

@@ -30,7 +30,7 @@ class SegmentIndex {
         this.sql = SearchSql.of(db);
     }
 
-    /** Replaces the job's rows by {@code entries}, in one transaction; returns how many rows it wrote. */
+    /** Replaces the job's rows by {@code entries}, in one transaction; returns how many rows it wrote or removed. */
     int replace(Job job, String language, List<IndexEntry> entries) {
         return db.write(() -> {
             Map<Integer, Indexed> existing = existing(job.id());
@@ -51,7 +51,7 @@ class SegmentIndex {
                         .update();
             }
             db.batchNamed(sql.upsert(), rows);
-            return rows.size();
+            return rows.size() + gone.size();
         });
     }
 

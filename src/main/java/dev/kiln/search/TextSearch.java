@@ -1,20 +1,19 @@
 package dev.kiln.search;
 
-import dev.kiln.auth.User;
 import dev.kiln.db.Database;
-import dev.kiln.db.Rows;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.stereotype.Component;
 
 /**
- * Full-text search of the index: the caller's segments (an admin's: everyone's, or one owner's)
- * that hold every word of the query, best first, with snippets.
+ * Full-text search of the index: the segments of a {@link Scope} that hold every word of the query
+ * (or any of them), best first, with snippets.
  */
 @Component
 class TextSearch {
@@ -35,9 +34,6 @@ class TextSearch {
         this.sql = SearchSql.of(db);
     }
 
-    /** What to look for: the query's words, an optional job type and owner, and the page. */
-    record Query(List<String> terms, String type, String owner, int limit, int offset) {}
-
     /** The query's words, lower-cased, each once, in order. */
     static List<String> terms(String q) {
         Matcher m = WORD.matcher(q);
@@ -48,44 +44,80 @@ class TextSearch {
         return List.copyOf(terms);
     }
 
-    /** Up to {@code limit + 1} hits from {@code offset} on (one more tells whether a next page exists). */
-    List<Hit> search(User viewer, Query query) {
+    /** A hit and its row's id (what the retrievers' lists are fused by). */
+    record Found(long id, Hit hit) {}
+
+    /**
+     * Up to {@code limit} hits from {@code offset} on, best first: segments holding every term, or
+     * with {@code any}, segments holding any of them (ranked so that more and rarer terms come first).
+     */
+    List<Found> search(Scope scope, List<String> terms, boolean any, int limit, int offset) {
+        return search(scope, terms, any, limit, offset, Set.of());
+    }
+
+    /**
+     * English function words, left out of an any-word search (unless the query has nothing else):
+     * almost every segment holds one, so they would rank nothing and make the database read every
+     * row. An every-word search keeps them (they narrow nothing there, and cost little).
+     */
+    static final Set<String> FUNCTION_WORDS = Set.of(
+            "a", "an", "and", "are", "as", "at", "be", "but", "by", "did", "do", "does", "for", "from", "had", "has",
+            "have", "how", "i", "in", "is", "it", "its", "of", "on", "or", "that", "the", "their", "them", "there",
+            "they", "this", "to", "was", "we", "were", "what", "when", "where", "which", "who", "why", "will", "with",
+            "you");
+
+    /** The terms an any-word search looks for: the query's without its function words, if any are left. */
+    static List<String> anyWordTerms(List<String> terms) {
+        List<String> content =
+                terms.stream().filter(t -> !FUNCTION_WORDS.contains(t)).toList();
+        return content.isEmpty() ? terms : content;
+    }
+
+    /** The ids of the best {@code limit} segments holding any of the terms, best first. */
+    List<Long> ranked(Scope scope, List<String> terms, int limit) {
         Map<String, Object> params = new HashMap<>();
-        String match = sql.match(query.terms(), params);
-        StringBuilder where = new StringBuilder();
-        if (!viewer.isAdmin()) {
-            where.append(" AND s.owner_id = :viewer");
-            params.put("viewer", viewer.id());
-        }
-        if (query.owner() != null) {
-            where.append(" AND s.owner_id = :owner");
-            params.put("owner", query.owner());
-        }
-        if (query.type() != null) {
-            where.append(" AND s.job_type = :type");
-            params.put("type", query.type());
-        }
-        params.put("limit", query.limit() + 1);
-        params.put("offset", query.offset());
+        String match = sql.match(anyWordTerms(terms), true, params);
+        String where = scope.where(params);
+        params.put("limit", limit);
         return db.sql()
-                .sql(sql.hits(match, where.toString()))
+                .sql(sql.ranked(match, where))
                 .params(params)
-                .query((rs, n) -> new Hit(
-                        rs.getString("job_id"),
-                        rs.getString("job_type"),
-                        rs.getString("file_id"),
-                        rs.getString("file_name"),
-                        rs.getInt("segment"),
-                        rs.getString("text"),
-                        Hit.around(Hit.parts(rs.getString("snippet")), SNIPPET),
-                        new Hit.Anchor(
-                                Rows.nullableDouble(rs, "start_seconds"),
-                                Rows.nullableDouble(rs, "end_seconds"),
-                                Rows.nullableInt(rs, "page_from"),
-                                Rows.nullableInt(rs, "page_to")),
-                        rs.getDouble("score"),
-                        List.of(RETRIEVER),
-                        viewer.isAdmin() ? rs.getString("owner_id") : null))
+                .query(Long.class)
+                .list();
+    }
+
+    /** The hits, with snippets, of these ids among the segments holding any of the terms. */
+    List<Found> hitsOf(Scope scope, List<String> terms, Set<Long> ids) {
+        return ids.isEmpty() ? List.of() : search(scope, terms, true, ids.size(), 0, ids);
+    }
+
+    private List<Found> search(Scope scope, List<String> terms, boolean any, int limit, int offset, Set<Long> only) {
+        Map<String, Object> params = new HashMap<>();
+        String match = sql.match(any ? anyWordTerms(terms) : terms, any, params);
+        String where = scope.where(params);
+        if (!only.isEmpty()) {
+            where += " AND s.id IN (:only)";
+            params.put("only", only);
+        }
+        params.put("limit", limit);
+        params.put("offset", offset);
+        return db.sql()
+                .sql(sql.hits(match, where))
+                .params(params)
+                .query((rs, n) -> new Found(
+                        rs.getLong("id"),
+                        new Hit(
+                                rs.getString("job_id"),
+                                rs.getString("job_type"),
+                                rs.getString("file_id"),
+                                rs.getString("file_name"),
+                                rs.getInt("segment"),
+                                rs.getString("text"),
+                                Hit.around(Hit.parts(rs.getString("snippet")), SNIPPET),
+                                Hit.anchor(rs),
+                                rs.getDouble("score"),
+                                List.of(RETRIEVER),
+                                scope.showOwner() ? rs.getString("owner_id") : null)))
                 .list();
     }
 }

@@ -1,0 +1,43 @@
+package dev.kiln.search;
+
+import dev.kiln.auth.User;
+import java.util.List;
+import java.util.Set;
+import org.springframework.stereotype.Component;
+
+/** Retrieval for answering questions over a user's own transcripts and documents. */
+@Component
+public class Passages {
+
+    private final Retrieval retrieval;
+
+    Passages(Retrieval retrieval) {
+        this.retrieval = retrieval;
+    }
+
+    /**
+     * The owner's k best passages for a question (hybrid where vectors exist, else text), optionally
+     * only from these jobs/files (empty = all). The text side looks for any of the question's words
+     * (its first {@value SearchController#MAX_TERMS}); a question with no words and no embeddings
+     * finds nothing.
+     *
+     * @throws IllegalStateException when the calling thread is interrupted while it waits for the embedder
+     */
+    public List<Passage> best(User owner, String question, Set<String> jobIds, Set<String> fileIds, int k) {
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be at least 1");
+        }
+        List<String> terms = TextSearch.terms(question);
+        terms = terms.subList(0, Math.min(terms.size(), SearchController.MAX_TERMS));
+        Scope scope = new Scope(owner.id(), null, jobIds, fileIds, false);
+        try {
+            List<TextSearch.Found> found = retrieval.semanticAvailable()
+                    ? retrieval.search(Retrieval.Mode.HYBRID, scope, question, terms, k, 0)
+                    : retrieval.anyWords(scope, terms, k);
+            return found.stream().map(f -> Passage.of(f.hit())).toList();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while embedding the question", e);
+        }
+    }
+}
