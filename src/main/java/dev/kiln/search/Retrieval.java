@@ -3,21 +3,25 @@ package dev.kiln.search;
 import dev.kiln.embeddings.VectorHit;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.springframework.stereotype.Component;
 
 /**
  * The three ways to search a {@link Scope}: by words ({@code text}: every word, ranked), by meaning
  * ({@code semantic}: the nearest sentence embeddings) and both ({@code hybrid}): reciprocal-rank
  * fusion of an any-word text list and the semantic list, each {@link #DEPTH} deep, so a hit found
- * by both rises and one found by either still counts.
+ * by both rises and one found by either still counts. Fusion reads ids only; the page's hits are
+ * read afterwards (snippets for those the text list found), so a deep list costs no snippets.
  */
 @Component
 class Retrieval {
 
-    /** The fusion's constant: a hit at rank r of a list adds 1 / (K + r). */
+    /** The fusion's constant: a hit at rank r (from 1) of a list adds 1 / (K + r). */
     static final int K = 60;
 
     /** How far down each list fusion reads (and at least as far as the page asked for). */
@@ -46,8 +50,11 @@ class Retrieval {
             throws InterruptedException {
         return switch (mode) {
             case TEXT -> text.search(scope, terms, false, limit, offset);
-            case SEMANTIC -> page(semantic(scope, query, limit + offset), limit, offset);
-            case HYBRID -> page(hybrid(scope, query, terms, limit + offset), limit, offset);
+            case SEMANTIC -> {
+                List<VectorHit> nearest = vectors.nearest(scope, vectors.query(query), limit + offset);
+                yield vectors.hits(scope, nearest.subList(Math.min(offset, nearest.size()), nearest.size()));
+            }
+            case HYBRID -> hybrid(scope, query, terms, limit, offset);
         };
     }
 
@@ -56,48 +63,61 @@ class Retrieval {
         return terms.isEmpty() ? List.of() : text.search(scope, terms, true, limit, 0);
     }
 
-    private List<TextSearch.Found> semantic(Scope scope, String query, int n) throws InterruptedException {
-        float[] q = vectors.query(query);
-        List<VectorHit> nearest = vectors.nearest(scope, q, n);
-        return vectors.hits(scope, nearest);
-    }
-
-    private List<TextSearch.Found> hybrid(Scope scope, String query, List<String> terms, int n)
+    private List<TextSearch.Found> hybrid(Scope scope, String query, List<String> terms, int limit, int offset)
             throws InterruptedException {
-        int depth = Math.max(DEPTH, n);
-        List<TextSearch.Found> words = terms.isEmpty() ? List.of() : text.search(scope, terms, true, depth, 0);
-        List<TextSearch.Found> meaning = semantic(scope, query, depth);
-        return fuse(List.of(words, meaning));
-    }
-
-    /** Reciprocal-rank fusion: each hit's score is the sum over the lists that hold it of 1 / (K + rank). */
-    static List<TextSearch.Found> fuse(List<List<TextSearch.Found>> lists) {
-        Map<Long, Fused> fused = new LinkedHashMap<>();
-        for (List<TextSearch.Found> list : lists) {
-            for (int rank = 0; rank < list.size(); rank++) {
-                TextSearch.Found f = list.get(rank);
-                Fused into = fused.computeIfAbsent(f.id(), id -> new Fused(f));
-                into.score += 1.0 / (K + rank + 1);
-                into.retrievers.addAll(f.hit().retrievers());
+        int depth = Math.max(DEPTH, limit + offset);
+        List<Long> words = terms.isEmpty() ? List.of() : text.ranked(scope, terms, depth);
+        List<VectorHit> nearest = vectors.nearest(scope, vectors.query(query), depth);
+        List<Fused> fused = fuse(words, nearest.stream().map(VectorHit::id).toList());
+        List<Fused> page = fused.subList(Math.min(offset, fused.size()), Math.min(fused.size(), offset + limit));
+        Set<Long> byWords = new HashSet<>();
+        List<VectorHit> byMeaningOnly = new ArrayList<>();
+        for (Fused f : page) {
+            if (f.retrievers.contains(TextSearch.RETRIEVER)) {
+                byWords.add(f.id);
+            } else {
+                byMeaningOnly.add(new VectorHit(f.id, 0));
             }
         }
+        Map<Long, Hit> hits = new HashMap<>();
+        text.hitsOf(scope, terms, byWords).forEach(f -> hits.put(f.id(), f.hit()));
+        vectors.hits(scope, byMeaningOnly).forEach(f -> hits.put(f.id(), f.hit()));
+        List<TextSearch.Found> found = new ArrayList<>();
+        for (Fused f : page) {
+            Hit hit = hits.get(f.id);
+            if (hit != null) { // gone since it was ranked (deleted, or edited and waiting for its vector)
+                found.add(new TextSearch.Found(f.id, hit.scored(f.score, List.copyOf(f.retrievers))));
+            }
+        }
+        return found;
+    }
+
+    /** A fused id: its score (the sum over the lists holding it of 1 / (K + rank)) and which lists. */
+    static final class Fused {
+        final long id;
+        final List<String> retrievers = new ArrayList<>(2);
+        double score;
+
+        Fused(long id) {
+            this.id = id;
+        }
+    }
+
+    /** Reciprocal-rank fusion of the text list and the semantic list, best first (ties: lower id). */
+    static List<Fused> fuse(List<Long> words, List<Long> meaning) {
+        Map<Long, Fused> fused = new LinkedHashMap<>();
+        add(fused, words, TextSearch.RETRIEVER);
+        add(fused, meaning, SegmentVectors.RETRIEVER);
         return fused.values().stream()
-                .sorted(Comparator.comparingDouble((Fused f) -> -f.score).thenComparingLong(f -> f.first.id()))
-                .map(f -> new TextSearch.Found(f.first.id(), f.first.hit().scored(f.score, List.copyOf(f.retrievers))))
+                .sorted(Comparator.comparingDouble((Fused f) -> -f.score).thenComparingLong(f -> f.id))
                 .toList();
     }
 
-    private static final class Fused {
-        final TextSearch.Found first;
-        final List<String> retrievers = new ArrayList<>();
-        double score;
-
-        Fused(TextSearch.Found first) {
-            this.first = first;
+    private static void add(Map<Long, Fused> fused, List<Long> list, String retriever) {
+        for (int rank = 0; rank < list.size(); rank++) {
+            Fused f = fused.computeIfAbsent(list.get(rank), Fused::new);
+            f.score += 1.0 / (K + rank + 1);
+            f.retrievers.add(retriever);
         }
-    }
-
-    private static List<TextSearch.Found> page(List<TextSearch.Found> all, int limit, int offset) {
-        return all.subList(Math.min(offset, all.size()), Math.min(all.size(), offset + limit));
     }
 }

@@ -118,14 +118,17 @@ class SearchController {
         return terms;
     }
 
-    /** The mode asked for; by default hybrid where embeddings are enabled, else text. */
+    /**
+     * The mode asked for; text by default (hybrid is not the default yet: on PostgreSQL its
+     * any-word text list is too slow, docs/benchmarks.md).
+     */
     private Retrieval.Mode mode(String mode) {
         if (mode != null && !MODES.contains(mode)) {
             throw ApiException.invalidField(
                     "mode", "mode is text, hybrid or semantic; not '" + Texts.safe(mode, 40) + "'.");
         }
         if (mode == null) {
-            return retrieval.semanticAvailable() ? Retrieval.Mode.HYBRID : Retrieval.Mode.TEXT;
+            return Retrieval.Mode.TEXT;
         }
         if (mode.equals("text") || retrieval.semanticAvailable()) {
             return Retrieval.Mode.valueOf(mode.toUpperCase(Locale.ROOT));

@@ -33,6 +33,9 @@ sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
      */
     String hits(String match, String where);
 
+    /** The ids of the best {@code :limit} matches, best first; no snippet (fusion reads only ranks). */
+    String ranked(String match, String where);
+
     static SearchSql of(Database db) {
         return db.dialect().name().equals("postgresql") ? new Postgres() : new Sqlite();
     }
@@ -88,6 +91,12 @@ sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
             }
             params.put("match", match.toString());
             return ":match";
+        }
+
+        @Override
+        public String ranked(String match, String where) {
+            return "SELECT s.id FROM search_text JOIN search_segments s ON s.id = search_text.rowid"
+                    + " WHERE search_text MATCH " + match + where + " ORDER BY bm25(search_text), s.id LIMIT :limit";
         }
 
         @Override
@@ -161,6 +170,13 @@ sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
                         .collect(Collectors.joining(" || ", "(", ")")));
             }
             return String.join(any ? " || " : " && ", ands);
+        }
+
+        @Override
+        public String ranked(String match, String where) {
+            return "WITH q AS (SELECT " + match + " AS query) SELECT s.id FROM q, search_segments s"
+                    + " WHERE s.tsv @@ q.query" + where
+                    + " ORDER BY ts_rank_cd(s.tsv, q.query) DESC, s.id LIMIT :limit";
         }
 
         @Override

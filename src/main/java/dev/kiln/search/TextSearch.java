@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.stereotype.Component;
@@ -51,9 +52,53 @@ class TextSearch {
      * with {@code any}, segments holding any of them (ranked so that more and rarer terms come first).
      */
     List<Found> search(Scope scope, List<String> terms, boolean any, int limit, int offset) {
+        return search(scope, terms, any, limit, offset, Set.of());
+    }
+
+    /**
+     * English function words, left out of an any-word search (unless the query has nothing else):
+     * almost every segment holds one, so they would rank nothing and make the database read every
+     * row. An every-word search keeps them (they narrow nothing there, and cost little).
+     */
+    static final Set<String> FUNCTION_WORDS = Set.of(
+            "a", "an", "and", "are", "as", "at", "be", "but", "by", "did", "do", "does", "for", "from", "had", "has",
+            "have", "how", "i", "in", "is", "it", "its", "of", "on", "or", "that", "the", "their", "them", "there",
+            "they", "this", "to", "was", "we", "were", "what", "when", "where", "which", "who", "why", "will", "with",
+            "you");
+
+    /** The terms an any-word search looks for: the query's without its function words, if any are left. */
+    static List<String> anyWordTerms(List<String> terms) {
+        List<String> content =
+                terms.stream().filter(t -> !FUNCTION_WORDS.contains(t)).toList();
+        return content.isEmpty() ? terms : content;
+    }
+
+    /** The ids of the best {@code limit} segments holding any of the terms, best first. */
+    List<Long> ranked(Scope scope, List<String> terms, int limit) {
         Map<String, Object> params = new HashMap<>();
-        String match = sql.match(terms, any, params);
+        String match = sql.match(anyWordTerms(terms), true, params);
         String where = scope.where(params);
+        params.put("limit", limit);
+        return db.sql()
+                .sql(sql.ranked(match, where))
+                .params(params)
+                .query(Long.class)
+                .list();
+    }
+
+    /** The hits, with snippets, of these ids among the segments holding any of the terms. */
+    List<Found> hitsOf(Scope scope, List<String> terms, Set<Long> ids) {
+        return ids.isEmpty() ? List.of() : search(scope, terms, true, ids.size(), 0, ids);
+    }
+
+    private List<Found> search(Scope scope, List<String> terms, boolean any, int limit, int offset, Set<Long> only) {
+        Map<String, Object> params = new HashMap<>();
+        String match = sql.match(any ? anyWordTerms(terms) : terms, any, params);
+        String where = scope.where(params);
+        if (!only.isEmpty()) {
+            where += " AND s.id IN (:only)";
+            params.put("only", only);
+        }
         params.put("limit", limit);
         params.put("offset", offset);
         return db.sql()

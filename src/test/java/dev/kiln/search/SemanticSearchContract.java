@@ -106,7 +106,7 @@ abstract class SemanticSearchContract extends ApiTestBase {
     }
 
     @Test
-    void hybridFusesBothAndIsTheDefault() {
+    void hybridFusesBoth() {
         String budget = document(member, BUDGET);
         String recipe = document(member, RECIPE);
         embedded(budget);
@@ -119,7 +119,7 @@ abstract class SemanticSearchContract extends ApiTestBase {
         assertThat(retrievers(find(hybrid, budget))).containsExactly("semantic");
         assertThat(recipeHit.get("snippet").toString()).contains("\"match\":true");
         Api.Response byDefault = api.get("/api/v1/search?q=flour", member);
-        assertThat(retrievers(byDefault.json().get("items").get(0))).contains("text", "semantic");
+        assertThat(retrievers(byDefault.json().get("items").get(0))).containsExactly("text");
     }
 
     private static List<String> jobs(JsonNode hits) {
