@@ -382,7 +382,7 @@ public class JobStore {
     }
 
     /** The stored result document of any job, whoever owns it (background work only). */
-    Optional<String> resultById(String id) {
+    public Optional<String> resultById(String id) {
         return db.sql()
                 .sql("SELECT body FROM job_results WHERE job_id = ?")
                 .param(id)

@@ -12,9 +12,13 @@ public interface JobContext {
 
     String jobId();
 
+    /** The id of the user the job belongs to (for processors that read the owner's other content). */
+    String ownerId();
+
     /** 1 for the first attempt. */
     int attempt();
 
+    /** The input file; null for a job of a processor that takes none ({@link Processor#takesInput()}). */
     InputFile input();
 
     /** Validated parameters with defaults filled in. */

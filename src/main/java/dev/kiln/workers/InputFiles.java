@@ -19,7 +19,11 @@ final class InputFiles {
         this.blobs = blobs;
     }
 
+    /** Null for a job that has no input (its processor runs from its params alone). */
     InputFile of(JobQueue.Claim claim) throws IOException {
+        if (claim.inputFileId() == null) {
+            return null;
+        }
         FileInfo file = claim.input();
         if (file == null) {
             throw JobFailure.of(

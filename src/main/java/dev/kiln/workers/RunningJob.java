@@ -72,6 +72,11 @@ final class RunningJob implements JobContext {
     }
 
     @Override
+    public String ownerId() {
+        return claim.ownerId();
+    }
+
+    @Override
     public int attempt() {
         return claim.attempt();
     }

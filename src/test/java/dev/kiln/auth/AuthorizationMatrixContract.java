@@ -444,6 +444,12 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         rows.put(
                 "POST /api/v1/admin/search/reindex",
                 new Row(() -> plain("POST", "/api/v1/admin/search/reindex"), expect(401, 403, 403, 202)));
+        // Everyone asks about their own content (an answer cites nothing of another's; AnswersContract shows it).
+        rows.put(
+                "POST /api/v1/answers",
+                new Row(
+                        () -> json("POST", "/api/v1/answers", "{\"question\":\"anything?\"}"),
+                        expect(401, 202, 202, 202)));
         workerRows(rows);
         return rows;
     }

@@ -214,6 +214,13 @@ public final class Api {
         throw new AssertionError("job " + id + " did not end: " + events);
     }
 
+    /** The job's events stored so far (the first page, without waiting). */
+    public java.util.List<JsonNode> eventsSoFar(String token, String id) {
+        java.util.List<JsonNode> events = new java.util.ArrayList<>();
+        get("/api/v1/jobs/" + id + "/events?after=0", token).json().get("items").forEach(events::add);
+        return events;
+    }
+
     /** One processor as {@code GET /api/v1/processors} lists it. */
     public JsonNode processor(String name) {
         for (JsonNode p : get("/api/v1/processors", ADMIN_TOKEN).json().get("items")) {

@@ -37,6 +37,7 @@ public final class RecordingContext implements JobContext {
     private final List<Report> reports = new CopyOnWriteArrayList<>();
     private final List<JsonNode> partials = new CopyOnWriteArrayList<>();
     private volatile boolean cancelled;
+    private volatile String ownerId = "user_test";
 
     /** @param params as the processor's schema validated them (defaults filled in) */
     public RecordingContext(Path file, String mediaType, JsonNode params) {
@@ -99,6 +100,17 @@ public final class RecordingContext implements JobContext {
     @Override
     public String jobId() {
         return "job_test";
+    }
+
+    @Override
+    public String ownerId() {
+        return ownerId;
+    }
+
+    /** The job's owner as {@link #ownerId()} tells it; "user_test" unless set. */
+    public RecordingContext ownedBy(String owner) {
+        this.ownerId = owner;
+        return this;
     }
 
     @Override

@@ -1,0 +1,3 @@
+package dev.kiln.answers;
+
+class SqliteAnswersTest extends AnswersContract {}
