@@ -146,7 +146,7 @@ class BatchApiController {
                         .filename(BatchZip.zipName(batch, format), java.nio.charset.StandardCharsets.UTF_8)
                         .build()
                         .toString());
-        zip.write(batch, members, user, format, response.getOutputStream());
+        zip.write(batch, members, format, response.getOutputStream());
     }
 
     private BatchStore.BatchRow find(User user, String id) {
