@@ -281,7 +281,13 @@ public class JobRequests {
         return value.asInt();
     }
 
-    private static String idempotencyKey(String key) {
+    /**
+     * An {@code Idempotency-Key} header as sent (null: none), checked: 1 to {@value #MAX_KEY_LENGTH}
+     * visible ASCII characters. For every submission that takes one (single jobs and batches).
+     *
+     * @throws ApiException {@code invalid_field} naming the header
+     */
+    public static String idempotencyKey(String key) {
         if (key == null) {
             return null;
         }
