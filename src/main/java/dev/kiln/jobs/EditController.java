@@ -135,7 +135,7 @@ class EditController {
                                     + " finished.")
                     .with("state", job.state().wire());
         }
-        ResultShape shape = ResultController.shape(processors, job);
+        ResultShape shape = ResultController.shape(processors, job.type());
         JsonNode result = json.readTree(ResultController.stored(store, job));
         if (shape == null) {
             throw new ApiException(

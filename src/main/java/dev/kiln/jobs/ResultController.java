@@ -105,15 +105,15 @@ class ResultController {
         }
         // Speakers the owner gave segments count too.
         JsonNode edited =
-                ResultEdits.apply(json.readTree(stored(store, job)), shape(processors, job), edits.current(id));
+                ResultEdits.apply(json.readTree(stored(store, job)), shape(processors, job.type()), edits.current(id));
         ObjectNode names = speakerNames.rename(id, edited, body.get("names"));
         audit.record(user, AuditAction.SPEAKERS_RENAMED, "job", id);
         return new Names(names);
     }
 
-    /** The shape of the job's processor's results; null when it has none (or the processor is gone). */
-    static ResultShape shape(ProcessorCatalogue processors, Job job) {
-        return processors.find(job.type()).map(r -> r.processor().shape()).orElse(null);
+    /** The shape of the results of processor {@code type}; null when they have none (or the processor is gone). */
+    static ResultShape shape(ProcessorCatalogue processors, String type) {
+        return processors.find(type).map(r -> r.processor().shape()).orElse(null);
     }
 
     /**

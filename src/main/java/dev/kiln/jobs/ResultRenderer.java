@@ -73,7 +73,7 @@ public class ResultRenderer {
     public Rendered render(Job job, String format, boolean original) {
         String stored = ResultController.stored(store, job);
         Optional<ResultFormat> rendering = rendering(job.type(), format);
-        ResultShape shape = processor(job.type()).map(Processor::shape).orElse(null);
+        ResultShape shape = ResultController.shape(processors, job.type());
         Optional<ObjectNode> names = speakerNames.of(job.id());
         if (rendering.isEmpty() && names.isEmpty() && shape == null) {
             return new Rendered(stored, MediaType.APPLICATION_JSON_VALUE, "json");
