@@ -2,6 +2,7 @@ package dev.kiln.batches;
 
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
+import dev.kiln.api.Paging;
 import dev.kiln.audit.AuditAction;
 import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
@@ -86,15 +87,8 @@ class BatchApiController {
             @AuthenticationPrincipal User user,
             @RequestParam(required = false) Integer limit,
             @RequestParam(required = false) String cursor) {
-        int pageSize = limit == null ? DEFAULT_PAGE : limit;
-        if (pageSize < 1 || pageSize > MAX_PAGE) {
-            throw ApiException.invalidField("limit", "limit must be from 1 to " + MAX_PAGE + ".");
-        }
-        PageCursor after = cursor == null
-                ? null
-                : PageCursor.decode(cursor, "batch")
-                        .orElseThrow(
-                                () -> ApiException.invalidField("cursor", "cursor is not one this server returned."));
+        int pageSize = Paging.size(limit, DEFAULT_PAGE, MAX_PAGE);
+        PageCursor after = Paging.cursor(cursor, "batch");
         BatchStore.Page page = batches.list(user, after, pageSize);
         Map<String, Tally> tallies = batches.tallies(
                 page.items().stream().map(BatchStore.BatchRow::id).toList());

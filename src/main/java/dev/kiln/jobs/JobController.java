@@ -2,6 +2,7 @@ package dev.kiln.jobs;
 
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
+import dev.kiln.api.Paging;
 import dev.kiln.audit.AuditAction;
 import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
@@ -111,15 +112,8 @@ class JobController {
             }
         }
         checkType(type);
-        int pageSize = limit == null ? DEFAULT_PAGE : limit;
-        if (pageSize < 1 || pageSize > MAX_PAGE) {
-            throw ApiException.invalidField("limit", "limit must be from 1 to " + MAX_PAGE + ".");
-        }
-        PageCursor after = cursor == null
-                ? null
-                : PageCursor.decode(cursor, "job")
-                        .orElseThrow(
-                                () -> ApiException.invalidField("cursor", "cursor is not one this server returned."));
+        int pageSize = Paging.size(limit, DEFAULT_PAGE, MAX_PAGE);
+        PageCursor after = Paging.cursor(cursor, "job");
         JobStore.Page page = store.list(user, stateFilter, type, inputName, after, pageSize);
         return new JobList(page.items(), page.nextCursor());
     }
