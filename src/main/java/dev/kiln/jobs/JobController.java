@@ -10,7 +10,6 @@ import dev.kiln.limits.SubmissionLimits;
 import dev.kiln.processors.ProcessorRegistry;
 import dev.kiln.support.PageCursor;
 import io.swagger.v3.oas.annotations.Parameter;
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
@@ -74,12 +73,7 @@ class JobController {
             return ResponseEntity.ok(dryRuns.check(user, body, idempotencyKey));
         }
         JobStore.Submission submission = requests.submit(user, body, idempotencyKey);
-        ResponseEntity.BodyBuilder response = ResponseEntity.accepted()
-                .location(URI.create("/api/v1/jobs/" + submission.job().id()));
-        if (submission.replayed()) {
-            response.header("Idempotent-Replayed", "true");
-        }
-        return response.body(submission.job());
+        return JobRequests.accepted(submission);
     }
 
     record JobList(List<Job> items, String nextCursor) {}
