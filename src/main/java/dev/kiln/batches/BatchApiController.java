@@ -12,6 +12,7 @@ import dev.kiln.support.PageCursor;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -137,7 +138,7 @@ class BatchApiController {
         response.setHeader(
                 HttpHeaders.CONTENT_DISPOSITION,
                 ContentDisposition.attachment()
-                        .filename(BatchZip.zipName(batch, format), java.nio.charset.StandardCharsets.UTF_8)
+                        .filename(BatchZip.zipName(batch, format), StandardCharsets.UTF_8)
                         .build()
                         .toString());
         zip.write(batch, members, format, response.getOutputStream());
