@@ -66,7 +66,7 @@ class EditController {
         Editable editable = editable(job);
         JsonNode result = editable.result();
         ResultShape shape = editable.shape();
-        var current = edits.edit(id, user, result, shape, asked);
+        var current = edits.edit(job, user, result, shape, asked);
         JsonNode shown = ResultEdits.apply(result, shape, current);
         List<JsonNode> segments = new ArrayList<>();
         asked.forEach(e -> segments.add(shown.path("segments").get(e.segment())));
