@@ -4,7 +4,6 @@ import dev.kiln.api.ApiException;
 import dev.kiln.auth.User;
 import dev.kiln.jobs.JobRequests;
 import dev.kiln.jobs.JobStore;
-import java.net.URI;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -79,11 +78,6 @@ class AnswerController {
         ObjectNode job = json.createObjectNode().put("type", AnswerProcessor.NAME);
         job.set("params", params);
         JobStore.Submission submission = requests.submit(user, job, idempotencyKey);
-        ResponseEntity.BodyBuilder response = ResponseEntity.accepted()
-                .location(URI.create("/api/v1/jobs/" + submission.job().id()));
-        if (submission.replayed()) {
-            response.header("Idempotent-Replayed", "true");
-        }
-        return response.body(submission.job());
+        return JobRequests.accepted(submission);
     }
 }

@@ -41,18 +41,25 @@ public class ChatCompletions implements AutoCloseable {
 
     private final LlmSettings settings;
     private final JsonMapper json;
+    /** Null, like {@link #watchdog}, on a node without a server: no client thread, no timer thread. */
     private final HttpClient http;
+
     private final ScheduledExecutorService watchdog;
 
     ChatCompletions(LlmSettings settings, JsonMapper json) {
         this.settings = settings;
         this.json = json;
-        this.http = HttpClient.newBuilder()
-                .connectTimeout(settings.connectTimeout())
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("llm-stall-watchdog").factory());
+        if (settings.configured()) {
+            this.http = HttpClient.newBuilder()
+                    .connectTimeout(settings.connectTimeout())
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .build();
+            this.watchdog = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().daemon().name("llm-stall-watchdog").factory());
+        } else {
+            this.http = null;
+            this.watchdog = null;
+        }
     }
 
     public boolean configured() {
@@ -70,8 +77,12 @@ public class ChatCompletions implements AutoCloseable {
      * @throws JobFailure {@code llm_unavailable} when the server cannot be reached or is busy before
      *     the reply begins; {@code llm_error} when it refuses the request or the reply breaks off
      * @throws InterruptedException when the calling thread was interrupted
+     * @throws IllegalStateException when no server is configured ({@link #configured()})
      */
     public Reply stream(List<Message> messages, Consumer<String> onDelta) throws InterruptedException {
+        if (!configured()) {
+            throw new IllegalStateException("No language model server is configured (kiln.llm.base-url)");
+        }
         HttpResponse<InputStream> response = open(messages);
         try (InputStream body = response.body()) {
             Stall stall = new Stall(body);
@@ -193,8 +204,10 @@ public class ChatCompletions implements AutoCloseable {
 
     @Override
     public void close() {
-        watchdog.shutdownNow();
-        http.close();
+        if (http != null) {
+            watchdog.shutdownNow();
+            http.close();
+        }
     }
 
     /** Closes the body when no byte came for the stall timeout, which ends the blocked read. */

@@ -1,53 +1,42 @@
 package dev.kiln.answers;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.kiln.search.Passage;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
- * A numbered source of an answer: the passage the reply cites as {@code [n]}, and where it is (job,
- * file, segment, seconds or pages), so a client can open the moment or the page.
+ * A numbered source of an answer: the passage the reply cites as {@code [n]}, with where it is (job,
+ * file, segment, seconds or pages) so a client can open the moment or the page. On the wire the
+ * passage's fields sit beside {@code n}; its retrieval score and retrievers stay inside the server.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record Citation(
         int n,
-        String jobId,
-        String jobType,
-        String fileId,
-        String fileName,
-        int segment,
-        String text,
-        Double startSeconds,
-        Double endSeconds,
-        Integer pageFrom,
-        Integer pageTo) {
+        @JsonUnwrapped @JsonIgnoreProperties({"score", "retrievers"}) @JsonInclude(JsonInclude.Include.NON_NULL)
+                Passage passage) {
 
     static List<Citation> of(List<Passage> passages) {
-        List<Citation> citations = new ArrayList<>();
-        for (Passage p : passages) {
-            citations.add(new Citation(
-                    citations.size() + 1,
-                    p.jobId(),
-                    p.jobType(),
-                    p.fileId(),
-                    p.fileName(),
-                    p.segment(),
-                    p.text(),
-                    p.startSeconds(),
-                    p.endSeconds(),
-                    p.pageFrom(),
-                    p.pageTo()));
-        }
-        return citations;
+        return IntStream.range(0, passages.size())
+                .mapToObj(i -> new Citation(i + 1, passages.get(i)))
+                .toList();
+    }
+
+    String text() {
+        return passage.text();
     }
 
     /** How the source is named to the model and in an extractive answer: file and moment or pages. */
     String where() {
-        String name = fileName == null ? jobId : fileName;
-        if (startSeconds != null) {
-            return name + ", at " + clock(startSeconds);
+        Passage p = passage;
+        String name = p.fileName() == null ? p.jobId() : p.fileName();
+        if (p.startSeconds() != null) {
+            return name + ", at " + clock(p.startSeconds());
         }
+        Integer pageFrom = p.pageFrom();
+        Integer pageTo = p.pageTo();
         if (pageFrom != null) {
             return name
                     + (pageTo == null || pageTo.equals(pageFrom)

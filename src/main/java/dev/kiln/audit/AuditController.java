@@ -1,6 +1,7 @@
 package dev.kiln.audit;
 
 import dev.kiln.api.ApiException;
+import dev.kiln.api.Paging;
 import dev.kiln.support.Ids;
 import java.util.Arrays;
 import java.util.List;
@@ -42,10 +43,7 @@ class AuditController {
                                                 .map(AuditAction::wire)
                                                 .toList() + "."));
         // A limit or cursor that is no number is refused, naming it, by ProblemResponses (as for /api/v1/jobs).
-        int size = limit == null ? DEFAULT_PAGE : limit;
-        if (size < 1 || size > MAX_PAGE) {
-            throw ApiException.invalidField("limit", "limit must be from 1 to " + MAX_PAGE + ".");
-        }
+        int size = Paging.size(limit, DEFAULT_PAGE, MAX_PAGE);
         List<AuditLog.Entry> items = log.list(actor, kind, cursor, size + 1);
         boolean more = items.size() > size;
         List<AuditLog.Entry> page = more ? items.subList(0, size) : items;

@@ -2,6 +2,7 @@ package dev.kiln.batches;
 
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
+import dev.kiln.api.Paging;
 import dev.kiln.audit.AuditAction;
 import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
@@ -11,6 +12,7 @@ import dev.kiln.support.PageCursor;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -86,15 +88,8 @@ class BatchApiController {
             @AuthenticationPrincipal User user,
             @RequestParam(required = false) Integer limit,
             @RequestParam(required = false) String cursor) {
-        int pageSize = limit == null ? DEFAULT_PAGE : limit;
-        if (pageSize < 1 || pageSize > MAX_PAGE) {
-            throw ApiException.invalidField("limit", "limit must be from 1 to " + MAX_PAGE + ".");
-        }
-        PageCursor after = cursor == null
-                ? null
-                : PageCursor.decode(cursor, "batch")
-                        .orElseThrow(
-                                () -> ApiException.invalidField("cursor", "cursor is not one this server returned."));
+        int pageSize = Paging.size(limit, DEFAULT_PAGE, MAX_PAGE);
+        PageCursor after = Paging.cursor(cursor, "batch");
         BatchStore.Page page = batches.list(user, after, pageSize);
         Map<String, Tally> tallies = batches.tallies(
                 page.items().stream().map(BatchStore.BatchRow::id).toList());
@@ -143,10 +138,10 @@ class BatchApiController {
         response.setHeader(
                 HttpHeaders.CONTENT_DISPOSITION,
                 ContentDisposition.attachment()
-                        .filename(BatchZip.zipName(batch, format), java.nio.charset.StandardCharsets.UTF_8)
+                        .filename(BatchZip.zipName(batch, format), StandardCharsets.UTF_8)
                         .build()
                         .toString());
-        zip.write(batch, members, user, format, response.getOutputStream());
+        zip.write(batch, members, format, response.getOutputStream());
     }
 
     private BatchStore.BatchRow find(User user, String id) {

@@ -103,12 +103,9 @@ class BatchStore {
             args.add(viewer.id());
         }
         if (after != null) {
-            sql.append(" AND (created_at < ? OR (created_at = ? AND id < ?))");
-            args.add(after.createdAt());
-            args.add(after.createdAt());
-            args.add(after.id());
+            after.appendTo(sql, args);
         }
-        sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
+        sql.append(PageCursor.ORDER + " LIMIT ?");
         args.add(limit + 1);
         List<BatchRow> found =
                 db.sql().sql(sql.toString()).params(args).query(ROWS).list();
@@ -116,7 +113,7 @@ class BatchStore {
             return new Page(found, null);
         }
         BatchRow last = found.get(limit - 1);
-        return new Page(found.subList(0, limit), new PageCursor(last.createdAt().toEpochMilli(), last.id()).encode());
+        return new Page(found.subList(0, limit), PageCursor.after(last.createdAt(), last.id()));
     }
 
     /** Per batch: how many of its jobs are in each state, and the sum of their progress; one read for a page. */

@@ -38,7 +38,6 @@ class BatchSubmissions {
 
     static final int MAX_FILES = 500;
     static final int MAX_NAME = 200;
-    private static final int MAX_KEY_LENGTH = 255;
     private static final int MAX_RACE_RETRIES = 5;
 
     private final JobRequests requests;
@@ -80,7 +79,7 @@ class BatchSubmissions {
 
     /** @param body {@code {name?, type, params?, priority?, reuse?, files: [fileId…]}} */
     Submitted submit(User user, JsonNode body, String idempotencyKey) {
-        String key = idempotencyKey(idempotencyKey);
+        String key = JobRequests.idempotencyKey(idempotencyKey);
         if (body == null || !body.isObject()) {
             throw ApiException.invalidField(
                     "body",
@@ -199,17 +198,6 @@ class BatchSubmissions {
             throw ApiException.invalidField("name", "name must be text of 1 to " + MAX_NAME + " characters.");
         }
         return name.asString().strip();
-    }
-
-    private static String idempotencyKey(String key) {
-        if (key == null) {
-            return null;
-        }
-        if (key.isEmpty() || key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
-            throw ApiException.invalidField(
-                    "Idempotency-Key", "Idempotency-Key must be 1 to " + MAX_KEY_LENGTH + " visible ASCII characters.");
-        }
-        return key;
     }
 
     private String requestHash(JsonNode body) {

@@ -42,23 +42,17 @@ record BatchView(
 
     /** A list row: no jobs, no ETA. */
     static BatchView summary(BatchStore.BatchRow row, Tally tally) {
-        return new BatchView(
-                row.id(),
-                row.name(),
-                row.type(),
-                row.createdAt(),
-                tally.total(),
-                tally.counts(),
-                tally.progress(),
-                null,
-                tally.finished(),
-                null);
+        return of(row, tally, null, null);
     }
 
     /** The batch's page: its jobs, oldest first. */
     static BatchView full(BatchStore.BatchRow row, List<Job> jobs, Instant now) {
         Tally tally = new Tally();
         jobs.forEach(job -> tally.add(job.stateName(), 1, job.progress()));
+        return of(row, tally, BatchEta.of(jobs, now), jobs.stream().map(Item::of).toList());
+    }
+
+    private static BatchView of(BatchStore.BatchRow row, Tally tally, Instant eta, List<Item> jobs) {
         return new BatchView(
                 row.id(),
                 row.name(),
@@ -67,8 +61,8 @@ record BatchView(
                 tally.total(),
                 tally.counts(),
                 tally.progress(),
-                BatchEta.of(jobs, now),
+                eta,
                 tally.finished(),
-                jobs.stream().map(Item::of).toList());
+                jobs);
     }
 }

@@ -1,7 +1,6 @@
 package dev.kiln.batches;
 
 import dev.kiln.api.ApiException;
-import dev.kiln.auth.User;
 import dev.kiln.jobs.Job;
 import dev.kiln.jobs.JobState;
 import dev.kiln.jobs.ResultRenderer;
@@ -10,6 +9,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -45,7 +45,7 @@ class BatchZip {
         return base + "-" + format + ".zip";
     }
 
-    void write(BatchStore.BatchRow batch, List<Job> jobs, User viewer, String format, OutputStream out)
+    void write(BatchStore.BatchRow batch, List<Job> jobs, String format, OutputStream out)
             throws IOException {
         ObjectNode manifest = json.createObjectNode()
                 .put("batch", batch.id())
@@ -71,7 +71,7 @@ class BatchZip {
                 }
                 ResultRenderer.Rendered rendered;
                 try {
-                    rendered = renderer.render(job, viewer, format, false);
+                    rendered = renderer.render(job, format, false);
                 } catch (ApiException gone) { // its result was deleted since
                     row.put("error", gone.code().code());
                     continue;
@@ -99,7 +99,7 @@ class BatchZip {
     /** {@code base.ext}, or {@code base (2).ext} and so on when an earlier entry has that name. */
     static String unique(String base, String extension, Set<String> taken) {
         String name = base + "." + extension;
-        for (int n = 2; !taken.add(name.toLowerCase(java.util.Locale.ROOT)); n++) {
+        for (int n = 2; !taken.add(name.toLowerCase(Locale.ROOT)); n++) {
             name = base + " (" + n + ")." + extension;
         }
         return name;

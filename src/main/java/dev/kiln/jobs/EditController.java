@@ -63,10 +63,10 @@ class EditController {
     Edited edit(@AuthenticationPrincipal User user, @PathVariable String id, @RequestBody JsonNode body) {
         Job job = store.find(id, user).orElseThrow(() -> JobController.notFound(id));
         List<ResultEdits.Edit> asked = parse(body);
-        Editable editable = editable(job, user);
+        Editable editable = editable(job);
         JsonNode result = editable.result();
         ResultShape shape = editable.shape();
-        var current = edits.edit(id, user, result, shape, asked);
+        var current = edits.edit(job, user, result, shape, asked);
         JsonNode shown = ResultEdits.apply(result, shape, current);
         List<JsonNode> segments = new ArrayList<>();
         asked.forEach(e -> segments.add(shown.path("segments").get(e.segment())));
@@ -97,7 +97,7 @@ class EditController {
     @GetMapping(path = "/result/segments/{segment}/revisions", produces = MediaType.APPLICATION_JSON_VALUE)
     History history(@AuthenticationPrincipal User user, @PathVariable String id, @PathVariable String segment) {
         Job job = store.find(id, user).orElseThrow(() -> JobController.notFound(id));
-        JsonNode segments = editable(job, user).result().path("segments");
+        JsonNode segments = editable(job).result().path("segments");
         int index = segment.matches("[0-9]{1,9}") ? Integer.parseInt(segment) : -1;
         if (index < 0 || index >= segments.size()) {
             throw ApiException.invalidField(
@@ -126,7 +126,7 @@ class EditController {
     /** A finished job's stored result and its shape; refused when it has not finished or is no transcript or document. */
     private record Editable(JsonNode result, ResultShape shape) {}
 
-    private Editable editable(Job job, User user) {
+    private Editable editable(Job job) {
         String id = job.id();
         if (!job.state().isFinal()) {
             throw new ApiException(
@@ -135,8 +135,8 @@ class EditController {
                                     + " finished.")
                     .with("state", job.state().wire());
         }
-        ResultShape shape = ResultController.shape(processors, job);
-        JsonNode result = json.readTree(ResultController.stored(store, job, user));
+        ResultShape shape = ResultController.shape(processors, job.type());
+        JsonNode result = json.readTree(ResultController.stored(store, job));
         if (shape == null) {
             throw new ApiException(
                     ErrorCode.RESULT_NOT_EDITABLE,

@@ -2,6 +2,7 @@ package dev.kiln.jobs;
 
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
+import dev.kiln.api.Paging;
 import dev.kiln.audit.AuditAction;
 import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
@@ -9,7 +10,6 @@ import dev.kiln.limits.SubmissionLimits;
 import dev.kiln.processors.ProcessorRegistry;
 import dev.kiln.support.PageCursor;
 import io.swagger.v3.oas.annotations.Parameter;
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
@@ -73,12 +73,7 @@ class JobController {
             return ResponseEntity.ok(dryRuns.check(user, body, idempotencyKey));
         }
         JobStore.Submission submission = requests.submit(user, body, idempotencyKey);
-        ResponseEntity.BodyBuilder response = ResponseEntity.accepted()
-                .location(URI.create("/api/v1/jobs/" + submission.job().id()));
-        if (submission.replayed()) {
-            response.header("Idempotent-Replayed", "true");
-        }
-        return response.body(submission.job());
+        return JobRequests.accepted(submission);
     }
 
     record JobList(List<Job> items, String nextCursor) {}
@@ -111,15 +106,8 @@ class JobController {
             }
         }
         checkType(type);
-        int pageSize = limit == null ? DEFAULT_PAGE : limit;
-        if (pageSize < 1 || pageSize > MAX_PAGE) {
-            throw ApiException.invalidField("limit", "limit must be from 1 to " + MAX_PAGE + ".");
-        }
-        PageCursor after = cursor == null
-                ? null
-                : PageCursor.decode(cursor, "job")
-                        .orElseThrow(
-                                () -> ApiException.invalidField("cursor", "cursor is not one this server returned."));
+        int pageSize = Paging.size(limit, DEFAULT_PAGE, MAX_PAGE);
+        PageCursor after = Paging.cursor(cursor, "job");
         JobStore.Page page = store.list(user, stateFilter, type, inputName, after, pageSize);
         return new JobList(page.items(), page.nextCursor());
     }

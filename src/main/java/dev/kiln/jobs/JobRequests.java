@@ -11,10 +11,12 @@ import dev.kiln.files.FileInfo;
 import dev.kiln.limits.SubmissionLimits;
 import dev.kiln.processors.ProcessorCatalogue;
 import dev.kiln.processors.ProcessorRegistry;
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -109,6 +111,19 @@ public class JobRequests {
     public JobStore.Submission submitAdmitted(User user, JsonNode body, String idempotencyKey) {
         NewJob job = newJob(user, body, idempotencyKey);
         return keyChecked(() -> audited(user, store.submit(job)));
+    }
+
+    /**
+     * The answer to a submission over HTTP: 202 with the job and its Location, and
+     * {@code Idempotent-Replayed: true} when an earlier request with the same key made it.
+     */
+    public static ResponseEntity<Job> accepted(JobStore.Submission submission) {
+        ResponseEntity.BodyBuilder response =
+                ResponseEntity.accepted().location(URI.create("/api/v1/jobs/" + submission.job().id()));
+        if (submission.replayed()) {
+            response.header("Idempotent-Replayed", "true");
+        }
+        return response.body(submission.job());
     }
 
     /** Checks a request as {@link #submit} does, without an Idempotency-Key; stores nothing. */
@@ -281,7 +296,13 @@ public class JobRequests {
         return value.asInt();
     }
 
-    private static String idempotencyKey(String key) {
+    /**
+     * An {@code Idempotency-Key} header as sent (null: none), checked: 1 to {@value #MAX_KEY_LENGTH}
+     * visible ASCII characters. For every submission that takes one (single jobs and batches).
+     *
+     * @throws ApiException {@code invalid_field} naming the header
+     */
+    public static String idempotencyKey(String key) {
         if (key == null) {
             return null;
         }

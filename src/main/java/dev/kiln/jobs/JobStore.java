@@ -275,12 +275,9 @@ public class JobStore {
             args.add(state.wire());
         }
         if (after != null) {
-            sql.append(" AND (created_at < ? OR (created_at = ? AND id < ?))");
-            args.add(after.createdAt());
-            args.add(after.createdAt());
-            args.add(after.id());
+            after.appendTo(sql, args);
         }
-        sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
+        sql.append(PageCursor.ORDER + " LIMIT ?");
         args.add(limit + 1);
         List<Job> found =
                 withInputs(db.sql().sql(sql.toString()).params(args).query(rows).list());
@@ -288,7 +285,7 @@ public class JobStore {
             return new Page(found, null);
         }
         Job last = found.get(limit - 1);
-        return new Page(found.subList(0, limit), new PageCursor(last.createdAt().toEpochMilli(), last.id()).encode());
+        return new Page(found.subList(0, limit), PageCursor.after(last.createdAt(), last.id()));
     }
 
     public sealed interface CancelOutcome {

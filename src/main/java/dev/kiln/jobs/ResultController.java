@@ -70,7 +70,7 @@ class ResultController {
         String format = requested == null ? "json" : requested;
         Job job = store.find(id, user).orElseThrow(() -> JobController.notFound(id));
         renderer.checkFormat(job.type(), format);
-        ResultRenderer.Rendered rendered = renderer.render(job, user, format, original);
+        ResultRenderer.Rendered rendered = renderer.render(job, format, original);
         audit.record(user, AuditAction.RESULT_DOWNLOADED, "job", id, Map.of("format", format));
         if (rendered.mediaType().equals(MediaType.APPLICATION_JSON_VALUE)) {
             return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(rendered.body());
@@ -105,19 +105,23 @@ class ResultController {
         }
         // Speakers the owner gave segments count too.
         JsonNode edited =
-                ResultEdits.apply(json.readTree(stored(store, job, user)), shape(processors, job), edits.current(id));
+                ResultEdits.apply(json.readTree(stored(store, job)), shape(processors, job.type()), edits.current(id));
         ObjectNode names = speakerNames.rename(id, edited, body.get("names"));
         audit.record(user, AuditAction.SPEAKERS_RENAMED, "job", id);
         return new Names(names);
     }
 
-    /** The shape of the job's processor's results; null when it has none (or the processor is gone). */
-    static ResultShape shape(ProcessorCatalogue processors, Job job) {
-        return processors.find(job.type()).map(r -> r.processor().shape()).orElse(null);
+    /** The shape of the results of processor {@code type}; null when they have none (or the processor is gone). */
+    static ResultShape shape(ProcessorCatalogue processors, String type) {
+        return processors.find(type).map(r -> r.processor().shape()).orElse(null);
     }
 
-    static String stored(JobStore store, Job job, User user) {
-        return store.result(job.id(), user)
+    /**
+     * The stored result of {@code job}, which the caller already found for its viewer (or through a
+     * batch the viewer may see): the body only, the job is not read again.
+     */
+    static String stored(JobStore store, Job job) {
+        return store.resultById(job.id())
                 .orElseThrow(() -> new ApiException(
                                 ErrorCode.RESULT_NOT_FOUND,
                                 "Job " + job.id() + " is " + job.state().wire() + " and has no result.")

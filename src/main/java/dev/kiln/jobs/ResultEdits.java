@@ -99,7 +99,8 @@ class ResultEdits {
      * that is no longer the segment's current one fails the lot with {@code edit_conflict}, naming
      * each such segment with its current version. Returns the new current revisions of the job.
      */
-    Map<Integer, Revision> edit(String jobId, User user, JsonNode result, ResultShape shape, List<Edit> edits) {
+    Map<Integer, Revision> edit(Job job, User user, JsonNode result, ResultShape shape, List<Edit> edits) {
+        String jobId = job.id();
         check(result, shape, edits);
         return db.write(() -> {
             db.lockUntilCommit(LockSpace.RESULT_EDITS, List.of(jobId));
@@ -129,11 +130,8 @@ class ResultEdits {
             db.batch("""
                     INSERT INTO result_edits (job_id, segment, version, text, speaker, edited_by, edited_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?)""", rows);
-            publisher.publishEvent(new ResultsChanged(db.sql()
-                    .sql("SELECT id, owner_id, type FROM jobs WHERE id = ?")
-                    .param(jobId)
-                    .query((rs, n) -> new ResultsChanged.Changed(rs.getString(1), rs.getString(2), rs.getString(3)))
-                    .list()));
+            publisher.publishEvent(
+                    new ResultsChanged(List.of(new ResultsChanged.Changed(jobId, job.ownerId(), job.type()))));
             return current;
         });
     }

@@ -2,7 +2,6 @@ package dev.kiln.jobs;
 
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
-import dev.kiln.auth.User;
 import dev.kiln.processors.Processor;
 import dev.kiln.processors.ProcessorCatalogue;
 import dev.kiln.processors.ProcessorRegistry;
@@ -67,14 +66,14 @@ public class ResultRenderer {
 
     /**
      * {@code job}'s result in {@code format}, which {@link #checkFormat} accepted; the engine's
-     * original when {@code original}.
+     * original when {@code original}. The caller has checked that its viewer may see the job.
      *
      * @throws ApiException {@code result_not_found} when the job has none
      */
-    public Rendered render(Job job, User viewer, String format, boolean original) {
-        String stored = ResultController.stored(store, job, viewer);
+    public Rendered render(Job job, String format, boolean original) {
+        String stored = ResultController.stored(store, job);
         Optional<ResultFormat> rendering = rendering(job.type(), format);
-        ResultShape shape = processor(job.type()).map(Processor::shape).orElse(null);
+        ResultShape shape = ResultController.shape(processors, job.type());
         Optional<ObjectNode> names = speakerNames.of(job.id());
         if (rendering.isEmpty() && names.isEmpty() && shape == null) {
             return new Rendered(stored, MediaType.APPLICATION_JSON_VALUE, "json");

@@ -40,7 +40,7 @@ public class ShownResults {
             return Optional.empty();
         }
         Job job = found.get();
-        ResultShape shape = ResultController.shape(processors, job);
+        ResultShape shape = ResultController.shape(processors, job.type());
         if (shape == null) {
             return Optional.empty();
         }
@@ -51,6 +51,6 @@ public class ShownResults {
 
     /** Whether results of jobs of this type have a standard shape (known processors only). */
     public boolean shaped(String type) {
-        return processors.find(type).map(r -> r.processor().shape()).isPresent();
+        return ResultController.shape(processors, type) != null;
     }
 }

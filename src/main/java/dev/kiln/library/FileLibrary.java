@@ -47,14 +47,11 @@ class FileLibrary {
                 .query(Long.class)
                 .single();
         if (after != null) {
-            where.append(" AND (created_at < ? OR (created_at = ? AND id < ?))");
-            args.add(after.createdAt());
-            args.add(after.createdAt());
-            args.add(after.id());
+            after.appendTo(where, args);
         }
         args.add(limit + 1);
         List<FileInfo> found = db.sql()
-                .sql("SELECT * FROM files" + where + " ORDER BY created_at DESC, id DESC LIMIT ?")
+                .sql("SELECT * FROM files" + where + PageCursor.ORDER + " LIMIT ?")
                 .params(args)
                 .query(FileCatalog.ROWS)
                 .list();
@@ -62,7 +59,7 @@ class FileLibrary {
         if (found.size() > limit) {
             found = found.subList(0, limit);
             FileInfo last = found.getLast();
-            next = new PageCursor(last.createdAt().toEpochMilli(), last.id()).encode();
+            next = PageCursor.after(last.createdAt(), last.id());
         }
         Map<String, List<JobDeletion.Made>> made =
                 jobs.madeFrom(found.stream().map(FileInfo::id).toList());

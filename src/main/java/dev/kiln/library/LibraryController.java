@@ -3,6 +3,7 @@ package dev.kiln.library;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
+import dev.kiln.api.Paging;
 import dev.kiln.audit.AuditAction;
 import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.Role;
@@ -84,15 +85,8 @@ class LibraryController {
         if (q != null && q.length() > 255) {
             throw ApiException.invalidField("q", "q may be at most 255 characters (a file name is no longer).");
         }
-        int pageSize = limit == null ? DEFAULT_PAGE : limit;
-        if (pageSize < 1 || pageSize > MAX_PAGE) {
-            throw ApiException.invalidField("limit", "limit must be from 1 to " + MAX_PAGE + ".");
-        }
-        PageCursor after = cursor == null
-                ? null
-                : PageCursor.decode(cursor, "file")
-                        .orElseThrow(
-                                () -> ApiException.invalidField("cursor", "cursor is not one this server returned."));
+        int pageSize = Paging.size(limit, DEFAULT_PAGE, MAX_PAGE);
+        PageCursor after = Paging.cursor(cursor, "file");
         String name = q == null || q.isEmpty() ? null : q;
         return library.list(user, new FileLibrary.Filter(name, mediaType, owner), after, pageSize);
     }

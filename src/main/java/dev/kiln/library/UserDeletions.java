@@ -12,8 +12,10 @@ import dev.kiln.support.Loop;
 import dev.kiln.uploads.StorageSweeper;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,12 +90,12 @@ class UserDeletions extends Loop {
         Set<String> released = new LinkedHashSet<>();
         String after = "";
         for (List<String> page = filesAfter(user, after); !page.isEmpty(); page = filesAfter(user, after)) {
+            Map<String, List<String>> results = resultContent(page);
             for (FileInfo file : files.findByIds(page).values()) {
-                List<String> results = resultContent(file.id());
                 try {
                     if (deletions.deleteRows(file, true) instanceof Deletions.FileOutcome.Deleted) {
                         released.add(file.sha256());
-                        released.addAll(results);
+                        released.addAll(results.getOrDefault(file.id(), List.of()));
                     }
                 } catch (RuntimeException e) {
                     // Lost races three times over: the file stays for the next sweep, the rest goes on.
@@ -121,13 +123,18 @@ class UserDeletions extends Loop {
         return running;
     }
 
-    /** The content of the result files of the jobs made from a file: it may go with them. */
-    private List<String> resultContent(String fileId) {
-        return db.sql()
-                .sql("SELECT f.sha256 FROM job_files f JOIN jobs j ON j.id = f.job_id WHERE j.input_file_id = ?")
-                .param(fileId)
-                .query(String.class)
-                .list();
+    /** Per file, the content of the result files of the jobs made from it (it may go with them): one read a page. */
+    private Map<String, List<String>> resultContent(List<String> fileIds) {
+        Map<String, List<String>> content = new HashMap<>();
+        db.sql()
+                .sql("""
+                        SELECT j.input_file_id, f.sha256 FROM job_files f JOIN jobs j ON j.id = f.job_id
+                        WHERE j.input_file_id IN (:ids)""")
+                .param("ids", fileIds)
+                .query(rs -> {
+                    content.computeIfAbsent(rs.getString(1), id -> new ArrayList<>()).add(rs.getString(2));
+                });
+        return content;
     }
 
     /** A page of the user's files, by id (those that stay, their jobs running, are passed over). */

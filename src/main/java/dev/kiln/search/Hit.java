@@ -37,8 +37,28 @@ record Hit(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Anchor(Double startSeconds, Double endSeconds, Integer pageFrom, Integer pageTo) {}
 
+    /**
+     * The hit of a row with {@link SearchSql#HIT_COLUMNS}, {@code file_id} and {@code file_name}, as
+     * {@code retriever} found it; the owner only when {@code showOwner}.
+     */
+    static Hit of(ResultSet rs, List<Part> snippet, double score, String retriever, boolean showOwner)
+            throws SQLException {
+        return new Hit(
+                rs.getString("job_id"),
+                rs.getString("job_type"),
+                rs.getString("file_id"),
+                rs.getString("file_name"),
+                rs.getInt("segment"),
+                rs.getString("text"),
+                snippet,
+                anchor(rs),
+                score,
+                List.of(retriever),
+                showOwner ? rs.getString("owner_id") : null);
+    }
+
     /** The anchor of a row with {@code start_seconds, end_seconds, page_from, page_to}. */
-    static Anchor anchor(ResultSet rs) throws SQLException {
+    private static Anchor anchor(ResultSet rs) throws SQLException {
         return new Anchor(
                 Rows.nullableDouble(rs, "start_seconds"),
                 Rows.nullableDouble(rs, "end_seconds"),

@@ -2,6 +2,7 @@ package dev.kiln.search;
 
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
+import dev.kiln.api.Paging;
 import dev.kiln.auth.User;
 import dev.kiln.support.Texts;
 import java.nio.charset.StandardCharsets;
@@ -61,10 +62,7 @@ class SearchController {
             throws InterruptedException {
         List<String> terms = terms(q);
         Retrieval.Mode how = mode(mode);
-        int pageSize = limit == null ? DEFAULT_PAGE : limit;
-        if (pageSize < 1 || pageSize > MAX_PAGE) {
-            throw ApiException.invalidField("limit", "limit must be from 1 to " + MAX_PAGE + ".");
-        }
+        int pageSize = Paging.size(limit, DEFAULT_PAGE, MAX_PAGE);
         int offset = cursor == null ? 0 : offset(cursor);
         String ownerFilter = name("owner", owner);
         if (!user.isAdmin() && ownerFilter != null && !ownerFilter.equals(user.id())) {
@@ -170,6 +168,6 @@ class SearchController {
         } catch (IllegalArgumentException e) {
             // not one of ours: answered below
         }
-        throw ApiException.invalidField("cursor", "cursor is not one this server returned.");
+        throw Paging.badCursor();
     }
 }

@@ -144,18 +144,12 @@ class SegmentVectors {
                 .params(params)
                 .query((rs, n) -> new TextSearch.Found(
                         rs.getLong("id"),
-                        new Hit(
-                                rs.getString("job_id"),
-                                rs.getString("job_type"),
-                                rs.getString("file_id"),
-                                rs.getString("file_name"),
-                                rs.getInt("segment"),
-                                rs.getString("text"),
+                        Hit.of(
+                                rs,
                                 Hit.around(List.of(new Hit.Part(rs.getString("text"), false)), TextSearch.SNIPPET),
-                                Hit.anchor(rs),
                                 0,
-                                List.of(RETRIEVER),
-                                scope.showOwner() ? rs.getString("owner_id") : null)))
+                                RETRIEVER,
+                                scope.showOwner())))
                 .list();
         found.forEach(f -> rows.put(f.id(), f.hit()));
         List<TextSearch.Found> ordered = new ArrayList<>();

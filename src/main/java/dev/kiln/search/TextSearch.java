@@ -106,18 +106,12 @@ class TextSearch {
                 .params(params)
                 .query((rs, n) -> new Found(
                         rs.getLong("id"),
-                        new Hit(
-                                rs.getString("job_id"),
-                                rs.getString("job_type"),
-                                rs.getString("file_id"),
-                                rs.getString("file_name"),
-                                rs.getInt("segment"),
-                                rs.getString("text"),
+                        Hit.of(
+                                rs,
                                 Hit.around(Hit.parts(rs.getString("snippet")), SNIPPET),
-                                Hit.anchor(rs),
                                 rs.getDouble("score"),
-                                List.of(RETRIEVER),
-                                scope.showOwner() ? rs.getString("owner_id") : null)))
+                                RETRIEVER,
+                                scope.showOwner())))
                 .list();
     }
 }

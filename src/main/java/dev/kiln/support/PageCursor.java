@@ -1,14 +1,32 @@
 package dev.kiln.support;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 
 /**
- * Position in a newest-first list (jobs, files): the last row seen, by its creation time and id.
+ * Position in a newest-first list (jobs, files, batches): the last row seen, by its creation time and id.
  * Opaque to clients.
  */
 public record PageCursor(long createdAt, String id) {
+
+    /** The order of every newest-first list: total, so paging neither repeats nor skips a row while new ones arrive. */
+    public static final String ORDER = " ORDER BY created_at DESC, id DESC";
+
+    /** The cursor to the page after the one that ends with this row. */
+    public static String after(Instant createdAt, String id) {
+        return new PageCursor(createdAt.toEpochMilli(), id).encode();
+    }
+
+    /** Appends "after this row" in {@link #ORDER} to a WHERE clause, its values to {@code args}. */
+    public void appendTo(StringBuilder where, List<Object> args) {
+        where.append(" AND (created_at < ? OR (created_at = ? AND id < ?))");
+        args.add(createdAt);
+        args.add(createdAt);
+        args.add(id);
+    }
 
     public String encode() {
         return Base64.getUrlEncoder()
