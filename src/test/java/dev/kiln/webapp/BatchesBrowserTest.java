@@ -1,9 +1,8 @@
 package dev.kiln.webapp;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.kiln.testing.Api;
+import dev.kiln.testing.BrowserScript;
 import dev.kiln.testing.KilnProcess;
 import dev.kiln.testing.TestDatabases;
 import java.io.IOException;
@@ -11,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
@@ -26,24 +24,10 @@ class BatchesBrowserTest {
 
     @Test
     void droppedFilesBecomeABatchFollowedToTheEndAndDownloadedAsAZip() throws Exception {
-        assumeTrue(BrowserScript.chromiumInstalled(), "Debian's chromium is installed (.ci/run installs it)");
+        BrowserScript.assumeChromium();
         try (KilnProcess kiln = KilnProcess.start(
                 TestDatabases.fresh(TestDatabases.Kind.SQLITE), TestDatabases.tempDir("kiln-batches-"), Map.of())) {
-            BrowserScript run = BrowserScript.run(
-                    "batches.e2e.mjs",
-                    List.of(
-                            "--base",
-                            "http://localhost:" + kiln.port(),
-                            "--token",
-                            Api.ADMIN_TOKEN,
-                            "--shots",
-                            BrowserScript.screenshots()),
-                    Duration.ofMinutes(4),
-                    line -> null);
-            System.out.println(run.output());
-            assertThat(run.exitCode())
-                    .as("the browser test failed:\n" + run.output() + "\nKiln:\n" + kiln.log())
-                    .isZero();
+            BrowserScript run = BrowserScript.mustPass(kiln, "batches.e2e.mjs", Duration.ofMinutes(4));
             String zip = run.output()
                     .lines()
                     .filter(line -> line.startsWith("ZIP "))
