@@ -1,5 +1,7 @@
 package dev.kiln.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -178,6 +180,23 @@ public final class Api {
             throw new IllegalStateException("could not submit: " + submitted);
         }
         return submitted.json().get("id").asString();
+    }
+
+    /**
+     * Extracts {@code text} as a document of the token's and waits until a text search for
+     * {@code word} finds it; returns the job's id.
+     */
+    public String searchableDocument(String token, String text, String word) {
+        String job = submit(token, "extract", textFile(token, text), "{}");
+        Duration patience = Duration.ofMinutes(1);
+        await().atMost(patience).until(() -> state(token, job).equals("succeeded"));
+        await().atMost(patience)
+                .until(() -> get("/api/v1/search?mode=text&q=" + word, token)
+                                .json()
+                                .get("items")
+                                .size()
+                        == 1);
+        return job;
     }
 
     public JsonNode job(String token, String id) {
