@@ -76,8 +76,6 @@ public final class SearchBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = Bench.options(args);
-        // Above application.properties (the builder's properties are only defaults): any free port.
-        System.setProperty("server.port", "0");
         int docs = Integer.parseInt(options.getOrDefault("docs", "2000"));
         int perDoc = Integer.parseInt(options.getOrDefault("segments", "50"));
         int questions = Integer.parseInt(options.getOrDefault("questions", "200"));
@@ -102,7 +100,6 @@ public final class SearchBench {
             throws Exception {
         try (ConfigurableApplicationContext app = new SpringApplicationBuilder(KilnApplication.class)
                 .properties(
-                        "server.port=0",
                         "kiln.database.url=" + TestDatabases.fresh(kind),
                         "kiln.home=" + TestDatabases.tempDir("kiln-search-bench-"),
                         "kiln.admin.token=" + Api.ADMIN_TOKEN,
@@ -113,7 +110,8 @@ public final class SearchBench {
                         "kiln.limits.max-queued-jobs=0",
                         "kiln.limits.max-running-jobs=0",
                         "logging.level.root=WARN")
-                .run()) {
+                // Any free port: as an argument, since application.yaml (port 8080) beats default properties.
+                .run("--server.port=0")) {
             Api api = new Api(Integer.parseInt(app.getEnvironment().getProperty("local.server.port")));
             String member = api.newMember("bench-" + System.nanoTime());
             long start = System.nanoTime();
