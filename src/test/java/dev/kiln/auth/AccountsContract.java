@@ -186,11 +186,7 @@ abstract class AccountsContract extends ApiTestBase {
         for (String other : admins) {
             setRole(other, "member");
         }
-        String adminId = api.get("/api/v1/session", Api.ADMIN_TOKEN)
-                .json()
-                .get("user")
-                .get("id")
-                .asString();
+        String adminId = api.userId(Api.ADMIN_TOKEN);
         Api.Response last = setRole(adminId, "member");
         assertThat(last.status()).isEqualTo(409);
         assertThat(last.code()).isEqualTo("last_admin");

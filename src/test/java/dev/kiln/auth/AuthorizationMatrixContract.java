@@ -57,7 +57,7 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
     @BeforeEach
     void people() {
         owner = api.newMember("owner-" + UUID.randomUUID());
-        ownerId = api.get("/api/v1/session", owner).json().get("user").get("id").asString();
+        ownerId = api.userId(owner);
         other = api.newMember("other-" + UUID.randomUUID());
         worker = api.post(
                         "/api/v1/admin/users",
@@ -87,7 +87,7 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
     /** A user of their own for each request that deletes one. */
     private String newUserId() {
         String member = api.newMember("doomed-" + UUID.randomUUID());
-        return api.get("/api/v1/session", member).json().get("user").get("id").asString();
+        return api.userId(member);
     }
 
     private String finishedJob() {

@@ -52,7 +52,7 @@ abstract class LibraryApiContract extends ApiTestBase {
     @BeforeEach
     void setUp() {
         token = api.newMember("library-" + UUID.randomUUID());
-        userId = api.get("/api/v1/session", token).json().get("user").get("id").asString();
+        userId = api.userId(token);
     }
 
     @AfterEach

@@ -43,7 +43,7 @@ abstract class UserDeletionContract extends ApiTestBase {
     void setUp() {
         name = "leaving-" + UUID.randomUUID();
         token = api.newMember(name);
-        userId = api.get("/api/v1/session", token).json().get("user").get("id").asString();
+        userId = api.userId(token);
     }
 
     private Api.Response deleteUser(String id, String query) {
@@ -65,11 +65,7 @@ abstract class UserDeletionContract extends ApiTestBase {
     @Test
     void refusalsSayWhy() {
         assertThat(deleteUser("usr_nobody", "").code()).isEqualTo("user_not_found");
-        String adminId = api.get("/api/v1/session", Api.ADMIN_TOKEN)
-                .json()
-                .get("user")
-                .get("id")
-                .asString();
+        String adminId = api.userId(Api.ADMIN_TOKEN);
         Api.Response self = deleteUser(adminId, "?data=delete");
         assertThat(self.status()).isEqualTo(409);
         assertThat(self.code()).isEqualTo("cannot_delete_self");

@@ -53,7 +53,7 @@ abstract class AccessEndsContract extends ApiTestBase {
     @BeforeEach
     void setUp() {
         member = api.newMember("access-" + UUID.randomUUID());
-        userId = api.get("/api/v1/session", member).json().get("user").get("id").asString();
+        userId = api.userId(member);
         job = waitingJob(member);
     }
 

@@ -100,11 +100,7 @@ class AccessAcrossNodesTest {
                 kept.send("{\"type\":\"subscribe\",\"jobs\":[\"" + job + "\"]}");
                 kept.await("subscribed", SOON);
 
-                String memberId = apiB.get("/api/v1/session", second)
-                        .json()
-                        .get("user")
-                        .get("id")
-                        .asString();
+                String memberId = apiB.userId(second);
                 Api.Response deleted =
                         apiA.send(apiA.request("/api/v1/admin/users/" + memberId + "?data=delete", Api.ADMIN_TOKEN)
                                 .DELETE()

@@ -37,8 +37,7 @@ abstract class SearchContract extends ApiTestBase {
     @BeforeEach
     void member() {
         member = api.newMember("searcher-" + UUID.randomUUID());
-        memberId =
-                api.get("/api/v1/session", member).json().get("user").get("id").asString();
+        memberId = api.userId(member);
     }
 
     private String finished(String token, String type, String fileId, String params) {

@@ -48,8 +48,7 @@ abstract class SemanticSearchContract extends ApiTestBase {
     @BeforeEach
     void member() {
         member = api.newMember("semantic-" + UUID.randomUUID());
-        memberId =
-                api.get("/api/v1/session", member).json().get("user").get("id").asString();
+        memberId = api.userId(member);
     }
 
     private String document(String token, String text) {

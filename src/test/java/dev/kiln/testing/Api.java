@@ -141,6 +141,11 @@ public final class Api {
         return created.json().get("token").asString();
     }
 
+    /** The id of the token's user, as {@code GET /api/v1/session} tells it. */
+    public String userId(String token) {
+        return get("/api/v1/session", token).json().get("user").get("id").asString();
+    }
+
     /** Creates a worker identity ({@code role: worker}) and returns its token. */
     public String newWorker(String name) {
         Response created = post("/api/v1/admin/users", ADMIN_TOKEN, "{\"name\":\"" + name + "\",\"role\":\"worker\"}");
