@@ -73,7 +73,7 @@ abstract class LibraryApiContract extends ApiTestBase {
     }
 
     private Api.Response delete(String path, String as) {
-        return api.send(api.request(path, as).DELETE().build());
+        return api.delete(path, as);
     }
 
     private String finished(String owner, String file) {

@@ -47,9 +47,7 @@ abstract class UserDeletionContract extends ApiTestBase {
     }
 
     private Api.Response deleteUser(String id, String query) {
-        return api.send(api.request("/api/v1/admin/users/" + id + query, Api.ADMIN_TOKEN)
-                .DELETE()
-                .build());
+        return api.delete("/api/v1/admin/users/" + id + query, Api.ADMIN_TOKEN);
     }
 
     private String upload(String owner, byte[] content) {

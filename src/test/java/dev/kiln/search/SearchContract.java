@@ -169,7 +169,7 @@ abstract class SearchContract extends ApiTestBase {
         String rare = rareWord();
         String job = document(member, "Minutes of the " + rare + " meeting.");
         awaitHits(member, q(rare), 1);
-        assertThat(api.send(api.request("/api/v1/jobs/" + job, member).DELETE().build())
+        assertThat(api.delete("/api/v1/jobs/" + job, member)
                         .status())
                 .isEqualTo(204);
         assertThat(hits(member, q(rare)))
@@ -180,9 +180,7 @@ abstract class SearchContract extends ApiTestBase {
         String file = api.textFile(member, "Notes on the " + other + " project.");
         finished(member, "extract", file, "{}");
         awaitHits(member, q(other), 1);
-        assertThat(api.send(api.request("/api/v1/files/" + file + "?jobs=delete", member)
-                                .DELETE()
-                                .build())
+        assertThat(api.delete("/api/v1/files/" + file + "?jobs=delete", member)
                         .status())
                 .isEqualTo(204);
         assertThat(hits(member, q(other))).isEmpty();
@@ -204,9 +202,7 @@ abstract class SearchContract extends ApiTestBase {
         String file = api.textFile(member, "The " + rare + " survives its file.");
         finished(member, "extract", file, "{}");
         awaitHits(member, q(rare), 1);
-        assertThat(api.send(api.request("/api/v1/files/" + file, member)
-                                .DELETE()
-                                .build())
+        assertThat(api.delete("/api/v1/files/" + file, member)
                         .status())
                 .isEqualTo(204);
         JsonNode hit = hits(member, q(rare)).get(0);

@@ -193,9 +193,7 @@ abstract class SemanticSearchContract extends ApiTestBase {
         String budget = document(member, BUDGET);
         embedded(budget);
         assertThat(hits(member, PARAPHRASE, "semantic")).hasSize(1);
-        assertThat(api.send(api.request("/api/v1/jobs/" + budget, member)
-                                .DELETE()
-                                .build())
+        assertThat(api.delete("/api/v1/jobs/" + budget, member)
                         .status())
                 .isEqualTo(204);
         for (String mode : List.of("semantic", "hybrid")) {

@@ -79,6 +79,10 @@ public final class Api {
                 .build());
     }
 
+    public Response delete(String path, String token) {
+        return send(request(path, token).DELETE().build());
+    }
+
     public Response postEmpty(String path, String token) {
         return send(
                 request(path, token).POST(HttpRequest.BodyPublishers.noBody()).build());
