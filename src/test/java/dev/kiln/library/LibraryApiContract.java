@@ -8,6 +8,7 @@ import dev.kiln.files.FileCatalog;
 import dev.kiln.storage.BlobStore;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.StorageSweptByTest;
 import dev.kiln.uploads.StorageSweeper;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,18 +18,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /**
  * "Your library" over HTTP on each database: the file list (paging, totals, search, type filter,
  * admins' owner filter), deleting files and jobs one by one and in bulk, usage and quota, the
  * shared blob going only with its last file, and a deletion that stopped after its rows finished
- * by the sweep. Content has no grace here (the same settings as the sweep's own contract, so the
- * two share one running Kiln).
+ * by the sweep. Content has no grace here ({@link StorageSweptByTest}).
  */
-@TestPropertySource(
-        properties = {"kiln.uploads.expire-after=1s", "kiln.uploads.sweep-interval=1h", "kiln.uploads.blob-grace=0s"})
+@StorageSweptByTest
 abstract class LibraryApiContract extends ApiTestBase {
 
     private static final Duration WAIT = Duration.ofSeconds(15);

@@ -7,13 +7,13 @@ import static org.awaitility.Awaitility.await;
 import dev.kiln.storage.BlobStore;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.StorageSweptByTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -21,10 +21,9 @@ import tools.jackson.databind.JsonNode;
  * {@code ?data=delete}, 404 for nobody; with their data, their jobs, files and the content only
  * they used go (waiting jobs cancelled first, running ones once they have stopped), their token
  * opens nothing, the name is free again, and the audit log says who did it. The same settings as
- * {@link LibraryApiContract}, so the two share one running Kiln.
+ * {@link LibraryApiContract} ({@link StorageSweptByTest}), so the two share one running Kiln.
  */
-@TestPropertySource(
-        properties = {"kiln.uploads.expire-after=1s", "kiln.uploads.sweep-interval=1h", "kiln.uploads.blob-grace=0s"})
+@StorageSweptByTest
 abstract class UserDeletionContract extends ApiTestBase {
 
     private static final Duration WAIT = Duration.ofSeconds(15);
