@@ -59,19 +59,9 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
         owner = api.newMember("owner-" + UUID.randomUUID());
         ownerId = api.userId(owner);
         other = api.newMember("other-" + UUID.randomUUID());
-        worker = api.post(
-                        "/api/v1/admin/users",
-                        Api.ADMIN_TOKEN,
-                        "{\"name\":\"worker-" + UUID.randomUUID() + "\",\"role\":\"worker\"}")
-                .json()
-                .get("token")
-                .asString();
+        worker = api.newWorker("worker-" + UUID.randomUUID());
         workerProcessor = "matrix-" + UUID.randomUUID().toString().substring(0, 8);
-        assertThat(api.send(json("PUT", "/api/v1/worker/processors/" + workerProcessor, "{\"accepts\":[\"none\"]}")
-                                .header("Authorization", "Bearer " + worker)
-                                .build())
-                        .status())
-                .isEqualTo(200);
+        api.declare(worker, workerProcessor, "{\"accepts\":[\"none\"]}");
     }
 
     @AfterEach

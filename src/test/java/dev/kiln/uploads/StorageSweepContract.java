@@ -94,19 +94,9 @@ abstract class StorageSweepContract extends ApiTestBase {
     @Test
     void aResultFilesContentIsKeptWhileItsAttemptsFilesAreTheJobs() {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        String worker = api.post(
-                        "/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"sw-" + suffix + "\",\"role\":\"worker\"}")
-                .json()
-                .get("token")
-                .asString();
+        String worker = api.newWorker("sw-" + suffix);
         String processor = "sweep-" + suffix;
-        assertThat(api.send(api.request("/api/v1/worker/processors/" + processor, worker)
-                                .header("Content-Type", "application/json")
-                                .PUT(HttpRequest.BodyPublishers.ofString(
-                                        "{\"accepts\":[\"none\"],\"limits\":{\"maxAttempts\":1}}"))
-                                .build())
-                        .status())
-                .isEqualTo(200);
+        api.declare(worker, processor, "{\"accepts\":[\"none\"],\"limits\":{\"maxAttempts\":1}}");
         String kept = runAndUpload(worker, processor, "complete", "");
         String dropped = runAndUpload(worker, processor, "fail", ",\"code\":\"broken\",\"message\":\"no\"");
 
