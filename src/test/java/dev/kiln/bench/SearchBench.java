@@ -3,7 +3,6 @@ package dev.kiln.bench;
 import dev.kiln.KilnApplication;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.TestDatabases;
-import java.lang.management.ManagementFactory;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -86,13 +85,13 @@ public final class SearchBench {
                 perDoc,
                 docs * perDoc,
                 questions,
-                load());
+                Bench.loadAverage());
         for (String db : options.getOrDefault("db", "sqlite,postgres").split(",")) {
             TestDatabases.Kind kind = TestDatabases.Kind.valueOf(db.toUpperCase(Locale.ROOT));
             run(kind, false, docs, perDoc, 0);
             run(kind, true, docs, perDoc, questions);
         }
-        System.out.printf(Locale.ROOT, "end        load average %s%n", load());
+        System.out.printf(Locale.ROOT, "end        load average %s%n", Bench.loadAverage());
         System.exit(0);
     }
 
@@ -136,7 +135,7 @@ public final class SearchBench {
                     total / seconds,
                     total,
                     seconds,
-                    load());
+                    Bench.loadAverage());
             if (vectors) {
                 for (String mode : List.of("text", "semantic", "hybrid")) {
                     ask(api, member, kind, mode, asked);
@@ -249,13 +248,6 @@ public final class SearchBench {
                 inTop5 / (double) asked.size(),
                 reciprocal / asked.size(),
                 asked.size(),
-                load());
-    }
-
-    private static String load() {
-        return String.format(
-                Locale.ROOT,
-                "%.2f",
-                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+                Bench.loadAverage());
     }
 }
