@@ -48,9 +48,7 @@ abstract class BatchApiContract extends ApiTestBase {
     }
 
     private String file(String owner, String name) {
-        Api.Response uploaded = api.upload(owner, ("text " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8), name);
-        assertThat(uploaded.status()).as(uploaded.toString()).isEqualTo(201);
-        return uploaded.json().get("id").asString();
+        return api.file(owner, ("text " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8), name);
     }
 
     private static String body(String type, String params, List<String> files) {

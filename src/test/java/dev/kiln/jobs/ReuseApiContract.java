@@ -240,9 +240,7 @@ abstract class ReuseApiContract extends ApiTestBase {
     }
 
     private String upload(byte[] bytes, String name) {
-        Api.Response uploaded = api.upload(token, bytes, name);
-        assertThat(uploaded.status()).as(uploaded.toString()).isEqualTo(201);
-        return uploaded.json().get("id").asString();
+        return api.file(token, bytes, name);
     }
 
     private Api.Response dryRun(String body) {

@@ -58,16 +58,10 @@ abstract class LibraryApiContract extends ApiTestBase {
         running.forEach(id -> api.postEmpty("/api/v1/jobs/" + id + "/cancel", Api.ADMIN_TOKEN));
     }
 
-    private String upload(String owner, byte[] content, String name) {
-        Api.Response uploaded = api.upload(owner, content, name);
-        assertThat(uploaded.status()).as(uploaded.toString()).isEqualTo(201);
-        return uploaded.json().get("id").asString();
-    }
-
     private String text(String owner, String name) {
         name = java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8)
                 .replace("+", "%20");
-        return upload(owner, ("text " + UUID.randomUUID()).getBytes(), name);
+        return api.file(owner, ("text " + UUID.randomUUID()).getBytes(), name);
     }
 
     private Api.Response delete(String path, String as) {
@@ -111,7 +105,7 @@ abstract class LibraryApiContract extends ApiTestBase {
     void theListIsNewestFirstPagedStablyWithTotalsSearchAndTypeFilter() {
         String alpha = text(token, "Alpha notes.txt");
         String beta = text(token, "beta.txt");
-        String bin = upload(token, random(3000), "ALPHABET.bin");
+        String bin = api.file(token, random(3000), "ALPHABET.bin");
 
         JsonNode first = files("?limit=2", token);
         assertThat(first.get("total").asLong()).isEqualTo(3);
@@ -324,8 +318,8 @@ abstract class LibraryApiContract extends ApiTestBase {
     @Test
     void usageCountsFilesBytesAndJobsAndADeletionFreesQuotaAtOnce() {
         byte[] big = random(900_000);
-        String first = upload(token, big, "first.bin");
-        String second = upload(token, random(900_000), "second.bin");
+        String first = api.file(token, big, "first.bin");
+        String second = api.file(token, random(900_000), "second.bin");
         finished(token, text(token, "small.txt"));
 
         JsonNode usage = api.get("/api/v1/me/usage", token).json();
@@ -353,8 +347,8 @@ abstract class LibraryApiContract extends ApiTestBase {
     void sharedContentStaysUntilItsLastFileGoes() {
         byte[] content = random(20_000);
         String other = api.newMember("library-other-" + UUID.randomUUID());
-        String mine = upload(token, content, "same.bin");
-        String theirs = upload(other, content, "same-too.bin");
+        String mine = api.file(token, content, "same.bin");
+        String theirs = api.file(other, content, "same-too.bin");
         String sha =
                 api.get("/api/v1/files/" + mine, token).json().get("sha256").asString();
 

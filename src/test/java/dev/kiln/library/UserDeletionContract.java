@@ -49,12 +49,6 @@ abstract class UserDeletionContract extends ApiTestBase {
         return api.delete("/api/v1/admin/users/" + id + query, Api.ADMIN_TOKEN);
     }
 
-    private String upload(String owner, byte[] content) {
-        Api.Response uploaded = api.upload(owner, content, "f.bin");
-        assertThat(uploaded.status()).as(uploaded.toString()).isEqualTo(201);
-        return uploaded.json().get("id").asString();
-    }
-
     private String sha(String file, String owner) {
         return api.get("/api/v1/files/" + file, owner).json().get("sha256").asString();
     }
@@ -68,7 +62,7 @@ abstract class UserDeletionContract extends ApiTestBase {
         assertThat(self.code()).isEqualTo("cannot_delete_self");
         assertThat(deleteUser(userId, "?data=yes").code()).isEqualTo("invalid_field");
 
-        upload(token, random(2000));
+        api.file(token, random(2000), "f.bin");
         Api.Response hasData = deleteUser(userId, "");
         assertThat(hasData.status()).isEqualTo(409);
         assertThat(hasData.code()).isEqualTo("user_has_data");
@@ -100,10 +94,10 @@ abstract class UserDeletionContract extends ApiTestBase {
     @Test
     void theirJobsFilesAndContentGoButSharedContentStays() {
         byte[] shared = random(3000);
-        String mine = upload(token, random(4000));
-        String sharedMine = upload(token, shared);
+        String mine = api.file(token, random(4000), "f.bin");
+        String sharedMine = api.file(token, shared, "f.bin");
         String other = api.newMember("staying-" + UUID.randomUUID());
-        String theirs = upload(other, shared);
+        String theirs = api.file(other, shared, "f.bin");
         String finished = api.submit(token, "test-echo", mine, "{}");
         await().atMost(WAIT).until(() -> api.state(token, finished).equals("succeeded"));
         String worker = api.newWorker("ud-worker-" + UUID.randomUUID());
@@ -134,7 +128,7 @@ abstract class UserDeletionContract extends ApiTestBase {
         String worker = api.newWorker("ud-worker-" + UUID.randomUUID());
         String processor = "ud-" + UUID.randomUUID().toString().substring(0, 8);
         api.declare(worker, processor, "{\"accepts\":[\"*/*\"]}");
-        String file = upload(token, random(1000));
+        String file = api.file(token, random(1000), "f.bin");
         String job = api.submit(token, processor, file, "{}");
         String lease = api.post(
                         "/api/v1/worker/claim",

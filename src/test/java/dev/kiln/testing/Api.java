@@ -172,7 +172,12 @@ public final class Api {
 
     /** Uploads a small text file and returns its id. */
     public String textFile(String token, String text) {
-        Response uploaded = upload(token, text.getBytes(java.nio.charset.StandardCharsets.UTF_8), "note.txt");
+        return file(token, text.getBytes(java.nio.charset.StandardCharsets.UTF_8), "note.txt");
+    }
+
+    /** Uploads {@code content} as a file named {@code name} and returns its id. */
+    public String file(String token, byte[] content, String name) {
+        Response uploaded = upload(token, content, name);
         if (uploaded.status() != 201) {
             throw new IllegalStateException("could not upload: " + uploaded);
         }
