@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kiln.testing.BrowserScript;
 import dev.kiln.testing.KilnProcess;
 import dev.kiln.testing.TestDatabases;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import dev.kiln.testing.Zips;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,7 +33,7 @@ class BatchesBrowserTest {
                     .orElseThrow()
                     .substring(4);
 
-            Map<String, String> entries = entries(Path.of(zip));
+            Map<String, String> entries = Zips.texts(Files.newInputStream(Path.of(zip)));
 
             assertThat(entries.keySet())
                     .containsExactly("minutes.txt", "minutes (2).txt", "notes.txt", "manifest.json");
@@ -44,17 +42,5 @@ class BatchesBrowserTest {
             assertThat(entries.get("notes.txt")).contains("order more clay");
             assertThat(entries.get("manifest.json")).contains("\"format\" : \"txt\"");
         }
-    }
-
-    private static Map<String, String> entries(Path zip) throws IOException {
-        Map<String, String> entries = new LinkedHashMap<>();
-        try (ZipFile file = new ZipFile(zip.toFile())) {
-            for (var entry : java.util.Collections.list(file.entries())) {
-                try (var in = file.getInputStream(entry)) {
-                    entries.put(entry.getName(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
-                }
-            }
-        }
-        return entries;
     }
 }
