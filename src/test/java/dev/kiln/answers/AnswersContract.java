@@ -1,5 +1,6 @@
 package dev.kiln.answers;
 
+import static dev.kiln.testing.TestBytes.rareWord;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -56,26 +57,9 @@ abstract class AnswersContract extends ApiTestBase {
     @BeforeEach
     void content() {
         member = api.newMember("asker-" + UUID.randomUUID());
-        rare = "kw"
-                + UUID.randomUUID().toString().replace("-", "").substring(0, 10).replaceAll("[0-9]", "q");
-        document = api.submit(
-                member,
-                "extract",
-                api.textFile(member, "The " + rare + " project was approved by the board on Tuesday."),
-                "{}");
-        await().atMost(WAIT).until(() -> api.state(member, document).equals("succeeded"));
-        await().atMost(WAIT)
-                .until(() -> api.get("/api/v1/search?mode=text&q=" + rare, member)
-                                .json()
-                                .get("items")
-                                .size()
-                        == 1);
-    }
-
-    /** A word no other test's content holds: letters only, so every retriever takes it as one word. */
-    static String rareWord() {
-        return "kw"
-                + UUID.randomUUID().toString().replace("-", "").substring(0, 10).replaceAll("[0-9]", "q");
+        rare = rareWord();
+        document = api.searchableDocument(
+                member, "The " + rare + " project was approved by the board on Tuesday.", rare);
     }
 
     String ask(String token, String body) {

@@ -1,10 +1,9 @@
 package dev.kiln.answers;
 
+import static dev.kiln.testing.TestBytes.rareWord;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.kiln.testing.ApiTestBase;
-import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -14,23 +13,12 @@ import tools.jackson.databind.json.JsonMapper;
 /** A node with no language model configured: the answer is the best passages, with citations, and says so. */
 class SqliteExtractiveAnswersTest extends ApiTestBase {
 
-    private static final Duration WAIT = Duration.ofSeconds(60);
-
     @Test
     void theAnswerIsThePassagesAndSaysSo() {
         assertThat(api.processor("answer").toString()).contains("\"mode\":\"extractive\"");
         String member = api.newMember("extractive-" + UUID.randomUUID());
-        String rare =
-                "kw" + UUID.randomUUID().toString().replaceAll("[^a-f]", "").substring(0, 8);
-        String document = api.submit(
-                member, "extract", api.textFile(member, "The " + rare + " budget rose by ten percent."), "{}");
-        await().atMost(WAIT).until(() -> api.state(member, document).equals("succeeded"));
-        await().atMost(WAIT)
-                .until(() -> api.get("/api/v1/search?mode=text&q=" + rare, member)
-                                .json()
-                                .get("items")
-                                .size()
-                        == 1);
+        String rare = rareWord();
+        String document = api.searchableDocument(member, "The " + rare + " budget rose by ten percent.", rare);
 
         String job = api.post(
                         "/api/v1/answers", member, "{\"question\": \"How much did the " + rare + " budget rise?\"}")

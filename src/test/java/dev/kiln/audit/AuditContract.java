@@ -53,9 +53,7 @@ abstract class AuditContract extends ApiTestBase {
                 .asString();
         assertThat(api.get(link, null).status()).isEqualTo(200);
         Api.Response issued = api.post("/api/v1/me/tokens", token, "{\"label\":\"cli\"}");
-        api.send(api.request("/api/v1/me/tokens/" + issued.json().get("id").asString(), token)
-                .DELETE()
-                .build());
+        api.delete("/api/v1/me/tokens/" + issued.json().get("id").asString(), token);
         api.send(api.browserRequest("/api/v1/session", browser)
                 .header("X-Kiln-CSRF", browser.csrf())
                 .DELETE()

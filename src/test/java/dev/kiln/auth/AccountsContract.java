@@ -93,26 +93,20 @@ abstract class AccountsContract extends ApiTestBase {
         assertThat(listed.json().get("items")).hasSize(2);
 
         Api.Response revoked =
-                api.send(api.request("/api/v1/admin/users/" + userId + "/tokens/" + tokenId, Api.ADMIN_TOKEN)
-                        .DELETE()
-                        .build());
+                api.delete("/api/v1/admin/users/" + userId + "/tokens/" + tokenId, Api.ADMIN_TOKEN);
         assertThat(revoked.status()).isEqualTo(200);
         assertThat(revoked.json().get("active").asBoolean()).isFalse();
         assertThat(revoked.json().get("revokedAt").isString()).isTrue();
         assertThat(api.get("/api/v1/jobs", secret).status()).isEqualTo(401);
         // Revoking again changes nothing; someone else's token id under this user is not found.
-        assertThat(api.send(api.request("/api/v1/admin/users/" + userId + "/tokens/" + tokenId, Api.ADMIN_TOKEN)
-                                .DELETE()
-                                .build())
+        assertThat(api.delete("/api/v1/admin/users/" + userId + "/tokens/" + tokenId, Api.ADMIN_TOKEN)
                         .json()
                         .get("revokedAt")
                         .asString())
                 .isEqualTo(revoked.json().get("revokedAt").asString());
-        assertThat(api.send(api.request(
+        assertThat(api.delete(
                                         "/api/v1/admin/users/" + userId + "/tokens/tok_aaaaaaaaaaaaaaaaaaaaaaaaaa",
                                         Api.ADMIN_TOKEN)
-                                .DELETE()
-                                .build())
                         .code())
                 .isEqualTo("token_not_found");
     }
@@ -149,7 +143,7 @@ abstract class AccountsContract extends ApiTestBase {
         assertThat(cli.json().has("expiresAt")).isFalse();
 
         Api.Response bobRevokes =
-                api.send(api.request("/api/v1/me/tokens/" + cliId, bob).DELETE().build());
+                api.delete("/api/v1/me/tokens/" + cliId, bob);
         assertThat(bobRevokes.status()).isEqualTo(404);
         assertThat(bobRevokes.code()).isEqualTo("token_not_found");
         assertThat(api.get("/api/v1/jobs", cli.json().get("token").asString()).status())
@@ -186,11 +180,7 @@ abstract class AccountsContract extends ApiTestBase {
         for (String other : admins) {
             setRole(other, "member");
         }
-        String adminId = api.get("/api/v1/session", Api.ADMIN_TOKEN)
-                .json()
-                .get("user")
-                .get("id")
-                .asString();
+        String adminId = api.userId(Api.ADMIN_TOKEN);
         Api.Response last = setRole(adminId, "member");
         assertThat(last.status()).isEqualTo(409);
         assertThat(last.code()).isEqualTo("last_admin");

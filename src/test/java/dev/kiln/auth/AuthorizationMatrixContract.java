@@ -57,21 +57,11 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
     @BeforeEach
     void people() {
         owner = api.newMember("owner-" + UUID.randomUUID());
-        ownerId = api.get("/api/v1/session", owner).json().get("user").get("id").asString();
+        ownerId = api.userId(owner);
         other = api.newMember("other-" + UUID.randomUUID());
-        worker = api.post(
-                        "/api/v1/admin/users",
-                        Api.ADMIN_TOKEN,
-                        "{\"name\":\"worker-" + UUID.randomUUID() + "\",\"role\":\"worker\"}")
-                .json()
-                .get("token")
-                .asString();
+        worker = api.newWorker("worker-" + UUID.randomUUID());
         workerProcessor = "matrix-" + UUID.randomUUID().toString().substring(0, 8);
-        assertThat(api.send(json("PUT", "/api/v1/worker/processors/" + workerProcessor, "{\"accepts\":[\"none\"]}")
-                                .header("Authorization", "Bearer " + worker)
-                                .build())
-                        .status())
-                .isEqualTo(200);
+        api.declare(worker, workerProcessor, "{\"accepts\":[\"none\"]}");
     }
 
     @AfterEach
@@ -87,7 +77,7 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
     /** A user of their own for each request that deletes one. */
     private String newUserId() {
         String member = api.newMember("doomed-" + UUID.randomUUID());
-        return api.get("/api/v1/session", member).json().get("user").get("id").asString();
+        return api.userId(member);
     }
 
     private String finishedJob() {

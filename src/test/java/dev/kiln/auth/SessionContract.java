@@ -62,8 +62,7 @@ abstract class SessionContract extends ApiTestBase {
         Api.Response wrongCsrf = api.send(
                 upload.copy().header("X-Kiln-CSRF", browser.csrf() + "x").build());
         assertThat(wrongCsrf.code()).isEqualTo("csrf_token_invalid");
-        String userId =
-                api.get("/api/v1/session", token).json().get("user").get("id").asString();
+        String userId = api.userId(token);
         assertThat(api.get("/api/v1/admin/users/" + userId, Api.ADMIN_TOKEN)
                         .json()
                         .get("files")

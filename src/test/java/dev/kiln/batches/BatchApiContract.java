@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.Zips;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -12,12 +13,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,9 +46,7 @@ abstract class BatchApiContract extends ApiTestBase {
     }
 
     private String file(String owner, String name) {
-        Api.Response uploaded = api.upload(owner, ("text " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8), name);
-        assertThat(uploaded.status()).as(uploaded.toString()).isEqualTo(201);
-        return uploaded.json().get("id").asString();
+        return api.file(owner, ("text " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8), name);
     }
 
     private static String body(String type, String params, List<String> files) {
@@ -295,13 +291,7 @@ abstract class BatchApiContract extends ApiTestBase {
                     http.send(api.request(path, token).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.headers().firstValue("Content-Type")).contains("application/zip");
-            Map<String, String> entries = new LinkedHashMap<>();
-            try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(response.body()))) {
-                for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
-                    entries.put(entry.getName(), new String(zip.readAllBytes(), StandardCharsets.UTF_8));
-                }
-            }
-            return entries;
+            return Zips.texts(new ByteArrayInputStream(response.body()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

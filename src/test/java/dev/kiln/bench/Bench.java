@@ -1,10 +1,15 @@
 package dev.kiln.bench;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -68,6 +73,15 @@ final class Bench {
             options.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
         }
         return options;
+    }
+
+    /** The machine's load average over 1, 5 and 15 minutes, as /proc/loadavg tells it. */
+    static String loadAverage() {
+        try {
+            return String.join(" ", Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).split(" "), 3));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static double percentile(long[] sorted, int p) {

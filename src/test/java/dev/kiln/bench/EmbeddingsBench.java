@@ -9,7 +9,6 @@ import dev.kiln.testing.TestDatabases;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,11 +50,11 @@ public final class EmbeddingsBench {
                 Locale.ROOT,
                 "machine    %d CPUs, load average %s%n",
                 Runtime.getRuntime().availableProcessors(),
-                loadAverage());
+                Bench.loadAverage());
         Path home = TestDatabases.tempDir("kiln-embeddings-bench-");
         embedding(home, segments, rounds);
         scan(vectors, queries);
-        System.out.printf(Locale.ROOT, "machine    load average at the end %s%n", loadAverage());
+        System.out.printf(Locale.ROOT, "machine    load average at the end %s%n", Bench.loadAverage());
     }
 
     private static void embedding(Path home, int count, int rounds) throws Exception {
@@ -107,7 +106,7 @@ public final class EmbeddingsBench {
                 name,
                 count / seconds,
                 (cpuMicros() - cpu) / 1e3 / count,
-                loadAverage());
+                Bench.loadAverage());
     }
 
     /** Transcript-like lines: 10 to 30 words of everyday speech. */
@@ -216,7 +215,7 @@ public final class EmbeddingsBench {
                 Bench.percentile(micros, 99) / 1e3,
                 queries.length / seconds,
                 (cpuMicros() - cpu) / 1e3 / queries.length,
-                loadAverage());
+                Bench.loadAverage());
     }
 
     /** The straightforward scan: one dot product per row, a float reduction HotSpot keeps scalar. */
@@ -254,10 +253,5 @@ public final class EmbeddingsBench {
 
     private static long cpuMicros() {
         return ProcCpu.process(ProcessHandle.current().pid());
-    }
-
-    private static String loadAverage() throws Exception {
-        return String.join(
-                " ", Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).split(" "), 3));
     }
 }

@@ -73,7 +73,6 @@ public final class JobThroughputBench {
         String url = pgUrl != null ? pgUrl : TestDatabases.fresh(kind);
         try (ConfigurableApplicationContext app = new SpringApplicationBuilder(KilnApplication.class)
                 .properties(
-                        "server.port=0",
                         "kiln.database.url=" + url,
                         "kiln.home=" + TestDatabases.tempDir("kiln-bench-"),
                         "kiln.admin.token=bench",
@@ -82,7 +81,8 @@ public final class JobThroughputBench {
                         "kiln.limits.max-running-jobs=" + maxRunning,
                         "logging.level.root=WARN",
                         "logging.level.dev.kiln=" + System.getProperty("bench.log", "WARN"))
-                .run()) {
+                // Any free port: as an argument, since application.yaml (port 8080) beats default properties.
+                .run("--server.port=0")) {
             Users users = app.getBean(Users.class);
             User owner = users.create("bench-" + System.nanoTime(), Role.MEMBER).orElseThrow();
             FileInfo file = app.getBean(FileIntake.class)

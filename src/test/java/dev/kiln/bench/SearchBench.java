@@ -3,7 +3,6 @@ package dev.kiln.bench;
 import dev.kiln.KilnApplication;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.TestDatabases;
-import java.lang.management.ManagementFactory;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -76,8 +75,6 @@ public final class SearchBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = Bench.options(args);
-        // Above application.properties (the builder's properties are only defaults): any free port.
-        System.setProperty("server.port", "0");
         int docs = Integer.parseInt(options.getOrDefault("docs", "2000"));
         int perDoc = Integer.parseInt(options.getOrDefault("segments", "50"));
         int questions = Integer.parseInt(options.getOrDefault("questions", "200"));
@@ -88,13 +85,13 @@ public final class SearchBench {
                 perDoc,
                 docs * perDoc,
                 questions,
-                load());
+                Bench.loadAverage());
         for (String db : options.getOrDefault("db", "sqlite,postgres").split(",")) {
             TestDatabases.Kind kind = TestDatabases.Kind.valueOf(db.toUpperCase(Locale.ROOT));
             run(kind, false, docs, perDoc, 0);
             run(kind, true, docs, perDoc, questions);
         }
-        System.out.printf(Locale.ROOT, "end        load average %s%n", load());
+        System.out.printf(Locale.ROOT, "end        load average %s%n", Bench.loadAverage());
         System.exit(0);
     }
 
@@ -102,7 +99,6 @@ public final class SearchBench {
             throws Exception {
         try (ConfigurableApplicationContext app = new SpringApplicationBuilder(KilnApplication.class)
                 .properties(
-                        "server.port=0",
                         "kiln.database.url=" + TestDatabases.fresh(kind),
                         "kiln.home=" + TestDatabases.tempDir("kiln-search-bench-"),
                         "kiln.admin.token=" + Api.ADMIN_TOKEN,
@@ -113,7 +109,8 @@ public final class SearchBench {
                         "kiln.limits.max-queued-jobs=0",
                         "kiln.limits.max-running-jobs=0",
                         "logging.level.root=WARN")
-                .run()) {
+                // Any free port: as an argument, since application.yaml (port 8080) beats default properties.
+                .run("--server.port=0")) {
             Api api = new Api(Integer.parseInt(app.getEnvironment().getProperty("local.server.port")));
             String member = api.newMember("bench-" + System.nanoTime());
             long start = System.nanoTime();
@@ -138,7 +135,7 @@ public final class SearchBench {
                     total / seconds,
                     total,
                     seconds,
-                    load());
+                    Bench.loadAverage());
             if (vectors) {
                 for (String mode : List.of("text", "semantic", "hybrid")) {
                     ask(api, member, kind, mode, asked);
@@ -251,13 +248,6 @@ public final class SearchBench {
                 inTop5 / (double) asked.size(),
                 reciprocal / asked.size(),
                 asked.size(),
-                load());
-    }
-
-    private static String load() {
-        return String.format(
-                Locale.ROOT,
-                "%.2f",
-                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+                Bench.loadAverage());
     }
 }

@@ -64,7 +64,6 @@ public final class WorkersBench {
             throws Exception {
         try (ConfigurableApplicationContext app = new SpringApplicationBuilder(KilnApplication.class)
                 .properties(
-                        "server.port=0",
                         "kiln.database.url=" + url,
                         "kiln.home=" + TestDatabases.tempDir("kiln-bench-"),
                         "kiln.admin.token=bench",
@@ -75,7 +74,8 @@ public final class WorkersBench {
                         "kiln.limits.max-queued-jobs=0",
                         "logging.level.root=WARN",
                         "logging.level.dev.kiln=WARN")
-                .run()) {
+                // Any free port: as an argument, since application.yaml (port 8080) beats default properties.
+                .run("--server.port=0")) {
             Setup setup = new Setup(app);
             System.out.printf(
                     "%-22s %7s %9s %9s %12s %12s %12s%n",

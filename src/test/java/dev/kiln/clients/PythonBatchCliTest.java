@@ -7,16 +7,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.Python;
 import dev.kiln.testing.TestDatabases;
+import dev.kiln.testing.Zips;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
+import java.util.Map;
 import java.util.UUID;
-import java.util.zip.ZipFile;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
@@ -75,13 +72,9 @@ class PythonBatchCliTest extends ApiTestBase {
         PythonCli.Result download = cli.run("batch-download", batch, "--format", "txt", "-o", zip.toString());
 
         assertThat(download.exit()).as(download.toString()).isZero();
-        List<String> names = new ArrayList<>();
-        try (ZipFile file = new ZipFile(zip.toFile())) {
-            Collections.list(file.entries()).forEach(e -> names.add(e.getName()));
-            assertThat(new String(file.getInputStream(file.getEntry("two.txt")).readAllBytes(), StandardCharsets.UTF_8))
-                    .contains("The second document of the batch.");
-        }
-        assertThat(names).containsExactly("one.txt", "two.txt", "manifest.json");
+        Map<String, String> entries = Zips.texts(Files.newInputStream(zip));
+        assertThat(entries.get("two.txt")).contains("The second document of the batch.");
+        assertThat(entries.keySet()).containsExactly("one.txt", "two.txt", "manifest.json");
         PythonCli.Result unknown = cli.run("batch-download", batch, "--format", "srt", "-o", zip.toString());
         assertThat(unknown.exit()).isEqualTo(1);
         assertThat(unknown.stderr()).contains("unknown_format");

@@ -2,7 +2,9 @@ package dev.kiln.embeddings;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -102,19 +105,24 @@ class VectorCacheTest {
             }
             return load(owner);
         });
-        ExecutorService threads = Executors.newFixedThreadPool(4);
+        List<FutureTask<VectorIndex>> searches = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
         try {
-            List<Future<VectorIndex>> searches = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                searches.add(threads.submit(() -> cache.get("ann")));
+                FutureTask<VectorIndex> search = new FutureTask<>(() -> cache.get("ann"));
+                searches.add(search);
+                threads.add(Thread.ofPlatform().start(search));
             }
+            // All four inside get() before the load ends: one loading (held here), three waiting for it.
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> threads.stream().allMatch(t -> t.getState() == Thread.State.WAITING));
             finish.countDown();
-            for (Future<VectorIndex> search : searches) {
+            for (FutureTask<VectorIndex> search : searches) {
                 assertThat(search.get(5, TimeUnit.SECONDS))
                         .isSameAs(searches.get(0).get());
             }
         } finally {
-            threads.shutdownNow();
+            finish.countDown();
         }
         assertThat(loads.get("ann")).hasValue(1);
     }

@@ -72,13 +72,7 @@ class OptimizeExampleTest extends ApiTestBase {
     void startTheWorker() {
         assumeTrue(Python.available(), "python3 (3.9+) is installed (.ci/run installs it)");
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        String token = api.post(
-                        "/api/v1/admin/users",
-                        Api.ADMIN_TOKEN,
-                        "{\"name\":\"optimizer-" + suffix + "\",\"role\":\"worker\"}")
-                .json()
-                .get("token")
-                .asString();
+        String token = api.newWorker("optimizer-" + suffix);
         member = api.newMember("optimize-owner-" + suffix);
         Path cache = TestDatabases.tempDir("kiln-optimize-cache-");
         worker = PythonWorker.start(

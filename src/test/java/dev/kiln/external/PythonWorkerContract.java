@@ -41,10 +41,7 @@ abstract class PythonWorkerContract extends ApiTestBase {
     @BeforeEach
     void identities() {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        token = api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"py-" + suffix + "\",\"role\":\"worker\"}")
-                .json()
-                .get("token")
-                .asString();
+        token = api.newWorker("py-" + suffix);
         member = api.newMember("py-owner-" + suffix);
         prefix = "py" + suffix;
     }

@@ -73,19 +73,10 @@ class WorkersOnTwoNodesTest {
                 KilnProcess b = KilnProcess.start(url, home, SETTINGS)) {
             Api apiA = a.api();
             Api apiB = b.api();
-            String worker = apiA.post(
-                            "/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"gpu-nodes\",\"role\":\"worker\"}")
-                    .json()
-                    .get("token")
-                    .asString();
+            String worker = apiA.newWorker("gpu-nodes");
             String member = apiA.newMember("nodes-owner");
             String prefix = "n" + UUID.randomUUID().toString().substring(0, 8);
-            assertThat(apiB.send(apiB.request("/api/v1/worker/processors/" + prefix + "-wake", worker)
-                                    .header("Content-Type", "application/json")
-                                    .PUT(HttpRequest.BodyPublishers.ofString("{\"accepts\":[\"none\"]}"))
-                                    .build())
-                            .status())
-                    .isEqualTo(200);
+            apiB.declare(worker, prefix + "-wake", "{\"accepts\":[\"none\"]}");
 
             String type = prefix + "-wake";
             await().atMost(WAIT)

@@ -132,17 +132,9 @@ class ApiFuzzTest {
 
     /** A worker and a job it ran to the end: its lease is spent, so every write about the job is refused. */
     private void startWorker() {
-        worker = api.post("/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"fuzz-worker\",\"role\":\"worker\"}")
-                .json()
-                .get("token")
-                .asString();
+        worker = api.newWorker("fuzz-worker");
         workerProcessor = "fuzz-run";
-        Api.Response declared = raw.send(
-                "PUT",
-                "/api/v1/worker/processors/" + workerProcessor,
-                List.of(auth(worker), "Content-Type: application/json"),
-                "{\"accepts\":[\"none\"]}".getBytes(StandardCharsets.UTF_8));
-        assertThat(declared.status()).as(declared.toString()).isEqualTo(200);
+        api.declare(worker, workerProcessor, "{\"accepts\":[\"none\"]}");
         workerJob = api.post("/api/v1/jobs", token, "{\"type\":\"fuzz-run\"}")
                 .json()
                 .get("id")

@@ -78,7 +78,7 @@ abstract class ReuseApiContract extends ApiTestBase {
         assertThat(reusedCount()).isEqualTo(reusedBefore + 1);
 
         // The copy is the reused job's own: deleting the first job leaves it whole.
-        assertThat(api.send(api.request("/api/v1/jobs/" + first, token).DELETE().build())
+        assertThat(api.delete("/api/v1/jobs/" + first, token)
                         .status())
                 .isEqualTo(204);
         assertThat(api.get("/api/v1/jobs/" + id + "/result", token)
@@ -240,9 +240,7 @@ abstract class ReuseApiContract extends ApiTestBase {
     }
 
     private String upload(byte[] bytes, String name) {
-        Api.Response uploaded = api.upload(token, bytes, name);
-        assertThat(uploaded.status()).as(uploaded.toString()).isEqualTo(201);
-        return uploaded.json().get("id").asString();
+        return api.file(token, bytes, name);
     }
 
     private Api.Response dryRun(String body) {

@@ -59,9 +59,7 @@ class DeletionCrashTest {
             assertThat(rowsOf(url, file, job)).as("rows before").isPositive();
 
             Files.createFile(marker);
-            Throwable cut = catchThrowable(() -> api.send(api.request("/api/v1/files/" + file + "?jobs=delete", member)
-                    .DELETE()
-                    .build()));
+            Throwable cut = catchThrowable(() -> api.delete("/api/v1/files/" + file + "?jobs=delete", member));
             assertThat(cut).as("the connection dies with the process").isNotNull();
             kiln.awaitExit();
             assertThat(kiln.exitCode()).as("halted at the crash point").isEqualTo(CrashPoints.HALTED);

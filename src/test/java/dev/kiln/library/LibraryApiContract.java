@@ -8,6 +8,7 @@ import dev.kiln.files.FileCatalog;
 import dev.kiln.storage.BlobStore;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.StorageSweptByTest;
 import dev.kiln.uploads.StorageSweeper;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,18 +18,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /**
  * "Your library" over HTTP on each database: the file list (paging, totals, search, type filter,
  * admins' owner filter), deleting files and jobs one by one and in bulk, usage and quota, the
  * shared blob going only with its last file, and a deletion that stopped after its rows finished
- * by the sweep. Content has no grace here (the same settings as the sweep's own contract, so the
- * two share one running Kiln).
+ * by the sweep. Content has no grace here ({@link StorageSweptByTest}).
  */
-@TestPropertySource(
-        properties = {"kiln.uploads.expire-after=1s", "kiln.uploads.sweep-interval=1h", "kiln.uploads.blob-grace=0s"})
+@StorageSweptByTest
 abstract class LibraryApiContract extends ApiTestBase {
 
     private static final Duration WAIT = Duration.ofSeconds(15);
@@ -52,7 +50,7 @@ abstract class LibraryApiContract extends ApiTestBase {
     @BeforeEach
     void setUp() {
         token = api.newMember("library-" + UUID.randomUUID());
-        userId = api.get("/api/v1/session", token).json().get("user").get("id").asString();
+        userId = api.userId(token);
     }
 
     @AfterEach
@@ -60,20 +58,14 @@ abstract class LibraryApiContract extends ApiTestBase {
         running.forEach(id -> api.postEmpty("/api/v1/jobs/" + id + "/cancel", Api.ADMIN_TOKEN));
     }
 
-    private String upload(String owner, byte[] content, String name) {
-        Api.Response uploaded = api.upload(owner, content, name);
-        assertThat(uploaded.status()).as(uploaded.toString()).isEqualTo(201);
-        return uploaded.json().get("id").asString();
-    }
-
     private String text(String owner, String name) {
         name = java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8)
                 .replace("+", "%20");
-        return upload(owner, ("text " + UUID.randomUUID()).getBytes(), name);
+        return api.file(owner, ("text " + UUID.randomUUID()).getBytes(), name);
     }
 
     private Api.Response delete(String path, String as) {
-        return api.send(api.request(path, as).DELETE().build());
+        return api.delete(path, as);
     }
 
     private String finished(String owner, String file) {
@@ -113,7 +105,7 @@ abstract class LibraryApiContract extends ApiTestBase {
     void theListIsNewestFirstPagedStablyWithTotalsSearchAndTypeFilter() {
         String alpha = text(token, "Alpha notes.txt");
         String beta = text(token, "beta.txt");
-        String bin = upload(token, random(3000), "ALPHABET.bin");
+        String bin = api.file(token, random(3000), "ALPHABET.bin");
 
         JsonNode first = files("?limit=2", token);
         assertThat(first.get("total").asLong()).isEqualTo(3);
@@ -326,8 +318,8 @@ abstract class LibraryApiContract extends ApiTestBase {
     @Test
     void usageCountsFilesBytesAndJobsAndADeletionFreesQuotaAtOnce() {
         byte[] big = random(900_000);
-        String first = upload(token, big, "first.bin");
-        String second = upload(token, random(900_000), "second.bin");
+        String first = api.file(token, big, "first.bin");
+        String second = api.file(token, random(900_000), "second.bin");
         finished(token, text(token, "small.txt"));
 
         JsonNode usage = api.get("/api/v1/me/usage", token).json();
@@ -355,8 +347,8 @@ abstract class LibraryApiContract extends ApiTestBase {
     void sharedContentStaysUntilItsLastFileGoes() {
         byte[] content = random(20_000);
         String other = api.newMember("library-other-" + UUID.randomUUID());
-        String mine = upload(token, content, "same.bin");
-        String theirs = upload(other, content, "same-too.bin");
+        String mine = api.file(token, content, "same.bin");
+        String theirs = api.file(other, content, "same-too.bin");
         String sha =
                 api.get("/api/v1/files/" + mine, token).json().get("sha256").asString();
 

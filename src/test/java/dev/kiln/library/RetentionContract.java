@@ -115,9 +115,7 @@ abstract class RetentionContract extends ApiTestBase {
     }
 
     private String upload() {
-        Api.Response uploaded = api.upload(token, random(5000), "r.bin");
-        assertThat(uploaded.status()).as(uploaded.toString()).isEqualTo(201);
-        return uploaded.json().get("id").asString();
+        return api.file(token, random(5000), "r.bin");
     }
 
     private String finished(String file) {

@@ -7,13 +7,13 @@ import static org.awaitility.Awaitility.await;
 import dev.kiln.storage.BlobStore;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.StorageSweptByTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -21,10 +21,9 @@ import tools.jackson.databind.JsonNode;
  * {@code ?data=delete}, 404 for nobody; with their data, their jobs, files and the content only
  * they used go (waiting jobs cancelled first, running ones once they have stopped), their token
  * opens nothing, the name is free again, and the audit log says who did it. The same settings as
- * {@link LibraryApiContract}, so the two share one running Kiln.
+ * {@link LibraryApiContract} ({@link StorageSweptByTest}), so the two share one running Kiln.
  */
-@TestPropertySource(
-        properties = {"kiln.uploads.expire-after=1s", "kiln.uploads.sweep-interval=1h", "kiln.uploads.blob-grace=0s"})
+@StorageSweptByTest
 abstract class UserDeletionContract extends ApiTestBase {
 
     private static final Duration WAIT = Duration.ofSeconds(15);
@@ -43,19 +42,11 @@ abstract class UserDeletionContract extends ApiTestBase {
     void setUp() {
         name = "leaving-" + UUID.randomUUID();
         token = api.newMember(name);
-        userId = api.get("/api/v1/session", token).json().get("user").get("id").asString();
+        userId = api.userId(token);
     }
 
     private Api.Response deleteUser(String id, String query) {
-        return api.send(api.request("/api/v1/admin/users/" + id + query, Api.ADMIN_TOKEN)
-                .DELETE()
-                .build());
-    }
-
-    private String upload(String owner, byte[] content) {
-        Api.Response uploaded = api.upload(owner, content, "f.bin");
-        assertThat(uploaded.status()).as(uploaded.toString()).isEqualTo(201);
-        return uploaded.json().get("id").asString();
+        return api.delete("/api/v1/admin/users/" + id + query, Api.ADMIN_TOKEN);
     }
 
     private String sha(String file, String owner) {
@@ -65,17 +56,13 @@ abstract class UserDeletionContract extends ApiTestBase {
     @Test
     void refusalsSayWhy() {
         assertThat(deleteUser("usr_nobody", "").code()).isEqualTo("user_not_found");
-        String adminId = api.get("/api/v1/session", Api.ADMIN_TOKEN)
-                .json()
-                .get("user")
-                .get("id")
-                .asString();
+        String adminId = api.userId(Api.ADMIN_TOKEN);
         Api.Response self = deleteUser(adminId, "?data=delete");
         assertThat(self.status()).isEqualTo(409);
         assertThat(self.code()).isEqualTo("cannot_delete_self");
         assertThat(deleteUser(userId, "?data=yes").code()).isEqualTo("invalid_field");
 
-        upload(token, random(2000));
+        api.file(token, random(2000), "f.bin");
         Api.Response hasData = deleteUser(userId, "");
         assertThat(hasData.status()).isEqualTo(409);
         assertThat(hasData.code()).isEqualTo("user_has_data");
@@ -107,10 +94,10 @@ abstract class UserDeletionContract extends ApiTestBase {
     @Test
     void theirJobsFilesAndContentGoButSharedContentStays() {
         byte[] shared = random(3000);
-        String mine = upload(token, random(4000));
-        String sharedMine = upload(token, shared);
+        String mine = api.file(token, random(4000), "f.bin");
+        String sharedMine = api.file(token, shared, "f.bin");
         String other = api.newMember("staying-" + UUID.randomUUID());
-        String theirs = upload(other, shared);
+        String theirs = api.file(other, shared, "f.bin");
         String finished = api.submit(token, "test-echo", mine, "{}");
         await().atMost(WAIT).until(() -> api.state(token, finished).equals("succeeded"));
         String worker = api.newWorker("ud-worker-" + UUID.randomUUID());
@@ -141,7 +128,7 @@ abstract class UserDeletionContract extends ApiTestBase {
         String worker = api.newWorker("ud-worker-" + UUID.randomUUID());
         String processor = "ud-" + UUID.randomUUID().toString().substring(0, 8);
         api.declare(worker, processor, "{\"accepts\":[\"*/*\"]}");
-        String file = upload(token, random(1000));
+        String file = api.file(token, random(1000), "f.bin");
         String job = api.submit(token, processor, file, "{}");
         String lease = api.post(
                         "/api/v1/worker/claim",

@@ -53,7 +53,7 @@ abstract class AccessEndsContract extends ApiTestBase {
     @BeforeEach
     void setUp() {
         member = api.newMember("access-" + UUID.randomUUID());
-        userId = api.get("/api/v1/session", member).json().get("user").get("id").asString();
+        userId = api.userId(member);
         job = waitingJob(member);
     }
 
@@ -79,9 +79,7 @@ abstract class AccessEndsContract extends ApiTestBase {
         StreamClient otherUser = follow(bystander, theirJob);
         SseClient otherUserSse = sse(api.request(eventsPath(theirJob), bystander));
 
-        assertThat(api.send(api.request("/api/v1/me/tokens/" + revokedId, second)
-                                .DELETE()
-                                .build())
+        assertThat(api.delete("/api/v1/me/tokens/" + revokedId, second)
                         .status())
                 .isEqualTo(200);
 
@@ -203,9 +201,7 @@ abstract class AccessEndsContract extends ApiTestBase {
         String theirJob = waitingJob(bystander);
         StreamClient otherUser = follow(bystander, theirJob);
 
-        Api.Response deleted = api.send(api.request("/api/v1/admin/users/" + userId + "?data=delete", Api.ADMIN_TOKEN)
-                .DELETE()
-                .build());
+        Api.Response deleted = api.delete("/api/v1/admin/users/" + userId + "?data=delete", Api.ADMIN_TOKEN);
         // Their job was running (at its gate): asked to stop, it is deleted at once or, still stopping, later (202).
         assertThat(deleted.status()).as("%s", deleted).isIn(202, 204);
 
@@ -236,9 +232,7 @@ abstract class AccessEndsContract extends ApiTestBase {
     void aTicketOpensNothingOnceItsTokenIsRevoked() throws Exception {
         String second = issueToken(member, null).get("token").asString();
         String ticket = StreamClient.ticket(api, second);
-        api.send(api.request("/api/v1/me/tokens/" + tokenId(second), member)
-                .DELETE()
-                .build());
+        api.delete("/api/v1/me/tokens/" + tokenId(second), member);
         StreamClient socket = StreamClient.open(port, "?ticket=" + ticket, null, true, true);
         open.add(socket);
         assertThat(socket.closeCode(SOON)).isEqualTo(4001);

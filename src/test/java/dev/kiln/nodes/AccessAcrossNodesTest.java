@@ -71,9 +71,7 @@ class AccessAcrossNodesTest {
                             : tokenId;
                 }
                 long sent = System.nanoTime();
-                assertThat(apiA.send(apiA.request("/api/v1/me/tokens/" + tokenId, second)
-                                        .DELETE()
-                                        .build())
+                assertThat(apiA.delete("/api/v1/me/tokens/" + tokenId, second)
                                 .status())
                         .isEqualTo(200);
 
@@ -100,15 +98,9 @@ class AccessAcrossNodesTest {
                 kept.send("{\"type\":\"subscribe\",\"jobs\":[\"" + job + "\"]}");
                 kept.await("subscribed", SOON);
 
-                String memberId = apiB.get("/api/v1/session", second)
-                        .json()
-                        .get("user")
-                        .get("id")
-                        .asString();
+                String memberId = apiB.userId(second);
                 Api.Response deleted =
-                        apiA.send(apiA.request("/api/v1/admin/users/" + memberId + "?data=delete", Api.ADMIN_TOKEN)
-                                .DELETE()
-                                .build());
+                        apiA.delete("/api/v1/admin/users/" + memberId + "?data=delete", Api.ADMIN_TOKEN);
                 assertThat(deleted.status()).as("%s", deleted).isIn(202, 204);
                 assertThat(kept.closeCode(SOON))
                         .as("the user deleted on A, on B")

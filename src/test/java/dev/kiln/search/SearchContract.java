@@ -1,5 +1,6 @@
 package dev.kiln.search;
 
+import static dev.kiln.testing.TestBytes.rareWord;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -8,7 +9,6 @@ import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -27,7 +27,6 @@ import tools.jackson.databind.JsonNode;
 abstract class SearchContract extends ApiTestBase {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     @Autowired
     Database db;
@@ -38,17 +37,7 @@ abstract class SearchContract extends ApiTestBase {
     @BeforeEach
     void member() {
         member = api.newMember("searcher-" + UUID.randomUUID());
-        memberId =
-                api.get("/api/v1/session", member).json().get("user").get("id").asString();
-    }
-
-    /** A word no other test's content holds. */
-    static String word() {
-        StringBuilder w = new StringBuilder("kw");
-        for (int i = 0; i < 10; i++) {
-            w.append((char) ('a' + RANDOM.nextInt(26)));
-        }
-        return w.toString();
+        memberId = api.userId(member);
     }
 
     private String finished(String token, String type, String fileId, String params) {
@@ -87,7 +76,7 @@ abstract class SearchContract extends ApiTestBase {
 
     @Test
     void aSucceededDocumentIsFoundByItsWordsWithAMarkedSnippet() {
-        String rare = word();
+        String rare = rareWord();
         String job = document(member, "The committee met on Tuesday. The " + rare + " budget was approved at once.");
         JsonNode hit = awaitHits(member, q(rare.toUpperCase()), 1).get(0);
         assertThat(hit.get("jobId").asString()).isEqualTo(job);
@@ -110,7 +99,7 @@ abstract class SearchContract extends ApiTestBase {
         hit.get("snippet").forEach(p -> whole.append(p.get("text").asString()));
         assertThat(whole.toString()).contains("The " + rare + " budget was approved");
         // Every word must be there: one that is not finds nothing.
-        assertThat(hits(member, q(rare + " " + word()))).isEmpty();
+        assertThat(hits(member, q(rare + " " + rareWord()))).isEmpty();
         assertThat(hits(member, q("budget " + rare))).hasSize(1);
     }
 
@@ -123,7 +112,7 @@ abstract class SearchContract extends ApiTestBase {
         assertThat(hit.get("anchor").get("endSeconds").asDouble()).isEqualTo(3.5);
         assertThat(hit.get("anchor").has("pageFrom")).isFalse();
 
-        String rare = word();
+        String rare = rareWord();
         Api.Response edited = api.patch(
                 "/api/v1/jobs/" + job + "/result",
                 member,
@@ -159,7 +148,7 @@ abstract class SearchContract extends ApiTestBase {
                 worker,
                 "{\"worker\":\"w/1\",\"processors\":[\"" + processor + "\"],\"max\":1,\"waitSeconds\":5}");
         String lease = claimed.json().get("jobs").get(0).get("lease").asString();
-        String rare = word();
+        String rare = rareWord();
         Api.Response done = api.post(
                 "/api/v1/worker/jobs/" + job + "/complete",
                 worker,
@@ -177,23 +166,21 @@ abstract class SearchContract extends ApiTestBase {
 
     @Test
     void aDeletedJobOrFileLeavesNoHitBehind() {
-        String rare = word();
+        String rare = rareWord();
         String job = document(member, "Minutes of the " + rare + " meeting.");
         awaitHits(member, q(rare), 1);
-        assertThat(api.send(api.request("/api/v1/jobs/" + job, member).DELETE().build())
+        assertThat(api.delete("/api/v1/jobs/" + job, member)
                         .status())
                 .isEqualTo(204);
         assertThat(hits(member, q(rare)))
                 .as("gone in the deletion's own transaction")
                 .isEmpty();
 
-        String other = word();
+        String other = rareWord();
         String file = api.textFile(member, "Notes on the " + other + " project.");
         finished(member, "extract", file, "{}");
         awaitHits(member, q(other), 1);
-        assertThat(api.send(api.request("/api/v1/files/" + file + "?jobs=delete", member)
-                                .DELETE()
-                                .build())
+        assertThat(api.delete("/api/v1/files/" + file + "?jobs=delete", member)
                         .status())
                 .isEqualTo(204);
         assertThat(hits(member, q(other))).isEmpty();
@@ -211,13 +198,11 @@ abstract class SearchContract extends ApiTestBase {
 
     @Test
     void aFileDeletedWithoutItsJobsLeavesHitsWithoutAFile() {
-        String rare = word();
+        String rare = rareWord();
         String file = api.textFile(member, "The " + rare + " survives its file.");
         finished(member, "extract", file, "{}");
         awaitHits(member, q(rare), 1);
-        assertThat(api.send(api.request("/api/v1/files/" + file, member)
-                                .DELETE()
-                                .build())
+        assertThat(api.delete("/api/v1/files/" + file, member)
                         .status())
                 .isEqualTo(204);
         JsonNode hit = hits(member, q(rare)).get(0);
@@ -227,7 +212,7 @@ abstract class SearchContract extends ApiTestBase {
 
     @Test
     void onlyTheCallersOwnContentIsFoundButAnAdminFindsAllAndMayNarrowByOwner() {
-        String rare = word();
+        String rare = rareWord();
         document(member, "Private " + rare + " notes.");
         awaitHits(member, q(rare), 1);
         String other = api.newMember("other-" + UUID.randomUUID());
@@ -271,7 +256,7 @@ abstract class SearchContract extends ApiTestBase {
 
     @Test
     void queryTextIsOnlyEverWordsNeverSyntax() {
-        String rare = word();
+        String rare = rareWord();
         document(
                 member,
                 "Quotes \"and\" stars * and NEAR things: " + rare + " OR not. Text to drop from the jobs table.");
@@ -331,8 +316,8 @@ abstract class SearchContract extends ApiTestBase {
 
     @Test
     void aReindexResumesFromWhereItStoppedAndShowsInTheStatus() {
-        String first = word();
-        String second = word();
+        String first = rareWord();
+        String second = rareWord();
         String a = document(member, "The " + first + " report.");
         String b = document(member, "The " + second + " report.");
         awaitHits(member, q(first), 1);

@@ -48,8 +48,7 @@ abstract class SemanticSearchContract extends ApiTestBase {
     @BeforeEach
     void member() {
         member = api.newMember("semantic-" + UUID.randomUUID());
-        memberId =
-                api.get("/api/v1/session", member).json().get("user").get("id").asString();
+        memberId = api.userId(member);
     }
 
     private String document(String token, String text) {
@@ -194,9 +193,7 @@ abstract class SemanticSearchContract extends ApiTestBase {
         String budget = document(member, BUDGET);
         embedded(budget);
         assertThat(hits(member, PARAPHRASE, "semantic")).hasSize(1);
-        assertThat(api.send(api.request("/api/v1/jobs/" + budget, member)
-                                .DELETE()
-                                .build())
+        assertThat(api.delete("/api/v1/jobs/" + budget, member)
                         .status())
                 .isEqualTo(204);
         for (String mode : List.of("semantic", "hybrid")) {

@@ -1,12 +1,11 @@
 package dev.kiln.search;
 
+import static dev.kiln.testing.TestBytes.rareWord;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.kiln.db.Database;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
-import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -22,16 +21,8 @@ class SqliteSearchWithoutEmbeddingsTest extends ApiTestBase {
     @Test
     void semanticModesAreUnavailableAndNothingIsEmbedded() {
         String member = api.newMember("no-vectors-" + UUID.randomUUID());
-        String rare = SearchContract.word();
-        String job = api.submit(member, "extract", api.textFile(member, "The " + rare + " minutes."), "{}");
-        await().atMost(Duration.ofSeconds(30))
-                .until(() -> api.state(member, job).equals("succeeded"));
-        await().atMost(Duration.ofSeconds(30))
-                .until(() -> api.get("/api/v1/search?q=" + rare, member)
-                                .json()
-                                .get("items")
-                                .size()
-                        == 1);
+        String rare = rareWord();
+        String job = api.searchableDocument(member, "The " + rare + " minutes.", rare);
         assertThat(api.get("/api/v1/search?q=" + rare, member)
                         .json()
                         .get("items")

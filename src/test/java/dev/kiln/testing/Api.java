@@ -1,5 +1,7 @@
 package dev.kiln.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -77,6 +79,10 @@ public final class Api {
                 .build());
     }
 
+    public Response delete(String path, String token) {
+        return send(request(path, token).DELETE().build());
+    }
+
     public Response postEmpty(String path, String token) {
         return send(
                 request(path, token).POST(HttpRequest.BodyPublishers.noBody()).build());
@@ -139,6 +145,11 @@ public final class Api {
         return created.json().get("token").asString();
     }
 
+    /** The id of the token's user, as {@code GET /api/v1/session} tells it. */
+    public String userId(String token) {
+        return get("/api/v1/session", token).json().get("user").get("id").asString();
+    }
+
     /** Creates a worker identity ({@code role: worker}) and returns its token. */
     public String newWorker(String name) {
         Response created = post("/api/v1/admin/users", ADMIN_TOKEN, "{\"name\":\"" + name + "\",\"role\":\"worker\"}");
@@ -161,7 +172,12 @@ public final class Api {
 
     /** Uploads a small text file and returns its id. */
     public String textFile(String token, String text) {
-        Response uploaded = upload(token, text.getBytes(java.nio.charset.StandardCharsets.UTF_8), "note.txt");
+        return file(token, text.getBytes(java.nio.charset.StandardCharsets.UTF_8), "note.txt");
+    }
+
+    /** Uploads {@code content} as a file named {@code name} and returns its id. */
+    public String file(String token, byte[] content, String name) {
+        Response uploaded = upload(token, content, name);
         if (uploaded.status() != 201) {
             throw new IllegalStateException("could not upload: " + uploaded);
         }
@@ -178,6 +194,23 @@ public final class Api {
             throw new IllegalStateException("could not submit: " + submitted);
         }
         return submitted.json().get("id").asString();
+    }
+
+    /**
+     * Extracts {@code text} as a document of the token's and waits until a text search for
+     * {@code word} finds it; returns the job's id.
+     */
+    public String searchableDocument(String token, String text, String word) {
+        String job = submit(token, "extract", textFile(token, text), "{}");
+        Duration patience = Duration.ofMinutes(1);
+        await().atMost(patience).until(() -> state(token, job).equals("succeeded"));
+        await().atMost(patience)
+                .until(() -> get("/api/v1/search?mode=text&q=" + word, token)
+                                .json()
+                                .get("items")
+                                .size()
+                        == 1);
+        return job;
     }
 
     public JsonNode job(String token, String id) {

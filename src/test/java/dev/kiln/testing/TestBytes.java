@@ -5,7 +5,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Content for upload tests: a real (tiny) PNG, random bytes, and how Kiln names content (sha256). */
+/**
+ * Content for upload tests: a real (tiny) PNG, random bytes, a word no other test's text holds,
+ * and how Kiln names content (sha256).
+ */
 public final class TestBytes {
 
     /** A 1×1 PNG: sniffed as image/png, which the test processors accept. */
@@ -20,6 +23,18 @@ public final class TestBytes {
         byte[] bytes = new byte[n];
         ThreadLocalRandom.current().nextBytes(bytes);
         return bytes;
+    }
+
+    /**
+     * A word no other test's content holds: "kw" and ten random letters (letters only, so every
+     * search retriever takes it as one word).
+     */
+    public static String rareWord() {
+        StringBuilder word = new StringBuilder("kw");
+        for (int i = 0; i < 10; i++) {
+            word.append((char) ('a' + ThreadLocalRandom.current().nextInt(26)));
+        }
+        return word.toString();
     }
 
     /**

@@ -9,6 +9,7 @@ import dev.kiln.jobs.ResultFiles;
 import dev.kiln.storage.BlobStore;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.StorageSweptByTest;
 import dev.kiln.testing.TestBytes;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
@@ -18,14 +19,12 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.test.context.TestPropertySource;
 
 /**
  * Expiry and the storage sweep, on each database: uploads expire a second after their last write
  * here, content is swept as soon as nothing refers to it, and the test runs the sweep itself.
  */
-@TestPropertySource(
-        properties = {"kiln.uploads.expire-after=1s", "kiln.uploads.sweep-interval=1h", "kiln.uploads.blob-grace=0s"})
+@StorageSweptByTest
 abstract class StorageSweepContract extends ApiTestBase {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
@@ -95,19 +94,9 @@ abstract class StorageSweepContract extends ApiTestBase {
     @Test
     void aResultFilesContentIsKeptWhileItsAttemptsFilesAreTheJobs() {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        String worker = api.post(
-                        "/api/v1/admin/users", Api.ADMIN_TOKEN, "{\"name\":\"sw-" + suffix + "\",\"role\":\"worker\"}")
-                .json()
-                .get("token")
-                .asString();
+        String worker = api.newWorker("sw-" + suffix);
         String processor = "sweep-" + suffix;
-        assertThat(api.send(api.request("/api/v1/worker/processors/" + processor, worker)
-                                .header("Content-Type", "application/json")
-                                .PUT(HttpRequest.BodyPublishers.ofString(
-                                        "{\"accepts\":[\"none\"],\"limits\":{\"maxAttempts\":1}}"))
-                                .build())
-                        .status())
-                .isEqualTo(200);
+        api.declare(worker, processor, "{\"accepts\":[\"none\"],\"limits\":{\"maxAttempts\":1}}");
         String kept = runAndUpload(worker, processor, "complete", "");
         String dropped = runAndUpload(worker, processor, "fail", ",\"code\":\"broken\",\"message\":\"no\"");
 

@@ -1,19 +1,15 @@
 package dev.kiln.webapp;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.kiln.testing.Api;
+import dev.kiln.testing.BrowserScript;
 import dev.kiln.testing.KilnProcess;
 import dev.kiln.testing.TestDatabases;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import dev.kiln.testing.Zips;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,24 +22,10 @@ class BatchesBrowserTest {
 
     @Test
     void droppedFilesBecomeABatchFollowedToTheEndAndDownloadedAsAZip() throws Exception {
-        assumeTrue(BrowserScript.chromiumInstalled(), "Debian's chromium is installed (.ci/run installs it)");
+        BrowserScript.assumeChromium();
         try (KilnProcess kiln = KilnProcess.start(
                 TestDatabases.fresh(TestDatabases.Kind.SQLITE), TestDatabases.tempDir("kiln-batches-"), Map.of())) {
-            BrowserScript run = BrowserScript.run(
-                    "batches.e2e.mjs",
-                    List.of(
-                            "--base",
-                            "http://localhost:" + kiln.port(),
-                            "--token",
-                            Api.ADMIN_TOKEN,
-                            "--shots",
-                            BrowserScript.screenshots()),
-                    Duration.ofMinutes(4),
-                    line -> null);
-            System.out.println(run.output());
-            assertThat(run.exitCode())
-                    .as("the browser test failed:\n" + run.output() + "\nKiln:\n" + kiln.log())
-                    .isZero();
+            BrowserScript run = BrowserScript.mustPass(kiln, "batches.e2e.mjs", Duration.ofMinutes(4));
             String zip = run.output()
                     .lines()
                     .filter(line -> line.startsWith("ZIP "))
@@ -51,7 +33,7 @@ class BatchesBrowserTest {
                     .orElseThrow()
                     .substring(4);
 
-            Map<String, String> entries = entries(Path.of(zip));
+            Map<String, String> entries = Zips.texts(Files.newInputStream(Path.of(zip)));
 
             assertThat(entries.keySet())
                     .containsExactly("minutes.txt", "minutes (2).txt", "notes.txt", "manifest.json");
@@ -60,17 +42,5 @@ class BatchesBrowserTest {
             assertThat(entries.get("notes.txt")).contains("order more clay");
             assertThat(entries.get("manifest.json")).contains("\"format\" : \"txt\"");
         }
-    }
-
-    private static Map<String, String> entries(Path zip) throws IOException {
-        Map<String, String> entries = new LinkedHashMap<>();
-        try (ZipFile file = new ZipFile(zip.toFile())) {
-            for (var entry : java.util.Collections.list(file.entries())) {
-                try (var in = file.getInputStream(entry)) {
-                    entries.put(entry.getName(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
-                }
-            }
-        }
-        return entries;
     }
 }

@@ -1,13 +1,9 @@
 package dev.kiln.webapp;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import dev.kiln.testing.Api;
+import dev.kiln.testing.BrowserScript;
 import dev.kiln.testing.KilnProcess;
 import dev.kiln.testing.TestDatabases;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -21,24 +17,10 @@ class EditsBrowserTest {
 
     @Test
     void aTranscriptIsCorrectedInChromiumAgainstARealKiln() throws Exception {
-        assumeTrue(BrowserScript.chromiumInstalled(), "Debian's chromium is installed (.ci/run installs it)");
+        BrowserScript.assumeChromium();
         try (KilnProcess kiln = KilnProcess.start(
                 TestDatabases.fresh(TestDatabases.Kind.SQLITE), TestDatabases.tempDir("kiln-e2e-edits-"), Map.of())) {
-            BrowserScript run = BrowserScript.run(
-                    "edits.e2e.mjs",
-                    List.of(
-                            "--base",
-                            "http://localhost:" + kiln.port(),
-                            "--token",
-                            Api.ADMIN_TOKEN,
-                            "--shots",
-                            BrowserScript.screenshots()),
-                    Duration.ofMinutes(4),
-                    line -> null);
-            System.out.println(run.output());
-            assertThat(run.exitCode())
-                    .as("the browser test failed:\n" + run.output() + "\nKiln:\n" + kiln.log())
-                    .isZero();
+            BrowserScript.mustPass(kiln, "edits.e2e.mjs", Duration.ofMinutes(4));
         }
     }
 }

@@ -1,10 +1,7 @@
 package dev.kiln.webapp;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import dev.kiln.extract.TestDocuments;
-import dev.kiln.testing.Api;
+import dev.kiln.testing.BrowserScript;
 import dev.kiln.testing.Fixtures;
 import dev.kiln.testing.KilnProcess;
 import dev.kiln.testing.TestDatabases;
@@ -25,7 +22,7 @@ class LibraryBrowserTest {
 
     @Test
     void theLibraryListsSearchesAndDeletesFilesInChromium() throws Exception {
-        assumeTrue(BrowserScript.chromiumInstalled(), "Debian's chromium is installed (.ci/run installs it)");
+        BrowserScript.assumeChromium();
         Path dir = TestDatabases.tempDir("kiln-library-docs-");
         Path pdf = TestDocuments.textPdf(
                 dir,
@@ -39,25 +36,14 @@ class LibraryBrowserTest {
                 TestDatabases.tempDir("kiln-library-"),
                 // One running job per user: a long one holds the slot, so a file's next job waits for it.
                 Map.of("kiln.limits.max-running-jobs", "1"))) {
-            BrowserScript run = BrowserScript.run(
+            BrowserScript.mustPass(
+                    kiln,
                     "library.e2e.mjs",
-                    List.of(
-                            "--base",
-                            "http://localhost:" + kiln.port(),
-                            "--token",
-                            Api.ADMIN_TOKEN,
-                            "--speech",
-                            Fixtures.path("speech.wav").toString(),
-                            "--pdf",
-                            pdf.toString(),
-                            "--shots",
-                            BrowserScript.screenshots()),
                     Duration.ofMinutes(5),
-                    line -> null);
-            System.out.println(run.output());
-            assertThat(run.exitCode())
-                    .as("the browser test failed:\n" + run.output() + "\nKiln:\n" + kiln.log())
-                    .isZero();
+                    "--speech",
+                    Fixtures.path("speech.wav").toString(),
+                    "--pdf",
+                    pdf.toString());
         }
     }
 }

@@ -1,10 +1,7 @@
 package dev.kiln.webapp;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import dev.kiln.extract.TestDocuments;
-import dev.kiln.testing.Api;
+import dev.kiln.testing.BrowserScript;
 import dev.kiln.testing.Fixtures;
 import dev.kiln.testing.KilnProcess;
 import dev.kiln.testing.TestDatabases;
@@ -23,7 +20,7 @@ class SearchBrowserTest {
 
     @Test
     void aWordSpokenInARecordingOpensThePlayerAtThatMoment() throws Exception {
-        assumeTrue(BrowserScript.chromiumInstalled(), "Debian's chromium is installed (.ci/run installs it)");
+        BrowserScript.assumeChromium();
         Path dir = TestDatabases.tempDir("kiln-search-docs-");
         Path pdf = TestDocuments.textPdf(
                 dir,
@@ -34,25 +31,14 @@ class SearchBrowserTest {
                         List.of(TestDocuments.paragraph("Outlook", 300))));
         try (KilnProcess kiln = KilnProcess.start(
                 TestDatabases.fresh(TestDatabases.Kind.SQLITE), TestDatabases.tempDir("kiln-search-"), Map.of())) {
-            BrowserScript run = BrowserScript.run(
+            BrowserScript.mustPass(
+                    kiln,
                     "search.e2e.mjs",
-                    List.of(
-                            "--base",
-                            "http://localhost:" + kiln.port(),
-                            "--token",
-                            Api.ADMIN_TOKEN,
-                            "--speech",
-                            Fixtures.path("speech.wav").toString(),
-                            "--pdf",
-                            pdf.toString(),
-                            "--shots",
-                            BrowserScript.screenshots()),
                     Duration.ofMinutes(5),
-                    line -> null);
-            System.out.println(run.output());
-            assertThat(run.exitCode())
-                    .as("the browser test failed:\n" + run.output() + "\nKiln:\n" + kiln.log())
-                    .isZero();
+                    "--speech",
+                    Fixtures.path("speech.wav").toString(),
+                    "--pdf",
+                    pdf.toString());
         }
     }
 }

@@ -1,9 +1,6 @@
 package dev.kiln.webapp;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import dev.kiln.testing.Api;
+import dev.kiln.testing.BrowserScript;
 import dev.kiln.testing.Fixtures;
 import dev.kiln.testing.KilnProcess;
 import dev.kiln.testing.TestDatabases;
@@ -27,7 +24,7 @@ class WebAppBrowserTest {
 
     @Test
     void theAppWorksInChromiumAgainstARealKiln() throws Exception {
-        assumeTrue(BrowserScript.chromiumInstalled(), "Debian's chromium is installed (.ci/run installs it)");
+        BrowserScript.assumeChromium();
         // The script may restart Kiln: the test always stops the current one.
         KilnProcess[] kiln = {
             KilnProcess.start(
@@ -36,18 +33,11 @@ class WebAppBrowserTest {
                     Map.of("kiln.workers.shutdown-grace", "1s"))
         };
         try {
-            BrowserScript run = BrowserScript.run(
+            BrowserScript.mustPass(
+                    () -> kiln[0],
                     "app.e2e.mjs",
-                    List.of(
-                            "--base",
-                            "http://localhost:" + kiln[0].port(),
-                            "--token",
-                            Api.ADMIN_TOKEN,
-                            "--speech",
-                            Fixtures.path("speech.wav").toString(),
-                            "--shots",
-                            BrowserScript.screenshots()),
                     Duration.ofMinutes(8),
+                    List.of("--speech", Fixtures.path("speech.wav").toString()),
                     line -> {
                         if (!line.equals("RESTART-KILN") && !line.equals("CRASH-KILN")) {
                             return null;
@@ -56,10 +46,6 @@ class WebAppBrowserTest {
                         kiln[0] = line.equals("RESTART-KILN") ? kiln[0].restart() : kiln[0].crashAndRestart();
                         return "restarted";
                     });
-            System.out.println(run.output());
-            assertThat(run.exitCode())
-                    .as("the browser test failed:\n" + run.output() + "\nKiln:\n" + kiln[0].log())
-                    .isZero();
         } finally {
             kiln[0].close();
         }
@@ -67,26 +53,12 @@ class WebAppBrowserTest {
 
     @Test
     void theBadgeSaysWhyTheConnectionFailedAndItComesBackAtOnce() throws Exception {
-        assumeTrue(BrowserScript.chromiumInstalled(), "Debian's chromium is installed (.ci/run installs it)");
+        BrowserScript.assumeChromium();
         try (KilnProcess kiln = KilnProcess.start(
                 TestDatabases.fresh(TestDatabases.Kind.SQLITE),
                 TestDatabases.tempDir("kiln-badge-"),
                 Map.of("kiln.stream.max-connections-per-user", "1"))) {
-            BrowserScript run = BrowserScript.run(
-                    "badge.e2e.mjs",
-                    List.of(
-                            "--base",
-                            "http://localhost:" + kiln.port(),
-                            "--token",
-                            Api.ADMIN_TOKEN,
-                            "--shots",
-                            BrowserScript.screenshots()),
-                    Duration.ofMinutes(3),
-                    line -> null);
-            System.out.println(run.output());
-            assertThat(run.exitCode())
-                    .as("the browser test failed:\n" + run.output() + "\nKiln:\n" + kiln.log())
-                    .isZero();
+            BrowserScript.mustPass(kiln, "badge.e2e.mjs", Duration.ofMinutes(3));
         }
     }
 }

@@ -1,14 +1,10 @@
 package dev.kiln.webapp;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import dev.kiln.testing.Api;
+import dev.kiln.testing.BrowserScript;
 import dev.kiln.testing.Fixtures;
 import dev.kiln.testing.KilnProcess;
 import dev.kiln.testing.TestDatabases;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -26,26 +22,15 @@ class WorkersBrowserTest {
 
     @Test
     void workerProcessorsWorkInChromiumAgainstARealKiln() throws Exception {
-        assumeTrue(BrowserScript.chromiumInstalled(), "Debian's chromium is installed (.ci/run installs it)");
+        BrowserScript.assumeChromium();
         try (KilnProcess kiln = KilnProcess.start(
                 TestDatabases.fresh(TestDatabases.Kind.SQLITE), TestDatabases.tempDir("kiln-e2e-workers-"), Map.of())) {
-            BrowserScript run = BrowserScript.run(
+            BrowserScript.mustPass(
+                    kiln,
                     "workers.e2e.mjs",
-                    List.of(
-                            "--base",
-                            "http://localhost:" + kiln.port(),
-                            "--token",
-                            Api.ADMIN_TOKEN,
-                            "--speech",
-                            Fixtures.path("speech.wav").toString(),
-                            "--shots",
-                            BrowserScript.screenshots()),
                     Duration.ofMinutes(4),
-                    line -> null);
-            System.out.println(run.output());
-            assertThat(run.exitCode())
-                    .as("the browser test failed:\n" + run.output() + "\nKiln:\n" + kiln.log())
-                    .isZero();
+                    "--speech",
+                    Fixtures.path("speech.wav").toString());
         }
     }
 }

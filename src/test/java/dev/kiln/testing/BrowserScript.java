@@ -1,4 +1,7 @@
-package dev.kiln.webapp;
+package dev.kiln.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A browser test script under web/e2e, run with Node (playwright-core driving Debian's
@@ -21,24 +25,58 @@ import java.util.function.Function;
  * exit code. A script may ask the test for something (a restart) by printing a line; the test's
  * answer, if any, goes back on the script's stdin.
  */
-record BrowserScript(String output, int exitCode) {
+public record BrowserScript(String output, int exitCode) {
 
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
 
-    static boolean chromiumInstalled() {
-        return Files.isExecutable(CHROMIUM);
+    /** Skips the calling test unless Debian's chromium is installed. */
+    public static void assumeChromium() {
+        assumeTrue(Files.isExecutable(CHROMIUM), "Debian's chromium is installed (.ci/run installs it)");
     }
 
-    /** Where every script leaves its screenshots. */
-    static String screenshots() {
-        return Path.of("target/screenshots").toAbsolutePath().toString();
+    /**
+     * Runs {@code web/e2e/<script>} against {@code kiln} as its admin ({@code --base}, {@code --token}
+     * and {@code --shots} for target/screenshots, then {@code args}), prints its output, and fails
+     * with that output and Kiln's log unless the script exits 0.
+     */
+    public static BrowserScript mustPass(KilnProcess kiln, String script, Duration limit, String... args)
+            throws IOException, InterruptedException {
+        return mustPass(() -> kiln, script, limit, List.of(args), line -> null);
+    }
+
+    /**
+     * As {@link #mustPass(KilnProcess, String, Duration, String...)} for a script that asks the test
+     * for things ({@code onLine}, see {@link #run}); {@code kiln} is the Kiln running now (the
+     * script may have had it restarted on the same port), whose log a failure shows.
+     */
+    public static BrowserScript mustPass(
+            Supplier<KilnProcess> kiln,
+            String script,
+            Duration limit,
+            List<String> args,
+            Function<String, String> onLine)
+            throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(List.of(
+                "--base",
+                "http://localhost:" + kiln.get().port(),
+                "--token",
+                Api.ADMIN_TOKEN,
+                "--shots",
+                Path.of("target/screenshots").toAbsolutePath().toString()));
+        all.addAll(args);
+        BrowserScript run = run(script, all, limit, onLine);
+        System.out.println(run.output());
+        assertThat(run.exitCode())
+                .as("web/e2e/" + script + " failed:\n" + run.output() + "\nKiln:\n" + kiln.get().log())
+                .isZero();
+        return run;
     }
 
     /**
      * Runs {@code web/e2e/<script>} with {@code args}, killed after {@code limit} so it never hangs
      * the build. {@code onLine} sees each line; what it answers (null for nothing) is written back.
      */
-    static BrowserScript run(String script, List<String> args, Duration limit, Function<String, String> onLine)
+    private static BrowserScript run(String script, List<String> args, Duration limit, Function<String, String> onLine)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("node", "e2e/" + script));
         command.addAll(args);
