@@ -137,6 +137,39 @@ describe('the batch page', () => {
     expect(kiln.calls.filter((c) => c === 'GET /api/v1/batches/batch_1').length).toBeGreaterThanOrEqual(2);
   });
 
+  it('reads nothing while the tab is hidden, reads at once when it is shown, and never two reads at a time', async () => {
+    let hidden = false;
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+    const flip = (to: boolean) => {
+      hidden = to;
+      document.dispatchEvent(new Event('visibilitychange'));
+    };
+    const answers: (() => void)[] = [];
+    const http = new KilnHttp({
+      fetch: () => new Promise<Response>((resolve) => answers.push(() => resolve(json(running)))),
+    });
+    try {
+      render(<BatchPage http={http} id="batch_1" processors={[transcribe]} />);
+      expect(answers).toHaveLength(1);
+      flip(true);
+      flip(false); // shown again while the first read is on its way: no second one
+      expect(answers).toHaveLength(1);
+      await act(async () => answers[0]());
+      await screen.findByTestId('batch-status');
+
+      flip(true);
+      await act(() => vi.advanceTimersByTimeAsync(5_000));
+      expect(answers).toHaveLength(1);
+      flip(false);
+      expect(answers).toHaveLength(2);
+      await act(async () => answers[1]());
+      await act(() => vi.advanceTimersByTimeAsync(1_000));
+      expect(answers).toHaveLength(3);
+    } finally {
+      delete (document as { hidden?: boolean }).hidden;
+    }
+  });
+
   it('says so when the batch is not there', async () => {
     const kiln = fakeKiln([]);
     render(<BatchPage http={kiln.http} id="batch_2" processors={[]} />);
