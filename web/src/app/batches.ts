@@ -1,6 +1,6 @@
 // Batches: many files submitted together, each a normal job (docs/protocol.md, "Batches").
 
-import { isObject, malformed, type KilnHttp } from '../live';
+import { isObject, malformed, optionalString, type KilnHttp } from '../live';
 import { save } from './download';
 
 export interface BatchJob {
@@ -25,8 +25,6 @@ export interface Batch {
   finished: boolean;
   jobs: BatchJob[];
 }
-
-const optionalString = (v: unknown) => v === undefined || typeof v === 'string';
 
 function isBatchJob(v: unknown): v is BatchJob {
   return (
