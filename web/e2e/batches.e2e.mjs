@@ -6,7 +6,7 @@
 //
 //   node e2e/batches.e2e.mjs --base http://localhost:8080 --token T --shots ../target/screenshots
 import path from 'node:path';
-import { args, base, check, launch, shot } from './support.mjs';
+import { args, base, check, runSteps, shot } from './support.mjs';
 
 const FILES = [
   { name: 'minutes.txt', text: 'Minutes of the first meeting: the kiln was fired.' },
@@ -89,20 +89,4 @@ const steps = [
   ],
 ];
 
-const browser = await launch();
-try {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
-  s.page = await context.newPage();
-  for (const [name, step] of steps) {
-    console.log(`# ${name}`);
-    await step();
-  }
-  console.log('PASS');
-  console.log(`ZIP ${s.zip}`);
-} catch (e) {
-  console.error(e);
-  if (s.page) await shot(s.page, 'batch-failure').catch(() => undefined);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+if (await runSteps(steps, s, 'batch-failure')) console.log(`ZIP ${s.zip}`);

@@ -7,7 +7,7 @@
 //
 //   node e2e/edits.e2e.mjs --base http://localhost:8080 --token ADMIN_TOKEN --shots ../target/screenshots
 import fs from 'node:fs';
-import { api, args, base, check, launch, shot } from './support.mjs';
+import { api, args, base, check, launch, runJob, shot } from './support.mjs';
 
 /** A finished test-transcript job of `segments` lines. */
 async function transcript(segments) {
@@ -16,17 +16,9 @@ async function transcript(segments) {
     headers: { Authorization: `Bearer ${args.token}`, 'Content-Type': 'application/octet-stream' },
     body: 'pretend audio',
   }).then((r) => r.json());
-  const job = await api('/api/v1/jobs', {
-    method: 'POST',
-    body: JSON.stringify({ type: 'test-transcript', input: { fileId: file.id }, params: { segments } }),
-  }).then((r) => r.json());
-  for (let i = 0; i < 600; i++) {
-    const { state } = await api(`/api/v1/jobs/${job.id}`).then((r) => r.json());
-    if (state === 'succeeded') return job.id;
-    if (state === 'failed' || state === 'cancelled') throw new Error(`job ${job.id} ${state}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`job ${job.id} did not finish`);
+  const job = await runJob('test-transcript', file.id, { segments });
+  if (job.state !== 'succeeded') throw new Error(`job ${job.id} ${job.state}`);
+  return job.id;
 }
 
 const browser = await launch();

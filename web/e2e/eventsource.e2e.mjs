@@ -6,7 +6,7 @@
 // It prints KILL-KILN once both follow the running attempt and waits for the test's answer.
 import readline from 'node:readline';
 import { EventSource } from 'eventsource';
-import { api, args, base, check, launch } from './support.mjs';
+import { api, args, base, check, launch, until } from './support.mjs';
 
 /** The `event:` names of docs/protocol.md: none is EventSource's own open, error or message. */
 const NAMES = ['state', 'progress', 'partial', 'result', 'attempt_failed'];
@@ -26,14 +26,6 @@ function follow(EventSourceClass, source) {
   es.onmessage = () => record.unnamed++;
   es.onerror = () => record.errors++;
   return { record, es };
-}
-
-async function until(what, condition, ms = 90_000) {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`FAILED: timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const running = (record) => record.events.some((e) => e.name === 'state' && e.data.data.state === 'running');

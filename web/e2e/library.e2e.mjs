@@ -9,42 +9,7 @@
 //
 // The test is a list of named steps sharing one state, so a step can be added where it belongs.
 import fs from 'node:fs';
-import { api, args, base, check, launch, shot } from './support.mjs';
-
-/** Uploads a file as its raw bytes under its own name. */
-async function upload(file, name) {
-  const response = await api(`/api/v1/files?name=${encodeURIComponent(name)}`, {
-    method: 'POST',
-    body: fs.readFileSync(file),
-    headers: { 'Content-Type': 'application/octet-stream' },
-  });
-  if (response.status !== 201) throw new Error(`upload of ${name}: HTTP ${response.status} ${await response.text()}`);
-  return response.json();
-}
-
-async function submit(type, fileId, params = {}) {
-  const job = await (
-    await api('/api/v1/jobs', { method: 'POST', body: JSON.stringify({ type, input: { fileId }, params }) })
-  ).json();
-  if (!job.id) throw new Error(`submitting ${type}: ${JSON.stringify(job)}`);
-  return job;
-}
-
-/** Waits until a job is in one of `states`, and answers it. */
-async function waitForState(id, ...states) {
-  for (let waited = 0; waited < 180_000; waited += 250) {
-    const now = await (await api(`/api/v1/jobs/${id}`)).json();
-    if (states.includes(now.state)) return now;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`job ${id} never became ${states.join(' or ')}`);
-}
-
-/** Runs a job on a file and waits until it has finished. */
-async function runJob(type, fileId) {
-  const job = await submit(type, fileId);
-  return waitForState(job.id, 'succeeded', 'failed', 'cancelled');
-}
+import { api, args, base, check, runJob, runSteps, shot, submit, upload, waitForState } from './support.mjs';
 
 /** "312 KB of 2.0 MB stored" → bytes stored, as the page shows them. */
 async function storedFigure(page) {
@@ -257,19 +222,4 @@ const steps = [
   ],
 ];
 
-const browser = await launch();
-try {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
-  s.page = await context.newPage();
-  for (const [name, step] of steps) {
-    console.log(`# ${name}`);
-    await step();
-  }
-  console.log('PASS');
-} catch (e) {
-  console.error(e);
-  if (s.page) await shot(s.page, 'library-failure').catch(() => undefined);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+await runSteps(steps, s, 'library-failure');

@@ -5,41 +5,18 @@
 // Prints what it checks; exits non-zero on the first failure.
 //
 //   node e2e/search.e2e.mjs --base http://localhost:8080 --token T --speech speech.wav --pdf report.pdf --shots ../target/screenshots
-import fs from 'node:fs';
-import { api, args, base, check, launch, longSpeech, shot } from './support.mjs';
-
-async function upload(file, name) {
-  const response = await api(`/api/v1/files?name=${encodeURIComponent(name)}`, {
-    method: 'POST',
-    body: fs.readFileSync(file),
-    headers: { 'Content-Type': 'application/octet-stream' },
-  });
-  if (response.status !== 201) throw new Error(`upload of ${name}: HTTP ${response.status} ${await response.text()}`);
-  return response.json();
-}
-
-/** Runs a job on a file and waits (at most three minutes) until it has finished. */
-async function runJob(type, fileId) {
-  const submitted = await (
-    await api('/api/v1/jobs', { method: 'POST', body: JSON.stringify({ type, input: { fileId }, params: {} }) })
-  ).json();
-  if (!submitted.id) throw new Error(`submitting ${type}: ${JSON.stringify(submitted)}`);
-  for (let waited = 0; waited < 180_000; waited += 250) {
-    const job = await (await api(`/api/v1/jobs/${submitted.id}`)).json();
-    if (['succeeded', 'failed', 'cancelled'].includes(job.state)) return job;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`job ${submitted.id} never finished`);
-}
+import { api, args, base, check, launch, longSpeech, runJob, shot, until, upload } from './support.mjs';
 
 /** The hits for `q` once the index has at least `count` (indexing follows the job's success). */
-async function hits(q, count = 1) {
-  for (let waited = 0; waited < 30_000; waited += 250) {
-    const page = await (await api(`/api/v1/search?q=${encodeURIComponent(q)}&limit=100`)).json();
-    if (page.items?.length >= count) return page.items;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`fewer than ${count} hits for ${q}`);
+function hits(q, count = 1) {
+  return until(
+    `the index has ${count} hits for ${q}`,
+    async () => {
+      const page = await (await api(`/api/v1/search?q=${encodeURIComponent(q)}&limit=100`)).json();
+      return page.items?.length >= count && page.items;
+    },
+    { ms: 30_000, every: 250 },
+  );
 }
 
 const browser = await launch();

@@ -1,5 +1,6 @@
 // What the browser tests share: their arguments, checks that print what they prove, Debian's
-// Chromium, screenshots, and the API as the admin calls it.
+// Chromium, screenshots, the API as the admin calls it (files, jobs and waiting for them), and a
+// runner for a test written as named steps.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,58 @@ export const api = (p, init = {}, token = args.token) =>
     ...init,
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...(init.headers ?? {}) },
   });
+
+/**
+ * The first truthy answer of `probe`, asked every `every` ms: for what the API gives no signal of
+ * (a job's state, the search index); fails after `ms`.
+ */
+export async function until(what, probe, { ms = 90_000, every = 100 } = {}) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const answer = await probe();
+    if (answer) return answer;
+    if (Date.now() > deadline) throw new Error(`FAILED: timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, every));
+  }
+}
+
+/** Uploads a file as its raw bytes under `name`; answers the file. */
+export async function upload(file, name) {
+  const response = await api(`/api/v1/files?name=${encodeURIComponent(name)}`, {
+    method: 'POST',
+    body: fs.readFileSync(file),
+    headers: { 'Content-Type': 'application/octet-stream' },
+  });
+  if (response.status !== 201) throw new Error(`upload of ${name}: HTTP ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/** Submits a job on a file; answers its snapshot. */
+export async function submit(type, fileId, params = {}) {
+  const job = await (
+    await api('/api/v1/jobs', { method: 'POST', body: JSON.stringify({ type, input: { fileId }, params }) })
+  ).json();
+  if (!job.id) throw new Error(`submitting ${type}: ${JSON.stringify(job)}`);
+  return job;
+}
+
+/** Waits (at most three minutes) until a job is in one of `states`, and answers it. */
+export function waitForState(id, ...states) {
+  return until(
+    `job ${id} is ${states.join(' or ')}`,
+    async () => {
+      const job = await (await api(`/api/v1/jobs/${id}`)).json();
+      return states.includes(job.state) && job;
+    },
+    { ms: 180_000, every: 250 },
+  );
+}
+
+/** Runs a job on a file and waits until it has finished (whichever way). */
+export async function runJob(type, fileId, params = {}) {
+  const job = await submit(type, fileId, params);
+  return waitForState(job.id, 'succeeded', 'failed', 'cancelled');
+}
 
 export function check(condition, what) {
   if (!condition) throw new Error(`FAILED: ${what}`);
@@ -57,4 +110,30 @@ export function longSpeech(source, times) {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-e2e-')), 'long-speech.wav');
   fs.writeFileSync(file, Buffer.concat([header, ...Array(times).fill(pcm)]));
   return file;
+}
+
+/**
+ * Runs a test written as named steps in one page of Debian's Chromium (`s.page`, for the steps to
+ * share with what else they keep in `s`), printing each name and PASS at the end; on a failure
+ * saves the screenshot `failureShot` and sets the exit code. Answers whether every step passed.
+ */
+export async function runSteps(steps, s, failureShot) {
+  const browser = await launch();
+  try {
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+    s.page = await context.newPage();
+    for (const [name, step] of steps) {
+      console.log(`# ${name}`);
+      await step();
+    }
+    console.log('PASS');
+    return true;
+  } catch (e) {
+    console.error(e);
+    if (s.page) await shot(s.page, failureShot).catch(() => undefined);
+    process.exitCode = 1;
+    return false;
+  } finally {
+    await browser.close();
+  }
 }

@@ -8,6 +8,8 @@ import os
 import time
 import uuid
 
+from ._files import write_whole
+
 FINISHED = ("succeeded", "failed", "cancelled")
 # The batch endpoint is read at most once a second while following (docs/protocol.md, "Batches").
 POLL_SECONDS = 1.0
@@ -80,14 +82,7 @@ def cmd_retry(client, args, out, err):
 
 
 def cmd_download(client, args, out, err):
-    partial = args.output + ".part"  # kept only when complete
-    try:
-        with open(partial, "wb") as f:
-            written = client.download_batch(args.batch, args.format, f)
-        os.replace(partial, args.output)
-    finally:
-        if os.path.exists(partial):
-            os.remove(partial)
+    written = write_whole(args.output, lambda f: client.download_batch(args.batch, args.format, f))
     err.write("wrote %d bytes to %s\n" % (written, args.output))
     return 0
 

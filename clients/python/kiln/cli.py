@@ -11,6 +11,7 @@ import sys
 import uuid
 
 from . import batchcli
+from ._files import write_whole
 from .client import Client
 from .display import View
 from .errors import KilnError
@@ -284,14 +285,7 @@ def _result_file(client, args, out, err):
         client.download_file(args.job, args.file, target)
         target.flush()
         return OK
-    partial = args.output + ".part"
-    try:
-        with open(partial, "wb") as f:
-            written = client.download_file(args.job, args.file, f)
-        os.replace(partial, args.output)
-    finally:
-        if os.path.exists(partial):
-            os.remove(partial)
+    written = write_whole(args.output, lambda f: client.download_file(args.job, args.file, f))
     err.write("wrote %d bytes to %s\n" % (written, args.output))
     return OK
 

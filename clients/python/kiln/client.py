@@ -115,13 +115,7 @@ class Client:
 
     def download_file(self, job_id, name, out):
         """Streams one result file into ``out`` (a binary file object); returns the bytes written."""
-        path = "/api/v1/jobs/%s/files/%s" % (_segment(job_id), _segment(name))
-        written = 0
-        with self.http.open("GET", path, headers={"Accept": "*/*"}) as stream:
-            for chunk in iter(lambda: stream.read(64 * 1024), b""):
-                out.write(chunk)
-                written += len(chunk)
-        return written
+        return self._stream("/api/v1/jobs/%s/files/%s" % (_segment(job_id), _segment(name)), out)
 
     # Batches
 
@@ -152,13 +146,8 @@ class Client:
     def download_batch(self, batch_id, format, out):
         """Streams the zip of every succeeded job's result in ``format`` into ``out`` (a binary file
         object); returns the bytes written."""
-        path = "/api/v1/batches/%s/download?%s" % (_segment(batch_id), urllib.parse.urlencode({"format": format}))
-        written = 0
-        with self.http.open("GET", path, headers={"Accept": "*/*"}) as stream:
-            for chunk in iter(lambda: stream.read(64 * 1024), b""):
-                out.write(chunk)
-                written += len(chunk)
-        return written
+        query = urllib.parse.urlencode({"format": format})
+        return self._stream("/api/v1/batches/%s/download?%s" % (_segment(batch_id), query), out)
 
     def processors(self):
         return self._retried("GET", "/api/v1/processors").json().get("items", [])
@@ -187,6 +176,15 @@ class Client:
                 if not e.transient or attempt == self.retries:
                     raise
                 time.sleep(e.retry_after if e.retry_after is not None and e.retry_after < 30 else backoff.next())
+
+    def _stream(self, path, out):
+        """Copies the answer to ``GET path`` into ``out`` as it arrives; returns the bytes written."""
+        written = 0
+        with self.http.open("GET", path, headers={"Accept": "*/*"}) as stream:
+            for chunk in iter(lambda: stream.read(64 * 1024), b""):
+                out.write(chunk)
+                written += len(chunk)
+        return written
 
 
 def _segment(value):

@@ -3,6 +3,7 @@ import io
 import os
 import tempfile
 import unittest
+from unittest import mock
 
 from kiln import batchcli, cli
 
@@ -82,7 +83,9 @@ class BatchCliTest(unittest.TestCase):
         self.assertEqual(code, 2)
         self.assertEqual(cli.main(["batch", "-p", "x"], io.StringIO(), io.StringIO(), env), 2)
         self.assertEqual(cli.main(["batch-download", "batch_1"], io.StringIO(), io.StringIO(), env), 2)
-        self.assertEqual(cli.main(["batch-show", "batch_1"], io.StringIO(), io.StringIO(), env), 1)  # unreachable
+        with mock.patch("kiln.client.time.sleep") as slept:  # the retries' backoff, not waited out
+            self.assertEqual(cli.main(["batch-show", "batch_1"], io.StringIO(), io.StringIO(), env), 1)  # unreachable
+        self.assertEqual(slept.call_count, 3)
 
 
 if __name__ == "__main__":

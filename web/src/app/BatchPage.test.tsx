@@ -134,7 +134,41 @@ describe('the batch page', () => {
     expect(await screen.findByRole('button', { name: 'Cancel all' })).toBeTruthy();
     expect(kiln.calls).toContain('POST /api/v1/batches/batch_1/retry');
     await act(() => vi.advanceTimersByTimeAsync(1_100));
-    expect(kiln.calls.filter((c) => c === 'GET /api/v1/batches/batch_1').length).toBeGreaterThanOrEqual(2);
+    // One read before the retry, one as the retry's answer restarts the polling, one a second later.
+    expect(kiln.calls.filter((c) => c === 'GET /api/v1/batches/batch_1')).toHaveLength(3);
+  });
+
+  it('reads nothing while the tab is hidden, reads at once when it is shown, and never two reads at a time', async () => {
+    let hidden = false;
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+    const flip = (to: boolean) => {
+      hidden = to;
+      document.dispatchEvent(new Event('visibilitychange'));
+    };
+    const answers: (() => void)[] = [];
+    const http = new KilnHttp({
+      fetch: () => new Promise<Response>((resolve) => answers.push(() => resolve(json(running)))),
+    });
+    try {
+      render(<BatchPage http={http} id="batch_1" processors={[transcribe]} />);
+      expect(answers).toHaveLength(1);
+      flip(true);
+      flip(false); // shown again while the first read is on its way: no second one
+      expect(answers).toHaveLength(1);
+      await act(async () => answers[0]());
+      await screen.findByTestId('batch-status');
+
+      flip(true);
+      await act(() => vi.advanceTimersByTimeAsync(5_000));
+      expect(answers).toHaveLength(1);
+      flip(false);
+      expect(answers).toHaveLength(2);
+      await act(async () => answers[1]());
+      await act(() => vi.advanceTimersByTimeAsync(1_000));
+      expect(answers).toHaveLength(3);
+    } finally {
+      delete (document as { hidden?: boolean }).hidden;
+    }
   });
 
   it('says so when the batch is not there', async () => {

@@ -1,31 +1,26 @@
-import { useEffect, useMemo, useState } from 'react';
-import { useJobs, type JobSnapshot, type LiveClient } from '../live';
+import { useMemo, useState } from 'react';
+import { isObject, malformed, useJobs, type JobSnapshot, type LiveClient } from '../live';
 import { age, clock, duration } from './format';
 import { Link } from './Link';
 import { ProgressBar } from './ProgressBar';
 import { RecentBatches } from './RecentBatches';
+import { useQuietLoad } from './useLoad';
 
 const STATES = ['queued', 'retry_scheduled', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 const PAGE = 25;
 
 /** Jobs per state from the server (all of yours, not just the loaded pages), read again as the list changes. */
 function useCounts(client: LiveClient, type: string, changes: string): Record<string, number> {
-  const [counts, setCounts] = useState<Record<string, number>>({});
-  useEffect(() => {
-    const wait = setTimeout(() => {
-      client.http.call(`/api/v1/jobs/counts${type ? `?type=${encodeURIComponent(type)}` : ''}`).then(
-        (body) => {
-          const found = (body as { counts?: unknown }).counts;
-          if (typeof found === 'object' && found !== null && Object.values(found).every((n) => typeof n === 'number')) {
-            setCounts(found as Record<string, number>);
-          }
-        },
-        () => undefined,
-      );
-    }, 300); // a burst of events costs one request
-    return () => clearTimeout(wait);
-  }, [client, type, changes]);
-  return counts;
+  return useQuietLoad(
+    async () => {
+      const body = await client.http.call(`/api/v1/jobs/counts${type ? `?type=${encodeURIComponent(type)}` : ''}`);
+      const found = isObject(body) ? body.counts : undefined;
+      if (!isObject(found) || !Object.values(found).every((n) => typeof n === 'number')) throw malformed('job counts');
+      return found as Record<string, number>;
+    },
+    [client, type, changes],
+    {},
+  );
 }
 
 /** Your jobs, newest first, kept current live; filter by state and type. */

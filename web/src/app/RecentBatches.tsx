@@ -1,20 +1,16 @@
-import { useEffect, useState } from 'react';
 import type { KilnHttp } from '../live';
 import { doneSummary, recentBatches, type Batch } from './batches';
 import { Link } from './Link';
 import { ProgressBar } from './ProgressBar';
+import { useQuietLoad } from './useLoad';
 
 const SHOWN = 5;
+const NONE: Batch[] = [];
 
 /** Your newest batches, each a link to its page; read again when `changes` (the jobs list's states) changes. */
 export function RecentBatches({ http, changes }: { http: KilnHttp; changes: string }) {
-  const [batches, setBatches] = useState<Batch[]>([]);
-  useEffect(() => {
-    const wait = setTimeout(() => {
-      recentBatches(http, SHOWN).then(setBatches, () => undefined); // a side list: the jobs stay usable without it
-    }, 300);
-    return () => clearTimeout(wait);
-  }, [http, changes]);
+  // A side list: the jobs stay usable without it.
+  const batches = useQuietLoad(() => recentBatches(http, SHOWN), [http, changes], NONE);
   if (batches.length === 0) return null;
   return (
     <section aria-labelledby="batches-title" className="recent-batches">

@@ -30,22 +30,18 @@ export function SearchBox({ initial = '' }: { initial?: string }) {
 
 /** Hits for `q` in the caller's transcripts and documents, best first; each opens its job at the spot. */
 export function SearchPage({ http, q }: { http: KilnHttp; q?: string }) {
-  const [more, setMore] = useState<SearchHit[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const first = useLoad<Page | undefined>(async () => {
-    setMore([]);
-    if (!q) return undefined;
-    const page = await search(http, q);
-    setCursor(page.nextCursor);
-    return page;
-  }, [http, q]);
+  const first = useLoad<Page | undefined>(async () => (q ? search(http, q) : undefined), [http, q]);
+  // The pages "More results" added, with the first page they follow: a new search shows none of them.
+  const [more, setMore] = useState<{ after?: Page; pages: Page[] }>({ pages: [] });
+  const pages = first.data ? [first.data, ...(more.after === first.data ? more.pages : [])] : [];
+  const cursor = pages.at(-1)?.nextCursor ?? null;
+  const hits = pages.flatMap((p) => p.items);
   const loadMore = async () => {
-    if (!q || !cursor) return;
+    const after = first.data;
+    if (!q || !cursor || !after) return;
     const page = await search(http, q, cursor);
-    setMore((m) => [...m, ...page.items]);
-    setCursor(page.nextCursor);
+    setMore((m) => ({ after, pages: m.after === after ? [...m.pages, page] : [page] }));
   };
-  const hits = [...(first.data?.items ?? []), ...more];
   return (
     <section className="search-page">
       <h1>Search</h1>

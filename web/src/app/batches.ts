@@ -1,6 +1,7 @@
 // Batches: many files submitted together, each a normal job (docs/protocol.md, "Batches").
 
-import { isObject, malformed, type KilnHttp } from '../live';
+import { isObject, malformed, optionalString, type KilnHttp } from '../live';
+import { save } from './download';
 
 export interface BatchJob {
   id: string;
@@ -24,8 +25,6 @@ export interface Batch {
   finished: boolean;
   jobs: BatchJob[];
 }
-
-const optionalString = (v: unknown) => v === undefined || typeof v === 'string';
 
 function isBatchJob(v: unknown): v is BatchJob {
   return (
@@ -99,19 +98,12 @@ export async function batchAction(http: KilnHttp, id: string, action: 'cancel' |
 }
 
 /** Saves the zip of every succeeded job's result in `format`. */
-export async function downloadBatch(http: KilnHttp, batch: Batch, format: string): Promise<void> {
-  const response = await http.fetch(
+export function downloadBatch(http: KilnHttp, batch: Batch, format: string): Promise<void> {
+  return save(
+    http,
     `/api/v1/batches/${encodeURIComponent(batch.id)}/download?format=${encodeURIComponent(format)}`,
+    `${batch.name ?? batch.id}-${format}.zip`,
   );
-  if (!response.ok) throw new Error(`Download failed (HTTP ${response.status}).`);
-  const url = URL.createObjectURL(await response.blob());
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = `${batch.name ?? batch.id}-${format}.zip`;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** How many of the batch's jobs are done (whichever way they ended), e.g. "2 of 3 done". */

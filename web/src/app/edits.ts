@@ -3,7 +3,7 @@
 // version counts its revisions (0: as the engine left it); an edit names the version it was made
 // from, and the server refuses it (409 edit_conflict) when someone else changed the segment since.
 
-import { HttpError, isObject, malformed, type KilnHttp } from '../live';
+import { HttpError, isObject, malformed, optionalString, type KilnHttp } from '../live';
 
 export interface Segment {
   id: number;
@@ -97,8 +97,8 @@ function isRevision(value: unknown): value is Revision {
     typeof value.version === 'number' &&
     typeof value.text === 'string' &&
     typeof value.edited === 'boolean' &&
-    (value.speaker === undefined || typeof value.speaker === 'string') &&
-    (value.at === undefined || typeof value.at === 'string')
+    optionalString(value.speaker) &&
+    optionalString(value.at)
   );
 }
 

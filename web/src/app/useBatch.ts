@@ -25,6 +25,9 @@ export function useBatch(http: KilnHttp, id: string): LiveBatch {
   useEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // The next read waits for the tab to be shown again; only then does showing it read at once,
+    // so a read already on its way (or a finished batch) is never joined by a second one.
+    let parked = false;
     const poll = () => {
       loadBatch(http, id).then(
         (batch) => {
@@ -41,13 +44,15 @@ export function useBatch(http: KilnHttp, id: string): LiveBatch {
       );
     };
     const later = () => {
-      timer = setTimeout(() => (document.hidden ? undefined : poll()), BATCH_POLL_MS);
+      timer = setTimeout(() => {
+        if (document.hidden) parked = true;
+        else poll();
+      }, BATCH_POLL_MS);
     };
     const shown = () => {
-      if (!document.hidden) {
-        clearTimeout(timer);
-        poll();
-      }
+      if (!parked || document.hidden) return;
+      parked = false;
+      poll();
     };
     poll();
     document.addEventListener('visibilitychange', shown);

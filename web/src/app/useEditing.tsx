@@ -8,7 +8,7 @@ import {
   saveEdits,
   undoOf,
   withUpdated,
-  type Revision,
+  type EditRequest,
   type Segment,
   type UndoEntry,
 } from './edits';
@@ -66,10 +66,9 @@ export function useEditing(http: KilnHttp, jobId: string, loaded: Segment[] | nu
     throw error;
   }, []);
 
-  const save = useCallback(
-    async (segment: Segment, text: string) => {
-      const edit = editOf(segment, text);
-      if (!edit) return;
+  // Sends one segment's edit; the answer replaces just that segment, and undo can take it back.
+  const send = useCallback(
+    async (segment: Segment, edit: EditRequest) => {
       setProblem(undefined);
       const updated = await saveEdits(http, jobId, [edit]).catch(fail);
       setSegments((s) => (s ? withUpdated(s, updated) : s));
@@ -77,19 +76,19 @@ export function useEditing(http: KilnHttp, jobId: string, loaded: Segment[] | nu
     },
     [http, jobId, fail],
   );
-
-  const restore = useCallback(
-    async (segment: Segment, revision: Revision) => {
-      setProblem(undefined);
-      const updated = await saveEdits(http, jobId, [restoreOf(segment, revision)]).catch(fail);
-      setSegments((s) => (s ? withUpdated(s, updated) : s));
-      setHistory((h) => [...h, { segment: segment.id, before: { text: segment.text, edited: !!segment.edited } }]);
+  const save = useCallback(
+    async (segment: Segment, text: string) => {
+      const edit = editOf(segment, text);
+      if (edit) await send(segment, edit);
     },
-    [http, jobId, fail],
+    [send],
   );
   const revisions = useMemo<Revisions>(
-    () => ({ load: (segment) => loadRevisions(http, jobId, segment.id), restore }),
-    [http, jobId, restore],
+    () => ({
+      load: (segment) => loadRevisions(http, jobId, segment.id),
+      restore: (segment, revision) => send(segment, restoreOf(segment, revision)),
+    }),
+    [http, jobId, send],
   );
 
   const undo = useCallback(async () => {

@@ -34,3 +34,31 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
   const set = useCallback((data: T) => setState({ data, loading: false }), []);
   return { ...state, reload, set };
 }
+
+/**
+ * What `load` answers, read again whenever deps change, 300 ms after the last change (a burst of
+ * changes costs one request): `initial` until the first answer, and the last answer when a read
+ * fails. For a side figure or list the page stays usable without.
+ */
+export function useQuietLoad<T>(load: () => Promise<T>, deps: readonly unknown[], initial: T): T {
+  const [data, setData] = useState(initial);
+  useEffect(
+    () => {
+      let current = true;
+      const wait = setTimeout(() => {
+        load().then(
+          (answer) => current && setData(answer),
+          () => undefined,
+        );
+      }, 300);
+      return () => {
+        current = false;
+        clearTimeout(wait);
+      };
+    },
+    // As for useLoad: the caller names what the load depends on.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    deps,
+  );
+  return data;
+}

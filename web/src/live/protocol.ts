@@ -86,7 +86,8 @@ function isSeq(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;
 }
 
-function optionalString(value: unknown): boolean {
+/** Absent, or a string: an optional text field of an answer. */
+export function optionalString(value: unknown): boolean {
   return value === undefined || typeof value === 'string';
 }
 
