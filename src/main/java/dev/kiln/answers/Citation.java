@@ -15,8 +15,9 @@ import java.util.stream.IntStream;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record Citation(
         int n,
+
         @JsonUnwrapped @JsonIgnoreProperties({"score", "retrievers"}) @JsonInclude(JsonInclude.Include.NON_NULL)
-                Passage passage) {
+        Passage passage) {
 
     static List<Citation> of(List<Passage> passages) {
         return IntStream.range(0, passages.size())

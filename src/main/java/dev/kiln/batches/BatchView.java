@@ -49,7 +49,8 @@ record BatchView(
     static BatchView full(BatchStore.BatchRow row, List<Job> jobs, Instant now) {
         Tally tally = new Tally();
         jobs.forEach(job -> tally.add(job.stateName(), 1, job.progress()));
-        return of(row, tally, BatchEta.of(jobs, now), jobs.stream().map(Item::of).toList());
+        return of(
+                row, tally, BatchEta.of(jobs, now), jobs.stream().map(Item::of).toList());
     }
 
     private static BatchView of(BatchStore.BatchRow row, Tally tally, Instant eta, List<Item> jobs) {

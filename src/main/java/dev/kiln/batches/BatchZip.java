@@ -45,8 +45,7 @@ class BatchZip {
         return base + "-" + format + ".zip";
     }
 
-    void write(BatchStore.BatchRow batch, List<Job> jobs, String format, OutputStream out)
-            throws IOException {
+    void write(BatchStore.BatchRow batch, List<Job> jobs, String format, OutputStream out) throws IOException {
         ObjectNode manifest = json.createObjectNode()
                 .put("batch", batch.id())
                 .put("type", batch.type())

@@ -118,8 +118,8 @@ public class JobRequests {
      * {@code Idempotent-Replayed: true} when an earlier request with the same key made it.
      */
     public static ResponseEntity<Job> accepted(JobStore.Submission submission) {
-        ResponseEntity.BodyBuilder response =
-                ResponseEntity.accepted().location(URI.create("/api/v1/jobs/" + submission.job().id()));
+        ResponseEntity.BodyBuilder response = ResponseEntity.accepted()
+                .location(URI.create("/api/v1/jobs/" + submission.job().id()));
         if (submission.replayed()) {
             response.header("Idempotent-Replayed", "true");
         }

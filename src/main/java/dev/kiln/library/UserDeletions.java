@@ -126,14 +126,11 @@ class UserDeletions extends Loop {
     /** Per file, the content of the result files of the jobs made from it (it may go with them): one read a page. */
     private Map<String, List<String>> resultContent(List<String> fileIds) {
         Map<String, List<String>> content = new HashMap<>();
-        db.sql()
-                .sql("""
+        db.sql().sql("""
                         SELECT j.input_file_id, f.sha256 FROM job_files f JOIN jobs j ON j.id = f.job_id
-                        WHERE j.input_file_id IN (:ids)""")
-                .param("ids", fileIds)
-                .query(rs -> {
-                    content.computeIfAbsent(rs.getString(1), id -> new ArrayList<>()).add(rs.getString(2));
-                });
+                        WHERE j.input_file_id IN (:ids)""").param("ids", fileIds).query(rs -> {
+            content.computeIfAbsent(rs.getString(1), id -> new ArrayList<>()).add(rs.getString(2));
+        });
         return content;
     }
 

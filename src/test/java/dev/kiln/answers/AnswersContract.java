@@ -58,8 +58,8 @@ abstract class AnswersContract extends ApiTestBase {
     void content() {
         member = api.newMember("asker-" + UUID.randomUUID());
         rare = rareWord();
-        document = api.searchableDocument(
-                member, "The " + rare + " project was approved by the board on Tuesday.", rare);
+        document =
+                api.searchableDocument(member, "The " + rare + " project was approved by the board on Tuesday.", rare);
     }
 
     String ask(String token, String body) {

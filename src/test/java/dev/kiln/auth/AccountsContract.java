@@ -92,8 +92,7 @@ abstract class AccountsContract extends ApiTestBase {
         assertThat(listed.body()).doesNotContain(secret).contains("laptop").contains(tokenId);
         assertThat(listed.json().get("items")).hasSize(2);
 
-        Api.Response revoked =
-                api.delete("/api/v1/admin/users/" + userId + "/tokens/" + tokenId, Api.ADMIN_TOKEN);
+        Api.Response revoked = api.delete("/api/v1/admin/users/" + userId + "/tokens/" + tokenId, Api.ADMIN_TOKEN);
         assertThat(revoked.status()).isEqualTo(200);
         assertThat(revoked.json().get("active").asBoolean()).isFalse();
         assertThat(revoked.json().get("revokedAt").isString()).isTrue();
@@ -105,8 +104,8 @@ abstract class AccountsContract extends ApiTestBase {
                         .asString())
                 .isEqualTo(revoked.json().get("revokedAt").asString());
         assertThat(api.delete(
-                                        "/api/v1/admin/users/" + userId + "/tokens/tok_aaaaaaaaaaaaaaaaaaaaaaaaaa",
-                                        Api.ADMIN_TOKEN)
+                                "/api/v1/admin/users/" + userId + "/tokens/tok_aaaaaaaaaaaaaaaaaaaaaaaaaa",
+                                Api.ADMIN_TOKEN)
                         .code())
                 .isEqualTo("token_not_found");
     }
@@ -142,8 +141,7 @@ abstract class AccountsContract extends ApiTestBase {
         String cliId = cli.json().get("id").asString();
         assertThat(cli.json().has("expiresAt")).isFalse();
 
-        Api.Response bobRevokes =
-                api.delete("/api/v1/me/tokens/" + cliId, bob);
+        Api.Response bobRevokes = api.delete("/api/v1/me/tokens/" + cliId, bob);
         assertThat(bobRevokes.status()).isEqualTo(404);
         assertThat(bobRevokes.code()).isEqualTo("token_not_found");
         assertThat(api.get("/api/v1/jobs", cli.json().get("token").asString()).status())

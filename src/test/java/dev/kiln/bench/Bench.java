@@ -78,7 +78,9 @@ final class Bench {
     /** The machine's load average over 1, 5 and 15 minutes, as /proc/loadavg tells it. */
     static String loadAverage() {
         try {
-            return String.join(" ", Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).split(" "), 3));
+            return String.join(
+                    " ",
+                    Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).split(" "), 3));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

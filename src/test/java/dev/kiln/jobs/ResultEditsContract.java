@@ -285,9 +285,7 @@ abstract class ResultEditsContract extends ApiTestBase {
     void deletingAnEditedJobTakesItsEditsAlong() {
         String job = transcript();
         patch(job, member, "{\"segment\":0,\"version\":0,\"text\":\"Gone soon.\"}");
-        assertThat(api.delete("/api/v1/jobs/" + job, member)
-                        .status())
-                .isEqualTo(204);
+        assertThat(api.delete("/api/v1/jobs/" + job, member).status()).isEqualTo(204);
         assertThat(api.get("/api/v1/jobs/" + job + "/result", member).status()).isEqualTo(404);
     }
 

@@ -78,9 +78,7 @@ abstract class ReuseApiContract extends ApiTestBase {
         assertThat(reusedCount()).isEqualTo(reusedBefore + 1);
 
         // The copy is the reused job's own: deleting the first job leaves it whole.
-        assertThat(api.delete("/api/v1/jobs/" + first, token)
-                        .status())
-                .isEqualTo(204);
+        assertThat(api.delete("/api/v1/jobs/" + first, token).status()).isEqualTo(204);
         assertThat(api.get("/api/v1/jobs/" + id + "/result", token)
                         .json()
                         .get("text")

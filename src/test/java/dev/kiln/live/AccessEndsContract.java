@@ -79,8 +79,7 @@ abstract class AccessEndsContract extends ApiTestBase {
         StreamClient otherUser = follow(bystander, theirJob);
         SseClient otherUserSse = sse(api.request(eventsPath(theirJob), bystander));
 
-        assertThat(api.delete("/api/v1/me/tokens/" + revokedId, second)
-                        .status())
+        assertThat(api.delete("/api/v1/me/tokens/" + revokedId, second).status())
                 .isEqualTo(200);
 
         assertEnded(socket, 4001, sse, poll, 401, "unauthenticated");

@@ -71,8 +71,7 @@ class AccessAcrossNodesTest {
                             : tokenId;
                 }
                 long sent = System.nanoTime();
-                assertThat(apiA.delete("/api/v1/me/tokens/" + tokenId, second)
-                                .status())
+                assertThat(apiA.delete("/api/v1/me/tokens/" + tokenId, second).status())
                         .isEqualTo(200);
 
                 assertThat(revoked.closeCode(SOON)).isEqualTo(4001);
@@ -99,8 +98,7 @@ class AccessAcrossNodesTest {
                 kept.await("subscribed", SOON);
 
                 String memberId = apiB.userId(second);
-                Api.Response deleted =
-                        apiA.delete("/api/v1/admin/users/" + memberId + "?data=delete", Api.ADMIN_TOKEN);
+                Api.Response deleted = apiA.delete("/api/v1/admin/users/" + memberId + "?data=delete", Api.ADMIN_TOKEN);
                 assertThat(deleted.status()).as("%s", deleted).isIn(202, 204);
                 assertThat(kept.closeCode(SOON))
                         .as("the user deleted on A, on B")

@@ -169,9 +169,7 @@ abstract class SearchContract extends ApiTestBase {
         String rare = rareWord();
         String job = document(member, "Minutes of the " + rare + " meeting.");
         awaitHits(member, q(rare), 1);
-        assertThat(api.delete("/api/v1/jobs/" + job, member)
-                        .status())
-                .isEqualTo(204);
+        assertThat(api.delete("/api/v1/jobs/" + job, member).status()).isEqualTo(204);
         assertThat(hits(member, q(rare)))
                 .as("gone in the deletion's own transaction")
                 .isEmpty();
@@ -180,8 +178,7 @@ abstract class SearchContract extends ApiTestBase {
         String file = api.textFile(member, "Notes on the " + other + " project.");
         finished(member, "extract", file, "{}");
         awaitHits(member, q(other), 1);
-        assertThat(api.delete("/api/v1/files/" + file + "?jobs=delete", member)
-                        .status())
+        assertThat(api.delete("/api/v1/files/" + file + "?jobs=delete", member).status())
                 .isEqualTo(204);
         assertThat(hits(member, q(other))).isEmpty();
         assertThat(count("SELECT COUNT(*) FROM search_queue WHERE job_id = ?", job))
@@ -202,9 +199,7 @@ abstract class SearchContract extends ApiTestBase {
         String file = api.textFile(member, "The " + rare + " survives its file.");
         finished(member, "extract", file, "{}");
         awaitHits(member, q(rare), 1);
-        assertThat(api.delete("/api/v1/files/" + file, member)
-                        .status())
-                .isEqualTo(204);
+        assertThat(api.delete("/api/v1/files/" + file, member).status()).isEqualTo(204);
         JsonNode hit = hits(member, q(rare)).get(0);
         assertThat(hit.has("fileId")).isFalse();
         assertThat(hit.has("fileName")).isFalse();

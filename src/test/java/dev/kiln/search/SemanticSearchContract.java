@@ -193,9 +193,7 @@ abstract class SemanticSearchContract extends ApiTestBase {
         String budget = document(member, BUDGET);
         embedded(budget);
         assertThat(hits(member, PARAPHRASE, "semantic")).hasSize(1);
-        assertThat(api.delete("/api/v1/jobs/" + budget, member)
-                        .status())
-                .isEqualTo(204);
+        assertThat(api.delete("/api/v1/jobs/" + budget, member).status()).isEqualTo(204);
         for (String mode : List.of("semantic", "hybrid")) {
             assertThat(hits(member, PARAPHRASE, mode)).as(mode).isEmpty();
             assertThat(jobs(hits(Api.ADMIN_TOKEN, BUDGET, mode + "&limit=100")))

@@ -67,7 +67,8 @@ public record BrowserScript(String output, int exitCode) {
         BrowserScript run = run(script, all, limit, onLine);
         System.out.println(run.output());
         assertThat(run.exitCode())
-                .as("web/e2e/" + script + " failed:\n" + run.output() + "\nKiln:\n" + kiln.get().log())
+                .as("web/e2e/" + script + " failed:\n" + run.output() + "\nKiln:\n"
+                        + kiln.get().log())
                 .isZero();
         return run;
     }

@@ -41,11 +41,7 @@ class EventSourceClientsTest {
                     .until(() -> api.state(Api.ADMIN_TOKEN, job).equals("running"));
 
             BrowserScript.mustPass(
-                    () -> kiln[0],
-                    "eventsource.e2e.mjs",
-                    Duration.ofMinutes(4),
-                    List.of("--job", job),
-                    line -> {
+                    () -> kiln[0], "eventsource.e2e.mjs", Duration.ofMinutes(4), List.of("--job", job), line -> {
                         if (!line.equals("KILL-KILN")) {
                             return null;
                         }
