@@ -82,7 +82,7 @@ record Hit(
                 add(parts, piece, match);
                 match = c == IndexEntry.MARK_START;
             } else {
-                piece.append(c == IndexEntry.LT ? '<' : c == IndexEntry.GT ? '>' : c);
+                piece.append(c);
             }
         }
         add(parts, piece, match);

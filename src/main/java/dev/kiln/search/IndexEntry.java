@@ -18,11 +18,6 @@ record IndexEntry(int segment, String text, Double startSeconds, Double endSecon
 
     static final char MARK_END = '\u0003';
 
-    /** Stand-ins for {@code <} and {@code >} while PostgreSQL makes a snippet (it would drop markup). */
-    static final char LT = '\u0004';
-
-    static final char GT = '\u0005';
-
     /** The entries of a shown result: every segment with some text, in order. */
     static List<IndexEntry> of(ShownResults.Shown shown) {
         List<IndexEntry> entries = new ArrayList<>();
@@ -57,11 +52,7 @@ record IndexEntry(int segment, String text, Double startSeconds, Double endSecon
     }
 
     private static String clean(String text) {
-        return text.replace(MARK_START, ' ')
-                .replace(MARK_END, ' ')
-                .replace(LT, ' ')
-                .replace(GT, ' ')
-                .strip();
+        return text.replace(MARK_START, ' ').replace(MARK_END, ' ').strip();
     }
 
     private static Double seconds(JsonNode value) {

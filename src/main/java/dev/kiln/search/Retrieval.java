@@ -66,7 +66,11 @@ class Retrieval {
     private List<TextSearch.Found> hybrid(Scope scope, String query, List<String> terms, int limit, int offset)
             throws InterruptedException {
         int depth = Math.max(DEPTH, limit + offset);
-        List<Long> words = terms.isEmpty() ? List.of() : text.ranked(scope, terms, depth);
+        List<Long> words = terms.isEmpty()
+                ? List.of()
+                : text.ranked(scope, terms, depth).stream()
+                        .map(TextSearch.Ranked::id)
+                        .toList();
         List<VectorHit> nearest = vectors.nearest(scope, vectors.query(query), depth);
         List<Fused> fused = fuse(words, nearest.stream().map(VectorHit::id).toList());
         List<Fused> page = fused.subList(Math.min(offset, fused.size()), Math.min(fused.size(), offset + limit));

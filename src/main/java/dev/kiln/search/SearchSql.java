@@ -2,17 +2,17 @@ package dev.kiln.search;
 
 import dev.kiln.db.Database;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * The search statements that differ by database: SQLite's FTS5 table (kept in step by triggers)
- * against PostgreSQL's {@code tsvector} column, their match expressions, ranks and snippets, and the
- * queue's claim. Named parameters throughout.
+ * against PostgreSQL's {@code tsvector} column, how a query's words are matched, ranked and
+ * marked in snippets, and the queue's claim. Named parameters throughout.
  */
-sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
+sealed interface SearchSql permits SearchSql.Sqlite, PostgresSearchSql {
 
     /** Up to {@code :limit} queue rows free since {@code :now}, claimed until {@code :until}. */
     String claim();
@@ -21,23 +21,51 @@ sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
     String upsert();
 
     /**
-     * The match part of a search for {@code terms} (every one; with {@code any}, any one), with its
-     * parameters added to {@code params}.
+     * The words as this database matches them (PostgreSQL asks itself how); with {@code ranking},
+     * also how rare each is, for {@link #ranked}. One statement.
      */
-    String match(List<String> terms, boolean any, Map<String, Object> params);
+    Terms terms(Database db, List<String> words, boolean ranking);
 
     /**
-     * The page of hits: rows {@code id, job_id, owner_id, job_type, segment, start_seconds,
-     * end_seconds, page_from, page_to, text, snippet, score, file_id, file_name}, best first;
-     * {@code where} holds the owner and type conditions on {@code s}.
+     * The page of hits holding every term (with {@code any}, any one): rows {@code id, job_id,
+     * owner_id, job_type, segment, start_seconds, end_seconds, page_from, page_to, text, snippet,
+     * score, file_id, file_name}, best first; {@code where} holds the conditions on {@code s}. Its
+     * parameters go into {@code params} ({@code :limit} and {@code :offset} are the caller's).
      */
-    String hits(String match, String where);
+    String hits(Terms terms, boolean any, String where, Map<String, Object> params);
 
-    /** The ids of the best {@code :limit} matches, best first; no snippet (fusion reads only ranks). */
-    String ranked(String match, String where);
+    /**
+     * The best {@code :limit} rows holding any term: {@code id, score}, best first, no snippet
+     * (fusion reads only ranks). Its parameters go into {@code params}. Not every row holding a word
+     * is ranked, since a common word is in most of them: the candidates are the rows holding a rare
+     * word and those holding every common one, at most {@link #CANDIDATES} of the latter.
+     */
+    String ranked(Terms terms, String where, Map<String, Object> params);
+
+    /** A word in more rows than this is common: it narrows a ranked list's candidates, never brings them alone. */
+    int RARE = 500;
+
+    /** The most rows a ranked list takes for holding every common word (or for any one branch of it). */
+    int CANDIDATES = 2_000;
+
+    /** A hit's snippet column, with this database's markers, as the text it marks ({@link Hit#parts}). */
+    String marked(String snippet, String text);
+
+    /**
+     * A query's words as the database matches them: each one's match expression (FTS5: a quoted
+     * string; PostgreSQL: {@code tsquery} text of its lexemes), its weight (the rarer, the heavier)
+     * and whether it is common (in more rows than a ranked list reads); weight 1 and not common where
+     * nothing is known.
+     */
+    record Terms(List<String> matches, List<Double> weights, List<Boolean> common) {
+
+        boolean isEmpty() {
+            return matches.isEmpty();
+        }
+    }
 
     static SearchSql of(Database db) {
-        return db.dialect().name().equals("postgresql") ? new Postgres() : new Sqlite();
+        return db.dialect().name().equals("postgresql") ? new PostgresSearchSql() : new Sqlite();
     }
 
     /** Columns every upsert writes (the same names as its parameters). */
@@ -81,119 +109,86 @@ sealed interface SearchSql permits SearchSql.Sqlite, SearchSql.Postgres {
         }
 
         @Override
-        public String match(List<String> terms, boolean any, Map<String, Object> params) {
-            StringBuilder match = new StringBuilder();
-            for (String term : terms) {
-                match.append(match.isEmpty() ? "" : any ? " OR " : " ")
-                        .append('"')
-                        .append(term.replace("\"", "\"\""))
-                        .append('"');
+        public Terms terms(Database db, List<String> words, boolean ranking) {
+            List<String> quoted =
+                    words.stream().map(w -> '"' + w.replace("\"", "\"\"") + '"').toList();
+            List<Boolean> common = Collections.nCopies(words.size(), false);
+            if (ranking && !words.isEmpty()) {
+                // How many rows hold each word, counted up to RARE + 1 (FTS5 reads row ids only: cheap).
+                StringBuilder counts = new StringBuilder("SELECT ");
+                Map<String, Object> params = new HashMap<>();
+                for (int i = 0; i < quoted.size(); i++) {
+                    counts.append(i == 0 ? "" : ", ")
+                            .append("(SELECT count(*) FROM (SELECT rowid FROM search_text WHERE search_text MATCH :t")
+                            .append(i)
+                            .append(" LIMIT :cap))");
+                    params.put("t" + i, quoted.get(i));
+                }
+                params.put("cap", RARE + 1);
+                common = db.sql()
+                        .sql(counts.toString())
+                        .params(params)
+                        .query((rs, n) -> {
+                            List<Boolean> many = new ArrayList<>();
+                            for (int i = 1; i <= words.size(); i++) {
+                                many.add(rs.getLong(i) > RARE);
+                            }
+                            return many;
+                        })
+                        .single();
             }
-            params.put("match", match.toString());
+            return new Terms(quoted, Collections.nCopies(words.size(), 1.0), common);
+        }
+
+        private static String match(Terms terms, boolean any, Map<String, Object> params) {
+            params.put("match", String.join(any ? " OR " : " ", terms.matches()));
             return ":match";
         }
 
+        /**
+         * bm25 over the words; the candidates are what {@code (rare OR rare) OR (common common)} matches, so each
+         * is ranked as by all the words. With common words only, the newest {@link #CANDIDATES} rows holding
+         * them all.
+         */
         @Override
-        public String ranked(String match, String where) {
-            return "SELECT s.id FROM search_text JOIN search_segments s ON s.id = search_text.rowid"
-                    + " WHERE search_text MATCH " + match + where + " ORDER BY bm25(search_text), s.id LIMIT :limit";
+        public String ranked(Terms terms, String where, Map<String, Object> params) {
+            List<String> rare = new ArrayList<>();
+            List<String> common = new ArrayList<>();
+            for (int i = 0; i < terms.matches().size(); i++) {
+                (terms.common().get(i) ? common : rare).add(terms.matches().get(i));
+            }
+            String bound = "";
+            if (rare.isEmpty()) {
+                params.put("match", String.join(" ", common));
+                params.put("candidates", CANDIDATES);
+                bound = " AND search_text.rowid >= coalesce((SELECT rowid FROM search_text WHERE search_text MATCH"
+                        + " :match ORDER BY rowid DESC LIMIT 1 OFFSET :candidates), 0)";
+            } else {
+                params.put(
+                        "match",
+                        "(" + String.join(" OR ", rare) + ")"
+                                + (common.isEmpty() ? "" : " OR (" + String.join(" ", common) + ")"));
+            }
+            return "SELECT s.id, -bm25(search_text) AS score"
+                    + " FROM search_text JOIN search_segments s ON s.id = search_text.rowid"
+                    + " WHERE search_text MATCH :match" + bound + where
+                    + " ORDER BY bm25(search_text), s.id LIMIT :limit";
         }
 
         @Override
-        public String hits(String match, String where) {
+        public String hits(Terms terms, boolean any, String where, Map<String, Object> params) {
             return "SELECT " + HIT_COLUMNS + """
                     , snippet(search_text, 0, char(2), char(3), '…', 24) AS snippet, -bm25(search_text) AS score,
                       f.id AS file_id, f.name AS file_name
                     FROM search_text JOIN search_segments s ON s.id = search_text.rowid
                     JOIN jobs j ON j.id = s.job_id LEFT JOIN files f ON f.id = j.input_file_id
-                    WHERE search_text MATCH\s""" + match + where
+                    WHERE search_text MATCH\s""" + match(terms, any, params) + where
                     + " ORDER BY bm25(search_text), s.id LIMIT :limit OFFSET :offset";
         }
-    }
-
-    /**
-     * {@code tsvector} + GIN: ts_headline (the whole segment highlighted, cut in Java) drops what its parser takes for markup, so it is
-     * made of the text with {@code <} and {@code >} stood in for ({@link IndexEntry#LT}, {@link IndexEntry#GT}).
-     * Each row holds its language's stems and its words as they are
-     * ('simple'); each term matches any of them (an OR over the configurations below), terms are ANDed (ORed for an any-word search).
-     */
-    record Postgres() implements SearchSql {
-
-        /** PostgreSQL's built-in snowball configurations by ISO 639-1 code. */
-        static final Map<String, String> CONFIGS = Map.ofEntries(
-                Map.entry("da", "danish"),
-                Map.entry("de", "german"),
-                Map.entry("en", "english"),
-                Map.entry("es", "spanish"),
-                Map.entry("fi", "finnish"),
-                Map.entry("fr", "french"),
-                Map.entry("hu", "hungarian"),
-                Map.entry("it", "italian"),
-                Map.entry("nl", "dutch"),
-                Map.entry("no", "norwegian"),
-                Map.entry("pt", "portuguese"),
-                Map.entry("ro", "romanian"),
-                Map.entry("ru", "russian"),
-                Map.entry("sv", "swedish"),
-                Map.entry("tr", "turkish"));
-
-        private static final List<String> QUERY_CONFIGS = Stream.concat(
-                        Stream.of("simple"), CONFIGS.values().stream().sorted())
-                .toList();
-
-        /** The configuration for a language; 'simple' (words as they are) when PostgreSQL has none. */
-        static String config(String language) {
-            return language == null ? "simple" : CONFIGS.getOrDefault(language, "simple");
-        }
 
         @Override
-        public String claim() {
-            return CLAIM.formatted(" FOR UPDATE SKIP LOCKED");
-        }
-
-        @Override
-        public String upsert() {
-            return "INSERT INTO search_segments (" + UPSERT_COLUMNS + ", ts_config, tsv) VALUES (" + UPSERT_VALUES
-                    + ", :config, CASE WHEN :config = 'simple' THEN to_tsvector('simple', :text)"
-                    + " ELSE to_tsvector(CAST(:config AS regconfig), :text) || to_tsvector('simple', :text) END) "
-                    + UPSERT_UPDATE + ", ts_config = excluded.ts_config, tsv = excluded.tsv";
-        }
-
-        @Override
-        public String match(List<String> terms, boolean any, Map<String, Object> params) {
-            List<String> ands = new ArrayList<>();
-            for (int i = 0; i < terms.size(); i++) {
-                String name = "t" + i;
-                params.put(name, terms.get(i));
-                ands.add(QUERY_CONFIGS.stream()
-                        .map(c -> "plainto_tsquery('" + c + "', :" + name + ")")
-                        .collect(Collectors.joining(" || ", "(", ")")));
-            }
-            return String.join(any ? " || " : " && ", ands);
-        }
-
-        @Override
-        public String ranked(String match, String where) {
-            return "WITH q AS (SELECT " + match + " AS query) SELECT s.id FROM q, search_segments s"
-                    + " WHERE s.tsv @@ q.query" + where
-                    + " ORDER BY ts_rank_cd(s.tsv, q.query) DESC, s.id LIMIT :limit";
-        }
-
-        @Override
-        public String hits(String match, String where) {
-            return """
-                    WITH q AS (SELECT %s AS query),
-                    found AS (
-                      SELECT s.*, ts_rank_cd(s.tsv, q.query) AS score FROM q, search_segments s
-                      WHERE s.tsv @@ q.query%s
-                      ORDER BY score DESC, s.id LIMIT :limit OFFSET :offset)
-                    SELECT %s,
-                      ts_headline(CAST(s.ts_config AS regconfig), translate(s.text, '<>', chr(4) || chr(5)), q.query,
-                        'StartSel=' || chr(2) || ', StopSel=' || chr(3)
-                        || ', HighlightAll=true') AS snippet,
-                      s.score, f.id AS file_id, f.name AS file_name
-                    FROM q, found s JOIN jobs j ON j.id = s.job_id LEFT JOIN files f ON f.id = j.input_file_id
-                    ORDER BY s.score DESC, s.id""".formatted(match, where, HIT_COLUMNS);
+        public String marked(String snippet, String text) {
+            return snippet;
         }
     }
 }

@@ -99,7 +99,7 @@ class SegmentIndex {
         row.put("pageTo", e.pageTo());
         row.put("text", e.text());
         row.put("language", language);
-        row.put("config", SearchSql.Postgres.config(language));
+        row.put("config", PostgresSearchSql.config(language));
         row.put("now", now);
         return row;
     }

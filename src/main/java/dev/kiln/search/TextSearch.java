@@ -1,7 +1,9 @@
 package dev.kiln.search;
 
 import dev.kiln.db.Database;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -52,7 +54,7 @@ class TextSearch {
      * with {@code any}, segments holding any of them (ranked so that more and rarer terms come first).
      */
     List<Found> search(Scope scope, List<String> terms, boolean any, int limit, int offset) {
-        return search(scope, terms, any, limit, offset, Set.of());
+        return any ? anyWords(scope, terms, limit, offset) : page(scope, terms, false, limit, offset, Set.of());
     }
 
     /**
@@ -73,27 +75,54 @@ class TextSearch {
         return content.isEmpty() ? terms : content;
     }
 
-    /** The ids of the best {@code limit} segments holding any of the terms, best first. */
-    List<Long> ranked(Scope scope, List<String> terms, int limit) {
+    /** A row of a ranked list: its id and score (higher is better, comparable within the list only). */
+    record Ranked(long id, double score) {}
+
+    /** The best {@code limit} segments holding any of the terms, best first. */
+    List<Ranked> ranked(Scope scope, List<String> terms, int limit) {
+        SearchSql.Terms matched = sql.terms(db, anyWordTerms(terms), true);
+        if (matched.isEmpty()) {
+            return List.of();
+        }
         Map<String, Object> params = new HashMap<>();
-        String match = sql.match(anyWordTerms(terms), true, params);
         String where = scope.where(params);
         params.put("limit", limit);
         return db.sql()
-                .sql(sql.ranked(match, where))
+                .sql(sql.ranked(matched, where, params))
                 .params(params)
-                .query(Long.class)
+                .query((rs, n) -> new Ranked(rs.getLong("id"), rs.getDouble("score")))
                 .list();
     }
 
     /** The hits, with snippets, of these ids among the segments holding any of the terms. */
     List<Found> hitsOf(Scope scope, List<String> terms, Set<Long> ids) {
-        return ids.isEmpty() ? List.of() : search(scope, terms, true, ids.size(), 0, ids);
+        return ids.isEmpty() ? List.of() : page(scope, terms, true, ids.size(), 0, ids);
     }
 
-    private List<Found> search(Scope scope, List<String> terms, boolean any, int limit, int offset, Set<Long> only) {
+    /** Any-word hits: the ranked list's page, read with snippets, in its order and with its scores. */
+    private List<Found> anyWords(Scope scope, List<String> terms, int limit, int offset) {
+        List<Ranked> ranked = ranked(scope, terms, limit + offset);
+        ranked = ranked.subList(Math.min(offset, ranked.size()), ranked.size());
+        Map<Long, Hit> hits = new HashMap<>();
+        Set<Long> ids = new HashSet<>();
+        ranked.forEach(r -> ids.add(r.id()));
+        hitsOf(scope, terms, ids).forEach(f -> hits.put(f.id(), f.hit()));
+        List<Found> found = new ArrayList<>();
+        for (Ranked r : ranked) {
+            Hit hit = hits.get(r.id());
+            if (hit != null) {
+                found.add(new Found(r.id(), hit.scored(r.score(), hit.retrievers())));
+            }
+        }
+        return found;
+    }
+
+    private List<Found> page(Scope scope, List<String> terms, boolean any, int limit, int offset, Set<Long> only) {
+        SearchSql.Terms matched = sql.terms(db, any ? anyWordTerms(terms) : terms, false);
+        if (matched.isEmpty()) {
+            return List.of();
+        }
         Map<String, Object> params = new HashMap<>();
-        String match = sql.match(any ? anyWordTerms(terms) : terms, any, params);
         String where = scope.where(params);
         if (!only.isEmpty()) {
             where += " AND s.id IN (:only)";
@@ -102,13 +131,14 @@ class TextSearch {
         params.put("limit", limit);
         params.put("offset", offset);
         return db.sql()
-                .sql(sql.hits(match, where))
+                .sql(sql.hits(matched, any, where, params))
                 .params(params)
                 .query((rs, n) -> new Found(
                         rs.getLong("id"),
                         Hit.of(
                                 rs,
-                                Hit.around(Hit.parts(rs.getString("snippet")), SNIPPET),
+                                Hit.around(
+                                        Hit.parts(sql.marked(rs.getString("snippet"), rs.getString("text"))), SNIPPET),
                                 rs.getDouble("score"),
                                 RETRIEVER,
                                 scope.showOwner())))

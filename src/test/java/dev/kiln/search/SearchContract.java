@@ -31,6 +31,9 @@ abstract class SearchContract extends ApiTestBase {
     @Autowired
     Database db;
 
+    @Autowired
+    TextSearch text;
+
     String member;
     String memberId;
 
@@ -130,6 +133,48 @@ abstract class SearchContract extends ApiTestBase {
         assertThat(hits(member, q("line")))
                 .as("the other segments are untouched")
                 .hasSize(2);
+    }
+
+    @Test
+    void punctuationSplitsWordsAsAQueryDoes() {
+        String rare = rareWord();
+        String job = document(member, "Invoice KX-4471 (" + rare + ") is due; pi is 3.14, mail ops@kiln.example.");
+        awaitHits(member, q(rare), 1);
+        for (String query : List.of("4471", "KX-4471", "kx 4471 " + rare, "14", "3.14", "example", "ops")) {
+            JsonNode found = hits(member, q(query) + "&type=extract");
+            assertThat(found).as(query).hasSize(1);
+            assertThat(found.get(0).get("jobId").asString()).isEqualTo(job);
+        }
+        List<String> marked = new ArrayList<>();
+        StringBuilder whole = new StringBuilder();
+        hits(member, q("4471")).get(0).get("snippet").forEach(p -> {
+            whole.append(p.get("text").asString());
+            if (p.path("match").asBoolean()) {
+                marked.add(p.get("text").asString());
+            }
+        });
+        assertThat(marked).containsExactly("4471");
+        assertThat(whole.toString()).contains("Invoice KX-4471 (" + rare + ") is due; pi is 3.14");
+    }
+
+    @Test
+    void anAnyWordListPutsARareWordBeforeACommonOne() {
+        transcript(member, 30);
+        String rare = rareWord();
+        String job = document(member, "The " + rare + " report.");
+        awaitHits(member, q(rare), 1);
+        awaitHits(member, q("transcript") + "&limit=100", 30);
+        db.write(() -> db.sql().sql("ANALYZE search_segments").update()); // the statistics rarity is read from
+        Scope scope = new Scope(memberId, null, Set.of(), Set.of(), false);
+        List<TextSearch.Ranked> ranked = text.ranked(scope, TextSearch.terms("line " + rare), 100);
+        assertThat(ranked).hasSize(31);
+        assertThat(db.sql()
+                        .sql("SELECT job_id FROM search_segments WHERE id = ?")
+                        .param(ranked.getFirst().id())
+                        .query(String.class)
+                        .single())
+                .isEqualTo(job);
+        assertThat(ranked.getFirst().score()).isGreaterThan(ranked.get(1).score());
     }
 
     @Test
