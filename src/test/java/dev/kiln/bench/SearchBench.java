@@ -7,99 +7,71 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 
 /**
- * bench/search.sh: a generated corpus of transcripts (a worker's transcript-shaped results, over
- * HTTP), indexed by a Kiln with embeddings off (text segments/s) and by one with them on (segments/s
- * until every vector is written), then questions whose answer segment is known — paraphrased, so
- * only the speaker's name and the city are shared words — asked in each mode: latency p50/p99 over
- * HTTP, recall@5 and MRR@10. On SQLite and PostgreSQL, the same corpus.
+ * bench/search.sh: a generated corpus of transcripts ({@link SearchCorpus}: stories, and groups of
+ * near-duplicates that differ in a code or an unusual surname only), submitted as a worker's
+ * transcript-shaped results over HTTP, indexed by a Kiln with embeddings off (text segments/s) and by one
+ * with them on (segments/s until every vector is written); then questions whose answer segment is known,
+ * a third each paraphrased, keyword and mixed, asked in each mode: latency p50/p99 over HTTP, CPU per
+ * question (Kiln's JVM, which also runs this client; and PostgreSQL's server), recall@5 and MRR@10, with
+ * recall@5 per kind of question. On SQLite and PostgreSQL, the same corpus.
  */
 public final class SearchBench {
 
-    private static final String[] FIRST = {
-        "Marlow", "Ines", "Tobias", "Greta", "Anselm", "Oona", "Bram", "Liesel", "Cyrus", "Petra", "Hugo", "Sabine",
-        "Linus", "Mirela", "Otto", "Yara", "Felix", "Dagny", "Ruben", "Zora"
-    };
-    private static final String[] LAST = {
-        "Quint", "Hadley", "Voss", "Okafor", "Brandt", "Lindqvist", "Marchetti", "Novak", "Serrano", "Takeda",
-        "Weller", "Abara", "Castell", "Duarte", "Eklund", "Fairbairn", "Gorski", "Holm", "Ivers", "Jansen"
-    };
-    private static final String[] CITIES = {
-        "Lisbon", "Ghent", "Tallinn", "Porto", "Bergen", "Graz", "Lyon", "Turin", "Krakow", "Aarhus", "Utrecht",
-        "Seville"
-    };
-    /** A verb phrase as said, and as a question asks it. */
-    private static final String[][] VERBS = {
-        {"repaired", "fix"},
-        {"purchased", "buy"},
-        {"sold", "get rid of"},
-        {"painted", "put a new colour on"},
-        {"borrowed", "lend"},
-        {"cleaned", "wash"},
-        {"delivered", "bring"},
-        {"inspected", "check"},
-        {"photographed", "take pictures of"},
-        {"assembled", "put together"},
-        {"damaged", "break"},
-        {"returned", "give back"}
-    };
-    /** A thing as said, and as a question names it. */
-    private static final String[][] NOUNS = {
-        {"automobile", "car"},
-        {"bicycle", "bike"},
-        {"refrigerator", "fridge"},
-        {"piano", "keyboard instrument"},
-        {"rowing boat", "small vessel"},
-        {"wardrobe", "closet"},
-        {"telescope", "stargazing device"},
-        {"laptop", "notebook computer"},
-        {"sofa", "couch"},
-        {"lantern", "lamp"},
-        {"ladder", "steps"},
-        {"wheelbarrow", "garden cart"},
-        {"kettle", "pot for boiling water"},
-        {"violin", "fiddle"}
-    };
+    /** Whether to compare ways of fusing the lists after asking over HTTP ({@link FusionComparison}). */
+    private static boolean fusion;
 
     private SearchBench() {}
 
-    private record Question(String text, String job, int segment) {}
+    /** A question with its answer's job id. */
+    private record Asked(SearchCorpus.Question question, String job) {}
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = Bench.options(args);
         int docs = Integer.parseInt(options.getOrDefault("docs", "2000"));
         int perDoc = Integer.parseInt(options.getOrDefault("segments", "50"));
-        int questions = Integer.parseInt(options.getOrDefault("questions", "200"));
+        int questions = Integer.parseInt(options.getOrDefault("questions", "300"));
+        long seed = Long.parseLong(options.getOrDefault("seed", "15"));
+        boolean textOnly = Boolean.parseBoolean(options.getOrDefault("text-only", "true"));
+        boolean embeddings = Boolean.parseBoolean(options.getOrDefault("embeddings", "true"));
+        fusion = Boolean.parseBoolean(options.getOrDefault("fusion", "true"));
         System.out.printf(
                 Locale.ROOT,
-                "corpus     %d transcripts x %d segments = %d segments, %d questions; load average %s%n",
+                "corpus     %d transcripts x %d segments = %d segments, %d questions, seed %d; load average %s%n",
                 docs,
                 perDoc,
                 docs * perDoc,
                 questions,
+                seed,
                 Bench.loadAverage());
         for (String db : options.getOrDefault("db", "sqlite,postgres").split(",")) {
             TestDatabases.Kind kind = TestDatabases.Kind.valueOf(db.toUpperCase(Locale.ROOT));
-            run(kind, false, docs, perDoc, 0);
-            run(kind, true, docs, perDoc, questions);
+            if (textOnly) {
+                run(kind, false, docs, perDoc, 0, seed);
+            }
+            if (embeddings) {
+                run(kind, true, docs, perDoc, questions, seed);
+            }
         }
         System.out.printf(Locale.ROOT, "end        load average %s%n", Bench.loadAverage());
         System.exit(0);
     }
 
-    private static void run(TestDatabases.Kind kind, boolean vectors, int docs, int perDoc, int questions)
+    private static void run(TestDatabases.Kind kind, boolean vectors, int docs, int perDoc, int questions, long seed)
             throws Exception {
+        String url = TestDatabases.fresh(kind);
+        long postmaster = kind == TestDatabases.Kind.POSTGRES ? ProcCpu.postmasterOf(url) : -1;
         try (ConfigurableApplicationContext app = new SpringApplicationBuilder(KilnApplication.class)
                 .properties(
-                        "kiln.database.url=" + TestDatabases.fresh(kind),
+                        "kiln.database.url=" + url,
                         "kiln.home=" + TestDatabases.tempDir("kiln-search-bench-"),
                         "kiln.admin.token=" + Api.ADMIN_TOKEN,
                         "kiln.embeddings.enabled=" + vectors,
@@ -114,7 +86,7 @@ public final class SearchBench {
             Api api = new Api(Integer.parseInt(app.getEnvironment().getProperty("local.server.port")));
             String member = api.newMember("bench-" + System.nanoTime());
             long start = System.nanoTime();
-            List<Question> asked = load(api, member, docs, perDoc, questions);
+            List<Asked> asked = load(api, member, docs, perDoc, questions, seed);
             long total = (long) docs * perDoc;
             while (true) {
                 JsonNode status =
@@ -138,21 +110,27 @@ public final class SearchBench {
                     Bench.loadAverage());
             if (vectors) {
                 for (String mode : List.of("text", "semantic", "hybrid")) {
-                    ask(api, member, kind, mode, asked);
+                    ask(api, member, kind, postmaster, mode, asked);
+                }
+                common(api, member, kind);
+                if (fusion) {
+                    FusionComparison.print(
+                            app,
+                            api.userId(member),
+                            asked.stream().map(Asked::question).toList(),
+                            asked.stream().map(Asked::job).toList());
                 }
             }
         }
     }
 
-    /** Submits the corpus as a worker's transcripts; returns the questions, spread over it. */
-    private static List<Question> load(Api api, String member, int docs, int perDoc, int questions) {
+    /** Submits the corpus as a worker's transcripts; returns the questions drawn from it. */
+    private static List<Asked> load(Api api, String member, int docs, int perDoc, int questions, long seed) {
         String worker = api.newWorker("bench-worker-" + System.nanoTime());
         String processor = "bench-talk";
         api.declare(worker, processor, "{\"description\":\"Talks\",\"accepts\":[\"none\"],\"shape\":\"transcript\"}");
-        Random random = new Random(15);
-        List<Question> asked = new ArrayList<>();
-        int every = Math.max(1, docs * perDoc / Math.max(1, questions));
-        int n = 0;
+        SearchCorpus corpus = new SearchCorpus(seed);
+        List<String> jobs = new ArrayList<>();
         for (int from = 0; from < docs; from += 64) {
             int batch = Math.min(64, docs - from);
             for (int i = 0; i < batch; i++) {
@@ -172,20 +150,18 @@ public final class SearchBench {
                         .json()
                         .get("jobs");
                 for (JsonNode job : claimed) {
+                    List<String> said = corpus.transcript(jobs.size(), perDoc);
+                    jobs.add(job.get("id").asString());
                     StringBuilder result = new StringBuilder("{\"language\":\"en\",\"segments\":[");
-                    for (int s = 0; s < perDoc; s++, n++) {
-                        String[] said = sentence(random);
+                    for (int s = 0; s < said.size(); s++) {
                         result.append(s == 0 ? "" : ",")
                                 .append("{\"start\":")
                                 .append(s * 5)
                                 .append(",\"end\":")
                                 .append(s * 5 + 4)
                                 .append(",\"text\":\"")
-                                .append(said[0])
+                                .append(said.get(s))
                                 .append("\"}");
-                        if (n % every == 0 && asked.size() < questions) {
-                            asked.add(new Question(said[1], job.get("id").asString(), s));
-                        }
                     }
                     api.post(
                             "/api/v1/worker/jobs/" + job.get("id").asString() + "/complete",
@@ -195,29 +171,52 @@ public final class SearchBench {
                 }
             }
         }
-        return asked;
+        return corpus.questions(questions, seed + 1).stream()
+                .map(q -> new Asked(q, jobs.get(q.doc())))
+                .toList();
     }
 
-    /** A segment ("Greta Voss repaired the old bicycle in Ghent on Tuesday.") and its question. */
-    private static String[] sentence(Random random) {
-        String name = FIRST[random.nextInt(FIRST.length)] + " " + LAST[random.nextInt(LAST.length)];
-        String[] verb = VERBS[random.nextInt(VERBS.length)];
-        String[] noun = NOUNS[random.nextInt(NOUNS.length)];
-        String city = CITIES[random.nextInt(CITIES.length)];
-        String said = name + " " + verb[0] + " the " + noun[0] + " in " + city + " last week, before the meeting.";
-        String question = "Which " + noun[1] + " did " + name + " " + verb[1] + " in " + city + "?";
-        return new String[] {said, question};
+    /** Words in a large share of the corpus, searched every-word (text mode): the worst case for ranking. */
+    private static final List<String> COMMON = List.of(
+            "meeting", "last week", "before the meeting", "Greta", "automobile", "invoice", "Ghent", "week Lisbon");
+
+    private static void common(Api api, String member, TestDatabases.Kind kind) {
+        long[] micros = new long[COMMON.size() * 3];
+        int i = 0;
+        for (int round = 0; round < 4; round++) { // the first round warms up
+            for (String q : COMMON) {
+                long t = System.nanoTime();
+                api.get("/api/v1/search?limit=20&mode=text&q=" + URLEncoder.encode(q, StandardCharsets.UTF_8), member);
+                if (round > 0) {
+                    micros[i++] = (System.nanoTime() - t) / 1000;
+                }
+            }
+        }
+        Arrays.sort(micros);
+        System.out.printf(
+                Locale.ROOT,
+                "%-9s  text, common words (%s, ...): p50 %6.1f ms  max %6.1f ms  (load %s)%n",
+                kind.name().toLowerCase(Locale.ROOT),
+                COMMON.getFirst(),
+                Bench.percentile(micros, 50) / 1000,
+                micros[micros.length - 1] / 1000.0,
+                Bench.loadAverage());
     }
 
-    private static void ask(Api api, String member, TestDatabases.Kind kind, String mode, List<Question> asked) {
+    private static void ask(
+            Api api, String member, TestDatabases.Kind kind, long postmaster, String mode, List<Asked> asked) {
         long[] micros = new long[asked.size()];
-        int inTop5 = 0;
+        Map<SearchCorpus.Kind, int[]> found = new EnumMap<>(SearchCorpus.Kind.class); // {in top 5, asked}
         double reciprocal = 0;
+        long jvmCpu = 0;
+        long dbCpu = 0;
         for (int round = 0; round < 2; round++) { // the first round warms up (caches, JIT); the second is measured
-            inTop5 = 0;
+            found.clear();
             reciprocal = 0;
+            jvmCpu = ProcCpu.process(ProcessHandle.current().pid());
+            dbCpu = postmaster < 0 ? 0 : ProcCpu.postgresServer(postmaster);
             for (int i = 0; i < asked.size(); i++) {
-                Question q = asked.get(i);
+                SearchCorpus.Question q = asked.get(i).question();
                 long t = System.nanoTime();
                 JsonNode items = api.get(
                                 "/api/v1/search?limit=10&mode=" + mode + "&q="
@@ -226,26 +225,38 @@ public final class SearchBench {
                         .json()
                         .get("items");
                 micros[i] = (System.nanoTime() - t) / 1000;
+                int[] counts = found.computeIfAbsent(q.kind(), k -> new int[2]);
+                counts[1]++;
                 for (int rank = 0; rank < items.size(); rank++) {
                     JsonNode hit = items.get(rank);
-                    if (hit.get("jobId").asString().equals(q.job())
+                    if (hit.get("jobId").asString().equals(asked.get(i).job())
                             && hit.get("segment").asInt() == q.segment()) {
-                        inTop5 += rank < 5 ? 1 : 0;
+                        counts[0] += rank < 5 ? 1 : 0;
                         reciprocal += 1.0 / (rank + 1);
                         break;
                     }
                 }
             }
+            jvmCpu = ProcCpu.process(ProcessHandle.current().pid()) - jvmCpu;
+            dbCpu = postmaster < 0 ? 0 : ProcCpu.postgresServer(postmaster) - dbCpu;
         }
         Arrays.sort(micros);
+        int inTop5 = found.values().stream().mapToInt(c -> c[0]).sum();
+        StringBuilder byKind = new StringBuilder();
+        found.forEach((k, c) -> byKind.append(String.format(
+                Locale.ROOT, " %s %.2f", k.name().toLowerCase(Locale.ROOT).substring(0, 4), c[0] / (double) c[1])));
         System.out.printf(
                 Locale.ROOT,
-                "%-9s  %-8s p50 %6.1f ms  p99 %6.1f ms  recall@5 %.3f  MRR@10 %.3f  (%d questions; load %s)%n",
+                "%-9s  %-8s p50 %6.1f ms  p99 %6.1f ms  CPU/q %5.1f ms JVM %5.1f ms DB  recall@5 %.3f (%s )  MRR@10 %.3f"
+                        + "  (%d questions; load %s)%n",
                 kind.name().toLowerCase(Locale.ROOT),
                 mode,
                 Bench.percentile(micros, 50) / 1000,
                 Bench.percentile(micros, 99) / 1000,
+                jvmCpu / 1000.0 / asked.size(),
+                dbCpu / 1000.0 / asked.size(),
                 inTop5 / (double) asked.size(),
+                byKind.toString().strip(),
                 reciprocal / asked.size(),
                 asked.size(),
                 Bench.loadAverage());
