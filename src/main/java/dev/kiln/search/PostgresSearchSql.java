@@ -20,8 +20,8 @@ import java.util.stream.IntStream;
  * <p>A ranked (any-word) list never ranks every row holding some word: a common word is in most of
  * them. Each word is weighed by how many rows hold it (an inverse document frequency, from the
  * planner's own statistics of the column, {@code pg_stats.most_common_elems}); the candidates are
- * the rows holding any rare word and those holding every common one, at most {@link #CANDIDATES}
- * each, ranked by the weights of the words they hold.
+ * the rows holding any rare word and those holding every common one, the newest {@link
+ * #CANDIDATES} of each, ranked by the weights of the words they hold.
  */
 final class PostgresSearchSql implements SearchSql {
 
@@ -149,11 +149,14 @@ final class PostgresSearchSql implements SearchSql {
     @Override
     public String hits(Terms terms, boolean any, String where, Map<String, Object> params) {
         params.put("query", String.join(any ? " | " : " & ", terms.matches()));
+        params.put("candidates", CANDIDATES);
         return """
-                WITH found AS (
-                  SELECT s.id, ts_rank_cd(s.tsv, CAST(:query AS tsquery)) AS score FROM search_segments s
-                  WHERE s.tsv @@ CAST(:query AS tsquery)%s
-                  ORDER BY score DESC, s.id LIMIT :limit OFFSET :offset)
+                WITH candidates AS (
+                  SELECT s.id, s.tsv FROM search_segments s WHERE s.tsv @@ CAST(:query AS tsquery)%s
+                  ORDER BY s.id DESC LIMIT :candidates),
+                found AS (
+                  SELECT id, ts_rank_cd(tsv, CAST(:query AS tsquery)) AS score FROM candidates
+                  ORDER BY score DESC, id LIMIT :limit OFFSET :offset)
                 SELECT %s,
                   ts_headline(CAST(s.ts_config AS regconfig), %s, CAST(:query AS tsquery),
                     'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', HighlightAll=true') AS snippet,
@@ -205,7 +208,7 @@ final class PostgresSearchSql implements SearchSql {
     private static String branch(String query, CharSequence score, String where) {
         return "(SELECT s.id, " + score + " AS score, ts_rank_cd(s.tsv, CAST(:any AS tsquery)) AS density"
                 + " FROM search_segments s WHERE s.tsv @@ CAST(" + query + " AS tsquery)" + where
-                + " LIMIT :candidates)";
+                + " ORDER BY s.id DESC LIMIT :candidates)";
     }
 
     /** ts_headline marked {@link #words} of the text; the same places in the text itself. */

@@ -9,20 +9,25 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 import org.springframework.stereotype.Component;
 
 /**
  * The three ways to search a {@link Scope}: by words ({@code text}: every word, ranked), by meaning
- * ({@code semantic}: the nearest sentence embeddings) and both ({@code hybrid}): reciprocal-rank
- * fusion of an any-word text list and the semantic list, each {@link #DEPTH} deep, so a hit found
- * by both rises and one found by either still counts. Fusion reads ids only; the page's hits are
+ * ({@code semantic}: the nearest sentence embeddings) and both ({@code hybrid}): an any-word text
+ * list and the semantic list, each {@link #DEPTH} deep, fused by their scores, each list's scaled
+ * from its worst (0) to its best (1) and the two added, half each: a hit found by both rises, one
+ * found by either still counts, and how far apart a list's hits are counts too (a rare word held
+ * by one near-duplicate and not the others; text scores alike for many, which meaning then
+ * orders), where ranks alone would not tell. Fusion reads ids and scores only; the page's hits are
  * read afterwards (snippets for those the text list found), so a deep list costs no snippets.
  */
 @Component
 class Retrieval {
 
-    /** The fusion's constant: a hit at rank r (from 1) of a list adds 1 / (K + r). */
-    static final int K = 60;
+    /** The semantic list's share of a fused score; the text list has the rest. */
+    static final double SEMANTIC_WEIGHT = 0.5;
 
     /** How far down each list fusion reads (and at least as far as the page asked for). */
     static final int DEPTH = 100;
@@ -66,13 +71,8 @@ class Retrieval {
     private List<TextSearch.Found> hybrid(Scope scope, String query, List<String> terms, int limit, int offset)
             throws InterruptedException {
         int depth = Math.max(DEPTH, limit + offset);
-        List<Long> words = terms.isEmpty()
-                ? List.of()
-                : text.ranked(scope, terms, depth).stream()
-                        .map(TextSearch.Ranked::id)
-                        .toList();
-        List<VectorHit> nearest = vectors.nearest(scope, vectors.query(query), depth);
-        List<Fused> fused = fuse(words, nearest.stream().map(VectorHit::id).toList());
+        List<TextSearch.Ranked> words = terms.isEmpty() ? List.of() : text.ranked(scope, terms, depth);
+        List<Fused> fused = fuse(words, vectors.nearest(scope, vectors.query(query), depth));
         List<Fused> page = fused.subList(Math.min(offset, fused.size()), Math.min(fused.size(), offset + limit));
         Set<Long> byWords = new HashSet<>();
         List<VectorHit> byMeaningOnly = new ArrayList<>();
@@ -96,7 +96,7 @@ class Retrieval {
         return found;
     }
 
-    /** A fused id: its score (the sum over the lists holding it of 1 / (K + rank)) and which lists. */
+    /** A fused id: its score (the sum over the lists holding it of its weighed, scaled score) and which lists. */
     static final class Fused {
         final long id;
         final List<String> retrievers = new ArrayList<>(2);
@@ -107,20 +107,29 @@ class Retrieval {
         }
     }
 
-    /** Reciprocal-rank fusion of the text list and the semantic list, best first (ties: lower id). */
-    static List<Fused> fuse(List<Long> words, List<Long> meaning) {
+    /** The text list and the semantic list fused by their scaled scores, best first (ties: lower id). */
+    static List<Fused> fuse(List<TextSearch.Ranked> words, List<VectorHit> meaning) {
         Map<Long, Fused> fused = new LinkedHashMap<>();
-        add(fused, words, TextSearch.RETRIEVER);
-        add(fused, meaning, SegmentVectors.RETRIEVER);
+        add(fused, words, TextSearch.Ranked::id, TextSearch.Ranked::score, 1 - SEMANTIC_WEIGHT, TextSearch.RETRIEVER);
+        add(fused, meaning, VectorHit::id, VectorHit::score, SEMANTIC_WEIGHT, SegmentVectors.RETRIEVER);
         return fused.values().stream()
                 .sorted(Comparator.comparingDouble((Fused f) -> -f.score).thenComparingLong(f -> f.id))
                 .toList();
     }
 
-    private static void add(Map<Long, Fused> fused, List<Long> list, String retriever) {
-        for (int rank = 0; rank < list.size(); rank++) {
-            Fused f = fused.computeIfAbsent(list.get(rank), Fused::new);
-            f.score += 1.0 / (K + rank + 1);
+    /** Adds a list: each hit's score scaled from the list's worst (0) to its best (1; all 1 when alike), weighed. */
+    private static <T> void add(
+            Map<Long, Fused> fused,
+            List<T> list,
+            ToLongFunction<T> id,
+            ToDoubleFunction<T> score,
+            double weight,
+            String retriever) {
+        double best = list.stream().mapToDouble(score).max().orElse(0);
+        double worst = list.stream().mapToDouble(score).min().orElse(0);
+        for (T hit : list) {
+            Fused f = fused.computeIfAbsent(id.applyAsLong(hit), Fused::new);
+            f.score += weight * (best == worst ? 1 : (score.applyAsDouble(hit) - worst) / (best - worst));
             f.retrievers.add(retriever);
         }
     }

@@ -27,10 +27,13 @@ sealed interface SearchSql permits SearchSql.Sqlite, PostgresSearchSql {
     Terms terms(Database db, List<String> words, boolean ranking);
 
     /**
-     * The page of hits holding every term (with {@code any}, any one): rows {@code id, job_id,
-     * owner_id, job_type, segment, start_seconds, end_seconds, page_from, page_to, text, snippet,
-     * score, file_id, file_name}, best first; {@code where} holds the conditions on {@code s}. Its
-     * parameters go into {@code params} ({@code :limit} and {@code :offset} are the caller's).
+     * The page of hits holding every term (with {@code any}, any one: for hits already chosen by
+     * {@code where}): rows {@code id, job_id, owner_id, job_type, segment, start_seconds,
+     * end_seconds, page_from, page_to, text, snippet, score, file_id, file_name}, best first;
+     * {@code where} holds the conditions on {@code s}. Its parameters go into {@code params}
+     * ({@code :limit} and {@code :offset} are the caller's). Of more than {@link #CANDIDATES} rows
+     * holding every term, the newest that many are ranked (pages go {@code
+     * SearchController.MAX_DEPTH} deep, less than that).
      */
     String hits(Terms terms, boolean any, String where, Map<String, Object> params);
 
@@ -45,7 +48,10 @@ sealed interface SearchSql permits SearchSql.Sqlite, PostgresSearchSql {
     /** A word in more rows than this is common: it narrows a ranked list's candidates, never brings them alone. */
     int RARE = 500;
 
-    /** The most rows a ranked list takes for holding every common word (or for any one branch of it). */
+    /**
+     * The most rows ranked for holding every common word (the newest), in a ranked list or a page:
+     * ranking every row holding "meeting" would read most of the index.
+     */
     int CANDIDATES = 2_000;
 
     /** A hit's snippet column, with this database's markers, as the text it marks ({@link Hit#parts}). */
@@ -160,9 +166,7 @@ sealed interface SearchSql permits SearchSql.Sqlite, PostgresSearchSql {
             String bound = "";
             if (rare.isEmpty()) {
                 params.put("match", String.join(" ", common));
-                params.put("candidates", CANDIDATES);
-                bound = " AND search_text.rowid >= coalesce((SELECT rowid FROM search_text WHERE search_text MATCH"
-                        + " :match ORDER BY rowid DESC LIMIT 1 OFFSET :candidates), 0)";
+                bound = newest(where, params);
             } else {
                 params.put(
                         "match",
@@ -177,13 +181,25 @@ sealed interface SearchSql permits SearchSql.Sqlite, PostgresSearchSql {
 
         @Override
         public String hits(Terms terms, boolean any, String where, Map<String, Object> params) {
+            String match = match(terms, any, params);
             return "SELECT " + HIT_COLUMNS + """
                     , snippet(search_text, 0, char(2), char(3), '…', 24) AS snippet, -bm25(search_text) AS score,
                       f.id AS file_id, f.name AS file_name
                     FROM search_text JOIN search_segments s ON s.id = search_text.rowid
                     JOIN jobs j ON j.id = s.job_id LEFT JOIN files f ON f.id = j.input_file_id
-                    WHERE search_text MATCH\s""" + match(terms, any, params) + where
+                    WHERE search_text MATCH\s""" + match + (any ? "" : newest(where, params)) + where
                     + " ORDER BY bm25(search_text), s.id LIMIT :limit OFFSET :offset";
+        }
+
+        /**
+         * Only the newest {@link #CANDIDATES} rows in scope that {@code :match} matches: a lower bound on the
+         * row id, which FTS5 applies as it reads (newest first, it stops there).
+         */
+        private static String newest(String where, Map<String, Object> params) {
+            params.put("newest", CANDIDATES - 1);
+            return " AND search_text.rowid >= coalesce((SELECT s.id FROM search_text"
+                    + " JOIN search_segments s ON s.id = search_text.rowid WHERE search_text MATCH :match" + where
+                    + " ORDER BY search_text.rowid DESC LIMIT 1 OFFSET :newest), 0)";
         }
 
         @Override

@@ -38,10 +38,11 @@ final class FusionComparison {
         List<Method> methods = List.of(
                 new Method("text alone (any word)", (t, s) -> t),
                 new Method("semantic alone", (t, s) -> s),
-                new Method("RRF k=60, 100 deep", (t, s) -> rrf(cut(t, 100), cut(s, 100), 60, false)),
+                new Method("RRF k=60, 100 deep (Kiln until now)", (t, s) -> rrf(cut(t, 100), cut(s, 100), 60, false)),
                 new Method("RRF k=60, 100 deep, ties share a rank", (t, s) -> rrf(cut(t, 100), cut(s, 100), 60, true)),
                 new Method("RRF k=10, 100 deep, ties share a rank", (t, s) -> rrf(cut(t, 100), cut(s, 100), 10, true)),
-                new Method("relative scores 0.5/0.5, 100 deep", (t, s) -> relative(cut(t, 100), cut(s, 100), 0.5)),
+                new Method(
+                        "relative scores 0.5/0.5, 100 deep (Kiln)", (t, s) -> relative(cut(t, 100), cut(s, 100), 0.5)),
                 new Method("relative scores 0.5/0.5, 50 deep", (t, s) -> relative(cut(t, 50), cut(s, 50), 0.5)),
                 new Method("relative scores 0.5/0.5, 200 deep", (t, s) -> relative(t, s, 0.5)),
                 new Method("relative scores 0.3 text/0.7", (t, s) -> relative(cut(t, 100), cut(s, 100), 0.7)),
@@ -66,7 +67,7 @@ final class FusionComparison {
                     Locale.ROOT, " %s %.2f", k.name().toLowerCase(Locale.ROOT).substring(0, 4), c[0] / (double) c[1])));
             System.out.printf(
                     Locale.ROOT,
-                    "  fusion  %-40s recall@5 %.3f (%s )  MRR@10 %.3f%n",
+                    "  fusion  %-42s recall@5 %.3f (%s )  MRR@10 %.3f%n",
                     m.name(),
                     top5.values().stream().mapToInt(c -> c[0]).sum() / (double) cases.size(),
                     byKind.toString().strip(),
