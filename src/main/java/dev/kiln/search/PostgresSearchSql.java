@@ -139,8 +139,7 @@ final class PostgresSearchSql implements SearchSql {
             }
             double share = t.freq() != null ? t.freq() : Math.min(t.least() / 2, UNLISTED);
             double rows = share * t.rowCount();
-            // BM25's inverse document frequency.
-            weights.add(Math.log(1 + (t.rowCount() - rows + 0.5) / (rows + 0.5)));
+            weights.add(SearchSql.idf(rows, t.rowCount()));
             common.add(rows > RARE);
         }
         return new Terms(matches, weights, common);

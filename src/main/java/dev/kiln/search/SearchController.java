@@ -116,10 +116,7 @@ class SearchController {
         return terms;
     }
 
-    /**
-     * The mode asked for; text by default (hybrid is not the default yet: on PostgreSQL its
-     * any-word text list is too slow, docs/benchmarks.md).
-     */
+    /** The mode asked for; text by default (the web app's search shows every-word hits). */
     private Retrieval.Mode mode(String mode) {
         if (mode != null && !MODES.contains(mode)) {
             throw ApiException.invalidField(

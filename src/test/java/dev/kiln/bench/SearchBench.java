@@ -89,6 +89,8 @@ public final class SearchBench {
             Api api = new Api(Integer.parseInt(app.getEnvironment().getProperty("local.server.port")));
             String member = api.newMember("bench-" + System.nanoTime());
             long start = System.nanoTime();
+            long jvmCpu = ProcCpu.process(ProcessHandle.current().pid());
+            long dbCpu = postmaster < 0 ? 0 : ProcCpu.postgresServer(postmaster);
             List<Asked> asked = load(api, member, docs, perDoc, questions, seed);
             long total = (long) docs * perDoc;
             while (true) {
@@ -102,14 +104,19 @@ public final class SearchBench {
                 Thread.sleep(100); // a bench polls; tests wait on signals
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            jvmCpu = ProcCpu.process(ProcessHandle.current().pid()) - jvmCpu;
+            dbCpu = postmaster < 0 ? 0 : ProcCpu.postgresServer(postmaster) - dbCpu;
             System.out.printf(
                     Locale.ROOT,
-                    "%-9s  indexing %-16s %7.0f segments/s (%d in %.1f s, from the first submit; load %s)%n",
+                    "%-9s  indexing %-16s %7.0f segments/s (%d in %.1f s, from the first submit; CPU per segment"
+                            + " %.2f ms JVM (with this client) %.2f ms DB; load %s)%n",
                     kind.name().toLowerCase(Locale.ROOT),
                     vectors ? "text+embeddings" : "text only",
                     total / seconds,
                     total,
                     seconds,
+                    jvmCpu / 1000.0 / total,
+                    dbCpu / 1000.0 / total,
                     Bench.loadAverage());
             if (vectors) {
                 if (kind == TestDatabases.Kind.POSTGRES) {
