@@ -45,8 +45,15 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
     /** How Tomcat names the parameter it could not decode: "Parameter [cursor] with value [%z]". */
     private static final Pattern PARAMETER_NAME = Pattern.compile("Parameter \\[([^\\]]*)\\]");
 
+    private final RefusalMetrics refusals;
+
+    ProblemResponses(RefusalMetrics refusals) {
+        this.refusals = refusals;
+    }
+
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ProblemDetail> api(ApiException e) {
+        refusals.answered(e.code());
         ResponseEntity.BodyBuilder response = ResponseEntity.status(e.code().status());
         e.headers().forEach(response::header);
         if (e.retryAfter() != null) {
