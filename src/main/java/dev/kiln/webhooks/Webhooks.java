@@ -154,7 +154,7 @@ class Webhooks {
     /** {@code owner}'s webhooks, their callback entry first, then endpoints oldest first. */
     List<Webhook> of(String ownerId) {
         return db.sql()
-                .sql("SELECT " + COLUMNS + " FROM webhooks WHERE owner_id = ? ORDER BY kind DESC, created_at, id")
+                .sql("SELECT " + COLUMNS + " FROM webhooks WHERE owner_id = ? ORDER BY kind, created_at, id")
                 .param(ownerId)
                 .query(rows)
                 .list();
