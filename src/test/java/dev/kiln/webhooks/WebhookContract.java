@@ -461,6 +461,22 @@ abstract class WebhookContract extends ApiTestBase {
     }
 
     @Test
+    void aDeletedUsersWebhooksGoWithThem() {
+        register("/gone", "");
+        api.postEmpty("/api/v1/webhooks/callback-secret", member);
+        assertThat(api.delete("/api/v1/admin/users/" + memberId + "?data=delete", Api.ADMIN_TOKEN)
+                        .status())
+                .isIn(202, 204);
+        await().atMost(WAIT)
+                .until(() -> db.sql()
+                                .sql("SELECT COUNT(*) FROM webhooks WHERE owner_id = ?")
+                                .param(memberId)
+                                .query(Long.class)
+                                .single()
+                        == 0);
+    }
+
+    @Test
     void theDeliveryLogIsPagedNewestFirst() {
         String id =
                 register("/paged", ",\"events\":[\"job.succeeded\"]").get("id").asString();
