@@ -70,7 +70,8 @@ abstract class MetricsContract extends ApiTestBase {
             "kiln_transcribe_realtime_factor_bucket",
             "kiln_transcribe_audio_seconds_total",
             "kiln_extract_pages_total",
-            "kiln_search_rerank_calls_total");
+            "kiln_search_rerank_calls_total",
+            "kiln_webhook_deliveries_total");
 
     @Test
     void onlyAdminsMayScrape() {
