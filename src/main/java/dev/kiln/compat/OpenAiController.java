@@ -1,5 +1,7 @@
 package dev.kiln.compat;
 
+import dev.kiln.api.ApiException;
+import dev.kiln.api.ErrorCode;
 import dev.kiln.auth.User;
 import dev.kiln.jobs.Job;
 import io.swagger.v3.oas.annotations.Hidden;
@@ -12,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -70,9 +73,10 @@ class OpenAiController {
         return modelEntry(model);
     }
 
-    @PostMapping(path = "/v1/audio/transcriptions", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    @PostMapping("/v1/audio/transcriptions")
     ResponseEntity<?> transcribe(
             @AuthenticationPrincipal User user,
+            HttpServletRequest request,
             @RequestParam(required = false) MultipartFile file,
             @RequestParam(required = false) String model,
             @RequestParam(required = false) String language,
@@ -86,6 +90,12 @@ class OpenAiController {
             @RequestHeader(name = "Prefer", required = false) String prefer,
             HttpServletResponse response)
             throws IOException, InterruptedException {
+        if (request.getContentType() == null
+                || !request.getContentType().toLowerCase(Locale.ROOT).startsWith(MediaType.MULTIPART_FORM_DATA_VALUE)) {
+            throw new ApiException(
+                    ErrorCode.UNSUPPORTED_CONTENT_TYPE,
+                    "Send the request as multipart/form-data, the audio as 'file'.");
+        }
         OpenAiFormat format = OpenAiFormat.of(responseFormat);
         List<String> timestamps = new ArrayList<>();
         if (granularities != null) {
