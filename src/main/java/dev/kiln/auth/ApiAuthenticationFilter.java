@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -37,11 +38,13 @@ class ApiAuthenticationFilter extends OncePerRequestFilter {
     static final String COOKIE = "kiln_session";
     static final String CSRF_HEADER = "X-Kiln-CSRF";
     private static final String BEARER = "Bearer ";
+    private static final String BASIC = "Basic ";
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
 
     private final ApiTokens tokens;
     private final Sessions sessions;
     private final Function<HttpServletRequest, String> tokenHeader;
+    private final boolean basic;
     private final Refusal refuse;
 
     /** Answers a request the filter refuses (in Kiln's problem shape, or a foreign API's). */
@@ -50,15 +53,27 @@ class ApiAuthenticationFilter extends OncePerRequestFilter {
         void refuse(HttpServletRequest request, HttpServletResponse response, ApiException why) throws IOException;
     }
 
+    /** Kiln's API: a bearer token or the session cookie. */
+    ApiAuthenticationFilter(ApiTokens tokens, Sessions sessions, Refusal refuse) {
+        this(tokens, sessions, request -> null, false, refuse);
+    }
+
     /**
      * @param tokenHeader the header that may carry a request's token instead of {@code Authorization:
      *                    Bearer} (for clients that cannot send one), or null for none
+     * @param basic       whether {@code Authorization: Basic} may carry the token as its password (for
+     *                    clients configured with a URL only: {@code http://any:<token>@host/})
      */
     ApiAuthenticationFilter(
-            ApiTokens tokens, Sessions sessions, Function<HttpServletRequest, String> tokenHeader, Refusal refuse) {
+            ApiTokens tokens,
+            Sessions sessions,
+            Function<HttpServletRequest, String> tokenHeader,
+            boolean basic,
+            Refusal refuse) {
         this.tokens = tokens;
         this.sessions = sessions;
         this.tokenHeader = tokenHeader;
+        this.basic = basic;
         this.refuse = refuse;
     }
 
@@ -69,6 +84,9 @@ class ApiAuthenticationFilter extends OncePerRequestFilter {
         String other = tokenHeader.apply(request);
         if (header == null && other != null && request.getHeader(other) != null) {
             header = BEARER + request.getHeader(other);
+        }
+        if (basic && header != null && header.regionMatches(true, 0, BASIC, 0, BASIC.length())) {
+            header = BEARER + basicPassword(header.substring(BASIC.length()).trim());
         }
         try {
             if (header != null) {
@@ -118,6 +136,16 @@ class ApiAuthenticationFilter extends OncePerRequestFilter {
             return;
         }
         chain.doFilter(request, response);
+    }
+
+    /** The password of {@code user:password} in Base64; what cannot be decoded is no token. */
+    private static String basicPassword(String encoded) {
+        try {
+            String pair = new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
+            return pair.substring(pair.indexOf(':') + 1);
+        } catch (IllegalArgumentException e) {
+            return "";
+        }
     }
 
     /** Signing in replaces whatever session the browser had, so an old cookie must not get in its way. */

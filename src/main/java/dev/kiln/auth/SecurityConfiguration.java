@@ -115,7 +115,7 @@ class SecurityConfiguration {
     }
 
     private static ApiAuthenticationFilter authentication(ApiTokens tokens, Sessions sessions, JsonMapper json) {
-        return new ApiAuthenticationFilter(tokens, sessions, request -> null, (request, response, why) -> {
+        return new ApiAuthenticationFilter(tokens, sessions, (request, response, why) -> {
             why.headers().forEach(response::setHeader);
             if (why.retryAfter() != null) {
                 response.setHeader(
@@ -128,7 +128,8 @@ class SecurityConfiguration {
 
     /**
      * The paths of foreign APIs ({@link ForeignApi}: the OpenAI-compatible API, whisper-asr-webservice's):
-     * authenticated as /api is (a token, also in the API's own header if it names one; or the session
+     * authenticated as /api is (a token, also in the API's own header if it names one or as the
+     * password of Basic credentials, which a client configured with only a URL sends; or the session
      * cookie with its CSRF token), a worker's token refused, and every refusal in that API's shape.
      */
     @Bean
@@ -161,6 +162,7 @@ class SecurityConfiguration {
                                 tokens,
                                 sessions,
                                 request -> foreignApi(apis, request).tokenHeader(),
+                                true,
                                 refuse),
                         AuthorizationFilter.class)
                 .exceptionHandling(e -> e.authenticationEntryPoint((request, response, refused) -> refuse.refuse(

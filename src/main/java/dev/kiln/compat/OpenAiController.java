@@ -203,10 +203,7 @@ class OpenAiController {
             done.put("text", text);
             event(out, done);
         } catch (CompatFailure failure) {
-            event(
-                    out,
-                    OpenAiErrors.body(
-                            failure, errors.answer(failure).getStatusCode().value()));
+            event(out, OpenAiErrors.body(failure));
         } catch (IOException gone) {
             // The client went away at the very end; the job is done anyway.
         }

@@ -69,7 +69,17 @@ class OpenAiErrors implements ForeignApi {
 
     /** One of the compatibility layer's own refusals. */
     ResponseEntity<?> answer(CompatFailure failure) {
-        HttpStatus status = switch (failure.kind()) {
+        HttpStatus status = status(failure.kind());
+        ResponseEntity.BodyBuilder response = ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON);
+        if (failure.jobId() != null) {
+            response.header(JOB_HEADER, failure.jobId()).header("x-should-retry", "false");
+        }
+        return response.body(body(failure.getMessage(), type(status.value()), failure.param(), code(failure)));
+    }
+
+    /** The status of each of the layer's own refusals (docs/compat.md lists them; a test keeps the two in step). */
+    static HttpStatus status(CompatFailure.Kind kind) {
+        return switch (kind) {
             case INVALID_VALUE, MISSING_FILE, UNSUPPORTED_LANGUAGE, CANNOT_TRANSLATE, CANNOT_DETECT, BAD_INPUT ->
                 HttpStatus.BAD_REQUEST;
             case UNKNOWN_MODEL -> HttpStatus.NOT_FOUND;
@@ -78,27 +88,28 @@ class OpenAiErrors implements ForeignApi {
             case STILL_RUNNING -> HttpStatus.GATEWAY_TIMEOUT;
             case SHUTTING_DOWN -> HttpStatus.SERVICE_UNAVAILABLE;
         };
-        ResponseEntity.BodyBuilder response = ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON);
-        if (failure.jobId() != null) {
-            response.header(JOB_HEADER, failure.jobId()).header("x-should-retry", "false");
-        }
-        return response.body(body(failure.getMessage(), type(status.value()), failure.param(), code(failure)));
     }
 
     /** The body of an error event in a stream ({@code data: {"error": …}}), which OpenAI's SDKs raise. */
-    static Map<String, Object> body(CompatFailure failure, int status) {
-        return body(failure.getMessage(), type(status), failure.param(), code(failure));
+    static Map<String, Object> body(CompatFailure failure) {
+        return body(failure.getMessage(), type(status(failure.kind()).value()), failure.param(), code(failure));
     }
 
     private static String code(CompatFailure failure) {
-        return switch (failure.kind()) {
+        String code = code(failure.kind());
+        return code == null ? failure.jobError() : code;
+    }
+
+    /** The {@code code} of each of the layer's own refusals; null where it is the failed job's error code. */
+    static String code(CompatFailure.Kind kind) {
+        return switch (kind) {
             case INVALID_VALUE -> "invalid_value";
             case MISSING_FILE -> "missing_required_parameter";
             case UNKNOWN_MODEL -> "model_not_found";
             case UNSUPPORTED_LANGUAGE -> "unsupported_language";
             case CANNOT_TRANSLATE -> "translation_not_supported";
             case CANNOT_DETECT -> "language_detection_not_supported";
-            case BAD_INPUT, JOB_FAILED -> failure.jobError();
+            case BAD_INPUT, JOB_FAILED -> null;
             case JOB_CANCELLED -> "job_cancelled";
             case STILL_RUNNING -> "job_still_running";
             case SHUTTING_DOWN -> "shutting_down";
@@ -106,7 +117,7 @@ class OpenAiErrors implements ForeignApi {
     }
 
     /** OpenAI's error types: a request's fault, a rate limit ({@code requests}), or the server's. */
-    private static String type(int status) {
+    static String type(int status) {
         return status == 429 ? "requests" : status >= 500 ? "server_error" : "invalid_request_error";
     }
 

@@ -472,4 +472,28 @@ abstract class CompatApiContract extends ApiTestBase {
                 .as("nothing refused made a job")
                 .isEmpty();
     }
+
+    /** Bazarr is configured with a URL only; requests sends its user info as Basic credentials. */
+    @Test
+    void aUrlWithTheTokenAsItsPasswordAuthenticates() {
+        String basic = "Basic " + java.util.Base64.getEncoder().encodeToString(("bazarr:" + member).getBytes());
+        String forged = "Basic " + java.util.Base64.getEncoder().encodeToString("bazarr:kiln_forged".getBytes());
+        Multipart empty = new Multipart().field("other", "x");
+
+        Api.Response authenticated = api.send(
+                empty.post(api, "/asr", null).header("Authorization", basic).build());
+        assertThat(authenticated.status())
+                .as("past authentication, refused for the missing file")
+                .isEqualTo(422);
+        Api.Response refused = api.send(
+                empty.post(api, "/asr", null).header("Authorization", forged).build());
+        assertThat(refused.status()).isEqualTo(401);
+        assertThat(refused.json().get("detail").asString()).isEqualTo("Invalid authentication credentials");
+        assertThat(api.send(api.request("/api/v1/jobs", null)
+                                .header("Authorization", basic)
+                                .build())
+                        .status())
+                .as("Kiln's own API takes bearer tokens only")
+                .isEqualTo(401);
+    }
 }
