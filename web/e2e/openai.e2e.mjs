@@ -76,14 +76,14 @@ async function main() {
   check(onlyWords.words.length === verbose.words.length && !onlyWords.segments, 'word granularity alone: words only');
 
   // Streaming: a fresh member of Kiln's, so the job really runs and its utterances arrive as it does;
-  // the recording said twice, so that there are several.
+  // the recording said twice with a pause between, so that there are several.
   const member = await fetch(`${args.base}/api/v1/admin/users`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${args.token}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({ name: `openai-stream-${Date.now()}` }),
   }).then((r) => r.json());
   const streaming = new OpenAI({ apiKey: member.token, baseURL: `${args.base}/v1`, maxRetries: 0 });
-  const twice = fs.createReadStream(longSpeech(args.speech, 2));
+  const twice = fs.createReadStream(longSpeech(args.speech, 2, 1.5));
   const stream = await streaming.audio.transcriptions.create({ file: twice, model: 'whisper-1', stream: true });
   const deltas = [];
   const arrived = [];
