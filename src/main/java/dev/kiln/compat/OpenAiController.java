@@ -4,6 +4,7 @@ import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
 import dev.kiln.auth.User;
 import dev.kiln.jobs.Job;
+import dev.kiln.support.Texts;
 import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -80,7 +81,6 @@ class OpenAiController {
             @RequestParam(required = false) MultipartFile file,
             @RequestParam(required = false) String model,
             @RequestParam(required = false) String language,
-            @RequestParam(required = false) String prompt,
             @RequestParam(name = "response_format", required = false) String responseFormat,
             @RequestParam(required = false) String temperature,
             @RequestParam(required = false) String stream,
@@ -90,6 +90,7 @@ class OpenAiController {
             @RequestHeader(name = "Prefer", required = false) String prefer,
             HttpServletResponse response)
             throws IOException, InterruptedException {
+        // Checked here, not with consumes=: Spring would route other content types to the 404 below.
         if (request.getContentType() == null
                 || !request.getContentType().toLowerCase(Locale.ROOT).startsWith(MediaType.MULTIPART_FORM_DATA_VALUE)) {
             throw new ApiException(
@@ -97,21 +98,8 @@ class OpenAiController {
                     "Send the request as multipart/form-data, the audio as 'file'.");
         }
         OpenAiFormat format = OpenAiFormat.of(responseFormat);
-        List<String> timestamps = new ArrayList<>();
-        if (granularities != null) {
-            timestamps.addAll(granularities);
-        }
-        if (granularitiesUnbracketed != null) {
-            timestamps.addAll(granularitiesUnbracketed);
-        }
-        for (String g : timestamps) {
-            if (!g.equals("word") && !g.equals("segment")) {
-                throw CompatFailure.invalid(
-                        "timestamp_granularities",
-                        "timestamp_granularities[] takes word and segment, not '" + g + "'.");
-            }
-        }
-        temperature(temperature); // accepted and checked; Vosk does not sample
+        List<String> timestamps = granularities(granularities, granularitiesUnbracketed);
+        temperature(temperature); // accepted and checked; Vosk does not sample (a prompt is ignored too)
         boolean streaming = bool("stream", stream);
         if (file == null) {
             throw CompatFailure.of(
@@ -235,6 +223,25 @@ class OpenAiController {
         model.put("created", 0);
         model.put("owned_by", "kiln");
         return model;
+    }
+
+    /** {@code timestamp_granularities[]} as the SDKs send it, or without brackets as some clients do. */
+    private static List<String> granularities(List<String> bracketed, List<String> plain) {
+        List<String> all = new ArrayList<>();
+        if (bracketed != null) {
+            all.addAll(bracketed);
+        }
+        if (plain != null) {
+            all.addAll(plain);
+        }
+        for (String g : all) {
+            if (!g.equals("word") && !g.equals("segment")) {
+                throw CompatFailure.invalid(
+                        "timestamp_granularities",
+                        "timestamp_granularities[] takes word and segment, not '" + Texts.safe(g, 40) + "'.");
+            }
+        }
+        return all;
     }
 
     private static void temperature(String value) {
