@@ -110,6 +110,11 @@ public class JobRequests {
         }
     }
 
+    /** Un-counts what {@link #admitUpcoming} counted when no new job came of it (refused later, or a replay). */
+    public void giveBackUpcoming(User user) {
+        limits.giveBackSubmission(user);
+    }
+
     /** Submits a job that {@link #admitUpcoming} already counted: no limit refuses it now. */
     public JobStore.Submission submitAdmitted(User user, JsonNode body, String idempotencyKey) {
         NewJob job = newJob(user, body, idempotencyKey);
