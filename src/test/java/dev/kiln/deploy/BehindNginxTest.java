@@ -100,7 +100,8 @@ class BehindNginxTest {
         tls = SelfSignedTls.create(work.resolve("tls"));
         a = warm(KilnProcess.start(database, home, SETTINGS));
         proxy = proxy("one", a);
-        // The two-node test (the last) gets its second node, started while the others run.
+        // The two-node test (the last) gets its second node, started while the others run. It shares
+        // the database, so it may run their jobs: for them, what counts is what stands behind nginx.
         b = CompletableFuture.supplyAsync(() -> warm(KilnProcess.start(database, home, SETTINGS)));
     }
 
