@@ -323,6 +323,15 @@ abstract class CompatApiContract extends ApiTestBase {
                 null,
                 "unsupported_media_type");
         assertOpenAiError(
+                api.send(new Multipart()
+                        .file("file", "long.wav", Fixtures.longSpeech(4)) // past the tests' 1MB
+                        .post(api, TRANSCRIPTIONS, member)
+                        .build()),
+                413,
+                "invalid_request_error",
+                null,
+                "file_too_large");
+        assertOpenAiError(
                 api.post(TRANSCRIPTIONS, member, "{\"model\":\"whisper-1\"}"),
                 415,
                 "invalid_request_error",
