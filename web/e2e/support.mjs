@@ -99,16 +99,22 @@ export async function shot(page, name) {
   await page.screenshot({ path: path.join(args.shots, `${name}.png`), fullPage: true });
 }
 
-/** The speech fixture repeated `times` times in one WAV (a longer recording, each repeat saying the same). */
-export function longSpeech(source, times) {
+/**
+ * The speech fixture repeated `times` times in one WAV (a longer recording, each repeat saying the
+ * same), with `gapSeconds` of silence between repeats (a pause the recogniser ends an utterance at).
+ */
+export function longSpeech(source, times, gapSeconds = 0) {
   const wav = fs.readFileSync(source);
   const dataAt = wav.indexOf('data') + 8;
   const pcm = wav.subarray(dataAt);
+  const gap = Buffer.alloc(Math.round(gapSeconds * wav.readUInt32LE(28)) & ~1); // byte rate, whole samples
+  const parts = Array.from({ length: times }, (_, i) => (i === 0 ? [pcm] : [gap, pcm])).flat();
+  const length = parts.reduce((sum, part) => sum + part.length, 0);
   const header = Buffer.from(wav.subarray(0, dataAt));
-  header.writeUInt32LE(pcm.length * times + dataAt - 8, 4);
-  header.writeUInt32LE(pcm.length * times, dataAt - 4);
+  header.writeUInt32LE(length + dataAt - 8, 4);
+  header.writeUInt32LE(length, dataAt - 4);
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-e2e-')), 'long-speech.wav');
-  fs.writeFileSync(file, Buffer.concat([header, ...Array(times).fill(pcm)]));
+  fs.writeFileSync(file, Buffer.concat([header, ...parts]));
   return file;
 }
 

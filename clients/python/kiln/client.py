@@ -48,9 +48,10 @@ class Client:
 
     # Jobs
 
-    def submit(self, type, file_id=None, params=None, idempotency_key=None, priority=None):
+    def submit(self, type, file_id=None, params=None, idempotency_key=None, priority=None, callback_url=None):
         """Submits a job and returns its snapshot. With an ``idempotency_key`` a repeated request
-        (say, after a dropped connection) answers the same job, so it is retried safely."""
+        (say, after a dropped connection) answers the same job, so it is retried safely. With a
+        ``callback_url`` Kiln posts the job's end there, signed (check it with ``verify_webhook``)."""
         body = {"type": type}
         if file_id is not None:
             body["input"] = {"fileId": file_id}
@@ -58,6 +59,8 @@ class Client:
             body["params"] = params
         if priority is not None:
             body["priority"] = priority
+        if callback_url is not None:
+            body["callbackUrl"] = callback_url
         if idempotency_key is None:
             return self.http.request("POST", "/api/v1/jobs", json_body=body).json()
         return self._retried("POST", "/api/v1/jobs", json_body=body,

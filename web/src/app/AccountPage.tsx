@@ -4,6 +4,7 @@ import { readUsage } from './library';
 import type { Session } from './session';
 import { TokenManager } from './TokenManager';
 import { useLoad } from './useLoad';
+import { WebhookManager } from './WebhookManager';
 
 /** What your files take of your quota, and your jobs by state. */
 function UsageFacts({ http }: { http: KilnHttp }) {
@@ -30,7 +31,7 @@ function UsageFacts({ http }: { http: KilnHttp }) {
   );
 }
 
-/** Who you are, this browser's session, and your API tokens. */
+/** Who you are, this browser's session, your API tokens and your webhooks. */
 export function AccountPage({ http, session }: { http: KilnHttp; session: Session }) {
   return (
     <section className="panel" aria-labelledby="account-title">
@@ -57,6 +58,7 @@ export function AccountPage({ http, session }: { http: KilnHttp; session: Sessio
       </dl>
       <UsageFacts http={http} />
       <TokenManager http={http} />
+      <WebhookManager http={http} />
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useState } from 'react';
 import { KilnHttp, LiveClient } from '../live';
 import { AccountPage } from './AccountPage';
+import { AskPage } from './AskPage';
 import { AuditPage } from './AuditPage';
 import { BatchPage } from './BatchPage';
 import { ConnectionBadge } from './ConnectionBadge';
@@ -165,6 +166,7 @@ function SignedIn({
           <Link to="/">Jobs</Link>
           <Link to="/new">New job</Link>
           <Link to="/library">Library</Link>
+          <Link to="/ask">Ask</Link>
           {admin && <Link to="/admin/users">Users</Link>}
           {admin && <Link to="/admin/audit">Audit log</Link>}
           <Link to="/account">Account</Link>
@@ -211,6 +213,7 @@ function SignedIn({
           {route.name === 'signin' && <JobsPage client={client} types={processors.map((p) => p.name)} />}
           {route.name === 'account' && <AccountPage http={http} session={session} />}
           {route.name === 'search' && <SearchPage http={http} q={route.q} />}
+          {route.name === 'ask' && <AskPage client={client} id={route.id} />}
           {route.name === 'library' && (
             <LibraryPage http={http} processors={processors} q={route.q} kind={route.kind} />
           )}

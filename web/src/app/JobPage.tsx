@@ -7,6 +7,7 @@ import { clock, duration, lastSeen, percent } from './format';
 import { Link } from './Link';
 import { ProgressBar } from './ProgressBar';
 import { useNow } from './useNow';
+import { AnswerView } from './AskPage';
 import { DocumentText } from './DocumentText';
 import { ErrorBoundary } from './ErrorBoundary';
 import { isUtterance, Transcript } from './MediaTranscript';
@@ -165,6 +166,17 @@ function Results({
   complete: boolean;
   target?: Target;
 }) {
+  if (job.type === 'answer') {
+    return (
+      <>
+        <h2 className="question">{String(job.params.question ?? '')}</h2>
+        <AnswerView client={client} job={job} partials={partials} complete={complete} />
+        <p>
+          <Link to={`/ask/${encodeURIComponent(job.id)}`}>Open in Ask</Link> to ask a follow-up.
+        </p>
+      </>
+    );
+  }
   // A document's passages have start and end too (offsets into its text, not seconds): never a transcript.
   const documentShaped = processor?.shape === 'document' || (!processor && job.type === 'extract');
   if (

@@ -4,7 +4,7 @@ import { messageOf } from './errors';
 import { timestamp } from './format';
 import { Link } from './Link';
 import { navigate } from './router';
-import { hitPath, search, type SearchHit, type SearchPage as Page } from './search';
+import { hitPath, search, type SearchPage as Page } from './search';
 import { useLoad } from './useLoad';
 
 /** The header's search box: a search opens the Search page. */
@@ -58,7 +58,7 @@ export function SearchPage({ http, q }: { http: KilnHttp; q?: string }) {
           <li key={`${hit.jobId}:${hit.segment}`} className="hit">
             <Link to={hitPath(hit)} className="hit-link">
               <span className="hit-source">{hit.fileName ?? hit.jobType}</span>{' '}
-              <span className="time">{anchorText(hit)}</span>
+              <span className="time">{anchorText(hit.anchor, hit.segment)}</span>
             </Link>
             <p className="snippet">
               {hit.snippet.map((part, i) =>
@@ -77,11 +77,13 @@ export function SearchPage({ http, q }: { http: KilnHttp; q?: string }) {
   );
 }
 
-/** Where in its source a hit lies: a moment, a page range, or its passage's number. */
-export function anchorText(hit: SearchHit): string {
-  const { startSeconds, pageFrom, pageTo } = hit.anchor;
+/** Where in its source a passage lies: a moment, a page range, or its number. */
+export function anchorText(
+  { startSeconds, pageFrom, pageTo }: { startSeconds?: number; pageFrom?: number; pageTo?: number },
+  segment: number,
+): string {
   if (startSeconds !== undefined) return timestamp(startSeconds);
   if (pageFrom !== undefined)
     return pageTo !== undefined && pageTo !== pageFrom ? `pp. ${pageFrom}–${pageTo}` : `p. ${pageFrom}`;
-  return `passage ${hit.segment + 1}`;
+  return `passage ${segment + 1}`;
 }

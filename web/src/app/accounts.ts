@@ -59,6 +59,10 @@ export const AUDIT_ACTIONS = [
   'result.edited',
   'file.downloaded',
   'file.deleted',
+  'webhook.created',
+  'webhook.deleted',
+  'webhook.secret_rotated',
+  'webhook.redelivered',
 ] as const;
 
 const optionalString = (v: unknown) => v === undefined || v === null || typeof v === 'string';

@@ -8,6 +8,7 @@ export type Route =
   | { name: 'jobs' }
   | { name: 'job'; id: string; segment?: number; t?: number }
   | { name: 'search'; q?: string }
+  | { name: 'ask'; id?: string }
   | { name: 'batch'; id: string }
   | { name: 'new' }
   | { name: 'signin' }
@@ -31,6 +32,7 @@ export function parseRoute(path: string, search = ''): Route {
     const kind = query.get('type');
     return { name: 'library', q: query.get('q') || undefined, kind: isKind(kind) ? kind : undefined };
   }
+  if (path === '/ask') return { name: 'ask' };
   if (path === '/search') return { name: 'search', q: new URLSearchParams(search).get('q') || undefined };
   if (path === '/admin/users') return { name: 'users' };
   if (path === '/admin/audit') {
@@ -41,6 +43,8 @@ export function parseRoute(path: string, search = ''): Route {
   if (user) return { name: 'user', id: user[1] };
   const job = /^\/jobs\/([A-Za-z0-9_-]+)$/.exec(path);
   if (job) return { name: 'job', id: job[1], ...jobTarget(new URLSearchParams(search)) };
+  const answer = /^\/ask\/([A-Za-z0-9_-]+)$/.exec(path);
+  if (answer) return { name: 'ask', id: answer[1] };
   const batch = /^\/batches\/([A-Za-z0-9_-]+)$/.exec(path);
   if (batch) return { name: 'batch', id: batch[1] };
   return { name: 'notfound', path };

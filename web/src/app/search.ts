@@ -50,7 +50,12 @@ export async function search(http: KilnHttp, q: string, cursor?: string): Promis
 
 /** The job page at the hit: its segment highlighted, the player at its start or the list at its page. */
 export function hitPath(hit: SearchHit): string {
-  const query = new URLSearchParams({ segment: String(hit.segment) });
-  if (hit.anchor.startSeconds !== undefined) query.set('t', String(hit.anchor.startSeconds));
-  return `/jobs/${encodeURIComponent(hit.jobId)}?${query}`;
+  return sourcePath(hit.jobId, hit.segment, hit.anchor.startSeconds);
+}
+
+/** A job page opened at a segment, and for a recording at a moment (seconds). */
+export function sourcePath(jobId: string, segment: number, startSeconds?: number): string {
+  const query = new URLSearchParams({ segment: String(segment) });
+  if (startSeconds !== undefined) query.set('t', String(startSeconds));
+  return `/jobs/${encodeURIComponent(jobId)}?${query}`;
 }

@@ -1,13 +1,14 @@
 // @vitest-environment jsdom
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { KilnHttp, type JobSnapshot, type JobViewState, type LiveClient } from '../live';
+import type { JobSnapshot } from '../live';
 import { snapshot } from '../live/testSupport';
 import { JobPage } from './JobPage';
 import { Transcript } from './MediaTranscript';
 import { NewJobPage } from './NewJobPage';
 import { JsonPartials } from './Partials';
 import type { ProcessorInfo } from './processors';
+import { fakeClient, json } from './testClient';
 import { giveScrollersASize } from './testLayout';
 import { UploadQueue } from './uploadQueue';
 
@@ -15,54 +16,6 @@ afterEach(cleanup);
 let undoSize: () => void;
 beforeAll(() => (undoSize = giveScrollersASize()));
 afterAll(() => undoSize());
-
-interface Call {
-  method: string;
-  path: string;
-  body?: unknown;
-  headers: Headers;
-}
-
-type Answer = (call: Call) => Response | undefined;
-
-function json(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
-}
-
-/** A live client that is connected, whose HTTP calls {@link answer} answers, following jobs as {@link jobs} says. */
-function fakeClient(answer: Answer, jobs: Record<string, JobViewState> = {}) {
-  const calls: Call[] = [];
-  const http = new KilnHttp({
-    csrf: () => 'csrf_1',
-    fetch: async (input, init) => {
-      const call = {
-        method: init?.method ?? 'GET',
-        path: String(input),
-        body: init?.body ? JSON.parse(String(init.body)) : undefined,
-        headers: new Headers(init?.headers),
-      };
-      calls.push(call);
-      return answer(call) ?? json({ code: 'not_found', detail: `nothing at ${call.path}` }, 404);
-    },
-  });
-  const client = {
-    http,
-    connection: {
-      state: 'open',
-      transport: 'websocket',
-      failures: 0,
-      nextRetryAt: null,
-      lastSyncedAt: 1,
-      reason: null,
-    },
-    onConnection: () => () => {},
-    followJob: (id: string, listener: (state: JobViewState) => void) => {
-      listener(jobs[id] ?? { error: 'not_found' });
-      return () => {};
-    },
-  } as unknown as LiveClient;
-  return { client, calls };
-}
 
 const optimize: ProcessorInfo = {
   name: 'optimize',

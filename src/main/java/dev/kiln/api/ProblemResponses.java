@@ -4,6 +4,7 @@ import dev.kiln.processors.InvalidParams;
 import dev.kiln.support.Texts;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.tomcat.util.http.InvalidParameterException;
@@ -14,7 +15,6 @@ import org.springframework.dao.TransientDataAccessResourceException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
@@ -26,6 +26,7 @@ import org.springframework.web.bind.MissingRequestHeaderException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.multipart.MaxUploadSizeExceededException;
@@ -36,7 +37,8 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
 /**
  * Turns every failure of an API call into a problem document with a stable {@code code}:
  * Kiln's own {@link ApiException}s, a processor's {@link InvalidParams}, Spring MVC's request errors, an unreachable database
- * (503) and anything unexpected (500, logged, no internals in the answer).
+ * (503) and anything unexpected (500, logged, no internals in the answer). On a {@link ForeignApi}'s
+ * paths the same failure is answered in that API's shape.
  */
 @RestControllerAdvice
 class ProblemResponses extends ResponseEntityExceptionHandler {
@@ -45,8 +47,22 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
     /** How Tomcat names the parameter it could not decode: "Parameter [cursor] with value [%z]". */
     private static final Pattern PARAMETER_NAME = Pattern.compile("Parameter \\[([^\\]]*)\\]");
 
+    private final List<ForeignApi> foreign;
+    private final RefusalMetrics refusals;
+
+    ProblemResponses(List<ForeignApi> foreign, RefusalMetrics refusals) {
+        this.foreign = foreign;
+        this.refusals = refusals;
+    }
+
     @ExceptionHandler(ApiException.class)
-    ResponseEntity<ProblemDetail> api(ApiException e) {
+    ResponseEntity<?> api(ApiException e, HttpServletRequest request) {
+        refusals.answered(e.code());
+        for (ForeignApi api : foreign) {
+            if (api.covers(request)) {
+                return api.answer(e);
+            }
+        }
         ResponseEntity.BodyBuilder response = ResponseEntity.status(e.code().status());
         e.headers().forEach(response::header);
         if (e.retryAfter() != null) {
@@ -60,10 +76,12 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
 
     /** A processor refused a job's parameters (the extension point throws no HTTP errors of its own). */
     @ExceptionHandler(InvalidParams.class)
-    ResponseEntity<ProblemDetail> invalidParams(InvalidParams e) {
-        return api(new ApiException(ErrorCode.INVALID_PARAMS, e.getMessage())
-                .with("field", e.errors().getFirst().field())
-                .with("errors", e.errors()));
+    ResponseEntity<?> invalidParams(InvalidParams e, HttpServletRequest request) {
+        return api(
+                new ApiException(ErrorCode.INVALID_PARAMS, e.getMessage())
+                        .with("field", e.errors().getFirst().field())
+                        .with("errors", e.errors()),
+                request);
     }
 
     @ExceptionHandler({
@@ -71,40 +89,49 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
         DataAccessResourceFailureException.class,
         TransientDataAccessResourceException.class
     })
-    ResponseEntity<ProblemDetail> databaseDown(Exception e, HttpServletRequest request) {
+    ResponseEntity<?> databaseDown(Exception e, HttpServletRequest request) {
         log.warn("Database unavailable during {} {}: {}", request.getMethod(), request.getRequestURI(), e.getMessage());
-        return api(new ApiException(ErrorCode.DATABASE_UNAVAILABLE, "The database is not answering; try again shortly.")
-                .retryAfter(Duration.ofSeconds(5)));
+        return api(
+                new ApiException(ErrorCode.DATABASE_UNAVAILABLE, "The database is not answering; try again shortly.")
+                        .retryAfter(Duration.ofSeconds(5)),
+                request);
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
-    ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e) {
-        return api(ApiException.invalidField(
-                e.getName(),
-                "'" + Texts.safe(String.valueOf(e.getValue()), 40) + "' is not a valid " + e.getName() + "."));
+    ResponseEntity<?> typeMismatch(MethodArgumentTypeMismatchException e, HttpServletRequest request) {
+        return api(
+                ApiException.invalidField(
+                        e.getName(),
+                        "'" + Texts.safe(String.valueOf(e.getValue()), 40) + "' is not a valid " + e.getName() + "."),
+                request);
     }
 
     /** Tomcat decodes the query string when a parameter is first read, and refuses bad escapes ({@code %zz}) then. */
     @ExceptionHandler(InvalidParameterException.class)
-    ResponseEntity<ProblemDetail> badEscape(InvalidParameterException e) {
+    ResponseEntity<?> badEscape(InvalidParameterException e, HttpServletRequest request) {
         Matcher name = PARAMETER_NAME.matcher(String.valueOf(e.getMessage()));
         String detail = "The query string is not correctly percent-encoded.";
         return api(
                 name.find()
                         ? ApiException.invalidField(Texts.safe(name.group(1), 40), detail)
-                        : new ApiException(ErrorCode.MALFORMED_REQUEST, detail));
+                        : new ApiException(ErrorCode.MALFORMED_REQUEST, detail),
+                request);
     }
 
     /** The firewall refuses some headers only when code reads them (control characters in a value). */
     @ExceptionHandler(RequestRejectedException.class)
-    ResponseEntity<ProblemDetail> rejected(RequestRejectedException e) {
-        return api(new ApiException(ErrorCode.MALFORMED_REQUEST, "The request is not acceptable: " + e.getMessage()));
+    ResponseEntity<?> rejected(RequestRejectedException e, HttpServletRequest request) {
+        return api(
+                new ApiException(ErrorCode.MALFORMED_REQUEST, "The request is not acceptable: " + e.getMessage()),
+                request);
     }
 
     @ExceptionHandler(Exception.class)
-    ResponseEntity<ProblemDetail> unexpected(Exception e, HttpServletRequest request) {
+    ResponseEntity<?> unexpected(Exception e, HttpServletRequest request) {
         log.error("Unexpected failure in {} {}", request.getMethod(), request.getRequestURI(), e);
-        return api(new ApiException(ErrorCode.INTERNAL_ERROR, "Something went wrong on our side; it has been logged."));
+        return api(
+                new ApiException(ErrorCode.INTERNAL_ERROR, "Something went wrong on our side; it has been logged."),
+                request);
     }
 
     /** Spring MVC's own request errors, re-coded into Kiln's catalogue. */
@@ -145,6 +172,16 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
         };
         if (status.is5xxServerError()) {
             log.error("Request failed", ex);
+        }
+        if (request instanceof ServletWebRequest servlet) {
+            HttpServletRequest http = servlet.getRequest();
+            for (ForeignApi api : foreign) {
+                if (api.covers(http)) {
+                    @SuppressWarnings("unchecked")
+                    ResponseEntity<Object> answer = (ResponseEntity<Object>) api.answer(mapped);
+                    return answer;
+                }
+            }
         }
         HttpHeaders keep = new HttpHeaders();
         if (headers.getAllow() != null && !headers.getAllow().isEmpty()) {

@@ -28,7 +28,11 @@ public enum AuditAction {
     SPEAKERS_RENAMED("result.speakers_renamed"),
     RESULT_EDITED("result.edited"),
     FILE_DOWNLOADED("file.downloaded"),
-    FILE_DELETED("file.deleted");
+    FILE_DELETED("file.deleted"),
+    WEBHOOK_CREATED("webhook.created"),
+    WEBHOOK_DELETED("webhook.deleted"),
+    WEBHOOK_SECRET_ROTATED("webhook.secret_rotated"),
+    WEBHOOK_REDELIVERED("webhook.redelivered");
 
     private final String wire;
 

@@ -1,9 +1,13 @@
 package dev.kiln.auth;
 
+import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
+import dev.kiln.api.ForeignApi;
 import dev.kiln.api.Problems;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.List;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -11,6 +15,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
 import org.springframework.security.authorization.AuthenticatedAuthorizationManager;
 import org.springframework.security.authorization.AuthorityAuthorizationManager;
 import org.springframework.security.authorization.AuthorizationManagers;
@@ -24,6 +29,9 @@ import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 import org.springframework.security.web.header.writers.StaticHeadersWriter;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.OrRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
 import org.springframework.web.filter.CorsFilter;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -107,8 +115,76 @@ class SecurityConfiguration {
     }
 
     private static ApiAuthenticationFilter authentication(ApiTokens tokens, Sessions sessions, JsonMapper json) {
-        return new ApiAuthenticationFilter(
-                tokens, sessions, unauthenticated(json), (response, problem) -> write(json, response, problem));
+        return new ApiAuthenticationFilter(tokens, sessions, (request, response, why) -> {
+            why.headers().forEach(response::setHeader);
+            if (why.retryAfter() != null) {
+                response.setHeader(
+                        HttpHeaders.RETRY_AFTER,
+                        Long.toString(Math.max(1, why.retryAfter().toSeconds())));
+            }
+            write(json, response, Problems.of(why));
+        });
+    }
+
+    /**
+     * The paths of foreign APIs ({@link ForeignApi}: the OpenAI-compatible API, whisper-asr-webservice's):
+     * authenticated as /api is (a token, also in the API's own header if it names one or as the
+     * password of Basic credentials, which a client configured with only a URL sends; or the session
+     * cookie with its CSRF token), a worker's token refused, and every refusal in that API's shape.
+     */
+    @Bean
+    @Order(1)
+    SecurityFilterChain foreign(
+            HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json, List<ForeignApi> apis)
+            throws Exception {
+        List<RequestMatcher> paths = apis.stream()
+                .flatMap(api -> api.paths().stream())
+                .map(p -> (RequestMatcher)
+                        PathPatternRequestMatcher.withDefaults().matcher(p))
+                .toList();
+        ApiAuthenticationFilter.Refusal refuse = (request, response, why) -> {
+            ResponseEntity<?> answer = foreignApi(apis, request).answer(why);
+            response.setStatus(answer.getStatusCode().value());
+            answer.getHeaders().forEach((name, values) -> values.forEach(v -> response.addHeader(name, v)));
+            if (answer.getHeaders().getContentType() == null) {
+                response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+            }
+            json.writeValue(response.getOutputStream(), answer.getBody());
+        };
+        return stateless(http)
+                .securityMatcher(paths.isEmpty() ? request -> false : new OrRequestMatcher(paths))
+                .authorizeHttpRequests(a -> a.anyRequest()
+                        .access(AuthorizationManagers.allOf(
+                                AuthenticatedAuthorizationManager.authenticated(),
+                                AuthorizationManagers.not(AuthorityAuthorizationManager.hasRole(Role.WORKER.name())))))
+                .addFilterBefore(
+                        new ApiAuthenticationFilter(
+                                tokens,
+                                sessions,
+                                request -> foreignApi(apis, request).tokenHeader(),
+                                true,
+                                refuse),
+                        AuthorizationFilter.class)
+                .exceptionHandling(e -> e.authenticationEntryPoint((request, response, refused) -> refuse.refuse(
+                                request,
+                                response,
+                                new ApiException(ErrorCode.UNAUTHENTICATED, "No API token was sent.")
+                                        .with(ForeignApi.NO_CREDENTIAL, true)
+                                        .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")))
+                        .accessDeniedHandler((request, response, refused) -> refuse.refuse(
+                                request,
+                                response,
+                                new ApiException(
+                                        ErrorCode.FORBIDDEN,
+                                        "A worker's token is for the worker protocol only; use a member's token."))))
+                .build();
+    }
+
+    private static ForeignApi foreignApi(List<ForeignApi> apis, HttpServletRequest request) {
+        return apis.stream()
+                .filter(api -> api.covers(request))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("No foreign API covers " + request.getRequestURI()));
     }
 
     private static AuthenticationEntryPoint unauthenticated(JsonMapper json) {

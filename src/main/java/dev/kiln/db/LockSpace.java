@@ -12,7 +12,9 @@ public enum LockSpace {
     /** A job's result files: uploads that may add one take it (the count stays within its limit). */
     RESULT_FILES,
     /** A job's result edits: a version read and then raised stays the latest. */
-    RESULT_EDITS;
+    RESULT_EDITS,
+    /** An owner's webhooks: a registration that may raise their count takes it. */
+    WEBHOOKS;
 
     /** The lock's first integer: "KL" and the purpose. */
     int id() {

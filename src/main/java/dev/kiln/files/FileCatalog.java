@@ -87,6 +87,15 @@ public class FileCatalog {
         return findById(id).filter(file -> viewer.canSee(file.ownerId()));
     }
 
+    /** {@code ownerId}'s newest file of this content, if they have one. */
+    public Optional<FileInfo> findByContent(String ownerId, String sha256) {
+        return db.sql()
+                .sql("SELECT * FROM files WHERE owner_id = ? AND sha256 = ? ORDER BY created_at DESC, id DESC LIMIT 1")
+                .params(ownerId, sha256)
+                .query(FileCatalog::row)
+                .optional();
+    }
+
     /** Whoever owns it: only where the caller proved its right another way (a signed link). */
     Optional<FileInfo> findById(String id) {
         return db.sql()

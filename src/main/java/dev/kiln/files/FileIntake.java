@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Optional;
 import org.springframework.stereotype.Component;
 
 /**
@@ -68,12 +69,34 @@ public class FileIntake {
      * @param name         the client's file name, for display only
      */
     public FileInfo accept(String ownerId, InputStream clientStream, String name) {
+        StoredBlob blob = storeNonEmpty(clientStream);
+        quota.check(ownerId, blob.size());
+        return register(Ids.next("file"), ownerId, blob, name, null);
+    }
+
+    /**
+     * As {@link #accept(String, InputStream, String)}, for content {@code processor} is to take, kept
+     * once per owner: when they have a file of this content already, that file is the answer (its
+     * name stays, no quota is taken again), so a client sending the same recording again and again
+     * fills neither their library nor their quota.
+     */
+    public FileInfo acceptOnce(String ownerId, InputStream clientStream, String name, String processor) {
+        StoredBlob blob = storeNonEmpty(clientStream);
+        Optional<FileInfo> existing = catalog.findByContent(ownerId, blob.sha256());
+        if (existing.isPresent()) {
+            checkAccepted(existing.get().mediaType(), processor);
+            return existing.get();
+        }
+        quota.check(ownerId, blob.size());
+        return register(Ids.next("file"), ownerId, blob, name, processor);
+    }
+
+    private StoredBlob storeNonEmpty(InputStream clientStream) {
         StoredBlob blob = store(clientStream, maxSize());
         if (blob.size() == 0) {
             throw new ApiException(ErrorCode.EMPTY_FILE, "The file is empty; send its content as the request body.");
         }
-        quota.check(ownerId, blob.size());
-        return register(Ids.next("file"), ownerId, blob, name, null);
+        return blob;
     }
 
     /**
@@ -108,6 +131,19 @@ public class FileIntake {
         } catch (IOException e) {
             throw new IllegalStateException("Could not read back a stored blob", e);
         }
+        checkAccepted(mediaType, processor);
+        return catalog.insertIfAbsent(new FileInfo(
+                fileId,
+                ownerId,
+                blob.size(),
+                blob.sha256(),
+                mediaType,
+                FileNames.sanitize(name),
+                clock.instant().truncatedTo(ChronoUnit.MILLIS)));
+    }
+
+    /** Refuses content of a type {@code processor} (null: any processor) does not take. */
+    private void checkAccepted(String mediaType, String processor) {
         List<ProcessorRegistry.Registered> candidates = processor == null
                 ? List.copyOf(processors.all())
                 : processors.find(processor).stream().toList();
@@ -119,19 +155,13 @@ public class FileIntake {
                     .toList();
             throw new ApiException(
                             ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-                            (processor == null ? "No processor" : "Processor '" + processor + "'") + " accepts "
+                            (processor == null
+                                            ? "No processor accepts "
+                                            : "Processor '" + processor + "' does not accept ")
                                     + mediaType + " files.")
                     .with("mediaType", mediaType)
                     .with("accepted", accepted);
         }
-        return catalog.insertIfAbsent(new FileInfo(
-                fileId,
-                ownerId,
-                blob.size(),
-                blob.sha256(),
-                mediaType,
-                FileNames.sanitize(name),
-                clock.instant().truncatedTo(ChronoUnit.MILLIS)));
     }
 
     private ApiException tooLarge() {

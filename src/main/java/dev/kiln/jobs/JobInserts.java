@@ -18,17 +18,17 @@ final class JobInserts {
 
     private static final String INSERT = """
             INSERT INTO jobs (id, owner_id, type, input_file_id, params, priority, state, fair_key, run_after,
-                              attempt, max_attempts, seq, created_at, idempotency_key, reuse_key)
+                              attempt, max_attempts, seq, created_at, idempotency_key, reuse_key, callback_url)
             VALUES (:id, :owner, :type, :input, :params, :priority, 'queued', :fairKey, :now,
-                    0, :maxAttempts, 1, :now, :key, :reuseKey)""";
+                    0, :maxAttempts, 1, :now, :key, :reuseKey, :callbackUrl)""";
 
     /** Never claimable, so its fair key does not matter; it never ran, so it has no start. */
     private static final String INSERT_REUSED = """
             INSERT INTO jobs (id, owner_id, type, input_file_id, params, priority, state, fair_key, run_after,
                               attempt, max_attempts, seq, created_at, finished_at, progress, result_size,
-                              idempotency_key, reuse_key, reused_from)
+                              idempotency_key, reuse_key, reused_from, callback_url)
             VALUES (:id, :owner, :type, :input, :params, :priority, 'succeeded', 0, :now,
-                    0, :maxAttempts, :seq, :now, :now, 1, :resultSize, :key, :reuseKey, :source)""";
+                    0, :maxAttempts, :seq, :now, :now, 1, :resultSize, :key, :reuseKey, :source, :callbackUrl)""";
 
     private final Database db;
     private final JsonMapper json;
@@ -122,6 +122,7 @@ final class JobInserts {
         p.put("maxAttempts", job.maxAttempts());
         p.put("key", job.idempotencyKey());
         p.put("reuseKey", job.reuseKey());
+        p.put("callbackUrl", job.callbackUrl());
         return p;
     }
 

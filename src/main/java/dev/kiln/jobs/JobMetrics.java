@@ -1,13 +1,16 @@
 package dev.kiln.jobs;
 
+import dev.kiln.processors.JobErrorCode;
 import dev.kiln.processors.ProcessorRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -53,6 +56,9 @@ public class JobMetrics {
             "kiln.jobs.failed", "Jobs that failed for good (a permanent error or out of attempts)",
             "kiln.jobs.cancelled", "Jobs cancelled, before or while running",
             "kiln.jobs.lease.rescues", "Attempts ended by maintenance because their worker's lease ran out");
+
+    private static final Set<String> CATALOGUE =
+            Arrays.stream(JobErrorCode.values()).map(JobErrorCode::code).collect(Collectors.toSet());
 
     private final MeterRegistry registry;
 
@@ -103,9 +109,16 @@ public class JobMetrics {
                 Timer waited = waitTimer(type);
                 jobs.forEach(job -> waited.record(since(job.runAfter(), moved.at())));
             }
-            case SUCCEED, FAIL, CANCEL_RUNNING, CANCEL_WAITING ->
+            case SUCCEED, CANCEL_RUNNING, CANCEL_WAITING ->
                 counter(endCounter(to), type).increment(jobs.size());
-            case RETRY -> retried(type, "automatic").increment(jobs.size());
+            case FAIL -> {
+                counter(endCounter(to), type).increment(jobs.size());
+                jobs.forEach(job -> errors(type, job.errorCode(), "failed").increment());
+            }
+            case RETRY -> {
+                retried(type, "automatic").increment(jobs.size());
+                jobs.forEach(job -> errors(type, job.errorCode(), "retried").increment());
+            }
             case MANUAL_RETRY -> retried(type, "manual").increment(jobs.size());
             default -> {} // promoted, released at shutdown, renewed, reported: neither a start nor an end
         }
@@ -145,6 +158,19 @@ public class JobMetrics {
                         + "(automatic, also lease rescues) or by hand (manual)")
                 .tag("type", type)
                 .tag("trigger", trigger)
+                .register(registry);
+    }
+
+    /**
+     * Failed attempts by error code: {@code outcome} failed (for good) or retried. A code outside
+     * Kiln's catalogue (a worker's own) counts as {@code other}, so no processor can grow the series.
+     */
+    private Counter errors(String type, String code, String outcome) {
+        return Counter.builder("kiln.jobs.errors")
+                .description("Failed attempts by error code and what followed: failed for good, or retried")
+                .tag("type", type)
+                .tag("code", CATALOGUE.contains(code) ? code : "other")
+                .tag("outcome", outcome)
                 .register(registry);
     }
 

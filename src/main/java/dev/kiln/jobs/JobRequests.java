@@ -43,6 +43,7 @@ public class JobRequests {
     private final JsonMapper json;
     private final AuditLog audit;
     private final ReuseSettings reuse;
+    private final CallbackGuard callbacks;
 
     JobRequests(
             ProcessorCatalogue processors,
@@ -51,9 +52,11 @@ public class JobRequests {
             SubmissionLimits limits,
             JsonMapper json,
             AuditLog audit,
-            ReuseSettings reuse) {
+            ReuseSettings reuse,
+            CallbackGuard callbacks) {
         this.audit = audit;
         this.reuse = reuse;
+        this.callbacks = callbacks;
         this.processors = processors;
         this.files = files;
         this.store = store;
@@ -66,7 +69,7 @@ public class JobRequests {
      * the job it made and counts for nothing; a new one counts as a submission and must find room
      * among the caller's waiting jobs, or nothing is stored.
      *
-     * @param body           {@code {type, input: {fileId}, params?, priority?, reuse?}}
+     * @param body           {@code {type, input: {fileId}, params?, priority?, reuse?, callbackUrl?}}
      * @param idempotencyKey the Idempotency-Key header, or null
      */
     public JobStore.Submission submit(User user, JsonNode body, String idempotencyKey) {
@@ -87,7 +90,7 @@ public class JobRequests {
             if (submission.replayed()) {
                 limits.giveBackSubmission(user); // a concurrent twin with the same key won
             }
-            return audited(user, submission);
+            return audited(user, job, submission);
         });
     }
 
@@ -107,10 +110,15 @@ public class JobRequests {
         }
     }
 
+    /** Un-counts what {@link #admitUpcoming} counted when no new job came of it (refused later, or a replay). */
+    public void giveBackUpcoming(User user) {
+        limits.giveBackSubmission(user);
+    }
+
     /** Submits a job that {@link #admitUpcoming} already counted: no limit refuses it now. */
     public JobStore.Submission submitAdmitted(User user, JsonNode body, String idempotencyKey) {
         NewJob job = newJob(user, body, idempotencyKey);
-        return keyChecked(() -> audited(user, store.submit(job)));
+        return keyChecked(() -> audited(user, job, store.submit(job)));
     }
 
     /**
@@ -137,10 +145,12 @@ public class JobRequests {
      * checks room for all of its waiting jobs at once).
      */
     public List<Job> submitChecked(User user, List<NewJob> jobs) {
-        return jobs.stream().map(job -> audited(user, store.submit(job)).job()).toList();
+        return jobs.stream()
+                .map(job -> audited(user, job, store.submit(job)).job())
+                .toList();
     }
 
-    private JobStore.Submission audited(User user, JobStore.Submission submission) {
+    private JobStore.Submission audited(User user, NewJob request, JobStore.Submission submission) {
         if (!submission.replayed()) {
             Job job = submission.job();
             Map<String, Object> details = new java.util.LinkedHashMap<>();
@@ -150,6 +160,9 @@ public class JobRequests {
             }
             if (job.reusedFrom() != null) {
                 details.put("reusedFrom", job.reusedFrom());
+            }
+            if (request.callbackUrl() != null) {
+                details.put("callbackHost", URI.create(request.callbackUrl()).getHost());
             }
             audit.record(user, AuditAction.JOB_SUBMITTED, "job", job.id(), details);
         }
@@ -179,9 +192,10 @@ public class JobRequests {
         String key = idempotencyKey(idempotencyKey);
         if (body == null || !body.isObject()) {
             throw ApiException.invalidField(
-                    "body", "The body must be a JSON object: {type, input?: {fileId}, params?, priority?, reuse?}.");
+                    "body",
+                    "The body must be a JSON object: {type, input?: {fileId}, params?, priority?, reuse?, callbackUrl?}.");
         }
-        JsonFields.only(body, "type", "input", "params", "priority", "reuse");
+        JsonFields.only(body, "type", "input", "params", "priority", "reuse", "callbackUrl");
         String type = requiredString(body, "type");
         ProcessorRegistry.Registered processor = processor(type, "type");
         FileInfo file = input(user, processor, body.get("input"));
@@ -192,6 +206,7 @@ public class JobRequests {
             throw ApiException.invalidField(
                     "reuse", "reuse must be true or false (false: run even if an earlier job's result could serve).");
         }
+        String callbackUrl = callbackUrl(body.get("callbackUrl"));
         String reuseKey = Reuse.key(json, processor.processor(), params, file == null ? null : file.sha256());
         boolean mayReuse = reuse.enabled() && reuseKey != null && (reuseField == null || reuseField.asBoolean(true));
         NewJob job = new NewJob(
@@ -204,7 +219,8 @@ public class JobRequests {
                 key,
                 key == null ? null : Reuse.sha256(json, body),
                 reuseKey,
-                mayReuse);
+                mayReuse,
+                callbackUrl);
         return new Prepared(job, processor, file);
     }
 
@@ -259,6 +275,17 @@ public class JobRequests {
                                 processors.all().stream()
                                         .map(ProcessorRegistry.Registered::name)
                                         .toList()));
+    }
+
+    /** The checked callback URL, or null for none. */
+    private String callbackUrl(JsonNode value) {
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isString()) {
+            throw ApiException.invalidField("callbackUrl", "callbackUrl must be an http or https URL.");
+        }
+        return callbacks.check("callbackUrl", value.asString());
     }
 
     private static String requiredString(JsonNode node, String field) {

@@ -35,7 +35,7 @@ import tools.jackson.databind.node.ObjectNode;
  * their events in the caller's write transaction. A job that lost a race matches no row: the
  * method leaves it out of its answer instead of overwriting the winner. Nothing here re-reads what
  * it wrote. Once the transaction commits, {@link Moved.Committed} tells the observers (metrics, the
- * worker pool, other nodes).
+ * worker pool, other nodes); durable work is queued inside it ({@link ResultsChanged}, {@link JobsEnded}).
  */
 @Component
 public class JobStateMachine {
@@ -391,6 +391,9 @@ public class JobStateMachine {
             publisher.publishEvent(new ResultsChanged(jobs.stream()
                     .map(j -> new ResultsChanged.Changed(j.id(), j.ownerId(), j.type()))
                     .toList()));
+        }
+        if (transition.to().isFinal()) {
+            publisher.publishEvent(new JobsEnded(transition.to(), jobs));
         }
         db.afterCommit(() -> publisher.publishEvent(new Moved.Committed(transition, rescue, at, jobs)));
     }

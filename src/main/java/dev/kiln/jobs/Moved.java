@@ -11,12 +11,20 @@ import org.springframework.jdbc.core.RowMapper;
  *
  * @param startedAt when its attempt started (null when it never ran or was released)
  * @param runAfter  when it became (or becomes) claimable
+ * @param errorCode the error its last failed attempt ended with (set by RETRY and FAIL), or null
  */
 public record Moved(
-        String id, String ownerId, String type, int attempt, long seq, Instant startedAt, Instant runAfter) {
+        String id,
+        String ownerId,
+        String type,
+        int attempt,
+        long seq,
+        Instant startedAt,
+        Instant runAfter,
+        String errorCode) {
 
     /** The columns a worker-side arrow returns. */
-    static final String COLUMNS = "id, owner_id, type, attempt, seq, started_at, run_after";
+    static final String COLUMNS = "id, owner_id, type, attempt, seq, started_at, run_after, error_code";
 
     static final RowMapper<Moved> MAPPER = (rs, n) -> new Moved(
             rs.getString("id"),
@@ -25,11 +33,19 @@ public record Moved(
             rs.getInt("attempt"),
             rs.getLong("seq"),
             Rows.instant(rs, "started_at"),
-            Rows.instant(rs, "run_after"));
+            Rows.instant(rs, "run_after"),
+            rs.getString("error_code"));
 
     static Moved of(Job job) {
         return new Moved(
-                job.id(), job.ownerId(), job.type(), job.attempt(), job.seq(), job.startedAt(), job.runAfter());
+                job.id(),
+                job.ownerId(),
+                job.type(),
+                job.attempt(),
+                job.seq(),
+                job.startedAt(),
+                job.runAfter(),
+                job.error() == null ? null : job.error().code());
     }
 
     /**

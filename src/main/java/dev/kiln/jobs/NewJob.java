@@ -10,6 +10,7 @@ import tools.jackson.databind.node.ObjectNode;
  * @param reuseKey       what makes its result interchangeable with another job's ({@link Reuse#key}); null
  *                       when its processor's results are not reusable
  * @param reuse          whether it may take an earlier job's result instead of running
+ * @param callbackUrl    where Kiln posts the job's end (a signed webhook), or null
  */
 public record NewJob(
         String ownerId,
@@ -21,7 +22,34 @@ public record NewJob(
         String idempotencyKey,
         String requestHash,
         String reuseKey,
-        boolean reuse) {
+        boolean reuse,
+        String callbackUrl) {
+
+    /** A job without a callback. */
+    public NewJob(
+            String ownerId,
+            String type,
+            String inputFileId,
+            ObjectNode params,
+            int priority,
+            int maxAttempts,
+            String idempotencyKey,
+            String requestHash,
+            String reuseKey,
+            boolean reuse) {
+        this(
+                ownerId,
+                type,
+                inputFileId,
+                params,
+                priority,
+                maxAttempts,
+                idempotencyKey,
+                requestHash,
+                reuseKey,
+                reuse,
+                null);
+    }
 
     /** A job that neither is a source of reuse nor reuses. */
     public NewJob(

@@ -6,8 +6,8 @@ import java.net.UnknownHostException;
 /**
  * The address a per-client limit counts by. IPv4 addresses as they are; IPv6 ones by their /64
  * network, since one client commonly holds a whole /64 and could otherwise step around any limit.
- * Behind a reverse proxy, set {@code server.forward-headers-strategy} so this is the client's
- * address rather than the proxy's.
+ * Behind a reverse proxy, list it in {@code server.tomcat.remoteip.internal-proxies} so this is
+ * the client's address rather than the proxy's (docs/deploy.md).
  */
 public final class ClientAddress {
 

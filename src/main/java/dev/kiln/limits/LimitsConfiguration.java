@@ -1,6 +1,8 @@
 package dev.kiln.limits;
 
+import dev.kiln.api.ForeignApi;
 import dev.kiln.db.Database;
+import java.util.List;
 import javax.sql.DataSource;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -12,10 +14,12 @@ class LimitsConfiguration implements WebMvcConfigurer {
 
     private final RateLimiter limiter;
     private final LimitSettings settings;
+    private final List<ForeignApi> foreign;
 
-    LimitsConfiguration(RateLimiter limiter, LimitSettings settings) {
+    LimitsConfiguration(RateLimiter limiter, LimitSettings settings, List<ForeignApi> foreign) {
         this.limiter = limiter;
         this.settings = settings;
+        this.foreign = foreign;
     }
 
     /** Several nodes share PostgreSQL, so they share its buckets; SQLite is one node, so memory will do. */
@@ -26,6 +30,10 @@ class LimitsConfiguration implements WebMvcConfigurer {
 
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
-        registry.addInterceptor(new RequestRateInterceptor(limiter, settings)).addPathPatterns("/api/**");
+        // Foreign APIs (the OpenAI-compatible one, whisper-asr-webservice's) count as API requests too.
+        registry.addInterceptor(new RequestRateInterceptor(limiter, settings))
+                .addPathPatterns("/api/**")
+                .addPathPatterns(
+                        foreign.stream().flatMap(api -> api.paths().stream()).toList());
     }
 }

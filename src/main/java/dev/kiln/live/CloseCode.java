@@ -1,5 +1,7 @@
 package dev.kiln.live;
 
+import java.util.Arrays;
+import java.util.Optional;
 import org.springframework.web.socket.CloseStatus;
 
 /**
@@ -27,6 +29,10 @@ enum CloseCode {
         this.code = code;
         this.reconnect = reconnect;
         this.meaning = meaning;
+    }
+
+    static Optional<CloseCode> of(int code) {
+        return Arrays.stream(values()).filter(c -> c.code == code).findFirst();
     }
 
     CloseStatus status(String reason) {

@@ -102,6 +102,9 @@ final class SseStream {
                     : wireEvents.once(event).json();
             write(out, "id: " + event.seq() + "\nevent: " + eventName(event.kind()) + "\ndata: " + data + "\n\n");
             metrics.sent.increment();
+            if (live != null && event == live.event()) {
+                metrics.delivered(event);
+            }
         }
         JobEvent last = events.isEmpty() ? null : events.getLast();
         // A job retried after finishing carries on in the same log: only the real end ends the stream.

@@ -86,7 +86,7 @@ final class StreamConnection implements EventSink, AccessHolder {
         this.metrics = connections.metrics().websocket;
         // Linked: an idle connection holds no buffer, only what is actually queued.
         this.inbox = new LinkedBlockingQueue<>(settings.outboundBuffer());
-        this.sender = new StreamSender(session, connections.json(), metrics.sent);
+        this.sender = new StreamSender(session, connections.json(), metrics);
         // "My jobs" events are filtered where they are produced: what a list does not show never queues.
         this.subscriptions = new Subscriptions(connections, sender, this, this::deliverListed);
         this.assembly = new MessageAssembly(settings.maxMessageSize().toBytes());

@@ -1,8 +1,12 @@
 package dev.kiln.live;
 
+import dev.kiln.events.JobEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.function.Supplier;
 import org.springframework.stereotype.Component;
 
@@ -21,6 +25,7 @@ class StreamMetrics {
         final Counter sent;
         final Counter dropped;
         final Counter slowConsumerCloses;
+        private final Timer delivery;
         private final Counter recovered;
         private final Counter notRecovered;
 
@@ -37,6 +42,12 @@ class StreamMetrics {
             this.slowConsumerCloses = Counter.builder(prefix + ".slow.consumer.closes")
                     .description("Connections ended because the client could not keep up")
                     .register(registry);
+            this.delivery = Timer.builder("kiln.events.delivery")
+                    .description("From a live event's timestamp (written in the transaction that committed it) "
+                            + "to its write to a follower")
+                    .tag("transport", prefix.substring(prefix.indexOf('.') + 1))
+                    .serviceLevelObjectives(DELIVERY_BUCKETS)
+                    .register(registry);
             this.recovered = resubscriptions(true);
             this.notRecovered = resubscriptions(false);
         }
@@ -50,6 +61,14 @@ class StreamMetrics {
                     .register(registry);
         }
 
+        /** A live event written to a follower (a replayed one is not: it tells of the reconnect, not of delivery). */
+        void delivered(JobEvent event) {
+            if (event.ts() != null) {
+                Duration took = Duration.between(event.ts(), Instant.now());
+                delivery.record(took.isNegative() ? Duration.ZERO : took);
+            }
+        }
+
         void resubscribed(boolean wasRecovered) {
             (wasRecovered ? recovered : notRecovered).increment();
         }
@@ -61,12 +80,42 @@ class StreamMetrics {
         }
     }
 
+    /** Buckets from a same-node delivery (milliseconds) to one held up by a slow client or a notice. */
+    private static final Duration[] DELIVERY_BUCKETS = {
+        Duration.ofMillis(5),
+        Duration.ofMillis(10),
+        Duration.ofMillis(25),
+        Duration.ofMillis(50),
+        Duration.ofMillis(100),
+        Duration.ofMillis(250),
+        Duration.ofMillis(500),
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(30)
+    };
+
     final Transport websocket;
     final Transport sse;
+    private final MeterRegistry registry;
 
     StreamMetrics(MeterRegistry registry) {
+        this.registry = registry;
         this.websocket = new Transport(
                 "kiln.websocket", registry, "Messages written to WebSocket clients (events, pings, replies)");
         this.sse = new Transport("kiln.sse", registry, "Events written to SSE streams");
+    }
+
+    /**
+     * A WebSocket closed, by its close code (Kiln's, or the client's: 1000, 1001, 1006…); a code
+     * neither Kiln nor the WebSocket standard defines counts as {@code other}.
+     */
+    void closed(int code) {
+        boolean known = (code >= 1000 && code <= 1015) || CloseCode.of(code).isPresent();
+        Counter.builder("kiln.websocket.closes")
+                .description("WebSocket connections closed, by close code (sent by Kiln or by the client)")
+                .tag("code", known ? Integer.toString(code) : "other")
+                .register(registry)
+                .increment();
     }
 }

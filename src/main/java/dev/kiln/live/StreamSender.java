@@ -3,7 +3,6 @@ package dev.kiln.live;
 import dev.kiln.live.ClientMessage.Problem;
 import dev.kiln.live.WireEvents.WireEvent;
 import dev.kiln.support.Texts;
-import io.micrometer.core.instrument.Counter;
 import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.Session;
 import java.io.IOException;
@@ -44,13 +43,13 @@ final class StreamSender {
     private final RemoteEndpoint.Basic remote;
 
     private final JsonMapper json;
-    private final Counter sent;
+    private final StreamMetrics.Transport metrics;
     private boolean unflushed;
 
-    StreamSender(WebSocketSession session, JsonMapper json, Counter sent) {
+    StreamSender(WebSocketSession session, JsonMapper json, StreamMetrics.Transport metrics) {
         this.session = session;
         this.json = json;
-        this.sent = sent;
+        this.metrics = metrics;
         this.remote = session instanceof NativeWebSocketSession nativeSession
                         && nativeSession.getNativeSession() instanceof Session container
                 ? container.getBasicRemote()
@@ -91,6 +90,12 @@ final class StreamSender {
         send(event.message());
     }
 
+    /** A live event (not a replayed one): its delivery time is measured. */
+    void sendLive(WireEvent event) {
+        send(event.message());
+        metrics.delivered(event.event());
+    }
+
     void sendError(Problem problem) {
         ObjectNode message = message("error").put("code", problem.code()).put("message", problem.message());
         if (problem.job() != null) {
@@ -122,7 +127,7 @@ final class StreamSender {
             } else {
                 session.sendMessage(new TextMessage(text));
             }
-            sent.increment();
+            metrics.sent.increment();
         } catch (IOException e) {
             throw new SendFailed(e);
         } catch (IllegalStateException e) {

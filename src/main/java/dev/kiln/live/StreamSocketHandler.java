@@ -13,10 +13,12 @@ import org.springframework.web.socket.handler.TextWebSocketHandler;
 class StreamSocketHandler extends TextWebSocketHandler {
 
     private final StreamConnections connections;
+    private final StreamMetrics metrics;
     private final Map<String, StreamConnection> bySession = new ConcurrentHashMap<>();
 
-    StreamSocketHandler(StreamConnections connections) {
+    StreamSocketHandler(StreamConnections connections, StreamMetrics metrics) {
         this.connections = connections;
+        this.metrics = metrics;
     }
 
     @Override
@@ -47,6 +49,7 @@ class StreamSocketHandler extends TextWebSocketHandler {
 
     @Override
     public void afterConnectionClosed(WebSocketSession session, CloseStatus status) {
+        metrics.closed(status.getCode());
         StreamConnection connection = bySession.remove(session.getId());
         if (connection != null) {
             connection.closed();

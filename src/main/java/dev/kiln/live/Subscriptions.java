@@ -137,7 +137,11 @@ final class Subscriptions {
             return;
         }
         for (JobEvent event : followed.follow().onLive(live.event())) {
-            sender.send(event == live.event() ? live : connections.wireEvents().once(event));
+            if (event == live.event()) {
+                sender.sendLive(live);
+            } else {
+                sender.send(connections.wireEvents().once(event));
+            }
         }
     }
 

@@ -4,8 +4,9 @@ import java.util.List;
 
 /**
  * A segment retrieved for a question (see {@link Passages}): where it is — job, file, segment and
- * its anchor (seconds or pages, null where the format has none) — its text, its fused score
- * (higher is better, comparable within one call) and which retrievers found it.
+ * its anchor (seconds or pages, null where the format has none) — its text, its score (fused, or
+ * the reranker's where it reranked; higher is better, comparable within one call) and which
+ * retrievers found it.
  */
 public record Passage(
         String jobId,

@@ -16,12 +16,12 @@ public class Passages {
     }
 
     /**
-     * The owner's k best passages for a question (hybrid where vectors exist, else text), optionally
-     * only from these jobs/files (empty = all). The text side looks for any of the question's words
-     * (its first {@value SearchController#MAX_TERMS}); a question with no words and no embeddings
-     * finds nothing.
+     * The owner's k best passages for a question: hybrid retrieval (the text list alone where
+     * embeddings are off), reranked where a reranker is configured and answers. The text side looks
+     * for any of the question's words (its first {@value SearchController#MAX_TERMS}); a question with
+     * no words and no embeddings finds nothing. Optionally only from these jobs/files (empty = all).
      *
-     * @throws IllegalStateException when the calling thread is interrupted while it waits for the embedder
+     * @throws IllegalStateException when the calling thread is interrupted while it waits for the embedder or the reranker
      */
     public List<Passage> best(User owner, String question, Set<String> jobIds, Set<String> fileIds, int k) {
         if (k < 1) {
@@ -31,13 +31,12 @@ public class Passages {
         terms = terms.subList(0, Math.min(terms.size(), SearchController.MAX_TERMS));
         Scope scope = new Scope(owner.id(), null, jobIds, fileIds, false);
         try {
-            List<TextSearch.Found> found = retrieval.semanticAvailable()
-                    ? retrieval.search(Retrieval.Mode.HYBRID, scope, question, terms, k, 0)
-                    : retrieval.anyWords(scope, terms, k);
-            return found.stream().map(f -> Passage.of(f.hit())).toList();
+            return retrieval.search(Retrieval.Mode.HYBRID, scope, question, terms, k, 0, null).found().stream()
+                    .map(f -> Passage.of(f.hit()))
+                    .toList();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while embedding the question", e);
+            throw new IllegalStateException("Interrupted while retrieving passages", e);
         }
     }
 }

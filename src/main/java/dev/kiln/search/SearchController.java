@@ -1,5 +1,6 @@
 package dev.kiln.search;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
 import dev.kiln.api.Paging;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -40,15 +42,31 @@ class SearchController {
     private final SearchQueue queue;
     private final SearchIndexer indexer;
     private final SegmentVectors vectors;
+    private final Reranker reranker;
 
-    SearchController(Retrieval retrieval, SearchQueue queue, SearchIndexer indexer, SegmentVectors vectors) {
+    SearchController(
+            Retrieval retrieval, SearchQueue queue, SearchIndexer indexer, SegmentVectors vectors, Reranker reranker) {
         this.retrieval = retrieval;
         this.queue = queue;
         this.indexer = indexer;
         this.vectors = vectors;
+        this.reranker = reranker;
     }
 
-    record Page(List<Hit> items, String nextCursor) {}
+    /**
+     * A page; {@code reranked} only where a reranker was asked for (hybrid, one configured), with
+     * {@code rerankFailure} naming why the fused order was kept when it is false.
+     */
+    record Page(
+            List<Hit> items,
+            String nextCursor,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Boolean reranked,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String rerankFailure) {}
+
+    /** Where a page starts in the ranked list, and the reason an earlier page kept the fused order (null: none did). */
+    private record Position(int offset, Reranker.Failure kept) {
+        static final Position FIRST = new Position(0, null);
+    }
 
     @GetMapping(path = "/api/v1/search", produces = MediaType.APPLICATION_JSON_VALUE)
     Page search(
@@ -63,30 +81,33 @@ class SearchController {
         List<String> terms = terms(q);
         Retrieval.Mode how = mode(mode);
         int pageSize = Paging.size(limit, DEFAULT_PAGE, MAX_PAGE);
-        int offset = cursor == null ? 0 : offset(cursor);
+        Position at = cursor == null ? Position.FIRST : position(cursor);
         String ownerFilter = name("owner", owner);
         if (!user.isAdmin() && ownerFilter != null && !ownerFilter.equals(user.id())) {
-            return new Page(List.of(), null);
+            return new Page(List.of(), null, null, null);
         }
         Scope scope = new Scope(
                 user.isAdmin() ? ownerFilter : user.id(), name("type", type), Set.of(), Set.of(), user.isAdmin());
-        List<Hit> hits = retrieval.search(how, scope, q, terms, pageSize + 1, offset).stream()
-                .map(TextSearch.Found::hit)
-                .toList();
+        Retrieval.Results results = retrieval.search(how, scope, q, terms, pageSize + 1, at.offset(), at.kept());
+        List<Hit> hits = results.found().stream().map(TextSearch.Found::hit).toList();
+        Retrieval.Reranking reranking = results.reranking();
         String next = null;
         if (hits.size() > pageSize) {
             hits = hits.subList(0, pageSize);
-            if (offset + pageSize < MAX_DEPTH) {
-                next = encode(offset + pageSize);
+            if (at.offset() + pageSize < MAX_DEPTH) {
+                // A list that kept its fused order keeps it on every page, so pages never overlap.
+                next = encode(new Position(at.offset() + pageSize, reranking == null ? null : reranking.kept()));
             }
         }
-        return new Page(hits, next);
+        return reranking == null
+                ? new Page(hits, next, null, null)
+                : new Page(hits, next, reranking.applied(), reranking.applied() ? null : reranking.kept().code);
     }
 
     /** How many jobs wait to be indexed (and are being indexed), the segments indexed, a reindex in progress. */
     @GetMapping(path = "/api/v1/admin/search/status", produces = MediaType.APPLICATION_JSON_VALUE)
     SearchQueue.Status status() {
-        return queue.status(vectors.enabled() ? vectors.waiting() : null);
+        return queue.status(vectors.enabled() ? vectors.waiting() : null, reranker.status());
     }
 
     /** Queues every succeeded transcript and document again, a batch at a time (resumes after a restart). */
@@ -147,19 +168,22 @@ class SearchController {
         return value;
     }
 
-    private static String encode(int offset) {
-        return Base64.getUrlEncoder()
-                .withoutPadding()
-                .encodeToString((CURSOR_PREFIX + offset).getBytes(StandardCharsets.UTF_8));
+    /** {@code s1:<offset>}, or {@code s1:<offset>:<failure code>} for a list that kept its fused order. */
+    private static String encode(Position at) {
+        String plain = CURSOR_PREFIX + at.offset() + (at.kept() == null ? "" : ":" + at.kept().code);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(plain.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static int offset(String cursor) {
+    private static Position position(String cursor) {
         try {
             String plain = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
             if (plain.startsWith(CURSOR_PREFIX)) {
-                int offset = Integer.parseInt(plain.substring(CURSOR_PREFIX.length()));
-                if (offset > 0 && offset < MAX_DEPTH) {
-                    return offset;
+                String[] parts = plain.substring(CURSOR_PREFIX.length()).split(":", -1);
+                int offset = Integer.parseInt(parts[0]);
+                Optional<Reranker.Failure> kept = parts.length == 2 ? Reranker.Failure.of(parts[1]) : Optional.empty();
+                boolean wellFormed = parts.length == 1 || parts.length == 2 && kept.isPresent();
+                if (wellFormed && offset > 0 && offset < MAX_DEPTH) {
+                    return new Position(offset, kept.orElse(null));
                 }
             }
         } catch (IllegalArgumentException e) {

@@ -35,10 +35,11 @@ class SearchQueue {
 
     /**
      * What waits, for {@code GET /admin/search/status}: jobs queued and being indexed, segments
-     * indexed and, where embeddings are enabled, how many of them wait for a vector.
+     * indexed and, where embeddings are enabled, how many of them wait for a vector; and the reranker.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Status(long waiting, long indexing, long segments, Long vectorsWaiting, Reindex reindex) {}
+    record Status(
+            long waiting, long indexing, long segments, Long vectorsWaiting, Reindex reindex, Reranker.Status rerank) {}
 
     /** A reindex in progress: when it started and how many jobs it has queued again so far. */
     record Reindex(long startedAt, long queued) {}
@@ -96,12 +97,12 @@ class SearchQueue {
                 .update();
     }
 
-    Status status(Long vectorsWaiting) {
+    Status status(Long vectorsWaiting, Reranker.Status rerank) {
         long now = clock.millis();
         long waiting = count("SELECT COUNT(*) FROM search_queue", List.of());
         long indexing = count("SELECT COUNT(*) FROM search_queue WHERE claimed_until >= ?", List.of(now));
         long segments = count("SELECT COUNT(*) FROM search_segments", List.of());
-        return new Status(waiting, indexing, segments, vectorsWaiting, reindex().orElse(null));
+        return new Status(waiting, indexing, segments, vectorsWaiting, reindex().orElse(null), rerank);
     }
 
     private long count(String query, List<Object> params) {

@@ -2,6 +2,7 @@ package dev.kiln.search;
 
 import dev.kiln.db.Database;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -115,6 +116,24 @@ class TextSearch {
             }
         }
         return found;
+    }
+
+    /** The texts of these ids among the scope's segments, by id: an id gone or out of the scope has none. */
+    Map<Long, String> texts(Scope scope, Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Object> params = new HashMap<>();
+        String where = scope.where(params);
+        params.put("ids", ids);
+        Map<Long, String> texts = new HashMap<>();
+        db.sql()
+                .sql("SELECT s.id, s.text FROM search_segments s WHERE s.id IN (:ids)" + where)
+                .params(params)
+                .query(rs -> {
+                    texts.put(rs.getLong(1), rs.getString(2));
+                });
+        return texts;
     }
 
     private List<Found> page(Scope scope, List<String> terms, boolean any, int limit, int offset, Set<Long> only) {

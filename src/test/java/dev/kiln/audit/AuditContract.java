@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -23,6 +24,28 @@ abstract class AuditContract extends ApiTestBase {
                 .get("items")
                 .forEach(entries::add);
         return entries.reversed();
+    }
+
+    /**
+     * Kiln believes X-Forwarded-* only from the proxies it is given (none by default; Spring's own
+     * default would trust every loopback and private address): a client cannot choose the address
+     * it is recorded with. Behind a listed proxy: dev.kiln.deploy.BehindNginxTest.
+     */
+    @Test
+    void aForwardedForHeaderFromAnUnlistedAddressIsNotBelieved() {
+        String token = api.newMember("forged-" + UUID.randomUUID());
+        Api.Response issued = api.post(
+                "/api/v1/me/tokens",
+                token,
+                "{\"label\":\"forged\"}",
+                Map.of("X-Forwarded-For", "203.0.113.9", "X-Forwarded-Proto", "https"));
+        assertThat(issued.status()).isEqualTo(201);
+        assertThat(issued.header("Strict-Transport-Security"))
+                .as("not taken for https")
+                .isEmpty();
+        JsonNode entry = entriesOf(api.userId(token)).getLast();
+        assertThat(entry.get("action").asString()).isEqualTo("token.issued");
+        assertThat(entry.get("ip").asString()).isIn("127.0.0.1", "0:0:0:0:0:0:0:1");
     }
 
     @Test

@@ -45,7 +45,7 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
     /** One client for the whole matrix: a client per request would start (and leave running) a selector thread each. */
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static final Pattern ID = Pattern.compile("\\b(job|file|upl|tok|usr|batch)_[a-z2-7]{26}\\b");
+    private static final Pattern ID = Pattern.compile("\\b(job|file|upl|tok|usr|batch|wh|msg)_[a-z2-7]{26}\\b");
 
     String owner;
     String ownerId;
@@ -67,6 +67,17 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
     @AfterEach
     void stopLongJobs() {
         longJobs.forEach(id -> api.postEmpty("/api/v1/jobs/" + id + "/cancel", Api.ADMIN_TOKEN));
+    }
+
+    /** The webhooks made here go (with their deliveries, which would go on retrying in the shared Kiln). */
+    @AfterEach
+    void deleteWebhooks() {
+        for (String token : List.of(owner, other, Api.ADMIN_TOKEN)) {
+            api.get("/api/v1/webhooks", token)
+                    .json()
+                    .get("items")
+                    .forEach(w -> api.delete("/api/v1/webhooks/" + w.get("id").asString(), token));
+        }
     }
 
     /** Fresh resources of the owner's, made for each request so that one request's change never decides another's answer. */
@@ -154,6 +165,48 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
                 .build());
         assertThat(created.status()).isEqualTo(201);
         return created.header("Location").orElseThrow().replaceAll(".*/", "");
+    }
+
+    /**
+     * An endpoint of the owner's, to an address nothing listens on (allowlisted in the tests'
+     * settings), for event types no request here makes: nothing is ever sent.
+     */
+    private String webhook() {
+        return api.post(
+                        "/api/v1/webhooks",
+                        owner,
+                        "{\"url\":\"http://127.0.0.1:9/matrix\",\"events\":[\"job.failed\"],"
+                                + "\"processors\":[\"matrix-never\"]}")
+                .json()
+                .get("id")
+                .asString();
+    }
+
+    /** The owner's callback entry and its one delivery, "webhook/delivery" (sent to an address nothing listens on). */
+    private String callbackDelivery() {
+        String job = api.post(
+                        "/api/v1/jobs",
+                        owner,
+                        "{\"type\":\"test-echo\",\"input\":{\"fileId\":\"" + file()
+                                + "\"},\"callbackUrl\":\"http://127.0.0.1:9/matrix\"}")
+                .json()
+                .get("id")
+                .asString();
+        await().atMost(Duration.ofSeconds(15)).until(() -> api.state(owner, job).equals("succeeded"));
+        String hook = api.get("/api/v1/webhooks", owner)
+                .json()
+                .get("items")
+                .valueStream()
+                .filter(w -> w.get("kind").asString().equals("callback"))
+                .findFirst()
+                .orElseThrow()
+                .get("id")
+                .asString();
+        JsonNode delivery = api.get("/api/v1/webhooks/" + hook + "/deliveries", owner)
+                .json()
+                .get("items")
+                .get(0);
+        return hook + "/deliveries/" + delivery.get("id").asString();
     }
 
     private String ownerToken() {
@@ -440,8 +493,41 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
                 new Row(
                         () -> json("POST", "/api/v1/answers", "{\"question\":\"anything?\"}"),
                         expect(401, 202, 202, 202)));
+        webhookRows(rows);
         workerRows(rows);
         return rows;
+    }
+
+    /** A user's webhooks: another's answers like a missing one; admins reach anyone's by id, but list their own. */
+    private void webhookRows(Map<String, Row> rows) {
+        rows.put(
+                "POST /api/v1/webhooks",
+                new Row(
+                        () -> json(
+                                "POST",
+                                "/api/v1/webhooks",
+                                "{\"url\":\"http://127.0.0.1:9/m\",\"processors\":[\"matrix-never\"]}"),
+                        expect(401, 201, 201, 201)));
+        rows.put("GET /api/v1/webhooks", new Row(() -> plain("GET", "/api/v1/webhooks"), expect(401, 200, 200, 200)));
+        rows.put(
+                "GET /api/v1/webhooks/{id}",
+                new Row(() -> plain("GET", "/api/v1/webhooks/" + webhook()), expect(401, 404, 200, 200)));
+        rows.put(
+                "DELETE /api/v1/webhooks/{id}",
+                new Row(() -> plain("DELETE", "/api/v1/webhooks/" + webhook()), expect(401, 404, 204, 204)));
+        rows.put(
+                "POST /api/v1/webhooks/callback-secret",
+                new Row(() -> plain("POST", "/api/v1/webhooks/callback-secret"), expect(401, 201, 201, 201)));
+        rows.put(
+                "GET /api/v1/webhooks/{id}/deliveries",
+                new Row(
+                        () -> plain("GET", "/api/v1/webhooks/" + webhook() + "/deliveries"),
+                        expect(401, 404, 200, 200)));
+        rows.put(
+                "POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver",
+                new Row(
+                        () -> plain("POST", "/api/v1/webhooks/" + callbackDelivery() + "/redeliver"),
+                        expect(401, 404, 202, 202)));
     }
 
     /** The worker protocol (docs/workers.md). */

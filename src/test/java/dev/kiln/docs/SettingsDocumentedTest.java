@@ -7,13 +7,19 @@ import dev.kiln.processors.ProcessorSettings;
 import dev.kiln.workers.WorkerSettings;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
@@ -56,6 +62,38 @@ class SettingsDocumentedTest {
             }
         }
         assertThat(missing).as("README configuration table").isEmpty();
+    }
+
+    /** Rows of Spring Boot's own settings (server.*, logging.*) name settings that exist, with their env var. */
+    @Test
+    void everyOtherRowNamesASpringSettingWithItsEnvironmentVariable() throws IOException {
+        Set<String> known = new HashSet<>();
+        Enumeration<URL> files =
+                getClass().getClassLoader().getResources("META-INF/spring-configuration-metadata.json");
+        while (files.hasMoreElements()) {
+            try (InputStream in = files.nextElement().openStream()) {
+                JsonMapper.builder()
+                        .build()
+                        .readTree(in)
+                        .get("properties")
+                        .forEach(p -> known.add(p.get("name").asString()));
+            }
+        }
+        List<String> wrong = new ArrayList<>();
+        Pattern row = Pattern.compile("^\\| `([a-z0-9.-]+)` \\| `([A-Z0-9_]+)` \\|");
+        for (String line : Files.readAllLines(Path.of("README.md"))) {
+            Matcher m = row.matcher(line);
+            if (!m.find() || m.group(1).startsWith("kiln.")) {
+                continue;
+            }
+            if (!known.contains(m.group(1))) {
+                wrong.add(m.group(1) + " (no such setting)");
+            } else if (!m.group(2).equals(envVar(m.group(1)))) {
+                wrong.add(m.group(1) + " (env var should be " + envVar(m.group(1)) + ")");
+            }
+        }
+        assertThat(known).as("Spring Boot's settings were found").contains("server.port");
+        assertThat(wrong).as("README configuration table").isEmpty();
     }
 
     @Test

@@ -99,6 +99,12 @@ class ApiFuzzTest {
                         "kiln.limits.submissions",
                         "0",
                         "kiln.limits.max-queued-jobs",
+                        "0",
+                        // Webhooks to 127.0.0.1:9 may be registered, but this Kiln sends none (no traffic
+                        // out, and no delivery changes what is stored between two requests).
+                        "kiln.webhooks.allowed-hosts",
+                        "127.0.0.1:9",
+                        "kiln.webhooks.concurrency",
                         "0"));
         api = kiln.api();
         raw = new RawHttp(kiln.port());
@@ -175,6 +181,14 @@ class ApiFuzzTest {
         fuzz(Inputs.batchBodies(fileId)
                 .map(body -> new Request(
                         "POST", "/api/v1/batches", List.of(auth(token), "Content-Type: application/json"), body)));
+    }
+
+    /** A refused registration stores no webhook; the address rules answer 400 or 422, never 500. */
+    @Test
+    void webhookRegistrations() {
+        fuzz(Inputs.webhookBodies()
+                .map(body -> new Request(
+                        "POST", "/api/v1/webhooks", List.of(auth(token), "Content-Type: application/json"), body)));
     }
 
     @Test
@@ -402,7 +416,9 @@ class ApiFuzzTest {
                     "/api/v1/batches/batch_" + "a".repeat(26),
                     "/api/v1/batches/batch_" + "a".repeat(26) + "/download",
                     "/api/v1/processors",
-                    "/api/v1/search");
+                    "/api/v1/search",
+                    "/api/v1/webhooks",
+                    "/api/v1/webhooks/wh_" + "a".repeat(26) + "/deliveries");
             return new Request(
                     "GET",
                     path + "?" + Inputs.query(in),

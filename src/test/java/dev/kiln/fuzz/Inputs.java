@@ -37,6 +37,9 @@ final class Inputs {
             "after",
             "mine",
             "token",
+            "url",
+            "events",
+            "callbackUrl",
             "__proto__",
             "");
 
@@ -318,10 +321,96 @@ final class Inputs {
                             "1e2",
                             number(in)));
         }
+        if (chance(in, 20)) {
+            members.add("\"callbackUrl\":" + url(in));
+        }
         if (chance(in, 15)) {
             members.add(quote(pick(in, FIELDS)) + ":" + value(in, 2));
         }
         return "{" + String.join(",", members) + "}";
+    }
+
+    /**
+     * A URL for a webhook or a callback: the one the fuzzer's Kiln allows ({@code 127.0.0.1:9}, nothing
+     * listens and that Kiln sends nothing), addresses it must refuse, and things that are no URL.
+     */
+    static String url(RandomnessSource in) {
+        return pick(
+                in,
+                "\"http://127.0.0.1:9/hook\"",
+                "\"http://127.0.0.1:9/hook?x=1&y=%20\"",
+                "\"http://127.0.0.1:10/other-port\"",
+                "\"http://localhost:9/\"",
+                "\"http://[::1]:9/\"",
+                "\"http://[::ffff:127.0.0.1]:9/\"",
+                "\"http://169.254.169.254/latest/meta-data/\"",
+                "\"http://[fd00:ec2::254]/\"",
+                "\"http://10.0.0.1/\"",
+                "\"http://0x7f000001/\"",
+                "\"http://2130706433/\"",
+                "\"https://user:pw@127.0.0.1:9/\"",
+                "\"http://127.0.0.1:9/#frag\"",
+                "\"ftp://127.0.0.1:9/\"",
+                "\"file:///etc/passwd\"",
+                "\"http://\"",
+                "\"http://127.0.0.1:99999/\"",
+                "\"//127.0.0.1:9/\"",
+                "\"http://xn--nxasmq6b.invalid/\"",
+                quote("http://" + text(in, 40) + "/"),
+                quote(text(in, 60)),
+                quote("http://127.0.0.1:9/" + "a".repeat(below(in, 3000))),
+                "\"\"",
+                "5",
+                "null",
+                "[]",
+                "{}");
+    }
+
+    /** A body for POST /api/v1/webhooks: mostly webhook-shaped with bad parts, sometimes anything. */
+    static Gen<String> webhookBodies() {
+        return in -> switch (below(in, 5)) {
+            case 0, 1 -> {
+                List<String> members = new ArrayList<>();
+                if (chance(in, 90)) {
+                    members.add("\"url\":" + url(in));
+                }
+                if (chance(in, 50)) {
+                    members.add("\"events\":"
+                            + pick(
+                                    in,
+                                    "[\"job.succeeded\"]",
+                                    "[\"job.failed\",\"job.cancelled\",\"job.failed\"]",
+                                    "[]",
+                                    "[\"job.exploded\"]",
+                                    "[5]",
+                                    "\"job.succeeded\"",
+                                    "null",
+                                    "[" + quote(text(in, 20)) + "]"));
+                }
+                if (chance(in, 40)) {
+                    members.add("\"processors\":"
+                            + pick(
+                                    in,
+                                    "[\"test-echo\"]",
+                                    "[\"Test Echo\"]",
+                                    "[]",
+                                    "null",
+                                    "\"test-echo\"",
+                                    "[" + quote(text(in, 70)) + "]",
+                                    "[" + "\"a\",".repeat(60) + "\"a\"]"));
+                }
+                if (chance(in, 30)) {
+                    members.add("\"description\":" + pick(in, quote(text(in, 80)), quote(text(in, 400)), "7", "null"));
+                }
+                if (chance(in, 10)) {
+                    members.add(quote(pick(in, FIELDS)) + ":" + value(in, 2));
+                }
+                yield "{" + String.join(",", members) + "}";
+            }
+            case 2 -> broken(in, "{\"url\":\"http://127.0.0.1:9/hook\",\"events\":[\"job.failed\"]}");
+            case 3 -> deep(in);
+            default -> value(in, 3);
+        };
     }
 
     /** A body for PUT /api/v1/worker/processors/{name}: declaration-shaped with bad parts, or anything. */

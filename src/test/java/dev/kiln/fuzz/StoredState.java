@@ -31,7 +31,9 @@ final class StoredState implements AutoCloseable {
             "idempotency_keys",
             "uploads",
             "job_files",
-            "batches");
+            "batches",
+            // Not webhook_deliveries: a delivery's attempts change it by themselves.
+            "webhooks");
 
     /**
      * A token's last use, written by authentication at most once a minute whatever the request's

@@ -66,6 +66,14 @@ abstract class StateMachineContract extends QueueContractBase {
         return calls;
     }
 
+    private static List<JobsEnded> endedIn(List<Object> published, Job job) {
+        return published.stream()
+                .filter(JobsEnded.class::isInstance)
+                .map(JobsEnded.class::cast)
+                .filter(e -> e.jobs().stream().anyMatch(m -> m.id().equals(job.id())))
+                .toList();
+    }
+
     private static JobQueue.Finish finish(Call c, JobQueue.Outcome outcome) {
         return new JobQueue.Finish(c.jobId(), c.token(), outcome);
     }
@@ -81,9 +89,25 @@ abstract class StateMachineContract extends QueueContractBase {
             for (JobState state : JobState.values()) {
                 Job job = jobIn(state);
                 List<JobEvent> before = fx.events(job.id());
+                int publishedBefore = fx.publishedInWrite.size();
                 fx.db.write(() -> calls.get(arrow).accept(new Call(job.id(), TOKEN, NODE)));
                 Job after = fx.job(job.id());
                 String what = arrow + " on a job in " + state;
+                List<JobsEnded> ended =
+                        endedIn(fx.publishedInWrite.subList(publishedBefore, fx.publishedInWrite.size()), job);
+                if (arrow.from().contains(state) && arrow.to().isFinal()) {
+                    assertThat(ended)
+                            .as(what + ": its end told inside its transaction, with its final seq")
+                            .singleElement()
+                            .satisfies(e -> {
+                                assertThat(e.state()).isEqualTo(arrow.to());
+                                assertThat(e.jobs())
+                                        .singleElement()
+                                        .satisfies(m -> assertThat(m.seq()).isEqualTo(after.seq()));
+                            });
+                } else {
+                    assertThat(ended).as(what + ": no end").isEmpty();
+                }
                 if (arrow.from().contains(state)) {
                     assertThat(after.state()).as(what).isEqualTo(arrow.to());
                     assertThat(fx.events(job.id()))
@@ -128,6 +152,10 @@ abstract class StateMachineContract extends QueueContractBase {
         assertThat(fx.events(reused.id()).getLast().data().get("reusedFrom").asString())
                 .isEqualTo(source.id());
         assertThat(body(reused.id())).isEqualTo(body(source.id()));
+        assertThat(endedIn(fx.publishedInWrite, reused))
+                .as("an end, told inside its transaction")
+                .singleElement()
+                .satisfies(e -> assertThat(e.state()).isEqualTo(JobState.SUCCEEDED));
 
         // The copy is the reused job's own: it outlives its source.
         fx.db.sql().sql("DELETE FROM jobs WHERE id = ?").param(source.id()).update();

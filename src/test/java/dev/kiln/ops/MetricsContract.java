@@ -9,13 +9,18 @@ import dev.kiln.testing.Gates;
 import dev.kiln.testing.StreamClient;
 import dev.kiln.uploads.TusRequests;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * {@code /actuator/prometheus}: admins only, and every Kiln series is on it by name after a Kiln
@@ -36,6 +41,12 @@ abstract class MetricsContract extends ApiTestBase {
             "kiln_jobs_cancelled_total",
             "kiln_jobs_retried_total",
             "kiln_jobs_lease_rescues_total",
+            "kiln_jobs_errors_total",
+            "kiln_requests_refused_total",
+            "kiln_websocket_closes_total",
+            "kiln_events_delivery_seconds_bucket",
+            "kiln_storage_free_bytes",
+            "kiln_storage_min_free_bytes",
             "kiln_jobs_run_time_seconds_bucket",
             "kiln_jobs_run_time_seconds_count",
             "kiln_jobs_run_time_seconds_sum",
@@ -58,7 +69,9 @@ abstract class MetricsContract extends ApiTestBase {
             "kiln_transcribe_realtime_factor_count",
             "kiln_transcribe_realtime_factor_bucket",
             "kiln_transcribe_audio_seconds_total",
-            "kiln_extract_pages_total");
+            "kiln_extract_pages_total",
+            "kiln_search_rerank_calls_total",
+            "kiln_webhook_deliveries_total");
 
     @Test
     void onlyAdminsMayScrape() {
@@ -86,7 +99,7 @@ abstract class MetricsContract extends ApiTestBase {
 
         String succeeded = api.submit(token, "test-noop", file, "{}");
         String failed = api.submit(token, "test-fail", file, "{\"retryable\":false}");
-        String retriedThenSucceeded = api.submit(token, "test-fail", file, "{\"failures\":1}");
+        String retriedThenSucceeded = api.submit(token, "test-fail", file, "{\"failures\":1,\"code\":\"io_error\"}");
         String gate = "metrics-" + UUID.randomUUID();
         String cancelled = api.submit(token, "test-gate", file, "{\"gate\":\"" + gate + "\"}");
         awaitState(token, succeeded, "succeeded");
@@ -102,7 +115,19 @@ abstract class MetricsContract extends ApiTestBase {
         awaitState(token, failed, "failed");
 
         long seq = api.job(token, succeeded).get("seq").asLong();
+        String liveGate = "metrics-live-" + UUID.randomUUID();
+        String followed = api.submit(token, "test-gate", file, "{\"gate\":\"" + liveGate + "\"}");
+        awaitState(token, followed, "running");
         try (StreamClient client = StreamClient.connect(api, port, token)) {
+            // A job's events written while a follower is there: their delivery is timed.
+            client.send("{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + followed + "\",\"after\":0}]}");
+            client.await("subscribed", WAIT);
+            Gates.open(liveGate);
+            awaitState(token, followed, "succeeded");
+            await().atMost(WAIT)
+                    .until(() -> sample(scrape(), "kiln_events_delivery_seconds_count", "transport", "websocket")
+                                    .orElse(0.0)
+                            >= 1);
             client.send(
                     "{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + succeeded + "\",\"after\":" + (seq + 100) + "}]}");
             assertThat(client.await("subscribed", WAIT).get("recovered").asBoolean())
@@ -123,11 +148,21 @@ abstract class MetricsContract extends ApiTestBase {
                 .build());
         assertThat(sse.body()).contains("event: state");
 
+        // A JSON body over kiln.api.max-json-size is a limit's refusal.
+        Api.Response tooLarge = api.post("/api/v1/jobs", token, "{\"type\":\"" + "x".repeat(300_000) + "\"}");
+        assertThat(tooLarge.code()).isEqualTo("json_too_large");
+
         TusRequests tus = new TusRequests(api, token);
         byte[] content = "twelve bytes".getBytes(StandardCharsets.UTF_8);
         String upload = tus.create(content.length, Map.of("filename", "m.txt"));
         assertThat(tus.patch(upload, 0, content).status()).isEqualTo(204);
 
+        double closedBefore =
+                sample(before, "kiln_websocket_closes_total", "code", "1000").orElse(0.0);
+        await().atMost(WAIT)
+                .until(() -> sample(scrape(), "kiln_websocket_closes_total", "code", "1000")
+                                .orElse(0.0)
+                        > closedBefore);
         String after = scrape();
         assertThat(SERIES)
                 .allSatisfy(name -> assertThat(sample(after, name)).as(name).isPresent());
@@ -167,8 +202,49 @@ abstract class MetricsContract extends ApiTestBase {
         assertMoved(before, after, 1, "kiln_sse_resubscriptions_total", "recovered", "false");
         assertMoved(before, after, 1, "kiln_sse_messages_sent_total");
         assertMoved(before, after, content.length, "kiln_uploads_received_bytes_total");
+        // A worker's own code counts as "other"; a catalogue code by its name.
+        assertMoved(
+                before, after, 2, "kiln_jobs_errors_total", "code", "other", "outcome", "failed", "type", "test-fail");
+        assertMoved(
+                before,
+                after,
+                1,
+                "kiln_jobs_errors_total",
+                "code",
+                "io_error",
+                "outcome",
+                "retried",
+                "type",
+                "test-fail");
+        assertMoved(before, after, 1, "kiln_requests_refused_total", "limit", "json_too_large");
+        assertThat(sample(after, "kiln_requests_refused_total", "limit", "rate_limited"))
+                .isPresent();
+        assertMoved(before, after, 1, "kiln_websocket_closes_total", "code", "1000");
+        alertRulesReadOnlyWhatIsScraped(after);
         assertThat(sample(after, "kiln_queue_depth", "type", "test-noop"))
                 .hasValueSatisfying(v -> assertThat(v).isGreaterThanOrEqualTo(0));
+    }
+
+    /** The shipped alert rules (docs/operations.md) read only series on the scrape: a rename cannot disarm one. */
+    @SuppressWarnings("unchecked")
+    private static void alertRulesReadOnlyWhatIsScraped(String scrape) throws Exception {
+        Map<String, Object> file;
+        try (var in = Files.newInputStream(Path.of("deploy/prometheus/kiln-alerts.yml"))) {
+            file = new Yaml().load(in);
+        }
+        List<Map<String, Object>> rules = ((List<Map<String, Object>>) file.get("groups"))
+                .stream()
+                        .flatMap(g -> ((List<Map<String, Object>>) g.get("rules")).stream())
+                        .toList();
+        assertThat(rules).hasSizeGreaterThanOrEqualTo(5);
+        for (Map<String, Object> rule : rules) {
+            Matcher series = Pattern.compile("\\bkiln_[a-z_]+").matcher((String) rule.get("expr"));
+            while (series.find()) {
+                assertThat(sample(scrape, series.group()))
+                        .as(rule.get("alert") + " reads " + series.group())
+                        .isPresent();
+            }
+        }
     }
 
     private String scrape() {

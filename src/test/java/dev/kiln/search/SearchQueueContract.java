@@ -45,7 +45,7 @@ abstract class SearchQueueContract {
     }
 
     private long waiting() {
-        return queue.status(null).waiting();
+        return queue.status(null, null).waiting();
     }
 
     @Test
@@ -55,7 +55,7 @@ abstract class SearchQueueContract {
         assertThat(queue.claim(10)).extracting(SearchQueue.Claimed::jobId).containsExactly(job.id());
         SearchQueue otherNode = new SearchQueue(f.db, f.clock, SETTINGS);
         assertThat(otherNode.claim(10)).isEmpty();
-        assertThat(queue.status(null).indexing()).isEqualTo(1);
+        assertThat(queue.status(null, null).indexing()).isEqualTo(1);
         f.clock.advance(SETTINGS.claimTimeout().minusMillis(1));
         assertThat(otherNode.claim(10)).isEmpty();
         f.clock.advance(Duration.ofMillis(2));
@@ -91,11 +91,11 @@ abstract class SearchQueueContract {
                                 kind() == TestDatabases.Kind.POSTGRES ? ", 'simple', to_tsvector('words')" : ""))
                 .params(job.id(), owner.id())
                 .update());
-        assertThat(queue.status(null).segments()).isEqualTo(1);
+        assertThat(queue.status(null, null).segments()).isEqualTo(1);
         f.db.write(() ->
                 f.db.sql().sql("DELETE FROM jobs WHERE id = ?").param(job.id()).update());
         assertThat(waiting()).isZero();
-        assertThat(queue.status(null).segments()).isZero();
+        assertThat(queue.status(null, null).segments()).isZero();
     }
 
     @Test

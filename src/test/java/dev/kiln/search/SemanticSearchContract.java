@@ -203,12 +203,13 @@ abstract class SemanticSearchContract extends ApiTestBase {
     }
 
     @Test
-    void statusCountsSegmentsWaitingForAVector() {
+    void statusCountsSegmentsWaitingForAVectorAndSaysThereIsNoReranker() {
         JsonNode status =
                 api.get("/api/v1/admin/search/status", Api.ADMIN_TOKEN).json();
         assertThat(status.get("vectorsWaiting").isIntegralNumber())
                 .as(status.toString())
                 .isTrue();
+        assertThat(status.get("rerank").toString()).isEqualTo("{\"configured\":false}");
     }
 
     @Test

@@ -21,15 +21,20 @@ public final class Api {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final String base;
-    private final HttpClient http =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
 
     public Api(int port) {
         this("http://localhost:" + port);
     }
 
     public Api(String base) {
+        this(base, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
+    }
+
+    /** Through {@code http}: a client with its own TLS trust or local address (a test's proxy, its clients). */
+    public Api(String base, HttpClient http) {
         this.base = base;
+        this.http = http;
     }
 
     public record Response(int status, Map<String, java.util.List<String>> headers, String body) {

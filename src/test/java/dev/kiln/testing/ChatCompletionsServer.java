@@ -9,6 +9,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -59,6 +61,7 @@ public final class ChatCompletionsServer implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final CountDownLatch released = new CountDownLatch(1);
     private volatile Script script = Script.answer("Hello", " world.");
+    private final Map<String, Script> byWord = new ConcurrentHashMap<>();
     private volatile CountDownLatch clientGone = new CountDownLatch(1);
 
     public ChatCompletionsServer() throws IOException {
@@ -78,6 +81,14 @@ public final class ChatCompletionsServer implements AutoCloseable {
         clientGone = new CountDownLatch(1);
     }
 
+    /**
+     * The reply to any request whose body holds {@code word} (a question's word), whatever {@link
+     * #next} says: for a script in another process (a browser test) that asks several questions.
+     */
+    public void on(String word, Script reply) {
+        byWord.put(word, reply);
+    }
+
     public List<Received> received() {
         return List.copyOf(received);
     }
@@ -88,11 +99,16 @@ public final class ChatCompletionsServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        Script now = script;
         CountDownLatch gone = clientGone;
-        received.add(new Received(
+        Received request = new Received(
                 exchange.getRequestHeaders().getFirst("Authorization"),
-                new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+                new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+        received.add(request);
+        Script now = byWord.entrySet().stream()
+                .filter(e -> request.body().contains(e.getKey()))
+                .map(Map.Entry::getValue)
+                .findFirst()
+                .orElse(script);
         if (now.status() != 200) {
             byte[] body = ("{\"error\":{\"message\":\"scripted\",\"type\":\"server_error\",\"code\":" + now.status()
                             + "}}")

@@ -31,6 +31,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -55,6 +56,9 @@ public final class QueueFixture implements AutoCloseable {
             Duration.ofSeconds(30),
             Duration.ofMillis(250));
     public final List<Object> published = new CopyOnWriteArrayList<>();
+    /** Those of them published inside a write transaction (durable work queued with the change). */
+    public final List<Object> publishedInWrite = new CopyOnWriteArrayList<>();
+
     public final HikariDataSource dataSource;
     public final Database db;
     public final EventHub hub;
@@ -83,6 +87,9 @@ public final class QueueFixture implements AutoCloseable {
         // What Spring would do: every event published after commit is recorded, and metrics hear of the arrows.
         ApplicationEventPublisher publisher = event -> {
             published.add(event);
+            if (TransactionSynchronizationManager.isSynchronizationActive()) {
+                publishedInWrite.add(event);
+            }
             if (event instanceof Moved.Committed moved) {
                 metrics.on(moved);
             }

@@ -29,11 +29,10 @@ public final class StreamClient implements AutoCloseable {
     private final boolean reading;
     private final WebSocket socket;
 
-    private StreamClient(URI uri, String origin, boolean answerPings, boolean reading) {
+    private StreamClient(HttpClient http, URI uri, String origin, boolean answerPings, boolean reading) {
         this.answerPings = answerPings;
         this.reading = reading;
-        WebSocket.Builder builder =
-                HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+        WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
         if (origin != null) {
             builder.header("Origin", origin);
         }
@@ -47,7 +46,16 @@ public final class StreamClient implements AutoCloseable {
 
     public static StreamClient open(int port, String query, String origin, boolean answerPings, boolean reading) {
         return new StreamClient(
-                URI.create("ws://localhost:" + port + "/api/v1/stream" + query), origin, answerPings, reading);
+                HttpClient.newHttpClient(),
+                URI.create("ws://localhost:" + port + "/api/v1/stream" + query),
+                origin,
+                answerPings,
+                reading);
+    }
+
+    /** A client that answers pings and reads everything, at {@code uri} through {@code http} (say, over TLS). */
+    public static StreamClient open(HttpClient http, URI uri, String origin) {
+        return new StreamClient(http, uri, origin, true, true);
     }
 
     public static String ticket(Api api, String token) {

@@ -3,8 +3,10 @@ package dev.kiln.uploads;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.testing.Api;
+import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,7 +41,7 @@ public final class TusRequests {
         return api.send(request.POST(HttpRequest.BodyPublishers.noBody()).build());
     }
 
-    Api.Response head(String url) {
+    public Api.Response head(String url) {
         return api.send(tus(api.request(url, token))
                 .method("HEAD", HttpRequest.BodyPublishers.noBody())
                 .build());
@@ -47,6 +49,26 @@ public final class TusRequests {
 
     public Api.Response patch(String url, long offset, byte[] bytes) {
         return patch(url, offset, bytes, null);
+    }
+
+    /** A PATCH of {@code length} bytes streamed from {@code body}, as a client sends a large file. */
+    public Api.Response patch(String url, long offset, InputStream body, long length) {
+        return api.send(tus(api.request(url, token))
+                .timeout(Duration.ofMinutes(5))
+                .header("Upload-Offset", Long.toString(offset))
+                .header("Content-Type", TusController.OFFSET_STREAM)
+                .method(
+                        "PATCH",
+                        HttpRequest.BodyPublishers.fromPublisher(
+                                HttpRequest.BodyPublishers.ofInputStream(() -> body), length))
+                .build());
+    }
+
+    /** Where the upload stands ({@code Upload-Offset} of a HEAD). */
+    public long offset(String url) {
+        Api.Response head = head(url);
+        assertThat(head.status()).as(head.toString()).isEqualTo(200);
+        return Long.parseLong(head.header("Upload-Offset").orElseThrow());
     }
 
     Api.Response patch(String url, long offset, byte[] bytes, String checksum) {

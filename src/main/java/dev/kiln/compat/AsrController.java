@@ -1,0 +1,189 @@
+package dev.kiln.compat;
+
+import dev.kiln.auth.User;
+import dev.kiln.jobs.Job;
+import io.swagger.v3.oas.annotations.Hidden;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * whisper-asr-webservice's API (docs/compat.md), so that Bazarr's Whisper provider and other clients
+ * of that service work against Kiln: {@code POST /asr} answers the transcript as that service does
+ * (same outputs, headers and errors), from a Kiln job. {@code POST /detect-language} is answered 501:
+ * a Vosk model transcribes one language and cannot tell which is spoken.
+ */
+@Hidden // whisper-asr-webservice documents this API
+@RestController
+class AsrController {
+
+    /** FastAPI's booleans. */
+    private static final Set<String> TRUE = Set.of("1", "on", "t", "true", "y", "yes");
+
+    private static final Set<String> FALSE = Set.of("0", "off", "f", "false", "n", "no");
+    private static final MediaType PLAIN = new MediaType("text", "plain", StandardCharsets.UTF_8);
+
+    private final Engines engines;
+    private final Transcriptions transcriptions;
+    private final ResultWait wait;
+    private final AsrErrors errors;
+    private final JsonMapper json;
+
+    AsrController(Engines engines, Transcriptions transcriptions, ResultWait wait, AsrErrors errors, JsonMapper json) {
+        this.engines = engines;
+        this.transcriptions = transcriptions;
+        this.wait = wait;
+        this.errors = errors;
+        this.json = json;
+    }
+
+    @PostMapping("/asr")
+    ResponseEntity<?> asr(
+            @AuthenticationPrincipal User user,
+            @RequestParam(name = "audio_file", required = false) MultipartFile audio,
+            @RequestParam(required = false) String task,
+            @RequestParam(required = false) String language,
+            @RequestParam(required = false) String output,
+            @RequestParam(name = "word_timestamps", required = false) String wordTimestamps,
+            @RequestParam(required = false) String encode,
+            @RequestParam(name = "vad_filter", required = false) String vadFilter,
+            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
+            @RequestHeader(name = "Prefer", required = false) String prefer)
+            throws InterruptedException {
+        AsrErrors.Invalid invalid = new AsrErrors.Invalid();
+        missing(invalid, audio);
+        String taskName = task == null ? "transcribe" : task;
+        if (!taskName.equals("transcribe") && !taskName.equals("translate")) {
+            invalid.add("enum", "query", "task", "Input should be 'transcribe' or 'translate'", task);
+        }
+        AsrOutput format = AsrOutput.of(output == null ? "txt" : output);
+        if (format == null) {
+            invalid.add("enum", "query", "output", "Input should be 'txt', 'vtt', 'srt', 'tsv' or 'json'", output);
+        }
+        boolean words = bool(invalid, "word_timestamps", wordTimestamps, false);
+        boolean encoded = bool(invalid, "encode", encode, true);
+        bool(invalid, "vad_filter", vadFilter, false); // accepted: Vosk only reports stretches with words
+        if (invalid.any()) {
+            throw invalid;
+        }
+        if (taskName.equals("translate")) {
+            throw CompatFailure.of(
+                    CompatFailure.Kind.CANNOT_TRANSLATE,
+                    "This server cannot translate: its Vosk models transcribe speech in their own language only. "
+                            + "Use task=transcribe.",
+                    "task");
+        }
+        Engines.Engine engine = engines.choose(null, language);
+        Job job = transcriptions.submit(user, audio, !encoded, engine, idempotencyKey);
+        Duration limit = wait.limit(prefer);
+        ResultWait.End end = wait.follow(user, job, limit, new ResultWait.Follower() {});
+        if (end == ResultWait.End.CLIENT_GONE) {
+            return null;
+        }
+        Transcript transcript = transcriptions.result(user, job, end);
+        String code = language != null
+                ? language
+                : transcript.language() == null ? null : Engines.primary(transcript.language());
+        String name = audio.getOriginalFilename() == null ? "audio" : audio.getOriginalFilename();
+        return ResponseEntity.ok()
+                .contentType(PLAIN)
+                .header("Asr-Engine", "kiln")
+                .header(
+                        HttpHeaders.CONTENT_DISPOSITION,
+                        "attachment; filename=\"" + quote(name) + "." + format.wire() + "\"")
+                .header(OpenAiErrors.JOB_HEADER, job.id())
+                .body(format.render(transcript, words, code, json));
+    }
+
+    @PostMapping("/detect-language")
+    ResponseEntity<?> detectLanguage(
+            @RequestParam(name = "audio_file", required = false) MultipartFile audio,
+            @RequestParam(required = false) String encode) {
+        AsrErrors.Invalid invalid = new AsrErrors.Invalid();
+        missing(invalid, audio);
+        bool(invalid, "encode", encode, true);
+        if (invalid.any()) {
+            throw invalid;
+        }
+        List<String> installed = engines.all().stream()
+                .map(e -> e.name() + (e.language() == null ? "" : " (" + e.language() + ")"))
+                .toList();
+        throw CompatFailure.of(
+                CompatFailure.Kind.CANNOT_DETECT,
+                "This server cannot detect the spoken language: each of its Vosk models transcribes one language ("
+                        + String.join(", ", installed) + "). Name the language with /asr?language=….",
+                null);
+    }
+
+    /** What FastAPI answers for another method on its paths. */
+    @RequestMapping({"/asr", "/detect-language"})
+    ResponseEntity<?> otherMethod() {
+        return ResponseEntity.status(HttpStatus.METHOD_NOT_ALLOWED)
+                .allow(HttpMethod.POST)
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(Map.of("detail", "Method Not Allowed"));
+    }
+
+    @ExceptionHandler(CompatFailure.class)
+    ResponseEntity<?> refused(CompatFailure failure) {
+        return errors.answer(failure);
+    }
+
+    @ExceptionHandler(AsrErrors.Invalid.class)
+    ResponseEntity<?> invalid(AsrErrors.Invalid invalid) {
+        return errors.answer(invalid);
+    }
+
+    private static void missing(AsrErrors.Invalid invalid, MultipartFile audio) {
+        if (audio == null) {
+            invalid.add("missing", "body", "audio_file", "Field required", null);
+        }
+    }
+
+    private static boolean bool(AsrErrors.Invalid invalid, String name, String value, boolean fallback) {
+        if (value == null) {
+            return fallback;
+        }
+        String v = value.toLowerCase(Locale.ROOT);
+        if (TRUE.contains(v)) {
+            return true;
+        }
+        if (!FALSE.contains(v)) {
+            invalid.add(
+                    "bool_parsing", "query", name, "Input should be a valid boolean, unable to interpret input", value);
+        }
+        return false;
+    }
+
+    /** Python's {@code urllib.parse.quote}: all but letters, digits, {@code _.-~} and {@code /} percent-encoded. */
+    static String quote(String text) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "_.-~/".indexOf(c) >= 0) {
+                out.write(c);
+            } else {
+                out.writeBytes(String.format(Locale.ROOT, "%%%02X", b & 0xff).getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+        return out.toString(StandardCharsets.US_ASCII);
+    }
+}

@@ -1,0 +1,162 @@
+package dev.kiln.compat;
+
+import dev.kiln.processors.Processor;
+import dev.kiln.processors.ProcessorCatalogue;
+import dev.kiln.processors.ProcessorRegistry;
+import dev.kiln.support.Texts;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.springframework.stereotype.Component;
+
+/**
+ * The transcription engines this node offers: the models the {@code transcribe} processor takes (its
+ * {@code model} param), each with the language it transcribes where the processor tells it. OpenAI's
+ * {@code whisper-1} names the default, so clients that hard-code it work.
+ */
+@Component
+class Engines {
+
+    static final String PROCESSOR = "transcribe";
+    static final String ALIAS = "whisper-1";
+    private static final Pattern LANGUAGE = Pattern.compile("[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*");
+
+    /** @param language the language it transcribes, an IETF tag such as {@code en-us}; null when unknown */
+    record Engine(String name, String language) {
+
+        /** Whether it transcribes {@code requested} (an ISO 639-1 code or a tag); an unknown language matches nothing. */
+        boolean speaks(String requested) {
+            return language != null && primary(language).equals(primary(requested));
+        }
+    }
+
+    private final ProcessorCatalogue processors;
+
+    Engines(ProcessorCatalogue processors) {
+        this.processors = processors;
+    }
+
+    /** Every engine, the default first. */
+    List<Engine> all() {
+        Processor transcribe = transcribe();
+        Map<String, Object> model = schemaOfModel(transcribe);
+        Object names = model.get("enum");
+        Object fallback = model.get("default");
+        Map<String, String> languages = languages(transcribe);
+        List<Engine> engines = new ArrayList<>();
+        if (fallback != null) {
+            engines.add(new Engine(fallback.toString(), languages.get(fallback.toString())));
+        }
+        if (names instanceof List<?> list) {
+            for (Object name : list) {
+                if (!name.toString().equals(String.valueOf(fallback))) {
+                    engines.add(new Engine(name.toString(), languages.get(name.toString())));
+                }
+            }
+        }
+        return engines;
+    }
+
+    /**
+     * The engine for a request: the one named, else (no name, or {@value #ALIAS}) the default — or,
+     * when a language is asked for that the default does not speak, the first that does.
+     *
+     * @param model    the requested model, or null
+     * @param language the spoken language the client names (ISO 639-1, e.g. {@code en}), or null
+     * @throws CompatFailure {@code UNKNOWN_MODEL}, {@code UNSUPPORTED_LANGUAGE} or {@code INVALID_VALUE}
+     */
+    Engine choose(String model, String language) {
+        if (language != null && !LANGUAGE.matcher(language).matches()) {
+            throw CompatFailure.invalid(
+                    "language",
+                    "language must be an ISO-639-1 code such as 'en', not '" + Texts.safe(language, 40) + "'.");
+        }
+        List<Engine> engines = all();
+        if (model != null && !model.isBlank() && !model.equals(ALIAS)) {
+            Engine named = engines.stream()
+                    .filter(e -> e.name().equals(model))
+                    .findFirst()
+                    .orElseThrow(() -> CompatFailure.of(
+                            CompatFailure.Kind.UNKNOWN_MODEL,
+                            "The model '" + Texts.safe(model, 40) + "' does not exist here; models: " + names(engines)
+                                    + " (" + ALIAS + " is " + engines.getFirst().name() + ").",
+                            "model"));
+            if (language != null && named.language() != null && !named.speaks(language)) {
+                throw unsupported(language, engines);
+            }
+            return named;
+        }
+        if (language == null
+                || engines.getFirst().language() == null
+                || engines.getFirst().speaks(language)) {
+            return engines.getFirst();
+        }
+        return engines.stream()
+                .filter(e -> e.speaks(language))
+                .findFirst()
+                .orElseThrow(() -> unsupported(language, engines));
+    }
+
+    /** The English name of a language ({@code en-us} → {@code english}), as Whisper reports it; the tag itself when unknown. */
+    static String languageName(String tag) {
+        if (tag == null) {
+            return "unknown";
+        }
+        String name = Locale.forLanguageTag(primary(tag)).getDisplayLanguage(Locale.ENGLISH);
+        return name.isEmpty() ? tag : name.toLowerCase(Locale.ROOT);
+    }
+
+    /** {@code en-us} → {@code en}. */
+    static String primary(String tag) {
+        int dash = tag.indexOf('-');
+        return (dash < 0 ? tag : tag.substring(0, dash)).toLowerCase(Locale.ROOT);
+    }
+
+    private CompatFailure unsupported(String language, List<Engine> engines) {
+        List<String> offered = engines.stream()
+                .map(e -> e.name() + " (" + (e.language() == null ? "unknown language" : e.language()) + ")")
+                .toList();
+        return CompatFailure.of(
+                CompatFailure.Kind.UNSUPPORTED_LANGUAGE,
+                "No model here transcribes '" + Texts.safe(language, 40) + "'; models: " + String.join(", ", offered)
+                        + ". Install a Vosk model for it in the models directory.",
+                "language");
+    }
+
+    private Processor transcribe() {
+        return processors
+                .find(PROCESSOR)
+                .map(ProcessorRegistry.Registered::processor)
+                .orElseThrow(() -> new IllegalStateException("This node has no " + PROCESSOR + " processor"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> schemaOfModel(Processor transcribe) {
+        Object properties = transcribe.params().jsonSchema().get("properties");
+        Object model = properties instanceof Map<?, ?> map ? map.get("model") : null;
+        return model instanceof Map<?, ?> schema ? (Map<String, Object>) schema : Map.of();
+    }
+
+    /** Each model's language, where the processor's details list it ({@code models: [{name, language}]}). */
+    private static Map<String, String> languages(Processor transcribe) {
+        Map<String, String> languages = new HashMap<>();
+        if (transcribe.details().get("models") instanceof List<?> models) {
+            for (Object m : models) {
+                if (m instanceof Map<?, ?> model
+                        && model.get("name") != null
+                        && model.get("language") instanceof String language
+                        && !language.equals("unknown")) {
+                    languages.put(model.get("name").toString(), language);
+                }
+            }
+        }
+        return languages;
+    }
+
+    private static String names(List<Engine> engines) {
+        return String.join(", ", engines.stream().map(Engine::name).toList());
+    }
+}

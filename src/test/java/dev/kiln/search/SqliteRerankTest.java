@@ -1,0 +1,3 @@
+package dev.kiln.search;
+
+class SqliteRerankTest extends RerankContract {}
