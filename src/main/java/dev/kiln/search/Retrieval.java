@@ -15,21 +15,28 @@ import org.springframework.stereotype.Component;
 
 /**
  * The three ways to search a {@link Scope}: by words ({@code text}: every word, ranked), by meaning
- * ({@code semantic}: the nearest sentence embeddings) and both ({@code hybrid}): an any-word text
- * list and the semantic list, each {@link #DEPTH} deep, fused by their scores, each list's scaled
- * from its worst (0) to its best (1) and the two added, half each: a hit found by both rises, one
- * found by either still counts, and how far apart a list's hits are counts too (a rare word held
- * by one near-duplicate and not the others; text scores alike for many, which meaning then
- * orders), where ranks alone would not tell. Fusion reads ids and scores only; the page's hits are
- * read afterwards (snippets for those the text list found), so a deep list costs no snippets.
+ * ({@code semantic}: the nearest sentence embeddings) and both ({@code hybrid}): reciprocal-rank
+ * fusion of an any-word text list and the semantic list (where embeddings are on), each {@link
+ * #DEPTH} deep, so a hit found by both rises and one found by either still counts. A list's hits
+ * with equal scores share the better rank: the text list scores many rows alike (the same words
+ * held), and ranking them by id would let that arbitrary order decide; meaning then orders them.
  * Where a {@link Reranker} is configured, the fused list's first {@code candidates} are put in the
- * order it gives. Without embeddings, hybrid fuses the text list alone.
+ * order it gives. Fusion reads ids and scores only; the page's hits are read afterwards (snippets
+ * for those the text list found), so a deep list costs no snippets.
  */
 @Component
 class Retrieval {
 
-    /** The semantic list's share of a fused score; the text list has the rest. */
-    static final double SEMANTIC_WEIGHT = 0.5;
+    /**
+     * The fusion's constant and the text list's weight: a hit at rank r (from 1) of the semantic list
+     * adds 1 / (K + r), of the text list TEXT_WEIGHT / (K + r). Chosen on the bench's tuning seed
+     * (docs/benchmarks.md): a small K keeps the gap between first and second place, which is often all
+     * that tells a near-duplicate holding the asked-for code or name from its group, and the text list
+     * is the one that sees that word.
+     */
+    static final int K = 10;
+
+    static final double TEXT_WEIGHT = 2;
 
     /** How far down each list fusion reads (and at least as far as the page, and the reranker's candidates). */
     static final int DEPTH = 100;
@@ -166,7 +173,7 @@ class Retrieval {
     }
 
     /**
-     * A fused id: its score (the sum over the lists holding it of its weighed, scaled score; the reranker's, once
+     * A fused id: its score (the sum over the lists holding it of weight / (K + rank); the reranker's, once
      * reranked) and which lists found it.
      */
     static final class Fused {
@@ -179,17 +186,17 @@ class Retrieval {
         }
     }
 
-    /** The text list and the semantic list fused by their scaled scores, best first (ties: lower id). */
+    /** Reciprocal-rank fusion of the text list and the semantic list, best first (ties: lower id). */
     static List<Fused> fuse(List<TextSearch.Ranked> words, List<VectorHit> meaning) {
         Map<Long, Fused> fused = new LinkedHashMap<>();
-        add(fused, words, TextSearch.Ranked::id, TextSearch.Ranked::score, 1 - SEMANTIC_WEIGHT, TextSearch.RETRIEVER);
-        add(fused, meaning, VectorHit::id, VectorHit::score, SEMANTIC_WEIGHT, SegmentVectors.RETRIEVER);
+        add(fused, words, TextSearch.Ranked::id, TextSearch.Ranked::score, TEXT_WEIGHT, TextSearch.RETRIEVER);
+        add(fused, meaning, VectorHit::id, VectorHit::score, 1, SegmentVectors.RETRIEVER);
         return fused.values().stream()
                 .sorted(Comparator.comparingDouble((Fused f) -> -f.score).thenComparingLong(f -> f.id))
                 .toList();
     }
 
-    /** Adds a list: each hit's score scaled from the list's worst (0) to its best (1; all 1 when alike), weighed. */
+    /** Adds a list (best first) by rank: weight / (K + rank), a hit scored as the one before it taking its rank. */
     private static <T> void add(
             Map<Long, Fused> fused,
             List<T> list,
@@ -197,11 +204,14 @@ class Retrieval {
             ToDoubleFunction<T> score,
             double weight,
             String retriever) {
-        double best = list.stream().mapToDouble(score).max().orElse(0);
-        double worst = list.stream().mapToDouble(score).min().orElse(0);
-        for (T hit : list) {
+        int rank = 0;
+        for (int i = 0; i < list.size(); i++) {
+            T hit = list.get(i);
+            if (i == 0 || score.applyAsDouble(hit) != score.applyAsDouble(list.get(i - 1))) {
+                rank = i + 1;
+            }
             Fused f = fused.computeIfAbsent(id.applyAsLong(hit), Fused::new);
-            f.score += weight * (best == worst ? 1 : (score.applyAsDouble(hit) - worst) / (best - worst));
+            f.score += weight / (K + rank);
             f.retrievers.add(retriever);
         }
     }

@@ -38,15 +38,24 @@ final class FusionComparison {
         List<Method> methods = List.of(
                 new Method("text alone (any word)", (t, s) -> t),
                 new Method("semantic alone", (t, s) -> s),
-                new Method("RRF k=60, 100 deep (Kiln until now)", (t, s) -> rrf(cut(t, 100), cut(s, 100), 60, false)),
-                new Method("RRF k=60, 100 deep, ties share a rank", (t, s) -> rrf(cut(t, 100), cut(s, 100), 60, true)),
-                new Method("RRF k=10, 100 deep, ties share a rank", (t, s) -> rrf(cut(t, 100), cut(s, 100), 10, true)),
                 new Method(
-                        "relative scores 0.5/0.5, 100 deep (Kiln)", (t, s) -> relative(cut(t, 100), cut(s, 100), 0.5)),
-                new Method("relative scores 0.5/0.5, 50 deep", (t, s) -> relative(cut(t, 50), cut(s, 50), 0.5)),
-                new Method("relative scores 0.5/0.5, 200 deep", (t, s) -> relative(t, s, 0.5)),
-                new Method("relative scores 0.3 text/0.7", (t, s) -> relative(cut(t, 100), cut(s, 100), 0.7)),
-                new Method("relative scores 0.7 text/0.3", (t, s) -> relative(cut(t, 100), cut(s, 100), 0.3)));
+                        "Kiln: RRF k=10, ties share, text x2",
+                        (t, s) -> RetrieverLists.fused(cut(t, 100), cut(s, 100))),
+                new Method("RRF k=60, ranks by place (Kiln before)", (t, s) -> rrf(t, s, 60, false, 1, 1)),
+                new Method("RRF k=60, ties share a rank", (t, s) -> rrf(t, s, 60, true, 1, 1)),
+                new Method("RRF k=30, ties share a rank", (t, s) -> rrf(t, s, 30, true, 1, 1)),
+                new Method("RRF k=10, ties share a rank", (t, s) -> rrf(t, s, 10, true, 1, 1)),
+                new Method("RRF k=3, ties share a rank", (t, s) -> rrf(t, s, 3, true, 1, 1)),
+                new Method("RRF k=60, ties share, text x2", (t, s) -> rrf(t, s, 60, true, 2, 1)),
+                new Method("RRF k=60, ties share, semantic x2", (t, s) -> rrf(t, s, 60, true, 1, 2)),
+                new Method("RRF k=10, ties share, text x2", (t, s) -> rrf(t, s, 10, true, 2, 1)),
+                new Method("RRF k=10, ties share, semantic x2", (t, s) -> rrf(t, s, 10, true, 1, 2)),
+                new Method("RRF k=10, ties share, text x1.5", (t, s) -> rrf(t, s, 10, true, 1.5, 1)),
+                new Method("RRF k=3, ties share, text x2", (t, s) -> rrf(t, s, 3, true, 2, 1)),
+                new Method("RRF k=1, ties share", (t, s) -> rrf(t, s, 1, true, 1, 1)),
+                new Method("scaled scores 0.5/0.5 (0ddd77b)", (t, s) -> relative(cut(t, 100), cut(s, 100), 0.5)),
+                new Method("scaled scores 0.3 text/0.7", (t, s) -> relative(cut(t, 100), cut(s, 100), 0.7)),
+                new Method("scaled scores 0.7 text/0.3", (t, s) -> relative(cut(t, 100), cut(s, 100), 0.3)));
         for (Method m : methods) {
             Map<SearchCorpus.Kind, int[]> top5 = new EnumMap<>(SearchCorpus.Kind.class);
             double reciprocal = 0;
@@ -67,7 +76,7 @@ final class FusionComparison {
                     Locale.ROOT, " %s %.2f", k.name().toLowerCase(Locale.ROOT).substring(0, 4), c[0] / (double) c[1])));
             System.out.printf(
                     Locale.ROOT,
-                    "  fusion  %-42s recall@5 %.3f (%s )  MRR@10 %.3f%n",
+                    "  fusion  %-38s recall@5 %.3f (%s )  MRR@10 %.3f%n",
                     m.name(),
                     top5.values().stream().mapToInt(c -> c[0]).sum() / (double) cases.size(),
                     byKind.toString().strip(),
@@ -79,21 +88,29 @@ final class FusionComparison {
         return list.subList(0, Math.min(depth, list.size()));
     }
 
-    /** Reciprocal-rank fusion: 1 / (k + rank) from each list; with {@code ties}, equal scores share the better rank. */
-    private static List<Listed> rrf(List<Listed> text, List<Listed> semantic, int k, boolean ties) {
+    /**
+     * Reciprocal-rank fusion of the lists 100 deep: {@code weight / (k + rank)} from each; with {@code ties},
+     * equal scores share the better rank.
+     */
+    private static List<Listed> rrf(
+            List<Listed> text, List<Listed> semantic, int k, boolean ties, double textWeight, double semanticWeight) {
         Map<Long, Double> fused = new HashMap<>();
         Map<Long, Listed> any = new HashMap<>();
-        for (List<Listed> list : List.of(text, semantic)) {
-            int rank = 0;
-            for (int i = 0; i < list.size(); i++) {
-                if (!ties || i == 0 || list.get(i).score() != list.get(i - 1).score()) {
-                    rank = i + 1;
-                }
-                fused.merge(list.get(i).id(), 1.0 / (k + rank), Double::sum);
-                any.put(list.get(i).id(), list.get(i));
-            }
-        }
+        ranked(cut(text, 100), k, ties, textWeight, fused, any);
+        ranked(cut(semantic, 100), k, ties, semanticWeight, fused, any);
         return ordered(fused, any);
+    }
+
+    private static void ranked(
+            List<Listed> list, int k, boolean ties, double weight, Map<Long, Double> fused, Map<Long, Listed> any) {
+        int rank = 0;
+        for (int i = 0; i < list.size(); i++) {
+            if (!ties || i == 0 || list.get(i).score() != list.get(i - 1).score()) {
+                rank = i + 1;
+            }
+            fused.merge(list.get(i).id(), weight / (k + rank), Double::sum);
+            any.put(list.get(i).id(), list.get(i));
+        }
     }
 
     /** Each list's scores scaled to 0..1 (its worst to its best), then weighed: {@code semanticWeight} and the rest. */

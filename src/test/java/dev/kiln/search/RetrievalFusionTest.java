@@ -1,43 +1,57 @@
 package dev.kiln.search;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.offset;
 
 import dev.kiln.embeddings.VectorHit;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Hybrid's fusion of the text list and the semantic list by their scaled scores. */
+/** Hybrid's reciprocal-rank fusion of the text list and the semantic list. */
 class RetrievalFusionTest {
+
+    private static final int K = Retrieval.K;
+    private static final double TEXT = Retrieval.TEXT_WEIGHT;
 
     private static List<Long> ids(List<Retrieval.Fused> fused) {
         return fused.stream().map(f -> f.id).toList();
     }
 
     @Test
-    void aNearDuplicateHoldingTheRareWordBeatsItsGroupThoughMeaningPutsItThird() {
-        // 5 holds the rare word the question names; 6 and 7 are alike but for it; 8 and 9 are far off.
-        List<TextSearch.Ranked> words = List.of(
-                new TextSearch.Ranked(5, 12), new TextSearch.Ranked(6, 7),
-                new TextSearch.Ranked(7, 7), new TextSearch.Ranked(8, 2));
-        List<VectorHit> meaning = List.of(
-                new VectorHit(6, 0.81f), new VectorHit(7, 0.80f), new VectorHit(5, 0.79f), new VectorHit(9, 0.4f));
-        List<Retrieval.Fused> fused = Retrieval.fuse(words, meaning);
-        assertThat(ids(fused)).containsExactly(5L, 6L, 7L, 8L, 9L);
-        assertThat(fused.getFirst().score).isCloseTo(0.5 + 0.5 * (0.79 - 0.4) / (0.81 - 0.4), offset(1e-6));
-        assertThat(fused.getFirst().retrievers).containsExactly("text", "semantic");
-        assertThat(fused.getLast().retrievers).containsExactly("semantic");
-        assertThat(fused.getLast().score).isZero();
-    }
-
-    @Test
-    void hitsAlikeInOneListAreOrderedByTheOther() {
+    void hitsTheTextListScoresAlikeShareARankAndMeaningOrdersThem() {
+        // Ranked by place, 1 would be first in text and second in meaning, as 2 is the other way round:
+        // a tie, decided by the id. Sharing the text rank, meaning decides.
         List<Retrieval.Fused> fused = Retrieval.fuse(
                 List.of(new TextSearch.Ranked(1, 3), new TextSearch.Ranked(2, 3)),
                 List.of(new VectorHit(2, 0.9f), new VectorHit(1, 0.5f)));
         assertThat(ids(fused)).containsExactly(2L, 1L);
-        assertThat(fused.get(0).score).isEqualTo(1.0);
-        assertThat(fused.get(1).score).isEqualTo(0.5);
+        assertThat(fused.get(0).score).isEqualTo(TEXT / (K + 1) + 1.0 / (K + 1));
+        assertThat(fused.get(1).score).isEqualTo(TEXT / (K + 1) + 1.0 / (K + 2));
+    }
+
+    @Test
+    void aSharedRankIsTheBetterOneAndTheNextScoreTakesItsPlace() {
+        List<Retrieval.Fused> fused = Retrieval.fuse(
+                List.of(
+                        new TextSearch.Ranked(1, 9),
+                        new TextSearch.Ranked(2, 4),
+                        new TextSearch.Ranked(3, 4),
+                        new TextSearch.Ranked(4, 1)),
+                List.of());
+        assertThat(fused)
+                .extracting(f -> f.score)
+                .containsExactly(TEXT / (K + 1), TEXT / (K + 2), TEXT / (K + 2), TEXT / (K + 4));
+    }
+
+    @Test
+    void aHitInBothListsBeatsOneFirstInOneListOnlyAndTheTextListWeighsMore() {
+        List<Retrieval.Fused> fused = Retrieval.fuse(
+                List.of(new TextSearch.Ranked(5, 12), new TextSearch.Ranked(6, 7)),
+                List.of(new VectorHit(7, 0.8f), new VectorHit(6, 0.7f)));
+        assertThat(ids(fused)).containsExactly(6L, 5L, 7L);
+        assertThat(fused.get(1).score).isGreaterThan(fused.get(2).score);
+        assertThat(fused.getFirst().retrievers).containsExactly("text", "semantic");
+        assertThat(fused.get(1).retrievers).containsExactly("text");
+        assertThat(fused.get(2).retrievers).containsExactly("semantic");
     }
 
     @Test

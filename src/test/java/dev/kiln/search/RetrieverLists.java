@@ -36,6 +36,23 @@ public final class RetrieverLists {
                 nearest.stream().map(v -> scored(places.get(v.id()), v.score())).toList());
     }
 
+    /** The two lists as Kiln's hybrid search fuses them ({@link Retrieval#fuse}), best first. */
+    public static List<Listed> fused(List<Listed> text, List<Listed> semantic) {
+        Map<Long, Listed> any = new HashMap<>();
+        text.forEach(l -> any.put(l.id(), l));
+        semantic.forEach(l -> any.put(l.id(), l));
+        return Retrieval.fuse(
+                        text.stream()
+                                .map(l -> new TextSearch.Ranked(l.id(), l.score()))
+                                .toList(),
+                        semantic.stream()
+                                .map(l -> new VectorHit(l.id(), (float) l.score()))
+                                .toList())
+                .stream()
+                .map(f -> any.get(f.id))
+                .toList();
+    }
+
     private static Listed scored(Listed place, double score) {
         return new Listed(place.id(), place.job(), place.segment(), score);
     }

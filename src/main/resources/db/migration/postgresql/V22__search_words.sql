@@ -1,7 +1,3 @@
--- A query finds the configurations the index holds by a skip scan of this index (a few steps, not a
--- read of every row), and looks for each word's lexemes in those only.
-CREATE INDEX search_segments_by_config ON search_segments (ts_config);
-
 -- A row's words are read with ASCII punctuation taken for spaces, as a query splits them: the
 -- parser's own reading made "KX-4471" kx and -4471 (a negative number), "3.14" one decimal and
 -- "a@b.org" one address, none of which a query for 4471, 14 or b can match. The same expression
