@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * Owners' {@link VectorIndex}es kept in memory, the least recently used (searched or changed)
@@ -21,38 +22,72 @@ import java.util.function.Function;
  * that lands while the owner is being loaded drops that load from the cache (the loader may have
  * read before the change): the searches waiting for it still get it, the next one loads again.
  * An owner with more than {@code maxVectors} vectors is loaded for each search and never kept.
+ *
+ * <p>Other writers of the store (another node) are caught by the owner's version: a number the
+ * store raises in each transaction that writes the owner's vectors, read (one cheap query) before
+ * each search and before each load. An owner cached at an older version is loaded again. This
+ * cache's own writes, {@link #advanced} to the version they made, keep it cached when no one else
+ * wrote in between.
  */
 public final class VectorCache {
 
     private final int dimension;
     private final long maxVectors;
     private final Function<String, ? extends Iterable<StoredVector>> loader;
+    private final ToLongFunction<String> version;
     private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
     private long cachedVectors;
 
     private static final class Entry {
         final CompletableFuture<VectorIndex> index = new CompletableFuture<>();
+        long version;
         int counted;
+
+        Entry(long version) {
+            this.version = version;
+        }
+    }
+
+    /** A cache of a store that only it writes to. */
+    public VectorCache(int dimension, long maxVectors, Function<String, ? extends Iterable<StoredVector>> loader) {
+        this(dimension, maxVectors, loader, owner -> 0);
     }
 
     /**
      * @param loader every stored vector of an owner, as {@link VectorCodec} bytes; it runs outside
      *     the cache's lock
+     * @param version the owner's version in the store now (never lower than one read before); it
+     *     runs outside the cache's lock
      */
-    public VectorCache(int dimension, long maxVectors, Function<String, ? extends Iterable<StoredVector>> loader) {
+    public VectorCache(
+            int dimension,
+            long maxVectors,
+            Function<String, ? extends Iterable<StoredVector>> loader,
+            ToLongFunction<String> version) {
         this.dimension = dimension;
         this.maxVectors = maxVectors;
         this.loader = loader;
+        this.version = version;
     }
 
-    /** The owner's index, loaded now if it is not cached. Search it; change it through this cache. */
+    /**
+     * The owner's index, loaded now if it is not cached or was cached at an older version. Search it;
+     * change it through this cache.
+     */
     public VectorIndex get(String owner) {
+        // Read before the vectors are: a load that starts after this holds at least what it counts.
+        long now = version.applyAsLong(owner);
         Entry entry;
         boolean mine = false;
         synchronized (this) {
             entry = entries.get(owner);
+            if (entry != null && entry.version < now) {
+                entries.remove(owner);
+                cachedVectors -= entry.counted;
+                entry = null;
+            }
             if (entry == null) {
-                entry = new Entry();
+                entry = new Entry(now);
                 entries.put(owner, entry);
                 mine = true;
             }
@@ -75,6 +110,18 @@ public final class VectorCache {
     /** Removes a vector of a cached owner. */
     public void remove(String owner, long id) {
         change(owner, index -> index.remove(id));
+    }
+
+    /**
+     * This cache's own write (its vectors already {@link #put}) raised the owner's version to {@code
+     * version}: if the cached index is at the version just before, no one else wrote meanwhile and it
+     * is current; otherwise the next search loads it again.
+     */
+    public synchronized void advanced(String owner, long version) {
+        Entry entry = entries.get(owner);
+        if (entry != null && entry.index.isDone() && entry.version == version - 1) {
+            entry.version = version;
+        }
     }
 
     /** Forgets the owner: the next search loads it again. */

@@ -21,10 +21,12 @@ import org.springframework.stereotype.Component;
  * to do), and the exact nearest-vector search over a scope through an in-memory {@link VectorCache}
  * per owner (key {@value #EVERYONE}: every owner's, for admins).
  *
- * <p>This node's cache is told about the vectors it writes and the rows it rewrites; what it cannot
- * see (a job deleted, its rows gone by cascade; another node's writes) is caught when hits are read
- * back from the database: a vector whose row is gone or has no vector now is dropped from the hits
- * and its owner's cache is loaded again on the next search.
+ * <p>This node's cache is told about the vectors it writes and the rows it rewrites. Another node's
+ * vectors are caught by the owner's version ({@code vector_versions}, raised in the transaction
+ * that writes them; every owner's: the sum), read before each search: an owner cached at an older
+ * one is loaded again. A row gone by cascade (a job deleted) is caught when hits are read back from
+ * the database: a vector whose row is gone or has no vector now is dropped from the hits and its
+ * owner's cache is loaded again on the next search.
  */
 @Component
 class SegmentVectors {
@@ -42,7 +44,7 @@ class SegmentVectors {
     SegmentVectors(Database db, TextEmbedder embedder, EmbeddingSettings settings) {
         this.db = db;
         this.embedder = embedder;
-        this.cache = new VectorCache(embedder.dimension(), settings.cacheMaxVectors(), this::load);
+        this.cache = new VectorCache(embedder.dimension(), settings.cacheMaxVectors(), this::load, this::version);
         this.chunk = settings.batchSize();
     }
 
@@ -71,17 +73,43 @@ class SegmentVectors {
                 // Only while the text is the one embedded: an edit meanwhile cleared it for another turn.
                 rows.add(new Object[] {VectorCodec.encode(vectors[i]), embedder.modelId(), p.id(), p.text()});
             }
-            db.write(() -> db.batch(
-                    "UPDATE search_segments SET embedding = ?, embedding_model = ? WHERE id = ? AND text = ?", rows));
+            String owner = part.getFirst().owner(); // a job's rows are one owner's
+            long[] versions = db.write(() -> {
+                db.batch(
+                        "UPDATE search_segments SET embedding = ?, embedding_model = ? WHERE id = ? AND text = ?",
+                        rows);
+                return raiseVersion(owner);
+            });
             for (int i = 0; i < part.size(); i++) {
-                cache.put(part.get(i).owner(), part.get(i).id(), vectors[i]);
+                cache.put(owner, part.get(i).id(), vectors[i]);
                 cache.put(EVERYONE, part.get(i).id(), vectors[i]);
             }
+            cache.advanced(owner, versions[0]);
+            cache.advanced(EVERYONE, versions[1]);
         }
         return pending.size();
     }
 
     private record Pending(long id, String owner, String text) {}
+
+    /** In a write: raises the owner's version; returns it and every owner's (their sum). */
+    private long[] raiseVersion(String owner) {
+        long raised = db.sql().sql("""
+                        INSERT INTO vector_versions (owner_id, version) VALUES (?, 1)
+                        ON CONFLICT (owner_id) DO UPDATE SET version = vector_versions.version + 1
+                        RETURNING version""").param(owner).query(Long.class).single();
+        return new long[] {raised, version(EVERYONE)};
+    }
+
+    /** The key's version now: how many writes of its vectors there have been (every owner's: the sum). */
+    private long version(String key) {
+        var query = key.equals(EVERYONE)
+                ? db.sql().sql("SELECT coalesce(sum(version), 0) FROM vector_versions")
+                : db.sql()
+                        .sql("SELECT coalesce(max(version), 0) FROM vector_versions WHERE owner_id = ?")
+                        .param(key);
+        return query.query(Long.class).single();
+    }
 
     /** The owner's rows changed on this node (rewritten or removed): their cached vectors are loaded again. */
     void changed(String owner) {

@@ -178,4 +178,43 @@ class VectorCacheTest {
         }
         return v;
     }
+
+    @Test
+    void anOwnerCachedAtAnOlderVersionThanTheStoresIsLoadedAgain() {
+        Map<String, Long> versions = new ConcurrentHashMap<>();
+        store("ann", 3);
+        VectorCache cache = new VectorCache(DIM, 100, this::load, o -> versions.getOrDefault(o, 0L));
+        assertThat(cache.get("ann").size()).isEqualTo(3);
+
+        // Another writer (node) adds a vector and raises the version; this cache was not told.
+        stored.get("ann").put(7L, VectorCodec.encode(vector()));
+        versions.put("ann", 1L);
+        assertThat(cache.get("ann").contains(7)).isTrue();
+        assertThat(cache.get("ann").size()).isEqualTo(4);
+        assertThat(loads.get("ann")).hasValue(2);
+    }
+
+    @Test
+    void itsOwnWriteKeepsTheOwnerCachedUnlessAnotherCameBetween() {
+        Map<String, Long> versions = new ConcurrentHashMap<>();
+        store("ann", 3);
+        VectorCache cache = new VectorCache(DIM, 100, this::load, o -> versions.getOrDefault(o, 0L));
+        cache.get("ann");
+
+        float[] mine = vector();
+        stored.get("ann").put(8L, VectorCodec.encode(mine));
+        versions.put("ann", 1L);
+        cache.put("ann", 8, mine);
+        cache.advanced("ann", 1);
+        assertThat(cache.get("ann").get(8)).containsExactly(mine);
+        assertThat(loads.get("ann")).as("its own write, told").hasValue(1);
+
+        stored.get("ann").put(9L, VectorCodec.encode(vector())); // another writer's: version 2
+        stored.get("ann").put(10L, VectorCodec.encode(mine)); // then this cache's: version 3
+        versions.put("ann", 3L);
+        cache.put("ann", 10, mine);
+        cache.advanced("ann", 3);
+        assertThat(cache.get("ann").contains(9)).isTrue();
+        assertThat(loads.get("ann")).hasValue(2);
+    }
 }

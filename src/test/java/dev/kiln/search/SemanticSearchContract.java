@@ -6,6 +6,9 @@ import static org.awaitility.Awaitility.await;
 import dev.kiln.auth.User;
 import dev.kiln.auth.Users;
 import dev.kiln.db.Database;
+import dev.kiln.embeddings.EmbeddingSettings;
+import dev.kiln.embeddings.TextEmbedder;
+import dev.kiln.embeddings.VectorHit;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import java.net.URLEncoder;
@@ -41,6 +44,12 @@ abstract class SemanticSearchContract extends ApiTestBase {
 
     @Autowired
     Users users;
+
+    @Autowired
+    TextEmbedder embedder;
+
+    @Autowired
+    EmbeddingSettings embeddingSettings;
 
     String member;
     String memberId;
@@ -102,6 +111,35 @@ abstract class SemanticSearchContract extends ApiTestBase {
         assertThat(semantic.get(0).get("score").asDouble())
                 .isGreaterThan(semantic.get(1).get("score").asDouble());
         assertThat(semantic.get(0).has("owner")).isFalse();
+    }
+
+    @Test
+    void vectorsAnotherNodeWritesAfterThisOneCachedTheOwnerAreFound() throws InterruptedException {
+        // This Kiln plays the node that writes; `node` is another node's vectors over the same database.
+        SegmentVectors node = new SegmentVectors(db, embedder, embeddingSettings);
+        Scope owner = new Scope(memberId, null, Set.of(), Set.of(), false);
+        Scope everyone = new Scope(null, null, Set.of(), Set.of(), true);
+        float[] question = node.query(PARAPHRASE);
+        String recipe = document(member, RECIPE);
+        embedded(recipe);
+        assertThat(node.nearest(owner, question, 5)).hasSize(1); // the owner is cached now, and every owner
+        node.nearest(everyone, question, 5);
+
+        String budget = document(member, BUDGET);
+        embedded(budget);
+        long row = db.sql()
+                .sql("SELECT id FROM search_segments WHERE job_id = ?")
+                .param(budget)
+                .query(Long.class)
+                .single();
+        assertThat(node.nearest(owner, question, 5))
+                .extracting(VectorHit::id)
+                .hasSize(2)
+                .first()
+                .isEqualTo(row);
+        assertThat(node.nearest(everyone, question, 100_000))
+                .extracting(VectorHit::id)
+                .contains(row);
     }
 
     @Test
