@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
@@ -25,15 +26,16 @@ import java.util.function.ToLongFunction;
  *
  * <p>Other writers of the store (another node) are caught by the owner's version: a number the
  * store raises in each transaction that writes the owner's vectors, read (one cheap query) before
- * each search and before each load. An owner cached at an older version is loaded again. This
- * cache's own writes, {@link #advanced} to the version they made, keep it cached when no one else
- * wrote in between.
+ * each search and before each load. An owner cached at an older version reads the vectors written
+ * since (where the store can tell them; else it is loaded again). This cache's own writes, {@link
+ * #advanced} to the version they made, keep it current when no one else wrote in between.
  */
 public final class VectorCache {
 
     private final int dimension;
     private final long maxVectors;
     private final Function<String, ? extends Iterable<StoredVector>> loader;
+    private final BiFunction<String, Long, ? extends Iterable<StoredVector>> since;
     private final ToLongFunction<String> version;
     private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
     private long cachedVectors;
@@ -50,12 +52,14 @@ public final class VectorCache {
 
     /** A cache of a store that only it writes to. */
     public VectorCache(int dimension, long maxVectors, Function<String, ? extends Iterable<StoredVector>> loader) {
-        this(dimension, maxVectors, loader, owner -> 0);
+        this(dimension, maxVectors, loader, (owner, after) -> null, owner -> 0);
     }
 
     /**
      * @param loader every stored vector of an owner, as {@link VectorCodec} bytes; it runs outside
      *     the cache's lock
+     * @param since the owner's vectors written after a version (at least those), or null where the
+     *     store cannot tell; it runs outside the cache's lock
      * @param version the owner's version in the store now (never lower than one read before); it
      *     runs outside the cache's lock
      */
@@ -63,28 +67,34 @@ public final class VectorCache {
             int dimension,
             long maxVectors,
             Function<String, ? extends Iterable<StoredVector>> loader,
+            BiFunction<String, Long, ? extends Iterable<StoredVector>> since,
             ToLongFunction<String> version) {
         this.dimension = dimension;
         this.maxVectors = maxVectors;
         this.loader = loader;
+        this.since = since;
         this.version = version;
     }
 
     /**
-     * The owner's index, loaded now if it is not cached or was cached at an older version. Search it;
-     * change it through this cache.
+     * The owner's index, loaded now if it is not cached, brought up to the store's version if it was
+     * cached at an older one. Search it; change it through this cache.
      */
     public VectorIndex get(String owner) {
-        // Read before the vectors are: a load that starts after this holds at least what it counts.
+        // Read before the vectors are: what is read after it holds at least what it counts.
         long now = version.applyAsLong(owner);
         Entry entry;
         boolean mine = false;
+        long behind = -1;
         synchronized (this) {
             entry = entries.get(owner);
             if (entry != null && entry.version < now) {
-                entries.remove(owner);
-                cachedVectors -= entry.counted;
-                entry = null;
+                if (entry.index.isDone() && !entry.index.isCompletedExceptionally()) {
+                    behind = entry.version;
+                } else {
+                    entries.remove(owner); // a load that may have read too early
+                    entry = null;
+                }
             }
             if (entry == null) {
                 entry = new Entry(now);
@@ -94,12 +104,44 @@ public final class VectorCache {
         }
         if (mine) {
             load(owner, entry);
+        } else if (behind >= 0 && !catchUp(owner, entry, behind, now)) {
+            return get(owner);
         }
         try {
             return entry.index.join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
+    }
+
+    /**
+     * Puts the vectors written after {@code behind} into the cached index and moves it to {@code
+     * now}; false (the owner forgotten) where the store cannot tell which they are.
+     */
+    private boolean catchUp(String owner, Entry entry, long behind, long now) {
+        Iterable<StoredVector> written = since.apply(owner, behind);
+        if (written == null) {
+            synchronized (this) {
+                if (entries.get(owner) == entry) {
+                    entries.remove(owner);
+                    cachedVectors -= entry.counted;
+                }
+            }
+            return false;
+        }
+        VectorIndex index = entry.index.join();
+        for (StoredVector stored : written) {
+            index.put(stored.id(), VectorCodec.decode(stored.vector(), dimension));
+        }
+        synchronized (this) {
+            if (entries.get(owner) == entry) {
+                entry.version = Math.max(entry.version, now);
+                cachedVectors += index.capacity() - entry.counted;
+                entry.counted = index.capacity();
+                evictBeyondBound(owner);
+            }
+        }
+        return true;
     }
 
     /** Adds or replaces a vector of a cached owner (nothing to do for an owner not cached). */

@@ -23,10 +23,11 @@ import org.springframework.stereotype.Component;
  *
  * <p>This node's cache is told about the vectors it writes and the rows it rewrites. Another node's
  * vectors are caught by the owner's version ({@code vector_versions}, raised in the transaction
- * that writes them; every owner's: the sum), read before each search: an owner cached at an older
- * one is loaded again. A row gone by cascade (a job deleted) is caught when hits are read back from
- * the database: a vector whose row is gone or has no vector now is dropped from the hits and its
- * owner's cache is loaded again on the next search.
+ * that writes them, and kept on each row written; every owner's: the sum), read before each search:
+ * an owner cached at an older one reads the rows written since (every owner's is loaded again). A
+ * row gone by cascade (a job deleted) is caught when hits are read back from the database: a
+ * vector whose row is gone or has no vector now is dropped from the hits and its owner's cache is
+ * loaded again on the next search.
  */
 @Component
 class SegmentVectors {
@@ -44,7 +45,8 @@ class SegmentVectors {
     SegmentVectors(Database db, TextEmbedder embedder, EmbeddingSettings settings) {
         this.db = db;
         this.embedder = embedder;
-        this.cache = new VectorCache(embedder.dimension(), settings.cacheMaxVectors(), this::load, this::version);
+        this.cache = new VectorCache(
+                embedder.dimension(), settings.cacheMaxVectors(), this::load, this::since, this::version);
         this.chunk = settings.batchSize();
     }
 
@@ -67,18 +69,22 @@ class SegmentVectors {
         for (int from = 0; from < pending.size(); from += chunk) {
             List<Pending> part = pending.subList(from, Math.min(pending.size(), from + chunk));
             float[][] vectors = embedder.embed(part.stream().map(Pending::text).toList());
-            List<Object[]> rows = new ArrayList<>();
-            for (int i = 0; i < part.size(); i++) {
-                Pending p = part.get(i);
-                // Only while the text is the one embedded: an edit meanwhile cleared it for another turn.
-                rows.add(new Object[] {VectorCodec.encode(vectors[i]), embedder.modelId(), p.id(), p.text()});
-            }
             String owner = part.getFirst().owner(); // a job's rows are one owner's
             long[] versions = db.write(() -> {
+                long[] raised = raiseVersion(owner);
+                List<Object[]> rows = new ArrayList<>();
+                for (int i = 0; i < part.size(); i++) {
+                    Pending p = part.get(i);
+                    // Only while the text is the one embedded: an edit meanwhile cleared it for another turn.
+                    rows.add(new Object[] {
+                        VectorCodec.encode(vectors[i]), embedder.modelId(), raised[0], p.id(), p.text()
+                    });
+                }
                 db.batch(
-                        "UPDATE search_segments SET embedding = ?, embedding_model = ? WHERE id = ? AND text = ?",
+                        "UPDATE search_segments SET embedding = ?, embedding_model = ?, vector_version = ?"
+                                + " WHERE id = ? AND text = ?",
                         rows);
-                return raiseVersion(owner);
+                return raised;
             });
             for (int i = 0; i < part.size(); i++) {
                 cache.put(owner, part.get(i).id(), vectors[i]);
@@ -202,6 +208,20 @@ class SegmentVectors {
                 .params(params)
                 .query(Long.class)
                 .list());
+    }
+
+    /** The owner's vectors written after its version {@code after}; every owner's: unknown (null). */
+    private List<StoredVector> since(String key, long after) {
+        if (key.equals(EVERYONE)) {
+            return null;
+        }
+        return db.sql()
+                .sql("""
+                        SELECT id, embedding FROM search_segments
+                        WHERE owner_id = ? AND embedding_model = ? AND vector_version > ?""")
+                .params(key, embedder.modelId(), after)
+                .query((rs, n) -> new StoredVector(rs.getLong(1), rs.getBytes(2)))
+                .list();
     }
 
     private List<StoredVector> load(String key) {
