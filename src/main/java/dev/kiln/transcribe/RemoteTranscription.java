@@ -221,12 +221,20 @@ final class RemoteTranscription {
         }
     }
 
-    /** A chunk that failed fails the job now, whatever comes before it. */
+    /**
+     * A chunk that failed fails the job now; the chunks before it that are done are published first,
+     * so that the next attempt need not send them again.
+     */
     private void failFast() {
-        for (Slot slot : pending.values()) {
-            if (slot.heard().state() == Future.State.FAILED) {
-                throw unwrap(slot.heard().exceptionNow());
+        Slot failed = pending.values().stream()
+                .filter(slot -> slot.heard().state() == Future.State.FAILED)
+                .findFirst()
+                .orElse(null);
+        if (failed != null) {
+            while (pending.firstEntry().getValue().heard().state() == Future.State.SUCCESS) {
+                publish(pending.pollFirstEntry().getValue());
             }
+            throw unwrap(failed.heard().exceptionNow());
         }
     }
 
