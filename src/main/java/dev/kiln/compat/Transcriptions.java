@@ -53,9 +53,16 @@ class Transcriptions {
      * of that content (one file however often it is sent), so with an Idempotency-Key the same request
      * again (same key, same audio, same engine) answers the job the first one made.
      *
-     * @param rawPcm the audio is 16 kHz mono 16-bit little-endian PCM without a header
+     * @param rawPcm   the audio is 16 kHz mono 16-bit little-endian PCM without a header
+     * @param language the spoken language the client named, or null: passed on to a remote engine
      */
-    Job submit(User user, MultipartFile audio, boolean rawPcm, Engines.Engine engine, String idempotencyKey) {
+    Job submit(
+            User user,
+            MultipartFile audio,
+            boolean rawPcm,
+            Engines.Engine engine,
+            String language,
+            String idempotencyKey) {
         String key = JobRequests.idempotencyKey(idempotencyKey);
         if (audio.isEmpty()) {
             throw new ApiException(ErrorCode.EMPTY_FILE, "The audio file is empty.");
@@ -70,7 +77,10 @@ class Transcriptions {
             body.putObject("input").put("fileId", file.id());
             // Words always: they time the captions and give verbose_json its words, and every
             // format of one recording is then the same job's result, reused.
-            body.putObject("params").put("model", engine.name()).put("words", true);
+            ObjectNode params = body.putObject("params").put("model", engine.name()).put("words", true);
+            if (engine.remote() && language != null) {
+                params.put("language", Engines.primary(language));
+            }
             JobStore.Submission submission = requests.submitAdmitted(user, body, key);
             if (submission.replayed()) {
                 requests.giveBackUpcoming(user);

@@ -46,6 +46,8 @@ final class RemoteTranscription {
     private final EarlierChunks.Done earlier;
     private final Backoff backoff;
     private final boolean words;
+    /** The spoken language the job named, or null: the engine detects it. */
+    private final String requestedLanguage;
     private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
     private final TreeMap<Integer, Slot> pending = new TreeMap<>();
     private final List<Utterance> segments = new ArrayList<>();
@@ -71,6 +73,7 @@ final class RemoteTranscription {
         this.earlier = earlier;
         this.backoff = new Backoff(engine.retryBackoff(), engine.retryBackoff().multipliedBy(16), 0.2);
         this.words = context.params().path("words").asBoolean(false);
+        this.requestedLanguage = language(context.params().path("language").asString(null));
     }
 
     Map<String, Object> run() throws Exception {
@@ -99,7 +102,7 @@ final class RemoteTranscription {
         double seconds = (System.nanoTime() - started) / 1e9;
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("model", name);
-        result.put("language", language == null ? "unknown" : language);
+        result.put("language", language != null ? language : requestedLanguage != null ? requestedLanguage : "unknown");
         result.put("duration", round(duration));
         result.put("realTimeFactor", duration > 0 ? round(seconds / duration) : 0);
         result.put("text", String.join(" ", segments.stream().map(Utterance::text).toList()));
@@ -157,7 +160,7 @@ final class RemoteTranscription {
     private EngineClient.Heard withTries(AudioChunks.Chunk chunk, byte[] wav) throws InterruptedException {
         for (int tried = 1; ; tried++) {
             try {
-                EngineClient.Heard heard = client.transcribe(engine, wav, null, words);
+                EngineClient.Heard heard = client.transcribe(engine, wav, requestedLanguage, words);
                 samplesSent.addAndGet(chunk.samples());
                 return heard;
             } catch (EngineClient.Refused refused) {
@@ -277,6 +280,17 @@ final class RemoteTranscription {
         }
         double fraction = Math.min((taken + sent) / duration, 1) * 0.99;
         context.progress(fraction, "transcribing", sent > 0 ? Eta.remaining(started, sent, duration - taken) : null);
+    }
+
+    private static String language(String requested) {
+        if (requested == null || requested.isBlank()) {
+            return null;
+        }
+        if (!requested.matches("[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")) {
+            throw JobFailure.of(
+                    JobErrorCode.INVALID_INPUT, "language must be an ISO-639-1 code such as 'en'.");
+        }
+        return requested.toLowerCase(Locale.ROOT);
     }
 
     private static String within(Duration timeout) {

@@ -79,7 +79,11 @@ class Transcriber implements Processor {
                                         + ", one installed in the models directory, or a remote engine's name")
                         .withDefault(SpeechModels.BUNDLED)
                         .withAllowed(this::modelNames),
-                Param.bool("words", "Include per-word timings and confidence").withDefault(false));
+                Param.bool("words", "Include per-word timings and confidence").withDefault(false),
+                Param.string(
+                        "language",
+                        "The spoken language (ISO-639-1, e.g. en), for a remote engine so that it need not detect it;"
+                                + " a Vosk model speaks one language and ignores it"));
     }
 
     @Override

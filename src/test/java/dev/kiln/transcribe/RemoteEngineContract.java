@@ -77,7 +77,7 @@ abstract class RemoteEngineContract extends ApiTestBase {
 
     @Test
     void aFailedChunkIsSentAgainAndTheTranscriptComesBackInOrderWithItsTimes() throws IOException {
-        String job = submit("flaky", true);
+        String job = submit("flaky", "\"words\":true,\"language\":\"en\"");
 
         List<JsonNode> events = api.events(Api.ADMIN_TOKEN, job);
 
@@ -109,6 +109,7 @@ abstract class RemoteEngineContract extends ApiTestBase {
         assertThat(first.fields().get("model")).containsExactly("whisper-large-v3");
         assertThat(first.fields().get("response_format")).containsExactly("verbose_json");
         assertThat(first.fields().get("timestamp_granularities[]")).containsExactly("segment", "word");
+        assertThat(first.fields().get("language")).containsExactly("en");
     }
 
     @Test
@@ -219,10 +220,14 @@ abstract class RemoteEngineContract extends ApiTestBase {
     }
 
     private String submit(String engine, boolean words) throws IOException {
+        return submit(engine, "\"words\":" + words);
+    }
+
+    private String submit(String engine, String params) throws IOException {
         if (speech == null) {
             speech = api.file(Api.ADMIN_TOKEN, Files.readAllBytes(Fixtures.path("speech.wav")), "speech.wav");
         }
-        return api.submit(Api.ADMIN_TOKEN, "transcribe", speech, "{\"model\":\"" + engine + "\",\"words\":" + words + "}");
+        return api.submit(Api.ADMIN_TOKEN, "transcribe", speech, "{\"model\":\"" + engine + "\"," + params + "}");
     }
 
     /** The first attempt's error, once the job has ended failed. */
