@@ -83,8 +83,8 @@ class EngineClient implements AutoCloseable {
         if (status == 200) {
             return heard(response.body());
         }
-        String detail = "HTTP " + status + ": " + Secrets.redact(new String(
-                response.body(), 0, Math.min(response.body().length, 2_000), StandardCharsets.UTF_8));
+        String detail = "HTTP " + status + ": " + redact(new String(
+                response.body(), 0, Math.min(response.body().length, 2_000), StandardCharsets.UTF_8), engine);
         JobErrorCode code = switch (status) {
             case 401, 403 -> JobErrorCode.ENGINE_AUTH;
             case 413 -> JobErrorCode.ENGINE_CHUNK_TOO_LARGE;
@@ -92,6 +92,13 @@ class EngineClient implements AutoCloseable {
             default -> status >= 500 ? JobErrorCode.ENGINE_UNAVAILABLE : JobErrorCode.ENGINE_ERROR;
         };
         throw new Refused(code, status, detail, null);
+    }
+
+    /** For the log: an error body may quote the key back, in any form Secrets would not know. */
+    private static String redact(String text, TranscribeSettings.Engine engine) {
+        String key = engine.apiKey();
+        String masked = key == null || key.isBlank() ? text : text.replace(key, "[redacted]");
+        return Secrets.redact(masked);
     }
 
     private byte[] form(
