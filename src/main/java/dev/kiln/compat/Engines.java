@@ -167,7 +167,9 @@ class Engines {
         List<String> names = new ArrayList<>();
         if (transcribe.details().get("engines") instanceof List<?> engines) {
             for (Object e : engines) {
-                if (e instanceof Map<?, ?> engine && Boolean.TRUE.equals(engine.get("remote")) && engine.get("name") != null) {
+                if (e instanceof Map<?, ?> engine
+                        && Boolean.TRUE.equals(engine.get("remote"))
+                        && engine.get("name") != null) {
                     names.add(engine.get("name").toString());
                 }
             }

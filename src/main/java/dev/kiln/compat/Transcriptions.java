@@ -77,7 +77,8 @@ class Transcriptions {
             body.putObject("input").put("fileId", file.id());
             // Words always: they time the captions and give verbose_json its words, and every
             // format of one recording is then the same job's result, reused.
-            ObjectNode params = body.putObject("params").put("model", engine.name()).put("words", true);
+            ObjectNode params =
+                    body.putObject("params").put("model", engine.name()).put("words", true);
             if (engine.remote() && language != null) {
                 params.put("language", Engines.primary(language));
             }

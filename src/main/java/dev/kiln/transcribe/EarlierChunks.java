@@ -1,8 +1,8 @@
 package dev.kiln.transcribe;
 
 import dev.kiln.events.EventKind;
-import dev.kiln.events.JobEvent;
 import dev.kiln.events.EventLog;
+import dev.kiln.events.JobEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,6 @@
 package dev.kiln.transcribe;
 
 import dev.kiln.processors.JobErrorCode;
-import dev.kiln.processors.JobFailure;
 import dev.kiln.support.Secrets;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -83,8 +82,10 @@ class EngineClient implements AutoCloseable {
         if (status == 200) {
             return heard(response.body());
         }
-        String detail = "HTTP " + status + ": " + redact(new String(
-                response.body(), 0, Math.min(response.body().length, 2_000), StandardCharsets.UTF_8), engine);
+        String detail = "HTTP " + status + ": "
+                + redact(
+                        new String(response.body(), 0, Math.min(response.body().length, 2_000), StandardCharsets.UTF_8),
+                        engine);
         JobErrorCode code = switch (status) {
             case 401, 403 -> JobErrorCode.ENGINE_AUTH;
             case 413 -> JobErrorCode.ENGINE_CHUNK_TOO_LARGE;
@@ -101,8 +102,7 @@ class EngineClient implements AutoCloseable {
         return Secrets.redact(masked);
     }
 
-    private byte[] form(
-            String boundary, TranscribeSettings.Engine engine, byte[] wav, String language, boolean words) {
+    private byte[] form(String boundary, TranscribeSettings.Engine engine, byte[] wav, String language, boolean words) {
         ByteArrayOutputStream body = new ByteArrayOutputStream(wav.length + 1024);
         field(body, boundary, "model", engine.model() == null ? "" : engine.model());
         field(body, boundary, "response_format", "verbose_json");
@@ -113,8 +113,10 @@ class EngineClient implements AutoCloseable {
         if (language != null) {
             field(body, boundary, "language", language);
         }
-        ascii(body, "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"chunk.wav\"\r\n"
-                + "Content-Type: audio/wav\r\n\r\n");
+        ascii(
+                body,
+                "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"chunk.wav\"\r\n"
+                        + "Content-Type: audio/wav\r\n\r\n");
         body.writeBytes(wav);
         ascii(body, "\r\n--" + boundary + "--\r\n");
         return body.toByteArray();
@@ -151,13 +153,17 @@ class EngineClient implements AutoCloseable {
             }
             double start = segment.path("start").asDouble();
             double end = segment.path("end").asDouble(start);
-            List<Utterance.Word> own = segment.has("words") ? words(segment.path("words")) : within(allWords, start, end);
+            List<Utterance.Word> own =
+                    segment.has("words") ? words(segment.path("words")) : within(allWords, start, end);
             utterances.add(new Utterance(text, start, end, own));
         }
         String text = answer.path("text").asString().strip();
         if (utterances.isEmpty() && !text.isEmpty()) {
-            double end = allWords.isEmpty() ? answer.path("duration").asDouble(0) : allWords.getLast().end();
-            utterances.add(new Utterance(text, allWords.isEmpty() ? 0 : allWords.getFirst().start(), end, allWords));
+            double end = allWords.isEmpty()
+                    ? answer.path("duration").asDouble(0)
+                    : allWords.getLast().end();
+            utterances.add(new Utterance(
+                    text, allWords.isEmpty() ? 0 : allWords.getFirst().start(), end, allWords));
         }
         return new Heard(utterances, language.isEmpty() ? null : language.toLowerCase(Locale.ROOT));
     }

@@ -30,13 +30,16 @@ class RemoteEngines {
         List<String> vosk = models.names();
         engines.forEach((name, engine) -> {
             String setting = "kiln.transcribe.engines." + name;
-            require(NAME.matcher(name).matches(), setting + ": an engine's name is lowercase letters, digits, '.', '_', '-'");
+            require(
+                    NAME.matcher(name).matches(),
+                    setting + ": an engine's name is lowercase letters, digits, '.', '_', '-'");
             require(!vosk.contains(name), setting + ": the name is already that of an installed Vosk model");
             require(engine.baseUrl() != null, setting + ".base-url is required");
             require(engine.maxConcurrency() >= 1, setting + ".max-concurrency must be at least 1");
             require(engine.chunkSeconds() >= 1, setting + ".chunk-seconds must be at least 1");
             require(engine.tries() >= 1, setting + ".tries must be at least 1");
-            require(engine.timeout().isPositive() && engine.retryBackoff().isPositive(),
+            require(
+                    engine.timeout().isPositive() && engine.retryBackoff().isPositive(),
                     setting + ".timeout and .retry-backoff must be positive");
             permits.put(name, new Semaphore(engine.maxConcurrency(), true));
         });
@@ -74,7 +77,11 @@ class RemoteEngines {
     /** Transcribes the job's input with the engine {@code name}: the job's result. */
     Map<String, Object> run(JobContext context, String name) throws Exception {
         return new RemoteTranscription(
-                        context, name, engines.get(name), permits.get(name), client,
+                        context,
+                        name,
+                        engines.get(name),
+                        permits.get(name),
+                        client,
                         earlier.of(context.jobId(), context.attempt()))
                 .run();
     }

@@ -48,6 +48,7 @@ final class RemoteTranscription {
     private final boolean words;
     /** The spoken language the job named, or null: the engine detects it. */
     private final String requestedLanguage;
+
     private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
     private final TreeMap<Integer, Slot> pending = new TreeMap<>();
     private final List<Utterance> segments = new ArrayList<>();
@@ -105,7 +106,8 @@ final class RemoteTranscription {
         result.put("language", language != null ? language : requestedLanguage != null ? requestedLanguage : "unknown");
         result.put("duration", round(duration));
         result.put("realTimeFactor", duration > 0 ? round(seconds / duration) : 0);
-        result.put("text", String.join(" ", segments.stream().map(Utterance::text).toList()));
+        result.put(
+                "text", String.join(" ", segments.stream().map(Utterance::text).toList()));
         result.put("segments", segments);
         return result;
     }
@@ -167,9 +169,14 @@ final class RemoteTranscription {
                 if (!refused.retryable() || tried >= engine.tries()) {
                     throw failure(refused, chunk, tried);
                 }
-                context.log().info(
-                        "Engine {} failed on the chunk at {} s ({}), try {} of {}; trying again",
-                        name, round(chunk.startSeconds()), refused.getMessage(), tried, engine.tries());
+                context.log()
+                        .info(
+                                "Engine {} failed on the chunk at {} s ({}), try {} of {}; trying again",
+                                name,
+                                round(chunk.startSeconds()),
+                                refused.getMessage(),
+                                tried,
+                                engine.tries());
                 Thread.sleep(backoff.delay(tried));
             }
         }
@@ -180,22 +187,29 @@ final class RemoteTranscription {
         String engineName = "The transcription engine '" + name + "'";
         String setting = "kiln.transcribe.engines." + name;
         String message = switch (refused.code) {
-            case ENGINE_AUTH -> engineName + " refused Kiln's credentials (HTTP " + refused.status
-                    + "); an administrator should check " + setting + ".api-key.";
-            case ENGINE_CHUNK_TOO_LARGE -> engineName + " refused a chunk of " + Math.round(chunk.samples()
-                    / (double) AudioDecoder.SAMPLE_RATE) + " s as too large (HTTP 413); an administrator should lower "
-                    + setting + ".chunk-seconds.";
-            case ENGINE_UNAVAILABLE -> engineName + (refused.status > 0
-                            ? " answered that it is busy or failing (HTTP " + refused.status + ")"
-                            : refused.getCause() instanceof HttpTimeoutException
-                                    ? " did not answer within " + within(engine.timeout())
-                                    : " could not be reached")
-                    + ", " + tried + (tried == 1 ? " time" : " times") + " for the audio at " + clock(chunk.startSeconds())
-                    + ".";
-            default -> engineName + (refused.status == 200
-                    ? " sent an answer that is not a transcription."
-                    : " refused the request (HTTP " + refused.status + "); an administrator should check " + setting
-                            + ".model.");
+            case ENGINE_AUTH ->
+                engineName + " refused Kiln's credentials (HTTP " + refused.status + "); an administrator should check "
+                        + setting + ".api-key.";
+            case ENGINE_CHUNK_TOO_LARGE ->
+                engineName + " refused a chunk of " + Math.round(chunk.samples() / (double) AudioDecoder.SAMPLE_RATE)
+                        + " s as too large (HTTP 413); an administrator should lower "
+                        + setting + ".chunk-seconds.";
+            case ENGINE_UNAVAILABLE ->
+                engineName
+                        + (refused.status > 0
+                                ? " answered that it is busy or failing (HTTP " + refused.status + ")"
+                                : refused.getCause() instanceof HttpTimeoutException
+                                        ? " did not answer within " + within(engine.timeout())
+                                        : " could not be reached")
+                        + ", " + tried + (tried == 1 ? " time" : " times") + " for the audio at "
+                        + clock(chunk.startSeconds())
+                        + ".";
+            default ->
+                engineName
+                        + (refused.status == 200
+                                ? " sent an answer that is not a transcription."
+                                : " refused the request (HTTP " + refused.status + "); an administrator should check "
+                                        + setting + ".model.");
         };
         return JobFailure.of(refused.code, message, refused);
     }
@@ -266,7 +280,8 @@ final class RemoteTranscription {
         List<Utterance.Word> timed = u.words() == null || !words
                 ? null
                 : u.words().stream()
-                        .map(w -> new Utterance.Word(w.word(), round(w.start() + offset), round(w.end() + offset), round(w.conf())))
+                        .map(w -> new Utterance.Word(
+                                w.word(), round(w.start() + offset), round(w.end() + offset), round(w.conf())))
                         .toList();
         return new Utterance(u.text(), round(u.start() + offset), round(u.end() + offset), timed);
     }
@@ -287,8 +302,7 @@ final class RemoteTranscription {
             return null;
         }
         if (!requested.matches("[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")) {
-            throw JobFailure.of(
-                    JobErrorCode.INVALID_INPUT, "language must be an ISO-639-1 code such as 'en'.");
+            throw JobFailure.of(JobErrorCode.INVALID_INPUT, "language must be an ISO-639-1 code such as 'en'.");
         }
         return requested.toLowerCase(Locale.ROOT);
     }

@@ -50,7 +50,8 @@ public record TranscribeSettings(Path modelsDir, Map<String, Engine> engines) {
         /** Without the key: a record's own toString would print it wherever settings are logged. */
         @Override
         public String toString() {
-            return "Engine[baseUrl=" + baseUrl + ", model=" + model + ", apiKey=" + (apiKey == null ? "none" : "[redacted]")
+            return "Engine[baseUrl=" + baseUrl + ", model=" + model + ", apiKey="
+                    + (apiKey == null ? "none" : "[redacted]")
                     + ", maxConcurrency=" + maxConcurrency + ", chunkSeconds=" + chunkSeconds + ", timeout=" + timeout
                     + ", tries=" + tries + ", retryBackoff=" + retryBackoff + "]";
         }

@@ -10,15 +10,20 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -67,7 +72,7 @@ public final class TranscriptionServer implements AutoCloseable {
     public record Received(int chunk, String authorization, Map<String, List<String>> fields) {}
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final java.util.regex.Pattern FIELD_NAME = java.util.regex.Pattern.compile("[; ]name=\"([^\"]*)\"");
+    private static final Pattern FIELD_NAME = Pattern.compile("[; ]name=\"([^\"]*)\"");
 
     private final HttpServer server;
     private final Map<String, Script> scripts = new ConcurrentHashMap<>();
@@ -116,7 +121,7 @@ public final class TranscriptionServer implements AutoCloseable {
 
     /** Requests per chunk number, in chunk order. */
     public Map<Integer, Integer> requestsPerChunk(String engine) {
-        Map<Integer, Integer> per = new java.util.TreeMap<>();
+        Map<Integer, Integer> per = new TreeMap<>();
         counts.getOrDefault(engine, Map.of()).forEach((chunk, n) -> per.put(chunk, n.get()));
         return per;
     }
@@ -140,7 +145,8 @@ public final class TranscriptionServer implements AutoCloseable {
             String[] path = exchange.getRequestURI().getPath().split("/");
             String engine = path.length > 1 ? path[1] : "";
             Script script = scripts.get(engine);
-            if (script == null || !exchange.getRequestMethod().equals("POST")
+            if (script == null
+                    || !exchange.getRequestMethod().equals("POST")
                     || !exchange.getRequestURI().getPath().endsWith("/audio/transcriptions")) {
                 send(exchange, 404, "{\"error\":{\"message\":\"no such engine\"}}");
                 return;
@@ -174,7 +180,11 @@ public final class TranscriptionServer implements AutoCloseable {
             }
             case Reply.TRICKLE -> trickle(exchange, engine);
             case 200 -> send(exchange, 200, JSON.writeValueAsString(transcript(chunk, seconds)));
-            default -> send(exchange, reply.status(), "{\"error\":{\"message\":\"scripted failure\",\"type\":\"server_error\"}}");
+            default ->
+                send(
+                        exchange,
+                        reply.status(),
+                        "{\"error\":{\"message\":\"scripted failure\",\"type\":\"server_error\"}}");
         }
     }
 
@@ -186,7 +196,7 @@ public final class TranscriptionServer implements AutoCloseable {
             while (closing.getCount() > 0) {
                 out.write(' ');
                 out.flush();
-                closing.await(20, java.util.concurrent.TimeUnit.MILLISECONDS);
+                closing.await(20, TimeUnit.MILLISECONDS);
             }
         } catch (IOException gone) {
             counter(abandoned, engine).incrementAndGet();
@@ -201,7 +211,11 @@ public final class TranscriptionServer implements AutoCloseable {
                 .put("language", "english")
                 .put("duration", seconds)
                 .put("text", "Chunk " + chunk + ".");
-        body.putArray("segments").addObject().put("id", 0).put("start", 0.0).put("end", seconds)
+        body.putArray("segments")
+                .addObject()
+                .put("id", 0)
+                .put("start", 0.0)
+                .put("end", seconds)
                 .put("text", " Chunk " + chunk + ".");
         ArrayNode words = body.putArray("words");
         words.addObject().put("word", "Chunk").put("start", 0.0).put("end", seconds / 2);
@@ -229,10 +243,11 @@ public final class TranscriptionServer implements AutoCloseable {
     private static byte[] parse(HttpExchange exchange, Map<String, List<String>> fields) throws IOException {
         String type = exchange.getRequestHeaders().getFirst("Content-Type");
         byte[] body = exchange.getRequestBody().readAllBytes();
-        byte[] delimiter = ("\r\n--" + type.substring(type.indexOf("boundary=") + 9)).getBytes(StandardCharsets.US_ASCII);
+        byte[] delimiter =
+                ("\r\n--" + type.substring(type.indexOf("boundary=") + 9)).getBytes(StandardCharsets.US_ASCII);
         byte[] file = new byte[0];
         // The body starts with the delimiter without its leading CRLF.
-        int at = indexOf(body, java.util.Arrays.copyOfRange(delimiter, 2, delimiter.length), 0);
+        int at = indexOf(body, Arrays.copyOfRange(delimiter, 2, delimiter.length), 0);
         while (at >= 0) {
             int headersStart = indexOf(body, "\r\n".getBytes(StandardCharsets.US_ASCII), at) + 2;
             int headersEnd = indexOf(body, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII), headersStart);
@@ -241,9 +256,9 @@ public final class TranscriptionServer implements AutoCloseable {
                 break;
             }
             String headers = new String(body, headersStart, headersEnd - headersStart, StandardCharsets.UTF_8);
-            java.util.regex.Matcher named = FIELD_NAME.matcher(headers);
+            Matcher named = FIELD_NAME.matcher(headers);
             String name = named.find() ? named.group(1) : "";
-            byte[] content = java.util.Arrays.copyOfRange(body, headersEnd + 4, next);
+            byte[] content = Arrays.copyOfRange(body, headersEnd + 4, next);
             if (name.equals("file")) {
                 file = content;
                 fields.computeIfAbsent(name, n -> new ArrayList<>()).add(content.length + " bytes");

@@ -31,7 +31,8 @@ class AudioChunksTest {
             next += chunk.samples();
         }
         assertThat(next).as("every sample, once").isEqualTo(312_344 / 2); // the fixture's data chunk
-        assertThat(again).extracting(AudioChunks.Chunk::fromSample)
+        assertThat(again)
+                .extracting(AudioChunks.Chunk::fromSample)
                 .isEqualTo(first.stream().map(AudioChunks.Chunk::fromSample).toList());
     }
 

@@ -1,6 +1,7 @@
 package dev.kiln.transcribe;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 import static org.awaitility.Awaitility.await;
 
 import dev.kiln.testing.Api;
@@ -85,7 +86,8 @@ abstract class RemoteEngineContract extends ApiTestBase {
         JsonNode result = result(job);
         Map<Integer, Integer> requests = server.requestsPerChunk("flaky");
         assertThat(requests).hasSizeGreaterThanOrEqualTo(3);
-        requests.forEach((chunk, n) -> assertThat(n).as("requests for chunk " + chunk).isEqualTo(chunk == 1 ? 2 : 1));
+        requests.forEach(
+                (chunk, n) -> assertThat(n).as("requests for chunk " + chunk).isEqualTo(chunk == 1 ? 2 : 1));
         List<JsonNode> segments = list(result.get("segments"));
         assertThat(segments).hasSize(requests.size());
         double previousEnd = 0;
@@ -93,13 +95,14 @@ abstract class RemoteEngineContract extends ApiTestBase {
             JsonNode s = segments.get(i);
             assertThat(s.get("text").asString()).isEqualTo("Chunk " + i + ".");
             // Each chunk's times are shifted by where it starts; cuts come at most 3 s apart.
-            assertThat(s.get("start").asDouble()).isCloseTo(previousEnd, org.assertj.core.data.Offset.offset(0.01));
+            assertThat(s.get("start").asDouble()).isCloseTo(previousEnd, offset(0.01));
             assertThat(s.get("end").asDouble() - s.get("start").asDouble()).isBetween(1.0, 3.0);
             assertThat(s.get("words")).hasSize(2);
-            assertThat(s.get("words").get(0).get("start").asDouble()).isEqualTo(s.get("start").asDouble());
+            assertThat(s.get("words").get(0).get("start").asDouble())
+                    .isEqualTo(s.get("start").asDouble());
             previousEnd = s.get("end").asDouble();
         }
-        assertThat(previousEnd).isCloseTo(result.get("duration").asDouble(), org.assertj.core.data.Offset.offset(0.01));
+        assertThat(previousEnd).isCloseTo(result.get("duration").asDouble(), offset(0.01));
         assertThat(result.get("language").asString()).isEqualTo("english");
         assertThat(result.get("model").asString()).isEqualTo("flaky");
         assertThat(texts(partials(events, 1))).isEqualTo(texts(segments));
@@ -138,7 +141,9 @@ abstract class RemoteEngineContract extends ApiTestBase {
         assertThat(error.get("code").asString()).isEqualTo("engine_chunk_too_large");
         assertThat(error.get("message").asString()).contains("kiln.transcribe.engines.big.chunk-seconds");
         assertThat(error.get("retryable").asBoolean()).isFalse();
-        assertThat(server.requestsPerChunk("big")).isNotEmpty().allSatisfy((chunk, n) -> assertThat(n).isEqualTo(1));
+        assertThat(server.requestsPerChunk("big"))
+                .isNotEmpty()
+                .allSatisfy((chunk, n) -> assertThat(n).isEqualTo(1));
     }
 
     @Test
@@ -148,8 +153,12 @@ abstract class RemoteEngineContract extends ApiTestBase {
 
         assertThat(error.get("code").asString()).isEqualTo("engine_auth");
         assertThat(error.get("message").asString()).contains("kiln.transcribe.engines.locked.api-key");
-        assertThat(server.requestsPerChunk("locked")).isNotEmpty().allSatisfy((chunk, n) -> assertThat(n).isEqualTo(1));
-        assertThat(api.get("/api/v1/jobs/" + job + "/events?after=0", Api.ADMIN_TOKEN).body()).doesNotContain(KEY);
+        assertThat(server.requestsPerChunk("locked"))
+                .isNotEmpty()
+                .allSatisfy((chunk, n) -> assertThat(n).isEqualTo(1));
+        assertThat(api.get("/api/v1/jobs/" + job + "/events?after=0", Api.ADMIN_TOKEN)
+                        .body())
+                .doesNotContain(KEY);
         assertThat(api.get("/api/v1/jobs/" + job, Api.ADMIN_TOKEN).body()).doesNotContain(KEY);
     }
 
@@ -176,7 +185,12 @@ abstract class RemoteEngineContract extends ApiTestBase {
         assertThat(flaky).isNotNull();
         assertThat(flaky.get("remote").asBoolean()).isTrue();
         assertThat(flaky.get("model").asString()).isEqualTo("whisper-large-v3");
-        assertThat(transcribe.get("params").get("properties").get("model").get("enum").toString())
+        assertThat(transcribe
+                        .get("params")
+                        .get("properties")
+                        .get("model")
+                        .get("enum")
+                        .toString())
                 .contains("\"en-us\"", "\"flaky\"", "\"resume\"");
         // And OpenAI's model list, which names what /v1/audio/transcriptions takes.
         assertThat(api.get("/v1/models", Api.ADMIN_TOKEN).body()).contains("\"flaky\"");
@@ -193,7 +207,8 @@ abstract class RemoteEngineContract extends ApiTestBase {
         Map<Integer, Integer> requests = server.requestsPerChunk("resume");
         assertThat(requests).hasSizeGreaterThanOrEqualTo(4);
         // Attempt 1: chunks 0 and 1, then chunk 2 fails twice; attempt 2 sends chunk 2 on.
-        requests.forEach((chunk, n) -> assertThat(n).as("requests for chunk " + chunk).isEqualTo(chunk == 2 ? 3 : 1));
+        requests.forEach(
+                (chunk, n) -> assertThat(n).as("requests for chunk " + chunk).isEqualTo(chunk == 2 ? 3 : 1));
         List<JsonNode> segments = list(result(job).get("segments"));
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < requests.size(); i++) {
@@ -204,7 +219,7 @@ abstract class RemoteEngineContract extends ApiTestBase {
         // The new attempt's partial results are the whole transcript again, as for any retried job.
         assertThat(texts(partials(events, 2))).isEqualTo(expected);
         assertThat(segments.get(2).get("start").asDouble())
-                .isCloseTo(segments.get(1).get("end").asDouble(), org.assertj.core.data.Offset.offset(0.002));
+                .isCloseTo(segments.get(1).get("end").asDouble(), offset(0.002));
     }
 
     @Test
@@ -212,7 +227,9 @@ abstract class RemoteEngineContract extends ApiTestBase {
         String job = submit("hold", false);
         await().atMost(Duration.ofSeconds(20)).until(() -> server.inFlight("hold") == 2);
 
-        assertThat(api.postEmpty("/api/v1/jobs/" + job + "/cancel", Api.ADMIN_TOKEN).status()).isLessThan(300);
+        assertThat(api.postEmpty("/api/v1/jobs/" + job + "/cancel", Api.ADMIN_TOKEN)
+                        .status())
+                .isLessThan(300);
 
         await().atMost(Duration.ofSeconds(5)).until(() -> server.abandoned("hold") == 2);
         assertThat(last(api.events(Api.ADMIN_TOKEN, job))).isEqualTo("cancelled");
@@ -242,7 +259,8 @@ abstract class RemoteEngineContract extends ApiTestBase {
     }
 
     private JsonNode result(String job) {
-        return api.get("/api/v1/jobs/" + job + "/result?original=true", Api.ADMIN_TOKEN).json();
+        return api.get("/api/v1/jobs/" + job + "/result?original=true", Api.ADMIN_TOKEN)
+                .json();
     }
 
     private static String last(List<JsonNode> events) {
@@ -254,7 +272,8 @@ abstract class RemoteEngineContract extends ApiTestBase {
         List<JsonNode> partials = new ArrayList<>();
         int current = 0;
         for (JsonNode e : events) {
-            if (e.get("kind").asString().equals("state") && e.get("data").get("state").asString().equals("running")) {
+            if (e.get("kind").asString().equals("state")
+                    && e.get("data").get("state").asString().equals("running")) {
                 current = e.get("data").get("attempt").asInt();
             } else if (e.get("kind").asString().equals("partial") && current == attempt) {
                 partials.add(e.get("data"));

@@ -37,17 +37,22 @@ class RemoteEngineRestartTest {
             settings.put("kiln.transcribe.engines.e.chunk-seconds", "3");
             settings.put("kiln.transcribe.engines.e.max-concurrency", "1");
             KilnProcess kiln = KilnProcess.start(
-                    TestDatabases.fresh(TestDatabases.Kind.SQLITE), TestDatabases.tempDir("kiln-engine-crash-"), settings);
+                    TestDatabases.fresh(TestDatabases.Kind.SQLITE),
+                    TestDatabases.tempDir("kiln-engine-crash-"),
+                    settings);
             try {
                 Api api = kiln.api();
                 String file = api.file(Api.ADMIN_TOKEN, Files.readAllBytes(Fixtures.path("speech.wav")), "speech.wav");
                 String job = api.submit(Api.ADMIN_TOKEN, "transcribe", file, "{\"model\":\"e\"}");
                 // Chunks 0 and 1 are done, chunk 2 is in flight: then the node dies.
-                await().atMost(Duration.ofSeconds(30)).until(() -> engine.inFlight("e") == 1
-                        && engine.requestsPerChunk("e").containsKey(2));
-                await().atMost(Duration.ofSeconds(5)).until(() -> api.eventsSoFar(Api.ADMIN_TOKEN, job).stream()
-                        .filter(e -> e.get("kind").asString().equals("partial"))
-                        .count() == 2);
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> engine.inFlight("e") == 1
+                                && engine.requestsPerChunk("e").containsKey(2));
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> api.eventsSoFar(Api.ADMIN_TOKEN, job).stream()
+                                        .filter(e -> e.get("kind").asString().equals("partial"))
+                                        .count()
+                                == 2);
 
                 kiln = kiln.crashAndRestart();
 
@@ -55,11 +60,15 @@ class RemoteEngineRestartTest {
                 assertThat(events.getLast().get("data").get("state").asString()).isEqualTo("succeeded");
                 Map<Integer, Integer> requests = engine.requestsPerChunk("e");
                 assertThat(requests).hasSizeGreaterThanOrEqualTo(4);
-                requests.forEach((chunk, n) -> assertThat(n).as("requests for chunk " + chunk).isEqualTo(chunk == 2 ? 2 : 1));
-                JsonNode result = kiln.api().get("/api/v1/jobs/" + job + "/result?original=true", Api.ADMIN_TOKEN).json();
+                requests.forEach((chunk, n) ->
+                        assertThat(n).as("requests for chunk " + chunk).isEqualTo(chunk == 2 ? 2 : 1));
+                JsonNode result = kiln.api()
+                        .get("/api/v1/jobs/" + job + "/result?original=true", Api.ADMIN_TOKEN)
+                        .json();
                 assertThat(result.get("segments")).hasSize(requests.size());
                 for (int i = 0; i < requests.size(); i++) {
-                    assertThat(result.get("segments").get(i).get("text").asString()).isEqualTo("Chunk " + i + ".");
+                    assertThat(result.get("segments").get(i).get("text").asString())
+                            .isEqualTo("Chunk " + i + ".");
                 }
             } finally {
                 kiln.close();

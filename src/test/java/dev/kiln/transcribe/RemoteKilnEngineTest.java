@@ -53,7 +53,8 @@ class RemoteKilnEngineTest extends ApiTestBase {
         List<JsonNode> events = api.events(Api.ADMIN_TOKEN, job);
 
         assertThat(events.getLast().get("data").get("state").asString()).isEqualTo("succeeded");
-        JsonNode result = api.get("/api/v1/jobs/" + job + "/result?original=true", Api.ADMIN_TOKEN).json();
+        JsonNode result = api.get("/api/v1/jobs/" + job + "/result?original=true", Api.ADMIN_TOKEN)
+                .json();
         String expected = Files.readString(Fixtures.path("speech.txt"));
         assertThat(WordErrorRate.of(expected, result.get("text").asString()))
                 .as(result.get("text").asString())
@@ -65,7 +66,9 @@ class RemoteKilnEngineTest extends ApiTestBase {
             double start = segment.get("start").asDouble();
             double end = segment.get("end").asDouble();
             assertThat(start).as("segments in order").isGreaterThanOrEqualTo(previous - 0.05);
-            assertThat(end).isGreaterThan(start).isLessThanOrEqualTo(result.get("duration").asDouble() + 0.05);
+            assertThat(end)
+                    .isGreaterThan(start)
+                    .isLessThanOrEqualTo(result.get("duration").asDouble() + 0.05);
             assertThat(segment.get("words")).isNotEmpty();
             previous = end;
             texts.add(segment.get("text").asString());
@@ -79,9 +82,14 @@ class RemoteKilnEngineTest extends ApiTestBase {
                 .isEqualTo(texts);
 
         JsonNode transcribe = api.processor("transcribe");
-        assertThat(transcribe.toString()).doesNotContain(Api.ADMIN_TOKEN).doesNotContain("127.0.0.1:" + upstream.port());
-        assertThat(transcribe.get("details").get("engines").get(0).get("name").asString()).isEqualTo("other-kiln");
-        assertThat(transcribe.get("details").get("engines").get(0).get("remote").asBoolean()).isTrue();
-        assertThat(transcribe.get("details").get("engines").get(0).get("model").asString()).isEqualTo("whisper-1");
+        assertThat(transcribe.toString())
+                .doesNotContain(Api.ADMIN_TOKEN)
+                .doesNotContain("127.0.0.1:" + upstream.port());
+        assertThat(transcribe.get("details").get("engines").get(0).get("name").asString())
+                .isEqualTo("other-kiln");
+        assertThat(transcribe.get("details").get("engines").get(0).get("remote").asBoolean())
+                .isTrue();
+        assertThat(transcribe.get("details").get("engines").get(0).get("model").asString())
+                .isEqualTo("whisper-1");
     }
 }
