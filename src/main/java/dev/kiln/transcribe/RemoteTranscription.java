@@ -22,6 +22,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.MDC;
 
 /**
@@ -53,6 +54,9 @@ final class RemoteTranscription {
     private final TreeMap<Integer, Slot> pending = new TreeMap<>();
     private final List<Utterance> segments = new ArrayList<>();
     private final AtomicLong samplesSent = new AtomicLong();
+    /** The first chunk that failed for good, set by its request thread. */
+    private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+
     private long samplesTakenOver;
     private boolean resuming = true;
     private String language;
@@ -136,6 +140,7 @@ final class RemoteTranscription {
         }
         Future<EngineClient.Heard> heard;
         try {
+            failFast(); // the permit may be the one a failed chunk gave back
             byte[] wav = Wave.of(chunk.pcm());
             Map<String, String> logContext = MDC.getCopyOfContextMap(); // the job's id on the request's log lines
             heard = requests.submit(() -> {
@@ -144,6 +149,9 @@ final class RemoteTranscription {
                 }
                 try {
                     return withTries(chunk, wav);
+                } catch (RuntimeException e) {
+                    failure.compareAndSet(null, e); // before the permit goes back: no chunk is sent after it
+                    throw e;
                 } finally {
                     permits.release();
                 }
@@ -243,15 +251,12 @@ final class RemoteTranscription {
      * so that the next attempt need not send them again.
      */
     private void failFast() {
-        Slot failed = pending.values().stream()
-                .filter(slot -> slot.heard().state() == Future.State.FAILED)
-                .findFirst()
-                .orElse(null);
+        RuntimeException failed = failure.get();
         if (failed != null) {
-            while (pending.firstEntry().getValue().heard().state() == Future.State.SUCCESS) {
+            while (!pending.isEmpty() && pending.firstEntry().getValue().heard().state() == Future.State.SUCCESS) {
                 publish(pending.pollFirstEntry().getValue());
             }
-            throw unwrap(failed.heard().exceptionNow());
+            throw failed;
         }
     }
 

@@ -81,6 +81,14 @@ class RemoteKilnEngineTest extends ApiTestBase {
                         .toList())
                 .isEqualTo(texts);
 
+        assertThat(events)
+                .as("progress by seconds done, with an estimate of the time left")
+                .anySatisfy(e -> {
+                    assertThat(e.get("kind").asString()).isEqualTo("progress");
+                    assertThat(e.get("data").get("stage").asString()).isEqualTo("transcribing");
+                    assertThat(e.get("data").has("eta")).isTrue();
+                });
+
         JsonNode transcribe = api.processor("transcribe");
         assertThat(transcribe.toString())
                 .doesNotContain(Api.ADMIN_TOKEN)
