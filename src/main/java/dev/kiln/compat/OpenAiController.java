@@ -106,7 +106,7 @@ class OpenAiController {
                     CompatFailure.Kind.MISSING_FILE, "Send the audio as the multipart field 'file'.", "file");
         }
         Engines.Engine engine = engines.choose(model, language);
-        Job job = transcriptions.submit(user, file, false, engine, idempotencyKey);
+        Job job = transcriptions.submit(user, file, false, engine, language, idempotencyKey);
         Duration limit = wait.limit(prefer);
         if (streaming) {
             stream(user, job, limit, response);

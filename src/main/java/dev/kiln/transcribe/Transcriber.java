@@ -14,7 +14,6 @@ import dev.kiln.processors.ResultShape;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,12 +33,14 @@ import tools.jackson.databind.json.JsonMapper;
 class Transcriber implements Processor {
 
     private final SpeechModels models;
+    private final RemoteEngines engines;
     private final JsonMapper json;
     private final DistributionSummary realTimeFactor;
     private final Counter audioSeconds;
 
-    Transcriber(SpeechModels models, JsonMapper json, MeterRegistry meters) {
+    Transcriber(SpeechModels models, RemoteEngines engines, JsonMapper json, MeterRegistry meters) {
         this.models = models;
+        this.engines = engines;
         this.json = json;
         this.realTimeFactor = DistributionSummary.builder("kiln.transcribe.realtime.factor")
                 .description(
@@ -59,7 +60,7 @@ class Transcriber implements Processor {
 
     @Override
     public String description() {
-        return "Speech to text (Vosk) from audio or video: wav, mp3, m4a/aac, ogg/opus, flac, webm, mp4, mkv, mov. "
+        return "Speech to text (Vosk, or a remote engine) from audio or video: wav, mp3, m4a/aac, ogg/opus, flac, webm, mp4, mkv, mov. "
                 + "Utterances arrive as partial results; the result exports as json, txt, srt and vtt.";
     }
 
@@ -75,10 +76,14 @@ class Transcriber implements Processor {
                 Param.string(
                                 "model",
                                 "Speech model: the bundled " + SpeechModels.BUNDLED
-                                        + " or one installed in the models directory")
+                                        + ", one installed in the models directory, or a remote engine's name")
                         .withDefault(SpeechModels.BUNDLED)
-                        .withAllowed(models::names),
-                Param.bool("words", "Include per-word timings and confidence").withDefault(false));
+                        .withAllowed(this::modelNames),
+                Param.bool("words", "Include per-word timings and confidence").withDefault(false),
+                Param.string(
+                        "language",
+                        "The spoken language (ISO-639-1, e.g. en), for a remote engine so that it need not detect it;"
+                                + " a Vosk model speaks one language and ignores it"));
     }
 
     @Override
@@ -98,7 +103,13 @@ class Transcriber implements Processor {
         List<Map<String, Object>> installed = models.installed().stream()
                 .map(m -> Map.<String, Object>of("name", m.name(), "language", m.language(), "bundled", m.bundled()))
                 .toList();
-        return Map.of("models", installed);
+        return Map.of("models", installed, "engines", engines.details());
+    }
+
+    private List<String> modelNames() {
+        List<String> names = new ArrayList<>(models.names());
+        names.addAll(engines.names());
+        return names;
     }
 
     @Override
@@ -140,9 +151,12 @@ class Transcriber implements Processor {
     }
 
     @Override
-    public Object run(JobContext context) throws IOException {
-        SpeechModels.Installed installed = models.find(
-                        context.params().get("model").asString())
+    public Object run(JobContext context) throws Exception {
+        String model = context.params().get("model").asString();
+        if (engines.has(model)) {
+            return engines.run(context, model);
+        }
+        SpeechModels.Installed installed = models.find(model)
                 .orElseThrow(() -> JobFailure.of(
                         JobErrorCode.MODEL_MISSING,
                         "The model " + context.params().get("model").asString() + " is no longer installed; installed: "

@@ -42,8 +42,9 @@ class TranscriberTest {
     @BeforeAll
     static void load() throws Exception {
         Path home = TestDatabases.tempDir("kiln-transcribe-");
-        models = new SpeechModels(new KilnHome(home), new TranscribeSettings(home.resolve("models")));
-        transcriber = new Transcriber(models, JSON, METERS);
+        TranscribeSettings settings = new TranscribeSettings(home.resolve("models"), null);
+        models = new SpeechModels(new KilnHome(home), settings);
+        transcriber = new Transcriber(models, new RemoteEngines(settings, models, null, null), JSON, METERS);
     }
 
     @AfterAll
@@ -161,7 +162,8 @@ class TranscriberTest {
         Files.createDirectories(home.resolve("models/my-model/conf"));
         Files.writeString(home.resolve("models/my-model/language"), "fr\n");
         Files.createDirectories(home.resolve("models/not-a-model"));
-        SpeechModels listed = new SpeechModels(new KilnHome(home), new TranscribeSettings(null));
+        TranscribeSettings settings = new TranscribeSettings(null, null);
+        SpeechModels listed = new SpeechModels(new KilnHome(home), settings);
 
         assertThat(listed.installed())
                 .extracting(SpeechModels.Installed::name, SpeechModels.Installed::language)
@@ -169,13 +171,16 @@ class TranscriberTest {
                         org.assertj.core.groups.Tuple.tuple("en-us", "en-us"),
                         org.assertj.core.groups.Tuple.tuple("my-model", "fr"),
                         org.assertj.core.groups.Tuple.tuple("vosk-model-small-de-0.15", "de"));
-        assertThat(new Transcriber(listed, JSON, new SimpleMeterRegistry()).details())
+        var engines = new RemoteEngines(settings, listed, null, null);
+        assertThat(new Transcriber(listed, engines, JSON, new SimpleMeterRegistry()).details())
                 .isEqualTo(Map.of(
                         "models",
                         List.of(
                                 Map.of("name", "en-us", "language", "en-us", "bundled", true),
                                 Map.of("name", "my-model", "language", "fr", "bundled", false),
-                                Map.of("name", "vosk-model-small-de-0.15", "language", "de", "bundled", false))));
+                                Map.of("name", "vosk-model-small-de-0.15", "language", "de", "bundled", false)),
+                        "engines",
+                        List.of()));
     }
 
     private static RecordingContext context(String fixture, String params) {
