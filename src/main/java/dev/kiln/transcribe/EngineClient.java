@@ -2,6 +2,8 @@ package dev.kiln.transcribe;
 
 import dev.kiln.processors.JobErrorCode;
 import dev.kiln.support.Secrets;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -47,16 +49,42 @@ class EngineClient implements AutoCloseable {
 
     private final JsonMapper json;
     private final HttpClient http;
+    private final MeterRegistry meters;
 
-    EngineClient(JsonMapper json) {
+    EngineClient(JsonMapper json, MeterRegistry meters) {
         this.json = json;
+        this.meters = meters;
         this.http = HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(10))
                 .version(HttpClient.Version.HTTP_1_1)
                 .build();
     }
 
-    Heard transcribe(TranscribeSettings.Engine engine, byte[] wav, String language, boolean words)
+    /** Sends one chunk to the engine {@code name}, timed and counted by outcome for operators. */
+    Heard transcribe(String name, TranscribeSettings.Engine engine, byte[] wav, String language, boolean words)
+            throws Refused, InterruptedException {
+        long started = System.nanoTime();
+        String outcome = "cancelled";
+        try {
+            Heard heard = send(engine, wav, language, words);
+            outcome = "ok";
+            return heard;
+        } catch (Refused refused) {
+            outcome = refused.getCause() instanceof HttpTimeoutException
+                    ? "timeout"
+                    : refused.status == 0 ? "unreachable" : refused.code.code();
+            throw refused;
+        } finally {
+            Timer.builder("kiln.transcribe.engine.requests")
+                    .description("Requests to remote transcription engines (one per chunk and try), by outcome")
+                    .tag("engine", name)
+                    .tag("outcome", outcome)
+                    .register(meters)
+                    .record(Duration.ofNanos(System.nanoTime() - started));
+        }
+    }
+
+    private Heard send(TranscribeSettings.Engine engine, byte[] wav, String language, boolean words)
             throws Refused, InterruptedException {
         String boundary = "kiln-" + UUID.randomUUID();
         HttpRequest.Builder request = HttpRequest.newBuilder(engine.transcriptionsUri())

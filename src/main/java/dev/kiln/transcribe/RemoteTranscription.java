@@ -170,7 +170,7 @@ final class RemoteTranscription {
     private EngineClient.Heard withTries(AudioChunks.Chunk chunk, byte[] wav) throws InterruptedException {
         for (int tried = 1; ; tried++) {
             try {
-                EngineClient.Heard heard = client.transcribe(engine, wav, requestedLanguage, words);
+                EngineClient.Heard heard = client.transcribe(name, engine, wav, requestedLanguage, words);
                 samplesSent.addAndGet(chunk.samples());
                 return heard;
             } catch (EngineClient.Refused refused) {

@@ -113,6 +113,13 @@ abstract class RemoteEngineContract extends ApiTestBase {
         assertThat(first.fields().get("response_format")).containsExactly("verbose_json");
         assertThat(first.fields().get("timestamp_granularities[]")).containsExactly("segment", "word");
         assertThat(first.fields().get("language")).containsExactly("en");
+
+        String metrics = api.get("/actuator/prometheus", Api.ADMIN_TOKEN).body();
+        assertThat(metrics)
+                .containsPattern(
+                        "kiln_transcribe_engine_requests_seconds_count\\{engine=\"flaky\",outcome=\"ok\"} [3-9]")
+                .containsPattern(
+                        "kiln_transcribe_engine_requests_seconds_count\\{engine=\"flaky\",outcome=\"engine_unavailable\"} 1");
     }
 
     @Test
@@ -132,6 +139,9 @@ abstract class RemoteEngineContract extends ApiTestBase {
 
         assertThat(error.get("code").asString()).isEqualTo("engine_unavailable");
         assertThat(error.get("message").asString()).contains("'slow' did not answer within 400 ms", "2 times");
+        assertThat(api.get("/actuator/prometheus", Api.ADMIN_TOKEN).body())
+                .containsPattern(
+                        "kiln_transcribe_engine_requests_seconds_count\\{engine=\"slow\",outcome=\"timeout\"} [1-9][0-9]*");
     }
 
     @Test
