@@ -1,6 +1,10 @@
 package dev.kiln.transcribe;
 
 import dev.kiln.processors.JobContext;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +61,30 @@ class RemoteEngines {
 
     boolean has(String name) {
         return engines.containsKey(name);
+    }
+
+    /**
+     * For the reuse key: where each engine is and which model it runs. A result an engine gave is
+     * not reused once its address or model has changed (nor, more cautiously, any other result).
+     */
+    String version() {
+        if (engines.isEmpty()) {
+            return "";
+        }
+        StringBuilder what = new StringBuilder();
+        engines.forEach((name, engine) -> what.append(name)
+                .append('=')
+                .append(engine.baseUrl())
+                .append('#')
+                .append(engine.model())
+                .append('\n'));
+        try {
+            byte[] digest =
+                    MessageDigest.getInstance("SHA-256").digest(what.toString().getBytes(StandardCharsets.UTF_8));
+            return " engines/" + HexFormat.of().formatHex(digest, 0, 6); // not the address itself: listed publicly
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** For {@code GET /api/v1/processors}: what a client may know of each engine — never its key or address. */

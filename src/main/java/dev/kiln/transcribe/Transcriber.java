@@ -121,7 +121,7 @@ class Transcriber implements Processor {
     @Override
     public String version() {
         String vosk = Recognizer.class.getPackage().getImplementationVersion();
-        return "kiln-transcribe/1" + (vosk == null ? "" : " vosk/" + vosk);
+        return "kiln-transcribe/1" + (vosk == null ? "" : " vosk/" + vosk) + engines.version();
     }
 
     @Override

@@ -13,6 +13,7 @@ import dev.kiln.testing.WordErrorRate;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -153,6 +154,36 @@ class TranscriberTest {
 
         assertThat(context.cancelWhen(transcriber, r -> r.stage().equals("transcribing")))
                 .isLessThan(1000);
+    }
+
+    /** A remote engine's address or model changed: its earlier results are no longer reused (the version is the reuse key's). */
+    @Test
+    void theVersionChangesWithAnEnginesAddressOrModelAndNeverShowsThem() {
+        Map<String, String> versions = new java.util.LinkedHashMap<>();
+        for (String[] engine : new String[][] {
+            {"http://gpu-1:8000/v1", "large-v3"}, {"http://gpu-1:8000/v1", "large-v3"},
+            {"http://gpu-2:8000/v1", "large-v3"}, {"http://gpu-1:8000/v1", "medium"}
+        }) {
+            TranscribeSettings settings = new TranscribeSettings(
+                    null,
+                    Map.of(
+                            "whisper",
+                            new TranscribeSettings.Engine(
+                                    java.net.URI.create(engine[0]),
+                                    engine[1],
+                                    "sk-secret",
+                                    2,
+                                    30,
+                                    Duration.ofSeconds(5),
+                                    1,
+                                    Duration.ofSeconds(1))));
+            String version = new Transcriber(
+                            models, new RemoteEngines(settings, models, null, null), JSON, new SimpleMeterRegistry())
+                    .version();
+            assertThat(version).startsWith(transcriber.version()).doesNotContain("gpu", "large", "medium", "sk-");
+            versions.merge(version, engine[0] + " " + engine[1], (a, b) -> a + " | " + b);
+        }
+        assertThat(versions).as("one version per address and model").hasSize(3);
     }
 
     @Test
