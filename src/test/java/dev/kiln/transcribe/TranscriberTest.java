@@ -11,10 +11,12 @@ import dev.kiln.testing.RecordingContext;
 import dev.kiln.testing.TestDatabases;
 import dev.kiln.testing.WordErrorRate;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -159,7 +161,7 @@ class TranscriberTest {
     /** A remote engine's address or model changed: its earlier results are no longer reused (the version is the reuse key's). */
     @Test
     void theVersionChangesWithAnEnginesAddressOrModelAndNeverShowsThem() {
-        Map<String, String> versions = new java.util.LinkedHashMap<>();
+        Map<String, String> versions = new LinkedHashMap<>();
         for (String[] engine : new String[][] {
             {"http://gpu-1:8000/v1", "large-v3"}, {"http://gpu-1:8000/v1", "large-v3"},
             {"http://gpu-2:8000/v1", "large-v3"}, {"http://gpu-1:8000/v1", "medium"}
@@ -169,7 +171,7 @@ class TranscriberTest {
                     Map.of(
                             "whisper",
                             new TranscribeSettings.Engine(
-                                    java.net.URI.create(engine[0]),
+                                    URI.create(engine[0]),
                                     engine[1],
                                     "sk-secret",
                                     2,
