@@ -55,6 +55,7 @@ class Transcriptions {
      *
      * @param rawPcm   the audio is 16 kHz mono 16-bit little-endian PCM without a header
      * @param language the spoken language the client named, or null: passed on to a remote engine
+     * @param translate to English text (a remote engine's translation), not a transcription
      */
     Job submit(
             User user,
@@ -62,6 +63,7 @@ class Transcriptions {
             boolean rawPcm,
             Engines.Engine engine,
             String language,
+            boolean translate,
             String idempotencyKey) {
         String key = JobRequests.idempotencyKey(idempotencyKey);
         if (audio.isEmpty()) {
@@ -81,6 +83,9 @@ class Transcriptions {
                     body.putObject("params").put("model", engine.name()).put("words", true);
             if (engine.remote() && language != null) {
                 params.put("language", Engines.primary(language));
+            }
+            if (translate) {
+                params.put("task", "translate");
             }
             JobStore.Submission submission = requests.submitAdmitted(user, body, key);
             if (submission.replayed()) {

@@ -61,12 +61,18 @@ class EngineClient implements AutoCloseable {
     }
 
     /** Sends one chunk to the engine {@code name}, timed and counted by outcome for operators. */
-    Heard transcribe(String name, TranscribeSettings.Engine engine, byte[] wav, String language, boolean words)
+    Heard transcribe(
+            String name,
+            TranscribeSettings.Engine engine,
+            byte[] wav,
+            String language,
+            boolean words,
+            boolean translate)
             throws Refused, InterruptedException {
         long started = System.nanoTime();
         String outcome = "cancelled";
         try {
-            Heard heard = send(engine, wav, language, words);
+            Heard heard = send(engine, wav, language, words, translate);
             outcome = "ok";
             return heard;
         } catch (Refused refused) {
@@ -84,14 +90,17 @@ class EngineClient implements AutoCloseable {
         }
     }
 
-    private Heard send(TranscribeSettings.Engine engine, byte[] wav, String language, boolean words)
+    /** {@code translate}: OpenAI's translations endpoint, which takes neither a language nor timestamp granularities. */
+    private Heard send(TranscribeSettings.Engine engine, byte[] wav, String language, boolean words, boolean translate)
             throws Refused, InterruptedException {
         String boundary = "kiln-" + UUID.randomUUID();
-        HttpRequest.Builder request = HttpRequest.newBuilder(engine.transcriptionsUri())
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        translate ? engine.translationsUri() : engine.transcriptionsUri())
                 .timeout(engine.timeout())
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(form(boundary, engine, wav, language, words)));
+                .POST(HttpRequest.BodyPublishers.ofByteArray(
+                        form(boundary, engine, wav, translate ? null : language, words && !translate, translate)));
         if (engine.apiKey() != null && !engine.apiKey().isBlank()) {
             request.header("Authorization", "Bearer " + engine.apiKey());
         }
@@ -130,11 +139,19 @@ class EngineClient implements AutoCloseable {
         return Secrets.redact(masked);
     }
 
-    private byte[] form(String boundary, TranscribeSettings.Engine engine, byte[] wav, String language, boolean words) {
+    private byte[] form(
+            String boundary,
+            TranscribeSettings.Engine engine,
+            byte[] wav,
+            String language,
+            boolean words,
+            boolean translate) {
         ByteArrayOutputStream body = new ByteArrayOutputStream(wav.length + 1024);
         field(body, boundary, "model", engine.model() == null ? "" : engine.model());
         field(body, boundary, "response_format", "verbose_json");
-        field(body, boundary, "timestamp_granularities[]", "segment");
+        if (!translate) {
+            field(body, boundary, "timestamp_granularities[]", "segment");
+        }
         if (words) {
             field(body, boundary, "timestamp_granularities[]", "word");
         }

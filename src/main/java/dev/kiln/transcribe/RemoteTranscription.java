@@ -50,6 +50,9 @@ final class RemoteTranscription {
     /** The spoken language the job named, or null: the engine detects it. */
     private final String requestedLanguage;
 
+    /** The job asked for English text whatever the language spoken (the engine's translations endpoint). */
+    private final boolean translate;
+
     private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
     private final TreeMap<Integer, Slot> pending = new TreeMap<>();
     private final List<Utterance> segments = new ArrayList<>();
@@ -79,6 +82,7 @@ final class RemoteTranscription {
         this.backoff = new Backoff(engine.retryBackoff(), engine.retryBackoff().multipliedBy(16), 0.2);
         this.words = context.params().path("words").asBoolean(false);
         this.requestedLanguage = language(context.params().path("language").asString(null));
+        this.translate = "translate".equals(context.params().path("task").asString(""));
     }
 
     Map<String, Object> run() throws Exception {
@@ -107,6 +111,9 @@ final class RemoteTranscription {
         double seconds = (System.nanoTime() - started) / 1e9;
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("model", name);
+        if (translate) {
+            result.put("task", "translate");
+        }
         result.put("language", language != null ? language : requestedLanguage != null ? requestedLanguage : "unknown");
         result.put("duration", round(duration));
         result.put("realTimeFactor", duration > 0 ? round(seconds / duration) : 0);
@@ -170,7 +177,7 @@ final class RemoteTranscription {
     private EngineClient.Heard withTries(AudioChunks.Chunk chunk, byte[] wav) throws InterruptedException {
         for (int tried = 1; ; tried++) {
             try {
-                EngineClient.Heard heard = client.transcribe(name, engine, wav, requestedLanguage, words);
+                EngineClient.Heard heard = client.transcribe(name, engine, wav, requestedLanguage, words, translate);
                 samplesSent.addAndGet(chunk.samples());
                 return heard;
             } catch (EngineClient.Refused refused) {

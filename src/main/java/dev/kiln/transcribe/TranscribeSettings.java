@@ -42,6 +42,12 @@ public record TranscribeSettings(Path modelsDir, Map<String, Engine> engines) {
             @DefaultValue("4") int tries,
             @DefaultValue("1s") Duration retryBackoff) {
 
+        /** OpenAI's translation endpoint beside it: speech in any language to English text. */
+        URI translationsUri() {
+            String root = baseUrl.toString();
+            return URI.create((root.endsWith("/") ? root : root + "/") + "audio/translations");
+        }
+
         URI transcriptionsUri() {
             String root = baseUrl.toString();
             return URI.create((root.endsWith("/") ? root : root + "/") + "audio/transcriptions");

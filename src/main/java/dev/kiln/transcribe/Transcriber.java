@@ -83,7 +83,13 @@ class Transcriber implements Processor {
                 Param.string(
                         "language",
                         "The spoken language (ISO-639-1, e.g. en), for a remote engine so that it need not detect it;"
-                                + " a Vosk model speaks one language and ignores it"));
+                                + " a Vosk model speaks one language and ignores it"),
+                // No default: absent is transcribe, so the reuse keys of jobs before this param stand.
+                Param.string(
+                                "task",
+                                "transcribe (speech to text in the language spoken) or translate (to English text:"
+                                        + " remote engines, through their /audio/translations)")
+                        .withAllowed(() -> List.of("transcribe", "translate")));
     }
 
     @Override
@@ -155,6 +161,12 @@ class Transcriber implements Processor {
         String model = context.params().get("model").asString();
         if (engines.has(model)) {
             return engines.run(context, model);
+        }
+        if ("translate".equals(context.params().path("task").asString(""))) {
+            throw JobFailure.of(
+                    JobErrorCode.INVALID_INPUT,
+                    "The Vosk model " + model + " transcribes only; to translate, choose a remote engine"
+                            + (engines.names().isEmpty() ? " (none is configured)." : ": " + engines.names() + "."));
         }
         SpeechModels.Installed installed = models.find(model)
                 .orElseThrow(() -> JobFailure.of(

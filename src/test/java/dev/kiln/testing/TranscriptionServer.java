@@ -68,8 +68,11 @@ public final class TranscriptionServer implements AutoCloseable {
         Reply reply(int chunk, int request);
     }
 
-    /** What one request carried: its form fields (the file's part as its size) and Authorization header. */
-    public record Received(int chunk, String authorization, Map<String, List<String>> fields) {}
+    /**
+     * What one request carried: its form fields (the file's part as its size), Authorization header,
+     * and whether it went to {@code /audio/translations} (else {@code /audio/transcriptions}).
+     */
+    public record Received(int chunk, String authorization, Map<String, List<String>> fields, boolean translation) {}
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Pattern FIELD_NAME = Pattern.compile("[; ]name=\"([^\"]*)\"");
@@ -145,9 +148,10 @@ public final class TranscriptionServer implements AutoCloseable {
             String[] path = exchange.getRequestURI().getPath().split("/");
             String engine = path.length > 1 ? path[1] : "";
             Script script = scripts.get(engine);
+            boolean translation = exchange.getRequestURI().getPath().endsWith("/audio/translations");
             if (script == null
                     || !exchange.getRequestMethod().equals("POST")
-                    || !exchange.getRequestURI().getPath().endsWith("/audio/transcriptions")) {
+                    || !(translation || exchange.getRequestURI().getPath().endsWith("/audio/transcriptions"))) {
                 send(exchange, 404, "{\"error\":{\"message\":\"no such engine\"}}");
                 return;
             }
@@ -158,17 +162,25 @@ public final class TranscriptionServer implements AutoCloseable {
                     .computeIfAbsent(chunk, c -> new AtomicInteger())
                     .incrementAndGet();
             received.computeIfAbsent(engine, e -> new CopyOnWriteArrayList<>())
-                    .add(new Received(chunk, exchange.getRequestHeaders().getFirst("Authorization"), fields));
+                    .add(new Received(
+                            chunk, exchange.getRequestHeaders().getFirst("Authorization"), fields, translation));
             counter(inFlight, engine).incrementAndGet();
             try {
-                answer(exchange, engine, script.reply(chunk, request), chunk, (file.length - 44) / 32_000.0);
+                answer(
+                        exchange,
+                        engine,
+                        script.reply(chunk, request),
+                        chunk,
+                        (file.length - 44) / 32_000.0,
+                        translation);
             } finally {
                 counter(inFlight, engine).decrementAndGet();
             }
         }
     }
 
-    private void answer(HttpExchange exchange, String engine, Reply reply, int chunk, double seconds)
+    private void answer(
+            HttpExchange exchange, String engine, Reply reply, int chunk, double seconds, boolean translation)
             throws IOException {
         switch (reply.status()) {
             case Reply.HANG -> {
@@ -179,7 +191,7 @@ public final class TranscriptionServer implements AutoCloseable {
                 }
             }
             case Reply.TRICKLE -> trickle(exchange, engine);
-            case 200 -> send(exchange, 200, JSON.writeValueAsString(transcript(chunk, seconds)));
+            case 200 -> send(exchange, 200, JSON.writeValueAsString(transcript(chunk, seconds, translation)));
             default ->
                 send(
                         exchange,
@@ -205,18 +217,23 @@ public final class TranscriptionServer implements AutoCloseable {
         }
     }
 
-    private static ObjectNode transcript(int chunk, double seconds) {
+    /** What the engine heard in a chunk: "Chunk n." (a translation: "Translated chunk n.", as OpenAI's, without words). */
+    private static ObjectNode transcript(int chunk, double seconds, boolean translation) {
+        String text = (translation ? "Translated chunk " : "Chunk ") + chunk + ".";
         ObjectNode body = JSON.createObjectNode()
-                .put("task", "transcribe")
+                .put("task", translation ? "translate" : "transcribe")
                 .put("language", "english")
                 .put("duration", seconds)
-                .put("text", "Chunk " + chunk + ".");
+                .put("text", text);
         body.putArray("segments")
                 .addObject()
                 .put("id", 0)
                 .put("start", 0.0)
                 .put("end", seconds)
-                .put("text", " Chunk " + chunk + ".");
+                .put("text", " " + text);
+        if (translation) {
+            return body;
+        }
         ArrayNode words = body.putArray("words");
         words.addObject().put("word", "Chunk").put("start", 0.0).put("end", seconds / 2);
         words.addObject().put("word", chunk + ".").put("start", seconds / 2).put("end", seconds);

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.Fixtures;
+import dev.kiln.testing.Multipart;
 import dev.kiln.testing.TranscriptionServer;
 import dev.kiln.testing.TranscriptionServer.Reply;
 import java.io.IOException;
@@ -244,6 +245,45 @@ abstract class RemoteEngineContract extends ApiTestBase {
         await().atMost(Duration.ofSeconds(5)).until(() -> server.abandoned("hold") == 2);
         assertThat(last(api.events(Api.ADMIN_TOKEN, job))).isEqualTo("cancelled");
         assertThat(server.inFlight("hold")).isZero();
+    }
+
+    /** task=translate: each chunk to the engine's /audio/translations (no language, no granularities), English back. */
+    @Test
+    void aTranslationGoesToTheEnginesTranslationsEndpointAlsoThroughOpenAisApi() throws IOException {
+        String job = submit("flaky", "\"words\":true,\"language\":\"de\",\"task\":\"translate\"");
+
+        assertThat(last(api.events(Api.ADMIN_TOKEN, job))).isEqualTo("succeeded");
+        JsonNode result = result(job);
+        assertThat(result.get("task").asString()).isEqualTo("translate");
+        assertThat(result.get("text").asString()).startsWith("Translated chunk 0. Translated chunk 1.");
+        assertThat(server.received("flaky")).isNotEmpty().allSatisfy(r -> {
+            assertThat(r.translation()).isTrue();
+            assertThat(r.fields()).containsOnlyKeys("model", "response_format", "file");
+        });
+
+        server.reset();
+        Api.Response translated = api.send(new Multipart()
+                .file("file", "speech.wav", Files.readAllBytes(Fixtures.path("speech.wav")))
+                .field("model", "flaky")
+                .field("response_format", "verbose_json")
+                .post(api, "/v1/audio/translations", Api.ADMIN_TOKEN)
+                .build());
+        assertThat(translated.status()).as(translated.body()).isEqualTo(200);
+        JsonNode body = translated.json();
+        assertThat(body.get("task").asString()).isEqualTo("translate");
+        assertThat(body.get("text").asString()).startsWith("Translated chunk 0.");
+
+        // The Vosk models transcribe only: the job says so, and OpenAI's API names who can.
+        JsonNode vosk = failure(submit("en-us", "\"task\":\"translate\""));
+        assertThat(vosk.get("code").asString()).isEqualTo("invalid_input");
+        assertThat(vosk.get("message").asString()).contains("transcribes only", "flaky");
+        Api.Response refused = api.send(new Multipart()
+                .file("file", "speech.wav", Files.readAllBytes(Fixtures.path("speech.wav")))
+                .field("model", "whisper-1")
+                .post(api, "/v1/audio/translations", Api.ADMIN_TOKEN)
+                .build());
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.body()).contains("translation_not_supported", "Remote engines translate", "flaky");
     }
 
     private String submit(String engine, boolean words) throws IOException {
