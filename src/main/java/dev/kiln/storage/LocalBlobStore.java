@@ -21,14 +21,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.stereotype.Component;
 
 /**
  * Blobs as files under {@code <home>/blobs/ab/cd/<sha256>}: written to a temporary file, hashed
  * while written, then atomically renamed into place, so a reader never sees half a blob.
  */
-@Component
 public class LocalBlobStore implements BlobStore {
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
@@ -37,7 +34,6 @@ public class LocalBlobStore implements BlobStore {
     private final Path root;
     private final Path tmp;
 
-    @Autowired
     public LocalBlobStore(KilnHome home) {
         this(home.resolve("blobs"));
     }
