@@ -130,22 +130,33 @@ final class BlobCache {
         }
     }
 
-    /** Takes {@code file} (the content of {@code sha256}, just stored) as the cached copy, so the next local read is free. */
-    void offer(String sha256, Path file) throws IOException {
-        long size = Files.size(file);
-        synchronized (this) {
-            if (size > maxBytes || copies.containsKey(sha256)) {
-                Files.deleteIfExists(file);
-                return;
+    /**
+     * Takes {@code file} (the content of {@code sha256}, just stored) as the cached copy, so the next
+     * local read is free; the file is gone afterwards either way (the cache is only a saving).
+     */
+    void offer(String sha256, Path file) {
+        try {
+            long size = Files.size(file);
+            synchronized (this) {
+                if (size <= maxBytes && !copies.containsKey(sha256)) {
+                    Files.move(file, dir.resolve(sha256), StandardCopyOption.ATOMIC_MOVE);
+                    Copy copy = new Copy();
+                    copy.size = size;
+                    copy.lastUse = ++tick;
+                    copies.put(sha256, copy);
+                    bytes += size;
+                }
             }
-            Files.move(file, dir.resolve(sha256), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            Copy copy = new Copy();
-            copy.size = size;
-            copy.lastUse = ++tick;
-            copies.put(sha256, copy);
-            bytes += size;
+            evict();
+        } catch (IOException notCached) {
+            // on another filesystem, say: it is simply not cached
+        } finally {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot delete " + file, e);
+            }
         }
-        evict();
     }
 
     /** Drops the copy of deleted content unless someone holds it (then eviction takes it later). */

@@ -24,7 +24,7 @@ public interface BlobStore {
     /**
      * Takes a complete local file whose SHA-256 the caller computed while writing it (or drops it
      * when that content is already stored). The file must be on the data directory's filesystem; it
-     * is gone afterwards.
+     * is gone afterwards, unless the store could not take it (an exception), which leaves it.
      */
     StoredBlob adopt(Path file, String sha256) throws IOException;
 

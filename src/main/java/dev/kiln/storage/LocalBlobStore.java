@@ -64,11 +64,8 @@ public class LocalBlobStore implements BlobStore {
     public StoredBlob adopt(Path file, String sha256) throws IOException {
         long size = Files.size(file);
         Path target = pathOf(sha256);
-        try {
-            moveIntoPlace(file, target);
-        } finally {
-            Files.deleteIfExists(file); // still there when the content was stored already
-        }
+        moveIntoPlace(file, target);
+        Files.deleteIfExists(file); // still there when the content was stored already
         return new StoredBlob(sha256, size);
     }
 

@@ -80,29 +80,26 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         }
     }
 
+    /** Left in place when the store fails (a tus upload's part file: nothing received is lost). */
     @Override
     public StoredBlob adopt(Path file, String sha256) throws IOException {
         String key = key(sha256);
+        long size = Files.size(file);
         try {
-            long size = Files.size(file);
-            try {
-                if (head(sha256).isPresent()) {
-                    s3.putObject(r -> r.bucket(settings.bucket()).key(key + STORED_AGAIN), RequestBody.empty());
-                } else {
-                    uploads.upload(
-                            file,
-                            key,
-                            size,
-                            Base64.getEncoder().encodeToString(HexFormat.of().parseHex(sha256)));
-                }
-            } catch (SdkException e) {
-                throw failure("store " + key, e);
+            if (head(sha256).isPresent()) {
+                s3.putObject(r -> r.bucket(settings.bucket()).key(key + STORED_AGAIN), RequestBody.empty());
+            } else {
+                uploads.upload(
+                        file,
+                        key,
+                        size,
+                        Base64.getEncoder().encodeToString(HexFormat.of().parseHex(sha256)));
             }
-            cache.offer(sha256, file);
-            return new StoredBlob(sha256, size);
-        } finally {
-            Files.deleteIfExists(file);
+        } catch (SdkException e) {
+            throw failure("store " + key, e);
         }
+        cache.offer(sha256, file);
+        return new StoredBlob(sha256, size);
     }
 
     @Override
@@ -281,7 +278,8 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     }
 
     private IOException failure(String what, SdkException e) {
-        return new IOException("The object store (" + describe() + ") could not " + what + ": " + e.getMessage(), e);
+        return new BlobStoreUnavailableException(
+                "The object store (" + describe() + ") could not " + what + ": " + e.getMessage(), e);
     }
 
     /** An object's body; closed before its end, the connection is dropped rather than read to the end. */

@@ -131,6 +131,11 @@ class S3BlobStoreTest extends BlobStoreContract {
             assertThatThrownBy(() -> blobs.open(keptSha))
                     .isInstanceOf(IOException.class)
                     .hasMessageContaining("could not read");
+            byte[] received = random(20_000);
+            Path part = Files.write(work.resolve("upload.part"), received);
+            assertThatThrownBy(() -> blobs.adopt(part, sha256(received)))
+                    .isInstanceOf(BlobStoreUnavailableException.class);
+            assertThat(part).as("a part file the store could not take is kept").hasBinaryContent(received);
             assertThat(Files.list(work.resolve("cache").resolve("tmp")))
                     .as("no half-stored temporary file left")
                     .isEmpty();
