@@ -13,9 +13,6 @@ class BlobStores {
         if (!s3.enabled()) {
             return new LocalBlobStore(home);
         }
-        return new S3BlobStore(
-                S3Clients.of(s3),
-                s3,
-                new BlobCache(home.resolve("blob-cache"), s3.cacheSize().toBytes()));
+        return S3BlobStore.of(s3, home.resolve("blob-cache"));
     }
 }

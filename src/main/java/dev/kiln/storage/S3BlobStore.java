@@ -57,8 +57,13 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     private final BlobCache cache;
     private final S3Uploads uploads;
 
-    S3BlobStore(S3Client s3, S3Settings settings, BlobCache cache) {
-        this(s3, settings, cache, S3Uploads.PART);
+    /** The store {@code settings} describe, with its local copies under {@code cacheDir}. */
+    public static S3BlobStore of(S3Settings settings, Path cacheDir) {
+        return new S3BlobStore(
+                S3Clients.of(settings),
+                settings,
+                new BlobCache(cacheDir, settings.cacheSize().toBytes()),
+                S3Uploads.PART);
     }
 
     /** @param partSize objects larger than this are uploaded in parts of this size (S3's least: 5 MiB) */
@@ -260,7 +265,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
                 + (settings.prefix().isEmpty() ? "" : " under " + settings.prefix());
     }
 
-    S3Settings settings() {
+    public S3Settings settings() {
         return settings;
     }
 

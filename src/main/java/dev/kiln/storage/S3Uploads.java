@@ -67,8 +67,7 @@ final class S3Uploads {
                         .eTag();
                 parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
             }
-            s3.completeMultipartUpload(
-                    r -> r.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
+            complete(key, uploadId, parts);
         } catch (SdkException | UncheckedIOException e) {
             try {
                 s3.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId));
@@ -76,6 +75,24 @@ final class S3Uploads {
                 e.addSuppressed(abortFailed); // the bucket's lifecycle rule for incomplete uploads cleans up
             }
             throw e;
+        }
+    }
+
+    /**
+     * A completion can outlast the read timeout (a server joining gigabytes of parts) and its retry
+     * then find the upload gone, completed by the first try: the object being there is the answer.
+     */
+    private void complete(String key, String uploadId, List<CompletedPart> parts) {
+        try {
+            s3.completeMultipartUpload(
+                    r -> r.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
+        } catch (SdkException e) {
+            try {
+                s3.headObject(r -> r.bucket(bucket).key(key));
+            } catch (SdkException notThere) {
+                e.addSuppressed(notThere);
+                throw e;
+            }
         }
     }
 

@@ -89,6 +89,11 @@ public final class S3Server implements AutoCloseable {
         process = null;
     }
 
+    /** The server's process id (for its CPU time), or -1 while stopped. */
+    public long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
     public URI endpoint() {
         return URI.create("http://127.0.0.1:" + port);
     }
