@@ -75,6 +75,7 @@ public enum ErrorCode {
     TOO_MANY_QUEUED_JOBS(HttpStatus.TOO_MANY_REQUESTS, "Too many of your jobs are waiting"),
     INTERNAL_ERROR(HttpStatus.INTERNAL_SERVER_ERROR, "Internal error"),
     DATABASE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "The database is unavailable"),
+    STORAGE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "The blob store is unavailable"),
     SHUTTING_DOWN(HttpStatus.SERVICE_UNAVAILABLE, "This node is shutting down");
 
     private final HttpStatusCode status;

@@ -1,6 +1,7 @@
 package dev.kiln.api;
 
 import dev.kiln.processors.InvalidParams;
+import dev.kiln.storage.BlobStoreUnavailableException;
 import dev.kiln.support.Texts;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Duration;
@@ -128,6 +129,22 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<?> unexpected(Exception e, HttpServletRequest request) {
+        // Store failures arrive wrapped by whoever met them (streaming a body, sniffing, serving).
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof BlobStoreUnavailableException down) {
+                log.warn(
+                        "Blob store unavailable during {} {}: {}",
+                        request.getMethod(),
+                        request.getRequestURI(),
+                        down.getMessage());
+                return api(
+                        new ApiException(
+                                        ErrorCode.STORAGE_UNAVAILABLE,
+                                        "The file store is not answering; try again shortly.")
+                                .retryAfter(Duration.ofSeconds(5)),
+                        request);
+            }
+        }
         log.error("Unexpected failure in {} {}", request.getMethod(), request.getRequestURI(), e);
         return api(
                 new ApiException(ErrorCode.INTERNAL_ERROR, "Something went wrong on our side; it has been logged."),

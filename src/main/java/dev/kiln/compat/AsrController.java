@@ -92,7 +92,7 @@ class AsrController {
                     "task");
         }
         Engines.Engine engine = engines.choose(null, language);
-        Job job = transcriptions.submit(user, audio, !encoded, engine, idempotencyKey);
+        Job job = transcriptions.submit(user, audio, !encoded, engine, language, false, idempotencyKey);
         Duration limit = wait.limit(prefer);
         ResultWait.End end = wait.follow(user, job, limit, new ResultWait.Follower() {});
         if (end == ResultWait.End.CLIENT_GONE) {

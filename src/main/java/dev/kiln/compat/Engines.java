@@ -24,8 +24,11 @@ class Engines {
     static final String ALIAS = "whisper-1";
     private static final Pattern LANGUAGE = Pattern.compile("[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*");
 
-    /** @param language the language it transcribes, an IETF tag such as {@code en-us}; null when unknown */
-    record Engine(String name, String language) {
+    /**
+     * @param language the language it transcribes, an IETF tag such as {@code en-us}; null when unknown
+     * @param remote   whether it is a remote engine, which takes the spoken language as a hint
+     */
+    record Engine(String name, String language, boolean remote) {
 
         /** Whether it transcribes {@code requested} (an ISO 639-1 code or a tag); an unknown language matches nothing. */
         boolean speaks(String requested) {
@@ -46,14 +49,17 @@ class Engines {
         Object names = model.get("enum");
         Object fallback = model.get("default");
         Map<String, String> languages = languages(transcribe);
+        List<String> remote = remote(transcribe);
         List<Engine> engines = new ArrayList<>();
         if (fallback != null) {
-            engines.add(new Engine(fallback.toString(), languages.get(fallback.toString())));
+            engines.add(new Engine(
+                    fallback.toString(), languages.get(fallback.toString()), remote.contains(fallback.toString())));
         }
         if (names instanceof List<?> list) {
             for (Object name : list) {
                 if (!name.toString().equals(String.valueOf(fallback))) {
-                    engines.add(new Engine(name.toString(), languages.get(name.toString())));
+                    engines.add(new Engine(
+                            name.toString(), languages.get(name.toString()), remote.contains(name.toString())));
                 }
             }
         }
@@ -154,6 +160,21 @@ class Engines {
             }
         }
         return languages;
+    }
+
+    /** The remote engines' names, where the processor's details list them ({@code engines: [{name, remote}]}). */
+    private static List<String> remote(Processor transcribe) {
+        List<String> names = new ArrayList<>();
+        if (transcribe.details().get("engines") instanceof List<?> engines) {
+            for (Object e : engines) {
+                if (e instanceof Map<?, ?> engine
+                        && Boolean.TRUE.equals(engine.get("remote"))
+                        && engine.get("name") != null) {
+                    names.add(engine.get("name").toString());
+                }
+            }
+        }
+        return names;
     }
 
     private static String names(List<Engine> engines) {

@@ -90,23 +90,72 @@ class OpenAiController {
             @RequestHeader(name = "Prefer", required = false) String prefer,
             HttpServletResponse response)
             throws IOException, InterruptedException {
-        // Checked here, not with consumes=: Spring would route other content types to the 404 below.
+        multipart(request);
+        Form form = new Form(
+                file,
+                model,
+                language,
+                responseFormat,
+                temperature,
+                stream,
+                granularities(granularities, granularitiesUnbracketed));
+        return answer(user, form, false, idempotencyKey, prefer, response);
+    }
+
+    /**
+     * OpenAI's translation (speech in any language to English text), by a remote engine: the form
+     * and answers of a transcription, without a language, timestamp granularities or a stream, as
+     * OpenAI's. The Vosk models transcribe only.
+     */
+    @PostMapping("/v1/audio/translations")
+    ResponseEntity<?> translate(
+            @AuthenticationPrincipal User user,
+            HttpServletRequest request,
+            @RequestParam(required = false) MultipartFile file,
+            @RequestParam(required = false) String model,
+            @RequestParam(name = "response_format", required = false) String responseFormat,
+            @RequestParam(required = false) String temperature,
+            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
+            @RequestHeader(name = "Prefer", required = false) String prefer,
+            HttpServletResponse response)
+            throws IOException, InterruptedException {
+        multipart(request);
+        Form form = new Form(file, model, null, responseFormat, temperature, null, List.of());
+        return answer(user, form, true, idempotencyKey, prefer, response);
+    }
+
+    /** A transcription or translation request's form fields, as sent (the granularities merged). */
+    private record Form(
+            MultipartFile file,
+            String model,
+            String language,
+            String responseFormat,
+            String temperature,
+            String stream,
+            List<String> granularities) {}
+
+    /** Checked in the handler, not with consumes=: Spring would route other content types to the 404 below. */
+    private static void multipart(HttpServletRequest request) {
         if (request.getContentType() == null
                 || !request.getContentType().toLowerCase(Locale.ROOT).startsWith(MediaType.MULTIPART_FORM_DATA_VALUE)) {
             throw new ApiException(
                     ErrorCode.UNSUPPORTED_CONTENT_TYPE,
                     "Send the request as multipart/form-data, the audio as 'file'.");
         }
-        OpenAiFormat format = OpenAiFormat.of(responseFormat);
-        List<String> timestamps = granularities(granularities, granularitiesUnbracketed);
-        temperature(temperature); // accepted and checked; Vosk does not sample (a prompt is ignored too)
-        boolean streaming = bool("stream", stream);
-        if (file == null) {
+    }
+
+    private ResponseEntity<?> answer(
+            User user, Form form, boolean translate, String idempotencyKey, String prefer, HttpServletResponse response)
+            throws IOException, InterruptedException {
+        OpenAiFormat format = OpenAiFormat.of(form.responseFormat());
+        temperature(form.temperature()); // accepted and checked; Vosk does not sample (a prompt is ignored too)
+        boolean streaming = bool("stream", form.stream());
+        if (form.file() == null) {
             throw CompatFailure.of(
                     CompatFailure.Kind.MISSING_FILE, "Send the audio as the multipart field 'file'.", "file");
         }
-        Engines.Engine engine = engines.choose(model, language);
-        Job job = transcriptions.submit(user, file, false, engine, idempotencyKey);
+        Engines.Engine engine = translate ? translator(form.model()) : engines.choose(form.model(), form.language());
+        Job job = transcriptions.submit(user, form.file(), false, engine, form.language(), translate, idempotencyKey);
         Duration limit = wait.limit(prefer);
         if (streaming) {
             stream(user, job, limit, response);
@@ -117,17 +166,29 @@ class OpenAiController {
             return null;
         }
         Transcript transcript = transcriptions.result(user, job, end);
-        boolean words = timestamps.contains("word");
-        boolean segments = timestamps.isEmpty() || timestamps.contains("segment");
+        boolean words = form.granularities().contains("word");
+        boolean segments =
+                form.granularities().isEmpty() || form.granularities().contains("segment");
         return withJob(format.answer(transcript, segments, words), job.id());
     }
 
-    @PostMapping("/v1/audio/translations")
-    ResponseEntity<?> translate() {
+    /** The engine a translation names (or the default), if it is a remote one: only those translate. */
+    private Engines.Engine translator(String model) {
+        Engines.Engine engine = engines.choose(model, null);
+        if (engine.remote()) {
+            return engine;
+        }
+        List<String> remote = engines.all().stream()
+                .filter(Engines.Engine::remote)
+                .map(Engines.Engine::name)
+                .toList();
         throw CompatFailure.of(
                 CompatFailure.Kind.CANNOT_TRANSLATE,
-                "No engine on this server translates: the Vosk models transcribe speech in their own language only. "
-                        + "Use /v1/audio/transcriptions.",
+                "The engine " + engine.name() + " transcribes only (a Vosk model, in its own language). "
+                        + (remote.isEmpty()
+                                ? "No engine on this server translates: use /v1/audio/transcriptions."
+                                : "Remote engines translate: name one as the model (" + String.join(", ", remote)
+                                        + ")."),
                 "model");
     }
 

@@ -59,7 +59,7 @@ enum OpenAiFormat {
             }
             case VERBOSE_JSON -> {
                 Map<String, Object> body = new LinkedHashMap<>();
-                body.put("task", "transcribe");
+                body.put("task", transcript.task());
                 body.put("language", Engines.languageName(transcript.language()));
                 body.put("duration", transcript.duration());
                 body.put("text", transcript.text());

@@ -27,6 +27,11 @@ record Transcript(JsonNode result) {
         return result.path("duration").asDouble(0);
     }
 
+    /** {@code transcribe}, or {@code translate} for a remote engine's translation to English. */
+    String task() {
+        return result.path("task").asString("transcribe");
+    }
+
     /** The engine's language tag, e.g. {@code en-us}; null when it does not say. */
     String language() {
         String language = result.path("language").asString("");

@@ -10,14 +10,12 @@ import dev.kiln.jobs.JobRequests;
 import dev.kiln.jobs.JobState;
 import dev.kiln.jobs.JobStore;
 import dev.kiln.jobs.ResultRenderer;
+import dev.kiln.transcribe.Wave;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import org.springframework.stereotype.Component;
 import org.springframework.web.multipart.MultipartFile;
 import tools.jackson.databind.json.JsonMapper;
@@ -34,8 +32,6 @@ class Transcriptions {
 
     /** whisper-asr-webservice's {@code encode=false}: the audio is already what its engine reads. */
     static final int PCM_RATE = 16_000;
-
-    private static final int WAVE_HEADER = 44;
 
     private final FileIntake intake;
     private final JobRequests requests;
@@ -57,9 +53,18 @@ class Transcriptions {
      * of that content (one file however often it is sent), so with an Idempotency-Key the same request
      * again (same key, same audio, same engine) answers the job the first one made.
      *
-     * @param rawPcm the audio is 16 kHz mono 16-bit little-endian PCM without a header
+     * @param rawPcm   the audio is 16 kHz mono 16-bit little-endian PCM without a header
+     * @param language the spoken language the client named, or null: passed on to a remote engine
+     * @param translate to English text (a remote engine's translation), not a transcription
      */
-    Job submit(User user, MultipartFile audio, boolean rawPcm, Engines.Engine engine, String idempotencyKey) {
+    Job submit(
+            User user,
+            MultipartFile audio,
+            boolean rawPcm,
+            Engines.Engine engine,
+            String language,
+            boolean translate,
+            String idempotencyKey) {
         String key = JobRequests.idempotencyKey(idempotencyKey);
         if (audio.isEmpty()) {
             throw new ApiException(ErrorCode.EMPTY_FILE, "The audio file is empty.");
@@ -74,7 +79,14 @@ class Transcriptions {
             body.putObject("input").put("fileId", file.id());
             // Words always: they time the captions and give verbose_json its words, and every
             // format of one recording is then the same job's result, reused.
-            body.putObject("params").put("model", engine.name()).put("words", true);
+            ObjectNode params =
+                    body.putObject("params").put("model", engine.name()).put("words", true);
+            if (engine.remote() && language != null) {
+                params.put("language", Engines.primary(language));
+            }
+            if (translate) {
+                params.put("task", "translate");
+            }
             JobStore.Submission submission = requests.submitAdmitted(user, body, key);
             if (submission.replayed()) {
                 requests.giveBackUpcoming(user);
@@ -116,19 +128,6 @@ class Transcriptions {
         if (size > 0xFFFF_FFFFL - 36) {
             throw CompatFailure.invalid("audio_file", "Raw PCM (encode=false) may be at most 4 GiB.");
         }
-        ByteBuffer header = ByteBuffer.allocate(WAVE_HEADER).order(ByteOrder.LITTLE_ENDIAN);
-        header.put("RIFF".getBytes(StandardCharsets.US_ASCII))
-                .putInt((int) (36 + size))
-                .put("WAVEfmt ".getBytes(StandardCharsets.US_ASCII))
-                .putInt(16)
-                .putShort((short) 1) // PCM
-                .putShort((short) 1) // mono
-                .putInt(PCM_RATE)
-                .putInt(PCM_RATE * 2)
-                .putShort((short) 2)
-                .putShort((short) 16)
-                .put("data".getBytes(StandardCharsets.US_ASCII))
-                .putInt((int) size);
-        return new SequenceInputStream(new ByteArrayInputStream(header.array()), pcm.getInputStream());
+        return new SequenceInputStream(new ByteArrayInputStream(Wave.header(size, PCM_RATE)), pcm.getInputStream());
     }
 }

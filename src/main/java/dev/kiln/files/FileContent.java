@@ -5,8 +5,8 @@ import dev.kiln.api.ErrorCode;
 import dev.kiln.storage.BlobStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.time.Duration;
-import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
 import org.springframework.http.CacheControl;
 import org.springframework.http.ContentDisposition;
@@ -33,7 +33,10 @@ public class FileContent {
      * @param range the request's Range header, or null
      */
     public ResponseEntity<Resource> serve(FileInfo file, String range) throws IOException {
-        Resource content = new FileSystemResource(blobs.localPath(file.sha256()));
+        if (!blobs.exists(file.sha256())) {
+            throw new NoSuchFileException("blob " + file.sha256());
+        }
+        Resource content = new BlobResource(blobs, file.sha256(), file.size());
         checkRange(range, content, file.size());
         // Only what a player or an <img> shows is served inline; anything else (an uploaded HTML
         // page, an SVG) is a download, and even then sandboxed, so it never runs on Kiln's origin.

@@ -127,7 +127,9 @@ public class FileIntake {
     public FileInfo register(String fileId, String ownerId, StoredBlob blob, String name, String processor) {
         String mediaType;
         try {
-            mediaType = sniffer.sniff(blobs.localPath(blob.sha256()));
+            try (BlobStore.LocalCopy copy = blobs.localCopy(blob.sha256())) {
+                mediaType = sniffer.sniff(copy.path());
+            }
         } catch (IOException e) {
             throw new IllegalStateException("Could not read back a stored blob", e);
         }

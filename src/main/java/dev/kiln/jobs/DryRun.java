@@ -128,21 +128,17 @@ class DryRun implements DisposableBean {
         if (file == null) {
             return null;
         }
-        InputFile input;
-        try {
-            input = new InputFile(
-                    file.id(), file.mediaType(), file.size(), file.name(), blobs.localPath(file.sha256()));
-        } catch (NoSuchFileException e) {
-            throw unreadable(JobErrorCode.INPUT_MISSING.code(), "The content of file " + file.id() + " is missing.");
-        } catch (IOException e) {
-            throw new IllegalStateException("Could not reach the content of " + file.id(), e);
-        }
         Processor processor = prepared.processor().processor();
         Duration timeout =
                 INSPECT_TIMEOUT.compareTo(prepared.processor().limits().timeout()) < 0
                         ? INSPECT_TIMEOUT
                         : prepared.processor().limits().timeout();
-        Future<InputMeasure> look = inspectors.submit(() -> processor.inspect(input));
+        Future<InputMeasure> look = inspectors.submit(() -> {
+            try (BlobStore.LocalCopy copy = localCopy(file)) {
+                return processor.inspect(
+                        new InputFile(file.id(), file.mediaType(), file.size(), file.name(), copy.path()));
+            }
+        });
         try {
             return look.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -154,12 +150,35 @@ class DryRun implements DisposableBean {
             if (e.getCause() instanceof JobFailure failure) {
                 throw unreadable(failure.code(), failure.getMessage());
             }
+            if (e.getCause() instanceof StoreFailure failure) {
+                if (failure.getCause() instanceof NoSuchFileException) {
+                    throw unreadable(
+                            JobErrorCode.INPUT_MISSING.code(), "The content of file " + file.id() + " is missing.");
+                }
+                throw new IllegalStateException("Could not reach the content of " + file.id(), failure.getCause());
+            }
             throw unreadable(
                     JobErrorCode.INVALID_INPUT.code(), "The file could not be opened by " + processor.name() + ".");
         } catch (InterruptedException e) {
             look.cancel(true);
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while inspecting " + file.id(), e);
+        }
+    }
+
+    /** Taken in the inspecting task, so a look cancelled before it starts holds no copy. */
+    private BlobStore.LocalCopy localCopy(FileInfo file) {
+        try {
+            return blobs.localCopy(file.sha256());
+        } catch (IOException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    /** The blob store failed, not the processor. */
+    private static final class StoreFailure extends RuntimeException {
+        StoreFailure(IOException cause) {
+            super(cause);
         }
     }
 

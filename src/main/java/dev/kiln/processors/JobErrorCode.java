@@ -24,7 +24,11 @@ public enum JobErrorCode {
     DOCUMENT_TOO_LARGE(false),
     DOCUMENT_UNREADABLE(false),
     LLM_UNAVAILABLE(true),
-    LLM_ERROR(false);
+    LLM_ERROR(false),
+    ENGINE_UNAVAILABLE(true),
+    ENGINE_AUTH(false),
+    ENGINE_CHUNK_TOO_LARGE(false),
+    ENGINE_ERROR(false);
 
     private final boolean retryable;
 

@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Where file contents live, addressed by their SHA-256: the same content is stored once.
- * A seam for other stores (a shared directory now; object storage later).
+ * Where file contents live, addressed by their SHA-256: the same content is stored once. Two
+ * implementations: a local directory ({@link LocalBlobStore}, the embedded default) and
+ * S3-compatible object storage ({@link S3BlobStore}, for several nodes without a shared disk).
  */
 public interface BlobStore {
 
@@ -21,16 +22,41 @@ public interface BlobStore {
     StoredBlob put(InputStream in, long maxBytes) throws IOException;
 
     /**
-     * Takes a complete file whose SHA-256 the caller computed while writing it, moving it into the
-     * store (or dropping it when that content is already stored). The file must be on the store's
-     * filesystem; it is gone afterwards.
+     * Takes a complete local file whose SHA-256 the caller computed while writing it (or drops it
+     * when that content is already stored). The file must be on the data directory's filesystem; it
+     * is gone afterwards, unless the store could not take it (an exception), which leaves it.
      */
     StoredBlob adopt(Path file, String sha256) throws IOException;
 
-    InputStream open(String sha256) throws IOException;
+    /** The content from its start. @throws java.nio.file.NoSuchFileException when it is not stored */
+    default InputStream open(String sha256) throws IOException {
+        return open(sha256, 0);
+    }
 
-    /** A local path to the content, for tools that need a file (decoders, parsers). */
-    Path localPath(String sha256) throws IOException;
+    /**
+     * The content from byte {@code offset} (within the content) to its end, fetched from there (a
+     * range request, a player seeking), not read and skipped.
+     *
+     * @throws java.nio.file.NoSuchFileException when it is not stored
+     */
+    InputStream open(String sha256, long offset) throws IOException;
+
+    /**
+     * The content as a local file, for tools that need a path (decoders, parsers): the store's own
+     * file, or a copy in a bounded cache that is not evicted until the copy is closed. Read only.
+     *
+     * @throws java.nio.file.NoSuchFileException when it is not stored
+     */
+    LocalCopy localCopy(String sha256) throws IOException;
+
+    /** A local file of a blob's content, held until closed. */
+    interface LocalCopy extends AutoCloseable {
+
+        Path path();
+
+        @Override
+        void close();
+    }
 
     boolean exists(String sha256);
 
@@ -48,6 +74,9 @@ public interface BlobStore {
 
     void delete(String sha256) throws IOException;
 
-    /** Proves the store takes writes now (for readiness): writes and deletes a small probe. */
+    /** Proves the store takes writes now (for readiness): writes, reads back and deletes a small probe. */
     void checkWritable() throws IOException;
+
+    /** Which store this is, for health details and errors: a directory, or a bucket at an endpoint. */
+    String describe();
 }

@@ -3,8 +3,9 @@ package dev.kiln.storage;
 import dev.kiln.KilnHome;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -13,33 +14,26 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.stereotype.Component;
 
 /**
  * Blobs as files under {@code <home>/blobs/ab/cd/<sha256>}: written to a temporary file, hashed
  * while written, then atomically renamed into place, so a reader never sees half a blob.
  */
-@Component
 public class LocalBlobStore implements BlobStore {
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-    private static final int BUFFER = 64 * 1024;
     private static final byte[] PROBE = "kiln".getBytes(StandardCharsets.US_ASCII);
 
     private final Path root;
     private final Path tmp;
 
-    @Autowired
     public LocalBlobStore(KilnHome home) {
         this(home.resolve("blobs"));
     }
@@ -58,23 +52,9 @@ public class LocalBlobStore implements BlobStore {
     public StoredBlob put(InputStream in, long maxBytes) throws IOException {
         Path partial = Files.createTempFile(tmp, "put-", ".part");
         try {
-            MessageDigest sha256 = sha256();
-            long size = 0;
-            byte[] buffer = new byte[BUFFER];
-            try (OutputStream out = Files.newOutputStream(partial)) {
-                int n;
-                while ((n = in.read(buffer)) != -1) {
-                    size += n;
-                    if (size > maxBytes) {
-                        throw new BlobTooLargeException(maxBytes);
-                    }
-                    sha256.update(buffer, 0, n);
-                    out.write(buffer, 0, n);
-                }
-            }
-            String hash = HexFormat.of().formatHex(sha256.digest());
-            moveIntoPlace(partial, pathOf(hash));
-            return new StoredBlob(hash, size);
+            StoredBlob blob = HashingCopy.copy(in, partial, maxBytes);
+            moveIntoPlace(partial, pathOf(blob.sha256()));
+            return blob;
         } finally {
             Files.deleteIfExists(partial);
         }
@@ -84,11 +64,8 @@ public class LocalBlobStore implements BlobStore {
     public StoredBlob adopt(Path file, String sha256) throws IOException {
         long size = Files.size(file);
         Path target = pathOf(sha256);
-        try {
-            moveIntoPlace(file, target);
-        } finally {
-            Files.deleteIfExists(file); // still there when the content was stored already
-        }
+        moveIntoPlace(file, target);
+        Files.deleteIfExists(file); // still there when the content was stored already
         return new StoredBlob(sha256, size);
     }
 
@@ -114,12 +91,33 @@ public class LocalBlobStore implements BlobStore {
     }
 
     @Override
-    public InputStream open(String sha256) throws IOException {
-        return Files.newInputStream(localPath(sha256));
+    public InputStream open(String sha256, long offset) throws IOException {
+        SeekableByteChannel channel = Files.newByteChannel(existing(sha256));
+        try {
+            channel.position(offset);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        return Channels.newInputStream(channel);
     }
 
+    /** The store's own file: the local store needs no cache. */
     @Override
-    public Path localPath(String sha256) throws IOException {
+    public LocalCopy localCopy(String sha256) throws IOException {
+        Path path = existing(sha256);
+        return new LocalCopy() {
+            @Override
+            public Path path() {
+                return path;
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
+    private Path existing(String sha256) throws NoSuchFileException {
         Path path = pathOf(sha256);
         if (!Files.exists(path)) {
             throw new NoSuchFileException("blob " + sha256);
@@ -168,6 +166,9 @@ public class LocalBlobStore implements BlobStore {
         Path probe = Files.createTempFile(tmp, "probe-", ".tmp");
         try {
             Files.write(probe, PROBE);
+            if (!Arrays.equals(Files.readAllBytes(probe), PROBE)) {
+                throw new IOException("The probe read back from " + probe + " differs from what was written");
+            }
         } finally {
             Files.deleteIfExists(probe);
         }
@@ -183,11 +184,8 @@ public class LocalBlobStore implements BlobStore {
                 .resolve(sha256);
     }
 
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    @Override
+    public String describe() {
+        return "local directory " + root.toAbsolutePath();
     }
 }

@@ -14,7 +14,6 @@ import dev.kiln.processors.ResultShape;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,12 +33,14 @@ import tools.jackson.databind.json.JsonMapper;
 class Transcriber implements Processor {
 
     private final SpeechModels models;
+    private final RemoteEngines engines;
     private final JsonMapper json;
     private final DistributionSummary realTimeFactor;
     private final Counter audioSeconds;
 
-    Transcriber(SpeechModels models, JsonMapper json, MeterRegistry meters) {
+    Transcriber(SpeechModels models, RemoteEngines engines, JsonMapper json, MeterRegistry meters) {
         this.models = models;
+        this.engines = engines;
         this.json = json;
         this.realTimeFactor = DistributionSummary.builder("kiln.transcribe.realtime.factor")
                 .description(
@@ -59,7 +60,7 @@ class Transcriber implements Processor {
 
     @Override
     public String description() {
-        return "Speech to text (Vosk) from audio or video: wav, mp3, m4a/aac, ogg/opus, flac, webm, mp4, mkv, mov. "
+        return "Speech to text (Vosk, or a remote engine) from audio or video: wav, mp3, m4a/aac, ogg/opus, flac, webm, mp4, mkv, mov. "
                 + "Utterances arrive as partial results; the result exports as json, txt, srt and vtt.";
     }
 
@@ -75,10 +76,20 @@ class Transcriber implements Processor {
                 Param.string(
                                 "model",
                                 "Speech model: the bundled " + SpeechModels.BUNDLED
-                                        + " or one installed in the models directory")
+                                        + ", one installed in the models directory, or a remote engine's name")
                         .withDefault(SpeechModels.BUNDLED)
-                        .withAllowed(models::names),
-                Param.bool("words", "Include per-word timings and confidence").withDefault(false));
+                        .withAllowed(this::modelNames),
+                Param.bool("words", "Include per-word timings and confidence").withDefault(false),
+                Param.string(
+                        "language",
+                        "The spoken language (ISO-639-1, e.g. en), for a remote engine so that it need not detect it;"
+                                + " a Vosk model speaks one language and ignores it"),
+                // No default: absent is transcribe, so the reuse keys of jobs before this param stand.
+                Param.string(
+                                "task",
+                                "transcribe (speech to text in the language spoken) or translate (to English text:"
+                                        + " remote engines, through their /audio/translations)")
+                        .withAllowed(() -> List.of("transcribe", "translate")));
     }
 
     @Override
@@ -98,7 +109,13 @@ class Transcriber implements Processor {
         List<Map<String, Object>> installed = models.installed().stream()
                 .map(m -> Map.<String, Object>of("name", m.name(), "language", m.language(), "bundled", m.bundled()))
                 .toList();
-        return Map.of("models", installed);
+        return Map.of("models", installed, "engines", engines.details());
+    }
+
+    private List<String> modelNames() {
+        List<String> names = new ArrayList<>(models.names());
+        names.addAll(engines.names());
+        return names;
     }
 
     @Override
@@ -110,7 +127,7 @@ class Transcriber implements Processor {
     @Override
     public String version() {
         String vosk = Recognizer.class.getPackage().getImplementationVersion();
-        return "kiln-transcribe/1" + (vosk == null ? "" : " vosk/" + vosk);
+        return "kiln-transcribe/1" + (vosk == null ? "" : " vosk/" + vosk) + engines.version();
     }
 
     @Override
@@ -140,9 +157,18 @@ class Transcriber implements Processor {
     }
 
     @Override
-    public Object run(JobContext context) throws IOException {
-        SpeechModels.Installed installed = models.find(
-                        context.params().get("model").asString())
+    public Object run(JobContext context) throws Exception {
+        String model = context.params().get("model").asString();
+        if (engines.has(model)) {
+            return engines.run(context, model);
+        }
+        if ("translate".equals(context.params().path("task").asString(""))) {
+            throw JobFailure.of(
+                    JobErrorCode.INVALID_INPUT,
+                    "The Vosk model " + model + " transcribes only; to translate, choose a remote engine"
+                            + (engines.names().isEmpty() ? " (none is configured)." : ": " + engines.names() + "."));
+        }
+        SpeechModels.Installed installed = models.find(model)
                 .orElseThrow(() -> JobFailure.of(
                         JobErrorCode.MODEL_MISSING,
                         "The model " + context.params().get("model").asString() + " is no longer installed; installed: "

@@ -52,11 +52,23 @@ final class HttpPost {
             Duration connectTimeout,
             Duration timeout)
             throws IOException {
+        return send(to, headers, body, connectTimeout, timeout, (SSLSocketFactory) SSLSocketFactory.getDefault());
+    }
+
+    /** As above, trusting what {@code tls} trusts (the JVM's certificate authorities for a delivery). */
+    static Answer send(
+            UrlGuard.Destination to,
+            Map<String, String> headers,
+            byte[] body,
+            Duration connectTimeout,
+            Duration timeout,
+            SSLSocketFactory tls)
+            throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Socket plain = new Socket()) {
             plain.connect(new InetSocketAddress(to.address(), to.port()), (int)
                     Math.max(1, Math.min(connectTimeout.toMillis(), remaining(deadline))));
-            Socket socket = to.https() ? tls(plain, to, deadline) : plain;
+            Socket socket = to.https() ? tls(tls, plain, to, deadline) : plain;
             try {
                 OutputStream out = socket.getOutputStream();
                 out.write(head(to, headers, body.length));
@@ -69,9 +81,9 @@ final class HttpPost {
         }
     }
 
-    private static Socket tls(Socket plain, UrlGuard.Destination to, long deadline) throws IOException {
-        SSLSocket tls = (SSLSocket)
-                ((SSLSocketFactory) SSLSocketFactory.getDefault()).createSocket(plain, to.host(), to.port(), true);
+    private static Socket tls(SSLSocketFactory factory, Socket plain, UrlGuard.Destination to, long deadline)
+            throws IOException {
+        SSLSocket tls = (SSLSocket) factory.createSocket(plain, to.host(), to.port(), true);
         SSLParameters parameters = tls.getSSLParameters();
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
         if (!isAddressLiteral(to.host())) {

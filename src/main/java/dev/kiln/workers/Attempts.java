@@ -56,8 +56,10 @@ final class Attempts {
         try {
             JobQueue.Outcome outcome;
             long began = 0;
+            InputFiles.Held input = InputFiles.Held.NONE;
             try {
-                job.attach(Thread.currentThread(), inputs.of(job.claim));
+                input = inputs.hold(job.claim);
+                job.attach(Thread.currentThread(), input.file());
                 awaitSlot(job);
                 began = System.nanoTime();
                 Object result = job.processor.processor().run(job);
@@ -65,6 +67,8 @@ final class Attempts {
                         new JobQueue.Succeeded(job.attempt(), result == null ? null : json.writeValueAsString(result));
             } catch (Throwable t) {
                 outcome = ends.afterThrow(job, t);
+            } finally {
+                input.close(); // the processor is done with its file: the cache may evict it
             }
             if (began != 0) {
                 claims.of(job.processor.name()).ran(System.nanoTime() - began);

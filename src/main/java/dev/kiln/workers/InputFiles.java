@@ -8,7 +8,6 @@ import dev.kiln.processors.JobFailure;
 import dev.kiln.storage.BlobStore;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 
 /** A claimed job's input as its processor reads it; a file or content gone since submission fails the attempt for good. */
 final class InputFiles {
@@ -19,23 +18,36 @@ final class InputFiles {
         this.blobs = blobs;
     }
 
-    /** Null for a job that has no input (its processor runs from its params alone). */
-    InputFile of(JobQueue.Claim claim) throws IOException {
+    /** A claimed job's input with its local copy, held until closed (the attempt's end). */
+    record Held(InputFile file, BlobStore.LocalCopy copy) implements AutoCloseable {
+
+        static final Held NONE = new Held(null, null);
+
+        @Override
+        public void close() {
+            if (copy != null) {
+                copy.close();
+            }
+        }
+    }
+
+    /** {@link Held#NONE} for a job that has no input (its processor runs from its params alone). */
+    Held hold(JobQueue.Claim claim) throws IOException {
         if (claim.inputFileId() == null) {
-            return null;
+            return Held.NONE;
         }
         FileInfo file = claim.input();
         if (file == null) {
             throw JobFailure.of(
                     JobErrorCode.INPUT_MISSING, "The input file " + claim.inputFileId() + " no longer exists.");
         }
-        Path path;
+        BlobStore.LocalCopy copy;
         try {
-            path = blobs.localPath(file.sha256());
+            copy = blobs.localCopy(file.sha256());
         } catch (NoSuchFileException e) {
             throw JobFailure.of(
                     JobErrorCode.INPUT_MISSING, "The content of input file " + file.id() + " is missing from storage.");
         }
-        return new InputFile(file.id(), file.mediaType(), file.size(), file.name(), path);
+        return new Held(new InputFile(file.id(), file.mediaType(), file.size(), file.name(), copy.path()), copy);
     }
 }

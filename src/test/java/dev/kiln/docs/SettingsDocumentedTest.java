@@ -40,8 +40,12 @@ class SettingsDocumentedTest {
             if (!metadataName.startsWith("kiln.")) {
                 continue;
             }
-            // A map of per-processor overrides: documented by its entries.
-            String name = metadataName.equals("kiln.processors") ? "kiln.processors.<name>.concurrency" : metadataName;
+            // Maps of named entries (per-processor overrides, remote engines): documented by their entries.
+            String name = switch (metadataName) {
+                case "kiln.processors" -> "kiln.processors.<name>.concurrency";
+                case "kiln.transcribe.engines" -> "kiln.transcribe.engines.<name>.base-url";
+                default -> metadataName;
+            };
             String row = readme.lines()
                     .filter(l -> l.startsWith("| `" + name + "`"))
                     .findFirst()

@@ -63,17 +63,21 @@ abstract class PythonWorkerContract extends ApiTestBase {
         all.put("WORKER_NAME", name);
         PythonWorker worker = PythonWorker.start("test_worker.py", "http://127.0.0.1:" + port, token, all);
         workers.add(worker);
-        await().atMost(WAIT).until(() -> declared(prefix + "-slow") || !worker.alive());
+        // The worker declares its processors one request at a time: wait for all of them.
+        await().atMost(WAIT)
+                .until(() -> declared(prefix + "-reverse", prefix + "-slow", prefix + "-render") || !worker.alive());
         assertThat(worker.alive()).as(worker.log()).isTrue();
         return worker;
     }
 
-    private boolean declared(String name) {
-        return api.get("/api/v1/processors", member)
+    private boolean declared(String... names) {
+        List<String> offered = api.get("/api/v1/processors", member)
                 .json()
                 .get("items")
                 .valueStream()
-                .anyMatch(p -> p.get("name").asString().equals(name));
+                .map(p -> p.get("name").asString())
+                .toList();
+        return offered.containsAll(List.of(names));
     }
 
     @Test

@@ -208,7 +208,7 @@ abstract class FileApiContract extends ApiTestBase {
 
         assertThat(mine.get("id").asString()).isNotEqualTo(theirs.get("id").asString());
         assertThat(mine.get("sha256").asString()).isEqualTo(theirs.get("sha256").asString());
-        assertThat(blobs.localPath(sha256(content))).exists();
+        assertThat(blobs.exists(sha256(content))).isTrue();
         assertThat(api.get("/api/v1/files/" + mine.get("id").asString(), other).status())
                 .isEqualTo(404);
     }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -56,6 +57,21 @@ public record BrowserScript(String output, int exitCode) {
             List<String> args,
             Function<String, String> onLine)
             throws IOException, InterruptedException {
+        return mustPass(kiln, script, limit, args, Map.of(), onLine);
+    }
+
+    /**
+     * As above, with {@code environment} added to the script's (e.g. {@code NODE_EXTRA_CA_CERTS}
+     * for a test's own certificate); a {@code --base} or {@code --token} in {@code args} wins.
+     */
+    public static BrowserScript mustPass(
+            Supplier<KilnProcess> kiln,
+            String script,
+            Duration limit,
+            List<String> args,
+            Map<String, String> environment,
+            Function<String, String> onLine)
+            throws IOException, InterruptedException {
         List<String> all = new ArrayList<>(List.of(
                 "--base",
                 "http://localhost:" + kiln.get().port(),
@@ -64,7 +80,7 @@ public record BrowserScript(String output, int exitCode) {
                 "--shots",
                 Path.of("target/screenshots").toAbsolutePath().toString()));
         all.addAll(args);
-        BrowserScript run = run(script, all, limit, onLine);
+        BrowserScript run = run(script, all, environment, limit, onLine);
         System.out.println(run.output());
         assertThat(run.exitCode())
                 .as("web/e2e/" + script + " failed:\n" + run.output() + "\nKiln:\n"
@@ -77,14 +93,19 @@ public record BrowserScript(String output, int exitCode) {
      * Runs {@code web/e2e/<script>} with {@code args}, killed after {@code limit} so it never hangs
      * the build. {@code onLine} sees each line; what it answers (null for nothing) is written back.
      */
-    private static BrowserScript run(String script, List<String> args, Duration limit, Function<String, String> onLine)
+    private static BrowserScript run(
+            String script,
+            List<String> args,
+            Map<String, String> environment,
+            Duration limit,
+            Function<String, String> onLine)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("node", "e2e/" + script));
         command.addAll(args);
-        Process node = new ProcessBuilder(command)
-                .directory(Path.of("web").toFile())
-                .redirectErrorStream(true)
-                .start();
+        ProcessBuilder builder =
+                new ProcessBuilder(command).directory(Path.of("web").toFile()).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        Process node = builder.start();
         CompletableFuture.delayedExecutor(limit.toMillis(), TimeUnit.MILLISECONDS)
                 .execute(node::destroyForcibly);
         StringBuilder output = new StringBuilder();

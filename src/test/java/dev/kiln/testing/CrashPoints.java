@@ -61,13 +61,18 @@ public class CrashPoints {
         }
 
         @Override
-        public InputStream open(String sha256) throws IOException {
-            return blobs.open(sha256);
+        public InputStream open(String sha256, long offset) throws IOException {
+            return blobs.open(sha256, offset);
         }
 
         @Override
-        public Path localPath(String sha256) throws IOException {
-            return blobs.localPath(sha256);
+        public LocalCopy localCopy(String sha256) throws IOException {
+            return blobs.localCopy(sha256);
+        }
+
+        @Override
+        public String describe() {
+            return blobs.describe();
         }
 
         @Override

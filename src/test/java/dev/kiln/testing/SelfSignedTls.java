@@ -12,6 +12,7 @@ import java.security.cert.Certificate;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -49,6 +50,21 @@ public record SelfSignedTls(Path certificate, Path key, SSLContext context) {
             context.init(null, trust.getTrustManagers(), null);
             return new SelfSignedTls(certificateFile, keyFile, context);
         } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A server's side of it: the key and certificate written by {@link #create}, for an in-test TLS server. */
+    public SSLContext serverContext() {
+        try (InputStream in = Files.newInputStream(certificate.resolveSibling("kiln.p12"))) {
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            keys.load(in, PASSWORD);
+            KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            factory.init(keys, PASSWORD);
+            SSLContext server = SSLContext.getInstance("TLS");
+            server.init(factory.getKeyManagers(), null, null);
+            return server;
+        } catch (IOException | GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -11,9 +11,12 @@ import dev.kiln.testing.RecordingContext;
 import dev.kiln.testing.TestDatabases;
 import dev.kiln.testing.WordErrorRate;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -42,8 +45,9 @@ class TranscriberTest {
     @BeforeAll
     static void load() throws Exception {
         Path home = TestDatabases.tempDir("kiln-transcribe-");
-        models = new SpeechModels(new KilnHome(home), new TranscribeSettings(home.resolve("models")));
-        transcriber = new Transcriber(models, JSON, METERS);
+        TranscribeSettings settings = new TranscribeSettings(home.resolve("models"), null);
+        models = new SpeechModels(new KilnHome(home), settings);
+        transcriber = new Transcriber(models, new RemoteEngines(settings, models, null, null), JSON, METERS);
     }
 
     @AfterAll
@@ -154,6 +158,36 @@ class TranscriberTest {
                 .isLessThan(1000);
     }
 
+    /** A remote engine's address or model changed: its earlier results are no longer reused (the version is the reuse key's). */
+    @Test
+    void theVersionChangesWithAnEnginesAddressOrModelAndNeverShowsThem() {
+        Map<String, String> versions = new LinkedHashMap<>();
+        for (String[] engine : new String[][] {
+            {"http://gpu-1:8000/v1", "large-v3"}, {"http://gpu-1:8000/v1", "large-v3"},
+            {"http://gpu-2:8000/v1", "large-v3"}, {"http://gpu-1:8000/v1", "medium"}
+        }) {
+            TranscribeSettings settings = new TranscribeSettings(
+                    null,
+                    Map.of(
+                            "whisper",
+                            new TranscribeSettings.Engine(
+                                    URI.create(engine[0]),
+                                    engine[1],
+                                    "sk-secret",
+                                    2,
+                                    30,
+                                    Duration.ofSeconds(5),
+                                    1,
+                                    Duration.ofSeconds(1))));
+            String version = new Transcriber(
+                            models, new RemoteEngines(settings, models, null, null), JSON, new SimpleMeterRegistry())
+                    .version();
+            assertThat(version).startsWith(transcriber.version()).doesNotContain("gpu", "large", "medium", "sk-");
+            versions.merge(version, engine[0] + " " + engine[1], (a, b) -> a + " | " + b);
+        }
+        assertThat(versions).as("one version per address and model").hasSize(3);
+    }
+
     @Test
     void listsTheBundledModelAndOnesDroppedIntoTheModelsDirectory() throws Exception {
         Path home = TestDatabases.tempDir("kiln-models-");
@@ -161,7 +195,8 @@ class TranscriberTest {
         Files.createDirectories(home.resolve("models/my-model/conf"));
         Files.writeString(home.resolve("models/my-model/language"), "fr\n");
         Files.createDirectories(home.resolve("models/not-a-model"));
-        SpeechModels listed = new SpeechModels(new KilnHome(home), new TranscribeSettings(null));
+        TranscribeSettings settings = new TranscribeSettings(null, null);
+        SpeechModels listed = new SpeechModels(new KilnHome(home), settings);
 
         assertThat(listed.installed())
                 .extracting(SpeechModels.Installed::name, SpeechModels.Installed::language)
@@ -169,13 +204,16 @@ class TranscriberTest {
                         org.assertj.core.groups.Tuple.tuple("en-us", "en-us"),
                         org.assertj.core.groups.Tuple.tuple("my-model", "fr"),
                         org.assertj.core.groups.Tuple.tuple("vosk-model-small-de-0.15", "de"));
-        assertThat(new Transcriber(listed, JSON, new SimpleMeterRegistry()).details())
+        var engines = new RemoteEngines(settings, listed, null, null);
+        assertThat(new Transcriber(listed, engines, JSON, new SimpleMeterRegistry()).details())
                 .isEqualTo(Map.of(
                         "models",
                         List.of(
                                 Map.of("name", "en-us", "language", "en-us", "bundled", true),
                                 Map.of("name", "my-model", "language", "fr", "bundled", false),
-                                Map.of("name", "vosk-model-small-de-0.15", "language", "de", "bundled", false))));
+                                Map.of("name", "vosk-model-small-de-0.15", "language", "de", "bundled", false)),
+                        "engines",
+                        List.of()));
     }
 
     private static RecordingContext context(String fixture, String params) {

@@ -3,6 +3,7 @@ package dev.kiln.webhooks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kiln.testing.SelfSignedTls;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,11 +13,20 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -145,5 +155,61 @@ class HttpPostTest {
         assertThatThrownBy(() -> post(Duration.ofSeconds(2)))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("not HTTP");
+    }
+
+    /**
+     * https: TLS over the socket connected to the checked address, with the URL's name sent as SNI
+     * and the certificate checked against that name; a name the certificate does not hold fails the
+     * handshake before a byte of the delivery is sent.
+     */
+    @Test
+    void httpsChecksTheCertificateAgainstTheUrlsNameAndSendsItAsSni() throws Exception {
+        SelfSignedTls tls = SelfSignedTls.create(Files.createTempDirectory("kiln-webhook-tls-"));
+        InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        List<String> requests = new CopyOnWriteArrayList<>();
+        List<List<SNIServerName>> serverNames = new CopyOnWriteArrayList<>();
+        try (SSLServerSocket secure =
+                (SSLServerSocket) tls.serverContext().getServerSocketFactory().createServerSocket(0, 2, loopback)) {
+            Thread.ofVirtual().start(() -> {
+                while (!secure.isClosed()) {
+                    try (SSLSocket s = (SSLSocket) secure.accept()) {
+                        s.startHandshake();
+                        serverNames.add(((ExtendedSSLSession) s.getSession()).getRequestedServerNames());
+                        requests.add(readRequest(s.getInputStream()));
+                        s.getOutputStream().write(ascii("HTTP/1.1 204 No Content\r\n\r\n"));
+                        s.getOutputStream().flush();
+                    } catch (IOException handshakeRefusedOrClosed) {
+                        // the client gave up on the certificate, or the test is over
+                    }
+                }
+            });
+            byte[] body = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
+            UrlGuard.Destination named =
+                    new UrlGuard.Destination(true, "localhost", secure.getLocalPort(), "/hook", loopback);
+            HttpPost.Answer answer = HttpPost.send(
+                    named,
+                    Map.of("webhook-id", "msg_1"),
+                    body,
+                    Duration.ofSeconds(2),
+                    Duration.ofSeconds(10),
+                    tls.context().getSocketFactory());
+            assertThat(answer.status()).isEqualTo(204);
+            assertThat(requests).singleElement().asString().startsWith("POST /hook HTTP/1.1\r\nHost: localhost:");
+            assertThat(serverNames).singleElement().isEqualTo(List.of(new SNIHostName("localhost")));
+
+            UrlGuard.Destination misnamed =
+                    new UrlGuard.Destination(true, "receiver.test", secure.getLocalPort(), "/hook", loopback);
+            assertThatThrownBy(() -> HttpPost.send(
+                            misnamed,
+                            Map.of(),
+                            body,
+                            Duration.ofSeconds(2),
+                            Duration.ofSeconds(10),
+                            tls.context().getSocketFactory()))
+                    .isInstanceOf(SSLHandshakeException.class);
+            assertThat(requests)
+                    .as("nothing sent to a receiver whose certificate is not for the name")
+                    .hasSize(1);
+        }
     }
 }

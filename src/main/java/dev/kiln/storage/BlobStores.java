@@ -1,0 +1,18 @@
+package dev.kiln.storage;
+
+import dev.kiln.KilnHome;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The node's blob store: S3-compatible object storage once {@code kiln.storage.s3} names one, else the data directory. */
+@Configuration(proxyBeanMethods = false)
+class BlobStores {
+
+    @Bean
+    BlobStore blobStore(S3Settings s3, KilnHome home) {
+        if (!s3.enabled()) {
+            return new LocalBlobStore(home);
+        }
+        return S3BlobStore.of(s3, home.resolve("blob-cache"));
+    }
+}

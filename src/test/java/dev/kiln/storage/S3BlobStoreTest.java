@@ -1,0 +1,187 @@
+package dev.kiln.storage;
+
+import static dev.kiln.testing.TestBytes.random;
+import static dev.kiln.testing.TestBytes.sha256;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kiln.testing.S3Server;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.util.unit.DataSize;
+
+/** The contract against a real S3-compatible server (S3Mock), and what only object storage can get wrong. */
+class S3BlobStoreTest extends BlobStoreContract {
+
+    @TempDir
+    static Path serverDir;
+
+    static S3Server server;
+
+    private S3BlobStore store;
+
+    @BeforeAll
+    static void startServer() throws IOException {
+        server = S3Server.start(serverDir, "kiln-test");
+    }
+
+    @AfterAll
+    static void stopServer() {
+        server.close();
+    }
+
+    /** Each test under a prefix of its own in the one bucket, with a cache of its own. */
+    @Override
+    BlobStore newStore() {
+        store = storeOn(settings(server.bucket(), "t-" + UUID.randomUUID()), work.resolve("cache"));
+        return store;
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    static S3Settings settings(String bucket, String prefix) {
+        return settingsFor(server.endpoint(), bucket, prefix);
+    }
+
+    static S3Settings settingsFor(java.net.URI endpoint, String bucket) {
+        return settingsFor(endpoint, bucket, "");
+    }
+
+    static S3Settings settingsFor(java.net.URI endpoint, String bucket, String prefix) {
+        return new S3Settings(
+                endpoint,
+                bucket,
+                "us-east-1",
+                "test-key",
+                "test-secret",
+                true,
+                prefix,
+                DataSize.ofMegabytes(64),
+                3,
+                Duration.ofSeconds(5));
+    }
+
+    /** 5 MiB parts (S3's least), so a multipart upload stays small in a test. */
+    static S3BlobStore storeOn(S3Settings settings, Path cacheDir) {
+        return new S3BlobStore(
+                S3Clients.of(settings),
+                settings,
+                new BlobCache(cacheDir, settings.cacheSize().toBytes()),
+                5L << 20);
+    }
+
+    @Test
+    void aLargeBlobGoesUpInPartsAndComesBackWhole() throws IOException {
+        byte[] content = random(12 << 20);
+
+        StoredBlob blob = put(content);
+
+        assertThat(read(blobs.open(blob.sha256()))).isEqualTo(content);
+        assertThat(read(blobs.open(blob.sha256(), 11 << 20))).hasSize(1 << 20);
+    }
+
+    @Test
+    void anotherNodeReadsWhatOneStoredThroughItsOwnCache() throws IOException {
+        byte[] content = random(40_000);
+        String sha = put(content).sha256();
+
+        try (S3BlobStore otherNode = storeOn(store.settings(), work.resolve("other-cache"));
+                BlobStore.LocalCopy copy = otherNode.localCopy(sha)) {
+            assertThat(copy.path()).startsWith(work.resolve("other-cache"));
+            assertThat(Files.readAllBytes(copy.path())).isEqualTo(content);
+            assertThat(otherNode.exists(sha)).isTrue();
+        }
+    }
+
+    @Test
+    void whatThisNodeStoredIsInItsCacheAlready() throws IOException {
+        byte[] content = random(40_000);
+        String sha = put(content).sha256();
+        server.stop();
+        try (BlobStore.LocalCopy copy = blobs.localCopy(sha)) {
+            assertThat(Files.readAllBytes(copy.path())).isEqualTo(content);
+        } finally {
+            server.startAgain();
+        }
+    }
+
+    @Test
+    void aStoppedServerIsAClearErrorAndLosesNothingStored() throws IOException {
+        byte[] kept = random(30_000);
+        String keptSha = put(kept).sha256();
+        server.stop();
+        try {
+            assertThatThrownBy(() -> put(random(10_000)))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("S3 bucket kiln-test at " + server.endpoint());
+            assertThatThrownBy(() -> blobs.open(keptSha))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("could not read");
+            byte[] received = random(20_000);
+            Path part = Files.write(work.resolve("upload.part"), received);
+            assertThatThrownBy(() -> blobs.adopt(part, sha256(received)))
+                    .isInstanceOf(BlobStoreUnavailableException.class);
+            assertThat(part).as("a part file the store could not take is kept").hasBinaryContent(received);
+            assertThat(Files.list(work.resolve("cache").resolve("tmp")))
+                    .as("no half-stored temporary file left")
+                    .isEmpty();
+        } finally {
+            server.startAgain();
+        }
+        assertThat(read(blobs.open(keptSha))).isEqualTo(kept);
+        byte[] later = random(10_000);
+        assertThat(read(blobs.open(put(later).sha256()))).isEqualTo(later);
+    }
+
+    @Test
+    void aBucketThatIsNotThereIsNotReadyAndNamed() {
+        S3BlobStore missing = storeOn(settings("no-such-bucket", ""), work.resolve("missing-cache"));
+        try (missing) {
+            assertThatThrownBy(missing::checkWritable)
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("S3 bucket no-such-bucket");
+
+            Health health = new BlobStoreHealthIndicator(missing).health();
+
+            assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(health.getDetails().get("store").toString()).contains("S3 bucket no-such-bucket");
+            assertThat(health.getDetails().get("error").toString())
+                    .startsWith("Cannot write to the blob store")
+                    .contains("bucket does not exist");
+        }
+    }
+
+    @Test
+    void theServerRefusesBytesThatDoNotMatchTheirHash() throws IOException {
+        Path file = Files.write(work.resolve("corrupt.part"), random(1_000));
+        String claimed = sha256(random(1_000));
+
+        assertThatThrownBy(() -> blobs.adopt(file, claimed)).isInstanceOf(IOException.class);
+
+        assertThat(blobs.exists(claimed)).isFalse();
+    }
+
+    @Test
+    void aDeletedBlobLeavesThisNodesCache() throws IOException {
+        String sha = blobs.put(new ByteArrayInputStream(random(1_000)), Long.MAX_VALUE)
+                .sha256();
+
+        blobs.delete(sha);
+
+        assertThat(work.resolve("cache").resolve(sha)).doesNotExist();
+    }
+}

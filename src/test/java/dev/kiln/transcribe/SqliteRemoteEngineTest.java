@@ -1,0 +1,14 @@
+package dev.kiln.transcribe;
+
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
+
+@TestPropertySource(properties = "kiln.test.database=sqlite")
+class SqliteRemoteEngineTest extends RemoteEngineContract {
+
+    @DynamicPropertySource
+    static void settings(DynamicPropertyRegistry registry) {
+        engines(registry);
+    }
+}
