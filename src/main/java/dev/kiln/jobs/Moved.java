@@ -12,6 +12,7 @@ import org.springframework.jdbc.core.RowMapper;
  * @param startedAt when its attempt started (null when it never ran or was released)
  * @param runAfter  when it became (or becomes) claimable
  * @param errorCode the error its last failed attempt ended with (set by RETRY and FAIL), or null
+ * @param callback  whether it carries a {@code callbackUrl}; null when not read (built from a {@link Job})
  */
 public record Moved(
         String id,
@@ -21,10 +22,12 @@ public record Moved(
         long seq,
         Instant startedAt,
         Instant runAfter,
-        String errorCode) {
+        String errorCode,
+        Boolean callback) {
 
     /** The columns a worker-side arrow returns. */
-    static final String COLUMNS = "id, owner_id, type, attempt, seq, started_at, run_after, error_code";
+    static final String COLUMNS =
+            "id, owner_id, type, attempt, seq, started_at, run_after, error_code, callback_url IS NOT NULL AS has_callback";
 
     static final RowMapper<Moved> MAPPER = (rs, n) -> new Moved(
             rs.getString("id"),
@@ -34,7 +37,8 @@ public record Moved(
             rs.getLong("seq"),
             Rows.instant(rs, "started_at"),
             Rows.instant(rs, "run_after"),
-            rs.getString("error_code"));
+            rs.getString("error_code"),
+            rs.getBoolean("has_callback"));
 
     static Moved of(Job job) {
         return new Moved(
@@ -45,7 +49,8 @@ public record Moved(
                 job.seq(),
                 job.startedAt(),
                 job.runAfter(),
-                job.error() == null ? null : job.error().code());
+                job.error() == null ? null : job.error().code(),
+                null);
     }
 
     /**
