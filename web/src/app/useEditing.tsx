@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { KilnHttp } from '../live';
 import {
   conflictOf,
@@ -49,7 +49,8 @@ export function useEditing(http: KilnHttp, jobId: string, loaded: Segment[] | nu
     setProblem(undefined);
   }
   const latest = useRef({ segments, history });
-  useEffect(() => {
+  // Before paint, not after: a Ctrl+Z pressed as soon as an edit shows must find it to undo.
+  useLayoutEffect(() => {
     latest.current = { segments, history };
   });
 
