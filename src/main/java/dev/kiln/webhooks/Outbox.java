@@ -26,15 +26,13 @@ import tools.jackson.databind.node.ObjectNode;
 @Component
 class Outbox {
 
-    /** The ended jobs somebody is to be told of: their owner has an endpoint or they carry a callback URL. */
+    /** Ended jobs of owners not deleted (whom to tell was decided from the endpoints already read). */
     private static final String ENDED = """
             SELECT j.id, j.owner_id, j.type, j.state, j.seq, j.attempt, j.created_at, j.started_at,
                    j.finished_at, j.error_code, j.error_message, j.error_retryable, j.result_size, j.reused_from,
                    j.callback_url
             FROM jobs j JOIN users u ON u.id = j.owner_id AND u.deleted_at IS NULL
-            WHERE j.id IN (:ids)
-              AND (j.callback_url IS NOT NULL
-                   OR EXISTS (SELECT 1 FROM webhooks w WHERE w.owner_id = j.owner_id AND w.kind = 'endpoint'))""";
+            WHERE j.id IN (:ids)""";
 
     private final Database db;
     private final Webhooks webhooks;
@@ -97,10 +95,7 @@ class Outbox {
         if (maybe.isEmpty()) {
             return;
         }
-        List<Ended> jobs = told(maybe);
-        if (jobs.isEmpty()) {
-            return;
-        }
+        List<Ended> jobs = read(maybe);
         String event = EventType.of(ended.state()).wire();
         Map<String, String> callbackEntries = jobs.stream()
                 .filter(j -> j.callbackUrl() != null)
@@ -135,8 +130,8 @@ class Outbox {
         }
     }
 
-    /** Of these jobs, those somebody is to be told of, as they stand in this transaction. */
-    private List<Ended> told(List<Moved> moved) {
+    /** These jobs as they stand in this transaction; a job with neither endpoint nor callback makes no message. */
+    private List<Ended> read(List<Moved> moved) {
         return db.sql()
                 .sql(ENDED)
                 .param("ids", moved.stream().map(Moved::id).toList())
