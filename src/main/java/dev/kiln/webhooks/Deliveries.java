@@ -149,29 +149,26 @@ class Deliveries {
         String lease = Ids.randomToken(26);
         // Where writers run at once (PostgreSQL), each claim skips rows another holds.
         String lock = db.dialect().serializesWrites() ? "" : " FOR UPDATE SKIP LOCKED";
-        return db.write(() -> {
-            List<Claimed> claimed = db.sql()
-                    .sql("""
+        return db.write(() -> db.sql()
+                .sql("""
                             UPDATE webhook_deliveries SET claimed_until = :until, lease = :lease
                             WHERE id IN (SELECT id FROM webhook_deliveries
                                          WHERE status = 'pending' AND next_attempt_at <= :now AND claimed_until < :now
                                          ORDER BY next_attempt_at LIMIT :limit%s)
                             RETURNING id, webhook_id, url, payload, attempts, retry_until""".formatted(lock))
-                    .param("until", until)
-                    .param("lease", lease)
-                    .param("now", now)
-                    .param("limit", limit)
-                    .query((rs, n) -> new Claimed(
-                            rs.getString("id"),
-                            rs.getString("webhook_id"),
-                            rs.getString("url"),
-                            rs.getString("payload"),
-                            rs.getInt("attempts"),
-                            rs.getLong("retry_until"),
-                            lease))
-                    .list();
-            return claimed;
-        });
+                .param("until", until)
+                .param("lease", lease)
+                .param("now", now)
+                .param("limit", limit)
+                .query((rs, n) -> new Claimed(
+                        rs.getString("id"),
+                        rs.getString("webhook_id"),
+                        rs.getString("url"),
+                        rs.getString("payload"),
+                        rs.getInt("attempts"),
+                        rs.getLong("retry_until"),
+                        lease))
+                .list());
     }
 
     /** The signing secrets of these webhooks, read as the deliveries go (a rotated secret signs from then on). */

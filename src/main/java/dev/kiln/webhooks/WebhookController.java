@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
+import java.util.function.Predicate;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -176,19 +178,12 @@ class WebhookController {
         if (!value.isArray() || value.isEmpty()) {
             throw ApiException.invalidField("events", "events must be a non-empty list of " + EventType.wires() + ".");
         }
-        List<String> events = new ArrayList<>();
-        for (int i = 0; i < value.size(); i++) {
-            JsonNode event = value.get(i);
-            if (!event.isString() || EventType.fromWire(event.asString()).isEmpty()) {
-                throw ApiException.invalidField(
+        return distinct(
+                value,
+                event -> EventType.fromWire(event).isPresent(),
+                i -> ApiException.invalidField(
                                 "events[" + i + "]", "Unknown event type; one of " + EventType.wires() + ".")
-                        .with("known", EventType.wires());
-            }
-            if (!events.contains(event.asString())) {
-                events.add(event.asString());
-            }
-        }
-        return events;
+                        .with("known", EventType.wires()));
     }
 
     /** Null for every processor. Any processor name is taken, so a worker's may be named before it is declared. */
@@ -201,17 +196,25 @@ class WebhookController {
                     "processors",
                     "processors must be a list of 1 to " + MAX_PROCESSORS + " processor names (leave it out for all).");
         }
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < value.size(); i++) {
-            JsonNode name = value.get(i);
-            if (!name.isString() || !ProcessorRegistry.isValidName(name.asString())) {
-                throw ApiException.invalidField("processors[" + i + "]", "Not a processor name.");
+        return distinct(
+                value,
+                ProcessorRegistry::isValidName,
+                i -> ApiException.invalidField("processors[" + i + "]", "Not a processor name."));
+    }
+
+    /** The list's strings in order, each once; {@code refusal} of the index of the first that is no string or not {@code valid}. */
+    private static List<String> distinct(JsonNode list, Predicate<String> valid, IntFunction<ApiException> refusal) {
+        List<String> items = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode item = list.get(i);
+            if (!item.isString() || !valid.test(item.asString())) {
+                throw refusal.apply(i);
             }
-            if (!names.contains(name.asString())) {
-                names.add(name.asString());
+            if (!items.contains(item.asString())) {
+                items.add(item.asString());
             }
         }
-        return names;
+        return items;
     }
 
     private static String description(JsonNode value) {
