@@ -1,18 +1,11 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { KilnHttp } from '../live';
+import { fakeClient, json } from './testClient';
 import { WebhookManager } from './WebhookManager';
 import { lastAnswer, webhookRequest, type Delivery } from './webhooks';
 
 afterEach(cleanup);
-
-interface Call {
-  method: string;
-  path: string;
-  body?: unknown;
-  csrf: string | null;
-}
 
 const delivery = (n: number, extra: Partial<Delivery> = {}): Delivery => ({
   id: `msg_${n}`,
@@ -31,7 +24,6 @@ const delivery = (n: number, extra: Partial<Delivery> = {}): Delivery => ({
 
 /** A Kiln that knows webhooks and their deliveries, answering like the real API; records each call. */
 class FakeWebhooks {
-  calls: Call[] = [];
   hooks: Record<string, unknown>[] = [
     {
       id: 'wh_1',
@@ -60,18 +52,13 @@ class FakeWebhooks {
     }),
   ];
 
-  http = new KilnHttp({
-    csrf: () => 'csrf_1',
-    fetch: async (input, init) => {
-      const path = String(input);
-      const method = init?.method ?? 'GET';
-      const body = init?.body ? JSON.parse(String(init.body)) : undefined;
-      this.calls.push({ method, path, body, csrf: new Headers(init?.headers).get('X-Kiln-CSRF') });
-      return this.answer(method, path, body);
-    },
-  });
+  private readonly fake = fakeClient(({ method, path, body }) =>
+    this.answer(method, path, body as Record<string, unknown>),
+  );
+  http = this.fake.client.http;
+  calls = this.fake.calls;
 
-  private answer(method: string, path: string, body: Record<string, unknown>): Response {
+  private answer(method: string, path: string, body: Record<string, unknown>): Response | undefined {
     if (path === '/api/v1/webhooks' && method === 'GET') return json({ items: this.hooks });
     if (path === '/api/v1/webhooks' && method === 'POST') {
       if (String(body.url).includes('localhost')) {
@@ -106,12 +93,8 @@ class FakeWebhooks {
       const d = [...this.deliveries, ...this.older].find((x) => x.id === again[1])!;
       return json({ ...d, status: 'pending', nextAttemptAt: '2026-12-05T10:00:00Z' }, 202);
     }
-    return json({ code: 'not_found', detail: 'No such resource.' }, 404);
+    return undefined;
   }
-}
-
-function json(body: unknown, status = 200) {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 }
 
 let kiln: FakeWebhooks;
@@ -136,7 +119,7 @@ describe('your webhooks', () => {
     expect(secret.textContent).toContain('you will not see it again');
     expect(secret.textContent).toContain('delete this webhook and add it again');
     const post = kiln.calls.find((c) => c.method === 'POST')!;
-    expect(post.csrf).toBe('csrf_1');
+    expect(post.headers.get('X-Kiln-CSRF')).toBe('csrf_1');
     expect(post.body).toEqual({
       url: 'https://ci.example/hook',
       events: ['job.succeeded', 'job.failed'],
@@ -171,7 +154,7 @@ describe('your webhooks', () => {
 
     fireEvent.click(screen.getByRole('button', { name: 'Delete https://hooks.example/kiln' }));
     await screen.findByText('No webhooks.');
-    expect(kiln.calls.filter((c) => c.method === 'DELETE').map((c) => [c.path, c.csrf])).toEqual([
+    expect(kiln.calls.filter((c) => c.method === 'DELETE').map((c) => [c.path, c.headers.get('X-Kiln-CSRF')])).toEqual([
       ['/api/v1/webhooks/wh_1', 'csrf_1'],
     ]);
   });
@@ -207,7 +190,10 @@ describe('your webhooks', () => {
     fireEvent.click(within(log).getByRole('button', { name: 'Redeliver msg_2' }));
     await waitFor(() => expect(within(log).getAllByRole('row')[2].textContent).toContain('pending'));
     const post = kiln.calls.find((c) => c.method === 'POST')!;
-    expect([post.path, post.csrf]).toEqual(['/api/v1/webhooks/wh_1/deliveries/msg_2/redeliver', 'csrf_1']);
+    expect([post.path, post.headers.get('X-Kiln-CSRF')]).toEqual([
+      '/api/v1/webhooks/wh_1/deliveries/msg_2/redeliver',
+      'csrf_1',
+    ]);
   });
 });
 

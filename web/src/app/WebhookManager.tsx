@@ -41,6 +41,7 @@ export function WebhookManager({ http }: { http: KilnHttp }) {
   const [open, setOpen] = useState<string>();
   const [problem, setProblem] = useState<string>();
   const hasCallback = (hooks.data ?? []).some((h) => h.kind === 'callback');
+  const openHook = hooks.data?.find((h) => h.id === open);
 
   const remove = async (hook: Webhook) => {
     const warning =
@@ -161,9 +162,7 @@ export function WebhookManager({ http }: { http: KilnHttp }) {
             </tbody>
           </table>
         ))}
-      {open && hooks.data?.some((h) => h.id === open) && (
-        <DeliveryLog http={http} hook={hooks.data.find((h) => h.id === open)!} />
-      )}
+      {openHook && <DeliveryLog http={http} hook={openHook} />}
     </section>
   );
 }
