@@ -480,8 +480,9 @@ abstract class WebhookContract extends ApiTestBase {
     void theDeliveryLogIsPagedNewestFirst() {
         String id =
                 register("/paged", ",\"events\":[\"job.succeeded\"]").get("id").asString();
+        List<String> jobs = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            finished("test-noop", "{}", "succeeded");
+            jobs.add(finished("test-noop", "{}", "succeeded"));
         }
         receiver.await("/paged", 3);
         Api.Response first = api.get("/api/v1/webhooks/" + id + "/deliveries?limit=2", member);
@@ -494,6 +495,9 @@ abstract class WebhookContract extends ApiTestBase {
         List<String> all = new ArrayList<>(first.json().get("items").findValuesAsString("id"));
         all.addAll(rest.get("items").findValuesAsString("id"));
         assertThat(all).doesNotHaveDuplicates().hasSize(3);
+        List<String> newestFirst = new ArrayList<>(first.json().get("items").findValuesAsString("jobId"));
+        newestFirst.addAll(rest.get("items").findValuesAsString("jobId"));
+        assertThat(newestFirst).containsExactlyElementsOf(jobs.reversed());
         assertThat(api.get("/api/v1/webhooks/" + id + "/deliveries?limit=0", member)
                         .code())
                 .isEqualTo("invalid_field");
