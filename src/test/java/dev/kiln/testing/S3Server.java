@@ -50,7 +50,7 @@ public final class S3Server implements AutoCloseable {
         if (!Files.exists(CLASS_PATH)) {
             throw new IllegalStateException(
                     CLASS_PATH.toAbsolutePath()
-                            + " is missing: the build's s3mock-classpath step writes it (./mvnw test-compile, without -Dexec.skip)");
+                            + " is missing: the build's s3mock-classpath step writes it (./mvnw test-compile, without -DskipTests)");
         }
         String java = ProcessHandle.current().info().command().orElse("java");
         process = new ProcessBuilder(List.of(
