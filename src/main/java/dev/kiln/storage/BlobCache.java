@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
@@ -56,7 +57,8 @@ final class BlobCache {
             }
             try (Stream<Path> found = Files.list(dir)) {
                 found.filter(f -> SHA256.matcher(f.getFileName().toString()).matches())
-                        .sorted(Comparator.comparing(BlobCache::modified))
+                        .map(f -> new Found(f, attributes(f)))
+                        .sorted(Comparator.comparing(f -> f.attributes().lastModifiedTime()))
                         .forEach(this::keep);
             }
         } catch (IOException e) {
@@ -210,15 +212,22 @@ final class BlobCache {
         bytes -= copy.size;
     }
 
-    private void keep(Path file) {
+    /** A copy found on start, read once (sorting would otherwise read its time at every comparison). */
+    private record Found(Path file, BasicFileAttributes attributes) {}
+
+    private void keep(Found found) {
         Copy copy = new Copy();
-        copy.size = file.toFile().length();
+        copy.size = found.attributes().size();
         copy.lastUse = ++tick;
-        copies.put(file.getFileName().toString(), copy);
+        copies.put(found.file().getFileName().toString(), copy);
         bytes += copy.size;
     }
 
-    private static long modified(Path file) {
-        return file.toFile().lastModified();
+    private static BasicFileAttributes attributes(Path file) {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read " + file, e);
+        }
     }
 }

@@ -176,7 +176,8 @@ class Uploads {
         Upload upload = store.find(received.id()).orElseThrow();
         StoredBlob blob;
         try {
-            blob = blobs.exists(upload.sha256()) && !Files.exists(parts.path(upload.id()))
+            // The part file first: asking a remote store is a request, and adopt asks it anyway.
+            blob = !Files.exists(parts.path(upload.id())) && blobs.exists(upload.sha256())
                     ? new StoredBlob(upload.sha256(), upload.length())
                     : blobs.adopt(parts.path(upload.id()), upload.sha256());
         } catch (IOException e) {

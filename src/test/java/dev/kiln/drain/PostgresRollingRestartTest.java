@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.KilnProcess;
 import dev.kiln.testing.StreamClient;
+import dev.kiln.testing.TestBytes;
 import dev.kiln.testing.TestDatabases;
 import dev.kiln.uploads.TusRequests;
 import java.io.IOException;
@@ -18,10 +19,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -151,14 +150,14 @@ class PostgresRollingRestartTest {
             JsonNode stored =
                     api.get("/api/v1/files/" + uploader.fileId, Api.ADMIN_TOKEN).json();
             assertThat(stored.get("size").asLong()).isEqualTo(UPLOAD_SIZE);
-            assertThat(stored.get("sha256").asString()).isEqualTo(sha256(Files.newInputStream(content)));
+            assertThat(stored.get("sha256").asString()).isEqualTo(TestBytes.sha256(Files.newInputStream(content)));
             HttpResponse<InputStream> download = HttpClient.newHttpClient()
                     .send(
                             api.request("/api/v1/files/" + uploader.fileId + "/content", Api.ADMIN_TOKEN)
                                     .GET()
                                     .build(),
                             HttpResponse.BodyHandlers.ofInputStream());
-            assertThat(sha256(download.body())).isEqualTo(sha256(Files.newInputStream(content)));
+            assertThat(TestBytes.sha256(download.body())).isEqualTo(TestBytes.sha256(Files.newInputStream(content)));
         } finally {
             started.forEach(KilnProcess::close);
         }
@@ -430,17 +429,6 @@ class PostgresRollingRestartTest {
         new Random(42).nextBytes(bytes);
         Files.write(file, bytes);
         return file;
-    }
-
-    private static String sha256(InputStream in) throws Exception {
-        try (in) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        }
     }
 
     private static void pause(long millis) {

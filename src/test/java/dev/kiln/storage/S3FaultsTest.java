@@ -79,9 +79,11 @@ class S3FaultsTest {
     void aServerErrorThatPassesIsRiddenOut() throws IOException {
         byte[] content = random(10_000);
         String sha = put(content).sha256();
+        proxy.takeRequestCount();
         proxy.failNext(2, Fault.INTERNAL_ERROR);
 
         assertThat(BlobStoreContract.read(blobs.open(sha))).isEqualTo(content);
+        assertThat(proxy.takeRequestCount()).as("GET twice failed, then GET").isEqualTo(3);
     }
 
     @Test

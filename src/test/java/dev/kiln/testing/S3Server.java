@@ -1,5 +1,7 @@
 package dev.kiln.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -12,6 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 
 /**
  * Adobe's S3Mock, a real S3-compatible server, as a process of a test: its own JVM (it is a Spring
@@ -46,7 +50,7 @@ public final class S3Server implements AutoCloseable {
         if (!Files.exists(CLASS_PATH)) {
             throw new IllegalStateException(
                     CLASS_PATH.toAbsolutePath()
-                            + " is missing: the build's s3mock-classpath step writes it (./mvnw test-compile, without -Dexec.skip)");
+                            + " is missing: the build's s3mock-classpath step writes it (./mvnw test-compile, without -DskipTests)");
         }
         String java = ProcessHandle.current().info().command().orElse("java");
         process = new ProcessBuilder(List.of(
@@ -65,13 +69,15 @@ public final class S3Server implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(
                         dir.resolve("s3mock.log").toFile()))
                 .start();
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!listening()) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                stop();
-                throw new IllegalStateException("S3Mock did not start:\n" + log());
-            }
-            pause();
+        Process started = process;
+        try {
+            await().atMost(PATIENCE)
+                    .pollInterval(Duration.ofMillis(100))
+                    .failFast("S3Mock exited", () -> !started.isAlive())
+                    .until(this::listening);
+        } catch (ConditionTimeoutException | TerminalFailureException e) {
+            stop();
+            throw new IllegalStateException("S3Mock did not start:\n" + log(), e);
         }
     }
 
@@ -140,14 +146,6 @@ public final class S3Server implements AutoCloseable {
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
-        }
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
