@@ -40,7 +40,8 @@ try {
   const field = page.getByLabel('Text of segment 2');
   await field.fill('Corrected in Chromium.');
   await field.press('Enter');
-  await rows.nth(1).getByText('Corrected in Chromium.').waitFor();
+  // The line's text, not the field: a textarea's text is its value too, so the field matches while the save is in flight.
+  await rows.nth(1).locator('.segment-text').getByText('Corrected in Chromium.').waitFor();
   check(true, 'a line is corrected with the keyboard (Escape, ArrowDown, Enter, type, Enter)');
   await shot(page, 'transcript-edited-desktop');
 
@@ -54,7 +55,7 @@ try {
   await rows.nth(1).locator('.segment-text').click();
   await page.getByLabel('Text of segment 2').fill('Corrected in Chromium.');
   await page.getByLabel('Text of segment 2').press('Control+Enter');
-  await rows.nth(1).getByText('Corrected in Chromium.').waitFor();
+  await rows.nth(1).locator('.segment-text').getByText('Corrected in Chromium.').waitFor();
 
   await page.reload();
   await rows.nth(1).getByText('Corrected in Chromium.').waitFor({ timeout: 20000 });

@@ -3,17 +3,11 @@
 // the whole answer, which is what a finished answer shows (a replay may have lost early deltas).
 
 import { isObject, isJobSnapshot, malformed, type KilnHttp } from '../live';
-import { sourcePath } from './search';
+import { isSegmentSource, sourcePath, type SegmentSource } from './search';
 
 /** A numbered source of an answer, cited in its text as [n]. */
-export interface Citation {
+export interface Citation extends SegmentSource {
   n: number;
-  jobId: string;
-  jobType: string;
-  fileId?: string;
-  fileName?: string;
-  segment: number;
-  text: string;
   startSeconds?: number;
   endSeconds?: number;
   pageFrom?: number;
@@ -34,13 +28,7 @@ export interface StoredAnswer {
 }
 
 function isCitation(value: unknown): value is Citation {
-  return (
-    isObject(value) &&
-    typeof value.n === 'number' &&
-    typeof value.jobId === 'string' &&
-    typeof value.segment === 'number' &&
-    typeof value.text === 'string'
-  );
+  return isObject(value) && typeof value.n === 'number' && isSegmentSource(value);
 }
 
 function citationsIn(value: unknown): Citation[] | undefined {

@@ -1,10 +1,11 @@
 // @vitest-environment jsdom
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { HttpError, KilnHttp, type LiveClient } from '../live';
+import { HttpError } from '../live';
 import { snapshot } from '../live/testSupport';
 import { DocumentText } from './DocumentText';
 import { conflictOf, editOf, restoreOf, segmentsOf, undoOf, withUpdated, type Revision, type Segment } from './edits';
+import { fakeClient, json } from './testClient';
 import { giveScrollersASize } from './testLayout';
 
 afterEach(cleanup);
@@ -58,64 +59,45 @@ describe('the editing logic', () => {
   });
 });
 
-interface Call {
-  method: string;
-  path: string;
-  body?: unknown;
-}
-
 /** A server holding a three-passage document, applying edits as Kiln does, refusing a stale version. */
 function fakeServer() {
-  const calls: Call[] = [];
   let segments: Segment[] = [line(0, 'First passage.'), line(1, 'Secnd passage.'), line(2, 'Third passage.')];
   const originals = segments.map((s) => s.text);
   const log: Record<number, Revision[]> = {};
   let othersWrite: string | undefined;
-  const json = (body: unknown, status = 200) =>
-    new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
-  const http = new KilnHttp({
-    csrf: () => 'csrf_1',
-    fetch: async (input, init) => {
-      const call = {
-        method: init?.method ?? 'GET',
-        path: String(input),
-        body: init?.body && JSON.parse(String(init.body)),
-      };
-      calls.push(call);
-      if (call.method === 'GET' && call.path.endsWith('/revisions')) {
-        const id = Number(call.path.split('/').at(-2));
-        const revisions = [
-          { version: 0, text: originals[id], edited: false, at: '2026-12-05T01:00:00Z' },
-          ...(log[id] ?? []),
-        ];
-        return json({ segment: id, current: segments[id].version, revisions });
-      }
-      if (call.method === 'GET') return json({ text: '…', segments });
-      if (othersWrite !== undefined) {
-        segments = withUpdated(segments, [line(1, othersWrite, segments[1].version + 1, true)]);
-        othersWrite = undefined;
-      }
-      const { edits } = call.body as { edits: { segment: number; version: number; text?: string; restore?: true }[] };
-      const edit = edits[0];
-      const now = segments[edit.segment];
-      if (now.version !== edit.version) {
-        return json({ code: 'edit_conflict', detail: 'stale', segment: now.id, version: now.version }, 409);
-      }
-      const next = edit.restore
-        ? line(now.id, originals[now.id], now.version + 1)
-        : line(now.id, edit.text ?? now.text, now.version + 1, true);
-      segments = withUpdated(segments, [next]);
-      (log[next.id] ??= []).push({
-        version: next.version,
-        text: next.text,
-        edited: !!next.edited,
-        by: { id: 'usr_1', name: 'ada' },
-        at: '2026-12-05T02:00:00Z',
-      });
-      return json({ segments: [next] });
-    },
+  const { client, calls } = fakeClient((call) => {
+    if (call.method === 'GET' && call.path.endsWith('/revisions')) {
+      const id = Number(call.path.split('/').at(-2));
+      const revisions = [
+        { version: 0, text: originals[id], edited: false, at: '2026-12-05T01:00:00Z' },
+        ...(log[id] ?? []),
+      ];
+      return json({ segment: id, current: segments[id].version, revisions });
+    }
+    if (call.method === 'GET') return json({ text: '…', segments });
+    if (othersWrite !== undefined) {
+      segments = withUpdated(segments, [line(1, othersWrite, segments[1].version + 1, true)]);
+      othersWrite = undefined;
+    }
+    const { edits } = call.body as { edits: { segment: number; version: number; text?: string; restore?: true }[] };
+    const edit = edits[0];
+    const now = segments[edit.segment];
+    if (now.version !== edit.version) {
+      return json({ code: 'edit_conflict', detail: 'stale', segment: now.id, version: now.version }, 409);
+    }
+    const next = edit.restore
+      ? line(now.id, originals[now.id], now.version + 1)
+      : line(now.id, edit.text ?? now.text, now.version + 1, true);
+    segments = withUpdated(segments, [next]);
+    (log[next.id] ??= []).push({
+      version: next.version,
+      text: next.text,
+      edited: !!next.edited,
+      by: { id: 'usr_1', name: 'ada' },
+      at: '2026-12-05T02:00:00Z',
+    });
+    return json({ segments: [next] });
   });
-  const client = { http } as unknown as LiveClient;
   return { client, calls, otherUserWrites: (text: string) => (othersWrite = text) };
 }
 
@@ -142,6 +124,7 @@ describe('correcting a document in place', () => {
       method: 'PATCH',
       path: '/api/v1/jobs/job_d/result',
       body: { edits: [{ segment: 1, version: 0, text: 'Second passage.' }] },
+      headers: expect.any(Headers),
     });
     expect(screen.getByRole('button', { name: 'Undo (line 2)' })).toBeTruthy();
 

@@ -9,13 +9,26 @@ export interface SnippetPart {
   match?: boolean;
 }
 
-export interface SearchHit {
+/** Where a found segment is (its job, and file where it has one) and its text: a hit's, an answer's citation's. */
+export interface SegmentSource {
   jobId: string;
   jobType: string;
   fileId?: string;
   fileName?: string;
   segment: number;
   text: string;
+}
+
+export function isSegmentSource(value: unknown): value is SegmentSource {
+  return (
+    isObject(value) &&
+    typeof value.jobId === 'string' &&
+    typeof value.segment === 'number' &&
+    typeof value.text === 'string'
+  );
+}
+
+export interface SearchHit extends SegmentSource {
   snippet: SnippetPart[];
   anchor: { startSeconds?: number; endSeconds?: number; pageFrom?: number; pageTo?: number };
   score: number;
@@ -31,9 +44,7 @@ export interface SearchPage {
 function isHit(value: unknown): value is SearchHit {
   return (
     isObject(value) &&
-    typeof value.jobId === 'string' &&
-    typeof value.segment === 'number' &&
-    typeof value.text === 'string' &&
+    isSegmentSource(value) &&
     Array.isArray(value.snippet) &&
     value.snippet.every((p) => isObject(p) && typeof p.text === 'string') &&
     isObject(value.anchor)

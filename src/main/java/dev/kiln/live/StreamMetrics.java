@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.springframework.stereotype.Component;
 
@@ -61,11 +61,14 @@ class StreamMetrics {
                     .register(registry);
         }
 
-        /** A live event written to a follower (a replayed one is not: it tells of the reconnect, not of delivery). */
+        /**
+         * A live event written to a follower (a replayed one is not: it tells of the reconnect, not of
+         * delivery). In milliseconds, from the wall clock: nothing is allocated per event.
+         */
         void delivered(JobEvent event) {
             if (event.ts() != null) {
-                Duration took = Duration.between(event.ts(), Instant.now());
-                delivery.record(took.isNegative() ? Duration.ZERO : took);
+                long took = System.currentTimeMillis() - event.ts().toEpochMilli();
+                delivery.record(Math.max(0, took), TimeUnit.MILLISECONDS);
             }
         }
 
