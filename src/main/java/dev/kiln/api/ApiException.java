@@ -3,6 +3,7 @@ package dev.kiln.api;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.springframework.http.HttpHeaders;
 
 /**
  * A failure the client can act on; rendered as an RFC 9457 problem with a stable {@code code}.
@@ -54,5 +55,15 @@ public class ApiException extends RuntimeException {
 
     public Duration retryAfter() {
         return retryAfter;
+    }
+
+    /** The headers an answer carries, in whichever shape: the {@link #header}s, and Retry-After in whole seconds. */
+    public HttpHeaders responseHeaders() {
+        HttpHeaders all = new HttpHeaders();
+        headers.forEach(all::set);
+        if (retryAfter != null) {
+            all.set(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, retryAfter.toSeconds())));
+        }
+        return all;
     }
 }

@@ -65,12 +65,7 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
             }
         }
         ResponseEntity.BodyBuilder response = ResponseEntity.status(e.code().status());
-        e.headers().forEach(response::header);
-        if (e.retryAfter() != null) {
-            response.header(
-                    HttpHeaders.RETRY_AFTER,
-                    Long.toString(Math.max(1, e.retryAfter().toSeconds())));
-        }
+        response.headers(e.responseHeaders());
         // Set, not negotiated: a problem is answered whatever the request's Accept asked for.
         return response.contentType(MediaType.APPLICATION_PROBLEM_JSON).body(Problems.of(e));
     }
@@ -190,23 +185,12 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
         if (status.is5xxServerError()) {
             log.error("Request failed", ex);
         }
-        if (request instanceof ServletWebRequest servlet) {
-            HttpServletRequest http = servlet.getRequest();
-            for (ForeignApi api : foreign) {
-                if (api.covers(http)) {
-                    @SuppressWarnings("unchecked")
-                    ResponseEntity<Object> answer = (ResponseEntity<Object>) api.answer(mapped);
-                    return answer;
-                }
-            }
-        }
-        HttpHeaders keep = new HttpHeaders();
         if (headers.getAllow() != null && !headers.getAllow().isEmpty()) {
-            keep.setAllow(headers.getAllow());
+            mapped.header(HttpHeaders.ALLOW, headers.getFirst(HttpHeaders.ALLOW));
         }
-        return ResponseEntity.status(mapped.code().status())
-                .headers(keep)
-                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(Problems.of(mapped));
+        @SuppressWarnings("unchecked")
+        ResponseEntity<Object> answer =
+                (ResponseEntity<Object>) api(mapped, ((ServletWebRequest) request).getRequest());
+        return answer;
     }
 }

@@ -116,12 +116,7 @@ class SecurityConfiguration {
 
     private static ApiAuthenticationFilter authentication(ApiTokens tokens, Sessions sessions, JsonMapper json) {
         return new ApiAuthenticationFilter(tokens, sessions, (request, response, why) -> {
-            why.headers().forEach(response::setHeader);
-            if (why.retryAfter() != null) {
-                response.setHeader(
-                        HttpHeaders.RETRY_AFTER,
-                        Long.toString(Math.max(1, why.retryAfter().toSeconds())));
-            }
+            why.responseHeaders().forEach((name, values) -> values.forEach(v -> response.addHeader(name, v)));
             write(json, response, Problems.of(why));
         });
     }

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -72,12 +71,7 @@ class AsrErrors implements ForeignApi {
         }
         ResponseEntity.BodyBuilder response =
                 ResponseEntity.status(failure.code().status());
-        failure.headers().forEach(response::header);
-        if (failure.retryAfter() != null) {
-            response.header(
-                    HttpHeaders.RETRY_AFTER,
-                    Long.toString(Math.max(1, failure.retryAfter().toSeconds())));
-        }
+        response.headers(failure.responseHeaders());
         return response.contentType(MediaType.APPLICATION_JSON).body(Map.of("detail", detail));
     }
 

@@ -48,8 +48,9 @@ class Engines {
         Map<String, Object> model = schemaOfModel(transcribe);
         Object names = model.get("enum");
         Object fallback = model.get("default");
-        Map<String, String> languages = languages(transcribe);
-        List<String> remote = remote(transcribe);
+        Map<String, Object> details = transcribe.details(); // lists the models directory: read once
+        Map<String, String> languages = languages(details);
+        List<String> remote = remote(details);
         List<Engine> engines = new ArrayList<>();
         if (fallback != null) {
             engines.add(new Engine(
@@ -147,9 +148,9 @@ class Engines {
     }
 
     /** Each model's language, where the processor's details list it ({@code models: [{name, language}]}). */
-    private static Map<String, String> languages(Processor transcribe) {
+    private static Map<String, String> languages(Map<String, Object> details) {
         Map<String, String> languages = new HashMap<>();
-        if (transcribe.details().get("models") instanceof List<?> models) {
+        if (details.get("models") instanceof List<?> models) {
             for (Object m : models) {
                 if (m instanceof Map<?, ?> model
                         && model.get("name") != null
@@ -163,9 +164,9 @@ class Engines {
     }
 
     /** The remote engines' names, where the processor's details list them ({@code engines: [{name, remote}]}). */
-    private static List<String> remote(Processor transcribe) {
+    private static List<String> remote(Map<String, Object> details) {
         List<String> names = new ArrayList<>();
-        if (transcribe.details().get("engines") instanceof List<?> engines) {
+        if (details.get("engines") instanceof List<?> engines) {
             for (Object e : engines) {
                 if (e instanceof Map<?, ?> engine
                         && Boolean.TRUE.equals(engine.get("remote"))

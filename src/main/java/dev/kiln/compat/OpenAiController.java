@@ -36,8 +36,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The OpenAI-compatible transcription API (docs/compat.md): {@code GET /v1/models}, {@code POST
  * /v1/audio/transcriptions} (every response format, word and segment timestamps, streaming) and
- * {@code POST /v1/audio/translations} (refused: no engine here translates). Each transcription is a
- * Kiln job; the request waits for it (docs/compat.md, "Waiting").
+ * {@code POST /v1/audio/translations} (by a remote engine; a Vosk model transcribes only). Each
+ * transcription is a Kiln job; the request waits for it (docs/compat.md, "Waiting").
  */
 @Hidden // OpenAI documents this API; Kiln's OpenAPI document describes Kiln's own
 @RestController

@@ -6,7 +6,6 @@ import dev.kiln.api.ForeignApi;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -57,12 +56,7 @@ class OpenAiErrors implements ForeignApi {
         }
         Object field = failure.properties().get("field");
         ResponseEntity.BodyBuilder response = ResponseEntity.status(status);
-        failure.headers().forEach(response::header);
-        if (failure.retryAfter() != null) {
-            response.header(
-                    HttpHeaders.RETRY_AFTER,
-                    Long.toString(Math.max(1, failure.retryAfter().toSeconds())));
-        }
+        response.headers(failure.responseHeaders());
         return response.contentType(MediaType.APPLICATION_JSON)
                 .body(body(message, type(status), field == null ? null : field.toString(), openAiCode));
     }

@@ -48,16 +48,20 @@ class EngineClient implements AutoCloseable {
     }
 
     private final JsonMapper json;
+    /** Null on a node without remote engines: a client starts a selector thread of its own. */
     private final HttpClient http;
+
     private final MeterRegistry meters;
 
-    EngineClient(JsonMapper json, MeterRegistry meters) {
+    EngineClient(JsonMapper json, MeterRegistry meters, TranscribeSettings settings) {
         this.json = json;
         this.meters = meters;
-        this.http = HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(10))
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
+        this.http = settings.engines().isEmpty()
+                ? null
+                : HttpClient.newBuilder()
+                        .connectTimeout(Duration.ofSeconds(10))
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .build();
     }
 
     /** Sends one chunk to the engine {@code name}, timed and counted by outcome for operators. */
@@ -234,6 +238,8 @@ class EngineClient implements AutoCloseable {
 
     @Override
     public void close() {
-        http.close();
+        if (http != null) {
+            http.close();
+        }
     }
 }

@@ -26,6 +26,7 @@ class RemoteEngines {
     private final Map<String, Semaphore> permits = new LinkedHashMap<>();
     private final EngineClient client;
     private final EarlierChunks earlier;
+    private final String version;
 
     RemoteEngines(TranscribeSettings settings, SpeechModels models, EngineClient client, EarlierChunks earlier) {
         this.engines = new TreeMap<>(settings.engines());
@@ -47,6 +48,7 @@ class RemoteEngines {
                     setting + ".timeout and .retry-backoff must be positive");
             permits.put(name, new Semaphore(engine.maxConcurrency(), true));
         });
+        this.version = version(engines);
     }
 
     private static void require(boolean condition, String message) {
@@ -68,6 +70,11 @@ class RemoteEngines {
      * not reused once its address or model has changed (nor, more cautiously, any other result).
      */
     String version() {
+        return version;
+    }
+
+    /** Fixed with the settings, so worked out once rather than on every submission's reuse key. */
+    private static String version(Map<String, TranscribeSettings.Engine> engines) {
         if (engines.isEmpty()) {
             return "";
         }

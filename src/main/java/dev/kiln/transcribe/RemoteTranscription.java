@@ -1,5 +1,7 @@
 package dev.kiln.transcribe;
 
+import static dev.kiln.transcribe.Transcriber.round;
+
 import dev.kiln.processors.Eta;
 import dev.kiln.processors.JobContext;
 import dev.kiln.processors.JobErrorCode;
@@ -8,7 +10,6 @@ import dev.kiln.support.Backoff;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -91,7 +92,7 @@ final class RemoteTranscription {
         try (AudioDecoder audio = AudioDecoder.open(context.input().path())) {
             duration = audio.durationSeconds();
             if (duration > 0) {
-                context.inputMeasured(Duration.ofMillis(Math.round(duration * 1000)), null);
+                context.inputMeasured(Transcriber.seconds(duration), null);
             }
             AudioChunks chunks = new AudioChunks(audio, engine.chunkSeconds());
             for (AudioChunks.Chunk chunk = chunks.next(); chunk != null; chunk = chunks.next()) {
@@ -107,20 +108,14 @@ final class RemoteTranscription {
             requests.shutdownNow(); // interrupts requests in flight, which closes them
             requests.close();
         }
-        context.inputMeasured(Duration.ofMillis(Math.round(duration * 1000)), null);
-        double seconds = (System.nanoTime() - started) / 1e9;
-        Map<String, Object> result = new LinkedHashMap<>();
-        result.put("model", name);
-        if (translate) {
-            result.put("task", "translate");
-        }
-        result.put("language", language != null ? language : requestedLanguage != null ? requestedLanguage : "unknown");
-        result.put("duration", round(duration));
-        result.put("realTimeFactor", duration > 0 ? round(seconds / duration) : 0);
-        result.put(
-                "text", String.join(" ", segments.stream().map(Utterance::text).toList()));
-        result.put("segments", segments);
-        return result;
+        context.inputMeasured(Transcriber.seconds(duration), null);
+        return Transcriber.result(
+                name,
+                translate,
+                language != null ? language : requestedLanguage != null ? requestedLanguage : "unknown",
+                duration,
+                (System.nanoTime() - started) / 1e9,
+                segments);
     }
 
     /** Whether an earlier attempt finished this chunk, cut at the same place; then its utterances stand. */
@@ -326,9 +321,5 @@ final class RemoteTranscription {
     private static String clock(double seconds) {
         long s = Math.round(seconds);
         return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
-    }
-
-    private static double round(double value) {
-        return Math.round(value * 1000) / 1000.0;
     }
 }

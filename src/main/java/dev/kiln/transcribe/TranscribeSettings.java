@@ -44,13 +44,16 @@ public record TranscribeSettings(Path modelsDir, Map<String, Engine> engines) {
 
         /** OpenAI's translation endpoint beside it: speech in any language to English text. */
         URI translationsUri() {
-            String root = baseUrl.toString();
-            return URI.create((root.endsWith("/") ? root : root + "/") + "audio/translations");
+            return endpoint("audio/translations");
         }
 
         URI transcriptionsUri() {
+            return endpoint("audio/transcriptions");
+        }
+
+        private URI endpoint(String path) {
             String root = baseUrl.toString();
-            return URI.create((root.endsWith("/") ? root : root + "/") + "audio/transcriptions");
+            return URI.create((root.endsWith("/") ? root : root + "/") + path);
         }
 
         /** Without the key: a record's own toString would print it wherever settings are logged. */

@@ -203,18 +203,36 @@ class Transcriber implements Processor {
         if (duration > 0) {
             realTimeFactor.record(seconds / duration);
         }
+        return result(installed.name(), false, installed.language(), duration, seconds, segments);
+    }
+
+    /**
+     * A job's result, the same shape from a Vosk model and from a remote engine.
+     *
+     * @param elapsed the seconds the transcription took, for the real-time factor
+     */
+    static Map<String, Object> result(
+            String model,
+            boolean translated,
+            String language,
+            double duration,
+            double elapsed,
+            List<Utterance> segments) {
         Map<String, Object> result = new LinkedHashMap<>();
-        result.put("model", installed.name());
-        result.put("language", installed.language());
+        result.put("model", model);
+        if (translated) {
+            result.put("task", "translate");
+        }
+        result.put("language", language);
         result.put("duration", round(duration));
-        result.put("realTimeFactor", duration > 0 ? round(seconds / duration) : 0);
+        result.put("realTimeFactor", duration > 0 ? round(elapsed / duration) : 0);
         result.put(
                 "text", String.join(" ", segments.stream().map(Utterance::text).toList()));
         result.put("segments", segments);
         return result;
     }
 
-    private static Duration seconds(double seconds) {
+    static Duration seconds(double seconds) {
         return Duration.ofMillis(Math.round(seconds * 1000));
     }
 
@@ -250,7 +268,8 @@ class Transcriber implements Processor {
         context.progress(fraction, "transcribing", decoded > 1 ? Eta.remaining(started, decoded, duration) : null);
     }
 
-    private static double round(double value) {
+    /** Times and figures to the millisecond (or thousandth) in results and partials. */
+    static double round(double value) {
         return Math.round(value * 1000) / 1000.0;
     }
 }

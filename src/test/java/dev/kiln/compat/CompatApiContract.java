@@ -6,6 +6,7 @@ import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.Fixtures;
 import dev.kiln.testing.Multipart;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -36,6 +38,9 @@ abstract class CompatApiContract extends ApiTestBase {
     String member;
     String reader;
 
+    @Autowired
+    MeterRegistry meters;
+
     @BeforeEach
     void members() {
         member = api.newMember("openai-" + UUID.randomUUID());
@@ -48,6 +53,10 @@ abstract class CompatApiContract extends ApiTestBase {
             form.field(fields[i], fields[i + 1]);
         }
         return form;
+    }
+
+    double refused(String limit) {
+        return meters.get("kiln.requests.refused").tag("limit", limit).counter().count();
     }
 
     Api.Response post(Multipart form, String token, String... headers) {
@@ -322,6 +331,7 @@ abstract class CompatApiContract extends ApiTestBase {
                 "invalid_request_error",
                 null,
                 "unsupported_media_type");
+        double tooLarge = refused("file_too_large");
         assertOpenAiError(
                 api.send(new Multipart()
                         .file("file", "long.wav", Fixtures.longSpeech(4)) // past the tests' 1MB
@@ -331,6 +341,7 @@ abstract class CompatApiContract extends ApiTestBase {
                 "invalid_request_error",
                 null,
                 "file_too_large");
+        assertThat(refused("file_too_large")).isEqualTo(tooLarge + 1); // Spring's multipart limit counts too
         assertOpenAiError(
                 api.post(TRANSCRIPTIONS, member, "{\"model\":\"whisper-1\"}"),
                 415,

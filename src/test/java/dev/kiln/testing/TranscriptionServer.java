@@ -7,11 +7,8 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -241,12 +238,7 @@ public final class TranscriptionServer implements AutoCloseable {
     }
 
     private int chunkNumber(String engine, byte[] file) {
-        String key;
-        try {
-            key = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(file));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        String key = TestBytes.sha256(file);
         List<String> keys = chunkKeys.computeIfAbsent(engine, e -> new ArrayList<>());
         synchronized (keys) {
             if (!keys.contains(key)) {
