@@ -12,13 +12,10 @@ import dev.kiln.jobs.JobRequests;
 import dev.kiln.jobs.JobStore;
 import dev.kiln.jobs.NewJob;
 import dev.kiln.limits.SubmissionLimits;
+import dev.kiln.support.Digests;
 import dev.kiln.support.Ids;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -201,11 +198,6 @@ class BatchSubmissions {
     }
 
     private String requestHash(JsonNode body) {
-        try {
-            byte[] bytes = json.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Digests.sha256Hex(json.writeValueAsString(body));
     }
 }

@@ -3,9 +3,7 @@ package dev.kiln.jobs;
 import dev.kiln.db.Database;
 import dev.kiln.db.Rows;
 import dev.kiln.processors.Processor;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import dev.kiln.support.Digests;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -73,12 +71,7 @@ final class Reuse {
 
     /** SHA-256 (hex) of {@code value} as JSON with object keys sorted: key order and whitespace do not matter. */
     static String sha256(JsonMapper json, Object value) {
-        try {
-            byte[] canonical = json.writeValueAsBytes(value instanceof JsonNode node ? canonical(node) : value);
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Digests.sha256Hex(json.writeValueAsBytes(value instanceof JsonNode node ? canonical(node) : value));
     }
 
     private static Object canonical(JsonNode node) {

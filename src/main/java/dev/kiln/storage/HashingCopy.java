@@ -1,12 +1,12 @@
 package dev.kiln.storage;
 
+import dev.kiln.support.Digests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** Copies a stream into a local file, hashing the bytes on the way; a buffer's worth in memory at most. */
@@ -22,7 +22,7 @@ final class HashingCopy {
      * @throws BlobTooLargeException once more than {@code maxBytes} arrived (the file then holds a part)
      */
     static StoredBlob copy(InputStream in, Path file, long maxBytes) throws IOException {
-        MessageDigest sha256 = sha256();
+        MessageDigest sha256 = Digests.sha256();
         long size = 0;
         byte[] buffer = new byte[BUFFER];
         try (OutputStream out = Files.newOutputStream(file)) {
@@ -37,13 +37,5 @@ final class HashingCopy {
             }
         }
         return new StoredBlob(HexFormat.of().formatHex(sha256.digest()), size);
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

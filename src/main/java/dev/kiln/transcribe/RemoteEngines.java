@@ -1,10 +1,7 @@
 package dev.kiln.transcribe;
 
 import dev.kiln.processors.JobContext;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import dev.kiln.support.Digests;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,13 +82,8 @@ class RemoteEngines {
                 .append('#')
                 .append(engine.model())
                 .append('\n'));
-        try {
-            byte[] digest =
-                    MessageDigest.getInstance("SHA-256").digest(what.toString().getBytes(StandardCharsets.UTF_8));
-            return " engines/" + HexFormat.of().formatHex(digest, 0, 6); // not the address itself: listed publicly
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return " engines/"
+                + Digests.sha256Hex(what.toString()).substring(0, 12); // not the address itself: listed publicly
     }
 
     /** For {@code GET /api/v1/processors}: what a client may know of each engine — never its key or address. */

@@ -1,6 +1,7 @@
 package dev.kiln.uploads;
 
 import dev.kiln.KilnHome;
+import dev.kiln.support.Digests;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -9,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -64,7 +64,7 @@ class PartFiles {
                 }
                 channel.truncate(offset);
                 if (state.digest == null || state.hashedTo != offset) {
-                    state.digest = sha256();
+                    state.digest = Digests.sha256();
                     hashPrefix(channel, offset, state.digest);
                     state.hashedTo = offset;
                 }
@@ -181,14 +181,6 @@ class PartFiles {
             }
             digest.update(buffer.array(), 0, n);
             position += n;
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 
