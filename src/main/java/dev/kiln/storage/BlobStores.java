@@ -15,4 +15,9 @@ class BlobStores {
         }
         return S3BlobStore.of(s3, home.resolve("blob-cache"));
     }
+
+    @Bean
+    UploadParts uploadParts(BlobStore blobs) {
+        return blobs instanceof S3BlobStore s3 ? s3.uploadParts() : UploadParts.LOCAL;
+    }
 }

@@ -187,7 +187,8 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         Map<String, Instant> stored = new LinkedHashMap<>();
         try {
             for (S3Object object : s3.listObjectsV2Paginator(
-                            r -> r.bucket(settings.bucket()).prefix(prefix))
+                            // Not into the folders beside the blobs (unfinished uploads, probes).
+                            r -> r.bucket(settings.bucket()).prefix(prefix).delimiter("/"))
                     .contents()) {
                 String name = object.key().substring(prefix.length());
                 Instant at = seconds(object.lastModified());
@@ -269,6 +270,11 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         return settings;
     }
 
+    /** Unfinished uploads' ranges, in the same bucket under {@code <prefix>uploads/}. */
+    UploadParts uploadParts() {
+        return new S3UploadParts(s3, settings, this);
+    }
+
     @Override
     public void close() {
         s3.close();
@@ -282,7 +288,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         return settings.prefix() + sha256;
     }
 
-    private IOException failure(String what, SdkException e) {
+    IOException failure(String what, SdkException e) {
         return new BlobStoreUnavailableException(
                 "The object store (" + describe() + ") could not " + what + ": " + e.getMessage(), e);
     }

@@ -97,7 +97,7 @@ final class S3Uploads {
     }
 
     /** {@code length} bytes of {@code file} from {@code start}, opened afresh for each try of the part. */
-    private static InputStream slice(Path file, long start, long length) {
+    static InputStream slice(Path file, long start, long length) {
         try {
             FileChannel channel =
                     FileChannel.open(file, StandardOpenOption.READ).position(start);

@@ -1,6 +1,7 @@
 package dev.kiln.uploads;
 
 import dev.kiln.KilnHome;
+import dev.kiln.storage.UploadParts;
 import dev.kiln.support.Digests;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,24 +11,34 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
  * The bytes of unfinished uploads, in {@code <home>/uploads/<id>.part} (next to the blob store, so
- * a finished one is renamed into it, never copied). Per upload this node keeps the running SHA-256
- * (rebuilt from the file after a restart) and a writer generation: a new writer bumps it, and an
- * earlier one, still blocked on a dead connection, stops before its next write.
+ * a finished one is renamed into it, never copied), each durable range also saved where
+ * {@link UploadParts} keeps them (object storage: then another node can take the upload over). Per
+ * upload this node keeps the running SHA-256 (rebuilt from the file after a restart), how far its
+ * file is known to match the recorded offset, and a writer generation: a new writer bumps it, and
+ * an earlier one, still blocked on a dead connection, stops before its next write.
  */
 @Component
 class PartFiles {
 
+    private static final Logger log = LoggerFactory.getLogger(PartFiles.class);
+
     private final Path dir;
+    private final UploadParts saved;
     private final Map<String, State> states = new ConcurrentHashMap<>();
 
-    PartFiles(KilnHome home) {
+    PartFiles(KilnHome home, UploadParts saved) {
+        this.saved = saved;
         this.dir = home.resolve("uploads");
         try {
             Files.createDirectories(dir);
@@ -45,11 +56,14 @@ class PartFiles {
         long generation;
         MessageDigest digest;
         long hashedTo = -1;
+        /** Up to where this node's file held the recorded bytes when it last recorded an offset. */
+        long recordedTo = -1;
     }
 
     /**
      * Opens the upload's file for a new writer at the durable {@code offset}: anything after it
-     * (written but never recorded) is cut off, and the hash is brought up to it.
+     * (written but never recorded) is cut off, what this node's file lacks (written by another node)
+     * is restored from the saved ranges, and the hash is brought up to it.
      */
     Writer open(String uploadId, long offset) throws IOException {
         State state = states.computeIfAbsent(uploadId, id -> new State());
@@ -58,9 +72,12 @@ class PartFiles {
             FileChannel channel = FileChannel.open(
                     path(uploadId), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             try {
-                if (channel.size() < offset) {
-                    throw new IOException("upload " + uploadId + " has lost bytes: " + channel.size() + " on disk, "
-                            + offset + " recorded");
+                // A shared store's node trusts only what it wrote and recorded itself; the data
+                // directory's file is the record.
+                long valid = Math.min(channel.size(), saved.shared() ? Math.max(state.recordedTo, 0) : offset);
+                if (valid < offset) {
+                    saved.restore(uploadId, channel, valid, offset);
+                    state.digest = null;
                 }
                 channel.truncate(offset);
                 if (state.digest == null || state.hashedTo != offset) {
@@ -68,7 +85,8 @@ class PartFiles {
                     hashPrefix(channel, offset, state.digest);
                     state.hashedTo = offset;
                 }
-                return new Writer(state, generation, channel, offset);
+                state.recordedTo = offset;
+                return new Writer(uploadId, state, generation, channel, offset);
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 throw e;
@@ -76,7 +94,7 @@ class PartFiles {
         }
     }
 
-    /** Forgets an upload: its file and what this node knew of it (any writer stops). */
+    /** Forgets an upload: its file, its saved ranges and what this node knew of it (any writer stops). */
     void delete(String uploadId) throws IOException {
         State state = states.remove(uploadId);
         if (state != null) {
@@ -85,27 +103,56 @@ class PartFiles {
             }
         }
         Files.deleteIfExists(path(uploadId));
+        saved.delete(uploadId);
     }
 
-    /** Forgets what this node knew of a completed upload (its file has moved into the blob store). */
+    /**
+     * The whole upload as this node's file, restored if another node received it, checked against
+     * the SHA-256 recorded with its last byte, for the blob store to adopt.
+     */
+    Path whole(String uploadId, long length, String sha256) throws IOException {
+        try (Writer writer = open(uploadId, length)) {
+            if (!writer.sha256().equals(sha256)) {
+                throw new IOException(
+                        "upload " + uploadId + " hashes to " + writer.sha256() + ", not the recorded " + sha256);
+            }
+        }
+        return path(uploadId);
+    }
+
+    /** Forgets a completed upload (its file has moved into the blob store), and its saved ranges. */
     void completed(String uploadId) {
         states.remove(uploadId);
+        try {
+            saved.delete(uploadId);
+        } catch (IOException e) {
+            log.warn("The saved ranges of completed upload {} stay behind: {}", uploadId, e.getMessage());
+        }
+    }
+
+    /** Uploads with bytes saved beyond this node, none since {@code before} ({@link UploadParts#savedBefore}). */
+    List<String> savedBefore(Instant before) throws IOException {
+        return saved.savedBefore(before);
     }
 
     /** One writer's hold on an upload's file. */
-    static final class Writer implements AutoCloseable {
+    final class Writer implements AutoCloseable {
+        private final String uploadId;
         private final State state;
         private final long generation;
         private final FileChannel channel;
         private long position;
+        private long savedTo;
         private long rollbackTo;
         private MessageDigest rollbackDigest;
 
-        private Writer(State state, long generation, FileChannel channel, long position) {
+        private Writer(String uploadId, State state, long generation, FileChannel channel, long position) {
+            this.uploadId = uploadId;
             this.state = state;
             this.generation = generation;
             this.channel = channel;
             this.position = position;
+            this.savedTo = position;
             mark();
         }
 
@@ -138,9 +185,20 @@ class PartFiles {
             }
         }
 
-        /** Makes what was written durable. */
-        void force() throws IOException {
+        /** Makes what was written durable: forced to disk, and saved where the upload's ranges are kept. */
+        void makeDurable() throws IOException {
             channel.force(false);
+            saved.save(uploadId, path(uploadId), savedTo, position);
+            savedTo = position;
+        }
+
+        /** The upload's offset is now recorded as {@code offset}, which this file holds. */
+        void recorded(long offset) {
+            synchronized (state) {
+                if (state.generation == generation) {
+                    state.recordedTo = offset;
+                }
+            }
         }
 
         /** Drops everything written since {@link #mark()}. */
@@ -154,6 +212,7 @@ class PartFiles {
                 rollbackDigest = copy(rollbackDigest);
                 state.hashedTo = rollbackTo;
                 position = rollbackTo;
+                savedTo = Math.min(savedTo, position);
             }
         }
 

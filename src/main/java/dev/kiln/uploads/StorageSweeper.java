@@ -63,10 +63,31 @@ public class StorageSweeper extends Loop {
         Instant now = clock.instant();
         int uploads = expireUploads(now);
         int content = deleteUnreferencedBlobs(now.minus(settings.blobGrace()));
-        if (uploads + content > 0) {
-            log.info("Storage sweep: {} expired upload(s), {} unreferenced blob(s) removed", uploads, content);
+        int leftovers = deleteLeftoverRanges(now.minus(settings.blobGrace()));
+        if (uploads + content + leftovers > 0) {
+            log.info(
+                    "Storage sweep: {} expired upload(s), {} unreferenced blob(s), {} finished upload(s)' saved bytes removed",
+                    uploads,
+                    content,
+                    leftovers);
         }
-        return uploads + content;
+        return uploads + content + leftovers;
+    }
+
+    /** Saved bytes whose upload is over (completed, or gone): their own deletion failed or never ran. */
+    private int deleteLeftoverRanges(Instant olderThan) {
+        int removed = 0;
+        try {
+            for (String id : parts.savedBefore(olderThan)) {
+                if (store.find(id).filter(upload -> !upload.complete()).isEmpty()) {
+                    parts.delete(id);
+                    removed++;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return removed;
     }
 
     private int expireUploads(Instant now) {

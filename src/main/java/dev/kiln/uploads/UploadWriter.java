@@ -22,7 +22,7 @@ import org.springframework.stereotype.Component;
 /**
  * The append path of an upload: one writer at a time (the upload's lock, which a writer showing no
  * progress loses), from exactly the stored offset, through a 64 KiB buffer into the part file (its
- * SHA-256 kept on the way), made durable every few seconds or megabytes, and stopped at a durable
+ * SHA-256 kept on the way), made durable (and, on object storage, saved) every few seconds or megabytes, and stopped at a durable
  * offset when the node drains.
  */
 @Component
@@ -190,10 +190,10 @@ class UploadWriter {
                     // Without a checksum the bytes are good as they come: make them resumable. With one,
                     // nothing counts before the chunk is verified; just show that this writer is alive.
                     if (chunk == null) {
-                        writer.force();
+                        writer.makeDurable();
                         durable = writer.position();
                     }
-                    checkpoint(durable);
+                    checkpoint(writer, durable);
                     sinceCheckpoint = 0;
                     heartbeatAt = System.nanoTime();
                 }
@@ -257,13 +257,13 @@ class UploadWriter {
                         "The chunk does not match its Upload-Checksum; "
                                 + "nothing of it was kept. Send it again from offset " + offset + ".");
             }
-            writer.force();
+            writer.makeDurable();
             if (writer.position() == upload.length()) {
                 // Before the offset says "all here": a crash between the two writes must not leave a
                 // whole upload without the hash its completion needs.
                 store.prepareCompletion(upload.id(), writer.sha256(), Ids.next("file"));
             }
-            checkpoint(writer.position());
+            checkpoint(writer, writer.position());
             if (clientGone) {
                 throw interrupted();
             }
@@ -282,13 +282,15 @@ class UploadWriter {
             if (!store.checkpoint(upload.id(), lock, writer.position(), clock.instant(), upload.expiresAt())) {
                 throw lockLost();
             }
+            writer.recorded(writer.position());
         }
 
-        private void checkpoint(long reached) {
+        private void checkpoint(PartFiles.Writer writer, long reached) {
             Instant now = clock.instant();
             if (!store.checkpoint(upload.id(), lock, reached, now, now.plus(settings.expireAfter()))) {
                 throw lockLost();
             }
+            writer.recorded(reached);
         }
     }
 

@@ -179,7 +179,7 @@ class Uploads {
             // The part file first: asking a remote store is a request, and adopt asks it anyway.
             blob = !Files.exists(parts.path(upload.id())) && blobs.exists(upload.sha256())
                     ? new StoredBlob(upload.sha256(), upload.length())
-                    : blobs.adopt(parts.path(upload.id()), upload.sha256());
+                    : blobs.adopt(parts.whole(upload.id(), upload.length(), upload.sha256()), upload.sha256());
         } catch (IOException e) {
             throw new UncheckedIOException("Could not store upload " + upload.id(), e);
         }

@@ -8,9 +8,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.kiln.testing.S3Server;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -183,5 +187,60 @@ class S3BlobStoreTest extends BlobStoreContract {
         blobs.delete(sha);
 
         assertThat(work.resolve("cache").resolve(sha)).doesNotExist();
+    }
+
+    @Test
+    void anUploadsSavedRangesRestoreOnAnotherNodeWithoutAnUnrecordedLeftover() throws IOException {
+        byte[] content = random(40_000);
+        Path onA = Files.write(work.resolve("a.part"), content);
+        UploadParts parts = store.uploadParts();
+        parts.save("upl_1", onA, 0, 10_000);
+        parts.save("upl_1", onA, 10_000, 25_000);
+        // A writer that died after saving, before its offset was recorded: a range nobody may read.
+        Path garbage = Files.write(work.resolve("garbage.part"), random(40_000));
+        parts.save("upl_1", garbage, 25_000, 30_000);
+        parts.save("upl_1", onA, 25_000, 40_000);
+        parts.save("upl_1", garbage, 10_000, 30_000);
+
+        byte[] restored = restore(parts, "upl_1", work.resolve("b.part"), 0, 40_000);
+        assertThat(restored).isEqualTo(content);
+        // A node holding the first range itself fetches only the rest; one whose prefix ends where no
+        // saved range starts fetches it all.
+        Files.write(work.resolve("c.part"), Arrays.copyOf(content, 10_000));
+        assertThat(restore(parts, "upl_1", work.resolve("c.part"), 10_000, 25_000))
+                .isEqualTo(Arrays.copyOf(content, 25_000));
+        assertThat(restore(parts, "upl_1", work.resolve("d.part"), 12_345, 25_000))
+                .isEqualTo(Arrays.copyOf(content, 25_000));
+        assertThatThrownBy(() -> restore(parts, "upl_1", work.resolve("e.part"), 0, 35_000))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("do not reach offset 35000");
+
+        assertThat(blobs.storedBefore(Instant.now().plusSeconds(3600)))
+                .as("the blob listing does not see upload ranges")
+                .isEmpty();
+        parts.delete("upl_1");
+        assertThatThrownBy(() -> restore(parts, "upl_1", work.resolve("f.part"), 0, 10_000))
+                .isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void savingToAStoppedServerIsAStoreFailure() throws IOException {
+        Path file = Files.write(work.resolve("g.part"), random(1_000));
+        server.stop();
+        try {
+            assertThatThrownBy(() -> store.uploadParts().save("upl_2", file, 0, 1_000))
+                    .isInstanceOf(BlobStoreUnavailableException.class)
+                    .hasMessageContaining("could not save");
+        } finally {
+            server.startAgain();
+        }
+    }
+
+    private static byte[] restore(UploadParts parts, String upload, Path file, long from, long to) throws IOException {
+        try (FileChannel channel =
+                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            parts.restore(upload, channel, from, to);
+        }
+        return Files.readAllBytes(file);
     }
 }

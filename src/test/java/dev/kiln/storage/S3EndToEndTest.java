@@ -11,14 +11,17 @@ import dev.kiln.KilnHome;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.S3Server;
+import dev.kiln.uploads.StorageSweeper;
 import dev.kiln.uploads.TusRequests;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.UUID;
@@ -40,9 +43,6 @@ import org.springframework.test.context.TestPropertySource;
             "kiln.test.database=sqlite",
             // Smaller than any upload here: nothing stays cached, so the job's input is fetched from the bucket.
             "kiln.storage.s3.cache-size=1KB",
-            "kiln.storage.s3.path-style=true",
-            "kiln.storage.s3.access-key=test-key",
-            "kiln.storage.s3.secret-key=test-secret",
             "kiln.storage.s3.prefix=e2e",
             // A file's content goes with its deletion, not with a later sweep.
             "kiln.uploads.blob-grace=0s"
@@ -63,11 +63,13 @@ class S3EndToEndTest extends ApiTestBase {
     @Autowired
     KilnHome home;
 
+    @Autowired
+    StorageSweeper sweeper;
+
     @DynamicPropertySource
     static void objectStore(DynamicPropertyRegistry registry) throws IOException {
         server = S3Server.start(serverDir, "kiln-e2e");
-        registry.add("kiln.storage.s3.endpoint", () -> server.endpoint().toString());
-        registry.add("kiln.storage.s3.bucket", server::bucket);
+        server.kilnSettings().forEach((name, value) -> registry.add(name, () -> value));
     }
 
     @AfterAll
@@ -143,5 +145,55 @@ class S3EndToEndTest extends ApiTestBase {
         }
         await().atMost(WAIT).until(() -> api.get(READINESS, null).status() == 200);
         assertThat(api.upload(token, random(5_000), "notes.bin").status()).isEqualTo(201);
+    }
+
+    @Test
+    void aTusUploadOutlivesTheStoreGoingAwayAndResumesWithoutThisNodesPartFile() throws Exception {
+        String token = api.newMember("s3-resume-" + UUID.randomUUID());
+        byte[] content = random(600_000);
+        TusRequests uploads = new TusRequests(api, token);
+        String url = uploads.create(content.length, Map.of("filename", "recording.bin"));
+        assertThat(uploads.patch(url, 0, Arrays.copyOfRange(content, 0, 200_000))
+                        .status())
+                .isEqualTo(204);
+
+        server.stop();
+        try {
+            Api.Response refused = uploads.patch(url, 200_000, Arrays.copyOfRange(content, 200_000, 400_000));
+            assertThat(refused.status()).as(refused.toString()).isEqualTo(503);
+            assertThat(refused.code()).isEqualTo("storage_unavailable");
+            assertThat(uploads.offset(url))
+                    .as("only what reached the bucket counts")
+                    .isEqualTo(200_000);
+        } finally {
+            server.startAgain();
+        }
+        // As on a node that never saw the upload: the bytes so far come back from the bucket.
+        String id = url.substring(url.lastIndexOf('/') + 1);
+        Files.delete(home.resolve("uploads").resolve(id + ".part"));
+        Api.Response last = uploads.patch(url, 200_000, Arrays.copyOfRange(content, 200_000, content.length));
+        assertThat(last.status()).as(last.toString()).isEqualTo(204);
+
+        String fileId = last.header("Kiln-File-Id").orElseThrow();
+        assertThat(api.get("/api/v1/files/" + fileId, token)
+                        .json()
+                        .get("sha256")
+                        .asString())
+                .isEqualTo(sha256(content));
+        assertThat(blobs.exists(sha256(content))).isTrue();
+        assertThat(home.resolve("uploads").resolve(id + ".part")).doesNotExist();
+    }
+
+    @Test
+    void theSweepRemovesSavedBytesThatOutlivedTheirUpload() throws Exception {
+        UploadParts parts = ((S3BlobStore) blobs).uploadParts();
+        Path leftover = Files.write(home.resolve("leftover.part"), random(1_000));
+        parts.save("upl_gone", leftover, 0, 1_000);
+        assertThat(parts.savedBefore(Instant.now().plusSeconds(60))).contains("upl_gone");
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            sweeper.sweep();
+            assertThat(parts.savedBefore(Instant.now().plusSeconds(60))).doesNotContain("upl_gone");
+        });
     }
 }

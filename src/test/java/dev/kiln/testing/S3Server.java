@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.core.ConditionTimeoutException;
 import org.awaitility.core.TerminalFailureException;
@@ -106,6 +107,16 @@ public final class S3Server implements AutoCloseable {
 
     public String bucket() {
         return bucket;
+    }
+
+    /** What points a Kiln at this server: endpoint, bucket, path-style addresses, keys (S3Mock takes any). */
+    public Map<String, String> kilnSettings() {
+        return Map.of(
+                "kiln.storage.s3.endpoint", endpoint().toString(),
+                "kiln.storage.s3.bucket", bucket,
+                "kiln.storage.s3.path-style", "true",
+                "kiln.storage.s3.access-key", "test-key",
+                "kiln.storage.s3.secret-key", "test-secret");
     }
 
     /** S3Mock's output so far, for a failing test's message. */

@@ -1,0 +1,196 @@
+package dev.kiln.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * An unfinished upload's durable ranges as objects {@code <prefix>uploads/<id>/<from>-<to>} (hex
+ * offsets), one per checkpoint. A range is saved before its end is recorded as the upload's offset,
+ * so every recorded offset ends a chain of ranges from 0. A writer that died between the two
+ * leaves a range nobody recorded; restoring walks the chains and takes one that reaches the
+ * recorded offset, so such leftovers are never read.
+ */
+final class S3UploadParts implements UploadParts {
+
+    private static final Pattern UPLOAD_ID = Pattern.compile("[A-Za-z0-9_-]{1,80}");
+    private static final Pattern RANGE = Pattern.compile("([0-9a-f]{16})-([0-9a-f]{16})");
+
+    private final S3Client s3;
+    private final String bucket;
+    private final String prefix;
+    private final S3BlobStore store;
+
+    S3UploadParts(S3Client s3, S3Settings settings, S3BlobStore store) {
+        this.s3 = s3;
+        this.bucket = settings.bucket();
+        this.prefix = settings.prefix() + "uploads/";
+        this.store = store;
+    }
+
+    @Override
+    public boolean shared() {
+        return true;
+    }
+
+    @Override
+    public void save(String uploadId, Path file, long from, long to) throws IOException {
+        if (to <= from) {
+            return;
+        }
+        String key = folder(uploadId) + "%016x-%016x".formatted(from, to);
+        long length = to - from;
+        try {
+            s3.putObject(
+                    r -> r.bucket(bucket).key(key).contentLength(length),
+                    RequestBody.fromContentProvider(
+                            () -> S3Uploads.slice(file, from, length), length, "application/octet-stream"));
+        } catch (SdkException e) {
+            throw store.failure("save " + key, e);
+        }
+    }
+
+    @Override
+    public void restore(String uploadId, FileChannel into, long from, long to) throws IOException {
+        Map<Long, List<Long>> ranges = ranges(uploadId);
+        List<Long> chain = chain(ranges, from, to);
+        long start = from;
+        if (chain == null && from > 0) {
+            chain = chain(ranges, 0, to);
+            start = 0;
+        }
+        if (chain == null) {
+            throw new IOException("upload " + uploadId + " has lost bytes: the ranges saved in " + store.describe()
+                    + " do not reach offset " + to);
+        }
+        into.truncate(start);
+        for (long end : chain) {
+            copy(folder(uploadId) + "%016x-%016x".formatted(start, end), into, start, end - start);
+            start = end;
+        }
+    }
+
+    @Override
+    public void delete(String uploadId) throws IOException {
+        String folder = folder(uploadId);
+        try {
+            List<ObjectIdentifier> keys = new ArrayList<>();
+            for (S3Object object : s3.listObjectsV2Paginator(
+                            r -> r.bucket(bucket).prefix(folder))
+                    .contents()) {
+                keys.add(ObjectIdentifier.builder().key(object.key()).build());
+            }
+            // One request per object: not every S3-compatible server takes DeleteObjects.
+            for (ObjectIdentifier key : keys) {
+                s3.deleteObject(r -> r.bucket(bucket).key(key.key()));
+            }
+        } catch (SdkException e) {
+            throw store.failure("delete " + folder + "*", e);
+        }
+    }
+
+    @Override
+    public List<String> savedBefore(Instant before) throws IOException {
+        Map<String, Instant> newest = new HashMap<>();
+        try {
+            for (S3Object object : s3.listObjectsV2Paginator(
+                            r -> r.bucket(bucket).prefix(prefix))
+                    .contents()) {
+                String name = object.key().substring(prefix.length());
+                int slash = name.indexOf('/');
+                if (slash > 0) {
+                    newest.merge(name.substring(0, slash), object.lastModified(), (x, y) -> x.isAfter(y) ? x : y);
+                }
+            }
+        } catch (SdkException e) {
+            throw store.failure("list " + prefix + "*", e);
+        }
+        return newest.entrySet().stream()
+                .filter(e -> e.getValue().isBefore(before))
+                .map(Map.Entry::getKey)
+                .sorted()
+                .toList();
+    }
+
+    /** The saved ranges by where they start, each with the ends saved from there. */
+    private Map<Long, List<Long>> ranges(String uploadId) throws IOException {
+        String folder = folder(uploadId);
+        Map<Long, List<Long>> ranges = new HashMap<>();
+        try {
+            for (S3Object object : s3.listObjectsV2Paginator(
+                            r -> r.bucket(bucket).prefix(folder))
+                    .contents()) {
+                Matcher range = RANGE.matcher(object.key().substring(folder.length()));
+                if (range.matches()) {
+                    ranges.computeIfAbsent(Long.parseUnsignedLong(range.group(1), 16), k -> new ArrayList<>())
+                            .add(Long.parseUnsignedLong(range.group(2), 16));
+                }
+            }
+        } catch (SdkException e) {
+            throw store.failure("list " + folder + "*", e);
+        }
+        return ranges;
+    }
+
+    /** The ends of a chain of ranges from {@code from} to exactly {@code to}, longest steps first; null if none. */
+    static List<Long> chain(Map<Long, List<Long>> ranges, long from, long to) {
+        if (from == to) {
+            return new ArrayList<>();
+        }
+        List<Long> ends = new ArrayList<>(ranges.getOrDefault(from, List.of()));
+        ends.sort(null);
+        for (int i = ends.size() - 1; i >= 0; i--) {
+            long end = ends.get(i);
+            if (end > from && end <= to) {
+                List<Long> rest = chain(ranges, end, to);
+                if (rest != null) {
+                    rest.addFirst(end);
+                    return rest;
+                }
+            }
+        }
+        return null;
+    }
+
+    private void copy(String key, FileChannel into, long at, long length) throws IOException {
+        try (InputStream in = s3.getObject(r -> r.bucket(bucket).key(key))) {
+            byte[] buffer = new byte[64 * 1024];
+            long written = 0;
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                ByteBuffer bytes = ByteBuffer.wrap(buffer, 0, n);
+                while (bytes.hasRemaining()) {
+                    into.write(bytes, at + written + bytes.position());
+                }
+                written += n;
+            }
+            if (written != length) {
+                throw new IOException(key + " in " + store.describe() + " holds " + written + " bytes, not " + length);
+            }
+        } catch (SdkException e) {
+            throw store.failure("read " + key, e);
+        }
+    }
+
+    private String folder(String uploadId) {
+        // Upload ids are the server's own, never a client's text; checked all the same.
+        if (!UPLOAD_ID.matcher(uploadId).matches()) {
+            throw new IllegalArgumentException("not an upload id: " + uploadId);
+        }
+        return prefix + uploadId + "/";
+    }
+}
