@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.kiln.testing.Api;
 import dev.kiln.testing.KilnProcess;
+import dev.kiln.testing.S3Server;
 import dev.kiln.testing.TestDatabases;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,7 +27,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * A real tus client nobody here wrote — tus-js-client, run by Node — against a running Kiln:
  * cut off mid-upload and resumed from the server's offset, and resumed after Kiln was killed and
- * started again. The stored content must hash to the original.
+ * started again (on object storage: as another node, without the first one's disk). The stored
+ * content must hash to the original.
  */
 class TusClientTest {
 
@@ -48,12 +50,25 @@ class TusClientTest {
 
     @Test
     void aPartialUploadResumesAfterKilnIsKilledAndStartedAgain() throws Exception {
+        Path home = TestDatabases.tempDir("kiln-tus-");
+        killAndResume(Map.of(), home, home);
+    }
+
+    /** On object storage the bytes so far are in the bucket: the node that resumes needs no data directory of the first's. */
+    @Test
+    void onObjectStorageAPartialUploadResumesOnANodeWithoutTheFirstsDisk() throws Exception {
+        try (S3Server server = S3Server.start(TestDatabases.tempDir("kiln-tus-s3-"), "kiln-tus")) {
+            killAndResume(
+                    server.kilnSettings(), TestDatabases.tempDir("kiln-tus-a-"), TestDatabases.tempDir("kiln-tus-b-"));
+        }
+    }
+
+    private static void killAndResume(Map<String, String> settings, Path firstHome, Path secondHome) throws Exception {
         Path file = randomFile();
         String url = TestDatabases.fresh(TestDatabases.Kind.SQLITE);
-        Path home = TestDatabases.tempDir("kiln-tus-");
         String uploadUrl;
         long offsetBeforeKill;
-        try (KilnProcess first = KilnProcess.start(url, home, Map.of())) {
+        try (KilnProcess first = KilnProcess.start(url, firstHome, settings)) {
             JsonNode cut = tusUpload(first, file, "--abort-after", Integer.toString(SIZE / 2), "--stop-after-abort");
             assertThat(cut.get("aborted").asBoolean()).isTrue();
             uploadUrl = cut.get("uploadUrl").asString();
@@ -65,7 +80,7 @@ class TusClientTest {
             offsetBeforeKill = SIZE / 2;
             first.kill();
         }
-        try (KilnProcess second = KilnProcess.start(url, home, Map.of())) {
+        try (KilnProcess second = KilnProcess.start(url, secondHome, settings)) {
             String resumable = uploadUrl.replaceFirst("^https?://[^/]+", "");
             assertThat(offset(second.api(), resumable)).isEqualTo(offsetBeforeKill);
 
