@@ -1,6 +1,7 @@
 package dev.kiln.storage;
 
 import dev.kiln.KilnHome;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -9,11 +10,11 @@ import org.springframework.context.annotation.Configuration;
 class BlobStores {
 
     @Bean
-    BlobStore blobStore(S3Settings s3, KilnHome home) {
+    BlobStore blobStore(S3Settings s3, KilnHome home, MeterRegistry meters) {
         if (!s3.enabled()) {
             return new LocalBlobStore(home);
         }
-        return S3BlobStore.of(s3, home.resolve("blob-cache"));
+        return S3BlobStore.of(s3, home.resolve("blob-cache"), meters);
     }
 
     @Bean

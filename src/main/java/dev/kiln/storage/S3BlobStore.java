@@ -1,5 +1,6 @@
 package dev.kiln.storage;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,9 +59,9 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     private final S3Uploads uploads;
 
     /** The store {@code settings} describe, with its local copies under {@code cacheDir}. */
-    public static S3BlobStore of(S3Settings settings, Path cacheDir) {
+    public static S3BlobStore of(S3Settings settings, Path cacheDir, MeterRegistry meters) {
         return new S3BlobStore(
-                S3Clients.of(settings),
+                S3Clients.of(settings, meters),
                 settings,
                 new BlobCache(cacheDir, settings.cacheSize().toBytes()),
                 S3Uploads.PART);

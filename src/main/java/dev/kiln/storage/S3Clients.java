@@ -1,6 +1,8 @@
 package dev.kiln.storage;
 
 import dev.kiln.support.Backoff;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -24,6 +26,11 @@ final class S3Clients {
     private S3Clients() {}
 
     static S3Client of(S3Settings settings) {
+        return of(settings, new SimpleMeterRegistry());
+    }
+
+    /** With the client's per-call figures published to {@code meters} ({@link S3Metrics}). */
+    static S3Client of(S3Settings settings, MeterRegistry meters) {
         S3ClientBuilder builder = S3Client.builder()
                 .region(Region.of(settings.region()))
                 .forcePathStyle(settings.pathStyle())
@@ -31,7 +38,8 @@ final class S3Clients {
                 .httpClientBuilder(UrlConnectionHttpClient.builder()
                         .connectionTimeout(settings.timeout())
                         .socketTimeout(settings.timeout()))
-                .overrideConfiguration(c -> c.retryStrategy(retries(settings.maxAttempts())))
+                .overrideConfiguration(
+                        c -> c.retryStrategy(retries(settings.maxAttempts())).addMetricPublisher(new S3Metrics(meters)))
                 // Checksums only where S3 requires them: many S3-compatible servers refuse the
                 // SDK's newer trailing checksums. Kiln sends each object's SHA-256 itself.
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)

@@ -7,6 +7,7 @@ import dev.kiln.storage.S3Settings;
 import dev.kiln.storage.StoredBlob;
 import dev.kiln.testing.S3Server;
 import dev.kiln.testing.TestBytes;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -50,7 +51,7 @@ public final class BlobStoreBench {
                     // meanwhile).
                     Duration.ofMinutes(3));
             LocalBlobStore local = new LocalBlobStore(dir.resolve("local"));
-            try (S3BlobStore s3 = S3BlobStore.of(settings, dir.resolve("cache"))) {
+            try (S3BlobStore s3 = S3BlobStore.of(settings, dir.resolve("cache"), new SimpleMeterRegistry())) {
                 System.out.printf("put of %d MiB, %d rounds alternating; load %s%n", size, rounds, Bench.loadAverage());
                 for (int round = 1; round <= rounds; round++) {
                     put("local", local, size, -1);
@@ -100,7 +101,8 @@ public final class BlobStoreBench {
                 DataSize.ofMegabytes(sizeMb * 2L),
                 one.maxAttempts(),
                 one.timeout());
-        try (S3BlobStore otherNode = S3BlobStore.of(settings, dir.resolve("other-cache-" + UUID.randomUUID()))) {
+        try (S3BlobStore otherNode =
+                S3BlobStore.of(settings, dir.resolve("other-cache-" + UUID.randomUUID()), new SimpleMeterRegistry())) {
             System.out.printf("processor start (a local file of the %d MiB input):%n", sizeMb);
             System.out.printf("  local store (its own file): %8.1f ms%n", copyMillis(local, sha));
             System.out.printf("  s3, cold cache (fetched):   %8.1f ms%n", copyMillis(otherNode, sha));

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kiln.testing.S3Server;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -81,8 +83,12 @@ class S3BlobStoreTest extends BlobStoreContract {
 
     /** 5 MiB parts (S3's least), so a multipart upload stays small in a test. */
     static S3BlobStore storeOn(S3Settings settings, Path cacheDir) {
+        return storeOn(settings, cacheDir, new SimpleMeterRegistry());
+    }
+
+    static S3BlobStore storeOn(S3Settings settings, Path cacheDir, MeterRegistry meters) {
         return new S3BlobStore(
-                S3Clients.of(settings),
+                S3Clients.of(settings, meters),
                 settings,
                 new BlobCache(cacheDir, settings.cacheSize().toBytes()),
                 5L << 20);

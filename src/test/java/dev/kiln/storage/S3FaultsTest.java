@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.kiln.testing.FaultyS3Proxy;
 import dev.kiln.testing.FaultyS3Proxy.Fault;
 import dev.kiln.testing.S3Server;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -31,6 +33,7 @@ class S3FaultsTest {
     static S3Server server;
     static FaultyS3Proxy proxy;
     S3BlobStore blobs;
+    MeterRegistry meters;
 
     @BeforeAll
     static void start() throws IOException {
@@ -47,8 +50,11 @@ class S3FaultsTest {
     /** Three tries per request (kiln.storage.s3.max-attempts). */
     @BeforeEach
     void store() {
+        meters = new SimpleMeterRegistry();
         blobs = S3BlobStoreTest.storeOn(
-                S3BlobStoreTest.settingsFor(proxy.endpoint(), server.bucket(), "faults"), work.resolve("cache"));
+                S3BlobStoreTest.settingsFor(proxy.endpoint(), server.bucket(), "faults"),
+                work.resolve("cache"),
+                meters);
         proxy.failNext(0, null);
         proxy.takeRequestCount();
     }
@@ -73,6 +79,12 @@ class S3FaultsTest {
                 .as("HEAD twice throttled, then HEAD and PUT")
                 .isEqualTo(4);
         assertThat(BlobStoreContract.read(blobs.open(sha))).isEqualTo(content);
+        assertThat(meters.counter("kiln.storage.s3.retries", "operation", "HeadObject")
+                        .count())
+                .isEqualTo(2);
+        assertThat(meters.timer("kiln.storage.s3.requests", "operation", "PutObject", "outcome", "success")
+                        .count())
+                .isEqualTo(1);
     }
 
     @Test
@@ -96,6 +108,10 @@ class S3FaultsTest {
                 .hasMessageContaining("Status Code: 503")
                 .hasMessageContaining("Attempt Count: 3");
         assertThat(proxy.takeRequestCount()).as("max-attempts").isEqualTo(3);
+        // (The SDK files S3's 503 SlowDown under server errors; its retries still wait as for throttling.)
+        assertThat(meters.timer("kiln.storage.s3.requests", "operation", "HeadObject", "outcome", "servererror")
+                        .count())
+                .isEqualTo(1);
     }
 
     @Test
