@@ -121,6 +121,9 @@ class S3EndToEndTest extends ApiTestBase {
         assertThat(api.delete("/api/v1/files/" + fileId + "?jobs=delete", token).status())
                 .isEqualTo(204);
         assertThat(blobs.exists(sha)).as("the object went with its last file").isFalse();
+        assertThat(api.get("/actuator/prometheus", Api.ADMIN_TOKEN).body())
+                .contains("kiln_storage_s3_requests_seconds_count{operation=\"PutObject\",outcome=\"success\"}")
+                .contains("kiln_storage_s3_requests_seconds_count{operation=\"DeleteObject\",outcome=\"success\"}");
     }
 
     @Test
