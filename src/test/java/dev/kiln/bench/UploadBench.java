@@ -260,7 +260,7 @@ public final class UploadBench {
         return 1024 * MIB / 1e6 / Double.parseDouble(seconds.group(1));
     }
 
-    private static Path randomFile(Path path, long size) throws IOException {
+    static Path randomFile(Path path, long size) throws IOException {
         byte[] block = new byte[(int) MIB];
         Random random = new Random(size);
         try (OutputStream out = Files.newOutputStream(path)) {

@@ -53,6 +53,7 @@ public final class S3Server implements AutoCloseable {
                     CLASS_PATH.toAbsolutePath()
                             + " is missing: the build's s3mock-classpath step writes it (./mvnw test-compile, without -DskipTests)");
         }
+        Files.createDirectories(dir);
         String java = ProcessHandle.current().info().command().orElse("java");
         process = new ProcessBuilder(List.of(
                         java,
