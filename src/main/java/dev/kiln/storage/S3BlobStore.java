@@ -273,7 +273,12 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
 
     /** Unfinished uploads' ranges, in the same bucket under {@code <prefix>uploads/}. */
     UploadParts uploadParts() {
-        return new S3UploadParts(s3, settings, this);
+        return new S3UploadParts(s3, settings, this, uploads);
+    }
+
+    /** Takes {@code file}, the content of {@code sha256} just stored by other means, as this node's cached copy. */
+    void cached(String sha256, Path file) {
+        cache.offer(sha256, file);
     }
 
     @Override
@@ -281,7 +286,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         s3.close();
     }
 
-    private String key(String sha256) {
+    String key(String sha256) {
         // Only ever a hash: nothing a client sends becomes part of a key.
         if (!SHA256.matcher(sha256).matches()) {
             throw new IllegalArgumentException("not a sha256: " + sha256);

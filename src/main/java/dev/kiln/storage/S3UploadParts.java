@@ -1,15 +1,20 @@
 package dev.kiln.storage;
 
+import dev.kiln.support.Digests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -33,13 +38,22 @@ final class S3UploadParts implements UploadParts {
     private final S3Client s3;
     private final String bucket;
     private final String prefix;
-    private final S3BlobStore store;
+    /** S3's least part, but for the last; a range shorter than this cannot be joined by the server. */
+    private static final long LEAST_PART = 5L << 20;
+    /** S3's largest part. */
+    private static final long LARGEST_PART = 5L << 30;
 
-    S3UploadParts(S3Client s3, S3Settings settings, S3BlobStore store) {
+    private static final int MAX_PARTS = 10_000;
+
+    private final S3BlobStore store;
+    private final S3Uploads uploads;
+
+    S3UploadParts(S3Client s3, S3Settings settings, S3BlobStore store, S3Uploads uploads) {
         this.s3 = s3;
         this.bucket = settings.bucket();
         this.prefix = settings.prefix() + "uploads/";
         this.store = store;
+        this.uploads = uploads;
     }
 
     @Override
@@ -54,9 +68,11 @@ final class S3UploadParts implements UploadParts {
         }
         String key = folder(uploadId) + "%016x-%016x".formatted(from, to);
         long length = to - from;
+        // Read back while the page cache has it: the server checks the range on arrival.
+        String sha256 = Base64.getEncoder().encodeToString(sha256(file, from, length));
         try {
             s3.putObject(
-                    r -> r.bucket(bucket).key(key).contentLength(length),
+                    r -> r.bucket(bucket).key(key).contentLength(length).checksumSHA256(sha256),
                     RequestBody.fromContentProvider(
                             () -> S3Uploads.slice(file, from, length), length, "application/octet-stream"));
         } catch (SdkException e) {
@@ -124,6 +140,52 @@ final class S3UploadParts implements UploadParts {
                 .map(Map.Entry::getKey)
                 .sorted()
                 .toList();
+    }
+
+    @Override
+    public Optional<StoredBlob> join(String uploadId, Path file, long length, String sha256) throws IOException {
+        if (store.exists(sha256)) {
+            return Optional.empty();
+        }
+        List<Long> ends = chain(ranges(uploadId), 0, length);
+        if (ends == null || ends.size() > MAX_PARTS) {
+            return Optional.empty();
+        }
+        List<String> keys = new ArrayList<>();
+        long start = 0;
+        for (long end : ends) {
+            boolean last = end == length;
+            if (end - start > LARGEST_PART || !last && end - start < LEAST_PART) {
+                return Optional.empty(); // (a slow client's small ranges: the whole file goes up instead)
+            }
+            keys.add(folder(uploadId) + "%016x-%016x".formatted(start, end));
+            start = end;
+        }
+        String key = store.key(sha256);
+        try {
+            uploads.join(keys, key);
+        } catch (SdkException e) {
+            throw store.failure("join " + key + " from " + keys.size() + " saved ranges", e);
+        }
+        store.cached(sha256, file);
+        return Optional.of(new StoredBlob(sha256, length));
+    }
+
+    private static byte[] sha256(Path file, long from, long length) throws IOException {
+        MessageDigest digest = Digests.sha256();
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buffer = ByteBuffer.allocate(256 * 1024);
+            for (long at = from; at < from + length; ) {
+                buffer.clear().limit((int) Math.min(buffer.capacity(), from + length - at));
+                int n = channel.read(buffer, at);
+                if (n < 0) {
+                    throw new IOException(file + " ends before " + (from + length));
+                }
+                digest.update(buffer.array(), 0, n);
+                at += n;
+            }
+        }
+        return digest.digest();
     }
 
     /** The saved ranges by where they start, each with the ends saved from there. */

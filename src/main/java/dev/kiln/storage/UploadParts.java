@@ -5,6 +5,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Where the received bytes of an unfinished upload are durable. Each node writes an upload into a
@@ -39,6 +40,11 @@ public interface UploadParts {
         public List<String> savedBefore(Instant before) {
             return List.of();
         }
+
+        @Override
+        public Optional<StoredBlob> join(String uploadId, Path file, long length, String sha256) {
+            return Optional.empty();
+        }
     };
 
     /** Whether the saved bytes live beyond this node (then its local file is only a working copy). */
@@ -63,4 +69,13 @@ public interface UploadParts {
      * whose upload is over but whose bytes outlived it (their deletion failed, or the node died first).
      */
     List<String> savedBefore(Instant before) throws IOException;
+
+    /**
+     * Stores a whole upload ({@code file}, its {@code length} bytes checked to hash to
+     * {@code sha256}) as a blob from its saved ranges, without sending its bytes again, where the
+     * store can (an object store joining objects it holds); empty where it cannot, or when the
+     * content is stored already: then the blob store adopts {@code file}. Takes {@code file} when it
+     * does.
+     */
+    Optional<StoredBlob> join(String uploadId, Path file, long length, String sha256) throws IOException;
 }

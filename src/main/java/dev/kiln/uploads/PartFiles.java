@@ -1,6 +1,7 @@
 package dev.kiln.uploads;
 
 import dev.kiln.KilnHome;
+import dev.kiln.storage.StoredBlob;
 import dev.kiln.storage.UploadParts;
 import dev.kiln.support.Digests;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,6 +130,11 @@ class PartFiles {
         } catch (IOException e) {
             log.warn("The saved ranges of completed upload {} stay behind: {}", uploadId, e.getMessage());
         }
+    }
+
+    /** The whole upload stored from its saved ranges where the store can ({@link UploadParts#join}). */
+    Optional<StoredBlob> join(String uploadId, Path file, long length, String sha256) throws IOException {
+        return saved.join(uploadId, file, length, sha256);
     }
 
     /** Uploads with bytes saved beyond this node, none since {@code before} ({@link UploadParts#savedBefore}). */

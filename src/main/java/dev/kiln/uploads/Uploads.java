@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -179,7 +180,7 @@ class Uploads {
             // The part file first: asking a remote store is a request, and adopt asks it anyway.
             blob = !Files.exists(parts.path(upload.id())) && blobs.exists(upload.sha256())
                     ? new StoredBlob(upload.sha256(), upload.length())
-                    : blobs.adopt(parts.whole(upload.id(), upload.length(), upload.sha256()), upload.sha256());
+                    : store(upload);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not store upload " + upload.id(), e);
         }
@@ -226,6 +227,13 @@ class Uploads {
                 upload.fileId(),
                 jobId,
                 completedAt);
+    }
+
+    /** The whole upload, checked against its hash, into the blob store: joined from its saved ranges, or adopted. */
+    private StoredBlob store(Upload upload) throws IOException {
+        Path whole = parts.whole(upload.id(), upload.length(), upload.sha256());
+        Optional<StoredBlob> joined = parts.join(upload.id(), whole, upload.length(), upload.sha256());
+        return joined.isPresent() ? joined.get() : blobs.adopt(whole, upload.sha256());
     }
 
     /** Ends an upload: unfinished, its bytes are deleted; finished, only the upload record (the file stays). */

@@ -9,8 +9,11 @@ import dev.kiln.uploads.TusRequests;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -54,6 +57,8 @@ public final class UploadStoresBench {
                         Runtime.getRuntime().availableProcessors());
                 Path source = UploadBench.randomFile(dir.resolve("source.bin"), size);
                 for (int round = 1; round <= rounds; round++) {
+                    // New content each round: content stored before would only be marked stored again.
+                    stamp(source, round);
                     report("local", round, local, -1, source);
                     report("s3", round, onS3, server.pid(), source);
                 }
@@ -62,6 +67,12 @@ public final class UploadStoresBench {
                 heap("local", local, large);
                 heap("s3", onS3, large);
             }
+        }
+    }
+
+    private static void stamp(Path file, long round) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.allocate(Long.BYTES).putLong(0, round), 0);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.kiln.testing.Api;
 import dev.kiln.testing.KilnProcess;
+import dev.kiln.testing.S3Server;
 import dev.kiln.testing.StreamClient;
 import dev.kiln.testing.TestDatabases;
 import java.nio.file.Path;
@@ -16,14 +17,17 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Two Kiln processes on one PostgreSQL and one shared data directory, as behind a load balancer.
+ * Two Kiln processes on one PostgreSQL, as behind a load balancer, sharing one data directory or,
+ * with a directory each, an S3-compatible bucket (S3Mock).
  * Node B starts alone and takes the jobs; node A joins once they run there, so which node runs
  * what is settled, not raced. A client on A follows B's job live; a cancel sent to A stops B's job
  * at once; B is killed mid-job, its job completes on A, and a client that was on B carries on
@@ -44,11 +48,30 @@ class TwoNodesOnPostgresTest {
             "kiln.jobs.retry-initial-backoff", "100ms",
             "logging.level.dev.kiln", "INFO");
 
-    @Test
-    void eventsAndCancelsReachTheOtherNodeAndAKilledNodesJobCompletesOnTheOther() throws Exception {
-        String url = TestDatabases.fresh(TestDatabases.Kind.POSTGRES);
+    /** Where the nodes keep files: one directory both mount, or a bucket and a directory each. */
+    enum Storage {
+        SHARED_DIRECTORY,
+        OBJECT_STORAGE
+    }
+
+    @ParameterizedTest
+    @EnumSource(Storage.class)
+    void eventsAndCancelsReachTheOtherNodeAndAKilledNodesJobCompletesOnTheOther(Storage storage) throws Exception {
         Path home = TestDatabases.tempDir("kiln-two-nodes-");
-        try (KilnProcess b = KilnProcess.start(url, home, FAST)) {
+        if (storage == Storage.SHARED_DIRECTORY) {
+            run(FAST, home, home);
+            return;
+        }
+        try (S3Server server = S3Server.start(home.resolve("s3"), "kiln-two-nodes")) {
+            Map<String, String> settings = new HashMap<>(FAST);
+            settings.putAll(server.kilnSettings());
+            run(settings, home.resolve("a"), home.resolve("b"));
+        }
+    }
+
+    private static void run(Map<String, String> settings, Path homeA, Path homeB) throws Exception {
+        String url = TestDatabases.fresh(TestDatabases.Kind.POSTGRES);
+        try (KilnProcess b = KilnProcess.start(url, homeB, settings)) {
             Api apiB = b.api();
             String member = apiB.newMember("follower");
             String file = apiB.textFile(member, "one blob store for both nodes");
@@ -59,7 +82,7 @@ class TwoNodesOnPostgresTest {
                     .until(() -> apiB.state(member, ticking).equals("running")
                             && apiB.state(member, rescued).equals("running"));
 
-            try (KilnProcess a = KilnProcess.start(url, home, FAST);
+            try (KilnProcess a = KilnProcess.start(url, homeA, settings);
                     StreamClient onA = StreamClient.connect(a.api(), a.port(), member);
                     StreamClient onB = StreamClient.connect(apiB, b.port(), member)) {
                 Api apiA = a.api();

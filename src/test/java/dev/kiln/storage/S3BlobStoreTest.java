@@ -230,6 +230,38 @@ class S3BlobStoreTest extends BlobStoreContract {
     }
 
     @Test
+    void anUploadSavedInRangesOfFiveMebibytesIsJoinedByTheServer() throws IOException {
+        byte[] content = random(12 << 20);
+        String sha = sha256(content);
+        Path file = Files.write(work.resolve("whole.part"), content);
+        UploadParts parts = store.uploadParts();
+        parts.save("upl_3", file, 0, 6 << 20);
+        parts.save("upl_3", file, 6 << 20, 12 << 20);
+
+        assertThat(parts.join("upl_3", file, content.length, sha)).contains(new StoredBlob(sha, content.length));
+
+        assertThat(read(blobs.open(sha))).isEqualTo(content);
+        assertThat(file).as("taken into this node's cache").doesNotExist();
+        Path again = Files.write(work.resolve("again.part"), content);
+        assertThat(parts.join("upl_3", again, content.length, sha))
+                .as("stored already: the blob store adopts it (marking it stored again)")
+                .isEmpty();
+    }
+
+    @Test
+    void rangesUnderFiveMebibytesAreNotJoined() throws IOException {
+        byte[] content = random(3 << 20);
+        Path file = Files.write(work.resolve("small.part"), content);
+        UploadParts parts = store.uploadParts();
+        parts.save("upl_4", file, 0, 1 << 20);
+        parts.save("upl_4", file, 1 << 20, 3 << 20);
+
+        assertThat(parts.join("upl_4", file, content.length, sha256(content))).isEmpty();
+        assertThat(blobs.exists(sha256(content))).isFalse();
+        assertThat(file).exists();
+    }
+
+    @Test
     void savingToAStoppedServerIsAStoreFailure() throws IOException {
         Path file = Files.write(work.resolve("g.part"), random(1_000));
         server.stop();
