@@ -12,9 +12,12 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -102,6 +105,32 @@ final class Bench {
             throw new IllegalStateException("no heap figure in: " + info);
         }
         return Long.parseLong(used.group(1)) * 1024;
+    }
+
+    /** What {@code work} returned, and the live heap of the JVM it loaded before and at its peak. */
+    record HeapSampled<T>(T result, long before, long peak) {}
+
+    /** Runs {@code work} while the live heap of the JVM {@code pid} is sampled (after a full GC) every second. */
+    static <T> HeapSampled<T> sampleHeap(long pid, Callable<T> work) throws Exception {
+        long before = usedHeapAfterGc(pid);
+        AtomicLong peak = new AtomicLong(before);
+        AtomicBoolean running = new AtomicBoolean(true);
+        Thread sampler = Thread.ofPlatform().start(() -> {
+            while (running.get()) {
+                try {
+                    peak.accumulateAndGet(usedHeapAfterGc(pid), Math::max);
+                    Thread.sleep(1000);
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        });
+        try {
+            return new HeapSampled<>(work.call(), before, peak.get());
+        } finally {
+            running.set(false);
+            sampler.join();
+        }
     }
 
     /** Committed native memory of the "Other" category, where the JVM counts NIO direct buffers (needs NMT on). */

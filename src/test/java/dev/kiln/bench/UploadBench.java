@@ -24,8 +24,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
@@ -116,24 +114,10 @@ public final class UploadBench {
     /** One upload while Kiln's heap is sampled (after a full GC) every second. */
     private static Upload measured(KilnProcess kiln, Path source) throws Exception {
         String sha256 = sha256(source);
-        long before = Bench.usedHeapAfterGc(kiln.pid());
-        AtomicLong peak = new AtomicLong(before);
-        AtomicBoolean uploading = new AtomicBoolean(true);
-        Thread sampler = Thread.ofPlatform().start(() -> {
-            while (uploading.get()) {
-                try {
-                    peak.accumulateAndGet(Bench.usedHeapAfterGc(kiln.pid()), Math::max);
-                    Thread.sleep(1000);
-                } catch (Exception e) {
-                    return;
-                }
-            }
-        });
-        JsonNode result = tus(kiln, source).get();
-        uploading.set(false);
-        sampler.join();
-        verify(kiln, result, sha256);
-        return new Upload(source, result.get("seconds").asDouble(), before, peak.get());
+        Bench.HeapSampled<JsonNode> sampled =
+                Bench.sampleHeap(kiln.pid(), () -> tus(kiln, source).get());
+        verify(kiln, sampled.result(), sha256);
+        return new Upload(source, sampled.result().get("seconds").asDouble(), sampled.before(), sampled.peak());
     }
 
     /** Many uploads at once, while one client asks for the job list again and again. */

@@ -18,7 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -101,31 +100,18 @@ public final class UploadStoresBench {
     }
 
     private static void heap(String store, KilnProcess kiln, Path source) throws Exception {
-        long before = Bench.usedHeapAfterGc(kiln.pid());
-        AtomicLong peak = new AtomicLong(before);
-        AtomicBoolean uploading = new AtomicBoolean(true);
-        Thread sampler = Thread.ofPlatform().start(() -> {
-            while (uploading.get()) {
-                try {
-                    peak.accumulateAndGet(Bench.usedHeapAfterGc(kiln.pid()), Math::max);
-                    Thread.sleep(1000);
-                } catch (Exception e) {
-                    return;
-                }
-            }
-        });
-        Sent sent = upload(kiln, source);
-        uploading.set(false);
-        sampler.join();
+        Bench.HeapSampled<Sent> sampled = Bench.sampleHeap(kiln.pid(), () -> upload(kiln, source));
+        long before = sampled.before();
+        long peak = sampled.peak();
         System.out.printf(
                 Locale.ROOT,
                 "heap     %-5s  %d MiB in %.1f s: live heap growth %.1f MiB (before %d MiB, peak %d MiB)%n",
                 store,
                 Files.size(source) / MIB,
-                sent.seconds,
-                (peak.get() - before) / (double) MIB,
+                sampled.result().seconds(),
+                (peak - before) / (double) MIB,
                 before / MIB,
-                peak.get() / MIB);
+                peak / MIB);
     }
 
     record Sent(double seconds, double completionSeconds) {}
