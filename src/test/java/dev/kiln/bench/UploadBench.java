@@ -70,7 +70,7 @@ public final class UploadBench {
                         "kiln.limits.requests", "0",
                         "logging.level.root", "WARN",
                         "logging.level.dev.kiln", "WARN"),
-                List.of("-Xmx" + heap))) {
+                kilnJvm(heap, options.get("kiln-jvm")))) {
             System.out.printf(
                     Locale.ROOT,
                     "kiln     -Xmx%s, data in %s, %d CPUs%n",
@@ -107,6 +107,15 @@ public final class UploadBench {
 
             concurrently(kiln, randomFile(sources.resolve("each.bin"), each), concurrent);
         }
+    }
+
+    /** Kiln's heap cap, and any {@code --kiln-jvm} options (space-separated). */
+    private static List<String> kilnJvm(String heap, String extra) {
+        List<String> jvm = new ArrayList<>(List.of("-Xmx" + heap));
+        if (extra != null) {
+            jvm.addAll(List.of(extra.split(" ")));
+        }
+        return jvm;
     }
 
     record Upload(Path source, double seconds, long heapBefore, long peakHeap) {}
