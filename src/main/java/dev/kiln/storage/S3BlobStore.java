@@ -89,11 +89,22 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     /** Left in place when the store fails (a tus upload's part file: nothing received is lost). */
     @Override
     public StoredBlob adopt(Path file, String sha256) throws IOException {
+        return adopt(file, sha256, List.of());
+    }
+
+    /**
+     * As {@link #adopt(Path, String)}; when the content is new and {@code joinFrom} names objects in
+     * the bucket that hold it in order (an upload's saved ranges), the server joins them instead of
+     * the file being sent again.
+     */
+    StoredBlob adopt(Path file, String sha256, List<String> joinFrom) throws IOException {
         String key = key(sha256);
         long size = Files.size(file);
         try {
             if (head(sha256).isPresent()) {
                 s3.putObject(r -> r.bucket(settings.bucket()).key(key + STORED_AGAIN), RequestBody.empty());
+            } else if (!joinFrom.isEmpty()) {
+                uploads.join(joinFrom, key);
             } else {
                 uploads.upload(
                         file,
@@ -273,12 +284,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
 
     /** Unfinished uploads' ranges, in the same bucket under {@code <prefix>uploads/}. */
     UploadParts uploadParts() {
-        return new S3UploadParts(s3, settings, this, uploads);
-    }
-
-    /** Takes {@code file}, the content of {@code sha256} just stored by other means, as this node's cached copy. */
-    void cached(String sha256, Path file) {
-        cache.offer(sha256, file);
+        return new S3UploadParts(s3, settings, this);
     }
 
     @Override
@@ -286,7 +292,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         s3.close();
     }
 
-    String key(String sha256) {
+    private String key(String sha256) {
         // Only ever a hash: nothing a client sends becomes part of a key.
         if (!SHA256.matcher(sha256).matches()) {
             throw new IllegalArgumentException("not a sha256: " + sha256);

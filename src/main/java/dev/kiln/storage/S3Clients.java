@@ -2,7 +2,6 @@ package dev.kiln.storage;
 
 import dev.kiln.support.Backoff;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -24,10 +23,6 @@ final class S3Clients {
     static final Backoff RETRY_WAITS = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.5);
 
     private S3Clients() {}
-
-    static S3Client of(S3Settings settings) {
-        return of(settings, new SimpleMeterRegistry());
-    }
 
     /** With the client's per-call figures published to {@code meters} ({@link S3Metrics}). */
     static S3Client of(S3Settings settings, MeterRegistry meters) {

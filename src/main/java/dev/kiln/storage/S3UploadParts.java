@@ -1,13 +1,10 @@
 package dev.kiln.storage;
 
-import dev.kiln.support.Digests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -20,7 +17,6 @@ import java.util.regex.Pattern;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -46,14 +42,12 @@ final class S3UploadParts implements UploadParts {
     private static final int MAX_PARTS = 10_000;
 
     private final S3BlobStore store;
-    private final S3Uploads uploads;
 
-    S3UploadParts(S3Client s3, S3Settings settings, S3BlobStore store, S3Uploads uploads) {
+    S3UploadParts(S3Client s3, S3Settings settings, S3BlobStore store) {
         this.s3 = s3;
         this.bucket = settings.bucket();
         this.prefix = settings.prefix() + "uploads/";
         this.store = store;
-        this.uploads = uploads;
     }
 
     @Override
@@ -62,17 +56,13 @@ final class S3UploadParts implements UploadParts {
     }
 
     @Override
-    public void save(String uploadId, Path file, long from, long to) throws IOException {
-        if (to <= from) {
-            return;
-        }
-        String key = folder(uploadId) + "%016x-%016x".formatted(from, to);
+    public void save(String uploadId, Path file, long from, long to, byte[] sha256) throws IOException {
+        String key = rangeKey(uploadId, from, to);
         long length = to - from;
-        // Read back while the page cache has it: the server checks the range on arrival.
-        String sha256 = Base64.getEncoder().encodeToString(sha256(file, from, length));
+        String checksum = Base64.getEncoder().encodeToString(sha256);
         try {
             s3.putObject(
-                    r -> r.bucket(bucket).key(key).contentLength(length).checksumSHA256(sha256),
+                    r -> r.bucket(bucket).key(key).contentLength(length).checksumSHA256(checksum),
                     RequestBody.fromContentProvider(
                             () -> S3Uploads.slice(file, from, length), length, "application/octet-stream"));
         } catch (SdkException e) {
@@ -95,45 +85,32 @@ final class S3UploadParts implements UploadParts {
         }
         into.truncate(start);
         for (long end : chain) {
-            copy(folder(uploadId) + "%016x-%016x".formatted(start, end), into, start, end - start);
+            copy(rangeKey(uploadId, start, end), into, start, end - start);
             start = end;
         }
     }
 
     @Override
     public void delete(String uploadId) throws IOException {
-        String folder = folder(uploadId);
-        try {
-            List<ObjectIdentifier> keys = new ArrayList<>();
-            for (S3Object object : s3.listObjectsV2Paginator(
-                            r -> r.bucket(bucket).prefix(folder))
-                    .contents()) {
-                keys.add(ObjectIdentifier.builder().key(object.key()).build());
+        // One request per object: not every S3-compatible server takes DeleteObjects.
+        for (S3Object object : list(folder(uploadId))) {
+            try {
+                s3.deleteObject(r -> r.bucket(bucket).key(object.key()));
+            } catch (SdkException e) {
+                throw store.failure("delete " + object.key(), e);
             }
-            // One request per object: not every S3-compatible server takes DeleteObjects.
-            for (ObjectIdentifier key : keys) {
-                s3.deleteObject(r -> r.bucket(bucket).key(key.key()));
-            }
-        } catch (SdkException e) {
-            throw store.failure("delete " + folder + "*", e);
         }
     }
 
     @Override
     public List<String> savedBefore(Instant before) throws IOException {
         Map<String, Instant> newest = new HashMap<>();
-        try {
-            for (S3Object object : s3.listObjectsV2Paginator(
-                            r -> r.bucket(bucket).prefix(prefix))
-                    .contents()) {
-                String name = object.key().substring(prefix.length());
-                int slash = name.indexOf('/');
-                if (slash > 0) {
-                    newest.merge(name.substring(0, slash), object.lastModified(), (x, y) -> x.isAfter(y) ? x : y);
-                }
+        for (S3Object object : list(prefix)) {
+            String name = object.key().substring(prefix.length());
+            int slash = name.indexOf('/');
+            if (slash > 0) {
+                newest.merge(name.substring(0, slash), object.lastModified(), (x, y) -> x.isAfter(y) ? x : y);
             }
-        } catch (SdkException e) {
-            throw store.failure("list " + prefix + "*", e);
         }
         return newest.entrySet().stream()
                 .filter(e -> e.getValue().isBefore(before))
@@ -142,70 +119,53 @@ final class S3UploadParts implements UploadParts {
                 .toList();
     }
 
+    /** The blob store takes the file, the server joining the saved ranges into it when it can. */
     @Override
-    public Optional<StoredBlob> join(String uploadId, Path file, long length, String sha256) throws IOException {
-        if (store.exists(sha256)) {
-            return Optional.empty();
-        }
+    public Optional<StoredBlob> store(String uploadId, Path file, long length, String sha256) throws IOException {
+        return Optional.of(store.adopt(file, sha256, joinable(uploadId, length)));
+    }
+
+    /** The keys of the ranges that make up the whole upload, if S3 can join them (empty if not). */
+    private List<String> joinable(String uploadId, long length) throws IOException {
         List<Long> ends = chain(ranges(uploadId), 0, length);
         if (ends == null || ends.size() > MAX_PARTS) {
-            return Optional.empty();
+            return List.of();
         }
         List<String> keys = new ArrayList<>();
         long start = 0;
         for (long end : ends) {
             boolean last = end == length;
             if (end - start > LARGEST_PART || !last && end - start < LEAST_PART) {
-                return Optional.empty(); // (a slow client's small ranges: the whole file goes up instead)
+                return List.of(); // (a slow client's small ranges: the whole file goes up instead)
             }
-            keys.add(folder(uploadId) + "%016x-%016x".formatted(start, end));
+            keys.add(rangeKey(uploadId, start, end));
             start = end;
         }
-        String key = store.key(sha256);
-        try {
-            uploads.join(keys, key);
-        } catch (SdkException e) {
-            throw store.failure("join " + key + " from " + keys.size() + " saved ranges", e);
-        }
-        store.cached(sha256, file);
-        return Optional.of(new StoredBlob(sha256, length));
-    }
-
-    private static byte[] sha256(Path file, long from, long length) throws IOException {
-        MessageDigest digest = Digests.sha256();
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer buffer = ByteBuffer.allocate(256 * 1024);
-            for (long at = from; at < from + length; ) {
-                buffer.clear().limit((int) Math.min(buffer.capacity(), from + length - at));
-                int n = channel.read(buffer, at);
-                if (n < 0) {
-                    throw new IOException(file + " ends before " + (from + length));
-                }
-                digest.update(buffer.array(), 0, n);
-                at += n;
-            }
-        }
-        return digest.digest();
+        return keys;
     }
 
     /** The saved ranges by where they start, each with the ends saved from there. */
     private Map<Long, List<Long>> ranges(String uploadId) throws IOException {
         String folder = folder(uploadId);
         Map<Long, List<Long>> ranges = new HashMap<>();
-        try {
-            for (S3Object object : s3.listObjectsV2Paginator(
-                            r -> r.bucket(bucket).prefix(folder))
-                    .contents()) {
-                Matcher range = RANGE.matcher(object.key().substring(folder.length()));
-                if (range.matches()) {
-                    ranges.computeIfAbsent(Long.parseUnsignedLong(range.group(1), 16), k -> new ArrayList<>())
-                            .add(Long.parseUnsignedLong(range.group(2), 16));
-                }
+        for (S3Object object : list(folder)) {
+            Matcher range = RANGE.matcher(object.key().substring(folder.length()));
+            if (range.matches()) {
+                ranges.computeIfAbsent(Long.parseUnsignedLong(range.group(1), 16), k -> new ArrayList<>())
+                        .add(Long.parseUnsignedLong(range.group(2), 16));
             }
-        } catch (SdkException e) {
-            throw store.failure("list " + folder + "*", e);
         }
         return ranges;
+    }
+
+    /** Every object under {@code under}. */
+    private List<S3Object> list(String under) throws IOException {
+        try {
+            return s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(under)).contents().stream()
+                    .toList();
+        } catch (SdkException e) {
+            throw store.failure("list " + under + "*", e);
+        }
     }
 
     /** The ends of a chain of ranges from {@code from} to exactly {@code to}, longest steps first; null if none. */
@@ -246,6 +206,10 @@ final class S3UploadParts implements UploadParts {
         } catch (SdkException e) {
             throw store.failure("read " + key, e);
         }
+    }
+
+    private String rangeKey(String uploadId, long from, long to) {
+        return folder(uploadId) + "%016x-%016x".formatted(from, to);
     }
 
     private String folder(String uploadId) {

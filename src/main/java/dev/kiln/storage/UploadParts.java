@@ -25,7 +25,7 @@ public interface UploadParts {
         }
 
         @Override
-        public void save(String uploadId, Path file, long from, long to) {}
+        public void save(String uploadId, Path file, long from, long to, byte[] sha256) {}
 
         @Override
         public void restore(String uploadId, FileChannel into, long from, long to) throws IOException {
@@ -42,7 +42,7 @@ public interface UploadParts {
         }
 
         @Override
-        public Optional<StoredBlob> join(String uploadId, Path file, long length, String sha256) {
+        public Optional<StoredBlob> store(String uploadId, Path file, long length, String sha256) {
             return Optional.empty();
         }
     };
@@ -50,8 +50,11 @@ public interface UploadParts {
     /** Whether the saved bytes live beyond this node (then its local file is only a working copy). */
     boolean shared();
 
-    /** Saves bytes {@code [from, to)} of the upload's local file, already forced to disk. */
-    void save(String uploadId, Path file, long from, long to) throws IOException;
+    /**
+     * Saves bytes {@code [from, to)} of the upload's local file, already forced to disk, whose
+     * SHA-256 ({@code sha256}, kept by the writer as the bytes arrived) the store checks on arrival.
+     */
+    void save(String uploadId, Path file, long from, long to, byte[] sha256) throws IOException;
 
     /**
      * Writes the saved bytes {@code [from, to)} into {@code into} at {@code from} (or, when no saved
@@ -72,10 +75,9 @@ public interface UploadParts {
 
     /**
      * Stores a whole upload ({@code file}, its {@code length} bytes checked to hash to
-     * {@code sha256}) as a blob from its saved ranges, without sending its bytes again, where the
-     * store can (an object store joining objects it holds); empty where it cannot, or when the
-     * content is stored already: then the blob store adopts {@code file}. Takes {@code file} when it
-     * does.
+     * {@code sha256}) as a blob where this store keeps uploads' bytes: the object store joins the
+     * saved ranges into it when it can, so the bytes are not sent again, else takes the file. Empty
+     * for the data directory, whose blob store adopts the file. Takes {@code file} when it stores.
      */
-    Optional<StoredBlob> join(String uploadId, Path file, long length, String sha256) throws IOException;
+    Optional<StoredBlob> store(String uploadId, Path file, long length, String sha256) throws IOException;
 }

@@ -132,9 +132,9 @@ class PartFiles {
         }
     }
 
-    /** The whole upload stored from its saved ranges where the store can ({@link UploadParts#join}). */
-    Optional<StoredBlob> join(String uploadId, Path file, long length, String sha256) throws IOException {
-        return saved.join(uploadId, file, length, sha256);
+    /** The whole upload stored where its saved ranges are, if they are kept beyond this node ({@link UploadParts#store}). */
+    Optional<StoredBlob> store(String uploadId, Path file, long length, String sha256) throws IOException {
+        return saved.store(uploadId, file, length, sha256);
     }
 
     /** Uploads with bytes saved beyond this node, none since {@code before} ({@link UploadParts#savedBefore}). */
@@ -150,6 +150,9 @@ class PartFiles {
         private final FileChannel channel;
         private long position;
         private long savedTo;
+        /** The SHA-256 of the bytes since {@code savedTo}, for the store to check them (only where ranges are saved). */
+        private final MessageDigest range;
+
         private long rollbackTo;
         private MessageDigest rollbackDigest;
 
@@ -160,6 +163,7 @@ class PartFiles {
             this.channel = channel;
             this.position = position;
             this.savedTo = position;
+            this.range = saved.shared() ? Digests.sha256() : null;
             mark();
         }
 
@@ -168,7 +172,7 @@ class PartFiles {
         }
 
         /** Remembers this point to roll back to (the start of a chunk that may be rejected). */
-        void mark() {
+        private void mark() {
             synchronized (state) {
                 rollbackTo = position;
                 rollbackDigest = copy(state.digest);
@@ -186,6 +190,9 @@ class PartFiles {
                     channel.write(buffer, position + buffer.position());
                 }
                 state.digest.update(bytes, 0, length);
+                if (range != null) {
+                    range.update(bytes, 0, length);
+                }
                 position += length;
                 state.hashedTo = position;
                 return true;
@@ -195,8 +202,10 @@ class PartFiles {
         /** Makes what was written durable: forced to disk, and saved where the upload's ranges are kept. */
         void makeDurable() throws IOException {
             channel.force(false);
-            saved.save(uploadId, path(uploadId), savedTo, position);
-            savedTo = position;
+            if (position > savedTo) {
+                saved.save(uploadId, path(uploadId), savedTo, position, range == null ? null : range.digest());
+                savedTo = position;
+            }
         }
 
         /** The upload's offset is now recorded as {@code offset}, which this file holds. */
@@ -219,7 +228,11 @@ class PartFiles {
                 rollbackDigest = copy(rollbackDigest);
                 state.hashedTo = rollbackTo;
                 position = rollbackTo;
-                savedTo = Math.min(savedTo, position);
+                // The mark is where this writer began, and nothing before it is ever saved again.
+                savedTo = position;
+                if (range != null) {
+                    range.reset();
+                }
             }
         }
 

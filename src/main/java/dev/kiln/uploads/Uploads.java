@@ -229,11 +229,11 @@ class Uploads {
                 completedAt);
     }
 
-    /** The whole upload, checked against its hash, into the blob store: joined from its saved ranges, or adopted. */
+    /** The whole upload, checked against its hash, into the blob store (joined from its saved ranges where it can be). */
     private StoredBlob store(Upload upload) throws IOException {
         Path whole = parts.whole(upload.id(), upload.length(), upload.sha256());
-        Optional<StoredBlob> joined = parts.join(upload.id(), whole, upload.length(), upload.sha256());
-        return joined.isPresent() ? joined.get() : blobs.adopt(whole, upload.sha256());
+        Optional<StoredBlob> stored = parts.store(upload.id(), whole, upload.length(), upload.sha256());
+        return stored.isPresent() ? stored.get() : blobs.adopt(whole, upload.sha256());
     }
 
     /** Ends an upload: unfinished, its bytes are deleted; finished, only the upload record (the file stays). */

@@ -94,9 +94,7 @@ public final class UploadStoresBench {
                 Files.size(source) / 1e6 / sent.seconds,
                 sent.completionSeconds,
                 (ProcCpu.process(kiln.pid()) - kilnCpu) / 1e6 / gib,
-                storePid > 0
-                        ? "%s, S3Mock %.2f".formatted("", (ProcCpu.process(storePid) - storeCpu) / 1e6 / gib)
-                        : "");
+                storePid > 0 ? ", S3Mock %.2f".formatted((ProcCpu.process(storePid) - storeCpu) / 1e6 / gib) : "");
     }
 
     private static void heap(String store, KilnProcess kiln, Path source) throws Exception {

@@ -5,8 +5,10 @@ import static dev.kiln.testing.TestBytes.sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kiln.support.Digests;
 import dev.kiln.testing.S3Server;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -36,6 +38,7 @@ class S3BlobStoreTest extends BlobStoreContract {
     static S3Server server;
 
     private S3BlobStore store;
+    private MeterRegistry meters;
 
     @BeforeAll
     static void startServer() throws IOException {
@@ -50,7 +53,8 @@ class S3BlobStoreTest extends BlobStoreContract {
     /** Each test under a prefix of its own in the one bucket, with a cache of its own. */
     @Override
     BlobStore newStore() {
-        store = storeOn(settings(server.bucket(), "t-" + UUID.randomUUID()), work.resolve("cache"));
+        meters = new SimpleMeterRegistry();
+        store = storeOn(settings(server.bucket(), "t-" + UUID.randomUUID()), work.resolve("cache"), meters);
         return store;
     }
 
@@ -200,13 +204,13 @@ class S3BlobStoreTest extends BlobStoreContract {
         byte[] content = random(40_000);
         Path onA = Files.write(work.resolve("a.part"), content);
         UploadParts parts = store.uploadParts();
-        parts.save("upl_1", onA, 0, 10_000);
-        parts.save("upl_1", onA, 10_000, 25_000);
+        save(parts, "upl_1", onA, 0, 10_000);
+        save(parts, "upl_1", onA, 10_000, 25_000);
         // A writer that died after saving, before its offset was recorded: a range nobody may read.
         Path garbage = Files.write(work.resolve("garbage.part"), random(40_000));
-        parts.save("upl_1", garbage, 25_000, 30_000);
-        parts.save("upl_1", onA, 25_000, 40_000);
-        parts.save("upl_1", garbage, 10_000, 30_000);
+        save(parts, "upl_1", garbage, 25_000, 30_000);
+        save(parts, "upl_1", onA, 25_000, 40_000);
+        save(parts, "upl_1", garbage, 10_000, 30_000);
 
         byte[] restored = restore(parts, "upl_1", work.resolve("b.part"), 0, 40_000);
         assertThat(restored).isEqualTo(content);
@@ -235,30 +239,44 @@ class S3BlobStoreTest extends BlobStoreContract {
         String sha = sha256(content);
         Path file = Files.write(work.resolve("whole.part"), content);
         UploadParts parts = store.uploadParts();
-        parts.save("upl_3", file, 0, 6 << 20);
-        parts.save("upl_3", file, 6 << 20, 12 << 20);
+        save(parts, "upl_3", file, 0, 6 << 20);
+        save(parts, "upl_3", file, 6 << 20, 12 << 20);
 
-        assertThat(parts.join("upl_3", file, content.length, sha)).contains(new StoredBlob(sha, content.length));
+        assertThat(parts.store("upl_3", file, content.length, sha)).contains(new StoredBlob(sha, content.length));
 
+        assertThat(calls("UploadPartCopy"))
+                .as("joined by the server, range by range")
+                .isEqualTo(2);
         assertThat(read(blobs.open(sha))).isEqualTo(content);
         assertThat(file).as("taken into this node's cache").doesNotExist();
         Path again = Files.write(work.resolve("again.part"), content);
-        assertThat(parts.join("upl_3", again, content.length, sha))
-                .as("stored already: the blob store adopts it (marking it stored again)")
-                .isEmpty();
+        assertThat(parts.store("upl_3", again, content.length, sha))
+                .as("stored already: only marked stored again")
+                .contains(new StoredBlob(sha, content.length));
+        assertThat(calls("UploadPartCopy")).isEqualTo(2);
     }
 
     @Test
-    void rangesUnderFiveMebibytesAreNotJoined() throws IOException {
+    void rangesUnderFiveMebibytesAreNotJoinedButTheFileGoesUpWhole() throws IOException {
         byte[] content = random(3 << 20);
         Path file = Files.write(work.resolve("small.part"), content);
         UploadParts parts = store.uploadParts();
-        parts.save("upl_4", file, 0, 1 << 20);
-        parts.save("upl_4", file, 1 << 20, 3 << 20);
+        save(parts, "upl_4", file, 0, 1 << 20);
+        save(parts, "upl_4", file, 1 << 20, 3 << 20);
 
-        assertThat(parts.join("upl_4", file, content.length, sha256(content))).isEmpty();
-        assertThat(blobs.exists(sha256(content))).isFalse();
-        assertThat(file).exists();
+        assertThat(parts.store("upl_4", file, content.length, sha256(content)))
+                .contains(new StoredBlob(sha256(content), content.length));
+        assertThat(calls("UploadPartCopy")).isZero();
+        assertThat(read(blobs.open(sha256(content)))).isEqualTo(content);
+    }
+
+    @Test
+    void aRangeThatDoesNotMatchItsHashIsRefused() throws IOException {
+        Path file = Files.write(work.resolve("h.part"), random(1_000));
+
+        assertThatThrownBy(() -> store.uploadParts().save("upl_5", file, 0, 1_000, rangeSha256(random(1_000))))
+                .isInstanceOf(BlobStoreUnavailableException.class)
+                .hasMessageContaining("could not save");
     }
 
     @Test
@@ -266,12 +284,27 @@ class S3BlobStoreTest extends BlobStoreContract {
         Path file = Files.write(work.resolve("g.part"), random(1_000));
         server.stop();
         try {
-            assertThatThrownBy(() -> store.uploadParts().save("upl_2", file, 0, 1_000))
+            assertThatThrownBy(() -> save(store.uploadParts(), "upl_2", file, 0, 1_000))
                     .isInstanceOf(BlobStoreUnavailableException.class)
                     .hasMessageContaining("could not save");
         } finally {
             server.startAgain();
         }
+    }
+
+    /** Saves a range of {@code file} with its SHA-256, as a writer does. */
+    private static void save(UploadParts parts, String upload, Path file, int from, int to) throws IOException {
+        parts.save(upload, file, from, to, rangeSha256(Arrays.copyOfRange(Files.readAllBytes(file), from, to)));
+    }
+
+    private static byte[] rangeSha256(byte[] bytes) {
+        return Digests.sha256().digest(bytes);
+    }
+
+    private long calls(String operation) {
+        return meters.find("kiln.storage.s3.requests").tag("operation", operation).timers().stream()
+                .mapToLong(Timer::count)
+                .sum();
     }
 
     private static byte[] restore(UploadParts parts, String upload, Path file, long from, long to) throws IOException {

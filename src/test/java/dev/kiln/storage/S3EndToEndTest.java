@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.kiln.KilnHome;
+import dev.kiln.support.Digests;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.S3Server;
@@ -191,7 +192,7 @@ class S3EndToEndTest extends ApiTestBase {
     void theSweepRemovesSavedBytesThatOutlivedTheirUpload() throws Exception {
         UploadParts parts = ((S3BlobStore) blobs).uploadParts();
         Path leftover = Files.write(home.resolve("leftover.part"), random(1_000));
-        parts.save("upl_gone", leftover, 0, 1_000);
+        parts.save("upl_gone", leftover, 0, 1_000, Digests.sha256().digest(Files.readAllBytes(leftover)));
         assertThat(parts.savedBefore(Instant.now().plusSeconds(60))).contains("upl_gone");
 
         await().atMost(WAIT).untilAsserted(() -> {

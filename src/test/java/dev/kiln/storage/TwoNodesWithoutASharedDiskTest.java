@@ -16,7 +16,6 @@ import dev.kiln.testing.TestDatabases;
 import dev.kiln.uploads.TusRequests;
 import java.io.IOException;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -39,7 +38,6 @@ class TwoNodesWithoutASharedDiskTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final int MIB = 1 << 20;
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @Test
     void anUploadCutOffByANodesDeathIsResumedOnTheOtherFromTheBucket() throws Exception {
@@ -61,7 +59,15 @@ class TwoNodesWithoutASharedDiskTest {
 
                 // A receives 2.5 MiB and then hears nothing more (the client stalls), and dies.
                 CountDownLatch never = new CountDownLatch(1);
-                CompletableFuture<HttpResponse<String>> cut = sendStalling(a.api(), member, upload, content, never);
+                int sent = 2 * MIB + MIB / 2;
+                CompletableFuture<Api.Response> cut = CompletableFuture.supplyAsync(() -> onA.patch(
+                        upload,
+                        0,
+                        new StallingStream(
+                                Arrays.copyOfRange(content, 0, sent),
+                                Arrays.copyOfRange(content, sent, content.length),
+                                never),
+                        content.length));
                 await().atMost(WAIT).until(() -> onB.offset(upload) >= 2 * MIB);
                 a.kill();
                 never.countDown();
@@ -101,25 +107,6 @@ class TwoNodesWithoutASharedDiskTest {
                 }
             }
         }
-    }
-
-    private static CompletableFuture<HttpResponse<String>> sendStalling(
-            Api api, String token, String upload, byte[] content, CountDownLatch release) {
-        int sent = 2 * MIB + MIB / 2;
-        HttpRequest request = api.request(upload, token)
-                .header("Tus-Resumable", "1.0.0")
-                .header("Upload-Offset", "0")
-                .header("Content-Type", "application/offset+octet-stream")
-                .method(
-                        "PATCH",
-                        HttpRequest.BodyPublishers.fromPublisher(
-                                HttpRequest.BodyPublishers.ofInputStream(() -> new StallingStream(
-                                        Arrays.copyOfRange(content, 0, sent),
-                                        Arrays.copyOfRange(content, sent, content.length),
-                                        release)),
-                                content.length))
-                .build();
-        return HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString());
     }
 
     /** Completed, the upload's saved ranges are gone from the bucket. */
