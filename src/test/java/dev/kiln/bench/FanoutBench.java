@@ -101,7 +101,7 @@ public final class FanoutBench {
         if (profile != null) {
             kilnJvm.add("-XX:StartFlightRecording=name=fanout,settings=profile");
         }
-        try (KilnProcess kiln = KilnProcess.start(
+        try (KilnProcess kiln = KilnProcess.measured(
                         TestDatabases.fresh(TestDatabases.Kind.SQLITE),
                         TestDatabases.tempDir("kiln-fanout-bench-"),
                         Map.of(

@@ -58,7 +58,7 @@ public final class MlBench {
 
         Path home = TestDatabases.tempDir("kiln-ml-bench-");
         Path work = Files.createDirectories(home.resolve("bench-inputs"));
-        try (KilnProcess kiln = KilnProcess.start(
+        try (KilnProcess kiln = KilnProcess.measured(
                 TestDatabases.fresh(TestDatabases.Kind.SQLITE),
                 home,
                 Map.of(
@@ -66,7 +66,8 @@ public final class MlBench {
                         "kiln.files.quota-per-user", "100GB",
                         "kiln.limits.max-running-jobs", "0",
                         "logging.level.root", "WARN",
-                        "logging.level.dev.kiln", "WARN"))) {
+                        "logging.level.dev.kiln", "WARN"),
+                List.of())) {
             System.out.printf(
                     Locale.ROOT,
                     "kiln       pid %d, data in %s, %d CPUs%n",

@@ -36,7 +36,7 @@ public final class StreamBench {
         int idle = Integer.parseInt(options.getOrDefault("idle", "10000"));
         int seconds = Integer.parseInt(options.getOrDefault("seconds", "20"));
 
-        try (KilnProcess kiln = KilnProcess.start(
+        try (KilnProcess kiln = KilnProcess.measured(
                 TestDatabases.fresh(TestDatabases.Kind.SQLITE),
                 TestDatabases.tempDir("kiln-stream-bench-"),
                 Map.of(

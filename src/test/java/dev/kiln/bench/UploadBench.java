@@ -62,7 +62,7 @@ public final class UploadBench {
 
         Path home = TestDatabases.tempDir("kiln-upload-bench-");
         Path sources = Files.createDirectories(home.resolve("bench-sources")); // same disk as the uploads
-        try (KilnProcess kiln = KilnProcess.start(
+        try (KilnProcess kiln = KilnProcess.measured(
                 TestDatabases.fresh(TestDatabases.Kind.SQLITE),
                 home,
                 Map.of(

@@ -76,7 +76,8 @@ public final class UploadStoresBench {
     }
 
     private static KilnProcess start(Path home, Map<String, String> settings) {
-        return KilnProcess.start(TestDatabases.fresh(TestDatabases.Kind.SQLITE), home, settings, List.of("-Xmx256m"));
+        return KilnProcess.measured(
+                TestDatabases.fresh(TestDatabases.Kind.SQLITE), home, settings, List.of("-Xmx256m"));
     }
 
     private static void report(String store, int round, KilnProcess kiln, long storePid, Path source) throws Exception {
