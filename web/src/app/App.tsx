@@ -31,6 +31,7 @@ import { Toasts } from './Toasts';
 import { UploadQueue } from './uploadQueue';
 import { UserPage } from './UserPage';
 import { UsersPage } from './UsersPage';
+import { ErrorLine } from './ErrorLine';
 
 type Auth = { state: 'loading' } | { state: 'out'; message?: string } | { state: 'in'; session: Session };
 
@@ -179,9 +180,7 @@ function SignedIn({
       </header>
       <main>
         {[problem, processorsProblem].filter(Boolean).map((text) => (
-          <p key={text} role="alert" className="error">
-            {text}
-          </p>
+          <ErrorLine key={text}>{text}</ErrorLine>
         ))}
         {/* A new page starts afresh; the audit log's and the library's filters are their own state, kept in the address. */}
         <ErrorBoundary

@@ -16,6 +16,7 @@ import { Link } from './Link';
 import { navigate } from './router';
 import { anchorText } from './SearchPage';
 import { useLoad } from './useLoad';
+import { ErrorLine } from './ErrorLine';
 
 /** How many earlier turns of a conversation the page reads back. */
 const MAX_TURNS = 20;
@@ -35,11 +36,7 @@ export function AskPage({ client, id }: { client: LiveClient; id?: string }) {
           Ask a question about your recordings and documents: the answer cites the passages it comes from.
         </p>
       )}
-      {turns.error !== undefined && (
-        <p role="alert" className="error">
-          Could not read the conversation: {messageOf(turns.error)}
-        </p>
-      )}
+      {turns.error !== undefined && <ErrorLine>Could not read the conversation: {messageOf(turns.error)}</ErrorLine>}
       {(turns.data ?? (id ? [id] : [])).map((turn) => (
         <AnswerTurn key={turn} client={client} id={turn} />
       ))}
@@ -91,11 +88,7 @@ function AskForm({ client, conversation }: { client: LiveClient; conversation?: 
         {label}
         <textarea value={question} maxLength={2000} rows={3} onChange={(e) => setQuestion(e.target.value)} />
       </label>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <ErrorLine>{problem}</ErrorLine>
       <button type="submit" disabled={sending || !question.trim() || !server.reachable} title={server.why || undefined}>
         Ask
       </button>
@@ -128,11 +121,7 @@ function AnswerTurn({ client, id }: { client: LiveClient; id: string }) {
           {job.cancelRequested ? 'Stopping…' : 'Stop'}
         </button>
       )}
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <ErrorLine>{problem}</ErrorLine>
     </article>
   );
 }
@@ -171,11 +160,7 @@ export function AnswerView({
         {writing && <span className="caret" aria-hidden="true" />}
       </p>
       <AnswerStatus job={job} stored={stored.data} complete={complete} writing={writing} />
-      {stored.error !== undefined && (
-        <p role="alert" className="error">
-          Could not read the whole answer: {messageOf(stored.error)}
-        </p>
-      )}
+      {stored.error !== undefined && <ErrorLine>Could not read the whole answer: {messageOf(stored.error)}</ErrorLine>}
       {follows(job.params) && (
         <p className="note">
           Follows up on <Link to={`/ask/${encodeURIComponent(follows(job.params) ?? '')}`}>an earlier answer</Link>.

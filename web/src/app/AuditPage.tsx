@@ -10,6 +10,7 @@ import type { Session } from './session';
 import { isForbidden } from './UsersPage';
 import { useChanged } from './useChanged';
 import { useLoad } from './useLoad';
+import { ErrorLine } from './ErrorLine';
 
 const PAGE = 50;
 
@@ -102,11 +103,7 @@ export function AuditPage({
           </select>
         </label>
       </div>
-      {error !== undefined && (
-        <p role="alert" className="error">
-          Could not read the audit log: {messageOf(error)}
-        </p>
-      )}
+      {error !== undefined && <ErrorLine>Could not read the audit log: {messageOf(error)}</ErrorLine>}
       {entries.length === 0 && !loading && error === undefined && (
         <p className="empty">Nothing recorded{actor || action ? ' that matches' : ''}.</p>
       )}

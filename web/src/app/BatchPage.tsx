@@ -8,6 +8,7 @@ import type { ProcessorInfo } from './processors';
 import { ProgressBar } from './ProgressBar';
 import { useBatch } from './useBatch';
 import { useNow } from './useNow';
+import { ErrorLine } from './ErrorLine';
 
 /** A batch: aggregated progress and ETA, a row per file, cancel-all, retry-failed and download-all. */
 export function BatchPage({ http, id, processors }: { http: KilnHttp; id: string; processors: ProcessorInfo[] }) {
@@ -54,11 +55,7 @@ export function BatchPage({ http, id, processors }: { http: KilnHttp; id: string
           )}
         </div>
       </div>
-      {(problem ?? live.error) && (
-        <p role="alert" className="error">
-          {problem ?? live.error}
-        </p>
-      )}
+      {(problem ?? live.error) && <ErrorLine>{problem ?? live.error}</ErrorLine>}
       <BatchSummary batch={batch} />
       {(batch.counts.succeeded ?? 0) > 0 && (
         <DownloadAll

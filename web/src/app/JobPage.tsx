@@ -15,6 +15,7 @@ import { isSegment, JsonPartials, TextPartials } from './Partials';
 import type { Target } from './router';
 import { isTranscriptShaped, presence, type ProcessorInfo, type WorkerPresence } from './processors';
 import { ResultFiles } from './ResultFiles';
+import { ErrorLine } from './ErrorLine';
 
 /** How often a queued job of a worker-served processor asks again whether a worker is there. */
 const PRESENCE_REFRESH_MS = 5_000;
@@ -103,11 +104,7 @@ export function JobPage({
       </div>
       {live.stale && live.lastSyncedAt && <p className="stale">Not live: as of {clock(live.lastSyncedAt)}.</p>}
       {!server.reachable && <p className="note">{server.why}</p>}
-      {actionError && (
-        <p role="alert" className="error">
-          {actionError}
-        </p>
-      )}
+      <ErrorLine>{actionError}</ErrorLine>
       <Timeline job={job} queuePosition={queuePosition} served={served} />
       {job.state === 'failed' && job.error && (
         <div role="alert" className="error-box">

@@ -5,6 +5,7 @@ import { Link } from './Link';
 import { ProgressBar } from './ProgressBar';
 import { RecentBatches } from './RecentBatches';
 import { useQuietLoad } from './useLoad';
+import { ErrorLine } from './ErrorLine';
 
 const STATES = ['queued', 'retry_scheduled', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 const PAGE = 25;
@@ -73,11 +74,7 @@ export function JobsPage({ client, types }: { client: LiveClient; types: string[
         </p>
       </div>
       {jobs.stale && jobs.lastSyncedAt && <p className="stale">Not live: as of {clock(jobs.lastSyncedAt)}.</p>}
-      {jobs.error && (
-        <p role="alert" className="error">
-          {jobs.error}
-        </p>
-      )}
+      <ErrorLine>{jobs.error}</ErrorLine>
       {jobs.data.length === 0 ? (
         <p className="empty">
           No jobs yet. <Link to="/new">Start one</Link>.

@@ -15,6 +15,7 @@ import {
 } from './library';
 import { Link } from './Link';
 import type { ProcessorInfo } from './processors';
+import { ErrorLine } from './ErrorLine';
 
 /** Where a deletion stands: not asked, asked to confirm, or refused for the jobs that need the file. */
 type Deleting = { step: 'idle' } | { step: 'confirm' } | { step: 'in-use'; jobs: MadeJob[] };
@@ -191,11 +192,7 @@ export function FileDeletion({ http, file, onDeleted }: { http: KilnHttp; file: 
       <button type="button" disabled={busy} onClick={() => setState({ step: 'idle' })}>
         Keep it
       </button>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine>{error}</ErrorLine>
     </div>
   );
 }

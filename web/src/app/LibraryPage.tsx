@@ -9,6 +9,7 @@ import type { ProcessorInfo } from './processors';
 import { navigate } from './router';
 import { useChanged } from './useChanged';
 import { useLoad } from './useLoad';
+import { ErrorLine } from './ErrorLine';
 
 const PAGE = 25;
 const TYPING_PAUSE_MS = 300;
@@ -49,11 +50,7 @@ export function LibraryPage({
         )}
       </div>
       <LibraryFilters q={q} kind={kind} />
-      {files.error !== undefined && (
-        <p role="alert" className="error">
-          Could not read your files: {messageOf(files.error)}
-        </p>
-      )}
+      {files.error !== undefined && <ErrorLine>Could not read your files: {messageOf(files.error)}</ErrorLine>}
       {files.items.length === 0 && !files.loading && files.error === undefined && (
         <EmptyLibrary filtered={filtered} q={q} />
       )}

@@ -11,6 +11,7 @@ import { ProgressBar } from './ProgressBar';
 import { navigate } from './router';
 import type { UploadQueue, UploadRow } from './uploadQueue';
 import { useNow } from './useNow';
+import { ErrorLine } from './ErrorLine';
 
 /** How often the page asks again which workers are connected. */
 const PRESENCE_REFRESH_MS = 15_000;
@@ -121,9 +122,7 @@ function FileJobs({
       </div>
       {files.length > 0 &&
         (usable.length === 0 ? (
-          <p role="alert" className="error">
-            No processor here takes {files.length > 1 ? 'all of these files' : 'this file'}.
-          </p>
+          <ErrorLine>No processor here takes {files.length > 1 ? 'all of these files' : 'this file'}.</ErrorLine>
         ) : (
           <form
             className="job-form"
@@ -144,11 +143,7 @@ function FileJobs({
             </button>
           </form>
         ))}
-      {batchProblem && (
-        <p role="alert" className="error">
-          {batchProblem}
-        </p>
-      )}
+      <ErrorLine>{batchProblem}</ErrorLine>
       {rows.length > 0 && (
         <ul className="uploads" data-testid="uploads">
           {rows.map((row, i) => (

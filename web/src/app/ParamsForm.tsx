@@ -2,6 +2,7 @@ import { useId, useMemo, useState } from 'react';
 import { collect, fieldErrors, formFields, initialValues, WHOLE, type FormField, type FormValues } from './paramsForm';
 import type { ProcessorInfo } from './processors';
 import { useChanged } from './useChanged';
+import { ErrorLine } from './ErrorLine';
 
 /** A params form's state: it starts from the schema's defaults again whenever another processor is chosen. */
 export function useParamsForm(processor: ProcessorInfo | undefined) {
@@ -64,11 +65,7 @@ export function ParamsForm({
           onChange={(v) => onChange(f.name, v)}
         />
       ))}
-      {errors[WHOLE] && !fields.some((f) => f.name === WHOLE) && (
-        <p role="alert" className="error">
-          {errors[WHOLE]}
-        </p>
-      )}
+      {errors[WHOLE] && !fields.some((f) => f.name === WHOLE) && <ErrorLine>{errors[WHOLE]}</ErrorLine>}
     </>
   );
 }

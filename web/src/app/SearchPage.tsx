@@ -6,6 +6,7 @@ import { Link } from './Link';
 import { navigate } from './router';
 import { hitPath, search, type SearchPage as Page } from './search';
 import { useLoad } from './useLoad';
+import { ErrorLine } from './ErrorLine';
 
 /** The header's search box: a search opens the Search page. */
 export function SearchBox({ initial = '' }: { initial?: string }) {
@@ -47,11 +48,7 @@ export function SearchPage({ http, q }: { http: KilnHttp; q?: string }) {
       <h1>Search</h1>
       <SearchBox key={q} initial={q} />
       {!q && <p className="note">Type words from a recording or a document.</p>}
-      {first.error !== undefined && (
-        <p role="alert" className="error">
-          Could not search: {messageOf(first.error)}
-        </p>
-      )}
+      {first.error !== undefined && <ErrorLine>Could not search: {messageOf(first.error)}</ErrorLine>}
       {q && first.data && hits.length === 0 && <p className="note">Nothing of yours holds all of “{q}”.</p>}
       <ol className="hits" aria-label="Search results">
         {hits.map((hit) => (

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { messageOf } from './errors';
 import { signIn, type Session } from './session';
+import { ErrorLine } from './ErrorLine';
 
 /**
  * Paste an API token (or open the sign-in link printed at first start). The server checks it and
@@ -48,11 +49,7 @@ export function SignIn({ message, onSignedIn }: { message?: string; onSignedIn(s
             aria-describedby={error ? 'signin-error' : undefined}
           />
         </label>
-        {error && (
-          <p id="signin-error" role="alert" className="error">
-            {error}
-          </p>
-        )}
+        {error && <ErrorLine id="signin-error">{error}</ErrorLine>}
         <button type="submit" disabled={busy || token.trim() === ''}>
           Sign in
         </button>

@@ -15,6 +15,7 @@ import { messageOf } from './errors';
 import { dateTime, day } from './format';
 import { SecretOnce } from './SecretOnce';
 import { useLoad } from './useLoad';
+import { ErrorLine } from './ErrorLine';
 
 const EXPIRY_CHOICES: { value: ExpiryChoice; label: string }[] = [
   { value: 'never', label: 'Never' },
@@ -72,16 +73,8 @@ export function TokenManager({ http, userId, owner }: { http: KilnHttp; userId?:
           tokens.reload();
         }}
       />
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
-      {tokens.error !== undefined && (
-        <p role="alert" className="error">
-          Could not load the tokens: {messageOf(tokens.error)}
-        </p>
-      )}
+      <ErrorLine>{problem}</ErrorLine>
+      {tokens.error !== undefined && <ErrorLine>Could not load the tokens: {messageOf(tokens.error)}</ErrorLine>}
       {tokens.data &&
         (tokens.data.length === 0 ? (
           <p className="empty">No tokens.</p>
@@ -213,11 +206,7 @@ function IssueForm({ onIssue }: { onIssue(request: { label?: string; expiresAt?:
       <button type="submit" disabled={busy}>
         Issue token
       </button>
-      {error && (
-        <p id={errorId} role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine id={errorId}>{error}</ErrorLine>
     </form>
   );
 }

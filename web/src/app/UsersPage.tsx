@@ -8,6 +8,7 @@ import { NotAllowed } from './NotAllowed';
 import { SecretOnce } from './SecretOnce';
 import type { Role, Session, SessionUser } from './session';
 import { useLoad } from './useLoad';
+import { ErrorLine } from './ErrorLine';
 
 /** Admins: every user, what they own, a form to add one, and their roles. */
 export function UsersPage({
@@ -54,11 +55,7 @@ export function UsersPage({
             ` ${deleted.stopping} of their jobs ${deleted.stopping === 1 ? 'was' : 'were'} still running: asked to stop, ${deleted.stopping === 1 ? 'it goes' : 'they go'} once stopped.`}
         </p>
       )}
-      {users.error !== undefined && (
-        <p role="alert" className="error">
-          Could not load the users: {messageOf(users.error)}
-        </p>
-      )}
+      {users.error !== undefined && <ErrorLine>Could not load the users: {messageOf(users.error)}</ErrorLine>}
       {!users.data && users.loading && <p aria-busy="true">Loading…</p>}
       {users.data && (
         <table className="table" data-testid="users">
@@ -167,11 +164,7 @@ function UserDeletion({
       <button type="button" disabled={busy} onClick={() => setAsking(false)}>
         Keep
       </button>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine>{error}</ErrorLine>
     </div>
   );
 }
@@ -327,11 +320,7 @@ function CreateUserForm({ onCreate }: { onCreate(name: string, role: Role): Prom
       <p id={hintId} className="note form-hint">
         Letters, digits, ".", "_" and "-". Their first token is shown once, here.
       </p>
-      {error && (
-        <p id={errorId} role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine id={errorId}>{error}</ErrorLine>
     </form>
   );
 }

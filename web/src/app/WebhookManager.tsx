@@ -20,6 +20,7 @@ import {
   type Webhook,
   type WebhookWithSecret,
 } from './webhooks';
+import { ErrorLine } from './ErrorLine';
 
 const ENDPOINT_KEPT =
   'Kiln keeps it to sign every delivery but never shows it again; if it is lost, delete this webhook and add it again.';
@@ -102,16 +103,8 @@ export function WebhookManager({ http }: { http: KilnHttp }) {
           {hasCallback ? 'New callback secret' : 'Show a callback secret'}
         </button>
       </p>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
-      {hooks.error !== undefined && (
-        <p role="alert" className="error">
-          Could not load the webhooks: {messageOf(hooks.error)}
-        </p>
-      )}
+      <ErrorLine>{problem}</ErrorLine>
+      {hooks.error !== undefined && <ErrorLine>Could not load the webhooks: {messageOf(hooks.error)}</ErrorLine>}
       {hooks.data &&
         (hooks.data.length === 0 ? (
           <p className="empty">No webhooks.</p>
@@ -241,11 +234,7 @@ function AddForm({ onAdd }: { onAdd(request: NewWebhook): Promise<void> }) {
       <button type="submit" disabled={busy}>
         Add webhook
       </button>
-      {error && (
-        <p id={errorId} role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine id={errorId}>{error}</ErrorLine>
     </form>
   );
 }
@@ -292,16 +281,8 @@ function DeliveryLog({ http, hook }: { http: KilnHttp; hook: Webhook }) {
       >
         Refresh
       </button>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
-      {first.error !== undefined && (
-        <p role="alert" className="error">
-          Could not load the deliveries: {messageOf(first.error)}
-        </p>
-      )}
+      <ErrorLine>{problem}</ErrorLine>
+      {first.error !== undefined && <ErrorLine>Could not load the deliveries: {messageOf(first.error)}</ErrorLine>}
       {first.data &&
         (shown.length === 0 ? (
           <p className="empty">Nothing delivered yet: a job of yours that ends shows here.</p>

@@ -15,6 +15,7 @@ import {
 import type { Revisions } from './SegmentHistory';
 import { messageOf } from './errors';
 import { useChanged } from './useChanged';
+import { ErrorLine } from './ErrorLine';
 
 export interface Editing {
   segments: Segment[] | null;
@@ -135,14 +136,14 @@ export function EditBar({ editing, reload }: { editing: Editing; reload(): void 
         {editing.undoable === undefined ? 'Undo' : `Undo (line ${editing.undoable + 1})`}
       </button>
       {editing.problem && (
-        <p role="alert" className="error">
+        <ErrorLine>
           {editing.problem.message}{' '}
           {editing.problem.conflict && (
             <button type="button" onClick={reload}>
               Reload
             </button>
           )}
-        </p>
+        </ErrorLine>
       )}
     </div>
   );
