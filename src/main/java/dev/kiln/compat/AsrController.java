@@ -1,8 +1,10 @@
 package dev.kiln.compat;
 
+import dev.kiln.auth.Access;
 import dev.kiln.auth.User;
 import dev.kiln.jobs.Job;
 import io.swagger.v3.oas.annotations.Hidden;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -58,6 +60,7 @@ class AsrController {
     @PostMapping("/asr")
     ResponseEntity<?> asr(
             @AuthenticationPrincipal User user,
+            HttpServletRequest request,
             @RequestParam(name = "audio_file", required = false) MultipartFile audio,
             @RequestParam(required = false) String task,
             @RequestParam(required = false) String language,
@@ -94,7 +97,7 @@ class AsrController {
         Engines.Engine engine = engines.choose(null, language);
         Job job = transcriptions.submit(user, audio, !encoded, engine, language, false, idempotencyKey);
         Duration limit = wait.limit(prefer);
-        ResultWait.End end = wait.follow(user, job, limit, new ResultWait.Follower() {});
+        ResultWait.End end = wait.follow(Access.of(request), job, limit, new ResultWait.Follower() {});
         if (end == ResultWait.End.CLIENT_GONE) {
             return null;
         }

@@ -2,6 +2,7 @@ package dev.kiln.compat;
 
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
+import dev.kiln.auth.Access;
 import dev.kiln.auth.User;
 import dev.kiln.jobs.Job;
 import dev.kiln.support.Texts;
@@ -99,7 +100,7 @@ class OpenAiController {
                 temperature,
                 stream,
                 granularities(granularities, granularitiesUnbracketed));
-        return answer(user, form, false, idempotencyKey, prefer, response);
+        return answer(user, Access.of(request), form, false, idempotencyKey, prefer, response);
     }
 
     /**
@@ -121,7 +122,7 @@ class OpenAiController {
             throws IOException, InterruptedException {
         multipart(request);
         Form form = new Form(file, model, null, responseFormat, temperature, null, List.of());
-        return answer(user, form, true, idempotencyKey, prefer, response);
+        return answer(user, Access.of(request), form, true, idempotencyKey, prefer, response);
     }
 
     /** A transcription or translation request's form fields, as sent (the granularities merged). */
@@ -145,7 +146,13 @@ class OpenAiController {
     }
 
     private ResponseEntity<?> answer(
-            User user, Form form, boolean translate, String idempotencyKey, String prefer, HttpServletResponse response)
+            User user,
+            Access caller,
+            Form form,
+            boolean translate,
+            String idempotencyKey,
+            String prefer,
+            HttpServletResponse response)
             throws IOException, InterruptedException {
         OpenAiFormat format = OpenAiFormat.of(form.responseFormat());
         temperature(form.temperature()); // accepted and checked; Vosk does not sample (a prompt is ignored too)
@@ -158,10 +165,10 @@ class OpenAiController {
         Job job = transcriptions.submit(user, form.file(), false, engine, form.language(), translate, idempotencyKey);
         Duration limit = wait.limit(prefer);
         if (streaming) {
-            stream(user, job, limit, response);
+            stream(user, caller, job, limit, response);
             return null;
         }
-        ResultWait.End end = wait.follow(user, job, limit, new ResultWait.Follower() {});
+        ResultWait.End end = wait.follow(caller, job, limit, new ResultWait.Follower() {});
         if (end == ResultWait.End.CLIENT_GONE) {
             return null;
         }
@@ -214,7 +221,7 @@ class OpenAiController {
      * {@code transcript.text.delta} while the job runs, then {@code transcript.text.done} with the
      * whole text (the deltas joined give the same text); a failure as an {@code error} event.
      */
-    private void stream(User user, Job job, Duration limit, HttpServletResponse response)
+    private void stream(User user, Access caller, Job job, Duration limit, HttpServletResponse response)
             throws IOException, InterruptedException {
         response.setStatus(200);
         response.setContentType(EVENT_STREAM.toString());
@@ -225,7 +232,7 @@ class OpenAiController {
         OutputStream out = response.getOutputStream();
         out.flush();
         boolean[] sent = {false};
-        ResultWait.End end = wait.follow(user, job, limit, new ResultWait.Follower() {
+        ResultWait.Follower follower = new ResultWait.Follower() {
             @Override
             public void utterance(JsonNode utterance) throws IOException {
                 String text = utterance.path("text").asString("");
@@ -238,7 +245,14 @@ class OpenAiController {
                 out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
                 out.flush();
             }
-        });
+        };
+        ResultWait.End end;
+        try {
+            end = wait.follow(caller, job, limit, follower);
+        } catch (ApiException accessEnded) {
+            event(out, errors.answer(accessEnded).getBody()); // the status is sent: OpenAI's error event
+            return;
+        }
         if (end == ResultWait.End.CLIENT_GONE) {
             return;
         }

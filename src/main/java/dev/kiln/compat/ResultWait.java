@@ -2,6 +2,7 @@ package dev.kiln.compat;
 
 import dev.kiln.audit.AuditAction;
 import dev.kiln.audit.AuditLog;
+import dev.kiln.auth.Access;
 import dev.kiln.auth.User;
 import dev.kiln.drain.DrainOrder;
 import dev.kiln.events.EventHub;
@@ -11,6 +12,8 @@ import dev.kiln.events.JobEvent;
 import dev.kiln.jobs.Job;
 import dev.kiln.jobs.JobState;
 import dev.kiln.jobs.JobStore;
+import dev.kiln.live.JobWatch;
+import dev.kiln.live.StreamAccess;
 import dev.kiln.live.StreamSettings;
 import java.io.IOException;
 import java.time.Duration;
@@ -32,7 +35,9 @@ import tools.jackson.databind.JsonNode;
  * A request waiting for its job: it follows the job's event log (woken by the live hub, every event
  * read from the log, so another node's attempt is followed as well as this one's), hands each new
  * utterance to the request as it is recognised, and ends when the job does, when the wait is over,
- * when the client has gone, or when this node drains (the job runs on, here or elsewhere).
+ * when the client has gone, or when this node drains (the job runs on, here or elsewhere). Held with
+ * the request's credential, as a live stream is: when the token or session ends meanwhile, so does
+ * the wait, with the refusal the request would meet now.
  */
 @Component
 class ResultWait implements SmartLifecycle {
@@ -63,6 +68,7 @@ class ResultWait implements SmartLifecycle {
     private final EventLog events;
     private final JobStore jobs;
     private final AuditLog audit;
+    private final StreamAccess access;
     private final CompatSettings settings;
     private final Duration heartbeat;
     private final Set<Semaphore> waiting = ConcurrentHashMap.newKeySet();
@@ -73,12 +79,14 @@ class ResultWait implements SmartLifecycle {
             EventLog events,
             JobStore jobs,
             AuditLog audit,
+            StreamAccess access,
             CompatSettings settings,
             StreamSettings streams) {
         this.hub = hub;
         this.events = events;
         this.jobs = jobs;
         this.audit = audit;
+        this.access = access;
         this.settings = settings;
         this.heartbeat = streams.sseHeartbeat();
     }
@@ -96,16 +104,25 @@ class ResultWait implements SmartLifecycle {
     }
 
     /**
-     * Follows {@code job} of {@code user}'s until it ends or {@code limit} passes. A client found gone
-     * cancels the job only where {@code kiln.compat.cancel-on-disconnect} says so.
+     * Follows {@code job} for the request made with {@code caller} until it ends or {@code limit}
+     * passes. A client found gone cancels the job only where {@code kiln.compat.cancel-on-disconnect}
+     * says so.
+     *
+     * @throws dev.kiln.api.ApiException when the caller's access ended meanwhile (401, or 404 once its
+     *     role no longer sees the job)
      */
-    End follow(User user, Job job, Duration limit, Follower follower) throws InterruptedException {
+    End follow(Access caller, Job job, Duration limit, Follower follower) throws InterruptedException {
         Semaphore wake = new Semaphore(0);
+        JobWatch watch = new JobWatch(caller, job.ownerId(), wake::release);
         waiting.add(wake);
+        access.hold(watch);
         long deadline = System.nanoTime() + limit.toNanos();
         try (EventHub.Subscription ignored = hub.followJob(job.id(), event -> wake.release())) {
             Progress progress = new Progress();
             while (true) {
+                if (watch.ended() != null) {
+                    throw watch.ended();
+                }
                 List<JobEvent> page = events.after(job.id(), progress.seq, PAGE);
                 for (JobEvent event : page) {
                     if (progress.take(event, follower)) {
@@ -129,10 +146,11 @@ class ResultWait implements SmartLifecycle {
             }
         } catch (IOException gone) {
             if (settings.cancelOnDisconnect()) {
-                cancel(user, job);
+                cancel(caller.user(), job);
             }
             return End.CLIENT_GONE;
         } finally {
+            access.release(watch);
             waiting.remove(wake);
         }
     }

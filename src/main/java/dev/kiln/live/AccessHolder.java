@@ -4,7 +4,7 @@ import dev.kiln.auth.Access;
 import dev.kiln.auth.User;
 
 /** A WebSocket, SSE stream or long poll held open on behalf of a credential: it ends when that does. */
-interface AccessHolder {
+public interface AccessHolder {
 
     /** The credential (and user, as this holder knows them) it was opened with. */
     Access access();

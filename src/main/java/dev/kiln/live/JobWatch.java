@@ -6,20 +6,20 @@ import dev.kiln.auth.Access;
 import dev.kiln.auth.User;
 
 /**
- * An SSE stream or a long poll of one job, held open with the caller's credential. When access
+ * An SSE stream, a long poll or a compatibility request's wait for one job, held open with the caller's credential. When access
  * ends it is woken ({@code end}) and knows what the same request would be answered now: 401 once
  * the token or session ended; after a role change, 403 for a worker, and 404 for a job the new
  * role may not see (as for a job that does not exist). A change that still lets it see the job
  * leaves it alone.
  */
-final class JobWatch implements AccessHolder {
+public final class JobWatch implements AccessHolder {
 
     private final Access access;
     private final String owner;
     private final Runnable end;
     private volatile ApiException ended;
 
-    JobWatch(Access access, String owner, Runnable end) {
+    public JobWatch(Access access, String owner, Runnable end) {
         this.access = access;
         this.owner = owner;
         this.end = end;
@@ -51,7 +51,7 @@ final class JobWatch implements AccessHolder {
     }
 
     /** Why access ended, to be thrown; null while it lasts. */
-    ApiException ended() {
+    public ApiException ended() {
         return ended;
     }
 }

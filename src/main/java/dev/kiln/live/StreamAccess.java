@@ -12,14 +12,14 @@ import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Ends live streams when the access they were opened with ends. Every WebSocket, SSE stream and
- * long poll is held here with its credential; an {@link AccessEnded} (from this node at once, from
+ * Ends live streams when the access they were opened with ends. Every WebSocket, SSE stream, long
+ * poll and compatibility request waiting for its job is held here with its credential; an {@link AccessEnded} (from this node at once, from
  * another through {@code nodes}) ends those it concerns. Every {@code accessCheckInterval} the
  * credentials of all of them are checked again in a few queries ({@link AccessCheck}): expiry has no
  * event, and a notice from another node may be lost.
  */
 @Component
-class StreamAccess extends Loop {
+public class StreamAccess extends Loop {
 
     private final AccessCheck check;
     private final Set<AccessHolder> holders = ConcurrentHashMap.newKeySet();
@@ -29,11 +29,11 @@ class StreamAccess extends Loop {
         this.check = check;
     }
 
-    void hold(AccessHolder holder) {
+    public void hold(AccessHolder holder) {
         holders.add(holder);
     }
 
-    void release(AccessHolder holder) {
+    public void release(AccessHolder holder) {
         holders.remove(holder);
     }
 

@@ -10,10 +10,13 @@ import dev.kiln.testing.Multipart;
 import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
 
@@ -25,7 +28,7 @@ import org.springframework.test.context.TestPropertySource;
 @TestPropertySource(
         properties = {
             "kiln.test.database=sqlite",
-            "kiln.compat.wait=3s",
+            "kiln.compat.wait=8s", // long enough for a revocation to land first, under load
             "kiln.compat.cancel-on-disconnect=true",
             "kiln.compat.token-header=X-Api-Key",
             "kiln.stream.sse-heartbeat=200ms",
@@ -75,6 +78,67 @@ class CompatSettingsTest extends ApiTestBase {
         assertThat(api.get("/api/v1/admin/audit?action=job.cancelled&limit=200", Api.ADMIN_TOKEN)
                         .body())
                 .contains(job, "client gone");
+    }
+
+    @Test
+    void aWaitEndsWhenItsTokenIsRevokedWithOpenAisErrorEvent() throws Exception {
+        String member = member();
+        Api.Response issued = api.post("/api/v1/me/tokens", member, "{}");
+        assertThat(issued.status()).isEqualTo(201);
+        String revoked = issued.json().get("token").asString();
+        Multipart form = new Multipart()
+                .file("file", "long.wav", Fixtures.longSpeech(20))
+                .field("stream", "true");
+        HttpResponse<InputStream> response = HttpClient.newHttpClient()
+                .send(
+                        form.post(api, TRANSCRIPTIONS, null)
+                                .header("X-Api-Key", revoked)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+        String job = response.headers().firstValue("Kiln-Job-Id").orElseThrow();
+
+        assertThat(api.delete("/api/v1/me/tokens/" + issued.json().get("id").asString(), member)
+                        .status())
+                .isEqualTo(200);
+
+        // Within the wait: the stream ends with OpenAI's error event for a bad key, not job_still_running.
+        String events;
+        try (InputStream body = response.body()) {
+            events = new String(body.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertThat(events).contains("\"code\":\"invalid_api_key\"").doesNotContain("job_still_running");
+        assertThat(api.state(member, job))
+                .as("the job runs on for its other tokens")
+                .isIn("queued", "running");
+        api.postEmpty("/api/v1/jobs/" + job + "/cancel", member);
+    }
+
+    @Test
+    void aWaitingAsrRequestWhoseTokenIsRevokedAnswers401InItsOwnShape() throws Exception {
+        String member = member();
+        Api.Response issued = api.post("/api/v1/me/tokens", member, "{}");
+        assertThat(issued.status()).isEqualTo(201);
+        Multipart speech = new Multipart().file("audio_file", "long.wav", Fixtures.longSpeech(20));
+        CompletableFuture<Api.Response> asr = CompletableFuture.supplyAsync(() -> api.send(
+                api.request("/asr?output=txt", issued.json().get("token").asString())
+                        .header("Content-Type", speech.contentType())
+                        .POST(speech.publisher())
+                        .build()));
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> api.get("/api/v1/jobs", member).json().get("items").size() == 1);
+
+        api.delete("/api/v1/me/tokens/" + issued.json().get("id").asString(), member);
+
+        Api.Response answer = asr.get(30, TimeUnit.SECONDS);
+        assertThat(answer.status()).as(answer.toString()).isEqualTo(401);
+        assertThat(answer.json().get("detail").asString()).isEqualTo("Invalid authentication credentials");
+        String job = api.get("/api/v1/jobs", member)
+                .json()
+                .get("items")
+                .get(0)
+                .get("id")
+                .asString();
+        api.postEmpty("/api/v1/jobs/" + job + "/cancel", member);
     }
 
     @Test
