@@ -33,6 +33,15 @@ public class StreamAccess extends Loop {
         holders.add(holder);
     }
 
+    /**
+     * As {@link #hold}, then checks the credential once: an ending that came between the request's
+     * authentication and this hold (no event reaches a holder not yet held) ends it now.
+     */
+    public void holdChecked(AccessHolder holder) {
+        hold(holder);
+        check.recheck(List.of(holder.access())).forEach(this::on);
+    }
+
     public void release(AccessHolder holder) {
         holders.remove(holder);
     }
