@@ -21,7 +21,6 @@ import java.util.Map;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -77,7 +76,6 @@ class OpenAiController {
 
     @PostMapping("/v1/audio/transcriptions")
     ResponseEntity<?> transcribe(
-            @AuthenticationPrincipal User user,
             HttpServletRequest request,
             @RequestParam(required = false) MultipartFile file,
             @RequestParam(required = false) String model,
@@ -100,7 +98,7 @@ class OpenAiController {
                 temperature,
                 stream,
                 granularities(granularities, granularitiesUnbracketed));
-        return answer(user, Access.of(request), form, false, idempotencyKey, prefer, response);
+        return answer(Access.of(request), form, false, idempotencyKey, prefer, response);
     }
 
     /**
@@ -110,7 +108,6 @@ class OpenAiController {
      */
     @PostMapping("/v1/audio/translations")
     ResponseEntity<?> translate(
-            @AuthenticationPrincipal User user,
             HttpServletRequest request,
             @RequestParam(required = false) MultipartFile file,
             @RequestParam(required = false) String model,
@@ -122,7 +119,7 @@ class OpenAiController {
             throws IOException, InterruptedException {
         multipart(request);
         Form form = new Form(file, model, null, responseFormat, temperature, null, List.of());
-        return answer(user, Access.of(request), form, true, idempotencyKey, prefer, response);
+        return answer(Access.of(request), form, true, idempotencyKey, prefer, response);
     }
 
     /** A transcription or translation request's form fields, as sent (the granularities merged). */
@@ -146,7 +143,6 @@ class OpenAiController {
     }
 
     private ResponseEntity<?> answer(
-            User user,
             Access caller,
             Form form,
             boolean translate,
@@ -154,6 +150,7 @@ class OpenAiController {
             String prefer,
             HttpServletResponse response)
             throws IOException, InterruptedException {
+        User user = caller.user();
         OpenAiFormat format = OpenAiFormat.of(form.responseFormat());
         temperature(form.temperature()); // accepted and checked; Vosk does not sample (a prompt is ignored too)
         boolean streaming = bool("stream", form.stream());
@@ -165,7 +162,7 @@ class OpenAiController {
         Job job = transcriptions.submit(user, form.file(), false, engine, form.language(), translate, idempotencyKey);
         Duration limit = wait.limit(prefer);
         if (streaming) {
-            stream(user, caller, job, limit, response);
+            stream(caller, job, limit, response);
             return null;
         }
         ResultWait.End end = wait.follow(caller, job, limit, new ResultWait.Follower() {});
@@ -221,7 +218,7 @@ class OpenAiController {
      * {@code transcript.text.delta} while the job runs, then {@code transcript.text.done} with the
      * whole text (the deltas joined give the same text); a failure as an {@code error} event.
      */
-    private void stream(User user, Access caller, Job job, Duration limit, HttpServletResponse response)
+    private void stream(Access caller, Job job, Duration limit, HttpServletResponse response)
             throws IOException, InterruptedException {
         response.setStatus(200);
         response.setContentType(EVENT_STREAM.toString());
@@ -257,7 +254,7 @@ class OpenAiController {
             return;
         }
         try {
-            String text = transcriptions.result(user, job, end).text();
+            String text = transcriptions.result(caller.user(), job, end).text();
             if (!sent[0] && !text.isEmpty()) {
                 event(out, delta(text)); // a reused result arrives whole
             }
