@@ -78,10 +78,15 @@ class UploadStore {
                 .update());
     }
 
-    /** Fixes what the completed upload becomes before it becomes it, so a retry makes the same. */
+    /**
+     * Fixes what the completed upload becomes before it becomes it, so a retry makes the same file.
+     * The hash is always the caller's: it holds the upload's lock and has just written the last
+     * byte, and a hash already there came from a writer that died before recording that byte —
+     * whose unrecorded bytes were cut off and may have been sent again differently.
+     */
     void prepareCompletion(String id, String sha256, String fileId) {
         db.write(() -> db.sql().sql("""
-                        UPDATE uploads SET sha256 = COALESCE(sha256, ?), file_id = COALESCE(file_id, ?) WHERE id = ?""").params(sha256, fileId, id).update());
+                        UPDATE uploads SET sha256 = ?, file_id = COALESCE(file_id, ?) WHERE id = ?""").params(sha256, fileId, id).update());
     }
 
     void complete(String id, String jobId, Instant now) {

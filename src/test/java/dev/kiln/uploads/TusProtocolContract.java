@@ -9,11 +9,14 @@ import static dev.kiln.uploads.TusRequests.tus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.kiln.support.Ids;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.StallingStream;
 import java.io.ByteArrayInputStream;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -25,11 +28,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 
 /** tus 1.0.0 at /api/v1/uploads, edge cases included, on each database (one subclass per database). */
 abstract class TusProtocolContract extends ApiTestBase {
 
     private static final Duration WAIT = Duration.ofSeconds(15);
+
+    @Autowired
+    UploadStore uploadStore;
 
     String token;
     TusRequests uploads;
@@ -96,6 +103,39 @@ abstract class TusProtocolContract extends ApiTestBase {
         assertThat(uploads.patch(url, 20_000, slice(content, 20_000, content.length))
                         .header("Kiln-File-Id"))
                 .isPresent();
+    }
+
+    /**
+     * A writer that reached the end recorded the whole upload's hash, then died before recording
+     * its last offset. Its unrecorded bytes are cut off, and the client resumes with other bytes
+     * (the file changed on its disk): the upload becomes what was received, not a server error on
+     * every retry of the completion.
+     */
+    @Test
+    void aWriterThatDiedBeforeRecordingItsEndLeavesNoStaleHash() throws Exception {
+        byte[] sent = random(60_000);
+        byte[] resumed = concat(slice(sent, 0, 20_000), random(40_000));
+        String url = uploads.create(sent.length, Map.of());
+        uploads.patch(url, 0, slice(sent, 0, 20_000));
+        String id = url.substring(url.lastIndexOf('/') + 1);
+        uploadStore.prepareCompletion(id, sha256(sent), Ids.next("file"));
+
+        Api.Response last = uploads.patch(url, 20_000, slice(resumed, 20_000, resumed.length));
+
+        assertThat(last.status()).as(last.toString()).isEqualTo(204);
+        String fileId = last.header("Kiln-File-Id").orElseThrow();
+        assertThat(api.get("/api/v1/files/" + fileId, token)
+                        .json()
+                        .get("sha256")
+                        .asString())
+                .isEqualTo(sha256(resumed));
+        byte[] stored = HttpClient.newHttpClient()
+                .send(
+                        api.request("/api/v1/files/" + fileId + "/content", token)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray())
+                .body();
+        assertThat(stored).isEqualTo(resumed);
     }
 
     @Test
