@@ -41,15 +41,22 @@ public final class FanoutBench {
     private static final HttpClient HTTP =
             HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    /** A process's CPU time and the time its threads waited for a CPU, in seconds (or their growth over a round). */
-    record Usage(double cpu, double waited) {
+    /**
+     * A process's CPU time (of it in the kernel: {@code system}) and the time its threads waited for
+     * a CPU, in seconds (or their growth over a round).
+     */
+    record Usage(double cpu, double system, double waited) {
 
         static Usage of(long pid) throws IOException {
-            return new Usage(cpuTicks(pid) / (double) CLOCK_TICKS_PER_SECOND, runQueueNanos(pid) / 1e9);
+            long[] ticks = cpuTicks(pid);
+            return new Usage(
+                    (ticks[0] + ticks[1]) / (double) CLOCK_TICKS_PER_SECOND,
+                    ticks[1] / (double) CLOCK_TICKS_PER_SECOND,
+                    runQueueNanos(pid) / 1e9);
         }
 
         Usage since(Usage before) {
-            return new Usage(cpu - before.cpu, waited - before.waited);
+            return new Usage(cpu - before.cpu, system - before.system, waited - before.waited);
         }
     }
 
@@ -209,7 +216,7 @@ public final class FanoutBench {
         return String.format(
                 Locale.ROOT,
                 "%-9s %-8s delivered=%d/%d  %.0f msg/s  p50=%.1f ms  p99=%.1f ms  max=%.1f ms"
-                        + "  closed=%d %s  unfinished=%d  out-of-order=%d  other events=%d  cpu=%.2f s (%.1f ms/1000)"
+                        + "  closed=%d %s  unfinished=%d  out-of-order=%d  other events=%d  cpu=%.2f s (%.1f ms/1000, kernel %.2f s)"
                         + "  waited for a CPU %.2f s; followers: cpu=%.2f s, waited %.2f s, over %.2f s%s",
                 r.server(),
                 r.pace(),
@@ -226,6 +233,7 @@ public final class FanoutBench {
                 f.get("otherEvents").asInt(),
                 r.cpuSeconds(),
                 r.cpuPerThousand(),
+                r.serverUsage().system(),
                 r.serverUsage().waited(),
                 r.followers().cpu(),
                 r.followers().waited(),
@@ -289,11 +297,11 @@ public final class FanoutBench {
         return waited;
     }
 
-    /** utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
-    private static long cpuTicks(long pid) throws IOException {
+    /** utime and stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
+    private static long[] cpuTicks(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        return new long[] {Long.parseLong(fields[11]), Long.parseLong(fields[12])};
     }
 
     /** A Node script of bench/fanout that speaks in JSON lines on its standard output. */
