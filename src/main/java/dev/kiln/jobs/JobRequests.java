@@ -209,18 +209,16 @@ public class JobRequests {
         String callbackUrl = callbackUrl(body.get("callbackUrl"));
         String reuseKey = Reuse.key(json, processor.processor(), params, file == null ? null : file.sha256());
         boolean mayReuse = reuse.enabled() && reuseKey != null && (reuseField == null || reuseField.asBoolean(true));
-        NewJob job = new NewJob(
-                user.id(),
-                type,
-                file == null ? null : file.id(),
-                params,
-                priority,
-                processor.limits().maxAttempts(),
-                key,
-                key == null ? null : Reuse.sha256(json, body),
-                reuseKey,
-                mayReuse,
-                callbackUrl);
+        NewJob job = NewJob.of(
+                        user.id(),
+                        type,
+                        file == null ? null : file.id(),
+                        params,
+                        priority,
+                        processor.limits().maxAttempts())
+                .withIdempotencyKey(key, key == null ? null : Reuse.sha256(json, body))
+                .withReuse(reuseKey, mayReuse)
+                .withCallback(callbackUrl);
         return new Prepared(job, processor, file);
     }
 

@@ -25,19 +25,37 @@ public record NewJob(
         boolean reuse,
         String callbackUrl) {
 
-    /** A job without a callback. */
-    public NewJob(
-            String ownerId,
-            String type,
-            String inputFileId,
-            ObjectNode params,
-            int priority,
-            int maxAttempts,
-            String idempotencyKey,
-            String requestHash,
-            String reuseKey,
-            boolean reuse) {
-        this(
+    /** A job with no idempotency key that is not reusable and has no callback; the {@code with…} methods add them. */
+    public static NewJob of(
+            String ownerId, String type, String inputFileId, ObjectNode params, int priority, int maxAttempts) {
+        return new NewJob(ownerId, type, inputFileId, params, priority, maxAttempts, null, null, null, false, null);
+    }
+
+    /** This job under the client's Idempotency-Key (null: none), and the hash of its request. */
+    public NewJob withIdempotencyKey(String key, String hash) {
+        return new NewJob(
+                ownerId, type, inputFileId, params, priority, maxAttempts, key, hash, reuseKey, reuse, callbackUrl);
+    }
+
+    /** This job with its reuse key (null: its results are not reusable), and whether it may reuse. */
+    public NewJob withReuse(String key, boolean mayReuse) {
+        return new NewJob(
+                ownerId,
+                type,
+                inputFileId,
+                params,
+                priority,
+                maxAttempts,
+                idempotencyKey,
+                requestHash,
+                key,
+                mayReuse,
+                callbackUrl);
+    }
+
+    /** This job with the URL its end is posted to (null: none). */
+    public NewJob withCallback(String url) {
+        return new NewJob(
                 ownerId,
                 type,
                 inputFileId,
@@ -48,19 +66,6 @@ public record NewJob(
                 requestHash,
                 reuseKey,
                 reuse,
-                null);
-    }
-
-    /** A job that neither is a source of reuse nor reuses. */
-    public NewJob(
-            String ownerId,
-            String type,
-            String inputFileId,
-            ObjectNode params,
-            int priority,
-            int maxAttempts,
-            String idempotencyKey,
-            String requestHash) {
-        this(ownerId, type, inputFileId, params, priority, maxAttempts, idempotencyKey, requestHash, null, false);
+                url);
     }
 }

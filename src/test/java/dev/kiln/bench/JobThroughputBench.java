@@ -98,15 +98,8 @@ public final class JobThroughputBench {
             for (int submitted = 0; submitted < jobs; submitted += 1000) {
                 List<NewJob> batch = new ArrayList<>(1000);
                 for (int i = submitted; i < Math.min(jobs, submitted + 1000); i++) {
-                    batch.add(new NewJob(
-                            owner.id(),
-                            "test-noop",
-                            file.id(),
-                            JsonNodeFactory.instance.objectNode(),
-                            0,
-                            3,
-                            null,
-                            null));
+                    batch.add(
+                            NewJob.of(owner.id(), "test-noop", file.id(), JsonNodeFactory.instance.objectNode(), 0, 3));
                 }
                 store.submitAll(batch);
             }

@@ -143,8 +143,7 @@ public final class NodesBench {
         for (int submitted = 0, batchNo = 0; submitted < jobs; submitted += 1000, batchNo++) {
             List<NewJob> batch = new ArrayList<>(1000);
             for (int i = submitted; i < Math.min(jobs, submitted + 1000); i++) {
-                batch.add(new NewJob(
-                        owner.id(), "test-noop", file.id(), JsonNodeFactory.instance.objectNode(), 0, 3, null, null));
+                batch.add(NewJob.of(owner.id(), "test-noop", file.id(), JsonNodeFactory.instance.objectNode(), 0, 3));
             }
             // Submissions spread over the nodes, as a load balancer would.
             nodes.get(batchNo % nodes.size()).getBean(JobStore.class).submitAll(batch);

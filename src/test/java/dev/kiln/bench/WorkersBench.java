@@ -180,8 +180,7 @@ public final class WorkersBench {
             for (int submitted = 0; submitted < jobs; submitted += 1000) {
                 List<NewJob> batch = new ArrayList<>();
                 for (int i = submitted; i < Math.min(jobs, submitted + 1000); i++) {
-                    batch.add(new NewJob(
-                            owner.id(), type, file, JsonNodeFactory.instance.objectNode(), 0, 3, null, null));
+                    batch.add(NewJob.of(owner.id(), type, file, JsonNodeFactory.instance.objectNode(), 0, 3));
                 }
                 store.submitAll(batch);
             }
@@ -234,15 +233,8 @@ public final class WorkersBench {
             long[] latencies = new long[samples];
             for (int i = 0; i < samples; i++) {
                 long submitted = System.currentTimeMillis();
-                String id = store.submitAll(List.of(new NewJob(
-                                owner.id(),
-                                "bench-noop",
-                                null,
-                                JsonNodeFactory.instance.objectNode(),
-                                0,
-                                3,
-                                null,
-                                null)))
+                String id = store.submitAll(List.of(
+                                NewJob.of(owner.id(), "bench-noop", null, JsonNodeFactory.instance.objectNode(), 0, 3)))
                         .getFirst()
                         .id();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -80,7 +80,7 @@ abstract class JobQueueContract extends QueueContractBase {
                 .mapToObj(i -> fx.newJob(i % 2 == 0 ? alice : bob, TYPE, file.id(), 0))
                 .map(j -> j.ownerId().equals(alice.id())
                         ? j
-                        : new NewJob(bob.id(), TYPE, fx.file(bob).id(), j.params(), 0, 3, null, null))
+                        : NewJob.of(bob.id(), TYPE, fx.file(bob).id(), j.params(), 0, 3))
                 .toList());
         Set<String> claimed = ConcurrentHashMap.newKeySet();
         List<String> duplicates = Collections.synchronizedList(new ArrayList<>());
@@ -496,8 +496,8 @@ abstract class JobQueueContract extends QueueContractBase {
 
     @Test
     void sameIdempotencyKeyReturnsTheOriginalJobAndADifferentRequestIsRefused() {
-        NewJob request =
-                new NewJob(alice.id(), TYPE, fx.file(alice).id(), fx.json.createObjectNode(), 0, 3, "key-1", "hash-a");
+        NewJob request = NewJob.of(alice.id(), TYPE, fx.file(alice).id(), fx.json.createObjectNode(), 0, 3)
+                .withIdempotencyKey("key-1", "hash-a");
 
         JobStore.Submission first = fx.store.submit(request);
         JobStore.Submission again = fx.store.submit(request);
@@ -505,21 +505,22 @@ abstract class JobQueueContract extends QueueContractBase {
         assertThat(first.replayed()).isFalse();
         assertThat(again.replayed()).isTrue();
         assertThat(again.job().id()).isEqualTo(first.job().id());
-        assertThatThrownBy(() -> fx.store.submit(new NewJob(
-                        alice.id(), TYPE, request.inputFileId(), fx.json.createObjectNode(), 0, 3, "key-1", "hash-b")))
+        assertThatThrownBy(() -> fx.store.submit(
+                        NewJob.of(alice.id(), TYPE, request.inputFileId(), fx.json.createObjectNode(), 0, 3)
+                                .withIdempotencyKey("key-1", "hash-b")))
                 .isInstanceOf(JobStore.KeyReused.class);
         // Keys belong to their owner: bob may use the same key.
         assertThat(fx.store
-                        .submit(new NewJob(
-                                bob.id(), TYPE, fx.file(bob).id(), fx.json.createObjectNode(), 0, 3, "key-1", "hash-a"))
+                        .submit(NewJob.of(bob.id(), TYPE, fx.file(bob).id(), fx.json.createObjectNode(), 0, 3)
+                                .withIdempotencyKey("key-1", "hash-a"))
                         .replayed())
                 .isFalse();
     }
 
     @Test
     void concurrentRequestsWithOneIdempotencyKeyCreateOneJob() throws Exception {
-        NewJob request =
-                new NewJob(alice.id(), TYPE, fx.file(alice).id(), fx.json.createObjectNode(), 0, 3, "key-2", "hash");
+        NewJob request = NewJob.of(alice.id(), TYPE, fx.file(alice).id(), fx.json.createObjectNode(), 0, 3)
+                .withIdempotencyKey("key-2", "hash");
         CountDownLatch start = new CountDownLatch(1);
         try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
             List<Future<JobStore.Submission>> results = new ArrayList<>();
@@ -541,8 +542,8 @@ abstract class JobQueueContract extends QueueContractBase {
 
     @Test
     void idempotencyKeysAreForgottenAfterTheRetention() {
-        NewJob request =
-                new NewJob(alice.id(), TYPE, fx.file(alice).id(), fx.json.createObjectNode(), 0, 3, "key-3", "hash");
+        NewJob request = NewJob.of(alice.id(), TYPE, fx.file(alice).id(), fx.json.createObjectNode(), 0, 3)
+                .withIdempotencyKey("key-3", "hash");
         String firstId = fx.store.submit(request).job().id();
         fx.clock.advance(fx.jobSettings.idempotencyRetention().minusMinutes(1));
         assertThat(fx.store.pruneIdempotencyKeys(fx.clock.instant().minus(fx.jobSettings.idempotencyRetention())))

@@ -166,24 +166,15 @@ abstract class StateMachineContract extends QueueContractBase {
     void aJobThatMayNotReuseOrHasNoTwinIsQueued() {
         Job source = succeededWith("{}");
         NewJob twin = reusing(source);
-        NewJob mayNot = new NewJob(
-                alice.id(), TYPE, twin.inputFileId(), twin.params(), 0, 3, null, null, twin.reuseKey(), false);
-        NewJob otherKey =
-                new NewJob(alice.id(), TYPE, twin.inputFileId(), twin.params(), 0, 3, null, null, "another-key", true);
+        NewJob mayNot = NewJob.of(alice.id(), TYPE, twin.inputFileId(), twin.params(), 0, 3)
+                .withReuse(twin.reuseKey(), false);
+        NewJob otherKey = NewJob.of(alice.id(), TYPE, twin.inputFileId(), twin.params(), 0, 3)
+                .withReuse("another-key", true);
 
         assertThat(fx.store.submit(mayNot).job().state()).isEqualTo(JobState.QUEUED);
         assertThat(fx.store.submit(otherKey).job().state()).isEqualTo(JobState.QUEUED);
-        NewJob bobs = new NewJob(
-                fx.user("bob-" + java.util.UUID.randomUUID()).id(),
-                TYPE,
-                null,
-                twin.params(),
-                0,
-                3,
-                null,
-                null,
-                twin.reuseKey(),
-                true);
+        NewJob bobs = NewJob.of(fx.user("bob-" + java.util.UUID.randomUUID()).id(), TYPE, null, twin.params(), 0, 3)
+                .withReuse(twin.reuseKey(), true);
         assertThat(fx.store.submit(bobs).job().state()).as("another owner's").isEqualTo(JobState.QUEUED);
     }
 
@@ -222,17 +213,8 @@ abstract class StateMachineContract extends QueueContractBase {
     }
 
     private NewJob reusing(Job source) {
-        return new NewJob(
-                alice.id(),
-                TYPE,
-                source.inputFileId(),
-                fx.json.createObjectNode(),
-                0,
-                3,
-                null,
-                null,
-                "key-" + source.id(),
-                true);
+        return NewJob.of(alice.id(), TYPE, source.inputFileId(), fx.json.createObjectNode(), 0, 3)
+                .withReuse("key-" + source.id(), true);
     }
 
     private String body(String jobId) {

@@ -126,7 +126,7 @@ public final class QueueFixture implements AutoCloseable {
     }
 
     public NewJob newJob(User owner, String type, String fileId, int priority) {
-        return new NewJob(owner.id(), type, fileId, json.createObjectNode(), priority, 3, null, null);
+        return NewJob.of(owner.id(), type, fileId, json.createObjectNode(), priority, 3);
     }
 
     public Job submit(User owner, String type) {
