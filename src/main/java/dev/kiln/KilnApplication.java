@@ -35,10 +35,11 @@ public class KilnApplication {
     }
 
     /**
-     * SQLite is reached through JNI, and a virtual thread inside a native call holds its carrier
-     * (through a commit's fsync, too). With one carrier per core, a 2-core server under upload
-     * load then stalls every other request; a few more carriers keep it responsive. Only a
-     * default: an explicit {@code -Djdk.virtualThreadScheduler.parallelism} wins.
+     * A virtual thread holds its carrier while it computes (an upload copying and hashing a body
+     * that is always ready, between its yields) and inside a native call (SQLite through JNI, a
+     * commit's fsync too). With one carrier per core, a 2-core server under upload load then
+     * stalls every other request; a few more carriers keep it responsive. Only a default: an
+     * explicit {@code -Djdk.virtualThreadScheduler.parallelism} wins.
      */
     static void widenVirtualThreadCarriers() {
         String property = "jdk.virtualThreadScheduler.parallelism";
