@@ -79,14 +79,17 @@ class UploadStore {
     }
 
     /**
-     * Fixes what the completed upload becomes before it becomes it, so a retry makes the same file.
-     * The hash is always the caller's: it holds the upload's lock and has just written the last
-     * byte, and a hash already there came from a writer that died before recording that byte —
-     * whose unrecorded bytes were cut off and may have been sent again differently.
+     * Fixes what the completed upload becomes before it becomes it, so a retry makes the same file;
+     * false if {@code owner} no longer holds the upload's lock. The hash is always the lock holder's,
+     * which has just written the last byte: a hash already there came from a writer that died before
+     * recording that byte, whose unrecorded bytes were cut off and may have been sent again differently.
      */
-    void prepareCompletion(String id, String sha256, String fileId) {
-        db.write(() -> db.sql().sql("""
-                        UPDATE uploads SET sha256 = ?, file_id = COALESCE(file_id, ?) WHERE id = ?""").params(sha256, fileId, id).update());
+    boolean prepareCompletion(String id, String owner, String sha256, String fileId) {
+        return db.write(() ->
+                        db.sql().sql("""
+                        UPDATE uploads SET sha256 = ?, file_id = COALESCE(file_id, ?)
+                        WHERE id = ? AND lock_owner = ?""").params(sha256, fileId, id, owner).update())
+                == 1;
     }
 
     void complete(String id, String jobId, Instant now) {

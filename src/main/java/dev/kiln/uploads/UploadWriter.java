@@ -261,7 +261,9 @@ class UploadWriter {
             if (writer.position() == upload.length()) {
                 // Before the offset says "all here": a crash between the two writes must not leave a
                 // whole upload without the hash its completion needs.
-                store.prepareCompletion(upload.id(), writer.sha256(), Ids.next("file"));
+                if (!store.prepareCompletion(upload.id(), lock, writer.sha256(), Ids.next("file"))) {
+                    throw lockLost();
+                }
             }
             checkpoint(writer, writer.position());
             if (clientGone) {

@@ -20,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
@@ -118,7 +119,13 @@ abstract class TusProtocolContract extends ApiTestBase {
         String url = uploads.create(sent.length, Map.of());
         uploads.patch(url, 0, slice(sent, 0, 20_000));
         String id = url.substring(url.lastIndexOf('/') + 1);
-        uploadStore.prepareCompletion(id, sha256(sent), Ids.next("file"));
+        // The dead writer's last acts: its lock (its heartbeat long stale), and the hash of its bytes.
+        assertThat(uploadStore.lock(id, "dead-writer", Instant.EPOCH, Instant.EPOCH))
+                .isTrue();
+        assertThat(uploadStore.prepareCompletion(id, "not-the-lock-holder", sha256(sent), Ids.next("file")))
+                .isFalse();
+        assertThat(uploadStore.prepareCompletion(id, "dead-writer", sha256(sent), Ids.next("file")))
+                .isTrue();
 
         Api.Response last = uploads.patch(url, 20_000, slice(resumed, 20_000, resumed.length));
 
