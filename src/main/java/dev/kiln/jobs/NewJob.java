@@ -33,39 +33,21 @@ public record NewJob(
 
     /** This job under the client's Idempotency-Key (null: none), and the hash of its request. */
     public NewJob withIdempotencyKey(String key, String hash) {
-        return new NewJob(
-                ownerId, type, inputFileId, params, priority, maxAttempts, key, hash, reuseKey, reuse, callbackUrl);
+        return with(key, hash, reuseKey, reuse, callbackUrl);
     }
 
     /** This job with its reuse key (null: its results are not reusable), and whether it may reuse. */
     public NewJob withReuse(String key, boolean mayReuse) {
-        return new NewJob(
-                ownerId,
-                type,
-                inputFileId,
-                params,
-                priority,
-                maxAttempts,
-                idempotencyKey,
-                requestHash,
-                key,
-                mayReuse,
-                callbackUrl);
+        return with(idempotencyKey, requestHash, key, mayReuse, callbackUrl);
     }
 
     /** This job with the URL its end is posted to (null: none). */
     public NewJob withCallback(String url) {
+        return with(idempotencyKey, requestHash, reuseKey, reuse, url);
+    }
+
+    private NewJob with(String key, String hash, String newReuseKey, boolean mayReuse, String url) {
         return new NewJob(
-                ownerId,
-                type,
-                inputFileId,
-                params,
-                priority,
-                maxAttempts,
-                idempotencyKey,
-                requestHash,
-                reuseKey,
-                reuse,
-                url);
+                ownerId, type, inputFileId, params, priority, maxAttempts, key, hash, newReuseKey, mayReuse, url);
     }
 }

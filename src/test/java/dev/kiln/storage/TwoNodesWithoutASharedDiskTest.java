@@ -15,8 +15,6 @@ import dev.kiln.testing.StallingStream;
 import dev.kiln.testing.TestDatabases;
 import dev.kiln.uploads.TusRequests;
 import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -94,16 +92,9 @@ class TwoNodesWithoutASharedDiskTest {
                         .isEqualTo(sha256(content));
                 assertRangesGone(server, upload);
 
-                try (KilnProcess aAgain = a.startAgain();
-                        HttpClient http = HttpClient.newHttpClient()) {
-                    HttpResponse<byte[]> download = http.send(
-                            aAgain.api()
-                                    .request("/api/v1/files/" + fileId + "/content", member)
-                                    .GET()
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofByteArray());
-                    assertThat(download.statusCode()).isEqualTo(200);
-                    assertThat(sha256(download.body())).isEqualTo(sha256(content));
+                try (KilnProcess aAgain = a.startAgain()) {
+                    byte[] download = aAgain.api().bytes("/api/v1/files/" + fileId + "/content", member);
+                    assertThat(sha256(download)).isEqualTo(sha256(content));
                 }
             }
         }

@@ -112,6 +112,23 @@ public final class Api {
         }
     }
 
+    /** The body of a GET of {@code path} as bytes (a file's content); fails unless the answer is 200. */
+    public byte[] bytes(String path, String token) {
+        try {
+            HttpResponse<byte[]> response =
+                    http.send(request(path, token).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() != 200) {
+                throw new AssertionError("GET " + path + " answered " + response.statusCode());
+            }
+            return response.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public HttpRequest.Builder request(String path, String token) {
         HttpRequest.Builder builder =
                 HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));

@@ -14,9 +14,7 @@ import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.StallingStream;
 import java.io.ByteArrayInputStream;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -130,19 +128,9 @@ abstract class TusProtocolContract extends ApiTestBase {
         Api.Response last = uploads.patch(url, 20_000, slice(resumed, 20_000, resumed.length));
 
         assertThat(last.status()).as(last.toString()).isEqualTo(204);
-        String fileId = last.header("Kiln-File-Id").orElseThrow();
-        assertThat(api.get("/api/v1/files/" + fileId, token)
-                        .json()
-                        .get("sha256")
-                        .asString())
-                .isEqualTo(sha256(resumed));
-        byte[] stored = HttpClient.newHttpClient()
-                .send(
-                        api.request("/api/v1/files/" + fileId + "/content", token)
-                                .build(),
-                        HttpResponse.BodyHandlers.ofByteArray())
-                .body();
-        assertThat(stored).isEqualTo(resumed);
+        String file = "/api/v1/files/" + last.header("Kiln-File-Id").orElseThrow();
+        assertThat(api.bytes(file + "/content", token)).isEqualTo(resumed);
+        assertThat(api.get(file, token).json().get("sha256").asString()).isEqualTo(sha256(resumed));
     }
 
     @Test
