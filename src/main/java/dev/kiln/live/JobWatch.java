@@ -6,11 +6,11 @@ import dev.kiln.auth.Access;
 import dev.kiln.auth.User;
 
 /**
- * An SSE stream, a long poll or a compatibility request's wait for one job, held open with the caller's credential. When access
- * ends it is woken ({@code end}) and knows what the same request would be answered now: 401 once
- * the token or session ended; after a role change, 403 for a worker, and 404 for a job the new
- * role may not see (as for a job that does not exist). A change that still lets it see the job
- * leaves it alone.
+ * An SSE stream, a long poll or a compatibility request's wait for one job, held open with the
+ * caller's credential. When access ends it is woken ({@code end}) and knows what the same request
+ * would be answered now: 401 once the token or session ended; after a role change, 403 for a
+ * worker, and 404 for a job the new role may not see (as for a job that does not exist). A change
+ * that still lets it see the job leaves it alone.
  */
 public final class JobWatch implements AccessHolder {
 

@@ -13,10 +13,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * Ends live streams when the access they were opened with ends. Every WebSocket, SSE stream, long
- * poll and compatibility request waiting for its job is held here with its credential; an {@link AccessEnded} (from this node at once, from
- * another through {@code nodes}) ends those it concerns. Every {@code accessCheckInterval} the
- * credentials of all of them are checked again in a few queries ({@link AccessCheck}): expiry has no
- * event, and a notice from another node may be lost.
+ * poll and compatibility request waiting for its job is held here with its credential; an
+ * {@link AccessEnded} (from this node at once, from another through {@code nodes}) ends those it
+ * concerns. Every {@code accessCheckInterval} the credentials of all of them are checked again in a
+ * few queries ({@link AccessCheck}): expiry has no event, and a notice from another node may be lost.
  */
 @Component
 public class StreamAccess extends Loop {

@@ -60,13 +60,34 @@ class UploadStore {
                 == 1;
     }
 
+    /** What a completed upload becomes, fixed with its last byte so that a retried completion makes the same file. */
+    record Completion(String sha256, String fileId) {}
+
     /** Records durable progress; false when the lock was taken over (the caller must stop writing). */
     boolean checkpoint(String id, String owner, long offset, Instant now, Instant expiresAt) {
+        return checkpoint(id, owner, offset, null, now, expiresAt);
+    }
+
+    /**
+     * As above; with {@code completion} (the last byte's checkpoint) the hash and the file's id are
+     * recorded in the same write as the offset, so no crash leaves a whole upload without them, nor a
+     * hash without the offset it belongs to. A hash already there is replaced: only a writer of an
+     * earlier build, which recorded it first and died before the offset, leaves one behind.
+     */
+    boolean checkpoint(String id, String owner, long offset, Completion completion, Instant now, Instant expiresAt) {
         return db.write(() -> db.sql()
                         .sql("""
-                        UPDATE uploads SET upload_offset = ?, lock_heartbeat_at = ?, expires_at = ?
+                        UPDATE uploads SET upload_offset = ?, lock_heartbeat_at = ?, expires_at = ?,
+                          sha256 = COALESCE(?, sha256), file_id = COALESCE(file_id, ?)
                         WHERE id = ? AND lock_owner = ?""")
-                        .params(offset, now.toEpochMilli(), expiresAt.toEpochMilli(), id, owner)
+                        .params(
+                                offset,
+                                now.toEpochMilli(),
+                                expiresAt.toEpochMilli(),
+                                completion == null ? null : completion.sha256(),
+                                completion == null ? null : completion.fileId(),
+                                id,
+                                owner)
                         .update())
                 == 1;
     }
@@ -76,20 +97,6 @@ class UploadStore {
                 .sql("UPDATE uploads SET lock_owner = NULL, lock_heartbeat_at = NULL WHERE id = ? AND lock_owner = ?")
                 .params(id, owner)
                 .update());
-    }
-
-    /**
-     * Fixes what the completed upload becomes before it becomes it, so a retry makes the same file;
-     * false if {@code owner} no longer holds the upload's lock. The hash is always the lock holder's,
-     * which has just written the last byte: a hash already there came from a writer that died before
-     * recording that byte, whose unrecorded bytes were cut off and may have been sent again differently.
-     */
-    boolean prepareCompletion(String id, String owner, String sha256, String fileId) {
-        return db.write(() ->
-                        db.sql().sql("""
-                        UPDATE uploads SET sha256 = ?, file_id = COALESCE(file_id, ?)
-                        WHERE id = ? AND lock_owner = ?""").params(sha256, fileId, id, owner).update())
-                == 1;
     }
 
     void complete(String id, String jobId, Instant now) {

@@ -193,7 +193,7 @@ class UploadWriter {
                         writer.makeDurable();
                         durable = writer.position();
                     }
-                    checkpoint(writer, durable);
+                    checkpoint(writer, durable, null);
                     sinceCheckpoint = 0;
                     heartbeatAt = System.nanoTime();
                 }
@@ -258,14 +258,12 @@ class UploadWriter {
                                 + "nothing of it was kept. Send it again from offset " + offset + ".");
             }
             writer.makeDurable();
-            if (writer.position() == upload.length()) {
-                // Before the offset says "all here": a crash between the two writes must not leave a
-                // whole upload without the hash its completion needs.
-                if (!store.prepareCompletion(upload.id(), lock, writer.sha256(), Ids.next("file"))) {
-                    throw lockLost();
-                }
-            }
-            checkpoint(writer, writer.position());
+            checkpoint(
+                    writer,
+                    writer.position(),
+                    writer.position() == upload.length()
+                            ? new UploadStore.Completion(writer.sha256(), Ids.next("file"))
+                            : null);
             if (clientGone) {
                 throw interrupted();
             }
@@ -287,9 +285,9 @@ class UploadWriter {
             writer.recorded(writer.position());
         }
 
-        private void checkpoint(PartFiles.Writer writer, long reached) {
+        private void checkpoint(PartFiles.Writer writer, long reached, UploadStore.Completion completion) {
             Instant now = clock.instant();
-            if (!store.checkpoint(upload.id(), lock, reached, now, now.plus(settings.expireAfter()))) {
+            if (!store.checkpoint(upload.id(), lock, reached, completion, now, now.plus(settings.expireAfter()))) {
                 throw lockLost();
             }
             writer.recorded(reached);
