@@ -40,26 +40,35 @@ public final class KilnProcess implements AutoCloseable {
             String databaseUrl, Path home, Map<String, String> settings, List<String> jvmOptions) {
         // A test's Kiln lives for seconds: C2 would spend more CPU compiling than it saves (a start
         // takes half the CPU without it), and on two cores that CPU is the suite's running time.
-        return startWith(databaseUrl, home, settings, concat(List.of("-XX:TieredStopAtLevel=1"), jvmOptions));
+        StartCache.Launch launch = StartCache.launch(classpath());
+        return startWith(
+                databaseUrl,
+                home,
+                settings,
+                launch.classpath(),
+                concat(concat(launch.jvmOptions(), List.of("-XX:TieredStopAtLevel=1")), jvmOptions));
     }
 
     /** As {@link #start(String, Path, Map, List)}, but compiled as in production: for benchmarks. */
     public static KilnProcess measured(
             String databaseUrl, Path home, Map<String, String> settings, List<String> jvmOptions) {
-        return startWith(databaseUrl, home, settings, jvmOptions);
+        StartCache.Launch launch = StartCache.withoutCache(classpath());
+        return startWith(databaseUrl, home, settings, launch.classpath(), concat(launch.jvmOptions(), jvmOptions));
+    }
+
+    private static String classpath() {
+        return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     }
 
     private static KilnProcess startWith(
-            String databaseUrl, Path home, Map<String, String> settings, List<String> jvmOptions) {
+            String databaseUrl, Path home, Map<String, String> settings, String classpath, List<String> jvmOptions) {
         int port = freePort();
-        List<String> command = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED",
-                "-Xshare:off"));
+        List<String> command = new ArrayList<>(
+                List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED"));
         command.addAll(jvmOptions);
         command.addAll(List.of(
                 "-cp",
-                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                classpath,
                 "dev.kiln.KilnApplication",
                 "--server.port=" + port,
                 "--kiln.database.url=" + databaseUrl,
