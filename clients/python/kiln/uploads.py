@@ -22,7 +22,14 @@ log = logging.getLogger("kiln.upload")
 TUS = {"Tus-Resumable": "1.0.0"}
 DEFAULT_CHUNK = 8 * 1024 * 1024
 # Answers after which the upload goes on from HEAD's offset (after a pause) rather than failing.
-_RESUMABLE_CODES = ("offset_mismatch", "checksum_mismatch", "upload_locked", "upload_interrupted", "shutting_down")
+_RESUMABLE_CODES = (
+    "offset_mismatch",
+    "checksum_mismatch",
+    "upload_locked",
+    "upload_interrupted",
+    "shutting_down",
+    "upload_lost",
+)
 
 
 def cache_dir():

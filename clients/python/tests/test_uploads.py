@@ -61,6 +61,22 @@ class UploadTest(unittest.TestCase):
         self.assertEqual(offsets, ["0", "3", "3", "3", "13"])
         self.assertEqual(self.store.get(UploadStore.key(http.url, self.file)), None, "forgotten once done")
 
+    def test_an_upload_whose_stored_bytes_were_lost_is_sent_again_from_zero(self):
+        server = TusServer(20)
+        answered = []
+
+        def lost(method, path, body, headers=None):
+            if method == "PATCH" and server.offset == 10 and not answered:
+                answered.append(True)
+                server.offset = 0  # the server discarded what it had
+                return KilnError(409, "upload_lost", "lost")
+            return server(method, path, body, headers)
+
+        file_id, http = self.run_upload(lost)
+        self.assertEqual(file_id, "file_1")
+        offsets = [c[3]["Upload-Offset"] for c in http.calls if c[0] == "PATCH"]
+        self.assertEqual(offsets, ["0", "10", "0", "10"])
+
     def test_an_unfinished_upload_is_found_again_by_the_next_process(self):
         server = TusServer(20, [KilnError(400, "invalid_field", "bad")])
         with self.assertRaises(KilnError):

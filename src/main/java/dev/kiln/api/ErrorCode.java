@@ -41,6 +41,7 @@ public enum ErrorCode {
     USER_NOT_FOUND(HttpStatus.NOT_FOUND, "No such user"),
     TOKEN_NOT_FOUND(HttpStatus.NOT_FOUND, "No such token"),
     OFFSET_MISMATCH(HttpStatus.CONFLICT, "Upload-Offset is not where the upload stands"),
+    UPLOAD_LOST(HttpStatus.CONFLICT, "The upload's stored bytes were lost; it starts again from offset 0"),
     JOB_FINISHED(HttpStatus.CONFLICT, "The job has already finished"),
     JOB_NOT_RETRYABLE(HttpStatus.CONFLICT, "Only failed or cancelled jobs can be retried"),
     LEASE_LOST(HttpStatus.CONFLICT, "The lease is no longer this attempt's"),

@@ -80,7 +80,7 @@ final class S3UploadParts implements UploadParts {
             start = 0;
         }
         if (chain == null) {
-            throw new IOException("upload " + uploadId + " has lost bytes: the ranges saved in " + store.describe()
+            throw new LostBytes("upload " + uploadId + " has lost bytes: the ranges saved in " + store.describe()
                     + " do not reach offset " + to);
         }
         into.truncate(start);

@@ -29,7 +29,7 @@ public interface UploadParts {
 
         @Override
         public void restore(String uploadId, FileChannel into, long from, long to) throws IOException {
-            throw new IOException(
+            throw new LostBytes(
                     "upload " + uploadId + " has lost bytes: " + into.size() + " on disk, " + to + " recorded");
         }
 
@@ -47,6 +47,16 @@ public interface UploadParts {
         }
     };
 
+    /**
+     * Bytes recorded as received cannot be had again: gone from where they were saved, or not
+     * hashing to what was recorded. Unlike a store that cannot be reached, retrying will not help.
+     */
+    final class LostBytes extends IOException {
+        public LostBytes(String message) {
+            super(message);
+        }
+    }
+
     /** Whether the saved bytes live beyond this node (then its local file is only a working copy). */
     boolean shared();
 
@@ -60,7 +70,7 @@ public interface UploadParts {
      * Writes the saved bytes {@code [from, to)} into {@code into} at {@code from} (or, when no saved
      * ranges start at {@code from}, all of {@code [0, to)}).
      *
-     * @throws IOException when the saved ranges do not reach {@code to}
+     * @throws LostBytes when the saved ranges do not reach {@code to}
      */
     void restore(String uploadId, FileChannel into, long from, long to) throws IOException;
 

@@ -115,7 +115,7 @@ class PartFiles {
     Path whole(String uploadId, long length, String sha256) throws IOException {
         try (Writer writer = open(uploadId, length)) {
             if (!writer.sha256().equals(sha256)) {
-                throw new IOException(
+                throw new UploadParts.LostBytes(
                         "upload " + uploadId + " hashes to " + writer.sha256() + ", not the recorded " + sha256);
             }
         }

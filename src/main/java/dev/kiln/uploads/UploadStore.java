@@ -92,6 +92,13 @@ class UploadStore {
                 == 1;
     }
 
+    /** Back to offset 0 with no hash, for the lock's holder, while the upload is unfinished: its bytes were lost. */
+    boolean startOver(String id, String owner) {
+        return db.write(() -> db.sql().sql("""
+                        UPDATE uploads SET upload_offset = 0, sha256 = NULL
+                        WHERE id = ? AND lock_owner = ? AND completed_at IS NULL""").params(id, owner).update()) == 1;
+    }
+
     void unlock(String id, String owner) {
         db.write(() -> db.sql()
                 .sql("UPDATE uploads SET lock_owner = NULL, lock_heartbeat_at = NULL WHERE id = ? AND lock_owner = ?")

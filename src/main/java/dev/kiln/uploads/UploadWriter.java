@@ -2,6 +2,7 @@ package dev.kiln.uploads;
 
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
+import dev.kiln.storage.UploadParts;
 import dev.kiln.support.Ids;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -103,6 +104,11 @@ class UploadWriter {
             }
             long reached = new Copy(upload, lock, offset, checksum, body).run();
             return new Written(reached == upload.length() ? complete.apply(upload) : upload, reached);
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof UploadParts.LostBytes lost) {
+                throw startOver(upload, lock, lost);
+            }
+            throw e;
         } finally {
             store.unlock(upload.id(), lock);
             writing.remove(Thread.currentThread());
@@ -292,6 +298,28 @@ class UploadWriter {
             }
             writer.recorded(reached);
         }
+    }
+
+    /**
+     * Bytes recorded as received are gone or damaged: the upload starts again from 0, instead of
+     * failing the same way on every retry. Its bytes go before its offset, so a crash in between
+     * leaves an upload that is found lost again, never one resumed over stale bytes.
+     */
+    private ApiException startOver(Upload upload, String lock, UploadParts.LostBytes lost) {
+        log.warn("Upload {} starts over from offset 0: {}", upload.id(), lost.getMessage());
+        try {
+            parts.delete(upload.id());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not discard the lost bytes of upload " + upload.id(), e);
+        }
+        if (!store.startOver(upload.id(), lock)) {
+            return lockLost();
+        }
+        return new ApiException(
+                        ErrorCode.UPLOAD_LOST,
+                        "The bytes stored for this upload were lost or damaged (" + lost.getMessage()
+                                + "); they were discarded. Send the upload again from offset 0.")
+                .with("offset", 0);
     }
 
     private static ApiException overflow(Upload upload, long offset) {

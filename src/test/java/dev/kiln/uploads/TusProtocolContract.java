@@ -17,6 +17,7 @@ import dev.kiln.testing.StallingStream;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,6 +29,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /** tus 1.0.0 at /api/v1/uploads, edge cases included, on each database (one subclass per database). */
@@ -40,6 +43,9 @@ abstract class TusProtocolContract extends ApiTestBase {
 
     @Autowired
     Database db;
+
+    @Autowired
+    PartFiles parts;
 
     String token;
     TusRequests uploads;
@@ -139,6 +145,36 @@ abstract class TusProtocolContract extends ApiTestBase {
         String file = "/api/v1/files/" + last.header("Kiln-File-Id").orElseThrow();
         assertThat(api.bytes(file + "/content", token)).isEqualTo(resumed);
         assertThat(api.get(file, token).json().get("sha256").asString()).isEqualTo(sha256(resumed));
+    }
+
+    /**
+     * The bytes of an upload recorded whole were lost (its file cut short) or damaged (other bytes
+     * in it): completing answers 409 {@code upload_lost} and the upload starts over from offset 0,
+     * where before it failed with 500 on every retry. Sent again, it becomes the file it should be.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {20_000, 60_000})
+    void anUploadWhoseStoredBytesWereLostStartsOverFromZero(int bytesLeftOnDisk) throws Exception {
+        byte[] sent = random(60_000);
+        String url = uploads.create(sent.length, Map.of());
+        uploads.patch(url, 0, slice(sent, 0, 20_000));
+        String id = url.substring(url.lastIndexOf('/') + 1);
+        // A writer recorded the last byte and its hash, then died; what its disk kept is not that.
+        db.write(() -> db.sql()
+                .sql("UPDATE uploads SET upload_offset = ?, sha256 = ?, file_id = ? WHERE id = ?")
+                .params(sent.length, sha256(sent), Ids.next("file"), id)
+                .update());
+        Files.write(parts.path(id), concat(slice(sent, 0, 20_000), random(bytesLeftOnDisk - 20_000)));
+
+        Api.Response lost = uploads.patch(url, sent.length, new byte[0]);
+
+        expectProblem(lost, 409, "upload_lost");
+        assertThat(lost.json().get("offset").asLong()).isZero();
+        assertThat(uploads.head(url).header("Upload-Offset")).contains("0");
+        Api.Response again = uploads.patch(url, 0, sent);
+        assertThat(again.status()).as(again.toString()).isEqualTo(204);
+        String file = "/api/v1/files/" + again.header("Kiln-File-Id").orElseThrow();
+        assertThat(api.bytes(file + "/content", token)).isEqualTo(sent);
     }
 
     @Test
