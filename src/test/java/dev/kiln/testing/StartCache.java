@@ -134,10 +134,12 @@ final class StartCache {
         try {
             boolean served = serves(process, port);
             process.destroy();
-            if (!process.waitFor(2, TimeUnit.MINUTES)) {
+            // The cache is written as the JVM exits: one cut short is not used.
+            boolean exited = process.waitFor(2, TimeUnit.MINUTES);
+            if (!exited) {
                 process.destroyForcibly();
             }
-            if (served && Files.isRegularFile(partial)) {
+            if (served && exited && Files.isRegularFile(partial)) {
                 Files.move(partial, target.cache(), StandardCopyOption.ATOMIC_MOVE);
             } else {
                 Files.writeString(target.failed(), "training start failed; see training.log\n");
