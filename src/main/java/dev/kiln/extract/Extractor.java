@@ -24,6 +24,7 @@ import org.apache.tika.langdetect.optimaize.OptimaizeLangDetector;
 import org.apache.tika.language.detect.LanguageDetector;
 import org.apache.tika.language.detect.LanguageResult;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code extract}: a document's text, metadata and segments of a few hundred words, each segment
@@ -152,7 +153,7 @@ class Extractor implements Processor {
 
     /** The pages times this node's mean seconds per page so far. */
     @Override
-    public Duration expectedRunTime(InputMeasure measure) {
+    public Duration expectedRunTime(InputMeasure measure, JsonNode params) {
         if (measure == null || measure.pages() == null || secondsPerPage.count() == 0) {
             return null;
         }

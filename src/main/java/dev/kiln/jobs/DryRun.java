@@ -115,7 +115,9 @@ class DryRun implements DisposableBean {
 
     /** From the processor's measured speed on this node for this input, else its jobs' mean run time here. */
     private Double runSeconds(JobRequests.Prepared prepared, InputMeasure measure) {
-        Duration expected = prepared.processor().processor().expectedRunTime(measure);
+        Duration expected = prepared.processor()
+                .processor()
+                .expectedRunTime(measure, prepared.job().params());
         if (expected == null) {
             expected = metrics.typicalRunTime(prepared.processor().name());
         }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The extension point: a kind of work Kiln can run. Implementations are Spring beans; the job
@@ -94,8 +95,11 @@ public interface Processor {
         return null;
     }
 
-    /** How long a job on an input of {@code measure} should run on this node, from its measured speed; null when unknown. */
-    default Duration expectedRunTime(InputMeasure measure) {
+    /**
+     * How long a job with {@code params} (checked, defaults filled in) on an input of {@code measure}
+     * should run on this node, from its measured speed; null when unknown.
+     */
+    default Duration expectedRunTime(InputMeasure measure, JsonNode params) {
         return null;
     }
 

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
 import org.vosk.Recognizer;
 import tools.jackson.databind.JsonNode;
@@ -35,18 +36,18 @@ class Transcriber implements Processor {
     private final SpeechModels models;
     private final RemoteEngines engines;
     private final JsonMapper json;
-    private final DistributionSummary realTimeFactor;
+    private final MeterRegistry meters;
+    /** Per model: a remote engine on a GPU and a small Vosk model run at speeds far apart. */
+    private final Map<String, DistributionSummary> realTimeFactors = new ConcurrentHashMap<>();
+
     private final Counter audioSeconds;
 
     Transcriber(SpeechModels models, RemoteEngines engines, JsonMapper json, MeterRegistry meters) {
         this.models = models;
         this.engines = engines;
         this.json = json;
-        this.realTimeFactor = DistributionSummary.builder("kiln.transcribe.realtime.factor")
-                .description(
-                        "Seconds of work per second of audio, per finished transcription (below 1: faster than real time)")
-                .serviceLevelObjectives(0.05, 0.1, 0.25, 0.5, 1, 2, 4)
-                .register(meters);
+        this.meters = meters;
+        modelNames().forEach(this::realTimeFactor); // every model's series is there before its first run
         this.audioSeconds = Counter.builder("kiln.transcribe.audio")
                 .baseUnit("seconds")
                 .description("Seconds of audio transcribed (finished transcriptions)")
@@ -147,20 +148,44 @@ class Transcriber implements Processor {
         }
     }
 
-    /** The length times this node's mean real-time factor so far. */
+    /** The length times this node's mean real-time factor so far with the model asked for. */
     @Override
-    public Duration expectedRunTime(InputMeasure measure) {
-        if (measure == null || measure.length() == null || realTimeFactor.count() == 0) {
+    public Duration expectedRunTime(InputMeasure measure, JsonNode params) {
+        DistributionSummary factor = realTimeFactors.get(params.path("model").asString(""));
+        if (measure == null || measure.length() == null || factor == null || factor.count() == 0) {
             return null;
         }
-        return Duration.ofMillis(Math.round(measure.length().toMillis() * realTimeFactor.mean()));
+        return Duration.ofMillis(Math.round(measure.length().toMillis() * factor.mean()));
+    }
+
+    private DistributionSummary realTimeFactor(String model) {
+        return realTimeFactors.computeIfAbsent(
+                model,
+                name -> DistributionSummary.builder("kiln.transcribe.realtime.factor")
+                        .description(
+                                "Seconds of work per second of audio, per finished transcription (below 1: faster than real time)")
+                        .tag("model", name)
+                        .serviceLevelObjectives(0.05, 0.1, 0.25, 0.5, 1, 2, 4)
+                        .register(meters));
+    }
+
+    /** A finished transcription's speed; a later attempt of a remote one may have taken over earlier chunks, so is not one. */
+    private void measured(String model, double audio, double work) {
+        audioSeconds.increment(audio);
+        if (audio > 0 && work > 0) {
+            realTimeFactor(model).record(work / audio);
+        }
     }
 
     @Override
     public Object run(JobContext context) throws Exception {
         String model = context.params().get("model").asString();
         if (engines.has(model)) {
-            return engines.run(context, model);
+            long started = System.nanoTime();
+            Map<String, Object> result = engines.run(context, model);
+            double audio = ((Number) result.get("duration")).doubleValue();
+            measured(model, audio, context.attempt() == 1 ? (System.nanoTime() - started) / 1e9 : 0);
+            return result;
         }
         if ("translate".equals(context.params().path("task").asString(""))) {
             throw JobFailure.of(
@@ -199,10 +224,7 @@ class Transcriber implements Processor {
         }
         context.inputMeasured(seconds(duration), null);
         double seconds = (System.nanoTime() - started) / 1e9;
-        audioSeconds.increment(duration);
-        if (duration > 0) {
-            realTimeFactor.record(seconds / duration);
-        }
+        measured(installed.name(), duration, seconds);
         return result(installed.name(), false, installed.language(), duration, seconds, segments);
     }
 

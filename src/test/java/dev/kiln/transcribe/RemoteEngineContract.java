@@ -121,6 +121,30 @@ abstract class RemoteEngineContract extends ApiTestBase {
                         "kiln_transcribe_engine_requests_seconds_count\\{engine=\"flaky\",outcome=\"ok\"} [3-9]")
                 .containsPattern(
                         "kiln_transcribe_engine_requests_seconds_count\\{engine=\"flaky\",outcome=\"engine_unavailable\"} 1");
+
+        // The run fed this engine's own speed, which a dry run's estimate for it now uses.
+        double runs = metric(metrics, "kiln_transcribe_realtime_factor_count{model=\"flaky\"}");
+        double factor = metric(metrics, "kiln_transcribe_realtime_factor_sum{model=\"flaky\"}") / runs;
+        assertThat(runs).isPositive();
+        assertThat(metric(metrics, "kiln_transcribe_realtime_factor_count{model=\"en-us\"}"))
+                .as("the Vosk model's series is there, and no remote run counted in it")
+                .isZero();
+        JsonNode dryRun = api.post(
+                        "/api/v1/jobs?dryRun=true",
+                        Api.ADMIN_TOKEN,
+                        "{\"type\":\"transcribe\",\"input\":{\"fileId\":\"" + speech
+                                + "\"},\"params\":{\"model\":\"flaky\"}}")
+                .json();
+        assertThat(dryRun.at("/estimate/runSeconds").asDouble())
+                .isCloseTo(dryRun.at("/input/duration").asDouble() * factor, offset(0.002));
+    }
+
+    private static double metric(String scrape, String series) {
+        return scrape.lines()
+                .filter(line -> line.startsWith(series + " "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1)))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no " + series + " in the scrape"));
     }
 
     @Test
