@@ -53,12 +53,14 @@ public final class S3Server implements AutoCloseable {
                     CLASS_PATH.toAbsolutePath()
                             + " is missing: the build's s3mock-classpath step writes it (./mvnw test-compile, without -DskipTests)");
         }
-        Files.createDirectories(dir);
+        // S3Mock leaves a temporary file behind for some requests: keep them in its own directory.
+        Files.createDirectories(dir.resolve("tmp"));
         String java = ProcessHandle.current().info().command().orElse("java");
         process = new ProcessBuilder(List.of(
                         java,
                         "-Xmx256m",
                         "-XX:TieredStopAtLevel=1",
+                        "-Djava.io.tmpdir=" + dir.resolve("tmp"),
                         "-cp",
                         Files.readString(CLASS_PATH).strip(),
                         "com.adobe.testing.s3mock.S3MockApplication",
