@@ -201,7 +201,7 @@ final class S3UploadParts implements UploadParts {
                 written += n;
             }
             if (written != length) {
-                throw new IOException(key + " in " + store.describe() + " holds " + written + " bytes, not " + length);
+                throw new LostBytes(key + " in " + store.describe() + " holds " + written + " bytes, not " + length);
             }
         } catch (SdkException e) {
             throw store.failure("read " + key, e);

@@ -169,11 +169,11 @@ class Transcriber implements Processor {
                         .register(meters));
     }
 
-    /** A finished transcription's speed; a later attempt of a remote one may have taken over earlier chunks, so is not one. */
-    private void measured(String model, double audio, double work) {
+    /** A finished transcription (a later attempt of a remote one may have taken over chunks: its factor is 0). */
+    private void measured(String model, double audio, double factor) {
         audioSeconds.increment(audio);
-        if (audio > 0 && work > 0) {
-            realTimeFactor(model).record(work / audio);
+        if (factor > 0) {
+            realTimeFactor(model).record(factor);
         }
     }
 
@@ -181,10 +181,11 @@ class Transcriber implements Processor {
     public Object run(JobContext context) throws Exception {
         String model = context.params().get("model").asString();
         if (engines.has(model)) {
-            long started = System.nanoTime();
             Map<String, Object> result = engines.run(context, model);
-            double audio = ((Number) result.get("duration")).doubleValue();
-            measured(model, audio, context.attempt() == 1 ? (System.nanoTime() - started) / 1e9 : 0);
+            measured(
+                    model,
+                    ((Number) result.get("duration")).doubleValue(),
+                    context.attempt() == 1 ? ((Number) result.get("realTimeFactor")).doubleValue() : 0);
             return result;
         }
         if ("translate".equals(context.params().path("task").asString(""))) {
@@ -224,7 +225,7 @@ class Transcriber implements Processor {
         }
         context.inputMeasured(seconds(duration), null);
         double seconds = (System.nanoTime() - started) / 1e9;
-        measured(installed.name(), duration, seconds);
+        measured(installed.name(), duration, duration > 0 ? seconds / duration : 0);
         return result(installed.name(), false, installed.language(), duration, seconds, segments);
     }
 

@@ -256,7 +256,7 @@ class PartFiles {
             buffer.clear().limit((int) Math.min(buffer.capacity(), length - position));
             int n = channel.read(buffer, position);
             if (n < 0) {
-                throw new IOException("unexpected end of upload file");
+                throw new UploadParts.LostBytes("the upload's file ends at " + position + ", before " + length);
             }
             digest.update(buffer.array(), 0, n);
             position += n;

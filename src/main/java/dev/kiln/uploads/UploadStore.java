@@ -92,6 +92,15 @@ class UploadStore {
                 == 1;
     }
 
+    /** Shows the lock's holder alive, changing nothing else; false when it no longer holds the lock. */
+    boolean heartbeat(String id, String owner, Instant now) {
+        return db.write(() -> db.sql()
+                        .sql("UPDATE uploads SET lock_heartbeat_at = ? WHERE id = ? AND lock_owner = ?")
+                        .params(now.toEpochMilli(), id, owner)
+                        .update())
+                == 1;
+    }
+
     /** Back to offset 0 with no hash, for the lock's holder, while the upload is unfinished: its bytes were lost. */
     boolean startOver(String id, String owner) {
         return db.write(() -> db.sql().sql("""

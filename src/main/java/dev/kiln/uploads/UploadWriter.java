@@ -306,6 +306,11 @@ class UploadWriter {
      * leaves an upload that is found lost again, never one resumed over stale bytes.
      */
     private ApiException startOver(Upload upload, String lock, UploadParts.LostBytes lost) {
+        // Hashing or restoring the whole upload shows no progress: a retry may have taken the lock
+        // meanwhile, and its bytes are not this request's to discard.
+        if (!store.heartbeat(upload.id(), lock, clock.instant())) {
+            return lockLost();
+        }
         log.warn("Upload {} starts over from offset 0: {}", upload.id(), lost.getMessage());
         try {
             parts.delete(upload.id());
@@ -317,8 +322,8 @@ class UploadWriter {
         }
         return new ApiException(
                         ErrorCode.UPLOAD_LOST,
-                        "The bytes stored for this upload were lost or damaged (" + lost.getMessage()
-                                + "); they were discarded. Send the upload again from offset 0.")
+                        "The bytes stored for this upload were lost or damaged; they were discarded. "
+                                + "Send the upload again from offset 0.")
                 .with("offset", 0);
     }
 

@@ -1,5 +1,6 @@
 package dev.kiln.ops;
 
+import static dev.kiln.testing.PrometheusText.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -15,7 +16,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -268,18 +268,4 @@ abstract class MetricsContract extends ApiTestBase {
     }
 
     /** The sum of the samples of {@code name} that carry every {@code key, value} label given; empty if none. */
-    private static Optional<Double> sample(String scrape, String name, String... labels) {
-        return scrape.lines()
-                .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
-                .filter(line -> {
-                    for (int i = 0; i < labels.length; i += 2) {
-                        if (!line.contains(labels[i] + "=\"" + labels[i + 1] + "\"")) {
-                            return false;
-                        }
-                    }
-                    return true;
-                })
-                .map(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                .reduce(Double::sum);
-    }
 }

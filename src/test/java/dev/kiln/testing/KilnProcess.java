@@ -60,7 +60,7 @@ public final class KilnProcess implements AutoCloseable {
         return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     }
 
-    private static KilnProcess startWith(
+    static KilnProcess startWith(
             String databaseUrl, Path home, Map<String, String> settings, String classpath, List<String> jvmOptions) {
         int port = freePort();
         List<String> command = new ArrayList<>(

@@ -60,15 +60,20 @@ class TranscriberTest {
     void transcribesSpeechFromEachContainer(String fixture) throws Exception {
         RecordingContext context = context(fixture, "{}");
         double audioBefore = METERS.get("kiln.transcribe.audio").counter().count();
-        long runsBefore =
-                METERS.get("kiln.transcribe.realtime.factor").summary().count();
+        long runsBefore = METERS.get("kiln.transcribe.realtime.factor")
+                .tag("model", "en-us")
+                .summary()
+                .count();
 
         JsonNode result = JSON.valueToTree(transcriber.run(context));
 
         // The metrics saw this run: its audio, and one real-time factor.
         assertThat(METERS.get("kiln.transcribe.audio").counter().count() - audioBefore)
                 .isCloseTo(result.get("duration").asDouble(), within(0.01));
-        assertThat(METERS.get("kiln.transcribe.realtime.factor").summary().count())
+        assertThat(METERS.get("kiln.transcribe.realtime.factor")
+                        .tag("model", "en-us")
+                        .summary()
+                        .count())
                 .isEqualTo(runsBefore + 1);
 
         String text = result.get("text").asString();
