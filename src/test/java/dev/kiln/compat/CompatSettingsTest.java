@@ -75,9 +75,12 @@ class CompatSettingsTest extends ApiTestBase {
 
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> api.state(member, job).equals("cancelled"));
-        assertThat(api.get("/api/v1/admin/audit?action=job.cancelled&limit=200", Api.ADMIN_TOKEN)
-                        .body())
-                .contains(job, "client gone");
+        // The audit line is written once the cancel has committed: a moment after the state shows.
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(
+                        () -> assertThat(api.get("/api/v1/admin/audit?action=job.cancelled&limit=200", Api.ADMIN_TOKEN)
+                                        .body())
+                                .contains(job, "client gone"));
     }
 
     @Test
