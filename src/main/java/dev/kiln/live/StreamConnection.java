@@ -76,7 +76,11 @@ final class StreamConnection implements EventSink, AccessHolder {
     /** A ping is to be sent ahead of anything queued: its deadline is the client's, not our queue's. */
     private volatile boolean pingDue;
 
+    /** No more work for this client: we are closing it, or its socket closed. */
     private volatile boolean closed;
+    /** We closed it (once). Apart from {@link #closed}: the container may close first (below). */
+    private boolean closing;
+
     private final AtomicBoolean scheduled = new AtomicBoolean();
 
     StreamConnection(WebSocketSession session, StreamConnections connections) {
@@ -209,12 +213,17 @@ final class StreamConnection implements EventSink, AccessHolder {
         }
     }
 
-    /** Closes the socket with {@code code}; safe from any thread, once. */
+    /**
+     * Closes the socket with {@code code}; safe from any thread, once. A send that outlasts its
+     * time limit also makes the container close the socket, sometimes before the drain hears of
+     * it: that client was still cut off for being slow, and is counted so.
+     */
     void close(CloseCode code, String reason) {
         synchronized (this) {
-            if (closed) {
+            if (closing) {
                 return;
             }
+            closing = true;
             closed = true;
         }
         if (code == CloseCode.SLOW_CONSUMER) {

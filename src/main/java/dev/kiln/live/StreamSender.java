@@ -72,8 +72,13 @@ final class StreamSender {
      */
     void allowForClose(long millis) {
         if (session instanceof NativeWebSocketSession nativeSession
-                && nativeSession.getNativeSession() instanceof Session container) {
-            container.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, millis);
+                && nativeSession.getNativeSession() instanceof Session container
+                && container.isOpen()) {
+            try {
+                container.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, millis);
+            } catch (IllegalStateException e) {
+                // closed meanwhile (the container closes a socket whose send timed out): nothing to wait for
+            }
         }
     }
 

@@ -677,7 +677,7 @@ abstract class AuthorizationMatrixContract extends ApiTestBase {
     void theWebSocketFollowsOnlyWhatTheCallerMaySee() throws Exception {
         String job = finishedJob();
         String subscribe = "{\"type\":\"subscribe\",\"jobs\":[{\"id\":\"" + job + "\"}]}";
-        try (StreamClient anonymous = StreamClient.open(port, "", null, true, true)) {
+        try (StreamClient anonymous = StreamClient.open(port, "", null, true)) {
             anonymous.send(subscribe);
             assertThat(anonymous.closeCode(Duration.ofSeconds(10))).isEqualTo(4001);
         }

@@ -121,15 +121,15 @@ class BrowserOriginsTest extends ApiTestBase {
     @Test
     void theWebSocketUsesTheSameAllowlist() throws Exception {
         try (StreamClient foreign =
-                StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token), FOREIGN, true, true)) {
+                StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token), FOREIGN, true)) {
             assertThat(foreign.closeCode(WAIT)).isEqualTo(1008);
         }
         try (StreamClient allowed =
-                StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token), ALLOWED, true, true)) {
+                StreamClient.open(port, "?ticket=" + StreamClient.ticket(api, token), ALLOWED, true)) {
             assertThat(allowed.await("welcome", WAIT)).isNotNull();
         }
         try (StreamClient own = StreamClient.open(
-                port, "?ticket=" + StreamClient.ticket(api, token), "http://localhost:" + port, true, true)) {
+                port, "?ticket=" + StreamClient.ticket(api, token), "http://localhost:" + port, true)) {
             assertThat(own.await("welcome", WAIT)).isNotNull();
         }
     }

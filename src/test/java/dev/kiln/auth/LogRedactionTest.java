@@ -70,10 +70,10 @@ class LogRedactionTest {
             // A WebSocket ticket in the URL, and a token in the first message.
             String ticket = StreamClient.ticket(api, token);
             secrets.add(ticket);
-            try (StreamClient byTicket = StreamClient.open(kiln.port(), "?ticket=" + ticket, null, true, true)) {
+            try (StreamClient byTicket = StreamClient.open(kiln.port(), "?ticket=" + ticket, null, true)) {
                 byTicket.await("welcome", Duration.ofSeconds(15));
             }
-            try (StreamClient byMessage = StreamClient.open(kiln.port(), "", null, true, true)) {
+            try (StreamClient byMessage = StreamClient.open(kiln.port(), "", null, true)) {
                 byMessage.send("{\"type\":\"auth\",\"token\":\"" + token + "\"}");
                 byMessage.await("welcome", Duration.ofSeconds(15));
             }

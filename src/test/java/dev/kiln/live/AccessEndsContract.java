@@ -232,7 +232,7 @@ abstract class AccessEndsContract extends ApiTestBase {
         String second = issueToken(member, null).get("token").asString();
         String ticket = StreamClient.ticket(api, second);
         api.delete("/api/v1/me/tokens/" + tokenId(second), member);
-        StreamClient socket = StreamClient.open(port, "?ticket=" + ticket, null, true, true);
+        StreamClient socket = StreamClient.open(port, "?ticket=" + ticket, null, true);
         open.add(socket);
         assertThat(socket.closeCode(SOON)).isEqualTo(4001);
     }
@@ -243,7 +243,7 @@ abstract class AccessEndsContract extends ApiTestBase {
 
     private BrowserStreams browserStreams() throws Exception {
         Api.Browser browser = api.signIn(member);
-        StreamClient socket = StreamClient.open(port, "?ticket=" + browserTicket(browser), null, true, true);
+        StreamClient socket = StreamClient.open(port, "?ticket=" + browserTicket(browser), null, true);
         open.add(socket);
         socket.await("welcome", SOON);
         subscribe(socket, job);

@@ -17,7 +17,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A WebSocket client of Kiln's stream, as a real client would be: it answers pings (unless told
- * not to), collects every message, and can stop reading to play a slow consumer.
+ * not to) and collects every message. A slow consumer is {@link StalledStreamClient}.
  */
 public final class StreamClient implements AutoCloseable {
 
@@ -26,12 +26,10 @@ public final class StreamClient implements AutoCloseable {
     private final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
     private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
     private final boolean answerPings;
-    private final boolean reading;
     private final WebSocket socket;
 
-    private StreamClient(HttpClient http, URI uri, String origin, boolean answerPings, boolean reading) {
+    private StreamClient(HttpClient http, URI uri, String origin, boolean answerPings) {
         this.answerPings = answerPings;
-        this.reading = reading;
         WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
         if (origin != null) {
             builder.header("Origin", origin);
@@ -41,21 +39,20 @@ public final class StreamClient implements AutoCloseable {
 
     /** Connects with a fresh ticket for {@code token}. */
     public static StreamClient connect(Api api, int port, String token) {
-        return open(port, "?ticket=" + ticket(api, token), null, true, true);
+        return open(port, "?ticket=" + ticket(api, token), null, true);
     }
 
-    public static StreamClient open(int port, String query, String origin, boolean answerPings, boolean reading) {
+    public static StreamClient open(int port, String query, String origin, boolean answerPings) {
         return new StreamClient(
                 HttpClient.newHttpClient(),
                 URI.create("ws://localhost:" + port + "/api/v1/stream" + query),
                 origin,
-                answerPings,
-                reading);
+                answerPings);
     }
 
     /** A client that answers pings and reads everything, at {@code uri} through {@code http} (say, over TLS). */
     public static StreamClient open(HttpClient http, URI uri, String origin) {
-        return new StreamClient(http, uri, origin, true, true);
+        return new StreamClient(http, uri, origin, true);
     }
 
     public static String ticket(Api api, String token) {
@@ -115,11 +112,6 @@ public final class StreamClient implements AutoCloseable {
         return closeCode.get(patience.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Starts reading again (after a slow-consumer test). */
-    public void resumeReading() {
-        socket.request(Long.MAX_VALUE);
-    }
-
     /** Drops the connection without a close handshake, as a lost network would. */
     public void abort() {
         socket.abort();
@@ -138,9 +130,7 @@ public final class StreamClient implements AutoCloseable {
 
         @Override
         public void onOpen(WebSocket webSocket) {
-            if (reading) {
-                webSocket.request(Long.MAX_VALUE);
-            }
+            webSocket.request(Long.MAX_VALUE);
         }
 
         @Override
