@@ -124,8 +124,13 @@ class Transport:
         for attempt in (1, 2):
             conn, reused = self._pooled(timeout, holder)
             try:
-                if holder is not None and holder.aborted:  # aborted before the connection was known to abort()
-                    raise OSError("aborted")
+                if holder is not None:
+                    if conn.sock is None:
+                        # Connected here, not inside the request: an abort() while connecting found
+                        # no socket to shut, and is seen by the check below instead.
+                        conn.connect()
+                    if holder.aborted:
+                        raise OSError("aborted")
                 answer = _exchange(conn, method, target, body, all_headers)
                 data = answer.read()
                 response = Response(answer.status, answer.headers, data)

@@ -1,9 +1,11 @@
 import http.server
 import json
+import socket
 import threading
+import time
 import unittest
 
-from kiln._http import Backoff, Response, Transport, problem, retry_after
+from kiln._http import Backoff, Holder, Response, Transport, problem, retry_after
 from kiln.errors import KilnError, KilnUnavailable
 
 
@@ -104,6 +106,32 @@ class TransportTest(unittest.TestCase):
         self.assertEqual((raised.exception.status, raised.exception.code), (404, "job_not_found"))
         with self.assertRaises(KilnUnavailable):
             Transport("http://127.0.0.1:9", "t", timeout=2).request("GET", "/x")
+
+    def test_a_request_aborted_while_it_connects_ends_at_once(self):
+        # A server that accepts and never answers: a long poll that only an abort ends.
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        self.addCleanup(silent.close)
+        transport = Transport("http://127.0.0.1:%d" % silent.getsockname()[1], "t", timeout=10)
+        self.addCleanup(transport.close)
+        holder = Holder()
+        opened = transport.new_connection
+
+        def aborted_while_connecting(timeout=None):
+            conn = opened(timeout)
+            connect = conn.connect
+
+            def connect_after_abort():
+                holder.abort()  # the worker's shutdown, before this connection has a socket
+                connect()
+            conn.connect = connect_after_abort
+            return conn
+        transport.new_connection = aborted_while_connecting
+        started = time.monotonic()
+        with self.assertRaises(KilnUnavailable):
+            transport.request("POST", "/api/v1/worker/claim", json_body={}, holder=holder)
+        self.assertLess(time.monotonic() - started, 5)
 
 
 if __name__ == "__main__":
