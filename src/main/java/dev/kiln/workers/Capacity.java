@@ -6,13 +6,17 @@ import java.util.concurrent.Semaphore;
 /**
  * One processor's room on this node: slots for attempts executing (its concurrency), room for
  * attempts held (claimed and waiting for a slot, executing, or waiting for the outcome writer to
- * take their end: twice the concurrency, which bounds the backlog and the leases to renew), and whether its queue was lately
- * found empty, so that claim rounds woken for other work do not ask again for nothing.
+ * take their end: four times the concurrency, which bounds the backlog and the leases to renew),
+ * and whether its queue was lately found empty, so that claim rounds woken for other work do not
+ * ask again for nothing. Four, not two: while commits are what paces short jobs, each writer round
+ * then ends and claims more of them (+16–24 % jobs/s at 16 workers, docs/benchmarks.md).
  */
 final class Capacity {
 
     /** Attempts shorter than this on average are short enough to claim ahead of a free slot. */
     static final Duration SHORT_ATTEMPT = Duration.ofMillis(50);
+
+    private static final int HELD_PER_SLOT = 4;
 
     final Semaphore slots;
     final Semaphore held;
@@ -23,13 +27,13 @@ final class Capacity {
 
     Capacity(int concurrency) {
         this.slots = new Semaphore(concurrency);
-        this.held = new Semaphore(2 * concurrency);
+        this.held = new Semaphore(HELD_PER_SLOT * concurrency);
     }
 
     /**
      * How many jobs a claim may take now, at most {@code batch}: as many as there are free slots,
-     * or, while this processor's attempts are short, as many as it may hold (twice its slots): the
-     * next jobs then wait at most a short attempt for a slot, and the claims keep up with them.
+     * or, while this processor's attempts are short, as many as it may hold (four per slot): the
+     * next jobs then wait at most three short attempts for a slot, and the claims keep up with them.
      */
     int wanted(int batch) {
         int room = held.availablePermits();
