@@ -62,6 +62,13 @@ class RemoteEngines {
         return engines.containsKey(name);
     }
 
+    /** Requests in flight to every engine at once: as many jobs as could be sending one each. */
+    int concurrency() {
+        return engines.values().stream()
+                .mapToInt(TranscribeSettings.Engine::maxConcurrency)
+                .sum();
+    }
+
     /**
      * For the reuse key: where each engine is and which model it runs. A result an engine gave is
      * not reused once its address or model has changed (nor, more cautiously, any other result).

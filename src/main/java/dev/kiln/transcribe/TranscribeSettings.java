@@ -8,16 +8,27 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * @param modelsDir where extra Vosk models are dropped, one directory each (default: {@code models}
- *                  under Kiln's home); the English model is bundled and needs none
- * @param engines   remote OpenAI-compatible transcription servers, by the name jobs choose them with
- *                  (the {@code model} param of {@code transcribe})
+ * @param modelsDir   where extra Vosk models are dropped, one directory each (default: {@code models}
+ *                    under Kiln's home); the English model is bundled and needs none
+ * @param recognizers Vosk transcriptions running at once on this node (0, the default: half the
+ *                    cores); a remote engine's jobs do not count, they wait on the network
+ * @param engines     remote OpenAI-compatible transcription servers, by the name jobs choose them
+ *                    with (the {@code model} param of {@code transcribe})
  */
 @ConfigurationProperties("kiln.transcribe")
-public record TranscribeSettings(Path modelsDir, Map<String, Engine> engines) {
+public record TranscribeSettings(
+        Path modelsDir, @DefaultValue("0") int recognizers, Map<String, Engine> engines) {
 
     public TranscribeSettings {
+        if (recognizers < 0) {
+            throw new IllegalArgumentException("kiln.transcribe.recognizers must be 0 (half the cores) or more");
+        }
         engines = engines == null ? Map.of() : Map.copyOf(engines);
+    }
+
+    /** The recognizers asked for, or half the cores: one recognizer keeps one core busy. */
+    int recognizersOrDefault() {
+        return recognizers > 0 ? recognizers : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     }
 
     /**

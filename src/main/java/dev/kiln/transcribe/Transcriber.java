@@ -20,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.springframework.stereotype.Component;
 import org.vosk.Recognizer;
 import tools.jackson.databind.JsonNode;
@@ -41,10 +43,21 @@ class Transcriber implements Processor {
     private final Map<String, DistributionSummary> realTimeFactors = new ConcurrentHashMap<>();
 
     private final Counter audioSeconds;
+    /** Vosk runs at once: one recognizer keeps one core busy, whatever else the attempts wait on. */
+    private final Semaphore recognizers;
 
-    Transcriber(SpeechModels models, RemoteEngines engines, JsonMapper json, MeterRegistry meters) {
+    private final int recognizerCount;
+
+    Transcriber(
+            TranscribeSettings settings,
+            SpeechModels models,
+            RemoteEngines engines,
+            JsonMapper json,
+            MeterRegistry meters) {
         this.models = models;
         this.engines = engines;
+        this.recognizerCount = settings.recognizersOrDefault();
+        this.recognizers = new Semaphore(recognizerCount, true);
         this.json = json;
         this.meters = meters;
         modelNames().forEach(this::realTimeFactor); // every model's series is there before its first run
@@ -95,9 +108,9 @@ class Transcriber implements Processor {
 
     @Override
     public ProcessorLimits limits() {
-        // One recognizer keeps one core busy; leave the other half of the machine to everything else.
-        int cores = Runtime.getRuntime().availableProcessors();
-        return new ProcessorLimits(3, Duration.ofHours(12), Math.max(1, cores / 2));
+        // The recognizers, plus a job for every request the remote engines may have in flight: those
+        // wait on the network, and must not queue behind Vosk runs for this node's cores.
+        return new ProcessorLimits(3, Duration.ofHours(12), recognizerCount + engines.concurrency());
     }
 
     @Override
@@ -199,6 +212,20 @@ class Transcriber implements Processor {
                         JobErrorCode.MODEL_MISSING,
                         "The model " + context.params().get("model").asString() + " is no longer installed; installed: "
                                 + models.names() + "."));
+        if (!recognizers.tryAcquire()) {
+            context.progress(0, "waiting for a recognizer");
+            while (!recognizers.tryAcquire(1, TimeUnit.SECONDS)) {
+                context.checkCancelled();
+            }
+        }
+        try {
+            return recognize(context, installed);
+        } finally {
+            recognizers.release();
+        }
+    }
+
+    private Object recognize(JobContext context, SpeechModels.Installed installed) throws Exception {
         boolean withWords = context.params().get("words").asBoolean();
         context.progress(0, "decoding");
         long started = System.nanoTime();

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -38,6 +39,8 @@ public final class RecordingContext implements JobContext {
     private final List<JsonNode> partials = new CopyOnWriteArrayList<>();
     private volatile boolean cancelled;
     private volatile String ownerId = "user_test";
+    private volatile Predicate<Report> holdAt = r -> false;
+    private final CountDownLatch released = new CountDownLatch(1);
 
     /** @param params as the processor's schema validated them (defaults filled in) */
     public RecordingContext(Path file, String mediaType, JsonNode params) {
@@ -62,6 +65,16 @@ public final class RecordingContext implements JobContext {
         cancelled = true;
     }
 
+    /** The processor waits in its first report matching {@code at} (the report recorded) until {@link #release()}. */
+    public RecordingContext holdAt(Predicate<Report> at) {
+        this.holdAt = at;
+        return this;
+    }
+
+    public void release() {
+        released.countDown();
+    }
+
     /**
      * Runs {@code processor} on this context in the background, cancels it once a report matches
      * {@code reached}, and returns how many milliseconds it took to stop. It must stop by throwing
@@ -75,9 +88,13 @@ public final class RecordingContext implements JobContext {
                 throw new CompletionException(e);
             }
         });
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
         while (reports.stream().noneMatch(reached)) {
             if (running.isDone()) {
                 throw new AssertionError("the processor ended before it could be cancelled: " + running.join());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no report to cancel at within a minute; got " + reports);
             }
             Thread.sleep(1);
         }
@@ -130,7 +147,16 @@ public final class RecordingContext implements JobContext {
 
     @Override
     public void progress(double fraction, String stage, Duration remaining) {
-        reports.add(new Report(fraction, stage, remaining));
+        Report report = new Report(fraction, stage, remaining);
+        reports.add(report);
+        if (holdAt.test(report)) {
+            holdAt = r -> false;
+            try {
+                released.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @Override

@@ -47,14 +47,15 @@ abstract class RemoteEngineContract extends ApiTestBase {
                     .script("locked", (chunk, request) -> Reply.status(401))
                     .script("odd", (chunk, request) -> Reply.status(400))
                     .script("resume", (chunk, request) -> chunk == 2 && request <= 2 ? Reply.status(500) : Reply.ok())
-                    .script("hold", (chunk, request) -> Reply.trickle());
+                    .script("hold", (chunk, request) -> Reply.trickle())
+                    .script("wide", (chunk, request) -> Reply.trickle());
         }
-        for (String engine : List.of("flaky", "down", "slow", "big", "locked", "odd", "resume", "hold")) {
+        for (String engine : List.of("flaky", "down", "slow", "big", "locked", "odd", "resume", "hold", "wide")) {
             String prefix = "kiln.transcribe.engines." + engine + ".";
             registry.add(prefix + "base-url", () -> server.baseUrl(engine));
             registry.add(prefix + "model", () -> "whisper-large-v3");
             registry.add(prefix + "api-key", () -> KEY);
-            registry.add(prefix + "chunk-seconds", () -> "3");
+            registry.add(prefix + "chunk-seconds", () -> engine.equals("wide") ? "60" : "3"); // wide: one chunk a job
             registry.add(prefix + "tries", () -> "2");
             registry.add(prefix + "retry-backoff", () -> "20ms");
             registry.add(prefix + "timeout", () -> "400ms");
@@ -62,6 +63,8 @@ abstract class RemoteEngineContract extends ApiTestBase {
         // One chunk at a time where the test counts on the server numbering chunks in their order.
         registry.add("kiln.transcribe.engines.flaky.max-concurrency", () -> "1");
         registry.add("kiln.transcribe.engines.resume.max-concurrency", () -> "1");
+        registry.add("kiln.transcribe.engines.wide.max-concurrency", () -> "3");
+        registry.add("kiln.transcribe.recognizers", () -> "1");
     }
 
     @AfterAll
@@ -265,6 +268,23 @@ abstract class RemoteEngineContract extends ApiTestBase {
         await().atMost(Duration.ofSeconds(5)).until(() -> server.abandoned("hold") == 2);
         assertThat(last(api.events(Api.ADMIN_TOKEN, job))).isEqualTo("cancelled");
         assertThat(server.inFlight("hold")).isZero();
+    }
+
+    /** A remote engine's jobs wait on the network, not for this node's recognizers (one here). */
+    @Test
+    void remoteTranscriptionsRunSideBySideBeyondTheNodesRecognizers() throws IOException {
+        List<String> jobs = new ArrayList<>();
+        for (String language : List.of("en", "de", "fr")) {
+            jobs.add(submit("wide", "\"language\":\"" + language + "\""));
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> server.inFlight("wide") == 3);
+
+        for (String job : jobs) {
+            assertThat(api.postEmpty("/api/v1/jobs/" + job + "/cancel", Api.ADMIN_TOKEN)
+                            .status())
+                    .isLessThan(300);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.abandoned("wide") == 3);
     }
 
     /** task=translate: each chunk to the engine's /audio/translations (no language, no granularities), English back. */

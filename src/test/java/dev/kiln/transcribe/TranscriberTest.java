@@ -3,6 +3,7 @@ package dev.kiln.transcribe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 import dev.kiln.KilnHome;
 import dev.kiln.processors.JobFailure;
@@ -19,6 +20,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,9 +50,9 @@ class TranscriberTest {
     @BeforeAll
     static void load() throws Exception {
         Path home = TestDatabases.tempDir("kiln-transcribe-");
-        TranscribeSettings settings = new TranscribeSettings(home.resolve("models"), null);
+        TranscribeSettings settings = new TranscribeSettings(home.resolve("models"), 0, null);
         models = new SpeechModels(new KilnHome(home), settings);
-        transcriber = new Transcriber(models, new RemoteEngines(settings, models, null, null), JSON, METERS);
+        transcriber = new Transcriber(settings, models, new RemoteEngines(settings, models, null, null), JSON, METERS);
     }
 
     @AfterAll
@@ -163,6 +168,36 @@ class TranscriberTest {
                 .isLessThan(1000);
     }
 
+    /** Vosk runs beyond the node's recognizers wait for one (cancellable meanwhile); none is lost to a cancel. */
+    @Test
+    void aRunBeyondTheNodesRecognizersWaitsForOneAndMayBeCancelledMeanwhile() throws Exception {
+        TranscribeSettings one = new TranscribeSettings(null, 1, null);
+        Transcriber single = new Transcriber(
+                one, models, new RemoteEngines(one, models, null, null), JSON, new SimpleMeterRegistry());
+        assertThat(single.limits().concurrency()).isEqualTo(1); // and a remote engine's max-concurrency on top
+        RecordingContext first =
+                context("speech.wav", "{}").holdAt(r -> r.stage().equals("decoding"));
+        // Its own thread: the common pool, which cancelWhen runs the second on, may have only one.
+        try (ExecutorService own = Executors.newSingleThreadExecutor()) {
+            Future<Object> running = own.submit(() -> single.run(first));
+            await().atMost(Duration.ofSeconds(30)).until(() -> !first.reports().isEmpty());
+
+            RecordingContext second = context("speech.wav", "{}");
+            assertThat(second.cancelWhen(single, r -> r.stage().equals("waiting for a recognizer")))
+                    .isLessThan(2000);
+            assertThat(second.reports()).noneMatch(r -> r.stage().equals("decoding"));
+
+            first.release();
+            assertThat(JSON.valueToTree(running.get(60, TimeUnit.SECONDS))
+                            .get("text")
+                            .asString())
+                    .contains("report");
+        }
+        RecordingContext third = context("speech.wav", "{}");
+        single.run(third);
+        assertThat(third.reports().getFirst().stage()).isEqualTo("decoding");
+    }
+
     /** A remote engine's address or model changed: its earlier results are no longer reused (the version is the reuse key's). */
     @Test
     void theVersionChangesWithAnEnginesAddressOrModelAndNeverShowsThem() {
@@ -173,6 +208,7 @@ class TranscriberTest {
         }) {
             TranscribeSettings settings = new TranscribeSettings(
                     null,
+                    0,
                     Map.of(
                             "whisper",
                             new TranscribeSettings.Engine(
@@ -185,7 +221,11 @@ class TranscriberTest {
                                     1,
                                     Duration.ofSeconds(1))));
             String version = new Transcriber(
-                            models, new RemoteEngines(settings, models, null, null), JSON, new SimpleMeterRegistry())
+                            settings,
+                            models,
+                            new RemoteEngines(settings, models, null, null),
+                            JSON,
+                            new SimpleMeterRegistry())
                     .version();
             assertThat(version).startsWith(transcriber.version()).doesNotContain("gpu", "large", "medium", "sk-");
             versions.merge(version, engine[0] + " " + engine[1], (a, b) -> a + " | " + b);
@@ -200,7 +240,7 @@ class TranscriberTest {
         Files.createDirectories(home.resolve("models/my-model/conf"));
         Files.writeString(home.resolve("models/my-model/language"), "fr\n");
         Files.createDirectories(home.resolve("models/not-a-model"));
-        TranscribeSettings settings = new TranscribeSettings(null, null);
+        TranscribeSettings settings = new TranscribeSettings(null, 0, null);
         SpeechModels listed = new SpeechModels(new KilnHome(home), settings);
 
         assertThat(listed.installed())
@@ -210,7 +250,7 @@ class TranscriberTest {
                         org.assertj.core.groups.Tuple.tuple("my-model", "fr"),
                         org.assertj.core.groups.Tuple.tuple("vosk-model-small-de-0.15", "de"));
         var engines = new RemoteEngines(settings, listed, null, null);
-        assertThat(new Transcriber(listed, engines, JSON, new SimpleMeterRegistry()).details())
+        assertThat(new Transcriber(settings, listed, engines, JSON, new SimpleMeterRegistry()).details())
                 .isEqualTo(Map.of(
                         "models",
                         List.of(
