@@ -125,7 +125,7 @@ class Transport:
             conn, reused = self._pooled(timeout, holder)
             try:
                 if holder is not None:
-                    if conn.sock is None:
+                    if not holder.aborted and conn.sock is None:
                         # Connected here, not inside the request: an abort() while connecting found
                         # no socket to shut, and is seen by the check below instead.
                         conn.connect()

@@ -220,8 +220,8 @@ final class StreamConnection implements EventSink, AccessHolder {
      */
     void close(CloseCode code, String reason) {
         synchronized (this) {
-            if (closing) {
-                return;
+            if (closing || (closed && code != CloseCode.SLOW_CONSUMER)) {
+                return; // the socket closed already: only a cut for slowness is still to count
             }
             closing = true;
             closed = true;

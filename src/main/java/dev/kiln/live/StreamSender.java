@@ -72,8 +72,7 @@ final class StreamSender {
      */
     void allowForClose(long millis) {
         if (session instanceof NativeWebSocketSession nativeSession
-                && nativeSession.getNativeSession() instanceof Session container
-                && container.isOpen()) {
+                && nativeSession.getNativeSession() instanceof Session container) {
             try {
                 container.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT, millis);
             } catch (IllegalStateException e) {

@@ -57,7 +57,7 @@ class Transcriber implements Processor {
         this.models = models;
         this.engines = engines;
         this.recognizerCount = settings.recognizersOrDefault();
-        this.recognizers = new Semaphore(recognizerCount, true);
+        this.recognizers = new Semaphore(recognizerCount);
         this.json = json;
         this.meters = meters;
         modelNames().forEach(this::realTimeFactor); // every model's series is there before its first run

@@ -280,8 +280,8 @@ abstract class StreamSocketContract extends ApiTestBase {
             brisk.send("{\"type\":\"subscribe\",\"jobs\":[\"" + watched + "\"]}");
             brisk.await("snapshot", WAIT);
 
-            // The cut comes once the inbox fills (live events) or a blocked send outlasts the 10 s
-            // limit (replayed ones), after the server's send buffer (megabytes) has filled.
+            // The cut comes once the inbox fills (live events) or a blocked send outlasts the send
+            // time limit (replayed ones), after the server's send buffer (megabytes) has filled.
             await().atMost(FLOOD_WAIT)
                     .until(() -> meters.get("kiln.websocket.slow.consumer.closes")
                                     .counter()

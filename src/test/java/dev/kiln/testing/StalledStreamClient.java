@@ -16,7 +16,7 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * A stream client that stops reading after its handshake, on a plain socket with a small receive
  * buffer: a slow consumer whose buffers cannot swallow a flood (the kernel's autotuning may grow a
- * loopback socket's to tens of megabytes). It still sends a pong every half second, unasked, as
+ * loopback socket's to tens of megabytes). It still sends a pong every 100 ms, unasked, as
  * it cannot see the pings it does not read: what cuts it off is its slowness, not its silence
  * (with the tests' one-second pong timeout, silence would win the race).
  */
@@ -71,7 +71,7 @@ public final class StalledStreamClient implements AutoCloseable {
         try {
             while (!socket.isClosed()) {
                 send("{\"type\":\"pong\",\"ts\":0}");
-                Thread.sleep(500);
+                Thread.sleep(100);
             }
         } catch (IOException | InterruptedException e) {
             // closed: nothing more to answer

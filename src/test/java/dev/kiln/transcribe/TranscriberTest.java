@@ -174,28 +174,64 @@ class TranscriberTest {
         TranscribeSettings one = new TranscribeSettings(null, 1, null);
         Transcriber single = new Transcriber(
                 one, models, new RemoteEngines(one, models, null, null), JSON, new SimpleMeterRegistry());
-        assertThat(single.limits().concurrency()).isEqualTo(1); // and a remote engine's max-concurrency on top
         RecordingContext first =
                 context("speech.wav", "{}").holdAt(r -> r.stage().equals("decoding"));
         // Its own thread: the common pool, which cancelWhen runs the second on, may have only one.
         try (ExecutorService own = Executors.newSingleThreadExecutor()) {
-            Future<Object> running = own.submit(() -> single.run(first));
-            await().atMost(Duration.ofSeconds(30)).until(() -> !first.reports().isEmpty());
+            try {
+                Future<Object> running = own.submit(() -> single.run(first));
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> !first.reports().isEmpty());
 
-            RecordingContext second = context("speech.wav", "{}");
-            assertThat(second.cancelWhen(single, r -> r.stage().equals("waiting for a recognizer")))
-                    .isLessThan(2000);
-            assertThat(second.reports()).noneMatch(r -> r.stage().equals("decoding"));
+                RecordingContext second = context("speech.wav", "{}");
+                assertThat(second.cancelWhen(single, r -> r.stage().equals("waiting for a recognizer")))
+                        .isLessThan(2000);
+                assertThat(second.reports()).noneMatch(r -> r.stage().equals("decoding"));
 
-            first.release();
-            assertThat(JSON.valueToTree(running.get(60, TimeUnit.SECONDS))
-                            .get("text")
-                            .asString())
-                    .contains("report");
+                first.release();
+                assertThat(JSON.valueToTree(running.get(60, TimeUnit.SECONDS))
+                                .get("text")
+                                .asString())
+                        .contains("report");
+                RecordingContext third = context("speech.wav", "{}");
+                own.submit(() -> single.run(third)).get(60, TimeUnit.SECONDS);
+                assertThat(third.reports().getFirst().stage()).isEqualTo("decoding");
+            } finally {
+                first.release(); // a failed check must not leave the first run waiting for ever
+            }
         }
-        RecordingContext third = context("speech.wav", "{}");
-        single.run(third);
-        assertThat(third.reports().getFirst().stage()).isEqualTo("decoding");
+    }
+
+    /** A remote engine's jobs need no recognizer: each engine's requests in flight add to the concurrency. */
+    @Test
+    void theConcurrencyIsTheRecognizersPlusWhatTheEnginesTakeInFlight() {
+        TranscribeSettings settings = new TranscribeSettings(
+                null,
+                2,
+                Map.of(
+                        "whisper",
+                        new TranscribeSettings.Engine(
+                                URI.create("http://gpu-1:8000/v1"),
+                                "large-v3",
+                                null,
+                                5,
+                                30,
+                                Duration.ofSeconds(5),
+                                1,
+                                Duration.ofSeconds(1))));
+        Transcriber transcriber = new Transcriber(
+                settings, models, new RemoteEngines(settings, models, null, null), JSON, new SimpleMeterRegistry());
+        assertThat(transcriber.limits().concurrency()).isEqualTo(2 + 5);
+        TranscribeSettings none = new TranscribeSettings(null, 1, null);
+        assertThat(new Transcriber(
+                                none,
+                                models,
+                                new RemoteEngines(none, models, null, null),
+                                JSON,
+                                new SimpleMeterRegistry())
+                        .limits()
+                        .concurrency())
+                .isEqualTo(1);
     }
 
     /** A remote engine's address or model changed: its earlier results are no longer reused (the version is the reuse key's). */
