@@ -266,6 +266,4 @@ abstract class MetricsContract extends ApiTestBase {
                 .as(name + " " + Arrays.toString(labels))
                 .hasValueSatisfying(now -> assertThat(now - then).isGreaterThanOrEqualTo(by));
     }
-
-    /** The sum of the samples of {@code name} that carry every {@code key, value} label given; empty if none. */
 }

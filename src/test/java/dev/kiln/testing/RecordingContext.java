@@ -41,6 +41,8 @@ public final class RecordingContext implements JobContext {
     private volatile String ownerId = "user_test";
     private volatile Predicate<Report> holdAt = r -> false;
     private final CountDownLatch released = new CountDownLatch(1);
+    /** Notified on every report, and when a run started by {@link #cancelWhen} ends. */
+    private final Object reported = new Object();
 
     /** @param params as the processor's schema validated them (defaults filled in) */
     public RecordingContext(Path file, String mediaType, JsonNode params) {
@@ -88,15 +90,19 @@ public final class RecordingContext implements JobContext {
                 throw new CompletionException(e);
             }
         });
+        running.whenComplete((result, failure) -> notifyReported());
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-        while (reports.stream().noneMatch(reached)) {
-            if (running.isDone()) {
-                throw new AssertionError("the processor ended before it could be cancelled: " + running.join());
+        synchronized (reported) {
+            while (reports.stream().noneMatch(reached)) {
+                if (running.isDone()) {
+                    throw new AssertionError("the processor ended before it could be cancelled: " + running.join());
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("no report to cancel at within a minute; got " + reports);
+                }
+                TimeUnit.NANOSECONDS.timedWait(reported, left);
             }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no report to cancel at within a minute; got " + reports);
-            }
-            Thread.sleep(1);
         }
         long cancelledAt = System.nanoTime();
         cancel();
@@ -149,6 +155,7 @@ public final class RecordingContext implements JobContext {
     public void progress(double fraction, String stage, Duration remaining) {
         Report report = new Report(fraction, stage, remaining);
         reports.add(report);
+        notifyReported();
         if (holdAt.test(report)) {
             holdAt = r -> false;
             try {
@@ -156,6 +163,12 @@ public final class RecordingContext implements JobContext {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    private void notifyReported() {
+        synchronized (reported) {
+            reported.notifyAll();
         }
     }
 

@@ -172,8 +172,7 @@ class TranscriberTest {
     @Test
     void aRunBeyondTheNodesRecognizersWaitsForOneAndMayBeCancelledMeanwhile() throws Exception {
         TranscribeSettings one = new TranscribeSettings(null, 1, null);
-        Transcriber single = new Transcriber(
-                one, models, new RemoteEngines(one, models, null, null), JSON, new SimpleMeterRegistry());
+        Transcriber single = transcriberWith(one);
         RecordingContext first =
                 context("speech.wav", "{}").holdAt(r -> r.stage().equals("decoding"));
         // Its own thread: the common pool, which cancelWhen runs the second on, may have only one.
@@ -219,16 +218,8 @@ class TranscriberTest {
                                 Duration.ofSeconds(5),
                                 1,
                                 Duration.ofSeconds(1))));
-        Transcriber transcriber = new Transcriber(
-                settings, models, new RemoteEngines(settings, models, null, null), JSON, new SimpleMeterRegistry());
-        assertThat(transcriber.limits().concurrency()).isEqualTo(2 + 5);
-        TranscribeSettings none = new TranscribeSettings(null, 1, null);
-        assertThat(new Transcriber(
-                                none,
-                                models,
-                                new RemoteEngines(none, models, null, null),
-                                JSON,
-                                new SimpleMeterRegistry())
+        assertThat(transcriberWith(settings).limits().concurrency()).isEqualTo(2 + 5);
+        assertThat(transcriberWith(new TranscribeSettings(null, 1, null))
                         .limits()
                         .concurrency())
                 .isEqualTo(1);
@@ -256,13 +247,7 @@ class TranscriberTest {
                                     Duration.ofSeconds(5),
                                     1,
                                     Duration.ofSeconds(1))));
-            String version = new Transcriber(
-                            settings,
-                            models,
-                            new RemoteEngines(settings, models, null, null),
-                            JSON,
-                            new SimpleMeterRegistry())
-                    .version();
+            String version = transcriberWith(settings).version();
             assertThat(version).startsWith(transcriber.version()).doesNotContain("gpu", "large", "medium", "sk-");
             versions.merge(version, engine[0] + " " + engine[1], (a, b) -> a + " | " + b);
         }
@@ -295,6 +280,12 @@ class TranscriberTest {
                                 Map.of("name", "vosk-model-small-de-0.15", "language", "de", "bundled", false)),
                         "engines",
                         List.of()));
+    }
+
+    /** A transcriber of its own, over the shared models, with these settings. */
+    private static Transcriber transcriberWith(TranscribeSettings settings) {
+        return new Transcriber(
+                settings, models, new RemoteEngines(settings, models, null, null), JSON, new SimpleMeterRegistry());
     }
 
     private static RecordingContext context(String fixture, String params) {
