@@ -15,7 +15,6 @@ import org.springframework.context.annotation.Bean;
 public class KilnApplication {
 
     public static void main(String[] args) {
-        widenVirtualThreadCarriers();
         SpringApplication application = new SpringApplication(KilnApplication.class);
         StartupReport.attachIfAsked(application);
         exitWhenReadyIfAsked(application);
@@ -31,21 +30,6 @@ public class KilnApplication {
         if (Boolean.getBoolean("kiln.exit-when-ready")) {
             application.addListeners((ApplicationListener<ApplicationReadyEvent>)
                     ready -> System.exit(SpringApplication.exit(ready.getApplicationContext())));
-        }
-    }
-
-    /**
-     * A virtual thread holds its carrier while it computes (an upload copying and hashing a body
-     * that is always ready, between its yields) and inside a native call (SQLite through JNI, a
-     * commit's fsync too). With one carrier per core, a 2-core server under upload load then
-     * stalls every other request; a few more carriers keep it responsive. Only a default: an
-     * explicit {@code -Djdk.virtualThreadScheduler.parallelism} wins.
-     */
-    static void widenVirtualThreadCarriers() {
-        String property = "jdk.virtualThreadScheduler.parallelism";
-        if (System.getProperty(property) == null) {
-            System.setProperty(
-                    property, Integer.toString(Math.max(Runtime.getRuntime().availableProcessors(), 8)));
         }
     }
 

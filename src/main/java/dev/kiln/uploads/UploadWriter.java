@@ -14,7 +14,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +35,6 @@ class UploadWriter {
 
     private static final Logger log = LoggerFactory.getLogger(UploadWriter.class);
     private static final int BUFFER = 64 * 1024;
-    private static final int YIELD_EVERY = 1024 * 1024;
     /** A writer shows it is alive (and makes its bytes durable) at least this often. */
     private static final Duration HEARTBEAT = Duration.ofSeconds(2);
 
@@ -42,6 +45,9 @@ class UploadWriter {
     private final Counter bytesReceived;
     /** PATCHes writing now (each holds its upload's lock): what the drain waits for, and {@code kiln.uploads.active}. */
     private final Set<Thread> writing = ConcurrentHashMap.newKeySet();
+    /** Where the copies run (see {@link #onCopier}); idle threads end after a minute. */
+    private final ExecutorService copiers = Executors.newCachedThreadPool(
+            Thread.ofPlatform().daemon().name("kiln-upload-copy-", 0).factory());
     /** The node is draining: writes stop at a durable offset, new ones are refused. */
     private volatile boolean draining;
 
@@ -102,7 +108,7 @@ class UploadWriter {
                 // Every byte arrived before, but completing did not finish (a crash): finish it now.
                 return new Written(complete.apply(upload), offset);
             }
-            long reached = new Copy(upload, lock, offset, checksum, body).run();
+            long reached = onCopier(new Copy(upload, lock, offset, checksum, body));
             return new Written(reached == upload.length() ? complete.apply(upload) : upload, reached);
         } catch (UncheckedIOException e) {
             if (e.getCause() instanceof UploadParts.LostBytes lost) {
@@ -112,6 +118,26 @@ class UploadWriter {
         } finally {
             store.unlock(upload.id(), lock);
             writing.remove(Thread.currentThread());
+        }
+    }
+
+    /**
+     * Runs the copy on a platform thread while the request's virtual thread waits for it. A fast
+     * client's body is always ready, so copying and hashing it is CPU-bound and might never park; a
+     * virtual thread is not preempted, and on one carrier per core a few uploads would hold every
+     * other request back, while the OS time-slices a platform thread with the carriers.
+     */
+    private long onCopier(Copy copy) {
+        try {
+            return CompletableFuture.supplyAsync(copy::run, copiers).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException thrown) {
+                throw thrown;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
         }
     }
 
@@ -160,7 +186,6 @@ class UploadWriter {
         private long left;
         private long durable;
         private long sinceCheckpoint;
-        private long sinceYield;
         private long heartbeatAt = System.nanoTime();
         private boolean clientGone;
         private boolean stopped;
@@ -234,13 +259,6 @@ class UploadWriter {
             }
             left -= n;
             sinceCheckpoint += n;
-            sinceYield += n;
-            if (sinceYield >= YIELD_EVERY) {
-                // A fast client's body is always ready, so this thread might never park: let the
-                // other virtual threads on its carrier run now and then.
-                Thread.yield();
-                sinceYield = 0;
-            }
         }
 
         private boolean checkpointDue() {
