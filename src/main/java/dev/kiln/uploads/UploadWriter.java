@@ -18,7 +18,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +37,7 @@ class UploadWriter {
 
     private static final Logger log = LoggerFactory.getLogger(UploadWriter.class);
     private static final int BUFFER = 64 * 1024;
+    private static final int YIELD_EVERY = 1024 * 1024;
     /** A writer shows it is alive (and makes its bytes durable) at least this often. */
     private static final Duration HEARTBEAT = Duration.ofSeconds(2);
 
@@ -45,9 +48,12 @@ class UploadWriter {
     private final Counter bytesReceived;
     /** PATCHes writing now (each holds its upload's lock): what the drain waits for, and {@code kiln.uploads.active}. */
     private final Set<Thread> writing = ConcurrentHashMap.newKeySet();
-    /** Where the copies run (see {@link #onCopier}); idle threads end after a minute. */
-    private final ExecutorService copiers = Executors.newCachedThreadPool(
-            Thread.ofPlatform().daemon().name("kiln-upload-copy-", 0).factory());
+    /**
+     * Where the copies run (see {@link #onCopier}): at most {@code kiln.uploads.copy-threads}
+     * platform threads, so stalled bodies cannot pile up threads; a copy beyond them runs on its
+     * request's own virtual thread, yielding it now and then. Idle threads end after a minute.
+     */
+    private final ExecutorService copiers;
     /** The node is draining: writes stop at a durable offset, new ones are refused. */
     private volatile boolean draining;
 
@@ -56,6 +62,14 @@ class UploadWriter {
         this.parts = parts;
         this.settings = settings;
         this.clock = clock;
+        this.copiers = new ThreadPoolExecutor(
+                0,
+                settings.copyThreads(),
+                1,
+                TimeUnit.MINUTES,
+                new SynchronousQueue<>(),
+                Thread.ofPlatform().daemon().name("kiln-upload-copy-", 0).factory(),
+                new ThreadPoolExecutor.CallerRunsPolicy());
         Gauge.builder("kiln.uploads.active", writing, Set::size)
                 .description("Upload requests receiving bytes on this node now")
                 .register(meters);
@@ -186,6 +200,7 @@ class UploadWriter {
         private long left;
         private long durable;
         private long sinceCheckpoint;
+        private long sinceYield;
         private long heartbeatAt = System.nanoTime();
         private boolean clientGone;
         private boolean stopped;
@@ -259,6 +274,13 @@ class UploadWriter {
             }
             left -= n;
             sinceCheckpoint += n;
+            sinceYield += n;
+            if (sinceYield >= YIELD_EVERY) {
+                sinceYield = 0;
+                if (Thread.currentThread().isVirtual()) {
+                    Thread.yield(); // beyond the copiers: let the other virtual threads on its carrier run
+                }
+            }
         }
 
         private boolean checkpointDue() {

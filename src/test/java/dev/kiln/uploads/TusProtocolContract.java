@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -302,6 +303,53 @@ abstract class TusProtocolContract extends ApiTestBase {
                         .get("sha256")
                         .asString())
                 .isEqualTo(sha256(content));
+    }
+
+    /**
+     * Tests run with one copy thread (kiln-test.properties): while a stalled body holds it, another
+     * upload is copied on its own request thread instead of being refused or queued behind it.
+     */
+    @Test
+    void anUploadBeyondTheCopyThreadsIsCopiedAllTheSame() throws Exception {
+        byte[] stalledContent = random(300_000);
+        String stalledUrl = uploads.create(stalledContent.length, Map.of());
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Api.Response> stalled =
+                CompletableFuture.supplyAsync(() -> api.send(tus(api.request(stalledUrl, token))
+                        .header("Upload-Offset", "0")
+                        .header("Content-Type", TusController.OFFSET_STREAM)
+                        .method(
+                                "PATCH",
+                                HttpRequest.BodyPublishers.ofInputStream(() -> new StallingStream(
+                                        slice(stalledContent, 0, 100_000),
+                                        slice(stalledContent, 100_000, stalledContent.length),
+                                        release)))
+                        .build()));
+        try {
+            await().atMost(WAIT)
+                    .until(() -> Long.parseLong(uploads.head(stalledUrl)
+                                    .header("Upload-Offset")
+                                    .orElseThrow())
+                            > 0);
+            byte[] content = random(500_000);
+            String url = uploads.create(content.length, Map.of());
+            assertThat(uploads.patch(url, 0, content).status()).isEqualTo(204);
+            String fileId = uploads.head(url).header("Kiln-File-Id").orElseThrow();
+            assertThat(api.get("/api/v1/files/" + fileId, token)
+                            .json()
+                            .get("sha256")
+                            .asString())
+                    .isEqualTo(sha256(content));
+        } finally {
+            release.countDown();
+        }
+        assertThat(stalled.get(WAIT.toSeconds(), TimeUnit.SECONDS).status()).isEqualTo(204);
+        String stalledFile = uploads.head(stalledUrl).header("Kiln-File-Id").orElseThrow();
+        assertThat(api.get("/api/v1/files/" + stalledFile, token)
+                        .json()
+                        .get("sha256")
+                        .asString())
+                .isEqualTo(sha256(stalledContent));
     }
 
     @Test
