@@ -25,6 +25,7 @@ import org.springframework.stereotype.Component;
 public class FileIntake {
 
     private final BlobStore blobs;
+    private final BodyCopies copies;
     private final MediaTypeSniffer sniffer;
     private final FileCatalog catalog;
     private final FileSettings settings;
@@ -34,6 +35,7 @@ public class FileIntake {
 
     FileIntake(
             BlobStore blobs,
+            BodyCopies copies,
             MediaTypeSniffer sniffer,
             FileCatalog catalog,
             FileSettings settings,
@@ -41,6 +43,7 @@ public class FileIntake {
             ProcessorCatalogue processors,
             Clock clock) {
         this.blobs = blobs;
+        this.copies = copies;
         this.sniffer = sniffer;
         this.catalog = catalog;
         this.settings = settings;
@@ -107,7 +110,7 @@ public class FileIntake {
      */
     public StoredBlob store(InputStream clientStream, long maxBytes) {
         try {
-            return blobs.put(new ClientStream(clientStream), maxBytes);
+            return copies.run(() -> blobs.put(new ClientStream(clientStream), maxBytes));
         } catch (BlobTooLargeException e) {
             throw tooLarge(maxBytes);
         } catch (ClientStream.ReadFailure e) {

@@ -13,8 +13,6 @@ import org.springframework.util.unit.DataSize;
  *                        resumable; default 64MB
  * @param sweepInterval   how often expired uploads and unreferenced content are cleaned up; default 10m
  * @param blobGrace       content nothing refers to is deleted once it is this old; default 1h
- * @param copyThreads     platform threads that copy request bodies into part files (a copy beyond
- *                        them runs on its request's virtual thread); default 64
  */
 @ConfigurationProperties("kiln.uploads")
 public record UploadSettings(
@@ -22,12 +20,4 @@ public record UploadSettings(
         @DefaultValue("10s") Duration lockStaleAfter,
         @DefaultValue("64MB") DataSize checkpointEvery,
         @DefaultValue("10m") Duration sweepInterval,
-        @DefaultValue("1h") Duration blobGrace,
-        @DefaultValue("64") int copyThreads) {
-
-    public UploadSettings {
-        if (copyThreads < 1) {
-            throw new IllegalArgumentException("kiln.uploads.copy-threads must be at least 1");
-        }
-    }
-}
+        @DefaultValue("1h") Duration blobGrace) {}

@@ -2,6 +2,7 @@ package dev.kiln.uploads;
 
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
+import dev.kiln.files.BodyCopies;
 import dev.kiln.storage.UploadParts;
 import dev.kiln.support.Ids;
 import io.micrometer.core.instrument.Counter;
@@ -14,13 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,33 +38,27 @@ class UploadWriter {
 
     private final UploadStore store;
     private final PartFiles parts;
+    private final BodyCopies copies;
     private final UploadSettings settings;
     private final Clock clock;
     private final Counter bytesReceived;
     /** PATCHes writing now (each holds its upload's lock): what the drain waits for, and {@code kiln.uploads.active}. */
     private final Set<Thread> writing = ConcurrentHashMap.newKeySet();
-    /**
-     * Where the copies run (see {@link #onCopier}): at most {@code kiln.uploads.copy-threads}
-     * platform threads, so stalled bodies cannot pile up threads; a copy beyond them runs on its
-     * request's own virtual thread, yielding it now and then. Idle threads end after a minute.
-     */
-    private final ExecutorService copiers;
     /** The node is draining: writes stop at a durable offset, new ones are refused. */
     private volatile boolean draining;
 
-    UploadWriter(UploadStore store, PartFiles parts, UploadSettings settings, Clock clock, MeterRegistry meters) {
+    UploadWriter(
+            UploadStore store,
+            PartFiles parts,
+            BodyCopies copies,
+            UploadSettings settings,
+            Clock clock,
+            MeterRegistry meters) {
         this.store = store;
         this.parts = parts;
+        this.copies = copies;
         this.settings = settings;
         this.clock = clock;
-        this.copiers = new ThreadPoolExecutor(
-                0,
-                settings.copyThreads(),
-                1,
-                TimeUnit.MINUTES,
-                new SynchronousQueue<>(),
-                Thread.ofPlatform().daemon().name("kiln-upload-copy-", 0).factory(),
-                new ThreadPoolExecutor.CallerRunsPolicy());
         Gauge.builder("kiln.uploads.active", writing, Set::size)
                 .description("Upload requests receiving bytes on this node now")
                 .register(meters);
@@ -122,7 +111,7 @@ class UploadWriter {
                 // Every byte arrived before, but completing did not finish (a crash): finish it now.
                 return new Written(complete.apply(upload), offset);
             }
-            long reached = onCopier(new Copy(upload, lock, offset, checksum, body));
+            long reached = copies.run(new Copy(upload, lock, offset, checksum, body)::run);
             return new Written(reached == upload.length() ? complete.apply(upload) : upload, reached);
         } catch (UncheckedIOException e) {
             if (e.getCause() instanceof UploadParts.LostBytes lost) {
@@ -132,26 +121,6 @@ class UploadWriter {
         } finally {
             store.unlock(upload.id(), lock);
             writing.remove(Thread.currentThread());
-        }
-    }
-
-    /**
-     * Runs the copy on a platform thread while the request's virtual thread waits for it. A fast
-     * client's body is always ready, so copying and hashing it is CPU-bound and might never park; a
-     * virtual thread is not preempted, and on one carrier per core a few uploads would hold every
-     * other request back, while the OS time-slices a platform thread with the carriers.
-     */
-    private long onCopier(Copy copy) {
-        try {
-            return CompletableFuture.supplyAsync(copy::run, copiers).join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException thrown) {
-                throw thrown;
-            }
-            if (e.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw e;
         }
     }
 
@@ -278,7 +247,7 @@ class UploadWriter {
             if (sinceYield >= YIELD_EVERY) {
                 sinceYield = 0;
                 if (Thread.currentThread().isVirtual()) {
-                    Thread.yield(); // beyond the copiers: let the other virtual threads on its carrier run
+                    Thread.yield(); // beyond BodyCopies' threads: let the others on this carrier run
                 }
             }
         }
