@@ -306,8 +306,8 @@ abstract class TusProtocolContract extends ApiTestBase {
     }
 
     /**
-     * Tests run with one copy thread (kiln-test.properties): while a stalled body holds it, another
-     * upload is copied on its own request thread instead of being refused or queued behind it.
+     * Tests run with one body copy thread (kiln-test.properties): while a stalled body holds it, other
+     * uploads are copied on their own request threads instead of being refused or queued behind it.
      */
     @Test
     void anUploadBeyondTheCopyThreadsIsCopiedAllTheSame() throws Exception {
@@ -334,22 +334,21 @@ abstract class TusProtocolContract extends ApiTestBase {
             byte[] content = random(500_000);
             String url = uploads.create(content.length, Map.of());
             assertThat(uploads.patch(url, 0, content).status()).isEqualTo(204);
-            String fileId = uploads.head(url).header("Kiln-File-Id").orElseThrow();
-            assertThat(api.get("/api/v1/files/" + fileId, token)
-                            .json()
-                            .get("sha256")
-                            .asString())
+            assertThat(storedSha256(uploads.head(url).header("Kiln-File-Id").orElseThrow()))
                     .isEqualTo(sha256(content));
+            String text = "A direct upload goes through too.";
+            assertThat(storedSha256(api.textFile(token, text)))
+                    .isEqualTo(sha256(text.getBytes(StandardCharsets.UTF_8)));
         } finally {
             release.countDown();
         }
         assertThat(stalled.get(WAIT.toSeconds(), TimeUnit.SECONDS).status()).isEqualTo(204);
-        String stalledFile = uploads.head(stalledUrl).header("Kiln-File-Id").orElseThrow();
-        assertThat(api.get("/api/v1/files/" + stalledFile, token)
-                        .json()
-                        .get("sha256")
-                        .asString())
+        assertThat(storedSha256(uploads.head(stalledUrl).header("Kiln-File-Id").orElseThrow()))
                 .isEqualTo(sha256(stalledContent));
+    }
+
+    private String storedSha256(String fileId) {
+        return api.get("/api/v1/files/" + fileId, token).json().get("sha256").asString();
     }
 
     @Test
