@@ -6,11 +6,13 @@ import dev.kiln.api.Paging;
 import dev.kiln.audit.AuditAction;
 import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
+import dev.kiln.files.BodyCopies;
 import dev.kiln.jobs.Job;
 import dev.kiln.jobs.JobStore;
 import dev.kiln.support.PageCursor;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -46,6 +48,7 @@ class BatchApiController {
     private final BatchStore batches;
     private final BatchActions actions;
     private final BatchZip zip;
+    private final BodyCopies copies;
     private final JobStore jobs;
     private final AuditLog audit;
     private final Clock clock;
@@ -55,6 +58,7 @@ class BatchApiController {
             BatchStore batches,
             BatchActions actions,
             BatchZip zip,
+            BodyCopies copies,
             JobStore jobs,
             AuditLog audit,
             Clock clock) {
@@ -62,6 +66,7 @@ class BatchApiController {
         this.batches = batches;
         this.actions = actions;
         this.zip = zip;
+        this.copies = copies;
         this.jobs = jobs;
         this.audit = audit;
         this.clock = clock;
@@ -141,7 +146,11 @@ class BatchApiController {
                         .filename(BatchZip.zipName(batch, format), StandardCharsets.UTF_8)
                         .build()
                         .toString());
-        zip.write(batch, members, format, response.getOutputStream());
+        OutputStream out = response.getOutputStream();
+        copies.run(() -> {
+            zip.write(batch, members, format, out); // rendering and deflating: CPU-bound
+            return null;
+        });
     }
 
     private BatchStore.BatchRow find(User user, String id) {

@@ -9,11 +9,11 @@ import java.util.concurrent.TimeUnit;
 import org.springframework.stereotype.Component;
 
 /**
- * Copies of request bodies into storage run here, on platform threads, while the request's virtual
- * thread waits. A fast client's body is always ready, so copying and hashing it is CPU-bound and
- * might never park; a virtual thread is not preempted, and with one carrier per core a few such
- * copies would hold every other request back, while the OS time-slices a platform thread with the
- * carriers. At most {@code kiln.files.copy-threads} of them, so stalled bodies cannot pile up
+ * Copies of request bodies into storage (and writes of computed response bodies, a batch's zip) run
+ * here, on platform threads, while the request's virtual thread waits. A fast client's body is always
+ * ready, so copying and hashing it is CPU-bound and might never park; a virtual thread is not
+ * preempted, and with one carrier per core a few such copies would hold every other request back,
+ * while the OS time-slices a platform thread with the carriers. At most {@code kiln.files.copy-threads} of them, so stalled bodies cannot pile up
  * threads; a copy beyond them (or after shutdown began) runs on the caller's thread.
  */
 @Component
