@@ -268,14 +268,7 @@ abstract class TusProtocolContract extends ApiTestBase {
         CountDownLatch release = new CountDownLatch(1);
         // The first writer sends 100 KB, then stalls like a dead connection.
         CompletableFuture<Api.Response> stalled =
-                CompletableFuture.supplyAsync(() -> api.send(tus(api.request(url, token))
-                        .header("Upload-Offset", "0")
-                        .header("Content-Type", TusController.OFFSET_STREAM)
-                        .method(
-                                "PATCH",
-                                HttpRequest.BodyPublishers.ofInputStream(() -> new StallingStream(
-                                        slice(content, 0, 100_000), slice(content, 100_000, 200_000), release)))
-                        .build()));
+                patchStalling(url, slice(content, 0, 100_000), slice(content, 100_000, 200_000), release);
         await().atMost(WAIT)
                 .until(() -> uploads.head(url)
                                 .header("Upload-Offset")
@@ -314,17 +307,11 @@ abstract class TusProtocolContract extends ApiTestBase {
         byte[] stalledContent = random(300_000);
         String stalledUrl = uploads.create(stalledContent.length, Map.of());
         CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<Api.Response> stalled =
-                CompletableFuture.supplyAsync(() -> api.send(tus(api.request(stalledUrl, token))
-                        .header("Upload-Offset", "0")
-                        .header("Content-Type", TusController.OFFSET_STREAM)
-                        .method(
-                                "PATCH",
-                                HttpRequest.BodyPublishers.ofInputStream(() -> new StallingStream(
-                                        slice(stalledContent, 0, 100_000),
-                                        slice(stalledContent, 100_000, stalledContent.length),
-                                        release)))
-                        .build()));
+        CompletableFuture<Api.Response> stalled = patchStalling(
+                stalledUrl,
+                slice(stalledContent, 0, 100_000),
+                slice(stalledContent, 100_000, stalledContent.length),
+                release);
         try {
             await().atMost(WAIT)
                     .until(() -> Long.parseLong(uploads.head(stalledUrl)
@@ -345,6 +332,18 @@ abstract class TusProtocolContract extends ApiTestBase {
         assertThat(stalled.get(WAIT.toSeconds(), TimeUnit.SECONDS).status()).isEqualTo(204);
         assertThat(storedSha256(uploads.head(stalledUrl).header("Kiln-File-Id").orElseThrow()))
                 .isEqualTo(sha256(stalledContent));
+    }
+
+    /** A PATCH from offset 0 that sends {@code first}, stalls like a dead connection until {@code release}, then sends {@code rest}. */
+    private CompletableFuture<Api.Response> patchStalling(
+            String url, byte[] first, byte[] rest, CountDownLatch release) {
+        return CompletableFuture.supplyAsync(() -> api.send(tus(api.request(url, token))
+                .header("Upload-Offset", "0")
+                .header("Content-Type", TusController.OFFSET_STREAM)
+                .method(
+                        "PATCH",
+                        HttpRequest.BodyPublishers.ofInputStream(() -> new StallingStream(first, rest, release)))
+                .build()));
     }
 
     private String storedSha256(String fileId) {
