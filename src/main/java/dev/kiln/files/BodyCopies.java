@@ -1,11 +1,13 @@
 package dev.kiln.files;
 
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.MDC;
 import org.springframework.stereotype.Component;
 
 /**
@@ -46,11 +48,16 @@ public class BodyCopies implements AutoCloseable {
     @SuppressWarnings("unchecked")
     public <T, E extends Exception> T run(Copy<T, E> copy) throws E {
         CompletableFuture<T> done = new CompletableFuture<>();
+        Map<String, String> logContext = MDC.getCopyOfContextMap(); // the request's fields on the copy's log lines
         threads.execute(() -> {
+            Map<String, String> before = MDC.getCopyOfContextMap(); // the caller's, when it runs the copy itself
+            setContext(logContext);
             try {
                 done.complete(copy.run());
             } catch (Throwable t) {
                 done.completeExceptionally(t);
+            } finally {
+                setContext(before);
             }
         });
         try {
@@ -62,6 +69,14 @@ public class BodyCopies implements AutoCloseable {
                 throw error;
             }
             throw (E) thrown; // copy.run throws E or an unchecked exception
+        }
+    }
+
+    private static void setContext(Map<String, String> context) {
+        if (context == null) {
+            MDC.clear();
+        } else {
+            MDC.setContextMap(context);
         }
     }
 
