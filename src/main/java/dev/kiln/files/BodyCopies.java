@@ -15,8 +15,9 @@ import org.springframework.stereotype.Component;
  * here, on platform threads, while the request's virtual thread waits. A fast client's body is always
  * ready, so copying and hashing it is CPU-bound and might never park; a virtual thread is not
  * preempted, and with one carrier per core a few such copies would hold every other request back,
- * while the OS time-slices a platform thread with the carriers. At most {@code kiln.files.copy-threads} of them, so stalled bodies cannot pile up
- * threads; a copy beyond them (or after shutdown began) runs on the caller's thread.
+ * while the OS time-slices a platform thread with the carriers (the copy loops also give way:
+ * {@code support.CopyPacing}). At most {@code kiln.files.copy-threads} of them, so stalled bodies
+ * cannot pile up threads; a copy beyond them (or after shutdown began) runs on the caller's thread.
  */
 @Component
 public class BodyCopies implements AutoCloseable {

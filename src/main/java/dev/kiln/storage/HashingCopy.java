@@ -1,5 +1,6 @@
 package dev.kiln.storage;
 
+import dev.kiln.support.CopyPacing;
 import dev.kiln.support.Digests;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +26,7 @@ final class HashingCopy {
         MessageDigest sha256 = Digests.sha256();
         long size = 0;
         byte[] buffer = new byte[BUFFER];
+        CopyPacing pacing = new CopyPacing();
         try (OutputStream out = Files.newOutputStream(file)) {
             int n;
             while ((n = in.read(buffer)) != -1) {
@@ -34,6 +36,7 @@ final class HashingCopy {
                 }
                 sha256.update(buffer, 0, n);
                 out.write(buffer, 0, n);
+                pacing.copied(n);
             }
         }
         return new StoredBlob(HexFormat.of().formatHex(sha256.digest()), size);

@@ -4,6 +4,7 @@ import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
 import dev.kiln.files.BodyCopies;
 import dev.kiln.storage.UploadParts;
+import dev.kiln.support.CopyPacing;
 import dev.kiln.support.Ids;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -32,7 +33,6 @@ class UploadWriter {
 
     private static final Logger log = LoggerFactory.getLogger(UploadWriter.class);
     private static final int BUFFER = 64 * 1024;
-    private static final int YIELD_EVERY = 1024 * 1024;
     /** A writer shows it is alive (and makes its bytes durable) at least this often. */
     private static final Duration HEARTBEAT = Duration.ofSeconds(2);
 
@@ -169,7 +169,7 @@ class UploadWriter {
         private long left;
         private long durable;
         private long sinceCheckpoint;
-        private long sinceYield;
+        private final CopyPacing pacing = new CopyPacing();
         private long heartbeatAt = System.nanoTime();
         private boolean clientGone;
         private boolean stopped;
@@ -243,15 +243,7 @@ class UploadWriter {
             }
             left -= n;
             sinceCheckpoint += n;
-            sinceYield += n;
-            if (!Thread.currentThread().isVirtual()) {
-                // A carrier woken by a request runs now rather than after this copy's time slice
-                // (under 20 uploads GET p50 and p99 about halved, throughput unchanged: benchmarks.md).
-                Thread.yield();
-            } else if (sinceYield >= YIELD_EVERY) {
-                sinceYield = 0;
-                Thread.yield(); // beyond BodyCopies' threads: let the others on this carrier run
-            }
+            pacing.copied(n);
         }
 
         private boolean checkpointDue() {
