@@ -152,6 +152,9 @@ class JobEventsController {
         JobWatch watch = new JobWatch(Access.of(request), job.ownerId(), stream::end);
         connections.access().hold(watch);
         try {
+            if (watch.ended() != null) {
+                throw watch.ended(); // before any of the log is replayed
+            }
             response.setContentType(MediaType.TEXT_EVENT_STREAM_VALUE);
             response.setCharacterEncoding(StandardCharsets.UTF_8.name());
             response.setHeader("Cache-Control", "no-store");

@@ -29,16 +29,12 @@ public class StreamAccess extends Loop {
         this.check = check;
     }
 
+    /**
+     * Holds a stream or poll until {@link #release}, and checks its credential once: an ending that
+     * came between the request's authentication and this hold reached no holder, so it ends it now.
+     */
     public void hold(AccessHolder holder) {
         holders.add(holder);
-    }
-
-    /**
-     * As {@link #hold}, then checks the credential once: an ending that came between the request's
-     * authentication and this hold (no event reaches a holder not yet held) ends it now.
-     */
-    public void holdChecked(AccessHolder holder) {
-        hold(holder);
         check.recheck(List.of(holder.access())).forEach(this::on);
     }
 

@@ -370,6 +370,9 @@ final class StreamConnection implements EventSink, AccessHolder {
         access = who;
         user = who.user();
         connections.access().hold(this);
+        if (closed) {
+            return; // its access ended before it was held: closing with 4001, no welcome
+        }
         lastPingAt = System.currentTimeMillis();
         enqueue(Tick.WELCOME);
     }

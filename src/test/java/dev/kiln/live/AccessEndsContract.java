@@ -3,6 +3,9 @@ package dev.kiln.live;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.kiln.api.ErrorCode;
+import dev.kiln.auth.Access;
+import dev.kiln.auth.User;
 import dev.kiln.auth.Users;
 import dev.kiln.db.Database;
 import dev.kiln.testing.Api;
@@ -42,6 +45,9 @@ abstract class AccessEndsContract extends ApiTestBase {
 
     @Autowired
     Database db;
+
+    @Autowired
+    Users users;
 
     private final List<String> gates = new ArrayList<>();
     private final List<AutoCloseable> open = new ArrayList<>();
@@ -209,6 +215,29 @@ abstract class AccessEndsContract extends ApiTestBase {
         assertThat(sse.endsWithin(SOON)).isTrue();
         assertStillOpen(otherUser, theirJob);
         assertThat(api.get("/api/v1/session", member).status()).isEqualTo(401);
+    }
+
+    /** An ending between a request's authentication and its hold reaches no holder: holding checks once. */
+    @Test
+    void accessThatEndedBeforeItsHoldEndsItAsItIsHeld() {
+        String second = issueToken(member, null).get("token").asString();
+        String revokedId = tokenId(member);
+        User user = users.findById(userId).orElseThrow();
+        assertThat(api.delete("/api/v1/me/tokens/" + revokedId, second).status())
+                .isEqualTo(200);
+
+        JobWatch revoked = new JobWatch(new Access(user, revokedId, null), userId, () -> {});
+        JobWatch live = new JobWatch(new Access(user, tokenId(second), null), userId, () -> {});
+        access.hold(revoked);
+        access.hold(live);
+        try {
+            assertThat(revoked.ended()).isNotNull();
+            assertThat(revoked.ended().code()).isEqualTo(ErrorCode.UNAUTHENTICATED);
+            assertThat(live.ended()).isNull();
+        } finally {
+            access.release(revoked);
+            access.release(live);
+        }
     }
 
     @Test
