@@ -30,7 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * whisper-asr-webservice's API (docs/compat.md), so that Bazarr's Whisper provider and other clients
  * of that service work against Kiln: {@code POST /asr} answers the transcript as that service does
- * (same outputs, headers and errors), from a Kiln job. {@code POST /detect-language} is answered 501:
+ * (same outputs, headers and errors), from a Kiln job on {@code kiln.compat.asr-engine} (its clients
+ * cannot name an engine), which translates when it is a remote one. {@code POST /detect-language} is answered 501:
  * a Vosk model transcribes one language and cannot tell which is spoken.
  */
 @Hidden // whisper-asr-webservice documents this API
@@ -48,9 +49,24 @@ class AsrController {
     private final ResultWait wait;
     private final AsrErrors errors;
     private final JsonMapper json;
+    /** The engine {@code /asr} runs on ({@code kiln.compat.asr-engine}); null: the default. */
+    private final String engine;
 
-    AsrController(Engines engines, Transcriptions transcriptions, ResultWait wait, AsrErrors errors, JsonMapper json) {
+    AsrController(
+            Engines engines,
+            Transcriptions transcriptions,
+            ResultWait wait,
+            AsrErrors errors,
+            JsonMapper json,
+            CompatSettings settings) {
         this.engines = engines;
+        this.engine = settings.asrEngine();
+        if (engine != null && engines.all().stream().noneMatch(e -> e.name().equals(engine))) {
+            throw new IllegalStateException("kiln.compat.asr-engine: no engine is named '" + engine + "'; engines: "
+                    + String.join(
+                            ", ",
+                            engines.all().stream().map(Engines.Engine::name).toList()));
+        }
         this.transcriptions = transcriptions;
         this.wait = wait;
         this.errors = errors;
@@ -87,15 +103,17 @@ class AsrController {
         if (invalid.any()) {
             throw invalid;
         }
-        if (taskName.equals("translate")) {
+        boolean translate = taskName.equals("translate");
+        Engines.Engine chosen = engines.choose(engine, language);
+        if (translate && !chosen.remote()) {
             throw CompatFailure.of(
                     CompatFailure.Kind.CANNOT_TRANSLATE,
-                    "This server cannot translate: its Vosk models transcribe speech in their own language only. "
-                            + "Use task=transcribe.",
+                    "This server cannot translate here: /asr runs on " + chosen.name()
+                            + ", a Vosk model, which transcribes speech in its own language only. "
+                            + "Use task=transcribe, or ask the operator to set kiln.compat.asr-engine to a remote engine.",
                     "task");
         }
-        Engines.Engine engine = engines.choose(null, language);
-        Job job = transcriptions.submit(user, audio, !encoded, engine, language, false, idempotencyKey);
+        Job job = transcriptions.submit(user, audio, !encoded, chosen, language, translate, idempotencyKey);
         Duration limit = wait.limit(prefer);
         ResultWait.End end = wait.follow(Access.of(request), job, limit, new ResultWait.Follower() {});
         if (end == ResultWait.End.CLIENT_GONE) {

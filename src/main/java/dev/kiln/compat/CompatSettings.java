@@ -15,12 +15,16 @@ import org.springframework.boot.context.properties.bind.Name;
  *                           default false (the job runs on, and its result waits in Kiln)
  * @param tokenHeader        a header that may carry the Kiln token instead of {@code Authorization:
  *                           Bearer}, for tools that cannot send one (e.g. {@code X-Api-Key}); default none
+ * @param asrEngine          the engine {@code /asr} runs on, which cannot name one (a Vosk model or a
+ *                           remote engine); default none: the default engine, or one that speaks the
+ *                           language asked for
  */
 @ConfigurationProperties("kiln.compat")
 public record CompatSettings(
         @Name("wait") @DefaultValue("10m") Duration waitLimit,
         @DefaultValue("false") boolean cancelOnDisconnect,
-        String tokenHeader) {
+        String tokenHeader,
+        String asrEngine) {
 
     public CompatSettings {
         if (waitLimit.isNegative()) {
@@ -31,6 +35,9 @@ public record CompatSettings(
         }
         if (tokenHeader != null && !tokenHeader.matches("[A-Za-z0-9-]+")) {
             throw new IllegalArgumentException("kiln.compat.token-header must be a header name, not " + tokenHeader);
+        }
+        if (asrEngine != null && asrEngine.isBlank()) {
+            asrEngine = null;
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.kiln.compat;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
@@ -40,6 +41,9 @@ abstract class CompatApiContract extends ApiTestBase {
 
     @Autowired
     MeterRegistry meters;
+
+    @Autowired
+    Engines engines;
 
     @BeforeEach
     void members() {
@@ -450,6 +454,14 @@ abstract class CompatApiContract extends ApiTestBase {
         assertThat(raw.status()).as(raw.toString()).isEqualTo(200);
         assertThat(raw.body()).startsWith("1\n00:00:0").contains("conference room");
         assertThat(raw.header("Content-Disposition")).contains("attachment; filename=\"audio_file.srt\"");
+    }
+
+    @Test
+    void anAsrEngineThatDoesNotExistStopsTheStart() {
+        CompatSettings settings = new CompatSettings(Duration.ofSeconds(1), false, null, "nowhere");
+        assertThatThrownBy(() -> new AsrController(engines, null, null, null, null, settings))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("kiln.compat.asr-engine", "'nowhere'", "en-us");
     }
 
     @Test

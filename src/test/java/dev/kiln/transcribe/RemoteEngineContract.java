@@ -65,6 +65,7 @@ abstract class RemoteEngineContract extends ApiTestBase {
         registry.add("kiln.transcribe.engines.resume.max-concurrency", () -> "1");
         registry.add("kiln.transcribe.engines.wide.max-concurrency", () -> "3");
         registry.add("kiln.transcribe.recognizers", () -> "1");
+        registry.add("kiln.compat.asr-engine", () -> "flaky");
     }
 
     @AfterAll
@@ -324,6 +325,34 @@ abstract class RemoteEngineContract extends ApiTestBase {
                 .build());
         assertThat(refused.status()).isEqualTo(400);
         assertThat(refused.body()).contains("translation_not_supported", "Remote engines translate", "flaky");
+    }
+
+    /** whisper-asr-webservice names no engine: {@code kiln.compat.asr-engine} picks one, and a remote one translates. */
+    @Test
+    void asrRunsOnTheConfiguredEngineWhichTranslates() throws IOException {
+        server.reset();
+        Api.Response translated = asr("?task=translate&output=json");
+        assertThat(translated.status()).as(translated.body()).isEqualTo(200);
+        assertThat(translated.json().get("text").asString()).startsWith("Translated chunk 0.");
+        assertThat(server.received("flaky"))
+                .isNotEmpty()
+                .allSatisfy(r -> assertThat(r.translation()).isTrue());
+
+        server.reset();
+        Api.Response transcribed = asr("?output=txt");
+        assertThat(transcribed.status()).as(transcribed.body()).isEqualTo(200);
+        assertThat(transcribed.body()).startsWith("Chunk 0.");
+        assertThat(server.received("flaky"))
+                .isNotEmpty()
+                .allSatisfy(r -> assertThat(r.translation()).isFalse());
+    }
+
+    private Api.Response asr(String query) throws IOException {
+        return api.send(new Multipart()
+                .file("audio_file", "speech.wav", Files.readAllBytes(Fixtures.path("speech.wav")))
+                .post(api, "/asr" + query, Api.ADMIN_TOKEN)
+                .timeout(Duration.ofMinutes(1))
+                .build());
     }
 
     private String submit(String engine, boolean words) throws IOException {
