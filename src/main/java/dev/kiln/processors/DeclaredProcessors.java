@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -34,6 +35,9 @@ public class DeclaredProcessors {
     private final JsonMapper json;
     private final Clock clock;
     private volatile Snapshot snapshot = new Snapshot(Map.of(), Instant.MIN);
+    /** Declarations stored by this node so far: a read that overlapped one may have missed it. */
+    private final AtomicLong declared = new AtomicLong();
+
     private final Map<String, Long> lastWritten = new ConcurrentHashMap<>();
 
     private record Snapshot(Map<String, DeclaredProcessor> byName, Instant readAt) {}
@@ -62,6 +66,7 @@ public class DeclaredProcessors {
                         INSERT INTO worker_processors (name, declaration, declared_by, declared_at) VALUES (?, ?, ?, ?)
                         ON CONFLICT (name) DO UPDATE SET declaration = excluded.declaration,
                             declared_by = excluded.declared_by, declared_at = excluded.declared_at""").params(name, text, userId, clock.millis()).update());
+        declared.incrementAndGet();
         snapshot = new Snapshot(snapshot.byName(), Instant.MIN); // read again at the next look
         return find(name).orElse(processor);
     }
@@ -134,8 +139,11 @@ public class DeclaredProcessors {
         if (now.readAt().plus(FRESH).isAfter(clock.instant())) {
             return now.byName();
         }
+        long before = declared.get();
         Map<String, DeclaredProcessor> read = read();
-        snapshot = new Snapshot(read, clock.instant());
+        // A read that overlapped a declaration here may lack it, and would hide it for a second from
+        // a submission that follows the declaration's 200: such a read is kept only until the next look.
+        snapshot = new Snapshot(read, declared.get() == before ? clock.instant() : Instant.MIN);
         return read;
     }
 

@@ -8,7 +8,6 @@ import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.Zips;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -286,15 +285,10 @@ abstract class BatchApiContract extends ApiTestBase {
 
     /** The zip's entries in order, each as text. */
     private Map<String, String> unzip(String path) throws IOException {
-        try (HttpClient http = HttpClient.newHttpClient()) {
-            HttpResponse<byte[]> response =
-                    http.send(api.request(path, token).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-            assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(response.headers().firstValue("Content-Type")).contains("application/zip");
-            return Zips.texts(new ByteArrayInputStream(response.body()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        HttpResponse<byte[]> response =
+                api.sendForBytes(api.request(path, token).GET().build());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).contains("application/zip");
+        return Zips.texts(new ByteArrayInputStream(response.body()));
     }
 }

@@ -9,8 +9,6 @@ import dev.kiln.testing.Api.Response;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.TestBytes;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -31,7 +29,6 @@ import tools.jackson.databind.JsonNode;
 abstract class ResultFilesContract extends ApiTestBase {
 
     private static final Duration WAIT = Duration.ofSeconds(15);
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @Autowired
     ResultFiles resultFiles;
@@ -342,12 +339,11 @@ abstract class ResultFilesContract extends ApiTestBase {
         return listed.json().get("items").valueStream().toList();
     }
 
-    private HttpResponse<byte[]> download(String token, String path, String range)
-            throws IOException, InterruptedException {
+    private HttpResponse<byte[]> download(String token, String path, String range) {
         HttpRequest.Builder request = api.request(path, token).GET();
         if (range != null) {
             request.header("Range", range);
         }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        return api.sendForBytes(request.build());
     }
 }

@@ -114,13 +114,17 @@ public final class Api {
 
     /** The body of a GET of {@code path} as bytes (a file's content); fails unless the answer is 200. */
     public byte[] bytes(String path, String token) {
+        HttpResponse<byte[]> response = sendForBytes(request(path, token).GET().build());
+        if (response.statusCode() != 200) {
+            throw new AssertionError("GET " + path + " answered " + response.statusCode());
+        }
+        return response.body();
+    }
+
+    /** {@code request}'s answer, whatever its status, with its body as bytes (a download, a zip). */
+    public HttpResponse<byte[]> sendForBytes(HttpRequest request) {
         try {
-            HttpResponse<byte[]> response =
-                    http.send(request(path, token).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-            if (response.statusCode() != 200) {
-                throw new AssertionError("GET " + path + " answered " + response.statusCode());
-            }
-            return response.body();
+            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
