@@ -61,16 +61,17 @@ class AsrController {
             CompatSettings settings) {
         this.engines = engines;
         this.engine = settings.asrEngine();
-        if (engine != null && engines.all().stream().noneMatch(e -> e.name().equals(engine))) {
-            throw new IllegalStateException("kiln.compat.asr-engine: no engine is named '" + engine + "'; engines: "
-                    + String.join(
-                            ", ",
-                            engines.all().stream().map(Engines.Engine::name).toList()));
-        }
         this.transcriptions = transcriptions;
         this.wait = wait;
         this.errors = errors;
         this.json = json;
+        if (engine != null) {
+            try {
+                engines.choose(engine, null);
+            } catch (CompatFailure unknown) {
+                throw new IllegalStateException("kiln.compat.asr-engine: " + unknown.getMessage());
+            }
+        }
     }
 
     @PostMapping("/asr")
@@ -106,12 +107,7 @@ class AsrController {
         boolean translate = taskName.equals("translate");
         Engines.Engine chosen = engines.choose(engine, language);
         if (translate && !chosen.remote()) {
-            throw CompatFailure.of(
-                    CompatFailure.Kind.CANNOT_TRANSLATE,
-                    "This server cannot translate here: /asr runs on " + chosen.name()
-                            + ", a Vosk model, which transcribes speech in its own language only. "
-                            + "Use task=transcribe, or ask the operator to set kiln.compat.asr-engine to a remote engine.",
-                    "task");
+            throw cannotTranslate(chosen);
         }
         Job job = transcriptions.submit(user, audio, !encoded, chosen, language, translate, idempotencyKey);
         Duration limit = wait.limit(prefer);
@@ -132,6 +128,23 @@ class AsrController {
                         "attachment; filename=\"" + quote(name) + "." + format.wire() + "\"")
                 .header(OpenAiErrors.JOB_HEADER, job.id())
                 .body(format.render(transcript, words, code, json));
+    }
+
+    /** {@code task=translate} on a Vosk model, naming the remote engines the operator could choose instead. */
+    private CompatFailure cannotTranslate(Engines.Engine vosk) {
+        List<String> remote = engines.all().stream()
+                .filter(Engines.Engine::remote)
+                .map(Engines.Engine::name)
+                .toList();
+        return CompatFailure.of(
+                CompatFailure.Kind.CANNOT_TRANSLATE,
+                "This server cannot translate here: /asr runs on " + vosk.name()
+                        + ", a Vosk model, which transcribes speech in its own language only. Use task=transcribe"
+                        + (remote.isEmpty()
+                                ? "."
+                                : ", or ask the operator to set kiln.compat.asr-engine to a remote engine ("
+                                        + String.join(", ", remote) + ")."),
+                "task");
     }
 
     @PostMapping("/detect-language")

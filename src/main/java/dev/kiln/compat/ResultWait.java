@@ -115,9 +115,9 @@ class ResultWait implements SmartLifecycle {
         Semaphore wake = new Semaphore(0);
         JobWatch watch = new JobWatch(caller, job.ownerId(), wake::release);
         waiting.add(wake);
-        access.hold(watch); // a client may revoke as soon as it knows the job (a stream's headers)
         long deadline = System.nanoTime() + limit.toNanos();
         try (EventHub.Subscription ignored = hub.followJob(job.id(), event -> wake.release())) {
+            access.hold(watch); // a client may revoke as soon as it knows the job (a stream's headers)
             Progress progress = new Progress();
             while (true) {
                 if (watch.ended() != null) {

@@ -87,9 +87,9 @@ class JobEventsController {
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(wait);
         JobWatch watch = new JobWatch(Access.of(request), job.ownerId(), arrived::release);
-        connections.access().hold(watch);
         // Subscribed before the first read, so nothing committed after it is missed: one read for an empty poll.
         try (EventHub.Subscription ignored = hub.followJob(id, event -> arrived.release())) {
+            connections.access().hold(watch); // in the try: its check may throw, and what was taken is given back
             List<JobEvent> page = log.after(id, after, limit);
             // A wake-up may be for an event the client already has (another node's catch-up): look again.
             while (page.isEmpty()
@@ -150,8 +150,8 @@ class JobEventsController {
             throw refusal(refused.get());
         }
         JobWatch watch = new JobWatch(Access.of(request), job.ownerId(), stream::end);
-        connections.access().hold(watch);
         try {
+            connections.access().hold(watch);
             if (watch.ended() != null) {
                 throw watch.ended(); // before any of the log is replayed
             }

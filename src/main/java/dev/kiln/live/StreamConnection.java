@@ -371,7 +371,7 @@ final class StreamConnection implements EventSink, AccessHolder {
         user = who.user();
         connections.access().hold(this);
         if (closed) {
-            return; // its access ended before it was held: closing with 4001, no welcome
+            return; // its access ended before it was held (or it closed meanwhile): no welcome
         }
         lastPingAt = System.currentTimeMillis();
         enqueue(Tick.WELCOME);

@@ -34,13 +34,14 @@ public class DeclaredProcessors {
     private final Database db;
     private final JsonMapper json;
     private final Clock clock;
-    private volatile Snapshot snapshot = new Snapshot(Map.of(), Instant.MIN);
-    /** Declarations stored by this node so far: a read that overlapped one may have missed it. */
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), Instant.MIN, 0);
+    /** Declarations stored by this node so far: a read that began before one may lack it. */
     private final AtomicLong declared = new AtomicLong();
 
     private final Map<String, Long> lastWritten = new ConcurrentHashMap<>();
 
-    private record Snapshot(Map<String, DeclaredProcessor> byName, Instant readAt) {}
+    /** @param declarations how many of this node's declarations were stored when the read began */
+    private record Snapshot(Map<String, DeclaredProcessor> byName, Instant readAt, long declarations) {}
 
     private record Parsed(String text, DeclaredProcessor processor) {}
 
@@ -66,8 +67,7 @@ public class DeclaredProcessors {
                         INSERT INTO worker_processors (name, declaration, declared_by, declared_at) VALUES (?, ?, ?, ?)
                         ON CONFLICT (name) DO UPDATE SET declaration = excluded.declaration,
                             declared_by = excluded.declared_by, declared_at = excluded.declared_at""").params(name, text, userId, clock.millis()).update());
-        declared.incrementAndGet();
-        snapshot = new Snapshot(snapshot.byName(), Instant.MIN); // read again at the next look
+        declared.incrementAndGet(); // every snapshot read before this is stale now
         return find(name).orElse(processor);
     }
 
@@ -136,14 +136,14 @@ public class DeclaredProcessors {
 
     private Map<String, DeclaredProcessor> current() {
         Snapshot now = snapshot;
-        if (now.readAt().plus(FRESH).isAfter(clock.instant())) {
+        long declarations = declared.get();
+        // A snapshot read before a declaration here would hide it, for a second, from a submission
+        // that follows the declaration's 200, whichever look wrote the snapshot last.
+        if (now.declarations() == declarations && now.readAt().plus(FRESH).isAfter(clock.instant())) {
             return now.byName();
         }
-        long before = declared.get();
         Map<String, DeclaredProcessor> read = read();
-        // A read that overlapped a declaration here may lack it, and would hide it for a second from
-        // a submission that follows the declaration's 200: such a read is kept only until the next look.
-        snapshot = new Snapshot(read, declared.get() == before ? clock.instant() : Instant.MIN);
+        snapshot = new Snapshot(read, clock.instant(), declarations);
         return read;
     }
 

@@ -11,6 +11,7 @@ import dev.kiln.db.Database;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.Gates;
+import dev.kiln.testing.RevokeAfterAuthentication;
 import dev.kiln.testing.SseClient;
 import dev.kiln.testing.StreamClient;
 import java.net.http.HttpRequest;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -36,6 +38,7 @@ import tools.jackson.databind.JsonNode;
  * The periodic check runs by hand here ({@code kiln.stream.access-check-interval} is long in tests),
  * so what ends at once is shown to end through the event.
  */
+@TestPropertySource(properties = "kiln.test.revoke-after-authentication=true")
 abstract class AccessEndsContract extends ApiTestBase {
 
     private static final Duration SOON = Duration.ofSeconds(5);
@@ -215,6 +218,31 @@ abstract class AccessEndsContract extends ApiTestBase {
         assertThat(sse.endsWithin(SOON)).isTrue();
         assertStillOpen(otherUser, theirJob);
         assertThat(api.get("/api/v1/session", member).status()).isEqualTo(401);
+    }
+
+    /** A token revoked after its request was authenticated and before its stream was held: 401 at once. */
+    @Test
+    void aStreamWhoseTokenEndedAsItOpenedAnswers401BeforeAnyEvent() {
+        String sseToken = issueToken(member, null).get("token").asString();
+        String pollToken = issueToken(member, null).get("token").asString();
+        String poll = "/api/v1/jobs/" + job + "/events?wait=5&after="
+                + api.job(member, job).get("seq").asLong();
+
+        Api.Response sse = api.send(api.request(eventsPath(job), sseToken)
+                .header("Accept", "text/event-stream")
+                .header(RevokeAfterAuthentication.HEADER, "yes")
+                .timeout(Duration.ofSeconds(10))
+                .GET()
+                .build());
+        Api.Response waited = api.send(api.request(poll, pollToken)
+                .header(RevokeAfterAuthentication.HEADER, "yes")
+                .GET()
+                .build());
+
+        assertThat(sse.status()).as(sse.toString()).isEqualTo(401);
+        assertThat(sse.body()).doesNotContain("event:");
+        assertThat(waited.status()).as(waited.toString()).isEqualTo(401);
+        assertThat(api.get("/api/v1/session", sseToken).status()).isEqualTo(401); // it was revoked, as meant
     }
 
     /** An ending between a request's authentication and its hold reaches no holder: holding checks once. */
