@@ -132,10 +132,7 @@ class AsrController {
 
     /** {@code task=translate} on a Vosk model, naming the remote engines the operator could choose instead. */
     private CompatFailure cannotTranslate(Engines.Engine vosk) {
-        List<String> remote = engines.all().stream()
-                .filter(Engines.Engine::remote)
-                .map(Engines.Engine::name)
-                .toList();
+        List<String> remote = engines.remoteNames();
         return CompatFailure.of(
                 CompatFailure.Kind.CANNOT_TRANSLATE,
                 "This server cannot translate here: /asr runs on " + vosk.name()

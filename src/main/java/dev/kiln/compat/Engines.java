@@ -67,6 +67,11 @@ class Engines {
         return engines;
     }
 
+    /** The remote engines' names: the ones that translate. */
+    List<String> remoteNames() {
+        return all().stream().filter(Engine::remote).map(Engine::name).toList();
+    }
+
     /**
      * The engine for a request: the one named, else (no name, or {@value #ALIAS}) the default — or,
      * when a language is asked for that the default does not speak, the first that does.

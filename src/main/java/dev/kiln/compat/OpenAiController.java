@@ -182,10 +182,7 @@ class OpenAiController {
         if (engine.remote()) {
             return engine;
         }
-        List<String> remote = engines.all().stream()
-                .filter(Engines.Engine::remote)
-                .map(Engines.Engine::name)
-                .toList();
+        List<String> remote = engines.remoteNames();
         throw CompatFailure.of(
                 CompatFailure.Kind.CANNOT_TRANSLATE,
                 "The engine " + engine.name() + " transcribes only (a Vosk model, in its own language). "
