@@ -2,17 +2,12 @@ package dev.kiln.processors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kiln.testing.MutableClock;
 import dev.kiln.testing.QueueFixture;
 import dev.kiln.testing.TestDatabases;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.JsonNode;
@@ -33,7 +28,7 @@ class DeclaredProcessorsTest {
     void aReadOlderThanADeclarationNeverHidesIt(TestDatabases.Kind kind) throws Exception {
         try (QueueFixture fixture = new QueueFixture(kind)) {
             String worker = fixture.user("worker").id();
-            PausingClock clock = new PausingClock();
+            MutableClock clock = fixture.clock;
             DeclaredProcessors declared = new DeclaredProcessors(fixture.db, fixture.json, clock);
             JsonNode declaration = fixture.json.readTree(DECLARATION);
 
@@ -41,13 +36,11 @@ class DeclaredProcessorsTest {
             clock.pauseAt("older-look", 3);
             CompletableFuture<Optional<DeclaredProcessor>> older = new CompletableFuture<>();
             Thread.ofPlatform().name("older-look").start(() -> older.complete(declared.find("render")));
-            assertThat(clock.paused.await(10, TimeUnit.SECONDS))
-                    .as("the look paused")
-                    .isTrue();
+            assertThat(clock.awaitPaused()).as("the look paused").isTrue();
 
             assertThat(declared.declare("render", declaration, worker).name()).isEqualTo("render");
             assertThat(declared.find("render")).isPresent();
-            clock.resume.countDown();
+            clock.resume();
             assertThat(older.get(10, TimeUnit.SECONDS))
                     .as("it read before the declaration")
                     .isEmpty();
@@ -55,44 +48,6 @@ class DeclaredProcessorsTest {
             assertThat(declared.find("render"))
                     .as("after the older look installed its snapshot")
                     .isPresent();
-        }
-    }
-
-    /** A clock that, on one thread, stops at its n-th reading until resumed. */
-    private static final class PausingClock extends Clock {
-        final CountDownLatch paused = new CountDownLatch(1);
-        final CountDownLatch resume = new CountDownLatch(1);
-        private final Instant now = Instant.parse("2026-01-01T00:00:00Z");
-        private final AtomicInteger readings = new AtomicInteger();
-        private volatile String thread;
-        private volatile int pauseAt;
-
-        void pauseAt(String threadName, int n) {
-            this.thread = threadName;
-            this.pauseAt = n;
-        }
-
-        @Override
-        public Instant instant() {
-            if (Thread.currentThread().getName().equals(thread) && readings.incrementAndGet() == pauseAt) {
-                paused.countDown();
-                try {
-                    resume.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
         }
     }
 }
