@@ -75,11 +75,6 @@ public class AccessCheck {
         return new ArrayList<>(ended);
     }
 
-    /** Whether {@code access}'s token and session are still live (its role aside). */
-    public boolean live(Access access) {
-        return recheck(List.of(access)).stream().allMatch(e -> e.reason() == AccessEnded.Reason.ROLE_CHANGED);
-    }
-
     private static Set<String> ids(Collection<Access> open, Function<Access, String> id) {
         Set<String> ids = new HashSet<>();
         open.stream().map(id).filter(Objects::nonNull).forEach(ids::add);

@@ -369,10 +369,7 @@ final class StreamConnection implements EventSink, AccessHolder {
         }
         access = who;
         user = who.user();
-        connections.access().hold(this);
-        if (closed) {
-            return; // its access ended before it was held (or it closed meanwhile): no welcome
-        }
+        connections.access().hold(this); // access already ended closes it here; the drain then skips the welcome
         lastPingAt = System.currentTimeMillis();
         enqueue(Tick.WELCOME);
     }

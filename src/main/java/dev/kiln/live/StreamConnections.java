@@ -124,9 +124,7 @@ class StreamConnections implements SmartLifecycle {
                     .getFirst("ticket");
             Access opened = ticket == null ? null : tickets.redeem(ticket).orElse(null);
             if (ticket != null && opened == null) {
-                connection.close(
-                        CloseCode.NOT_AUTHENTICATED,
-                        "the ticket is unknown, used or expired, or its token or session has ended");
+                connection.close(CloseCode.NOT_AUTHENTICATED, "the ticket is unknown, used or expired");
             } else {
                 connection.start(opened);
             }

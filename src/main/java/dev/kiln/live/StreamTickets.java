@@ -1,7 +1,6 @@
 package dev.kiln.live;
 
 import dev.kiln.auth.Access;
-import dev.kiln.auth.AccessCheck;
 import dev.kiln.auth.Users;
 import dev.kiln.db.Database;
 import dev.kiln.support.Ids;
@@ -12,21 +11,20 @@ import org.springframework.stereotype.Component;
 /**
  * Single-use tickets that open a WebSocket. Stored hashed in the database, so a ticket issued by
  * one node opens a socket on any other; redeeming deletes it. A ticket records the credential it
- * was issued with, so the socket ends with it, and opens nothing once it has ended.
+ * was issued with, so the socket ends with it; one whose credential has ended closes as its socket
+ * is held ({@link StreamAccess#hold} checks it), before a welcome.
  */
 @Component
 class StreamTickets {
 
     private final Database db;
     private final Users users;
-    private final AccessCheck check;
     private final Clock clock;
     private final StreamSettings settings;
 
-    StreamTickets(Database db, Users users, AccessCheck check, Clock clock, StreamSettings settings) {
+    StreamTickets(Database db, Users users, Clock clock, StreamSettings settings) {
         this.db = db;
         this.users = users;
-        this.check = check;
         this.clock = clock;
         this.settings = settings;
     }
@@ -55,8 +53,8 @@ class StreamTickets {
     }
 
     /**
-     * The access the ticket was issued with (its user as they are now), if the ticket is valid and
-     * its credential still live; either way it cannot be used again.
+     * The access the ticket was issued with (its user as they are now), if the ticket is valid; either
+     * way it cannot be used again. Whether that access still lives is the hold's check.
      */
     Optional<Access> redeem(String ticket) {
         record Issued(String userId, String tokenId, String sessionId) {}
@@ -68,7 +66,7 @@ class StreamTickets {
                         ? new Issued(rs.getString("user_id"), rs.getString("token_id"), rs.getString("session_id"))
                         : null)
                 .optional());
-        return issued.flatMap(i -> users.findById(i.userId()).map(user -> new Access(user, i.tokenId(), i.sessionId())))
-                .filter(check::live);
+        return issued.flatMap(
+                i -> users.findById(i.userId()).map(user -> new Access(user, i.tokenId(), i.sessionId())));
     }
 }
