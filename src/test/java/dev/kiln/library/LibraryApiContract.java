@@ -4,6 +4,7 @@ import static dev.kiln.testing.TestBytes.random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.kiln.db.Database;
 import dev.kiln.files.FileCatalog;
 import dev.kiln.storage.BlobStore;
 import dev.kiln.testing.Api;
@@ -35,6 +36,9 @@ abstract class LibraryApiContract extends ApiTestBase {
     BlobStore blobs;
 
     @Autowired
+    Database db;
+
+    @Autowired
     StorageSweeper sweeper;
 
     @Autowired
@@ -62,6 +66,14 @@ abstract class LibraryApiContract extends ApiTestBase {
         name = java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8)
                 .replace("+", "%20");
         return api.file(owner, ("text " + UUID.randomUUID()).getBytes(), name);
+    }
+
+    private long eventRows(String job) {
+        return db.sql()
+                .sql("SELECT COUNT(*) FROM job_events WHERE job_id = ?")
+                .param(job)
+                .query(Long.class)
+                .single();
     }
 
     private Api.Response delete(String path, String as) {
@@ -268,7 +280,11 @@ abstract class LibraryApiContract extends ApiTestBase {
         String other = api.newMember("library-other-" + UUID.randomUUID());
 
         assertThat(delete("/api/v1/jobs/" + job, other).code()).isEqualTo("job_not_found");
+        assertThat(eventRows(job)).isPositive();
         assertThat(delete("/api/v1/jobs/" + job, token).status()).isEqualTo(204);
+        assertThat(eventRows(job))
+                .as("its log goes with it (no cascade on PostgreSQL)")
+                .isZero();
         assertThat(api.get("/api/v1/jobs/" + job + "/result", token).status()).isEqualTo(404);
         assertThat(api.get("/api/v1/jobs/" + job + "/events", token).status()).isEqualTo(404);
         assertThat(delete("/api/v1/jobs/" + job, token).status()).isEqualTo(404);
