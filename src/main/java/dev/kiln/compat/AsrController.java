@@ -105,7 +105,7 @@ class AsrController {
             throw invalid;
         }
         boolean translate = taskName.equals("translate");
-        Engines.Engine chosen = engines.choose(engine, language);
+        Engines.Engine chosen = configured(language);
         if (translate && !chosen.remote()) {
             throw cannotTranslate(chosen);
         }
@@ -128,6 +128,25 @@ class AsrController {
                         "attachment; filename=\"" + quote(name) + "." + format.wire() + "\"")
                 .header(OpenAiErrors.JOB_HEADER, job.id())
                 .body(format.render(transcript, words, code, json));
+    }
+
+    /**
+     * The engine for this request. The client cannot name one, so a configured engine that has gone
+     * since the start (a model directory removed) is the server's fault: 503, not 400.
+     */
+    private Engines.Engine configured(String language) {
+        try {
+            return engines.choose(engine, language);
+        } catch (CompatFailure failure) {
+            if (engine == null || failure.kind() != CompatFailure.Kind.UNKNOWN_MODEL) {
+                throw failure;
+            }
+            throw CompatFailure.of(
+                    CompatFailure.Kind.ENGINE_GONE,
+                    "This server's engine for /asr, '" + engine + "' (kiln.compat.asr-engine), is no longer installed;"
+                            + " an operator must install it again or set another.",
+                    null);
+        }
     }
 
     /** {@code task=translate} on a Vosk model, naming the remote engines the operator could choose instead. */

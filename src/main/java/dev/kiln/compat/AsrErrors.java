@@ -84,7 +84,7 @@ class AsrErrors implements ForeignApi {
             case JOB_CANCELLED -> HttpStatus.CONFLICT;
             case JOB_FAILED -> HttpStatus.INTERNAL_SERVER_ERROR;
             case STILL_RUNNING -> HttpStatus.GATEWAY_TIMEOUT;
-            case SHUTTING_DOWN -> HttpStatus.SERVICE_UNAVAILABLE;
+            case SHUTTING_DOWN, ENGINE_GONE -> HttpStatus.SERVICE_UNAVAILABLE;
         };
         if (failure.kind() == CompatFailure.Kind.INVALID_VALUE) {
             return answer(new Invalid().add("value_error", "query", failure.param(), failure.getMessage(), null));

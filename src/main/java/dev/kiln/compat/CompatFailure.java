@@ -38,7 +38,9 @@ final class CompatFailure extends RuntimeException {
         /** The wait ended before the job did; it runs on. */
         STILL_RUNNING,
         /** This node is shutting down; the job runs on (elsewhere). */
-        SHUTTING_DOWN
+        SHUTTING_DOWN,
+        /** The engine the operator set for a request that cannot name one is no longer installed. */
+        ENGINE_GONE
     }
 
     /** Job errors that are the input's fault: sending it again will not help. */

@@ -80,7 +80,7 @@ class OpenAiErrors implements ForeignApi {
             case JOB_CANCELLED -> HttpStatus.CONFLICT;
             case JOB_FAILED -> HttpStatus.INTERNAL_SERVER_ERROR;
             case STILL_RUNNING -> HttpStatus.GATEWAY_TIMEOUT;
-            case SHUTTING_DOWN -> HttpStatus.SERVICE_UNAVAILABLE;
+            case SHUTTING_DOWN, ENGINE_GONE -> HttpStatus.SERVICE_UNAVAILABLE;
         };
     }
 
@@ -107,6 +107,7 @@ class OpenAiErrors implements ForeignApi {
             case JOB_CANCELLED -> "job_cancelled";
             case STILL_RUNNING -> "job_still_running";
             case SHUTTING_DOWN -> "shutting_down";
+            case ENGINE_GONE -> "engine_unavailable";
         };
     }
 
