@@ -2,7 +2,6 @@ package dev.kiln.events;
 
 import dev.kiln.db.Database;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
@@ -70,16 +69,6 @@ public class EventLog {
                         json.readTree(rs.getString("data")),
                         Instant.ofEpochMilli(rs.getLong("created_at"))))
                 .list();
-    }
-
-    /** Deletes the logs of jobs just deleted, in the transaction that deleted them (there is no cascade). */
-    public void forget(Collection<String> deletedJobs) {
-        if (!deletedJobs.isEmpty()) {
-            db.sql()
-                    .sql("DELETE FROM job_events WHERE job_id IN (:jobs)")
-                    .param("jobs", List.copyOf(deletedJobs))
-                    .update();
-        }
     }
 
     /**

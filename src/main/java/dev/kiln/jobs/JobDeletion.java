@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.kiln.auth.User;
 import dev.kiln.db.Database;
-import dev.kiln.events.EventLog;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -16,12 +15,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * Deleting jobs with everything they own. The job row goes in one statement, guarded so that a
- * running attempt is never deleted from under its worker (cancel it first); its result, speaker
- * names and idempotency key follow by {@code ON DELETE CASCADE}, so any table that hangs off a job
- * with a cascading key is removed with it and nothing here needs to know of it. The event log is
- * the exception (it has no key on PostgreSQL, see V24): its rows go by the next statement, in the
- * same transaction, once the job's row is gone, so an event committed meanwhile by a writer that
- * held the row goes too.
+ * running attempt is never deleted from under its worker (cancel it first); its events, result,
+ * speaker names and idempotency key follow by {@code ON DELETE CASCADE}, so any table that hangs
+ * off a job with a cascading key is removed with it and nothing here needs to know of it (on
+ * PostgreSQL the events go by a trigger that does the same, see V24).
  */
 @Component
 public class JobDeletion {
@@ -34,12 +31,10 @@ public class JobDeletion {
 
     private final Database db;
     private final JobStore store;
-    private final EventLog events;
 
-    JobDeletion(Database db, JobStore store, EventLog events) {
+    JobDeletion(Database db, JobStore store) {
         this.db = db;
         this.store = store;
-        this.events = events;
     }
 
     /** What became of one deletion. */
@@ -73,7 +68,7 @@ public class JobDeletion {
         if (ids.isEmpty()) {
             return Set.of();
         }
-        return withoutTheirEvents(db.sql()
+        return new HashSet<>(db.sql()
                 .sql("DELETE FROM jobs WHERE id IN (:ids) AND " + DELETABLE + " RETURNING id")
                 .param("ids", List.copyOf(new HashSet<>(ids)))
                 .query(String.class)
@@ -97,17 +92,12 @@ public class JobDeletion {
         if (ids.isEmpty()) {
             return Set.of();
         }
-        return withoutTheirEvents(db.sql()
+        return new HashSet<>(db.sql()
                 .sql("DELETE FROM jobs WHERE id IN (:ids) AND " + FINISHED + " AND finished_at < :before RETURNING id")
                 .param("ids", List.copyOf(new HashSet<>(ids)))
                 .param("before", before)
                 .query(String.class)
                 .list());
-    }
-
-    private Set<String> withoutTheirEvents(List<String> deleted) {
-        events.forget(deleted);
-        return new HashSet<>(deleted);
     }
 
     /** The jobs made from each of these files, whoever owns them (callers decide what to show), oldest first. */

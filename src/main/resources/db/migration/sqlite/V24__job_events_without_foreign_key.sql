@@ -1,3 +1,3 @@
--- Nothing on SQLite: PostgreSQL's V24 drops job_events' foreign key, whose check was a sixth of that
--- server's CPU per job. Here the key stays: dropping one rebuilds the table, and SQLite's check is an
--- index probe inside the engine. Deleting jobs deletes their events either way (JobDeletion).
+-- Nothing on SQLite: PostgreSQL's V24 replaces job_events' foreign key, whose check was a sixth of
+-- that server's CPU per job, by a trigger that deletes a deleted job's events. Here the key and its
+-- cascade stay: dropping one rebuilds the table, and SQLite's check is an index probe in the engine.

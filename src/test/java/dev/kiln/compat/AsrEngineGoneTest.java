@@ -6,6 +6,7 @@ import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.Fixtures;
 import dev.kiln.testing.Multipart;
+import dev.kiln.testing.TestDatabases;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,7 +23,8 @@ import org.springframework.util.FileSystemUtils;
  * the client could not have named another engine, so it is told the server is at fault (503), not
  * that its request was wrong.
  */
-@TestPropertySource(properties = "kiln.test.database=sqlite")
+// Its own database: its workers would otherwise claim other contexts' transcribe jobs and fail them here.
+@TestPropertySource(properties = {"kiln.test.database=sqlite", "kiln.test.own-database=true"})
 class AsrEngineGoneTest extends ApiTestBase {
 
     private static final String MODEL = "vosk-model-small-fr-0.22";
@@ -54,7 +56,7 @@ class AsrEngineGoneTest extends ApiTestBase {
     /** A models directory holding one model as Kiln lists it (its own {@code conf} directory). */
     private static Path temporaryModels() {
         try {
-            Path models = Files.createTempDirectory("kiln-asr-gone");
+            Path models = TestDatabases.tempDir("kiln-asr-gone-");
             Files.createDirectories(models.resolve(MODEL).resolve("conf"));
             return models;
         } catch (IOException e) {

@@ -283,7 +283,7 @@ abstract class LibraryApiContract extends ApiTestBase {
         assertThat(eventRows(job)).isPositive();
         assertThat(delete("/api/v1/jobs/" + job, token).status()).isEqualTo(204);
         assertThat(eventRows(job))
-                .as("its log goes with it (no cascade on PostgreSQL)")
+                .as("its log goes with it (a trigger on PostgreSQL, the key's cascade on SQLite)")
                 .isZero();
         assertThat(api.get("/api/v1/jobs/" + job + "/result", token).status()).isEqualTo(404);
         assertThat(api.get("/api/v1/jobs/" + job + "/events", token).status()).isEqualTo(404);

@@ -209,7 +209,7 @@ abstract class RetentionContract extends ApiTestBase {
                         .param(oldJob)
                         .query(Long.class)
                         .single())
-                .as("what was left of its log goes with it (no cascade on PostgreSQL)")
+                .as("what was left of its log goes with it (a trigger on PostgreSQL, the key's cascade on SQLite)")
                 .isZero();
         assertThat(api.get("/api/v1/files/" + oldFile, token).status()).isEqualTo(404);
         assertThat(blobs.exists(oldSha))
