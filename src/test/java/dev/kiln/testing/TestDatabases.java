@@ -11,7 +11,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.util.FileSystemUtils;
 
 /**
  * Real databases for tests: a fresh SQLite file, or a fresh database on PostgreSQL — an external
@@ -27,6 +30,7 @@ public final class TestDatabases {
 
     private static final AtomicInteger COUNTER = new AtomicInteger();
     private static final Map<Kind, String> SHARED = new EnumMap<>(Kind.class);
+    private static final Queue<Path> TEMP_DIRS = tempDirsRemovedOnExit();
     private static EmbeddedPostgres embedded;
     private static String postgresAdminUrl;
 
@@ -45,14 +49,32 @@ public final class TestDatabases {
         return SHARED.computeIfAbsent(kind, TestDatabases::fresh);
     }
 
+    /**
+     * A directory of its own that goes, with everything in it, when the JVM exits: test databases,
+     * homes and bench data add up to gigabytes a run, and a machine that runs the suite every day
+     * fills its disk ({@code deleteOnExit} only removes a directory that is already empty).
+     */
     public static Path tempDir(String prefix) {
         try {
             Path dir = Files.createTempDirectory(prefix);
-            dir.toFile().deleteOnExit();
+            TEMP_DIRS.add(dir);
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static Queue<Path> tempDirsRemovedOnExit() {
+        Queue<Path> dirs = new ConcurrentLinkedQueue<>();
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(() -> dirs.forEach(dir -> {
+                    try {
+                        FileSystemUtils.deleteRecursively(dir);
+                    } catch (IOException | UncheckedIOException e) {
+                        // best effort: a file still held open elsewhere leaves its directory behind
+                    }
+                })));
+        return dirs;
     }
 
     private static synchronized String freshPostgres() {
