@@ -329,7 +329,7 @@ abstract class RemoteEngineContract extends ApiTestBase {
 
     /** whisper-asr-webservice names no engine: {@code kiln.compat.asr-engine} picks one, and a remote one translates. */
     @Test
-    void asrRunsOnTheConfiguredEngineWhichTranslates() throws IOException {
+    void asrRunsOnTheConfiguredEngineWhichTranslates() {
         // Languages no other test asks for: a job like an earlier one would reuse its result, asking nothing.
         server.reset();
         Api.Response translated = asr("?task=translate&output=json&language=fr");
@@ -349,9 +349,9 @@ abstract class RemoteEngineContract extends ApiTestBase {
         });
     }
 
-    private Api.Response asr(String query) throws IOException {
+    private Api.Response asr(String query) {
         return api.send(new Multipart()
-                .file("audio_file", "speech.wav", Files.readAllBytes(Fixtures.path("speech.wav")))
+                .file("audio_file", "speech.wav", Fixtures.bytes("speech.wav"))
                 .post(api, "/asr" + query, Api.ADMIN_TOKEN)
                 .timeout(Duration.ofMinutes(1))
                 .build());
