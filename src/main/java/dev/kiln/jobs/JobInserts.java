@@ -85,7 +85,7 @@ final class JobInserts {
     private static Job row(NewJob job, JobState state, long seq, Long resultSize, String reusedFrom, Instant now) {
         boolean ended = state == JobState.SUCCEEDED;
         return new Job(
-                Ids.next("job"),
+                Ids.nextOrdered("job", now),
                 job.ownerId(),
                 job.type(),
                 job.inputFileId(),
