@@ -33,6 +33,8 @@ import java.util.stream.Stream;
  * row ({@code name jobs workers submit_s total_s jobs/s …}) when the last job is done. CPU is sampled from /proc at
  * both lines: the child JVM's own, and the PostgreSQL server's when the database is PostgreSQL on this machine. The
  * window so includes submitting and running every job and the child's final checks, not JVM start-up or shutdown.
+ * On PostgreSQL the WAL written in the same window ({@code pg_current_wal_lsn()}, the whole server's) is printed per
+ * job too: unlike CPU time it does not swing with the machine, so it shows a change in the work the server does.
  *
  * <p>Options: {@code --jobs=50000 --workers=16,64 --rounds=1 --db=postgres|sqlite --pg-url=<admin URL>} (without
  * it, an embedded PostgreSQL with fsync and synchronous commit on), {@code --only=<contestant>},
@@ -52,7 +54,8 @@ public final class SideBySide {
             double jobsPerSecond,
             double totalSeconds,
             double processMicrosPerJob,
-            double postgresMicrosPerJob) {
+            double postgresMicrosPerJob,
+            double walBytesPerJob) {
 
         double cpuMicrosPerJob() {
             return processMicrosPerJob + Math.max(0, postgresMicrosPerJob);
@@ -130,8 +133,16 @@ public final class SideBySide {
             System.out.println("PostgreSQL is not on this machine: its CPU time is not measured");
         }
         System.out.printf(
-                "%5s %7s %-10s %9s %8s %12s %12s %12s%n",
-                "round", "workers", "contestant", "jobs/s", "total_s", "proc_us/job", "pg_us/job", "cpu_us/job");
+                "%5s %7s %-10s %9s %8s %12s %12s %12s %10s%n",
+                "round",
+                "workers",
+                "contestant",
+                "jobs/s",
+                "total_s",
+                "proc_us/job",
+                "pg_us/job",
+                "cpu_us/job",
+                "wal_B/job");
         List<Result> results = new ArrayList<>();
         int run = 0;
         for (int round = 1; round <= rounds; round++) {
@@ -141,7 +152,7 @@ public final class SideBySide {
                     results.add(result);
                     System.out.printf(
                             Locale.ROOT,
-                            "%5d %7d %-10s %9.0f %8.2f %12.0f %12s %12.0f%n",
+                            "%5d %7d %-10s %9.0f %8.2f %12.0f %12s %12.0f %10s%n",
                             round,
                             w,
                             contestant.name(),
@@ -151,7 +162,10 @@ public final class SideBySide {
                             result.postgresMicrosPerJob() < 0
                                     ? "-"
                                     : String.format(Locale.ROOT, "%.0f", result.postgresMicrosPerJob()),
-                            result.cpuMicrosPerJob());
+                            result.cpuMicrosPerJob(),
+                            result.walBytesPerJob() < 0
+                                    ? "-"
+                                    : String.format(Locale.ROOT, "%.0f", result.walBytesPerJob()));
                 }
             }
         }
@@ -205,6 +219,7 @@ public final class SideBySide {
                     contestant,
                     new ProcessBuilder(command).redirectErrorStream(true),
                     scratch.resolve("output.log"),
+                    adminUrl,
                     postmaster,
                     jobs,
                     workers,
@@ -222,7 +237,14 @@ public final class SideBySide {
     }
 
     private static Result measure(
-            Contestant contestant, ProcessBuilder builder, Path log, long postmaster, int jobs, int workers, int round)
+            Contestant contestant,
+            ProcessBuilder builder,
+            Path log,
+            String adminUrl,
+            long postmaster,
+            int jobs,
+            int workers,
+            int round)
             throws Exception {
         Process child = builder.start();
         long pid = child.pid();
@@ -235,7 +257,7 @@ public final class SideBySide {
             for (String line; (line = out.readLine()) != null; ) {
                 saved.println(line);
                 if (before == null && line.contains("Started ")) {
-                    before = sample(pid, postmaster);
+                    before = sample(pid, postmaster, adminUrl);
                 }
                 String[] fields = line.trim().split("\\s+");
                 if (before != null
@@ -243,7 +265,7 @@ public final class SideBySide {
                         && fields.length >= 6
                         && fields[1].equals(Integer.toString(jobs))
                         && fields[2].equals(Integer.toString(workers))) {
-                    after = sample(pid, postmaster);
+                    after = sample(pid, postmaster, adminUrl);
                     row = fields;
                 }
             }
@@ -264,11 +286,27 @@ public final class SideBySide {
                 Double.parseDouble(row[5]),
                 Double.parseDouble(row[4]),
                 (after[0] - before[0]) / (double) jobs,
-                postgres);
+                postgres,
+                adminUrl == null ? -1 : (after[2] - before[2]) / (double) jobs);
     }
 
-    private static long[] sample(long pid, long postmaster) {
-        return new long[] {ProcCpu.process(pid), postmaster < 0 ? 0 : ProcCpu.postgresServer(postmaster)};
+    private static long[] sample(long pid, long postmaster, String adminUrl) throws SQLException {
+        return new long[] {
+            ProcCpu.process(pid), postmaster < 0 ? 0 : ProcCpu.postgresServer(postmaster), walPosition(adminUrl)
+        };
+    }
+
+    /** The server's WAL position in bytes, or 0 on SQLite. */
+    private static long walPosition(String adminUrl) throws SQLException {
+        if (adminUrl == null) {
+            return 0;
+        }
+        try (Connection c = DriverManager.getConnection(adminUrl);
+                Statement s = c.createStatement();
+                var rows = s.executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")) {
+            rows.next();
+            return rows.getLong(1);
+        }
     }
 
     private static void printRatios(List<Result> results, String subject, String reference) {
