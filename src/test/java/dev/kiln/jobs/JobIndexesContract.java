@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The queries that look jobs up by their input file can use the partial {@code jobs_by_input_file}
- * (V25), which leaves out jobs made from no file. Plans are read with sequential scans priced out on
- * PostgreSQL, so a plan without the index means the planner could not prove it usable.
+ * (V25), which leaves out jobs made from no file, and so can each database's foreign-key check when a
+ * file is deleted. Plans are read with sequential scans priced out on PostgreSQL, so a plan without the
+ * index means the planner could not prove it usable.
  */
 abstract class JobIndexesContract extends QueueContractBase {
 
@@ -32,6 +33,10 @@ abstract class JobIndexesContract extends QueueContractBase {
             }
             if (kind() == TestDatabases.Kind.POSTGRES) {
                 assertThat(foreignKeyCheckPlan(c)).contains("jobs_by_input_file");
+            } else {
+                assertThat(sqliteKeyCheckOpens(c, "jobs_by_input_file"))
+                        .as("a file's deletion looks for its jobs through the index")
+                        .isTrue();
             }
         }
     }
@@ -67,6 +72,22 @@ abstract class JobIndexesContract extends QueueContractBase {
             s.execute("PREPARE file_key_check (text) AS"
                     + " SELECT 1 FROM ONLY jobs x WHERE $1 = input_file_id FOR KEY SHARE OF x");
             return lines(s.executeQuery("EXPLAIN EXECUTE file_key_check ('file_a')"), 1);
+        }
+    }
+
+    /** SQLite checks the key inside the DELETE's own program, which opens an index by its root page. */
+    private static boolean sqliteKeyCheckOpens(Connection c, String index) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            ResultSet root = s.executeQuery("SELECT rootpage FROM sqlite_master WHERE name = '" + index + "'");
+            assertThat(root.next()).as(index).isTrue();
+            int page = root.getInt(1);
+            ResultSet program = s.executeQuery("EXPLAIN DELETE FROM files WHERE id = 'file_a'");
+            while (program.next()) {
+                if (program.getString("opcode").equals("OpenRead") && program.getInt("p2") == page) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
