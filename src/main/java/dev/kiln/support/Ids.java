@@ -4,9 +4,9 @@ import java.security.SecureRandom;
 import java.time.Instant;
 
 /**
- * Unguessable identifiers: a readable prefix and 26 lowercase base32 characters, e.g. {@code job_q3k…}.
- * The alphabet is in ASCII order (digits before letters, as in every collation), so an id's
- * characters sort as the values they encode.
+ * Unguessable identifiers: a readable prefix and 26 lowercase base32 characters, e.g. {@code file_q3k…}.
+ * The alphabet is in ASCII order (digits before letters, as in SQLite's and PostgreSQL's C and glibc
+ * collations), so an id's characters sort as the values they encode.
  */
 public final class Ids {
 

@@ -269,6 +269,9 @@ public final class SideBySide {
                     row = fields;
                 }
             }
+        } catch (IOException | SQLException | RuntimeException e) {
+            child.destroyForcibly(); // no contestant left running beside the next one
+            throw e;
         }
         if (!child.waitFor(2, TimeUnit.MINUTES)) {
             child.destroyForcibly();

@@ -54,30 +54,6 @@ abstract class JobQueueContract extends QueueContractBase {
     }
 
     @Test
-    void laterJobsHaveIdsThisDatabaseSortsLaterSoItsKeyGrowsAtOneEdge() {
-        List<String> submitted = new ArrayList<>();
-        // Eight, so that random ids would come out in this order once in 40,320 runs.
-        for (Duration step : List.of(
-                Duration.ZERO,
-                Duration.ofMillis(1),
-                Duration.ofMillis(1),
-                Duration.ofMillis(30),
-                Duration.ofSeconds(1),
-                Duration.ofMinutes(7),
-                Duration.ofDays(1),
-                Duration.ofDays(400))) {
-            fx.clock.advance(step);
-            submitted.add(fx.submit(alice, TYPE).id());
-        }
-
-        List<String> byKey = fx.db.sql()
-                .sql("SELECT id FROM jobs ORDER BY id")
-                .query(String.class)
-                .list();
-        assertThat(byKey).containsExactlyElementsOf(submitted);
-    }
-
-    @Test
     void claimMovesJobToRunningUnderALeaseOnce() {
         Job job = fx.submit(alice, TYPE);
 

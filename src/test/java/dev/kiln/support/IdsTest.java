@@ -35,6 +35,16 @@ class IdsTest {
         assertThat(sameMillisecond).hasSize(1000);
     }
 
+    /** Each character passes from one value to the next somewhere here, z (25) to 2 (26) included. */
+    @Test
+    void everyMillisecondSortsAfterTheOneBefore() {
+        List<String> ids = new ArrayList<>();
+        for (long ms = 0; ms < 2048; ms++) {
+            ids.add(Ids.nextOrdered("job", Instant.ofEpochMilli(1_767_225_600_000L + ms)));
+        }
+        assertThat(ids).isSorted();
+    }
+
     @Test
     void randomIdsKeepTheirShape() {
         String id = Ids.next("file");
