@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The current tree's JobThroughputBench against the same bench of another revision, alternately in one run, each in
 # its own JVM on a fresh database. The revision is built in a temporary git worktree outside this tree (removed
-# afterwards). Prints jobs/s, CPU per job (the JVM, and the PostgreSQL server on postgres) and current / base.
+# afterwards). Prints jobs/s, CPU per job (the JVM, and the PostgreSQL server on postgres), WAL bytes per job on
+# postgres, and current / base.
 # Usage: bench/vs-build.sh --base=<git rev> [--db=sqlite|postgres] [--jobs=50000] [--workers=64] [--rounds=1]
 #        [--pg-url=jdbc:postgresql://…/postgres?user=…]   (postgres without it: embedded, fsync and synchronous commit on)
 # BENCH_JAVA_OPTS is passed to both sides' JVMs.
