@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -188,7 +189,7 @@ public final class SideBySide {
         String database = "bench_" + ProcessHandle.current().pid() + "_" + run;
         String url = null;
         if (adminUrl != null) {
-            admin(adminUrl, "CREATE DATABASE " + database);
+            scalar(adminUrl, "CREATE DATABASE " + database);
             url = TestDatabases.withDatabase(adminUrl, database);
         }
         try {
@@ -301,15 +302,9 @@ public final class SideBySide {
 
     /** The server's WAL position in bytes, or 0 on SQLite. */
     private static long walPosition(String adminUrl) throws SQLException {
-        if (adminUrl == null) {
-            return 0;
-        }
-        try (Connection c = DriverManager.getConnection(adminUrl);
-                Statement s = c.createStatement();
-                var rows = s.executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")) {
-            rows.next();
-            return rows.getLong(1);
-        }
+        return adminUrl == null
+                ? 0
+                : Long.parseLong(scalar(adminUrl, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint"));
     }
 
     private static void printRatios(List<Result> results, String subject, String reference) {
@@ -357,19 +352,14 @@ public final class SideBySide {
     }
 
     private static String version(String url) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url);
-                Statement s = c.createStatement();
-                var rows = s.executeQuery("SELECT current_setting('server_version')")) {
-            rows.next();
-            return "PostgreSQL " + rows.getString(1);
-        }
+        return "PostgreSQL " + scalar(url, "SELECT current_setting('server_version')");
     }
 
     /** An autovacuum worker may still be in the database, and a user who is not a superuser cannot end it: retry. */
     private static void drop(String adminUrl, String database) throws InterruptedException {
         for (int attempt = 1; ; attempt++) {
             try {
-                admin(adminUrl, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+                scalar(adminUrl, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
                 return;
             } catch (SQLException e) {
                 if (attempt == 30) {
@@ -381,10 +371,16 @@ public final class SideBySide {
         }
     }
 
-    private static void admin(String url, String sql) throws SQLException {
+    /** One statement on a connection of its own: its first row's first column, or null if it returns no rows. */
+    private static String scalar(String url, String sql) throws SQLException {
         try (Connection c = DriverManager.getConnection(url);
                 Statement s = c.createStatement()) {
-            s.execute(sql);
+            if (!s.execute(sql)) {
+                return null;
+            }
+            try (ResultSet rows = s.getResultSet()) {
+                return rows.next() ? rows.getString(1) : null;
+            }
         }
     }
 
