@@ -44,9 +44,10 @@ final class MiniLmModel implements Function<List<String>, float[][]>, AutoClosea
         this.wantsTokenTypes = session.getInputNames().contains("token_type_ids");
     }
 
-    /** Reads the model from the class path; {@code cacheDir} receives the tokenizer's native library. */
-    static MiniLmModel load(int threads, int maxTokens, Path cacheDir) {
-        keepDjlLocal(cacheDir);
+    /** Reads the model from the class path; {@code cache} receives the runtime's and the tokenizer's native libraries. */
+    static MiniLmModel load(int threads, int maxTokens, Path cache) {
+        OrtNatives.keepIn(cache.resolve("onnxruntime"));
+        keepDjlLocal(cache.resolve("djl"));
         try (InputStream onnx = resource("/" + NAME + ".onnx");
                 InputStream vocabulary = resource("/" + NAME + "-tokenizer.json")) {
             OrtEnvironment environment = OrtEnvironment.getEnvironment();

@@ -35,12 +35,7 @@ public class TextEmbedder {
     /** Spring's constructor; also for code outside Spring (benchmarks, other packages' tests). */
     @Autowired
     public TextEmbedder(EmbeddingSettings settings, KilnHome home) {
-        this(
-                settings,
-                () -> MiniLmModel.load(
-                        settings.threadsPerCall(),
-                        settings.maxTokens(),
-                        home.resolve("cache").resolve("djl")));
+        this(settings, () -> MiniLmModel.load(settings.threadsPerCall(), settings.maxTokens(), home.resolve("cache")));
     }
 
     /** With another model behind it: tests gate it to see the concurrency bound. */
