@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class KilnProcess implements AutoCloseable {
 
+    private static final Path LOGS = Path.of("target", "kiln-processes");
+
     private final Process process;
     private final List<String> command;
     private final int port;
@@ -103,7 +105,8 @@ public final class KilnProcess implements AutoCloseable {
 
     private static KilnProcess launch(List<String> command, int port) {
         try {
-            Path log = Files.createTempFile("kiln-process-", ".log");
+            // Beside the test reports, not in /tmp: kept for a failure's reading, gone with `mvn clean`.
+            Path log = Files.createTempFile(Files.createDirectories(LOGS), "kiln-process-", ".log");
             Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
