@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
+import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
@@ -20,7 +22,9 @@ import org.springframework.jdbc.core.namedparam.NamedParameterUtils;
 import org.springframework.jdbc.core.namedparam.ParsedSql;
 import org.springframework.jdbc.core.namedparam.SqlParameterSourceUtils;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.support.JdbcTransactionManager;
+import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionSystemException;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -45,7 +49,8 @@ public final class Database {
         this.sql = JdbcClient.create(dataSource);
         this.batch = new JdbcTemplate(dataSource);
         this.namedBatch = new NamedParameterJdbcTemplate(batch);
-        this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+        // JdbcTransactionManager: a failed commit is translated like a failed statement.
+        this.transactions = new TransactionTemplate(new JdbcTransactionManager(dataSource));
         this.writeLock = dialect.serializesWrites() ? new ReentrantLock(true) : null;
     }
 
@@ -68,16 +73,34 @@ public final class Database {
         probe.queryForObject("SELECT 1", Integer.class);
     }
 
-    /** Runs {@code work} in one write transaction; it commits when work returns, rolls back when it throws. */
+    /**
+     * Runs {@code work} in one write transaction; it commits when work returns, rolls back when it throws. A
+     * transaction that cannot begin (no connection) or commit fails with a {@link DataAccessException}, as a
+     * statement would, so that callers' handling of an unreachable database (retries, 503) covers it too.
+     */
     public <T> T write(Supplier<T> work) {
         if (writeLock == null) {
-            return transactions.execute(status -> work.get());
+            return inTransaction(work);
         }
         writeLock.lock();
         try {
-            return transactions.execute(status -> work.get());
+            return inTransaction(work);
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    private <T> T inTransaction(Supplier<T> work) {
+        try {
+            return transactions.execute(status -> work.get());
+        } catch (CannotCreateTransactionException e) {
+            throw new DataAccessResourceFailureException(e.getMessage(), e);
+        } catch (TransactionSystemException e) {
+            // A rollback that failed after the work failed (a connection lost mid-work): the work's failure tells more.
+            if (e.getApplicationException() instanceof RuntimeException workFailure) {
+                throw workFailure;
+            }
+            throw new DataAccessResourceFailureException(e.getMessage(), e);
         }
     }
 
