@@ -35,13 +35,13 @@ public class RetryPolicy {
     }
 
     /**
-     * An attempt that would have run again (a retry, a release) found a cancel pending when it was
-     * written: it ends cancelled, so an accepted cancel is never undone. Null for any other outcome.
+     * An attempt that ended without a result (to run again, or to fail) found a cancel pending when
+     * its outcome was written: it ends cancelled, so an accepted cancel always wins. Null for a
+     * result, which the attempt delivered before it could stop.
      */
-    JobQueue.Cancelled insteadOfRunningAgain(JobQueue.Outcome missed) {
-        boolean again = missed instanceof JobQueue.Released
-                || missed instanceof JobQueue.Failed failed && failed.target() == JobState.RETRY_SCHEDULED;
-        return again ? new JobQueue.Cancelled(missed.attempt()) : null;
+    JobQueue.Cancelled insteadOfEndingWithoutResult(JobQueue.Outcome missed) {
+        boolean withoutResult = missed instanceof JobQueue.Released || missed instanceof JobQueue.Failed;
+        return withoutResult ? new JobQueue.Cancelled(missed.attempt()) : null;
     }
 
     /** Delay after failed attempt number {@code attempt} (1-based). */

@@ -44,7 +44,7 @@ public enum Transition {
     /** The attempt failed retryably (or its lease expired) with attempts left: wait out a backoff. */
     RETRY(Set.of(RUNNING), RETRY_SCHEDULED, Guard.LEASE, Guard.NO_CANCEL_REQUEST),
     /** The attempt failed for good: a permanent error, or out of attempts. */
-    FAIL(Set.of(RUNNING), FAILED, Guard.LEASE),
+    FAIL(Set.of(RUNNING), FAILED, Guard.LEASE, Guard.NO_CANCEL_REQUEST),
     /** A cancel was honoured, enforced after its bound, or found pending when the attempt ended. */
     CANCEL_RUNNING(Set.of(RUNNING), CANCELLED, Guard.LEASE),
     /** Given back unfinished at shutdown: claimable again at once, the attempt not counted. */
@@ -66,7 +66,7 @@ public enum Transition {
         LEASE("lease_token = :token AND lease_expires_at < :expiredBefore"),
         /** The lease is this node's. */
         NODE("lease_node = :node"),
-        /** No cancel is pending: a cancel accepted is never undone by running the job again. */
+        /** No cancel is pending: a cancel accepted is never undone by running the job again, nor turned into a failure. */
         NO_CANCEL_REQUEST("cancel_requested_at IS NULL"),
         /** The backoff has passed. */
         DUE("run_after <= :now");

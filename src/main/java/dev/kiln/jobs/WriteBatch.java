@@ -114,10 +114,10 @@ final class WriteBatch {
             ended.addAll(accepted);
             finishes.stream().filter(f -> !accepted.contains(f.jobId())).forEach(missed::add);
         }
-        // A retry or release that missed may have met a pending cancel: that ends the attempt instead.
+        // A retry, release or failure that missed may have met a pending cancel: that ends the attempt instead.
         List<JobQueue.Finish> cancels = new ArrayList<>();
         for (JobQueue.Finish f : missed) {
-            JobQueue.Cancelled instead = retryPolicy.insteadOfRunningAgain(f.outcome());
+            JobQueue.Cancelled instead = retryPolicy.insteadOfEndingWithoutResult(f.outcome());
             if (instead != null) {
                 cancels.add(new JobQueue.Finish(f.jobId(), f.token(), instead, f.expiredBefore()));
             }

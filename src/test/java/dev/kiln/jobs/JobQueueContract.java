@@ -275,28 +275,28 @@ abstract class JobQueueContract extends QueueContractBase {
     }
 
     @Test
-    void aCancelAskedForWhileAnAttemptEndsWinsOverRetryingOrReleasingIt() {
-        Job failing = fx.submit(alice, TYPE);
+    void aCancelAskedForWhileAnAttemptEndsWinsOverRetryingReleasingOrFailingIt() {
+        Job retrying = fx.submit(alice, TYPE);
         Job releasing = fx.submit(alice, TYPE);
-        List<JobQueue.Claim> claims = fx.claim(TYPE, 2);
-        fx.store.cancel(failing.id(), alice);
-        fx.store.cancel(releasing.id(), alice);
+        Job failing = fx.submit(alice, TYPE);
+        List<JobQueue.Claim> claims = fx.claim(TYPE, 3);
+        List.of(retrying, releasing, failing).forEach(j -> fx.store.cancel(j.id(), alice));
 
-        // Both workers end before they hear of the cancel: one with a retryable error, one at shutdown.
+        // The workers end before they hear of the cancel: with a retryable error, at shutdown, with a permanent error.
+        Map<String, JobQueue.Outcome> ends = Map.of(
+                retrying.id(), fx.failure(new JobError("io_error", "hiccup", true), 1, 3),
+                releasing.id(), new JobQueue.Released(1),
+                failing.id(), fx.failure(new JobError("bad_input", "unreadable", false), 1, 3));
         List<Boolean> accepted = fx.queue.apply(claims.stream()
-                .map(c -> new JobQueue.Finish(
-                        c.id(),
-                        c.leaseToken(),
-                        c.id().equals(failing.id())
-                                ? fx.failure(new JobError("io_error", "hiccup", true), 1, 3)
-                                : new JobQueue.Released(1)))
+                .map(c -> new JobQueue.Finish(c.id(), c.leaseToken(), ends.get(c.id())))
                 .toList());
 
-        assertThat(accepted).containsExactly(true, true);
-        assertThat(fx.job(failing.id()).state()).isEqualTo(JobState.CANCELLED);
-        assertThat(fx.job(releasing.id()).state()).isEqualTo(JobState.CANCELLED);
-        assertThat(fx.claim(TYPE, 2)).isEmpty();
-        assertSeqIsContiguous(failing.id(), fx.job(failing.id()).seq());
+        assertThat(accepted).containsExactly(true, true, true);
+        for (Job job : List.of(retrying, releasing, failing)) {
+            assertThat(fx.job(job.id()).state()).as(job.id()).isEqualTo(JobState.CANCELLED);
+            assertSeqIsContiguous(job.id(), fx.job(job.id()).seq());
+        }
+        assertThat(fx.claim(TYPE, 3)).isEmpty();
     }
 
     @Test

@@ -57,14 +57,16 @@ class RetryPolicyTest {
                 .isEqualTo(new JobQueue.Cancelled(1));
         assertThat(decide.after(new JobError("invalid_input", "x", false), 3, 3, true))
                 .isEqualTo(new JobQueue.Cancelled(3));
-        // An attempt that would run again but met a pending cancel as it was written:
-        assertThat(decide.insteadOfRunningAgain(new JobQueue.Released(2))).isEqualTo(new JobQueue.Cancelled(2));
-        assertThat(decide.insteadOfRunningAgain(decide.after(new JobError("io_error", "x", true), 1, 3, false)))
+        // An attempt that ended without a result but met a pending cancel as its outcome was written:
+        assertThat(decide.insteadOfEndingWithoutResult(new JobQueue.Released(2)))
+                .isEqualTo(new JobQueue.Cancelled(2));
+        assertThat(decide.insteadOfEndingWithoutResult(decide.after(new JobError("io_error", "x", true), 1, 3, false)))
                 .isEqualTo(new JobQueue.Cancelled(1));
-        assertThat(decide.insteadOfRunningAgain(new JobQueue.Succeeded(1, null)))
-                .isNull();
-        assertThat(decide.insteadOfRunningAgain(
+        assertThat(decide.insteadOfEndingWithoutResult(
                         new JobQueue.Failed(new JobError("x", "x", false), 1, JobState.FAILED, null)))
+                .isEqualTo(new JobQueue.Cancelled(1));
+        // A result delivered before the attempt could stop is kept.
+        assertThat(decide.insteadOfEndingWithoutResult(new JobQueue.Succeeded(1, null)))
                 .isNull();
     }
 }
