@@ -68,8 +68,8 @@ final class SqliteSearchSql implements SearchSql {
     }
 
     /**
-     * The candidates are the rows of each rare word and the newest {@link #CANDIDATES} holding every
-     * common one; each scores the weights of the rare words it holds, plus those of the common words
+     * The candidates are the rows of each rare word and the newest {@link #CANDIDATES} in scope holding
+     * every common one; each scores the weights of the rare words it holds, plus those of the common words
      * if it is among the latter.
      */
     @Override
@@ -103,8 +103,11 @@ final class SqliteSearchSql implements SearchSql {
                     .append(" ELSE 0 END");
         }
         if (!common.isEmpty()) {
-            with.append("c AS (SELECT rowid AS id FROM search_text WHERE search_text MATCH :common")
-                    .append(" ORDER BY rowid DESC LIMIT :candidates), ");
+            // The newest in scope, as on PostgreSQL: other owners' rows must not fill the candidates.
+            with.append("c AS (SELECT s.id FROM search_text CROSS JOIN search_segments s ON s.id = search_text.rowid")
+                    .append(" WHERE search_text MATCH :common")
+                    .append(where)
+                    .append(" ORDER BY search_text.rowid DESC LIMIT :candidates), ");
             params.put("common", String.join(" ", common));
             params.put("candidates", CANDIDATES);
             params.put("wc", commonWeight);
