@@ -3,12 +3,11 @@ thread that keeps every lease and hears every cancel, and one thread that sends 
 attempts (complete, fail) together, so a burst of short jobs costs about one request per batch."""
 
 import collections
-import json
 import logging
 import threading
 import time
 
-from ._http import Backoff, Holder
+from ._http import Backoff, Holder, to_json
 from .errors import KilnError
 
 log = logging.getLogger("kiln.worker")
@@ -172,7 +171,7 @@ class Ender:
         item = dict(body)
         item["id"] = job.id
         item["lease"] = job.lease.token
-        end = _End(job, op, json.dumps(item, separators=(",", ":"), ensure_ascii=False))
+        end = _End(job, op, to_json(item))
         with self._cond:
             self._queue.append(end)
             self._cond.notify_all()

@@ -114,7 +114,7 @@ class Transport:
         KilnUnavailable when the server cannot be reached or the connection drops."""
         all_headers = self.headers(headers)
         if json_body is not None:
-            body = json.dumps(json_body, separators=(",", ":")).encode("utf-8")
+            body = to_json(json_body).encode("utf-8")
             all_headers["Content-Type"] = "application/json"
         if isinstance(body, (bytes, bytearray)):
             all_headers["Content-Length"] = str(len(body))
@@ -259,6 +259,12 @@ def _rewind(body, start):
         return False
     body.seek(start)
     return True
+
+
+def to_json(value):
+    """Compact JSON text, non-ASCII kept as is: sent as UTF-8, not as \\uXXXX escapes, which double
+    the bytes of CJK text (and Kiln's body limits count bytes)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def describe(error):

@@ -3,7 +3,6 @@ lease, and the background sender of progress and partial results (the heartbeat 
 attempts are the worker's, for all its jobs: ``_batch``)."""
 
 import collections
-import json
 import logging
 import mimetypes
 import os
@@ -12,7 +11,7 @@ import threading
 import time
 import urllib.parse
 
-from ._http import Backoff
+from ._http import Backoff, to_json
 from .errors import Cancelled, KilnError
 from .jobinput import JobInput
 
@@ -68,7 +67,7 @@ class Lease:
     def call(self, op, body=None, raw_items=None, timeout=None, holder=None, retry=True):
         payload = {"lease": self.token}
         payload.update(body or {})
-        data = json.dumps(payload, separators=(",", ":"))
+        data = to_json(payload)
         if raw_items is not None:  # partials, serialized once when emitted
             data = data[:-1] + ',"items":[' + ",".join(raw_items) + "]}"
         backoff = Backoff(0.5, 10.0)
@@ -158,7 +157,7 @@ class Sender:
 
     def emit(self, item):
         """Queues one partial result, serialized now (later changes to the object do not count)."""
-        raw = json.dumps(item, separators=(",", ":"), ensure_ascii=False)
+        raw = to_json(item)
         if len(raw.encode("utf-8")) > MAX_ITEM:
             raise ValueError("a partial result may be at most 64 KiB of JSON")
         with self._cond:
@@ -210,7 +209,7 @@ class Sender:
     def _take_partials(self):
         batch, size = [], 0
         while self._partials and len(batch) < MAX_BATCH_ITEMS:
-            item_size = len(self._partials[0]) + 1
+            item_size = len(self._partials[0].encode("utf-8")) + 1  # Kiln's limit is in bytes
             if batch and size + item_size > MAX_BATCH_BYTES:
                 break
             batch.append(self._partials.popleft())

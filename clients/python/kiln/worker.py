@@ -11,7 +11,6 @@
     w.run()   # until SIGTERM / SIGINT
 """
 
-import json
 import logging
 import os
 import queue
@@ -22,7 +21,7 @@ import threading
 import time
 
 from ._batch import Ender, Heartbeats
-from ._http import Backoff, Holder, Transport
+from ._http import Backoff, Holder, Transport, to_json
 from ._job import Job, LeaseLost
 from .errors import Cancelled, JobError, KilnError
 
@@ -34,8 +33,11 @@ CLAIM_WAIT = 30
 MAX_CLAIM = 64
 # How long a claim waits for a processor's running jobs to end, when some slots are free.
 CLAIM_GATHER = 0.05
-# A result larger than this is sent on its own (``/jobs/{id}/complete``), not in a batch.
+# A result larger than this (UTF-8 bytes) is sent on its own (``/jobs/{id}/complete``), not in a batch.
 MAX_BATCHED_RESULT = 64 * 1024
+# Kiln refuses a failure whose message is empty or longer than this, in UTF-16 code units (a Java
+# String's length): the attempt would then stay running until its lease ran out.
+MAX_MESSAGE = 2000
 
 
 class Processor:
@@ -261,25 +263,24 @@ class Worker:
         try:
             result = processor.function(job)
         except Cancelled as e:
-            return "fail", {"code": "cancelled", "message": "stopped: %s" % e, "retryable": False}
+            return "fail", failure("cancelled", "stopped: %s" % e, False)
         except JobError as e:
             code = e.code if CODE.match(str(e.code)) else "worker_error"
-            return "fail", {"code": code, "message": str(e.message)[:2000], "retryable": bool(e.retryable)}
+            return "fail", failure(code, e.message, e.retryable)
         except Exception as e:  # noqa: BLE001 — any failure of the function fails the attempt
             job.log.exception("job %s failed", job.id)
-            return "fail", {"code": "worker_error", "message": ("%s: %s" % (type(e).__name__, e))[:2000],
-                            "retryable": True}
+            return "fail", failure("worker_error", "%s: %s" % (type(e).__name__, e), True)
         try:
-            json.dumps(result)
-        except (TypeError, ValueError) as e:
-            return "fail", {"code": "invalid_result", "message": "the result is not JSON: %s" % e, "retryable": False}
+            to_json(result).encode("utf-8")
+        except (TypeError, ValueError) as e:  # a lone surrogate cannot be UTF-8: a UnicodeEncodeError
+            return "fail", failure("invalid_result", "the result is not JSON: %s" % e, False)
         return "complete", ({"result": result} if result is not None else {})
 
     def _finish(self, job, op, body):
         if op == "fail" and job.cancelled.reason == "cancel requested":
-            body = {"code": "cancelled", "message": "cancelled at the owner's request", "retryable": False}
+            body = failure("cancelled", "cancelled at the owner's request", False)
         job.ending = True
-        if op == "complete" and len(json.dumps(body.get("result"))) > MAX_BATCHED_RESULT:
+        if op == "complete" and len(to_json(body.get("result")).encode("utf-8")) > MAX_BATCHED_RESULT:
             self._finish_alone(job, op, body)
             return
         try:
@@ -307,7 +308,7 @@ class Worker:
             if op != "complete" or e.status is None:
                 raise
             # The result itself was refused (too large, say): the attempt fails instead, saying why.
-            job.lease.call("fail", {"code": "invalid_result", "message": str(e.detail)[:2000], "retryable": False})
+            job.lease.call("fail", failure("invalid_result", e.detail, False))
 
     def _drain(self, claimers):
         deadline = time.monotonic() + (0 if self._hurry.is_set() else self.grace)
@@ -338,6 +339,20 @@ class Worker:
             job.lease.call("release", retry=False)
         except (LeaseLost, KilnError) as e:
             job.log.warning("job %s: release failed (%s); Kiln takes it back when its lease runs out", job.id, e)
+
+
+def failure(code, message, retryable):
+    """The body of a failure Kiln accepts: its message never empty (the code stands in), and cut
+    to Kiln's limit, counted as Java counts (a character beyond U+FFFF is two units)."""
+    text = str(message) if message is not None else ""
+    text = text.encode("utf-8", "replace").decode("utf-8") or code  # a lone surrogate cannot be sent
+    units = 0
+    for i, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > MAX_MESSAGE:
+            text = text[:i]
+            break
+    return {"code": code, "message": text, "retryable": bool(retryable)}
 
 
 class _Pool:

@@ -55,6 +55,7 @@ class FakeHttp:
 
     url = "http://kiln.test"
     timeout = 30.0
+    max_body = None  # bytes of a JSON body Kiln takes (kiln.api.max-json-size); None: any
 
     def __init__(self, handler):
         self.handler = handler
@@ -64,6 +65,8 @@ class FakeHttp:
     def request(self, method, path, json_body=None, body=None, headers=None, timeout=None, holder=None):
         if json_body is not None:
             body = json_body
+        elif isinstance(body, bytes) and self.max_body is not None and len(body) > self.max_body:
+            return _record_refusal(self, method, path, body, headers)
         elif isinstance(body, bytes) and body and "json" in (headers or {}).get("Content-Type", ""):
             try:
                 body = json.loads(body.decode())
@@ -92,6 +95,12 @@ class FakeHttp:
     def paths(self, method=None):
         with self.lock:
             return [c[1] for c in self.calls if method is None or c[0] == method]
+
+
+def _record_refusal(http, method, path, body, headers):
+    with http.lock:
+        http.calls.append((method, path, body, dict(headers or {})))
+    raise KilnError(413, "json_too_large", "The JSON body is larger than %d bytes." % http.max_body)
 
 
 def sse(*events):

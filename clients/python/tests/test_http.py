@@ -69,6 +69,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path.endswith("/once"):
             self.close_connection = True  # closes the kept-alive connection without saying so
 
+    def do_POST(self):
+        Handler.seen.append((self.path, self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def log_message(self, *args):
         pass
 
@@ -91,6 +97,12 @@ class TransportTest(unittest.TestCase):
         self.addCleanup(transport.close)
         self.assertEqual(transport.request("GET", "/api/v1/jobs").json(), {"path": "/kiln/api/v1/jobs"})
         self.assertEqual(Handler.seen[-1][1], "Bearer kiln_x")
+
+    def test_a_json_body_is_sent_as_utf8(self):
+        transport = Transport(self.base, "t")
+        self.addCleanup(transport.close)
+        transport.request("POST", "/api/v1/jobs", json_body={"text": "\u6f22\u5b57"})
+        self.assertEqual(Handler.seen[-1], ("/kiln/api/v1/jobs", '{"text":"\u6f22\u5b57"}'.encode("utf-8")))
 
     def test_a_connection_the_server_closed_while_idle_is_replaced_once(self):
         transport = Transport(self.base, "t")

@@ -73,6 +73,15 @@ class CoalescingTest(unittest.TestCase):
             self.sender.emit(big)
         self.assertEqual(len(self.sender.next_batch()[0]), 3)
 
+    def test_batches_are_sized_in_utf8_bytes(self):
+        wide = "\u6f22" * (20 * 1024)  # 20 Ki characters, 60 KiB of UTF-8
+        for _ in range(5):
+            self.sender.emit(wide)
+        batch = self.sender.next_batch()[0]
+        self.assertEqual(len(batch), 3)
+        self.assertLessEqual(sum(len(raw.encode("utf-8")) + 1 for raw in batch), _job.MAX_BATCH_BYTES)
+        self.assertEqual(batch[0], '"' + wide + '"', "sent as UTF-8, not as \\u escapes")
+
     def test_a_partial_must_be_json_of_at_most_64_kib(self):
         with self.assertRaises(ValueError):
             self.sender.emit("z" * (64 * 1024))

@@ -114,6 +114,34 @@ class WorkerTest(unittest.TestCase):
         outcome = Worker._call(type("P", (), {"function": staticmethod(lambda job: object())}), _job())
         self.assertEqual((outcome[0], outcome[1]["code"]), ("fail", "invalid_result"))
 
+    def test_a_large_result_of_cjk_text_is_sent_as_utf8_within_kilns_limit(self):
+        self.kiln.http.max_body = 256 * 1024
+        text = "\u6f22\u5b57" * 25_000  # 150 KB of UTF-8; 300 KB as \\u escapes
+
+        ops = self.serve(lambda job: {"text": text})
+        self.assertEqual(ops[-1], ("complete", {"lease": "L1", "result": {"text": text}}))
+
+    def test_a_failure_is_always_one_kiln_accepts(self):
+        def fail_with(message):
+            error = JobError("bad_audio", message)
+            outcome = Worker._call(type("P", (), {"function": staticmethod(
+                lambda job: (_ for _ in ()).throw(error))}), _job())
+            return outcome[1]["message"]
+
+        self.assertEqual(fail_with(""), "bad_audio", "never empty: the code stands in")
+        self.assertEqual(fail_with(None), "bad_audio")
+        emoji = fail_with("\U0001F600" * 1500)  # 1,500 characters, 3,000 UTF-16 units
+        self.assertEqual(len(emoji.encode("utf-16-le")) // 2, 2000)
+        self.assertEqual(fail_with("\U0001F600" + "x" * 1999), "\U0001F600" + "x" * 1998, "no half a pair")
+        self.assertEqual(fail_with("bad \udc80 byte"), "bad ? byte", "no lone surrogate, which UTF-8 cannot carry")
+
+    def test_a_refused_result_fails_the_attempt_with_a_message_kiln_accepts(self):
+        self.kiln.refuse["complete"] = refused("invalid_result", status=400, detail="")
+
+        ops = self.serve(lambda job: {"big": "x" * 70_000})
+        self.assertEqual(ops[-1], ("fail", {"lease": "L1", "code": "invalid_result", "message": "invalid_result",
+                                            "retryable": False}))
+
     def test_a_cancel_request_stops_the_job_at_its_next_report(self):
         seen = []
 

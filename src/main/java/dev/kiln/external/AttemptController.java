@@ -89,14 +89,14 @@ class AttemptController {
 
     /**
      * Renews the lease; with {@code waitSeconds}, answers at once when a cancel is requested, else
-     * after the wait. A waiting heartbeat renews once, at its end (and at its start too only if the
+     * after the wait (at most half the lease). A waiting heartbeat renews once, at its end (and at its start too only if the
      * lease would not outlast the wait): a short job's heartbeat costs reads, not writes.
      */
     @PostMapping("/heartbeat")
     Heartbeat heartbeat(@AuthenticationPrincipal User worker, @PathVariable String id, @RequestBody JsonNode body)
             throws InterruptedException {
         String token = lease(body, "{lease, waitSeconds?}", "lease", "waitSeconds");
-        Duration wait = Duration.ofSeconds(Fields.integer(body, "waitSeconds", 0, MAX_WAIT_SECONDS, 0));
+        Duration wait = heartbeatWait(body, settings.leaseDuration());
         JobQueue.Held held = leases.held(worker, id, token);
         try (Waiters.Wait waiting = signals.cancels.register(List.of(id))) {
             boolean now = wait.isZero() || held.cancelRequested() || signals.draining;
@@ -110,6 +110,16 @@ class AttemptController {
         }
         leases.held(worker, id, token); // an attempt that ended meanwhile: lease_lost, and nothing written
         return renew(worker, id, token);
+    }
+
+    /**
+     * The wait a heartbeat asked for, cut to half the lease: a waiting heartbeat renews only at its
+     * start and its end, so a longer wait would let the lease lapse mid-wait and the job be rescued.
+     */
+    static Duration heartbeatWait(JsonNode body, Duration lease) {
+        Duration asked = Duration.ofSeconds(Fields.integer(body, "waitSeconds", 0, MAX_WAIT_SECONDS, 0));
+        Duration cap = lease.dividedBy(2);
+        return asked.compareTo(cap) > 0 ? cap : asked;
     }
 
     private Heartbeat renew(User worker, String id, String token) {

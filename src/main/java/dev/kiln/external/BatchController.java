@@ -93,7 +93,8 @@ class BatchController {
     /**
      * Renews the leases of the jobs listed. With {@code waitSeconds} it answers at once when a job
      * this worker identity holds is asked to cancel and is not among {@code cancelsSeen}, else after
-     * the wait (renewing then, and at the start only for a lease that would not outlast the wait).
+     * the wait, at most half the lease (renewing then, and at the start only for a lease that would
+     * not outlast the wait).
      */
     @PostMapping("/heartbeat")
     Beats heartbeat(@AuthenticationPrincipal User worker, @RequestBody JsonNode body) throws InterruptedException {
@@ -105,8 +106,7 @@ class BatchController {
                 "waitSeconds");
         List<Item> items = items(body.get("jobs"), "jobs", 0, "{id, lease}", "id", "lease");
         Set<String> seen = seen(body.get("cancelsSeen"));
-        Duration wait =
-                Duration.ofSeconds(Fields.integer(body, "waitSeconds", 0, AttemptController.MAX_WAIT_SECONDS, 0));
+        Duration wait = AttemptController.heartbeatWait(body, settings.leaseDuration());
         String node = WorkerLeases.node(worker);
         Map<String, JobQueue.Held> held =
                 queue.held(items.stream().map(Item::id).toList());

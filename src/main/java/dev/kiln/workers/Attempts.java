@@ -58,7 +58,7 @@ final class Attempts {
             long began = 0;
             InputFiles.Held input = InputFiles.Held.NONE;
             try {
-                input = inputs.hold(job.claim);
+                input = inputs.hold(job.claim, job.processor.processor().takesInput());
                 job.attach(Thread.currentThread(), input.file());
                 awaitSlot(job);
                 began = System.nanoTime();

@@ -31,9 +31,16 @@ final class InputFiles {
         }
     }
 
-    /** {@link Held#NONE} for a job that has no input (its processor runs from its params alone). */
-    Held hold(JobQueue.Claim claim) throws IOException {
+    /**
+     * {@link Held#NONE} for a job whose processor takes no input (it runs from its params alone). A
+     * job of one that does, without a file, lost it: a finished job's file deleted (the job kept,
+     * detached from it) and the job retried.
+     */
+    Held hold(JobQueue.Claim claim, boolean takesInput) throws IOException {
         if (claim.inputFileId() == null) {
+            if (takesInput) {
+                throw JobFailure.of(JobErrorCode.INPUT_MISSING, "The input file was deleted.");
+            }
             return Held.NONE;
         }
         FileInfo file = claim.input();

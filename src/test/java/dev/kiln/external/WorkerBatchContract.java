@@ -98,6 +98,20 @@ abstract class WorkerBatchContract extends ApiTestBase {
     }
 
     @Test
+    void aHeartbeatWaitingLongerThanTheLeaseKeepsEveryLease() {
+        // The lease is 4 s in tests (kiln-test.properties): a 6 s wait would outlive it.
+        List<Held> held = run(2);
+        Response answer = post(
+                "heartbeat",
+                "{\"jobs\":[" + held.get(0).item() + "," + held.get(1).item() + "],\"waitSeconds\":6}");
+        assertThat(answer.status()).as(answer.toString()).isEqualTo(200);
+        assertThat(answer.json().get("jobs"))
+                .allSatisfy(j ->
+                        assertThat(j.has("leaseExpiresAt")).as(j.toString()).isTrue());
+        assertThat(held).allSatisfy(h -> assertThat(api.state(member, h.id())).isEqualTo("running"));
+    }
+
+    @Test
     void aLostLeaseInAHeartbeatIsThatJobsProblemAndChangesNothing() {
         List<Held> held = run(2);
         Held stale = new Held(held.get(1).id(), "not-the-lease");

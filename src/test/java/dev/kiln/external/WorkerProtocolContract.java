@@ -112,6 +112,15 @@ abstract class WorkerProtocolContract extends ApiTestBase {
     }
 
     @Test
+    void aHeartbeatWaitingLongerThanTheLeaseKeepsIt() {
+        String job = submit("{\"size\": 1}"); // the lease is 4 s in tests: a 6 s wait would outlive it
+        Response beat = call(
+                job, "heartbeat", "{\"lease\":\"" + claimOne(0).get("lease").asString() + "\",\"waitSeconds\":6}");
+        assertThat(beat.status()).as(beat.toString()).isEqualTo(200);
+        assertThat(api.state(member, job)).isEqualTo("running");
+    }
+
+    @Test
     void aCancelIsEnforcedWhenTheWorkerNeverAnswers() {
         String job = submit("{\"size\": 1}");
         String lease = claimOne(0).get("lease").asString();

@@ -242,6 +242,21 @@ abstract class LibraryApiContract extends ApiTestBase {
     }
 
     @Test
+    void aRetriedJobWhoseInputWasDeletedFailsAtOnceAsInputMissing() {
+        String file = text(token, "gone.txt");
+        String job = api.submit(token, "test-fail", file, "{\"failures\":1,\"retryable\":false}");
+        await().atMost(WAIT).until(() -> api.state(token, job).equals("failed"));
+        assertThat(delete("/api/v1/files/" + file, token).status()).isEqualTo(204);
+
+        assertThat(api.postEmpty("/api/v1/jobs/" + job + "/retry", token).status())
+                .isEqualTo(202);
+        await().atMost(WAIT).until(() -> api.state(token, job).equals("failed"));
+        JsonNode failed = api.job(token, job); // without the check, the processor ran with no file
+        assertThat(failed.get("error").get("code").asString()).isEqualTo("input_missing");
+        assertThat(failed.get("attempt").asInt()).isEqualTo(1); // a retry counts attempts anew
+    }
+
+    @Test
     void aRunningJobIsNotDeletedUntilCancelledAWaitingOneIsDeletedAtOnce() {
         String file = text(token, "long.txt");
         String job = runningJob(token, file);
