@@ -7,8 +7,11 @@ import static dev.kiln.testing.TestBytes.sha256;
 import static dev.kiln.uploads.TusRequests.meta;
 import static dev.kiln.uploads.TusRequests.tus;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.kiln.api.ApiException;
+import dev.kiln.api.ErrorCode;
 import dev.kiln.db.Database;
 import dev.kiln.support.Ids;
 import dev.kiln.testing.Api;
@@ -47,6 +50,9 @@ abstract class TusProtocolContract extends ApiTestBase {
 
     @Autowired
     PartFiles parts;
+
+    @Autowired
+    UploadWriter writer;
 
     String token;
     TusRequests uploads;
@@ -129,7 +135,7 @@ abstract class TusProtocolContract extends ApiTestBase {
         uploads.patch(url, 0, slice(sent, 0, 20_000));
         String id = url.substring(url.lastIndexOf('/') + 1);
         // The dead writer's last acts: its lock (its heartbeat long stale), and the hash of its bytes.
-        assertThat(uploadStore.lock(id, "dead-writer", Instant.EPOCH, Instant.EPOCH))
+        assertThat(uploadStore.lock(id, "dead-writer", 20_000, Instant.EPOCH, Instant.EPOCH))
                 .isTrue();
         db.write(() -> db.sql()
                 .sql("UPDATE uploads SET sha256 = ? WHERE id = ?")
@@ -188,6 +194,34 @@ abstract class TusProtocolContract extends ApiTestBase {
         expectProblem(wrong, 409, "offset_mismatch");
         assertThat(wrong.json().get("offset").asLong()).isEqualTo(100);
         assertThat(uploads.head(url).header("Upload-Offset")).contains("100");
+    }
+
+    /**
+     * Two PATCHes from offset 0 at once: the second read the upload before the first wrote, and
+     * gets the lock only once the first has let go. It is refused, as tus asks, and the first's
+     * acknowledged bytes stay (it used to cut them off and write its own from 0).
+     */
+    @Test
+    void aPatchThatReadTheUploadBeforeAnotherWroteIsRefused() throws Exception {
+        byte[] first = random(100);
+        String url = uploads.create(1000, Map.of());
+        String id = url.substring(url.lastIndexOf('/') + 1);
+        Upload readBeforeTheFirstWrote = uploadStore.find(id).orElseThrow();
+        assertThat(uploads.patch(url, 0, first).status()).isEqualTo(204);
+
+        assertThatThrownBy(() -> writer.append(
+                        readBeforeTheFirstWrote, 0, 50, null, new ByteArrayInputStream(random(50)), done -> done))
+                .isInstanceOfSatisfying(ApiException.class, refused -> {
+                    assertThat(refused.code()).isEqualTo(ErrorCode.OFFSET_MISMATCH);
+                    assertThat(refused.properties()).containsEntry("offset", 100L);
+                });
+
+        assertThat(uploads.offset(url)).isEqualTo(100);
+        byte[] rest = random(900);
+        Api.Response last = uploads.patch(url, 100, rest);
+        assertThat(last.status()).as(last.toString()).isEqualTo(204);
+        String file = "/api/v1/files/" + last.header("Kiln-File-Id").orElseThrow();
+        assertThat(api.bytes(file + "/content", token)).isEqualTo(concat(first, rest));
     }
 
     @Test
