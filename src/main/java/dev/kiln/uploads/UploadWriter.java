@@ -103,7 +103,8 @@ class UploadWriter {
         writing.add(Thread.currentThread());
         try {
             if (offset == upload.length()) {
-                // Every byte arrived before, but completing did not finish (a crash): finish it now.
+                // Every byte arrived before, but completing did not finish (it failed, or its node
+                // died): finish it now (an empty PATCH at the end, or a HEAD).
                 return new Written(complete.apply(upload), offset);
             }
             long reached = copies.run(new Copy(upload, lock, offset, checksum, body)::run);

@@ -13,10 +13,12 @@ import static org.awaitility.Awaitility.await;
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
 import dev.kiln.db.Database;
+import dev.kiln.storage.UploadParts;
 import dev.kiln.support.Ids;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.StallingStream;
+import dev.kiln.testing.UploadStoreFaults;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +55,9 @@ abstract class TusProtocolContract extends ApiTestBase {
 
     @Autowired
     UploadWriter writer;
+
+    @Autowired
+    UploadParts savedParts;
 
     String token;
     TusRequests uploads;
@@ -182,6 +187,28 @@ abstract class TusProtocolContract extends ApiTestBase {
         assertThat(again.status()).as(again.toString()).isEqualTo(204);
         String file = "/api/v1/files/" + again.header("Kiln-File-Id").orElseThrow();
         assertThat(api.bytes(file + "/content", token)).isEqualTo(sent);
+    }
+
+    /**
+     * The last byte is in, but the file store refuses the whole upload (503). A tus client resumes
+     * with HEAD, and takes {@code Upload-Offset} equal to {@code Upload-Length} as done, sending
+     * nothing more: that HEAD completes the upload, so it names the file, which holds the bytes.
+     */
+    @Test
+    void aHeadAfterAFailedCompletionCompletesTheUpload() throws Exception {
+        byte[] content = random(60_000);
+        String url = uploads.create(content.length, Map.of());
+        UploadStoreFaults.of(savedParts).refuseNextStore(url.substring(url.lastIndexOf('/') + 1));
+
+        expectProblem(uploads.patch(url, 0, content), 503, "storage_unavailable");
+        Api.Response head = uploads.head(url);
+
+        assertThat(head.status()).as(head.toString()).isEqualTo(200);
+        assertThat(head.header("Upload-Offset")).contains(Integer.toString(content.length));
+        String fileId = head.header("Kiln-File-Id").orElseThrow();
+        assertThat(api.bytes("/api/v1/files/" + fileId + "/content", token)).isEqualTo(content);
+        assertThat(storedSha256(fileId)).isEqualTo(sha256(content));
+        assertThat(uploads.head(url).header("Kiln-File-Id")).contains(fileId);
     }
 
     @Test
