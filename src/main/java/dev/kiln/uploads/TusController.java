@@ -81,7 +81,7 @@ class TusController {
     ResponseEntity<Void> status(
             @AuthenticationPrincipal User user, @PathVariable String id, HttpServletRequest request) {
         requireTus(request);
-        Upload upload = uploads.find(user, id);
+        Upload upload = uploads.status(user, id);
         ResponseEntity.BodyBuilder answer = ResponseEntity.ok()
                 .header("Tus-Resumable", VERSION)
                 .header(HttpHeaders.CACHE_CONTROL, "no-store")

@@ -47,15 +47,17 @@ class UploadStore {
 
     /**
      * Takes the one-writer lock for {@code owner}: free, or held by a writer that has shown no
-     * progress since {@code staleBefore} (its connection is most likely gone).
+     * progress since {@code staleBefore} (its connection is most likely gone), and only while the
+     * upload stands at {@code offset}: a writer that read the row before another request moved it on
+     * must not write over the bytes that request was acknowledged for.
      */
-    boolean lock(String id, String owner, Instant now, Instant staleBefore) {
+    boolean lock(String id, String owner, long offset, Instant now, Instant staleBefore) {
         return db.write(() -> db.sql()
                         .sql("""
                         UPDATE uploads SET lock_owner = ?, lock_heartbeat_at = ?
-                        WHERE id = ? AND completed_at IS NULL
+                        WHERE id = ? AND completed_at IS NULL AND upload_offset = ?
                           AND (lock_owner IS NULL OR lock_heartbeat_at < ?)""")
-                        .params(owner, now.toEpochMilli(), id, staleBefore.toEpochMilli())
+                        .params(owner, now.toEpochMilli(), id, offset, staleBefore.toEpochMilli())
                         .update())
                 == 1;
     }

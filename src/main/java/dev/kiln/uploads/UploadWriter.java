@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
@@ -86,11 +87,7 @@ class UploadWriter {
             InputStream body,
             UnaryOperator<Upload> complete) {
         if (offset != upload.offset()) {
-            throw new ApiException(
-                            ErrorCode.OFFSET_MISMATCH,
-                            "The upload is at offset " + upload.offset() + ", not " + offset
-                                    + "; ask with HEAD and continue from there.")
-                    .with("offset", upload.offset());
+            throw offsetMismatch(upload.offset(), offset);
         }
         if (declaredLength > upload.length() - offset) {
             throw overflow(upload, offset);
@@ -100,15 +97,14 @@ class UploadWriter {
         }
         String lock = Ids.randomToken(20);
         Instant now = clock.instant();
-        if (!store.lock(upload.id(), lock, now, now.minus(settings.lockStaleAfter()))) {
-            throw new ApiException(
-                            ErrorCode.UPLOAD_LOCKED, "Another request is writing to this upload; try again shortly.")
-                    .retryAfter(settings.lockStaleAfter());
+        if (!store.lock(upload.id(), lock, offset, now, now.minus(settings.lockStaleAfter()))) {
+            throw notLocked(upload.id(), offset);
         }
         writing.add(Thread.currentThread());
         try {
             if (offset == upload.length()) {
-                // Every byte arrived before, but completing did not finish (a crash): finish it now.
+                // Every byte arrived before, but completing did not finish (it failed, or its node
+                // died): finish it now (an empty PATCH at the end, or a HEAD).
                 return new Written(complete.apply(upload), offset);
             }
             long reached = copies.run(new Copy(upload, lock, offset, checksum, body)::run);
@@ -328,6 +324,28 @@ class UploadWriter {
                         "The bytes stored for this upload were lost or damaged; they were discarded. "
                                 + "Send the upload again from offset 0.")
                 .with("offset", 0);
+    }
+
+    /**
+     * Why the lock was refused: the upload moved on since {@code upload} was read (another request
+     * wrote meanwhile), or another request holds it.
+     */
+    private ApiException notLocked(String id, long offset) {
+        Optional<Long> moved = store.find(id).map(Upload::offset).filter(stored -> stored != offset);
+        if (moved.isPresent()) {
+            return offsetMismatch(moved.get(), offset);
+        }
+        return new ApiException(
+                        ErrorCode.UPLOAD_LOCKED, "Another request is writing to this upload; try again shortly.")
+                .retryAfter(settings.lockStaleAfter());
+    }
+
+    private static ApiException offsetMismatch(long stored, long offset) {
+        return new ApiException(
+                        ErrorCode.OFFSET_MISMATCH,
+                        "The upload is at offset " + stored + ", not " + offset
+                                + "; ask with HEAD and continue from there.")
+                .with("offset", stored);
     }
 
     private static ApiException overflow(Upload upload, long offset) {

@@ -154,6 +154,22 @@ class Uploads {
     }
 
     /**
+     * The upload as HEAD shows it. One whose every byte is in but which is not yet a file (its
+     * completion failed, or its node died during it) is completed first, under its lock, as an
+     * empty PATCH at its length would: a tus client that sees {@code Upload-Offset} equal to
+     * {@code Upload-Length} sends nothing more, so HEAD must not show that before the file exists.
+     */
+    Upload status(User user, String id) {
+        Upload upload = find(user, id);
+        // Only the owner's: the completion submits the one-step job as whoever asks.
+        if (upload.complete() || upload.offset() < upload.length() || !user.id().equals(upload.ownerId())) {
+            return upload;
+        }
+        return append(user, upload, upload.length(), 0, null, InputStream.nullInputStream())
+                .upload();
+    }
+
+    /**
      * Appends {@code body} at {@code offset} ({@link UploadWriter}); the last byte completes the
      * upload. A completed one answers a retried completion the same again.
      */

@@ -7,13 +7,18 @@ import static dev.kiln.testing.TestBytes.sha256;
 import static dev.kiln.uploads.TusRequests.meta;
 import static dev.kiln.uploads.TusRequests.tus;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.kiln.api.ApiException;
+import dev.kiln.api.ErrorCode;
 import dev.kiln.db.Database;
+import dev.kiln.storage.UploadParts;
 import dev.kiln.support.Ids;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.StallingStream;
+import dev.kiln.testing.UploadStoreFaults;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -47,6 +52,12 @@ abstract class TusProtocolContract extends ApiTestBase {
 
     @Autowired
     PartFiles parts;
+
+    @Autowired
+    UploadWriter writer;
+
+    @Autowired
+    UploadParts savedParts;
 
     String token;
     TusRequests uploads;
@@ -129,7 +140,7 @@ abstract class TusProtocolContract extends ApiTestBase {
         uploads.patch(url, 0, slice(sent, 0, 20_000));
         String id = url.substring(url.lastIndexOf('/') + 1);
         // The dead writer's last acts: its lock (its heartbeat long stale), and the hash of its bytes.
-        assertThat(uploadStore.lock(id, "dead-writer", Instant.EPOCH, Instant.EPOCH))
+        assertThat(uploadStore.lock(id, "dead-writer", 20_000, Instant.EPOCH, Instant.EPOCH))
                 .isTrue();
         db.write(() -> db.sql()
                 .sql("UPDATE uploads SET sha256 = ? WHERE id = ?")
@@ -178,6 +189,28 @@ abstract class TusProtocolContract extends ApiTestBase {
         assertThat(api.bytes(file + "/content", token)).isEqualTo(sent);
     }
 
+    /**
+     * The last byte is in, but the file store refuses the whole upload (503). A tus client resumes
+     * with HEAD, and takes {@code Upload-Offset} equal to {@code Upload-Length} as done, sending
+     * nothing more: that HEAD completes the upload, so it names the file, which holds the bytes.
+     */
+    @Test
+    void aHeadAfterAFailedCompletionCompletesTheUpload() throws Exception {
+        byte[] content = random(60_000);
+        String url = uploads.create(content.length, Map.of());
+        UploadStoreFaults.of(savedParts).refuseNextStore(url.substring(url.lastIndexOf('/') + 1));
+
+        expectProblem(uploads.patch(url, 0, content), 503, "storage_unavailable");
+        Api.Response head = uploads.head(url);
+
+        assertThat(head.status()).as(head.toString()).isEqualTo(200);
+        assertThat(head.header("Upload-Offset")).contains(Integer.toString(content.length));
+        String fileId = head.header("Kiln-File-Id").orElseThrow();
+        assertThat(api.bytes("/api/v1/files/" + fileId + "/content", token)).isEqualTo(content);
+        assertThat(storedSha256(fileId)).isEqualTo(sha256(content));
+        assertThat(uploads.head(url).header("Kiln-File-Id")).contains(fileId);
+    }
+
     @Test
     void aPatchFromAnyOtherOffsetIsRefused() throws Exception {
         String url = uploads.create(1000, Map.of());
@@ -188,6 +221,34 @@ abstract class TusProtocolContract extends ApiTestBase {
         expectProblem(wrong, 409, "offset_mismatch");
         assertThat(wrong.json().get("offset").asLong()).isEqualTo(100);
         assertThat(uploads.head(url).header("Upload-Offset")).contains("100");
+    }
+
+    /**
+     * Two PATCHes from offset 0 at once: the second read the upload before the first wrote, and
+     * gets the lock only once the first has let go. It is refused, as tus asks, and the first's
+     * acknowledged bytes stay (it used to cut them off and write its own from 0).
+     */
+    @Test
+    void aPatchThatReadTheUploadBeforeAnotherWroteIsRefused() throws Exception {
+        byte[] first = random(100);
+        String url = uploads.create(1000, Map.of());
+        String id = url.substring(url.lastIndexOf('/') + 1);
+        Upload readBeforeTheFirstWrote = uploadStore.find(id).orElseThrow();
+        assertThat(uploads.patch(url, 0, first).status()).isEqualTo(204);
+
+        assertThatThrownBy(() -> writer.append(
+                        readBeforeTheFirstWrote, 0, 50, null, new ByteArrayInputStream(random(50)), done -> done))
+                .isInstanceOfSatisfying(ApiException.class, refused -> {
+                    assertThat(refused.code()).isEqualTo(ErrorCode.OFFSET_MISMATCH);
+                    assertThat(refused.properties()).containsEntry("offset", 100L);
+                });
+
+        assertThat(uploads.offset(url)).isEqualTo(100);
+        byte[] rest = random(900);
+        Api.Response last = uploads.patch(url, 100, rest);
+        assertThat(last.status()).as(last.toString()).isEqualTo(204);
+        String file = "/api/v1/files/" + last.header("Kiln-File-Id").orElseThrow();
+        assertThat(api.bytes(file + "/content", token)).isEqualTo(concat(first, rest));
     }
 
     @Test
