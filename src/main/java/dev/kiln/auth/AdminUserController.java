@@ -134,12 +134,17 @@ class AdminUserController {
                     "role", "The body must be {\"role\": \"member\" | \"admin\" | \"worker\"}.");
         }
         Role role = role(body.get("role"));
-        if (user.role() == Role.ADMIN && role != Role.ADMIN && users.countAdmins() <= 1) {
-            throw new ApiException(
-                    ErrorCode.LAST_ADMIN, user.name() + " is the only administrator; make someone else one first.");
-        }
         if (role != user.role()) {
-            users.changeRole(id, role);
+            if (!users.changeRole(id, role)) {
+                // Deleted meanwhile (get answers 404), given this role meanwhile, or, still an admin
+                // when demoted, the last one: the statement counts the admins as it changes the role.
+                if (role != Role.ADMIN && users.findById(id).map(User::role).orElse(null) == Role.ADMIN) {
+                    throw new ApiException(
+                            ErrorCode.LAST_ADMIN,
+                            user.name() + " is the only administrator; make someone else one first.");
+                }
+                return get(id);
+            }
             audit.record(
                     admin,
                     AuditAction.USER_ROLE_CHANGED,

@@ -97,7 +97,10 @@ public class ApiTokens {
         return new Issued(info, token);
     }
 
-    /** The live token's user; empty for unknown, revoked or expired tokens. */
+    /**
+     * The live token's user; empty for unknown, revoked or expired tokens, and for a deleted user's
+     * (deleting revokes their tokens, but one issued at that moment may escape it).
+     */
     public Optional<Credential> authenticate(String token) {
         long now = clock.millis();
         record Found(Credential credential, Long lastUsedAt) {}
@@ -105,7 +108,8 @@ public class ApiTokens {
                 .sql("""
                         SELECT u.id, u.name, u.role, t.id AS token_id, t.last_used_at
                         FROM api_tokens t JOIN users u ON u.id = t.user_id
-                        WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)""")
+                        WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)
+                          AND u.deleted_at IS NULL""")
                 .params(Users.hash(token), now)
                 .query((rs, n) -> new Found(
                         new Credential(Users.row(rs, n), rs.getString("token_id")), nullableLong(rs, "last_used_at")))

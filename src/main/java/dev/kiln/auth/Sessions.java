@@ -76,7 +76,7 @@ public class Sessions {
         return new Opened(session, secret);
     }
 
-    /** The live session this cookie secret opens; empty when unknown, ended, expired, or its token is no longer live. */
+    /** The live session this cookie secret opens; empty when unknown, ended, expired, its token is no longer live or its user is deleted. */
     Optional<Session> find(String secret) {
         long now = clock.millis();
         return db.sql()
@@ -84,7 +84,8 @@ public class Sessions {
                         SELECT s.id AS session_id, s.csrf_token, s.expires_at, s.token_id, u.id, u.name, u.role
                         FROM sessions s JOIN users u ON u.id = s.user_id JOIN api_tokens t ON t.id = s.token_id
                         WHERE s.secret_hash = ? AND s.ended_at IS NULL AND s.expires_at > ?
-                          AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)""")
+                          AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)
+                          AND u.deleted_at IS NULL""")
                 .params(Users.hash(secret), now, now)
                 .query((rs, n) -> new Session(
                         rs.getString("session_id"),

@@ -1,6 +1,7 @@
 package dev.kiln.auth;
 
 import dev.kiln.db.Database;
+import dev.kiln.db.LockSpace;
 import dev.kiln.support.Digests;
 import dev.kiln.support.Ids;
 import java.sql.ResultSet;
@@ -62,15 +63,36 @@ public class Users {
         return db.sql().sql("SELECT COUNT(*) FROM users").query(Long.class).single();
     }
 
-    /** Once the new role is stored, {@link AccessEnded} ends what the user holds open that it no longer allows. */
-    public void changeRole(String id, Role role) {
-        int changed = db.write(() -> db.sql()
-                .sql("UPDATE users SET role = ? WHERE id = ? AND role <> ?")
-                .params(role.dbValue(), id, role.dbValue())
-                .update());
+    /**
+     * Stores the new role; false when nothing changed: no such user, they have it already, or they
+     * are the last administrator. Once it is stored, {@link AccessEnded} ends what the user holds
+     * open that it no longer allows.
+     */
+    public boolean changeRole(String id, Role role) {
+        int changed = db.write(() -> {
+            lastAdminLock();
+            return db.sql()
+                    .sql("""
+                            UPDATE users SET role = :role
+                            WHERE id = :id AND deleted_at IS NULL AND role <> :role AND (role <> 'admin'
+                              OR (SELECT COUNT(*) FROM users a WHERE a.role = 'admin' AND a.deleted_at IS NULL) > 1)""")
+                    .param("role", role.dbValue())
+                    .param("id", id)
+                    .update();
+        });
         if (changed > 0) {
             publisher.publishEvent(AccessEnded.roleChanged(id, role));
         }
+        return changed > 0;
+    }
+
+    /**
+     * Taken before a statement that counts the admins and may remove one: on PostgreSQL two such
+     * statements would each count the other's admin still there (READ COMMITTED) and leave none;
+     * one after the other, the second counts afresh. SQLite runs writes one at a time already.
+     */
+    private void lastAdminLock() {
+        db.lockUntilCommit(LockSpace.ADMINS, List.of("admins"));
     }
 
     /**
@@ -82,6 +104,7 @@ public class Users {
     public boolean delete(String id) {
         long now = clock.millis();
         boolean deleted = db.write(() -> {
+            lastAdminLock();
             int marked = db.sql().sql("""
                             UPDATE users SET deleted_at = :now, name = name || '~deleted~' || id
                             WHERE id = :id AND deleted_at IS NULL AND (role <> 'admin'

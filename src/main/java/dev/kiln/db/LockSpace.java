@@ -14,7 +14,9 @@ public enum LockSpace {
     /** A job's result edits: a version read and then raised stays the latest. */
     RESULT_EDITS,
     /** An owner's webhooks: a registration that may raise their count takes it. */
-    WEBHOOKS;
+    WEBHOOKS,
+    /** The administrators (one key): a demotion or deletion that may leave none takes it. */
+    ADMINS;
 
     /** The lock's first integer: "KL" and the purpose. */
     int id() {

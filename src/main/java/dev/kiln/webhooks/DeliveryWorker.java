@@ -84,8 +84,8 @@ class DeliveryWorker extends Loop {
                 metrics.count(attempt.counted());
             }
         } catch (RuntimeException e) {
-            // The claim runs out and the delivery is tried again, by this node or another.
-            log.warn("Webhook delivery {} could not be sent or recorded", delivery.id(), e);
+            // The outcome could not be stored: the claim runs out and the delivery is tried again.
+            log.warn("Webhook delivery {} could not be recorded", delivery.id(), e);
         }
     }
 

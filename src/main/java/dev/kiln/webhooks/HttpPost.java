@@ -95,7 +95,7 @@ final class HttpPost {
         return tls;
     }
 
-    private static boolean isAddressLiteral(String host) {
+    static boolean isAddressLiteral(String host) {
         return host.contains(":") || host.chars().allMatch(c -> c == '.' || Character.isDigit(c));
     }
 

@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -20,6 +22,8 @@ class Sender {
 
     static final String USER_AGENT = "Kiln-Webhooks/1";
     private static final int MAX_ERROR = 500;
+
+    private static final Logger log = LoggerFactory.getLogger(Sender.class);
 
     private final UrlGuard guard;
     private final WebhookSettings settings;
@@ -36,8 +40,24 @@ class Sender {
     /** An attempt's record and how it counts. */
     record Attempt(Deliveries.Outcome outcome, WebhookMetrics.Outcome counted) {}
 
+    /** Always an outcome to record: a delivery left unrecorded would be claimed again forever, never counted. */
     Attempt attempt(Deliveries.Claimed delivery, String secret) {
         long started = clock.millis();
+        try {
+            return send(delivery, secret, started);
+        } catch (RuntimeException e) {
+            // A fault of Kiln's (a stored URL it cannot call, say): a failed attempt, retried as any.
+            log.warn("Webhook delivery {} failed unexpectedly", delivery.id(), e);
+            return failed(
+                    delivery,
+                    started,
+                    null,
+                    null,
+                    "unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    private Attempt send(Deliveries.Claimed delivery, String secret, long started) {
         UrlGuard.Destination to;
         try {
             to = guard.resolve(URI.create(delivery.url()));

@@ -9,6 +9,7 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
+import javax.net.ssl.SNIHostName;
 import org.springframework.stereotype.Component;
 
 /**
@@ -116,6 +117,11 @@ class UrlGuard implements CallbackGuard {
                     problem = field + " must not carry a user name or password; deliveries are signed instead.";
                 } else if (uri.getRawFragment() != null) {
                     problem = field + " must not have a #fragment.";
+                } else if (uri.getPort() == 0 || uri.getPort() > 65535) {
+                    problem = field + " must have a port from 1 to 65535.";
+                } else if (scheme.equals("https") && !isServerName(uri.getHost())) {
+                    problem = field
+                            + " must name a host TLS can present: no trailing dot, labels of at most 63 characters.";
                 }
             } catch (URISyntaxException e) {
                 problem = field + " is not a valid URL: " + e.getReason() + ".";
@@ -125,6 +131,19 @@ class UrlGuard implements CallbackGuard {
             throw ApiException.invalidField(field, problem);
         }
         return uri;
+    }
+
+    /** Whether TLS can send {@code host} as its server name (SNI); an IP address needs none. */
+    private static boolean isServerName(String host) {
+        if (HttpPost.isAddressLiteral(unbracketed(host))) {
+            return true;
+        }
+        try {
+            new SNIHostName(host);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /**

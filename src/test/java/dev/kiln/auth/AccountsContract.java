@@ -1,17 +1,29 @@
 package dev.kiln.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.kiln.db.Database;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
 /** Users, roles and tokens: what admins may do to anyone, members to themselves, and nobody else. */
 abstract class AccountsContract extends ApiTestBase {
+
+    @Autowired
+    Users users;
+
+    @Autowired
+    Database db;
 
     private JsonNode createUser(String name, String role) {
         Api.Response created = api.post(
@@ -183,6 +195,58 @@ abstract class AccountsContract extends ApiTestBase {
         assertThat(last.status()).isEqualTo(409);
         assertThat(last.code()).isEqualTo("last_admin");
         assertThat(api.get("/api/v1/admin/users", Api.ADMIN_TOKEN).status()).isEqualTo(200);
+    }
+
+    /**
+     * Two admins demoted at once, past the controller's reading of the count: the second demotion
+     * runs while the first is stored but not committed, and the statement refuses it once the
+     * first commits. Then the survivor alone: refused by the statement too.
+     */
+    @Test
+    void theLastAdminStaysWhenTheDemotionsRace() throws Exception {
+        String adminId = api.userId(Api.ADMIN_TOKEN);
+        for (Users.Holdings h : users.holdings(null)) {
+            if (h.user().role() == Role.ADMIN && !h.user().id().equals(adminId)) {
+                users.changeRole(h.user().id(), Role.MEMBER);
+            }
+        }
+        String rivalId = users.create("rival-" + UUID.randomUUID(), Role.ADMIN)
+                .orElseThrow()
+                .id();
+        FutureTask<Boolean> second = new FutureTask<>(() -> users.changeRole(rivalId, Role.MEMBER));
+        Thread racer = new Thread(second, "demote-rival");
+        try {
+            boolean first = db.write(() -> {
+                boolean demoted = users.changeRole(adminId, Role.MEMBER);
+                racer.start();
+                // Commit only once the rival's demotion has run, or waits for this one.
+                await().atMost(Duration.ofSeconds(10)).until(() -> second.isDone() || waiting(racer));
+                return demoted;
+            });
+            assertThat(first).isTrue();
+            assertThat(second.get(10, TimeUnit.SECONDS))
+                    .as("the rival's demotion")
+                    .isFalse();
+            assertThat(users.countAdmins()).isEqualTo(1);
+            assertThat(users.changeRole(rivalId, Role.MEMBER)).isFalse();
+            assertThat(users.countAdmins()).isEqualTo(1);
+        } finally {
+            racer.join(10_000);
+            users.changeRole(adminId, Role.ADMIN); // the admin token serves every other test
+            users.changeRole(rivalId, Role.MEMBER);
+        }
+    }
+
+    /** Whether {@code thread} waits for another's write: on SQLite's write lock, or a PostgreSQL lock. */
+    private boolean waiting(Thread thread) {
+        if (db.dialect().serializesWrites()) {
+            return thread.getState() == Thread.State.WAITING;
+        }
+        return db.sql()
+                        .sql("SELECT COUNT(*) FROM pg_locks WHERE NOT granted")
+                        .query(Long.class)
+                        .single()
+                > 0;
     }
 
     /** An admin's PATCH of one user's role. */

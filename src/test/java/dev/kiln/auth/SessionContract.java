@@ -2,15 +2,23 @@ package dev.kiln.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kiln.db.Database;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import java.net.http.HttpRequest;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 
 /** Browser sign-in: the cookie's attributes, CSRF on unsafe methods, sign-out, and sessions ending with their token. */
 abstract class SessionContract extends ApiTestBase {
+
+    @Autowired
+    Database db;
+
+    @Autowired
+    ApiTokens tokens;
 
     String token;
     String name;
@@ -115,6 +123,30 @@ abstract class SessionContract extends ApiTestBase {
                         .status())
                 .isEqualTo(401);
         assertThat(api.get("/api/v1/jobs", token).status()).isEqualTo(401);
+    }
+
+    /**
+     * A token issued for a user as they are deleted escapes the revocation of their tokens: here
+     * the user is marked deleted by hand, nothing revoked, so only the deletion itself can refuse.
+     */
+    @Test
+    void aDeletedUsersTokensAndSessionsAuthenticateNoMore() {
+        Api.Browser browser = api.signIn(token);
+        String userId = api.userId(token);
+        db.write(() -> db.sql()
+                .sql("UPDATE users SET deleted_at = ? WHERE id = ?")
+                .params(System.currentTimeMillis(), userId)
+                .update());
+        String raced = tokens.issue(userId, "raced", null).token();
+
+        assertThat(api.get("/api/v1/jobs", raced).status()).isEqualTo(401);
+        assertThat(api.get("/api/v1/jobs", token).status()).isEqualTo(401);
+        assertThat(api.send(api.browserRequest("/api/v1/jobs", browser).GET().build())
+                        .status())
+                .isEqualTo(401);
+        assertThat(api.post("/api/v1/session", null, "{\"token\":\"" + raced + "\"}")
+                        .status())
+                .isEqualTo(401);
     }
 
     @Test

@@ -140,7 +140,12 @@ class UrlGuardTest {
                 "https://user:pass@example.com/",
                 "https://example.com/#frag",
                 "http://exa mple.com/",
-                "https://" + "a".repeat(2100) + ".com")) {
+                "https://" + "a".repeat(2100) + ".com",
+                "https://example.com:70000/hook",
+                "http://example.com:0/",
+                // Names TLS cannot send (SNI), which would fail every delivery.
+                "https://example.com./hook",
+                "https://" + "a".repeat(64) + ".example.com/")) {
             assertThatThrownBy(() -> UrlGuard.parse("url", bad))
                     .as(bad)
                     .isInstanceOfSatisfying(ApiException.class, e -> {
@@ -148,6 +153,12 @@ class UrlGuardTest {
                         assertThat(e.properties()).containsEntry("field", "url");
                     });
         }
+    }
+
+    @Test
+    void aTrailingDotIsOnlyRefusedWhereTlsMustNameTheHost() {
+        assertThat(UrlGuard.parse("url", "http://example.com./hook").getHost()).isEqualTo("example.com.");
+        assertThat(UrlGuard.parse("url", "https://192.0.2.1:65535/").getPort()).isEqualTo(65535);
     }
 
     @Test

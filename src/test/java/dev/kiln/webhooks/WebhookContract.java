@@ -144,7 +144,11 @@ abstract class WebhookContract extends ApiTestBase {
                 "{\"url\":\"" + receiver.url("/") + "\",\"processors\":[\"Not A Name\"]}",
                 "processors[0]",
                 "{\"url\":\"" + receiver.url("/") + "\",\"secret\":\"mine\"}",
-                "secret");
+                "secret",
+                "{\"url\":\"https://127.0.0.1:70000/hook\"}",
+                "url",
+                "{\"url\":\"https://example.com./hook\"}",
+                "url");
         invalid.forEach((body, field) -> {
             Api.Response refused = api.post("/api/v1/webhooks", member, body);
             assertThat(refused.status()).as(body).isEqualTo(400);
@@ -388,6 +392,26 @@ abstract class WebhookContract extends ApiTestBase {
         assertThat(metrics).containsPattern("kiln_webhook_deliveries_total\\{[^}]*outcome=\"refused\"[^}]*} [1-9]");
     }
 
+    /**
+     * A URL the sender cannot call at all (a port past 65535, stored before registration refused
+     * it): the attempt fails as any other, recorded and retried, rather than claimed again unseen.
+     */
+    @Test
+    void anAttemptThatFailsUnexpectedlyIsRecordedAndTriedAgain() {
+        String id = Ids.next("wh");
+        db.write(() -> db.sql()
+                .sql("INSERT INTO webhooks (id, owner_id, kind, url, events, secret, created_at)"
+                        + " VALUES (?, ?, 'endpoint', 'http://127.0.0.1:70000/hook', '[\"job.succeeded\"]', ?, ?)")
+                .params(id, memberId, Signatures.newSecret(), System.currentTimeMillis())
+                .update());
+        hooks.add(id);
+        finished("test-echo", "{}", "succeeded");
+        JsonNode delivery = awaitDelivery(id, d -> d.get("attempts").asInt() > 0);
+        assertThat(delivery.get("status").asString()).isEqualTo("pending");
+        assertThat(delivery.get("error").asString()).contains("unexpected").contains("70000");
+        assertThat(delivery.has("nextAttemptAt")).isTrue();
+    }
+
     @Test
     void aJobsCallbackUrlIsSignedWithTheCallbackSecret() {
         Api.Response rotated = api.postEmpty("/api/v1/webhooks/callback-secret", member);
@@ -442,6 +466,13 @@ abstract class WebhookContract extends ApiTestBase {
                 "{\"type\":\"test-echo\",\"input\":{\"fileId\":\"" + file + "\"},\"callbackUrl\":\"ftp://x/\"}");
         assertThat(notHttp.code()).isEqualTo("invalid_field");
         assertThat(notHttp.json().get("field").asString()).isEqualTo("callbackUrl");
+        Api.Response noSuchPort = api.post(
+                "/api/v1/jobs",
+                member,
+                "{\"type\":\"test-echo\",\"input\":{\"fileId\":\"" + file
+                        + "\"},\"callbackUrl\":\"http://127.0.0.1:70000/\"}");
+        assertThat(noSuchPort.code()).isEqualTo("invalid_field");
+        assertThat(noSuchPort.json().get("field").asString()).isEqualTo("callbackUrl");
         assertThat(api.get("/api/v1/jobs", member).json().get("items")).isEmpty();
     }
 
