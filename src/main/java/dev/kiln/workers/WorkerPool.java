@@ -278,9 +278,10 @@ public class WorkerPool implements SmartLifecycle {
 
     /** The attempt is over on this node: its outcome is written (or was never to be). */
     private void forget(RunningJob job) {
-        if (running.remove(job.jobId(), job)) {
-            releaseHeld(job);
-        }
+        // The entry may be a newer attempt's (the job rescued and claimed here again while this one ran on): its room
+        // is not.
+        running.remove(job.jobId(), job);
+        releaseHeld(job);
     }
 
     private void releaseHeld(RunningJob job) {
