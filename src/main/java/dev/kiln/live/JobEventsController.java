@@ -143,7 +143,8 @@ class JobEventsController {
                 hub,
                 connections.wireEvents(),
                 settings,
-                connections.metrics().sse);
+                connections.metrics().sse,
+                () -> jobs.findById(id).isPresent());
         String address = ClientAddress.of(request.getRemoteAddr());
         Optional<StreamConnections.StreamRefusal> refused = connections.admitStream(user, address, stream);
         if (refused.isPresent()) {

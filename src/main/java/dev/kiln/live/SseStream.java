@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * One SSE response following one job: the log after the resume point, then live events, with a
@@ -34,6 +35,8 @@ final class SseStream {
     private final WireEvents wireEvents;
     private final StreamSettings settings;
     private final StreamMetrics.Transport metrics;
+    /** Whether the job is still there: a deleted job (one that waited) has no terminal event to end its streams. */
+    private final BooleanSupplier jobExists;
     /** Live events ({@link WireEvent}s, encoded once for every follower), or {@link #END}. */
     private final BlockingQueue<Object> live = new LinkedBlockingQueue<>(BACKLOG);
 
@@ -46,7 +49,8 @@ final class SseStream {
             EventHub hub,
             WireEvents wireEvents,
             StreamSettings settings,
-            StreamMetrics.Transport metrics) {
+            StreamMetrics.Transport metrics,
+            BooleanSupplier jobExists) {
         this.jobId = jobId;
         this.follow = new JobFollow(jobId, after, log::after);
         this.log = log;
@@ -54,6 +58,7 @@ final class SseStream {
         this.wireEvents = wireEvents;
         this.settings = settings;
         this.metrics = metrics;
+        this.jobExists = jobExists;
     }
 
     /** Ends the stream soon (shutdown). */
@@ -81,6 +86,9 @@ final class SseStream {
                     return;
                 }
                 if (next == null) {
+                    if (!jobExists.getAsBoolean()) {
+                        return; // deleted: a reconnect is answered 404, which ends EventSource's retries
+                    }
                     write(out, ": keep-alive\n\n");
                 } else if (next instanceof WireEvent event && send(out, follow.onLive(event.event()), event)) {
                     return;

@@ -7,6 +7,7 @@ import dev.kiln.events.EventKind;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.Gates;
+import dev.kiln.testing.SseClient;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -156,6 +157,22 @@ abstract class EventHttpContract extends ApiTestBase {
             assertThat(heartbeat).isTrue();
         }
         api.postEmpty("/api/v1/jobs/" + job + "/cancel", token);
+    }
+
+    @Test
+    void anSseStreamOfAWaitingJobEndsWhenTheJobIsDeleted() throws Exception {
+        String worker = api.newWorker("unclaimed-" + UUID.randomUUID());
+        String processor = "idle-" + UUID.randomUUID().toString().substring(0, 8);
+        api.declare(worker, processor, "{\"accepts\":[\"*/*\"]}");
+        String job = api.submit(token, processor, fileId, "{}"); // queued: no worker claims it
+        try (SseClient sse = SseClient.open(api.request("/api/v1/jobs/" + job + "/events", token))) {
+            assertThat(sse.next(WAIT).name()).isEqualTo("state");
+            assertThat(api.delete("/api/v1/jobs/" + job, token).status()).isEqualTo(204);
+            assertThat(sse.endsWithin(WAIT))
+                    .as("no terminal event will come for a deleted job")
+                    .isTrue();
+        }
+        assertThat(api.get("/api/v1/jobs/" + job + "/events", token).status()).isEqualTo(404);
     }
 
     @Test
