@@ -3,6 +3,7 @@ package dev.kiln.compat;
 import dev.kiln.auth.Access;
 import dev.kiln.auth.User;
 import dev.kiln.jobs.Job;
+import dev.kiln.transcribe.LanguageCodes;
 import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayOutputStream;
@@ -118,7 +119,9 @@ class AsrController {
         Transcript transcript = transcriptions.result(user, job, end);
         String code = language != null
                 ? language
-                : transcript.language() == null ? null : Engines.primary(transcript.language());
+                : transcript.language() == null
+                        ? null
+                        : Engines.primary(LanguageCodes.of(transcript.language())); // a name, stored before codes
         String name = audio.getOriginalFilename() == null ? "audio" : audio.getOriginalFilename();
         return ResponseEntity.ok()
                 .contentType(PLAIN)

@@ -169,28 +169,31 @@ class ResultWait implements SmartLifecycle {
     }
 
     /**
-     * Where a follow stands in the log. A retried attempt recognises the same utterances again (the
-     * engine is deterministic on the same audio): only those past what was handed out already count.
+     * Where a follow stands in the log. A new run recognises the same utterances again (the engine
+     * is deterministic on the same audio): only those past what was handed out already count.
      */
-    private static final class Progress {
+    static final class Progress {
         long seq;
         int delivered;
-        int inAttempt;
+        int inRun;
         int attempt;
+        boolean wasRunning;
 
         /** True when {@code event} ends the job. */
         boolean take(JobEvent event, Follower follower) throws IOException {
             seq = event.seq();
-            if (event.kind() == EventKind.PARTIAL && ++inAttempt > delivered) {
+            if (event.kind() == EventKind.PARTIAL && ++inRun > delivered) {
                 delivered++;
                 follower.utterance(event.data());
             } else if (event.kind() == EventKind.STATE) {
                 JobState state = JobState.fromWire(event.data().path("state").asString("queued"));
                 int started = event.data().path("attempt").asInt(attempt);
-                if (state == JobState.RUNNING && started != attempt) {
+                // A claim, not a cancel request (running already): a released job reruns with the same number.
+                if (state == JobState.RUNNING && (!wasRunning || started != attempt)) {
                     attempt = started;
-                    inAttempt = 0;
+                    inRun = 0;
                 }
+                wasRunning = state == JobState.RUNNING;
                 return state.isFinal();
             }
             return false;

@@ -6,8 +6,12 @@ import dev.kiln.audit.AuditAction;
 import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
 import dev.kiln.db.Database;
+import dev.kiln.jobs.JobError;
 import dev.kiln.jobs.JobQueue;
+import dev.kiln.jobs.RetryPolicy;
+import dev.kiln.processors.DeclaredProcessor;
 import dev.kiln.processors.DeclaredProcessors;
+import dev.kiln.processors.JobErrorCode;
 import dev.kiln.workers.WorkerSettings;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -45,8 +49,11 @@ class ClaimController {
     /** How often a waiting claim writes a space, and so learns whether its worker is still there. */
     private static final Duration KEEP_ALIVE = Duration.ofSeconds(1);
 
+    private static final JobError INPUT_GONE = JobError.of(JobErrorCode.INPUT_MISSING, "The input file was deleted.");
+
     private final Database db;
     private final JobQueue queue;
+    private final RetryPolicy retryPolicy;
     private final DeclaredProcessors declared;
     private final WorkerSettings settings;
     private final WorkerSignals signals;
@@ -58,6 +65,7 @@ class ClaimController {
     ClaimController(
             Database db,
             JobQueue queue,
+            RetryPolicy retryPolicy,
             DeclaredProcessors declared,
             WorkerSettings settings,
             WorkerSignals signals,
@@ -66,6 +74,7 @@ class ClaimController {
             Clock clock) {
         this.db = db;
         this.queue = queue;
+        this.retryPolicy = retryPolicy;
         this.declared = declared;
         this.settings = settings;
         this.signals = signals;
@@ -210,8 +219,7 @@ class ClaimController {
                 if (claimed.size() >= max) {
                     break;
                 }
-                claimed.addAll(
-                        queue.claim(type, max - claimed.size(), WorkerLeases.node(worker), settings.leaseDuration()));
+                claimed.addAll(claimRunnable(type, max - claimed.size(), WorkerLeases.node(worker)));
             }
             Map<String, Map<String, ?>> audited = new LinkedHashMap<>();
             claimed.forEach(c -> audited.put(c.id(), Map.of("worker", instance, "attempt", c.attempt())));
@@ -220,6 +228,42 @@ class ClaimController {
             }
             return claimed;
         });
+    }
+
+    /** Up to {@code limit} jobs of {@code type} the worker can run, claimed again for any that could not. */
+    private List<JobQueue.Claim> claimRunnable(String type, int limit, String node) {
+        boolean takesInput =
+                declared.find(type).map(DeclaredProcessor::takesInput).orElse(false);
+        List<JobQueue.Claim> runnable = new ArrayList<>();
+        boolean more = true; // a full batch: the queue may hold more
+        while (more && runnable.size() < limit) {
+            int wanted = limit - runnable.size();
+            List<JobQueue.Claim> batch = queue.claim(type, wanted, node, settings.leaseDuration());
+            runnable.addAll(takesInput ? withInput(batch) : batch);
+            more = batch.size() == wanted;
+        }
+        return runnable;
+    }
+
+    /**
+     * The claims that can run; the others, of jobs whose file was deleted (a finished job's, then
+     * retried), fail at once as {@code input_missing}, as they would in Kiln's own workers.
+     */
+    private List<JobQueue.Claim> withInput(List<JobQueue.Claim> batch) {
+        List<JobQueue.Claim> runnable = new ArrayList<>();
+        List<JobQueue.Finish> lost = new ArrayList<>();
+        for (JobQueue.Claim c : batch) {
+            if (c.input() != null) {
+                runnable.add(c);
+            } else {
+                lost.add(new JobQueue.Finish(
+                        c.id(), c.leaseToken(), retryPolicy.after(INPUT_GONE, c.attempt(), c.maxAttempts(), false)));
+            }
+        }
+        if (!lost.isEmpty()) {
+            queue.apply(lost);
+        }
+        return runnable;
     }
 
     private List<String> processors(JsonNode names) {

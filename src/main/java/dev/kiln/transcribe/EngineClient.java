@@ -214,7 +214,7 @@ class EngineClient implements AutoCloseable {
             utterances.add(new Utterance(
                     text, allWords.isEmpty() ? 0 : allWords.getFirst().start(), end, allWords));
         }
-        return new Heard(utterances, language.isEmpty() ? null : language.toLowerCase(Locale.ROOT));
+        return new Heard(utterances, language.isEmpty() ? null : LanguageCodes.of(language.toLowerCase(Locale.ROOT)));
     }
 
     private static List<Utterance.Word> words(JsonNode words) {

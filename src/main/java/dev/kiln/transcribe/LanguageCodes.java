@@ -1,0 +1,33 @@
+package dev.kiln.transcribe;
+
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Language codes from English language names. OpenAI-style engines answer {@code verbose_json}
+ * with the detected language's name ({@code "english"}), while Kiln's results and
+ * whisper-asr-webservice's answers carry its ISO 639-1 code ({@code "en"}).
+ */
+public final class LanguageCodes {
+
+    private static final Map<String, String> BY_NAME = byName();
+
+    private LanguageCodes() {}
+
+    /** The code of a language named in English, any case; anything else (a code, a name the JDK does not know) as it is. */
+    public static String of(String language) {
+        return language == null ? null : BY_NAME.getOrDefault(language.toLowerCase(Locale.ROOT), language);
+    }
+
+    private static Map<String, String> byName() {
+        Map<String, String> codes = new HashMap<>();
+        for (String code : Locale.getISOLanguages()) {
+            String name = Locale.of(code).getDisplayLanguage(Locale.ENGLISH).toLowerCase(Locale.ROOT);
+            if (!name.isEmpty() && !name.equals(code)) {
+                codes.putIfAbsent(name, code);
+            }
+        }
+        return Map.copyOf(codes);
+    }
+}
