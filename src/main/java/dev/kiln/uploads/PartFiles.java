@@ -8,11 +8,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -98,6 +101,15 @@ class PartFiles {
 
     /** Forgets an upload: its file, its saved ranges and what this node knew of it (any writer stops). */
     void delete(String uploadId) throws IOException {
+        deleteHere(uploadId);
+        saved.delete(uploadId);
+    }
+
+    /**
+     * Forgets this node's copy of an upload: its file and what this node knew of it (any writer
+     * stops), not its saved ranges, for an upload that ended on another node, which removed those.
+     */
+    void deleteHere(String uploadId) throws IOException {
         State state = states.remove(uploadId);
         if (state != null) {
             synchronized (state) {
@@ -105,7 +117,24 @@ class PartFiles {
             }
         }
         Files.deleteIfExists(path(uploadId));
-        saved.delete(uploadId);
+    }
+
+    /** The uploads with a part file in this node's directory last written before {@code before}. */
+    List<String> writtenHereBefore(Instant before) throws IOException {
+        List<String> ids = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.part")) {
+            for (Path file : files) {
+                try {
+                    if (Files.getLastModifiedTime(file).toInstant().isBefore(before)) {
+                        String name = file.getFileName().toString();
+                        ids.add(name.substring(0, name.length() - ".part".length()));
+                    }
+                } catch (NoSuchFileException gone) {
+                    // Completed or deleted while listed: nothing left to sweep.
+                }
+            }
+        }
+        return ids;
     }
 
     /**

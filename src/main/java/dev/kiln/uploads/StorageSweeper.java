@@ -64,14 +64,37 @@ public class StorageSweeper extends Loop {
         int uploads = expireUploads(now);
         int content = deleteUnreferencedBlobs(now.minus(settings.blobGrace()));
         int leftovers = deleteLeftoverRanges(now.minus(settings.blobGrace()));
-        if (uploads + content + leftovers > 0) {
+        int partFiles = deleteLeftoverPartFiles(now.minus(settings.blobGrace()));
+        if (uploads + content + leftovers + partFiles > 0) {
             log.info(
-                    "Storage sweep: {} expired upload(s), {} unreferenced blob(s), {} finished upload(s)' saved bytes removed",
+                    "Storage sweep: {} expired upload(s), {} unreferenced blob(s), {} finished upload(s)' saved bytes"
+                            + " and {} of this node's part file(s) removed",
                     uploads,
                     content,
-                    leftovers);
+                    leftovers,
+                    partFiles);
         }
-        return uploads + content + leftovers;
+        return uploads + content + leftovers + partFiles;
+    }
+
+    /**
+     * This node's part files of uploads that are over (completed, or gone): with a home per node,
+     * an upload taken over and finished on another node leaves this node's copy, which nobody else
+     * can reach. The grace keeps a file written a moment ago for an upload deleted meanwhile.
+     */
+    private int deleteLeftoverPartFiles(Instant olderThan) {
+        int removed = 0;
+        try {
+            for (String id : parts.writtenHereBefore(olderThan)) {
+                if (store.find(id).filter(upload -> !upload.complete()).isEmpty()) {
+                    parts.deleteHere(id);
+                    removed++;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return removed;
     }
 
     /** Saved bytes whose upload is over (completed, or gone): their own deletion failed or never ran. */

@@ -65,7 +65,7 @@ class TusController {
             UploadWriter.Written written;
             try {
                 written = uploads.append(
-                        user, upload, 0, request.getContentLengthLong(), checksum(request), request.getInputStream());
+                        upload, 0, request.getContentLengthLong(), checksum(request), request.getInputStream());
             } catch (RuntimeException refused) {
                 // The client never learns this upload's URL: a refused first chunk leaves nothing behind.
                 uploads.terminate(upload);
@@ -108,8 +108,8 @@ class TusController {
         long offset = longHeader(request, "Upload-Offset");
         UploadWriter.Checksum checksum = checksum(request);
         Upload upload = uploads.find(user, id);
-        UploadWriter.Written written = uploads.append(
-                user, upload, offset, request.getContentLengthLong(), checksum, request.getInputStream());
+        UploadWriter.Written written =
+                uploads.append(upload, offset, request.getContentLengthLong(), checksum, request.getInputStream());
         ResponseEntity.HeadersBuilder<?> answer = ResponseEntity.noContent()
                 .header("Tus-Resumable", VERSION)
                 .header("Upload-Offset", Long.toString(written.offset()));

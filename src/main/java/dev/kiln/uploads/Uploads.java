@@ -4,6 +4,7 @@ import dev.kiln.api.ApiException;
 import dev.kiln.api.ClientJson;
 import dev.kiln.api.ErrorCode;
 import dev.kiln.auth.User;
+import dev.kiln.auth.Users;
 import dev.kiln.files.FileInfo;
 import dev.kiln.files.FileIntake;
 import dev.kiln.files.StorageQuota;
@@ -46,6 +47,7 @@ class Uploads {
     private final FileIntake intake;
     private final StorageQuota quota;
     private final JobRequests jobRequests;
+    private final Users users;
     private final UploadWriter writer;
     private final UploadSettings settings;
     private final JsonMapper json;
@@ -59,6 +61,7 @@ class Uploads {
             FileIntake intake,
             StorageQuota quota,
             JobRequests jobRequests,
+            Users users,
             UploadWriter writer,
             UploadSettings settings,
             JsonMapper json,
@@ -70,6 +73,7 @@ class Uploads {
         this.intake = intake;
         this.quota = quota;
         this.jobRequests = jobRequests;
+        this.users = users;
         this.writer = writer;
         this.settings = settings;
         this.json = json;
@@ -161,11 +165,11 @@ class Uploads {
      */
     Upload status(User user, String id) {
         Upload upload = find(user, id);
-        // Only the owner's: the completion submits the one-step job as whoever asks.
+        // Only the owner's: an admin's HEAD of another user's upload only looks (docs/protocol.md).
         if (upload.complete() || upload.offset() < upload.length() || !user.id().equals(upload.ownerId())) {
             return upload;
         }
-        return append(user, upload, upload.length(), 0, null, InputStream.nullInputStream())
+        return append(upload, upload.length(), 0, null, InputStream.nullInputStream())
                 .upload();
     }
 
@@ -173,7 +177,7 @@ class Uploads {
      * Appends {@code body} at {@code offset} ({@link UploadWriter}); the last byte completes the
      * upload. A completed one answers a retried completion the same again.
      */
-    Written append(User user, Upload upload, long offset, long declaredLength, Checksum checksum, InputStream body) {
+    Written append(Upload upload, long offset, long declaredLength, Checksum checksum, InputStream body) {
         if (upload.complete()) {
             if (offset == upload.length() && declaredLength <= 0) {
                 return new Written(upload, upload.length());
@@ -181,7 +185,7 @@ class Uploads {
             throw new ApiException(ErrorCode.OFFSET_MISMATCH, "Upload " + upload.id() + " is complete.")
                     .with("offset", upload.length());
         }
-        return writer.append(upload, offset, declaredLength, checksum, body, received -> complete(user, received));
+        return writer.append(upload, offset, declaredLength, checksum, body, this::complete);
     }
 
     /**
@@ -189,7 +193,7 @@ class Uploads {
      * into the blob store, or dropped if that content is already there) and, in the one-step flow,
      * its job. Every step can be repeated: a retried completion gives the same file and job.
      */
-    private Upload complete(User user, Upload received) {
+    private Upload complete(Upload received) {
         Upload upload = store.find(received.id()).orElseThrow();
         StoredBlob blob;
         try {
@@ -215,8 +219,11 @@ class Uploads {
         if (upload.jobRequest() != null) {
             ObjectNode request = (ObjectNode) json.readTree(upload.jobRequest());
             request.set("input", json.createObjectNode().put("fileId", file.id()));
+            // The owner's job, whoever sent the last byte: it was counted for them at creation.
+            User owner = users.findById(upload.ownerId())
+                    .orElseThrow(() -> new ApiException(ErrorCode.UPLOAD_NOT_FOUND, "No upload " + upload.id() + "."));
             jobId = jobRequests
-                    .submitAdmitted(user, request, "upload:" + upload.id())
+                    .submitAdmitted(owner, request, "upload:" + upload.id())
                     .job()
                     .id();
         }

@@ -2,22 +2,32 @@ package dev.kiln.uploads;
 
 import static dev.kiln.testing.TestBytes.random;
 import static dev.kiln.uploads.TusProtocolContract.expectProblem;
+import static dev.kiln.uploads.TusRequests.tus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.kiln.KilnHome;
+import dev.kiln.db.Database;
+import dev.kiln.files.FileCatalog;
 import dev.kiln.jobs.ResultFiles;
 import dev.kiln.storage.BlobStore;
+import dev.kiln.storage.UploadParts;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.StorageSweptByTest;
 import dev.kiln.testing.TestBytes;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.http.HttpRequest;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
@@ -40,6 +50,21 @@ abstract class StorageSweepContract extends ApiTestBase {
 
     @Autowired
     ResultFiles resultFiles;
+
+    @Autowired
+    UploadStore uploadStore;
+
+    @Autowired
+    UploadParts savedParts;
+
+    @Autowired
+    FileCatalog files;
+
+    @Autowired
+    UploadSettings settings;
+
+    @Autowired
+    Database db;
 
     String token;
     TusRequests uploads;
@@ -66,6 +91,69 @@ abstract class StorageSweepContract extends ApiTestBase {
 
         expectProblem(uploads.head(url), 404, null);
         assertThat(parts.path(id)).doesNotExist();
+    }
+
+    /**
+     * Another node on the same database, with a home of its own: it received the first bytes of
+     * three uploads before its client moved on (no offset recorded); on this node one is then
+     * completed and one terminated. The other node's sweep removes its copies of those two, after
+     * the grace, and keeps the third's.
+     */
+    @Test
+    void eachNodesSweepRemovesItsOwnPartFilesOfUploadsThatEndedElsewhere(@TempDir Path otherHome) throws Exception {
+        PartFiles otherParts = new PartFiles(new KilnHome(otherHome), savedParts);
+        byte[] content = random(3000);
+        String completed = uploads.create(content.length, Map.of());
+        String terminated = uploads.create(content.length, Map.of());
+        String open = uploads.create(content.length, Map.of());
+        for (String url : new String[] {completed, terminated, open}) {
+            writeFirstBytes(otherParts, id(url), content);
+        }
+        // Open for an hour, beyond this context's one-second expiry, so no sweep takes it.
+        db.write(() -> db.sql()
+                .sql("UPDATE uploads SET expires_at = ? WHERE id = ?")
+                .params(Instant.now().plus(Duration.ofHours(1)).toEpochMilli(), id(open))
+                .update());
+
+        assertThat(uploads.patch(completed, 0, content).status()).isEqualTo(204);
+        assertThat(api.send(tus(api.request(terminated, token)).DELETE().build())
+                        .status())
+                .isEqualTo(204);
+        assertThat(otherParts.path(id(completed))).exists();
+
+        sweeperOf(otherParts, Duration.ofHours(1)).sweep();
+        assertThat(otherParts.path(id(terminated))).as("within the grace").exists();
+        sweeperOf(otherParts, Duration.ZERO).sweep();
+
+        assertThat(otherParts.path(id(completed)))
+                .as("completed on the other node")
+                .doesNotExist();
+        assertThat(otherParts.path(id(terminated)))
+                .as("terminated on the other node")
+                .doesNotExist();
+        assertThat(otherParts.path(id(open))).as("still open").exists();
+        assertThat(parts.path(id(open))).as("never written here").doesNotExist();
+    }
+
+    private StorageSweeper sweeperOf(PartFiles nodesParts, Duration grace) {
+        UploadSettings withGrace = new UploadSettings(
+                settings.expireAfter(),
+                settings.lockStaleAfter(),
+                settings.checkpointEvery(),
+                settings.sweepInterval(),
+                grace);
+        return new StorageSweeper(uploadStore, nodesParts, blobs, files, withGrace, Clock.systemUTC());
+    }
+
+    private static void writeFirstBytes(PartFiles nodesParts, String id, byte[] content) throws IOException {
+        try (PartFiles.Writer writer = nodesParts.open(id, 0)) {
+            assertThat(writer.write(content, 1000)).isTrue();
+            writer.makeDurable();
+        }
+    }
+
+    private static String id(String url) {
+        return url.substring(url.lastIndexOf('/') + 1);
     }
 
     @Test
