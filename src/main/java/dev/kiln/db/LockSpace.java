@@ -16,7 +16,9 @@ public enum LockSpace {
     /** An owner's webhooks: a registration that may raise their count takes it. */
     WEBHOOKS,
     /** The administrators (one key): a demotion or deletion that may leave none takes it. */
-    ADMINS;
+    ADMINS,
+    /** A job's speaker names: a rename reads them and writes them back whole. */
+    SPEAKER_NAMES;
 
     /** The lock's first integer: "KL" and the purpose. */
     int id() {

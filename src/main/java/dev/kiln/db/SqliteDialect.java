@@ -11,6 +11,7 @@ public final class SqliteDialect implements Dialect {
 
     @Override
     public void configure(HikariConfig pool) {
+        pool.setDriverClassName(SqliteDriver.class.getName());
         // WAL lets readers run beside the single writer; FULL keeps committed work across power loss.
         pool.addDataSourceProperty("journal_mode", "WAL");
         pool.addDataSourceProperty("synchronous", "FULL");

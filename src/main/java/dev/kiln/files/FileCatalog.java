@@ -26,7 +26,10 @@ import org.springframework.stereotype.Component;
 @Component
 public class FileCatalog {
 
-    /** "The name contains the text, ignoring case", on a {@code files} row; its one parameter is {@link #namePattern}. */
+    /**
+     * "The name contains the text, ignoring case", on a {@code files} row; its one parameter is {@link #namePattern}.
+     * On SQLite, {@code lower()} is {@link dev.kiln.db.SqliteDriver}'s: its own folds ASCII only.
+     */
     public static final String NAME_CONTAINS = "lower(name) LIKE ? ESCAPE '!'";
 
     private final Database db;

@@ -3,7 +3,9 @@ package dev.kiln.jobs;
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
 import dev.kiln.db.Database;
+import dev.kiln.db.LockSpace;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -69,7 +71,22 @@ class SpeakerNames {
             throw ApiException.invalidField(
                     "names", "names must map speaker ids to names, e.g. {\"SPEAKER_00\": \"Ana\"}.");
         }
-        ObjectNode names = of(jobId).orElseGet(json::createObjectNode);
+        // Read and written under the job's lock: a rename made meanwhile is merged in, not overwritten.
+        return db.write(() -> {
+            db.lockUntilCommit(LockSpace.SPEAKER_NAMES, List.of(jobId));
+            ObjectNode names = of(jobId).orElseGet(json::createObjectNode);
+            apply(changes, speakers, names);
+            db.sql()
+                    .sql("""
+                            INSERT INTO job_speaker_names (job_id, names, updated_at) VALUES (?, ?, ?)
+                            ON CONFLICT (job_id) DO UPDATE SET names = excluded.names, updated_at = excluded.updated_at""")
+                    .params(jobId, json.writeValueAsString(names), clock.millis())
+                    .update();
+            return names;
+        });
+    }
+
+    private static void apply(JsonNode changes, Set<String> speakers, ObjectNode names) {
         for (String id : changes.propertyNames()) {
             JsonNode name = changes.get(id);
             if (!speakers.contains(id)) {
@@ -86,10 +103,5 @@ class SpeakerNames {
                 names.put(id, name.asString().strip());
             }
         }
-        String stored = json.writeValueAsString(names);
-        db.write(() -> db.sql().sql("""
-                        INSERT INTO job_speaker_names (job_id, names, updated_at) VALUES (?, ?, ?)
-                        ON CONFLICT (job_id) DO UPDATE SET names = excluded.names, updated_at = excluded.updated_at""").params(jobId, stored, clock.millis()).update());
-        return names;
     }
 }
