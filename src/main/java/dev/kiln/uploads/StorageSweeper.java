@@ -83,27 +83,29 @@ public class StorageSweeper extends Loop {
      * can reach. The grace keeps a file written a moment ago for an upload deleted meanwhile.
      */
     private int deleteLeftoverPartFiles(Instant olderThan) {
-        int removed = 0;
-        try {
-            for (String id : parts.writtenHereBefore(olderThan)) {
-                if (store.find(id).filter(upload -> !upload.complete()).isEmpty()) {
-                    parts.deleteHere(id);
-                    removed++;
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return removed;
+        return deleteOfUploadsOver(() -> parts.writtenHereBefore(olderThan), parts::deleteHere);
     }
 
     /** Saved bytes whose upload is over (completed, or gone): their own deletion failed or never ran. */
     private int deleteLeftoverRanges(Instant olderThan) {
+        return deleteOfUploadsOver(() -> parts.savedBefore(olderThan), parts::delete);
+    }
+
+    private interface UploadIds {
+        Collection<String> list() throws IOException;
+    }
+
+    private interface UploadBytes {
+        void delete(String id) throws IOException;
+    }
+
+    /** Deletes with {@code bytes} what {@code candidates} lists of uploads that are completed or gone. */
+    private int deleteOfUploadsOver(UploadIds candidates, UploadBytes bytes) {
         int removed = 0;
         try {
-            for (String id : parts.savedBefore(olderThan)) {
+            for (String id : candidates.list()) {
                 if (store.find(id).filter(upload -> !upload.complete()).isEmpty()) {
-                    parts.delete(id);
+                    bytes.delete(id);
                     removed++;
                 }
             }

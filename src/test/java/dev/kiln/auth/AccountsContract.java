@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.kiln.db.Database;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.WriteWaits;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -220,7 +221,7 @@ abstract class AccountsContract extends ApiTestBase {
                 boolean demoted = users.changeRole(adminId, Role.MEMBER);
                 racer.start();
                 // Commit only once the rival's demotion has run, or waits for this one.
-                await().atMost(Duration.ofSeconds(10)).until(() -> second.isDone() || waiting(racer));
+                await().atMost(Duration.ofSeconds(10)).until(() -> second.isDone() || WriteWaits.waiting(db, racer));
                 return demoted;
             });
             assertThat(first).isTrue();
@@ -235,18 +236,6 @@ abstract class AccountsContract extends ApiTestBase {
             users.changeRole(adminId, Role.ADMIN); // the admin token serves every other test
             users.changeRole(rivalId, Role.MEMBER);
         }
-    }
-
-    /** Whether {@code thread} waits for another's write: on SQLite's write lock, or a PostgreSQL lock. */
-    private boolean waiting(Thread thread) {
-        if (db.dialect().serializesWrites()) {
-            return thread.getState() == Thread.State.WAITING;
-        }
-        return db.sql()
-                        .sql("SELECT COUNT(*) FROM pg_locks WHERE NOT granted")
-                        .query(Long.class)
-                        .single()
-                > 0;
     }
 
     /** An admin's PATCH of one user's role. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.testing.Api.Response;
 import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.WorkerCast;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,11 +19,11 @@ abstract class DeletedInputClaimContract extends ApiTestBase {
 
     @BeforeEach
     void worker() {
-        String suffix = UUID.randomUUID().toString().substring(0, 8);
-        worker = api.newWorker("reader-" + suffix);
-        member = api.newMember("owner-" + suffix);
-        processor = "read-" + suffix;
-        api.declare(worker, processor, "{\"accepts\": [\"text/plain\"], \"limits\": {\"maxAttempts\": 3}}");
+        WorkerCast cast =
+                WorkerCast.declare(api, "read", "{\"accepts\": [\"text/plain\"], \"limits\": {\"maxAttempts\": 3}}");
+        worker = cast.worker();
+        member = cast.member();
+        processor = cast.processor();
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.kiln.testing.Api;
 import dev.kiln.testing.Api.Response;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.TestBytes;
+import dev.kiln.testing.WorkerCast;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -39,12 +40,11 @@ abstract class ResultFilesContract extends ApiTestBase {
 
     @BeforeEach
     void worker() {
-        String suffix = UUID.randomUUID().toString().substring(0, 8);
-        worker = api.newWorker("files-" + suffix);
-        member = api.newMember("files-owner-" + suffix);
-        processor = "render-" + suffix;
-        api.declare(
-                worker, processor, "{\"accepts\": [\"none\"], \"limits\": {\"maxAttempts\": 3, \"concurrency\": 4}}");
+        WorkerCast cast = WorkerCast.declare(
+                api, "render", "{\"accepts\": [\"none\"], \"limits\": {\"maxAttempts\": 3, \"concurrency\": 4}}");
+        worker = cast.worker();
+        member = cast.member();
+        processor = cast.processor();
     }
 
     @Test

@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.kiln.testing.Api.Response;
 import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.WorkerCast;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
@@ -26,12 +26,11 @@ abstract class WorkerBatchContract extends ApiTestBase {
 
     @BeforeEach
     void worker() {
-        String suffix = UUID.randomUUID().toString().substring(0, 8);
-        worker = api.newWorker("batch-" + suffix);
-        member = api.newMember("owner-" + suffix);
-        processor = "batch-" + suffix;
-        api.declare(
-                worker, processor, "{\"accepts\": [\"none\"], \"limits\": {\"maxAttempts\": 2, \"concurrency\": 8}}");
+        WorkerCast cast = WorkerCast.declare(
+                api, "batch", "{\"accepts\": [\"none\"], \"limits\": {\"maxAttempts\": 2, \"concurrency\": 8}}");
+        worker = cast.worker();
+        member = cast.member();
+        processor = cast.processor();
     }
 
     /** A job claimed: its id and lease. */

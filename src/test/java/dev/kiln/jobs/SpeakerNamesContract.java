@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.kiln.db.Database;
 import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.WriteWaits;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.FutureTask;
@@ -48,7 +49,7 @@ abstract class SpeakerNamesContract extends ApiTestBase {
                 speakerNames.rename(job, result, json.readTree("{\"SPEAKER_00\":\"Ana\"}"));
                 racer.start();
                 // Commit only once the other rename has run, or waits for this one.
-                await().atMost(Duration.ofSeconds(10)).until(() -> second.isDone() || waiting(racer));
+                await().atMost(Duration.ofSeconds(10)).until(() -> second.isDone() || WriteWaits.waiting(db, racer));
             });
             assertThat(second.get(10, TimeUnit.SECONDS).propertyNames()).containsExactly("SPEAKER_00", "SPEAKER_01");
         } finally {
@@ -58,17 +59,5 @@ abstract class SpeakerNamesContract extends ApiTestBase {
                 api.get("/api/v1/jobs/" + job + "/result", member).json().get("speakerNames");
         assertThat(names.get("SPEAKER_00").asString()).isEqualTo("Ana");
         assertThat(names.get("SPEAKER_01").asString()).isEqualTo("Bo");
-    }
-
-    /** Whether {@code thread} waits for another's write: on SQLite's write lock, or a PostgreSQL lock. */
-    private boolean waiting(Thread thread) {
-        if (db.dialect().serializesWrites()) {
-            return thread.getState() == Thread.State.WAITING;
-        }
-        return db.sql()
-                        .sql("SELECT COUNT(*) FROM pg_locks WHERE NOT granted")
-                        .query(Long.class)
-                        .single()
-                > 0;
     }
 }
