@@ -178,29 +178,6 @@ abstract class SearchContract extends ApiTestBase {
     }
 
     @Test
-    void anOlderHitOfTheCallerIsRankedThoughOthersHoldMoreThanTheCandidatesOfACommonWord() {
-        transcript(member, 1);
-        String other = api.newMember("crowd-" + UUID.randomUUID());
-        String crowd = transcript(other, SearchSql.CANDIDATES + 100);
-        awaitHits(member, q("transcript"), 1);
-        await().atMost(WAIT)
-                .until(() -> db.sql()
-                                .sql("SELECT COUNT(*) FROM search_segments WHERE job_id = ?")
-                                .param(crowd)
-                                .query(Long.class)
-                                .single()
-                        == SearchSql.CANDIDATES + 100);
-        db.write(() -> db.sql().sql("ANALYZE search_segments").update()); // the statistics rarity is read from
-
-        Scope scope = new Scope(memberId, null, Set.of(), Set.of(), false);
-        assertThat(text.ranked(scope, TextSearch.terms("line transcript"), 10))
-                .as(
-                        "the member's one segment, though %s newer ones of another owner hold both words",
-                        SearchSql.CANDIDATES + 100)
-                .hasSize(1);
-    }
-
-    @Test
     void aWorkersTranscriptShapedResultIsIndexedLikeABuiltInOne() {
         String worker = api.newWorker("indexed-worker-" + UUID.randomUUID());
         String processor = "diarize-" + UUID.randomUUID().toString().substring(0, 8);

@@ -1,0 +1,3 @@
+package dev.kiln.search;
+
+class SqliteCommonWordsInScopeTest extends CommonWordsInScopeContract {}
