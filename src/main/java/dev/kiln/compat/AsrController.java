@@ -121,7 +121,7 @@ class AsrController {
                 ? language
                 : transcript.language() == null
                         ? null
-                        : Engines.primary(LanguageCodes.of(transcript.language())); // a name, stored before codes
+                        : LanguageCodes.primary(LanguageCodes.of(transcript.language())); // a name, stored before codes
         String name = audio.getOriginalFilename() == null ? "audio" : audio.getOriginalFilename();
         return ResponseEntity.ok()
                 .contentType(PLAIN)

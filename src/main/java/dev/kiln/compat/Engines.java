@@ -4,10 +4,10 @@ import dev.kiln.processors.Processor;
 import dev.kiln.processors.ProcessorCatalogue;
 import dev.kiln.processors.ProcessorRegistry;
 import dev.kiln.support.Texts;
+import dev.kiln.transcribe.LanguageCodes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.springframework.stereotype.Component;
@@ -32,7 +32,7 @@ class Engines {
 
         /** Whether it transcribes {@code requested} (an ISO 639-1 code or a tag); an unknown language matches nothing. */
         boolean speaks(String requested) {
-            return language != null && primary(language).equals(primary(requested));
+            return language != null && LanguageCodes.primary(language).equals(LanguageCodes.primary(requested));
         }
     }
 
@@ -110,21 +110,6 @@ class Engines {
                 .filter(e -> e.speaks(language))
                 .findFirst()
                 .orElseThrow(() -> unsupported(language, engines));
-    }
-
-    /** The English name of a language ({@code en-us} → {@code english}), as Whisper reports it; the tag itself when unknown. */
-    static String languageName(String tag) {
-        if (tag == null) {
-            return "unknown";
-        }
-        String name = Locale.forLanguageTag(primary(tag)).getDisplayLanguage(Locale.ENGLISH);
-        return name.isEmpty() ? tag : name.toLowerCase(Locale.ROOT);
-    }
-
-    /** {@code en-us} → {@code en}. */
-    static String primary(String tag) {
-        int dash = tag.indexOf('-');
-        return (dash < 0 ? tag : tag.substring(0, dash)).toLowerCase(Locale.ROOT);
     }
 
     private CompatFailure unsupported(String language, List<Engine> engines) {

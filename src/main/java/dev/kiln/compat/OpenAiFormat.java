@@ -2,6 +2,7 @@ package dev.kiln.compat;
 
 import dev.kiln.processors.TranscriptFormats;
 import dev.kiln.support.Texts;
+import dev.kiln.transcribe.LanguageCodes;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -60,7 +61,7 @@ enum OpenAiFormat {
             case VERBOSE_JSON -> {
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("task", transcript.task());
-                body.put("language", Engines.languageName(transcript.language()));
+                body.put("language", LanguageCodes.name(transcript.language()));
                 body.put("duration", transcript.duration());
                 body.put("text", transcript.text());
                 if (segments) {

@@ -10,6 +10,7 @@ import dev.kiln.jobs.JobRequests;
 import dev.kiln.jobs.JobState;
 import dev.kiln.jobs.JobStore;
 import dev.kiln.jobs.ResultRenderer;
+import dev.kiln.transcribe.LanguageCodes;
 import dev.kiln.transcribe.Wave;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -82,7 +83,7 @@ class Transcriptions {
             ObjectNode params =
                     body.putObject("params").put("model", engine.name()).put("words", true);
             if (engine.remote() && language != null) {
-                params.put("language", Engines.primary(language));
+                params.put("language", LanguageCodes.primary(language));
             }
             if (translate) {
                 params.put("task", "translate");
