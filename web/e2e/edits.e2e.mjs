@@ -122,7 +122,7 @@ try {
   await page.keyboard.press('Enter');
   await page.getByLabel('Text of segment 10000').fill('The very last line, corrected.');
   await page.getByLabel('Text of segment 10000').press('Enter');
-  await page.getByText('The very last line, corrected.').waitFor();
+  await page.locator('.segment-text').getByText('The very last line, corrected.').waitFor();
   check(true, 'the last line is corrected in place');
   console.log(`figures: first rows of 10,000 lines shown ${firstRows} ms after navigation`);
   await shot(page, 'transcript-10000-lines-desktop');

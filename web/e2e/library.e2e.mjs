@@ -136,7 +136,8 @@ const steps = [
       const field = s.page.getByLabel('Text of segment 1');
       await field.fill('Corrected in the Library test.');
       await field.press('Enter');
-      await rows.first().getByText('Corrected in the Library test.').waitFor();
+      // The line's text, not the field: a textarea's text is its value too, so the field matches while the save is in flight.
+      await rows.first().locator('.segment-text').getByText('Corrected in the Library test.').waitFor();
       check(true, `the first line of the transcript is corrected in place (was "${engine.slice(0, 40)}…")`);
       const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.getByText('Download SRT').click()]);
       const srt = fs.readFileSync(await download.path(), 'utf8');
