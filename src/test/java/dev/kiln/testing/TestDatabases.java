@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.boot.SpringApplication;
 import org.springframework.util.FileSystemUtils;
 
 /**
@@ -66,15 +67,23 @@ public final class TestDatabases {
 
     private static Queue<Path> tempDirsRemovedOnExit() {
         Queue<Path> dirs = new ConcurrentLinkedQueue<>();
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(() -> dirs.forEach(dir -> {
-                    try {
-                        FileSystemUtils.deleteRecursively(dir);
-                    } catch (IOException | UncheckedIOException e) {
-                        // best effort: a file still held open elsewhere leaves its directory behind
-                    }
-                })));
+        afterContextsClose(() -> dirs.forEach(dir -> {
+            try {
+                FileSystemUtils.deleteRecursively(dir);
+            } catch (IOException | UncheckedIOException e) {
+                // best effort: a file still held open elsewhere leaves its directory behind
+            }
+        }));
         return dirs;
+    }
+
+    /**
+     * Runs at JVM exit once Spring's shutdown hook has closed every test context. A plain shutdown
+     * hook runs beside it: the database stopped while a context's workers still wrote a job's outcome,
+     * and their writer waited out its patience for it (forks killed 30 s after exit in CI).
+     */
+    private static void afterContextsClose(Runnable action) {
+        SpringApplication.getShutdownHandlers().add(action);
     }
 
     private static synchronized String freshPostgres() {
@@ -96,17 +105,19 @@ public final class TestDatabases {
                 postgresAdminUrl = external;
             } else {
                 try {
-                    embedded = EmbeddedPostgres.builder().start();
+                    embedded = EmbeddedPostgres.builder()
+                            .setRegisterShutdownHook(false)
+                            .start();
                 } catch (IOException e) {
                     throw new UncheckedIOException("Cannot start embedded PostgreSQL", e);
                 }
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                afterContextsClose(() -> {
                     try {
                         embedded.close();
                     } catch (IOException ignored) {
                         // the JVM is exiting
                     }
-                }));
+                });
                 postgresAdminUrl = embedded.getJdbcUrl("postgres", "postgres");
             }
         }
