@@ -1,5 +1,6 @@
 package dev.kiln.events;
 
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,23 @@ public class EventHub {
             deliver(followers, event);
             if (event.owner() != null) {
                 deliver(byOwner.get(event.owner()), event);
+            }
+        }
+    }
+
+    /** {@code jobIds} were deleted: their followers here hear of it ({@link EventSink#deleted}). */
+    void deleted(Collection<String> jobIds) {
+        for (String job : jobIds) {
+            Set<EventSink> followers = byJob.get(job);
+            if (followers == null) {
+                continue;
+            }
+            for (EventSink sink : followers) {
+                try {
+                    sink.deleted(job);
+                } catch (RuntimeException e) {
+                    log.warn("A live subscriber failed to take the deletion of {}", job, e);
+                }
             }
         }
     }

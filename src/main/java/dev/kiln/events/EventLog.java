@@ -2,6 +2,7 @@ package dev.kiln.events;
 
 import dev.kiln.db.Database;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
@@ -52,6 +53,18 @@ public class EventLog {
                             e.job(), e.seq(), e.kind().wire(), json.writeValueAsString(e.data()), e.ts().toEpochMilli()
                         })
                         .toList());
+    }
+
+    /**
+     * Must run inside the write transaction that deleted {@code jobIds} (their logs go with them by
+     * cascade). Once it commits, their followers on this node hear that nothing more will come; the
+     * other nodes' followers hear it at their next catch-up ({@link RemoteEvents#catchUp}).
+     */
+    public void deleted(Collection<String> jobIds) {
+        if (!jobIds.isEmpty()) {
+            List<String> ids = List.copyOf(jobIds);
+            db.afterCommit(() -> hub.deleted(ids));
+        }
     }
 
     /** Events of {@code jobId} with seq greater than {@code after}, oldest first. */

@@ -9,4 +9,10 @@ public interface EventSink {
      * that cannot keep up drops its subscriber (who then replays from the log), never the producer.
      */
     void deliver(JobEvent event);
+
+    /**
+     * The followed job was deleted (with its log): no event, terminal or not, will come. Called like
+     * {@link #deliver}, on this node once the deletion committed, on the others at their catch-up.
+     */
+    default void deleted(String jobId) {}
 }

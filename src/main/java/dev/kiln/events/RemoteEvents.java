@@ -3,8 +3,10 @@ package dev.kiln.events;
 import dev.kiln.db.Database;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.springframework.stereotype.Component;
 
 /**
@@ -50,8 +52,9 @@ public class RemoteEvents {
 
     /**
      * For every followed job whose log went further than its followers were handed, hands them
-     * its latest event: each follower fills the gap before it from the log itself. One indexed
-     * query per {@value #CHUNK} followed jobs when nothing was missed. Returns the jobs caught up.
+     * its latest event: each follower fills the gap before it from the log itself; a followed job no
+     * longer there was deleted on another node, and its followers hear so. One indexed query per
+     * {@value #CHUNK} followed jobs when nothing was missed. Returns the jobs caught up.
      */
     public int catchUp() {
         Map<String, Long> followed = hub.followedJobs();
@@ -65,6 +68,9 @@ public class RemoteEvents {
                     .params(chunk)
                     .query((rs, n) -> Map.entry(rs.getString("id"), rs.getLong("seq")))
                     .list();
+            Set<String> gone = new HashSet<>(chunk);
+            seqs.forEach(job -> gone.remove(job.getKey()));
+            hub.deleted(gone);
             for (Map.Entry<String, Long> job : seqs) {
                 if (job.getValue() > followed.get(job.getKey())) {
                     List<JobEvent> latest = log.after(job.getKey(), job.getValue() - 1, 1);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.kiln.auth.User;
 import dev.kiln.db.Database;
+import dev.kiln.events.EventLog;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -18,7 +19,8 @@ import org.springframework.stereotype.Component;
  * running attempt is never deleted from under its worker (cancel it first); its events, result,
  * speaker names and idempotency key follow by {@code ON DELETE CASCADE}, so any table that hangs
  * off a job with a cascading key is removed with it and nothing here needs to know of it (on
- * PostgreSQL the events go by a trigger that does the same, see V24).
+ * PostgreSQL the events go by a trigger that does the same, see V24). Its live followers are told
+ * ({@link EventLog#deleted}): a waiting job has no terminal event to end their streams.
  */
 @Component
 public class JobDeletion {
@@ -31,10 +33,12 @@ public class JobDeletion {
 
     private final Database db;
     private final JobStore store;
+    private final EventLog events;
 
-    JobDeletion(Database db, JobStore store) {
+    JobDeletion(Database db, JobStore store, EventLog events) {
         this.db = db;
         this.store = store;
+        this.events = events;
     }
 
     /** What became of one deletion. */
@@ -68,11 +72,13 @@ public class JobDeletion {
         if (ids.isEmpty()) {
             return Set.of();
         }
-        return new HashSet<>(db.sql()
+        Set<String> deleted = new HashSet<>(db.sql()
                 .sql("DELETE FROM jobs WHERE id IN (:ids) AND " + DELETABLE + " RETURNING id")
                 .param("ids", List.copyOf(new HashSet<>(ids)))
                 .query(String.class)
                 .list());
+        events.deleted(deleted);
+        return deleted;
     }
 
     /** Retention: up to {@code limit} jobs that finished before {@code before} (epoch millis). */
@@ -92,12 +98,14 @@ public class JobDeletion {
         if (ids.isEmpty()) {
             return Set.of();
         }
-        return new HashSet<>(db.sql()
+        Set<String> deleted = new HashSet<>(db.sql()
                 .sql("DELETE FROM jobs WHERE id IN (:ids) AND " + FINISHED + " AND finished_at < :before RETURNING id")
                 .param("ids", List.copyOf(new HashSet<>(ids)))
                 .param("before", before)
                 .query(String.class)
                 .list());
+        events.deleted(deleted);
+        return deleted;
     }
 
     /** The jobs made from each of these files, whoever owns them (callers decide what to show), oldest first. */

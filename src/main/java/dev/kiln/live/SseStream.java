@@ -3,6 +3,7 @@ package dev.kiln.live;
 import dev.kiln.events.EventHub;
 import dev.kiln.events.EventKind;
 import dev.kiln.events.EventLog;
+import dev.kiln.events.EventSink;
 import dev.kiln.events.JobEvent;
 import dev.kiln.live.WireEvents.WireEvent;
 import java.io.IOException;
@@ -35,7 +36,7 @@ final class SseStream {
     private final WireEvents wireEvents;
     private final StreamSettings settings;
     private final StreamMetrics.Transport metrics;
-    /** Whether the job is still there: a deleted job (one that waited) has no terminal event to end its streams. */
+    /** Whether the job is still there, asked once the stream follows it: one deleted before that was never announced to it. */
     private final BooleanSupplier jobExists;
     /** Live events ({@link WireEvent}s, encoded once for every follower), or {@link #END}. */
     private final BlockingQueue<Object> live = new LinkedBlockingQueue<>(BACKLOG);
@@ -61,17 +62,26 @@ final class SseStream {
         this.jobExists = jobExists;
     }
 
-    /** Ends the stream soon (shutdown). */
+    /** Ends the stream soon (shutdown, or the job was deleted). */
     void end() {
         live.clear();
         live.offer(END);
     }
 
     void run(OutputStream out) throws IOException, InterruptedException {
-        try (EventHub.Subscription ignored = hub.followJob(jobId, event -> {
-            if (!live.offer(wireEvents.of(event))) {
-                metrics.dropped.increment();
-                overflowed = true;
+        try (EventHub.Subscription ignored = hub.followJob(jobId, new EventSink() {
+            @Override
+            public void deliver(JobEvent event) {
+                if (!live.offer(wireEvents.of(event))) {
+                    metrics.dropped.increment();
+                    overflowed = true;
+                }
+            }
+
+            /** A deleted job (one that waited) has no terminal event; a reconnect is answered 404, which ends EventSource's retries. */
+            @Override
+            public void deleted(String job) {
+                end();
             }
         })) {
             write(out, "retry: " + RETRY_MILLIS + "\n\n");
@@ -80,15 +90,15 @@ final class SseStream {
                     return;
                 }
             }
+            if (!jobExists.getAsBoolean()) {
+                return;
+            }
             while (!overflowed) {
                 Object next = live.poll(settings.sseHeartbeat().toMillis(), TimeUnit.MILLISECONDS);
                 if (next == END) {
                     return;
                 }
                 if (next == null) {
-                    if (!jobExists.getAsBoolean()) {
-                        return; // deleted: a reconnect is answered 404, which ends EventSource's retries
-                    }
                     write(out, ": keep-alive\n\n");
                 } else if (next instanceof WireEvent event && send(out, follow.onLive(event.event()), event)) {
                     return;

@@ -52,6 +52,9 @@ final class StreamConnection implements EventSink, AccessHolder {
     /** The user's role changed: keep on as {@code now} if that may see everything followed. */
     private record RoleChange(User now) {}
 
+    /** A followed job was deleted. */
+    private record Deleted(String jobId) {}
+
     private final WebSocketSession session;
     private final StreamConnections connections;
     private final StreamSettings settings;
@@ -170,6 +173,14 @@ final class StreamConnection implements EventSink, AccessHolder {
     @Override
     public void deliver(JobEvent event) {
         if (!closed && !enqueue(connections.wireEvents().of(event))) {
+            dropped();
+        }
+    }
+
+    /** A followed job was deleted (on the deleting thread): queued behind its events. */
+    @Override
+    public void deleted(String jobId) {
+        if (!closed && !enqueue(new Deleted(jobId))) {
             dropped();
         }
     }
@@ -320,6 +331,7 @@ final class StreamConnection implements EventSink, AccessHolder {
             case WireEvent event -> subscriptions.onLive(event);
             case Listed listed -> subscriptions.onListed(listed.event());
             case RoleChange change -> narrow(change.now());
+            case Deleted deleted -> subscriptions.onDeleted(deleted.jobId());
             case ClientMessage message -> {
                 sender.flush(); // handling may read the database: what is batched goes out first
                 handle(message);

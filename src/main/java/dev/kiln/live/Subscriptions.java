@@ -145,6 +145,15 @@ final class Subscriptions {
         }
     }
 
+    /** A followed job was deleted: no event will come, and its subscription ends as a new one would be answered. */
+    void onDeleted(String jobId) {
+        Followed followed = follows.remove(jobId);
+        if (followed != null) {
+            followed.subscription().close();
+            sender.sendError(new Problem("job_not_found", "Job " + jobId + " was deleted.", jobId));
+        }
+    }
+
     /** A "my jobs" event; a job followed on its own gets its events from its follow instead. */
     void onListed(WireEvent listed) {
         if (mine != null && !follows.containsKey(listed.event().job())) {

@@ -32,7 +32,7 @@ class PostgresStateMachineTest extends StateMachineContract {
         Instant now = fx.clock.instant();
         Job job = fx.submit(alice, "work");
         assertThat(fx.db.write(() -> fx.arrows.cancelWaiting(job.id(), now))).isPresent();
-        JobDeletion deletion = new JobDeletion(fx.db, fx.store);
+        JobDeletion deletion = new JobDeletion(fx.db, fx.store, fx.events);
         CountDownLatch written = new CountDownLatch(1);
         CountDownLatch commit = new CountDownLatch(1);
 

@@ -125,6 +125,30 @@ abstract class StreamSocketContract extends ApiTestBase {
     }
 
     @Test
+    void aFollowedWaitingJobThatIsDeletedEndsItsSubscription() throws Exception {
+        String worker = api.newWorker("unclaimed-" + UUID.randomUUID());
+        String processor = "idle-" + UUID.randomUUID().toString().substring(0, 8);
+        api.declare(worker, processor, "{\"accepts\":[\"*/*\"]}");
+        String job = api.submit(token, processor, fileId, "{}"); // queued: no worker claims it
+        String other = api.submit(token, processor, fileId, "{}");
+        try (StreamClient client = StreamClient.connect(api, port, token)) {
+            client.send("{\"type\":\"subscribe\",\"jobs\":[\"" + job + "\",\"" + other + "\"]}");
+            client.await("snapshot", WAIT);
+            client.await("snapshot", WAIT);
+            assertThat(api.delete("/api/v1/jobs/" + job, token).status()).isEqualTo(204);
+
+            JsonNode ended = client.await("error", WAIT);
+            assertThat(ended.get("code").asString()).isEqualTo("job_not_found");
+            assertThat(ended.get("job").asString()).isEqualTo(job);
+            api.postEmpty("/api/v1/jobs/" + other + "/cancel", token);
+            JsonNode state = client.await(m -> m.path("kind").asString("").equals("state"), WAIT, new ArrayList<>());
+            assertThat(state.get("job").asString())
+                    .as("the other job is still followed")
+                    .isEqualTo(other);
+        }
+    }
+
+    @Test
     void badMessagesGetAnErrorAndTheConnectionStaysUsable() throws Exception {
         String job = api.submit(token, "test-noop", fileId, "{}");
         try (StreamClient client = StreamClient.connect(api, port, token)) {

@@ -25,7 +25,8 @@ import tools.jackson.databind.JsonNode;
  * on node B (WebSocket 4001, SSE ends, a waiting long poll answers 401), and a demotion on A closes
  * B's socket that follows another user's job (4003), and deleting the user on A closes what they
  * still hold open on B (4001). Both nodes check credentials again only once
- * an hour here, so what ends is ended by the {@code kiln_access} notice.
+ * an hour here, so what ends is ended by the {@code kiln_access} notice. And a waiting job deleted
+ * on A ends B's subscriptions to it (B's catch-up finds it gone).
  */
 class AccessAcrossNodesTest {
 
@@ -104,6 +105,20 @@ class AccessAcrossNodesTest {
                         .as("the user deleted on A, on B")
                         .isEqualTo(4001);
             }
+
+            String queued = queuedJob(apiA);
+            try (StreamClient socket = follow(apiB, b.port(), Api.ADMIN_TOKEN, queued);
+                    SseClient sse =
+                            SseClient.open(apiB.request("/api/v1/jobs/" + queued + "/events", Api.ADMIN_TOKEN))) {
+                assertThat(sse.next(SOON).name()).isEqualTo("state");
+                assertThat(apiA.delete("/api/v1/jobs/" + queued, Api.ADMIN_TOKEN)
+                                .status())
+                        .isEqualTo(204);
+                assertThat(socket.await("error", SOON).get("job").asString())
+                        .as("B's subscription to a job deleted on A ends")
+                        .isEqualTo(queued);
+                assertThat(sse.endsWithin(SOON)).as("B's SSE stream of it ends").isTrue();
+            }
         }
     }
 
@@ -113,6 +128,14 @@ class AccessAcrossNodesTest {
         socket.send("{\"type\":\"subscribe\",\"jobs\":[\"" + job + "\"]}");
         socket.await(m -> m.path("type").asString("").equals("subscribed"), SOON, new ArrayList<>());
         return socket;
+    }
+
+    /** A job nobody claims (the admin's): queued until deleted. */
+    private static String queuedJob(Api api) {
+        String worker = api.newWorker("unclaimed-" + UUID.randomUUID());
+        String processor = "idle-" + UUID.randomUUID().toString().substring(0, 8);
+        api.declare(worker, processor, "{\"accepts\":[\"*/*\"]}");
+        return api.submit(Api.ADMIN_TOKEN, processor, api.textFile(Api.ADMIN_TOKEN, "never claimed"), "{}");
     }
 
     /** A job that waits at a gate nobody opens: quiet until the processes end. */
