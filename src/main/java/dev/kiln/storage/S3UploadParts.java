@@ -125,10 +125,18 @@ final class S3UploadParts implements UploadParts {
         return Optional.of(store.adopt(file, sha256, joinable(uploadId, length)));
     }
 
-    /** The keys of the ranges that make up the whole upload, if S3 can join them (empty if not). */
+    /**
+     * The keys of the ranges that make up the whole upload, if S3 can join them (empty if not). Only
+     * when every saved range is on the chain: one off it holds bytes the upload took back (a request
+     * that ran past the length) or that came again after a takeover, and a chain through it could
+     * join other bytes than those of the file whose hash names the object. Nothing can check the
+     * joined object's hash, so the file goes up whole then.
+     */
     private List<String> joinable(String uploadId, long length) throws IOException {
-        List<Long> ends = chain(ranges(uploadId), 0, length);
-        if (ends == null || ends.size() > MAX_PARTS) {
+        Map<Long, List<Long>> ranges = ranges(uploadId);
+        List<Long> ends = chain(ranges, 0, length);
+        int saved = ranges.values().stream().mapToInt(List::size).sum();
+        if (ends == null || ends.size() > MAX_PARTS || ends.size() != saved) {
             return List.of();
         }
         List<String> keys = new ArrayList<>();

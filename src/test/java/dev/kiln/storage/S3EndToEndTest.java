@@ -188,6 +188,37 @@ class S3EndToEndTest extends ApiTestBase {
         assertThat(home.resolve("uploads").resolve(id + ".part")).doesNotExist();
     }
 
+    /**
+     * A request that ran past the upload's length was taken back after a checkpoint had saved its
+     * bytes; the good bytes sent again were saved in smaller ranges. The object named by the file's
+     * hash must hold the file, not a join through the range taken back (longest steps first).
+     */
+    @Test
+    void aSavedRangeTakenBackIsNeverJoinedIntoTheStoredObject() throws Exception {
+        UploadParts parts = ((S3BlobStore) blobs).uploadParts();
+        String upload = "upl_" + UUID.randomUUID().toString().replace("-", "");
+        int mb = 1 << 20;
+        byte[] content = random(12 * mb);
+        Path file = Files.write(home.resolve(upload + "-good.part"), content);
+        Path takenBack = Files.write(home.resolve(upload + "-taken-back.part"), random(10 * mb));
+        saveRange(parts, upload, takenBack, 0, 10 * mb);
+        saveRange(parts, upload, file, 0, 5 * mb);
+        saveRange(parts, upload, file, 5 * mb, 10 * mb);
+        saveRange(parts, upload, file, 10 * mb, 12 * mb);
+
+        parts.store(upload, file, content.length, sha256(content));
+
+        try (var stored = blobs.open(sha256(content))) {
+            assertThat(sha256(stored.readAllBytes())).isEqualTo(sha256(content));
+        }
+        blobs.delete(sha256(content));
+    }
+
+    private static void saveRange(UploadParts parts, String upload, Path file, long from, long to) throws IOException {
+        byte[] bytes = Arrays.copyOfRange(Files.readAllBytes(file), (int) from, (int) to);
+        parts.save(upload, file, from, to, Digests.sha256().digest(bytes));
+    }
+
     @Test
     void theSweepRemovesSavedBytesThatOutlivedTheirUpload() throws Exception {
         UploadParts parts = ((S3BlobStore) blobs).uploadParts();
