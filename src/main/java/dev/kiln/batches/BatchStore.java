@@ -71,12 +71,23 @@ class BatchStore {
         db.batchNamed("UPDATE jobs SET batch_id = :batch, batch_position = :position WHERE id = :id", rows);
     }
 
-    Optional<BatchRow> byKey(String ownerId, String idempotencyKey) {
+    /** The batch stored with this key at or after {@code since}: before that the key is forgotten. */
+    Optional<BatchRow> byKey(String ownerId, String idempotencyKey, Instant since) {
         return db.sql()
-                .sql("SELECT " + COLUMNS + " FROM batches WHERE owner_id = ? AND idempotency_key = ?")
-                .params(ownerId, idempotencyKey)
+                .sql("SELECT " + COLUMNS
+                        + " FROM batches WHERE owner_id = ? AND idempotency_key = ? AND created_at >= ?")
+                .params(ownerId, idempotencyKey, since.toEpochMilli())
                 .query(ROWS)
                 .optional();
+    }
+
+    /** Frees a key its batch took before {@code since}, in the caller's transaction, so a new batch may take it. */
+    void forgetKey(String ownerId, String idempotencyKey, Instant since) {
+        db.sql()
+                .sql(
+                        "UPDATE batches SET idempotency_key = NULL WHERE owner_id = ? AND idempotency_key = ? AND created_at < ?")
+                .params(ownerId, idempotencyKey, since.toEpochMilli())
+                .update();
     }
 
     /** The batch if it exists and {@code viewer} may see it; otherwise empty, whichever the reason. */

@@ -9,12 +9,16 @@ import dev.kiln.auth.User;
 import dev.kiln.db.Database;
 import dev.kiln.jobs.Job;
 import dev.kiln.jobs.JobRequests;
+import dev.kiln.jobs.JobSettings;
 import dev.kiln.jobs.JobStore;
 import dev.kiln.jobs.NewJob;
 import dev.kiln.limits.SubmissionLimits;
 import dev.kiln.support.Digests;
 import dev.kiln.support.Ids;
+import dev.kiln.support.Texts;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +49,7 @@ class BatchSubmissions {
     private final JsonMapper json;
     private final AuditLog audit;
     private final Clock clock;
+    private final Duration keyRetention;
 
     BatchSubmissions(
             JobRequests requests,
@@ -54,7 +59,9 @@ class BatchSubmissions {
             Database db,
             JsonMapper json,
             AuditLog audit,
-            Clock clock) {
+            Clock clock,
+            JobSettings jobSettings) {
+        this.keyRetention = jobSettings.idempotencyRetention();
         this.requests = requests;
         this.jobs = jobs;
         this.batches = batches;
@@ -109,6 +116,9 @@ class BatchSubmissions {
     private BatchStore.BatchRow store(User user, String name, List<NewJob> items, String key, String hash) {
         BatchStore.BatchRow row = new BatchStore.BatchRow(
                 Ids.next("batch"), user.id(), name, items.getFirst().type(), items.size(), clock.instant(), hash);
+        if (key != null) {
+            batches.forgetKey(user.id(), key, keysSince()); // remembered as long as a job's, then free again
+        }
         if (!batches.insert(row, key)) {
             throw new KeyTaken();
         }
@@ -127,7 +137,7 @@ class BatchSubmissions {
         if (key == null) {
             return Optional.empty();
         }
-        return batches.byKey(user.id(), key).map(row -> {
+        return batches.byKey(user.id(), key, keysSince()).map(row -> {
             if (!row.requestHash().equals(hash)) {
                 throw new ApiException(
                                 ErrorCode.IDEMPOTENCY_KEY_REUSED,
@@ -136,6 +146,11 @@ class BatchSubmissions {
             }
             return new Submitted(row, true);
         });
+    }
+
+    /** Keys of batches stored before this are forgotten ({@code kiln.jobs.idempotency-retention}). */
+    private Instant keysSince() {
+        return clock.instant().minus(keyRetention);
     }
 
     /**
@@ -191,10 +206,16 @@ class BatchSubmissions {
         if (name == null || name.isNull()) {
             return null;
         }
-        if (!name.isString() || name.asString().isBlank() || name.asString().length() > MAX_NAME) {
-            throw ApiException.invalidField("name", "name must be text of 1 to " + MAX_NAME + " characters.");
+        String text = name.isString() ? Texts.wellFormed(name.asString()).strip() : "";
+        // Control characters (NUL above all, which PostgreSQL refuses in text) are refused on both databases alike.
+        if (text.isEmpty()
+                || text.length() > MAX_NAME
+                || !Texts.safe(text, MAX_NAME).equals(text)
+                || text.contains("\n")) {
+            throw ApiException.invalidField(
+                    "name", "name must be one line of 1 to " + MAX_NAME + " characters, without control characters.");
         }
-        return name.asString().strip();
+        return text;
     }
 
     private String requestHash(JsonNode body) {

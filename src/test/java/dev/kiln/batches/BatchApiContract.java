@@ -3,6 +3,7 @@ package dev.kiln.batches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.kiln.db.Database;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.Zips;
@@ -18,6 +19,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -30,6 +32,9 @@ abstract class BatchApiContract extends ApiTestBase {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @Autowired
+    Database db;
 
     String token;
     final List<String> batches = new ArrayList<>();
@@ -162,6 +167,42 @@ abstract class BatchApiContract extends ApiTestBase {
                 api.post("/api/v1/batches", token, body("test-echo", "{}", List.of(file(token, "c.txt"))), key);
         assertThat(other.status()).isEqualTo(422);
         assertThat(other.code()).isEqualTo("idempotency_key_reused");
+    }
+
+    @Test
+    void aKeyIsForgottenAfterTheRetentionAndThenMakesANewBatch() {
+        String body = body("test-echo", "{}", List.of(file(token, "a.txt")));
+        Map<String, String> key = Map.of("Idempotency-Key", "batch-" + UUID.randomUUID());
+        Api.Response first = api.post("/api/v1/batches", token, body, key);
+        assertThat(first.status()).as(first.toString()).isEqualTo(201);
+        String old = first.json().get("id").asString();
+        // As if stored 49 hours ago (kiln.jobs.idempotency-retention is 48h).
+        db.write(() -> db.sql()
+                .sql("UPDATE batches SET created_at = created_at - ? WHERE id = ?")
+                .params(Duration.ofHours(49).toMillis(), old)
+                .update());
+
+        Api.Response again = api.post("/api/v1/batches", token, body, key);
+        Api.Response other =
+                api.post("/api/v1/batches", token, body("test-echo", "{}", List.of(file(token, "c.txt"))), key);
+
+        assertThat(again.status()).as(again.toString()).isEqualTo(201);
+        assertThat(again.header("Idempotent-Replayed")).isEmpty();
+        assertThat(again.json().get("id").asString()).isNotEqualTo(old);
+        assertThat(other.status()).as("the key is the new batch's now").isEqualTo(422);
+        assertThat(jobCount(token)).isEqualTo(2);
+    }
+
+    @Test
+    void aNameWithControlCharactersIsRefusedOnEveryDatabase() {
+        String files = "\"files\":[\"" + file(token, "a.txt") + "\"]";
+        for (String name : List.of("a\\u0000b", "two\\nlines", "bell\\u0007")) {
+            Api.Response refused = api.post(
+                    "/api/v1/batches", token, "{\"name\":\"" + name + "\",\"type\":\"test-echo\"," + files + "}");
+            assertThat(refused.status()).as(refused.toString()).isEqualTo(400);
+            assertThat(refused.code()).isEqualTo("invalid_field");
+        }
+        assertThat(jobCount(token)).isZero();
     }
 
     @Test
