@@ -4,6 +4,7 @@ import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
 import dev.kiln.db.Database;
 import dev.kiln.db.LockSpace;
+import dev.kiln.support.Texts;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -94,13 +95,20 @@ class SpeakerNames {
                                 "names." + id, "No speaker " + id + "; the speakers are " + speakers + ".")
                         .with("speakers", speakers);
             }
-            if (name.isNull() || name.isString() && name.asString().isBlank()) {
+            String text = name.isString() ? Texts.wellFormed(name.asString()).strip() : null;
+            if (name.isNull() || text != null && text.isEmpty()) {
                 names.remove(id);
-            } else if (!name.isString() || name.asString().strip().length() > MAX_NAME) {
+            } else if (text == null
+                    || text.length() > MAX_NAME
+                    || !Texts.safe(text, MAX_NAME).equals(text)
+                    || text.contains("\n")) {
+                // A line break would end a subtitle cue early (SRT, VTT): one line, as a segment's speaker.
                 throw ApiException.invalidField(
-                        "names." + id, "A speaker's name is text of at most " + MAX_NAME + " characters.");
+                        "names." + id,
+                        "A speaker's name is one line of at most " + MAX_NAME
+                                + " characters, without control characters.");
             } else {
-                names.put(id, name.asString().strip());
+                names.put(id, text);
             }
         }
     }

@@ -75,14 +75,20 @@ public final class TranscriptFormats {
         return out.toString();
     }
 
-    /** The speaker's display name: the owner's rename, else the engine's id; null when the segment has none. */
+    /**
+     * The speaker's display name: the owner's rename, else the engine's id; null when the segment has
+     * none. On one line: a worker's label (or a name stored before names were checked) with a line
+     * break would end a cue early and start one of its own.
+     */
     static String speaker(JsonNode transcript, JsonNode segment) {
         String id = segment.path("speaker").asString("");
         if (id.isBlank()) {
             return null;
         }
         String name = transcript.path("speakerNames").path(id).asString("");
-        return (name.isBlank() ? id : name).strip();
+        return (name.isBlank() ? id : name)
+                .replaceAll("[\\p{Cc}\\p{Z}\\s]+", " ")
+                .strip();
     }
 
     /** @param prefixed whether the speaker's name opens the cue's text (SubRip), counted in its lines */

@@ -197,6 +197,16 @@ abstract class ResultEditsContract extends ApiTestBase {
                 .build());
         assertThat(guest.status()).as(guest.toString()).isEqualTo(200);
         assertThat(download(job, "txt")).endsWith("[Cy] Line 2 of the transcript.\n");
+        // A name that would break a subtitle cue (a line break, a control character) is refused.
+        for (String name : List.of("Ana\\n\\n7\\n00:00:00,000 --> 00:00:09,000\\nX", "Bo\\r\\rY", "Cy\\u0000")) {
+            Response refused = api.send(api.request("/api/v1/jobs/" + job + "/speakers", member)
+                    .header("Content-Type", "application/json")
+                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"names\":{\"GUEST\":\"" + name + "\"}}"))
+                    .build());
+            assertThat(refused.status()).as(refused.toString()).isEqualTo(400);
+            assertThat(refused.code()).isEqualTo("invalid_field");
+        }
+        assertThat(download(job, "txt")).endsWith("[Cy] Line 2 of the transcript.\n");
     }
 
     @Test

@@ -48,6 +48,31 @@ class TranscriptFormatsTest {
     }
 
     @Test
+    void aSpeakerNameWithLineBreaksStaysOnItsCuesLine() {
+        ObjectNode transcript = JSON.createObjectNode();
+        for (int i = 0; i < 2; i++) {
+            ObjectNode segment = transcript.withArray("segments").addObject();
+            segment.put("start", i * 2.0)
+                    .put("end", i * 2.0 + 1.5)
+                    .put("text", "line " + i)
+                    .put("speaker", "SPEAKER_0" + i);
+        }
+        transcript
+                .putObject("speakerNames")
+                .put("SPEAKER_00", "Ana\n\n7\n00:00:00,000 --> 00:00:09,000\nX")
+                .put("SPEAKER_01", "Bo\r\r00:00:00.000 --> 00:00:09.000\r\u2028Y");
+
+        String srt = TranscriptFormats.srt(transcript);
+        String vtt = TranscriptFormats.vtt(transcript).substring("WEBVTT\n\n".length());
+
+        assertThat(srt.length()).as("every character belongs to a cue").isEqualTo(consumed(SRT_CUE, srt));
+        assertThat(parse(SRT_CUE, srt, 1)).hasSize(2);
+        assertThat(vtt.length()).isEqualTo(consumed(VTT_CUE, vtt));
+        assertThat(parse(VTT_CUE, vtt, 0)).hasSize(2);
+        assertThat(vtt).doesNotContain("\r").contains("<v Bo 00:00:00.000 --");
+    }
+
+    @Test
     void timestampsPastAnHourAndRounding() {
         assertThat(TranscriptFormats.timestamp(3723.4567, ',')).isEqualTo("01:02:03,457");
         assertThat(TranscriptFormats.timestamp(0, '.')).isEqualTo("00:00:00.000");
