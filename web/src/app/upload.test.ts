@@ -1,8 +1,9 @@
 // @vitest-environment jsdom
 import * as tus from 'tus-js-client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KilnHttp } from '../live';
 import { startUpload } from './upload';
+import { UploadQueue } from './uploadQueue';
 
 const ENDPOINT = 'http://kiln.test/api/v1/uploads';
 const OLD = `${ENDPOINT}/upl_old`;
@@ -161,5 +162,38 @@ describe('resuming an upload', () => {
     });
     expect(await upload(server, JOB)).toEqual({ done: { fileId: 'fil_1', jobId: 'job_1' } });
     expect(server.calls()).toEqual(['POST ', 'PATCH /upl_new', 'HEAD /upl_new', 'HEAD /upl_new', 'PATCH /upl_new']);
+  });
+});
+
+describe('choosing a file sent before', () => {
+  it('resumes the upload only when it was begun for the same job', async () => {
+    leftHalfSent();
+    const server = new FakeTus({
+      HEAD: [{ status: 200, headers: { 'Upload-Offset': '5', 'Upload-Length': '10' } }],
+      POST: [{ status: 201, headers: { Location: NEW } }],
+      PATCH: [finished],
+    });
+    expect(await upload(server, { processor: 'transcribe', params: { language: 'fr' } })).toEqual({
+      done: { fileId: 'fil_1', jobId: 'job_1' },
+    });
+    expect(server.calls()).toEqual(['POST ', 'PATCH /upl_new']);
+    const pairs = server.requests[0].headers['Upload-Metadata'].split(',').map((pair) => pair.split(' '));
+    expect(Object.fromEntries(pairs.map(([key, value]) => [key, atob(value)]))).toEqual({
+      filename: 'talk.wav',
+      processor: 'transcribe',
+      params: '{"language":"fr"}',
+    });
+  });
+
+  it('does not call a file for a job uploaded when the server names no job for it', async () => {
+    const server = new FakeTus({
+      POST: [{ status: 201, headers: { Location: NEW } }],
+      PATCH: [{ status: 204, headers: { 'Upload-Offset': '10', 'Kiln-File-Id': 'fil_1' } }],
+    });
+    tus.defaultOptions.httpStack = server.httpStack;
+    const queue = new UploadQueue(http);
+    queue.add([file], 'transcribe', { language: 'en' });
+    await vi.waitFor(() => expect(queue.snapshot()[0].status).not.toBe('uploading'));
+    expect(queue.snapshot()[0]).toMatchObject({ status: 'failed', message: expect.stringMatching(/no job/) });
   });
 });

@@ -86,13 +86,21 @@ export function startUpload(
     },
   });
   void upload.findPreviousUploads().then((previous) => {
-    if (previous.length > 0) upload.resumeFromPreviousUpload(previous[0]);
+    // The fingerprint is the file's alone, but the server makes the job from the metadata the upload
+    // was created with: one begun with other settings, or for a batch (none), is not this one.
+    const same = previous.find((p) => sameMetadata(p.metadata ?? {}, metadata));
+    if (same) upload.resumeFromPreviousUpload(same);
     upload.start();
   });
   return {
     pause: () => void upload.abort(),
     resume: () => upload.start(),
   };
+}
+
+function sameMetadata(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
 
 /** tus-js-client's progress as bytes, speed (smoothed) and time left. */
