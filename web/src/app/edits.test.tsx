@@ -243,4 +243,29 @@ describe('a long list', () => {
     expect(lead.mock.calls.map(([s]) => s.id)).toEqual([2]);
     expect(screen.getByText('Line two, corrected')).toBeTruthy();
   });
+
+  it('keeps the line being corrected, and the text typed in it, when it scrolls out of view', async () => {
+    const { SegmentList } = await import('./SegmentList');
+    const segments = Array.from({ length: 1_000 }, (_, i) => line(i, `Line ${i}`));
+    const save = vi.fn(() => Promise.resolve());
+    render(<SegmentList segments={segments} onSave={save} label="Lines" />);
+    fireEvent.click(screen.getByText('Line 3'));
+    fireEvent.change(screen.getByLabelText('Text of segment 4'), { target: { value: 'Line three, half typed' } });
+
+    const scrollTo = async (top: number) => {
+      const scroller = screen.getByTestId('segments');
+      await act(async () => {
+        scroller.scrollTop = top;
+        fireEvent.scroll(scroller);
+      });
+    };
+    await scrollTo(20_000);
+    await waitFor(() => expect(screen.queryByText('Line 10')).toBeNull());
+    expect(screen.getByText('Line 460')).toBeTruthy();
+    expect(screen.getByLabelText('Text of segment 4')).toHaveProperty('value', 'Line three, half typed');
+    await scrollTo(0);
+    await screen.findByText('Line 10');
+    expect(screen.getByLabelText('Text of segment 4')).toHaveProperty('value', 'Line three, half typed');
+    expect(save).not.toHaveBeenCalled();
+  });
 });
