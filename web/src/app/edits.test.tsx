@@ -1,12 +1,23 @@
 // @vitest-environment jsdom
-import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, renderHook, screen, waitFor } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HttpError } from '../live';
 import { snapshot } from '../live/testSupport';
 import { DocumentText } from './DocumentText';
-import { conflictOf, editOf, restoreOf, segmentsOf, undoOf, withUpdated, type Revision, type Segment } from './edits';
+import {
+  conflictOf,
+  editOf,
+  restoreOf,
+  segmentsOf,
+  undoOf,
+  withUpdated,
+  type EditRequest,
+  type Revision,
+  type Segment,
+} from './edits';
 import { fakeClient, json } from './testClient';
 import { giveScrollersASize } from './testLayout';
+import { useEditing } from './useEditing';
 
 afterEach(cleanup);
 let undoSize: () => void;
@@ -224,6 +235,25 @@ describe("a segment's history", () => {
     );
     expect((await screen.findByRole('alert')).textContent).toMatch(/Line 2 was changed elsewhere/);
     expect(screen.getByRole('region', { name: 'Revisions of segment 2' })).toBeTruthy();
+  });
+});
+
+describe('undoing a restored revision', () => {
+  it('puts back the speaker it changed, not only the text', async () => {
+    const loaded = [{ id: 0, version: 2, text: 'Later.', speaker: 'SPEAKER_01', edited: true }];
+    const { client, calls } = fakeClient((call) => {
+      const { edits } = call.body as { edits: EditRequest[] };
+      const { version, text, speaker } = edits[0];
+      return json({ segments: [{ id: 0, version: version + 1, text, speaker, edited: true }] });
+    });
+    const { result } = renderHook(() => useEditing(client.http, 'job_t', loaded));
+    const mine: Revision = { version: 1, text: 'Mine.', speaker: 'SPEAKER_00', edited: true };
+    await act(() => result.current.revisions.restore(loaded[0], mine));
+    expect(result.current.segments?.[0]).toMatchObject({ text: 'Mine.', speaker: 'SPEAKER_00' });
+
+    await act(() => result.current.undo());
+    expect(calls.at(-1)?.body).toEqual({ edits: [{ segment: 0, version: 3, text: 'Later.', speaker: 'SPEAKER_01' }] });
+    expect(result.current.segments?.[0]).toMatchObject({ text: 'Later.', speaker: 'SPEAKER_01' });
   });
 });
 
