@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KilnHttp } from '../live';
 import type { LibraryFile } from './library';
@@ -207,6 +207,35 @@ describe('the library page', () => {
         'report.pdf',
       ]),
     );
+    expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull();
+  });
+
+  it('keeps an older page of the last search out of the next one', async () => {
+    const [newer, older] = kiln.files;
+    let release = () => {};
+    const http = new KilnHttp({
+      fetch: async (input) => {
+        const url = new URL(String(input), 'http://kiln');
+        if (url.pathname === '/api/v1/me/usage') return json({ usedBytes: 0, quotaBytes: 1, files: 2, jobs: {} });
+        if (url.searchParams.get('q') === 'REP') return json({ items: [older], nextCursor: null, total: 1 });
+        if (url.searchParams.get('cursor') !== 'c1') return json({ items: [newer], nextCursor: 'c1', total: 3 });
+        // The server is slow with this one: the search changes meanwhile.
+        await new Promise<void>((resolve) => (release = resolve));
+        return json({ items: [{ ...older, id: 'fil_0', name: 'old.mp3' }], nextCursor: null, total: 3 });
+      },
+    });
+    const { rerender } = render(<LibraryPage http={http} processors={[]} />);
+    await screen.findAllByTestId('library-file');
+    fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    rerender(<LibraryPage http={http} processors={[]} q="REP" />);
+    const names = () => screen.getAllByTestId('library-file').map((f) => f.getAttribute('aria-label'));
+    await waitFor(() => expect(names()).toEqual(['report.pdf']));
+
+    await act(async () => {
+      release();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    });
+    expect(names()).toEqual(['report.pdf']);
     expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull();
   });
 

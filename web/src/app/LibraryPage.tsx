@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { KilnHttp } from '../live';
 import { messageOf } from './errors';
 import { bytes } from './format';
@@ -115,8 +115,11 @@ function useFiles(http: KilnHttp, q: string, kind: Kind | undefined) {
       ),
     [http, q, kind],
   );
+  // Counts the searches read: one more page asked for under an earlier search is dropped.
+  const search = useRef(0);
   useEffect(() => {
     let current = true;
+    search.current++;
     void read(undefined, () => current);
     return () => {
       current = false;
@@ -131,7 +134,8 @@ function useFiles(http: KilnHttp, q: string, kind: Kind | undefined) {
     more: () => {
       if (next === null) return;
       setLoading(true);
-      void read(next);
+      const mine = search.current;
+      void read(next, () => search.current === mine);
     },
     remove: (ids: string[]) => {
       setItems((current) => current.filter((f) => !ids.includes(f.id)));

@@ -1,5 +1,5 @@
 import { memo, useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
 import type { Segment } from './edits';
 import { SegmentHistory, type Revisions } from './SegmentHistory';
 import { useChanged } from './useChanged';
@@ -44,6 +44,7 @@ export function SegmentList({
   const [editing, setEditing] = useState<number>();
   const focusWanted = useRef(false);
   if (useChanged([generation]) && editing !== undefined) setEditing(undefined);
+  const rangeExtractor = useRangeWith(editing);
   // The virtualizer is read afresh each render on purpose; rows are memoised by their own props instead.
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
@@ -52,6 +53,7 @@ export function SegmentList({
     estimateSize: () => 44,
     overscan: 6,
     initialRect: { width: 800, height: 600 },
+    rangeExtractor,
   });
 
   const focusRow = useCallback(
@@ -155,6 +157,21 @@ export function SegmentList({
         })}
       </ol>
     </div>
+  );
+}
+
+/**
+ * The rows in view and around, and also row {@link kept} wherever it is: the row being corrected
+ * stays in the page when scrolled away, since its field holds the unsaved text.
+ */
+function useRangeWith(kept: number | undefined): (range: Range) => number[] {
+  return useCallback(
+    (range: Range) => {
+      const rows = defaultRangeExtractor(range);
+      if (kept === undefined || kept >= range.count || rows.includes(kept)) return rows;
+      return [...rows, kept].sort((a, b) => a - b);
+    },
+    [kept],
   );
 }
 

@@ -1,12 +1,23 @@
 // @vitest-environment jsdom
-import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, renderHook, screen, waitFor } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HttpError } from '../live';
 import { snapshot } from '../live/testSupport';
 import { DocumentText } from './DocumentText';
-import { conflictOf, editOf, restoreOf, segmentsOf, undoOf, withUpdated, type Revision, type Segment } from './edits';
+import {
+  conflictOf,
+  editOf,
+  restoreOf,
+  segmentsOf,
+  undoOf,
+  withUpdated,
+  type EditRequest,
+  type Revision,
+  type Segment,
+} from './edits';
 import { fakeClient, json } from './testClient';
 import { giveScrollersASize } from './testLayout';
+import { useEditing } from './useEditing';
 
 afterEach(cleanup);
 let undoSize: () => void;
@@ -227,6 +238,25 @@ describe("a segment's history", () => {
   });
 });
 
+describe('undoing a restored revision', () => {
+  it('puts back the speaker it changed, not only the text', async () => {
+    const loaded = [{ id: 0, version: 2, text: 'Later.', speaker: 'SPEAKER_01', edited: true }];
+    const { client, calls } = fakeClient((call) => {
+      const { edits } = call.body as { edits: EditRequest[] };
+      const { version, text, speaker } = edits[0];
+      return json({ segments: [{ id: 0, version: version + 1, text, speaker, edited: true }] });
+    });
+    const { result } = renderHook(() => useEditing(client.http, 'job_t', loaded));
+    const mine: Revision = { version: 1, text: 'Mine.', speaker: 'SPEAKER_00', edited: true };
+    await act(() => result.current.revisions.restore(loaded[0], mine));
+    expect(result.current.segments?.[0]).toMatchObject({ text: 'Mine.', speaker: 'SPEAKER_00' });
+
+    await act(() => result.current.undo());
+    expect(calls.at(-1)?.body).toEqual({ edits: [{ segment: 0, version: 3, text: 'Later.', speaker: 'SPEAKER_01' }] });
+    expect(result.current.segments?.[0]).toMatchObject({ text: 'Later.', speaker: 'SPEAKER_01' });
+  });
+});
+
 describe('a long list', () => {
   it('renders only the rows in view, and again only the row whose segment changed', async () => {
     const { SegmentList } = await import('./SegmentList');
@@ -242,5 +272,30 @@ describe('a long list', () => {
     rerender(<SegmentList segments={one} renderLead={lead} label="Lines" />);
     expect(lead.mock.calls.map(([s]) => s.id)).toEqual([2]);
     expect(screen.getByText('Line two, corrected')).toBeTruthy();
+  });
+
+  it('keeps the line being corrected, and the text typed in it, when it scrolls out of view', async () => {
+    const { SegmentList } = await import('./SegmentList');
+    const segments = Array.from({ length: 1_000 }, (_, i) => line(i, `Line ${i}`));
+    const save = vi.fn(() => Promise.resolve());
+    render(<SegmentList segments={segments} onSave={save} label="Lines" />);
+    fireEvent.click(screen.getByText('Line 3'));
+    fireEvent.change(screen.getByLabelText('Text of segment 4'), { target: { value: 'Line three, half typed' } });
+
+    const scrollTo = async (top: number) => {
+      const scroller = screen.getByTestId('segments');
+      await act(async () => {
+        scroller.scrollTop = top;
+        fireEvent.scroll(scroller);
+      });
+    };
+    await scrollTo(20_000);
+    await waitFor(() => expect(screen.queryByText('Line 10')).toBeNull());
+    expect(screen.getByText('Line 460')).toBeTruthy();
+    expect(screen.getByLabelText('Text of segment 4')).toHaveProperty('value', 'Line three, half typed');
+    await scrollTo(0);
+    await screen.findByText('Line 10');
+    expect(screen.getByLabelText('Text of segment 4')).toHaveProperty('value', 'Line three, half typed');
+    expect(save).not.toHaveBeenCalled();
   });
 });

@@ -43,10 +43,10 @@ export interface RevisionHistory {
   revisions: Revision[];
 }
 
-/** What undoing one edit needs: the segment's text before it, and whether that text was already the owner's. */
+/** What undoing one edit needs: the segment's text and speaker before it, and whether they were already the owner's. */
 export interface UndoEntry {
   segment: number;
-  before: { text: string; edited: boolean };
+  before: { text: string; speaker?: string; edited: boolean };
 }
 
 export function isSegment(value: unknown): value is Segment {
@@ -73,11 +73,19 @@ export function editOf(segment: Segment, text: string): EditRequest | null {
   return { segment: segment.id, version: segment.version, text: next };
 }
 
-/** The edit that undoes {@link entry} on the segment as it is now: back to the engine's text, or to the owner's earlier one. */
+/**
+ * The edit that undoes {@link entry} on the segment as it is now: back to the engine's text and
+ * speaker, or to the owner's earlier ones (the speaker too, as restoring a revision may change it).
+ */
 export function undoOf(entry: UndoEntry, now: Segment): EditRequest {
-  return entry.before.edited
-    ? { segment: now.id, version: now.version, text: entry.before.text }
-    : { segment: now.id, version: now.version, restore: true };
+  const { text, speaker, edited } = entry.before;
+  if (!edited) return { segment: now.id, version: now.version, restore: true };
+  return {
+    segment: now.id,
+    version: now.version,
+    text,
+    ...(speaker !== undefined && speaker !== now.speaker ? { speaker } : {}),
+  };
 }
 
 /** The edit that brings {@link revision} back over the segment as it is now: the engine's by a restore, else its text and speaker. */

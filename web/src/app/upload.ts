@@ -34,18 +34,20 @@ export function startUpload(
   options: { http: KilnHttp; processor?: string; params?: Record<string, unknown> },
   callbacks: UploadCallbacks,
 ): UploadHandle {
+  const endpoint = `${options.http.baseUrl}/api/v1/uploads`;
   let fileId: string | null = null;
   let jobId: string | null = null;
-  let speed = 0;
-  let last: { at: number; sent: number } | null = null;
   let retries = 0;
   const metadata: Record<string, string> = { filename: file.name };
   if (options.processor) {
     metadata.processor = options.processor;
     metadata.params = JSON.stringify(options.params ?? {});
   }
-  const upload = new tus.Upload(file, {
-    endpoint: `${options.http.baseUrl}/api/v1/uploads`,
+  const upload: tus.Upload = new tus.Upload(file, {
+    endpoint,
+    // tus-js-client's own fingerprint, but with this endpoint rather than options.endpoint, which
+    // onAfterResponse changes.
+    fingerprint: (f) => Promise.resolve(['tus-br', f.name, f.type, f.size, f.lastModified, endpoint].join('-')),
     // The same credentials as every other call (the cookie goes by itself; POST, PATCH and DELETE
     // need the CSRF token), read at each request so a renewed one is used.
     onBeforeRequest(request) {
@@ -64,17 +66,15 @@ export function startUpload(
       retries = attempt + 1;
       return retry;
     },
-    onProgress(sent, total) {
-      const now = performance.now();
-      if (last && now > last.at) {
-        const instant = ((sent - last.sent) * 1000) / (now - last.at);
-        speed = speed === 0 ? instant : speed * 0.8 + instant * 0.2;
-      }
-      last = { at: now, sent };
-      callbacks.onProgress({ sent, total, speed, remaining: speed > 0 ? (total - sent) / speed : null });
-    },
-    onAfterResponse(_request, response) {
-      if (response.getStatus() === 401) options.http.unauthenticated();
+    onProgress: speedometer(callbacks.onProgress),
+    onAfterResponse(request, response) {
+      const status = response.getStatus();
+      if (status === 401) options.http.unauthenticated();
+      // After any failed HEAD but a 423, tus-js-client starts a new upload if it knows the
+      // endpoint: right when the upload is gone (404, 410), wrong when the server or its proxy is
+      // restarting (5xx), which would send the whole file again and leave the old upload holding
+      // quota. Without the endpoint it reports the error instead, and onShouldRetry asks again.
+      if (request.getMethod() === 'HEAD') upload.options.endpoint = status === 404 || status === 410 ? endpoint : null;
       fileId = response.getHeader('Kiln-File-Id') ?? fileId;
       jobId = response.getHeader('Kiln-Job-Id') ?? jobId;
     },
@@ -82,23 +82,53 @@ export function startUpload(
       callbacks.onDone({ fileId, jobId });
     },
     onError(error) {
-      const body = (error as tus.DetailedError).originalResponse?.getBody();
-      let message = error.message;
-      try {
-        const problem = JSON.parse(body ?? '') as { detail?: string };
-        if (problem.detail) message = problem.detail;
-      } catch {
-        // not a problem document: keep tus's message
-      }
-      callbacks.onError(retries > 0 ? `${message} (after ${retries} retries)` : message);
+      callbacks.onError(retries > 0 ? `${messageOf(error)} (after ${retries} retries)` : messageOf(error));
     },
   });
   void upload.findPreviousUploads().then((previous) => {
-    if (previous.length > 0) upload.resumeFromPreviousUpload(previous[0]);
+    // The fingerprint is the file's alone, but the server makes the job from the metadata the upload
+    // was created with: one begun with other settings, or for a batch (none), is not this one.
+    const same = previous.find((p) => sameMetadata(p.metadata ?? {}, metadata));
+    if (same) upload.resumeFromPreviousUpload(same);
     upload.start();
   });
   return {
     pause: () => void upload.abort(),
     resume: () => upload.start(),
   };
+}
+
+function sameMetadata(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
+/** tus-js-client's progress as bytes, speed (smoothed) and time left. */
+function speedometer(report: (progress: UploadProgress) => void): (sent: number, total: number) => void {
+  let speed = 0;
+  let last: { at: number; sent: number } | null = null;
+  return (sent, total) => {
+    const now = performance.now();
+    if (last && now > last.at) {
+      const instant = ((sent - last.sent) * 1000) / (now - last.at);
+      speed = speed === 0 ? instant : speed * 0.8 + instant * 0.2;
+    }
+    last = { at: now, sent };
+    report({ sent, total, speed, remaining: speed > 0 ? (total - sent) / speed : null });
+  };
+}
+
+/** The server's problem detail when the answer carries one, else what went wrong in a few words. */
+function messageOf(error: Error): string {
+  const response = (error as tus.DetailedError).originalResponse;
+  try {
+    const problem = JSON.parse(response?.getBody() ?? '') as { detail?: string };
+    if (problem.detail) return problem.detail;
+  } catch {
+    // not a problem document
+  }
+  // A HEAD's answer has no body, and tus's message would blame the endpoint it was not given.
+  const status = response?.getStatus() ?? 0;
+  if (status >= 500) return `The server is unavailable (HTTP ${status}); choose the file again later to resume it.`;
+  return error.message;
 }

@@ -1,6 +1,7 @@
 // The uploads of this tab, kept outside any page: leaving the New job page and coming back finds
 // them where they are, still running. A reload cannot keep a browser's file handles, so the
-// page warns first; choosing the same file again resumes it from the server's offset.
+// page warns first; choosing the same file again, for the same job, resumes it from the server's
+// offset.
 
 import type { KilnHttp } from '../live';
 import { startUpload, type UploadHandle, type UploadProgress } from './upload';
@@ -63,6 +64,12 @@ export class UploadQueue {
       {
         onProgress: (progress) => this.update(index, { progress, status: 'uploading', message: undefined }),
         onDone: ({ fileId, jobId }) => {
+          // The job is made as the last byte goes in: without its id there is nothing to watch.
+          if (job.processor && !jobId) {
+            const message = 'The file was stored, but no job was started for it; choose it again to start one.';
+            this.update(index, { status: 'failed', message });
+            return;
+          }
           this.update(index, { status: 'done', jobId });
           if (fileId) uploaded?.(fileId);
           else failed?.(new Error(`The server named no file for ${file.name}.`));

@@ -34,7 +34,7 @@ export interface Editing {
 /**
  * A stored result's segments as the owner corrects them: each save is sent at once with the version
  * it was made from; the answer replaces just that segment. Undo (the button, or Ctrl+Z outside a
- * field) sends the text from before the last edit, or restores the engine's. An earlier revision
+ * field) sends the text and speaker from before the last edit, or restores the engine's. An earlier revision
  * (from a segment's history) comes back as an edit from the version shown, like any other. A conflict (someone
  * else saved first) is reported, never overwritten: the owner reloads.
  */
@@ -74,7 +74,8 @@ export function useEditing(http: KilnHttp, jobId: string, loaded: Segment[] | nu
       setProblem(undefined);
       const updated = await saveEdits(http, jobId, [edit]).catch(fail);
       setSegments((s) => (s ? withUpdated(s, updated) : s));
-      setHistory((h) => [...h, { segment: segment.id, before: { text: segment.text, edited: !!segment.edited } }]);
+      const before = { text: segment.text, speaker: segment.speaker, edited: !!segment.edited };
+      setHistory((h) => [...h, { segment: segment.id, before }]);
     },
     [http, jobId, fail],
   );
