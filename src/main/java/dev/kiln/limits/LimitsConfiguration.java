@@ -34,6 +34,10 @@ class LimitsConfiguration implements WebMvcConfigurer {
         registry.addInterceptor(new RequestRateInterceptor(limiter, settings))
                 .addPathPatterns("/api/**")
                 .addPathPatterns(
-                        foreign.stream().flatMap(api -> api.paths().stream()).toList());
+                        foreign.stream().flatMap(api -> api.paths().stream()).toList())
+                // A worker's heartbeats keep its leases: refused, the jobs it runs would be taken from it
+                // and run again, because its own progress reports used up the budget. They long-poll, and
+                // only workers may send them.
+                .excludePathPatterns("/api/v1/worker/heartbeat", "/api/v1/worker/jobs/*/heartbeat");
     }
 }

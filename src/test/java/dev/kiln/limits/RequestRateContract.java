@@ -81,6 +81,29 @@ abstract class RequestRateContract extends ApiTestBase {
     }
 
     @Test
+    void aWorkersHeartbeatsAreNeverRefusedForTheRate() {
+        String id = users.create("rate-worker-" + UUID.randomUUID(), Role.WORKER)
+                .orElseThrow()
+                .id();
+        String worker = tokens.issue(id, "test", null).token();
+        String progress = "/api/v1/worker/jobs/job_aaaaaaaaaaaaaaaaaaaaaaaaaa/progress";
+        int status = 0;
+        for (int i = 0; i < 20 && status != 429; i++) {
+            status = api.post(progress, worker, "{\"lease\":\"x\",\"progress\":0.5}")
+                    .status();
+        }
+        assertThat(status).as("the worker's progress reports spent its budget").isEqualTo(429);
+
+        for (int i = 0; i < 3; i++) {
+            Api.Response beat = api.post("/api/v1/worker/heartbeat", worker, "{\"jobs\":[],\"waitSeconds\":0}");
+            assertThat(beat.status()).as(beat.toString()).isEqualTo(200);
+            Api.Response alone = api.post(
+                    "/api/v1/worker/jobs/job_aaaaaaaaaaaaaaaaaaaaaaaaaa/heartbeat", worker, "{\"lease\":\"x\"}");
+            assertThat(alone.status()).as(alone.toString()).isNotEqualTo(429);
+        }
+    }
+
+    @Test
     void requestsWithoutATokenAreCountedPerAddress() {
         // File content takes a signed link instead of a token; a wrong one is still a request.
         String path = "/api/v1/files/file_aaaaaaaaaaaaaaaaaaaaaaaaaa/content?expires=1&sig=wrong";
