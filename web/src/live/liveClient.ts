@@ -2,6 +2,7 @@
 // reloads and restarts, and tells the UI honestly how current it is.
 
 import { Backoff } from './backoff';
+import { browserOnline, browserVisibility, type OnlineSource, type VisibilitySource } from './browser';
 import { KilnHttp, HttpError } from './http';
 import { JobFeed } from './jobFeed';
 import { viewAtSnapshot, viewFromStart, type JobView } from './jobView';
@@ -15,6 +16,8 @@ import {
   type TransportKind,
   type WebSocketLike,
 } from './transports';
+
+export type { OnlineSource, VisibilitySource } from './browser';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'failed';
 
@@ -38,17 +41,6 @@ export interface JobViewState {
   view?: JobView;
   /** 'not_found' when the job does not exist or is not yours; otherwise a description. */
   error?: string;
-}
-
-/** Whether the browser thinks it is online (tests pass their own). */
-export interface OnlineSource {
-  isOnline(): boolean;
-  subscribe(listener: (online: boolean) => void): () => void;
-}
-
-/** Tells when the tab becomes visible again (tests pass their own). */
-export interface VisibilitySource {
-  subscribe(onVisible: () => void): () => void;
 }
 
 export interface LiveClientOptions {
@@ -76,30 +68,6 @@ export interface LiveClientOptions {
   now?: () => number;
   log?: (message: string) => void;
 }
-
-const browserOnline: OnlineSource = {
-  isOnline: () => (typeof navigator === 'undefined' ? true : navigator.onLine !== false),
-  subscribe(listener) {
-    if (typeof window === 'undefined') return () => {};
-    const on = () => listener(true);
-    const off = () => listener(false);
-    window.addEventListener('online', on);
-    window.addEventListener('offline', off);
-    return () => {
-      window.removeEventListener('online', on);
-      window.removeEventListener('offline', off);
-    };
-  },
-};
-
-const browserVisibility: VisibilitySource = {
-  subscribe(onVisible) {
-    if (typeof document === 'undefined') return () => {};
-    const changed = () => document.visibilityState === 'visible' && onVisible();
-    document.addEventListener('visibilitychange', changed);
-    return () => document.removeEventListener('visibilitychange', changed);
-  },
-};
 
 interface Followed {
   feed: JobFeed | null;
