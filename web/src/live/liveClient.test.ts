@@ -2,7 +2,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KilnHttp } from './http';
 import { LiveClient, type JobViewState, type OnlineSource } from './liveClient';
 import { event, FakeKiln, FakeSocket, flush, snapshot } from './testSupport';
-import type { Transport, TransportFactory, TransportKind } from './transports';
+import {
+  pollingTransport,
+  sseTransport,
+  type Transport,
+  type TransportFactory,
+  type TransportKind,
+} from './transports';
 
 class Network implements OnlineSource {
   private listeners = new Set<(online: boolean) => void>();
@@ -297,12 +303,45 @@ describe('LiveClient', () => {
   });
 });
 
+describe('LiveClient on SSE and polling', () => {
+  it.each([
+    ['sse', sseTransport],
+    ['polling', pollingTransport],
+  ])("follows a job again after a retry on %s, which stops at the job's end", async (_kind, transport) => {
+    kiln.jobs.set('job_r', snapshot('job_r', 2, { state: 'failed' }));
+    kiln.append(event('job_r', 1, 'state', { state: 'running', attempt: 1 }));
+    kiln.append(event('job_r', 2, 'state', { state: 'failed', attempt: 1 }));
+    const http = new KilnHttp({ baseUrl: 'http://kiln.test', token: () => 'kiln_t', fetch: kiln.fetch });
+    const c = client({ transports: [transport(http)] });
+    let latest: JobViewState | undefined;
+    c.followJob('job_r', (s) => (latest = s));
+    await vi.waitFor(() => expect(latest?.view?.seq).toBe(2));
+    // It has all of the failed job and has stopped: SSE took a 204, polling an empty look.
+    const eventRequests = () => kiln.requests.filter((r) => r.includes('/job_r/events')).length;
+    await vi.waitFor(() => expect(eventRequests()).toBe(2));
+
+    kiln.append(event('job_r', 3, 'state', { state: 'queued', attempt: 1, reason: 'retry' })); // the user's retry
+    c.followAgain('job_r');
+    kiln.append(event('job_r', 4, 'state', { state: 'running', attempt: 2 }));
+    kiln.append(event('job_r', 5, 'state', { state: 'succeeded', attempt: 2 }));
+    await vi.waitFor(() => expect(latest?.view?.snapshot.state).toBe('succeeded'));
+    expect(latest?.view?.seq).toBe(5);
+  });
+});
+
 describe('LiveClient transports', () => {
   function fake(kind: TransportKind, works: boolean, attempts: string[]): TransportFactory {
     return (handlers) => {
       attempts.push(kind);
       queueMicrotask(() => (works ? handlers.onReady() : handlers.onClosed(true, `${kind} unreachable`)));
-      const transport: Transport = { kind, follow() {}, unfollow() {}, followMine: () => false, close() {} };
+      const transport: Transport = {
+        kind,
+        follow() {},
+        unfollow() {},
+        followAgain() {},
+        followMine: () => false,
+        close() {},
+      };
       return transport;
     };
   }
@@ -349,7 +388,7 @@ describe('LiveClient transports', () => {
       attempts.push('websocket');
       const ok = works;
       queueMicrotask(() => (ok ? handlers.onReady() : handlers.onClosed(true, 'down')));
-      return { kind: 'websocket', follow() {}, unfollow() {}, followMine: () => false, close() {} };
+      return { kind: 'websocket', follow() {}, unfollow() {}, followAgain() {}, followMine: () => false, close() {} };
     };
     const c = client({ transports: [flaky], stableAfterMs: 10_000 });
     await flush();

@@ -177,6 +177,16 @@ export class LiveClient {
     };
   }
 
+  /**
+   * Follows a job again from what its view has, once it has come back to life (the user retried
+   * it): SSE and polling stop following a job at its end. Before the transport is ready, there is
+   * nothing to do: it resumes every job when it is.
+   */
+  followAgain(jobId: string): void {
+    const feed = this.followed.get(jobId)?.feed;
+    if (feed && this.transportReady) this.transport?.followAgain({ id: jobId, after: feed.view.seq });
+  }
+
   /** Events of every job you own, for list views (WebSocket only; see {@link followsMine}). */
   followMine(listener: (event: JobEvent) => void): () => void {
     this.mineListeners.add(listener);

@@ -38,6 +38,11 @@ export interface Transport {
   /** Follows jobs from after each one's {@code after}: every later event arrives as an 'event' message. */
   follow(jobs: Follow[]): void;
   unfollow(jobId: string): void;
+  /**
+   * Follows a job again from {@code after} once it has come back to life (a manual retry): SSE
+   * and polling stop at a job's end, while a WebSocket subscription outlives it.
+   */
+  followAgain(job: Follow): void;
   /** "My jobs": only the WebSocket offers it; the others return false. */
   followMine(on: boolean): boolean;
   close(): void;
@@ -147,6 +152,10 @@ class WebSocketTransport implements Transport {
     this.send({ type: 'unsubscribe', jobs: [jobId] });
   }
 
+  followAgain(): void {
+    // Nothing to do: the subscription outlives the job's end, so a retry's events come by themselves.
+  }
+
   followMine(on: boolean): boolean {
     this.send(on ? { type: 'subscribe', mine: true } : { type: 'unsubscribe', mine: true });
     return true;
@@ -235,6 +244,12 @@ abstract class PerJobTransport implements Transport {
   unfollow(jobId: string): void {
     this.loops.get(jobId)?.abort();
     this.loops.delete(jobId);
+  }
+
+  followAgain(job: Follow): void {
+    // Starts over even if a loop still runs: it may be about to take the end (204, or an empty
+    // look) that the server answered before the retry.
+    this.followOne(job.id, job.after);
   }
 
   followMine(): boolean {
