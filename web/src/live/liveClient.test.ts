@@ -329,6 +329,28 @@ describe('LiveClient on SSE and polling', () => {
   });
 });
 
+describe('LiveClient on SSE and polling while Kiln is down', () => {
+  it('never says open, and falls back from SSE to polling, until Kiln answers', async () => {
+    kiln.down = true;
+    const c = client(); // WebSocket, SSE, polling
+    const states: string[] = [];
+    c.onConnection(() => states.push(`${c.connection.state} ${c.connection.transport}`));
+    const nextAttempt = async () => {
+      await flush();
+      await vi.advanceTimersByTimeAsync((c.connection.nextRetryAt ?? Date.now()) - Date.now());
+      await flush();
+    };
+    for (let i = 0; i < 4; i++) await nextAttempt(); // the WebSocket twice, SSE twice, then polling
+    expect(states.filter((s) => s.startsWith('open'))).toEqual([]);
+    expect(c.connection).toMatchObject({ state: 'reconnecting', transport: 'polling', lastSyncedAt: null });
+
+    kiln.down = false;
+    await nextAttempt();
+    expect(c.connection).toMatchObject({ state: 'open', transport: 'polling' });
+    expect(c.connection.lastSyncedAt).not.toBeNull();
+  });
+});
+
 describe('LiveClient transports', () => {
   function fake(kind: TransportKind, works: boolean, attempts: string[]): TransportFactory {
     return (handlers) => {

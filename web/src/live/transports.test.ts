@@ -1,19 +1,24 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KilnHttp } from './http';
-import type { ServerMessage } from './protocol';
+import { statusCause, type ServerMessage } from './protocol';
 import { event, FakeKiln, flush } from './testSupport';
 import { pollingTransport, sseTransport, type TransportFactory } from './transports';
 
 let kiln: FakeKiln;
 let received: number[];
 let closed: string[];
+/** What the transport told: 'ready', or 'closed' with whether to reconnect and why. */
+let told: string[];
 
 function start(factory: (http: KilnHttp) => TransportFactory) {
   const http = new KilnHttp({ baseUrl: 'http://kiln.test', token: () => 'kiln_t', fetch: kiln.fetch });
   return factory(http)({
-    onReady: () => {},
+    onReady: () => told.push('ready'),
     onMessage: (m: ServerMessage) => m.type === 'event' && received.push(m.seq),
-    onClosed: (_reconnect, reason) => closed.push(reason),
+    onClosed: (reconnect, reason, cause) => {
+      closed.push(reason);
+      told.push(`closed reconnect=${reconnect} ${cause}`);
+    },
     log: () => {},
   });
 }
@@ -33,6 +38,7 @@ beforeEach(() => {
   kiln = new FakeKiln();
   received = [];
   closed = [];
+  told = [];
 });
 
 afterEach(() => vi.useRealTimers());
@@ -74,5 +80,30 @@ describe('polling transport', () => {
     await vi.waitFor(() => expect(received).toEqual([1, 2, 3, 4, 5]));
     await flush();
     expect(closed).toEqual([]);
+  });
+});
+
+describe.each([
+  ['SSE', sseTransport],
+  ['polling', pollingTransport],
+])('%s transport: ready and reconnect', (_name, factory) => {
+  it('is ready only once Kiln has answered, and asks to reconnect when it could not be reached', async () => {
+    kiln.down = true;
+    start(factory);
+    await vi.waitFor(() => expect(told).toEqual(['closed reconnect=true unreachable']));
+
+    kiln.down = false;
+    told = [];
+    start(factory);
+    await vi.waitFor(() => expect(told).toEqual(['ready']));
+  });
+
+  it.each([401, 403, 429])('gives up on %i instead of reconnecting', async (status) => {
+    kiln.append(event('job_a', 1));
+    kiln.refuseEvents = status;
+    const transport = start(factory);
+    await vi.waitFor(() => expect(told).toEqual(['ready']));
+    transport.follow([{ id: 'job_a', after: 0 }]);
+    await vi.waitFor(() => expect(told).toEqual(['ready', `closed reconnect=false ${statusCause(status)}`]));
   });
 });

@@ -205,13 +205,38 @@ function streamUrl(baseUrl: string, ticket: string): string {
 abstract class PerJobTransport implements Transport {
   abstract readonly kind: TransportKind;
   private readonly loops = new Map<string, AbortController>();
+  private readonly checking = new AbortController();
   private closed = false;
 
   constructor(
     protected readonly http: KilnHttp,
     protected readonly handlers: TransportHandlers,
   ) {
-    queueMicrotask(() => !this.closed && handlers.onReady());
+    void this.check();
+  }
+
+  /**
+   * Ready once the server has answered, not before: else the badge said "open" (and "last synced"
+   * moved) through an outage, and a transport that never worked never gave way to the next. No job
+   * is handed over before then, so it asks who it is signed in as, the cheapest authenticated read.
+   */
+  private async check(): Promise<void> {
+    let status = 0;
+    try {
+      const response = await this.http.fetch('/api/v1/session', {
+        headers: { Accept: 'application/json' },
+        signal: this.checking.signal,
+      });
+      if (response.ok) {
+        if (!this.closed) this.handlers.onReady();
+        return;
+      }
+      status = response.status;
+    } catch (error) {
+      if (this.closed) return;
+      this.handlers.log(`no answer: ${String(error)}`);
+    }
+    this.fail(`${this.kind} could not reach Kiln (${status || 'no answer'})`, statusCause(status));
   }
 
   follow(jobs: Follow[]): void {
@@ -258,6 +283,7 @@ abstract class PerJobTransport implements Transport {
 
   close(): void {
     this.closed = true;
+    this.checking.abort();
     this.loops.forEach((controller) => controller.abort());
     this.loops.clear();
   }
@@ -268,7 +294,9 @@ abstract class PerJobTransport implements Transport {
   private fail(reason: string, cause: FailureCause): void {
     if (this.closed) return;
     this.close();
-    this.handlers.onClosed(true, reason, cause);
+    // Only a server that could not be reached is worth trying again soon: 401, 403 and 429 are
+    // refusals that the next attempt gets too (docs/protocol.md, "The web app's connections").
+    this.handlers.onClosed(cause === 'unreachable', reason, cause);
   }
 }
 
