@@ -2,10 +2,11 @@
 // reloads and restarts, and tells the UI honestly how current it is.
 
 import { Backoff } from './backoff';
-import { browserOnline, browserVisibility, type OnlineSource, type VisibilitySource } from './browser';
+import { browserOnline, browserVisibility, type OnlineSource } from './browser';
+import type { ConnectionInfo, JobViewState, LiveClientOptions } from './clientTypes';
 import { KilnHttp, HttpError } from './http';
 import { JobFeed } from './jobFeed';
-import { viewAtSnapshot, viewFromStart, type JobView } from './jobView';
+import { viewAtSnapshot, viewFromStart } from './jobView';
 import type { FailureCause, JobEvent, ServerMessage } from './protocol';
 import {
   pollingTransport,
@@ -14,60 +15,10 @@ import {
   type Transport,
   type TransportFactory,
   type TransportKind,
-  type WebSocketLike,
 } from './transports';
 
 export type { OnlineSource, VisibilitySource } from './browser';
-
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'failed';
-
-export interface ConnectionInfo {
-  state: ConnectionState;
-  /** The transport in use or being tried. */
-  transport: TransportKind;
-  /** Attempts in a row that failed. */
-  failures: number;
-  /** When the next attempt starts (while reconnecting), epoch ms. */
-  nextRetryAt: number | null;
-  /** When the client last heard from the server, epoch ms. */
-  lastSyncedAt: number | null;
-  /** Why the connection failed, when it did (technical, for logs). */
-  reason: string | null;
-  /** Why it failed, in terms the user can act on (while 'failed'). */
-  cause: FailureCause | null;
-}
-
-export interface JobViewState {
-  view?: JobView;
-  /** 'not_found' when the job does not exist or is not yours; otherwise a description. */
-  error?: string;
-}
-
-export interface LiveClientOptions {
-  http: KilnHttp;
-  /** The transports in order of preference; by default WebSocket, then SSE, then polling. */
-  transports?: TransportFactory[];
-  /** Opens WebSockets (for the default WebSocket transport); tests pass a fake. */
-  openWebSocket?: (url: string) => WebSocketLike;
-  /**
-   * After this many failures in a row the client gives up ('failed'): from then on it tries
-   * quietly now and then, at once when the browser is back online or the tab is shown, or on
-   * {@link LiveClient.retryNow}.
-   */
-  maxFailures?: number;
-  /** A transport that fails this many times in a row without ever working gives way to the next. */
-  fallbackAfter?: number;
-  /** A connection that stays up this long resets the backoff. */
-  stableAfterMs?: number;
-  heartbeatTimeoutMs?: number;
-  online?: OnlineSource;
-  visibility?: VisibilitySource;
-  /** After giving up, one quiet attempt every so often, spread at random between these (ms); default 30–60 s. */
-  backgroundRetryMs?: [number, number];
-  random?: () => number;
-  now?: () => number;
-  log?: (message: string) => void;
-}
+export type { ConnectionInfo, ConnectionState, JobViewState, LiveClientOptions } from './clientTypes';
 
 interface Followed {
   feed: JobFeed | null;
