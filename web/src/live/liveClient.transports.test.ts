@@ -88,10 +88,11 @@ describe('LiveClient on SSE and polling while Kiln is down', () => {
 });
 
 describe('LiveClient transports', () => {
-  function fake(kind: TransportKind, works: boolean, attempts: string[]): TransportFactory {
+  function fake(kind: TransportKind, works: boolean | (() => boolean), attempts: string[]): TransportFactory {
     return (handlers) => {
       attempts.push(kind);
-      queueMicrotask(() => (works ? handlers.onReady() : handlers.onClosed(true, `${kind} unreachable`)));
+      const ok = typeof works === 'function' ? works() : works;
+      queueMicrotask(() => (ok ? handlers.onReady() : handlers.onClosed(true, `${kind} unreachable`)));
       const transport: Transport = {
         kind,
         follow() {},
@@ -137,6 +138,33 @@ describe('LiveClient transports', () => {
     c.retryNow();
     await flush();
     expect(attempts).toHaveLength(5);
+  });
+
+  it('after giving up, a quiet attempt goes on from the WebSocket to SSE (a proxy that blocks WebSockets)', async () => {
+    const attempts: string[] = [];
+    let down = true;
+    const c = client({
+      maxFailures: 3,
+      transports: [
+        fake('websocket', false, attempts), // the proxy never lets one through
+        fake('sse', () => !down, attempts),
+        fake('polling', () => !down, attempts),
+      ],
+    });
+    await flush();
+    while (c.connection.state === 'reconnecting') {
+      await vi.advanceTimersByTimeAsync((c.connection.nextRetryAt ?? 0) - Date.now());
+      await flush();
+    }
+    expect(c.connection.state).toBe('failed');
+    expect(attempts).toEqual(['websocket', 'websocket', 'sse']);
+
+    down = false; // the outage is over; the proxy still blocks WebSockets
+    attempts.length = 0;
+    await vi.advanceTimersByTimeAsync(60_000);
+    await flush();
+    expect(attempts).toEqual(['websocket', 'sse']);
+    expect(c.connection).toMatchObject({ state: 'open', transport: 'sse' });
   });
 
   it('resets the backoff once a connection has stayed up', async () => {

@@ -287,6 +287,7 @@ export class LiveClient {
 
   private lost(reconnect: boolean, reason: string, cause?: FailureCause): void {
     const everReady = this.transportReady;
+    const quiet = this.info.state === 'failed'; // an attempt after giving up: connect(true) left the state
     this.dropTransport();
     clearTimeout(this.stableTimer);
     if (this.disposed) return;
@@ -296,6 +297,10 @@ export class LiveClient {
     }
     if (!reconnect) {
       this.giveUp(reason, cause ?? 'refused');
+      return;
+    }
+    if (quiet) {
+      this.quietAttemptFailed(reason, cause);
       return;
     }
     if (!everReady && ++this.unreadyFailures >= this.fallbackAfter && this.transportIndex < this.factories.length - 1) {
@@ -326,10 +331,25 @@ export class LiveClient {
 
   private retryInBackground(): void {
     if (this.disposed || this.info.state !== 'failed') return;
-    // The best transport first: whatever made us fall back may be gone.
+    // The best transport first: whatever made us fall back may be gone. If it fails, the next.
     this.transportIndex = 0;
     this.unreadyFailures = 0;
     this.connect(true);
+  }
+
+  /**
+   * A quiet attempt could not connect: the next transport is tried at once, and after the last
+   * one the client waits for the next round. Else a tab behind a proxy that blocks WebSockets
+   * tried only the WebSocket after giving up once, and never came back on SSE.
+   */
+  private quietAttemptFailed(reason: string, cause?: FailureCause): void {
+    if (this.transportIndex < this.factories.length - 1) {
+      this.transportIndex++;
+      this.log(`quietly trying ${this.transportKind(this.transportIndex)}`);
+      this.connect(true);
+    } else {
+      this.giveUp(reason, cause ?? 'unreachable');
+    }
   }
 
   private becameVisible(): void {
