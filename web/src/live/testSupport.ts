@@ -89,6 +89,8 @@ export class FakeKiln {
   down = false;
   /** Event requests (SSE and pages) answer this status instead, e.g. 401 once signed out. */
   refuseEvents: number | null = null;
+  /** Holds a job list's answer until the promise it returns settles; undefined answers at once. */
+  holdList: (query: URLSearchParams) => Promise<void> | undefined = () => undefined;
 
   fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = new URL(String(input), 'http://kiln.test');
@@ -116,7 +118,10 @@ export class FakeKiln {
       return json({ items, next: items.at(-1)?.seq ?? after });
     }
     if (url.pathname === '/api/v1/jobs') {
-      return json({ items: [...this.jobs.values()].reverse(), nextCursor: null });
+      await this.holdList(url.searchParams);
+      const state = url.searchParams.get('state');
+      const items = [...this.jobs.values()].reverse().filter((job) => !state || job.state === state);
+      return json({ items, nextCursor: null });
     }
     const job = url.pathname.match(/^\/api\/v1\/jobs\/([^/]+)$/);
     if (job) {
