@@ -42,7 +42,10 @@ export interface LiveClientOptions {
    * {@link LiveClient.retryNow}.
    */
   maxFailures?: number;
-  /** A transport that fails this many times in a row without ever working gives way to the next. */
+  /**
+   * A transport that fails this many times without ever working, while Kiln answers HTTP (a proxy
+   * that blocks it), gives way to the next. Attempts that got no answer (Kiln down) do not count.
+   */
   fallbackAfter?: number;
   /** A connection that stays up this long resets the backoff. */
   stableAfterMs?: number;

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KilnHttp } from './http';
 import { LiveClient, type JobViewState } from './liveClient';
-import { event, FakeKiln, flush, snapshot } from './testSupport';
+import { event, FakeKiln, FakeSocket, flush, snapshot } from './testSupport';
 import {
   pollingTransport,
   sseTransport,
@@ -32,6 +32,7 @@ beforeEach(() => {
   vi.useFakeTimers();
   kiln = new FakeKiln();
   clients = [];
+  FakeSocket.opened = [];
 });
 
 afterEach(() => {
@@ -65,34 +66,61 @@ describe('LiveClient on SSE and polling', () => {
   });
 });
 
-describe('LiveClient on SSE and polling while Kiln is down', () => {
-  it('never says open, and falls back from SSE to polling, until Kiln answers', async () => {
+describe('LiveClient while Kiln is down', () => {
+  /** Waits for the next attempt and lets it run. */
+  async function nextAttempt(c: LiveClient): Promise<void> {
+    await flush();
+    await vi.advanceTimersByTimeAsync((c.connection.nextRetryAt ?? Date.now()) - Date.now());
+    await flush();
+  }
+
+  it('never says open, and stays on the WebSocket (an outage is no reason to fall back), until Kiln answers', async () => {
     kiln.down = true;
-    const c = client(); // WebSocket, SSE, polling
+    const c = client({ openWebSocket: (url) => new FakeSocket(url) }); // WebSocket, SSE, polling
     const states: string[] = [];
     c.onConnection(() => states.push(`${c.connection.state} ${c.connection.transport}`));
-    const nextAttempt = async () => {
-      await flush();
-      await vi.advanceTimersByTimeAsync((c.connection.nextRetryAt ?? Date.now()) - Date.now());
-      await flush();
-    };
-    for (let i = 0; i < 4; i++) await nextAttempt(); // the WebSocket twice, SSE twice, then polling
+    for (let i = 0; i < 4; i++) await nextAttempt(c); // five ticket requests fail over 7.5 s, as while Kiln restarts
     expect(states.filter((s) => s.startsWith('open'))).toEqual([]);
-    expect(c.connection).toMatchObject({ state: 'reconnecting', transport: 'polling', lastSyncedAt: null });
+    expect(c.connection).toMatchObject({ state: 'reconnecting', transport: 'websocket', lastSyncedAt: null });
+    expect(kiln.requests.filter((r) => !r.includes('/stream/ticket'))).toEqual([]); // SSE and polling never tried
 
     kiln.down = false;
-    await nextAttempt();
-    expect(c.connection).toMatchObject({ state: 'open', transport: 'polling' });
+    await nextAttempt(c);
+    FakeSocket.last().push({ type: 'welcome', user: 'ann', pingInterval: 25000 });
+    expect(c.connection).toMatchObject({ state: 'open', transport: 'websocket' });
     expect(c.connection.lastSyncedAt).not.toBeNull();
+  });
+
+  it('falls back to SSE, not further, when a proxy refuses WebSockets once Kiln answers again', async () => {
+    kiln.down = true;
+    const c = client({
+      openWebSocket: (url) => {
+        const socket = new FakeSocket(url);
+        queueMicrotask(() => socket.drop(1006)); // the proxy does not let the upgrade through
+        return socket;
+      },
+    });
+    for (let i = 0; i < 3; i++) await nextAttempt(c);
+    expect(c.connection).toMatchObject({ state: 'reconnecting', transport: 'websocket' });
+
+    kiln.down = false; // Kiln answers HTTP, but each WebSocket it gives a ticket for is refused
+    for (let i = 0; i < 3 && c.connection.state !== 'open'; i++) await nextAttempt(c);
+    expect(FakeSocket.opened).toHaveLength(2);
+    expect(c.connection).toMatchObject({ state: 'open', transport: 'sse' });
   });
 });
 
 describe('LiveClient transports', () => {
-  function fake(kind: TransportKind, works: boolean | (() => boolean), attempts: string[]): TransportFactory {
+  /** 'blocked': Kiln answers HTTP but this transport does not get through (a proxy); 'down': no answer at all. */
+  type Outcome = 'works' | 'blocked' | 'down';
+
+  function fake(kind: TransportKind, outcome: Outcome | (() => Outcome), attempts: string[]): TransportFactory {
     return (handlers) => {
       attempts.push(kind);
-      const ok = typeof works === 'function' ? works() : works;
-      queueMicrotask(() => (ok ? handlers.onReady() : handlers.onClosed(true, `${kind} unreachable`)));
+      const now = typeof outcome === 'function' ? outcome() : outcome;
+      queueMicrotask(() =>
+        now === 'works' ? handlers.onReady() : handlers.onClosed(true, `${kind} ${now}`, undefined, now === 'blocked'),
+      );
       const transport: Transport = {
         kind,
         follow() {},
@@ -105,10 +133,14 @@ describe('LiveClient transports', () => {
     };
   }
 
-  it('falls back from WebSocket to SSE to polling when they cannot connect', async () => {
+  it('falls back from WebSocket to SSE to polling when they cannot connect while Kiln answers', async () => {
     const attempts: string[] = [];
     const c = client({
-      transports: [fake('websocket', false, attempts), fake('sse', false, attempts), fake('polling', true, attempts)],
+      transports: [
+        fake('websocket', 'blocked', attempts),
+        fake('sse', 'blocked', attempts),
+        fake('polling', 'works', attempts),
+      ],
     });
     for (let i = 0; i < 6; i++) {
       await flush();
@@ -121,7 +153,7 @@ describe('LiveClient transports', () => {
 
   it('gives up after too many failures in a row, with growing waits, until asked to retry', async () => {
     const attempts: string[] = [];
-    const c = client({ maxFailures: 4, transports: [fake('websocket', false, attempts)] });
+    const c = client({ maxFailures: 4, transports: [fake('websocket', 'down', attempts)] });
     const waits: number[] = [];
     await flush();
     while (c.connection.state === 'reconnecting') {
@@ -146,9 +178,9 @@ describe('LiveClient transports', () => {
     const c = client({
       maxFailures: 3,
       transports: [
-        fake('websocket', false, attempts), // the proxy never lets one through
-        fake('sse', () => !down, attempts),
-        fake('polling', () => !down, attempts),
+        fake('websocket', 'blocked', attempts), // the proxy never lets one through
+        fake('sse', () => (down ? 'down' : 'works'), attempts),
+        fake('polling', () => (down ? 'down' : 'works'), attempts),
       ],
     });
     await flush();
@@ -165,6 +197,40 @@ describe('LiveClient transports', () => {
     await flush();
     expect(attempts).toEqual(['websocket', 'sse']);
     expect(c.connection).toMatchObject({ state: 'open', transport: 'sse' });
+  });
+
+  it('after giving up during an outage, a quiet attempt that gets no answer tries only the WebSocket', async () => {
+    const attempts: string[] = [];
+    let down = true;
+    const outcome = (): Outcome => (down ? 'down' : 'works');
+    const c = client({
+      maxFailures: 3,
+      transports: [
+        fake('websocket', outcome, attempts),
+        fake('sse', outcome, attempts),
+        fake('polling', outcome, attempts),
+      ],
+    });
+    await flush();
+    while (c.connection.state === 'reconnecting') {
+      await vi.advanceTimersByTimeAsync((c.connection.nextRetryAt ?? 0) - Date.now());
+      await flush();
+    }
+    expect(c.connection.state).toBe('failed');
+    expect(attempts).toEqual(['websocket', 'websocket', 'websocket']);
+
+    attempts.length = 0;
+    await vi.advanceTimersByTimeAsync(60_000); // a quiet round while Kiln is still down
+    await flush();
+    expect(attempts).toEqual(['websocket']);
+    expect(c.connection.state).toBe('failed');
+
+    down = false;
+    attempts.length = 0;
+    await vi.advanceTimersByTimeAsync(60_000);
+    await flush();
+    expect(attempts).toEqual(['websocket']);
+    expect(c.connection).toMatchObject({ state: 'open', transport: 'websocket' });
   });
 
   it('resets the backoff once a connection has stayed up', async () => {

@@ -222,7 +222,8 @@ export class LiveClient {
     transport = factory({
       onReady: () => transport === this.transport && this.ready(),
       onMessage: (message) => transport === this.transport && this.receive(message),
-      onClosed: (reconnect, reason, cause) => transport === this.transport && this.lost(reconnect, reason, cause),
+      onClosed: (reconnect, reason, cause, reached) =>
+        transport === this.transport && this.lost(reconnect, reason, cause, reached),
       log: (message) => this.log(`${kind}: ${message}`),
     });
     this.transport = transport;
@@ -285,7 +286,8 @@ export class LiveClient {
     }
   }
 
-  private lost(reconnect: boolean, reason: string, cause?: FailureCause): void {
+  /** {@code reached}: whether the server answered HTTP during the attempt (unknown counts as yes). */
+  private lost(reconnect: boolean, reason: string, cause?: FailureCause, reached = true): void {
     const everReady = this.transportReady;
     const quiet = this.info.state === 'failed'; // an attempt after giving up: connect(true) left the state
     this.dropTransport();
@@ -300,10 +302,18 @@ export class LiveClient {
       return;
     }
     if (quiet) {
-      this.quietAttemptFailed(reason, cause);
+      this.quietAttemptFailed(reason, cause, reached);
       return;
     }
-    if (!everReady && ++this.unreadyFailures >= this.fallbackAfter && this.transportIndex < this.factories.length - 1) {
+    // Falling back is for a transport that something blocks (a proxy refusing WebSockets) while
+    // Kiln answers. A failure that got no answer at all (Kiln restarting) says nothing about the
+    // transport and does not count: else a short restart walked the tab down to polling for good.
+    if (
+      !everReady &&
+      reached &&
+      ++this.unreadyFailures >= this.fallbackAfter &&
+      this.transportIndex < this.factories.length - 1
+    ) {
       this.transportIndex++;
       this.unreadyFailures = 0;
       this.log(`falling back to ${this.transportKind(this.transportIndex)}`);
@@ -338,12 +348,13 @@ export class LiveClient {
   }
 
   /**
-   * A quiet attempt could not connect: the next transport is tried at once, and after the last
-   * one the client waits for the next round. Else a tab behind a proxy that blocks WebSockets
-   * tried only the WebSocket after giving up once, and never came back on SSE.
+   * A quiet attempt could not connect. If Kiln answered, something blocks that transport: the
+   * next one is tried at once (else a tab behind a proxy that blocks WebSockets tried only the
+   * WebSocket after giving up once, and never came back on SSE). If Kiln did not answer, or after
+   * the last transport, the client waits for the next round, which starts from the WebSocket again.
    */
-  private quietAttemptFailed(reason: string, cause?: FailureCause): void {
-    if (this.transportIndex < this.factories.length - 1) {
+  private quietAttemptFailed(reason: string, cause: FailureCause | undefined, reached: boolean): void {
+    if (reached && this.transportIndex < this.factories.length - 1) {
       this.transportIndex++;
       this.log(`quietly trying ${this.transportKind(this.transportIndex)}`);
       this.connect(true);

@@ -87,6 +87,8 @@ export class FakeKiln {
   ssePageSize = Infinity;
   /** No request gets through (the server or the network is down). */
   down = false;
+  /** Every request gets this status instead, as from a proxy in front of a Kiln that is down (502, 503). */
+  proxyStatus: number | null = null;
   /** Event requests (SSE and pages) answer this status instead, e.g. 401 once signed out. */
   refuseEvents: number | null = null;
   /** Holds a job list's answer until the promise it returns settles; undefined answers at once. */
@@ -96,6 +98,7 @@ export class FakeKiln {
     const url = new URL(String(input), 'http://kiln.test');
     this.requests.push(`${init?.method ?? 'GET'} ${url.pathname}${url.search}`);
     if (this.down) throw new TypeError('network down');
+    if (this.proxyStatus !== null) return new Response('Bad Gateway', { status: this.proxyStatus });
     if (url.pathname === '/api/v1/session') return json({ user: { id: 'user_ann' }, via: 'token' });
     if (url.pathname === '/api/v1/stream/ticket') {
       if (this.failTickets) throw new TypeError('network down');
