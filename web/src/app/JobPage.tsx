@@ -72,6 +72,7 @@ export function JobPage({
     setActionError(undefined);
     try {
       await client.http.call(`/api/v1/jobs/${encodeURIComponent(id)}/${path}`, { method: 'POST' });
+      if (path === 'retry') client.followAgain(id); // SSE and polling stopped at the job's end
     } catch (e) {
       setActionError(e instanceof HttpError ? e.message : String(e));
     }

@@ -19,6 +19,8 @@ export function json(body: unknown, status = 200): Response {
 /** A live client that is connected, whose HTTP calls {@link answer} answers, following jobs as {@link jobs} says. */
 export function fakeClient(answer: Answer, jobs: Record<string, JobViewState> = {}) {
   const calls: Call[] = [];
+  /** The jobs the page asked to follow again (after a retry). */
+  const followedAgain: string[] = [];
   const followers = new Map<string, Set<(state: JobViewState) => void>>();
   const http = new KilnHttp({
     csrf: () => 'csrf_1',
@@ -50,11 +52,12 @@ export function fakeClient(answer: Answer, jobs: Record<string, JobViewState> = 
       listener(jobs[id] ?? { error: 'not_found' });
       return () => mine.delete(listener);
     },
+    followAgain: (id: string) => followedAgain.push(id),
   } as unknown as LiveClient;
   /** The job's view changes (an event came in): every page following it sees the new one. */
   const change = (id: string, state: JobViewState) => {
     jobs[id] = state;
     followers.get(id)?.forEach((listener) => listener(state));
   };
-  return { client, calls, change };
+  return { client, calls, change, followedAgain };
 }

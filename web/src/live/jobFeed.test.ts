@@ -95,6 +95,41 @@ describe('JobFeed', () => {
     }
   });
 
+  it('moves past the gap before a trimmed log instead of asking for it again and again', async () => {
+    // Retention kept only the result and the final state of this finished job (docs/protocol.md).
+    const log = [
+      event('job_a', 40, 'result', { href: '/api/v1/jobs/job_a/result', size: 3 }),
+      event('job_a', 41, 'state', { state: 'succeeded', attempt: 1 }),
+    ];
+    let fetches = 0;
+    const fetchEvents = async (_id: string, after: number) => {
+      if (++fetches > 5) throw new Error('asked too often'); // ends the loop this test is about
+      return log.filter((e) => e.seq > after);
+    };
+    const done = snapshot('job_a', 41, { state: 'succeeded', progress: 1 });
+    const f = new JobFeed('job_a', viewFromStart(done), fetchEvents, () => {});
+    log.forEach((e) => f.receive(e));
+    await f.settled();
+    expect(fetches).toBe(1);
+    expect(f.view).toMatchObject({ seq: 41, historyComplete: false });
+    expect(f.view.snapshot.state).toBe('succeeded');
+    f.dispose();
+  });
+
+  it('stops asking for a gap when a page brings nothing new', async () => {
+    let fetches = 0;
+    const { f, applied } = feed(async () => {
+      if (++fetches > 5) throw new Error('asked too often');
+      return [event('job_a', 1)]; // only what the view has already
+    });
+    f.receive(event('job_a', 1));
+    f.receive(event('job_a', 3));
+    await f.settled();
+    expect(fetches).toBe(1);
+    expect(applied()).toEqual([1]);
+    f.dispose();
+  });
+
   it('ignores events of other jobs', () => {
     const { f, applied } = feed();
     f.receive(event('job_b', 1));

@@ -95,20 +95,32 @@ export class JobFeed {
 
   private async fillGap(): Promise<void> {
     while (this.early.size > 0 && !this.early.has(this.current.seq + 1)) {
+      const before = this.current.seq;
       let missing: JobEvent[];
       try {
-        missing = await this.fetchEvents(this.jobId, this.current.seq);
+        missing = await this.fetchEvents(this.jobId, before);
       } catch (error) {
         this.onProblem(`could not fetch missing events: ${String(error)}`);
         return;
       }
-      if (missing.length === 0) {
-        return; // the events are not there yet; the next arrival tries again
+      const later = missing.filter((event) => event.seq > this.current.seq);
+      if (this.disposed || later.length === 0 || this.current.seq < before) {
+        return; // nothing new (not there yet), or a reset moved the view back: the retry timer asks again
       }
-      for (const event of missing) {
-        if (event.seq > this.current.seq) this.early.set(event.seq, event);
-      }
+      later.forEach((event) => this.early.set(event.seq, event));
+      this.skipTrimmed(Math.min(...later.map((event) => event.seq)));
       this.drain();
+    }
+  }
+
+  /**
+   * An HTTP page holds every event after the seq asked for, oldest first: seqs below its first
+   * do not exist (retention trimmed a finished job's log), so the view moves past them, and the
+   * partials they held are gone.
+   */
+  private skipTrimmed(firstSeq: number): void {
+    if (firstSeq > this.current.seq + 1) {
+      this.current = { ...this.current, seq: firstSeq - 1, historyComplete: false };
     }
   }
 }

@@ -2,7 +2,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KilnHttp } from './http';
 import { LiveClient, type JobViewState, type OnlineSource } from './liveClient';
 import { event, FakeKiln, FakeSocket, flush, snapshot } from './testSupport';
-import type { Transport, TransportFactory, TransportKind } from './transports';
 
 class Network implements OnlineSource {
   private listeners = new Set<(online: boolean) => void>();
@@ -294,73 +293,5 @@ describe('LiveClient', () => {
     network.set(false);
     expect(c.connection.state).toBe('offline');
     expect(FakeSocket.last().closedWith).toBe(1000);
-  });
-});
-
-describe('LiveClient transports', () => {
-  function fake(kind: TransportKind, works: boolean, attempts: string[]): TransportFactory {
-    return (handlers) => {
-      attempts.push(kind);
-      queueMicrotask(() => (works ? handlers.onReady() : handlers.onClosed(true, `${kind} unreachable`)));
-      const transport: Transport = { kind, follow() {}, unfollow() {}, followMine: () => false, close() {} };
-      return transport;
-    };
-  }
-
-  it('falls back from WebSocket to SSE to polling when they cannot connect', async () => {
-    const attempts: string[] = [];
-    const c = client({
-      transports: [fake('websocket', false, attempts), fake('sse', false, attempts), fake('polling', true, attempts)],
-    });
-    for (let i = 0; i < 6; i++) {
-      await flush();
-      await vi.advanceTimersByTimeAsync(30_000);
-    }
-    expect(attempts).toEqual(['websocket', 'websocket', 'sse', 'sse', 'polling']);
-    expect(c.connection.state).toBe('open');
-    expect(c.connection.transport).toBe('polling');
-  });
-
-  it('gives up after too many failures in a row, with growing waits, until asked to retry', async () => {
-    const attempts: string[] = [];
-    const c = client({ maxFailures: 4, transports: [fake('websocket', false, attempts)] });
-    const waits: number[] = [];
-    await flush();
-    while (c.connection.state === 'reconnecting') {
-      const wait = (c.connection.nextRetryAt ?? 0) - Date.now();
-      waits.push(wait);
-      await vi.advanceTimersByTimeAsync(wait);
-      await flush();
-    }
-    expect(c.connection.state).toBe('failed');
-    expect(c.connection.cause).toBe('unreachable');
-    expect(attempts).toHaveLength(4);
-    expect(waits).toEqual([500, 1000, 2000]);
-
-    c.retryNow();
-    await flush();
-    expect(attempts).toHaveLength(5);
-  });
-
-  it('resets the backoff once a connection has stayed up', async () => {
-    const attempts: string[] = [];
-    let works = false;
-    const flaky: TransportFactory = (handlers) => {
-      attempts.push('websocket');
-      const ok = works;
-      queueMicrotask(() => (ok ? handlers.onReady() : handlers.onClosed(true, 'down')));
-      return { kind: 'websocket', follow() {}, unfollow() {}, followMine: () => false, close() {} };
-    };
-    const c = client({ transports: [flaky], stableAfterMs: 10_000 });
-    await flush();
-    await vi.advanceTimersByTimeAsync(500);
-    await flush();
-    expect(c.connection.failures).toBe(2);
-    works = true;
-    await vi.advanceTimersByTimeAsync(1000);
-    await flush();
-    expect(c.connection.state).toBe('open');
-    await vi.advanceTimersByTimeAsync(10_000);
-    expect(c.connection.failures).toBe(0);
   });
 });

@@ -2,9 +2,11 @@
 // reloads and restarts, and tells the UI honestly how current it is.
 
 import { Backoff } from './backoff';
+import { browserOnline, browserVisibility, type OnlineSource } from './browser';
+import type { ConnectionInfo, JobViewState, LiveClientOptions } from './clientTypes';
 import { KilnHttp, HttpError } from './http';
 import { JobFeed } from './jobFeed';
-import { viewAtSnapshot, viewFromStart, type JobView } from './jobView';
+import { viewAtSnapshot, viewFromStart } from './jobView';
 import type { FailureCause, JobEvent, ServerMessage } from './protocol';
 import {
   pollingTransport,
@@ -13,93 +15,10 @@ import {
   type Transport,
   type TransportFactory,
   type TransportKind,
-  type WebSocketLike,
 } from './transports';
 
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'failed';
-
-export interface ConnectionInfo {
-  state: ConnectionState;
-  /** The transport in use or being tried. */
-  transport: TransportKind;
-  /** Attempts in a row that failed. */
-  failures: number;
-  /** When the next attempt starts (while reconnecting), epoch ms. */
-  nextRetryAt: number | null;
-  /** When the client last heard from the server, epoch ms. */
-  lastSyncedAt: number | null;
-  /** Why the connection failed, when it did (technical, for logs). */
-  reason: string | null;
-  /** Why it failed, in terms the user can act on (while 'failed'). */
-  cause: FailureCause | null;
-}
-
-export interface JobViewState {
-  view?: JobView;
-  /** 'not_found' when the job does not exist or is not yours; otherwise a description. */
-  error?: string;
-}
-
-/** Whether the browser thinks it is online (tests pass their own). */
-export interface OnlineSource {
-  isOnline(): boolean;
-  subscribe(listener: (online: boolean) => void): () => void;
-}
-
-/** Tells when the tab becomes visible again (tests pass their own). */
-export interface VisibilitySource {
-  subscribe(onVisible: () => void): () => void;
-}
-
-export interface LiveClientOptions {
-  http: KilnHttp;
-  /** The transports in order of preference; by default WebSocket, then SSE, then polling. */
-  transports?: TransportFactory[];
-  /** Opens WebSockets (for the default WebSocket transport); tests pass a fake. */
-  openWebSocket?: (url: string) => WebSocketLike;
-  /**
-   * After this many failures in a row the client gives up ('failed'): from then on it tries
-   * quietly now and then, at once when the browser is back online or the tab is shown, or on
-   * {@link LiveClient.retryNow}.
-   */
-  maxFailures?: number;
-  /** A transport that fails this many times in a row without ever working gives way to the next. */
-  fallbackAfter?: number;
-  /** A connection that stays up this long resets the backoff. */
-  stableAfterMs?: number;
-  heartbeatTimeoutMs?: number;
-  online?: OnlineSource;
-  visibility?: VisibilitySource;
-  /** After giving up, one quiet attempt every so often, spread at random between these (ms); default 30–60 s. */
-  backgroundRetryMs?: [number, number];
-  random?: () => number;
-  now?: () => number;
-  log?: (message: string) => void;
-}
-
-const browserOnline: OnlineSource = {
-  isOnline: () => (typeof navigator === 'undefined' ? true : navigator.onLine !== false),
-  subscribe(listener) {
-    if (typeof window === 'undefined') return () => {};
-    const on = () => listener(true);
-    const off = () => listener(false);
-    window.addEventListener('online', on);
-    window.addEventListener('offline', off);
-    return () => {
-      window.removeEventListener('online', on);
-      window.removeEventListener('offline', off);
-    };
-  },
-};
-
-const browserVisibility: VisibilitySource = {
-  subscribe(onVisible) {
-    if (typeof document === 'undefined') return () => {};
-    const changed = () => document.visibilityState === 'visible' && onVisible();
-    document.addEventListener('visibilitychange', changed);
-    return () => document.removeEventListener('visibilitychange', changed);
-  },
-};
+export type { OnlineSource, VisibilitySource } from './browser';
+export type { ConnectionInfo, ConnectionState, JobViewState, LiveClientOptions } from './clientTypes';
 
 interface Followed {
   feed: JobFeed | null;
@@ -209,6 +128,16 @@ export class LiveClient {
     };
   }
 
+  /**
+   * Follows a job again from what its view has, once it has come back to life (the user retried
+   * it): SSE and polling stop following a job at its end. Before the transport is ready, there is
+   * nothing to do: it resumes every job when it is.
+   */
+  followAgain(jobId: string): void {
+    const feed = this.followed.get(jobId)?.feed;
+    if (feed && this.transportReady) this.transport?.followAgain({ id: jobId, after: feed.view.seq });
+  }
+
   /** Events of every job you own, for list views (WebSocket only; see {@link followsMine}). */
   followMine(listener: (event: JobEvent) => void): () => void {
     this.mineListeners.add(listener);
@@ -293,7 +222,8 @@ export class LiveClient {
     transport = factory({
       onReady: () => transport === this.transport && this.ready(),
       onMessage: (message) => transport === this.transport && this.receive(message),
-      onClosed: (reconnect, reason, cause) => transport === this.transport && this.lost(reconnect, reason, cause),
+      onClosed: (reconnect, reason, cause, reached) =>
+        transport === this.transport && this.lost(reconnect, reason, cause, reached),
       log: (message) => this.log(`${kind}: ${message}`),
     });
     this.transport = transport;
@@ -356,8 +286,10 @@ export class LiveClient {
     }
   }
 
-  private lost(reconnect: boolean, reason: string, cause?: FailureCause): void {
+  /** {@code reached}: whether the server answered HTTP during the attempt (unknown counts as yes). */
+  private lost(reconnect: boolean, reason: string, cause?: FailureCause, reached = true): void {
     const everReady = this.transportReady;
+    const quiet = this.info.state === 'failed'; // an attempt after giving up: connect(true) left the state
     this.dropTransport();
     clearTimeout(this.stableTimer);
     if (this.disposed) return;
@@ -369,7 +301,19 @@ export class LiveClient {
       this.giveUp(reason, cause ?? 'refused');
       return;
     }
-    if (!everReady && ++this.unreadyFailures >= this.fallbackAfter && this.transportIndex < this.factories.length - 1) {
+    if (quiet) {
+      this.quietAttemptFailed(reason, cause, reached);
+      return;
+    }
+    // Falling back is for a transport that something blocks (a proxy refusing WebSockets) while
+    // Kiln answers. A failure that got no answer at all (Kiln restarting) says nothing about the
+    // transport and does not count: else a short restart walked the tab down to polling for good.
+    if (
+      !everReady &&
+      reached &&
+      ++this.unreadyFailures >= this.fallbackAfter &&
+      this.transportIndex < this.factories.length - 1
+    ) {
       this.transportIndex++;
       this.unreadyFailures = 0;
       this.log(`falling back to ${this.transportKind(this.transportIndex)}`);
@@ -397,10 +341,26 @@ export class LiveClient {
 
   private retryInBackground(): void {
     if (this.disposed || this.info.state !== 'failed') return;
-    // The best transport first: whatever made us fall back may be gone.
+    // The best transport first: whatever made us fall back may be gone. If it fails, the next.
     this.transportIndex = 0;
     this.unreadyFailures = 0;
     this.connect(true);
+  }
+
+  /**
+   * A quiet attempt could not connect. If Kiln answered, something blocks that transport: the
+   * next one is tried at once (else a tab behind a proxy that blocks WebSockets tried only the
+   * WebSocket after giving up once, and never came back on SSE). If Kiln did not answer, or after
+   * the last transport, the client waits for the next round, which starts from the WebSocket again.
+   */
+  private quietAttemptFailed(reason: string, cause: FailureCause | undefined, reached: boolean): void {
+    if (reached && this.transportIndex < this.factories.length - 1) {
+      this.transportIndex++;
+      this.log(`quietly trying ${this.transportKind(this.transportIndex)}`);
+      this.connect(true);
+    } else {
+      this.giveUp(reason, cause ?? 'unreachable');
+    }
   }
 
   private becameVisible(): void {

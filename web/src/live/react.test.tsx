@@ -63,6 +63,45 @@ describe('useJobs', () => {
 
     kiln.jobs.set('job_b', snapshot('job_b', 1, { state: 'queued' }));
     act(() => socket.push({ type: 'event', ...event('job_b', 1, 'state', { state: 'queued' }) }));
-    await waitFor(() => expect(result.current.data.map((j) => j.id)).toContain('job_b'));
+    // A list reloads for a job it does not show after a short wait (UNKNOWN_JOB_RELOAD_MS).
+    await waitFor(() => expect(result.current.data.map((j) => j.id)).toContain('job_b'), { timeout: 3000 });
+  });
+
+  it('shows a new job that reused an earlier result, whose log starts with the result', async () => {
+    const { result } = renderHook(() => useJobs(client, { limit: 20 }));
+    const socket = await welcome();
+    await waitFor(() => expect(result.current.data).toHaveLength(1));
+    const listLoads = () => kiln.requests.filter((r) => r.startsWith('GET /api/v1/jobs?')).length;
+    const before = listLoads();
+
+    kiln.jobs.set('job_r', snapshot('job_r', 2, { state: 'succeeded', attempt: 0, progress: 1 }));
+    act(() => {
+      socket.push({ type: 'event', ...event('job_r', 1, 'result', { href: '/api/v1/jobs/job_r/result', size: 5 }) });
+      socket.push({
+        type: 'event',
+        ...event('job_r', 2, 'state', { state: 'succeeded', attempt: 0, reusedFrom: 'job_a' }),
+      });
+    });
+    await waitFor(() => expect(result.current.data.map((j) => j.id)).toEqual(['job_r', 'job_a']), { timeout: 3000 });
+    expect(listLoads()).toBe(before + 1);
+  });
+
+  it('never shows the rows of a filter it has left, whichever answer comes last', async () => {
+    kiln.jobs.set('job_q', snapshot('job_q', 1, { state: 'queued' }));
+    kiln.jobs.set('job_f', snapshot('job_f', 3, { state: 'failed' }));
+    let release = () => {};
+    kiln.holdList = (query) =>
+      query.get('state') === 'failed' ? new Promise<void>((resolve) => (release = resolve)) : undefined;
+    const { result, rerender } = renderHook(({ state }) => useJobs(client, { state }), {
+      initialProps: { state: 'failed' },
+    });
+    rerender({ state: 'queued' });
+    await waitFor(() => expect(result.current.data.map((j) => j.id)).toEqual(['job_q', 'job_a']));
+
+    await act(async () => {
+      release(); // the answer for "failed" comes in last
+      await flush();
+    });
+    expect(result.current.data.map((j) => j.id)).toEqual(['job_q', 'job_a']);
   });
 });

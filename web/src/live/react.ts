@@ -55,6 +55,11 @@ export interface JobsQuery {
 /** How often a list refreshes itself when "my jobs" events do not flow (SSE or polling). */
 const REFRESH_MS = 5_000;
 
+/** How long a list waits before reloading for a job it does not show, so a burst costs one load. */
+const UNKNOWN_JOB_RELOAD_MS = 500;
+
+type Setter<T> = (update: (current: T) => T) => void;
+
 /**
  * Your jobs, newest first, kept current from "my jobs" events. Reloaded whenever the connection
  * (re)opens, since events missed while it was down are not replayed for lists, and every few
@@ -66,37 +71,28 @@ export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnap
   const [error, setError] = useState<string>();
   const connection = useConnection(client);
   const known = useRef(new Set<string>());
+  const loads = useRef({ query: '', issued: 0, shown: 0 });
   const { state, type, limit, pages: pageCount } = query;
 
   const load = useCallback(() => {
     const params: Record<string, string> = { limit: String(limit ?? 50) };
     if (state) params.state = state;
     if (type) params.type = type;
-    const pages = async () => {
-      const items: JobSnapshot[] = [];
-      let cursor: string | null = null;
-      for (let i = 0; i < (pageCount ?? 1); i++) {
-        const page = await client.http.jobs(cursor ? { ...params, cursor } : params);
-        items.push(...page.items);
-        cursor = page.nextCursor;
-        if (!cursor) break;
-      }
-      return { items, more: cursor !== null };
-    };
-    return pages().then(
+    // Only the latest query's answers count, and none older than the one shown: else an answer
+    // still in flight when the filter changed put the other filter's rows back.
+    const key = JSON.stringify([params, pageCount]);
+    const ticket = ++loads.current.issued;
+    loads.current.query = key;
+    const wanted = () => loads.current.query === key && ticket > loads.current.shown;
+    return loadPages(client, params, pageCount ?? 1).then(
       (loaded) => {
+        if (!wanted()) return;
+        loads.current.shown = ticket;
         setError(undefined);
         setHasMore(loaded.more);
-        // Rows that events already moved past what this page says stay as they are.
-        setJobs((current) => {
-          const newer = new Map(current.map((job) => [job.id, job]));
-          return loaded.items.map((job) => {
-            const mine = newer.get(job.id);
-            return mine && mine.seq > job.seq ? mine : job;
-          });
-        });
+        setJobs((current) => keepNewer(current, loaded.items));
       },
-      (e: unknown) => setError(String(e)),
+      (e: unknown) => wanted() && setError(String(e)),
     );
   }, [client, state, type, limit, pageCount]);
 
@@ -112,23 +108,7 @@ export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnap
     wasOpen.current = open;
   }, [connection.state, load]);
 
-  useEffect(() => {
-    void load();
-    const stop = client.followMine((event) => {
-      if (!known.current.has(event.job)) {
-        if (event.kind === 'state' && event.seq === 1) void load(); // a new job of ours
-        return;
-      }
-      setJobs((current) =>
-        current.map((job) => (job.id === event.job ? (event.seq <= job.seq ? job : fold(job, event)) : job)),
-      );
-    });
-    const refresh = setInterval(() => !client.followsMine && void load(), REFRESH_MS);
-    return () => {
-      stop();
-      clearInterval(refresh);
-    };
-  }, [client, load]);
+  useMyJobEvents(client, load, known, setJobs);
 
   return {
     data: jobs,
@@ -138,4 +118,59 @@ export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnap
     stale: connection.state !== 'open',
     hasMore,
   };
+}
+
+/** Loads the list, then folds "my jobs" events into its rows; refreshes when those do not flow. */
+function useMyJobEvents(
+  client: LiveClient,
+  load: () => Promise<unknown>,
+  known: { current: Set<string> },
+  setJobs: Setter<JobSnapshot[]>,
+): void {
+  useEffect(() => {
+    void load();
+    let reload: ReturnType<typeof setTimeout> | undefined;
+    const stop = client.followMine((event) => {
+      if (known.current.has(event.job)) {
+        setJobs((current) =>
+          current.map((job) => (job.id === event.job && event.seq > job.seq ? fold(job, event) : job)),
+        );
+      } else if (event.kind === 'state' && reload === undefined) {
+        // A job the list does not show changed state: a new one (a reused result's job starts
+        // with its result, then its state at seq 2), or one that now matches the filter.
+        reload = setTimeout(() => {
+          reload = undefined;
+          void load();
+        }, UNKNOWN_JOB_RELOAD_MS);
+      }
+    });
+    const refresh = setInterval(() => !client.followsMine && void load(), REFRESH_MS);
+    return () => {
+      stop();
+      clearInterval(refresh);
+      clearTimeout(reload);
+    };
+  }, [client, load, known, setJobs]);
+}
+
+/** The first {@code pageCount} pages of the list, newest first; {@code more} when others follow. */
+async function loadPages(client: LiveClient, params: Record<string, string>, pageCount: number) {
+  const items: JobSnapshot[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < pageCount; i++) {
+    const page = await client.http.jobs(cursor ? { ...params, cursor } : params);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+    if (!cursor) break;
+  }
+  return { items, more: cursor !== null };
+}
+
+/** The loaded rows, except those that events already moved past what the page says. */
+function keepNewer(current: JobSnapshot[], loaded: JobSnapshot[]): JobSnapshot[] {
+  const newer = new Map(current.map((job) => [job.id, job]));
+  return loaded.map((job) => {
+    const mine = newer.get(job.id);
+    return mine && mine.seq > job.seq ? mine : job;
+  });
 }

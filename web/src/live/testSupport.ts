@@ -85,10 +85,21 @@ export class FakeKiln {
   failEventPages = 0;
   /** An SSE response carries at most this many events, then ends (as when a client falls behind). */
   ssePageSize = Infinity;
+  /** No request gets through (the server or the network is down). */
+  down = false;
+  /** Every request gets this status instead, as from a proxy in front of a Kiln that is down (502, 503). */
+  proxyStatus: number | null = null;
+  /** Event requests (SSE and pages) answer this status instead, e.g. 401 once signed out. */
+  refuseEvents: number | null = null;
+  /** Holds a job list's answer until the promise it returns settles; undefined answers at once. */
+  holdList: (query: URLSearchParams) => Promise<void> | undefined = () => undefined;
 
   fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = new URL(String(input), 'http://kiln.test');
     this.requests.push(`${init?.method ?? 'GET'} ${url.pathname}${url.search}`);
+    if (this.down) throw new TypeError('network down');
+    if (this.proxyStatus !== null) return new Response('Bad Gateway', { status: this.proxyStatus });
+    if (url.pathname === '/api/v1/session') return json({ user: { id: 'user_ann' }, via: 'token' });
     if (url.pathname === '/api/v1/stream/ticket') {
       if (this.failTickets) throw new TypeError('network down');
       this.ticketsIssued++;
@@ -96,6 +107,7 @@ export class FakeKiln {
     }
     const events = url.pathname.match(/^\/api\/v1\/jobs\/([^/]+)\/events$/);
     const accept = new Headers(init?.headers).get('Accept') ?? '';
+    if (events && this.refuseEvents !== null) return json({ code: 'refused', detail: 'No.' }, this.refuseEvents);
     if (events && accept.includes('text/event-stream')) {
       return this.sse(events[1], Number(new Headers(init?.headers).get('Last-Event-ID') ?? 0));
     }
@@ -109,7 +121,10 @@ export class FakeKiln {
       return json({ items, next: items.at(-1)?.seq ?? after });
     }
     if (url.pathname === '/api/v1/jobs') {
-      return json({ items: [...this.jobs.values()].reverse(), nextCursor: null });
+      await this.holdList(url.searchParams);
+      const state = url.searchParams.get('state');
+      const items = [...this.jobs.values()].reverse().filter((job) => !state || job.state === state);
+      return json({ items, nextCursor: null });
     }
     const job = url.pathname.match(/^\/api\/v1\/jobs\/([^/]+)$/);
     if (job) {

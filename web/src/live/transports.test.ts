@@ -1,19 +1,27 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KilnHttp } from './http';
-import type { ServerMessage } from './protocol';
-import { event, FakeKiln, flush } from './testSupport';
-import { pollingTransport, sseTransport, type TransportFactory } from './transports';
+import { statusCause, type ServerMessage } from './protocol';
+import { event, FakeKiln, FakeSocket, flush } from './testSupport';
+import { pollingTransport, sseTransport, webSocketTransport, type TransportFactory } from './transports';
 
 let kiln: FakeKiln;
 let received: number[];
 let closed: string[];
+/** What the transport told: 'ready', or 'closed' with whether to reconnect and why. */
+let told: string[];
+/** For each close, whether the transport says the server answered HTTP during the attempt. */
+let reachedKiln: (boolean | undefined)[];
 
 function start(factory: (http: KilnHttp) => TransportFactory) {
   const http = new KilnHttp({ baseUrl: 'http://kiln.test', token: () => 'kiln_t', fetch: kiln.fetch });
   return factory(http)({
-    onReady: () => {},
+    onReady: () => told.push('ready'),
     onMessage: (m: ServerMessage) => m.type === 'event' && received.push(m.seq),
-    onClosed: (_reconnect, reason) => closed.push(reason),
+    onClosed: (reconnect, reason, cause, reached) => {
+      closed.push(reason);
+      told.push(`closed reconnect=${reconnect} ${cause}`);
+      reachedKiln.push(reached);
+    },
     log: () => {},
   });
 }
@@ -33,6 +41,9 @@ beforeEach(() => {
   kiln = new FakeKiln();
   received = [];
   closed = [];
+  told = [];
+  reachedKiln = [];
+  FakeSocket.opened = [];
 });
 
 afterEach(() => vi.useRealTimers());
@@ -74,5 +85,58 @@ describe('polling transport', () => {
     await vi.waitFor(() => expect(received).toEqual([1, 2, 3, 4, 5]));
     await flush();
     expect(closed).toEqual([]);
+  });
+});
+
+describe.each([
+  ['SSE', sseTransport],
+  ['polling', pollingTransport],
+])('%s transport: ready and reconnect', (_name, factory) => {
+  it('is ready only once Kiln has answered, and asks to reconnect when it could not be reached', async () => {
+    kiln.down = true;
+    start(factory);
+    await vi.waitFor(() => expect(told).toEqual(['closed reconnect=true unreachable']));
+
+    kiln.down = false;
+    told = [];
+    start(factory);
+    await vi.waitFor(() => expect(told).toEqual(['ready']));
+  });
+
+  it.each([401, 403, 429])('gives up on %i instead of reconnecting', async (status) => {
+    kiln.append(event('job_a', 1));
+    kiln.refuseEvents = status;
+    const transport = start(factory);
+    await vi.waitFor(() => expect(told).toEqual(['ready']));
+    transport.follow([{ id: 'job_a', after: 0 }]);
+    await vi.waitFor(() => expect(told).toEqual(['ready', `closed reconnect=false ${statusCause(status)}`]));
+  });
+});
+
+describe('whether an attempt reached Kiln (what decides falling back to the next transport)', () => {
+  const webSocket = (http: KilnHttp) => webSocketTransport({ http, open: (url) => new FakeSocket(url) });
+
+  it.each([
+    ['WebSocket', webSocket],
+    ['SSE', sseTransport],
+    ['polling', pollingTransport],
+  ])('%s: not when Kiln gave no answer, or a 5xx from the proxy in front of it', async (_name, factory) => {
+    kiln.down = true;
+    start(factory);
+    await vi.waitFor(() => expect(reachedKiln).toEqual([false]));
+
+    kiln.down = false;
+    kiln.proxyStatus = 502;
+    start(factory);
+    await vi.waitFor(() => expect(reachedKiln).toEqual([false, false]));
+    expect(told).toEqual(['closed reconnect=true unreachable', 'closed reconnect=true unreachable']);
+  });
+
+  it('WebSocket: yes when it got a ticket but the socket closed before welcome (a proxy refusing WebSockets)', async () => {
+    start(webSocket);
+    await vi.waitFor(() => expect(FakeSocket.opened).toHaveLength(1));
+    FakeSocket.last().drop(1006);
+    expect(told).toEqual(['closed reconnect=true undefined']);
+    expect(reachedKiln).toEqual([true]);
   });
 });

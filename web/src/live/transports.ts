@@ -20,10 +20,13 @@ export interface TransportHandlers {
   onReady(): void;
   onMessage(message: ServerMessage): void;
   /**
-   * The transport is gone; {@code reconnect} says whether trying again soon makes sense, and
-   * {@code cause} why, when it is more than a dropped connection.
+   * The transport is gone; {@code reconnect} says whether trying again soon makes sense,
+   * {@code cause} why, when it is more than a dropped connection, and {@code reached} whether the
+   * server answered HTTP during the attempt: false when it got no answer or a 5xx (Kiln is down or
+   * restarting, or the network is), omitted when it did (or cannot tell). Only an attempt that
+   * reached the server and still did not work says that something blocks this transport.
    */
-  onClosed(reconnect: boolean, reason: string, cause?: FailureCause): void;
+  onClosed(reconnect: boolean, reason: string, cause?: FailureCause, reached?: boolean): void;
   log(message: string): void;
 }
 
@@ -38,6 +41,11 @@ export interface Transport {
   /** Follows jobs from after each one's {@code after}: every later event arrives as an 'event' message. */
   follow(jobs: Follow[]): void;
   unfollow(jobId: string): void;
+  /**
+   * Follows a job again from {@code after} once it has come back to life (a manual retry): SSE
+   * and polling stop at a job's end, while a WebSocket subscription outlives it.
+   */
+  followAgain(job: Follow): void;
   /** "My jobs": only the WebSocket offers it; the others return false. */
   followMine(on: boolean): boolean;
   close(): void;
@@ -54,6 +62,11 @@ export interface WebSocketLike {
 }
 
 export type TransportFactory = (handlers: TransportHandlers) => Transport;
+
+/** Whether an HTTP status (0: no answer) came from a server that works: a 5xx is a Kiln that is down, or a proxy in front of one. */
+function answered(status: number): boolean {
+  return status !== 0 && status < 500;
+}
 
 /** Jobs per subscribe message: ~100 × 60 bytes stays well under the server's 16 KiB limit. */
 const SUBSCRIBE_BATCH = 100;
@@ -89,7 +102,8 @@ class WebSocketTransport implements Transport {
       ticket = await this.options.http.ticket();
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 0;
-      this.end(status === 0 || status >= 500, `no ticket: ${String(error)}`, statusCause(status));
+      const reached = answered(status);
+      this.end(!reached, `no ticket: ${String(error)}`, statusCause(status), reached);
       return;
     }
     if (this.closed) return;
@@ -147,6 +161,10 @@ class WebSocketTransport implements Transport {
     this.send({ type: 'unsubscribe', jobs: [jobId] });
   }
 
+  followAgain(): void {
+    // Nothing to do: the subscription outlives the job's end, so a retry's events come by themselves.
+  }
+
   followMine(on: boolean): boolean {
     this.send(on ? { type: 'subscribe', mine: true } : { type: 'unsubscribe', mine: true });
     return true;
@@ -175,7 +193,8 @@ class WebSocketTransport implements Transport {
     }, this.options.heartbeatTimeoutMs ?? 35_000);
   }
 
-  private end(reconnect: boolean, reason: string, cause?: FailureCause): void {
+  /** {@code reached}: true but for a ticket that got no answer; a socket closed before 'welcome' had a ticket, so Kiln answered. */
+  private end(reconnect: boolean, reason: string, cause?: FailureCause, reached = true): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.watchdog);
@@ -183,7 +202,7 @@ class WebSocketTransport implements Transport {
       this.socket.onmessage = null;
       this.socket.onclose = null;
     }
-    this.handlers.onClosed(reconnect, reason, cause);
+    this.handlers.onClosed(reconnect, reason, cause, reached);
   }
 }
 
@@ -196,13 +215,38 @@ function streamUrl(baseUrl: string, ticket: string): string {
 abstract class PerJobTransport implements Transport {
   abstract readonly kind: TransportKind;
   private readonly loops = new Map<string, AbortController>();
+  private readonly checking = new AbortController();
   private closed = false;
 
   constructor(
     protected readonly http: KilnHttp,
     protected readonly handlers: TransportHandlers,
   ) {
-    queueMicrotask(() => !this.closed && handlers.onReady());
+    void this.check();
+  }
+
+  /**
+   * Ready once the server has answered, not before: else the badge said "open" (and "last synced"
+   * moved) through an outage, and a transport that never worked never gave way to the next. No job
+   * is handed over before then, so it asks who it is signed in as, the cheapest authenticated read.
+   */
+  private async check(): Promise<void> {
+    let status = 0;
+    try {
+      const response = await this.http.fetch('/api/v1/session', {
+        headers: { Accept: 'application/json' },
+        signal: this.checking.signal,
+      });
+      if (response.ok) {
+        if (!this.closed) this.handlers.onReady();
+        return;
+      }
+      status = response.status;
+    } catch (error) {
+      if (this.closed) return;
+      this.handlers.log(`no answer: ${String(error)}`);
+    }
+    this.fail(`${this.kind} could not reach Kiln (${status || 'no answer'})`, statusCause(status), answered(status));
   }
 
   follow(jobs: Follow[]): void {
@@ -225,10 +269,8 @@ abstract class PerJobTransport implements Transport {
           this.handlers.onMessage({ type: 'error', code: 'job_not_found', message: error.message, job: jobId });
           return;
         }
-        this.fail(
-          `${this.kind} failed for ${jobId}: ${String(error)}`,
-          statusCause(error instanceof HttpError ? error.status : 0),
-        );
+        const status = error instanceof HttpError ? error.status : 0;
+        this.fail(`${this.kind} failed for ${jobId}: ${String(error)}`, statusCause(status), answered(status));
       });
   }
 
@@ -237,12 +279,19 @@ abstract class PerJobTransport implements Transport {
     this.loops.delete(jobId);
   }
 
+  followAgain(job: Follow): void {
+    // Starts over even if a loop still runs: it may be about to take the end (204, or an empty
+    // look) that the server answered before the retry.
+    this.followOne(job.id, job.after);
+  }
+
   followMine(): boolean {
     return false;
   }
 
   close(): void {
     this.closed = true;
+    this.checking.abort();
     this.loops.forEach((controller) => controller.abort());
     this.loops.clear();
   }
@@ -250,10 +299,12 @@ abstract class PerJobTransport implements Transport {
   /** Delivers the job's events after {@code after} until its terminal event. */
   protected abstract run(jobId: string, after: number, signal: AbortSignal): Promise<void>;
 
-  private fail(reason: string, cause: FailureCause): void {
+  private fail(reason: string, cause: FailureCause, reached: boolean): void {
     if (this.closed) return;
     this.close();
-    this.handlers.onClosed(true, reason, cause);
+    // Only a server that could not be reached is worth trying again soon: 401, 403 and 429 are
+    // refusals that the next attempt gets too (docs/protocol.md, "The web app's connections").
+    this.handlers.onClosed(cause === 'unreachable', reason, cause, reached);
   }
 }
 

@@ -1,0 +1,257 @@
+// The live client over its transports: SSE and polling against a fake Kiln, and the choice of
+// transport (fallback, backoff, giving up) over scripted fakes.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { KilnHttp } from './http';
+import { LiveClient, type JobViewState } from './liveClient';
+import { event, FakeKiln, FakeSocket, flush, snapshot } from './testSupport';
+import {
+  pollingTransport,
+  sseTransport,
+  type Transport,
+  type TransportFactory,
+  type TransportKind,
+} from './transports';
+
+let kiln: FakeKiln;
+let clients: LiveClient[];
+
+function client(options: Partial<ConstructorParameters<typeof LiveClient>[0]> = {}): LiveClient {
+  const c = new LiveClient({
+    http: new KilnHttp({ baseUrl: 'http://kiln.test', token: () => 'kiln_t', fetch: kiln.fetch }),
+    online: { isOnline: () => true, subscribe: () => () => {} },
+    visibility: { subscribe: () => () => {} },
+    random: () => 0.5,
+    log: () => {},
+    ...options,
+  });
+  clients.push(c);
+  return c;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  kiln = new FakeKiln();
+  clients = [];
+  FakeSocket.opened = [];
+});
+
+afterEach(() => {
+  clients.forEach((c) => c.dispose());
+  vi.useRealTimers();
+});
+
+describe('LiveClient on SSE and polling', () => {
+  it.each([
+    ['sse', sseTransport],
+    ['polling', pollingTransport],
+  ])("follows a job again after a retry on %s, which stops at the job's end", async (_kind, transport) => {
+    kiln.jobs.set('job_r', snapshot('job_r', 2, { state: 'failed' }));
+    kiln.append(event('job_r', 1, 'state', { state: 'running', attempt: 1 }));
+    kiln.append(event('job_r', 2, 'state', { state: 'failed', attempt: 1 }));
+    const http = new KilnHttp({ baseUrl: 'http://kiln.test', token: () => 'kiln_t', fetch: kiln.fetch });
+    const c = client({ transports: [transport(http)] });
+    let latest: JobViewState | undefined;
+    c.followJob('job_r', (s) => (latest = s));
+    await vi.waitFor(() => expect(latest?.view?.seq).toBe(2));
+    // It has all of the failed job and has stopped: SSE took a 204, polling an empty look.
+    const eventRequests = () => kiln.requests.filter((r) => r.includes('/job_r/events')).length;
+    await vi.waitFor(() => expect(eventRequests()).toBe(2));
+
+    kiln.append(event('job_r', 3, 'state', { state: 'queued', attempt: 1, reason: 'retry' })); // the user's retry
+    c.followAgain('job_r');
+    kiln.append(event('job_r', 4, 'state', { state: 'running', attempt: 2 }));
+    kiln.append(event('job_r', 5, 'state', { state: 'succeeded', attempt: 2 }));
+    await vi.waitFor(() => expect(latest?.view?.snapshot.state).toBe('succeeded'));
+    expect(latest?.view?.seq).toBe(5);
+  });
+});
+
+describe('LiveClient while Kiln is down', () => {
+  /** Waits for the next attempt and lets it run. */
+  async function nextAttempt(c: LiveClient): Promise<void> {
+    await flush();
+    await vi.advanceTimersByTimeAsync((c.connection.nextRetryAt ?? Date.now()) - Date.now());
+    await flush();
+  }
+
+  it('never says open, and stays on the WebSocket (an outage is no reason to fall back), until Kiln answers', async () => {
+    kiln.down = true;
+    const c = client({ openWebSocket: (url) => new FakeSocket(url) }); // WebSocket, SSE, polling
+    const states: string[] = [];
+    c.onConnection(() => states.push(`${c.connection.state} ${c.connection.transport}`));
+    for (let i = 0; i < 4; i++) await nextAttempt(c); // five ticket requests fail over 7.5 s, as while Kiln restarts
+    expect(states.filter((s) => s.startsWith('open'))).toEqual([]);
+    expect(c.connection).toMatchObject({ state: 'reconnecting', transport: 'websocket', lastSyncedAt: null });
+    expect(kiln.requests.filter((r) => !r.includes('/stream/ticket'))).toEqual([]); // SSE and polling never tried
+
+    kiln.down = false;
+    await nextAttempt(c);
+    FakeSocket.last().push({ type: 'welcome', user: 'ann', pingInterval: 25000 });
+    expect(c.connection).toMatchObject({ state: 'open', transport: 'websocket' });
+    expect(c.connection.lastSyncedAt).not.toBeNull();
+  });
+
+  it('falls back to SSE, not further, when a proxy refuses WebSockets once Kiln answers again', async () => {
+    kiln.down = true;
+    const c = client({
+      openWebSocket: (url) => {
+        const socket = new FakeSocket(url);
+        queueMicrotask(() => socket.drop(1006)); // the proxy does not let the upgrade through
+        return socket;
+      },
+    });
+    for (let i = 0; i < 3; i++) await nextAttempt(c);
+    expect(c.connection).toMatchObject({ state: 'reconnecting', transport: 'websocket' });
+
+    kiln.down = false; // Kiln answers HTTP, but each WebSocket it gives a ticket for is refused
+    for (let i = 0; i < 3 && c.connection.state !== 'open'; i++) await nextAttempt(c);
+    expect(FakeSocket.opened).toHaveLength(2);
+    expect(c.connection).toMatchObject({ state: 'open', transport: 'sse' });
+  });
+});
+
+describe('LiveClient transports', () => {
+  /** 'blocked': Kiln answers HTTP but this transport does not get through (a proxy); 'down': no answer at all. */
+  type Outcome = 'works' | 'blocked' | 'down';
+
+  function fake(kind: TransportKind, outcome: Outcome | (() => Outcome), attempts: string[]): TransportFactory {
+    return (handlers) => {
+      attempts.push(kind);
+      const now = typeof outcome === 'function' ? outcome() : outcome;
+      queueMicrotask(() =>
+        now === 'works' ? handlers.onReady() : handlers.onClosed(true, `${kind} ${now}`, undefined, now === 'blocked'),
+      );
+      const transport: Transport = {
+        kind,
+        follow() {},
+        unfollow() {},
+        followAgain() {},
+        followMine: () => false,
+        close() {},
+      };
+      return transport;
+    };
+  }
+
+  it('falls back from WebSocket to SSE to polling when they cannot connect while Kiln answers', async () => {
+    const attempts: string[] = [];
+    const c = client({
+      transports: [
+        fake('websocket', 'blocked', attempts),
+        fake('sse', 'blocked', attempts),
+        fake('polling', 'works', attempts),
+      ],
+    });
+    for (let i = 0; i < 6; i++) {
+      await flush();
+      await vi.advanceTimersByTimeAsync(30_000);
+    }
+    expect(attempts).toEqual(['websocket', 'websocket', 'sse', 'sse', 'polling']);
+    expect(c.connection.state).toBe('open');
+    expect(c.connection.transport).toBe('polling');
+  });
+
+  it('gives up after too many failures in a row, with growing waits, until asked to retry', async () => {
+    const attempts: string[] = [];
+    const c = client({ maxFailures: 4, transports: [fake('websocket', 'down', attempts)] });
+    const waits: number[] = [];
+    await flush();
+    while (c.connection.state === 'reconnecting') {
+      const wait = (c.connection.nextRetryAt ?? 0) - Date.now();
+      waits.push(wait);
+      await vi.advanceTimersByTimeAsync(wait);
+      await flush();
+    }
+    expect(c.connection.state).toBe('failed');
+    expect(c.connection.cause).toBe('unreachable');
+    expect(attempts).toHaveLength(4);
+    expect(waits).toEqual([500, 1000, 2000]);
+
+    c.retryNow();
+    await flush();
+    expect(attempts).toHaveLength(5);
+  });
+
+  it('after giving up, a quiet attempt goes on from the WebSocket to SSE (a proxy that blocks WebSockets)', async () => {
+    const attempts: string[] = [];
+    let down = true;
+    const c = client({
+      maxFailures: 3,
+      transports: [
+        fake('websocket', 'blocked', attempts), // the proxy never lets one through
+        fake('sse', () => (down ? 'down' : 'works'), attempts),
+        fake('polling', () => (down ? 'down' : 'works'), attempts),
+      ],
+    });
+    await flush();
+    while (c.connection.state === 'reconnecting') {
+      await vi.advanceTimersByTimeAsync((c.connection.nextRetryAt ?? 0) - Date.now());
+      await flush();
+    }
+    expect(c.connection.state).toBe('failed');
+    expect(attempts).toEqual(['websocket', 'websocket', 'sse']);
+
+    down = false; // the outage is over; the proxy still blocks WebSockets
+    attempts.length = 0;
+    await vi.advanceTimersByTimeAsync(60_000);
+    await flush();
+    expect(attempts).toEqual(['websocket', 'sse']);
+    expect(c.connection).toMatchObject({ state: 'open', transport: 'sse' });
+  });
+
+  it('after giving up during an outage, a quiet attempt that gets no answer tries only the WebSocket', async () => {
+    const attempts: string[] = [];
+    let down = true;
+    const outcome = (): Outcome => (down ? 'down' : 'works');
+    const c = client({
+      maxFailures: 3,
+      transports: [
+        fake('websocket', outcome, attempts),
+        fake('sse', outcome, attempts),
+        fake('polling', outcome, attempts),
+      ],
+    });
+    await flush();
+    while (c.connection.state === 'reconnecting') {
+      await vi.advanceTimersByTimeAsync((c.connection.nextRetryAt ?? 0) - Date.now());
+      await flush();
+    }
+    expect(c.connection.state).toBe('failed');
+    expect(attempts).toEqual(['websocket', 'websocket', 'websocket']);
+
+    attempts.length = 0;
+    await vi.advanceTimersByTimeAsync(60_000); // a quiet round while Kiln is still down
+    await flush();
+    expect(attempts).toEqual(['websocket']);
+    expect(c.connection.state).toBe('failed');
+
+    down = false;
+    attempts.length = 0;
+    await vi.advanceTimersByTimeAsync(60_000);
+    await flush();
+    expect(attempts).toEqual(['websocket']);
+    expect(c.connection).toMatchObject({ state: 'open', transport: 'websocket' });
+  });
+
+  it('resets the backoff once a connection has stayed up', async () => {
+    const attempts: string[] = [];
+    let works = false;
+    const flaky: TransportFactory = (handlers) => {
+      attempts.push('websocket');
+      const ok = works;
+      queueMicrotask(() => (ok ? handlers.onReady() : handlers.onClosed(true, 'down')));
+      return { kind: 'websocket', follow() {}, unfollow() {}, followAgain() {}, followMine: () => false, close() {} };
+    };
+    const c = client({ transports: [flaky], stableAfterMs: 10_000 });
+    await flush();
+    await vi.advanceTimersByTimeAsync(500);
+    await flush();
+    expect(c.connection.failures).toBe(2);
+    works = true;
+    await vi.advanceTimersByTimeAsync(1000);
+    await flush();
+    expect(c.connection.state).toBe('open');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(c.connection.failures).toBe(0);
+  });
+});
