@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +20,9 @@ import org.springframework.stereotype.Component;
  * and how long the oldest of them has been ({@code kiln.queue.oldest.age}). One GROUP BY over the
  * claimable jobs (the claim index), run by a scrape at most every {@link #FRESH_FOR}: a scrape never waits on more than
  * that one query, and frequent scrapes cost nothing. The numbers are the whole cluster's (every
- * node reports the same): aggregate them with max, not sum.
+ * node reports the same): aggregate them with max, not sum. A type external workers declared has
+ * its series from the first snapshot a job of it waits in: the registry knows only the built-in
+ * processors, and a type whose workers all crashed is the one whose queue an operator must see.
  */
 @Component
 class QueueGauges {
@@ -31,6 +35,8 @@ class QueueGauges {
 
     private final Database db;
     private final Clock clock;
+    private final MeterRegistry registry;
+    private final Set<String> gauged = ConcurrentHashMap.newKeySet();
     private Map<String, Line> snapshot = Map.of();
     private long takenAt;
     private boolean taken;
@@ -38,18 +44,23 @@ class QueueGauges {
     QueueGauges(Database db, Clock clock, MeterRegistry registry, ProcessorRegistry processors) {
         this.db = db;
         this.clock = clock;
-        for (ProcessorRegistry.Registered processor : processors.all()) {
-            String type = processor.name();
-            Gauge.builder("kiln.queue.depth", this, g -> g.line(type).depth())
-                    .description("Jobs claimable now (state queued), in the whole cluster")
-                    .tag("type", type)
-                    .register(registry);
-            Gauge.builder("kiln.queue.oldest.age", this, g -> g.oldestAgeSeconds(type))
-                    .description("How long the longest-waiting claimable job has waited; 0 when none waits")
-                    .baseUnit("seconds")
-                    .tag("type", type)
-                    .register(registry);
+        this.registry = registry;
+        processors.all().forEach(processor -> gauge(processor.name()));
+    }
+
+    private void gauge(String type) {
+        if (!gauged.add(type)) {
+            return;
         }
+        Gauge.builder("kiln.queue.depth", this, g -> g.line(type).depth())
+                .description("Jobs claimable now (state queued), in the whole cluster")
+                .tag("type", type)
+                .register(registry);
+        Gauge.builder("kiln.queue.oldest.age", this, g -> g.oldestAgeSeconds(type))
+                .description("How long the longest-waiting claimable job has waited; 0 when none waits")
+                .baseUnit("seconds")
+                .tag("type", type)
+                .register(registry);
     }
 
     private double oldestAgeSeconds(String type) {
@@ -74,6 +85,7 @@ class QueueGauges {
                         .list()
                         .stream()
                         .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+                snapshot.keySet().forEach(this::gauge);
             } catch (DataAccessException e) {
                 log.warn("Queue gauges keep their last values: {}", e.getMessage());
             }

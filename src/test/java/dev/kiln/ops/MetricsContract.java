@@ -92,6 +92,23 @@ abstract class MetricsContract extends ApiTestBase {
     }
 
     @Test
+    void aTypeExternalWorkersDeclaredHasItsQueueSeriesOnceAJobOfItWaits() {
+        String worker = api.newWorker("metrics-worker-" + UUID.randomUUID());
+        String type = "gpu-" + UUID.randomUUID().toString().substring(0, 8);
+        api.declare(worker, type, "{\"accepts\":[\"*/*\"]}");
+        String token = api.newMember("metrics-" + UUID.randomUUID().toString().substring(0, 8));
+        String job = api.submit(token, type, api.textFile(token, "waits"), "{}"); // no worker claims it
+
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            String scrape = scrape();
+            assertThat(sample(scrape, "kiln_queue_depth", "type", type)).contains(1.0);
+            assertThat(sample(scrape, "kiln_queue_oldest_age_seconds", "type", type))
+                    .isPresent();
+        });
+        api.delete("/api/v1/jobs/" + job, token);
+    }
+
+    @Test
     void everySeriesIsExposedAndWorkMovesThem() throws Exception {
         String token = api.newMember("metrics-" + UUID.randomUUID().toString().substring(0, 8));
         String file = api.textFile(token, "metrics");
