@@ -238,9 +238,19 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         cache.forget(sha256);
     }
 
-    /** A small object written, read back and deleted, all within {@code kiln.storage.s3.timeout}. */
+    /**
+     * A small object written, read back and deleted, all within {@code kiln.storage.s3.timeout}; and
+     * a file in the local cache, through which every put and every local copy goes (a data directory
+     * remounted read-only fails every upload while the bucket answers).
+     */
     @Override
     public void checkWritable() throws IOException {
+        Path local = cache.newTempFile();
+        try {
+            Files.write(local, PROBE);
+        } finally {
+            Files.deleteIfExists(local);
+        }
         String key = settings.prefix() + "kiln-probe/" + UUID.randomUUID();
         long deadline = System.nanoTime() + settings.timeout().toNanos();
         try {

@@ -152,6 +152,27 @@ class S3EndToEndTest extends ApiTestBase {
     }
 
     @Test
+    void withTheLocalCacheUnwritableReadinessSaysSo() throws Exception {
+        // Root writes through permissions: a file where the cache's directory was fails every write there.
+        Path tmp = home.resolve("blob-cache").resolve("tmp");
+        Path aside = home.resolve("blob-cache").resolve("tmp-aside");
+        Files.move(tmp, aside);
+        Files.writeString(tmp, "not a directory");
+        try {
+            await().atMost(WAIT).until(() -> api.get(READINESS, null).status() == 503);
+            assertThat(api.get(READINESS, Api.ADMIN_TOKEN)
+                            .json()
+                            .at("/components/blobStore/status")
+                            .asString())
+                    .isEqualTo("DOWN");
+        } finally {
+            Files.delete(tmp);
+            Files.move(aside, tmp);
+        }
+        await().atMost(WAIT).until(() -> api.get(READINESS, null).status() == 200);
+    }
+
+    @Test
     void aTusUploadOutlivesTheStoreGoingAwayAndResumesWithoutThisNodesPartFile() throws Exception {
         String token = api.newMember("s3-resume-" + UUID.randomUUID());
         byte[] content = random(600_000);
