@@ -6,6 +6,7 @@ import dev.kiln.auth.Role;
 import dev.kiln.db.Database;
 import dev.kiln.db.DatabaseSettings;
 import dev.kiln.db.Databases;
+import dev.kiln.drain.DrainOrder;
 import dev.kiln.events.RemoteEvents;
 import dev.kiln.jobs.JobSignals;
 import dev.kiln.support.Backoff;
@@ -99,6 +100,15 @@ public class PeerListener implements SmartLifecycle {
     @Override
     public boolean isRunning() {
         return running;
+    }
+
+    /**
+     * Listens to the end of a drain: while the node still serves, and while its jobs have their grace,
+     * its followers need other nodes' events and its jobs their cancels. Its connection is its own.
+     */
+    @Override
+    public int getPhase() {
+        return DrainOrder.LAST_NOTICES;
     }
 
     /** Whether the listening connection is open (false on SQLite, where there is none). */
