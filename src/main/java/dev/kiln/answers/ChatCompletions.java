@@ -34,7 +34,7 @@ public class ChatCompletions implements AutoCloseable {
     /** One turn of the conversation sent: {@code system}, {@code user} or {@code assistant}. */
     public record Message(String role, String content) {}
 
-    /** A reply that arrived whole; {@code finishReason} as the server gave it ({@code stop}, {@code length}…). */
+    /** A reply that arrived whole, with text; {@code finishReason} as the server gave it ({@code stop}, or none). */
     public record Reply(String text, String finishReason) {}
 
     private static final String DONE = "[DONE]";
@@ -75,7 +75,8 @@ public class ChatCompletions implements AutoCloseable {
      * Interrupting the calling thread (a cancel) closes the upstream request.
      *
      * @throws JobFailure {@code llm_unavailable} when the server cannot be reached or is busy before
-     *     the reply begins; {@code llm_error} when it refuses the request or the reply breaks off
+     *     the reply begins; {@code llm_error} when it refuses the request, the reply breaks off, is
+     *     cut at max_tokens or by a content filter, or holds no text
      * @throws InterruptedException when the calling thread was interrupted
      * @throws IllegalStateException when no server is configured ({@link #configured()})
      */
@@ -162,7 +163,7 @@ public class ChatCompletions implements AutoCloseable {
             }
             String data = line.substring(5).strip();
             if (data.equals(DONE)) {
-                return new Reply(text.toString(), finishReason);
+                return whole(text.toString(), finishReason);
             }
             JsonNode chunk = parse(data);
             if (chunk.has("error")) {
@@ -182,6 +183,31 @@ public class ChatCompletions implements AutoCloseable {
             }
         }
         throw new IOException("the stream ended without [DONE]");
+    }
+
+    /**
+     * A reply that ended cleanly is still no answer when the model was cut off ({@code length}: it
+     * reached max_tokens, which a reasoning model can spend on thinking alone; {@code content_filter})
+     * or wrote nothing: shown as finished, it would pass for a whole answer.
+     */
+    private Reply whole(String text, String finishReason) {
+        if ("length".equals(finishReason)) {
+            throw JobFailure.of(
+                    JobErrorCode.LLM_ERROR,
+                    "The answer reached its length limit (kiln.llm.max-tokens, " + settings.maxTokens()
+                            + " tokens) before it ended; it is incomplete. An administrator can raise"
+                            + " kiln.llm.max-tokens.");
+        }
+        if ("content_filter".equals(finishReason)) {
+            throw JobFailure.of(
+                    JobErrorCode.LLM_ERROR,
+                    "The language model server's content filter stopped the answer; it is incomplete.");
+        }
+        if (text.isBlank()) {
+            throw JobFailure.of(
+                    JobErrorCode.LLM_ERROR, "The language model ended its reply without writing an answer.");
+        }
+        return new Reply(text, finishReason);
     }
 
     private JsonNode parse(String data) {

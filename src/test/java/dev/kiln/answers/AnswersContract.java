@@ -132,6 +132,29 @@ abstract class AnswersContract extends ApiTestBase {
     }
 
     @Test
+    void aReplyCutAtMaxTokensOrEmptyFailsInsteadOfPassingForAnAnswer() {
+        LLM.next(Script.answer("The ", rare, " project was").endingWith(Ending.LENGTH));
+        String cut = ask(member, question("What happened to the " + rare + " project?"));
+
+        List<JsonNode> events = api.events(member, cut);
+        assertThat(api.state(member, cut)).isEqualTo("failed");
+        assertThat(deltas(events)).isEqualTo("The " + rare + " project was");
+        JsonNode error = api.job(member, cut).get("error");
+        assertThat(error.get("code").asString()).isEqualTo("llm_error");
+        assertThat(error.get("message").asString()).contains("kiln.llm.max-tokens");
+        assertThat(api.get("/api/v1/jobs/" + cut + "/result", member).status()).isEqualTo(404);
+
+        // a reasoning model that spent every token thinking: nothing but the end of the stream
+        LLM.next(Script.answer());
+        String empty = ask(member, question("Who approved the " + rare + " project?"));
+        api.events(member, empty);
+        assertThat(api.state(member, empty)).isEqualTo("failed");
+        assertThat(api.job(member, empty).get("error").get("code").asString()).isEqualTo("llm_error");
+        assertThat(api.get("/api/v1/jobs/" + empty + "/result", member).status())
+                .isEqualTo(404);
+    }
+
+    @Test
     void aBusyServerIsRetriedAndTheRetryAnswers() {
         LLM.next(Script.status(503));
         String job = ask(member, question("Who approved " + rare + "?"));

@@ -89,6 +89,30 @@ class ChatCompletionsTest {
     }
 
     @Test
+    void aReplyCutAtMaxTokensOrByAFilterOrWithNoTextIsNotAnAnswer() {
+        server.next(Script.answer("A long ", "answer").endingWith(Ending.LENGTH));
+        List<String> pieces = new CopyOnWriteArrayList<>();
+        assertThatThrownBy(() -> client.stream(QUESTION, pieces::add)).isInstanceOfSatisfying(JobFailure.class, f -> {
+            assertThat(f.code()).isEqualTo("llm_error");
+            assertThat(f.retryable()).isFalse();
+            assertThat(f.getMessage()).contains("kiln.llm.max-tokens", "256 tokens", "incomplete");
+        });
+        assertThat(pieces).containsExactly("A long ", "answer");
+
+        server.next(Script.answer("Half").endingWith(Ending.CONTENT_FILTER));
+        assertThatThrownBy(() -> client.stream(QUESTION, piece -> {})).isInstanceOfSatisfying(JobFailure.class, f -> {
+            assertThat(f.code()).isEqualTo("llm_error");
+            assertThat(f.getMessage()).contains("content filter");
+        });
+
+        server.next(Script.answer(" ", "\n"));
+        assertThatThrownBy(() -> client.stream(QUESTION, piece -> {})).isInstanceOfSatisfying(JobFailure.class, f -> {
+            assertThat(f.code()).isEqualTo("llm_error");
+            assertThat(f.getMessage()).contains("without writing an answer");
+        });
+    }
+
+    @Test
     void aStallFailsAfterTheStallTimeout() {
         ChatCompletions impatient = client(server.baseUrl(), Duration.ofMillis(300));
         server.next(Script.answer("Thinking").endingWith(Ending.STALL));

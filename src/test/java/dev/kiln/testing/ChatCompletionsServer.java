@@ -25,9 +25,14 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ChatCompletionsServer implements AutoCloseable {
 
-    /** How a scripted reply ends after its pieces. */
+    /**
+     * How a scripted reply ends after its pieces: {@code LENGTH} and {@code CONTENT_FILTER} end cleanly
+     * ({@code [DONE]}) with that {@code finish_reason}, as a model cut at max_tokens or by a filter does.
+     */
     public enum Ending {
         DONE,
+        LENGTH,
+        CONTENT_FILTER,
         ERROR_IN_STREAM,
         DROP,
         STALL
@@ -141,6 +146,14 @@ public final class ChatCompletionsServer implements AutoCloseable {
         switch (now.ending()) {
             case DONE -> {
                 send(out, chunk(null, "stop"));
+                send(out, "[DONE]");
+            }
+            case LENGTH -> {
+                send(out, chunk(null, "length"));
+                send(out, "[DONE]");
+            }
+            case CONTENT_FILTER -> {
+                send(out, chunk(null, "content_filter"));
                 send(out, "[DONE]");
             }
             case ERROR_IN_STREAM -> send(out, "{\"error\":{\"message\":\"model crashed\",\"type\":\"server_error\"}}");
