@@ -3,6 +3,7 @@ package dev.kiln.answers;
 import dev.kiln.processors.JobErrorCode;
 import dev.kiln.processors.JobFailure;
 import java.io.BufferedReader;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -88,7 +89,7 @@ public class ChatCompletions implements AutoCloseable {
         try (InputStream body = response.body()) {
             Stall stall = new Stall(body);
             try {
-                return read(body, stall, onDelta);
+                return read(new Watched(body, stall), onDelta);
             } catch (IOException e) {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new InterruptedException("cancelled while the answer streamed");
@@ -152,12 +153,11 @@ public class ChatCompletions implements AutoCloseable {
         return json.writeValueAsString(body);
     }
 
-    private Reply read(InputStream body, Stall stall, Consumer<String> onDelta) throws IOException {
+    private Reply read(InputStream body, Consumer<String> onDelta) throws IOException {
         BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
         StringBuilder text = new StringBuilder();
         String finishReason = null;
         for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-            stall.reset();
             if (!line.startsWith("data:")) {
                 continue; // blank separators, comments (": keep-alive"), event names
             }
@@ -219,10 +219,20 @@ public class ChatCompletions implements AutoCloseable {
         }
     }
 
+    /**
+     * The start of an error's body, for the log. The request timeout ended with the headers, so the
+     * whole read gets one stall timeout: a proxy that sends 503 and then nothing would otherwise hold
+     * the attempt until the processor's time limit, failing as {@code timeout} instead of retried.
+     */
     private String errorMessage(HttpResponse<InputStream> response) {
         try (InputStream body = response.body()) {
-            byte[] head = body.readNBytes(2_000);
-            return "HTTP " + response.statusCode() + ": " + new String(head, StandardCharsets.UTF_8);
+            Stall stall = new Stall(body);
+            try {
+                byte[] head = body.readNBytes(2_000);
+                return "HTTP " + response.statusCode() + ": " + new String(head, StandardCharsets.UTF_8);
+            } finally {
+                stall.cancel();
+            }
         } catch (IOException e) {
             return "HTTP " + response.statusCode();
         }
@@ -236,7 +246,41 @@ public class ChatCompletions implements AutoCloseable {
         }
     }
 
-    /** Closes the body when no byte came for the stall timeout, which ends the blocked read. */
+    /**
+     * The body, each read that brings bytes putting the stall off: kiln.llm.stall-timeout is a time
+     * without a byte, so a long line that trickles in is not a stall.
+     */
+    private static final class Watched extends FilterInputStream {
+        private final Stall stall;
+
+        Watched(InputStream body, Stall stall) {
+            super(body);
+            this.stall = stall;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                stall.reset();
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = super.read(buffer, offset, length);
+            if (n > 0) {
+                stall.reset();
+            }
+            return n;
+        }
+    }
+
+    /**
+     * Closes the body when the stall timeout passes without a {@link #reset}, which ends the blocked
+     * read. Started with the body, since the request's own timeout ends with the response's headers.
+     */
     private final class Stall {
         private final InputStream body;
         private volatile boolean fired;

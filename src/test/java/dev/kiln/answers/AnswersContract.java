@@ -48,6 +48,8 @@ abstract class AnswersContract extends ApiTestBase {
         registry.add("kiln.llm.model", () -> "stand-in-7b");
         registry.add("kiln.llm.api-key", () -> "sk-test-secret-key");
         registry.add("kiln.jobs.retry-initial-backoff", () -> "200ms");
+        // short enough for a stalled reply to fail well within WAIT; the stand-in sends far faster
+        registry.add("kiln.llm.stall-timeout", () -> "3s");
     }
 
     String member;
@@ -167,6 +169,20 @@ abstract class AnswersContract extends ApiTestBase {
                 .allSatisfy(
                         e -> assertThat(e.get("data").get("code").asString()).isEqualTo("llm_unavailable"))
                 .isNotEmpty();
+    }
+
+    @Test
+    void aBusyStatusWhoseBodyStallsIsRetriedNotLeftToTimeOut() {
+        LLM.next(Script.status(503).endingWith(Ending.STALL), Script.answer("The board [1]."));
+        String job = ask(member, question("Who signed off on " + rare + "?"));
+
+        // before: the attempt hung on the error's body until the 15-minute limit, then failed `timeout`
+        List<JsonNode> events = api.events(member, job);
+        assertThat(api.state(member, job)).isEqualTo("succeeded");
+        assertThat(events.stream().filter(e -> e.get("kind").asString().equals("error")))
+                .singleElement()
+                .satisfies(e -> assertThat(e.get("data").get("code").asString()).isEqualTo("llm_unavailable"));
+        assertThat(deltas(events)).isEqualTo("The board [1].");
     }
 
     @Test
