@@ -251,6 +251,37 @@ abstract class AnswersContract extends ApiTestBase {
     }
 
     @Test
+    void anEmptyScopeListIsRefusedNotReadAsEverything() {
+        for (String list : List.of("jobs", "files")) {
+            Api.Response empty = api.post(
+                    "/api/v1/answers",
+                    member,
+                    "{\"question\": \"When was " + rare + " approved?\", \"scope\": {\"" + list + "\": []}}");
+            assertThat(empty.status()).as(empty.toString()).isEqualTo(400);
+            assertThat(empty.json().get("code").asString()).isEqualTo("invalid_field");
+            assertThat(empty.json().get("field").asString()).isEqualTo("scope." + list);
+        }
+        Api.Response direct = api.post(
+                "/api/v1/jobs",
+                member,
+                "{\"type\": \"answer\", \"params\": {\"question\": \"When was " + rare
+                        + " approved?\", \"files\": []}}");
+        assertThat(direct.status()).as(direct.toString()).isEqualTo(400);
+        assertThat(direct.json().get("code").asString()).isEqualTo("invalid_params");
+
+        // a scope naming none of the caller's jobs finds nothing, so no model is asked
+        int calls = LLM.received().size();
+        String job = ask(
+                member,
+                "{\"question\": \"When was " + rare + " approved?\", \"scope\": {\"jobs\": [\"job_elsewhere\"]}}");
+        api.events(member, job);
+        JsonNode result =
+                JSON.readTree(api.get("/api/v1/jobs/" + job + "/result", member).body());
+        assertThat(result.get("mode").asString()).isEqualTo("none");
+        assertThat(LLM.received()).hasSize(calls);
+    }
+
+    @Test
     void theProcessorListSaysWhichModeAndNeverTheKey() {
         JsonNode answer = api.processor("answer");
         assertThat(answer.toString())
