@@ -56,18 +56,7 @@ class AnswerController {
         }
         ObjectNode params = json.createObjectNode();
         params.set("question", question);
-        JsonNode scope = body.path("scope");
-        if (!scope.isMissingNode() && !scope.isNull()) {
-            if (!scope.isObject()) {
-                throw ApiException.invalidField("scope", "scope must be an object with jobs and/or files.");
-            }
-            scope.properties().forEach(field -> {
-                if (!field.getKey().equals("jobs") && !field.getKey().equals("files")) {
-                    throw ApiException.invalidField("scope." + field.getKey(), "scope takes jobs and files only.");
-                }
-                params.set(field.getKey(), field.getValue());
-            });
-        }
+        scope(body.path("scope"), params);
         JsonNode follows = body.path("conversation");
         if (!follows.isMissingNode() && !follows.isNull()) {
             if (!follows.isString() || !conversation.canFollow(user.id(), follows.asString())) {
@@ -79,5 +68,27 @@ class AnswerController {
         job.set("params", params);
         JobStore.Submission submission = requests.submit(user, job, idempotencyKey);
         return JobRequests.accepted(submission);
+    }
+
+    /** {@code scope.jobs} and {@code scope.files} into the job's params (their items are checked by its schema). */
+    private static void scope(JsonNode scope, ObjectNode params) {
+        if (scope.isMissingNode() || scope.isNull()) {
+            return;
+        }
+        if (!scope.isObject()) {
+            throw ApiException.invalidField("scope", "scope must be an object with jobs and/or files.");
+        }
+        scope.properties().forEach(field -> {
+            String name = "scope." + field.getKey();
+            if (!field.getKey().equals("jobs") && !field.getKey().equals("files")) {
+                throw ApiException.invalidField(name, "scope takes jobs and files only.");
+            }
+            // An empty list would narrow nothing and so answer from all the caller's content.
+            if (field.getValue().isArray() && field.getValue().isEmpty()) {
+                throw ApiException.invalidField(
+                        name, name + " must list at least one id; leave it out to ask about all your content.");
+            }
+            params.set(field.getKey(), field.getValue());
+        });
     }
 }

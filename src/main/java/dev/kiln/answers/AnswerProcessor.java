@@ -36,12 +36,13 @@ class AnswerProcessor implements Processor {
     /** How many passages an answer is given to cite. */
     static final int PASSAGES = 6;
 
+    /** minItems: an empty jobs or files list would narrow nothing, so it would answer from everything. */
     private static final String SCHEMA = """
             {"type": "object", "additionalProperties": false, "required": ["question"],
              "properties": {
                "question": {"type": "string", "minLength": 1, "maxLength": 2000, "description": "the question"},
-               "jobs": {"type": "array", "maxItems": 100, "items": {"type": "string"}, "description": "only these jobs' results"},
-               "files": {"type": "array", "maxItems": 100, "items": {"type": "string"}, "description": "only results made from these files"},
+               "jobs": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "string"}, "description": "only these jobs' results"},
+               "files": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "string"}, "description": "only results made from these files"},
                "conversation": {"type": "string", "description": "the answer job this question follows"}}}""";
 
     private final Passages passages;

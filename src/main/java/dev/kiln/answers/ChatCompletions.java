@@ -3,6 +3,7 @@ package dev.kiln.answers;
 import dev.kiln.processors.JobErrorCode;
 import dev.kiln.processors.JobFailure;
 import java.io.BufferedReader;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -34,7 +35,7 @@ public class ChatCompletions implements AutoCloseable {
     /** One turn of the conversation sent: {@code system}, {@code user} or {@code assistant}. */
     public record Message(String role, String content) {}
 
-    /** A reply that arrived whole; {@code finishReason} as the server gave it ({@code stop}, {@code length}…). */
+    /** A reply that arrived whole, with text; {@code finishReason} as the server gave it ({@code stop}, or none). */
     public record Reply(String text, String finishReason) {}
 
     private static final String DONE = "[DONE]";
@@ -75,7 +76,8 @@ public class ChatCompletions implements AutoCloseable {
      * Interrupting the calling thread (a cancel) closes the upstream request.
      *
      * @throws JobFailure {@code llm_unavailable} when the server cannot be reached or is busy before
-     *     the reply begins; {@code llm_error} when it refuses the request or the reply breaks off
+     *     the reply begins; {@code llm_error} when it refuses the request, the reply breaks off, is
+     *     cut at max_tokens or by a content filter, or holds no text
      * @throws InterruptedException when the calling thread was interrupted
      * @throws IllegalStateException when no server is configured ({@link #configured()})
      */
@@ -87,7 +89,7 @@ public class ChatCompletions implements AutoCloseable {
         try (InputStream body = response.body()) {
             Stall stall = new Stall(body);
             try {
-                return read(body, stall, onDelta);
+                return read(new Watched(body, stall), onDelta);
             } catch (IOException e) {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new InterruptedException("cancelled while the answer streamed");
@@ -151,18 +153,17 @@ public class ChatCompletions implements AutoCloseable {
         return json.writeValueAsString(body);
     }
 
-    private Reply read(InputStream body, Stall stall, Consumer<String> onDelta) throws IOException {
+    private Reply read(InputStream body, Consumer<String> onDelta) throws IOException {
         BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
         StringBuilder text = new StringBuilder();
         String finishReason = null;
         for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-            stall.reset();
             if (!line.startsWith("data:")) {
                 continue; // blank separators, comments (": keep-alive"), event names
             }
             String data = line.substring(5).strip();
             if (data.equals(DONE)) {
-                return new Reply(text.toString(), finishReason);
+                return whole(text.toString(), finishReason);
             }
             JsonNode chunk = parse(data);
             if (chunk.has("error")) {
@@ -184,6 +185,31 @@ public class ChatCompletions implements AutoCloseable {
         throw new IOException("the stream ended without [DONE]");
     }
 
+    /**
+     * A reply that ended cleanly is still no answer when the model was cut off ({@code length}: it
+     * reached max_tokens, which a reasoning model can spend on thinking alone; {@code content_filter})
+     * or wrote nothing: shown as finished, it would pass for a whole answer.
+     */
+    private Reply whole(String text, String finishReason) {
+        if ("length".equals(finishReason)) {
+            throw JobFailure.of(
+                    JobErrorCode.LLM_ERROR,
+                    "The answer reached its length limit (kiln.llm.max-tokens, " + settings.maxTokens()
+                            + " tokens) before it ended; it is incomplete. An administrator can raise"
+                            + " kiln.llm.max-tokens.");
+        }
+        if ("content_filter".equals(finishReason)) {
+            throw JobFailure.of(
+                    JobErrorCode.LLM_ERROR,
+                    "The language model server's content filter stopped the answer; it is incomplete.");
+        }
+        if (text.isBlank()) {
+            throw JobFailure.of(
+                    JobErrorCode.LLM_ERROR, "The language model ended its reply without writing an answer.");
+        }
+        return new Reply(text, finishReason);
+    }
+
     private JsonNode parse(String data) {
         try {
             return json.readTree(data);
@@ -193,10 +219,20 @@ public class ChatCompletions implements AutoCloseable {
         }
     }
 
+    /**
+     * The start of an error's body, for the log. The request timeout ended with the headers, so the
+     * whole read gets one stall timeout: a proxy that sends 503 and then nothing would otherwise hold
+     * the attempt until the processor's time limit, failing as {@code timeout} instead of retried.
+     */
     private String errorMessage(HttpResponse<InputStream> response) {
         try (InputStream body = response.body()) {
-            byte[] head = body.readNBytes(2_000);
-            return "HTTP " + response.statusCode() + ": " + new String(head, StandardCharsets.UTF_8);
+            Stall stall = new Stall(body);
+            try {
+                byte[] head = body.readNBytes(2_000);
+                return "HTTP " + response.statusCode() + ": " + new String(head, StandardCharsets.UTF_8);
+            } finally {
+                stall.cancel();
+            }
         } catch (IOException e) {
             return "HTTP " + response.statusCode();
         }
@@ -210,7 +246,41 @@ public class ChatCompletions implements AutoCloseable {
         }
     }
 
-    /** Closes the body when no byte came for the stall timeout, which ends the blocked read. */
+    /**
+     * The body, each read that brings bytes putting the stall off: kiln.llm.stall-timeout is a time
+     * without a byte, so a long line that trickles in is not a stall.
+     */
+    private static final class Watched extends FilterInputStream {
+        private final Stall stall;
+
+        Watched(InputStream body, Stall stall) {
+            super(body);
+            this.stall = stall;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                stall.reset();
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = super.read(buffer, offset, length);
+            if (n > 0) {
+                stall.reset();
+            }
+            return n;
+        }
+    }
+
+    /**
+     * Closes the body when the stall timeout passes without a {@link #reset}, which ends the blocked
+     * read. Started with the body, since the request's own timeout ends with the response's headers.
+     */
     private final class Stall {
         private final InputStream body;
         private volatile boolean fired;

@@ -13,7 +13,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param model          the model name the server knows
  * @param apiKey         sent as a Bearer token if set; never logged, never sent to a client
  * @param connectTimeout how long to wait for the connection and the response's headers
- * @param stallTimeout   how long a streamed answer may go without a byte before it counts as dropped
+ * @param stallTimeout   how long a streamed answer may go without a byte before it counts as dropped; also
+ *                       the longest an error answer's body is read
  * @param maxTokens      the longest answer asked for
  */
 @ConfigurationProperties("kiln.llm")

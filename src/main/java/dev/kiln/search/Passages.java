@@ -19,7 +19,8 @@ public class Passages {
      * The owner's k best passages for a question: hybrid retrieval (the text list alone where
      * embeddings are off), reranked where a reranker is configured and answers. The text side looks
      * for any of the question's words (its first {@value SearchController#MAX_TERMS}); a question with
-     * no words and no embeddings finds nothing. Optionally only from these jobs/files (empty = all).
+     * no words and no embeddings finds nothing. Optionally only from these jobs/files (empty = all;
+     * so an empty list a user sent must be refused before it comes here).
      *
      * @throws IllegalStateException when the calling thread is interrupted while it waits for the embedder or the reranker
      */

@@ -48,6 +48,8 @@ abstract class AnswersContract extends ApiTestBase {
         registry.add("kiln.llm.model", () -> "stand-in-7b");
         registry.add("kiln.llm.api-key", () -> "sk-test-secret-key");
         registry.add("kiln.jobs.retry-initial-backoff", () -> "200ms");
+        // short enough for a stalled reply to fail well within WAIT; the stand-in sends far faster
+        registry.add("kiln.llm.stall-timeout", () -> "3s");
     }
 
     String member;
@@ -132,6 +134,29 @@ abstract class AnswersContract extends ApiTestBase {
     }
 
     @Test
+    void aReplyCutAtMaxTokensOrEmptyFailsInsteadOfPassingForAnAnswer() {
+        LLM.next(Script.answer("The ", rare, " project was").endingWith(Ending.LENGTH));
+        String cut = ask(member, question("What happened to the " + rare + " project?"));
+
+        List<JsonNode> events = api.events(member, cut);
+        assertThat(api.state(member, cut)).isEqualTo("failed");
+        assertThat(deltas(events)).isEqualTo("The " + rare + " project was");
+        JsonNode error = api.job(member, cut).get("error");
+        assertThat(error.get("code").asString()).isEqualTo("llm_error");
+        assertThat(error.get("message").asString()).contains("kiln.llm.max-tokens");
+        assertThat(api.get("/api/v1/jobs/" + cut + "/result", member).status()).isEqualTo(404);
+
+        // a reasoning model that spent every token thinking: nothing but the end of the stream
+        LLM.next(Script.answer());
+        String empty = ask(member, question("Who approved the " + rare + " project?"));
+        api.events(member, empty);
+        assertThat(api.state(member, empty)).isEqualTo("failed");
+        assertThat(api.job(member, empty).get("error").get("code").asString()).isEqualTo("llm_error");
+        assertThat(api.get("/api/v1/jobs/" + empty + "/result", member).status())
+                .isEqualTo(404);
+    }
+
+    @Test
     void aBusyServerIsRetriedAndTheRetryAnswers() {
         LLM.next(Script.status(503));
         String job = ask(member, question("Who approved " + rare + "?"));
@@ -144,6 +169,20 @@ abstract class AnswersContract extends ApiTestBase {
                 .allSatisfy(
                         e -> assertThat(e.get("data").get("code").asString()).isEqualTo("llm_unavailable"))
                 .isNotEmpty();
+    }
+
+    @Test
+    void aBusyStatusWhoseBodyStallsIsRetriedNotLeftToTimeOut() {
+        LLM.next(Script.status(503).endingWith(Ending.STALL), Script.answer("The board [1]."));
+        String job = ask(member, question("Who signed off on " + rare + "?"));
+
+        // before: the attempt hung on the error's body until the 15-minute limit, then failed `timeout`
+        List<JsonNode> events = api.events(member, job);
+        assertThat(api.state(member, job)).isEqualTo("succeeded");
+        assertThat(events.stream().filter(e -> e.get("kind").asString().equals("error")))
+                .singleElement()
+                .satisfies(e -> assertThat(e.get("data").get("code").asString()).isEqualTo("llm_unavailable"));
+        assertThat(deltas(events)).isEqualTo("The board [1].");
     }
 
     @Test
@@ -209,6 +248,37 @@ abstract class AnswersContract extends ApiTestBase {
                 api.post("/api/v1/answers", member, "{\"question\": \"x\", \"conversation\": \"" + theirs + "\"}");
         assertThat(foreign.status()).isEqualTo(400);
         assertThat(foreign.json().get("field").asString()).isEqualTo("conversation");
+    }
+
+    @Test
+    void anEmptyScopeListIsRefusedNotReadAsEverything() {
+        for (String list : List.of("jobs", "files")) {
+            Api.Response empty = api.post(
+                    "/api/v1/answers",
+                    member,
+                    "{\"question\": \"When was " + rare + " approved?\", \"scope\": {\"" + list + "\": []}}");
+            assertThat(empty.status()).as(empty.toString()).isEqualTo(400);
+            assertThat(empty.json().get("code").asString()).isEqualTo("invalid_field");
+            assertThat(empty.json().get("field").asString()).isEqualTo("scope." + list);
+        }
+        Api.Response direct = api.post(
+                "/api/v1/jobs",
+                member,
+                "{\"type\": \"answer\", \"params\": {\"question\": \"When was " + rare
+                        + " approved?\", \"files\": []}}");
+        assertThat(direct.status()).as(direct.toString()).isEqualTo(400);
+        assertThat(direct.json().get("code").asString()).isEqualTo("invalid_params");
+
+        // a scope naming none of the caller's jobs finds nothing, so no model is asked
+        int calls = LLM.received().size();
+        String job = ask(
+                member,
+                "{\"question\": \"When was " + rare + " approved?\", \"scope\": {\"jobs\": [\"job_elsewhere\"]}}");
+        api.events(member, job);
+        JsonNode result =
+                JSON.readTree(api.get("/api/v1/jobs/" + job + "/result", member).body());
+        assertThat(result.get("mode").asString()).isEqualTo("none");
+        assertThat(LLM.received()).hasSize(calls);
     }
 
     @Test

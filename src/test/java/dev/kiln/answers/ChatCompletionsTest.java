@@ -2,6 +2,7 @@ package dev.kiln.answers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.kiln.processors.JobFailure;
 import dev.kiln.testing.ChatCompletionsServer;
@@ -89,6 +90,30 @@ class ChatCompletionsTest {
     }
 
     @Test
+    void aReplyCutAtMaxTokensOrByAFilterOrWithNoTextIsNotAnAnswer() {
+        server.next(Script.answer("A long ", "answer").endingWith(Ending.LENGTH));
+        List<String> pieces = new CopyOnWriteArrayList<>();
+        assertThatThrownBy(() -> client.stream(QUESTION, pieces::add)).isInstanceOfSatisfying(JobFailure.class, f -> {
+            assertThat(f.code()).isEqualTo("llm_error");
+            assertThat(f.retryable()).isFalse();
+            assertThat(f.getMessage()).contains("kiln.llm.max-tokens", "256 tokens", "incomplete");
+        });
+        assertThat(pieces).containsExactly("A long ", "answer");
+
+        server.next(Script.answer("Half").endingWith(Ending.CONTENT_FILTER));
+        assertThatThrownBy(() -> client.stream(QUESTION, piece -> {})).isInstanceOfSatisfying(JobFailure.class, f -> {
+            assertThat(f.code()).isEqualTo("llm_error");
+            assertThat(f.getMessage()).contains("content filter");
+        });
+
+        server.next(Script.answer(" ", "\n"));
+        assertThatThrownBy(() -> client.stream(QUESTION, piece -> {})).isInstanceOfSatisfying(JobFailure.class, f -> {
+            assertThat(f.code()).isEqualTo("llm_error");
+            assertThat(f.getMessage()).contains("without writing an answer");
+        });
+    }
+
+    @Test
     void aStallFailsAfterTheStallTimeout() {
         ChatCompletions impatient = client(server.baseUrl(), Duration.ofMillis(300));
         server.next(Script.answer("Thinking").endingWith(Ending.STALL));
@@ -99,6 +124,38 @@ class ChatCompletionsTest {
                     assertThat(f.getMessage()).contains("stopped sending");
                 });
         impatient.close();
+    }
+
+    @Test
+    void aLineThatTricklesInIsNotAStall() throws Exception {
+        ChatCompletions patient = client(server.baseUrl(), Duration.ofSeconds(1));
+        // one line in 10 slices 200 ms apart: 2 s for the line, never 1 s without a byte
+        server.next(Script.answer("Slowly but surely.")
+                .paced(Duration.ofMillis(200))
+                .trickled());
+        try {
+            assertThat(patient.stream(QUESTION, piece -> {}).text()).isEqualTo("Slowly but surely.");
+        } finally {
+            patient.close();
+        }
+    }
+
+    @Test
+    void anErrorStatusWhoseBodyStallsIsStillUnavailableAndRetryable() {
+        ChatCompletions impatient = client(server.baseUrl(), Duration.ofMillis(300));
+        server.next(Script.status(503).endingWith(Ending.STALL));
+        try {
+            // without a bound the read of the error's body waits as long as the proxy does
+            assertTimeoutPreemptively(
+                    Duration.ofSeconds(10),
+                    () -> assertThatThrownBy(() -> impatient.stream(QUESTION, piece -> {}))
+                            .isInstanceOfSatisfying(JobFailure.class, f -> {
+                                assertThat(f.code()).isEqualTo("llm_unavailable");
+                                assertThat(f.retryable()).isTrue();
+                            }));
+        } finally {
+            impatient.close();
+        }
     }
 
     @Test

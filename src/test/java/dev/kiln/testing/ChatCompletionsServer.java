@@ -25,32 +25,48 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ChatCompletionsServer implements AutoCloseable {
 
-    /** How a scripted reply ends after its pieces. */
+    /**
+     * How a scripted reply ends after its pieces: {@code LENGTH} and {@code CONTENT_FILTER} end cleanly
+     * ({@code [DONE]}) with that {@code finish_reason}, as a model cut at max_tokens or by a filter does.
+     * {@code STALL} after an error status: the headers and half the body, then nothing (a stuck proxy).
+     */
     public enum Ending {
         DONE,
+        LENGTH,
+        CONTENT_FILTER,
         ERROR_IN_STREAM,
         DROP,
         STALL
     }
 
-    /** The next reply: its HTTP status (200 to stream), its pieces, the pause between them, its ending. */
-    public record Script(int status, List<String> pieces, Duration pace, Ending ending) {
+    /**
+     * The next reply: its HTTP status (200 to stream), its pieces, the pause between them, its ending;
+     * {@code trickle}: each line is sent in {@value #SLICES} slices with the pause between them too.
+     */
+    public record Script(int status, List<String> pieces, Duration pace, Ending ending, boolean trickle) {
         public static Script answer(String... pieces) {
-            return new Script(200, List.of(pieces), Duration.ZERO, Ending.DONE);
+            return new Script(200, List.of(pieces), Duration.ZERO, Ending.DONE, false);
         }
 
         public static Script status(int status) {
-            return new Script(status, List.of(), Duration.ZERO, Ending.DONE);
+            return new Script(status, List.of(), Duration.ZERO, Ending.DONE, false);
         }
 
         public Script paced(Duration pace) {
-            return new Script(status, pieces, pace, ending);
+            return new Script(status, pieces, pace, ending, trickle);
         }
 
         public Script endingWith(Ending how) {
-            return new Script(status, pieces, pace, how);
+            return new Script(status, pieces, pace, how, trickle);
+        }
+
+        /** Each line's bytes spread over {@value #SLICES} paces: a slow link, not a silent one. */
+        public Script trickled() {
+            return new Script(status, pieces, pace, ending, true);
         }
     }
+
+    private static final int SLICES = 10;
 
     /** What one request carried. */
     public record Received(String authorization, String body) {}
@@ -60,7 +76,8 @@ public final class ChatCompletionsServer implements AutoCloseable {
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final CountDownLatch released = new CountDownLatch(1);
-    private volatile Script script = Script.answer("Hello", " world.");
+    private Script script = Script.answer("Hello", " world."); // guarded by this, like then
+    private Script then;
     private final Map<String, Script> byWord = new ConcurrentHashMap<>();
     private volatile CountDownLatch clientGone = new CountDownLatch(1);
 
@@ -76,9 +93,27 @@ public final class ChatCompletionsServer implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
     }
 
-    public void next(Script next) {
-        script = next;
+    public synchronized void next(Script next) {
+        next(next, null);
+    }
+
+    /**
+     * The next request gets {@code once} and every later one {@code after}: a job's retry meets the
+     * second reply however soon it comes, with no race between the test and the retry.
+     */
+    public synchronized void next(Script once, Script after) {
+        script = once;
+        then = after;
         clientGone = new CountDownLatch(1);
+    }
+
+    private synchronized Script take() {
+        Script now = script;
+        if (then != null) {
+            script = then;
+            then = null;
+        }
+        return now;
     }
 
     /**
@@ -108,12 +143,16 @@ public final class ChatCompletionsServer implements AutoCloseable {
                 .filter(e -> request.body().contains(e.getKey()))
                 .map(Map.Entry::getValue)
                 .findFirst()
-                .orElse(script);
+                .orElseGet(this::take);
         if (now.status() != 200) {
             byte[] body = ("{\"error\":{\"message\":\"scripted\",\"type\":\"server_error\",\"code\":" + now.status()
                             + "}}")
                     .getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
+            if (now.ending() == Ending.STALL) {
+                stallMidError(exchange, now.status(), body, gone);
+                return;
+            }
             exchange.sendResponseHeaders(now.status(), body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
@@ -133,14 +172,42 @@ public final class ChatCompletionsServer implements AutoCloseable {
         }
     }
 
+    private void stallMidError(HttpExchange exchange, int status, byte[] body, CountDownLatch gone) throws IOException {
+        exchange.sendResponseHeaders(status, 0);
+        try {
+            OutputStream out = exchange.getResponseBody();
+            out.write(body, 0, body.length / 2);
+            out.flush();
+            released.await();
+        } catch (IOException e) {
+            gone.countDown();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            exchange.close();
+        }
+    }
+
     private void stream(Script now, OutputStream out) throws IOException, InterruptedException {
         for (String piece : now.pieces()) {
-            send(out, chunk(piece, null));
+            if (now.trickle()) {
+                trickle(out, chunk(piece, null), now.pace());
+            } else {
+                send(out, chunk(piece, null));
+            }
             Thread.sleep(now.pace()); // the pace of a model's tokens, not a wait in a test
         }
         switch (now.ending()) {
             case DONE -> {
                 send(out, chunk(null, "stop"));
+                send(out, "[DONE]");
+            }
+            case LENGTH -> {
+                send(out, chunk(null, "length"));
+                send(out, "[DONE]");
+            }
+            case CONTENT_FILTER -> {
+                send(out, chunk(null, "content_filter"));
                 send(out, "[DONE]");
             }
             case ERROR_IN_STREAM -> send(out, "{\"error\":{\"message\":\"model crashed\",\"type\":\"server_error\"}}");
@@ -164,6 +231,16 @@ public final class ChatCompletionsServer implements AutoCloseable {
             choice.put("finish_reason", finishReason);
         }
         return JSON.writeValueAsString(chunk);
+    }
+
+    private static void trickle(OutputStream out, String data, Duration pace) throws IOException, InterruptedException {
+        byte[] line = ("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8);
+        int slice = Math.ceilDiv(line.length, SLICES);
+        for (int from = 0; from < line.length; from += slice) {
+            out.write(line, from, Math.min(slice, line.length - from));
+            out.flush();
+            Thread.sleep(pace); // a slow link's pace, not a wait in a test
+        }
     }
 
     private static void send(OutputStream out, String data) throws IOException {
