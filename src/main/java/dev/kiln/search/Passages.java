@@ -18,9 +18,10 @@ public class Passages {
     /**
      * The owner's k best passages for a question: hybrid retrieval (the text list alone where
      * embeddings are off), reranked where a reranker is configured and answers. The text side looks
-     * for any of the question's words (its first {@value SearchController#MAX_TERMS}); a question with
-     * no words and no embeddings finds nothing. Optionally only from these jobs/files (empty = all;
-     * so an empty list a user sent must be refused before it comes here).
+     * for any of the question's words other than function words (the first {@value
+     * SearchController#MAX_TERMS} of those); a question with no words and no embeddings finds nothing.
+     * Optionally only from these jobs/files (empty = all; so an empty list a user sent must be refused
+     * before it comes here).
      *
      * @throws IllegalStateException when the calling thread is interrupted while it waits for the embedder or the reranker
      */
@@ -28,7 +29,9 @@ public class Passages {
         if (k < 1) {
             throw new IllegalArgumentException("k must be at least 1");
         }
-        List<String> terms = TextSearch.terms(question);
+        // Function words go before the cut: the any-word search drops them anyway, and in a long
+        // question they would take the places of the words after them (a code asked about last).
+        List<String> terms = TextSearch.anyWordTerms(TextSearch.terms(question));
         terms = terms.subList(0, Math.min(terms.size(), SearchController.MAX_TERMS));
         Scope scope = new Scope(owner.id(), null, jobIds, fileIds, false);
         try {

@@ -5,8 +5,12 @@ import dev.kiln.jobs.ResultsChanged;
 import dev.kiln.jobs.ShownResults;
 import dev.kiln.processors.ProcessorCatalogue;
 import dev.kiln.support.Loop;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.event.EventListener;
@@ -71,12 +75,30 @@ class SearchIndexer extends Loop {
     protected boolean step() {
         int queued = queue.advanceReindex(shapedTypes(), settings.batchSize()) + sweep();
         List<SearchQueue.Claimed> claimed = queue.claim(settings.batchSize());
-        claimed.forEach(this::index);
+        // Every claimed job's text first, then the vectors: no text waits for another job's embedding.
+        Deque<SearchQueue.Claimed> unembedded = new ArrayDeque<>(write(claimed));
+        while (!unembedded.isEmpty() && !Thread.currentThread().isInterrupted()) {
+            embed(unembedded.poll(), unembedded);
+        }
         return queued > 0 || claimed.size() == settings.batchSize();
     }
 
-    /** Brings one job's rows up to date; a failure leaves its claim to run out, so it is tried again later. */
-    void index(SearchQueue.Claimed claimed) {
+    /** Brings the jobs' text rows up to date; returns those left to embed, still claimed (the rest are done). */
+    private List<SearchQueue.Claimed> write(List<SearchQueue.Claimed> claimed) {
+        List<SearchQueue.Claimed> unembedded = new ArrayList<>();
+        for (SearchQueue.Claimed c : claimed) {
+            if (write(c)) {
+                unembedded.add(c);
+            }
+        }
+        return unembedded;
+    }
+
+    /**
+     * Brings one job's text rows up to date; returns whether its rows are left to embed. A failure
+     * leaves its claim to run out, so it is tried again later.
+     */
+    private boolean write(SearchQueue.Claimed claimed) {
         try {
             Optional<ShownResults.Shown> shown = results.of(claimed.jobId());
             if (shown.isPresent()) {
@@ -85,7 +107,7 @@ class SearchIndexer extends Loop {
                     vectors.changed(s.job().ownerId());
                 }
                 if (vectors.enabled()) {
-                    vectors.embed(claimed.jobId());
+                    return true;
                 }
             } else {
                 index.remove(claimed.jobId());
@@ -94,17 +116,43 @@ class SearchIndexer extends Loop {
         } catch (DataIntegrityViolationException gone) {
             // Deleted while it was read: its queue row and any rows went with it.
             log.debug("Job {} went while it was indexed", claimed.jobId());
+        } catch (RuntimeException e) {
+            log.warn("Indexing job {} for search failed; it is tried again later", claimed.jobId(), e);
+        }
+        return false;
+    }
+
+    /**
+     * Embeds a job's rows while its claim is this node's (renewed as it goes: a long document
+     * outlasts one claim, and two nodes must not embed the same job), then removes its request.
+     * Before each batch of texts, jobs changed meanwhile get their text rows and join {@code
+     * unembedded}: an edit waits for one batch of embedding, not for a whole document's.
+     */
+    private void embed(SearchQueue.Claimed claimed, Deque<SearchQueue.Claimed> unembedded) {
+        AtomicReference<SearchQueue.Claimed> held = new AtomicReference<>(claimed);
+        try {
+            boolean all = vectors.embed(claimed.jobId(), () -> {
+                held.set(queue.keep(held.get()).orElse(null));
+                unembedded.addAll(write(queue.claimChanged(settings.batchSize())));
+                return held.get() != null;
+            });
+            if (all) {
+                queue.done(claimed);
+            }
+        } catch (DataIntegrityViolationException gone) {
+            log.debug("Job {} went while it was embedded", claimed.jobId());
         } catch (InterruptedException e) {
             // Stopping: the claim runs out and another turn embeds the rest.
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            log.warn("Indexing job {} for search failed; it is tried again later", claimed.jobId(), e);
+            log.warn("Embedding job {} for search failed; it is tried again later", claimed.jobId(), e);
         }
     }
 
     /**
      * Once after a start, queues the jobs whose rows wait for a vector of this node's model (indexed
-     * while embeddings were off, or by another model), a page per step; the queue's claim then keeps
+     * while embeddings were off, or by another model), a page per step, behind every changed job (a
+     * new model's backlog would otherwise hold edits back for hours); the queue's claim then keeps
      * two nodes from embedding the same job at once, and a NULL left by a crash is found next start.
      */
     private int sweep() {
@@ -113,7 +161,7 @@ class SearchIndexer extends Loop {
         }
         List<String> jobs = vectors.jobsWaiting(sweepAfter, SWEEP_PAGE);
         if (!jobs.isEmpty()) {
-            db.write(() -> queue.enqueue(jobs));
+            db.write(() -> queue.enqueueBehind(jobs));
         }
         sweepAfter = jobs.size() < SWEEP_PAGE ? null : jobs.getLast();
         return jobs.size();

@@ -30,8 +30,17 @@ class SearchQueue {
         this.sql = SearchSql.of(db);
     }
 
-    /** A claimed request: the job and the generation it was at, which only {@link #done} of the same removes. */
-    record Claimed(String jobId, long generation) {}
+    /**
+     * Added to the time a job is queued at when only its vectors wait ({@link #enqueueBehind}): it is
+     * claimed after every job whose text changed, however long it has waited.
+     */
+    static final long BEHIND_CHANGES = 1L << 50;
+
+    /**
+     * A claimed request: the job, the generation it was at (which only {@link #done} of the same
+     * removes) and until when it is held (which tells this claim from a later one, {@link #keep}).
+     */
+    record Claimed(String jobId, long generation, long until) {}
 
     /**
      * What waits, for {@code GET /admin/search/status}: jobs queued and being indexed, segments
@@ -44,36 +53,100 @@ class SearchQueue {
     /** A reindex in progress: when it started and how many jobs it has queued again so far. */
     record Reindex(long startedAt, long queued) {}
 
-    /** Queues these jobs, in the caller's write transaction; a job already waiting is asked for once more. */
+    /**
+     * Queues these jobs, whose results changed, in the caller's write transaction; a job already
+     * waiting is asked for once more and keeps its place (or comes before {@link #BEHIND_CHANGES}).
+     */
     void enqueue(Collection<String> jobIds) {
-        long now = clock.millis();
+        enqueue(jobIds, 0);
+    }
+
+    /** Queues these jobs, whose rows only wait for vectors, behind every change; in the caller's write transaction. */
+    void enqueueBehind(Collection<String> jobIds) {
+        enqueue(jobIds, BEHIND_CHANGES);
+    }
+
+    private void enqueue(Collection<String> jobIds, long behind) {
+        long at = clock.millis() + behind;
         List<Object[]> rows = new ArrayList<>();
-        jobIds.forEach(id -> rows.add(new Object[] {id, now}));
+        jobIds.forEach(id -> rows.add(new Object[] {id, at}));
+        // The earlier place stays: a job edited again must not go to the back of a long queue.
         db.batch("""
                 INSERT INTO search_queue (job_id, queued_at) VALUES (?, ?)
                 ON CONFLICT (job_id) DO UPDATE SET generation = search_queue.generation + 1,
-                  queued_at = excluded.queued_at""", rows);
+                  queued_at = CASE WHEN excluded.queued_at < search_queue.queued_at
+                                   THEN excluded.queued_at ELSE search_queue.queued_at END""", rows);
     }
 
-    /** Up to {@code limit} waiting jobs, oldest first, held for the claim timeout. */
+    /**
+     * Up to {@code limit} waiting jobs, held for the claim timeout: those never claimed (or given back)
+     * first, changed ones before those only waiting for vectors, oldest first.
+     */
     List<Claimed> claim(int limit) {
+        return claim(limit, Long.MAX_VALUE);
+    }
+
+    /** Up to {@code limit} waiting jobs whose results changed (not those only waiting for vectors), oldest first. */
+    List<Claimed> claimChanged(int limit) {
+        return claim(limit, BEHIND_CHANGES);
+    }
+
+    private List<Claimed> claim(int limit, long queuedBefore) {
         long now = clock.millis();
         // A read first: an idle node takes no write lock every interval.
         if (db.sql()
-                .sql("SELECT job_id FROM search_queue WHERE claimed_until < ? LIMIT 1")
-                .param(now)
+                .sql("SELECT job_id FROM search_queue WHERE claimed_until < ? AND queued_at < ? LIMIT 1")
+                .params(now, queuedBefore)
                 .query(String.class)
                 .optional()
                 .isEmpty()) {
             return List.of();
         }
+        long until = now + settings.claimTimeout().toMillis();
         return db.write(() -> db.sql()
                 .sql(sql.claim())
-                .param("until", now + settings.claimTimeout().toMillis())
+                .param("until", until)
                 .param("now", now)
+                .param("before", queuedBefore)
                 .param("limit", limit)
-                .query((rs, n) -> new Claimed(rs.getString(1), rs.getLong(2)))
+                .query((rs, n) -> new Claimed(rs.getString(1), rs.getLong(2), until))
                 .list());
+    }
+
+    /**
+     * Before more work on a claimed job: the claim, renewed once half its time is gone; empty when
+     * the job is no longer this node's to work on — gone, taken over by another node after the claim
+     * ran out, or queued again meanwhile (then given back, so that its new text is written at once).
+     */
+    Optional<Claimed> keep(Claimed claimed) {
+        Optional<long[]> row = db.sql()
+                .sql("SELECT generation, claimed_until FROM search_queue WHERE job_id = ?")
+                .param(claimed.jobId())
+                .query((rs, n) -> new long[] {rs.getLong(1), rs.getLong(2)})
+                .optional();
+        if (row.isEmpty() || row.get()[1] != claimed.until()) {
+            return Optional.empty();
+        }
+        if (row.get()[0] != claimed.generation()) {
+            db.write(() -> hand(claimed, 0));
+            return Optional.empty();
+        }
+        long now = clock.millis();
+        long timeout = settings.claimTimeout().toMillis();
+        if (claimed.until() - now > timeout / 2) {
+            return Optional.of(claimed);
+        }
+        Claimed renewed = new Claimed(claimed.jobId(), claimed.generation(), now + timeout);
+        return db.write(() -> hand(claimed, renewed.until())) ? Optional.of(renewed) : Optional.empty();
+    }
+
+    /** Sets the claim's time if it is still this one (no other node's since); in a write. */
+    private boolean hand(Claimed claimed, long until) {
+        return db.sql()
+                        .sql("UPDATE search_queue SET claimed_until = ? WHERE job_id = ? AND claimed_until = ?")
+                        .params(until, claimed.jobId(), claimed.until())
+                        .update()
+                == 1;
     }
 
     /** The request was served; if the job was queued again meanwhile, it is free to be claimed at once. */

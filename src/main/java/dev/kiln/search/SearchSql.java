@@ -11,7 +11,10 @@ import java.util.Map;
  */
 sealed interface SearchSql permits SqliteSearchSql, PostgresSearchSql {
 
-    /** Up to {@code :limit} queue rows free since {@code :now}, claimed until {@code :until}. */
+    /**
+     * Up to {@code :limit} queue rows free since {@code :now} and queued before {@code :before},
+     * claimed until {@code :until}.
+     */
     String claim();
 
     /** Inserts a segment's row or brings it up to date; an embedding stays only while its text does. */
@@ -94,7 +97,7 @@ sealed interface SearchSql permits SqliteSearchSql, PostgresSearchSql {
 
     String CLAIM = """
             UPDATE search_queue SET claimed_until = :until
-            WHERE job_id IN (SELECT job_id FROM search_queue WHERE claimed_until < :now
+            WHERE job_id IN (SELECT job_id FROM search_queue WHERE claimed_until < :now AND queued_at < :before
                              ORDER BY claimed_until, queued_at LIMIT :limit%s)
             RETURNING job_id, generation""";
 

@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import org.springframework.stereotype.Component;
 
 /**
@@ -56,9 +57,11 @@ class SegmentVectors {
 
     /**
      * Embeds the job's rows that have no vector of the current model, {@code batch-size} texts per
-     * write (each its own transaction, so a long document's progress is kept); returns how many.
+     * write (each its own transaction, so a long document's progress is kept). Before each batch it
+     * asks {@code carryOn} (which may do other work first); on false it stops there. Returns whether
+     * it embedded them all.
      */
-    int embed(String jobId) throws InterruptedException {
+    boolean embed(String jobId, BooleanSupplier carryOn) throws InterruptedException {
         List<Pending> pending = db.sql()
                 .sql("""
                         SELECT id, owner_id, text FROM search_segments
@@ -67,6 +70,9 @@ class SegmentVectors {
                 .query((rs, n) -> new Pending(rs.getLong(1), rs.getString(2), rs.getString(3)))
                 .list();
         for (int from = 0; from < pending.size(); from += chunk) {
+            if (!carryOn.getAsBoolean()) {
+                return false;
+            }
             List<Pending> part = pending.subList(from, Math.min(pending.size(), from + chunk));
             float[][] vectors = embedder.embed(part.stream().map(Pending::text).toList());
             String owner = part.getFirst().owner(); // a job's rows are one owner's
@@ -93,7 +99,7 @@ class SegmentVectors {
             cache.advanced(owner, versions[0]);
             cache.advanced(EVERYONE, versions[1]);
         }
-        return pending.size();
+        return true;
     }
 
     private record Pending(long id, String owner, String text) {}

@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The index's durable work without Spring, on a settable clock: claims that another node cannot
- * take until they time out, a job queued again while it is being indexed, rows that go with their
- * job, and a reindex that walks in batches and resumes with a new instance (a restarted node).
+ * take until they time out (or while they are renewed), a job queued again while it is being
+ * indexed, changed jobs before those waiting only for vectors, rows that go with their job, and a
+ * reindex that walks in batches and resumes with a new instance (a restarted node).
  */
 abstract class SearchQueueContract {
 
@@ -77,6 +78,63 @@ abstract class SearchQueueContract {
         assertThat(second.generation()).isEqualTo(first.generation() + 1);
         queue.done(second);
         assertThat(waiting()).isZero();
+    }
+
+    @Test
+    void aChangedJobIsClaimedBeforeJobsWaitingForVectorsAndKeepsItsPlaceWhenChangedAgain() {
+        String vectorsOnly = f.submit(owner, "t").id();
+        String edited = f.submit(owner, "t").id();
+        String later = f.submit(owner, "t").id();
+        f.db.write(() -> queue.enqueueBehind(List.of(vectorsOnly)));
+        f.clock.advance(Duration.ofSeconds(1));
+        enqueue(edited);
+        f.clock.advance(Duration.ofSeconds(1));
+        enqueue(later);
+        f.clock.advance(Duration.ofSeconds(1));
+        enqueue(edited); // edited again while it waits
+        // One at a time: RETURNING gives the claimed rows in no particular order.
+        assertThat(queue.claim(1)).extracting(SearchQueue.Claimed::jobId).containsExactly(edited);
+        assertThat(queue.claim(1)).extracting(SearchQueue.Claimed::jobId).containsExactly(later);
+        assertThat(queue.claimChanged(10))
+                .as("only a change: the sweep's job waits for the next turn")
+                .isEmpty();
+        enqueue(vectorsOnly); // edited: its text goes before the vectors of others
+        assertThat(queue.claimChanged(10))
+                .extracting(SearchQueue.Claimed::jobId)
+                .containsExactly(vectorsOnly);
+    }
+
+    @Test
+    void aClaimIsKeptWhileItIsRenewedAndNotOnceAnotherNodeTookItOver() {
+        Job job = f.submit(owner, "t");
+        enqueue(job.id());
+        SearchQueue.Claimed claimed = queue.claim(10).getFirst();
+        f.clock.advance(SETTINGS.claimTimeout().dividedBy(2).minusMillis(1));
+        assertThat(queue.keep(claimed))
+                .as("more than half its time left: as it is")
+                .contains(claimed);
+        f.clock.advance(Duration.ofMillis(2));
+        SearchQueue.Claimed renewed = queue.keep(claimed).orElseThrow();
+        assertThat(renewed.until())
+                .isEqualTo(f.clock.millis() + SETTINGS.claimTimeout().toMillis());
+        SearchQueue otherNode = new SearchQueue(f.db, f.clock, SETTINGS);
+        f.clock.advance(SETTINGS.claimTimeout().minusMillis(1));
+        assertThat(otherNode.claim(10)).as("renewed: still this node's").isEmpty();
+        f.clock.advance(Duration.ofMillis(2));
+        assertThat(otherNode.claim(10)).extracting(SearchQueue.Claimed::jobId).containsExactly(job.id());
+        assertThat(queue.keep(renewed)).as("taken over after it ran out").isEmpty();
+    }
+
+    @Test
+    void aJobQueuedAgainWhileItIsEmbeddedIsGivenBackAtOnce() {
+        Job job = f.submit(owner, "t");
+        enqueue(job.id());
+        SearchQueue.Claimed claimed = queue.claim(10).getFirst();
+        enqueue(job.id()); // edited while its vectors are computed
+        assertThat(queue.keep(claimed)).isEmpty();
+        assertThat(queue.claimChanged(10))
+                .extracting(SearchQueue.Claimed::generation)
+                .containsExactly(claimed.generation() + 1);
     }
 
     @Test

@@ -1,0 +1,3 @@
+package dev.kiln.search;
+
+class SqliteEditWhileEmbeddingTest extends EditWhileEmbeddingContract {}
