@@ -88,7 +88,7 @@ class Transcriptions {
             if (translate) {
                 params.put("task", "translate");
             }
-            JobStore.Submission submission = requests.submitAdmitted(user, body, key);
+            JobStore.Submission submission = requests.submitAdmittedChecked(user, body, key);
             if (submission.replayed()) {
                 requests.giveBackUpcoming(user);
             }

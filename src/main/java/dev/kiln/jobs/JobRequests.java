@@ -122,6 +122,18 @@ public class JobRequests {
     }
 
     /**
+     * As {@link #submitAdmitted}, with room among the caller's waiting jobs checked again in the
+     * transaction that stores the job: for a request whose client still waits for the answer (a
+     * synchronous transcription), where concurrent requests admitted together must not all get in.
+     *
+     * @throws ApiException {@code too_many_queued_jobs} (429)
+     */
+    public JobStore.Submission submitAdmittedChecked(User user, JsonNode body, String idempotencyKey) {
+        NewJob job = newJob(user, body, idempotencyKey);
+        return keyChecked(() -> audited(user, job, store.submit(job, () -> limits.checkQueued(user.id()))));
+    }
+
+    /**
      * The answer to a submission over HTTP: 202 with the job and its Location, and
      * {@code Idempotent-Replayed: true} when an earlier request with the same key made it.
      */

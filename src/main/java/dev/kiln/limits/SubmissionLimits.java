@@ -5,6 +5,7 @@ import dev.kiln.api.ErrorCode;
 import dev.kiln.auth.User;
 import dev.kiln.db.Database;
 import dev.kiln.db.LockSpace;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.stereotype.Component;
@@ -19,12 +20,20 @@ public class SubmissionLimits {
     /** A hint only: when some of the waiting jobs may have run. */
     private static final Duration QUEUED_RETRY_AFTER = Duration.ofSeconds(30);
 
+    /** An owner's waiting jobs, and the jobs their unfinished one-step uploads will start. */
+    private static final String WAITING = """
+            SELECT (SELECT count(*) FROM jobs WHERE owner_id = :owner AND state IN ('queued', 'retry_scheduled'))
+                 + (SELECT count(*) FROM uploads
+                    WHERE owner_id = :owner AND job_request IS NOT NULL AND completed_at IS NULL AND expires_at > :now)""";
+
     private final RateLimiter limiter;
     private final RateLimit submissions;
     private final int maxQueued;
     private final Database db;
+    private final Clock clock;
 
-    SubmissionLimits(RateLimiter limiter, LimitSettings settings, Database db) {
+    SubmissionLimits(RateLimiter limiter, LimitSettings settings, Database db, Clock clock) {
+        this.clock = clock;
         this.limiter = limiter;
         this.submissions = settings.submissionLimit();
         this.maxQueued = settings.maxQueuedJobs();
@@ -67,11 +76,14 @@ public class SubmissionLimits {
         if (maxQueued <= 0 || adding <= 0) {
             return;
         }
+        // A one-step upload still receiving its bytes holds the room of the job it will start (that job
+        // is never refused at the last byte): counted, or a user could open any number of them at once.
         long waiting = db.write(() -> {
             db.lockUntilCommit(LockSpace.WAITING_JOBS, List.of(ownerId));
             return db.sql()
-                    .sql("SELECT count(*) FROM jobs WHERE owner_id = ? AND state IN ('queued', 'retry_scheduled')")
-                    .param(ownerId)
+                    .sql(WAITING)
+                    .param("owner", ownerId)
+                    .param("now", clock.millis())
                     .query(Long.class)
                     .single();
         });

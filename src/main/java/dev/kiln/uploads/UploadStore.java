@@ -19,22 +19,26 @@ class UploadStore {
         this.db = db;
     }
 
-    void create(Upload upload) {
-        db.write(() -> db.sql()
-                .sql("""
+    /** Stores a new upload, after {@code admit} (which may refuse it by throwing) in the same transaction. */
+    void create(Upload upload, Runnable admit) {
+        db.write(() -> {
+            admit.run();
+            return db.sql()
+                    .sql("""
                         INSERT INTO uploads (id, owner_id, upload_length, upload_offset, metadata, filename, job_request,
                                              created_at, expires_at)
                         VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?)""")
-                .params(
-                        upload.id(),
-                        upload.ownerId(),
-                        upload.length(),
-                        upload.metadata(),
-                        upload.filename(),
-                        upload.jobRequest(),
-                        upload.createdAt().toEpochMilli(),
-                        upload.expiresAt().toEpochMilli())
-                .update());
+                    .params(
+                            upload.id(),
+                            upload.ownerId(),
+                            upload.length(),
+                            upload.metadata(),
+                            upload.filename(),
+                            upload.jobRequest(),
+                            upload.createdAt().toEpochMilli(),
+                            upload.expiresAt().toEpochMilli())
+                    .update();
+        });
     }
 
     Optional<Upload> find(String id) {

@@ -97,10 +97,6 @@ class Uploads {
         Map<String, String> metadata = TusMetadata.parse(metadataHeader);
         String jobRequest = jobRequest(user, metadata);
         quota.check(user.id(), length);
-        if (jobRequest != null) {
-            // The job's submission counts now, so the last byte is never refused for a limit.
-            jobRequests.admitUpcoming(user);
-        }
         Instant now = clock.instant();
         Upload upload = new Upload(
                 Ids.next("upl"),
@@ -116,7 +112,9 @@ class Uploads {
                 null,
                 null,
                 null);
-        store.create(upload);
+        // The job's submission counts now, so the last byte is never refused for a limit; with the row
+        // in the same transaction, concurrent creations take turns on the room among waiting jobs.
+        store.create(upload, jobRequest == null ? () -> {} : () -> jobRequests.admitUpcoming(user));
         return upload;
     }
 

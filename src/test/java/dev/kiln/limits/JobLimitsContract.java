@@ -261,6 +261,28 @@ abstract class JobLimitsContract extends ApiTestBase {
     }
 
     @Test
+    void oneStepUploadsStillReceivingHoldTheRoomOfTheirJobs() {
+        TusRequests tus = new TusRequests(api, token);
+        for (int i = 0; i < 3; i++) {
+            tus.create(5, Map.of("filename", i + ".txt", "processor", "test-noop"));
+        }
+
+        Api.Response fourth = tus.post(Map.of(
+                "Upload-Length",
+                "5",
+                "Upload-Metadata",
+                TusRequests.meta(Map.of("filename", "3.txt", "processor", "test-noop"))));
+        assertThat(fourth.status()).as(fourth.toString()).isEqualTo(429);
+        assertThat(fourth.code()).isEqualTo("too_many_queued_jobs");
+        assertThat(api.post("/api/v1/jobs", token, noop()).code())
+                .as("three jobs are on their way")
+                .isEqualTo("too_many_queued_jobs");
+        assertThat(tus.post(Map.of("Upload-Length", "5")).status())
+                .as("an upload without a job takes no room")
+                .isEqualTo(201);
+    }
+
+    @Test
     void storageQuotaProblemsNameTheQuota() {
         byte[] big = new byte[900 * 1024];
         assertThat(api.upload(token, big, "one.bin").status()).isEqualTo(201);
