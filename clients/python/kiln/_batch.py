@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 
-from ._http import Backoff, Holder, to_json
+from ._http import Backoff, Holder, retry_delay, to_json
 from .errors import KilnError
 
 log = logging.getLogger("kiln.worker")
@@ -221,7 +221,7 @@ class Ender:
                         end.error = e
                         end.done.set()
                     return
-                delay = e.retry_after if e.retry_after is not None and e.retry_after < 10 else backoff.next()
+                delay = retry_delay(e, backoff)
                 log.warning("%s of %d jobs failed (%s); again in %.1f s", op, len(ends), e, delay)
                 time.sleep(delay)
         outcomes = {item.get("id"): item for item in answer.get("items", [])}

@@ -267,6 +267,18 @@ def to_json(value):
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+# The longest Retry-After a retry loop waits out (a rate limit's window is a minute by default).
+MAX_RETRY_AFTER = 120.0
+
+
+def retry_delay(error, backoff):
+    """How long to wait before sending again after a transient ``error``: its ``Retry-After`` when
+    Kiln gave one (a 429 means it: sending sooner only earns more 429s), else the next backoff."""
+    if error.retry_after is not None:
+        return min(error.retry_after, MAX_RETRY_AFTER)
+    return backoff.next()
+
+
 def describe(error):
     text = str(error)
     name = type(error).__name__
