@@ -21,6 +21,9 @@ log = logging.getLogger("kiln.worker")
 # user's rate, 600 a minute by default: a worker running 4 jobs then spends at most 480).
 PROGRESS_INTERVAL = 1.0
 MAX_ITEM = 64 * 1024
+# Kiln's bounds on a progress report: a stage of 1–200 characters (Java's, UTF-16 units), an ETA up to a year.
+MAX_STAGE = 200
+MAX_ETA = 366 * 24 * 3600
 # A partials batch stays well inside Kiln's JSON body limit (kiln.api.max-json-size, 256 KB).
 MAX_BATCH_BYTES = 192 * 1024
 MAX_BATCH_ITEMS = 1000
@@ -124,10 +127,9 @@ class Lease:
 class Sender:
     """Sends a job's partial results (in order, in batches) and its progress (coalesced: the latest
     value) from a thread of its own, so the work never waits on the network. Both go on one clock:
-    at most once every ``interval`` whatever is pending goes out, the partials in as few requests as
-    Kiln's limits allow, then the progress. Kiln counts these requests against the user's request
-    rate; a 429 (or an unreachable Kiln) keeps everything queued, never dropped, until the time its
-    ``Retry-After`` names (else a backoff), and then sends it all together."""
+    at most once every ``interval`` what is pending goes, the partials in as few requests as Kiln's
+    limits allow, then the progress (they count in the user's request rate). A 429 or an unreachable
+    Kiln keeps it all queued, never dropped, until its ``Retry-After`` (else a backoff)."""
 
     def __init__(self, lease, interval=PROGRESS_INTERVAL, clock=time.monotonic):
         self.lease = lease
@@ -143,6 +145,8 @@ class Sender:
         self._closing = False
         self._stopped = False
         self._thread = None
+        self.lost = 0  # partial results that never reached Kiln (refused, or a failure in this thread)
+        self.lost_error = None
 
     def start(self):
         """Starts the thread (once): a job's first progress or partial result does, so a job that
@@ -177,13 +181,14 @@ class Sender:
             return len(self._partials) + (1 if self._progress is not None else 0)
 
     def close(self, timeout=None):
-        """Sends what is queued (at once, unless Kiln asked to wait), then stops; True when all was sent."""
+        """Sends what is queued (at once, unless Kiln asked to wait), then stops; True when every
+        partial result and the last progress reached Kiln."""
         with self._cond:
             self._closing = True
             self._cond.notify()
         if self._thread is not None:
             self._thread.join(timeout)
-        return self.pending() == 0
+        return self.pending() == 0 and self.lost == 0
 
     def stop(self):
         """Stops at once, dropping what is queued (the job is no longer ours)."""
@@ -275,6 +280,14 @@ class Sender:
                 # Refused (not a network failure or a rate limit): say so, and go on with the rest.
                 log.error("job %s: Kiln refused %s: %s", self.lease.job_id,
                           "partial results" if op == "partials" else "progress", e)
+                self._lost(partials, e)
+        except Exception as e:  # noqa: BLE001 — a bug must not end the thread: later reports still go
+            log.exception("job %s: sending %s failed", self.lease.job_id, op)
+            self._lost(partials, e)
+
+    def _lost(self, partials, error):
+        with self._cond:
+            self.lost, self.lost_error = self.lost + len(partials), error if partials else self.lost_error
 
     def _run(self):
         while True:
@@ -305,11 +318,19 @@ class Job:
 
     def progress(self, fraction, stage=None, eta_seconds=None):
         """Reports progress (0–1), optionally the stage and seconds left. Cheap: only the latest
-        value is sent, at most once a second. Raises :class:`kiln.Cancelled` once the job must stop."""
+        value is sent, at most once a second. ``stage`` is text of 1–200 characters (UTF-16 units,
+        as Kiln counts) that UTF-8 can carry; ``eta_seconds`` from 0 to a year. Raises ValueError
+        for anything else, and :class:`kiln.Cancelled` once the job must stop."""
         self.check()
         fraction = float(fraction)
         if not 0.0 <= fraction <= 1.0:
             raise ValueError("progress is a fraction from 0 to 1, not %r" % fraction)
+        if stage is not None:
+            _check_stage(stage)
+        if eta_seconds is not None:
+            eta_seconds = float(eta_seconds)
+            if not 0.0 <= eta_seconds <= MAX_ETA:  # NaN fails this too
+                raise ValueError("eta_seconds is from 0 to %d, not %r" % (MAX_ETA, eta_seconds))
         self.sender.start()
         self.sender.progress(fraction, stage, eta_seconds)
 
@@ -349,6 +370,17 @@ class Job:
     def close(self):
         if self.input is not None:
             self.input.close()
+
+
+def _check_stage(stage):
+    """Raises ValueError for a stage Kiln would refuse, or that cannot even be sent."""
+    try:  # a lone surrogate (a file name read with surrogateescape, say) cannot be UTF-8, nor sent
+        stage.encode("utf-8")
+    except (AttributeError, UnicodeEncodeError):
+        raise ValueError("the stage is text UTF-8 can carry, not %r" % (stage,)) from None
+    units = len(stage.encode("utf-16-le")) // 2
+    if not 1 <= units <= MAX_STAGE:
+        raise ValueError("the stage is 1 to %d characters, not %d" % (MAX_STAGE, units))
 
 
 def _remaining(stream):

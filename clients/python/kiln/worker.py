@@ -242,7 +242,10 @@ class Worker:
             if job.gone:
                 job.log.info("job %s: %s; nothing more is sent", job.id, job.gone.reason)
                 return
-            job.sender.close()
+            if not job.sender.close() and job.sender.lost and outcome[0] == "complete" and not job.gone:
+                # Its owner would see a result without the partials it was built from: not a success.
+                outcome = ("fail", failure("worker_error", "%d partial results could not be sent to Kiln: %s"
+                                           % (job.sender.lost, job.sender.lost_error), True))
             self._finish(job, *outcome)
         except LeaseLost:
             job.log.warning("job %s: lease lost; stopped without a result", job.id)

@@ -152,6 +152,29 @@ class PacingTest(unittest.TestCase):
 
 class BackgroundTest(unittest.TestCase):
 
+    def test_the_thread_outlives_any_failure_and_close_says_what_was_lost(self):
+        lease = Recorder()
+        recorded = lease.call
+        failures = [UnicodeEncodeError("utf-8", "\udc80", 0, 1, "surrogates not allowed")]
+
+        def call(op, body=None, raw_items=None, **kwargs):
+            if failures:
+                raise failures.pop()
+            recorded(op, body, raw_items, **kwargs)
+
+        lease.call = call
+        sender = Sender(lease, interval=0.0)
+        sender.emit("lost")
+        sender.start()
+        for _ in range(500):  # until the first batch failed
+            if not failures:
+                break
+            threading.Event().wait(0.01)
+        sender.emit("after")
+        self.assertFalse(sender.close(10), "a partial result was lost: not all was sent")
+        self.assertEqual(sender.lost, 1)
+        self.assertEqual(lease.calls, [("partials", ['"after"'])], "later partials still go")
+
     def test_the_work_never_waits_for_the_network_and_order_is_kept(self):
         gate = threading.Event()
         lease = Recorder(gate)

@@ -142,6 +142,45 @@ class WorkerTest(unittest.TestCase):
         self.assertEqual(ops[-1], ("fail", {"lease": "L1", "code": "invalid_result", "message": "invalid_result",
                                             "retryable": False}))
 
+    def test_a_stage_or_eta_kiln_cannot_take_raises_at_the_call(self):
+        job = _job()
+        for stage in ("\udc80.wav", "", "x" * 201, 7):
+            with self.assertRaises(ValueError, msg=repr(stage)):
+                job.progress(0.5, stage)
+        for eta in (float("nan"), -1, 400 * 24 * 3600):
+            with self.assertRaises(ValueError, msg=repr(eta)):
+                job.progress(0.5, eta_seconds=eta)
+        self.assertIsNone(job.sender._thread, "nothing was queued: no sender even started")
+        job.progress(0.5, "\U0001F600" * 100, 60)  # 200 UTF-16 units: Kiln takes it
+        self.assertTrue(job.sender.close(TIMEOUT))
+        self.assertEqual([c[2] for c in job.lease.http.calls],
+                         [{"lease": "L1", "progress": 0.5, "stage": "\U0001F600" * 100, "etaSeconds": 60.0}])
+
+    def test_a_job_whose_partials_did_not_all_reach_kiln_does_not_succeed(self):
+        handle = self.kiln.handle
+        broken = threading.Event()
+
+        def handle_partials(method, path, body):
+            if path.endswith("/partials") and not broken.is_set():
+                broken.set()
+                return RuntimeError("the sender tripped")  # not a KilnError
+            return handle(method, path, body)
+
+        self.kiln.http.handler = handle_partials
+
+        def reporting(job):
+            job.emit({"text": "first"})
+            self.assertTrue(broken.wait(TIMEOUT))
+            job.emit({"text": "second"})
+            return {"done": True}
+
+        ops = self.serve(reporting)
+        partials = [item["text"] for op, body in ops if op == "partials" for item in body["items"]]
+        self.assertEqual(partials, ["first", "second"], "the sender went on after the failure")
+        self.assertEqual(ops[-1][0], "fail")
+        self.assertEqual((ops[-1][1]["code"], ops[-1][1]["retryable"]), ("worker_error", True))
+        self.assertIn("1 partial results could not be sent", ops[-1][1]["message"])
+
     def test_a_cancel_request_stops_the_job_at_its_next_report(self):
         seen = []
 
