@@ -263,8 +263,9 @@ def _rewind(body, start):
 
 def to_json(value):
     """Compact JSON text, non-ASCII kept as is: sent as UTF-8, not as \\uXXXX escapes, which double
-    the bytes of CJK text (and Kiln's body limits count bytes)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    the bytes of CJK text (and Kiln's body limits count bytes). NaN and infinities are not JSON:
+    they raise ValueError here, at the call, rather than have Kiln refuse the whole request."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 # The longest Retry-After a retry loop waits out (a rate limit's window is a minute by default).

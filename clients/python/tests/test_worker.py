@@ -3,6 +3,7 @@ import threading
 import unittest
 
 from kiln import Cancelled, JobError, Worker
+from kiln._http import Transport
 from kiln._job import Job
 
 from .fakes import FakeHttp, answer, refused
@@ -113,6 +114,18 @@ class WorkerTest(unittest.TestCase):
                                             "retryable": True}))
         outcome = Worker._call(type("P", (), {"function": staticmethod(lambda job: object())}), _job())
         self.assertEqual((outcome[0], outcome[1]["code"]), ("fail", "invalid_result"))
+
+    def test_nan_and_infinity_are_refused_at_the_call_not_by_kiln_with_the_whole_batch(self):
+        job = _job()
+        with self.assertRaises(ValueError):
+            job.emit({"loss": float("nan")})
+        self.assertEqual(job.sender.pending(), 0, "nothing was queued to poison a batch")
+        for bad in (float("nan"), float("inf"), -float("inf")):
+            outcome = Worker._call(type("P", (), {"function": staticmethod(lambda job: {"loss": bad})}), _job())
+            self.assertEqual((outcome[0], outcome[1]["code"], outcome[1]["retryable"]),
+                             ("fail", "invalid_result", False))
+        with self.assertRaises(ValueError):
+            Transport("http://127.0.0.1:9", "t").request("POST", "/api/v1/jobs", json_body={"x": float("nan")})
 
     def test_a_large_result_of_cjk_text_is_sent_as_utf8_within_kilns_limit(self):
         self.kiln.http.max_body = 256 * 1024
