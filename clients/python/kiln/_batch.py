@@ -78,7 +78,8 @@ class Heartbeats:
             sent = time.monotonic()
             try:
                 answer = self.http.request("POST", "/api/v1/worker/heartbeat", json_body=body,
-                                           timeout=wait + 15.0, holder=self.holder).json() or {}
+                                           timeout=heartbeat_timeout(wait, self.lease_seconds),
+                                           holder=self.holder).json() or {}
                 backoff.reset()
             except KilnError as e:
                 if self._done:
@@ -124,6 +125,13 @@ class Heartbeats:
         with self._cond:
             if not self._done:
                 self._cond.wait(seconds)
+
+
+def heartbeat_timeout(wait, lease_seconds):
+    """How long a heartbeat waiting ``wait`` seconds may take: well inside the lease, so a
+    connection stalled without a reset is given up (and the heartbeat sent again) before the leases
+    it should renew run out; never under 2 s past the wait."""
+    return wait + max(2.0, (lease_seconds - wait) / 2.0)
 
 
 def _cancel(job):

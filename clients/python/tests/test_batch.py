@@ -82,6 +82,33 @@ class EnderTest(unittest.TestCase):
 
 class HeartbeatsTest(unittest.TestCase):
 
+    def test_a_stalled_heartbeat_is_given_up_well_before_the_leases_it_renews_run_out(self):
+        timeouts, gate = [], threading.Event()
+
+        class Timed(FakeHttp):
+            def request(self, method, path, json_body=None, body=None, headers=None, timeout=None, holder=None):
+                timeouts.append((json_body["waitSeconds"], timeout))
+                return FakeHttp.request(self, method, path, json_body, body, headers, timeout, holder)
+
+        def handle(method, path, body):
+            gate.wait(TIMEOUT)
+            return answer(200, {"jobs": [], "cancelRequested": []})
+
+        http = Timed(handle)
+        beats = Heartbeats(http, lease_seconds=15)
+        beats.add(Job(http, claim("job_1")), 15)
+        beats.start()
+        try:
+            until(lambda: timeouts)
+        finally:
+            gate.set()
+            beats.stop()
+        wait, timeout = timeouts[0]
+        self.assertEqual(wait, 5)
+        self.assertEqual(timeout, 10.0, "the wait and half of what is left of a 15 s lease")
+        self.assertEqual(_batch.heartbeat_timeout(25, 75), 50.0)
+        self.assertEqual(_batch.heartbeat_timeout(1, 3), 3.0, "never under 2 s past the wait")
+
     def test_one_heartbeat_for_all_jobs_and_a_cancel_heard_before_its_claim_arrived_applies_on_start(self):
         sent = []
         gate = threading.Event()
