@@ -2,7 +2,7 @@ import json
 import threading
 import unittest
 
-from kiln import Cancelled, JobError, Worker
+from kiln import Cancelled, JobError, KilnError, Worker
 from kiln._http import Transport
 from kiln._job import Job
 
@@ -193,6 +193,19 @@ class WorkerTest(unittest.TestCase):
         self.assertEqual(ops[-1][0], "fail")
         self.assertEqual((ops[-1][1]["code"], ops[-1][1]["retryable"]), ("worker_error", True))
         self.assertIn("1 partial results could not be sent", ops[-1][1]["message"])
+
+    def test_kilns_own_failure_to_complete_is_retried_and_never_becomes_invalid_result(self):
+        handle, failures = self.kiln.handle, [KilnError(500, "internal_error", "a bug", retry_after=0)] * 3
+
+        def flaky(method, path, body):
+            if path.endswith("complete") and failures:
+                return failures.pop()
+            return handle(method, path, body)
+
+        self.kiln.http.handler = flaky
+        ops = self.serve(lambda job: {"done": True})
+        self.assertEqual([op for op, _ in ops], ["complete"] * 4, "the batch, then alone until it went")
+        self.assertEqual(ops[-1], ("complete", {"lease": "L1", "result": {"done": True}}))
 
     def test_a_cancel_request_stops_the_job_at_its_next_report(self):
         seen = []
