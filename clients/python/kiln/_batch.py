@@ -72,14 +72,15 @@ class Heartbeats:
                     return
                 jobs = [job for job in self._jobs.values() if not job.gone]
                 wait = max(1, min(25, int(self.lease_seconds / 3)))
-                body = {"jobs": [{"id": job.id, "lease": job.lease.token} for job in jobs],
-                        "cancelsSeen": self._seen, "waitSeconds": wait}
             backoff = backoff or Backoff(0.5, max(1.0, wait / 2.0))
-            sent = time.monotonic()
+            # Kiln takes at most 500 jobs in one heartbeat: more go in several, and only the last
+            # waits (the others renew and answer at once); any of them hears every cancel.
+            chunks = [jobs[i:i + MAX_BATCH_ITEMS] for i in range(0, len(jobs), MAX_BATCH_ITEMS)] or [[]]
+            sent, news = time.monotonic(), False
             try:
-                answer = self.http.request("POST", "/api/v1/worker/heartbeat", json_body=body,
-                                           timeout=heartbeat_timeout(wait, self.lease_seconds),
-                                           holder=self.holder).json() or {}
+                for n, chunk in enumerate(chunks):
+                    answer = self._beat(chunk, wait if n == len(chunks) - 1 else 0)
+                    news = self._heard_news(chunk, answer) or news
                 backoff.reset()
             except KilnError as e:
                 if self._done:
@@ -88,8 +89,16 @@ class Heartbeats:
                 log.warning("heartbeat failed (%s); again in %.1f s", e, delay)
                 self._pause(delay)
                 continue
-            if not self._heard_news(jobs, answer) and time.monotonic() - sent < PACE:
+            if not news and time.monotonic() - sent < PACE:
                 self._pause(PACE)
+
+    def _beat(self, jobs, wait):
+        with self._cond:
+            body = {"jobs": [{"id": job.id, "lease": job.lease.token} for job in jobs],
+                    "cancelsSeen": self._seen, "waitSeconds": wait}
+        return self.http.request("POST", "/api/v1/worker/heartbeat", json_body=body,
+                                 timeout=heartbeat_timeout(wait, self.lease_seconds),
+                                 holder=self.holder).json() or {}
 
     def _heard_news(self, jobs, answer):
         """Applies an answer to the jobs it was about; whether it told of a cancel not seen before."""
