@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 
-from ._http import Backoff, Holder, to_json
+from ._http import Backoff, Holder, retry_delay, to_json
 from .errors import KilnError
 
 log = logging.getLogger("kiln.worker")
@@ -72,13 +72,15 @@ class Heartbeats:
                     return
                 jobs = [job for job in self._jobs.values() if not job.gone]
                 wait = max(1, min(25, int(self.lease_seconds / 3)))
-                body = {"jobs": [{"id": job.id, "lease": job.lease.token} for job in jobs],
-                        "cancelsSeen": self._seen, "waitSeconds": wait}
             backoff = backoff or Backoff(0.5, max(1.0, wait / 2.0))
-            sent = time.monotonic()
+            # Kiln takes at most 500 jobs in one heartbeat: more go in several, and only the last
+            # waits (the others renew and answer at once); any of them hears every cancel.
+            chunks = [jobs[i:i + MAX_BATCH_ITEMS] for i in range(0, len(jobs), MAX_BATCH_ITEMS)] or [[]]
+            sent, news = time.monotonic(), False
             try:
-                answer = self.http.request("POST", "/api/v1/worker/heartbeat", json_body=body,
-                                           timeout=wait + 15.0, holder=self.holder).json() or {}
+                for n, chunk in enumerate(chunks):
+                    answer = self._beat(chunk, wait if n == len(chunks) - 1 else 0)
+                    news = self._heard_news(chunk, answer) or news
                 backoff.reset()
             except KilnError as e:
                 if self._done:
@@ -87,8 +89,16 @@ class Heartbeats:
                 log.warning("heartbeat failed (%s); again in %.1f s", e, delay)
                 self._pause(delay)
                 continue
-            if not self._heard_news(jobs, answer) and time.monotonic() - sent < PACE:
+            if not news and time.monotonic() - sent < PACE:
                 self._pause(PACE)
+
+    def _beat(self, jobs, wait):
+        with self._cond:
+            body = {"jobs": [{"id": job.id, "lease": job.lease.token} for job in jobs],
+                    "cancelsSeen": self._seen, "waitSeconds": wait}
+        return self.http.request("POST", "/api/v1/worker/heartbeat", json_body=body,
+                                 timeout=heartbeat_timeout(wait, self.lease_seconds),
+                                 holder=self.holder).json() or {}
 
     def _heard_news(self, jobs, answer):
         """Applies an answer to the jobs it was about; whether it told of a cancel not seen before."""
@@ -124,6 +134,13 @@ class Heartbeats:
         with self._cond:
             if not self._done:
                 self._cond.wait(seconds)
+
+
+def heartbeat_timeout(wait, lease_seconds):
+    """How long a heartbeat waiting ``wait`` seconds may take: well inside the lease, so a
+    connection stalled without a reset is given up (and the heartbeat sent again) before the leases
+    it should renew run out; never under 2 s past the wait."""
+    return wait + max(2.0, (lease_seconds - wait) / 2.0)
 
 
 def _cancel(job):
@@ -221,7 +238,7 @@ class Ender:
                         end.error = e
                         end.done.set()
                     return
-                delay = e.retry_after if e.retry_after is not None and e.retry_after < 10 else backoff.next()
+                delay = retry_delay(e, backoff)
                 log.warning("%s of %d jobs failed (%s); again in %.1f s", op, len(ends), e, delay)
                 time.sleep(delay)
         outcomes = {item.get("id"): item for item in answer.get("items", [])}

@@ -263,8 +263,21 @@ def _rewind(body, start):
 
 def to_json(value):
     """Compact JSON text, non-ASCII kept as is: sent as UTF-8, not as \\uXXXX escapes, which double
-    the bytes of CJK text (and Kiln's body limits count bytes)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    the bytes of CJK text (and Kiln's body limits count bytes). NaN and infinities are not JSON:
+    they raise ValueError here, at the call, rather than have Kiln refuse the whole request."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+# The longest Retry-After a retry loop waits out (a rate limit's window is a minute by default).
+MAX_RETRY_AFTER = 120.0
+
+
+def retry_delay(error, backoff):
+    """How long to wait before sending again after a transient ``error``: its ``Retry-After`` when
+    Kiln gave one (a 429 means it: sending sooner only earns more 429s), else the next backoff."""
+    if error.retry_after is not None:
+        return min(error.retry_after, MAX_RETRY_AFTER)
+    return backoff.next()
 
 
 def describe(error):

@@ -11,14 +11,19 @@ import threading
 import time
 import urllib.parse
 
-from ._http import Backoff, to_json
+from ._http import Backoff, retry_delay, to_json
 from .errors import Cancelled, KilnError
 from .jobinput import JobInput
 
 log = logging.getLogger("kiln.worker")
 
-PROGRESS_INTERVAL = 0.25
+# A job's progress and partial results go out at most once a second (each costs a request of the
+# user's rate, 600 a minute by default: a worker running 4 jobs then spends at most 480).
+PROGRESS_INTERVAL = 1.0
 MAX_ITEM = 64 * 1024
+# Kiln's bounds on a progress report: a stage of 1–200 characters (Java's, UTF-16 units), an ETA up to a year.
+MAX_STAGE = 200
+MAX_ETA = 366 * 24 * 3600
 # A partials batch stays well inside Kiln's JSON body limit (kiln.api.max-json-size, 256 KB).
 MAX_BATCH_BYTES = 192 * 1024
 MAX_BATCH_ITEMS = 1000
@@ -83,7 +88,7 @@ class Lease:
                     raise LeaseLost(op)
                 if not (retry and e.transient) or self.give_up:
                     raise
-                delay = e.retry_after if e.retry_after is not None and e.retry_after < 10 else backoff.next()
+                delay = retry_delay(e, backoff)
                 log.warning("job %s: %s failed (%s); again in %.1f s", self.job_id, op, e, delay)
                 if self.give_up.wait(delay):
                     raise
@@ -107,7 +112,7 @@ class Lease:
                     raise LeaseLost("upload")
                 if not e.transient or self.give_up or start is None or attempt == UPLOAD_ATTEMPTS:
                     raise
-                delay = e.retry_after if e.retry_after is not None and e.retry_after < 10 else backoff.next()
+                delay = retry_delay(e, backoff)
                 log.warning("job %s: upload of %s failed (%s); again in %.1f s", self.job_id, name, e, delay)
                 if self.give_up.wait(delay):
                     raise
@@ -121,8 +126,10 @@ class Lease:
 
 class Sender:
     """Sends a job's partial results (in order, in batches) and its progress (coalesced: the latest
-    value, at most every ``interval``) from a thread of its own, so the work never waits on the
-    network."""
+    value) from a thread of its own, so the work never waits on the network. Both go on one clock:
+    at most once every ``interval`` what is pending goes, the partials in as few requests as Kiln's
+    limits allow, then the progress (they count in the user's request rate). A 429 or an unreachable
+    Kiln keeps it all queued, never dropped, until its ``Retry-After`` (else a backoff)."""
 
     def __init__(self, lease, interval=PROGRESS_INTERVAL, clock=time.monotonic):
         self.lease = lease
@@ -131,10 +138,15 @@ class Sender:
         self._cond = threading.Condition()
         self._partials = collections.deque()
         self._progress = None
-        self._last_progress = None
+        self._last_tick = None  # when the last round of sending began
+        self._draining = False  # a round left partials behind (over a batch's limits): they go at once
+        self._hold_until = None  # nothing goes before this (Retry-After, or backoff after a failure)
+        self._backoff = Backoff(0.5, 10.0)
         self._closing = False
         self._stopped = False
         self._thread = None
+        self.lost = 0  # partial results that never reached Kiln (refused, or a failure in this thread)
+        self.lost_error = None
 
     def start(self):
         """Starts the thread (once): a job's first progress or partial result does, so a job that
@@ -169,13 +181,14 @@ class Sender:
             return len(self._partials) + (1 if self._progress is not None else 0)
 
     def close(self, timeout=None):
-        """Sends what is queued (pending progress at once), then stops; True when all was sent."""
+        """Sends what is queued (at once, unless Kiln asked to wait), then stops; True when every
+        partial result and the last progress reached Kiln."""
         with self._cond:
             self._closing = True
             self._cond.notify()
         if self._thread is not None:
             self._thread.join(timeout)
-        return self.pending() == 0
+        return self.pending() == 0 and self.lost == 0
 
     def stop(self):
         """Stops at once, dropping what is queued (the job is no longer ours)."""
@@ -184,27 +197,43 @@ class Sender:
             self._cond.notify()
 
     def next_batch(self):
-        """(partials to send, progress to send): blocks until there is something due; (None, None) at the end."""
+        """(partials to send, progress to send): blocks until something is due; (None, None) at the end."""
         with self._cond:
             while not self._stopped:
-                progress = self._due_progress()
-                if self._partials or progress is not None:
-                    return self._take_partials(), progress
-                if self._progress is not None:
-                    self._cond.wait(max(0.0, self._last_progress + self.interval - self.clock()))
-                elif self._closing:
-                    break
-                else:
+                due = self.ready()
+                if due is not None:
+                    return due
+                if not self._partials and self._progress is None:
+                    if self._closing:
+                        break
                     self._cond.wait()
+                else:
+                    self._cond.wait(max(0.01, self._due_at() - self.clock()))
             return None, None
 
-    def _due_progress(self):
-        if self._progress is None:
-            return None
-        if self._closing or self._last_progress is None or self.clock() >= self._last_progress + self.interval:
-            progress, self._progress = self._progress, None
-            return progress
-        return None
+    def ready(self):
+        """What is due now, as ``next_batch`` returns it, or None (never blocks)."""
+        with self._cond:
+            if self._stopped or (not self._partials and self._progress is None):
+                return None
+            if self.clock() < self._due_at():
+                return None
+            if not self._draining:
+                self._last_tick = self.clock()
+            partials = self._take_partials()
+            self._draining = bool(self._partials)
+            progress = None
+            if not self._draining:  # the progress goes with the round's last batch of partials
+                progress, self._progress = self._progress, None
+            return partials, progress
+
+    def _due_at(self):
+        """When what is pending may go: at once while closing or finishing a round, else a whole
+        interval after the last round began; never before a Retry-After."""
+        due = 0.0 if self._last_tick is None or self._closing or self._draining else self._last_tick + self.interval
+        if self._hold_until is not None:
+            due = max(due, self._hold_until)
+        return due
 
     def _take_partials(self):
         batch, size = [], 0
@@ -216,24 +245,56 @@ class Sender:
             size += item_size
         return batch
 
+    def _put_back(self, partials, progress, delay):
+        """A round that could not be sent: its partials go back in front of any newer ones, its
+        progress unless a newer one came, and nothing goes before ``delay`` seconds from now."""
+        with self._cond:
+            self._partials.extendleft(reversed(partials))
+            if progress is not None and self._progress is None:
+                self._progress = progress
+            self._draining = False
+            self._hold_until = self.clock() + delay
+            self._cond.notify()
+
+    def send(self, partials, progress):
+        """Sends one batch (and the progress); on a 429 or an unreachable Kiln puts it back for later."""
+        op = "partials"
+        try:
+            if partials:
+                self.lease.call("partials", raw_items=partials, retry=False)
+                partials = []
+            if progress is not None:
+                op = "progress"
+                self.lease.call("progress", progress, retry=False)
+            self._backoff.reset()
+            with self._cond:
+                self._hold_until = None
+        except LeaseLost:
+            self.stop()
+        except KilnError as e:
+            if e.transient and not self.lease.give_up:
+                delay = retry_delay(e, self._backoff)
+                log.warning("job %s: %s failed (%s); sent again in %.1f s", self.lease.job_id, op, e, delay)
+                self._put_back(partials, progress, delay)
+            else:
+                # Refused (not a network failure or a rate limit): say so, and go on with the rest.
+                log.error("job %s: Kiln refused %s: %s", self.lease.job_id,
+                          "partial results" if op == "partials" else "progress", e)
+                self._lost(partials, e)
+        except Exception as e:  # noqa: BLE001 — a bug must not end the thread: later reports still go
+            log.exception("job %s: sending %s failed", self.lease.job_id, op)
+            self._lost(partials, e)
+
+    def _lost(self, partials, error):
+        with self._cond:
+            self.lost, self.lost_error = self.lost + len(partials), error if partials else self.lost_error
+
     def _run(self):
         while True:
             partials, progress = self.next_batch()
             if partials is None and progress is None:
                 return
-            try:
-                if partials:
-                    self.lease.call("partials", raw_items=partials)
-                if progress is not None:
-                    self._last_progress = self.clock()
-                    self.lease.call("progress", progress)
-            except LeaseLost:
-                self.stop()
-                return
-            except KilnError as e:
-                # Refused (not a network failure, which is retried): say so, and go on with the rest.
-                log.error("job %s: Kiln refused %s: %s", self.lease.job_id,
-                          "partial results" if partials else "progress", e)
+            self.send(partials, progress)
 
 
 class Job:
@@ -257,11 +318,19 @@ class Job:
 
     def progress(self, fraction, stage=None, eta_seconds=None):
         """Reports progress (0–1), optionally the stage and seconds left. Cheap: only the latest
-        value is sent, at most every 250 ms. Raises :class:`kiln.Cancelled` once the job must stop."""
+        value is sent, at most once a second. ``stage`` is text of 1–200 characters (UTF-16 units,
+        as Kiln counts) that UTF-8 can carry; ``eta_seconds`` from 0 to a year. Raises ValueError
+        for anything else, and :class:`kiln.Cancelled` once the job must stop."""
         self.check()
         fraction = float(fraction)
         if not 0.0 <= fraction <= 1.0:
             raise ValueError("progress is a fraction from 0 to 1, not %r" % fraction)
+        if stage is not None:
+            _check_stage(stage)
+        if eta_seconds is not None:
+            eta_seconds = float(eta_seconds)
+            if not 0.0 <= eta_seconds <= MAX_ETA:  # NaN fails this too
+                raise ValueError("eta_seconds is from 0 to %d, not %r" % (MAX_ETA, eta_seconds))
         self.sender.start()
         self.sender.progress(fraction, stage, eta_seconds)
 
@@ -301,6 +370,17 @@ class Job:
     def close(self):
         if self.input is not None:
             self.input.close()
+
+
+def _check_stage(stage):
+    """Raises ValueError for a stage Kiln would refuse, or that cannot even be sent."""
+    try:  # a lone surrogate (a file name read with surrogateescape, say) cannot be UTF-8, nor sent
+        stage.encode("utf-8")
+    except (AttributeError, UnicodeEncodeError):
+        raise ValueError("the stage is text UTF-8 can carry, not %r" % (stage,)) from None
+    units = len(stage.encode("utf-16-le")) // 2
+    if not 1 <= units <= MAX_STAGE:
+        raise ValueError("the stage is 1 to %d characters, not %d" % (MAX_STAGE, units))
 
 
 def _remaining(stream):

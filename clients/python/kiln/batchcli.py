@@ -9,6 +9,8 @@ import time
 import uuid
 
 from ._files import write_whole
+from ._http import Backoff, retry_delay
+from .errors import KilnError
 
 FINISHED = ("succeeded", "failed", "cancelled")
 # The batch endpoint is read at most once a second while following (docs/protocol.md, "Batches").
@@ -88,11 +90,25 @@ def cmd_download(client, args, out, err):
 
 
 def _follow(client, batch_id, args, out, err, sleep=time.sleep):
-    """Reads the batch once a second until it finishes: 0 when every job succeeded, else 1."""
+    """Reads the batch once a second until it finishes: 0 when every job succeeded, else 1. While
+    Kiln cannot be reached or is restarting it keeps trying, with backoff (or its Retry-After)."""
     tty = err.isatty() and not args.json
     last = None
+    backoff = Backoff(1.0, 30.0)
     while True:
-        batch = client.batch(batch_id)
+        try:
+            batch = client.batch(batch_id)
+            backoff.reset()
+        except KilnError as e:
+            if not e.transient:
+                raise
+            # Kiln restarting or out of reach: keep following, as a job's follower does.
+            delay = retry_delay(e, backoff)
+            what = "cannot reach Kiln" if e.status is None else "Kiln answered %s %s" % (e.status, e.code)
+            err.write("%s%s (%s); again in %.1f s\n" % ("\r\x1b[K" if tty else "", what, e.detail, delay))
+            last = None
+            sleep(delay)
+            continue
         line = "%s %s" % (batch_id, summary(batch))
         if tty:
             err.write("\r\x1b[K" + line)

@@ -103,9 +103,15 @@ class Follower:
         page = self.http.request(
             "GET", "/api/v1/jobs/%s/events?after=%d&limit=%d&wait=%d" % (self.job_id, self.last, limit, wait),
             timeout=wait + 15.0).json()
-        for event in page.get("items", []):
+        items = page.get("items", [])
+        for event in items:
             if self._accept(event) is not None:
                 yield event
+        if not items and wait > 0:
+            # Nothing after the last seq: a finished job's log seen to its end (SSE answers 204) ends here.
+            job = self.http.request("GET", "/api/v1/jobs/%s" % self.job_id).json() or {}
+            if job.get("state") in TERMINAL_STATES and job.get("seq", 0) <= self.last:
+                self.finished = True
 
     def _sse(self):
         headers = {"Accept": "text/event-stream", "Last-Event-ID": str(self.last)}

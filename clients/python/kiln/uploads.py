@@ -171,7 +171,8 @@ def _create(transport, path, size, job):
         metadata.append("processor " + _b64(job["type"]))
         for field in ("params", "priority"):
             if job.get(field) is not None:
-                metadata.append("%s %s" % (field, _b64(json.dumps(job[field], separators=(",", ":")))))
+                value = json.dumps(job[field], separators=(",", ":"), allow_nan=False)  # NaN is not JSON
+                metadata.append("%s %s" % (field, _b64(value)))
     metadata = ",".join(metadata)
     headers = dict(TUS)
     headers.update({"Upload-Length": str(size), "Upload-Metadata": metadata})

@@ -13,7 +13,6 @@
 
 import logging
 import os
-import queue
 import re
 import signal
 import socket
@@ -21,8 +20,9 @@ import threading
 import time
 
 from ._batch import Ender, Heartbeats
-from ._http import Backoff, Holder, Transport, to_json
+from ._http import Backoff, Holder, Transport, retry_delay, to_json
 from ._job import Job, LeaseLost
+from ._pool import Pool
 from .errors import Cancelled, JobError, KilnError
 
 log = logging.getLogger("kiln.worker")
@@ -35,6 +35,9 @@ MAX_CLAIM = 64
 CLAIM_GATHER = 0.05
 # A result larger than this (UTF-8 bytes) is sent on its own (``/jobs/{id}/complete``), not in a batch.
 MAX_BATCHED_RESULT = 64 * 1024
+# How often the end of an attempt is sent on its own while Kiln answers 5xx (its failure, not the
+# result's): past that the attempt is left for its lease to run out, and the job is rescued.
+END_ATTEMPTS = 5
 # Kiln refuses a failure whose message is empty or longer than this, in UTF-16 code units (a Java
 # String's length): the attempt would then stay running until its lease ran out.
 MAX_MESSAGE = 2000
@@ -114,7 +117,7 @@ class Worker:
             for processor in self.processors.values():
                 self._declare(processor)
             log.info("worker %s serving %s", self.name, ", ".join(sorted(self.processors)))
-            self._pool = _Pool(self._run_job)
+            self._pool = Pool(self._run_job)
             self._heartbeats = Heartbeats(self.http)
             self._ender = Ender(self.http, self._running)
             self._heartbeats.start()
@@ -242,7 +245,10 @@ class Worker:
             if job.gone:
                 job.log.info("job %s: %s; nothing more is sent", job.id, job.gone.reason)
                 return
-            job.sender.close()
+            if not job.sender.close() and job.sender.lost and outcome[0] == "complete" and not job.gone:
+                # Its owner would see a result without the partials it was built from: not a success.
+                outcome = ("fail", failure("worker_error", "%d partial results could not be sent to Kiln: %s"
+                                           % (job.sender.lost, job.sender.lost_error), True))
             self._finish(job, *outcome)
         except LeaseLost:
             job.log.warning("job %s: lease lost; stopped without a result", job.id)
@@ -301,14 +307,25 @@ class Worker:
 
     @staticmethod
     def _finish_alone(job, op, body):
-        try:
-            job.lease.call(op, body)
-            job.log.info("job %s: %s", job.id, "completed" if op == "complete" else "failed: " + body["code"])
-        except KilnError as e:
-            if op != "complete" or e.status is None:
-                raise
-            # The result itself was refused (too large, say): the attempt fails instead, saying why.
-            job.lease.call("fail", failure("invalid_result", e.detail, False))
+        backoff = Backoff(1.0, 10.0)
+        for attempt in range(1, END_ATTEMPTS + 1):
+            try:
+                job.lease.call(op, body)
+                job.log.info("job %s: %s", job.id, "completed" if op == "complete" else "failed: " + body["code"])
+                return
+            except KilnError as e:
+                if e.status is not None and e.status >= 500 and attempt < END_ATTEMPTS and not job.gone:
+                    # Kiln's own failure (internal_error): the end is sent again later. Past the last
+                    # try the attempt is left to its lease, which runs out and Kiln rescues the job.
+                    delay = retry_delay(e, backoff)
+                    job.log.warning("job %s: %s failed (%s); again in %.1f s", job.id, op, e, delay)
+                    job.gone.wait(delay)
+                    continue
+                if op != "complete" or e.status is None or not 400 <= e.status < 500:
+                    raise
+                # The result itself was refused (too large, say): the attempt fails instead, saying why.
+                job.lease.call("fail", failure("invalid_result", e.detail, False))
+                return
 
     def _drain(self, claimers):
         deadline = time.monotonic() + (0 if self._hurry.is_set() else self.grace)
@@ -353,43 +370,3 @@ def failure(code, message, retryable):
             text = text[:i]
             break
     return {"code": code, "message": text, "retryable": bool(retryable)}
-
-
-class _Pool:
-    """The job threads of one ``run()``: a job goes to a thread waiting for one, or to a new thread
-    (starting a thread per job would cost more than a short job); they end with the run."""
-
-    def __init__(self, run_job):
-        self._run_job = run_job
-        self._lock = threading.Lock()
-        self._tasks = queue.SimpleQueue()
-        self._threads = 0
-        self._idle = 0  # threads waiting for a job and not yet promised one
-
-    def run(self, processor, job):
-        with self._lock:
-            spawn = self._idle == 0
-            if spawn:
-                self._threads += 1
-            else:
-                self._idle -= 1
-        self._tasks.put((processor, job))
-        if spawn:
-            threading.Thread(target=self._serve, name="kiln-job", daemon=True).start()
-
-    def stop(self):
-        with self._lock:
-            threads = self._threads
-        for _ in range(threads):
-            self._tasks.put((None, None))
-
-    def _serve(self):
-        while True:
-            processor, job = self._tasks.get()
-            if job is None:
-                return
-            threading.current_thread().name = "kiln-job-" + job.id
-            self._run_job(processor, job)
-            threading.current_thread().name = "kiln-job"
-            with self._lock:
-                self._idle += 1

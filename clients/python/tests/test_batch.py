@@ -82,6 +82,60 @@ class EnderTest(unittest.TestCase):
 
 class HeartbeatsTest(unittest.TestCase):
 
+    def test_more_than_500_jobs_are_renewed_in_heartbeats_of_at_most_500_and_only_the_last_waits(self):
+        sent, gate = [], threading.Event()
+
+        def handle(method, path, body):
+            if len(body["jobs"]) > 500:
+                return answer(400, {"code": "invalid_field"})  # Kiln refuses it whole
+            sent.append((len(body["jobs"]), body["waitSeconds"], body["cancelsSeen"]))
+            if len(sent) > 3:
+                gate.wait(TIMEOUT)
+            return answer(200, {"jobs": [{"id": j["id"], "leaseExpiresAt": "x", "cancelRequested": False}
+                                         for j in body["jobs"]], "cancelRequested": ["job_7"]})
+
+        http = FakeHttp(handle)
+        beats = Heartbeats(http, lease_seconds=15)
+        jobs = [Job(http, claim("job_%d" % i)) for i in range(1201)]
+        for job in jobs:
+            beats.add(job, 15)
+        beats.start()
+        try:
+            until(lambda: len(sent) >= 4)
+        finally:
+            gate.set()
+            beats.stop()
+        self.assertEqual(sent[:3], [(500, 0, []), (500, 0, ["job_7"]), (201, 5, ["job_7"])])
+        self.assertEqual(jobs[7].cancelled.reason, "cancel requested")
+        self.assertEqual(sum(len(body["jobs"]) for _, _, body, _ in http.calls[:3]), 1201, "every lease renewed")
+
+    def test_a_stalled_heartbeat_is_given_up_well_before_the_leases_it_renews_run_out(self):
+        timeouts, gate = [], threading.Event()
+
+        class Timed(FakeHttp):
+            def request(self, method, path, json_body=None, body=None, headers=None, timeout=None, holder=None):
+                timeouts.append((json_body["waitSeconds"], timeout))
+                return FakeHttp.request(self, method, path, json_body, body, headers, timeout, holder)
+
+        def handle(method, path, body):
+            gate.wait(TIMEOUT)
+            return answer(200, {"jobs": [], "cancelRequested": []})
+
+        http = Timed(handle)
+        beats = Heartbeats(http, lease_seconds=15)
+        beats.add(Job(http, claim("job_1")), 15)
+        beats.start()
+        try:
+            until(lambda: timeouts)
+        finally:
+            gate.set()
+            beats.stop()
+        wait, timeout = timeouts[0]
+        self.assertEqual(wait, 5)
+        self.assertEqual(timeout, 10.0, "the wait and half of what is left of a 15 s lease")
+        self.assertEqual(_batch.heartbeat_timeout(25, 75), 50.0)
+        self.assertEqual(_batch.heartbeat_timeout(1, 3), 3.0, "never under 2 s past the wait")
+
     def test_one_heartbeat_for_all_jobs_and_a_cancel_heard_before_its_claim_arrived_applies_on_start(self):
         sent = []
         gate = threading.Event()

@@ -6,6 +6,7 @@ import unittest
 from unittest import mock
 
 from kiln import batchcli, cli
+from kiln.errors import KilnError, KilnUnavailable
 
 
 def batch(finished=False, **counts):
@@ -29,7 +30,10 @@ class FakeClient:
 
     def batch(self, batch_id):
         self.reads += 1
-        return self.states.pop(0) if len(self.states) > 1 else self.states[0]
+        state = self.states.pop(0) if len(self.states) > 1 else self.states[0]
+        if isinstance(state, Exception):
+            raise state
+        return state
 
     def create_batch(self, type, file_ids, params=None, name=None, idempotency_key=None, reuse=None):
         self.made = {"type": type, "files": file_ids, "params": params, "name": name, "key": idempotency_key}
@@ -57,6 +61,22 @@ class BatchCliTest(unittest.TestCase):
         self.assertEqual(err.getvalue().splitlines()[-1], "batch_1 100% · 2 of 2 done")
         failed = FakeClient([batch(True, succeeded=1, failed=1)])
         self.assertEqual(batchcli._follow(failed, "batch_1", args, io.StringIO(), io.StringIO(), sleep=None), 1)
+
+    def test_following_goes_on_while_kiln_restarts_and_stops_only_for_a_refusal(self):
+        restart = [KilnUnavailable("connection refused")] * 8 + [KilnError(503, "shutting_down", "draining", retry_after=2)]
+        client = FakeClient([batch(queued=2)] + restart + [batch(True, succeeded=2)])
+        args = argparse.Namespace(json=False)
+        err, slept = io.StringIO(), []
+        code = batchcli._follow(client, "batch_1", args, io.StringIO(), err, sleep=slept.append)
+        self.assertEqual(code, 0, "the batch succeeded: a restart is not a failure")
+        self.assertEqual(client.reads, 11)
+        self.assertEqual(len(slept), 10)
+        self.assertEqual(slept[-1], 2, "Retry-After is waited out")
+        self.assertTrue(all(delay <= 30 for delay in slept))
+        self.assertIn("cannot reach Kiln (connection refused); again in", err.getvalue())
+        gone = FakeClient([batch(queued=1), KilnError(404, "batch_not_found", "No batch")])
+        with self.assertRaises(KilnError):
+            batchcli._follow(gone, "batch_1", args, io.StringIO(), io.StringIO(), sleep=lambda s: None)
 
     def test_batch_uploads_every_file_then_makes_one_batch_with_a_key(self):
         client = FakeClient([batch(queued=2)])

@@ -63,6 +63,24 @@ class FollowerTest(unittest.TestCase):
         seqs, _, _ = self.follow([Lines([], status=204)], after=9)
         self.assertEqual(seqs, [])
 
+    def test_polling_from_the_end_of_a_finished_jobs_log_stops(self):
+        seqs, http, _ = self.follow([
+            answer(body={"items": [], "next": 9}),
+            answer(body={"id": "job_1", "state": "succeeded", "seq": 9}),
+        ], after=9, transport="poll")
+        self.assertEqual(seqs, [])
+        self.assertEqual(http.paths(), ["/api/v1/jobs/job_1/events?after=9&limit=1000&wait=25", "/api/v1/jobs/job_1"])
+
+    def test_polling_goes_on_while_the_job_runs_or_has_events_left(self):
+        seqs, http, _ = self.follow([
+            answer(body={"items": [], "next": 3}),
+            answer(body={"id": "job_1", "state": "running", "seq": 3}),
+            answer(body={"items": [], "next": 3}),
+            answer(body={"id": "job_1", "state": "failed", "seq": 4}),  # its last event came meanwhile
+            answer(body={"items": [state(4, "failed")], "next": 4}),
+        ], after=3, transport="poll")
+        self.assertEqual(seqs, [4])
+
     def test_errors_that_will_not_go_away_are_raised(self):
         with self.assertRaises(KilnError) as raised:
             self.follow([KilnError(404, "job_not_found", "No job")])
@@ -73,6 +91,7 @@ class FollowerTest(unittest.TestCase):
             answer(body={"items": [state(1, "queued"), event(2)], "next": 2}),
             down(),
             answer(body={"items": [], "next": 2}),
+            answer(body={"id": "job_1", "state": "running", "seq": 2}),  # an empty page: still running?
             answer(body={"items": [event(2), state(3, "failed")], "next": 3}),
         ], transport="poll")
         self.assertEqual(seqs, [1, 2, 3])

@@ -2,7 +2,8 @@ import json
 import threading
 import unittest
 
-from kiln import Cancelled, JobError, Worker
+from kiln import Cancelled, JobError, KilnError, Worker
+from kiln._http import Transport
 from kiln._job import Job
 
 from .fakes import FakeHttp, answer, refused
@@ -114,6 +115,18 @@ class WorkerTest(unittest.TestCase):
         outcome = Worker._call(type("P", (), {"function": staticmethod(lambda job: object())}), _job())
         self.assertEqual((outcome[0], outcome[1]["code"]), ("fail", "invalid_result"))
 
+    def test_nan_and_infinity_are_refused_at_the_call_not_by_kiln_with_the_whole_batch(self):
+        job = _job()
+        with self.assertRaises(ValueError):
+            job.emit({"loss": float("nan")})
+        self.assertEqual(job.sender.pending(), 0, "nothing was queued to poison a batch")
+        for bad in (float("nan"), float("inf"), -float("inf")):
+            outcome = Worker._call(type("P", (), {"function": staticmethod(lambda job: {"loss": bad})}), _job())
+            self.assertEqual((outcome[0], outcome[1]["code"], outcome[1]["retryable"]),
+                             ("fail", "invalid_result", False))
+        with self.assertRaises(ValueError):
+            Transport("http://127.0.0.1:9", "t").request("POST", "/api/v1/jobs", json_body={"x": float("nan")})
+
     def test_a_large_result_of_cjk_text_is_sent_as_utf8_within_kilns_limit(self):
         self.kiln.http.max_body = 256 * 1024
         text = "\u6f22\u5b57" * 25_000  # 150 KB of UTF-8; 300 KB as \\u escapes
@@ -141,6 +154,58 @@ class WorkerTest(unittest.TestCase):
         ops = self.serve(lambda job: {"big": "x" * 70_000})
         self.assertEqual(ops[-1], ("fail", {"lease": "L1", "code": "invalid_result", "message": "invalid_result",
                                             "retryable": False}))
+
+    def test_a_stage_or_eta_kiln_cannot_take_raises_at_the_call(self):
+        job = _job()
+        for stage in ("\udc80.wav", "", "x" * 201, 7):
+            with self.assertRaises(ValueError, msg=repr(stage)):
+                job.progress(0.5, stage)
+        for eta in (float("nan"), -1, 400 * 24 * 3600):
+            with self.assertRaises(ValueError, msg=repr(eta)):
+                job.progress(0.5, eta_seconds=eta)
+        self.assertIsNone(job.sender._thread, "nothing was queued: no sender even started")
+        job.progress(0.5, "\U0001F600" * 100, 60)  # 200 UTF-16 units: Kiln takes it
+        self.assertTrue(job.sender.close(TIMEOUT))
+        self.assertEqual([c[2] for c in job.lease.http.calls],
+                         [{"lease": "L1", "progress": 0.5, "stage": "\U0001F600" * 100, "etaSeconds": 60.0}])
+
+    def test_a_job_whose_partials_did_not_all_reach_kiln_does_not_succeed(self):
+        handle = self.kiln.handle
+        broken = threading.Event()
+
+        def handle_partials(method, path, body):
+            if path.endswith("/partials") and not broken.is_set():
+                broken.set()
+                return RuntimeError("the sender tripped")  # not a KilnError
+            return handle(method, path, body)
+
+        self.kiln.http.handler = handle_partials
+
+        def reporting(job):
+            job.emit({"text": "first"})
+            self.assertTrue(broken.wait(TIMEOUT))
+            job.emit({"text": "second"})
+            return {"done": True}
+
+        ops = self.serve(reporting)
+        partials = [item["text"] for op, body in ops if op == "partials" for item in body["items"]]
+        self.assertEqual(partials, ["first", "second"], "the sender went on after the failure")
+        self.assertEqual(ops[-1][0], "fail")
+        self.assertEqual((ops[-1][1]["code"], ops[-1][1]["retryable"]), ("worker_error", True))
+        self.assertIn("1 partial results could not be sent", ops[-1][1]["message"])
+
+    def test_kilns_own_failure_to_complete_is_retried_and_never_becomes_invalid_result(self):
+        handle, failures = self.kiln.handle, [KilnError(500, "internal_error", "a bug", retry_after=0)] * 3
+
+        def flaky(method, path, body):
+            if path.endswith("complete") and failures:
+                return failures.pop()
+            return handle(method, path, body)
+
+        self.kiln.http.handler = flaky
+        ops = self.serve(lambda job: {"done": True})
+        self.assertEqual([op for op, _ in ops], ["complete"] * 4, "the batch, then alone until it went")
+        self.assertEqual(ops[-1], ("complete", {"lease": "L1", "result": {"done": True}}))
 
     def test_a_cancel_request_stops_the_job_at_its_next_report(self):
         seen = []
