@@ -233,9 +233,7 @@ abstract class BatchApiContract extends ApiTestBase {
 
     @Test
     void cancelAllCancelsJobsStillWaitingAtOnce() {
-        String worker = api.newWorker("batch-worker-" + UUID.randomUUID());
-        String processor = "batch-" + UUID.randomUUID().toString().substring(0, 8);
-        api.declare(worker, processor, "{\"accepts\":[\"*/*\"]}");
+        String processor = api.idleProcessor();
         String id = create(processor, "{}", List.of(file(token, "a.txt"), file(token, "b.txt")))
                 .get("id")
                 .asString();

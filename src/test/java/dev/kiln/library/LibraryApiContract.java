@@ -87,9 +87,7 @@ abstract class LibraryApiContract extends ApiTestBase {
 
     /** A job that stays queued: its processor is a worker's, and no worker claims. */
     private String queuedJob(String owner, String file) {
-        String worker = api.newWorker("lib-worker-" + UUID.randomUUID());
-        String processor = "lib-" + UUID.randomUUID().toString().substring(0, 8);
-        api.declare(worker, processor, "{\"accepts\":[\"*/*\"]}");
+        String processor = api.idleProcessor();
         return api.submit(owner, processor, file, "{}");
     }
 

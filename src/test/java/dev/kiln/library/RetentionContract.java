@@ -133,9 +133,7 @@ abstract class RetentionContract extends ApiTestBase {
 
     /** A job that stays queued: its processor is a worker's, and no worker claims. */
     private String queuedJob(String file) {
-        String worker = api.newWorker("ret-worker-" + UUID.randomUUID());
-        String processor = "ret-" + UUID.randomUUID().toString().substring(0, 8);
-        api.declare(worker, processor, "{\"accepts\":[\"*/*\"]}");
+        String processor = api.idleProcessor();
         return api.submit(token, processor, file, "{}");
     }
 

@@ -100,9 +100,7 @@ abstract class UserDeletionContract extends ApiTestBase {
         String theirs = api.file(other, shared, "f.bin");
         String finished = api.submit(token, "test-echo", mine, "{}");
         await().atMost(WAIT).until(() -> api.state(token, finished).equals("succeeded"));
-        String worker = api.newWorker("ud-worker-" + UUID.randomUUID());
-        String processor = "ud-" + UUID.randomUUID().toString().substring(0, 8);
-        api.declare(worker, processor, "{\"accepts\":[\"*/*\"]}");
+        String processor = api.idleProcessor();
         String queued = api.submit(token, processor, sharedMine, "{}");
         String mineSha = sha(mine, token);
         String sharedSha = sha(sharedMine, token);

@@ -161,9 +161,7 @@ abstract class EventHttpContract extends ApiTestBase {
 
     @Test
     void anSseStreamOfAWaitingJobEndsWhenTheJobIsDeleted() throws Exception {
-        String worker = api.newWorker("unclaimed-" + UUID.randomUUID());
-        String processor = "idle-" + UUID.randomUUID().toString().substring(0, 8);
-        api.declare(worker, processor, "{\"accepts\":[\"*/*\"]}");
+        String processor = api.idleProcessor();
         String job = api.submit(token, processor, fileId, "{}"); // queued: no worker claims it
         try (SseClient sse = SseClient.open(api.request("/api/v1/jobs/" + job + "/events", token))) {
             assertThat(sse.next(WAIT).name()).isEqualTo("state");

@@ -126,9 +126,7 @@ abstract class StreamSocketContract extends ApiTestBase {
 
     @Test
     void aFollowedWaitingJobThatIsDeletedEndsItsSubscription() throws Exception {
-        String worker = api.newWorker("unclaimed-" + UUID.randomUUID());
-        String processor = "idle-" + UUID.randomUUID().toString().substring(0, 8);
-        api.declare(worker, processor, "{\"accepts\":[\"*/*\"]}");
+        String processor = api.idleProcessor();
         String job = api.submit(token, processor, fileId, "{}"); // queued: no worker claims it
         String other = api.submit(token, processor, fileId, "{}");
         try (StreamClient client = StreamClient.connect(api, port, token)) {

@@ -132,9 +132,7 @@ class AccessAcrossNodesTest {
 
     /** A job nobody claims (the admin's): queued until deleted. */
     private static String queuedJob(Api api) {
-        String worker = api.newWorker("unclaimed-" + UUID.randomUUID());
-        String processor = "idle-" + UUID.randomUUID().toString().substring(0, 8);
-        api.declare(worker, processor, "{\"accepts\":[\"*/*\"]}");
+        String processor = api.idleProcessor();
         return api.submit(Api.ADMIN_TOKEN, processor, api.textFile(Api.ADMIN_TOKEN, "never claimed"), "{}");
     }
 

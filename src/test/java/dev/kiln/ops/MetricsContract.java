@@ -93,9 +93,7 @@ abstract class MetricsContract extends ApiTestBase {
 
     @Test
     void aTypeExternalWorkersDeclaredHasItsQueueSeriesOnceAJobOfItWaits() {
-        String worker = api.newWorker("metrics-worker-" + UUID.randomUUID());
-        String type = "gpu-" + UUID.randomUUID().toString().substring(0, 8);
-        api.declare(worker, type, "{\"accepts\":[\"*/*\"]}");
+        String type = api.idleProcessor();
         String token = api.newMember("metrics-" + UUID.randomUUID().toString().substring(0, 8));
         String job = api.submit(token, type, api.textFile(token, "waits"), "{}"); // no worker claims it
 

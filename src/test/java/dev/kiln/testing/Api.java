@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -183,6 +184,14 @@ public final class Api {
             throw new IllegalStateException("could not create worker: " + created);
         }
         return created.json().get("token").asString();
+    }
+
+    /** A processor a new worker declares and never claims jobs of: its jobs stay queued. Returns its name. */
+    public String idleProcessor() {
+        String worker = newWorker("idle-worker-" + UUID.randomUUID());
+        String processor = "idle-" + UUID.randomUUID().toString().substring(0, 8);
+        declare(worker, processor, "{\"accepts\":[\"*/*\"]}");
+        return processor;
     }
 
     /** Declares (or declares again) {@code processor} for {@code workerToken}; the answer must be 200. */
