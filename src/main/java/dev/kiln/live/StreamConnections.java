@@ -182,7 +182,13 @@ class StreamConnections implements SmartLifecycle {
             give(streamsPerUser, user.id());
             return Optional.of(StreamRefusal.TOO_MANY_FOR_ADDRESS);
         }
+        // Added, then checked again, as admitWait does: a drain that began meanwhile has either seen
+        // this stream (and ends it) or is seen here; else the stream ran on past the drain.
         streams.add(stream);
+        if (!accepting) {
+            removeStream(user, address, stream);
+            return Optional.of(StreamRefusal.SHUTTING_DOWN);
+        }
         return Optional.empty();
     }
 
