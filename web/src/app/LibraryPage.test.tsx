@@ -213,6 +213,9 @@ describe('the library page', () => {
   it('keeps an older page of the last search out of the next one', async () => {
     const [newer, older] = kiln.files;
     let release = () => {};
+    let read = () => {};
+    // Resolved once the page's body has been read: what the page does with it follows in microtasks.
+    const staleRead = new Promise<void>((resolve) => (read = resolve));
     const http = new KilnHttp({
       fetch: async (input) => {
         const url = new URL(String(input), 'http://kiln');
@@ -221,7 +224,10 @@ describe('the library page', () => {
         if (url.searchParams.get('cursor') !== 'c1') return json({ items: [newer], nextCursor: 'c1', total: 3 });
         // The server is slow with this one: the search changes meanwhile.
         await new Promise<void>((resolve) => (release = resolve));
-        return json({ items: [{ ...older, id: 'fil_0', name: 'old.mp3' }], nextCursor: null, total: 3 });
+        const stale = json({ items: [{ ...older, id: 'fil_0', name: 'old.mp3' }], nextCursor: null, total: 3 });
+        const body = stale.json.bind(stale);
+        stale.json = () => body().finally(read);
+        return stale;
       },
     });
     const { rerender } = render(<LibraryPage http={http} processors={[]} />);
@@ -233,7 +239,8 @@ describe('the library page', () => {
 
     await act(async () => {
       release();
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await staleRead;
+      await new Promise((resolve) => setTimeout(resolve, 0)); // every microtask after the read runs first
     });
     expect(names()).toEqual(['report.pdf']);
     expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull();
