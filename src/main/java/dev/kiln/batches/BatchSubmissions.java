@@ -207,11 +207,7 @@ class BatchSubmissions {
             return null;
         }
         String text = name.isString() ? Texts.wellFormed(name.asString()).strip() : "";
-        // Control characters (NUL above all, which PostgreSQL refuses in text) are refused on both databases alike.
-        if (text.isEmpty()
-                || text.length() > MAX_NAME
-                || !Texts.safe(text, MAX_NAME).equals(text)
-                || text.contains("\n")) {
+        if (!Texts.isOneLine(text, MAX_NAME)) {
             throw ApiException.invalidField(
                     "name", "name must be one line of 1 to " + MAX_NAME + " characters, without control characters.");
         }

@@ -218,11 +218,7 @@ class EditController {
             return null;
         }
         String speaker = Texts.wellFormed(value.asString("")).strip();
-        if (!value.isString()
-                || speaker.isEmpty()
-                || speaker.length() > ResultEdits.MAX_SPEAKER
-                || !Texts.safe(speaker, ResultEdits.MAX_SPEAKER).equals(speaker)
-                || speaker.contains("\n")) {
+        if (!value.isString() || !Texts.isOneLine(speaker, ResultEdits.MAX_SPEAKER)) {
             throw ApiException.invalidField(
                     field, "A speaker is text of 1 to " + ResultEdits.MAX_SPEAKER + " characters.");
         }

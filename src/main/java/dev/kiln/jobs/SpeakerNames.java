@@ -98,10 +98,7 @@ class SpeakerNames {
             String text = name.isString() ? Texts.wellFormed(name.asString()).strip() : null;
             if (name.isNull() || text != null && text.isEmpty()) {
                 names.remove(id);
-            } else if (text == null
-                    || text.length() > MAX_NAME
-                    || !Texts.safe(text, MAX_NAME).equals(text)
-                    || text.contains("\n")) {
+            } else if (text == null || !Texts.isOneLine(text, MAX_NAME)) {
                 // A line break would end a subtitle cue early (SRT, VTT): one line, as a segment's speaker.
                 throw ApiException.invalidField(
                         "names." + id,

@@ -3,6 +3,7 @@ package dev.kiln.processors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -14,6 +15,9 @@ import tools.jackson.databind.JsonNode;
  * WebVTT, {@code Ana:} in SubRip (counted in the line length there, since it is shown).
  */
 public final class TranscriptFormats {
+
+    /** Runs of line breaks, other control characters and separators: a speaker label goes on one line. */
+    private static final Pattern BREAKS = Pattern.compile("[\\p{Cc}\\p{Z}\\s]+");
 
     static final int LINE = 42;
     static final int LINES = 2;
@@ -86,9 +90,7 @@ public final class TranscriptFormats {
             return null;
         }
         String name = transcript.path("speakerNames").path(id).asString("");
-        return (name.isBlank() ? id : name)
-                .replaceAll("[\\p{Cc}\\p{Z}\\s]+", " ")
-                .strip();
+        return BREAKS.matcher(name.isBlank() ? id : name).replaceAll(" ").strip();
     }
 
     /** @param prefixed whether the speaker's name opens the cue's text (SubRip), counted in its lines */

@@ -48,4 +48,13 @@ public final class Texts {
                 .forEach(out::appendCodePoint);
         return out.toString();
     }
+
+    /**
+     * Whether {@code text} (already {@link #wellFormed} and stripped) is a name: one line of 1 to
+     * {@code max} characters without control characters. A line break would end a subtitle cue or a
+     * log line early; NUL is refused by PostgreSQL, so both databases refuse it alike.
+     */
+    public static boolean isOneLine(String text, int max) {
+        return !text.isEmpty() && text.length() <= max && safe(text, max).equals(text) && !text.contains("\n");
+    }
 }
