@@ -117,8 +117,7 @@ public class JobRequests {
 
     /** Submits a job that {@link #admitUpcoming} already counted: no limit refuses it now. */
     public JobStore.Submission submitAdmitted(User user, JsonNode body, String idempotencyKey) {
-        NewJob job = newJob(user, body, idempotencyKey);
-        return keyChecked(() -> audited(user, job, store.submit(job)));
+        return submitAdmitted(user, body, idempotencyKey, () -> {});
     }
 
     /**
@@ -129,8 +128,12 @@ public class JobRequests {
      * @throws ApiException {@code too_many_queued_jobs} (429)
      */
     public JobStore.Submission submitAdmittedChecked(User user, JsonNode body, String idempotencyKey) {
+        return submitAdmitted(user, body, idempotencyKey, () -> limits.checkQueued(user.id()));
+    }
+
+    private JobStore.Submission submitAdmitted(User user, JsonNode body, String idempotencyKey, Runnable admit) {
         NewJob job = newJob(user, body, idempotencyKey);
-        return keyChecked(() -> audited(user, job, store.submit(job, () -> limits.checkQueued(user.id()))));
+        return keyChecked(() -> audited(user, job, store.submit(job, admit)));
     }
 
     /**
