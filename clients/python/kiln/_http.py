@@ -194,23 +194,34 @@ class Transport:
                 data = b""
             conn.close()
             raise problem(Response(answer.status, answer.headers, data))
-        return Stream(conn, answer)
+        return Stream(conn, answer, "%s %s" % (method, target))
 
 
 class Stream:
     """An answer being read; ``status``, ``headers``, ``readline()``, ``read(n)``, ``close()``."""
 
-    def __init__(self, conn, answer):
+    def __init__(self, conn, answer, what="GET"):
         self._conn = conn
         self.answer = answer
         self.status = answer.status
         self.headers = answer.headers
+        self._what = what
 
     def readline(self):
         return self.answer.readline()
 
     def read(self, n=-1):
-        return self.answer.read(n)
+        """Up to ``n`` bytes of the body, b"" at its end. A connection that fails, or closes before
+        the Content-Length (or the last chunk) came, raises KilnUnavailable: the answer is cut short."""
+        try:
+            data = self.answer.read(n)
+        except (OSError, http.client.HTTPException) as e:
+            raise KilnUnavailable("%s: %s" % (self._what, describe(e)))
+        if self.answer.length and (n is None or n < 0 or (n and not data)):
+            # http.client answers b"" when the connection closes early; what was announced did not come.
+            raise KilnUnavailable("%s: the connection closed %d bytes before the end of the answer"
+                                  % (self._what, self.answer.length))
+        return data
 
     def close(self):
         try:

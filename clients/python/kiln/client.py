@@ -3,7 +3,7 @@
 import time
 import urllib.parse
 
-from ._http import Backoff, Transport
+from ._http import Backoff, Transport, _position
 from .errors import KilnError
 from .events import Follower
 from .uploads import DEFAULT_CHUNK, UploadStore, upload
@@ -171,23 +171,49 @@ class Client:
         return iter(Follower(self.http, _segment(job_id), after, transport, on_retry, patience))
 
     def _retried(self, method, path, **kwargs):
+        return self._retrying(lambda: self.http.request(method, path, **kwargs))
+
+    def _retrying(self, send, again=None):
+        """``send()``, sent again after a transient failure (unreachable, dropped, 429/502/503/504)
+        up to ``retries`` times with backoff or the answer's Retry-After. ``again()``, when given, says
+        whether another try can be made (a download takes its output back to where it started)."""
         backoff = Backoff(0.5, 5.0)
         for attempt in range(self.retries + 1):
             try:
-                return self.http.request(method, path, **kwargs)
+                return send()
             except KilnError as e:
-                if not e.transient or attempt == self.retries:
+                if not e.transient or attempt == self.retries or (again is not None and not again()):
                     raise
                 time.sleep(e.retry_after if e.retry_after is not None and e.retry_after < 30 else backoff.next())
 
     def _stream(self, path, out):
-        """Copies the answer to ``GET path`` into ``out`` as it arrives; returns the bytes written."""
-        written = 0
-        with self.http.open("GET", path, headers={"Accept": "*/*"}) as stream:
-            for chunk in iter(lambda: stream.read(64 * 1024), b""):
-                out.write(chunk)
-                written += len(chunk)
-        return written
+        """Copies the answer to ``GET path`` into ``out`` as it arrives; returns the bytes written. A
+        transient failure before or during the transfer is retried as other reads are: from the start,
+        ``out`` truncated back to where it was (a stream that cannot seek is retried only while empty)."""
+        start = _position(out)
+        written = [0]
+
+        def copy():
+            written[0] = 0
+            with self.http.open("GET", path, headers={"Accept": "*/*"}) as stream:
+                for chunk in iter(lambda: stream.read(64 * 1024), b""):
+                    out.write(chunk)
+                    written[0] += len(chunk)
+            return written[0]
+
+        def rewind():
+            if not written[0]:
+                return True
+            if start is None:
+                return False
+            try:
+                out.seek(start)
+                out.truncate()
+            except (OSError, ValueError):
+                return False
+            return True
+
+        return self._retrying(copy, rewind)
 
 
 def _segment(value):
