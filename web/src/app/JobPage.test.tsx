@@ -1,11 +1,17 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { snapshot } from '../live/testSupport';
+import type { Segment } from './edits';
 import { JobPage } from './JobPage';
-import { fakeClient, json } from './testClient';
+import type { ProcessorInfo } from './processors';
+import { fakeClient, json, type Call } from './testClient';
+import { giveScrollersASize } from './testLayout';
 
 afterEach(cleanup);
+let undoSize: () => void;
+beforeAll(() => (undoSize = giveScrollersASize()));
+afterAll(() => undoSize());
 
 describe('JobPage', () => {
   it('follows a job again once a retry was accepted (SSE and polling stop at its end)', async () => {
@@ -24,5 +30,123 @@ describe('JobPage', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
     await waitFor(() => expect(followedAgain).toEqual(['job_1']));
     expect(calls.map((c) => `${c.method} ${c.path}`)).toContain('POST /api/v1/jobs/job_1/retry');
+  });
+});
+
+/** A promise the test settles when it chooses: a save held in flight. */
+function latch<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+const transcriber = { name: 'transcribe', resultFormats: ['srt'], shape: 'transcript' } as ProcessorInfo;
+
+/**
+ * A finished transcription whose stored lines the page reads and corrects; each PATCH is held until the test
+ * answers it, and commits only then (as the server does before it answers). The SRT is built from what is stored.
+ */
+function heldEdits() {
+  let segments: Segment[] = [
+    { id: 0, version: 0, text: 'Helo there.', start: 0, end: 1 },
+    { id: 1, version: 0, text: 'Second line.', start: 1, end: 2 },
+  ];
+  const job = snapshot('job_1', 5, {
+    state: 'succeeded',
+    input: undefined,
+    result: { href: '/api/v1/jobs/job_1/result', size: 100 },
+  });
+  const held: { call: Call; answer: ReturnType<typeof latch<Response>> }[] = [];
+  const { client, calls } = fakeClient(
+    (call) => {
+      if (call.method === 'PATCH') {
+        const answer = latch<Response>();
+        held.push({ call, answer });
+        return answer.promise;
+      }
+      if (call.path === '/api/v1/jobs/job_1/result') return json({ segments });
+      if (call.path === '/api/v1/jobs/job_1/result?format=srt')
+        return new Response(segments.map((s) => s.text).join('\n'));
+      return undefined;
+    },
+    { job_1: { view: { snapshot: job, seq: 5, partials: [], historyComplete: true } } },
+  );
+  /** The held save is stored and answered. */
+  const commit = () => {
+    const { call, answer } = held.shift()!;
+    const { edits } = call.body as { edits: { segment: number; text: string }[] };
+    const now = segments[edits[0].segment];
+    const next = { ...now, text: edits[0].text, version: now.version + 1, edited: true };
+    segments = segments.map((s) => (s.id === next.id ? next : s));
+    answer.resolve(json({ segments: [next] }));
+  };
+  /** The held save is refused (the server is unwell), nothing stored. */
+  const refuse = () => held.shift()!.answer.resolve(json({ code: 'internal', detail: 'Disk full.' }, 500));
+  const exports = () => calls.filter((c) => c.path.includes('?format=')).length;
+  return { client, commit, refuse, exports };
+}
+
+/** What the page saved as files: each one's name and text. */
+function savedFiles() {
+  const files: { name: string; text: Promise<string> }[] = [];
+  const blobs = new Map<string, Blob>();
+  URL.createObjectURL = (blob: Blob) => {
+    const url = `blob:${blobs.size}`;
+    blobs.set(url, blob);
+    return url;
+  };
+  URL.revokeObjectURL = () => undefined;
+  vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+    files.push({ name: this.download, text: blobs.get(this.href)!.text() });
+  });
+  return files;
+}
+
+/** Corrects the first line to `text` and presses Enter: the save is sent (and held). */
+async function correctFirstLine(text: string) {
+  fireEvent.click(await screen.findByText('Helo there.'));
+  const field = screen.getByLabelText('Text of segment 1');
+  fireEvent.change(field, { target: { value: text } });
+  await act(async () => fireEvent.keyDown(field, { key: 'Enter' }));
+}
+
+describe('downloading while a correction is being saved', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('waits for the save, and the file carries the correction', async () => {
+    const { client, commit, exports } = heldEdits();
+    const files = savedFiles();
+    render(<JobPage client={client} id="job_1" processors={[transcriber]} refreshProcessors={() => {}} />);
+    await correctFirstLine('Hello there.');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Download SRT' }));
+    await screen.findByRole('button', { name: 'Preparing SRT…' });
+    await act(async () => {}); // had the download not waited, its request would be out by now
+    expect(exports()).toBe(0);
+
+    await act(async () => commit());
+    await waitFor(() => expect(files).toHaveLength(1));
+    expect(files[0].name).toBe('job_1.srt');
+    expect(await files[0].text).toBe('Hello there.\nSecond line.');
+    await screen.findByRole('button', { name: 'Download SRT' });
+  });
+
+  it('is refused, saying why, when the save fails; the next one gets the result as saved', async () => {
+    const { client, refuse, exports } = heldEdits();
+    const files = savedFiles();
+    render(<JobPage client={client} id="job_1" processors={[transcriber]} refreshProcessors={() => {}} />);
+    await correctFirstLine('Hello there.');
+    fireEvent.click(screen.getByRole('button', { name: 'Download SRT' }));
+
+    await act(async () => refuse());
+    await screen.findByText(/Not saved: Disk full/);
+    await screen.findByText(/Not downloaded: a correction could not be saved/);
+    expect(exports()).toBe(0);
+    expect(files).toEqual([]);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Download SRT' }));
+    await waitFor(() => expect(files).toHaveLength(1));
+    expect(await files[0].text).toBe('Helo there.\nSecond line.');
+    expect(screen.queryByText(/Not downloaded/)).toBeNull();
   });
 });

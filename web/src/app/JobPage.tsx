@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { FINAL_STATES, HttpError, useJob, type JobSnapshot, type LiveClient } from '../live';
 import { useServerReachable } from './ConnectionBadge';
 import { download } from './download';
-import { hint } from './errors';
+import { hint, messageOf } from './errors';
 import { clock, duration, lastSeen, percent } from './format';
 import { Link } from './Link';
 import { ProgressBar } from './ProgressBar';
@@ -116,18 +116,14 @@ export function JobPage({
         </div>
       )}
       {job.state === 'succeeded' && (
-        <div className="downloads" aria-label="Downloads">
-          {(processor?.resultFormats ?? ['json']).map((format) => (
-            <button
-              key={format}
-              type="button"
-              disabled={!server.reachable}
-              onClick={() => download(client.http, job.id, format).catch((e: unknown) => setActionError(String(e)))}
-            >
-              Download {format.toUpperCase()}
-            </button>
-          ))}
-        </div>
+        <Downloads
+          client={client}
+          jobId={job.id}
+          formats={processor?.resultFormats ?? ['json']}
+          disabled={!server.reachable}
+          onStart={() => setActionError(undefined)}
+          onError={setActionError}
+        />
       )}
       {byWorkers && (
         <ErrorBoundary name="result files">
@@ -145,6 +141,51 @@ export function JobPage({
         />
       </ErrorBoundary>
     </section>
+  );
+}
+
+/**
+ * The result in each format. A download waits for the corrections still being saved (its button says so
+ * meanwhile), and is refused when one of them failed.
+ */
+function Downloads({
+  client,
+  jobId,
+  formats,
+  disabled,
+  onStart,
+  onError,
+}: {
+  client: LiveClient;
+  jobId: string;
+  formats: string[];
+  disabled: boolean;
+  onStart(): void;
+  onError(message: string): void;
+}) {
+  const [preparing, setPreparing] = useState<string>();
+  const start = (format: string) => {
+    if (preparing === format) return; // not disabled meanwhile: a disabled button would lose the focus
+    onStart();
+    setPreparing(format);
+    download(client.http, jobId, format)
+      .catch((e: unknown) => onError(messageOf(e)))
+      .finally(() => setPreparing(undefined));
+  };
+  return (
+    <div className="downloads" aria-label="Downloads">
+      {formats.map((format) => (
+        <button
+          key={format}
+          type="button"
+          disabled={disabled}
+          aria-busy={preparing === format}
+          onClick={() => start(format)}
+        >
+          {preparing === format ? `Preparing ${format.toUpperCase()}…` : `Download ${format.toUpperCase()}`}
+        </button>
+      ))}
+    </div>
   );
 }
 

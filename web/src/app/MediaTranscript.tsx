@@ -3,6 +3,7 @@ import type { JobSnapshot, LiveClient } from '../live';
 import { messageOf } from './errors';
 import { timestamp } from './format';
 import { segmentsOf, type Segment } from './edits';
+import { trackSave } from './pendingSaves';
 import type { Target } from './router';
 import type { Revisions } from './SegmentHistory';
 import { SegmentList } from './SegmentList';
@@ -48,7 +49,7 @@ export function Transcript({
   const segments = useIndexed(editing.segments ?? stored?.segments ?? partials);
   const rename = useCallback(
     async (speaker: string, name: string) => {
-      setRenamed(await renameSpeaker(client.http, job.id, speaker, name));
+      setRenamed(await trackSave(job.id, renameSpeaker(client.http, job.id, speaker, name)));
     },
     [client, job.id],
   );

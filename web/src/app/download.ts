@@ -1,7 +1,13 @@
 import type { KilnHttp } from '../live';
+import { savesSettled } from './pendingSaves';
 
-/** Fetches a result export (with the session cookie, or a bearer token outside a browser session) and saves it. */
+/**
+ * Fetches a result export (with the session cookie, or a bearer token outside a browser session) and saves it,
+ * once the corrections of that result still in flight are saved: the file then carries them. Refused (an
+ * UnsavedCorrection) when one of them failed, rather than saving a file without it.
+ */
 export async function download(http: KilnHttp, jobId: string, format: string): Promise<void> {
+  await savesSettled(jobId);
   await save(http, `/api/v1/jobs/${encodeURIComponent(jobId)}/result?format=${format}`, `${jobId}.${format}`);
 }
 

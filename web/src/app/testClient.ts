@@ -10,7 +10,8 @@ export interface Call {
   headers: Headers;
 }
 
-export type Answer = (call: Call) => Response | undefined;
+/** The answer to a call; a promise holds it back until the test lets it go. */
+export type Answer = (call: Call) => Response | Promise<Response> | undefined;
 
 export function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
@@ -32,7 +33,7 @@ export function fakeClient(answer: Answer, jobs: Record<string, JobViewState> = 
         headers: new Headers(init?.headers),
       };
       calls.push(call);
-      return answer(call) ?? json({ code: 'not_found', detail: `nothing at ${call.path}` }, 404);
+      return (await answer(call)) ?? json({ code: 'not_found', detail: `nothing at ${call.path}` }, 404);
     },
   });
   const client = {

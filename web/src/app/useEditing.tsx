@@ -14,6 +14,7 @@ import {
 } from './edits';
 import type { Revisions } from './SegmentHistory';
 import { messageOf } from './errors';
+import { trackSave } from './pendingSaves';
 import { useChanged } from './useChanged';
 import { ErrorLine } from './ErrorLine';
 
@@ -72,7 +73,7 @@ export function useEditing(http: KilnHttp, jobId: string, loaded: Segment[] | nu
   const send = useCallback(
     async (segment: Segment, edit: EditRequest) => {
       setProblem(undefined);
-      const updated = await saveEdits(http, jobId, [edit]).catch(fail);
+      const updated = await trackSave(jobId, saveEdits(http, jobId, [edit])).catch(fail);
       setSegments((s) => (s ? withUpdated(s, updated) : s));
       const before = { text: segment.text, speaker: segment.speaker, edited: !!segment.edited };
       setHistory((h) => [...h, { segment: segment.id, before }]);
@@ -99,7 +100,7 @@ export function useEditing(http: KilnHttp, jobId: string, loaded: Segment[] | nu
     const last = done[done.length - 1];
     if (!last || !now) return;
     setProblem(undefined);
-    const updated = await saveEdits(http, jobId, [undoOf(last, now[last.segment])]).catch(fail);
+    const updated = await trackSave(jobId, saveEdits(http, jobId, [undoOf(last, now[last.segment])])).catch(fail);
     setSegments((s) => (s ? withUpdated(s, updated) : s));
     setHistory((h) => h.slice(0, -1));
   }, [http, jobId, fail]);

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { savesSettled, trackSave, UnsavedCorrection } from './pendingSaves';
+
+function latch() {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+/** Whether {@link promise} has settled, after letting every pending callback run. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  return done;
+}
+
+describe('pending saves', () => {
+  it('are waited for, those started meanwhile too; other jobs do not wait for them', async () => {
+    const first = latch();
+    const second = latch();
+    void trackSave('job_a', first.promise);
+    const waiting = savesSettled('job_a');
+    expect(await settled(savesSettled('job_b'))).toBe(true);
+    void trackSave('job_a', second.promise);
+    first.resolve();
+    expect(await settled(waiting)).toBe(false);
+    second.resolve();
+    expect(await settled(waiting)).toBe(true);
+    await waiting;
+  });
+
+  it('fail the wait when one failed; the next wait finds nothing pending', async () => {
+    const save = latch();
+    trackSave('job_a', save.promise).catch(() => undefined);
+    const waiting = savesSettled('job_a');
+    save.reject(new Error('Disk full.'));
+    await expect(waiting).rejects.toBeInstanceOf(UnsavedCorrection);
+    await expect(savesSettled('job_a')).resolves.toBeUndefined();
+  });
+});

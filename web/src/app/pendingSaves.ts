@@ -1,0 +1,42 @@
+// Corrections of a job's result (line edits, undos, restored revisions, speaker names) still on their
+// way to the server, so that a download of that result can wait for them: the server builds the file
+// from what it has stored, and a download sent while a correction is in flight would carry the text
+// from before it.
+
+const pending = new Map<string, Set<Promise<unknown>>>();
+
+/** Counts {@link save} as in flight for {@link jobId}'s result until it settles; answers it unchanged. */
+export function trackSave<T>(jobId: string, save: Promise<T>): Promise<T> {
+  let saves = pending.get(jobId);
+  if (!saves) pending.set(jobId, (saves = new Set()));
+  const mine = saves.add(save);
+  const done = () => {
+    mine.delete(save);
+    if (mine.size === 0 && pending.get(jobId) === mine) pending.delete(jobId);
+  };
+  save.then(done, done);
+  return save;
+}
+
+/** A correction to {@link jobId}'s result was not saved, so a download of it would not carry it. */
+export class UnsavedCorrection extends Error {
+  constructor() {
+    super(
+      'Not downloaded: a correction could not be saved (see why at the text). Download again to get the result as it is saved now.',
+    );
+  }
+}
+
+/**
+ * Waits until no correction of {@link jobId}'s result is in flight, those started meanwhile included;
+ * rejects with {@link UnsavedCorrection} when one of them failed.
+ */
+export async function savesSettled(jobId: string): Promise<void> {
+  let failed = false;
+  for (let saves = pending.get(jobId); saves && saves.size > 0; saves = pending.get(jobId)) {
+    // Each save's own `done` ran before this resolves (it was attached first), so the set shrinks.
+    const outcomes = await Promise.allSettled([...saves]);
+    failed ||= outcomes.some((o) => o.status === 'rejected');
+  }
+  if (failed) throw new UnsavedCorrection();
+}
