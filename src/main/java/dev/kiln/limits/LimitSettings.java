@@ -11,8 +11,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param requests          API requests one user may make per window; default 600
  * @param anonymousRequests API requests without a token one client address may make per window; default 120
  * @param failedCredentials refused credentials (a bad, revoked or expired token; a stale session cookie; a
- *                          failed sign-in) one client address may present per window; past it, every request
- *                          from there that presents a credential is refused until the window ends; default 20
+ *                          failed sign-in; a WebSocket's bad ticket) one client address may present per window;
+ *                          past it, every request from there that presents a credential is refused until the
+ *                          window ends; default 20
  * @param submissions       jobs one user may submit per window; default 60
  * @param maxQueuedJobs     jobs one user may have waiting (queued or waiting to retry); default 1000
  * @param maxRunningJobs    jobs of one user running at once, on all nodes together; more stay queued; default 8

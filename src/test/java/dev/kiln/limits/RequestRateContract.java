@@ -8,9 +8,11 @@ import dev.kiln.auth.Role;
 import dev.kiln.auth.Users;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.StreamClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -183,15 +185,41 @@ abstract class RequestRateContract extends ApiTestBase {
         assertThat(refused.json().get("limit").asString()).isEqualTo("failed-credentials");
     }
 
+    @Test
+    void aWebSocketsTicketsAndTokensDrawOnTheSameBudget() throws Exception {
+        HttpClient http = client("127.0.0.25");
+        URI stream = URI.create("ws://127.0.0.1:" + port + "/api/v1/stream");
+        try (StreamClient forged = StreamClient.open(http, URI.create(stream + "?ticket=wst_forged"), null)) {
+            assertThat(forged.closeCode(Duration.ofSeconds(5))).isEqualTo(4001);
+        }
+        for (int i = 0; i < 2; i++) {
+            try (StreamClient guess = StreamClient.open(http, stream, null)) {
+                guess.send("{\"type\":\"auth\",\"token\":\"kiln_guess_" + i + "\"}");
+                assertThat(guess.closeCode(Duration.ofSeconds(5))).isEqualTo(4001);
+            }
+        }
+        try (StreamClient refused = StreamClient.open(http, stream, null)) {
+            refused.send("{\"type\":\"auth\",\"token\":\"" + member() + "\"}");
+            assertThat(refused.closeCode(Duration.ofSeconds(5)))
+                    .as("past the limit, even a valid token")
+                    .isEqualTo(4008);
+        }
+        assertThat(from("127.0.0.25").get("/api/v1/jobs", member()).status())
+                .as("the same budget as HTTP's")
+                .isEqualTo(429);
+    }
+
     /** A client on its own loopback address: the limit counts per address. */
     Api from(String address) {
+        return new Api("http://127.0.0.1:" + port, client(address));
+    }
+
+    static HttpClient client(String address) {
         try {
-            return new Api(
-                    "http://127.0.0.1:" + port,
-                    HttpClient.newBuilder()
-                            .localAddress(InetAddress.getByName(address))
-                            .connectTimeout(Duration.ofSeconds(5))
-                            .build());
+            return HttpClient.newBuilder()
+                    .localAddress(InetAddress.getByName(address))
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
