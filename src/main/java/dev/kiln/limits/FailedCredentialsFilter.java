@@ -34,29 +34,27 @@ class FailedCredentialsFilter extends OncePerRequestFilter {
 
     private static final String SIGN_IN = "/api/v1/session";
 
-    private final RateLimiter limiter;
-    private final RateLimit limit;
+    private final CredentialFailures failures;
     private final List<ForeignApi> foreign;
     private final JsonMapper json;
 
-    FailedCredentialsFilter(RateLimiter limiter, LimitSettings settings, List<ForeignApi> foreign, JsonMapper json) {
-        this.limiter = limiter;
-        this.limit = settings.failedCredentialLimit();
+    FailedCredentialsFilter(CredentialFailures failures, List<ForeignApi> foreign, JsonMapper json) {
+        this.failures = failures;
         this.foreign = foreign;
         this.json = json;
     }
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        return limit.off() || !presentsCredential(request);
+        return failures.off() || !presentsCredential(request);
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         String address = ClientAddress.of(request.getRemoteAddr());
-        RateDecision decision = limiter.peek(limit, address);
-        if (decision != null && !decision.allowed()) {
+        RateDecision decision = failures.refusal(address);
+        if (decision != null) {
             refuse(request, response, RateLimiter.exceeded(decision));
             return;
         }
@@ -123,7 +121,7 @@ class FailedCredentialsFilter extends OncePerRequestFilter {
         protected void onResponseCommitted() {
             disableOnResponseCommitted();
             if (getStatus() == HttpStatus.UNAUTHORIZED.value()) {
-                limiter.take(limit, address);
+                failures.failed(address);
             }
         }
 

@@ -33,8 +33,9 @@ class LimitsConfiguration implements WebMvcConfigurer {
 
     /** Just before the security filters, which refuse a bad credential before any interceptor runs. */
     @Bean
-    FilterRegistrationBean<FailedCredentialsFilter> failedCredentialsFilter(JsonMapper json) {
-        var registration = new FilterRegistrationBean<>(new FailedCredentialsFilter(limiter, settings, foreign, json));
+    FilterRegistrationBean<FailedCredentialsFilter> failedCredentialsFilter(
+            CredentialFailures failures, JsonMapper json) {
+        var registration = new FilterRegistrationBean<>(new FailedCredentialsFilter(failures, foreign, json));
         registration.setOrder(SecurityFilterProperties.DEFAULT_FILTER_ORDER - 1);
         return registration;
     }

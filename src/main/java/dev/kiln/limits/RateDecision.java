@@ -1,7 +1,6 @@
 package dev.kiln.limits;
 
 import io.github.bucket4j.ConsumptionProbe;
-import io.github.bucket4j.EstimationProbe;
 
 /**
  * The answer of one rate limit to one request.
@@ -19,14 +18,6 @@ record RateDecision(RateLimit limit, boolean allowed, long remaining, long reset
                 probe.getRemainingTokens(),
                 seconds(probe.getNanosToWaitForReset()),
                 probe.isConsumed() ? 0 : Math.max(1, seconds(probe.getNanosToWaitForRefill())));
-    }
-
-    /** What taking one would answer, without taking it; a refused bucket refills whole, so it is full again when it refills. */
-    static RateDecision of(RateLimit limit, EstimationProbe probe) {
-        long wait = Math.max(1, seconds(probe.getNanosToWaitForRefill()));
-        return probe.canBeConsumed()
-                ? new RateDecision(limit, true, probe.getRemainingTokens(), 0, 0)
-                : new RateDecision(limit, false, probe.getRemainingTokens(), wait, wait);
     }
 
     /** The IETF draft's {@code RateLimit} item: {@code "requests";r=42;t=17}. */

@@ -40,17 +40,6 @@ class RateLimiter {
         }
     }
 
-    /** Whether {@code subject}'s bucket of {@code limit} has one left, taking nothing; null when the buckets cannot be reached. */
-    RateDecision peek(RateLimit limit, String subject) {
-        try {
-            return RateDecision.of(
-                    limit, buckets.bucket(limit.key(subject), limit).estimateAbilityToConsume(1));
-        } catch (RuntimeException e) {
-            unreachable(e);
-            return null;
-        }
-    }
-
     /** Gives back what {@link #take} took, for work that turned out not to count. */
     void giveBack(RateLimit limit, String subject) {
         try {
