@@ -4,10 +4,13 @@ import dev.kiln.api.ForeignApi;
 import dev.kiln.db.Database;
 import java.util.List;
 import javax.sql.DataSource;
+import org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import tools.jackson.databind.json.JsonMapper;
 
 @Configuration(proxyBeanMethods = false)
 class LimitsConfiguration implements WebMvcConfigurer {
@@ -26,6 +29,15 @@ class LimitsConfiguration implements WebMvcConfigurer {
     @Bean
     static RateBuckets rateBuckets(Database db, DataSource dataSource) {
         return db.dialect().serializesWrites() ? new LocalRateBuckets() : new DatabaseRateBuckets(dataSource);
+    }
+
+    /** Just before the security filters, which refuse a bad credential before any interceptor runs. */
+    @Bean
+    FilterRegistrationBean<FailedCredentialsFilter> failedCredentialsFilter(
+            CredentialFailures failures, JsonMapper json) {
+        var registration = new FilterRegistrationBean<>(new FailedCredentialsFilter(failures, foreign, json));
+        registration.setOrder(SecurityFilterProperties.DEFAULT_FILTER_ORDER - 1);
+        return registration;
     }
 
     @Override

@@ -17,7 +17,6 @@ import io.github.bucket4j.Bucket;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -364,14 +363,13 @@ final class StreamConnection implements EventSink, AccessHolder {
     }
 
     private void authenticate(String token) {
-        Optional<Access> found = token == null
-                ? Optional.empty()
-                : connections.tokens().authenticate(token).map(Access::of);
-        if (found.isEmpty()) {
-            close(CloseCode.NOT_AUTHENTICATED, "the token is unknown, revoked or expired");
-        } else {
-            authenticated(found.get());
-        }
+        connections
+                .authenticate(
+                        this,
+                        token,
+                        t -> connections.tokens().authenticate(t).map(Access::of),
+                        "the token is unknown, revoked or expired")
+                .ifPresent(this::authenticated);
     }
 
     private void authenticated(Access who) {

@@ -10,6 +10,7 @@ import dev.kiln.events.EventHub;
 import dev.kiln.events.EventLog;
 import dev.kiln.jobs.JobStore;
 import dev.kiln.limits.ClientAddress;
+import dev.kiln.limits.CredentialFailures;
 import io.github.bucket4j.Bandwidth;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -53,6 +55,7 @@ class StreamConnections implements SmartLifecycle {
     private final StreamMetrics metrics;
     private final WireEvents wireEvents;
     private final StreamAccess access;
+    private final CredentialFailures failures;
     /** Each socket's inbound rate: one figure for all, each socket its own bucket. */
     private final Bandwidth inboundLimit;
 
@@ -78,7 +81,8 @@ class StreamConnections implements SmartLifecycle {
             ClientJson clientJson,
             StreamMetrics metrics,
             WireEvents wireEvents,
-            StreamAccess access) {
+            StreamAccess access,
+            CredentialFailures failures) {
         this.settings = settings;
         this.jobs = jobs;
         this.eventLog = eventLog;
@@ -91,6 +95,7 @@ class StreamConnections implements SmartLifecycle {
         this.metrics = metrics;
         this.wireEvents = wireEvents;
         this.access = access;
+        this.failures = failures;
         int perSecond = Math.max(1, settings.messagesPerSecond());
         this.inboundLimit = Bandwidth.builder()
                 .capacity(perSecond)
@@ -122,13 +127,34 @@ class StreamConnections implements SmartLifecycle {
                     .build()
                     .getQueryParams()
                     .getFirst("ticket");
-            Access opened = ticket == null ? null : tickets.redeem(ticket).orElse(null);
-            if (ticket != null && opened == null) {
-                connection.close(CloseCode.NOT_AUTHENTICATED, "the ticket is unknown, used or expired");
+            if (ticket == null) {
+                connection.start(null);
             } else {
-                connection.start(opened);
+                authenticate(connection, ticket, tickets::redeem, "the ticket is unknown, used or expired")
+                        .ifPresent(connection::start);
             }
         }
+    }
+
+    /**
+     * The access {@code credential} (a ticket or a token) gives; empty when refused, and then the
+     * socket is closed. A refused one counts against the client address, which past its limit is
+     * refused before anything is checked (limits.CredentialFailures).
+     */
+    Optional<Access> authenticate(
+            StreamConnection connection, String credential, Function<String, Optional<Access>> check, String refusal) {
+        long wait = failures.refusedFor(connection.address());
+        if (wait > 0) {
+            connection.close(
+                    CloseCode.TOO_MANY, "too many refused credentials from this address; try again in " + wait + " s");
+            return Optional.empty();
+        }
+        Optional<Access> found = credential == null ? Optional.empty() : check.apply(credential);
+        if (found.isEmpty()) {
+            failures.failed(connection.address());
+            connection.close(CloseCode.NOT_AUTHENTICATED, refusal);
+        }
+        return found;
     }
 
     /** Counts a connection against its user's limit; false when the user has too many. */

@@ -96,6 +96,8 @@ class ApiFuzzTest {
                         "0",
                         "kiln.limits.anonymous-requests",
                         "0",
+                        "kiln.limits.failed-credentials",
+                        "0",
                         "kiln.limits.submissions",
                         "0",
                         "kiln.limits.max-queued-jobs",

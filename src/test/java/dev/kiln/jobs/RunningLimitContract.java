@@ -28,7 +28,7 @@ abstract class RunningLimitContract extends QueueContractBase {
 
     @Override
     LimitSettings limits() {
-        return new LimitSettings(Duration.ofMinutes(1), 0, 0, 0, 0, MAX_RUNNING);
+        return new LimitSettings(Duration.ofMinutes(1), 0, 0, 0, 0, 0, MAX_RUNNING);
     }
 
     @Test

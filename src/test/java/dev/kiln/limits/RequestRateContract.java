@@ -8,6 +8,12 @@ import dev.kiln.auth.Role;
 import dev.kiln.auth.Users;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.StreamClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,14 +24,15 @@ import org.springframework.test.context.TestPropertySource;
 
 /**
  * The API request rate, over real HTTP on each database (one subclass per database): 5 requests per
- * 5 s per user, 3 per 5 s per address without a token.
+ * 5 s per user, 3 per 5 s per address without a token, 3 refused credentials per 5 s per address.
  */
 @TestPropertySource(
         properties = {
             "kiln.test.own-database=true",
             "kiln.limits.window=5s",
             "kiln.limits.requests=5",
-            "kiln.limits.anonymous-requests=3"
+            "kiln.limits.anonymous-requests=3",
+            "kiln.limits.failed-credentials=3"
         })
 abstract class RequestRateContract extends ApiTestBase {
 
@@ -120,5 +127,101 @@ abstract class RequestRateContract extends ApiTestBase {
         assertThat(api.get("/api/v1/jobs", member()).status())
                 .as("a user is counted as themselves")
                 .isEqualTo(200);
+    }
+
+    @Test
+    void badTokensFromOneAddressAreRefusedPastTheLimitWhileOtherAddressesGoOn() {
+        Api guesser = from("127.0.0.21");
+        for (int i = 0; i < 3; i++) {
+            Api.Response wrong = guesser.get("/api/v1/jobs", "kiln_guess_" + i);
+            assertThat(wrong.status()).as(wrong.toString()).isEqualTo(401);
+        }
+        Api.Response refused = guesser.get("/api/v1/jobs", "kiln_guess_3");
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(429);
+        assertThat(refused.header("Content-Type")).contains("application/problem+json");
+        assertThat(refused.code()).isEqualTo("rate_limited");
+        assertThat(refused.json().get("limit").asString()).isEqualTo("failed-credentials");
+        assertThat(refused.json().get("quota").asLong()).isEqualTo(3);
+        assertThat(Long.parseLong(refused.header("Retry-After").orElseThrow())).isBetween(1L, 5L);
+        assertThat(refused.header("RateLimit-Policy")).contains("\"failed-credentials\";q=3;w=5");
+        assertThat(refused.header("RateLimit").orElseThrow()).matches("\"failed-credentials\";r=0;t=[1-5]");
+
+        String valid = member();
+        assertThat(guesser.get("/api/v1/jobs", valid).status())
+                .as("a right guess is refused as a wrong one, or the 429 would tell them apart")
+                .isEqualTo(429);
+        Api.Response openAi = guesser.get("/v1/models", "kiln_guess_4");
+        assertThat(openAi.status()).isEqualTo(429);
+        assertThat(openAi.json().get("error").get("code").asString())
+                .as("in the foreign API's own shape")
+                .isEqualTo("rate_limit_exceeded");
+        assertThat(guesser.get("/api/v1/openapi.json", null).status())
+                .as("a request without a credential is not refused for them")
+                .isEqualTo(200);
+        assertThat(from("127.0.0.22").get("/api/v1/jobs", valid).status())
+                .as("the same token from another address")
+                .isEqualTo(200);
+
+        // The window ends: the address may present credentials again.
+        await().atMost(Duration.ofSeconds(8))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> guesser.get("/api/v1/jobs", valid).status() == 200);
+    }
+
+    @Test
+    void aFailedSignInAndAStaleSessionCookieCountAsRefusedCredentials() {
+        Api browser = from("127.0.0.23");
+        Api.Response signIn = browser.post("/api/v1/session", null, "{\"token\":\"kiln_wrong\"}");
+        assertThat(signIn.status()).as(signIn.toString()).isEqualTo(401);
+        Api.Response stale = browser.send(browser.request("/api/v1/session", null)
+                .header("Cookie", "kiln_session=stale")
+                .GET()
+                .build());
+        assertThat(stale.status()).as(stale.toString()).isEqualTo(401);
+        assertThat(browser.get("/api/v1/jobs", "kiln_wrong").status()).isEqualTo(401);
+
+        Api.Response refused = browser.post("/api/v1/session", null, "{\"token\":\"" + member() + "\"}");
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(429);
+        assertThat(refused.json().get("limit").asString()).isEqualTo("failed-credentials");
+    }
+
+    @Test
+    void aWebSocketsTicketsAndTokensDrawOnTheSameBudget() throws Exception {
+        HttpClient http = client("127.0.0.25");
+        URI stream = URI.create("ws://127.0.0.1:" + port + "/api/v1/stream");
+        try (StreamClient forged = StreamClient.open(http, URI.create(stream + "?ticket=wst_forged"), null)) {
+            assertThat(forged.closeCode(Duration.ofSeconds(5))).isEqualTo(4001);
+        }
+        for (int i = 0; i < 2; i++) {
+            try (StreamClient guess = StreamClient.open(http, stream, null)) {
+                guess.send("{\"type\":\"auth\",\"token\":\"kiln_guess_" + i + "\"}");
+                assertThat(guess.closeCode(Duration.ofSeconds(5))).isEqualTo(4001);
+            }
+        }
+        try (StreamClient refused = StreamClient.open(http, stream, null)) {
+            refused.send("{\"type\":\"auth\",\"token\":\"" + member() + "\"}");
+            assertThat(refused.closeCode(Duration.ofSeconds(5)))
+                    .as("past the limit, even a valid token")
+                    .isEqualTo(4008);
+        }
+        assertThat(from("127.0.0.25").get("/api/v1/jobs", member()).status())
+                .as("the same budget as HTTP's")
+                .isEqualTo(429);
+    }
+
+    /** A client on its own loopback address: the limit counts per address. */
+    Api from(String address) {
+        return new Api("http://127.0.0.1:" + port, client(address));
+    }
+
+    static HttpClient client(String address) {
+        try {
+            return HttpClient.newBuilder()
+                    .localAddress(InetAddress.getByName(address))
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

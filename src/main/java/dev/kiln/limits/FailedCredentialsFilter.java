@@ -1,0 +1,134 @@
+package dev.kiln.limits;
+
+import dev.kiln.api.ApiException;
+import dev.kiln.api.ForeignApi;
+import dev.kiln.api.Problems;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.List;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.web.util.OnCommittedResponseWrapper;
+import org.springframework.web.filter.OncePerRequestFilter;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Refused credentials, counted per client address: it runs before the security filters, so a
+ * client cannot guess tokens at full speed. A request that presents a credential (an
+ * {@code Authorization} header, a foreign API's token header, the session cookie, or a sign-in) and
+ * is answered 401 counts one failure, before the answer leaves; once an address has none left, every
+ * request from it that presents a credential is refused with 429 until the window ends, valid or
+ * not (else the 429 itself would tell a right guess from a wrong one). Requests without one are
+ * neither counted nor refused here.
+ */
+class FailedCredentialsFilter extends OncePerRequestFilter {
+
+    /** {@code auth.ApiAuthenticationFilter.COOKIE}, {@code auth.SessionController.PATH} (auth cannot depend on limits). */
+    private static final String SESSION_COOKIE = "kiln_session";
+
+    private static final String SIGN_IN = "/api/v1/session";
+
+    private final CredentialFailures failures;
+    private final List<ForeignApi> foreign;
+    private final JsonMapper json;
+
+    FailedCredentialsFilter(CredentialFailures failures, List<ForeignApi> foreign, JsonMapper json) {
+        this.failures = failures;
+        this.foreign = foreign;
+        this.json = json;
+    }
+
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        return failures.off() || !presentsCredential(request);
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String address = ClientAddress.of(request.getRemoteAddr());
+        RateDecision decision = failures.refusal(address);
+        if (decision != null) {
+            refuse(request, response, RateLimiter.exceeded(decision));
+            return;
+        }
+        FailureCounting counting = new FailureCounting(response, address);
+        chain.doFilter(request, counting);
+        if (!request.isAsyncStarted()) {
+            counting.finish(); // an answer that never wrote or flushed anything
+        }
+    }
+
+    private boolean presentsCredential(HttpServletRequest request) {
+        if (request.getHeader(HttpHeaders.AUTHORIZATION) != null
+                || ("POST".equals(request.getMethod()) && SIGN_IN.equals(request.getRequestURI()))) {
+            return true;
+        }
+        Cookie[] cookies = request.getCookies();
+        if (cookies != null) {
+            for (Cookie cookie : cookies) {
+                if (SESSION_COOKIE.equals(cookie.getName())) {
+                    return true;
+                }
+            }
+        }
+        for (ForeignApi api : foreign) {
+            if (api.tokenHeader() != null && request.getHeader(api.tokenHeader()) != null && api.covers(request)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The 429 in Kiln's problem shape, or on a foreign API's paths in that API's. */
+    private void refuse(HttpServletRequest request, HttpServletResponse response, ApiException why) throws IOException {
+        for (ForeignApi api : foreign) {
+            if (api.covers(request)) {
+                ResponseEntity<?> answer = api.answer(why);
+                response.setStatus(answer.getStatusCode().value());
+                answer.getHeaders().forEach((name, values) -> values.forEach(v -> response.addHeader(name, v)));
+                response.setContentType(
+                        answer.getHeaders().getContentType() == null
+                                ? MediaType.APPLICATION_JSON_VALUE
+                                : answer.getHeaders().getContentType().toString());
+                json.writeValue(response.getOutputStream(), answer.getBody());
+                return;
+            }
+        }
+        why.responseHeaders().forEach((name, values) -> values.forEach(v -> response.addHeader(name, v)));
+        response.setStatus(why.code().status().value());
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        json.writeValue(response.getOutputStream(), Problems.of(why));
+    }
+
+    /** Counts a 401 as it is committed, so the client's next request already sees it counted. */
+    private final class FailureCounting extends OnCommittedResponseWrapper {
+
+        private final String address;
+
+        FailureCounting(HttpServletResponse response, String address) {
+            super(response);
+            this.address = address;
+        }
+
+        @Override
+        protected void onResponseCommitted() {
+            disableOnResponseCommitted();
+            if (getStatus() == HttpStatus.UNAUTHORIZED.value()) {
+                failures.failed(address);
+            }
+        }
+
+        void finish() {
+            if (!isDisableOnResponseCommitted()) {
+                onResponseCommitted();
+            }
+        }
+    }
+}
