@@ -24,8 +24,9 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code Authorization} header, a foreign API's token header, the session cookie, or a sign-in) and
  * is answered 401 counts one failure, before the answer leaves; once an address has none left, every
  * request from it that presents a credential is refused with 429 until the window ends, valid or
- * not (else the 429 itself would tell a right guess from a wrong one). Requests without one are
- * neither counted nor refused here.
+ * not (else the 429 itself would tell a right guess from a wrong one), but for credentials that
+ * worked from there meanwhile ({@link CredentialFailures}). Requests without one are neither counted
+ * nor refused here.
  */
 class FailedCredentialsFilter extends OncePerRequestFilter {
 
@@ -46,44 +47,49 @@ class FailedCredentialsFilter extends OncePerRequestFilter {
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        return failures.off() || !presentsCredential(request);
+        return failures.off() || credential(request) == null;
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         String address = ClientAddress.of(request.getRemoteAddr());
-        RateDecision decision = failures.refusal(address);
+        String credential = credential(request);
+        RateDecision decision = failures.refusal(address, credential.isEmpty() ? null : credential);
         if (decision != null) {
             refuse(request, response, RateLimiter.exceeded(decision));
             return;
         }
-        FailureCounting counting = new FailureCounting(response, address);
+        FailureCounting counting = new FailureCounting(response, address, credential);
         chain.doFilter(request, counting);
         if (!request.isAsyncStarted()) {
             counting.finish(); // an answer that never wrote or flushed anything
         }
     }
 
-    private boolean presentsCredential(HttpServletRequest request) {
-        if (request.getHeader(HttpHeaders.AUTHORIZATION) != null
-                || ("POST".equals(request.getMethod()) && SIGN_IN.equals(request.getRequestURI()))) {
-            return true;
+    /** The credential the request presents: a token, the session cookie, "" for a sign-in (its password); null: none. */
+    private String credential(HttpServletRequest request) {
+        if ("POST".equals(request.getMethod()) && SIGN_IN.equals(request.getRequestURI())) {
+            return "";
+        }
+        String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
+        if (authorization != null) {
+            return authorization;
         }
         Cookie[] cookies = request.getCookies();
         if (cookies != null) {
             for (Cookie cookie : cookies) {
                 if (SESSION_COOKIE.equals(cookie.getName())) {
-                    return true;
+                    return cookie.getValue();
                 }
             }
         }
         for (ForeignApi api : foreign) {
             if (api.tokenHeader() != null && request.getHeader(api.tokenHeader()) != null && api.covers(request)) {
-                return true;
+                return request.getHeader(api.tokenHeader());
             }
         }
-        return false;
+        return null;
     }
 
     /** The 429 in Kiln's problem shape, or on a foreign API's paths in that API's. */
@@ -111,10 +117,12 @@ class FailedCredentialsFilter extends OncePerRequestFilter {
     private final class FailureCounting extends OnCommittedResponseWrapper {
 
         private final String address;
+        private final String credential;
 
-        FailureCounting(HttpServletResponse response, String address) {
+        FailureCounting(HttpServletResponse response, String address, String credential) {
             super(response);
             this.address = address;
+            this.credential = credential;
         }
 
         @Override
@@ -122,6 +130,8 @@ class FailedCredentialsFilter extends OncePerRequestFilter {
             disableOnResponseCommitted();
             if (getStatus() == HttpStatus.UNAUTHORIZED.value()) {
                 failures.failed(address);
+            } else if (!credential.isEmpty()) {
+                failures.worked(address, credential);
             }
         }
 

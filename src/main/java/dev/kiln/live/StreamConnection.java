@@ -363,13 +363,7 @@ final class StreamConnection implements EventSink, AccessHolder {
     }
 
     private void authenticate(String token) {
-        connections
-                .authenticate(
-                        this,
-                        token,
-                        t -> connections.tokens().authenticate(t).map(Access::of),
-                        "the token is unknown, revoked or expired")
-                .ifPresent(this::authenticated);
+        connections.authenticateToken(this, token).ifPresent(this::authenticated);
     }
 
     private void authenticated(Access who) {

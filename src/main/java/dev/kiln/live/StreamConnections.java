@@ -130,7 +130,7 @@ class StreamConnections implements SmartLifecycle {
             if (ticket == null) {
                 connection.start(null);
             } else {
-                authenticate(connection, ticket, tickets::redeem, "the ticket is unknown, used or expired")
+                authenticate(connection, ticket, tickets::redeem, true, "the ticket is unknown, used or expired")
                         .ifPresent(connection::start);
             }
         }
@@ -139,11 +139,26 @@ class StreamConnections implements SmartLifecycle {
     /**
      * The access {@code credential} (a ticket or a token) gives; empty when refused, and then the
      * socket is closed. A refused one counts against the client address, which past its limit is
-     * refused before anything is checked (limits.CredentialFailures).
+     * refused a token before it is checked, unless that token already worked from there
+     * (limits.CredentialFailures). A ticket is always checked: single-use and short-lived, it was
+     * issued moments ago to a credential that passed that check over HTTP.
      */
-    Optional<Access> authenticate(
-            StreamConnection connection, String credential, Function<String, Optional<Access>> check, String refusal) {
-        long wait = failures.refusedFor(connection.address());
+    Optional<Access> authenticateToken(StreamConnection connection, String token) {
+        return authenticate(
+                connection,
+                token,
+                t -> tokens.authenticate(t).map(Access::of),
+                false,
+                "the token is unknown, revoked or expired");
+    }
+
+    private Optional<Access> authenticate(
+            StreamConnection connection,
+            String credential,
+            Function<String, Optional<Access>> check,
+            boolean ticket,
+            String refusal) {
+        long wait = ticket || credential == null ? 0 : failures.refusedFor(connection.address(), credential);
         if (wait > 0) {
             connection.close(
                     CloseCode.TOO_MANY, "too many refused credentials from this address; try again in " + wait + " s");
@@ -153,6 +168,8 @@ class StreamConnections implements SmartLifecycle {
         if (found.isEmpty()) {
             failures.failed(connection.address());
             connection.close(CloseCode.NOT_AUTHENTICATED, refusal);
+        } else if (!ticket) {
+            failures.worked(connection.address(), credential);
         }
         return found;
     }
@@ -279,10 +296,6 @@ class StreamConnections implements SmartLifecycle {
 
     EventHub hub() {
         return hub;
-    }
-
-    ApiTokens tokens() {
-        return tokens;
     }
 
     JsonMapper json() {

@@ -169,6 +169,25 @@ abstract class RequestRateContract extends ApiTestBase {
     }
 
     @Test
+    void aTokenThatWorkedFromTheAddressWhileItWasRefusedGoesOnWorking() {
+        Api office = from("127.0.0.26");
+        String colleague = member();
+        assertThat(office.get("/api/v1/jobs", "kiln_revoked_0").status()).isEqualTo(401);
+        assertThat(office.get("/api/v1/jobs", colleague).status()).isEqualTo(200);
+        for (int i = 1; i < 3; i++) {
+            assertThat(office.get("/api/v1/jobs", "kiln_revoked_" + i).status()).isEqualTo(401);
+        }
+        assertThat(office.get("/api/v1/jobs", "kiln_revoked_3").status()).isEqualTo(429);
+
+        assertThat(office.get("/api/v1/jobs", colleague).status())
+                .as("a script looping on a revoked token does not lock out a colleague's working token")
+                .isEqualTo(200);
+        assertThat(office.get("/api/v1/jobs", member()).status())
+                .as("a token not seen working from there meanwhile waits out the window")
+                .isEqualTo(429);
+    }
+
+    @Test
     void aFailedSignInAndAStaleSessionCookieCountAsRefusedCredentials() {
         Api browser = from("127.0.0.23");
         Api.Response signIn = browser.post("/api/v1/session", null, "{\"token\":\"kiln_wrong\"}");
