@@ -20,6 +20,12 @@ import {
 export type { OnlineSource, VisibilitySource } from './browser';
 export type { ConnectionInfo, ConnectionState, JobViewState, LiveClientOptions } from './clientTypes';
 
+/** A "my jobs" follower: its events, and the ids of its jobs deleted (if it cares). */
+interface MineListener {
+  event: (event: JobEvent) => void;
+  deleted?: (jobId: string) => void;
+}
+
 interface Followed {
   feed: JobFeed | null;
   state: JobViewState;
@@ -39,7 +45,7 @@ export class LiveClient {
   private readonly log: (message: string) => void;
   private readonly backoff: Backoff;
   private readonly followed = new Map<string, Followed>();
-  private readonly mineListeners = new Set<(event: JobEvent) => void>();
+  private readonly mineListeners = new Set<MineListener>();
   private readonly connectionListeners = new Set<() => void>();
   private readonly stopWatchingOnline: () => void;
   private readonly stopWatchingVisibility: () => void;
@@ -138,12 +144,16 @@ export class LiveClient {
     if (feed && this.transportReady) this.transport?.followAgain({ id: jobId, after: feed.view.seq });
   }
 
-  /** Events of every job you own, for list views (WebSocket only; see {@link followsMine}). */
-  followMine(listener: (event: JobEvent) => void): () => void {
-    this.mineListeners.add(listener);
+  /**
+   * Events of every job you own, for list views (WebSocket only; see {@link followsMine});
+   * {@code deleted} hears the id of each of them deleted (whether or not it is also followed).
+   */
+  followMine(listener: (event: JobEvent) => void, deleted?: (jobId: string) => void): () => void {
+    const entry: MineListener = { event: listener, deleted };
+    this.mineListeners.add(entry);
     if (this.mineListeners.size === 1 && this.transportReady) this.transport?.followMine(true);
     return () => {
-      this.mineListeners.delete(listener);
+      this.mineListeners.delete(entry);
       if (this.mineListeners.size === 0 && this.transportReady) this.transport?.followMine(false);
     };
   }
@@ -263,9 +273,12 @@ export class LiveClient {
         const { type: _type, ...event } = message;
         void _type;
         this.followed.get(event.job)?.feed?.receive(event);
-        this.mineListeners.forEach((listener) => listener(event));
+        this.mineListeners.forEach((listener) => listener.event(event));
         return;
       }
+      case 'deleted':
+        this.mineListeners.forEach((listener) => listener.deleted?.(message.job));
+        return;
       case 'snapshot': {
         // The server could not replay from our seq: start again from its snapshot.
         const entry = this.followed.get(message.job.id);

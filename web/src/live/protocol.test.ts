@@ -9,6 +9,7 @@ describe('parseServerMessage', () => {
       { type: 'subscribed', job: 'job_a', recovered: true },
       { type: 'subscribed', mine: true },
       { type: 'ping', ts: 1 },
+      { type: 'deleted', job: 'job_a' },
       { type: 'error', code: 'job_not_found', message: 'No job.', job: 'job_a' },
       { type: 'event', ...event('job_a', 3) },
       // A worker's partial result may be any JSON, and a job of a processor that takes no file has no input.
@@ -35,6 +36,7 @@ describe('parseServerMessage', () => {
       '{"type":"event","job":"job_a","seq":2,"kind":"partial","ts":"x"}',
       '{"type":"snapshot","job":{"id":"job_a"}}',
       '{"type":"welcome"}',
+      '{"type":"deleted"}',
     ]) {
       expect(parseServerMessage(text)).toHaveProperty('problem');
     }

@@ -73,6 +73,8 @@ export type ServerMessage =
   | { type: 'subscribed'; job?: string; mine?: boolean; recovered?: boolean }
   | { type: 'snapshot'; job: JobSnapshot }
   | ({ type: 'event' } & JobEvent)
+  /** "My jobs" only: one of your jobs was deleted. */
+  | { type: 'deleted'; job: string }
   | { type: 'ping'; ts: number }
   | { type: 'error'; code: string; message: string; job?: string };
 
@@ -150,6 +152,8 @@ export function parseServerMessage(text: string): { message: ServerMessage } | {
       return isJobSnapshot(value.job) ? { message: value as ServerMessage } : { problem: 'bad snapshot' };
     case 'event':
       return isJobEvent(value) ? { message: value as unknown as ServerMessage } : { problem: 'bad event' };
+    case 'deleted':
+      return typeof value.job === 'string' ? { message: value as ServerMessage } : { problem: 'bad deleted' };
     case 'ping':
       return typeof value.ts === 'number' ? { message: value as ServerMessage } : { problem: 'bad ping' };
     case 'error':

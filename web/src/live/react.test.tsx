@@ -67,6 +67,22 @@ describe('useJobs', () => {
     await waitFor(() => expect(result.current.data.map((j) => j.id)).toContain('job_b'), { timeout: 3000 });
   });
 
+  it('drops the row of a job deleted elsewhere (another tab, the CLI) when the server says so', async () => {
+    kiln.jobs.set('job_b', snapshot('job_b', 1, { state: 'queued' }));
+    const { result } = renderHook(() => useJobs(client, { limit: 20 }));
+    const socket = await welcome();
+    await waitFor(() => expect(result.current.data.map((j) => j.id).sort()).toEqual(['job_a', 'job_b']));
+    const listLoads = () => kiln.requests.filter((r) => r.startsWith('GET /api/v1/jobs?')).length;
+    const before = listLoads();
+
+    act(() => socket.push({ type: 'deleted', job: 'job_a' }));
+    expect(result.current.data.map((j) => j.id)).toEqual(['job_b']);
+    expect(listLoads()).toBe(before); // from the message itself, not a reload
+
+    act(() => socket.push({ type: 'deleted', job: 'job_x' })); // not shown (another filter, an older page)
+    expect(result.current.data.map((j) => j.id)).toEqual(['job_b']);
+  });
+
   it('shows a new job that reused an earlier result, whose log starts with the result', async () => {
     const { result } = renderHook(() => useJobs(client, { limit: 20 }));
     const socket = await welcome();

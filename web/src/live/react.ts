@@ -120,7 +120,10 @@ export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnap
   };
 }
 
-/** Loads the list, then folds "my jobs" events into its rows; refreshes when those do not flow. */
+/**
+ * Loads the list, then folds "my jobs" events into its rows and drops the rows of jobs deleted;
+ * refreshes when those do not flow (a refresh drops deleted jobs too).
+ */
 function useMyJobEvents(
   client: LiveClient,
   load: () => Promise<unknown>,
@@ -130,20 +133,23 @@ function useMyJobEvents(
   useEffect(() => {
     void load();
     let reload: ReturnType<typeof setTimeout> | undefined;
-    const stop = client.followMine((event) => {
-      if (known.current.has(event.job)) {
-        setJobs((current) =>
-          current.map((job) => (job.id === event.job && event.seq > job.seq ? fold(job, event) : job)),
-        );
-      } else if (event.kind === 'state' && reload === undefined) {
-        // A job the list does not show changed state: a new one (a reused result's job starts
-        // with its result, then its state at seq 2), or one that now matches the filter.
-        reload = setTimeout(() => {
-          reload = undefined;
-          void load();
-        }, UNKNOWN_JOB_RELOAD_MS);
-      }
-    });
+    const stop = client.followMine(
+      (event) => {
+        if (known.current.has(event.job)) {
+          setJobs((current) =>
+            current.map((job) => (job.id === event.job && event.seq > job.seq ? fold(job, event) : job)),
+          );
+        } else if (event.kind === 'state' && reload === undefined) {
+          // A job the list does not show changed state: a new one (a reused result's job starts
+          // with its result, then its state at seq 2), or one that now matches the filter.
+          reload = setTimeout(() => {
+            reload = undefined;
+            void load();
+          }, UNKNOWN_JOB_RELOAD_MS);
+        }
+      },
+      (deleted) => setJobs((current) => current.filter((job) => job.id !== deleted)),
+    );
     const refresh = setInterval(() => !client.followsMine && void load(), REFRESH_MS);
     return () => {
       stop();

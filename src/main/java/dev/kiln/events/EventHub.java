@@ -57,19 +57,32 @@ public class EventHub {
         }
     }
 
-    /** {@code jobIds} were deleted: their followers here hear of it ({@link EventSink#deleted}). */
+    /**
+     * These jobs (job id to owner id) were deleted, here or on another node: their followers here
+     * hear of it, and so do their owners' followers ("my jobs"), each sink once per job ({@link
+     * EventSink#deleted}).
+     */
+    void deleted(Map<String, String> owners) {
+        owners.forEach((job, owner) -> {
+            tellDeleted(byJob.get(job), job);
+            tellDeleted(byOwner.get(owner), job);
+        });
+    }
+
+    /** {@code jobIds} were found deleted by another node, owners unknown: their followers here hear of it. */
     void deleted(Collection<String> jobIds) {
-        for (String job : jobIds) {
-            Set<EventSink> followers = byJob.get(job);
-            if (followers == null) {
-                continue;
-            }
-            for (EventSink sink : followers) {
-                try {
-                    sink.deleted(job);
-                } catch (RuntimeException e) {
-                    log.warn("A live subscriber failed to take the deletion of {}", job, e);
-                }
+        jobIds.forEach(job -> tellDeleted(byJob.get(job), job));
+    }
+
+    private static void tellDeleted(Set<EventSink> sinks, String job) {
+        if (sinks == null) {
+            return;
+        }
+        for (EventSink sink : sinks) {
+            try {
+                sink.deleted(job);
+            } catch (RuntimeException e) {
+                log.warn("A live subscriber failed to take the deletion of {}", job, e);
             }
         }
     }

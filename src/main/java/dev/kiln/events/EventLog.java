@@ -2,8 +2,8 @@ package dev.kiln.events;
 
 import dev.kiln.db.Database;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
@@ -55,15 +55,23 @@ public class EventLog {
                         .toList());
     }
 
+    /** Jobs (job id to owner id) whose deletion committed on this node, published once it did. */
+    public record Deleted(Map<String, String> owners) {}
+
     /**
-     * Must run inside the write transaction that deleted {@code jobIds} (their logs go with them by
-     * cascade). Once it commits, their followers on this node hear that nothing more will come; the
-     * other nodes' followers hear it at their next catch-up ({@link RemoteEvents#catchUp}).
+     * Must run inside the write transaction that deleted these jobs (job id to owner id; their logs
+     * go with them by cascade). Once it commits, their followers and their owners' followers ("my
+     * jobs") on this node hear that nothing more will come; then {@link Deleted} tells whoever else
+     * listens (other nodes are told by {@code nodes}; their job followers' catch-up, {@link
+     * RemoteEvents#catchUp}, finds the jobs gone even if that notice is lost).
      */
-    public void deleted(Collection<String> jobIds) {
-        if (!jobIds.isEmpty()) {
-            List<String> ids = List.copyOf(jobIds);
-            db.afterCommit(() -> hub.deleted(ids));
+    public void deleted(Map<String, String> owners) {
+        if (!owners.isEmpty()) {
+            Map<String, String> deleted = Map.copyOf(owners);
+            db.afterCommit(() -> {
+                hub.deleted(deleted);
+                publisher.publishEvent(new Deleted(deleted));
+            });
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.kiln.events;
 
+import java.util.function.Consumer;
+
 /** A live subscriber of job events. */
 @FunctionalInterface
 public interface EventSink {
@@ -11,8 +13,25 @@ public interface EventSink {
     void deliver(JobEvent event);
 
     /**
-     * The followed job was deleted (with its log): no event, terminal or not, will come. Called like
-     * {@link #deliver}, on this node once the deletion committed, on the others at their catch-up.
+     * The followed job, or a job of the followed owner, was deleted (with its log): no event,
+     * terminal or not, will come. Called like {@link #deliver}, on this node once the deletion
+     * committed; on the others, for a job's followers when the deletion's notice arrives or at
+     * their catch-up, for its owner's followers when the notice arrives ({@link RemoteEvents}).
      */
     default void deleted(String jobId) {}
+
+    /** A sink that hands events to {@code events} and deletions to {@code deletions}. */
+    static EventSink of(EventSink events, Consumer<String> deletions) {
+        return new EventSink() {
+            @Override
+            public void deliver(JobEvent event) {
+                events.deliver(event);
+            }
+
+            @Override
+            public void deleted(String jobId) {
+                deletions.accept(jobId);
+            }
+        };
+    }
 }

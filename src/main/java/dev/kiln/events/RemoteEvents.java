@@ -51,6 +51,15 @@ public class RemoteEvents {
     }
 
     /**
+     * Another node deleted {@code jobId} of {@code ownerId}: its followers here, and its owner's,
+     * hear of it. Only the notice tells the owner's followers (nothing here tracks their jobs); a
+     * job's followers would also find it gone at the next {@link #catchUp}.
+     */
+    public void deletedElsewhere(String jobId, String ownerId) {
+        hub.deleted(Map.of(jobId, ownerId));
+    }
+
+    /**
      * For every followed job whose log went further than its followers were handed, hands them
      * its latest event: each follower fills the gap before it from the log itself; a followed job no
      * longer there was deleted on another node, and its followers hear so. One indexed query per

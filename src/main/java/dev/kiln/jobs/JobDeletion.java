@@ -5,6 +5,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.kiln.auth.User;
 import dev.kiln.db.Database;
 import dev.kiln.events.EventLog;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -19,8 +21,9 @@ import org.springframework.stereotype.Component;
  * running attempt is never deleted from under its worker (cancel it first); its events, result,
  * speaker names and idempotency key follow by {@code ON DELETE CASCADE}, so any table that hangs
  * off a job with a cascading key is removed with it and nothing here needs to know of it (on
- * PostgreSQL the events go by a trigger that does the same, see V24). Its live followers are told
- * ({@link EventLog#deleted}): a waiting job has no terminal event to end their streams.
+ * PostgreSQL the events go by a trigger that does the same, see V24). Its live followers, and its
+ * owner's ("my jobs"), are told ({@link EventLog#deleted}): a waiting job has no terminal event to
+ * end their streams, and a list must drop it.
  */
 @Component
 public class JobDeletion {
@@ -72,13 +75,16 @@ public class JobDeletion {
         if (ids.isEmpty()) {
             return Set.of();
         }
-        Set<String> deleted = new HashSet<>(db.sql()
-                .sql("DELETE FROM jobs WHERE id IN (:ids) AND " + DELETABLE + " RETURNING id")
+        Map<String, String> deleted = db
+                .sql()
+                .sql("DELETE FROM jobs WHERE id IN (:ids) AND " + DELETABLE + " RETURNING id, owner_id")
                 .param("ids", List.copyOf(new HashSet<>(ids)))
-                .query(String.class)
-                .list());
+                .query(JobDeletion::idAndOwner)
+                .list()
+                .stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
         events.deleted(deleted);
-        return deleted;
+        return deleted.keySet();
     }
 
     /** Retention: up to {@code limit} jobs that finished before {@code before} (epoch millis). */
@@ -98,14 +104,23 @@ public class JobDeletion {
         if (ids.isEmpty()) {
             return Set.of();
         }
-        Set<String> deleted = new HashSet<>(db.sql()
-                .sql("DELETE FROM jobs WHERE id IN (:ids) AND " + FINISHED + " AND finished_at < :before RETURNING id")
+        Map<String, String> deleted = db
+                .sql()
+                .sql("DELETE FROM jobs WHERE id IN (:ids) AND " + FINISHED
+                        + " AND finished_at < :before RETURNING id, owner_id")
                 .param("ids", List.copyOf(new HashSet<>(ids)))
                 .param("before", before)
-                .query(String.class)
-                .list());
+                .query(JobDeletion::idAndOwner)
+                .list()
+                .stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
         events.deleted(deleted);
-        return deleted;
+        return deleted.keySet();
+    }
+
+    /** A deleted job's id and owner, as its DELETE returned them: its followers and its owner's hear of it. */
+    private static Map.Entry<String, String> idAndOwner(ResultSet rs, int row) throws SQLException {
+        return Map.entry(rs.getString("id"), rs.getString("owner_id"));
     }
 
     /** The jobs made from each of these files, whoever owns them (callers decide what to show), oldest first. */

@@ -51,8 +51,8 @@ final class StreamConnection implements EventSink, AccessHolder {
     /** The user's role changed: keep on as {@code now} if that may see everything followed. */
     private record RoleChange(User now) {}
 
-    /** A followed job was deleted. */
-    private record Deleted(String jobId) {}
+    /** A followed job (or, {@code listed}, one of "my jobs") was deleted. */
+    private record Deleted(String jobId, boolean listed) {}
 
     private final WebSocketSession session;
     private final StreamConnections connections;
@@ -94,7 +94,8 @@ final class StreamConnection implements EventSink, AccessHolder {
         this.inbox = new LinkedBlockingQueue<>(settings.outboundBuffer());
         this.sender = new StreamSender(session, connections.json(), metrics);
         // "My jobs" events are filtered where they are produced: what a list does not show never queues.
-        this.subscriptions = new Subscriptions(connections, sender, this, this::deliverListed);
+        this.subscriptions = new Subscriptions(
+                connections, sender, this, EventSink.of(this::deliverListed, job -> offer(new Deleted(job, true))));
         this.assembly = new MessageAssembly(settings.maxMessageSize().toBytes());
         this.inbound = Bucket.builder().addLimit(connections.inboundLimit()).build();
     }
@@ -171,23 +172,24 @@ final class StreamConnection implements EventSink, AccessHolder {
     /** A live event of a followed job (on the committing thread): queued, never waited for. */
     @Override
     public void deliver(JobEvent event) {
-        if (!closed && !enqueue(connections.wireEvents().of(event))) {
-            dropped();
-        }
+        offer(connections.wireEvents().of(event));
     }
 
     /** A followed job was deleted (on the deleting thread): queued behind its events. */
     @Override
     public void deleted(String jobId) {
-        if (!closed && !enqueue(new Deleted(jobId))) {
-            dropped();
-        }
+        offer(new Deleted(jobId, false));
     }
 
     private void deliverListed(JobEvent event) {
-        if (!closed
-                && subscriptions.worthListing(event)
-                && !enqueue(new Listed(connections.wireEvents().of(event)))) {
+        if (!closed && subscriptions.worthListing(event)) {
+            offer(new Listed(connections.wireEvents().of(event)));
+        }
+    }
+
+    /** What a producer hands over, on its thread: queued, or the client is too slow ({@link #dropped}). */
+    private void offer(Object item) {
+        if (!closed && !enqueue(item)) {
             dropped();
         }
     }
@@ -330,7 +332,7 @@ final class StreamConnection implements EventSink, AccessHolder {
             case WireEvent event -> subscriptions.onLive(event);
             case Listed listed -> subscriptions.onListed(listed.event());
             case RoleChange change -> narrow(change.now());
-            case Deleted deleted -> subscriptions.onDeleted(deleted.jobId());
+            case Deleted deleted -> subscriptions.onDeleted(deleted.jobId(), deleted.listed());
             case ClientMessage message -> {
                 sender.flush(); // handling may read the database: what is batched goes out first
                 handle(message);

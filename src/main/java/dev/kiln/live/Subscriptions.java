@@ -145,8 +145,18 @@ final class Subscriptions {
         }
     }
 
-    /** A followed job was deleted: no event will come, and its subscription ends as a new one would be answered. */
-    void onDeleted(String jobId) {
+    /**
+     * A job was deleted. Its own follow ends as a new one would be answered ({@code job_not_found});
+     * "my jobs" ({@code listed}: its owner's subscription heard of it) is told {@code deleted}, even
+     * when the job is followed too: the list and the job's view are told apart, each in its terms.
+     */
+    void onDeleted(String jobId, boolean listed) {
+        if (listed) {
+            if (mine != null) {
+                sender.send(sender.message("deleted").put("job", jobId));
+            }
+            return;
+        }
         Followed followed = follows.remove(jobId);
         if (followed != null) {
             followed.subscription().close();

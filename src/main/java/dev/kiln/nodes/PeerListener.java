@@ -28,7 +28,8 @@ import org.springframework.stereotype.Component;
 /**
  * The receiving end of {@link Peers}: one connection of its own (outside the pool, which it would
  * hold forever) LISTENs for the other nodes' notices on its own platform thread. Events wake this
- * node's followers of the job (or of its owner), who read the log; a cancel stops the job if it
+ * node's followers of the job (or of its owner), who read the log; a deletion tells them (and its
+ * owner's followers) the job is gone; a cancel stops the job if it
  * runs here, at once rather than at the next heartbeat (which stays the fallback); access that
  * ended there is published here as a relayed {@code AccessEnded}, ending this node's streams opened
  * with it. Between notices
@@ -129,6 +130,7 @@ public class PeerListener implements SmartLifecycle {
                     statement.execute("LISTEN " + Peers.CANCELS);
                     statement.execute("LISTEN " + Peers.WORK);
                     statement.execute("LISTEN " + Peers.ACCESS);
+                    statement.execute("LISTEN " + Peers.DELETED);
                 }
                 listening = true;
                 delay = FIRST_RECONNECT_DELAY;
@@ -186,6 +188,13 @@ public class PeerListener implements SmartLifecycle {
         }
         if (channel.equals(Peers.ACCESS)) {
             publisher.publishEvent(accessEnded(lines[1].split(" ")));
+            return;
+        }
+        if (channel.equals(Peers.DELETED)) {
+            for (int i = 1; i < lines.length; i++) {
+                String[] f = lines[i].split(" ");
+                remote.deletedElsewhere(f[0], f[1]);
+            }
             return;
         }
         if (channel.equals(Peers.WORK)) {

@@ -21,7 +21,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * Tells the other nodes on this database what they may have to act on: events appended (so their
- * followers read the log), cancels requested (so the node running the job stops it), job types
+ * followers read the log), jobs deleted (so their followers, and their owners', hear of it), cancels requested (so the node running the job stops it), job types
  * with new claimable work (so their workers claim it) and access that ended (so their live streams
  * opened with it end). It hears
  * of both once their transaction committed, and sends what gathered meanwhile in one statement
@@ -39,6 +39,7 @@ public class Peers implements SmartLifecycle {
     static final String CANCELS = "kiln_cancels";
     static final String WORK = "kiln_work";
     static final String ACCESS = "kiln_access";
+    static final String DELETED = "kiln_deleted";
     /** Below PostgreSQL's 8000-byte payload limit, with room to spare. */
     static final int MAX_PAYLOAD = 7000;
 
@@ -56,6 +57,9 @@ public class Peers implements SmartLifecycle {
     private final ThisNode node;
     private final Object lock = new Object();
     private Map<String, Range> events = new LinkedHashMap<>();
+    /** Jobs deleted, each with its owner. */
+    private Map<String, String> deleted = new LinkedHashMap<>();
+
     private List<String> cancels = new ArrayList<>();
     private Set<String> work = new LinkedHashSet<>();
     private List<String> access = new ArrayList<>();
@@ -75,6 +79,18 @@ public class Peers implements SmartLifecycle {
             for (JobEvent event : committed.events()) {
                 events.merge(event.job(), new Range(event.owner(), event.seq(), event.seq()), Range::merge);
             }
+            lock.notifyAll();
+        }
+    }
+
+    /** Jobs deleted here: the other nodes' followers of them, and of their owners ("my jobs"), hear of it. */
+    @EventListener
+    void on(EventLog.Deleted deletion) {
+        if (!db.notifiesOtherNodes()) {
+            return;
+        }
+        synchronized (lock) {
+            deleted.putAll(deletion.owners());
             lock.notifyAll();
         }
     }
@@ -166,12 +182,14 @@ public class Peers implements SmartLifecycle {
         boolean last = false;
         while (!last) {
             Map<String, Range> announce;
+            Map<String, String> gone;
             List<String> cancel;
             Set<String> types;
             List<String> ended;
             synchronized (lock) {
                 while (sender == Thread.currentThread()
                         && events.isEmpty()
+                        && deleted.isEmpty()
                         && cancels.isEmpty()
                         && work.isEmpty()
                         && access.isEmpty()) {
@@ -183,19 +201,26 @@ public class Peers implements SmartLifecycle {
                 }
                 last = sender != Thread.currentThread();
                 announce = events;
+                gone = deleted;
                 cancel = cancels;
                 types = work;
                 ended = access;
                 events = new LinkedHashMap<>();
+                deleted = new LinkedHashMap<>();
                 cancels = new ArrayList<>();
                 work = new LinkedHashSet<>();
                 access = new ArrayList<>();
             }
-            send(announce, cancel, types, ended);
+            send(announce, gone, cancel, types, ended);
         }
     }
 
-    private void send(Map<String, Range> announce, List<String> cancel, Set<String> types, List<String> ended) {
+    private void send(
+            Map<String, Range> announce,
+            Map<String, String> gone,
+            List<String> cancel,
+            Set<String> types,
+            List<String> ended) {
         List<String> channels = new ArrayList<>();
         List<String> payloads = new ArrayList<>();
         ended.forEach(
@@ -211,8 +236,17 @@ public class Peers implements SmartLifecycle {
             channels.add(CANCELS);
             payloads.add(node.id() + "\n" + job);
         });
-        for (String payload : eventPayloads(announce)) {
+        List<String> ranges = new ArrayList<>();
+        announce.forEach((job, range) -> ranges.add(
+                job + " " + (range.owner() == null ? "-" : range.owner()) + " " + range.first() + " " + range.last()));
+        for (String payload : payloads(ranges)) {
             channels.add(EVENTS);
+            payloads.add(payload);
+        }
+        List<String> deletions = new ArrayList<>();
+        gone.forEach((job, owner) -> deletions.add(job + " " + owner));
+        for (String payload : payloads(deletions)) {
+            channels.add(DELETED);
             payloads.add(payload);
         }
         if (channels.isEmpty()) {
@@ -230,20 +264,20 @@ public class Peers implements SmartLifecycle {
         }
     }
 
-    /** One line per job, {@code job owner first last} (owner {@code -} when unknown), after a first line naming this node. */
-    private List<String> eventPayloads(Map<String, Range> announce) {
+    /**
+     * {@code lines} after a first line naming this node, in as few notices as fit: events are
+     * {@code job owner first last} (owner {@code -} when unknown), deletions {@code job owner}.
+     */
+    private List<String> payloads(List<String> lines) {
         List<String> payloads = new ArrayList<>();
         StringBuilder payload = new StringBuilder(node.id());
-        for (Map.Entry<String, Range> job : announce.entrySet()) {
-            Range range = job.getValue();
-            String line = "\n" + job.getKey() + " " + (range.owner() == null ? "-" : range.owner()) + " "
-                    + range.first() + " " + range.last();
-            if (payload.length() + line.length() > MAX_PAYLOAD) {
+        for (String line : lines) {
+            if (payload.length() + 1 + line.length() > MAX_PAYLOAD) {
                 payloads.add(payload.toString());
                 payload.setLength(0);
                 payload.append(node.id());
             }
-            payload.append(line);
+            payload.append('\n').append(line);
         }
         if (payload.length() > node.id().length()) {
             payloads.add(payload.toString());

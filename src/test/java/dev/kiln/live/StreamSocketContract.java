@@ -288,6 +288,40 @@ abstract class StreamSocketContract extends ApiTestBase {
     }
 
     @Test
+    void myJobsIsToldOfTheDeletionOfItsJobsOnly() throws Exception {
+        String processor = api.idleProcessor(); // queued jobs: deletable, with no terminal event to come
+        String other = api.newMember("neighbour-" + UUID.randomUUID());
+        String theirs = api.submit(other, processor, api.textFile(other, "not yours"), "{}");
+        String listed = api.submit(token, processor, fileId, "{}");
+        String followed = api.submit(token, processor, fileId, "{}");
+        try (StreamClient client = StreamClient.connect(api, port, token)) {
+            client.send("{\"type\":\"subscribe\",\"mine\":true}");
+            client.await("subscribed", WAIT);
+            client.send("{\"type\":\"subscribe\",\"jobs\":[\"" + followed + "\"]}");
+            client.await("snapshot", WAIT);
+
+            assertThat(api.delete("/api/v1/jobs/" + theirs, other).status()).isEqualTo(204);
+            assertThat(api.delete("/api/v1/jobs/" + listed, token).status()).isEqualTo(204);
+            List<JsonNode> before = new ArrayList<>();
+            JsonNode deleted = client.await(m -> m.path("type").asString("").equals("deleted"), WAIT, before);
+            assertThat(deleted.get("job").asString())
+                    .as("the first deletion told is the user's own, not the neighbour's before it")
+                    .isEqualTo(listed);
+            assertThat(before).noneMatch(m -> m.path("job").asString("").equals(theirs));
+
+            assertThat(api.delete("/api/v1/jobs/" + followed, token).status()).isEqualTo(204);
+            List<JsonNode> told = new ArrayList<>();
+            told.add(client.await(m -> m.path("job").asString("").equals(followed), WAIT, new ArrayList<>()));
+            told.add(client.await(m -> m.path("job").asString("").equals(followed), WAIT, new ArrayList<>()));
+            assertThat(told)
+                    .as("a job both followed and listed: its follow ends, and the list is told")
+                    .extracting(
+                            m -> m.get("type").asString() + " " + m.path("code").asString(""))
+                    .containsExactlyInAnyOrder("error job_not_found", "deleted ");
+        }
+    }
+
+    @Test
     void aSlowClientIsCutOffAndDoesNotSlowOthers() throws Exception {
         String flood = api.submit(token, "test-ticker", fileId, "{\"count\":3000,\"intervalMs\":0,\"size\":4000}");
         String gate = UUID.randomUUID().toString();

@@ -26,7 +26,8 @@ import tools.jackson.databind.JsonNode;
  * B's socket that follows another user's job (4003), and deleting the user on A closes what they
  * still hold open on B (4001). Both nodes check credentials again only once
  * an hour here, so what ends is ended by the {@code kiln_access} notice. And a waiting job deleted
- * on A ends B's subscriptions to it (B's catch-up finds it gone).
+ * on A ends B's subscriptions to it, and B's "my jobs" subscriber of its owner is told
+ * ({@code kiln_deleted}; B's catch-up would also find it gone for the job's followers).
  */
 class AccessAcrossNodesTest {
 
@@ -108,6 +109,7 @@ class AccessAcrossNodesTest {
 
             String queued = queuedJob(apiA);
             try (StreamClient socket = follow(apiB, b.port(), Api.ADMIN_TOKEN, queued);
+                    StreamClient list = mine(apiB, b.port(), Api.ADMIN_TOKEN);
                     SseClient sse =
                             SseClient.open(apiB.request("/api/v1/jobs/" + queued + "/events", Api.ADMIN_TOKEN))) {
                 assertThat(sse.next(SOON).name()).isEqualTo("state");
@@ -118,6 +120,10 @@ class AccessAcrossNodesTest {
                         .as("B's subscription to a job deleted on A ends")
                         .isEqualTo(queued);
                 assertThat(sse.endsWithin(SOON)).as("B's SSE stream of it ends").isTrue();
+                assertThat(list.await("deleted", SOON).get("job").asString())
+                        .as(
+                                "B's list of the owner's jobs is told (only the kiln_deleted notice can: no catch-up knows it)")
+                        .isEqualTo(queued);
             }
         }
     }
@@ -127,6 +133,14 @@ class AccessAcrossNodesTest {
         socket.await("welcome", SOON);
         socket.send("{\"type\":\"subscribe\",\"jobs\":[\"" + job + "\"]}");
         socket.await(m -> m.path("type").asString("").equals("subscribed"), SOON, new ArrayList<>());
+        return socket;
+    }
+
+    private static StreamClient mine(Api api, int port, String token) throws InterruptedException {
+        StreamClient socket = StreamClient.connect(api, port, token);
+        socket.await("welcome", SOON);
+        socket.send("{\"type\":\"subscribe\",\"mine\":true}");
+        socket.await("subscribed", SOON);
         return socket;
     }
 
