@@ -110,6 +110,95 @@ describe('LiveClient while Kiln is down', () => {
   });
 });
 
+describe('LiveClient behind a proxy that refuses event streams (the session check answers)', () => {
+  const badGateway = () => new Response('Bad Gateway', { status: 502 });
+
+  /** A WebSocket the proxy refuses too (SSE must be second for the client to call it SSE). */
+  const refusedWebSocket: TransportFactory = (handlers) => {
+    queueMicrotask(() => handlers.onClosed(true, 'websocket refused', undefined, true));
+    return { kind: 'websocket', follow() {}, unfollow() {}, followAgain() {}, followMine: () => false, close() {} };
+  };
+
+  /**
+   * A client that has fallen back from the WebSocket, its first SSE attempt under way, over the
+   * fake Kiln; job_a runs (its stream stays open on Kiln; here it ends, and is resumed after a wait).
+   */
+  async function onSse(): Promise<{ c: LiveClient; latest: () => JobViewState | undefined }> {
+    kiln.jobs.set('job_a', snapshot('job_a', 0));
+    kiln.append(event('job_a', 1, 'state', { state: 'running', attempt: 1 }));
+    const http = new KilnHttp({ baseUrl: 'http://kiln.test', token: () => 'kiln_t', fetch: kiln.fetch });
+    const c = client({ maxFailures: 20, transports: [refusedWebSocket, sseTransport(http), pollingTransport(http)] });
+    let latest: JobViewState | undefined;
+    c.followJob('job_a', (s) => (latest = s));
+    await nextAttempt(c);
+    await nextAttempt(c);
+    expect(c.connection.transport).toBe('sse');
+    return { c, latest: () => latest };
+  }
+
+  /** Lets the current attempt run, then waits for the next one (at most 30 s, the longest backoff or SSE's resume wait). */
+  async function nextAttempt(c: LiveClient): Promise<void> {
+    await flush();
+    await vi.advanceTimersByTimeAsync(Math.max(0, (c.connection.nextRetryAt ?? Date.now()) - Date.now()));
+    await flush();
+  }
+
+  const sseRequests = () => kiln.requests.filter((r) => r.includes('/job_a/events') && !r.includes('after=')).length;
+
+  it('falls back to polling after two SSE attempts that were answered 502, and delivers events', async () => {
+    kiln.sseAnswer = badGateway;
+    const { c, latest } = await onSse(); // SSE 1: refused (counts: one)
+    expect(c.connection).toMatchObject({ state: 'reconnecting', transport: 'sse' });
+    expect(sseRequests()).toBe(1);
+    kiln.append(event('job_a', 2, 'state', { state: 'succeeded', attempt: 1 })); // (so that polling stops)
+    await nextAttempt(c); // SSE 2: refused (counts: two)
+    expect(sseRequests()).toBe(2);
+    await nextAttempt(c);
+    await vi.waitFor(() => expect(latest()?.view).toMatchObject({ seq: 2, snapshot: { state: 'succeeded' } }));
+    expect(c.connection).toMatchObject({ state: 'open', transport: 'polling' });
+    expect(sseRequests()).toBe(2);
+  });
+
+  it('stays on SSE after a failure once a stream has worked: only attempts where none did count', async () => {
+    kiln.sseAnswer = badGateway;
+    const { c, latest } = await onSse(); // SSE 1: refused (counts: one)
+    kiln.sseAnswer = null;
+    await nextAttempt(c); // SSE 2: a stream works (the count starts again), ends after its event, is resumed...
+    expect(c.connection).toMatchObject({ state: 'open', transport: 'sse' });
+    expect(latest()?.view?.seq).toBe(1);
+    kiln.sseAnswer = badGateway; // ...and now the proxy refuses it: no count, as a stream worked in this attempt
+    await vi.advanceTimersByTimeAsync(1000); // SSE's wait before resuming a stream that brought nothing
+    await flush();
+    expect(c.connection).toMatchObject({ state: 'reconnecting', transport: 'sse' });
+    await nextAttempt(c); // SSE 3: refused (counts: one)
+    expect(c.connection).toMatchObject({ state: 'reconnecting', transport: 'sse' });
+    kiln.append(event('job_a', 2, 'state', { state: 'succeeded', attempt: 1 })); // (so that polling stops)
+    await nextAttempt(c); // SSE 4: refused (counts: two)
+    await nextAttempt(c);
+    await vi.waitFor(() => expect(c.connection).toMatchObject({ state: 'open', transport: 'polling' }));
+  });
+
+  it('is not walked down to polling by attempts that got no answer', async () => {
+    kiln.sseAnswer = badGateway;
+    const { c } = await onSse(); // SSE 1: refused (counts: one)
+    kiln.down = true; // Kiln restarts: nothing answers
+    for (let i = 0; i < 3; i++) await nextAttempt(c); // SSE 2-4
+    kiln.down = false;
+    kiln.sseAnswer = () => {
+      throw new TypeError('connection reset'); // the session check is answered, the stream is not
+    };
+    for (let i = 0; i < 2; i++) await nextAttempt(c); // SSE 5-6
+    expect(c.connection).toMatchObject({ state: 'reconnecting', transport: 'sse' });
+    expect(kiln.requests.filter((r) => r.includes('after='))).toEqual([]); // never polled
+
+    kiln.sseAnswer = badGateway; // and the proxy refuses SSE again: that counts (two)
+    kiln.append(event('job_a', 2, 'state', { state: 'succeeded', attempt: 1 })); // (so that polling stops)
+    await nextAttempt(c); // SSE 7
+    await nextAttempt(c);
+    await vi.waitFor(() => expect(c.connection).toMatchObject({ state: 'open', transport: 'polling' }));
+  });
+});
+
 describe('LiveClient transports', () => {
   /** 'blocked': Kiln answers HTTP but this transport does not get through (a proxy); 'down': no answer at all. */
   type Outcome = 'works' | 'blocked' | 'down';
@@ -197,6 +286,42 @@ describe('LiveClient transports', () => {
     await flush();
     expect(attempts).toEqual(['websocket', 'sse']);
     expect(c.connection).toMatchObject({ state: 'open', transport: 'sse' });
+  });
+
+  it('after giving up, a quiet attempt goes on from an SSE that was ready but whose stream a proxy refused', async () => {
+    const attempts: string[] = [];
+    let down = true;
+    const sse: TransportFactory = (handlers) => {
+      attempts.push('sse');
+      const wasDown = down;
+      queueMicrotask(() => {
+        if (wasDown) return handlers.onClosed(true, 'sse down', undefined, false);
+        handlers.onReady(true); // the session check is answered...
+        queueMicrotask(() => handlers.onClosed(true, 'sse refused', undefined, true)); // ...the stream is not
+      });
+      return { kind: 'sse', follow() {}, unfollow() {}, followAgain() {}, followMine: () => false, close() {} };
+    };
+    const c = client({
+      maxFailures: 3,
+      transports: [
+        fake('websocket', 'blocked', attempts),
+        sse,
+        fake('polling', () => (down ? 'down' : 'works'), attempts),
+      ],
+    });
+    await flush();
+    while (c.connection.state === 'reconnecting') {
+      await vi.advanceTimersByTimeAsync((c.connection.nextRetryAt ?? 0) - Date.now());
+      await flush();
+    }
+    expect(attempts).toEqual(['websocket', 'websocket', 'sse']);
+
+    down = false;
+    attempts.length = 0;
+    await vi.advanceTimersByTimeAsync(60_000);
+    await flush();
+    expect(attempts).toEqual(['websocket', 'sse', 'polling']);
+    expect(c.connection).toMatchObject({ state: 'open', transport: 'polling' });
   });
 
   it('after giving up during an outage, a quiet attempt that gets no answer tries only the WebSocket', async () => {

@@ -54,6 +54,10 @@ export class LiveClient {
   private transport: Transport | null = null;
   private transportIndex = 0;
   private transportReady = false;
+  /** Whether the transport has shown that it works: at ready, but for SSE only once a stream has. */
+  private transportWorked = false;
+  /** Whether this attempt is a quiet one (after giving up), until its transport works. */
+  private quietAttempt = false;
   private unreadyFailures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private stableTimer: ReturnType<typeof setTimeout> | undefined;
@@ -228,9 +232,12 @@ export class LiveClient {
     const state = this.info.lastSyncedAt === null && this.backoff.attempts === 0 ? 'connecting' : 'reconnecting';
     this.setInfo({ ...(quiet ? {} : { state }), transport: kind, nextRetryAt: null });
     this.transportReady = false;
+    this.transportWorked = false;
+    this.quietAttempt = quiet;
     let transport: Transport | null = null;
     transport = factory({
-      onReady: () => transport === this.transport && this.ready(),
+      onReady: (untested) => transport === this.transport && this.ready(untested === true),
+      onWorking: () => transport === this.transport && this.worked(),
       onMessage: (message) => transport === this.transport && this.receive(message),
       onClosed: (reconnect, reason, cause, reached) =>
         transport === this.transport && this.lost(reconnect, reason, cause, reached),
@@ -243,9 +250,9 @@ export class LiveClient {
     return (['websocket', 'sse', 'polling'] as const)[Math.min(index, 2)];
   }
 
-  private ready(): void {
+  private ready(untested: boolean): void {
     this.transportReady = true;
-    this.unreadyFailures = 0;
+    if (!untested) this.worked();
     this.setInfo({
       state: 'open',
       failures: this.backoff.attempts,
@@ -264,6 +271,12 @@ export class LiveClient {
       this.backoff.reset();
       this.setInfo({ failures: 0 });
     }, this.stableAfterMs);
+  }
+
+  private worked(): void {
+    this.transportWorked = true;
+    this.quietAttempt = false;
+    this.unreadyFailures = 0;
   }
 
   private receive(message: ServerMessage): void {
@@ -301,8 +314,10 @@ export class LiveClient {
 
   /** {@code reached}: whether the server answered HTTP during the attempt (unknown counts as yes). */
   private lost(reconnect: boolean, reason: string, cause?: FailureCause, reached = true): void {
-    const everReady = this.transportReady;
-    const quiet = this.info.state === 'failed'; // an attempt after giving up: connect(true) left the state
+    const everWorked = this.transportWorked;
+    // An attempt after giving up: connect(true) left the state, which an untested transport's
+    // ready (SSE before any stream) may have changed since.
+    const quiet = this.info.state === 'failed' || this.quietAttempt;
     this.dropTransport();
     clearTimeout(this.stableTimer);
     if (this.disposed) return;
@@ -321,8 +336,10 @@ export class LiveClient {
     // Falling back is for a transport that something blocks (a proxy refusing WebSockets) while
     // Kiln answers. A failure that got no answer at all (Kiln restarting) says nothing about the
     // transport and does not count: else a short restart walked the tab down to polling for good.
+    // Ready is not enough: SSE is ready once the session check answers, while a proxy may still
+    // refuse or cut every event stream. With no job to follow it has nothing to fail with, so stays.
     if (
-      !everReady &&
+      !everWorked &&
       reached &&
       ++this.unreadyFailures >= this.fallbackAfter &&
       this.transportIndex < this.factories.length - 1

@@ -91,6 +91,8 @@ export class FakeKiln {
   proxyStatus: number | null = null;
   /** Event requests (SSE and pages) answer this status instead, e.g. 401 once signed out. */
   refuseEvents: number | null = null;
+  /** SSE requests get this instead of Kiln's stream, as from a proxy that refuses or cuts event streams; it may throw (no answer). */
+  sseAnswer: (() => Response) | null = null;
   /** Holds a job list's answer until the promise it returns settles; undefined answers at once. */
   holdList: (query: URLSearchParams) => Promise<void> | undefined = () => undefined;
 
@@ -109,6 +111,7 @@ export class FakeKiln {
     const accept = new Headers(init?.headers).get('Accept') ?? '';
     if (events && this.refuseEvents !== null) return json({ code: 'refused', detail: 'No.' }, this.refuseEvents);
     if (events && accept.includes('text/event-stream')) {
+      if (this.sseAnswer) return this.sseAnswer();
       return this.sse(events[1], Number(new Headers(init?.headers).get('Last-Event-ID') ?? 0));
     }
     if (events) {

@@ -11,11 +11,17 @@ let closed: string[];
 let told: string[];
 /** For each close, whether the transport says the server answered HTTP during the attempt. */
 let reachedKiln: (boolean | undefined)[];
+/** For each ready, whether the transport said it was untested. */
+let untested: (boolean | undefined)[];
 
 function start(factory: (http: KilnHttp) => TransportFactory) {
   const http = new KilnHttp({ baseUrl: 'http://kiln.test', token: () => 'kiln_t', fetch: kiln.fetch });
   return factory(http)({
-    onReady: () => told.push('ready'),
+    onReady: (isUntested) => {
+      told.push('ready');
+      untested.push(isUntested);
+    },
+    onWorking: () => told.push('working'),
     onMessage: (m: ServerMessage) => m.type === 'event' && received.push(m.seq),
     onClosed: (reconnect, reason, cause, reached) => {
       closed.push(reason);
@@ -43,6 +49,7 @@ beforeEach(() => {
   closed = [];
   told = [];
   reachedKiln = [];
+  untested = [];
   FakeSocket.opened = [];
 });
 
@@ -77,6 +84,89 @@ describe('SSE transport', () => {
   });
 });
 
+describe('SSE transport through a proxy that refuses or breaks event streams', () => {
+  /** A job that goes on: its stream stays open on Kiln (here it ends, and is resumed after a wait). */
+  const running = () => kiln.append(event('job_a', 1, 'state', { state: 'running' }));
+
+  it('is untested when ready, and works once a stream brings its first line', async () => {
+    running();
+    const transport = start(sseTransport);
+    await vi.waitFor(() => expect(told).toEqual(['ready']));
+    expect(untested).toEqual([true]);
+    transport.follow([{ id: 'job_a', after: 0 }]);
+    await vi.waitFor(() => expect(told).toEqual(['ready', 'working']));
+    transport.close();
+  });
+
+  it.each([
+    ['a 502', () => new Response('Bad Gateway', { status: 502 })],
+    ['a 405', () => new Response('Method Not Allowed', { status: 405 })],
+    ['a page instead', () => new Response('<html>', { status: 200, headers: { 'Content-Type': 'text/html' } })],
+    ['a stream cut at once', () => new Response('', { status: 200, headers: { 'Content-Type': 'text/event-stream' } })],
+  ])('fails, as having reached Kiln, on %s before any stream has worked', async (_what, answer) => {
+    running();
+    kiln.sseAnswer = answer;
+    const transport = start(sseTransport);
+    await vi.waitFor(() => expect(told).toEqual(['ready']));
+    transport.follow([{ id: 'job_a', after: 0 }]);
+    await vi.waitFor(() => expect(told).toEqual(['ready', 'closed reconnect=true unreachable']));
+    expect(reachedKiln).toEqual([true]);
+  });
+
+  it('on a 403 asks to reconnect (the next transport tells a proxy from Kiln) until a stream has worked', async () => {
+    running();
+    kiln.sseAnswer = () => new Response('Forbidden', { status: 403 });
+    let transport = start(sseTransport);
+    await vi.waitFor(() => expect(told).toEqual(['ready']));
+    transport.follow([{ id: 'job_a', after: 0 }]);
+    await vi.waitFor(() => expect(told).toEqual(['ready', 'closed reconnect=true refused']));
+    expect(reachedKiln).toEqual([true]);
+
+    vi.useFakeTimers();
+    kiln.sseAnswer = null;
+    told = [];
+    transport = start(sseTransport);
+    await flush();
+    transport.follow([{ id: 'job_a', after: 0 }]);
+    await flush();
+    expect(told).toEqual(['ready', 'working']); // the stream ended after its event: resumed after a wait
+    kiln.sseAnswer = () => new Response('Forbidden', { status: 403 });
+    await vi.advanceTimersByTimeAsync(30_000);
+    await flush();
+    expect(told).toEqual(['ready', 'working', 'closed reconnect=false refused']);
+  });
+
+  it('does not count a 503 (Kiln draining) or no answer as having reached Kiln', async () => {
+    running();
+    kiln.sseAnswer = () => new Response('Service Unavailable', { status: 503 });
+    start(sseTransport).follow([{ id: 'job_a', after: 0 }]);
+    await vi.waitFor(() => expect(reachedKiln).toEqual([false]));
+    kiln.sseAnswer = () => {
+      throw new TypeError('connection reset');
+    };
+    const transport = start(sseTransport);
+    await vi.waitFor(() => expect(told).toContain('ready'));
+    transport.follow([{ id: 'job_a', after: 0 }]);
+    await vi.waitFor(() => expect(reachedKiln).toEqual([false, false]));
+  });
+
+  it('once a stream has worked, a stream cut at once is resumed after a wait, as before', async () => {
+    vi.useFakeTimers();
+    running();
+    const transport = start(sseTransport);
+    await flush();
+    transport.follow([{ id: 'job_a', after: 0 }]);
+    await flush();
+    expect(told).toEqual(['ready', 'working']);
+    kiln.sseAnswer = () => new Response('', { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
+    await vi.advanceTimersByTimeAsync(60_000);
+    await flush();
+    expect(told).toEqual(['ready', 'working']);
+    expect(kiln.requests.filter((r) => r.includes('/events')).length).toBeGreaterThan(2);
+    transport.close();
+  });
+});
+
 describe('polling transport', () => {
   it('does not stop at a terminal event that a retry has left behind', async () => {
     retriedJob();
@@ -91,7 +181,7 @@ describe('polling transport', () => {
 describe.each([
   ['SSE', sseTransport],
   ['polling', pollingTransport],
-])('%s transport: ready and reconnect', (_name, factory) => {
+])('%s transport: ready and reconnect', (name, factory) => {
   it('is ready only once Kiln has answered, and asks to reconnect when it could not be reached', async () => {
     kiln.down = true;
     start(factory);
@@ -103,7 +193,8 @@ describe.each([
     await vi.waitFor(() => expect(told).toEqual(['ready']));
   });
 
-  it.each([401, 403, 429])('gives up on %i instead of reconnecting', async (status) => {
+  // SSE on 403: below, as it depends on whether a stream has worked.
+  it.each(name === 'SSE' ? [401, 429] : [401, 403, 429])('gives up on %i instead of reconnecting', async (status) => {
     kiln.append(event('job_a', 1));
     kiln.refuseEvents = status;
     const transport = start(factory);

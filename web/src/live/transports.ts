@@ -16,15 +16,22 @@ import {
 export type TransportKind = 'websocket' | 'sse' | 'polling';
 
 export interface TransportHandlers {
-  /** The transport can take subscriptions now. */
-  onReady(): void;
+  /**
+   * The transport can take subscriptions now. {@code untested}: whether it works is not known yet
+   * (SSE: a proxy may answer the session check yet refuse or cut event streams); it calls
+   * {@link onWorking} once it has shown that it does.
+   */
+  onReady(untested?: boolean): void;
+  /** An untested transport has shown that it works (SSE: a stream brought its first line). */
+  onWorking?(): void;
   onMessage(message: ServerMessage): void;
   /**
    * The transport is gone; {@code reconnect} says whether trying again soon makes sense,
    * {@code cause} why, when it is more than a dropped connection, and {@code reached} whether the
    * server answered HTTP during the attempt: false when it got no answer or a 5xx (Kiln is down or
-   * restarting, or the network is), omitted when it did (or cannot tell). Only an attempt that
-   * reached the server and still did not work says that something blocks this transport.
+   * restarting, or the network is; for a job's request after the session check answered, only
+   * none or a 503), omitted when it did (or cannot tell). Only an attempt that reached the server
+   * and still did not work says that something blocks this transport.
    */
   onClosed(reconnect: boolean, reason: string, cause?: FailureCause, reached?: boolean): void;
   log(message: string): void;
@@ -217,6 +224,10 @@ abstract class PerJobTransport implements Transport {
   private readonly loops = new Map<string, AbortController>();
   private readonly checking = new AbortController();
   private closed = false;
+  /** Whether it has shown that it works (see {@link TransportHandlers.onReady}). */
+  protected working = false;
+  /** Whether the session check shows that it works: so for polling, plain JSON GETs like it. */
+  protected abstract readonly checkShowsWorking: boolean;
 
   constructor(
     protected readonly http: KilnHttp,
@@ -238,7 +249,9 @@ abstract class PerJobTransport implements Transport {
         signal: this.checking.signal,
       });
       if (response.ok) {
-        if (!this.closed) this.handlers.onReady();
+        if (this.closed) return;
+        this.working = this.checkShowsWorking;
+        this.handlers.onReady(!this.working);
         return;
       }
       status = response.status;
@@ -270,8 +283,22 @@ abstract class PerJobTransport implements Transport {
           return;
         }
         const status = error instanceof HttpError ? error.status : 0;
-        this.fail(`${this.kind} failed for ${jobId}: ${String(error)}`, statusCause(status), answered(status));
+        const cause = statusCause(status);
+        // The session check has just answered, so any answer to the job's request reached Kiln (a
+        // proxy's 502 to an event stream too), but for none at all or a 503 (Kiln draining). A
+        // proxy may refuse event streams with a 403, as Kiln does after a role change: until this
+        // transport has worked, the next one tells which.
+        const reached = status !== 0 && status !== 503;
+        const reconnect = cause === 'unreachable' || (cause === 'refused' && !this.working);
+        this.fail(`${this.kind} failed for ${jobId}: ${String(error)}`, cause, reached, reconnect);
       });
+  }
+
+  /** The transport has shown that it works (once). */
+  protected worked(): void {
+    if (this.working || this.closed) return;
+    this.working = true;
+    this.handlers.onWorking?.();
   }
 
   unfollow(jobId: string): void {
@@ -299,12 +326,12 @@ abstract class PerJobTransport implements Transport {
   /** Delivers the job's events after {@code after} until its terminal event. */
   protected abstract run(jobId: string, after: number, signal: AbortSignal): Promise<void>;
 
-  private fail(reason: string, cause: FailureCause, reached: boolean): void {
+  // Only a server that could not be reached is worth trying again soon: 401, 403 and 429 are
+  // refusals that the next attempt gets too (docs/protocol.md, "The web app's connections").
+  private fail(reason: string, cause: FailureCause, reached: boolean, reconnect = cause === 'unreachable'): void {
     if (this.closed) return;
     this.close();
-    // Only a server that could not be reached is worth trying again soon: 401, 403 and 429 are
-    // refusals that the next attempt gets too (docs/protocol.md, "The web app's connections").
-    this.handlers.onClosed(cause === 'unreachable', reason, cause, reached);
+    this.handlers.onClosed(reconnect, reason, cause, reached);
   }
 }
 
@@ -314,6 +341,7 @@ export function sseTransport(http: KilnHttp): TransportFactory {
 
 class SseTransport extends PerJobTransport {
   readonly kind = 'sse' as const;
+  protected readonly checkShowsWorking = false;
 
   protected async run(jobId: string, after: number, signal: AbortSignal): Promise<void> {
     let last = after;
@@ -327,17 +355,37 @@ class SseTransport extends PerJobTransport {
       if (!response.ok || !response.body) {
         throw new HttpError(response.status, undefined, `SSE answered ${response.status}`);
       }
+      // A proxy may answer with something else (its own page) or cut the stream before Kiln's first
+      // line ("retry:"): SSE does not work through it, though the session check did.
+      const type = response.headers.get('Content-Type') ?? '';
+      if (!type.toLowerCase().startsWith('text/event-stream')) {
+        throw new HttpError(response.status, undefined, `SSE answered ${response.status} ${type || 'untyped'}`);
+      }
       let received = 0;
-      await readSse(response.body, (data) => {
-        const event: unknown = JSON.parse(data);
-        if (!isJobEvent(event)) {
-          this.handlers.log('ignored a malformed SSE event');
-          return;
-        }
-        received++;
-        last = Math.max(last, event.seq);
-        this.handlers.onMessage({ type: 'event', ...event });
-      });
+      let lines = 0;
+      try {
+        await readSse(
+          response.body,
+          (data) => {
+            const event: unknown = JSON.parse(data);
+            if (!isJobEvent(event)) {
+              this.handlers.log('ignored a malformed SSE event');
+              return;
+            }
+            received++;
+            last = Math.max(last, event.seq);
+            this.handlers.onMessage({ type: 'event', ...event });
+          },
+          () => {
+            lines++;
+            this.worked();
+          },
+        );
+      } catch (error) {
+        if (lines > 0 || signal.aborted) throw error;
+        throw new HttpError(response.status, undefined, `SSE stream broke before its first line: ${String(error)}`);
+      }
+      if (lines === 0 && !this.working) throw new HttpError(response.status, undefined, 'SSE stream ended at once');
       // Resume from the last event. After a terminal event the server's answer settles it: 204 at
       // the job's real end, more events if it was retried. A stream that brought nothing (a proxy
       // cut it) is retried after a growing wait.
@@ -357,8 +405,12 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Reads an SSE body to its end, calling {@code onData} with each event's data. */
-async function readSse(body: ReadableStream<Uint8Array>, onData: (data: string) => void): Promise<void> {
+/** Reads an SSE body to its end, calling {@code onData} with each event's data and {@code onLine} for every line. */
+async function readSse(
+  body: ReadableStream<Uint8Array>,
+  onData: (data: string) => void,
+  onLine: () => void,
+): Promise<void> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
@@ -371,6 +423,7 @@ async function readSse(body: ReadableStream<Uint8Array>, onData: (data: string) 
     while ((newline = buffer.indexOf('\n')) >= 0) {
       const line = buffer.slice(0, newline).replace(/\r$/, '');
       buffer = buffer.slice(newline + 1);
+      onLine();
       if (line === '') {
         if (data.length > 0) onData(data.join('\n'));
         data = [];
@@ -387,6 +440,7 @@ export function pollingTransport(http: KilnHttp): TransportFactory {
 
 class PollingTransport extends PerJobTransport {
   readonly kind = 'polling' as const;
+  protected readonly checkShowsWorking = true;
 
   protected async run(jobId: string, after: number, signal: AbortSignal): Promise<void> {
     let next = after;
