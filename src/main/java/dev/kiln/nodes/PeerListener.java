@@ -193,7 +193,9 @@ public class PeerListener implements SmartLifecycle {
         if (channel.equals(Peers.DELETED)) {
             for (int i = 1; i < lines.length; i++) {
                 String[] f = lines[i].split(" ");
-                remote.deletedElsewhere(f[0], f[1]);
+                if (f.length == 2) { // else not a deletion this release can read: the others still count
+                    remote.deletedElsewhere(f[0], f[1]);
+                }
             }
             return;
         }
