@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { savesSettled, trackSave, UnsavedCorrection } from './pendingSaves';
+import { describe, expect, it, vi } from 'vitest';
+import { CorrectionStillSaving, savesSettled, trackSave, UnsavedCorrection } from './pendingSaves';
 
 function latch() {
   let resolve!: () => void;
@@ -41,5 +41,22 @@ describe('pending saves', () => {
     save.reject(new Error('Disk full.'));
     await expect(waiting).rejects.toBeInstanceOf(UnsavedCorrection);
     await expect(savesSettled('job_a')).resolves.toBeUndefined();
+  });
+
+  it('stop being waited for after the time limit: a save with no answer does not hold a download for good', async () => {
+    vi.useFakeTimers();
+    try {
+      const save = latch();
+      void trackSave('job_c', save.promise);
+      const waiting = savesSettled('job_c', 30_000);
+      const outcome = expect(waiting).rejects.toBeInstanceOf(CorrectionStillSaving);
+      await vi.advanceTimersByTimeAsync(29_999);
+      expect(await settled(waiting)).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await outcome;
+      save.resolve();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -27,16 +27,35 @@ export class UnsavedCorrection extends Error {
   }
 }
 
+/** A correction of the result was still in flight when the download stopped waiting for it. */
+export class CorrectionStillSaving extends Error {
+  constructor(seconds: number) {
+    super(
+      `Not downloaded: a correction has been on its way to the server for ${seconds} s. Download again once it is saved.`,
+    );
+  }
+}
+
 /**
  * Waits until no correction of {@link jobId}'s result is in flight, those started meanwhile included;
- * rejects with {@link UnsavedCorrection} when one of them failed.
+ * rejects with {@link UnsavedCorrection} when one of them failed, and with {@link CorrectionStillSaving}
+ * after {@link limitMs} (a request with no answer on a half-open connection would otherwise hold the
+ * download, and its button, for good).
  */
-export async function savesSettled(jobId: string): Promise<void> {
-  let failed = false;
-  for (let saves = pending.get(jobId); saves && saves.size > 0; saves = pending.get(jobId)) {
-    // Each save's own `done` ran before this resolves (it was attached first), so the set shrinks.
-    const outcomes = await Promise.allSettled([...saves]);
-    failed ||= outcomes.some((o) => o.status === 'rejected');
+export async function savesSettled(jobId: string, limitMs = 30_000): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CorrectionStillSaving(Math.round(limitMs / 1000))), limitMs);
+  });
+  try {
+    let failed = false;
+    for (let saves = pending.get(jobId); saves && saves.size > 0; saves = pending.get(jobId)) {
+      // Each save's own `done` ran before this resolves (it was attached first), so the set shrinks.
+      const outcomes = await Promise.race([Promise.allSettled([...saves]), limit]);
+      failed ||= outcomes.some((o) => o.status === 'rejected');
+    }
+    if (failed) throw new UnsavedCorrection();
+  } finally {
+    clearTimeout(timer);
   }
-  if (failed) throw new UnsavedCorrection();
 }
