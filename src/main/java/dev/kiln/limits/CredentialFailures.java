@@ -2,8 +2,8 @@ package dev.kiln.limits;
 
 import dev.kiln.support.Digests;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
 
@@ -15,28 +15,33 @@ import org.springframework.stereotype.Component;
  * credential costs no round trip to the database. Another node learns it on the first refusal it
  * sees from that address.
  *
- * <p>Out of budget, an address may present no credential but one that already worked from it
- * while it was being refused: a script looping on a revoked token behind an office's one address
- * must not lock out the colleagues and workers whose tokens work, while a guesser still gets no
- * guess past the budget. Credentials are kept as fingerprints, only for addresses with refusals.
+ * <p>Out of budget, an address may present no credential but one that authenticated from it within
+ * the last {@link #REMEMBERED}: a script looping on a revoked token behind an office's one address
+ * must not lock out the colleagues and workers whose tokens work, while a guesser gets no guess past
+ * the budget (only a credential that authenticated is remembered, and a refused one is forgotten).
+ * Credentials are kept as SHA-256 fingerprints, on this node only.
  */
 @Component
 public class CredentialFailures {
 
-    /** Ended entries are swept out once there are more than this many. */
+    /** How long a credential that authenticated from an address goes on passing its lockouts. */
+    static final Duration REMEMBERED = Duration.ofHours(1);
+    /** Addresses (exhausted, or with credentials remembered) above which ended entries are swept out. */
     private static final int SWEEP_ABOVE = 10_000;
-    /** Credentials remembered as working per address; the rest wait out the window. */
-    private static final int PROVEN_PER_ADDRESS = 1_000;
+    /** Credentials remembered per address; past it, one not remembered yet waits out a lockout. */
+    private static final int REMEMBERED_PER_ADDRESS = 1_000;
+    /** A sweep walks every address: not more often than this. */
+    private static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
 
     private final RateLimiter limiter;
     private final RateLimit limit;
     private final Clock clock;
     /** Address → when it may present any credential again (epoch millis). */
     private final Map<String, Long> exhausted = new ConcurrentHashMap<>();
-    /** Addresses refused within the window → the credentials that worked from them meanwhile. */
-    private final Map<String, Proven> watched = new ConcurrentHashMap<>();
+    /** Address → fingerprints of the credentials that authenticated from it → when they last did. */
+    private final Map<String, Map<String, Long>> worked = new ConcurrentHashMap<>();
 
-    private record Proven(long until, Set<String> fingerprints) {}
+    private volatile long lastSweep;
 
     CredentialFailures(RateLimiter limiter, LimitSettings settings, Clock clock) {
         this.limiter = limiter;
@@ -50,23 +55,24 @@ public class CredentialFailures {
 
     /**
      * Seconds until {@code address} (a {@link ClientAddress}) may present {@code credential} (null:
-     * any) again; 0 when it may now.
+     * one that cannot be remembered, a sign-in's) again; 0 when it may now.
      */
     public long refusedFor(String address, String credential) {
         Long until = exhausted.get(address);
         if (until == null) {
             return 0;
         }
-        long left = until - clock.millis();
-        if (left <= 0) {
+        long now = clock.millis();
+        if (until <= now) {
             exhausted.remove(address, until);
             return 0;
         }
-        Proven proven = watched.get(address);
-        if (credential != null && proven != null && proven.fingerprints().contains(fingerprint(credential))) {
+        Map<String, Long> known = worked.get(address);
+        Long last = credential == null || known == null ? null : known.get(fingerprint(credential));
+        if (last != null && now - last <= REMEMBERED.toMillis()) {
             return 0;
         }
-        return (left + 999) / 1000;
+        return (until - now + 999) / 1000;
     }
 
     /** The 429 for an address that may not present {@code credential} now; null when it may. */
@@ -75,39 +81,53 @@ public class CredentialFailures {
         return wait == 0 ? null : new RateDecision(limit, false, 0, wait, wait);
     }
 
-    /** Counts one refused credential from {@code address}; the one that uses up its budget closes it. */
-    public void failed(String address) {
+    /**
+     * Counts one refused credential from {@code address} (null when it cannot be remembered), which
+     * is forgotten if it had worked; the refusal that uses up the budget closes the address.
+     */
+    public void failed(String address, String credential) {
         if (limit.off()) {
             return;
         }
-        long now = clock.millis();
-        sweep(now);
-        long until = now + limit.windowSeconds() * 1000;
-        watched.compute(
-                address,
-                (a, was) ->
-                        new Proven(until, was != null ? was.fingerprints() : ConcurrentHashMap.<String>newKeySet()));
+        Map<String, Long> known = worked.get(address);
+        if (known != null && credential != null) {
+            known.remove(fingerprint(credential)); // revoked or expired since: it passes no lockout
+        }
         RateDecision decision = limiter.take(limit, address);
         if (decision != null && (!decision.allowed() || decision.remaining() == 0)) {
             long wait = decision.allowed() ? decision.resetSeconds() : decision.retryAfter();
-            exhausted.put(address, now + Math.max(1, wait) * 1000);
+            sweep(clock.millis());
+            exhausted.put(address, clock.millis() + Math.max(1, wait) * 1000);
         }
     }
 
-    /** {@code credential} worked from {@code address}: remembered while the address is being refused. */
+    /** {@code credential} authenticated from {@code address}: it passes the address's lockouts for a while. */
     public void worked(String address, String credential) {
-        Proven proven = watched.get(address);
-        if (proven != null
-                && proven.until() > clock.millis()
-                && proven.fingerprints().size() < PROVEN_PER_ADDRESS) {
-            proven.fingerprints().add(fingerprint(credential));
+        if (limit.off() || credential == null) {
+            return;
         }
+        long now = clock.millis();
+        Map<String, Long> known = worked.get(address);
+        if (known == null) {
+            sweep(now);
+            known = worked.computeIfAbsent(address, a -> new ConcurrentHashMap<>());
+        }
+        String fingerprint = fingerprint(credential);
+        if (known.size() >= REMEMBERED_PER_ADDRESS && !known.containsKey(fingerprint)) {
+            known.values().removeIf(last -> now - last > REMEMBERED.toMillis());
+            if (known.size() >= REMEMBERED_PER_ADDRESS) {
+                return;
+            }
+        }
+        known.put(fingerprint, now);
     }
 
     private void sweep(long now) {
-        if (exhausted.size() + watched.size() > SWEEP_ABOVE) {
+        if (exhausted.size() + worked.size() > SWEEP_ABOVE && now - lastSweep > SWEEP_EVERY.toMillis()) {
+            lastSweep = now;
             exhausted.values().removeIf(until -> until <= now);
-            watched.entrySet().removeIf(e -> e.getValue().until() <= now && !exhausted.containsKey(e.getKey()));
+            worked.values().forEach(known -> known.values().removeIf(last -> now - last > REMEMBERED.toMillis()));
+            worked.values().removeIf(Map::isEmpty);
         }
     }
 

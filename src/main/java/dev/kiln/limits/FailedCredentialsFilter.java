@@ -3,6 +3,7 @@ package dev.kiln.limits;
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ForeignApi;
 import dev.kiln.api.Problems;
+import dev.kiln.auth.Access;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.Cookie;
@@ -25,7 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
  * is answered 401 counts one failure, before the answer leaves; once an address has none left, every
  * request from it that presents a credential is refused with 429 until the window ends, valid or
  * not (else the 429 itself would tell a right guess from a wrong one), but for credentials that
- * worked from there meanwhile ({@link CredentialFailures}). Requests without one are neither counted
+ * authenticated from there lately ({@link CredentialFailures}). Requests without one are neither counted
  * nor refused here.
  */
 class FailedCredentialsFilter extends OncePerRequestFilter {
@@ -34,6 +35,7 @@ class FailedCredentialsFilter extends OncePerRequestFilter {
     private static final String SESSION_COOKIE = "kiln_session";
 
     private static final String SIGN_IN = "/api/v1/session";
+    private static final String BEARER = "Bearer ";
 
     private final CredentialFailures failures;
     private final List<ForeignApi> foreign;
@@ -55,26 +57,38 @@ class FailedCredentialsFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         String address = ClientAddress.of(request.getRemoteAddr());
         String credential = credential(request);
-        RateDecision decision = failures.refusal(address, credential.isEmpty() ? null : credential);
+        RateDecision decision = failures.refusal(address, rememberable(credential));
         if (decision != null) {
             refuse(request, response, RateLimiter.exceeded(decision));
             return;
         }
-        FailureCounting counting = new FailureCounting(response, address, credential);
+        FailureCounting counting = new FailureCounting(request, response, address, credential);
         chain.doFilter(request, counting);
         if (!request.isAsyncStarted()) {
             counting.finish(); // an answer that never wrote or flushed anything
         }
     }
 
-    /** The credential the request presents: a token, the session cookie, "" for a sign-in (its password); null: none. */
+    /**
+     * The credential the request presents, picked as {@code auth.ApiAuthenticationFilter} picks it (an
+     * {@code Authorization} header, a foreign API's token header, the session cookie) and without
+     * its scheme, so a token is one credential over HTTP and WebSocket alike; "" for a sign-in (its
+     * token is in the body); null: none.
+     */
     private String credential(HttpServletRequest request) {
         if ("POST".equals(request.getMethod()) && SIGN_IN.equals(request.getRequestURI())) {
             return "";
         }
         String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
         if (authorization != null) {
-            return authorization;
+            return authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())
+                    ? authorization.substring(BEARER.length()).trim()
+                    : authorization;
+        }
+        for (ForeignApi api : foreign) {
+            if (api.tokenHeader() != null && request.getHeader(api.tokenHeader()) != null && api.covers(request)) {
+                return request.getHeader(api.tokenHeader());
+            }
         }
         Cookie[] cookies = request.getCookies();
         if (cookies != null) {
@@ -84,12 +98,11 @@ class FailedCredentialsFilter extends OncePerRequestFilter {
                 }
             }
         }
-        for (ForeignApi api : foreign) {
-            if (api.tokenHeader() != null && request.getHeader(api.tokenHeader()) != null && api.covers(request)) {
-                return request.getHeader(api.tokenHeader());
-            }
-        }
         return null;
+    }
+
+    private static String rememberable(String credential) {
+        return credential == null || credential.isEmpty() ? null : credential;
     }
 
     /** The 429 in Kiln's problem shape, or on a foreign API's paths in that API's. */
@@ -116,11 +129,13 @@ class FailedCredentialsFilter extends OncePerRequestFilter {
     /** Counts a 401 as it is committed, so the client's next request already sees it counted. */
     private final class FailureCounting extends OnCommittedResponseWrapper {
 
+        private final HttpServletRequest request;
         private final String address;
         private final String credential;
 
-        FailureCounting(HttpServletResponse response, String address, String credential) {
+        FailureCounting(HttpServletRequest request, HttpServletResponse response, String address, String credential) {
             super(response);
+            this.request = request;
             this.address = address;
             this.credential = credential;
         }
@@ -129,9 +144,11 @@ class FailedCredentialsFilter extends OncePerRequestFilter {
         protected void onResponseCommitted() {
             disableOnResponseCommitted();
             if (getStatus() == HttpStatus.UNAUTHORIZED.value()) {
-                failures.failed(address);
-            } else if (!credential.isEmpty()) {
-                failures.worked(address, credential);
+                failures.failed(address, rememberable(credential));
+            } else if (Access.of(request) != null) {
+                // Authenticated, with this credential (the same one the authentication filter picked):
+                // not merely answered, as a public page answers whatever a request presents.
+                failures.worked(address, rememberable(credential));
             }
         }
 

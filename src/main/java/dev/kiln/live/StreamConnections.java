@@ -139,7 +139,7 @@ class StreamConnections implements SmartLifecycle {
     /**
      * The access {@code credential} (a ticket or a token) gives; empty when refused, and then the
      * socket is closed. A refused one counts against the client address, which past its limit is
-     * refused a token before it is checked, unless that token already worked from there
+     * refused a token before it is checked, unless that token authenticated from there lately
      * (limits.CredentialFailures). A ticket is always checked: single-use and short-lived, it was
      * issued moments ago to a credential that passed that check over HTTP.
      */
@@ -166,7 +166,7 @@ class StreamConnections implements SmartLifecycle {
         }
         Optional<Access> found = credential == null ? Optional.empty() : check.apply(credential);
         if (found.isEmpty()) {
-            failures.failed(connection.address());
+            failures.failed(connection.address(), ticket ? null : credential);
             connection.close(CloseCode.NOT_AUTHENTICATED, refusal);
         } else if (!ticket) {
             failures.worked(connection.address(), credential);
