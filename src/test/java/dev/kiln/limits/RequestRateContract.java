@@ -213,6 +213,8 @@ abstract class RequestRateContract extends ApiTestBase {
     void aWebSocketsTicketsAndTokensDrawOnTheSameBudget() throws Exception {
         HttpClient http = client("127.0.0.25");
         URI stream = URI.create("ws://127.0.0.1:" + port + "/api/v1/stream");
+        String worker = member();
+        assertThat(from("127.0.0.25").get("/api/v1/jobs", worker).status()).isEqualTo(200);
         try (StreamClient forged = StreamClient.open(http, URI.create(stream + "?ticket=wst_forged"), null)) {
             assertThat(forged.closeCode(Duration.ofSeconds(5))).isEqualTo(4001);
         }
@@ -231,6 +233,12 @@ abstract class RequestRateContract extends ApiTestBase {
         assertThat(from("127.0.0.25").get("/api/v1/jobs", member()).status())
                 .as("the same budget as HTTP's")
                 .isEqualTo(429);
+        try (StreamClient known = StreamClient.open(http, stream, null)) {
+            known.send("{\"type\":\"auth\",\"token\":\"" + worker + "\"}");
+            assertThat(known.await("welcome", Duration.ofSeconds(5)))
+                    .as("a token that authenticated from the address over HTTP passes its lockout on a socket too")
+                    .isNotNull();
+        }
     }
 
     /** A client on its own loopback address: the limit counts per address. */
