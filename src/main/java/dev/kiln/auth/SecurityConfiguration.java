@@ -4,6 +4,7 @@ import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
 import dev.kiln.api.ForeignApi;
 import dev.kiln.api.Problems;
+import dev.kiln.api.ServletProblems;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -15,7 +16,6 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
-import org.springframework.http.ResponseEntity;
 import org.springframework.security.authorization.AuthenticatedAuthorizationManager;
 import org.springframework.security.authorization.AuthorityAuthorizationManager;
 import org.springframework.security.authorization.AuthorizationManagers;
@@ -115,10 +115,10 @@ class SecurityConfiguration {
     }
 
     private static ApiAuthenticationFilter authentication(ApiTokens tokens, Sessions sessions, JsonMapper json) {
-        return new ApiAuthenticationFilter(tokens, sessions, (request, response, why) -> {
-            why.responseHeaders().forEach((name, values) -> values.forEach(v -> response.addHeader(name, v)));
-            write(json, response, Problems.of(why));
-        });
+        return new ApiAuthenticationFilter(
+                tokens,
+                sessions,
+                (request, response, why) -> ServletProblems.write(why, List.of(), request, response, json));
     }
 
     /**
@@ -137,15 +137,8 @@ class SecurityConfiguration {
                 .map(p -> (RequestMatcher)
                         PathPatternRequestMatcher.withDefaults().matcher(p))
                 .toList();
-        ApiAuthenticationFilter.Refusal refuse = (request, response, why) -> {
-            ResponseEntity<?> answer = foreignApi(apis, request).answer(why);
-            response.setStatus(answer.getStatusCode().value());
-            answer.getHeaders().forEach((name, values) -> values.forEach(v -> response.addHeader(name, v)));
-            if (answer.getHeaders().getContentType() == null) {
-                response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-            }
-            json.writeValue(response.getOutputStream(), answer.getBody());
-        };
+        ApiAuthenticationFilter.Refusal refuse =
+                (request, response, why) -> ServletProblems.write(why, apis, request, response, json);
         return stateless(http)
                 .securityMatcher(paths.isEmpty() ? request -> false : new OrRequestMatcher(paths))
                 .authorizeHttpRequests(a -> a.anyRequest()

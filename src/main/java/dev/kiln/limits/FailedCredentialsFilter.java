@@ -1,8 +1,7 @@
 package dev.kiln.limits;
 
-import dev.kiln.api.ApiException;
 import dev.kiln.api.ForeignApi;
-import dev.kiln.api.Problems;
+import dev.kiln.api.ServletProblems;
 import dev.kiln.auth.Access;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -13,8 +12,6 @@ import java.io.IOException;
 import java.util.List;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
-import org.springframework.http.ResponseEntity;
 import org.springframework.security.web.util.OnCommittedResponseWrapper;
 import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
@@ -59,7 +56,7 @@ class FailedCredentialsFilter extends OncePerRequestFilter {
         String credential = credential(request);
         RateDecision decision = failures.refusal(address, rememberable(credential));
         if (decision != null) {
-            refuse(request, response, RateLimiter.exceeded(decision));
+            ServletProblems.write(RateLimiter.exceeded(decision), foreign, request, response, json);
             return;
         }
         FailureCounting counting = new FailureCounting(request, response, address, credential);
@@ -103,27 +100,6 @@ class FailedCredentialsFilter extends OncePerRequestFilter {
 
     private static String rememberable(String credential) {
         return credential == null || credential.isEmpty() ? null : credential;
-    }
-
-    /** The 429 in Kiln's problem shape, or on a foreign API's paths in that API's. */
-    private void refuse(HttpServletRequest request, HttpServletResponse response, ApiException why) throws IOException {
-        for (ForeignApi api : foreign) {
-            if (api.covers(request)) {
-                ResponseEntity<?> answer = api.answer(why);
-                response.setStatus(answer.getStatusCode().value());
-                answer.getHeaders().forEach((name, values) -> values.forEach(v -> response.addHeader(name, v)));
-                response.setContentType(
-                        answer.getHeaders().getContentType() == null
-                                ? MediaType.APPLICATION_JSON_VALUE
-                                : answer.getHeaders().getContentType().toString());
-                json.writeValue(response.getOutputStream(), answer.getBody());
-                return;
-            }
-        }
-        why.responseHeaders().forEach((name, values) -> values.forEach(v -> response.addHeader(name, v)));
-        response.setStatus(why.code().status().value());
-        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        json.writeValue(response.getOutputStream(), Problems.of(why));
     }
 
     /** Counts a 401 as it is committed, so the client's next request already sees it counted. */
