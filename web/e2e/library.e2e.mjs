@@ -132,8 +132,18 @@ const steps = [
       const rows = s.page.getByTestId('partials').locator('li');
       await rows.first().locator('.segment-text').waitFor({ timeout: 20000 });
       const engine = (await rows.first().locator('.segment-text').textContent()).trim();
-      await rows.first().locator('.segment-text').click();
       const field = s.page.getByLabel('Text of segment 1');
+      // The lines first shown may be the live partials, replaced once the stored result loads: a click
+      // on a line being replaced opens no editor, so click again until one opens.
+      for (let tries = 1; ; tries++) {
+        await rows.first().locator('.segment-text').click();
+        try {
+          await field.waitFor({ timeout: 3000 });
+          break;
+        } catch (e) {
+          if (tries === 5) throw e;
+        }
+      }
       await field.fill('Corrected in the Library test.');
       await field.press('Enter');
       // The line's text, not the field: a textarea's text is its value too, so the field matches while the save is in flight.
