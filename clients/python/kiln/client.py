@@ -3,7 +3,7 @@
 import time
 import urllib.parse
 
-from ._http import Backoff, Transport, _position
+from ._http import Backoff, Transport, _position, retry_delay
 from .errors import KilnError
 from .events import Follower
 from .uploads import DEFAULT_CHUNK, UploadStore, upload
@@ -184,7 +184,7 @@ class Client:
             except KilnError as e:
                 if not e.transient or attempt == self.retries or (again is not None and not again()):
                     raise
-                time.sleep(e.retry_after if e.retry_after is not None and e.retry_after < 30 else backoff.next())
+                time.sleep(retry_delay(e, backoff))
 
     def _stream(self, path, out):
         """Copies the answer to ``GET path`` into ``out`` as it arrives; returns the bytes written. A

@@ -6,7 +6,7 @@ import json
 import logging
 import time
 
-from ._http import Backoff, describe
+from ._http import Backoff, describe, retry_delay
 from .errors import KilnError, KilnUnavailable
 
 log = logging.getLogger("kiln.events")
@@ -82,7 +82,7 @@ class Follower:
                 failing_since = failing_since or time.monotonic()
                 if self.patience is not None and time.monotonic() - failing_since > self.patience:
                     raise
-                delay = e.retry_after if e.retry_after is not None else backoff.next()
+                delay = retry_delay(e, backoff)
                 if self.on_retry:
                     self.on_retry(e, delay)
                 else:

@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 
-from ._http import Backoff
+from ._http import Backoff, retry_delay
 from .errors import KilnError
 
 log = logging.getLogger("kiln.upload")
@@ -130,7 +130,7 @@ def upload(transport, path, store, chunk_size=DEFAULT_CHUNK, on_progress=None, p
                 stalled_since = stalled_since or time.monotonic()
                 if time.monotonic() - stalled_since > patience:
                     raise
-                delay = e.retry_after if e.retry_after is not None else backoff.next()
+                delay = retry_delay(e, backoff)
                 log.warning("upload of %s interrupted (%s); going on in %.1f s", path, e, delay)
                 sleep(delay)
             offset, done = _offset(transport, url, patience, sleep)
@@ -209,6 +209,6 @@ def _offset(transport, url, patience, sleep):
         except KilnError as e:
             if not e.transient or time.monotonic() - started > patience:
                 raise
-            delay = e.retry_after if e.retry_after is not None else backoff.next()
+            delay = retry_delay(e, backoff)
             log.warning("cannot ask where the upload stands (%s); again in %.1f s", e, delay)
             sleep(delay)

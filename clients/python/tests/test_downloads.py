@@ -107,6 +107,13 @@ class DownloadRetryTest(unittest.TestCase):
         self.assertEqual(len(Scripted.requests), 3)
         self.assertEqual(self.delays()[0], 2.0)
 
+    def test_a_long_retry_after_is_waited_out_up_to_the_sdks_one_cap(self):
+        # The same rule as every other retry loop of the SDK (``retry_delay``): a long Retry-After
+        # is honoured, up to two minutes, not swapped for a short backoff that earns another 429.
+        code, err = self.result_file((429, {"Retry-After": "45"}), (503, {"Retry-After": "600"}), "whole")
+        self.assert_written(code, err)
+        self.assertEqual(self.delays(), [45.0, 120.0])
+
     def test_a_connection_dropped_halfway_starts_the_file_over(self):
         code, err = self.result_file("half", "whole")
         self.assert_written(code, err)  # the first half is not written twice
