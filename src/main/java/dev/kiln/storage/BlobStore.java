@@ -74,6 +74,15 @@ public interface BlobStore {
 
     void delete(String sha256) throws IOException;
 
+    /**
+     * Deletes the blob only if it was stored, and not stored again, before {@code before}: the
+     * sweep's delete, so content a new file is taking up (stored again a moment ago) is never swept
+     * from under it. Returns whether it deleted. The local store decides and deletes as one step
+     * against its own puts; S3 checks, then deletes (a put of the same content from another node in
+     * between is not seen).
+     */
+    boolean deleteIfStoredBefore(String sha256, Instant before) throws IOException;
+
     /** Proves the store takes writes now (for readiness): writes, reads back and deletes a small probe. */
     void checkWritable() throws IOException;
 

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -33,6 +34,12 @@ public class LocalBlobStore implements BlobStore {
 
     private final Path root;
     private final Path tmp;
+    /**
+     * Striped by hash: a put of content already stored refreshes its time and a sweep's delete
+     * checks that time and deletes, each as one step, so a delete never lands between a put's
+     * finding the content there and its refresh (the put's file would point at nothing).
+     */
+    private final ReentrantLock[] stripes = new ReentrantLock[64];
 
     public LocalBlobStore(KilnHome home) {
         this(home.resolve("blobs"));
@@ -41,6 +48,7 @@ public class LocalBlobStore implements BlobStore {
     public LocalBlobStore(Path root) {
         this.root = root;
         this.tmp = root.resolve("tmp");
+        Arrays.setAll(stripes, i -> new ReentrantLock());
         try {
             Files.createDirectories(tmp);
         } catch (IOException e) {
@@ -53,7 +61,7 @@ public class LocalBlobStore implements BlobStore {
         Path partial = Files.createTempFile(tmp, "put-", ".part");
         try {
             StoredBlob blob = HashingCopy.copy(in, partial, maxBytes);
-            moveIntoPlace(partial, pathOf(blob.sha256()));
+            moveIntoPlace(partial, blob.sha256());
             return blob;
         } finally {
             Files.deleteIfExists(partial);
@@ -63,31 +71,42 @@ public class LocalBlobStore implements BlobStore {
     @Override
     public StoredBlob adopt(Path file, String sha256) throws IOException {
         long size = Files.size(file);
-        Path target = pathOf(sha256);
-        moveIntoPlace(file, target);
+        moveIntoPlace(file, sha256);
         Files.deleteIfExists(file); // still there when the content was stored already
         return new StoredBlob(sha256, size);
     }
 
-    private static void moveIntoPlace(Path partial, Path target) throws IOException {
-        if (Files.exists(target)) {
-            // Same content already stored: stored again as far as the sweep's grace goes, so content
-            // a deletion just let go is not swept from under the file about to use it.
-            try {
-                Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
-                return;
-            } catch (NoSuchFileException e) {
-                // swept meanwhile: store it again
-            }
-        }
-        Files.createDirectories(target.getParent());
+    private void moveIntoPlace(Path partial, String sha256) throws IOException {
+        Path target = pathOf(sha256);
+        ReentrantLock lock = stripe(sha256);
+        lock.lock();
         try {
-            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException e) {
-            // a concurrent put of the same content won; both hold identical bytes
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("The blob directory must be on one filesystem with its tmp folder", e);
+            if (Files.exists(target)) {
+                // Same content already stored: stored again as far as the sweep's grace goes, so content
+                // a deletion just let go is not swept from under the file about to use it.
+                try {
+                    Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
+                    return;
+                } catch (NoSuchFileException e) {
+                    // deleted meanwhile by another node sharing the directory: store it again
+                }
+            }
+            Files.createDirectories(target.getParent());
+            try {
+                Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException e) {
+                // another node's put of the same content won (a shared directory); both hold identical bytes
+                Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("The blob directory must be on one filesystem with its tmp folder", e);
+            }
+        } finally {
+            lock.unlock();
         }
+    }
+
+    private ReentrantLock stripe(String sha256) {
+        return stripes[Math.floorMod(sha256.hashCode(), stripes.length)];
     }
 
     @Override
@@ -159,6 +178,21 @@ public class LocalBlobStore implements BlobStore {
     @Override
     public void delete(String sha256) throws IOException {
         Files.deleteIfExists(pathOf(sha256));
+    }
+
+    @Override
+    public boolean deleteIfStoredBefore(String sha256, Instant before) throws IOException {
+        ReentrantLock lock = stripe(sha256);
+        lock.lock();
+        try {
+            if (storedAt(sha256).filter(at -> at.isBefore(before)).isEmpty()) {
+                return false;
+            }
+            delete(sha256);
+            return true;
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override

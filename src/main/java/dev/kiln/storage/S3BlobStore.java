@@ -238,6 +238,15 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         cache.forget(sha256);
     }
 
+    @Override
+    public boolean deleteIfStoredBefore(String sha256, Instant before) throws IOException {
+        if (storedAt(sha256).filter(at -> at.isBefore(before)).isEmpty()) {
+            return false;
+        }
+        delete(sha256);
+        return true;
+    }
+
     /**
      * A small object written, read back and deleted, all within {@code kiln.storage.s3.timeout}; and
      * a file in the local cache, through which every put and every local copy goes (a data directory

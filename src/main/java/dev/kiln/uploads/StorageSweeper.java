@@ -144,18 +144,19 @@ public class StorageSweeper extends Loop {
      * does not remove. Returns how many blobs it removed.
      */
     public int release(Collection<String> hashes) {
-        Instant olderThan = clock.instant().minus(settings.blobGrace());
+        // stored at the grace's start or earlier
+        Instant before = clock.instant().minus(settings.blobGrace()).plusNanos(1);
         List<String> old = new ArrayList<>();
         for (String hash : new HashSet<>(hashes)) {
             try {
-                if (blobs.storedAt(hash).filter(at -> !at.isAfter(olderThan)).isPresent()) {
+                if (blobs.storedAt(hash).filter(at -> at.isBefore(before)).isPresent()) {
                     old.add(hash);
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
-        return deleteUnreferenced(old);
+        return deleteUnreferenced(old, before);
     }
 
     private int deleteUnreferencedBlobs(Instant olderThan) {
@@ -165,23 +166,27 @@ public class StorageSweeper extends Loop {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return deleteUnreferenced(old.stream().map(BlobStore.Entry::sha256).toList());
+        return deleteUnreferenced(old.stream().map(BlobStore.Entry::sha256).toList(), olderThan);
     }
 
-    private int deleteUnreferenced(List<String> old) {
+    /**
+     * Deletes those of {@code old} that no file refers to and no upload is completing, unless stored
+     * again since {@code before}: a new file of the same content refreshes its blob before its row is
+     * written, so content found unreferenced here may be in use by the time it would go.
+     */
+    private int deleteUnreferenced(List<String> old, Instant before) {
         Set<String> needed = new HashSet<>(store.hashesBeingCompleted());
         int removed = 0;
         for (int i = 0; i < old.size(); i += BATCH) {
             List<String> hashes = old.subList(i, Math.min(old.size(), i + BATCH));
             needed.addAll(files.referenced(hashes));
             for (String hash : hashes) {
-                if (!needed.contains(hash)) {
-                    try {
-                        blobs.delete(hash);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
+                try {
+                    if (!needed.contains(hash) && blobs.deleteIfStoredBefore(hash, before)) {
+                        removed++;
                     }
-                    removed++;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                 }
             }
         }

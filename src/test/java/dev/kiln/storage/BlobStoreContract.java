@@ -140,6 +140,23 @@ abstract class BlobStoreContract {
     }
 
     @Test
+    void theSweepsDeleteSparesContentStoredSince() throws IOException {
+        String sha = put(random(1_000)).sha256();
+        Instant at = blobs.storedAt(sha).orElseThrow();
+
+        assertThat(blobs.deleteIfStoredBefore(sha, at))
+                .as("stored at the bound, not before")
+                .isFalse();
+        assertThat(blobs.exists(sha)).isTrue();
+
+        assertThat(blobs.deleteIfStoredBefore(sha, at.plusSeconds(1))).isTrue();
+        assertThat(blobs.exists(sha)).isFalse();
+        assertThat(blobs.deleteIfStoredBefore(sha, at.plusSeconds(1)))
+                .as("nothing left to delete")
+                .isFalse();
+    }
+
+    @Test
     void aLocalCopyHoldsTheContentAsAFile() throws IOException {
         byte[] content = random(50_000);
         String sha = put(content).sha256();

@@ -44,10 +44,20 @@ public class CrashPoints {
 
         @Override
         public void delete(String sha256) throws IOException {
+            haltIfMarked();
+            blobs.delete(sha256);
+        }
+
+        @Override
+        public boolean deleteIfStoredBefore(String sha256, Instant before) throws IOException {
+            haltIfMarked();
+            return blobs.deleteIfStoredBefore(sha256, before);
+        }
+
+        private void haltIfMarked() {
             if (Files.exists(marker)) {
                 Runtime.getRuntime().halt(HALTED);
             }
-            blobs.delete(sha256);
         }
 
         @Override
