@@ -6,6 +6,7 @@ import type { Segment } from './edits';
 import { JobPage } from './JobPage';
 import type { ProcessorInfo } from './processors';
 import { fakeClient, json, type Call } from './testClient';
+import { savedFiles } from './testDownloads';
 import { giveScrollersASize } from './testLayout';
 
 afterEach(cleanup);
@@ -84,22 +85,6 @@ function heldEdits() {
   const refuse = () => held.shift()!.answer.resolve(json({ code: 'internal', detail: 'Disk full.' }, 500));
   const exports = () => calls.filter((c) => c.path.includes('?format=')).length;
   return { client, commit, refuse, exports };
-}
-
-/** What the page saved as files: each one's name and text. */
-function savedFiles() {
-  const files: { name: string; text: Promise<string> }[] = [];
-  const blobs = new Map<string, Blob>();
-  URL.createObjectURL = (blob: Blob) => {
-    const url = `blob:${blobs.size}`;
-    blobs.set(url, blob);
-    return url;
-  };
-  URL.revokeObjectURL = () => undefined;
-  vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
-    files.push({ name: this.download, text: blobs.get(this.href)!.text() });
-  });
-  return files;
 }
 
 /** Corrects the first line to `text` and presses Enter: the save is sent (and held). */
