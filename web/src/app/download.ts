@@ -1,14 +1,16 @@
 import { useState } from 'react';
 import type { KilnHttp } from '../live';
 import { messageOf } from './errors';
-import { savesSettled } from './pendingSaves';
+import { savesSettled, sendDrafts } from './pendingSaves';
 
 /**
  * Fetches a result export (with the session cookie, or a bearer token outside a browser session) and saves it,
- * once the corrections of that result still in flight are saved: the file then carries them. Refused (an
- * UnsavedCorrection) when one of them failed, rather than saving a file without it.
+ * once the corrections of that result still in flight are saved, those typed but not sent yet (a line still
+ * open in its field) sent first: the file then carries them. Refused (an UnsavedCorrection) when one of them
+ * failed, rather than saving a file without it.
  */
 export async function download(http: KilnHttp, jobId: string, format: string): Promise<void> {
+  sendDrafts(jobId);
   await savesSettled(jobId);
   await save(http, `/api/v1/jobs/${encodeURIComponent(jobId)}/result?format=${format}`, `${jobId}.${format}`);
 }
