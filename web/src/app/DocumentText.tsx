@@ -46,6 +46,7 @@ export function DocumentText({
         renderLead={renderLead}
         onSave={editing.save}
         revisions={editing.revisions}
+        holdDraft={editing.holdDraft}
         label="Text"
         generation={editing.generation}
         target={target}

@@ -6,6 +6,7 @@ import type { Segment } from './edits';
 import { JobPage } from './JobPage';
 import type { ProcessorInfo } from './processors';
 import { fakeClient, json, type Call } from './testClient';
+import { savedFiles } from './testDownloads';
 import { giveScrollersASize } from './testLayout';
 
 afterEach(cleanup);
@@ -83,23 +84,8 @@ function heldEdits() {
   /** The held save is refused (the server is unwell), nothing stored. */
   const refuse = () => held.shift()!.answer.resolve(json({ code: 'internal', detail: 'Disk full.' }, 500));
   const exports = () => calls.filter((c) => c.path.includes('?format=')).length;
-  return { client, commit, refuse, exports };
-}
-
-/** What the page saved as files: each one's name and text. */
-function savedFiles() {
-  const files: { name: string; text: Promise<string> }[] = [];
-  const blobs = new Map<string, Blob>();
-  URL.createObjectURL = (blob: Blob) => {
-    const url = `blob:${blobs.size}`;
-    blobs.set(url, blob);
-    return url;
-  };
-  URL.revokeObjectURL = () => undefined;
-  vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
-    files.push({ name: this.download, text: blobs.get(this.href)!.text() });
-  });
-  return files;
+  const patches = () => calls.filter((c) => c.method === 'PATCH').length;
+  return { client, commit, refuse, exports, patches };
 }
 
 /** Corrects the first line to `text` and presses Enter: the save is sent (and held). */
@@ -148,5 +134,67 @@ describe('downloading while a correction is being saved', () => {
     await waitFor(() => expect(files).toHaveLength(1));
     expect(await files[0].text).toBe('Helo there.\nSecond line.');
     expect(screen.queryByText(/Not downloaded/)).toBeNull();
+  });
+});
+
+describe('downloading while a line is still open in its field', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** Corrects the first line to `text`, leaving it open in its field (no Enter). */
+  async function typeInFirstLine(text: string) {
+    fireEvent.click(await screen.findByText('Helo there.'));
+    fireEvent.change(screen.getByLabelText('Text of segment 1'), { target: { value: text } });
+  }
+
+  it('saves the line as Enter would, waits for it, and the file carries it', async () => {
+    const { client, commit, exports } = heldEdits();
+    const files = savedFiles();
+    render(<JobPage client={client} id="job_1" processors={[transcriber]} refreshProcessors={() => {}} />);
+    await typeInFirstLine('Hello there.');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Download SRT' }));
+    await screen.findByRole('button', { name: 'Preparing SRT…' });
+    await act(async () => {}); // had the download not waited, its request would be out by now
+    expect(exports()).toBe(0);
+
+    await act(async () => commit()); // fails (nothing held) unless the open line was sent
+    await waitFor(() => expect(files).toHaveLength(1));
+    expect(await files[0].text).toBe('Hello there.\nSecond line.');
+    expect(screen.queryByLabelText('Text of segment 1')).toBeNull(); // saved, so closed, as after Enter
+    screen.getByText('Hello there.');
+  });
+
+  it('is refused, saying why, when that save fails; the line stays open, and the next one does not send it again', async () => {
+    const { client, refuse, exports, patches } = heldEdits();
+    const files = savedFiles();
+    render(<JobPage client={client} id="job_1" processors={[transcriber]} refreshProcessors={() => {}} />);
+    await typeInFirstLine('Hello there.');
+    fireEvent.click(screen.getByRole('button', { name: 'Download SRT' }));
+
+    await act(async () => refuse());
+    await screen.findByText(/Not saved: Disk full/);
+    await screen.findByText(/Not downloaded: a correction could not be saved/);
+    expect(exports()).toBe(0);
+    expect(files).toEqual([]);
+    expect((screen.getByLabelText('Text of segment 1') as HTMLTextAreaElement).value).toBe('Hello there.');
+
+    // As the refusal says: downloading again gets the result as saved; the line is the user's to save or drop.
+    fireEvent.click(screen.getByRole('button', { name: 'Download SRT' }));
+    await waitFor(() => expect(files).toHaveLength(1));
+    expect(await files[0].text).toBe('Helo there.\nSecond line.');
+    expect(patches()).toBe(1);
+    expect((screen.getByLabelText('Text of segment 1') as HTMLTextAreaElement).value).toBe('Hello there.');
+  });
+
+  it('leaves a line opened but not changed open, and downloads at once', async () => {
+    const { client, exports } = heldEdits();
+    const files = savedFiles();
+    render(<JobPage client={client} id="job_1" processors={[transcriber]} refreshProcessors={() => {}} />);
+    fireEvent.click(await screen.findByText('Helo there.'));
+
+    fireEvent.click(screen.getByRole('button', { name: 'Download SRT' }));
+    await waitFor(() => expect(files).toHaveLength(1));
+    expect(exports()).toBe(1);
+    expect(screen.getByLabelText('Text of segment 1')).toBeTruthy();
   });
 });

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import { FINAL_STATES, HttpError, useJob, type JobSnapshot, type LiveClient } from '../live';
 import { useServerReachable } from './ConnectionBadge';
-import { download } from './download';
-import { hint, messageOf } from './errors';
+import { useResultDownloads } from './download';
+import { hint } from './errors';
 import { clock, duration, lastSeen, percent } from './format';
 import { Link } from './Link';
 import { ProgressBar } from './ProgressBar';
@@ -121,8 +121,7 @@ export function JobPage({
           jobId={job.id}
           formats={processor?.resultFormats ?? ['json']}
           disabled={!server.reachable}
-          onStart={() => setActionError(undefined)}
-          onError={setActionError}
+          report={setActionError}
         />
       )}
       {byWorkers && (
@@ -153,25 +152,15 @@ function Downloads({
   jobId,
   formats,
   disabled,
-  onStart,
-  onError,
+  report,
 }: {
   client: LiveClient;
   jobId: string;
   formats: string[];
   disabled: boolean;
-  onStart(): void;
-  onError(message: string): void;
+  report(message: string | undefined): void;
 }) {
-  const [preparing, setPreparing] = useState<string>();
-  const start = (format: string) => {
-    if (preparing === format) return; // not disabled meanwhile: a disabled button would lose the focus
-    onStart();
-    setPreparing(format);
-    download(client.http, jobId, format)
-      .catch((e: unknown) => onError(messageOf(e)))
-      .finally(() => setPreparing(undefined));
-  };
+  const downloads = useResultDownloads(client.http, jobId, report);
   return (
     <div className="downloads" aria-label="Downloads">
       {formats.map((format) => (
@@ -179,10 +168,10 @@ function Downloads({
           key={format}
           type="button"
           disabled={disabled}
-          aria-busy={preparing === format}
-          onClick={() => start(format)}
+          aria-busy={downloads.preparing(format)}
+          onClick={() => downloads.start(format)}
         >
-          {preparing === format ? `Preparing ${format.toUpperCase()}…` : `Download ${format.toUpperCase()}`}
+          {downloads.preparing(format) ? `Preparing ${format.toUpperCase()}…` : `Download ${format.toUpperCase()}`}
         </button>
       ))}
     </div>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { KilnHttp } from '../live';
-import { download } from './download';
+import { useResultDownloads } from './download';
 import { messageOf } from './errors';
 import { bytes, dateTime } from './format';
 import {
@@ -101,10 +101,14 @@ function MadeJobItem({ http, job, processors }: { http: KilnHttp; job: MadeJob; 
   );
 }
 
-/** A succeeded job's result, in the format chosen. */
+/**
+ * A succeeded job's result, in the format chosen; like on the job's page, it waits for the corrections still
+ * being saved (the button says so meanwhile), and is refused when one of them failed.
+ */
 function ResultDownload({ http, job, formats }: { http: KilnHttp; job: MadeJob; formats: string[] }) {
   const [format, setFormat] = useState(formats[0]);
   const [error, setError] = useState<string>();
+  const downloads = useResultDownloads(http, job.id, setError);
   return (
     <span className="result-download">
       <select value={format} onChange={(e) => setFormat(e.target.value)} aria-label={`Format of ${job.id}'s result`}>
@@ -117,12 +121,10 @@ function ResultDownload({ http, job, formats }: { http: KilnHttp; job: MadeJob; 
       <button
         type="button"
         className="secondary small"
-        onClick={() => {
-          setError(undefined);
-          download(http, job.id, format).catch((e: unknown) => setError(messageOf(e)));
-        }}
+        aria-busy={downloads.preparing(format)}
+        onClick={() => downloads.start(format)}
       >
-        Download result
+        {downloads.preparing(format) ? 'Preparing result…' : 'Download result'}
       </button>
       {error && (
         <span role="alert" className="error">

@@ -1,12 +1,18 @@
 // @vitest-environment jsdom
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KilnHttp } from '../live';
 import type { LibraryFile } from './library';
 import { LibraryPage } from './LibraryPage';
+import { trackSave } from './pendingSaves';
 import { useRoute } from './router';
+import { savedFiles } from './testDownloads';
 
 afterEach(cleanup);
+afterEach(() => vi.restoreAllMocks());
+/** Corrections a test holds in flight: let go after it, failed or not, so that no later download waits for them. */
+const held: (() => void)[] = [];
+afterEach(() => held.splice(0).forEach((release) => release()));
 
 /** A Kiln library answering like the real API: a file jobs wait on is refused unless its jobs go too. */
 class FakeLibrary {
@@ -54,6 +60,8 @@ class FakeLibrary {
       const usedBytes = this.files.reduce((sum, f) => sum + f.size, 0);
       return json({ usedBytes, storedBytes: usedBytes, quotaBytes: 1024 * 1024, files: this.files.length, jobs: {} });
     }
+    const result = /^\/api\/v1\/jobs\/(job_\d+)\/result$/.exec(url.pathname);
+    if (result && method === 'GET') return json({ job: result[1], text: 'Quarterly report.' });
     const one = /^\/api\/v1\/files\/(fil_\d+)$/.exec(url.pathname);
     if (one && method === 'DELETE') {
       const [status, problem] = this.remove(one[1], url.searchParams.get('jobs') === 'delete');
@@ -116,6 +124,52 @@ describe('the library page', () => {
     const player = within(row('interview.wav')).getByTestId('library-player');
     expect(player.tagName).toBe('AUDIO');
     expect(player.getAttribute('src')).toBe('/api/v1/files/fil_2/content');
+  });
+
+  it('downloads a result once the corrections still being saved are stored, saying so meanwhile', async () => {
+    const files = savedFiles();
+    // A correction of job_1's result made on its page is still on its way (that page was left meanwhile).
+    let store!: () => void;
+    void trackSave('job_1', new Promise<void>((resolve) => held.push((store = resolve))));
+    const exports = () => kiln.calls.filter((c) => c.includes('/result?format='));
+    render(<LibraryPage http={kiln.http} processors={[]} />);
+    await screen.findAllByTestId('library-file');
+    const file = row('report.pdf');
+
+    fireEvent.click(within(file).getByRole('button', { name: 'Download result' }));
+    const preparing = await within(file).findByRole('button', { name: 'Preparing result…' });
+    expect(preparing.getAttribute('aria-busy')).toBe('true');
+    fireEvent.click(preparing); // a second click while it waits starts no second download
+    await act(async () => {}); // had the download not waited, its request would be out by now
+    expect(exports()).toEqual([]);
+
+    await act(async () => store());
+    await waitFor(() => expect(files).toHaveLength(1));
+    expect(files[0].name).toBe('job_1.json');
+    expect(await files[0].text).toContain('Quarterly report.');
+    expect(exports()).toEqual(['GET /api/v1/jobs/job_1/result?format=json']);
+    await within(file).findByRole('button', { name: 'Download result' });
+  });
+
+  it('refuses a result download, saying why, when a correction of it could not be saved', async () => {
+    const files = savedFiles();
+    let refuse!: (e: Error) => void;
+    trackSave(
+      'job_1',
+      new Promise<void>((resolve, reject) => {
+        refuse = reject;
+        held.push(resolve);
+      }),
+    ).catch(() => undefined);
+    render(<LibraryPage http={kiln.http} processors={[]} />);
+    await screen.findAllByTestId('library-file');
+    const file = row('report.pdf');
+
+    fireEvent.click(within(file).getByRole('button', { name: 'Download result' }));
+    await act(async () => refuse(new Error('Disk full.')));
+    expect((await within(file).findByRole('alert')).textContent).toMatch(/^Not downloaded: a correction could not/);
+    expect(files).toEqual([]);
+    expect(kiln.calls.filter((c) => c.includes('/result?format='))).toEqual([]);
   });
 
   it('names the jobs that keep a file, deletes it with them when asked, and the usage drops at once', async () => {

@@ -73,6 +73,7 @@ export function Transcript({
         onRename={stored && segments.some((u) => u.speaker !== undefined) ? rename : undefined}
         onSave={editing.segments ? editing.save : undefined}
         revisions={editing.segments ? editing.revisions : undefined}
+        holdDraft={editing.holdDraft}
         generation={editing.generation}
         target={target}
       />
@@ -140,6 +141,7 @@ export function MediaTranscript({
   onRename,
   onSave,
   revisions,
+  holdDraft,
   generation,
   target,
 }: {
@@ -153,6 +155,8 @@ export function MediaTranscript({
   onSave?(segment: Segment, text: string): Promise<void>;
   /** A corrected line's history; absent when lines cannot be corrected (yet). */
   revisions?: Revisions;
+  /** Holds a line's text typed but not saved, for a download to send first. */
+  holdDraft?(send: () => void): () => void;
   generation?: number;
   /** A search hit's segment to show and moment to start the player at (not playing: the user presses play). */
   target?: Target;
@@ -228,6 +232,7 @@ export function MediaTranscript({
         now={now}
         onSave={onSave}
         revisions={revisions}
+        holdDraft={holdDraft}
         label="Transcript"
         generation={generation}
         target={target?.segment}

@@ -1,6 +1,6 @@
 import { memo, useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
-import type { Segment } from './edits';
+import { editOf, type Segment } from './edits';
 import { SegmentHistory, type Revisions } from './SegmentHistory';
 import { useChanged } from './useChanged';
 
@@ -19,6 +19,7 @@ export function SegmentList({
   now = -1,
   onSave,
   revisions,
+  holdDraft,
   label,
   generation,
   target,
@@ -33,6 +34,11 @@ export function SegmentList({
   onSave?: (segment: Segment, text: string) => Promise<void>;
   /** A row being edited offers its history from these; must be stable across renders. */
   revisions?: Revisions;
+  /**
+   * Holds a field's changed text, not saved yet, for a download of the result to save first as Enter would
+   * (until the function answered is called); must be stable across renders.
+   */
+  holdDraft?: (send: () => void) => () => void;
   label: string;
   /** When it changes (the segments were read afresh), an open field closes. */
   generation?: number;
@@ -149,6 +155,7 @@ export function SegmentList({
                 editable={onSave !== undefined}
                 onSave={onSave}
                 revisions={revisions}
+                holdDraft={holdDraft}
                 onStart={startEdit}
                 onStop={stopEdit}
               />
@@ -186,6 +193,7 @@ const SegmentRow = memo(function SegmentRow({
   editable,
   onSave,
   revisions,
+  holdDraft,
   onStart,
   onStop,
 }: {
@@ -198,6 +206,7 @@ const SegmentRow = memo(function SegmentRow({
   editable: boolean;
   onSave?: (segment: Segment, text: string) => Promise<void>;
   revisions?: Revisions;
+  holdDraft?: (send: () => void) => () => void;
   onStart(index: number): void;
   onStop(): void;
 }) {
@@ -206,7 +215,7 @@ const SegmentRow = memo(function SegmentRow({
       {renderLead?.(segment)}
       {editing && onSave ? (
         <>
-          <SegmentField segment={segment} onSave={onSave} onStop={onStop} />
+          <SegmentField segment={segment} onSave={onSave} holdDraft={holdDraft} onStop={onStop} />
           {revisions && <SegmentHistory segment={segment} revisions={revisions} onRestored={onStop} />}
         </>
       ) : (
@@ -234,26 +243,37 @@ const SegmentRow = memo(function SegmentRow({
   );
 });
 
+/**
+ * A row's text being corrected. While it holds a change not saved yet, a download of the result saves it
+ * first, as Enter would; once, so a change whose save failed is not sent again until it is changed again
+ * (the download that found it refused says so; the next one gets the result as saved).
+ */
 function SegmentField({
   segment,
   onSave,
+  holdDraft,
   onStop,
 }: {
   segment: Segment;
   onSave(segment: Segment, text: string): Promise<void>;
+  holdDraft?: (send: () => void) => () => void;
   onStop(): void;
 }) {
   const [draft, setDraft] = useState(segment.text);
   const [saving, setSaving] = useState(false);
-  const save = async () => {
+  const [refused, setRefused] = useState<string>();
+  const save = useCallback(async () => {
     setSaving(true);
     try {
       await onSave(segment, draft);
       onStop();
     } catch {
       setSaving(false); // the list says why; the draft stays for another try
+      setRefused(draft);
     }
-  };
+  }, [onSave, segment, draft, onStop]);
+  const unsaved = !saving && draft !== refused && editOf(segment, draft) !== null;
+  useEffect(() => (holdDraft && unsaved ? holdDraft(() => void save()) : undefined), [holdDraft, unsaved, save]);
   return (
     <textarea
       className="segment-field"

@@ -1,5 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import { CorrectionStillSaving, savesSettled, trackSave, UnsavedCorrection } from './pendingSaves';
+import {
+  CorrectionStillSaving,
+  holdDraft,
+  savesSettled,
+  sendDrafts,
+  trackSave,
+  UnsavedCorrection,
+} from './pendingSaves';
 
 function latch() {
   let resolve!: () => void;
@@ -41,6 +48,17 @@ describe('pending saves', () => {
     save.reject(new Error('Disk full.'));
     await expect(waiting).rejects.toBeInstanceOf(UnsavedCorrection);
     await expect(savesSettled('job_a')).resolves.toBeUndefined();
+  });
+
+  it('typed but not sent are sent when asked, those of that job only, until forgotten', () => {
+    const sent: string[] = [];
+    const forgetA = holdDraft('job_d', () => sent.push('a'));
+    holdDraft('job_e', () => sent.push('e'));
+    sendDrafts('job_d');
+    expect(sent).toEqual(['a']);
+    forgetA();
+    sendDrafts('job_d');
+    expect(sent).toEqual(['a']);
   });
 
   it('stop being waited for after the time limit: a save with no answer does not hold a download for good', async () => {

@@ -1,9 +1,11 @@
 // Corrections of a job's result (line edits, undos, restored revisions, speaker names) still on their
 // way to the server, so that a download of that result can wait for them: the server builds the file
 // from what it has stored, and a download sent while a correction is in flight would carry the text
-// from before it.
+// from before it. Also those typed but not sent yet (a line still open in its field), which a download
+// sends first.
 
 const pending = new Map<string, Set<Promise<unknown>>>();
+const drafts = new Map<string, Set<() => void>>();
 
 /** Counts {@link save} as in flight for {@link jobId}'s result until it settles; answers it unchanged. */
 export function trackSave<T>(jobId: string, save: Promise<T>): Promise<T> {
@@ -16,6 +18,28 @@ export function trackSave<T>(jobId: string, save: Promise<T>): Promise<T> {
   };
   save.then(done, done);
   return save;
+}
+
+/**
+ * Counts {@link send} as a correction of {@link jobId}'s result typed but not sent yet, which
+ * {@link sendDrafts} sends; answers the function that forgets it (the field closed, or is saving).
+ */
+export function holdDraft(jobId: string, send: () => void): () => void {
+  let sends = drafts.get(jobId);
+  if (!sends) drafts.set(jobId, (sends = new Set()));
+  const mine = sends.add(send);
+  return () => {
+    mine.delete(send);
+    if (mine.size === 0 && drafts.get(jobId) === mine) drafts.delete(jobId);
+  };
+}
+
+/**
+ * Sends the corrections of {@link jobId}'s result typed but not sent yet, each as Enter would: each
+ * {@link trackSave}s its save at once, so a {@link savesSettled} called next waits for it.
+ */
+export function sendDrafts(jobId: string): void {
+  [...(drafts.get(jobId) ?? [])].forEach((send) => send());
 }
 
 /** A correction to {@link jobId}'s result was not saved, so a download of it would not carry it. */

@@ -14,7 +14,7 @@ import {
 } from './edits';
 import type { Revisions } from './SegmentHistory';
 import { messageOf } from './errors';
-import { trackSave } from './pendingSaves';
+import { holdDraft as holdJobDraft, trackSave } from './pendingSaves';
 import { useChanged } from './useChanged';
 import { ErrorLine } from './ErrorLine';
 
@@ -25,6 +25,11 @@ export interface Editing {
   undo(): Promise<void>;
   /** A segment's revisions, and bringing an earlier one back; stable across renders. */
   revisions: Revisions;
+  /**
+   * Holds a field's text typed but not saved: a download of the result {@link send}s it first, as Enter
+   * would, until the function answered is called. Stable across renders.
+   */
+  holdDraft(send: () => void): () => void;
   /** The segment the next undo would change, if any. */
   undoable?: number;
   problem?: { message: string; conflict: boolean };
@@ -95,6 +100,8 @@ export function useEditing(http: KilnHttp, jobId: string, loaded: Segment[] | nu
     [http, jobId, send],
   );
 
+  const holdDraft = useCallback((send: () => void) => holdJobDraft(jobId, send), [jobId]);
+
   const undo = useCallback(async () => {
     const { segments: now, history: done } = latest.current;
     const last = done[done.length - 1];
@@ -121,7 +128,16 @@ export function useEditing(http: KilnHttp, jobId: string, loaded: Segment[] | nu
     return () => window.removeEventListener('keydown', onKey);
   }, [loaded, undo]);
 
-  return { segments, save, undo, revisions, undoable: history[history.length - 1]?.segment, problem, generation };
+  return {
+    segments,
+    save,
+    undo,
+    revisions,
+    holdDraft,
+    undoable: history[history.length - 1]?.segment,
+    problem,
+    generation,
+  };
 }
 
 /** Undo, and what went wrong with the last save (a conflict offers to reload). */

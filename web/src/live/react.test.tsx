@@ -83,6 +83,34 @@ describe('useJobs', () => {
     expect(result.current.data.map((j) => j.id)).toEqual(['job_b']);
   });
 
+  it('keeps a deleted job gone when a reload already under way answers with it', async () => {
+    kiln.jobs.set('job_b', snapshot('job_b', 1, { state: 'queued' }));
+    const { result } = renderHook(() => useJobs(client, { limit: 20 }));
+    const socket = await welcome();
+    const shown = () => result.current.data.map((j) => j.id);
+    await waitFor(() => expect(shown().sort()).toEqual(['job_a', 'job_b']));
+    let reloading = false;
+    let release = () => {};
+    kiln.holdList = () => {
+      reloading = true;
+      return new Promise<void>((resolve) => (release = resolve));
+    };
+
+    // A job the list does not show changes state: the list reloads, and that answer is held.
+    kiln.jobs.set('job_c', snapshot('job_c', 1, { state: 'queued' }));
+    act(() => socket.push({ type: 'event', ...event('job_c', 1, 'state', { state: 'queued' }) }));
+    await waitFor(() => expect(reloading).toBe(true), { timeout: 3000 });
+    act(() => socket.push({ type: 'deleted', job: 'job_a' }));
+    expect(shown()).toEqual(['job_b']);
+
+    // The answer was made before the deletion: job_a is still in it (the fake server keeps it).
+    await act(async () => {
+      release();
+      await flush();
+    });
+    expect(shown()).toEqual(['job_c', 'job_b']);
+  });
+
   it('shows a new job that reused an earlier result, whose log starts with the result', async () => {
     const { result } = renderHook(() => useJobs(client, { limit: 20 }));
     const socket = await welcome();

@@ -71,6 +71,9 @@ export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnap
   const [error, setError] = useState<string>();
   const connection = useConnection(client);
   const known = useRef(new Set<string>());
+  // Jobs deleted while the list is shown: an answer made before a deletion (a reload already under
+  // way when it came) would put the row back. Ids are never reused, so they stay gone.
+  const deleted = useRef(new Set<string>());
   const loads = useRef({ query: '', issued: 0, shown: 0 });
   const { state, type, limit, pages: pageCount } = query;
 
@@ -90,7 +93,8 @@ export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnap
         loads.current.shown = ticket;
         setError(undefined);
         setHasMore(loaded.more);
-        setJobs((current) => keepNewer(current, loaded.items));
+        const items = loaded.items.filter((job) => !deleted.current.has(job.id));
+        setJobs((current) => keepNewer(current, items));
       },
       (e: unknown) => wanted() && setError(String(e)),
     );
@@ -108,7 +112,11 @@ export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnap
     wasOpen.current = open;
   }, [connection.state, load]);
 
-  useMyJobEvents(client, load, known, setJobs);
+  const drop = useCallback((jobId: string) => {
+    deleted.current.add(jobId);
+    setJobs((current) => current.filter((job) => job.id !== jobId));
+  }, []);
+  useMyJobEvents(client, load, known, setJobs, drop);
 
   return {
     data: jobs,
@@ -121,7 +129,7 @@ export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnap
 }
 
 /**
- * Loads the list, then folds "my jobs" events into its rows and drops the rows of jobs deleted;
+ * Loads the list, then folds "my jobs" events into its rows and tells {@link drop} of jobs deleted;
  * refreshes when those do not flow (a refresh drops deleted jobs too).
  */
 function useMyJobEvents(
@@ -129,34 +137,32 @@ function useMyJobEvents(
   load: () => Promise<unknown>,
   known: { current: Set<string> },
   setJobs: Setter<JobSnapshot[]>,
+  drop: (jobId: string) => void,
 ): void {
   useEffect(() => {
     void load();
     let reload: ReturnType<typeof setTimeout> | undefined;
-    const stop = client.followMine(
-      (event) => {
-        if (known.current.has(event.job)) {
-          setJobs((current) =>
-            current.map((job) => (job.id === event.job && event.seq > job.seq ? fold(job, event) : job)),
-          );
-        } else if (event.kind === 'state' && reload === undefined) {
-          // A job the list does not show changed state: a new one (a reused result's job starts
-          // with its result, then its state at seq 2), or one that now matches the filter.
-          reload = setTimeout(() => {
-            reload = undefined;
-            void load();
-          }, UNKNOWN_JOB_RELOAD_MS);
-        }
-      },
-      (deleted) => setJobs((current) => current.filter((job) => job.id !== deleted)),
-    );
+    const stop = client.followMine((event) => {
+      if (known.current.has(event.job)) {
+        setJobs((current) =>
+          current.map((job) => (job.id === event.job && event.seq > job.seq ? fold(job, event) : job)),
+        );
+      } else if (event.kind === 'state' && reload === undefined) {
+        // A job the list does not show changed state: a new one (a reused result's job starts
+        // with its result, then its state at seq 2), or one that now matches the filter.
+        reload = setTimeout(() => {
+          reload = undefined;
+          void load();
+        }, UNKNOWN_JOB_RELOAD_MS);
+      }
+    }, drop);
     const refresh = setInterval(() => !client.followsMine && void load(), REFRESH_MS);
     return () => {
       stop();
       clearInterval(refresh);
       clearTimeout(reload);
     };
-  }, [client, load, known, setJobs]);
+  }, [client, load, known, setJobs, drop]);
 }
 
 /** The first {@code pageCount} pages of the list, newest first; {@code more} when others follow. */
