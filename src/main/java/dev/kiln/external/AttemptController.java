@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.springframework.core.io.Resource;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -123,10 +124,11 @@ class AttemptController {
     }
 
     private Heartbeat renew(User worker, String id, String token) {
-        JobQueue.Lease lease = queue.renew(WorkerLeases.node(worker), List.of(id), settings.leaseDuration()).stream()
-                .filter(l -> l.jobId().equals(id) && l.token().equals(token))
-                .findFirst()
-                .orElseThrow(() -> WorkerLeases.lost(id));
+        JobQueue.Lease lease =
+                queue.renew(WorkerLeases.node(worker), Map.of(id, token), settings.leaseDuration()).stream()
+                        .filter(l -> l.jobId().equals(id) && l.token().equals(token))
+                        .findFirst()
+                        .orElseThrow(() -> WorkerLeases.lost(id));
         return new Heartbeat(clock.instant().plus(settings.leaseDuration()), lease.cancelRequestedAt() != null);
     }
 

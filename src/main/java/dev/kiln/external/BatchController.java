@@ -129,11 +129,13 @@ class BatchController {
 
     private List<Beat> renew(User worker, List<Item> items, Map<String, JobQueue.Held> held) {
         Map<String, ApiException> refused = new HashMap<>();
-        List<String> valid = new ArrayList<>();
+        Map<String, String> valid = new HashMap<>();
         for (Item item : items) {
             try {
-                valid.add(leases.check(worker, item.id(), item.lease(), held.get(item.id()))
-                        .id());
+                valid.put(
+                        leases.check(worker, item.id(), item.lease(), held.get(item.id()))
+                                .id(),
+                        item.lease());
             } catch (ApiException e) {
                 refused.put(item.id(), e);
             }

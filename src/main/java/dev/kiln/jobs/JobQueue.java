@@ -120,16 +120,17 @@ public class JobQueue {
     public record Lease(String jobId, String token, Instant cancelRequestedAt) {}
 
     /**
-     * Extends the leases of the jobs {@code node} runs ({@code jobIds}); returns those still held,
-     * with any cancel requests. A job missing from the answer is no longer this node's.
+     * Extends the leases {@code node}'s attempts hold ({@code tokens}: each job's lease token); returns
+     * those still held, with any cancel requests. A job missing from the answer is no longer this
+     * attempt's: rescued, ended, or claimed again under another lease (even by this node).
      */
-    public List<Lease> renew(String node, Collection<String> jobIds, Duration lease) {
-        return apply(new Batch(List.of(), new Renewal(node, jobIds, lease), List.of()))
+    public List<Lease> renew(String node, Map<String, String> tokens, Duration lease) {
+        return apply(new Batch(List.of(), new Renewal(node, tokens, lease), List.of()))
                 .leases();
     }
 
-    /** The leases to extend along with a batch of writes (a node's heartbeat). */
-    public record Renewal(String node, Collection<String> jobIds, Duration lease) {}
+    /** The leases to extend along with a batch of writes (a node's heartbeat): each job's lease token. */
+    public record Renewal(String node, Map<String, String> tokens, Duration lease) {}
 
     /** Something a running attempt reports, valid only while its lease token is current. */
     public sealed interface Write {
@@ -217,11 +218,11 @@ public class JobQueue {
         Instant now = clock.instant();
         return db.write(() -> {
             Renewal renewal = batch.renewal();
-            List<Lease> leases = renewal == null || renewal.jobIds().isEmpty()
+            List<Lease> leases = renewal == null || renewal.tokens().isEmpty()
                     ? List.of()
                     : arrows.renew(
                             renewal.node(),
-                            List.copyOf(renewal.jobIds()),
+                            renewal.tokens(),
                             now.plus(renewal.lease()).toEpochMilli());
             List<? extends Write> writes = batch.writes();
             List<Boolean> accepted = new ArrayList<>(writes.size());

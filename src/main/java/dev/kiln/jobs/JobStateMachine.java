@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Function;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.RowMapper;
@@ -122,13 +123,22 @@ public class JobStateMachine {
         return claimed;
     }
 
-    /** Extends the leases {@code node} holds on {@code jobIds} until {@code until}; those it no longer holds are left out. */
+    /**
+     * Extends the leases {@code node} holds under {@code tokens} (each job's lease token) until
+     * {@code until}; those no longer held under that token are left out.
+     */
     @Arrow(Transition.RENEW)
-    List<JobQueue.Lease> renew(String node, List<String> jobIds, long until) {
-        List<Map<String, ?>> rows = jobIds.stream()
-                .sorted()
-                .<Map<String, ?>>map(id -> Map.of("id", id, "node", node, "until", until))
-                .toList();
+    List<JobQueue.Lease> renew(String node, Map<String, String> tokens, long until) {
+        List<Map<String, ?>> rows = new TreeMap<>(tokens)
+                .entrySet().stream()
+                        .<Map<String, ?>>map(held -> {
+                            Map<String, Object> row =
+                                    ArrowStatements.leaseRow(held.getKey(), held.getValue(), Long.MAX_VALUE);
+                            row.put("node", node);
+                            row.put("until", until);
+                            return row;
+                        })
+                        .toList();
         return db.updateEach(
                 ArrowStatements.RENEW,
                 rows,

@@ -33,8 +33,8 @@ public enum Transition {
     SUBMIT_REUSED(Set.of(), SUCCEEDED),
     /** A worker takes a claimable job under a new lease (the claim statement, per dialect). */
     CLAIM(Set.of(QUEUED), RUNNING),
-    /** The node holding the lease extends it (and learns of a cancel request). */
-    RENEW(Set.of(RUNNING), RUNNING, Guard.NODE),
+    /** The attempt holding the lease, on its node, extends it (and learns of a cancel request). */
+    RENEW(Set.of(RUNNING), RUNNING, Guard.NODE, Guard.LEASE),
     /** A running attempt reports progress or partial results. */
     REPORT(Set.of(RUNNING), RUNNING, Guard.LEASE),
     /** A client asks a running job to stop; its worker is told. */

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -42,7 +41,7 @@ final class Heartbeat {
             return;
         }
         List<JobQueue.Lease> renewed =
-                writer.renew(new JobQueue.Renewal(node, local.keySet(), lease)).join();
+                writer.renew(new JobQueue.Renewal(node, tokens(local), lease)).join();
         if (renewed == null) {
             return; // not written this time (replaced, or the writer stopped): nothing learned
         }
@@ -50,7 +49,7 @@ final class Heartbeat {
                 renewed.stream().collect(Collectors.toMap(JobQueue.Lease::jobId, Function.identity()));
         for (RunningJob job : local.values()) {
             JobQueue.Lease current = held.get(job.jobId());
-            if (current == null || !Objects.equals(current.token(), job.claim.leaseToken())) {
+            if (current == null) {
                 if (!job.finishing() && job.stop(StopReason.LEASE_LOST)) {
                     job.log().warn("{} lost its lease (rescued elsewhere?); stopping it", job);
                 }
@@ -58,5 +57,9 @@ final class Heartbeat {
                 cancelRequested.accept(job, current.cancelRequestedAt());
             }
         }
+    }
+
+    private static Map<String, String> tokens(Map<String, RunningJob> running) {
+        return running.values().stream().collect(Collectors.toMap(RunningJob::jobId, job -> job.claim.leaseToken()));
     }
 }

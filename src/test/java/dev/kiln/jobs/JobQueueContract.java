@@ -221,6 +221,26 @@ abstract class JobQueueContract extends QueueContractBase {
     }
 
     @Test
+    void aStaleAttemptsHeartbeatDoesNotKeepTheNextAttemptsLeaseOnTheSameNode() {
+        Job job = fx.submit(alice, TYPE);
+        JobQueue.Claim stale = fx.claim(TYPE, 1).getFirst();
+        fx.clock.advance(QueueFixture.LEASE.plusSeconds(1));
+        assertThat(fx.maintenance.runOnce()).isEqualTo(1);
+        fx.clock.advance(Duration.ofMinutes(1)); // past the backoff
+        fx.maintenance.runOnce(); // queued again
+        JobQueue.Claim current = fx.claim(TYPE, 1).getFirst(); // by the same node, under a new lease
+        assertThat(current.leaseToken()).isNotEqualTo(stale.leaseToken());
+
+        assertThat(fx.queue.renew("node-a", Map.of(job.id(), stale.leaseToken()), QueueFixture.LEASE))
+                .as("the stale attempt holds nothing")
+                .isEmpty();
+        fx.clock.advance(QueueFixture.LEASE.plusSeconds(1));
+        assertThat(fx.maintenance.runOnce())
+                .as("the current attempt's lease was not extended for it: it lapses and is rescued")
+                .isEqualTo(1);
+    }
+
+    @Test
     void jobCompletedJustBeforeTheRescueIsNeverRequeued() {
         Job job = fx.submit(alice, TYPE);
         JobQueue.Claim claim = fx.claim(TYPE, 1).getFirst();
@@ -257,7 +277,7 @@ abstract class JobQueueContract extends QueueContractBase {
         fx.clock.advance(QueueFixture.LEASE.plusSeconds(1));
         List<JobQueue.Stale> seen = fx.queue.expiredLeases(fx.clock.instant(), 100);
         // The slow worker's heartbeat gets through before the rescue:
-        fx.queue.renew("node-a", List.of(job.id()), QueueFixture.LEASE);
+        fx.queue.renew("node-a", Map.of(job.id(), claim.leaseToken()), QueueFixture.LEASE);
 
         List<Boolean> rescued = fx.queue.apply(seen.stream()
                 .map(s -> new JobQueue.Finish(
@@ -314,11 +334,11 @@ abstract class JobQueueContract extends QueueContractBase {
     @Test
     void renewedLeaseIsNotRescued() {
         Job job = fx.submit(alice, TYPE);
-        fx.claim(TYPE, 1);
+        JobQueue.Claim claim = fx.claim(TYPE, 1).getFirst();
         fx.clock.advance(QueueFixture.LEASE.minusSeconds(1));
-        assertThat(fx.queue.renew("node-a", List.of(job.id()), QueueFixture.LEASE))
+        assertThat(fx.queue.renew("node-a", Map.of(job.id(), claim.leaseToken()), QueueFixture.LEASE))
                 .hasSize(1);
-        assertThat(fx.queue.renew("node-b", List.of(job.id()), QueueFixture.LEASE))
+        assertThat(fx.queue.renew("node-b", Map.of(job.id(), claim.leaseToken()), QueueFixture.LEASE))
                 .isEmpty();
         fx.clock.advance(Duration.ofSeconds(5));
 
@@ -415,7 +435,7 @@ abstract class JobQueueContract extends QueueContractBase {
         assertThat(fx.moved(Transition.REQUEST_CANCEL, job.id()))
                 .as("its worker hears of it")
                 .isTrue();
-        assertThat(fx.queue.renew("node-a", List.of(job.id()), QueueFixture.LEASE))
+        assertThat(fx.queue.renew("node-a", Map.of(job.id(), claim.leaseToken()), QueueFixture.LEASE))
                 .singleElement()
                 .extracting(JobQueue.Lease::cancelRequestedAt)
                 .isNotNull();
@@ -432,7 +452,8 @@ abstract class JobQueueContract extends QueueContractBase {
         JobQueue.Claim claim = fx.claim(TYPE, 1).getFirst();
         fx.store.cancel(job.id(), alice);
         fx.clock.advance(fx.jobSettings.cancelTimeout().minusSeconds(1));
-        fx.queue.renew("node-a", List.of(job.id()), QueueFixture.LEASE); // the stubborn worker is alive
+        fx.queue.renew(
+                "node-a", Map.of(job.id(), claim.leaseToken()), QueueFixture.LEASE); // the stubborn worker is alive
         assertThat(fx.maintenance.runOnce()).isZero();
 
         fx.clock.advance(Duration.ofSeconds(2));

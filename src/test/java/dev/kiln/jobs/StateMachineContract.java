@@ -32,7 +32,7 @@ abstract class StateMachineContract extends QueueContractBase {
         JobError error = new JobError("io_error", "hiccup", true);
         Map<Transition, Consumer<Call>> calls = new EnumMap<>(Transition.class);
         calls.put(Transition.CLAIM, c -> fx.arrows.claim(TYPE, 10, c.node(), c.token(), until, now));
-        calls.put(Transition.RENEW, c -> fx.arrows.renew(c.node(), List.of(c.jobId()), until));
+        calls.put(Transition.RENEW, c -> fx.arrows.renew(c.node(), Map.of(c.jobId(), c.token()), until));
         calls.put(
                 Transition.REPORT,
                 c -> fx.arrows.report(
