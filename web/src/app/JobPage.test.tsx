@@ -198,3 +198,121 @@ describe('downloading while a line is still open in its field', () => {
     expect(screen.getByLabelText('Text of segment 1')).toBeTruthy();
   });
 });
+
+/**
+ * A finished transcription with two speakers, whose stored names the page shows and changes; each PUT of a name
+ * is held until the test answers it, and stored only then. The SRT is built from what is stored, names included.
+ */
+function heldRenames() {
+  const segments: Segment[] = [
+    { id: 0, version: 0, text: 'Hello there.', start: 0, end: 1, speaker: 'SPEAKER_00' },
+    { id: 1, version: 0, text: 'Hi.', start: 1, end: 2, speaker: 'SPEAKER_01' },
+  ];
+  let names: Record<string, string> = {};
+  const job = snapshot('job_1', 5, {
+    state: 'succeeded',
+    input: undefined,
+    result: { href: '/api/v1/jobs/job_1/result', size: 100 },
+  });
+  const held: { call: Call; answer: ReturnType<typeof latch<Response>> }[] = [];
+  const { client, calls } = fakeClient(
+    (call) => {
+      if (call.method === 'PUT' && call.path === '/api/v1/jobs/job_1/speakers') {
+        const answer = latch<Response>();
+        held.push({ call, answer });
+        return answer.promise;
+      }
+      if (call.path === '/api/v1/jobs/job_1/result') return json({ segments, speakerNames: names });
+      if (call.path === '/api/v1/jobs/job_1/result?format=srt')
+        return new Response(segments.map((s) => `${names[s.speaker!] ?? s.speaker}: ${s.text}`).join('\n'));
+      return undefined;
+    },
+    { job_1: { view: { snapshot: job, seq: 5, partials: [], historyComplete: true } } },
+  );
+  /** The held name is stored and answered. */
+  const commit = () => {
+    const { call, answer } = held.shift()!;
+    names = { ...names, ...(call.body as { names: Record<string, string> }).names };
+    answer.resolve(json({ names }));
+  };
+  /** The held name is refused (the server is unwell), nothing stored. */
+  const refuse = () => held.shift()!.answer.resolve(json({ code: 'internal', detail: 'Disk full.' }, 500));
+  const exports = () => calls.filter((c) => c.path.includes('?format=')).length;
+  const renames = () => calls.filter((c) => c.method === 'PUT').map((c) => c.body);
+  return { client, commit, refuse, exports, renames };
+}
+
+describe("downloading while a speaker's name is typed but not saved", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** Names the first speaker `name` in its field, without saving it. */
+  async function typeFirstSpeaker(name: string) {
+    fireEvent.click(await screen.findByRole('button', { name: 'Rename SPEAKER_00' }));
+    fireEvent.change(screen.getByLabelText('Name for SPEAKER_00'), { target: { value: name } });
+  }
+
+  it('saves the name as Save would, waits for it, and the file carries it', async () => {
+    const { client, commit, exports, renames } = heldRenames();
+    const files = savedFiles();
+    render(<JobPage client={client} id="job_1" processors={[transcriber]} refreshProcessors={() => {}} />);
+    await typeFirstSpeaker(' Ana ');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Download SRT' }));
+    await screen.findByRole('button', { name: 'Preparing SRT…' });
+    expect(renames()).toEqual([{ names: { SPEAKER_00: 'Ana' } }]);
+    await act(async () => {}); // had the download not waited, its request would be out by now
+    expect(exports()).toBe(0);
+    screen.getByRole('button', { name: 'Preparing SRT…' });
+
+    await act(async () => commit()); // fails (nothing held) unless the typed name was sent
+    await waitFor(() => expect(files).toHaveLength(1));
+    expect(await files[0].text).toBe('Ana: Hello there.\nSPEAKER_01: Hi.');
+    await screen.findByRole('button', { name: 'Download SRT' });
+    expect(screen.queryByLabelText('Name for SPEAKER_00')).toBeNull(); // saved, so closed, as after Save
+    screen.getByRole('button', { name: 'Rename Ana' });
+  });
+
+  it('is refused, saying why, when that save fails; the next one does not send it again until it is changed', async () => {
+    const { client, commit, refuse, exports, renames } = heldRenames();
+    const files = savedFiles();
+    render(<JobPage client={client} id="job_1" processors={[transcriber]} refreshProcessors={() => {}} />);
+    await typeFirstSpeaker('Ana');
+    fireEvent.click(screen.getByRole('button', { name: 'Download SRT' }));
+
+    await act(async () => refuse());
+    await screen.findByText(/Not downloaded: a correction could not be saved/);
+    screen.getByText('Disk full.'); // at the field
+    expect(exports()).toBe(0);
+    expect(files).toEqual([]);
+    expect((screen.getByLabelText('Name for SPEAKER_00') as HTMLInputElement).value).toBe('Ana');
+
+    // As the refusal says: downloading again gets the result as saved; the name is the user's to save or drop.
+    fireEvent.click(screen.getByRole('button', { name: 'Download SRT' }));
+    await waitFor(() => expect(files).toHaveLength(1));
+    expect(await files[0].text).toBe('SPEAKER_00: Hello there.\nSPEAKER_01: Hi.');
+    expect(renames()).toHaveLength(1);
+    expect((screen.getByLabelText('Name for SPEAKER_00') as HTMLInputElement).value).toBe('Ana');
+
+    // Changed again, it is held again.
+    fireEvent.change(screen.getByLabelText('Name for SPEAKER_00'), { target: { value: 'Anna' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Download SRT' }));
+    await screen.findByRole('button', { name: 'Preparing SRT…' });
+    expect(renames()).toEqual([{ names: { SPEAKER_00: 'Ana' } }, { names: { SPEAKER_00: 'Anna' } }]);
+    await act(async () => commit());
+    await waitFor(() => expect(files).toHaveLength(2));
+    expect(await files[1].text).toBe('Anna: Hello there.\nSPEAKER_01: Hi.');
+  });
+
+  it('leaves a name field opened but not changed open, and downloads at once', async () => {
+    const { client, exports, renames } = heldRenames();
+    const files = savedFiles();
+    render(<JobPage client={client} id="job_1" processors={[transcriber]} refreshProcessors={() => {}} />);
+    await typeFirstSpeaker('');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Download SRT' }));
+    await waitFor(() => expect(files).toHaveLength(1));
+    expect(exports()).toBe(1);
+    expect(renames()).toEqual([]);
+    expect(screen.getByLabelText('Name for SPEAKER_00')).toBeTruthy();
+  });
+});

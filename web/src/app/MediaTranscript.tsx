@@ -10,6 +10,7 @@ import { SegmentList } from './SegmentList';
 import { asTranscript, displayName, isUtterance, renameSpeaker, type SpeakerNames, type Utterance } from './speakers';
 import { EditBar, useEditing } from './useEditing';
 import { useChanged } from './useChanged';
+import { useHeldDraft } from './useHeldDraft';
 import { useLoad } from './useLoad';
 
 export { isUtterance, type Utterance };
@@ -155,7 +156,7 @@ export function MediaTranscript({
   onSave?(segment: Segment, text: string): Promise<void>;
   /** A corrected line's history; absent when lines cannot be corrected (yet). */
   revisions?: Revisions;
-  /** Holds a line's text typed but not saved, for a download to send first. */
+  /** Holds a line's text or a speaker's name typed but not saved, for a download to send first. */
   holdDraft?(send: () => void): () => void;
   generation?: number;
   /** A search hit's segment to show and moment to start the player at (not playing: the user presses play). */
@@ -189,12 +190,12 @@ export function MediaTranscript({
         )}{' '}
         {u.speaker !== undefined && (
           <>
-            <SpeakerLabel id={u.speaker} names={names} onRename={onRename} />{' '}
+            <SpeakerLabel id={u.speaker} names={names} onRename={onRename} holdDraft={holdDraft} />{' '}
           </>
         )}
       </>
     ),
-    [hasMedia, seek, names, onRename],
+    [hasMedia, seek, names, onRename, holdDraft],
   );
   const playing = now < 0 ? -1 : (segments.find((u) => now >= (u.start ?? 0) && now < (u.end ?? 0))?.id ?? -1);
 
@@ -246,20 +247,24 @@ function startAt(player: HTMLMediaElement, seconds: number | undefined): void {
   if (seconds !== undefined && player.currentTime === 0) player.currentTime = seconds;
 }
 
-/** Who speaks a line; with {@link onRename}, a click turns it into a field to name that speaker everywhere. */
+/**
+ * Who speaks a line; with {@link onRename}, a click turns it into a field to name that speaker everywhere, whose
+ * name typed but not saved {@link holdDraft} holds for a download to save first, as a line's field does.
+ */
 function SpeakerLabel({
   id,
   names,
   onRename,
+  holdDraft,
 }: {
   id: string;
   names: SpeakerNames;
   onRename?(speaker: string, name: string): Promise<void>;
+  holdDraft?(send: () => void): () => void;
 }) {
   const name = displayName(id, names);
-  const [draft, setDraft] = useState<string>();
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string>();
+  const [open, setOpen] = useState(false);
+  const stop = useCallback(() => setOpen(false), []);
   if (!onRename) {
     return (
       <span className="speaker" data-speaker={id}>
@@ -267,7 +272,7 @@ function SpeakerLabel({
       </span>
     );
   }
-  if (draft === undefined) {
+  if (!open) {
     return (
       <button
         type="button"
@@ -275,27 +280,47 @@ function SpeakerLabel({
         data-speaker={id}
         title={name === id ? 'Name this speaker' : `${id}: rename`}
         aria-label={`Rename ${name}`}
-        onClick={() => {
-          setDraft(name === id ? '' : name);
-          setError(undefined);
-        }}
+        onClick={() => setOpen(true)}
       >
         {name}:
       </button>
     );
   }
-  const save = async () => {
-    setSaving(true);
-    setError(undefined);
-    try {
-      await onRename(id, draft.trim());
-      setDraft(undefined);
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setSaving(false);
-    }
-  };
+  return (
+    <SpeakerField id={id} saved={name === id ? '' : name} onRename={onRename} holdDraft={holdDraft} onStop={stop} />
+  );
+}
+
+/** A speaker's name being typed, from {@link saved} (empty when it has none); Save sends it trimmed. */
+function SpeakerField({
+  id,
+  saved,
+  onRename,
+  holdDraft,
+  onStop,
+}: {
+  id: string;
+  saved: string;
+  onRename(speaker: string, name: string): Promise<void>;
+  holdDraft?(send: () => void): () => void;
+  onStop(): void;
+}) {
+  const [draft, setDraft] = useState(saved);
+  const [error, setError] = useState<string>();
+  const send = useCallback(
+    async (name: string) => {
+      setError(undefined);
+      try {
+        await onRename(id, name.trim());
+      } catch (e) {
+        setError(messageOf(e));
+        throw e;
+      }
+      onStop();
+    },
+    [id, onRename, onStop],
+  );
+  const { saving, save } = useHeldDraft(holdDraft, draft, draft.trim() !== saved.trim(), send);
   return (
     <form
       className="rename"
@@ -311,12 +336,12 @@ function SpeakerLabel({
         autoFocus
         maxLength={100}
         onChange={(e) => setDraft(e.target.value)}
-        onKeyDown={(e) => e.key === 'Escape' && setDraft(undefined)}
+        onKeyDown={(e) => e.key === 'Escape' && onStop()}
       />{' '}
       <button type="submit" disabled={saving}>
         Save
       </button>{' '}
-      <button type="button" className="link" onClick={() => setDraft(undefined)}>
+      <button type="button" className="link" onClick={onStop}>
         Cancel
       </button>
       {error && (

@@ -3,6 +3,7 @@ import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/rea
 import { editOf, type Segment } from './edits';
 import { SegmentHistory, type Revisions } from './SegmentHistory';
 import { useChanged } from './useChanged';
+import { useHeldDraft } from './useHeldDraft';
 
 /**
  * A long list of segments (a transcript's lines, a document's passages), virtualised: only the rows
@@ -243,11 +244,7 @@ const SegmentRow = memo(function SegmentRow({
   );
 });
 
-/**
- * A row's text being corrected. While it holds a change not saved yet, a download of the result saves it
- * first, as Enter would; once, so a change whose save failed is not sent again until it is changed again
- * (the download that found it refused says so; the next one gets the result as saved).
- */
+/** A row's text being corrected; a change not saved yet is held for a download to save first ({@link useHeldDraft}). */
 function SegmentField({
   segment,
   onSave,
@@ -260,20 +257,14 @@ function SegmentField({
   onStop(): void;
 }) {
   const [draft, setDraft] = useState(segment.text);
-  const [saving, setSaving] = useState(false);
-  const [refused, setRefused] = useState<string>();
-  const save = useCallback(async () => {
-    setSaving(true);
-    try {
-      await onSave(segment, draft);
+  const send = useCallback(
+    async (text: string) => {
+      await onSave(segment, text); // when refused, the list says why
       onStop();
-    } catch {
-      setSaving(false); // the list says why; the draft stays for another try
-      setRefused(draft);
-    }
-  }, [onSave, segment, draft, onStop]);
-  const unsaved = !saving && draft !== refused && editOf(segment, draft) !== null;
-  useEffect(() => (holdDraft && unsaved ? holdDraft(() => void save()) : undefined), [holdDraft, unsaved, save]);
+    },
+    [onSave, segment, onStop],
+  );
+  const { saving, save } = useHeldDraft(holdDraft, draft, editOf(segment, draft) !== null, send);
   return (
     <textarea
       className="segment-field"
