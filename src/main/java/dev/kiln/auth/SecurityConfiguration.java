@@ -55,7 +55,12 @@ class SecurityConfiguration {
     @Bean
     @Order(1)
     SecurityFilterChain api(
-            HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json, AllowedOrigins origins)
+            HttpSecurity http,
+            ApiTokens tokens,
+            Sessions sessions,
+            JsonMapper json,
+            ServletProblems problems,
+            AllowedOrigins origins)
             throws Exception {
         AuthenticationEntryPoint unauthenticated = unauthenticated(json);
         AccessDeniedHandler forbidden = forbidden(json);
@@ -81,7 +86,7 @@ class SecurityConfiguration {
                         .access(AuthorizationManagers.allOf(
                                 AuthenticatedAuthorizationManager.authenticated(),
                                 AuthorizationManagers.not(AuthorityAuthorizationManager.hasRole(Role.WORKER.name())))))
-                .addFilterBefore(authentication(tokens, sessions, json), AuthorizationFilter.class)
+                .addFilterBefore(authentication(tokens, sessions, problems), AuthorizationFilter.class)
                 .exceptionHandling(
                         e -> e.authenticationEntryPoint(unauthenticated).accessDeniedHandler(forbidden))
                 .build();
@@ -95,7 +100,8 @@ class SecurityConfiguration {
      */
     @Bean
     @Order(1)
-    SecurityFilterChain actuator(HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json)
+    SecurityFilterChain actuator(
+            HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json, ServletProblems problems)
             throws Exception {
         return stateless(http)
                 .securityMatcher("/actuator/**")
@@ -103,7 +109,7 @@ class SecurityConfiguration {
                         .hasRole(Role.ADMIN.name())
                         .anyRequest()
                         .permitAll())
-                .addFilterBefore(authentication(tokens, sessions, json), AuthorizationFilter.class)
+                .addFilterBefore(authentication(tokens, sessions, problems), AuthorizationFilter.class)
                 .exceptionHandling(
                         e -> e.authenticationEntryPoint(unauthenticated(json)).accessDeniedHandler(forbidden(json)))
                 .build();
@@ -114,11 +120,10 @@ class SecurityConfiguration {
                 write(json, response, Problems.of(ErrorCode.FORBIDDEN, "Your role does not allow this."));
     }
 
-    private static ApiAuthenticationFilter authentication(ApiTokens tokens, Sessions sessions, JsonMapper json) {
+    private static ApiAuthenticationFilter authentication(
+            ApiTokens tokens, Sessions sessions, ServletProblems problems) {
         return new ApiAuthenticationFilter(
-                tokens,
-                sessions,
-                (request, response, why) -> ServletProblems.write(why, List.of(), request, response, json));
+                tokens, sessions, (request, response, why) -> problems.write(why, List.of(), request, response));
     }
 
     /**
@@ -130,7 +135,7 @@ class SecurityConfiguration {
     @Bean
     @Order(1)
     SecurityFilterChain foreign(
-            HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json, List<ForeignApi> apis)
+            HttpSecurity http, ApiTokens tokens, Sessions sessions, ServletProblems problems, List<ForeignApi> apis)
             throws Exception {
         List<RequestMatcher> paths = apis.stream()
                 .flatMap(api -> api.paths().stream())
@@ -138,7 +143,7 @@ class SecurityConfiguration {
                         PathPatternRequestMatcher.withDefaults().matcher(p))
                 .toList();
         ApiAuthenticationFilter.Refusal refuse =
-                (request, response, why) -> ServletProblems.write(why, apis, request, response, json);
+                (request, response, why) -> problems.write(why, apis, request, response);
         return stateless(http)
                 .securityMatcher(paths.isEmpty() ? request -> false : new OrRequestMatcher(paths))
                 .authorizeHttpRequests(a -> a.anyRequest()

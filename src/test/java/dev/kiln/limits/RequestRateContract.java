@@ -9,6 +9,7 @@ import dev.kiln.auth.Users;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.StreamClient;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -41,6 +42,9 @@ abstract class RequestRateContract extends ApiTestBase {
 
     @Autowired
     ApiTokens tokens;
+
+    @Autowired
+    MeterRegistry meters;
 
     /** A member's token, made without the API: the admin's requests count against a limit too. */
     String member() {
@@ -169,6 +173,24 @@ abstract class RequestRateContract extends ApiTestBase {
     }
 
     @Test
+    void aFailedCredentialsRefusalIsCountedAmongTheLimitsRefusals() {
+        Api guesser = from("127.0.0.27");
+        for (int i = 0; i < 3; i++) {
+            assertThat(guesser.get("/api/v1/jobs", "kiln_guess_" + i).status()).isEqualTo(401);
+        }
+        double before = rateLimited();
+
+        assertThat(guesser.get("/api/v1/jobs", "kiln_guess_3").status()).isEqualTo(429);
+        assertThat(guesser.get("/v1/models", "kiln_guess_4").status())
+                .as("in a foreign API's shape too")
+                .isEqualTo(429);
+
+        assertThat(rateLimited() - before)
+                .as("kiln.requests.refused{limit=rate_limited}, as the other rate limits' 429s")
+                .isEqualTo(2.0);
+    }
+
+    @Test
     void aTokenThatAuthenticatedFromTheAddressLatelyGoesOnWorkingThroughItsLockout() {
         Api office = from("127.0.0.26");
         String colleague = member();
@@ -239,6 +261,13 @@ abstract class RequestRateContract extends ApiTestBase {
                     .as("a token that authenticated from the address over HTTP passes its lockout on a socket too")
                     .isNotNull();
         }
+    }
+
+    double rateLimited() {
+        return meters.get("kiln.requests.refused")
+                .tag("limit", "rate_limited")
+                .counter()
+                .count();
     }
 
     /** A client on its own loopback address: the limit counts per address. */
