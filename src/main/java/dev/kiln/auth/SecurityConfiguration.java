@@ -9,6 +9,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
+import org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -55,18 +57,12 @@ class SecurityConfiguration {
     @Bean
     @Order(1)
     SecurityFilterChain api(
-            HttpSecurity http,
-            ApiTokens tokens,
-            Sessions sessions,
-            JsonMapper json,
-            ServletProblems problems,
-            AllowedOrigins origins)
+            HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json, ServletProblems problems)
             throws Exception {
         AuthenticationEntryPoint unauthenticated = unauthenticated(json);
         AccessDeniedHandler forbidden = forbidden(json);
         return stateless(http)
                 .securityMatcher("/api/**")
-                .addFilterAt(ApiCors.filter(origins, json), CorsFilter.class)
                 .authorizeHttpRequests(a -> a.requestMatchers(PUBLIC_API)
                         .permitAll()
                         // Signing in presents the token in the body; signing out only clears a cookie.
@@ -90,6 +86,20 @@ class SecurityConfiguration {
                 .exceptionHandling(
                         e -> e.authenticationEntryPoint(unauthenticated).accessDeniedHandler(forbidden))
                 .build();
+    }
+
+    /**
+     * CORS for /api/** ({@link ApiCors}) as a servlet filter ahead of every other that may answer an
+     * API request, not only of the security filters: limits.FailedCredentialsFilter refuses just
+     * before them (its 429 must carry the CORS headers, or a page from an allowed origin cannot read
+     * its status and Retry-After), and another site's page is refused before anything else runs.
+     */
+    @Bean
+    FilterRegistrationBean<CorsFilter> apiCors(AllowedOrigins origins, JsonMapper json) {
+        var registration = new FilterRegistrationBean<>(ApiCors.filter(origins, json));
+        registration.addUrlPatterns("/api/*");
+        registration.setOrder(SecurityFilterProperties.DEFAULT_FILTER_ORDER - 10);
+        return registration;
     }
 
     /**

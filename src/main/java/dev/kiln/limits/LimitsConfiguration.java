@@ -31,7 +31,11 @@ class LimitsConfiguration implements WebMvcConfigurer {
         return db.dialect().serializesWrites() ? new LocalRateBuckets() : new DatabaseRateBuckets(dataSource);
     }
 
-    /** Just before the security filters, which refuse a bad credential before any interceptor runs. */
+    /**
+     * Just before the security filters, which refuse a bad credential before any interceptor runs,
+     * and after the API's CORS filter (auth.SecurityConfiguration), so a page from an allowed origin
+     * can read the 429.
+     */
     @Bean
     FilterRegistrationBean<FailedCredentialsFilter> failedCredentialsFilter(
             CredentialFailures failures, ServletProblems problems) {

@@ -33,9 +33,12 @@ import org.springframework.test.context.TestPropertySource;
             "kiln.limits.window=5s",
             "kiln.limits.requests=5",
             "kiln.limits.anonymous-requests=3",
-            "kiln.limits.failed-credentials=3"
+            "kiln.limits.failed-credentials=3",
+            "kiln.security.allowed-origins=" + RequestRateContract.ALLOWED_ORIGIN
         })
 abstract class RequestRateContract extends ApiTestBase {
+
+    static final String ALLOWED_ORIGIN = "https://app.example";
 
     @Autowired
     Users users;
@@ -191,6 +194,28 @@ abstract class RequestRateContract extends ApiTestBase {
     }
 
     @Test
+    void aPageFromAnAllowedOriginCanReadTheFailedCredentialsRefusal() {
+        Api page = from("127.0.0.28");
+        for (int i = 0; i < 3; i++) {
+            assertThat(fromOrigin(page, ALLOWED_ORIGIN, "kiln_guess_" + i).status())
+                    .isEqualTo(401);
+        }
+
+        Api.Response refused = fromOrigin(page, ALLOWED_ORIGIN, "kiln_guess_3");
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.header("Access-Control-Allow-Origin")).contains(ALLOWED_ORIGIN);
+        assertThat(refused.header("Access-Control-Expose-Headers").orElseThrow())
+                .contains("Retry-After", "RateLimit");
+        assertThat(refused.header("Retry-After")).isPresent();
+
+        Api.Response otherSite = fromOrigin(page, "https://evil.example", "kiln_guess_4");
+        assertThat(otherSite.status())
+                .as("another site's page is refused before anything else runs")
+                .isEqualTo(403);
+        assertThat(otherSite.header("Access-Control-Allow-Origin")).isEmpty();
+    }
+
+    @Test
     void aTokenThatAuthenticatedFromTheAddressLatelyGoesOnWorkingThroughItsLockout() {
         Api office = from("127.0.0.26");
         String colleague = member();
@@ -261,6 +286,13 @@ abstract class RequestRateContract extends ApiTestBase {
                     .as("a token that authenticated from the address over HTTP passes its lockout on a socket too")
                     .isNotNull();
         }
+    }
+
+    static Api.Response fromOrigin(Api client, String origin, String token) {
+        return client.send(client.request("/api/v1/jobs", token)
+                .header("Origin", origin)
+                .GET()
+                .build());
     }
 
     double rateLimited() {
