@@ -6,23 +6,29 @@ import java.io.IOException;
 import java.util.List;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A refusal written by a servlet filter, before Spring MVC (and {@link ProblemResponses}) could
- * answer it: in the shape of the foreign API whose paths the request is on, else as Kiln's problem.
+ * answer it: in the shape of the foreign API whose paths the request is on, else as Kiln's problem;
+ * a limit's refusal counted in {@link RefusalMetrics} as {@link ProblemResponses} counts its own.
  */
+@Component
 public final class ServletProblems {
 
-    private ServletProblems() {}
+    private final JsonMapper json;
+    private final RefusalMetrics refusals;
 
-    public static void write(
-            ApiException why,
-            List<ForeignApi> foreign,
-            HttpServletRequest request,
-            HttpServletResponse response,
-            JsonMapper json)
+    ServletProblems(JsonMapper json, RefusalMetrics refusals) {
+        this.json = json;
+        this.refusals = refusals;
+    }
+
+    public void write(
+            ApiException why, List<ForeignApi> foreign, HttpServletRequest request, HttpServletResponse response)
             throws IOException {
+        refusals.answered(why.code());
         for (ForeignApi api : foreign) {
             if (api.covers(request)) {
                 ResponseEntity<?> answer = api.answer(why);

@@ -9,6 +9,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
+import org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -55,13 +57,17 @@ class SecurityConfiguration {
     @Bean
     @Order(1)
     SecurityFilterChain api(
-            HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json, AllowedOrigins origins)
+            HttpSecurity http,
+            ApiTokens tokens,
+            Sessions sessions,
+            SessionCookie cookie,
+            JsonMapper json,
+            ServletProblems problems)
             throws Exception {
         AuthenticationEntryPoint unauthenticated = unauthenticated(json);
         AccessDeniedHandler forbidden = forbidden(json);
         return stateless(http)
                 .securityMatcher("/api/**")
-                .addFilterAt(ApiCors.filter(origins, json), CorsFilter.class)
                 .authorizeHttpRequests(a -> a.requestMatchers(PUBLIC_API)
                         .permitAll()
                         // Signing in presents the token in the body; signing out only clears a cookie.
@@ -81,10 +87,25 @@ class SecurityConfiguration {
                         .access(AuthorizationManagers.allOf(
                                 AuthenticatedAuthorizationManager.authenticated(),
                                 AuthorizationManagers.not(AuthorityAuthorizationManager.hasRole(Role.WORKER.name())))))
-                .addFilterBefore(authentication(tokens, sessions, json), AuthorizationFilter.class)
+                .addFilterBefore(authentication(tokens, sessions, problems), AuthorizationFilter.class)
+                .headers(h -> h.addHeaderWriter(cookie.clearsStale()))
                 .exceptionHandling(
                         e -> e.authenticationEntryPoint(unauthenticated).accessDeniedHandler(forbidden))
                 .build();
+    }
+
+    /**
+     * CORS for /api/** ({@link ApiCors}) as a servlet filter ahead of every other that may answer an
+     * API request, not only of the security filters: limits.FailedCredentialsFilter refuses just
+     * before them (its 429 must carry the CORS headers, or a page from an allowed origin cannot read
+     * its status and Retry-After), and another site's page is refused before anything else runs.
+     */
+    @Bean
+    FilterRegistrationBean<CorsFilter> apiCors(AllowedOrigins origins, JsonMapper json) {
+        var registration = new FilterRegistrationBean<>(ApiCors.filter(origins, json));
+        registration.addUrlPatterns("/api/*");
+        registration.setOrder(SecurityFilterProperties.DEFAULT_FILTER_ORDER - 10);
+        return registration;
     }
 
     /**
@@ -95,7 +116,13 @@ class SecurityConfiguration {
      */
     @Bean
     @Order(1)
-    SecurityFilterChain actuator(HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json)
+    SecurityFilterChain actuator(
+            HttpSecurity http,
+            ApiTokens tokens,
+            Sessions sessions,
+            SessionCookie cookie,
+            JsonMapper json,
+            ServletProblems problems)
             throws Exception {
         return stateless(http)
                 .securityMatcher("/actuator/**")
@@ -103,7 +130,8 @@ class SecurityConfiguration {
                         .hasRole(Role.ADMIN.name())
                         .anyRequest()
                         .permitAll())
-                .addFilterBefore(authentication(tokens, sessions, json), AuthorizationFilter.class)
+                .addFilterBefore(authentication(tokens, sessions, problems), AuthorizationFilter.class)
+                .headers(h -> h.addHeaderWriter(cookie.clearsStale()))
                 .exceptionHandling(
                         e -> e.authenticationEntryPoint(unauthenticated(json)).accessDeniedHandler(forbidden(json)))
                 .build();
@@ -114,11 +142,10 @@ class SecurityConfiguration {
                 write(json, response, Problems.of(ErrorCode.FORBIDDEN, "Your role does not allow this."));
     }
 
-    private static ApiAuthenticationFilter authentication(ApiTokens tokens, Sessions sessions, JsonMapper json) {
+    private static ApiAuthenticationFilter authentication(
+            ApiTokens tokens, Sessions sessions, ServletProblems problems) {
         return new ApiAuthenticationFilter(
-                tokens,
-                sessions,
-                (request, response, why) -> ServletProblems.write(why, List.of(), request, response, json));
+                tokens, sessions, (request, response, why) -> problems.write(why, List.of(), request, response));
     }
 
     /**
@@ -130,7 +157,12 @@ class SecurityConfiguration {
     @Bean
     @Order(1)
     SecurityFilterChain foreign(
-            HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json, List<ForeignApi> apis)
+            HttpSecurity http,
+            ApiTokens tokens,
+            Sessions sessions,
+            SessionCookie cookie,
+            ServletProblems problems,
+            List<ForeignApi> apis)
             throws Exception {
         List<RequestMatcher> paths = apis.stream()
                 .flatMap(api -> api.paths().stream())
@@ -138,7 +170,7 @@ class SecurityConfiguration {
                         PathPatternRequestMatcher.withDefaults().matcher(p))
                 .toList();
         ApiAuthenticationFilter.Refusal refuse =
-                (request, response, why) -> ServletProblems.write(why, apis, request, response, json);
+                (request, response, why) -> problems.write(why, apis, request, response);
         return stateless(http)
                 .securityMatcher(paths.isEmpty() ? request -> false : new OrRequestMatcher(paths))
                 .authorizeHttpRequests(a -> a.anyRequest()
@@ -153,6 +185,7 @@ class SecurityConfiguration {
                                 true,
                                 refuse),
                         AuthorizationFilter.class)
+                .headers(h -> h.addHeaderWriter(cookie.clearsStale()))
                 .exceptionHandling(e -> e.authenticationEntryPoint((request, response, refused) -> refuse.refuse(
                                 request,
                                 response,

@@ -11,7 +11,6 @@ import java.util.Map;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ResponseCookie;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -34,13 +33,13 @@ class SessionController {
 
     private final ApiTokens tokens;
     private final Sessions sessions;
-    private final SessionSettings settings;
+    private final SessionCookie cookie;
     private final AuditLog audit;
 
-    SessionController(ApiTokens tokens, Sessions sessions, SessionSettings settings, AuditLog audit) {
+    SessionController(ApiTokens tokens, Sessions sessions, SessionCookie cookie, AuditLog audit) {
         this.tokens = tokens;
         this.sessions = sessions;
-        this.settings = settings;
+        this.cookie = cookie;
         this.audit = audit;
     }
 
@@ -84,9 +83,7 @@ class SessionController {
                 opened.session().id(),
                 Map.of("tokenId", credential.tokenId()));
         return ResponseEntity.status(HttpStatus.CREATED)
-                .header(
-                        HttpHeaders.SET_COOKIE,
-                        cookie(opened.secret(), settings.lifetime().toSeconds()).toString())
+                .header(HttpHeaders.SET_COOKIE, cookie.issued(opened.secret()).toString())
                 .body(SessionView.of(opened.session()));
     }
 
@@ -105,17 +102,7 @@ class SessionController {
             audit.record(session.user(), AuditAction.SIGN_OUT, "session", session.id());
         }
         return ResponseEntity.noContent()
-                .header(HttpHeaders.SET_COOKIE, cookie("", 0).toString())
-                .build();
-    }
-
-    private ResponseCookie cookie(String value, long maxAgeSeconds) {
-        return ResponseCookie.from(ApiAuthenticationFilter.COOKIE, value)
-                .httpOnly(true)
-                .secure(settings.secureCookie())
-                .sameSite("Strict")
-                .path("/api")
-                .maxAge(maxAgeSeconds)
+                .header(HttpHeaders.SET_COOKIE, cookie.cleared().toString())
                 .build();
     }
 }

@@ -14,7 +14,6 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.web.util.OnCommittedResponseWrapper;
 import org.springframework.web.filter.OncePerRequestFilter;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Refused credentials, counted per client address: it runs before the security filters, so a
@@ -36,12 +35,12 @@ class FailedCredentialsFilter extends OncePerRequestFilter {
 
     private final CredentialFailures failures;
     private final List<ForeignApi> foreign;
-    private final JsonMapper json;
+    private final ServletProblems problems;
 
-    FailedCredentialsFilter(CredentialFailures failures, List<ForeignApi> foreign, JsonMapper json) {
+    FailedCredentialsFilter(CredentialFailures failures, List<ForeignApi> foreign, ServletProblems problems) {
         this.failures = failures;
         this.foreign = foreign;
-        this.json = json;
+        this.problems = problems;
     }
 
     @Override
@@ -56,7 +55,7 @@ class FailedCredentialsFilter extends OncePerRequestFilter {
         String credential = credential(request);
         RateDecision decision = failures.refusal(address, rememberable(credential));
         if (decision != null) {
-            ServletProblems.write(RateLimiter.exceeded(decision), foreign, request, response, json);
+            problems.write(RateLimiter.exceeded(decision), foreign, request, response);
             return;
         }
         FailureCounting counting = new FailureCounting(request, response, address, credential);

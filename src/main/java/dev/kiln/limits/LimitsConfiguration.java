@@ -1,6 +1,7 @@
 package dev.kiln.limits;
 
 import dev.kiln.api.ForeignApi;
+import dev.kiln.api.ServletProblems;
 import dev.kiln.db.Database;
 import java.util.List;
 import javax.sql.DataSource;
@@ -10,7 +11,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
-import tools.jackson.databind.json.JsonMapper;
 
 @Configuration(proxyBeanMethods = false)
 class LimitsConfiguration implements WebMvcConfigurer {
@@ -31,11 +31,15 @@ class LimitsConfiguration implements WebMvcConfigurer {
         return db.dialect().serializesWrites() ? new LocalRateBuckets() : new DatabaseRateBuckets(dataSource);
     }
 
-    /** Just before the security filters, which refuse a bad credential before any interceptor runs. */
+    /**
+     * Just before the security filters, which refuse a bad credential before any interceptor runs,
+     * and after the API's CORS filter (auth.SecurityConfiguration), so a page from an allowed origin
+     * can read the 429.
+     */
     @Bean
     FilterRegistrationBean<FailedCredentialsFilter> failedCredentialsFilter(
-            CredentialFailures failures, JsonMapper json) {
-        var registration = new FilterRegistrationBean<>(new FailedCredentialsFilter(failures, foreign, json));
+            CredentialFailures failures, ServletProblems problems) {
+        var registration = new FilterRegistrationBean<>(new FailedCredentialsFilter(failures, foreign, problems));
         registration.setOrder(SecurityFilterProperties.DEFAULT_FILTER_ORDER - 1);
         return registration;
     }

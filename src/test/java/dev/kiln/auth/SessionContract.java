@@ -198,6 +198,55 @@ abstract class SessionContract extends ApiTestBase {
     }
 
     @Test
+    void aStaleCookieIsClearedWithThe401ItGetsSoTheBrowserStopsPresentingIt() {
+        Api.Response signedIn = api.post("/api/v1/session", null, "{\"token\":\"" + token + "\"}");
+        String issued = signedIn.header("Set-Cookie").orElseThrow();
+        Api.Browser browser = new Api.Browser(
+                issued.substring(0, issued.indexOf(';')),
+                signedIn.json().get("csrfToken").asString());
+        assertThat(api.send(api.browserRequest("/api/v1/jobs", browser).GET().build())
+                        .header("Set-Cookie"))
+                .as("a live session's cookie is left alone")
+                .isEmpty();
+        // Signed out elsewhere: the session ends, this browser still has its cookie.
+        db.write(() -> db.sql()
+                .sql("UPDATE sessions SET ended_at = ? WHERE user_id = ?")
+                .params(System.currentTimeMillis(), api.userId(token))
+                .update());
+
+        assertThat(api.send(api.browserRequest("/api/v1/openapi.json", browser)
+                                .GET()
+                                .build())
+                        .header("Set-Cookie"))
+                .as("an answer that needed no user leaves it alone")
+                .isEmpty();
+        Api.Response refused =
+                api.send(api.browserRequest("/api/v1/jobs", browser).GET().build());
+        assertThat(refused.status()).isEqualTo(401);
+        String cleared = refused.header("Set-Cookie").orElseThrow();
+        assertThat(cleared).startsWith("kiln_session=;").contains("Max-Age=0");
+        assertThat(attributes(cleared))
+                .as("the same cookie as was set, or the browser would keep that one")
+                .isEqualTo(attributes(issued));
+
+        Api.Response unknown =
+                api.send(api.browserRequest("/api/v1/session", new Api.Browser("kiln_session=forged", "x"))
+                        .GET()
+                        .build());
+        assertThat(unknown.status()).isEqualTo(401);
+        assertThat(unknown.header("Set-Cookie").orElseThrow()).startsWith("kiln_session=;");
+    }
+
+    /** A Set-Cookie header's attributes but its value and lifetime. */
+    private static java.util.List<String> attributes(String setCookie) {
+        return java.util.Arrays.stream(setCookie.split(";\\s*"))
+                .skip(1)
+                .filter(a -> !a.startsWith("Max-Age=") && !a.startsWith("Expires="))
+                .sorted()
+                .toList();
+    }
+
+    @Test
     void aBearerTokenAnswersTheSessionQueryWithoutACsrfToken() {
         Api.Response response = api.get("/api/v1/session", token);
         assertThat(response.status()).isEqualTo(200);

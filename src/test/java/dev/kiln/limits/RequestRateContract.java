@@ -9,6 +9,7 @@ import dev.kiln.auth.Users;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.StreamClient;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -32,15 +33,21 @@ import org.springframework.test.context.TestPropertySource;
             "kiln.limits.window=5s",
             "kiln.limits.requests=5",
             "kiln.limits.anonymous-requests=3",
-            "kiln.limits.failed-credentials=3"
+            "kiln.limits.failed-credentials=3",
+            "kiln.security.allowed-origins=" + RequestRateContract.ALLOWED_ORIGIN
         })
 abstract class RequestRateContract extends ApiTestBase {
+
+    static final String ALLOWED_ORIGIN = "https://app.example";
 
     @Autowired
     Users users;
 
     @Autowired
     ApiTokens tokens;
+
+    @Autowired
+    MeterRegistry meters;
 
     /** A member's token, made without the API: the admin's requests count against a limit too. */
     String member() {
@@ -169,6 +176,46 @@ abstract class RequestRateContract extends ApiTestBase {
     }
 
     @Test
+    void aFailedCredentialsRefusalIsCountedAmongTheLimitsRefusals() {
+        Api guesser = from("127.0.0.27");
+        for (int i = 0; i < 3; i++) {
+            assertThat(guesser.get("/api/v1/jobs", "kiln_guess_" + i).status()).isEqualTo(401);
+        }
+        double before = rateLimited();
+
+        assertThat(guesser.get("/api/v1/jobs", "kiln_guess_3").status()).isEqualTo(429);
+        assertThat(guesser.get("/v1/models", "kiln_guess_4").status())
+                .as("in a foreign API's shape too")
+                .isEqualTo(429);
+
+        assertThat(rateLimited() - before)
+                .as("kiln.requests.refused{limit=rate_limited}, as the other rate limits' 429s")
+                .isEqualTo(2.0);
+    }
+
+    @Test
+    void aPageFromAnAllowedOriginCanReadTheFailedCredentialsRefusal() {
+        Api page = from("127.0.0.28");
+        for (int i = 0; i < 3; i++) {
+            assertThat(fromOrigin(page, ALLOWED_ORIGIN, "kiln_guess_" + i).status())
+                    .isEqualTo(401);
+        }
+
+        Api.Response refused = fromOrigin(page, ALLOWED_ORIGIN, "kiln_guess_3");
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.header("Access-Control-Allow-Origin")).contains(ALLOWED_ORIGIN);
+        assertThat(refused.header("Access-Control-Expose-Headers").orElseThrow())
+                .contains("Retry-After", "RateLimit");
+        assertThat(refused.header("Retry-After")).isPresent();
+
+        Api.Response otherSite = fromOrigin(page, "https://evil.example", "kiln_guess_4");
+        assertThat(otherSite.status())
+                .as("another site's page is refused before anything else runs")
+                .isEqualTo(403);
+        assertThat(otherSite.header("Access-Control-Allow-Origin")).isEmpty();
+    }
+
+    @Test
     void aTokenThatAuthenticatedFromTheAddressLatelyGoesOnWorkingThroughItsLockout() {
         Api office = from("127.0.0.26");
         String colleague = member();
@@ -239,6 +286,20 @@ abstract class RequestRateContract extends ApiTestBase {
                     .as("a token that authenticated from the address over HTTP passes its lockout on a socket too")
                     .isNotNull();
         }
+    }
+
+    static Api.Response fromOrigin(Api client, String origin, String token) {
+        return client.send(client.request("/api/v1/jobs", token)
+                .header("Origin", origin)
+                .GET()
+                .build());
+    }
+
+    double rateLimited() {
+        return meters.get("kiln.requests.refused")
+                .tag("limit", "rate_limited")
+                .counter()
+                .count();
     }
 
     /** A client on its own loopback address: the limit counts per address. */
