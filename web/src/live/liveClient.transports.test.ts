@@ -2,7 +2,7 @@
 // transport (fallback, backoff, giving up) over scripted fakes.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KilnHttp } from './http';
-import { LiveClient, type JobViewState } from './liveClient';
+import { FINISHED_LOOK_MS, LiveClient, type JobViewState } from './liveClient';
 import { event, FakeKiln, FakeSocket, flush, snapshot } from './testSupport';
 import {
   pollingTransport,
@@ -63,6 +63,160 @@ describe('LiveClient on SSE and polling', () => {
     kiln.append(event('job_r', 5, 'state', { state: 'succeeded', attempt: 2 }));
     await vi.waitFor(() => expect(latest?.view?.snapshot.state).toBe('succeeded'));
     expect(latest?.view?.seq).toBe(5);
+  });
+});
+
+describe('LiveClient on SSE and polling: a job retried elsewhere (another tab, the CLI, a batch)', () => {
+  /** A tab whose own visibility the test sets off. */
+  let shown: () => void;
+  const visibility = {
+    subscribe: (onVisible: () => void) => {
+      shown = onVisible;
+      return () => {};
+    },
+  };
+  const http = () => new KilnHttp({ baseUrl: 'http://kiln.test', token: () => 'kiln_t', fetch: kiln.fetch });
+  /** The client's looks for a retry: one event after the view's seq, not waiting. */
+  const looks = () => kiln.requests.filter((r) => /\/job_r\/events\?after=\d+&limit=1$/.test(r));
+  const eventRequests = () => kiln.requests.filter((r) => r.includes('/job_r/events')).length;
+
+  /** job_r failed; a client on {@code transports} follows it and has stopped at its end. */
+  async function followedToItsEnd(transports: TransportFactory[]) {
+    kiln.jobs.set('job_r', snapshot('job_r', 2, { state: 'failed' }));
+    kiln.append(event('job_r', 1, 'state', { state: 'running', attempt: 1 }));
+    kiln.append(event('job_r', 2, 'state', { state: 'failed', attempt: 1 }));
+    const c = client({ transports, visibility });
+    const seqs: number[] = [];
+    let latest: JobViewState | undefined;
+    const stop = c.followJob('job_r', (s) => {
+      latest = s;
+      if (s.view) seqs.push(s.view.seq);
+    });
+    await vi.waitFor(() => expect(latest?.view?.seq).toBe(2));
+    await vi.waitFor(() => expect(eventRequests()).toBe(2)); // SSE took a 204, polling an empty look
+    await flush();
+    return { c, stop, seqs, latest: () => latest };
+  }
+
+  /** Retried elsewhere: its new attempt runs. */
+  function retried() {
+    kiln.append(
+      event('job_r', 3, 'state', { state: 'queued', attempt: 1, reason: 'retry' }),
+      event('job_r', 4, 'state', { state: 'running', attempt: 2 }),
+      event('job_r', 5, 'partial', { n: 5 }),
+    );
+  }
+
+  it.each([
+    ['SSE', sseTransport],
+    ['polling', pollingTransport],
+  ])('on %s, looks again after a while and follows the new attempt, each event once', async (_kind, transport) => {
+    const { seqs, latest } = await followedToItsEnd([transport(http())]);
+    retried();
+    await vi.advanceTimersByTimeAsync(FINISHED_LOOK_MS - 1000);
+    await flush();
+    expect(eventRequests()).toBe(2); // not yet
+    expect(latest()?.view?.snapshot.state).toBe('failed');
+
+    await vi.advanceTimersByTimeAsync(1000);
+    await vi.waitFor(() => expect(latest()?.view?.seq).toBe(5));
+    expect(looks()).toEqual(['GET /api/v1/jobs/job_r/events?after=2&limit=1']);
+    expect(latest()?.view?.snapshot).toMatchObject({ state: 'running', attempt: 2 });
+
+    // The transport follows the job on, to the new attempt's end.
+    kiln.append(event('job_r', 6, 'partial', { n: 6 }), event('job_r', 7, 'state', { state: 'succeeded', attempt: 2 }));
+    await vi.advanceTimersByTimeAsync(5000); // SSE: the fake's stream ended after 5, and is resumed after a wait
+    await vi.waitFor(() => expect(latest()?.view?.seq).toBe(7));
+    expect(latest()?.view).toMatchObject({
+      snapshot: { state: 'succeeded', attempt: 2 },
+      partials: [{ n: 5 }, { n: 6 }],
+    });
+    expect(seqs).toEqual([0, 1, 2, 3, 4, 5, 6, 7]); // each change once, in order
+    expect(looks()).toHaveLength(1);
+  });
+
+  it.each([
+    ['SSE', sseTransport],
+    ['polling', pollingTransport],
+  ])('on %s, looks at once when the tab is shown again', async (_kind, transport) => {
+    const { seqs, latest } = await followedToItsEnd([transport(http())]);
+    retried();
+    shown();
+    await vi.waitFor(() => expect(latest()?.view?.seq).toBe(5));
+    expect(looks()).toHaveLength(1);
+    expect(seqs).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it.each([
+    ['SSE', sseTransport],
+    ['polling', pollingTransport],
+  ])('on %s, a look that finds nothing new leaves the job be, and it looks again later', async (_kind, transport) => {
+    const { latest } = await followedToItsEnd([transport(http())]);
+    await vi.advanceTimersByTimeAsync(FINISHED_LOOK_MS);
+    await flush();
+    expect(looks()).toHaveLength(1);
+    expect(eventRequests()).toBe(3); // the look alone: the transport was not started again
+    retried();
+    await vi.advanceTimersByTimeAsync(FINISHED_LOOK_MS);
+    await vi.waitFor(() => expect(latest()?.view?.seq).toBe(5));
+    expect(looks()).toHaveLength(2);
+  });
+
+  it('does not look at a job that has not ended', async () => {
+    kiln.jobs.set('job_r', snapshot('job_r', 1));
+    kiln.append(event('job_r', 1, 'state', { state: 'running', attempt: 1 }));
+    const c = client({ transports: [pollingTransport(http())], visibility });
+    let latest: JobViewState | undefined;
+    c.followJob('job_r', (s) => (latest = s));
+    await vi.waitFor(() => expect(latest?.view?.seq).toBe(1));
+    await vi.advanceTimersByTimeAsync(FINISHED_LOOK_MS * 3);
+    shown();
+    await flush();
+    expect(looks()).toEqual([]);
+  });
+
+  it("makes no look on the WebSocket, whose subscription outlives the job's end", async () => {
+    kiln.jobs.set('job_r', snapshot('job_r', 2, { state: 'failed' }));
+    const c = client({ openWebSocket: (url) => new FakeSocket(url), heartbeatTimeoutMs: 600_000, visibility });
+    let latest: JobViewState | undefined;
+    c.followJob('job_r', (s) => (latest = s));
+    await flush();
+    const socket = FakeSocket.last();
+    socket.push({ type: 'welcome', user: 'ann', pingInterval: 25000 });
+    await flush();
+    socket.push({ type: 'event', ...event('job_r', 1, 'state', { state: 'running', attempt: 1 }) });
+    socket.push({ type: 'event', ...event('job_r', 2, 'state', { state: 'failed', attempt: 1 }) });
+    expect(latest?.view?.snapshot.state).toBe('failed');
+    retried();
+    await vi.advanceTimersByTimeAsync(FINISHED_LOOK_MS * 3);
+    shown();
+    await flush();
+    expect(c.connection).toMatchObject({ state: 'open', transport: 'websocket' });
+    expect(kiln.requests.filter((r) => r.includes('/events'))).toEqual([]);
+  });
+
+  it.each(['unfollowed', 'disposed'])('makes no look at a job once it is %s', async (how) => {
+    const { c, stop, seqs } = await followedToItsEnd([sseTransport(http())]);
+    if (how === 'unfollowed') stop();
+    else c.dispose();
+    retried();
+    await vi.advanceTimersByTimeAsync(FINISHED_LOOK_MS * 3);
+    shown();
+    await flush();
+    expect(eventRequests()).toBe(2);
+    expect(seqs).toEqual([0, 1, 2]);
+  });
+
+  it('stops looking at a job deleted since, which it then says is gone', async () => {
+    const { latest } = await followedToItsEnd([pollingTransport(http())]);
+    kiln.jobs.delete('job_r');
+    kiln.log.delete('job_r');
+    kiln.refuseEvents = 404;
+    await vi.advanceTimersByTimeAsync(FINISHED_LOOK_MS);
+    await vi.waitFor(() => expect(latest()?.error).toBe('not_found'));
+    await vi.advanceTimersByTimeAsync(FINISHED_LOOK_MS * 3);
+    await flush();
+    expect(looks()).toHaveLength(1);
   });
 });
 

@@ -7,7 +7,7 @@ import type { ConnectionInfo, JobViewState, LiveClientOptions } from './clientTy
 import { KilnHttp, HttpError } from './http';
 import { JobFeed } from './jobFeed';
 import { viewAtSnapshot, viewFromStart } from './jobView';
-import type { FailureCause, JobEvent, ServerMessage } from './protocol';
+import { FINAL_STATES, type FailureCause, type JobEvent, type ServerMessage } from './protocol';
 import {
   pollingTransport,
   sseTransport,
@@ -19,6 +19,17 @@ import {
 
 export type { OnlineSource, VisibilitySource } from './browser';
 export type { ConnectionInfo, ConnectionState, JobViewState, LiveClientOptions } from './clientTypes';
+
+/**
+ * On SSE and polling, how often a followed job whose view has reached its end is looked at again
+ * (one request that does not wait) for a retry made elsewhere: another tab, the CLI, a batch's
+ * retry-failed. Nothing else tells the tab there ("my jobs" events are WebSocket only). 15 s: a
+ * retry shows within that (its attempt queues first, so little of it is missed), for one short
+ * request per finished job that a page follows (a job page follows one), a third of the rate at
+ * which a list refreshes itself there (one request per list every 5 s); and a tab shown again
+ * looks at once, so the wait is mostly felt by a tab already in view.
+ */
+export const FINISHED_LOOK_MS = 15_000;
 
 /** A "my jobs" follower: its events, and the ids of its jobs deleted (if it cares). */
 interface MineListener {
@@ -32,6 +43,8 @@ interface Followed {
   listeners: Set<(state: JobViewState) => void>;
   /** A pending retry of loading the snapshot. */
   retry?: ReturnType<typeof setTimeout>;
+  /** A look for a retry (see {@link FINISHED_LOOK_MS}) under way. */
+  look?: AbortController;
 }
 
 export class LiveClient {
@@ -61,6 +74,8 @@ export class LiveClient {
   private unreadyFailures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private stableTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Looks again at finished jobs, while SSE or polling is ready. */
+  private lookTimer: ReturnType<typeof setInterval> | undefined;
   private disposed = false;
   private info: ConnectionInfo;
 
@@ -132,6 +147,7 @@ export class LiveClient {
       if (current.listeners.size === 0) {
         this.followed.delete(jobId);
         clearTimeout(current.retry);
+        current.look?.abort();
         current.feed?.dispose();
         if (this.transportReady) this.transport?.unfollow(jobId);
       }
@@ -187,6 +203,7 @@ export class LiveClient {
     this.dropTransport();
     this.followed.forEach((entry) => {
       clearTimeout(entry.retry);
+      entry.look?.abort();
       entry.feed?.dispose();
     });
     this.followed.clear();
@@ -266,6 +283,10 @@ export class LiveClient {
     );
     if (resume.length > 0) this.transport?.follow(resume);
     if (this.mineListeners.size > 0) this.transport?.followMine(true);
+    clearInterval(this.lookTimer);
+    if (this.transport?.kind !== 'websocket') {
+      this.lookTimer = setInterval(() => this.lookForRetries(), FINISHED_LOOK_MS);
+    }
     clearTimeout(this.stableTimer);
     this.stableTimer = setTimeout(() => {
       this.backoff.reset();
@@ -395,6 +416,41 @@ export class LiveClient {
 
   private becameVisible(): void {
     if (this.info.state === 'failed') this.retryInBackground();
+    else this.lookForRetries();
+  }
+
+  /**
+   * On SSE and polling, which stop following a job at its end: one look without waiting at each
+   * followed job whose view has reached its end, and where it was retried since (it has events
+   * past its end), following it again from the view's seq, as {@link followAgain} does.
+   */
+  private lookForRetries(): void {
+    if (!this.transportReady || !this.transport || this.transport.kind === 'websocket') return;
+    this.followed.forEach((entry, jobId) => {
+      const view = entry.feed?.view;
+      // At its end: finished, and caught up with the snapshot (not still replaying its history).
+      const ended = view !== undefined && FINAL_STATES.has(view.snapshot.state) && view.seq >= view.snapshot.seq;
+      if (!ended || entry.look || entry.state.error) return;
+      const look = new AbortController();
+      entry.look = look;
+      this.http
+        .events(jobId, view.seq, { limit: 1, signal: look.signal })
+        .then((page) => {
+          if (!look.signal.aborted && page.items.length > 0) this.followAgain(jobId);
+        })
+        .catch((error: unknown) => {
+          if (look.signal.aborted) return;
+          if (error instanceof HttpError && error.status === 404) {
+            // Deleted since: as the transport tells it (and no more looks at it).
+            this.receive({ type: 'error', code: 'job_not_found', message: error.message, job: jobId });
+            return;
+          }
+          this.log(`could not look for a retry of ${jobId}: ${String(error)}`); // again at the next look
+        })
+        .finally(() => {
+          if (entry.look === look) entry.look = undefined;
+        });
+    });
   }
 
   private wentOffline(): void {
@@ -415,6 +471,7 @@ export class LiveClient {
     const transport = this.transport;
     this.transport = null;
     this.transportReady = false;
+    clearInterval(this.lookTimer);
     transport?.close();
   }
 

@@ -95,6 +95,8 @@ export class FakeKiln {
   sseAnswer: (() => Response) | null = null;
   /** Holds a job list's answer until the promise it returns settles; undefined answers at once. */
   holdList: (query: URLSearchParams) => Promise<void> | undefined = () => undefined;
+  /** Long polls waiting for an event: each is woken by the next append (or its wait running out). */
+  private readonly polls = new Set<() => void>();
 
   fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = new URL(String(input), 'http://kiln.test');
@@ -120,7 +122,10 @@ export class FakeKiln {
         throw new TypeError('network hiccup');
       }
       const after = Number(url.searchParams.get('after') ?? 0);
-      const items = (this.log.get(events[1]) ?? []).filter((e) => e.seq > after);
+      const pending = () => (this.log.get(events[1]) ?? []).filter((e) => e.seq > after);
+      const wait = Number(url.searchParams.get('wait') ?? 0);
+      if (pending().length === 0 && wait > 0) await this.poll(wait * 1000, init?.signal);
+      const items = pending();
       return json({ items, next: items.at(-1)?.seq ?? after });
     }
     if (url.pathname === '/api/v1/jobs') {
@@ -160,6 +165,22 @@ export class FakeKiln {
     return new Response(text, { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
   }
 
+  /** As Kiln's long poll: answers once an event is appended or {@code ms} have passed; aborted as fetch is. */
+  private poll(ms: number, signal?: AbortSignal | null): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.polls.delete(done);
+        signal?.removeEventListener('abort', done);
+        if (signal?.aborted) reject(new DOMException('aborted', 'AbortError'));
+        else resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.polls.add(done);
+      signal?.addEventListener('abort', done);
+    });
+  }
+
   /** Adds events to a job's log (and moves its snapshot's seq). */
   append(...events: JobEvent[]): void {
     for (const e of events) {
@@ -167,6 +188,7 @@ export class FakeKiln {
       log.push(e);
       this.log.set(e.job, log);
     }
+    [...this.polls].forEach((wake) => wake());
   }
 }
 
