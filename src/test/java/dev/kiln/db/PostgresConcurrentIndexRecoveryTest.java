@@ -26,6 +26,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationState;
@@ -37,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * A CONCURRENTLY index migration that did not finish leaves an INVALID index of its name (and,
  * when it failed with an error, a failed row in Flyway's history); the next start recovers by
  * itself ({@link ConcurrentIndexRecovery}). The invalid indexes here are made for real: the build
- * waits for a transaction that writes the table, and a lock_timeout ends it.
+ * waits for a transaction that writes the table, and a lock_timeout or a kill -9 ends it.
  */
 class PostgresConcurrentIndexRecoveryTest {
 
@@ -136,6 +137,40 @@ class PostgresConcurrentIndexRecoveryTest {
         assertThat(indexes()).isEqualTo(before).isNotEmpty().allMatch(Index::valid);
     }
 
+    /**
+     * kill -9 of a node mid-build. Its server process, left alone, would finish the build with the
+     * node gone (an index Flyway never recorded, failing the migration at every start); it notices
+     * the dead client instead, and the restart drops the invalid index and builds it.
+     */
+    @Test
+    void aNodeKilledMidBuildStartsAgain() throws Exception {
+        open();
+        migrate("24");
+        Connection blocker = writing("jobs");
+        Process node = startNode();
+        await().atMost(Duration.ofSeconds(90)).until(() -> activity("%CREATE INDEX CONCURRENTLY%") == 1);
+
+        node.destroyForcibly().waitFor();
+
+        await().atMost(Duration.ofSeconds(10))
+                .alias("the killed node's build ended")
+                .until(() -> activity("%CREATE INDEX CONCURRENTLY%") == 0);
+        assertThat(index("jobs_by_input_file"))
+                .hasValueSatisfying(i -> assertThat(i.valid()).isFalse());
+        assertThat(history("25")).isEmpty();
+        blocker.rollback();
+
+        Process restarted = startNode();
+        assertThat(restarted.waitFor(120, TimeUnit.SECONDS))
+                .as("the restart finished")
+                .isTrue();
+        assertThat(restarted.exitValue()).as("the restart's exit code").isZero();
+        Index rebuilt = index("jobs_by_input_file").orElseThrow();
+        assertThat(rebuilt.valid()).isTrue();
+        assertThat(rebuilt.definition()).isEqualTo(V25_DEFINITION);
+        assertThat(history("25")).containsExactly(true);
+    }
+
     /** A node that starts while another builds the index waits for Flyway's lock and drops nothing. */
     @Test
     void anIndexAnotherNodeIsBuildingIsLeftAlone() throws Exception {
@@ -198,6 +233,25 @@ class PostgresConcurrentIndexRecoveryTest {
         url = TestDatabases.fresh(TestDatabases.Kind.POSTGRES);
         dataSource = pool();
         closing.add(dataSource);
+    }
+
+    /** {@link MigratingNode} in a JVM of its own, logging beside the test reports. */
+    private Process startNode() throws IOException {
+        Path log = Files.createTempFile(
+                Files.createDirectories(Path.of("target", "kiln-processes")), "migrating-node-", ".log");
+        Process node = new ProcessBuilder(
+                        ProcessHandle.current().info().command().orElse("java"),
+                        "-XX:TieredStopAtLevel=1",
+                        "-cp",
+                        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                        MigratingNode.class.getName(),
+                        url,
+                        TestDatabases.tempDir("kiln-home-").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        closing.add(node::destroyForcibly);
+        return node;
     }
 
     private HikariDataSource pool() {
