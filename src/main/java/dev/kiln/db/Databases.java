@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.callback.Callback;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +52,8 @@ public final class Databases {
      * default lock there is an advisory lock held by an open transaction on its other connection,
      * and CONCURRENTLY waits for every open transaction to end: it would wait for that one forever.
      * The session-level lock holds no transaction open. A node that finds another migrating polls
-     * the lock each second until that node is done, however long its index takes.
+     * the lock each second until that node is done, however long its index takes. A concurrent
+     * build that did not finish is recovered by {@link ConcurrentIndexRecovery}.
      */
     static FluentConfiguration flyway(DataSource dataSource, Dialect dialect) {
         return Flyway.configure()
@@ -61,6 +63,10 @@ public final class Databases {
                 // A migration mixing CONCURRENTLY with transactional statements is refused, not half-applied.
                 .mixed(false)
                 .lockRetryCount(-1)
+                .callbacks(
+                        dialect instanceof PostgresDialect
+                                ? new Callback[] {new ConcurrentIndexRecovery()}
+                                : new Callback[0])
                 .javaMigrations(dialect instanceof SqliteDialect ? SqliteRebuild.all() : new SqliteRebuild[0]);
     }
 
