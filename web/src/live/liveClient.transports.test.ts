@@ -19,7 +19,7 @@ function client(options: Partial<ConstructorParameters<typeof LiveClient>[0]> = 
   const c = new LiveClient({
     http: new KilnHttp({ baseUrl: 'http://kiln.test', token: () => 'kiln_t', fetch: kiln.fetch }),
     online: { isOnline: () => true, subscribe: () => () => {} },
-    visibility: { subscribe: () => () => {} },
+    visibility: { isVisible: () => true, subscribe: () => () => {} },
     random: () => 0.5,
     log: () => {},
     ...options,
@@ -67,14 +67,21 @@ describe('LiveClient on SSE and polling', () => {
 });
 
 describe('LiveClient on SSE and polling: a job retried elsewhere (another tab, the CLI, a batch)', () => {
-  /** A tab whose own visibility the test sets off. */
-  let shown: () => void;
+  /** A tab whose own visibility the test sets: {@code hidden}, and {@code shown()} again. */
+  let hidden: boolean;
+  let onVisible: () => void;
   const visibility = {
-    subscribe: (onVisible: () => void) => {
-      shown = onVisible;
+    isVisible: () => !hidden,
+    subscribe: (listener: () => void) => {
+      onVisible = listener;
       return () => {};
     },
   };
+  const shown = () => {
+    hidden = false;
+    onVisible();
+  };
+  beforeEach(() => (hidden = false));
   const http = () => new KilnHttp({ baseUrl: 'http://kiln.test', token: () => 'kiln_t', fetch: kiln.fetch });
   /** The client's looks for a retry: one event after the view's seq, not waiting. */
   const looks = () => kiln.requests.filter((r) => /\/job_r\/events\?after=\d+&limit=1$/.test(r));
@@ -146,6 +153,27 @@ describe('LiveClient on SSE and polling: a job retried elsewhere (another tab, t
     expect(looks()).toHaveLength(1);
     expect(seqs).toEqual([0, 1, 2, 3, 4, 5]);
   });
+
+  it.each([
+    ['SSE', sseTransport],
+    ['polling', pollingTransport],
+  ])(
+    'on %s, makes no timed look while the tab is hidden, and looks at once when it is shown',
+    async (_kind, transport) => {
+      const { seqs, latest } = await followedToItsEnd([transport(http())]);
+      hidden = true;
+      retried();
+      await vi.advanceTimersByTimeAsync(FINISHED_LOOK_MS * 3);
+      await flush();
+      expect(looks()).toEqual([]);
+      expect(eventRequests()).toBe(2);
+
+      shown();
+      await vi.waitFor(() => expect(latest()?.view?.seq).toBe(5));
+      expect(looks()).toEqual(['GET /api/v1/jobs/job_r/events?after=2&limit=1']);
+      expect(seqs).toEqual([0, 1, 2, 3, 4, 5]);
+    },
+  );
 
   it.each([
     ['SSE', sseTransport],

@@ -2,7 +2,7 @@
 // reloads and restarts, and tells the UI honestly how current it is.
 
 import { Backoff } from './backoff';
-import { browserOnline, browserVisibility, type OnlineSource } from './browser';
+import { browserOnline, browserVisibility, type OnlineSource, type VisibilitySource } from './browser';
 import type { ConnectionInfo, JobViewState, LiveClientOptions } from './clientTypes';
 import { KilnHttp, HttpError } from './http';
 import { JobFeed } from './jobFeed';
@@ -27,7 +27,8 @@ export type { ConnectionInfo, ConnectionState, JobViewState, LiveClientOptions }
  * retry shows within that (its attempt queues first, so little of it is missed), for one short
  * request per finished job that a page follows (a job page follows one), a third of the rate at
  * which a list refreshes itself there (one request per list every 5 s); and a tab shown again
- * looks at once, so the wait is mostly felt by a tab already in view.
+ * looks at once, so the wait is mostly felt by a tab already in view. A hidden tab makes no timed
+ * look.
  */
 export const FINISHED_LOOK_MS = 15_000;
 
@@ -54,6 +55,7 @@ export class LiveClient {
   private readonly fallbackAfter: number;
   private readonly stableAfterMs: number;
   private readonly online: OnlineSource;
+  private readonly visibility: VisibilitySource;
   private readonly now: () => number;
   private readonly log: (message: string) => void;
   private readonly backoff: Backoff;
@@ -74,7 +76,7 @@ export class LiveClient {
   private unreadyFailures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private stableTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Looks again at finished jobs, while SSE or polling is ready. */
+  /** Looks again at finished jobs, while SSE or polling is ready (and the tab is visible). */
   private lookTimer: ReturnType<typeof setInterval> | undefined;
   private disposed = false;
   private info: ConnectionInfo;
@@ -108,7 +110,8 @@ export class LiveClient {
       reason: null,
       cause: null,
     };
-    this.stopWatchingVisibility = (options.visibility ?? browserVisibility).subscribe(() => this.becameVisible());
+    this.visibility = options.visibility ?? browserVisibility;
+    this.stopWatchingVisibility = this.visibility.subscribe(() => this.becameVisible());
     this.stopWatchingOnline = this.online.subscribe((isOnline) => (isOnline ? this.cameOnline() : this.wentOffline()));
     if (this.online.isOnline()) {
       this.connect();
@@ -285,7 +288,10 @@ export class LiveClient {
     if (this.mineListeners.size > 0) this.transport?.followMine(true);
     clearInterval(this.lookTimer);
     if (this.transport?.kind !== 'websocket') {
-      this.lookTimer = setInterval(() => this.lookForRetries(), FINISHED_LOOK_MS);
+      // Not while the tab is hidden: nobody sees what a look finds, and the tab looks when shown.
+      this.lookTimer = setInterval(() => {
+        if (this.visibility.isVisible()) this.lookForRetries();
+      }, FINISHED_LOOK_MS);
     }
     clearTimeout(this.stableTimer);
     this.stableTimer = setTimeout(() => {
