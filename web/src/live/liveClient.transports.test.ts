@@ -2,7 +2,7 @@
 // transport (fallback, backoff, giving up) over scripted fakes.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KilnHttp } from './http';
-import { FINISHED_LOOK_MS, LiveClient, type JobViewState } from './liveClient';
+import { FINISHED_LOOK_LIMIT, FINISHED_LOOK_MS, LiveClient, type JobViewState } from './liveClient';
 import { event, FakeKiln, FakeSocket, flush, snapshot } from './testSupport';
 import {
   pollingTransport,
@@ -189,6 +189,57 @@ describe('LiveClient on SSE and polling: a job retried elsewhere (another tab, t
     await vi.waitFor(() => expect(latest()?.view?.seq).toBe(5));
     expect(looks()).toHaveLength(2);
   });
+
+  it.each([
+    ['SSE', sseTransport],
+    ['polling', pollingTransport],
+  ])(
+    'on %s, looks at no more than a few jobs at a time, each in turn (as the Ask page follows a long conversation)',
+    async (_kind, transport) => {
+      const ids = Array.from({ length: 25 }, (_, i) => `job_${String(i).padStart(2, '0')}`);
+      for (const id of ids) {
+        kiln.jobs.set(id, snapshot(id, 2, { state: 'failed' }));
+        kiln.append(
+          event(id, 1, 'state', { state: 'running', attempt: 1 }),
+          event(id, 2, 'state', { state: 'failed', attempt: 1 }),
+        );
+      }
+      const c = client({ transports: [transport(http())], visibility });
+      const latest = new Map<string, JobViewState>();
+      ids.forEach((id) => c.followJob(id, (s) => latest.set(id, s)));
+      await vi.waitFor(() => expect(ids.filter((id) => latest.get(id)?.view?.seq === 2)).toEqual(ids));
+      const allEventRequests = () => kiln.requests.filter((r) => /\/jobs\/job_\d+\/events/.test(r));
+      await vi.waitFor(() => expect(allEventRequests()).toHaveLength(2 * ids.length)); // every one stopped at its end
+      await flush();
+      /** The jobs looked at, one per look, in order. */
+      const looked = () =>
+        kiln.requests.flatMap((r) => /\/jobs\/(job_\d+)\/events\?after=\d+&limit=1$/.exec(r)?.[1] ?? []);
+      const rounds = Math.ceil(ids.length / FINISHED_LOOK_LIMIT);
+      expect(FINISHED_LOOK_LIMIT).toBeLessThan(ids.length);
+      async function nextLook() {
+        const before = looked().length;
+        await vi.advanceTimersByTimeAsync(FINISHED_LOOK_MS);
+        await flush();
+        expect(looked().length - before).toBeGreaterThan(0);
+        expect(looked().length - before).toBeLessThanOrEqual(FINISHED_LOOK_LIMIT);
+      }
+
+      for (let i = 0; i < rounds; i++) await nextLook();
+      expect(new Set(looked())).toEqual(new Set(ids)); // each of them, in ceil(25 / limit) looks
+
+      // The job looked at last is retried: its turn comes again within as many looks.
+      const last = looked().at(-1) ?? '';
+      kiln.append(
+        event(last, 3, 'state', { state: 'queued', attempt: 1, reason: 'retry' }),
+        event(last, 4, 'state', { state: 'running', attempt: 2 }),
+        event(last, 5, 'partial', { n: 5 }),
+      );
+      for (let i = 0; i < rounds; i++) await nextLook();
+      await vi.waitFor(() => expect(latest.get(last)?.view?.seq).toBe(5));
+      expect(latest.get(last)?.view?.snapshot).toMatchObject({ state: 'running', attempt: 2 });
+      expect(ids.filter((id) => latest.get(id)?.view?.seq !== 2)).toEqual([last]);
+    },
+  );
 
   it('does not look at a job that has not ended', async () => {
     kiln.jobs.set('job_r', snapshot('job_r', 1));
