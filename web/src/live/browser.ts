@@ -1,4 +1,4 @@
-// What the live client watches of the browser: whether it is online, and when the tab is shown.
+// What the live client watches of the browser: whether it is online, and whether the tab is shown.
 
 /** Whether the browser thinks it is online (tests pass their own). */
 export interface OnlineSource {
@@ -6,8 +6,9 @@ export interface OnlineSource {
   subscribe(listener: (online: boolean) => void): () => void;
 }
 
-/** Tells when the tab becomes visible again (tests pass their own). */
+/** Whether the tab is visible, and when it becomes visible again (tests pass their own). */
 export interface VisibilitySource {
+  isVisible(): boolean;
   subscribe(onVisible: () => void): () => void;
 }
 
@@ -27,6 +28,8 @@ export const browserOnline: OnlineSource = {
 };
 
 export const browserVisibility: VisibilitySource = {
+  // Only a tab known to be hidden counts as hidden (a document without the API is shown).
+  isVisible: () => typeof document === 'undefined' || document.visibilityState !== 'hidden',
   subscribe(onVisible) {
     if (typeof document === 'undefined') return () => {};
     const changed = () => document.visibilityState === 'visible' && onVisible();

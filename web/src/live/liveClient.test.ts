@@ -214,6 +214,7 @@ describe('LiveClient', () => {
     const c = client({
       online: network,
       visibility: {
+        isVisible: () => true,
         subscribe: (listener) => {
           shown.add(listener);
           return () => shown.delete(listener);

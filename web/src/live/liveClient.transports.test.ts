@@ -2,7 +2,7 @@
 // transport (fallback, backoff, giving up) over scripted fakes.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KilnHttp } from './http';
-import { FINISHED_LOOK_MS, LiveClient, type JobViewState } from './liveClient';
+import { FINISHED_LOOK_LIMIT, FINISHED_LOOK_MS, LiveClient, type JobViewState } from './liveClient';
 import { event, FakeKiln, FakeSocket, flush, snapshot } from './testSupport';
 import {
   pollingTransport,
@@ -19,7 +19,7 @@ function client(options: Partial<ConstructorParameters<typeof LiveClient>[0]> = 
   const c = new LiveClient({
     http: new KilnHttp({ baseUrl: 'http://kiln.test', token: () => 'kiln_t', fetch: kiln.fetch }),
     online: { isOnline: () => true, subscribe: () => () => {} },
-    visibility: { subscribe: () => () => {} },
+    visibility: { isVisible: () => true, subscribe: () => () => {} },
     random: () => 0.5,
     log: () => {},
     ...options,
@@ -67,14 +67,21 @@ describe('LiveClient on SSE and polling', () => {
 });
 
 describe('LiveClient on SSE and polling: a job retried elsewhere (another tab, the CLI, a batch)', () => {
-  /** A tab whose own visibility the test sets off. */
-  let shown: () => void;
+  /** A tab whose own visibility the test sets: {@code hidden}, and {@code shown()} again. */
+  let hidden: boolean;
+  let onVisible: () => void;
   const visibility = {
-    subscribe: (onVisible: () => void) => {
-      shown = onVisible;
+    isVisible: () => !hidden,
+    subscribe: (listener: () => void) => {
+      onVisible = listener;
       return () => {};
     },
   };
+  const shown = () => {
+    hidden = false;
+    onVisible();
+  };
+  beforeEach(() => (hidden = false));
   const http = () => new KilnHttp({ baseUrl: 'http://kiln.test', token: () => 'kiln_t', fetch: kiln.fetch });
   /** The client's looks for a retry: one event after the view's seq, not waiting. */
   const looks = () => kiln.requests.filter((r) => /\/job_r\/events\?after=\d+&limit=1$/.test(r));
@@ -150,6 +157,27 @@ describe('LiveClient on SSE and polling: a job retried elsewhere (another tab, t
   it.each([
     ['SSE', sseTransport],
     ['polling', pollingTransport],
+  ])(
+    'on %s, makes no timed look while the tab is hidden, and looks at once when it is shown',
+    async (_kind, transport) => {
+      const { seqs, latest } = await followedToItsEnd([transport(http())]);
+      hidden = true;
+      retried();
+      await vi.advanceTimersByTimeAsync(FINISHED_LOOK_MS * 3);
+      await flush();
+      expect(looks()).toEqual([]);
+      expect(eventRequests()).toBe(2);
+
+      shown();
+      await vi.waitFor(() => expect(latest()?.view?.seq).toBe(5));
+      expect(looks()).toEqual(['GET /api/v1/jobs/job_r/events?after=2&limit=1']);
+      expect(seqs).toEqual([0, 1, 2, 3, 4, 5]);
+    },
+  );
+
+  it.each([
+    ['SSE', sseTransport],
+    ['polling', pollingTransport],
   ])('on %s, a look that finds nothing new leaves the job be, and it looks again later', async (_kind, transport) => {
     const { latest } = await followedToItsEnd([transport(http())]);
     await vi.advanceTimersByTimeAsync(FINISHED_LOOK_MS);
@@ -161,6 +189,57 @@ describe('LiveClient on SSE and polling: a job retried elsewhere (another tab, t
     await vi.waitFor(() => expect(latest()?.view?.seq).toBe(5));
     expect(looks()).toHaveLength(2);
   });
+
+  it.each([
+    ['SSE', sseTransport],
+    ['polling', pollingTransport],
+  ])(
+    'on %s, looks at no more than a few jobs at a time, each in turn (as the Ask page follows a long conversation)',
+    async (_kind, transport) => {
+      const ids = Array.from({ length: 25 }, (_, i) => `job_${String(i).padStart(2, '0')}`);
+      for (const id of ids) {
+        kiln.jobs.set(id, snapshot(id, 2, { state: 'failed' }));
+        kiln.append(
+          event(id, 1, 'state', { state: 'running', attempt: 1 }),
+          event(id, 2, 'state', { state: 'failed', attempt: 1 }),
+        );
+      }
+      const c = client({ transports: [transport(http())], visibility });
+      const latest = new Map<string, JobViewState>();
+      ids.forEach((id) => c.followJob(id, (s) => latest.set(id, s)));
+      await vi.waitFor(() => expect(ids.filter((id) => latest.get(id)?.view?.seq === 2)).toEqual(ids));
+      const allEventRequests = () => kiln.requests.filter((r) => /\/jobs\/job_\d+\/events/.test(r));
+      await vi.waitFor(() => expect(allEventRequests()).toHaveLength(2 * ids.length)); // every one stopped at its end
+      await flush();
+      /** The jobs looked at, one per look, in order. */
+      const looked = () =>
+        kiln.requests.flatMap((r) => /\/jobs\/(job_\d+)\/events\?after=\d+&limit=1$/.exec(r)?.[1] ?? []);
+      const rounds = Math.ceil(ids.length / FINISHED_LOOK_LIMIT);
+      expect(FINISHED_LOOK_LIMIT).toBeLessThan(ids.length);
+      async function nextLook() {
+        const before = looked().length;
+        await vi.advanceTimersByTimeAsync(FINISHED_LOOK_MS);
+        await flush();
+        expect(looked().length - before).toBeGreaterThan(0);
+        expect(looked().length - before).toBeLessThanOrEqual(FINISHED_LOOK_LIMIT);
+      }
+
+      for (let i = 0; i < rounds; i++) await nextLook();
+      expect(new Set(looked())).toEqual(new Set(ids)); // each of them, in ceil(25 / limit) looks
+
+      // The job looked at last is retried: its turn comes again within as many looks.
+      const last = looked().at(-1) ?? '';
+      kiln.append(
+        event(last, 3, 'state', { state: 'queued', attempt: 1, reason: 'retry' }),
+        event(last, 4, 'state', { state: 'running', attempt: 2 }),
+        event(last, 5, 'partial', { n: 5 }),
+      );
+      for (let i = 0; i < rounds; i++) await nextLook();
+      await vi.waitFor(() => expect(latest.get(last)?.view?.seq).toBe(5));
+      expect(latest.get(last)?.view?.snapshot).toMatchObject({ state: 'running', attempt: 2 });
+      expect(ids.filter((id) => latest.get(id)?.view?.seq !== 2)).toEqual([last]);
+    },
+  );
 
   it('does not look at a job that has not ended', async () => {
     kiln.jobs.set('job_r', snapshot('job_r', 1));

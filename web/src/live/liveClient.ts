@@ -2,7 +2,7 @@
 // reloads and restarts, and tells the UI honestly how current it is.
 
 import { Backoff } from './backoff';
-import { browserOnline, browserVisibility, type OnlineSource } from './browser';
+import { browserOnline, browserVisibility, type OnlineSource, type VisibilitySource } from './browser';
 import type { ConnectionInfo, JobViewState, LiveClientOptions } from './clientTypes';
 import { KilnHttp, HttpError } from './http';
 import { JobFeed } from './jobFeed';
@@ -27,9 +27,20 @@ export type { ConnectionInfo, ConnectionState, JobViewState, LiveClientOptions }
  * retry shows within that (its attempt queues first, so little of it is missed), for one short
  * request per finished job that a page follows (a job page follows one), a third of the rate at
  * which a list refreshes itself there (one request per list every 5 s); and a tab shown again
- * looks at once, so the wait is mostly felt by a tab already in view.
+ * looks at once, so the wait is mostly felt by a tab already in view. A hidden tab makes no timed
+ * look.
  */
 export const FINISHED_LOOK_MS = 15_000;
+
+/**
+ * At most this many jobs are looked at per look (see {@link FINISHED_LOOK_MS}), those looked at
+ * least recently first, so each of n is looked at within ceil(n / 10) looks. The Ask page follows
+ * every answer of a conversation: unbounded, a long one made a request per answer every 15 s. 10
+ * covers a job page and most conversations in every look, and holds a tab to 40 timed looks a
+ * minute, a fifteenth of one user's default request budget (`kiln.limits.requests`, 600 a minute,
+ * shared by all of their tabs).
+ */
+export const FINISHED_LOOK_LIMIT = 10;
 
 /** A "my jobs" follower: its events, and the ids of its jobs deleted (if it cares). */
 interface MineListener {
@@ -45,6 +56,8 @@ interface Followed {
   retry?: ReturnType<typeof setTimeout>;
   /** A look for a retry (see {@link FINISHED_LOOK_MS}) under way. */
   look?: AbortController;
+  /** When it was last looked at, in looks made by the client (0: never); the least recent go first. */
+  lookedAt: number;
 }
 
 export class LiveClient {
@@ -54,6 +67,7 @@ export class LiveClient {
   private readonly fallbackAfter: number;
   private readonly stableAfterMs: number;
   private readonly online: OnlineSource;
+  private readonly visibility: VisibilitySource;
   private readonly now: () => number;
   private readonly log: (message: string) => void;
   private readonly backoff: Backoff;
@@ -74,7 +88,9 @@ export class LiveClient {
   private unreadyFailures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private stableTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Looks again at finished jobs, while SSE or polling is ready. */
+  /** Jobs looked at so far, which orders the looks (see {@link Followed.lookedAt}). */
+  private jobsLookedAt = 0;
+  /** Looks again at finished jobs, while SSE or polling is ready (and the tab is visible). */
   private lookTimer: ReturnType<typeof setInterval> | undefined;
   private disposed = false;
   private info: ConnectionInfo;
@@ -108,7 +124,8 @@ export class LiveClient {
       reason: null,
       cause: null,
     };
-    this.stopWatchingVisibility = (options.visibility ?? browserVisibility).subscribe(() => this.becameVisible());
+    this.visibility = options.visibility ?? browserVisibility;
+    this.stopWatchingVisibility = this.visibility.subscribe(() => this.becameVisible());
     this.stopWatchingOnline = this.online.subscribe((isOnline) => (isOnline ? this.cameOnline() : this.wentOffline()));
     if (this.online.isOnline()) {
       this.connect();
@@ -134,7 +151,7 @@ export class LiveClient {
   followJob(jobId: string, listener: (state: JobViewState) => void): () => void {
     let entry = this.followed.get(jobId);
     if (!entry) {
-      entry = { feed: null, state: {}, listeners: new Set() };
+      entry = { feed: null, state: {}, listeners: new Set(), lookedAt: 0 };
       this.followed.set(jobId, entry);
       void this.load(jobId, entry);
     }
@@ -285,7 +302,10 @@ export class LiveClient {
     if (this.mineListeners.size > 0) this.transport?.followMine(true);
     clearInterval(this.lookTimer);
     if (this.transport?.kind !== 'websocket') {
-      this.lookTimer = setInterval(() => this.lookForRetries(), FINISHED_LOOK_MS);
+      // Not while the tab is hidden: nobody sees what a look finds, and the tab looks when shown.
+      this.lookTimer = setInterval(() => {
+        if (this.visibility.isVisible()) this.lookForRetries();
+      }, FINISHED_LOOK_MS);
     }
     clearTimeout(this.stableTimer);
     this.stableTimer = setTimeout(() => {
@@ -421,36 +441,45 @@ export class LiveClient {
 
   /**
    * On SSE and polling, which stop following a job at its end: one look without waiting at each
-   * followed job whose view has reached its end, and where it was retried since (it has events
-   * past its end), following it again from the view's seq, as {@link followAgain} does.
+   * followed job whose view has reached its end, up to {@link FINISHED_LOOK_LIMIT} of them, those
+   * looked at least recently first; where it was retried since (it has events past its end), the
+   * job is followed again from the view's seq, as {@link followAgain} does.
    */
   private lookForRetries(): void {
     if (!this.transportReady || !this.transport || this.transport.kind === 'websocket') return;
-    this.followed.forEach((entry, jobId) => {
-      const view = entry.feed?.view;
-      // At its end: finished, and caught up with the snapshot (not still replaying its history).
-      const ended = view !== undefined && FINAL_STATES.has(view.snapshot.state) && view.seq >= view.snapshot.seq;
-      if (!ended || entry.look || entry.state.error) return;
-      const look = new AbortController();
-      entry.look = look;
-      this.http
-        .events(jobId, view.seq, { limit: 1, signal: look.signal })
-        .then((page) => {
-          if (!look.signal.aborted && page.items.length > 0) this.followAgain(jobId);
-        })
-        .catch((error: unknown) => {
-          if (look.signal.aborted) return;
-          if (error instanceof HttpError && error.status === 404) {
-            // Deleted since: as the transport tells it (and no more looks at it).
-            this.receive({ type: 'error', code: 'job_not_found', message: error.message, job: jobId });
-            return;
-          }
-          this.log(`could not look for a retry of ${jobId}: ${String(error)}`); // again at the next look
-        })
-        .finally(() => {
-          if (entry.look === look) entry.look = undefined;
-        });
-    });
+    const due = [...this.followed]
+      .flatMap(([jobId, entry]) => {
+        const view = entry.feed?.view;
+        // At its end: finished, and caught up with the snapshot (not still replaying its history).
+        const ended = view !== undefined && FINAL_STATES.has(view.snapshot.state) && view.seq >= view.snapshot.seq;
+        return ended && !entry.look && !entry.state.error ? [{ jobId, entry, after: view.seq }] : [];
+      })
+      .sort((a, b) => a.entry.lookedAt - b.entry.lookedAt) // stable: those never looked at in the order followed
+      .slice(0, FINISHED_LOOK_LIMIT);
+    due.forEach(({ jobId, entry, after }) => this.lookAt(jobId, entry, after));
+  }
+
+  private lookAt(jobId: string, entry: Followed, after: number): void {
+    const look = new AbortController();
+    entry.look = look;
+    entry.lookedAt = ++this.jobsLookedAt;
+    this.http
+      .events(jobId, after, { limit: 1, signal: look.signal })
+      .then((page) => {
+        if (!look.signal.aborted && page.items.length > 0) this.followAgain(jobId);
+      })
+      .catch((error: unknown) => {
+        if (look.signal.aborted) return;
+        if (error instanceof HttpError && error.status === 404) {
+          // Deleted since: as the transport tells it (and no more looks at it).
+          this.receive({ type: 'error', code: 'job_not_found', message: error.message, job: jobId });
+          return;
+        }
+        this.log(`could not look for a retry of ${jobId}: ${String(error)}`); // again at its next turn
+      })
+      .finally(() => {
+        if (entry.look === look) entry.look = undefined;
+      });
   }
 
   private wentOffline(): void {
