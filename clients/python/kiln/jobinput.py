@@ -10,7 +10,7 @@ import tempfile
 import threading
 import time
 
-from ._http import Backoff, describe
+from ._http import Backoff, describe, retry_delay
 from .errors import JobError, KilnError
 
 log = logging.getLogger("kiln.worker")
@@ -81,7 +81,7 @@ class JobInput:
                 stalled_since = stalled_since or time.monotonic()
                 if time.monotonic() - stalled_since > self._patience:
                     raise failure
-                delay = backoff.next()
+                delay = retry_delay(failure, backoff)
                 log.warning("input of %s: download interrupted at byte %d (%s); resuming in %.1f s",
                             self.name, out.tell(), failure, delay)
                 self._sleep(delay)

@@ -172,7 +172,7 @@ class Worker:
             except KilnError as e:
                 if not e.transient:
                     raise
-                delay = backoff.next()
+                delay = retry_delay(e, backoff)
                 log.warning("cannot declare %s (%s); again in %.1f s", processor.name, e, delay)
                 self._stopping.wait(delay)
 
@@ -222,7 +222,7 @@ class Worker:
                 return True
             except KilnError as e:
                 error = e
-        delay = error.retry_after if error.retry_after is not None else backoff.next()
+        delay = retry_delay(error, backoff)
         log.warning("claim for %s failed (%s); again in %.1f s", processor.name, error, delay)
         self._stopping.wait(delay)
         return True

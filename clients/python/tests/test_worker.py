@@ -207,6 +207,33 @@ class WorkerTest(unittest.TestCase):
         self.assertEqual([op for op, _ in ops], ["complete"] * 4, "the batch, then alone until it went")
         self.assertEqual(ops[-1], ("complete", {"lease": "L1", "result": {"done": True}}))
 
+    def test_a_retry_after_on_declaring_or_claiming_is_waited_out_up_to_the_sdks_one_cap(self):
+        waits = []
+
+        class Waited(threading.Event):
+            """A stop signal whose long waits pass at once, recorded (the worker's only clock here)."""
+
+            def wait(self, timeout=None):
+                if timeout is not None and timeout > 1:
+                    waits.append(timeout)
+                    return self.is_set()
+                return super().wait(timeout)
+
+        self.worker._stopping = Waited()
+        handle, refusals = self.kiln.handle, {
+            "reverse": [KilnError(503, "shutting_down", "draining", retry_after=45)],
+            "claim": [KilnError(429, "rate_limited", "slow down", retry_after=3600)]}
+
+        def refusing(method, path, body):
+            op = path.rsplit("/", 1)[-1]
+            if refusals.get(op):
+                return refusals[op].pop()
+            return handle(method, path, body)
+
+        self.kiln.http.handler = refusing
+        self.serve(lambda job: {"done": True})
+        self.assertEqual(waits[:2], [45, 120.0], "declaring waits its Retry-After; claiming, at most two minutes")
+
     def test_a_cancel_request_stops_the_job_at_its_next_report(self):
         seen = []
 
