@@ -4,7 +4,9 @@ import dev.kiln.db.EachRow;
 import dev.kiln.db.ParamType;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** The statements of {@link JobStateMachine}'s arrows, each built from {@link Transition}, and the rows they take. */
 final class ArrowStatements {
@@ -77,6 +79,19 @@ final class ArrowStatements {
         Map<String, Object> row = leaseRow(f.jobId(), f.token(), f.expiredBefore());
         row.put("now", now.toEpochMilli());
         return row;
+    }
+
+    /** RENEW's rows: each job with its lease token, in id order (the order rows are locked in). */
+    static List<Map<String, ?>> renewRows(String node, Map<String, String> tokens, long until) {
+        return new TreeMap<>(tokens)
+                .entrySet().stream()
+                        .<Map<String, ?>>map(held -> {
+                            Map<String, Object> row = leaseRow(held.getKey(), held.getValue(), Long.MAX_VALUE);
+                            row.put("node", node);
+                            row.put("until", until);
+                            return row;
+                        })
+                        .toList();
     }
 
     static Map<String, Object> leaseRow(String jobId, String token, long expiredBefore) {

@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.function.Function;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.RowMapper;
@@ -129,19 +128,9 @@ public class JobStateMachine {
      */
     @Arrow(Transition.RENEW)
     List<JobQueue.Lease> renew(String node, Map<String, String> tokens, long until) {
-        List<Map<String, ?>> rows = new TreeMap<>(tokens)
-                .entrySet().stream()
-                        .<Map<String, ?>>map(held -> {
-                            Map<String, Object> row =
-                                    ArrowStatements.leaseRow(held.getKey(), held.getValue(), Long.MAX_VALUE);
-                            row.put("node", node);
-                            row.put("until", until);
-                            return row;
-                        })
-                        .toList();
         return db.updateEach(
                 ArrowStatements.RENEW,
-                rows,
+                ArrowStatements.renewRows(node, tokens, until),
                 (rs, n) -> new JobQueue.Lease(
                         rs.getString("id"), rs.getString("lease_token"), Rows.instant(rs, "cancel_requested_at")));
     }
