@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -34,12 +33,7 @@ public class LocalBlobStore implements BlobStore {
 
     private final Path root;
     private final Path tmp;
-    /**
-     * Striped by hash: a put of content already stored refreshes its time and a sweep's delete
-     * checks that time and deletes, each as one step, so a delete never lands between a put's
-     * finding the content there and its refresh (the put's file would point at nothing).
-     */
-    private final ReentrantLock[] stripes = new ReentrantLock[64];
+    private final HashLocks locks = new HashLocks();
 
     public LocalBlobStore(KilnHome home) {
         this(home.resolve("blobs"));
@@ -48,7 +42,6 @@ public class LocalBlobStore implements BlobStore {
     public LocalBlobStore(Path root) {
         this.root = root;
         this.tmp = root.resolve("tmp");
-        Arrays.setAll(stripes, i -> new ReentrantLock());
         try {
             Files.createDirectories(tmp);
         } catch (IOException e) {
@@ -78,15 +71,13 @@ public class LocalBlobStore implements BlobStore {
 
     private void moveIntoPlace(Path partial, String sha256) throws IOException {
         Path target = pathOf(sha256);
-        ReentrantLock lock = stripe(sha256);
-        lock.lock();
-        try {
+        locks.holding(sha256, () -> {
             if (Files.exists(target)) {
                 // Same content already stored: stored again as far as the sweep's grace goes, so content
                 // a deletion just let go is not swept from under the file about to use it.
                 try {
                     Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
-                    return;
+                    return null;
                 } catch (NoSuchFileException e) {
                     // deleted meanwhile by another node sharing the directory: store it again
                 }
@@ -100,13 +91,8 @@ public class LocalBlobStore implements BlobStore {
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("The blob directory must be on one filesystem with its tmp folder", e);
             }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private ReentrantLock stripe(String sha256) {
-        return stripes[Math.floorMod(sha256.hashCode(), stripes.length)];
+            return null;
+        });
     }
 
     @Override
@@ -182,17 +168,13 @@ public class LocalBlobStore implements BlobStore {
 
     @Override
     public boolean deleteIfStoredBefore(String sha256, Instant before) throws IOException {
-        ReentrantLock lock = stripe(sha256);
-        lock.lock();
-        try {
+        return locks.holding(sha256, () -> {
             if (storedAt(sha256).filter(at -> at.isBefore(before)).isEmpty()) {
                 return false;
             }
             delete(sha256);
             return true;
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     @Override

@@ -40,7 +40,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * put fills with the file it just uploaded. Requests that fail for a passing reason are tried again
  * ({@link S3Clients#retries}); what still fails is an {@link IOException} naming the bucket.
  */
-public final class S3BlobStore implements BlobStore, AutoCloseable {
+public class S3BlobStore implements BlobStore, AutoCloseable {
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     /**
@@ -57,6 +57,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     private final S3Settings settings;
     private final BlobCache cache;
     private final S3Uploads uploads;
+    private final HashLocks locks = new HashLocks();
 
     /** The store {@code settings} describe, with its local copies under {@code cacheDir}. */
     public static S3BlobStore of(S3Settings settings, Path cacheDir, MeterRegistry meters) {
@@ -101,8 +102,8 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         String key = key(sha256);
         long size = Files.size(file);
         try {
-            if (head(sha256).isPresent()) {
-                s3.putObject(r -> r.bucket(settings.bucket()).key(key + STORED_AGAIN), RequestBody.empty());
+            if (locks.holding(sha256, () -> storedAgain(sha256))) {
+                // already stored, its time refreshed: nothing to send
             } else if (!joinFrom.isEmpty()) {
                 uploads.join(joinFrom, key);
             } else {
@@ -117,6 +118,15 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         }
         cache.offer(sha256, file);
         return new StoredBlob(sha256, size);
+    }
+
+    /** Refreshes the time of content already stored ({@link #STORED_AGAIN}); false when it is not. */
+    private boolean storedAgain(String sha256) throws IOException {
+        if (head(sha256).isEmpty()) {
+            return false;
+        }
+        s3.putObject(r -> r.bucket(settings.bucket()).key(key(sha256) + STORED_AGAIN), RequestBody.empty());
+        return true;
     }
 
     @Override
@@ -240,11 +250,13 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
 
     @Override
     public boolean deleteIfStoredBefore(String sha256, Instant before) throws IOException {
-        if (storedAt(sha256).filter(at -> at.isBefore(before)).isEmpty()) {
-            return false;
-        }
-        delete(sha256);
-        return true;
+        return locks.holding(sha256, () -> {
+            if (storedAt(sha256).filter(at -> at.isBefore(before)).isEmpty()) {
+                return false;
+            }
+            delete(sha256);
+            return true;
+        });
     }
 
     /**

@@ -15,6 +15,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.AbstractQueuedSynchronizer;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +33,9 @@ abstract class BlobStoreContract {
 
     /** A new, empty store (its own directory, bucket prefix…). */
     abstract BlobStore newStore() throws IOException;
+
+    /** A new, empty store whose {@code storedAt} runs {@code afterStoredAt} once it has read the time. */
+    abstract BlobStore newStore(Runnable afterStoredAt) throws IOException;
 
     @BeforeEach
     void store() throws IOException {
@@ -154,6 +161,47 @@ abstract class BlobStoreContract {
         assertThat(blobs.deleteIfStoredBefore(sha, at.plusSeconds(1)))
                 .as("nothing left to delete")
                 .isFalse();
+    }
+
+    /**
+     * Content a deletion let go, uploaded again just as a sweep found it old: the put that returned
+     * leaves the content stored (its new file row would otherwise point at nothing). The put is made
+     * while the sweep is between reading the content's time and deleting it.
+     */
+    @Test
+    void aSweepNeverDeletesContentAPutStoresAgainWhileItDecides() throws Exception {
+        byte[] content = random(2_000);
+        AtomicReference<Runnable> whileDeciding = new AtomicReference<>(() -> {});
+        BlobStore store = newStore(() -> whileDeciding.getAndSet(() -> {}).run());
+        String sha =
+                store.put(new ByteArrayInputStream(content), Long.MAX_VALUE).sha256();
+        Instant sweepBound = store.storedAt(sha).orElseThrow().plusSeconds(1);
+        // Stores keep times to the second at worst: a put from now on stores it at the bound or later.
+        await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(sweepBound.plusMillis(100)));
+        CompletableFuture<StoredBlob> stored = new CompletableFuture<>();
+        Thread putter = Thread.ofPlatform().unstarted(() -> {
+            try {
+                stored.complete(store.put(new ByteArrayInputStream(content), Long.MAX_VALUE));
+            } catch (IOException | RuntimeException e) {
+                stored.completeExceptionally(e);
+            }
+        });
+        whileDeciding.set(() -> {
+            putter.start();
+            // The put either finishes or waits for the sweep's decision to be over.
+            await().atMost(Duration.ofSeconds(10)).until(() -> stored.isDone() || waitsForALock(putter));
+        });
+
+        store.deleteIfStoredBefore(sha, sweepBound);
+        putter.join(Duration.ofSeconds(10));
+
+        assertThat(stored.get().sha256()).isEqualTo(sha);
+        assertThat(store.exists(sha)).as("stored again while the sweep decided").isTrue();
+    }
+
+    private static boolean waitsForALock(Thread thread) {
+        return thread.getState() == Thread.State.WAITING
+                && LockSupport.getBlocker(thread) instanceof AbstractQueuedSynchronizer;
     }
 
     @Test

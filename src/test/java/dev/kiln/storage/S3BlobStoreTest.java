@@ -18,7 +18,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -38,6 +41,7 @@ class S3BlobStoreTest extends BlobStoreContract {
     static S3Server server;
 
     private S3BlobStore store;
+    private final List<S3BlobStore> others = new ArrayList<>();
     private MeterRegistry meters;
 
     @BeforeAll
@@ -58,9 +62,32 @@ class S3BlobStoreTest extends BlobStoreContract {
         return store;
     }
 
+    @Override
+    BlobStore newStore(Runnable afterStoredAt) {
+        S3Settings settings = settings(server.bucket(), "t-" + UUID.randomUUID());
+        S3BlobStore watched =
+                new S3BlobStore(
+                        S3Clients.of(settings, new SimpleMeterRegistry()),
+                        settings,
+                        new BlobCache(
+                                work.resolve("watched-cache"),
+                                settings.cacheSize().toBytes()),
+                        5L << 20) {
+                    @Override
+                    public Optional<Instant> storedAt(String sha256) throws IOException {
+                        Optional<Instant> at = super.storedAt(sha256);
+                        afterStoredAt.run();
+                        return at;
+                    }
+                };
+        others.add(watched);
+        return watched;
+    }
+
     @AfterEach
     void closeStore() {
         store.close();
+        others.forEach(S3BlobStore::close);
     }
 
     static S3Settings settings(String bucket, String prefix) {
