@@ -338,6 +338,31 @@ describe("downloading while a speaker's name is typed but not saved", () => {
     expect(await files[1].text).toBe('Anna: Hello there.\nSPEAKER_01: Hi.');
   });
 
+  it('leaves the field open, with what was typed since, when the name saved by the download was changed meanwhile', async () => {
+    const { client, commit, exports, renames } = heldRenames();
+    const files = savedFiles();
+    render(<JobPage client={client} id="job_1" processors={[transcriber]} refreshProcessors={() => {}} />);
+    await typeFirstSpeaker('Ana');
+    fireEvent.click(screen.getByRole('button', { name: 'Download SRT' })); // 'Ana' goes out, held
+    await screen.findByRole('button', { name: 'Preparing SRT…' });
+
+    fireEvent.change(screen.getByLabelText('Name for SPEAKER_00'), { target: { value: 'Anabel' } });
+    await act(async () => commit());
+    await waitFor(() => expect(files).toHaveLength(1));
+
+    expect(await files[0].text).toBe('Ana: Hello there.\nSPEAKER_01: Hi.');
+    expect(exports()).toBe(1);
+    expect((screen.getByLabelText('Name for SPEAKER_00') as HTMLInputElement).value).toBe('Anabel');
+
+    // Not saved yet, so held: the next download sends it first.
+    fireEvent.click(screen.getByRole('button', { name: 'Download SRT' }));
+    await screen.findByRole('button', { name: 'Preparing SRT…' });
+    expect(renames()).toEqual([{ names: { SPEAKER_00: 'Ana' } }, { names: { SPEAKER_00: 'Anabel' } }]);
+    await act(async () => commit());
+    await waitFor(() => expect(files).toHaveLength(2));
+    expect(await files[1].text).toBe('Anabel: Hello there.\nSPEAKER_01: Hi.');
+  });
+
   it('leaves a name field opened but not changed open, and downloads at once', async () => {
     const { client, exports, renames } = heldRenames();
     const files = savedFiles();
