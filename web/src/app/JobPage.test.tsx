@@ -137,6 +137,21 @@ describe('downloading while a correction is being saved', () => {
   });
 });
 
+describe('a line saved with Enter', () => {
+  it('leaves open the line the user went on to, typed in, when its save finishes', async () => {
+    const { client, commit } = heldEdits();
+    render(<JobPage client={client} id="job_1" processors={[transcriber]} refreshProcessors={() => {}} />);
+    await correctFirstLine('Hello there.'); // its save held
+
+    fireEvent.click(screen.getByText('Second line.'));
+    fireEvent.change(screen.getByLabelText('Text of segment 2'), { target: { value: 'Second line, fixed.' } });
+    await act(async () => commit());
+    await screen.findByText('Hello there.');
+
+    expect((screen.getByLabelText('Text of segment 2') as HTMLTextAreaElement).value).toBe('Second line, fixed.');
+  });
+});
+
 describe('downloading while a line is still open in its field', () => {
   afterEach(() => vi.restoreAllMocks());
 
@@ -184,6 +199,26 @@ describe('downloading while a line is still open in its field', () => {
     expect(await files[0].text).toBe('Helo there.\nSecond line.');
     expect(patches()).toBe(1);
     expect((screen.getByLabelText('Text of segment 1') as HTMLTextAreaElement).value).toBe('Hello there.');
+  });
+
+  it('leaves open the line the user went on to, typed in, when the save of the line before finishes', async () => {
+    const { client, commit, exports } = heldEdits();
+    const files = savedFiles();
+    render(<JobPage client={client} id="job_1" processors={[transcriber]} refreshProcessors={() => {}} />);
+    await typeInFirstLine('Hello there.');
+    fireEvent.click(screen.getByRole('button', { name: 'Download SRT' })); // line 1's save goes out, held
+    await screen.findByRole('button', { name: 'Preparing SRT…' });
+
+    fireEvent.click(screen.getByText('Second line.'));
+    fireEvent.change(screen.getByLabelText('Text of segment 2'), { target: { value: 'Second line, fixed.' } });
+    await act(async () => commit()); // line 1's save finishes
+    await waitFor(() => expect(files).toHaveLength(1));
+
+    expect(await files[0].text).toBe('Hello there.\nSecond line.'); // line 1's correction; line 2 was typed after
+    expect(exports()).toBe(1);
+    expect((screen.getByLabelText('Text of segment 2') as HTMLTextAreaElement).value).toBe('Second line, fixed.');
+    expect(screen.queryByLabelText('Text of segment 1')).toBeNull();
+    screen.getByText('Hello there.');
   });
 
   it('leaves a line opened but not changed open, and downloads at once', async () => {
@@ -301,6 +336,31 @@ describe("downloading while a speaker's name is typed but not saved", () => {
     await act(async () => commit());
     await waitFor(() => expect(files).toHaveLength(2));
     expect(await files[1].text).toBe('Anna: Hello there.\nSPEAKER_01: Hi.');
+  });
+
+  it('leaves the field open, with what was typed since, when the name saved by the download was changed meanwhile', async () => {
+    const { client, commit, exports, renames } = heldRenames();
+    const files = savedFiles();
+    render(<JobPage client={client} id="job_1" processors={[transcriber]} refreshProcessors={() => {}} />);
+    await typeFirstSpeaker('Ana');
+    fireEvent.click(screen.getByRole('button', { name: 'Download SRT' })); // 'Ana' goes out, held
+    await screen.findByRole('button', { name: 'Preparing SRT…' });
+
+    fireEvent.change(screen.getByLabelText('Name for SPEAKER_00'), { target: { value: 'Anabel' } });
+    await act(async () => commit());
+    await waitFor(() => expect(files).toHaveLength(1));
+
+    expect(await files[0].text).toBe('Ana: Hello there.\nSPEAKER_01: Hi.');
+    expect(exports()).toBe(1);
+    expect((screen.getByLabelText('Name for SPEAKER_00') as HTMLInputElement).value).toBe('Anabel');
+
+    // Not saved yet, so held: the next download sends it first.
+    fireEvent.click(screen.getByRole('button', { name: 'Download SRT' }));
+    await screen.findByRole('button', { name: 'Preparing SRT…' });
+    expect(renames()).toEqual([{ names: { SPEAKER_00: 'Ana' } }, { names: { SPEAKER_00: 'Anabel' } }]);
+    await act(async () => commit());
+    await waitFor(() => expect(files).toHaveLength(2));
+    expect(await files[1].text).toBe('Anabel: Hello there.\nSPEAKER_01: Hi.');
   });
 
   it('leaves a name field opened but not changed open, and downloads at once', async () => {

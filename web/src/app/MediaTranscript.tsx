@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { JobSnapshot, LiveClient } from '../live';
 import { messageOf } from './errors';
 import { timestamp } from './format';
@@ -307,6 +307,12 @@ function SpeakerField({
 }) {
   const [draft, setDraft] = useState(saved);
   const [error, setError] = useState<string>();
+  // What the field holds now: the input stays editable while a name is saved (one sent by a download, say),
+  // and a save that finds the name changed since leaves the field open with it (held again, being unsaved).
+  const typed = useRef(draft);
+  useLayoutEffect(() => {
+    typed.current = draft;
+  });
   const send = useCallback(
     async (name: string) => {
       setError(undefined);
@@ -316,7 +322,7 @@ function SpeakerField({
         setError(messageOf(e));
         throw e;
       }
-      onStop();
+      if (typed.current === name) onStop();
     },
     [id, onRename, onStop],
   );

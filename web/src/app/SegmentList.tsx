@@ -1,4 +1,13 @@
-import { memo, useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type ReactNode,
+} from 'react';
 import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
 import { editOf, type Segment } from './edits';
 import { SegmentHistory, type Revisions } from './SegmentHistory';
@@ -99,8 +108,16 @@ export function SegmentList({
     },
     [onSave],
   );
-  const stopEdit = useCallback(() => {
-    setEditing(undefined);
+  // The row being edited as last rendered, for a row's field to tell whether it is still the one open.
+  const editingNow = useRef(editing);
+  useLayoutEffect(() => {
+    editingNow.current = editing;
+  });
+  // Closes row `index`'s field if it is still the one open: a save finishes after the user may have moved
+  // on (one sent by a download, or by Enter, while they opened another row), and must not close that row.
+  const stopEdit = useCallback((index: number) => {
+    if (editingNow.current !== index) return;
+    setEditing((now) => (now === index ? undefined : now));
     focusWanted.current = true;
   }, []);
 
@@ -209,15 +226,17 @@ const SegmentRow = memo(function SegmentRow({
   revisions?: Revisions;
   holdDraft?: (send: () => void) => () => void;
   onStart(index: number): void;
-  onStop(): void;
+  /** Closes row {@link index}'s field, if that row is still the one being edited. */
+  onStop(index: number): void;
 }) {
+  const stop = useCallback(() => onStop(index), [onStop, index]);
   return (
     <>
       {renderLead?.(segment)}
       {editing && onSave ? (
         <>
-          <SegmentField segment={segment} onSave={onSave} holdDraft={holdDraft} onStop={onStop} />
-          {revisions && <SegmentHistory segment={segment} revisions={revisions} onRestored={onStop} />}
+          <SegmentField segment={segment} onSave={onSave} holdDraft={holdDraft} onStop={stop} />
+          {revisions && <SegmentHistory segment={segment} revisions={revisions} onRestored={stop} />}
         </>
       ) : (
         <span

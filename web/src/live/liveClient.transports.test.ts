@@ -2,7 +2,7 @@
 // transport (fallback, backoff, giving up) over scripted fakes.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KilnHttp } from './http';
-import { FINISHED_LOOK_LIMIT, FINISHED_LOOK_MS, LiveClient, type JobViewState } from './liveClient';
+import { FINISHED_LOOK_LIMIT, FINISHED_LOOK_MS, LiveClient, LOOK_TIMEOUT_MS, type JobViewState } from './liveClient';
 import { event, FakeKiln, FakeSocket, flush, snapshot } from './testSupport';
 import {
   pollingTransport,
@@ -88,11 +88,14 @@ describe('LiveClient on SSE and polling: a job retried elsewhere (another tab, t
   const eventRequests = () => kiln.requests.filter((r) => r.includes('/job_r/events')).length;
 
   /** job_r failed; a client on {@code transports} follows it and has stopped at its end. */
-  async function followedToItsEnd(transports: TransportFactory[]) {
+  async function followedToItsEnd(
+    transports: TransportFactory[],
+    options: Partial<ConstructorParameters<typeof LiveClient>[0]> = {},
+  ) {
     kiln.jobs.set('job_r', snapshot('job_r', 2, { state: 'failed' }));
     kiln.append(event('job_r', 1, 'state', { state: 'running', attempt: 1 }));
     kiln.append(event('job_r', 2, 'state', { state: 'failed', attempt: 1 }));
-    const c = client({ transports, visibility });
+    const c = client({ transports, visibility, ...options });
     const seqs: number[] = [];
     let latest: JobViewState | undefined;
     const stop = c.followJob('job_r', (s) => {
@@ -188,6 +191,77 @@ describe('LiveClient on SSE and polling: a job retried elsewhere (another tab, t
     await vi.advanceTimersByTimeAsync(FINISHED_LOOK_MS);
     await vi.waitFor(() => expect(latest()?.view?.seq).toBe(5));
     expect(looks()).toHaveLength(2);
+  });
+
+  /** Looks (event requests with limit=1) get no answer at all, as over a half-open connection. */
+  const looksHang = (url: URL) => url.searchParams.get('limit') === '1';
+
+  it.each([
+    ['SSE', sseTransport],
+    ['polling', pollingTransport],
+  ])(
+    'on %s, a look that never answers is given up after a while, quietly, and the next look finds the retry',
+    async (_kind, transport) => {
+      const logged: string[] = [];
+      kiln.hang = looksHang;
+      const { latest } = await followedToItsEnd([transport(http())], { log: (m) => logged.push(m) });
+      await vi.advanceTimersByTimeAsync(FINISHED_LOOK_MS);
+      await flush();
+      expect(kiln.hung).toEqual([{ request: 'GET /api/v1/jobs/job_r/events?after=2&limit=1', aborted: false }]);
+
+      kiln.hang = () => false;
+      retried();
+      await vi.advanceTimersByTimeAsync(LOOK_TIMEOUT_MS);
+      await flush();
+      expect(kiln.hung[0].aborted).toBe(true); // given up
+      expect(looks()).toHaveLength(1); // and looked at again at the next look, not at once
+      expect(latest()?.view?.snapshot.state).toBe('failed');
+
+      await vi.advanceTimersByTimeAsync(FINISHED_LOOK_MS - LOOK_TIMEOUT_MS);
+      await vi.waitFor(() => expect(latest()?.view?.seq).toBe(5));
+      expect(looks()).toHaveLength(2);
+      expect(latest()?.view?.snapshot).toMatchObject({ state: 'running', attempt: 2 });
+      expect(latest()?.error).toBeUndefined(); // not gone
+      expect(logged.filter((m) => m.includes('look'))).toEqual([]); // nothing wrong to tell
+    },
+  );
+
+  it.each([
+    ['SSE', sseTransport],
+    ['polling', pollingTransport],
+  ])('on %s, a look under way is aborted when the transport is dropped', async (_kind, transport) => {
+    const logged: string[] = [];
+    let isOnline = true;
+    let onlineChanged: (online: boolean) => void = () => {};
+    const online = {
+      isOnline: () => isOnline,
+      subscribe: (listener: (online: boolean) => void) => {
+        onlineChanged = listener;
+        return () => {};
+      },
+    };
+    kiln.hang = looksHang;
+    const { c, latest } = await followedToItsEnd([transport(http())], { online, log: (m) => logged.push(m) });
+    await vi.advanceTimersByTimeAsync(FINISHED_LOOK_MS);
+    await flush();
+    expect(kiln.hung).toEqual([{ request: 'GET /api/v1/jobs/job_r/events?after=2&limit=1', aborted: false }]);
+
+    isOnline = false;
+    onlineChanged(false); // the transport is dropped
+    await flush();
+    expect(c.connection.state).toBe('offline');
+    expect(kiln.hung[0].aborted).toBe(true); // at once, not only after LOOK_TIMEOUT_MS
+
+    // Back online, the job is looked at again at the next look of the new transport.
+    kiln.hang = () => false;
+    isOnline = true;
+    onlineChanged(true);
+    await vi.waitFor(() => expect(c.connection.state).toBe('open'));
+    await vi.advanceTimersByTimeAsync(FINISHED_LOOK_MS);
+    await flush();
+    expect(looks()).toHaveLength(2);
+    expect(latest()?.error).toBeUndefined();
+    expect(logged.filter((m) => m.includes('look'))).toEqual([]);
   });
 
   it.each([

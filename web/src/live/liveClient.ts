@@ -42,6 +42,15 @@ export const FINISHED_LOOK_MS = 15_000;
  */
 export const FINISHED_LOOK_LIMIT = 10;
 
+/**
+ * A look (see {@link FINISHED_LOOK_MS}) that has no answer after this long is given up (aborted),
+ * and the job is looked at again at a later look: KilnHttp has no timeout, and a look that never
+ * settled (a half-open connection) kept the job from ever being looked at again. 10 s: a look is
+ * one short request that does not wait, so Kiln answers it in well under a second even when busy,
+ * and it is under {@link FINISHED_LOOK_MS}, so a look given up is made again at the very next one.
+ */
+export const LOOK_TIMEOUT_MS = 10_000;
+
 /** A "my jobs" follower: its events, and the ids of its jobs deleted (if it cares). */
 interface MineListener {
   event: (event: JobEvent) => void;
@@ -54,7 +63,7 @@ interface Followed {
   listeners: Set<(state: JobViewState) => void>;
   /** A pending retry of loading the snapshot. */
   retry?: ReturnType<typeof setTimeout>;
-  /** A look for a retry (see {@link FINISHED_LOOK_MS}) under way. */
+  /** A look for a retry (see {@link FINISHED_LOOK_MS}) under way; aborted when given up or the transport is dropped. */
   look?: AbortController;
   /** When it was last looked at, in looks made by the client (0: never); the least recent go first. */
   lookedAt: number;
@@ -463,13 +472,15 @@ export class LiveClient {
     const look = new AbortController();
     entry.look = look;
     entry.lookedAt = ++this.jobsLookedAt;
+    // No answer in time: given up, quietly (nothing is wrong with the job), and made again at a later look.
+    const giveUp = setTimeout(() => entry.look === look && this.endLook(entry), LOOK_TIMEOUT_MS);
     this.http
       .events(jobId, after, { limit: 1, signal: look.signal })
       .then((page) => {
         if (!look.signal.aborted && page.items.length > 0) this.followAgain(jobId);
       })
       .catch((error: unknown) => {
-        if (look.signal.aborted) return;
+        if (look.signal.aborted) return; // given up, the transport dropped, unfollowed: not an error
         if (error instanceof HttpError && error.status === 404) {
           // Deleted since: as the transport tells it (and no more looks at it).
           this.receive({ type: 'error', code: 'job_not_found', message: error.message, job: jobId });
@@ -478,8 +489,18 @@ export class LiveClient {
         this.log(`could not look for a retry of ${jobId}: ${String(error)}`); // again at its next turn
       })
       .finally(() => {
+        clearTimeout(giveUp);
         if (entry.look === look) entry.look = undefined;
       });
+  }
+
+  /**
+   * Aborts the job's look under way, if any, and lets it be looked at again at once (not only once
+   * the request has settled: a fetch need not heed its signal).
+   */
+  private endLook(entry: Followed): void {
+    entry.look?.abort();
+    entry.look = undefined;
   }
 
   private wentOffline(): void {
@@ -501,6 +522,8 @@ export class LiveClient {
     this.transport = null;
     this.transportReady = false;
     clearInterval(this.lookTimer);
+    // Looks belong to the transport that was ready (they are made for it): the next one looks again.
+    this.followed.forEach((entry) => this.endLook(entry));
     transport?.close();
   }
 

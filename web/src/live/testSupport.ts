@@ -95,6 +95,13 @@ export class FakeKiln {
   sseAnswer: (() => Response) | null = null;
   /** Holds a job list's answer until the promise it returns settles; undefined answers at once. */
   holdList: (query: URLSearchParams) => Promise<void> | undefined = () => undefined;
+  /**
+   * Requests it matches never answer, as over a half-open connection (each is aborted as fetch is);
+   * {@link hung} has them.
+   */
+  hang: (url: URL) => boolean = () => false;
+  /** The requests hung so far (see {@link hang}), with whether each has been aborted. */
+  readonly hung: { request: string; aborted: boolean }[] = [];
   /** Long polls waiting for an event: each is woken by the next append (or its wait running out). */
   private readonly polls = new Set<() => void>();
 
@@ -102,6 +109,7 @@ export class FakeKiln {
     const url = new URL(String(input), 'http://kiln.test');
     this.requests.push(`${init?.method ?? 'GET'} ${url.pathname}${url.search}`);
     if (this.down) throw new TypeError('network down');
+    if (this.hang(url)) return this.hangUp(this.requests.at(-1) ?? '', init?.signal);
     if (this.proxyStatus !== null) return new Response('Bad Gateway', { status: this.proxyStatus });
     if (url.pathname === '/api/v1/session') return json({ user: { id: 'user_ann' }, via: 'token' });
     if (url.pathname === '/api/v1/stream/ticket') {
@@ -163,6 +171,20 @@ export class FakeKiln {
         ...items.flatMap((e) => [`id: ${e.seq}`, `event: ${e.kind}`, `data: ${JSON.stringify(e)}`, '']),
       ].join('\n') + '\n';
     return new Response(text, { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
+  }
+
+  /** No answer, ever: only an abort ends it, as fetch rejects then. */
+  private hangUp(request: string, signal?: AbortSignal | null): Promise<Response> {
+    const hung = { request, aborted: false };
+    this.hung.push(hung);
+    return new Promise((_resolve, reject) => {
+      const abort = () => {
+        hung.aborted = true;
+        reject(new DOMException('aborted', 'AbortError'));
+      };
+      if (signal?.aborted) abort();
+      else signal?.addEventListener('abort', abort, { once: true });
+    });
   }
 
   /** As Kiln's long poll: answers once an event is appended or {@code ms} have passed; aborted as fetch is. */
