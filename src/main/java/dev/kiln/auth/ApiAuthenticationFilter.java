@@ -29,17 +29,13 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * Who is calling the API: {@code Authorization: Bearer <token>} (API and CLI; on a foreign API's
  * paths also a token in its configured header), or else the browser's session cookie. A request with neither goes on anonymous (refused later if the endpoint needs a
- * user); a bad bearer token is refused here; a stale cookie is ignored (and cleared
- * with a 401, {@link SessionCookie#clearsStale()}). A cookie is ambient — the
+ * user); a bad bearer token is refused here; a stale cookie is ignored. A cookie is ambient — the
  * browser sends it whoever made the page — so an unsafe request it authenticates must also carry
  * the session's CSRF token, which only Kiln's own pages can read.
  */
 class ApiAuthenticationFilter extends OncePerRequestFilter {
 
     static final String COOKIE = "kiln_session";
-    /** Set on a request whose session cookie opens no live session; {@link SessionCookie#clearsStale()}. */
-    static final String STALE_COOKIE = ApiAuthenticationFilter.class.getName() + ".staleCookie";
-
     static final String CSRF_HEADER = "X-Kiln-CSRF";
     private static final String BEARER = "Bearer ";
     private static final String BASIC = "Basic ";
@@ -110,7 +106,8 @@ class ApiAuthenticationFilter extends OncePerRequestFilter {
                 }
                 signIn(request, Access.of(credential.get()));
             } else {
-                Optional<Sessions.Session> session = session(request);
+                Optional<Sessions.Session> session =
+                        signingIn(request) ? Optional.empty() : cookie(request).flatMap(sessions::find);
                 if (session.isPresent()) {
                     if (!SAFE_METHODS.contains(request.getMethod()) && !csrfMatches(request, session.get())) {
                         refuse.refuse(
@@ -139,16 +136,6 @@ class ApiAuthenticationFilter extends OncePerRequestFilter {
             return;
         }
         chain.doFilter(request, response);
-    }
-
-    /** The live session the request's cookie opens; a cookie that opens none is marked {@link #STALE_COOKIE}. */
-    private Optional<Sessions.Session> session(HttpServletRequest request) {
-        Optional<String> presented = signingIn(request) ? Optional.empty() : cookie(request);
-        Optional<Sessions.Session> session = presented.flatMap(sessions::find);
-        if (presented.isPresent() && session.isEmpty()) {
-            request.setAttribute(STALE_COOKIE, Boolean.TRUE);
-        }
-        return session;
     }
 
     /** The password of {@code user:password} in Base64; what cannot be decoded is no token. */

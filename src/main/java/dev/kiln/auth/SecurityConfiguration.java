@@ -57,12 +57,7 @@ class SecurityConfiguration {
     @Bean
     @Order(1)
     SecurityFilterChain api(
-            HttpSecurity http,
-            ApiTokens tokens,
-            Sessions sessions,
-            SessionCookie cookie,
-            JsonMapper json,
-            ServletProblems problems)
+            HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json, ServletProblems problems)
             throws Exception {
         AuthenticationEntryPoint unauthenticated = unauthenticated(json);
         AccessDeniedHandler forbidden = forbidden(json);
@@ -88,7 +83,6 @@ class SecurityConfiguration {
                                 AuthenticatedAuthorizationManager.authenticated(),
                                 AuthorizationManagers.not(AuthorityAuthorizationManager.hasRole(Role.WORKER.name())))))
                 .addFilterBefore(authentication(tokens, sessions, problems), AuthorizationFilter.class)
-                .headers(h -> h.addHeaderWriter(cookie.clearsStale()))
                 .exceptionHandling(
                         e -> e.authenticationEntryPoint(unauthenticated).accessDeniedHandler(forbidden))
                 .build();
@@ -117,12 +111,7 @@ class SecurityConfiguration {
     @Bean
     @Order(1)
     SecurityFilterChain actuator(
-            HttpSecurity http,
-            ApiTokens tokens,
-            Sessions sessions,
-            SessionCookie cookie,
-            JsonMapper json,
-            ServletProblems problems)
+            HttpSecurity http, ApiTokens tokens, Sessions sessions, JsonMapper json, ServletProblems problems)
             throws Exception {
         return stateless(http)
                 .securityMatcher("/actuator/**")
@@ -131,7 +120,6 @@ class SecurityConfiguration {
                         .anyRequest()
                         .permitAll())
                 .addFilterBefore(authentication(tokens, sessions, problems), AuthorizationFilter.class)
-                .headers(h -> h.addHeaderWriter(cookie.clearsStale()))
                 .exceptionHandling(
                         e -> e.authenticationEntryPoint(unauthenticated(json)).accessDeniedHandler(forbidden(json)))
                 .build();
@@ -157,12 +145,7 @@ class SecurityConfiguration {
     @Bean
     @Order(1)
     SecurityFilterChain foreign(
-            HttpSecurity http,
-            ApiTokens tokens,
-            Sessions sessions,
-            SessionCookie cookie,
-            ServletProblems problems,
-            List<ForeignApi> apis)
+            HttpSecurity http, ApiTokens tokens, Sessions sessions, ServletProblems problems, List<ForeignApi> apis)
             throws Exception {
         List<RequestMatcher> paths = apis.stream()
                 .flatMap(api -> api.paths().stream())
@@ -185,7 +168,6 @@ class SecurityConfiguration {
                                 true,
                                 refuse),
                         AuthorizationFilter.class)
-                .headers(h -> h.addHeaderWriter(cookie.clearsStale()))
                 .exceptionHandling(e -> e.authenticationEntryPoint((request, response, refused) -> refuse.refuse(
                                 request,
                                 response,

@@ -1,15 +1,14 @@
 package dev.kiln.auth;
 
-import jakarta.servlet.http.HttpServletResponse;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.ResponseCookie;
-import org.springframework.security.web.header.HeaderWriter;
 import org.springframework.stereotype.Component;
 
 /**
  * The browser's session cookie ({@link ApiAuthenticationFilter#COOKIE}), as it is set on signing in
- * and as it is cleared (signing out, or a stale one refused): one builder, so a cleared cookie has
- * the name, path and attributes of the one it replaces, or the browser would keep both.
+ * and as it is cleared on signing out: one builder, so a cleared cookie has the name, path and
+ * attributes of the one it replaces, or the browser would keep both. A stale cookie is not cleared
+ * with its 401: that answer may cross a sign-in in another tab and would clear the new cookie; a
+ * stale one presented again is not counted again against its address (limits.CredentialFailures).
  */
 @Component
 class SessionCookie {
@@ -28,22 +27,6 @@ class SessionCookie {
     /** Expires the browser's cookie. */
     ResponseCookie cleared() {
         return cookie("", 0);
-    }
-
-    /**
-     * Clears a stale cookie ({@link ApiAuthenticationFilter#STALE_COOKIE}: its session is unknown,
-     * ended or expired) with the 401 it earned, so the browser stops presenting it and every page
-     * load does not count one more refused credential against its address (limits). Written as the
-     * answer is committed, whichever part of Kiln answered 401; an answer that needed no user leaves
-     * the cookie alone.
-     */
-    HeaderWriter clearsStale() {
-        return (request, response) -> {
-            if (response.getStatus() == HttpServletResponse.SC_UNAUTHORIZED
-                    && request.getAttribute(ApiAuthenticationFilter.STALE_COOKIE) != null) {
-                response.addHeader(HttpHeaders.SET_COOKIE, cleared().toString());
-            }
-        };
     }
 
     private ResponseCookie cookie(String value, long maxAgeSeconds) {

@@ -15,21 +15,30 @@ import org.springframework.stereotype.Component;
  * credential costs no round trip to the database. Another node learns it on the first refusal it
  * sees from that address.
  *
+ * <p>The limit is against guessing, which takes many different credentials: a credential refused
+ * from an address is counted once per window there, and presenting it again within the window (a
+ * script looping on a revoked token, a browser's stale session cookie on every page load, a tab
+ * whose request crossed a sign-in in another tab) takes nothing more, as it guesses nothing. A
+ * refusal with nothing to tell repeats by (a sign-in, whose token is in its body) counts every time.
+ *
  * <p>Out of budget, an address may present no credential but one that authenticated from it within
- * the last {@link #REMEMBERED}: a script looping on a revoked token behind an office's one address
- * must not lock out the colleagues and workers whose tokens work, while a guesser gets no guess past
- * the budget (only a credential that authenticated is remembered, and a refused one is forgotten).
- * Credentials are kept as SHA-256 fingerprints, on this node only.
+ * the last {@link #REMEMBERED}, so the colleagues and workers behind an office's one address whose
+ * tokens work are not locked out by someone else's guesses, while a guesser gets no guess past the
+ * budget (only a credential that authenticated is remembered, and a refused one is forgotten).
+ * Credentials are kept as SHA-256 fingerprints, on this node only (so each node counts a repeated
+ * one once per window).
  */
 @Component
 public class CredentialFailures {
 
     /** How long a credential that authenticated from an address goes on passing its lockouts. */
     static final Duration REMEMBERED = Duration.ofHours(1);
-    /** Addresses (exhausted, or with credentials remembered) above which ended entries are swept out. */
+    /** Addresses (exhausted, or with credentials remembered, worked or refused) above which ended entries are swept out. */
     private static final int SWEEP_ABOVE = 10_000;
     /** Credentials remembered per address; past it, one not remembered yet waits out a lockout. */
     private static final int REMEMBERED_PER_ADDRESS = 1_000;
+    /** Refused credentials remembered per address; past it, a new one is counted and not remembered. */
+    private static final int REFUSED_PER_ADDRESS = 1_000;
     /** A sweep walks every address: not more often than this. */
     private static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
 
@@ -40,6 +49,8 @@ public class CredentialFailures {
     private final Map<String, Long> exhausted = new ConcurrentHashMap<>();
     /** Address → fingerprints of the credentials that authenticated from it → when they last did. */
     private final Map<String, Map<String, Long>> worked = new ConcurrentHashMap<>();
+    /** Address → fingerprints of the credentials refused from it and counted → until when a repeat is not counted. */
+    private final Map<String, Map<String, Long>> refused = new ConcurrentHashMap<>();
 
     private volatile long lastSweep;
 
@@ -82,16 +93,21 @@ public class CredentialFailures {
     }
 
     /**
-     * Counts one refused credential from {@code address} (null when it cannot be remembered), which
-     * is forgotten if it had worked; the refusal that uses up the budget closes the address.
+     * Counts one refused credential from {@code address} (null when there is none to tell repeats by,
+     * a sign-in's), which is forgotten if it had worked; one already counted from there within the
+     * window is not counted again. The refusal that uses up the budget closes the address.
      */
     public void failed(String address, String credential) {
         if (limit.off()) {
             return;
         }
+        String fingerprint = credential == null ? null : fingerprint(credential);
         Map<String, Long> known = worked.get(address);
-        if (known != null && credential != null) {
-            known.remove(fingerprint(credential)); // revoked or expired since: it passes no lockout
+        if (known != null && fingerprint != null) {
+            known.remove(fingerprint); // revoked or expired since: it passes no lockout
+        }
+        if (fingerprint != null && !firstRefusal(address, fingerprint, clock.millis())) {
+            return; // presented again: it guesses nothing
         }
         RateDecision decision = limiter.take(limit, address);
         if (decision != null && (!decision.allowed() || decision.remaining() == 0)) {
@@ -99,6 +115,35 @@ public class CredentialFailures {
             sweep(clock.millis());
             exhausted.put(address, clock.millis() + Math.max(1, wait) * 1000);
         }
+    }
+
+    /**
+     * Whether {@code fingerprint}, refused from {@code address}, is to be counted: not when it was
+     * counted there less than a window ago (so a repeat counts at most once in any of the bucket's
+     * windows). Remembered from now on for a window; past {@link #REFUSED_PER_ADDRESS}, counted
+     * every time.
+     */
+    private boolean firstRefusal(String address, String fingerprint, long now) {
+        Map<String, Long> seen = refused.get(address);
+        if (seen == null) {
+            sweep(now);
+            seen = refused.computeIfAbsent(address, a -> new ConcurrentHashMap<>());
+        }
+        if (seen.size() >= REFUSED_PER_ADDRESS && !seen.containsKey(fingerprint)) {
+            seen.values().removeIf(until -> until <= now);
+            if (seen.size() >= REFUSED_PER_ADDRESS) {
+                return true;
+            }
+        }
+        boolean[] first = {false};
+        seen.compute(fingerprint, (f, until) -> {
+            if (until != null && until > now) {
+                return until;
+            }
+            first[0] = true;
+            return now + limit.window().toMillis();
+        });
+        return first[0];
     }
 
     /** {@code credential} authenticated from {@code address}: it passes the address's lockouts for a while. */
@@ -113,6 +158,10 @@ public class CredentialFailures {
             known = worked.computeIfAbsent(address, a -> new ConcurrentHashMap<>());
         }
         String fingerprint = fingerprint(credential);
+        Map<String, Long> seen = refused.get(address);
+        if (seen != null) {
+            seen.remove(fingerprint); // refused once, working now: a refusal counts again
+        }
         if (known.size() >= REMEMBERED_PER_ADDRESS && !known.containsKey(fingerprint)) {
             known.values().removeIf(last -> now - last > REMEMBERED.toMillis());
             if (known.size() >= REMEMBERED_PER_ADDRESS) {
@@ -123,11 +172,14 @@ public class CredentialFailures {
     }
 
     private void sweep(long now) {
-        if (exhausted.size() + worked.size() > SWEEP_ABOVE && now - lastSweep > SWEEP_EVERY.toMillis()) {
+        if (exhausted.size() + worked.size() + refused.size() > SWEEP_ABOVE
+                && now - lastSweep > SWEEP_EVERY.toMillis()) {
             lastSweep = now;
             exhausted.values().removeIf(until -> until <= now);
             worked.values().forEach(known -> known.values().removeIf(last -> now - last > REMEMBERED.toMillis()));
             worked.values().removeIf(Map::isEmpty);
+            refused.values().forEach(seen -> seen.values().removeIf(until -> until <= now));
+            refused.values().removeIf(Map::isEmpty);
         }
     }
 

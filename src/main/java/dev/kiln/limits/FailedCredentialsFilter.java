@@ -19,7 +19,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Refused credentials, counted per client address: it runs before the security filters, so a
  * client cannot guess tokens at full speed. A request that presents a credential (an
  * {@code Authorization} header, a foreign API's token header, the session cookie, or a sign-in) and
- * is answered 401 counts one failure, before the answer leaves; once an address has none left, every
+ * is answered 401 counts one failure, before the answer leaves (the same credential refused again
+ * within the window counts no more, {@link CredentialFailures}; a sign-in's token is in its body, so
+ * every failed sign-in counts); once an address has none left, every
  * request from it that presents a credential is refused with 429 until the window ends, valid or
  * not (else the 429 itself would tell a right guess from a wrong one), but for credentials that
  * authenticated from there lately ({@link CredentialFailures}). Requests without one are neither counted

@@ -11,7 +11,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param requests          API requests one user may make per window; default 600
  * @param anonymousRequests API requests without a token one client address may make per window; default 120
  * @param failedCredentials refused credentials (a bad, revoked or expired token; a stale session cookie; a
- *                          failed sign-in; a WebSocket's bad ticket) one client address may present per window;
+ *                          failed sign-in; a WebSocket's bad ticket) one client address may present per window,
+ *                          each different one counted once (the same one again counts no more, but for a sign-in);
  *                          past it, every request from there that presents a credential is refused until the
  *                          window ends; default 20
  * @param submissions       jobs one user may submit per window; default 60

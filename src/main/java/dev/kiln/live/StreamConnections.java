@@ -138,7 +138,8 @@ class StreamConnections implements SmartLifecycle {
 
     /**
      * The access {@code credential} (a ticket or a token) gives; empty when refused, and then the
-     * socket is closed. A refused one counts against the client address, which past its limit is
+     * socket is closed. A refused one counts against the client address (once a window, however often
+     * it comes again; a ticket too, though never remembered as working), which past its limit is
      * refused a token before it is checked, unless that token authenticated from there lately
      * (limits.CredentialFailures). A ticket is always checked: single-use and short-lived, it was
      * issued moments ago to a credential that passed that check over HTTP.
@@ -166,7 +167,7 @@ class StreamConnections implements SmartLifecycle {
         }
         Optional<Access> found = credential == null ? Optional.empty() : check.apply(credential);
         if (found.isEmpty()) {
-            failures.failed(connection.address(), ticket ? null : credential);
+            failures.failed(connection.address(), credential); // the same one again is not counted again
             connection.close(CloseCode.NOT_AUTHENTICATED, refusal);
         } else if (!ticket) {
             failures.worked(connection.address(), credential);

@@ -288,6 +288,73 @@ abstract class RequestRateContract extends ApiTestBase {
         }
     }
 
+    /**
+     * The limit is against guessing: the same refused credential presented again from one address
+     * (a script looping on a revoked token, a stale cookie on every page load) is counted once a
+     * window, so three times the budget of it locks out no one there, while different ones still do.
+     */
+    @Test
+    void oneRefusedCredentialPresentedAgainAndAgainIsCountedOnce() {
+        Api office = from("127.0.0.29");
+        String userId = users.create("rate-" + UUID.randomUUID(), Role.MEMBER)
+                .orElseThrow()
+                .id();
+        ApiTokens.Issued looping = tokens.issue(userId, "script", null);
+        assertThat(office.get("/api/v1/jobs", looping.token()).status()).isEqualTo(200);
+        tokens.revoke(userId, looping.info().id()).orElseThrow();
+        for (int i = 0; i < 9; i++) {
+            assertThat(office.get("/api/v1/jobs", looping.token()).status())
+                    .as("the revoked token, presented the %d-th time", i + 1)
+                    .isEqualTo(401);
+            Api.Response stale = office.send(office.request("/api/v1/session", null)
+                    .header("Cookie", "kiln_session=stale_" + userId)
+                    .GET()
+                    .build());
+            assertThat(stale.status())
+                    .as("a page load with a stale cookie: %s", stale)
+                    .isEqualTo(401);
+        }
+        assertThat(office.get("/api/v1/jobs", member()).status())
+                .as("a valid token never seen from the address")
+                .isEqualTo(200);
+
+        List<Integer> guesses = new ArrayList<>();
+        for (int i = 0; i < 4 && !guesses.contains(429); i++) {
+            guesses.add(office.get("/api/v1/jobs", "kiln_guess_" + i).status());
+        }
+        assertThat(guesses).as("different ones are counted each").endsWith(429);
+        assertThat(office.get("/api/v1/jobs", looping.token()).status())
+                .as("and past the budget the repeated one is refused as any other")
+                .isEqualTo(429);
+    }
+
+    @Test
+    void aSocketsRefusedTokenOrTicketPresentedAgainIsCountedOnce() throws Exception {
+        HttpClient http = client("127.0.0.30");
+        URI stream = URI.create("ws://127.0.0.1:" + port + "/api/v1/stream");
+        for (int i = 0; i < 9; i++) {
+            try (StreamClient again = StreamClient.open(http, stream, null)) {
+                again.send("{\"type\":\"auth\",\"token\":\"kiln_revoked_on_a_socket\"}");
+                assertThat(again.closeCode(Duration.ofSeconds(5))).isEqualTo(4001);
+            }
+            try (StreamClient used = StreamClient.open(http, URI.create(stream + "?ticket=wst_used"), null)) {
+                assertThat(used.closeCode(Duration.ofSeconds(5))).isEqualTo(4001);
+            }
+        }
+        try (StreamClient valid = StreamClient.open(http, stream, null)) {
+            valid.send("{\"type\":\"auth\",\"token\":\"" + member() + "\"}");
+            assertThat(valid.await("welcome", Duration.ofSeconds(5)))
+                    .as("a valid token never seen from the address")
+                    .isNotNull();
+        }
+        assertThat(from("127.0.0.30")
+                        .get("/api/v1/jobs", "kiln_revoked_on_a_socket")
+                        .status())
+                .as("the same token over HTTP: one credential, counted already")
+                .isEqualTo(401);
+        assertThat(from("127.0.0.30").get("/api/v1/jobs", member()).status()).isEqualTo(200);
+    }
+
     static Api.Response fromOrigin(Api client, String origin, String token) {
         return client.send(client.request("/api/v1/jobs", token)
                 .header("Origin", origin)
