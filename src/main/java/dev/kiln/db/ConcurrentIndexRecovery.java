@@ -8,7 +8,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,7 +37,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Just before such a migration runs, inside Flyway's lock (held by the server process of any
  * build under way, until that build ends), an INVALID index of the name it creates is dropped. A
- * valid one never is.
+ * valid one never is. The migration's connection then runs without the role's or database's
+ * {@code statement_timeout} and {@code lock_timeout} (a limit meant for the app's queries, which
+ * would fail the same build at every start) and checks its client each second; after the
+ * migration, failed or not, it gets back the values it had, since it returns to the app's pool.
  */
 final class ConcurrentIndexRecovery implements Callback {
 
@@ -49,9 +54,15 @@ final class ConcurrentIndexRecovery implements Callback {
             "DROP\\s+INDEX\\s+CONCURRENTLY\\s+(?:IF\\s+EXISTS\\s+)?" + NAME + "(?:\\s+(?:CASCADE|RESTRICT))?",
             Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
 
+    /** The settings changed for the migration under way, with the values to put back. */
+    private final Map<String, String> changed = new LinkedHashMap<>();
+
     @Override
     public boolean supports(Event event, Context context) {
-        return event == Event.BEFORE_VALIDATE || event == Event.BEFORE_EACH_MIGRATE;
+        return event == Event.BEFORE_VALIDATE
+                || event == Event.BEFORE_EACH_MIGRATE
+                || event == Event.AFTER_EACH_MIGRATE
+                || event == Event.AFTER_EACH_MIGRATE_ERROR;
     }
 
     @Override
@@ -62,19 +73,10 @@ final class ConcurrentIndexRecovery implements Callback {
     @Override
     public void handle(Event event, Context context) {
         try {
-            if (event == Event.BEFORE_VALIDATE) {
-                clearFailedRows(context.getConfiguration(), context.getConnection());
-            } else {
-                String script = context.getMigrationInfo().getScript();
-                Optional<String> sql =
-                        sql(context.getConfiguration(), script).filter(ConcurrentIndexRecovery::isConcurrentIndexOnly);
-                if (sql.isPresent()) {
-                    watchClient(context.getConnection());
-                    Optional<String> index = createdIndex(sql.get());
-                    if (index.isPresent()) {
-                        dropIfInvalid(context.getConnection(), index.get(), script);
-                    }
-                }
+            switch (event) {
+                case BEFORE_VALIDATE -> clearFailedRows(context.getConfiguration(), context.getConnection());
+                case BEFORE_EACH_MIGRATE -> prepare(context);
+                default -> restore(context.getConnection());
             }
         } catch (SQLException e) {
             throw new FlywayException("Cannot recover an unfinished concurrent index migration: " + e.getMessage(), e);
@@ -84,6 +86,82 @@ final class ConcurrentIndexRecovery implements Callback {
     @Override
     public String getCallbackName() {
         return "kiln-concurrent-index-recovery";
+    }
+
+    private void prepare(Context context) throws SQLException {
+        String script = context.getMigrationInfo().getScript();
+        Optional<String> sql =
+                sql(context.getConfiguration(), script).filter(ConcurrentIndexRecovery::isConcurrentIndexOnly);
+        if (sql.isEmpty()) {
+            return;
+        }
+        Connection c = context.getConnection();
+        try {
+            unbound(c);
+            Optional<String> index = createdIndex(sql.get());
+            if (index.isPresent()) {
+                dropIfInvalid(c, index.get(), script);
+            }
+        } catch (SQLException | RuntimeException e) {
+            restore(c); // Flyway sends no AFTER_EACH_MIGRATE_ERROR for a failure before the migration
+            throw e;
+        }
+    }
+
+    /**
+     * No statement or lock timeout, and a check of the client each second. A server process does
+     * not notice mid-statement that its client died: a killed node's build would go on, holding
+     * Flyway's lock, and end with a valid index Flyway never recorded, on which the migration fails
+     * at every start. Checked each second, the build ends with its node, leaving an invalid index.
+     * The check is PostgreSQL 14+ (elsewhere it is left out).
+     */
+    private void unbound(Connection c) throws SQLException {
+        restore(c);
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("statement_timeout", "0");
+        settings.put("lock_timeout", "0");
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT current_setting('client_connection_check_interval', true) IS NOT NULL")) {
+            if (rs.next() && rs.getBoolean(1)) {
+                settings.put("client_connection_check_interval", "1s");
+            }
+        }
+        for (Map.Entry<String, String> setting : settings.entrySet()) {
+            changed.put(setting.getKey(), set(c, setting.getKey(), setting.getValue()));
+        }
+    }
+
+    /** Puts back what {@link #unbound} changed. Never throws: Flyway's own outcome comes first. */
+    private void restore(Connection c) {
+        try {
+            for (Map.Entry<String, String> setting : changed.entrySet()) {
+                set(c, setting.getKey(), setting.getValue());
+            }
+        } catch (SQLException e) {
+            // A SET fails on a lost connection, which Hikari evicts on that error.
+            log.warn("Could not restore the settings {} of the migration's connection: {}", changed, e.getMessage());
+        } finally {
+            changed.clear();
+        }
+    }
+
+    /** Sets {@code name} for the session and returns its value before. */
+    private static String set(Connection c, String name, String value) throws SQLException {
+        String before;
+        try (PreparedStatement read = c.prepareStatement("SELECT current_setting(?)")) {
+            read.setString(1, name);
+            try (ResultSet rs = read.executeQuery()) {
+                rs.next();
+                before = rs.getString(1);
+            }
+        }
+        try (PreparedStatement write = c.prepareStatement("SELECT set_config(?, ?, false)")) {
+            write.setString(1, name);
+            write.setString(2, value);
+            write.execute();
+        }
+        return before;
     }
 
     private static void clearFailedRows(Configuration configuration, Connection c) throws SQLException {
@@ -98,8 +176,9 @@ final class ConcurrentIndexRecovery implements Callback {
             return;
         }
         try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery(
-                        "SELECT installed_rank, version, script FROM " + history + " WHERE NOT success");
+                ResultSet rs =
+                        s.executeQuery("SELECT installed_rank, version, script, installed_on, execution_time FROM "
+                                + history + " WHERE NOT success");
                 PreparedStatement delete =
                         c.prepareStatement("DELETE FROM " + history + " WHERE installed_rank = ? AND NOT success")) {
             while (rs.next()) {
@@ -107,11 +186,19 @@ final class ConcurrentIndexRecovery implements Callback {
                 if (sql(configuration, script)
                         .filter(ConcurrentIndexRecovery::isConcurrentIndexOnly)
                         .isPresent()) {
-                    log.warn(
-                            "Migration {} ({}) is recorded as failed; it is one concurrent index statement,"
-                                    + " so its failed row is removed and it runs again",
+                    // Nothing remembers earlier failures once the row is gone: every one is told.
+                    log.error(
+                            "Migration {} ({}) failed at {} after {} ms; it is one concurrent index statement, so its"
+                                    + " failed row is removed and it runs again now, holding the migration lock"
+                                    + " (other nodes wait) until it ends. Its error is in the log of the node"
+                                    + " that ran it. If this is logged at every start, the failure is lasting"
+                                    + " and each start rebuilds in vain: fix what that error names (duplicates"
+                                    + " for a unique index, disk space, a tool that cancels long statements),"
+                                    + " then start again (docs/architecture.md, Migrations)",
                             rs.getString("version"),
-                            script);
+                            script,
+                            rs.getTimestamp("installed_on"),
+                            rs.getInt("execution_time"));
                     delete.setInt(1, rs.getInt("installed_rank"));
                     delete.executeUpdate();
                 }
@@ -135,22 +222,6 @@ final class ConcurrentIndexRecovery implements Callback {
                     }
                 }
             }
-        }
-    }
-
-    /**
-     * A server process does not notice mid-statement that its client died: a killed node's build
-     * would go on, holding Flyway's lock, and end with a valid index Flyway never recorded, on which
-     * the migration fails at every start. Checked each second, the build ends with its node, leaving
-     * an invalid index. PostgreSQL 14+ (elsewhere this does nothing); the setting stays on the pooled
-     * connection, where it is harmless.
-     */
-    private static void watchClient(Connection c) {
-        try (Statement s = c.createStatement()) {
-            s.execute("SELECT set_config('client_connection_check_interval', '1s', false)"
-                    + " WHERE current_setting('client_connection_check_interval', true) IS NOT NULL");
-        } catch (SQLException e) {
-            log.debug("client_connection_check_interval not set: {}", e.getMessage());
         }
     }
 

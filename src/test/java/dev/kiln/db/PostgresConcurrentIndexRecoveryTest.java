@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * A CONCURRENTLY index migration that did not finish leaves an INVALID index of its name (and,
  * when it failed with an error, a failed row in Flyway's history); the next start recovers by
  * itself ({@link ConcurrentIndexRecovery}). The invalid indexes here are made for real: the build
- * waits for a transaction that writes the table, and a lock_timeout or a kill -9 ends it.
+ * waits for a transaction that writes the table, and a lock_timeout, a cancel or a kill -9 ends it.
  */
 class PostgresConcurrentIndexRecoveryTest {
 
@@ -84,13 +84,11 @@ class PostgresConcurrentIndexRecoveryTest {
     void aFailedConcurrentMigrationRunsAgain() throws Exception {
         open();
         migrate("22.2");
-        try (Connection blocker = writing("files");
-                HikariDataSource impatient = pool()) {
-            assertThatThrownBy(() -> Databases.flyway(impatient, new PostgresDialect())
-                            .initSql("SET lock_timeout = '1s'")
-                            .load()
-                            .migrate())
-                    .hasStackTraceContaining("lock timeout");
+        try (Connection blocker = writing("files")) {
+            CompletableFuture<MigrateResult> run = CompletableFuture.supplyAsync(() -> migrate(null), background);
+            await().atMost(Duration.ofSeconds(30)).until(() -> activity("%CREATE INDEX CONCURRENTLY%") == 1);
+            execute("SELECT pg_cancel_backend(" + buildPid() + ")");
+            assertThatThrownBy(run::join).hasStackTraceContaining("canceling statement due to user request");
         }
         assertThat(history("23")).as("Flyway's row for V23").containsExactly(false);
         MigrationInfo v23 = java.util.Arrays.stream(flywayInfo())
@@ -111,6 +109,72 @@ class PostgresConcurrentIndexRecoveryTest {
                 .isEqualTo("CREATE INDEX files_by_content ON public.files USING btree (sha256, owner_id)");
         assertThat(history("23")).as("V23 recorded once, as a success").containsExactly(true);
         assertThat(flywayInfo()).allMatch(m -> m.getState() == MigrationState.SUCCESS);
+    }
+
+    /**
+     * The database's statement_timeout and lock_timeout (an operator's limit for the app's queries)
+     * are shorter than the build: it must not end the build, or it would fail the same way at every
+     * start.
+     */
+    @Test
+    void aDatabaseTimeoutShorterThanTheBuildDoesNotEndIt() throws Exception {
+        open();
+        migrate("24");
+        setForDatabase("statement_timeout", "2s");
+        setForDatabase("lock_timeout", "1s");
+        HikariDataSource timed = pool();
+        closing.add(timed);
+        Connection blocker = writing("jobs");
+        CompletableFuture<MigrateResult> run = CompletableFuture.supplyAsync(
+                () -> Databases.flyway(timed, new PostgresDialect()).load().migrate(), background);
+        await().atMost(Duration.ofSeconds(30)).until(() -> activity("%CREATE INDEX CONCURRENTLY%") == 1);
+
+        await().pollDelay(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(10)).until(() -> true);
+        assertThat(run).as("the build, waiting past both timeouts").isNotDone();
+        blocker.rollback();
+
+        assertThat(run).succeedsWithin(Duration.ofSeconds(60));
+        assertThat(index("jobs_by_input_file").orElseThrow().valid()).isTrue();
+        assertThat(history("25")).containsExactly(true);
+    }
+
+    /** The connection that ran the build goes back to the app's pool with the settings it had. */
+    @Test
+    void theBuildsConnectionGoesBackToThePoolAsItWas() throws Exception {
+        open();
+        migrate("24");
+        setForDatabase("statement_timeout", "1h");
+        setForDatabase("lock_timeout", "10min");
+        HikariDataSource app = pool();
+        closing.add(app);
+        Map<String, String> before;
+        try (Connection c = app.getConnection()) {
+            before = settings(c);
+        }
+        assertThat(before).containsEntry("statement_timeout", "1h").containsEntry("lock_timeout", "10min");
+        Connection blocker = writing("jobs");
+        CompletableFuture<MigrateResult> run = CompletableFuture.supplyAsync(
+                () -> Databases.flyway(app, new PostgresDialect()).load().migrate(), background);
+        await().atMost(Duration.ofSeconds(30)).until(() -> activity("%CREATE INDEX CONCURRENTLY%") == 1);
+        int builder = buildPid();
+        blocker.rollback();
+        assertThat(run).succeedsWithin(Duration.ofSeconds(60));
+
+        List<Connection> all = new ArrayList<>();
+        try {
+            for (int i = 0; i < app.getMaximumPoolSize(); i++) {
+                all.add(app.getConnection());
+            }
+            Connection used = all.stream()
+                    .filter(c -> backendPid(c) == builder)
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("the build's connection is not in the pool"));
+            assertThat(settings(used)).isEqualTo(before);
+        } finally {
+            for (Connection c : all) {
+                c.close();
+            }
+        }
     }
 
     /** A valid index of the name is never dropped: the migration fails as before, and the index stays. */
@@ -340,6 +404,48 @@ class PostgresConcurrentIndexRecoveryTest {
             }
         }
         return rows;
+    }
+
+    /** Sets {@code setting} for every new session on this test's database. */
+    private void setForDatabase(String setting, String value) throws SQLException {
+        execute("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET " + setting + " = ''" + value
+                + "''', current_database()); END $$");
+    }
+
+    private static Map<String, String> settings(Connection c) throws SQLException {
+        Map<String, String> settings = new TreeMap<>();
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("""
+                        SELECT name, current_setting(name) FROM unnest(ARRAY['statement_timeout', 'lock_timeout',
+                            'client_connection_check_interval']) AS name""")) {
+            while (rs.next()) {
+                settings.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        return settings;
+    }
+
+    private static int backendPid(Connection c) {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The server process running the one concurrent build under way. */
+    private int buildPid() throws SQLException {
+        try (Connection c = DriverManager.getConnection(url);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("""
+                        SELECT pid FROM pg_stat_activity WHERE datname = current_database()
+                          AND query LIKE '%CREATE INDEX CONCURRENTLY%' AND state = 'active'
+                          AND pid <> pg_backend_pid()""")) {
+            assertThat(rs.next()).as("a build under way").isTrue();
+            return rs.getInt(1);
+        }
     }
 
     /** Other server processes on this database running a statement like {@code pattern}. */
