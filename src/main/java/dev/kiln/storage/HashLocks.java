@@ -1,6 +1,7 @@
 package dev.kiln.storage;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -23,6 +24,17 @@ final class HashLocks {
 
     HashLocks() {
         Arrays.setAll(stripes, i -> new ReentrantLock());
+    }
+
+    /** {@link BlobStore#deleteIfStoredBefore}, for {@code store}: its time checked and the blob deleted as one step. */
+    boolean deleteIfStoredBefore(BlobStore store, String sha256, Instant before) throws IOException {
+        return holding(sha256, () -> {
+            if (store.storedAt(sha256).filter(at -> at.isBefore(before)).isEmpty()) {
+                return false;
+            }
+            store.delete(sha256);
+            return true;
+        });
     }
 
     <T> T holding(String sha256, Step<T> step) throws IOException {

@@ -168,13 +168,7 @@ public class LocalBlobStore implements BlobStore {
 
     @Override
     public boolean deleteIfStoredBefore(String sha256, Instant before) throws IOException {
-        return locks.holding(sha256, () -> {
-            if (storedAt(sha256).filter(at -> at.isBefore(before)).isEmpty()) {
-                return false;
-            }
-            delete(sha256);
-            return true;
-        });
+        return locks.deleteIfStoredBefore(this, sha256, before);
     }
 
     @Override

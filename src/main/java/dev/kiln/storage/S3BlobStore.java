@@ -250,13 +250,7 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
 
     @Override
     public boolean deleteIfStoredBefore(String sha256, Instant before) throws IOException {
-        return locks.holding(sha256, () -> {
-            if (storedAt(sha256).filter(at -> at.isBefore(before)).isEmpty()) {
-                return false;
-            }
-            delete(sha256);
-            return true;
-        });
+        return locks.deleteIfStoredBefore(this, sha256, before);
     }
 
     /**
