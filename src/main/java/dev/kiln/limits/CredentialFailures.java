@@ -3,6 +3,7 @@ package dev.kiln.limits;
 import dev.kiln.support.Digests;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
@@ -35,10 +36,11 @@ public class CredentialFailures {
     static final Duration REMEMBERED = Duration.ofHours(1);
     /** Addresses (exhausted, or with credentials remembered, worked or refused) above which ended entries are swept out. */
     private static final int SWEEP_ABOVE = 10_000;
-    /** Credentials remembered per address; past it, one not remembered yet waits out a lockout. */
-    private static final int REMEMBERED_PER_ADDRESS = 1_000;
-    /** Refused credentials remembered per address; past it, a new one is counted and not remembered. */
-    private static final int REFUSED_PER_ADDRESS = 1_000;
+    /**
+     * Credentials remembered per address, of each kind; past it, one that worked not remembered yet
+     * waits out a lockout, and a refused one not remembered yet is counted every time.
+     */
+    private static final int PER_ADDRESS = 1_000;
     /** A sweep walks every address: not more often than this. */
     private static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
 
@@ -47,7 +49,7 @@ public class CredentialFailures {
     private final Clock clock;
     /** Address → when it may present any credential again (epoch millis). */
     private final Map<String, Long> exhausted = new ConcurrentHashMap<>();
-    /** Address → fingerprints of the credentials that authenticated from it → when they last did. */
+    /** Address → fingerprints of the credentials that authenticated from it → until when they pass its lockouts. */
     private final Map<String, Map<String, Long>> worked = new ConcurrentHashMap<>();
     /** Address → fingerprints of the credentials refused from it and counted → until when a repeat is not counted. */
     private final Map<String, Map<String, Long>> refused = new ConcurrentHashMap<>();
@@ -79,8 +81,8 @@ public class CredentialFailures {
             return 0;
         }
         Map<String, Long> known = worked.get(address);
-        Long last = credential == null || known == null ? null : known.get(fingerprint(credential));
-        if (last != null && now - last <= REMEMBERED.toMillis()) {
+        Long passes = credential == null || known == null ? null : known.get(fingerprint(credential));
+        if (passes != null && passes >= now) {
             return 0;
         }
         return (until - now + 999) / 1000;
@@ -120,20 +122,12 @@ public class CredentialFailures {
     /**
      * Whether {@code fingerprint}, refused from {@code address}, is to be counted: not when it was
      * counted there less than a window ago (so a repeat counts at most once in any of the bucket's
-     * windows). Remembered from now on for a window; past {@link #REFUSED_PER_ADDRESS}, counted
-     * every time.
+     * windows). Remembered from now on for a window; past {@link #PER_ADDRESS}, counted every time.
      */
     private boolean firstRefusal(String address, String fingerprint, long now) {
-        Map<String, Long> seen = refused.get(address);
-        if (seen == null) {
-            sweep(now);
-            seen = refused.computeIfAbsent(address, a -> new ConcurrentHashMap<>());
-        }
-        if (seen.size() >= REFUSED_PER_ADDRESS && !seen.containsKey(fingerprint)) {
-            seen.values().removeIf(until -> until <= now);
-            if (seen.size() >= REFUSED_PER_ADDRESS) {
-                return true;
-            }
+        Map<String, Long> seen = of(refused, address, now);
+        if (!room(seen, fingerprint, now)) {
+            return true;
         }
         boolean[] first = {false};
         seen.compute(fingerprint, (f, until) -> {
@@ -152,23 +146,34 @@ public class CredentialFailures {
             return;
         }
         long now = clock.millis();
-        Map<String, Long> known = worked.get(address);
-        if (known == null) {
-            sweep(now);
-            known = worked.computeIfAbsent(address, a -> new ConcurrentHashMap<>());
-        }
         String fingerprint = fingerprint(credential);
         Map<String, Long> seen = refused.get(address);
         if (seen != null) {
             seen.remove(fingerprint); // refused once, working now: a refusal counts again
         }
-        if (known.size() >= REMEMBERED_PER_ADDRESS && !known.containsKey(fingerprint)) {
-            known.values().removeIf(last -> now - last > REMEMBERED.toMillis());
-            if (known.size() >= REMEMBERED_PER_ADDRESS) {
-                return;
-            }
+        Map<String, Long> known = of(worked, address, now);
+        if (room(known, fingerprint, now)) {
+            known.put(fingerprint, now + REMEMBERED.toMillis());
         }
-        known.put(fingerprint, now);
+    }
+
+    /** The address's entries in {@code byAddress} (fingerprint → until when), made if it has none. */
+    private Map<String, Long> of(Map<String, Map<String, Long>> byAddress, String address, long now) {
+        Map<String, Long> entries = byAddress.get(address);
+        if (entries == null) {
+            sweep(now);
+            entries = byAddress.computeIfAbsent(address, a -> new ConcurrentHashMap<>());
+        }
+        return entries;
+    }
+
+    /** Whether {@code fingerprint} is in {@code entries} or fits, once those that ended are dropped. */
+    private static boolean room(Map<String, Long> entries, String fingerprint, long now) {
+        if (entries.size() < PER_ADDRESS || entries.containsKey(fingerprint)) {
+            return true;
+        }
+        entries.values().removeIf(until -> until < now);
+        return entries.size() < PER_ADDRESS;
     }
 
     private void sweep(long now) {
@@ -176,10 +181,10 @@ public class CredentialFailures {
                 && now - lastSweep > SWEEP_EVERY.toMillis()) {
             lastSweep = now;
             exhausted.values().removeIf(until -> until <= now);
-            worked.values().forEach(known -> known.values().removeIf(last -> now - last > REMEMBERED.toMillis()));
-            worked.values().removeIf(Map::isEmpty);
-            refused.values().forEach(seen -> seen.values().removeIf(until -> until <= now));
-            refused.values().removeIf(Map::isEmpty);
+            for (Map<String, Map<String, Long>> byAddress : List.of(worked, refused)) {
+                byAddress.values().forEach(entries -> entries.values().removeIf(until -> until < now));
+                byAddress.values().removeIf(Map::isEmpty);
+            }
         }
     }
 

@@ -47,14 +47,18 @@ class FailedCredentialsFilter extends OncePerRequestFilter {
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        return failures.off() || credential(request) == null;
+        return failures.off();
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        String address = ClientAddress.of(request.getRemoteAddr());
         String credential = credential(request);
+        if (credential == null) {
+            chain.doFilter(request, response);
+            return;
+        }
+        String address = ClientAddress.of(request.getRemoteAddr());
         RateDecision decision = failures.refusal(address, rememberable(credential));
         if (decision != null) {
             problems.write(RateLimiter.exceeded(decision), foreign, request, response);
