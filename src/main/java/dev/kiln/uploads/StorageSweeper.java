@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -144,19 +143,9 @@ public class StorageSweeper extends Loop {
      * does not remove. Returns how many blobs it removed.
      */
     public int release(Collection<String> hashes) {
-        // stored at the grace's start or earlier
+        // stored at the grace's start or earlier (the delete itself reads when each was stored)
         Instant before = clock.instant().minus(settings.blobGrace()).plusNanos(1);
-        List<String> old = new ArrayList<>();
-        for (String hash : new HashSet<>(hashes)) {
-            try {
-                if (blobs.storedAt(hash).filter(at -> at.isBefore(before)).isPresent()) {
-                    old.add(hash);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return deleteUnreferenced(old, before);
+        return deleteUnreferenced(List.copyOf(new HashSet<>(hashes)), before);
     }
 
     private int deleteUnreferencedBlobs(Instant olderThan) {
