@@ -126,8 +126,7 @@ class AttemptController {
     private Heartbeat renew(User worker, String id, String token) {
         JobQueue.Lease lease =
                 queue.renew(WorkerLeases.node(worker), Map.of(id, token), settings.leaseDuration()).stream()
-                        .filter(l -> l.jobId().equals(id) && l.token().equals(token))
-                        .findFirst()
+                        .findFirst() // renewed only while still held under that token
                         .orElseThrow(() -> WorkerLeases.lost(id));
         return new Heartbeat(clock.instant().plus(settings.leaseDuration()), lease.cancelRequestedAt() != null);
     }
