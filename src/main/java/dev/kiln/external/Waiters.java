@@ -21,8 +21,13 @@ final class Waiters {
 
         private Wait(Iterable<String> keys) {
             this.keys = keys;
-            keys.forEach(key -> byKey.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet())
-                    .add(latch));
+            // The add is inside compute: a close() emptying and removing the key's set in between
+            // would otherwise leave this latch in a set no signal reaches.
+            keys.forEach(key -> byKey.compute(key, (k, latches) -> {
+                Set<CountDownLatch> set = latches == null ? ConcurrentHashMap.newKeySet() : latches;
+                set.add(latch);
+                return set;
+            }));
         }
 
         /** Whether it was signalled before {@code timeout}. */
