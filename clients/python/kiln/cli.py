@@ -1,8 +1,9 @@
 """``python -m kiln``: upload, submit, follow, list, cancel and download (results and result files),
 and batches of many files (:mod:`kiln.batchcli`), from the command line.
 
-Exit codes: 0 done (a followed job succeeded), 1 a followed job failed or was cancelled, or Kiln
-refused the request, 2 a usage error, 130 interrupted."""
+Exit codes: 0 done (a followed job succeeded), 1 a followed job failed or was cancelled, Kiln
+refused the request or a local file could not be read or written, 2 a usage error, 130
+interrupted, 141 the output was closed (``… | head``)."""
 
 import argparse
 import json
@@ -17,7 +18,7 @@ from .display import View
 from .errors import KilnError
 from .uploads import DEFAULT_CHUNK
 
-OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
+OK, FAILED, USAGE, INTERRUPTED, CLOSED = 0, 1, 2, 130, 141
 
 
 class UsageError(Exception):
@@ -115,6 +116,7 @@ def main(argv=None, stdout=None, stderr=None, environ=None):
         args = parser.parse_args(argv)
     except SystemExit as e:
         return USAGE if e.code not in (0, None) else OK
+    client = None
     try:
         client = connect(args, env)
         return COMMANDS[args.command](client, args, out, err)
@@ -127,6 +129,35 @@ def main(argv=None, stdout=None, stderr=None, environ=None):
     except KeyboardInterrupt:
         err.write("\n")
         return INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`… | head`): stop quietly, as a Unix tool does on SIGPIPE.
+        _silence(out, err)
+        return CLOSED
+    except OSError as e:
+        # A local file: -o into a missing directory, an input that cannot be read or changed midway.
+        err.write("kiln %s: %s\n" % (args.command, _os_error(e)))
+        return FAILED
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _os_error(error):
+    if error.filename is not None and error.strerror:
+        return "%s: %s" % (error.filename, error.strerror)
+    return error.strerror or str(error)
+
+
+def _silence(*streams):
+    """Points the closed stream(s) at /dev/null, so the interpreter's last flush raises nothing."""
+    for stream in streams:
+        try:
+            stream.flush()
+        except OSError:
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+            except (OSError, ValueError, AttributeError):
+                pass
 
 
 def connect(args, env):

@@ -1,4 +1,5 @@
 import io
+import tempfile
 import unittest
 from unittest import mock
 
@@ -34,6 +35,35 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.run_cli("submit", "--no-input", "--processor", "p", "--param", "oops")[0], 2)
         self.assertEqual(self.run_cli("upload", "/no/such/file")[0], 2)
         self.assertEqual(self.run_cli("jobs", "--url", "ftp://x")[0], 2)
+
+    def test_an_output_closed_by_its_reader_ends_quietly(self):
+        class ClosedPipe(io.StringIO):
+            def write(self, text):
+                raise BrokenPipeError(32, "Broken pipe")
+
+        class Jobs:
+            def jobs(self, state, type, limit):
+                return [{"id": "job_%d" % i, "type": "t", "state": "queued"} for i in range(3)]
+
+            def close(self):
+                pass
+
+        err = io.StringIO()
+        with mock.patch.object(cli, "connect", return_value=Jobs()):  # `kiln jobs | head -0`
+            code = cli.main(["jobs", "--json"], ClosedPipe(), err, {})
+        self.assertEqual((code, err.getvalue()), (141, ""))
+
+    def test_a_local_file_that_fails_midway_is_a_failure_not_a_traceback(self):
+        class Shrunk:
+            def upload(self, path, chunk_size, on_progress):
+                raise OSError("the file shrank while it was being uploaded")
+
+            def close(self):
+                pass
+
+        with tempfile.NamedTemporaryFile() as f, mock.patch.object(cli, "connect", return_value=Shrunk()):
+            code, _, err = self.run_cli("upload", f.name)
+        self.assertEqual((code, err), (1, "kiln upload: the file shrank while it was being uploaded\n"))
 
     def test_an_unreachable_kiln_is_a_failure_not_a_usage_error(self):
         with mock.patch("kiln.client.time.sleep") as slept:  # the retries' backoff, not waited out

@@ -138,6 +138,17 @@ class DownloadRetryTest(unittest.TestCase):
         self.assertEqual(len(Scripted.requests), 4, "the first try and Client's 3 retries")
         self.assertEqual(os.listdir(self.directory), [])
 
+    def test_an_output_that_cannot_be_written_is_named_before_anything_is_downloaded(self):
+        self.output = os.path.join(self.directory, "missing", "out.zip")
+        code, err = self.run_cli(["whole"], "batch-download", "batch_1")
+        self.assertEqual((code, err), (1, "kiln batch-download: %s: No such file or directory\n" % self.output))
+        self.output = self.directory
+        code, err = self.result_file("whole")
+        self.assertEqual((code, err), (1, "kiln result: %s: Is a directory\n" % self.directory))
+        self.assertEqual(Scripted.requests, [], "nothing downloaded to be thrown away")
+        code, err = self.run_cli(["whole"], "result", "job_1", "--format", "txt")  # the rendered result
+        self.assertEqual((code, err), (1, "kiln result: %s: Is a directory\n" % self.directory))
+
     def test_an_output_that_cannot_seek_is_not_retried_once_written_to(self):
         class Pipe(io.BytesIO):
             def seekable(self):
