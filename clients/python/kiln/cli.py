@@ -233,6 +233,8 @@ def cmd_submit(client, args, out, err):
 
 
 def cmd_follow(client, args, out, err):
+    if args.after < 0:
+        raise UsageError("--after takes a seq, 0 or more")
     return _follow(client, args.job, args.after, args, out, err)
 
 

@@ -35,6 +35,7 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.run_cli("submit", "--no-input", "--processor", "p", "--param", "oops")[0], 2)
         self.assertEqual(self.run_cli("upload", "/no/such/file")[0], 2)
         self.assertEqual(self.run_cli("jobs", "--url", "ftp://x")[0], 2)
+        self.assertEqual(self.run_cli("follow", "job_1", "--after", "-1")[:3:2], (2, "kiln follow: --after takes a seq, 0 or more\n"))
 
     def test_an_output_closed_by_its_reader_ends_quietly(self):
         class ClosedPipe(io.StringIO):
