@@ -13,6 +13,9 @@ from ._http import Backoff, retry_delay
 from .errors import KilnError
 
 FINISHED = ("succeeded", "failed", "cancelled")
+# The states an error explains. A job keeps its last attempt's error after it: a job that
+# succeeded on its second attempt still carries the first one's, which is no longer its story.
+ERRED = ("failed", "retry_scheduled")
 # The batch endpoint is read at most once a second while following (docs/protocol.md, "Batches").
 POLL_SECONDS = 1.0
 
@@ -144,7 +147,7 @@ def render(batch):
     for job in batch.get("jobs", []):
         line = "  %-30s %-16s %3d%%  %s" % (job["id"], job["state"], int(100 * job["progress"]),
                                            job.get("fileName") or "")
-        if job.get("error"):
+        if job.get("error") and job["state"] in ERRED:
             line += "  (%s)" % job["error"]
         lines.append(line.rstrip())
     return "\n".join(lines) + "\n"

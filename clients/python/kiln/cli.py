@@ -266,7 +266,7 @@ def cmd_jobs(client, args, out, err):
         line = "%-30s %-18s %-16s" % (job["id"], job["type"], job["state"])
         if job["state"] == "running":
             line += " %3d%% %s" % (int(100 * (job.get("progress") or 0)), job.get("stage") or "")
-        elif job.get("error"):
+        elif job.get("error") and job["state"] in batchcli.ERRED:
             line += " %s" % job["error"].get("code")
         out.write(line.rstrip() + "\n")
     return OK

@@ -48,6 +48,14 @@ class BatchCliTest(unittest.TestCase):
         self.assertEqual(batchcli.summary(b), "66% · 2 of 3 done · 1 running · 1 failed · ETA 2026-12-05T03:00:00Z")
         self.assertIn("  job_1                          queued             0%  f1.wav", batchcli.render(b))
 
+    def test_a_file_line_shows_an_error_only_where_it_explains_the_state(self):
+        b = batch(True, succeeded=1, failed=1)
+        b["jobs"][0].update(state="succeeded", progress=1.0, error="lease_expired")  # on its 2nd attempt
+        b["jobs"][1].update(state="failed", error="media_unreadable")
+        lines = batchcli.render(b).splitlines()
+        self.assertTrue(lines[1].endswith("100%  f0.wav"), lines[1])
+        self.assertTrue(lines[2].endswith("0%  f1.wav  (media_unreadable)"), lines[2])
+
     def test_a_batch_is_named_after_its_first_file(self):
         self.assertEqual(batchcli.default_name(["/a/talk.wav", "b.wav", "c.wav"]), "talk.wav and 2 more")
         self.assertEqual(batchcli.default_name(["/a/talk.wav"]), "talk.wav")

@@ -37,6 +37,27 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.run_cli("jobs", "--url", "ftp://x")[0], 2)
         self.assertEqual(self.run_cli("follow", "job_1", "--after", "-1")[:3:2], (2, "kiln follow: --after takes a seq, 0 or more\n"))
 
+    def test_the_job_list_shows_an_error_only_where_it_explains_the_state(self):
+        lease = {"code": "lease_expired", "message": "The worker stopped responding", "retryable": True}
+        listed = [{"id": "job_1", "type": "t", "state": "succeeded", "error": lease},  # on its 2nd attempt
+                  {"id": "job_2", "type": "t", "state": "retry_scheduled", "error": lease},
+                  {"id": "job_3", "type": "t", "state": "failed", "error": dict(lease, code="media_unreadable")},
+                  {"id": "job_4", "type": "t", "state": "cancelled", "error": lease}]
+
+        class Jobs:
+            def jobs(self, state, type, limit):
+                return listed
+
+            def close(self):
+                pass
+
+        with mock.patch.object(cli, "connect", return_value=Jobs()):
+            code, out, _ = self.run_cli("jobs")
+        self.assertEqual(code, 0)
+        self.assertEqual([line.split()[2:] for line in out.splitlines()],
+                         [["succeeded"], ["retry_scheduled", "lease_expired"], ["failed", "media_unreadable"],
+                          ["cancelled"]])
+
     def test_an_output_closed_by_its_reader_ends_quietly(self):
         class ClosedPipe(io.StringIO):
             def write(self, text):
