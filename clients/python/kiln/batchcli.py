@@ -56,7 +56,7 @@ def default_name(paths):
 
 def cmd_batch(client, args, out, err, upload, params):
     """``upload(client, path, chunk_size, err)`` → a file id; every path is a file (checked first)."""
-    file_ids = [upload(client, path, args.chunk_size, err) for path in args.files]
+    file_ids = [_uploaded(upload, client, path, args.chunk_size, err) for path in args.files]
     key = args.idempotency_key or "cli-" + uuid.uuid4().hex  # the CLI's own retries never make two batches
     batch = client.create_batch(args.processor, file_ids, params, args.name or default_name(args.files), key)
     if not args.follow:
@@ -64,6 +64,16 @@ def cmd_batch(client, args, out, err, upload, params):
         return 0
     err.write("batch %s submitted (%d jobs)\n" % (batch["id"], batch["jobCount"]))
     return _follow(client, batch["id"], args, out, err)
+
+
+def _uploaded(upload, client, path, chunk_size, err):
+    """The file's id; a refusal names the file, which of many the answer alone does not say."""
+    try:
+        return upload(client, path, chunk_size, err)
+    except KilnError as e:
+        if e.transient:
+            raise
+        raise KilnError(e.status, e.code, "%s: %s" % (path, e.detail), e.problem, e.retry_after) from None
 
 
 def cmd_show(client, args, out, err):

@@ -102,6 +102,20 @@ class BatchCliTest(unittest.TestCase):
         self.assertTrue(client.made["key"].startswith("cli-"))
         self.assertEqual(out.getvalue(), "batch_1\n")
 
+    def test_a_file_whose_upload_is_refused_is_named(self):
+        def upload(client, path, chunk, err):
+            if path == "empty.txt":
+                raise KilnError(400, "empty_file", "An upload needs at least one byte.")
+            return "file_" + path[0]
+
+        client = FakeClient([batch(queued=2)])
+        args = cli.build_parser().parse_args(["batch", "a.wav", "empty.txt", "-p", "transcribe"])
+        with self.assertRaises(KilnError) as raised:
+            batchcli.cmd_batch(client, args, io.StringIO(), io.StringIO(), upload, {})
+        self.assertEqual((raised.exception.status, raised.exception.code, raised.exception.detail),
+                         (400, "empty_file", "empty.txt: An upload needs at least one byte."))
+        self.assertIsNone(client.made)
+
     def test_usage_errors_exit_2_before_anything_is_sent(self):
         env = {"KILN_URL": "http://127.0.0.1:9", "KILN_TOKEN": "t"}
         with tempfile.TemporaryDirectory() as d:
