@@ -118,7 +118,7 @@ def main(argv=None, stdout=None, stderr=None, environ=None):
         return USAGE if e.code not in (0, None) else OK
     client = None
     try:
-        client = connect(args, env)
+        client = connect(args, env, err)
         return COMMANDS[args.command](client, args, out, err)
     except UsageError as e:
         err.write("kiln %s: %s\n" % (args.command, e))
@@ -160,7 +160,7 @@ def _silence(*streams):
                 pass
 
 
-def connect(args, env):
+def connect(args, env, err=None):
     url = getattr(args, "url", None) or env.get("KILN_URL")
     token = getattr(args, "token", None) or env.get("KILN_TOKEN")
     if not url:
@@ -168,9 +168,25 @@ def connect(args, env):
     if not token:
         raise UsageError("no API token: give --token or set KILN_TOKEN")
     try:
-        return Client(url, token)
+        return Client(url, token, on_retry=None if err is None else _announce(err))
     except ValueError as e:
         raise UsageError(str(e))
+
+
+def _announce(err):
+    """Says on stderr what a retry waits for, when the wait is long enough to look like a hang."""
+
+    def waiting(error, delay):
+        if delay >= 1.0:
+            err.write("%s; again in %.0f s\n" % (retrying_what(error), delay))
+            err.flush()
+
+    return waiting
+
+
+def retrying_what(error):
+    what = "cannot reach Kiln" if error.status is None else "Kiln answered %s %s" % (error.status, error.code)
+    return "%s (%s)" % (what, error.detail)
 
 
 def describe(error):
@@ -242,8 +258,7 @@ def _follow(client, job_id, after, args, out, err):
     view = View(out, err, tty=err.isatty() and not args.json, json_lines=args.json)
 
     def retrying(error, delay):
-        what = "cannot reach Kiln" if error.status is None else "Kiln answered %s %s" % (error.status, error.code)
-        view.notice("%s (%s); resuming in %.1f s" % (what, error.detail, delay))
+        view.notice("%s; resuming in %.1f s" % (retrying_what(error), delay))
 
     try:
         for event in client.follow(job_id, after, "poll" if args.poll else "sse", on_retry=retrying):
