@@ -10,6 +10,7 @@ import uuid
 
 from ._files import write_whole
 from ._http import Backoff, retry_delay
+from .display import duration, parse_time
 from .errors import KilnError
 
 FINISHED = ("succeeded", "failed", "cancelled")
@@ -138,16 +139,17 @@ def _follow(client, batch_id, args, out, err, sleep=time.sleep):
     return 0 if batch["counts"].get("succeeded", 0) == batch["jobCount"] else 1
 
 
-def summary(batch):
-    """``42% · 1 of 3 done · 1 running · about 20 s left``."""
+def summary(batch, now=time.time):
+    """``42% · 1 of 3 done · 1 running · ETA 20s``: the time left, as a job's progress bar says it."""
     counts = batch["counts"]
     done = sum(counts.get(state, 0) for state in FINISHED)
     parts = ["%d%%" % int(100 * batch["progress"]), "%d of %d done" % (done, batch["jobCount"])]
     for state in ("running", "queued", "retry_scheduled", "failed", "cancelled"):
         if counts.get(state):
             parts.append("%d %s" % (counts[state], state.replace("_", " ")))
-    if batch.get("eta") and not batch["finished"]:
-        parts.append("ETA %s" % batch["eta"])
+    end = parse_time(batch.get("eta"))
+    if end is not None and not batch["finished"]:
+        parts.append("ETA %s" % duration(end - now()))
     return " · ".join(parts)
 
 

@@ -44,8 +44,10 @@ class BatchCliTest(unittest.TestCase):
 
     def test_the_summary_counts_what_is_done_and_what_is_not(self):
         b = batch(running=1, succeeded=1, failed=1)
-        b["eta"] = "2026-12-05T03:00:00Z"
-        self.assertEqual(batchcli.summary(b), "66% · 2 of 3 done · 1 running · 1 failed · ETA 2026-12-05T03:00:00Z")
+        b["eta"] = "2026-12-05T03:01:40.123456789Z"  # as Kiln writes it
+        at = 1796439600.0  # 2026-12-05T03:00:00Z
+        self.assertEqual(batchcli.summary(b, now=lambda: at), "66% · 2 of 3 done · 1 running · 1 failed · ETA 1m40s")
+        self.assertEqual(batchcli.summary(b, now=lambda: at + 200), "66% · 2 of 3 done · 1 running · 1 failed · ETA 0s")
         self.assertIn("  job_1                          queued             0%  f1.wav", batchcli.render(b))
 
     def test_a_file_line_shows_an_error_only_where_it_explains_the_state(self):
