@@ -247,7 +247,11 @@ public class JobRequests {
             }
             return null;
         }
-        if (input == null || !input.isObject()) {
+        if (input == null || input.isNull()) {
+            throw ApiException.invalidField(
+                    "input", "Processor '" + type + "' needs an input file: give input {\"fileId\": \"…\"}.");
+        }
+        if (!input.isObject()) {
             throw ApiException.invalidField("input", "input must be an object {\"fileId\": \"…\"}.");
         }
         String fileId = requiredString(input, "fileId", "input.fileId");
