@@ -277,6 +277,10 @@ public class JobRequests {
      */
     public void checkWithoutInput(User user, JsonNode request, String field) {
         ProcessorRegistry.Registered processor = processor(request.path("type").asString(""), field);
+        if (!processor.processor().takesInput()) {
+            throw ApiException.invalidField(
+                    field, "Processor '" + processor.name() + "' takes no input file; submit its job without one.");
+        }
         processor.processor().params().validate(request.get("params"));
         priority(request.get("priority"), user);
     }
