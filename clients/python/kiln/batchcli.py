@@ -12,6 +12,7 @@ from ._files import write_whole
 from ._http import Backoff, retry_delay
 from .display import duration, parse_time
 from .errors import KilnError
+from .uploads import file_name
 
 FINISHED = ("succeeded", "failed", "cancelled")
 # The states an error explains. A job keeps its last attempt's error after it: a job that
@@ -51,7 +52,7 @@ def add_parsers(commands, common, chunk_default):
 
 
 def default_name(paths):
-    first = os.path.basename(paths[0])
+    first = file_name(paths[0])
     return first if len(paths) == 1 else "%s and %d more" % (first, len(paths) - 1)
 
 

@@ -161,8 +161,14 @@ def _b64(text):
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
+def file_name(path):
+    """The file's name as text Kiln can take: bytes of a name that are not UTF-8 (an old archive's
+    Latin-1, say), which Python keeps as lone surrogates, become U+FFFD instead of an error."""
+    return os.path.basename(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _create(transport, path, size, job):
-    name = os.path.basename(path)
+    name = file_name(path)
     metadata = ["filename " + _b64(name)]
     guessed = mimetypes.guess_type(name)[0]
     if guessed:

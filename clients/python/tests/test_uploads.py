@@ -117,6 +117,14 @@ class UploadTest(unittest.TestCase):
         self.assertEqual(decoded, {"filename": "talk.txt", "filetype": "text/plain", "processor": "transcribe",
                                    "params": '{"model":"en-us"}', "priority": "-5"})
 
+    def test_a_name_that_is_not_utf8_is_sent_with_a_replacement_character(self):
+        os.rename(self.file, os.path.join(self.dir.name, os.fsdecode(b"caf\xe9.txt")))  # Latin-1, as on old disks
+        self.file = os.path.join(self.dir.name, os.fsdecode(b"caf\xe9.txt"))
+        server = TusServer(20)
+        self.assertEqual(self.run_upload(server)[0], "file_1")
+        metadata = dict(pair.split(" ") for pair in server.created[0]["Upload-Metadata"].split(","))
+        self.assertEqual(base64.b64decode(metadata["filename"]).decode(), "caf\ufffd.txt")
+
     def test_the_store_is_keyed_by_server_path_size_and_time(self):
         key = UploadStore.key("http://a", self.file)
         self.store.put(key, "/u/1")
