@@ -118,6 +118,7 @@ def main(argv=None, stdout=None, stderr=None, environ=None):
         return USAGE if e.code not in (0, None) else OK
     client = None
     try:
+        check_text(args)
         client = connect(args, env, err)
         return COMMANDS[args.command](client, args, out, err)
     except UsageError as e:
@@ -160,6 +161,35 @@ def _silence(*streams):
                 pass
 
 
+# Paths are the file system's business; every other argument is text sent to Kiln.
+_PATHS = ("file", "files", "output")
+# Sent in a header, which takes ASCII (Kiln refuses anything else there anyway).
+_HEADERS = ("token", "idempotency_key")
+
+
+def check_text(args):
+    """Refuses, as a usage error, an argument that cannot be sent: bytes that are not UTF-8 (kept by
+    Python as lone surrogates), or anything but ASCII where it goes in a header."""
+    for name, value in sorted(vars(args).items()):
+        if name in _PATHS:
+            continue
+        for text in value if isinstance(value, list) else [value]:
+            if not isinstance(text, str):
+                continue
+            option = name.upper() if name in ("job", "batch") else "--" + name.replace("_", "-")
+            if name in _HEADERS and not _ascii(text):
+                shown = "" if name == "token" else ", not %r" % text  # a secret is not echoed
+                raise UsageError("%s takes ASCII characters only%s" % (option, shown))
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise UsageError("%s is not UTF-8 text: %r" % (option, text))
+
+
+def _ascii(text):
+    return all(ord(c) < 128 for c in text)
+
+
 def connect(args, env, err=None):
     url = getattr(args, "url", None) or env.get("KILN_URL")
     token = getattr(args, "token", None) or env.get("KILN_TOKEN")
@@ -167,6 +197,8 @@ def connect(args, env, err=None):
         raise UsageError("no Kiln URL: give --url or set KILN_URL")
     if not token:
         raise UsageError("no API token: give --token or set KILN_TOKEN")
+    if not _ascii(token):
+        raise UsageError("the API token has characters no Kiln token has (kiln_ and letters and digits)")
     try:
         return Client(url, token, on_retry=None if err is None else _announce(err))
     except ValueError as e:

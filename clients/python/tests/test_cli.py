@@ -1,4 +1,5 @@
 import io
+import os
 import tempfile
 import unittest
 from unittest import mock
@@ -57,6 +58,22 @@ class CliTest(unittest.TestCase):
         self.assertEqual([line.split()[2:] for line in out.splitlines()],
                          [["succeeded"], ["retry_scheduled", "lease_expired"], ["failed", "media_unreadable"],
                           ["cancelled"]])
+
+    def test_an_argument_that_cannot_be_sent_is_a_usage_error_not_a_traceback(self):
+        latin1 = os.fsdecode(b"caf\xe9")  # bytes that are not UTF-8, as argv hands them over
+        cases = [(["submit", "--no-input", "-p", "p", "--param", "name=" + latin1], "--param is not UTF-8 text"),
+                 (["batch-show", latin1], "BATCH is not UTF-8 text"),
+                 (["jobs", "--type", latin1], "--type is not UTF-8 text"),
+                 (["submit", "--no-input", "-p", "p", "--idempotency-key", "日本"], "--idempotency-key takes ASCII"),
+                 (["jobs", "--token", "kiln_日本"], "--token takes ASCII")]
+        for argv, said in cases:
+            code, _, err = self.run_cli(*argv)
+            self.assertEqual(code, 2, argv)
+            self.assertIn(said, err)
+            self.assertNotIn("日本", err.replace("--idempotency-key takes ASCII characters only, not '日本'", ""))
+        code, _, err = self.run_cli("jobs", env={"KILN_URL": "http://127.0.0.1:9", "KILN_TOKEN": "kiln_é"})
+        self.assertEqual((code, err), (2, "kiln jobs: the API token has characters no Kiln token has"
+                                          " (kiln_ and letters and digits)\n"))
 
     def test_an_output_closed_by_its_reader_ends_quietly(self):
         class ClosedPipe(io.StringIO):
