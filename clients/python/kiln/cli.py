@@ -210,7 +210,7 @@ def _announce(err):
 
     def waiting(error, delay):
         if delay >= 1.0:
-            err.write("%s; again in %.0f s\n" % (retrying_what(error), delay))
+            err.write("%s; again in %.1f s\n" % (retrying_what(error), delay))
             err.flush()
 
     return waiting

@@ -106,7 +106,7 @@ class DownloadRetryTest(unittest.TestCase):
         code, err = self.result_file((429, {"Retry-After": "2"}), (502, {}), "whole")
         # A wait that could pass for a hang is said (a 429's may be a minute); a short backoff is not.
         self.assert_written(code, err, "Kiln answered 429 http_429 (Job job_1 has no result file of that name.);"
-                                       " again in 2 s")
+                                       " again in 2.0 s")
         self.assertEqual(len(Scripted.requests), 3)
         self.assertEqual(self.delays()[0], 2.0)
 
@@ -115,9 +115,9 @@ class DownloadRetryTest(unittest.TestCase):
         # is honoured, up to two minutes, not swapped for a short backoff that earns another 429.
         code, err = self.result_file((429, {"Retry-After": "45"}), (503, {"Retry-After": "600"}), "whole")
         self.assert_written(code, err, "Kiln answered 429 http_429 (Job job_1 has no result file of that name.);"
-                                       " again in 45 s",
+                                       " again in 45.0 s",
                             "Kiln answered 503 http_503 (Job job_1 has no result file of that name.);"
-                            " again in 120 s")
+                            " again in 120.0 s")
         self.assertEqual(self.delays(), [45.0, 120.0])
 
     def test_a_connection_dropped_halfway_starts_the_file_over(self):
