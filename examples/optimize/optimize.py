@@ -15,7 +15,7 @@ import random
 import sys
 import time
 
-from kiln import JobError, Worker
+from kiln import JobError, KilnError, Worker
 from kiln.uploads import cache_dir
 
 import lineup
@@ -282,7 +282,12 @@ def main(argv=None):
     worker = Worker(url, token, name=args.name, grace=args.grace)
     worker.processor("optimize", accepts=["none"], params=SCHEMA, description=DESCRIPTION,
                      max_attempts=2, timeout_seconds=1800)(lambda job: run(job, cache))
-    worker.run()
+    try:
+        worker.run()
+    except KilnError as e:  # a bad token, a member's token: said plainly, exit 1, no traceback
+        hint = "; KILN_TOKEN must be a worker's token (an admin makes a user with role worker)" \
+            if e.status in (401, 403) else ""
+        sys.exit("optimize: Kiln refused this worker: %s [%s %s]%s" % (e.detail, e.status, e.code, hint))
 
 
 if __name__ == "__main__":

@@ -10,12 +10,13 @@ import random
 import sys
 import tempfile
 import unittest
+from unittest import mock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "clients", "python"))
 
-from kiln import Cancelled, JobError  # noqa: E402
+from kiln import Cancelled, JobError, KilnError  # noqa: E402
 
 import lineup  # noqa: E402
 import optimize  # noqa: E402
@@ -394,6 +395,21 @@ class JobTest(unittest.TestCase):
         with self.assertRaises(JobError) as raised:
             optimize.run(RecordingJob(params), self.cache)
         self.assertEqual(("too_large", False), (raised.exception.code, raised.exception.retryable))
+
+
+
+class MainTest(unittest.TestCase):
+
+    def test_a_worker_kiln_refuses_exits_with_a_message_not_a_traceback(self):
+        refused = KilnError(403, "forbidden", "Your role does not allow this.")
+        with tempfile.TemporaryDirectory() as d, \
+                mock.patch.dict(os.environ, {"KILN_URL": "http://127.0.0.1:9", "KILN_TOKEN": "kiln_member"}), \
+                mock.patch.object(optimize.Worker, "run", side_effect=refused), \
+                self.assertRaises(SystemExit) as exited:
+            optimize.main(["--cache-dir", d])
+        self.assertEqual(exited.exception.code,
+                         "optimize: Kiln refused this worker: Your role does not allow this. [403 forbidden];"
+                         " KILN_TOKEN must be a worker's token (an admin makes a user with role worker)")
 
 
 if __name__ == "__main__":

@@ -10,9 +10,14 @@ import uuid
 
 from ._files import write_whole
 from ._http import Backoff, retry_delay
+from .display import duration, parse_time
 from .errors import KilnError
+from .uploads import file_name
 
 FINISHED = ("succeeded", "failed", "cancelled")
+# The states an error explains. A job keeps its last attempt's error after it: a job that
+# succeeded on its second attempt still carries the first one's, which is no longer its story.
+ERRED = ("failed", "retry_scheduled")
 # The batch endpoint is read at most once a second while following (docs/protocol.md, "Batches").
 POLL_SECONDS = 1.0
 
@@ -47,13 +52,13 @@ def add_parsers(commands, common, chunk_default):
 
 
 def default_name(paths):
-    first = os.path.basename(paths[0])
+    first = file_name(paths[0])
     return first if len(paths) == 1 else "%s and %d more" % (first, len(paths) - 1)
 
 
 def cmd_batch(client, args, out, err, upload, params):
     """``upload(client, path, chunk_size, err)`` → a file id; every path is a file (checked first)."""
-    file_ids = [upload(client, path, args.chunk_size, err) for path in args.files]
+    file_ids = [_uploaded(upload, client, path, args.chunk_size, err) for path in args.files]
     key = args.idempotency_key or "cli-" + uuid.uuid4().hex  # the CLI's own retries never make two batches
     batch = client.create_batch(args.processor, file_ids, params, args.name or default_name(args.files), key)
     if not args.follow:
@@ -61,6 +66,16 @@ def cmd_batch(client, args, out, err, upload, params):
         return 0
     err.write("batch %s submitted (%d jobs)\n" % (batch["id"], batch["jobCount"]))
     return _follow(client, batch["id"], args, out, err)
+
+
+def _uploaded(upload, client, path, chunk_size, err):
+    """The file's id; a refusal names the file, which of many the answer alone does not say."""
+    try:
+        return upload(client, path, chunk_size, err)
+    except KilnError as e:
+        if e.transient:
+            raise
+        raise KilnError(e.status, e.code, "%s: %s" % (path, e.detail), e.problem, e.retry_after) from None
 
 
 def cmd_show(client, args, out, err):
@@ -125,16 +140,17 @@ def _follow(client, batch_id, args, out, err, sleep=time.sleep):
     return 0 if batch["counts"].get("succeeded", 0) == batch["jobCount"] else 1
 
 
-def summary(batch):
-    """``42% · 1 of 3 done · 1 running · about 20 s left``."""
+def summary(batch, now=time.time):
+    """``42% · 1 of 3 done · 1 running · ETA 20s``: the time left, as a job's progress bar says it."""
     counts = batch["counts"]
     done = sum(counts.get(state, 0) for state in FINISHED)
     parts = ["%d%%" % int(100 * batch["progress"]), "%d of %d done" % (done, batch["jobCount"])]
     for state in ("running", "queued", "retry_scheduled", "failed", "cancelled"):
         if counts.get(state):
             parts.append("%d %s" % (counts[state], state.replace("_", " ")))
-    if batch.get("eta") and not batch["finished"]:
-        parts.append("ETA %s" % batch["eta"])
+    end = parse_time(batch.get("eta"))
+    if end is not None and not batch["finished"]:
+        parts.append("ETA %s" % duration(end - now()))
     return " · ".join(parts)
 
 
@@ -144,7 +160,7 @@ def render(batch):
     for job in batch.get("jobs", []):
         line = "  %-30s %-16s %3d%%  %s" % (job["id"], job["state"], int(100 * job["progress"]),
                                            job.get("fileName") or "")
-        if job.get("error"):
+        if job.get("error") and job["state"] in ERRED:
             line += "  (%s)" % job["error"]
         lines.append(line.rstrip())
     return "\n".join(lines) + "\n"

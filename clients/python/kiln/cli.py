@@ -1,8 +1,9 @@
 """``python -m kiln``: upload, submit, follow, list, cancel and download (results and result files),
 and batches of many files (:mod:`kiln.batchcli`), from the command line.
 
-Exit codes: 0 done (a followed job succeeded), 1 a followed job failed or was cancelled, or Kiln
-refused the request, 2 a usage error, 130 interrupted."""
+Exit codes: 0 done (a followed job succeeded), 1 a followed job failed or was cancelled, Kiln
+refused the request or a local file could not be read or written, 2 a usage error, 130
+interrupted, 141 the output was closed (``… | head``)."""
 
 import argparse
 import json
@@ -17,7 +18,7 @@ from .display import View
 from .errors import KilnError
 from .uploads import DEFAULT_CHUNK
 
-OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
+OK, FAILED, USAGE, INTERRUPTED, CLOSED = 0, 1, 2, 130, 141
 
 
 class UsageError(Exception):
@@ -115,8 +116,10 @@ def main(argv=None, stdout=None, stderr=None, environ=None):
         args = parser.parse_args(argv)
     except SystemExit as e:
         return USAGE if e.code not in (0, None) else OK
+    client = None
     try:
-        client = connect(args, env)
+        check_text(args)
+        client = connect(args, env, err)
         return COMMANDS[args.command](client, args, out, err)
     except UsageError as e:
         err.write("kiln %s: %s\n" % (args.command, e))
@@ -127,19 +130,95 @@ def main(argv=None, stdout=None, stderr=None, environ=None):
     except KeyboardInterrupt:
         err.write("\n")
         return INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`… | head`): stop quietly, as a Unix tool does on SIGPIPE.
+        _silence(out, err)
+        return CLOSED
+    except OSError as e:
+        # A local file: -o into a missing directory, an input that cannot be read or changed midway.
+        err.write("kiln %s: %s\n" % (args.command, _os_error(e)))
+        return FAILED
+    finally:
+        if client is not None:
+            client.close()
 
 
-def connect(args, env):
+def _os_error(error):
+    if error.filename is not None and error.strerror:
+        return "%s: %s" % (error.filename, error.strerror)
+    return error.strerror or str(error)
+
+
+def _silence(*streams):
+    """Points the closed stream(s) at /dev/null, so the interpreter's last flush raises nothing."""
+    for stream in streams:
+        try:
+            stream.flush()
+        except OSError:
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+            except (OSError, ValueError, AttributeError):
+                pass
+
+
+# Paths are the file system's business; every other argument is text sent to Kiln.
+_PATHS = ("file", "files", "output")
+# Sent in a header, which takes ASCII (Kiln refuses anything else there anyway).
+_HEADERS = ("token", "idempotency_key")
+
+
+def check_text(args):
+    """Refuses, as a usage error, an argument that cannot be sent: bytes that are not UTF-8 (kept by
+    Python as lone surrogates), or anything but ASCII where it goes in a header."""
+    for name, value in sorted(vars(args).items()):
+        if name in _PATHS:
+            continue
+        for text in value if isinstance(value, list) else [value]:
+            if not isinstance(text, str):
+                continue
+            option = name.upper() if name in ("job", "batch") else "--" + name.replace("_", "-")
+            if name in _HEADERS and not _ascii(text):
+                shown = "" if name == "token" else ", not %r" % text  # a secret is not echoed
+                raise UsageError("%s takes ASCII characters only%s" % (option, shown))
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise UsageError("%s is not UTF-8 text: %r" % (option, text))
+
+
+def _ascii(text):
+    return all(ord(c) < 128 for c in text)
+
+
+def connect(args, env, err=None):
     url = getattr(args, "url", None) or env.get("KILN_URL")
     token = getattr(args, "token", None) or env.get("KILN_TOKEN")
     if not url:
         raise UsageError("no Kiln URL: give --url or set KILN_URL")
     if not token:
         raise UsageError("no API token: give --token or set KILN_TOKEN")
+    if not _ascii(token):
+        raise UsageError("the API token has characters no Kiln token has (kiln_ and letters and digits)")
     try:
-        return Client(url, token)
+        return Client(url, token, on_retry=None if err is None else _announce(err))
     except ValueError as e:
         raise UsageError(str(e))
+
+
+def _announce(err):
+    """Says on stderr what a retry waits for, when the wait is long enough to look like a hang."""
+
+    def waiting(error, delay):
+        if delay >= 1.0:
+            err.write("%s; again in %.1f s\n" % (retrying_what(error), delay))
+            err.flush()
+
+    return waiting
+
+
+def retrying_what(error):
+    what = "cannot reach Kiln" if error.status is None else "Kiln answered %s %s" % (error.status, error.code)
+    return "%s (%s)" % (what, error.detail)
 
 
 def describe(error):
@@ -202,6 +281,8 @@ def cmd_submit(client, args, out, err):
 
 
 def cmd_follow(client, args, out, err):
+    if args.after < 0:
+        raise UsageError("--after takes a seq, 0 or more")
     return _follow(client, args.job, args.after, args, out, err)
 
 
@@ -209,8 +290,7 @@ def _follow(client, job_id, after, args, out, err):
     view = View(out, err, tty=err.isatty() and not args.json, json_lines=args.json)
 
     def retrying(error, delay):
-        what = "cannot reach Kiln" if error.status is None else "Kiln answered %s %s" % (error.status, error.code)
-        view.notice("%s (%s); resuming in %.1f s" % (what, error.detail, delay))
+        view.notice("%s; resuming in %.1f s" % (retrying_what(error), delay))
 
     try:
         for event in client.follow(job_id, after, "poll" if args.poll else "sse", on_retry=retrying):
@@ -233,7 +313,7 @@ def cmd_jobs(client, args, out, err):
         line = "%-30s %-18s %-16s" % (job["id"], job["type"], job["state"])
         if job["state"] == "running":
             line += " %3d%% %s" % (int(100 * (job.get("progress") or 0)), job.get("stage") or "")
-        elif job.get("error"):
+        elif job.get("error") and job["state"] in batchcli.ERRED:
             line += " %s" % job["error"].get("code")
         out.write(line.rstrip() + "\n")
     return OK

@@ -15,12 +15,15 @@ class Client:
     ``status``, ``code`` and ``detail``; an unreachable server raises :class:`kiln.KilnUnavailable`.
 
     Reads (and submissions with an idempotency key, and cancels) are retried a few times when the
-    server is briefly unreachable or restarting; ``retries`` sets how many."""
+    server is briefly unreachable or restarting; ``retries`` sets how many, and ``on_retry(error,
+    delay)``, when given, hears of each wait before it is waited out (a 429's Retry-After may be a
+    minute)."""
 
-    def __init__(self, url, token, timeout=30.0, retries=3, cache=None):
+    def __init__(self, url, token, timeout=30.0, retries=3, cache=None, on_retry=None):
         self.http = Transport(url, token, timeout)
         self.retries = retries
         self.uploads = UploadStore(cache)
+        self.on_retry = on_retry
 
     @property
     def url(self):
@@ -184,7 +187,10 @@ class Client:
             except KilnError as e:
                 if not e.transient or attempt == self.retries or (again is not None and not again()):
                     raise
-                time.sleep(retry_delay(e, backoff))
+                delay = retry_delay(e, backoff)
+                if self.on_retry is not None:
+                    self.on_retry(e, delay)
+                time.sleep(delay)
 
     def _stream(self, path, out):
         """Copies the answer to ``GET path`` into ``out`` as it arrives; returns the bytes written. A

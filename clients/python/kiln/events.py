@@ -109,9 +109,13 @@ class Follower:
                 yield event
         if not items and wait > 0:
             # Nothing after the last seq: a finished job's log seen to its end (SSE answers 204) ends here.
-            job = self.http.request("GET", "/api/v1/jobs/%s" % self.job_id).json() or {}
-            if job.get("state") in TERMINAL_STATES and job.get("seq", 0) <= self.last:
-                self.finished = True
+            self._check_end()
+
+    def _check_end(self):
+        """Marks the end when the job has finished and its log holds nothing after the last seq."""
+        job = self.http.request("GET", "/api/v1/jobs/%s" % self.job_id).json() or {}
+        if job.get("state") in TERMINAL_STATES and job.get("seq", 0) <= self.last:
+            self.finished = True
 
     def _sse(self):
         headers = {"Accept": "text/event-stream", "Last-Event-ID": str(self.last)}
@@ -121,6 +125,7 @@ class Follower:
             if stream.status == 204:  # finished, and seen to the end
                 self.finished = True
                 return
+            fresh = False
             try:
                 for seq, _, data in parse_sse(iter(stream.readline, b"")):
                     event = json.loads(data)
@@ -134,9 +139,14 @@ class Follower:
                         if self.last == before:
                             break
                     if self._accept(event) is not None:
+                        fresh = True
                         yield event
                     if self.finished:
                         return
             except (OSError, ValueError, http.client.HTTPException) as e:
                 # Includes a read timeout (silence) and IncompleteRead when a server dies mid-chunk.
                 raise KilnUnavailable("the event stream of %s broke off: %s" % (self.job_id, describe(e)))
+        if not fresh:
+            # A stream that ended with nothing new: resumed past the end of a finished job's log, which
+            # Kiln answers by replaying it all (every event already "seen"), again on every reconnect.
+            self._check_end()

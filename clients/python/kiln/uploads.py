@@ -96,12 +96,12 @@ def upload(transport, path, store, chunk_size=DEFAULT_CHUNK, on_progress=None, p
     key = UploadStore.key(transport.url, path)
     if job is not None:
         key += "|" + json.dumps(job, sort_keys=True, separators=(",", ":"))
-    url, offset, done = _resume(transport, store.get(key))
+    url, offset, done = _resume(transport, store.get(key), patience, sleep)
     if done[0] is not None:
         store.remove(key)
         return done
     if url is None:
-        url, offset = _create(transport, path, size, job), 0
+        url, offset = _create(transport, path, size, job, patience, sleep), 0
         store.put(key, url)
     elif offset:
         log.info("resuming the upload of %s at byte %d of %d", path, offset, size)
@@ -144,14 +144,15 @@ def _completion(answer):
     return answer.header("Kiln-File-Id"), answer.header("Kiln-Job-Id")
 
 
-def _resume(transport, url):
+def _resume(transport, url, patience, sleep):
     """(url, offset, completion) of a stored upload the server still has, else (None, 0, (None, None))."""
     if url is None:
         return None, 0, (None, None)
     try:
-        head = transport.request("HEAD", url, headers=TUS)
+        head = _persisting(lambda: transport.request("HEAD", url, headers=TUS),
+                           "cannot ask where the upload stands", patience, sleep)
     except KilnError as e:
-        if e.status is None or e.status >= 500:
+        if e.transient or e.status >= 500:
             raise
         return None, 0, (None, None)  # gone (404 / 410) or not ours: start again
     return url, int(head.header("Upload-Offset", "0")), _completion(head)
@@ -161,8 +162,14 @@ def _b64(text):
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
-def _create(transport, path, size, job):
-    name = os.path.basename(path)
+def file_name(path):
+    """The file's name as text Kiln can take: bytes of a name that are not UTF-8 (an old archive's
+    Latin-1, say), which Python keeps as lone surrogates, become U+FFFD instead of an error."""
+    return os.path.basename(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _create(transport, path, size, job, patience, sleep):
+    name = file_name(path)
     metadata = ["filename " + _b64(name)]
     guessed = mimetypes.guess_type(name)[0]
     if guessed:
@@ -176,7 +183,10 @@ def _create(transport, path, size, job):
     metadata = ",".join(metadata)
     headers = dict(TUS)
     headers.update({"Upload-Length": str(size), "Upload-Metadata": metadata})
-    created = transport.request("POST", "/api/v1/uploads", body=b"", headers=headers)
+    # Nothing is made by a refused or unanswered creation (an answer lost on the way leaves an
+    # upload no one resumes, which expires): sent again after a 429, a restart or a dropped link.
+    created = _persisting(lambda: transport.request("POST", "/api/v1/uploads", body=b"", headers=headers),
+                          "cannot start the upload of %s" % path, patience, sleep)
     location = created.header("Location")
     if not location:
         raise KilnError(created.status, "bad_answer", "the upload was created without a Location")
@@ -200,15 +210,22 @@ def _patch(transport, url, source, offset, chunk_size, size):
 
 def _offset(transport, url, patience, sleep):
     """Where the server stands (HEAD), asked until it answers or ``patience`` runs out."""
+    head = _persisting(lambda: transport.request("HEAD", url, headers=TUS),
+                       "cannot ask where the upload stands", patience, sleep)
+    return int(head.header("Upload-Offset", "0")), _completion(head)
+
+
+def _persisting(send, what, patience, sleep):
+    """``send()``, sent again after a transient failure (unreachable, restarting, 429) with backoff
+    or Kiln's Retry-After, until it answers or ``patience`` seconds have passed."""
     backoff = Backoff(0.5, 15.0)
     started = time.monotonic()
     while True:
         try:
-            head = transport.request("HEAD", url, headers=TUS)
-            return int(head.header("Upload-Offset", "0")), _completion(head)
+            return send()
         except KilnError as e:
             if not e.transient or time.monotonic() - started > patience:
                 raise
             delay = retry_delay(e, backoff)
-            log.warning("cannot ask where the upload stands (%s); again in %.1f s", e, delay)
+            log.warning("%s (%s); again in %.1f s", what, e, delay)
             sleep(delay)

@@ -116,6 +116,9 @@ class Worker:
         try:
             for processor in self.processors.values():
                 self._declare(processor)
+            if self._stopping.is_set():  # a signal while Kiln could not be reached: nothing was served
+                log.info("worker %s stopped before serving", self.name)
+                return
             log.info("worker %s serving %s", self.name, ", ".join(sorted(self.processors)))
             self._pool = Pool(self._run_job)
             self._heartbeats = Heartbeats(self.http)

@@ -44,13 +44,24 @@ class BatchCliTest(unittest.TestCase):
 
     def test_the_summary_counts_what_is_done_and_what_is_not(self):
         b = batch(running=1, succeeded=1, failed=1)
-        b["eta"] = "2026-12-05T03:00:00Z"
-        self.assertEqual(batchcli.summary(b), "66% · 2 of 3 done · 1 running · 1 failed · ETA 2026-12-05T03:00:00Z")
+        b["eta"] = "2026-12-05T03:01:40.123456789Z"  # as Kiln writes it
+        at = 1796439600.0  # 2026-12-05T03:00:00Z
+        self.assertEqual(batchcli.summary(b, now=lambda: at), "66% · 2 of 3 done · 1 running · 1 failed · ETA 1m40s")
+        self.assertEqual(batchcli.summary(b, now=lambda: at + 200), "66% · 2 of 3 done · 1 running · 1 failed · ETA 0s")
         self.assertIn("  job_1                          queued             0%  f1.wav", batchcli.render(b))
+
+    def test_a_file_line_shows_an_error_only_where_it_explains_the_state(self):
+        b = batch(True, succeeded=1, failed=1)
+        b["jobs"][0].update(state="succeeded", progress=1.0, error="lease_expired")  # on its 2nd attempt
+        b["jobs"][1].update(state="failed", error="media_unreadable")
+        lines = batchcli.render(b).splitlines()
+        self.assertTrue(lines[1].endswith("100%  f0.wav"), lines[1])
+        self.assertTrue(lines[2].endswith("0%  f1.wav  (media_unreadable)"), lines[2])
 
     def test_a_batch_is_named_after_its_first_file(self):
         self.assertEqual(batchcli.default_name(["/a/talk.wav", "b.wav", "c.wav"]), "talk.wav and 2 more")
         self.assertEqual(batchcli.default_name(["/a/talk.wav"]), "talk.wav")
+        self.assertEqual(batchcli.default_name([os.fsdecode(b"/a/caf\xe9.wav")]), "caf\ufffd.wav")  # not UTF-8
 
     def test_following_reads_until_finished_and_exits_by_whether_all_succeeded(self):
         client = FakeClient([batch(queued=2), batch(running=1, succeeded=1), batch(True, succeeded=2)])
@@ -93,6 +104,20 @@ class BatchCliTest(unittest.TestCase):
                          ("transcribe", {"model": "en"}, "a.wav and 1 more"))
         self.assertTrue(client.made["key"].startswith("cli-"))
         self.assertEqual(out.getvalue(), "batch_1\n")
+
+    def test_a_file_whose_upload_is_refused_is_named(self):
+        def upload(client, path, chunk, err):
+            if path == "empty.txt":
+                raise KilnError(400, "empty_file", "An upload needs at least one byte.")
+            return "file_" + path[0]
+
+        client = FakeClient([batch(queued=2)])
+        args = cli.build_parser().parse_args(["batch", "a.wav", "empty.txt", "-p", "transcribe"])
+        with self.assertRaises(KilnError) as raised:
+            batchcli.cmd_batch(client, args, io.StringIO(), io.StringIO(), upload, {})
+        self.assertEqual((raised.exception.status, raised.exception.code, raised.exception.detail),
+                         (400, "empty_file", "empty.txt: An upload needs at least one byte."))
+        self.assertIsNone(client.made)
 
     def test_usage_errors_exit_2_before_anything_is_sent(self):
         env = {"KILN_URL": "http://127.0.0.1:9", "KILN_TOKEN": "t"}

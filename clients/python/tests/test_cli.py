@@ -1,4 +1,6 @@
 import io
+import os
+import tempfile
 import unittest
 from unittest import mock
 
@@ -34,6 +36,73 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.run_cli("submit", "--no-input", "--processor", "p", "--param", "oops")[0], 2)
         self.assertEqual(self.run_cli("upload", "/no/such/file")[0], 2)
         self.assertEqual(self.run_cli("jobs", "--url", "ftp://x")[0], 2)
+        self.assertEqual(self.run_cli("follow", "job_1", "--after", "-1")[:3:2], (2, "kiln follow: --after takes a seq, 0 or more\n"))
+
+    def test_the_job_list_shows_an_error_only_where_it_explains_the_state(self):
+        lease = {"code": "lease_expired", "message": "The worker stopped responding", "retryable": True}
+        listed = [{"id": "job_1", "type": "t", "state": "succeeded", "error": lease},  # on its 2nd attempt
+                  {"id": "job_2", "type": "t", "state": "retry_scheduled", "error": lease},
+                  {"id": "job_3", "type": "t", "state": "failed", "error": dict(lease, code="media_unreadable")},
+                  {"id": "job_4", "type": "t", "state": "cancelled", "error": lease}]
+
+        class Jobs:
+            def jobs(self, state, type, limit):
+                return listed
+
+            def close(self):
+                pass
+
+        with mock.patch.object(cli, "connect", return_value=Jobs()):
+            code, out, _ = self.run_cli("jobs")
+        self.assertEqual(code, 0)
+        self.assertEqual([line.split()[2:] for line in out.splitlines()],
+                         [["succeeded"], ["retry_scheduled", "lease_expired"], ["failed", "media_unreadable"],
+                          ["cancelled"]])
+
+    def test_an_argument_that_cannot_be_sent_is_a_usage_error_not_a_traceback(self):
+        latin1 = os.fsdecode(b"caf\xe9")  # bytes that are not UTF-8, as argv hands them over
+        cases = [(["submit", "--no-input", "-p", "p", "--param", "name=" + latin1], "--param is not UTF-8 text"),
+                 (["batch-show", latin1], "BATCH is not UTF-8 text"),
+                 (["jobs", "--type", latin1], "--type is not UTF-8 text"),
+                 (["submit", "--no-input", "-p", "p", "--idempotency-key", "日本"], "--idempotency-key takes ASCII"),
+                 (["jobs", "--token", "kiln_日本"], "--token takes ASCII")]
+        for argv, said in cases:
+            code, _, err = self.run_cli(*argv)
+            self.assertEqual(code, 2, argv)
+            self.assertIn(said, err)
+            self.assertNotIn("日本", err.replace("--idempotency-key takes ASCII characters only, not '日本'", ""))
+        code, _, err = self.run_cli("jobs", env={"KILN_URL": "http://127.0.0.1:9", "KILN_TOKEN": "kiln_é"})
+        self.assertEqual((code, err), (2, "kiln jobs: the API token has characters no Kiln token has"
+                                          " (kiln_ and letters and digits)\n"))
+
+    def test_an_output_closed_by_its_reader_ends_quietly(self):
+        class ClosedPipe(io.StringIO):
+            def write(self, text):
+                raise BrokenPipeError(32, "Broken pipe")
+
+        class Jobs:
+            def jobs(self, state, type, limit):
+                return [{"id": "job_%d" % i, "type": "t", "state": "queued"} for i in range(3)]
+
+            def close(self):
+                pass
+
+        err = io.StringIO()
+        with mock.patch.object(cli, "connect", return_value=Jobs()):  # `kiln jobs | head -0`
+            code = cli.main(["jobs", "--json"], ClosedPipe(), err, {})
+        self.assertEqual((code, err.getvalue()), (141, ""))
+
+    def test_a_local_file_that_fails_midway_is_a_failure_not_a_traceback(self):
+        class Shrunk:
+            def upload(self, path, chunk_size, on_progress):
+                raise OSError("the file shrank while it was being uploaded")
+
+            def close(self):
+                pass
+
+        with tempfile.NamedTemporaryFile() as f, mock.patch.object(cli, "connect", return_value=Shrunk()):
+            code, _, err = self.run_cli("upload", f.name)
+        self.assertEqual((code, err), (1, "kiln upload: the file shrank while it was being uploaded\n"))
 
     def test_an_unreachable_kiln_is_a_failure_not_a_usage_error(self):
         with mock.patch("kiln.client.time.sleep") as slept:  # the retries' backoff, not waited out

@@ -88,8 +88,9 @@ class DownloadRetryTest(unittest.TestCase):
     def delays(self):
         return [c.args[0] for c in self.slept.call_args_list]
 
-    def assert_written(self, code, err):
-        self.assertEqual((code, err), (0, "wrote %d bytes to %s\n" % (len(CONTENT), self.output)))
+    def assert_written(self, code, err, *waits):
+        self.assertEqual((code, err), (0, "".join(w + "\n" for w in waits)
+                                       + "wrote %d bytes to %s\n" % (len(CONTENT), self.output)))
         with open(self.output, "rb") as f:
             self.assertEqual(f.read(), CONTENT)
         self.assertEqual(os.listdir(self.directory), ["out.bin"], "no .part left")
@@ -103,7 +104,9 @@ class DownloadRetryTest(unittest.TestCase):
 
     def test_a_429_waits_its_retry_after(self):
         code, err = self.result_file((429, {"Retry-After": "2"}), (502, {}), "whole")
-        self.assert_written(code, err)
+        # A wait that could pass for a hang is said (a 429's may be a minute); a short backoff is not.
+        self.assert_written(code, err, "Kiln answered 429 http_429 (Job job_1 has no result file of that name.);"
+                                       " again in 2.0 s")
         self.assertEqual(len(Scripted.requests), 3)
         self.assertEqual(self.delays()[0], 2.0)
 
@@ -111,7 +114,10 @@ class DownloadRetryTest(unittest.TestCase):
         # The same rule as every other retry loop of the SDK (``retry_delay``): a long Retry-After
         # is honoured, up to two minutes, not swapped for a short backoff that earns another 429.
         code, err = self.result_file((429, {"Retry-After": "45"}), (503, {"Retry-After": "600"}), "whole")
-        self.assert_written(code, err)
+        self.assert_written(code, err, "Kiln answered 429 http_429 (Job job_1 has no result file of that name.);"
+                                       " again in 45.0 s",
+                            "Kiln answered 503 http_503 (Job job_1 has no result file of that name.);"
+                            " again in 120.0 s")
         self.assertEqual(self.delays(), [45.0, 120.0])
 
     def test_a_connection_dropped_halfway_starts_the_file_over(self):
@@ -137,6 +143,17 @@ class DownloadRetryTest(unittest.TestCase):
         self.assertIn("the connection closed %d bytes before the end" % (len(CONTENT) // 2), err)
         self.assertEqual(len(Scripted.requests), 4, "the first try and Client's 3 retries")
         self.assertEqual(os.listdir(self.directory), [])
+
+    def test_an_output_that_cannot_be_written_is_named_before_anything_is_downloaded(self):
+        self.output = os.path.join(self.directory, "missing", "out.zip")
+        code, err = self.run_cli(["whole"], "batch-download", "batch_1")
+        self.assertEqual((code, err), (1, "kiln batch-download: %s: No such file or directory\n" % self.output))
+        self.output = self.directory
+        code, err = self.result_file("whole")
+        self.assertEqual((code, err), (1, "kiln result: %s: Is a directory\n" % self.directory))
+        self.assertEqual(Scripted.requests, [], "nothing downloaded to be thrown away")
+        code, err = self.run_cli(["whole"], "result", "job_1", "--format", "txt")  # the rendered result
+        self.assertEqual((code, err), (1, "kiln result: %s: Is a directory\n" % self.directory))
 
     def test_an_output_that_cannot_seek_is_not_retried_once_written_to(self):
         class Pipe(io.BytesIO):

@@ -63,6 +63,24 @@ class FollowerTest(unittest.TestCase):
         seqs, _, _ = self.follow([Lines([], status=204)], after=9)
         self.assertEqual(seqs, [])
 
+    def test_resuming_past_the_end_of_a_finished_jobs_log_stops(self):
+        # Kiln cannot honour a resume point past the end: it replays the whole log, every event of it
+        # already "seen", and ends the stream; reconnecting would replay it again, forever.
+        seqs, http, _ = self.follow([
+            Lines(sse(state(1, "queued"), state(2, "succeeded"))),
+            answer(body={"id": "job_1", "state": "succeeded", "seq": 2}),
+        ], after=9999)
+        self.assertEqual(seqs, [])
+        self.assertEqual(http.paths(), ["/api/v1/jobs/job_1/events?after=9999", "/api/v1/jobs/job_1"])
+
+    def test_a_stream_that_ends_with_nothing_new_goes_on_while_the_job_runs(self):
+        seqs, http, _ = self.follow([
+            Lines(sse()),  # a draining node ends its streams
+            answer(body={"id": "job_1", "state": "running", "seq": 3}),
+            Lines(sse(state(4, "succeeded"))),
+        ], after=3)
+        self.assertEqual(seqs, [4])
+
     def test_polling_from_the_end_of_a_finished_jobs_log_stops(self):
         seqs, http, _ = self.follow([
             answer(body={"items": [], "next": 9}),

@@ -117,6 +117,40 @@ class UploadTest(unittest.TestCase):
         self.assertEqual(decoded, {"filename": "talk.txt", "filetype": "text/plain", "processor": "transcribe",
                                    "params": '{"model":"en-us"}', "priority": "-5"})
 
+    def test_a_rate_limit_or_a_restart_before_the_first_byte_is_waited_out_not_fatal(self):
+        server = TusServer(20)
+        script = [KilnError(429, "rate_limited", "slow down", retry_after=7), down()]
+
+        def handler(method, path, body, headers=None):
+            return script.pop(0) if method == "POST" and script else server(method, path, body, headers)
+
+        slept = []
+        file_id, _ = upload(FakeHttp(handler), self.file, self.store, chunk_size=10, sleep=slept.append)
+        self.assertEqual((file_id, len(server.created)), ("file_1", 1))
+        self.assertEqual(slept[0], 7, "the 429's Retry-After")
+        # An unfinished upload asked where it stands while Kiln is rate limiting: kept, not begun again.
+        key = UploadStore.key(FakeHttp.url, self.file)
+        self.store.put(key, "/api/v1/uploads/upl_1")
+        server = TusServer(20)
+        server.offset = 10
+        script = [KilnError(429, "rate_limited", "slow down", retry_after=3)]
+
+        def resuming(method, path, body, headers=None):
+            return script.pop(0) if method == "HEAD" and script else server(method, path, body, headers)
+
+        http = FakeHttp(resuming)
+        self.assertEqual(upload(http, self.file, self.store, chunk_size=10, sleep=slept.append)[0], "file_1")
+        self.assertEqual([c[0] for c in http.calls], ["HEAD", "HEAD", "PATCH"])
+        self.assertEqual(server.created, [], "the same upload, from byte 10")
+
+    def test_a_name_that_is_not_utf8_is_sent_with_a_replacement_character(self):
+        os.rename(self.file, os.path.join(self.dir.name, os.fsdecode(b"caf\xe9.txt")))  # Latin-1, as on old disks
+        self.file = os.path.join(self.dir.name, os.fsdecode(b"caf\xe9.txt"))
+        server = TusServer(20)
+        self.assertEqual(self.run_upload(server)[0], "file_1")
+        metadata = dict(pair.split(" ") for pair in server.created[0]["Upload-Metadata"].split(","))
+        self.assertEqual(base64.b64decode(metadata["filename"]).decode(), "caf\ufffd.txt")
+
     def test_the_store_is_keyed_by_server_path_size_and_time(self):
         key = UploadStore.key("http://a", self.file)
         self.store.put(key, "/u/1")

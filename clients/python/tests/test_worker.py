@@ -207,6 +207,26 @@ class WorkerTest(unittest.TestCase):
         self.assertEqual([op for op, _ in ops], ["complete"] * 4, "the batch, then alone until it went")
         self.assertEqual(ops[-1], ("complete", {"lease": "L1", "result": {"done": True}}))
 
+    def test_a_stop_while_kiln_cannot_be_reached_to_declare_ends_without_serving(self):
+        declaring = threading.Event()
+
+        def unreachable(method, path, body):
+            declaring.set()
+            return KilnError(None, "unavailable", "connection refused")
+
+        self.kiln.http.handler = unreachable
+        self.worker.processor("reverse")(lambda job: {})
+        with self.assertLogs("kiln.worker", "INFO") as logged:
+            thread = threading.Thread(target=self.worker.run, daemon=True)
+            thread.start()
+            self.assertTrue(declaring.wait(TIMEOUT))
+            self.worker.stop()  # SIGTERM
+            thread.join(TIMEOUT)
+        self.assertFalse(thread.is_alive())
+        self.assertEqual(self.kiln.http.paths(), ["/api/v1/worker/processors/reverse"])
+        self.assertIn("INFO:kiln.worker:worker gpu-1/1 stopped before serving", logged.output)
+        self.assertFalse([line for line in logged.output if "serving reverse" in line], logged.output)
+
     def test_a_retry_after_on_declaring_or_claiming_is_waited_out_up_to_the_sdks_one_cap(self):
         waits = []
 

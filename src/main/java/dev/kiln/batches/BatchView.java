@@ -2,6 +2,7 @@ package dev.kiln.batches;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.jobs.Job;
+import dev.kiln.jobs.JobState;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,17 @@ record BatchView(
                     job.stateName(),
                     job.progress(),
                     job.eta(),
-                    job.error() == null ? null : job.error().code());
+                    job.error() == null || !explains(job.state())
+                            ? null
+                            : job.error().code());
+        }
+
+        /**
+         * Whether the job's error says why it is where it is. A job keeps its last failed attempt's
+         * error after it: one that succeeded on its next attempt is not shown with it.
+         */
+        private static boolean explains(JobState state) {
+            return state == JobState.FAILED || state == JobState.RETRY_SCHEDULED;
         }
     }
 

@@ -247,7 +247,11 @@ public class JobRequests {
             }
             return null;
         }
-        if (input == null || !input.isObject()) {
+        if (input == null || input.isNull()) {
+            throw ApiException.invalidField(
+                    "input", "Processor '" + type + "' needs an input file: give input {\"fileId\": \"…\"}.");
+        }
+        if (!input.isObject()) {
             throw ApiException.invalidField("input", "input must be an object {\"fileId\": \"…\"}.");
         }
         String fileId = requiredString(input, "fileId", "input.fileId");
@@ -273,6 +277,10 @@ public class JobRequests {
      */
     public void checkWithoutInput(User user, JsonNode request, String field) {
         ProcessorRegistry.Registered processor = processor(request.path("type").asString(""), field);
+        if (!processor.processor().takesInput()) {
+            throw ApiException.invalidField(
+                    field, "Processor '" + processor.name() + "' takes no input file; submit its job without one.");
+        }
         processor.processor().params().validate(request.get("params"));
         priority(request.get("priority"), user);
     }

@@ -275,6 +275,20 @@ abstract class BatchApiContract extends ApiTestBase {
     }
 
     @Test
+    void aJobThatSucceededOnItsNextAttemptIsNotShownWithTheFailedOnesError() {
+        String id = create("test-fail", "{\"failures\":1}", List.of(file(token, "a.txt")))
+                .get("id")
+                .asString();
+
+        JsonNode item = awaitFinished(id).get("jobs").get(0);
+
+        assertThat(item.get("state").asString()).isEqualTo("succeeded");
+        assertThat(api.job(token, item.get("id").asString()).get("attempt").asInt())
+                .isEqualTo(2);
+        assertThat(item.has("error")).as(item.toString()).isFalse();
+    }
+
+    @Test
     void anotherUsersBatchIsNotFoundAndAdminsSeeEveryone() {
         String id = create("test-echo", "{}", List.of(file(token, "a.txt")))
                 .get("id")

@@ -138,7 +138,11 @@ abstract class JobApiContract extends ApiTestBase {
                 400,
                 "unknown_processor",
                 "type");
-        expectProblem(post("{\"type\":\"test-echo\"}"), 400, "invalid_field", "input");
+        Api.Response withoutInput = post("{\"type\":\"test-echo\"}");
+        expectProblem(withoutInput, 400, "invalid_field", "input");
+        assertThat(withoutInput.json().get("detail").asString())
+                .isEqualTo("Processor 'test-echo' needs an input file: give input {\"fileId\": \"…\"}.");
+        expectProblem(post("{\"type\":\"test-echo\",\"input\":5}"), 400, "invalid_field", "input");
         expectProblem(post("{\"type\":\"test-echo\",\"input\":{}}"), 400, "invalid_field", "input.fileId");
         expectProblem(post("{\"input\":{\"fileId\":\"" + fileId + "\"}}"), 400, "invalid_field", "type");
         expectProblem(

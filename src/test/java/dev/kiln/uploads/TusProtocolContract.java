@@ -563,6 +563,19 @@ abstract class TusProtocolContract extends ApiTestBase {
         assertThat(api.get("/api/v1/jobs", token).json().get("items")).isEmpty();
     }
 
+    @Test
+    void aProcessorThatTakesNoFileIsRefusedBeforeAnyByte() {
+        String processor = "nofile-" + UUID.randomUUID().toString().substring(0, 8);
+        api.declare(api.newWorker("nofile-worker-" + UUID.randomUUID()), processor, "{\"accepts\":[\"none\"]}");
+
+        Api.Response named =
+                uploads.post(Map.of("Upload-Length", "10", "Upload-Metadata", meta(Map.of("processor", processor))));
+
+        expectProblem(named, 400, "invalid_field");
+        assertThat(named.json().get("detail").asString())
+                .isEqualTo("Processor '" + processor + "' takes no input file; submit its job without one.");
+    }
+
     // --- helpers ---
 
     /** The status, and unless {@code code} is null (HEAD answers have no body), a problem body with that code. */
