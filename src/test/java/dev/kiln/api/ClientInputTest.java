@@ -241,6 +241,42 @@ class ClientInputTest extends ApiTestBase {
         assertThat(noFilePart.json().get("field").asString()).isEqualTo("file");
     }
 
+    @Test
+    void aMultipartBodyThatDoesNotParseIsTheClientsFault() {
+        // Was 500: Tomcat's refusal to parse the parts was answered as an internal error.
+        String boundary = "b" + UUID.randomUUID();
+        String part = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"";
+        for (String[] upload : new String[][] {
+            {"multipart/form-data; boundary=" + boundary, part + "a.txt\"\r\n\r\nno closing boundary"},
+            {"multipart/form-data", "no boundary at all"},
+            {"multipart/form-data; boundary=" + boundary, part + "a\u0000.txt\"\r\n\r\nx\r\n--" + boundary + "--\r\n"}
+        }) {
+            Api.Response response = new RawHttp(port)
+                    .send(
+                            "POST",
+                            "/api/v1/files",
+                            java.util.List.of("Authorization: Bearer " + token, "Content-Type: " + upload[0]),
+                            upload[1].getBytes(StandardCharsets.UTF_8));
+            assertThat(response.status()).as(response.toString()).isEqualTo(400);
+            assertThat(response.code()).isEqualTo("malformed_request");
+        }
+        assertThat(api.get("/api/v1/files", token).json().get("items")).hasSize(1);
+    }
+
+    @Test
+    void aContentTypeThatIsNoMediaTypeIsRefusedWhereTheBodyIsOptional() {
+        // Was 500: issuing a token takes an optional body, so no `consumes` refused */* before Spring read it.
+        for (String type : new String[] {"*/*", "application/*"}) {
+            Api.Response response = api.send(api.request("/api/v1/me/tokens", token)
+                    .header("Content-Type", type)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"label\":\"x\"}"))
+                    .build());
+            assertThat(response.status()).as(response.toString()).isEqualTo(415);
+            assertThat(response.code()).isEqualTo("unsupported_content_type");
+        }
+        assertThat(api.get("/api/v1/me/tokens", token).json().get("items")).hasSize(1);
+    }
+
     private String job(String params) {
         return "{\"type\":\"test-echo\",\"input\":{\"fileId\":\"" + fileId + "\"},\"params\":" + params + "}";
     }
