@@ -277,6 +277,39 @@ class ClientInputTest extends ApiTestBase {
         assertThat(api.get("/api/v1/me/tokens", token).json().get("items")).hasSize(1);
     }
 
+    @Test
+    void errorsOfTheHttpLayerAreProblemsToo() {
+        // Were Spring Boot's {timestamp, status, error, path}, and /error itself a 500 with status 999.
+        RawHttp raw = new RawHttp(port);
+        java.util.List<String> auth = java.util.List.of("Authorization: Bearer " + token);
+        Api.Response trace = raw.send("TRACE", "/api/v1/jobs", auth, new byte[0]);
+        assertThat(trace.status()).isEqualTo(405);
+        assertThat(trace.header("Content-Type").orElseThrow()).startsWith("application/problem+json");
+        assertThat(trace.code()).isEqualTo("method_not_allowed");
+
+        Api.Response badKey = raw.send(
+                "GET",
+                "/api/v1/stream",
+                java.util.List.of(
+                        "Upgrade: websocket",
+                        "Connection: Upgrade",
+                        "Sec-WebSocket-Version: 13",
+                        "Sec-WebSocket-Key: x"),
+                new byte[0]);
+        assertThat(badKey.status()).isEqualTo(400);
+        assertThat(badKey.code()).isEqualTo("malformed_request");
+
+        for (String who : new String[] {token, null}) {
+            Api.Response error = api.get("/error", who);
+            assertThat(error.status()).as(error.toString()).isEqualTo(404);
+            assertThat(error.code()).isEqualTo("not_found");
+        }
+
+        Api.Response compat = raw.send("TRACE", "/v1/models", auth, new byte[0]);
+        assertThat(compat.status()).isEqualTo(405);
+        assertThat(compat.json().path("error").path("code").asString()).isEqualTo("method_not_allowed");
+    }
+
     private String job(String params) {
         return "{\"type\":\"test-echo\",\"input\":{\"fileId\":\"" + fileId + "\"},\"params\":" + params + "}";
     }
