@@ -380,6 +380,8 @@ abstract class CompatApiContract extends ApiTestBase {
                 assertOpenAiError(response, 400, "invalid_request_error", null, "malformed_request");
             }
         }
+        // A blank model in a form is the default, but no model's id.
+        assertOpenAiError(api.get("/v1/models/%20", member), 404, "invalid_request_error", "model", "model_not_found");
         assertThat(api.get("/api/v1/jobs", member).json().get("items")).isEmpty();
     }
 
