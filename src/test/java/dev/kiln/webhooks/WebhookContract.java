@@ -302,6 +302,20 @@ abstract class WebhookContract extends ApiTestBase {
     }
 
     @Test
+    void aFailingAnswerThatIsNoTextIsRecordedOnEveryDatabase() {
+        // Was never recorded on PostgreSQL, which refuses the NUL in the answer's excerpt: claimed again and again.
+        JsonNode hook = register("/binary", ",\"events\":[\"job.succeeded\"]");
+        receiver.answer(500, 500, 500, 500, 500, 500, 500, 500, 500, 500);
+        finished("test-echo", "{}", "succeeded");
+        JsonNode failing =
+                awaitDelivery(hook.get("id").asString(), d -> d.get("attempts").asInt() >= 1);
+        assertThat(failing.get("responseStatus").asInt()).isEqualTo(500);
+        assertThat(failing.get("error").asString())
+                .startsWith("HTTP 500: {\"received\":")
+                .doesNotContain("\u0000");
+    }
+
+    @Test
     void aDeliveryIsSentAgainByHandWithTheSameWebhookId() {
         JsonNode hook = register("/again", ",\"events\":[\"job.succeeded\"]");
         String id = hook.get("id").asString();
