@@ -487,6 +487,14 @@ abstract class WebhookContract extends ApiTestBase {
                         + "\"},\"callbackUrl\":\"http://127.0.0.1:70000/\"}");
         assertThat(noSuchPort.code()).isEqualTo("invalid_field");
         assertThat(noSuchPort.json().get("field").asString()).isEqualTo("callbackUrl");
+        // Was 500: half a character (a JSON escape can send one) parsed, then failed to encode as it was checked.
+        Api.Response halfACharacter = api.post(
+                "/api/v1/jobs",
+                member,
+                "{\"type\":\"test-echo\",\"input\":{\"fileId\":\"" + file
+                        + "\"},\"callbackUrl\":\"https://example.com/\\ud800\"}");
+        assertThat(halfACharacter.code()).as(halfACharacter.toString()).isEqualTo("invalid_field");
+        assertThat(halfACharacter.json().get("field").asString()).isEqualTo("callbackUrl");
         assertThat(api.get("/api/v1/jobs", member).json().get("items")).isEmpty();
     }
 
