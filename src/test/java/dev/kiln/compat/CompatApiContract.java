@@ -382,6 +382,16 @@ abstract class CompatApiContract extends ApiTestBase {
         }
         // A blank model in a form is the default, but no model's id.
         assertOpenAiError(api.get("/v1/models/%20", member), 404, "invalid_request_error", "model", "model_not_found");
+        // Was Kiln's problem document: a URL or method the firewall refuses, answered in OpenAI's shape too.
+        Api.Response traversal = api.get("/v1/models/%2e%2e", member);
+        assertOpenAiError(traversal, 400, "invalid_request_error", null, "malformed_request");
+        assertThat(api.send(api.request("/asr", member)
+                                .method("PROPFIND", HttpRequest.BodyPublishers.noBody())
+                                .build())
+                        .json()
+                        .get("detail")
+                        .asString())
+                .contains("PROPFIND");
         assertThat(api.get("/api/v1/jobs", member).json().get("items")).isEmpty();
     }
 
