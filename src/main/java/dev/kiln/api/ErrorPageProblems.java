@@ -45,6 +45,8 @@ class ErrorPageProblems implements ErrorController {
             log.error("Unexpected failure in {} {}", request.getMethod(), originalUri(request), thrown);
         }
         ErrorCode code = switch (status) {
+            case 401 -> ErrorCode.UNAUTHENTICATED;
+            case 403 -> ErrorCode.FORBIDDEN;
             case 404 -> ErrorCode.NOT_FOUND;
             case 405 -> ErrorCode.METHOD_NOT_ALLOWED;
             case 406 -> ErrorCode.NOT_ACCEPTABLE;
@@ -53,6 +55,8 @@ class ErrorPageProblems implements ErrorController {
             default -> ErrorCode.MALFORMED_REQUEST;
         };
         String detail = switch (code) {
+            case UNAUTHENTICATED -> "Send Authorization: Bearer <token>, or sign in (POST /api/v1/session).";
+            case FORBIDDEN -> "Your role may not do this.";
             case NOT_FOUND -> "No such resource: " + originalUri(request);
             case METHOD_NOT_ALLOWED -> "Method " + request.getMethod() + " is not allowed here.";
             case NOT_ACCEPTABLE -> "None of the requested media types can be produced.";
