@@ -3,6 +3,7 @@ package dev.kiln.answers;
 import dev.kiln.jobs.Job;
 import dev.kiln.jobs.JobState;
 import dev.kiln.jobs.JobStore;
+import dev.kiln.support.Ids;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -34,9 +35,11 @@ class Conversation {
 
     /** Whether {@code jobId} is an answer of {@code ownerId}'s that a question may follow (any state but deleted). */
     boolean canFollow(String ownerId, String jobId) {
-        return jobs.findById(jobId)
-                .filter(j -> j.ownerId().equals(ownerId) && j.type().equals(AnswerProcessor.NAME))
-                .isPresent();
+        // Not an id at all (a NUL in it would fail the query on PostgreSQL): follows nothing.
+        return Ids.looksLike("job", jobId)
+                && jobs.findById(jobId)
+                        .filter(j -> j.ownerId().equals(ownerId) && j.type().equals(AnswerProcessor.NAME))
+                        .isPresent();
     }
 
     /** The turns before a question that follows {@code previous} (null: none), oldest first. */

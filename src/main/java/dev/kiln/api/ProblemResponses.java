@@ -9,12 +9,14 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.tomcat.util.http.InvalidParameterException;
+import org.apache.tomcat.util.http.fileupload.InvalidFileNameException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.TransientDataAccessResourceException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
@@ -31,6 +33,7 @@ import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.multipart.MaxUploadSizeExceededException;
+import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.multipart.support.MissingServletRequestPartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
@@ -120,6 +123,54 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
         return api(
                 new ApiException(ErrorCode.MALFORMED_REQUEST, "The request is not acceptable: " + e.getMessage()),
                 request);
+    }
+
+    /**
+     * A multipart body is parsed when its parts are first asked for: one that does not parse (no
+     * boundary, no closing boundary) or names a file Tomcat refuses (a NUL in it) is the client's
+     * fault. One too large is answered by {@link #handleExceptionInternal}, as {@code file_too_large}.
+     */
+    @ExceptionHandler(MultipartException.class)
+    ResponseEntity<?> badMultipart(MultipartException e, HttpServletRequest request) {
+        String detail = "The multipart body could not be read: it is malformed, or ended before its closing boundary.";
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof InvalidFileNameException) {
+                detail = "A part's file name holds a character no file name may have (NUL).";
+            } else if (String.valueOf(cause.getMessage()).contains("no multipart boundary")) {
+                detail = "The multipart body has no boundary: send Content-Type: multipart/form-data; boundary=….";
+            }
+        }
+        return api(new ApiException(ErrorCode.MALFORMED_REQUEST, detail), request);
+    }
+
+    /**
+     * Spring reads the request's Content-Type only as a concrete media type: where a body is optional
+     * and no {@code consumes} refused it first, a wildcard such as {@code *}{@code /*} throws this.
+     */
+    @ExceptionHandler(IllegalArgumentException.class)
+    ResponseEntity<?> illegalArgument(IllegalArgumentException e, HttpServletRequest request) {
+        if (wildcard(request.getContentType())) {
+            return api(
+                    new ApiException(
+                                    ErrorCode.UNSUPPORTED_CONTENT_TYPE,
+                                    "Content-Type " + Texts.safe(request.getContentType(), 40)
+                                            + " is not a media type; send application/json.")
+                            .with("field", HttpHeaders.CONTENT_TYPE),
+                    request);
+        }
+        return unexpected(e, request);
+    }
+
+    private static boolean wildcard(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        try {
+            MediaType type = MediaType.parseMediaType(contentType);
+            return type.isWildcardType() || type.isWildcardSubtype();
+        } catch (InvalidMediaTypeException e) {
+            return false;
+        }
     }
 
     @ExceptionHandler(Exception.class)

@@ -29,7 +29,7 @@ class AuditController {
             @RequestParam(required = false) String actor,
             @RequestParam(required = false) String action,
             @RequestParam(required = false) Integer limit,
-            @RequestParam(required = false) Long cursor) {
+            @RequestParam(required = false) String cursor) {
         if (actor != null && !Ids.looksLike("usr", actor)) {
             throw ApiException.invalidField("actor", "actor must be a user id (usr_…).");
         }
@@ -42,11 +42,22 @@ class AuditController {
                                         + Arrays.stream(AuditAction.values())
                                                 .map(AuditAction::wire)
                                                 .toList() + "."));
-        // A limit or cursor that is no number is refused, naming it, by ProblemResponses (as for /api/v1/jobs).
+        // A limit that is no number is refused, naming it, by ProblemResponses (as for /api/v1/jobs).
         int size = Paging.size(limit, DEFAULT_PAGE, MAX_PAGE);
-        List<AuditLog.Entry> items = log.list(actor, kind, cursor, size + 1);
+        List<AuditLog.Entry> items = log.list(actor, kind, after(cursor), size + 1);
         boolean more = items.size() > size;
         List<AuditLog.Entry> page = more ? items.subList(0, size) : items;
         return new Page(page, more ? String.valueOf(page.getLast().seq()) : null);
+    }
+
+    /** The seq a page resumes before: a positive number as this server returns, not "", -1 or a word. */
+    private static Long after(String cursor) {
+        if (cursor == null) {
+            return null;
+        }
+        if (!cursor.matches("[1-9][0-9]{0,17}")) {
+            throw Paging.badCursor();
+        }
+        return Long.valueOf(cursor);
     }
 }

@@ -204,13 +204,17 @@ class SecurityConfiguration {
         };
     }
 
-    /** URLs the firewall refuses (path traversal, encoded slashes, …) answer a problem document too. */
+    /**
+     * URLs the firewall refuses (path traversal, encoded slashes, an unknown method, …) answer a
+     * problem document too, or the foreign API's error on its paths.
+     */
     @Bean
-    RequestRejectedHandler requestRejectedHandler(JsonMapper json) {
-        return (request, response, e) -> write(
-                json,
-                response,
-                Problems.of(ErrorCode.MALFORMED_REQUEST, "The request URL is not acceptable: " + e.getMessage()));
+    RequestRejectedHandler requestRejectedHandler(ServletProblems problems, List<ForeignApi> apis) {
+        return (request, response, e) -> problems.write(
+                new ApiException(ErrorCode.MALFORMED_REQUEST, "The request URL is not acceptable: " + e.getMessage()),
+                apis,
+                request,
+                response);
     }
 
     /** Everything outside /api (API browser assets, later the web app) is public. */

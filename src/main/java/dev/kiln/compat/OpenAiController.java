@@ -70,6 +70,11 @@ class OpenAiController {
 
     @GetMapping("/v1/models/{model}")
     Map<String, Object> model(@PathVariable String model) {
+        // A blank model in a form means the default; as a model's id it names none.
+        if (model.isBlank()) {
+            throw CompatFailure.of(
+                    CompatFailure.Kind.UNKNOWN_MODEL, "A model's id is not blank; GET /v1/models lists them.", "model");
+        }
         engines.choose(model, null); // unknown: 404
         return modelEntry(model);
     }

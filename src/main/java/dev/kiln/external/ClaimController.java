@@ -12,6 +12,7 @@ import dev.kiln.jobs.RetryPolicy;
 import dev.kiln.processors.DeclaredProcessor;
 import dev.kiln.processors.DeclaredProcessors;
 import dev.kiln.processors.JobErrorCode;
+import dev.kiln.support.Texts;
 import dev.kiln.workers.WorkerSettings;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -115,6 +116,9 @@ class ClaimController {
                 "max",
                 "waitSeconds");
         String instance = Fields.string(body, "worker", 100, true);
+        if (!Texts.isOneLine(instance, 100)) { // shown to admins, and PostgreSQL refuses a NUL
+            throw ApiException.invalidField("worker", "worker must be one line without control characters.");
+        }
         List<String> types = processors(body.get("processors"));
         int max = (int) Fields.integer(body, "max", 1, MAX_BATCH, 1);
         Duration wait = Duration.ofSeconds(Fields.integer(body, "waitSeconds", 0, MAX_WAIT_SECONDS, 0));

@@ -9,6 +9,7 @@ import dev.kiln.auth.User;
 import dev.kiln.limits.SubmissionLimits;
 import dev.kiln.processors.ProcessorRegistry;
 import dev.kiln.support.PageCursor;
+import dev.kiln.support.Texts;
 import io.swagger.v3.oas.annotations.Parameter;
 import java.util.List;
 import java.util.Map;
@@ -89,8 +90,11 @@ class JobController {
             @RequestParam(required = false) String cursor) {
         // q and name are the same filter (the input file's name contains it, any case): q as in the file list.
         String inputName = q != null && !q.isEmpty() ? q : name != null && !name.isEmpty() ? name : null;
-        if (inputName != null && inputName.length() > 255) {
-            throw ApiException.invalidField(q != null ? "q" : "name", "A file name is at most 255 characters.");
+        // No file name holds a control character; and PostgreSQL refuses a NUL in a query's text.
+        if (inputName != null && !Texts.isOneLine(inputName, 255)) {
+            throw ApiException.invalidField(
+                    q != null && !q.isEmpty() ? "q" : "name",
+                    "A file name is one line of at most 255 characters, without control characters.");
         }
         JobState stateFilter = null;
         if (state != null) {

@@ -12,6 +12,7 @@ import dev.kiln.files.StorageQuota;
 import dev.kiln.jobs.JobDeletion;
 import dev.kiln.jobs.JobStore;
 import dev.kiln.support.PageCursor;
+import dev.kiln.support.Texts;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -82,8 +83,10 @@ class LibraryController {
             throw ApiException.invalidField(
                     "mediaType", "mediaType must be a media type such as audio/mpeg, or a whole type such as audio/*.");
         }
-        if (q != null && q.length() > 255) {
-            throw ApiException.invalidField("q", "q may be at most 255 characters (a file name is no longer).");
+        // No file name holds a control character; and PostgreSQL refuses a NUL in a query's text.
+        if (q != null && !q.isEmpty() && !Texts.isOneLine(q, 255)) {
+            throw ApiException.invalidField(
+                    "q", "q is one line of at most 255 characters, without control characters (as a file name is).");
         }
         int pageSize = Paging.size(limit, DEFAULT_PAGE, MAX_PAGE);
         PageCursor after = Paging.cursor(cursor, "file");

@@ -1,5 +1,6 @@
 package dev.kiln.live;
 
+import dev.kiln.api.ServletProblems;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -14,16 +15,20 @@ import org.springframework.web.socket.server.standard.ServletServerContainerFact
 class StreamConfiguration implements WebSocketConfigurer {
 
     private final StreamSocketHandler handler;
+    private final ServletProblems problems;
 
-    StreamConfiguration(StreamSocketHandler handler) {
+    StreamConfiguration(StreamSocketHandler handler, ServletProblems problems) {
         this.handler = handler;
+        this.problems = problems;
     }
 
     @Override
     public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
         // Origins are checked after the upgrade, so that a refused browser sees close code 1008
         // rather than an unexplained failed handshake.
-        registry.addHandler(handler, "/api/v1/stream").setAllowedOriginPatterns("*");
+        registry.addHandler(handler, "/api/v1/stream")
+                .setAllowedOriginPatterns("*")
+                .addInterceptors(new HandshakeProblems(problems));
     }
 
     /**

@@ -51,8 +51,12 @@ record IndexEntry(int segment, String text, Double startSeconds, Double endSecon
         return code.chars().allMatch(c -> c >= 'a' && c <= 'z') ? code : null;
     }
 
+    /** Without the snippet markers, nor NUL: a worker's or a document's text may hold one, and PostgreSQL refuses it. */
     private static String clean(String text) {
-        return text.replace(MARK_START, ' ').replace(MARK_END, ' ').strip();
+        return text.replace(MARK_START, ' ')
+                .replace(MARK_END, ' ')
+                .replace("\u0000", "")
+                .strip();
     }
 
     private static Double seconds(JsonNode value) {

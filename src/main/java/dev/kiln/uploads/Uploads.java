@@ -12,6 +12,7 @@ import dev.kiln.jobs.JobRequests;
 import dev.kiln.storage.BlobStore;
 import dev.kiln.storage.StoredBlob;
 import dev.kiln.support.Ids;
+import dev.kiln.support.Texts;
 import dev.kiln.uploads.UploadWriter.Checksum;
 import dev.kiln.uploads.UploadWriter.Written;
 import java.io.IOException;
@@ -104,7 +105,9 @@ class Uploads {
                 length,
                 0,
                 metadataHeader,
-                metadata.get("filename"),
+                // Made a file's name when complete; kept now without the NUL PostgreSQL refuses (base64 carries any
+                // byte).
+                Texts.safe(metadata.get("filename"), Integer.MAX_VALUE),
                 jobRequest,
                 now,
                 now.plus(settings.expireAfter()),

@@ -1,6 +1,7 @@
 package dev.kiln.webhooks;
 
 import dev.kiln.support.Backoff;
+import dev.kiln.support.Texts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -95,7 +96,9 @@ class Sender {
 
     private Attempt failed(Deliveries.Claimed delivery, long at, Integer status, Long latency, String error) {
         long next = at + backoff.delay(delivery.attempts() + 1).toMillis();
-        String trimmed = error.length() > MAX_ERROR ? error.substring(0, MAX_ERROR) : error;
+        // The receiver's answer is anyone's bytes: PostgreSQL would refuse a NUL among them, and the attempt go
+        // unrecorded.
+        String trimmed = Texts.safe(error, MAX_ERROR);
         if (next > delivery.retryUntil()) {
             return new Attempt(
                     new Deliveries.Outcome(Deliveries.FAILED, at, status, latency, trimmed, at),

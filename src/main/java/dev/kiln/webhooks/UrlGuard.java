@@ -3,6 +3,7 @@ package dev.kiln.webhooks;
 import dev.kiln.api.ApiException;
 import dev.kiln.api.ErrorCode;
 import dev.kiln.jobs.CallbackGuard;
+import dev.kiln.support.Texts;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -105,6 +106,9 @@ class UrlGuard implements CallbackGuard {
             problem = field + " is required.";
         } else if (text.length() > MAX_URL_LENGTH) {
             problem = field + " is at most " + MAX_URL_LENGTH + " characters.";
+        } else if (!Texts.wellFormed(text).equals(text)) {
+            // java.net.URI takes it, then cannot encode it as UTF-8 to call it.
+            problem = field + " is not a valid URL: it holds half a character (an unpaired surrogate).";
         } else {
             try {
                 uri = new URI(text.trim());

@@ -248,6 +248,11 @@ abstract class AnswersContract extends ApiTestBase {
                 api.post("/api/v1/answers", member, "{\"question\": \"x\", \"conversation\": \"" + theirs + "\"}");
         assertThat(foreign.status()).isEqualTo(400);
         assertThat(foreign.json().get("field").asString()).isEqualTo("conversation");
+        // Was 500 on PostgreSQL, which refuses NUL in a query's text: the id went to the query as given.
+        Api.Response nul =
+                api.post("/api/v1/answers", member, "{\"question\": \"x\", \"conversation\": \"job_\\u0000\"}");
+        assertThat(nul.status()).as(nul.toString()).isEqualTo(400);
+        assertThat(nul.json().get("field").asString()).isEqualTo("conversation");
     }
 
     @Test

@@ -241,6 +241,75 @@ class ClientInputTest extends ApiTestBase {
         assertThat(noFilePart.json().get("field").asString()).isEqualTo("file");
     }
 
+    @Test
+    void aMultipartBodyThatDoesNotParseIsTheClientsFault() {
+        // Was 500: Tomcat's refusal to parse the parts was answered as an internal error.
+        String boundary = "b" + UUID.randomUUID();
+        String part = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"";
+        for (String[] upload : new String[][] {
+            {"multipart/form-data; boundary=" + boundary, part + "a.txt\"\r\n\r\nno closing boundary"},
+            {"multipart/form-data", "no boundary at all"},
+            {"multipart/form-data; boundary=" + boundary, part + "a\u0000.txt\"\r\n\r\nx\r\n--" + boundary + "--\r\n"}
+        }) {
+            Api.Response response = new RawHttp(port)
+                    .send(
+                            "POST",
+                            "/api/v1/files",
+                            java.util.List.of("Authorization: Bearer " + token, "Content-Type: " + upload[0]),
+                            upload[1].getBytes(StandardCharsets.UTF_8));
+            assertThat(response.status()).as(response.toString()).isEqualTo(400);
+            assertThat(response.code()).isEqualTo("malformed_request");
+        }
+        assertThat(api.get("/api/v1/files", token).json().get("items")).hasSize(1);
+    }
+
+    @Test
+    void aContentTypeThatIsNoMediaTypeIsRefusedWhereTheBodyIsOptional() {
+        // Was 500: issuing a token takes an optional body, so no `consumes` refused */* before Spring read it.
+        for (String type : new String[] {"*/*", "application/*"}) {
+            Api.Response response = api.send(api.request("/api/v1/me/tokens", token)
+                    .header("Content-Type", type)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"label\":\"x\"}"))
+                    .build());
+            assertThat(response.status()).as(response.toString()).isEqualTo(415);
+            assertThat(response.code()).isEqualTo("unsupported_content_type");
+        }
+        assertThat(api.get("/api/v1/me/tokens", token).json().get("items")).hasSize(1);
+    }
+
+    @Test
+    void errorsOfTheHttpLayerAreProblemsToo() {
+        // Were Spring Boot's {timestamp, status, error, path}, and /error itself a 500 with status 999.
+        RawHttp raw = new RawHttp(port);
+        java.util.List<String> auth = java.util.List.of("Authorization: Bearer " + token);
+        Api.Response trace = raw.send("TRACE", "/api/v1/jobs", auth, new byte[0]);
+        assertThat(trace.status()).isEqualTo(405);
+        assertThat(trace.header("Content-Type").orElseThrow()).startsWith("application/problem+json");
+        assertThat(trace.code()).isEqualTo("method_not_allowed");
+
+        Api.Response badKey = raw.send(
+                "GET",
+                "/api/v1/stream",
+                java.util.List.of(
+                        "Upgrade: websocket",
+                        "Connection: Upgrade",
+                        "Sec-WebSocket-Version: 13",
+                        "Sec-WebSocket-Key: x"),
+                new byte[0]);
+        assertThat(badKey.status()).isEqualTo(400);
+        assertThat(badKey.code()).isEqualTo("malformed_request");
+
+        for (String who : new String[] {token, null}) {
+            Api.Response error = api.get("/error", who);
+            assertThat(error.status()).as(error.toString()).isEqualTo(404);
+            assertThat(error.code()).isEqualTo("not_found");
+        }
+
+        Api.Response compat = raw.send("TRACE", "/v1/models", auth, new byte[0]);
+        assertThat(compat.status()).isEqualTo(405);
+        assertThat(compat.json().path("error").path("code").asString()).isEqualTo("method_not_allowed");
+    }
+
     private String job(String params) {
         return "{\"type\":\"test-echo\",\"input\":{\"fileId\":\"" + fileId + "\"},\"params\":" + params + "}";
     }

@@ -193,7 +193,9 @@ abstract class AuditContract extends ApiTestBase {
         long lastOfFirst = first.json().get("items").get(1).get("seq").asLong();
         assertThat(second.json().get("items").get(0).get("seq").asLong()).isLessThan(lastOfFirst);
 
-        for (String query : new String[] {"limit=0", "limit=x", "action=job.eaten", "actor=bob", "cursor=abc"}) {
+        for (String query : new String[] {
+            "limit=0", "limit=x", "action=job.eaten", "actor=bob", "cursor=abc", "cursor=-1", "cursor="
+        }) {
             Api.Response bad = api.get("/api/v1/admin/audit?" + query, Api.ADMIN_TOKEN);
             assertThat(bad.status()).as(query).isEqualTo(400);
             assertThat(bad.json().get("field").asString()).isEqualTo(query.substring(0, query.indexOf('=')));

@@ -365,6 +365,37 @@ abstract class CompatApiContract extends ApiTestBase {
     }
 
     @Test
+    void aFormThatDoesNotParseIsRefusedInEachApisShape() {
+        // Was 500 internal_error: Tomcat's refusal to parse the parts, answered as a failure of ours.
+        String broken = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n\r\nno end";
+        for (String path : List.of(TRANSCRIPTIONS, "/v1/audio/translations", "/asr")) {
+            Api.Response response = api.send(api.request(path, member)
+                    .header("Content-Type", "multipart/form-data; boundary=b")
+                    .POST(HttpRequest.BodyPublishers.ofString(broken))
+                    .build());
+            if (path.equals("/asr")) {
+                assertThat(response.status()).as(response.toString()).isEqualTo(400);
+                assertThat(response.json().get("detail").asString()).contains("multipart body");
+            } else {
+                assertOpenAiError(response, 400, "invalid_request_error", null, "malformed_request");
+            }
+        }
+        // A blank model in a form is the default, but no model's id.
+        assertOpenAiError(api.get("/v1/models/%20", member), 404, "invalid_request_error", "model", "model_not_found");
+        // Was Kiln's problem document: a URL or method the firewall refuses, answered in OpenAI's shape too.
+        Api.Response traversal = api.get("/v1/models/%2e%2e", member);
+        assertOpenAiError(traversal, 400, "invalid_request_error", null, "malformed_request");
+        assertThat(api.send(api.request("/asr", member)
+                                .method("PROPFIND", HttpRequest.BodyPublishers.noBody())
+                                .build())
+                        .json()
+                        .get("detail")
+                        .asString())
+                .contains("PROPFIND");
+        assertThat(api.get("/api/v1/jobs", member).json().get("items")).isEmpty();
+    }
+
+    @Test
     void aRecordingTheEngineCannotReadFailsItsJobAndSaysSo() {
         Api.Response corrupt = api.send(new Multipart()
                 .file("file", "corrupt.wav", Fixtures.bytes("corrupt.wav"))

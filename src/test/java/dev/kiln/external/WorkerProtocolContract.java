@@ -335,6 +335,14 @@ abstract class WorkerProtocolContract extends ApiTestBase {
         assertThat(api.post("/api/v1/worker/claim", worker, "{\"worker\":\"w\",\"processors\":[\"nope\"]}")
                         .code())
                 .isEqualTo("unknown_processor");
+        // Were 500 on PostgreSQL, which refuses NUL in text: the names went to the database as given.
+        assertThat(api.post("/api/v1/worker/claim", worker, "{\"worker\":\"w\",\"processors\":[\"n\\u0000pe\"]}")
+                        .code())
+                .isEqualTo("unknown_processor");
+        Api.Response nulWorker = api.post(
+                "/api/v1/worker/claim", worker, "{\"worker\":\"w\\u0000\",\"processors\":[\"" + processor + "\"]}");
+        assertThat(nulWorker.status()).as(nulWorker.toString()).isEqualTo(400);
+        assertThat(nulWorker.json().get("field").asString()).isEqualTo("worker");
         assertThat(api.post(
                                 "/api/v1/worker/claim",
                                 worker,

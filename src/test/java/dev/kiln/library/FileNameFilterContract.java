@@ -41,4 +41,22 @@ abstract class FileNameFilterContract extends ApiTestBase {
             assertThat(ids("/api/v1/jobs?q=" + encoded(q), token)).as(q).containsExactly(job);
         }
     }
+
+    @Test
+    void aControlCharacterInTheFilterIsRefusedOnEveryDatabase() {
+        // Was 500 on PostgreSQL, which refuses NUL in a query's text: the filter went to the LIKE as given.
+        String token = api.newMember("filter-" + UUID.randomUUID());
+        api.file(token, "x".getBytes(StandardCharsets.UTF_8), "ab.txt");
+        for (String[] filter : new String[][] {
+            {"/api/v1/files?q=a%00b", "q"},
+            {"/api/v1/jobs?q=a%00b", "q"},
+            {"/api/v1/jobs?name=%00", "name"},
+            {"/api/v1/files?q=a%0Ab", "q"}
+        }) {
+            Api.Response refused = api.get(filter[0], token);
+            assertThat(refused.status()).as(filter[0] + " " + refused).isEqualTo(400);
+            assertThat(refused.code()).isEqualTo("invalid_field");
+            assertThat(refused.json().get("field").asString()).isEqualTo(filter[1]);
+        }
+    }
 }

@@ -3,8 +3,10 @@ package dev.kiln.live;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.Gates;
+import dev.kiln.testing.RawHttp;
 import dev.kiln.testing.StalledStreamClient;
 import dev.kiln.testing.StreamClient;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -33,6 +35,23 @@ abstract class StreamSocketContract extends ApiTestBase {
     void setUp() {
         token = api.newMember("streamer-" + UUID.randomUUID());
         fileId = api.textFile(token, "stream me");
+    }
+
+    @Test
+    void aRequestThatIsNoHandshakeIsToldWhatThePathIs() {
+        // Was Spring's plain-text line (no Upgrade), or an empty 400 (no Connection: Upgrade) or 405.
+        RawHttp raw = new RawHttp(port);
+        for (List<String> headers : List.of(List.<String>of(), List.of("Upgrade: websocket"))) {
+            Api.Response plain = raw.send("GET", "/api/v1/stream", headers, new byte[0]);
+            assertThat(plain.status()).as(plain.toString()).isEqualTo(400);
+            assertThat(plain.header("Content-Type").orElseThrow()).startsWith("application/problem+json");
+            assertThat(plain.code()).isEqualTo("malformed_request");
+            assertThat(plain.json().get("detail").asString()).contains("GET /api/v1/jobs/{id}/events");
+        }
+        Api.Response post = raw.send("POST", "/api/v1/stream", List.of(), new byte[0]);
+        assertThat(post.status()).isEqualTo(405);
+        assertThat(post.code()).isEqualTo("method_not_allowed");
+        assertThat(post.header("Allow")).contains("GET");
     }
 
     @Test

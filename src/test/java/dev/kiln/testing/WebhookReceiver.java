@@ -129,7 +129,9 @@ public final class WebhookReceiver implements AutoCloseable {
         if (status >= 300 && status < 400) {
             exchange.getResponseHeaders().add("Location", url("/elsewhere"));
         }
-        byte[] answer = ("{\"received\":" + received.size() + "}").getBytes(StandardCharsets.UTF_8);
+        // A receiver may answer anything: at a path ending in /binary, bytes that are no text (NULs).
+        String nul = exchange.getRequestURI().getPath().endsWith("/binary") ? "\u0000" : "";
+        byte[] answer = (nul + "{\"received\":" + received.size() + "}" + nul).getBytes(StandardCharsets.UTF_8);
         exchange.sendResponseHeaders(status, answer.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(answer);

@@ -86,7 +86,9 @@ abstract class TusProtocolContract extends ApiTestBase {
     @Test
     void anUploadInChunksBecomesAFileWithItsSniffedType() throws Exception {
         byte[] content = concat(PNG, random(300_000));
-        String url = uploads.create(content.length, Map.of("filename", "../../holiday.png", "filetype", "text/plain"));
+        // A NUL in the name (base64 carries any byte) was 500 on PostgreSQL, which refuses it in text.
+        String url =
+                uploads.create(content.length, Map.of("filename", "../../holi\u0000day.png", "filetype", "text/plain"));
         assertThat(uploads.head(url).header("Upload-Offset")).contains("0");
         assertThat(uploads.head(url).header("Upload-Expires")).isPresent();
 

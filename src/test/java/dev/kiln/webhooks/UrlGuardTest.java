@@ -140,6 +140,7 @@ class UrlGuardTest {
                 "https://user:pass@example.com/",
                 "https://example.com/#frag",
                 "http://exa mple.com/",
+                "https://example.com/h\ud800", // half a character: no URL can carry it
                 "https://" + "a".repeat(2100) + ".com",
                 "https://example.com:70000/hook",
                 "http://example.com:0/",

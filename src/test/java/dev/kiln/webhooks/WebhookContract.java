@@ -302,6 +302,20 @@ abstract class WebhookContract extends ApiTestBase {
     }
 
     @Test
+    void aFailingAnswerThatIsNoTextIsRecordedOnEveryDatabase() {
+        // Was never recorded on PostgreSQL, which refuses the NUL in the answer's excerpt: claimed again and again.
+        JsonNode hook = register("/binary", ",\"events\":[\"job.succeeded\"]");
+        receiver.answer(500, 500, 500, 500, 500, 500, 500, 500, 500, 500);
+        finished("test-echo", "{}", "succeeded");
+        JsonNode failing =
+                awaitDelivery(hook.get("id").asString(), d -> d.get("attempts").asInt() >= 1);
+        assertThat(failing.get("responseStatus").asInt()).isEqualTo(500);
+        assertThat(failing.get("error").asString())
+                .startsWith("HTTP 500: {\"received\":")
+                .doesNotContain("\u0000");
+    }
+
+    @Test
     void aDeliveryIsSentAgainByHandWithTheSameWebhookId() {
         JsonNode hook = register("/again", ",\"events\":[\"job.succeeded\"]");
         String id = hook.get("id").asString();
@@ -473,6 +487,14 @@ abstract class WebhookContract extends ApiTestBase {
                         + "\"},\"callbackUrl\":\"http://127.0.0.1:70000/\"}");
         assertThat(noSuchPort.code()).isEqualTo("invalid_field");
         assertThat(noSuchPort.json().get("field").asString()).isEqualTo("callbackUrl");
+        // Was 500: half a character (a JSON escape can send one) parsed, then failed to encode as it was checked.
+        Api.Response halfACharacter = api.post(
+                "/api/v1/jobs",
+                member,
+                "{\"type\":\"test-echo\",\"input\":{\"fileId\":\"" + file
+                        + "\"},\"callbackUrl\":\"https://example.com/\\ud800\"}");
+        assertThat(halfACharacter.code()).as(halfACharacter.toString()).isEqualTo("invalid_field");
+        assertThat(halfACharacter.json().get("field").asString()).isEqualTo("callbackUrl");
         assertThat(api.get("/api/v1/jobs", member).json().get("items")).isEmpty();
     }
 

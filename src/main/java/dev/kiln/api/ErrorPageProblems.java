@@ -1,0 +1,106 @@
+package dev.kiln.api;
+
+import io.swagger.v3.oas.annotations.Hidden;
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import java.net.URI;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.webmvc.error.ErrorController;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The servlet container's error page, in place of Spring Boot's {@code {timestamp, status, error,
+ * path}}: a status set outside Spring MVC (Tomcat refusing {@code TRACE}, a WebSocket handshake it
+ * refuses) or an exception a filter let through is answered as a problem document, or in the foreign
+ * API's shape on its paths, with the status the container chose. Asked for by its own path, {@code
+ * /error} is no endpoint: {@code 404 not_found}.
+ */
+@Hidden
+@RestController
+class ErrorPageProblems implements ErrorController {
+
+    private static final Logger log = LoggerFactory.getLogger(ErrorPageProblems.class);
+
+    private final List<ForeignApi> foreign;
+    private final RefusalMetrics refusals;
+
+    ErrorPageProblems(List<ForeignApi> foreign, RefusalMetrics refusals) {
+        this.foreign = foreign;
+        this.refusals = refusals;
+    }
+
+    @RequestMapping("/error")
+    ResponseEntity<?> error(HttpServletRequest request) {
+        if (!(request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE) instanceof Integer status)) {
+            return answer(request, 404, new ApiException(ErrorCode.NOT_FOUND, "No such resource: /error"));
+        }
+        if (request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable thrown) {
+            log.error("Unexpected failure in {} {}", request.getMethod(), originalUri(request), thrown);
+        }
+        ErrorCode code = switch (status) {
+            case 401 -> ErrorCode.UNAUTHENTICATED;
+            case 403 -> ErrorCode.FORBIDDEN;
+            case 404 -> ErrorCode.NOT_FOUND;
+            case 405 -> ErrorCode.METHOD_NOT_ALLOWED;
+            case 406 -> ErrorCode.NOT_ACCEPTABLE;
+            case 415 -> ErrorCode.UNSUPPORTED_CONTENT_TYPE;
+            case 500 -> ErrorCode.INTERNAL_ERROR;
+            default -> ErrorCode.MALFORMED_REQUEST;
+        };
+        String detail = switch (code) {
+            case UNAUTHENTICATED -> "Send Authorization: Bearer <token>, or sign in (POST /api/v1/session).";
+            case FORBIDDEN -> "Your role may not do this.";
+            case NOT_FOUND -> "No such resource: " + originalUri(request);
+            case METHOD_NOT_ALLOWED -> "Method " + request.getMethod() + " is not allowed here.";
+            case NOT_ACCEPTABLE -> "None of the requested media types can be produced.";
+            case UNSUPPORTED_CONTENT_TYPE -> "The request's Content-Type is not supported here.";
+            case INTERNAL_ERROR -> "Something went wrong on our side; it has been logged.";
+            default ->
+                status >= 500
+                        ? "The request uses an HTTP feature this server does not support."
+                        : "The HTTP request is malformed.";
+        };
+        return answer(request, status, new ApiException(code, detail));
+    }
+
+    private ResponseEntity<?> answer(HttpServletRequest request, int status, ApiException why) {
+        refusals.answered(why.code());
+        HttpServletRequest original = new HttpServletRequestWrapper(request) {
+            @Override
+            public String getRequestURI() {
+                return originalUri(request);
+            }
+        };
+        for (ForeignApi api : foreign) {
+            if (api.covers(original)) {
+                ResponseEntity<?> answer = api.answer(why);
+                return ResponseEntity.status(status)
+                        .headers(answer.getHeaders())
+                        .body(answer.getBody());
+            }
+        }
+        ProblemDetail problem = Problems.of(why);
+        problem.setStatus(status);
+        try {
+            problem.setInstance(URI.create(originalUri(request)));
+        } catch (IllegalArgumentException e) {
+            // A path no URI can hold: the problem goes without its instance.
+        }
+        return ResponseEntity.status(status)
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(problem);
+    }
+
+    private static String originalUri(HttpServletRequest request) {
+        return request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI) instanceof String uri
+                ? uri
+                : request.getRequestURI();
+    }
+}
