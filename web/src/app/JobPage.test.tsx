@@ -9,7 +9,12 @@ import { fakeClient, json, type Call } from './testClient';
 import { savedFiles } from './testDownloads';
 import { giveScrollersASize } from './testLayout';
 
-afterEach(cleanup);
+/** Saves still held when a test ends: leaving the page sends a line typed but not saved, and it must not linger. */
+const unanswered: ((answer: Response) => void)[] = [];
+afterEach(() => {
+  cleanup();
+  unanswered.splice(0).forEach((answer) => answer(json({ code: 'internal', detail: 'The test is over.' }, 500)));
+});
 let undoSize: () => void;
 beforeAll(() => (undoSize = giveScrollersASize()));
 afterAll(() => undoSize());
@@ -63,6 +68,7 @@ function heldEdits() {
       if (call.method === 'PATCH') {
         const answer = latch<Response>();
         held.push({ call, answer });
+        unanswered.push(answer.resolve);
         return answer.promise;
       }
       if (call.path === '/api/v1/jobs/job_1/result') return json({ segments });
@@ -255,6 +261,7 @@ function heldRenames() {
       if (call.method === 'PUT' && call.path === '/api/v1/jobs/job_1/speakers') {
         const answer = latch<Response>();
         held.push({ call, answer });
+        unanswered.push(answer.resolve);
         return answer.promise;
       }
       if (call.path === '/api/v1/jobs/job_1/result') return json({ segments, speakerNames: names });
