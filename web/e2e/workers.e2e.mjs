@@ -252,6 +252,19 @@ try {
       `${route} fits 375 px without sideways scrolling`,
     );
   }
+  // A name without spaces wraps within its line instead of running out of it.
+  const longName = 'MaximilianaWilhelminaJosephineVonHohenzollernSigmaringen';
+  await page.getByRole('button', { name: 'Rename SPEAKER_01' }).click();
+  await page.getByLabel('Name for SPEAKER_01').fill(longName);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: `Rename ${longName}` }).waitFor();
+  await shot(page, 'job-long-speaker-375');
+  check(
+    await page.evaluate(() =>
+      [...document.querySelectorAll('li.segment')].every((li) => li.scrollWidth <= li.clientWidth),
+    ),
+    'a long speaker name wraps within its line at 375 px',
+  );
 } catch (error) {
   console.log(String(error?.stack ?? error));
   process.exitCode = 1;
