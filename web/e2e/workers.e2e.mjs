@@ -265,6 +265,18 @@ try {
     ),
     'a long speaker name wraps within its line at 375 px',
   );
+  await page.goto(`${base}/new`);
+  await page.getByTestId('file-input').setInputFiles({
+    name: `${'minutes'.repeat(30)}.txt`,
+    mimeType: 'text/plain',
+    buffer: Buffer.from('a file with a long name\n'),
+  });
+  await page.getByText(/^minutesminutes/).waitFor();
+  await shot(page, 'new-job-long-name-375');
+  check(
+    await page.evaluate(() => document.documentElement.scrollWidth <= 375),
+    'a long file name chosen on New job wraps within 375 px',
+  );
 } catch (error) {
   console.log(String(error?.stack ?? error));
   process.exitCode = 1;
