@@ -37,6 +37,31 @@ describe('JobPage', () => {
     await waitFor(() => expect(followedAgain).toEqual(['job_1']));
     expect(calls.map((c) => `${c.method} ${c.path}`)).toContain('POST /api/v1/jobs/job_1/retry');
   });
+
+  it('names the file the job was made from', () => {
+    const done = snapshot('job_1', 2, { state: 'succeeded', input: { fileId: 'file_1', name: 'board meeting.wav' } });
+    const { client } = fakeClient(() => undefined, {
+      job_1: { view: { snapshot: done, seq: 2, partials: [], historyComplete: true } },
+    });
+    render(<JobPage client={client} id="job_1" processors={[]} refreshProcessors={() => {}} />);
+    expect(screen.getByTestId('job-file').textContent).toBe('board meeting.wav');
+  });
+
+  it('says Kiln could not be reached when an action gets no answer, not the bare TypeError', async () => {
+    const failed = snapshot('job_1', 2, { state: 'cancelled' });
+    const { client } = fakeClient(
+      (call) => {
+        if (call.path.endsWith('/retry')) throw new TypeError('Failed to fetch');
+        return undefined;
+      },
+      { job_1: { view: { snapshot: failed, seq: 2, partials: [], historyComplete: true } } },
+    );
+    render(<JobPage client={client} id="job_1" processors={[]} refreshProcessors={() => {}} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'Kiln could not be reached; check your connection and try again.',
+    );
+  });
 });
 
 /** A promise the test settles when it chooses: a save held in flight. */
