@@ -61,6 +61,28 @@ describe('the jobs list', () => {
     expect(screen.queryByText(/No jobs yet/)).toBeNull();
   });
 
+  it('says why the list could not be read, as the problem words it, and not that there are no jobs', async () => {
+    const { client } = fakeClient((call) =>
+      call.path.startsWith('/api/v1/jobs?')
+        ? json({ code: 'unavailable', detail: 'The database is unavailable.' }, 503)
+        : json({ counts: {}, total: 0 }),
+    );
+    render(<Routed client={Object.assign(client, { followMine: () => () => {}, followsMine: true })} />);
+    expect((await screen.findByRole('alert')).textContent).toBe('The database is unavailable.');
+    expect(screen.queryByText(/No jobs yet/)).toBeNull();
+  });
+
+  it('says Kiln could not be reached when the list got no answer', async () => {
+    const { client } = fakeClient((call) => {
+      if (call.path.startsWith('/api/v1/jobs?')) throw new TypeError('Failed to fetch');
+      return json({ counts: {}, total: 0 });
+    });
+    render(<Routed client={Object.assign(client, { followMine: () => () => {}, followsMine: true })} />);
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'Kiln could not be reached; check your connection and try again.',
+    );
+  });
+
   it('reads and writes its address', () => {
     expect(jobsPath('failed', 'transcribe')).toBe('/?state=failed&type=transcribe');
     expect(jobsPath(undefined, '')).toBe('/');

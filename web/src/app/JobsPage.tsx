@@ -86,8 +86,9 @@ export function JobsPage({
       </div>
       {jobs.stale && jobs.lastSyncedAt && <p className="stale">Not live: as of {clock(jobs.lastSyncedAt)}.</p>}
       <ErrorLine>{jobs.error}</ErrorLine>
+      {/* With no list read, whether there are jobs is not known: the error says why. */}
       {jobs.data.length === 0 ? (
-        state || type ? (
+        jobs.error ? null : state || type ? (
           <p className="empty">
             No {[state.replace('_', ' '), type].filter(Boolean).join(' ')} jobs. <Link to="/">Show all your jobs</Link>.
           </p>

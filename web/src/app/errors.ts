@@ -1,5 +1,7 @@
 // What a user can do about each job error code.
 
+import { errorMessage } from '../live';
+
 const HINTS: Record<string, string> = {
   media_unreadable:
     'The file could not be decoded as audio or video. Check that it plays, or convert it, and upload it again.',
@@ -19,15 +21,5 @@ export function hint(code: string): string {
   return HINTS[code] ?? 'Retry the job; if it fails the same way, check the input.';
 }
 
-/**
- * What fetch rejects with when no answer came (offline, the server down or unreachable), as each browser words it:
- * Chromium "Failed to fetch", Firefox "NetworkError when attempting to fetch resource.", Safari "Load failed".
- */
-const NO_ANSWER = /^(Failed to fetch|NetworkError when attempting to fetch resource\.?|Load failed)$/;
-
 /** What went wrong, for a person: a problem's detail, or the error's message (a request that got no answer says so). */
-export function messageOf(error: unknown): string {
-  if (error instanceof TypeError && NO_ANSWER.test(error.message))
-    return 'Kiln could not be reached; check your connection and try again.';
-  return error instanceof Error ? error.message : String(error);
-}
+export const messageOf = errorMessage;

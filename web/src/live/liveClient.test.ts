@@ -289,7 +289,7 @@ describe('LiveClient', () => {
     let latest: JobViewState | undefined;
     c.followJob('job_a', (s) => (latest = s));
     await flush();
-    expect(latest?.error).toBeDefined();
+    expect(latest?.error).toBe('Try again.'); // the problem's words, not "Error: Try again."
     await vi.advanceTimersByTimeAsync(1000);
     await flush();
     await vi.advanceTimersByTimeAsync(2000);

@@ -4,7 +4,7 @@
 import { Backoff } from './backoff';
 import { browserOnline, browserVisibility, type OnlineSource, type VisibilitySource } from './browser';
 import type { ConnectionInfo, JobViewState, LiveClientOptions } from './clientTypes';
-import { KilnHttp, HttpError } from './http';
+import { errorMessage, KilnHttp, HttpError } from './http';
 import { JobFeed } from './jobFeed';
 import { viewAtSnapshot, viewFromStart } from './jobView';
 import { FINAL_STATES, type FailureCause, type JobEvent, type ServerMessage } from './protocol';
@@ -261,7 +261,7 @@ export class LiveClient {
         return;
       }
       // Not an answer about the job (network, server busy): keep trying, less and less often.
-      this.publish(entry, { error: String(error) });
+      this.publish(entry, { error: errorMessage(error) });
       entry.retry = setTimeout(() => void this.load(jobId, entry, attempt + 1), Math.min(30_000, 1000 * 2 ** attempt));
     }
   }
