@@ -75,6 +75,13 @@ try {
   const cells = (await row.innerText()).replace(/\s+/g, ' ');
   check(/\b2\b/.test(cells) && /\b200 in \d+ ms/.test(cells), `the log: 2 attempts, the last answered 200 (${cells})`);
   await shot(page, 'webhooks-log');
+  await page.setViewportSize({ width: 375, height: 800 });
+  await shot(page, 'webhooks-375');
+  check(
+    await page.evaluate(() => document.documentElement.scrollWidth <= 375),
+    'the webhooks form and log fit 375 px without sideways scrolling',
+  );
+  await page.setViewportSize({ width: 1280, height: 720 });
 
   await row.getByRole('button', { name: `Redeliver ${delivery.id}` }).click();
   await until('the redelivery arrives', async () => received.length >= 3, { ms: 30_000 });

@@ -252,6 +252,31 @@ try {
       `${route} fits 375 px without sideways scrolling`,
     );
   }
+  // A name without spaces wraps within its line instead of running out of it.
+  const longName = 'MaximilianaWilhelminaJosephineVonHohenzollernSigmaringen';
+  await page.getByRole('button', { name: 'Rename SPEAKER_01' }).click();
+  await page.getByLabel('Name for SPEAKER_01').fill(longName);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: `Rename ${longName}` }).waitFor();
+  await shot(page, 'job-long-speaker-375');
+  check(
+    await page.evaluate(() =>
+      [...document.querySelectorAll('li.segment')].every((li) => li.scrollWidth <= li.clientWidth),
+    ),
+    'a long speaker name wraps within its line at 375 px',
+  );
+  await page.goto(`${base}/new`);
+  await page.getByTestId('file-input').setInputFiles({
+    name: `${'minutes'.repeat(30)}.txt`,
+    mimeType: 'text/plain',
+    buffer: Buffer.from('a file with a long name\n'),
+  });
+  await page.getByText(/^minutesminutes/).waitFor();
+  await shot(page, 'new-job-long-name-375');
+  check(
+    await page.evaluate(() => document.documentElement.scrollWidth <= 375),
+    'a long file name chosen on New job wraps within 375 px',
+  );
 } catch (error) {
   console.log(String(error?.stack ?? error));
   process.exitCode = 1;

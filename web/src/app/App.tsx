@@ -182,14 +182,23 @@ function SignedIn({
         {[problem, processorsProblem].filter(Boolean).map((text) => (
           <ErrorLine key={text}>{text}</ErrorLine>
         ))}
-        {/* A new page starts afresh; the audit log's and the library's filters are their own state, kept in the address. */}
+        {/* A new page starts afresh; the jobs list's, the audit log's and the library's filters are their own state, kept in the address. */}
         <ErrorBoundary
           name="page"
-          key={route.name === 'audit' || route.name === 'library' ? route.name : JSON.stringify(route)}
+          key={
+            route.name === 'audit' || route.name === 'library' || route.name === 'jobs'
+              ? route.name
+              : JSON.stringify(route)
+          }
         >
           {ADMIN_ROUTES.has(route.name) && !admin && <NotAllowed user={session.user} />}
           {route.name === 'jobs' && (
-            <JobsPage client={client} types={processors.map((p) => p.name).filter((n) => !n.startsWith('test-'))} />
+            <JobsPage
+              client={client}
+              types={processors.map((p) => p.name).filter((n) => !n.startsWith('test-'))}
+              state={route.state}
+              type={route.type}
+            />
           )}
           {route.name === 'job' && (
             <JobPage

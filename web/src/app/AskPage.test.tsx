@@ -185,6 +185,17 @@ describe('the Ask page', () => {
     });
   });
 
+  it('says an answer that is not there (or not yours) is not, once, and offers a new question', async () => {
+    const { client } = fakeClient(noCalls);
+    render(<AskPage client={client} id="job_gone" />);
+    expect((await screen.findByText(/does not exist, or it is not yours/)).textContent).toBe(
+      'Answer job_gone does not exist, or it is not yours. Ask a question.',
+    );
+    expect(screen.getByRole('link', { name: 'Ask a question' }).getAttribute('href')).toBe('/ask');
+    expect(screen.queryByText(/Could not read the conversation/)).toBeNull();
+    expect(document.querySelector('[aria-busy="true"]')).toBeNull();
+  });
+
   it('shows why a question was refused, next to it', async () => {
     const { client } = fakeClient((call) =>
       call.path === '/api/v1/answers'

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { FINAL_STATES, useJob, type JobSnapshot, type LiveClient } from '../live';
+import { FINAL_STATES, HttpError, useJob, type JobSnapshot, type LiveClient } from '../live';
 import {
   answerSoFar,
   ask,
@@ -36,7 +36,10 @@ export function AskPage({ client, id }: { client: LiveClient; id?: string }) {
           Ask a question about your recordings and documents: the answer cites the passages it comes from.
         </p>
       )}
-      {turns.error !== undefined && <ErrorLine>Could not read the conversation: {messageOf(turns.error)}</ErrorLine>}
+      {/* An answer that is not there says so itself, below. */}
+      {turns.error !== undefined && !(turns.error instanceof HttpError && turns.error.status === 404) && (
+        <ErrorLine>Could not read the conversation: {messageOf(turns.error)}</ErrorLine>
+      )}
       {(turns.data ?? (id ? [id] : [])).map((turn) => (
         <AnswerTurn key={turn} client={client} id={turn} />
       ))}
@@ -102,8 +105,14 @@ function AnswerTurn({ client, id }: { client: LiveClient; id: string }) {
   const [problem, setProblem] = useState<string>();
   if (!live.data) {
     return (
-      <article className="answer-turn" aria-busy="true">
-        <p>{live.error === 'not_found' ? `No such answer: ${id}.` : live.error ? live.error : 'Loading…'}</p>
+      <article className="answer-turn" aria-busy={!live.error}>
+        {live.error === 'not_found' ? (
+          <p>
+            Answer {id} does not exist, or it is not yours. <Link to="/ask">Ask a question</Link>.
+          </p>
+        ) : (
+          <p>{live.error ? live.error : 'Loading…'}</p>
+        )}
       </article>
     );
   }

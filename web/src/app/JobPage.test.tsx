@@ -9,7 +9,12 @@ import { fakeClient, json, type Call } from './testClient';
 import { savedFiles } from './testDownloads';
 import { giveScrollersASize } from './testLayout';
 
-afterEach(cleanup);
+/** Saves still held when a test ends: leaving the page sends a line typed but not saved, and it must not linger. */
+const unanswered: ((answer: Response) => void)[] = [];
+afterEach(() => {
+  cleanup();
+  unanswered.splice(0).forEach((answer) => answer(json({ code: 'internal', detail: 'The test is over.' }, 500)));
+});
 let undoSize: () => void;
 beforeAll(() => (undoSize = giveScrollersASize()));
 afterAll(() => undoSize());
@@ -31,6 +36,31 @@ describe('JobPage', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
     await waitFor(() => expect(followedAgain).toEqual(['job_1']));
     expect(calls.map((c) => `${c.method} ${c.path}`)).toContain('POST /api/v1/jobs/job_1/retry');
+  });
+
+  it('names the file the job was made from', () => {
+    const done = snapshot('job_1', 2, { state: 'succeeded', input: { fileId: 'file_1', name: 'board meeting.wav' } });
+    const { client } = fakeClient(() => undefined, {
+      job_1: { view: { snapshot: done, seq: 2, partials: [], historyComplete: true } },
+    });
+    render(<JobPage client={client} id="job_1" processors={[]} refreshProcessors={() => {}} />);
+    expect(screen.getByTestId('job-file').textContent).toBe('board meeting.wav');
+  });
+
+  it('says Kiln could not be reached when an action gets no answer, not the bare TypeError', async () => {
+    const failed = snapshot('job_1', 2, { state: 'cancelled' });
+    const { client } = fakeClient(
+      (call) => {
+        if (call.path.endsWith('/retry')) throw new TypeError('Failed to fetch');
+        return undefined;
+      },
+      { job_1: { view: { snapshot: failed, seq: 2, partials: [], historyComplete: true } } },
+    );
+    render(<JobPage client={client} id="job_1" processors={[]} refreshProcessors={() => {}} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'Kiln could not be reached; check your connection and try again.',
+    );
   });
 });
 
@@ -63,6 +93,7 @@ function heldEdits() {
       if (call.method === 'PATCH') {
         const answer = latch<Response>();
         held.push({ call, answer });
+        unanswered.push(answer.resolve);
         return answer.promise;
       }
       if (call.path === '/api/v1/jobs/job_1/result') return json({ segments });
@@ -255,6 +286,7 @@ function heldRenames() {
       if (call.method === 'PUT' && call.path === '/api/v1/jobs/job_1/speakers') {
         const answer = latch<Response>();
         held.push({ call, answer });
+        unanswered.push(answer.resolve);
         return answer.promise;
       }
       if (call.path === '/api/v1/jobs/job_1/result') return json({ segments, speakerNames: names });

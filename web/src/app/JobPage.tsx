@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
-import { FINAL_STATES, HttpError, useJob, type JobSnapshot, type LiveClient } from '../live';
+import { FINAL_STATES, useJob, type JobSnapshot, type LiveClient } from '../live';
 import { useServerReachable } from './ConnectionBadge';
 import { useResultDownloads } from './download';
-import { hint } from './errors';
+import { hint, messageOf } from './errors';
 import { clock, duration, lastSeen, percent } from './format';
 import { Link } from './Link';
 import { ProgressBar } from './ProgressBar';
@@ -74,7 +74,7 @@ export function JobPage({
       await client.http.call(`/api/v1/jobs/${encodeURIComponent(id)}/${path}`, { method: 'POST' });
       if (path === 'retry') client.followAgain(id); // SSE and polling stopped at the job's end
     } catch (e) {
-      setActionError(e instanceof HttpError ? e.message : String(e));
+      setActionError(messageOf(e));
     }
   };
   const finished = FINAL_STATES.has(job.state);
@@ -103,6 +103,11 @@ export function JobPage({
           )}
         </div>
       </div>
+      {job.input?.name && (
+        <p className="crumbs job-file" data-testid="job-file">
+          {job.input.name}
+        </p>
+      )}
       {live.stale && live.lastSyncedAt && <p className="stale">Not live: as of {clock(live.lastSyncedAt)}.</p>}
       {!server.reachable && <p className="note">{server.why}</p>}
       <ErrorLine>{actionError}</ErrorLine>

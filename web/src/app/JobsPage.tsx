@@ -3,6 +3,7 @@ import { isObject, malformed, useJobs, type JobSnapshot, type LiveClient } from 
 import { age, clock, duration } from './format';
 import { Link } from './Link';
 import { ProgressBar } from './ProgressBar';
+import { jobsPath, navigate } from './router';
 import { RecentBatches } from './RecentBatches';
 import { useQuietLoad } from './useLoad';
 import { ErrorLine } from './ErrorLine';
@@ -24,11 +25,21 @@ function useCounts(client: LiveClient, type: string, changes: string): Record<st
   );
 }
 
-/** Your jobs, newest first, kept current live; filter by state and type. */
-export function JobsPage({ client, types }: { client: LiveClient; types: string[] }) {
-  const [state, setState] = useState('');
-  const [type, setType] = useState('');
+/** Your jobs, newest first, kept current live; filter by state and type (kept in the address). */
+export function JobsPage({
+  client,
+  types,
+  state = '',
+  type = '',
+}: {
+  client: LiveClient;
+  types: string[];
+  state?: string;
+  type?: string;
+}) {
   const [pages, setPages] = useState(1);
+  const setState = (next: string) => navigate(jobsPath(next, type));
+  const setType = (next: string) => navigate(jobsPath(state, next));
   const jobs = useJobs(client, { state: state || undefined, type: type || undefined, limit: PAGE, pages });
   // Counts change only when a job appears or changes state, not with every progress event.
   const states = useMemo(() => jobs.data.map((job) => `${job.id}:${job.state}`).join(), [jobs.data]);
@@ -75,10 +86,17 @@ export function JobsPage({ client, types }: { client: LiveClient; types: string[
       </div>
       {jobs.stale && jobs.lastSyncedAt && <p className="stale">Not live: as of {clock(jobs.lastSyncedAt)}.</p>}
       <ErrorLine>{jobs.error}</ErrorLine>
+      {/* With no list read, whether there are jobs is not known: the error says why. */}
       {jobs.data.length === 0 ? (
-        <p className="empty">
-          No jobs yet. <Link to="/new">Start one</Link>.
-        </p>
+        jobs.error ? null : state || type ? (
+          <p className="empty">
+            No {[state.replace('_', ' '), type].filter(Boolean).join(' ')} jobs. <Link to="/">Show all your jobs</Link>.
+          </p>
+        ) : (
+          <p className="empty">
+            No jobs yet. <Link to="/new">Start one</Link>.
+          </p>
+        )
       ) : (
         <ul className={`job-list${jobs.stale ? ' is-stale' : ''}`} data-testid="job-list">
           {jobs.data.map((job) => (

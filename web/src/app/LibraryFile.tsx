@@ -8,6 +8,7 @@ import {
   deleteFile,
   fileLength,
   jobsInTheWay,
+  jobsRunning,
   resultFormats,
   viewing,
   type LibraryFile,
@@ -150,13 +151,15 @@ export function FileDeletion({ http, file, onDeleted }: { http: KilnHttp; file: 
       await deleteFile(http, file.id, withJobs);
       onDeleted();
     } catch (e) {
-      const jobs = jobsInTheWay(e);
+      const jobs = jobsInTheWay(e) ?? jobsRunning(e);
       if (jobs) setState({ step: 'in-use', jobs });
       else setError(messageOf(e));
       setBusy(false);
     }
   };
   const name = file.name ?? file.id;
+  // Kiln never pulls a running attempt from under its worker: deleting its file waits for a cancel.
+  const running = state.step === 'in-use' && state.jobs.some((job) => job.state === 'running');
   if (state.step === 'idle')
     return (
       <>
@@ -185,12 +188,17 @@ export function FileDeletion({ http, file, onDeleted }: { http: KilnHttp; file: 
               </Link>
             </span>
           ))}
-          . Delete it with its jobs?
+          .{' '}
+          {running
+            ? 'A running job must be cancelled before its file can go: open it to cancel it, then delete the file.'
+            : 'Delete it with its jobs?'}
         </p>
       )}
-      <button type="button" className="danger" disabled={busy} onClick={() => void remove(state.step === 'in-use')}>
-        {state.step === 'confirm' ? 'Delete' : 'Delete with its jobs'}
-      </button>
+      {!running && (
+        <button type="button" className="danger" disabled={busy} onClick={() => void remove(state.step === 'in-use')}>
+          {state.step === 'confirm' ? 'Delete' : 'Delete with its jobs'}
+        </button>
+      )}
       <button type="button" disabled={busy} onClick={() => setState({ step: 'idle' })}>
         Keep it
       </button>

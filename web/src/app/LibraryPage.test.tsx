@@ -81,9 +81,12 @@ class FakeLibrary {
   private remove(id: string, withJobs: boolean): [number, Record<string, unknown>] {
     const file = this.files.find((f) => f.id === id);
     if (!file) return [404, { code: 'file_not_found', detail: `No file ${id}.` }];
-    const waiting = file.jobs.filter((j) => j.state === 'queued');
+    const waiting = file.jobs.filter((j) => j.state === 'queued' || j.state === 'running');
     if (waiting.length > 0 && !withJobs)
       return [409, { code: 'file_in_use', detail: `Jobs waiting or running need file ${id}.`, jobs: waiting }];
+    const running = file.jobs.filter((j) => j.state === 'running');
+    if (running.length > 0)
+      return [409, { code: 'job_running', detail: `Jobs made from file ${id} are running.`, jobs: running }];
     this.files = this.files.filter((f) => f !== file);
     return [204, {}];
   }
@@ -189,6 +192,37 @@ describe('the library page', () => {
       'DELETE /api/v1/files/fil_2?jobs=delete',
     ]);
     await screen.findByText('1.0 KB of 1.0 MB stored');
+  });
+
+  it('says a running job must be cancelled before its file can go, and offers no deletion that would be refused', async () => {
+    kiln.files[0].jobs = [{ id: 'job_2', type: 'transcribe', state: 'running' }];
+    render(<LibraryPage http={kiln.http} processors={[]} />);
+    const file = await screen.findByRole('listitem', { name: 'interview.wav' });
+    fireEvent.click(within(file).getByRole('button', { name: 'Delete' }));
+    fireEvent.click(within(file).getByRole('button', { name: 'Delete' }));
+    const refusal = await within(file).findByText(/is needed by/);
+    expect(within(refusal).getByRole('link', { name: 'transcribe (running)' }).getAttribute('href')).toBe(
+      '/jobs/job_2',
+    );
+    expect(refusal.textContent).toContain('must be cancelled before its file can go');
+    expect(within(file).queryByRole('button', { name: 'Delete with its jobs' })).toBeNull();
+    expect(within(file).getByRole('button', { name: 'Keep it' })).toBeTruthy();
+  });
+
+  it('says so, and keeps the file, when a job started running before "Delete with its jobs"', async () => {
+    render(<LibraryPage http={kiln.http} processors={[]} />);
+    const file = await screen.findByRole('listitem', { name: 'interview.wav' });
+    fireEvent.click(within(file).getByRole('button', { name: 'Delete' }));
+    fireEvent.click(within(file).getByRole('button', { name: 'Delete' }));
+    await within(file).findByRole('link', { name: 'transcribe (queued)' });
+    kiln.files[0].jobs = [{ id: 'job_2', type: 'transcribe', state: 'running' }];
+    fireEvent.click(within(file).getByRole('button', { name: 'Delete with its jobs' }));
+
+    await within(file).findByRole('link', { name: 'transcribe (running)' });
+    expect(within(file).getByText(/must be cancelled before its file can go/)).toBeTruthy();
+    expect(within(file).queryByRole('button', { name: 'Delete with its jobs' })).toBeNull();
+    expect(within(file).queryByRole('alert')).toBeNull();
+    expect(kiln.files).toHaveLength(2);
   });
 
   it('deletes a selection, saying which file could not go and why', async () => {

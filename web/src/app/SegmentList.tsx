@@ -100,9 +100,26 @@ export function SegmentList({
     }
   });
 
+  // The open field's change typed but not saved yet: opening another row, or leaving the list, saves it as
+  // Enter would instead of dropping it (Escape is how a change is given up). It is held for a download too.
+  const openDraft = useRef<() => void>(undefined);
+  const holdRowDraft = useCallback(
+    (send: () => void) => {
+      openDraft.current = send;
+      const release = holdDraft?.(send);
+      return () => {
+        if (openDraft.current === send) openDraft.current = undefined;
+        release?.();
+      };
+    },
+    [holdDraft],
+  );
+  // A layout effect's cleanup runs before the field's own (passive) one lets go of the change.
+  useLayoutEffect(() => () => openDraft.current?.(), []);
   const startEdit = useCallback(
     (index: number) => {
       if (!onSave) return;
+      openDraft.current?.();
       setActive(index);
       setEditing(index);
     },
@@ -173,7 +190,7 @@ export function SegmentList({
                 editable={onSave !== undefined}
                 onSave={onSave}
                 revisions={revisions}
-                holdDraft={holdDraft}
+                holdDraft={holdRowDraft}
                 onStart={startEdit}
                 onStop={stopEdit}
               />

@@ -45,6 +45,8 @@ export function TokenManager({ http, userId, owner }: { http: KilnHttp; userId?:
     try {
       const revoked = await revokeToken(http, path, token.id);
       tokens.set((tokens.data ?? []).map((t) => (t.id === revoked.id ? revoked : t)));
+      // A secret shown for the token just revoked is worth nothing now: it must not still say it works.
+      setIssued((shown) => (shown?.id === revoked.id ? undefined : shown));
       // Read again: if this browser signed in with that token, the answer is 401, and the app signs out.
       tokens.reload();
     } catch (e) {

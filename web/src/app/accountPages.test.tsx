@@ -132,6 +132,31 @@ describe('your tokens', () => {
     expect(kiln.calls.every((c) => (c.method === 'GET' ? c.csrf === null : c.csrf === 'csrf_1'))).toBe(true);
   });
 
+  it('stops showing the secret of a token just issued once that token is revoked', async () => {
+    render(<TokenManager http={kiln.http} />);
+    await screen.findByText('first token');
+    fireEvent.change(screen.getByLabelText('Label'), { target: { value: 'ci script' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Issue token' }));
+    await screen.findByRole('region', { name: 'New token “ci script”' });
+    fireEvent.click(await screen.findByRole('button', { name: 'Revoke ci script' }));
+
+    await waitFor(() => expect(screen.queryByRole('region', { name: 'New token “ci script”' })).toBeNull());
+    expect(screen.queryByDisplayValue('kiln_SECRET')).toBeNull();
+    expect(screen.getByTestId('tokens').textContent).toContain('revoked');
+  });
+
+  it('keeps showing a new secret when another token is revoked', async () => {
+    render(<TokenManager http={kiln.http} />);
+    await screen.findByText('first token');
+    fireEvent.change(screen.getByLabelText('Label'), { target: { value: 'ci script' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Issue token' }));
+    await screen.findByRole('region', { name: 'New token “ci script”' });
+    fireEvent.click(screen.getByRole('button', { name: 'Revoke first token' }));
+
+    await waitFor(() => expect(screen.queryByRole('button', { name: 'Revoke first token' })).toBeNull());
+    expect(screen.getByRole('region', { name: 'New token “ci script”' })).toBeTruthy();
+  });
+
   it('asks for a day when "On a date…" is chosen, and refuses none', async () => {
     render(<TokenManager http={kiln.http} />);
     await screen.findByText('first token');

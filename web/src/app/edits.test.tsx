@@ -170,6 +170,49 @@ describe('correcting a document in place', () => {
   });
 });
 
+describe('a change typed but not saved', () => {
+  it('is saved as Enter would when another passage is opened, which stays open', async () => {
+    const { client, calls } = fakeServer();
+    render(<DocumentText client={client} job={job} href="/api/v1/jobs/job_d/result" />);
+    fireEvent.click(await screen.findByText('Secnd passage.'));
+    fireEvent.change(screen.getByLabelText('Text of segment 2'), { target: { value: 'Second passage.' } });
+    await act(async () => fireEvent.click(screen.getByText('Third passage.')));
+
+    await screen.findByText('Second passage.');
+    expect(calls.filter((c) => c.method === 'PATCH').map((c) => c.body)).toEqual([
+      { edits: [{ segment: 1, version: 0, text: 'Second passage.' }] },
+    ]);
+    expect(screen.getByLabelText('Text of segment 3')).toHaveProperty('value', 'Third passage.');
+    expect(screen.queryByLabelText('Text of segment 2')).toBeNull();
+  });
+
+  it('is saved when the page is left with the passage open, and not when it was given up with Escape', async () => {
+    const { client, calls } = fakeServer();
+    const { unmount } = render(<DocumentText client={client} job={job} href="/api/v1/jobs/job_d/result" />);
+    fireEvent.click(await screen.findByText('First passage.'));
+    fireEvent.change(screen.getByLabelText('Text of segment 1'), { target: { value: 'Given up.' } });
+    fireEvent.keyDown(screen.getByLabelText('Text of segment 1'), { key: 'Escape' });
+    fireEvent.click(screen.getByText('Secnd passage.'));
+    fireEvent.change(screen.getByLabelText('Text of segment 2'), { target: { value: 'Second passage.' } });
+    await act(async () => unmount());
+
+    await waitFor(() =>
+      expect(calls.filter((c) => c.method === 'PATCH').map((c) => c.body)).toEqual([
+        { edits: [{ segment: 1, version: 0, text: 'Second passage.' }] },
+      ]),
+    );
+  });
+
+  it('is not sent when a passage opened but not changed is left for another', async () => {
+    const { client, calls } = fakeServer();
+    render(<DocumentText client={client} job={job} href="/api/v1/jobs/job_d/result" />);
+    fireEvent.click(await screen.findByText('First passage.'));
+    await act(async () => fireEvent.click(screen.getByText('Third passage.')));
+    expect(screen.getByLabelText('Text of segment 3')).toBeTruthy();
+    expect(calls.filter((c) => c.method === 'PATCH')).toHaveLength(0);
+  });
+});
+
 describe("a segment's history", () => {
   it("brings an earlier revision back by its text, and the engine's by a restore, from the version shown", () => {
     const mine: Revision = { version: 1, text: 'Mine.', speaker: 'Ada', edited: true };

@@ -1,5 +1,7 @@
 // What a user can do about each job error code.
 
+import { errorMessage } from '../live';
+
 const HINTS: Record<string, string> = {
   media_unreadable:
     'The file could not be decoded as audio or video. Check that it plays, or convert it, and upload it again.',
@@ -19,7 +21,5 @@ export function hint(code: string): string {
   return HINTS[code] ?? 'Retry the job; if it fails the same way, check the input.';
 }
 
-/** What went wrong, for a person: a problem's detail, or the error's message. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+/** What went wrong, for a person: a problem's detail, or the error's message (a request that got no answer says so). */
+export const messageOf = errorMessage;

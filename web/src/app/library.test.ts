@@ -5,6 +5,7 @@ import {
   isLibraryFile,
   isUsage,
   jobsInTheWay,
+  jobsRunning,
   libraryPath,
   resultFormats,
   viewing,
@@ -73,6 +74,15 @@ describe('the library', () => {
     expect(jobsInTheWay(new HttpError(409, 'job_running', 'running'))).toBeUndefined();
     expect(jobsInTheWay(new HttpError(404, 'file_not_found', 'No file'))).toBeUndefined();
     expect(jobsInTheWay(new Error('offline'))).toBeUndefined();
+  });
+
+  it('names the running jobs that keep a file deleted with its jobs (409 job_running), and only for that refusal', () => {
+    const running = new HttpError(409, 'job_running', 'Jobs made from file fil_1 are running', {
+      code: 'job_running',
+      jobs: [{ id: 'job_2', type: 'transcribe', state: 'running' }],
+    });
+    expect(jobsRunning(running)).toEqual([{ id: 'job_2', type: 'transcribe', state: 'running' }]);
+    expect(jobsRunning(new HttpError(409, 'file_in_use', 'in use'))).toBeUndefined();
   });
 
   it('keeps the search and the kind in the address, and reads them back', () => {

@@ -143,6 +143,13 @@ export function jobsInTheWay(error: unknown): MadeJob[] | undefined {
   return Array.isArray(jobs) ? jobs.filter(isMadeJob) : [];
 }
 
+/** The running jobs that refused a deletion with its jobs (409 job_running): they must be cancelled first; else none. */
+export function jobsRunning(error: unknown): MadeJob[] | undefined {
+  if (!(error instanceof HttpError) || error.status !== 409 || error.code !== 'job_running') return undefined;
+  const jobs = error.problem.jobs;
+  return Array.isArray(jobs) ? jobs.filter(isMadeJob) : [];
+}
+
 /** How long or large a file is, once measured: "1:23" for a recording, "12 pages" for a document. */
 export function fileLength(file: Pick<LibraryFile, 'duration' | 'pages'>): string {
   if (file.duration !== undefined && file.duration !== null) return timestamp(file.duration);

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'react';
 import { isKind, type Kind } from './library';
 
 export type Route =
-  | { name: 'jobs' }
+  | { name: 'jobs'; state?: string; type?: string }
   | { name: 'job'; id: string; segment?: number; t?: number }
   | { name: 'search'; q?: string }
   | { name: 'ask'; id?: string }
@@ -23,7 +23,11 @@ export type Route =
 export const ADMIN_ROUTES: ReadonlySet<Route['name']> = new Set(['users', 'user', 'audit']);
 
 export function parseRoute(path: string, search = ''): Route {
-  if (path === '/' || path === '/jobs') return { name: 'jobs' };
+  if (path === '/' || path === '/jobs') {
+    // The list's filters live in the address, so Back from a job comes back to the list as it was.
+    const query = new URLSearchParams(search);
+    return { name: 'jobs', state: query.get('state') || undefined, type: query.get('type') || undefined };
+  }
   if (path === '/new') return { name: 'new' };
   if (path === '/signin') return { name: 'signin' };
   if (path === '/account') return { name: 'account' };
@@ -48,6 +52,14 @@ export function parseRoute(path: string, search = ''): Route {
   const batch = /^\/batches\/([A-Za-z0-9_-]+)$/.exec(path);
   if (batch) return { name: 'batch', id: batch[1] };
   return { name: 'notfound', path };
+}
+
+/** The jobs list's address with its filters: `/`, or `/?state=failed&type=transcribe`. */
+export function jobsPath(state: string | undefined, type: string | undefined): string {
+  const query = new URLSearchParams();
+  if (state) query.set('state', state);
+  if (type) query.set('type', type);
+  return `/${query.size ? `?${query}` : ''}`;
 }
 
 /** Where a job page opens: at a segment (highlighted, scrolled to) and, for a recording, a moment. */

@@ -114,6 +114,23 @@ function leftHalfSent() {
 }
 const finished = { status: 204, headers: { 'Upload-Offset': '10', 'Kiln-File-Id': 'fil_1', 'Kiln-Job-Id': 'job_1' } };
 
+describe('an upload refused', () => {
+  it('says why without claiming retries when the refusal will not get better', async () => {
+    const server = new FakeTus({ POST: [{ status: 400 }] });
+    const { error } = await upload(server, JOB);
+    expect(error).toBeDefined();
+    expect(error).not.toContain('after');
+    expect(server.calls()).toEqual(['POST ']);
+  });
+
+  it('counts the retries it made before the refusal', async () => {
+    const server = new FakeTus({ POST: [{ status: 503 }, { status: 400 }] });
+    const { error } = await upload(server, JOB);
+    expect(error).toMatch(/ \(after 1 retry\)$/);
+    expect(server.calls()).toEqual(['POST ', 'POST ']);
+  });
+});
+
 describe('resuming an upload', () => {
   it('asks again when the server cannot answer for a while, rather than starting the file over', async () => {
     leftHalfSent();

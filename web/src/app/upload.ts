@@ -62,8 +62,10 @@ export function startUpload(
       const status = error.originalResponse?.getStatus() ?? 0;
       // Client errors other than a lock held by the previous connection will not get better.
       const retry = status === 0 || status === 423 || status === 409 || status >= 500;
-      if (retry) callbacks.onRetry?.(attempt + 1);
-      retries = attempt + 1;
+      if (retry) {
+        callbacks.onRetry?.(attempt + 1);
+        retries = attempt + 1;
+      }
       return retry;
     },
     onProgress: speedometer(callbacks.onProgress),
@@ -82,7 +84,8 @@ export function startUpload(
       callbacks.onDone({ fileId, jobId });
     },
     onError(error) {
-      callbacks.onError(retries > 0 ? `${messageOf(error)} (after ${retries} retries)` : messageOf(error));
+      const after = retries === 0 ? '' : ` (after ${retries} ${retries === 1 ? 'retry' : 'retries'})`;
+      callbacks.onError(`${messageOf(error)}${after}`);
     },
   });
   void upload.findPreviousUploads().then((previous) => {

@@ -20,6 +20,22 @@ export interface HttpOptions {
   fetch?: typeof fetch;
 }
 
+/**
+ * What fetch rejects with when no answer came (offline, the server down or unreachable), as each browser words it:
+ * Chromium "Failed to fetch", Firefox "NetworkError when attempting to fetch resource.", Safari "Load failed".
+ */
+const NO_ANSWER = /^(Failed to fetch|NetworkError when attempting to fetch resource\.?|Load failed)$/;
+
+/**
+ * What went wrong, for a person: a problem's detail, or the error's message, without "TypeError: " or "Error: " in
+ * front; a request that got no answer says so.
+ */
+export function errorMessage(error: unknown): string {
+  if (error instanceof TypeError && NO_ANSWER.test(error.message))
+    return 'Kiln could not be reached; check your connection and try again.';
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** The header that carries a session's CSRF token. */
 export const CSRF_HEADER = 'X-Kiln-CSRF';
 

@@ -1,5 +1,5 @@
 export { Backoff } from './backoff';
-export { CSRF_HEADER, HttpError, isUnsafe, KilnHttp, malformed, type HttpOptions } from './http';
+export { CSRF_HEADER, errorMessage, HttpError, isUnsafe, KilnHttp, malformed, type HttpOptions } from './http';
 export { JobFeed } from './jobFeed';
 export { applyEvent, viewFromStart, viewAtSnapshot, type JobView } from './jobView';
 export {

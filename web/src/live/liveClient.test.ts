@@ -103,6 +103,22 @@ describe('LiveClient', () => {
     expect(partialsOf(latest)).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('tells "my jobs" only what a followed job does after its snapshot, not the history its follow replays', async () => {
+    kiln.jobs.set('job_a', snapshot('job_a', 2, { state: 'succeeded' }));
+    const c = client();
+    const socket = await connected(c);
+    const mine: number[] = [];
+    c.followMine((e) => mine.push(e.seq));
+    c.followJob('job_a', () => undefined);
+    await flush();
+    socket.push({ type: 'event', ...event('job_a', 1, 'state', { state: 'running', attempt: 1 }) });
+    socket.push({ type: 'event', ...event('job_a', 2, 'state', { state: 'succeeded', attempt: 1 }) });
+    expect(mine).toEqual([]);
+    socket.push({ type: 'event', ...event('job_a', 3, 'state', { state: 'queued', attempt: 1 }) });
+    socket.push({ type: 'event', ...event('job_b', 7, 'state', { state: 'succeeded', attempt: 1 }) });
+    expect(mine).toEqual([3, 7]);
+  });
+
   it('fills a gap over HTTP when an event arrives early', async () => {
     kiln.append(event('job_a', 3), event('job_a', 4));
     const c = client();
@@ -273,7 +289,7 @@ describe('LiveClient', () => {
     let latest: JobViewState | undefined;
     c.followJob('job_a', (s) => (latest = s));
     await flush();
-    expect(latest?.error).toBeDefined();
+    expect(latest?.error).toBe('Try again.'); // the problem's words, not "Error: Try again."
     await vi.advanceTimersByTimeAsync(1000);
     await flush();
     await vi.advanceTimersByTimeAsync(2000);

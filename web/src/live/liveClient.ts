@@ -4,7 +4,7 @@
 import { Backoff } from './backoff';
 import { browserOnline, browserVisibility, type OnlineSource, type VisibilitySource } from './browser';
 import type { ConnectionInfo, JobViewState, LiveClientOptions } from './clientTypes';
-import { KilnHttp, HttpError } from './http';
+import { errorMessage, KilnHttp, HttpError } from './http';
 import { JobFeed } from './jobFeed';
 import { viewAtSnapshot, viewFromStart } from './jobView';
 import { FINAL_STATES, type FailureCause, type JobEvent, type ServerMessage } from './protocol';
@@ -67,6 +67,11 @@ interface Followed {
   look?: AbortController;
   /** When it was last looked at, in looks made by the client (0: never); the least recent go first. */
   lookedAt: number;
+  /**
+   * The job's last seq when its snapshot was read: its follow replays the log from the start, and
+   * what came up to there is history, not news for "my jobs" (which has no replay).
+   */
+  knownSeq?: number;
 }
 
 export class LiveClient {
@@ -239,6 +244,7 @@ export class LiveClient {
     try {
       const snapshot = await this.http.job(jobId);
       if (this.followed.get(jobId) !== entry || this.disposed) return;
+      entry.knownSeq = snapshot.seq;
       entry.feed = new JobFeed(
         jobId,
         viewFromStart(snapshot),
@@ -255,7 +261,7 @@ export class LiveClient {
         return;
       }
       // Not an answer about the job (network, server busy): keep trying, less and less often.
-      this.publish(entry, { error: String(error) });
+      this.publish(entry, { error: errorMessage(error) });
       entry.retry = setTimeout(() => void this.load(jobId, entry, attempt + 1), Math.min(30_000, 1000 * 2 ** attempt));
     }
   }
@@ -335,8 +341,9 @@ export class LiveClient {
       case 'event': {
         const { type: _type, ...event } = message;
         void _type;
-        this.followed.get(event.job)?.feed?.receive(event);
-        this.mineListeners.forEach((listener) => listener.event(event));
+        const followed = this.followed.get(event.job);
+        followed?.feed?.receive(event);
+        if (event.seq > (followed?.knownSeq ?? 0)) this.mineListeners.forEach((listener) => listener.event(event));
         return;
       }
       case 'deleted':

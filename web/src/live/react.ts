@@ -1,6 +1,7 @@
 // React hooks over the live client: what a component shows, and how current it is.
 
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { errorMessage } from './http';
 import type { ConnectionInfo, JobViewState, LiveClient } from './liveClient';
 import { fold, type JobView } from './jobView';
 import type { JobSnapshot } from './protocol';
@@ -96,7 +97,7 @@ export function useJobs(client: LiveClient, query: JobsQuery = {}): Live<JobSnap
         const items = loaded.items.filter((job) => !deleted.current.has(job.id));
         setJobs((current) => keepNewer(current, items));
       },
-      (e: unknown) => wanted() && setError(String(e)),
+      (e: unknown) => wanted() && setError(errorMessage(e)),
     );
   }, [client, state, type, limit, pageCount]);
 

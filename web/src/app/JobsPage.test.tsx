@@ -1,0 +1,96 @@
+// @vitest-environment jsdom
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LiveClient } from '../live';
+import { snapshot } from '../live/testSupport';
+import { JobsPage } from './JobsPage';
+import { jobsPath, parseRoute, useRoute } from './router';
+import { fakeClient, json } from './testClient';
+
+afterEach(cleanup);
+beforeEach(() => window.history.replaceState(null, '', '/'));
+
+/** Kiln with one succeeded and one failed transcription, answering the list by its state filter. */
+function kiln(): LiveClient {
+  const jobs = [
+    snapshot('job_1', 3, { state: 'succeeded', input: { fileId: 'file_1', name: 'talk.wav' } }),
+    snapshot('job_2', 3, { state: 'failed', input: { fileId: 'file_2', name: 'broken.wav' } }),
+  ];
+  const { client } = fakeClient((call) => {
+    const url = new URL(call.path, 'http://kiln');
+    if (url.pathname === '/api/v1/jobs/counts') return json({ counts: { succeeded: 1, failed: 1 }, total: 2 });
+    if (url.pathname !== '/api/v1/jobs') return undefined;
+    const state = url.searchParams.get('state');
+    return json({ items: jobs.filter((j) => !state || j.state === state), nextCursor: null });
+  });
+  return Object.assign(client, { followMine: () => () => {}, followsMine: true });
+}
+
+/** The list as the app shows it: at the address's filters. */
+function Routed({ client }: { client: LiveClient }) {
+  const route = useRoute();
+  return route.name === 'jobs' ? (
+    <JobsPage client={client} types={['transcribe']} state={route.state} type={route.type} />
+  ) : (
+    <p>elsewhere</p>
+  );
+}
+
+describe('the jobs list', () => {
+  it('keeps its filters in the address, so Back from a job finds the list filtered as it was', async () => {
+    const client = kiln();
+    render(<Routed client={client} />);
+    await screen.findByText('broken.wav');
+    fireEvent.change(screen.getByLabelText('State', { exact: true }), { target: { value: 'failed' } });
+    await waitFor(() => expect(screen.queryByText('talk.wav')).toBeNull());
+    expect(window.location.search).toBe('?state=failed');
+
+    window.history.pushState(null, '', '/jobs/job_2');
+    window.dispatchEvent(new PopStateEvent('popstate'));
+    await screen.findByText('elsewhere');
+    window.history.back();
+    await screen.findByText('broken.wav');
+    expect(screen.getByLabelText<HTMLSelectElement>('State', { exact: true }).value).toBe('failed');
+    expect(screen.queryByText('talk.wav')).toBeNull();
+  });
+
+  it('says no job matches a filter, rather than that there are no jobs yet', async () => {
+    window.history.replaceState(null, '', '/?state=cancelled');
+    render(<Routed client={kiln()} />);
+    expect((await screen.findByText(/^No cancelled jobs/)).textContent).toBe('No cancelled jobs. Show all your jobs.');
+    expect(screen.queryByText(/No jobs yet/)).toBeNull();
+  });
+
+  it('says why the list could not be read, as the problem words it, and not that there are no jobs', async () => {
+    const { client } = fakeClient((call) =>
+      call.path.startsWith('/api/v1/jobs?')
+        ? json({ code: 'unavailable', detail: 'The database is unavailable.' }, 503)
+        : json({ counts: {}, total: 0 }),
+    );
+    render(<Routed client={Object.assign(client, { followMine: () => () => {}, followsMine: true })} />);
+    expect((await screen.findByRole('alert')).textContent).toBe('The database is unavailable.');
+    expect(screen.queryByText(/No jobs yet/)).toBeNull();
+  });
+
+  it('says Kiln could not be reached when the list got no answer', async () => {
+    const { client } = fakeClient((call) => {
+      if (call.path.startsWith('/api/v1/jobs?')) throw new TypeError('Failed to fetch');
+      return json({ counts: {}, total: 0 });
+    });
+    render(<Routed client={Object.assign(client, { followMine: () => () => {}, followsMine: true })} />);
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'Kiln could not be reached; check your connection and try again.',
+    );
+  });
+
+  it('reads and writes its address', () => {
+    expect(jobsPath('failed', 'transcribe')).toBe('/?state=failed&type=transcribe');
+    expect(jobsPath(undefined, '')).toBe('/');
+    expect(parseRoute('/', '?state=failed&type=transcribe')).toEqual({
+      name: 'jobs',
+      state: 'failed',
+      type: 'transcribe',
+    });
+    expect(parseRoute('/jobs', '')).toEqual({ name: 'jobs', state: undefined, type: undefined });
+  });
+});
