@@ -10,7 +10,7 @@ import uuid
 
 from ._files import write_whole
 from ._http import Backoff, retry_delay
-from .display import duration, parse_time
+from .display import duration, parse_time, retrying_what
 from .errors import KilnError
 from .uploads import file_name
 
@@ -119,8 +119,7 @@ def _follow(client, batch_id, args, out, err, sleep=time.sleep):
                 raise
             # Kiln restarting or out of reach: keep following, as a job's follower does.
             delay = retry_delay(e, backoff)
-            what = "cannot reach Kiln" if e.status is None else "Kiln answered %s %s" % (e.status, e.code)
-            err.write("%s%s (%s); again in %.1f s\n" % ("\r\x1b[K" if tty else "", what, e.detail, delay))
+            err.write("%s%s; again in %.1f s\n" % ("\r\x1b[K" if tty else "", retrying_what(e), delay))
             last = None
             sleep(delay)
             continue

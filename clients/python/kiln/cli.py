@@ -14,7 +14,7 @@ import uuid
 from . import batchcli
 from ._files import write_whole
 from .client import Client
-from .display import View
+from .display import View, retrying_what
 from .errors import KilnError
 from .uploads import DEFAULT_CHUNK
 
@@ -214,11 +214,6 @@ def _announce(err):
             err.flush()
 
     return waiting
-
-
-def retrying_what(error):
-    what = "cannot reach Kiln" if error.status is None else "Kiln answered %s %s" % (error.status, error.code)
-    return "%s (%s)" % (what, error.detail)
 
 
 def describe(error):
