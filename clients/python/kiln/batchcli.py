@@ -112,7 +112,7 @@ def _follow(client, batch_id, args, out, err, sleep=time.sleep):
     backoff = Backoff(1.0, 30.0)
     while True:
         try:
-            batch = client.batch(batch_id)
+            batch = _read_once(client, batch_id)
             backoff.reset()
         except KilnError as e:
             if not e.transient:
@@ -137,6 +137,17 @@ def _follow(client, batch_id, args, out, err, sleep=time.sleep):
         err.write("\n")
     out.write(json.dumps(batch) + "\n" if args.json else render(batch))
     return 0 if batch["counts"].get("succeeded", 0) == batch["jobCount"] else 1
+
+
+def _read_once(client, batch_id):
+    """The batch, read without the client's own few retries: the follow loop waits out a failure
+    itself, with one backoff and one message per wait."""
+    retries = getattr(client, "retries", 0)
+    client.retries = 0
+    try:
+        return client.batch(batch_id)
+    finally:
+        client.retries = retries
 
 
 def summary(batch, now=time.time):

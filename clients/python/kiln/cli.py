@@ -206,11 +206,13 @@ def connect(args, env, err=None):
 
 
 def _announce(err):
-    """Says on stderr what a retry waits for, when the wait is long enough to look like a hang."""
+    """Says on stderr what a retry waits for, when the wait is long enough to look like a hang. On a
+    terminal the line first clears what is drawn in place there (an upload's or a batch's progress)."""
+    clear = "\r\x1b[K" if err.isatty() else ""
 
     def waiting(error, delay):
         if delay >= 1.0:
-            err.write("%s; again in %.1f s\n" % (retrying_what(error), delay))
+            err.write("%s%s; again in %.1f s\n" % (clear, retrying_what(error), delay))
             err.flush()
 
     return waiting

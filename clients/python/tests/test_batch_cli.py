@@ -5,8 +5,10 @@ import tempfile
 import unittest
 from unittest import mock
 
-from kiln import batchcli, cli
+from kiln import Client, batchcli, cli
 from kiln.errors import KilnError, KilnUnavailable
+
+from .fakes import FakeHttp, answer
 
 
 def batch(finished=False, **counts):
@@ -88,6 +90,20 @@ class BatchCliTest(unittest.TestCase):
         gone = FakeClient([batch(queued=1), KilnError(404, "batch_not_found", "No batch")])
         with self.assertRaises(KilnError):
             batchcli._follow(gone, "batch_1", args, io.StringIO(), io.StringIO(), sleep=lambda s: None)
+
+    def test_following_through_an_outage_says_each_wait_once_with_one_backoff(self):
+        draining = KilnError(503, "shutting_down", "draining", retry_after=2)
+        script = [draining] * 4 + [answer(200, batch(True, succeeded=1))]
+        err, slept = io.StringIO(), []
+        client = Client("http://kiln.test", "kiln_t", on_retry=cli._announce(err))
+        client.http = FakeHttp(lambda method, path, body: script.pop(0))
+        with mock.patch("kiln.client.time.sleep") as inner:
+            code = batchcli._follow(client, "batch_1", argparse.Namespace(json=False), io.StringIO(), err,
+                                    sleep=slept.append)
+        self.assertEqual((code, slept, inner.call_count), (0, [2, 2, 2, 2], 0), "the follow loop's waits only")
+        waits = [line for line in err.getvalue().splitlines() if "again in" in line]
+        self.assertEqual(waits, ["Kiln answered 503 shutting_down (draining); again in 2.0 s"] * 4)
+        self.assertEqual(client.retries, 3, "the client's other requests keep their retries")
 
     def test_batch_uploads_every_file_then_makes_one_batch_with_a_key(self):
         client = FakeClient([batch(queued=2)])

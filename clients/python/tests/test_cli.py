@@ -5,6 +5,7 @@ import unittest
 from unittest import mock
 
 from kiln import cli
+from kiln.errors import KilnError
 
 
 class CliTest(unittest.TestCase):
@@ -103,6 +104,20 @@ class CliTest(unittest.TestCase):
         with tempfile.NamedTemporaryFile() as f, mock.patch.object(cli, "connect", return_value=Shrunk()):
             code, _, err = self.run_cli("upload", f.name)
         self.assertEqual((code, err), (1, "kiln upload: the file shrank while it was being uploaded\n"))
+
+    def test_a_wait_said_on_a_terminal_first_clears_the_line_drawn_there(self):
+        class Tty(io.StringIO):
+            def isatty(self):
+                return True
+
+        limited = KilnError(429, "rate_limited", "slow down")
+        tty, plain = Tty(), io.StringIO()
+        tty.write("\r\x1b[Kuploading talk.wav: 42%")  # an upload's progress, drawn without a newline
+        cli._announce(tty)(limited, 20.0)
+        cli._announce(plain)(limited, 20.0)
+        self.assertEqual(tty.getvalue(), "\r\x1b[Kuploading talk.wav: 42%"
+                                         "\r\x1b[KKiln answered 429 rate_limited (slow down); again in 20.0 s\n")
+        self.assertEqual(plain.getvalue(), "Kiln answered 429 rate_limited (slow down); again in 20.0 s\n")
 
     def test_an_unreachable_kiln_is_a_failure_not_a_usage_error(self):
         with mock.patch("kiln.client.time.sleep") as slept:  # the retries' backoff, not waited out
