@@ -161,8 +161,10 @@ def _silence(*streams):
                 pass
 
 
-# Paths are the file system's business; every other argument is text sent to Kiln.
-_PATHS = ("file", "files", "output")
+# Paths are the file system's business; every other argument is text sent to Kiln (result's
+# --file is the name of a result file, which goes into the URL).
+_PATHS = {"submit": ("file",), "upload": ("file",), "batch": ("files",)}
+_OUTPUT = "output"
 # Sent in a header, which takes ASCII (Kiln refuses anything else there anyway).
 _HEADERS = ("token", "idempotency_key")
 
@@ -171,7 +173,7 @@ def check_text(args):
     """Refuses, as a usage error, an argument that cannot be sent: bytes that are not UTF-8 (kept by
     Python as lone surrogates), or anything but ASCII where it goes in a header."""
     for name, value in sorted(vars(args).items()):
-        if name in _PATHS:
+        if name == _OUTPUT or name in _PATHS.get(args.command, ()):
             continue
         for text in value if isinstance(value, list) else [value]:
             if not isinstance(text, str):

@@ -65,6 +65,7 @@ class CliTest(unittest.TestCase):
         cases = [(["submit", "--no-input", "-p", "p", "--param", "name=" + latin1], "--param is not UTF-8 text"),
                  (["batch-show", latin1], "BATCH is not UTF-8 text"),
                  (["jobs", "--type", latin1], "--type is not UTF-8 text"),
+                 (["result", "job_1", "--file", latin1], "--file is not UTF-8 text"),  # a name in the URL
                  (["submit", "--no-input", "-p", "p", "--idempotency-key", "日本"], "--idempotency-key takes ASCII"),
                  (["jobs", "--token", "kiln_日本"], "--token takes ASCII")]
         for argv, said in cases:
