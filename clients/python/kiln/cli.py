@@ -338,12 +338,12 @@ def cmd_result(client, args, out, err):
         if args.format is not None:
             raise UsageError("give --format or --file, not both")
         return _result_file(client, args, out, err)
-    data = client.result(args.job, args.format)
     if args.output:
-        with open(args.output, "wb") as f:
-            f.write(data)
-        err.write("wrote %d bytes to %s\n" % (len(data), args.output))
+        # The output is opened first: one that cannot be written is named before anything is downloaded.
+        written = write_whole(args.output, lambda f: f.write(client.result(args.job, args.format)))
+        err.write("wrote %d bytes to %s\n" % (written, args.output))
     else:
+        data = client.result(args.job, args.format)
         target = getattr(out, "buffer", None)
         if target is not None:
             out.flush()
