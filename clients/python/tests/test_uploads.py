@@ -3,6 +3,7 @@ import os
 import tempfile
 import unittest
 
+from kiln import Client
 from kiln.errors import KilnError
 from kiln.uploads import UploadStore, upload
 
@@ -142,6 +143,24 @@ class UploadTest(unittest.TestCase):
         self.assertEqual(upload(http, self.file, self.store, chunk_size=10, sleep=slept.append)[0], "file_1")
         self.assertEqual([c[0] for c in http.calls], ["HEAD", "HEAD", "PATCH"])
         self.assertEqual(server.created, [], "the same upload, from byte 10")
+
+    def test_each_wait_is_told_to_on_retry_when_given_as_every_other_retry_is(self):
+        server = TusServer(20, [KilnError(503, "shutting_down", "draining", retry_after=2)])
+        script = [KilnError(429, "rate_limited", "slow down", retry_after=7)]
+
+        def handler(method, path, body, headers=None):
+            return script.pop(0) if method == "POST" and script else server(method, path, body, headers)
+
+        heard, slept = [], []
+        file_id, _ = upload(FakeHttp(handler), self.file, self.store, chunk_size=10, sleep=slept.append,
+                            on_retry=lambda error, delay: heard.append((error.code, delay)))
+        self.assertEqual((file_id, heard, slept), ("file_1", [("rate_limited", 7), ("shutting_down", 2)], [7, 2]))
+        # The client's own on_retry (the command line's `…; again in 20.0 s`) hears an upload's waits too.
+        heard, script = [], [KilnError(429, "rate_limited", "slow down", retry_after=0)]
+        client = Client("http://kiln.test", "kiln_t", cache=os.path.join(self.dir.name, "other"),
+                        on_retry=lambda error, delay: heard.append(error.code))
+        server, client.http = TusServer(20), FakeHttp(handler)
+        self.assertEqual((client.upload(self.file, chunk_size=10), heard), ("file_1", ["rate_limited"]))
 
     def test_a_name_that_is_not_utf8_is_sent_with_a_replacement_character(self):
         os.rename(self.file, os.path.join(self.dir.name, os.fsdecode(b"caf\xe9.txt")))  # Latin-1, as on old disks
