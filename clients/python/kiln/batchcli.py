@@ -69,11 +69,12 @@ def cmd_batch(client, args, out, err, upload, params):
 
 
 def _uploaded(upload, client, path, chunk_size, err):
-    """The file's id; a refusal names the file, which of many the answer alone does not say."""
+    """The file's id; a refusal of the file names it, which of many the answer alone does not say (a
+    refused token, 401 or 403, is no file's fault and is not given one's name)."""
     try:
         return upload(client, path, chunk_size, err)
     except KilnError as e:
-        if e.transient:
+        if e.transient or e.status in (401, 403):
             raise
         raise KilnError(e.status, e.code, "%s: %s" % (path, e.detail), e.problem, e.retry_after) from None
 

@@ -135,6 +135,16 @@ class BatchCliTest(unittest.TestCase):
                          (400, "empty_file", "empty.txt: An upload needs at least one byte."))
         self.assertIsNone(client.made)
 
+    def test_a_refused_token_is_not_put_on_a_file(self):
+        for status, code in ((401, "unauthenticated"), (403, "forbidden")):
+            def upload(client, path, chunk, err):
+                raise KilnError(status, code, "Refused.")
+
+            args = cli.build_parser().parse_args(["batch", "a.wav", "b.wav", "-p", "transcribe"])
+            with self.assertRaises(KilnError) as raised:
+                batchcli.cmd_batch(FakeClient([batch(queued=2)]), args, io.StringIO(), io.StringIO(), upload, {})
+            self.assertEqual((raised.exception.status, raised.exception.detail), (status, "Refused."))
+
     def test_usage_errors_exit_2_before_anything_is_sent(self):
         env = {"KILN_URL": "http://127.0.0.1:9", "KILN_TOKEN": "t"}
         with tempfile.TemporaryDirectory() as d:
