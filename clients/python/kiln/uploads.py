@@ -165,8 +165,13 @@ def _b64(text):
 
 def file_name(path):
     """The file's name as text Kiln can take: bytes of a name that are not UTF-8 (an old archive's
-    Latin-1, say), which Python keeps as lone surrogates, become U+FFFD instead of an error."""
-    return os.path.basename(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    Latin-1, say), which Python keeps as lone surrogates, become U+FFFD instead of an error; so does
+    a lone surrogate that stands for no byte of a name (one a program made up)."""
+    name = os.path.basename(path)
+    try:
+        return os.fsencode(name).decode("utf-8", "replace")
+    except UnicodeError:
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in name)
 
 
 def _create(transport, path, size, job, patience, wait):

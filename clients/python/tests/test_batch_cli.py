@@ -8,6 +8,7 @@ from unittest import mock
 from kiln import Client, batchcli, cli
 from kiln.errors import KilnError, KilnUnavailable
 
+from . import NO_NON_UTF8_TEXT
 from .fakes import FakeHttp, answer
 
 
@@ -63,7 +64,8 @@ class BatchCliTest(unittest.TestCase):
     def test_a_batch_is_named_after_its_first_file(self):
         self.assertEqual(batchcli.default_name(["/a/talk.wav", "b.wav", "c.wav"]), "talk.wav and 2 more")
         self.assertEqual(batchcli.default_name(["/a/talk.wav"]), "talk.wav")
-        self.assertEqual(batchcli.default_name([os.fsdecode(b"/a/caf\xe9.wav")]), "caf\ufffd.wav")  # not UTF-8
+        if not NO_NON_UTF8_TEXT:
+            self.assertEqual(batchcli.default_name([os.fsdecode(b"/a/caf\xe9.wav")]), "caf\ufffd.wav")  # not UTF-8
 
     def test_following_reads_until_finished_and_exits_by_whether_all_succeeded(self):
         client = FakeClient([batch(queued=2), batch(running=1, succeeded=1), batch(True, succeeded=2)])
