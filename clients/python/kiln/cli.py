@@ -156,9 +156,15 @@ def _silence(*streams):
             stream.flush()
         except OSError:
             try:
-                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+                null = os.open(os.devnull, os.O_WRONLY)
+            except OSError:
+                continue
+            try:
+                os.dup2(null, stream.fileno())
             except (OSError, ValueError, AttributeError):
                 pass
+            finally:
+                os.close(null)  # the stream's descriptor now points at /dev/null on its own
 
 
 # Paths are the file system's business; every other argument is text sent to Kiln (result's

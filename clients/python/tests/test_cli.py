@@ -97,6 +97,18 @@ class CliTest(unittest.TestCase):
             code = cli.main(["jobs", "--json"], ClosedPipe(), err, {})
         self.assertEqual((code, err.getvalue()), (141, ""))
 
+    def test_a_closed_output_is_pointed_at_dev_null_without_leaking_a_descriptor(self):
+        r, w = os.pipe()
+        os.close(r)
+        stream = os.fdopen(w, "w")
+        stream.write("x")  # flushed into a pipe no one reads: EPIPE
+        before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+        cli._silence(stream)
+        if before is not None:
+            self.assertEqual(len(os.listdir("/proc/self/fd")), before, "the /dev/null descriptor is closed")
+        stream.write("more")
+        stream.close()  # raises nothing: it goes to /dev/null now
+
     def test_a_local_file_that_fails_midway_is_a_failure_not_a_traceback(self):
         class Shrunk:
             def upload(self, path, chunk_size, on_progress):
