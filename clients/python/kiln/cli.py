@@ -185,17 +185,13 @@ def check_text(args):
             if not isinstance(text, str):
                 continue
             option = name.upper() if name in ("job", "batch") else "--" + name.replace("_", "-")
-            if name in _HEADERS and not _ascii(text):
+            if name in _HEADERS and not text.isascii():
                 shown = "" if name == "token" else ", not %r" % text  # a secret is not echoed
                 raise UsageError("%s takes ASCII characters only%s" % (option, shown))
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError:
                 raise UsageError("%s is not UTF-8 text: %r" % (option, text))
-
-
-def _ascii(text):
-    return all(ord(c) < 128 for c in text)
 
 
 def connect(args, env, err=None):
@@ -205,7 +201,7 @@ def connect(args, env, err=None):
         raise UsageError("no Kiln URL: give --url or set KILN_URL")
     if not token:
         raise UsageError("no API token: give --token or set KILN_TOKEN")
-    if not _ascii(token):
+    if not token.isascii():
         raise UsageError("the API token has characters no Kiln token has (kiln_ and letters and digits)")
     try:
         return Client(url, token, on_retry=None if err is None else _announce(err))
