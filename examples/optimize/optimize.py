@@ -285,8 +285,8 @@ def main(argv=None):
     try:
         worker.run()
     except KilnError as e:  # a bad token, a member's token: said plainly, exit 1, no traceback
-        hint = "; KILN_TOKEN must be a worker's token (an admin makes a user with role worker)" \
-            if e.status in (401, 403) else ""
+        hint = {401: "; KILN_TOKEN is not a valid token (unknown, expired or revoked)",
+                403: "; KILN_TOKEN must be a worker's token (an admin makes a user with role worker)"}.get(e.status, "")
         sys.exit("optimize: Kiln refused this worker: %s [%s %s]%s" % (e.detail, e.status, e.code, hint))
 
 

@@ -400,16 +400,23 @@ class JobTest(unittest.TestCase):
 
 class MainTest(unittest.TestCase):
 
-    def test_a_worker_kiln_refuses_exits_with_a_message_not_a_traceback(self):
-        refused = KilnError(403, "forbidden", "Your role does not allow this.")
+    def exit_of(self, refused):
         with tempfile.TemporaryDirectory() as d, \
                 mock.patch.dict(os.environ, {"KILN_URL": "http://127.0.0.1:9", "KILN_TOKEN": "kiln_member"}), \
                 mock.patch.object(optimize.Worker, "run", side_effect=refused), \
                 self.assertRaises(SystemExit) as exited:
             optimize.main(["--cache-dir", d])
-        self.assertEqual(exited.exception.code,
+        return exited.exception.code
+
+    def test_a_worker_kiln_refuses_exits_with_a_message_not_a_traceback(self):
+        self.assertEqual(self.exit_of(KilnError(403, "forbidden", "Your role does not allow this.")),
                          "optimize: Kiln refused this worker: Your role does not allow this. [403 forbidden];"
                          " KILN_TOKEN must be a worker's token (an admin makes a user with role worker)")
+
+    def test_a_token_kiln_does_not_know_is_said_to_be_invalid_not_of_the_wrong_role(self):
+        self.assertEqual(self.exit_of(KilnError(401, "unauthenticated", "The token is unknown.")),
+                         "optimize: Kiln refused this worker: The token is unknown. [401 unauthenticated];"
+                         " KILN_TOKEN is not a valid token (unknown, expired or revoked)")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ def write_whole(path, fill):
     try:
         f = open(partial, "wb")
     except OSError as e:
-        raise type(e)(e.errno, e.strerror, path) from None
+        raise OSError(e.errno, e.strerror, path) from None  # OSError picks the subclass from errno
     try:
         with f:
             written = fill(f)

@@ -10,7 +10,7 @@ import uuid
 
 from ._files import write_whole
 from ._http import Backoff, retry_delay
-from .display import duration, parse_time
+from .display import duration, parse_time, retrying_what
 from .errors import KilnError
 from .uploads import file_name
 
@@ -69,11 +69,12 @@ def cmd_batch(client, args, out, err, upload, params):
 
 
 def _uploaded(upload, client, path, chunk_size, err):
-    """The file's id; a refusal names the file, which of many the answer alone does not say."""
+    """The file's id; a refusal of the file names it, which of many the answer alone does not say (a
+    refused token, 401 or 403, is no file's fault and is not given one's name)."""
     try:
         return upload(client, path, chunk_size, err)
     except KilnError as e:
-        if e.transient:
+        if e.transient or e.status in (401, 403):
             raise
         raise KilnError(e.status, e.code, "%s: %s" % (path, e.detail), e.problem, e.retry_after) from None
 
@@ -112,15 +113,14 @@ def _follow(client, batch_id, args, out, err, sleep=time.sleep):
     backoff = Backoff(1.0, 30.0)
     while True:
         try:
-            batch = client.batch(batch_id)
+            batch = _read_once(client, batch_id)
             backoff.reset()
         except KilnError as e:
             if not e.transient:
                 raise
             # Kiln restarting or out of reach: keep following, as a job's follower does.
             delay = retry_delay(e, backoff)
-            what = "cannot reach Kiln" if e.status is None else "Kiln answered %s %s" % (e.status, e.code)
-            err.write("%s%s (%s); again in %.1f s\n" % ("\r\x1b[K" if tty else "", what, e.detail, delay))
+            err.write("%s%s; again in %.1f s\n" % ("\r\x1b[K" if tty else "", retrying_what(e), delay))
             last = None
             sleep(delay)
             continue
@@ -138,6 +138,17 @@ def _follow(client, batch_id, args, out, err, sleep=time.sleep):
         err.write("\n")
     out.write(json.dumps(batch) + "\n" if args.json else render(batch))
     return 0 if batch["counts"].get("succeeded", 0) == batch["jobCount"] else 1
+
+
+def _read_once(client, batch_id):
+    """The batch, read without the client's own few retries: the follow loop waits out a failure
+    itself, with one backoff and one message per wait."""
+    retries = getattr(client, "retries", 0)
+    client.retries = 0
+    try:
+        return client.batch(batch_id)
+    finally:
+        client.retries = retries
 
 
 def summary(batch, now=time.time):

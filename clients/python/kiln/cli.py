@@ -14,7 +14,7 @@ import uuid
 from . import batchcli
 from ._files import write_whole
 from .client import Client
-from .display import View
+from .display import View, retrying_what
 from .errors import KilnError
 from .uploads import DEFAULT_CHUNK
 
@@ -156,13 +156,21 @@ def _silence(*streams):
             stream.flush()
         except OSError:
             try:
-                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+                null = os.open(os.devnull, os.O_WRONLY)
+            except OSError:
+                continue
+            try:
+                os.dup2(null, stream.fileno())
             except (OSError, ValueError, AttributeError):
                 pass
+            finally:
+                os.close(null)  # the stream's descriptor now points at /dev/null on its own
 
 
-# Paths are the file system's business; every other argument is text sent to Kiln.
-_PATHS = ("file", "files", "output")
+# Paths are the file system's business; every other argument is text sent to Kiln (result's
+# --file is the name of a result file, which goes into the URL).
+_PATHS = {"submit": ("file",), "upload": ("file",), "batch": ("files",)}
+_OUTPUT = "output"
 # Sent in a header, which takes ASCII (Kiln refuses anything else there anyway).
 _HEADERS = ("token", "idempotency_key")
 
@@ -171,23 +179,19 @@ def check_text(args):
     """Refuses, as a usage error, an argument that cannot be sent: bytes that are not UTF-8 (kept by
     Python as lone surrogates), or anything but ASCII where it goes in a header."""
     for name, value in sorted(vars(args).items()):
-        if name in _PATHS:
+        if name == _OUTPUT or name in _PATHS.get(args.command, ()):
             continue
         for text in value if isinstance(value, list) else [value]:
             if not isinstance(text, str):
                 continue
             option = name.upper() if name in ("job", "batch") else "--" + name.replace("_", "-")
-            if name in _HEADERS and not _ascii(text):
+            if name in _HEADERS and not text.isascii():
                 shown = "" if name == "token" else ", not %r" % text  # a secret is not echoed
                 raise UsageError("%s takes ASCII characters only%s" % (option, shown))
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError:
                 raise UsageError("%s is not UTF-8 text: %r" % (option, text))
-
-
-def _ascii(text):
-    return all(ord(c) < 128 for c in text)
 
 
 def connect(args, env, err=None):
@@ -197,7 +201,7 @@ def connect(args, env, err=None):
         raise UsageError("no Kiln URL: give --url or set KILN_URL")
     if not token:
         raise UsageError("no API token: give --token or set KILN_TOKEN")
-    if not _ascii(token):
+    if not token.isascii():
         raise UsageError("the API token has characters no Kiln token has (kiln_ and letters and digits)")
     try:
         return Client(url, token, on_retry=None if err is None else _announce(err))
@@ -206,19 +210,16 @@ def connect(args, env, err=None):
 
 
 def _announce(err):
-    """Says on stderr what a retry waits for, when the wait is long enough to look like a hang."""
+    """Says on stderr what a retry waits for, when the wait is long enough to look like a hang. On a
+    terminal the line first clears what is drawn in place there (an upload's or a batch's progress)."""
+    clear = "\r\x1b[K" if err.isatty() else ""
 
     def waiting(error, delay):
         if delay >= 1.0:
-            err.write("%s; again in %.1f s\n" % (retrying_what(error), delay))
+            err.write("%s%s; again in %.1f s\n" % (clear, retrying_what(error), delay))
             err.flush()
 
     return waiting
-
-
-def retrying_what(error):
-    what = "cannot reach Kiln" if error.status is None else "Kiln answered %s %s" % (error.status, error.code)
-    return "%s (%s)" % (what, error.detail)
 
 
 def describe(error):
@@ -339,12 +340,12 @@ def cmd_result(client, args, out, err):
         if args.format is not None:
             raise UsageError("give --format or --file, not both")
         return _result_file(client, args, out, err)
-    data = client.result(args.job, args.format)
     if args.output:
-        with open(args.output, "wb") as f:
-            f.write(data)
-        err.write("wrote %d bytes to %s\n" % (len(data), args.output))
+        # The output is opened first: one that cannot be written is named before anything is downloaded.
+        written = write_whole(args.output, lambda f: f.write(client.result(args.job, args.format)))
+        err.write("wrote %d bytes to %s\n" % (written, args.output))
     else:
+        data = client.result(args.job, args.format)
         target = getattr(out, "buffer", None)
         if target is not None:
             out.flush()

@@ -44,7 +44,7 @@ class Client:
     def upload(self, path, chunk_size=DEFAULT_CHUNK, on_progress=None, patience=300.0):
         """Uploads a file resumably (tus) and returns its file id. A previous unfinished upload of
         the same file (same path, size and modification time) goes on where the server has it."""
-        return upload(self.http, path, self.uploads, chunk_size, on_progress, patience)[0]
+        return upload(self.http, path, self.uploads, chunk_size, on_progress, patience, on_retry=self.on_retry)[0]
 
     def file(self, file_id):
         return self._retried("GET", "/api/v1/files/" + _segment(file_id)).json()
@@ -77,7 +77,8 @@ class Client:
         job = {"type": type, "params": params if params is not None else {}}
         if priority is not None:
             job["priority"] = priority
-        _, job_id = upload(self.http, path, self.uploads, chunk_size, on_progress, patience, job=job)
+        _, job_id = upload(self.http, path, self.uploads, chunk_size, on_progress, patience, job=job,
+                           on_retry=self.on_retry)
         return self.job(job_id)
 
     def job(self, job_id):

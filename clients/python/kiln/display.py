@@ -39,6 +39,13 @@ def parse_time(value):
     return seconds + (float("0." + fraction) if fraction else 0.0)
 
 
+def retrying_what(error):
+    """What a retry waits out, as every wait is said: ``Kiln answered 429 rate_limited (…)`` or
+    ``cannot reach Kiln (…)``."""
+    what = "cannot reach Kiln" if error.status is None else "Kiln answered %s %s" % (error.status, error.code)
+    return "%s (%s)" % (what, error.detail)
+
+
 def duration(seconds):
     seconds = int(round(max(0, seconds)))
     if seconds < 60:

@@ -86,22 +86,25 @@ class UploadStore:
 
 
 def upload(transport, path, store, chunk_size=DEFAULT_CHUNK, on_progress=None, patience=300.0, sleep=time.sleep,
-           job=None):
+           job=None, on_retry=None):
     """Uploads the file at ``path`` and returns (its file id, the job's id or None). Resumes a
     previous unfinished upload of the same file; retries dropped connections and restarts for up
     to ``patience`` seconds without progress. ``on_progress(offset, size)`` is called as bytes are
     acknowledged. ``job`` (``{"type", "params"?, "priority"?}``) is the one-step flow: Kiln checks
-    it before any byte is sent and starts the job when the last one is in, exactly once."""
+    it before any byte is sent and starts the job when the last one is in, exactly once.
+    ``on_retry(error, delay)``, when given, hears of each wait before it is waited out (else it is
+    logged)."""
+    wait = _waiter(on_retry, sleep)
     size = os.path.getsize(path)
     key = UploadStore.key(transport.url, path)
     if job is not None:
         key += "|" + json.dumps(job, sort_keys=True, separators=(",", ":"))
-    url, offset, done = _resume(transport, store.get(key), patience, sleep)
+    url, offset, done = _resume(transport, store.get(key), patience, wait)
     if done[0] is not None:
         store.remove(key)
         return done
     if url is None:
-        url, offset = _create(transport, path, size, job, patience, sleep), 0
+        url, offset = _create(transport, path, size, job, patience, wait), 0
         store.put(key, url)
     elif offset:
         log.info("resuming the upload of %s at byte %d of %d", path, offset, size)
@@ -130,10 +133,8 @@ def upload(transport, path, store, chunk_size=DEFAULT_CHUNK, on_progress=None, p
                 stalled_since = stalled_since or time.monotonic()
                 if time.monotonic() - stalled_since > patience:
                     raise
-                delay = retry_delay(e, backoff)
-                log.warning("upload of %s interrupted (%s); going on in %.1f s", path, e, delay)
-                sleep(delay)
-            offset, done = _offset(transport, url, patience, sleep)
+                wait("upload of %s interrupted" % path, e, retry_delay(e, backoff))
+            offset, done = _offset(transport, url, patience, wait)
             if done[0] is not None:
                 store.remove(key)
                 return done
@@ -144,13 +145,13 @@ def _completion(answer):
     return answer.header("Kiln-File-Id"), answer.header("Kiln-Job-Id")
 
 
-def _resume(transport, url, patience, sleep):
+def _resume(transport, url, patience, wait):
     """(url, offset, completion) of a stored upload the server still has, else (None, 0, (None, None))."""
     if url is None:
         return None, 0, (None, None)
     try:
         head = _persisting(lambda: transport.request("HEAD", url, headers=TUS),
-                           "cannot ask where the upload stands", patience, sleep)
+                           "cannot ask where the upload stands", patience, wait)
     except KilnError as e:
         if e.transient or e.status >= 500:
             raise
@@ -164,11 +165,16 @@ def _b64(text):
 
 def file_name(path):
     """The file's name as text Kiln can take: bytes of a name that are not UTF-8 (an old archive's
-    Latin-1, say), which Python keeps as lone surrogates, become U+FFFD instead of an error."""
-    return os.path.basename(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    Latin-1, say), which Python keeps as lone surrogates, become U+FFFD instead of an error; so does
+    a lone surrogate that stands for no byte of a name (one a program made up)."""
+    name = os.path.basename(path)
+    try:
+        return os.fsencode(name).decode("utf-8", "replace")
+    except UnicodeError:
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in name)
 
 
-def _create(transport, path, size, job, patience, sleep):
+def _create(transport, path, size, job, patience, wait):
     name = file_name(path)
     metadata = ["filename " + _b64(name)]
     guessed = mimetypes.guess_type(name)[0]
@@ -186,7 +192,7 @@ def _create(transport, path, size, job, patience, sleep):
     # Nothing is made by a refused or unanswered creation (an answer lost on the way leaves an
     # upload no one resumes, which expires): sent again after a 429, a restart or a dropped link.
     created = _persisting(lambda: transport.request("POST", "/api/v1/uploads", body=b"", headers=headers),
-                          "cannot start the upload of %s" % path, patience, sleep)
+                          "cannot start the upload of %s" % path, patience, wait)
     location = created.header("Location")
     if not location:
         raise KilnError(created.status, "bad_answer", "the upload was created without a Location")
@@ -208,14 +214,27 @@ def _patch(transport, url, source, offset, chunk_size, size):
     return int(answer.header("Upload-Offset", str(offset + len(chunk)))), _completion(answer)
 
 
-def _offset(transport, url, patience, sleep):
+def _offset(transport, url, patience, wait):
     """Where the server stands (HEAD), asked until it answers or ``patience`` runs out."""
     head = _persisting(lambda: transport.request("HEAD", url, headers=TUS),
-                       "cannot ask where the upload stands", patience, sleep)
+                       "cannot ask where the upload stands", patience, wait)
     return int(head.header("Upload-Offset", "0")), _completion(head)
 
 
-def _persisting(send, what, patience, sleep):
+def _waiter(on_retry, sleep):
+    """``wait(what, error, delay)``: says the wait (to ``on_retry``, else the log), then waits it out."""
+
+    def wait(what, error, delay):
+        if on_retry is not None:
+            on_retry(error, delay)
+        else:
+            log.warning("%s (%s); again in %.1f s", what, error, delay)
+        sleep(delay)
+
+    return wait
+
+
+def _persisting(send, what, patience, wait):
     """``send()``, sent again after a transient failure (unreachable, restarting, 429) with backoff
     or Kiln's Retry-After, until it answers or ``patience`` seconds have passed."""
     backoff = Backoff(0.5, 15.0)
@@ -226,6 +245,4 @@ def _persisting(send, what, patience, sleep):
         except KilnError as e:
             if not e.transient or time.monotonic() - started > patience:
                 raise
-            delay = retry_delay(e, backoff)
-            log.warning("%s (%s); again in %.1f s", what, e, delay)
-            sleep(delay)
+            wait(what, e, retry_delay(e, backoff))

@@ -5,6 +5,9 @@ import unittest
 from unittest import mock
 
 from kiln import cli
+from kiln.errors import KilnError
+
+from . import NO_NON_UTF8_TEXT
 
 
 class CliTest(unittest.TestCase):
@@ -60,12 +63,14 @@ class CliTest(unittest.TestCase):
                           ["cancelled"]])
 
     def test_an_argument_that_cannot_be_sent_is_a_usage_error_not_a_traceback(self):
-        latin1 = os.fsdecode(b"caf\xe9")  # bytes that are not UTF-8, as argv hands them over
-        cases = [(["submit", "--no-input", "-p", "p", "--param", "name=" + latin1], "--param is not UTF-8 text"),
-                 (["batch-show", latin1], "BATCH is not UTF-8 text"),
-                 (["jobs", "--type", latin1], "--type is not UTF-8 text"),
-                 (["submit", "--no-input", "-p", "p", "--idempotency-key", "日本"], "--idempotency-key takes ASCII"),
+        cases = [(["submit", "--no-input", "-p", "p", "--idempotency-key", "日本"], "--idempotency-key takes ASCII"),
                  (["jobs", "--token", "kiln_日本"], "--token takes ASCII")]
+        if not NO_NON_UTF8_TEXT:
+            latin1 = os.fsdecode(b"caf\xe9")  # bytes that are not UTF-8, as argv hands them over
+            cases += [(["submit", "--no-input", "-p", "p", "--param", "name=" + latin1], "--param is not UTF-8 text"),
+                      (["batch-show", latin1], "BATCH is not UTF-8 text"),
+                      (["jobs", "--type", latin1], "--type is not UTF-8 text"),
+                      (["result", "job_1", "--file", latin1], "--file is not UTF-8 text")]  # a name in the URL
         for argv, said in cases:
             code, _, err = self.run_cli(*argv)
             self.assertEqual(code, 2, argv)
@@ -92,6 +97,18 @@ class CliTest(unittest.TestCase):
             code = cli.main(["jobs", "--json"], ClosedPipe(), err, {})
         self.assertEqual((code, err.getvalue()), (141, ""))
 
+    def test_a_closed_output_is_pointed_at_dev_null_without_leaking_a_descriptor(self):
+        r, w = os.pipe()
+        os.close(r)
+        stream = os.fdopen(w, "w")
+        stream.write("x")  # flushed into a pipe no one reads: EPIPE
+        before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+        cli._silence(stream)
+        if before is not None:
+            self.assertEqual(len(os.listdir("/proc/self/fd")), before, "the /dev/null descriptor is closed")
+        stream.write("more")
+        stream.close()  # raises nothing: it goes to /dev/null now
+
     def test_a_local_file_that_fails_midway_is_a_failure_not_a_traceback(self):
         class Shrunk:
             def upload(self, path, chunk_size, on_progress):
@@ -103,6 +120,20 @@ class CliTest(unittest.TestCase):
         with tempfile.NamedTemporaryFile() as f, mock.patch.object(cli, "connect", return_value=Shrunk()):
             code, _, err = self.run_cli("upload", f.name)
         self.assertEqual((code, err), (1, "kiln upload: the file shrank while it was being uploaded\n"))
+
+    def test_a_wait_said_on_a_terminal_first_clears_the_line_drawn_there(self):
+        class Tty(io.StringIO):
+            def isatty(self):
+                return True
+
+        limited = KilnError(429, "rate_limited", "slow down")
+        tty, plain = Tty(), io.StringIO()
+        tty.write("\r\x1b[Kuploading talk.wav: 42%")  # an upload's progress, drawn without a newline
+        cli._announce(tty)(limited, 20.0)
+        cli._announce(plain)(limited, 20.0)
+        self.assertEqual(tty.getvalue(), "\r\x1b[Kuploading talk.wav: 42%"
+                                         "\r\x1b[KKiln answered 429 rate_limited (slow down); again in 20.0 s\n")
+        self.assertEqual(plain.getvalue(), "Kiln answered 429 rate_limited (slow down); again in 20.0 s\n")
 
     def test_an_unreachable_kiln_is_a_failure_not_a_usage_error(self):
         with mock.patch("kiln.client.time.sleep") as slept:  # the retries' backoff, not waited out

@@ -1,7 +1,8 @@
 import io
 import unittest
 
-from kiln.display import Eta, View, bar_line, duration, parse_time, partial_text
+from kiln.display import Eta, View, bar_line, duration, parse_time, partial_text, retrying_what
+from kiln.errors import KilnError, KilnUnavailable
 
 from .fakes import event
 
@@ -17,6 +18,11 @@ class PartsTest(unittest.TestCase):
         self.assertEqual(partial_text({"text": "Hello there", "start": 1.5}), "Hello there")
         self.assertEqual(partial_text({"index": 1, "words": ["ü"]}), '{"index":1,"words":["ü"]}')
         self.assertEqual(partial_text([1, 2]), "[1,2]")
+
+    def test_a_wait_is_said_one_way_by_every_command(self):
+        self.assertEqual(retrying_what(KilnError(429, "rate_limited", "slow down")),
+                         "Kiln answered 429 rate_limited (slow down)")
+        self.assertEqual(retrying_what(KilnUnavailable("connection refused")), "cannot reach Kiln (connection refused)")
 
     def test_times_as_kiln_writes_them(self):
         self.assertEqual(parse_time("1970-01-01T00:01:00Z"), 60.0)

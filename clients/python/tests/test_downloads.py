@@ -93,7 +93,7 @@ class DownloadRetryTest(unittest.TestCase):
                                        + "wrote %d bytes to %s\n" % (len(CONTENT), self.output)))
         with open(self.output, "rb") as f:
             self.assertEqual(f.read(), CONTENT)
-        self.assertEqual(os.listdir(self.directory), ["out.bin"], "no .part left")
+        self.assertEqual(os.listdir(self.directory), [os.path.basename(self.output)], "no .part left")
 
     def test_a_503_is_retried_and_the_file_then_downloaded(self):
         code, err = self.result_file((503, {}), "whole")
@@ -154,6 +154,12 @@ class DownloadRetryTest(unittest.TestCase):
         self.assertEqual(Scripted.requests, [], "nothing downloaded to be thrown away")
         code, err = self.run_cli(["whole"], "result", "job_1", "--format", "txt")  # the rendered result
         self.assertEqual((code, err), (1, "kiln result: %s: Is a directory\n" % self.directory))
+        self.output = os.path.join(self.directory, "missing", "out.txt")
+        code, err = self.run_cli(["whole"], "result", "job_1")
+        self.assertEqual((code, err), (1, "kiln result: %s: No such file or directory\n" % self.output))
+        self.assertEqual(Scripted.requests, [], "the output is checked before the result is asked for")
+        self.output = os.path.join(self.directory, "out.txt")
+        self.assert_written(*self.run_cli(["whole"], "result", "job_1"))
 
     def test_an_output_that_cannot_seek_is_not_retried_once_written_to(self):
         class Pipe(io.BytesIO):

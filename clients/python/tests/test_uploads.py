@@ -1,11 +1,14 @@
 import base64
 import os
+import sys
 import tempfile
 import unittest
 
+from kiln import Client
 from kiln.errors import KilnError
-from kiln.uploads import UploadStore, upload
+from kiln.uploads import UploadStore, file_name, upload
 
+from . import NO_NON_UTF8_FILES
 from .fakes import FakeHttp, answer, down
 
 
@@ -143,6 +146,25 @@ class UploadTest(unittest.TestCase):
         self.assertEqual([c[0] for c in http.calls], ["HEAD", "HEAD", "PATCH"])
         self.assertEqual(server.created, [], "the same upload, from byte 10")
 
+    def test_each_wait_is_told_to_on_retry_when_given_as_every_other_retry_is(self):
+        server = TusServer(20, [KilnError(503, "shutting_down", "draining", retry_after=2)])
+        script = [KilnError(429, "rate_limited", "slow down", retry_after=7)]
+
+        def handler(method, path, body, headers=None):
+            return script.pop(0) if method == "POST" and script else server(method, path, body, headers)
+
+        heard, slept = [], []
+        file_id, _ = upload(FakeHttp(handler), self.file, self.store, chunk_size=10, sleep=slept.append,
+                            on_retry=lambda error, delay: heard.append((error.code, delay)))
+        self.assertEqual((file_id, heard, slept), ("file_1", [("rate_limited", 7), ("shutting_down", 2)], [7, 2]))
+        # The client's own on_retry (the command line's `…; again in 20.0 s`) hears an upload's waits too.
+        heard, script = [], [KilnError(429, "rate_limited", "slow down", retry_after=0)]
+        client = Client("http://kiln.test", "kiln_t", cache=os.path.join(self.dir.name, "other"),
+                        on_retry=lambda error, delay: heard.append(error.code))
+        server, client.http = TusServer(20), FakeHttp(handler)
+        self.assertEqual((client.upload(self.file, chunk_size=10), heard), ("file_1", ["rate_limited"]))
+
+    @unittest.skipIf(NO_NON_UTF8_FILES, "%s makes no file name that is not UTF-8" % sys.platform)
     def test_a_name_that_is_not_utf8_is_sent_with_a_replacement_character(self):
         os.rename(self.file, os.path.join(self.dir.name, os.fsdecode(b"caf\xe9.txt")))  # Latin-1, as on old disks
         self.file = os.path.join(self.dir.name, os.fsdecode(b"caf\xe9.txt"))
@@ -150,6 +172,10 @@ class UploadTest(unittest.TestCase):
         self.assertEqual(self.run_upload(server)[0], "file_1")
         metadata = dict(pair.split(" ") for pair in server.created[0]["Upload-Metadata"].split(","))
         self.assertEqual(base64.b64decode(metadata["filename"]).decode(), "caf\ufffd.txt")
+
+    def test_a_lone_surrogate_that_stands_for_no_byte_is_named_with_a_replacement_character(self):
+        self.assertEqual(file_name(os.path.join("in", "a\ud800b.txt")), "a\ufffdb.txt")  # made up by a program
+        self.assertEqual(file_name(os.path.join("in", "talk.wav")), "talk.wav")
 
     def test_the_store_is_keyed_by_server_path_size_and_time(self):
         key = UploadStore.key("http://a", self.file)

@@ -37,18 +37,19 @@ record BatchView(
                     job.stateName(),
                     job.progress(),
                     job.eta(),
-                    job.error() == null || !explains(job.state())
-                            ? null
-                            : job.error().code());
+                    shownError(job));
         }
+    }
 
-        /**
-         * Whether the job's error says why it is where it is. A job keeps its last failed attempt's
-         * error after it: one that succeeded on its next attempt is not shown with it.
-         */
-        private static boolean explains(JobState state) {
-            return state == JobState.FAILED || state == JobState.RETRY_SCHEDULED;
-        }
+    /**
+     * The code of the job's error where it says why the job is where it is (failed, or waiting to
+     * retry), else null: a job keeps its last failed attempt's error after it, and one that
+     * succeeded, was cancelled or runs again after that attempt is not shown with it. The batch's
+     * page and its zip's manifest both show this.
+     */
+    static String shownError(Job job) {
+        boolean explains = job.state() == JobState.FAILED || job.state() == JobState.RETRY_SCHEDULED;
+        return job.error() == null || !explains ? null : job.error().code();
     }
 
     /** A list row: no jobs, no ETA. */

@@ -63,8 +63,9 @@ class BatchZip {
                     row.put("file", input.name());
                 }
                 if (job.state() != JobState.SUCCEEDED) {
-                    if (job.error() != null) {
-                        row.put("error", job.error().code());
+                    String error = BatchView.shownError(job);
+                    if (error != null) {
+                        row.put("error", error);
                     }
                     continue;
                 }

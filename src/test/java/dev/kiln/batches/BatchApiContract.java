@@ -289,6 +289,48 @@ abstract class BatchApiContract extends ApiTestBase {
     }
 
     @Test
+    void aJobCancelledAfterAFailedAttemptIsShownWithoutItsErrorOnThePageAndInTheZip() throws IOException {
+        String worker = api.newWorker("batch-worker-" + UUID.randomUUID());
+        String processor = "idle-" + UUID.randomUUID().toString().substring(0, 8);
+        api.declare(worker, processor, "{\"accepts\":[\"*/*\"]}");
+        String id = create(processor, "{}", List.of(file(token, "a.txt"), file(token, "b.txt")))
+                .get("id")
+                .asString();
+        JsonNode claim = api.post(
+                        "/api/v1/worker/claim",
+                        worker,
+                        "{\"worker\":\"w\",\"processors\":[\"" + processor + "\"],\"waitSeconds\":5}")
+                .json()
+                .get("jobs")
+                .get(0);
+        String failedOnce = claim.get("id").asString();
+        Api.Response fail = api.post(
+                "/api/v1/worker/jobs/" + failedOnce + "/fail",
+                worker,
+                "{\"lease\":\"" + claim.get("lease").asString() + "\",\"code\":\"lease_expired\","
+                        + "\"message\":\"gone\",\"retryable\":true}");
+        assertThat(fail.json().get("state").asString()).as(fail.toString()).isEqualTo("retry_scheduled");
+        assertThat(api.postEmpty("/api/v1/batches/" + id + "/cancel", token).status())
+                .isEqualTo(200);
+
+        JsonNode page = awaitFinished(id);
+        Map<String, String> zip = unzip("/api/v1/batches/" + id + "/download");
+
+        assertThat(api.job(token, failedOnce).get("error").get("code").asString())
+                .as("the job keeps its attempt's error")
+                .isEqualTo("lease_expired");
+        for (JsonNode rows : List.of(
+                page.get("jobs"), JSON.readTree(zip.get("manifest.json")).get("jobs"))) {
+            for (JsonNode row : rows) {
+                assertThat(row.toString()).contains("cancelled");
+                assertThat(row.has("error"))
+                        .as("the page and the zip say the same: %s", row)
+                        .isFalse();
+            }
+        }
+    }
+
+    @Test
     void anotherUsersBatchIsNotFoundAndAdminsSeeEveryone() {
         String id = create("test-echo", "{}", List.of(file(token, "a.txt")))
                 .get("id")
