@@ -1,5 +1,6 @@
 package dev.kiln.api;
 
+import dev.kiln.support.Texts;
 import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
@@ -42,7 +43,7 @@ class ErrorPageProblems implements ErrorController {
             return answer(request, 404, new ApiException(ErrorCode.NOT_FOUND, "No such resource: /error"));
         }
         if (request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable thrown) {
-            log.error("Unexpected failure in {} {}", request.getMethod(), originalUri(request), thrown);
+            log.error("Unexpected failure in {} {}", originalMethod(request), originalUri(request), thrown);
         }
         ErrorCode code = switch (status) {
             case 401 -> ErrorCode.UNAUTHENTICATED;
@@ -51,17 +52,19 @@ class ErrorPageProblems implements ErrorController {
             case 405 -> ErrorCode.METHOD_NOT_ALLOWED;
             case 406 -> ErrorCode.NOT_ACCEPTABLE;
             case 415 -> ErrorCode.UNSUPPORTED_CONTENT_TYPE;
-            case 500 -> ErrorCode.INTERNAL_ERROR;
-            default -> ErrorCode.MALFORMED_REQUEST;
+            case 501, 505 -> ErrorCode.MALFORMED_REQUEST;
+            case 503 -> ErrorCode.SHUTTING_DOWN;
+            default -> status >= 500 ? ErrorCode.INTERNAL_ERROR : ErrorCode.MALFORMED_REQUEST;
         };
         String detail = switch (code) {
             case UNAUTHENTICATED -> "Send Authorization: Bearer <token>, or sign in (POST /api/v1/session).";
             case FORBIDDEN -> "Your role may not do this.";
             case NOT_FOUND -> "No such resource: " + originalUri(request);
-            case METHOD_NOT_ALLOWED -> "Method " + request.getMethod() + " is not allowed here.";
+            case METHOD_NOT_ALLOWED -> "Method " + originalMethod(request) + " is not allowed here.";
             case NOT_ACCEPTABLE -> "None of the requested media types can be produced.";
             case UNSUPPORTED_CONTENT_TYPE -> "The request's Content-Type is not supported here.";
             case INTERNAL_ERROR -> "Something went wrong on our side; it has been logged.";
+            case SHUTTING_DOWN -> "This node cannot serve requests now; try again, or another node.";
             default ->
                 status >= 500
                         ? "The request uses an HTTP feature this server does not support."
@@ -96,6 +99,13 @@ class ErrorPageProblems implements ErrorController {
         return ResponseEntity.status(status)
                 .contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .body(problem);
+    }
+
+    /** The container forwards to its error page as GET; the request's own method is kept aside. */
+    private static String originalMethod(HttpServletRequest request) {
+        return request.getAttribute(RequestDispatcher.ERROR_METHOD) instanceof String method
+                ? Texts.safe(method, 20)
+                : request.getMethod();
     }
 
     private static String originalUri(HttpServletRequest request) {

@@ -146,15 +146,18 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
     /**
      * Spring reads the request's Content-Type only as a concrete media type: where a body is optional
      * and no {@code consumes} refused it first, a wildcard such as {@code *}{@code /*} throws this.
+     * Any other cause of the exception is a fault of ours, whatever the request's Content-Type.
      */
     @ExceptionHandler(IllegalArgumentException.class)
     ResponseEntity<?> illegalArgument(IllegalArgumentException e, HttpServletRequest request) {
-        if (wildcard(request.getContentType())) {
+        if (String.valueOf(e.getMessage()).startsWith("Content-Type cannot contain wildcard")
+                && wildcard(request.getContentType())) {
             return api(
                     new ApiException(
                                     ErrorCode.UNSUPPORTED_CONTENT_TYPE,
                                     "Content-Type " + Texts.safe(request.getContentType(), 40)
-                                            + " is not a media type; send application/json.")
+                                            + " is no concrete media type: send one, such as application/json, or"
+                                            + " none with no body.")
                             .with("field", HttpHeaders.CONTENT_TYPE),
                     request);
         }

@@ -116,7 +116,8 @@ class ClaimController {
                 "max",
                 "waitSeconds");
         String instance = Fields.string(body, "worker", 100, true);
-        if (!Texts.isOneLine(instance, 100)) { // shown to admins, and PostgreSQL refuses a NUL
+        // Shown to admins, and PostgreSQL refuses a NUL; a half character would be stored as '?'.
+        if (!Texts.wellFormed(instance).equals(instance) || !Texts.isOneLine(instance, 100)) {
             throw ApiException.invalidField("worker", "worker must be one line without control characters.");
         }
         List<String> types = processors(body.get("processors"));

@@ -51,11 +51,14 @@ record IndexEntry(int segment, String text, Double startSeconds, Double endSecon
         return code.chars().allMatch(c -> c >= 'a' && c <= 'z') ? code : null;
     }
 
-    /** Without the snippet markers, nor NUL: a worker's or a document's text may hold one, and PostgreSQL refuses it. */
+    /**
+     * Without the snippet markers, nor NUL (a worker's or a document's text may hold one, and PostgreSQL
+     * refuses it): each becomes a space, so the words on either side stay apart.
+     */
     private static String clean(String text) {
         return text.replace(MARK_START, ' ')
                 .replace(MARK_END, ' ')
-                .replace("\u0000", "")
+                .replace('\u0000', ' ')
                 .strip();
     }
 

@@ -343,6 +343,9 @@ abstract class WorkerProtocolContract extends ApiTestBase {
                 "/api/v1/worker/claim", worker, "{\"worker\":\"w\\u0000\",\"processors\":[\"" + processor + "\"]}");
         assertThat(nulWorker.status()).as(nulWorker.toString()).isEqualTo(400);
         assertThat(nulWorker.json().get("field").asString()).isEqualTo("worker");
+        Api.Response halfCharacter = api.post(
+                "/api/v1/worker/claim", worker, "{\"worker\":\"w\\ud800\",\"processors\":[\"" + processor + "\"]}");
+        assertThat(halfCharacter.status()).as(halfCharacter.toString()).isEqualTo(400);
         assertThat(api.post(
                                 "/api/v1/worker/claim",
                                 worker,

@@ -199,14 +199,14 @@ abstract class SearchContract extends ApiTestBase {
                 worker,
                 "{\"lease\":\"" + lease + "\",\"result\":{\"language\":\"en\",\"segments\":["
                         + "{\"start\":0,\"end\":4,\"text\":\"Good morning.\"},"
-                        + "{\"start\":61.25,\"end\":65,\"text\":\"The " + rare + " is\\u0000 ready.\"}]}}");
+                        + "{\"start\":61.25,\"end\":65,\"text\":\"The " + rare + " is\\u0000ready.\"}]}}");
         assertThat(done.status()).as(done.toString()).isEqualTo(200);
         JsonNode hit = awaitHits(member, q(rare), 1).get(0);
         assertThat(hit.get("jobId").asString()).isEqualTo(job);
         assertThat(hit.get("jobType").asString()).isEqualTo(processor);
         assertThat(hit.get("segment").asInt()).isEqualTo(1);
         assertThat(hit.get("anchor").get("startSeconds").asDouble()).isEqualTo(61.25);
-        // A NUL in a worker's text was never indexed on PostgreSQL, which refuses it in text.
+        // A NUL in a worker's text was never indexed on PostgreSQL, which refuses it in text; it parts words.
         assertThat(hit.get("text").asString()).isEqualTo("The " + rare + " is ready.");
         assertThat(hit.has("fileId")).as("a job without an input has no file").isFalse();
     }
