@@ -56,6 +56,8 @@ export function SegmentList({
   target?: number;
 }) {
   const scroller = useRef<HTMLDivElement>(null);
+  const segmentsNow = useRef(segments);
+  segmentsNow.current = segments;
   const [active, setActive] = useState(0);
   const [editing, setEditing] = useState<number>();
   const focusWanted = useRef(false);
@@ -116,9 +118,32 @@ export function SegmentList({
   );
   // A layout effect's cleanup runs before the field's own (passive) one lets go of the change.
   useLayoutEffect(() => () => openDraft.current?.(), []);
+  // The segments whose save is in flight: such a row does not open again until the save answers, since its
+  // field would start from the text before the correction (and leaving it would save that over the correction).
+  const [savingRows, setSavingRows] = useState<ReadonlySet<number>>(() => new Set());
+  const savingNow = useRef(savingRows);
+  savingNow.current = savingRows;
+  const saveRow = useCallback(
+    async (segment: Segment, text: string) => {
+      if (!onSave) return;
+      setSavingRows((rows) => new Set(rows).add(segment.id));
+      try {
+        await onSave(segment, text);
+      } finally {
+        setSavingRows((rows) => {
+          const left = new Set(rows);
+          left.delete(segment.id);
+          return left;
+        });
+      }
+    },
+    [onSave],
+  );
   const startEdit = useCallback(
     (index: number) => {
       if (!onSave) return;
+      const segment = segmentsNow.current[index];
+      if (segment && savingNow.current.has(segment.id)) return;
       openDraft.current?.();
       setActive(index);
       setEditing(index);
@@ -188,7 +213,8 @@ export function SegmentList({
                 now={isPlaying ? now : -1}
                 renderLead={renderLead}
                 editable={onSave !== undefined}
-                onSave={onSave}
+                saving={savingRows.has(segment.id)}
+                onSave={onSave && saveRow}
                 revisions={revisions}
                 holdDraft={holdRowDraft}
                 onStart={startEdit}
@@ -226,6 +252,7 @@ const SegmentRow = memo(function SegmentRow({
   now,
   renderLead,
   editable,
+  saving,
   onSave,
   revisions,
   holdDraft,
@@ -239,6 +266,8 @@ const SegmentRow = memo(function SegmentRow({
   now: number;
   renderLead?: (segment: Segment) => ReactNode;
   editable: boolean;
+  /** Whether the row's save is in flight: it cannot be opened again until the save answers. */
+  saving: boolean;
   onSave?: (segment: Segment, text: string) => Promise<void>;
   revisions?: Revisions;
   holdDraft?: (send: () => void) => () => void;
@@ -257,9 +286,10 @@ const SegmentRow = memo(function SegmentRow({
         </>
       ) : (
         <span
-          className={`segment-text${editable ? ' editable' : ''}`}
-          title={editable ? 'Click or press Enter to correct' : undefined}
-          onClick={editable ? () => onStart(index) : undefined}
+          className={`segment-text${editable && !saving ? ' editable' : ''}${saving ? ' saving' : ''}`}
+          title={saving ? 'Saving…' : editable ? 'Click or press Enter to correct' : undefined}
+          aria-busy={saving || undefined}
+          onClick={editable && !saving ? () => onStart(index) : undefined}
         >
           {segment.words && playing
             ? segment.words.map((w, j) => (
@@ -293,10 +323,19 @@ function SegmentField({
   onStop(): void;
 }) {
   const [draft, setDraft] = useState(segment.text);
+  // Whether this field is still in the page: a save that answers after it closed (sent as another row was
+  // opened) must not close the field opened since, even on the same row.
+  const open = useRef(true);
+  useEffect(() => {
+    open.current = true;
+    return () => {
+      open.current = false;
+    };
+  }, []);
   const send = useCallback(
     async (text: string) => {
       await onSave(segment, text); // when refused, the list says why
-      onStop();
+      if (open.current) onStop();
     },
     [onSave, segment, onStop],
   );

@@ -1,5 +1,6 @@
 // @vitest-environment jsdom
 import { act, cleanup, fireEvent, render, renderHook, screen, waitFor } from '@testing-library/react';
+import { useCallback, useState } from 'react';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HttpError } from '../live';
 import { snapshot } from '../live/testSupport';
@@ -340,5 +341,47 @@ describe('a long list', () => {
     await screen.findByText('Line 10');
     expect(screen.getByLabelText('Text of segment 4')).toHaveProperty('value', 'Line three, half typed');
     expect(save).not.toHaveBeenCalled();
+  });
+});
+
+describe('a line reopened while its save is in flight', () => {
+  it('opens only once the save answered, from the corrected text, and that save does not close it', async () => {
+    const { SegmentList } = await import('./SegmentList');
+    const sent: { text: string; answer: () => void }[] = [];
+    function Page() {
+      const [segments, setSegments] = useState(() => [line(0, 'Line 0'), line(1, 'Line 1'), line(2, 'Line 2')]);
+      const save = useCallback(
+        (segment: Segment, text: string) =>
+          new Promise<void>((resolve) =>
+            sent.push({
+              text,
+              answer: () => {
+                setSegments((s) => withUpdated(s, [line(segment.id, text, segment.version + 1, true)]));
+                resolve();
+              },
+            }),
+          ),
+        [],
+      );
+      return <SegmentList segments={segments} onSave={save} label="Lines" />;
+    }
+    render(<Page />);
+    fireEvent.click(screen.getByText('Line 1'));
+    fireEvent.change(screen.getByLabelText('Text of segment 2'), { target: { value: 'Line one' } });
+    await act(async () => fireEvent.click(screen.getByText('Line 2')));
+    expect(sent.map((s) => s.text)).toEqual(['Line one']);
+
+    // Back to the line whose save has not answered: it does not open from the text before the correction.
+    await act(async () => fireEvent.click(screen.getByText('Line 1')));
+    expect(screen.queryByLabelText('Text of segment 2')).toBeNull();
+
+    await act(async () => sent[0].answer());
+    await act(async () => fireEvent.click(screen.getByText('Line one')));
+    const field = screen.getByLabelText('Text of segment 2');
+    expect(field).toHaveProperty('value', 'Line one');
+    fireEvent.change(field, { target: { value: 'Line one, and more' } });
+    await act(async () => {});
+    expect(screen.getByLabelText('Text of segment 2')).toHaveProperty('value', 'Line one, and more');
+    expect(sent).toHaveLength(1);
   });
 });
