@@ -119,6 +119,37 @@ describe('LiveClient', () => {
     expect(mine).toEqual([3, 7]);
   });
 
+  it('tells "my jobs" an event once when it came before the follow, which replays it', async () => {
+    kiln.jobs.set('job_a', snapshot('job_a', 2, { state: 'succeeded' }));
+    kiln.append(event('job_a', 3, 'state', { state: 'queued', attempt: 1 }));
+    const c = client();
+    const socket = await connected(c);
+    const mine: number[] = [];
+    c.followMine((e) => mine.push(e.seq));
+    c.followJob('job_a', () => undefined);
+    await flush();
+    // Sent to "my jobs" after the snapshot was read, before the follow was registered; then the follow replays it.
+    socket.push({ type: 'event', ...event('job_a', 3, 'state', { state: 'queued', attempt: 1 }) });
+    [1, 2, 3].forEach((seq) => socket.push({ type: 'event', ...event('job_a', seq) }));
+    await flush();
+    expect(mine).toEqual([3]);
+  });
+
+  it('tells "my jobs" an event once when it came while the snapshot, read before it, was on its way', async () => {
+    kiln.jobs.set('job_a', snapshot('job_a', 2, { state: 'succeeded' }));
+    kiln.append(event('job_a', 3, 'state', { state: 'queued', attempt: 1 }));
+    const c = client();
+    const socket = await connected(c);
+    const mine: number[] = [];
+    c.followMine((e) => mine.push(e.seq));
+    c.followJob('job_a', () => undefined);
+    socket.push({ type: 'event', ...event('job_a', 3, 'state', { state: 'queued', attempt: 1 }) });
+    await flush();
+    [1, 2, 3].forEach((seq) => socket.push({ type: 'event', ...event('job_a', seq) }));
+    await flush();
+    expect(mine).toEqual([3]);
+  });
+
   it('fills a gap over HTTP when an event arrives early', async () => {
     kiln.append(event('job_a', 3), event('job_a', 4));
     const c = client();

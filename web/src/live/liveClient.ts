@@ -68,8 +68,9 @@ interface Followed {
   /** When it was last looked at, in looks made by the client (0: never); the least recent go first. */
   lookedAt: number;
   /**
-   * The job's last seq when its snapshot was read: its follow replays the log from the start, and
-   * what came up to there is history, not news for "my jobs" (which has no replay).
+   * The job's last seq when its snapshot was read, or the last one "my jobs" was told if later: its
+   * follow replays the log from the start, and what came up to there is history, or already told, not
+   * news for "my jobs" (which has no replay).
    */
   knownSeq?: number;
 }
@@ -244,7 +245,7 @@ export class LiveClient {
     try {
       const snapshot = await this.http.job(jobId);
       if (this.followed.get(jobId) !== entry || this.disposed) return;
-      entry.knownSeq = snapshot.seq;
+      entry.knownSeq = Math.max(entry.knownSeq ?? 0, snapshot.seq);
       entry.feed = new JobFeed(
         jobId,
         viewFromStart(snapshot),
@@ -343,7 +344,11 @@ export class LiveClient {
         void _type;
         const followed = this.followed.get(event.job);
         followed?.feed?.receive(event);
-        if (event.seq > (followed?.knownSeq ?? 0)) this.mineListeners.forEach((listener) => listener.event(event));
+        if (event.seq > (followed?.knownSeq ?? 0)) {
+          this.mineListeners.forEach((listener) => listener.event(event));
+          // Told once: the follow may replay it (it came before the follow was registered).
+          if (followed) followed.knownSeq = event.seq;
+        }
         return;
       }
       case 'deleted':
