@@ -83,6 +83,27 @@ describe('the jobs list', () => {
     );
   });
 
+  it('drops a state Kiln does not know from the address, and shows a type filtered by though not offered', async () => {
+    expect(parseRoute('/', '?state=bogus&type=transcribe')).toEqual({
+      name: 'jobs',
+      state: undefined,
+      type: 'transcribe',
+    });
+    const asked: string[] = [];
+    const { client } = fakeClient((call) => {
+      asked.push(call.path);
+      return call.path.startsWith('/api/v1/jobs?')
+        ? json({ items: [], nextCursor: null })
+        : json({ counts: {}, total: 0 });
+    });
+    window.history.replaceState(null, '', '/?state=bogus&type=test-echo');
+    render(<Routed client={Object.assign(client, { followMine: () => () => {}, followsMine: true })} />);
+    expect((await screen.findByText(/^No test-echo jobs/)).textContent).toBe('No test-echo jobs. Show all your jobs.');
+    expect(asked.find((p) => p.startsWith('/api/v1/jobs?'))).not.toMatch(/state=/);
+    expect(screen.getByLabelText<HTMLSelectElement>('State', { exact: true }).value).toBe('');
+    expect(screen.getByLabelText<HTMLSelectElement>('Type', { exact: true }).value).toBe('test-echo');
+  });
+
   it('reads and writes its address', () => {
     expect(jobsPath('failed', 'transcribe')).toBe('/?state=failed&type=transcribe');
     expect(jobsPath(undefined, '')).toBe('/');

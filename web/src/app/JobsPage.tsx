@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { isObject, malformed, useJobs, type JobSnapshot, type LiveClient } from '../live';
+import { isObject, JOB_STATES as STATES, malformed, useJobs, type JobSnapshot, type LiveClient } from '../live';
 import { age, clock, duration } from './format';
 import { Link } from './Link';
 import { ProgressBar } from './ProgressBar';
@@ -8,7 +8,6 @@ import { RecentBatches } from './RecentBatches';
 import { useQuietLoad } from './useLoad';
 import { ErrorLine } from './ErrorLine';
 
-const STATES = ['queued', 'retry_scheduled', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 const PAGE = 25;
 
 /** Jobs per state from the server (all of yours, not just the loaded pages), read again as the list changes. */
@@ -44,6 +43,9 @@ export function JobsPage({
   // Counts change only when a job appears or changes state, not with every progress event.
   const states = useMemo(() => jobs.data.map((job) => `${job.id}:${job.state}`).join(), [jobs.data]);
   const counts = useCounts(client, type, states);
+  // The type filtered by is one of the select's options even when it is not among the processors offered
+  // (not loaded yet, a test one, or gone), so the select says what the list shows rather than All.
+  const typeOptions = type && !types.includes(type) ? [...types, type] : types;
 
   return (
     <section className="panel" aria-labelledby="jobs-title">
@@ -69,7 +71,7 @@ export function JobsPage({
           Type
           <select value={type} onChange={(e) => setType(e.target.value)}>
             <option value="">All</option>
-            {types.map((t) => (
+            {typeOptions.map((t) => (
               <option key={t} value={t}>
                 {t}
               </option>

@@ -2,10 +2,11 @@
 // server answers every such path with the app).
 
 import { useEffect, useState } from 'react';
+import { isJobState, type JobState } from '../live';
 import { isKind, type Kind } from './library';
 
 export type Route =
-  | { name: 'jobs'; state?: string; type?: string }
+  | { name: 'jobs'; state?: JobState; type?: string }
   | { name: 'job'; id: string; segment?: number; t?: number }
   | { name: 'search'; q?: string }
   | { name: 'ask'; id?: string }
@@ -24,9 +25,11 @@ export const ADMIN_ROUTES: ReadonlySet<Route['name']> = new Set(['users', 'user'
 
 export function parseRoute(path: string, search = ''): Route {
   if (path === '/' || path === '/jobs') {
-    // The list's filters live in the address, so Back from a job comes back to the list as it was.
+    // The list's filters live in the address, so Back from a job comes back to the list as it was; a state
+    // Kiln does not know is no filter (the list would be refused while its select said All).
     const query = new URLSearchParams(search);
-    return { name: 'jobs', state: query.get('state') || undefined, type: query.get('type') || undefined };
+    const state = query.get('state');
+    return { name: 'jobs', state: isJobState(state) ? state : undefined, type: query.get('type') || undefined };
   }
   if (path === '/new') return { name: 'new' };
   if (path === '/signin') return { name: 'signin' };

@@ -4,14 +4,20 @@
 export type JobState = 'queued' | 'retry_scheduled' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type EventKind = 'state' | 'progress' | 'partial' | 'result' | 'error';
 
-const STATES: ReadonlySet<string> = new Set([
+/** Every job state, in the order a job goes through them. */
+export const JOB_STATES: readonly JobState[] = [
   'queued',
   'retry_scheduled',
   'running',
   'succeeded',
   'failed',
   'cancelled',
-]);
+];
+const STATES: ReadonlySet<string> = new Set(JOB_STATES);
+
+export function isJobState(value: string | null | undefined): value is JobState {
+  return value !== null && value !== undefined && STATES.has(value);
+}
 const KINDS: ReadonlySet<string> = new Set(['state', 'progress', 'partial', 'result', 'error']);
 export const FINAL_STATES: ReadonlySet<JobState> = new Set<JobState>(['succeeded', 'failed', 'cancelled']);
 
