@@ -7,8 +7,7 @@ import {
   contentUrl,
   deleteFile,
   fileLength,
-  jobsInTheWay,
-  jobsRunning,
+  jobsNamedBy,
   resultFormats,
   viewing,
   type LibraryFile,
@@ -151,7 +150,7 @@ export function FileDeletion({ http, file, onDeleted }: { http: KilnHttp; file: 
       await deleteFile(http, file.id, withJobs);
       onDeleted();
     } catch (e) {
-      const jobs = jobsInTheWay(e) ?? jobsRunning(e);
+      const jobs = jobsNamedBy(e, 'file_in_use') ?? jobsNamedBy(e, 'job_running');
       if (jobs) setState({ step: 'in-use', jobs });
       else setError(messageOf(e));
       setBusy(false);

@@ -4,8 +4,7 @@ import {
   fileLength,
   isLibraryFile,
   isUsage,
-  jobsInTheWay,
-  jobsRunning,
+  jobsNamedBy,
   libraryPath,
   resultFormats,
   viewing,
@@ -70,10 +69,10 @@ describe('the library', () => {
       code: 'file_in_use',
       jobs: [{ id: 'job_2', type: 'transcribe', state: 'queued' }, { junk: true }],
     });
-    expect(jobsInTheWay(inUse)).toEqual([{ id: 'job_2', type: 'transcribe', state: 'queued' }]);
-    expect(jobsInTheWay(new HttpError(409, 'job_running', 'running'))).toBeUndefined();
-    expect(jobsInTheWay(new HttpError(404, 'file_not_found', 'No file'))).toBeUndefined();
-    expect(jobsInTheWay(new Error('offline'))).toBeUndefined();
+    expect(jobsNamedBy(inUse, 'file_in_use')).toEqual([{ id: 'job_2', type: 'transcribe', state: 'queued' }]);
+    expect(jobsNamedBy(new HttpError(409, 'job_running', 'running'), 'file_in_use')).toBeUndefined();
+    expect(jobsNamedBy(new HttpError(404, 'file_not_found', 'No file'), 'file_in_use')).toBeUndefined();
+    expect(jobsNamedBy(new Error('offline'), 'file_in_use')).toBeUndefined();
   });
 
   it('names the running jobs that keep a file deleted with its jobs (409 job_running), and only for that refusal', () => {
@@ -81,8 +80,8 @@ describe('the library', () => {
       code: 'job_running',
       jobs: [{ id: 'job_2', type: 'transcribe', state: 'running' }],
     });
-    expect(jobsRunning(running)).toEqual([{ id: 'job_2', type: 'transcribe', state: 'running' }]);
-    expect(jobsRunning(new HttpError(409, 'file_in_use', 'in use'))).toBeUndefined();
+    expect(jobsNamedBy(running, 'job_running')).toEqual([{ id: 'job_2', type: 'transcribe', state: 'running' }]);
+    expect(jobsNamedBy(new HttpError(409, 'file_in_use', 'in use'), 'job_running')).toBeUndefined();
   });
 
   it('keeps the search and the kind in the address, and reads them back', () => {

@@ -136,16 +136,12 @@ export async function deleteFiles(http: KilnHttp, ids: string[]): Promise<Delete
   return list as Deleted[];
 }
 
-/** The jobs a refused deletion names: those waiting or running on the file (409 file_in_use), else none. */
-export function jobsInTheWay(error: unknown): MadeJob[] | undefined {
-  if (!(error instanceof HttpError) || error.status !== 409 || error.code !== 'file_in_use') return undefined;
-  const jobs = error.problem.jobs;
-  return Array.isArray(jobs) ? jobs.filter(isMadeJob) : [];
-}
-
-/** The running jobs that refused a deletion with its jobs (409 job_running): they must be cancelled first; else none. */
-export function jobsRunning(error: unknown): MadeJob[] | undefined {
-  if (!(error instanceof HttpError) || error.status !== 409 || error.code !== 'job_running') return undefined;
+/**
+ * The jobs a deletion refused with 409 {@link code} names, else none: for file_in_use those waiting or
+ * running on the file; for job_running (a deletion with its jobs) the running ones, to be cancelled first.
+ */
+export function jobsNamedBy(error: unknown, code: 'file_in_use' | 'job_running'): MadeJob[] | undefined {
+  if (!(error instanceof HttpError) || error.status !== 409 || error.code !== code) return undefined;
   const jobs = error.problem.jobs;
   return Array.isArray(jobs) ? jobs.filter(isMadeJob) : [];
 }
