@@ -185,6 +185,26 @@ describe('the Ask page', () => {
     });
   });
 
+  it('shows a conversation from its first answer left, and says the earlier ones were deleted', async () => {
+    const second = answerJob('job_2', { state: 'succeeded', params: { question: 'Where?', conversation: 'job_1' } });
+    const third = answerJob('job_3', { state: 'succeeded', params: { question: 'When?', conversation: 'job_2' } });
+    const { client } = fakeClient(
+      (call) => {
+        if (call.path === '/api/v1/jobs/job_3') return json(third);
+        if (call.path === '/api/v1/jobs/job_2') return json(second);
+        return undefined; // job_1 was deleted: 404
+      },
+      { job_2: view(second, [{ delta: 'In Ghent.' }]), job_3: view(third, [{ delta: 'Thursday.' }]) },
+    );
+    render(<AskPage client={client} id="job_3" />);
+    await waitFor(() =>
+      expect(screen.getAllByRole('heading', { level: 2 }).map((h) => h.textContent)).toEqual(['Where?', 'When?']),
+    );
+    expect(screen.getByText(/^Earlier answers of this conversation were deleted/)).toBeTruthy();
+    expect(screen.queryByText(/Could not read the conversation/)).toBeNull();
+    expect(screen.queryByText(/does not exist/)).toBeNull();
+  });
+
   it('says an answer that is not there (or not yours) is not, once, and offers a new question', async () => {
     const { client } = fakeClient(noCalls);
     render(<AskPage client={client} id="job_gone" />);

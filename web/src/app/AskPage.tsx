@@ -27,7 +27,7 @@ const MAX_TURNS = 20;
  * follow-up carries the earlier turns, and the page shows the conversation oldest first.
  */
 export function AskPage({ client, id }: { client: LiveClient; id?: string }) {
-  const turns = useLoad(async () => (id ? conversationOf(client, id) : []), [client, id]);
+  const turns = useLoad(async () => (id ? conversationOf(client, id) : { ids: [], earlierGone: false }), [client, id]);
   return (
     <section className="panel ask-page" aria-labelledby="ask-title">
       <h1 id="ask-title">Ask</h1>
@@ -36,11 +36,14 @@ export function AskPage({ client, id }: { client: LiveClient; id?: string }) {
           Ask a question about your recordings and documents: the answer cites the passages it comes from.
         </p>
       )}
-      {/* An answer that is not there says so itself, below. */}
+      {/* The answer asked for, when not there, says so itself, below. */}
       {turns.error !== undefined && !(turns.error instanceof HttpError && turns.error.status === 404) && (
         <ErrorLine>Could not read the conversation: {messageOf(turns.error)}</ErrorLine>
       )}
-      {(turns.data ?? (id ? [id] : [])).map((turn) => (
+      {turns.data?.earlierGone && (
+        <p className="note">Earlier answers of this conversation were deleted; it is shown from the first one left.</p>
+      )}
+      {(turns.data?.ids ?? (id ? [id] : [])).map((turn) => (
         <AnswerTurn key={turn} client={client} id={turn} />
       ))}
       {id ? <FollowUp client={client} id={id} /> : <AskForm client={client} />}
@@ -48,16 +51,27 @@ export function AskPage({ client, id }: { client: LiveClient; id?: string }) {
   );
 }
 
-/** The answers of a conversation, oldest first, ending with `id` (each names the one it follows). */
-async function conversationOf(client: LiveClient, id: string): Promise<string[]> {
+/**
+ * The answers of a conversation, oldest first, ending with `id` (each names the one it follows). An earlier
+ * answer deleted ends the walk back there ({@code earlierGone}); `id` itself not there rejects (404).
+ */
+async function conversationOf(client: LiveClient, id: string): Promise<{ ids: string[]; earlierGone: boolean }> {
   const ids = [id];
   for (let at = id; ids.length < MAX_TURNS;) {
-    const previous = follows((await client.http.job(at)).params);
+    let job: JobSnapshot;
+    try {
+      job = await client.http.job(at);
+    } catch (error) {
+      if (at === id || !(error instanceof HttpError && error.status === 404)) throw error;
+      ids.shift(); // `at`, named by the answer after it, is gone
+      return { ids, earlierGone: true };
+    }
+    const previous = follows(job.params);
     if (!previous || ids.includes(previous)) break;
     ids.unshift(previous);
     at = previous;
   }
-  return ids;
+  return { ids, earlierGone: false };
 }
 
 /** A follow-up is asked once the answer it follows is finished. */
