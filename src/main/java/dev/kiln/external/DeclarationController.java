@@ -104,11 +104,16 @@ class DeclarationController {
                     "limits", "limits must be an object {maxAttempts, timeoutSeconds, concurrency}.");
         }
         JsonNode l = limits == null || limits.isNull() ? json.createObjectNode() : limits;
-        Fields.object(l, "limits", "maxAttempts", "timeoutSeconds", "concurrency");
-        out.putObject("limits")
-                .put("maxAttempts", Fields.integer(l, "maxAttempts", 1, 100, 3))
-                .put("timeoutSeconds", Fields.integer(l, "timeoutSeconds", 1, 7 * 24 * 3600, 3600))
-                .put("concurrency", Fields.integer(l, "concurrency", 1, 1000, 1));
+        try {
+            Fields.object(l, "limits", "maxAttempts", "timeoutSeconds", "concurrency");
+            out.putObject("limits")
+                    .put("maxAttempts", Fields.integer(l, "maxAttempts", 1, 100, 3))
+                    .put("timeoutSeconds", Fields.integer(l, "timeoutSeconds", 1, 7 * 24 * 3600, 3600))
+                    .put("concurrency", Fields.integer(l, "concurrency", 1, 1000, 1));
+        } catch (ApiException e) {
+            // Named by its place in the body, as every other field is (limits.concurrency, not concurrency).
+            throw e.with("field", "limits." + e.properties().get("field"));
+        }
         JsonNode formats = body.get("resultFormats");
         if (formats != null && !formats.isNull() && !(formats.isArray() && formats.isEmpty())) {
             throw ApiException.invalidField(

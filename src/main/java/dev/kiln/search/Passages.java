@@ -1,6 +1,7 @@
 package dev.kiln.search;
 
 import dev.kiln.auth.User;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.springframework.stereotype.Component;
@@ -8,6 +9,9 @@ import org.springframework.stereotype.Component;
 /** Retrieval for answering questions over a user's own transcripts and documents. */
 @Component
 public class Passages {
+
+    /** How many hits are read per passage wanted, so that duplicates of one text do not leave places empty. */
+    private static final int DUPLICATE_ROOM = 4;
 
     private final Retrieval retrieval;
 
@@ -35,8 +39,15 @@ public class Passages {
         terms = terms.subList(0, Math.min(terms.size(), SearchController.MAX_TERMS));
         Scope scope = new Scope(owner.id(), null, jobIds, fileIds, false);
         try {
-            return retrieval.search(Retrieval.Mode.HYBRID, scope, question, terms, k, 0, null).found().stream()
+            // A result reused from an earlier job, or the same recording transcribed twice, is indexed
+            // once per job: the same text would take several of the k places (and be cited as [1], [2]…).
+            // Deeper, then the first of each text.
+            int depth = Math.min(k * DUPLICATE_ROOM, SearchController.MAX_DEPTH);
+            Set<String> seen = new HashSet<>();
+            return retrieval.search(Retrieval.Mode.HYBRID, scope, question, terms, depth, 0, null).found().stream()
                     .map(f -> Passage.of(f.hit()))
+                    .filter(passage -> seen.add(passage.text().strip()))
+                    .limit(k)
                     .toList();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -2,8 +2,10 @@ package dev.kiln.answers;
 
 import static dev.kiln.testing.TestBytes.rareWord;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.kiln.testing.ApiTestBase;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -38,5 +40,39 @@ class SqliteExtractiveAnswersTest extends ApiTestBase {
         assertThat(result.get("citations").get(0).get("jobId").asString()).isEqualTo(document);
         assertThat(AnswersContract.deltas(events))
                 .isEqualTo(result.get("answer").asString());
+    }
+
+    /** The same document twice (a reused result, a second upload): its text is one passage, cited once. */
+    @Test
+    void theSameTextIndexedTwiceIsOnePassage() {
+        String member = api.newMember("duplicates-" + UUID.randomUUID());
+        String rare = rareWord();
+        String text = "The " + rare + " roof was mended in May.";
+        String first = api.searchableDocument(member, text, rare);
+        String file = api.job(member, first).get("input").get("fileId").asString();
+        String again = api.submit(member, "extract", file, "{}");
+        await().atMost(Duration.ofMinutes(1))
+                .until(() -> api.state(member, again).equals("succeeded"));
+        await().atMost(Duration.ofMinutes(1))
+                .until(() -> api.get("/api/v1/search?mode=text&q=" + rare, member)
+                                .json()
+                                .get("items")
+                                .size()
+                        == 2);
+
+        String job = api.post("/api/v1/answers", member, "{\"question\": \"When was the " + rare + " roof mended?\"}")
+                .json()
+                .get("id")
+                .asString();
+        api.events(member, job);
+
+        JsonNode result = JsonMapper.builder()
+                .build()
+                .readTree(api.get("/api/v1/jobs/" + job + "/result", member).body());
+        List<String> cited = result.get("citations")
+                .valueStream()
+                .map(c -> c.get("text").asString())
+                .toList();
+        assertThat(cited).containsOnlyOnce(text).doesNotHaveDuplicates();
     }
 }

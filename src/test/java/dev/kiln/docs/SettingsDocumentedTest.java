@@ -4,14 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.db.DatabaseSettings;
 import dev.kiln.processors.ProcessorSettings;
+import dev.kiln.transcribe.TranscribeSettings;
 import dev.kiln.workers.WorkerSettings;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Parameter;
+import java.lang.reflect.RecordComponent;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Enumeration;
 import java.util.HashSet;
 import java.util.List;
@@ -22,6 +26,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
@@ -98,6 +103,74 @@ class SettingsDocumentedTest {
         }
         assertThat(known).as("Spring Boot's settings were found").contains("server.port");
         assertThat(wrong).as("README configuration table").isEmpty();
+    }
+
+    /**
+     * The other way round: every {@code kiln.*} row names a setting that exists, so a setting renamed
+     * or removed leaves no row behind. A row of a named entry ({@code <name>}) names a field of the
+     * entry's record, with the default that field really has.
+     */
+    @Test
+    void everyKilnRowNamesASettingThatExists() throws IOException {
+        Set<String> known = new HashSet<>();
+        metadata().get("properties").forEach(p -> known.add(p.get("name").asString()));
+        Map<String, Class<?>> entries = Map.of(
+                "kiln.processors.<name>.", ProcessorSettings.Override.class,
+                "kiln.transcribe.engines.<name>.", TranscribeSettings.Engine.class);
+        List<String> wrong = new ArrayList<>();
+        Pattern row = Pattern.compile("^\\| `(kiln\\.[a-z0-9.<>-]+)` \\| `[A-Z0-9_<>]+` \\| ([^|]*) \\|");
+        int rows = 0;
+        for (String line : Files.readAllLines(Path.of("README.md"))) {
+            Matcher m = row.matcher(line);
+            if (!m.find()) {
+                continue;
+            }
+            rows++;
+            String name = m.group(1);
+            String prefix = entries.keySet().stream()
+                    .filter(name::startsWith)
+                    .findFirst()
+                    .orElse(null);
+            if (prefix == null) {
+                if (!known.contains(name)) {
+                    wrong.add(name + " (no such setting)");
+                }
+                continue;
+            }
+            Parameter field = component(entries.get(prefix), name.substring(prefix.length()));
+            if (field == null) {
+                wrong.add(name + " (no such field in " + entries.get(prefix).getSimpleName() + ")");
+            } else if (field.isAnnotationPresent(DefaultValue.class)) {
+                String value = field.getAnnotation(DefaultValue.class).value()[0];
+                if (!m.group(2).contains("`" + value + "`")) {
+                    wrong.add(name + " (default should be " + value + ")");
+                }
+            }
+        }
+        assertThat(rows).as("kiln.* rows found").isGreaterThan(100);
+        assertThat(wrong).as("README configuration table").isEmpty();
+    }
+
+    /** The canonical constructor's parameter (where {@code @DefaultValue} sits) a kebab-case name binds to, or null. */
+    private static Parameter component(Class<?> record, String kebab) {
+        String camel = Pattern.compile("-([a-z])")
+                .matcher(kebab)
+                .replaceAll(r -> r.group(1).toUpperCase(Locale.ROOT));
+        RecordComponent[] components = record.getRecordComponents();
+        Class<?>[] types =
+                Arrays.stream(components).map(RecordComponent::getType).toArray(Class<?>[]::new);
+        Parameter[] parameters;
+        try {
+            parameters = record.getDeclaredConstructor(types).getParameters();
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError(record + " has no canonical constructor", e);
+        }
+        for (int i = 0; i < components.length; i++) {
+            if (components[i].getName().equals(camel)) {
+                return parameters[i];
+            }
+        }
+        return null;
     }
 
     @Test

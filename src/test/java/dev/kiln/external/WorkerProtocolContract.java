@@ -297,6 +297,17 @@ abstract class WorkerProtocolContract extends ApiTestBase {
                 .isEqualTo(403);
     }
 
+    /** A bad limit is named by its place in the body, as errors.md says of {@code field}: not just its key. */
+    @Test
+    void aBadLimitIsNamedByItsPathInTheBody() {
+        Response concurrency = put("y-5", "{\"accepts\":[\"none\"],\"limits\":{\"concurrency\":0}}");
+        assertThat(concurrency.code()).isEqualTo("invalid_field");
+        assertThat(concurrency.json().get("field").asString()).isEqualTo("limits.concurrency");
+        Response unknown = put("y-5", "{\"accepts\":[\"none\"],\"limits\":{\"retries\":2}}");
+        assertThat(unknown.code()).isEqualTo("invalid_field");
+        assertThat(unknown.json().get("field").asString()).isEqualTo("limits.retries");
+    }
+
     @Test
     void badDeclarationsAndSubmissionsAreRefusedByName() {
         assertThat(put("test-noop", "{\"accepts\":[\"none\"]}").code()).isEqualTo("processor_name_taken");
