@@ -48,11 +48,11 @@ class ErrorPageProblems implements ErrorController {
                 // it coped (a tus PATCH keeps what arrived): the client went away, nothing is wrong.
                 log.debug(
                         "Client went away during {} {}: {}",
-                        request.getMethod(),
+                        originalMethod(request),
                         originalUri(request),
                         thrown.toString());
             } else {
-                log.error("Unexpected failure in {} {}", request.getMethod(), originalUri(request), thrown);
+                log.error("Unexpected failure in {} {}", originalMethod(request), originalUri(request), thrown);
             }
         }
         ErrorCode code = switch (status) {
@@ -69,7 +69,7 @@ class ErrorPageProblems implements ErrorController {
             case UNAUTHENTICATED -> "Send Authorization: Bearer <token>, or sign in (POST /api/v1/session).";
             case FORBIDDEN -> "Your role may not do this.";
             case NOT_FOUND -> "No such resource: " + originalUri(request);
-            case METHOD_NOT_ALLOWED -> "Method " + request.getMethod() + " is not allowed here.";
+            case METHOD_NOT_ALLOWED -> "Method " + originalMethod(request) + " is not allowed here.";
             case NOT_ACCEPTABLE -> "None of the requested media types can be produced.";
             case UNSUPPORTED_CONTENT_TYPE -> "The request's Content-Type is not supported here.";
             case INTERNAL_ERROR -> "Something went wrong on our side; it has been logged.";
@@ -107,6 +107,13 @@ class ErrorPageProblems implements ErrorController {
         return ResponseEntity.status(status)
                 .contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .body(problem);
+    }
+
+    /** The failed request's method: the error dispatch itself is a GET (Servlet 6.1). */
+    private static String originalMethod(HttpServletRequest request) {
+        return request.getAttribute(RequestDispatcher.ERROR_METHOD) instanceof String method
+                ? method
+                : request.getMethod();
     }
 
     private static String originalUri(HttpServletRequest request) {

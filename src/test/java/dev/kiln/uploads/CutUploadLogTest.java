@@ -71,6 +71,7 @@ class CutUploadLogTest extends ApiTestBase {
         await().atMost(Duration.ofSeconds(15))
                 .until(() -> logged.list.stream()
                         .anyMatch(e -> e.getFormattedMessage().contains(path)));
+        assertThat(logged.list.getFirst().getFormattedMessage()).contains("PATCH " + path);
         assertThat(logged.list)
                 .filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
                 .isEmpty();
