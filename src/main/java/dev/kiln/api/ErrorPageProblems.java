@@ -5,6 +5,7 @@ import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
+import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 import org.slf4j.Logger;
@@ -43,7 +44,17 @@ class ErrorPageProblems implements ErrorController {
             return answer(request, 404, new ApiException(ErrorCode.NOT_FOUND, "No such resource: /error"));
         }
         if (request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable thrown) {
-            log.error("Unexpected failure in {} {}", originalMethod(request), originalUri(request), thrown);
+            if (status < 500 && thrown instanceof IOException) {
+                // Tomcat records a failed read of the request's body here even when the code reading
+                // it coped (a tus PATCH keeps what arrived): the client went away, nothing is wrong.
+                log.debug(
+                        "Client went away during {} {}: {}",
+                        originalMethod(request),
+                        originalUri(request),
+                        thrown.toString());
+            } else {
+                log.error("Unexpected failure in {} {}", originalMethod(request), originalUri(request), thrown);
+            }
         }
         ErrorCode code = switch (status) {
             case 401 -> ErrorCode.UNAUTHENTICATED;
