@@ -7,11 +7,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import java.io.IOException;
 import java.net.URI;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.webmvc.error.ErrorController;
-import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -30,12 +28,10 @@ class ErrorPageProblems implements ErrorController {
 
     private static final Logger log = LoggerFactory.getLogger(ErrorPageProblems.class);
 
-    private final List<ForeignApi> foreign;
-    private final RefusalMetrics refusals;
+    private final ProblemResponses problems;
 
-    ErrorPageProblems(List<ForeignApi> foreign, RefusalMetrics refusals) {
-        this.foreign = foreign;
-        this.refusals = refusals;
+    ErrorPageProblems(ProblemResponses problems) {
+        this.problems = problems;
     }
 
     @RequestMapping("/error")
@@ -85,31 +81,23 @@ class ErrorPageProblems implements ErrorController {
     }
 
     private ResponseEntity<?> answer(HttpServletRequest request, int status, ApiException why) {
-        refusals.answered(why.code());
         HttpServletRequest original = new HttpServletRequestWrapper(request) {
             @Override
             public String getRequestURI() {
                 return originalUri(request);
             }
         };
-        for (ForeignApi api : foreign) {
-            if (api.covers(original)) {
-                ResponseEntity<?> answer = api.answer(why);
-                return ResponseEntity.status(status)
-                        .headers(answer.getHeaders())
-                        .body(answer.getBody());
+        // The one writer of problems and foreign shapes; only the status is the container's, not the code's.
+        ResponseEntity<?> answer = problems.api(why, original);
+        if (answer.getBody() instanceof ProblemDetail problem) {
+            problem.setStatus(status);
+            try {
+                problem.setInstance(URI.create(originalUri(request)));
+            } catch (IllegalArgumentException e) {
+                // A path no URI can hold: the problem goes without its instance.
             }
         }
-        ProblemDetail problem = Problems.of(why);
-        problem.setStatus(status);
-        try {
-            problem.setInstance(URI.create(originalUri(request)));
-        } catch (IllegalArgumentException e) {
-            // A path no URI can hold: the problem goes without its instance.
-        }
-        return ResponseEntity.status(status)
-                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(problem);
+        return ResponseEntity.status(status).headers(answer.getHeaders()).body(answer.getBody());
     }
 
     /** The container forwards to its error page as GET; the request's own method is kept aside. */

@@ -5,7 +5,6 @@ import dev.kiln.api.ErrorCode;
 import dev.kiln.api.ServletProblems;
 import java.io.IOException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -61,11 +60,9 @@ final class HandshakeProblems implements HandshakeInterceptor {
         return false;
     }
 
-    /** Whether the header lists {@code token} (case-insensitively), as Upgrade and Connection may list several. */
+    /** Whether the header lists {@code token}, case-insensitively (Spring splits the comma-separated values). */
     private static boolean has(ServerHttpRequest request, String header, String token) {
-        return request.getHeaders().getOrEmpty(header).stream()
-                .flatMap(value -> List.of(value.split(",")).stream())
-                .anyMatch(value -> value.trim().toLowerCase(Locale.ROOT).equals(token));
+        return request.getHeaders().getValuesAsList(header).stream().anyMatch(token::equalsIgnoreCase);
     }
 
     @Override
