@@ -8,6 +8,7 @@ import os
 import time
 import uuid
 
+from ._args import positive
 from ._files import write_whole
 from ._http import Backoff, retry_delay
 from .display import duration, parse_time, retrying_what
@@ -33,7 +34,7 @@ def add_parsers(commands, common, chunk_default):
     batch.add_argument("--idempotency-key", help="the batch's key (default: a new one)")
     batch.add_argument("--follow", "-f", action="store_true", help="show aggregated progress until it finishes")
     batch.add_argument("--json", action="store_true", help="print the batch as JSON")
-    batch.add_argument("--chunk-size", type=int, default=chunk_default, help=argparse.SUPPRESS)
+    batch.add_argument("--chunk-size", type=positive, default=chunk_default, help=argparse.SUPPRESS)
 
     show = commands.add_parser("batch-show", parents=[common], help="a batch's progress and its files")
     show.add_argument("batch", metavar="BATCH")

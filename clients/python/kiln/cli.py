@@ -12,6 +12,7 @@ import sys
 import uuid
 
 from . import batchcli
+from ._args import positive
 from ._files import write_whole
 from .client import Client
 from .display import View, retrying_what
@@ -73,7 +74,7 @@ def build_parser():
     jobs = commands.add_parser("jobs", parents=[common], help="list your jobs, newest first")
     jobs.add_argument("--state")
     jobs.add_argument("--type")
-    jobs.add_argument("--limit", type=int, default=20)
+    jobs.add_argument("--limit", type=positive, default=20)
     jobs.add_argument("--json", action="store_true", help="print the snapshots as JSON lines")
 
     cancel = commands.add_parser("cancel", parents=[common], help="cancel a job")
@@ -91,7 +92,7 @@ def build_parser():
 
     upload = commands.add_parser("upload", parents=[common], help="upload a file resumably; prints its id")
     upload.add_argument("file", metavar="FILE")
-    upload.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK, help=argparse.SUPPRESS)
+    upload.add_argument("--chunk-size", type=positive, default=DEFAULT_CHUNK, help=argparse.SUPPRESS)
     batchcli.add_parsers(commands, common, DEFAULT_CHUNK)
     return parser
 
@@ -99,7 +100,7 @@ def build_parser():
 def _follow_options(parser, *follow_flag):
     if follow_flag:
         parser.add_argument(*follow_flag, dest="follow", action="store_true", help="follow the job until it ends")
-        parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK, help=argparse.SUPPRESS)
+        parser.add_argument("--chunk-size", type=positive, default=DEFAULT_CHUNK, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print every event as a JSON line")
     parser.add_argument("--poll", action="store_true", help="long-poll instead of Server-Sent Events")
 
