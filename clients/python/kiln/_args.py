@@ -25,7 +25,8 @@ _OUTPUT = "output"
 # Sent in a header, which takes ASCII (Kiln refuses anything else there anyway).
 _HEADERS = ("token", "idempotency_key")
 # How the arguments are named on the command line, where that is not --the-dest.
-_NAMES = {"job": "JOB", "batch": "BATCH", "jobs": "JOB", "file_ids": "FILE"}
+_NAMES = {"job": "JOB", "batch": "BATCH", "jobs": "JOB", "file_ids": "FILE", "query": "QUERY",
+          "question": "QUESTION", "in_jobs": "--job", "in_files": "--file"}
 
 
 def check_text(args):

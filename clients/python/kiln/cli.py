@@ -1,10 +1,10 @@
 """``python -m kiln``: upload, submit, follow, list, cancel and download (results and result files),
-batches of many files (:mod:`kiln.batchcli`), retry and delete (:mod:`kiln.jobcli`), from the
-command line.
+batches of many files (:mod:`kiln.batchcli`), retry and delete (:mod:`kiln.jobcli`), search and ask
+(:mod:`kiln.askcli`), from the command line.
 
-Exit codes: 0 done (a followed job succeeded), 1 a followed job failed or was cancelled, Kiln
-refused the request (for ``delete``, any of its ids) or a local file could not be read or written,
-2 a usage error, 130 interrupted, 141 the output was closed (``… | head``)."""
+Exit codes: 0 done (a followed job succeeded), 1 a followed job (or an answer) failed or was
+cancelled, Kiln refused the request (for ``delete``, any of its ids) or a local file could not be
+read or written, 2 a usage error, 130 interrupted, 141 the output was closed (``… | head``)."""
 
 import argparse
 import json
@@ -12,7 +12,7 @@ import os
 import sys
 import uuid
 
-from . import __version__, batchcli, jobcli
+from . import __version__, askcli, batchcli, jobcli
 from ._args import UsageError, check_text, positive
 from ._files import write_whole
 from .client import Client
@@ -93,6 +93,7 @@ def build_parser():
     upload.add_argument("--chunk-size", type=positive, default=DEFAULT_CHUNK, help=argparse.SUPPRESS)
     jobcli.add_parsers(commands, common, _follow_options)
     batchcli.add_parsers(commands, common, DEFAULT_CHUNK)
+    askcli.add_parsers(commands, common)
     return parser
 
 
@@ -368,4 +369,6 @@ COMMANDS = {
     "retry": lambda client, args, out, err: jobcli.cmd_retry(client, args, out, err, _follow),
     "delete": jobcli.cmd_delete,
     "delete-file": jobcli.cmd_delete_file,
+    "search": askcli.cmd_search,
+    "ask": askcli.cmd_ask,
 }

@@ -180,7 +180,28 @@ class Client:
         (forever, or for ``patience`` seconds) and resumed after the last event yielded."""
         return iter(Follower(self.http, _segment(job_id), after, transport, on_retry, patience))
 
-    def _pages(self, path, query, limit, page_size):
+    # Search and answers
+
+    def search(self, q, mode=None, type=None, limit=20, on_page=None):
+        """Up to ``limit`` hits for ``q`` in your transcripts and documents, best first (``mode``:
+        text, hybrid or semantic). ``on_page(page)`` sees each page as read (``reranked``, …)."""
+        return self._pages("/api/v1/search", {"q": q, "mode": mode, "type": type}, limit, 100, on_page)
+
+    def ask(self, question, jobs=None, files=None, conversation=None, idempotency_key=None):
+        """Asks a question of your content (narrowed to ``jobs`` and ``files`` when given; a follow-up
+        of the answer ``conversation``). Returns the ``answer`` job's snapshot: follow it like any job."""
+        body = {"question": question}
+        scope = {name: list(ids) for name, ids in (("jobs", jobs), ("files", files)) if ids}
+        if scope:
+            body["scope"] = scope
+        if conversation is not None:
+            body["conversation"] = conversation
+        if idempotency_key is None:
+            return self.http.request("POST", "/api/v1/answers", json_body=body).json()
+        return self._retried("POST", "/api/v1/answers", json_body=body,
+                             headers={"Idempotency-Key": idempotency_key}).json()
+
+    def _pages(self, path, query, limit, page_size, on_page=None):
         """Up to ``limit`` items of a list read page by page (``nextCursor``), with ``query``'s given values."""
         found, cursor = [], None
         while len(found) < limit:
@@ -189,6 +210,8 @@ class Client:
             if cursor is not None:
                 asked["cursor"] = cursor
             page = self._retried("GET", path + "?" + urllib.parse.urlencode(asked)).json()
+            if on_page is not None:
+                on_page(page)
             found.extend(page.get("items", []))
             cursor = page.get("nextCursor")
             if not cursor:

@@ -44,7 +44,7 @@ class CliTest(unittest.TestCase):
 
     def test_a_count_of_zero_or_less_is_a_usage_error(self):
         for argv in (["jobs", "--limit", "0"], ["jobs", "--limit", "-1"], ["jobs", "--limit", "many"],
-                     ["batches", "--limit", "0"], ["upload", "a.txt", "--chunk-size", "0"], ["batch", "a.txt", "-p", "p", "--chunk-size", "0"],
+                     ["batches", "--limit", "0"], ["search", "x", "--limit", "0"], ["upload", "a.txt", "--chunk-size", "0"], ["batch", "a.txt", "-p", "p", "--chunk-size", "0"],
                      ["submit", "a.txt", "-p", "p", "--follow", "--chunk-size", "-5"]):
             shown = io.StringIO()
             with contextlib.redirect_stderr(shown):  # argparse's own message, as for any bad option

@@ -138,7 +138,9 @@ class JobCliTest(unittest.TestCase):
     def test_ids_that_cannot_be_sent_are_named_as_the_command_line_names_them(self):
         latin1 = "caf\udce9"  # bytes that are not UTF-8, as argv hands them over
         for argv, said in ((["delete", "job_1", latin1], "JOB is not UTF-8"),
-                           (["delete-file", latin1], "FILE is not UTF-8")):
+                           (["delete-file", latin1], "FILE is not UTF-8"),
+                           (["ask", "why", "--job", latin1], "--job is not UTF-8"),
+                           (["search", latin1], "QUERY is not UTF-8")):
             code, _, err, http = self.run_cli(lambda m, p, b: answer(204), *argv)
             self.assertEqual((code, http.calls), (2, []), argv)
             self.assertIn(said, err)

@@ -1,5 +1,6 @@
 package dev.kiln.clients;
 
+import static dev.kiln.testing.TestBytes.rareWord;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -12,10 +13,11 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The Python command line's retry, deletions and batch list as a user runs them,
+ * The Python command line's retry, deletions, batch list, search and ask as a user runs them,
  * against a running Kiln: what succeeds, and each refusal as one line from Kiln's problem.
  */
 @TestPropertySource(properties = "kiln.test.database=sqlite")
@@ -109,6 +111,34 @@ class PythonLibraryCliTest extends ApiTestBase {
         assertThat(zero.exit()).isEqualTo(2);
         assertThat(zero.stderr()).endsWith("error: argument --limit: must be 1 or more, not 0\n");
         assertThat(cli.run("jobs", "--limit", "0").exit()).isEqualTo(2);
+    }
+
+    @Test
+    void searchShowsHitsAndAskAnswersWithItsSources() {
+        String rare = rareWord();
+        String document = api.searchableDocument(token, "The " + rare + " budget rose by ten percent.", rare);
+
+        PythonCli.Result found = cli.run("search", rare, "budget");
+
+        assertThat(found.exit()).as(found.toString()).isZero();
+        assertThat(found.lines())
+                .containsExactly(document + "  note.txt  segment 0", "  The " + rare + " budget rose by ten percent.");
+        PythonCli.Result none = cli.run("search", rareWord());
+        assertThat(none.exit()).isZero();
+        assertThat(none.stderr()).isEqualTo("no hits\n");
+
+        PythonCli.Result asked = cli.run("ask", "How much did the " + rare + " budget rise?");
+
+        assertThat(asked.exit()).as(asked.toString()).isZero();
+        assertThat(asked.stdout())
+                .startsWith("No language model is configured")
+                .contains("[1] The " + rare + " budget rose by ten percent.")
+                .endsWith("\n\n[1] note.txt (" + document + ", segment 0)\n");
+        assertThat(asked.stderr()).startsWith("answer job_");
+        PythonCli.Result json = cli.run("ask", "How much did the " + rare + " budget rise?", "--json");
+        JsonNode result = JSON.readTree(json.stdout());
+        assertThat(result.get("mode").asString()).isEqualTo("extractive");
+        assertThat(result.get("citations").get(0).get("jobId").asString()).isEqualTo(document);
     }
 
     @Test
