@@ -1,5 +1,5 @@
 """The batch commands of ``python -m kiln``: ``batch FILES…`` uploads each file resumably and makes
-one batch of them (optionally following its aggregated progress), ``batch-show``, ``batch-cancel``,
+one batch of them (optionally following its aggregated progress), ``batches``, ``batch-show``, ``batch-cancel``,
 ``batch-retry`` and ``batch-download`` (the zip of every result in one format)."""
 
 import argparse
@@ -8,6 +8,7 @@ import os
 import time
 import uuid
 
+from ._args import positive
 from ._files import write_whole
 from ._http import Backoff, retry_delay
 from .display import duration, parse_time, retrying_what
@@ -33,7 +34,11 @@ def add_parsers(commands, common, chunk_default):
     batch.add_argument("--idempotency-key", help="the batch's key (default: a new one)")
     batch.add_argument("--follow", "-f", action="store_true", help="show aggregated progress until it finishes")
     batch.add_argument("--json", action="store_true", help="print the batch as JSON")
-    batch.add_argument("--chunk-size", type=int, default=chunk_default, help=argparse.SUPPRESS)
+    batch.add_argument("--chunk-size", type=positive, default=chunk_default, help=argparse.SUPPRESS)
+
+    listed = commands.add_parser("batches", parents=[common], help="list your batches, newest first")
+    listed.add_argument("--limit", type=positive, default=20)
+    listed.add_argument("--json", action="store_true", help="print the batches as JSON lines")
 
     show = commands.add_parser("batch-show", parents=[common], help="a batch's progress and its files")
     show.add_argument("batch", metavar="BATCH")
@@ -77,6 +82,16 @@ def _uploaded(upload, client, path, chunk_size, err):
         if e.transient or e.status in (401, 403):
             raise
         raise KilnError(e.status, e.code, "%s: %s" % (path, e.detail), e.problem, e.retry_after) from None
+
+
+def cmd_list(client, args, out, err):
+    for batch in client.batches(args.limit):
+        if args.json:
+            out.write(json.dumps(batch) + "\n")
+        else:
+            out.write(("%-30s %-16s %s  %s" % (batch["id"], batch["type"], summary(batch), batch.get("name") or "")
+                       ).rstrip() + "\n")
+    return 0
 
 
 def cmd_show(client, args, out, err):

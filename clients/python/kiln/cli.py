@@ -1,9 +1,10 @@
 """``python -m kiln``: upload, submit, follow, list, cancel and download (results and result files),
-and batches of many files (:mod:`kiln.batchcli`), from the command line.
+batches of many files (:mod:`kiln.batchcli`), retry and delete (:mod:`kiln.jobcli`), search and ask
+(:mod:`kiln.askcli`), from the command line.
 
-Exit codes: 0 done (a followed job succeeded), 1 a followed job failed or was cancelled, Kiln
-refused the request or a local file could not be read or written, 2 a usage error, 130
-interrupted, 141 the output was closed (``… | head``)."""
+Exit codes: 0 done (a followed job succeeded), 1 a followed job (or an answer) failed or was
+cancelled, Kiln refused the request (for ``delete``, any of its ids) or a local file could not be
+read or written, 2 a usage error, 130 interrupted, 141 the output was closed (``… | head``)."""
 
 import argparse
 import json
@@ -11,7 +12,8 @@ import os
 import sys
 import uuid
 
-from . import batchcli
+from . import __version__, askcli, batchcli, jobcli
+from ._args import UsageError, check_text, positive
 from ._files import write_whole
 from .client import Client
 from .display import View, retrying_what
@@ -19,10 +21,6 @@ from .errors import KilnError
 from .uploads import DEFAULT_CHUNK
 
 OK, FAILED, USAGE, INTERRUPTED, CLOSED = 0, 1, 2, 130, 141
-
-
-class UsageError(Exception):
-    pass
 
 
 def parse_param(text):
@@ -52,6 +50,7 @@ def build_parser():
     common.add_argument("--token", default=argparse.SUPPRESS, help="API token (default: $KILN_TOKEN)")
     parser = argparse.ArgumentParser(prog="python -m kiln", parents=[common],
                                      description="Kiln from the command line.")
+    parser.add_argument("--version", action="version", version="kiln-python %s" % __version__)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
@@ -73,7 +72,7 @@ def build_parser():
     jobs = commands.add_parser("jobs", parents=[common], help="list your jobs, newest first")
     jobs.add_argument("--state")
     jobs.add_argument("--type")
-    jobs.add_argument("--limit", type=int, default=20)
+    jobs.add_argument("--limit", type=positive, default=20)
     jobs.add_argument("--json", action="store_true", help="print the snapshots as JSON lines")
 
     cancel = commands.add_parser("cancel", parents=[common], help="cancel a job")
@@ -91,15 +90,17 @@ def build_parser():
 
     upload = commands.add_parser("upload", parents=[common], help="upload a file resumably; prints its id")
     upload.add_argument("file", metavar="FILE")
-    upload.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK, help=argparse.SUPPRESS)
+    upload.add_argument("--chunk-size", type=positive, default=DEFAULT_CHUNK, help=argparse.SUPPRESS)
+    jobcli.add_parsers(commands, common, _follow_options)
     batchcli.add_parsers(commands, common, DEFAULT_CHUNK)
+    askcli.add_parsers(commands, common)
     return parser
 
 
 def _follow_options(parser, *follow_flag):
     if follow_flag:
         parser.add_argument(*follow_flag, dest="follow", action="store_true", help="follow the job until it ends")
-        parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK, help=argparse.SUPPRESS)
+        parser.add_argument("--chunk-size", type=positive, default=DEFAULT_CHUNK, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print every event as a JSON line")
     parser.add_argument("--poll", action="store_true", help="long-poll instead of Server-Sent Events")
 
@@ -165,33 +166,6 @@ def _silence(*streams):
                 pass
             finally:
                 os.close(null)  # the stream's descriptor now points at /dev/null on its own
-
-
-# Paths are the file system's business; every other argument is text sent to Kiln (result's
-# --file is the name of a result file, which goes into the URL).
-_PATHS = {"submit": ("file",), "upload": ("file",), "batch": ("files",)}
-_OUTPUT = "output"
-# Sent in a header, which takes ASCII (Kiln refuses anything else there anyway).
-_HEADERS = ("token", "idempotency_key")
-
-
-def check_text(args):
-    """Refuses, as a usage error, an argument that cannot be sent: bytes that are not UTF-8 (kept by
-    Python as lone surrogates), or anything but ASCII where it goes in a header."""
-    for name, value in sorted(vars(args).items()):
-        if name == _OUTPUT or name in _PATHS.get(args.command, ()):
-            continue
-        for text in value if isinstance(value, list) else [value]:
-            if not isinstance(text, str):
-                continue
-            option = name.upper() if name in ("job", "batch") else "--" + name.replace("_", "-")
-            if name in _HEADERS and not text.isascii():
-                shown = "" if name == "token" else ", not %r" % text  # a secret is not echoed
-                raise UsageError("%s takes ASCII characters only%s" % (option, shown))
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:
-                raise UsageError("%s is not UTF-8 text: %r" % (option, text))
 
 
 def connect(args, env, err=None):
@@ -391,4 +365,10 @@ COMMANDS = {
     "batch-cancel": batchcli.cmd_cancel,
     "batch-retry": batchcli.cmd_retry,
     "batch-download": batchcli.cmd_download,
+    "batches": batchcli.cmd_list,
+    "retry": lambda client, args, out, err: jobcli.cmd_retry(client, args, out, err, _follow),
+    "delete": jobcli.cmd_delete,
+    "delete-file": jobcli.cmd_delete_file,
+    "search": askcli.cmd_search,
+    "ask": askcli.cmd_ask,
 }

@@ -49,6 +49,12 @@ class Client:
     def file(self, file_id):
         return self._retried("GET", "/api/v1/files/" + _segment(file_id)).json()
 
+    def delete_file(self, file_id, with_jobs=False):
+        """Deletes a file. While jobs waiting or running need it, KilnError ``file_in_use`` (its
+        ``jobs``), unless ``with_jobs``: then the jobs made from it go too (``job_running`` if one runs)."""
+        path = "/api/v1/files/" + _segment(file_id) + ("?jobs=delete" if with_jobs else "")
+        self._retried("DELETE", path)
+
     # Jobs
 
     def submit(self, type, file_id=None, params=None, idempotency_key=None, priority=None, callback_url=None):
@@ -87,18 +93,7 @@ class Client:
 
     def jobs(self, state=None, type=None, limit=50):
         """Up to ``limit`` of your jobs (an admin's: everyone's), newest first."""
-        found, cursor = [], None
-        while len(found) < limit:
-            query = {"limit": min(200, limit - len(found))}
-            for name, value in (("state", state), ("type", type), ("cursor", cursor)):
-                if value is not None:
-                    query[name] = value
-            page = self._retried("GET", "/api/v1/jobs?" + urllib.parse.urlencode(query)).json()
-            found.extend(page.get("items", []))
-            cursor = page.get("nextCursor")
-            if not cursor:
-                break
-        return found
+        return self._pages("/api/v1/jobs", {"state": state, "type": type}, limit, 200)
 
     def cancel(self, job_id):
         """Cancels the job (at once if queued; a running one stops at its next check). Returns the
@@ -106,7 +101,14 @@ class Client:
         return self._retried("POST", "/api/v1/jobs/%s/cancel" % _segment(job_id), body=b"").json()
 
     def retry(self, job_id):
+        """Puts a failed or cancelled job back in the queue (the same job, a fresh attempt); returns
+        its snapshot. Any other job raises KilnError ``job_not_retryable`` (its ``state`` in the problem)."""
         return self._retried("POST", "/api/v1/jobs/%s/retry" % _segment(job_id), body=b"").json()
+
+    def delete_job(self, job_id):
+        """Deletes the job with its events and result. A running one raises KilnError ``job_running``
+        (cancel it first)."""
+        self._retried("DELETE", "/api/v1/jobs/" + _segment(job_id))
 
     def result(self, job_id, format=None):
         """The result's bytes: JSON by default, or rendered in one of the processor's formats."""
@@ -137,6 +139,10 @@ class Client:
             return self.http.request("POST", "/api/v1/batches", json_body=body).json()
         return self._retried("POST", "/api/v1/batches", json_body=body,
                              headers={"Idempotency-Key": idempotency_key}).json()
+
+    def batches(self, limit=50):
+        """Up to ``limit`` of your batches (an admin's: everyone's), newest first, without their jobs."""
+        return self._pages("/api/v1/batches", {}, limit, 200)
 
     def batch(self, batch_id):
         """The batch: ``counts`` by state, ``progress`` (0..1), ``eta``, ``finished`` and its ``jobs``."""
@@ -173,6 +179,44 @@ class Client:
         once and in order. A dropped connection or a restarting server is retried with backoff
         (forever, or for ``patience`` seconds) and resumed after the last event yielded."""
         return iter(Follower(self.http, _segment(job_id), after, transport, on_retry, patience))
+
+    # Search and answers
+
+    def search(self, q, mode=None, type=None, limit=20, on_page=None):
+        """Up to ``limit`` hits for ``q`` in your transcripts and documents, best first (``mode``:
+        text, hybrid or semantic). ``on_page(page)`` sees each page as read (``reranked``, …)."""
+        return self._pages("/api/v1/search", {"q": q, "mode": mode, "type": type}, limit, 100, on_page)
+
+    def ask(self, question, jobs=None, files=None, conversation=None, idempotency_key=None):
+        """Asks a question of your content (narrowed to ``jobs`` and ``files`` when given; a follow-up
+        of the answer ``conversation``). Returns the ``answer`` job's snapshot: follow it like any job."""
+        body = {"question": question}
+        scope = {name: list(ids) for name, ids in (("jobs", jobs), ("files", files)) if ids}
+        if scope:
+            body["scope"] = scope
+        if conversation is not None:
+            body["conversation"] = conversation
+        if idempotency_key is None:
+            return self.http.request("POST", "/api/v1/answers", json_body=body).json()
+        return self._retried("POST", "/api/v1/answers", json_body=body,
+                             headers={"Idempotency-Key": idempotency_key}).json()
+
+    def _pages(self, path, query, limit, page_size, on_page=None):
+        """Up to ``limit`` items of a list read page by page (``nextCursor``), with ``query``'s given values."""
+        found, cursor = [], None
+        while len(found) < limit:
+            asked = {name: value for name, value in query.items() if value is not None}
+            asked["limit"] = min(page_size, limit - len(found))
+            if cursor is not None:
+                asked["cursor"] = cursor
+            page = self._retried("GET", path + "?" + urllib.parse.urlencode(asked)).json()
+            if on_page is not None:
+                on_page(page)
+            found.extend(page.get("items", []))
+            cursor = page.get("nextCursor")
+            if not cursor:
+                break
+        return found
 
     def _retried(self, method, path, **kwargs):
         return self._retrying(lambda: self.http.request(method, path, **kwargs))

@@ -92,6 +92,9 @@ class FakeHttp:
             raise result
         return result
 
+    def close(self):
+        pass
+
     def paths(self, method=None):
         with self.lock:
             return [c[1] for c in self.calls if method is None or c[0] == method]

@@ -1,3 +1,4 @@
+import contextlib
 import io
 import os
 import tempfile
@@ -40,6 +41,17 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.run_cli("upload", "/no/such/file")[0], 2)
         self.assertEqual(self.run_cli("jobs", "--url", "ftp://x")[0], 2)
         self.assertEqual(self.run_cli("follow", "job_1", "--after", "-1")[:3:2], (2, "kiln follow: --after takes a seq, 0 or more\n"))
+
+    def test_a_count_of_zero_or_less_is_a_usage_error(self):
+        for argv in (["jobs", "--limit", "0"], ["jobs", "--limit", "-1"], ["jobs", "--limit", "many"],
+                     ["batches", "--limit", "0"], ["search", "x", "--limit", "0"], ["upload", "a.txt", "--chunk-size", "0"], ["batch", "a.txt", "-p", "p", "--chunk-size", "0"],
+                     ["submit", "a.txt", "-p", "p", "--follow", "--chunk-size", "-5"]):
+            shown = io.StringIO()
+            with contextlib.redirect_stderr(shown):  # argparse's own message, as for any bad option
+                code = cli.main(argv, io.StringIO(), io.StringIO(), {"KILN_URL": "http://127.0.0.1:9", "KILN_TOKEN": "t"})
+            self.assertEqual(code, 2, argv)
+            self.assertIn("error: argument", shown.getvalue())
+        self.assertTrue(shown.getvalue().endswith("error: argument --chunk-size: must be 1 or more, not -5\n"))
 
     def test_the_job_list_shows_an_error_only_where_it_explains_the_state(self):
         lease = {"code": "lease_expired", "message": "The worker stopped responding", "retryable": True}
