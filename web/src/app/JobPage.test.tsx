@@ -378,6 +378,42 @@ function heldRenames() {
   return { client, commit, refuse, exports, renames };
 }
 
+describe("undoing a speaker's naming", () => {
+  /** Names {@code speaker} (as shown now) {@code name} with Save; the PUT is held until committed. */
+  async function name(shown: string, speaker: string, name: string) {
+    fireEvent.click(await screen.findByRole('button', { name: `Rename ${shown}` }));
+    fireEvent.change(screen.getByLabelText(`Name for ${speaker}`), { target: { value: name } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+  }
+
+  it('takes namings back in the history line edits use, newest first, to the name before (none: the engine id)', async () => {
+    const { client, commit, renames } = heldRenames();
+    render(<JobPage client={client} id="job_1" processors={[transcriber]} refreshProcessors={() => {}} />);
+    await name('SPEAKER_00', 'SPEAKER_00', 'Ana');
+    await act(async () => commit());
+    await name('Ana', 'SPEAKER_00', 'Anna');
+    await act(async () => commit());
+    await screen.findByRole('button', { name: 'Rename Anna' });
+    expect(screen.getByRole('button', { name: 'Undo (speaker SPEAKER_00)' })).toHaveProperty('disabled', false);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Undo (speaker SPEAKER_00)' }));
+    await act(async () => commit());
+    await screen.findByRole('button', { name: 'Rename Ana' });
+
+    // Ctrl+Z outside a field, as for a line.
+    await act(async () => fireEvent.keyDown(window, { key: 'z', ctrlKey: true }));
+    await act(async () => commit());
+    await screen.findByRole('button', { name: 'Rename SPEAKER_00' });
+    expect(renames()).toEqual([
+      { names: { SPEAKER_00: 'Ana' } },
+      { names: { SPEAKER_00: 'Anna' } },
+      { names: { SPEAKER_00: 'Ana' } },
+      { names: { SPEAKER_00: '' } }, // an empty name takes it away
+    ]);
+    expect(screen.getByRole('button', { name: 'Undo' })).toHaveProperty('disabled', true);
+  });
+});
+
 describe("downloading while a speaker's name is typed but not saved", () => {
   afterEach(() => vi.restoreAllMocks());
 
