@@ -2,8 +2,8 @@
 // (a recording and a PDF) with a finished job each, listed with their length; played, searched (the
 // search survives a reload), a result downloaded, a transcript line edited and found in the SRT
 // download, a selection deleted and the usage figure dropping, its job showing "(deleted file)" for its name,
-// a file a queued job needs refused (in a selection: by names, not ids) and then deleted with its job, down to
-// the empty library.
+// a file a queued job needs refused (in a selection: by names, not ids) and then deleted with its job, a
+// cancelled job whose file went offering no Retry, down to the empty library.
 // Kiln must run at most one job per user at a time (kiln.limits.max-running-jobs=1). Prints what it checks; exits non-zero on the first failure.
 //
 //   node e2e/library.e2e.mjs --base http://localhost:8080 --token T --speech speech.wav --pdf report.pdf --shots ../target/screenshots
@@ -254,7 +254,16 @@ const steps = [
       await api(`/api/v1/jobs/${s.sleeper.id}/cancel`, { method: 'POST' });
       await waitForState(s.sleeper.id, 'cancelled');
       await api(`/api/v1/files/${s.sleeperFile}`, { method: 'DELETE' });
-      await s.page.reload();
+      // Kiln would take a retry of the cancelled job, which would fail at once with input_missing: not offered.
+      await s.page.goto(`${base}/jobs/${s.sleeper.id}`);
+      await s.page.getByTestId('no-retry').waitFor();
+      check(
+        (await s.page.getByTestId('no-retry').textContent()) ===
+          'It cannot run again: its file was deleted. Upload the file again and start a new job.' &&
+          (await s.page.getByRole('button', { name: 'Retry' }).count()) === 0,
+        'a cancelled job whose file was deleted offers no Retry, and says why',
+      );
+      await s.page.goto(`${base}/library`);
       await s.page.getByText(/Your library is empty/).waitFor();
       check(
         (await s.page.getByRole('main').getByRole('link', { name: 'New job' }).getAttribute('href')) === '/new',
