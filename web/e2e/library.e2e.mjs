@@ -1,8 +1,9 @@
 // The Library page in real headless Chromium against a Kiln the calling Java test started: two files
 // (a recording and a PDF) with a finished job each, listed with their length; played, searched (the
 // search survives a reload), a result downloaded, a transcript line edited and found in the SRT
-// download, a selection deleted and the usage figure dropping,
-// a file a queued job needs refused and then deleted with its job, down to the empty library.
+// download, a selection deleted and the usage figure dropping, its job showing "(deleted file)" for its name,
+// a file a queued job needs refused (in a selection: by names, not ids) and then deleted with its job, a
+// cancelled job whose file went offering no Retry, down to the empty library.
 // Kiln must run at most one job per user at a time (kiln.limits.max-running-jobs=1). Prints what it checks; exits non-zero on the first failure.
 //
 //   node e2e/library.e2e.mjs --base http://localhost:8080 --token T --speech speech.wav --pdf report.pdf --shots ../target/screenshots
@@ -187,6 +188,23 @@ const steps = [
     },
   ],
   [
+    'a job whose file was deleted says so where its name was, in the list and on its page',
+    async () => {
+      await s.page.getByRole('link', { name: 'Jobs' }).click();
+      const name = s.page.locator(`a[href="/jobs/${s.extract.id}"] .job-input`);
+      await name.waitFor();
+      check((await name.textContent()) === '(deleted file)', 'the jobs list shows "(deleted file)", not a blank');
+      await s.page.locator(`a[href="/jobs/${s.extract.id}"]`).click();
+      await s.page.getByTestId('job-file').waitFor();
+      check(
+        (await s.page.getByTestId('job-file').textContent()) === '(deleted file)',
+        'the job page shows "(deleted file)" for its file',
+      );
+      await s.page.getByRole('link', { name: 'Library' }).click();
+      await s.page.getByTestId('library-file').first().waitFor();
+    },
+  ],
+  [
     'a file a queued job needs: the refusal names the job, and it goes with the file',
     async () => {
       // Kiln runs one job per user here: a long one holds the slot, so the next one waits.
@@ -199,6 +217,20 @@ const steps = [
       await s.page.reload();
       const file = row('interview recording.wav');
       await file.getByRole('link', { name: 'test-noop queued' }).waitFor();
+      // Deleted in a selection, the refusal names the file and its job as the page does, not by their ids.
+      await s.page.getByLabel('Select interview recording.wav').check();
+      await s.page.getByRole('button', { name: 'Delete selected' }).click();
+      await s.page.getByRole('button', { name: 'Delete 1 file' }).click();
+      const bulk = s.page.locator('.library-bulk [role=alert]');
+      await bulk.waitFor();
+      const said = await bulk.textContent();
+      check(
+        said ===
+          'interview recording.wav is needed by test-noop (queued): cancel it, or delete the file on its own with its jobs.' &&
+          !/file_|job_|\?jobs=/.test(said),
+        `a selection's refusal names the file and the job waiting for it, without ids (${said})`,
+      );
+      await s.page.getByLabel('Select interview recording.wav').uncheck();
       await file.getByRole('button', { name: 'Delete' }).click();
       await file.getByRole('group').getByRole('button', { name: 'Delete' }).click();
       const refusal = file.getByText(/is needed by/);
@@ -222,7 +254,16 @@ const steps = [
       await api(`/api/v1/jobs/${s.sleeper.id}/cancel`, { method: 'POST' });
       await waitForState(s.sleeper.id, 'cancelled');
       await api(`/api/v1/files/${s.sleeperFile}`, { method: 'DELETE' });
-      await s.page.reload();
+      // Kiln would take a retry of the cancelled job, which would fail at once with input_missing: not offered.
+      await s.page.goto(`${base}/jobs/${s.sleeper.id}`);
+      await s.page.getByTestId('no-retry').waitFor();
+      check(
+        (await s.page.getByTestId('no-retry').textContent()) ===
+          'It cannot run again: its file was deleted. Upload the file again and start a new job.' &&
+          (await s.page.getByRole('button', { name: 'Retry' }).count()) === 0,
+        'a cancelled job whose file was deleted offers no Retry, and says why',
+      );
+      await s.page.goto(`${base}/library`);
       await s.page.getByText(/Your library is empty/).waitFor();
       check(
         (await s.page.getByRole('main').getByRole('link', { name: 'New job' }).getAttribute('href')) === '/new',

@@ -196,6 +196,7 @@ function SignedIn({
             <JobsPage
               client={client}
               types={processors.map((p) => p.name).filter((n) => !n.startsWith('test-'))}
+              processors={processors}
               state={route.state}
               type={route.type}
             />

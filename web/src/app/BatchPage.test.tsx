@@ -171,6 +171,19 @@ describe('the batch page', () => {
     }
   });
 
+  it('shows a placeholder for a file deleted since, not the job id', async () => {
+    const done: Batch = {
+      ...running,
+      finished: true,
+      // The API's row once the job's file was deleted: no fileId, no fileName.
+      jobs: [running.jobs[0], { id: 'job_2', state: 'succeeded', progress: 1 }],
+    };
+    render(<BatchPage http={fakeKiln([done]).http} id="batch_1" processors={[transcribe]} />);
+    expect((await screen.findByRole('link', { name: '(deleted file)' })).getAttribute('href')).toBe('/jobs/job_2');
+    expect(screen.getByRole('link', { name: 'talk.wav' })).toBeTruthy();
+    expect(screen.queryByText('job_2')).toBeNull();
+  });
+
   it('says so when the batch is not there', async () => {
     const kiln = fakeKiln([]);
     render(<BatchPage http={kiln.http} id="batch_2" processors={[]} />);

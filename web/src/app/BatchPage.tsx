@@ -4,7 +4,7 @@ import { batchAction, cancellable, doneSummary, downloadBatch, retryable, type B
 import { messageOf } from './errors';
 import { duration, percent } from './format';
 import { Link } from './Link';
-import type { ProcessorInfo } from './processors';
+import { DELETED_FILE, type ProcessorInfo } from './processors';
 import { ProgressBar } from './ProgressBar';
 import { useBatch } from './useBatch';
 import { useNow } from './useNow';
@@ -108,6 +108,11 @@ function DownloadAll({ formats, onDownload }: { formats: string[]; onDownload(fo
   );
 }
 
+/** Every job of a batch is made from a file: one that names none is one whose file was deleted since. */
+function fileName(job: BatchJob): string {
+  return job.fileId === undefined ? DELETED_FILE : (job.fileName ?? job.id);
+}
+
 function BatchRows({ jobs }: { jobs: BatchJob[] }) {
   return (
     <table className="table" aria-label="Files of the batch">
@@ -122,7 +127,9 @@ function BatchRows({ jobs }: { jobs: BatchJob[] }) {
         {jobs.map((job) => (
           <tr key={job.id} data-testid="batch-row">
             <td>
-              <Link to={`/jobs/${job.id}`}>{job.fileName ?? job.id}</Link>
+              <Link to={`/jobs/${job.id}`} className={job.fileId === undefined ? 'deleted' : undefined}>
+                {fileName(job)}
+              </Link>
             </td>
             <td data-testid="batch-row-state">
               {job.state.replace('_', ' ')}
@@ -131,7 +138,7 @@ function BatchRows({ jobs }: { jobs: BatchJob[] }) {
             <td>
               <ProgressBar
                 value={job.state === 'succeeded' ? 1 : job.progress}
-                label={`Progress of ${job.fileName ?? job.id}`}
+                label={`Progress of ${fileName(job)}`}
               />
             </td>
           </tr>

@@ -34,6 +34,9 @@ export function ConnectionBadge({ client }: { client: LiveClient }) {
     case 'offline':
       text = `Offline${asOf}`;
       break;
+    case 'paused':
+      text = `Paused while the tab is hidden${asOf}`;
+      break;
     case 'failed':
       text = `Connection failed: ${FAILURES[connection.cause ?? 'unreachable'].why}${asOf}`;
       break;

@@ -23,7 +23,7 @@ describe('JobPage', () => {
   it('follows a job again once a retry was accepted (SSE and polling stop at its end)', async () => {
     const failed = snapshot('job_1', 2, {
       state: 'failed',
-      error: { code: 'media_unreadable', message: 'No audio.', retryable: false },
+      error: { code: 'processor_error', message: 'Something went wrong.', retryable: true },
     });
     const jobs = { job_1: { view: { snapshot: failed, seq: 2, partials: [], historyComplete: true } } };
     const { client, calls, followedAgain } = fakeClient(
@@ -45,6 +45,70 @@ describe('JobPage', () => {
     });
     render(<JobPage client={client} id="job_1" processors={[]} refreshProcessors={() => {}} />);
     expect(screen.getByTestId('job-file').textContent).toBe('board meeting.wav');
+  });
+
+  it('offers no Retry where running again cannot help, and says why in words', () => {
+    const extract = { name: 'extract', accepts: ['application/pdf'], resultFormats: ['json'] } as ProcessorInfo;
+    const page = (job: ReturnType<typeof snapshot>) => {
+      cleanup();
+      const { client } = fakeClient(() => undefined, {
+        job_1: { view: { snapshot: job, seq: job.seq, partials: [], historyComplete: true } },
+      });
+      render(<JobPage client={client} id="job_1" processors={[extract]} refreshProcessors={() => {}} />);
+    };
+    const file = { fileId: 'file_1', name: 'scan.pdf' };
+    // The file itself is the problem: the same file fails the same way.
+    page(
+      snapshot('job_1', 3, {
+        type: 'extract',
+        state: 'failed',
+        input: file,
+        error: { code: 'document_encrypted', message: 'Protected by a password.', retryable: false },
+      }),
+    );
+    expect(screen.queryByRole('button', { name: 'Retry' })).toBeNull();
+    expect(screen.getByTestId('no-retry').textContent).toBe(
+      'Running it again would fail the same way: the problem is in the file itself.',
+    );
+    // Its file was deleted: the API leaves input out, and a retry would fail with input_missing.
+    page(snapshot('job_1', 3, { type: 'extract', state: 'cancelled', input: undefined }));
+    expect(screen.queryByRole('button', { name: 'Retry' })).toBeNull();
+    expect(screen.getByTestId('no-retry').textContent).toBe(
+      'It cannot run again: its file was deleted. Upload the file again and start a new job.',
+    );
+    // A failure of the run, not of the file (here one an administrator can fix): Retry, and nothing said against it.
+    page(
+      snapshot('job_1', 3, {
+        type: 'extract',
+        state: 'failed',
+        input: file,
+        error: { code: 'ocr_unavailable', message: 'No OCR here.', retryable: false },
+      }),
+    );
+    expect(screen.getByRole('button', { name: 'Retry' })).toBeTruthy();
+    expect(screen.queryByTestId('no-retry')).toBeNull();
+  });
+
+  it('shows a placeholder for the name of a file deleted since, not a blank', () => {
+    const extract = { name: 'extract', accepts: ['application/pdf'], resultFormats: ['json'] } as ProcessorInfo;
+    const done = snapshot('job_1', 2, { type: 'extract', state: 'succeeded', input: undefined });
+    const { client } = fakeClient(() => undefined, {
+      job_1: { view: { snapshot: done, seq: 2, partials: [], historyComplete: true } },
+    });
+    render(<JobPage client={client} id="job_1" processors={[extract]} refreshProcessors={() => {}} />);
+    expect(screen.getByTestId('job-file').textContent).toBe('(deleted file)');
+    expect(screen.getByRole('list', { name: 'Job stages' }).textContent).toMatch(/^Uploaded/);
+  });
+
+  it('names no file for a job of a processor that takes none', () => {
+    const optimize = { name: 'optimize', accepts: ['none'], resultFormats: ['json'] } as ProcessorInfo;
+    const done = snapshot('job_1', 2, { type: 'optimize', state: 'succeeded', input: undefined });
+    const { client } = fakeClient(() => undefined, {
+      job_1: { view: { snapshot: done, seq: 2, partials: [], historyComplete: true } },
+    });
+    render(<JobPage client={client} id="job_1" processors={[optimize]} refreshProcessors={() => {}} />);
+    expect(screen.queryByTestId('job-file')).toBeNull();
+    expect(screen.getByRole('list', { name: 'Job stages' }).textContent).toMatch(/^Submitted/);
   });
 
   it('says Kiln could not be reached when an action gets no answer, not the bare TypeError', async () => {
@@ -71,7 +135,12 @@ function latch<T>() {
   return { promise, resolve };
 }
 
-const transcriber = { name: 'transcribe', resultFormats: ['srt'], shape: 'transcript' } as ProcessorInfo;
+const transcriber = {
+  name: 'transcribe',
+  accepts: ['audio/*'],
+  resultFormats: ['srt'],
+  shape: 'transcript',
+} as ProcessorInfo;
 
 /**
  * A finished transcription whose stored lines the page reads and corrects; each PATCH is held until the test
@@ -308,6 +377,42 @@ function heldRenames() {
   const renames = () => calls.filter((c) => c.method === 'PUT').map((c) => c.body);
   return { client, commit, refuse, exports, renames };
 }
+
+describe("undoing a speaker's naming", () => {
+  /** Names {@code speaker} (as shown now) {@code name} with Save; the PUT is held until committed. */
+  async function name(shown: string, speaker: string, name: string) {
+    fireEvent.click(await screen.findByRole('button', { name: `Rename ${shown}` }));
+    fireEvent.change(screen.getByLabelText(`Name for ${speaker}`), { target: { value: name } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+  }
+
+  it('takes namings back in the history line edits use, newest first, to the name before (none: the engine id)', async () => {
+    const { client, commit, renames } = heldRenames();
+    render(<JobPage client={client} id="job_1" processors={[transcriber]} refreshProcessors={() => {}} />);
+    await name('SPEAKER_00', 'SPEAKER_00', 'Ana');
+    await act(async () => commit());
+    await name('Ana', 'SPEAKER_00', 'Anna');
+    await act(async () => commit());
+    await screen.findByRole('button', { name: 'Rename Anna' });
+    expect(screen.getByRole('button', { name: 'Undo (speaker SPEAKER_00)' })).toHaveProperty('disabled', false);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Undo (speaker SPEAKER_00)' }));
+    await act(async () => commit());
+    await screen.findByRole('button', { name: 'Rename Ana' });
+
+    // Ctrl+Z outside a field, as for a line.
+    await act(async () => fireEvent.keyDown(window, { key: 'z', ctrlKey: true }));
+    await act(async () => commit());
+    await screen.findByRole('button', { name: 'Rename SPEAKER_00' });
+    expect(renames()).toEqual([
+      { names: { SPEAKER_00: 'Ana' } },
+      { names: { SPEAKER_00: 'Anna' } },
+      { names: { SPEAKER_00: 'Ana' } },
+      { names: { SPEAKER_00: '' } }, // an empty name takes it away
+    ]);
+    expect(screen.getByRole('button', { name: 'Undo' })).toHaveProperty('disabled', true);
+  });
+});
 
 describe("downloading while a speaker's name is typed but not saved", () => {
   afterEach(() => vi.restoreAllMocks());

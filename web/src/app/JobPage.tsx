@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { FINAL_STATES, useJob, type JobSnapshot, type LiveClient } from '../live';
 import { useServerReachable } from './ConnectionBadge';
 import { useResultDownloads } from './download';
-import { hint, messageOf } from './errors';
+import { hint, messageOf, whyNoRetry } from './errors';
 import { clock, duration, lastSeen, percent } from './format';
 import { Link } from './Link';
 import { ProgressBar } from './ProgressBar';
@@ -13,7 +13,14 @@ import { ErrorBoundary } from './ErrorBoundary';
 import { isUtterance, Transcript } from './MediaTranscript';
 import { isSegment, JsonPartials, TextPartials } from './Partials';
 import type { Target } from './router';
-import { isTranscriptShaped, presence, type ProcessorInfo, type WorkerPresence } from './processors';
+import {
+  DELETED_FILE,
+  inputDeleted,
+  isTranscriptShaped,
+  presence,
+  type ProcessorInfo,
+  type WorkerPresence,
+} from './processors';
 import { ResultFiles } from './ResultFiles';
 import { ErrorLine } from './ErrorLine';
 
@@ -78,6 +85,10 @@ export function JobPage({
     }
   };
   const finished = FINAL_STATES.has(job.state);
+  const deleted = inputDeleted(job, processors);
+  // The server takes back any failed or cancelled job, but one that cannot run differently is not offered.
+  const noRetry = whyNoRetry(job, deleted);
+  const retryable = (job.state === 'failed' || job.state === 'cancelled') && !noRetry;
 
   return (
     <section className="panel" aria-labelledby="job-title">
@@ -96,22 +107,22 @@ export function JobPage({
               {job.cancelRequested ? 'Cancelling…' : 'Cancel'}
             </button>
           )}
-          {(job.state === 'failed' || job.state === 'cancelled') && (
+          {retryable && (
             <button type="button" disabled={!server.reachable} title={server.why || undefined} onClick={act('retry')}>
               Retry
             </button>
           )}
         </div>
       </div>
-      {job.input?.name && (
-        <p className="crumbs job-file" data-testid="job-file">
-          {job.input.name}
+      {(job.input?.name || deleted) && (
+        <p className={`crumbs job-file${deleted ? ' deleted' : ''}`} data-testid="job-file">
+          {deleted ? DELETED_FILE : job.input?.name}
         </p>
       )}
       {live.stale && live.lastSyncedAt && <p className="stale">Not live: as of {clock(live.lastSyncedAt)}.</p>}
       {!server.reachable && <p className="note">{server.why}</p>}
       <ErrorLine>{actionError}</ErrorLine>
-      <Timeline job={job} queuePosition={queuePosition} served={served} />
+      <Timeline job={job} queuePosition={queuePosition} served={served} uploaded={!!job.input || deleted} />
       {job.state === 'failed' && job.error && (
         <div role="alert" className="error-box">
           <p>
@@ -119,6 +130,11 @@ export function JobPage({
           </p>
           <p>{hint(job.error.code)}</p>
         </div>
+      )}
+      {(job.state === 'failed' || job.state === 'cancelled') && noRetry && (
+        <p className="note" data-testid="no-retry">
+          {noRetry}
+        </p>
       )}
       {job.state === 'succeeded' && (
         <Downloads
@@ -262,13 +278,16 @@ function Timeline({
   job,
   queuePosition,
   served,
+  uploaded,
 }: {
   job: JobSnapshot;
   queuePosition?: number;
   served: WorkerPresence | null;
+  /** Whether the job was made from a file (since deleted, maybe). */
+  uploaded: boolean;
 }) {
   const step = currentStep(job);
-  const first = job.input ? 'Uploaded' : 'Submitted';
+  const first = uploaded ? 'Uploaded' : 'Submitted';
   const end = job.state === 'failed' ? 'Failed' : job.state === 'cancelled' ? 'Cancelled' : 'Done';
   const now = useNow();
   const eta = job.eta ? (Date.parse(job.eta) - now) / 1000 : null;

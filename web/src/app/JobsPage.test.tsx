@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LiveClient } from '../live';
 import { snapshot } from '../live/testSupport';
 import { JobsPage } from './JobsPage';
+import type { ProcessorInfo } from './processors';
 import { jobsPath, parseRoute, useRoute } from './router';
 import { fakeClient, json } from './testClient';
 
@@ -37,6 +38,33 @@ function Routed({ client }: { client: LiveClient }) {
 }
 
 describe('the jobs list', () => {
+  it("shows a placeholder for the name of a job's file deleted since, and none for a job that never had one", async () => {
+    const processors = [
+      { name: 'transcribe', accepts: ['audio/*'] },
+      { name: 'optimize', accepts: ['none'] },
+    ] as ProcessorInfo[];
+    const jobs = [
+      snapshot('job_1', 3, { state: 'succeeded', input: { fileId: 'file_1', name: 'talk.wav' } }),
+      snapshot('job_2', 3, { state: 'succeeded', input: undefined }), // the API's answer once its file was deleted
+      snapshot('job_3', 3, { type: 'optimize', state: 'succeeded', input: undefined }),
+    ];
+    const { client } = fakeClient((call) =>
+      call.path.startsWith('/api/v1/jobs?')
+        ? json({ items: jobs, nextCursor: null })
+        : json({ counts: { succeeded: 3 }, total: 3 }),
+    );
+    render(
+      <JobsPage
+        client={Object.assign(client, { followMine: () => () => {}, followsMine: true })}
+        types={['transcribe', 'optimize']}
+        processors={processors}
+      />,
+    );
+    await screen.findByText('talk.wav');
+    const names = screen.getAllByRole('link').filter((a) => a.getAttribute('href')?.startsWith('/jobs/'));
+    expect(names.map((a) => a.querySelector('.job-input')?.textContent)).toEqual(['talk.wav', '(deleted file)', '']);
+  });
+
   it('keeps its filters in the address, so Back from a job finds the list filtered as it was', async () => {
     const client = kiln();
     render(<Routed client={client} />);

@@ -4,6 +4,7 @@ import { age, clock, duration } from './format';
 import { Link } from './Link';
 import { ProgressBar } from './ProgressBar';
 import { jobsPath, navigate } from './router';
+import { DELETED_FILE, inputDeleted, type ProcessorInfo } from './processors';
 import { RecentBatches } from './RecentBatches';
 import { useQuietLoad } from './useLoad';
 import { ErrorLine } from './ErrorLine';
@@ -28,11 +29,14 @@ function useCounts(client: LiveClient, type: string, changes: string): Record<st
 export function JobsPage({
   client,
   types,
+  processors = [],
   state = '',
   type = '',
 }: {
   client: LiveClient;
   types: string[];
+  /** What tells a job whose file was deleted from one that never had a file. */
+  processors?: ProcessorInfo[];
   state?: string;
   type?: string;
 }) {
@@ -102,7 +106,7 @@ export function JobsPage({
       ) : (
         <ul className={`job-list${jobs.stale ? ' is-stale' : ''}`} data-testid="job-list">
           {jobs.data.map((job) => (
-            <JobRow key={job.id} job={job} />
+            <JobRow key={job.id} job={job} deleted={inputDeleted(job, processors)} />
           ))}
         </ul>
       )}
@@ -123,13 +127,14 @@ function inputLength(job: JobSnapshot): string {
   return '';
 }
 
-function JobRow({ job }: { job: JobSnapshot }) {
+function JobRow({ job, deleted }: { job: JobSnapshot; deleted: boolean }) {
+  const name = deleted ? DELETED_FILE : job.input?.name;
   return (
     <li className="job-row">
       <Link to={`/jobs/${job.id}`} className="job-link">
         <span className="job-type">{job.type}</span>
-        <span className="job-input" title={job.input?.name}>
-          {job.input?.name ?? ''}
+        <span className={`job-input${deleted ? ' deleted' : ''}`} title={name}>
+          {name ?? ''}
         </span>
         <span className="job-length">{inputLength(job)}</span>
         <span className={`badge state-${job.state}`}>{job.state.replace('_', ' ')}</span>

@@ -83,7 +83,14 @@ class FakeLibrary {
     if (!file) return [404, { code: 'file_not_found', detail: `No file ${id}.` }];
     const waiting = file.jobs.filter((j) => j.state === 'queued' || j.state === 'running');
     if (waiting.length > 0 && !withJobs)
-      return [409, { code: 'file_in_use', detail: `Jobs waiting or running need file ${id}.`, jobs: waiting }];
+      return [
+        409,
+        {
+          code: 'file_in_use',
+          detail: `Jobs waiting or running need file ${id} (${waiting.map((j) => j.id).join(', ')}); cancel them, or delete them with it (?jobs=delete).`,
+          jobs: waiting,
+        },
+      ];
     const running = file.jobs.filter((j) => j.state === 'running');
     if (running.length > 0)
       return [409, { code: 'job_running', detail: `Jobs made from file ${id} are running.`, jobs: running }];
@@ -232,8 +239,9 @@ describe('the library page', () => {
     fireEvent.click(screen.getByLabelText('Select report.pdf'));
     fireEvent.click(screen.getByRole('button', { name: 'Delete selected' }));
     fireEvent.click(screen.getByRole('button', { name: 'Delete 2 files' }));
+    // By the names the page shows, not the ids (and API option) of the server's detail.
     expect((await screen.findByRole('alert')).textContent).toBe(
-      'interview.wav: Jobs waiting or running need file fil_2.',
+      'interview.wav is needed by transcribe (queued): cancel it, or delete the file on its own with its jobs.',
     );
     expect(screen.getAllByTestId('library-file').map((f) => f.getAttribute('aria-label'))).toEqual(['interview.wav']);
     await screen.findByText('2.0 KB of 1.0 MB stored');

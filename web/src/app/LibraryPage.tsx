@@ -2,7 +2,16 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { KilnHttp } from '../live';
 import { messageOf } from './errors';
 import { bytes } from './format';
-import { deleteFiles, isKind, libraryPath, listFiles, readUsage, type Kind, type LibraryFile } from './library';
+import {
+  deleteFiles,
+  isKind,
+  refusalOf,
+  libraryPath,
+  listFiles,
+  readUsage,
+  type Kind,
+  type LibraryFile,
+} from './library';
 import { LibraryFileRow } from './LibraryFile';
 import { Link } from './Link';
 import type { ProcessorInfo } from './processors';
@@ -217,10 +226,8 @@ function BulkDeletion({
         files.map((f) => f.id),
       );
       onDeleted(outcome.filter((d) => d.status === 204).map((d) => d.id));
-      const names = new Map(files.map((f) => [f.id, f.name ?? f.id]));
-      setProblems(
-        outcome.filter((d) => d.status !== 204).map((d) => `${names.get(d.id) ?? d.id}: ${d.detail ?? d.code}`),
-      );
+      const byId = new Map(files.map((f) => [f.id, f]));
+      setProblems(outcome.filter((d) => d.status !== 204).map((d) => refusalOf(byId.get(d.id), d)));
     } catch (e) {
       setProblems([messageOf(e)]);
     }

@@ -3,13 +3,11 @@ import type { JobSnapshot, LiveClient } from '../live';
 import { messageOf } from './errors';
 import { timestamp } from './format';
 import { segmentsOf, type Segment } from './edits';
-import { trackSave } from './pendingSaves';
 import type { Target } from './router';
 import type { Revisions } from './SegmentHistory';
 import { SegmentList } from './SegmentList';
-import { asTranscript, displayName, isUtterance, renameSpeaker, type SpeakerNames, type Utterance } from './speakers';
+import { asTranscript, displayName, isUtterance, type SpeakerNames, type Utterance } from './speakers';
 import { EditBar, useEditing } from './useEditing';
-import { useChanged } from './useChanged';
 import { useHeldDraft } from './useHeldDraft';
 import { useLoad } from './useLoad';
 
@@ -42,18 +40,11 @@ export function Transcript({
     return { transcript: asTranscript(result), segments: segmentsOf(result) };
   }, [client, href]);
   const stored = final.data?.transcript ?? null;
-  const editing = useEditing(client.http, job.id, final.data?.segments ?? null);
-  // Names saved since the result was read; a job run again (a manual retry) has a result of its own.
-  const [renamed, setRenamed] = useState<SpeakerNames>();
-  if (useChanged([href]) && renamed) setRenamed(undefined);
-  const names = renamed ?? stored?.speakerNames ?? NO_NAMES;
+  // Names saved since the result was read are the editing's (undo takes them back); a job run again (a manual
+  // retry) has a result of its own, read afresh.
+  const editing = useEditing(client.http, job.id, final.data?.segments ?? null, stored?.speakerNames);
+  const names = editing.names;
   const segments = useIndexed(editing.segments ?? stored?.segments ?? partials);
-  const rename = useCallback(
-    async (speaker: string, name: string) => {
-      setRenamed(await trackSave(job.id, renameSpeaker(client.http, job.id, speaker, name)));
-    },
-    [client, job.id],
-  );
   if (segments.length === 0) return null;
 
   return (
@@ -71,7 +62,7 @@ export function Transcript({
         job={job}
         segments={segments}
         names={names}
-        onRename={stored && segments.some((u) => u.speaker !== undefined) ? rename : undefined}
+        onRename={stored && segments.some((u) => u.speaker !== undefined) ? editing.rename : undefined}
         onSave={editing.segments ? editing.save : undefined}
         revisions={editing.segments ? editing.revisions : undefined}
         holdDraft={editing.holdDraft}

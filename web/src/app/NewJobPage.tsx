@@ -60,6 +60,7 @@ function FileJobs({
   const [processorName, setProcessorName] = useState('');
   const rows = useSyncExternalStore(uploads.subscribe, uploads.snapshot);
   const [dragging, setDragging] = useState(false);
+  const [batchProblem, setBatchProblem] = useState<string>();
   const input = useRef<HTMLInputElement>(null);
   const server = useServerReachable(client);
 
@@ -71,15 +72,34 @@ function FileJobs({
     if (!chosen || chosen.length === 0) return;
     const list = Array.from(chosen);
     setFiles(list);
+    setBatchProblem(undefined);
     const first = processors.find((p) => list.every((f) => accepts(p, f.type)));
     if (first) setProcessorName(first.name);
   };
+  // Taking a file out of the selection: the processors that take the rest, the form and its errors follow
+  // (a processor chosen that still takes them all stays chosen). Focus goes to the next file's Remove, or
+  // to Choose files once none is left, not to the page's start.
+  const removed = useRef<number>(undefined);
+  const chosenList = useRef<HTMLUListElement>(null);
+  const chooseButton = useRef<HTMLButtonElement>(null);
+  const remove = (index: number) => {
+    removed.current = index;
+    setFiles((list) => list.filter((_, i) => i !== index));
+    setBatchProblem(undefined);
+    if (input.current) input.current.value = ''; // the same file can be chosen again
+  };
+  useEffect(() => {
+    const index = removed.current;
+    if (index === undefined) return;
+    removed.current = undefined;
+    const buttons = chosenList.current?.querySelectorAll('button') ?? [];
+    (buttons[Math.min(index, buttons.length - 1)] ?? chooseButton.current)?.focus();
+  }, [files]);
   const drop = (event: DragEvent) => {
     event.preventDefault();
     setDragging(false);
     choose(event.dataTransfer.files);
   };
-  const [batchProblem, setBatchProblem] = useState<string>();
   const start = () => {
     const params = form.params();
     if (!processor || !params) return;
@@ -106,7 +126,7 @@ function FileJobs({
         onDrop={drop}
       >
         <p>Drop audio, video or documents here, or</p>
-        <button type="button" onClick={() => input.current?.click()}>
+        <button type="button" ref={chooseButton} onClick={() => input.current?.click()}>
           Choose files
         </button>
         <input
@@ -118,11 +138,26 @@ function FileJobs({
           data-testid="file-input"
           onChange={(e) => choose(e.target.files)}
         />
-        {files.length > 0 && <p>{files.map((f) => `${f.name} (${bytes(f.size)})`).join(', ')}</p>}
+        {files.length > 0 && (
+          <ul className="chosen-files" aria-label="Chosen files" ref={chosenList}>
+            {files.map((f, i) => (
+              <li key={`${i}:${f.name}`}>
+                {f.name} ({bytes(f.size)}){' '}
+                <button type="button" className="link" aria-label={`Remove ${f.name}`} onClick={() => remove(i)}>
+                  Remove
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
       </div>
       {files.length > 0 &&
         (usable.length === 0 ? (
-          <ErrorLine>No processor here takes {files.length > 1 ? 'all of these files' : 'this file'}.</ErrorLine>
+          <ErrorLine>
+            {files.length > 1
+              ? 'No processor here takes all of these files: remove those of another kind.'
+              : 'No processor here takes this file.'}
+          </ErrorLine>
         ) : (
           <form
             className="job-form"

@@ -44,6 +44,9 @@ describe('ConnectionBadge', () => {
 
     act(() => client.change({ state: 'offline', lastSyncedAt: Date.parse('2026-11-23T10:15:30Z') }));
     expect(screen.getByTestId('connection').textContent).toMatch(/^Offline \(data as of .+\)$/);
+
+    act(() => client.change({ state: 'paused' }));
+    expect(screen.getByTestId('connection').textContent).toMatch(/^Paused while the tab is hidden \(data as of .+\)$/);
   });
 });
 

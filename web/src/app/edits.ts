@@ -49,6 +49,12 @@ export interface UndoEntry {
   before: { text: string; speaker?: string; edited: boolean };
 }
 
+/** What undoing a speaker's naming needs: the name before it ('' when it had none, which takes the name away). */
+export interface RenameUndo {
+  speaker: string;
+  before: string;
+}
+
 export function isSegment(value: unknown): value is Segment {
   return (
     isObject(value) &&

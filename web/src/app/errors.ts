@@ -1,6 +1,6 @@
 // What a user can do about each job error code.
 
-import { errorMessage } from '../live';
+import { errorMessage, type JobSnapshot } from '../live';
 
 const HINTS: Record<string, string> = {
   media_unreadable:
@@ -16,6 +16,28 @@ const HINTS: Record<string, string> = {
   input_missing: 'The uploaded file is gone. Upload it again.',
   processor_error: 'Something went wrong on our side. Retry; if it fails again, tell the administrator.',
 };
+
+/**
+ * Failures of the input itself (docs/errors.md, "Job error codes"): run again on the same file, the job
+ * fails the same way. The server would take the retry all the same; it cannot help.
+ */
+const FAILURES_OF_THE_INPUT = new Set([
+  'invalid_input',
+  'input_missing',
+  'media_unreadable',
+  'no_audio',
+  'document_encrypted',
+  'document_too_large',
+  'document_unreadable',
+]);
+
+/** Why running a failed or cancelled job again cannot help, in words; undefined when it can. */
+export function whyNoRetry(job: Pick<JobSnapshot, 'state' | 'error'>, inputDeleted: boolean): string | undefined {
+  if (inputDeleted) return 'It cannot run again: its file was deleted. Upload the file again and start a new job.';
+  if (job.state === 'failed' && job.error && FAILURES_OF_THE_INPUT.has(job.error.code))
+    return 'Running it again would fail the same way: the problem is in the file itself.';
+  return undefined;
+}
 
 export function hint(code: string): string {
   return HINTS[code] ?? 'Retry the job; if it fails the same way, check the input.';

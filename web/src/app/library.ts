@@ -125,6 +125,30 @@ export interface Deleted {
   detail?: string;
 }
 
+/** Jobs still to run or running: those that keep a file from being deleted. */
+const WAITING = new Set<string>(['queued', 'retry_scheduled', 'running']);
+
+/**
+ * Why a file of a bulk deletion did not go, in the words of the page: the file by its name and the jobs
+ * by theirs. The server's detail names them by id (and an API option), which the user never sees.
+ */
+export function refusalOf(file: LibraryFile | undefined, outcome: Deleted): string {
+  const name = file?.name ?? file?.id ?? outcome.id;
+  const jobs = (file?.jobs ?? [])
+    .filter((job) => WAITING.has(job.state))
+    .map((job) => `${job.type} (${job.state.replace('_', ' ')})`);
+  switch (outcome.code) {
+    case 'file_in_use':
+      return `${name} is needed by ${jobs.length > 0 ? jobs.join(', ') : 'jobs waiting or running'}: cancel ${jobs.length === 1 ? 'it' : 'them'}, or delete the file on its own with its jobs.`;
+    case 'job_running':
+      return `${name}: jobs made from it are running; cancel them first.`;
+    case 'file_not_found':
+      return `${name} was already deleted.`;
+    default:
+      return `${name}: ${outcome.detail ?? outcome.code ?? `refused (${outcome.status})`}`;
+  }
+}
+
 export async function deleteFiles(http: KilnHttp, ids: string[]): Promise<Deleted[]> {
   const body = await http.call('/api/v1/files/delete', { method: 'POST', body: { ids } });
   const list = isObject(body) ? body.items : undefined;

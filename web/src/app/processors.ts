@@ -1,6 +1,6 @@
 // The processors the server runs, as GET /api/v1/processors describes them, validated.
 
-import { isObject, malformed, type KilnHttp } from '../live';
+import { isObject, malformed, type JobSnapshot, type KilnHttp } from '../live';
 import { lastSeen } from './format';
 
 /** A JSON Schema (draft 2020-12), as far as the app reads one; `true`/`false` are schemas too. */
@@ -71,6 +71,20 @@ export async function loadProcessors(http: KilnHttp): Promise<ProcessorInfo[]> {
 /** Whether jobs of this processor are made without an input file (`accepts: ["none"]`). */
 export function takesNoFile(processor: ProcessorInfo): boolean {
   return processor.accepts.length === 1 && processor.accepts[0] === 'none';
+}
+
+/** What stands for the name of a job's input file once that file was deleted. */
+export const DELETED_FILE = '(deleted file)';
+
+/**
+ * Whether a job's input file was deleted: its processor takes a file, yet the job names none (the API
+ * leaves `input` out once the file is gone, as for a job of a processor that takes none). Unknown while
+ * the processors are not read, or when the job's processor is gone.
+ */
+export function inputDeleted(job: Pick<JobSnapshot, 'type' | 'input'>, processors: ProcessorInfo[]): boolean {
+  if (job.input) return false;
+  const processor = processors.find((p) => p.name === job.type);
+  return processor !== undefined && processor.accepts.length > 0 && !takesNoFile(processor);
 }
 
 /** Whether a processor takes a file of this type; an unknown type (the browser could not tell) is left to the server. */

@@ -9,12 +9,14 @@ import {
   undoOf,
   withUpdated,
   type EditRequest,
+  type RenameUndo,
   type Segment,
   type UndoEntry,
 } from './edits';
 import type { Revisions } from './SegmentHistory';
 import { messageOf } from './errors';
 import { holdDraft as holdJobDraft, trackSave } from './pendingSaves';
+import { renameSpeaker, type SpeakerNames } from './speakers';
 import { useChanged } from './useChanged';
 import { ErrorLine } from './ErrorLine';
 
@@ -30,35 +32,50 @@ export interface Editing {
    * would, until the function answered is called. Stable across renders.
    */
   holdDraft(send: () => void): () => void;
-  /** The segment the next undo would change, if any. */
-  undoable?: number;
+  /** The speakers' names: as read with the segments, then as named since. */
+  names: SpeakerNames;
+  /** Names a speaker everywhere (an empty name takes the name away); undo takes it back. Stable across renders. */
+  rename(speaker: string, name: string): Promise<void>;
+  /** What the next undo would change ("line 3", "speaker SPEAKER_00"), if anything. */
+  undoable?: string;
   problem?: { message: string; conflict: boolean };
   /** Goes up each time the segments are read afresh: open fields close then. */
   generation: number;
 }
 
+const NO_NAMES: SpeakerNames = {};
+
 /**
  * A stored result's segments as the owner corrects them: each save is sent at once with the version
  * it was made from; the answer replaces just that segment. Undo (the button, or Ctrl+Z outside a
- * field) sends the text and speaker from before the last edit, or restores the engine's. An earlier revision
+ * field) sends the text and speaker from before the last edit, or restores the engine's; after a speaker's
+ * naming, it names the speaker as before (edits and namings are undone in the order made). An earlier revision
  * (from a segment's history) comes back as an edit from the version shown, like any other. A conflict (someone
  * else saved first) is reported, never overwritten: the owner reloads.
  */
-export function useEditing(http: KilnHttp, jobId: string, loaded: Segment[] | null): Editing {
+export function useEditing(
+  http: KilnHttp,
+  jobId: string,
+  loaded: Segment[] | null,
+  loadedNames: SpeakerNames = NO_NAMES,
+): Editing {
   const [segments, setSegments] = useState(loaded);
-  const [history, setHistory] = useState<UndoEntry[]>([]);
+  const [renamed, setRenamed] = useState<SpeakerNames>();
+  const [history, setHistory] = useState<(UndoEntry | RenameUndo)[]>([]);
   const [problem, setProblem] = useState<Editing['problem']>();
   const [generation, setGeneration] = useState(0);
-  if (useChanged([loaded, jobId])) {
+  if (useChanged([loaded, jobId, loadedNames])) {
     setGeneration((g) => g + 1);
     setSegments(loaded);
+    setRenamed(undefined);
     setHistory([]);
     setProblem(undefined);
   }
-  const latest = useRef({ segments, history });
+  const names = renamed ?? loadedNames;
+  const latest = useRef({ segments, history, names });
   // Before paint, not after: a Ctrl+Z pressed as soon as an edit shows must find it to undo.
   useLayoutEffect(() => {
-    latest.current = { segments, history };
+    latest.current = { segments, history, names };
   });
 
   const fail = useCallback((error: unknown) => {
@@ -102,10 +119,28 @@ export function useEditing(http: KilnHttp, jobId: string, loaded: Segment[] | nu
 
   const holdDraft = useCallback((send: () => void) => holdJobDraft(jobId, send), [jobId]);
 
+  // A name's save that fails is told at its field (which stays open), so it is not reported here.
+  const rename = useCallback(
+    async (speaker: string, name: string) => {
+      const before = latest.current.names[speaker] ?? '';
+      const saved = await trackSave(jobId, renameSpeaker(http, jobId, speaker, name));
+      setRenamed(saved);
+      if ((saved[speaker] ?? '') !== before) setHistory((h) => [...h, { speaker, before }]);
+    },
+    [http, jobId],
+  );
+
   const undo = useCallback(async () => {
     const { segments: now, history: done } = latest.current;
     const last = done[done.length - 1];
-    if (!last || !now) return;
+    if (!last) return;
+    if (!('segment' in last)) {
+      setProblem(undefined);
+      setRenamed(await trackSave(jobId, renameSpeaker(http, jobId, last.speaker, last.before)).catch(fail));
+      setHistory((h) => h.slice(0, -1));
+      return;
+    }
+    if (!now) return;
     setProblem(undefined);
     const updated = await trackSave(jobId, saveEdits(http, jobId, [undoOf(last, now[last.segment])])).catch(fail);
     setSegments((s) => (s ? withUpdated(s, updated) : s));
@@ -134,10 +169,17 @@ export function useEditing(http: KilnHttp, jobId: string, loaded: Segment[] | nu
     undo,
     revisions,
     holdDraft,
-    undoable: history[history.length - 1]?.segment,
+    names,
+    rename,
+    undoable: undoLabel(history.at(-1)),
     problem,
     generation,
   };
+}
+
+function undoLabel(last: UndoEntry | RenameUndo | undefined): string | undefined {
+  if (!last) return undefined;
+  return 'segment' in last ? `line ${last.segment + 1}` : `speaker ${last.speaker}`;
 }
 
 /** Undo, and what went wrong with the last save (a conflict offers to reload). */
@@ -151,7 +193,7 @@ export function EditBar({ editing, reload }: { editing: Editing; reload(): void 
         onClick={() => void editing.undo().catch(() => undefined)}
         title="Ctrl+Z"
       >
-        {editing.undoable === undefined ? 'Undo' : `Undo (line ${editing.undoable + 1})`}
+        {editing.undoable === undefined ? 'Undo' : `Undo (${editing.undoable})`}
       </button>
       {editing.problem && (
         <ErrorLine>

@@ -6,10 +6,10 @@ export interface OnlineSource {
   subscribe(listener: (online: boolean) => void): () => void;
 }
 
-/** Whether the tab is visible, and when it becomes visible again (tests pass their own). */
+/** Whether the tab is visible, and when it becomes visible again or hidden (tests pass their own). */
 export interface VisibilitySource {
   isVisible(): boolean;
-  subscribe(onVisible: () => void): () => void;
+  subscribe(onVisible: () => void, onHidden?: () => void): () => void;
 }
 
 export const browserOnline: OnlineSource = {
@@ -30,10 +30,14 @@ export const browserOnline: OnlineSource = {
 export const browserVisibility: VisibilitySource = {
   // Only a tab known to be hidden counts as hidden (a document without the API is shown).
   isVisible: () => typeof document === 'undefined' || document.visibilityState !== 'hidden',
-  subscribe(onVisible) {
+  subscribe(onVisible, onHidden) {
     if (typeof document === 'undefined') return () => {};
-    const changed = () => document.visibilityState === 'visible' && onVisible();
-    document.addEventListener('visibilitychange', changed);
-    return () => document.removeEventListener('visibilitychange', changed);
+    const watched = document; // the one listened to is the one to stop listening to
+    const changed = () => {
+      if (watched.visibilityState === 'visible') onVisible();
+      else if (watched.visibilityState === 'hidden') onHidden?.();
+    };
+    watched.addEventListener('visibilitychange', changed);
+    return () => watched.removeEventListener('visibilitychange', changed);
   },
 };

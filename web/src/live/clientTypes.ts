@@ -6,7 +6,8 @@ import type { JobView } from './jobView';
 import type { FailureCause } from './protocol';
 import type { TransportFactory, TransportKind, WebSocketLike } from './transports';
 
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'failed';
+/** 'paused': closed while the tab is hidden (see LiveClient's HIDDEN_CLOSE_MS); it resumes when shown. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'failed' | 'paused';
 
 export interface ConnectionInfo {
   state: ConnectionState;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KilnHttp } from './http';
-import { LiveClient, type JobViewState, type OnlineSource } from './liveClient';
+import { HIDDEN_CLOSE_MS, LiveClient, type JobViewState, type OnlineSource } from './liveClient';
 import { event, FakeKiln, FakeSocket, flush, snapshot } from './testSupport';
 
 class Network implements OnlineSource {
@@ -341,5 +341,70 @@ describe('LiveClient', () => {
     network.set(false);
     expect(c.connection.state).toBe('offline');
     expect(FakeSocket.last().closedWith).toBe(1000);
+  });
+});
+
+/** A document whose visibilityState the test sets, telling its listeners as a browser does. */
+class FakeDocument extends EventTarget {
+  visibilityState: 'visible' | 'hidden' = 'visible';
+  set(state: 'visible' | 'hidden') {
+    this.visibilityState = state;
+    this.dispatchEvent(new Event('visibilitychange'));
+  }
+}
+
+describe('LiveClient in a tab that is hidden', () => {
+  let tab: FakeDocument;
+  beforeEach(() => {
+    tab = new FakeDocument();
+    vi.stubGlobal('document', tab); // the client's own Page Visibility source reads it
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it(`closes its connection once hidden ${HIDDEN_CLOSE_MS / 1000} s, and shown again resumes every job from its last seq`, async () => {
+    const c = client({ heartbeatTimeoutMs: 3_600_000 });
+    const socket = await connected(c);
+    let latest: JobViewState | undefined;
+    c.followJob('job_a', (s) => (latest = s));
+    await flush();
+    [1, 2, 3].forEach((seq) => socket.push({ type: 'event', ...event('job_a', seq) }));
+
+    tab.set('hidden');
+    await vi.advanceTimersByTimeAsync(HIDDEN_CLOSE_MS - 1);
+    expect(socket.closedWith).toBeNull();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(socket.closedWith).toBe(1000);
+    expect(c.connection.state).toBe('paused');
+    // Nothing opens again while hidden: no reconnect, no ticket.
+    const tickets = kiln.ticketsIssued;
+    await vi.advanceTimersByTimeAsync(30 * 60_000);
+    expect(FakeSocket.opened).toHaveLength(1);
+    expect(kiln.ticketsIssued).toBe(tickets);
+
+    tab.set('visible');
+    const again = await connected(c);
+    expect(FakeSocket.opened).toHaveLength(2);
+    expect(again.subscriptions()).toEqual([{ type: 'subscribe', jobs: [{ id: 'job_a', after: 3 }] }]);
+    [3, 4].forEach((seq) => again.push({ type: 'event', ...event('job_a', seq) })); // a replay may repeat one
+    expect(partialsOf(latest)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('keeps its connection when shown again within that time, and a tab opened hidden closes its own', async () => {
+    const c = client({ heartbeatTimeoutMs: 3_600_000 });
+    const socket = await connected(c);
+    tab.set('hidden');
+    await vi.advanceTimersByTimeAsync(HIDDEN_CLOSE_MS - 1);
+    tab.set('visible');
+    await vi.advanceTimersByTimeAsync(HIDDEN_CLOSE_MS * 2);
+    expect(socket.closedWith).toBeNull();
+    expect(c.connection.state).toBe('open');
+    c.dispose();
+
+    tab.visibilityState = 'hidden'; // a tab opened in the background
+    const background = client({ heartbeatTimeoutMs: 3_600_000 });
+    const its = await connected(background);
+    await vi.advanceTimersByTimeAsync(HIDDEN_CLOSE_MS);
+    expect(its.closedWith).toBe(1000);
+    expect(background.connection.state).toBe('paused');
   });
 });

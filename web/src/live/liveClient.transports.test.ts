@@ -2,7 +2,14 @@
 // transport (fallback, backoff, giving up) over scripted fakes.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KilnHttp } from './http';
-import { FINISHED_LOOK_LIMIT, FINISHED_LOOK_MS, LiveClient, LOOK_TIMEOUT_MS, type JobViewState } from './liveClient';
+import {
+  FINISHED_LOOK_LIMIT,
+  FINISHED_LOOK_MS,
+  HIDDEN_CLOSE_MS,
+  LiveClient,
+  LOOK_TIMEOUT_MS,
+  type JobViewState,
+} from './liveClient';
 import { event, FakeKiln, FakeSocket, flush, snapshot } from './testSupport';
 import {
   pollingTransport,
@@ -687,3 +694,63 @@ describe('LiveClient transports', () => {
     expect(c.connection.failures).toBe(0);
   });
 });
+
+describe('LiveClient on SSE and polling in a tab that is hidden', () => {
+  /** A document whose visibilityState the test sets, telling its listeners as a browser does. */
+  class FakeDocument extends EventTarget {
+    visibilityState: 'visible' | 'hidden' = 'visible';
+    set(state: 'visible' | 'hidden') {
+      this.visibilityState = state;
+      this.dispatchEvent(new Event('visibilitychange'));
+    }
+  }
+  let tab: FakeDocument;
+  beforeEach(() => {
+    tab = new FakeDocument();
+    vi.stubGlobal('document', tab);
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it.each([
+    ['sse', sseTransport],
+    ['polling', pollingTransport],
+  ])(
+    'on %s, stops asking once hidden a while, and shown again goes on from the last seq: nothing missed, nothing twice',
+    async (_kind, transport) => {
+      kiln.jobs.set('job_h', snapshot('job_h', 1));
+      kiln.append(event('job_h', 1, 'state', { state: 'running', attempt: 1 }));
+      const http = new KilnHttp({ baseUrl: 'http://kiln.test', token: () => 'kiln_t', fetch: kiln.fetch });
+      // The client's own Page Visibility source, not a fake one: it reads the document above.
+      const c = client({ transports: [transport(http)], visibility: undefined });
+      const seqs: number[] = [];
+      let latest: JobViewState | undefined;
+      c.followJob('job_h', (s) => {
+        latest = s;
+        if (s.view) seqs.push(s.view.seq);
+      });
+      kiln.append(event('job_h', 2));
+      await vi.waitFor(() => expect(latest?.view?.seq).toBe(2));
+
+      tab.set('hidden');
+      await vi.advanceTimersByTimeAsync(HIDDEN_CLOSE_MS);
+      expect(c.connection.state).toBe('paused');
+      await flush();
+      const asked = kiln.requests.length;
+      kiln.append(event('job_h', 3), event('job_h', 4)); // while nobody looks
+      await vi.advanceTimersByTimeAsync(10 * 60_000);
+      expect(kiln.requests.slice(asked)).toEqual([]);
+      expect(latest?.view?.seq).toBe(2);
+
+      tab.set('visible');
+      await vi.waitFor(() => expect(latest?.view?.seq).toBe(4));
+      expect(c.connection.state).toBe('open');
+      expect(kiln.requests.slice(asked).some((r) => r.startsWith('GET /api/v1/jobs/job_h/events'))).toBe(true);
+      expect(partialsOf(latest)).toEqual([2, 3, 4]);
+      expect(seqs.filter((seq, i) => seqs.indexOf(seq) !== i)).toEqual([]); // no event applied twice
+    },
+  );
+});
+
+function partialsOf(state: JobViewState | undefined): number[] {
+  return (state?.view?.partials ?? []).map((p) => (p as { n: number }).n);
+}

@@ -51,6 +51,15 @@ export const FINISHED_LOOK_LIMIT = 10;
  */
 export const LOOK_TIMEOUT_MS = 10_000;
 
+/**
+ * A tab hidden this long closes its connection (WebSocket, SSE stream or long poll) and every timer
+ * that would open one: a tab left in the background for hours held a connection, and one of the
+ * user's stream slots, that nobody looked at. Shown again, it connects at once and resumes every job
+ * from its last seq, as after a drop, so nothing is missed or applied twice. 60 s: switching away
+ * for a moment (another tab, a call) keeps the connection, and the page is live on return.
+ */
+export const HIDDEN_CLOSE_MS = 60_000;
+
 /** A "my jobs" follower: its events, and the ids of its jobs deleted (if it cares). */
 interface MineListener {
   event: (event: JobEvent) => void;
@@ -107,6 +116,8 @@ export class LiveClient {
   private jobsLookedAt = 0;
   /** Looks again at finished jobs, while SSE or polling is ready (and the tab is visible). */
   private lookTimer: ReturnType<typeof setInterval> | undefined;
+  /** Closes the connection once the tab has stayed hidden {@link HIDDEN_CLOSE_MS}. */
+  private hiddenTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
   private info: ConnectionInfo;
 
@@ -140,7 +151,11 @@ export class LiveClient {
       cause: null,
     };
     this.visibility = options.visibility ?? browserVisibility;
-    this.stopWatchingVisibility = this.visibility.subscribe(() => this.becameVisible());
+    this.stopWatchingVisibility = this.visibility.subscribe(
+      () => this.becameVisible(),
+      () => this.becameHidden(),
+    );
+    if (!this.visibility.isVisible()) this.becameHidden(); // opened in a background tab
     this.stopWatchingOnline = this.online.subscribe((isOnline) => (isOnline ? this.cameOnline() : this.wentOffline()));
     if (this.online.isOnline()) {
       this.connect();
@@ -230,6 +245,7 @@ export class LiveClient {
     this.disposed = true;
     clearTimeout(this.retryTimer);
     clearTimeout(this.stableTimer);
+    clearTimeout(this.hiddenTimer);
     this.stopWatchingOnline();
     this.stopWatchingVisibility();
     this.dropTransport();
@@ -456,8 +472,25 @@ export class LiveClient {
   }
 
   private becameVisible(): void {
-    if (this.info.state === 'failed') this.retryInBackground();
+    clearTimeout(this.hiddenTimer);
+    // Paused: connect as after a drop; once ready, every job resumes from its last seq.
+    if (this.info.state === 'paused') this.connect();
+    else if (this.info.state === 'failed') this.retryInBackground();
     else this.lookForRetries();
+  }
+
+  private becameHidden(): void {
+    clearTimeout(this.hiddenTimer);
+    this.hiddenTimer = setTimeout(() => this.pause(), HIDDEN_CLOSE_MS);
+  }
+
+  /** Hidden long enough: closes the connection and stops trying to open one (see {@link HIDDEN_CLOSE_MS}). */
+  private pause(): void {
+    if (this.disposed || this.visibility.isVisible() || this.info.state === 'offline') return;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.stableTimer);
+    this.dropTransport();
+    this.setInfo({ state: 'paused', nextRetryAt: null });
   }
 
   /**

@@ -1,10 +1,11 @@
 // @vitest-environment jsdom
 import { act, renderHook, waitFor } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KilnHttp } from './http';
-import { LiveClient } from './liveClient';
+import { HIDDEN_CLOSE_MS, LiveClient } from './liveClient';
 import { useJob, useJobs } from './react';
 import { event, FakeKiln, FakeSocket, flush, snapshot } from './testSupport';
+import { pollingTransport } from './transports';
 
 let kiln: FakeKiln;
 let client: LiveClient;
@@ -65,6 +66,45 @@ describe('useJobs', () => {
     act(() => socket.push({ type: 'event', ...event('job_b', 1, 'state', { state: 'queued' }) }));
     // A list reloads for a job it does not show after a short wait (UNKNOWN_JOB_RELOAD_MS).
     await waitFor(() => expect(result.current.data.map((j) => j.id)).toContain('job_b'), { timeout: 3000 });
+  });
+
+  it('reads the list no more while the client is paused in a hidden tab, and again once it is back', async () => {
+    vi.useFakeTimers();
+    let state: DocumentVisibilityState = 'visible';
+    const visibility = vi.spyOn(document, 'visibilityState', 'get').mockImplementation(() => state);
+    const tab = (next: DocumentVisibilityState) => {
+      state = next;
+      document.dispatchEvent(new Event('visibilitychange'));
+    };
+    try {
+      // Over SSE or polling "my jobs" events do not flow: the list reads itself again every few seconds.
+      const http = new KilnHttp({ baseUrl: 'http://kiln.test', token: () => 'kiln_t', fetch: kiln.fetch });
+      const polling = new LiveClient({ http, transports: [pollingTransport(http)], log: () => {} });
+      const { result, unmount } = renderHook(() => useJobs(polling, { limit: 20 }));
+      await act(() => vi.advanceTimersByTimeAsync(0));
+      expect(result.current.data).toHaveLength(1);
+      const lists = () => kiln.requests.filter((r) => r.startsWith('GET /api/v1/jobs?')).length;
+      const before = lists();
+      await act(() => vi.advanceTimersByTimeAsync(10_000));
+      expect(lists()).toBeGreaterThan(before); // refreshing while shown
+
+      act(() => tab('hidden'));
+      await act(() => vi.advanceTimersByTimeAsync(HIDDEN_CLOSE_MS));
+      expect(polling.connection.state).toBe('paused');
+      const hidden = lists();
+      await act(() => vi.advanceTimersByTimeAsync(10 * 60_000));
+      expect(lists()).toBe(hidden);
+
+      act(() => tab('visible'));
+      await act(() => vi.advanceTimersByTimeAsync(100));
+      expect(polling.connection.state).toBe('open');
+      expect(lists()).toBeGreaterThan(hidden); // read again once open
+      unmount();
+      polling.dispose();
+    } finally {
+      visibility.mockRestore();
+      vi.useRealTimers();
+    }
   });
 
   it('drops the row of a job deleted elsewhere (another tab, the CLI) when the server says so', async () => {

@@ -157,7 +157,11 @@ function useMyJobEvents(
         }, UNKNOWN_JOB_RELOAD_MS);
       }
     }, drop);
-    const refresh = setInterval(() => !client.followsMine && void load(), REFRESH_MS);
+    // Not while the client is paused in a hidden tab: it reloads the list when it is open again.
+    const refresh = setInterval(
+      () => !client.followsMine && client.connection.state !== 'paused' && void load(),
+      REFRESH_MS,
+    );
     return () => {
       stop();
       clearInterval(refresh);

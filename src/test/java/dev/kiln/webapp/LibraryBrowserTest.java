@@ -15,8 +15,10 @@ import org.junit.jupiter.api.Test;
  * The Library page in real headless Chromium against a real Kiln (web/e2e/library.e2e.mjs): a
  * recording and a two-page PDF, each with a finished job, listed with their duration and pages;
  * the recording plays, a result downloads, a search by name narrows the list and survives a
- * reload, a line of the recording's transcript is edited and the SRT download carries it, deleting a selection drops the usage figure at once, deleting a file a queued job needs
- * is refused naming the job and then goes with it, and the empty library says what to do.
+ * reload, a line of the recording's transcript is edited and the SRT download carries it, deleting a selection drops the usage figure at once,
+ * the job whose file went shows "(deleted file)" in the jobs list and on its page, deleting a file a queued job needs
+ * (in a selection, then on its own) is refused naming the file and the job, not their ids, and then goes with it, a
+ * cancelled job whose file went offers no Retry and says why, and the empty library says what to do.
  */
 class LibraryBrowserTest {
 
