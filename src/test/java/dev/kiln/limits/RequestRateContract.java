@@ -152,6 +152,9 @@ abstract class RequestRateContract extends ApiTestBase {
         assertThat(Long.parseLong(refused.header("Retry-After").orElseThrow())).isBetween(1L, 5L);
         assertThat(refused.header("RateLimit-Policy")).contains("\"failed-credentials\";q=3;w=5");
         assertThat(refused.header("RateLimit").orElseThrow()).matches("\"failed-credentials\";r=0;t=[1-5]");
+        assertThat(refused.header("X-Content-Type-Options"))
+                .as("refused ahead of the security filters, with the headers every answer carries")
+                .contains("nosniff");
 
         String valid = member();
         assertThat(guesser.get("/api/v1/jobs", valid).status())
