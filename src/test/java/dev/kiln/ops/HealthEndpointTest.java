@@ -103,10 +103,14 @@ class HealthEndpointTest extends ApiTestBase {
                 "/actuator/metrics",
                 "/actuator/heapdump",
                 "/actuator/health/nonsense")) {
-            assertThat(api.get(path, null).status()).as(path).isEqualTo(404);
-            assertThat(api.get(path, Api.ADMIN_TOKEN).status())
-                    .as(path + " as admin")
-                    .isEqualTo(404);
+            for (String token : new String[] {null, Api.ADMIN_TOKEN}) {
+                Api.Response missing = api.get(path, token);
+                assertThat(missing.status()).as(path + " " + token).isEqualTo(404);
+                assertThat(missing.header("Content-Type").orElseThrow())
+                        .as(path + ": a problem, as every other 404")
+                        .startsWith("application/problem+json");
+                assertThat(missing.code()).as(path).isEqualTo("not_found");
+            }
         }
     }
 
