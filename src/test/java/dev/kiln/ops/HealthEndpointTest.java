@@ -102,7 +102,8 @@ class HealthEndpointTest extends ApiTestBase {
                 "/actuator/configprops",
                 "/actuator/metrics",
                 "/actuator/heapdump",
-                "/actuator/health/nonsense")) {
+                "/actuator/health/nonsense",
+                "/actuator/health/nonsense/deeper")) {
             for (String token : new String[] {null, Api.ADMIN_TOKEN}) {
                 Api.Response missing = api.get(path, token);
                 assertThat(missing.status()).as(path + " " + token).isEqualTo(404);
