@@ -7,6 +7,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import java.io.IOException;
 import java.net.URI;
+import org.apache.coyote.BadRequestException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.webmvc.error.ErrorController;
@@ -39,8 +40,13 @@ class ErrorPageProblems implements ErrorController {
         if (!(request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE) instanceof Integer status)) {
             return answer(request, 404, new ApiException(ErrorCode.NOT_FOUND, "No such resource: /error"));
         }
+        boolean bodyCut = false;
         if (request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable thrown) {
             if (status < 500 && thrown instanceof IOException) {
+                // Tomcat answers 400 itself when a body's read fails: whatever the code reading it (a multipart
+                // parse, a raw body) then answered is not sent, this is. The client's EOF or reset cut the
+                // body; a BadRequestException (a broken chunked encoding) is a malformed one.
+                bodyCut = status == 400 && !(thrown instanceof BadRequestException);
                 // Tomcat records a failed read of the request's body here even when the code reading
                 // it coped (a tus PATCH keeps what arrived): the client went away, nothing is wrong.
                 log.debug(
@@ -51,6 +57,14 @@ class ErrorPageProblems implements ErrorController {
             } else {
                 log.error("Unexpected failure in {} {}", originalMethod(request), originalUri(request), thrown);
             }
+        }
+        if (bodyCut) {
+            return answer(
+                    request,
+                    status,
+                    new ApiException(
+                            ErrorCode.UPLOAD_INTERRUPTED,
+                            "The request ended before its body did; send it again (or use the resumable upload API)."));
         }
         ErrorCode code = switch (status) {
             case 401 -> ErrorCode.UNAUTHENTICATED;

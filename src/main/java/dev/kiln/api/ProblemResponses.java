@@ -164,6 +164,23 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
         return unexpected(e, request);
     }
 
+    /**
+     * The health endpoint looks a path up below a component that does not exist by failing an
+     * assertion (Spring Boot's HealthEndpointSupport, {@code /actuator/health/zzz/yy}): a path it does
+     * not have, as {@code /actuator/health/zzz} is (api.HealthNotFound). Any other is a fault of ours.
+     */
+    @ExceptionHandler(IllegalStateException.class)
+    ResponseEntity<?> illegalState(IllegalStateException e, HttpServletRequest request) {
+        if (request.getRequestURI().startsWith("/actuator/health/")
+                && String.valueOf(e.getMessage()).contains("'contributor' must not be null")) {
+            return api(
+                    new ApiException(
+                            ErrorCode.NOT_FOUND, "No such resource: " + Texts.safe(request.getRequestURI(), 200)),
+                    request);
+        }
+        return unexpected(e, request);
+    }
+
     private static boolean wildcard(String contentType) {
         if (contentType == null) {
             return false;

@@ -29,8 +29,7 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
-import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
-import org.springframework.security.web.header.writers.StaticHeadersWriter;
+import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.OrRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
@@ -99,6 +98,17 @@ class SecurityConfiguration {
         var registration = new FilterRegistrationBean<>(ApiCors.filter(origins, json));
         registration.addUrlPatterns("/api/*");
         registration.setOrder(SecurityFilterProperties.DEFAULT_FILTER_ORDER - 10);
+        return registration;
+    }
+
+    /**
+     * {@link SecurityHeaders} ahead of the CORS filter and limits.FailedCredentialsFilter, whose
+     * refusals are written before the security filter chains (and their headers) run.
+     */
+    @Bean
+    FilterRegistrationBean<HeaderWriterFilter> securityHeaders() {
+        var registration = new FilterRegistrationBean<>(SecurityHeaders.filter());
+        registration.setOrder(SecurityFilterProperties.DEFAULT_FILTER_ORDER - 20);
         return registration;
     }
 
@@ -238,9 +248,7 @@ class SecurityConfiguration {
                 .formLogin(AbstractHttpConfigurer::disable)
                 .logout(AbstractHttpConfigurer::disable)
                 .requestCache(AbstractHttpConfigurer::disable)
-                // No page of Kiln's may be framed by another site, and no URL (with ids) leaks to one.
-                .headers(h -> h.referrerPolicy(r -> r.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.SAME_ORIGIN))
-                        .addHeaderWriter(new StaticHeadersWriter("Content-Security-Policy", "frame-ancestors 'none'")));
+                .headers(SecurityHeaders::configure);
     }
 
     static void write(JsonMapper json, HttpServletResponse response, ProblemDetail problem) throws IOException {

@@ -4,6 +4,7 @@ import dev.kiln.audit.AuditAction;
 import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
 import dev.kiln.jobs.Job;
+import dev.kiln.jobs.JobRetries;
 import dev.kiln.jobs.JobState;
 import dev.kiln.jobs.JobStore;
 import dev.kiln.limits.SubmissionLimits;
@@ -18,9 +19,11 @@ class BatchActions {
     private final JobStore jobs;
     private final SubmissionLimits limits;
     private final AuditLog audit;
+    private final JobRetries retries;
 
-    BatchActions(JobStore jobs, SubmissionLimits limits, AuditLog audit) {
+    BatchActions(JobStore jobs, JobRetries retries, SubmissionLimits limits, AuditLog audit) {
         this.jobs = jobs;
+        this.retries = retries;
         this.limits = limits;
         this.audit = audit;
     }
@@ -44,26 +47,20 @@ class BatchActions {
     }
 
     /**
-     * Retries the failed and cancelled jobs. They wait again, so all of them need room among the
-     * owner's waiting jobs (checked first: none is retried if they do not fit), and each is checked
-     * again as it goes back.
+     * Retries the failed and cancelled jobs, as one decision ({@link JobRetries}): all of them need
+     * room among the owner's waiting jobs, counted once for the whole set, or none is retried; a
+     * retry of the same batch running at once retries only what the other left.
      *
      * @return how many went back to the queue
      */
     int retryFailed(User user, BatchStore.BatchRow batch) {
-        List<Job> ended = jobs.inBatch(batch.id()).stream()
+        List<String> ended = jobs.inBatch(batch.id()).stream()
                 .filter(j -> j.state() == JobState.FAILED || j.state() == JobState.CANCELLED)
+                .map(Job::id)
                 .toList();
-        limits.checkQueued(batch.ownerId(), ended.size());
-        int retried = 0;
-        for (Job job : ended) {
-            if (jobs.retry(job.id(), user, limits::checkQueued).orElse(null)
-                    instanceof JobStore.RetryOutcome.Requeued) {
-                audit.record(user, AuditAction.JOB_RETRIED, "job", job.id());
-                retried++;
-            }
-        }
-        audit.record(user, AuditAction.BATCH_RETRIED, "batch", batch.id(), Map.of("jobs", retried));
-        return retried;
+        List<Job> retried = retries.retryAll(batch.ownerId(), ended, limits::checkQueued);
+        retried.forEach(job -> audit.record(user, AuditAction.JOB_RETRIED, "job", job.id()));
+        audit.record(user, AuditAction.BATCH_RETRIED, "batch", batch.id(), Map.of("jobs", retried.size()));
+        return retried.size();
     }
 }

@@ -235,4 +235,20 @@ public final class Database {
             out.add(mapper.mapRow(rows, out.size()));
         }
     }
+
+    /**
+     * Whether {@code e} is a foreign key's refusal (a row it points at is gone): SQLState 23503 on
+     * PostgreSQL, SQLite's {@code SQLITE_CONSTRAINT_FOREIGNKEY}. Other integrity errors (a unique key,
+     * NOT NULL, a CHECK) are not.
+     */
+    public static boolean foreignKeyViolation(DataAccessException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql
+                    && ("23503".equals(sql.getSQLState())
+                            || String.valueOf(sql.getMessage()).contains("FOREIGN KEY constraint failed"))) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -8,6 +8,7 @@ import dev.kiln.db.LockSpace;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.IntSupplier;
 import org.springframework.stereotype.Component;
 
 /**
@@ -73,20 +74,39 @@ public class SubmissionLimits {
      * room, or none is stored.
      */
     public void checkQueued(String ownerId, int adding) {
-        if (maxQueued <= 0 || adding <= 0) {
+        if (adding > 0) {
+            checkQueued(ownerId, () -> adding);
+        }
+    }
+
+    /**
+     * As {@link #checkQueued(String, int)} for as many jobs as {@code adding} says once the owner's
+     * submissions take turns (in the caller's write transaction): a set read then holds until it
+     * commits. Not asked when there is no limit.
+     */
+    public void checkQueued(String ownerId, IntSupplier adding) {
+        if (maxQueued <= 0) {
             return;
         }
         // A one-step upload still receiving its bytes holds the room of the job it will start (that job
         // is never refused at the last byte): counted, or a user could open any number of them at once.
-        long waiting = db.write(() -> {
+        db.write(() -> {
             db.lockUntilCommit(LockSpace.WAITING_JOBS, List.of(ownerId));
-            return db.sql()
-                    .sql(WAITING)
-                    .param("owner", ownerId)
-                    .param("now", clock.millis())
-                    .query(Long.class)
-                    .single();
+            refuseBeyond(
+                    db.sql()
+                            .sql(WAITING)
+                            .param("owner", ownerId)
+                            .param("now", clock.millis())
+                            .query(Long.class)
+                            .single(),
+                    adding.getAsInt());
         });
+    }
+
+    private void refuseBeyond(long waiting, int adding) {
+        if (adding <= 0) {
+            return;
+        }
         if (adding > 1 && waiting + adding > maxQueued) {
             throw new ApiException(
                             ErrorCode.TOO_MANY_QUEUED_JOBS,

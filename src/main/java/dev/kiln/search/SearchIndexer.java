@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.event.EventListener;
-import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -113,13 +113,23 @@ class SearchIndexer extends Loop {
                 index.remove(claimed.jobId());
             }
             queue.done(claimed);
-        } catch (DataIntegrityViolationException gone) {
-            // Deleted while it was read: its queue row and any rows went with it.
-            log.debug("Job {} went while it was indexed", claimed.jobId());
         } catch (RuntimeException e) {
-            log.warn("Indexing job {} for search failed; it is tried again later", claimed.jobId(), e);
+            if (gone(e)) {
+                // Deleted while it was read: its queue row and any rows went with it.
+                log.debug("Job {} went while it was indexed", claimed.jobId());
+            } else {
+                log.warn("Indexing job {} for search failed; it is tried again later", claimed.jobId(), e);
+            }
         }
         return false;
+    }
+
+    /**
+     * The job (or its file) was deleted meanwhile: a foreign key refused a row (Spring tells SQLite's
+     * integrity errors from others only by its message). Any other integrity error is a failure.
+     */
+    private static boolean gone(RuntimeException e) {
+        return e instanceof DataAccessException refused && Database.foreignKeyViolation(refused);
     }
 
     /**
@@ -139,13 +149,15 @@ class SearchIndexer extends Loop {
             if (all) {
                 queue.done(claimed);
             }
-        } catch (DataIntegrityViolationException gone) {
-            log.debug("Job {} went while it was embedded", claimed.jobId());
         } catch (InterruptedException e) {
             // Stopping: the claim runs out and another turn embeds the rest.
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            log.warn("Embedding job {} for search failed; it is tried again later", claimed.jobId(), e);
+            if (gone(e)) {
+                log.debug("Job {} went while it was embedded", claimed.jobId());
+            } else {
+                log.warn("Embedding job {} for search failed; it is tried again later", claimed.jobId(), e);
+            }
         }
     }
 

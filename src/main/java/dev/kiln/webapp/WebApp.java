@@ -1,5 +1,8 @@
 package dev.kiln.webapp;
 
+import dev.kiln.api.ApiException;
+import dev.kiln.api.ErrorCode;
+import dev.kiln.support.Texts;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,7 +47,9 @@ class WebApp implements WebMvcConfigurer {
     @GetMapping({"/", "/{route:^(?!api$|assets$|actuator$)[^.]*}", "/{route:^(?!api$|assets$|actuator$)[^.]*}/**"})
     ResponseEntity<byte[]> page(HttpServletRequest request) throws IOException {
         if (lastSegmentHasDot(request.getRequestURI())) { // the mapping only looks at the first segment
-            return ResponseEntity.notFound().build();
+            // A file the app does not have (a stale asset link): a 404 as for any other missing resource.
+            throw new ApiException(
+                    ErrorCode.NOT_FOUND, "No such resource: " + Texts.safe(request.getRequestURI(), 200));
         }
         if (!PAGE.exists()) {
             return ResponseEntity.status(503)

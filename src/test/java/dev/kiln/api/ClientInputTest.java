@@ -264,6 +264,39 @@ class ClientInputTest extends ApiTestBase {
     }
 
     @Test
+    void aMultipartUploadCutByItsClientIsInterruptedNotMalformed() {
+        // Was malformed_request: the client's early end of the body was taken for a body that does not parse.
+        String boundary = "b" + UUID.randomUUID();
+        byte[] start = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
+                        + "Content-Type: text/plain\r\n\r\n" + "x".repeat(50_000))
+                .getBytes(StandardCharsets.UTF_8);
+        for (String target : new String[] {"/api/v1/files", "/v1/audio/transcriptions"}) {
+            Api.Response cut = new RawHttp(port)
+                    .cut(
+                            "POST",
+                            target,
+                            java.util.List.of(
+                                    "Authorization: Bearer " + token,
+                                    "Content-Type: multipart/form-data; boundary=" + boundary),
+                            1_000_000,
+                            start);
+            assertThat(cut.status()).as(cut.toString()).isEqualTo(400);
+            assertThat(target.startsWith("/v1") ? cut.json().at("/error/code").asString() : cut.code())
+                    .as(cut.toString())
+                    .isEqualTo("upload_interrupted");
+        }
+        Api.Response raw = new RawHttp(port)
+                .cut(
+                        "POST",
+                        "/api/v1/files",
+                        java.util.List.of("Authorization: Bearer " + token, "Content-Type: application/octet-stream"),
+                        1_000_000,
+                        start);
+        assertThat(raw.code()).as(raw.toString()).isEqualTo("upload_interrupted");
+        assertThat(api.get("/api/v1/files", token).json().get("items")).hasSize(1);
+    }
+
+    @Test
     void aContentTypeThatIsNoMediaTypeIsRefusedWhereTheBodyIsOptional() {
         // Was 500: issuing a token takes an optional body, so no `consumes` refused */* before Spring read it.
         for (String type : new String[] {"*/*", "application/*"}) {

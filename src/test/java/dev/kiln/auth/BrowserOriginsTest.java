@@ -102,6 +102,36 @@ class BrowserOriginsTest extends ApiTestBase {
     }
 
     @Test
+    void anotherSitesRefusalCarriesTheHeadersEveryAnswerCarries() {
+        Api.Response normal = api.get("/api/v1/jobs", token);
+        Api.Response preflight = api.send(preflight(FOREIGN, "GET", "authorization"));
+        Api.Response simple = api.send(api.request("/api/v1/jobs", token)
+                .header("Origin", FOREIGN)
+                .GET()
+                .build());
+
+        assertThat(preflight.status()).isEqualTo(403);
+        assertThat(simple.status()).isEqualTo(403);
+        for (String header : new String[] {
+            "X-Content-Type-Options",
+            "X-Frame-Options",
+            "Cache-Control",
+            "Referrer-Policy",
+            "Content-Security-Policy",
+            "X-XSS-Protection"
+        }) {
+            assertThat(normal.header(header)).as(header).isPresent();
+            assertThat(preflight.header(header))
+                    .as("a refused preflight's " + header)
+                    .isEqualTo(normal.header(header));
+            assertThat(simple.header(header))
+                    .as("a refused request's " + header)
+                    .isEqualTo(normal.header(header));
+            assertThat(normal.headers().get(header)).as("written once").hasSize(1);
+        }
+    }
+
+    @Test
     void kilnsOwnPagesAreNotCrossOrigin() {
         Api.Response own = api.send(api.request("/api/v1/jobs", token)
                 .header("Origin", "http://localhost:" + port)

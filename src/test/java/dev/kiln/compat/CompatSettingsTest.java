@@ -189,6 +189,8 @@ class CompatSettingsTest extends ApiTestBase {
         assertThat(refused.json().get("error").get("type").asString()).isEqualTo("requests");
         assertThat(refused.json().get("error").get("code").asString()).isEqualTo("rate_limit_exceeded");
         assertThat(refused.header("Retry-After")).isPresent();
+        assertThat(refused.header("RateLimit-Policy")).as("as under /api").isPresent();
+        assertThat(refused.header("RateLimit").orElseThrow()).startsWith("\"submissions\";r=0;");
         assertThat(api.get("/api/v1/jobs", member).json().get("items")).hasSize(2);
     }
 }

@@ -95,6 +95,27 @@ abstract class RequestRateContract extends ApiTestBase {
     }
 
     @Test
+    void theCompatibilityEndpointsSayWhereTheCallerStandsAsApiDoes() {
+        String bob = member();
+        for (String path : new String[] {"/v1/models", "/asr"}) {
+            String token = path.equals("/asr") ? member() : bob;
+            Api.Response last = null;
+            for (int i = 0; i < 6; i++) {
+                last = path.equals("/asr") ? api.postEmpty(path, token) : api.get(path, token);
+                if (i < 5) {
+                    assertThat(last.header("RateLimit-Policy"))
+                            .as(path + " " + last)
+                            .contains("\"requests\";q=5;w=5");
+                }
+            }
+            assertThat(last.status()).as(path + " " + last).isEqualTo(429);
+            assertThat(last.header("Retry-After")).as(path).isPresent();
+            assertThat(last.header("RateLimit-Policy")).as(path).contains("\"requests\";q=5;w=5");
+            assertThat(last.header("RateLimit").orElseThrow()).as(path).matches("\"requests\";r=0;t=[1-5]");
+        }
+    }
+
+    @Test
     void aWorkersHeartbeatsAreNeverRefusedForTheRate() {
         String id = users.create("rate-worker-" + UUID.randomUUID(), Role.WORKER)
                 .orElseThrow()
@@ -152,6 +173,9 @@ abstract class RequestRateContract extends ApiTestBase {
         assertThat(Long.parseLong(refused.header("Retry-After").orElseThrow())).isBetween(1L, 5L);
         assertThat(refused.header("RateLimit-Policy")).contains("\"failed-credentials\";q=3;w=5");
         assertThat(refused.header("RateLimit").orElseThrow()).matches("\"failed-credentials\";r=0;t=[1-5]");
+        assertThat(refused.header("X-Content-Type-Options"))
+                .as("refused ahead of the security filters, with the headers every answer carries")
+                .contains("nosniff");
 
         String valid = member();
         assertThat(guesser.get("/api/v1/jobs", valid).status())

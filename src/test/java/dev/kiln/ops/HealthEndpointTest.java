@@ -102,11 +102,16 @@ class HealthEndpointTest extends ApiTestBase {
                 "/actuator/configprops",
                 "/actuator/metrics",
                 "/actuator/heapdump",
-                "/actuator/health/nonsense")) {
-            assertThat(api.get(path, null).status()).as(path).isEqualTo(404);
-            assertThat(api.get(path, Api.ADMIN_TOKEN).status())
-                    .as(path + " as admin")
-                    .isEqualTo(404);
+                "/actuator/health/nonsense",
+                "/actuator/health/nonsense/deeper")) {
+            for (String token : new String[] {null, Api.ADMIN_TOKEN}) {
+                Api.Response missing = api.get(path, token);
+                assertThat(missing.status()).as(path + " " + token).isEqualTo(404);
+                assertThat(missing.header("Content-Type").orElseThrow())
+                        .as(path + ": a problem, as every other 404")
+                        .startsWith("application/problem+json");
+                assertThat(missing.code()).as(path).isEqualTo("not_found");
+            }
         }
     }
 

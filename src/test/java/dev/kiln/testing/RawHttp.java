@@ -53,6 +53,34 @@ public final class RawHttp {
         }
     }
 
+    /**
+     * Sends {@code method target} declaring a body of {@code declared} bytes, sends only {@code sent}
+     * of them and shuts its side of the connection, as a client cut off mid-upload whose connection
+     * still reads (a proxy passing on the abort): the server meets the body's end early.
+     */
+    public Api.Response cut(String method, String target, List<String> headers, long declared, byte[] sent) {
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout(30_000);
+            ByteArrayOutputStream request = new ByteArrayOutputStream();
+            line(request, method + " " + target + " HTTP/1.1");
+            line(request, "Host: localhost:" + port);
+            for (String header : headers) {
+                line(request, header);
+            }
+            line(request, "Content-Length: " + declared);
+            line(request, "Connection: close");
+            line(request, "");
+            request.write(sent);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.toByteArray());
+            out.flush();
+            socket.shutdownOutput();
+            return parse(socket.getInputStream().readAllBytes(), false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static void line(ByteArrayOutputStream out, String line) {
         out.writeBytes((line + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
     }

@@ -55,6 +55,17 @@ class WebAppServingTest extends ApiTestBase {
         assertThat(api.get("/robots.txt", null).status()).isEqualTo(404);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"/jobs/x.js", "/jobs/job_abc123/stale-0000.css", "/new/favicon.ico"})
+    void aMissingFileUnderAnAppRouteIsA404Problem(String path) {
+        Api.Response missing = api.get(path, null);
+
+        assertThat(missing.status()).isEqualTo(404);
+        assertThat(missing.header("Content-Type").orElseThrow()).startsWith("application/problem+json");
+        assertThat(missing.code()).isEqualTo("not_found");
+        assertThat(missing.body()).doesNotContain("<div id=\"root\">");
+    }
+
     private static String builtAsset() throws IOException {
         try (Stream<Path> files = Files.list(Path.of("target/classes/static/assets"))) {
             return files.map(p -> p.getFileName().toString())

@@ -1,0 +1,6 @@
+package dev.kiln.batches;
+
+import org.springframework.test.context.TestPropertySource;
+
+@TestPropertySource(properties = "kiln.test.database=postgres")
+class PostgresBatchRetryRaceTest extends BatchRetryRaceContract {}

@@ -1,0 +1,6 @@
+package dev.kiln.search;
+
+import org.springframework.test.context.TestPropertySource;
+
+@TestPropertySource(properties = "kiln.test.database=postgres")
+class PostgresIndexingFailureTest extends IndexingFailureContract {}
