@@ -171,6 +171,9 @@ class Client:
         """Your webhook endpoints, and your job callbacks' entry (``kind: callback``) once you have one."""
         return self._retried("GET", "/api/v1/webhooks").json().get("items", [])
 
+    def webhook(self, webhook_id):
+        return self._retried("GET", "/api/v1/webhooks/" + _segment(webhook_id)).json()
+
     def create_webhook(self, url, events=None, processors=None, description=None):
         """Registers an endpoint that Kiln posts your jobs' ends to (``events``: ``job.succeeded``,
         ``job.failed``, ``job.cancelled``, all when None; ``processors``: all when None). Returns it

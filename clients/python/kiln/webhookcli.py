@@ -101,9 +101,15 @@ def cmd_delete(client, args, out, err, each):
 
 
 def cmd_deliveries(client, args, out, err):
+    """A line per delivery; the job callbacks' log (whose deliveries go where each job said) names
+    each one's address too, as the web app does."""
+    callbacks = not args.json and client.webhook(args.webhook).get("kind") == "callback"
     found = client.deliveries(args.webhook, args.limit)
     for delivery in found:
-        out.write((json.dumps(delivery, ensure_ascii=False) if args.json else delivery_line(delivery)) + "\n")
+        if args.json:
+            out.write(json.dumps(delivery, ensure_ascii=False) + "\n")
+        else:
+            out.write(delivery_line(delivery) + ("  to %s" % delivery.get("url") if callbacks else "") + "\n")
     if not found and not args.json:
         err.write("nothing delivered yet: a job of yours that ends shows here\n")
     return 0

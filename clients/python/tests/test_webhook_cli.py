@@ -96,8 +96,10 @@ class WebhookCliTest(unittest.TestCase):
                delivery(id="msg_3", status="pending", attempts=0, responseStatus=None, latencyMs=None,
                         nextAttemptAt="2026-12-05T09:00:01Z"),
                delivery(id="msg_4", status="failed", attempts=9, responseStatus=500, latencyMs=None)]
-        code, out, err, http = self.run_cli(lambda m, p, b: answer(200, {"items": log}),
-                                            "webhook-deliveries", "wh_1", "--limit", "5")
+        def handler(method, path, body):
+            return answer(200, {"items": log} if "/deliveries" in path else HOOK)
+
+        code, out, err, http = self.run_cli(handler, "webhook-deliveries", "wh_1", "--limit", "5")
         self.assertEqual((code, err), (0, ""))
         self.assertEqual(out.splitlines(), [
             "msg_1  2026-12-05T09:00:01Z  job.failed  job_1  delivered  1 attempt  200 in 35 ms",
@@ -106,10 +108,21 @@ class WebhookCliTest(unittest.TestCase):
             "msg_3  2026-12-05T09:00:01Z  job.failed  job_1  pending  0 attempts  not tried yet"
             "  next 2026-12-05T09:00:01Z",
             "msg_4  2026-12-05T09:00:01Z  job.failed  job_1  failed  9 attempts  HTTP 500"])
-        self.assertEqual(http.calls[0][1], "/api/v1/webhooks/wh_1/deliveries?limit=5")
-        code, out, err, _ = self.run_cli(lambda m, p, b: answer(200, {"items": []}), "webhook-deliveries", "wh_1")
+        self.assertEqual(http.paths(), ["/api/v1/webhooks/wh_1", "/api/v1/webhooks/wh_1/deliveries?limit=5"])
+        code, out, err, _ = self.run_cli(lambda m, p, b: answer(200, {"items": []} if "/d" in p else HOOK),
+                                         "webhook-deliveries", "wh_1")
         self.assertEqual((code, out), (0, ""))
         self.assertIn("nothing delivered yet", err)
+
+    def test_the_callbacks_log_names_where_each_went(self):
+        def handler(method, path, body):
+            return answer(200, {"items": [delivery(url="https://n8n.example/a")]} if "/deliveries" in path else CALLBACK)
+
+        code, out, _, _ = self.run_cli(handler, "webhook-deliveries", "wh_2")
+        self.assertEqual((code, out), (0, "msg_1  2026-12-05T09:00:01Z  job.failed  job_1  delivered  1 attempt  "
+                                          "200 in 35 ms  to https://n8n.example/a\n"))
+        code, out, _, http = self.run_cli(handler, "webhook-deliveries", "wh_2", "--json")
+        self.assertEqual(http.paths(), ["/api/v1/webhooks/wh_2/deliveries?limit=20"], "--json: as Kiln has them")
 
     def test_redeliver_prints_the_delivery_queued_again(self):
         code, out, err, http = self.run_cli(lambda m, p, b: answer(202, delivery(status="pending")),
@@ -120,8 +133,9 @@ class WebhookCliTest(unittest.TestCase):
         self.assertEqual(cli.main(["webhook-redeliver", "wh_1"], io.StringIO(), io.StringIO(), ENV), 2)
 
     def test_ids_are_one_path_segment(self):
-        _, _, _, http = self.run_cli(lambda m, p, b: answer(200, {"items": []}), "webhook-deliveries", "../jobs")
-        self.assertEqual(http.calls[0][1], "/api/v1/webhooks/..%2Fjobs/deliveries?limit=20")
+        _, _, _, http = self.run_cli(lambda m, p, b: answer(200, {"items": []} if "/d" in p else HOOK),
+                                     "webhook-deliveries", "../jobs")
+        self.assertEqual(http.paths(), ["/api/v1/webhooks/..%2Fjobs", "/api/v1/webhooks/..%2Fjobs/deliveries?limit=20"])
 
     def test_names_are_split_on_commas_and_spaces(self):
         self.assertEqual(webhookcli._names(["a,b", " c  d,,"]), ["a", "b", "c", "d"])
