@@ -7,6 +7,7 @@ import json
 import re
 
 from ._args import positive
+from .errors import KilnError
 
 ENDPOINT_KEPT = ("Kiln keeps it to sign every delivery but never shows it again; if it is lost, "
                  "webhook-delete this webhook and add it again.")
@@ -74,8 +75,23 @@ def cmd_list(client, args, out, err):
 
 
 def cmd_add(client, args, out, err):
-    hook = client.create_webhook(args.address, _names(args.events), _names(args.processors), args.description)
+    events, processors = _names(args.events), _names(args.processors)
+    try:
+        hook = client.create_webhook(args.address, events, processors, args.description)
+    except KilnError as e:
+        raise _naming(e, {"events": events, "processors": processors})
     return _secret(hook, args, out, err, "signing secret of %s (%s)" % (name(hook), hook["id"]), ENDPOINT_KEPT)
+
+
+def _naming(error, given):
+    """Kiln names a bad name by its place (``field: processors[1]``); the command line says which
+    of those given it was (``--processors "Bad Name": Not a processor name.``)."""
+    match = re.fullmatch(r"(events|processors)\[(\d+)\]", str((error.problem or {}).get("field")))
+    names = given.get(match.group(1)) if match else None
+    if not names or int(match.group(2)) >= len(names):
+        return error
+    detail = "--%s %s: %s" % (match.group(1), json.dumps(names[int(match.group(2))], ensure_ascii=False), error.detail)
+    return KilnError(error.status, error.code, detail, error.problem, error.retry_after)
 
 
 def cmd_callback_secret(client, args, out, err):

@@ -7,6 +7,7 @@ import unittest
 from unittest import mock
 
 from kiln import Client, cli, webhookcli
+from kiln.errors import KilnError
 
 from .fakes import FakeHttp, answer, down, refused
 
@@ -72,6 +73,14 @@ class WebhookCliTest(unittest.TestCase):
         code, out, err, _ = self.run_cli(lambda m, p, b: refused("url_not_allowed", 422, detail),
                                          "webhook-add", "http://10.0.0.1/")
         self.assertEqual((code, out, err), (1, "", "kiln webhook-add: %s [422 url_not_allowed]\n" % detail))
+
+    def test_a_bad_name_is_said_as_given(self):
+        def handler(method, path, body):
+            return KilnError(400, "invalid_field", "Not a processor name.", {"field": "processors[1]"})
+
+        code, _, err, _ = self.run_cli(handler, "webhook-add", "https://h.example/", "--processors", "ok,Bad-Name")
+        self.assertEqual((code, err), (1, 'kiln webhook-add: --processors "Bad-Name": Not a processor name. '
+                                          "[400 invalid_field]\n"))
 
     def test_delete_goes_on_past_a_refusal(self):
         def handler(method, path, body):
