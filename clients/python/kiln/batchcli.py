@@ -65,7 +65,7 @@ def default_name(paths):
 def cmd_batch(client, args, out, err, upload, params, store=None):
     """``upload(client, path, chunk_size, err)`` → a file id; every path is a file (checked first).
     With ``store`` (the upload cache) a run cut short is taken up by the same command: see :class:`Run`."""
-    run = Run(store, client.url if store is not None else None)
+    run = Run(store, client.url if store is not None else None, getattr(getattr(client, "http", None), "token", ""))
     file_ids = [run.file(client, path, lambda p=path: _uploaded(upload, client, p, args.chunk_size, err), err)
                 for path in args.files]
     name = args.name or default_name(args.files)
@@ -84,22 +84,25 @@ def cmd_batch(client, args, out, err, upload, params, store=None):
 
 class Run:
     """What a ``batch`` command cut short (Ctrl-C, a crash, a dropped link) leaves in the upload
-    cache for the same command run again: the id of each file it uploaded completely, keyed as the
-    cache keys an upload (server, path, size, modification time), used again while Kiln still has
-    it for this token (``GET /api/v1/files/{id}``; else the file is uploaded anew); and the batch's
-    ``Idempotency-Key``, keyed by the batch request (processor, file ids, params, name), so Kiln
-    answers the batch the cut run made instead of making a second one (while it remembers the key,
-    ``kiln.jobs.idempotency-retention``, 48 hours by default). A file cut midway resumes as any
+    cache for the same command run again with the same token: the id of each file it uploaded
+    completely, keyed as the cache keys an upload (server, path, size, modification time), used
+    again while Kiln still has it (``GET /api/v1/files/{id}``; else the file is uploaded anew);
+    and the batch's ``Idempotency-Key``, keyed by the batch request (processor, file ids, params,
+    name), so Kiln answers the batch the cut run made instead of making a second one (while it
+    remembers the key, ``kiln.jobs.idempotency-retention``, 48 hours by default). A file cut midway resumes as any
     upload does. The command forgets all of it once it has done its work (printed the batch, or
     followed it to its end): running it again then makes a new batch."""
 
-    def __init__(self, store, server):
+    def __init__(self, store, server, token=""):
         self.store, self.server = store, server
+        # Whose run it was: another token's (an admin's reads any file) never takes it up. The
+        # token itself is not kept, only a few bytes of its hash.
+        self.who = hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]
         self.keys = []
 
     def file(self, client, path, send, err):
         """The file's id: the one a cut run uploaded, if Kiln still has it, else ``send()``'s."""
-        key = None if self.store is None else "uploaded|" + UploadStore.key(self.server, path)
+        key = None if self.store is None else "uploaded|%s|%s" % (self.who, UploadStore.key(self.server, path))
         known = None if key is None else self.store.get(key)
         if key is not None:
             self.keys.append(key)
@@ -117,7 +120,7 @@ class Run:
         """The batch's Idempotency-Key: the cut run's for the same request, else a new one, kept."""
         if self.store is None:
             return "cli-" + uuid.uuid4().hex
-        request = json.dumps([self.server, processor, file_ids, params, name], sort_keys=True)
+        request = json.dumps([self.server, self.who, processor, file_ids, params, name], sort_keys=True)
         entry = "batch|" + hashlib.sha256(request.encode("utf-8")).hexdigest()
         self.keys.append(entry)
         key = self.store.get(entry)

@@ -137,7 +137,7 @@ def cmd_redeliver(client, args, out, err):
 
 
 def delivery_line(d):
-    """``msg_…  2026-12-05T09:00:01Z  job.failed  job_…  pending  3 attempts  HTTP 503: …  next 2026-12-05T09:05:12Z``."""
+    """``msg_…  2026-12-05T09:00:01Z  job.failed  job_…  pending  3 attempts  HTTP 503: …  next …``."""
     parts = [d["id"], _when(d.get("createdAt")), d.get("event", ""), d.get("jobId", ""), d.get("status", ""),
              "%d attempt%s" % (d.get("attempts", 0), "" if d.get("attempts") == 1 else "s"), last_answer(d)]
     if d.get("nextAttemptAt") and d.get("status") == "pending":

@@ -233,6 +233,14 @@ class CutBatchRunTest(unittest.TestCase):
         self.run_batch()
         self.assertEqual(self.kiln.asked, ["file_1"])
 
+    def test_another_tokens_run_is_not_taken_up(self):
+        with self.assertRaises(KeyboardInterrupt):
+            self.run_batch(cut=self.paths[1])
+        self.kiln.http = argparse.Namespace(token="kiln_another")  # an admin's, say: it reads any file
+        self.run_batch()
+        self.assertEqual(self.sent, [self.paths[0]] * 2 + [self.paths[1]])
+        self.assertEqual(self.kiln.asked, [], "not even asked about")
+
     def test_the_same_command_after_a_cut_asks_for_the_batch_with_the_same_key(self):
         self.kiln.create_batch = mock.Mock(side_effect=[KilnUnavailable("connection reset"), batch(queued=2)])
         with self.assertRaises(KilnUnavailable):  # made by Kiln, or not: the answer was lost
