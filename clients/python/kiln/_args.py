@@ -26,7 +26,8 @@ _OUTPUT = "output"
 _HEADERS = ("token", "idempotency_key")
 # How the arguments are named on the command line, where that is not --the-dest.
 _NAMES = {"job": "JOB", "batch": "BATCH", "jobs": "JOB", "file_ids": "FILE", "query": "QUERY",
-          "question": "QUESTION", "in_jobs": "--job", "in_files": "--file"}
+          "question": "QUESTION", "in_jobs": "--job", "in_files": "--file", "address": "URL",
+          "webhooks": "WEBHOOK", "webhook": "WEBHOOK", "delivery": "DELIVERY"}
 
 
 def check_text(args):

@@ -3,6 +3,7 @@ one batch of them (optionally following its aggregated progress), ``batches``, `
 ``batch-retry`` and ``batch-download`` (the zip of every result in one format)."""
 
 import argparse
+import hashlib
 import json
 import os
 import time
@@ -13,7 +14,7 @@ from ._files import write_whole
 from ._http import Backoff, retry_delay
 from .display import duration, parse_time, retrying_what
 from .errors import KilnError
-from .uploads import file_name
+from .uploads import UploadStore, file_name
 
 FINISHED = ("succeeded", "failed", "cancelled")
 # The states an error explains. A job keeps its last attempt's error after it: a job that
@@ -61,16 +62,89 @@ def default_name(paths):
     return first if len(paths) == 1 else "%s and %d more" % (first, len(paths) - 1)
 
 
-def cmd_batch(client, args, out, err, upload, params):
-    """``upload(client, path, chunk_size, err)`` → a file id; every path is a file (checked first)."""
-    file_ids = [_uploaded(upload, client, path, args.chunk_size, err) for path in args.files]
-    key = args.idempotency_key or "cli-" + uuid.uuid4().hex  # the CLI's own retries never make two batches
-    batch = client.create_batch(args.processor, file_ids, params, args.name or default_name(args.files), key)
+def cmd_batch(client, args, out, err, upload, params, store=None):
+    """``upload(client, path, chunk_size, err)`` → a file id; every path is a file (checked first).
+    With ``store`` (the upload cache) a run cut short is taken up by the same command: see :class:`Run`."""
+    run = Run(store, client.url if store is not None else None, getattr(getattr(client, "http", None), "token", ""))
+    file_ids = [run.file(client, path, lambda p=path: _uploaded(upload, client, p, args.chunk_size, err), err)
+                for path in args.files]
+    name = args.name or default_name(args.files)
+    # The CLI's own retries never make two batches, nor does the same command run again after a cut.
+    key = args.idempotency_key or run.key(args.processor, file_ids, params, name)
+    batch = client.create_batch(args.processor, file_ids, params, name, key)
     if not args.follow:
         out.write((json.dumps(batch) if args.json else batch["id"]) + "\n")
+        run.done()
         return 0
     err.write("batch %s submitted (%d jobs)\n" % (batch["id"], batch["jobCount"]))
-    return _follow(client, batch["id"], args, out, err)
+    code = _follow(client, batch["id"], args, out, err)
+    run.done()
+    return code
+
+
+class Run:
+    """What a ``batch`` command cut short (Ctrl-C, a crash, a dropped link) leaves in the upload
+    cache for the same command run again with the same token: the id of each file it uploaded
+    completely, keyed as the cache keys an upload (server, path, size, modification time), used
+    again while Kiln still has it (``GET /api/v1/files/{id}``; else the file is uploaded anew);
+    and the batch's ``Idempotency-Key``, keyed by the batch request (processor, file ids, params,
+    name), so Kiln answers the batch the cut run made instead of making a second one (while it
+    remembers the key, ``kiln.jobs.idempotency-retention``, 48 hours by default). A file cut midway resumes as any
+    upload does. The command forgets all of it once it has done its work (printed the batch, or
+    followed it to its end): running it again then makes a new batch."""
+
+    def __init__(self, store, server, token=""):
+        self.store, self.server = store, server
+        # Whose run it was: another token's (an admin's reads any file) never takes it up. The
+        # token itself is not kept, only a few bytes of its hash.
+        self.who = hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]
+        self.keys = []
+
+    def file(self, client, path, send, err):
+        """The file's id: the one a cut run uploaded, if Kiln still has it, else ``send()``'s."""
+        key = None if self.store is None else "uploaded|%s|%s" % (self.who, UploadStore.key(self.server, path))
+        known = None if key is None else self.store.get(key)
+        if key is not None:
+            self.keys.append(key)
+        if isinstance(known, str) and _still_there(client, known, path):
+            err.write("%s: uploaded before (%s)\n" % (path, known))
+            return known
+        file_id = send()
+        if key is not None:
+            self.store.put(key, file_id)
+        err.write("%s: uploaded (%s)\n" % (path, file_id))
+        err.flush()
+        return file_id
+
+    def key(self, processor, file_ids, params, name):
+        """The batch's Idempotency-Key: the cut run's for the same request, else a new one, kept."""
+        if self.store is None:
+            return "cli-" + uuid.uuid4().hex
+        request = json.dumps([self.server, self.who, processor, file_ids, params, name], sort_keys=True)
+        entry = "batch|" + hashlib.sha256(request.encode("utf-8")).hexdigest()
+        self.keys.append(entry)
+        key = self.store.get(entry)
+        if not isinstance(key, str):
+            key = "cli-" + uuid.uuid4().hex
+            self.store.put(entry, key)
+        return key
+
+    def done(self):
+        if self.store is not None and self.keys:
+            self.store.remove(*self.keys)
+
+
+def _still_there(client, file_id, path):
+    """Whether Kiln still has the file, for this token, as big as the one on disk. Gone, another
+    user's or refused: it is uploaded again. Kiln out of reach (after the client's retries) ends
+    the command, as the upload would."""
+    try:
+        found = client.file(file_id)
+    except KilnError as e:
+        if e.transient:
+            raise
+        return False
+    return isinstance(found, dict) and found.get("size") == os.path.getsize(path)
 
 
 def _uploaded(upload, client, path, chunk_size, err):

@@ -1,10 +1,11 @@
 """``python -m kiln``: upload, submit, follow, list, cancel and download (results and result files),
 batches of many files (:mod:`kiln.batchcli`), retry and delete (:mod:`kiln.jobcli`), search and ask
-(:mod:`kiln.askcli`), from the command line.
+(:mod:`kiln.askcli`), webhooks (:mod:`kiln.webhookcli`), from the command line.
 
 Exit codes: 0 done (a followed job succeeded), 1 a followed job (or an answer) failed or was
-cancelled, Kiln refused the request (for ``delete``, any of its ids) or a local file could not be
-read or written, 2 a usage error, 130 interrupted, 141 the output was closed (``… | head``)."""
+cancelled, Kiln refused the request (for ``delete``, ``delete-file`` and ``webhook-delete``, any of
+their ids) or a local file could not be read or written, 2 a usage error, 130 interrupted, 141 the
+output was closed (``… | head``)."""
 
 import argparse
 import json
@@ -12,7 +13,7 @@ import os
 import sys
 import uuid
 
-from . import __version__, askcli, batchcli, jobcli
+from . import __version__, askcli, batchcli, jobcli, webhookcli
 from ._args import UsageError, check_text, positive
 from ._files import write_whole
 from .client import Client
@@ -94,6 +95,7 @@ def build_parser():
     jobcli.add_parsers(commands, common, _follow_options)
     batchcli.add_parsers(commands, common, DEFAULT_CHUNK)
     askcli.add_parsers(commands, common)
+    webhookcli.add_parsers(commands, common)
     return parser
 
 
@@ -349,7 +351,7 @@ def cmd_batch(client, args, out, err):
     missing = [path for path in args.files if not os.path.isfile(path)]
     if missing:
         raise UsageError("%s is not a file" % missing[0])  # before any upload
-    return batchcli.cmd_batch(client, args, out, err, _upload, params_of(args.param))
+    return batchcli.cmd_batch(client, args, out, err, _upload, params_of(args.param), client.uploads)
 
 
 COMMANDS = {
@@ -371,4 +373,10 @@ COMMANDS = {
     "delete-file": jobcli.cmd_delete_file,
     "search": askcli.cmd_search,
     "ask": askcli.cmd_ask,
+    "webhooks": webhookcli.cmd_list,
+    "webhook-add": webhookcli.cmd_add,
+    "webhook-delete": lambda client, args, out, err: webhookcli.cmd_delete(client, args, out, err, jobcli.each),
+    "callback-secret": webhookcli.cmd_callback_secret,
+    "webhook-deliveries": webhookcli.cmd_deliveries,
+    "webhook-redeliver": webhookcli.cmd_redeliver,
 }

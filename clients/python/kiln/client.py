@@ -165,6 +165,44 @@ class Client:
     def processors(self):
         return self._retried("GET", "/api/v1/processors").json().get("items", [])
 
+    # Webhooks (docs/webhooks.md)
+
+    def webhooks(self):
+        """Your webhook endpoints, and your job callbacks' entry (``kind: callback``) once you have one."""
+        return self._retried("GET", "/api/v1/webhooks").json().get("items", [])
+
+    def webhook(self, webhook_id):
+        return self._retried("GET", "/api/v1/webhooks/" + _segment(webhook_id)).json()
+
+    def create_webhook(self, url, events=None, processors=None, description=None):
+        """Registers an endpoint that Kiln posts your jobs' ends to (``events``: ``job.succeeded``,
+        ``job.failed``, ``job.cancelled``, all when None; ``processors``: all when None). Returns it
+        with its signing ``secret``, which Kiln never shows again. Not retried: a lost answer would
+        leave an endpoint whose secret no one saw."""
+        body = {"url": url}
+        for field, value in (("events", events), ("processors", processors), ("description", description)):
+            if value is not None:
+                body[field] = value
+        return self.http.request("POST", "/api/v1/webhooks", json_body=body).json()
+
+    def delete_webhook(self, webhook_id):
+        """Deletes the webhook; its deliveries not yet sent are never sent."""
+        self._retried("DELETE", "/api/v1/webhooks/" + _segment(webhook_id))
+
+    def rotate_callback_secret(self):
+        """A new secret for your jobs' callbacks (``callbackUrl``), in the answer only; the old one
+        signs nothing from now on."""
+        return self.http.request("POST", "/api/v1/webhooks/callback-secret", body=b"").json()
+
+    def deliveries(self, webhook_id, limit=50):
+        """Up to ``limit`` of the webhook's deliveries, newest first (``status``, ``attempts``, …)."""
+        return self._pages("/api/v1/webhooks/%s/deliveries" % _segment(webhook_id), {}, limit, 200)
+
+    def redeliver(self, webhook_id, delivery_id):
+        """Sends a delivery again now, with the same ``webhook-id``; returns the delivery."""
+        return self._retried("POST", "/api/v1/webhooks/%s/deliveries/%s/redeliver"
+                             % (_segment(webhook_id), _segment(delivery_id)), body=b"").json()
+
     # Events
 
     def events(self, job_id, after=0, limit=100, wait=0):

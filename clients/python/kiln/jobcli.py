@@ -40,14 +40,14 @@ def cmd_retry(client, args, out, err, follow):
 
 
 def cmd_delete(client, args, out, err):
-    return _each(args.jobs, client.delete_job, "delete", out, err)
+    return each(args.jobs, client.delete_job, "delete", out, err)
 
 
 def cmd_delete_file(client, args, out, err):
-    return _each(args.file_ids, lambda file_id: client.delete_file(file_id, args.with_jobs), "delete-file", out, err)
+    return each(args.file_ids, lambda file_id: client.delete_file(file_id, args.with_jobs), "delete-file", out, err)
 
 
-def _each(ids, delete, command, out, err):
+def each(ids, delete, command, out, err):
     """Deletes each id in turn: ``ID deleted`` on stdout, a refusal as one line on stderr, and on
     with the rest; 1 when any was refused. Kiln out of reach or overloaded (after the client's
     retries), or the token refused, ends it: the rest would only be refused the same way."""

@@ -41,7 +41,8 @@ def cache_dir():
 
 
 class UploadStore:
-    """Upload URLs of unfinished uploads, in one small JSON file written atomically."""
+    """Upload URLs of unfinished uploads, in one small JSON file written atomically (with what a
+    ``batch`` command cut short left for its next run: see :class:`kiln.batchcli.Run`)."""
 
     def __init__(self, directory=None):
         self.file = os.path.join(directory or cache_dir(), "uploads.json")
@@ -59,8 +60,8 @@ class UploadStore:
     def put(self, key, url):
         self._change(lambda entries: entries.__setitem__(key, url))
 
-    def remove(self, key):
-        self._change(lambda entries: entries.pop(key, None))
+    def remove(self, *keys):
+        self._change(lambda entries: [entries.pop(key, None) for key in keys])
 
     def _change(self, change):
         with self._lock:

@@ -7,6 +7,7 @@ from unittest import mock
 
 from kiln import Client, batchcli, cli
 from kiln.errors import KilnError, KilnUnavailable
+from kiln.uploads import UploadStore
 
 from . import NO_NON_UTF8_TEXT
 from .fakes import FakeHttp, answer
@@ -159,6 +160,103 @@ class BatchCliTest(unittest.TestCase):
         with mock.patch("kiln.client.time.sleep") as slept:  # the retries' backoff, not waited out
             self.assertEqual(cli.main(["batch-show", "batch_1"], io.StringIO(), io.StringIO(), env), 1)  # unreachable
         self.assertEqual(slept.call_count, 3)
+
+
+class KeptFiles(FakeClient):
+    """Kiln's files, by id, as ``GET /api/v1/files/{id}`` answers them; the batches it was asked for."""
+
+    url = "http://kiln.test"
+
+    def __init__(self):
+        super().__init__([batch(queued=2)])
+        self.kept, self.asked, self.made_with = {}, [], []
+
+    def file(self, file_id):
+        self.asked.append(file_id)
+        if file_id not in self.kept:
+            raise KilnError(404, "file_not_found", "No file " + file_id)
+        return {"id": file_id, "size": self.kept[file_id]}
+
+    def create_batch(self, type, file_ids, params=None, name=None, idempotency_key=None, reuse=None):
+        self.made_with.append((list(file_ids), idempotency_key))
+        return super().create_batch(type, file_ids, params, name, idempotency_key, reuse)
+
+
+class CutBatchRunTest(unittest.TestCase):
+    """A ``batch`` command cut short, run again: what it had uploaded is used again, the partial
+    upload resumes (the upload cache's business), and the batch is asked for with the same key."""
+
+    def setUp(self):
+        d = tempfile.TemporaryDirectory()
+        self.addCleanup(d.cleanup)
+        self.paths = []
+        for name in ("a.txt", "b.txt"):
+            self.paths.append(os.path.join(d.name, name))
+            with open(self.paths[-1], "w") as f:
+                f.write(name)
+        self.store = UploadStore(os.path.join(d.name, "cache"))
+        self.kiln = KeptFiles()
+        self.sent = []
+
+    def run_batch(self, cut=None):
+        def upload(client, path, chunk, err):
+            if path == cut:
+                raise KeyboardInterrupt
+            self.sent.append(path)
+            file_id = "file_%d" % (len(self.kiln.kept) + 1)
+            self.kiln.kept[file_id] = os.path.getsize(path)
+            return file_id
+
+        args = cli.build_parser().parse_args(["batch"] + self.paths + ["-p", "extract"])
+        err = io.StringIO()
+        batchcli.cmd_batch(self.kiln, args, io.StringIO(), err, upload, {}, self.store)
+        return err.getvalue()
+
+    def test_a_run_cut_after_one_upload_uploads_only_the_rest_when_run_again(self):
+        with self.assertRaises(KeyboardInterrupt):
+            self.run_batch(cut=self.paths[1])
+        said = self.run_batch()
+        self.assertEqual(self.sent, self.paths, "a.txt once, then b.txt")
+        self.assertIn("a.txt: uploaded before (file_1)", said)
+        self.assertEqual(self.kiln.asked, ["file_1"])
+        self.assertEqual(self.kiln.made_with[0][0], ["file_1", "file_2"])
+
+    def test_a_file_kiln_no_longer_has_is_uploaded_again(self):
+        with self.assertRaises(KeyboardInterrupt):
+            self.run_batch(cut=self.paths[1])
+        del self.kiln.kept["file_1"]  # deleted meanwhile (or another token's)
+        self.run_batch()
+        self.assertEqual(self.sent, [self.paths[0], self.paths[0], self.paths[1]])
+        self.kiln.kept["file_9"] = 99
+        with open(self.paths[0], "a") as f:
+            f.write("changed")  # another size and time: another file, never asked about
+        self.run_batch()
+        self.assertEqual(self.kiln.asked, ["file_1"])
+
+    def test_another_tokens_run_is_not_taken_up(self):
+        with self.assertRaises(KeyboardInterrupt):
+            self.run_batch(cut=self.paths[1])
+        self.kiln.http = argparse.Namespace(token="kiln_another")  # an admin's, say: it reads any file
+        self.run_batch()
+        self.assertEqual(self.sent, [self.paths[0]] * 2 + [self.paths[1]])
+        self.assertEqual(self.kiln.asked, [], "not even asked about")
+
+    def test_the_same_command_after_a_cut_asks_for_the_batch_with_the_same_key(self):
+        self.kiln.create_batch = mock.Mock(side_effect=[KilnUnavailable("connection reset"), batch(queued=2)])
+        with self.assertRaises(KilnUnavailable):  # made by Kiln, or not: the answer was lost
+            self.run_batch()
+        self.run_batch()
+        (first, second) = [c.args for c in self.kiln.create_batch.call_args_list]
+        self.assertEqual(self.sent, self.paths, "nothing uploaded twice")
+        self.assertEqual(first, second, "the same request, with the same Idempotency-Key")
+        self.assertTrue(first[4].startswith("cli-"))
+
+    def test_a_command_that_did_its_work_forgets_it(self):
+        self.run_batch()
+        self.run_batch()
+        self.assertEqual(self.sent, self.paths * 2, "run again on purpose: uploaded again")
+        self.assertNotEqual(self.kiln.made_with[0][1], self.kiln.made_with[1][1], "a new batch")
+        self.assertEqual(self.store._read(), {})
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The Python command line's batches as a user runs them, against a running Kiln: files uploaded
  * resumably and made one batch, followed to the end, shown, downloaded as a zip; cancel-all and
- * retry-failed.
+ * retry-failed; a batch command cut short and run again.
  */
 @TestPropertySource(properties = "kiln.test.database=sqlite")
 class PythonBatchCliTest extends ApiTestBase {
@@ -109,5 +109,52 @@ class PythonBatchCliTest extends ApiTestBase {
         assertThat(retry.exit()).as(retry.toString()).isZero();
         assertThat(retry.stdout()).doesNotContain("cancelled");
         assertThat(cli.run("batch-cancel", batch).exit()).isZero();
+    }
+
+    @Test
+    void aBatchCutShortIsTakenUpByTheSameCommandUploadingNothingTwiceAndMakingOneBatch() {
+        Path one = write("one.txt", "The first file.");
+        Path two = write("two.txt", "x".repeat(960 << 10)); // 60 chunks of 16 KiB: cut midway
+        String[] command = {
+            "batch",
+            one.toString(),
+            two.toString(),
+            "-p",
+            "test-sleep",
+            "--param",
+            "ms=1500",
+            "--chunk-size",
+            "16384",
+            "--follow"
+        };
+        try (PythonCli.Running cut = cli.start(command)) {
+            cut.awaitError("one.txt: uploaded (");
+            cut.kill();
+        }
+        long filesAfterCut = files();
+        try (PythonCli.Running again = cli.start(command)) {
+            again.awaitError("submitted");
+            assertThat(again.stderr()).contains("one.txt: uploaded before (");
+            again.kill();
+        }
+
+        PythonCli.Result last = cli.run(command);
+
+        assertThat(last.exit()).as(last.toString()).isZero();
+        assertThat(last.stderr()).contains("one.txt: uploaded before (").contains("two.txt: uploaded before (");
+        assertThat(filesAfterCut)
+                .as("one.txt, and two.txt if it was in before the cut")
+                .isBetween(1L, 2L);
+        assertThat(files()).as("each file uploaded once").isEqualTo(2);
+        JsonNode batches = api.get("/api/v1/batches", token).json().get("items");
+        assertThat(batches.size()).as("the same batch, answered again").isEqualTo(1);
+        assertThat(last.stdout()).contains(batches.get(0).get("id").asString()).contains("100% · 2 of 2 done");
+        assertThat(cli.run(command).stderr())
+                .as("a command that did its work forgets it: run again, it uploads again")
+                .contains("one.txt: uploaded (");
+    }
+
+    private long files() {
+        return api.get("/api/v1/files", token).json().get("total").asLong();
     }
 }

@@ -76,6 +76,28 @@ final class PythonCli {
             return stdout().lines().toList();
         }
 
+        /** Waits (on the output file) until stderr says {@code text}. */
+        void awaitError(String text) {
+            await().atMost(PATIENCE)
+                    .pollInterval(Duration.ofMillis(20))
+                    .failFast("the command ended before saying " + text, () -> {
+                        if (!process.isAlive()) {
+                            throw new AssertionError(stdout() + "\n" + stderr());
+                        }
+                    })
+                    .until(() -> stderr().contains(text));
+        }
+
+        /** Ends it as a crash or a power cut would (SIGKILL), and waits until it has. */
+        void kill() {
+            try {
+                process.destroyForcibly().waitFor(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
         void write(String line) {
             try {
                 process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
