@@ -71,8 +71,7 @@ function FileJobs({
   const choose = (chosen: FileList | null) => {
     if (!chosen || chosen.length === 0) return;
     const list = Array.from(chosen);
-    setFiles(list);
-    setBatchProblem(undefined);
+    setFiles(list); // an earlier batch's problem stays until the next start: it is about files sent, not these
     const first = processors.find((p) => list.every((f) => accepts(p, f.type)));
     if (first) setProcessorName(first.name);
   };
@@ -85,7 +84,6 @@ function FileJobs({
   const remove = (index: number) => {
     removed.current = index;
     setFiles((list) => list.filter((_, i) => i !== index));
-    setBatchProblem(undefined);
     if (input.current) input.current.value = ''; // the same file can be chosen again
   };
   useEffect(() => {
