@@ -100,6 +100,38 @@ describe('JobPage', () => {
     expect(screen.getByRole('list', { name: 'Job stages' }).textContent).toMatch(/^Uploaded/);
   });
 
+  it('reads a queued job and its workers every 5 s, but not while the client is paused in a hidden tab', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const remote = {
+        name: 'remote',
+        accepts: ['audio/*'],
+        resultFormats: ['json'],
+        details: { servedBy: 'workers' },
+      } as unknown as ProcessorInfo;
+      const queued = snapshot('job_1', 1, { type: 'remote', state: 'queued', queuePosition: 3 });
+      const { client, calls } = fakeClient((call) => (call.path === '/api/v1/jobs/job_1' ? json(queued) : undefined), {
+        job_1: { view: { snapshot: queued, seq: 1, partials: [], historyComplete: true } },
+      });
+      const hidden = client as unknown as { paused: boolean };
+      let presence = 0;
+      render(<JobPage client={client} id="job_1" processors={[remote]} refreshProcessors={() => presence++} />);
+      const reads = () => calls.filter((c) => c.path === '/api/v1/jobs/job_1').length;
+      await act(async () => vi.advanceTimersByTime(5000));
+      expect([reads(), presence]).toEqual([2, 1]); // at once and after 5 s; the workers after 5 s
+
+      hidden.paused = true;
+      await act(async () => vi.advanceTimersByTime(60_000));
+      expect([reads(), presence]).toEqual([2, 1]);
+
+      hidden.paused = false; // shown again: at the next turn
+      await act(async () => vi.advanceTimersByTime(5000));
+      expect([reads(), presence]).toEqual([3, 2]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('names no file for a job of a processor that takes none', () => {
     const optimize = { name: 'optimize', accepts: ['none'], resultFormats: ['json'] } as ProcessorInfo;
     const done = snapshot('job_1', 2, { type: 'optimize', state: 'succeeded', input: undefined });

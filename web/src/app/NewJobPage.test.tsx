@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NewJobPage } from './NewJobPage';
 import type { ProcessorInfo } from './processors';
 import { fakeClient } from './testClient';
@@ -96,5 +96,36 @@ describe('New job with files', () => {
 
     fireEvent.click(screen.getByRole('button', { name: 'Upload and start' }));
     expect(screen.queryByText(said)).toBeNull();
+  });
+});
+
+describe('New job', () => {
+  it('reads the processors every 15 s, but not while the client is paused in a hidden tab', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const { client } = fakeClient(() => undefined);
+      const hidden = client as unknown as { paused: boolean };
+      let reads = 0;
+      render(
+        <NewJobPage
+          client={client}
+          processors={[]}
+          uploads={new UploadQueue(client.http)}
+          refreshProcessors={() => reads++}
+        />,
+      );
+      vi.advanceTimersByTime(15_000);
+      expect(reads).toBe(2); // at once and after 15 s
+
+      hidden.paused = true;
+      vi.advanceTimersByTime(60_000);
+      expect(reads).toBe(2);
+
+      hidden.paused = false; // shown again: at the next turn
+      vi.advanceTimersByTime(15_000);
+      expect(reads).toBe(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

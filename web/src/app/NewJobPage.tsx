@@ -34,9 +34,10 @@ export function NewJobPage({
 }) {
   useEffect(() => {
     refreshProcessors();
-    const every = setInterval(refreshProcessors, PRESENCE_REFRESH_MS);
+    // Not while the client is paused in a hidden tab: nobody sees it, and it reads again once shown.
+    const every = setInterval(() => !client.paused && refreshProcessors(), PRESENCE_REFRESH_MS);
     return () => clearInterval(every);
-  }, [refreshProcessors]);
+  }, [client, refreshProcessors]);
   const offered = processors.filter((p) => !p.name.startsWith('test-'));
   const fileless = offered.filter(takesNoFile);
   return (

@@ -436,6 +436,7 @@ describe('LiveClient in a tab that is hidden', () => {
     network.set(false);
     await vi.advanceTimersByTimeAsync(HIDDEN_CLOSE_MS);
     expect(c.connection.state).toBe('offline');
+    expect(c.paused).toBe(true); // pages make no timed reads already
 
     network.set(true);
     await vi.advanceTimersByTimeAsync(30 * 60_000);
@@ -443,6 +444,7 @@ describe('LiveClient in a tab that is hidden', () => {
     expect(FakeSocket.opened).toHaveLength(1);
 
     tab.set('visible');
+    expect(c.paused).toBe(false);
     await connected(c);
     expect(FakeSocket.opened).toHaveLength(2);
   });

@@ -232,6 +232,14 @@ export class LiveClient {
     };
   }
 
+  /**
+   * Whether the tab has stayed hidden {@link HIDDEN_CLOSE_MS} (and is not shown yet): the connection is
+   * paused, or will be as soon as the browser is online again. Pages make no timed reads then.
+   */
+  get paused(): boolean {
+    return this.pauseDue;
+  }
+
   /** Whether "my jobs" events flow now; when not, list views refresh themselves. */
   get followsMine(): boolean {
     return this.transportReady && this.transport?.kind === 'websocket';
