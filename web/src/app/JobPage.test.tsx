@@ -100,6 +100,38 @@ describe('JobPage', () => {
     expect(screen.getByRole('list', { name: 'Job stages' }).textContent).toMatch(/^Uploaded/);
   });
 
+  it('reads a queued job and its workers every 5 s, but not while the client is paused in a hidden tab', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const remote = {
+        name: 'remote',
+        accepts: ['audio/*'],
+        resultFormats: ['json'],
+        details: { servedBy: 'workers' },
+      } as unknown as ProcessorInfo;
+      const queued = snapshot('job_1', 1, { type: 'remote', state: 'queued', queuePosition: 3 });
+      const { client, calls } = fakeClient((call) => (call.path === '/api/v1/jobs/job_1' ? json(queued) : undefined), {
+        job_1: { view: { snapshot: queued, seq: 1, partials: [], historyComplete: true } },
+      });
+      const hidden = client as unknown as { paused: boolean };
+      let presence = 0;
+      render(<JobPage client={client} id="job_1" processors={[remote]} refreshProcessors={() => presence++} />);
+      const reads = () => calls.filter((c) => c.path === '/api/v1/jobs/job_1').length;
+      await act(async () => vi.advanceTimersByTime(5000));
+      expect([reads(), presence]).toEqual([2, 1]); // at once and after 5 s; the workers after 5 s
+
+      hidden.paused = true;
+      await act(async () => vi.advanceTimersByTime(60_000));
+      expect([reads(), presence]).toEqual([2, 1]);
+
+      hidden.paused = false; // shown again: at the next turn
+      await act(async () => vi.advanceTimersByTime(5000));
+      expect([reads(), presence]).toEqual([3, 2]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('names no file for a job of a processor that takes none', () => {
     const optimize = { name: 'optimize', accepts: ['none'], resultFormats: ['json'] } as ProcessorInfo;
     const done = snapshot('job_1', 2, { type: 'optimize', state: 'succeeded', input: undefined });
@@ -339,11 +371,12 @@ describe('downloading while a line is still open in its field', () => {
  * is held until the test answers it, and stored only then. The SRT is built from what is stored, names included.
  */
 function heldRenames() {
-  const segments: Segment[] = [
+  const lines: Segment[] = [
     { id: 0, version: 0, text: 'Hello there.', start: 0, end: 1, speaker: 'SPEAKER_00' },
     { id: 1, version: 0, text: 'Hi.', start: 1, end: 2, speaker: 'SPEAKER_01' },
   ];
   let names: Record<string, string> = {};
+  let segments = lines;
   const job = snapshot('job_1', 5, {
     state: 'succeeded',
     input: undefined,
@@ -357,6 +390,14 @@ function heldRenames() {
         held.push({ call, answer });
         unanswered.push(answer.resolve);
         return answer.promise;
+      }
+      if (call.method === 'PATCH') {
+        // A line's correction is stored and answered at once.
+        const { edits } = call.body as { edits: { segment: number; text: string }[] };
+        const now = segments[edits[0].segment];
+        const next = { ...now, text: edits[0].text, version: now.version + 1, edited: true };
+        segments = segments.map((s) => (s.id === next.id ? next : s));
+        return json({ segments: [next] });
       }
       if (call.path === '/api/v1/jobs/job_1/result') return json({ segments, speakerNames: names });
       if (call.path === '/api/v1/jobs/job_1/result?format=srt')
@@ -411,6 +452,45 @@ describe("undoing a speaker's naming", () => {
       { names: { SPEAKER_00: '' } }, // an empty name takes it away
     ]);
     expect(screen.getByRole('button', { name: 'Undo' })).toHaveProperty('disabled', true);
+  });
+
+  /** Corrects the first line to `text` and presses Enter; its save is answered at once. */
+  async function correctFirst(shown: string, text: string) {
+    fireEvent.click(await screen.findByText(shown));
+    const field = screen.getByLabelText('Text of segment 1');
+    fireEvent.change(field, { target: { value: text } });
+    await act(async () => fireEvent.keyDown(field, { key: 'Enter' }));
+    await screen.findByText(text);
+  }
+
+  it('undoes a naming once when Ctrl+Z is pressed again before its answer, and the line edit before stays undoable', async () => {
+    const { client, commit, renames } = heldRenames();
+    render(<JobPage client={client} id="job_1" processors={[transcriber]} refreshProcessors={() => {}} />);
+    await correctFirst('Hello there.', 'Hello there!');
+    await name('SPEAKER_00', 'SPEAKER_00', 'Ana');
+    await act(async () => commit());
+    await screen.findByRole('button', { name: 'Undo (speaker SPEAKER_00)' });
+
+    await act(async () => fireEvent.keyDown(window, { key: 'z', ctrlKey: true }));
+    await act(async () => fireEvent.keyDown(window, { key: 'z', ctrlKey: true })); // before the first is answered
+    expect(renames()).toEqual([{ names: { SPEAKER_00: 'Ana' } }, { names: { SPEAKER_00: '' } }]);
+    await act(async () => commit());
+    await screen.findByRole('button', { name: 'Rename SPEAKER_00' });
+    expect(screen.getByRole('button', { name: 'Undo (line 1)' })).toHaveProperty('disabled', false);
+  });
+
+  it('takes off the naming it undid, not a line edit saved while its answer was on the way', async () => {
+    const { client, commit } = heldRenames();
+    render(<JobPage client={client} id="job_1" processors={[transcriber]} refreshProcessors={() => {}} />);
+    await name('SPEAKER_00', 'SPEAKER_00', 'Ana');
+    await act(async () => commit());
+    await screen.findByRole('button', { name: 'Undo (speaker SPEAKER_00)' });
+
+    fireEvent.click(screen.getByRole('button', { name: 'Undo (speaker SPEAKER_00)' })); // held
+    await correctFirst('Hello there.', 'Hello there!');
+    await act(async () => commit());
+    await screen.findByRole('button', { name: 'Rename SPEAKER_00' });
+    expect(screen.getByRole('button', { name: 'Undo (line 1)' })).toHaveProperty('disabled', false);
   });
 });
 

@@ -52,9 +52,10 @@ export function JobPage({
   const byWorkers = served !== null;
   useEffect(() => {
     if (!queued || !byWorkers) return;
-    const every = setInterval(refreshProcessors, PRESENCE_REFRESH_MS);
+    // Not while the client is paused in a hidden tab: nobody sees it, and it reads again once shown.
+    const every = setInterval(() => !client.paused && refreshProcessors(), PRESENCE_REFRESH_MS);
     return () => clearInterval(every);
-  }, [queued, byWorkers, refreshProcessors]);
+  }, [client, queued, byWorkers, refreshProcessors]);
 
   if (live.error === 'not_found') {
     return (
@@ -255,7 +256,7 @@ function useQueuePosition(client: LiveClient, id: string, queued: boolean): numb
         () => undefined,
       );
     void read();
-    const every = setInterval(read, 5000);
+    const every = setInterval(() => !client.paused && void read(), 5000); // none while paused (hidden)
     return () => {
       live = false;
       clearInterval(every);

@@ -247,6 +247,29 @@ describe('the library page', () => {
     await screen.findByText('2.0 KB of 1.0 MB stored');
   });
 
+  it('says to cancel a running job first, as deleting the file with its jobs is refused then', async () => {
+    kiln.files[0].jobs = [{ id: 'job_2', type: 'transcribe', state: 'running' }];
+    render(<LibraryPage http={kiln.http} processors={[]} />);
+    await screen.findAllByTestId('library-file');
+    fireEvent.click(screen.getByLabelText('Select interview.wav'));
+    fireEvent.click(screen.getByRole('button', { name: 'Delete selected' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Delete 1 file' }));
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'interview.wav is needed by transcribe (running): cancel it first.',
+    );
+  });
+
+  it('takes off the page a file of the selection already deleted elsewhere', async () => {
+    render(<LibraryPage http={kiln.http} processors={[]} />);
+    await screen.findAllByTestId('library-file');
+    kiln.files = kiln.files.filter((f) => f.name !== 'report.pdf'); // deleted in another tab since
+    fireEvent.click(screen.getByLabelText('Select report.pdf'));
+    fireEvent.click(screen.getByRole('button', { name: 'Delete selected' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Delete 1 file' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('report.pdf was already deleted.');
+    expect(screen.getAllByTestId('library-file').map((f) => f.getAttribute('aria-label'))).toEqual(['interview.wav']);
+  });
+
   it('tells a new user what to do, and a search that finds nothing how to clear it', async () => {
     kiln.files = [];
     render(<LibraryPage http={kiln.http} processors={[]} />);

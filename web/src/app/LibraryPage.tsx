@@ -225,7 +225,8 @@ function BulkDeletion({
         http,
         files.map((f) => f.id),
       );
-      onDeleted(outcome.filter((d) => d.status === 204).map((d) => d.id));
+      // A file already deleted (elsewhere, since the list was read) is gone as well: its row goes too.
+      onDeleted(outcome.filter((d) => d.status === 204 || d.code === 'file_not_found').map((d) => d.id));
       const byId = new Map(files.map((f) => [f.id, f]));
       setProblems(outcome.filter((d) => d.status !== 204).map((d) => refusalOf(byId.get(d.id), d)));
     } catch (e) {

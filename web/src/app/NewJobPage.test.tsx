@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NewJobPage } from './NewJobPage';
 import type { ProcessorInfo } from './processors';
 import { fakeClient } from './testClient';
@@ -68,5 +68,64 @@ describe('New job with files', () => {
     expect(screen.queryByRole('list', { name: 'Chosen files' })).toBeNull();
     expect(screen.queryByRole('form', { name: 'A job for these files' })).toBeNull();
     expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Choose files' }));
+  });
+
+  it('keeps saying an earlier batch was not started while files are chosen or removed, until the next start', async () => {
+    const { client } = fakeClient(() => undefined);
+    const uploads = new UploadQueue(client.http);
+    uploads.addForBatch = () => Promise.reject(new Error('Disk full.'));
+    uploads.add = () => {};
+    render(
+      <NewJobPage
+        client={client}
+        processors={[processor('transcribe', ['audio/*'])]}
+        uploads={uploads}
+        refreshProcessors={() => {}}
+      />,
+    );
+    const wav = (name: string) => new File(['a'], name, { type: 'audio/wav' });
+    fireEvent.change(screen.getByTestId('file-input'), { target: { files: [wav('a.wav'), wav('b.wav')] } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Upload and start a batch of 2' })));
+    const said = 'The batch was not started: Disk full.';
+    expect(screen.getByText(said)).toBeTruthy();
+
+    fireEvent.change(screen.getByTestId('file-input'), { target: { files: [wav('c.wav'), wav('d.wav')] } });
+    expect(screen.getByText(said)).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Remove d.wav' }));
+    expect(screen.getByText(said)).toBeTruthy();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Upload and start' }));
+    expect(screen.queryByText(said)).toBeNull();
+  });
+});
+
+describe('New job', () => {
+  it('reads the processors every 15 s, but not while the client is paused in a hidden tab', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const { client } = fakeClient(() => undefined);
+      const hidden = client as unknown as { paused: boolean };
+      let reads = 0;
+      render(
+        <NewJobPage
+          client={client}
+          processors={[]}
+          uploads={new UploadQueue(client.http)}
+          refreshProcessors={() => reads++}
+        />,
+      );
+      vi.advanceTimersByTime(15_000);
+      expect(reads).toBe(2); // at once and after 15 s
+
+      hidden.paused = true;
+      vi.advanceTimersByTime(60_000);
+      expect(reads).toBe(2);
+
+      hidden.paused = false; // shown again: at the next turn
+      vi.advanceTimersByTime(15_000);
+      expect(reads).toBe(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -34,9 +34,10 @@ export function NewJobPage({
 }) {
   useEffect(() => {
     refreshProcessors();
-    const every = setInterval(refreshProcessors, PRESENCE_REFRESH_MS);
+    // Not while the client is paused in a hidden tab: nobody sees it, and it reads again once shown.
+    const every = setInterval(() => !client.paused && refreshProcessors(), PRESENCE_REFRESH_MS);
     return () => clearInterval(every);
-  }, [refreshProcessors]);
+  }, [client, refreshProcessors]);
   const offered = processors.filter((p) => !p.name.startsWith('test-'));
   const fileless = offered.filter(takesNoFile);
   return (
@@ -71,8 +72,7 @@ function FileJobs({
   const choose = (chosen: FileList | null) => {
     if (!chosen || chosen.length === 0) return;
     const list = Array.from(chosen);
-    setFiles(list);
-    setBatchProblem(undefined);
+    setFiles(list); // an earlier batch's problem stays until the next start: it is about files sent, not these
     const first = processors.find((p) => list.every((f) => accepts(p, f.type)));
     if (first) setProcessorName(first.name);
   };
@@ -85,7 +85,6 @@ function FileJobs({
   const remove = (index: number) => {
     removed.current = index;
     setFiles((list) => list.filter((_, i) => i !== index));
-    setBatchProblem(undefined);
     if (input.current) input.current.value = ''; // the same file can be chosen again
   };
   useEffect(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../live';
-import { messageOf } from './errors';
+import { messageOf, whyNoRetry } from './errors';
 
 describe('messageOf', () => {
   it("says Kiln could not be reached for a request that got no answer, in each browser's wording", () => {
@@ -13,5 +13,19 @@ describe('messageOf', () => {
     expect(messageOf(new HttpError(409, 'edit_conflict', 'Line 2 changed.'))).toBe('Line 2 changed.');
     expect(messageOf(new TypeError('x is not a function'))).toBe('x is not a function');
     expect(messageOf('plain')).toBe('plain');
+  });
+});
+
+describe('whyNoRetry', () => {
+  const failed = (code: string) => ({ state: 'failed' as const, error: { code, message: 'x', retryable: false } });
+
+  it('offers no Retry for a failure of the file itself', () => {
+    expect(whyNoRetry(failed('document_encrypted'), false)).toBe(
+      'Running it again would fail the same way: the problem is in the file itself.',
+    );
+  });
+
+  it('offers Retry for a document too large, which may be over a limit an administrator can raise', () => {
+    expect(whyNoRetry(failed('document_too_large'), false)).toBeUndefined();
   });
 });

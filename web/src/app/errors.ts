@@ -9,7 +9,8 @@ const HINTS: Record<string, string> = {
   ocr_unavailable:
     'Text in images needs OCR, which this server lacks. Ask the administrator to install Tesseract, then retry.',
   document_encrypted: 'The document is protected by a password. Remove the protection and upload it again.',
-  document_too_large: 'The document is too large or expands too much to process. Split it, or upload a smaller file.',
+  document_too_large:
+    'The document is too large or expands too much to process. Split it, or upload a smaller file; if it has more text than the server allows, an administrator can raise the limit, then retry.',
   document_unreadable: 'The document seems damaged. Open it in its own application, save a fresh copy and upload that.',
   timeout: 'The job ran longer than its limit. Split the input into shorter pieces.',
   lease_expired: 'The server running it stopped. Retry: it will run again on a healthy server.',
@@ -19,7 +20,9 @@ const HINTS: Record<string, string> = {
 
 /**
  * Failures of the input itself (docs/errors.md, "Job error codes"): run again on the same file, the job
- * fails the same way. The server would take the retry all the same; it cannot help.
+ * fails the same way. The server would take the retry all the same; it cannot help. Not
+ * document_too_large: it also means more text than kiln.extract.max-characters, which an administrator
+ * can raise, and then a retry succeeds.
  */
 const FAILURES_OF_THE_INPUT = new Set([
   'invalid_input',
@@ -27,7 +30,6 @@ const FAILURES_OF_THE_INPUT = new Set([
   'media_unreadable',
   'no_audio',
   'document_encrypted',
-  'document_too_large',
   'document_unreadable',
 ]);
 

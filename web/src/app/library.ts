@@ -134,12 +134,17 @@ const WAITING = new Set<string>(['queued', 'retry_scheduled', 'running']);
  */
 export function refusalOf(file: LibraryFile | undefined, outcome: Deleted): string {
   const name = file?.name ?? file?.id ?? outcome.id;
-  const jobs = (file?.jobs ?? [])
-    .filter((job) => WAITING.has(job.state))
-    .map((job) => `${job.type} (${job.state.replace('_', ' ')})`);
+  const waiting = (file?.jobs ?? []).filter((job) => WAITING.has(job.state));
+  const jobs = waiting.map((job) => `${job.type} (${job.state.replace('_', ' ')})`);
+  const them = jobs.length === 1 ? 'it' : 'them';
   switch (outcome.code) {
     case 'file_in_use':
-      return `${name} is needed by ${jobs.length > 0 ? jobs.join(', ') : 'jobs waiting or running'}: cancel ${jobs.length === 1 ? 'it' : 'them'}, or delete the file on its own with its jobs.`;
+      // A running job keeps the file from going with its jobs too (job_running): it must be cancelled first.
+      return `${name} is needed by ${jobs.length > 0 ? jobs.join(', ') : 'jobs waiting or running'}: ${
+        waiting.some((job) => job.state === 'running')
+          ? `cancel ${them} first.`
+          : `cancel ${them}, or delete the file on its own with its jobs.`
+      }`;
     case 'job_running':
       return `${name}: jobs made from it are running; cancel them first.`;
     case 'file_not_found':

@@ -130,21 +130,29 @@ export function useEditing(
     [http, jobId],
   );
 
+  // One undo at a time: a second one (Ctrl+Z pressed again) before the first is answered would send the
+  // same entry's undo again. The entry undone is taken off by identity, not position: an edit saved while
+  // the undo was on its way has added its own entry after it.
+  const undoing = useRef(false);
   const undo = useCallback(async () => {
     const { segments: now, history: done } = latest.current;
     const last = done[done.length - 1];
-    if (!last) return;
-    if (!('segment' in last)) {
-      setProblem(undefined);
-      setRenamed(await trackSave(jobId, renameSpeaker(http, jobId, last.speaker, last.before)).catch(fail));
-      setHistory((h) => h.slice(0, -1));
-      return;
-    }
-    if (!now) return;
+    if (!last || undoing.current) return;
+    const segment = 'segment' in last ? now?.[last.segment] : undefined;
+    if ('segment' in last && !segment) return;
+    undoing.current = true;
     setProblem(undefined);
-    const updated = await trackSave(jobId, saveEdits(http, jobId, [undoOf(last, now[last.segment])])).catch(fail);
-    setSegments((s) => (s ? withUpdated(s, updated) : s));
-    setHistory((h) => h.slice(0, -1));
+    try {
+      if ('segment' in last && segment) {
+        const updated = await trackSave(jobId, saveEdits(http, jobId, [undoOf(last, segment)])).catch(fail);
+        setSegments((s) => (s ? withUpdated(s, updated) : s));
+      } else if (!('segment' in last)) {
+        setRenamed(await trackSave(jobId, renameSpeaker(http, jobId, last.speaker, last.before)).catch(fail));
+      }
+      setHistory((h) => h.filter((entry) => entry !== last));
+    } finally {
+      undoing.current = false;
+    }
   }, [http, jobId, fail]);
 
   // Ctrl+Z (Cmd+Z) undoes the last edit, except in a field, where it undoes typing as usual.

@@ -407,4 +407,76 @@ describe('LiveClient in a tab that is hidden', () => {
     expect(its.closedWith).toBe(1000);
     expect(background.connection.state).toBe('paused');
   });
+
+  it('stays paused when the browser comes back online while the tab is still hidden', async () => {
+    const network = new Network(true);
+    const c = client({ online: network, heartbeatTimeoutMs: 3_600_000 });
+    await connected(c);
+    tab.set('hidden');
+    await vi.advanceTimersByTimeAsync(HIDDEN_CLOSE_MS);
+    expect(c.connection.state).toBe('paused');
+
+    network.set(false);
+    expect(c.connection.state).toBe('offline');
+    network.set(true);
+    await vi.advanceTimersByTimeAsync(30 * 60_000);
+    expect(c.connection.state).toBe('paused');
+    expect(FakeSocket.opened).toHaveLength(1);
+
+    tab.set('visible');
+    await connected(c);
+    expect(FakeSocket.opened).toHaveLength(2);
+  });
+
+  it('pauses once back online when it was offline as the tab had been hidden long enough', async () => {
+    const network = new Network(true);
+    const c = client({ online: network, heartbeatTimeoutMs: 3_600_000 });
+    await connected(c);
+    tab.set('hidden');
+    network.set(false);
+    await vi.advanceTimersByTimeAsync(HIDDEN_CLOSE_MS);
+    expect(c.connection.state).toBe('offline');
+    expect(c.paused).toBe(true); // pages make no timed reads already
+
+    network.set(true);
+    await vi.advanceTimersByTimeAsync(30 * 60_000);
+    expect(c.connection.state).toBe('paused');
+    expect(FakeSocket.opened).toHaveLength(1);
+
+    tab.set('visible');
+    expect(c.paused).toBe(false);
+    await connected(c);
+    expect(FakeSocket.opened).toHaveLength(2);
+  });
+
+  it('shown again after giving up, has still given up (its cause kept) and makes its quiet attempt at once', async () => {
+    const c = client({ heartbeatTimeoutMs: 3_600_000 });
+    (await connected(c)).drop(4008, 'too many');
+    expect(c.connection).toMatchObject({ state: 'failed', cause: 'too_many_connections' });
+    tab.set('hidden');
+    await vi.advanceTimersByTimeAsync(HIDDEN_CLOSE_MS);
+    expect(c.connection.state).toBe('paused');
+    const opened = FakeSocket.opened.length;
+
+    tab.set('visible');
+    await flush();
+    expect(FakeSocket.opened).toHaveLength(opened + 1);
+    expect(c.connection).toMatchObject({ state: 'failed', cause: 'too_many_connections' }); // quiet until it works
+    await connected(c);
+    expect(c.connection.cause).toBeNull();
+  });
+
+  it('shown again after a pause, counts its failures afresh', async () => {
+    const c = client({ maxFailures: 2, stableAfterMs: 3_600_000, heartbeatTimeoutMs: 3_600_000 });
+    (await connected(c)).drop(1006);
+    await vi.advanceTimersByTimeAsync(1000);
+    await connected(c); // one failure so far
+    tab.set('hidden');
+    await vi.advanceTimersByTimeAsync(HIDDEN_CLOSE_MS);
+    expect(c.connection.state).toBe('paused');
+
+    tab.set('visible');
+    (await connected(c)).drop(1006);
+    expect(c.connection.state).toBe('reconnecting'); // one failure, not the second in a row
+  });
 });

@@ -3,7 +3,7 @@
 
 import { Backoff } from './backoff';
 import { browserOnline, browserVisibility, type OnlineSource, type VisibilitySource } from './browser';
-import type { ConnectionInfo, JobViewState, LiveClientOptions } from './clientTypes';
+import type { ConnectionInfo, ConnectionState, JobViewState, LiveClientOptions } from './clientTypes';
 import { errorMessage, KilnHttp, HttpError } from './http';
 import { JobFeed } from './jobFeed';
 import { viewAtSnapshot, viewFromStart } from './jobView';
@@ -118,6 +118,13 @@ export class LiveClient {
   private lookTimer: ReturnType<typeof setInterval> | undefined;
   /** Closes the connection once the tab has stayed hidden {@link HIDDEN_CLOSE_MS}. */
   private hiddenTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * The tab has stayed hidden {@link HIDDEN_CLOSE_MS}: until it is shown, whatever would connect
+   * (the browser back online, a retry timer) pauses instead.
+   */
+  private pauseDue = false;
+  /** The state the pause replaced: shown again, a tab that had given up ('failed') still has. */
+  private pausedFrom: ConnectionState | null = null;
   private disposed = false;
   private info: ConnectionInfo;
 
@@ -225,6 +232,14 @@ export class LiveClient {
     };
   }
 
+  /**
+   * Whether the tab has stayed hidden {@link HIDDEN_CLOSE_MS} (and is not shown yet): the connection is
+   * paused, or will be as soon as the browser is online again. Pages make no timed reads then.
+   */
+  get paused(): boolean {
+    return this.pauseDue;
+  }
+
   /** Whether "my jobs" events flow now; when not, list views refresh themselves. */
   get followsMine(): boolean {
     return this.transportReady && this.transport?.kind === 'websocket';
@@ -291,6 +306,10 @@ export class LiveClient {
   /** Opens the current transport; {@code quiet} (an attempt after giving up) leaves the state 'failed' until it works. */
   private connect(quiet = false): void {
     if (this.disposed) return;
+    if (this.pauseDue) {
+      this.enterPause(); // hidden long enough: no connection until the tab is shown
+      return;
+    }
     this.dropTransport(); // never two at once
     clearTimeout(this.retryTimer);
     const factory = this.factories[this.transportIndex];
@@ -473,9 +492,18 @@ export class LiveClient {
 
   private becameVisible(): void {
     clearTimeout(this.hiddenTimer);
-    // Paused: connect as after a drop; once ready, every job resumes from its last seq.
-    if (this.info.state === 'paused') this.connect();
-    else if (this.info.state === 'failed') this.retryInBackground();
+    this.pauseDue = false;
+    const pausedFrom = this.pausedFrom;
+    this.pausedFrom = null;
+    if (this.info.state === 'paused' && pausedFrom === 'failed') {
+      // It had given up: it still has, with its cause and advice, and makes its quiet round at once.
+      this.setInfo({ state: 'failed' });
+      this.retryInBackground();
+    } else if (this.info.state === 'paused') {
+      // Connect as after a drop, with a fresh count of failures; once ready, every job resumes from its last seq.
+      this.backoff.reset();
+      this.connect();
+    } else if (this.info.state === 'failed') this.retryInBackground();
     else this.lookForRetries();
   }
 
@@ -486,7 +514,14 @@ export class LiveClient {
 
   /** Hidden long enough: closes the connection and stops trying to open one (see {@link HIDDEN_CLOSE_MS}). */
   private pause(): void {
-    if (this.disposed || this.visibility.isVisible() || this.info.state === 'offline') return;
+    if (this.disposed || this.visibility.isVisible()) return;
+    this.pauseDue = true;
+    // Offline: nothing to close; back online while still hidden, connect() pauses instead.
+    if (this.info.state !== 'offline') this.enterPause();
+  }
+
+  private enterPause(): void {
+    if (this.info.state !== 'paused') this.pausedFrom ??= this.info.state;
     clearTimeout(this.retryTimer);
     clearTimeout(this.stableTimer);
     this.dropTransport();

@@ -158,10 +158,7 @@ function useMyJobEvents(
       }
     }, drop);
     // Not while the client is paused in a hidden tab: it reloads the list when it is open again.
-    const refresh = setInterval(
-      () => !client.followsMine && client.connection.state !== 'paused' && void load(),
-      REFRESH_MS,
-    );
+    const refresh = setInterval(() => !client.followsMine && !client.paused && void load(), REFRESH_MS);
     return () => {
       stop();
       clearInterval(refresh);
