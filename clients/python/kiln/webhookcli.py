@@ -79,9 +79,20 @@ def cmd_add(client, args, out, err):
     try:
         hook = client.create_webhook(args.address, events, processors, args.description)
     except KilnError as e:
-        raise _naming(e, {"events": events, "processors": processors})
+        raise _lost(_naming(e, {"events": events, "processors": processors}),
+                    "it may have been added all the same, its secret unseen: `webhooks` lists it; "
+                    "webhook-delete it, then add it again")
     return _secret(hook, args, out, err, "signing secret of %s (%s)" % (name(hook), hook["id"]), ENDPOINT_KEPT,
                    "webhook-delete %s and add it again" % hook["id"])
+
+
+def _lost(error, what):
+    """A request sent once whose answer may have been lost on the way (the connection dropped, a
+    proxy's 502 or 504): Kiln may have done it, and made a secret no one saw; ``what`` says so."""
+    if error.status not in (None, 502, 504):
+        return error
+    return KilnError(error.status, error.code, "%s (if Kiln got the request, %s)" % (error.detail, what),
+                     error.problem, error.retry_after)
 
 
 def _naming(error, given):
@@ -96,7 +107,10 @@ def _naming(error, given):
 
 
 def cmd_callback_secret(client, args, out, err):
-    entry = client.rotate_callback_secret()
+    try:
+        entry = client.rotate_callback_secret()
+    except KilnError as e:
+        raise _lost(e, "the secret may have been replaced all the same: run callback-secret again")
     return _secret(entry, args, out, err, "your callback secret (%s)" % entry["id"], CALLBACK_KEPT,
                    "run callback-secret again (the previous one no longer signs)")
 

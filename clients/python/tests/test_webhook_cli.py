@@ -89,7 +89,15 @@ class WebhookCliTest(unittest.TestCase):
         """A lost answer would leave an endpoint whose secret no one saw; a second would be another."""
         code, out, err, http = self.run_cli(lambda m, p, b: down(), "webhook-add", "https://hooks.example/kiln")
         self.assertEqual((code, out, len(http.calls)), (1, "", 1))
-        self.assertEqual(err, "kiln webhook-add: cannot reach Kiln: connection refused\n")
+        self.assertEqual(err, "kiln webhook-add: cannot reach Kiln: connection refused (if Kiln got the request, it"
+                              " may have been added all the same, its secret unseen: `webhooks` lists it;"
+                              " webhook-delete it, then add it again)\n")
+        code, _, err, _ = self.run_cli(lambda m, p, b: refused("http_504", 504, "Gateway Timeout"), "callback-secret")
+        self.assertEqual((code, err), (1, "kiln callback-secret: Gateway Timeout (if Kiln got the request, the secret"
+                                          " may have been replaced all the same: run callback-secret again)"
+                                          " [504 http_504]\n"))
+        code, _, err, _ = self.run_cli(lambda m, p, b: refused("rate_limited", 429, "Too many."), "callback-secret")
+        self.assertEqual(err, "kiln callback-secret: Too many. [429 rate_limited]\n", "nothing was done")
 
     def test_a_refusal_is_one_line_from_the_problem(self):
         detail = "Kiln does not send requests to 10.0.0.1: 10.0.0.1 is a private address."
