@@ -270,15 +270,18 @@ class Client:
         """``send()``, sent again after a transient failure (unreachable, dropped, 429/502/503/504)
         up to ``retries`` times with backoff or the answer's Retry-After. ``again()``, when given, says
         whether another try can be made (a download takes its output back to where it started).
-        ``resent(error)``, when given, hears of a refusal that came after a sending again (an earlier
-        sending may have been done, its answer lost): it returns what the call answers, or raises."""
+        ``resent(error)``, when given, hears of a refusal that came after a sending again whose earlier
+        sending may have been done, its answer lost (a dropped connection, a proxy's 502 or 504; not
+        a 429 or 503, where Kiln did nothing): it returns what the call answers, or raises."""
         backoff = Backoff(0.5, 5.0)
+        maybe_done = False
         for attempt in range(self.retries + 1):
             try:
                 return send()
             except KilnError as e:
-                if not e.transient and attempt and resent is not None:
+                if not e.transient and maybe_done and resent is not None:
                     return resent(e)
+                maybe_done = maybe_done or e.status in (None, 502, 504)
                 if not e.transient or attempt == self.retries or (again is not None and not again()):
                     raise
                 delay = retry_delay(e, backoff)

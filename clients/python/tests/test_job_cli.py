@@ -109,9 +109,16 @@ class JobCliTest(unittest.TestCase):
                 code, out, err, http = self.run_cli(handler, *argv)
                 self.assertEqual((code, out, err), (0, "%s deleted\n" % argv[1], ""), (argv, lost))
                 self.assertEqual(len(http.paths("DELETE")), 2)
-        # Sent once, not found is still a refusal (the id was wrong).
-        code, out, err, _ = self.run_cli(lambda m, p, b: refused("job_not_found", 404, "No job job_1."), "delete", "job_1")
-        self.assertEqual((code, out, err), (1, "", "kiln delete: No job job_1. [404 job_not_found]\n"))
+        # Sent once, or again after a 429 or 503 (where Kiln did nothing), not found is still a refusal.
+        for first in (None, refused("rate_limited", 429, "Too many."), refused("shutting_down", 503, "Later.")):
+            sent = []
+
+            def once(method, path, body):
+                sent.append(path)
+                return first if first is not None and len(sent) == 1 else refused("job_not_found", 404, "No job job_1.")
+
+            code, out, err, _ = self.run_cli(once, "delete", "job_1")
+            self.assertEqual((code, out, err), (1, "", "kiln delete: No job job_1. [404 job_not_found]\n"), first)
 
     def test_a_retry_sent_again_that_finds_the_job_back_in_the_queue_is_done(self):
         for now in ("queued", "running", "retry_scheduled"):
