@@ -88,7 +88,9 @@ def cmd_ask(client, args, out, err):
     def retrying(error, delay):
         writer.status("%s; resuming in %.1f s" % (retrying_what(error), delay))
 
-    for event in client.follow(job["id"], job.get("seq", 0), "poll" if args.poll else "sse", on_retry=retrying):
+    # From its first event, not from the snapshot's seq: a POST sent again after a lost answer is
+    # answered the job as it is by then, its first deltas (or all of them) already written.
+    for event in client.follow(job["id"], 0, "poll" if args.poll else "sse", on_retry=retrying):
         writer.event(event)
     writer.end_line()
     state = writer.final_state

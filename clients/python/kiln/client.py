@@ -14,10 +14,15 @@ class Client:
     token (``kiln_…``). Every error answer raises :class:`kiln.KilnError` with the problem's
     ``status``, ``code`` and ``detail``; an unreachable server raises :class:`kiln.KilnUnavailable`.
 
-    Reads (and submissions with an idempotency key, and cancels) are retried a few times when the
-    server is briefly unreachable or restarting; ``retries`` sets how many, and ``on_retry(error,
-    delay)``, when given, hears of each wait before it is waited out (a 429's Retry-After may be a
-    minute)."""
+    Reads, submissions with an idempotency key, and the calls that come to the same on a second
+    sending (cancels, retries, deletions, redeliveries, a batch's cancel and retry) are sent again
+    a few times when the server is briefly unreachable, restarting or overloaded (a dropped
+    connection, 429, 502, 503, 504); ``retries`` sets how many, and ``on_retry(error, delay)``, when
+    given, hears of each wait before it is waited out (a 429's Retry-After may be a minute). A
+    retry or deletion sent again may find its own earlier sending done (its answer lost on the
+    way): a deletion then answered "not found", or a retry answered that the job is already back
+    in the queue or running, counts as done. Other calls (a submission or a question without a key, a new webhook,
+    a new callback secret) are sent once."""
 
     def __init__(self, url, token, timeout=30.0, retries=3, cache=None, on_retry=None):
         self.http = Transport(url, token, timeout)
@@ -53,7 +58,7 @@ class Client:
         """Deletes a file. While jobs waiting or running need it, KilnError ``file_in_use`` (its
         ``jobs``), unless ``with_jobs``: then the jobs made from it go too (``job_running`` if one runs)."""
         path = "/api/v1/files/" + _segment(file_id) + ("?jobs=delete" if with_jobs else "")
-        self._retried("DELETE", path)
+        self._retried("DELETE", path, resent=_gone("file_not_found"))
 
     # Jobs
 
@@ -103,12 +108,14 @@ class Client:
     def retry(self, job_id):
         """Puts a failed or cancelled job back in the queue (the same job, a fresh attempt); returns
         its snapshot. Any other job raises KilnError ``job_not_retryable`` (its ``state`` in the problem)."""
-        return self._retried("POST", "/api/v1/jobs/%s/retry" % _segment(job_id), body=b"").json()
+        response = self._retried("POST", "/api/v1/jobs/%s/retry" % _segment(job_id), body=b"", resent=_requeued)
+        # None: sent again after a lost answer, an earlier sending had retried it; its snapshot is read.
+        return self.job(job_id) if response is None else response.json()
 
     def delete_job(self, job_id):
         """Deletes the job with its events and result. A running one raises KilnError ``job_running``
         (cancel it first)."""
-        self._retried("DELETE", "/api/v1/jobs/" + _segment(job_id))
+        self._retried("DELETE", "/api/v1/jobs/" + _segment(job_id), resent=_gone("job_not_found"))
 
     def result(self, job_id, format=None):
         """The result's bytes: JSON by default, or rendered in one of the processor's formats."""
@@ -187,7 +194,7 @@ class Client:
 
     def delete_webhook(self, webhook_id):
         """Deletes the webhook; its deliveries not yet sent are never sent."""
-        self._retried("DELETE", "/api/v1/webhooks/" + _segment(webhook_id))
+        self._retried("DELETE", "/api/v1/webhooks/" + _segment(webhook_id), resent=_gone("webhook_not_found"))
 
     def rotate_callback_secret(self):
         """A new secret for your jobs' callbacks (``callbackUrl``), in the answer only; the old one
@@ -256,18 +263,25 @@ class Client:
                 break
         return found
 
-    def _retried(self, method, path, **kwargs):
-        return self._retrying(lambda: self.http.request(method, path, **kwargs))
+    def _retried(self, method, path, resent=None, **kwargs):
+        return self._retrying(lambda: self.http.request(method, path, **kwargs), resent=resent)
 
-    def _retrying(self, send, again=None):
+    def _retrying(self, send, again=None, resent=None):
         """``send()``, sent again after a transient failure (unreachable, dropped, 429/502/503/504)
         up to ``retries`` times with backoff or the answer's Retry-After. ``again()``, when given, says
-        whether another try can be made (a download takes its output back to where it started)."""
+        whether another try can be made (a download takes its output back to where it started).
+        ``resent(error)``, when given, hears of a refusal that came after a sending again whose earlier
+        sending may have been done, its answer lost (a dropped connection, a proxy's 502 or 504; not
+        a 429 or 503, where Kiln did nothing): it returns what the call answers, or raises."""
         backoff = Backoff(0.5, 5.0)
+        maybe_done = False
         for attempt in range(self.retries + 1):
             try:
                 return send()
             except KilnError as e:
+                if not e.transient and maybe_done and resent is not None:
+                    return resent(e)
+                maybe_done = maybe_done or e.status in (None, 502, 504)
                 if not e.transient or attempt == self.retries or (again is not None and not again()):
                     raise
                 delay = retry_delay(e, backoff)
@@ -303,6 +317,25 @@ class Client:
             return True
 
         return self._retrying(copy, rewind)
+
+
+# Where a job is once retried (and not yet finished).
+_REQUEUED = ("queued", "retry_scheduled", "running")
+
+
+def _requeued(error):
+    """For a retry sent again: the job already back in the queue or running means an earlier sending retried it."""
+    if error.code != "job_not_retryable" or error.problem.get("state") not in _REQUEUED:
+        raise error
+
+
+def _gone(code):
+    """For a deletion sent again: ``code`` (not found) means an earlier sending deleted it."""
+    def resent(error):
+        if error.code != code:
+            raise error
+
+    return resent
 
 
 def _segment(value):

@@ -5,6 +5,7 @@ The URL of an unfinished upload is kept per file (server, path, size, modificati
 restart or a killed process goes on from the server's offset the next time, not from zero."""
 
 import base64
+import contextlib
 import hashlib
 import json
 import logging
@@ -13,6 +14,11 @@ import os
 import tempfile
 import threading
 import time
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock between processes, each change still written whole
+    fcntl = None
 
 from ._http import Backoff, retry_delay
 from .errors import KilnError
@@ -42,7 +48,9 @@ def cache_dir():
 
 class UploadStore:
     """Upload URLs of unfinished uploads, in one small JSON file written atomically (with what a
-    ``batch`` command cut short left for its next run: see :class:`kiln.batchcli.Run`)."""
+    ``batch`` command cut short left for its next run: see :class:`kiln.batchcli.Run`). Each
+    change is read, made and written under a lock on ``uploads.json.lock``, so commands running at
+    once (two ``batch`` runs, an ``upload`` beside them) keep each other's entries."""
 
     def __init__(self, directory=None):
         self.file = os.path.join(directory or cache_dir(), "uploads.json")
@@ -64,11 +72,10 @@ class UploadStore:
         self._change(lambda entries: [entries.pop(key, None) for key in keys])
 
     def _change(self, change):
-        with self._lock:
+        with self._lock, self._locked():
             entries = self._read()
             change(entries)
             try:
-                os.makedirs(os.path.dirname(self.file), exist_ok=True)
                 fd, temp = tempfile.mkstemp(dir=os.path.dirname(self.file), prefix=".uploads-")
                 with os.fdopen(fd, "w") as out:
                     json.dump(entries, out, indent=1, sort_keys=True)
@@ -76,6 +83,23 @@ class UploadStore:
             except OSError as e:
                 # Without a cache the upload still works; it just cannot resume in another process.
                 log.warning("cannot write the upload cache %s: %s", self.file, e)
+
+    @contextlib.contextmanager
+    def _locked(self):
+        """Holds the lock file while a change is read, made and written (no lock where it cannot be had)."""
+        handle = None
+        try:
+            os.makedirs(os.path.dirname(self.file), exist_ok=True)
+            if fcntl is not None:
+                handle = open(self.file + ".lock", "a")
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        except OSError as e:
+            log.warning("cannot lock the upload cache %s: %s", self.file, e)
+        try:
+            yield
+        finally:
+            if handle is not None:
+                handle.close()  # and with it the lock
 
     def _read(self):
         try:

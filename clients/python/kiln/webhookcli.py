@@ -79,8 +79,20 @@ def cmd_add(client, args, out, err):
     try:
         hook = client.create_webhook(args.address, events, processors, args.description)
     except KilnError as e:
-        raise _naming(e, {"events": events, "processors": processors})
-    return _secret(hook, args, out, err, "signing secret of %s (%s)" % (name(hook), hook["id"]), ENDPOINT_KEPT)
+        raise _lost(_naming(e, {"events": events, "processors": processors}),
+                    "it may have been added all the same, its secret unseen: `webhooks` lists it; "
+                    "webhook-delete it, then add it again")
+    return _secret(hook, args, out, err, "signing secret of %s (%s)" % (name(hook), hook["id"]), ENDPOINT_KEPT,
+                   "webhook-delete %s and add it again" % hook["id"])
+
+
+def _lost(error, what):
+    """A request sent once whose answer may have been lost on the way (the connection dropped, a
+    proxy's 502 or 504): Kiln may have done it, and made a secret no one saw; ``what`` says so."""
+    if error.status not in (None, 502, 504):
+        return error
+    return KilnError(error.status, error.code, "%s (if Kiln got the request, %s)" % (error.detail, what),
+                     error.problem, error.retry_after)
 
 
 def _naming(error, given):
@@ -95,19 +107,29 @@ def _naming(error, given):
 
 
 def cmd_callback_secret(client, args, out, err):
-    entry = client.rotate_callback_secret()
-    return _secret(entry, args, out, err, "your callback secret (%s)" % entry["id"], CALLBACK_KEPT)
+    try:
+        entry = client.rotate_callback_secret()
+    except KilnError as e:
+        raise _lost(e, "the secret may have been replaced all the same: run callback-secret again")
+    return _secret(entry, args, out, err, "your callback secret (%s)" % entry["id"], CALLBACK_KEPT,
+                   "run callback-secret again (the previous one no longer signs)")
 
 
-def _secret(hook, args, out, err, what, kept):
+def _secret(hook, args, out, err, what, kept, remedy):
     """The secret alone on stdout (or the whole answer with ``--json``); on stderr what it is, and
-    that this is the only time it is shown."""
-    if args.json:
-        out.write(json.dumps(hook, ensure_ascii=False) + "\n")
-        return 0
-    err.write("%s, shown this once. %s\n" % (what[0].upper() + what[1:], kept))
-    err.flush()
-    out.write(hook["secret"] + "\n")
+    that this is the only time it is shown. Stdout that cannot take it (a closed pipe, a full disk)
+    is said on stderr with ``remedy``: Kiln has made the secret and no one has it."""
+    if not args.json:
+        err.write("%s, shown this once. %s\n" % (what[0].upper() + what[1:], kept))
+        err.flush()
+    try:
+        out.write((json.dumps(hook, ensure_ascii=False) if args.json else hook["secret"]) + "\n")
+        out.flush()
+    except OSError:
+        err.write("kiln %s: the secret could not be written to stdout, so no one has it: %s.\n"
+                  % (args.command, remedy))
+        err.flush()
+        raise  # a closed pipe ends as one does (141), another failure as a local file's (1)
     return 0
 
 

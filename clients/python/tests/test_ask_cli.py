@@ -8,7 +8,7 @@ from unittest import mock
 
 from kiln import Client, askcli, cli
 
-from .fakes import FakeHttp, Lines, answer, refused, sse
+from .fakes import FakeHttp, Lines, answer, down, refused, sse
 
 ENV = {"KILN_URL": "http://127.0.0.1:9", "KILN_TOKEN": "t"}
 
@@ -93,7 +93,7 @@ class AskCliTest(unittest.TestCase):
                 return answer(202, {"id": "job_a", "type": "answer", "state": "queued", "seq": 1})
             if path.endswith("/result"):
                 return answer(200, result)
-            return Lines(sse(*events))
+            return Lines(sse(state(1, "queued"), *events))
 
         return self.run_cli(handler, "ask", *argv)
 
@@ -108,7 +108,32 @@ class AskCliTest(unittest.TestCase):
         self.assertEqual(err, "answer job_a\n")
         self.assertEqual(self.asked, {"question": "When was it?", "scope": {"jobs": ["job_1"], "files": ["file_1"]}})
         self.assertTrue(http.calls[0][3]["Idempotency-Key"].startswith("cli-"), "retried safely")
-        self.assertIn("after=1", http.calls[1][1], "the events after the answer's snapshot")
+        self.assertIn("after=0", http.calls[1][1], "the whole answer, from its first event")
+
+    def test_an_ask_sent_again_after_a_lost_answer_still_prints_the_whole_answer(self):
+        # The first POST made the job, its answer lost; the same key sent again is answered the job as
+        # it is by then: its first deltas written (seq 4), or already succeeded.
+        events = [state(1, "queued"), state(2, "running", attempt=1), partial(3, delta="In "),
+                  partial(4, delta="March [1]."), state(5, "succeeded")]
+        for now in (4, 5):
+            posts = []
+
+            def handler(method, path, body):
+                if method == "POST":
+                    posts.append(body)
+                    if len(posts) == 1:
+                        return down()
+                    return answer(200, {"id": "job_a", "type": "answer", "state": "running", "seq": now})
+                if path.endswith("/result"):
+                    return answer(200, {"answer": "In March [1].", "citations": CITATIONS[:1], "mode": "llm"})
+                after = int(path.partition("after=")[2].partition("&")[0])
+                return answer(200, {"items": [e for e in events if e["seq"] > after], "next": 5})
+
+            code, out, _, http = self.run_cli(handler, "ask", "When?", "--poll")
+            self.assertEqual(code, 0)
+            self.assertEqual(out, "In March [1].\n\n[1] talk.wav · 1:23–1:31 (job_1, segment 4)\n", now)
+            keys = {call[3]["Idempotency-Key"] for call in http.calls if call[0] == "POST"}
+            self.assertEqual(len(keys), 1, "the same key sent again")
 
     def test_an_attempt_that_fails_midway_is_said_and_the_next_starts_on_a_new_line(self):
         events = [state(2, "running", attempt=1), partial(3, delta="In Ma"),

@@ -10,6 +10,7 @@ from unittest import mock
 
 import kiln
 from kiln import Client, cli
+from kiln.errors import KilnError
 
 from .fakes import FakeHttp, answer, down, refused
 
@@ -92,6 +93,63 @@ class JobCliTest(unittest.TestCase):
             self.assertEqual((code, out), (1, ""))
             self.assertIn(said, err)
             self.assertNotIn("job_2", " ".join(http.paths()), "the rest would be refused the same way")
+
+    def test_a_deletion_sent_again_that_finds_its_own_earlier_one_done_counts_as_deleted(self):
+        # The first sending deleted it, its answer lost (a dropped connection, a proxy's 502 or 504);
+        # the one sent again is answered not found.
+        for argv, gone in ((["delete", "job_1"], "job_not_found"), (["delete-file", "file_1"], "file_not_found"),
+                           (["webhook-delete", "wh_1"], "webhook_not_found")):
+            for lost in (down(), refused("http_502", 502, "Bad Gateway"), refused("http_504", 504, "Timeout")):
+                sent = []
+
+                def handler(method, path, body):
+                    sent.append(path)
+                    return lost if len(sent) == 1 else refused(gone, 404, "No such thing.")
+
+                code, out, err, http = self.run_cli(handler, *argv)
+                self.assertEqual((code, out, err), (0, "%s deleted\n" % argv[1], ""), (argv, lost))
+                self.assertEqual(len(http.paths("DELETE")), 2)
+        # Sent once, or again after a 429 or 503 (where Kiln did nothing), not found is still a refusal.
+        for first in (None, refused("rate_limited", 429, "Too many."), refused("shutting_down", 503, "Later.")):
+            sent = []
+
+            def once(method, path, body):
+                sent.append(path)
+                return first if first is not None and len(sent) == 1 else refused("job_not_found", 404, "No job job_1.")
+
+            code, out, err, _ = self.run_cli(once, "delete", "job_1")
+            self.assertEqual((code, out, err), (1, "", "kiln delete: No job job_1. [404 job_not_found]\n"), first)
+
+    def test_a_retry_sent_again_that_finds_the_job_back_in_the_queue_is_done(self):
+        for now in ("queued", "running", "retry_scheduled"):
+            sent = []
+
+            def handler(method, path, body):
+                if method == "GET":
+                    return answer(200, summary("job_1", now))
+                sent.append(path)
+                if len(sent) == 1:
+                    return refused("http_504", 504, "Gateway Timeout")
+                return KilnError(409, "job_not_retryable", "Job job_1 is %s; only failed or cancelled jobs can be"
+                                 " retried." % now, {"code": "job_not_retryable", "state": now})
+
+            code, out, err, http = self.run_cli(handler, "retry", "job_1")
+            self.assertEqual((code, out, err), (0, "job_1 %s\n" % now, ""), now)
+            self.assertEqual(http.paths(), ["/api/v1/jobs/job_1/retry"] * 2 + ["/api/v1/jobs/job_1"])
+        # A job that has ended is not taken for one the first sending retried, nor is any refusal sent once.
+        for first in (down(), None):
+            sent = []
+
+            def refusing(method, path, body):
+                sent.append(path)
+                if first is not None and len(sent) == 1:
+                    return first
+                return KilnError(409, "job_not_retryable", "Job job_1 is succeeded.",
+                                 {"code": "job_not_retryable", "state": "queued" if first is None else "succeeded"})
+
+            code, out, err, _ = self.run_cli(refusing, "retry", "job_1")
+            self.assertEqual((code, out), (1, ""))
+            self.assertIn("[409 job_not_retryable]", err)
 
     def test_delete_file_with_or_without_its_jobs(self):
         in_use = refused("file_in_use", 409, "Jobs waiting or running need file file_1 (job_9); cancel them,"

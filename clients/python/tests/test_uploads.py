@@ -1,5 +1,7 @@
 import base64
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -184,6 +186,19 @@ class UploadTest(unittest.TestCase):
         os.utime(self.file, ns=(1, 1))
         self.assertNotEqual(UploadStore.key("http://a", self.file), key)
         self.assertNotEqual(UploadStore.key("http://b", self.file), key)
+
+    def test_commands_changing_the_store_at_once_keep_each_others_entries(self):
+        # Two processes (two `batch` runs, say) each with its own store on the same file: every entry
+        # either one put is there at the end, none overwritten by the other's older copy.
+        program = ("import sys\nfrom kiln.uploads import UploadStore\nstore = UploadStore(sys.argv[1])\n"
+                   "for i in range(60):\n    store.put('%s-%d' % (sys.argv[2], i), 'x')\n")
+        directory = os.path.dirname(self.store.file)
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        runs = [subprocess.Popen([sys.executable, "-c", program, directory, name], cwd=here) for name in "ab"]
+        self.assertEqual([run.wait() for run in runs], [0, 0])
+        with open(self.store.file) as f:
+            kept = json.load(f)
+        self.assertEqual(sorted(kept), sorted("%s-%d" % (name, i) for name in "ab" for i in range(60)))
 
 
 if __name__ == "__main__":

@@ -62,11 +62,42 @@ class WebhookCliTest(unittest.TestCase):
         code, out, _, _ = self.run_cli(lambda m, p, b: answer(201, made), "webhook-add", "https://h.example/", "--json")
         self.assertIn('"secret": "whsec_abc"', out)
 
+    def test_a_secret_that_stdout_cannot_take_is_said_lost_with_what_to_do(self):
+        class Closed(io.StringIO):
+            def __init__(self, error):
+                super().__init__()
+                self.error = error
+
+            def flush(self):
+                raise self.error
+
+        made = dict(HOOK, secret="whsec_abc")
+        for argv, answered, remedy in (
+                (["webhook-add", "https://hooks.example/kiln"], made, "webhook-delete wh_1 and add it again."),
+                (["webhook-add", "https://hooks.example/kiln", "--json"], made, "webhook-delete wh_1 and add"),
+                (["callback-secret"], dict(CALLBACK, secret="whsec_new"), "run callback-secret again")):
+            for error, exit_code in ((BrokenPipeError(32, "Broken pipe"), 141), (OSError(28, "No space left"), 1)):
+                client = Client("http://kiln.test", "kiln_t")
+                client.http = FakeHttp(lambda m, p, b: answer(201, answered))
+                err = io.StringIO()
+                with mock.patch.object(cli, "connect", return_value=client), mock.patch.object(cli, "_silence"):
+                    code = cli.main(argv, Closed(error), err, ENV)
+                self.assertEqual(code, exit_code, argv)
+                self.assertIn("the secret could not be written to stdout, so no one has it: " + remedy, err.getvalue())
+
     def test_an_add_is_not_sent_twice(self):
         """A lost answer would leave an endpoint whose secret no one saw; a second would be another."""
         code, out, err, http = self.run_cli(lambda m, p, b: down(), "webhook-add", "https://hooks.example/kiln")
         self.assertEqual((code, out, len(http.calls)), (1, "", 1))
-        self.assertEqual(err, "kiln webhook-add: cannot reach Kiln: connection refused\n")
+        self.assertEqual(err, "kiln webhook-add: cannot reach Kiln: connection refused (if Kiln got the request, it"
+                              " may have been added all the same, its secret unseen: `webhooks` lists it;"
+                              " webhook-delete it, then add it again)\n")
+        code, _, err, _ = self.run_cli(lambda m, p, b: refused("http_504", 504, "Gateway Timeout"), "callback-secret")
+        self.assertEqual((code, err), (1, "kiln callback-secret: Gateway Timeout (if Kiln got the request, the secret"
+                                          " may have been replaced all the same: run callback-secret again)"
+                                          " [504 http_504]\n"))
+        code, _, err, _ = self.run_cli(lambda m, p, b: refused("rate_limited", 429, "Too many."), "callback-secret")
+        self.assertEqual(err, "kiln callback-secret: Too many. [429 rate_limited]\n", "nothing was done")
 
     def test_a_refusal_is_one_line_from_the_problem(self):
         detail = "Kiln does not send requests to 10.0.0.1: 10.0.0.1 is a private address."
