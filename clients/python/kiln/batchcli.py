@@ -17,8 +17,8 @@ from .errors import KilnError
 from .uploads import UploadStore, file_name
 
 FINISHED = ("succeeded", "failed", "cancelled")
-# The states an error explains. A job keeps its last attempt's error after it: a job that
-# succeeded on its second attempt still carries the first one's, which is no longer its story.
+# The states an error explains. A job cancelled while waiting to retry keeps the failed attempt's
+# error, which is no longer its story (and a Kiln before 2026-12-07 kept it after a later success too).
 ERRED = ("failed", "retry_scheduled")
 # The batch endpoint is read at most once a second while following (docs/protocol.md, "Batches").
 POLL_SECONDS = 1.0

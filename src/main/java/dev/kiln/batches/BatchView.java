@@ -43,9 +43,9 @@ record BatchView(
 
     /**
      * The code of the job's error where it says why the job is where it is (failed, or waiting to
-     * retry), else null: a job keeps its last failed attempt's error after it, and one that
-     * succeeded, was cancelled or runs again after that attempt is not shown with it. The batch's
-     * page and its zip's manifest both show this.
+     * retry), else null: a job cancelled while waiting to retry keeps the failed attempt's error,
+     * and one that succeeded before a new attempt cleared it (on an earlier release) kept it too;
+     * neither is shown with it. The batch's page and its zip's manifest both show this.
      */
     static String shownError(Job job) {
         boolean explains = job.state() == JobState.FAILED || job.state() == JobState.RETRY_SCHEDULED;

@@ -21,9 +21,11 @@ final class ClaimStatements {
     private static final int CANDIDATES_PER_CLAIMED = 4;
 
     static final String RETURNING = Moved.COLUMNS + ", input_file_id, params, max_attempts, lease_token";
+    /** A new attempt: an earlier one's error no longer says why the job is where it is (as a client's fold drops it). */
     static final String ASSIGNMENTS = Transition.CLAIM.assignments("1", """
             attempt = attempt + 1, lease_token = :token, lease_node = :node, lease_expires_at = :leaseUntil,
-            started_at = :now, stage = NULL, eta_at = NULL, progress = 0""");
+            started_at = :now, stage = NULL, eta_at = NULL, progress = 0,
+            error_code = NULL, error_message = NULL, error_retryable = NULL""");
 
     /** The owners of the first claimable jobs in queue order, leaving out those already at their running limit. */
     private static final String CANDIDATE_OWNERS = """

@@ -398,8 +398,14 @@ abstract class JobQueueContract extends QueueContractBase {
         assertThat(fx.moved(Transition.PROMOTE, flaky.id()))
                 .as("the worker pool hears of it")
                 .isTrue();
+        assertThat(fx.job(flaky.id()).error())
+                .as("waiting for its next attempt, the job says why")
+                .isEqualTo(new JobError("io_error", "disk hiccup", true));
         JobQueue.Claim second = fx.claim(TYPE, 1).getFirst();
         assertThat(second.attempt()).isEqualTo(2);
+        assertThat(fx.job(flaky.id()).error())
+                .as("a new attempt is not shown with the last one's error")
+                .isNull();
 
         fx.queue.apply(List.of(new JobQueue.Finish(
                 flaky.id(), second.leaseToken(), fx.failure(new JobError("invalid_input", "not audio", false), 2, 3))));
@@ -409,6 +415,27 @@ abstract class JobQueueContract extends QueueContractBase {
         assertThat(fx.events(flaky.id()))
                 .filteredOn(e -> e.kind() == EventKind.ERROR)
                 .hasSize(2);
+    }
+
+    @Test
+    void aJobThatSucceedsAfterAFailedAttemptCarriesNoError() {
+        Job flaky = fx.submit(alice, TYPE);
+        JobQueue.Claim first = fx.claim(TYPE, 1).getFirst();
+        fx.queue.apply(List.of(new JobQueue.Finish(
+                flaky.id(), first.leaseToken(), fx.failure(new JobError("io_error", "disk hiccup", true), 1, 3))));
+        fx.clock.advance(Duration.ofMinutes(1));
+        fx.queue.promoteDueRetries(fx.clock.instant(), 10);
+        JobQueue.Claim second = fx.claim(TYPE, 1).getFirst();
+        fx.queue.apply(List.of(
+                new JobQueue.Finish(flaky.id(), second.leaseToken(), new JobQueue.Succeeded(2, "{\"answer\":42}"))));
+
+        Job done = fx.job(flaky.id());
+        assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(done.error()).isNull();
+        assertThat(fx.events(flaky.id()))
+                .as("the log still tells of the failed attempt")
+                .filteredOn(e -> e.kind() == EventKind.ERROR)
+                .hasSize(1);
     }
 
     @Test
