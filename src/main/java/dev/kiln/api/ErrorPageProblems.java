@@ -43,10 +43,13 @@ class ErrorPageProblems implements ErrorController {
         boolean bodyCut = false;
         if (request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable thrown) {
             if (status < 500 && thrown instanceof IOException) {
-                // Tomcat answers 400 itself when a body's read fails: whatever the code reading it (a multipart
-                // parse, a raw body) then answered is not sent, this is. The client's EOF or reset cut the
-                // body; a BadRequestException (a broken chunked encoding) is a malformed one.
-                bodyCut = status == 400 && !(thrown instanceof BadRequestException);
+                // Tomcat answers 400 itself when a body's read fails (408 when the client sent nothing for
+                // server.tomcat.connection-timeout): whatever the code reading it (a multipart parse, a raw
+                // body) then answered is not sent, this is. The client's EOF, reset or silence cut the body;
+                // a BadRequestException (a broken chunked encoding) is a malformed one. The first failure
+                // tells: reads after a broken chunk fail with a plain IOException.
+                bodyCut = (status == 400 || status == 408)
+                        && !(FirstReadFailure.of(request, thrown) instanceof BadRequestException);
                 // Tomcat records a failed read of the request's body here even when the code reading
                 // it coped (a tus PATCH keeps what arrived): the client went away, nothing is wrong.
                 log.debug(
@@ -59,12 +62,7 @@ class ErrorPageProblems implements ErrorController {
             }
         }
         if (bodyCut) {
-            return answer(
-                    request,
-                    status,
-                    new ApiException(
-                            ErrorCode.UPLOAD_INTERRUPTED,
-                            "The request ended before its body did; send it again (or use the resumable upload API)."));
+            return answer(request, status, interrupted(status));
         }
         ErrorCode code = switch (status) {
             case 401 -> ErrorCode.UNAUTHENTICATED;
@@ -92,6 +90,15 @@ class ErrorPageProblems implements ErrorController {
                         : "The HTTP request is malformed.";
         };
         return answer(request, status, new ApiException(code, detail));
+    }
+
+    private static ApiException interrupted(int status) {
+        return new ApiException(
+                ErrorCode.UPLOAD_INTERRUPTED,
+                (status == 408
+                                ? "The rest of the request's body did not come in time"
+                                : "The request ended before its body did")
+                        + "; send it again (or use the resumable upload API).");
     }
 
     private ResponseEntity<?> answer(HttpServletRequest request, int status, ApiException why) {

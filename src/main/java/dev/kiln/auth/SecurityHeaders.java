@@ -42,8 +42,17 @@ final class SecurityHeaders {
         writers().forEach(headers::addHeaderWriter);
     }
 
-    /** The filter that writes them ahead of the security filter chains. */
+    /**
+     * The filter that writes them ahead of the security filter chains, also on the container's error
+     * dispatch: Tomcat's own answers (a body's failed read, TRACE refused) reach the error page only
+     * there, where the chains' header writers do not run.
+     */
     static HeaderWriterFilter filter() {
-        return new HeaderWriterFilter(writers());
+        return new HeaderWriterFilter(writers()) {
+            @Override
+            protected boolean shouldNotFilterErrorDispatch() {
+                return false;
+            }
+        };
     }
 }

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.IntSupplier;
 import org.springframework.jdbc.core.RowMapper;
@@ -49,12 +50,16 @@ public class JobRetries {
         }
         return db.write(() -> {
             List<Job> ended = new ArrayList<>();
+            AtomicBoolean asked = new AtomicBoolean();
             admit.accept(ownerId, () -> {
+                asked.set(true);
                 ended.clear();
                 ended.addAll(retryable(jobIds));
                 return ended.size();
             });
-            if (ended.isEmpty()) { // admit did not ask (no limit on waiting jobs)
+            // admit did not ask (no limit on waiting jobs); if it asked, what it counted is what goes back,
+            // even none: a job ended since was not counted.
+            if (!asked.get()) {
                 ended.addAll(retryable(jobIds));
             }
             Instant now = clock.instant();

@@ -297,6 +297,30 @@ class ClientInputTest extends ApiTestBase {
     }
 
     @Test
+    void aBrokenChunkIsMalformedInAMultipartFormAndARawBodyAlike() {
+        // Was upload_interrupted for the form: reads after the broken chunk failed with a plain IOException.
+        String boundary = "b" + UUID.randomUUID();
+        byte[] part = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
+                        + "Content-Type: text/plain\r\n\r\n" + "x".repeat(100))
+                .getBytes(StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream chunks = new java.io.ByteArrayOutputStream();
+        chunks.writeBytes((Integer.toHexString(part.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        chunks.writeBytes(part);
+        chunks.writeBytes("\r\nZZZZ\r\n".getBytes(StandardCharsets.US_ASCII));
+        for (String type : new String[] {"multipart/form-data; boundary=" + boundary, "application/octet-stream"}) {
+            Api.Response broken = new RawHttp(port)
+                    .chunked(
+                            "POST",
+                            "/api/v1/files",
+                            java.util.List.of("Authorization: Bearer " + token, "Content-Type: " + type),
+                            chunks.toByteArray());
+            assertThat(broken.status()).as(type + " " + broken).isEqualTo(400);
+            assertThat(broken.code()).as(type + " " + broken).isEqualTo("malformed_request");
+        }
+        assertThat(api.get("/api/v1/files", token).json().get("items")).hasSize(1);
+    }
+
+    @Test
     void aContentTypeThatIsNoMediaTypeIsRefusedWhereTheBodyIsOptional() {
         // Was 500: issuing a token takes an optional body, so no `consumes` refused */* before Spring read it.
         for (String type : new String[] {"*/*", "application/*"}) {

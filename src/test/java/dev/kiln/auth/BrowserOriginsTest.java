@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.RawHttp;
 import dev.kiln.testing.StreamClient;
 import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -128,6 +131,43 @@ class BrowserOriginsTest extends ApiTestBase {
                     .as("a refused request's " + header)
                     .isEqualTo(normal.header(header));
             assertThat(normal.headers().get(header)).as("written once").hasSize(1);
+        }
+    }
+
+    @Test
+    void theContainersOwnErrorAnswersCarryTheHeadersEveryAnswerCarriesOnce() {
+        // Were without them: Tomcat's answer to a body's failed read and its TRACE refusal reach the error
+        // page on the error dispatch, which the header writers skipped.
+        RawHttp raw = new RawHttp(port);
+        List<String> auth = List.of("Authorization: Bearer " + token);
+        Api.Response normal = raw.send("GET", "/api/v1/jobs", auth, new byte[0]);
+        Api.Response trace = raw.send("TRACE", "/api/v1/jobs", auth, new byte[0]);
+        List<String> upload = new ArrayList<>(auth);
+        upload.add("Content-Type: application/octet-stream");
+        Api.Response cut = raw.cut("POST", "/api/v1/files", upload, 100_000, new byte[1000]);
+
+        assertThat(normal.status()).isEqualTo(200);
+        assertThat(trace.status()).isEqualTo(405);
+        assertThat(cut.code()).as(cut.toString()).isEqualTo("upload_interrupted");
+        for (String header : new String[] {
+            "X-Content-Type-Options",
+            "X-Frame-Options",
+            "Cache-Control",
+            "Pragma",
+            "Expires",
+            "Referrer-Policy",
+            "Content-Security-Policy",
+            "X-XSS-Protection"
+        }) {
+            for (Api.Response answer : List.of(normal, trace, cut)) {
+                assertThat(answer.headers().entrySet().stream()
+                                .filter(e -> e.getKey().equalsIgnoreCase(header))
+                                .flatMap(e -> e.getValue().stream())
+                                .toList())
+                        .as(header + " of " + answer)
+                        .hasSize(1)
+                        .isEqualTo(List.of(normal.header(header).orElseThrow()));
+            }
         }
     }
 

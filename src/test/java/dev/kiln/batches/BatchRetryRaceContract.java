@@ -3,6 +3,11 @@ package dev.kiln.batches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.kiln.auth.User;
+import dev.kiln.auth.Users;
+import dev.kiln.jobs.Job;
+import dev.kiln.jobs.JobRetries;
+import dev.kiln.jobs.JobStore;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.Gates;
@@ -16,6 +21,7 @@ import java.util.concurrent.CyclicBarrier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
 
 /**
@@ -84,6 +90,25 @@ abstract class BatchRetryRaceContract extends ApiTestBase {
                 .containsOnly(200);
         assertThat(states(batch)).containsExactly("queued");
         assertThat(queued()).isEqualTo(JOBS);
+    }
+
+    @Test
+    void aJobThatEndsAfterTheRoomWasCountedIsNotRetriedUncounted(
+            @Autowired JobRetries retries, @Autowired JobStore jobs, @Autowired Users users) {
+        // Was retried: nothing to retry when the limit counted (0) was taken for "the limit never asked", so
+        // the jobs were read again. The cancel inside the check stands for another transaction committing
+        // between the two reads (PostgreSQL's READ COMMITTED).
+        User owner = users.findById(api.userId(token)).orElseThrow();
+        String queued = api.submit(token, "test-gate", file("queued.txt"), "{\"gate\":\"" + gate + "\"}");
+        assertThat(api.state(token, queued)).isEqualTo("queued");
+
+        List<Job> retried = retries.retryAll(owner.id(), List.of(queued), (ownerId, counted) -> {
+            assertThat(counted.getAsInt()).isZero();
+            assertThat(jobs.cancel(queued, owner)).isPresent();
+        });
+
+        assertThat(retried).isEmpty();
+        assertThat(api.state(token, queued)).isEqualTo("cancelled");
     }
 
     private List<Api.Response> atOnce(String first, String second) throws Exception {

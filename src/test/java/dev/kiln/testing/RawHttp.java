@@ -59,6 +59,35 @@ public final class RawHttp {
      * still reads (a proxy passing on the abort): the server meets the body's end early.
      */
     public Api.Response cut(String method, String target, List<String> headers, long declared, byte[] sent) {
+        return partial(method, target, headers, declared, sent, true);
+    }
+
+    /**
+     * As {@link #cut}, but the connection stays open and silent: the server's read of the rest times
+     * out ({@code server.tomcat.connection-timeout}).
+     */
+    public Api.Response stalled(String method, String target, List<String> headers, long declared, byte[] sent) {
+        return partial(method, target, headers, declared, sent, false);
+    }
+
+    /**
+     * Sends {@code method target} with {@code Transfer-Encoding: chunked} and {@code body} as it is:
+     * the caller writes the chunks' framing, a broken one too.
+     */
+    public Api.Response chunked(String method, String target, List<String> headers, byte[] body) {
+        List<String> all = new ArrayList<>(headers);
+        all.add("Transfer-Encoding: chunked");
+        return exchange(method, target, all, body, false);
+    }
+
+    private Api.Response partial(
+            String method, String target, List<String> headers, long declared, byte[] sent, boolean shut) {
+        List<String> all = new ArrayList<>(headers);
+        all.add("Content-Length: " + declared);
+        return exchange(method, target, all, sent, shut);
+    }
+
+    private Api.Response exchange(String method, String target, List<String> headers, byte[] body, boolean shut) {
         try (Socket socket = new Socket("localhost", port)) {
             socket.setSoTimeout(30_000);
             ByteArrayOutputStream request = new ByteArrayOutputStream();
@@ -67,14 +96,15 @@ public final class RawHttp {
             for (String header : headers) {
                 line(request, header);
             }
-            line(request, "Content-Length: " + declared);
             line(request, "Connection: close");
             line(request, "");
-            request.write(sent);
+            request.write(body);
             OutputStream out = socket.getOutputStream();
             out.write(request.toByteArray());
             out.flush();
-            socket.shutdownOutput();
+            if (shut) {
+                socket.shutdownOutput();
+            }
             return parse(socket.getInputStream().readAllBytes(), false);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
