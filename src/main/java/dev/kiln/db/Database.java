@@ -153,6 +153,14 @@ public final class Database {
         sql.sql(lock).params(space.id(), hashes).query(rs -> {});
     }
 
+    /**
+     * Whether {@link #lockUntilCommit} takes locks, which it does where several nodes may share the
+     * database (PostgreSQL); SQLite, one node, serialises its writes and takes none.
+     */
+    public boolean locksAcrossNodes() {
+        return dialect.transactionLockSql() != null;
+    }
+
     /** Whether this database carries notices to other nodes (PostgreSQL); SQLite is one node. */
     public boolean notifiesOtherNodes() {
         return dialect.notifySql() != null;

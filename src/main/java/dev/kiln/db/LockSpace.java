@@ -18,7 +18,12 @@ public enum LockSpace {
     /** The administrators (one key): a demotion or deletion that may leave none takes it. */
     ADMINS,
     /** A job's speaker names: a rename reads them and writes them back whole. */
-    SPEAKER_NAMES;
+    SPEAKER_NAMES,
+    /**
+     * A content hash: a put that finds the content stored checks and refreshes its time, and a
+     * sweep's delete checks that time and deletes, one after the other on every node sharing the store.
+     */
+    CONTENT;
 
     /** The lock's first integer: "KL" and the purpose. */
     int id() {

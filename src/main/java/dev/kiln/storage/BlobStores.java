@@ -1,6 +1,7 @@
 package dev.kiln.storage;
 
 import dev.kiln.KilnHome;
+import dev.kiln.db.Database;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -10,11 +11,11 @@ import org.springframework.context.annotation.Configuration;
 class BlobStores {
 
     @Bean
-    BlobStore blobStore(S3Settings s3, KilnHome home, MeterRegistry meters) {
+    BlobStore blobStore(S3Settings s3, KilnHome home, MeterRegistry meters, Database db) {
         if (!s3.enabled()) {
-            return new LocalBlobStore(home);
+            return new LocalBlobStore(home, db);
         }
-        return S3BlobStore.of(s3, home.resolve("blob-cache"), meters);
+        return S3BlobStore.of(s3, home.resolve("blob-cache"), meters, db);
     }
 
     @Bean

@@ -1,16 +1,23 @@
 package dev.kiln.storage;
 
+import dev.kiln.db.Database;
+import dev.kiln.db.LockSpace;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A store's locks by content hash (striped), under which a put of content already stored refreshes
- * its time and the sweep's delete checks that time and deletes: each one step against the other, so
- * a delete never lands between a put's finding the content there and its refresh (the put's new
- * file would point at nothing). Within one process: nodes sharing a directory or a bucket are not
- * covered. Held only for those short steps, never while content is copied.
+ * A store's locks by content hash, under which a put of content already stored refreshes its time
+ * and the sweep's delete checks that time and deletes: each one step against the other, so a
+ * delete never lands between a put's finding the content there and its refresh (the put's new file
+ * would point at nothing). Within the process a striped lock; where the database serves several
+ * nodes (PostgreSQL), also the database's lock of the hash ({@link LockSpace#CONTENT}), held by a
+ * transaction around the step alone, so nodes sharing a directory or a bucket take turns too. The
+ * process lock is always taken first. Held only for those short steps, never while content is
+ * copied.
  */
 final class HashLocks {
 
@@ -21,14 +28,17 @@ final class HashLocks {
     }
 
     private final ReentrantLock[] stripes = new ReentrantLock[256];
+    /** Null where no database arbitrates (a store on its own, as in some tests). */
+    private final Database db;
 
-    HashLocks() {
+    HashLocks(Database db) {
+        this.db = db;
         Arrays.setAll(stripes, i -> new ReentrantLock());
     }
 
     /** {@link BlobStore#deleteIfStoredBefore}, for {@code store}: its time checked and the blob deleted as one step. */
     boolean deleteIfStoredBefore(BlobStore store, String sha256, Instant before) throws IOException {
-        return holding(sha256, () -> {
+        return acrossNodes(sha256, () -> {
             if (store.storedAt(sha256).filter(at -> at.isBefore(before)).isEmpty()) {
                 return false;
             }
@@ -37,6 +47,32 @@ final class HashLocks {
         });
     }
 
+    /**
+     * {@code step} against every other step of {@code sha256} on every node: what a check of stored
+     * content and its refresh or its delete runs under. SQLite serves one node, whose process lock
+     * is all it takes there (its transaction would only wait for every other write).
+     */
+    <T> T acrossNodes(String sha256, Step<T> step) throws IOException {
+        if (db == null || !db.locksAcrossNodes()) {
+            return holding(sha256, step);
+        }
+        return holding(sha256, () -> {
+            try {
+                return db.write(() -> {
+                    db.lockUntilCommit(LockSpace.CONTENT, List.of(sha256));
+                    try {
+                        return step.run();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+        });
+    }
+
+    /** {@code step} against the steps of {@code sha256} in this process only. */
     <T> T holding(String sha256, Step<T> step) throws IOException {
         ReentrantLock lock = stripes[Math.floorMod(sha256.hashCode(), stripes.length)];
         lock.lock();

@@ -1,6 +1,7 @@
 package dev.kiln.storage;
 
 import dev.kiln.KilnHome;
+import dev.kiln.db.Database;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -33,14 +34,21 @@ public class LocalBlobStore implements BlobStore {
 
     private final Path root;
     private final Path tmp;
-    private final HashLocks locks = new HashLocks();
+    private final HashLocks locks;
 
-    public LocalBlobStore(KilnHome home) {
-        this(home.resolve("blobs"));
+    public LocalBlobStore(KilnHome home, Database db) {
+        this(home.resolve("blobs"), db);
     }
 
+    /** A store of its own, arbitrated by no database: for a directory no other node shares. */
     public LocalBlobStore(Path root) {
+        this(root, null);
+    }
+
+    /** @param db where nodes sharing {@code root} take turns on a hash (see {@link HashLocks}) */
+    public LocalBlobStore(Path root, Database db) {
         this.root = root;
+        this.locks = new HashLocks(db);
         this.tmp = root.resolve("tmp");
         try {
             Files.createDirectories(tmp);
@@ -71,17 +79,13 @@ public class LocalBlobStore implements BlobStore {
 
     private void moveIntoPlace(Path partial, String sha256) throws IOException {
         Path target = pathOf(sha256);
+        // Same content already stored: stored again as far as the sweep's grace goes, so content a
+        // deletion just let go is not swept from under the file about to use it. Checked first
+        // without the locks, so that new content never waits for them across nodes.
+        if (Files.exists(target) && locks.acrossNodes(sha256, () -> storedAgain(target))) {
+            return;
+        }
         locks.holding(sha256, () -> {
-            if (Files.exists(target)) {
-                // Same content already stored: stored again as far as the sweep's grace goes, so content
-                // a deletion just let go is not swept from under the file about to use it.
-                try {
-                    Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
-                    return null;
-                } catch (NoSuchFileException e) {
-                    // deleted meanwhile by another node sharing the directory: store it again
-                }
-            }
             Files.createDirectories(target.getParent());
             try {
                 Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
@@ -93,6 +97,16 @@ public class LocalBlobStore implements BlobStore {
             }
             return null;
         });
+    }
+
+    /** Refreshes the time of content already stored; false when it is not (deleted meanwhile). */
+    private static boolean storedAgain(Path target) throws IOException {
+        try {
+            Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.kiln.storage;
 
+import dev.kiln.db.Database;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -57,22 +58,33 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
     private final S3Settings settings;
     private final BlobCache cache;
     private final S3Uploads uploads;
-    private final HashLocks locks = new HashLocks();
+    private final HashLocks locks;
 
-    /** The store {@code settings} describe, with its local copies under {@code cacheDir}. */
+    /** The store {@code settings} describe, with its local copies under {@code cacheDir}, arbitrated by no database. */
     public static S3BlobStore of(S3Settings settings, Path cacheDir, MeterRegistry meters) {
+        return of(settings, cacheDir, meters, null);
+    }
+
+    /** As {@link #of(S3Settings, Path, MeterRegistry)}; nodes sharing the bucket take turns on a hash through {@code db}. */
+    public static S3BlobStore of(S3Settings settings, Path cacheDir, MeterRegistry meters, Database db) {
         return new S3BlobStore(
                 S3Clients.of(settings, meters),
                 settings,
                 new BlobCache(cacheDir, settings.cacheSize().toBytes()),
-                S3Uploads.PART);
+                S3Uploads.PART,
+                db);
     }
 
     /** @param partSize objects larger than this are uploaded in parts of this size (S3's least: 5 MiB) */
     S3BlobStore(S3Client s3, S3Settings settings, BlobCache cache, long partSize) {
+        this(s3, settings, cache, partSize, null);
+    }
+
+    S3BlobStore(S3Client s3, S3Settings settings, BlobCache cache, long partSize, Database db) {
         this.s3 = s3;
         this.settings = settings;
         this.cache = cache;
+        this.locks = new HashLocks(db);
         this.uploads = new S3Uploads(s3, settings.bucket(), partSize);
     }
 
@@ -102,7 +114,8 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
         String key = key(sha256);
         long size = Files.size(file);
         try {
-            if (locks.holding(sha256, () -> storedAgain(sha256))) {
+            // Asked first without the locks, so that new content never waits for them across nodes.
+            if (head(sha256).isPresent() && locks.acrossNodes(sha256, () -> storedAgain(sha256))) {
                 // already stored, its time refreshed: nothing to send
             } else if (!joinFrom.isEmpty()) {
                 uploads.join(joinFrom, key);
