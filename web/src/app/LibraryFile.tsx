@@ -17,6 +17,9 @@ import { Link } from './Link';
 import type { ProcessorInfo } from './processors';
 import { ErrorLine } from './ErrorLine';
 
+/** The jobs of a file its row shows before "Show … earlier jobs" (the API lists them oldest first). */
+const SHOWN_JOBS = 5;
+
 /** Where a deletion stands: not asked, asked to confirm, or refused for the jobs that need the file. */
 type Deleting = { step: 'idle' } | { step: 'confirm' } | { step: 'in-use'; jobs: MadeJob[] };
 
@@ -38,6 +41,9 @@ export function LibraryFileRow({
 }) {
   const name = file.name ?? file.id;
   const [playing, setPlaying] = useState(false);
+  // A file run again and again has thousands of jobs: a row shows its latest few until asked.
+  const [allJobs, setAllJobs] = useState(false);
+  const earlier = allJobs ? 0 : Math.max(0, file.jobs.length - SHOWN_JOBS);
   const kind = viewing(file.mediaType);
   const url = contentUrl(http, file.id);
   return (
@@ -79,7 +85,14 @@ export function LibraryFileRow({
         ))}
       {file.jobs.length > 0 && (
         <ul className="library-jobs" aria-label={`Jobs made from ${name}`}>
-          {file.jobs.map((job) => (
+          {earlier > 0 && (
+            <li>
+              <button type="button" className="link" onClick={() => setAllJobs(true)}>
+                Show {earlier} earlier {earlier === 1 ? 'job' : 'jobs'}
+              </button>
+            </li>
+          )}
+          {file.jobs.slice(earlier).map((job) => (
             <MadeJobItem key={job.id} http={http} job={job} processors={processors} />
           ))}
         </ul>

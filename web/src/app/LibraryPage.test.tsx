@@ -270,6 +270,25 @@ describe('the library page', () => {
     expect(screen.getAllByTestId('library-file').map((f) => f.getAttribute('aria-label'))).toEqual(['interview.wav']);
   });
 
+  it("shows a file's latest jobs, the earlier ones when asked", async () => {
+    kiln.files[1].jobs = Array.from({ length: 12 }, (_, i) => ({
+      id: `job_${i + 10}`,
+      type: 'extract',
+      state: 'failed',
+    }));
+    render(<LibraryPage http={kiln.http} processors={[]} />);
+    const jobs = await screen.findByRole('list', { name: 'Jobs made from report.pdf' });
+    const links = () =>
+      within(jobs)
+        .getAllByRole('link')
+        .map((a) => a.getAttribute('href'));
+    expect(links()).toEqual(['/jobs/job_17', '/jobs/job_18', '/jobs/job_19', '/jobs/job_20', '/jobs/job_21']);
+    fireEvent.click(within(jobs).getByRole('button', { name: 'Show 7 earlier jobs' }));
+    expect(links()).toHaveLength(12);
+    expect(links()[0]).toBe('/jobs/job_10');
+    expect(within(jobs).queryByRole('button')).toBeNull();
+  });
+
   it('tells a new user what to do, and a search that finds nothing how to clear it', async () => {
     kiln.files = [];
     render(<LibraryPage http={kiln.http} processors={[]} />);

@@ -10,6 +10,7 @@ import {
   listFiles,
   readUsage,
   type Kind,
+  type Deleted,
   type LibraryFile,
 } from './library';
 import { LibraryFileRow } from './LibraryFile';
@@ -220,18 +221,24 @@ function BulkDeletion({
   const [problems, setProblems] = useState<string[]>([]);
   const remove = async () => {
     setBusy(true);
+    // A large selection goes in several requests: what the ones before a failure did still shows.
+    const outcome: Deleted[] = [];
+    let failure: string | undefined;
     try {
-      const outcome = await deleteFiles(
+      await deleteFiles(
         http,
         files.map((f) => f.id),
+        (some) => outcome.push(...some),
       );
-      // A file already deleted (elsewhere, since the list was read) is gone as well: its row goes too.
-      onDeleted(outcome.filter((d) => d.status === 204 || d.code === 'file_not_found').map((d) => d.id));
-      const byId = new Map(files.map((f) => [f.id, f]));
-      setProblems(outcome.filter((d) => d.status !== 204).map((d) => refusalOf(byId.get(d.id), d)));
     } catch (e) {
-      setProblems([messageOf(e)]);
+      failure = messageOf(e);
     }
+    // A file already deleted (elsewhere, since the list was read) is gone as well: its row goes too.
+    const gone = outcome.filter((d) => d.status === 204 || d.code === 'file_not_found').map((d) => d.id);
+    if (outcome.length > 0) onDeleted(gone);
+    const byId = new Map(files.map((f) => [f.id, f]));
+    const refused = outcome.filter((d) => d.status !== 204).map((d) => refusalOf(byId.get(d.id), d));
+    setProblems(failure === undefined ? refused : [...refused, failure]);
     setBusy(false);
     setConfirming(false);
   };

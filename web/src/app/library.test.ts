@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../live';
+import { HttpError, KilnHttp } from '../live';
 import {
+  deleteFiles,
   fileLength,
   isLibraryFile,
   isUsage,
@@ -8,6 +9,7 @@ import {
   libraryPath,
   resultFormats,
   viewing,
+  type Deleted,
   type LibraryFile,
 } from './library';
 import type { ProcessorInfo } from './processors';
@@ -82,6 +84,49 @@ describe('the library', () => {
     });
     expect(jobsNamedBy(running, 'job_running')).toEqual([{ id: 'job_2', type: 'transcribe', state: 'running' }]);
     expect(jobsNamedBy(new HttpError(409, 'file_in_use', 'in use'), 'job_running')).toBeUndefined();
+  });
+
+  it('deletes more files than one request takes (200) in several, one after another', async () => {
+    const sent: string[][] = [];
+    const http = new KilnHttp({
+      csrf: () => 'csrf_1',
+      fetch: async (_input, init) => {
+        const ids = (JSON.parse(String(init?.body)) as { ids: string[] }).ids;
+        sent.push(ids);
+        const items = ids.map((id) => ({ id, status: 204 }));
+        return new Response(JSON.stringify(ids.length > 200 ? { code: 'invalid_field' } : { items }), {
+          status: ids.length > 200 ? 400 : 200,
+          headers: { 'Content-Type': 'application/json' },
+        });
+      },
+    });
+    const ids = Array.from({ length: 450 }, (_, i) => `file_${i}`);
+    const outcome = await deleteFiles(http, ids);
+    expect(sent.map((s) => s.length)).toEqual([200, 200, 50]);
+    expect(sent.flat()).toEqual(ids);
+    expect(outcome.map((d) => d.id)).toEqual(ids);
+  });
+
+  it('tells what the requests before a failed one deleted, then throws', async () => {
+    let calls = 0;
+    const http = new KilnHttp({
+      csrf: () => 'csrf_1',
+      fetch: async (_input, init) => {
+        const ids = (JSON.parse(String(init?.body)) as { ids: string[] }).ids;
+        const body =
+          ++calls === 2
+            ? { code: 'unavailable', detail: 'Kiln is busy.' }
+            : { items: ids.map((id) => ({ id, status: 204 })) };
+        return new Response(JSON.stringify(body), {
+          status: calls === 2 ? 503 : 200,
+          headers: { 'Content-Type': 'application/json' },
+        });
+      },
+    });
+    const told: Deleted[] = [];
+    const ids = Array.from({ length: 250 }, (_, i) => `file_${i}`);
+    await expect(deleteFiles(http, ids, (some) => told.push(...some))).rejects.toThrow();
+    expect(told.map((d) => d.id)).toEqual(ids.slice(0, 200));
   });
 
   it('keeps the search and the kind in the address, and reads them back', () => {

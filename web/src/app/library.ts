@@ -154,15 +154,35 @@ export function refusalOf(file: LibraryFile | undefined, outcome: Deleted): stri
   }
 }
 
-export async function deleteFiles(http: KilnHttp, ids: string[]): Promise<Deleted[]> {
-  const body = await http.call('/api/v1/files/delete', { method: 'POST', body: { ids } });
-  const list = isObject(body) ? body.items : undefined;
-  if (
-    !Array.isArray(list) ||
-    !list.every((d) => isObject(d) && typeof d.id === 'string' && typeof d.status === 'number')
-  )
-    throw malformed('deletion answer');
-  return list as Deleted[];
+/** Most ids one bulk deletion takes (docs/protocol.md); a larger selection goes in several. */
+export const MOST_IDS_PER_DELETION = 200;
+
+/**
+ * Deletes files by id, at most {@link MOST_IDS_PER_DELETION} a request, one request after another;
+ * each request's outcomes go to {@link onOutcomes} as they come, so that a later request's failure
+ * (which throws) leaves what the earlier ones did known.
+ */
+export async function deleteFiles(
+  http: KilnHttp,
+  ids: string[],
+  onOutcomes: (outcomes: Deleted[]) => void = () => undefined,
+): Promise<Deleted[]> {
+  const all: Deleted[] = [];
+  for (let at = 0; at < ids.length; at += MOST_IDS_PER_DELETION) {
+    const body = await http.call('/api/v1/files/delete', {
+      method: 'POST',
+      body: { ids: ids.slice(at, at + MOST_IDS_PER_DELETION) },
+    });
+    const list = isObject(body) ? body.items : undefined;
+    if (
+      !Array.isArray(list) ||
+      !list.every((d) => isObject(d) && typeof d.id === 'string' && typeof d.status === 'number')
+    )
+      throw malformed('deletion answer');
+    all.push(...(list as Deleted[]));
+    onOutcomes(list as Deleted[]);
+  }
+  return all;
 }
 
 /**
