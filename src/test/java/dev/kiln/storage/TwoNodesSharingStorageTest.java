@@ -254,6 +254,48 @@ class TwoNodesSharingStorageTest {
         assertThat(deleteOnA.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
     }
 
+    /**
+     * Every connection for content locks held by steps the store keeps waiting: a step for another
+     * hash waits for one only so long (kiln.database.content-lock-wait), then fails as the store's would.
+     */
+    @Test
+    void aStepWaitsForAConnectionForContentLocksOnlySoLong() throws Exception {
+        Database db = node("one", new DatabaseSettings(url, null, null, 4, 1, Duration.ofMillis(500)));
+        CountDownLatch deciding = new CountDownLatch(1);
+        CountDownLatch storeAnswers = new CountDownLatch(1);
+        LocalBlobStore store = new LocalBlobStore(work.resolve("blobs"), db) {
+            @Override
+            public Optional<Instant> storedAt(String sha256) throws IOException {
+                Optional<Instant> at = super.storedAt(sha256);
+                deciding.countDown();
+                awaitQuietly(storeAnswers);
+                return at;
+            }
+        };
+        String paused = store.put(new ByteArrayInputStream(random(1_000)), Long.MAX_VALUE)
+                .sha256();
+        byte[] other = random(1_000);
+        while (stripe(store.put(new ByteArrayInputStream(other), Long.MAX_VALUE).sha256()) == stripe(paused)) {
+            other = random(1_000);
+        }
+        byte[] storedAgain = other;
+        Thread deleter = Thread.ofPlatform().start(() -> {
+            try {
+                store.deleteIfStoredBefore(paused, Instant.now().plusSeconds(60));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        try {
+            assertThat(deciding.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThatThrownBy(() -> store.put(new ByteArrayInputStream(storedAgain), Long.MAX_VALUE))
+                    .isInstanceOf(BlobStoreUnavailableException.class);
+        } finally {
+            storeAnswers.countDown();
+        }
+        deleter.join(WAIT);
+    }
+
     /** A transaction held open across the store's round trips would hold a connection of the node's pool. */
     @Test
     void contentIsNeverStoredAgainInsideATransaction() throws Exception {
