@@ -33,7 +33,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Kiln's single door to the database: plain SQL through {@link JdbcClient}, and write
  * transactions through {@link #write}. Reads run outside transactions.
  */
-public final class Database {
+public final class Database implements AutoCloseable {
 
     private final Dialect dialect;
     private final JdbcClient sql;
@@ -42,9 +42,22 @@ public final class Database {
     private final TransactionTemplate transactions;
     private final ReentrantLock writeLock;
     private final DataSource dataSource;
+    /** Null where one node runs (SQLite): nothing to take turns with. */
+    private final ContentLocks contentLocks;
+
+    /** Work that may fail with {@code E}. */
+    @FunctionalInterface
+    public interface Locked<T, E extends Exception> {
+        T run() throws E;
+    }
 
     public Database(Dialect dialect, DataSource dataSource) {
+        this(dialect, dataSource, null);
+    }
+
+    Database(Dialect dialect, DataSource dataSource, ContentLocks contentLocks) {
         this.dialect = dialect;
+        this.contentLocks = contentLocks;
         this.dataSource = dataSource;
         this.sql = JdbcClient.create(dataSource);
         this.batch = new JdbcTemplate(dataSource);
@@ -154,11 +167,26 @@ public final class Database {
     }
 
     /**
-     * Whether {@link #lockUntilCommit} takes locks, which it does where several nodes may share the
-     * database (PostgreSQL); SQLite, one node, serialises its writes and takes none.
+     * Runs {@code work} holding the database's lock of content {@code key} ({@link LockSpace#CONTENT}),
+     * so that such work runs one after another on every node (PostgreSQL). The lock is held by a
+     * transaction on a connection of its own small pool ({@code kiln.database.content-lock-*}),
+     * never one of this pool's, however long {@code work} talks to the blob store; waits for a
+     * connection and for the lock are bounded, and end in a {@link
+     * org.springframework.dao.CannotAcquireLockException}. Where one node runs (SQLite), runs it.
      */
-    public boolean locksAcrossNodes() {
-        return dialect.transactionLockSql() != null;
+    public <T, E extends Exception> T underContentLock(String key, Locked<T, E> work) throws E {
+        if (contentLocks == null) {
+            return work.run();
+        }
+        return contentLocks.under(LockSpace.CONTENT, key.hashCode(), work);
+    }
+
+    /** Closes the content locks' own pool (the main pool is the caller's). */
+    @Override
+    public void close() {
+        if (contentLocks != null) {
+            contentLocks.close();
+        }
     }
 
     /** Whether this database carries notices to other nodes (PostgreSQL); SQLite is one node. */

@@ -21,8 +21,8 @@ class DatabaseConfiguration {
         return Databases.pool(settings, home);
     }
 
-    @Bean
-    Database database(HikariDataSource dataSource) {
-        return Databases.migrate(dataSource);
+    @Bean(destroyMethod = "close")
+    Database database(HikariDataSource dataSource, DatabaseSettings settings) {
+        return Databases.migrate(dataSource, settings);
     }
 }

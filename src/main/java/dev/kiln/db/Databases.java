@@ -38,11 +38,22 @@ public final class Databases {
         return new HikariDataSource(pool);
     }
 
-    /** Brings the schema up to date and returns the database ready for use. */
+    /** Brings the schema up to date and returns the database ready for use, content locks as by default. */
     public static Database migrate(HikariDataSource dataSource) {
+        return migrate(dataSource, DatabaseSettings.forUrl(dataSource.getJdbcUrl(), dataSource.getMaximumPoolSize()));
+    }
+
+    /**
+     * Brings the schema up to date and returns the database ready for use; on PostgreSQL with its
+     * content locks' own pool as {@code settings} say (see {@link Database#underContentLock}).
+     */
+    public static Database migrate(HikariDataSource dataSource, DatabaseSettings settings) {
         Dialect dialect = Dialect.forUrl(dataSource.getJdbcUrl());
         flyway(dataSource, dialect).load().migrate();
-        return new Database(dialect, dataSource);
+        ContentLocks contentLocks = dialect instanceof PostgresDialect
+                ? new ContentLocks(dataSource, settings.contentLockConnections(), settings.contentLockWait())
+                : null;
+        return new Database(dialect, dataSource, contentLocks);
     }
 
     /**

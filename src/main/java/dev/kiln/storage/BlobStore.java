@@ -78,8 +78,9 @@ public interface BlobStore {
      * Deletes the blob only if it was stored, and not stored again, before {@code before}: the
      * sweep's delete, so content a new file is taking up (stored again a moment ago) is never swept
      * from under it. Returns whether it deleted. Both stores decide and delete as one step against
-     * their own puts (this process's); a put from another node sharing the directory or the bucket
-     * may still land between the check and the delete.
+     * every put of the same content that finds it stored: this process's, and, where the database
+     * serves several nodes (PostgreSQL), those of every node sharing the directory or the bucket
+     * ({@link HashLocks}).
      */
     boolean deleteIfStoredBefore(String sha256, Instant before) throws IOException;
 

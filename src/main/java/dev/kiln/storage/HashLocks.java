@@ -3,11 +3,10 @@ package dev.kiln.storage;
 import dev.kiln.db.Database;
 import dev.kiln.db.LockSpace;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import org.springframework.dao.CannotAcquireLockException;
 
 /**
  * A store's locks by content hash, under which a put of content already stored refreshes its time
@@ -49,25 +48,28 @@ final class HashLocks {
 
     /**
      * {@code step} against every other step of {@code sha256} on every node: what a check of stored
-     * content and its refresh or its delete runs under. SQLite serves one node, whose process lock
-     * is all it takes there (its transaction would only wait for every other write).
+     * content and its refresh or its delete runs under. Where the database serves several nodes
+     * (PostgreSQL), its lock of the hash is held on a connection of its own, outside the node's
+     * pool, and waited for only so long: then the step fails as the store's would (503
+     * {@code storage_unavailable}, the sweep tries again next round). Never inside a transaction,
+     * which would hold a connection of the node's pool across the store's round trips.
      */
     <T> T acrossNodes(String sha256, Step<T> step) throws IOException {
-        if (db == null || !db.locksAcrossNodes()) {
+        if (db == null) {
             return holding(sha256, step);
+        }
+        if (db.inWrite()) {
+            throw new IllegalStateException(
+                    "a put or delete of content inside a transaction: it would stay open across the store's round trips");
         }
         return holding(sha256, () -> {
             try {
-                return db.write(() -> {
-                    db.lockUntilCommit(LockSpace.CONTENT, List.of(sha256));
-                    try {
-                        return step.run();
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
+                return db.underContentLock(sha256, step::run);
+            } catch (CannotAcquireLockException e) {
+                throw new BlobStoreUnavailableException(
+                        "Content " + sha256 + " stayed busy (a store that slow fails the steps waiting on it): "
+                                + e.getMessage(),
+                        e);
             }
         });
     }

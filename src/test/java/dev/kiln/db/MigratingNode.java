@@ -11,7 +11,7 @@ final class MigratingNode {
 
     public static void main(String[] args) {
         try (HikariDataSource pool =
-                Databases.pool(new DatabaseSettings(args[0], null, null, 4), new KilnHome(Path.of(args[1])))) {
+                Databases.pool(DatabaseSettings.forUrl(args[0], 4), new KilnHome(Path.of(args[1])))) {
             Databases.migrate(pool);
         }
     }

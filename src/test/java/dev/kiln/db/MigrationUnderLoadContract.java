@@ -74,8 +74,7 @@ abstract class MigrationUnderLoadContract {
     @Test
     void theNewestMigrationsRunOnAMillionJobsWhileWritesGoOn() throws Exception {
         url = TestDatabases.fresh(kind());
-        dataSource = Databases.pool(
-                new DatabaseSettings(url, null, null, 4), new KilnHome(TestDatabases.tempDir("kiln-home-")));
+        dataSource = Databases.pool(DatabaseSettings.forUrl(url, 4), new KilnHome(TestDatabases.tempDir("kiln-home-")));
         Dialect dialect = Dialect.forUrl(url);
         MigrationInfo[] all =
                 Databases.flyway(dataSource, dialect).load().info().all();

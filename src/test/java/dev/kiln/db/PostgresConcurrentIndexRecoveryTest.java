@@ -319,8 +319,7 @@ class PostgresConcurrentIndexRecoveryTest {
     }
 
     private HikariDataSource pool() {
-        return Databases.pool(
-                new DatabaseSettings(url, null, null, 4), new KilnHome(TestDatabases.tempDir("kiln-home-")));
+        return Databases.pool(DatabaseSettings.forUrl(url, 4), new KilnHome(TestDatabases.tempDir("kiln-home-")));
     }
 
     /** Kiln's migrations up to {@code target} (all of them when null), as a node runs them. */

@@ -82,8 +82,7 @@ class PostgresMigrationLockTest {
 
     private String open() {
         String url = TestDatabases.fresh(TestDatabases.Kind.POSTGRES);
-        dataSource = Databases.pool(
-                new DatabaseSettings(url, null, null, 4), new KilnHome(TestDatabases.tempDir("kiln-home-")));
+        dataSource = Databases.pool(DatabaseSettings.forUrl(url, 4), new KilnHome(TestDatabases.tempDir("kiln-home-")));
         return url;
     }
 

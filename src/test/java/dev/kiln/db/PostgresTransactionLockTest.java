@@ -29,7 +29,7 @@ class PostgresTransactionLockTest {
     @BeforeEach
     void open() {
         dataSource = Databases.pool(
-                new DatabaseSettings(TestDatabases.fresh(TestDatabases.Kind.POSTGRES), null, null, 4),
+                DatabaseSettings.forUrl(TestDatabases.fresh(TestDatabases.Kind.POSTGRES), 4),
                 new KilnHome(TestDatabases.tempDir("kiln-home-")));
         db = Databases.migrate(dataSource);
     }

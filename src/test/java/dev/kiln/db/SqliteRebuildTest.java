@@ -33,8 +33,7 @@ class SqliteRebuildTest {
     @Test
     void rebuildingKeepsRowsIndexesAndForeignKeys() throws Exception {
         String url = TestDatabases.fresh(TestDatabases.Kind.SQLITE);
-        dataSource = Databases.pool(
-                new DatabaseSettings(url, null, null, 2), new KilnHome(TestDatabases.tempDir("kiln-home-")));
+        dataSource = Databases.pool(DatabaseSettings.forUrl(url, 2), new KilnHome(TestDatabases.tempDir("kiln-home-")));
         Dialect dialect = Dialect.forUrl(url);
         Databases.flyway(dataSource, dialect).target("9").load().migrate();
         run(

@@ -2,6 +2,7 @@ package dev.kiln.storage;
 
 import static dev.kiln.testing.TestBytes.random;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -15,6 +16,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,9 +24,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -150,12 +157,188 @@ class TwoNodesSharingStorageTest {
         }
     }
 
+    /**
+     * A slow store (here: its time checks held) under content steps of different hashes, as many as
+     * the node's pool has connections: the steps hold the database's locks of their hashes on
+     * connections of their own, so the node's claims, renewals and reads still get theirs at once.
+     */
+    @Test
+    void contentStepsWaitingOnTheStoreLeaveTheNodesPoolFree() throws Exception {
+        Database db = node("small", new DatabaseSettings(url, null, null, 2, 4, Duration.ofSeconds(10)));
+        CountDownLatch deciding = new CountDownLatch(2);
+        CountDownLatch storeAnswers = new CountDownLatch(1);
+        LocalBlobStore store = new LocalBlobStore(work.resolve("blobs"), db) {
+            @Override
+            public Optional<Instant> storedAt(String sha256) throws IOException {
+                Optional<Instant> at = super.storedAt(sha256);
+                deciding.countDown();
+                awaitQuietly(storeAnswers);
+                return at;
+            }
+        };
+        // Two hashes of different process stripes, so that only the database could hold one step up.
+        List<String> hashes = new ArrayList<>();
+        while (hashes.size() < 2) {
+            String sha = store.put(new ByteArrayInputStream(random(1_000)), Long.MAX_VALUE)
+                    .sha256();
+            if (hashes.isEmpty() || stripe(hashes.getFirst()) != stripe(sha)) {
+                hashes.add(sha);
+            }
+        }
+        ExecutorService steps = Executors.newFixedThreadPool(2);
+        open.add(steps::shutdownNow);
+        List<CompletableFuture<Boolean>> deletes = new ArrayList<>();
+        for (String sha : hashes) {
+            deletes.add(CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            return store.deleteIfStoredBefore(sha, Instant.now().plusSeconds(60));
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    },
+                    steps));
+        }
+        try {
+            assertThat(deciding.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(db.write(
+                            () -> db.sql().sql("SELECT 1").query(Integer.class).single()))
+                    .as("a write on the node's pool while both content steps wait on the store")
+                    .isEqualTo(1);
+        } finally {
+            storeAnswers.countDown();
+        }
+        for (CompletableFuture<Boolean> delete : deletes) {
+            assertThat(delete.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    /**
+     * A step on another node that holds a hash's lock past {@code kiln.database.content-lock-wait}
+     * (its store that slow) fails the put waiting for it as the store's own failure would, rather
+     * than making it wait as long as the other node's step takes.
+     */
+    @Test
+    void aPutWaitsForAnotherNodesContentStepOnlySoLong() throws Exception {
+        CountDownLatch deciding = new CountDownLatch(1);
+        CountDownLatch storeAnswers = new CountDownLatch(1);
+        Path blobs = work.resolve("blobs");
+        LocalBlobStore onA = new LocalBlobStore(blobs, node("a")) {
+            @Override
+            public Optional<Instant> storedAt(String sha256) throws IOException {
+                Optional<Instant> at = super.storedAt(sha256);
+                deciding.countDown();
+                awaitQuietly(storeAnswers);
+                return at;
+            }
+        };
+        LocalBlobStore onB = new LocalBlobStore(
+                blobs, node("b", new DatabaseSettings(url, null, null, 4, 4, Duration.ofMillis(500))));
+        byte[] content = random(1_000);
+        String sha = onA.put(new ByteArrayInputStream(content), Long.MAX_VALUE).sha256();
+        CompletableFuture<Boolean> deleteOnA = CompletableFuture.supplyAsync(() -> {
+            try {
+                return onA.deleteIfStoredBefore(sha, Instant.now().plusSeconds(60));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        try {
+            assertThat(deciding.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThatThrownBy(() -> onB.put(new ByteArrayInputStream(content), Long.MAX_VALUE))
+                    .isInstanceOf(BlobStoreUnavailableException.class)
+                    .hasMessageContaining(sha);
+        } finally {
+            storeAnswers.countDown();
+        }
+        assertThat(deleteOnA.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    }
+
+    /**
+     * Every connection for content locks held by steps the store keeps waiting: a step for another
+     * hash waits for one only so long (kiln.database.content-lock-wait), then fails as the store's would.
+     */
+    @Test
+    void aStepWaitsForAConnectionForContentLocksOnlySoLong() throws Exception {
+        Database db = node("one", new DatabaseSettings(url, null, null, 4, 1, Duration.ofMillis(500)));
+        CountDownLatch deciding = new CountDownLatch(1);
+        CountDownLatch storeAnswers = new CountDownLatch(1);
+        LocalBlobStore store = new LocalBlobStore(work.resolve("blobs"), db) {
+            @Override
+            public Optional<Instant> storedAt(String sha256) throws IOException {
+                Optional<Instant> at = super.storedAt(sha256);
+                deciding.countDown();
+                awaitQuietly(storeAnswers);
+                return at;
+            }
+        };
+        String paused = store.put(new ByteArrayInputStream(random(1_000)), Long.MAX_VALUE)
+                .sha256();
+        byte[] other = random(1_000);
+        while (stripe(store.put(new ByteArrayInputStream(other), Long.MAX_VALUE).sha256()) == stripe(paused)) {
+            other = random(1_000);
+        }
+        byte[] storedAgain = other;
+        Thread deleter = Thread.ofPlatform().start(() -> {
+            try {
+                store.deleteIfStoredBefore(paused, Instant.now().plusSeconds(60));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        try {
+            assertThat(deciding.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThatThrownBy(() -> store.put(new ByteArrayInputStream(storedAgain), Long.MAX_VALUE))
+                    .isInstanceOf(BlobStoreUnavailableException.class);
+        } finally {
+            storeAnswers.countDown();
+        }
+        deleter.join(WAIT);
+    }
+
+    /** A transaction held open across the store's round trips would hold a connection of the node's pool. */
+    @Test
+    void contentIsNeverStoredAgainInsideATransaction() throws Exception {
+        Database db = node("a");
+        LocalBlobStore store = new LocalBlobStore(work.resolve("blobs"), db);
+        byte[] content = random(1_000);
+        store.put(new ByteArrayInputStream(content), Long.MAX_VALUE);
+        assertThatThrownBy(() -> db.write(() -> {
+                    try {
+                        return store.put(new ByteArrayInputStream(content), Long.MAX_VALUE);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    private static int stripe(String sha256) {
+        return Math.floorMod(sha256.hashCode(), 256);
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            if (!latch.await(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                throw new AssertionError("never released");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     /** A node: its own connections to the one database. */
     private Database node(String name) {
-        HikariDataSource pool =
-                Databases.pool(new DatabaseSettings(url, null, null, 4), new KilnHome(work.resolve("home-" + name)));
+        return node(name, DatabaseSettings.forUrl(url, 4));
+    }
+
+    private Database node(String name, DatabaseSettings settings) {
+        HikariDataSource pool = Databases.pool(settings, new KilnHome(work.resolve("home-" + name)));
         open.add(pool);
-        return Databases.migrate(pool);
+        Database db = Databases.migrate(pool, settings);
+        open.add(db);
+        return db;
     }
 
     private boolean waitsInTheDatabase() {

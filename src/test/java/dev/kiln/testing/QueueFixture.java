@@ -79,8 +79,8 @@ public final class QueueFixture implements AutoCloseable {
     /** With {@code limits} applied by the queue (at most so many running jobs per owner). */
     public QueueFixture(TestDatabases.Kind kind, LimitSettings limits) {
         String url = TestDatabases.fresh(kind);
-        dataSource = Databases.pool(
-                new DatabaseSettings(url, null, null, 16), new KilnHome(TestDatabases.tempDir("kiln-home-")));
+        dataSource =
+                Databases.pool(DatabaseSettings.forUrl(url, 16), new KilnHome(TestDatabases.tempDir("kiln-home-")));
         db = Databases.migrate(dataSource);
         hub = new EventHub();
         JobMetrics metrics = new JobMetrics(meters, List.of());
