@@ -75,10 +75,7 @@ class Client:
             body["priority"] = priority
         if callback_url is not None:
             body["callbackUrl"] = callback_url
-        if idempotency_key is None:
-            return self.http.request("POST", "/api/v1/jobs", json_body=body).json()
-        return self._retried("POST", "/api/v1/jobs", json_body=body,
-                             headers={"Idempotency-Key": idempotency_key}).json()
+        return self._post_keyed("/api/v1/jobs", body, idempotency_key)
 
     def submit_file(self, path, type, params=None, priority=None, chunk_size=DEFAULT_CHUNK, on_progress=None,
                     patience=300.0):
@@ -142,10 +139,7 @@ class Client:
         for field, value in (("params", params), ("name", name), ("reuse", reuse)):
             if value is not None:
                 body[field] = value
-        if idempotency_key is None:
-            return self.http.request("POST", "/api/v1/batches", json_body=body).json()
-        return self._retried("POST", "/api/v1/batches", json_body=body,
-                             headers={"Idempotency-Key": idempotency_key}).json()
+        return self._post_keyed("/api/v1/batches", body, idempotency_key)
 
     def batches(self, limit=50):
         """Up to ``limit`` of your batches (an admin's: everyone's), newest first, without their jobs."""
@@ -241,10 +235,14 @@ class Client:
             body["scope"] = scope
         if conversation is not None:
             body["conversation"] = conversation
+        return self._post_keyed("/api/v1/answers", body, idempotency_key)
+
+    def _post_keyed(self, path, body, idempotency_key):
+        """POSTs ``body``: sent once without a key; with one, sent again after a failure (Kiln answers
+        the first request's result to a repeat of the same key and body)."""
         if idempotency_key is None:
-            return self.http.request("POST", "/api/v1/answers", json_body=body).json()
-        return self._retried("POST", "/api/v1/answers", json_body=body,
-                             headers={"Idempotency-Key": idempotency_key}).json()
+            return self.http.request("POST", path, json_body=body).json()
+        return self._retried("POST", path, json_body=body, headers={"Idempotency-Key": idempotency_key}).json()
 
     def _pages(self, path, query, limit, page_size, on_page=None):
         """Up to ``limit`` items of a list read page by page (``nextCursor``), with ``query``'s given values."""

@@ -167,15 +167,7 @@ class TwoNodesSharingStorageTest {
         Database db = node("small", new DatabaseSettings(url, null, null, 2, 4, Duration.ofSeconds(10)));
         CountDownLatch deciding = new CountDownLatch(2);
         CountDownLatch storeAnswers = new CountDownLatch(1);
-        LocalBlobStore store = new LocalBlobStore(work.resolve("blobs"), db) {
-            @Override
-            public Optional<Instant> storedAt(String sha256) throws IOException {
-                Optional<Instant> at = super.storedAt(sha256);
-                deciding.countDown();
-                awaitQuietly(storeAnswers);
-                return at;
-            }
-        };
+        LocalBlobStore store = heldAtTimeCheck(db, deciding, storeAnswers);
         // Two hashes of different process stripes, so that only the database could hold one step up.
         List<String> hashes = new ArrayList<>();
         while (hashes.size() < 2) {
@@ -263,15 +255,7 @@ class TwoNodesSharingStorageTest {
         Database db = node("one", new DatabaseSettings(url, null, null, 4, 1, Duration.ofMillis(500)));
         CountDownLatch deciding = new CountDownLatch(1);
         CountDownLatch storeAnswers = new CountDownLatch(1);
-        LocalBlobStore store = new LocalBlobStore(work.resolve("blobs"), db) {
-            @Override
-            public Optional<Instant> storedAt(String sha256) throws IOException {
-                Optional<Instant> at = super.storedAt(sha256);
-                deciding.countDown();
-                awaitQuietly(storeAnswers);
-                return at;
-            }
-        };
+        LocalBlobStore store = heldAtTimeCheck(db, deciding, storeAnswers);
         String paused = store.put(new ByteArrayInputStream(random(1_000)), Long.MAX_VALUE)
                 .sha256();
         byte[] other = random(1_000);
@@ -311,6 +295,19 @@ class TwoNodesSharingStorageTest {
                     }
                 }))
                 .isInstanceOf(IllegalStateException.class);
+    }
+
+    /** A store on {@code db} whose time checks count down {@code deciding}, then wait for {@code answers}. */
+    private LocalBlobStore heldAtTimeCheck(Database db, CountDownLatch deciding, CountDownLatch answers) {
+        return new LocalBlobStore(work.resolve("blobs"), db) {
+            @Override
+            public Optional<Instant> storedAt(String sha256) throws IOException {
+                Optional<Instant> at = super.storedAt(sha256);
+                deciding.countDown();
+                awaitQuietly(answers);
+                return at;
+            }
+        };
     }
 
     private static int stripe(String sha256) {

@@ -30,27 +30,11 @@ public final class RawHttp {
      * ISO-8859-1 bytes as given) and body; Host, Content-Length and Connection are added.
      */
     public Api.Response send(String method, String target, List<String> headers, byte[] body) {
-        try (Socket socket = new Socket("localhost", port)) {
-            socket.setSoTimeout(30_000);
-            ByteArrayOutputStream request = new ByteArrayOutputStream();
-            line(request, method + " " + target + " HTTP/1.1");
-            line(request, "Host: localhost:" + port);
-            for (String header : headers) {
-                line(request, header);
-            }
-            if (body.length > 0 || method.equals("POST") || method.equals("PATCH") || method.equals("PUT")) {
-                line(request, "Content-Length: " + body.length);
-            }
-            line(request, "Connection: close");
-            line(request, "");
-            request.write(body);
-            OutputStream out = socket.getOutputStream();
-            out.write(request.toByteArray());
-            out.flush();
-            return parse(socket.getInputStream().readAllBytes(), method.equals("HEAD"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        List<String> all = new ArrayList<>(headers);
+        if (body.length > 0 || method.equals("POST") || method.equals("PATCH") || method.equals("PUT")) {
+            all.add("Content-Length: " + body.length);
         }
+        return exchange(method, target, all, body, false);
     }
 
     /**
@@ -105,7 +89,7 @@ public final class RawHttp {
             if (shut) {
                 socket.shutdownOutput();
             }
-            return parse(socket.getInputStream().readAllBytes(), false);
+            return parse(socket.getInputStream().readAllBytes(), method.equals("HEAD"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
