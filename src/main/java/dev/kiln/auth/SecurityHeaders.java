@@ -1,8 +1,6 @@
 package dev.kiln.auth;
 
 import java.util.List;
-import org.springframework.security.config.annotation.web.builders.HttpSecurity;
-import org.springframework.security.config.annotation.web.configurers.HeadersConfigurer;
 import org.springframework.security.web.header.HeaderWriter;
 import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.security.web.header.writers.CacheControlHeadersWriter;
@@ -15,16 +13,17 @@ import org.springframework.security.web.header.writers.frameoptions.XFrameOption
 
 /**
  * The headers every answer carries (no sniffing, no caching, no framing, no referrer for other
- * sites): Spring Security's defaults plus Kiln's two. The security filter chains write them, and so
- * does a filter ahead of the filters that may refuse a request before those chains run (the API's
- * CORS, limits.FailedCredentialsFilter): a refusal is an answer like any other. Each writer leaves a
- * header already set alone, so the two never double one.
+ * sites): Spring Security's defaults plus Kiln's two. One filter writes them, ahead of the filters
+ * that may refuse a request before the security filter chains run (the API's CORS,
+ * limits.FailedCredentialsFilter): a refusal is an answer like any other. The chains write none of
+ * their own. Each writer leaves a header the answer already set alone (a result's own CSP, an
+ * asset's Cache-Control).
  */
 final class SecurityHeaders {
 
     private SecurityHeaders() {}
 
-    static List<HeaderWriter> writers() {
+    private static List<HeaderWriter> writers() {
         return List.of(
                 new XContentTypeOptionsHeaderWriter(),
                 new XXssProtectionHeaderWriter(),
@@ -36,16 +35,10 @@ final class SecurityHeaders {
                 new StaticHeadersWriter("Content-Security-Policy", "frame-ancestors 'none'"));
     }
 
-    /** A security filter chain's headers: these, in place of Spring Security's defaults. */
-    static void configure(HeadersConfigurer<HttpSecurity> headers) {
-        headers.defaultsDisabled();
-        writers().forEach(headers::addHeaderWriter);
-    }
-
     /**
-     * The filter that writes them ahead of the security filter chains, also on the container's error
-     * dispatch: Tomcat's own answers (a body's failed read, TRACE refused) reach the error page only
-     * there, where the chains' header writers do not run.
+     * The filter that writes them ahead of the security filter chains, on every dispatch (Spring Boot
+     * registers a once-per-request filter for all of them), the container's error dispatch too:
+     * Tomcat's own answers (a body's failed read, TRACE refused) reach the error page only there.
      */
     static HeaderWriterFilter filter() {
         return new HeaderWriterFilter(writers()) {
