@@ -1,7 +1,7 @@
 // Your library: files with the jobs made from them, their deletion, and what they take of your
 // quota, as the API describes them (GET /api/v1/files, DELETE /api/v1/files/{id}, GET /api/v1/me/usage).
 
-import { HttpError, isObject, malformed, type JobState, type KilnHttp } from '../live';
+import { FINAL_STATES, HttpError, isObject, malformed, type JobState, type KilnHttp } from '../live';
 import { timestamp } from './format';
 import type { ProcessorInfo } from './processors';
 
@@ -125,16 +125,14 @@ export interface Deleted {
   detail?: string;
 }
 
-/** Jobs still to run or running: those that keep a file from being deleted. */
-const WAITING = new Set<string>(['queued', 'retry_scheduled', 'running']);
-
 /**
  * Why a file of a bulk deletion did not go, in the words of the page: the file by its name and the jobs
  * by theirs. The server's detail names them by id (and an API option), which the user never sees.
  */
 export function refusalOf(file: LibraryFile | undefined, outcome: Deleted): string {
   const name = file?.name ?? file?.id ?? outcome.id;
-  const waiting = (file?.jobs ?? []).filter((job) => WAITING.has(job.state));
+  // Jobs still to run or running: those that keep a file from being deleted.
+  const waiting = (file?.jobs ?? []).filter((job) => !FINAL_STATES.has(job.state));
   const jobs = waiting.map((job) => `${job.type} (${job.state.replace('_', ' ')})`);
   const them = jobs.length === 1 ? 'it' : 'them';
   switch (outcome.code) {

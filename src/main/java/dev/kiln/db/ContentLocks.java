@@ -26,12 +26,15 @@ final class ContentLocks implements AutoCloseable {
     private static final String LOCK_NOT_AVAILABLE = "55P03";
 
     private final HikariConfig config = new HikariConfig();
+    private final String lockSql;
     private final int connections;
     private final Semaphore slots;
     private final Duration wait;
     private HikariDataSource pool;
 
-    ContentLocks(HikariDataSource main, int connections, Duration wait) {
+    /** @param lockSql the dialect's lock until commit ({@link Dialect#transactionLockSql}) */
+    ContentLocks(HikariDataSource main, String lockSql, int connections, Duration wait) {
+        this.lockSql = lockSql;
         this.connections = connections;
         this.slots = new Semaphore(connections, true);
         this.wait = wait;
@@ -76,9 +79,9 @@ final class ContentLocks implements AutoCloseable {
             try (Statement timeout = connection.createStatement()) {
                 timeout.execute("SET LOCAL lock_timeout = " + Math.max(1, wait.toMillis()));
             }
-            try (PreparedStatement lock = connection.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
+            try (PreparedStatement lock = connection.prepareStatement(lockSql)) {
                 lock.setInt(1, space.id());
-                lock.setInt(2, key);
+                lock.setObject(2, new int[] {key});
                 lock.executeQuery().close();
             }
             T result = work.run();

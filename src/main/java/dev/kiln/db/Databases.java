@@ -50,9 +50,14 @@ public final class Databases {
     public static Database migrate(HikariDataSource dataSource, DatabaseSettings settings) {
         Dialect dialect = Dialect.forUrl(dataSource.getJdbcUrl());
         flyway(dataSource, dialect).load().migrate();
-        ContentLocks contentLocks = dialect instanceof PostgresDialect
-                ? new ContentLocks(dataSource, settings.contentLockConnections(), settings.contentLockWait())
-                : null;
+        // Only where several nodes share the database is there a lock to take.
+        ContentLocks contentLocks = dialect.transactionLockSql() == null
+                ? null
+                : new ContentLocks(
+                        dataSource,
+                        dialect.transactionLockSql(),
+                        settings.contentLockConnections(),
+                        settings.contentLockWait());
         return new Database(dialect, dataSource, contentLocks);
     }
 
