@@ -3,6 +3,7 @@ one batch of them (optionally following its aggregated progress), ``batches``, `
 ``batch-retry`` and ``batch-download`` (the zip of every result in one format)."""
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -14,12 +15,14 @@ from ._files import write_whole
 from ._http import Backoff, retry_delay
 from .display import duration, parse_time, retrying_what
 from .errors import KilnError
-from .uploads import UploadStore, file_name
+from .uploads import EXPIRY_GRACE, UploadStore, file_name
 
 FINISHED = ("succeeded", "failed", "cancelled")
 # The states an error explains. A job cancelled while waiting to retry keeps the failed attempt's
 # error, which is no longer its story (and a Kiln before 2026-12-07 kept it after a later success too).
 ERRED = ("failed", "retry_scheduled")
+# How long a run's batch is told to the same command started while it ran (see Run.alone).
+RAN_FOR = 3600.0
 # The batch endpoint is read at most once a second while following (docs/protocol.md, "Batches").
 POLL_SECONDS = 1.0
 
@@ -66,12 +69,17 @@ def cmd_batch(client, args, out, err, upload, params, store=None):
     """``upload(client, path, chunk_size, err)`` → a file id; every path is a file (checked first).
     With ``store`` (the upload cache) a run cut short is taken up by the same command: see :class:`Run`."""
     run = Run(store, client.url if store is not None else None, getattr(getattr(client, "http", None), "token", ""))
-    file_ids = [run.file(client, path, lambda p=path: _uploaded(upload, client, p, args.chunk_size, err), err)
-                for path in args.files]
     name = args.name or default_name(args.files)
-    # The CLI's own retries never make two batches, nor does the same command run again after a cut.
-    key = args.idempotency_key or run.key(args.processor, file_ids, params, name)
-    batch = client.create_batch(args.processor, file_ids, params, name, key)
+    # The same command started at the same time waits for this one's batch, and takes it.
+    with run.alone([args.processor, args.files, params, name, args.idempotency_key], err) as made:
+        batch = made(client)
+        if batch is None:
+            file_ids = [run.file(client, path, lambda p=path: _uploaded(upload, client, p, args.chunk_size, err), err)
+                        for path in args.files]
+            # The CLI's own retries never make two batches, nor does the same command run again after a cut.
+            key = args.idempotency_key or run.key(args.processor, file_ids, params, name)
+            batch = client.create_batch(args.processor, file_ids, params, name, key)
+            run.made(batch)
     if not args.follow:
         out.write((json.dumps(batch) if args.json else batch["id"]) + "\n")
         run.done()
@@ -128,6 +136,39 @@ class Run:
             key = "cli-" + uuid.uuid4().hex
             self.store.put(entry, key)
         return key
+
+    @contextlib.contextmanager
+    def alone(self, request, err):
+        """Runs the block while no other process runs the same command (the same files, as the
+        cache keys them, processor, params, name and key, with the same token), waiting for one that
+        does. Yields ``made(client)``: the batch such a command made since this one started (read
+        again from Kiln), else None."""
+        if self.store is None:
+            yield lambda client: None
+            return
+        paths, started = request[1], time.time()
+        request = [self.server, self.who, request[0], [UploadStore.key(self.server, p) for p in paths]] + request[2:]
+        self.run = "ran|" + hashlib.sha256(json.dumps(request, sort_keys=True).encode("utf-8")).hexdigest()
+
+        def waiting():
+            err.write("the same batch command is running; waiting for its batch (Ctrl-C stops waiting)\n")
+            err.flush()
+
+        def made(client):
+            ran = self.store.get(self.run)
+            if not (isinstance(ran, dict) and isinstance(ran.get("batch"), str) and ran.get("at", 0) >= started):
+                return None
+            err.write("batch %s was made by the same command running alongside\n" % ran["batch"])
+            return client.batch(ran["batch"])
+
+        with self.store.alone(self.run, waiting):
+            yield made
+
+    def made(self, batch):
+        """Tells a command waiting in :meth:`alone` (or about to) which batch this run made."""
+        if self.store is not None:
+            now = time.time()
+            self.store.put(self.run, {"batch": batch["id"], "at": now}, expires=now + RAN_FOR - EXPIRY_GRACE)
 
     def done(self):
         if self.store is not None and self.keys:

@@ -1,13 +1,17 @@
 import argparse
 import io
+import json
 import os
+import select
+import subprocess
+import sys
 import tempfile
 import unittest
 from unittest import mock
 
 from kiln import Client, batchcli, cli
 from kiln.errors import KilnError, KilnUnavailable
-from kiln.uploads import UploadStore
+from kiln.uploads import TIMES, UploadStore
 
 from . import NO_NON_UTF8_TEXT
 from .fakes import FakeHttp, answer
@@ -256,7 +260,45 @@ class CutBatchRunTest(unittest.TestCase):
         self.run_batch()
         self.assertEqual(self.sent, self.paths * 2, "run again on purpose: uploaded again")
         self.assertNotEqual(self.kiln.made_with[0][1], self.kiln.made_with[1][1], "a new batch")
-        self.assertEqual(self.store._read(), {})
+        left = [key for key in self.store._read() if key != TIMES]
+        self.assertEqual([key.split("|")[0] for key in left], ["ran"], "only which batch it made, for an hour")
+
+
+class SameRunTwiceTest(unittest.TestCase):
+    """Two identical ``batch`` commands started at the same moment make one batch between them."""
+
+    def test_the_second_waits_for_the_firsts_batch_and_takes_it(self):
+        d = tempfile.TemporaryDirectory()
+        self.addCleanup(d.cleanup)
+        paths = []
+        for name in ("a.txt", "b.txt"):
+            paths.append(os.path.join(d.name, name))
+            with open(paths[-1], "w") as f:
+                f.write(name[0] * 5)
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        command = [sys.executable, "-m", "tests.concurrent_batch", os.path.join(d.name, "cache")] + paths
+
+        def start():
+            run = subprocess.Popen(command, cwd=here, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, universal_newlines=True)
+            self.addCleanup(lambda: run.poll() is None and run.kill())
+            return run
+
+        first = start()
+        self.assertEqual(first.stdout.readline().strip(), "uploading " + paths[0])
+        second = start()
+        ready, _, _ = select.select([second.stdout, second.stderr], [], [], 60)
+        said = (second.stderr if second.stderr in ready else second.stdout).readline()
+        self.assertIn("the same batch command is running; waiting for its batch", said)
+        first.stdin.write("\n\n")
+        first.stdin.flush()
+        made = json.loads(first.communicate(timeout=60)[0].splitlines()[-1])
+        output, errors = second.communicate(timeout=60)
+        taken = json.loads(output.splitlines()[-1])
+        self.assertEqual(len(made["made"]), 1)
+        self.assertEqual((taken["made"], taken["printed"], taken["read"]), ([], made["printed"], [made["printed"]]))
+        self.assertIn("batch %s was made by the same command running alongside" % made["printed"], errors)
+        self.assertEqual([first.returncode, second.returncode], [0, 0])
 
 
 if __name__ == "__main__":
