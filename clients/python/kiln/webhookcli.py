@@ -76,12 +76,14 @@ def cmd_list(client, args, out, err):
 
 def cmd_add(client, args, out, err):
     events, processors = _names(args.events), _names(args.processors)
+    added = ("it may have been added all the same, its secret unseen: `webhooks` lists it; "
+             "webhook-delete it, then add it again")
     try:
         hook = client.create_webhook(args.address, events, processors, args.description)
     except KilnError as e:
-        raise _lost(_naming(e, {"events": events, "processors": processors}),
-                    "it may have been added all the same, its secret unseen: `webhooks` lists it; "
-                    "webhook-delete it, then add it again")
+        raise _lost(_naming(e, {"events": events, "processors": processors}), added)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt("interrupted before Kiln's answer (if Kiln got the request, %s)" % added) from None
     return _secret(hook, args, out, err, "signing secret of %s (%s)" % (name(hook), hook["id"]), ENDPOINT_KEPT,
                    "webhook-delete %s and add it again" % hook["id"])
 
@@ -111,6 +113,9 @@ def cmd_callback_secret(client, args, out, err):
         entry = client.rotate_callback_secret()
     except KilnError as e:
         raise _lost(e, "the secret may have been replaced all the same: run callback-secret again")
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt("interrupted before Kiln's answer (if Kiln got the request, the secret may have "
+                                "been replaced all the same: run callback-secret again)") from None
     return _secret(entry, args, out, err, "your callback secret (%s)" % entry["id"], CALLBACK_KEPT,
                    "run callback-secret again (the previous one no longer signs)")
 

@@ -99,6 +99,22 @@ class WebhookCliTest(unittest.TestCase):
         code, _, err, _ = self.run_cli(lambda m, p, b: refused("rate_limited", 429, "Too many."), "callback-secret")
         self.assertEqual(err, "kiln callback-secret: Too many. [429 rate_limited]\n", "nothing was done")
 
+    def test_ctrl_c_while_adding_says_it_may_have_been_done(self):
+        def interrupted(method, path, body):
+            raise KeyboardInterrupt  # Ctrl-C while the request is on its way
+
+        code, out, err, _ = self.run_cli(interrupted, "webhook-add", "https://hooks.example/kiln")
+        self.assertEqual((code, out), (130, ""))
+        self.assertEqual(err, "\nkiln webhook-add: interrupted before Kiln's answer (if Kiln got the request, it may"
+                              " have been added all the same, its secret unseen: `webhooks` lists it; webhook-delete"
+                              " it, then add it again)\n")
+        code, _, err, _ = self.run_cli(interrupted, "callback-secret")
+        self.assertEqual(code, 130)
+        self.assertIn("kiln callback-secret: interrupted before Kiln's answer (if Kiln got the request, the secret"
+                      " may have been replaced all the same: run callback-secret again)", err)
+        code, _, err, _ = self.run_cli(interrupted, "webhooks")
+        self.assertEqual((code, err), (130, "\n"), "a read: nothing to say")
+
     def test_a_refusal_is_one_line_from_the_problem(self):
         detail = "Kiln does not send requests to 10.0.0.1: 10.0.0.1 is a private address."
         code, out, err, _ = self.run_cli(lambda m, p, b: refused("url_not_allowed", 422, detail),
