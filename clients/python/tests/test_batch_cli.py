@@ -267,29 +267,37 @@ class CutBatchRunTest(unittest.TestCase):
 class SameRunTwiceTest(unittest.TestCase):
     """Two identical ``batch`` commands started at the same moment make one batch between them."""
 
-    def test_the_second_waits_for_the_firsts_batch_and_takes_it(self):
+    def setUp(self):
         d = tempfile.TemporaryDirectory()
         self.addCleanup(d.cleanup)
-        paths = []
+        self.paths = []
         for name in ("a.txt", "b.txt"):
-            paths.append(os.path.join(d.name, name))
-            with open(paths[-1], "w") as f:
+            self.paths.append(os.path.join(d.name, name))
+            with open(self.paths[-1], "w") as f:
                 f.write(name[0] * 5)
+        self.cache = os.path.join(d.name, "cache")
+
+    def start(self):
         here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        command = [sys.executable, "-m", "tests.concurrent_batch", os.path.join(d.name, "cache")] + paths
+        run = subprocess.Popen([sys.executable, "-m", "tests.concurrent_batch", self.cache] + self.paths, cwd=here,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               universal_newlines=True)
+        self.addCleanup(lambda: run.poll() is None and run.kill())
+        self.addCleanup(lambda: [stream.close() for stream in (run.stdin, run.stdout, run.stderr)])
+        return run
 
-        def start():
-            run = subprocess.Popen(command, cwd=here, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, universal_newlines=True)
-            self.addCleanup(lambda: run.poll() is None and run.kill())
-            return run
-
-        first = start()
-        self.assertEqual(first.stdout.readline().strip(), "uploading " + paths[0])
-        second = start()
+    def started_second(self):
+        """The first uploading a.txt, the second started meanwhile and waiting for it."""
+        first = self.start()
+        self.assertEqual(first.stdout.readline().strip(), "uploading " + self.paths[0])
+        second = self.start()
         ready, _, _ = select.select([second.stdout, second.stderr], [], [], 60)
         said = (second.stderr if second.stderr in ready else second.stdout).readline()
         self.assertIn("the same batch command is running; waiting for its batch", said)
+        return first, second
+
+    def test_the_second_waits_for_the_firsts_batch_and_takes_it(self):
+        first, second = self.started_second()
         first.stdin.write("\n\n")
         first.stdin.flush()
         made = json.loads(first.communicate(timeout=60)[0].splitlines()[-1])
@@ -299,6 +307,19 @@ class SameRunTwiceTest(unittest.TestCase):
         self.assertEqual((taken["made"], taken["printed"], taken["read"]), ([], made["printed"], [made["printed"]]))
         self.assertIn("batch %s was made by the same command running alongside" % made["printed"], errors)
         self.assertEqual([first.returncode, second.returncode], [0, 0])
+
+    def test_the_second_takes_up_the_firsts_run_when_it_dies(self):
+        first, second = self.started_second()
+        first.stdin.write("\n")  # a.txt is in
+        first.stdin.flush()
+        self.assertEqual(first.stdout.readline().strip(), "uploading " + self.paths[1])
+        first.kill()
+        first.wait()
+        self.assertEqual(second.stdout.readline().strip(), "uploading " + self.paths[1], "b.txt only")
+        output, errors = second.communicate("\n", timeout=60)
+        taken = json.loads(output.splitlines()[-1])
+        self.assertEqual(taken["made"], [["file_%d_a.txt" % first.pid, "file_%d_b.txt" % second.pid]])
+        self.assertIn("a.txt: uploaded before (file_%d_a.txt)" % first.pid, errors)
 
 
 if __name__ == "__main__":
