@@ -7,6 +7,7 @@ import json
 import re
 
 from ._args import positive
+from .display import printable
 from .errors import KilnError
 
 ENDPOINT_KEPT = ("Kiln keeps it to sign every delivery but never shows it again; if it is lost, "
@@ -68,7 +69,7 @@ def cmd_list(client, args, out, err):
                                      ",".join(hook.get("processors") or ["all processors"]))
         if hook.get("description"):
             line += "  (%s)" % hook["description"]
-        out.write(line + "\n")
+        out.write(printable(line) + "\n")
     if not hooks and not args.json:
         err.write("no webhooks\n")
     return 0
@@ -125,7 +126,7 @@ def _secret(hook, args, out, err, what, kept, remedy):
     that this is the only time it is shown. Stdout that cannot take it (a closed pipe, a full disk)
     is said on stderr with ``remedy``: Kiln has made the secret and no one has it."""
     if not args.json:
-        err.write("%s, shown this once. %s\n" % (what[0].upper() + what[1:], kept))
+        err.write(printable("%s, shown this once. %s" % (what[0].upper() + what[1:], kept)) + "\n")
         err.flush()
     try:
         out.write((json.dumps(hook, ensure_ascii=False) if args.json else hook["secret"]) + "\n")
@@ -152,14 +153,15 @@ def cmd_deliveries(client, args, out, err):
         if args.json:
             out.write(json.dumps(delivery, ensure_ascii=False) + "\n")
         else:
-            out.write(delivery_line(delivery) + ("  to %s" % delivery.get("url") if callbacks else "") + "\n")
+            line = delivery_line(delivery) + ("  to %s" % delivery.get("url") if callbacks else "")
+            out.write(printable(line) + "\n")
     if not found and not args.json:
         err.write("nothing delivered yet: a job of yours that ends shows here\n")
     return 0
 
 
 def cmd_redeliver(client, args, out, err):
-    out.write(delivery_line(client.redeliver(args.webhook, args.delivery)) + "\n")
+    out.write(printable(delivery_line(client.redeliver(args.webhook, args.delivery))) + "\n")
     return 0
 
 

@@ -145,6 +145,20 @@ class WebhookCliTest(unittest.TestCase):
         self.assertIn("Your callback secret (wh_2), shown this once. It signs the callbacks", err)
         self.assertEqual(http.calls[0][:2], ("POST", "/api/v1/webhooks/callback-secret"))
 
+    def test_a_receivers_answer_reaches_the_terminal_as_text_never_as_commands(self):
+        # A receiver (anyone's server) answered with escape sequences: retitle the window, clear the screen.
+        log = [delivery(status="failed", responseStatus=500, error="HTTP 500: \x1b]0;pwned\x07\x1b[2Jgone\x9b")]
+        hook = dict(HOOK, description="ok\x1b[8m", url="https://hooks.example/\x1b[1A")
+
+        def handler(method, path, body):
+            return answer(200, {"items": log} if "/deliveries" in path else {"items": [hook]})
+
+        for argv in (["webhook-deliveries", "wh_1"], ["webhooks"]):
+            code, out, _, _ = self.run_cli(handler, *argv)
+            self.assertEqual(code, 0)
+            self.assertNotRegex(out, "[\x1b\x07\x9b]", argv[0])
+        self.assertIn("HTTP 500: \ufffd]0;pwned\ufffd\ufffd[2Jgone\ufffd", self.run_cli(handler, "webhook-deliveries", "wh_1")[1])
+
     def test_the_delivery_log_says_each_last_answer_as_the_web_app_does(self):
         log = [delivery(),
                delivery(id="msg_2", status="pending", attempts=3, responseStatus=503, latencyMs=212,
