@@ -7,13 +7,14 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import time
 import uuid
 
 from ._args import positive
 from ._files import write_whole
 from ._http import Backoff, retry_delay
-from .display import duration, parse_time, retrying_what
+from .display import duration, parse_time, printable, retrying_what
 from .errors import KilnError
 from .uploads import EXPIRY_GRACE, UploadStore, file_name
 
@@ -23,6 +24,9 @@ FINISHED = ("succeeded", "failed", "cancelled")
 ERRED = ("failed", "retry_scheduled")
 # How long a run's batch is told to the same command started while it ran (see Run.alone).
 RAN_FOR = 3600.0
+# A batch's name: at most this many characters, and none of these (docs/protocol.md, "Batches").
+MAX_NAME = 200
+_NOT_IN_NAMES = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 # The batch endpoint is read at most once a second while following (docs/protocol.md, "Batches").
 POLL_SECONDS = 1.0
 
@@ -61,8 +65,21 @@ def add_parsers(commands, common, chunk_default):
 
 
 def default_name(paths):
-    first = file_name(paths[0])
-    return first if len(paths) == 1 else "%s and %d more" % (first, len(paths) - 1)
+    """The first file's name and how many more, as Kiln takes a batch's name: one line of at most
+    MAX_NAME characters (Java's, UTF-16 units), without control characters; None when nothing of it
+    is left (Kiln then keeps none)."""
+    first = _NOT_IN_NAMES.sub("\ufffd", file_name(paths[0])).strip()
+    more = "" if len(paths) == 1 else " and %d more" % (len(paths) - 1)
+    if _units(first + more) > MAX_NAME:
+        room = MAX_NAME - _units(more) - 1
+        while _units(first) > room:
+            first = first[:-1]
+        first = first.rstrip() + "\u2026"
+    return first + more if first else None
+
+
+def _units(text):
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def cmd_batch(client, args, out, err, upload, params, store=None):
@@ -204,8 +221,8 @@ def cmd_list(client, args, out, err):
         if args.json:
             out.write(json.dumps(batch) + "\n")
         else:
-            out.write(("%-30s %-16s %s  %s" % (batch["id"], batch["type"], summary(batch), batch.get("name") or "")
-                       ).rstrip() + "\n")
+            out.write(printable("%-30s %-16s %s  %s" % (batch["id"], batch["type"], summary(batch),
+                                                        batch.get("name") or "")).rstrip() + "\n")
     return 0
 
 
@@ -303,5 +320,5 @@ def render(batch):
                                            job.get("fileName") or "")
         if job.get("error") and job["state"] in ERRED:
             line += "  (%s)" % job["error"]
-        lines.append(line.rstrip())
+        lines.append(printable(line).rstrip())
     return "\n".join(lines) + "\n"

@@ -66,9 +66,22 @@ class BatchCliTest(unittest.TestCase):
         self.assertTrue(lines[1].endswith("100%  f0.wav"), lines[1])
         self.assertTrue(lines[2].endswith("0%  f1.wav  (media_unreadable)"), lines[2])
 
+    def test_a_files_name_is_shown_not_obeyed(self):
+        b = batch(True, succeeded=1)
+        b["jobs"][0]["fileName"] = "x\x1b]0;title\x07.wav"
+        self.assertTrue(batchcli.render(b).splitlines()[1].endswith("x\ufffd]0;title\ufffd.wav"))
+
     def test_a_batch_is_named_after_its_first_file(self):
         self.assertEqual(batchcli.default_name(["/a/talk.wav", "b.wav", "c.wav"]), "talk.wav and 2 more")
         self.assertEqual(batchcli.default_name(["/a/talk.wav"]), "talk.wav")
+        # Kiln takes a name of one line, at most 200 characters, without control characters.
+        self.assertEqual(batchcli.default_name(["/a/x\x1b[31m\nred.wav", "b"]), "x\ufffd[31m\ufffdred.wav and 1 more")
+        long = "\U0001f3a4" * 100 + "a" * 55 + ".wav"  # 259 of Java's characters
+        named = batchcli.default_name(["/a/" + long, "b", "c"])
+        self.assertEqual(named, "\U0001f3a4" * 94 + "\u2026 and 2 more")
+        self.assertEqual(len(named.encode("utf-16-le")) // 2, 200)
+        self.assertEqual(batchcli.default_name(["/a/" + "b" * 250])[-3:], "bb\u2026")
+        self.assertEqual(batchcli.default_name(["/a/ ", "b"]), None, "nothing of it left: no name")
         if not NO_NON_UTF8_TEXT:
             self.assertEqual(batchcli.default_name([os.fsdecode(b"/a/caf\xe9.wav")]), "caf\ufffd.wav")  # not UTF-8
 
