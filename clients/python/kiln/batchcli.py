@@ -82,6 +82,21 @@ def _units(text):
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
+def check_processor(client, name):
+    """Kiln checks the batch's processor only when every file is in (with the batch's request): a
+    name it does not list is refused here first, as Kiln would refuse it then, before any byte is
+    sent. Where the list cannot be had (a refusal), Kiln's check at the end is left to say it."""
+    try:
+        known = [processor.get("name") for processor in client.processors()]
+    except KilnError as e:
+        if e.transient or e.status == 401:
+            raise
+        return
+    if known and name not in known:
+        raise KilnError(400, "unknown_processor", "There is no processor named '%s'." % name,
+                        {"code": "unknown_processor", "field": "type", "known": known})
+
+
 def cmd_batch(client, args, out, err, upload, params, store=None):
     """``upload(client, path, chunk_size, err)`` → a file id; every path is a file (checked first).
     With ``store`` (the upload cache) a run cut short is taken up by the same command: see :class:`Run`."""

@@ -353,6 +353,7 @@ def cmd_batch(client, args, out, err):
     missing = [path for path in args.files if not os.path.isfile(path)]
     if missing:
         raise UsageError("%s is not a file" % missing[0])  # before any upload
+    batchcli.check_processor(client, args.processor)
     return batchcli.cmd_batch(client, args, out, err, _upload, params_of(args.param), client.uploads)
 
 

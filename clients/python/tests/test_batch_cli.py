@@ -141,6 +141,22 @@ class BatchCliTest(unittest.TestCase):
         self.assertTrue(client.made["key"].startswith("cli-"))
         self.assertEqual(out.getvalue(), "batch_1\n")
 
+    def test_a_processor_kiln_does_not_have_is_refused_before_any_upload(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "talk.wav")
+            with open(path, "w") as f:
+                f.write("x")
+            processors = {"items": [{"name": "transcribe"}, {"name": "extract"}]}
+            client = Client("http://kiln.test", "kiln_t", cache=os.path.join(d, "cache"))
+            client.http = FakeHttp(lambda method, p, body, headers=None: answer(200, processors))
+            err = io.StringIO()
+            with mock.patch.object(cli, "connect", return_value=client):
+                code = cli.main(["batch", path, "-p", "transcibe"], io.StringIO(), err, {})
+            self.assertEqual(code, 1)
+            self.assertEqual(err.getvalue(), "kiln batch: There is no processor named 'transcibe'. [400 unknown_processor]\n"
+                                             '  known: ["transcribe", "extract"]\n')
+            self.assertEqual(client.http.paths(), ["/api/v1/processors"], "nothing uploaded")
+
     def test_a_file_whose_upload_is_refused_is_named(self):
         def upload(client, path, chunk, err):
             if path == "empty.txt":
