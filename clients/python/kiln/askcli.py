@@ -6,7 +6,7 @@ import re
 import uuid
 
 from ._args import positive
-from .display import retrying_what, state_line
+from .display import printable, retrying_what, state_line
 
 BOLD, PLAIN = "\x1b[1m", "\x1b[0m"
 
@@ -43,7 +43,7 @@ def cmd_search(client, args, out, err):
             out.write(json.dumps(hit, ensure_ascii=False) + "\n")
             continue
         where = [hit.get("fileName") or hit["jobType"], anchor(hit.get("anchor"))]
-        out.write("%s  %s  segment %s\n" % (hit["jobId"], " · ".join(w for w in where if w), hit["segment"]))
+        out.write(printable("%s  %s  segment %s" % (hit["jobId"], " · ".join(w for w in where if w), hit["segment"])) + "\n")
         out.write("  %s\n" % snippet(hit.get("snippet"), hit.get("text", ""), bold))
     if not hits and not args.json:
         err.write("no hits\n")
@@ -54,7 +54,7 @@ def snippet(pieces, text, bold=False):
     """The snippet on one line, its matched words bold on a terminal (pieces are text, never markup)."""
     shown = []
     for piece in pieces or [{"text": text}]:
-        part = re.sub(r"\s+", " ", piece.get("text", ""))
+        part = printable(re.sub(r"\s+", " ", piece.get("text", "")))
         shown.append(BOLD + part + PLAIN if bold and piece.get("match") else part)
     return "".join(shown).strip()
 
@@ -119,7 +119,7 @@ class Answer:
     def event(self, event):
         kind, data = event.get("kind"), event.get("data") or {}
         if kind == "partial" and isinstance(data.get("delta"), str) and not self.quiet:
-            self.out.write(data["delta"])
+            self.out.write(printable(data["delta"]))
             self.out.flush()
             self.open_line = not data["delta"].endswith("\n") if data["delta"] else self.open_line
         elif kind == "state":
@@ -149,4 +149,4 @@ def sources(citations):
     for c in citations:
         where = " · ".join(w for w in (c.get("fileName") or c.get("jobType") or "", anchor(c)) if w)
         lines.append("[%s] %s (%s, segment %s)" % (c.get("n"), where, c.get("jobId"), c.get("segment")))
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines)) + "\n"

@@ -3,23 +3,30 @@ one batch of them (optionally following its aggregated progress), ``batches``, `
 ``batch-retry`` and ``batch-download`` (the zip of every result in one format)."""
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
+import re
 import time
 import uuid
 
 from ._args import positive
 from ._files import write_whole
 from ._http import Backoff, retry_delay
-from .display import duration, parse_time, retrying_what
+from .display import duration, parse_time, printable, retrying_what
 from .errors import KilnError
-from .uploads import UploadStore, file_name
+from .uploads import EXPIRY_GRACE, UploadStore, file_name
 
 FINISHED = ("succeeded", "failed", "cancelled")
 # The states an error explains. A job cancelled while waiting to retry keeps the failed attempt's
 # error, which is no longer its story (and a Kiln before 2026-12-07 kept it after a later success too).
 ERRED = ("failed", "retry_scheduled")
+# How long a run's batch is told to the same command started while it ran (see Run.alone).
+RAN_FOR = 3600.0
+# A batch's name: at most this many characters, and none of these (docs/protocol.md, "Batches").
+MAX_NAME = 200
+_NOT_IN_NAMES = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 # The batch endpoint is read at most once a second while following (docs/protocol.md, "Batches").
 POLL_SECONDS = 1.0
 
@@ -58,20 +65,53 @@ def add_parsers(commands, common, chunk_default):
 
 
 def default_name(paths):
-    first = file_name(paths[0])
-    return first if len(paths) == 1 else "%s and %d more" % (first, len(paths) - 1)
+    """The first file's name and how many more, as Kiln takes a batch's name: one line of at most
+    MAX_NAME characters (Java's, UTF-16 units), without control characters; None when nothing of it
+    is left (Kiln then keeps none)."""
+    first = _NOT_IN_NAMES.sub("\ufffd", file_name(paths[0])).strip()
+    more = "" if len(paths) == 1 else " and %d more" % (len(paths) - 1)
+    if _units(first + more) > MAX_NAME:
+        room = MAX_NAME - _units(more) - 1
+        while _units(first) > room:
+            first = first[:-1]
+        first = first.rstrip() + "\u2026"
+    return first + more if first else None
+
+
+def _units(text):
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def check_processor(client, name):
+    """Kiln checks the batch's processor only when every file is in (with the batch's request): a
+    name it does not list is refused here first, as Kiln would refuse it then, before any byte is
+    sent. Where the list cannot be had (a refusal), Kiln's check at the end is left to say it."""
+    try:
+        known = [processor.get("name") for processor in client.processors()]
+    except KilnError as e:
+        if e.transient or e.status == 401:
+            raise
+        return
+    if known and name not in known:
+        raise KilnError(400, "unknown_processor", "There is no processor named '%s'." % name,
+                        {"code": "unknown_processor", "field": "type", "known": known})
 
 
 def cmd_batch(client, args, out, err, upload, params, store=None):
     """``upload(client, path, chunk_size, err)`` → a file id; every path is a file (checked first).
     With ``store`` (the upload cache) a run cut short is taken up by the same command: see :class:`Run`."""
     run = Run(store, client.url if store is not None else None, getattr(getattr(client, "http", None), "token", ""))
-    file_ids = [run.file(client, path, lambda p=path: _uploaded(upload, client, p, args.chunk_size, err), err)
-                for path in args.files]
     name = args.name or default_name(args.files)
-    # The CLI's own retries never make two batches, nor does the same command run again after a cut.
-    key = args.idempotency_key or run.key(args.processor, file_ids, params, name)
-    batch = client.create_batch(args.processor, file_ids, params, name, key)
+    # The same command started at the same time waits for this one's batch, and takes it.
+    with run.alone([args.processor, args.files, params, name, args.idempotency_key], err) as made:
+        batch = made(client)
+        if batch is None:
+            file_ids = [run.file(client, path, lambda p=path: _uploaded(upload, client, p, args.chunk_size, err), err)
+                        for path in args.files]
+            # The CLI's own retries never make two batches, nor does the same command run again after a cut.
+            key = args.idempotency_key or run.key(args.processor, file_ids, params, name)
+            batch = client.create_batch(args.processor, file_ids, params, name, key)
+            run.made(batch)
     if not args.follow:
         out.write((json.dumps(batch) if args.json else batch["id"]) + "\n")
         run.done()
@@ -129,6 +169,39 @@ class Run:
             self.store.put(entry, key)
         return key
 
+    @contextlib.contextmanager
+    def alone(self, request, err):
+        """Runs the block while no other process runs the same command (the same files, as the
+        cache keys them, processor, params, name and key, with the same token), waiting for one that
+        does. Yields ``made(client)``: the batch such a command made since this one started (read
+        again from Kiln), else None."""
+        if self.store is None:
+            yield lambda client: None
+            return
+        paths, started = request[1], time.time()
+        request = [self.server, self.who, request[0], [UploadStore.key(self.server, p) for p in paths]] + request[2:]
+        self.run = "ran|" + hashlib.sha256(json.dumps(request, sort_keys=True).encode("utf-8")).hexdigest()
+
+        def waiting():
+            err.write("the same batch command is running; waiting for its batch (Ctrl-C stops waiting)\n")
+            err.flush()
+
+        def made(client):
+            ran = self.store.get(self.run)
+            if not (isinstance(ran, dict) and isinstance(ran.get("batch"), str) and ran.get("at", 0) >= started):
+                return None
+            err.write("batch %s was made by the same command running alongside\n" % ran["batch"])
+            return client.batch(ran["batch"])
+
+        with self.store.alone(self.run, waiting):
+            yield made
+
+    def made(self, batch):
+        """Tells a command waiting in :meth:`alone` (or about to) which batch this run made."""
+        if self.store is not None:
+            now = time.time()
+            self.store.put(self.run, {"batch": batch["id"], "at": now}, expires=now + RAN_FOR - EXPIRY_GRACE)
+
     def done(self):
         if self.store is not None and self.keys:
             self.store.remove(*self.keys)
@@ -163,8 +236,8 @@ def cmd_list(client, args, out, err):
         if args.json:
             out.write(json.dumps(batch) + "\n")
         else:
-            out.write(("%-30s %-16s %s  %s" % (batch["id"], batch["type"], summary(batch), batch.get("name") or "")
-                       ).rstrip() + "\n")
+            out.write(printable("%-30s %-16s %s  %s" % (batch["id"], batch["type"], summary(batch),
+                                                        batch.get("name") or "")).rstrip() + "\n")
     return 0
 
 
@@ -262,5 +335,5 @@ def render(batch):
                                            job.get("fileName") or "")
         if job.get("error") and job["state"] in ERRED:
             line += "  (%s)" % job["error"]
-        lines.append(line.rstrip())
+        lines.append(printable(line).rstrip())
     return "\n".join(lines) + "\n"

@@ -130,8 +130,10 @@ def main(argv=None, stdout=None, stderr=None, environ=None):
     except KilnError as e:
         err.write("kiln %s: %s\n" % (args.command, describe(e)))
         return FAILED
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         err.write("\n")
+        if e.args:  # what the cut left that the user must know (a request sent once, its answer unseen)
+            err.write("kiln %s: %s\n" % (args.command, e.args[0]))
         return INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`… | head`): stop quietly, as a Unix tool does on SIGPIPE.
@@ -351,6 +353,7 @@ def cmd_batch(client, args, out, err):
     missing = [path for path in args.files if not os.path.isfile(path)]
     if missing:
         raise UsageError("%s is not a file" % missing[0])  # before any upload
+    batchcli.check_processor(client, args.processor)
     return batchcli.cmd_batch(client, args, out, err, _upload, params_of(args.param), client.uploads)
 
 

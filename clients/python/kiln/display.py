@@ -4,10 +4,20 @@ plain status lines on stderr; or every event as a JSON line."""
 
 import datetime
 import json
+import re
 import shutil
 import time
 
 BAR_WIDTH = 24
+# Control characters (C0 but tab and newline, DEL, C1): in text Kiln passes on from elsewhere (a
+# webhook receiver's answer, a document's words, a file's name) a terminal would take them as
+# commands (ESC starts a sequence that moves the cursor, retitles the window, writes the clipboard).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text):
+    """``text`` with each control character but tab and newline shown as U+FFFD, never obeyed."""
+    return _CONTROL.sub("\ufffd", text)
 
 
 def partial_text(data):

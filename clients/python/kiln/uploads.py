@@ -6,6 +6,7 @@ restart or a killed process goes on from the server's offset the next time, not 
 
 import base64
 import contextlib
+import email.utils
 import hashlib
 import json
 import logging
@@ -36,6 +37,18 @@ _RESUMABLE_CODES = (
     "shutting_down",
     "upload_lost",
 )
+# An entry of the upload cache without an expiry (what a cut ``batch`` run left, an upload Kiln gave
+# no Upload-Expires for) is dropped once it has not been written for this long; one with an expiry
+# (an unfinished upload: Kiln's Upload-Expires, pushed out by every write) once that has passed by
+# EXPIRY_GRACE (the clocks of Kiln and of this machine may differ). A running upload records the
+# expiry again whenever Kiln has pushed it out by RENEW_AFTER, so another command's pruning never
+# drops an upload that could still resume.
+MAX_AGE = 7 * 24 * 3600.0
+EXPIRY_GRACE = 3600.0
+RENEW_AFTER = 600.0
+# Where the cache keeps when each entry was written and until when it is good ({key: [at, expires]}):
+# an entry of its own, which earlier versions of this client leave alone.
+TIMES = "~times"
 
 
 def cache_dir():
@@ -50,11 +63,13 @@ class UploadStore:
     """Upload URLs of unfinished uploads, in one small JSON file written atomically (with what a
     ``batch`` command cut short left for its next run: see :class:`kiln.batchcli.Run`). Each
     change is read, made and written under a lock on ``uploads.json.lock``, so commands running at
-    once (two ``batch`` runs, an ``upload`` beside them) keep each other's entries."""
+    once (two ``batch`` runs, an ``upload`` beside them) keep each other's entries. Each change also
+    drops the entries that can no longer serve (see MAX_AGE), so the file does not grow forever."""
 
-    def __init__(self, directory=None):
+    def __init__(self, directory=None, clock=time.time):
         self.file = os.path.join(directory or cache_dir(), "uploads.json")
         self._lock = threading.Lock()
+        self._clock = clock
 
     @staticmethod
     def key(server, path):
@@ -65,16 +80,29 @@ class UploadStore:
         with self._lock:
             return self._read().get(key)
 
-    def put(self, key, url):
-        self._change(lambda entries: entries.__setitem__(key, url))
+    def put(self, key, value, expires=None):
+        """Keeps ``value`` under ``key``, written now; ``expires`` (seconds since the epoch) is when
+        it stops being of use (else it lasts MAX_AGE from now)."""
+
+        def change(entries, times, now):
+            entries[key] = value
+            times[key] = [now, expires]
+
+        self._change(change)
 
     def remove(self, *keys):
-        self._change(lambda entries: [entries.pop(key, None) for key in keys])
+        self._change(lambda entries, times, now: [entries.pop(key, None) for key in keys])
 
     def _change(self, change):
         with self._lock, self._locked():
             entries = self._read()
-            change(entries)
+            times = entries.pop(TIMES, None)
+            times = times if isinstance(times, dict) else {}
+            now = self._clock()
+            change(entries, times, now)
+            _prune(entries, times, now)
+            if times:
+                entries[TIMES] = times
             try:
                 fd, temp = tempfile.mkstemp(dir=os.path.dirname(self.file), prefix=".uploads-")
                 with os.fdopen(fd, "w") as out:
@@ -101,6 +129,32 @@ class UploadStore:
             if handle is not None:
                 handle.close()  # and with it the lock
 
+    @contextlib.contextmanager
+    def alone(self, name, on_wait=None):
+        """Holds ``name`` against every other process for as long as the block runs (a byte of
+        ``uploads.json.runs`` locked, the byte chosen by the name's hash): one asking for the same
+        name waits, after ``on_wait()``, until this one is done or dies. No lock where none can be had."""
+        handle = None
+        try:
+            if fcntl is not None:
+                os.makedirs(os.path.dirname(self.file), exist_ok=True)
+                handle = open(self.file + ".runs", "a")
+        except OSError as e:
+            log.warning("cannot lock %s: %s", self.file + ".runs", e)
+        try:
+            if handle is not None:
+                byte = int(hashlib.sha256(name.encode("utf-8")).hexdigest()[:8], 16)
+                try:
+                    fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, byte)
+                except OSError:  # held by another process
+                    if on_wait is not None:
+                        on_wait()
+                    fcntl.lockf(handle, fcntl.LOCK_EX, 1, byte)
+            yield
+        finally:
+            if handle is not None:
+                handle.close()  # and with it the lock
+
     def _read(self):
         try:
             with open(self.file) as f:
@@ -108,6 +162,32 @@ class UploadStore:
             return entries if isinstance(entries, dict) else {}
         except (OSError, ValueError):
             return {}
+
+
+def _prune(entries, times, now):
+    """Drops the entries past their expiry (by EXPIRY_GRACE) or, without one, written more than
+    MAX_AGE ago. An entry of an earlier version of this client, which kept no times, is counted from now."""
+    for key in list(entries):
+        when = times.get(key)
+        try:
+            at, expires = float(when[0]), None if when[1] is None else float(when[1])
+        except (TypeError, ValueError, IndexError, KeyError):
+            times[key] = [now, None]
+            continue
+        if now > (at + MAX_AGE if expires is None else expires + EXPIRY_GRACE):
+            del entries[key]
+    for key in list(times):
+        if key not in entries:
+            del times[key]
+
+
+def _expires(answer):
+    """The Upload-Expires of an answer, in seconds since the epoch (None without one, or unreadable)."""
+    value = answer.header("Upload-Expires")
+    try:
+        return email.utils.parsedate_to_datetime(value).timestamp() if value else None
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def upload(transport, path, store, chunk_size=DEFAULT_CHUNK, on_progress=None, patience=300.0, sleep=time.sleep,
@@ -124,14 +204,15 @@ def upload(transport, path, store, chunk_size=DEFAULT_CHUNK, on_progress=None, p
     key = UploadStore.key(transport.url, path)
     if job is not None:
         key += "|" + json.dumps(job, sort_keys=True, separators=(",", ":"))
-    url, offset, done = _resume(transport, store.get(key), patience, wait)
+    entry = _Entry(store, key)
+    url, offset, done, expires = _resume(transport, store.get(key), patience, wait)
     if done[0] is not None:
         store.remove(key)
         return done
     if url is None:
-        url, offset = _create(transport, path, size, job, patience, wait), 0
-        store.put(key, url)
-    elif offset:
+        (url, expires), offset = _create(transport, path, size, job, patience, wait), 0
+    entry.keep(url, expires)
+    if offset:
         log.info("resuming the upload of %s at byte %d of %d", path, offset, size)
     if on_progress:
         on_progress(offset, size)
@@ -140,7 +221,8 @@ def upload(transport, path, store, chunk_size=DEFAULT_CHUNK, on_progress=None, p
     with open(path, "rb") as source:
         while True:
             try:
-                offset, done = _patch(transport, url, source, offset, chunk_size, size)
+                offset, done, expires = _patch(transport, url, source, offset, chunk_size, size)
+                entry.keep(url, expires)
                 backoff.reset()
                 stalled_since = None
                 if on_progress:
@@ -159,10 +241,29 @@ def upload(transport, path, store, chunk_size=DEFAULT_CHUNK, on_progress=None, p
                 if time.monotonic() - stalled_since > patience:
                     raise
                 wait("upload of %s interrupted" % path, e, retry_delay(e, backoff))
-            offset, done = _offset(transport, url, patience, wait)
+            offset, done, expires = _offset(transport, url, patience, wait)
+            entry.keep(url, expires)
             if done[0] is not None:
                 store.remove(key)
                 return done
+
+
+class _Entry:
+    """An upload's entry in the cache: its URL, written again with the expiry of Kiln's answers
+    whenever Kiln has pushed it out by RENEW_AFTER (each write pushes it out), so the entry lives as
+    long as the upload can resume."""
+
+    def __init__(self, store, key):
+        self.store, self.key = store, key
+        self.url, self.expires = None, None
+
+    def keep(self, url, expires):
+        if expires is None and self.url == url:
+            return  # finished, or no expiry told: nothing new
+        if self.url == url and self.expires is not None and expires - self.expires < RENEW_AFTER:
+            return
+        self.store.put(self.key, url, expires)
+        self.url, self.expires = url, expires
 
 
 def _completion(answer):
@@ -171,17 +272,17 @@ def _completion(answer):
 
 
 def _resume(transport, url, patience, wait):
-    """(url, offset, completion) of a stored upload the server still has, else (None, 0, (None, None))."""
-    if url is None:
-        return None, 0, (None, None)
+    """(url, offset, completion, expiry) of a stored upload the server still has, else (None, 0, (None, None), None)."""
+    if url is None or not isinstance(url, str):
+        return None, 0, (None, None), None
     try:
         head = _persisting(lambda: transport.request("HEAD", url, headers=TUS),
                            "cannot ask where the upload stands", patience, wait)
     except KilnError as e:
         if e.transient or e.status >= 500:
             raise
-        return None, 0, (None, None)  # gone (404 / 410) or not ours: start again
-    return url, int(head.header("Upload-Offset", "0")), _completion(head)
+        return None, 0, (None, None), None  # gone (404 / 410) or not ours: start again
+    return url, int(head.header("Upload-Offset", "0")), _completion(head), _expires(head)
 
 
 def _b64(text):
@@ -221,7 +322,7 @@ def _create(transport, path, size, job, patience, wait):
     location = created.header("Location")
     if not location:
         raise KilnError(created.status, "bad_answer", "the upload was created without a Location")
-    return location
+    return location, _expires(created)
 
 
 def _patch(transport, url, source, offset, chunk_size, size):
@@ -236,14 +337,14 @@ def _patch(transport, url, source, offset, chunk_size, size):
     if not chunk and offset < size:
         raise OSError("the file shrank while it was being uploaded")
     answer = transport.request("PATCH", url, body=chunk, headers=headers, timeout=max(60.0, transport.timeout))
-    return int(answer.header("Upload-Offset", str(offset + len(chunk)))), _completion(answer)
+    return int(answer.header("Upload-Offset", str(offset + len(chunk)))), _completion(answer), _expires(answer)
 
 
 def _offset(transport, url, patience, wait):
     """Where the server stands (HEAD), asked until it answers or ``patience`` runs out."""
     head = _persisting(lambda: transport.request("HEAD", url, headers=TUS),
                        "cannot ask where the upload stands", patience, wait)
-    return int(head.header("Upload-Offset", "0")), _completion(head)
+    return int(head.header("Upload-Offset", "0")), _completion(head), _expires(head)
 
 
 def _waiter(on_retry, sleep):

@@ -7,6 +7,7 @@ import json
 import re
 
 from ._args import positive
+from .display import printable
 from .errors import KilnError
 
 ENDPOINT_KEPT = ("Kiln keeps it to sign every delivery but never shows it again; if it is lost, "
@@ -68,7 +69,7 @@ def cmd_list(client, args, out, err):
                                      ",".join(hook.get("processors") or ["all processors"]))
         if hook.get("description"):
             line += "  (%s)" % hook["description"]
-        out.write(line + "\n")
+        out.write(printable(line) + "\n")
     if not hooks and not args.json:
         err.write("no webhooks\n")
     return 0
@@ -76,12 +77,14 @@ def cmd_list(client, args, out, err):
 
 def cmd_add(client, args, out, err):
     events, processors = _names(args.events), _names(args.processors)
+    added = ("it may have been added all the same, its secret unseen: `webhooks` lists it; "
+             "webhook-delete it, then add it again")
     try:
         hook = client.create_webhook(args.address, events, processors, args.description)
     except KilnError as e:
-        raise _lost(_naming(e, {"events": events, "processors": processors}),
-                    "it may have been added all the same, its secret unseen: `webhooks` lists it; "
-                    "webhook-delete it, then add it again")
+        raise _lost(_naming(e, {"events": events, "processors": processors}), added)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt("interrupted before Kiln's answer (if Kiln got the request, %s)" % added) from None
     return _secret(hook, args, out, err, "signing secret of %s (%s)" % (name(hook), hook["id"]), ENDPOINT_KEPT,
                    "webhook-delete %s and add it again" % hook["id"])
 
@@ -111,6 +114,9 @@ def cmd_callback_secret(client, args, out, err):
         entry = client.rotate_callback_secret()
     except KilnError as e:
         raise _lost(e, "the secret may have been replaced all the same: run callback-secret again")
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt("interrupted before Kiln's answer (if Kiln got the request, the secret may have "
+                                "been replaced all the same: run callback-secret again)") from None
     return _secret(entry, args, out, err, "your callback secret (%s)" % entry["id"], CALLBACK_KEPT,
                    "run callback-secret again (the previous one no longer signs)")
 
@@ -120,7 +126,7 @@ def _secret(hook, args, out, err, what, kept, remedy):
     that this is the only time it is shown. Stdout that cannot take it (a closed pipe, a full disk)
     is said on stderr with ``remedy``: Kiln has made the secret and no one has it."""
     if not args.json:
-        err.write("%s, shown this once. %s\n" % (what[0].upper() + what[1:], kept))
+        err.write(printable("%s, shown this once. %s" % (what[0].upper() + what[1:], kept)) + "\n")
         err.flush()
     try:
         out.write((json.dumps(hook, ensure_ascii=False) if args.json else hook["secret"]) + "\n")
@@ -147,14 +153,15 @@ def cmd_deliveries(client, args, out, err):
         if args.json:
             out.write(json.dumps(delivery, ensure_ascii=False) + "\n")
         else:
-            out.write(delivery_line(delivery) + ("  to %s" % delivery.get("url") if callbacks else "") + "\n")
+            line = delivery_line(delivery) + ("  to %s" % delivery.get("url") if callbacks else "")
+            out.write(printable(line) + "\n")
     if not found and not args.json:
         err.write("nothing delivered yet: a job of yours that ends shows here\n")
     return 0
 
 
 def cmd_redeliver(client, args, out, err):
-    out.write(delivery_line(client.redeliver(args.webhook, args.delivery)) + "\n")
+    out.write(printable(delivery_line(client.redeliver(args.webhook, args.delivery))) + "\n")
     return 0
 
 

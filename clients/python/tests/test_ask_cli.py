@@ -97,6 +97,17 @@ class AskCliTest(unittest.TestCase):
 
         return self.run_cli(handler, "ask", *argv)
 
+    def test_a_documents_control_characters_are_shown_not_obeyed(self):
+        hit = dict(HIT, fileName="a\x1b[2J.pdf", snippet=[{"text": "line\x1b]52;c;cHduZWQ=\x07 two"}])
+        code, out, _, _ = self.run_cli(lambda m, p, b: answer(200, {"items": [hit]}), "search", "budget")
+        self.assertEqual(out.splitlines(), ["job_1  a\ufffd[2J.pdf · 1:23–1:31  segment 4",
+                                            "  line\ufffd]52;c;cHduZWQ=\ufffd two"])
+        citations = [dict(CITATIONS[0], fileName="t\x1b[1A.wav")]
+        events = [state(2, "running", attempt=1), partial(3, citations=citations),
+                  partial(4, delta="In\tMarch\x1b[2K [1].\n"), state(5, "succeeded")]
+        code, out, _, _ = self.ask(events, "When?", result={"answer": "In March [1].", "citations": citations})
+        self.assertEqual(out, "In\tMarch\ufffd[2K [1].\n\n[1] t\ufffd[1A.wav · 1:23–1:31 (job_1, segment 4)\n")
+
     def test_the_answer_is_written_as_it_comes_then_its_sources(self):
         events = [state(2, "running", attempt=1), partial(3, citations=CITATIONS), partial(4, delta="In "),
                   partial(5, delta="March [1]."), state(6, "succeeded")]

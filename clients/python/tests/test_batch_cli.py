@@ -1,13 +1,17 @@
 import argparse
 import io
+import json
 import os
+import select
+import subprocess
+import sys
 import tempfile
 import unittest
 from unittest import mock
 
 from kiln import Client, batchcli, cli
 from kiln.errors import KilnError, KilnUnavailable
-from kiln.uploads import UploadStore
+from kiln.uploads import TIMES, UploadStore
 
 from . import NO_NON_UTF8_TEXT
 from .fakes import FakeHttp, answer
@@ -62,9 +66,22 @@ class BatchCliTest(unittest.TestCase):
         self.assertTrue(lines[1].endswith("100%  f0.wav"), lines[1])
         self.assertTrue(lines[2].endswith("0%  f1.wav  (media_unreadable)"), lines[2])
 
+    def test_a_files_name_is_shown_not_obeyed(self):
+        b = batch(True, succeeded=1)
+        b["jobs"][0]["fileName"] = "x\x1b]0;title\x07.wav"
+        self.assertTrue(batchcli.render(b).splitlines()[1].endswith("x\ufffd]0;title\ufffd.wav"))
+
     def test_a_batch_is_named_after_its_first_file(self):
         self.assertEqual(batchcli.default_name(["/a/talk.wav", "b.wav", "c.wav"]), "talk.wav and 2 more")
         self.assertEqual(batchcli.default_name(["/a/talk.wav"]), "talk.wav")
+        # Kiln takes a name of one line, at most 200 characters, without control characters.
+        self.assertEqual(batchcli.default_name(["/a/x\x1b[31m\nred.wav", "b"]), "x\ufffd[31m\ufffdred.wav and 1 more")
+        long = "\U0001f3a4" * 100 + "a" * 55 + ".wav"  # 259 of Java's characters
+        named = batchcli.default_name(["/a/" + long, "b", "c"])
+        self.assertEqual(named, "\U0001f3a4" * 94 + "\u2026 and 2 more")
+        self.assertEqual(len(named.encode("utf-16-le")) // 2, 200)
+        self.assertEqual(batchcli.default_name(["/a/" + "b" * 250])[-3:], "bb\u2026")
+        self.assertEqual(batchcli.default_name(["/a/ ", "b"]), None, "nothing of it left: no name")
         if not NO_NON_UTF8_TEXT:
             self.assertEqual(batchcli.default_name([os.fsdecode(b"/a/caf\xe9.wav")]), "caf\ufffd.wav")  # not UTF-8
 
@@ -123,6 +140,22 @@ class BatchCliTest(unittest.TestCase):
                          ("transcribe", {"model": "en"}, "a.wav and 1 more"))
         self.assertTrue(client.made["key"].startswith("cli-"))
         self.assertEqual(out.getvalue(), "batch_1\n")
+
+    def test_a_processor_kiln_does_not_have_is_refused_before_any_upload(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "talk.wav")
+            with open(path, "w") as f:
+                f.write("x")
+            processors = {"items": [{"name": "transcribe"}, {"name": "extract"}]}
+            client = Client("http://kiln.test", "kiln_t", cache=os.path.join(d, "cache"))
+            client.http = FakeHttp(lambda method, p, body, headers=None: answer(200, processors))
+            err = io.StringIO()
+            with mock.patch.object(cli, "connect", return_value=client):
+                code = cli.main(["batch", path, "-p", "transcibe"], io.StringIO(), err, {})
+            self.assertEqual(code, 1)
+            self.assertEqual(err.getvalue(), "kiln batch: There is no processor named 'transcibe'. [400 unknown_processor]\n"
+                                             '  known: ["transcribe", "extract"]\n')
+            self.assertEqual(client.http.paths(), ["/api/v1/processors"], "nothing uploaded")
 
     def test_a_file_whose_upload_is_refused_is_named(self):
         def upload(client, path, chunk, err):
@@ -256,7 +289,66 @@ class CutBatchRunTest(unittest.TestCase):
         self.run_batch()
         self.assertEqual(self.sent, self.paths * 2, "run again on purpose: uploaded again")
         self.assertNotEqual(self.kiln.made_with[0][1], self.kiln.made_with[1][1], "a new batch")
-        self.assertEqual(self.store._read(), {})
+        left = [key for key in self.store._read() if key != TIMES]
+        self.assertEqual([key.split("|")[0] for key in left], ["ran"], "only which batch it made, for an hour")
+
+
+class SameRunTwiceTest(unittest.TestCase):
+    """Two identical ``batch`` commands started at the same moment make one batch between them."""
+
+    def setUp(self):
+        d = tempfile.TemporaryDirectory()
+        self.addCleanup(d.cleanup)
+        self.paths = []
+        for name in ("a.txt", "b.txt"):
+            self.paths.append(os.path.join(d.name, name))
+            with open(self.paths[-1], "w") as f:
+                f.write(name[0] * 5)
+        self.cache = os.path.join(d.name, "cache")
+
+    def start(self):
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        run = subprocess.Popen([sys.executable, "-m", "tests.concurrent_batch", self.cache] + self.paths, cwd=here,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               universal_newlines=True)
+        self.addCleanup(lambda: run.poll() is None and run.kill())
+        self.addCleanup(lambda: [stream.close() for stream in (run.stdin, run.stdout, run.stderr)])
+        return run
+
+    def started_second(self):
+        """The first uploading a.txt, the second started meanwhile and waiting for it."""
+        first = self.start()
+        self.assertEqual(first.stdout.readline().strip(), "uploading " + self.paths[0])
+        second = self.start()
+        ready, _, _ = select.select([second.stdout, second.stderr], [], [], 60)
+        said = (second.stderr if second.stderr in ready else second.stdout).readline()
+        self.assertIn("the same batch command is running; waiting for its batch", said)
+        return first, second
+
+    def test_the_second_waits_for_the_firsts_batch_and_takes_it(self):
+        first, second = self.started_second()
+        first.stdin.write("\n\n")
+        first.stdin.flush()
+        made = json.loads(first.communicate(timeout=60)[0].splitlines()[-1])
+        output, errors = second.communicate(timeout=60)
+        taken = json.loads(output.splitlines()[-1])
+        self.assertEqual(len(made["made"]), 1)
+        self.assertEqual((taken["made"], taken["printed"], taken["read"]), ([], made["printed"], [made["printed"]]))
+        self.assertIn("batch %s was made by the same command running alongside" % made["printed"], errors)
+        self.assertEqual([first.returncode, second.returncode], [0, 0])
+
+    def test_the_second_takes_up_the_firsts_run_when_it_dies(self):
+        first, second = self.started_second()
+        first.stdin.write("\n")  # a.txt is in
+        first.stdin.flush()
+        self.assertEqual(first.stdout.readline().strip(), "uploading " + self.paths[1])
+        first.kill()
+        first.wait()
+        self.assertEqual(second.stdout.readline().strip(), "uploading " + self.paths[1], "b.txt only")
+        output, errors = second.communicate("\n", timeout=60)
+        taken = json.loads(output.splitlines()[-1])
+        self.assertEqual(taken["made"], [["file_%d_a.txt" % first.pid, "file_%d_b.txt" % second.pid]])
+        self.assertIn("a.txt: uploaded before (file_%d_a.txt)" % first.pid, errors)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 import base64
+import email.utils
 import json
 import os
 import subprocess
@@ -8,7 +9,7 @@ import unittest
 
 from kiln import Client
 from kiln.errors import KilnError
-from kiln.uploads import UploadStore, file_name, upload
+from kiln.uploads import EXPIRY_GRACE, MAX_AGE, RENEW_AFTER, TIMES, UploadStore, file_name, upload
 
 from . import NO_NON_UTF8_FILES
 from .fakes import FakeHttp, answer, down
@@ -198,7 +199,71 @@ class UploadTest(unittest.TestCase):
         self.assertEqual([run.wait() for run in runs], [0, 0])
         with open(self.store.file) as f:
             kept = json.load(f)
+        kept.pop(TIMES)
         self.assertEqual(sorted(kept), sorted("%s-%d" % (name, i) for name in "ab" for i in range(60)))
+
+
+class PruneTest(unittest.TestCase):
+    """The cache drops what can no longer serve on each change, and keeps what a resumable upload needs."""
+
+    def setUp(self):
+        d = tempfile.TemporaryDirectory()
+        self.addCleanup(d.cleanup)
+        self.dir = d.name
+        self.now = [1796439600.0]
+        self.store = UploadStore(os.path.join(d.name, "cache"), clock=lambda: self.now[0])
+
+    def entries(self):
+        kept = self.store._read()
+        kept.pop(TIMES, None)
+        return kept
+
+    def test_entries_past_their_expiry_or_too_old_are_dropped_on_the_next_change(self):
+        start = self.now[0]
+        os.makedirs(os.path.dirname(self.store.file))
+        with open(self.store.file, "w") as f:  # as an earlier version left it: no times at all
+            json.dump({"http://k|/a.wav|1|1": "/api/v1/uploads/upl_old"}, f)
+        self.store.put("uploaded|who|http://k|/b.wav|2|2", "file_1")
+        self.store.put("http://k|/c.wav|3|3", "/api/v1/uploads/upl_3", expires=start + 3600)
+        self.now[0] = start + 3600 + EXPIRY_GRACE - 1  # within the grace: the clocks may differ
+        self.store.put("x", "1")
+        self.assertIn("http://k|/c.wav|3|3", self.entries())
+        self.now[0] = start + 3600 + EXPIRY_GRACE + 1  # Kiln has dropped that upload by now
+        self.store.put("y", "2")
+        self.assertEqual(sorted(self.entries()), ["http://k|/a.wav|1|1", "uploaded|who|http://k|/b.wav|2|2", "x", "y"])
+        self.now[0] = start + MAX_AGE + 1
+        self.store.remove("y")
+        self.assertEqual(sorted(self.entries()), ["x"],
+                         "a week old is dropped; the earlier version's entry counted from its first change here")
+        self.now[0] = start + 3600 + MAX_AGE + EXPIRY_GRACE + 2
+        self.store.remove("nothing")
+        self.assertEqual(self.store._read(), {})
+
+    def test_a_running_upload_keeps_its_entry_alive_as_kiln_pushes_out_its_expiry(self):
+        path = os.path.join(self.dir, "talk.txt")
+        with open(path, "wb") as f:
+            f.write(b"0123456789" * 4)
+        server, cut = TusServer(40), [KilnError(400, "invalid_field", "cut")]
+        expiry = [self.now[0] + 600]  # kiln.uploads.expire-after of 10 minutes, pushed out by each write
+
+        def handler(method, path, body, headers=None):
+            if method == "PATCH" and server.offset == 30 and cut:
+                return cut.pop()
+            expiry[0] += 400
+            answered = server(method, path, body, headers)
+            answered.headers["Upload-Expires"] = email.utils.formatdate(expiry[0], usegmt=True)
+            return answered
+
+        with self.assertRaises(KilnError):
+            upload(FakeHttp(handler), path, self.store, chunk_size=10, sleep=lambda s: None)
+        key = UploadStore.key(FakeHttp.url, path)
+        recorded = self.store._read()[TIMES][key][1]
+        self.assertGreaterEqual(recorded, expiry[0] - 400 - RENEW_AFTER, "written again as Kiln pushed it out")
+        self.now[0] = expiry[0] - 400 + EXPIRY_GRACE - 1  # the latest expiry, which the last PATCH answered
+        self.store.put("another", "command")
+        self.assertEqual(self.store.get(key), "/api/v1/uploads/upl_1", "still there for the next run")
+        file_id, _ = upload(FakeHttp(handler), path, self.store, chunk_size=10, sleep=lambda s: None)
+        self.assertEqual((file_id, self.store.get(key)), ("file_1", None))
 
 
 if __name__ == "__main__":

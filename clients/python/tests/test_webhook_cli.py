@@ -99,6 +99,22 @@ class WebhookCliTest(unittest.TestCase):
         code, _, err, _ = self.run_cli(lambda m, p, b: refused("rate_limited", 429, "Too many."), "callback-secret")
         self.assertEqual(err, "kiln callback-secret: Too many. [429 rate_limited]\n", "nothing was done")
 
+    def test_ctrl_c_while_adding_says_it_may_have_been_done(self):
+        def interrupted(method, path, body):
+            raise KeyboardInterrupt  # Ctrl-C while the request is on its way
+
+        code, out, err, _ = self.run_cli(interrupted, "webhook-add", "https://hooks.example/kiln")
+        self.assertEqual((code, out), (130, ""))
+        self.assertEqual(err, "\nkiln webhook-add: interrupted before Kiln's answer (if Kiln got the request, it may"
+                              " have been added all the same, its secret unseen: `webhooks` lists it; webhook-delete"
+                              " it, then add it again)\n")
+        code, _, err, _ = self.run_cli(interrupted, "callback-secret")
+        self.assertEqual(code, 130)
+        self.assertIn("kiln callback-secret: interrupted before Kiln's answer (if Kiln got the request, the secret"
+                      " may have been replaced all the same: run callback-secret again)", err)
+        code, _, err, _ = self.run_cli(interrupted, "webhooks")
+        self.assertEqual((code, err), (130, "\n"), "a read: nothing to say")
+
     def test_a_refusal_is_one_line_from_the_problem(self):
         detail = "Kiln does not send requests to 10.0.0.1: 10.0.0.1 is a private address."
         code, out, err, _ = self.run_cli(lambda m, p, b: refused("url_not_allowed", 422, detail),
@@ -128,6 +144,20 @@ class WebhookCliTest(unittest.TestCase):
         self.assertEqual((code, out), (0, "whsec_new\n"))
         self.assertIn("Your callback secret (wh_2), shown this once. It signs the callbacks", err)
         self.assertEqual(http.calls[0][:2], ("POST", "/api/v1/webhooks/callback-secret"))
+
+    def test_a_receivers_answer_reaches_the_terminal_as_text_never_as_commands(self):
+        # A receiver (anyone's server) answered with escape sequences: retitle the window, clear the screen.
+        log = [delivery(status="failed", responseStatus=500, error="HTTP 500: \x1b]0;pwned\x07\x1b[2Jgone\x9b")]
+        hook = dict(HOOK, description="ok\x1b[8m", url="https://hooks.example/\x1b[1A")
+
+        def handler(method, path, body):
+            return answer(200, {"items": log} if "/deliveries" in path else {"items": [hook]})
+
+        for argv in (["webhook-deliveries", "wh_1"], ["webhooks"]):
+            code, out, _, _ = self.run_cli(handler, *argv)
+            self.assertEqual(code, 0)
+            self.assertNotRegex(out, "[\x1b\x07\x9b]", argv[0])
+        self.assertIn("HTTP 500: \ufffd]0;pwned\ufffd\ufffd[2Jgone\ufffd", self.run_cli(handler, "webhook-deliveries", "wh_1")[1])
 
     def test_the_delivery_log_says_each_last_answer_as_the_web_app_does(self):
         log = [delivery(),
