@@ -178,9 +178,13 @@ class Run:
         if self.store is None:
             yield lambda client: None
             return
-        paths, started = request[1], time.time()
+        paths = request[1]
         request = [self.server, self.who, request[0], [UploadStore.key(self.server, p) for p in paths]] + request[2:]
         self.run = "ran|" + hashlib.sha256(json.dumps(request, sort_keys=True).encode("utf-8")).hexdigest()
+        # What an identical run made before this one started is not this run's: only an entry that
+        # changed while this one waited is (compared as written, not by clocks, which may differ
+        # between machines sharing the cache).
+        before = self.store.get(self.run)
 
         def waiting():
             err.write("the same batch command is running; waiting for its batch (Ctrl-C stops waiting)\n")
@@ -188,7 +192,7 @@ class Run:
 
         def made(client):
             ran = self.store.get(self.run)
-            if not (isinstance(ran, dict) and isinstance(ran.get("batch"), str) and ran.get("at", 0) >= started):
+            if not (isinstance(ran, dict) and isinstance(ran.get("batch"), str)) or ran == before:
                 return None
             err.write("batch %s was made by the same command running alongside\n" % ran["batch"])
             return client.batch(ran["batch"])

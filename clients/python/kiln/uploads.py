@@ -7,6 +7,7 @@ restart or a killed process goes on from the server's offset the next time, not 
 import base64
 import contextlib
 import email.utils
+import errno
 import hashlib
 import json
 import logging
@@ -146,10 +147,15 @@ class UploadStore:
                 byte = int(hashlib.sha256(name.encode("utf-8")).hexdigest()[:8], 16)
                 try:
                     fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, byte)
-                except OSError:  # held by another process
-                    if on_wait is not None:
-                        on_wait()
-                    fcntl.lockf(handle, fcntl.LOCK_EX, 1, byte)
+                except OSError as e:
+                    if e.errno not in (errno.EACCES, errno.EAGAIN):
+                        # A file system without locks (NFS without its lock daemon, Lustre without
+                        # flock): run unguarded, as a change of the cache does.
+                        log.warning("cannot lock %s: %s", handle.name, e)
+                    else:  # held by another process
+                        if on_wait is not None:
+                            on_wait()
+                        fcntl.lockf(handle, fcntl.LOCK_EX, 1, byte)
             yield
         finally:
             if handle is not None:

@@ -1,4 +1,5 @@
 import argparse
+import errno
 import io
 import json
 import os
@@ -6,6 +7,7 @@ import select
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 from unittest import mock
 
@@ -291,6 +293,23 @@ class CutBatchRunTest(unittest.TestCase):
         self.assertNotEqual(self.kiln.made_with[0][1], self.kiln.made_with[1][1], "a new batch")
         left = [key for key in self.store._read() if key != TIMES]
         self.assertEqual([key.split("|")[0] for key in left], ["ran"], "only which batch it made, for an hour")
+
+    def test_a_batch_an_earlier_run_made_is_not_taken_whatever_its_clock_said(self):
+        self.run_batch()
+        (ran,) = [key for key in self.store._read() if key.startswith("ran|")]
+        # written by a machine sharing the cache whose clock is ahead of this one's
+        self.store.put(ran, {"batch": "batch_earlier", "at": time.time() + 300})
+        self.run_batch()
+        self.assertEqual(len(self.kiln.made_with), 2, "a batch of its own")
+
+    def test_a_cache_on_a_file_system_without_locks_still_makes_the_batch(self):
+        def no_locks(*args):
+            raise OSError(errno.ENOLCK, "No locks available")
+
+        with mock.patch("fcntl.lockf", no_locks), mock.patch("fcntl.flock", no_locks):
+            said = self.run_batch()
+        self.assertEqual(len(self.kiln.made_with), 1)
+        self.assertNotIn("waiting", said)
 
 
 class SameRunTwiceTest(unittest.TestCase):
