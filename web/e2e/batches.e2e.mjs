@@ -1,12 +1,14 @@
 // A batch in real headless Chromium against a Kiln the calling Java test started: three text files
 // dropped on New job (two with the same name), uploaded and extracted as one batch by the real
-// extract processor, the batch page followed to the end, and the zip of every result downloaded.
+// extract processor, the batch page followed to the end, and the zip of every result downloaded; then a
+// failed batch whose Retry failed runs again only the job that could end otherwise (not one whose file
+// was deleted).
 // Prints what it checks and, last, `ZIP <path>` for the Java test to open; exits non-zero on the
 // first failure.
 //
 //   node e2e/batches.e2e.mjs --base http://localhost:8080 --token T --shots ../target/screenshots
 import path from 'node:path';
-import { args, base, check, runSteps, shot } from './support.mjs';
+import { api, args, base, check, runSteps, shot, until } from './support.mjs';
 
 const FILES = [
   { name: 'minutes.txt', text: 'Minutes of the first meeting: the kiln was fired.' },
@@ -85,6 +87,59 @@ const steps = [
       check(download.suggestedFilename().endsWith('-txt.zip'), `the zip is named ${download.suggestedFilename()}`);
       s.zip = path.resolve(args.shots, 'batch.zip');
       await download.saveAs(s.zip);
+    },
+  ],
+  [
+    'Retry failed runs again only the jobs that could end otherwise',
+    async () => {
+      // Two jobs that fail; one's file is then deleted, so run again it would fail the same way (input_missing).
+      const files = [];
+      for (const name of ['kept.txt', 'deleted.txt']) {
+        const stored = await api(`/api/v1/files?name=${name}`, {
+          method: 'POST',
+          body: `text of ${name}`,
+          headers: { 'Content-Type': 'application/octet-stream' },
+        });
+        files.push((await stored.json()).id);
+      }
+      const params = { retryable: false };
+      const made = await api('/api/v1/batches', {
+        method: 'POST',
+        body: JSON.stringify({ type: 'test-fail', params, files }),
+      });
+      const { id } = await made.json();
+      const read = async () => (await api(`/api/v1/batches/${id}`)).json();
+      await until('the batch has failed', async () => (await read()).finished);
+      check(
+        (await api(`/api/v1/files/${files[1]}`, { method: 'DELETE' })).status === 204,
+        "a failed job's file is deleted",
+      );
+
+      await s.page.goto(`${base}/batches/${id}`);
+      const note = s.page.getByTestId('batch-not-retried');
+      await note.waitFor();
+      check(
+        (await note.textContent()).startsWith(
+          '1 of the 2 failed or cancelled jobs can be retried: one would fail the same way',
+        ),
+        `the page says which failed jobs can be retried ("${await note.textContent()}")`,
+      );
+      await shot(s.page, 'batch-retry-some');
+      // test-fail fails every attempt: the job retried runs, and fails, again.
+      const job = async (i) => (await api(`/api/v1/jobs/${(await read()).jobs[i].id}`)).json();
+      const before = [await job(0), await job(1)];
+      await s.page.getByRole('button', { name: 'Retry failed (1)' }).click();
+      const again = await until('the retried job has failed again', async () => {
+        const kept = await job(0);
+        return kept.state === 'failed' && kept.seq > before[0].seq && kept;
+      });
+      const gone = await job(1);
+      check(
+        again.seq > before[0].seq && gone.seq === before[1].seq && gone.state === 'failed',
+        `only the job that could end otherwise ran again (its events ${before[0].seq} → ${again.seq}; the other's ${before[1].seq} → ${gone.seq})`,
+      );
+      await s.page.getByRole('button', { name: 'Retry failed (1)' }).waitFor();
+      check(true, 'the page offers that one again, and only that one');
     },
   ],
 ];

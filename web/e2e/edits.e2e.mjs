@@ -1,7 +1,7 @@
 // Correcting a transcript in the web app, in real headless Chromium against a Kiln the calling Java
-// test started (with the test processors): a line is edited with the keyboard, undone with Ctrl+Z,
-// edited again, kept across a reload and in the SRT download, and the original restored from the
-// line's history. Then a transcript of 10,000 lines:
+// test started (with the test processors): a line is edited with the keyboard, undone with Ctrl+Z, two
+// more edits undone by Ctrl+Z pressed twice at once, the line edited again, kept across a reload and in
+// the SRT download, and the original restored from the line's history. Then a transcript of 10,000 lines:
 // only a screenful of rows exists in the page, and scrolling (and End) reaches the last line.
 // Prints what it checks and the figures it measured; exits non-zero on the first failure.
 //
@@ -51,6 +51,27 @@ try {
   check(
     restored.segments[1].text === 'Line 1 of the transcript.' && restored.segments[1].version === 2,
     "Ctrl+Z undoes it: the engine's line is back, as a new revision",
+  );
+  // Two more lines corrected, then Ctrl+Z twice at once: the second press waits for the first undo to land,
+  // then undoes the edit before it (never two writes at once, never the same edit twice).
+  for (const [row, text] of [
+    [0, 'First corrected.'],
+    [2, 'Third corrected.'],
+  ]) {
+    await rows.nth(row).locator('.segment-text').click();
+    await page.getByLabel(`Text of segment ${row + 1}`).fill(text);
+    await page.getByLabel(`Text of segment ${row + 1}`).press('Enter');
+    await rows.nth(row).locator('.segment-text').getByText(text).waitFor();
+  }
+  await page.keyboard.press('Control+z');
+  await page.keyboard.press('Control+z');
+  await rows.nth(0).getByText('Line 0 of the transcript.').waitFor();
+  await rows.nth(2).getByText('Line 2 of the transcript.').waitFor();
+  await page.getByRole('button', { name: 'Undo', exact: true, disabled: true }).waitFor();
+  const twice = await (await api(`/api/v1/jobs/${jobId}/result`)).json();
+  check(
+    twice.segments[0].text === 'Line 0 of the transcript.' && twice.segments[2].text === 'Line 2 of the transcript.',
+    'Ctrl+Z pressed twice at once undoes the last two edits, one after the other (nothing left to undo)',
   );
   await rows.nth(1).locator('.segment-text').click();
   await page.getByLabel('Text of segment 2').fill('Corrected in Chromium.');

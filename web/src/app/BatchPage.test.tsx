@@ -124,18 +124,71 @@ describe('the batch page', () => {
       counts: { ...running.counts, running: 0, failed: 1 },
       progress: 1,
       finished: true,
-      jobs: [running.jobs[0], { ...running.jobs[1], state: 'failed', error: 'media_unreadable' }],
+      jobs: [running.jobs[0], { ...running.jobs[1], state: 'failed', error: 'processor_error' }],
     };
     const kiln = fakeKiln([failed, running], { retry: running });
     render(<BatchPage http={kiln.http} id="batch_1" processors={[transcribe]} />);
 
-    fireEvent.click(await screen.findByRole('button', { name: 'Retry failed' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Retry failed (1)' }));
+    expect(screen.queryByTestId('batch-not-retried')).toBeNull(); // every failed job can run again
 
     expect(await screen.findByRole('button', { name: 'Cancel all' })).toBeTruthy();
     expect(kiln.calls).toContain('POST /api/v1/batches/batch_1/retry');
     await act(() => vi.advanceTimersByTimeAsync(1_100));
     // One read before the retry, one as the retry's answer restarts the polling, one a second later.
     expect(kiln.calls.filter((c) => c === 'GET /api/v1/batches/batch_1')).toHaveLength(3);
+  });
+
+  it('offers to retry only the jobs that could end otherwise, and says how many it leaves and why', async () => {
+    const job = (id: string, state: string, more: object = {}) => ({
+      id,
+      fileId: `file_${id}`,
+      fileName: `${id}.wav`,
+      state,
+      progress: 1,
+      ...more,
+    });
+    const ended: Batch = {
+      ...running,
+      jobCount: 5,
+      counts: { ...running.counts, running: 0, succeeded: 1, failed: 3, cancelled: 1 },
+      progress: 1,
+      eta: undefined,
+      finished: true,
+      jobs: [
+        job('ok', 'succeeded'),
+        job('damaged', 'failed', { error: 'media_unreadable' }), // the file itself
+        job('gone', 'failed', { fileId: undefined, fileName: undefined, error: 'processor_error' }), // file deleted
+        job('crashed', 'failed', { error: 'processor_error' }),
+        job('stopped', 'cancelled'),
+      ],
+    };
+    const kiln = fakeKiln([ended], { retry: ended });
+    render(<BatchPage http={kiln.http} id="batch_1" processors={[transcribe]} />);
+
+    expect((await screen.findByTestId('batch-not-retried')).textContent).toBe(
+      '2 of the 4 failed or cancelled jobs can be retried: 2 would fail the same way (the problem is in the file itself, or the file was deleted). Open one to see why.',
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Retry failed (2)' }));
+    await act(async () => {});
+    expect(kiln.calls).toContain('POST /api/v1/batches/batch_1/retry');
+  });
+
+  it('offers no retry when every failed job would fail the same way', async () => {
+    const ended: Batch = {
+      ...running,
+      counts: { ...running.counts, running: 0, succeeded: 1, failed: 1 },
+      progress: 1,
+      eta: undefined,
+      finished: true,
+      jobs: [running.jobs[0], { ...running.jobs[1], state: 'failed', progress: 1, error: 'no_audio' }],
+    };
+    render(<BatchPage http={fakeKiln([ended]).http} id="batch_1" processors={[transcribe]} />);
+
+    expect((await screen.findByTestId('batch-not-retried')).textContent).toBe(
+      'The failed job cannot be retried: it would fail the same way (the problem is in the file itself, or the file was deleted). Open it to see why.',
+    );
+    expect(screen.queryByRole('button', { name: /Retry/ })).toBeNull();
   });
 
   it('reads nothing while the tab is hidden, reads at once when it is shown, and never two reads at a time', async () => {

@@ -1,6 +1,15 @@
 import { useState } from 'react';
 import type { KilnHttp } from '../live';
-import { batchAction, cancellable, doneSummary, downloadBatch, retryable, type Batch, type BatchJob } from './batches';
+import {
+  batchAction,
+  cancellable,
+  doneSummary,
+  downloadBatch,
+  endedUnsucceeded,
+  retryableJobs,
+  type Batch,
+  type BatchJob,
+} from './batches';
 import { messageOf } from './errors';
 import { duration, percent } from './format';
 import { Link } from './Link';
@@ -48,15 +57,16 @@ export function BatchPage({ http, id, processors }: { http: KilnHttp; id: string
               Cancel all
             </button>
           )}
-          {retryable(batch) && (
+          {retryableJobs(batch).length > 0 && (
             <button type="button" onClick={act('retry')}>
-              Retry failed
+              Retry failed ({retryableJobs(batch).length})
             </button>
           )}
         </div>
       </div>
       {(problem ?? live.error) && <ErrorLine>{problem ?? live.error}</ErrorLine>}
       <BatchSummary batch={batch} />
+      <NotRetried batch={batch} />
       {(batch.counts.succeeded ?? 0) > 0 && (
         <DownloadAll
           formats={formats}
@@ -79,6 +89,26 @@ function BatchSummary({ batch }: { batch: Batch }) {
         {left !== null && !batch.finished ? ` · about ${duration(left)} left` : ''}
       </p>
     </div>
+  );
+}
+
+/** Says how many of the failed and cancelled jobs Retry failed leaves, when it leaves some, and why. */
+function NotRetried({ batch }: { batch: Batch }) {
+  const ended = endedUnsucceeded(batch);
+  const retried = retryableJobs(batch).length;
+  const left = ended.length - retried;
+  if (left === 0) return null;
+  const which =
+    retried > 0
+      ? `${retried} of the ${ended.length} failed or cancelled jobs can be retried: ${left === 1 ? 'one' : left}`
+      : ended.length === 1
+        ? `The ${ended[0].state} job cannot be retried: it`
+        : `None of the ${ended.length} failed or cancelled jobs can be retried: they`;
+  return (
+    <p className="note" data-testid="batch-not-retried">
+      {which} would fail the same way (the problem is in the file itself, or the file was deleted). Open{' '}
+      {left === 1 ? 'it' : 'one'} to see why.
+    </p>
   );
 }
 

@@ -392,10 +392,12 @@ function heldRenames() {
         return answer.promise;
       }
       if (call.method === 'PATCH') {
-        // A line's correction is stored and answered at once.
-        const { edits } = call.body as { edits: { segment: number; text: string }[] };
+        // A line's correction (or its undo, back to the engine's) is stored and answered at once.
+        const { edits } = call.body as { edits: { segment: number; text: string; restore?: boolean }[] };
         const now = segments[edits[0].segment];
-        const next = { ...now, text: edits[0].text, version: now.version + 1, edited: true };
+        const { restore } = edits[0];
+        const text = restore ? lines[now.id].text : edits[0].text;
+        const next = { ...now, text, version: now.version + 1, edited: !restore };
         segments = segments.map((s) => (s.id === next.id ? next : s));
         return json({ segments: [next] });
       }
@@ -463,7 +465,7 @@ describe("undoing a speaker's naming", () => {
     await screen.findByText(text);
   }
 
-  it('undoes a naming once when Ctrl+Z is pressed again before its answer, and the line edit before stays undoable', async () => {
+  it('undoes a naming, then the line edit before, when Ctrl+Z is pressed again before its answer', async () => {
     const { client, commit, renames } = heldRenames();
     render(<JobPage client={client} id="job_1" processors={[transcriber]} refreshProcessors={() => {}} />);
     await correctFirst('Hello there.', 'Hello there!');
@@ -473,10 +475,12 @@ describe("undoing a speaker's naming", () => {
 
     await act(async () => fireEvent.keyDown(window, { key: 'z', ctrlKey: true }));
     await act(async () => fireEvent.keyDown(window, { key: 'z', ctrlKey: true })); // before the first is answered
-    expect(renames()).toEqual([{ names: { SPEAKER_00: 'Ana' } }, { names: { SPEAKER_00: '' } }]);
+    expect(renames()).toEqual([{ names: { SPEAKER_00: 'Ana' } }, { names: { SPEAKER_00: '' } }]); // one at a time
     await act(async () => commit());
     await screen.findByRole('button', { name: 'Rename SPEAKER_00' });
-    expect(screen.getByRole('button', { name: 'Undo (line 1)' })).toHaveProperty('disabled', false);
+    await screen.findByText('Hello there.'); // the second press undid the line edit once the naming's undo landed
+    expect(renames()).toHaveLength(2);
+    expect(screen.getByRole('button', { name: 'Undo' })).toHaveProperty('disabled', true);
   });
 
   it('takes off the naming it undid, not a line edit saved while its answer was on the way', async () => {

@@ -2,6 +2,7 @@
 
 import { isObject, malformed, optionalString, type KilnHttp } from '../live';
 import { save } from './download';
+import { failureOfTheInput } from './errors';
 
 export interface BatchJob {
   id: string;
@@ -116,9 +117,20 @@ export function doneSummary(batch: Batch): string {
   return parts.join(' · ');
 }
 
-/** Whether any job can be cancelled, or retried. */
+/** Whether any job can be cancelled. */
 export const cancellable = (b: Batch) => !b.finished;
-export const retryable = (b: Batch) => (b.counts.failed ?? 0) + (b.counts.cancelled ?? 0) > 0;
+
+/** The batch's failed and cancelled jobs. */
+export const endedUnsucceeded = (b: Batch) => b.jobs.filter((j) => j.state === 'failed' || j.state === 'cancelled');
+
+/**
+ * Those of {@link endedUnsucceeded} that the batch's retry runs again (docs/protocol.md, "Batches"): not one
+ * whose file was deleted, nor one that failed for its file itself; run again, those would fail the same way.
+ */
+export const retryableJobs = (b: Batch) =>
+  endedUnsucceeded(b).filter(
+    (j) => j.fileId !== undefined && !(j.state === 'failed' && j.error !== undefined && failureOfTheInput(j.error)),
+  );
 
 /** A batch's name from its files: the first one's, and how many more. */
 export function batchName(files: { name: string }[]): string {

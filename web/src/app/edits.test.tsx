@@ -301,6 +301,87 @@ describe('undoing a restored revision', () => {
   });
 });
 
+describe('undo pressed again before the first is answered', () => {
+  /** A line edited twice, whose PATCHes the test answers one by one (an edit stored as sent, a restore as the engine's). */
+  async function twiceEdited() {
+    const held: { body: { edits: EditRequest[] }; answer(ok: boolean): void }[] = [];
+    const { client, calls } = fakeClient(
+      (call) =>
+        new Promise<Response>((resolve) =>
+          held.push({
+            body: call.body as { edits: EditRequest[] },
+            answer: (ok) => {
+              const { segment, version, text, restore } = (call.body as { edits: EditRequest[] }).edits[0];
+              resolve(
+                ok
+                  ? json({ segments: [line(segment, restore ? 'Engine.' : text!, version + 1, !restore)] })
+                  : json({ code: 'internal', detail: 'Disk full.' }, 500),
+              );
+            },
+          }),
+        ),
+    );
+    const loaded = [line(0, 'Engine.')];
+    const { result } = renderHook(() => useEditing(client.http, 'job_u', loaded));
+    for (const text of ['Once.', 'Twice.']) {
+      const saving = act(() => result.current.save(result.current.segments![0], text));
+      held.shift()!.answer(true);
+      await saving;
+    }
+    expect(result.current.segments?.[0]).toMatchObject({ text: 'Twice.', version: 2 });
+    const patches = () => calls.filter((c) => c.method === 'PATCH').map((c) => c.body);
+    return { result, held, patches };
+  }
+
+  it('undoes the step before once the first is answered, from the version it answered, one write at a time', async () => {
+    const { result, held, patches } = await twiceEdited();
+    let first!: Promise<void>;
+    await act(async () => {
+      first = result.current.undo();
+      void result.current.undo();
+    });
+    expect(held).toHaveLength(1); // the second waits: sent now, it would undo the same edit again
+    expect(held[0].body).toEqual({ edits: [{ segment: 0, version: 2, text: 'Once.', speaker: undefined }] });
+
+    await act(async () => held.shift()!.answer(true));
+    await waitFor(() => expect(held).toHaveLength(1));
+    expect(held[0].body).toEqual({ edits: [{ segment: 0, version: 3, restore: true }] });
+    await act(async () => {
+      held.shift()!.answer(true);
+      await first;
+    });
+    expect(result.current.segments?.[0]).toMatchObject({ text: 'Engine.', version: 4 });
+    expect(result.current.undoable).toBeUndefined();
+    expect(patches()).toHaveLength(4);
+  });
+
+  it('drops the waiting press when the first fails, and both edits stay undoable', async () => {
+    const { result, held, patches } = await twiceEdited();
+    let first!: Promise<void>;
+    await act(async () => {
+      first = result.current.undo().catch(() => undefined);
+      void result.current.undo();
+    });
+    await act(async () => {
+      held.shift()!.answer(false);
+      await first;
+    });
+    expect(held).toHaveLength(0);
+    expect(patches()).toHaveLength(3);
+    expect(result.current.problem?.message).toBe('Not saved: Disk full.');
+    expect(result.current.segments?.[0]).toMatchObject({ text: 'Twice.', version: 2 });
+    expect(result.current.undoable).toBe('line 1');
+
+    // Undo again undoes the newest edit, then the one before: nothing was lost from the history.
+    const again = act(() => result.current.undo());
+    expect(held).toHaveLength(1);
+    expect(held[0].body.edits[0]).toMatchObject({ version: 2, text: 'Once.' });
+    held.shift()!.answer(true);
+    await again;
+    expect(result.current.undoable).toBe('line 1');
+  });
+});
+
 describe('a long list', () => {
   it('renders only the rows in view, and again only the row whose segment changed', async () => {
     const { SegmentList } = await import('./SegmentList');

@@ -20,7 +20,8 @@ const HINTS: Record<string, string> = {
 
 /**
  * Failures of the input itself (docs/errors.md, "Job error codes"): run again on the same file, the job
- * fails the same way. The server would take the retry all the same; it cannot help. Not
+ * fails the same way. The server would take the job's own retry all the same; it cannot help (a batch's
+ * retry leaves such jobs: the server's JobErrorCode has the same list). Not
  * document_too_large: it also means more text than kiln.extract.max-characters, which an administrator
  * can raise, and then a retry succeeds.
  */
@@ -33,10 +34,13 @@ const FAILURES_OF_THE_INPUT = new Set([
   'document_unreadable',
 ]);
 
+/** Whether a job that failed with {@link code} would fail the same way on the same file (the server's JobErrorCode says the same). */
+export const failureOfTheInput = (code: string) => FAILURES_OF_THE_INPUT.has(code);
+
 /** Why running a failed or cancelled job again cannot help, in words; undefined when it can. */
 export function whyNoRetry(job: Pick<JobSnapshot, 'state' | 'error'>, inputDeleted: boolean): string | undefined {
   if (inputDeleted) return 'It cannot run again: its file was deleted. Upload the file again and start a new job.';
-  if (job.state === 'failed' && job.error && FAILURES_OF_THE_INPUT.has(job.error.code))
+  if (job.state === 'failed' && job.error && failureOfTheInput(job.error.code))
     return 'Running it again would fail the same way: the problem is in the file itself.';
   return undefined;
 }

@@ -130,30 +130,51 @@ export function useEditing(
     [http, jobId],
   );
 
-  // One undo at a time: a second one (Ctrl+Z pressed again) before the first is answered would send the
-  // same entry's undo again. The entry undone is taken off by identity, not position: an edit saved while
-  // the undo was on its way has added its own entry after it.
-  const undoing = useRef(false);
-  const undo = useCallback(async () => {
+  // One undo at a time, in the order pressed: a second one (Ctrl+Z pressed again) before the first is answered
+  // waits for it, then undoes the entry before, as two presses do when each is answered at once; sent together,
+  // both would undo the same entry, or the second would be refused as a conflict by the first's new version. An
+  // undo that fails keeps its entry, and the presses waiting after it are dropped (they would undo out of
+  // order). The whole run counts as one save in flight, so a download waits for the undos still to be sent.
+  // The entry undone is taken off by identity, not position: an edit saved while the undo was on its way has
+  // added its own entry after it.
+  const undos = useRef({ running: false, wanted: 0 });
+  const undoLast = useCallback(async (): Promise<boolean> => {
     const { segments: now, history: done } = latest.current;
     const last = done[done.length - 1];
-    if (!last || undoing.current) return;
+    if (!last) return false;
     const segment = 'segment' in last ? now?.[last.segment] : undefined;
-    if ('segment' in last && !segment) return;
-    undoing.current = true;
+    if ('segment' in last && !segment) return false;
     setProblem(undefined);
-    try {
-      if ('segment' in last && segment) {
-        const updated = await trackSave(jobId, saveEdits(http, jobId, [undoOf(last, segment)])).catch(fail);
-        setSegments((s) => (s ? withUpdated(s, updated) : s));
-      } else if (!('segment' in last)) {
-        setRenamed(await trackSave(jobId, renameSpeaker(http, jobId, last.speaker, last.before)).catch(fail));
-      }
-      setHistory((h) => h.filter((entry) => entry !== last));
-    } finally {
-      undoing.current = false;
+    // Each answer also goes straight into `latest`: the next undo waiting reads it before React has rendered.
+    if ('segment' in last && segment) {
+      const updated = await saveEdits(http, jobId, [undoOf(last, segment)]).catch(fail);
+      setSegments((s) => (s ? withUpdated(s, updated) : s));
+      const after = latest.current;
+      latest.current = { ...after, segments: after.segments && withUpdated(after.segments, updated) };
+    } else if (!('segment' in last)) {
+      const names = await renameSpeaker(http, jobId, last.speaker, last.before).catch(fail);
+      setRenamed(names);
+      latest.current = { ...latest.current, names };
     }
+    setHistory((h) => h.filter((entry) => entry !== last));
+    latest.current = { ...latest.current, history: latest.current.history.filter((entry) => entry !== last) };
+    return true;
   }, [http, jobId, fail]);
+  const undo = useCallback(async () => {
+    const run = undos.current;
+    run.wanted++;
+    if (run.running) return;
+    run.running = true;
+    const all = async () => {
+      try {
+        for (; run.wanted > 0; run.wanted--) if (!(await undoLast())) break;
+      } finally {
+        run.running = false;
+        run.wanted = 0;
+      }
+    };
+    await trackSave(jobId, all());
+  }, [jobId, undoLast]);
 
   // Ctrl+Z (Cmd+Z) undoes the last edit, except in a field, where it undoes typing as usual.
   useEffect(() => {

@@ -282,6 +282,36 @@ describe('LiveClient', () => {
     expect(FakeSocket.opened).toHaveLength(3);
   });
 
+  it('back online after giving up and going offline, starts a fresh count and resumes every job from its last seq', async () => {
+    const network = new Network(true);
+    const c = client({ online: network, maxFailures: 2 });
+    const socket = await connected(c);
+    let latest: JobViewState | undefined;
+    c.followJob('job_a', (s) => (latest = s));
+    await flush();
+    [1, 2, 3].forEach((seq) => socket.push({ type: 'event', ...event('job_a', seq) }));
+    socket.drop(1006);
+    await vi.advanceTimersByTimeAsync(500);
+    await flush();
+    FakeSocket.last().drop(1006); // the second failure in a row: given up
+    expect(c.connection.state).toBe('failed');
+
+    network.set(false);
+    expect(c.connection.state).toBe('offline');
+    network.set(true);
+    await flush();
+    expect(FakeSocket.opened).toHaveLength(3);
+    // The network is not quite back: one failure is a drop like any, not a reason to give up again.
+    FakeSocket.last().drop(1006);
+    expect(c.connection.state).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(500);
+    const again = await connected(c);
+    expect(FakeSocket.opened).toHaveLength(4); // still the WebSocket: no fall back to SSE
+    expect(again.subscriptions()).toEqual([{ type: 'subscribe', jobs: [{ id: 'job_a', after: 3 }] }]);
+    [3, 4].forEach((seq) => again.push({ type: 'event', ...event('job_a', seq) }));
+    expect(partialsOf(latest)).toEqual([1, 2, 3, 4]);
+  });
+
   it('never has two sockets when the network returns mid-reconnect', async () => {
     const network = new Network(true);
     const c = client({ online: network });

@@ -589,8 +589,19 @@ export class LiveClient {
     this.setInfo({ state: 'offline', nextRetryAt: null });
   }
 
+  /**
+   * Back from 'offline', whatever it was before (reconnecting, or given up: 'failed'), it connects as
+   * after a drop with a fresh count of failures, as a paused tab does when shown: the failures counted
+   * before were on the network that went away, and with the old count one failed attempt (the network
+   * not quite back yet) gave up again for 30–60 s, or fell back from the WebSocket. Once ready, every job
+   * resumes from its last seq.
+   */
   private cameOnline(): void {
-    if (this.info.state === 'offline' || this.info.state === 'reconnecting') {
+    if (this.info.state === 'offline') {
+      this.backoff.reset();
+      this.unreadyFailures = 0;
+      this.connect();
+    } else if (this.info.state === 'reconnecting') {
       this.connect();
     } else if (this.info.state === 'failed') {
       this.retryInBackground();

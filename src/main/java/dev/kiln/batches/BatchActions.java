@@ -8,6 +8,7 @@ import dev.kiln.jobs.JobRetries;
 import dev.kiln.jobs.JobState;
 import dev.kiln.jobs.JobStore;
 import dev.kiln.limits.SubmissionLimits;
+import dev.kiln.processors.JobErrorCode;
 import java.util.List;
 import java.util.Map;
 import org.springframework.stereotype.Component;
@@ -47,20 +48,34 @@ class BatchActions {
     }
 
     /**
-     * Retries the failed and cancelled jobs, as one decision ({@link JobRetries}): all of them need
-     * room among the owner's waiting jobs, counted once for the whole set, or none is retried; a
-     * retry of the same batch running at once retries only what the other left.
+     * Retries the failed and cancelled jobs that could end otherwise ({@link #couldEndOtherwise}), as
+     * one decision ({@link JobRetries}): all of them need room among the owner's waiting jobs, counted
+     * once for the whole set, or none is retried; a retry of the same batch running at once retries
+     * only what the other left.
      *
      * @return how many went back to the queue
      */
     int retryFailed(User user, BatchStore.BatchRow batch) {
         List<String> ended = jobs.inBatch(batch.id()).stream()
                 .filter(j -> j.state() == JobState.FAILED || j.state() == JobState.CANCELLED)
+                .filter(BatchActions::couldEndOtherwise)
                 .map(Job::id)
                 .toList();
         List<Job> retried = retries.retryAll(batch.ownerId(), ended, limits::checkQueued);
         retried.forEach(job -> audit.record(user, AuditAction.JOB_RETRIED, "job", job.id()));
         audit.record(user, AuditAction.BATCH_RETRIED, "batch", batch.id(), Map.of("jobs", retried.size()));
         return retried.size();
+    }
+
+    /**
+     * Whether running the job again could help: not when its file was deleted (it would fail
+     * {@code input_missing}), nor when it failed for its file itself (a damaged or silent recording,
+     * a protected document). Its own retry still takes such a job; the batch's leaves it failed.
+     */
+    private static boolean couldEndOtherwise(Job job) {
+        boolean ofTheInput = job.state() == JobState.FAILED
+                && job.error() != null
+                && JobErrorCode.isFailureOfTheInput(job.error().code());
+        return job.input() != null && !ofTheInput;
     }
 }

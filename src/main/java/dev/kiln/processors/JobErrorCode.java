@@ -1,6 +1,7 @@
 package dev.kiln.processors;
 
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * The catalogue of job error codes Kiln and its built-in processors record on a failed attempt
@@ -30,6 +31,20 @@ public enum JobErrorCode {
     ENGINE_CHUNK_TOO_LARGE(false),
     ENGINE_ERROR(false);
 
+    /**
+     * Failures of the input itself (docs/errors.md, "Job error codes"): run again on the same file,
+     * the job fails the same way. Not {@link #DOCUMENT_TOO_LARGE}: it also means more text than
+     * {@code kiln.extract.max-characters}, which an administrator can raise, and then a retry
+     * succeeds. The web app's {@code FAILURES_OF_THE_INPUT} is the same list.
+     */
+    private static final Set<String> FAILURES_OF_THE_INPUT = Set.of(
+            INVALID_INPUT.code(),
+            INPUT_MISSING.code(),
+            MEDIA_UNREADABLE.code(),
+            NO_AUDIO.code(),
+            DOCUMENT_ENCRYPTED.code(),
+            DOCUMENT_UNREADABLE.code());
+
     private final boolean retryable;
 
     JobErrorCode(boolean retryable) {
@@ -43,5 +58,10 @@ public enum JobErrorCode {
 
     public boolean retryable() {
         return retryable;
+    }
+
+    /** Whether a job that failed with {@code code} would fail the same way on the same input. */
+    public static boolean isFailureOfTheInput(String code) {
+        return FAILURES_OF_THE_INPUT.contains(code);
     }
 }

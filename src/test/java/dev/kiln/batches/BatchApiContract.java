@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -272,6 +273,51 @@ abstract class BatchApiContract extends ApiTestBase {
         assertThat(nothingToRetry.status())
                 .as("cancelling a finished batch changes nothing")
                 .isEqualTo(200);
+    }
+
+    @Test
+    void retryLeavesFailedTheJobsThatWouldFailTheSameWay() {
+        String worker = api.newWorker("batch-worker-" + UUID.randomUUID());
+        String processor = "idle-" + UUID.randomUUID().toString().substring(0, 8);
+        api.declare(worker, processor, "{\"accepts\":[\"*/*\"]}");
+        String deleted = file(token, "c.txt");
+        String id = create(processor, "{}", List.of(file(token, "a.txt"), file(token, "b.txt"), deleted))
+                .get("id")
+                .asString();
+        JsonNode claims = api.post(
+                        "/api/v1/worker/claim",
+                        worker,
+                        "{\"worker\":\"w\",\"processors\":[\"" + processor + "\"],\"max\":3,\"waitSeconds\":5}")
+                .json()
+                .get("jobs");
+        assertThat(claims).hasSize(3);
+        Map<String, String> jobByFile = new HashMap<>();
+        for (JsonNode claim : claims) {
+            String file = claim.get("input").get("name").asString();
+            jobByFile.put(file, claim.get("id").asString());
+            // a.txt fails for the file itself; b.txt and c.txt in a way another attempt may not.
+            String code = file.equals("a.txt") ? "media_unreadable" : "processor_error";
+            Api.Response fail = api.post(
+                    "/api/v1/worker/jobs/" + claim.get("id").asString() + "/fail",
+                    worker,
+                    "{\"lease\":\"" + claim.get("lease").asString() + "\",\"code\":\"" + code
+                            + "\",\"message\":\"no\",\"retryable\":false}");
+            assertThat(fail.json().get("state").asString()).as(fail.toString()).isEqualTo("failed");
+        }
+        assertThat(api.delete("/api/v1/files/" + deleted, token).status()).isEqualTo(204);
+
+        Api.Response retried = api.postEmpty("/api/v1/batches/" + id + "/retry", token);
+
+        assertThat(retried.status()).as(retried.toString()).isEqualTo(200);
+        assertThat(retried.json().get("counts").get("failed").asLong()).isEqualTo(2);
+        assertThat(api.job(token, jobByFile.get("b.txt")).get("state").asString())
+                .isEqualTo("queued");
+        assertThat(api.job(token, jobByFile.get("a.txt")).get("state").asString())
+                .as("the file itself is the problem: it would fail the same way")
+                .isEqualTo("failed");
+        assertThat(api.job(token, jobByFile.get("c.txt")).get("state").asString())
+                .as("its file was deleted: it would fail input_missing")
+                .isEqualTo("failed");
     }
 
     @Test

@@ -8,9 +8,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** docs/errors.md documents every problem code with its status, and nothing that does not exist. */
+/**
+ * docs/errors.md documents every problem code with its status, and nothing that does not exist; the
+ * web app tells the failures of the input as the server does.
+ */
 class ErrorsDocumentedTest {
 
     @Test
@@ -50,5 +55,22 @@ class ErrorsDocumentedTest {
                 .forEach(code -> assertThat(Arrays.stream(JobErrorCode.values()).map(JobErrorCode::code))
                         .as(code)
                         .contains(code));
+    }
+
+    /** A batch's Retry failed in the web app says how many jobs the server's batch retry takes: the same codes. */
+    @Test
+    void theWebAppTellsFailuresOfTheInputAsTheServerDoes() throws IOException {
+        String errors = Files.readString(Path.of("web/src/app/errors.ts"));
+        String list = errors.substring(errors.indexOf("FAILURES_OF_THE_INPUT = new Set(["));
+        List<String> web = Pattern.compile("'([a-z_]+)'")
+                .matcher(list.substring(0, list.indexOf("]")))
+                .results()
+                .map(match -> match.group(1))
+                .toList();
+        assertThat(web)
+                .containsExactlyInAnyOrderElementsOf(Arrays.stream(JobErrorCode.values())
+                        .map(JobErrorCode::code)
+                        .filter(JobErrorCode::isFailureOfTheInput)
+                        .toList());
     }
 }
