@@ -73,6 +73,7 @@ def build_parser():
     jobs = commands.add_parser("jobs", parents=[common], help="list your jobs, newest first")
     jobs.add_argument("--state")
     jobs.add_argument("--type")
+    jobs.add_argument("--file", metavar="FILE", help="only the jobs made from this file (its id)")
     jobs.add_argument("--limit", type=positive, default=20)
     jobs.add_argument("--json", action="store_true", help="print the snapshots as JSON lines")
 
@@ -285,7 +286,7 @@ def _follow(client, job_id, after, args, out, err):
 
 
 def cmd_jobs(client, args, out, err):
-    for job in client.jobs(args.state, args.type, args.limit):
+    for job in client.jobs(args.state, args.type, args.limit, file_id=args.file):
         if args.json:
             out.write(json.dumps(job) + "\n")
             continue

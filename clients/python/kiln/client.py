@@ -93,9 +93,10 @@ class Client:
         """The job's snapshot (``state``, ``progress``, ``seq``, ``result``, ``error``, …)."""
         return self._retried("GET", "/api/v1/jobs/" + _segment(job_id)).json()
 
-    def jobs(self, state=None, type=None, limit=50):
-        """Up to ``limit`` of your jobs (an admin's: everyone's), newest first."""
-        return self._pages("/api/v1/jobs", {"state": state, "type": type}, limit, 200)
+    def jobs(self, state=None, type=None, limit=50, file_id=None):
+        """Up to ``limit`` of your jobs (an admin's: everyone's), newest first; with ``file_id``, those made
+        from that file (all of them: the file list shows a file's latest five and its ``jobCount``)."""
+        return self._pages("/api/v1/jobs", {"state": state, "type": type, "file": file_id}, limit, 200)
 
     def cancel(self, job_id):
         """Cancels the job (at once if queued; a running one stops at its next check). Returns the

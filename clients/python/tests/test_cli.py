@@ -61,7 +61,7 @@ class CliTest(unittest.TestCase):
                   {"id": "job_4", "type": "t", "state": "cancelled", "error": lease}]
 
         class Jobs:
-            def jobs(self, state, type, limit):
+            def jobs(self, state, type, limit, file_id=None):
                 return listed
 
             def close(self):
@@ -98,7 +98,7 @@ class CliTest(unittest.TestCase):
                 raise BrokenPipeError(32, "Broken pipe")
 
         class Jobs:
-            def jobs(self, state, type, limit):
+            def jobs(self, state, type, limit, file_id=None):
                 return [{"id": "job_%d" % i, "type": "t", "state": "queued"} for i in range(3)]
 
             def close(self):

@@ -1,4 +1,4 @@
-"""``retry``, ``delete``, ``delete-file``, ``batches`` and ``--version``: the SDK's requests and the
+"""``retry``, ``delete``, ``delete-file``, ``jobs --file``, ``batches`` and ``--version``: the SDK's requests and the
 command line's wording, exit codes and closed-pipe handling (end to end against a real Kiln:
 PythonLibraryCliTest)."""
 
@@ -160,6 +160,22 @@ class JobCliTest(unittest.TestCase):
         self.assertEqual(err, "kiln delete-file: %s [409 file_in_use] (--with-jobs deletes them too)\n" % in_use.detail)
         code, out, _, http = self.run_cli(lambda m, p, b: answer(204), "delete-file", "file_1", "--with-jobs")
         self.assertEqual((code, out, http.paths()), (0, "file_1 deleted\n", ["/api/v1/files/file_1?jobs=delete"]))
+
+    def test_the_jobs_made_from_a_file_are_listed_page_by_page(self):
+        pages = {None: {"items": [summary("job_3"), summary("job_2", "failed")], "nextCursor": "c1"},
+                 "c1": {"items": [summary("job_1")], "nextCursor": None}}
+
+        def handler(method, path, body):
+            return answer(200, pages[path.partition("cursor=")[2] or None])
+
+        code, out, err, http = self.run_cli(handler, "jobs", "--file", "file_1", "--limit", "3")
+        self.assertEqual((code, err), (0, ""))
+        self.assertEqual([line.split()[0] for line in out.splitlines()], ["job_3", "job_2", "job_1"])
+        self.assertEqual(http.paths(),
+                         ["/api/v1/jobs?file=file_1&limit=3", "/api/v1/jobs?file=file_1&limit=1&cursor=c1"])
+        client = Client("http://kiln.test", "kiln_t")
+        client.http = FakeHttp(handler)
+        self.assertEqual([job["id"] for job in client.jobs(file_id="file_1")], ["job_3", "job_2", "job_1"])
 
     def test_batches_are_listed_page_by_page_up_to_the_limit(self):
         pages = {None: {"items": [batch("batch_1", "talks", succeeded=2, failed=1)], "nextCursor": "c1"},

@@ -6,6 +6,7 @@ import { bytes, dateTime } from './format';
 import {
   contentUrl,
   deleteFile,
+  earlierJobs,
   fileLength,
   jobsNamedBy,
   resultFormats,
@@ -17,8 +18,8 @@ import { Link } from './Link';
 import type { ProcessorInfo } from './processors';
 import { ErrorLine } from './ErrorLine';
 
-/** The jobs of a file its row shows before "Show … earlier jobs" (the API lists them oldest first). */
-const SHOWN_JOBS = 5;
+/** The earlier jobs of a file one "Show … earlier jobs" reads (the list gives a file its latest five). */
+const EARLIER_PAGE = 50;
 
 /** Where a deletion stands: not asked, asked to confirm, or refused for the jobs that need the file. */
 type Deleting = { step: 'idle' } | { step: 'confirm' } | { step: 'in-use'; jobs: MadeJob[] };
@@ -41,9 +42,6 @@ export function LibraryFileRow({
 }) {
   const name = file.name ?? file.id;
   const [playing, setPlaying] = useState(false);
-  // A file run again and again has thousands of jobs: a row shows its latest few until asked.
-  const [allJobs, setAllJobs] = useState(false);
-  const earlier = allJobs ? 0 : Math.max(0, file.jobs.length - SHOWN_JOBS);
   const kind = viewing(file.mediaType);
   const url = contentUrl(http, file.id);
   return (
@@ -83,21 +81,53 @@ export function LibraryFileRow({
         ) : (
           <audio src={url} controls preload="metadata" data-testid="library-player" />
         ))}
-      {file.jobs.length > 0 && (
-        <ul className="library-jobs" aria-label={`Jobs made from ${name}`}>
-          {earlier > 0 && (
-            <li>
-              <button type="button" className="link" onClick={() => setAllJobs(true)}>
-                Show {earlier} earlier {earlier === 1 ? 'job' : 'jobs'}
-              </button>
-            </li>
-          )}
-          {file.jobs.slice(earlier).map((job) => (
-            <MadeJobItem key={job.id} http={http} job={job} processors={processors} />
-          ))}
-        </ul>
-      )}
+      {file.jobs.length > 0 && <MadeJobs http={http} file={file} processors={processors} />}
     </li>
+  );
+}
+
+/**
+ * The jobs made from a file: the latest the list gave it, and, page by page when asked, the earlier ones (a file
+ * run again and again has thousands).
+ */
+function MadeJobs({ http, file, processors }: { http: KilnHttp; file: LibraryFile; processors: ProcessorInfo[] }) {
+  const name = file.name ?? file.id;
+  const [earlier, setEarlier] = useState<MadeJob[]>([]);
+  // Where the next page of earlier jobs starts: undefined before the first, null once there are no more.
+  const [cursor, setCursor] = useState<string | null>();
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string>();
+  const left = cursor === null ? 0 : Math.max(0, file.jobCount - file.jobs.length - earlier.length);
+  const more = async () => {
+    setLoading(true);
+    setError(undefined);
+    try {
+      const page = await earlierJobs(http, file, EARLIER_PAGE, cursor ?? undefined);
+      const known = new Set([...earlier, ...file.jobs].map((job) => job.id));
+      setEarlier((current) => [...page.jobs.filter((job) => !known.has(job.id)), ...current]);
+      setCursor(page.cursor);
+    } catch (e) {
+      setError(`Could not read the earlier jobs: ${messageOf(e)}`);
+    } finally {
+      setLoading(false);
+    }
+  };
+  return (
+    <ul className="library-jobs" aria-label={`Jobs made from ${name}`}>
+      {left > 0 && (
+        <li>
+          <button type="button" className="link" disabled={loading} onClick={() => void more()}>
+            {left > EARLIER_PAGE
+              ? `Show ${EARLIER_PAGE} of ${left} earlier jobs`
+              : `Show ${left} earlier ${left === 1 ? 'job' : 'jobs'}`}
+          </button>
+          <ErrorLine>{error}</ErrorLine>
+        </li>
+      )}
+      {[...earlier, ...file.jobs].map((job) => (
+        <MadeJobItem key={job.id} http={http} job={job} processors={processors} />
+      ))}
+    </ul>
   );
 }
 

@@ -14,9 +14,15 @@ afterEach(() => vi.restoreAllMocks());
 const held: (() => void)[] = [];
 afterEach(() => held.splice(0).forEach((release) => release()));
 
-/** A Kiln library answering like the real API: a file jobs wait on is refused unless its jobs go too. */
+/**
+ * A Kiln library answering like the real API: a file jobs wait on is refused unless its jobs go too; the list gives
+ * each file its latest five jobs and their count, the job list (?file=) all of them, newest first, page by page.
+ * Here a file's `jobs` are all of them, oldest first.
+ */
 class FakeLibrary {
   calls: string[] = [];
+  /** Answered by the job list instead of a page, when set. */
+  jobsProblem?: Response;
   files: LibraryFile[] = [
     {
       id: 'fil_2',
@@ -27,6 +33,7 @@ class FakeLibrary {
       createdAt: '2026-12-02T10:00:00Z',
       duration: 75,
       jobs: [{ id: 'job_2', type: 'transcribe', state: 'queued' }],
+      jobCount: 1,
     },
     {
       id: 'fil_1',
@@ -37,6 +44,7 @@ class FakeLibrary {
       createdAt: '2026-12-01T10:00:00Z',
       pages: 3,
       jobs: [{ id: 'job_1', type: 'extract', state: 'succeeded' }],
+      jobCount: 1,
     },
   ];
 
@@ -53,9 +61,12 @@ class FakeLibrary {
   private answer(method: string, url: URL, body: { ids?: string[] }): Response {
     if (url.pathname === '/api/v1/files' && method === 'GET') {
       const q = url.searchParams.get('q')?.toLowerCase() ?? '';
-      const items = this.files.filter((f) => f.name!.toLowerCase().includes(q));
+      const items = this.files
+        .filter((f) => f.name!.toLowerCase().includes(q))
+        .map((f) => ({ ...f, jobs: f.jobs.slice(-5), jobCount: f.jobs.length }));
       return json({ items, nextCursor: null, total: items.length });
     }
+    if (url.pathname === '/api/v1/jobs' && method === 'GET') return this.jobsOf(url.searchParams);
     if (url.pathname === '/api/v1/me/usage') {
       const usedBytes = this.files.reduce((sum, f) => sum + f.size, 0);
       return json({ usedBytes, storedBytes: usedBytes, quotaBytes: 1024 * 1024, files: this.files.length, jobs: {} });
@@ -76,6 +87,17 @@ class FakeLibrary {
       });
     }
     return json({ code: 'not_found', detail: 'No such resource.' }, 404);
+  }
+
+  private jobsOf(query: URLSearchParams): Response {
+    if (this.jobsProblem) return this.jobsProblem;
+    const all = [...(this.files.find((f) => f.id === query.get('file'))?.jobs ?? [])].reverse();
+    const from = Number(query.get('cursor') ?? 0);
+    const to = from + Number(query.get('limit'));
+    const items = all
+      .slice(from, to)
+      .map((job) => ({ ...job, progress: 0, seq: 1, attempt: 1, createdAt: '2026-12-01T10:00:00Z' }));
+    return json({ items, nextCursor: to < all.length ? String(to) : null });
   }
 
   private remove(id: string, withJobs: boolean): [number, Record<string, unknown>] {
@@ -284,9 +306,59 @@ describe('the library page', () => {
         .map((a) => a.getAttribute('href'));
     expect(links()).toEqual(['/jobs/job_17', '/jobs/job_18', '/jobs/job_19', '/jobs/job_20', '/jobs/job_21']);
     fireEvent.click(within(jobs).getByRole('button', { name: 'Show 7 earlier jobs' }));
-    expect(links()).toHaveLength(12);
-    expect(links()[0]).toBe('/jobs/job_10');
+    await waitFor(() => expect(links()).toHaveLength(12));
+    expect(links()).toEqual(Array.from({ length: 12 }, (_, i) => `/jobs/job_${i + 10}`));
     expect(within(jobs).queryByRole('button')).toBeNull();
+    expect(kiln.calls.filter((c) => c.startsWith('GET /api/v1/jobs'))).toEqual([
+      'GET /api/v1/jobs?file=fil_1&limit=55',
+    ]);
+  });
+
+  it('reads the earlier jobs of a file run many times a page at a time, none made since among them', async () => {
+    kiln.files[1].jobs = Array.from({ length: 60 }, (_, i) => ({
+      id: `job_${i + 100}`,
+      type: 'extract',
+      state: 'failed',
+    }));
+    render(<LibraryPage http={kiln.http} processors={[]} />);
+    const jobs = await screen.findByRole('list', { name: 'Jobs made from report.pdf' });
+    const links = () =>
+      within(jobs)
+        .getAllByRole('link')
+        .map((a) => a.getAttribute('href'));
+    // Run again after the list was read: the row shows it once the list is read again, not as an earlier one.
+    kiln.files[1].jobs.push({ id: 'job_200', type: 'extract', state: 'queued' });
+
+    fireEvent.click(within(jobs).getByRole('button', { name: 'Show 50 of 55 earlier jobs' }));
+    // The page read started with the new one and the five shown: 49 earlier ones came of it.
+    await waitFor(() => expect(links()).toHaveLength(54));
+    expect(links()[0]).toBe('/jobs/job_106');
+    expect(links()).not.toContain('/jobs/job_200');
+    fireEvent.click(within(jobs).getByRole('button', { name: 'Show 6 earlier jobs' }));
+    await waitFor(() => expect(links()).toHaveLength(60));
+    expect(links()).toEqual(Array.from({ length: 60 }, (_, i) => `/jobs/job_${i + 100}`));
+    expect(within(jobs).queryByRole('button')).toBeNull();
+    expect(kiln.calls.filter((c) => c.startsWith('GET /api/v1/jobs'))).toEqual([
+      'GET /api/v1/jobs?file=fil_1&limit=55',
+      'GET /api/v1/jobs?file=fil_1&limit=50&cursor=55',
+    ]);
+  });
+
+  it("says so when a file's earlier jobs cannot be read, and reads them when asked again", async () => {
+    kiln.files[1].jobs = Array.from({ length: 7 }, (_, i) => ({
+      id: `job_${i + 10}`,
+      type: 'extract',
+      state: 'failed',
+    }));
+    kiln.jobsProblem = json({ code: 'storage_unavailable', detail: 'The database is not answering.' }, 503);
+    render(<LibraryPage http={kiln.http} processors={[]} />);
+    const jobs = await screen.findByRole('list', { name: 'Jobs made from report.pdf' });
+    fireEvent.click(within(jobs).getByRole('button', { name: 'Show 2 earlier jobs' }));
+    expect((await within(jobs).findByRole('alert')).textContent).toContain('Could not read the earlier jobs');
+    kiln.jobsProblem = undefined;
+    fireEvent.click(within(jobs).getByRole('button', { name: 'Show 2 earlier jobs' }));
+    await waitFor(() => expect(within(jobs).getAllByRole('link')).toHaveLength(7));
+    expect(within(jobs).queryByRole('alert')).toBeNull();
   });
 
   it('tells a new user what to do, and a search that finds nothing how to clear it', async () => {

@@ -24,6 +24,7 @@ const file: LibraryFile = {
   createdAt: '2026-12-01T10:00:00Z',
   duration: 83.5,
   jobs: [{ id: 'job_1', type: 'transcribe', state: 'succeeded' }],
+  jobCount: 1,
 };
 
 describe('the library', () => {
@@ -35,6 +36,7 @@ describe('the library', () => {
     expect(isLibraryFile({ ...file, duration: -1 })).toBe(false);
     expect(isLibraryFile({ ...file, jobs: [{ id: 'job_1' }] })).toBe(false);
     expect(isLibraryFile({ ...file, jobs: undefined })).toBe(false);
+    expect(isLibraryFile({ ...file, jobCount: undefined })).toBe(false);
     expect(isLibraryFile(null)).toBe(false);
   });
 

@@ -24,7 +24,10 @@ export interface LibraryFile {
   pages?: number;
   /** Given to admins, who see everyone's files. */
   owner?: string;
+  /** The latest jobs made from the file (at most five), oldest first; the rest are {@link earlierJobs}'. */
   jobs: MadeJob[];
+  /** How many jobs were made from the file in all. */
+  jobCount: number;
 }
 
 export interface FilePage {
@@ -70,7 +73,8 @@ export function isLibraryFile(value: unknown): value is LibraryFile {
     (absent(value.pages) || isCount(value.pages)) &&
     (absent(value.owner) || typeof value.owner === 'string') &&
     Array.isArray(value.jobs) &&
-    value.jobs.every(isMadeJob)
+    value.jobs.every(isMadeJob) &&
+    isCount(value.jobCount)
   );
 }
 
@@ -104,6 +108,37 @@ export async function listFiles(
     throw malformed('file list');
   const nextCursor = typeof body.nextCursor === 'string' ? body.nextCursor : null;
   return { items: body.items, nextCursor, total: body.total as number };
+}
+
+/** A page of a file's jobs older than those its row shows, oldest first, and the cursor to the page before it. */
+export interface EarlierJobs {
+  jobs: MadeJob[];
+  cursor: string | null;
+}
+
+/**
+ * The jobs made from {@link file} before those the file list gave it (GET /api/v1/jobs?file=, newest first):
+ * up to {@link limit}, from {@link cursor} on if given (the one the previous page answered).
+ */
+export async function earlierJobs(
+  http: KilnHttp,
+  file: Pick<LibraryFile, 'id' | 'jobs'>,
+  limit: number,
+  cursor?: string,
+): Promise<EarlierJobs> {
+  const query: Record<string, string> = { file: file.id, limit: String(limit) };
+  if (cursor) query.cursor = cursor;
+  else query.limit = String(limit + file.jobs.length); // the first page starts with those the row shows
+  const page = await http.jobs(query);
+  let items = page.items;
+  if (!cursor) {
+    // Jobs made since the list was read come first, then those shown: the earlier ones follow the oldest shown.
+    const oldest = file.jobs.length > 0 ? items.findIndex((job) => job.id === file.jobs[0].id) : -1;
+    const shown = new Set(file.jobs.map((job) => job.id));
+    items = oldest >= 0 ? items.slice(oldest + 1) : items.filter((job) => !shown.has(job.id));
+  }
+  const jobs = items.map(({ id, type, state }) => ({ id, type, state })).reverse();
+  return { jobs, cursor: page.nextCursor };
 }
 
 export async function readUsage(http: KilnHttp): Promise<Usage> {

@@ -8,6 +8,7 @@ import dev.kiln.audit.AuditLog;
 import dev.kiln.auth.User;
 import dev.kiln.limits.SubmissionLimits;
 import dev.kiln.processors.ProcessorRegistry;
+import dev.kiln.support.Ids;
 import dev.kiln.support.PageCursor;
 import dev.kiln.support.Texts;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -86,6 +87,11 @@ class JobController {
             @RequestParam(required = false) String type,
             @RequestParam(required = false) String q,
             @RequestParam(required = false) String name,
+            @Parameter(
+                            description =
+                                    "a file's id: the jobs made from it (all of them, where the file list shows its latest)")
+                    @RequestParam(required = false)
+                    String file,
             @RequestParam(required = false) Integer limit,
             @RequestParam(required = false) String cursor) {
         // q and name are the same filter (the input file's name contains it, any case): q as in the file list.
@@ -110,9 +116,13 @@ class JobController {
             }
         }
         checkType(type);
+        // Only the shape is checked: another user's file lists nothing, as one that does not exist.
+        if (file != null && !Ids.looksLike("file", file)) {
+            throw ApiException.invalidField("file", "file must be a file's id (file_…).");
+        }
         int pageSize = Paging.size(limit, DEFAULT_PAGE, MAX_PAGE);
         PageCursor after = Paging.cursor(cursor, "job");
-        JobStore.Page page = store.list(user, stateFilter, type, inputName, after, pageSize);
+        JobStore.Page page = store.list(user, new JobFilter(stateFilter, type, inputName, file), after, pageSize);
         return new JobList(page.items(), page.nextCursor());
     }
 

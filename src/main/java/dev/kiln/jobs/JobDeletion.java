@@ -7,7 +7,9 @@ import dev.kiln.db.Database;
 import dev.kiln.events.EventLog;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -141,6 +143,49 @@ public class JobDeletion {
                 .stream()
                 .collect(Collectors.groupingBy(
                         Map.Entry::getKey, Collectors.mapping(Map.Entry::getValue, Collectors.toList())));
+    }
+
+    /** The latest jobs made from one file, oldest first as {@link #madeFrom} gives them, and how many there are in all. */
+    public record Latest(List<Made> jobs, long count) {}
+
+    /**
+     * Each file's {@code :most} latest jobs and its count of jobs, in one statement; by {@code jobs_by_input_file}
+     * (V25), the count from the same rows.
+     */
+    static final String LATEST = """
+            SELECT id, type, state, input_file_id, total FROM (
+                SELECT id, type, state, input_file_id, created_at,
+                    ROW_NUMBER() OVER (PARTITION BY input_file_id ORDER BY created_at DESC, id DESC) AS n,
+                    count(*) OVER (PARTITION BY input_file_id) AS total
+                FROM jobs WHERE input_file_id IN (:files)) made
+            WHERE n <= :most ORDER BY created_at, id""";
+
+    /**
+     * As {@link #madeFrom}, but at most the {@code most} latest jobs of each file, with the count of all of
+     * them: what a listing shows (the rest are the job list's, {@code ?file=}). A file with no job is absent.
+     */
+    public Map<String, Latest> latestMadeFrom(Collection<String> fileIds, int most) {
+        if (fileIds.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, List<Made>> made = new HashMap<>();
+        Map<String, Long> counts = new HashMap<>();
+        db.sql()
+                .sql(LATEST)
+                .param("files", List.copyOf(new HashSet<>(fileIds)))
+                .param("most", most)
+                .query(rs -> {
+                    String file = rs.getString("input_file_id");
+                    made.computeIfAbsent(file, f -> new ArrayList<>())
+                            .add(new Made(
+                                    rs.getString("id"),
+                                    rs.getString("type"),
+                                    JobState.fromWire(rs.getString("state"))));
+                    counts.put(file, rs.getLong("total"));
+                });
+        Map<String, Latest> latest = new HashMap<>();
+        made.forEach((file, jobs) -> latest.put(file, new Latest(List.copyOf(jobs), counts.get(file))));
+        return latest;
     }
 
     /** A job made from a file, as the file's listing shows it. */

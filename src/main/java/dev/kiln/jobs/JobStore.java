@@ -227,7 +227,7 @@ public class JobStore {
     public Map<String, Long> counts(User viewer, String type) {
         StringBuilder sql = new StringBuilder("SELECT state, count(*) AS n FROM jobs WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
-        restrict(sql, args, viewer, type);
+        restrict(sql, args, viewer, type, false);
         Map<String, Long> counts = new LinkedHashMap<>();
         for (JobState state : JobState.values()) {
             counts.put(state.wire(), 0L);
@@ -241,10 +241,14 @@ public class JobStore {
         return counts;
     }
 
-    /** To the jobs {@code viewer} may see (an admin: all), of one type if given. */
-    private static void restrict(StringBuilder sql, List<Object> args, User viewer, String type) {
+    /**
+     * To the jobs {@code viewer} may see (an admin: all), of one type if given. {@code byFile}: they are one
+     * file's, found by {@code jobs_by_input_file}; the owner's index is then kept out of the way (SQLite, having
+     * no statistics, would walk every job of the owner's newer than the page instead).
+     */
+    private static void restrict(StringBuilder sql, List<Object> args, User viewer, String type, boolean byFile) {
         if (!viewer.isAdmin()) {
-            sql.append(" AND owner_id = ?");
+            sql.append(byFile ? " AND owner_id || '' = ?" : " AND owner_id = ?");
             args.add(viewer.id());
         }
         if (type != null) {
@@ -258,22 +262,15 @@ public class JobStore {
      * with the returned cursor neither repeats nor skips a job while new ones arrive.
      */
     public Page list(User viewer, JobState state, String type, PageCursor after, int limit) {
-        return list(viewer, state, type, null, after, limit);
+        return list(viewer, new JobFilter(state, type, null, null), after, limit);
     }
 
-    /** As above, of jobs whose input file's name contains {@code name} (ignoring case) if given; with their inputs' details. */
-    public Page list(User viewer, JobState state, String type, String name, PageCursor after, int limit) {
+    /** As above, narrowed by {@code filter}; with their inputs' details. */
+    public Page list(User viewer, JobFilter filter, PageCursor after, int limit) {
         StringBuilder sql = new StringBuilder("SELECT " + JobRows.COLUMNS + " FROM jobs WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
-        restrict(sql, args, viewer, type);
-        if (name != null) {
-            sql.append(" AND input_file_id IN (SELECT id FROM files WHERE " + FileCatalog.NAME_CONTAINS + ")");
-            args.add(FileCatalog.namePattern(name));
-        }
-        if (state != null) {
-            sql.append(" AND state = ?");
-            args.add(state.wire());
-        }
+        restrict(sql, args, viewer, filter.type(), filter.fileId() != null);
+        filter.appendTo(sql, args);
         if (after != null) {
             after.appendTo(sql, args);
         }

@@ -13,9 +13,15 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.stereotype.Component;
 
-/** A user's files as a library: newest first, searchable by name and type, each with the jobs made from it. */
+/**
+ * A user's files as a library: newest first, searchable by name and type, each with the latest jobs made
+ * from it and their count (all of them are the job list's, {@code GET /api/v1/jobs?file=}).
+ */
 @Component
 class FileLibrary {
+
+    /** The jobs a file of the list shows at most, its latest: a file run thousands of times stays a few lines. */
+    static final int LATEST_JOBS = 5;
 
     private final Database db;
     private final JobDeletion jobs;
@@ -31,9 +37,12 @@ class FileLibrary {
      */
     record Filter(String name, String mediaType, String owner) {}
 
-    /** A file in the list; {@code owner} is given to admins only, who see everyone's. */
+    /**
+     * A file in the list; {@code owner} is given to admins only, who see everyone's. {@code jobs}: the
+     * {@link #LATEST_JOBS} latest made from it, oldest first; {@code jobCount}: how many there are in all.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Entry(@JsonUnwrapped FileInfo file, String owner, List<JobDeletion.Made> jobs) {}
+    record Entry(@JsonUnwrapped FileInfo file, String owner, List<JobDeletion.Made> jobs, long jobCount) {}
 
     record Page(List<Entry> items, String nextCursor, long total) {}
 
@@ -61,10 +70,14 @@ class FileLibrary {
             FileInfo last = found.getLast();
             next = PageCursor.after(last.createdAt(), last.id());
         }
-        Map<String, List<JobDeletion.Made>> made =
-                jobs.madeFrom(found.stream().map(FileInfo::id).toList());
+        Map<String, JobDeletion.Latest> made =
+                jobs.latestMadeFrom(found.stream().map(FileInfo::id).toList(), LATEST_JOBS);
+        JobDeletion.Latest none = new JobDeletion.Latest(List.of(), 0);
         List<Entry> items = found.stream()
-                .map(f -> new Entry(f, viewer.isAdmin() ? f.ownerId() : null, made.getOrDefault(f.id(), List.of())))
+                .map(f -> {
+                    JobDeletion.Latest latest = made.getOrDefault(f.id(), none);
+                    return new Entry(f, viewer.isAdmin() ? f.ownerId() : null, latest.jobs(), latest.count());
+                })
                 .toList();
         return new Page(items, next, total);
     }

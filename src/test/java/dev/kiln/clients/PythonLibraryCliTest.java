@@ -9,6 +9,8 @@ import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
 import dev.kiln.testing.Python;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,7 +19,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The Python command line's retry, deletions, batch list, search and ask as a user runs them,
+ * The Python command line's retry, deletions, jobs of a file, batch list, search and ask as a user runs them,
  * against a running Kiln: what succeeds, and each refusal as one line from Kiln's problem.
  */
 @TestPropertySource(properties = "kiln.test.database=sqlite")
@@ -89,6 +91,27 @@ class PythonLibraryCliTest extends ApiTestBase {
         assertThat(withJobs.exit()).as(withJobs.toString()).isZero();
         assertThat(withJobs.stdout()).isEqualTo(file + " deleted\n");
         assertThat(api.get("/api/v1/jobs/" + running, token).status()).isEqualTo(404);
+    }
+
+    @Test
+    void jobsWithAFileListsTheJobsMadeFromItAndAnInvalidIdIsOneLine() {
+        String file = api.textFile(token, "again");
+        String idle = api.idleProcessor(); // its jobs stay queued: no worker claims
+        List<String> made = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            made.add(api.submit(token, idle, file, "{}"));
+        }
+        api.submit(token, idle, api.textFile(token, "other"), "{}");
+
+        PythonCli.Result listed = cli.run("jobs", "--file", file, "--json");
+        assertThat(listed.exit()).as(listed.toString()).isZero();
+        assertThat(listed.stdout()
+                        .lines()
+                        .map(line -> JSON.readTree(line).get("id").asString()))
+                .containsExactlyInAnyOrderElementsOf(made);
+        PythonCli.Result invalid = cli.run("jobs", "--file", "talk.wav");
+        assertThat(invalid.exit()).isEqualTo(1);
+        assertThat(invalid.stderr()).contains("[400 invalid_field]");
     }
 
     @Test

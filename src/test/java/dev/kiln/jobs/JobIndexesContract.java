@@ -28,7 +28,7 @@ abstract class JobIndexesContract extends QueueContractBase {
     void everyLookupByInputFileCanUseThePartialIndex() throws SQLException {
         // The readers' shapes: JobDeletion (its select and its detach), UserDeletions (up to 200 ids at
         // once: PostgreSQL proves a list over 100 by another path than a short one), JobStore.list,
-        // Deletions.unusedSince.
+        // Deletions.unusedSince, the file list's latest jobs (JobDeletion.LATEST), the job list by file.
         String manyFiles =
                 IntStream.range(0, 200).mapToObj(i -> "'file_" + i + "'").collect(Collectors.joining(", "));
         List<String> lookups = List.of(
@@ -38,7 +38,11 @@ abstract class JobIndexesContract extends QueueContractBase {
                 "SELECT id FROM jobs WHERE input_file_id IN (SELECT id FROM files WHERE name LIKE '%a%')",
                 "SELECT id FROM files WHERE created_at < 5 AND NOT EXISTS (SELECT 1 FROM jobs j"
                         + " WHERE j.input_file_id = files.id AND (j.state IN ('queued', 'retry_scheduled', 'running')"
-                        + " OR j.created_at >= 5 OR j.finished_at >= 5))");
+                        + " OR j.created_at >= 5 OR j.finished_at >= 5))",
+                JobDeletion.LATEST.replace(":files", manyFiles).replace(":most", "5"),
+                "SELECT id FROM jobs WHERE owner_id || '' = 'user_a' AND input_file_id = 'file_a'"
+                        + " ORDER BY created_at DESC, id DESC LIMIT 51",
+                "SELECT id FROM jobs WHERE input_file_id = 'file_a' ORDER BY created_at DESC, id DESC LIMIT 51");
         try (Connection c = fx.dataSource.getConnection();
                 Statement s = c.createStatement()) {
             boolean postgres = kind() == TestDatabases.Kind.POSTGRES;

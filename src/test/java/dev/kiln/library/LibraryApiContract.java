@@ -97,7 +97,7 @@ abstract class LibraryApiContract extends ApiTestBase {
         return list.json();
     }
 
-    private static List<String> ids(JsonNode items) {
+    private static List<String> ids(Iterable<JsonNode> items) {
         List<String> ids = new ArrayList<>();
         items.forEach(item -> ids.add(item.get("id").asString()));
         return ids;
@@ -125,6 +125,7 @@ abstract class LibraryApiContract extends ApiTestBase {
         assertThat(file.get("size").asLong()).isPositive();
         assertThat(file.get("createdAt").asString()).isNotBlank();
         assertThat(file.get("jobs").isEmpty()).isTrue();
+        assertThat(file.get("jobCount").asLong()).isZero();
         assertThat(file.has("owner")).as("a member's own list names no owner").isFalse();
 
         assertThat(ids(files("?q=alpha", token).get("items"))).containsExactly(bin, alpha);
@@ -166,6 +167,79 @@ abstract class LibraryApiContract extends ApiTestBase {
                         .isEmpty())
                 .isTrue();
         assertThat(api.job(token, job).get("input").get("name").asString()).isEqualTo("Interview Monday.txt");
+    }
+
+    /** Every page of {@code GET /api/v1/jobs?file=}, {@code limit} a page. */
+    private List<JsonNode> jobsMadeFrom(String file, int limit, String as) {
+        List<JsonNode> all = new ArrayList<>();
+        String cursor = null;
+        do {
+            Api.Response page = api.get(
+                    "/api/v1/jobs?file=" + file + "&limit=" + limit + (cursor == null ? "" : "&cursor=" + cursor), as);
+            assertThat(page.status()).as(page.toString()).isEqualTo(200);
+            assertThat(page.json().get("items").size()).isLessThanOrEqualTo(limit);
+            page.json().get("items").forEach(all::add);
+            cursor = page.json().get("nextCursor").isNull()
+                    ? null
+                    : page.json().get("nextCursor").asString();
+        } while (cursor != null);
+        return all;
+    }
+
+    @Test
+    void aFileRunManyTimesListsItsLatestJobsWithTheirCountAndTheJobListHasEveryOne() {
+        // Was every job of every file on the page: a file retried thousands of times made a page of megabytes.
+        String file = text(token, "again.txt");
+        String once = text(token, "once.txt");
+        List<String> made = new ArrayList<>();
+        for (int i = 0; i < FileLibrary.LATEST_JOBS + 3; i++) {
+            made.add(queuedJob(token, file));
+        }
+        String onlyJob = queuedJob(token, once);
+
+        List<JsonNode> all = jobsMadeFrom(file, 3, token);
+        assertThat(ids(all)).containsExactlyInAnyOrderElementsOf(made);
+        List<java.time.Instant> created = all.stream()
+                .map(job -> java.time.Instant.parse(job.get("createdAt").asString()))
+                .toList();
+        assertThat(created).as("newest first").isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        assertThat(all)
+                .allSatisfy(job ->
+                        assertThat(job.get("input").get("fileId").asString()).isEqualTo(file));
+
+        JsonNode listed = files("?q=again", token).get("items").get(0);
+        assertThat(listed.get("jobCount").asLong()).isEqualTo(made.size());
+        List<String> latest = new ArrayList<>(ids(all.subList(0, FileLibrary.LATEST_JOBS)));
+        java.util.Collections.reverse(latest);
+        assertThat(ids(listed.get("jobs"))).as("the latest, oldest first").containsExactlyElementsOf(latest);
+        JsonNode single = files("?q=once", token).get("items").get(0);
+        assertThat(single.get("jobCount").asLong()).isEqualTo(1);
+        assertThat(ids(single.get("jobs"))).containsExactly(onlyJob);
+
+        assertThat(ids(api.get("/api/v1/jobs?state=succeeded&file=" + file, token)
+                        .json()
+                        .get("items")))
+                .as("with the other filters")
+                .isEmpty();
+        assertThat(jobsMadeFrom(file, 200, Api.ADMIN_TOKEN))
+                .as("an admin's: everyone's")
+                .hasSize(made.size());
+    }
+
+    @Test
+    void theJobsOfAnotherUsersFileListAsThoseOfAFileThatDoesNotExist() {
+        String file = text(token, "private.txt");
+        queuedJob(token, file);
+        String other = api.newMember("library-other-" + UUID.randomUUID());
+
+        Api.Response foreign = api.get("/api/v1/jobs?file=" + file, other);
+        Api.Response unknown = api.get("/api/v1/jobs?file=file_" + "a".repeat(26), other);
+        assertThat(foreign.status()).isEqualTo(200);
+        assertThat(foreign.json().get("items").isEmpty()).isTrue();
+        assertThat(foreign.body()).isEqualTo(unknown.body());
+        Api.Response malformed = api.get("/api/v1/jobs?file=job_" + "a".repeat(26), token);
+        assertThat(malformed.code()).isEqualTo("invalid_field");
+        assertThat(malformed.json().get("field").asString()).isEqualTo("file");
     }
 
     @Test
