@@ -77,6 +77,10 @@ export function useEditing(
   useLayoutEffect(() => {
     latest.current = { segments, history, names };
   });
+  // Each answer also goes straight into `latest`: an undo waiting reads it before React has rendered.
+  const remember = useCallback((change: (now: typeof latest.current) => typeof latest.current) => {
+    latest.current = change(latest.current);
+  }, []);
 
   const fail = useCallback((error: unknown) => {
     const conflict = conflictOf(error);
@@ -96,11 +100,19 @@ export function useEditing(
     async (segment: Segment, edit: EditRequest) => {
       setProblem(undefined);
       const updated = await trackSave(jobId, saveEdits(http, jobId, [edit])).catch(fail);
+      const entry = {
+        segment: segment.id,
+        before: { text: segment.text, speaker: segment.speaker, edited: !!segment.edited },
+      };
       setSegments((s) => (s ? withUpdated(s, updated) : s));
-      const before = { text: segment.text, speaker: segment.speaker, edited: !!segment.edited };
-      setHistory((h) => [...h, { segment: segment.id, before }]);
+      setHistory((h) => [...h, entry]);
+      remember((now) => ({
+        ...now,
+        segments: now.segments && withUpdated(now.segments, updated),
+        history: [...now.history, entry],
+      }));
     },
-    [http, jobId, fail],
+    [http, jobId, fail, remember],
   );
   const save = useCallback(
     async (segment: Segment, text: string) => {
@@ -125,56 +137,62 @@ export function useEditing(
       const before = latest.current.names[speaker] ?? '';
       const saved = await trackSave(jobId, renameSpeaker(http, jobId, speaker, name));
       setRenamed(saved);
-      if ((saved[speaker] ?? '') !== before) setHistory((h) => [...h, { speaker, before }]);
+      remember((now) => ({ ...now, names: saved }));
+      if ((saved[speaker] ?? '') !== before) {
+        const entry = { speaker, before };
+        setHistory((h) => [...h, entry]);
+        remember((now) => ({ ...now, history: [...now.history, entry] }));
+      }
     },
-    [http, jobId],
+    [http, jobId, remember],
   );
 
-  // One undo at a time, in the order pressed: a second one (Ctrl+Z pressed again) before the first is answered
-  // waits for it, then undoes the entry before, as two presses do when each is answered at once; sent together,
-  // both would undo the same entry, or the second would be refused as a conflict by the first's new version. An
-  // undo that fails keeps its entry, and the presses waiting after it are dropped (they would undo out of
-  // order). The whole run counts as one save in flight, so a download waits for the undos still to be sent.
-  // The entry undone is taken off by identity, not position: an edit saved while the undo was on its way has
-  // added its own entry after it.
-  const undos = useRef({ running: false, wanted: 0 });
-  const undoLast = useCallback(async (): Promise<boolean> => {
-    const { segments: now, history: done } = latest.current;
-    const last = done[done.length - 1];
-    if (!last) return false;
-    const segment = 'segment' in last ? now?.[last.segment] : undefined;
-    if ('segment' in last && !segment) return false;
-    setProblem(undefined);
-    // Each answer also goes straight into `latest`: the next undo waiting reads it before React has rendered.
-    if ('segment' in last && segment) {
-      const updated = await saveEdits(http, jobId, [undoOf(last, segment)]).catch(fail);
-      setSegments((s) => (s ? withUpdated(s, updated) : s));
-      const after = latest.current;
-      latest.current = { ...after, segments: after.segments && withUpdated(after.segments, updated) };
-    } else if (!('segment' in last)) {
-      const names = await renameSpeaker(http, jobId, last.speaker, last.before).catch(fail);
-      setRenamed(names);
-      latest.current = { ...latest.current, names };
-    }
-    setHistory((h) => h.filter((entry) => entry !== last));
-    latest.current = { ...latest.current, history: latest.current.history.filter((entry) => entry !== last) };
-    return true;
-  }, [http, jobId, fail]);
+  // One undo at a time, in the order pressed: each press takes, when pressed, the latest entry no earlier press
+  // has taken, so two presses undo the last two edits, as when each is answered at once, and an edit saved while
+  // they are on their way is not one of them. Sent together, both would undo the same entry, or the second would
+  // be refused as a conflict by the first's new version. An undo that fails keeps its entry, and the presses
+  // waiting after it are dropped (they would undo out of order). The whole run counts as one save in flight, so
+  // a download waits for the undos still to be sent. The entry undone is taken off by identity, not position.
+  const undos = useRef<{ running: boolean; taken: (UndoEntry | RenameUndo)[] }>({ running: false, taken: [] });
+  const undoEntry = useCallback(
+    async (last: UndoEntry | RenameUndo): Promise<boolean> => {
+      const { segments: now, history: done } = latest.current;
+      if (!done.includes(last)) return false; // the transcript was loaded again meanwhile
+      const segment = 'segment' in last ? now?.[last.segment] : undefined;
+      if ('segment' in last && !segment) return false;
+      setProblem(undefined);
+      if ('segment' in last && segment) {
+        const updated = await saveEdits(http, jobId, [undoOf(last, segment)]).catch(fail);
+        setSegments((s) => (s ? withUpdated(s, updated) : s));
+        remember((after) => ({ ...after, segments: after.segments && withUpdated(after.segments, updated) }));
+      } else if (!('segment' in last)) {
+        const names = await renameSpeaker(http, jobId, last.speaker, last.before).catch(fail);
+        setRenamed(names);
+        remember((after) => ({ ...after, names }));
+      }
+      setHistory((h) => h.filter((entry) => entry !== last));
+      remember((after) => ({ ...after, history: after.history.filter((entry) => entry !== last) }));
+      return true;
+    },
+    [http, jobId, fail, remember],
+  );
   const undo = useCallback(async () => {
     const run = undos.current;
-    run.wanted++;
+    const left = latest.current.history.filter((entry) => !run.taken.includes(entry));
+    if (left.length === 0) return;
+    run.taken.push(left[left.length - 1]);
     if (run.running) return;
     run.running = true;
     const all = async () => {
       try {
-        for (; run.wanted > 0; run.wanted--) if (!(await undoLast())) break;
+        while (run.taken.length > 0 && (await undoEntry(run.taken[0]))) run.taken.shift();
       } finally {
         run.running = false;
-        run.wanted = 0;
+        run.taken = [];
       }
     };
     await trackSave(jobId, all());
-  }, [jobId, undoLast]);
+  }, [jobId, undoEntry]);
 
   // Ctrl+Z (Cmd+Z) undoes the last edit, except in a field, where it undoes typing as usual.
   useEffect(() => {
