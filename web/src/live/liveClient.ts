@@ -593,12 +593,14 @@ export class LiveClient {
    * Back from 'offline', whatever it was before (reconnecting, or given up: 'failed'), it connects as
    * after a drop with a fresh count of failures, as a paused tab does when shown: the failures counted
    * before were on the network that went away, and with the old count one failed attempt (the network
-   * not quite back yet) gave up again for 30–60 s, or fell back from the WebSocket. Once ready, every job
-   * resumes from its last seq.
+   * not quite back yet) gave up again for 30–60 s, or fell back from the WebSocket. It starts from the
+   * WebSocket, as a round after giving up does: what made it fall back was on that network too. Once ready,
+   * every job resumes from its last seq.
    */
   private cameOnline(): void {
     if (this.info.state === 'offline') {
       this.backoff.reset();
+      this.transportIndex = 0;
       this.unreadyFailures = 0;
       this.connect();
     } else if (this.info.state === 'reconnecting') {
