@@ -54,7 +54,7 @@ def add_parsers(commands, common, chunk_default):
     show.add_argument("--json", action="store_true", help="print the batch as JSON")
 
     for name, what in (("batch-cancel", "cancel every unfinished job of a batch"),
-                       ("batch-retry", "retry a batch's failed and cancelled jobs")):
+                       ("batch-retry", "retry a batch's failed and cancelled jobs that could end otherwise")):
         action = commands.add_parser(name, parents=[common], help=what)
         action.add_argument("batch", metavar="BATCH")
 

@@ -155,7 +155,8 @@ class Client:
         return self._retried("POST", "/api/v1/batches/%s/cancel" % _segment(batch_id), body=b"").json()
 
     def retry_batch(self, batch_id):
-        """Puts the batch's failed and cancelled jobs back in the queue; returns the batch."""
+        """Puts the batch's failed and cancelled jobs back in the queue, but those that would fail the same way
+        (docs/protocol.md, "Batches"); returns the batch."""
         return self._retried("POST", "/api/v1/batches/%s/retry" % _segment(batch_id), body=b"").json()
 
     def download_batch(self, batch_id, format, out):

@@ -28,4 +28,9 @@ describe('whyNoRetry', () => {
   it('offers Retry for a document too large, which may be over a limit an administrator can raise', () => {
     expect(whyNoRetry(failed('document_too_large'), false)).toBeUndefined();
   });
+
+  it('offers Retry for content missing from storage while the file is there, which an administrator can put right', () => {
+    expect(whyNoRetry(failed('input_missing'), false)).toBeUndefined();
+    expect(whyNoRetry(failed('input_missing'), true)).toContain('its file was deleted');
+  });
 });

@@ -23,11 +23,12 @@ const HINTS: Record<string, string> = {
  * fails the same way. The server would take the job's own retry all the same; it cannot help (a batch's
  * retry leaves such jobs: the server's JobErrorCode has the same list). Not
  * document_too_large: it also means more text than kiln.extract.max-characters, which an administrator
- * can raise, and then a retry succeeds.
+ * can raise, and then a retry succeeds; nor input_missing: with the file still there it means its stored
+ * content went missing (a store not mounted), which an administrator can put right (a deleted file is told
+ * by the job having no file).
  */
 const FAILURES_OF_THE_INPUT = new Set([
   'invalid_input',
-  'input_missing',
   'media_unreadable',
   'no_audio',
   'document_encrypted',

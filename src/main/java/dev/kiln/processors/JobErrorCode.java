@@ -35,11 +35,12 @@ public enum JobErrorCode {
      * Failures of the input itself (docs/errors.md, "Job error codes"): run again on the same file,
      * the job fails the same way. Not {@link #DOCUMENT_TOO_LARGE}: it also means more text than
      * {@code kiln.extract.max-characters}, which an administrator can raise, and then a retry
-     * succeeds. The web app's {@code FAILURES_OF_THE_INPUT} is the same list.
+     * succeeds; nor {@link #INPUT_MISSING}: with the file still there, its stored content went
+     * missing (a store not mounted), which an administrator can put right (a deleted file is told by
+     * the job having no file). The web app's {@code FAILURES_OF_THE_INPUT} is the same list.
      */
     private static final Set<String> FAILURES_OF_THE_INPUT = Set.of(
             INVALID_INPUT.code(),
-            INPUT_MISSING.code(),
             MEDIA_UNREADABLE.code(),
             NO_AUDIO.code(),
             DOCUMENT_ENCRYPTED.code(),

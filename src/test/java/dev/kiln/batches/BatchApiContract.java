@@ -281,22 +281,28 @@ abstract class BatchApiContract extends ApiTestBase {
         String processor = "idle-" + UUID.randomUUID().toString().substring(0, 8);
         api.declare(worker, processor, "{\"accepts\":[\"*/*\"]}");
         String deleted = file(token, "c.txt");
-        String id = create(processor, "{}", List.of(file(token, "a.txt"), file(token, "b.txt"), deleted))
+        String id = create(
+                        processor,
+                        "{}",
+                        List.of(file(token, "a.txt"), file(token, "b.txt"), deleted, file(token, "d.txt")))
                 .get("id")
                 .asString();
         JsonNode claims = api.post(
                         "/api/v1/worker/claim",
                         worker,
-                        "{\"worker\":\"w\",\"processors\":[\"" + processor + "\"],\"max\":3,\"waitSeconds\":5}")
+                        "{\"worker\":\"w\",\"processors\":[\"" + processor + "\"],\"max\":4,\"waitSeconds\":5}")
                 .json()
                 .get("jobs");
-        assertThat(claims).hasSize(3);
+        assertThat(claims).hasSize(4);
         Map<String, String> jobByFile = new HashMap<>();
         for (JsonNode claim : claims) {
             String file = claim.get("input").get("name").asString();
             jobByFile.put(file, claim.get("id").asString());
-            // a.txt fails for the file itself; b.txt and c.txt in a way another attempt may not.
-            String code = file.equals("a.txt") ? "media_unreadable" : "processor_error";
+            // a.txt fails for the file itself; b.txt and c.txt in a way another attempt may not; d.txt for
+            // its stored content missing (a store not mounted), which an administrator can put right.
+            String code = file.equals("a.txt")
+                    ? "media_unreadable"
+                    : file.equals("d.txt") ? "input_missing" : "processor_error";
             Api.Response fail = api.post(
                     "/api/v1/worker/jobs/" + claim.get("id").asString() + "/fail",
                     worker,
@@ -311,6 +317,9 @@ abstract class BatchApiContract extends ApiTestBase {
         assertThat(retried.status()).as(retried.toString()).isEqualTo(200);
         assertThat(retried.json().get("counts").get("failed").asLong()).isEqualTo(2);
         assertThat(api.job(token, jobByFile.get("b.txt")).get("state").asString())
+                .isEqualTo("queued");
+        assertThat(api.job(token, jobByFile.get("d.txt")).get("state").asString())
+                .as("input_missing with its file still there: the content may be back")
                 .isEqualTo("queued");
         assertThat(api.job(token, jobByFile.get("a.txt")).get("state").asString())
                 .as("the file itself is the problem: it would fail the same way")
