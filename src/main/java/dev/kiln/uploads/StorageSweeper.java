@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -150,7 +151,7 @@ public class StorageSweeper extends Loop {
         Instant before = clock.instant().minus(settings.blobGrace()).plusNanos(1);
         try {
             return deleteUnreferenced(List.copyOf(new HashSet<>(hashes)), before);
-        } catch (RuntimeException e) {
+        } catch (UncheckedIOException | DataAccessException e) { // the store's failure, or the database's
             log.warn(
                     "Releasing the content of {} deleted file(s) failed; the storage sweep removes it later: {}",
                     hashes.size(),
