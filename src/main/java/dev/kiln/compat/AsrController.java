@@ -195,6 +195,14 @@ class AsrController {
                 .body(Map.of("detail", "Method Not Allowed"));
     }
 
+    /** What FastAPI answers for a path it does not have ({@code /asr/…}: a base URL given with its path). */
+    @RequestMapping({"/asr/**", "/detect-language/**"})
+    ResponseEntity<?> unknown() {
+        return ResponseEntity.status(HttpStatus.NOT_FOUND)
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(Map.of("detail", "Not Found"));
+    }
+
     @ExceptionHandler(CompatFailure.class)
     ResponseEntity<?> refused(CompatFailure failure) {
         return errors.answer(failure);

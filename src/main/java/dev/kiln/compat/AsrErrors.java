@@ -53,7 +53,7 @@ class AsrErrors implements ForeignApi {
 
     @Override
     public List<String> paths() {
-        return List.of("/asr", "/detect-language");
+        return List.of("/asr", "/asr/**", "/detect-language", "/detect-language/**");
     }
 
     @Override

@@ -7,8 +7,11 @@ import dev.kiln.support.Texts;
 import dev.kiln.transcribe.LanguageCodes;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.springframework.stereotype.Component;
 
@@ -22,7 +25,10 @@ class Engines {
 
     static final String PROCESSOR = "transcribe";
     static final String ALIAS = "whisper-1";
+    /** A language code, optionally with subtags ({@code en}, {@code en-US}); its first must be {@link #CODES}' own. */
     private static final Pattern LANGUAGE = Pattern.compile("[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*");
+    /** ISO 639-1, and the two codes of Whisper's own languages it lacks (Hawaiian, Cantonese). */
+    private static final Set<String> CODES = codes();
 
     /**
      * @param language the language it transcribes, an IETF tag such as {@code en-us}; null when unknown
@@ -81,7 +87,8 @@ class Engines {
      * @throws CompatFailure {@code UNKNOWN_MODEL}, {@code UNSUPPORTED_LANGUAGE} or {@code INVALID_VALUE}
      */
     Engine choose(String model, String language) {
-        if (language != null && !LANGUAGE.matcher(language).matches()) {
+        if (language != null
+                && !(LANGUAGE.matcher(language).matches() && CODES.contains(LanguageCodes.primary(language)))) {
             throw CompatFailure.invalid(
                     "language",
                     "language must be an ISO-639-1 code such as 'en', not '" + Texts.safe(language, 40) + "'.");
@@ -121,6 +128,12 @@ class Engines {
                 "No model here transcribes '" + Texts.safe(language, 40) + "'; models: " + String.join(", ", offered)
                         + ". Install a Vosk model for it in the models directory.",
                 "language");
+    }
+
+    private static Set<String> codes() {
+        Set<String> codes = new HashSet<>(List.of(Locale.getISOLanguages()));
+        codes.addAll(List.of("haw", "yue"));
+        return Set.copyOf(codes);
     }
 
     private Processor transcribe() {

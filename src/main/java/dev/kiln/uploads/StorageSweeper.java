@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -140,12 +141,23 @@ public class StorageSweeper extends Loop {
      * What a deletion calls once its rows are gone: the content of {@code hashes} that nothing
      * refers to any more goes now, by the sweep's own rule (so content stored again within the
      * grace stays for a later sweep). A crash before or during this leaves nothing the next sweep
-     * does not remove. Returns how many blobs it removed.
+     * does not remove, and so does a store that fails now: the deletion is done (its rows are gone,
+     * committed), so the failure is logged and left to the sweep, never thrown at the caller, who
+     * would take the deletion for failed (and find the file gone when trying again). Returns how many
+     * blobs it removed.
      */
     public int release(Collection<String> hashes) {
         // stored at the grace's start or earlier (the delete itself reads when each was stored)
         Instant before = clock.instant().minus(settings.blobGrace()).plusNanos(1);
-        return deleteUnreferenced(List.copyOf(new HashSet<>(hashes)), before);
+        try {
+            return deleteUnreferenced(List.copyOf(new HashSet<>(hashes)), before);
+        } catch (UncheckedIOException | DataAccessException e) { // the store's failure, or the database's
+            log.warn(
+                    "Releasing the content of {} deleted file(s) failed; the storage sweep removes it later: {}",
+                    hashes.size(),
+                    e.toString());
+            return 0;
+        }
     }
 
     private int deleteUnreferencedBlobs(Instant olderThan) {

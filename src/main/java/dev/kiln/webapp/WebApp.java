@@ -27,6 +27,8 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 class WebApp implements WebMvcConfigurer {
 
     private static final Resource PAGE = new ClassPathResource("static/index.html");
+    /** A first path segment the app may own. */
+    private static final String ROUTE = "^(?!api$|assets$|actuator$|v1$|asr$|detect-language$)[^.]*";
     /** The app loads only its own scripts; inline style attributes are allowed (progress bar widths). */
     static final String POLICY = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
             + "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; "
@@ -42,9 +44,11 @@ class WebApp implements WebMvcConfigurer {
 
     /**
      * Paths of the app's own routes: not the API, not its assets, not the health probes (an unknown
-     * /actuator path is a 404), not a file (no dot in the last segment).
+     * /actuator path is a 404), not the foreign APIs ({@code /v1}, {@code /asr}, {@code
+     * /detect-language}: a client of those gets their own 404, never this page), not a file (no dot
+     * in the last segment).
      */
-    @GetMapping({"/", "/{route:^(?!api$|assets$|actuator$)[^.]*}", "/{route:^(?!api$|assets$|actuator$)[^.]*}/**"})
+    @GetMapping({"/", "/{route:" + ROUTE + "}", "/{route:" + ROUTE + "}/**"})
     ResponseEntity<byte[]> page(HttpServletRequest request) throws IOException {
         if (lastSegmentHasDot(request.getRequestURI())) { // the mapping only looks at the first segment
             // A file the app does not have (a stale asset link): a 404 as for any other missing resource.

@@ -364,6 +364,31 @@ abstract class CompatApiContract extends ApiTestBase {
                 .isEmpty();
     }
 
+    /** Was the web app's page (200, HTML) for GET /v1 and any /asr/… path, and problem+json for POST /asr/…. */
+    @Test
+    void pathsTheApisDoNotHaveAreTheir404NotTheWebApp() {
+        for (String path : List.of("/v1", "/v1/", "/v1/nope", "/v1/audio")) {
+            assertOpenAiError(api.get(path, member), 404, "invalid_request_error", null, "unknown_url");
+            assertOpenAiError(api.get(path, null), 401, "invalid_request_error", null, "missing_api_key");
+        }
+        assertOpenAiError(api.post("/v1/chat/nope", member, "{}"), 404, "invalid_request_error", null, "unknown_url");
+        for (String path : List.of("/asr/", "/asr/nope", "/asr/asr", "/detect-language/x")) {
+            for (String method : List.of("GET", "POST")) {
+                Api.Response response = api.send(api.request(path, member)
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .build());
+                assertThat(response.status())
+                        .as(method + " " + path + ": " + response)
+                        .isEqualTo(404);
+                assertThat(response.header("Content-Type").orElseThrow()).startsWith("application/json");
+                assertThat(response.json().get("detail").asString()).isEqualTo("Not Found");
+            }
+            Api.Response anonymous = api.get(path, null);
+            assertThat(anonymous.status()).as(path + ": " + anonymous).isEqualTo(401);
+            assertThat(anonymous.json().get("detail").asString()).isEqualTo("Not authenticated");
+        }
+    }
+
     @Test
     void aFormThatDoesNotParseIsRefusedInEachApisShape() {
         // Was 500 internal_error: Tomcat's refusal to parse the parts, answered as a failure of ours.

@@ -9,6 +9,7 @@ import dev.kiln.files.FileCatalog;
 import dev.kiln.storage.BlobStore;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.BlobStoreFaults;
 import dev.kiln.testing.StorageSweptByTest;
 import dev.kiln.uploads.StorageSweeper;
 import java.time.Duration;
@@ -454,6 +455,40 @@ abstract class LibraryApiContract extends ApiTestBase {
 
         assertThat(delete("/api/v1/files/" + theirs, other).status()).isEqualTo(204);
         assertThat(blobs.exists(sha)).as("gone with its last file").isFalse();
+    }
+
+    /** Was 503 storage_unavailable with the rows already gone: a retry then got 404, as if the delete had failed. */
+    @Test
+    void aDeletionWhoseBytesCannotGoNowIsDoneAndTheSweepTakesThemLater() {
+        String single = text(token, "single.txt");
+        String first = text(token, "first.txt");
+        String second = text(token, "second.txt");
+        List<String> hashes = new ArrayList<>();
+        for (String file : List.of(single, first, second)) {
+            String sha =
+                    api.get("/api/v1/files/" + file, token).json().get("sha256").asString();
+            BlobStoreFaults.of(blobs).refuseDeletes(sha);
+            hashes.add(sha);
+        }
+        try {
+            assertThat(delete("/api/v1/files/" + single, token).status()).isEqualTo(204);
+            JsonNode items = api.post("/api/v1/files/delete", token, "{\"ids\":[\"" + first + "\",\"" + second + "\"]}")
+                    .json()
+                    .get("items");
+            assertThat(items.get(0).get("status").asInt()).as(items.toString()).isEqualTo(204);
+            assertThat(items.get(1).get("status").asInt()).as(items.toString()).isEqualTo(204);
+            for (String file : List.of(single, first, second)) {
+                assertThat(api.get("/api/v1/files/" + file, token).status()).isEqualTo(404);
+            }
+            assertThat(hashes).allSatisfy(sha -> assertThat(blobs.exists(sha)).isTrue());
+        } finally {
+            hashes.forEach(BlobStoreFaults.of(blobs)::allowDeletes);
+        }
+
+        sweeper.sweep();
+
+        assertThat(hashes)
+                .allSatisfy(sha -> assertThat(blobs.exists(sha)).as("swept").isFalse());
     }
 
     @Test

@@ -7,7 +7,9 @@ import static org.awaitility.Awaitility.await;
 import dev.kiln.storage.BlobStore;
 import dev.kiln.testing.Api;
 import dev.kiln.testing.ApiTestBase;
+import dev.kiln.testing.BlobStoreFaults;
 import dev.kiln.testing.StorageSweptByTest;
+import dev.kiln.uploads.StorageSweeper;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -33,6 +35,9 @@ abstract class UserDeletionContract extends ApiTestBase {
 
     @Autowired
     UserDeletions deletions;
+
+    @Autowired
+    StorageSweeper sweeper;
 
     String name;
     String token;
@@ -118,6 +123,28 @@ abstract class UserDeletionContract extends ApiTestBase {
         assertThat(blobs.exists(sharedSha)).as("content another file uses").isTrue();
         assertThat(api.get("/api/v1/files/" + theirs + "/content", other).status())
                 .isEqualTo(200);
+    }
+
+    /** Was 503 storage_unavailable with the user and their data already gone. */
+    @Test
+    void contentThatCannotGoNowIsLeftToTheSweepAndTheDeletionIsDone() {
+        String file = api.file(token, random(2000), "f.bin");
+        String sha = sha(file, token);
+        BlobStoreFaults.of(blobs).refuseDeletes(sha);
+        try {
+            assertThat(deleteUser(userId, "?data=delete").status()).isEqualTo(204);
+            assertThat(api.get("/api/v1/files/" + file, Api.ADMIN_TOKEN).status())
+                    .isEqualTo(404);
+            assertThat(api.get("/api/v1/admin/users/" + userId, Api.ADMIN_TOKEN).status())
+                    .isEqualTo(404);
+            assertThat(blobs.exists(sha)).isTrue();
+        } finally {
+            BlobStoreFaults.of(blobs).allowDeletes(sha);
+        }
+
+        sweeper.sweep();
+
+        assertThat(blobs.exists(sha)).as("swept").isFalse();
     }
 
     @Test

@@ -327,6 +327,36 @@ abstract class RemoteEngineContract extends ApiTestBase {
         assertThat(refused.body()).contains("translation_not_supported", "Remote engines translate", "flaky");
     }
 
+    /**
+     * A remote engine's language is unknown, so nothing matched a {@code language} against it: one that
+     * is no ISO-639-1 code was passed on as it was (and failed the job as the engine's error, a 500, on
+     * an engine that refuses it). Now refused before a job exists. (Codes that are go on as before:
+     * {@link #asrRunsOnTheConfiguredEngineWhichTranslates}; no run here, which would count in the
+     * engine's metrics another test reads.)
+     */
+    @Test
+    void aLanguageThatIsNoIso6391CodeIsRefusedBeforeItReachesTheEngine() throws IOException {
+        byte[] speech = Files.readAllBytes(Fixtures.path("speech.wav"));
+        for (String language : List.of("zz", "english", "eng", "xx-yy")) {
+            Api.Response refused = api.send(new Multipart()
+                    .file("file", "speech.wav", speech)
+                    .field("model", "flaky")
+                    .field("language", language)
+                    .post(api, "/v1/audio/transcriptions", Api.ADMIN_TOKEN)
+                    .build());
+            assertThat(refused.status()).as(language + ": " + refused.body()).isEqualTo(400);
+            JsonNode error = refused.json().get("error");
+            assertThat(error.get("type").asString()).isEqualTo("invalid_request_error");
+            assertThat(error.get("param").asString()).isEqualTo("language");
+            assertThat(error.get("code").asString()).isEqualTo("invalid_value");
+            assertThat(refused.header("Kiln-Job-Id")).as("no job").isEmpty();
+        }
+        Api.Response asr = asr("?output=txt&language=zz");
+        assertThat(asr.status()).as(asr.body()).isEqualTo(422);
+        assertThat(asr.json().get("detail").get(0).get("loc").toString()).isEqualTo("[\"query\",\"language\"]");
+        assertThat(server.received("flaky")).as("nothing reached the engine").isEmpty();
+    }
+
     /** whisper-asr-webservice names no engine: {@code kiln.compat.asr-engine} picks one, and a remote one translates. */
     @Test
     void asrRunsOnTheConfiguredEngineWhichTranslates() {
