@@ -27,7 +27,7 @@ class Engines {
     static final String ALIAS = "whisper-1";
     /** A language code, optionally with subtags ({@code en}, {@code en-US}); its first must be {@link #CODES}' own. */
     private static final Pattern LANGUAGE = Pattern.compile("[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*");
-    /** ISO 639-1, and the two codes of Whisper's own languages it lacks (Hawaiian, Cantonese). */
+    /** ISO 639-1, and the codes Whisper has where it has none or another (Hawaiian, Cantonese, Javanese's jw). */
     private static final Set<String> CODES = codes();
 
     /**
@@ -132,7 +132,7 @@ class Engines {
 
     private static Set<String> codes() {
         Set<String> codes = new HashSet<>(List.of(Locale.getISOLanguages()));
-        codes.addAll(List.of("haw", "yue"));
+        codes.addAll(List.of("haw", "yue", "jw"));
         return Set.copyOf(codes);
     }
 

@@ -36,6 +36,8 @@ public class SpeechModels {
     private static final String BUNDLED_RESOURCES = "vosk-models/" + BUNDLED + "/";
     /** Vosk's own naming, e.g. vosk-model-small-de-0.15, vosk-model-en-us-0.22. */
     private static final Pattern VOSK_NAME = Pattern.compile("vosk-model-(?:small-)?([a-z]{2,3}(?:-[a-z]{2})?)-.*");
+    /** Vosk names a few models by country, not language: their languages' ISO 639-1 codes, which clients ask for. */
+    private static final Map<String, String> VOSK_COUNTRIES = Map.of("cn", "zh", "vn", "vi", "kz", "kk");
 
     public record Installed(String name, String language, boolean bundled, Path path) {}
 
@@ -102,7 +104,7 @@ public class SpeechModels {
             // fall through to the name
         }
         Matcher m = VOSK_NAME.matcher(dir.getFileName().toString());
-        return m.matches() ? m.group(1) : "unknown";
+        return m.matches() ? VOSK_COUNTRIES.getOrDefault(m.group(1), m.group(1)) : "unknown";
     }
 
     /**

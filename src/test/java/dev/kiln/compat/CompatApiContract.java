@@ -326,6 +326,13 @@ abstract class CompatApiContract extends ApiTestBase {
                 "invalid_request_error",
                 "language",
                 "unsupported_language");
+        // Whisper's own code for Javanese (ISO's is jv) is a language no engine here has, not a malformed one.
+        assertOpenAiError(
+                post(speech("language", "jw"), member),
+                400,
+                "invalid_request_error",
+                "language",
+                "unsupported_language");
         assertOpenAiError(
                 api.send(new Multipart()
                         .file("file", "notes.txt", "no speech here".getBytes())

@@ -258,6 +258,7 @@ class TranscriberTest {
     void listsTheBundledModelAndOnesDroppedIntoTheModelsDirectory() throws Exception {
         Path home = TestDatabases.tempDir("kiln-models-");
         Files.createDirectories(home.resolve("models/vosk-model-small-de-0.15/am"));
+        Files.createDirectories(home.resolve("models/vosk-model-small-cn-0.22/am")); // named by country
         Files.createDirectories(home.resolve("models/my-model/conf"));
         Files.writeString(home.resolve("models/my-model/language"), "fr\n");
         Files.createDirectories(home.resolve("models/not-a-model"));
@@ -269,6 +270,7 @@ class TranscriberTest {
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple("en-us", "en-us"),
                         org.assertj.core.groups.Tuple.tuple("my-model", "fr"),
+                        org.assertj.core.groups.Tuple.tuple("vosk-model-small-cn-0.22", "zh"),
                         org.assertj.core.groups.Tuple.tuple("vosk-model-small-de-0.15", "de"));
         var engines = new RemoteEngines(settings, listed, null, null);
         assertThat(new Transcriber(settings, listed, engines, JSON, new SimpleMeterRegistry()).details())
@@ -277,6 +279,7 @@ class TranscriberTest {
                         List.of(
                                 Map.of("name", "en-us", "language", "en-us", "bundled", true),
                                 Map.of("name", "my-model", "language", "fr", "bundled", false),
+                                Map.of("name", "vosk-model-small-cn-0.22", "language", "zh", "bundled", false),
                                 Map.of("name", "vosk-model-small-de-0.15", "language", "de", "bundled", false)),
                         "engines",
                         List.of()));
