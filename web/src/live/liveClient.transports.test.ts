@@ -693,6 +693,45 @@ describe('LiveClient transports', () => {
     await vi.advanceTimersByTimeAsync(10_000);
     expect(c.connection.failures).toBe(0);
   });
+
+  it('given up and back online, starts from the WebSocket again: what made it fall back was on the network that went away', async () => {
+    const attempts: string[] = [];
+    let network: 'cafe' | 'home' | 'cafe-down' = 'cafe';
+    let online = true;
+    let listener: (o: boolean) => void = () => {};
+    const c = client({
+      online: { isOnline: () => online, subscribe: (l) => ((listener = l), () => {}) },
+      maxFailures: 3,
+      transports: [
+        // the café proxy blocks WebSockets; at home they work
+        fake('websocket', () => (network === 'home' ? 'works' : network === 'cafe' ? 'blocked' : 'down'), attempts),
+        fake('sse', () => (network === 'cafe-down' ? 'down' : 'works'), attempts),
+        fake('polling', () => 'works', attempts),
+      ],
+    });
+    await flush();
+    await vi.advanceTimersByTimeAsync(500);
+    await flush();
+    network = 'cafe-down'; // Kiln unreachable now: SSE fails until the tab gives up
+    while (c.connection.state === 'reconnecting') {
+      await vi.advanceTimersByTimeAsync((c.connection.nextRetryAt ?? 0) - Date.now());
+      await flush();
+    }
+    expect(c.connection.state).toBe('failed');
+    expect(attempts).toEqual(['websocket', 'websocket', 'sse']);
+
+    // The laptop is closed and opened at home.
+    online = false;
+    listener(false);
+    expect(c.connection.state).toBe('offline');
+    network = 'home';
+    attempts.length = 0;
+    online = true;
+    listener(true);
+    await flush();
+    expect(c.connection.state).toBe('open');
+    expect(attempts).toEqual(['websocket']);
+  });
 });
 
 describe('LiveClient on SSE and polling in a tab that is hidden', () => {
