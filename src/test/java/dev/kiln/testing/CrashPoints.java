@@ -1,14 +1,8 @@
 package dev.kiln.testing;
 
 import dev.kiln.storage.BlobStore;
-import dev.kiln.storage.StoredBlob;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -34,75 +28,15 @@ public class CrashPoints {
             @Override
             public Object postProcessAfterInitialization(Object bean, String name) {
                 return marker != null && bean instanceof BlobStore blobs
-                        ? new HaltingBlobStore(blobs, Path.of(marker))
+                        ? new GuardedDeletes(blobs, sha256 -> haltIfMarked(Path.of(marker)))
                         : bean;
             }
         };
     }
 
-    private record HaltingBlobStore(BlobStore blobs, Path marker) implements BlobStore {
-
-        @Override
-        public void delete(String sha256) throws IOException {
-            haltIfMarked();
-            blobs.delete(sha256);
-        }
-
-        @Override
-        public boolean deleteIfStoredBefore(String sha256, Instant before) throws IOException {
-            haltIfMarked();
-            return blobs.deleteIfStoredBefore(sha256, before);
-        }
-
-        private void haltIfMarked() {
-            if (Files.exists(marker)) {
-                Runtime.getRuntime().halt(HALTED);
-            }
-        }
-
-        @Override
-        public StoredBlob put(InputStream in, long maxBytes) throws IOException {
-            return blobs.put(in, maxBytes);
-        }
-
-        @Override
-        public StoredBlob adopt(Path file, String sha256) throws IOException {
-            return blobs.adopt(file, sha256);
-        }
-
-        @Override
-        public InputStream open(String sha256, long offset) throws IOException {
-            return blobs.open(sha256, offset);
-        }
-
-        @Override
-        public LocalCopy localCopy(String sha256) throws IOException {
-            return blobs.localCopy(sha256);
-        }
-
-        @Override
-        public String describe() {
-            return blobs.describe();
-        }
-
-        @Override
-        public boolean exists(String sha256) {
-            return blobs.exists(sha256);
-        }
-
-        @Override
-        public Optional<Instant> storedAt(String sha256) throws IOException {
-            return blobs.storedAt(sha256);
-        }
-
-        @Override
-        public List<Entry> storedBefore(Instant before) throws IOException {
-            return blobs.storedBefore(before);
-        }
-
-        @Override
-        public void checkWritable() throws IOException {
-            blobs.checkWritable();
+    private static void haltIfMarked(Path marker) {
+        if (Files.exists(marker)) {
+            Runtime.getRuntime().halt(HALTED);
         }
     }
 }
