@@ -38,6 +38,7 @@ public final class RecordingContext implements JobContext {
     private final List<Report> reports = new CopyOnWriteArrayList<>();
     private final List<JsonNode> partials = new CopyOnWriteArrayList<>();
     private volatile boolean cancelled;
+    private volatile int reportsAtCancel;
     private volatile String ownerId = "user_test";
     private volatile Predicate<Report> holdAt = r -> false;
     private final CountDownLatch released = new CountDownLatch(1);
@@ -64,7 +65,16 @@ public final class RecordingContext implements JobContext {
     }
 
     public void cancel() {
+        reportsAtCancel = reports.size();
         cancelled = true;
+    }
+
+    /**
+     * How many reports the processor made after {@link #cancel}: the work it went on with, a figure a
+     * busy machine does not stretch as it does the time to stop.
+     */
+    public int reportsSinceCancel() {
+        return reports.size() - reportsAtCancel;
     }
 
     /** The processor waits in its first report matching {@code at} (the report recorded) until {@link #release()}. */
