@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.springframework.stereotype.Component;
 
 /**
@@ -149,42 +150,55 @@ public class JobDeletion {
     public record Latest(List<Made> jobs, long count) {}
 
     /**
-     * Each file's {@code :most} latest jobs and its count of jobs, in one statement; by {@code jobs_by_input_file}
-     * (V25), the count from the same rows.
+     * The {@code ?} latest jobs of each of {@code files} files (each {@code ?} a file's id, then the limit),
+     * newest first within a file: one small query per file, joined, each reading its file's end of
+     * {@code jobs_by_input_file_age} (V26), so a file run thousands of times costs what one run once does.
+     * (A window over all of a file's jobs read and sorted every one of them.)
      */
-    static final String LATEST = """
-            SELECT id, type, state, input_file_id, total FROM (
-                SELECT id, type, state, input_file_id, created_at,
-                    ROW_NUMBER() OVER (PARTITION BY input_file_id ORDER BY created_at DESC, id DESC) AS n,
-                    count(*) OVER (PARTITION BY input_file_id) AS total
-                FROM jobs WHERE input_file_id IN (:files)) made
-            WHERE n <= :most ORDER BY created_at, id""";
+    static String latestSql(int files) {
+        return IntStream.range(0, files)
+                .mapToObj(i -> "SELECT * FROM (SELECT id, type, state, input_file_id FROM jobs WHERE input_file_id = ?"
+                        + " ORDER BY created_at DESC, id DESC LIMIT ?) AS latest" + i)
+                .collect(Collectors.joining(" UNION ALL "));
+    }
+
+    /** How many jobs each of the files ({@code :files}) has: from the index alone. */
+    static final String COUNTS =
+            "SELECT input_file_id, count(*) AS n FROM jobs WHERE input_file_id IN (:files) GROUP BY input_file_id";
 
     /**
      * As {@link #madeFrom}, but at most the {@code most} latest jobs of each file, with the count of all of
      * them: what a listing shows (the rest are the job list's, {@code ?file=}). A file with no job is absent.
+     * Only files that have {@code most} jobs are counted.
      */
     public Map<String, Latest> latestMadeFrom(Collection<String> fileIds, int most) {
         if (fileIds.isEmpty()) {
             return Map.of();
         }
+        List<String> files = List.copyOf(new HashSet<>(fileIds));
+        List<Object> args = new ArrayList<>();
+        files.forEach(file -> {
+            args.add(file);
+            args.add(most);
+        });
         Map<String, List<Made>> made = new HashMap<>();
+        db.sql().sql(latestSql(files.size())).params(args).query(rs -> {
+            made.computeIfAbsent(rs.getString("input_file_id"), f -> new ArrayList<>())
+                    .add(new Made(rs.getString("id"), rs.getString("type"), JobState.fromWire(rs.getString("state"))));
+        });
+        List<String> full = made.entrySet().stream()
+                .filter(e -> e.getValue().size() >= most)
+                .map(Map.Entry::getKey)
+                .toList();
         Map<String, Long> counts = new HashMap<>();
-        db.sql()
-                .sql(LATEST)
-                .param("files", List.copyOf(new HashSet<>(fileIds)))
-                .param("most", most)
-                .query(rs -> {
-                    String file = rs.getString("input_file_id");
-                    made.computeIfAbsent(file, f -> new ArrayList<>())
-                            .add(new Made(
-                                    rs.getString("id"),
-                                    rs.getString("type"),
-                                    JobState.fromWire(rs.getString("state"))));
-                    counts.put(file, rs.getLong("total"));
-                });
+        if (!full.isEmpty()) {
+            db.sql().sql(COUNTS).param("files", full).query(rs -> {
+                counts.put(rs.getString("input_file_id"), rs.getLong("n"));
+            });
+        }
         Map<String, Latest> latest = new HashMap<>();
-        made.forEach((file, jobs) -> latest.put(file, new Latest(List.copyOf(jobs), counts.get(file))));
+        made.forEach((file, jobs) -> latest.put(
+                file, new Latest(List.copyOf(jobs.reversed()), counts.getOrDefault(file, (long) jobs.size()))));
         return latest;
     }
 

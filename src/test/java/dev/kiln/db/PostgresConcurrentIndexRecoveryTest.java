@@ -281,9 +281,11 @@ class PostgresConcurrentIndexRecoveryTest {
                         entry("V18_1__jobs_by_batch.sql", "jobs_by_batch"),
                         entry("V22_1__search_segments_by_config.sql", "search_segments_by_config"),
                         entry("V23__files_by_content.sql", "files_by_content"),
-                        entry("V25__jobs_by_input_file.sql", "jobs_by_input_file"));
+                        entry("V25__jobs_by_input_file.sql", "jobs_by_input_file"),
+                        entry("V26__jobs_by_input_file_age.sql", "jobs_by_input_file_age"));
         List<String> expected = new ArrayList<>(created.keySet());
-        expected.addAll(List.of("V9__drop_jobs_by_node.sql", "V25_1__drop_jobs_by_input.sql"));
+        expected.addAll(List.of(
+                "V9__drop_jobs_by_node.sql", "V25_1__drop_jobs_by_input.sql", "V26_1__drop_jobs_by_input_file.sql"));
         assertThat(concurrent).containsExactlyInAnyOrderElementsOf(expected);
         assertThat(ConcurrentIndexRecovery.isConcurrentIndexOnly(
                         "ALTER TABLE jobs ADD COLUMN node TEXT; CREATE INDEX CONCURRENTLY jobs_node ON jobs (node);"))
