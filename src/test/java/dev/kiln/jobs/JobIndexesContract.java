@@ -46,8 +46,8 @@ abstract class JobIndexesContract extends QueueContractBase {
                 "SELECT id FROM files WHERE created_at < 5 AND NOT EXISTS (SELECT 1 FROM jobs j"
                         + " WHERE j.input_file_id = files.id AND (j.state IN ('queued', 'retry_scheduled', 'running')"
                         + " OR j.created_at >= 5 OR j.finished_at >= 5))",
-                JobDeletion.latestSql(3).replace("= ?", "= 'file_a'").replace("LIMIT ?", "LIMIT 5"),
-                JobDeletion.COUNTS.replace(":files", manyFiles),
+                JobDeletion.latestSql(3, "").replace("= ?", "= 'file_a'").replace("LIMIT ?", "LIMIT 5"),
+                JobDeletion.countsSql(false).replace(":files", manyFiles),
                 "SELECT id FROM jobs WHERE owner_id || '' = 'user_a' AND input_file_id = 'file_a'"
                         + " ORDER BY created_at DESC, id DESC LIMIT 51",
                 "SELECT id FROM jobs WHERE input_file_id = 'file_a' ORDER BY created_at DESC, id DESC LIMIT 51");
@@ -111,8 +111,13 @@ abstract class JobIndexesContract extends QueueContractBase {
                 }
             }
         }
-        lookups.put(JobDeletion.latestSql(2), List.of(hot, 5, warm, 5));
-        lookups.put(JobDeletion.COUNTS.replace(":files", "?, ?"), List.of(hot, warm));
+        lookups.put(JobDeletion.latestSql(2, ""), List.of(hot, 5, warm, 5));
+        lookups.put(JobDeletion.countsSql(false).replace(":files", "?, ?"), List.of(hot, warm));
+        String owner = kind() == TestDatabases.Kind.SQLITE ? " AND owner_id || '' = ?" : " AND owner_id = ?";
+        lookups.put(JobDeletion.latestSql(2, owner), List.of(hot, alice.id(), 5, warm, alice.id(), 5));
+        lookups.put(
+                JobDeletion.countsSql(true).replace(":files", "?, ?").replace(":owner", "?"),
+                List.of(hot, warm, alice.id()));
         try (Connection c = fx.dataSource.getConnection()) {
             for (Map.Entry<String, List<Object>> lookup : lookups.entrySet()) {
                 String plan = plan(c, lookup.getKey(), lookup.getValue());
