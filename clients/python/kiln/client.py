@@ -95,7 +95,8 @@ class Client:
 
     def jobs(self, state=None, type=None, limit=50, file_id=None):
         """Up to ``limit`` of your jobs (an admin's: everyone's), newest first; with ``file_id``, those made
-        from that file (all of them: the file list shows a file's latest five and its ``jobCount``)."""
+        from that file, up to ``limit`` too (the file list's ``jobCount`` says how many there are: pass it
+        as ``limit`` for all of them)."""
         return self._pages("/api/v1/jobs", {"state": state, "type": type, "file": file_id}, limit, 200)
 
     def cancel(self, job_id):

@@ -81,7 +81,15 @@ export function LibraryFileRow({
         ) : (
           <audio src={url} controls preload="metadata" data-testid="library-player" />
         ))}
-      {file.jobs.length > 0 && <MadeJobs http={http} file={file} processors={processors} />}
+      {file.jobs.length > 0 && (
+        // A new read of the list that gives the file other latest jobs starts its earlier ones afresh, from its cursor.
+        <MadeJobs
+          key={`${file.jobs.map((job) => job.id).join(' ')} ${file.jobsCursor ?? ''}`}
+          http={http}
+          file={file}
+          processors={processors}
+        />
+      )}
     </li>
   );
 }
@@ -97,7 +105,7 @@ function MadeJobs({ http, file, processors }: { http: KilnHttp; file: LibraryFil
   const [cursor, setCursor] = useState<string | null>();
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string>();
-  const left = cursor === null ? 0 : Math.max(0, file.jobCount - file.jobs.length - earlier.length);
+  const left = cursor === null || !file.jobsCursor ? 0 : Math.max(0, file.jobCount - file.jobs.length - earlier.length);
   const more = async () => {
     setLoading(true);
     setError(undefined);

@@ -63,7 +63,13 @@ class FakeLibrary {
       const q = url.searchParams.get('q')?.toLowerCase() ?? '';
       const items = this.files
         .filter((f) => f.name!.toLowerCase().includes(q))
-        .map((f) => ({ ...f, jobs: f.jobs.slice(-5), jobCount: f.jobs.length }));
+        .map((f) => ({
+          ...f,
+          jobs: f.jobs.slice(-5),
+          jobCount: f.jobs.length,
+          // The job list's cursor just after the oldest shown: here that job's id.
+          jobsCursor: f.jobs.length > 5 ? f.jobs.at(-5)!.id : null,
+        }));
       return json({ items, nextCursor: null, total: items.length });
     }
     if (url.pathname === '/api/v1/jobs' && method === 'GET') return this.jobsOf(url.searchParams);
@@ -92,12 +98,14 @@ class FakeLibrary {
   private jobsOf(query: URLSearchParams): Response {
     if (this.jobsProblem) return this.jobsProblem;
     const all = [...(this.files.find((f) => f.id === query.get('file'))?.jobs ?? [])].reverse();
-    const from = Number(query.get('cursor') ?? 0);
+    // A cursor is the last job read (the real one its time and id): the page after it, whatever was made since.
+    const after = query.get('cursor');
+    const from = after === null ? 0 : all.findIndex((job) => job.id === after) + 1;
     const to = from + Number(query.get('limit'));
     const items = all
       .slice(from, to)
       .map((job) => ({ ...job, progress: 0, seq: 1, attempt: 1, createdAt: '2026-12-01T10:00:00Z' }));
-    return json({ items, nextCursor: to < all.length ? String(to) : null });
+    return json({ items, nextCursor: to < all.length ? items.at(-1)!.id : null });
   }
 
   private remove(id: string, withJobs: boolean): [number, Record<string, unknown>] {
@@ -310,7 +318,7 @@ describe('the library page', () => {
     expect(links()).toEqual(Array.from({ length: 12 }, (_, i) => `/jobs/job_${i + 10}`));
     expect(within(jobs).queryByRole('button')).toBeNull();
     expect(kiln.calls.filter((c) => c.startsWith('GET /api/v1/jobs'))).toEqual([
-      'GET /api/v1/jobs?file=fil_1&limit=55',
+      'GET /api/v1/jobs?file=fil_1&limit=50&cursor=job_17',
     ]);
   });
 
@@ -330,18 +338,67 @@ describe('the library page', () => {
     kiln.files[1].jobs.push({ id: 'job_200', type: 'extract', state: 'queued' });
 
     fireEvent.click(within(jobs).getByRole('button', { name: 'Show 50 of 55 earlier jobs' }));
-    // The page read started with the new one and the five shown: 49 earlier ones came of it.
-    await waitFor(() => expect(links()).toHaveLength(54));
-    expect(links()[0]).toBe('/jobs/job_106');
+    // Read from just after the oldest shown: the new one is not among them.
+    await waitFor(() => expect(links()).toHaveLength(55));
+    expect(links()[0]).toBe('/jobs/job_105');
     expect(links()).not.toContain('/jobs/job_200');
-    fireEvent.click(within(jobs).getByRole('button', { name: 'Show 6 earlier jobs' }));
+    fireEvent.click(within(jobs).getByRole('button', { name: 'Show 5 earlier jobs' }));
     await waitFor(() => expect(links()).toHaveLength(60));
     expect(links()).toEqual(Array.from({ length: 60 }, (_, i) => `/jobs/job_${i + 100}`));
     expect(within(jobs).queryByRole('button')).toBeNull();
     expect(kiln.calls.filter((c) => c.startsWith('GET /api/v1/jobs'))).toEqual([
-      'GET /api/v1/jobs?file=fil_1&limit=55',
-      'GET /api/v1/jobs?file=fil_1&limit=50&cursor=55',
+      'GET /api/v1/jobs?file=fil_1&limit=50&cursor=job_155',
+      'GET /api/v1/jobs?file=fil_1&limit=50&cursor=job_105',
     ]);
+  });
+
+  it('shows exactly the earlier jobs of a file run many times since the list was read', async () => {
+    // Was: the oldest shown job not in the first 55 read, everything not shown was taken for earlier (newer ones).
+    kiln.files[1].jobs = Array.from({ length: 7 }, (_, i) => ({
+      id: `job_${i + 10}`,
+      type: 'extract',
+      state: 'failed',
+    }));
+    render(<LibraryPage http={kiln.http} processors={[]} />);
+    const jobs = await screen.findByRole('list', { name: 'Jobs made from report.pdf' });
+    const links = () =>
+      within(jobs)
+        .getAllByRole('link')
+        .map((a) => a.getAttribute('href'));
+    for (let i = 0; i < 60; i++) kiln.files[1].jobs.push({ id: `job_${i + 100}`, type: 'extract', state: 'queued' });
+
+    fireEvent.click(within(jobs).getByRole('button', { name: 'Show 2 earlier jobs' }));
+    await waitFor(() => expect(links()).toHaveLength(7));
+    expect(links()).toEqual(Array.from({ length: 7 }, (_, i) => `/jobs/job_${i + 10}`));
+    expect(within(jobs).queryByRole('button')).toBeNull();
+  });
+
+  it('starts the earlier jobs afresh when a new read of the list gives the file other latest jobs', async () => {
+    // Was: the row kept its earlier jobs and its cursor across a new search, so jobs went missing.
+    kiln.files[1].jobs = Array.from({ length: 7 }, (_, i) => ({
+      id: `job_${i + 10}`,
+      type: 'extract',
+      state: 'failed',
+    }));
+    const { rerender } = render(<LibraryPage http={kiln.http} processors={[]} />);
+    const links = () =>
+      within(screen.getByRole('list', { name: 'Jobs made from report.pdf' }))
+        .getAllByRole('link')
+        .map((a) => a.getAttribute('href'));
+    const jobs = await screen.findByRole('list', { name: 'Jobs made from report.pdf' });
+    fireEvent.click(within(jobs).getByRole('button', { name: 'Show 2 earlier jobs' }));
+    await waitFor(() => expect(links()).toHaveLength(7));
+    kiln.files[1].jobs.push({ id: 'job_17', type: 'extract', state: 'queued' });
+    kiln.files[1].jobs.push({ id: 'job_18', type: 'extract', state: 'queued' });
+
+    rerender(<LibraryPage http={kiln.http} processors={[]} q="report" />);
+    await waitFor(() =>
+      expect(links()).toEqual(['/jobs/job_14', '/jobs/job_15', '/jobs/job_16', '/jobs/job_17', '/jobs/job_18']),
+    );
+    const again = screen.getByRole('list', { name: 'Jobs made from report.pdf' });
+    fireEvent.click(within(again).getByRole('button', { name: 'Show 4 earlier jobs' }));
+    await waitFor(() => expect(links()).toHaveLength(9));
+    expect(links()).toEqual(Array.from({ length: 9 }, (_, i) => `/jobs/job_${i + 10}`));
   });
 
   it("says so when a file's earlier jobs cannot be read, and reads them when asked again", async () => {

@@ -37,6 +37,9 @@ describe('the library', () => {
     expect(isLibraryFile({ ...file, jobs: [{ id: 'job_1' }] })).toBe(false);
     expect(isLibraryFile({ ...file, jobs: undefined })).toBe(false);
     expect(isLibraryFile({ ...file, jobCount: undefined })).toBe(false);
+    expect(isLibraryFile({ ...file, jobCount: 9, jobsCursor: 'MTcwMDAwMDAwMDAwMDpqb2JfMQ' })).toBe(true);
+    expect(isLibraryFile({ ...file, jobsCursor: null })).toBe(true);
+    expect(isLibraryFile({ ...file, jobsCursor: 5 })).toBe(false);
     expect(isLibraryFile(null)).toBe(false);
   });
 

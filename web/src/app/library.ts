@@ -26,8 +26,13 @@ export interface LibraryFile {
   owner?: string;
   /** The latest jobs made from the file (at most five), oldest first; the rest are {@link earlierJobs}'. */
   jobs: MadeJob[];
-  /** How many jobs were made from the file in all. */
+  /** How many jobs were made from the file in all (of a member's file: theirs). */
   jobCount: number;
+  /**
+   * The job list's cursor just after the oldest of {@link jobs}: where {@link earlierJobs} starts, whatever was made
+   * since. Null when {@link jobs} are all of them.
+   */
+  jobsCursor?: string | null;
 }
 
 export interface FilePage {
@@ -74,7 +79,8 @@ export function isLibraryFile(value: unknown): value is LibraryFile {
     (absent(value.owner) || typeof value.owner === 'string') &&
     Array.isArray(value.jobs) &&
     value.jobs.every(isMadeJob) &&
-    isCount(value.jobCount)
+    isCount(value.jobCount) &&
+    (absent(value.jobsCursor) || typeof value.jobsCursor === 'string')
   );
 }
 
@@ -117,27 +123,20 @@ export interface EarlierJobs {
 }
 
 /**
- * The jobs made from {@link file} before those the file list gave it (GET /api/v1/jobs?file=, newest first):
- * up to {@link limit}, from {@link cursor} on if given (the one the previous page answered).
+ * The jobs made from {@link file} before those the file list gave it (GET /api/v1/jobs?file=, newest first): up to
+ * {@link limit}, from {@link cursor} on if given (the one the previous page answered), else from the file's
+ * `jobsCursor`, just after the oldest job its row shows: jobs made since the list was read are never read.
  */
 export async function earlierJobs(
   http: KilnHttp,
-  file: Pick<LibraryFile, 'id' | 'jobs'>,
+  file: Pick<LibraryFile, 'id' | 'jobsCursor'>,
   limit: number,
   cursor?: string,
 ): Promise<EarlierJobs> {
-  const query: Record<string, string> = { file: file.id, limit: String(limit) };
-  if (cursor) query.cursor = cursor;
-  else query.limit = String(limit + file.jobs.length); // the first page starts with those the row shows
-  const page = await http.jobs(query);
-  let items = page.items;
-  if (!cursor) {
-    // Jobs made since the list was read come first, then those shown: the earlier ones follow the oldest shown.
-    const oldest = file.jobs.length > 0 ? items.findIndex((job) => job.id === file.jobs[0].id) : -1;
-    const shown = new Set(file.jobs.map((job) => job.id));
-    items = oldest >= 0 ? items.slice(oldest + 1) : items.filter((job) => !shown.has(job.id));
-  }
-  const jobs = items.map(({ id, type, state }) => ({ id, type, state })).reverse();
+  const from = cursor ?? file.jobsCursor;
+  if (!from) return { jobs: [], cursor: null };
+  const page = await http.jobs({ file: file.id, limit: String(limit), cursor: from });
+  const jobs = page.items.map(({ id, type, state }) => ({ id, type, state })).reverse();
   return { jobs, cursor: page.nextCursor };
 }
 

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.kiln.auth.User;
 import dev.kiln.db.Database;
+import dev.kiln.db.SqliteDialect;
 import dev.kiln.events.EventLog;
+import dev.kiln.support.PageCursor;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.springframework.stereotype.Component;
 
 /**
@@ -145,46 +148,93 @@ public class JobDeletion {
                         Map.Entry::getKey, Collectors.mapping(Map.Entry::getValue, Collectors.toList())));
     }
 
-    /** The latest jobs made from one file, oldest first as {@link #madeFrom} gives them, and how many there are in all. */
-    public record Latest(List<Made> jobs, long count) {}
+    /**
+     * The latest jobs made from one file, oldest first as {@link #madeFrom} gives them, how many there are in all,
+     * and {@code earlier}: the job list's cursor just after the oldest of them (null when they are all), so
+     * {@code ?file=&cursor=} reads the earlier ones whatever was made since.
+     */
+    public record Latest(List<Made> jobs, long count, String earlier) {}
 
     /**
-     * Each file's {@code :most} latest jobs and its count of jobs, in one statement; by {@code jobs_by_input_file}
-     * (V25), the count from the same rows.
+     * The latest jobs of each of {@code files} files, newest first within a file: one small query per file
+     * (each {@code ?} a file's id, then the owner's if {@code owner} is a condition, then the limit), joined,
+     * each reading its file's end of {@code jobs_by_input_file_age} (V26), so a file run thousands of times
+     * costs what one run once does. (A window over all of a file's jobs read and sorted every one of them.)
      */
-    static final String LATEST = """
-            SELECT id, type, state, input_file_id, total FROM (
-                SELECT id, type, state, input_file_id, created_at,
-                    ROW_NUMBER() OVER (PARTITION BY input_file_id ORDER BY created_at DESC, id DESC) AS n,
-                    count(*) OVER (PARTITION BY input_file_id) AS total
-                FROM jobs WHERE input_file_id IN (:files)) made
-            WHERE n <= :most ORDER BY created_at, id""";
+    static String latestSql(int files, String owner) {
+        return IntStream.range(0, files)
+                .mapToObj(i -> "SELECT * FROM (SELECT id, type, state, input_file_id, created_at FROM jobs"
+                        + " WHERE input_file_id = ?" + owner + " ORDER BY created_at DESC, id DESC LIMIT ?) AS latest"
+                        + i)
+                .collect(Collectors.joining(" UNION ALL "));
+    }
+
+    /**
+     * How many jobs each of the files ({@code :files}) has, of one owner's ({@code :owner}) if {@code ofOwner}:
+     * a count per file by the file's index (nothing to group or sort), the owner's condition one no index serves (PostgreSQL would otherwise also
+     * read every entry of the owner's in {@code jobs_by_owner}, to AND them).
+     */
+    static String countsSql(boolean ofOwner) {
+        return "SELECT id AS input_file_id, (SELECT count(*) FROM jobs WHERE input_file_id = files.id"
+                + (ofOwner ? " AND owner_id || '' = :owner" : "") + ") AS n FROM files WHERE id IN (:files)";
+    }
+
+    /**
+     * The condition to one owner's jobs beside a file's: on SQLite one no index serves, as in
+     * {@link JobStore#restrict}; PostgreSQL has V26_2's statistics.
+     */
+    private String ownerCondition() {
+        return db.dialect() instanceof SqliteDialect ? " AND owner_id || '' = ?" : " AND owner_id = ?";
+    }
 
     /**
      * As {@link #madeFrom}, but at most the {@code most} latest jobs of each file, with the count of all of
-     * them: what a listing shows (the rest are the job list's, {@code ?file=}). A file with no job is absent.
+     * them: what a listing shows (the rest are the job list's, {@code ?file=}); of {@code owner}'s jobs only
+     * if not null (what a member may see), else of all. A file with no job is absent. Only files with
+     * {@code most} jobs are counted.
      */
-    public Map<String, Latest> latestMadeFrom(Collection<String> fileIds, int most) {
+    public Map<String, Latest> latestMadeFrom(Collection<String> fileIds, int most, String owner) {
         if (fileIds.isEmpty()) {
             return Map.of();
         }
+        List<String> files = List.copyOf(new HashSet<>(fileIds));
+        List<Object> args = new ArrayList<>();
+        files.forEach(file -> {
+            args.add(file);
+            if (owner != null) {
+                args.add(owner);
+            }
+            args.add(most);
+        });
         Map<String, List<Made>> made = new HashMap<>();
+        Map<String, PageCursor> oldest = new HashMap<>();
+        String sql = latestSql(files.size(), owner == null ? "" : ownerCondition());
+        db.sql().sql(sql).params(args).query(rs -> {
+            String file = rs.getString("input_file_id");
+            made.computeIfAbsent(file, f -> new ArrayList<>())
+                    .add(new Made(rs.getString("id"), rs.getString("type"), JobState.fromWire(rs.getString("state"))));
+            oldest.put(file, new PageCursor(rs.getLong("created_at"), rs.getString("id")));
+        });
+        List<String> full = made.entrySet().stream()
+                .filter(e -> e.getValue().size() >= most)
+                .map(Map.Entry::getKey)
+                .toList();
         Map<String, Long> counts = new HashMap<>();
-        db.sql()
-                .sql(LATEST)
-                .param("files", List.copyOf(new HashSet<>(fileIds)))
-                .param("most", most)
-                .query(rs -> {
-                    String file = rs.getString("input_file_id");
-                    made.computeIfAbsent(file, f -> new ArrayList<>())
-                            .add(new Made(
-                                    rs.getString("id"),
-                                    rs.getString("type"),
-                                    JobState.fromWire(rs.getString("state"))));
-                    counts.put(file, rs.getLong("total"));
-                });
+        if (!full.isEmpty()) {
+            db.sql()
+                    .sql(countsSql(owner != null))
+                    .param("files", full)
+                    .param("owner", owner)
+                    .query(rs -> {
+                        counts.put(rs.getString("input_file_id"), rs.getLong("n"));
+                    });
+        }
         Map<String, Latest> latest = new HashMap<>();
-        made.forEach((file, jobs) -> latest.put(file, new Latest(List.copyOf(jobs), counts.get(file))));
+        made.forEach((file, jobs) -> {
+            long count = counts.getOrDefault(file, (long) jobs.size());
+            String earlier = count > jobs.size() ? oldest.get(file).encode() : null;
+            latest.put(file, new Latest(List.copyOf(jobs.reversed()), count, earlier));
+        });
         return latest;
     }
 

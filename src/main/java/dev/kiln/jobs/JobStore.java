@@ -2,6 +2,7 @@ package dev.kiln.jobs;
 
 import dev.kiln.auth.User;
 import dev.kiln.db.Database;
+import dev.kiln.db.SqliteDialect;
 import dev.kiln.files.FileCatalog;
 import dev.kiln.files.FileInfo;
 import dev.kiln.support.Ids;
@@ -242,13 +243,15 @@ public class JobStore {
     }
 
     /**
-     * To the jobs {@code viewer} may see (an admin: all), of one type if given. {@code byFile}: they are one
-     * file's, found by {@code jobs_by_input_file}; the owner's index is then kept out of the way (SQLite, having
-     * no statistics, would walk every job of the owner's newer than the page instead).
+     * To the jobs {@code viewer} may see (an admin: all), of one type if given. {@code ownerIndexAside}: they
+     * are one file's, found by {@code jobs_by_input_file_age} in the list's order, on SQLite, which having no
+     * statistics unless ANALYZE ran would walk the owner's jobs by {@code jobs_by_owner} instead; so the
+     * owner's condition is one no index serves. (PostgreSQL knows better from V26_2's statistics, and would
+     * take such a condition for a few rows and sort all of the file's jobs.)
      */
-    private static void restrict(StringBuilder sql, List<Object> args, User viewer, String type, boolean byFile) {
+    static void restrict(StringBuilder sql, List<Object> args, User viewer, String type, boolean ownerIndexAside) {
         if (!viewer.isAdmin()) {
-            sql.append(byFile ? " AND owner_id || '' = ?" : " AND owner_id = ?");
+            sql.append(ownerIndexAside ? " AND owner_id || '' = ?" : " AND owner_id = ?");
             args.add(viewer.id());
         }
         if (type != null) {
@@ -267,17 +270,9 @@ public class JobStore {
 
     /** As above, narrowed by {@code filter}; with their inputs' details. */
     public Page list(User viewer, JobFilter filter, PageCursor after, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT " + JobRows.COLUMNS + " FROM jobs WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
-        restrict(sql, args, viewer, filter.type(), filter.fileId() != null);
-        filter.appendTo(sql, args);
-        if (after != null) {
-            after.appendTo(sql, args);
-        }
-        sql.append(PageCursor.ORDER + " LIMIT ?");
-        args.add(limit + 1);
-        List<Job> found =
-                withInputs(db.sql().sql(sql.toString()).params(args).query(rows).list());
+        String sql = filter.listSql(viewer, after, limit + 1, db.dialect() instanceof SqliteDialect, args);
+        List<Job> found = withInputs(db.sql().sql(sql).params(args).query(rows).list());
         if (found.size() <= limit) {
             return new Page(found, null);
         }

@@ -39,10 +39,17 @@ class FileLibrary {
 
     /**
      * A file in the list; {@code owner} is given to admins only, who see everyone's. {@code jobs}: the
-     * {@link #LATEST_JOBS} latest made from it, oldest first; {@code jobCount}: how many there are in all.
+     * {@link #LATEST_JOBS} latest made from it that the viewer may see (a member: their own), oldest first;
+     * {@code jobCount}: how many of those there are in all; {@code jobsCursor}: the job list's cursor to the
+     * earlier ones ({@code GET /api/v1/jobs?file=&cursor=}), null when {@code jobs} are all.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Entry(@JsonUnwrapped FileInfo file, String owner, List<JobDeletion.Made> jobs, long jobCount) {}
+    record Entry(
+            @JsonUnwrapped FileInfo file,
+            String owner,
+            List<JobDeletion.Made> jobs,
+            long jobCount,
+            @JsonInclude(JsonInclude.Include.ALWAYS) String jobsCursor) {}
 
     record Page(List<Entry> items, String nextCursor, long total) {}
 
@@ -70,13 +77,14 @@ class FileLibrary {
             FileInfo last = found.getLast();
             next = PageCursor.after(last.createdAt(), last.id());
         }
-        Map<String, JobDeletion.Latest> made =
-                jobs.latestMadeFrom(found.stream().map(FileInfo::id).toList(), LATEST_JOBS);
-        JobDeletion.Latest none = new JobDeletion.Latest(List.of(), 0);
+        Map<String, JobDeletion.Latest> made = jobs.latestMadeFrom(
+                found.stream().map(FileInfo::id).toList(), LATEST_JOBS, viewer.isAdmin() ? null : viewer.id());
+        JobDeletion.Latest none = new JobDeletion.Latest(List.of(), 0, null);
         List<Entry> items = found.stream()
                 .map(f -> {
                     JobDeletion.Latest latest = made.getOrDefault(f.id(), none);
-                    return new Entry(f, viewer.isAdmin() ? f.ownerId() : null, latest.jobs(), latest.count());
+                    String owner = viewer.isAdmin() ? f.ownerId() : null;
+                    return new Entry(f, owner, latest.jobs(), latest.count(), latest.earlier());
                 })
                 .toList();
         return new Page(items, next, total);

@@ -42,10 +42,10 @@ import org.junit.jupiter.api.Test;
  */
 class PostgresConcurrentIndexRecoveryTest {
 
-    private static final String V25 =
-            "CREATE INDEX CONCURRENTLY jobs_by_input_file ON jobs (input_file_id) WHERE input_file_id IS NOT NULL";
-    private static final String V25_DEFINITION =
-            "CREATE INDEX jobs_by_input_file ON public.jobs USING btree (input_file_id) WHERE (input_file_id IS NOT NULL)";
+    private static final String V26 =
+            "CREATE INDEX CONCURRENTLY jobs_by_input_file_age ON jobs (input_file_id, created_at, id) WHERE input_file_id IS NOT NULL";
+    private static final String V26_DEFINITION =
+            "CREATE INDEX jobs_by_input_file_age ON public.jobs USING btree (input_file_id, created_at, id) WHERE (input_file_id IS NOT NULL)";
 
     private final ExecutorService background = Executors.newFixedThreadPool(2);
     private final List<AutoCloseable> closing = new ArrayList<>();
@@ -64,19 +64,19 @@ class PostgresConcurrentIndexRecoveryTest {
     @Test
     void anInvalidIndexLeftWithoutARowIsDroppedAndBuiltAgain() throws Exception {
         open();
-        migrate("24");
+        migrate("25.1");
         try (Connection blocker = writing("jobs")) {
-            assertThatThrownBy(() -> executeWithLockTimeout(V25)).hasMessageContaining("lock timeout");
+            assertThatThrownBy(() -> executeWithLockTimeout(V26)).hasMessageContaining("lock timeout");
         }
-        assertThat(index("jobs_by_input_file"))
+        assertThat(index("jobs_by_input_file_age"))
                 .hasValueSatisfying(i -> assertThat(i.valid()).isFalse());
 
         migrate(null);
 
-        Index rebuilt = index("jobs_by_input_file").orElseThrow();
+        Index rebuilt = index("jobs_by_input_file_age").orElseThrow();
         assertThat(rebuilt.valid()).isTrue();
-        assertThat(rebuilt.definition()).isEqualTo(V25_DEFINITION);
-        assertThat(history("25")).containsExactly(true);
+        assertThat(rebuilt.definition()).isEqualTo(V26_DEFINITION);
+        assertThat(history("26")).containsExactly(true);
     }
 
     /** A build that ends in an error is recorded as failed by Flyway, and runs again at the next start. */
@@ -119,7 +119,7 @@ class PostgresConcurrentIndexRecoveryTest {
     @Test
     void aDatabaseTimeoutShorterThanTheBuildDoesNotEndIt() throws Exception {
         open();
-        migrate("24");
+        migrate("25.1");
         setForDatabase("statement_timeout", "2s");
         setForDatabase("lock_timeout", "1s");
         HikariDataSource timed = pool();
@@ -134,15 +134,15 @@ class PostgresConcurrentIndexRecoveryTest {
         blocker.rollback();
 
         assertThat(run).succeedsWithin(Duration.ofSeconds(60));
-        assertThat(index("jobs_by_input_file").orElseThrow().valid()).isTrue();
-        assertThat(history("25")).containsExactly(true);
+        assertThat(index("jobs_by_input_file_age").orElseThrow().valid()).isTrue();
+        assertThat(history("26")).containsExactly(true);
     }
 
     /** The connection that ran the build goes back to the app's pool with the settings it had. */
     @Test
     void theBuildsConnectionGoesBackToThePoolAsItWas() throws Exception {
         open();
-        migrate("24");
+        migrate("25.1");
         setForDatabase("statement_timeout", "1h");
         setForDatabase("lock_timeout", "10min");
         HikariDataSource app = pool();
@@ -181,13 +181,13 @@ class PostgresConcurrentIndexRecoveryTest {
     @Test
     void aValidIndexOfAPendingMigrationIsKept() throws Exception {
         open();
-        migrate("24");
-        execute("CREATE INDEX jobs_by_input_file ON jobs (input_file_id)");
-        Index before = index("jobs_by_input_file").orElseThrow();
+        migrate("25.1");
+        execute("CREATE INDEX jobs_by_input_file_age ON jobs (input_file_id, created_at, id)");
+        Index before = index("jobs_by_input_file_age").orElseThrow();
 
         assertThatThrownBy(() -> migrate(null)).hasStackTraceContaining("already exists");
 
-        assertThat(index("jobs_by_input_file")).contains(before);
+        assertThat(index("jobs_by_input_file_age")).contains(before);
     }
 
     @Test
@@ -209,7 +209,7 @@ class PostgresConcurrentIndexRecoveryTest {
     @Test
     void aNodeKilledMidBuildStartsAgain() throws Exception {
         open();
-        migrate("24");
+        migrate("25.1");
         Connection blocker = writing("jobs");
         Process node = startNode();
         await().atMost(Duration.ofSeconds(90)).until(() -> activity("%CREATE INDEX CONCURRENTLY%") == 1);
@@ -219,9 +219,9 @@ class PostgresConcurrentIndexRecoveryTest {
         await().atMost(Duration.ofSeconds(10))
                 .alias("the killed node's build ended")
                 .until(() -> activity("%CREATE INDEX CONCURRENTLY%") == 0);
-        assertThat(index("jobs_by_input_file"))
+        assertThat(index("jobs_by_input_file_age"))
                 .hasValueSatisfying(i -> assertThat(i.valid()).isFalse());
-        assertThat(history("25")).isEmpty();
+        assertThat(history("26")).isEmpty();
         blocker.rollback();
 
         Process restarted = startNode();
@@ -229,34 +229,34 @@ class PostgresConcurrentIndexRecoveryTest {
                 .as("the restart finished")
                 .isTrue();
         assertThat(restarted.exitValue()).as("the restart's exit code").isZero();
-        Index rebuilt = index("jobs_by_input_file").orElseThrow();
+        Index rebuilt = index("jobs_by_input_file_age").orElseThrow();
         assertThat(rebuilt.valid()).isTrue();
-        assertThat(rebuilt.definition()).isEqualTo(V25_DEFINITION);
-        assertThat(history("25")).containsExactly(true);
+        assertThat(rebuilt.definition()).isEqualTo(V26_DEFINITION);
+        assertThat(history("26")).containsExactly(true);
     }
 
     /** A node that starts while another builds the index waits for Flyway's lock and drops nothing. */
     @Test
     void anIndexAnotherNodeIsBuildingIsLeftAlone() throws Exception {
         open();
-        migrate("24");
+        migrate("25.1");
         Connection blocker = writing("jobs");
         CompletableFuture<MigrateResult> first = CompletableFuture.supplyAsync(() -> migrate(null), background);
         await().atMost(Duration.ofSeconds(30)).until(() -> activity("%CREATE INDEX CONCURRENTLY%") == 1);
-        Index building = index("jobs_by_input_file").orElseThrow();
+        Index building = index("jobs_by_input_file_age").orElseThrow();
 
         CompletableFuture<MigrateResult> second = CompletableFuture.supplyAsync(() -> migrate(null), background);
         await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> true);
         assertThat(second).isNotDone();
-        assertThat(index("jobs_by_input_file")).contains(building);
+        assertThat(index("jobs_by_input_file_age")).contains(building);
         assertThat(activity("%DROP INDEX%")).as("DROPs issued").isZero();
         blocker.rollback();
 
         assertThat(first).succeedsWithin(Duration.ofSeconds(60));
         assertThat(second).succeedsWithin(Duration.ofSeconds(60));
-        assertThat(index("jobs_by_input_file").map(Index::oid)).contains(building.oid());
-        assertThat(index("jobs_by_input_file").orElseThrow().valid()).isTrue();
-        assertThat(history("25")).containsExactly(true);
+        assertThat(index("jobs_by_input_file_age").map(Index::oid)).contains(building.oid());
+        assertThat(index("jobs_by_input_file_age").orElseThrow().valid()).isTrue();
+        assertThat(history("26")).containsExactly(true);
     }
 
     /** The recovery reads the scripts: which of Kiln's migrations it recognises, and what they create. */
@@ -281,9 +281,11 @@ class PostgresConcurrentIndexRecoveryTest {
                         entry("V18_1__jobs_by_batch.sql", "jobs_by_batch"),
                         entry("V22_1__search_segments_by_config.sql", "search_segments_by_config"),
                         entry("V23__files_by_content.sql", "files_by_content"),
-                        entry("V25__jobs_by_input_file.sql", "jobs_by_input_file"));
+                        entry("V25__jobs_by_input_file.sql", "jobs_by_input_file"),
+                        entry("V26__jobs_by_input_file_age.sql", "jobs_by_input_file_age"));
         List<String> expected = new ArrayList<>(created.keySet());
-        expected.addAll(List.of("V9__drop_jobs_by_node.sql", "V25_1__drop_jobs_by_input.sql"));
+        expected.addAll(List.of(
+                "V9__drop_jobs_by_node.sql", "V25_1__drop_jobs_by_input.sql", "V26_1__drop_jobs_by_input_file.sql"));
         assertThat(concurrent).containsExactlyInAnyOrderElementsOf(expected);
         assertThat(ConcurrentIndexRecovery.isConcurrentIndexOnly(
                         "ALTER TABLE jobs ADD COLUMN node TEXT; CREATE INDEX CONCURRENTLY jobs_node ON jobs (node);"))

@@ -2,23 +2,30 @@ package dev.kiln.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kiln.auth.User;
+import dev.kiln.support.PageCursor;
 import dev.kiln.testing.TestDatabases;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
  * The job tables' keys and indexes: ids that sort by submission time, and the partial
- * {@code jobs_by_input_file} (V25), which leaves out jobs made from no file yet serves every lookup by
- * input file, each database's foreign-key check on a file's deletion included. Plans are read with
+ * {@code jobs_by_input_file_age} (V26, after V25's {@code jobs_by_input_file}), which leaves out jobs made
+ * from no file yet serves every lookup by input file, each database's foreign-key check on a file's deletion
+ * included. Plans are read with
  * sequential scans priced out on PostgreSQL, so a plan that names no index of the jobs' files means the
  * planner could not prove the partial index usable.
  */
@@ -39,7 +46,8 @@ abstract class JobIndexesContract extends QueueContractBase {
                 "SELECT id FROM files WHERE created_at < 5 AND NOT EXISTS (SELECT 1 FROM jobs j"
                         + " WHERE j.input_file_id = files.id AND (j.state IN ('queued', 'retry_scheduled', 'running')"
                         + " OR j.created_at >= 5 OR j.finished_at >= 5))",
-                JobDeletion.LATEST.replace(":files", manyFiles).replace(":most", "5"),
+                JobDeletion.latestSql(3, "").replace("= ?", "= 'file_a'").replace("LIMIT ?", "LIMIT 5"),
+                JobDeletion.countsSql(false).replace(":files", manyFiles),
                 "SELECT id FROM jobs WHERE owner_id || '' = 'user_a' AND input_file_id = 'file_a'"
                         + " ORDER BY created_at DESC, id DESC LIMIT 51",
                 "SELECT id FROM jobs WHERE input_file_id = 'file_a' ORDER BY created_at DESC, id DESC LIMIT 51");
@@ -51,12 +59,12 @@ abstract class JobIndexesContract extends QueueContractBase {
             }
             try {
                 for (String lookup : lookups) {
-                    assertThat(plan(s, lookup)).as(lookup).contains("jobs_by_input_file");
+                    assertThat(plan(s, lookup)).as(lookup).contains("jobs_by_input_file_age");
                 }
                 if (postgres) {
-                    assertThat(foreignKeyCheckPlan(s)).contains("jobs_by_input_file");
+                    assertThat(foreignKeyCheckPlan(s)).contains("jobs_by_input_file_age");
                 } else {
-                    assertThat(sqliteKeyCheckOpens(s, "jobs_by_input_file"))
+                    assertThat(sqliteKeyCheckOpens(s, "jobs_by_input_file_age"))
                             .as("a file's deletion looks for its jobs through the index")
                             .isTrue();
                 }
@@ -66,6 +74,102 @@ abstract class JobIndexesContract extends QueueContractBase {
                     s.execute("RESET plan_cache_mode");
                 }
             }
+        }
+    }
+
+    /**
+     * With statistics (ANALYZE) over a skewed table: 20,000 jobs, one in twenty made by alice from one file,
+     * most by bob from none. A page of that file's jobs (a member's and an admin's, deep after a cursor,
+     * with a state, type and name too) and the file list's latest jobs and counts each read that file's end
+     * of the index, in order: no sort of all its jobs, no walk of the whole table by age.
+     */
+    @Test
+    void aFileRunThousandsOfTimesIsReadAPageAtATime() throws SQLException {
+        User root = fx.admin("root");
+        String hot = fx.file(alice).id();
+        String warm = fx.file(bob).id();
+        load(hot, warm);
+        String deep = fx.db.sql()
+                .sql("SELECT id FROM jobs WHERE input_file_id = ? ORDER BY created_at, id LIMIT 1 OFFSET 60")
+                .param(hot)
+                .query(String.class)
+                .single();
+        long deepAt = fx.db.sql()
+                .sql("SELECT created_at FROM jobs WHERE id = ?")
+                .param(deep)
+                .query(Long.class)
+                .single();
+        PageCursor cursor = new PageCursor(deepAt, deep);
+        Map<String, List<Object>> lookups = new LinkedHashMap<>();
+        for (User viewer : List.of(alice, root)) {
+            for (JobFilter filter : List.of(
+                    new JobFilter(null, null, null, hot),
+                    new JobFilter(JobState.SUCCEEDED, "transcribe", "input", hot))) {
+                for (PageCursor after : Arrays.asList(null, cursor)) {
+                    List<Object> args = new ArrayList<>();
+                    lookups.put(filter.listSql(viewer, after, 51, kind() == TestDatabases.Kind.SQLITE, args), args);
+                }
+            }
+        }
+        lookups.put(JobDeletion.latestSql(2, ""), List.of(hot, 5, warm, 5));
+        lookups.put(JobDeletion.countsSql(false).replace(":files", "?, ?"), List.of(hot, warm));
+        String owner = kind() == TestDatabases.Kind.SQLITE ? " AND owner_id || '' = ?" : " AND owner_id = ?";
+        lookups.put(JobDeletion.latestSql(2, owner), List.of(hot, alice.id(), 5, warm, alice.id(), 5));
+        lookups.put(
+                JobDeletion.countsSql(true).replace(":files", "?, ?").replace(":owner", "?"),
+                List.of(hot, warm, alice.id()));
+        try (Connection c = fx.dataSource.getConnection()) {
+            for (Map.Entry<String, List<Object>> lookup : lookups.entrySet()) {
+                String plan = plan(c, lookup.getKey(), lookup.getValue());
+                assertThat(plan)
+                        .as(lookup.getKey())
+                        .contains("jobs_by_input_file_age")
+                        .doesNotContain("jobs_by_age", "jobs_by_owner", "TEMP B-TREE")
+                        .doesNotContainPattern("(?m)^\\s*(->\\s*)?(Incremental )?Sort ");
+                if (lookup.getKey().contains("created_at <= ?")) {
+                    assertThat(plan)
+                            .as("the cursor's page is sought, not walked to")
+                            .containsPattern(
+                                    kind() == TestDatabases.Kind.POSTGRES
+                                            ? "Index Cond: .*created_at <="
+                                            : "created_at<");
+                }
+            }
+        }
+    }
+
+    /** 20,000 jobs, every 20th alice's from {@code hot}, three bob's from {@code warm}, the rest bob's from no file. */
+    private void load(String hot, String warm) throws SQLException {
+        try (Connection c = fx.dataSource.getConnection();
+                PreparedStatement insert = c.prepareStatement("""
+                        WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 20000)
+                        INSERT INTO jobs (id, owner_id, type, input_file_id, params, priority, state, fair_key,
+                                          run_after, progress, attempt, max_attempts, seq, created_at, finished_at)
+                        SELECT 'job_' || (100000 + n), CASE WHEN n % 20 = 0 THEN ? ELSE ? END,
+                               CASE WHEN n % 3 = 0 THEN 'extract' ELSE 'transcribe' END,
+                               CASE WHEN n % 20 = 0 THEN ? WHEN n < 4 THEN ? END, '{}', 0,
+                               CASE WHEN n % 7 = 0 THEN 'failed' ELSE 'succeeded' END, n,
+                               1700000000000 + n * 1000, 1, 1, 3, 3, 1700000000000 + n * 1000,
+                               1700000000000 + n * 1000 + 500
+                        FROM g""")) {
+            insert.setString(1, alice.id());
+            insert.setString(2, bob.id());
+            insert.setString(3, hot);
+            insert.setString(4, warm);
+            insert.executeUpdate();
+            try (Statement s = c.createStatement()) {
+                s.execute(kind() == TestDatabases.Kind.POSTGRES ? "VACUUM ANALYZE jobs" : "ANALYZE");
+            }
+        }
+    }
+
+    private String plan(Connection c, String sql, List<Object> args) throws SQLException {
+        boolean postgres = kind() == TestDatabases.Kind.POSTGRES;
+        try (PreparedStatement explain = c.prepareStatement((postgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + sql)) {
+            for (int i = 0; i < args.size(); i++) {
+                explain.setObject(i + 1, args.get(i));
+            }
+            return lines(explain.executeQuery(), postgres ? 1 : 4);
         }
     }
 
@@ -100,8 +204,8 @@ abstract class JobIndexesContract extends QueueContractBase {
                                         : "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs'")
                         .query(String.class)
                         .list())
-                .contains("jobs_by_input_file")
-                .doesNotContain("jobs_by_input");
+                .contains("jobs_by_input_file_age")
+                .doesNotContain("jobs_by_input", "jobs_by_input_file");
     }
 
     private String plan(Statement s, String sql) throws SQLException {

@@ -228,6 +228,70 @@ abstract class LibraryApiContract extends ApiTestBase {
     }
 
     @Test
+    void aFilesJobsCursorReadsExactlyTheEarlierJobsWhateverWasMadeSince() {
+        // The web app read ?file= from the newest and looked for the oldest shown job: with 51 made since, it
+        // took newer ones for earlier ones.
+        String file = text(token, "cursor.txt");
+        List<String> made = new ArrayList<>();
+        for (int i = 0; i < FileLibrary.LATEST_JOBS + 2; i++) {
+            made.add(queuedJob(token, file));
+        }
+        JsonNode listed = files("?q=cursor", token).get("items").get(0);
+        for (int i = 0; i < 3; i++) {
+            queuedJob(token, file);
+        }
+
+        Api.Response earlier = api.get(
+                "/api/v1/jobs?file=" + file + "&cursor="
+                        + listed.get("jobsCursor").asString(),
+                token);
+        assertThat(earlier.status()).as(earlier.toString()).isEqualTo(200);
+        assertThat(ids(earlier.json().get("items")))
+                .as("the two before the shown five, newest first")
+                .containsExactly(made.get(1), made.get(0));
+        assertThat(ids(listed.get("jobs"))).containsExactlyElementsOf(made.subList(2, made.size()));
+
+        String few = text(token, "few-jobs.txt");
+        queuedJob(token, few);
+        JsonNode all = files("?q=few-jobs", token).get("items").get(0);
+        assertThat(all.has("jobsCursor")).isTrue();
+        assertThat(all.get("jobsCursor").isNull())
+                .as("all shown: no earlier jobs")
+                .isTrue();
+        assertThat(files("?q=nothing-made", token).get("items")).isEmpty();
+    }
+
+    @Test
+    void aMembersFileListCountsAndShowsOnlyTheJobsTheyCanSeeAsTheJobListDoes() {
+        String file = text(token, "shared-runs.txt");
+        List<String> theirs = new ArrayList<>();
+        for (int i = 0; i < FileLibrary.LATEST_JOBS + 1; i++) {
+            theirs.add(queuedJob(token, file));
+        }
+        String admins = queuedJob(Api.ADMIN_TOKEN, file);
+
+        JsonNode member = files("?q=shared-runs", token).get("items").get(0);
+        assertThat(member.get("jobCount").asLong()).isEqualTo(theirs.size());
+        assertThat(ids(member.get("jobs")))
+                .doesNotContain(admins)
+                .containsExactlyElementsOf(theirs.subList(1, theirs.size()));
+        assertThat(ids(jobsMadeFrom(file, 50, token))).hasSize(theirs.size());
+        assertThat(ids(api.get(
+                                "/api/v1/jobs?file=" + file + "&cursor="
+                                        + member.get("jobsCursor").asString(),
+                                token)
+                        .json()
+                        .get("items")))
+                .containsExactly(theirs.get(0));
+
+        JsonNode admin = files("?q=shared-runs&owner=" + userId, Api.ADMIN_TOKEN)
+                .get("items")
+                .get(0);
+        assertThat(admin.get("jobCount").asLong()).as("an admin's: everyone's").isEqualTo(theirs.size() + 1);
+        assertThat(ids(admin.get("jobs"))).endsWith(admins);
+    }
+
+    @Test
     void theJobsOfAnotherUsersFileListAsThoseOfAFileThatDoesNotExist() {
         String file = text(token, "private.txt");
         queuedJob(token, file);
