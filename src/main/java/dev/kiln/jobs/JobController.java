@@ -89,7 +89,7 @@ class JobController {
             @RequestParam(required = false) String name,
             @Parameter(
                             description =
-                                    "a file's id: the jobs made from it (all of them, where the file list shows its latest)")
+                                    "a file's id: the jobs made from it, page by page (the file list shows its latest and jobsCursor for the rest)")
                     @RequestParam(required = false)
                     String file,
             @RequestParam(required = false) Integer limit,

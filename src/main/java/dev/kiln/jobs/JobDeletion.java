@@ -160,6 +160,7 @@ public class JobDeletion {
      * (each {@code ?} a file's id, then the owner's if {@code owner} is a condition, then the limit), joined,
      * each reading its file's end of {@code jobs_by_input_file_age} (V26), so a file run thousands of times
      * costs what one run once does. (A window over all of a file's jobs read and sorted every one of them.)
+     * SQLite takes at most 500 terms in a compound SELECT: the file list's pages (at most 200) stay below.
      */
     static String latestSql(int files, String owner) {
         return IntStream.range(0, files)

@@ -190,6 +190,19 @@ class PostgresConcurrentIndexRecoveryTest {
         assertThat(index("jobs_by_input_file_age")).contains(before);
     }
 
+    /** A node killed after V26_1's drop ended but before Flyway wrote its row: the next start runs it again. */
+    @Test
+    void aDropThatEndedBeforeItsRowWasWrittenRunsAgain() throws Exception {
+        open();
+        migrate("26");
+        execute("DROP INDEX CONCURRENTLY jobs_by_input_file");
+
+        migrate(null);
+
+        assertThat(index("jobs_by_input_file")).isEmpty();
+        assertThat(index("jobs_by_input_file_age")).isPresent();
+    }
+
     @Test
     void migratingAMigratedDatabaseChangesNoIndex() throws Exception {
         open();
