@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.kiln.auth.User;
 import dev.kiln.db.Database;
-import dev.kiln.db.SqliteDialect;
 import dev.kiln.events.EventLog;
 import dev.kiln.support.PageCursor;
 import java.sql.ResultSet;
@@ -181,14 +180,6 @@ public class JobDeletion {
     }
 
     /**
-     * The condition to one owner's jobs beside a file's: on SQLite one no index serves, as in
-     * {@link JobStore#restrict}; PostgreSQL has V26_2's statistics.
-     */
-    private String ownerCondition() {
-        return db.dialect() instanceof SqliteDialect ? " AND owner_id || '' = ?" : " AND owner_id = ?";
-    }
-
-    /**
      * As {@link #madeFrom}, but at most the {@code most} latest jobs of each file, with the count of all of
      * them: what a listing shows (the rest are the job list's, {@code ?file=}); of {@code owner}'s jobs only
      * if not null (what a member may see), else of all. A file with no job is absent. Only files with
@@ -209,7 +200,7 @@ public class JobDeletion {
         });
         Map<String, List<Made>> made = new HashMap<>();
         Map<String, PageCursor> oldest = new HashMap<>();
-        String sql = latestSql(files.size(), owner == null ? "" : ownerCondition());
+        String sql = latestSql(files.size(), owner == null ? "" : JobStore.ownerBesideFile(db));
         db.sql().sql(sql).params(args).query(rs -> {
             String file = rs.getString("input_file_id");
             made.computeIfAbsent(file, f -> new ArrayList<>())

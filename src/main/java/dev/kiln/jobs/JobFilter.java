@@ -32,13 +32,14 @@ public record JobFilter(JobState state, String type, String name, String fileId)
     }
 
     /**
-     * The statement of {@link JobStore#list(User, JobFilter, PageCursor, int)}, its values added to {@code args}. One
+     * The statement of {@link JobStore#list(User, JobFilter, PageCursor, int)}, its values added to {@code args}
+     * ({@code ownerBesideFile}: {@link JobStore#ownerBesideFile}). One
      * file's page after a cursor also bounds {@code created_at} alone, which the index can seek to
      * ({@code jobs_by_input_file_age}: the cursor's OR is only a filter), so a late page reads a page's rows.
      */
-    String listSql(User viewer, PageCursor after, int rows, boolean sqlite, List<Object> args) {
+    String listSql(User viewer, PageCursor after, int rows, String ownerBesideFile, List<Object> args) {
         StringBuilder sql = new StringBuilder("SELECT " + JobRows.COLUMNS + " FROM jobs WHERE 1 = 1");
-        JobStore.restrict(sql, args, viewer, type, sqlite && fileId != null);
+        JobStore.restrict(sql, args, viewer, type, fileId != null ? ownerBesideFile : JobStore.OWNER);
         appendTo(sql, args);
         if (after != null) {
             after.appendTo(sql, args);

@@ -228,7 +228,7 @@ public class JobStore {
     public Map<String, Long> counts(User viewer, String type) {
         StringBuilder sql = new StringBuilder("SELECT state, count(*) AS n FROM jobs WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
-        restrict(sql, args, viewer, type, false);
+        restrict(sql, args, viewer, type, OWNER);
         Map<String, Long> counts = new LinkedHashMap<>();
         for (JobState state : JobState.values()) {
             counts.put(state.wire(), 0L);
@@ -242,16 +242,23 @@ public class JobStore {
         return counts;
     }
 
+    /** The condition to the viewer's own jobs, where nothing else narrows them to one file. */
+    static final String OWNER = " AND owner_id = ?";
+
     /**
-     * To the jobs {@code viewer} may see (an admin: all), of one type if given. {@code ownerIndexAside}: they
-     * are one file's, found by {@code jobs_by_input_file_age} in the list's order, on SQLite, which having no
-     * statistics unless ANALYZE ran would walk the owner's jobs by {@code jobs_by_owner} instead; so the
-     * owner's condition is one no index serves. (PostgreSQL knows better from V26_2's statistics, and would
-     * take such a condition for a few rows and sort all of the file's jobs.)
+     * The condition to one owner's jobs beside one file's, which {@code jobs_by_input_file_age} finds in the
+     * list's order: on SQLite one no index serves, since SQLite, with no statistics unless ANALYZE ran, would
+     * walk the owner's jobs by {@code jobs_by_owner} instead; on PostgreSQL the plain one (V26_2's statistics
+     * tell it a file's jobs are its owner's; it would take the other for a few rows and sort them all).
      */
-    static void restrict(StringBuilder sql, List<Object> args, User viewer, String type, boolean ownerIndexAside) {
+    static String ownerBesideFile(Database db) {
+        return db.dialect() instanceof SqliteDialect ? " AND owner_id || '' = ?" : OWNER;
+    }
+
+    /** To the jobs {@code viewer} may see (an admin: all; else by {@code ownerCondition}), of one type if given. */
+    static void restrict(StringBuilder sql, List<Object> args, User viewer, String type, String ownerCondition) {
         if (!viewer.isAdmin()) {
-            sql.append(ownerIndexAside ? " AND owner_id || '' = ?" : " AND owner_id = ?");
+            sql.append(ownerCondition);
             args.add(viewer.id());
         }
         if (type != null) {
@@ -271,7 +278,7 @@ public class JobStore {
     /** As above, narrowed by {@code filter}; with their inputs' details. */
     public Page list(User viewer, JobFilter filter, PageCursor after, int limit) {
         List<Object> args = new ArrayList<>();
-        String sql = filter.listSql(viewer, after, limit + 1, db.dialect() instanceof SqliteDialect, args);
+        String sql = filter.listSql(viewer, after, limit + 1, ownerBesideFile(db), args);
         List<Job> found = withInputs(db.sql().sql(sql).params(args).query(rows).list());
         if (found.size() <= limit) {
             return new Page(found, null);
